@@ -1,0 +1,46 @@
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { type PoolConfig, poolConfigSchema } from './schema.js';
+
+/** Formats a zod issue path the way a person reads a JSON file: coins[0].ports[1].port */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${String(part)}` : String(part);
+  return out || '(root)';
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `${formatPath(issue.path)}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  return `${formatPath(issue.path)}: ${issue.message}`;
+}
+
+/** Validates a parsed config object; returns it frozen with defaults applied, or throws ConfigError listing every problem. */
+export function parseConfig(raw: unknown, source = 'config'): Readonly<PoolConfig> {
+  const result = poolConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issues = result.error.issues.map(describe);
+    throw new ConfigError(`${source} is invalid:\n  - ${issues.join('\n  - ')}`, issues);
+  }
+  return deepFreeze(result.data);
+}
+
+/** Parses JSON text then validates it; JSON syntax errors are reported as ConfigError too. */
+export function parseConfigText(text: string, source = 'config'): Readonly<PoolConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${source} is not valid JSON: ${(err as Error).message}`, [(err as Error).message]);
+  }
+  return parseConfig(raw, source);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

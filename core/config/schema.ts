@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { validateAddress } from '../coins/address.js';
+import { COINS, getCoin } from '../coins/registry.js';
+
+/**
+ * The one pool config file. Validated once at start by the runtime and by the CDK app; unknown keys are
+ * rejected so a typo never silently falls back to a default. Every default says why it is what it is.
+ */
+
+const hostSchema = z.string().min(1);
+const portNumber = z.number().int().min(1).max(65535);
+
+const difficultySchema = z
+  .strictObject({
+    /** Start difficulty of a new connection. */
+    initial: z.number().positive(),
+    min: z.number().positive(),
+    max: z.number().positive(),
+    /** Vardiff aims at one share per this many seconds per connection (10 s keeps ack traffic low and stats smooth). */
+    targetShareSeconds: z.number().positive().default(10),
+    /** How often vardiff reconsiders a connection's difficulty. */
+    retargetSeconds: z.number().positive().default(60),
+    /** No retarget while the observed share interval is within ±this percentage of the target. */
+    variancePercent: z.number().min(0).max(100).default(30),
+  })
+  .refine((d) => d.min <= d.initial && d.initial <= d.max, {
+    message: 'difficulty must satisfy min <= initial <= max',
+  });
+
+const portSchema = z.strictObject({
+  port: portNumber,
+  /** Loopback by default: local mode must not expose a port to the network unless asked to. */
+  host: hostSchema.default('127.0.0.1'),
+  /** stratum+ssl: PEM files for the listener (in AWS the NLB terminates TLS instead). */
+  tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+  difficulty: difficultySchema,
+});
+
+const daemonSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  user: z.string().min(1),
+  password: z.string().min(1),
+  /** A wallet name for wallet RPC (payouts); GBT and submitblock do not need one. */
+  wallet: z.string().optional(),
+});
+
+const coinSchema = z
+  .strictObject({
+    symbol: z.string().refine((s) => s in COINS, { message: `supported coins: ${Object.keys(COINS).join(', ')}` }),
+    network: z.enum(['mainnet', 'testnet', 'regtest']).default('mainnet'),
+    /** The address block rewards (coinbase) pay to: the pool wallet. */
+    poolAddress: z.string().min(1),
+    /** Tried in order; the first healthy one serves templates, all healthy ones get every block. */
+    daemons: z.array(daemonSchema).min(1),
+    jobs: z
+      .strictObject({
+        /** Template polling catches new blocks even when long polling and blocknotify are down. */
+        pollIntervalMs: z.number().int().min(100).default(1000),
+        /** A new job for new transactions (fees) this often, without cleaning miners' work. */
+        refreshSeconds: z.number().positive().default(30),
+        longPoll: z.boolean().default(true),
+      })
+      .prefault({}),
+    ports: z.array(portSchema).min(1),
+  })
+  .superRefine((coin, ctx) => {
+    if (!(coin.symbol in COINS)) return;
+    try {
+      validateAddress(getCoin(coin.symbol), coin.network, coin.poolAddress);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['poolAddress'], message: (err as Error).message });
+    }
+  });
+
+export const poolConfigSchema = z
+  .strictObject({
+    /** Editors may point at a JSON schema; ignored by the pool. */
+    $schema: z.string().optional(),
+    pool: z
+      .strictObject({
+        name: z.string().min(1).default('edgepool'),
+        /** Written into every coinbase so block explorers show who found the block. */
+        tag: z.string().min(1).max(40).default('/edgepool/'),
+      })
+      .prefault({}),
+    http: z
+      .strictObject({
+        host: hostSchema.default('127.0.0.1'),
+        /** API, dashboard, /metrics and /health in local mode. */
+        port: portNumber.default(8080),
+      })
+      .prefault({}),
+    stratum: z
+      .strictObject({
+        /** Longest accepted line; real stratum lines are < 1 KiB, this stops memory abuse. */
+        maxLineBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(16 * 1024),
+        /** A connection that has not subscribed and authorized by then is dropped. */
+        authTimeoutSeconds: z.number().positive().default(30),
+        /** A connection that sends nothing for this long is dropped (vardiff makes real miners submit every ~10 s). */
+        idleTimeoutSeconds: z.number().positive().default(600),
+        /** TCP keepalive, well below the AWS NLB's 350 s idle timeout so idle miners are not cut. */
+        keepAliveSeconds: z.number().int().min(1).default(60),
+        /** A client that does not read its socket is dropped past this many buffered bytes. */
+        maxSendQueueBytes: z
+          .number()
+          .int()
+          .min(4096)
+          .default(1024 * 1024),
+        /** Expect a PROXY protocol v2 header (behind an NLB with proxy protocol on). */
+        proxyProtocol: z.boolean().default(false),
+        /** On SIGTERM: send client.reconnect, then wait this long before closing connections. */
+        drainSeconds: z.number().min(0).default(20),
+      })
+      .prefault({}),
+    queue: z
+      .strictObject({
+        /** Shares per queue batch; bounded by the SQS message size. */
+        maxBatchShares: z.number().int().min(1).max(2000).default(500),
+        /** A share waits at most this long for its batch: the floor of the submit→ack latency. */
+        maxWaitMs: z.number().int().min(0).max(1000).default(25),
+      })
+      .prefault({}),
+    coins: z.array(coinSchema).min(1),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, string>();
+    cfg.coins.forEach((coin, i) => {
+      coin.ports.forEach((p, j) => {
+        const key = `${p.host}:${p.port}`;
+        const where = `coins[${i}].ports[${j}]`;
+        const first = seen.get(key);
+        if (first)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['coins', i, 'ports', j, 'port'],
+            message: `${key} is already used by ${first}`,
+          });
+        else seen.set(key, where);
+      });
+    });
+    const symbols = cfg.coins.map((c) => c.symbol);
+    symbols.forEach((s, i) => {
+      if (symbols.indexOf(s) !== i)
+        ctx.addIssue({ code: 'custom', path: ['coins', i, 'symbol'], message: `coin ${s} is configured twice` });
+    });
+  });
+
+export type PoolConfigInput = z.input<typeof poolConfigSchema>;
+export type PoolConfig = z.output<typeof poolConfigSchema>;
+export type CoinConfig = PoolConfig['coins'][number];
+export type PortConfig = CoinConfig['ports'][number];

@@ -1,0 +1,71 @@
+/**
+ * The pool's error taxonomy. Every error that crosses a boundary is one of these, with a stable code.
+ * Stratum codes follow the de-facto V1 convention (20–25) that miners display.
+ */
+export class PoolError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Stratum V1 error codes, as cgminer/cpuminer/ASIC firmware display them. */
+export const StratumCode = {
+  Other: 20,
+  JobNotFound: 21,
+  Duplicate: 22,
+  LowDifficulty: 23,
+  Unauthorized: 24,
+  NotSubscribed: 25,
+} as const;
+export type StratumCode = (typeof StratumCode)[keyof typeof StratumCode];
+
+/** A request a miner sent that the server refuses; `stratumCode` goes on the wire. */
+export class StratumError extends PoolError {
+  constructor(
+    readonly stratumCode: StratumCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, `STRATUM_${stratumCode}`, options);
+  }
+}
+
+/** The config file is invalid; `issues` lists every problem with its key path. */
+export class ConfigError extends PoolError {
+  constructor(
+    message: string,
+    readonly issues: string[] = [],
+  ) {
+    super(message, 'CONFIG_INVALID');
+  }
+}
+
+/** A coin daemon answered with an error or could not be reached. */
+export class DaemonError extends PoolError {
+  constructor(
+    message: string,
+    readonly rpcCode?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, 'DAEMON_ERROR', options);
+  }
+}
+
+/** A payout address that is not valid for the coin and network. */
+export class InvalidAddressError extends PoolError {
+  constructor(message: string) {
+    super(message, 'INVALID_ADDRESS');
+  }
+}
+
+/** Storage or queue infrastructure failed (after retries). */
+export class StorageError extends PoolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'STORAGE_ERROR', options);
+  }
+}

@@ -1,0 +1,15 @@
+import type { Share } from '../shares/share.js';
+
+/**
+ * Where accepted shares go. The stratum server awaits `enqueue` before it answers `true` to a miner:
+ * a share acknowledged to a miner must already be durable (accepted by the queue, or spooled to disk).
+ * Implementations batch: one share must never cost one queue request.
+ */
+export interface ShareQueue {
+  /** Resolves when the share is durable. Rejects only if it could be neither sent nor spooled. */
+  enqueue(share: Share): Promise<void>;
+  /** Sends whatever is buffered now. */
+  flush(): Promise<void>;
+  /** Flushes and stops timers; further enqueues reject. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+/**
+ * A share the stratum server accepted. This is the unit that flows miner → stratum → queue → ingest.
+ * Difficulties are plain numbers (pool difficulty in the coin's stratum convention: scrypt diff 1 = 65536
+ * sha256d-diff-1 hashes); money is never a number: block rewards travel as decimal strings of base units.
+ */
+export interface Share {
+  /** Coin symbol from the config, e.g. "LTC". */
+  coin: string;
+  /** Payout address (the username before the first "."). */
+  miner: string;
+  /** Worker name (after the first "."); "" when the miner gave none. */
+  worker: string;
+  /** Height of the block the job was building: shares are grouped into rounds by it. */
+  height: number;
+  /** The difficulty the share was accepted at: its credit weight. */
+  difficulty: number;
+  /** The difficulty the share's hash actually reached (>= difficulty). */
+  actualDifficulty: number;
+  /** When the server accepted it, ms since the epoch. */
+  timestamp: number;
+  /** The miner's IP as seen through the PROXY protocol, if known. */
+  ip?: string;
+  /** Set when the share also met the network target and the block was submitted. */
+  block?: FoundBlock;
+}
+
+export interface FoundBlock {
+  height: number;
+  /** Block hash, hex, as block explorers show it (byte-reversed). */
+  hash: string;
+  /** Coinbase value in base units (subsidy + fees), decimal string. */
+  reward: string;
+  networkDifficulty: number;
+  /** What the daemons answered to submitblock: "accepted", "duplicate", "inconclusive" or a rejection reason. */
+  submitResult: string;
+}
+
+/** What goes into one queue message. `batchId` is unique per batch and makes ingest idempotent. */
+export interface ShareBatch {
+  v: 1;
+  batchId: string;
+  coin: string;
+  shares: Share[];
+}

@@ -1,0 +1,62 @@
+import { payments } from 'bitcoinjs-lib';
+import { describe, expect, it } from 'vitest';
+import { addressToOutputScript, getCoin, validateAddress } from '../../../core/coins/index.js';
+import { InvalidAddressError } from '../../../core/errors.js';
+
+const ltc = getCoin('LTC');
+const btc = getCoin('BTC');
+const hash20 = Buffer.from('751e76e8199196d454941c45d1b3a323f1433bd6', 'hex');
+
+describe('addressToOutputScript', () => {
+  it('accepts the Bitcoin genesis P2PKH address and returns its script', () => {
+    const script = addressToOutputScript(btc, 'mainnet', '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa');
+    expect(script.toString('hex')).toBe('76a91462e907b15cbf27d5425399ebf6f0fb50ebb88f1888ac');
+  });
+
+  it('accepts the BIP173 P2WPKH test vector and returns a v0 witness program', () => {
+    const script = addressToOutputScript(btc, 'mainnet', 'BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4'.toLowerCase());
+    expect(script.toString('hex')).toBe(`0014${hash20.toString('hex')}`);
+  });
+
+  it('accepts Litecoin mainnet L… P2PKH, M… and legacy 3… P2SH, and ltc1 bech32', () => {
+    const net = ltc.networks.mainnet[0];
+    const p2pkh = payments.p2pkh({ hash: hash20, network: net }).address!;
+    const p2sh = payments.p2sh({ hash: hash20, network: net }).address!;
+    const legacyP2sh = payments.p2sh({ hash: hash20, network: ltc.networks.mainnet[1] }).address!;
+    const bech = payments.p2wpkh({ hash: hash20, network: net }).address!;
+    expect(p2pkh[0]).toBe('L');
+    expect(p2sh[0]).toBe('M');
+    expect(legacyP2sh[0]).toBe('3');
+    expect(bech.startsWith('ltc1')).toBe(true);
+    for (const a of [p2pkh, p2sh, legacyP2sh, bech]) expect(() => validateAddress(ltc, 'mainnet', a)).not.toThrow();
+    expect(addressToOutputScript(ltc, 'mainnet', p2sh).toString('hex')).toBe(
+      addressToOutputScript(ltc, 'mainnet', legacyP2sh).toString('hex'),
+    );
+  });
+
+  it('rejects a bitcoin address for litecoin', () => {
+    expect(() => validateAddress(ltc, 'mainnet', '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa')).toThrow(InvalidAddressError);
+  });
+
+  it('says when an address belongs to another network', () => {
+    const regtestAddr = payments.p2wpkh({ hash: hash20, network: ltc.networks.regtest[0] }).address!;
+    expect(() => validateAddress(ltc, 'mainnet', regtestAddr)).toThrow(/looks like a regtest address/);
+    expect(() => validateAddress(ltc, 'regtest', regtestAddr)).not.toThrow();
+  });
+
+  it('rejects a corrupted checksum', () => {
+    const good = payments.p2pkh({ hash: hash20, network: ltc.networks.mainnet[0] }).address!;
+    const bad = good.slice(0, -1) + (good.endsWith('a') ? 'b' : 'a');
+    expect(() => validateAddress(ltc, 'mainnet', bad)).toThrow(/not a valid LTC mainnet address/);
+  });
+
+  it('rejects MWEB addresses with the reason', () => {
+    expect(() => validateAddress(ltc, 'regtest', 'tmweb1qq0abc')).toThrow(/MWEB addresses cannot receive/);
+  });
+
+  it('rejects empty, over-long and non-alphanumeric input without echoing it whole', () => {
+    expect(() => validateAddress(ltc, 'mainnet', '')).toThrow(/empty/);
+    expect(() => validateAddress(ltc, 'mainnet', 'x'.repeat(500))).toThrow(/unexpected characters/);
+    expect(() => validateAddress(ltc, 'mainnet', 'L"; drop table')).toThrow(InvalidAddressError);
+  });
+});

@@ -1,0 +1,90 @@
+import { payments } from 'bitcoinjs-lib';
+import { describe, expect, it } from 'vitest';
+import { getCoin } from '../../../core/coins/index.js';
+import { parseConfig, parseConfigText } from '../../../core/config/load.js';
+import { ConfigError } from '../../../core/errors.js';
+
+const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest[0] })
+  .address!;
+
+function minimal(): Record<string, unknown> {
+  return {
+    coins: [
+      {
+        symbol: 'LTC',
+        network: 'regtest',
+        poolAddress,
+        daemons: [{ url: 'http://127.0.0.1:19443', user: 'u', password: 'p' }],
+        ports: [{ port: 3333, difficulty: { initial: 0.01, min: 0.001, max: 1000 } }],
+      },
+    ],
+  };
+}
+
+function issuesOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('parseConfig', () => {
+  it('applies the documented defaults and freezes the result', () => {
+    const cfg = parseConfig(minimal());
+    expect(cfg.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(cfg.stratum.keepAliveSeconds).toBe(60);
+    expect(cfg.coins[0]!.ports[0]!.host).toBe('127.0.0.1');
+    expect(cfg.coins[0]!.ports[0]!.difficulty.targetShareSeconds).toBe(10);
+    expect(cfg.coins[0]!.jobs.pollIntervalMs).toBe(1000);
+    expect(Object.isFrozen(cfg.coins[0]!.ports[0])).toBe(true);
+  });
+
+  it('rejects unknown keys and names their path', () => {
+    const raw = minimal();
+    (raw.coins as Record<string, unknown>[])[0]!.prots = [];
+    expect(issuesOf(raw)).toEqual(['coins[0]: unknown key "prots"']);
+  });
+
+  it('reports a wrong type with the path of the bad key', () => {
+    const raw = minimal();
+    ((raw.coins as Record<string, unknown>[])[0]!.ports as Record<string, unknown>[])[0]!.port = '3333';
+    const issues = issuesOf(raw);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^coins\[0\]\.ports\[0\]\.port: .*number/);
+  });
+
+  it('rejects a pool address of the wrong network with the reason', () => {
+    const raw = minimal();
+    (raw.coins as Record<string, unknown>[])[0]!.network = 'mainnet';
+    expect(issuesOf(raw)[0]).toMatch(/^coins\[0\]\.poolAddress: .*looks like a regtest address/);
+  });
+
+  it('rejects an unknown coin, an inverted difficulty range and a port used twice', () => {
+    const raw = minimal();
+    const coin = (raw.coins as Record<string, unknown>[])[0]!;
+    coin.ports = [
+      { port: 3333, difficulty: { initial: 5, min: 10, max: 100 } },
+      { port: 3333, difficulty: { initial: 1, min: 1, max: 1 } },
+    ];
+    const issues = issuesOf(raw);
+    expect(issues).toContain('coins[0].ports[0].difficulty: difficulty must satisfy min <= initial <= max');
+    expect(issues.some((i) => i.startsWith('coins[0].ports[1].port: 127.0.0.1:3333 is already used'))).toBe(true);
+    const raw2 = minimal();
+    (raw2.coins as Record<string, unknown>[])[0]!.symbol = 'XYZ';
+    expect(issuesOf(raw2)[0]).toMatch(/^coins\[0\]\.symbol: supported coins: LTC, BTC/);
+  });
+
+  it('requires at least one coin and one daemon', () => {
+    expect(issuesOf({ coins: [] })[0]).toMatch(/^coins: /);
+    const raw = minimal();
+    (raw.coins as Record<string, unknown>[])[0]!.daemons = [];
+    expect(issuesOf(raw)[0]).toMatch(/^coins\[0\]\.daemons: /);
+  });
+
+  it('reports JSON syntax errors as ConfigError', () => {
+    expect(() => parseConfigText('{ "coins": [', 'pool.config.json')).toThrow(/pool.config.json is not valid JSON/);
+  });
+});
