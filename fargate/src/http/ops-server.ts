@@ -1,0 +1,77 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+/** What /health reports for one coin. */
+export interface CoinHealth {
+  coin: string;
+  /** Height of the newest job; undefined before the first template arrived. */
+  height?: number;
+  healthyDaemons: number;
+  connections: number;
+}
+
+export interface OpsServerOptions {
+  registry: Registry;
+  health: () => { draining: boolean; coins: CoinHealth[] };
+  /** Called by `POST /blocknotify/<COIN>` (a daemon's -blocknotify=curl ...) to fetch a new template at once. */
+  onBlockNotify: (coin: string) => boolean;
+  /** Further routes (the stats API and dashboard in local mode); return false when not handled. */
+  extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  log: { warn: (obj: object, msg: string) => void };
+}
+
+/**
+ * Health, Prometheus metrics and the blocknotify hook. Health is 503 while draining or while a coin has no job,
+ * so the NLB and ECS stop sending miners to a task that cannot serve them.
+ */
+export function createOpsServer(opts: OpsServerOptions): Server {
+  return createServer((req, res) => {
+    route(opts, req, res).catch((err: unknown) => {
+      opts.log.warn({ err, url: req.url }, 'ops request failed');
+      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+}
+
+async function route(opts: OpsServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (req.method === 'GET' && url.pathname === '/health') {
+    const h = opts.health();
+    const ok = !h.draining && h.coins.every((c) => c.height !== undefined && c.healthyDaemons > 0);
+    send(res, ok ? 200 : 503, { status: ok ? 'ok' : h.draining ? 'draining' : 'degraded', coins: h.coins });
+    return;
+  }
+  if (req.method === 'GET' && url.pathname === '/metrics') {
+    res.writeHead(200, { 'content-type': opts.registry.contentType });
+    res.end(await opts.registry.metrics());
+    return;
+  }
+  const notify = /^\/blocknotify\/([A-Za-z0-9]{1,10})$/.exec(url.pathname);
+  if (notify) {
+    if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
+    const coin = notify[1]!.toUpperCase();
+    return opts.onBlockNotify(coin)
+      ? send(res, 202, { refreshing: coin })
+      : send(res, 404, { error: `unknown coin ${coin}` });
+  }
+  if (opts.extra && (await opts.extra(req, res))) return;
+  send(res, 404, { error: 'not found' });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+export async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server.address() as AddressInfo;
+}

@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseConfigText } from '../core/config/load.js';
+import { ConfigError } from '../core/errors.js';
+
+const USAGE = `Usage: pool <command> [options]
+
+Commands:
+  start [--config FILE]            run the pool; without --config, on a regtest devnet it starts itself
+  devnet mine <n> [address]        mine n regtest blocks (to the pool wallet, or to address)
+  config check <file>              validate a config file and print it with defaults applied
+
+Options (every command):
+  --data-dir DIR                   where local state lives (default: .data in the current directory)
+  -h, --help                       this text`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string', default: '.data' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const dataDir = resolve(values['data-dir']!);
+  const [command, sub, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'start': {
+      const { runPool } = await import('./run.js');
+      return runPool({ dataDir, configFile: values.config });
+    }
+    case 'devnet': {
+      if (sub !== 'mine' || !rest[0] || !/^\d+$/.test(rest[0])) {
+        console.error('usage: pool devnet mine <n> [address]');
+        return 2;
+      }
+      const { devnetMine } = await import('./devnet/index.js');
+      const hashes = await devnetMine(dataDir, Number(rest[0]), rest[1]);
+      console.log(`mined ${hashes.length} block(s); tip ${hashes.at(-1) ?? '(none)'}`);
+      return 0;
+    }
+    case 'config': {
+      if (sub !== 'check' || !rest[0]) {
+        console.error('usage: pool config check <file>');
+        return 2;
+      }
+      const text = await readFile(rest[0], 'utf8');
+      const config = parseConfigText(text, rest[0]);
+      console.log(JSON.stringify(config, null, 2));
+      console.error(`${rest[0]}: valid (${config.coins.length} coin(s))`);
+      return 0;
+    }
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) console.error(err.message);
+    else console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exitCode = 1;
+  },
+);
