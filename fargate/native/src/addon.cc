@@ -1,0 +1,111 @@
+// Node-API bindings: sha256d, scrypt (Litecoin PoW) and scryptRaw (general RFC 7914 scrypt, for test vectors).
+#include <napi.h>
+
+#include <cmath>
+#include <cstdlib>
+
+#include "scrypt.h"
+#include "sha256.h"
+
+namespace {
+
+struct Bytes {
+  const uint8_t* data;
+  size_t length;
+};
+
+// Accepts any Uint8Array (Buffer is one); other typed arrays are rejected so a Uint16Array is never hashed by accident.
+bool ReadBytes(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name, Bytes* out) {
+  Napi::Value value = info[index];
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    std::string message = std::string(fn) + ": " + name + " must be a Buffer or Uint8Array";
+    Napi::TypeError::New(info.Env(), message).ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Uint8Array array = value.As<Napi::Uint8Array>();
+  out->data = array.Data();
+  out->length = array.ByteLength();
+  return true;
+}
+
+// Integer parameters arrive as JS numbers; anything that is not a non-negative safe integer is a TypeError.
+bool ReadUint(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name, uint64_t* out) {
+  Napi::Value value = info[index];
+  double d = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1;
+  if (!value.IsNumber() || !std::isfinite(d) || d < 0 || d != std::floor(d) || d > 9007199254740991.0) {
+    std::string message = std::string(fn) + ": " + name + " must be a non-negative integer";
+    Napi::TypeError::New(info.Env(), message).ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = uint64_t(d);
+  return true;
+}
+
+Napi::Value Sha256d(const Napi::CallbackInfo& info) {
+  Bytes data;
+  if (!ReadBytes(info, 0, "sha256d", "data", &data)) return info.Env().Undefined();
+  uint8_t out[32];
+  pool::Sha256d(data.data, data.length, out);
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), out, sizeof(out));
+}
+
+// sha256dInto(data, out): writes the 32-byte digest into out. The JS wrapper passes a Buffer from Node's small-buffer
+// pool, which costs far less than creating a new Buffer here (that allocation dominated a call on 80 bytes).
+Napi::Value Sha256dInto(const Napi::CallbackInfo& info) {
+  Bytes data, out;
+  // The data error names sha256d: that is the function the caller of the JS wrapper actually called.
+  if (!ReadBytes(info, 0, "sha256d", "data", &data) || !ReadBytes(info, 1, "sha256dInto", "out", &out)) {
+    return info.Env().Undefined();
+  }
+  if (out.length < 32) {
+    Napi::RangeError::New(info.Env(), "sha256dInto: out must hold at least 32 bytes").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  pool::Sha256d(data.data, data.length, const_cast<uint8_t*>(out.data));
+  return info.Env().Undefined();
+}
+
+Napi::Value ScryptLitecoin(const Napi::CallbackInfo& info) {
+  Bytes header;
+  if (!ReadBytes(info, 0, "scrypt", "header", &header)) return info.Env().Undefined();
+  uint8_t out[32];
+  pool::ScryptLitecoin(header.data, header.length, out);
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), out, sizeof(out));
+}
+
+Napi::Value ScryptRaw(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Bytes password, salt;
+  uint64_t n, r, p, dk_len;
+  if (!ReadBytes(info, 0, "scryptRaw", "password", &password) || !ReadBytes(info, 1, "scryptRaw", "salt", &salt) ||
+      !ReadUint(info, 2, "scryptRaw", "N", &n) || !ReadUint(info, 3, "scryptRaw", "r", &r) ||
+      !ReadUint(info, 4, "scryptRaw", "p", &p) || !ReadUint(info, 5, "scryptRaw", "dkLen", &dk_len)) {
+    return env.Undefined();
+  }
+  if (const char* problem = pool::ScryptCheckParams(n, r, p, dk_len)) {
+    Napi::RangeError::New(env, std::string("scryptRaw: ") + problem).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  uint8_t* out = static_cast<uint8_t*>(std::malloc(dk_len));
+  if (!out || !pool::Scrypt(password.data, password.length, salt.data, salt.length, n, uint32_t(r), uint32_t(p), out,
+                            dk_len)) {
+    std::free(out);
+    Napi::Error::New(env, "scryptRaw: out of memory").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Buffer<uint8_t> result = Napi::Buffer<uint8_t>::Copy(env, out, dk_len);
+  std::free(out);
+  return result;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("sha256d", Napi::Function::New(env, Sha256d, "sha256d"));
+  exports.Set("sha256dInto", Napi::Function::New(env, Sha256dInto, "sha256dInto"));
+  exports.Set("scrypt", Napi::Function::New(env, ScryptLitecoin, "scrypt"));
+  exports.Set("scryptRaw", Napi::Function::New(env, ScryptRaw, "scryptRaw"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(pool_hashing, Init)

@@ -1,0 +1,24 @@
+// scrypt (RFC 7914) and Litecoin's fixed-parameter PoW instance of it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace pool {
+
+// Memory a call may use for V (128 * r * N bytes). 1 GiB admits every RFC 7914 §12 vector.
+constexpr uint64_t kScryptMaxMemory = uint64_t(1) << 30;
+
+// Returns nullptr on success, otherwise a message naming the parameter that RFC 7914 §2 or the memory cap rejects.
+const char* ScryptCheckParams(uint64_t n, uint64_t r, uint64_t p, uint64_t dk_len);
+
+// General scrypt(P, S, N, r, p, dkLen). Parameters must have passed ScryptCheckParams.
+// Returns false only if the working memory could not be allocated.
+bool Scrypt(const uint8_t* password, size_t password_len, const uint8_t* salt, size_t salt_len, uint64_t n, uint32_t r,
+            uint32_t p, uint8_t* out, size_t dk_len);
+
+// Litecoin PoW: scrypt(header, header, N=1024, r=1, p=1, dkLen=32) using a per-thread scratch area, so hashing a share
+// allocates nothing.
+void ScryptLitecoin(const uint8_t* header, size_t header_len, uint8_t out[32]);
+
+}  // namespace pool

@@ -1,0 +1,78 @@
+import { scryptSync } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ADDON_PATH, loadHashingAddon } from '../../../fargate/src/hashing/load-addon.js';
+
+describe('loadHashingAddon', () => {
+  it('tells the operator to run npm install when the addon has not been built', () => {
+    const missing = '/nonexistent/fargate/native/build/Release/pool_hashing.node';
+    expect(() => loadHashingAddon(missing)).toThrow(/is missing: run `npm install`/);
+  });
+
+  it('keeps the underlying load error as the cause', () => {
+    try {
+      loadHashingAddon('/nonexistent/pool_hashing.node');
+      expect.unreachable('load should have failed');
+    } catch (error) {
+      expect((error as Error).cause).toMatchObject({ code: 'MODULE_NOT_FOUND' });
+    }
+  });
+
+  it('loads the built addon with its three functions', () => {
+    const addon = loadHashingAddon();
+    expect(typeof addon.sha256d).toBe('function');
+    expect(typeof addon.scrypt).toBe('function');
+    expect(typeof addon.scryptRaw).toBe('function');
+  });
+
+  it('hashes correctly from several worker threads at once (each thread has its own scrypt scratch area)', async () => {
+    // Plain JS worker: it loads the .node file directly, so it needs no TypeScript loader.
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { randomBytes } = require('node:crypto');
+      const addon = require(workerData.path);
+      const results = [];
+      for (let i = 0; i < 150; i++) {
+        const header = randomBytes(80);
+        results.push([header.toString('hex'), addon.scrypt(header).toString('hex')]);
+      }
+      parentPort.postMessage(results);
+    `;
+    const runWorker = () =>
+      new Promise<Array<[string, string]>>((resolve, reject) => {
+        const worker = new Worker(source, { eval: true, workerData: { path: DEFAULT_ADDON_PATH } });
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+    const batches = await Promise.all([runWorker(), runWorker(), runWorker()]);
+    for (const [headerHex, hashHex] of batches.flat()) {
+      const header = Buffer.from(headerHex, 'hex');
+      expect(hashHex).toBe(scryptSync(header, header, 32, { N: 1024, r: 1, p: 1 }).toString('hex'));
+    }
+  });
+});
+
+describe('addon.sha256dInto', () => {
+  const addon = loadHashingAddon();
+
+  it('writes the same digest as addon.sha256d into the first 32 bytes of out and leaves the rest alone', () => {
+    const data = Buffer.from('abc');
+    const out = Buffer.alloc(40, 0xee);
+    addon.sha256dInto(data, out);
+    expect(out.subarray(0, 32).equals(addon.sha256d(data))).toBe(true);
+    expect(out.subarray(32).equals(Buffer.alloc(8, 0xee))).toBe(true);
+  });
+
+  it('throws a RangeError when out is shorter than 32 bytes', () => {
+    expect(() => addon.sha256dInto(Buffer.from('abc'), Buffer.alloc(31))).toThrow(
+      new RangeError('sha256dInto: out must hold at least 32 bytes'),
+    );
+  });
+
+  it('throws a TypeError when out is not a Buffer or Uint8Array', () => {
+    const loose = addon.sha256dInto as (...args: unknown[]) => void;
+    expect(() => loose(Buffer.from('abc'), new Uint32Array(8))).toThrow(
+      new TypeError('sha256dInto: out must be a Buffer or Uint8Array'),
+    );
+  });
+});
