@@ -1,0 +1,422 @@
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { StorageError } from '../../core/errors.js';
+import type {
+  BatchClaim,
+  BatchLease,
+  BlockRecord,
+  MinerStats,
+  MinuteBucket,
+  RoundShares,
+  ShareStore,
+} from '../../core/ports/share-store.js';
+import type {
+  BatchAggregate,
+  Counter,
+  CounterUpdate,
+  FoundBlockRecord,
+  LastShare,
+  Tally,
+} from '../../core/shares/aggregate.js';
+import type { TableNames } from './tables.js';
+
+/**
+ * ShareStore on DynamoDB (and dynalite, which has no transactions: every step here is a single-item write).
+ * Key layout: adapters/aws/tables.ts. Protocol of the steps: core/shares/ingest-batch.ts.
+ */
+
+export interface DynamoShareStoreOptions {
+  /** Build it with `createDocumentClient` so that large sums come back without precision errors. */
+  doc: DynamoDBDocumentClient;
+  /** The tables of a coin; throws for a coin this deployment does not serve. */
+  tables: (coin: string) => TableNames;
+  /** Batch items are kept this long to recognise redeliveries: longer than SQS retention (14 days) plus spool age. */
+  batchTtlSeconds?: number;
+  /** Per-minute buckets are kept this long (the dashboard shows at most a week). */
+  statsTtlSeconds?: number;
+}
+
+const DAY_S = 86_400;
+const BATCH_SK = 'BATCH';
+const TOTAL = 'TOTAL';
+
+type Location = { table: 'shares' | 'stats'; key: { pk: string; sk: string | number }; attrs: Record<string, unknown> };
+
+function locate(c: Counter): Location {
+  switch (c.kind) {
+    case 'poolTotal':
+      return { table: 'shares', key: { pk: 'POOL', sk: TOTAL }, attrs: {} };
+    case 'minerTotal':
+      return { table: 'shares', key: { pk: `MINER#${c.miner}`, sk: TOTAL }, attrs: { miner: c.miner } };
+    case 'round':
+      return { table: 'shares', key: { pk: `ROUND#${c.height}`, sk: TOTAL }, attrs: { height: c.height } };
+    case 'roundMiner':
+      return {
+        table: 'shares',
+        key: { pk: `ROUND#${c.height}`, sk: `MINER#${c.miner}` },
+        attrs: { height: c.height, miner: c.miner },
+      };
+    case 'roundWorker':
+      return {
+        table: 'shares',
+        key: { pk: `ROUND#${c.height}`, sk: `WORKER#${c.miner}#${c.worker}` },
+        attrs: { height: c.height, miner: c.miner, worker: c.worker },
+      };
+    case 'poolMinute':
+      return { table: 'stats', key: { pk: 'POOL', sk: c.minute }, attrs: {} };
+    case 'minerMinute':
+      return { table: 'stats', key: { pk: `MINER#${c.miner}`, sk: c.minute }, attrs: { miner: c.miner } };
+    case 'workerMinute':
+      return {
+        table: 'stats',
+        key: { pk: `WORKER#${c.miner}#${c.worker}`, sk: c.minute },
+        attrs: { miner: c.miner, worker: c.worker },
+      };
+  }
+}
+
+function isConditionFailed(err: unknown): boolean {
+  return (err as Error)?.name === 'ConditionalCheckFailedException';
+}
+
+/** lib-dynamodb returns NumberValue objects when `wrapNumbers` is on; plain numbers otherwise. */
+function num(v: unknown): number {
+  if (v === undefined || v === null) return 0;
+  return typeof v === 'number' ? v : Number(String(v));
+}
+
+function tally(item: Record<string, unknown> | undefined): Tally {
+  return { shares: num(item?.shares), difficulty: num(item?.difficulty) };
+}
+
+export class DynamoShareStore implements ShareStore {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly tables: (coin: string) => TableNames;
+  private readonly batchTtlSeconds: number;
+  private readonly statsTtlSeconds: number;
+
+  constructor(opts: DynamoShareStoreOptions) {
+    this.doc = opts.doc;
+    this.tables = opts.tables;
+    this.batchTtlSeconds = opts.batchTtlSeconds ?? 30 * DAY_S;
+    this.statsTtlSeconds = opts.statsTtlSeconds ?? 7 * DAY_S;
+  }
+
+  async beginBatch(agg: BatchAggregate, lease: BatchLease): Promise<BatchClaim> {
+    const table = this.tables(agg.coin).shares;
+    const key = { pk: `BATCH#${agg.batchId}`, sk: BATCH_SK };
+    const leaseUntil = lease.now + lease.leaseMs;
+    const created = await this.conditional('put batch', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            ...key,
+            status: 'applying',
+            claim: lease.claim,
+            leaseUntil,
+            attempts: 1,
+            coin: agg.coin,
+            shares: agg.total.shares,
+            difficulty: agg.total.difficulty,
+            miners: agg.miners,
+            firstShareAt: agg.firstShareAt,
+            lastShareAt: agg.lastShareAt,
+            blocks: agg.blocks.length,
+            createdAt: lease.now,
+            expiresAt: Math.floor(lease.now / 1000) + this.batchTtlSeconds,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    if (created) return 'claimed';
+    // It exists: take it over if its owner's lease ran out (that owner crashed or timed out mid-apply).
+    const tookOver = await this.conditional('take over batch', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: 'SET claim = :claim, leaseUntil = :until ADD attempts :one',
+          ConditionExpression: '#status = :applying AND leaseUntil < :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':claim': lease.claim,
+            ':until': leaseUntil,
+            ':one': 1,
+            ':applying': 'applying',
+            ':now': lease.now,
+          },
+        }),
+      ),
+    );
+    if (tookOver) return 'claimed';
+    const { Item } = await this.call('get batch', () =>
+      this.doc.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })),
+    );
+    const status = Item?.status;
+    if (status === 'applied' || status === 'cleaned') return status;
+    return 'busy';
+  }
+
+  async addToCounter(coin: string, batchId: string, u: CounterUpdate): Promise<'added' | 'duplicate'> {
+    const loc = locate(u.counter);
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {
+      ':n': u.shares,
+      ':d': u.difficulty,
+      ':ids': new Set([batchId]),
+      ':id': batchId,
+    };
+    const sets: string[] = [];
+    for (const [i, [name, value]] of Object.entries(loc.attrs).entries()) {
+      names[`#a${i}`] = name;
+      values[`:a${i}`] = value;
+      sets.push(`#a${i} = :a${i}`);
+    }
+    if (loc.table === 'stats') {
+      // Keep the bucket for statsTtl after its minute ended; the same value on every write, so repeats agree.
+      values[':exp'] = (num(loc.key.sk) + 1) * 60 + this.statsTtlSeconds;
+      sets.push('expiresAt = :exp');
+    }
+    const added = await this.conditional('add to counter', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables(coin)[loc.table],
+          Key: loc.key,
+          UpdateExpression: `ADD shares :n, difficulty :d, applied :ids${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
+          ConditionExpression: 'NOT contains(applied, :id)',
+          ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+    return added ? 'added' : 'duplicate';
+  }
+
+  async raiseLastShare(coin: string, last: LastShare): Promise<void> {
+    await this.conditional('raise last share', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables(coin).shares,
+          Key: { pk: `MINER#${last.miner}`, sk: `WORKER#${last.worker}` },
+          UpdateExpression: 'SET lastShareAt = :t, miner = :m, worker = :w',
+          ConditionExpression: 'attribute_not_exists(lastShareAt) OR lastShareAt < :t',
+          ExpressionAttributeValues: { ':t': last.at, ':m': last.miner, ':w': last.worker },
+        }),
+      ),
+    );
+  }
+
+  async putBlock(coin: string, block: FoundBlockRecord): Promise<'created' | 'exists'> {
+    const created = await this.conditional('put block', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tables(coin).blocks,
+          Item: { pk: 'BLOCK', sk: blockSortKey(block.height, block.hash), coin, status: 'pending', ...block },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    return created ? 'created' : 'exists';
+  }
+
+  async releaseBatch(coin: string, batchId: string, claim: string): Promise<void> {
+    await this.conditional('release batch', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables(coin).shares,
+          Key: { pk: `BATCH#${batchId}`, sk: BATCH_SK },
+          UpdateExpression: 'SET leaseUntil = :zero',
+          ConditionExpression: '#status = :applying AND claim = :claim',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':zero': 0, ':applying': 'applying', ':claim': claim },
+        }),
+      ),
+    );
+  }
+
+  async markBatchApplied(coin: string, batchId: string): Promise<void> {
+    await this.setBatchStatus(coin, batchId, 'applying', 'applied');
+  }
+
+  async markBatchCleaned(coin: string, batchId: string): Promise<void> {
+    await this.setBatchStatus(coin, batchId, 'applied', 'cleaned');
+  }
+
+  async releaseCounterGuard(coin: string, batchId: string, counter: Counter): Promise<void> {
+    const loc = locate(counter);
+    await this.conditional('release counter guard', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables(coin)[loc.table],
+          Key: loc.key,
+          UpdateExpression: 'DELETE applied :ids',
+          // Never create an empty item for a counter that was not written.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':ids': new Set([batchId]) },
+        }),
+      ),
+    );
+  }
+
+  async getRoundShares(coin: string, height: number): Promise<RoundShares> {
+    const items = await this.queryAll({
+      TableName: this.tables(coin).shares,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `ROUND#${height}` },
+    });
+    const round: RoundShares = { coin, height, total: { shares: 0, difficulty: 0 }, miners: [], workers: [] };
+    for (const item of items) {
+      const sk = String(item.sk);
+      if (sk === TOTAL) round.total = tally(item);
+      else if (sk.startsWith('MINER#')) round.miners.push({ miner: String(item.miner), ...tally(item) });
+      else if (sk.startsWith('WORKER#'))
+        round.workers.push({ miner: String(item.miner), worker: String(item.worker), ...tally(item) });
+    }
+    return round;
+  }
+
+  async getMinerStats(coin: string, miner: string, sinceMinute: number): Promise<MinerStats> {
+    const t = this.tables(coin);
+    const [total, minutes, workerItems] = await Promise.all([
+      this.getTally(t.shares, { pk: `MINER#${miner}`, sk: TOTAL }),
+      this.minuteBuckets(t.stats, `MINER#${miner}`, sinceMinute),
+      this.queryAll({
+        TableName: t.shares,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :w)',
+        ExpressionAttributeValues: { ':pk': `MINER#${miner}`, ':w': 'WORKER#' },
+      }),
+    ]);
+    const workers = await Promise.all(
+      workerItems.map(async (item) => {
+        const worker = String(item.worker);
+        return {
+          worker,
+          lastShareAt: num(item.lastShareAt),
+          minutes: await this.minuteBuckets(t.stats, `WORKER#${miner}#${worker}`, sinceMinute),
+        };
+      }),
+    );
+    return { coin, miner, total, minutes, workers };
+  }
+
+  getPoolStats(coin: string, sinceMinute: number): Promise<MinuteBucket[]> {
+    return this.minuteBuckets(this.tables(coin).stats, 'POOL', sinceMinute);
+  }
+
+  async listBlocks(coin: string, limit = 100): Promise<BlockRecord[]> {
+    const { Items = [] } = await this.call('list blocks', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tables(coin).blocks,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'BLOCK' },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      ),
+    );
+    return Items.map((i) => ({
+      coin: String(i.coin),
+      status: i.status as BlockRecord['status'],
+      height: num(i.height),
+      hash: String(i.hash),
+      reward: String(i.reward),
+      networkDifficulty: num(i.networkDifficulty),
+      submitResult: String(i.submitResult),
+      miner: String(i.miner),
+      worker: String(i.worker),
+      shareDifficulty: num(i.shareDifficulty),
+      actualDifficulty: num(i.actualDifficulty),
+      time: num(i.time),
+    }));
+  }
+
+  getPoolTotal(coin: string): Promise<Tally> {
+    return this.getTally(this.tables(coin).shares, { pk: 'POOL', sk: TOTAL });
+  }
+
+  getMinerTotal(coin: string, miner: string): Promise<Tally> {
+    return this.getTally(this.tables(coin).shares, { pk: `MINER#${miner}`, sk: TOTAL });
+  }
+
+  private async setBatchStatus(coin: string, batchId: string, from: string, to: string): Promise<void> {
+    // A failed condition means another attempt already moved the batch on: nothing to do.
+    await this.conditional(`mark batch ${to}`, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables(coin).shares,
+          Key: { pk: `BATCH#${batchId}`, sk: BATCH_SK },
+          UpdateExpression: 'SET #status = :to',
+          ConditionExpression: '#status = :from',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':from': from, ':to': to },
+        }),
+      ),
+    );
+  }
+
+  private async getTally(table: string, key: { pk: string; sk: string }): Promise<Tally> {
+    const { Item } = await this.call('get', () => this.doc.send(new GetCommand({ TableName: table, Key: key })));
+    return tally(Item);
+  }
+
+  private async minuteBuckets(table: string, pk: string, sinceMinute: number): Promise<MinuteBucket[]> {
+    const items = await this.queryAll({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk AND sk >= :since',
+      ExpressionAttributeValues: { ':pk': pk, ':since': sinceMinute },
+    });
+    return items.map((i) => ({ minute: num(i.sk), ...tally(i) }));
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.call('query', () =>
+        this.doc.send(new QueryCommand({ ...input, ...(start && { ExclusiveStartKey: start }) })),
+      );
+      out.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** Runs a conditional write: true if written, false if its condition failed; other failures → StorageError. */
+  private async conditional(op: string, fn: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await fn();
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw toStorageError(op, err);
+    }
+  }
+
+  private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toStorageError(op, err);
+    }
+  }
+}
+
+/** Height first, zero-padded, so that the sort key orders blocks by height. */
+export function blockSortKey(height: number, hash: string): string {
+  return `${String(height).padStart(10, '0')}#${hash}`;
+}
+
+function toStorageError(op: string, err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  const e = err as Error;
+  return new StorageError(`DynamoDB ${op} failed: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, { cause: err });
+}

@@ -1,0 +1,179 @@
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+
+/**
+ * The DynamoDB tables of one coin, as plain data: the CDK app builds its Table constructs from these, local mode
+ * creates them in dynalite with `ensureTables`. One set of tables per coin keeps a coin's load, alarms and
+ * retention apart from the others.
+ *
+ * shares (single table, string keys):
+ *   BATCH#<batchId> / BATCH             immutable batch fact: summary, ingest status and lease (TTL 30 days)
+ *   POOL / TOTAL                        all shares ever ingested
+ *   MINER#<miner> / TOTAL               all shares of a miner
+ *   MINER#<miner> / WORKER#<worker>     a worker's lastShareAt
+ *   ROUND#<height> / TOTAL              round sums
+ *   ROUND#<height> / MINER#<miner>      round sums per miner
+ *   ROUND#<height> / WORKER#<miner>#<worker>
+ * stats (per-minute buckets, sort key = minute number, TTL `expiresAt`):
+ *   POOL | MINER#<miner> | WORKER#<miner>#<worker>  /  <minute>
+ * blocks (one partition: blocks are rare; sort key orders by height):
+ *   BLOCK / <height, 10 digits>#<hash>, GSI byStatus (status, sk) for the confirmer.
+ */
+
+export type KeyType = 'S' | 'N';
+
+export interface KeyDef {
+  name: string;
+  type: KeyType;
+}
+
+export interface TableDef {
+  /** The table is named `<prefix>-<coin lowercase>-<suffix>`. */
+  suffix: string;
+  partitionKey: KeyDef;
+  sortKey?: KeyDef;
+  globalSecondaryIndexes: Array<{ indexName: string; partitionKey: KeyDef; sortKey?: KeyDef }>;
+  /** Items with this epoch-seconds attribute are deleted by DynamoDB after that time. */
+  ttlAttribute?: string;
+  /** On-demand: share load follows miners' hashrate, which nobody provisions ahead. */
+  billing: 'PAY_PER_REQUEST';
+  /** Balances and rounds are money: keep point-in-time recovery on. */
+  pointInTimeRecovery: boolean;
+}
+
+export const SHARES_TABLE: TableDef = {
+  suffix: 'shares',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [],
+  ttlAttribute: 'expiresAt',
+  billing: 'PAY_PER_REQUEST',
+  pointInTimeRecovery: true,
+};
+
+export const STATS_TABLE: TableDef = {
+  suffix: 'stats',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'N' },
+  globalSecondaryIndexes: [],
+  ttlAttribute: 'expiresAt',
+  billing: 'PAY_PER_REQUEST',
+  // Derived, short-lived data: recovery would restore buckets that expire within days anyway.
+  pointInTimeRecovery: false,
+};
+
+export const BLOCKS_TABLE: TableDef = {
+  suffix: 'blocks',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    { indexName: 'byStatus', partitionKey: { name: 'status', type: 'S' }, sortKey: { name: 'sk', type: 'S' } },
+  ],
+  billing: 'PAY_PER_REQUEST',
+  pointInTimeRecovery: true,
+};
+
+export const POOL_TABLES = { shares: SHARES_TABLE, stats: STATS_TABLE, blocks: BLOCKS_TABLE } as const;
+
+export type TableNames = Record<keyof typeof POOL_TABLES, string>;
+
+export function tableName(prefix: string, coin: string, def: TableDef): string {
+  return `${prefix}-${coin.toLowerCase()}-${def.suffix}`;
+}
+
+export function tableNames(prefix: string, coin: string): TableNames {
+  return {
+    shares: tableName(prefix, coin, SHARES_TABLE),
+    stats: tableName(prefix, coin, STATS_TABLE),
+    blocks: tableName(prefix, coin, BLOCKS_TABLE),
+  };
+}
+
+export function createTableInput(def: TableDef, name: string): CreateTableCommandInput {
+  const keys = [
+    def.partitionKey,
+    def.sortKey,
+    ...def.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey]),
+  ];
+  const attributes = new Map<string, KeyType>();
+  for (const k of keys) if (k) attributes.set(k.name, k.type);
+  const keySchema = (pk: KeyDef, sk?: KeyDef) => [
+    { AttributeName: pk.name, KeyType: 'HASH' as const },
+    ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' as const }] : []),
+  ];
+  return {
+    TableName: name,
+    BillingMode: def.billing,
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    KeySchema: keySchema(def.partitionKey, def.sortKey),
+    ...(def.globalSecondaryIndexes.length > 0 && {
+      GlobalSecondaryIndexes: def.globalSecondaryIndexes.map((g) => ({
+        IndexName: g.indexName,
+        KeySchema: keySchema(g.partitionKey, g.sortKey),
+        Projection: { ProjectionType: 'ALL' as const },
+      })),
+    }),
+  };
+}
+
+/**
+ * Creates the coin's tables where missing and waits until they are ACTIVE (local mode, tests). TTL is switched on
+ * where the endpoint supports it; dynalite does not, and there nothing expires, which local mode can live with.
+ */
+export async function ensureTables(client: DynamoDBClient, prefix: string, coin: string): Promise<TableNames> {
+  const names = tableNames(prefix, coin);
+  for (const key of Object.keys(POOL_TABLES) as Array<keyof typeof POOL_TABLES>) {
+    const def = POOL_TABLES[key];
+    const name = names[key];
+    if (!(await tableExists(client, name))) {
+      try {
+        await client.send(new CreateTableCommand(createTableInput(def, name)));
+      } catch (err) {
+        if ((err as Error).name !== 'ResourceInUseException') throw err;
+      }
+      if (def.ttlAttribute) await enableTtl(client, name, def.ttlAttribute);
+    }
+    await waitActive(client, name);
+  }
+  return names;
+}
+
+async function tableExists(client: DynamoDBClient, name: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: name }));
+    return true;
+  } catch (err) {
+    if (err instanceof ResourceNotFoundException || (err as Error).name === 'ResourceNotFoundException') return false;
+    throw err;
+  }
+}
+
+async function enableTtl(client: DynamoDBClient, name: string, attribute: string): Promise<void> {
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: name,
+        TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
+      }),
+    );
+  } catch (err) {
+    // dynalite answers UnknownOperationException; anything else is a real problem.
+    if (!/UnknownOperation/i.test((err as Error).name)) throw err;
+  }
+}
+
+async function waitActive(client: DynamoDBClient, name: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`table ${name} is not ACTIVE after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,127 @@
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ShareSpool } from '../../core/ports/share-spool.js';
+import type { ShareBatch } from '../../core/shares/share.js';
+
+export interface FileShareSpoolOptions {
+  /** A directory of its own under the data dir, e.g. `<dataDir>/spool/LTC`. */
+  dir: string;
+  /** A segment is sealed once it reaches this size, so that a replay never reads more than this at once. */
+  maxSegmentBytes?: number;
+  /** Told about lines that cannot be parsed (a write torn by a crash: its share was never acknowledged). */
+  onCorruptLine?: (info: { segment: string; line: number }) => void;
+}
+
+const SEGMENT = /^segment-(\d{12})\.jsonl$/;
+
+/**
+ * The disk spool: append-only JSON lines, one batch per line, fsynced before `append` resolves. Segment files are
+ * named by a sequence number; the newest one is open for appends until `sealSegments` seals it.
+ * A crash can leave a torn last line; it is skipped on read (its batch was never acknowledged, since `append` had
+ * not resolved).
+ */
+export class FileShareSpool implements ShareSpool {
+  private readonly dir: string;
+  private readonly maxSegmentBytes: number;
+  private readonly onCorruptLine: FileShareSpoolOptions['onCorruptLine'];
+  private nextSeq: number | undefined;
+  private active: { id: string; fh: FileHandle; bytes: number } | undefined;
+  /** Appends and seals run one at a time, in order. */
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: FileShareSpoolOptions) {
+    this.dir = opts.dir;
+    this.maxSegmentBytes = opts.maxSegmentBytes ?? 8 * 1024 * 1024;
+    this.onCorruptLine = opts.onCorruptLine;
+  }
+
+  append(batch: ShareBatch): Promise<void> {
+    return this.serialized(async () => {
+      const line = Buffer.from(`${JSON.stringify(batch)}\n`);
+      const seg = await this.activeSegment();
+      try {
+        await seg.fh.write(line, 0, line.length, null);
+        await seg.fh.datasync();
+      } catch (err) {
+        // Never append after a failed write: a later good line must not follow a torn one in the same segment.
+        await this.closeActive();
+        throw err;
+      }
+      seg.bytes += line.length;
+      if (seg.bytes >= this.maxSegmentBytes) await this.closeActive();
+    });
+  }
+
+  sealSegments(): Promise<string[]> {
+    return this.serialized(async () => {
+      await this.closeActive();
+      return this.listSegments();
+    });
+  }
+
+  async readSegment(id: string): Promise<ShareBatch[]> {
+    const text = await readFile(join(this.dir, id), 'utf8');
+    const batches: ShareBatch[] = [];
+    text.split('\n').forEach((line, i) => {
+      if (line === '') return;
+      try {
+        batches.push(JSON.parse(line) as ShareBatch);
+      } catch {
+        this.onCorruptLine?.({ segment: id, line: i + 1 });
+      }
+    });
+    return batches;
+  }
+
+  async removeSegment(id: string): Promise<void> {
+    if (!SEGMENT.test(id)) throw new Error(`not a spool segment: ${id}`);
+    await rm(join(this.dir, id), { force: true });
+  }
+
+  /** Closes the open segment (for shutdown); everything appended stays on disk. */
+  close(): Promise<void> {
+    return this.serialized(() => this.closeActive());
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async listSegments(): Promise<string[]> {
+    await mkdir(this.dir, { recursive: true });
+    return (await readdir(this.dir)).filter((f) => SEGMENT.test(f)).sort();
+  }
+
+  private async activeSegment() {
+    if (this.active) return this.active;
+    if (this.nextSeq === undefined) {
+      const last = (await this.listSegments()).at(-1);
+      this.nextSeq = last ? Number(SEGMENT.exec(last)![1]) + 1 : 0;
+    }
+    const id = `segment-${String(this.nextSeq++).padStart(12, '0')}.jsonl`;
+    // 'wx': a fresh file every time; appends never reopen a sealed segment.
+    const fh = await open(join(this.dir, id), 'wx');
+    await syncDir(this.dir);
+    this.active = { id, fh, bytes: 0 };
+    return this.active;
+  }
+
+  private async closeActive(): Promise<void> {
+    const seg = this.active;
+    this.active = undefined;
+    await seg?.fh.close();
+  }
+}
+
+/** Makes a new file's directory entry durable, so that an fsynced file is also findable after a crash. */
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

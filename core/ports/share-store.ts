@@ -1,0 +1,88 @@
+import type {
+  BatchAggregate,
+  Counter,
+  CounterUpdate,
+  FoundBlockRecord,
+  LastShare,
+  Tally,
+} from '../shares/aggregate.js';
+
+/**
+ * Where ingested shares are counted (DynamoDB in AWS, dynalite locally). The write methods are the steps of the
+ * idempotent ingest in core/shares/ingest-batch.ts; each is safe to repeat. Infrastructure failures reject with
+ * StorageError.
+ */
+export interface ShareStore {
+  /**
+   * Step (a): records the immutable batch item (status 'applying', owned by `claim` until `leaseUntil`), or reads
+   * the existing one. 'claimed': the caller owns the batch now (new, or the previous owner's lease ran out);
+   * 'busy': another live owner is applying it; 'applied'/'cleaned': already counted.
+   */
+  beginBatch(aggregate: BatchAggregate, lease: BatchLease): Promise<BatchClaim>;
+  /** Step (b): adds to one counter unless this batch already did; 'duplicate' when it had. */
+  addToCounter(coin: string, batchId: string, update: CounterUpdate): Promise<'added' | 'duplicate'>;
+  /** Raises a worker's last share time (a maximum: repeating it is harmless). */
+  raiseLastShare(coin: string, last: LastShare): Promise<void>;
+  /** Records a found block as 'pending' unless it is recorded already. */
+  putBlock(coin: string, block: FoundBlockRecord): Promise<'created' | 'exists'>;
+  /**
+   * Gives up a claim after a failed attempt, so that the redelivery need not wait for the lease to run out.
+   * Only the owner (`claim`) of a batch still 'applying' can release it.
+   */
+  releaseBatch(coin: string, batchId: string, claim: string): Promise<void>;
+  /** Step (c). */
+  markBatchApplied(coin: string, batchId: string): Promise<void>;
+  /** Step (d): forgets the batch id on each counter so the guard sets stay small. */
+  releaseCounterGuard(coin: string, batchId: string, counter: Counter): Promise<void>;
+  /** After step (d): nothing is left to do for this batch. */
+  markBatchCleaned(coin: string, batchId: string): Promise<void>;
+
+  /** Per miner and per worker sums of one round (= the block height the jobs built on). */
+  getRoundShares(coin: string, height: number): Promise<RoundShares>;
+  /** A miner's per-minute buckets (pool-wide and per worker) from `sinceMinute` on, and its workers. */
+  getMinerStats(coin: string, miner: string, sinceMinute: number): Promise<MinerStats>;
+  /** Pool-wide per-minute buckets from `sinceMinute` on, oldest first. */
+  getPoolStats(coin: string, sinceMinute: number): Promise<MinuteBucket[]>;
+  /** Recorded blocks, highest first. */
+  listBlocks(coin: string, limit?: number): Promise<BlockRecord[]>;
+  /** Everything ever ingested for the coin, and for one miner. */
+  getPoolTotal(coin: string): Promise<Tally>;
+  getMinerTotal(coin: string, miner: string): Promise<Tally>;
+}
+
+export interface BatchLease {
+  /** Unique per ingest attempt (request id + message id). */
+  claim: string;
+  now: number;
+  /** A lease must outlive the function timeout, so that a lease can only expire when its owner is dead. */
+  leaseMs: number;
+}
+
+export type BatchClaim = 'claimed' | 'busy' | 'applied' | 'cleaned';
+
+export interface MinuteBucket extends Tally {
+  minute: number;
+}
+
+export interface RoundShares {
+  coin: string;
+  height: number;
+  total: Tally;
+  miners: Array<Tally & { miner: string }>;
+  workers: Array<Tally & { miner: string; worker: string }>;
+}
+
+export interface MinerStats {
+  coin: string;
+  miner: string;
+  total: Tally;
+  minutes: MinuteBucket[];
+  workers: Array<{ worker: string; lastShareAt: number; minutes: MinuteBucket[] }>;
+}
+
+export type BlockStatus = 'pending' | 'confirmed' | 'orphaned';
+
+export interface BlockRecord extends FoundBlockRecord {
+  coin: string;
+  status: BlockStatus;
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { ShareBatch } from './share.js';
+
+/**
+ * Validation of a queue message body. A queue message crosses a trust boundary (a redeployed producer, a hand-sent
+ * test message), so ingest never trusts its shape.
+ */
+
+const finiteNonNegative = z.number().finite().nonnegative();
+
+const foundBlockSchema = z.object({
+  height: z.number().int().nonnegative(),
+  hash: z.string().regex(/^[0-9a-f]{64}$/, 'a block hash is 64 lowercase hex digits'),
+  /** Base units as a decimal string: money is never a float. */
+  reward: z.string().regex(/^\d+$/, 'reward is a decimal string of base units'),
+  networkDifficulty: finiteNonNegative,
+  submitResult: z.string().min(1),
+});
+
+const shareSchema = z.object({
+  coin: z.string().min(1),
+  // '#' separates key parts in the store; payout addresses never contain it.
+  miner: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[^#]+$/, 'miner must not contain "#"'),
+  worker: z.string().max(128),
+  height: z.number().int().nonnegative(),
+  difficulty: z.number().finite().positive(),
+  actualDifficulty: finiteNonNegative,
+  timestamp: z.number().int().nonnegative(),
+  ip: z.string().optional(),
+  block: foundBlockSchema.optional(),
+});
+
+export const shareBatchSchema = z
+  .object({
+    v: z.literal(1),
+    // Stored in a key and in string sets: keep it short and printable.
+    batchId: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[\x21-\x7e]+$/, 'batchId is printable ASCII without spaces'),
+    coin: z.string().min(1),
+    shares: z.array(shareSchema).min(1).max(5000),
+  })
+  .refine((b) => b.shares.every((s) => s.coin === b.coin), { message: 'every share must be for the batch coin' });
+
+/** Parses a queue message body; throws an Error naming what is wrong. */
+export function parseShareBatch(body: string): ShareBatch {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (err) {
+    throw new Error(`body is not JSON: ${(err as Error).message}`);
+  }
+  const result = shareBatchSchema.safeParse(json);
+  if (!result.success) {
+    throw new Error(`not a share batch: ${z.prettifyError(result.error)}`);
+  }
+  return result.data as ShareBatch;
+}

@@ -1,0 +1,272 @@
+import { StorageError } from '../errors.js';
+import type { BatchTransport } from '../ports/batch-transport.js';
+import type { ShareQueue } from '../ports/share-queue.js';
+import type { ShareSpool } from '../ports/share-spool.js';
+import type { Share, ShareBatch } from './share.js';
+
+/** The subset of a pino logger the queue uses. */
+export interface QueueLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface BatchingShareQueueOptions {
+  transport: BatchTransport;
+  spool: ShareSpool;
+  /** Flush once a coin has this many shares waiting (500 keeps a batch well under the 256 KiB SQS limit). */
+  maxShares?: number;
+  /** Flush a share at most this long after it arrived: the floor of the submit → ack latency. */
+  maxWaitMs?: number;
+  /** Prefix of batch ids; unique per process so that ids never collide across stratum tasks and restarts. */
+  instanceId: string;
+  /** Pause between attempts to resend the spool while the transport fails. */
+  replayIntervalMs?: number;
+  /**
+   * Most shares held in memory (waiting + being sent or spooled). Past it enqueue rejects: when neither the
+   * transport nor the spool keeps up, refusing shares beats growing until the process dies and loses them all.
+   */
+  maxBufferedShares?: number;
+  /** Batches resent per transport call during replay (SQS takes 10 messages per request). */
+  replayChunk?: number;
+  log?: QueueLog;
+}
+
+interface Waiter {
+  share: Share;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export interface ShareQueueStats {
+  buffered: number;
+  inFlight: number;
+  /** True while the transport is considered down and batches go to the spool. */
+  degraded: boolean;
+  sentBatches: number;
+  spooledBatches: number;
+  replayedBatches: number;
+  rejectedShares: number;
+}
+
+const silent: QueueLog = { info() {}, warn() {}, error() {} };
+
+/**
+ * The ShareQueue of the stratum server: batches shares per coin, sends each batch through a BatchTransport, and
+ * falls back to a disk spool so that a share is acknowledged only once it is durable somewhere. While the spool
+ * holds batches, new batches go straight to the spool (no per-batch wait on a dead transport) and a replayer
+ * resends spooled batches, with their original batch ids, until the spool is empty. Ingest counts a batch id once,
+ * so a batch that was both sent and spooled is harmless.
+ */
+export class BatchingShareQueue implements ShareQueue {
+  private readonly transport: BatchTransport;
+  private readonly spool: ShareSpool;
+  private readonly maxShares: number;
+  private readonly maxWaitMs: number;
+  private readonly instanceId: string;
+  private readonly replayIntervalMs: number;
+  private readonly maxBufferedShares: number;
+  private readonly replayChunk: number;
+  private readonly log: QueueLog;
+
+  private readonly buffers = new Map<string, Waiter[]>();
+  private buffered = 0;
+  private inFlight = 0;
+  private readonly deliveries = new Set<Promise<void>>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private seq = 0;
+  private closed = false;
+
+  private degraded = false;
+  private spoolDirty = false;
+  private replaying: Promise<void> | undefined;
+  private replayWake: (() => void) | undefined;
+  private replayTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private readonly counters = { sentBatches: 0, spooledBatches: 0, replayedBatches: 0, rejectedShares: 0 };
+
+  constructor(opts: BatchingShareQueueOptions) {
+    this.transport = opts.transport;
+    this.spool = opts.spool;
+    this.maxShares = opts.maxShares ?? 500;
+    this.maxWaitMs = opts.maxWaitMs ?? 25;
+    this.instanceId = opts.instanceId;
+    this.replayIntervalMs = opts.replayIntervalMs ?? 1000;
+    this.maxBufferedShares = opts.maxBufferedShares ?? this.maxShares * 20;
+    this.replayChunk = opts.replayChunk ?? 10;
+    this.log = opts.log ?? silent;
+    if (this.maxShares < 1) throw new RangeError('maxShares must be at least 1');
+    if (this.maxBufferedShares < this.maxShares) throw new RangeError('maxBufferedShares must be >= maxShares');
+  }
+
+  /** Resends whatever a previous process left in the spool. Call once at start; it runs in the background. */
+  start(): void {
+    this.degraded = true;
+    this.startReplay(0);
+  }
+
+  enqueue(share: Share): Promise<void> {
+    if (this.closed) return Promise.reject(new StorageError('share queue is closed'));
+    if (this.buffered + this.inFlight >= this.maxBufferedShares) {
+      this.counters.rejectedShares += 1;
+      return Promise.reject(
+        new StorageError(`share queue is full (${this.maxBufferedShares} shares): the queue and the spool lag behind`),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      let buf = this.buffers.get(share.coin);
+      if (!buf) {
+        buf = [];
+        this.buffers.set(share.coin, buf);
+      }
+      buf.push({ share, resolve, reject });
+      this.buffered += 1;
+      if (buf.length >= this.maxShares) this.flushCoin(share.coin);
+      else this.timer ??= setTimeout(() => this.flushAll(), this.maxWaitMs);
+    });
+  }
+
+  async flush(): Promise<void> {
+    this.flushAll();
+    await Promise.all([...this.deliveries]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    if (this.replayTimer) clearTimeout(this.replayTimer);
+    this.replayWake?.();
+    await this.replaying;
+  }
+
+  /** Waits until the replayer has nothing left to do (tests, graceful shutdown). */
+  async whenReplayed(): Promise<void> {
+    while (this.replaying) await this.replaying;
+  }
+
+  stats(): ShareQueueStats {
+    return { buffered: this.buffered, inFlight: this.inFlight, degraded: this.degraded, ...this.counters };
+  }
+
+  private flushAll(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const coin of [...this.buffers.keys()]) this.flushCoin(coin);
+  }
+
+  private flushCoin(coin: string): void {
+    const buf = this.buffers.get(coin);
+    if (!buf || buf.length === 0) return;
+    const waiters = buf.splice(0, this.maxShares);
+    if (buf.length === 0) this.buffers.delete(coin);
+    this.buffered -= waiters.length;
+    if (this.buffered === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const batch: ShareBatch = {
+      v: 1,
+      batchId: `${this.instanceId}-${this.seq++}`,
+      coin,
+      shares: waiters.map((w) => w.share),
+    };
+    this.inFlight += waiters.length;
+    const delivery = this.deliver(batch).then(
+      () => {
+        for (const w of waiters) w.resolve();
+      },
+      (err: Error) => {
+        this.counters.rejectedShares += waiters.length;
+        for (const w of waiters) w.reject(err);
+      },
+    );
+    const tracked = delivery.finally(() => {
+      this.inFlight -= waiters.length;
+      this.deliveries.delete(tracked);
+    });
+    this.deliveries.add(tracked);
+    // More than maxShares may be waiting for this coin (a burst): send the rest too.
+    if ((this.buffers.get(coin)?.length ?? 0) >= this.maxShares) this.flushCoin(coin);
+  }
+
+  /** Makes one batch durable: transport first, spool on failure (spool first while degraded). */
+  private async deliver(batch: ShareBatch): Promise<void> {
+    const attempts = this.degraded ? (['spool', 'transport'] as const) : (['transport', 'spool'] as const);
+    const errors: unknown[] = [];
+    for (const how of attempts) {
+      try {
+        if (how === 'transport') {
+          await this.transport.send([batch]);
+          this.counters.sentBatches += 1;
+        } else {
+          await this.spool.append(batch);
+          this.counters.spooledBatches += 1;
+          this.spoolDirty = true;
+          this.degraded = true;
+          this.startReplay(this.replayIntervalMs);
+        }
+        return;
+      } catch (err) {
+        errors.push(err);
+        this.log.warn({ err, batchId: batch.batchId, via: how }, 'share batch not accepted');
+        if (how === 'transport') {
+          this.degraded = true;
+          // The replayer leaves degraded mode once the spool is empty and the transport answers again.
+          this.startReplay(this.replayIntervalMs);
+        }
+      }
+    }
+    throw new StorageError(`share batch ${batch.batchId} could be neither sent nor spooled`, {
+      cause: new AggregateError(errors),
+    });
+  }
+
+  private startReplay(delayMs: number): void {
+    if (this.replaying || this.closed) return;
+    this.replaying = this.replayLoop(delayMs).finally(() => {
+      this.replaying = undefined;
+      // An append that landed after the loop decided it was done.
+      if (this.spoolDirty && !this.closed) this.startReplay(this.replayIntervalMs);
+    });
+  }
+
+  private async replayLoop(initialDelayMs: number): Promise<void> {
+    let delay = initialDelayMs;
+    while (!this.closed) {
+      if (delay > 0) await this.sleep(delay);
+      if (this.closed) return;
+      delay = this.replayIntervalMs;
+      this.spoolDirty = false;
+      try {
+        for (const id of await this.spool.sealSegments()) {
+          if (this.closed) return;
+          const batches = await this.spool.readSegment(id);
+          for (let i = 0; i < batches.length; i += this.replayChunk) {
+            const chunk = batches.slice(i, i + this.replayChunk);
+            await this.transport.send(chunk);
+            this.counters.replayedBatches += chunk.length;
+          }
+          // Only after every batch of the segment was accepted: a crash before this resends them (same ids).
+          await this.spool.removeSegment(id);
+          if (batches.length > 0)
+            this.log.info({ segment: id, batches: batches.length }, 'spooled share batches resent');
+        }
+      } catch (err) {
+        this.spoolDirty = true;
+        this.log.warn({ err }, 'resending spooled share batches failed; will retry');
+        continue;
+      }
+      if (!this.spoolDirty) {
+        this.degraded = false;
+        return;
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.replayWake = resolve;
+      this.replayTimer = setTimeout(resolve, ms);
+    });
+  }
+}

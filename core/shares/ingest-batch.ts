@@ -1,0 +1,81 @@
+import { PoolError } from '../errors.js';
+import type { ShareStore } from '../ports/share-store.js';
+import { aggregateBatch } from './aggregate.js';
+import type { ShareBatch } from './share.js';
+
+/**
+ * Counts a share batch exactly once, however often it is delivered and wherever a previous attempt stopped,
+ * without multi-item transactions (dynalite has none):
+ *
+ *  (a) claim an immutable batch item `BATCH#<id>` (status 'applying', with the batch summary and a lease);
+ *      already 'applied' or 'cleaned' → nothing to add;
+ *  (b) add to every counter with a guard `NOT contains(applied, :batchId)` that adds the id in the same write, so
+ *      a counter a crashed attempt already updated refuses the second add;
+ *  (c) mark the batch item 'applied';
+ *  (d) remove the id from every counter's `applied` set, then mark the batch 'cleaned'.
+ *
+ * Why the lease: SQS may hand the same message to two consumers at once. Without it, consumer A could finish (d)
+ * — removing the guards — while a slow consumer B is still in (b), and B's adds would then count twice. With it,
+ * only the lease owner runs (b); a second consumer gets BatchBusyError and its message comes back later. A lease
+ * is taken over only once it expired, and it is longer than the function timeout, so its owner is dead by then.
+ */
+
+export class BatchBusyError extends PoolError {
+  constructor(batchId: string) {
+    super(`batch ${batchId} is being applied by another consumer`, 'BATCH_BUSY');
+  }
+}
+
+export interface IngestOptions {
+  /** Unique per attempt: request id + message id. */
+  claim: string;
+  now: () => number;
+  leaseMs: number;
+  /** How many counter writes run at once. */
+  concurrency?: number;
+}
+
+export type IngestResult = 'applied' | 'duplicate';
+
+export async function ingestBatch(store: ShareStore, batch: ShareBatch, opts: IngestOptions): Promise<IngestResult> {
+  const agg = aggregateBatch(batch);
+  const { coin, batchId } = agg;
+  const state = await store.beginBatch(agg, { claim: opts.claim, now: opts.now(), leaseMs: opts.leaseMs });
+  if (state === 'busy') throw new BatchBusyError(batchId);
+  if (state === 'cleaned') return 'duplicate';
+  const concurrency = opts.concurrency ?? 8;
+
+  if (state === 'claimed') {
+    try {
+      await forEachLimited(agg.counters, concurrency, (u) => store.addToCounter(coin, batchId, u));
+      await forEachLimited(agg.lastShares, concurrency, (l) => store.raiseLastShare(coin, l));
+      await forEachLimited(agg.blocks, concurrency, (b) => store.putBlock(coin, b));
+      await store.markBatchApplied(coin, batchId);
+    } catch (err) {
+      // Best effort: if this fails too, the lease simply runs out before the next attempt can claim the batch.
+      await store.releaseBatch(coin, batchId, opts.claim).catch(() => undefined);
+      throw err;
+    }
+  }
+  await forEachLimited(agg.counters, concurrency, (u) => store.releaseCounterGuard(coin, batchId, u.counter));
+  await store.markBatchCleaned(coin, batchId);
+  return state === 'claimed' ? 'applied' : 'duplicate';
+}
+
+/** Runs `fn` over items with at most `limit` in flight; rejects with the first failure after all settled. */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  let firstError: { err: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length && !firstError) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (err) {
+        firstError ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (firstError) throw firstError.err;
+}

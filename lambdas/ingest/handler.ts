@@ -1,0 +1,121 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
+import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
+import { ConfigError, StorageError } from '../../core/errors.js';
+import type { ShareStore } from '../../core/ports/share-store.js';
+import { parseShareBatch } from '../../core/shares/batch-schema.js';
+import { ingestBatch } from '../../core/shares/ingest-batch.js';
+import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
+
+/**
+ * The share ingest consumer: SQS (or the local in-process queue) → idempotent counters in DynamoDB.
+ *
+ * Failure handling, per record (partial batch response, so one bad record never holds the others back):
+ *  - a body that is not a valid ShareBatch will never become valid: it is logged and reported as a batch item
+ *    failure, so SQS redelivers it until maxReceiveCount and then its redrive policy moves it to the dead-letter
+ *    queue, where an operator can look at it. It never loops forever, and never blocks the queue.
+ *  - a storage failure (throttling, timeouts) is reported as a batch item failure and retried by redelivery;
+ *    ingest is idempotent per batch id, so a retry after a partial write counts every share once.
+ */
+
+/** The subset of a pino logger `run` uses. */
+export interface IngestLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface IngestDeps {
+  store: ShareStore;
+  log: IngestLog;
+  now: () => number;
+  /** How long a claim on a batch holds off other consumers: longer than the function timeout. */
+  leaseMs?: number;
+  /** Makes claims unique per invocation (Lambda: awsRequestId). */
+  requestId?: string;
+}
+
+const DEFAULT_LEASE_MS = 120_000;
+
+export async function run(event: SQSEvent, deps: IngestDeps): Promise<SQSBatchResponse> {
+  const outcomes = await Promise.all(event.Records.map((record) => ingestRecord(record, deps)));
+  return {
+    batchItemFailures: event.Records.filter((_, i) => !outcomes[i]).map((r) => ({ itemIdentifier: r.messageId })),
+  };
+}
+
+/** true when the record is done with (counted now or before). */
+async function ingestRecord(record: SQSRecord, deps: IngestDeps): Promise<boolean> {
+  const where = { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount };
+  let batch: ReturnType<typeof parseShareBatch>;
+  try {
+    batch = parseShareBatch(record.body);
+  } catch (err) {
+    deps.log.error(
+      { ...where, reason: (err as Error).message, bodyBytes: record.body.length },
+      'malformed share batch: reported as failed so that the redrive policy moves it to the dead-letter queue',
+    );
+    return false;
+  }
+  try {
+    const result = await ingestBatch(deps.store, batch, {
+      claim: `${deps.requestId ?? 'local'}:${record.messageId}`,
+      now: deps.now,
+      leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
+    });
+    deps.log.info({ ...where, batchId: batch.batchId, shares: batch.shares.length, result }, 'share batch ingested');
+    return true;
+  } catch (err) {
+    deps.log.warn({ ...where, batchId: batch.batchId, err }, 'share batch not ingested; it will be redelivered');
+    return false;
+  }
+}
+
+const envSchema = z.object({
+  /** The one coin this function's queue carries; a batch of another coin is refused. */
+  POOL_COIN: z.string().min(1),
+  SHARES_TABLE: z.string().min(1),
+  STATS_TABLE: z.string().min(1),
+  BLOCKS_TABLE: z.string().min(1),
+  INGEST_LEASE_MS: z.coerce.number().int().min(1000).default(DEFAULT_LEASE_MS),
+});
+
+type StaticDeps = Omit<IngestDeps, 'log' | 'requestId'>;
+
+/** Builds the AWS clients from the environment; called on the first invocation, never at import. */
+export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): StaticDeps {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      'ingest environment is invalid',
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    );
+  }
+  const cfg = parsed.data;
+  const store = new DynamoShareStore({
+    doc: createDocumentClient(new DynamoDBClient({})),
+    tables: (coin) => {
+      if (coin !== cfg.POOL_COIN) throw new StorageError(`this ingest function serves ${cfg.POOL_COIN}, not ${coin}`);
+      return { shares: cfg.SHARES_TABLE, stats: cfg.STATS_TABLE, blocks: cfg.BLOCKS_TABLE };
+    },
+  });
+  return { store, now: Date.now, leaseMs: cfg.INGEST_LEASE_MS };
+}
+
+export function createHandler(
+  makeDeps: () => StaticDeps = () => depsFromEnv(),
+  log: Logger = createLambdaLogger('ingest'),
+) {
+  let deps: StaticDeps | undefined;
+  const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    deps ??= makeDeps();
+    return run(event, { ...deps, log: invocationLogger(log, context), requestId: context.awsRequestId });
+  };
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>(base).use(poolMiddleware(log));
+}
+
+export const handler = createHandler();

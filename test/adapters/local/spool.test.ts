@@ -1,0 +1,63 @@
+import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileShareSpool } from '../../../adapters/local/spool.js';
+import { batch, share } from '../../core/shares/fixtures.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'spool-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('FileShareSpool', () => {
+  it('gives back appended batches in order from sealed segments, and forgets a removed segment', async () => {
+    const spool = new FileShareSpool({ dir });
+    await spool.append(batch('a', [share()]));
+    await spool.append(batch('b', [share()]));
+    const [seg, ...rest] = await spool.sealSegments();
+    expect(rest).toEqual([]);
+    expect((await spool.readSegment(seg!)).map((b) => b.batchId)).toEqual(['a', 'b']);
+    await spool.append(batch('c', [share()])); // goes to a new segment
+    expect(await spool.sealSegments()).toHaveLength(2);
+    await spool.removeSegment(seg!);
+    const left = await spool.sealSegments();
+    expect(left).toHaveLength(1);
+    expect((await spool.readSegment(left[0]!)).map((b) => b.batchId)).toEqual(['c']);
+    await spool.close();
+  });
+
+  it('keeps batches across a restart and continues numbering after the old segments', async () => {
+    const first = new FileShareSpool({ dir });
+    await first.append(batch('old', [share()]));
+    await first.close();
+    const second = new FileShareSpool({ dir });
+    await second.append(batch('new', [share()]));
+    const segs = await second.sealSegments();
+    expect(segs).toHaveLength(2);
+    const all = (await Promise.all(segs.map((s) => second.readSegment(s)))).flat().map((b) => b.batchId);
+    expect(all).toEqual(['old', 'new']);
+    await second.close();
+  });
+
+  it('skips a line torn by a crash and reports it', async () => {
+    const torn: number[] = [];
+    const spool = new FileShareSpool({ dir, onCorruptLine: (i) => torn.push(i.line) });
+    await spool.append(batch('ok', [share()]));
+    await spool.close();
+    const [file] = await readdir(dir);
+    await appendFile(join(dir, file!), '{"v":1,"batchId":"half');
+    const [seg] = await spool.sealSegments();
+    expect((await spool.readSegment(seg!)).map((b) => b.batchId)).toEqual(['ok']);
+    expect(torn).toEqual([2]);
+  });
+
+  it('starts a new segment once one reaches maxSegmentBytes', async () => {
+    const spool = new FileShareSpool({ dir, maxSegmentBytes: 10 });
+    for (const id of ['a', 'b', 'c']) await spool.append(batch(id, [share()]));
+    expect(await spool.sealSegments()).toHaveLength(3);
+  });
+});

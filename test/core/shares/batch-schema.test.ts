@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { parseShareBatch } from '../../../core/shares/batch-schema.js';
+import { batch, share } from './fixtures.js';
+
+describe('parseShareBatch', () => {
+  it('accepts what the queue sends', () => {
+    const b = batch('i-1', [share(), share({ ip: '203.0.113.9' })]);
+    expect(parseShareBatch(JSON.stringify(b))).toEqual(b);
+  });
+
+  it.each([
+    ['not JSON', '{"v":1', /not JSON/],
+    ['a wrong version', JSON.stringify({ ...batch('x', [share()]), v: 2 }), /not a share batch/],
+    ['no shares', JSON.stringify(batch('x', [])), /shares/],
+    ['a share of another coin', JSON.stringify(batch('x', [share({ coin: 'DOGE' })])), /batch coin/],
+    ['a negative difficulty', JSON.stringify(batch('x', [share({ difficulty: -1 })])), /difficulty/],
+    ['a miner with "#"', JSON.stringify(batch('x', [share({ miner: 'a#b' })])), /miner/],
+    [
+      'a float reward',
+      JSON.stringify(
+        batch('x', [
+          share({
+            block: { height: 1, hash: 'ab'.repeat(32), reward: '1.5', networkDifficulty: 1, submitResult: 'accepted' },
+          }),
+        ]),
+      ),
+      /reward/,
+    ],
+  ])('rejects %s with a message that says why', (_, body, why) => {
+    expect(() => parseShareBatch(body)).toThrow(why);
+  });
+});

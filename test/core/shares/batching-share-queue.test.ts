@@ -1,0 +1,217 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FileShareSpool } from '../../../adapters/local/spool.js';
+import { StorageError } from '../../../core/errors.js';
+import { BatchingShareQueue } from '../../../core/shares/batching-share-queue.js';
+import { MemorySpool, RecordingTransport, share } from './fixtures.js';
+
+function settled(p: Promise<unknown>) {
+  const state = { done: false, error: undefined as unknown };
+  p.then(
+    () => {
+      state.done = true;
+    },
+    (err) => {
+      state.done = true;
+      state.error = err;
+    },
+  );
+  return state;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('BatchingShareQueue', () => {
+  it('flushes as soon as maxShares shares are waiting, in one batch', async () => {
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({
+      transport,
+      spool: new MemorySpool(),
+      instanceId: 'i',
+      maxShares: 3,
+      maxWaitMs: 10_000,
+    });
+    await Promise.all([q.enqueue(share()), q.enqueue(share()), q.enqueue(share())]);
+    expect(transport.accepted).toHaveLength(1);
+    expect(transport.accepted[0]!.shares).toHaveLength(3);
+    expect(transport.accepted[0]).toMatchObject({ v: 1, coin: 'LTC', batchId: 'i-0' });
+    await q.close();
+  });
+
+  it('flushes a partial batch after maxWaitMs', async () => {
+    vi.useFakeTimers();
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({
+      transport,
+      spool: new MemorySpool(),
+      instanceId: 'i',
+      maxShares: 500,
+      maxWaitMs: 25,
+    });
+    const p = settled(q.enqueue(share()));
+    await vi.advanceTimersByTimeAsync(24);
+    expect(transport.calls).toBe(0);
+    expect(p.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(transport.accepted).toHaveLength(1);
+    expect(p.done).toBe(true);
+    expect(p.error).toBeUndefined();
+    await q.close();
+  });
+
+  it('keeps coins apart and gives every batch a new id', async () => {
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({
+      transport,
+      spool: new MemorySpool(),
+      instanceId: 'x',
+      maxShares: 2,
+      maxWaitMs: 0,
+    });
+    await Promise.all([
+      q.enqueue(share({ coin: 'LTC' })),
+      q.enqueue(share({ coin: 'DOGE' })),
+      q.enqueue(share({ coin: 'LTC' })),
+      q.enqueue(share({ coin: 'LTC' })),
+    ]);
+    await q.flush();
+    for (const b of transport.accepted) expect(b.shares.every((s) => s.coin === b.coin)).toBe(true);
+    expect(transport.accepted.map((b) => b.shares.length).reduce((a, n) => a + n)).toBe(4);
+    expect(new Set(transport.accepted.map((b) => b.batchId)).size).toBe(transport.accepted.length);
+    await q.close();
+  });
+
+  it('resolves an enqueue only after the transport accepted its batch', async () => {
+    let accept!: () => void;
+    const transport = { send: vi.fn(() => new Promise<void>((r) => (accept = r))) };
+    const q = new BatchingShareQueue({ transport, spool: new MemorySpool(), instanceId: 'i', maxShares: 1 });
+    const p = settled(q.enqueue(share()));
+    await new Promise((r) => setImmediate(r));
+    expect(transport.send).toHaveBeenCalledTimes(1);
+    expect(p.done).toBe(false);
+    accept();
+    await new Promise((r) => setImmediate(r));
+    expect(p.done).toBe(true);
+    expect(p.error).toBeUndefined();
+  });
+
+  it('spools a batch the transport refused and resolves the enqueue', async () => {
+    const transport = new RecordingTransport();
+    transport.failing = true;
+    const spool = new MemorySpool();
+    const q = new BatchingShareQueue({ transport, spool, instanceId: 'i', maxShares: 1, replayIntervalMs: 60_000 });
+    await q.enqueue(share({ worker: 'w1' }));
+    expect(transport.accepted).toHaveLength(0);
+    expect(spool.allBatches()).toHaveLength(1);
+    expect(spool.allBatches()[0]!.shares[0]!.worker).toBe('w1');
+    expect(q.stats().degraded).toBe(true);
+    await q.close();
+  });
+
+  it('resends spooled batches with their original ids once the transport works again, then empties the spool', async () => {
+    vi.useFakeTimers();
+    const transport = new RecordingTransport();
+    transport.failing = true;
+    const spool = new MemorySpool();
+    const q = new BatchingShareQueue({ transport, spool, instanceId: 'i', maxShares: 1, replayIntervalMs: 1000 });
+    await q.enqueue(share());
+    await q.enqueue(share());
+    const spooledIds = spool.allBatches().map((b) => b.batchId);
+    expect(spooledIds).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1000); // a replay attempt that still fails
+    expect(spool.allBatches()).toHaveLength(2);
+    transport.failing = false;
+    await vi.advanceTimersByTimeAsync(1000);
+    await q.whenReplayed();
+    expect(transport.accepted.map((b) => b.batchId)).toEqual(spooledIds);
+    expect(spool.allBatches()).toHaveLength(0);
+    expect(q.stats().degraded).toBe(false);
+    // Back to normal: the next batch goes straight to the transport.
+    await q.enqueue(share());
+    expect(transport.accepted).toHaveLength(3);
+    await q.close();
+  });
+
+  it('rejects the enqueue with StorageError only when both the transport and the spool fail', async () => {
+    const transport = new RecordingTransport();
+    transport.failing = true;
+    const spool = new MemorySpool();
+    spool.failing = true;
+    const q = new BatchingShareQueue({ transport, spool, instanceId: 'i', maxShares: 1, replayIntervalMs: 60_000 });
+    await expect(q.enqueue(share())).rejects.toBeInstanceOf(StorageError);
+    // Either one recovering is enough again.
+    spool.failing = false;
+    await expect(q.enqueue(share())).resolves.toBeUndefined();
+    await q.close();
+  });
+
+  it('rejects new shares instead of buffering without bound when nothing drains', async () => {
+    const hang = { send: () => new Promise<void>(() => {}) };
+    const q = new BatchingShareQueue({
+      transport: hang,
+      spool: new MemorySpool(),
+      instanceId: 'i',
+      maxShares: 2,
+      maxBufferedShares: 4,
+    });
+    for (let i = 0; i < 4; i++) void q.enqueue(share());
+    await expect(q.enqueue(share())).rejects.toThrow(/full/);
+    expect(q.stats().inFlight + q.stats().buffered).toBe(4);
+  });
+
+  it('rejects enqueues after close', async () => {
+    const q = new BatchingShareQueue({
+      transport: new RecordingTransport(),
+      spool: new MemorySpool(),
+      instanceId: 'i',
+    });
+    await q.close();
+    await expect(q.enqueue(share())).rejects.toBeInstanceOf(StorageError);
+  });
+
+  describe('with the file spool', () => {
+    let dir: string;
+    afterEach(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('replays at start what a previous process spooled, and removes it only after the transport accepted it', async () => {
+      dir = await mkdtemp(join(tmpdir(), 'spool-'));
+      const down = new RecordingTransport();
+      down.failing = true;
+      const firstSpool = new FileShareSpool({ dir });
+      const first = new BatchingShareQueue({
+        transport: down,
+        spool: firstSpool,
+        instanceId: 'old',
+        maxShares: 2,
+        replayIntervalMs: 60_000,
+      });
+      await Promise.all([first.enqueue(share({ worker: 'a' })), first.enqueue(share({ worker: 'b' }))]);
+      await first.enqueue(share({ worker: 'c' })).catch(() => {});
+      await first.close(); // the process goes away with its batches only on disk
+      await firstSpool.close();
+
+      // A new process whose transport fails at first: nothing may be lost.
+      const up = new RecordingTransport();
+      up.failing = true;
+      const spool = new FileShareSpool({ dir });
+      const second = new BatchingShareQueue({ transport: up, spool, instanceId: 'new', replayIntervalMs: 5 });
+      second.start();
+      await new Promise((r) => setTimeout(r, 30));
+      expect((await spool.sealSegments()).length).toBeGreaterThan(0);
+      up.failing = false;
+      await new Promise((r) => setTimeout(r, 30));
+      await second.whenReplayed();
+      expect(up.accepted.map((b) => b.batchId)).toEqual(['old-0', 'old-1']);
+      expect(up.accepted.flatMap((b) => b.shares.map((s) => s.worker))).toEqual(['a', 'b', 'c']);
+      expect(await spool.sealSegments()).toEqual([]);
+      await second.close();
+      await spool.close();
+    });
+  });
+});

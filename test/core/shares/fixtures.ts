@@ -1,0 +1,65 @@
+import type { ShareSpool } from '../../../core/ports/share-spool.js';
+import type { Share, ShareBatch } from '../../../core/shares/share.js';
+
+export const MINER_A = 'rltc1qminera';
+export const MINER_B = 'rltc1qminerb';
+
+export function share(overrides: Partial<Share> = {}): Share {
+  return {
+    coin: 'LTC',
+    miner: MINER_A,
+    worker: 'rig1',
+    height: 100,
+    difficulty: 8,
+    actualDifficulty: 9,
+    timestamp: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+export function batch(batchId: string, shares: Share[]): ShareBatch {
+  return { v: 1, batchId, coin: 'LTC', shares };
+}
+
+/** A spool in memory with switchable failure, shaped like the file spool. */
+export class MemorySpool implements ShareSpool {
+  failing = false;
+  private segments = new Map<string, ShareBatch[]>();
+  private active: string | undefined;
+  private seq = 0;
+
+  async append(b: ShareBatch): Promise<void> {
+    if (this.failing) throw new Error('disk full');
+    if (!this.active) {
+      this.active = `s${this.seq++}`;
+      this.segments.set(this.active, []);
+    }
+    this.segments.get(this.active)!.push(structuredClone(b));
+  }
+  async sealSegments(): Promise<string[]> {
+    if (this.failing) throw new Error('disk gone');
+    this.active = undefined;
+    return [...this.segments.keys()];
+  }
+  async readSegment(id: string): Promise<ShareBatch[]> {
+    return structuredClone(this.segments.get(id) ?? []);
+  }
+  async removeSegment(id: string): Promise<void> {
+    this.segments.delete(id);
+  }
+  allBatches(): ShareBatch[] {
+    return [...this.segments.values()].flat();
+  }
+}
+
+/** A transport that records what it accepted and fails while `failing` is set. */
+export class RecordingTransport {
+  failing = false;
+  accepted: ShareBatch[] = [];
+  calls = 0;
+  async send(batches: ShareBatch[]): Promise<void> {
+    this.calls += 1;
+    if (this.failing) throw new Error('queue unreachable');
+    this.accepted.push(...structuredClone(batches));
+  }
+}
