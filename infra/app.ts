@@ -1,0 +1,9 @@
+import { App } from 'aws-cdk-lib';
+import { buildPoolApp } from './pool-app.js';
+import { loadInputs } from './pool-config.js';
+
+// `cdk synth|deploy [-c config=pool.config.json] [-c deploy=deploy.json] [-c stage=prod]` — see docs/deploy.md.
+const app = new App();
+const inputs = loadInputs((key) => app.node.tryGetContext(key));
+buildPoolApp(app, inputs);
+app.synth();

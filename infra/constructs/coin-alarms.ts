@@ -1,0 +1,167 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { StratumService } from './stratum-service.js';
+
+/** Namespace of the pool's own business metrics (EMF from the Lambdas), dimension `Coin`. */
+export const POOL_METRICS_NAMESPACE = 'Edgepool';
+
+export interface CoinAlarmsProps {
+  symbol: string;
+  topic: ITopic;
+  queue: IQueue;
+  deadLetterQueue: IQueue;
+  functions: readonly IFunction[];
+  stratum: StratumService;
+  /** 0 turns the alarm off. */
+  noBlockAlarmHours: number;
+}
+
+/**
+ * Everything an operator must hear about for one coin, sent to the shared alarm topic, plus a dashboard.
+ * Thresholds are the point where shares or money are at risk, not where a graph looks unusual.
+ */
+export class CoinAlarms extends Construct {
+  readonly alarms: Alarm[] = [];
+  private readonly topic: ITopic;
+
+  constructor(scope: Construct, id: string, props: CoinAlarmsProps) {
+    super(scope, id);
+    this.topic = props.topic;
+    const { symbol } = props;
+    const coinMetric = (metricName: string, statistic: string, period: Duration) =>
+      new Metric({ namespace: POOL_METRICS_NAMESPACE, metricName, dimensionsMap: { Coin: symbol }, statistic, period });
+
+    // Shares wait: ingestion is behind or failing; miners' stats and balances lag.
+    this.add('QueueAge', props.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1) }), {
+      threshold: 300,
+      evaluationPeriods: 5,
+      description: `${symbol} share batches older than 5 minutes are waiting: ingestion is behind or failing`,
+    });
+    // Any message in the DLQ is a share batch that was not credited.
+    this.add(
+      'DlqDepth',
+      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      {
+        threshold: 0,
+        evaluationPeriods: 1,
+        description: `${symbol} share batches in the dead-letter queue: inspect and redrive`,
+      },
+    );
+    for (const fn of props.functions) {
+      this.add(`${fn.node.id}Errors`, fn.metricErrors({ period: Duration.minutes(5) }), {
+        threshold: 0,
+        evaluationPeriods: 1,
+        description: `${symbol} ${fn.node.id} Lambda errors`,
+      });
+    }
+    if (props.noBlockAlarmHours > 0) {
+      // Several windows that must all be empty: an alarm period is at most a day and its look-back at most 7 days.
+      const windows = Math.max(6, Math.ceil(props.noBlockAlarmHours / 24));
+      const period = Duration.minutes(Math.ceil((props.noBlockAlarmHours * 60) / windows));
+      this.add('NoBlocks', coinMetric('BlocksFound', 'Sum', period), {
+        threshold: 1,
+        evaluationPeriods: windows,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.BREACHING,
+        description: `${symbol}: no block found for ${props.noBlockAlarmHours} h`,
+      });
+    }
+    this.add('PayoutsSuspended', coinMetric('PayoutsSuspended', 'Maximum', Duration.minutes(5)), {
+      threshold: 0,
+      evaluationPeriods: 1,
+      description: `${symbol} payouts are suspended: see the payout Lambda's logs`,
+    });
+    this.add('TaskCpu', props.stratum.service.metricCpuUtilization({ period: Duration.minutes(5) }), {
+      threshold: 85,
+      evaluationPeriods: 3,
+      description: `${symbol} stratum tasks above 85% CPU for 15 minutes: scaling is at its limit or stuck`,
+    });
+    for (const ep of props.stratum.endpoints) {
+      this.add(
+        `NoHealthyTargets${ep.port}`,
+        new Metric({
+          namespace: 'AWS/NetworkELB',
+          metricName: 'HealthyHostCount',
+          dimensionsMap: {
+            LoadBalancer: props.stratum.loadBalancer.loadBalancerFullName,
+            TargetGroup: ep.targetGroup.targetGroupFullName,
+          },
+          statistic: 'Minimum',
+          period: Duration.minutes(1),
+        }),
+        {
+          threshold: 1,
+          evaluationPeriods: 3,
+          comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+          treatMissingData: TreatMissingData.BREACHING,
+          description: `${symbol} stratum port ${ep.port} has no healthy task: miners cannot connect`,
+        },
+      );
+    }
+
+    const flows = new Metric({
+      namespace: 'AWS/NetworkELB',
+      metricName: 'ActiveFlowCount',
+      dimensionsMap: { LoadBalancer: props.stratum.loadBalancer.loadBalancerFullName },
+      statistic: 'Average',
+      period: Duration.minutes(1),
+    });
+    new Dashboard(this, 'Dashboard', {
+      widgets: [
+        [
+          new GraphWidget({ title: 'Miner connections', left: [flows] }),
+          new GraphWidget({ title: 'Task CPU', left: [props.stratum.service.metricCpuUtilization()] }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Share queue',
+            left: [props.queue.metricApproximateNumberOfMessagesVisible()],
+            right: [props.queue.metricApproximateAgeOfOldestMessage()],
+          }),
+          new GraphWidget({
+            title: 'Lambdas',
+            left: props.functions.map((f) => f.metricInvocations()),
+            right: props.functions.map((f) => f.metricErrors()),
+          }),
+        ],
+        [new GraphWidget({ title: 'Blocks found', left: [coinMetric('BlocksFound', 'Sum', Duration.hours(1))] })],
+      ],
+    });
+  }
+
+  private add(
+    id: string,
+    metric: IMetric,
+    opts: {
+      threshold: number;
+      evaluationPeriods: number;
+      description: string;
+      comparisonOperator?: ComparisonOperator;
+      treatMissingData?: TreatMissingData;
+    },
+  ) {
+    const alarm = new Alarm(this, id, {
+      metric,
+      threshold: opts.threshold,
+      evaluationPeriods: opts.evaluationPeriods,
+      comparisonOperator: opts.comparisonOperator ?? ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: opts.treatMissingData ?? TreatMissingData.NOT_BREACHING,
+      alarmDescription: opts.description,
+    });
+    alarm.addAlarmAction(new SnsAction(this.topic));
+    this.alarms.push(alarm);
+  }
+}

@@ -1,0 +1,317 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { CfnScalingPolicy } from 'aws-cdk-lib/aws-applicationautoscaling';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import {
+  type ContainerImage,
+  CpuArchitecture,
+  Secret as EcsSecret,
+  FargateService,
+  FargateTaskDefinition,
+  type ICluster,
+  LogDrivers,
+  OperatingSystemFamily,
+  UlimitName,
+} from 'aws-cdk-lib/aws-ecs';
+import {
+  ListenerCertificate,
+  NetworkLoadBalancer,
+  NetworkTargetGroup,
+  Protocol,
+  SslPolicy,
+  TargetType,
+} from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
+import { ConfigError } from '../../core/errors.js';
+import { acknowledge } from '../nag.js';
+import { containerConfig, OPS_PORT } from '../pool-config.js';
+
+/** The NLB's TLS listeners close idle connections after 350 s and that cannot be changed. */
+export const TLS_IDLE_TIMEOUT_SECONDS = 350;
+/** Fargate's upper bound for a container's stopTimeout. */
+const MAX_STOP_TIMEOUT_SECONDS = 120;
+
+export interface StratumServiceProps {
+  vpc: IVpc;
+  cluster: ICluster;
+  image: ContainerImage;
+  config: Readonly<PoolConfig>;
+  coin: Readonly<CoinConfig>;
+  shareQueue: IQueue;
+  /** JSON `{ user, password }`; injected by ECS at start, so it is in neither the template nor the task definition. */
+  daemonSecret: ISecret;
+  /** Required when a port of the coin has `tls`: the NLB terminates stratum+ssl with it. */
+  certificateArn?: string;
+  sizing: { cpu: number; memoryMiB: number; minTasks: number; maxTasks: number; connectionsPerTask: number };
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+  deletionProtection: boolean;
+}
+
+export interface StratumEndpoint {
+  url: string;
+  port: number;
+  tls: boolean;
+  targetGroup: NetworkTargetGroup;
+}
+
+/**
+ * One coin's stratum front: an internet-facing NLB with a listener per configured port (TCP, or TLS for
+ * stratum+ssl) forwarding with PROXY protocol v2 to Fargate tasks (ARM64) in private subnets.
+ *
+ * Draining: ECS first deregisters a stopping task from its target groups (established flows stay open: connection
+ * termination is off), then sends SIGTERM; the server sends client.reconnect and closes after `drainSeconds`,
+ * inside `stopTimeout`.
+ */
+export class StratumService extends Construct {
+  readonly loadBalancer: NetworkLoadBalancer;
+  readonly service: FargateService;
+  readonly endpoints: readonly StratumEndpoint[];
+
+  constructor(scope: Construct, id: string, props: StratumServiceProps) {
+    super(scope, id);
+    const { coin, config } = props;
+    const { keepAliveSeconds, idleTimeoutSeconds, drainSeconds } = config.stratum;
+    const symbol = coin.symbol;
+
+    const tlsPorts = coin.ports.filter((p) => p.tls);
+    if (tlsPorts.length > 0 && !props.certificateArn) {
+      throw new ConfigError(
+        `${symbol}: port ${tlsPorts.map((p) => p.port).join(', ')} has tls; set coins.${symbol}.certificateArn in the deploy settings`,
+      );
+    }
+    if (tlsPorts.length > 0 && keepAliveSeconds >= TLS_IDLE_TIMEOUT_SECONDS) {
+      throw new ConfigError(
+        `stratum.keepAliveSeconds (${keepAliveSeconds}) must stay below the NLB TLS idle timeout (${TLS_IDLE_TIMEOUT_SECONDS} s)`,
+      );
+    }
+    const stopTimeout = drainSeconds + 10;
+    if (stopTimeout > MAX_STOP_TIMEOUT_SECONDS) {
+      throw new ConfigError(
+        `stratum.drainSeconds (${drainSeconds}) leaves no time to close within Fargate's ${MAX_STOP_TIMEOUT_SECONDS} s stopTimeout`,
+      );
+    }
+
+    // --- task ---------------------------------------------------------------------------------------------
+    const taskDefinition = new FargateTaskDefinition(this, 'Task', {
+      cpu: props.sizing.cpu,
+      memoryLimitMiB: props.sizing.memoryMiB,
+      runtimePlatform: { cpuArchitecture: CpuArchitecture.ARM64, operatingSystemFamily: OperatingSystemFamily.LINUX },
+    });
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    const container = taskDefinition.addContainer('stratum', {
+      image: props.image,
+      essential: true,
+      readonlyRootFilesystem: true,
+      logging: LogDrivers.awsLogs({ streamPrefix: 'stratum', logGroup }),
+      environment: {
+        POOL_COIN: symbol,
+        POOL_CONFIG_JSON: JSON.stringify(containerConfig(config, coin)),
+        SHARE_QUEUE_URL: props.shareQueue.queueUrl,
+      },
+      secrets: {
+        POOL_DAEMON_USER: EcsSecret.fromSecretsManager(props.daemonSecret, 'user'),
+        POOL_DAEMON_PASSWORD: EcsSecret.fromSecretsManager(props.daemonSecret, 'password'),
+      },
+      // Every miner is a socket; the default 1024 descriptors would cap a task at ~1000 miners.
+      ulimits: [{ name: UlimitName.NOFILE, softLimit: 65536, hardLimit: 65536 }],
+      stopTimeout: Duration.seconds(stopTimeout),
+      healthCheck: {
+        command: [
+          'CMD',
+          'node',
+          '-e',
+          `fetch('http://127.0.0.1:${OPS_PORT}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+        ],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(30),
+      },
+      portMappings: [...coin.ports.map((p) => ({ containerPort: p.port })), { containerPort: OPS_PORT }],
+    });
+    props.shareQueue.grantSendMessages(taskDefinition.taskRole);
+    acknowledge(
+      taskDefinition,
+      'AwsSolutions-ECS2',
+      'Only non-secret settings are plain environment (coin, queue URL, config without credentials); RPC credentials come from Secrets Manager',
+    );
+    acknowledge(
+      taskDefinition.obtainExecutionRole(),
+      'AwsSolutions-IAM5[Resource::*]',
+      'ecr:GetAuthorizationToken supports no resource-level permissions (ECS image pull)',
+    );
+
+    // --- network ------------------------------------------------------------------------------------------
+    const lbSecurityGroup = new SecurityGroup(this, 'LbSg', {
+      vpc: props.vpc,
+      description: `${symbol} stratum NLB: miners from anywhere on the stratum ports`,
+      allowAllOutbound: false,
+    });
+    const taskSecurityGroup = new SecurityGroup(this, 'TaskSg', {
+      vpc: props.vpc,
+      description: `${symbol} stratum tasks: only from the NLB; out to daemons and AWS APIs`,
+      allowAllOutbound: true,
+    });
+    for (const p of coin.ports) {
+      lbSecurityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(p.port), `stratum ${p.port}`);
+      lbSecurityGroup.addEgressRule(taskSecurityGroup, Port.tcp(p.port), `to tasks ${p.port}`);
+      taskSecurityGroup.addIngressRule(lbSecurityGroup, Port.tcp(p.port), `from NLB ${p.port}`);
+    }
+    lbSecurityGroup.addEgressRule(taskSecurityGroup, Port.tcp(OPS_PORT), 'health checks');
+    taskSecurityGroup.addIngressRule(lbSecurityGroup, Port.tcp(OPS_PORT), 'health checks from NLB');
+
+    this.loadBalancer = new NetworkLoadBalancer(this, 'Nlb', {
+      vpc: props.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: SubnetType.PUBLIC },
+      securityGroups: [lbSecurityGroup],
+      // A miner keeps its connection for hours; spreading them over both AZs' tasks matters more than AZ affinity.
+      crossZoneEnabled: true,
+      deletionProtection: props.deletionProtection,
+    });
+    acknowledge(
+      this.loadBalancer,
+      'AwsSolutions-ELB2',
+      'NLB access logs only cover TLS listeners; connection counts come from CloudWatch and the server’s metrics',
+    );
+    acknowledge(
+      lbSecurityGroup,
+      'AwsSolutions-EC23',
+      'Public stratum ports are the service: miners connect from anywhere, on the configured ports only',
+    );
+
+    // --- service ------------------------------------------------------------------------------------------
+    this.service = new FargateService(this, 'Service', {
+      cluster: props.cluster,
+      taskDefinition,
+      desiredCount: props.sizing.minTasks,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [taskSecurityGroup],
+      assignPublicIp: false,
+      circuitBreaker: { enable: true, rollback: true },
+      // New tasks come up before old ones drain, so a deployment never leaves a port without a target.
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      healthCheckGracePeriod: Duration.seconds(60),
+    });
+
+    // The NLB may only cut an idle connection after the server's own idle timeout would have: the server decides.
+    // TCP keepalive probes (every keepAliveSeconds) also reset the NLB's idle timer.
+    const tcpIdleTimeout = Math.min(6000, Math.max(350, idleTimeoutSeconds + 60, keepAliveSeconds * 2));
+    const endpoints: StratumEndpoint[] = [];
+    for (const p of coin.ports) {
+      const tls = Boolean(p.tls);
+      const targetGroup = new NetworkTargetGroup(this, `Tg${p.port}`, {
+        vpc: props.vpc,
+        port: p.port,
+        protocol: Protocol.TCP,
+        targetType: TargetType.IP,
+        // The server reads the miner's real address from the PROXY v2 header (stratum.proxyProtocol).
+        proxyProtocolV2: true,
+        preserveClientIp: false,
+        connectionTermination: false,
+        deregistrationDelay: Duration.seconds(drainSeconds + 10),
+        healthCheck: {
+          protocol: Protocol.HTTP,
+          port: String(OPS_PORT),
+          path: '/health',
+          interval: Duration.seconds(10),
+          healthyThresholdCount: 2,
+          unhealthyThresholdCount: 2,
+        },
+      });
+      targetGroup.addTarget(
+        this.service.loadBalancerTarget({ containerName: container.containerName, containerPort: p.port }),
+      );
+      this.loadBalancer.addListener(`Listener${p.port}`, {
+        port: p.port,
+        protocol: tls ? Protocol.TLS : Protocol.TCP,
+        defaultTargetGroups: [targetGroup],
+        ...(tls
+          ? {
+              certificates: [ListenerCertificate.fromArn(props.certificateArn!)],
+              sslPolicy: SslPolicy.RECOMMENDED_TLS,
+            }
+          : { tcpIdleTimeout: Duration.seconds(tcpIdleTimeout) }),
+      });
+      const url = `stratum+${tls ? 'ssl' : 'tcp'}://${this.loadBalancer.loadBalancerDnsName}:${p.port}`;
+      endpoints.push({ url, port: p.port, tls, targetGroup });
+      new CfnOutput(Stack.of(this), `Stratum${symbol}${p.port}`, {
+        description: `${symbol} stratum endpoint (difficulty ${p.difficulty.initial})`,
+        value: url,
+      });
+    }
+    this.endpoints = endpoints;
+
+    // --- scaling ------------------------------------------------------------------------------------------
+    const scaling = this.service.autoScaleTaskCount({
+      minCapacity: props.sizing.minTasks,
+      maxCapacity: props.sizing.maxTasks,
+    });
+    scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: 60,
+      // Scale in slowly: every task removed sends its miners a reconnect.
+      scaleInCooldown: Duration.minutes(10),
+      scaleOutCooldown: Duration.minutes(2),
+    });
+    this.scaleOnConnections(scaling, props.sizing.connectionsPerTask);
+  }
+
+  /**
+   * Target tracking on connections per task: NLB active flows divided by running tasks. CDK's target tracking
+   * takes a single metric, so the metric math goes in through the CloudFormation property.
+   */
+  private scaleOnConnections(scaling: ReturnType<FargateService['autoScaleTaskCount']>, perTask: number) {
+    const placeholder = new Metric({ namespace: 'AWS/NetworkELB', metricName: 'ActiveFlowCount' });
+    scaling.scaleToTrackCustomMetric('Connections', {
+      metric: placeholder,
+      targetValue: perTask,
+      scaleInCooldown: Duration.minutes(10),
+      scaleOutCooldown: Duration.minutes(2),
+    });
+    const cfn = scaling.node
+      .findAll()
+      .find((c): c is CfnScalingPolicy => c instanceof CfnScalingPolicy && c.node.path.includes('/Connections/'));
+    if (!cfn) throw new Error('connection scaling policy not found');
+    const spec = 'TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification';
+    for (const key of ['MetricName', 'Namespace', 'Statistic', 'Dimensions', 'Unit']) {
+      cfn.addPropertyDeletionOverride(`${spec}.${key}`);
+    }
+    cfn.addPropertyOverride(`${spec}.Metrics`, [
+      {
+        Id: 'flows',
+        ReturnData: false,
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/NetworkELB',
+            MetricName: 'ActiveFlowCount',
+            Dimensions: [{ Name: 'LoadBalancer', Value: this.loadBalancer.loadBalancerFullName }],
+          },
+          Stat: 'Average',
+        },
+      },
+      {
+        Id: 'tasks',
+        ReturnData: false,
+        MetricStat: {
+          Metric: {
+            Namespace: 'ECS/ContainerInsights',
+            MetricName: 'RunningTaskCount',
+            Dimensions: [
+              { Name: 'ClusterName', Value: this.service.cluster.clusterName },
+              { Name: 'ServiceName', Value: this.service.serviceName },
+            ],
+          },
+          Stat: 'Average',
+        },
+      },
+      { Id: 'perTask', Expression: 'flows / tasks', Label: 'connections per task', ReturnData: true },
+    ]);
+  }
+}

@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { TableSpec } from './constructs/pool-tables.js';
+import { type LoadedInputs, REPO_ROOT } from './pool-config.js';
+import { STAGES } from './settings.js';
+import { AlertsStack } from './stacks/alerts-stack.js';
+import { ApiStack } from './stacks/api-stack.js';
+import { CoinStack } from './stacks/coin-stack.js';
+import { NetworkStack } from './stacks/network-stack.js';
+import { COIN_TABLES } from './tables.js';
+
+/** Lambda handlers, relative to the repository root. */
+export const DEFAULT_ENTRIES = {
+  ingest: 'lambdas/ingest/handler.ts',
+  stats: 'lambdas/stats/handler.ts',
+};
+
+export interface BuildOptions {
+  entries?: Partial<typeof DEFAULT_ENTRIES>;
+  tableSpecs?: readonly TableSpec[];
+  /** cdk-nag AwsSolutions checks; on by default so no finding slips into a deploy. */
+  nag?: boolean;
+}
+
+export interface PoolStacks {
+  network: NetworkStack;
+  alerts: AlertsStack;
+  coins: CoinStack[];
+  /** Absent until the stats Lambda exists. */
+  api?: ApiStack;
+}
+
+/**
+ * The whole pool as stacks: shared network and alerts, one isolated stack per coin, the API + dashboard.
+ * Environment-agnostic unless the deploy settings name an account and region, so `cdk synth` needs no credentials.
+ */
+export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptions = {}): PoolStacks {
+  const { config, settings } = inputs;
+  const entries = { ...DEFAULT_ENTRIES, ...options.entries };
+  const stage = STAGES[settings.stage];
+  const env: Environment = { account: settings.account, region: settings.region };
+  const prefix = `${settings.name}-${settings.stage}`;
+
+  const network = new NetworkStack(app, `${prefix}-network`, {
+    env,
+    description: 'Pool network: VPC, endpoints, ECS cluster',
+    natGateways: stage.natGateways,
+    interfaceEndpoints: settings.vpc.interfaceEndpoints,
+    logRetention: stage.logRetention,
+  });
+  const alerts = new AlertsStack(app, `${prefix}-alerts`, {
+    env,
+    description: 'Pool alarm topic',
+    alarmEmail: settings.alarmEmail,
+  });
+
+  const coins = config.coins.map(
+    (coin) =>
+      new CoinStack(app, `${prefix}-coin-${coin.symbol.toLowerCase()}`, {
+        env,
+        description: `${coin.symbol} pool: stratum, share queue, tables, Lambdas, secrets`,
+        config,
+        coin,
+        settings,
+        vpc: network.vpc,
+        cluster: network.cluster,
+        alarmTopic: alerts.topic,
+        tableSpecs: options.tableSpecs ?? COIN_TABLES,
+        entries: { ingest: entries.ingest },
+      }),
+  );
+
+  // The API grows with the stats Lambda: until its handler exists there is nothing to serve.
+  let api: ApiStack | undefined;
+  if (existsSync(resolve(REPO_ROOT, entries.stats))) {
+    api = new ApiStack(app, `${prefix}-api`, {
+      env,
+      description: 'Pool stats API and dashboard',
+      settings,
+      statsEntry: entries.stats,
+      coinTables: Object.fromEntries(coins.map((c) => [c.symbol, c.tables.tables])),
+    });
+  }
+
+  const stacks = [network, alerts, ...coins, ...(api ? [api] : [])];
+  for (const stack of stacks) {
+    Tags.of(stack).add('pool', settings.name);
+    Tags.of(stack).add('stage', settings.stage);
+  }
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { network, alerts, coins, api };
+}

@@ -1,0 +1,89 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseConfig, parseConfigText } from '../core/config/load.js';
+import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
+import { ConfigError } from '../core/errors.js';
+import { type DeploySettings, parseDeploySettings } from './settings.js';
+
+/** Repository root: asset paths (Dockerfile context, Lambda entries) are resolved from here, not from the cwd. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const EXAMPLE_CONFIG = resolve(REPO_ROOT, 'infra/example.pool.config.json');
+const DEFAULT_CONFIG = 'pool.config.json';
+const DEFAULT_DEPLOY = 'deploy.json';
+
+/** Port of the container's ops server (/health for the NLB health checks, /metrics). */
+export const OPS_PORT = 9100;
+
+/**
+ * Markers the container replaces with the RPC credentials ECS injects from Secrets Manager
+ * (env POOL_DAEMON_USER / POOL_DAEMON_PASSWORD): the passwords in the pool config are for local mode only
+ * and must never reach a template.
+ */
+export const DAEMON_USER_MARKER = '$POOL_DAEMON_USER';
+export const DAEMON_PASSWORD_MARKER = '$POOL_DAEMON_PASSWORD';
+
+export interface LoadedInputs {
+  config: Readonly<PoolConfig>;
+  configPath: string;
+  settings: DeploySettings;
+}
+
+type ContextReader = (key: string) => unknown;
+
+/**
+ * Reads the pool config (`-c config=path`, default ./pool.config.json, else the example) and the deploy settings
+ * (`-c deploy=path`, default ./deploy.json if present; `-c stage=prod` overrides the stage).
+ */
+export function loadInputs(context: ContextReader, cwd = process.cwd()): LoadedInputs {
+  const configArg = context('config');
+  let configPath: string;
+  if (typeof configArg === 'string') configPath = resolve(cwd, configArg);
+  else if (existsSync(resolve(cwd, DEFAULT_CONFIG))) configPath = resolve(cwd, DEFAULT_CONFIG);
+  else configPath = EXAMPLE_CONFIG;
+  if (!existsSync(configPath)) throw new ConfigError(`pool config ${configPath} does not exist`);
+  const config = parseConfigText(readFileSync(configPath, 'utf8'), configPath);
+
+  const deployArg = context('deploy');
+  const deployPath = resolve(cwd, typeof deployArg === 'string' ? deployArg : DEFAULT_DEPLOY);
+  let raw: Record<string, unknown> = {};
+  if (existsSync(deployPath)) raw = readJson(deployPath);
+  else if (typeof deployArg === 'string') throw new ConfigError(`deploy settings ${deployPath} do not exist`);
+  for (const key of ['stage', 'account', 'region', 'name'] as const) {
+    const v = context(key);
+    if (typeof v === 'string') raw[key] = v;
+  }
+  return { config, configPath, settings: parseDeploySettings(raw, deployPath) };
+}
+
+function readJson(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The config one coin's containers run with: only that coin; every port on all interfaces (the task is only
+ * reachable through the NLB security group); TLS stripped because the NLB terminates it; PROXY v2 on because
+ * the target groups send it; daemon credentials replaced by markers. Validated again so the container can
+ * never be handed a config its own schema rejects.
+ */
+export function containerConfig(config: Readonly<PoolConfig>, coin: Readonly<CoinConfig>): Readonly<PoolConfig> {
+  const { $schema: _schema, ...rest } = config;
+  return parseConfig(
+    {
+      ...rest,
+      stratum: { ...config.stratum, proxyProtocol: true },
+      coins: [
+        {
+          ...coin,
+          daemons: coin.daemons.map((d) => ({ ...d, user: DAEMON_USER_MARKER, password: DAEMON_PASSWORD_MARKER })),
+          ports: coin.ports.map(({ tls: _tls, ...p }) => ({ ...p, host: '0.0.0.0' })),
+        },
+      ],
+    },
+    `container config for ${coin.symbol}`,
+  );
+}

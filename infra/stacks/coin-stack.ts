@@ -1,0 +1,121 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IVpc } from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { ContainerImage, type ICluster } from 'aws-cdk-lib/aws-ecs';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
+import { CoinAlarms } from '../constructs/coin-alarms.js';
+import { CoinSecrets } from '../constructs/coin-secrets.js';
+import { PoolFunction } from '../constructs/pool-function.js';
+import { PoolTables, type TableSpec, tableEnvVar } from '../constructs/pool-tables.js';
+import { ShareQueue } from '../constructs/share-queue.js';
+import { StratumService } from '../constructs/stratum-service.js';
+import { REPO_ROOT } from '../pool-config.js';
+import { type CoinSettings, coinSizing, type DeploySettings, STAGES } from '../settings.js';
+
+export interface CoinStackProps extends StackProps {
+  config: Readonly<PoolConfig>;
+  coin: Readonly<CoinConfig>;
+  settings: DeploySettings;
+  vpc: IVpc;
+  cluster: ICluster;
+  alarmTopic: ITopic;
+  tableSpecs: readonly TableSpec[];
+  /** Handler entries relative to the repo root; later Lambdas (confirmation, payouts, ...) are added here. */
+  entries: { ingest: string };
+}
+
+const INGEST_TIMEOUT = Duration.seconds(60);
+
+/**
+ * Everything one coin owns: its stratum service, share queue, tables, Lambdas and secrets. Nothing here is shared
+ * with another coin, so a fault or a compromised role in one coin cannot reach another's balances or wallet.
+ */
+export class CoinStack extends Stack {
+  readonly symbol: string;
+  readonly tables: PoolTables;
+  readonly shareQueue: ShareQueue;
+  readonly secrets: CoinSecrets;
+  readonly ingest: PoolFunction;
+  readonly stratum: StratumService;
+
+  constructor(scope: Construct, id: string, props: CoinStackProps) {
+    super(scope, id, props);
+    const { coin, settings } = props;
+    const stage = STAGES[settings.stage];
+    const own: CoinSettings | undefined = settings.coins[coin.symbol];
+    const sizing = coinSizing(settings, coin.symbol);
+    this.symbol = coin.symbol;
+
+    this.secrets = new CoinSecrets(this, 'Secrets', { symbol: coin.symbol, removalPolicy: stage.removalPolicy });
+    this.tables = new PoolTables(this, 'Tables', {
+      specs: props.tableSpecs,
+      removalPolicy: stage.removalPolicy,
+      deletionProtection: stage.deletionProtection,
+    });
+    this.shareQueue = new ShareQueue(this, 'Shares', {
+      consumerTimeout: INGEST_TIMEOUT,
+      removalPolicy: stage.removalPolicy,
+    });
+
+    // --- Lambdas --------------------------------------------------------------------------------------------
+    const fn = (fid: string, entry: string, description: string, timeout: Duration) =>
+      new PoolFunction(this, fid, {
+        entry,
+        description: `${coin.symbol}: ${description}`,
+        logRetention: stage.logRetention,
+        timeout,
+        environment: { POOL_COIN: coin.symbol },
+      });
+
+    this.ingest = fn('Ingest', props.entries.ingest, 'credits share batches from the queue', INGEST_TIMEOUT);
+    // Ingest updates counters in all three (shares, stats buckets, found blocks): SHARES_TABLE, STATS_TABLE, BLOCKS_TABLE.
+    for (const [name, table] of this.tables.tables) this.ingest.useTable(tableEnvVar(name), table, 'readWrite');
+    this.ingest.addEventSource(
+      new SqsEventSource(this.shareQueue.queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        // One bad batch is retried (and eventually dead-lettered) alone, the rest of the poll is committed.
+        reportBatchItemFailures: true,
+        // Bounded so a backlog cannot exhaust the table's or the account's concurrency.
+        maxConcurrency: 10,
+      }),
+    );
+
+    // --- stratum ----------------------------------------------------------------------------------------------
+    this.stratum = new StratumService(this, 'Stratum', {
+      vpc: props.vpc,
+      cluster: props.cluster,
+      image: ContainerImage.fromAsset(REPO_ROOT, { file: 'fargate/Dockerfile', platform: Platform.LINUX_ARM64 }),
+      config: props.config,
+      coin,
+      shareQueue: this.shareQueue.queue,
+      daemonSecret: this.secrets.daemonRpc,
+      certificateArn: own?.certificateArn,
+      sizing,
+      logRetention: stage.logRetention,
+      removalPolicy: stage.removalPolicy,
+      deletionProtection: stage.deletionProtection,
+    });
+
+    new CoinAlarms(this, 'Alarms', {
+      symbol: coin.symbol,
+      topic: props.alarmTopic,
+      queue: this.shareQueue.queue,
+      deadLetterQueue: this.shareQueue.deadLetterQueue,
+      functions: [this.ingest],
+      stratum: this.stratum,
+      noBlockAlarmHours: sizing.noBlockAlarmHours,
+    });
+
+    new CfnOutput(this, 'ShareQueueUrl', { value: this.shareQueue.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.shareQueue.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DaemonRpcSecretArn', {
+      description: 'Put {"user","password"} of the coin daemons here',
+      value: this.secrets.daemonRpc.secretArn,
+    });
+    new CfnOutput(this, 'PayoutWalletSecretArn', { value: this.secrets.payoutWallet.secretArn });
+  }
+}

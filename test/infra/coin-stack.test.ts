@@ -1,0 +1,242 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, coin, DAEMON_PASSWORD, difficulty } from './helpers.js';
+
+/** Resources of a type, as [logicalId, properties] pairs. */
+function resources(t: Template, type: string): [string, Record<string, unknown>][] {
+  return Object.entries(t.findResources(type)).map(([id, r]) => [
+    id,
+    (r as { Properties: Record<string, unknown> }).Properties,
+  ]);
+}
+
+const KEEPALIVE = 90;
+const DRAIN = 25;
+
+describe('coin stack (LTC, dev)', () => {
+  let t: Template;
+  beforeAll(() => {
+    const { stacks } = buildTestApp({
+      stratum: { keepAliveSeconds: KEEPALIVE, idleTimeoutSeconds: 600, drainSeconds: DRAIN },
+      coins: [
+        coin('LTC', [
+          { port: 3333, difficulty },
+          { port: 3334, difficulty: { initial: 4096, min: 512, max: 1 << 22 } },
+        ]),
+      ],
+    });
+    t = Template.fromStack(stacks.coins[0]!);
+  });
+
+  it('has one TCP listener per stratum port', () => {
+    for (const port of [3333, 3334]) {
+      t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: port, Protocol: 'TCP' });
+    }
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 2);
+  });
+
+  it('sets the NLB TCP idle timeout above the stratum keepalive and the server idle timeout', () => {
+    for (const [, props] of resources(t, 'AWS::ElasticLoadBalancingV2::Listener')) {
+      const attrs = props.ListenerAttributes as { Key: string; Value: string }[];
+      const idle = Number(attrs.find((a) => a.Key === 'tcp.idle_timeout.seconds')?.Value);
+      expect(idle).toBeGreaterThan(KEEPALIVE);
+      expect(idle).toBeGreaterThan(600);
+      expect(idle).toBeLessThanOrEqual(6000);
+    }
+  });
+
+  it('sends PROXY protocol v2 and drains longer than the server does', () => {
+    const groups = resources(t, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    expect(groups).toHaveLength(2);
+    for (const [, props] of groups) {
+      const attrs = Object.fromEntries(
+        (props.TargetGroupAttributes as { Key: string; Value: string }[]).map((a) => [a.Key, a.Value]),
+      );
+      expect(attrs['proxy_protocol_v2.enabled']).toBe('true');
+      expect(Number(attrs['deregistration_delay.timeout_seconds'])).toBeGreaterThanOrEqual(DRAIN);
+      expect(props).toMatchObject({
+        Protocol: 'TCP',
+        TargetType: 'ip',
+        HealthCheckPort: '9100',
+        HealthCheckPath: '/health',
+      });
+    }
+  });
+
+  it('spreads miners across zones', () => {
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Type: 'network',
+      Scheme: 'internet-facing',
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'load_balancing.cross_zone.enabled', Value: 'true' }]),
+    });
+  });
+
+  it('runs the stratum container on ARM64 with raised nofile, a drain window and rollback', () => {
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      ContainerDefinitions: [
+        Match.objectLike({
+          Ulimits: [{ Name: 'nofile', SoftLimit: 65536, HardLimit: 65536 }],
+          StopTimeout: Match.anyValue(),
+          ReadonlyRootFilesystem: true,
+        }),
+      ],
+    });
+    const [, task] = resources(t, 'AWS::ECS::TaskDefinition')[0]!;
+    const container = (task.ContainerDefinitions as { StopTimeout: number }[])[0]!;
+    expect(container.StopTimeout).toBeGreaterThan(DRAIN);
+    t.hasResourceProperties('AWS::ECS::Service', {
+      LaunchType: 'FARGATE',
+      DeploymentConfiguration: Match.objectLike({ DeploymentCircuitBreaker: { Enable: true, Rollback: true } }),
+      NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
+    });
+  });
+
+  it('scales on CPU and on connections per task', () => {
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+      }),
+    });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        TargetValue: 5000,
+        CustomizedMetricSpecification: {
+          Metrics: Match.arrayWith([Match.objectLike({ Expression: 'flows / tasks', ReturnData: true })]),
+        },
+      }),
+    });
+  });
+
+  it('gives the share queue a DLQ with redrive and encryption', () => {
+    t.resourceCountIs('AWS::SQS::Queue', 2);
+    t.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+      SqsManagedSseEnabled: true,
+    });
+  });
+
+  it('consumes the queue with a batching window and partial batch failures', () => {
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumBatchingWindowInSeconds: Match.anyValue(),
+      BatchSize: Match.anyValue(),
+    });
+  });
+
+  it('makes on-demand tables with PITR where the spec asks and TTL for stats buckets', () => {
+    const tables = resources(t, 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(3);
+    for (const [, props] of tables) expect(props.BillingMode).toBe('PAY_PER_REQUEST');
+    t.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: Match.arrayWith([{ AttributeName: 'sk', KeyType: 'RANGE' }]),
+      AttributeDefinitions: Match.arrayWith([{ AttributeName: 'sk', AttributeType: 'N' }]),
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    const withPitr = tables.filter(
+      ([, p]) =>
+        (p.PointInTimeRecoverySpecification as { PointInTimeRecoveryEnabled?: boolean })?.PointInTimeRecoveryEnabled,
+    );
+    expect(withPitr.length).toBe(2);
+    for (const [, props] of tables) expect(props.DeletionProtectionEnabled ?? false).toBe(false);
+  });
+
+  it('keeps daemon credentials out of the task definition: markers in the config, values from Secrets Manager', () => {
+    const json = JSON.stringify(t.toJSON());
+    expect(json).not.toContain(DAEMON_PASSWORD);
+    const [, task] = resources(t, 'AWS::ECS::TaskDefinition')[0]!;
+    const container = (
+      task.ContainerDefinitions as { Environment: { Name: string; Value: string }[]; Secrets: { Name: string }[] }[]
+    )[0]!;
+    const env = Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]));
+    const config = JSON.parse(env.POOL_CONFIG_JSON!);
+    expect(config.coins).toHaveLength(1);
+    expect(config.coins[0].daemons[0].password).toBe('$POOL_DAEMON_PASSWORD');
+    expect(config.stratum.proxyProtocol).toBe(true);
+    expect(container.Secrets.map((s) => s.Name).sort()).toEqual(['POOL_DAEMON_PASSWORD', 'POOL_DAEMON_USER']);
+    expect(env.POOL_COIN).toBe('LTC');
+    expect(env.SHARE_QUEUE_URL).toBeDefined();
+  });
+
+  it('encrypts the coin secrets with its own rotating KMS key', () => {
+    t.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    for (const [, props] of resources(t, 'AWS::SecretsManager::Secret')) expect(props.KmsKeyId).toBeDefined();
+  });
+
+  it('alarms on queue age, DLQ depth, Lambda errors, missing blocks, suspended payouts and unhealthy ports', () => {
+    for (const metricName of ['ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible', 'Errors']) {
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName, AlarmActions: Match.anyValue() });
+    }
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'BlocksFound',
+      Namespace: 'Edgepool',
+      TreatMissingData: 'breaching',
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'PayoutsSuspended', Namespace: 'Edgepool' });
+    expect(t.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'HealthyHostCount' } })).toSatisfy(
+      (r: object) => Object.keys(r).length === 2,
+    );
+  });
+
+  it('outputs a stratum URL per port', () => {
+    const outputs = Object.values(t.findOutputs('*')).map((o) => JSON.stringify(o.Value));
+    expect(outputs.filter((v) => v.includes('stratum+tcp://'))).toHaveLength(2);
+  });
+});
+
+describe('coin stacks (LTC with stratum+ssl, BTC; prod)', () => {
+  const cert = 'arn:aws:acm:us-east-1:123456789012:certificate/abc';
+  let ltc: Template;
+  let btc: Template;
+  beforeAll(() => {
+    const { stacks } = buildTestApp(
+      {
+        coins: [
+          coin('LTC', [
+            { port: 3333, difficulty },
+            { port: 3443, difficulty, tls: { certFile: '/etc/pool/cert.pem', keyFile: '/etc/pool/key.pem' } },
+          ]),
+          coin('BTC', [{ port: 4333, difficulty }]),
+        ],
+      },
+      { stage: 'prod', coins: { LTC: { certificateArn: cert } } },
+    );
+    expect(stacks.coins.map((s) => s.stackName)).toEqual(['edgepool-prod-coin-ltc', 'edgepool-prod-coin-btc']);
+    [ltc, btc] = stacks.coins.map((s) => Template.fromStack(s)) as [Template, Template];
+  });
+
+  it('terminates stratum+ssl on a TLS listener with the configured certificate and strips TLS from the container', () => {
+    ltc.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 3443,
+      Protocol: 'TLS',
+      Certificates: [{ CertificateArn: cert }],
+      SslPolicy: Match.stringLikeRegexp('TLS'),
+    });
+    ltc.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 3333, Protocol: 'TCP' });
+    const env = JSON.stringify(ltc.findResources('AWS::ECS::TaskDefinition'));
+    expect(env).not.toContain('cert.pem');
+  });
+
+  it('gives every coin its own queues, tables, secrets and load balancer', () => {
+    for (const t of [ltc, btc]) {
+      t.resourceCountIs('AWS::SQS::Queue', 2);
+      t.resourceCountIs('AWS::DynamoDB::Table', 3);
+      t.resourceCountIs('AWS::SecretsManager::Secret', 2);
+      t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    }
+    btc.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 4333, Protocol: 'TCP' });
+    expect(btc.findResources('AWS::ElasticLoadBalancingV2::Listener', { Properties: { Port: 3333 } })).toEqual({});
+  });
+
+  it('protects tables from deletion and keeps data on stack removal in prod', () => {
+    for (const [, props] of resources(ltc, 'AWS::DynamoDB::Table')) expect(props.DeletionProtectionEnabled).toBe(true);
+    for (const r of Object.values(ltc.findResources('AWS::DynamoDB::Table'))) expect(r.DeletionPolicy).toBe('Retain');
+    for (const r of Object.values(ltc.findResources('AWS::SecretsManager::Secret')))
+      expect(r.DeletionPolicy).toBe('Retain');
+  });
+
+  it('runs at least two tasks in prod', () => {
+    ltc.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
+  });
+});

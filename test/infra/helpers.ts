@@ -1,0 +1,46 @@
+import { App } from 'aws-cdk-lib';
+import { payments } from 'bitcoinjs-lib';
+import { getCoin } from '../../core/coins/index.js';
+import { parseConfig } from '../../core/config/load.js';
+import type { PoolConfigInput } from '../../core/config/schema.js';
+import { type BuildOptions, buildPoolApp, type PoolStacks } from '../../infra/pool-app.js';
+import { parseDeploySettings } from '../../infra/settings.js';
+
+/** Stand-in handler: infra tests assert the infrastructure, not a Lambda's code (and skip bundling). */
+export const FIXTURE_ENTRY = 'test/infra/fixtures/handler.ts';
+
+export function address(symbol: 'LTC' | 'BTC', fill: number): string {
+  const network = getCoin(symbol).networks.mainnet[0];
+  return payments.p2wpkh({ hash: Buffer.alloc(20, fill), network }).address!;
+}
+
+export const DAEMON_PASSWORD = 'local-only-password-7f3a';
+
+export function coin(symbol: 'LTC' | 'BTC', ports: PoolConfigInput['coins'][number]['ports']) {
+  return {
+    symbol,
+    network: 'mainnet' as const,
+    poolAddress: address(symbol, 0x22),
+    daemons: [{ url: 'http://10.0.100.10:9332', user: 'pool', password: DAEMON_PASSWORD }],
+    ports,
+  };
+}
+
+export const difficulty = { initial: 64, min: 8, max: 65536 };
+
+/** Builds the whole pool app without bundling (fast, offline) and returns its stacks. */
+export function buildTestApp(
+  config: PoolConfigInput,
+  settings: unknown = {},
+  options: BuildOptions = {},
+): { app: App; stacks: PoolStacks } {
+  const app = new App({
+    context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:defaultCrossStackReferences': 'strong' },
+  });
+  const stacks = buildPoolApp(
+    app,
+    { config: parseConfig(config), configPath: 'test', settings: parseDeploySettings(settings) },
+    { entries: { ingest: FIXTURE_ENTRY, stats: FIXTURE_ENTRY }, ...options },
+  );
+  return { app, stacks };
+}

@@ -1,0 +1,137 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PoolStacks } from '../../infra/pool-app.js';
+import { buildTestApp, coin, difficulty } from './helpers.js';
+
+type Statement = { Action: string | string[]; Resource: unknown };
+
+function allTemplates(stacks: PoolStacks): Template[] {
+  return [stacks.network, stacks.alerts, ...stacks.coins, ...(stacks.api ? [stacks.api] : [])].map((s) =>
+    Template.fromStack(s),
+  );
+}
+
+describe('the whole pool app', () => {
+  let app: App;
+  let stacks: PoolStacks;
+  let templates: Template[];
+  beforeAll(() => {
+    ({ app, stacks } = buildTestApp({
+      coins: [coin('LTC', [{ port: 3333, difficulty }]), coin('BTC', [{ port: 4333, difficulty }])],
+    }));
+    templates = allTemplates(stacks);
+  });
+
+  it('passes cdk-nag AwsSolutions with every finding acknowledged', () => {
+    // Synthesis runs the nag plugin and throws with its report when any finding is unacknowledged.
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('gives every acknowledgement a written reason', () => {
+    const acks = app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    expect(acks.length).toBeGreaterThan(0);
+    for (const [id, reason] of acks) expect(reason.trim().length, id).toBeGreaterThan(20);
+  });
+
+  it('creates the shared stacks, one stack per coin, and the API stack', () => {
+    expect(stacks.coins.map((s) => s.stackName)).toEqual(['edgepool-dev-coin-ltc', 'edgepool-dev-coin-btc']);
+    expect(stacks.api?.stackName).toBe('edgepool-dev-api');
+  });
+
+  it('runs every Lambda on ARM64 with a Node runtime of 22 or newer', () => {
+    let count = 0;
+    for (const t of templates) {
+      for (const fn of Object.values(t.findResources('AWS::Lambda::Function'))) {
+        const props = fn.Properties as { Runtime: string; Architectures: string[] };
+        expect(props.Architectures).toEqual(['arm64']);
+        expect(Number(/^nodejs(\d+)\.x$/.exec(props.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
+        count++;
+      }
+    }
+    expect(count).toBeGreaterThanOrEqual(3);
+  });
+
+  it('grants no wildcard actions on data services', () => {
+    const data = /^(dynamodb|sqs|s3|secretsmanager|kms|sns):\*$|^\*$/;
+    let statements = 0;
+    for (const t of templates) {
+      for (const policy of Object.values(t.findResources('AWS::IAM::Policy'))) {
+        for (const st of (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument
+          .Statement) {
+          for (const action of [st.Action].flat()) expect(action).not.toMatch(data);
+          statements++;
+        }
+      }
+    }
+    expect(statements).toBeGreaterThan(0);
+  });
+
+  it('passes secrets to Lambdas by ARN only', () => {
+    for (const t of templates) {
+      for (const fn of Object.values(t.findResources('AWS::Lambda::Function'))) {
+        const vars =
+          (fn.Properties as { Environment?: { Variables?: Record<string, unknown> } }).Environment?.Variables ?? {};
+        for (const [name, value] of Object.entries(vars)) {
+          if (/SECRET|PASSWORD|KEY/i.test(name)) expect(JSON.stringify(value)).toMatch(/Secret|arn:/);
+        }
+      }
+    }
+  });
+
+  it('puts the tasks behind VPC endpoints for DynamoDB, S3, SQS and Secrets Manager', () => {
+    const net = templates[0]!;
+    net.resourceCountIs('AWS::EC2::VPCEndpoint', 8);
+    net.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: Match.objectLike({
+        'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('\\.sqs$')])]),
+      }),
+    });
+    net.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+  });
+
+  it('sends alarms to one KMS-encrypted topic', () => {
+    const alerts = templates[1]!;
+    alerts.resourceCountIs('AWS::SNS::Topic', 1);
+    alerts.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('serves the dashboard from a private bucket via OAC and routes /api/* to the HTTP API', () => {
+    const api = Template.fromStack(stacks.api!);
+    api.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    api.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    api.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        CacheBehaviors: [Match.objectLike({ PathPattern: '/api/*', ViewerProtocolPolicy: 'https-only' })],
+        DefaultRootObject: 'index.html',
+      }),
+    });
+    api.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    const outputs = Object.keys(api.findOutputs('*'));
+    expect(outputs).toEqual(expect.arrayContaining(['DashboardUrl', 'ApiUrl']));
+  });
+});
+
+describe('cdk-nag in this app', () => {
+  it('fails synthesis on an unacknowledged finding', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Bad');
+    new Bucket(stack, 'Open'); // no access logs, no SSL enforcement
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1|Validation failed/);
+  });
+});
