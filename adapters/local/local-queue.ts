@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { appendFile } from 'node:fs/promises';
+import { appendFile, open, readFile, rename } from 'node:fs/promises';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { BatchTransport } from '../../core/ports/batch-transport.js';
 import type { ShareBatch } from '../../core/shares/share.js';
@@ -21,6 +21,11 @@ export interface LocalQueueOptions {
   maxReceiveCount?: number;
   /** Dead letters are also appended here as JSON lines, so that they outlive the process. */
   deadLetterFile?: string;
+  /**
+   * Makes the queue durable like SQS: every sent message is appended and fsynced here before `send` resolves, and
+   * marked done once handled; `open()` redelivers what a crashed process left unhandled (ingest is idempotent).
+   */
+  journalFile?: string;
   onError?: (err: unknown) => void;
 }
 
@@ -56,6 +61,8 @@ export class LocalQueue implements BatchTransport {
   private readonly visibilityTimeoutMs: number;
   private readonly maxReceiveCount: number;
   private readonly deadLetterFile: string | undefined;
+  private readonly journalFile: string | undefined;
+  private journalLock: Promise<unknown> = Promise.resolve();
   private readonly onError: (err: unknown) => void;
 
   private readonly messages: Message[] = [];
@@ -74,22 +81,85 @@ export class LocalQueue implements BatchTransport {
     this.visibilityTimeoutMs = opts.visibilityTimeoutMs ?? 1000;
     this.maxReceiveCount = opts.maxReceiveCount ?? 5;
     this.deadLetterFile = opts.deadLetterFile;
+    this.journalFile = opts.journalFile;
     this.onError = opts.onError ?? (() => {});
   }
 
   async send(batches: ShareBatch[]): Promise<void> {
     if (this.closed) throw new Error('local queue is closed');
     const now = Date.now();
-    for (const b of batches) {
-      this.messages.push({
-        messageId: randomUUID(),
-        body: JSON.stringify(b),
-        sentAt: now,
-        receiveCount: 0,
-        availableAt: now,
-      });
-    }
+    const fresh: Message[] = batches.map((b) => ({
+      messageId: randomUUID(),
+      body: JSON.stringify(b),
+      sentAt: now,
+      receiveCount: 0,
+      availableAt: now,
+    }));
+    // Accepted means durable: journal first (when journaling), then deliver.
+    await this.journal(
+      fresh.map((m) => ({ t: 'm', id: m.messageId, body: m.body, sentAt: m.sentAt })),
+      true,
+    );
+    this.messages.push(...fresh);
     this.plan();
+  }
+
+  /**
+   * Loads the journal: messages sent but never handled by a previous process are delivered again. The journal is
+   * then rewritten with only those, so it does not grow across restarts. No-op without `journalFile`.
+   */
+  async open(): Promise<number> {
+    if (!this.journalFile) return 0;
+    let text = '';
+    try {
+      text = await readFile(this.journalFile, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const pending = new Map<string, Message>();
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let entry: { t: string; id: string; body?: string; sentAt?: number };
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        continue; // a line torn by a crash: its send had not resolved, so nothing was acknowledged for it
+      }
+      if (entry.t === 'm' && typeof entry.body === 'string') {
+        const sentAt = entry.sentAt ?? Date.now();
+        pending.set(entry.id, { messageId: entry.id, body: entry.body, sentAt, receiveCount: 0, availableAt: 0 });
+      } else if (entry.t === 'd') pending.delete(entry.id);
+    }
+    const tmp = `${this.journalFile}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      for (const m of pending.values()) {
+        await fh.write(`${JSON.stringify({ t: 'm', id: m.messageId, body: m.body, sentAt: m.sentAt })}\n`);
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, this.journalFile);
+    this.messages.push(...pending.values());
+    this.plan();
+    return pending.size;
+  }
+
+  private journal(entries: object[], sync: boolean): Promise<void> {
+    const file = this.journalFile;
+    if (!file || entries.length === 0) return Promise.resolve();
+    const run = this.journalLock.then(async () => {
+      const fh = await open(file, 'a');
+      try {
+        await fh.write(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+        if (sync) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    });
+    this.journalLock = run.catch(() => {});
+    return run;
   }
 
   /** Records that failed maxReceiveCount times. */
@@ -185,6 +255,8 @@ export class LocalQueue implements BatchTransport {
   private remove(m: Message): void {
     const i = this.messages.indexOf(m);
     if (i >= 0) this.messages.splice(i, 1);
+    // Not fsynced: losing a done mark only means one idempotent redelivery after a crash.
+    this.journal([{ t: 'd', id: m.messageId }], false).catch(this.onError);
   }
 
   private async deadLetter(d: DeadLetter): Promise<void> {

@@ -93,6 +93,48 @@ describe('LocalQueue', () => {
   });
 });
 
+describe('LocalQueue journal', () => {
+  it('redelivers after a restart what a crashed process had accepted but not handled, and nothing handled', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'journal-'));
+    try {
+      const journalFile = join(dir, 'queue.jsonl');
+      const handled: string[] = [];
+      const first = new LocalQueue({
+        journalFile,
+        batchSize: 1,
+        batchWindowMs: 1,
+        handler: async (e) => {
+          const id = parseShareBatch(e.Records[0]!.body).batchId;
+          if (id === 'b2') throw new Error('crash before b2 is stored'); // stays unhandled
+          handled.push(id);
+        },
+        maxReceiveCount: 1000,
+        visibilityTimeoutMs: 60_000,
+      });
+      await first.send(batches(3));
+      while (handled.length < 2) await new Promise((r) => setTimeout(r, 5));
+      await first.close(); // the process "dies" with b2 unhandled
+      await new Promise((r) => setTimeout(r, 20)); // let the done marks reach the file
+      const again: string[] = [];
+      const second = new LocalQueue({
+        journalFile,
+        batchWindowMs: 1,
+        handler: async (e) => void again.push(...e.Records.map((r) => parseShareBatch(r.body).batchId)),
+      });
+      expect(await second.open()).toBe(1);
+      await second.idle();
+      expect(handled.sort()).toEqual(['b0', 'b1']);
+      expect(again).toEqual(['b2']);
+      await second.close();
+      const third = new LocalQueue({ journalFile, handler: async () => {} });
+      expect(await third.open()).toBe(0);
+      await third.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('local share pipeline: BatchingShareQueue → LocalQueue → ingest handler → dynalite', () => {
   let dynamo: Dynamo;
   beforeAll(async () => {

@@ -1,0 +1,56 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
+import { DynamoShareStore } from '../adapters/aws/dynamo-share-store.js';
+import { ensureTables, type TableNames } from '../adapters/aws/tables.js';
+import { startDynalite } from '../adapters/local/dynalite-server.js';
+
+/** Table names locally: the same definitions as in AWS, under this prefix. */
+export const LOCAL_TABLE_PREFIX = 'edgepool-local';
+
+export interface LocalStorage {
+  endpoint: string;
+  client: DynamoDBClient;
+  store: DynamoShareStore;
+  tables: Map<string, TableNames>;
+  close(): Promise<void>;
+}
+
+/**
+ * DynamoDB-compatible storage in-process: dynalite persisted under `<dataDir>/dynamodb` (LevelDB), with the tables
+ * created from adapters/aws/tables.ts, the definitions the CDK app deploys.
+ */
+export async function startLocalStorage(opts: { dataDir?: string; coins: string[] }): Promise<LocalStorage> {
+  let path: string | undefined;
+  if (opts.dataDir) {
+    path = join(opts.dataDir, 'dynamodb');
+    await mkdir(path, { recursive: true });
+  }
+  const server = await startDynalite({ path });
+  const client = new DynamoDBClient({
+    endpoint: server.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const tables = new Map<string, TableNames>();
+  for (const coin of opts.coins) tables.set(coin, await ensureTables(client, LOCAL_TABLE_PREFIX, coin));
+  const store = new DynamoShareStore({
+    doc: createDocumentClient(client),
+    tables: (coin) => {
+      const names = tables.get(coin);
+      if (!names) throw new Error(`no tables for coin ${coin}`);
+      return names;
+    },
+  });
+  return {
+    endpoint: server.endpoint,
+    client,
+    store,
+    tables,
+    close: async () => {
+      client.destroy();
+      await server.close();
+    },
+  };
+}
