@@ -135,6 +135,11 @@ export class StratumService extends Construct {
       },
       portMappings: [...coin.ports.map((p) => ({ containerPort: p.port })), { containerPort: OPS_PORT }],
     });
+    // The root filesystem is read-only; the share spool (batches SQS did not accept yet) needs a writable
+    // directory. Task storage outlives a crashed process (ECS restarts the container in the same task) but not the
+    // task: acknowledged shares still in the spool when a task is replaced are the documented residual risk.
+    taskDefinition.addVolume({ name: 'spool' });
+    container.addMountPoints({ sourceVolume: 'spool', containerPath: '/var/spool/edgepool', readOnly: false });
     props.shareQueue.grantSendMessages(taskDefinition.taskRole);
     acknowledge(
       taskDefinition,

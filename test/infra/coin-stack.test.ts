@@ -92,6 +92,17 @@ describe('coin stack (LTC, dev)', () => {
     });
   });
 
+  it('gives the read-only container a writable volume for the share spool', () => {
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Volumes: [{ Name: 'spool' }],
+      ContainerDefinitions: [
+        Match.objectLike({
+          MountPoints: [{ ContainerPath: '/var/spool/edgepool', SourceVolume: 'spool', ReadOnly: false }],
+        }),
+      ],
+    });
+  });
+
   it('scales on CPU and on connections per task', () => {
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       TargetTrackingScalingPolicyConfiguration: Match.objectLike({

@@ -10,10 +10,13 @@ export interface HashingAddon {
   scryptRaw(password: Uint8Array, salt: Uint8Array, N: number, r: number, p: number, dkLen: number): Buffer;
 }
 
-/** Where node-gyp puts the addon when the root package's `install` script builds fargate/native. */
-export const DEFAULT_ADDON_PATH = fileURLToPath(
-  new URL('../../native/build/Release/pool_hashing.node', import.meta.url),
-);
+/**
+ * Where node-gyp puts the addon when the root package's `install` script builds fargate/native; the container image,
+ * whose server is one bundled file, says where it put the addon with POOL_HASHING_ADDON.
+ */
+export const DEFAULT_ADDON_PATH =
+  process.env.POOL_HASHING_ADDON ??
+  fileURLToPath(new URL('../../native/build/Release/pool_hashing.node', import.meta.url));
 
 /**
  * Loads the native hashing addon. There is deliberately no JavaScript fallback: a pool that silently validated
