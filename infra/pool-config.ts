@@ -15,13 +15,11 @@ const DEFAULT_DEPLOY = 'deploy.json';
 /** Port of the container's ops server (/health for the NLB health checks, /metrics). */
 export const OPS_PORT = 9100;
 
-/**
- * Markers the container replaces with the RPC credentials ECS injects from Secrets Manager
- * (env POOL_DAEMON_USER / POOL_DAEMON_PASSWORD): the passwords in the pool config are for local mode only
- * and must never reach a template.
- */
-export const DAEMON_USER_MARKER = '$POOL_DAEMON_USER';
-export const DAEMON_PASSWORD_MARKER = '$POOL_DAEMON_PASSWORD';
+// The passwords in the pool config are for local mode only and must never reach a template: the container config
+// carries markers the container replaces with the credentials ECS injects from Secrets Manager.
+import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER } from '../core/config/credentials.js';
+
+export { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER };
 
 export interface LoadedInputs {
   config: Readonly<PoolConfig>;

@@ -40,7 +40,7 @@ describe('ops server', () => {
     expect(await degraded.json()).toMatchObject({ status: 'degraded' });
     state.coins[0]!.healthyDaemons = 1;
     state.draining = true;
-    expect((await (await fetch(`${base}/health`)).json()).status).toBe('draining');
+    expect(((await (await fetch(`${base}/health`)).json()) as { status: string }).status).toBe('draining');
   });
 
   it('serves Prometheus metrics from the registry', async () => {
