@@ -1,0 +1,101 @@
+import { buildCoinbase, type CoinbaseParts, joinCoinbase, withWitnessReservedValue } from './coinbase.js';
+import { reverseHex, sha256d } from './hash.js';
+import { serializeHeader } from './header.js';
+import { merkleBranch, rootFromBranch } from './merkle.js';
+import { encodeVarint } from './serialize.js';
+import { bitsToTarget } from './target.js';
+import type { BlockTemplate } from './template.js';
+
+/**
+ * Work: a block template turned into what miners need (coinbase halves, merkle branch) plus what the pool needs to
+ * rebuild the header of a submitted share and the block around it.
+ */
+
+export interface Payout {
+  /** scriptPubKey of the pool address that receives the coinbase value. */
+  script: Buffer;
+  /** Pool tag written into the coinbase scriptSig. */
+  tag: Buffer;
+  extranonce1Size: number;
+  extranonce2Size: number;
+}
+
+export interface BlockWork {
+  template: BlockTemplate;
+  coinbase: CoinbaseParts;
+  /** Stratum merkle branch, internal byte order. */
+  merkleBranch: Buffer[];
+  /** Previous block hash, internal byte order. */
+  prevHash: Buffer;
+  networkTarget: bigint;
+  /** BIP141: the block carries the witness commitment, so its coinbase is serialized with the reserved value. */
+  segwit: boolean;
+}
+
+/** What a share fixes on top of the work: the miner's extranonces, time, nonce and (BIP310) rolled version. */
+export interface WorkSolution {
+  extranonce1: string;
+  extranonce2: string;
+  ntime: number;
+  nonce: number;
+  version: number;
+}
+
+export function buildWork(template: BlockTemplate, payout: Payout): BlockWork {
+  const outputs = [{ value: template.coinbasevalue, script: payout.script }];
+  if (template.defaultWitnessCommitment) {
+    outputs.push({ value: 0n, script: Buffer.from(template.defaultWitnessCommitment, 'hex') });
+  }
+  const coinbase = buildCoinbase({
+    height: template.height,
+    outputs,
+    tag: payout.tag,
+    aux: template.coinbaseauxFlags ? Buffer.from(template.coinbaseauxFlags, 'hex') : undefined,
+    extranonce1Size: payout.extranonce1Size,
+    extranonce2Size: payout.extranonce2Size,
+  });
+  const txids = template.transactions.map((tx) => Buffer.from(tx.txid, 'hex').reverse());
+  return {
+    template,
+    coinbase,
+    merkleBranch: merkleBranch(txids),
+    prevHash: Buffer.from(template.previousblockhash, 'hex').reverse(),
+    networkTarget: bitsToTarget(template.bits),
+    segwit: template.defaultWitnessCommitment !== undefined,
+  };
+}
+
+/** The stripped coinbase and 80-byte header a share describes. */
+export function solveWork(work: BlockWork, solution: WorkSolution): { coinbase: Buffer; header: Buffer } {
+  const coinbase = joinCoinbase(work.coinbase, solution.extranonce1, solution.extranonce2);
+  const header = serializeHeader({
+    version: solution.version,
+    prevHash: work.prevHash,
+    merkleRoot: rootFromBranch(sha256d(coinbase), work.merkleBranch),
+    ntime: solution.ntime,
+    bits: work.template.bits,
+    nonce: solution.nonce,
+  });
+  return { coinbase, header };
+}
+
+/**
+ * The full block: header ‖ varint(tx count) ‖ coinbase ‖ template transactions, and for Litecoin MWEB templates the
+ * extension block `0x01 ‖ mweb` at the end (the HogEx stays the last transaction, as parseBlockTemplate checked).
+ */
+export function assembleBlock(work: BlockWork, strippedCoinbase: Buffer, header: Buffer): Buffer {
+  const coinbase = work.segwit ? withWitnessReservedValue(strippedCoinbase) : strippedCoinbase;
+  const parts = [
+    header,
+    encodeVarint(work.template.transactions.length + 1),
+    coinbase,
+    ...work.template.transactions.map((tx) => Buffer.from(tx.data, 'hex')),
+  ];
+  if (work.template.mweb !== undefined) parts.push(Buffer.from([0x01]), Buffer.from(work.template.mweb, 'hex'));
+  return Buffer.concat(parts);
+}
+
+/** Block hash as explorers show it: sha256d of the header, byte-reversed (also for scrypt coins). */
+export function blockHash(header: Buffer): string {
+  return reverseHex(sha256d(header).toString('hex'));
+}

@@ -1,0 +1,268 @@
+import { hashToBigInt, reverseHex } from '../../../core/chain/hash.js';
+import { hexToU32, toStratumPrevHash, u32ToHex } from '../../../core/chain/header.js';
+import { bitsToDifficulty, difficultyToTarget, targetToDifficulty } from '../../../core/chain/target.js';
+import { type BlockTemplate, parseBlockTemplate } from '../../../core/chain/template.js';
+import { assembleBlock, blockHash, buildWork, solveWork, type WorkSolution } from '../../../core/chain/work.js';
+import type { CoinDefinition, NetworkName } from '../../../core/coins/index.js';
+import { addressToOutputScript } from '../../../core/coins/index.js';
+import { StratumCode } from '../../../core/errors.js';
+import type { FoundBlock } from '../../../core/shares/share.js';
+import { powHash as defaultPowHash, type PowAlgorithm } from '../hashing/index.js';
+import { type JobRecord, JobStore } from './job-store.js';
+import type { DaemonCluster, JobLogger } from './ports.js';
+import { combineSubmitAnswers } from './submit-result.js';
+import { TemplateFeed } from './template-feed.js';
+import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from './types.js';
+
+export interface JobManagerOptions {
+  coin: CoinDefinition;
+  network: NetworkName;
+  /** Receives every coinbase; validated here (throws InvalidAddressError). */
+  poolAddress: string;
+  daemons: DaemonCluster;
+  logger: JobLogger;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  /** Written into the coinbase scriptSig; with the extranonces it must fit the 100-byte limit. */
+  poolTag?: string;
+  /** Default 4: 2^32 connections per server before extranonce1 values repeat. */
+  extranonce1Size?: number;
+  /** Default 4: 2^32 coinbases per job per connection; ntime and version rolling multiply it. */
+  extranonce2Size?: number;
+  /** BIP310 bits miners may roll (the BIP's recommended 0x1fffe000 by default). */
+  versionRollingMask?: number;
+  pollIntervalMs?: number;
+  refreshMs?: number;
+  longPoll?: boolean;
+  /** Recent jobs kept for late shares on the same previous block. */
+  maxJobs?: number;
+  /** The PoW function; defaults to fargate/src/hashing (native addon). */
+  powHash?: (algorithm: PowAlgorithm, header: Uint8Array) => Buffer;
+}
+
+/** BIP113/consensus: a header time may be up to 2 hours ahead of the node's clock. */
+const MAX_FUTURE_SECONDS = 7200;
+
+/**
+ * Templates in, stratum jobs out; shares in, verdicts and blocks out. Implements the stratum server's JobProvider.
+ */
+export class JobManager implements JobProvider {
+  readonly extranonce1Size: number;
+  readonly extranonce2Size: number;
+  private readonly store: JobStore;
+  private readonly feed: TemplateFeed;
+  private readonly listeners = new Set<(job: StratumJob) => void>();
+  private readonly payoutScript: Buffer;
+  private readonly tag: Buffer;
+  private readonly mask: number;
+  private readonly powHash: (algorithm: PowAlgorithm, header: Uint8Array) => Buffer;
+  private latest: BlockTemplate | undefined;
+
+  constructor(private readonly o: JobManagerOptions) {
+    this.extranonce1Size = o.extranonce1Size ?? 4;
+    this.extranonce2Size = o.extranonce2Size ?? 4;
+    this.payoutScript = addressToOutputScript(o.coin, o.network, o.poolAddress);
+    this.tag = Buffer.from(o.poolTag ?? '/edgepool/', 'utf8');
+    this.mask = o.versionRollingMask ?? 0x1fffe000;
+    this.powHash = o.powHash ?? defaultPowHash;
+    this.store = new JobStore(o.maxJobs ?? 16);
+    this.feed = new TemplateFeed({
+      daemons: o.daemons,
+      rules: o.coin.gbtRules,
+      onTemplate: (raw, fromTip) => this.applyTemplate(raw, { fromTip }),
+      currentPrevHash: () => this.latest?.previousblockhash,
+      currentLongPollId: () => this.latest?.longpollid,
+      logger: o.logger,
+      pollIntervalMs: o.pollIntervalMs ?? 1000,
+      refreshMs: o.refreshMs ?? 30_000,
+      longPoll: o.longPoll ?? true,
+    });
+  }
+
+  /** Starts following the daemon; resolves once the first job exists (rejects if the first template failed). */
+  start(): Promise<void> {
+    return this.feed.start();
+  }
+
+  stop(): void {
+    this.feed.stop();
+  }
+
+  /** Fetches a template now (blocknotify hook); a new previous block gives a clean job. */
+  refresh(): Promise<void> {
+    return this.feed.refresh();
+  }
+
+  current(): StratumJob | undefined {
+    return this.store.newest()?.job;
+  }
+
+  onJob(listener: (job: StratumJob) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Turns a getblocktemplate answer into the newest job. Long poll, tip poll and refresh race, so an answer for a
+   * lower height than the current job is ignored, unless it comes from the tip poll having seen the chain move there
+   * (a reorg to a shorter chain with more work, or invalidateblock on regtest).
+   */
+  applyTemplate(raw: unknown, { fromTip = false } = {}): StratumJob | undefined {
+    const template = parseBlockTemplate(raw);
+    const previous = this.latest;
+    if (previous && template.height < previous.height && !fromTip) return undefined;
+    const clean = previous?.previousblockhash !== template.previousblockhash;
+    const work = buildWork(template, {
+      script: this.payoutScript,
+      tag: this.tag,
+      extranonce1Size: this.extranonce1Size,
+      extranonce2Size: this.extranonce2Size,
+    });
+    const job: StratumJob = {
+      jobId: this.store.nextId(),
+      prevHash: toStratumPrevHash(work.prevHash),
+      coinb1: work.coinbase.coinb1.toString('hex'),
+      coinb2: work.coinbase.coinb2.toString('hex'),
+      merkleBranch: work.merkleBranch.map((b) => b.toString('hex')),
+      version: u32ToHex(template.version),
+      nbits: u32ToHex(template.bits),
+      ntime: u32ToHex(template.curtime),
+      cleanJobs: clean,
+      height: template.height,
+      networkDifficulty: bitsToDifficulty(template.bits, this.o.coin.stratumDiffMultiplier),
+    };
+    this.latest = template;
+    this.store.add({ job, work, accepted: new Set() }, clean);
+    const fields = { jobId: job.jobId, height: job.height, clean, txs: template.transactions.length };
+    // New blocks are worth an info line; the 30 s transaction refreshes would only be noise there.
+    if (clean) this.o.logger.info(fields, 'new block template');
+    else this.o.logger.debug(fields, 'template refreshed');
+    for (const listener of this.listeners) {
+      try {
+        listener(job);
+      } catch (err) {
+        this.o.logger.error({ err, jobId: job.jobId }, 'job listener threw');
+      }
+    }
+    return job;
+  }
+
+  async checkShare(s: ShareSubmission): Promise<ShareCheck> {
+    const record = this.store.get(s.jobId);
+    if (!record) return this.staleOrDuplicate(s);
+    const parsed = this.parseSubmission(s, record);
+    if ('code' in parsed) return parsed;
+
+    const key = submissionKey(parsed);
+    if (record.accepted.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
+
+    const { coinbase, header } = solveWork(record.work, parsed);
+    const pow = this.powHash(this.o.coin.algorithm, header);
+    const value = hashToBigInt(pow);
+    const multiplier = this.o.coin.stratumDiffMultiplier;
+    if (value > difficultyToTarget(s.difficulty, multiplier))
+      return reject(StratumCode.LowDifficulty, 'low difficulty share');
+    // No await since the lookup above: two identical submissions cannot both get here.
+    record.accepted.add(key);
+
+    const result = {
+      ok: true as const,
+      hash: reverseHex(pow.toString('hex')),
+      actualDifficulty: targetToDifficulty(value, multiplier),
+      height: record.job.height,
+    };
+    if (value > record.work.networkTarget) return result;
+    const block = await this.submitBlock(record, coinbase, header, s);
+    return { ...result, block };
+  }
+
+  /** 21 for a job we no longer have, unless it is a resend of a share accepted before its job retired (22). */
+  private staleOrDuplicate(s: ShareSubmission): Rejection {
+    const retired = this.store.getRetired(s.jobId);
+    const parsed = retired && this.parseSubmission(s, retired, { ignoreTime: true });
+    if (retired && parsed && !('code' in parsed) && retired.accepted.has(submissionKey(parsed))) {
+      return reject(StratumCode.Duplicate, 'duplicate share');
+    }
+    return reject(StratumCode.JobNotFound, 'job not found (stale)');
+  }
+
+  private parseSubmission(
+    s: ShareSubmission,
+    record: JobRecord,
+    { ignoreTime = false } = {},
+  ): WorkSolution | Rejection {
+    if (!isHex(s.extranonce1, this.extranonce1Size)) return reject(StratumCode.Other, 'invalid extranonce1');
+    if (!isHex(s.extranonce2, this.extranonce2Size)) return reject(StratumCode.Other, 'incorrect size of extranonce2');
+    if (!isHex(s.ntime, 4)) return reject(StratumCode.Other, 'invalid ntime');
+    if (!isHex(s.nonce, 4)) return reject(StratumCode.Other, 'invalid nonce');
+    if (s.versionBits !== undefined && !isHex(s.versionBits.padStart(8, '0'), 4)) {
+      return reject(StratumCode.Other, 'invalid version bits');
+    }
+    const template = record.work.template;
+    const ntime = hexToU32(s.ntime, 'ntime');
+    const earliest = template.mintime ?? template.curtime;
+    if (!ignoreTime && (ntime < earliest || ntime > Math.floor(this.o.now() / 1000) + MAX_FUTURE_SECONDS)) {
+      return reject(StratumCode.Other, 'ntime out of range');
+    }
+    let version = template.version;
+    if (s.versionBits !== undefined) {
+      // BIP310: the miner may only change the negotiated bits; the rest stays the template's.
+      const bits = Number.parseInt(s.versionBits, 16) >>> 0;
+      version = ((version & ~this.mask) | (bits & this.mask)) >>> 0;
+    }
+    return {
+      extranonce1: s.extranonce1.toLowerCase(),
+      extranonce2: s.extranonce2.toLowerCase(),
+      ntime,
+      nonce: hexToU32(s.nonce, 'nonce'),
+      version,
+    };
+  }
+
+  private async submitBlock(
+    record: JobRecord,
+    coinbase: Buffer,
+    header: Buffer,
+    s: ShareSubmission,
+  ): Promise<FoundBlock> {
+    const template = record.work.template;
+    const hash = blockHash(header);
+    const hex = assembleBlock(record.work, coinbase, header).toString('hex');
+    let verdict: { outcome: string; text: string };
+    try {
+      verdict = combineSubmitAnswers(await this.o.daemons.submitBlockEverywhere(hex));
+    } catch (err) {
+      verdict = { outcome: 'error', text: `error: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    const found: FoundBlock = {
+      height: template.height,
+      hash,
+      reward: template.coinbasevalue.toString(),
+      networkDifficulty: record.job.networkDifficulty,
+      submitResult: verdict.text,
+    };
+    const context = { ...found, miner: s.miner, worker: s.worker, jobId: s.jobId };
+    if (verdict.outcome === 'accepted') this.o.logger.info(context, 'block found and accepted');
+    else if (verdict.outcome === 'duplicate' || verdict.outcome === 'inconclusive') {
+      this.o.logger.warn(context, `block found, daemon answered ${verdict.outcome}`);
+    } else this.o.logger.error({ ...context, blockHex: hex }, 'block found but not accepted');
+    // Our own block changed the tip: get miners onto it without waiting for long poll or the tip poll.
+    this.feed.refresh().catch((err) => this.o.logger.warn({ err }, 'template refresh after a found block failed'));
+    return found;
+  }
+}
+
+/** Identifies a share within its job: everything the miner chose. */
+function submissionKey(p: WorkSolution): string {
+  return [p.extranonce1, p.extranonce2, u32ToHex(p.ntime), u32ToHex(p.nonce), u32ToHex(p.version)].join(':');
+}
+
+type Rejection = Extract<ShareCheck, { ok: false }>;
+
+function reject(code: Rejection['code'], message: string): Rejection {
+  return { ok: false, code, message };
+}
+
+function isHex(value: string, bytes: number): boolean {
+  return typeof value === 'string' && value.length === bytes * 2 && /^[0-9a-fA-F]*$/.test(value);
+}

@@ -1,0 +1,66 @@
+import type { BlockWork } from '../../../core/chain/work.js';
+import type { StratumJob } from './types.js';
+
+/** A job as sent to miners, the work to rebuild its blocks, and the shares already accepted for it. */
+export interface JobRecord {
+  job: StratumJob;
+  work: BlockWork;
+  /** Keys of accepted submissions (duplicate detection is per job: a job id is never reused). */
+  accepted: Set<string>;
+}
+
+/**
+ * The recent jobs miners may still submit to. All of them are dropped when the previous block changes (their shares
+ * could only build stale blocks); otherwise the oldest go once `capacity` is exceeded.
+ *
+ * The jobs dropped by the last clean are kept aside as "retired", only so that a miner resending a share it already
+ * got accepted hears "duplicate" rather than "stale": our own block found by that share is what made it stale.
+ */
+export class JobStore {
+  private readonly jobs = new Map<string, JobRecord>();
+  private retired = new Map<string, JobRecord>();
+  private counter = 0;
+
+  constructor(private readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`job capacity must be >= 1, got ${capacity}`);
+  }
+
+  /** A fresh job id: a short hex counter (wraps after 2^32 jobs, long after old ids left the store). */
+  nextId(): string {
+    const id = this.counter.toString(16);
+    this.counter = (this.counter + 1) % 0x100000000;
+    return id;
+  }
+
+  add(record: JobRecord, clean: boolean): void {
+    if (clean) {
+      this.retired = new Map(this.jobs);
+      this.jobs.clear();
+    }
+    this.jobs.set(record.job.jobId, record);
+    while (this.jobs.size > this.capacity) {
+      const oldest = this.jobs.keys().next().value;
+      if (oldest === undefined) break;
+      this.jobs.delete(oldest);
+    }
+  }
+
+  get(jobId: string): JobRecord | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  /** A job dropped by the last new block, for duplicate detection only. */
+  getRetired(jobId: string): JobRecord | undefined {
+    return this.retired.get(jobId);
+  }
+
+  newest(): JobRecord | undefined {
+    let last: JobRecord | undefined;
+    for (const r of this.jobs.values()) last = r;
+    return last;
+  }
+
+  get size(): number {
+    return this.jobs.size;
+  }
+}

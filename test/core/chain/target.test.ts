@@ -1,0 +1,117 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  bitsToDifficulty,
+  bitsToTarget,
+  DIFF1_TARGET,
+  difficultyToTarget,
+  MAX_TARGET,
+  targetToBits,
+  targetToDifficulty,
+} from '../../../core/chain/target.js';
+
+describe('compact bits', () => {
+  it('decodes the genesis difficulty-1 bits to the diff1 target', () => {
+    expect(bitsToTarget(0x1d00ffff)).toBe(DIFF1_TARGET);
+    expect(bitsToTarget(0x1d00ffff).toString(16).padStart(64, '0')).toBe(
+      '00000000ffff0000000000000000000000000000000000000000000000000000',
+    );
+  });
+
+  it('decodes the regtest bits to the 7fffff target GBT reports', () => {
+    expect(bitsToTarget(0x207fffff).toString(16).padStart(64, '0')).toBe(`7fffff${'0'.repeat(58)}`);
+  });
+
+  it('decodes Litecoin mainnet genesis bits (0x1e0ffff0)', () => {
+    expect(bitsToTarget(0x1e0ffff0).toString(16).padStart(64, '0')).toBe(`00000ffff0${'0'.repeat(54)}`);
+  });
+
+  it('handles exponents of 3 or less by shifting the mantissa right', () => {
+    expect(bitsToTarget(0x03123456)).toBe(0x123456n);
+    expect(bitsToTarget(0x02123456)).toBe(0x1234n);
+    expect(bitsToTarget(0x01123456)).toBe(0x12n);
+  });
+
+  it('rejects negative and overflowing encodings', () => {
+    expect(() => bitsToTarget(0x04923456)).toThrow(/negative/);
+    expect(() => bitsToTarget(0xff123456)).toThrow(/overflow/);
+  });
+
+  it('encodes targets back to the same bits (round trip over valid normalized bits)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: 0x20 }), fc.integer({ min: 0x8000, max: 0x7fffff }), (exp, mant) => {
+        const bits = (exp << 24) | mant;
+        expect(targetToBits(bitsToTarget(bits))).toBe(bits);
+      }),
+    );
+  });
+
+  it('never encodes a target larger than the one given (precision is only dropped)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: (1n << 255n) - 1n }), (target) => {
+        const back = bitsToTarget(targetToBits(target));
+        expect(back <= target).toBe(true);
+        // 3 significant bytes: the loss is below 2^-15 of the value
+        expect((target - back) * (1n << 15n) <= target).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('difficulty', () => {
+  it('sha256d difficulty 1 is the diff1 target', () => {
+    expect(difficultyToTarget(1)).toBe(DIFF1_TARGET);
+  });
+
+  it('scrypt stratum difficulty 1 with multiplier 65536 is target 0x0000ffff00…', () => {
+    expect(difficultyToTarget(1, 65536).toString(16).padStart(64, '0')).toBe(`0000ffff${'0'.repeat(56)}`);
+  });
+
+  it('divides the target by the difficulty', () => {
+    expect(difficultyToTarget(16)).toBe(DIFF1_TARGET / 16n);
+    expect(difficultyToTarget(0.5, 65536)).toBe(DIFF1_TARGET * 65536n * 2n);
+  });
+
+  it('clamps very small difficulties to the largest target', () => {
+    expect(difficultyToTarget(1e-12, 65536)).toBe(MAX_TARGET);
+  });
+
+  it('rejects zero, negative and non-finite difficulties', () => {
+    for (const d of [0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => difficultyToTarget(d)).toThrow(RangeError);
+  });
+
+  it('round-trips difficulty → target → difficulty within float precision', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1e-3, max: 1e12, noNaN: true }),
+        fc.constantFrom(1, 65536),
+        (difficulty, multiplier) => {
+          const back = targetToDifficulty(difficultyToTarget(difficulty, multiplier), multiplier);
+          expect(Math.abs(back - difficulty) / difficulty).toBeLessThan(1e-9);
+        },
+      ),
+    );
+  });
+
+  it('a higher difficulty never gives a larger target', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1e-3, max: 1e9, noNaN: true }),
+        fc.double({ min: 1, max: 1e3, noNaN: true }),
+        (d, k) => {
+          expect(difficultyToTarget(d * k, 65536) <= difficultyToTarget(d, 65536)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('network difficulty of the genesis bits is 1 (sha256d) and 65536 in scrypt stratum units (easier share unit)', () => {
+    expect(bitsToDifficulty(0x1d00ffff)).toBe(1);
+    expect(bitsToDifficulty(0x1d00ffff, 65536)).toBe(65536);
+  });
+
+  it('network difficulty of a real Bitcoin block (bits 0x1b04864c, block 100000) is about 14484.16', () => {
+    expect(bitsToDifficulty(0x1b04864c)).toBeCloseTo(14484.1623612254, 6);
+  });
+});

@@ -1,0 +1,274 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { reverseHex, sha256d } from '../../../core/chain/hash.js';
+import { bitsToDifficulty } from '../../../core/chain/target.js';
+import { InvalidAddressError } from '../../../core/errors.js';
+import { JobManager, type JobManagerOptions } from '../../../fargate/src/jobs/job-manager.js';
+import type { ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
+import { mineShare } from '../../helpers/scrypt-miner.js';
+import { FakeDaemons, fixture, ltc, nextBlockTemplate, poolAddress, recordingLogger } from './fakes.js';
+
+const EN1 = 'a0b1c2d3';
+const clockAt = (seconds: number) => () => seconds * 1000;
+
+function setup(overrides: Partial<JobManagerOptions> = {}) {
+  const daemons = new FakeDaemons();
+  const logger = recordingLogger();
+  const manager = new JobManager({
+    coin: ltc,
+    network: 'regtest',
+    poolAddress,
+    daemons,
+    logger,
+    now: clockAt(fixture.curtime + 5),
+    longPoll: false,
+    ...overrides,
+  });
+  managers.push(manager);
+  return { daemons, logger, manager };
+}
+const managers: JobManager[] = [];
+afterEach(() => {
+  for (const m of managers.splice(0)) m.stop();
+});
+
+/** Mines a share with the independent test miner and turns it into a submission. */
+function share(job: StratumJob, difficulty: number, extra: Partial<ShareSubmission> & { version?: string } = {}) {
+  const { version, ...rest } = extra;
+  const mined = mineShare({ job, extranonce1: EN1, extranonce2: extra.extranonce2 ?? '00000001', difficulty, version });
+  const submission: ShareSubmission = {
+    jobId: job.jobId,
+    extranonce1: EN1,
+    extranonce2: mined.extranonce2,
+    ntime: mined.ntime,
+    nonce: mined.nonce,
+    difficulty,
+    miner: poolAddress,
+    worker: 'rig1',
+    ...rest,
+  };
+  return { mined, submission };
+}
+
+describe('JobManager jobs', () => {
+  it('turns a template into a stratum job in wire encoding', async () => {
+    const { manager, daemons } = setup();
+    const seen: StratumJob[] = [];
+    manager.onJob((j) => seen.push(j));
+    await manager.refresh();
+    const job = manager.current()!;
+    expect(seen).toEqual([job]);
+    expect(daemons.gbtCalls[0]!.rules).toEqual(['mweb', 'segwit']);
+    expect(job.height).toBe(fixture.height);
+    expect(job.version).toBe(fixture.version.toString(16).padStart(8, '0'));
+    expect(job.nbits).toBe(fixture.bits);
+    expect(job.ntime).toBe(fixture.curtime.toString(16).padStart(8, '0'));
+    expect(job.cleanJobs).toBe(true);
+    expect(job.networkDifficulty).toBe(bitsToDifficulty(0x207fffff, 65536));
+    // word-swapped prevhash: reversing the 8 words of it gives the display hash
+    const words = job.prevHash.match(/.{8}/g)!;
+    expect(words.reverse().join('')).toBe(fixture.previousblockhash);
+    expect(job.merkleBranch).toHaveLength(2);
+  });
+
+  it('gives a refreshed template on the same previous block a new id without cleaning', async () => {
+    const { manager } = setup();
+    await manager.refresh();
+    const first = manager.current()!;
+    await manager.refresh();
+    const second = manager.current()!;
+    expect(second.jobId).not.toBe(first.jobId);
+    expect(second.cleanJobs).toBe(false);
+  });
+
+  it('ignores a template for a lower height than the current one (racing answers)', async () => {
+    const { manager, daemons } = setup();
+    daemons.templates = [nextBlockTemplate(), fixture];
+    await manager.refresh();
+    const newer = manager.current()!;
+    await manager.refresh();
+    expect(manager.current()).toBe(newer);
+  });
+
+  it('refuses a pool address of another network at construction', () => {
+    expect(() => setup({ poolAddress: 'ltc1qg82pxn2vj3pcq9x6qh3pv5dgkfxltexyasmy6v' })).toThrow(InvalidAddressError);
+  });
+
+  it('refuses a pool tag that makes the coinbase scriptSig too long', async () => {
+    const { manager } = setup({ poolTag: 'x'.repeat(95) });
+    await expect(manager.refresh()).rejects.toThrow(/scriptSig/);
+    expect(manager.current()).toBeUndefined();
+  });
+
+  it('reports a daemon with no healthy member as a failed refresh, keeping the old job', async () => {
+    const { manager, daemons } = setup();
+    await manager.refresh();
+    const job = manager.current();
+    daemons.healthy = false;
+    await expect(manager.refresh()).rejects.toThrow(/no healthy daemon/);
+    expect(manager.current()).toBe(job);
+  });
+});
+
+describe('JobManager.checkShare', () => {
+  it('accepts a share, submits the block at once and reports it', async () => {
+    const { manager, daemons, logger } = setup();
+    await manager.refresh();
+    const job = manager.current()!;
+    const { mined, submission } = share(job, 0.001);
+    const gbtBefore = daemons.gbtCalls.length;
+    const result = await manager.checkShare(submission);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(BigInt(`0x${result.hash}`)).toBe(mined.hashValue);
+    expect(result.actualDifficulty).toBeGreaterThanOrEqual(0.001);
+    expect(result.height).toBe(fixture.height);
+    expect(daemons.submitted).toHaveLength(1);
+    const block = daemons.submitted[0]!;
+    expect(block.slice(0, 160)).toBe(mined.header);
+    expect(block.endsWith(`01${fixture.mweb}`)).toBe(true);
+    expect(result.block).toEqual({
+      height: fixture.height,
+      hash: reverseHex(sha256d(Buffer.from(mined.header, 'hex')).toString('hex')),
+      reward: String(fixture.coinbasevalue),
+      networkDifficulty: job.networkDifficulty,
+      submitResult: 'accepted',
+    });
+    expect(logger.lines.some((l) => l.level === 'info' && l.msg.includes('block found'))).toBe(true);
+    await vi.waitFor(() => expect(daemons.gbtCalls.length).toBeGreaterThan(gbtBefore));
+  });
+
+  it('rejects the same share twice with 22', async () => {
+    const { manager } = setup();
+    await manager.refresh();
+    const { submission } = share(manager.current()!, 0.001);
+    expect((await manager.checkShare(submission)).ok).toBe(true);
+    expect(await manager.checkShare(submission)).toEqual({ ok: false, code: 22, message: 'duplicate share' });
+    // Case differences in hex are the same share.
+    expect((await manager.checkShare({ ...submission, nonce: submission.nonce.toUpperCase() })).ok).toBe(false);
+  });
+
+  it('rejects an unknown job and jobs from before a new block with 21', async () => {
+    const { manager, daemons } = setup();
+    await manager.refresh();
+    const old = manager.current()!;
+    const { submission } = share(old, 0.001);
+    expect(await manager.checkShare({ ...submission, jobId: 'ffff' })).toMatchObject({ ok: false, code: 21 });
+    daemons.templates = [nextBlockTemplate()];
+    await manager.refresh();
+    expect(manager.current()!.cleanJobs).toBe(true);
+    expect(await manager.checkShare(submission)).toEqual({ ok: false, code: 21, message: 'job not found (stale)' });
+  });
+
+  it('still calls a resent accepted share a duplicate after its block moved the chain on', async () => {
+    const { manager, daemons } = setup();
+    await manager.refresh();
+    const job = manager.current()!;
+    const { submission } = share(job, 0.001);
+    expect((await manager.checkShare(submission)).ok).toBe(true);
+    daemons.templates = [nextBlockTemplate()];
+    await manager.refresh();
+    expect(manager.current()!.jobId).not.toBe(job.jobId);
+    expect(await manager.checkShare(submission)).toMatchObject({ ok: false, code: 22 });
+    const other = share(job, 0.001, { extranonce2: '000000ff' }).submission;
+    expect(await manager.checkShare(other)).toMatchObject({ ok: false, code: 21 });
+  });
+
+  it('keeps older jobs of the same previous block valid', async () => {
+    const { manager } = setup();
+    await manager.refresh();
+    const old = manager.current()!;
+    await manager.refresh();
+    const { submission } = share(old, 0.001);
+    expect((await manager.checkShare(submission)).ok).toBe(true);
+  });
+
+  it('rejects a share above the share target with 23 and submits nothing', async () => {
+    const { manager, daemons } = setup();
+    await manager.refresh();
+    const { submission } = share(manager.current()!, 0.001);
+    const result = await manager.checkShare({ ...submission, difficulty: 1e12 });
+    expect(result).toEqual({ ok: false, code: 23, message: 'low difficulty share' });
+    expect(daemons.submitted).toHaveLength(0);
+    // a rejected share is not remembered: at its real difficulty it is still accepted
+    expect((await manager.checkShare(submission)).ok).toBe(true);
+  });
+
+  it('accepts a share that misses the network target without submitting a block', async () => {
+    const { manager, daemons } = setup();
+    daemons.templates = [{ ...fixture, bits: '1d00ffff' }];
+    await manager.refresh();
+    const { submission } = share(manager.current()!, 0.001);
+    const result = await manager.checkShare(submission);
+    expect(result.ok && result.block).toBe(undefined);
+    expect(result.ok).toBe(true);
+    expect(daemons.submitted).toHaveLength(0);
+  });
+
+  it('rejects ntime before the template mintime or more than 2 hours ahead with 20', async () => {
+    const { manager } = setup({ now: clockAt(fixture.curtime + 100) });
+    await manager.refresh();
+    const job = manager.current()!;
+    const early = (fixture.mintime - 1).toString(16).padStart(8, '0');
+    const late = (fixture.curtime + 100 + 7201).toString(16).padStart(8, '0');
+    const edge = (fixture.curtime + 100 + 7200).toString(16).padStart(8, '0');
+    for (const ntime of [early, late]) {
+      const mined = mineShare({ job, extranonce1: EN1, extranonce2: '00000002', difficulty: 0.001, ntime });
+      const result = await manager.checkShare({ ...share(job, 0.001).submission, ntime, nonce: mined.nonce });
+      expect(result).toEqual({ ok: false, code: 20, message: 'ntime out of range' });
+    }
+    const mined = mineShare({ job, extranonce1: EN1, extranonce2: '00000002', difficulty: 0.001, ntime: edge });
+    const ok = await manager.checkShare({
+      ...share(job, 0.001).submission,
+      extranonce2: '00000002',
+      ntime: edge,
+      nonce: mined.nonce,
+    });
+    expect(ok.ok).toBe(true);
+  });
+
+  it('rejects malformed extranonce2, ntime and nonce with 20', async () => {
+    const { manager } = setup();
+    await manager.refresh();
+    const { submission } = share(manager.current()!, 0.001);
+    expect(await manager.checkShare({ ...submission, extranonce2: '000001' })).toEqual({
+      ok: false,
+      code: 20,
+      message: 'incorrect size of extranonce2',
+    });
+    expect(await manager.checkShare({ ...submission, extranonce2: 'zz000001' })).toMatchObject({ code: 20 });
+    expect(await manager.checkShare({ ...submission, ntime: '123' })).toMatchObject({ code: 20 });
+    expect(await manager.checkShare({ ...submission, nonce: 'nonce!!!' })).toMatchObject({ code: 20 });
+  });
+
+  it('rolls version bits (BIP310): header version = (job version & ~mask) | bits', async () => {
+    const { manager, daemons } = setup();
+    await manager.refresh();
+    const job = manager.current()!;
+    const rolled = ((fixture.version & ~0x1fffe000) | 0x00a00000) >>> 0;
+    const versionHex = rolled.toString(16).padStart(8, '0');
+    const { mined, submission } = share(job, 0.001, { versionBits: '00a00000', version: versionHex });
+    const result = await manager.checkShare(submission);
+    expect(result.ok).toBe(true);
+    expect(daemons.submitted[0]!.slice(0, 160)).toBe(mined.header);
+    expect(Buffer.from(mined.header, 'hex').readUInt32LE(0)).toBe(rolled);
+  });
+
+  it('keeps a valid share when submitblock fails, logging the error', async () => {
+    const { manager, daemons, logger } = setup();
+    daemons.submitAnswers = new Error('connect ECONNREFUSED');
+    await manager.refresh();
+    const result = await manager.checkShare(share(manager.current()!, 0.001).submission);
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.block?.submitResult).toBe('error: connect ECONNREFUSED');
+    expect(logger.lines.some((l) => l.level === 'error' && l.msg.includes('not accepted'))).toBe(true);
+  });
+
+  it('reports a rejection reason from the daemons in the found block', async () => {
+    const { manager, daemons, logger } = setup();
+    daemons.submitAnswers = ['bad-cb-amount', new Error('timeout')];
+    await manager.refresh();
+    const result = await manager.checkShare(share(manager.current()!, 0.001).submission);
+    expect(result.ok && result.block?.submitResult).toBe('bad-cb-amount');
+    expect(logger.lines.find((l) => l.level === 'error')?.obj).toHaveProperty('blockHex');
+  });
+});
