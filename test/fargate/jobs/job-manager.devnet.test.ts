@@ -1,56 +1,30 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DaemonPool } from '../../../adapters/rpc/daemon-pool.js';
 import { getCoin } from '../../../core/coins/index.js';
 import { JobManager } from '../../../fargate/src/jobs/job-manager.js';
-import type { DaemonCluster, TemplateDaemon } from '../../../fargate/src/jobs/ports.js';
 import type { ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
+import { withDevnet } from '../../helpers/devnet.js';
 import { mineShare } from '../../helpers/scrypt-miner.js';
 import { recordingLogger } from './fakes.js';
 
-/**
- * The job manager against two real regtest litecoind nodes with MWEB active (local/devnet). Skipped until the devnet
- * module exists in the tree.
- */
+/** The job manager against two real regtest litecoind nodes with MWEB active (local/devnet), through DaemonPool. */
 
-interface DevnetClient extends TemplateDaemon {
-  submitBlock(hex: string): Promise<string | null>;
-  getBlockchainInfo(): Promise<{ bestblockhash: string; blocks: number }>;
-  call?<T>(method: string, params?: unknown[]): Promise<T>;
-}
-interface Devnet {
-  poolAddress: string;
-  clientA: DevnetClient;
-  clientB: DevnetClient;
-  mine(n: number, address?: string): Promise<unknown>;
-  stop(): Promise<void>;
-}
-
-const devnetModule = new URL('../../../local/devnet/index.ts', import.meta.url);
 const EN1 = '0badc0de';
 const DIFFICULTY = 0.001; // share target ≈ 2^250: a few dozen scrypt hashes, and below regtest's 7fffff… network target
 
-describe.skipIf(!existsSync(devnetModule))('JobManager on a regtest litecoind devnet', () => {
-  let devnet: Devnet;
+describe('JobManager on a regtest litecoind devnet', () => {
+  const net = withDevnet();
   let manager: JobManager;
-  let dataDir: string;
+  let daemons: DaemonPool;
+  const devnet = () => net.get();
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'jobs-devnet-'));
-    const { startDevnet } = (await import(devnetModule.href)) as {
-      startDevnet(o: { dataDir: string }): Promise<Devnet>;
-    };
-    devnet = await startDevnet({ dataDir });
-    const clients = [devnet.clientA, devnet.clientB];
-    const daemons: DaemonCluster = {
-      primary: () => devnet.clientA,
-      submitBlockEverywhere: (hex) => Promise.allSettled(clients.map((c) => c.submitBlock(hex))),
-    };
+    daemons = new DaemonPool(devnet().rpc, recordingLogger());
+    await daemons.start();
     manager = new JobManager({
       coin: getCoin('LTC'),
       network: 'regtest',
-      poolAddress: devnet.poolAddress,
+      poolAddress: devnet().poolAddress,
       daemons,
       logger: recordingLogger(),
       now: Date.now,
@@ -59,10 +33,9 @@ describe.skipIf(!existsSync(devnetModule))('JobManager on a regtest litecoind de
     await manager.start();
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     manager?.stop();
-    await devnet?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    daemons?.stop();
   });
 
   function submit(job: StratumJob, extranonce2: string): ShareSubmission {
@@ -74,7 +47,7 @@ describe.skipIf(!existsSync(devnetModule))('JobManager on a regtest litecoind de
       ntime: mined.ntime,
       nonce: mined.nonce,
       difficulty: DIFFICULTY,
-      miner: devnet.poolAddress,
+      miner: devnet().poolAddress,
       worker: 'it',
     };
   }
@@ -82,15 +55,25 @@ describe.skipIf(!existsSync(devnetModule))('JobManager on a regtest litecoind de
   it('mines a share that is a block litecoind accepts, paying the pool address', async () => {
     const job = manager.current()!;
     expect(job).toBeDefined();
-    const before = await devnet.clientA.getBlockchainInfo();
+    const before = await devnet().clientA.getBlockchainInfo();
     const share = submit(job, '00000001');
     const result = await manager.checkShare(share);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.block?.submitResult).toBe('accepted');
-    const after = await devnet.clientA.getBlockchainInfo();
+    const after = await devnet().clientA.getBlockchainInfo();
     expect(after.blocks).toBe(before.blocks + 1);
     expect(after.bestblockhash).toBe(result.block!.hash);
+    // both nodes have it, and its coinbase pays the pool wallet everything the template offered
+    const block = await devnet().clientB.getBlock<{
+      tx: { vout: { value: number; scriptPubKey: { address?: string; addresses?: string[] } }[] }[];
+    }>(result.block!.hash, 2);
+    // Litecoin Core 0.21 lists `addresses`; later Bitcoin Core versions say `address`.
+    const paysPool = (o: { scriptPubKey: { address?: string; addresses?: string[] } }) =>
+      o.scriptPubKey.address === devnet().poolAddress || o.scriptPubKey.addresses?.includes(devnet().poolAddress);
+    const payout = block.tx[0]!.vout.find(paysPool);
+    expect(payout).toBeDefined();
+    expect(BigInt(Math.round(payout!.value * 1e8))).toBe(BigInt(result.block!.reward));
 
     // a resend of the same share is a duplicate, even after the block moved the chain on
     expect(await manager.checkShare(share)).toMatchObject({ ok: false, code: 22 });
@@ -98,7 +81,7 @@ describe.skipIf(!existsSync(devnetModule))('JobManager on a regtest litecoind de
 
   it('gives a clean job on the new tip and calls shares for the old job stale', async () => {
     const old = manager.current()!;
-    await devnet.mine(1);
+    await devnet().mine(1);
     await manager.refresh();
     const fresh = manager.current()!;
     expect(fresh.height).toBeGreaterThan(old.height);
