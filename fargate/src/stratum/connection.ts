@@ -1,0 +1,198 @@
+import type { Duplex } from 'node:stream';
+import { StratumError } from '../../../core/errors.js';
+import type { MethodContext } from './context.js';
+import { dispatch } from './dispatcher.js';
+import { LineFramer, LineTooLongError } from './framer.js';
+import { encodeError, encodeNotification, encodeResult, ProtocolError, parseRequest } from './protocol.js';
+import type { Session } from './session.js';
+
+/** Lines read ahead before the socket is paused: a connection's messages are handled one at a time, in order. */
+const MAX_PENDING_LINES = 64;
+/** A client that sends this many unusable lines is dropped. */
+const MAX_PROTOCOL_ERRORS = 10;
+
+export interface ConnectionHost {
+  context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify'>;
+  onClose(conn: Connection): void;
+}
+
+/**
+ * One miner's connection: framing, strictly sequential handling (so clients that reuse one request id for every
+ * submit — cpuminer — get each answer in order), a bounded send queue and the auth/idle timers.
+ */
+export class Connection {
+  private readonly framer: LineFramer;
+  private readonly pending: string[] = [];
+  private processing = false;
+  private closed = false;
+  private protocolErrors = 0;
+  private lastSentDifficulty: number | undefined;
+  private authTimer: ReturnType<typeof setTimeout> | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly ctx: MethodContext;
+
+  constructor(
+    readonly session: Session,
+    private readonly stream: Duplex,
+    private readonly host: ConnectionHost,
+    private readonly limits: {
+      maxLineBytes: number;
+      maxSendQueueBytes: number;
+      authTimeoutMs: number;
+      idleTimeoutMs: number;
+    },
+  ) {
+    this.framer = new LineFramer(limits.maxLineBytes);
+    this.ctx = {
+      ...host.context(this),
+      sendWork: (clean) => this.sendWork(clean),
+      notify: (method, params) => this.write(encodeNotification(method, params)),
+    };
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('error', (err) => this.ctx.log.debug({ session: session.id, err: err.message }, 'socket error'));
+    stream.on('close', () => this.onClosed());
+    stream.on('end', () => this.close('client ended'));
+    this.authTimer = setTimeout(() => {
+      if (!session.authorized || !session.subscribed) this.close('did not subscribe and authorize in time');
+    }, limits.authTimeoutMs);
+    this.resetIdle();
+    stream.resume(); // a stream paused by a pre-reader (PROXY header) starts flowing now that we listen
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Sends set_difficulty when it changed, then the current job. */
+  sendWork(clean: boolean): void {
+    if (this.closed || !this.session.authorized || !this.session.subscribed) return;
+    const job = this.ctx.jobs.current();
+    if (!job) return;
+    if (this.lastSentDifficulty !== this.session.difficulty) {
+      this.lastSentDifficulty = this.session.difficulty;
+      this.write(encodeNotification('mining.set_difficulty', [this.session.difficulty]));
+    }
+    this.session.noteJobSent(job.jobId);
+    this.write(
+      encodeNotification('mining.notify', [
+        job.jobId,
+        job.prevHash,
+        job.coinb1,
+        job.coinb2,
+        job.merkleBranch,
+        job.version,
+        job.nbits,
+        job.ntime,
+        clean || job.cleanJobs,
+      ]),
+    );
+  }
+
+  notify(method: string, params: unknown[]): void {
+    this.write(encodeNotification(method, params));
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.ctx.log.debug({ session: this.session.id, reason }, 'closing connection');
+    this.stream.end();
+    this.stream.destroy();
+    this.onClosed();
+  }
+
+  private onClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.authTimer);
+    clearTimeout(this.idleTimer);
+    this.host.onClose(this);
+  }
+
+  private resetIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.close('idle'), this.limits.idleTimeoutMs);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    let lines: string[];
+    try {
+      lines = this.framer.push(chunk);
+    } catch (err) {
+      if (err instanceof LineTooLongError) {
+        this.write(encodeError(null, 20, `line too long (max ${err.limit} bytes)`));
+        this.close('line too long');
+        return;
+      }
+      throw err;
+    }
+    if (lines.length === 0) return;
+    this.resetIdle();
+    this.pending.push(...lines);
+    if (this.pending.length > MAX_PENDING_LINES) this.stream.pause();
+    void this.drainPending();
+  }
+
+  private async drainPending(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (!this.closed && this.pending.length > 0) {
+        const line = this.pending.shift()!;
+        await this.handleLine(line);
+        if (this.stream.isPaused() && this.pending.length < MAX_PENDING_LINES / 4) this.stream.resume();
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private async handleLine(line: string): Promise<void> {
+    let request: ReturnType<typeof parseRequest>;
+    try {
+      request = parseRequest(line);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        if (isResponse(line)) return; // the miner answering one of our requests (client.get_version…)
+        this.protocolErrors++;
+        this.write(encodeError(err.id, 20, err.message));
+        if (this.protocolErrors >= MAX_PROTOCOL_ERRORS) this.close('too many malformed messages');
+        return;
+      }
+      throw err;
+    }
+    try {
+      const result = await dispatch(this.ctx, request.method, request.params, request.id);
+      this.write(encodeResult(request.id, result));
+    } catch (err) {
+      if (err instanceof StratumError) {
+        this.write(encodeError(request.id, err.stratumCode, err.message));
+      } else {
+        this.ctx.log.error({ err, method: request.method, session: this.session.id }, 'stratum handler failed');
+        this.write(encodeError(request.id, 20, 'internal error'));
+      }
+    }
+  }
+
+  private write(text: string): void {
+    if (this.closed || this.stream.destroyed) return;
+    if (this.stream.writableLength + text.length > this.limits.maxSendQueueBytes) {
+      this.ctx.log.warn(
+        { session: this.session.id, buffered: this.stream.writableLength },
+        'client not reading: dropped',
+      );
+      this.close('send queue full');
+      return;
+    }
+    this.stream.write(text);
+  }
+}
+
+function isResponse(line: string): boolean {
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    return typeof o === 'object' && o !== null && o.method === undefined && ('result' in o || 'error' in o);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,29 @@
+import { StratumCode, StratumError } from '../../../core/errors.js';
+import type { MethodContext, MethodHandler } from './context.js';
+import { authorize } from './methods/authorize.js';
+import { configure } from './methods/configure.js';
+import { extranonceSubscribe } from './methods/extranonce-subscribe.js';
+import { getTransactions, getVersion } from './methods/misc.js';
+import { submit } from './methods/submit.js';
+import { subscribe } from './methods/subscribe.js';
+import { suggestDifficulty } from './methods/suggest-difficulty.js';
+import type { RequestId } from './protocol.js';
+
+/** One handler per Stratum V1 method. */
+export const METHODS: Readonly<Record<string, MethodHandler>> = Object.freeze({
+  'mining.subscribe': subscribe,
+  'mining.authorize': authorize,
+  'mining.configure': configure,
+  'mining.submit': submit,
+  'mining.suggest_difficulty': suggestDifficulty,
+  'mining.suggest_target': () => false,
+  'mining.extranonce.subscribe': extranonceSubscribe,
+  'mining.get_transactions': getTransactions,
+  'client.get_version': getVersion,
+});
+
+export async function dispatch(ctx: MethodContext, method: string, params: unknown[], id: RequestId): Promise<unknown> {
+  const handler = METHODS[method];
+  if (!handler) throw new StratumError(StratumCode.Other, `unknown method ${method.slice(0, 64)}`);
+  return handler(ctx, params, id);
+}

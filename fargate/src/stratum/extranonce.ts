@@ -1,0 +1,64 @@
+import { randomInt } from 'node:crypto';
+
+/**
+ * Hands out extranonce1 values unique among this process's live connections. The first `prefixBytes` bytes are
+ * the server instance's prefix, so several tasks behind one NLB never give two miners the same coinbase space.
+ * A value released by a closed connection is kept reserved for `resumeMs` so the miner can resume its session
+ * (mining.subscribe with the old session id) and keep working on the same extranonce1.
+ */
+export class ExtranonceAllocator {
+  private readonly live = new Set<string>();
+  private readonly resumable = new Map<string, number>();
+  private readonly counterBytes: number;
+  private counter: number;
+
+  constructor(
+    readonly size: number,
+    private readonly prefix: string,
+    private readonly resumeMs = 10 * 60_000,
+  ) {
+    if (prefix.length % 2 !== 0 || !/^[0-9a-f]*$/.test(prefix) || prefix.length / 2 >= size) {
+      throw new Error(`instance prefix "${prefix}" must be hex and shorter than the ${size}-byte extranonce1`);
+    }
+    this.counterBytes = size - prefix.length / 2;
+    this.counter = randomInt(0, 2 ** Math.min(this.counterBytes * 8, 47));
+  }
+
+  allocate(now: number): string {
+    this.expire(now);
+    const space = 2 ** (this.counterBytes * 8);
+    for (let tries = 0; tries < 1_000_000; tries++) {
+      this.counter = (this.counter + 1) % space;
+      const value = this.prefix + this.counter.toString(16).padStart(this.counterBytes * 2, '0');
+      if (!this.live.has(value) && !this.resumable.has(value)) {
+        this.live.add(value);
+        return value;
+      }
+    }
+    throw new Error('extranonce1 space exhausted');
+  }
+
+  /** Takes back a released value for a resuming session; undefined when it is unknown, expired or in use. */
+  resume(value: string, now: number): string | undefined {
+    this.expire(now);
+    if (!this.resumable.has(value)) return undefined;
+    this.resumable.delete(value);
+    this.live.add(value);
+    return value;
+  }
+
+  release(value: string, now: number): void {
+    if (this.live.delete(value)) this.resumable.set(value, now + this.resumeMs);
+  }
+
+  liveCount(): number {
+    return this.live.size;
+  }
+
+  private expire(now: number): void {
+    for (const [v, until] of this.resumable) {
+      if (until > now) break; // insertion order = expiry order
+      this.resumable.delete(v);
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import { StringDecoder } from 'node:string_decoder';
+
+export class LineTooLongError extends Error {
+  constructor(readonly limit: number) {
+    super(`line longer than ${limit} bytes`);
+  }
+}
+
+/**
+ * Splits a byte stream into lines (\n, with an optional \r before it). A line over `maxLineBytes` throws
+ * LineTooLongError — checked on the buffered remainder too, so a client cannot grow memory by never sending \n.
+ * Multi-byte UTF-8 characters split across chunks are reassembled.
+ */
+export class LineFramer {
+  private readonly decoder = new StringDecoder('utf8');
+  private partial = '';
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  push(chunk: Buffer): string[] {
+    const text = this.partial + this.decoder.write(chunk);
+    const parts = text.split('\n');
+    this.partial = parts.pop() ?? '';
+    if (Buffer.byteLength(this.partial) > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes);
+    const lines: string[] = [];
+    for (const raw of parts) {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (Buffer.byteLength(line) > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes);
+      if (line.trim().length > 0) lines.push(line);
+    }
+    return lines;
+  }
+}

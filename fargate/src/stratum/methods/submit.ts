@@ -1,0 +1,94 @@
+import { StratumCode, StratumError } from '../../../../core/errors.js';
+import type { Share } from '../../../../core/shares/share.js';
+import type { MethodHandler } from '../context.js';
+
+const HEX8 = /^[0-9a-fA-F]{8}$/;
+
+/**
+ * mining.submit [username, jobId, extranonce2, ntime, nonce, versionBits?] → true.
+ * `true` goes out only after the share is durable (ShareQueue.enqueue resolved): a share a miner saw accepted is
+ * never lost. Rejections carry the standard codes (21 stale, 22 duplicate, 23 low difficulty, 24 unauthorized,
+ * 25 not subscribed, 20 other).
+ */
+export const submit: MethodHandler = async (ctx, params) => {
+  const started = performance.now();
+  const { session } = ctx;
+  const coin = ctx.options.coin.symbol;
+  const reject = (code: StratumCode, message: string, reason: string): never => {
+    session.rejected++;
+    ctx.metrics.shares.inc({ coin, result: reason });
+    throw new StratumError(code, message);
+  };
+  if (!session.subscribed) reject(StratumCode.NotSubscribed, 'not subscribed', 'not-subscribed');
+  const [username, jobId, extranonce2, ntime, nonce, versionBits] = params;
+  const who = typeof username === 'string' ? session.workers.get(username.trim()) : undefined;
+  if (!who) reject(StratumCode.Unauthorized, 'unauthorized worker', 'unauthorized');
+  if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 64) {
+    reject(StratumCode.Other, 'job id must be a string', 'malformed');
+  }
+  const en2Chars = ctx.jobs.extranonce2Size * 2;
+  if (typeof extranonce2 !== 'string' || extranonce2.length !== en2Chars || !/^[0-9a-fA-F]+$/.test(extranonce2)) {
+    reject(StratumCode.Other, `extranonce2 must be ${en2Chars} hex characters`, 'malformed');
+  }
+  if (typeof ntime !== 'string' || !HEX8.test(ntime))
+    reject(StratumCode.Other, 'ntime must be 8 hex characters', 'malformed');
+  if (typeof nonce !== 'string' || !HEX8.test(nonce))
+    reject(StratumCode.Other, 'nonce must be 8 hex characters', 'malformed');
+  let rolled: string | undefined;
+  if (versionBits !== undefined && versionBits !== null) {
+    if (typeof versionBits !== 'string' || !HEX8.test(versionBits)) {
+      reject(StratumCode.Other, 'version bits must be 8 hex characters', 'malformed');
+    }
+    const bits = Number.parseInt(versionBits as string, 16) >>> 0;
+    if ((bits & ~session.versionMask) >>> 0 !== 0) {
+      reject(StratumCode.Other, 'version bits outside the negotiated mask (mining.configure)', 'version-mask');
+    }
+    if (bits !== 0) rolled = bits.toString(16).padStart(8, '0');
+  }
+  const difficulty = session.jobDifficulty.get(jobId as string) ?? session.difficulty;
+  const check = await ctx.jobs.checkShare({
+    jobId: jobId as string,
+    extranonce1: session.extranonce1,
+    extranonce2: (extranonce2 as string).toLowerCase(),
+    ntime: (ntime as string).toLowerCase(),
+    nonce: (nonce as string).toLowerCase(),
+    versionBits: rolled,
+    difficulty,
+    miner: who!.miner,
+    worker: who!.worker,
+  });
+  if (!check.ok) {
+    const reason = { 20: 'invalid', 21: 'stale', 22: 'duplicate', 23: 'low-difficulty' }[check.code];
+    return reject(check.code, check.message, reason);
+  }
+  const share: Share = {
+    coin,
+    miner: who!.miner,
+    worker: who!.worker,
+    height: check.height,
+    difficulty,
+    actualDifficulty: check.actualDifficulty,
+    timestamp: ctx.now(),
+    ip: session.remote.address,
+    ...(check.block ? { block: check.block } : {}),
+  };
+  if (check.block) {
+    ctx.metrics.blocks.inc({ coin, result: check.block.submitResult });
+    ctx.log.info({ ...check.block, miner: who!.miner, worker: who!.worker }, 'block found');
+  }
+  try {
+    await ctx.shares.enqueue(share);
+  } catch (err) {
+    ctx.log.error({ err, miner: who!.miner }, 'share could not be recorded');
+    return reject(StratumCode.Other, 'share not recorded, please resubmit', 'not-recorded');
+  }
+  session.accepted++;
+  ctx.metrics.shares.inc({ coin, result: 'accepted' });
+  ctx.metrics.ackSeconds.observe({ coin }, (performance.now() - started) / 1000);
+  const next = session.vardiff.onShare(session.difficulty, ctx.now());
+  if (next !== undefined) {
+    session.difficulty = next;
+    queueMicrotask(() => ctx.sendWork(false));
+  }
+  return true;
+};

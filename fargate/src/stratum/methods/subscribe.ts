@@ -1,0 +1,30 @@
+import type { MethodHandler } from '../context.js';
+
+/**
+ * mining.subscribe [userAgent?, sessionId?] → [[["mining.set_difficulty", id], ["mining.notify", id]], extranonce1,
+ * extranonce2_size]. The session id is the extranonce1: a miner reconnecting with it gets the same extranonce1 back
+ * (if no one else has it), so work in flight stays valid.
+ */
+export const subscribe: MethodHandler = (ctx, params) => {
+  const { session } = ctx;
+  const [agent, resumeId] = params;
+  if (typeof agent === 'string') session.userAgent = agent.slice(0, 128);
+  if (!session.extranonce1) {
+    const resumed =
+      typeof resumeId === 'string' ? ctx.extranonces.resume(resumeId.toLowerCase(), ctx.now()) : undefined;
+    session.extranonce1 = resumed ?? ctx.extranonces.allocate(ctx.now());
+  }
+  session.subscribed = true;
+  if (session.state === 'connected') session.state = 'subscribed';
+  const sid = session.extranonce1;
+  // Work goes out after the response, once the miner knows its extranonce1 (authorize may already have happened).
+  if (session.authorized) queueMicrotask(() => ctx.sendWork(true));
+  return [
+    [
+      ['mining.set_difficulty', sid],
+      ['mining.notify', sid],
+    ],
+    sid,
+    ctx.jobs.extranonce2Size,
+  ];
+};

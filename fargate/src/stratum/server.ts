@@ -1,0 +1,126 @@
+import type { Duplex } from 'node:stream';
+import type { ShareQueue } from '../../../core/ports/share-queue.js';
+import type { JobProvider } from '../jobs/types.js';
+import { Connection, type ConnectionHost } from './connection.js';
+import type { MethodContext, StratumLogger, StratumServerOptions } from './context.js';
+import { ExtranonceAllocator } from './extranonce.js';
+import { createMemoryMetrics, type StratumMetrics } from './metrics.js';
+import { Session } from './session.js';
+import { Vardiff } from './vardiff.js';
+
+export interface StratumServerDeps {
+  options: StratumServerOptions;
+  jobs: JobProvider;
+  shares: ShareQueue;
+  /** Throws InvalidAddressError for a username's address that cannot be paid. */
+  validateAddress: (address: string) => void;
+  log: StratumLogger;
+  metrics?: StratumMetrics;
+  now?: () => number;
+}
+
+/**
+ * The Stratum V1 server of one port, transport-agnostic: `handle()` takes any duplex stream (a TCP or TLS socket,
+ * or one end of `duplexPair()` in tests). New jobs are broadcast to every working connection.
+ */
+export class StratumServer implements ConnectionHost {
+  private readonly connections = new Set<Connection>();
+  private readonly extranonces: ExtranonceAllocator;
+  private readonly metrics: StratumMetrics;
+  private readonly now: () => number;
+  private readonly unsubscribe: () => void;
+  private readonly tick: ReturnType<typeof setInterval>;
+  private nextId = 1;
+  private draining = false;
+
+  constructor(private readonly deps: StratumServerDeps) {
+    const o = deps.options;
+    this.now = deps.now ?? Date.now;
+    this.metrics = deps.metrics ?? createMemoryMetrics();
+    this.extranonces = new ExtranonceAllocator(deps.jobs.extranonce1Size, o.instancePrefix ?? '');
+    this.unsubscribe = deps.jobs.onJob((job) => {
+      for (const c of this.connections) c.sendWork(job.cleanJobs);
+    });
+    // Vardiff for connections that stopped submitting (difficulty too high for them).
+    this.tick = setInterval(() => this.retargetIdle(), Math.max(1000, (o.difficulty.retargetSeconds * 1000) / 2));
+    this.tick.unref();
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  handle(stream: Duplex, remote: { address: string; port: number }): Connection | undefined {
+    if (this.draining) {
+      stream.destroy();
+      return undefined;
+    }
+    const o = this.deps.options;
+    const session = new Session(this.nextId++, remote, o.difficulty.initial, new Vardiff(o.difficulty, this.now()));
+    const conn = new Connection(session, stream, this, {
+      maxLineBytes: o.maxLineBytes,
+      maxSendQueueBytes: o.maxSendQueueBytes,
+      authTimeoutMs: o.authTimeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs,
+    });
+    this.connections.add(conn);
+    this.metrics.connections.inc({ coin: o.coin.symbol });
+    return conn;
+  }
+
+  context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify'> {
+    return {
+      session: conn.session,
+      options: this.deps.options,
+      jobs: this.deps.jobs,
+      shares: this.deps.shares,
+      extranonces: this.extranonces,
+      metrics: this.metrics,
+      log: this.deps.log,
+      now: this.now,
+      validateAddress: this.deps.validateAddress,
+    };
+  }
+
+  onClose(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    if (conn.session.extranonce1) this.extranonces.release(conn.session.extranonce1, this.now());
+    this.metrics.connections.dec({ coin: this.deps.options.coin.symbol });
+  }
+
+  /**
+   * Graceful drain (SIGTERM, scale-in): refuse new connections, ask every miner to reconnect (client.reconnect,
+   * which lands them on another task through the NLB), then close what is left after `graceMs`.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    for (const c of this.connections) c.notify('client.reconnect', []);
+    const deadline = this.now() + graceMs;
+    while (this.connections.size > 0 && this.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    this.close();
+  }
+
+  /** Closes every connection and stops listening for jobs. */
+  close(): void {
+    this.unsubscribe();
+    clearInterval(this.tick);
+    for (const c of [...this.connections]) c.close('server closing');
+  }
+
+  private retargetIdle(): void {
+    const now = this.now();
+    for (const c of this.connections) {
+      const s = c.session;
+      if (!s.authorized) continue;
+      const next = s.vardiff.onTick(s.difficulty, now);
+      if (next !== undefined) {
+        s.difficulty = next;
+        c.sendWork(false);
+      }
+    }
+  }
+}
