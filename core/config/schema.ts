@@ -28,7 +28,8 @@ const difficultySchema = z
   });
 
 const portSchema = z.strictObject({
-  port: portNumber,
+  /** 0 = any free port (tests); the bound port is logged and reported. */
+  port: z.number().int().min(0).max(65535),
   /** Loopback by default: local mode must not expose a port to the network unless asked to. */
   host: hostSchema.default('127.0.0.1'),
   /** stratum+ssl: PEM files for the listener (in AWS the NLB terminates TLS instead). */
@@ -86,8 +87,8 @@ export const poolConfigSchema = z
     http: z
       .strictObject({
         host: hostSchema.default('127.0.0.1'),
-        /** API, dashboard, /metrics and /health in local mode. */
-        port: portNumber.default(8080),
+        /** API, dashboard, /metrics and /health in local mode (0 = any free port, for tests). */
+        port: z.number().int().min(0).max(65535).default(8080),
       })
       .prefault({}),
     stratum: z
@@ -130,6 +131,7 @@ export const poolConfigSchema = z
     const seen = new Map<string, string>();
     cfg.coins.forEach((coin, i) => {
       coin.ports.forEach((p, j) => {
+        if (p.port === 0) return;
         const key = `${p.host}:${p.port}`;
         const where = `coins[${i}].ports[${j}]`;
         const first = seen.get(key);

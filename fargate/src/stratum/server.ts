@@ -17,6 +17,8 @@ export interface StratumServerDeps {
   log: StratumLogger;
   metrics?: StratumMetrics;
   now?: () => number;
+  /** Share one allocator between the ports of a coin: extranonce1 must be unique across all of them. */
+  extranonces?: ExtranonceAllocator;
 }
 
 /**
@@ -37,7 +39,7 @@ export class StratumServer implements ConnectionHost {
     const o = deps.options;
     this.now = deps.now ?? Date.now;
     this.metrics = deps.metrics ?? createMemoryMetrics();
-    this.extranonces = new ExtranonceAllocator(deps.jobs.extranonce1Size, o.instancePrefix ?? '');
+    this.extranonces = deps.extranonces ?? new ExtranonceAllocator(deps.jobs.extranonce1Size, o.instancePrefix ?? '');
     this.unsubscribe = deps.jobs.onJob((job) => {
       for (const c of this.connections) c.sendWork(job.cleanJobs);
     });

@@ -1,0 +1,139 @@
+import { DaemonPool } from '../../adapters/rpc/daemon-pool.js';
+import { getCoin, validateAddress } from '../../core/coins/index.js';
+import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
+import type { ShareQueue } from '../../core/ports/share-queue.js';
+import type { CoinHealth } from './http/ops-server.js';
+import { JobManager } from './jobs/job-manager.js';
+import type { StratumLogger } from './stratum/context.js';
+import { ExtranonceAllocator } from './stratum/extranonce.js';
+import type { StratumMetrics } from './stratum/metrics.js';
+import { StratumServer } from './stratum/server.js';
+import { type Listener, listenStratum } from './stratum/tcp.js';
+
+export interface CoinServiceDeps {
+  config: Readonly<PoolConfig>;
+  coin: Readonly<CoinConfig>;
+  shares: ShareQueue;
+  log: StratumLogger;
+  metrics: StratumMetrics;
+  /** Hex prefix of this process's extranonce1 values (unique per task when several serve one coin). */
+  instancePrefix?: string;
+  serverVersion?: string;
+}
+
+export interface CoinService {
+  symbol: string;
+  jobs: JobManager;
+  daemons: DaemonPool;
+  servers: StratumServer[];
+  /** Bound stratum ports, in config order (useful when the config asks for port 0). */
+  ports: number[];
+  health(): CoinHealth;
+  /** Fetch a template now (blocknotify). */
+  refresh(): void;
+  /** Stop accepting, client.reconnect everyone, close after graceMs. */
+  drain(graceMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One coin's mining front: daemons (failover), the job manager, and a Stratum server per configured port, all
+ * sharing one extranonce1 space. The same composition runs in the Fargate container and in local mode; only the
+ * ShareQueue behind it differs (SQS or the local queue).
+ */
+export async function startCoinService(deps: CoinServiceDeps): Promise<CoinService> {
+  const { config, coin, log } = deps;
+  const def = getCoin(coin.symbol);
+  const daemons = new DaemonPool(coin.daemons, log);
+  await daemons.start();
+  const jobs = new JobManager({
+    coin: def,
+    network: coin.network,
+    poolAddress: coin.poolAddress,
+    daemons,
+    logger: log,
+    now: Date.now,
+    poolTag: config.pool.tag,
+    pollIntervalMs: coin.jobs.pollIntervalMs,
+    refreshMs: coin.jobs.refreshSeconds * 1000,
+    longPoll: coin.jobs.longPoll,
+  });
+  try {
+    await jobs.start();
+  } catch (err) {
+    daemons.stop();
+    throw err;
+  }
+  const extranonces = new ExtranonceAllocator(jobs.extranonce1Size, deps.instancePrefix ?? '');
+  const servers: StratumServer[] = [];
+  const listeners: Listener[] = [];
+  try {
+    for (const port of coin.ports) {
+      const server = new StratumServer({
+        options: {
+          coin: def,
+          network: coin.network,
+          difficulty: port.difficulty,
+          maxLineBytes: config.stratum.maxLineBytes,
+          maxSendQueueBytes: config.stratum.maxSendQueueBytes,
+          authTimeoutMs: config.stratum.authTimeoutSeconds * 1000,
+          idleTimeoutMs: config.stratum.idleTimeoutSeconds * 1000,
+          instancePrefix: deps.instancePrefix,
+          serverVersion: deps.serverVersion,
+        },
+        jobs,
+        shares: deps.shares,
+        validateAddress: (address) => validateAddress(def, coin.network, address),
+        log,
+        metrics: deps.metrics,
+        extranonces,
+      });
+      servers.push(server);
+      listeners.push(
+        await listenStratum(server, {
+          host: port.host,
+          port: port.port,
+          tls: port.tls,
+          proxyProtocol: config.stratum.proxyProtocol,
+          keepAliveSeconds: config.stratum.keepAliveSeconds,
+          log,
+        }),
+      );
+    }
+  } catch (err) {
+    for (const s of servers) s.close();
+    await Promise.all(listeners.map((l) => l.close()));
+    jobs.stop();
+    daemons.stop();
+    throw err;
+  }
+  return {
+    symbol: coin.symbol,
+    jobs,
+    daemons,
+    servers,
+    ports: listeners.map((l) => l.port),
+    health: () => ({
+      coin: coin.symbol,
+      height: jobs.current()?.height,
+      healthyDaemons: daemons.healthyCount(),
+      connections: servers.reduce((n, s) => n + s.connectionCount, 0),
+    }),
+    refresh: () => {
+      jobs.refresh().catch((err: unknown) => log.warn({ err, coin: coin.symbol }, 'template refresh failed'));
+    },
+    // A listener's close resolves only once its connections are gone: stop accepting first, then drain them.
+    drain: async (graceMs) => {
+      const closing = listeners.map((l) => l.close());
+      await Promise.all(servers.map((s) => s.drain(graceMs)));
+      await Promise.all(closing);
+    },
+    stop: async () => {
+      const closing = listeners.map((l) => l.close());
+      for (const s of servers) s.close();
+      await Promise.all(closing);
+      jobs.stop();
+      daemons.stop();
+    },
+  };
+}

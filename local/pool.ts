@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { LocalQueue } from '../adapters/local/local-queue.js';
+import { FileShareSpool } from '../adapters/local/spool.js';
+import type { PoolConfig } from '../core/config/schema.js';
+import { BatchingShareQueue } from '../core/shares/batching-share-queue.js';
+import { type CoinService, startCoinService } from '../fargate/src/coin-service.js';
+import { createOpsServer, listen } from '../fargate/src/http/ops-server.js';
+import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
+import { run as ingest } from '../lambdas/ingest/handler.js';
+import { createLocalApi } from './api.js';
+import type { PoolLogger } from './logger.js';
+import { type LocalStorage, startLocalStorage } from './storage.js';
+
+export interface LocalCoin {
+  service: CoinService;
+  /** The stratum server's ShareQueue (batching, with the disk spool). */
+  queue: BatchingShareQueue;
+  /** Stands in for SQS + the event source mapping: delivers SQS events to the ingest Lambda handler. */
+  transport: LocalQueue;
+}
+
+export interface LocalPool {
+  config: Readonly<PoolConfig>;
+  storage: LocalStorage;
+  coins: Map<string, LocalCoin>;
+  httpPort: number;
+  /** Resolves once every share acknowledged so far is ingested into storage. */
+  settle(): Promise<void>;
+  stop(opts?: { drainMs?: number }): Promise<void>;
+}
+
+/**
+ * The whole pool on one machine: the same stratum servers as the Fargate container, the same ingest Lambda handler
+ * behind a local SQS-shaped queue, dynalite for DynamoDB, and the ops/API HTTP server.
+ */
+export async function startLocalPool(opts: {
+  config: Readonly<PoolConfig>;
+  dataDir: string;
+  log: PoolLogger;
+}): Promise<LocalPool> {
+  const { config, dataDir, log } = opts;
+  const storage = await startLocalStorage({ dataDir, coins: config.coins.map((c) => c.symbol) });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = createStratumMetrics(registry);
+  const coins = new Map<string, LocalCoin>();
+  let http: Server | undefined;
+  const stop = async (o: { drainMs?: number } = {}) => {
+    for (const c of coins.values()) await c.service.drain(o.drainMs ?? 0);
+    for (const c of coins.values()) {
+      await c.service.stop();
+      await c.queue.close();
+      await c.transport.idle();
+      await c.transport.close();
+    }
+    if (http) await new Promise((r) => http?.close(r));
+    await storage.close();
+  };
+  try {
+    for (const coin of config.coins) {
+      const queueDir = join(dataDir, 'queue');
+      await mkdir(queueDir, { recursive: true });
+      const transport = new LocalQueue({
+        name: `shares-${coin.symbol}`,
+        handler: (event) => ingest(event, { store: storage.store, log, now: Date.now }),
+        journalFile: join(queueDir, `${coin.symbol}.jsonl`),
+        deadLetterFile: join(queueDir, `${coin.symbol}.dead.jsonl`),
+        onError: (err) => log.error({ err, coin: coin.symbol }, 'ingest handler failed'),
+      });
+      const redelivered = await transport.open();
+      if (redelivered > 0)
+        log.info({ coin: coin.symbol, redelivered }, 'redelivering share batches left by the last run');
+      const queue = new BatchingShareQueue({
+        transport,
+        spool: new FileShareSpool({ dir: join(dataDir, 'spool', coin.symbol) }),
+        instanceId: `local-${randomUUID().slice(0, 8)}`,
+        maxShares: config.queue.maxBatchShares,
+        maxWaitMs: config.queue.maxWaitMs,
+        log,
+      });
+      queue.start();
+      const service = await startCoinService({
+        config,
+        coin,
+        shares: queue,
+        log,
+        metrics,
+        serverVersion: 'edgepool/local',
+      });
+      coins.set(coin.symbol, { service, queue, transport });
+    }
+    const api = createLocalApi({ config, store: storage.store, coins });
+    http = createOpsServer({
+      registry,
+      health: () => ({ draining: false, coins: [...coins.values()].map((c) => c.service.health()) }),
+      onBlockNotify: (symbol) => {
+        const c = coins.get(symbol);
+        c?.service.refresh();
+        return c !== undefined;
+      },
+      extra: api,
+      log,
+    });
+    const address = await listen(http, config.http.port, config.http.host);
+    return {
+      config,
+      storage,
+      coins,
+      httpPort: address.port,
+      settle: async () => {
+        for (const c of coins.values()) {
+          await c.queue.flush();
+          await c.transport.idle();
+        }
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../core/config/load.js';
+import type { StratumJob } from '../../fargate/src/jobs/types.js';
+import { createLogger } from '../../local/logger.js';
+import { type LocalPool, startLocalPool } from '../../local/pool.js';
+import { devnetConfig } from '../../local/run.js';
+import { withDevnet } from '../helpers/devnet.js';
+import { mineShare } from '../helpers/scrypt-miner.js';
+import { TestStratumClient } from '../helpers/stratum-client.js';
+
+/**
+ * Miner → stratum (TCP) → job manager → litecoind (regtest, two nodes) → batching queue → local SQS-shaped queue →
+ * ingest Lambda handler → dynalite → API. On regtest almost every share is also a block.
+ */
+describe('the whole pool on the devnet', () => {
+  const net = withDevnet();
+  let pool: LocalPool;
+  let miner: string;
+  const acknowledged: { difficulty: number }[] = [];
+  const blockHashes: string[] = [];
+
+  beforeAll(async () => {
+    const devnet = net.get();
+    const defaults = devnetConfig(devnet, { stratum: 0, http: 0 });
+    // Fixed difficulty for the test: vardiff must not move it mid-test.
+    const config = parseConfig({
+      ...defaults,
+      coins: defaults.coins.map((c) => ({
+        ...c,
+        ports: c.ports.map((p) => ({ ...p, difficulty: { ...p.difficulty, initial: 0.002, min: 0.002, max: 0.002 } })),
+      })),
+    });
+    pool = await startLocalPool({ config, dataDir: net.dataDir(), log: createLogger('e2e', 'silent') });
+    miner = (await devnet.minerWallet.getNewAddress('e2e', 'bech32')) as string;
+  });
+
+  afterAll(async () => {
+    await pool?.stop();
+  });
+
+  it('accepts mined shares, submits the blocks to litecoind and records exactly the acknowledged shares', async () => {
+    const port = pool.coins.get('LTC')!.service.ports[0]!;
+    const client = await TestStratumClient.connect(port);
+    const sub = await client.request(1, 'mining.subscribe', ['e2e-miner/1.0']);
+    const [, extranonce1, en2Size] = sub.result as [unknown, string, number];
+    expect(await client.request(2, 'mining.authorize', [`${miner}.rig1`, 'x'])).toMatchObject({ result: true });
+    const diff = await client.nextNotification('mining.set_difficulty', 0);
+    const difficulty = diff.params[0] as number;
+    expect(difficulty).toBe(0.002);
+
+    const heightBefore = await net.get().clientA.getBlockCount();
+    for (let i = 0; i < 4; i++) {
+      const seen = client.count('mining.notify');
+      const n = client.notifications.filter((x) => x.method === 'mining.notify').at(-1)!;
+      const [jobId, prevHash, coinb1, coinb2, merkleBranch, version, nbits, ntime] = n.params as [
+        string,
+        string,
+        string,
+        string,
+        string[],
+        string,
+        string,
+        string,
+      ];
+      const job = { jobId, prevHash, coinb1, coinb2, merkleBranch, version, nbits, ntime } as StratumJob;
+      const extranonce2 = i.toString(16).padStart(en2Size * 2, '0');
+      const mined = mineShare({ job, extranonce1, extranonce2, difficulty });
+      // cpuminer style: the same id (4) for every submit
+      const res = await client.request(4, 'mining.submit', [
+        `${miner}.rig1`,
+        jobId,
+        extranonce2,
+        mined.ntime,
+        mined.nonce,
+      ]);
+      expect(res.error).toBeNull();
+      expect(res.result).toBe(true);
+      acknowledged.push({ difficulty });
+      // the share was a block: the pool moves everyone to the new tip with a clean job
+      const next = await client.nextNotification('mining.notify', seen);
+      expect(next.params[8]).toBe(true);
+    }
+    client.close();
+
+    // litecoind accepted them: the chain grew by the blocks the pool found
+    const heightAfter = await net.get().clientA.getBlockCount();
+    expect(heightAfter - heightBefore).toBe(4);
+
+    await pool.settle();
+    const store = pool.storage.store;
+    const recorded = await store.getMinerTotal('LTC', miner);
+    expect(recorded.shares).toBe(acknowledged.length);
+    expect(recorded.difficulty).toBeCloseTo(
+      acknowledged.reduce((s, a) => s + a.difficulty, 0),
+      9,
+    );
+
+    const blocks = await store.listBlocks('LTC');
+    const ours = blocks.filter((b) => b.miner === miner);
+    expect(ours).toHaveLength(4);
+    for (const b of ours) {
+      expect(b.submitResult).toBe('accepted');
+      expect(b.worker).toBe('rig1');
+      blockHashes.push(b.hash);
+      // each recorded block is in the chain at its height, and its coinbase pays the pool wallet
+      expect(await net.get().clientB.getBlockHash(b.height)).toBe(b.hash);
+      const block = await net.get().clientB.getBlock<{
+        tx: { vout: { value: number; scriptPubKey: { addresses?: string[]; address?: string } }[] }[];
+      }>(b.hash, 2);
+      const pays = block.tx[0]!.vout.find(
+        (o) =>
+          o.scriptPubKey.address === net.get().poolAddress || o.scriptPubKey.addresses?.includes(net.get().poolAddress),
+      );
+      expect(BigInt(Math.round(pays!.value * 1e8))).toBe(BigInt(b.reward));
+    }
+  });
+
+  it('serves what was recorded through the HTTP API', async () => {
+    const base = `http://127.0.0.1:${pool.httpPort}`;
+    const stats = (await (await fetch(`${base}/api/stats`)).json()) as {
+      coins: { coin: string; shares: { shares: number }; blocks: { hash: string }[] }[];
+    };
+    const ltc = stats.coins.find((c) => c.coin === 'LTC')!;
+    expect(ltc.shares.shares).toBe(acknowledged.length);
+    expect(ltc.blocks.map((b) => b.hash).sort()).toEqual([...blockHashes].sort());
+    const mine = (await (await fetch(`${base}/api/miners/${miner}`)).json()) as {
+      coins: { shares: { shares: number } }[];
+    };
+    expect(mine.coins[0]!.shares.shares).toBe(acknowledged.length);
+    const health = await fetch(`${base}/health`);
+    expect(health.status).toBe(200);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(
+      /stratum_shares_total\{coin="LTC",result="accepted"\} 4/,
+    );
+  });
+});
