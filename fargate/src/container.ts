@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolveDaemonCredentials } from '../../core/config/credentials.js';
+import { parseConfigText } from '../../core/config/load.js';
+import type { PoolConfig } from '../../core/config/schema.js';
+import { ConfigError } from '../../core/errors.js';
+
+export interface ContainerSettings {
+  config: Readonly<PoolConfig>;
+  coin: string;
+  queueUrl: string;
+  spoolDir: string;
+  opsPort: number;
+  /** Unique per task: prefixes batch ids and extranonce1 values. */
+  instanceId: string;
+  instancePrefix: string;
+}
+
+/**
+ * Reads the container's environment (set by infra/constructs/stratum-service.ts): the pool config as JSON
+ * (POOL_CONFIG_JSON) or a file (POOL_CONFIG), its one coin (POOL_COIN), the share queue (SHARE_QUEUE_URL), and
+ * daemon credentials (POOL_DAEMON_USER / POOL_DAEMON_PASSWORD, from Secrets Manager).
+ */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): ContainerSettings {
+  const missing = ['POOL_COIN', 'SHARE_QUEUE_URL'].filter((k) => !env[k]);
+  if (!env.POOL_CONFIG_JSON && !env.POOL_CONFIG) missing.push('POOL_CONFIG_JSON or POOL_CONFIG');
+  if (missing.length > 0) throw new ConfigError(`missing environment: ${missing.join(', ')}`);
+  const text = env.POOL_CONFIG_JSON ?? readFileSync(env.POOL_CONFIG!, 'utf8');
+  const config = resolveDaemonCredentials(parseConfigText(text, env.POOL_CONFIG ?? 'POOL_CONFIG_JSON'), env);
+  const coin = env.POOL_COIN!.toUpperCase();
+  if (!config.coins.some((c) => c.symbol === coin)) throw new ConfigError(`POOL_COIN ${coin} is not in the config`);
+  // One random byte of extranonce1 per task: tasks behind one NLB hand out disjoint extranonce1 ranges with
+  // overwhelming probability, and a collision only costs duplicate-share rejections, never a wrong payout.
+  const prefixByte = randomBytes(1).toString('hex');
+  return {
+    config,
+    coin,
+    queueUrl: env.SHARE_QUEUE_URL!,
+    spoolDir: env.POOL_SPOOL_DIR ?? '/var/spool/edgepool',
+    opsPort: Number(env.OPS_PORT ?? 9100),
+    instanceId: `${hostname()}-${randomBytes(4).toString('hex')}`,
+    instancePrefix: prefixByte,
+  };
+}
