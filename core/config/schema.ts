@@ -8,7 +8,6 @@ import { COINS, getCoin } from '../coins/registry.js';
  */
 
 const hostSchema = z.string().min(1);
-const portNumber = z.number().int().min(1).max(65535);
 
 const difficultySchema = z
   .strictObject({
