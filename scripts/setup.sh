@@ -35,6 +35,8 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-echo "==> npm ci (also builds the native hashing addon)"
-npm ci --no-audit --no-fund
+echo "==> npm install (also builds the native hashing addon)"
+# `npm ci` rejects the lock file npm 11 writes (it records only this platform's optional binaries), so install from
+# the lock file with `npm install`, which keeps the locked versions.
+npm install --no-audit --no-fund
 echo "==> setup done"
