@@ -133,4 +133,15 @@ describe('the whole pool on the devnet', () => {
       /stratum_shares_total\{coin="LTC",result="accepted"\} 4/,
     );
   });
+
+  it('keeps what it recorded across a restart on the same data directory', async () => {
+    const config = pool.config;
+    await pool.stop();
+    pool = await startLocalPool({ config, dataDir: net.dataDir(), log: createLogger('e2e', 'silent') });
+    expect((await pool.storage.store.getMinerTotal('LTC', miner)).shares).toBe(acknowledged.length);
+    expect((await pool.storage.store.listBlocks('LTC')).filter((b) => b.miner === miner)).toHaveLength(4);
+    // and mines on: the new process serves jobs for the current tip
+    const tip = await net.get().clientA.getBlockCount();
+    expect(pool.coins.get('LTC')!.service.jobs.current()!.height).toBe(tip + 1);
+  });
 });
