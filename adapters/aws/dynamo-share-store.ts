@@ -6,7 +6,6 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { StorageError } from '../../core/errors.js';
 import type {
   BatchClaim,
   BatchLease,
@@ -24,6 +23,7 @@ import type {
   LastShare,
   Tally,
 } from '../../core/shares/aggregate.js';
+import { conditionalWrite, dynamoCall, num } from './dynamo-calls.js';
 import type { TableNames } from './tables.js';
 
 /**
@@ -35,7 +35,7 @@ export interface DynamoShareStoreOptions {
   /** Build it with `createDocumentClient` so that large sums come back without precision errors. */
   doc: DynamoDBDocumentClient;
   /** The tables of a coin; throws for a coin this deployment does not serve. */
-  tables: (coin: string) => TableNames;
+  tables: (coin: string) => Pick<TableNames, 'shares' | 'stats' | 'blocks'>;
   /** Batch items are kept this long to recognise redeliveries: longer than SQS retention (14 days) plus spool age. */
   batchTtlSeconds?: number;
   /** Per-minute buckets are kept this long (the dashboard shows at most a week). */
@@ -81,23 +81,13 @@ function locate(c: Counter): Location {
   }
 }
 
-function isConditionFailed(err: unknown): boolean {
-  return (err as Error)?.name === 'ConditionalCheckFailedException';
-}
-
-/** lib-dynamodb returns NumberValue objects when `wrapNumbers` is on; plain numbers otherwise. */
-function num(v: unknown): number {
-  if (v === undefined || v === null) return 0;
-  return typeof v === 'number' ? v : Number(String(v));
-}
-
 function tally(item: Record<string, unknown> | undefined): Tally {
   return { shares: num(item?.shares), difficulty: num(item?.difficulty) };
 }
 
 export class DynamoShareStore implements ShareStore {
   private readonly doc: DynamoDBDocumentClient;
-  private readonly tables: (coin: string) => TableNames;
+  private readonly tables: (coin: string) => Pick<TableNames, 'shares' | 'stats' | 'blocks'>;
   private readonly batchTtlSeconds: number;
   private readonly statsTtlSeconds: number;
 
@@ -391,32 +381,16 @@ export class DynamoShareStore implements ShareStore {
   }
 
   /** Runs a conditional write: true if written, false if its condition failed; other failures → StorageError. */
-  private async conditional(op: string, fn: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await fn();
-      return true;
-    } catch (err) {
-      if (isConditionFailed(err)) return false;
-      throw toStorageError(op, err);
-    }
+  private conditional(op: string, fn: () => Promise<unknown>): Promise<boolean> {
+    return conditionalWrite(op, fn);
   }
 
-  private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toStorageError(op, err);
-    }
+  private call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    return dynamoCall(op, fn);
   }
 }
 
 /** Height first, zero-padded, so that the sort key orders blocks by height. */
 export function blockSortKey(height: number, hash: string): string {
   return `${String(height).padStart(10, '0')}#${hash}`;
-}
-
-function toStorageError(op: string, err: unknown): StorageError {
-  if (err instanceof StorageError) return err;
-  const e = err as Error;
-  return new StorageError(`DynamoDB ${op} failed: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, { cause: err });
 }

@@ -79,7 +79,27 @@ export const BLOCKS_TABLE: TableDef = {
   pointInTimeRecovery: true,
 };
 
-export const POOL_TABLES = { shares: SHARES_TABLE, stats: STATS_TABLE, blocks: BLOCKS_TABLE } as const;
+/**
+ * ledger (money: entries are written once and never changed):
+ *   ACCT#<account> / <entry id>   one ledger entry (amount as a decimal string of base units)
+ *   PAYOUT / <payout id>          a payout and its status
+ *   STATE / payouts               the suspension flag of the coin's payouts
+ */
+export const LEDGER_TABLE: TableDef = {
+  suffix: 'ledger',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [],
+  billing: 'PAY_PER_REQUEST',
+  pointInTimeRecovery: true,
+};
+
+export const POOL_TABLES = {
+  shares: SHARES_TABLE,
+  stats: STATS_TABLE,
+  blocks: BLOCKS_TABLE,
+  ledger: LEDGER_TABLE,
+} as const;
 
 export type TableNames = Record<keyof typeof POOL_TABLES, string>;
 
@@ -92,6 +112,7 @@ export function tableNames(prefix: string, coin: string): TableNames {
     shares: tableName(prefix, coin, SHARES_TABLE),
     stats: tableName(prefix, coin, STATS_TABLE),
     blocks: tableName(prefix, coin, BLOCKS_TABLE),
+    ledger: tableName(prefix, coin, LEDGER_TABLE),
   };
 }
 

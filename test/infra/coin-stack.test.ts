@@ -137,7 +137,8 @@ describe('coin stack (LTC, dev)', () => {
 
   it('makes on-demand tables with PITR where the spec asks and TTL for stats buckets', () => {
     const tables = resources(t, 'AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(3);
+    // shares, stats, blocks and the ledger
+    expect(tables).toHaveLength(4);
     for (const [, props] of tables) expect(props.BillingMode).toBe('PAY_PER_REQUEST');
     t.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: Match.arrayWith([{ AttributeName: 'sk', KeyType: 'RANGE' }]),
@@ -148,7 +149,7 @@ describe('coin stack (LTC, dev)', () => {
       ([, p]) =>
         (p.PointInTimeRecoverySpecification as { PointInTimeRecoveryEnabled?: boolean })?.PointInTimeRecoveryEnabled,
     );
-    expect(withPitr.length).toBe(2);
+    expect(withPitr.length).toBe(3); // all but the short-lived stats buckets
     for (const [, props] of tables) expect(props.DeletionProtectionEnabled ?? false).toBe(false);
   });
 
@@ -232,7 +233,7 @@ describe('coin stacks (LTC with stratum+ssl, BTC; prod)', () => {
   it('gives every coin its own queues, tables, secrets and load balancer', () => {
     for (const t of [ltc, btc]) {
       t.resourceCountIs('AWS::SQS::Queue', 2);
-      t.resourceCountIs('AWS::DynamoDB::Table', 3);
+      t.resourceCountIs('AWS::DynamoDB::Table', 4);
       t.resourceCountIs('AWS::SecretsManager::Secret', 2);
       t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
     }

@@ -9,6 +9,7 @@ describe('table definitions', () => {
       shares: 'edge-ltc-shares',
       stats: 'edge-ltc-stats',
       blocks: 'edge-ltc-blocks',
+      ledger: 'edge-ltc-ledger',
     });
   });
 

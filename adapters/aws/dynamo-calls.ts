@@ -1,0 +1,38 @@
+import { StorageError } from '../../core/errors.js';
+
+/** Infrastructure errors become StorageError, named after the operation. */
+export function toStorageError(op: string, err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  const e = err as Error;
+  return new StorageError(`DynamoDB ${op} failed: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, { cause: err });
+}
+
+export function isConditionFailed(err: unknown): boolean {
+  return (err as Error)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Runs a DynamoDB call; any failure becomes a StorageError. */
+export async function dynamoCall<T>(op: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toStorageError(op, err);
+  }
+}
+
+/** Runs a conditional write: false when the condition failed (already done), StorageError for anything else. */
+export async function conditionalWrite(op: string, fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+    return true;
+  } catch (err) {
+    if (isConditionFailed(err)) return false;
+    throw toStorageError(op, err);
+  }
+}
+
+/** lib-dynamodb returns NumberValue objects when `wrapNumbers` is on; plain numbers otherwise. */
+export function num(v: unknown): number {
+  if (v === undefined || v === null) return 0;
+  return typeof v === 'number' ? v : Number(String(v));
+}
