@@ -69,3 +69,10 @@ export class StorageError extends PoolError {
     super(message, 'STORAGE_ERROR', options);
   }
 }
+
+/** A ledger entry id exists with different content: someone changed history, or the code is not deterministic. */
+export class LedgerConflictError extends PoolError {
+  constructor(message: string) {
+    super(message, 'LEDGER_CONFLICT');
+  }
+}

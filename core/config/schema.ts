@@ -1,6 +1,21 @@
 import { z } from 'zod';
 import { validateAddress } from '../coins/address.js';
 import { COINS, getCoin } from '../coins/registry.js';
+import { rewardsConfigSchema } from '../rewards/config.js';
+
+/** Kept a string in the parsed config (it stays JSON-serialisable); `BigInt()` it where it is used. */
+const baseUnits = z.string().regex(/^\d+$/, 'an amount in base units (satoshi/litoshi), as a string of digits');
+
+const payoutsSchema = z.strictObject({
+  /** The daemon wallet that holds the pool address and sends payouts (wallet RPC). */
+  wallet: z.string().min(1),
+  /** How often payouts run. */
+  intervalSeconds: z.number().int().min(10).default(3600),
+  /** Smallest confirmed balance paid out, base units as a string ("10000000" = 0.1 LTC). */
+  minimum: baseUnits.default('10000000'),
+  /** sendmany outputs per transaction. */
+  maxRecipients: z.number().int().min(1).max(1000).default(250),
+});
 
 /**
  * The one pool config file. Validated once at start by the runtime and by the CDK app; unknown keys are
@@ -62,14 +77,23 @@ const coinSchema = z
       })
       .prefault({}),
     ports: z.array(portSchema).min(1),
+    /** How block rewards are shared; without it blocks are found but nobody is credited. */
+    rewards: rewardsConfigSchema.optional(),
+    /** Scheduled payouts; without it balances accumulate. */
+    payouts: payoutsSchema.optional(),
   })
   .superRefine((coin, ctx) => {
     if (!(coin.symbol in COINS)) return;
-    try {
-      validateAddress(getCoin(coin.symbol), coin.network, coin.poolAddress);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', path: ['poolAddress'], message: (err as Error).message });
-    }
+    const def = getCoin(coin.symbol);
+    const check = (path: (string | number)[], address: string) => {
+      try {
+        validateAddress(def, coin.network, address);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path, message: (err as Error).message });
+      }
+    };
+    check(['poolAddress'], coin.poolAddress);
+    coin.rewards?.feeWallets.forEach((w, i) => check(['rewards', 'feeWallets', i, 'address'], w.address));
   });
 
 export const poolConfigSchema = z

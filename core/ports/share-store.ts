@@ -80,7 +80,7 @@ export interface MinerStats {
   workers: Array<{ worker: string; lastShareAt: number; minutes: MinuteBucket[] }>;
 }
 
-export type BlockStatus = 'pending' | 'confirmed' | 'orphaned';
+export type BlockStatus = 'pending' | 'immature' | 'confirmed' | 'orphaned';
 
 export interface BlockRecord extends FoundBlockRecord {
   coin: string;

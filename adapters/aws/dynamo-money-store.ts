@@ -1,0 +1,314 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { LedgerConflictError } from '../../core/errors.js';
+import type { LedgerEntry } from '../../core/ledger/ledger.js';
+import type { PayoutRecord, PayoutStatus } from '../../core/ledger/payouts.js';
+import type { BlockCredit, MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
+import type { BlockStatus } from '../../core/ports/share-store.js';
+import { conditionalWrite, dynamoCall, num } from './dynamo-calls.js';
+import { blockSortKey } from './dynamo-share-store.js';
+import type { TableNames } from './tables.js';
+
+/** Money on DynamoDB: blocks table (status transitions), ledger table (entries, payouts, suspension). */
+export class DynamoMoneyStore implements MoneyStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: (coin: string) => Pick<TableNames, 'blocks' | 'ledger'>,
+  ) {}
+
+  async listUnsettledBlocks(coin: string): Promise<MoneyBlock[]> {
+    const out: MoneyBlock[] = [];
+    for (const status of ['pending', 'immature']) {
+      const items = await this.queryAll('list blocks by status', {
+        TableName: this.tables(coin).blocks,
+        IndexName: 'byStatus',
+        KeyConditionExpression: '#s = :s',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': status },
+      });
+      out.push(...items.map(toBlock));
+    }
+    return out.sort((a, b) => a.height - b.height);
+  }
+
+  async listAllBlocks(coin: string): Promise<MoneyBlock[]> {
+    const items = await this.queryAll('list blocks', {
+      TableName: this.tables(coin).blocks,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'BLOCK' },
+    });
+    return items.map(toBlock);
+  }
+
+  async getBlock(coin: string, height: number, hash: string): Promise<MoneyBlock | undefined> {
+    const { Item } = await dynamoCall('get block', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tables(coin).blocks,
+          Key: { pk: 'BLOCK', sk: blockSortKey(height, hash) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return Item ? toBlock(Item) : undefined;
+  }
+
+  setBlockCredits(coin: string, block: MoneyBlock, credits: BlockCredit[], chainReward: bigint): Promise<boolean> {
+    return conditionalWrite('fix block credits', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables(coin).blocks,
+          Key: { pk: 'BLOCK', sk: blockSortKey(block.height, block.hash) },
+          UpdateExpression: 'SET credits = :c, chainReward = :r',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(credits)',
+          ExpressionAttributeValues: {
+            ':c': credits.map((c) => ({ account: c.account, role: c.role, amount: c.amount.toString() })),
+            ':r': chainReward.toString(),
+          },
+        }),
+      ),
+    );
+  }
+
+  setBlockStatus(
+    coin: string,
+    block: MoneyBlock,
+    from: BlockStatus,
+    to: BlockStatus,
+    confirmations: number,
+  ): Promise<boolean> {
+    return conditionalWrite('set block status', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables(coin).blocks,
+          Key: { pk: 'BLOCK', sk: blockSortKey(block.height, block.hash) },
+          UpdateExpression: 'SET #s = :to, confirmations = :n',
+          ConditionExpression: '#s = :from',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':n': confirmations },
+        }),
+      ),
+    );
+  }
+
+  async putEntries(coin: string, entries: LedgerEntry[]): Promise<number> {
+    let written = 0;
+    for (const e of entries) {
+      const item = {
+        pk: `ACCT#${e.account}`,
+        sk: e.id,
+        account: e.account,
+        kind: e.kind,
+        role: e.role,
+        amount: e.amount.toString(),
+        ref: e.ref,
+        time: e.time,
+      };
+      const created = await conditionalWrite('put ledger entry', () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tables(coin).ledger,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      if (created) {
+        written++;
+        continue;
+      }
+      // Same id again: fine when it is the same entry (a replay); a different amount means history changed.
+      const { Item } = await dynamoCall('get ledger entry', () =>
+        this.doc.send(
+          new GetCommand({
+            TableName: this.tables(coin).ledger,
+            Key: { pk: item.pk, sk: item.sk },
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      if (!Item || String(Item.amount) !== item.amount || Item.kind !== item.kind) {
+        throw new LedgerConflictError(`ledger entry ${e.id} exists with amount ${Item?.amount}, not ${item.amount}`);
+      }
+    }
+    return written;
+  }
+
+  async listEntries(coin: string): Promise<LedgerEntry[]> {
+    const items = await this.scanAll('list ledger entries', this.tables(coin).ledger, 'begins_with(pk, :p)', {
+      ':p': 'ACCT#',
+    });
+    return items.map((i) => ({
+      id: String(i.sk),
+      account: String(i.account),
+      kind: i.kind as LedgerEntry['kind'],
+      role: i.role as LedgerEntry['role'],
+      amount: BigInt(String(i.amount)),
+      ref: String(i.ref),
+      time: num(i.time),
+    }));
+  }
+
+  createPayout(coin: string, p: PayoutRecord): Promise<boolean> {
+    return conditionalWrite('create payout', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tables(coin).ledger,
+          Item: {
+            pk: 'PAYOUT',
+            sk: p.id,
+            coin: p.coin,
+            status: p.status,
+            recipients: p.recipients.map((r) => ({ account: r.account, amount: r.amount.toString() })),
+            total: p.total.toString(),
+            createdAt: p.createdAt,
+            updatedAt: p.updatedAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  transitionPayout(
+    coin: string,
+    id: string,
+    from: PayoutStatus,
+    to: PayoutStatus,
+    set: { txid?: string } = {},
+  ): Promise<boolean> {
+    const values: Record<string, unknown> = { ':from': from, ':to': to, ':now': Date.now() };
+    let update = 'SET #s = :to, updatedAt = :now';
+    if (set.txid) {
+      update += ', txid = :txid';
+      values[':txid'] = set.txid;
+    }
+    return conditionalWrite('transition payout', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables(coin).ledger,
+          Key: { pk: 'PAYOUT', sk: id },
+          UpdateExpression: update,
+          ConditionExpression: '#s = :from',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  async listPayouts(coin: string): Promise<PayoutRecord[]> {
+    const items = await this.queryAll('list payouts', {
+      TableName: this.tables(coin).ledger,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'PAYOUT' },
+    });
+    return items.map((i) => ({
+      id: String(i.sk),
+      coin: String(i.coin),
+      status: i.status as PayoutStatus,
+      recipients: (i.recipients as { account: string; amount: string }[]).map((r) => ({
+        account: r.account,
+        amount: BigInt(r.amount),
+      })),
+      total: BigInt(String(i.total)),
+      txid: i.txid ? String(i.txid) : undefined,
+      createdAt: num(i.createdAt),
+      updatedAt: num(i.updatedAt),
+    }));
+  }
+
+  async getSuspension(coin: string): Promise<string | undefined> {
+    const { Item } = await dynamoCall('get payout state', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tables(coin).ledger,
+          Key: { pk: 'STATE', sk: 'payouts' },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return Item?.suspended ? String(Item.reason) : undefined;
+  }
+
+  async setSuspension(coin: string, reason: string | undefined): Promise<void> {
+    await dynamoCall('set payout state', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tables(coin).ledger,
+          Item: { pk: 'STATE', sk: 'payouts', suspended: reason !== undefined, reason: reason ?? '', at: Date.now() },
+        }),
+      ),
+    );
+  }
+
+  private async queryAll(
+    op: string,
+    input: ConstructorParameters<typeof QueryCommand>[0],
+  ): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamoCall(op, () => this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start })));
+      out.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  private async scanAll(
+    op: string,
+    table: string,
+    filter: string,
+    values: Record<string, unknown>,
+  ): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamoCall(op, () =>
+        this.doc.send(
+          new ScanCommand({
+            TableName: table,
+            FilterExpression: filter,
+            ExpressionAttributeValues: values,
+            ExclusiveStartKey: start,
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      out.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}
+
+function toBlock(i: Record<string, unknown>): MoneyBlock {
+  return {
+    coin: String(i.coin),
+    status: i.status as MoneyBlock['status'],
+    height: num(i.height),
+    hash: String(i.hash),
+    reward: String(i.reward),
+    networkDifficulty: num(i.networkDifficulty),
+    submitResult: String(i.submitResult),
+    miner: String(i.miner),
+    worker: String(i.worker),
+    shareDifficulty: num(i.shareDifficulty),
+    actualDifficulty: num(i.actualDifficulty),
+    time: num(i.time),
+    confirmations: i.confirmations === undefined ? undefined : num(i.confirmations),
+    chainReward: i.chainReward === undefined ? undefined : BigInt(String(i.chainReward)),
+    credits: (i.credits as { account: string; role: BlockCredit['role']; amount: string }[] | undefined)?.map((c) => ({
+      account: c.account,
+      role: c.role,
+      amount: BigInt(c.amount),
+    })),
+  };
+}

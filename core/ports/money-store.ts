@@ -1,0 +1,57 @@
+import type { LedgerEntry, Role } from '../ledger/ledger.js';
+import type { PayoutRecord, PayoutStatus } from '../ledger/payouts.js';
+import type { BlockRecord, BlockStatus } from './share-store.js';
+
+/** How a block's reward was split, fixed once per block so that maturing or orphaning reuses the same amounts. */
+export interface BlockCredit {
+  account: string;
+  role: Role;
+  amount: bigint;
+}
+
+export interface MoneyBlock extends BlockRecord {
+  confirmations?: number;
+  /** The reward read from the chain (coinbase outputs to the pool), base units. */
+  chainReward?: bigint;
+  credits?: BlockCredit[];
+}
+
+/**
+ * Blocks, ledger and payouts of a coin. Every write is a single-item conditional write (no transactions): the
+ * processes that use it are written so that any step can be repeated after a crash.
+ */
+export interface MoneyStore {
+  /** Blocks still moving: pending and immature, lowest height first. */
+  listUnsettledBlocks(coin: string): Promise<MoneyBlock[]>;
+  listAllBlocks(coin: string): Promise<MoneyBlock[]>;
+  /** Fixes the split of a block; false when it was fixed already (then read it back). */
+  setBlockCredits(coin: string, block: MoneyBlock, credits: BlockCredit[], chainReward: bigint): Promise<boolean>;
+  getBlock(coin: string, height: number, hash: string): Promise<MoneyBlock | undefined>;
+  /** Moves a block from `from` to `to`; false when it was not in `from` any more. */
+  setBlockStatus(
+    coin: string,
+    block: MoneyBlock,
+    from: BlockStatus,
+    to: BlockStatus,
+    confirmations: number,
+  ): Promise<boolean>;
+
+  /** Writes entries that do not exist yet; throws LedgerConflictError if an id exists with other content. */
+  putEntries(coin: string, entries: LedgerEntry[]): Promise<number>;
+  listEntries(coin: string): Promise<LedgerEntry[]>;
+
+  createPayout(coin: string, payout: PayoutRecord): Promise<boolean>;
+  /** Conditional status change; false when the payout was not in `from`. */
+  transitionPayout(
+    coin: string,
+    id: string,
+    from: PayoutStatus,
+    to: PayoutStatus,
+    set?: { txid?: string },
+  ): Promise<boolean>;
+  listPayouts(coin: string): Promise<PayoutRecord[]>;
+
+  /** The reason payouts of the coin are suspended, or undefined. */
+  getSuspension(coin: string): Promise<string | undefined>;
+  setSuspension(coin: string, reason: string | undefined): Promise<void>;
+}

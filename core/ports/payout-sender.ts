@@ -1,0 +1,20 @@
+import type { PayoutRecipient } from '../ledger/payouts.js';
+
+/** A transaction the wallet made for a payout, as found by the payout id it carries. */
+export interface SentPayout {
+  txid: string;
+  outputs: PayoutRecipient[];
+}
+
+/**
+ * Sends payouts of one coin. Bitcoin-family: wallet RPC sendmany with the payout id as the comment; an
+ * Ethereum-family sender (ethers) will implement the same port.
+ */
+export interface PayoutSender {
+  /** One transaction paying every recipient; the payout id must be findable later (findPayout). */
+  send(payoutId: string, recipients: PayoutRecipient[]): Promise<string>;
+  /** Every wallet transaction that carries this payout id (0 or 1 in a healthy wallet). */
+  findPayout(payoutId: string): Promise<SentPayout[]>;
+  /** Confirmations of a transaction; negative when it conflicts with the chain. */
+  confirmations(txid: string): Promise<number>;
+}

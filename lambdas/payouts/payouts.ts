@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { balancesFromEntries, type EntryKind, entryId, type LedgerEntry } from '../../core/ledger/ledger.js';
+import { type PayoutPolicy, type PayoutRecipient, type PayoutRecord, planPayout } from '../../core/ledger/payouts.js';
+import type { MoneyStore } from '../../core/ports/money-store.js';
+import type { PayoutSender } from '../../core/ports/payout-sender.js';
+
+export interface PayoutDeps {
+  coin: string;
+  policy: PayoutPolicy;
+  money: MoneyStore;
+  sender: PayoutSender;
+  log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
+  now: () => number;
+  /** Test hook: throws at a named step to simulate a crash there. */
+  crashAt?: (step: 'after-reserve' | 'after-sending' | 'after-send' | 'after-sent') => void;
+}
+
+export type PayoutReport =
+  | { status: 'suspended'; reason: string }
+  | { status: 'idle' }
+  | { status: 'dry-run'; recipients: PayoutRecipient[] }
+  | { status: 'progressed'; payouts: Array<{ id: string; status: string; txid?: string }> };
+
+/**
+ * One payout pass for a coin. Exactly once: a payout's money moves only through conditional status changes
+ * (pending → sending → sent → confirmed), the transaction is created only by whoever won pending → sending, and a
+ * payout found in `sending` (a crash around sendmany) is reconciled with the wallet by its id before anything is
+ * sent again. What cannot be explained suspends the coin's payouts instead of guessing.
+ */
+export async function runPayouts(deps: PayoutDeps, opts: { dryRun?: boolean } = {}): Promise<PayoutReport> {
+  const { coin, money, log } = deps;
+  const suspended = await money.getSuspension(coin);
+  if (suspended) return { status: 'suspended', reason: suspended };
+
+  const open = (await money.listPayouts(coin)).filter((p) => ['pending', 'sending', 'sent'].includes(p.status));
+  if (opts.dryRun) {
+    if (open.length > 0)
+      return { status: 'progressed', payouts: open.map((p) => ({ id: p.id, status: p.status, txid: p.txid })) };
+    const recipients = planPayout(balancesFromEntries(await money.listEntries(coin)), deps.policy);
+    return { status: 'dry-run', recipients };
+  }
+  const touched: Array<{ id: string; status: string; txid?: string }> = [];
+  try {
+    for (const p of open.sort((a, b) => a.createdAt - b.createdAt)) touched.push(await advance(deps, p));
+    // One payout in flight per coin: plan a new one only when none is left open.
+    if (touched.every((t) => t.status === 'confirmed')) {
+      const recipients = planPayout(balancesFromEntries(await money.listEntries(coin)), deps.policy);
+      if (recipients.length > 0) {
+        const now = deps.now();
+        const payout: PayoutRecord = {
+          id: `${coin}-${now}-${randomBytes(3).toString('hex')}`,
+          coin,
+          status: 'pending',
+          recipients,
+          total: recipients.reduce((s, r) => s + r.amount, 0n),
+          createdAt: now,
+          updatedAt: now,
+        };
+        await money.createPayout(coin, payout);
+        log.info(
+          { payout: payout.id, recipients: recipients.length, total: payout.total.toString() },
+          'payout planned',
+        );
+        touched.push(await advance(deps, payout));
+      }
+    }
+  } catch (err) {
+    if (err instanceof SuspendPayouts) {
+      await money.setSuspension(coin, err.message);
+      log.error({ coin, reason: err.message }, 'payouts suspended');
+      return { status: 'suspended', reason: err.message };
+    }
+    throw err;
+  }
+  return touched.length > 0 ? { status: 'progressed', payouts: touched } : { status: 'idle' };
+}
+
+class SuspendPayouts extends Error {}
+
+async function advance(deps: PayoutDeps, p: PayoutRecord): Promise<{ id: string; status: string; txid?: string }> {
+  const { coin, money, sender, log } = deps;
+  let status = p.status;
+  let txid = p.txid;
+  if (status === 'pending') {
+    // Reserve first (idempotent): the amounts leave `confirmed` before any coin leaves the wallet.
+    await money.putEntries(coin, ledger('reserve', p, deps.now()));
+    deps.crashAt?.('after-reserve');
+    if (!(await money.transitionPayout(coin, p.id, 'pending', 'sending'))) {
+      return { id: p.id, status: 'busy' }; // another run took it
+    }
+    status = 'sending';
+    deps.crashAt?.('after-sending');
+    txid = await sender.send(p.id, p.recipients);
+    deps.crashAt?.('after-send');
+    await mustTransition(deps, p.id, 'sending', 'sent', txid);
+    status = 'sent';
+    deps.crashAt?.('after-sent');
+    log.info({ payout: p.id, txid }, 'payout sent');
+  } else if (status === 'sending') {
+    // A crash around sendmany: did the transaction go out? The wallet knows it by the payout id.
+    const found = await sender.findPayout(p.id);
+    if (found.length > 1) throw new SuspendPayouts(`payout ${p.id} appears in ${found.length} wallet transactions`);
+    if (found.length === 1) {
+      const tx = found[0]!;
+      if (!sameOutputs(tx.outputs, p.recipients)) {
+        throw new SuspendPayouts(`payout ${p.id}: wallet transaction ${tx.txid} does not match the planned outputs`);
+      }
+      await mustTransition(deps, p.id, 'sending', 'sent', tx.txid);
+      log.warn({ payout: p.id, txid: tx.txid }, 'recovered a payout sent before a crash');
+      status = 'sent';
+      txid = tx.txid;
+    } else {
+      // Never left the wallet: back to pending and send it now (the reserve entries already exist).
+      await mustTransition(deps, p.id, 'sending', 'pending');
+      log.warn({ payout: p.id }, 'payout was not sent before a crash; sending it now');
+      return advance(deps, { ...p, status: 'pending' });
+    }
+  }
+  if (status === 'sent' && txid) {
+    const confirmations = await sender.confirmations(txid);
+    if (confirmations < 0) throw new SuspendPayouts(`payout ${p.id}: transaction ${txid} conflicts with the chain`);
+    if (confirmations >= 1) {
+      await money.putEntries(coin, ledger('paid', p, deps.now()));
+      await mustTransition(deps, p.id, 'sent', 'confirmed');
+      status = 'confirmed';
+    }
+  }
+  return { id: p.id, status, txid };
+}
+
+async function mustTransition(
+  deps: PayoutDeps,
+  id: string,
+  from: PayoutRecord['status'],
+  to: PayoutRecord['status'],
+  txid?: string,
+) {
+  if (!(await deps.money.transitionPayout(deps.coin, id, from, to, txid ? { txid } : {}))) {
+    throw new SuspendPayouts(`payout ${id} was not in status ${from} when moving it to ${to}`);
+  }
+}
+
+function ledger(kind: EntryKind, p: PayoutRecord, time: number): LedgerEntry[] {
+  return p.recipients.map((r) => ({
+    id: entryId(kind, p.id, 'miner', r.account),
+    account: r.account,
+    kind,
+    role: 'miner',
+    amount: r.amount,
+    ref: p.id,
+    time,
+  }));
+}
+
+function sameOutputs(a: PayoutRecipient[], b: PayoutRecipient[]): boolean {
+  const key = (xs: PayoutRecipient[]) =>
+    xs
+      .map((x) => `${x.account}=${x.amount}`)
+      .sort()
+      .join(',');
+  return key(a) === key(b);
+}
