@@ -13,6 +13,7 @@ import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
 import { run as ingest } from '../lambdas/ingest/handler.js';
 import { createLocalApi } from './api.js';
 import type { PoolLogger } from './logger.js';
+import { type MoneyRunner, startMoney } from './money.js';
 import { type LocalStorage, startLocalStorage } from './storage.js';
 
 export interface LocalCoin {
@@ -21,6 +22,8 @@ export interface LocalCoin {
   queue: BatchingShareQueue;
   /** Stands in for SQS + the event source mapping: delivers SQS events to the ingest Lambda handler. */
   transport: LocalQueue;
+  /** Block confirmation and payouts, when the coin has `rewards` (and `payouts`) configured. */
+  money?: MoneyRunner;
 }
 
 export interface LocalPool {
@@ -41,6 +44,8 @@ export async function startLocalPool(opts: {
   config: Readonly<PoolConfig>;
   dataDir: string;
   log: PoolLogger;
+  /** Run confirmation and payouts on timers (default); tests drive them by hand. */
+  moneyTimers?: boolean;
 }): Promise<LocalPool> {
   const { config, dataDir, log } = opts;
   const storage = await startLocalStorage({ dataDir, coins: config.coins.map((c) => c.symbol) });
@@ -52,6 +57,7 @@ export async function startLocalPool(opts: {
   const stop = async (o: { drainMs?: number } = {}) => {
     for (const c of coins.values()) await c.service.drain(o.drainMs ?? 0);
     for (const c of coins.values()) {
+      c.money?.stop();
       await c.service.stop();
       await c.queue.close();
       await c.transport.idle();
@@ -91,7 +97,8 @@ export async function startLocalPool(opts: {
         metrics,
         serverVersion: 'edgepool/local',
       });
-      coins.set(coin.symbol, { service, queue, transport });
+      const money = startMoney({ coin, shares: storage.store, money: storage.money, log, timers: opts.moneyTimers });
+      coins.set(coin.symbol, { service, queue, transport, money });
     }
     const api = createLocalApi({ config, store: storage.store, coins });
     http = createOpsServer({

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
+import { DynamoMoneyStore } from '../adapters/aws/dynamo-money-store.js';
 import { DynamoShareStore } from '../adapters/aws/dynamo-share-store.js';
 import { ensureTables, type TableNames } from '../adapters/aws/tables.js';
 import { startDynalite } from '../adapters/local/dynalite-server.js';
@@ -13,6 +14,7 @@ export interface LocalStorage {
   endpoint: string;
   client: DynamoDBClient;
   store: DynamoShareStore;
+  money: DynamoMoneyStore;
   tables: Map<string, TableNames>;
   close(): Promise<void>;
 }
@@ -35,18 +37,19 @@ export async function startLocalStorage(opts: { dataDir?: string; coins: string[
   });
   const tables = new Map<string, TableNames>();
   for (const coin of opts.coins) tables.set(coin, await ensureTables(client, LOCAL_TABLE_PREFIX, coin));
-  const store = new DynamoShareStore({
-    doc: createDocumentClient(client),
-    tables: (coin) => {
-      const names = tables.get(coin);
-      if (!names) throw new Error(`no tables for coin ${coin}`);
-      return names;
-    },
-  });
+  const namesOf = (coin: string) => {
+    const names = tables.get(coin);
+    if (!names) throw new Error(`no tables for coin ${coin}`);
+    return names;
+  };
+  const doc = createDocumentClient(client);
+  const store = new DynamoShareStore({ doc, tables: namesOf });
+  const money = new DynamoMoneyStore(doc, namesOf);
   return {
     endpoint: server.endpoint,
     client,
     store,
+    money,
     tables,
     close: async () => {
       client.destroy();

@@ -1,0 +1,113 @@
+import { DaemonClient } from '../adapters/rpc/daemon-client.js';
+import { WalletPayoutSender } from '../adapters/rpc/wallet-payout-sender.js';
+import { getCoin } from '../core/coins/index.js';
+import type { CoinConfig } from '../core/config/schema.js';
+import { type AuditResult, audit, type Balance, balancesFromEntries } from '../core/ledger/ledger.js';
+import type { MoneyStore } from '../core/ports/money-store.js';
+import type { ShareStore } from '../core/ports/share-store.js';
+import { type ConfirmReport, confirmBlocks } from '../lambdas/confirm/confirm.js';
+import { type PayoutDeps, type PayoutReport, runPayouts } from '../lambdas/payouts/payouts.js';
+import type { PoolLogger } from './logger.js';
+
+export interface MoneyRunner {
+  coin: string;
+  confirm(): Promise<ConfirmReport>;
+  payouts(opts?: { dryRun?: boolean; crashAt?: PayoutDeps['crashAt'] }): Promise<PayoutReport>;
+  balances(): Promise<Map<string, Balance>>;
+  audit(): Promise<AuditResult>;
+  resume(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * One coin's money processes in local mode: the same `confirmBlocks` and `runPayouts` the Lambdas run, on local
+ * timers instead of EventBridge schedules, against the first daemon (wallet RPC for payouts).
+ */
+export function startMoney(opts: {
+  coin: Readonly<CoinConfig>;
+  shares: ShareStore;
+  money: MoneyStore;
+  log: PoolLogger;
+  confirmEveryMs?: number;
+  timers?: boolean;
+}): MoneyRunner | undefined {
+  const { coin, money, log } = opts;
+  if (!coin.rewards) return undefined;
+  const def = getCoin(coin.symbol);
+  const daemon = new DaemonClient(coin.daemons[0]!);
+  const confirm = () =>
+    confirmBlocks({
+      coin: def,
+      poolAddress: coin.poolAddress,
+      rewards: coin.rewards!,
+      shares: opts.shares,
+      money,
+      chain: daemon,
+      log,
+      now: Date.now,
+    });
+  const payouts: MoneyRunner['payouts'] = async (o = {}) => {
+    if (!coin.payouts) throw new Error(`payouts are not configured for ${coin.symbol} (coins[].payouts)`);
+    return runPayouts(
+      {
+        coin: coin.symbol,
+        policy: { minimum: BigInt(coin.payouts.minimum), maxRecipients: coin.payouts.maxRecipients },
+        money,
+        sender: new WalletPayoutSender(daemon.withWallet(coin.payouts.wallet), def.decimals),
+        log,
+        now: Date.now,
+        crashAt: o.crashAt,
+      },
+      { dryRun: o.dryRun },
+    );
+  };
+  const timers: ReturnType<typeof setInterval>[] = [];
+  // One pass at a time per process: a slow pass is not overlapped by the next tick.
+  const every = (ms: number, what: string, fn: () => Promise<unknown>) => {
+    let running = false;
+    const t = setInterval(() => {
+      if (running) return;
+      running = true;
+      fn()
+        .catch((err: unknown) => log.error({ err, coin: coin.symbol }, `${what} failed`))
+        .finally(() => {
+          running = false;
+        });
+    }, ms);
+    t.unref();
+    timers.push(t);
+  };
+  if (opts.timers !== false) {
+    every(opts.confirmEveryMs ?? 15_000, 'block confirmation', confirm);
+    if (coin.payouts) every(coin.payouts.intervalSeconds * 1000, 'payouts', () => payouts());
+  }
+  return {
+    coin: coin.symbol,
+    confirm,
+    payouts,
+    balances: async () => balancesFromEntries(await money.listEntries(coin.symbol)),
+    audit: () => auditCoin(money, coin.symbol),
+    resume: () => money.setSuspension(coin.symbol, undefined),
+    stop: () => {
+      for (const t of timers) clearInterval(t);
+    },
+  };
+}
+
+/** `pool ledger audit`: the ledger against the blocks and payouts it claims to account for. */
+export async function auditCoin(money: MoneyStore, coin: string): Promise<AuditResult> {
+  const [entries, blocks, payouts] = await Promise.all([
+    money.listEntries(coin),
+    money.listAllBlocks(coin),
+    money.listPayouts(coin),
+  ]);
+  const reward = (b: (typeof blocks)[number]) => b.credits!.reduce((s, c) => s + c.amount, 0n);
+  return audit({
+    entries,
+    creditedBlocks: new Map(blocks.filter((b) => b.credits).map((b) => [b.hash, b.chainReward ?? reward(b)])),
+    matureBlocks: new Map(
+      blocks.filter((b) => b.status === 'confirmed' && b.credits).map((b) => [b.hash, b.chainReward ?? reward(b)]),
+    ),
+    confirmedPayouts: new Map(payouts.filter((p) => p.status === 'confirmed').map((p) => [p.id, p.total])),
+  });
+}
