@@ -8,8 +8,15 @@ const USAGE = `Usage: pool <command> [options]
 
 Commands:
   start [--config FILE]            run the pool; without --config, on a regtest devnet it starts itself
-  devnet mine <n> [address]        mine n regtest blocks (to the pool wallet, or to address)
+        [--stratum-port N] [--http-port N]   ports of the devnet defaults (3333, 8080; 0 = any free)
+  devnet mine <n> [address]        mine n regtest blocks (to the devnet miner wallet, or to address)
   config check <file>              validate a config file and print it with defaults applied
+  balances --coin SYM              every account's immature, confirmed, pending and paid balance
+  payouts run --coin SYM [--dry-run]   run payouts now (dry run: print who would be paid what)
+  payouts resume --coin SYM        resume payouts after a suspension
+  ledger audit --coin SYM          check the ledger against blocks and payouts; non-zero exit on a mismatch
+
+  balances, payouts and ledger talk to the running pool (\`npm start\`) of the data directory.
 
 Options (every command):
   --data-dir DIR                   where local state lives (default: .data in the current directory)
@@ -23,6 +30,10 @@ export async function main(argv: string[]): Promise<number> {
       config: { type: 'string' },
       'data-dir': { type: 'string', default: '.data' },
       help: { type: 'boolean', short: 'h', default: false },
+      coin: { type: 'string', default: 'LTC' },
+      'stratum-port': { type: 'string', default: '3333' },
+      'http-port': { type: 'string', default: '8080' },
+      'dry-run': { type: 'boolean', default: false },
     },
   });
   const dataDir = resolve(values['data-dir']!);
@@ -34,7 +45,11 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start': {
       const { runPool } = await import('./run.js');
-      return runPool({ dataDir, configFile: values.config });
+      return runPool({
+        dataDir,
+        configFile: values.config,
+        ports: { stratum: Number(values['stratum-port']), http: Number(values['http-port']) },
+      });
     }
     case 'devnet': {
       if (sub !== 'mine' || !rest[0] || !/^\d+$/.test(rest[0])) {
@@ -56,6 +71,12 @@ export async function main(argv: string[]): Promise<number> {
       console.log(JSON.stringify(config, null, 2));
       console.error(`${rest[0]}: valid (${config.coins.length} coin(s))`);
       return 0;
+    }
+    case 'balances':
+    case 'payouts':
+    case 'ledger': {
+      const { operate } = await import('./operate.js');
+      return operate({ dataDir, command, sub, coin: values.coin!.toUpperCase(), dryRun: values['dry-run']! });
     }
     default:
       console.error(`unknown command "${command}"\n\n${USAGE}`);

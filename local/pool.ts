@@ -11,6 +11,7 @@ import { type CoinService, startCoinService } from '../fargate/src/coin-service.
 import { createOpsServer, listen } from '../fargate/src/http/ops-server.js';
 import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
 import { run as ingest } from '../lambdas/ingest/handler.js';
+import { createAdminRoutes } from './admin.js';
 import { createLocalApi } from './api.js';
 import type { PoolLogger } from './logger.js';
 import { type MoneyRunner, startMoney } from './money.js';
@@ -101,6 +102,7 @@ export async function startLocalPool(opts: {
       coins.set(coin.symbol, { service, queue, transport, money });
     }
     const api = createLocalApi({ config, store: storage.store, coins });
+    const admin = createAdminRoutes((symbol) => coins.get(symbol)?.money);
     http = createOpsServer({
       registry,
       health: () => ({ draining: false, coins: [...coins.values()].map((c) => c.service.health()) }),
@@ -109,7 +111,7 @@ export async function startLocalPool(opts: {
         c?.service.refresh();
         return c !== undefined;
       },
-      extra: api,
+      extra: async (req, res) => (await admin(req, res)) || api(req, res),
       log,
     });
     const address = await listen(http, config.http.port, config.http.host);

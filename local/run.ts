@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseConfig, parseConfigText } from '../core/config/load.js';
 import type { PoolConfig } from '../core/config/schema.js';
 import { type Devnet, startDevnet } from './devnet/index.js';
@@ -7,7 +8,7 @@ import { type LocalPool, startLocalPool } from './pool.js';
 
 /** The embedded default: one scrypt port on loopback against the devnet. */
 export function devnetConfig(
-  devnet: Pick<Devnet, 'rpc' | 'poolAddress'>,
+  devnet: Pick<Devnet, 'rpc' | 'poolAddress' | 'feeAddress'>,
   ports = { stratum: 3333, http: 8080 },
 ): Readonly<PoolConfig> {
   return parseConfig(
@@ -23,6 +24,9 @@ export function devnetConfig(
           // A CPU miner does a few thousand scrypt hashes per second per core: difficulty 0.01 (≈ 655 hashes) gives it
           // shares at once, and vardiff raises it toward one share per 10 s.
           ports: [{ port: ports.stratum, host: '127.0.0.1', difficulty: { initial: 0.01, min: 0.0001, max: 1e6 } }],
+          rewards: { scheme: 'PPLNS', feeBasisPoints: 100, feeWallets: [{ address: devnet.feeAddress }] },
+          // Regtest coins are free: pay often and small, so a person trying the pool sees payouts quickly.
+          payouts: { wallet: 'pool', intervalSeconds: 60, minimum: '100000', maxRecipients: 100 },
         },
       ],
     },
@@ -31,7 +35,11 @@ export function devnetConfig(
 }
 
 /** `npm start` / `pool start`: runs until SIGINT/SIGTERM, then stops everything it started. */
-export async function runPool(opts: { dataDir: string; configFile?: string }): Promise<number> {
+export async function runPool(opts: {
+  dataDir: string;
+  configFile?: string;
+  ports?: { stratum: number; http: number };
+}): Promise<number> {
   const log = createLogger();
   let devnet: Devnet | undefined;
   let config: Readonly<PoolConfig>;
@@ -39,7 +47,7 @@ export async function runPool(opts: { dataDir: string; configFile?: string }): P
     config = parseConfigText(await readFile(opts.configFile, 'utf8'), opts.configFile);
   } else {
     devnet = await startDevnet({ dataDir: opts.dataDir, log });
-    config = devnetConfig(devnet);
+    config = devnetConfig(devnet, opts.ports);
   }
   let pool: LocalPool;
   try {
@@ -48,6 +56,12 @@ export async function runPool(opts: { dataDir: string; configFile?: string }): P
     await devnet?.stop();
     throw err;
   }
+  // Where the `pool` CLI finds this running pool.
+  const stratumPort = pool.coins.get(config.coins[0]!.symbol)?.service.ports[0];
+  await writeFile(
+    join(opts.dataDir, 'pool.json'),
+    `${JSON.stringify({ pid: process.pid, http: `http://127.0.0.1:${pool.httpPort}`, stratumPort })}\n`,
+  );
   printBanner(pool, devnet);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
@@ -58,6 +72,7 @@ export async function runPool(opts: { dataDir: string; configFile?: string }): P
     process.once('SIGTERM', () => onSignal('SIGTERM'));
   });
   await pool.stop({ drainMs: Math.min(config.stratum.drainSeconds * 1000, 2000) });
+  await rm(join(opts.dataDir, 'pool.json'), { force: true });
   await devnet?.stop();
   log.info('stopped');
   return 0;

@@ -93,7 +93,8 @@ const coinSchema = z
       }
     };
     check(['poolAddress'], coin.poolAddress);
-    coin.rewards?.feeWallets.forEach((w, i) => check(['rewards', 'feeWallets', i, 'address'], w.address));
+    for (const [i, w] of (coin.rewards?.feeWallets ?? []).entries())
+      check(['rewards', 'feeWallets', i, 'address'], w.address);
   });
 
 export const poolConfigSchema = z

@@ -24,6 +24,8 @@ export interface DevnetFile {
   poolAddress: string;
   /** rltc1… address of the "miner" wallet, for a ready-to-paste miner command. */
   minerAddress: string;
+  /** rltc1… address of the "fees" wallet: the devnet pool's fee wallet. */
+  feeAddress: string;
   network: 'regtest';
 }
 
@@ -86,8 +88,9 @@ export async function startDevnet(opts: { dataDir: string; log?: DevnetLog }): P
     await Promise.all(nodes.map((n) => waitForRpc(n)));
     const poolWallet = await ensureWallet(a.client, 'pool');
     const minerWallet = await ensureWallet(a.client, 'miner');
-    const addresses = await loadOrCreateAddresses(join(root, 'addresses.json'), poolWallet, minerWallet);
-    await prepareChain(a.client, poolWallet, minerWallet, addresses.minerAddress, log);
+    const feesWallet = await ensureWallet(a.client, 'fees');
+    const addresses = await loadOrCreateAddresses(join(root, 'addresses.json'), poolWallet, minerWallet, feesWallet);
+    await prepareChain(a.client, addresses, minerWallet, log);
     await waitForPeer(a.client);
     await waitForSync(a.client, b.client);
 
@@ -95,6 +98,7 @@ export async function startDevnet(opts: { dataDir: string; log?: DevnetLog }): P
       rpc: nodes.map((n) => ({ url: `http://127.0.0.1:${n.rpcPort}`, user: creds.user, password: creds.password })),
       poolAddress: addresses.poolAddress,
       minerAddress: addresses.minerAddress,
+      feeAddress: addresses.feeAddress,
       network: 'regtest',
     };
     await writeFile(join(opts.dataDir, 'devnet.json'), `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
@@ -210,34 +214,46 @@ async function ensureWallet(client: DaemonClient, name: string): Promise<DaemonC
   return client.withWallet(name);
 }
 
+interface DevnetAddresses {
+  poolAddress: string;
+  minerAddress: string;
+  feeAddress: string;
+}
+
 async function loadOrCreateAddresses(
   file: string,
   pool: DaemonClient,
   miner: DaemonClient,
-): Promise<{ poolAddress: string; minerAddress: string }> {
-  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8'));
-  const addresses = {
-    poolAddress: await pool.getNewAddress('pool coinbase', 'bech32'),
-    minerAddress: await miner.getNewAddress('miner', 'bech32'),
+  fees: DaemonClient,
+): Promise<DevnetAddresses> {
+  const known: Partial<DevnetAddresses> = existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) : {};
+  const addresses: DevnetAddresses = {
+    poolAddress: known.poolAddress ?? (await pool.getNewAddress('pool coinbase', 'bech32')),
+    minerAddress: known.minerAddress ?? (await miner.getNewAddress('miner', 'bech32')),
+    feeAddress: known.feeAddress ?? (await fees.getNewAddress('pool fees', 'bech32')),
   };
   await writeFile(file, `${JSON.stringify(addresses, null, 2)}\n`);
   return addresses;
 }
 
-/** First start only: mine to MWEB activation; the first MWEB block needs a peg-in in the mempool. */
+/**
+ * First start only: mine to MWEB activation (the first MWEB block needs a peg-in in the mempool), and give the pool
+ * wallet a float: it pays the network fee of payout transactions.
+ */
 async function prepareChain(
   node: DaemonClient,
-  _pool: DaemonClient,
+  addresses: DevnetAddresses,
   miner: DaemonClient,
-  minerAddress: string,
   log: DevnetLog,
 ): Promise<void> {
+  const { minerAddress } = addresses;
   const height = await node.getBlockCount();
   if (height >= DEVNET_READY_HEIGHT) return;
   log.info({ height }, 'first start: mining the regtest chain to MWEB activation');
   if (height < MWEB_ACTIVE_HEIGHT - 1) await miner.generateToAddress(MWEB_ACTIVE_HEIGHT - 1 - height, minerAddress);
   const pegIn = await miner.getNewAddress('peg-in', 'mweb');
   await miner.sendToAddress(pegIn, 1);
+  await miner.sendToAddress(addresses.poolAddress, 10);
   await miner.generateToAddress(DEVNET_READY_HEIGHT - (MWEB_ACTIVE_HEIGHT - 1), minerAddress);
 }
 

@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatAmount } from '../core/ledger/payouts.js';
+
+/** The money commands of the `pool` CLI, answered by the running pool's loopback admin routes. */
+export async function operate(o: {
+  dataDir: string;
+  command: string;
+  sub?: string;
+  coin: string;
+  dryRun: boolean;
+}): Promise<number> {
+  const file = join(o.dataDir, 'pool.json');
+  if (!existsSync(file)) {
+    console.error(`no running pool in ${o.dataDir}: start it with \`npm start\` (same --data-dir)`);
+    return 1;
+  }
+  const { http } = JSON.parse(await readFile(file, 'utf8')) as { http: string };
+  const call = async (method: 'GET' | 'POST', path: string) => {
+    const res = await fetch(`${http}${path}${path.includes('?') ? '&' : '?'}coin=${o.coin}`, { method }).catch(() => {
+      throw new Error(`the pool at ${http} does not answer: is \`npm start\` running?`);
+    });
+    const body = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw new Error(String(body.error ?? `HTTP ${res.status}`));
+    return body;
+  };
+  const key = `${o.command} ${o.sub ?? ''}`.trim();
+  switch (key) {
+    case 'balances': {
+      const { balances } = (await call('GET', '/admin/balances')) as { balances: Record<string, string>[] };
+      console.log(
+        ['account', 'immature', 'confirmed', 'pending', 'paid']
+          .map((h, i) => (i ? h.padStart(16) : h.padEnd(48)))
+          .join(''),
+      );
+      for (const b of balances) {
+        const cols = ['immature', 'confirmed', 'pending', 'paid'].map((k) => formatAmount(BigInt(b[k]!)).padStart(16));
+        console.log(`${b.account!.padEnd(48)}${cols.join('')}`);
+      }
+      return 0;
+    }
+    case 'payouts run': {
+      const report = await call('POST', `/admin/payouts/run${o.dryRun ? '?dryRun=1' : ''}`);
+      if (report.status === 'dry-run') {
+        const rs = report.recipients as { account: string; amount: string }[];
+        if (rs.length === 0) console.log('nobody is due a payout');
+        for (const r of rs) console.log(`would pay ${formatAmount(BigInt(r.amount))} ${o.coin} to ${r.account}`);
+      } else console.log(JSON.stringify(report, null, 2));
+      return report.status === 'suspended' ? 1 : 0;
+    }
+    case 'payouts resume':
+      await call('POST', '/admin/payouts/resume');
+      console.log(`${o.coin} payouts resumed`);
+      return 0;
+    case 'ledger audit': {
+      const result = await call('GET', '/admin/ledger/audit');
+      if (result.ok) {
+        console.log(`${o.coin} ledger audit passed: ${result.checked} entries`);
+        return 0;
+      }
+      console.error(`${o.coin} ledger audit FAILED: ${result.problem}`);
+      return 1;
+    }
+    default:
+      console.error(`unknown command "${key}": see pool --help`);
+      return 2;
+  }
+}

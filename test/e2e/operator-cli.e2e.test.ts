@@ -1,0 +1,91 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestMiner } from '../helpers/test-miner.js';
+
+const run = promisify(execFile);
+const cli = join(import.meta.dirname, '../../bin/pool.mjs');
+
+async function pool(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args, '--data-dir', dataDir], {
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** `pool start` as an operator runs it (own process, devnet defaults), then the money commands against it. */
+describe('operator commands against a running pool', () => {
+  let dir: string;
+  let proc: ChildProcess;
+  let info: { http: string; stratumPort: number };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'operator-'));
+    proc = spawn(process.execPath, [cli, 'start', '--data-dir', dir, '--stratum-port', '0', '--http-port', '0'], {
+      env: { ...process.env, NODE_NO_WARNINGS: '1', LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+    });
+    const deadline = Date.now() + 90_000;
+    while (!existsSync(join(dir, 'pool.json'))) {
+      if (Date.now() > deadline || proc.exitCode !== null) throw new Error('pool did not start');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    info = JSON.parse(await readFile(join(dir, 'pool.json'), 'utf8'));
+  }, 120_000);
+
+  afterAll(async () => {
+    if (proc && proc.exitCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGINT'); // Ctrl-C: stops the pool and the devnet it started
+      await exited;
+    }
+    expect(existsSync(join(dir, 'pool.json'))).toBe(false);
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('shows balances, dry-runs and runs payouts, and audits the ledger', async () => {
+    const devnet = JSON.parse(await readFile(join(dir, 'devnet.json'), 'utf8')) as { minerAddress: string };
+    const miner = await TestMiner.connect(info.stratumPort, `${devnet.minerAddress}.cli`);
+    for (let i = 0; i < 3; i++) {
+      await miner.submitOne();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    miner.close();
+    expect(miner.accepted).toBeGreaterThan(0);
+    expect((await pool(dir, ['devnet', 'mine', '101'])).code).toBe(0);
+    await fetch(`${info.http}/admin/confirm?coin=LTC`, { method: 'POST' });
+
+    const balances = await pool(dir, ['balances', '--coin', 'LTC']);
+    expect(balances.code).toBe(0);
+    expect(balances.stdout).toMatch(/^account\s+immature\s+confirmed\s+pending\s+paid$/m);
+    expect(balances.stdout).toContain(devnet.minerAddress);
+
+    const dry = await pool(dir, ['payouts', 'run', '--coin', 'LTC', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(new RegExp(`would pay \\d+\\.\\d{8} LTC to ${devnet.minerAddress}`));
+
+    const real = await pool(dir, ['payouts', 'run', '--coin', 'LTC']);
+    expect(real.code).toBe(0);
+    expect(JSON.parse(real.stdout)).toMatchObject({ status: 'progressed', payouts: [{ status: 'sent' }] });
+
+    const audit = await pool(dir, ['ledger', 'audit', '--coin', 'LTC']);
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).toMatch(/LTC ledger audit passed: \d+ entries/);
+    expect((await pool(dir, ['payouts', 'resume', '--coin', 'LTC'])).stdout).toMatch(/LTC payouts resumed/);
+  });
+
+  it('refuses a coin without rewards configured, with the reason', async () => {
+    const r = await pool(dir, ['balances', '--coin', 'DOGE']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no rewards configured for coin "DOGE"/);
+  });
+});
