@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonSafe } from '../core/json.js';
 import type { MoneyRunner } from './money.js';
 
 /**
@@ -44,11 +45,6 @@ export function createAdminRoutes(money: (coin: string) => MoneyRunner | undefin
 
 function mapValues<T extends object, R>(o: T, f: (v: T[keyof T]) => R): Record<keyof T, R> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)])) as Record<keyof T, R>;
-}
-
-/** bigint → decimal string, for JSON. */
-export function jsonSafe(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
 }
 
 function send(res: ServerResponse, status: number, body: unknown): true {

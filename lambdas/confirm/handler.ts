@@ -1,0 +1,33 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { Logger } from 'pino';
+import { getCoin } from '../../core/coins/index.js';
+import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
+import { type MoneyDeps, moneyDepsFromEnv } from '../shared/money-deps.js';
+import { type ConfirmReport, confirmBlocks } from './confirm.js';
+
+/** EventBridge schedule → one confirmation pass (lambdas/confirm/confirm.ts); the same function local mode runs. */
+export function createHandler(
+  makeDeps: () => Promise<MoneyDeps> = () => moneyDepsFromEnv(),
+  log: Logger = createLambdaLogger('confirm'),
+) {
+  let deps: Promise<MoneyDeps> | undefined;
+  const base = async (_event: unknown, context: Context): Promise<ConfirmReport> => {
+    deps ??= makeDeps();
+    const d = await deps;
+    if (!d.coin.rewards) throw new Error(`${d.coin.symbol} has no rewards config: nothing to confirm`);
+    return confirmBlocks({
+      coin: getCoin(d.coin.symbol),
+      poolAddress: d.coin.poolAddress,
+      rewards: d.coin.rewards,
+      shares: d.shares,
+      money: d.money,
+      chain: d.daemon,
+      log: invocationLogger(log, context),
+      now: Date.now,
+    });
+  };
+  return middy<unknown, ConfirmReport, Error, Context>(base).use(poolMiddleware(log));
+}
+
+export const handler = createHandler();

@@ -1,0 +1,42 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { Logger } from 'pino';
+import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
+import { getCoin } from '../../core/coins/index.js';
+import { jsonSafe } from '../../core/json.js';
+import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
+import { type MoneyDeps, moneyDepsFromEnv } from '../shared/money-deps.js';
+import { type PayoutReport, runPayouts } from './payouts.js';
+
+/**
+ * EventBridge schedule → one payout pass (lambdas/payouts/payouts.ts). Reserved concurrency 1 in the CDK app, and
+ * the pass itself only sends after winning a conditional status change, so two invocations never pay twice.
+ */
+export function createHandler(
+  makeDeps: () => Promise<MoneyDeps> = () => moneyDepsFromEnv(),
+  log: Logger = createLambdaLogger('payouts'),
+) {
+  let deps: Promise<MoneyDeps> | undefined;
+  // Lambda answers JSON: amounts go out as decimal strings of base units.
+  const base = async (event: { dryRun?: boolean } | undefined, context: Context): Promise<unknown> => {
+    deps ??= makeDeps();
+    const d = await deps;
+    if (!d.coin.payouts) throw new Error(`${d.coin.symbol} has no payouts config`);
+    const sender = new WalletPayoutSender(d.daemon.withWallet(d.coin.payouts.wallet), getCoin(d.coin.symbol).decimals);
+    const report: PayoutReport = await runPayouts(
+      {
+        coin: d.coin.symbol,
+        policy: { minimum: BigInt(d.coin.payouts.minimum), maxRecipients: d.coin.payouts.maxRecipients },
+        money: d.money,
+        sender,
+        log: invocationLogger(log, context),
+        now: Date.now,
+      },
+      { dryRun: event?.dryRun === true },
+    );
+    return jsonSafe(report);
+  };
+  return middy<{ dryRun?: boolean } | undefined, unknown, Error, Context>(base).use(poolMiddleware(log));
+}
+
+export const handler = createHandler();

@@ -1,0 +1,63 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
+import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
+import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
+import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
+import { resolveDaemonCredentials } from '../../core/config/credentials.js';
+import { parseConfigText } from '../../core/config/load.js';
+import type { CoinConfig } from '../../core/config/schema.js';
+import { ConfigError, StorageError } from '../../core/errors.js';
+
+/** The environment of the money Lambdas (confirmation, payouts), set by infra/stacks/coin-stack.ts. */
+export const moneyEnvSchema = z.object({
+  POOL_COIN: z.string().min(1),
+  /** The coin's container config (daemon credentials as markers). */
+  POOL_CONFIG_JSON: z.string().min(1),
+  /** Secrets Manager ARN of {"user","password"} for the daemons' RPC. */
+  DAEMON_SECRET_ARN: z.string().min(1),
+  SHARES_TABLE: z.string().min(1),
+  STATS_TABLE: z.string().min(1),
+  BLOCKS_TABLE: z.string().min(1),
+  LEDGER_TABLE: z.string().min(1),
+});
+
+export interface MoneyDeps {
+  coin: Readonly<CoinConfig>;
+  shares: DynamoShareStore;
+  money: DynamoMoneyStore;
+  daemon: DaemonClient;
+}
+
+/** Builds the clients from the environment on the first invocation (never at import). */
+export async function moneyDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<MoneyDeps> {
+  const parsed = moneyEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      'money Lambda environment is invalid',
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: e.DAEMON_SECRET_ARN }));
+  const creds = JSON.parse(secret.SecretString ?? '{}') as { user?: string; password?: string };
+  const config = resolveDaemonCredentials(parseConfigText(e.POOL_CONFIG_JSON, 'POOL_CONFIG_JSON'), {
+    POOL_DAEMON_USER: creds.user,
+    POOL_DAEMON_PASSWORD: creds.password,
+  });
+  const coin = config.coins.find((c) => c.symbol === e.POOL_COIN);
+  if (!coin) throw new ConfigError(`POOL_COIN ${e.POOL_COIN} is not in POOL_CONFIG_JSON`);
+  const doc = createDocumentClient(new DynamoDBClient({}));
+  const only = <T>(c: string, names: T): T => {
+    if (c !== e.POOL_COIN) throw new StorageError(`this function serves ${e.POOL_COIN}, not ${c}`);
+    return names;
+  };
+  const tables = { shares: e.SHARES_TABLE, stats: e.STATS_TABLE, blocks: e.BLOCKS_TABLE, ledger: e.LEDGER_TABLE };
+  return {
+    coin,
+    shares: new DynamoShareStore({ doc, tables: (c) => only(c, tables) }),
+    money: new DynamoMoneyStore(doc, (c) => only(c, tables)),
+    daemon: new DaemonClient(coin.daemons[0]!),
+  };
+}

@@ -1,0 +1,72 @@
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
+import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import type { DaemonClient } from '../../../adapters/rpc/daemon-client.js';
+import { parseConfig } from '../../../core/config/load.js';
+import { createHandler as createConfirm } from '../../../lambdas/confirm/handler.js';
+import { createHandler as createPayouts } from '../../../lambdas/payouts/handler.js';
+import type { MoneyDeps } from '../../../lambdas/shared/money-deps.js';
+import { moneyEnvSchema } from '../../../lambdas/shared/money-deps.js';
+import { ADDRESS } from '../../fargate/stratum/fakes.js';
+import { type Dynamo, startDynamo } from '../ingest/helpers.js';
+
+const context = { awsRequestId: 'req-1' } as Context;
+const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent } as never;
+
+describe('money Lambda handlers', () => {
+  let dynamo: Dynamo;
+  let deps: MoneyDeps;
+
+  beforeAll(async () => {
+    dynamo = await startDynamo();
+    const shares = await dynamo.freshStore();
+    const names = dynamo.lastTables!;
+    const [coin] = parseConfig({
+      coins: [
+        {
+          symbol: 'LTC',
+          network: 'regtest',
+          poolAddress: ADDRESS,
+          daemons: [{ url: 'http://127.0.0.1:1', user: 'u', password: 'p' }],
+          ports: [{ port: 3333, difficulty: { initial: 1, min: 1, max: 1 } }],
+          rewards: { feeWallets: [{ address: ADDRESS }] },
+          payouts: { wallet: 'pool' },
+        },
+      ],
+    }).coins;
+    const daemon = {
+      getBlockCount: async () => 10,
+      getBlock: async () => ({}),
+      withWallet: () => daemon,
+    } as unknown as DaemonClient;
+    deps = {
+      coin: coin!,
+      shares,
+      money: new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names),
+      daemon,
+    };
+  });
+  afterAll(async () => {
+    await dynamo.close();
+  });
+
+  it('confirm runs one pass with the injected dependencies and reports it', async () => {
+    const handler = createConfirm(async () => deps, silent);
+    expect(await handler(undefined, context)).toEqual({ checked: 0, immature: 0, confirmed: 0, orphaned: 0 });
+  });
+
+  it('payouts answers JSON-safe reports (no bigint) and is idle with nothing owed', async () => {
+    const handler = createPayouts(async () => deps, silent);
+    expect(await handler({ dryRun: true }, context)).toEqual({ status: 'dry-run', recipients: [] });
+    expect(await handler(undefined, context)).toEqual({ status: 'idle' });
+  });
+
+  it('refuses to start with an incomplete environment, naming what is missing', () => {
+    const r = moneyEnvSchema.safeParse({ POOL_COIN: 'LTC' });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => i.path[0]).sort()).toEqual(
+      ['BLOCKS_TABLE', 'DAEMON_SECRET_ARN', 'LEDGER_TABLE', 'POOL_CONFIG_JSON', 'SHARES_TABLE', 'STATS_TABLE'].sort(),
+    );
+  });
+});
