@@ -14,6 +14,8 @@ import { COIN_TABLES } from './tables.js';
 /** Lambda handlers, relative to the repository root. */
 export const DEFAULT_ENTRIES = {
   ingest: 'lambdas/ingest/handler.ts',
+  confirm: 'lambdas/confirm/handler.ts',
+  payouts: 'lambdas/payouts/handler.ts',
   stats: 'lambdas/stats/handler.ts',
 };
 
@@ -68,7 +70,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
         cluster: network.cluster,
         alarmTopic: alerts.topic,
         tableSpecs: options.tableSpecs ?? COIN_TABLES,
-        entries: { ingest: entries.ingest },
+        entries: { ingest: entries.ingest, confirm: entries.confirm, payouts: entries.payouts },
       }),
   );
 

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -35,6 +36,8 @@ export interface PoolFunctionProps {
   memorySize?: number;
   /** Caps parallel invocations (e.g. payouts must never run twice at once). */
   reservedConcurrency?: number;
+  /** Runs in the VPC's private subnets: for functions that call the coin daemons (confirmation, payouts). */
+  vpc?: IVpc;
 }
 
 /** The runtime every pool Lambda uses: newest Node LTS on Lambda; the bundle targets Node 22 so it also runs locally. */
@@ -72,6 +75,7 @@ export class PoolFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
       reservedConcurrentExecutions: props.reservedConcurrency,
+      ...(props.vpc ? { vpc: props.vpc, vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS } } : {}),
       tracing: Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
       logGroup,

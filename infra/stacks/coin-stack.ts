@@ -6,13 +6,14 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
+import { moneyEnvSchema } from '../../lambdas/shared/money-deps.js';
 import { CoinAlarms } from '../constructs/coin-alarms.js';
 import { CoinSecrets } from '../constructs/coin-secrets.js';
-import { PoolFunction } from '../constructs/pool-function.js';
+import { PoolFunction, type PoolFunctionProps } from '../constructs/pool-function.js';
 import { PoolTables, type TableSpec, tableEnvVar } from '../constructs/pool-tables.js';
 import { ShareQueue } from '../constructs/share-queue.js';
 import { StratumService } from '../constructs/stratum-service.js';
-import { REPO_ROOT } from '../pool-config.js';
+import { containerConfig, REPO_ROOT } from '../pool-config.js';
 import { type CoinSettings, coinSizing, type DeploySettings, STAGES } from '../settings.js';
 
 export interface CoinStackProps extends StackProps {
@@ -23,11 +24,12 @@ export interface CoinStackProps extends StackProps {
   cluster: ICluster;
   alarmTopic: ITopic;
   tableSpecs: readonly TableSpec[];
-  /** Handler entries relative to the repo root; later Lambdas (confirmation, payouts, ...) are added here. */
-  entries: { ingest: string };
+  /** Handler entries relative to the repo root. */
+  entries: { ingest: string; confirm: string; payouts: string };
 }
 
 const INGEST_TIMEOUT = Duration.seconds(60);
+const MONEY_TIMEOUT = Duration.minutes(5);
 
 /**
  * Everything one coin owns: its stratum service, share queue, tables, Lambdas and secrets. Nothing here is shared
@@ -39,6 +41,10 @@ export class CoinStack extends Stack {
   readonly shareQueue: ShareQueue;
   readonly secrets: CoinSecrets;
   readonly ingest: PoolFunction;
+  /** Present when the coin has `rewards`: block confirmation and ledger credits, on a schedule. */
+  readonly confirm?: PoolFunction;
+  /** Present when the coin has `payouts`: scheduled payouts through the pool wallet. */
+  readonly payouts?: PoolFunction;
   readonly stratum: StratumService;
 
   constructor(scope: Construct, id: string, props: CoinStackProps) {
@@ -61,13 +67,20 @@ export class CoinStack extends Stack {
     });
 
     // --- Lambdas --------------------------------------------------------------------------------------------
-    const fn = (fid: string, entry: string, description: string, timeout: Duration) =>
+    const fn = (
+      fid: string,
+      entry: string,
+      description: string,
+      timeout: Duration,
+      extra: Partial<PoolFunctionProps> = {},
+    ) =>
       new PoolFunction(this, fid, {
         entry,
         description: `${coin.symbol}: ${description}`,
         logRetention: stage.logRetention,
         timeout,
         environment: { POOL_COIN: coin.symbol },
+        ...extra,
       });
 
     this.ingest = fn('Ingest', props.entries.ingest, 'credits share batches from the queue', INGEST_TIMEOUT);
@@ -83,6 +96,50 @@ export class CoinStack extends Stack {
         maxConcurrency: 10,
       }),
     );
+
+    // Confirmation and payouts talk to the coin daemons: they run in the VPC, read the RPC credentials from the
+    // secret at run time, and see the coin's config without credentials (markers), like the stratum task.
+    const moneyFunction = (
+      fid: string,
+      entry: string,
+      description: string,
+      every: Duration,
+      extra: Partial<PoolFunctionProps> = {},
+    ) => {
+      const f = fn(fid, entry, description, MONEY_TIMEOUT, {
+        vpc: props.vpc,
+        environmentSchema: moneyEnvSchema,
+        ...extra,
+      });
+      f.addEnvironment('POOL_CONFIG_JSON', JSON.stringify(containerConfig(props.config, coin)));
+      f.useSecret('DAEMON_SECRET_ARN', this.secrets.daemonRpc);
+      for (const [name, table] of this.tables.tables) {
+        f.useTable(tableEnvVar(name), table, name === 'blocks' || name === 'ledger' ? 'readWrite' : 'read');
+      }
+      f.runEvery(every);
+      return f;
+    };
+    if (coin.rewards) {
+      this.confirm = moneyFunction(
+        'Confirm',
+        props.entries.confirm,
+        'confirms found blocks and credits the ledger',
+        Duration.minutes(2),
+      );
+    }
+    if (coin.payouts) {
+      const minutes = Math.max(1, Math.round(coin.payouts.intervalSeconds / 60));
+      // Reserved concurrency 1: two payout passes never overlap (the state machine would still refuse a double send).
+      this.payouts = moneyFunction(
+        'Payouts',
+        props.entries.payouts,
+        'pays confirmed balances',
+        Duration.minutes(minutes),
+        {
+          reservedConcurrency: 1,
+        },
+      );
+    }
 
     // --- stratum ----------------------------------------------------------------------------------------------
     this.stratum = new StratumService(this, 'Stratum', {
@@ -105,7 +162,7 @@ export class CoinStack extends Stack {
       topic: props.alarmTopic,
       queue: this.shareQueue.queue,
       deadLetterQueue: this.shareQueue.deadLetterQueue,
-      functions: [this.ingest],
+      functions: [this.ingest, ...(this.confirm ? [this.confirm] : []), ...(this.payouts ? [this.payouts] : [])],
       stratum: this.stratum,
       noBlockAlarmHours: sizing.noBlockAlarmHours,
     });

@@ -92,6 +92,26 @@ describe('coin stack (LTC, dev)', () => {
     });
   });
 
+  it('runs confirmation and payouts on schedules, in the VPC, with the daemon secret by ARN and payouts never concurrent', () => {
+    const fns = resources(t, 'AWS::Lambda::Function').filter(([, p]) =>
+      /confirms found blocks|pays confirmed balances/.test(String(p.Description)),
+    );
+    expect(fns).toHaveLength(2);
+    for (const [, p] of fns) {
+      expect(p.VpcConfig).toBeDefined();
+      const env = (p.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.DAEMON_SECRET_ARN).toMatchObject({ Ref: expect.stringMatching(/DaemonRpc/) });
+      expect(JSON.stringify(env)).not.toContain(DAEMON_PASSWORD);
+      expect(Object.keys(env)).toEqual(
+        expect.arrayContaining(['LEDGER_TABLE', 'BLOCKS_TABLE', 'SHARES_TABLE', 'POOL_CONFIG_JSON']),
+      );
+    }
+    const payouts = fns.find(([, p]) => /pays confirmed/.test(String(p.Description)))![1];
+    expect(payouts.ReservedConcurrentExecutions).toBe(1);
+    const rates = resources(t, 'AWS::Events::Rule').map(([, p]) => p.ScheduleExpression);
+    expect(rates).toEqual(expect.arrayContaining(['rate(2 minutes)', 'rate(1 hour)']));
+  });
+
   it('gives the read-only container a writable volume for the share spool', () => {
     t.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Volumes: [{ Name: 'spool' }],

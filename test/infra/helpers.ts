@@ -23,6 +23,8 @@ export function coin(symbol: 'LTC' | 'BTC', ports: PoolConfigInput['coins'][numb
     poolAddress: address(symbol, 0x22),
     daemons: [{ url: 'http://10.0.100.10:9332', user: 'pool', password: DAEMON_PASSWORD }],
     ports,
+    rewards: { feeWallets: [{ address: address(symbol, 0x33) }] },
+    payouts: { wallet: 'pool', intervalSeconds: 3600 },
   };
 }
 
@@ -40,7 +42,10 @@ export function buildTestApp(
   const stacks = buildPoolApp(
     app,
     { config: parseConfig(config), configPath: 'test', settings: parseDeploySettings(settings) },
-    { entries: { ingest: FIXTURE_ENTRY, stats: FIXTURE_ENTRY }, ...options },
+    {
+      entries: { ingest: FIXTURE_ENTRY, confirm: FIXTURE_ENTRY, payouts: FIXTURE_ENTRY, stats: FIXTURE_ENTRY },
+      ...options,
+    },
   );
   return { app, stacks };
 }
