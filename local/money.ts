@@ -7,6 +7,7 @@ import type { MoneyStore } from '../core/ports/money-store.js';
 import type { ShareStore } from '../core/ports/share-store.js';
 import { type ConfirmReport, confirmBlocks } from '../lambdas/confirm/confirm.js';
 import { type PayoutDeps, type PayoutReport, runPayouts } from '../lambdas/payouts/payouts.js';
+import { payoutSettings } from '../lambdas/payouts/policy.js';
 import type { PoolLogger } from './logger.js';
 
 export interface MoneyRunner {
@@ -51,7 +52,7 @@ export function startMoney(opts: {
     return runPayouts(
       {
         coin: coin.symbol,
-        policy: { minimum: BigInt(coin.payouts.minimum), maxRecipients: coin.payouts.maxRecipients },
+        ...payoutSettings(coin, opts.shares, Date.now),
         money,
         sender: new WalletPayoutSender(daemon.withWallet(coin.payouts.wallet), def.decimals),
         log,

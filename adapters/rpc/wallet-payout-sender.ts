@@ -41,6 +41,10 @@ export class WalletPayoutSender implements PayoutSender {
     return [...byTx].map(([txid, outputs]) => ({ txid, outputs }));
   }
 
+  async spendable(): Promise<bigint> {
+    return parseAmount(await this.wallet.call<number>('getbalance', ['*', 1]), this.decimals);
+  }
+
   async confirmations(txid: string): Promise<number> {
     const tx = await this.wallet.call<{ confirmations: number }>('gettransaction', [txid, true]);
     return tx.confirmations;

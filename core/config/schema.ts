@@ -15,6 +15,14 @@ const payoutsSchema = z.strictObject({
   minimum: baseUnits.default('10000000'),
   /** sendmany outputs per transaction. */
   maxRecipients: z.number().int().min(1).max(1000).default(250),
+  /** Kept in the wallet, never paid out: it pays the network fees of payout transactions. */
+  reserve: baseUnits.default('0'),
+  /** A lower minimum for miners who stopped mining (no share for `inactiveAfterHours`). */
+  inactiveMinimum: baseUnits.optional(),
+  inactiveAfterHours: z
+    .number()
+    .positive()
+    .default(24 * 7),
 });
 
 /**

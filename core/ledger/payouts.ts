@@ -39,18 +39,52 @@ export interface PayoutPolicy {
   minimum: bigint;
   /** Recipients per transaction (sendmany outputs). */
   maxRecipients: number;
+  /**
+   * A lower minimum for accounts that stopped mining (open-ethereum-pool's idea): small leftovers of miners who left
+   * are paid instead of waiting forever. Needs `inactiveAfterMs` and the accounts' last activity.
+   */
+  inactiveMinimum?: bigint;
+  inactiveAfterMs?: number;
+  /** What the wallet may spend now (its balance minus the reserve the pool keeps); no cap when undefined. */
+  available?: bigint;
 }
 
+/** An account's last share time (ms), for the inactive threshold; 0 when unknown. */
+export type LastActivity = (account: string) => number;
+
 /**
- * Who gets paid now: accounts whose confirmed balance reaches the minimum, largest first (ties by account), at
- * most maxRecipients, never more than the confirmed balance (which already excludes what is pending).
+ * Who gets paid now: accounts whose confirmed balance reaches the minimum (or the inactive minimum, for accounts
+ * idle longer than inactiveAfterMs), largest first (ties by account), at most maxRecipients, never more than the
+ * confirmed balance (which already excludes what is pending), and in total never more than `available`.
  */
-export function planPayout(balances: ReadonlyMap<string, Balance>, policy: PayoutPolicy): PayoutRecipient[] {
-  return [...balances.entries()]
-    .filter(([, b]) => b.confirmed >= policy.minimum && b.confirmed > 0n)
+export function planPayout(
+  balances: ReadonlyMap<string, Balance>,
+  policy: PayoutPolicy,
+  lastActivity: LastActivity = () => Number.POSITIVE_INFINITY,
+  now = 0,
+): PayoutRecipient[] {
+  const due = (account: string, confirmed: bigint) => {
+    if (confirmed <= 0n) return false;
+    if (confirmed >= policy.minimum) return true;
+    const { inactiveMinimum, inactiveAfterMs } = policy;
+    if (inactiveMinimum === undefined || inactiveAfterMs === undefined || confirmed < inactiveMinimum) return false;
+    return now - lastActivity(account) >= inactiveAfterMs;
+  };
+  const candidates = [...balances.entries()]
+    .filter(([account, b]) => due(account, b.confirmed))
     .map(([account, b]) => ({ account, amount: b.confirmed }))
-    .sort((a, b) => (a.amount === b.amount ? (a.account < b.account ? -1 : 1) : a.amount > b.amount ? -1 : 1))
-    .slice(0, policy.maxRecipients);
+    .sort((a, b) => (a.amount === b.amount ? (a.account < b.account ? -1 : 1) : a.amount > b.amount ? -1 : 1));
+  const plan: PayoutRecipient[] = [];
+  let left = policy.available;
+  for (const c of candidates) {
+    if (plan.length >= policy.maxRecipients) break;
+    if (left !== undefined) {
+      if (c.amount > left) continue; // does not fit what the wallet may spend; a smaller one may
+      left -= c.amount;
+    }
+    plan.push(c);
+  }
+  return plan;
 }
 
 /** Base units → the exact decimal string wallet RPC accepts as an amount ("1.23456789"). */

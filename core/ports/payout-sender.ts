@@ -17,4 +17,6 @@ export interface PayoutSender {
   findPayout(payoutId: string): Promise<SentPayout[]>;
   /** Confirmations of a transaction; negative when it conflicts with the chain. */
   confirmations(txid: string): Promise<number>;
+  /** What the wallet can spend now (confirmed, mature), base units. */
+  spendable(): Promise<bigint>;
 }

@@ -7,6 +7,7 @@ import { jsonSafe } from '../../core/json.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { type MoneyDeps, moneyDepsFromEnv } from '../shared/money-deps.js';
 import { type PayoutReport, runPayouts } from './payouts.js';
+import { payoutSettings } from './policy.js';
 
 /**
  * EventBridge schedule → one payout pass (lambdas/payouts/payouts.ts). Reserved concurrency 1 in the CDK app, and
@@ -26,7 +27,7 @@ export function createHandler(
     const report: PayoutReport = await runPayouts(
       {
         coin: d.coin.symbol,
-        policy: { minimum: BigInt(d.coin.payouts.minimum), maxRecipients: d.coin.payouts.maxRecipients },
+        ...payoutSettings(d.coin, d.shares, Date.now),
         money: d.money,
         sender,
         log: invocationLogger(log, context),

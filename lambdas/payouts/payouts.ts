@@ -6,7 +6,12 @@ import type { PayoutSender } from '../../core/ports/payout-sender.js';
 
 export interface PayoutDeps {
   coin: string;
-  policy: PayoutPolicy;
+  /** Without `available`: it is computed from the wallet's spendable balance minus `reserve`. */
+  policy: Omit<PayoutPolicy, 'available'>;
+  /** What the pool keeps in the wallet (fees of payout transactions, PPS float), base units. */
+  reserve?: bigint;
+  /** Last share time of an account, for the inactive threshold. */
+  lastActivity?: (account: string) => Promise<number>;
   money: MoneyStore;
   sender: PayoutSender;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
@@ -36,15 +41,14 @@ export async function runPayouts(deps: PayoutDeps, opts: { dryRun?: boolean } = 
   if (opts.dryRun) {
     if (open.length > 0)
       return { status: 'progressed', payouts: open.map((p) => ({ id: p.id, status: p.status, txid: p.txid })) };
-    const recipients = planPayout(balancesFromEntries(await money.listEntries(coin)), deps.policy);
-    return { status: 'dry-run', recipients };
+    return { status: 'dry-run', recipients: await plan(deps) };
   }
   const touched: Array<{ id: string; status: string; txid?: string }> = [];
   try {
     for (const p of open.sort((a, b) => a.createdAt - b.createdAt)) touched.push(await advance(deps, p));
     // One payout in flight per coin: plan a new one only when none is left open.
     if (touched.every((t) => t.status === 'confirmed')) {
-      const recipients = planPayout(balancesFromEntries(await money.listEntries(coin)), deps.policy);
+      const recipients = await plan(deps);
       if (recipients.length > 0) {
         const now = deps.now();
         const payout: PayoutRecord = {
@@ -76,6 +80,33 @@ export async function runPayouts(deps: PayoutDeps, opts: { dryRun?: boolean } = 
 }
 
 class SuspendPayouts extends Error {}
+
+async function plan(deps: PayoutDeps): Promise<PayoutRecipient[]> {
+  const balances = balancesFromEntries(await deps.money.listEntries(deps.coin));
+  const available = (await deps.sender.spendable()) - (deps.reserve ?? 0n);
+  const activity = new Map<string, number>();
+  if (deps.policy.inactiveMinimum !== undefined && deps.lastActivity) {
+    for (const [account, b] of balances) {
+      if (b.confirmed >= deps.policy.inactiveMinimum && b.confirmed < deps.policy.minimum) {
+        activity.set(account, await deps.lastActivity(account));
+      }
+    }
+  }
+  const recipients = planPayout(
+    balances,
+    { ...deps.policy, available: available > 0n ? available : 0n },
+    (a) => activity.get(a) ?? Number.POSITIVE_INFINITY,
+    deps.now(),
+  );
+  const owed = [...balances.values()].filter((b) => b.confirmed >= deps.policy.minimum).length;
+  if (recipients.length < Math.min(owed, deps.policy.maxRecipients)) {
+    deps.log.warn(
+      { coin: deps.coin, available: available.toString(), owed },
+      'wallet cannot cover every payout due above the reserve',
+    );
+  }
+  return recipients;
+}
 
 async function advance(deps: PayoutDeps, p: PayoutRecord): Promise<{ id: string; status: string; txid?: string }> {
   const { coin, money, sender, log } = deps;

@@ -88,6 +88,32 @@ describe('ledger', () => {
   });
 });
 
+describe('planPayout thresholds and reserve', () => {
+  const bal = (confirmed: bigint) => ({ immature: 0n, confirmed, pending: 0n, paid: 0n });
+  const balances = new Map([
+    ['big', bal(500n)],
+    ['mid', bal(200n)],
+    ['left', bal(30n)],
+    ['active', bal(30n)],
+  ]);
+  const policy = { minimum: 100n, maxRecipients: 10, inactiveMinimum: 20n, inactiveAfterMs: 1000 };
+  const seen: Record<string, number> = { left: 0, active: 9_500 };
+
+  it('pays small balances of accounts idle past the inactive window, not of active ones', () => {
+    const plan = planPayout(balances, policy, (a) => seen[a] ?? 0, 10_000);
+    expect(plan.map((p) => p.account)).toEqual(['big', 'mid', 'left']);
+  });
+
+  it('never plans more than the wallet may spend above its reserve, skipping what does not fit', () => {
+    const plan = planPayout(balances, { ...policy, available: 550n }, (a) => seen[a] ?? 0, 10_000);
+    expect(plan.map((p) => [p.account, p.amount])).toEqual([
+      ['big', 500n],
+      ['left', 30n],
+    ]);
+    expect(planPayout(balances, { ...policy, available: 0n })).toEqual([]);
+  });
+});
+
 describe('payout state machine and amounts', () => {
   it('allows only the forward transitions (and sending → pending for a payout that never left)', () => {
     expect(canTransition('pending', 'sending')).toBe(true);

@@ -38,6 +38,7 @@ describe('money Lambda handlers', () => {
     const daemon = {
       getBlockCount: async () => 10,
       getBlock: async () => ({}),
+      call: async (method: string) => (method === 'getbalance' ? 12.5 : []),
       withWallet: () => daemon,
     } as unknown as DaemonClient;
     deps = {
