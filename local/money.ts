@@ -6,6 +6,7 @@ import { type AuditResult, audit, type Balance, balancesFromEntries } from '../c
 import type { MoneyStore } from '../core/ports/money-store.js';
 import type { ShareStore } from '../core/ports/share-store.js';
 import { type ConfirmReport, confirmBlocks } from '../lambdas/confirm/confirm.js';
+import { creditPps } from '../lambdas/confirm/pps.js';
 import { type PayoutDeps, type PayoutReport, runPayouts } from '../lambdas/payouts/payouts.js';
 import { payoutSettings } from '../lambdas/payouts/policy.js';
 import type { PoolLogger } from './logger.js';
@@ -36,8 +37,8 @@ export function startMoney(opts: {
   if (!coin.rewards) return undefined;
   const def = getCoin(coin.symbol);
   const daemon = new DaemonClient(coin.daemons[0]!);
-  const confirm = () =>
-    confirmBlocks({
+  const confirm = async () => {
+    const report = await confirmBlocks({
       coin: def,
       poolAddress: coin.poolAddress,
       rewards: coin.rewards!,
@@ -47,6 +48,20 @@ export function startMoney(opts: {
       log,
       now: Date.now,
     });
+    if (coin.rewards!.scheme === 'PPS') {
+      const pps = await creditPps({
+        coin: def,
+        rewards: coin.rewards!,
+        shares: opts.shares,
+        money,
+        chain: daemon,
+        now: Date.now,
+      });
+      if (pps.rounds > 0)
+        log.info({ coin: coin.symbol, ...pps, credited: pps.credited.toString() }, 'PPS rounds credited');
+    }
+    return report;
+  };
   const payouts: MoneyRunner['payouts'] = async (o = {}) => {
     if (!coin.payouts) throw new Error(`payouts are not configured for ${coin.symbol} (coins[].payouts)`);
     return runPayouts(

@@ -224,6 +224,27 @@ export class DynamoMoneyStore implements MoneyStore {
     }));
   }
 
+  async getCursor(coin: string, name: string): Promise<number | undefined> {
+    const { Item } = await dynamoCall('get cursor', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tables(coin).ledger,
+          Key: { pk: 'STATE', sk: `cursor#${name}` },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return Item ? num(Item.value) : undefined;
+  }
+
+  async setCursor(coin: string, name: string, value: number): Promise<void> {
+    await dynamoCall('set cursor', () =>
+      this.doc.send(
+        new PutCommand({ TableName: this.tables(coin).ledger, Item: { pk: 'STATE', sk: `cursor#${name}`, value } }),
+      ),
+    );
+  }
+
   async getSuspension(coin: string): Promise<string | undefined> {
     const { Item } = await dynamoCall('get payout state', () =>
       this.doc.send(

@@ -15,7 +15,9 @@ export type EntryKind =
   /** The payout transaction confirmed: pending → paid. */
   | 'paid'
   /** The payout was abandoned before it was sent: pending → confirmed. */
-  | 'release';
+  | 'release'
+  /** PPS: a completed round's shares paid at their expected value, straight to confirmed. */
+  | 'pps';
 
 export type Role = 'miner' | 'fee' | 'bonus' | 'dust';
 
@@ -45,6 +47,7 @@ const EFFECTS: Record<EntryKind, Partial<Record<keyof Balance, 1n | -1n>>> = {
   reserve: { confirmed: -1n, pending: 1n },
   paid: { pending: -1n, paid: 1n },
   release: { pending: -1n, confirmed: 1n },
+  pps: { confirmed: 1n },
 };
 
 export function entryId(kind: EntryKind, ref: string, role: Role, account: string): string {

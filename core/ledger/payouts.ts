@@ -71,7 +71,8 @@ export function planPayout(
     return now - lastActivity(account) >= inactiveAfterMs;
   };
   const candidates = [...balances.entries()]
-    .filter(([account, b]) => due(account, b.confirmed))
+    // Internal accounts (the PPS pool account…) are bookkeeping, not addresses.
+    .filter(([account, b]) => !account.includes(':') && due(account, b.confirmed))
     .map(([account, b]) => ({ account, amount: b.confirmed }))
     .sort((a, b) => (a.amount === b.amount ? (a.account < b.account ? -1 : 1) : a.amount > b.amount ? -1 : 1));
   const plan: PayoutRecipient[] = [];

@@ -51,6 +51,10 @@ export interface MoneyStore {
   ): Promise<boolean>;
   listPayouts(coin: string): Promise<PayoutRecord[]>;
 
+  /** A named progress marker (e.g. the last height PPS credited); undefined before the first set. */
+  getCursor(coin: string, name: string): Promise<number | undefined>;
+  setCursor(coin: string, name: string, value: number): Promise<void>;
+
   /** The reason payouts of the coin are suspended, or undefined. */
   getSuspension(coin: string): Promise<string | undefined>;
   setSuspension(coin: string, reason: string | undefined): Promise<void>;

@@ -5,9 +5,10 @@ export const rewardsConfigSchema = z
   .strictObject({
     /**
      * PPLNS by default: it pays for the last N shares across rounds, so pool hopping does not pay, and it needs no
-     * pool float (PPS does). PROP pays the shares of the round; SOLO pays the finder.
+     * pool float (PPS does). PROP pays the shares of the round; SOLO pays the finder; PPS pays every share its
+     * expected value at once (core/rewards/pps.ts) and keeps the block rewards.
      */
-    scheme: z.enum(['PPLNS', 'PROP', 'SOLO']).default('PPLNS'),
+    scheme: z.enum(['PPLNS', 'PROP', 'SOLO', 'PPS']).default('PPLNS'),
     /** Pool fee in basis points of the block reward (100 = 1 %). */
     feeBasisPoints: z.number().int().min(0).max(10_000).default(100),
     /** Where the fee goes, split by weight; the first wallet also receives rounding dust. */

@@ -1,6 +1,14 @@
 import { type Allocation, allocate, mergeWeights, weightOf } from './allocate.js';
 import type { RewardsConfig } from './config.js';
 
+/** The internal account that funds PPS credits and receives PPS-mode block rewards: never paid out. */
+export const PPS_POOL_ACCOUNT = 'pool:pps';
+
+/** Internal accounts (not addresses) are never paid out. */
+export function isInternalAccount(account: string): boolean {
+  return account.includes(':');
+}
+
 /** Difficulty summed per miner over one round (= one block height of jobs), as storage returns it. */
 export interface RoundWeights {
   height: number;
@@ -51,6 +59,10 @@ export function splitReward(
 
   let weights: Map<string, bigint>;
   switch (cfg.scheme) {
+    case 'PPS':
+      // Miners were paid per share already: the block refills the pool's PPS account.
+      weights = new Map([[PPS_POOL_ACCOUNT, 1n]]);
+      break;
     case 'SOLO':
       weights = new Map([[block.finder, 1n]]);
       break;

@@ -5,6 +5,7 @@ import { getCoin } from '../../core/coins/index.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { type MoneyDeps, moneyDepsFromEnv } from '../shared/money-deps.js';
 import { type ConfirmReport, confirmBlocks } from './confirm.js';
+import { creditPps } from './pps.js';
 
 /** EventBridge schedule → one confirmation pass (lambdas/confirm/confirm.ts); the same function local mode runs. */
 export function createHandler(
@@ -16,7 +17,7 @@ export function createHandler(
     deps ??= makeDeps();
     const d = await deps;
     if (!d.coin.rewards) throw new Error(`${d.coin.symbol} has no rewards config: nothing to confirm`);
-    return confirmBlocks({
+    const report = await confirmBlocks({
       coin: getCoin(d.coin.symbol),
       poolAddress: d.coin.poolAddress,
       rewards: d.coin.rewards,
@@ -26,6 +27,17 @@ export function createHandler(
       log: invocationLogger(log, context),
       now: Date.now,
     });
+    if (d.coin.rewards.scheme === 'PPS') {
+      await creditPps({
+        coin: getCoin(d.coin.symbol),
+        rewards: d.coin.rewards,
+        shares: d.shares,
+        money: d.money,
+        chain: d.daemon,
+        now: Date.now,
+      });
+    }
+    return report;
   };
   return middy<unknown, ConfirmReport, Error, Context>(base).use(poolMiddleware(log));
 }

@@ -1,0 +1,37 @@
+import { type Allocation, weightOf } from './allocate.js';
+import type { RewardsConfig } from './config.js';
+import type { RoundWeights } from './schemes.js';
+
+/** What the chain says about one height: its block's value and difficulty, in the pool's units. */
+export interface RoundChainFacts {
+  height: number;
+  /** Coinbase value of the block at this height (subsidy + fees), base units: the expected reward of a block. */
+  blockValue: bigint;
+  /** Network difficulty at this height in stratum units (chain difficulty × the coin's stratum multiplier). */
+  networkDifficulty: number;
+}
+
+/**
+ * PPS: each share is worth its expected value, blockValue × shareDifficulty / networkDifficulty, minus the pool fee,
+ * credited when its round is over whether or not the pool found a block. Integer math: the weights are scaled
+ * difficulties, and each miner's credit is floored (the remainder is never credited: nothing is created).
+ */
+export function ppsCredits(round: RoundWeights, facts: RoundChainFacts, cfg: RewardsConfig): Allocation[] {
+  const net = weightOf(facts.networkDifficulty);
+  if (net === 0n) throw new RangeError(`network difficulty at height ${facts.height} is zero`);
+  const keep = 10_000n - BigInt(cfg.feeBasisPoints);
+  const perMiner = new Map<string, bigint>();
+  for (const m of round.miners) perMiner.set(m.miner, (perMiner.get(m.miner) ?? 0n) + weightOf(m.difficulty));
+  return [...perMiner.keys()]
+    .sort()
+    .map((account) => ({ account, amount: (facts.blockValue * perMiner.get(account)! * keep) / (net * 10_000n) }))
+    .filter((a) => a.amount > 0n);
+}
+
+/**
+ * The pool's PPS liability: what it credited miners per share minus the block rewards its PPS account received.
+ * Positive: the pool has paid out more than it mined (bad luck so far); the operator funds it from the reserve.
+ */
+export function ppsLiability(ppsCredited: bigint, blockRewardsToPool: bigint): bigint {
+  return ppsCredited - blockRewardsToPool;
+}

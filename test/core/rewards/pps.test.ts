@@ -1,0 +1,72 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { weightOf } from '../../../core/rewards/allocate.js';
+import { rewardsConfigSchema } from '../../../core/rewards/config.js';
+import { ppsCredits, ppsLiability } from '../../../core/rewards/pps.js';
+import { PPS_POOL_ACCOUNT, splitReward } from '../../../core/rewards/schemes.js';
+
+const cfg = rewardsConfigSchema.parse({ scheme: 'PPS', feeBasisPoints: 200, feeWallets: [{ address: 'fee' }] });
+
+describe('PPS', () => {
+  it('pays each share its expected value minus the fee', () => {
+    const credits = ppsCredits(
+      {
+        height: 10,
+        miners: [
+          { miner: 'a', difficulty: 2 },
+          { miner: 'b', difficulty: 1 },
+          { miner: 'a', difficulty: 2 },
+        ],
+      },
+      { height: 10, blockValue: 1_000_000n, networkDifficulty: 100 },
+      cfg,
+    );
+    // a: 4/100 of 1,000,000 = 40,000, minus 2 % = 39,200; b: 9,800
+    expect(credits).toEqual([
+      { account: 'a', amount: 39_200n },
+      { account: 'b', amount: 9_800n },
+    ]);
+  });
+
+  it('never credits more than the shares are worth, and nothing negative', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            miner: fc.constantFrom('a', 'b', 'c'),
+            difficulty: fc.double({ min: 0.0001, max: 1e4, noNaN: true }),
+          }),
+          { maxLength: 10 },
+        ),
+        fc.bigInt({ min: 0n, max: 10n ** 12n }),
+        fc.double({ min: 0.01, max: 1e8, noNaN: true }),
+        (miners, blockValue, networkDifficulty) => {
+          const credits = ppsCredits({ height: 1, miners }, { height: 1, blockValue, networkDifficulty }, cfg);
+          // The exact value of the shares at the weights' precision (difficulties scaled by 1e8).
+          const work = miners.reduce((s, m) => s + weightOf(m.difficulty), 0n);
+          const worth = (blockValue * work * 9_800n) / (weightOf(networkDifficulty) * 10_000n);
+          const total = credits.reduce((s, c) => s + c.amount, 0n);
+          for (const c of credits) expect(c.amount).toBeGreaterThan(0n);
+          expect(total).toBeLessThanOrEqual(worth);
+          expect(worth - total).toBeLessThan(BigInt(credits.length) + 1n); // only per-miner flooring is lost
+        },
+      ),
+    );
+  });
+
+  it('sends a PPS block reward (minus fees) to the pool account, which is the liability offset', () => {
+    const split = splitReward({ height: 1, hash: 'h', reward: 1_000n, networkDifficulty: 1, finder: 'a' }, [], cfg);
+    expect(split.miners).toEqual([{ account: PPS_POOL_ACCOUNT, amount: 980n }]);
+    expect(ppsLiability(1_500n, 980n)).toBe(520n);
+  });
+
+  it('refuses a zero network difficulty rather than dividing by it', () => {
+    expect(() =>
+      ppsCredits(
+        { height: 1, miners: [{ miner: 'a', difficulty: 1 }] },
+        { height: 1, blockValue: 1n, networkDifficulty: 0 },
+        cfg,
+      ),
+    ).toThrow(/network difficulty at height 1 is zero/);
+  });
+});
