@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
+import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import { getCoin } from '../../../core/coins/index.js';
+import { balancesFromEntries } from '../../../core/ledger/ledger.js';
+import { rewardsConfigSchema } from '../../../core/rewards/config.js';
+import { ingestBatch } from '../../../core/shares/ingest-batch.js';
+import { creditPps } from '../../../lambdas/confirm/pps.js';
+import { type Dynamo, startDynamo } from '../ingest/helpers.js';
+
+const LTC = getCoin('LTC');
+const rewards = rewardsConfigSchema.parse({ scheme: 'PPS', feeBasisPoints: 0, feeWallets: [{ address: 'fee' }] });
+
+describe('creditPps against dynalite', () => {
+  let dynamo: Dynamo;
+  beforeAll(async () => {
+    dynamo = await startDynamo();
+  });
+  afterAll(async () => {
+    await dynamo.close();
+  });
+
+  it('credits each completed round once, from the chain block value and difficulty, and resumes from its cursor', async () => {
+    const shares = await dynamo.freshStore();
+    const names = dynamo.lastTables!;
+    const money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names);
+    const batch = (id: string, height: number, miner: string, difficulty: number) => ({
+      v: 1 as const,
+      batchId: id,
+      coin: 'LTC',
+      shares: [{ coin: 'LTC', miner, worker: '', height, difficulty, actualDifficulty: difficulty, timestamp: 1 }],
+    });
+    await ingestBatch(shares, batch('b1', 100, 'alice', 65536), { claim: 'c', now: () => 1, leaseMs: 1000 });
+    await ingestBatch(shares, batch('b2', 101, 'bob', 32768), { claim: 'c', now: () => 1, leaseMs: 1000 });
+    let tip = 102;
+    // chain difficulty 1 = stratum difficulty 65536 for scrypt; every block worth 10 LTC
+    const chain = {
+      getBlockCount: async () => tip,
+      getBlockHash: async (h: number) => `hash${h}`,
+      getBlock: async <T>() => ({ difficulty: 1, tx: [{ vout: [{ value: 10, scriptPubKey: {} }] }] }) as T,
+    };
+    const deps = { coin: LTC, rewards, shares, money, chain, now: () => 5, startHeight: 100 };
+    expect(await creditPps(deps)).toEqual({ rounds: 1, credited: 1_000_000_000n }); // height 100 only (lag 2)
+    tip = 103;
+    expect(await creditPps(deps)).toEqual({ rounds: 1, credited: 500_000_000n }); // 101: half a block's work
+    expect(await creditPps(deps)).toEqual({ rounds: 0, credited: 0n });
+    const b = balancesFromEntries(await money.listEntries('LTC'));
+    expect(b.get('alice')!.confirmed).toBe(1_000_000_000n);
+    expect(b.get('bob')!.confirmed).toBe(500_000_000n);
+    // a crash before the cursor moved: the same round again changes nothing
+    await money.setCursor('LTC', 'pps', 99);
+    await creditPps(deps);
+    expect(balancesFromEntries(await money.listEntries('LTC')).get('alice')!.confirmed).toBe(1_000_000_000n);
+  });
+});
