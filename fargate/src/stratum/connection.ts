@@ -27,6 +27,10 @@ export class Connection {
   private closed = false;
   private protocolErrors = 0;
   private lastSentDifficulty: number | undefined;
+  /** A request is being handled: work it triggers waits for the answer (see sendWorkAfterReply). */
+  private inRequest = false;
+  /** sendWork calls held back until the answer is written; their `clean` flags OR-ed. */
+  private deferredWork: boolean | undefined;
   private authTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly ctx: MethodContext;
@@ -45,7 +49,7 @@ export class Connection {
     this.framer = new LineFramer(limits.maxLineBytes);
     this.ctx = {
       ...host.context(this),
-      sendWork: (clean) => this.sendWork(clean),
+      sendWork: (clean) => this.sendWorkAfterReply(clean),
       notify: (method, params) => this.write(encodeNotification(method, params)),
     };
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -86,6 +90,15 @@ export class Connection {
         clean || job.cleanJobs,
       ]),
     );
+  }
+
+  /**
+   * Work a handler triggers goes out after the handler's answer: the miner must read its extranonce1 in the
+   * subscribe answer before the first mining.notify, and see `true` to authorize before set_difficulty.
+   */
+  private sendWorkAfterReply(clean: boolean): void {
+    if (this.inRequest) this.deferredWork = (this.deferredWork ?? false) || clean;
+    else this.sendWork(clean);
   }
 
   notify(method: string, params: unknown[]): void {
@@ -161,6 +174,7 @@ export class Connection {
       }
       throw err;
     }
+    this.inRequest = true;
     try {
       const result = await dispatch(this.ctx, request.method, request.params, request.id);
       this.write(encodeResult(request.id, result));
@@ -171,6 +185,11 @@ export class Connection {
         this.ctx.log.error({ err, method: request.method, session: this.session.id }, 'stratum handler failed');
         this.write(encodeError(request.id, 20, 'internal error'));
       }
+    } finally {
+      this.inRequest = false;
+      const clean = this.deferredWork;
+      this.deferredWork = undefined;
+      if (clean !== undefined) this.sendWork(clean);
     }
   }
 

@@ -23,7 +23,9 @@ export const METHODS: Readonly<Record<string, MethodHandler>> = Object.freeze({
 });
 
 export async function dispatch(ctx: MethodContext, method: string, params: unknown[], id: RequestId): Promise<unknown> {
-  const handler = METHODS[method];
+  // Own properties only: a method named "constructor" or "toString" must not reach Object.prototype (calling
+  // `Object` as a handler answered with the whole server context, serialized).
+  const handler = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
   if (!handler) throw new StratumError(StratumCode.Other, `unknown method ${method.slice(0, 64)}`);
   return handler(ctx, params, id);
 }

@@ -21,7 +21,10 @@ export class LineFramer {
     const text = this.partial + this.decoder.write(chunk);
     const parts = text.split('\n');
     this.partial = parts.pop() ?? '';
-    if (Buffer.byteLength(this.partial) > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes);
+    // A trailing \r may be the first half of this line's \r\n: it does not count, or a line of exactly the limit
+    // would be refused only when its \r\n happens to be split between two chunks.
+    const partialBytes = Buffer.byteLength(this.partial) - (this.partial.endsWith('\r') ? 1 : 0);
+    if (partialBytes > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes);
     const lines: string[] = [];
     for (const raw of parts) {
       const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;

@@ -101,8 +101,11 @@ export class StratumServer implements ConnectionHost {
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
     for (const c of this.connections) c.notify('client.reconnect', []);
-    const deadline = this.now() + graceMs;
-    while (this.connections.size > 0 && this.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Wall-clock time, not the injected `now` (a test clock may stand still and the grace would never end).
+    const deadline = performance.now() + graceMs;
+    while (this.connections.size > 0 && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - performance.now()))));
+    }
     this.close();
   }
 

@@ -3,13 +3,21 @@ import { getCoin, validateAddress } from '../../../core/coins/index.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { Share } from '../../../core/shares/share.js';
 import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
-import type { StratumServerOptions } from '../../../fargate/src/stratum/context.js';
+import type { StratumLogger, StratumServerOptions } from '../../../fargate/src/stratum/context.js';
 
 export const LTC = getCoin('LTC');
-export const ADDRESS = payments.p2wpkh({ hash: Buffer.alloc(20, 5), network: LTC.networks.regtest[0] }).address!;
-export const validate = (a: string) => validateAddress(LTC, 'regtest', a);
 
-export function job(id: string, cleanJobs = true): StratumJob {
+/** A valid LTC regtest bech32 (P2WPKH) address over a fixed 20-byte hash filled with `fill`. */
+export function regtestAddress(fill = 5): string {
+  return payments.p2wpkh({ hash: Buffer.alloc(20, fill), network: LTC.networks.regtest[0] }).address!;
+}
+
+export const ADDRESS = regtestAddress(5);
+
+/** The address validator the server gets in production, for LTC regtest. */
+export const validate = (address: string): void => validateAddress(LTC, 'regtest', address);
+
+export function job(id: string, cleanJobs = true, height = 500): StratumJob {
   return {
     jobId: id,
     prevHash: '00'.repeat(32),
@@ -20,63 +28,116 @@ export function job(id: string, cleanJobs = true): StratumJob {
     nbits: '207fffff',
     ntime: '6500000a',
     cleanJobs,
-    height: 500,
+    height,
     networkDifficulty: 0.00003,
   };
 }
 
-/** A JobProvider whose verdicts the test sets; records what it was asked. */
-export class FakeJobs implements JobProvider {
+type Verdict = ShareCheck | ((s: ShareSubmission) => ShareCheck | Promise<ShareCheck>);
+
+/**
+ * A JobProvider whose verdicts the test programs: `verdict` answers every share unless `nextVerdicts` holds
+ * one-shot answers. Records every submission it was asked to check.
+ */
+export class FakeJobProvider implements JobProvider {
   readonly extranonce1Size = 4;
   readonly extranonce2Size = 4;
   readonly submissions: ShareSubmission[] = [];
-  verdict: ShareCheck = { ok: true, hash: 'ab', actualDifficulty: 1, height: 500 };
-  private currentJob: StratumJob | undefined = job('1');
+  verdict: Verdict = { ok: true, hash: 'ab', actualDifficulty: 1, height: 500 };
+  readonly nextVerdicts: Verdict[] = [];
+  private currentJob: StratumJob | undefined;
   private readonly listeners = new Set<(j: StratumJob) => void>();
+
+  constructor(first: StratumJob | undefined = job('1')) {
+    this.currentJob = first;
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
 
   current(): StratumJob | undefined {
     return this.currentJob;
   }
+
   onJob(listener: (j: StratumJob) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+
   async checkShare(s: ShareSubmission): Promise<ShareCheck> {
     this.submissions.push(s);
-    return this.verdict;
+    const v = this.nextVerdicts.shift() ?? this.verdict;
+    return typeof v === 'function' ? v(s) : v;
   }
+
+  /** Makes `j` the current job and tells every listener, as the job manager does on a new template. */
   publish(j: StratumJob): void {
     this.currentJob = j;
     for (const l of this.listeners) l(j);
   }
 }
 
-/** A ShareQueue that records; `hold()` makes enqueues wait until `release()`, `fail` makes them reject. */
-export class MemoryQueue implements ShareQueue {
-  readonly shares: Share[] = [];
-  fail = false;
-  private gate: Promise<void> | undefined;
-  private open: (() => void) | undefined;
+export interface Deferred<T = void> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(err: unknown): void;
+}
 
-  hold(): void {
-    this.gate = new Promise((r) => {
-      this.open = r;
-    });
-  }
-  release(): void {
-    this.open?.();
-    this.gate = undefined;
-  }
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * An in-memory ShareQueue. `shares` holds what became durable. `rejectWith` makes enqueues fail;
+ * `gate` (a deferred) makes enqueues wait until the test resolves or rejects it; `started` counts enqueue calls.
+ */
+export class MemoryShareQueue implements ShareQueue {
+  readonly shares: Share[] = [];
+  started = 0;
+  rejectWith: Error | undefined;
+  gate: Deferred | undefined;
+
   async enqueue(share: Share): Promise<void> {
-    if (this.gate) await this.gate;
-    if (this.fail) throw new Error('queue and spool are down');
+    this.started++;
+    if (this.gate) await this.gate.promise;
+    if (this.rejectWith) throw this.rejectWith;
     this.shares.push(share);
   }
   async flush(): Promise<void> {}
   async close(): Promise<void> {}
 }
 
-export const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
+export interface LogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  obj: object;
+  msg: string;
+}
+
+/** A logger that prints nothing and keeps every entry for assertions. */
+export class RecordingLogger implements StratumLogger {
+  readonly entries: LogEntry[] = [];
+  debug(obj: object, msg: string): void {
+    this.entries.push({ level: 'debug', obj, msg });
+  }
+  info(obj: object, msg: string): void {
+    this.entries.push({ level: 'info', obj, msg });
+  }
+  warn(obj: object, msg: string): void {
+    this.entries.push({ level: 'warn', obj, msg });
+  }
+  error(obj: object, msg: string): void {
+    this.entries.push({ level: 'error', obj, msg });
+  }
+}
+
+export const silentLog: StratumLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function options(over: Partial<StratumServerOptions> = {}): StratumServerOptions {
   return {
@@ -89,4 +150,13 @@ export function options(over: Partial<StratumServerOptions> = {}): StratumServer
     idleTimeoutMs: 60_000,
     ...over,
   };
+}
+
+/** Polls `cond` (for state that has no event to wait on, e.g. the server's connection count). */
+export async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }

@@ -1,287 +1,508 @@
-import { connect } from 'node:net';
+import { duplexPair } from 'node:stream';
+import { payments } from 'bitcoinjs-lib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StratumServerOptions } from '../../../fargate/src/stratum/context.js';
-import { encodeProxyV2 } from '../../../fargate/src/stratum/proxy-protocol.js';
 import { StratumServer } from '../../../fargate/src/stratum/server.js';
-import { type Listener, listenStratum } from '../../../fargate/src/stratum/tcp.js';
-import { TestStratumClient } from '../../helpers/stratum-client.js';
-import { ADDRESS, FakeJobs, job, MemoryQueue, options, silentLog, validate } from './fakes.js';
+import {
+  ADDRESS,
+  deferred,
+  FakeJobProvider,
+  job,
+  LTC,
+  MemoryShareQueue,
+  options,
+  RecordingLogger,
+  regtestAddress,
+  until,
+  validate,
+} from './fakes.js';
+import { type Message, PairClient } from './pair-client.js';
 
-let cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
+let cleanup: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanup.reverse()) c();
   cleanup = [];
 });
 
-async function start(over: Partial<StratumServerOptions> = {}, proxyProtocol = false) {
-  const jobs = new FakeJobs();
-  const queue = new MemoryQueue();
+const USER = `${ADDRESS}.rig1`;
+const REMOTE = { address: '198.51.100.7', port: 40001 };
+
+/** A server on an injected clock, and miners connected to it over `duplexPair()`. */
+function setup(over: Partial<StratumServerOptions> = {}) {
+  const jobs = new FakeJobProvider();
+  const queue = new MemoryShareQueue();
+  const log = new RecordingLogger();
+  const clock = { now: 1_700_000_000_000 };
   const server = new StratumServer({
     options: options(over),
     jobs,
     shares: queue,
     validateAddress: validate,
-    log: silentLog,
+    log,
+    now: () => clock.now,
   });
-  const listener: Listener = await listenStratum(server, {
-    host: '127.0.0.1',
-    port: 0,
-    proxyProtocol,
-    keepAliveSeconds: 60,
-    log: silentLog,
-  });
-  cleanup.push(async () => {
-    server.close();
-    await listener.close();
-  });
-  const client = async () => {
-    const c = await TestStratumClient.connect(listener.port);
-    cleanup.push(() => c.close());
-    return c;
+  cleanup.push(() => server.close());
+  const connect = (remote = REMOTE) => {
+    const [miner, pool] = duplexPair();
+    const conn = server.handle(pool, remote);
+    if (!conn) throw new Error('server refused the connection');
+    cleanup.push(() => miner.destroy());
+    return { c: new PairClient(miner), conn };
   };
-  return { jobs, queue, server, port: listener.port, client };
+  return { jobs, queue, log, server, clock, connect };
 }
 
-async function worker(c: TestStratumClient, name = `${ADDRESS}.rig1`) {
+/** subscribe + authorize, then waits for the first job. */
+async function working(c: PairClient, user = USER) {
   const sub = await c.request(1, 'mining.subscribe', ['test/1.0']);
-  const auth = await c.request(2, 'mining.authorize', [name, 'x']);
+  const auth = await c.request(2, 'mining.authorize', [user, 'x']);
+  await c.notification('mining.notify');
   return { sub, auth, extranonce1: (sub.result as [unknown, string])[1] };
 }
 
-const submitParams = (jobId = '1', en2 = '00000001', versionBits?: string) =>
-  [`${ADDRESS}.rig1`, jobId, en2, '6500000a', '0000abcd', ...(versionBits ? [versionBits] : [])] as unknown[];
+const submitParams = (o: { user?: string; jobId?: string; en2?: string; ntime?: string; nonce?: string } = {}) => [
+  o.user ?? USER,
+  o.jobId ?? '1',
+  o.en2 ?? '00000001',
+  o.ntime ?? '6500000a',
+  o.nonce ?? '0000abcd',
+];
 
-describe('stratum server over TCP', () => {
-  it('serves a cpuminer-like client: subscribe, authorize, then work, and answers back-to-back submits with one id in order', async () => {
-    const { client, queue, jobs } = await start();
-    const c = await client();
-    const { sub, auth, extranonce1 } = await worker(c);
-    const [subs, en1, en2Size] = sub.result as [[string, string][], string, number];
-    expect(subs.map((s) => s[0])).toEqual(['mining.set_difficulty', 'mining.notify']);
-    expect(en1).toMatch(/^[0-9a-f]{8}$/);
-    expect(en2Size).toBe(4);
-    expect(auth.result).toBe(true);
-    await c.nextNotification('mining.notify', 0);
-    expect(c.notifications.map((n) => n.method)).toEqual(['mining.set_difficulty', 'mining.notify']);
-    expect(c.notifications[0]!.params).toEqual([8]);
-    expect(c.notifications[1]!.params[8]).toBe(true);
-    for (let i = 0; i < 5; i++) c.send(4, 'mining.submit', submitParams('1', `0000000${i}`));
-    const answers = [];
-    for (let i = 0; i < 5; i++) answers.push(await c.response());
-    expect(answers.map((a) => [a.id, a.result, a.error])).toEqual(Array(5).fill([4, true, null]));
-    expect(queue.shares.map((s) => [s.miner, s.worker, s.difficulty, s.height])).toEqual(
-      Array(5).fill([ADDRESS, 'rig1', 8, 500]),
-    );
-    expect(jobs.submissions.map((s) => s.extranonce2)).toEqual([
-      '00000000',
-      '00000001',
-      '00000002',
-      '00000003',
-      '00000004',
+/** What each message is, in arrival order: "r<id>" for a response, the method for a notification. */
+const shape = (messages: Message[]) => messages.map((m) => (m.method === undefined ? `r${m.id}` : m.method));
+
+/** Lets every pending callback, microtask and stream event run. */
+const settle = async (rounds = 5) => {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+};
+
+describe('mining.subscribe', () => {
+  it('answers [[set_difficulty, id], [notify, id]], an 8-hex extranonce1 and the extranonce2 size', async () => {
+    const { connect, jobs } = setup();
+    const { c } = connect();
+    const sub = await c.request(1, 'mining.subscribe', ['cpuminer/2.5.1']);
+    expect(sub.error).toBeNull();
+    const [subscriptions, extranonce1, en2Size] = sub.result as [[string, string][], string, number];
+    expect(extranonce1).toMatch(/^[0-9a-f]{8}$/);
+    expect(subscriptions).toEqual([
+      ['mining.set_difficulty', extranonce1],
+      ['mining.notify', extranonce1],
     ]);
-    expect(jobs.submissions[0]!.extranonce1).toBe(extranonce1);
+    expect(en2Size).toBe(jobs.extranonce2Size);
+    await settle();
+    expect(c.notifications('mining.notify')).toEqual([]); // no work before authorize
   });
 
-  it('serves an ASIC-like client: configure version rolling, extranonce.subscribe, suggest_difficulty, rolled submits', async () => {
-    const { client, jobs } = await start();
-    const c = await client();
-    const conf = await c.request(1, 'mining.configure', [
+  it('gives a resuming miner its old extranonce1 after a disconnect, and a live one to nobody else', async () => {
+    const { connect, server } = setup();
+    const a = connect();
+    const { extranonce1 } = await working(a.c);
+    a.c.stream.end();
+    await until(() => server.connectionCount === 0, 'the first connection to close');
+    const b = connect();
+    const resumed = await b.c.request(1, 'mining.subscribe', ['test/1.0', extranonce1]);
+    expect((resumed.result as [unknown, string])[1]).toBe(extranonce1);
+    const other = connect();
+    const taken = await other.c.request(1, 'mining.subscribe', ['test/1.0', extranonce1]);
+    expect((taken.result as [unknown, string])[1]).not.toBe(extranonce1);
+  });
+});
+
+describe('mining.authorize', () => {
+  it('answers true, then sends set_difficulty followed by notify', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    const { auth } = await working(c);
+    expect(auth).toMatchObject({ id: 2, result: true, error: null });
+    expect(shape(c.messages)).toEqual(['r1', 'r2', 'mining.set_difficulty', 'mining.notify']);
+    expect(c.notifications('mining.set_difficulty')[0]!.params).toEqual([8]);
+    const notify = c.notifications('mining.notify')[0]!.params!;
+    expect(notify).toEqual(['1', '00'.repeat(32), '01', '02', [], '20000000', '207fffff', '6500000a', true]);
+  });
+
+  it('sends the work of a miner that authorized before subscribing only after the subscribe answer', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    expect((await c.request(1, 'mining.authorize', [USER, 'x'])).result).toBe(true);
+    await settle();
+    expect(c.notifications('mining.notify')).toEqual([]); // no extranonce1 yet: no work
+    await c.request(2, 'mining.subscribe', []);
+    await c.notification('mining.notify');
+    expect(shape(c.messages)).toEqual(['r1', 'r2', 'mining.set_difficulty', 'mining.notify']);
+  });
+
+  it('refuses an address that is not valid for the coin and network with 24 and the reason', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    await c.request(1, 'mining.subscribe', []);
+    const mainnet = payments.p2wpkh({ hash: Buffer.alloc(20, 5), network: LTC.networks.mainnet[0] }).address!;
+    const reply = await c.request(2, 'mining.authorize', [`${mainnet}.rig1`, 'x']);
+    expect(reply.result).toBeNull();
+    expect(reply.error?.[0]).toBe(24);
+    expect(reply.error?.[1]).toMatch(/not a valid LTC regtest address \(it looks like a mainnet address\)/);
+    const garbage = await c.request(3, 'mining.authorize', ['nonsense', 'x']);
+    expect(garbage.error?.[0]).toBe(24);
+    expect(garbage.error?.[1]).toMatch(/"nonsense" is not a valid LTC regtest address/);
+    await settle();
+    expect(c.notifications('mining.notify')).toEqual([]);
+  });
+
+  it('refuses a worker name with characters outside letters, digits, "_" and "-" with 24', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    await c.request(1, 'mining.subscribe', []);
+    for (const [i, worker] of ['rig one', 'rig/1', 'rïg', 'a'.repeat(65), 'x.y'].entries()) {
+      const reply = await c.request(10 + i, 'mining.authorize', [`${ADDRESS}.${worker}`, 'x']);
+      expect(reply.error?.[0]).toBe(24);
+      expect(reply.error?.[1]).toMatch(/worker name/);
+    }
+    expect((await c.request(20, 'mining.authorize', [`${ADDRESS}.rig_1-A`, 'x'])).result).toBe(true);
+  });
+
+  it('takes a start difficulty from the password (d=…), clamped to the port range', async () => {
+    for (const [password, expected] of [
+      ['d=0.5', 1],
+      ['x,d=100000', 64],
+      ['x,d=16', 16],
+      ['d=abc', 8],
+    ] as const) {
+      const { connect } = setup(); // min 1, max 64, initial 8
+      const { c } = connect();
+      await c.request(1, 'mining.subscribe', []);
+      await c.request(2, 'mining.authorize', [USER, password]);
+      expect((await c.notification('mining.set_difficulty')).params).toEqual([expected]);
+    }
+  });
+});
+
+describe('mining.configure (BIP310)', () => {
+  it('answers version-rolling with the pool mask ∩ the miner mask, and false for an unknown extension', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    const reply = await c.request(1, 'mining.configure', [
       ['version-rolling', 'some-future-extension'],
       { 'version-rolling.mask': 'ffffffff', 'version-rolling.min-bit-count': 2 },
     ]);
-    expect(conf.result).toEqual({
+    expect(reply.result).toEqual({
       'version-rolling': true,
       'version-rolling.mask': '1fffe000',
       'some-future-extension': false,
     });
-    await c.request(2, 'mining.subscribe', ['cgminer/4.12']);
-    expect((await c.request(3, 'mining.extranonce.subscribe', [])).result).toBe(true);
-    expect((await c.request(4, 'mining.authorize', [`${ADDRESS}.rig1`, ''])).result).toBe(true);
-    expect((await c.request(5, 'mining.suggest_difficulty', [32])).result).toBe(true);
-    await c.nextNotification('mining.set_difficulty', 1);
-    expect(c.notifications.filter((n) => n.method === 'mining.set_difficulty').map((n) => n.params[0])).toEqual([
-      8, 32,
+    const narrow = await c.request(2, 'mining.configure', [
+      ['version-rolling'],
+      { 'version-rolling.mask': '00006000' },
     ]);
-    expect(await c.request(6, 'mining.submit', submitParams('1', '00000001', '00002000'))).toMatchObject({
-      result: true,
-    });
-    expect(jobs.submissions.at(-1)!.versionBits).toBe('00002000');
-    const outside = await c.request(7, 'mining.submit', submitParams('1', '00000002', '00000001'));
+    expect(narrow.result).toEqual({ 'version-rolling': true, 'version-rolling.mask': '00006000' });
+  });
+});
+
+describe('mining.suggest_difficulty', () => {
+  it('before authorize sets the start difficulty (clamped)', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    await c.request(1, 'mining.subscribe', []);
+    expect((await c.request(2, 'mining.suggest_difficulty', [32])).result).toBe(true);
+    await c.request(3, 'mining.authorize', [USER, 'x']);
+    expect((await c.notification('mining.set_difficulty')).params).toEqual([32]);
+
+    const other = connect().c;
+    await other.request(1, 'mining.suggest_difficulty', [1_000_000]);
+    await other.request(2, 'mining.subscribe', []);
+    await other.request(3, 'mining.authorize', [USER, 'x']);
+    expect((await other.notification('mining.set_difficulty')).params).toEqual([64]);
+  });
+
+  it('after authorize answers true, then sends the new set_difficulty and the job again', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    await working(c);
+    expect((await c.request(3, 'mining.suggest_difficulty', [16])).result).toBe(true);
+    await c.notification('mining.notify', 2);
+    expect(shape(c.messages)).toEqual([
+      'r1',
+      'r2',
+      'mining.set_difficulty',
+      'mining.notify',
+      'r3',
+      'mining.set_difficulty',
+      'mining.notify',
+    ]);
+    expect(c.notifications('mining.set_difficulty').map((m) => m.params![0])).toEqual([8, 16]);
+  });
+
+  it('answers false to a difficulty that is not a positive number', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    for (const d of [0, -1, 'x', null])
+      expect((await c.request(1, 'mining.suggest_difficulty', [d])).result).toBe(false);
+  });
+});
+
+describe('mining.submit', () => {
+  it('refuses a share before mining.subscribe with 25', async () => {
+    const { connect, jobs } = setup();
+    const { c } = connect();
+    const reply = await c.request(1, 'mining.submit', submitParams());
+    expect(reply).toMatchObject({ result: null, error: [25, 'not subscribed', null] });
+    expect(jobs.submissions).toEqual([]);
+  });
+
+  it('refuses a share for a worker this connection did not authorize with 24', async () => {
+    const { connect, jobs } = setup();
+    const { c } = connect();
+    await c.request(1, 'mining.subscribe', []);
+    expect((await c.request(2, 'mining.submit', submitParams())).error?.[0]).toBe(24);
+    await c.request(3, 'mining.authorize', [USER, 'x']);
+    expect((await c.request(4, 'mining.submit', submitParams({ user: `${ADDRESS}.rig2` }))).error?.[0]).toBe(24);
+    expect((await c.request(5, 'mining.submit', submitParams({ user: regtestAddress(9) }))).error?.[0]).toBe(24);
+    expect(jobs.submissions).toEqual([]);
+  });
+
+  it('refuses a malformed extranonce2, ntime, nonce or job id with 20 without asking the job manager', async () => {
+    const { connect, jobs } = setup();
+    const { c } = connect();
+    await working(c);
+    const bad = [
+      submitParams({ en2: 'zzzzzzzz' }),
+      submitParams({ en2: '000001' }), // wrong size
+      submitParams({ en2: '0000000001' }),
+      submitParams({ ntime: '65' }),
+      submitParams({ ntime: 'g500000a' }),
+      submitParams({ nonce: '0000abc' }),
+      submitParams({ nonce: '0x00abcd' }),
+      submitParams({ jobId: '' }),
+      [USER, 1, '00000001', '6500000a', '0000abcd'],
+      [USER, '1', 1, '6500000a', '0000abcd'],
+    ];
+    for (const params of bad) {
+      const reply = await c.request(7, 'mining.submit', params);
+      expect(reply.error?.[0], JSON.stringify(params)).toBe(20);
+    }
+    expect(jobs.submissions).toEqual([]);
+  });
+
+  it('refuses version bits outside the negotiated mask with 20 and passes allowed ones to the job manager', async () => {
+    const { connect, jobs } = setup();
+    const { c } = connect();
+    await working(c);
+    // no mining.configure: no version rolling at all
+    expect((await c.request(3, 'mining.submit', [...submitParams(), '00002000'])).error?.[0]).toBe(20);
+    await c.request(4, 'mining.configure', [['version-rolling'], { 'version-rolling.mask': 'ffffffff' }]);
+    const outside = await c.request(5, 'mining.submit', [...submitParams(), '20000000']);
     expect(outside.error).toEqual([20, 'version bits outside the negotiated mask (mining.configure)', null]);
+    expect((await c.request(6, 'mining.submit', [...submitParams(), '1fffe000'])).result).toBe(true);
+    expect(jobs.submissions.map((s) => s.versionBits)).toEqual(['1fffe000']);
   });
 
-  it('keeps the connection after a malformed line and closes it after an oversized one', async () => {
-    const { client } = await start({ maxLineBytes: 2048 });
-    const c = await client();
-    c.send(null, 'x', []);
-    (c as unknown as { socket: { write(s: string): void } }).socket.write('this is not json\n');
-    const bad = await c.response();
-    expect(bad.error?.[0]).toBe(20);
-    const next = await c.response();
-    expect(next.error?.[1]).toMatch(/Parse error/);
-    expect((await c.request(1, 'mining.subscribe', [])).error).toBeNull();
-    (c as unknown as { socket: { write(s: string): void } }).socket.write(`${'x'.repeat(5000)}\n`);
-    const tooLong = await c.response();
-    expect(tooLong.error?.[1]).toMatch(/line too long/);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(c.closed).toBe(true);
-  });
-
-  it('drops a connection that does not subscribe and authorize in time', async () => {
-    const { client } = await start({ authTimeoutMs: 100 });
-    const c = await client();
-    await c.request(1, 'mining.subscribe', []);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(c.closed).toBe(true);
-  });
-
-  it('rejects an invalid payout address and a bad worker name with 24 and the reason', async () => {
-    const { client } = await start();
-    const c = await client();
-    await c.request(1, 'mining.subscribe', []);
-    const bad = await c.request(2, 'mining.authorize', ['1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa.rig', 'x']);
-    expect(bad.error?.[0]).toBe(24);
-    expect(bad.error?.[1]).toMatch(/not a valid LTC regtest address/);
-    const worker = await c.request(3, 'mining.authorize', [`${ADDRESS}.rig one!`, 'x']);
-    expect(worker.error?.[0]).toBe(24);
-    expect(c.count('mining.notify')).toBe(0);
-  });
-
-  it('clamps a password difficulty to the port range', async () => {
-    const { client } = await start();
-    const c = await client();
-    await c.request(1, 'mining.subscribe', []);
-    await c.request(2, 'mining.authorize', [`${ADDRESS}.rig1`, 'x,d=100000']);
-    expect((await c.nextNotification('mining.set_difficulty', 0)).params).toEqual([64]);
-  });
-
-  it('checks subscription and authorization before a share, and passes job-manager verdicts through without enqueueing', async () => {
-    const { client, queue, jobs } = await start();
-    const c = await client();
-    expect((await c.request(1, 'mining.submit', submitParams())).error?.[0]).toBe(25);
-    await c.request(2, 'mining.subscribe', []);
-    expect((await c.request(3, 'mining.submit', submitParams())).error?.[0]).toBe(24);
-    await c.request(4, 'mining.authorize', [`${ADDRESS}.rig1`, 'x']);
-    expect(
-      (await c.request(5, 'mining.submit', [`${ADDRESS}.rig1`, '1', 'zz', '6500000a', '0000abcd'])).error?.[0],
-    ).toBe(20);
-    expect(
-      (await c.request(6, 'mining.submit', [`${ADDRESS}.rig1`, '1', '00000001', '65', '0000abcd'])).error?.[0],
-    ).toBe(20);
+  it('passes the job manager verdicts 21, 22 and 23 through and enqueues nothing', async () => {
+    const { connect, jobs, queue } = setup();
+    const { c } = connect();
+    await working(c);
     for (const [code, message] of [
       [21, 'job not found (stale)'],
       [22, 'duplicate share'],
       [23, 'low difficulty share'],
     ] as const) {
       jobs.verdict = { ok: false, code, message };
-      expect((await c.request(7, 'mining.submit', submitParams())).error).toEqual([code, message, null]);
+      expect(await c.request(7, 'mining.submit', submitParams())).toMatchObject({
+        id: 7,
+        result: null,
+        error: [code, message, null],
+      });
     }
-    expect(queue.shares).toHaveLength(0);
-    expect((await c.request(8, 'mining.frobnicate', [])).error?.[0]).toBe(20);
+    expect(jobs.submissions).toHaveLength(3);
+    expect(queue.started).toBe(0);
+    expect(queue.shares).toEqual([]);
   });
 
-  it('answers true only after the share is durable, and error 20 when it cannot be recorded', async () => {
-    const { client, queue } = await start();
-    const c = await client();
-    await worker(c);
-    queue.hold();
-    c.send(9, 'mining.submit', submitParams());
-    await new Promise((r) => setTimeout(r, 100));
-    const early = (c as unknown as { responses: unknown[] }).responses.length;
-    expect(early).toBe(0); // nothing acknowledged while the queue holds the share
-    queue.release();
-    expect((await c.response()).result).toBe(true);
-    queue.fail = true;
-    const failed = await c.request(10, 'mining.submit', submitParams('1', '00000002'));
-    expect(failed.result).toBeNull();
-    expect(failed.error).toEqual([20, 'share not recorded, please resubmit', null]);
+  it('enqueues an accepted share with miner, worker, difficulty, height and ip, and hands the job manager the session', async () => {
+    const { connect, jobs, queue, clock } = setup();
+    const { c } = connect();
+    const { extranonce1 } = await working(c);
+    jobs.verdict = { ok: true, hash: 'ff', actualDifficulty: 123.5, height: 777 };
+    const reply = await c.request(3, 'mining.submit', submitParams({ en2: 'ABCDEF01', nonce: '0000ABCD' }));
+    expect(reply).toMatchObject({ id: 3, result: true, error: null });
+    expect(jobs.submissions).toEqual([
+      {
+        jobId: '1',
+        extranonce1,
+        extranonce2: 'abcdef01',
+        ntime: '6500000a',
+        nonce: '0000abcd',
+        versionBits: undefined,
+        difficulty: 8,
+        miner: ADDRESS,
+        worker: 'rig1',
+      },
+    ]);
+    expect(queue.shares).toEqual([
+      {
+        coin: 'LTC',
+        miner: ADDRESS,
+        worker: 'rig1',
+        height: 777,
+        difficulty: 8,
+        actualDifficulty: 123.5,
+        timestamp: clock.now,
+        ip: REMOTE.address,
+      },
+    ]);
+  });
+
+  it('enqueues a share that found a block together with the block', async () => {
+    const { connect, jobs, queue } = setup();
+    const { c } = connect();
+    await working(c);
+    const block = {
+      height: 500,
+      hash: 'beef',
+      reward: '5000000000',
+      networkDifficulty: 0.01,
+      submitResult: 'accepted',
+    };
+    jobs.verdict = { ok: true, hash: 'beef', actualDifficulty: 99, height: 500, block };
+    expect((await c.request(3, 'mining.submit', submitParams())).result).toBe(true);
+    expect(queue.shares[0]?.block).toEqual(block);
+  });
+
+  it('answers true only after the enqueue resolved', async () => {
+    const { connect, queue } = setup();
+    const { c } = connect();
+    await working(c);
+    const gate = deferred();
+    queue.gate = gate;
+    c.send(3, 'mining.submit', submitParams());
+    await until(() => queue.started === 1, 'the enqueue to start');
+    await settle(20);
+    expect(c.responses.map((r) => r.id)).toEqual([1, 2]); // nothing for the share yet
+    expect(queue.shares).toEqual([]);
+    gate.resolve();
+    expect(await c.response()).toMatchObject({ id: 3, result: true });
     expect(queue.shares).toHaveLength(1);
   });
 
-  it('ignores a response object sent by the client', async () => {
-    const { client } = await start();
-    const c = await client();
-    (c as unknown as { socket: { write(s: string): void } }).socket.write(
-      '{"id":99,"result":"cgminer/4","error":null}\n',
-    );
-    expect((await c.request(1, 'mining.subscribe', [])).id).toBe(1);
+  it('answers 20 and never true when the share cannot be enqueued', async () => {
+    const { connect, queue, log } = setup();
+    const { c } = connect();
+    await working(c);
+    const gate = deferred();
+    queue.gate = gate;
+    queue.rejectWith = new Error('queue and spool are down');
+    c.send(3, 'mining.submit', submitParams());
+    await until(() => queue.started === 1, 'the enqueue to start');
+    gate.resolve();
+    const reply = await c.response();
+    expect(reply).toMatchObject({ id: 3, result: null, error: [20, 'share not recorded, please resubmit', null] });
+    expect(c.messages.filter((m) => m.result === true).map((m) => m.id)).toEqual([2]); // only authorize's
+    expect(queue.shares).toEqual([]);
+    expect(log.entries.some((e) => e.level === 'error' && /could not be recorded/.test(e.msg))).toBe(true);
   });
 
-  it('resumes a session: the same extranonce1 after a reconnect with the old session id', async () => {
-    const { client } = await start();
-    const a = await client();
-    const { extranonce1 } = await worker(a);
-    a.close();
-    await new Promise((r) => setTimeout(r, 50));
-    const b = await client();
-    const sub = await b.request(1, 'mining.subscribe', ['test/1.0', extranonce1]);
-    expect((sub.result as [unknown, string])[1]).toBe(extranonce1);
-    const other = await client();
-    const sub2 = await other.request(1, 'mining.subscribe', ['test/1.0', extranonce1]);
-    expect((sub2.result as [unknown, string])[1]).not.toBe(extranonce1); // in use now
+  it('credits a share at the lowest difficulty this connection was sent while its job was current', async () => {
+    const { connect, queue, jobs } = setup();
+    const { c } = connect();
+    await working(c); // job 1 at 8
+    await c.request(3, 'mining.suggest_difficulty', [32]);
+    await c.notification('mining.notify', 2); // job 1 again, now at 32
+    jobs.publish(job('2', false)); // job 2 only ever went out at 32
+    await c.notification('mining.notify', 3);
+    expect((await c.request(4, 'mining.submit', submitParams({ jobId: '1' }))).result).toBe(true);
+    expect((await c.request(5, 'mining.submit', submitParams({ jobId: '2' }))).result).toBe(true);
+    expect(queue.shares.map((s) => s.difficulty)).toEqual([8, 32]);
+    expect(jobs.submissions.map((s) => s.difficulty)).toEqual([8, 32]);
   });
 
-  it('broadcasts new jobs to every working connection and sends client.reconnect on drain', async () => {
-    const { client, jobs, server } = await start();
-    const a = await client();
-    const b = await client();
-    await worker(a);
-    await worker(b);
-    await a.nextNotification('mining.notify', 0);
-    await b.nextNotification('mining.notify', 0);
-    jobs.publish(job('2', false));
-    for (const c of [a, b]) {
-      const n = await c.nextNotification('mining.notify', 1);
-      expect([n.params[0], n.params[8]]).toEqual(['2', false]);
+  it('raises the difficulty of a miner submitting too fast, telling it after the answer', async () => {
+    const { connect } = setup(); // target 10 s per share, max ×4 per step
+    const { c } = connect();
+    await working(c);
+    for (let i = 0; i < 16; i++) c.send(4, 'mining.submit', submitParams({ en2: i.toString(16).padStart(8, '0') }));
+    await c.notification('mining.set_difficulty', 2);
+    expect(c.notifications('mining.set_difficulty').map((m) => m.params![0])).toEqual([8, 32]);
+    const after = shape(c.messages).slice(4);
+    expect(after.slice(0, 17)).toEqual([...Array(16).fill('r4'), 'mining.set_difficulty']);
+  });
+});
+
+describe('dispatch', () => {
+  it('answers an unknown method with 20 and keeps the connection', async () => {
+    const { connect } = setup();
+    const { c, conn } = connect();
+    expect((await c.request(1, 'mining.frobnicate', [])).error).toEqual([20, 'unknown method mining.frobnicate', null]);
+    expect(conn.isOpen).toBe(true);
+  });
+
+  it('treats names of Object.prototype members as unknown methods, not handlers', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    for (const method of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const reply = await c.request(1, method, []);
+      expect(reply.result, method).toBeNull();
+      expect(reply.error, method).toEqual([20, `unknown method ${method}`, null]);
     }
-    const drained = server.drain(200);
-    for (const c of [a, b]) await c.nextNotification('client.reconnect', 0);
-    await drained;
-    await new Promise((r) => setTimeout(r, 50));
-    expect([a.closed, b.closed]).toEqual([true, true]);
   });
 
-  it('drops a client that stops reading once its send queue is full', async () => {
-    const { jobs, port, server } = await start({ maxSendQueueBytes: 8 * 1024 });
-    const socket = connect(port, '127.0.0.1');
-    cleanup.push(() => void socket.destroy());
-    await new Promise((r) => socket.once('connect', r));
-    socket.write(
-      `{"id":1,"method":"mining.subscribe","params":[]}\n{"id":2,"method":"mining.authorize","params":["${ADDRESS}","x"]}\n`,
-    );
-    await new Promise((r) => setTimeout(r, 100));
-    socket.pause();
-    const big = { ...job('x', false), merkleBranch: Array(12).fill('ab'.repeat(32)) };
-    const closed = new Promise((r) => socket.once('close', r));
-    for (let i = 0; i < 5000 && server.connectionCount > 0; i++) jobs.publish({ ...big, jobId: String(i) });
+  it('ignores a response object sent by the client without answering it', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    c.raw('{"id":99,"result":"cgminer/4.12","error":null}\n');
+    c.raw('{"id":98,"result":null,"error":[20,"x",null]}\n');
+    expect(await c.request(1, 'mining.subscribe', [])).toMatchObject({ id: 1, error: null });
+    expect(c.messages).toHaveLength(1);
+  });
+
+  it('answers a malformed line with 20, echoing a readable id, and keeps the connection', async () => {
+    const { connect } = setup();
+    const { c, conn } = connect();
+    c.raw('this is not json\n');
+    c.raw('{"id":5,"method":"mining.submit","params":{}}\n');
+    expect(await c.response()).toMatchObject({ id: null, error: [20, 'Parse error: not JSON', null] });
+    expect(await c.response()).toMatchObject({ id: 5, error: [20, 'Invalid request: params must be an array', null] });
+    expect((await c.request(1, 'mining.subscribe', [])).error).toBeNull();
+    expect(conn.isOpen).toBe(true);
+  });
+});
+
+describe('StratumServer', () => {
+  it('broadcasts a new job to authorized connections only, with clean_jobs as the job manager gave it', async () => {
+    const { connect, jobs } = setup();
+    const a = connect().c;
+    const b = connect().c;
+    const idle = connect().c;
+    await working(a);
+    await working(b);
+    await idle.request(1, 'mining.subscribe', []);
+    jobs.publish(job('2', false));
+    jobs.publish(job('3', true));
+    for (const c of [a, b]) {
+      await c.notification('mining.notify', 3);
+      expect(c.notifications('mining.notify').map((m) => [m.params![0], m.params![8]])).toEqual([
+        ['1', true],
+        ['2', false],
+        ['3', true],
+      ]);
+    }
+    await settle();
+    expect(idle.notifications('mining.notify')).toEqual([]);
+  });
+
+  it('finishes a drain after the grace even when the injected clock stands still', async () => {
+    const { connect, server } = setup();
+    const { c } = connect();
+    await working(c);
+    await server.drain(50);
+    expect(c.notifications('client.reconnect')).toHaveLength(1);
     expect(server.connectionCount).toBe(0);
-    socket.resume();
-    await closed;
+    expect(connect).toThrow(/refused/); // no new connections while draining
   });
 
-  it('takes the miner address from a PROXY v2 header and drops connections without one', async () => {
-    const { port, queue } = await start({}, true);
-    const socket = connect(port, '127.0.0.1');
-    cleanup.push(() => void socket.destroy());
-    await new Promise((r) => socket.once('connect', r));
-    let text = '';
-    socket.on('data', (d) => {
-      text += d.toString();
-    });
-    socket.write(encodeProxyV2({ address: '203.0.113.7', port: 40000 }, { address: '10.0.0.5', port: 3333 }));
-    socket.write(
-      `{"id":1,"method":"mining.subscribe","params":[]}\n{"id":2,"method":"mining.authorize","params":["${ADDRESS}.w","x"]}\n`,
-    );
-    socket.write(`{"id":3,"method":"mining.submit","params":["${ADDRESS}.w","1","00000001","6500000a","00000001"]}\n`);
-    const deadline = Date.now() + 5000;
-    while (queue.shares.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(queue.shares[0]?.ip).toBe('203.0.113.7');
-    expect(text).toContain('"id":3,"result":true');
-
-    const plain = await TestStratumClient.connect(port);
-    cleanup.push(() => plain.close());
-    plain.send(1, 'mining.subscribe', []);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(plain.closed).toBe(true);
+  it('releases the extranonce1 and stops listening for jobs when closed', async () => {
+    const { connect, server, jobs } = setup();
+    const { c } = connect();
+    await working(c);
+    expect(jobs.listenerCount).toBe(1);
+    server.close();
+    expect(server.connectionCount).toBe(0);
+    expect(jobs.listenerCount).toBe(0);
   });
 });
