@@ -12,7 +12,7 @@ import type { PayoutRecord, PayoutStatus } from '../../core/ledger/payouts.js';
 import type { BlockCredit, MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
 import type { BlockStatus } from '../../core/ports/share-store.js';
 import { conditionalWrite, dynamoCall, num } from './dynamo-calls.js';
-import { blockSortKey } from './dynamo-share-store.js';
+import { blockSortKey, toBlockRecord } from './dynamo-share-store.js';
 import type { TableNames } from './tables.js';
 
 /** Money on DynamoDB: blocks table (status transitions), ledger table (entries, payouts, suspension). */
@@ -312,18 +312,7 @@ export class DynamoMoneyStore implements MoneyStore {
 
 function toBlock(i: Record<string, unknown>): MoneyBlock {
   return {
-    coin: String(i.coin),
-    status: i.status as MoneyBlock['status'],
-    height: num(i.height),
-    hash: String(i.hash),
-    reward: String(i.reward),
-    networkDifficulty: num(i.networkDifficulty),
-    submitResult: String(i.submitResult),
-    miner: String(i.miner),
-    worker: String(i.worker),
-    shareDifficulty: num(i.shareDifficulty),
-    actualDifficulty: num(i.actualDifficulty),
-    time: num(i.time),
+    ...toBlockRecord(i),
     confirmations: i.confirmations === undefined ? undefined : num(i.confirmations),
     chainReward: i.chainReward === undefined ? undefined : BigInt(String(i.chainReward)),
     credits: (i.credits as { account: string; role: BlockCredit['role']; amount: string }[] | undefined)?.map((c) => ({

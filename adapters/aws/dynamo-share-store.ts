@@ -313,20 +313,7 @@ export class DynamoShareStore implements ShareStore {
         }),
       ),
     );
-    return Items.map((i) => ({
-      coin: String(i.coin),
-      status: i.status as BlockRecord['status'],
-      height: num(i.height),
-      hash: String(i.hash),
-      reward: String(i.reward),
-      networkDifficulty: num(i.networkDifficulty),
-      submitResult: String(i.submitResult),
-      miner: String(i.miner),
-      worker: String(i.worker),
-      shareDifficulty: num(i.shareDifficulty),
-      actualDifficulty: num(i.actualDifficulty),
-      time: num(i.time),
-    }));
+    return Items.map(toBlockRecord);
   }
 
   getPoolTotal(coin: string): Promise<Tally> {
@@ -388,6 +375,24 @@ export class DynamoShareStore implements ShareStore {
   private call<T>(op: string, fn: () => Promise<T>): Promise<T> {
     return dynamoCall(op, fn);
   }
+}
+
+/** A blocks-table item as the domain sees it (shared with the money store, which adds its own fields). */
+export function toBlockRecord(i: Record<string, unknown>): BlockRecord {
+  return {
+    coin: String(i.coin),
+    status: i.status as BlockRecord['status'],
+    height: num(i.height),
+    hash: String(i.hash),
+    reward: String(i.reward),
+    networkDifficulty: num(i.networkDifficulty),
+    submitResult: String(i.submitResult),
+    miner: String(i.miner),
+    worker: String(i.worker),
+    shareDifficulty: num(i.shareDifficulty),
+    actualDifficulty: num(i.actualDifficulty),
+    time: num(i.time),
+  };
 }
 
 /** Height first, zero-padded, so that the sort key orders blocks by height. */

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../core/config/load.js';
-import type { StratumJob } from '../../fargate/src/jobs/types.js';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
 import { devnetConfig } from '../../local/run.js';
 import { withDevnet } from '../helpers/devnet.js';
-import { mineShare } from '../helpers/scrypt-miner.js';
-import { TestStratumClient } from '../helpers/stratum-client.js';
+import { TestMiner } from '../helpers/test-miner.js';
 
 /**
  * Miner → stratum (TCP) → job manager → litecoind (regtest, two nodes) → batching queue → local SQS-shaped queue →
@@ -40,47 +38,18 @@ describe('the whole pool on the devnet', () => {
 
   it('accepts mined shares, submits the blocks to litecoind and records exactly the acknowledged shares', async () => {
     const port = pool.coins.get('LTC')!.service.ports[0]!;
-    const client = await TestStratumClient.connect(port);
-    const sub = await client.request(1, 'mining.subscribe', ['e2e-miner/1.0']);
-    const [, extranonce1, en2Size] = sub.result as [unknown, string, number];
-    expect(await client.request(2, 'mining.authorize', [`${miner}.rig1`, 'x'])).toMatchObject({ result: true });
-    const diff = await client.nextNotification('mining.set_difficulty', 0);
-    const difficulty = diff.params[0] as number;
-    expect(difficulty).toBe(0.002);
-
+    const miner1 = await TestMiner.connect(port, `${miner}.rig1`);
     const heightBefore = await net.get().clientA.getBlockCount();
     for (let i = 0; i < 4; i++) {
-      const seen = client.count('mining.notify');
-      const n = client.notifications.filter((x) => x.method === 'mining.notify').at(-1)!;
-      const [jobId, prevHash, coinb1, coinb2, merkleBranch, version, nbits, ntime] = n.params as [
-        string,
-        string,
-        string,
-        string,
-        string[],
-        string,
-        string,
-        string,
-      ];
-      const job = { jobId, prevHash, coinb1, coinb2, merkleBranch, version, nbits, ntime } as StratumJob;
-      const extranonce2 = i.toString(16).padStart(en2Size * 2, '0');
-      const mined = mineShare({ job, extranonce1, extranonce2, difficulty });
-      // cpuminer style: the same id (4) for every submit
-      const res = await client.request(4, 'mining.submit', [
-        `${miner}.rig1`,
-        jobId,
-        extranonce2,
-        mined.ntime,
-        mined.nonce,
-      ]);
-      expect(res.error).toBeNull();
-      expect(res.result).toBe(true);
-      acknowledged.push({ difficulty });
+      const seen = miner1.client.count('mining.notify');
+      expect(await miner1.submitOne()).toBe(true); // cpuminer style: the same id (4) for every submit
+      acknowledged.push({ difficulty: 0.002 });
       // the share was a block: the pool moves everyone to the new tip with a clean job
-      const next = await client.nextNotification('mining.notify', seen);
+      const next = await miner1.client.nextNotification('mining.notify', seen);
       expect(next.params[8]).toBe(true);
     }
-    client.close();
+    expect(miner1.client.notifications.find((n) => n.method === 'mining.set_difficulty')!.params[0]).toBe(0.002);
+    miner1.close();
 
     // litecoind accepted them: the chain grew by the blocks the pool found
     const heightAfter = await net.get().clientA.getBlockCount();
