@@ -23,7 +23,7 @@ export function createAdminRoutes(money: (coin: string) => MoneyRunner | undefin
           const rows = [...(await runner.balances())]
             .map(([account, b]) => ({ account, ...mapValues(b, String) }))
             .sort((a, b) => a.account.localeCompare(b.account));
-          return send(res, 200, { coin, balances: rows });
+          return send(res, 200, { coin, balances: rows, ...(jsonSafe(await runner.ppsStatus()) as object) });
         }
         case 'POST /admin/payouts/run':
           return send(res, 200, jsonSafe(await runner.payouts({ dryRun: url.searchParams.get('dryRun') === '1' })));

@@ -5,6 +5,8 @@ import type { CoinConfig } from '../core/config/schema.js';
 import { type AuditResult, audit, type Balance, balancesFromEntries } from '../core/ledger/ledger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import type { ShareStore } from '../core/ports/share-store.js';
+import { ppsLiability } from '../core/rewards/pps.js';
+import { PPS_POOL_ACCOUNT } from '../core/rewards/schemes.js';
 import { type ConfirmReport, confirmBlocks } from '../lambdas/confirm/confirm.js';
 import { creditPps } from '../lambdas/confirm/pps.js';
 import { type PayoutDeps, type PayoutReport, runPayouts } from '../lambdas/payouts/payouts.js';
@@ -18,6 +20,8 @@ export interface MoneyRunner {
   balances(): Promise<Map<string, Balance>>;
   audit(): Promise<AuditResult>;
   resume(): Promise<void>;
+  /** PPS coins: what miners were credited per share, what the pool's blocks brought in, and the difference. */
+  ppsStatus(): Promise<{ pps?: { credited: bigint; blockRewards: bigint; liability: bigint } }>;
   stop(): void;
 }
 
@@ -104,6 +108,15 @@ export function startMoney(opts: {
     balances: async () => balancesFromEntries(await money.listEntries(coin.symbol)),
     audit: () => auditCoin(money, coin.symbol),
     resume: () => money.setSuspension(coin.symbol, undefined),
+    ppsStatus: async () => {
+      if (coin.rewards!.scheme !== 'PPS') return {};
+      const entries = await money.listEntries(coin.symbol);
+      const credited = entries.filter((e) => e.kind === 'pps').reduce((s, e) => s + e.amount, 0n);
+      const blockRewards = entries
+        .filter((e) => e.kind === 'mature' && e.account === PPS_POOL_ACCOUNT)
+        .reduce((s, e) => s + e.amount, 0n);
+      return { pps: { credited, blockRewards, liability: ppsLiability(credited, blockRewards) } };
+    },
     stop: () => {
       for (const t of timers) clearInterval(t);
     },

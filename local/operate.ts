@@ -28,7 +28,10 @@ export async function operate(o: {
   const key = `${o.command} ${o.sub ?? ''}`.trim();
   switch (key) {
     case 'balances': {
-      const { balances } = (await call('GET', '/admin/balances')) as { balances: Record<string, string>[] };
+      const { balances, pps } = (await call('GET', '/admin/balances')) as {
+        balances: Record<string, string>[];
+        pps?: { credited: string; blockRewards: string; liability: string };
+      };
       console.log(
         ['account', 'immature', 'confirmed', 'pending', 'paid']
           .map((h, i) => (i ? h.padStart(16) : h.padEnd(48)))
@@ -37,6 +40,12 @@ export async function operate(o: {
       for (const b of balances) {
         const cols = ['immature', 'confirmed', 'pending', 'paid'].map((k) => formatAmount(BigInt(b[k]!)).padStart(16));
         console.log(`${b.account!.padEnd(48)}${cols.join('')}`);
+      }
+      if (pps) {
+        const f = (v: string) => formatAmount(BigInt(v));
+        console.log(
+          `\nPPS: credited ${f(pps.credited)}, block rewards ${f(pps.blockRewards)}, liability ${f(pps.liability)} ${o.coin}`,
+        );
       }
       return 0;
     }

@@ -53,3 +53,54 @@ describe('creditPps against dynalite', () => {
     expect(balancesFromEntries(await money.listEntries('LTC')).get('alice')!.confirmed).toBe(1_000_000_000n);
   });
 });
+
+describe('PPS liability for the operator', () => {
+  it('is what miners were credited per share minus what the pool account received from blocks', async () => {
+    const { startMoney } = await import('../../../local/money.js');
+    const { parseConfig } = await import('../../../core/config/load.js');
+    const { ADDRESS } = await import('../../fargate/stratum/fakes.js');
+    const dynamo = await startDynamo();
+    try {
+      const shares = await dynamo.freshStore();
+      const names = dynamo.lastTables!;
+      const money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names);
+      const [coin] = parseConfig({
+        coins: [
+          {
+            symbol: 'LTC',
+            network: 'regtest',
+            poolAddress: ADDRESS,
+            daemons: [{ url: 'http://127.0.0.1:9', user: 'u', password: 'p' }],
+            ports: [{ port: 3333, difficulty: { initial: 1, min: 1, max: 1 } }],
+            rewards: { scheme: 'PPS', feeWallets: [{ address: ADDRESS }] },
+          },
+        ],
+      }).coins;
+      const entry = (id: string, kind: 'pps' | 'mature' | 'immature', account: string, amount: bigint) => ({
+        id,
+        account,
+        kind,
+        role: 'miner' as const,
+        amount,
+        ref: id,
+        time: 1,
+      });
+      await money.putEntries('LTC', [
+        entry('p1', 'pps', 'alice', 700n),
+        entry('p2', 'pps', 'bob', 600n),
+        entry('i1', 'immature', 'pool:pps', 1000n),
+        entry('m1', 'mature', 'pool:pps', 1000n),
+      ]);
+      const runner = startMoney({
+        coin: coin!,
+        shares,
+        money,
+        log: { info() {}, warn() {}, error() {} } as never,
+        timers: false,
+      })!;
+      expect(await runner.ppsStatus()).toEqual({ pps: { credited: 1300n, blockRewards: 1000n, liability: 300n } });
+    } finally {
+      await dynamo.close();
+    }
+  });
+});
