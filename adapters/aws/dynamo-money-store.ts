@@ -144,15 +144,17 @@ export class DynamoMoneyStore implements MoneyStore {
     const items = await this.scanAll('list ledger entries', this.tables(coin).ledger, 'begins_with(pk, :p)', {
       ':p': 'ACCT#',
     });
-    return items.map((i) => ({
-      id: String(i.sk),
-      account: String(i.account),
-      kind: i.kind as LedgerEntry['kind'],
-      role: i.role as LedgerEntry['role'],
-      amount: BigInt(String(i.amount)),
-      ref: String(i.ref),
-      time: num(i.time),
-    }));
+    return items.map(toEntry);
+  }
+
+  async listAccountEntries(coin: string, account: string): Promise<LedgerEntry[]> {
+    const items = await this.queryAll('list account entries', {
+      TableName: this.tables(coin).ledger,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `ACCT#${account}` },
+      ConsistentRead: true,
+    });
+    return items.map(toEntry);
   }
 
   createPayout(coin: string, p: PayoutRecord): Promise<boolean> {
@@ -308,6 +310,18 @@ export class DynamoMoneyStore implements MoneyStore {
     } while (start);
     return out;
   }
+}
+
+function toEntry(i: Record<string, unknown>): LedgerEntry {
+  return {
+    id: String(i.sk),
+    account: String(i.account),
+    kind: i.kind as LedgerEntry['kind'],
+    role: i.role as LedgerEntry['role'],
+    amount: BigInt(String(i.amount)),
+    ref: String(i.ref),
+    time: num(i.time),
+  };
 }
 
 function toBlock(i: Record<string, unknown>): MoneyBlock {

@@ -39,6 +39,8 @@ export interface MoneyStore {
   /** Writes entries that do not exist yet; throws LedgerConflictError if an id exists with other content. */
   putEntries(coin: string, entries: LedgerEntry[]): Promise<number>;
   listEntries(coin: string): Promise<LedgerEntry[]>;
+  /** One account's entries (a Query, not a scan: the miner page reads this). */
+  listAccountEntries(coin: string, account: string): Promise<LedgerEntry[]>;
 
   createPayout(coin: string, payout: PayoutRecord): Promise<boolean>;
   /** Conditional status change; false when the payout was not in `from`. */
