@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { StratumError } from '../../../core/errors.js';
-import type { MethodContext } from './context.js';
+import { type MethodContext, StratumRefusal } from './context.js';
 import { dispatch } from './dispatcher.js';
 import { LineFramer, LineTooLongError } from './framer.js';
 import { encodeError, encodeNotification, encodeResult, ProtocolError, parseRequest } from './protocol.js';
@@ -10,6 +10,8 @@ import type { Session } from './session.js';
 const MAX_PENDING_LINES = 64;
 /** A client that sends this many unusable lines is dropped. */
 const MAX_PROTOCOL_ERRORS = 10;
+/** How long a closing connection may take to flush its last lines before it is destroyed. */
+const CLOSE_GRACE_MS = 2000;
 
 export interface ConnectionHost {
   context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify'>;
@@ -105,11 +107,20 @@ export class Connection {
     this.write(encodeNotification(method, params));
   }
 
-  close(reason: string): void {
+  /**
+   * Closes the connection. Graceful: end() flushes what is queued (the error that explains the close) before the
+   * FIN, and the socket is destroyed after CLOSE_GRACE_MS if the peer never finishes. `abort` destroys at once
+   * (a client that does not read would never take the flush).
+   */
+  close(reason: string, how: 'graceful' | 'abort' = 'graceful'): void {
     if (this.closed) return;
     this.ctx.log.debug({ session: this.session.id, reason }, 'closing connection');
-    this.stream.end();
-    this.stream.destroy();
+    if (how === 'abort') {
+      this.stream.destroy();
+    } else {
+      this.stream.end();
+      setTimeout(() => this.stream.destroy(), CLOSE_GRACE_MS).unref();
+    }
     this.onClosed();
   }
 
@@ -140,7 +151,6 @@ export class Connection {
       throw err;
     }
     if (lines.length === 0) return;
-    this.resetIdle();
     this.pending.push(...lines);
     if (this.pending.length > MAX_PENDING_LINES) this.stream.pause();
     void this.drainPending();
@@ -174,13 +184,16 @@ export class Connection {
       }
       throw err;
     }
+    // Idle means "no share": a client that only chatters (or resends subscribe) holds a slot without mining.
+    if (request.method === 'mining.submit') this.resetIdle();
     this.inRequest = true;
     try {
       const result = await dispatch(this.ctx, request.method, request.params, request.id);
       this.write(encodeResult(request.id, result));
     } catch (err) {
       if (err instanceof StratumError) {
-        this.write(encodeError(request.id, err.stratumCode, err.message));
+        const result = err instanceof StratumRefusal ? err.result : null;
+        this.write(encodeError(request.id, err.stratumCode, err.message, result));
       } else {
         this.ctx.log.error({ err, method: request.method, session: this.session.id }, 'stratum handler failed');
         this.write(encodeError(request.id, 20, 'internal error'));
@@ -200,7 +213,7 @@ export class Connection {
         { session: this.session.id, buffered: this.stream.writableLength },
         'client not reading: dropped',
       );
-      this.close('send queue full');
+      this.close('send queue full', 'abort');
       return;
     }
     this.stream.write(text);

@@ -1,4 +1,5 @@
 import type { CoinDefinition, NetworkName } from '../../../core/coins/index.js';
+import { type StratumCode, StratumError } from '../../../core/errors.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { JobProvider } from '../jobs/types.js';
 import type { ExtranonceAllocator } from './extranonce.js';
@@ -28,7 +29,9 @@ export interface StratumServerOptions {
   difficulty: PortDifficulty;
   maxLineBytes: number;
   maxSendQueueBytes: number;
+  /** A connection that has not both subscribed and authorized this long after connecting is closed. */
   authTimeoutMs: number;
+  /** A connection that sends no mining.submit for this long is closed (other messages do not count). */
   idleTimeoutMs: number;
   /** BIP310: the bits miners may roll; BIP320 reserves 0x1fffe000 for it. */
   versionRollingMask?: number;
@@ -54,5 +57,19 @@ export interface MethodContext {
   notify(method: string, params: unknown[]): void;
 }
 
-/** A handler answers with a result value or throws StratumError / ProtocolError. */
+/**
+ * A refusal whose answer carries a result next to the error: mining.authorize answers `false` with [24, reason],
+ * which every miner reads as "not authorized" (some only look at `result`).
+ */
+export class StratumRefusal extends StratumError {
+  constructor(
+    code: StratumCode,
+    message: string,
+    readonly result: unknown,
+  ) {
+    super(code, message);
+  }
+}
+
+/** A handler answers with a result value or throws StratumError (StratumRefusal) / ProtocolError. */
 export type MethodHandler = (ctx: MethodContext, params: unknown[], id: RequestId) => Promise<unknown> | unknown;

@@ -75,8 +75,8 @@ export function encodeResult(id: RequestId, result: unknown): string {
   return `${JSON.stringify({ id, result, error: null })}\n`;
 }
 
-export function encodeError(id: RequestId, code: number, message: string): string {
-  return `${JSON.stringify({ id, result: null, error: errorTriple(code, message) })}\n`;
+export function encodeError(id: RequestId, code: number, message: string, result: unknown = null): string {
+  return `${JSON.stringify({ id, result, error: errorTriple(code, message) })}\n`;
 }
 
 export function encodeNotification(method: string, params: unknown[]): string {

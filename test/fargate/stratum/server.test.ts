@@ -1,6 +1,6 @@
 import { duplexPair } from 'node:stream';
 import { payments } from 'bitcoinjs-lib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StratumServerOptions } from '../../../fargate/src/stratum/context.js';
 import { StratumServer } from '../../../fargate/src/stratum/server.js';
 import {
@@ -131,16 +131,17 @@ describe('mining.authorize', () => {
     expect(shape(c.messages)).toEqual(['r1', 'r2', 'mining.set_difficulty', 'mining.notify']);
   });
 
-  it('refuses an address that is not valid for the coin and network with 24 and the reason', async () => {
+  it('refuses an address that is not valid for the coin and network with result false, 24 and the reason', async () => {
     const { connect } = setup();
     const { c } = connect();
     await c.request(1, 'mining.subscribe', []);
     const mainnet = payments.p2wpkh({ hash: Buffer.alloc(20, 5), network: LTC.networks.mainnet[0] }).address!;
     const reply = await c.request(2, 'mining.authorize', [`${mainnet}.rig1`, 'x']);
-    expect(reply.result).toBeNull();
+    expect(reply.result).toBe(false);
     expect(reply.error?.[0]).toBe(24);
     expect(reply.error?.[1]).toMatch(/not a valid LTC regtest address \(it looks like a mainnet address\)/);
     const garbage = await c.request(3, 'mining.authorize', ['nonsense', 'x']);
+    expect(garbage.result).toBe(false);
     expect(garbage.error?.[0]).toBe(24);
     expect(garbage.error?.[1]).toMatch(/"nonsense" is not a valid LTC regtest address/);
     await settle();
@@ -153,6 +154,7 @@ describe('mining.authorize', () => {
     await c.request(1, 'mining.subscribe', []);
     for (const [i, worker] of ['rig one', 'rig/1', 'rïg', 'a'.repeat(65), 'x.y'].entries()) {
       const reply = await c.request(10 + i, 'mining.authorize', [`${ADDRESS}.${worker}`, 'x']);
+      expect(reply.result).toBe(false);
       expect(reply.error?.[0]).toBe(24);
       expect(reply.error?.[1]).toMatch(/worker name/);
     }
@@ -193,6 +195,44 @@ describe('mining.configure (BIP310)', () => {
       { 'version-rolling.mask': '00006000' },
     ]);
     expect(narrow.result).toEqual({ 'version-rolling': true, 'version-rolling.mask': '00006000' });
+  });
+
+  it('takes a missing miner mask as ffffffff (the pool mask is granted)', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    const reply = await c.request(1, 'mining.configure', [['version-rolling'], {}]);
+    expect(reply.result).toEqual({ 'version-rolling': true, 'version-rolling.mask': '1fffe000' });
+  });
+
+  it('answers a malformed miner mask with an error string and keeps rolling off', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    await working(c);
+    for (const mask of ['1fffe00', 'zzzzzzzz', 536862720]) {
+      const reply = await c.request(3, 'mining.configure', [['version-rolling'], { 'version-rolling.mask': mask }]);
+      expect(reply.result, String(mask)).toEqual({
+        'version-rolling': 'version-rolling.mask must be 8 hex characters',
+      });
+    }
+    expect((await c.request(4, 'mining.submit', [...submitParams(), '00002000'])).error?.[0]).toBe(20);
+  });
+
+  it('keeps a miner that wants more bits than the pool allows (BIP310: min-bit-count is diagnostic) and logs it', async () => {
+    const { connect, log } = setup();
+    const { c, conn } = connect();
+    const reply = await c.request(1, 'mining.configure', [
+      ['version-rolling'],
+      { 'version-rolling.mask': '00006000', 'version-rolling.min-bit-count': 16 },
+    ]);
+    expect(reply.result).toEqual({ 'version-rolling': true, 'version-rolling.mask': '00006000' });
+    expect(conn.isOpen).toBe(true);
+    expect(log.entries.some((e) => /more version bits/.test(e.msg))).toBe(true);
+    const enough = await c.request(2, 'mining.configure', [
+      ['version-rolling'],
+      { 'version-rolling.mask': '00006000', 'version-rolling.min-bit-count': 2 },
+    ]);
+    expect(enough.result).toMatchObject({ 'version-rolling': true });
+    expect(log.entries.filter((e) => /more version bits/.test(e.msg))).toHaveLength(1);
   });
 });
 
@@ -460,6 +500,45 @@ describe('dispatch', () => {
     expect(await c.response()).toMatchObject({ id: 5, error: [20, 'Invalid request: params must be an array', null] });
     expect((await c.request(1, 'mining.subscribe', [])).error).toBeNull();
     expect(conn.isOpen).toBe(true);
+  });
+});
+
+describe('connection hygiene', () => {
+  it('closes a connection after 10 unusable lines, answering each of them', async () => {
+    const { connect } = setup();
+    const { c, conn } = connect();
+    for (let i = 0; i < 9; i++) c.raw('not json\n');
+    for (let i = 0; i < 9; i++) expect((await c.response()).error?.[0]).toBe(20);
+    expect(conn.isOpen).toBe(true);
+    c.raw('{"id":1}\n');
+    expect((await c.response()).error).toEqual([20, 'Invalid request: missing method', null]);
+    await c.waitFor(() => false, 'the close').catch(() => {});
+    expect(c.ended).toBe(true);
+    expect(conn.isOpen).toBe(false);
+  });
+
+  it('closes a connection that sends no share for idleTimeoutMs, however much else it sends', async () => {
+    // Only timers are faked: stream events and setImmediate keep running for real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      const { connect } = setup({ idleTimeoutMs: 60_000, authTimeoutMs: 5_000 });
+      const chatty = connect();
+      const miner = connect();
+      await working(chatty.c);
+      await working(miner.c);
+      for (let step = 1; step <= 10; step++) {
+        vi.advanceTimersByTime(10_000);
+        if (chatty.conn.isOpen) {
+          expect((await chatty.c.request(10 + step, 'client.get_version', [])).error).toBeNull();
+        }
+        expect((await miner.c.request(10 + step, 'mining.submit', submitParams())).result).toBe(true);
+        // closed at the first tick at or past 60 s after its last share (it never sent one)
+        expect(chatty.conn.isOpen, `after ${step * 10} s`).toBe(step < 6);
+      }
+      expect(miner.conn.isOpen).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -140,6 +140,7 @@ describe('stratum over TCP', () => {
     await c.request(1, 'mining.subscribe', []);
     c.raw(`{"id":2,"method":"mining.authorize","params":["${'x'.repeat(2000)}"]}\n`);
     expect(await closed(c)).toBe(true);
+    expect(c.messages.at(-1)).toMatchObject({ id: null, error: [20, 'line too long (max 1024 bytes)', null] });
     expect(server.connectionCount).toBe(0);
   });
 
@@ -166,7 +167,32 @@ describe('stratum over TCP', () => {
     expect((await good.request(9, 'mining.submit', submitParams('00000001'))).result).toBe(true);
   });
 
-  it('(e) drain() sends client.reconnect to every miner, closes them after the grace and refuses new ones', async () => {
+  it('(e) answers the job manager’s stale (21), duplicate (22) and low-difficulty (23) verdicts and enqueues none of them', async () => {
+    const { client, jobs, queue } = await start();
+    const c = await client();
+    await working(c);
+    const verdicts: ShareCheck[] = [
+      { ok: false, code: 21, message: 'job not found (stale)' },
+      { ok: false, code: 22, message: 'duplicate share' },
+      { ok: true, hash: 'ab', actualDifficulty: 9, height: 500 },
+      { ok: false, code: 23, message: 'low difficulty share' },
+    ];
+    jobs.nextVerdicts.push(...verdicts);
+    for (let i = 1; i <= 4; i++) c.send(4, 'mining.submit', submitParams(`0000000${i}`));
+    const answers = [];
+    for (let i = 1; i <= 4; i++) answers.push(await c.response());
+    expect(answers.map((a) => [a.id, a.result, a.error])).toEqual([
+      [4, null, [21, 'job not found (stale)', null]],
+      [4, null, [22, 'duplicate share', null]],
+      [4, true, null],
+      [4, null, [23, 'low difficulty share', null]],
+    ]);
+    expect(jobs.submissions).toHaveLength(4);
+    expect(queue.started).toBe(1);
+    expect(queue.shares.map((s) => s.actualDifficulty)).toEqual([9]);
+  });
+
+  it('(f) drain() sends client.reconnect to every miner, closes them after the grace and refuses new ones', async () => {
     const { client, server } = await start();
     const a = await client();
     const b = await client();
@@ -183,7 +209,23 @@ describe('stratum over TCP', () => {
     expect(server.connectionCount).toBe(0);
   });
 
-  it('(f) with proxyProtocol, takes the session address from the PROXY v2 header (IPv4 and IPv6)', async () => {
+  it('(g) answers 20 "share not recorded" and never true when the enqueue fails, and accepts again once it works', async () => {
+    const { client, queue, server } = await start();
+    const c = await client();
+    await working(c);
+    queue.rejectWith = new Error('SQS and the spool are both down');
+    const failed = await c.request(4, 'mining.submit', submitParams('00000001'));
+    expect(failed).toEqual({ id: 4, result: null, error: [20, 'share not recorded, please resubmit', null] });
+    expect(queue.started).toBe(1);
+    expect(queue.shares).toEqual([]);
+    expect(c.responses.filter((r) => r.result === true).map((r) => r.id)).toEqual([2]); // authorize only
+    expect(server.connectionCount).toBe(1);
+    queue.rejectWith = undefined;
+    expect(await c.request(4, 'mining.submit', submitParams('00000001'))).toMatchObject({ result: true });
+    expect(queue.shares).toHaveLength(1);
+  });
+
+  it('with proxyProtocol, takes the session address from the PROXY v2 header (IPv4 and IPv6)', async () => {
     const { socket, queue, log } = await start({}, true);
     const nlb = { address: '10.0.0.5', port: 3333 };
     for (const source of [
@@ -208,7 +250,7 @@ describe('stratum over TCP', () => {
     }
   });
 
-  it('(f) with proxyProtocol, drops a client that sends no PROXY header', async () => {
+  it('with proxyProtocol, drops a client that sends no PROXY header', async () => {
     const { client, server, log } = await start({}, true);
     const c = await client();
     c.send(1, 'mining.subscribe', []);
@@ -218,7 +260,7 @@ describe('stratum over TCP', () => {
     expect(log.entries.some((e) => e.level === 'warn' && /without a valid PROXY header/.test(e.msg))).toBe(true);
   });
 
-  it('(g) drops a client that stops reading once its send queue passes maxSendQueueBytes', async () => {
+  it('drops a client that stops reading once its send queue passes maxSendQueueBytes', async () => {
     const { socket, jobs, server, log } = await start({ maxSendQueueBytes: 16 * 1024 });
     const s = await socket();
     const c = new PairClient(s);
@@ -233,7 +275,7 @@ describe('stratum over TCP', () => {
     expect(log.entries.some((e) => e.level === 'warn' && /client not reading/.test(e.msg))).toBe(true);
   });
 
-  it('(h) broadcasts a new job to every authorized connection with clean_jobs as given, and not to others', async () => {
+  it('broadcasts a new job to every authorized connection with clean_jobs as given, and not to others', async () => {
     const { client, jobs } = await start();
     const miners = [await client(), await client(), await client()];
     for (const m of miners) await working(m);

@@ -1,5 +1,5 @@
-import { InvalidAddressError, StratumCode, StratumError } from '../../../../core/errors.js';
-import type { MethodHandler } from '../context.js';
+import { InvalidAddressError, StratumCode } from '../../../../core/errors.js';
+import { type MethodHandler, StratumRefusal } from '../context.js';
 
 const WORKER_NAME = /^[A-Za-z0-9_-]{0,64}$/;
 
@@ -17,20 +17,25 @@ export function passwordDifficulty(password: unknown): number | undefined {
   return Number.isFinite(d) && d > 0 ? d : undefined;
 }
 
+/** A refused authorize answers `false` with [24, reason]. */
+function refuse(message: string): never {
+  throw new StratumRefusal(StratumCode.Unauthorized, message, false);
+}
+
 /** mining.authorize [username, password] → true. The username's address must be valid for the coin and network. */
 export const authorize: MethodHandler = (ctx, params) => {
   const [username, password] = params;
   if (typeof username !== 'string' || username.length === 0 || username.length > 200) {
-    throw new StratumError(StratumCode.Unauthorized, 'username must be "<payout address>[.<worker>]"');
+    refuse('username must be "<payout address>[.<worker>]"');
   }
   const { miner, worker } = parseUsername(username.trim());
   if (!WORKER_NAME.test(worker)) {
-    throw new StratumError(StratumCode.Unauthorized, 'worker name: up to 64 letters, digits, "_" or "-"');
+    refuse('worker name: up to 64 letters, digits, "_" or "-"');
   }
   try {
     ctx.validateAddress(miner);
   } catch (err) {
-    if (err instanceof InvalidAddressError) throw new StratumError(StratumCode.Unauthorized, err.message);
+    if (err instanceof InvalidAddressError) refuse(err.message);
     throw err;
   }
   const { session } = ctx;

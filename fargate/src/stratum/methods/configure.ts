@@ -1,5 +1,13 @@
 import type { MethodHandler } from '../context.js';
 
+const TMASK = /^[0-9a-fA-F]{8}$/;
+
+function bitCount(n: number): number {
+  let count = 0;
+  for (let v = n >>> 0; v !== 0; v >>>= 1) count += v & 1;
+  return count;
+}
+
 /**
  * mining.configure [extensions, parameters] (BIP310). Answers every requested extension:
  *  - version-rolling: allowed mask = the pool's mask ∩ the miner's mask (BIP320 reserves 0x1fffe000);
@@ -16,12 +24,23 @@ export const configure: MethodHandler = (ctx, params) => {
   for (const name of names) {
     switch (name) {
       case 'version-rolling': {
-        const minerMask =
-          typeof p['version-rolling.mask'] === 'string' ? Number.parseInt(p['version-rolling.mask'], 16) : poolMask;
-        const mask = (Number.isFinite(minerMask) ? minerMask & poolMask : 0) >>> 0;
+        // BIP310: the miner's mask is optional (default "ffffffff") and a TMask (8 hex); a malformed one is
+        // answered with an error string, the extension's third possible result.
+        const raw = p['version-rolling.mask'];
+        if (raw !== undefined && (typeof raw !== 'string' || !TMASK.test(raw))) {
+          result['version-rolling'] = 'version-rolling.mask must be 8 hex characters';
+          break;
+        }
+        const minerMask = raw === undefined ? 0xffffffff : Number.parseInt(raw, 16);
+        const mask = (minerMask & poolMask) >>> 0;
         ctx.session.versionMask = mask;
         result['version-rolling'] = mask !== 0;
         result['version-rolling.mask'] = mask.toString(16).padStart(8, '0');
+        // BIP310: fewer bits than min-bit-count is diagnostic only; the miner runs degraded, we must not drop it.
+        const minBits = Number(p['version-rolling.min-bit-count']);
+        if (Number.isInteger(minBits) && bitCount(mask) < minBits) {
+          ctx.log.info({ session: ctx.session.id, mask, minBits }, 'miner wants more version bits than allowed');
+        }
         break;
       }
       case 'minimum-difficulty': {
