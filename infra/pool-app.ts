@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { publicPool } from '../lambdas/stats/public.js';
 import type { TableSpec } from './constructs/pool-tables.js';
 import { type LoadedInputs, REPO_ROOT } from './pool-config.js';
 import { STAGES } from './settings.js';
@@ -83,6 +84,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       settings,
       statsEntry: entries.stats,
       coinTables: Object.fromEntries(coins.map((c) => [c.symbol, c.tables.tables])),
+      publicPool: publicPool(inputs.config),
     });
   }
 

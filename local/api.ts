@@ -1,55 +1,33 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PoolConfig } from '../core/config/schema.js';
+import type { MoneyStore } from '../core/ports/money-store.js';
 import type { ShareStore } from '../core/ports/share-store.js';
-import type { CoinService } from '../fargate/src/coin-service.js';
+import { handleApi } from '../lambdas/stats/api.js';
+import { publicPool } from '../lambdas/stats/public.js';
 
-/**
- * The minimal stats API local mode serves until the stats Lambda exists (issue 5): per coin the chain height,
- * connections, recorded share totals and found blocks; per miner its recorded totals.
- */
+/** `/api/*` in local mode: the stats Lambda's router, over node:http instead of API Gateway. */
 export function createLocalApi(deps: {
   config: Readonly<PoolConfig>;
   store: ShareStore;
-  coins: Map<string, { service: CoinService }>;
+  money: MoneyStore;
+  log: { error(o: object, m: string): void };
 }): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  const apiDeps = { pool: publicPool(deps.config), shares: deps.store, money: deps.money, now: Date.now };
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (req.method !== 'GET' || !url.pathname.startsWith('/api/')) return false;
-    if (url.pathname === '/api/stats') {
-      const coins = await Promise.all(
-        deps.config.coins.map(async (c) => {
-          const health = deps.coins.get(c.symbol)?.service.health();
-          return {
-            coin: c.symbol,
-            network: c.network,
-            height: health?.height ?? null,
-            connections: health?.connections ?? 0,
-            shares: await deps.store.getPoolTotal(c.symbol),
-            blocks: await deps.store.listBlocks(c.symbol, 50),
-          };
-        }),
+    if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') return false;
+    try {
+      const out = await handleApi(
+        { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams },
+        apiDeps,
       );
-      json(res, 200, { pool: deps.config.pool.name, coins });
-      return true;
+      res.writeHead(out.status, out.headers);
+      res.end(out.body);
+    } catch (err) {
+      deps.log.error({ err, path: url.pathname }, 'API request failed');
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'internal error' }));
     }
-    const miner = /^\/api\/miners\/([A-Za-z0-9]{1,100})$/.exec(url.pathname);
-    if (miner) {
-      const address = miner[1]!;
-      const coins = await Promise.all(
-        deps.config.coins.map(async (c) => ({
-          coin: c.symbol,
-          shares: await deps.store.getMinerTotal(c.symbol, address),
-        })),
-      );
-      json(res, 200, { address, coins });
-      return true;
-    }
-    json(res, 404, { error: `no API route ${url.pathname}` });
     return true;
   };
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
 }

@@ -101,7 +101,7 @@ export async function startLocalPool(opts: {
       const money = startMoney({ coin, shares: storage.store, money: storage.money, log, timers: opts.moneyTimers });
       coins.set(coin.symbol, { service, queue, transport, money });
     }
-    const api = createLocalApi({ config, store: storage.store, coins });
+    const api = createLocalApi({ config, store: storage.store, money: storage.money, log });
     const admin = createAdminRoutes((symbol) => coins.get(symbol)?.money);
     http = createOpsServer({
       registry,

@@ -25,6 +25,8 @@ export interface ApiStackProps extends StackProps {
   statsEntry: string;
   /** Every coin's tables, read-only for the stats API: `{ LTC: { shares: table, ... } }`. */
   coinTables: Readonly<Record<string, ReadonlyMap<string, PoolTable>>>;
+  /** What the API may show of the pool config (lambdas/stats/public.ts): no daemons, wallets or credentials. */
+  publicPool: unknown;
 }
 
 /**
@@ -56,6 +58,7 @@ export class ApiStack extends Stack {
     }
     // One variable for all coins so adding a coin does not change the handler's env schema.
     stats.addEnvironment('POOL_TABLES_JSON', this.toJsonString(names));
+    stats.addEnvironment('POOL_PUBLIC_JSON', JSON.stringify(props.publicPool));
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       retention: stage.logRetention,

@@ -86,16 +86,31 @@ describe('the whole pool on the devnet', () => {
 
   it('serves what was recorded through the HTTP API', async () => {
     const base = `http://127.0.0.1:${pool.httpPort}`;
-    const stats = (await (await fetch(`${base}/api/stats`)).json()) as {
-      coins: { coin: string; shares: { shares: number }; blocks: { hash: string }[] }[];
+    const res = await fetch(`${base}/api/pools/LTC`);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=10');
+    const ltc = (await res.json()) as {
+      sharesTotal: { shares: number };
+      hashrate: Record<string, number>;
+      blocksFound: number;
     };
-    const ltc = stats.coins.find((c) => c.coin === 'LTC')!;
-    expect(ltc.shares.shares).toBe(acknowledged.length);
-    expect(ltc.blocks.map((b) => b.hash).sort()).toEqual([...blockHashes].sort());
-    const mine = (await (await fetch(`${base}/api/miners/${miner}`)).json()) as {
-      coins: { shares: { shares: number } }[];
+    expect(ltc.sharesTotal.shares).toBe(acknowledged.length);
+    expect(ltc.hashrate['10m']).toBeGreaterThan(0);
+    const listed = (await (await fetch(`${base}/api/pools/ltc/blocks`)).json()) as {
+      blocks: { hash: string; finder: string; effort: number }[];
     };
-    expect(mine.coins[0]!.shares.shares).toBe(acknowledged.length);
+    expect(listed.blocks.map((b) => b.hash).sort()).toEqual([...blockHashes].sort());
+    expect(listed.blocks.every((b) => b.finder === miner && b.effort > 0)).toBe(true);
+    const mine = (await (await fetch(`${base}/api/pools/LTC/miners/${miner}`)).json()) as {
+      shares: { shares: number };
+      workers: { name: string; hashrate: number; offline: boolean }[];
+    };
+    expect(mine.shares.shares).toBe(acknowledged.length);
+    expect(mine.workers).toEqual([expect.objectContaining({ name: 'rig1', offline: false })]);
+    expect(mine.workers[0]!.hashrate).toBeGreaterThan(0);
+    const bad = await fetch(`${base}/api/pools/LTC/miners/not-an-address`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/is not a LTC address/);
+    expect((await fetch(`${base}/api/pools/DOGE`)).status).toBe(400);
     const health = await fetch(`${base}/health`);
     expect(health.status).toBe(200);
     expect(await (await fetch(`${base}/metrics`)).text()).toMatch(

@@ -103,6 +103,18 @@ describe('the whole pool app', () => {
     alerts.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 
+  it('tells the stats API the public pool config and every coin table, never a daemon credential', () => {
+    const t = Template.fromStack(stacks.api!);
+    const fn = Object.values(t.findResources('AWS::Lambda::Function')).find((r) =>
+      String(r.Properties.Description).includes('statistics API'),
+    )!;
+    const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+    const pub = JSON.parse(String(env.POOL_PUBLIC_JSON));
+    expect(pub.coins.map((c: { symbol: string }) => c.symbol)).toEqual(['LTC', 'BTC']);
+    expect(JSON.stringify(env)).not.toMatch(/password|daemons/i);
+    expect(env.POOL_TABLES_JSON).toBeDefined();
+  });
+
   it('serves the dashboard from a private bucket via OAC and routes /api/* to the HTTP API', () => {
     const api = Template.fromStack(stacks.api!);
     api.hasResourceProperties('AWS::S3::Bucket', {

@@ -1,0 +1,67 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
+import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
+import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
+import type { TableNames } from '../../adapters/aws/tables.js';
+import { ConfigError, StorageError } from '../../core/errors.js';
+import { createLambdaLogger, poolMiddleware } from '../shared/middleware.js';
+import { type ApiDeps, handleApi, type PublicCoin } from './api.js';
+
+/** Set by infra/stacks/api-stack.ts: every coin's table names, and what the API may show of the config. */
+export const statsEnvSchema = z.object({
+  POOL_TABLES_JSON: z.string().min(2),
+  POOL_PUBLIC_JSON: z.string().min(2),
+});
+
+export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
+  const parsed = statsEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      'stats environment is invalid',
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    );
+  }
+  const tables = JSON.parse(parsed.data.POOL_TABLES_JSON) as Record<string, TableNames>;
+  const pool = JSON.parse(parsed.data.POOL_PUBLIC_JSON) as { name: string; coins: PublicCoin[] };
+  const of = (coin: string) => {
+    const t = tables[coin];
+    if (!t) throw new StorageError(`no tables for coin ${coin}`);
+    return t;
+  };
+  const doc = createDocumentClient(new DynamoDBClient({}));
+  return {
+    pool,
+    shares: new DynamoShareStore({ doc, tables: of }),
+    money: new DynamoMoneyStore(doc, of),
+    now: Date.now,
+  };
+}
+
+/** API Gateway HTTP API (payload 2.0) → handleApi. */
+export function createHandler(
+  makeDeps: () => ApiDeps = () => depsFromEnv(),
+  log: Logger = createLambdaLogger('stats'),
+) {
+  let deps: ApiDeps | undefined;
+  const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    deps ??= makeDeps();
+    const res = await handleApi(
+      {
+        method: event.requestContext.http.method,
+        path: event.rawPath,
+        query: new URLSearchParams(event.rawQueryString ?? ''),
+      },
+      deps,
+    );
+    return { statusCode: res.status, headers: res.headers, body: res.body };
+  };
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>(base).use(
+    poolMiddleware(log),
+  );
+}
+
+export const handler = createHandler();
