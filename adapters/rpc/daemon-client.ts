@@ -1,4 +1,16 @@
 import { DaemonError } from '../../core/errors.js';
+import { formatAmount, parseAmount } from '../../core/ledger/payouts.js';
+import type {
+  AddressValidation,
+  BlockchainInfo,
+  MiningInfo,
+  NetworkInfo,
+  RawBlockTemplate,
+  Unspent,
+  WalletTransaction,
+} from './daemon-types.js';
+
+export type * from './daemon-types.js';
 
 export interface DaemonEndpoint {
   url: string;
@@ -9,23 +21,18 @@ export interface DaemonEndpoint {
 }
 
 export interface CallOptions {
-  /** Per-call timeout; long polls need minutes. */
+  /** Per-call timeout; a long poll needs minutes. */
   timeoutMs?: number;
 }
 
-/** What getblockchaininfo answers, the fields the pool reads. */
-export interface BlockchainInfo {
-  chain: string;
-  blocks: number;
-  bestblockhash: string;
-  difficulty: number;
-  initialblockdownload: boolean;
-}
+/** A GBT long poll returns when the template changes (new tip or new transactions): minutes on a quiet chain. */
+export const LONG_POLL_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * A Bitcoin-family daemon over JSON-RPC 1.0 (HTTP POST, basic auth). Every failure — connection refused, timeout,
  * HTTP status, non-JSON answer, an RPC error object — becomes a DaemonError naming the method and the daemon
- * (never the password).
+ * (never the password). Amounts going in are bigint base units (or decimal strings); amounts coming out of the
+ * typed helpers that the pool does arithmetic on are bigint too.
  */
 export class DaemonClient {
   private readonly auth: string;
@@ -36,9 +43,13 @@ export class DaemonClient {
     readonly config: DaemonEndpoint,
     private readonly defaultTimeoutMs = 10_000,
   ) {
+    const base = new URL(config.url);
+    // fetch refuses URLs with credentials in them; the credentials travel in the Authorization header only.
+    base.username = '';
+    base.password = '';
+    const root = base.toString().replace(/\/+$/, '');
+    this.endpoint = config.wallet ? `${root}/wallet/${encodeURIComponent(config.wallet)}` : root;
     this.auth = `Basic ${Buffer.from(`${config.user}:${config.password}`).toString('base64')}`;
-    const base = config.url.replace(/\/+$/, '');
-    this.endpoint = config.wallet ? `${base}/wallet/${encodeURIComponent(config.wallet)}` : base;
   }
 
   /** The daemon's URL without credentials, for logs and errors. */
@@ -54,50 +65,62 @@ export class DaemonClient {
 
   async call<T>(method: string, params: unknown[] = [], opts: CallOptions = {}): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
-    const body = JSON.stringify({ jsonrpc: '1.0', id: ++this.id, method, params });
+    const fail = (why: string, rpcCode?: number, cause?: unknown): DaemonError =>
+      new DaemonError(this.redact(`${method} on ${this.name}: ${why}`), rpcCode, { cause });
     let res: Response;
+    let text: string;
     try {
       res = await fetch(this.endpoint, {
         method: 'POST',
-        headers: { authorization: this.auth, 'content-type': 'application/json' },
-        body,
+        headers: {
+          authorization: this.auth,
+          'content-type': 'application/json',
+          // litecoind/bitcoind (libevent) delay their shutdown until idle keep-alive connections close — 4 s with
+          // undici's defaults. One connection per call costs nothing next to a getblocktemplate.
+          connection: 'close',
+        },
+        body: JSON.stringify({ jsonrpc: '1.0', id: ++this.id, method, params }),
         signal: AbortSignal.timeout(timeoutMs),
       });
+      text = await res.text();
     } catch (err) {
-      const why = (err as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : describeFetchError(err);
-      throw new DaemonError(`${method} on ${this.name}: ${why}`, undefined, { cause: err });
+      const timedOut = (err as Error).name === 'TimeoutError';
+      throw fail(timedOut ? `timed out after ${timeoutMs} ms` : describeFetchError(err), undefined, err);
     }
-    const text = await res.text();
-    let parsed: { result?: T; error?: { code: number; message: string } | null } | undefined;
+    let parsed: { result?: unknown; error?: { code?: number; message?: string } | null } | undefined;
     try {
       parsed = JSON.parse(text);
     } catch {
       parsed = undefined;
     }
-    // bitcoind answers RPC errors with HTTP 500 and a JSON body; a 401/403/404 has no JSON body.
+    // bitcoind answers RPC errors with HTTP 500 (404 for an unknown method) and a JSON body; 401/403 have no body.
     if (parsed?.error) {
-      throw new DaemonError(
-        `${method} on ${this.name}: ${parsed.error.message} (code ${parsed.error.code})`,
-        parsed.error.code,
-      );
+      const { code, message } = parsed.error;
+      throw fail(`${message ?? 'unknown error'} (code ${code})`, code);
     }
     if (!res.ok) {
-      const hint = res.status === 401 ? ' (wrong RPC user or password)' : '';
-      throw new DaemonError(`${method} on ${this.name}: HTTP ${res.status}${hint}`);
+      const hint =
+        res.status === 401 ? ' (wrong RPC user or password)' : res.status === 403 ? ' (rpcallowip refuses us)' : '';
+      throw fail(`HTTP ${res.status}${hint}`);
     }
-    if (!parsed || !('result' in parsed)) {
-      throw new DaemonError(`${method} on ${this.name}: answer is not JSON-RPC (${text.slice(0, 80)})`);
+    if (typeof parsed !== 'object' || parsed === null || !('result' in parsed)) {
+      throw fail(`answer is not JSON-RPC (${JSON.stringify(text.slice(0, 80))})`);
     }
     return parsed.result as T;
   }
 
-  getBlockTemplate(rules: readonly string[], longpollid?: string): Promise<unknown> {
+  /**
+   * BIP22/BIP23 getblocktemplate. Litecoin needs rules ["mweb","segwit"]. With a longpollid the daemon answers when
+   * the template changes, so the call gets LONG_POLL_TIMEOUT_MS unless told otherwise.
+   */
+  getBlockTemplate(rules: readonly string[], longpollid?: string, opts: CallOptions = {}): Promise<RawBlockTemplate> {
     const request: Record<string, unknown> = { rules: [...rules] };
     if (longpollid) request.longpollid = longpollid;
-    // A long poll is answered when the template changes: minutes, not seconds.
-    return this.call('getblocktemplate', [request], longpollid ? { timeoutMs: 10 * 60_000 } : {});
+    const timeoutMs = opts.timeoutMs ?? (longpollid ? LONG_POLL_TIMEOUT_MS : undefined);
+    return this.call('getblocktemplate', [request], { timeoutMs });
   }
 
+  /** BIP22: null when accepted, otherwise the reason ("duplicate", "inconclusive", "high-hash", ...). */
   submitBlock(hex: string): Promise<string | null> {
     return this.call('submitblock', [hex], { timeoutMs: 30_000 });
   }
@@ -106,37 +129,80 @@ export class DaemonClient {
     return this.call('getblockchaininfo');
   }
 
+  getNetworkInfo(): Promise<NetworkInfo> {
+    return this.call('getnetworkinfo');
+  }
+
+  getMiningInfo(): Promise<MiningInfo> {
+    return this.call('getmininginfo');
+  }
+
   getBlockCount(): Promise<number> {
     return this.call('getblockcount');
+  }
+
+  getBestBlockHash(): Promise<string> {
+    return this.call('getbestblockhash');
   }
 
   getBlockHash(height: number): Promise<string> {
     return this.call('getblockhash', [height]);
   }
 
+  /** Verbosity 0: hex string; 1: header fields and txids; 2: decoded transactions. */
   getBlock<T = Record<string, unknown>>(hash: string, verbosity: 0 | 1 | 2 = 1): Promise<T> {
     return this.call('getblock', [hash, verbosity]);
   }
 
+  /** Regtest mining; a few hundred blocks take a second or two. */
   generateToAddress(n: number, address: string): Promise<string[]> {
     return this.call('generatetoaddress', [n, address], { timeoutMs: 120_000 });
   }
 
+  /** Wallet RPC. `type`: legacy, p2sh-segwit, bech32, or (Litecoin) mweb. */
   getNewAddress(label = '', type?: string): Promise<string> {
     return this.call('getnewaddress', type ? [label, type] : [label]);
   }
 
-  sendToAddress(address: string, amount: number | string): Promise<string> {
-    return this.call('sendtoaddress', [address, amount]);
+  validateAddress(address: string): Promise<AddressValidation> {
+    return this.call('validateaddress', [address]);
   }
 
-  getBalance(): Promise<number> {
-    return this.call('getbalance');
+  /** Wallet RPC. `amount`: bigint base units, or a decimal string / number of coins. Returns the txid. */
+  sendToAddress(address: string, amount: bigint | string | number): Promise<string> {
+    const coins = typeof amount === 'bigint' ? formatAmount(amount) : amount;
+    return this.call('sendtoaddress', [address, coins], { timeoutMs: 60_000 });
+  }
+
+  /** Wallet RPC: the trusted balance in base units. */
+  async getBalance(minConf = 0): Promise<bigint> {
+    return parseAmount(await this.call<number>('getbalance', ['*', minConf]));
+  }
+
+  /** Wallet RPC; each entry also carries its amount in base units (`units`). */
+  async listUnspent(minConf = 1, maxConf = 9_999_999, addresses: string[] = []): Promise<Unspent[]> {
+    const raw = await this.call<Omit<Unspent, 'units'>[]>('listunspent', [minConf, maxConf, addresses]);
+    return raw.map((u) => ({ ...u, units: parseAmount(u.amount) }));
+  }
+
+  /** Wallet RPC for a transaction the wallet knows. */
+  getTransaction(txid: string): Promise<WalletTransaction> {
+    return this.call('gettransaction', [txid, true]);
+  }
+
+  /**
+   * Our own messages never include the password, but a daemon or proxy might echo it back in an error text. A very
+   * short password is not redacted: it would mangle every message that happens to contain those letters.
+   */
+  private redact(message: string): string {
+    const { password } = this.config;
+    return password.length >= 6 ? message.split(password).join('***') : message;
   }
 }
 
 function describeFetchError(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code === 'ECONNREFUSED') return 'connection refused';
+  if (cause?.code === 'ECONNRESET' || cause?.code === 'UND_ERR_SOCKET') return 'connection closed by the daemon';
   return cause?.message ?? (err as Error).message;
 }

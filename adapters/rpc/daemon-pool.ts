@@ -1,3 +1,4 @@
+import { DaemonError } from '../../core/errors.js';
 import { DaemonClient, type DaemonEndpoint } from './daemon-client.js';
 
 export interface DaemonPoolLog {
@@ -5,62 +6,76 @@ export interface DaemonPoolLog {
   info(obj: object, msg: string): void;
 }
 
+/** The timer functions the pool needs; tests pass fakes and fire checks themselves. */
+export interface PoolTimers {
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export interface DaemonPoolOptions {
+  /** How often every daemon is asked getblockchaininfo; an unhealthy one is retried at each check. Default 5 s. */
+  checkIntervalMs?: number;
+  timers?: PoolTimers;
+  /** Builds the client for an endpoint (tests inject fakes). */
+  client?: (endpoint: DaemonEndpoint) => DaemonClient;
+}
+
+/** What one daemon answered to submitblock: `result` (null = accepted, or a BIP22 reason) or the `error`. */
+export type SubmitAnswer = { daemon: string; result: string | null } | { daemon: string; error: DaemonError };
+
 interface Member {
   client: DaemonClient;
+  /** The same client, but a transport failure marks the member down (what primary() hands out). */
+  guarded: DaemonClient;
   healthy: boolean;
   lastError?: string;
 }
 
+const realTimers: PoolTimers = {
+  setInterval: (fn, ms) => setInterval(fn, ms).unref(),
+  clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
+};
+
 /**
  * The daemons of one coin, in config order. Templates come from the first healthy one (failover); blocks go to
- * every healthy one at once. Health is checked with getblockchaininfo every `checkIntervalMs`, and a daemon that
- * fails a call is marked down until its next successful check.
+ * every healthy one at once, so the block reaches the network even if one daemon is badly connected. A daemon that
+ * fails a call or a health check is marked down and retried at the next check.
  */
 export class DaemonPool {
   private readonly members: Member[];
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly checkIntervalMs: number;
+  private readonly timers: PoolTimers;
+  private timer: unknown;
 
   constructor(
     endpoints: readonly DaemonEndpoint[],
     private readonly log: DaemonPoolLog,
-    private readonly checkIntervalMs = 5_000,
+    opts: DaemonPoolOptions = {},
   ) {
-    if (endpoints.length === 0) throw new Error('a coin needs at least one daemon');
-    this.members = endpoints.map((e) => ({ client: new DaemonClient(e), healthy: true }));
+    if (endpoints.length === 0) throw new DaemonError('a coin needs at least one daemon');
+    this.checkIntervalMs = opts.checkIntervalMs ?? 5_000;
+    this.timers = opts.timers ?? realTimers;
+    const make = opts.client ?? ((e: DaemonEndpoint) => new DaemonClient(e));
+    this.members = endpoints.map((e) => {
+      const m = { client: make(e), healthy: true } as Member;
+      m.guarded = this.guard(m);
+      return m;
+    });
   }
 
-  /** Checks every daemon now, then periodically. */
+  /** Checks every daemon now, then every checkIntervalMs. */
   async start(): Promise<void> {
-    await this.checkAll();
-    this.timer = setInterval(() => void this.checkAll(), this.checkIntervalMs);
-    this.timer.unref();
+    await this.checkNow();
+    this.timer ??= this.timers.setInterval(() => void this.checkNow(), this.checkIntervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer !== undefined) this.timers.clearInterval(this.timer);
+    this.timer = undefined;
   }
 
-  healthyCount(): number {
-    return this.members.filter((m) => m.healthy).length;
-  }
-
-  /** The first healthy daemon, wrapped so that a failing call marks it down and the next call fails over. */
-  primary(): DaemonClient | undefined {
-    const m = this.members.find((x) => x.healthy);
-    return m ? this.guarded(m) : undefined;
-  }
-
-  /** submitblock on every healthy daemon (every daemon when none is marked healthy): what each answered. */
-  async submitBlockEverywhere(blockHex: string): Promise<PromiseSettledResult<string | null>[]> {
-    const targets = this.members.some((m) => m.healthy) ? this.members.filter((m) => m.healthy) : this.members;
-    return Promise.allSettled(targets.map((m) => m.client.submitBlock(blockHex)));
-  }
-
-  status(): Array<{ daemon: string; healthy: boolean; lastError?: string }> {
-    return this.members.map((m) => ({ daemon: m.client.name, healthy: m.healthy, lastError: m.lastError }));
-  }
-
-  private async checkAll(): Promise<void> {
+  /** Asks every daemon getblockchaininfo; those that answer are healthy, the others down. */
+  async checkNow(): Promise<void> {
     await Promise.all(
       this.members.map(async (m) => {
         try {
@@ -75,31 +90,75 @@ export class DaemonPool {
     );
   }
 
-  private markDown(m: Member, err: unknown): void {
-    if (m.healthy)
-      this.log.warn({ daemon: m.client.name, err: (err as Error).message }, 'daemon is down; failing over');
-    m.healthy = false;
-    m.lastError = (err as Error).message;
+  /** The first healthy daemon in config order, or undefined when none is. */
+  primary(): DaemonClient | undefined {
+    return this.members.find((m) => m.healthy)?.guarded;
   }
 
-  private guarded(m: Member): DaemonClient {
-    const pool = this;
+  /** Every healthy daemon, in config order. */
+  allHealthy(): DaemonClient[] {
+    return this.members.filter((m) => m.healthy).map((m) => m.guarded);
+  }
+
+  healthyCount(): number {
+    return this.members.filter((m) => m.healthy).length;
+  }
+
+  /**
+   * submitblock on every healthy daemon in parallel (on every daemon when none is marked healthy: a found block is
+   * worth a try); one answer per daemon asked, in config order. Never throws.
+   */
+  async submitBlockEverywhere(blockHex: string): Promise<SubmitAnswer[]> {
+    const healthy = this.members.filter((m) => m.healthy);
+    const targets = healthy.length > 0 ? healthy : this.members;
+    return Promise.all(
+      targets.map(async (m): Promise<SubmitAnswer> => {
+        try {
+          return { daemon: m.client.name, result: await m.guarded.submitBlock(blockHex) };
+        } catch (err) {
+          const error = err instanceof DaemonError ? err : new DaemonError(String(err), undefined, { cause: err });
+          return { daemon: m.client.name, error };
+        }
+      }),
+    );
+  }
+
+  status(): Array<{ daemon: string; healthy: boolean; lastError?: string }> {
+    return this.members.map((m) => ({ daemon: m.client.name, healthy: m.healthy, lastError: m.lastError }));
+  }
+
+  private markDown(m: Member, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    if (m.healthy) this.log.warn({ daemon: m.client.name, err: message }, 'daemon is down; failing over');
+    m.healthy = false;
+    m.lastError = message;
+  }
+
+  /**
+   * Wraps the client so that a call failing in transport (refused, timed out, HTTP error) marks the daemon down and
+   * the next primary() fails over. An RPC error object means the daemon is up and refused this request: no failover.
+   */
+  private guard(m: Member): DaemonClient {
     return new Proxy(m.client, {
-      get(target, prop, receiver) {
+      get: (target, prop, receiver) => {
         const value = Reflect.get(target, prop, receiver);
         if (typeof value !== 'function' || prop === 'withWallet') return value;
         return (...args: unknown[]) => {
           const result = value.apply(target, args);
-          if (result instanceof Promise) {
-            return result.catch((err: unknown) => {
-              // An RPC error object means the daemon is up and refused the request; only transport failures fail over.
-              if ((err as { rpcCode?: number }).rpcCode === undefined) pool.markDown(m, err);
-              throw err;
-            });
-          }
-          return result;
+          if (!(result instanceof Promise)) return result;
+          // A long poll that times out only says the template did not change for that long (a quiet chain).
+          const longPoll = prop === 'getBlockTemplate' && args[1] !== undefined;
+          return result.catch((err: unknown) => {
+            const refused = err instanceof DaemonError && err.rpcCode !== undefined;
+            if (!refused && !(longPoll && isTimeout(err))) this.markDown(m, err);
+            throw err;
+          });
         };
       },
     });
   }
+}
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.cause as { name?: string } | undefined)?.name === 'TimeoutError';
 }

@@ -2,18 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { type Devnet, startDevnet } from '../../local/devnet/index.js';
+import { type Devnet, type DevnetOptions, startDevnet } from '../../local/devnet/index.js';
 
 /**
- * One regtest devnet (two litecoind nodes, MWEB active) per test file, in a temp directory removed afterwards.
- * Call at the top of a describe block; the accessor throws if used before beforeAll ran.
+ * One regtest devnet (two litecoind nodes, MWEB active, funded miner wallet) per test file, in a temp directory
+ * removed afterwards. Call at the top of a describe block; the accessors throw if used before beforeAll ran.
+ * A first start takes about 2 s.
  */
-export function withDevnet(): { get: () => Devnet; dataDir: () => string } {
+export function withDevnet(opts: Omit<DevnetOptions, 'dataDir'> = {}): { get: () => Devnet; dataDir: () => string } {
   let devnet: Devnet | undefined;
   let dir: string | undefined;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'devnet-'));
-    devnet = await startDevnet({ dataDir: dir });
+    devnet = await startDevnet({ ...opts, dataDir: dir });
   }, 120_000);
   afterAll(async () => {
     await devnet?.stop();
