@@ -11,8 +11,15 @@ export function createLocalApi(deps: {
   store: ShareStore;
   money: MoneyStore;
   log: { error(o: object, m: string): void };
+  /** The ports the stratum servers actually bound (the config may say 0). */
+  boundPorts: (coin: string) => readonly number[] | undefined;
 }): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  const apiDeps = { pool: publicPool(deps.config), shares: deps.store, money: deps.money, now: Date.now };
+  const pool = publicPool(deps.config);
+  for (const c of pool.coins) {
+    const bound = deps.boundPorts(c.symbol);
+    c.ports = c.ports.map((p, i) => ({ ...p, port: bound?.[i] ?? p.port }));
+  }
+  const apiDeps = { pool, shares: deps.store, money: deps.money, now: Date.now };
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') return false;

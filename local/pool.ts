@@ -11,10 +11,12 @@ import { type CoinService, startCoinService } from '../fargate/src/coin-service.
 import { createOpsServer, listen } from '../fargate/src/http/ops-server.js';
 import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
 import { run as ingest } from '../lambdas/ingest/handler.js';
+import { buildWeb } from '../web/build.js';
 import { createAdminRoutes } from './admin.js';
 import { createLocalApi } from './api.js';
 import type { PoolLogger } from './logger.js';
 import { type MoneyRunner, startMoney } from './money.js';
+import { createStaticRoutes } from './static.js';
 import { type LocalStorage, startLocalStorage } from './storage.js';
 
 export interface LocalCoin {
@@ -101,8 +103,15 @@ export async function startLocalPool(opts: {
       const money = startMoney({ coin, shares: storage.store, money: storage.money, log, timers: opts.moneyTimers });
       coins.set(coin.symbol, { service, queue, transport, money });
     }
-    const api = createLocalApi({ config, store: storage.store, money: storage.money, log });
+    const api = createLocalApi({
+      config,
+      store: storage.store,
+      money: storage.money,
+      log,
+      boundPorts: (symbol) => coins.get(symbol)?.service.ports,
+    });
     const admin = createAdminRoutes((symbol) => coins.get(symbol)?.money);
+    const dashboard = createStaticRoutes(await buildWeb());
     http = createOpsServer({
       registry,
       health: () => ({ draining: false, coins: [...coins.values()].map((c) => c.service.health()) }),
@@ -111,7 +120,7 @@ export async function startLocalPool(opts: {
         c?.service.refresh();
         return c !== undefined;
       },
-      extra: async (req, res) => (await admin(req, res)) || api(req, res),
+      extra: async (req, res) => (await admin(req, res)) || (await api(req, res)) || dashboard(req, res),
       log,
     });
     const address = await listen(http, config.http.port, config.http.host);

@@ -1,0 +1,146 @@
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import './styles.css';
+import { ago, coins, esc, hashrate } from './format.js';
+
+/** The dashboard: a hash-routed single page on the stats API (/api), refreshed every 30 s. */
+
+// biome-ignore lint/suspicious/noExplicitAny: API payloads are rendered, not computed on
+type Json = Record<string, any>;
+
+const view = document.getElementById('view')!;
+const coinSelect = document.getElementById('coin') as HTMLSelectElement;
+let pools: Json[] = [];
+let charts: uPlot[] = [];
+
+async function api(path: string): Promise<Json> {
+  const res = await fetch(`/api${path}`);
+  const body = await res.json();
+  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+  return body;
+}
+
+const coin = () => coinSelect.value || pools[0]?.coin || 'LTC';
+
+function card(label: string, value: string, testid: string): string {
+  return `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-testid="${testid}">${esc(value)}</div></div>`;
+}
+
+function chart(el: HTMLElement, history: { minute: number; hashrate: number }[]): void {
+  const width = Math.max(280, el.clientWidth || 600);
+  const data: uPlot.AlignedData = [history.map((h) => h.minute * 60), history.map((h) => h.hashrate)];
+  charts.push(
+    new uPlot(
+      {
+        width,
+        height: 200,
+        series: [{}, { label: 'hashrate', stroke: '#58a6ff', value: (_u, v) => (v == null ? '' : hashrate(v)) }],
+        axes: [{}, { values: (_u, vs) => vs.map((v) => hashrate(v)) }],
+      },
+      data,
+      el,
+    ),
+  );
+}
+
+function blocksTable(blocks: Json[]): string {
+  const rows = blocks
+    .map(
+      (b) =>
+        `<tr data-testid="block-row"><td>${esc(b.height)}</td><td>${esc(b.status)}</td><td>${esc(coins(b.reward))}</td><td>${b.effort == null ? '' : `${esc(Math.round(b.effort * 100))}%`}</td><td>${esc(b.finder)}</td><td title="${esc(b.hash)}">${esc(String(b.hash).slice(0, 16))}…</td></tr>`,
+    )
+    .join('');
+  return `<table><thead><tr><th>Height</th><th>Status</th><th>Reward</th><th>Effort</th><th>Finder</th><th>Hash</th></tr></thead><tbody>${rows || '<tr><td colspan="6">No blocks yet</td></tr>'}</tbody></table>`;
+}
+
+async function poolPage(): Promise<string> {
+  const p = await api(`/pools/${coin()}`);
+  const host = location.hostname;
+  const connect = (p.ports as Json[])
+    .map((port) => {
+      const url = `${port.tls ? 'stratum+ssl' : 'stratum+tcp'}://${host}:${port.port}`;
+      return `<li><code data-testid="stratum-url">${esc(url)}</code> difficulty ${esc(port.difficulty.initial)}<br /><code>minerd -a ${p.coin === 'LTC' ? 'scrypt' : 'sha256d'} -o ${esc(url)} -u YOUR_ADDRESS.worker -p x</code></li>`;
+    })
+    .join('');
+  const effort = p.effort['64'] == null ? '—' : `${Math.round(p.effort['64'] * 100)}%`;
+  setTimeout(() => chart(document.getElementById('pool-chart')!, p.hashrateHistory));
+  return `<h1>${esc(p.coin)} pool</h1>
+    <div class="cards">${card('Hashrate (10 min)', hashrate(p.hashrate['10m']), 'pool-hashrate')}${card('Hashrate (3 h)', hashrate(p.hashrate['3h']), 'pool-hashrate-3h')}${card('Blocks found', String(p.blocksFound), 'blocks-found')}${card('Effort (64 blocks)', effort, 'effort')}${card('Scheme / fee', `${p.scheme ?? '—'} / ${p.feeBasisPoints == null ? '—' : `${p.feeBasisPoints / 100}%`}`, 'scheme')}</div>
+    <div id="pool-chart" class="chart"></div>
+    <h2>How to connect</h2><ul>${connect}</ul>
+    <h2>Recent blocks</h2>${blocksTable((await api(`/pools/${coin()}/blocks?limit=10`)).blocks)}`;
+}
+
+async function minerPage(address: string): Promise<string> {
+  const m = await api(`/pools/${coin()}/miners/${encodeURIComponent(address)}`);
+  const workers = (m.workers as Json[])
+    .map(
+      (w) =>
+        `<tr class="${w.offline ? 'offline' : ''}" data-testid="worker-row"><td>${esc(w.name)}</td><td>${esc(hashrate(w.hashrate))}</td><td>${esc(ago(w.lastShareAt))}</td><td>${w.offline ? 'offline' : 'online'}</td></tr>`,
+    )
+    .join('');
+  const payments = (m.payments as Json[])
+    .map(
+      (p) =>
+        `<tr><td>${esc(new Date(p.time).toLocaleString())}</td><td>${esc(coins(p.amount))}</td><td>${esc(p.status)}</td><td>${esc(p.txid ?? '')}</td></tr>`,
+    )
+    .join('');
+  const rewards = (m.rewards as Json[])
+    .slice(0, 50)
+    .map(
+      (r) =>
+        `<tr><td>${esc(new Date(r.time).toLocaleString())}</td><td>${esc(r.kind)}</td><td>${esc(coins(r.amount))}</td><td>${esc(String(r.ref).slice(0, 16))}</td></tr>`,
+    )
+    .join('');
+  setTimeout(() => chart(document.getElementById('miner-chart')!, m.hashrateHistory));
+  const b = m.balance;
+  return `<h1>Miner <code>${esc(address)}</code></h1>
+    <div class="cards">${card('Hashrate (10 min)', hashrate(m.hashrate['10m']), 'miner-hashrate')}${card('Immature', coins(b.immature), 'immature')}${card('Confirmed', coins(b.confirmed), 'confirmed')}${card('Pending', coins(b.pending), 'pending')}${card('Paid', coins(b.paid), 'paid')}</div>
+    <div id="miner-chart" class="chart"></div>
+    <h2>Workers</h2><table><thead><tr><th>Worker</th><th>Hashrate</th><th>Last share</th><th>State</th></tr></thead><tbody>${workers || '<tr><td colspan="4">No workers</td></tr>'}</tbody></table>
+    <h2>Rewards</h2><table><thead><tr><th>Time</th><th>Kind</th><th>Amount</th><th>Block</th></tr></thead><tbody>${rewards || '<tr><td colspan="4">None yet</td></tr>'}</tbody></table>
+    <h2>Payments</h2><table><thead><tr><th>Time</th><th>Amount</th><th>Status</th><th>Transaction</th></tr></thead><tbody>${payments || '<tr><td colspan="4">None yet</td></tr>'}</tbody></table>`;
+}
+
+async function blocksPage(): Promise<string> {
+  return `<h1>${esc(coin())} blocks</h1>${blocksTable((await api(`/pools/${coin()}/blocks?limit=200`)).blocks)}`;
+}
+
+async function paymentsPage(): Promise<string> {
+  const rows = ((await api(`/pools/${coin()}/payments?limit=200`)).payments as Json[])
+    .map(
+      (p) =>
+        `<tr><td>${esc(new Date(p.time).toLocaleString())}</td><td>${esc(coins(p.total))}</td><td>${esc(p.recipients)}</td><td>${esc(p.status)}</td><td>${esc(p.txid ?? '')}</td></tr>`,
+    )
+    .join('');
+  return `<h1>${esc(coin())} payments</h1><table><thead><tr><th>Time</th><th>Total</th><th>Recipients</th><th>Status</th><th>Transaction</th></tr></thead><tbody>${rows || '<tr><td colspan="5">No payments yet</td></tr>'}</tbody></table>`;
+}
+
+async function render(): Promise<void> {
+  for (const c of charts) c.destroy();
+  charts = [];
+  const route = location.hash.replace(/^#/, '') || '/';
+  try {
+    if (pools.length === 0) {
+      pools = (await api('/pools')).coins;
+      coinSelect.innerHTML = pools.map((p) => `<option>${esc(p.coin)}</option>`).join('');
+    }
+    const miner = /^\/miner\/(.+)$/.exec(route);
+    if (miner) view.innerHTML = await minerPage(decodeURIComponent(miner[1]!));
+    else if (route === '/blocks') view.innerHTML = await blocksPage();
+    else if (route === '/payments') view.innerHTML = await paymentsPage();
+    else view.innerHTML = await poolPage();
+  } catch (err) {
+    view.innerHTML = `<p class="error" data-testid="error">${esc((err as Error).message)}</p>`;
+  }
+}
+
+document.getElementById('lookup')!.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const address = new FormData(e.target as HTMLFormElement).get('address')?.toString().trim();
+  if (address) location.hash = `#/miner/${encodeURIComponent(address)}`;
+});
+coinSelect.addEventListener('change', () => void render());
+window.addEventListener('hashchange', () => void render());
+setInterval(() => void render(), 30_000);
+void render();
