@@ -29,7 +29,7 @@ export function createLocalApi(deps: {
         apiDeps,
       );
       res.writeHead(out.status, out.headers);
-      res.end(out.body);
+      res.end(out.isBase64Encoded ? Buffer.from(out.body, 'base64') : out.body);
     } catch (err) {
       deps.log.error({ err, path: url.pathname }, 'API request failed');
       res.writeHead(500, { 'content-type': 'application/json' });

@@ -5,6 +5,7 @@ import { balancesFromEntries, zeroBalance } from '../../core/ledger/ledger.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
 import type { ShareStore } from '../../core/ports/share-store.js';
 import { averageEffort, effort, hashrate, isOffline } from '../../core/stats/hashrate.js';
+import { type ExportRow, toCsv, toXlsx } from './export.js';
 
 /** What the API tells the world about a coin (no daemon credentials, no wallets). */
 export interface PublicCoin {
@@ -33,6 +34,8 @@ export interface ApiResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** Binary bodies (XLSX) travel base64-encoded, as API Gateway expects. */
+  isBase64Encoded?: boolean;
 }
 
 /** Short and long hashrate windows the API reports (minutes). */
@@ -63,6 +66,9 @@ export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResp
         return ok(await payments(deps, coin, undefined, limitOf(req.query)), 30);
       if (parts[2] === 'miners' && parts[3] && parts.length === 4)
         return ok(await minerDetail(deps, coin, parts[3]), 10);
+      const exp =
+        parts[2] === 'miners' && parts[3] && parts.length === 5 ? /^export\.(csv|xlsx)$/.exec(parts[4]!) : null;
+      if (exp) return exportMiner(deps, coin, parts[3]!, exp[1] as 'csv' | 'xlsx');
     }
     throw new NotFound(`no API route ${req.path}`);
   } catch (err) {
@@ -163,14 +169,74 @@ async function payments(deps: ApiDeps, coin: PublicCoin, address: string | undef
   };
 }
 
-async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string) {
-  const def = getCoin(coin.symbol);
+function checkAddress(coin: PublicCoin, address: string): void {
   try {
-    validateAddress(def, coin.network, address);
+    validateAddress(getCoin(coin.symbol), coin.network, address);
   } catch (err) {
     if (err instanceof InvalidAddressError) throw new BadRequest(err.message);
     throw err;
   }
+}
+
+/** A miner's rewards and payments as CSV or XLSX (newest first). */
+async function exportMiner(
+  deps: ApiDeps,
+  coin: PublicCoin,
+  address: string,
+  format: 'csv' | 'xlsx',
+): Promise<ApiResponse> {
+  checkAddress(coin, address);
+  const [entries, paid] = await Promise.all([
+    deps.money.listAccountEntries(coin.symbol, address),
+    payments(deps, coin, address, 500),
+  ]);
+  const rows: ExportRow[] = [
+    ...entries
+      .filter((e) => e.kind === 'immature' || e.kind === 'pps')
+      .map((e) => ({
+        time: e.time,
+        type: 'reward' as const,
+        reference: e.ref,
+        amount: e.amount.toString(),
+        status: e.kind,
+        txid: '',
+      })),
+    ...paid.payments.map((p) => ({
+      time: p.time,
+      type: 'payment' as const,
+      reference: p.id,
+      amount: p.amount!,
+      status: p.status,
+      txid: p.txid ?? '',
+    })),
+  ].sort((a, b) => b.time - a.time);
+  const name = `${coin.symbol}-${address}`;
+  if (format === 'csv') {
+    return {
+      status: 200,
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${name}.csv"`,
+        'cache-control': 'no-store',
+      },
+      body: toCsv(rows, coin.symbol),
+    };
+  }
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      'content-disposition': `attachment; filename="${name}.xlsx"`,
+      'cache-control': 'no-store',
+    },
+    body: (await toXlsx(rows, coin.symbol, address)).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string) {
+  const def = getCoin(coin.symbol);
+  checkAddress(coin, address);
   const now = deps.now();
   const nowMinute = minuteOf(now);
   const [stats, entries, paid] = await Promise.all([

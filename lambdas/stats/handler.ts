@@ -57,7 +57,12 @@ export function createHandler(
       },
       deps,
     );
-    return { statusCode: res.status, headers: res.headers, body: res.body };
+    return {
+      statusCode: res.status,
+      headers: res.headers,
+      body: res.body,
+      isBase64Encoded: res.isBase64Encoded ?? false,
+    };
   };
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>(base).use(
     poolMiddleware(log),

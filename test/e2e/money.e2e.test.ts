@@ -1,7 +1,8 @@
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { parseConfig } from '../../core/config/load.js';
-import { parseAmount } from '../../core/ledger/payouts.js';
+import { formatAmount, parseAmount } from '../../core/ledger/payouts.js';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
 import { devnetConfig } from '../../local/run.js';
@@ -133,6 +134,27 @@ describe('rewards and payouts on the devnet', () => {
     expect(await received(bob)).toBe(bobGot);
     expect(await money.audit()).toMatchObject({ ok: true });
     expect(await money.payouts()).toEqual({ status: 'idle' }); // nothing left to pay
+
+    // The miner's exports list the payment with its transaction and the exact amount, in CSV and XLSX alike.
+    const base = `http://127.0.0.1:${pool.httpPort}/api/pools/LTC/miners/${alice}`;
+    const txid = (done as { payouts: { txid: string }[] }).payouts[0]!.txid;
+    const csv = await (await fetch(`${base}/export.csv`)).text();
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toBe('"time (UTC)","type","reference","amount","status","transaction"');
+    const payment = lines.filter((l) => l.includes('"payment"'));
+    expect(payment).toHaveLength(1);
+    expect(payment[0]).toContain(`"${formatAmount(aliceGot)} LTC","confirmed","${txid}"`);
+    const rewardsListed = lines.filter((l) => l.includes('"reward"')).length;
+    expect(rewardsListed).toBeGreaterThan(0);
+    const res = await fetch(`${base}/export.xlsx`);
+    expect(res.headers.get('content-type')).toContain('spreadsheetml');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as unknown as ArrayBuffer);
+    const sheet = wb.worksheets[0]!;
+    expect(sheet.rowCount).toBe(lines.length);
+    const cells = sheet.getSheetValues().flat().map(String);
+    expect(cells).toContain(`${formatAmount(aliceGot)} LTC`);
+    expect(cells).toContain(txid);
   });
 
   it('pays no one twice and no one zero when the payout process dies around sendmany', async () => {
