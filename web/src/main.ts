@@ -26,6 +26,17 @@ function card(label: string, value: string, testid: string): string {
   return `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-testid="${testid}">${esc(value)}</div></div>`;
 }
 
+const pendingCharts: Array<() => void> = [];
+
+/** Queues a chart for the element with this id, drawn once the page that contains it is shown. */
+function chartLater(id: string, history: { minute: number; hashrate: number }[]): void {
+  pendingCharts.push(() => {
+    const el = document.getElementById(id);
+    // Overlapping renders of the same page may both queue a chart: draw one per element.
+    if (el && el.childElementCount === 0) chart(el, history);
+  });
+}
+
 function chart(el: HTMLElement, history: { minute: number; hashrate: number }[]): void {
   const width = Math.max(280, el.clientWidth || 600);
   const data: uPlot.AlignedData = [history.map((h) => h.minute * 60), history.map((h) => h.hashrate)];
@@ -63,7 +74,7 @@ async function poolPage(): Promise<string> {
     })
     .join('');
   const effort = p.effort['64'] == null ? '—' : `${Math.round(p.effort['64'] * 100)}%`;
-  setTimeout(() => chart(document.getElementById('pool-chart')!, p.hashrateHistory));
+  chartLater('pool-chart', p.hashrateHistory);
   return `<h1>${esc(p.coin)} pool</h1>
     <div class="cards">${card('Hashrate (10 min)', hashrate(p.hashrate['10m']), 'pool-hashrate')}${card('Hashrate (3 h)', hashrate(p.hashrate['3h']), 'pool-hashrate-3h')}${card('Blocks found', String(p.blocksFound), 'blocks-found')}${card('Effort (64 blocks)', effort, 'effort')}${card('Scheme / fee', `${p.scheme ?? '—'} / ${p.feeBasisPoints == null ? '—' : `${p.feeBasisPoints / 100}%`}`, 'scheme')}</div>
     <div id="pool-chart" class="chart"></div>
@@ -92,7 +103,7 @@ async function minerPage(address: string): Promise<string> {
         `<tr><td>${esc(new Date(r.time).toLocaleString())}</td><td>${esc(r.kind)}</td><td>${esc(coins(r.amount))}</td><td>${esc(String(r.ref).slice(0, 16))}</td></tr>`,
     )
     .join('');
-  setTimeout(() => chart(document.getElementById('miner-chart')!, m.hashrateHistory));
+  chartLater('miner-chart', m.hashrateHistory);
   const b = m.balance;
   return `<h1>Miner <code>${esc(address)}</code></h1>
     <div class="cards">${card('Hashrate (10 min)', hashrate(m.hashrate['10m']), 'miner-hashrate')}${card('Immature', coins(b.immature), 'immature')}${card('Confirmed', coins(b.confirmed), 'confirmed')}${card('Pending', coins(b.pending), 'pending')}${card('Paid', coins(b.paid), 'paid')}</div>
@@ -117,23 +128,31 @@ async function paymentsPage(): Promise<string> {
   return `<h1>${esc(coin())} payments</h1><table><thead><tr><th>Time</th><th>Total</th><th>Recipients</th><th>Status</th><th>Transaction</th></tr></thead><tbody>${rows || '<tr><td colspan="5">No payments yet</td></tr>'}</tbody></table>`;
 }
 
+let renderSeq = 0;
+
+/** Renders the route; a slower earlier render (e.g. the pool page) never overwrites a newer one. */
 async function render(): Promise<void> {
-  for (const c of charts) c.destroy();
-  charts = [];
+  const seq = ++renderSeq;
   const route = location.hash.replace(/^#/, '') || '/';
+  let html: string;
   try {
     if (pools.length === 0) {
       pools = (await api('/pools')).coins;
       coinSelect.innerHTML = pools.map((p) => `<option>${esc(p.coin)}</option>`).join('');
     }
     const miner = /^\/miner\/(.+)$/.exec(route);
-    if (miner) view.innerHTML = await minerPage(decodeURIComponent(miner[1]!));
-    else if (route === '/blocks') view.innerHTML = await blocksPage();
-    else if (route === '/payments') view.innerHTML = await paymentsPage();
-    else view.innerHTML = await poolPage();
+    if (miner) html = await minerPage(decodeURIComponent(miner[1]!));
+    else if (route === '/blocks') html = await blocksPage();
+    else if (route === '/payments') html = await paymentsPage();
+    else html = await poolPage();
   } catch (err) {
-    view.innerHTML = `<p class="error" data-testid="error">${esc((err as Error).message)}</p>`;
+    html = `<p class="error" data-testid="error">${esc((err as Error).message)}</p>`;
   }
+  if (seq !== renderSeq) return;
+  for (const c of charts) c.destroy();
+  charts = [];
+  view.innerHTML = html;
+  for (const draw of pendingCharts.splice(0)) draw();
 }
 
 document.getElementById('lookup')!.addEventListener('submit', (e) => {
