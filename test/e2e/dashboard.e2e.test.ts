@@ -2,11 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../core/config/load.js';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
-import { devnetConfig } from '../../local/run.js';
 import { withDevnet } from '../helpers/devnet.js';
+import { testPoolConfig } from '../helpers/pool-config.js';
 import { TestMiner } from '../helpers/test-miner.js';
 
 const ARTIFACTS = join(import.meta.dirname, '../../test-results');
@@ -30,14 +29,7 @@ describe('dashboard in a real browser', () => {
 
   beforeAll(async () => {
     const devnet = net.get();
-    const defaults = devnetConfig(devnet, { stratum: 0, http: 0 });
-    const config = parseConfig({
-      ...defaults,
-      coins: defaults.coins.map((c) => ({
-        ...c,
-        ports: c.ports.map((p) => ({ ...p, difficulty: { ...p.difficulty, initial: 0.002, min: 0.002, max: 0.002 } })),
-      })),
-    });
+    const config = testPoolConfig(devnet, 0.002);
     pool = await startLocalPool({
       config,
       dataDir: net.dataDir(),

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../core/config/load.js';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
-import { devnetConfig } from '../../local/run.js';
 import { withDevnet } from '../helpers/devnet.js';
+import { testPoolConfig } from '../helpers/pool-config.js';
 import { TestMiner } from '../helpers/test-miner.js';
 
 /**
@@ -19,15 +18,7 @@ describe('the whole pool on the devnet', () => {
 
   beforeAll(async () => {
     const devnet = net.get();
-    const defaults = devnetConfig(devnet, { stratum: 0, http: 0 });
-    // Fixed difficulty for the test: vardiff must not move it mid-test.
-    const config = parseConfig({
-      ...defaults,
-      coins: defaults.coins.map((c) => ({
-        ...c,
-        ports: c.ports.map((p) => ({ ...p, difficulty: { ...p.difficulty, initial: 0.002, min: 0.002, max: 0.002 } })),
-      })),
-    });
+    const config = testPoolConfig(devnet, 0.002);
     pool = await startLocalPool({ config, dataDir: net.dataDir(), log: createLogger('e2e', 'silent') });
     miner = (await devnet.minerWallet.getNewAddress('e2e', 'bech32')) as string;
   });

@@ -1,12 +1,11 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonClient } from '../../adapters/rpc/daemon-client.js';
-import { parseConfig } from '../../core/config/load.js';
 import { formatAmount, parseAmount } from '../../core/ledger/payouts.js';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
-import { devnetConfig } from '../../local/run.js';
 import { withDevnet } from '../helpers/devnet.js';
+import { testPoolConfig } from '../helpers/pool-config.js';
 import { TestMiner } from '../helpers/test-miner.js';
 
 /**
@@ -35,27 +34,18 @@ describe('rewards and payouts on the devnet', () => {
     // The pool wallet pays the network fee of payout transactions: give it a float for that.
     await devnet.minerWallet.sendToAddress(devnet.poolAddress, 5);
     await devnet.mine(1);
-    const defaults = devnetConfig(devnet, { stratum: 0, http: 0 });
-    const config = parseConfig({
-      ...defaults,
-      coins: defaults.coins.map((c) => ({
-        ...c,
-        // Every hash is a share at this difficulty, and about half of them are regtest blocks.
-        ports: c.ports.map((p) => ({
-          ...p,
-          difficulty: { ...p.difficulty, initial: 0.00001, min: 0.00001, max: 0.00001 },
-        })),
-        rewards: {
-          scheme: 'PPLNS',
-          feeBasisPoints: 200,
-          feeWallets: [
-            { address: fee1, weight: 3 },
-            { address: fee2, weight: 1 },
-          ],
-          pplnsWindowFactor: 100_000, // a window wider than every share of the test: credits follow all shares
-        },
-        payouts: { wallet: 'pool', minimum: '1000', maxRecipients: 10, intervalSeconds: 3600 },
-      })),
+    // Every hash is a share at this difficulty, and about half of them are regtest blocks.
+    const config = testPoolConfig(devnet, 0.00001, {
+      rewards: {
+        scheme: 'PPLNS',
+        feeBasisPoints: 200,
+        feeWallets: [
+          { address: fee1, weight: 3 },
+          { address: fee2, weight: 1 },
+        ],
+        pplnsWindowFactor: 100_000, // a window wider than every share of the test: credits follow all shares
+      },
+      payouts: { wallet: 'pool', minimum: '1000', maxRecipients: 10, intervalSeconds: 3600 },
     });
     pool = await startLocalPool({
       config,
