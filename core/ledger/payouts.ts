@@ -1,21 +1,60 @@
-import type { Balance } from './ledger.js';
+import { PoolError } from '../errors.js';
+import type { Balance } from './entries.js';
 
 /**
  * A payout's life: pending (planned, amounts reserved) → sending (the transaction is being created) → sent
- * (txid recorded) → confirmed (paid). `failed`: abandoned before anything was sent, amounts released.
+ * (txid recorded) → confirmed (paid). `failed`: abandoned before anything was sent, amounts released (a `release`
+ * entry). `suspended`: the wallet and the record disagree (two transactions carry the payout id, outputs differ, the
+ * transaction conflicts with the chain): nothing moves until an operator has looked.
  */
-export type PayoutStatus = 'pending' | 'sending' | 'sent' | 'confirmed' | 'failed';
+export type PayoutStatus = 'pending' | 'sending' | 'sent' | 'confirmed' | 'failed' | 'suspended';
 
 const NEXT: Record<PayoutStatus, readonly PayoutStatus[]> = {
   pending: ['sending', 'failed'],
-  sending: ['sent', 'pending', 'failed'],
-  sent: ['confirmed'],
+  // → pending: reconciliation found no wallet transaction for the payout id after a crash around sendmany.
+  sending: ['sent', 'pending', 'failed', 'suspended'],
+  sent: ['confirmed', 'suspended'],
+  // The operator's verdict after reconciling by hand: it went out (sent), it never did (pending or failed).
+  suspended: ['sent', 'pending', 'failed'],
   confirmed: [],
   failed: [],
 };
 
 export function canTransition(from: PayoutStatus, to: PayoutStatus): boolean {
   return NEXT[from].includes(to);
+}
+
+export class IllegalPayoutTransitionError extends PoolError {
+  constructor(id: string, from: PayoutStatus, to: PayoutStatus, why = 'not allowed') {
+    super(`payout ${id}: ${from} → ${to} is ${why}`, 'PAYOUT_TRANSITION');
+  }
+}
+
+/**
+ * The next record of a payout, or IllegalPayoutTransitionError. Storage applies it as a conditional write on the
+ * old status, so two runs racing on the same payout cannot both move it. Moving to `sent` needs the txid, a
+ * recorded txid is never replaced, and a payout with a txid never returns to pending/sending/failed (a suspended
+ * payout that had gone out can only be resolved to sent): canTransition alone is not enough for that.
+ */
+export function transitionPayout(
+  p: PayoutRecord,
+  to: PayoutStatus,
+  now: number,
+  set: { txid?: string } = {},
+): PayoutRecord {
+  if (!canTransition(p.status, to)) throw new IllegalPayoutTransitionError(p.id, p.status, to);
+  const txid = set.txid ?? p.txid;
+  if (p.txid !== undefined && set.txid !== undefined && set.txid !== p.txid) {
+    throw new IllegalPayoutTransitionError(p.id, p.status, to, `refused: it already has txid ${p.txid}`);
+  }
+  // A payout with a transaction went out: it may never go back to a state from which it would be sent again.
+  if (p.txid !== undefined && (to === 'pending' || to === 'sending' || to === 'failed')) {
+    throw new IllegalPayoutTransitionError(p.id, p.status, to, `refused: transaction ${p.txid} already went out`);
+  }
+  if ((to === 'sent' || to === 'confirmed') && !txid) {
+    throw new IllegalPayoutTransitionError(p.id, p.status, to, 'refused without a txid');
+  }
+  return { ...p, status: to, ...(txid ? { txid } : {}), updatedAt: now };
 }
 
 export interface PayoutRecipient {
@@ -63,6 +102,53 @@ export function planPayout(
   lastActivity: LastActivity = () => Number.POSITIVE_INFINITY,
   now = 0,
 ): PayoutRecipient[] {
+  return selectDue(balances, policy, policy.maxRecipients, lastActivity, now);
+}
+
+export interface PayoutPlanInput {
+  balances: ReadonlyMap<string, Balance>;
+  thresholds: { minimum: bigint; inactiveMinimum?: bigint; inactiveAfterMs?: number };
+  lastActivity: LastActivity;
+  /** Outputs per transaction. */
+  maxRecipients: number;
+  /** Transactions planned at most (default 1: one payout in flight per coin). */
+  maxBatches?: number;
+  /** The wallet's spendable balance, and the part of it the pool keeps; no cap when spendable is undefined. */
+  spendable?: bigint;
+  reserve?: bigint;
+  now: number;
+}
+
+/**
+ * planPayout over several transactions: the same selection (thresholds, largest first, what the wallet may spend
+ * above the reserve), cut into batches of at most maxRecipients. An account appears at most once over all batches,
+ * with its whole confirmed balance; confirmed is already net of pending payouts (a reserve entry moves the amount
+ * to pending), so nothing reserved can be planned again.
+ */
+export function planPayouts(input: PayoutPlanInput): PayoutRecipient[][] {
+  const { maxRecipients } = input;
+  const maxBatches = input.maxBatches ?? 1;
+  if (!Number.isInteger(maxRecipients) || maxRecipients < 1) throw new RangeError(`bad maxRecipients ${maxRecipients}`);
+  if (!Number.isInteger(maxBatches) || maxBatches < 1) throw new RangeError(`bad maxBatches ${maxBatches}`);
+  let available: bigint | undefined;
+  if (input.spendable !== undefined) {
+    available = input.spendable - (input.reserve ?? 0n);
+    if (available < 0n) available = 0n;
+  }
+  const policy: PayoutPolicy = { ...input.thresholds, maxRecipients, available };
+  const all = selectDue(input.balances, policy, maxRecipients * maxBatches, input.lastActivity, input.now);
+  const batches: PayoutRecipient[][] = [];
+  for (let i = 0; i < all.length; i += maxRecipients) batches.push(all.slice(i, i + maxRecipients));
+  return batches;
+}
+
+function selectDue(
+  balances: ReadonlyMap<string, Balance>,
+  policy: PayoutPolicy,
+  limit: number,
+  lastActivity: LastActivity,
+  now: number,
+): PayoutRecipient[] {
   const due = (account: string, confirmed: bigint) => {
     if (confirmed <= 0n) return false;
     if (confirmed >= policy.minimum) return true;
@@ -78,7 +164,7 @@ export function planPayout(
   const plan: PayoutRecipient[] = [];
   let left = policy.available;
   for (const c of candidates) {
-    if (plan.length >= policy.maxRecipients) break;
+    if (plan.length >= limit) break;
     if (left !== undefined) {
       if (c.amount > left) continue; // does not fit what the wallet may spend; a smaller one may
       left -= c.amount;

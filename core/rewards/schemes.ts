@@ -1,5 +1,6 @@
 import { type Allocation, allocate, mergeWeights, weightOf } from './allocate.js';
 import type { RewardsConfig } from './config.js';
+import { pplnsWindow, type ShareChunk } from './pplns.js';
 
 /** The internal account that funds PPS credits and receives PPS-mode block rewards: never paid out. */
 export const PPS_POOL_ACCOUNT = 'pool:pps';
@@ -40,9 +41,13 @@ export interface RewardSplit {
 }
 
 /**
- * Splits a block reward under the configured scheme. `rounds` are newest first, the block's own round first:
- * PROP uses only rounds after the pool's previous block (`sincePreviousBlockHeight`), PPLNS walks them until the
- * window is full, SOLO ignores them.
+ * Splits a block reward under the configured scheme. `rounds` (any order; they are taken newest first by height)
+ * are the block's own round and those before it: PROP uses only rounds after the pool's previous block
+ * (`sincePreviousBlockHeight`), PPLNS walks them until the window is full, SOLO ignores them. PPS and POT miners
+ * were credited per share already (pps.ts, pot.ts): their block refills the pool's PPS account.
+ *
+ * Rounding: every part is floored (fee, bonus, each fee wallet, each miner); what flooring leaves over is the dust,
+ * always less than the number of weighted recipients, and goes to the first configured fee wallet.
  */
 export function splitReward(
   block: FoundBlockInput,
@@ -60,6 +65,7 @@ export function splitReward(
   let weights: Map<string, bigint>;
   switch (cfg.scheme) {
     case 'PPS':
+    case 'POT':
       // Miners were paid per share already: the block refills the pool's PPS account.
       weights = new Map([[PPS_POOL_ACCOUNT, 1n]]);
       break;
@@ -90,34 +96,20 @@ export function splitReward(
 function propWeights(rounds: readonly RoundWeights[], sinceHeight: number): Map<string, bigint> {
   const weights = new Map<string, bigint>();
   for (const r of rounds) {
-    if (r.height <= sinceHeight) break;
+    if (r.height <= sinceHeight) continue;
     for (const m of r.miners) mergeWeights(weights, m.miner, weightOf(m.difficulty));
   }
   return weights;
 }
 
-/**
- * PPLNS: the last N difficulty of shares, newest rounds first. The round that crosses the window boundary counts
- * pro rata (each miner's weight in it scaled by what is left of the window), so N is exact.
- */
+/** PPLNS over per-round sums: each round's per-miner sums are one group of chunks at the round's height. */
 export function pplnsWeights(rounds: readonly RoundWeights[], window: bigint): Map<string, bigint> {
-  const weights = new Map<string, bigint>();
-  let left = window;
-  for (const r of rounds) {
-    if (left <= 0n) break;
-    const ws = r.miners.map((m) => [m.miner, weightOf(m.difficulty)] as const);
-    const roundTotal = ws.reduce((s, [, w]) => s + w, 0n);
-    if (roundTotal === 0n) continue;
-    if (roundTotal <= left) {
-      for (const [miner, w] of ws) mergeWeights(weights, miner, w);
-      left -= roundTotal;
-    } else {
-      for (const [miner, w] of ws) mergeWeights(weights, miner, (w * left) / roundTotal);
-      left = 0n;
-    }
-  }
-  for (const [k, v] of weights) if (v === 0n) weights.delete(k);
-  return weights;
+  return pplnsWindow(roundChunks(rounds), window);
+}
+
+/** Per-round sums as PPLNS chunks (`at` = height). */
+export function roundChunks(rounds: readonly RoundWeights[]): ShareChunk[] {
+  return rounds.flatMap((r) => r.miners.map((m) => ({ at: r.height, miner: m.miner, difficulty: m.difficulty })));
 }
 
 /** Every amount of a split, as one list (miners, fees, bonus, dust), for crediting and auditing. */

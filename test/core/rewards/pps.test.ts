@@ -48,7 +48,8 @@ describe('PPS', () => {
           const total = credits.reduce((s, c) => s + c.amount, 0n);
           for (const c of credits) expect(c.amount).toBeGreaterThan(0n);
           expect(total).toBeLessThanOrEqual(worth);
-          expect(worth - total).toBeLessThan(BigInt(credits.length) + 1n); // only per-miner flooring is lost
+          // Only per-miner flooring is lost: under one unit per miner (a miner floored to 0 is left out of credits).
+          expect(worth - total).toBeLessThan(BigInt(new Set(miners.map((m) => m.miner)).size) + 1n);
         },
       ),
     );
@@ -58,6 +59,12 @@ describe('PPS', () => {
     const split = splitReward({ height: 1, hash: 'h', reward: 1_000n, networkDifficulty: 1, finder: 'a' }, [], cfg);
     expect(split.miners).toEqual([{ account: PPS_POOL_ACCOUNT, amount: 980n }]);
     expect(ppsLiability(1_500n, 980n)).toBe(520n);
+  });
+
+  it('loses under one unit per miner even when every miner floors to zero', () => {
+    const miners = ['a', 'b', 'c'].map((miner) => ({ miner, difficulty: 0.9 }));
+    const credits = ppsCredits({ height: 1, miners }, { height: 1, blockValue: 1n, networkDifficulty: 1 }, cfg);
+    expect(credits).toEqual([]); // 0.882 each: floored away, worth 2 units in total, below the 3 miners
   });
 
   it('refuses a zero network difficulty rather than dividing by it', () => {

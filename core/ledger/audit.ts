@@ -1,0 +1,264 @@
+import { type Balance, balancesFromEntries, type EntryKind, entryId, type LedgerEntry } from './entries.js';
+import type { PayoutStatus } from './payouts.js';
+import type { LedgerCredit } from './plan.js';
+
+export interface AuditInput {
+  entries: LedgerEntry[];
+  /** Blocks credited as mature: hash → reward. */
+  matureBlocks: Map<string, bigint>;
+  /** Blocks credited as immature or mature (orphans too: they were credited, then reversed): hash → reward. */
+  creditedBlocks: Map<string, bigint>;
+  /** Payouts whose transaction confirmed: id → total sent. */
+  confirmedPayouts: Map<string, bigint>;
+  /**
+   * The split fixed on each block (hash → credits). With it every block entry is checked against the amount it
+   * must have, so a changed amount is named by its entry id rather than only by its block.
+   */
+  blockCredits?: ReadonlyMap<string, readonly LedgerCredit[]>;
+  /** Blocks that left the chain after being credited: hash → reward; their orphan entries must sum to it. */
+  orphanedBlocks?: ReadonlyMap<string, bigint>;
+  /**
+   * Every payout record (id → status and recipients): each payout entry must equal its recipient's amount, a payout
+   * past `pending` must have reserved every recipient, and a failed one must have released what it reserved.
+   */
+  payouts?: ReadonlyMap<
+    string,
+    { status: PayoutStatus; recipients: ReadonlyArray<{ account: string; amount: bigint }> }
+  >;
+  /** Balances as stored (materialised balance items, balance-sync.ts): each must equal what its entries give. */
+  storedBalances?: ReadonlyMap<string, Balance>;
+  /** What left the pool wallet for payouts, and the network fees of those transactions (debits = payouts + fees). */
+  wallet?: { sent: bigint; networkFees: bigint };
+}
+
+export type AuditResult = { ok: true; checked: number } | { ok: false; problem: string };
+
+class Mismatch extends Error {}
+
+/**
+ * The checks of `pool ledger audit` for one coin; the first mismatch is reported:
+ *  1. an id names one entry: the same id twice with different content is history rewritten; every id is the one its
+ *     content implies (entryId), and every amount is positive;
+ *  2. credits = mature rewards: every credited block's immature entries sum to its reward (miners + fees + bonus +
+ *     dust), every mature block's mature entries too, and no entry matures a block that is not confirmed;
+ *  3. debits = confirmed payouts (+ network fees, with `wallet`): the paid entries of every confirmed payout sum to
+ *     its total, and no other payout has paid entries;
+ *  4. every move has its origin with the same amount: mature/orphan ← immature, paid/release ← reserve; a credit is
+ *     never both matured and reversed, a reservation never both paid and released;
+ *  5. with `blockCredits` / `payoutRecipients`: every entry equals the amount its block or payout fixed;
+ *  6. no balance bucket is negative, and with `storedBalances` each stored balance equals its entries;
+ *  7. with `wallet`: what the wallet sent = confirmed payouts + network fees.
+ * A sum that does not match names the entry responsible when it can (from the fixed split, else from the entry's
+ * origin or its counterpart).
+ */
+export function audit(input: AuditInput): AuditResult {
+  try {
+    const entries = uniqueEntries(input.entries);
+    const index = new Map(entries.map((e) => [e.id, e]));
+    for (const e of entries) checkEntry(e);
+    checkBlocks(input, entries, index);
+    checkPayouts(input, entries, index);
+    for (const e of entries) checkOrigin(e, index);
+    checkFixedAmounts(input, entries);
+    checkPayoutCompleteness(input, index);
+    checkBalances(balancesFromEntries(entries), input.storedBalances);
+    checkWallet(input, entries);
+    return { ok: true, checked: input.entries.length };
+  } catch (err) {
+    if (err instanceof Mismatch) return { ok: false, problem: err.message };
+    throw err;
+  }
+}
+
+function uniqueEntries(entries: readonly LedgerEntry[]): LedgerEntry[] {
+  const byId = new Map<string, LedgerEntry>();
+  for (const e of entries) {
+    const seen = byId.get(e.id);
+    if (!seen) byId.set(e.id, e);
+    else if (seen.amount !== e.amount || seen.account !== e.account || seen.kind !== e.kind || seen.ref !== e.ref) {
+      throw new Mismatch(`entry ${e.id}: recorded twice with different content (${seen.amount} and ${e.amount})`);
+    }
+  }
+  return [...byId.values()];
+}
+
+function checkEntry(e: LedgerEntry): void {
+  if (e.amount <= 0n) throw new Mismatch(`entry ${e.id}: amount ${e.amount} is not positive`);
+  if (e.id !== entryId(e.kind, e.ref, e.role, e.account)) {
+    throw new Mismatch(`entry ${e.id}: its id does not match its content (${e.kind} ${e.ref} ${e.role} ${e.account})`);
+  }
+}
+
+const sumOf = (entries: readonly LedgerEntry[], kind: EntryKind, ref: string) =>
+  entries.filter((e) => e.kind === kind && e.ref === ref).reduce((s, e) => s + e.amount, 0n);
+
+function checkBlocks(input: AuditInput, entries: LedgerEntry[], index: Map<string, LedgerEntry>): void {
+  const stages: Array<[Extract<EntryKind, 'immature' | 'mature' | 'orphan'>, ReadonlyMap<string, bigint>]> = [
+    ['immature', input.creditedBlocks],
+    ['mature', input.matureBlocks],
+    ['orphan', input.orphanedBlocks ?? new Map()],
+  ];
+  for (const [kind, blocks] of stages) {
+    for (const [hash, reward] of blocks) {
+      const got = sumOf(entries, kind, hash);
+      if (got !== reward) {
+        const culprit = blockCulprit(kind, hash, entries, index, input.blockCredits?.get(hash));
+        throw new Mismatch(`block ${hash}: ${kind} credits ${got} ≠ reward ${reward}${culprit}`);
+      }
+    }
+  }
+  for (const e of entries) {
+    if (e.kind === 'mature' && !input.matureBlocks.has(e.ref)) {
+      throw new Mismatch(`entry ${e.id}: matures block ${e.ref}, which is not a confirmed block`);
+    }
+    if (e.kind === 'orphan' && input.orphanedBlocks && !input.orphanedBlocks.has(e.ref)) {
+      throw new Mismatch(`entry ${e.id}: reverses block ${e.ref}, which is not an orphaned block`);
+    }
+  }
+}
+
+/** Which entry of a block stage is wrong: the one that differs from the fixed split, or from its counterpart. */
+function blockCulprit(
+  kind: Extract<EntryKind, 'immature' | 'mature' | 'orphan'>,
+  hash: string,
+  entries: LedgerEntry[],
+  index: Map<string, LedgerEntry>,
+  credits: readonly LedgerCredit[] | undefined,
+): string {
+  const mine = entries.filter((e) => e.kind === kind && e.ref === hash).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const others: EntryKind[] = kind === 'immature' ? ['mature', 'orphan'] : ['immature'];
+  if (credits) {
+    const expected = new Map(credits.map((c) => [entryId(kind, hash, c.role, c.account), c.amount]));
+    for (const e of mine) {
+      const want = expected.get(e.id);
+      if (want === undefined) return `; entry ${e.id} (${e.amount}) is not in the block's split`;
+      if (want !== e.amount) return `; entry ${e.id} is ${e.amount}, the block's split says ${want}`;
+    }
+    for (const id of [...expected.keys()].sort()) if (!index.has(id)) return `; entry ${id} is missing`;
+    return '';
+  }
+  // Without the split, a twin (same block, role and account, other stage) shows what this stage should hold.
+  const twins = entries.filter((e) => e.ref === hash && others.includes(e.kind));
+  const missing = twins.map((e) => entryId(kind, hash, e.role, e.account)).find((id) => !index.has(id));
+  if (missing) return `; entry ${missing} is missing`;
+  for (const e of mine) {
+    for (const other of others) {
+      const twin = index.get(entryId(other, e.ref, e.role, e.account));
+      if (twin && twin.amount !== e.amount) return `; entry ${e.id} is ${e.amount}, its ${other} entry ${twin.amount}`;
+    }
+  }
+  return '';
+}
+
+function checkPayouts(input: AuditInput, entries: LedgerEntry[], index: Map<string, LedgerEntry>): void {
+  for (const e of entries) {
+    if (e.kind === 'paid' && !input.confirmedPayouts.has(e.ref)) {
+      throw new Mismatch(`entry ${e.id}: pays out ${e.ref}, which is not a confirmed payout`);
+    }
+  }
+  for (const [id, total] of input.confirmedPayouts) {
+    const got = sumOf(entries, 'paid', id);
+    if (got === total) continue;
+    let culprit = '';
+    for (const e of entries.filter((x) => x.kind === 'paid' && x.ref === id)) {
+      const reserved = index.get(entryId('reserve', id, e.role, e.account));
+      const planned = input.payouts?.get(id)?.recipients.find((r) => r.account === e.account)?.amount;
+      const want = planned ?? reserved?.amount;
+      if (want !== e.amount) {
+        culprit = `; entry ${e.id} is ${e.amount}, the payout ${planned !== undefined ? 'planned' : 'reserved'} ${want}`;
+        break;
+      }
+    }
+    throw new Mismatch(`payout ${id}: paid entries ${got} ≠ sent ${total}${culprit}`);
+  }
+}
+
+/** Each move out of a bucket needs the entry that put the money there, with the same amount, and only one way out. */
+function checkOrigin(e: LedgerEntry, index: Map<string, LedgerEntry>): void {
+  const origin: Partial<Record<EntryKind, EntryKind>> = {
+    mature: 'immature',
+    orphan: 'immature',
+    paid: 'reserve',
+    release: 'reserve',
+  };
+  const rival: Partial<Record<EntryKind, EntryKind>> = { mature: 'orphan', paid: 'release' };
+  const from = origin[e.kind];
+  if (!from) return;
+  const source = index.get(entryId(from, e.ref, e.role, e.account));
+  if (!source) throw new Mismatch(`entry ${e.id}: has no ${from} entry to move from`);
+  if (source.amount !== e.amount) {
+    throw new Mismatch(`entry ${e.id} is ${e.amount}, but its ${from} entry ${source.id} is ${source.amount}`);
+  }
+  const other = rival[e.kind];
+  if (other && index.has(entryId(other, e.ref, e.role, e.account))) {
+    throw new Mismatch(`entry ${e.id}: the same amount also left by ${entryId(other, e.ref, e.role, e.account)}`);
+  }
+}
+
+function checkFixedAmounts(input: AuditInput, entries: LedgerEntry[]): void {
+  for (const e of entries) {
+    let want: bigint | undefined;
+    let what: string;
+    if (e.kind === 'immature' || e.kind === 'mature' || e.kind === 'orphan') {
+      const credits = input.blockCredits?.get(e.ref);
+      if (!credits) continue;
+      want = credits.find((c) => c.role === e.role && c.account === e.account)?.amount;
+      what = `block ${e.ref}'s split`;
+    } else if (e.kind === 'reserve' || e.kind === 'paid' || e.kind === 'release') {
+      const recipients = input.payouts?.get(e.ref)?.recipients;
+      if (!recipients) continue;
+      want = recipients.find((r) => r.account === e.account)?.amount;
+      what = `payout ${e.ref}`;
+    } else continue;
+    if (want === undefined) throw new Mismatch(`entry ${e.id} (${e.amount}): not part of ${what}`);
+    if (want !== e.amount) throw new Mismatch(`entry ${e.id} is ${e.amount}, ${what} says ${want}`);
+  }
+}
+
+/** Every payout past `pending` reserved each recipient; a failed one released them all, a confirmed one paid them. */
+function checkPayoutCompleteness(input: AuditInput, index: Map<string, LedgerEntry>): void {
+  for (const [id, p] of input.payouts ?? []) {
+    for (const r of p.recipients) {
+      const reserve = entryId('reserve', id, 'miner', r.account);
+      const needs: EntryKind[] = [];
+      if (p.status !== 'pending' && p.status !== 'failed') needs.push('reserve');
+      if (p.status === 'confirmed') needs.push('paid');
+      if (p.status === 'failed' && index.has(reserve)) needs.push('release');
+      for (const kind of needs) {
+        const want = entryId(kind, id, 'miner', r.account);
+        if (!index.has(want)) throw new Mismatch(`payout ${id} (${p.status}): entry ${want} is missing`);
+      }
+    }
+  }
+  for (const e of index.values()) {
+    if (e.kind === 'release' && input.payouts && input.payouts.get(e.ref)?.status !== 'failed') {
+      throw new Mismatch(`entry ${e.id}: releases payout ${e.ref}, which has not failed`);
+    }
+  }
+}
+
+function checkBalances(balances: Map<string, Balance>, stored: ReadonlyMap<string, Balance> | undefined): void {
+  for (const [account, b] of balances) {
+    for (const [bucket, v] of Object.entries(b) as [keyof Balance, bigint][]) {
+      if (v < 0n) throw new Mismatch(`account ${account}: ${bucket} balance ${v} is negative`);
+      const kept = stored?.get(account)?.[bucket];
+      if (stored && (kept ?? 0n) !== v) {
+        throw new Mismatch(`account ${account}: stored ${bucket} balance ${kept ?? 0n} ≠ ${v} from its entries`);
+      }
+    }
+  }
+  for (const [account, b] of stored ?? []) {
+    if (!balances.has(account) && Object.values(b).some((v) => v !== 0n)) {
+      throw new Mismatch(`account ${account}: a stored balance without any entries`);
+    }
+  }
+}
+
+function checkWallet(input: AuditInput, entries: LedgerEntry[]): void {
+  if (!input.wallet) return;
+  const paid = entries.filter((e) => e.kind === 'paid').reduce((s, e) => s + e.amount, 0n);
+  const { sent, networkFees } = input.wallet;
+  if (paid + networkFees !== sent) {
+    throw new Mismatch(`wallet: sent ${sent} ≠ confirmed payouts ${paid} + network fees ${networkFees}`);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The append-only ledger of one coin (one table per coin, so ids need not carry the coin). Every movement of money
+ * is an entry with a deterministic id, written once with a conditional put (attribute_not_exists(id)): a replay, a
+ * duplicate event or a retry after a crash writes the same id and changes nothing. Balances are derived from
+ * entries (balance-sync.ts describes how a stored balance item can follow them idempotently).
+ *
+ * Ids: `<kind>:<ref>:<role>:<account>`, ref = block hash (block credits), payout id (payout entries) or `h<height>`
+ * (PPS/PoT round credits). So a block credit is keyed by block + account, the fee credit by block + fee wallet
+ * (role 'fee': a fee is a block credit like any other, so it matures and is reversed on orphan with its block), and
+ * a payout debit by payout id + account.
+ */
+export type EntryKind =
+  /** A share of a block still maturing: shown to miners, not payable. */
+  | 'immature'
+  /** The block matured: immature → confirmed (payable). */
+  | 'mature'
+  /** The block left the main chain: the immature credit is taken back. */
+  | 'orphan'
+  /** A payout took the amount: confirmed → pending. */
+  | 'reserve'
+  /** The payout transaction confirmed: pending → paid. */
+  | 'paid'
+  /** The payout was abandoned before it was sent: pending → confirmed. */
+  | 'release'
+  /** PPS/PoT: a completed round's shares paid at their expected value, straight to confirmed. */
+  | 'pps';
+
+export type Role = 'miner' | 'fee' | 'bonus' | 'dust';
+
+export interface LedgerEntry {
+  id: string;
+  account: string;
+  kind: EntryKind;
+  /** Why the account is credited (miner, fee wallet, finder bonus, rounding dust); 'miner' for payout entries. */
+  role: Role;
+  amount: bigint;
+  /** The block hash or payout id the entry belongs to. */
+  ref: string;
+  time: number;
+}
+
+/** An account's money in four buckets; each unit is in exactly one of them. */
+export interface Balance {
+  /** Credited from blocks still maturing: shown to miners, not payable. */
+  immature: bigint;
+  /** Payable: already net of what open payouts reserved. */
+  confirmed: bigint;
+  /** Reserved by payouts not yet confirmed on chain. */
+  pending: bigint;
+  /** Paid by confirmed payout transactions. */
+  paid: bigint;
+}
+
+/** What an entry of each kind does to its account's balance buckets (amount × sign). */
+export const ENTRY_EFFECTS: Readonly<Record<EntryKind, Readonly<Partial<Record<keyof Balance, 1n | -1n>>>>> = {
+  immature: { immature: 1n },
+  mature: { immature: -1n, confirmed: 1n },
+  orphan: { immature: -1n },
+  reserve: { confirmed: -1n, pending: 1n },
+  paid: { pending: -1n, paid: 1n },
+  release: { pending: -1n, confirmed: 1n },
+  pps: { confirmed: 1n },
+};
+
+export function entryId(kind: EntryKind, ref: string, role: Role, account: string): string {
+  return `${kind}:${ref}:${role}:${account}`;
+}
+
+export const zeroBalance = (): Balance => ({ immature: 0n, confirmed: 0n, pending: 0n, paid: 0n });
+
+/** Balances per account; entries with the same id count once. */
+export function balancesFromEntries(entries: Iterable<LedgerEntry>): Map<string, Balance> {
+  const seen = new Set<string>();
+  const out = new Map<string, Balance>();
+  for (const e of entries) {
+    if (seen.has(e.id)) continue;
+    seen.add(e.id);
+    const b = out.get(e.account) ?? zeroBalance();
+    for (const [bucket, sign] of Object.entries(ENTRY_EFFECTS[e.kind]) as [keyof Balance, bigint][])
+      b[bucket] += sign * e.amount;
+    out.set(e.account, b);
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { audit, blockEntries } from '../../../core/ledger/ledger.js';
+import { buildHistory, historyArb } from './history.js';
+
+describe('ledger audit', () => {
+  it('passes a consistent history of credits, maturity, orphans and payouts', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const history = buildHistory(h);
+        expect(audit(history)).toEqual({ ok: true, checked: history.entries.length });
+      }),
+    );
+  });
+
+  it('detects any single entry whose amount was changed, and names that entry', () => {
+    fc.assert(
+      fc.property(historyArb, fc.nat(), fc.bigInt({ min: 1n, max: 10n ** 6n }), fc.boolean(), (h, pick, delta, up) => {
+        const history = buildHistory(h);
+        const i = pick % history.entries.length;
+        const victim = history.entries[i]!;
+        const amount = up || victim.amount <= delta ? victim.amount + delta : victim.amount - delta;
+        history.entries[i] = { ...victim, amount };
+        const result = audit(history);
+        expect(result.ok).toBe(false);
+        if (!result.ok) expect(result.problem).toContain(victim.id);
+      }),
+    );
+  });
+
+  it('names a changed mature entry from its immature twin when the block split is not given', () => {
+    const credits = [
+      { account: 'a', role: 'miner' as const, amount: 70n },
+      { account: 'f', role: 'fee' as const, amount: 30n },
+    ];
+    const entries = [...blockEntries('immature', 'h4', credits, 0), ...blockEntries('mature', 'h4', credits, 1)];
+    entries[2] = { ...entries[2]!, amount: 1n };
+    const result = audit({
+      entries,
+      creditedBlocks: new Map([['h4', 100n]]),
+      matureBlocks: new Map([['h4', 100n]]),
+      confirmedPayouts: new Map(),
+    });
+    expect(result).toEqual({
+      ok: false,
+      problem: 'block h4: mature credits 31 ≠ reward 100; entry mature:h4:miner:a is 1, its immature entry 70',
+    });
+  });
+
+  it('detects a missing entry, a rewritten duplicate and an id that does not match its content', () => {
+    fc.assert(
+      fc.property(historyArb, fc.nat(), (h, pick) => {
+        const history = buildHistory(h);
+        const i = pick % history.entries.length;
+        const victim = history.entries[i]!;
+        const without = { ...history, entries: history.entries.filter((_, j) => j !== i) };
+        expect(audit(without).ok).toBe(false);
+        const twice = { ...history, entries: [...history.entries, { ...victim, amount: victim.amount + 1n }] };
+        expect(audit(twice)).toMatchObject({ ok: false, problem: expect.stringContaining(victim.id) });
+        const moved = [...history.entries];
+        moved[i] = { ...victim, account: `${victim.account}x` };
+        expect(audit({ ...history, entries: moved })).toMatchObject({
+          ok: false,
+          problem: expect.stringContaining(victim.id),
+        });
+      }),
+    );
+  });
+
+  it('checks stored balances and the wallet against the entries', () => {
+    const credits = [{ account: 'a', role: 'miner' as const, amount: 50n }];
+    const entries = blockEntries('immature', 'h1', credits, 0);
+    const base = {
+      entries,
+      creditedBlocks: new Map([['h1', 50n]]),
+      matureBlocks: new Map(),
+      confirmedPayouts: new Map(),
+    };
+    const good = new Map([['a', { immature: 50n, confirmed: 0n, pending: 0n, paid: 0n }]]);
+    expect(audit({ ...base, storedBalances: good }).ok).toBe(true);
+    const bad = new Map([['a', { immature: 49n, confirmed: 0n, pending: 0n, paid: 0n }]]);
+    expect(audit({ ...base, storedBalances: bad })).toEqual({
+      ok: false,
+      problem: 'account a: stored immature balance 49 ≠ 50 from its entries',
+    });
+    expect(audit({ ...base, wallet: { sent: 10n, networkFees: 10n } })).toEqual({ ok: true, checked: 1 });
+    expect(audit({ ...base, wallet: { sent: 11n, networkFees: 10n } })).toMatchObject({ ok: false });
+  });
+});
