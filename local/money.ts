@@ -5,6 +5,7 @@ import type { CoinConfig } from '../core/config/schema.js';
 import { type AuditResult, audit, type Balance, balancesFromEntries } from '../core/ledger/ledger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import type { ShareStore } from '../core/ports/share-store.js';
+import { paysPerShare } from '../core/rewards/config.js';
 import { ppsLiability } from '../core/rewards/pps.js';
 import { PPS_POOL_ACCOUNT } from '../core/rewards/schemes.js';
 import { type ConfirmReport, confirmBlocks } from '../lambdas/confirm/confirm.js';
@@ -52,7 +53,7 @@ export function startMoney(opts: {
       log,
       now: Date.now,
     });
-    if (coin.rewards!.scheme === 'PPS') {
+    if (paysPerShare(coin.rewards!.scheme)) {
       const pps = await creditPps({
         coin: def,
         rewards: coin.rewards!,
@@ -109,7 +110,7 @@ export function startMoney(opts: {
     audit: () => auditCoin(money, coin.symbol),
     resume: () => money.setSuspension(coin.symbol, undefined),
     ppsStatus: async () => {
-      if (coin.rewards!.scheme !== 'PPS') return {};
+      if (!paysPerShare(coin.rewards!.scheme)) return {};
       const entries = await money.listEntries(coin.symbol);
       const credited = entries.filter((e) => e.kind === 'pps').reduce((s, e) => s + e.amount, 0n);
       const blockRewards = entries
@@ -138,5 +139,10 @@ export async function auditCoin(money: MoneyStore, coin: string): Promise<AuditR
       blocks.filter((b) => b.status === 'confirmed' && b.credits).map((b) => [b.hash, b.chainReward ?? reward(b)]),
     ),
     confirmedPayouts: new Map(payouts.filter((p) => p.status === 'confirmed').map((p) => [p.id, p.total])),
+    blockCredits: new Map(blocks.filter((b) => b.credits).map((b) => [b.hash, b.credits!])),
+    orphanedBlocks: new Map(
+      blocks.filter((b) => b.status === 'orphaned' && b.credits).map((b) => [b.hash, b.chainReward ?? reward(b)]),
+    ),
+    payouts: new Map(payouts.map((p) => [p.id, { status: p.status, recipients: p.recipients }])),
   });
 }

@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { LocalQueue } from '../adapters/local/local-queue.js';
 import { FileShareSpool } from '../adapters/local/spool.js';
 import type { PoolConfig } from '../core/config/schema.js';
+import { potShareCredit } from '../core/rewards/pot.js';
 import { BatchingShareQueue } from '../core/shares/batching-share-queue.js';
 import { type CoinService, startCoinService } from '../fargate/src/coin-service.js';
 import { createOpsServer, listen } from '../fargate/src/http/ops-server.js';
@@ -73,9 +74,11 @@ export async function startLocalPool(opts: {
     for (const coin of config.coins) {
       const queueDir = join(dataDir, 'queue');
       await mkdir(queueDir, { recursive: true });
+      const pot = coin.rewards?.scheme === 'POT' ? coin.rewards.pot : undefined;
+      const credit = pot && potShareCredit(pot);
       const transport = new LocalQueue({
         name: `shares-${coin.symbol}`,
-        handler: (event) => ingest(event, { store: storage.store, log, now: Date.now }),
+        handler: (event) => ingest(event, { store: storage.store, log, now: Date.now, ...(credit && { credit }) }),
         journalFile: join(queueDir, `${coin.symbol}.jsonl`),
         deadLetterFile: join(queueDir, `${coin.symbol}.dead.jsonl`),
         onError: (err) => log.error({ err, coin: coin.symbol }, 'ingest handler failed'),

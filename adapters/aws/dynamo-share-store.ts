@@ -85,6 +85,11 @@ function tally(item: Record<string, unknown> | undefined): Tally {
   return { shares: num(item?.shares), difficulty: num(item?.difficulty) };
 }
 
+/** A round counter's tally and, where ingest summed one, its credit difficulty. */
+function roundTally(item: Record<string, unknown>): Tally & { credit?: number } {
+  return { ...tally(item), ...(item.credit !== undefined && { credit: num(item.credit) }) };
+}
+
 export class DynamoShareStore implements ShareStore {
   private readonly doc: DynamoDBDocumentClient;
   private readonly tables: (coin: string) => Pick<TableNames, 'shares' | 'stats' | 'blocks'>;
@@ -165,6 +170,11 @@ export class DynamoShareStore implements ShareStore {
       ':id': batchId,
     };
     const sets: string[] = [];
+    const adds = ['shares :n', 'difficulty :d', 'applied :ids'];
+    if (u.credit !== undefined) {
+      values[':c'] = u.credit;
+      adds.push('credit :c');
+    }
     for (const [i, [name, value]] of Object.entries(loc.attrs).entries()) {
       names[`#a${i}`] = name;
       values[`:a${i}`] = value;
@@ -180,7 +190,7 @@ export class DynamoShareStore implements ShareStore {
         new UpdateCommand({
           TableName: this.tables(coin)[loc.table],
           Key: loc.key,
-          UpdateExpression: `ADD shares :n, difficulty :d, applied :ids${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
+          UpdateExpression: `ADD ${adds.join(', ')}${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
           ConditionExpression: 'NOT contains(applied, :id)',
           ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
           ExpressionAttributeValues: values,
@@ -266,9 +276,9 @@ export class DynamoShareStore implements ShareStore {
     for (const item of items) {
       const sk = String(item.sk);
       if (sk === TOTAL) round.total = tally(item);
-      else if (sk.startsWith('MINER#')) round.miners.push({ miner: String(item.miner), ...tally(item) });
+      else if (sk.startsWith('MINER#')) round.miners.push({ miner: String(item.miner), ...roundTally(item) });
       else if (sk.startsWith('WORKER#'))
-        round.workers.push({ miner: String(item.miner), worker: String(item.worker), ...tally(item) });
+        round.workers.push({ miner: String(item.miner), worker: String(item.worker), ...roundTally(item) });
     }
     return round;
   }

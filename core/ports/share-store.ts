@@ -68,8 +68,9 @@ export interface RoundShares {
   coin: string;
   height: number;
   total: Tally;
-  miners: Array<Tally & { miner: string }>;
-  workers: Array<Tally & { miner: string; worker: string }>;
+  /** `credit`: the summed credit difficulty where ingest had a credit function (PoT), see CounterUpdate. */
+  miners: Array<Tally & { miner: string; credit?: number }>;
+  workers: Array<Tally & { miner: string; worker: string; credit?: number }>;
 }
 
 export interface MinerStats {

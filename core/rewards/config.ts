@@ -4,6 +4,15 @@ import { z } from 'zod';
 export const REWARD_SCHEMES = ['PPLNS', 'PROP', 'SOLO', 'PPS', 'POT'] as const;
 export type RewardScheme = (typeof REWARD_SCHEMES)[number];
 
+/** PPS and POT credit miners per completed round from the pool's account (lambdas/confirm/pps.ts). */
+export const paysPerShare = (scheme: RewardScheme): boolean => scheme === 'PPS' || scheme === 'POT';
+
+/** PoT parameters (core/rewards/pot.ts): a = potA, cap = potCap. */
+export const potParamsSchema = z.strictObject({
+  a: z.number().min(0).max(16),
+  cap: z.number().positive().max(1_000),
+});
+
 /** How a coin's block rewards are shared (the `rewards` key of a coin in the pool config). */
 export const rewardsConfigSchema = z
   .strictObject({
@@ -29,7 +38,7 @@ export const rewardsConfigSchema = z
      * exponent (0 = plain PPS; bounded so that the factor's powers stay well inside a double); `cap` = potCap, a
      * share counts at most up to cap × network difficulty (finite variance).
      */
-    pot: z.strictObject({ a: z.number().min(0).max(16), cap: z.number().positive().max(1_000) }).optional(),
+    pot: potParamsSchema.optional(),
   })
   .refine((r) => r.feeBasisPoints + r.finderBonusBasisPoints <= 10_000, {
     message: 'fee + finder bonus cannot exceed 100 % of the reward',

@@ -1,3 +1,4 @@
+import type { ShareCredit } from '../shares/aggregate.js';
 import type { Allocation } from './allocate.js';
 import type { RewardsConfig } from './config.js';
 import { ppsCredits, type RoundChainFacts } from './pps.js';
@@ -95,4 +96,13 @@ export function potCredits(round: PotRound, facts: RoundChainFacts, cfg: Rewards
     difficulty: potDifficulty(s, facts.networkDifficulty, pot),
   }));
   return ppsCredits({ height: round.height, miners }, facts, cfg);
+}
+
+/**
+ * What ingest sums per round and miner under PoT (core/shares/aggregate.ts `credit`): each share's effective
+ * difficulty, computed with the network difficulty of its own job. A share without one (queued by an older server)
+ * counts as plain PPS.
+ */
+export function potShareCredit(p: PotParams): ShareCredit {
+  return (s) => (s.networkDifficulty === undefined ? s.difficulty : potDifficulty(s, s.networkDifficulty, p));
 }

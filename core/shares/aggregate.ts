@@ -1,4 +1,4 @@
-import type { FoundBlock, ShareBatch } from './share.js';
+import type { FoundBlock, Share, ShareBatch } from './share.js';
 
 /**
  * Folds a batch into the few counter updates ingest writes: one batch of 500 shares from 10 workers becomes a few
@@ -27,7 +27,15 @@ export type Counter =
 
 export interface CounterUpdate extends Tally {
   counter: Counter;
+  /**
+   * Round counters only, when ingest has a credit function (PoT): the summed credit difficulty of the shares, which
+   * is not linear in `difficulty` and so cannot be derived from the sums later.
+   */
+  credit?: number;
 }
+
+/** A share's credit difficulty under schemes that weigh shares by more than their difficulty (PoT). */
+export type ShareCredit = (share: Share) => number;
 
 /** The newest share time of a worker in the batch; stored as a maximum, so re-applying it is harmless. */
 export interface LastShare {
@@ -83,16 +91,17 @@ export function counterKey(c: Counter): string {
   }
 }
 
-export function aggregateBatch(batch: ShareBatch): BatchAggregate {
+export function aggregateBatch(batch: ShareBatch, credit?: ShareCredit): BatchAggregate {
   const counters = new Map<string, CounterUpdate>();
-  const add = (counter: Counter, difficulty: number) => {
+  const add = (counter: Counter, difficulty: number, shareCredit?: number) => {
     const key = counterKey(counter);
     const existing = counters.get(key);
     if (existing) {
       existing.shares += 1;
       existing.difficulty += difficulty;
+      if (shareCredit !== undefined) existing.credit = (existing.credit ?? 0) + shareCredit;
     } else {
-      counters.set(key, { counter, shares: 1, difficulty });
+      counters.set(key, { counter, shares: 1, difficulty, ...(shareCredit !== undefined && { credit: shareCredit }) });
     }
   };
   const miners: Record<string, Tally> = {};
@@ -116,9 +125,10 @@ export function aggregateBatch(batch: ShareBatch): BatchAggregate {
 
     add({ kind: 'poolTotal' }, difficulty);
     add({ kind: 'minerTotal', miner }, difficulty);
-    add({ kind: 'round', height }, difficulty);
-    add({ kind: 'roundMiner', height, miner }, difficulty);
-    add({ kind: 'roundWorker', height, miner, worker }, difficulty);
+    const c = credit?.(s);
+    add({ kind: 'round', height }, difficulty, c);
+    add({ kind: 'roundMiner', height, miner }, difficulty, c);
+    add({ kind: 'roundWorker', height, miner, worker }, difficulty, c);
     add({ kind: 'poolMinute', minute }, difficulty);
     add({ kind: 'minerMinute', minute, miner }, difficulty);
     add({ kind: 'workerMinute', minute, miner, worker }, difficulty);

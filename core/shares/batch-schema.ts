@@ -29,6 +29,7 @@ const shareSchema = z.object({
   height: z.number().int().nonnegative(),
   difficulty: z.number().finite().positive(),
   actualDifficulty: finiteNonNegative,
+  networkDifficulty: z.number().finite().positive().optional(),
   timestamp: z.number().int().nonnegative(),
   ip: z.string().optional(),
   block: foundBlockSchema.optional(),

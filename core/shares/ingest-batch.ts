@@ -1,6 +1,6 @@
 import { PoolError } from '../errors.js';
 import type { ShareStore } from '../ports/share-store.js';
-import { aggregateBatch } from './aggregate.js';
+import { aggregateBatch, type ShareCredit } from './aggregate.js';
 import type { ShareBatch } from './share.js';
 
 /**
@@ -33,12 +33,14 @@ export interface IngestOptions {
   leaseMs: number;
   /** How many counter writes run at once. */
   concurrency?: number;
+  /** Credit difficulty per share for round counters (PoT); none: rounds sum plain difficulty only. */
+  credit?: ShareCredit;
 }
 
 export type IngestResult = 'applied' | 'duplicate';
 
 export async function ingestBatch(store: ShareStore, batch: ShareBatch, opts: IngestOptions): Promise<IngestResult> {
-  const agg = aggregateBatch(batch);
+  const agg = aggregateBatch(batch, opts.credit);
   const { coin, batchId } = agg;
   const state = await store.beginBatch(agg, { claim: opts.claim, now: opts.now(), leaseMs: opts.leaseMs });
   if (state === 'busy') throw new BatchBusyError(batchId);

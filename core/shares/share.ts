@@ -16,6 +16,8 @@ export interface Share {
   difficulty: number;
   /** The difficulty the share's hash actually reached (>= difficulty). */
   actualDifficulty: number;
+  /** The network difficulty of the job (same convention as `difficulty`); PoT caps `actualDifficulty` by it. */
+  networkDifficulty?: number;
   /** When the server accepted it, ms since the epoch. */
   timestamp: number;
   /** The miner's IP as seen through the PROXY protocol, if known. */

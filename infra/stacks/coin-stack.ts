@@ -84,6 +84,9 @@ export class CoinStack extends Stack {
       });
 
     this.ingest = fn('Ingest', props.entries.ingest, 'credits share batches from the queue', INGEST_TIMEOUT);
+    // PoT weighs each share by the difficulty it reached: ingest sums that credit per round (core/rewards/pot.ts).
+    if (coin.rewards?.scheme === 'POT' && coin.rewards.pot)
+      this.ingest.addEnvironment('POOL_POT', JSON.stringify(coin.rewards.pot));
     // Ingest updates counters in all three (shares, stats buckets, found blocks): SHARES_TABLE, STATS_TABLE, BLOCKS_TABLE.
     for (const [name, table] of this.tables.tables) this.ingest.useTable(tableEnvVar(name), table, 'readWrite');
     this.ingest.addEventSource(

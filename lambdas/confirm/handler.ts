@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { getCoin } from '../../core/coins/index.js';
+import { paysPerShare } from '../../core/rewards/config.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { type MoneyDeps, moneyDepsFromEnv } from '../shared/money-deps.js';
 import { type ConfirmReport, confirmBlocks } from './confirm.js';
@@ -27,7 +28,7 @@ export function createHandler(
       log: invocationLogger(log, context),
       now: Date.now,
     });
-    if (d.coin.rewards.scheme === 'PPS') {
+    if (paysPerShare(d.coin.rewards.scheme)) {
       await creditPps({
         coin: getCoin(d.coin.symbol),
         rewards: d.coin.rewards,

@@ -1,5 +1,5 @@
 import type { CoinDefinition } from '../../core/coins/index.js';
-import { entryId, type LedgerEntry } from '../../core/ledger/ledger.js';
+import { roundCreditEntries } from '../../core/ledger/ledger.js';
 import { parseAmount } from '../../core/ledger/payouts.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
 import type { ShareStore } from '../../core/ports/share-store.js';
@@ -18,7 +18,7 @@ export const PPS_LAG_BLOCKS = 2;
 const CURSOR = 'pps';
 
 /**
- * PPS crediting pass: every completed round (height) since the last pass is paid at its expected value, computed
+ * PPS (and PoT) crediting pass: every completed round (height) since the last pass is paid at its expected value, computed
  * from the block the network found at that height (its coinbase value and difficulty). Entry ids are per height and
  * miner, so a crash between crediting and moving the cursor credits nothing twice.
  */
@@ -45,22 +45,20 @@ export async function creditPps(deps: {
       type Block = Parameters<typeof chainReward>[0] & { difficulty: number };
       const block = await deps.chain.getBlock<Block>(hash, 2);
       const blockValue = block.tx[0]!.vout.reduce((s, o) => s + parseAmount(o.value, coin.decimals), 0n);
+      // PoT: ingest summed each share's PoT credit difficulty next to the plain one (core/rewards/pot.ts).
+      const pot = deps.rewards.scheme === 'POT';
       const credits = ppsCredits(
-        { height: from, miners: round.miners.map((m) => ({ miner: m.miner, difficulty: m.difficulty })) },
+        {
+          height: from,
+          miners: round.miners.map((m) => ({
+            miner: m.miner,
+            difficulty: pot ? (m.credit ?? m.difficulty) : m.difficulty,
+          })),
+        },
         { height: from, blockValue, networkDifficulty: block.difficulty * coin.stratumDiffMultiplier },
         deps.rewards,
       );
-      const ref = `h${from}`;
-      const entries: LedgerEntry[] = credits.map((c) => ({
-        id: entryId('pps', ref, 'miner', c.account),
-        account: c.account,
-        kind: 'pps',
-        role: 'miner',
-        amount: c.amount,
-        ref,
-        time: deps.now(),
-      }));
-      await money.putEntries(coin.symbol, entries);
+      await money.putEntries(coin.symbol, roundCreditEntries(from, credits, deps.now()));
       credited += credits.reduce((s, c) => s + c.amount, 0n);
       rounds++;
     }

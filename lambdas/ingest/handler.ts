@@ -7,6 +7,9 @@ import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import type { ShareStore } from '../../core/ports/share-store.js';
+import { potParamsSchema } from '../../core/rewards/config.js';
+import { potShareCredit } from '../../core/rewards/pot.js';
+import type { ShareCredit } from '../../core/shares/aggregate.js';
 import { parseShareBatch } from '../../core/shares/batch-schema.js';
 import { ingestBatch } from '../../core/shares/ingest-batch.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
@@ -37,6 +40,8 @@ export interface IngestDeps {
   leaseMs?: number;
   /** Makes claims unique per invocation (Lambda: awsRequestId). */
   requestId?: string;
+  /** PoT coins: the credit difficulty of each share, summed per round next to the plain difficulty. */
+  credit?: ShareCredit;
 }
 
 const DEFAULT_LEASE_MS = 120_000;
@@ -66,6 +71,7 @@ async function ingestRecord(record: SQSRecord, deps: IngestDeps): Promise<boolea
       claim: `${deps.requestId ?? 'local'}:${record.messageId}`,
       now: deps.now,
       leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
+      ...(deps.credit && { credit: deps.credit }),
     });
     deps.log.info({ ...where, batchId: batch.batchId, shares: batch.shares.length, result }, 'share batch ingested');
     return true;
@@ -82,6 +88,19 @@ const envSchema = z.object({
   STATS_TABLE: z.string().min(1),
   BLOCKS_TABLE: z.string().min(1),
   INGEST_LEASE_MS: z.coerce.number().int().min(1000).default(DEFAULT_LEASE_MS),
+  /** PoT coins only: the coin's `rewards.pot` ({ a, cap }) as JSON. */
+  POOL_POT: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(potParamsSchema)
+    .optional(),
 });
 
 type StaticDeps = Omit<IngestDeps, 'log' | 'requestId'>;
@@ -103,7 +122,12 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): StaticDeps {
       return { shares: cfg.SHARES_TABLE, stats: cfg.STATS_TABLE, blocks: cfg.BLOCKS_TABLE };
     },
   });
-  return { store, now: Date.now, leaseMs: cfg.INGEST_LEASE_MS };
+  return {
+    store,
+    now: Date.now,
+    leaseMs: cfg.INGEST_LEASE_MS,
+    ...(cfg.POOL_POT && { credit: potShareCredit(cfg.POOL_POT) }),
+  };
 }
 
 export function createHandler(

@@ -272,3 +272,20 @@ describe('coin stacks (LTC with stratum+ssl, BTC; prod)', () => {
     ltc.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
   });
 });
+
+describe('coin stack (PoT coin)', () => {
+  it('gives the ingest function the coin PoT parameters, and no other coin gets them', () => {
+    const pot = { a: 0.5, cap: 3 };
+    const ltc = { ...coin('LTC', [{ port: 3333, difficulty }]) };
+    ltc.rewards = { ...ltc.rewards, scheme: 'POT', pot } as typeof ltc.rewards;
+    const { stacks } = buildTestApp({ coins: [ltc, coin('BTC', [{ port: 4333, difficulty }])] });
+    const [potStack, ppsStack] = stacks.coins.map((s) => Template.fromStack(s)) as [Template, Template];
+    const ingestEnv = (t: Template) =>
+      resources(t, 'AWS::Lambda::Function')
+        .filter(([, p]) => String(p.Description).includes('credits share batches'))
+        .map(([, p]) => (p.Environment as { Variables: Record<string, unknown> }).Variables);
+    expect(ingestEnv(potStack)).toHaveLength(1);
+    expect(JSON.parse(String(ingestEnv(potStack)[0]!.POOL_POT))).toEqual(pot);
+    expect(ingestEnv(ppsStack)[0]!.POOL_POT).toBeUndefined();
+  });
+});

@@ -169,6 +169,7 @@ export class JobManager implements JobProvider {
       ok: true as const,
       hash: reverseHex(pow.toString('hex')),
       actualDifficulty: targetToDifficulty(value, multiplier),
+      networkDifficulty: record.job.networkDifficulty,
       height: record.job.height,
     };
     if (value > record.work.networkTarget) return result;

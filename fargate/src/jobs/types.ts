@@ -42,6 +42,8 @@ export type ShareCheck =
       hash: string;
       /** The difficulty the hash actually reached. */
       actualDifficulty: number;
+      /** The job's network difficulty, in the coin's stratum convention. */
+      networkDifficulty?: number;
       height: number;
       /** Present when the share met the network target; the block was already submitted. */
       block?: FoundBlock;

@@ -31,6 +31,15 @@ describe('aggregateBatch', () => {
     expect(agg.miners).toEqual({ [MINER_A]: { shares: 2, difficulty: 5 }, [MINER_B]: { shares: 1, difficulty: 4 } });
   });
 
+  it('sums a credit difficulty on round counters only, and only when given a credit function (PoT)', () => {
+    const shares = [share({ difficulty: 2, actualDifficulty: 6 }), share({ difficulty: 3, actualDifficulty: 3 })];
+    const agg = aggregateBatch(batch('b', shares), (s) => s.actualDifficulty * 10);
+    const withCredit = agg.counters.filter((c) => c.credit !== undefined).map((c) => c.counter.kind);
+    expect(withCredit.sort()).toEqual(['round', 'roundMiner', 'roundWorker']);
+    for (const c of agg.counters) if (c.credit !== undefined) expect(c.credit).toBe(90);
+    expect(aggregateBatch(batch('b', shares)).counters.some((c) => 'credit' in c)).toBe(false);
+  });
+
   it('records a found block with its finder and share difficulty', () => {
     const block = { height: 100, hash: 'cd'.repeat(32), reward: '1', networkDifficulty: 3, submitResult: 'accepted' };
     const agg = aggregateBatch(batch('b', [share({ block, difficulty: 8, actualDifficulty: 70 })]));

@@ -122,6 +122,8 @@ describe('JobManager.checkShare', () => {
     expect(BigInt(`0x${result.hash}`)).toBe(mined.hashValue);
     expect(result.actualDifficulty).toBeGreaterThanOrEqual(0.001);
     expect(result.height).toBe(fixture.height);
+    expect(result.networkDifficulty).toBe(job.networkDifficulty); // PoT caps credit by it
+    expect(result.networkDifficulty).toBeGreaterThan(0);
     expect(daemons.submitted).toHaveLength(1);
     const block = daemons.submitted[0]!;
     expect(block.slice(0, 160)).toBe(mined.header);

@@ -30,6 +30,21 @@ describe('ingest handler factory', () => {
     }
   });
 
+  it('PoT coins: POOL_POT gives ingest a credit per share; bad POOL_POT is refused by name', () => {
+    const env = { POOL_COIN: 'LTC', SHARES_TABLE: 's', STATS_TABLE: 't', BLOCKS_TABLE: 'b' };
+    expect(depsFromEnv(env).credit).toBeUndefined();
+    const { credit } = depsFromEnv({ ...env, POOL_POT: '{"a":1,"cap":2}' });
+    const share = { coin: 'LTC', miner: 'm', worker: '', height: 1, difficulty: 1, timestamp: 0 };
+    // a lucky share (reached 100× its difficulty) is worth more than an unlucky one, never less than nothing
+    const lucky = credit!({ ...share, actualDifficulty: 100, networkDifficulty: 1000 });
+    const plain = credit!({ ...share, actualDifficulty: 1, networkDifficulty: 1000 });
+    expect(lucky).toBeGreaterThan(plain);
+    expect(plain).toBeGreaterThan(0);
+    for (const bad of ['{"a":1}', 'nope', '{"a":1,"cap":2,"x":1}']) {
+      expect(() => depsFromEnv({ ...env, POOL_POT: bad })).toThrow(ConfigError);
+    }
+  });
+
   it('logs and rethrows when the dependencies cannot be built', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'error' }, { write: (l: string) => void lines.push(l) });
