@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** Currencies a coin can be converted into, with their base-unit decimals (as exchanges and wallets count them). */
+export const TARGET_CURRENCIES = { BTC: 8, USDT: 6, USDC: 6 } as const;
+export type TargetCurrency = keyof typeof TARGET_CURRENCIES;
+
+/** Exchanges with an adapter (adapters/exchange/ccxt-exchange.ts) and a fake server in the tests. */
+export const CONVERSION_EXCHANGES = ['binance', 'kraken', 'okx'] as const;
+export type ConversionExchangeId = (typeof CONVERSION_EXCHANGES)[number];
+
+const baseUnits = z.string().regex(/^\d+$/, 'an amount in base units, as a string of digits');
+
+/** Auto-conversion of a coin (the `conversion` key of a coin in the pool config); absent = miners are paid in the coin. */
+export const conversionConfigSchema = z
+  .strictObject({
+    /** The exchanges the pool holds accounts on for this coin; best execution chooses among them every run. */
+    exchanges: z
+      .array(
+        z.strictObject({
+          id: z.enum(CONVERSION_EXCHANGES),
+          /** The pool's taker fee tier there, basis points (0.1 % is the usual entry tier). */
+          takerFeeBps: z.number().int().min(0).max(1_000).default(10),
+          /** What withdrawing each target currency to the pool wallet costs there, target base units. */
+          withdrawalFees: z
+            .partialRecord(z.enum(Object.keys(TARGET_CURRENCIES) as [TargetCurrency]), baseUnits)
+            .default({}),
+          /** Secrets Manager ARN of {"apiKey","secret","password"?}; local mode and tests inject credentials. */
+          secretArn: z.string().min(1).optional(),
+        }),
+      )
+      .min(1)
+      .max(8),
+    /** What miners may choose; each target's fee wallets receive the pool's conversion fee in that currency. */
+    targets: z
+      .array(
+        z.strictObject({
+          currency: z.enum(Object.keys(TARGET_CURRENCIES) as [TargetCurrency]),
+          feeWallets: z
+            .array(z.strictObject({ address: z.string().min(1), weight: z.number().int().positive().default(1) }))
+            .min(1),
+        }),
+      )
+      .min(1),
+    /** A book wider than this is not used: a wide spread means a thin or broken market (0.5 %). */
+    maxSpreadBps: z.number().int().min(0).max(10_000).default(50),
+    /** Refuse to sell when the average fill is this far below the best mid price (1 %). */
+    maxSlippageBps: z.number().int().min(0).max(10_000).default(100),
+    /** Books older than this are not used: prices move, and a conversion should trade on what is there now. */
+    maxPriceAgeSeconds: z.number().positive().default(10),
+    /** The pool's fee: this share of what best execution gained over the best single exchange (20 %). */
+    feeShareBps: z.number().int().min(0).max(10_000).default(2_000),
+    /** How often conversion runs (an EventBridge schedule); hourly batches keep order sizes above exchange minimums. */
+    scheduleMinutes: z.number().int().min(1).default(60),
+    /** Smallest confirmed balance converted, source base units (0.01 of a coin): dust is not worth an order. */
+    minimum: baseUnits.default('1000000'),
+  })
+  .refine((c) => new Set(c.exchanges.map((e) => e.id)).size === c.exchanges.length, {
+    message: 'an exchange is listed twice',
+    path: ['exchanges'],
+  })
+  .refine((c) => new Set(c.targets.map((t) => t.currency)).size === c.targets.length, {
+    message: 'a target currency is listed twice',
+    path: ['targets'],
+  });
+
+export type ConversionConfig = z.output<typeof conversionConfigSchema>;
