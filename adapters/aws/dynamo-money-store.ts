@@ -8,7 +8,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { LedgerConflictError } from '../../core/errors.js';
 import type { LedgerEntry } from '../../core/ledger/ledger.js';
-import type { PayoutRecord, PayoutStatus } from '../../core/ledger/payouts.js';
+import {
+  canTransition,
+  IllegalPayoutTransitionError,
+  type PayoutRecord,
+  type PayoutStatus,
+} from '../../core/ledger/payouts.js';
 import type { BlockCredit, MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
 import type { BlockStatus } from '../../core/ports/share-store.js';
 import { conditionalWrite, dynamoCall, num } from './dynamo-calls.js';
@@ -178,26 +183,32 @@ export class DynamoMoneyStore implements MoneyStore {
     );
   }
 
-  transitionPayout(
+  async transitionPayout(
     coin: string,
     id: string,
     from: PayoutStatus,
     to: PayoutStatus,
     set: { txid?: string } = {},
   ): Promise<boolean> {
+    // The rules of core/ledger/payouts.ts, enforced by the write itself so that no caller can break them.
+    if (!canTransition(from, to)) throw new IllegalPayoutTransitionError(id, from, to);
     const values: Record<string, unknown> = { ':from': from, ':to': to, ':now': Date.now() };
     let update = 'SET #s = :to, updatedAt = :now';
+    let condition = '#s = :from';
     if (set.txid) {
       update += ', txid = :txid';
       values[':txid'] = set.txid;
+      condition += ' AND (attribute_not_exists(txid) OR txid = :txid)'; // a recorded txid is never replaced
     }
+    // A payout whose transaction went out never returns to a state from which it would be sent again.
+    if (to === 'pending' || to === 'sending' || to === 'failed') condition += ' AND attribute_not_exists(txid)';
     return conditionalWrite('transition payout', () =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.tables(coin).ledger,
           Key: { pk: 'PAYOUT', sk: id },
           UpdateExpression: update,
-          ConditionExpression: '#s = :from',
+          ConditionExpression: condition,
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: values,
         }),
