@@ -59,6 +59,46 @@ const portSchema = z.strictObject({
   difficulty: difficultySchema,
 });
 
+/**
+ * Abuse protection of a coin's stratum ports, after open-ethereum-pool's policy module: per real client IP (the
+ * PROXY protocol source behind an NLB), malformed requests and invalid-share ratios lead to a timed ban, and new
+ * connections spend a budget that valid shares refill. One ban list serves all ports of the coin.
+ */
+export const securitySchema = z.strictObject({
+  banning: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Half an hour, as open-ethereum-pool: long enough to stop a flood, short enough for a fixed rig to return. */
+      timeoutSeconds: z.number().positive().default(1800),
+      /** Ban when invalid shares are at least this percentage of the last `checkThreshold` shares checked. */
+      invalidPercent: z.number().min(0).max(100).default(30),
+      /** Shares counted per verdict window; fewer would ban a miner for a couple of unlucky stale-job rejections. */
+      checkThreshold: z.number().int().min(1).default(30),
+      /** Unusable lines (not JSON, no method, over-long) per IP before a ban; real miners send none. */
+      malformedLimit: z.number().int().min(1).default(5),
+      /** Never banned nor connection-limited: the operator's own proxies and monitoring. */
+      whitelist: z.array(z.union([z.ipv4(), z.ipv6()])).default([]),
+    })
+    .prefault({}),
+  connectionLimits: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** New connections an IP may open (per `resetIntervalSeconds`) before it has shown any valid share. */
+      limit: z.number().int().min(1).default(30),
+      /** No limit this long after start: every miner reconnects at once after a deploy (farms share one NAT IP). */
+      graceSeconds: z.number().min(0).default(300),
+      /** Each valid share lets its IP open this many more connections (a farm behind NAT grows its budget). */
+      limitJump: z.number().int().min(0).default(10),
+    })
+    .prefault({}),
+  /** A partial line may wait this long for its newline (slowloris); miners send whole lines in one packet. */
+  lineTimeoutSeconds: z.number().positive().default(10),
+  /** Per-IP counters (malformed lines, connection budget) start over this often; quiet IPs are forgotten. */
+  resetIntervalSeconds: z.number().positive().default(3600),
+  /** Bounded memory under a many-address attack (IPv6): the least recently seen IPs are forgotten first. */
+  maxTrackedIps: z.number().int().min(100).default(100_000),
+});
+
 const daemonSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
   user: z.string().min(1),
@@ -89,6 +129,8 @@ const coinSchema = z
     rewards: rewardsConfigSchema.optional(),
     /** Scheduled payouts; without it balances accumulate. */
     payouts: payoutsSchema.optional(),
+    /** Bans, connection limits and slow-client drops on the coin's stratum ports. */
+    security: securitySchema.prefault({}),
   })
   .superRefine((coin, ctx) => {
     if (!(coin.symbol in COINS)) return;
@@ -187,3 +229,4 @@ export type PoolConfigInput = z.input<typeof poolConfigSchema>;
 export type PoolConfig = z.output<typeof poolConfigSchema>;
 export type CoinConfig = PoolConfig['coins'][number];
 export type PortConfig = CoinConfig['ports'][number];
+export type SecurityConfig = z.output<typeof securitySchema>;

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { StratumError } from '../../../core/errors.js';
+import type { PolicyEvent, Verdict } from './ban-policy.js';
 import { type MethodContext, StratumRefusal } from './context.js';
 import { dispatch } from './dispatcher.js';
 import { LineFramer, LineTooLongError } from './framer.js';
@@ -8,15 +9,28 @@ import type { Session } from './session.js';
 
 /** Lines read ahead before the socket is paused: a connection's messages are handled one at a time, in order. */
 const MAX_PENDING_LINES = 64;
-/** A client that sends this many unusable lines is dropped. */
+/** A client that sends this many unusable lines is dropped (when the ban policy did not act first). */
 const MAX_PROTOCOL_ERRORS = 10;
 /** How long a closing connection may take to flush its last lines before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
 
 export interface ConnectionHost {
-  context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify'>;
+  context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify' | 'onShareResult'>;
   onClose(conn: Connection): void;
+  /** Tells the ban policy. On a ban the host closes the IP's other connections; this one closes after answering. */
+  report(conn: Connection, event: PolicyEvent): Verdict;
 }
+
+/** Why the server refused or closed a connection (the `reason` label of stratum_dropped_connections_total). */
+export type DropReason =
+  | 'banned'
+  | 'connection-limit'
+  | 'line-too-long'
+  | 'malformed'
+  | 'slowloris'
+  | 'auth-timeout'
+  | 'idle'
+  | 'send-queue';
 
 /**
  * One miner's connection: framing, strictly sequential handling (so clients that reuse one request id for every
@@ -33,8 +47,12 @@ export class Connection {
   private inRequest = false;
   /** sendWork calls held back until the answer is written; their `clean` flags OR-ed. */
   private deferredWork: boolean | undefined;
+  /** Set when the request being handled got the IP banned: the connection closes once the answer is written. */
+  private banAfterReply: string | undefined;
   private authTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Runs while a partial line waits for its newline (slowloris). */
+  private lineTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly ctx: MethodContext;
 
   constructor(
@@ -46,6 +64,8 @@ export class Connection {
       maxSendQueueBytes: number;
       authTimeoutMs: number;
       idleTimeoutMs: number;
+      /** How long a partial line may wait for its newline. */
+      lineTimeoutMs: number;
     },
   ) {
     this.framer = new LineFramer(limits.maxLineBytes);
@@ -53,13 +73,15 @@ export class Connection {
       ...host.context(this),
       sendWork: (clean) => this.sendWorkAfterReply(clean),
       notify: (method, params) => this.write(encodeNotification(method, params)),
+      onShareResult: (result) => this.onShareResult(result),
     };
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('error', (err) => this.ctx.log.debug({ session: session.id, err: err.message }, 'socket error'));
     stream.on('close', () => this.onClosed());
     stream.on('end', () => this.close('client ended'));
     this.authTimer = setTimeout(() => {
-      if (!session.authorized || !session.subscribed) this.close('did not subscribe and authorize in time');
+      if (!session.authorized || !session.subscribed)
+        this.drop('auth-timeout', 'did not subscribe and authorize in time');
     }, limits.authTimeoutMs);
     this.resetIdle();
     stream.resume(); // a stream paused by a pre-reader (PROXY header) starts flowing now that we listen
@@ -124,17 +146,47 @@ export class Connection {
     this.onClosed();
   }
 
+  /** Closes for abuse or a timeout, counted in stratum_dropped_connections_total. */
+  drop(kind: DropReason, reason: string, how: 'graceful' | 'abort' = 'graceful'): void {
+    if (this.closed) return;
+    this.ctx.metrics.drops.inc({ coin: this.ctx.options.coin.symbol, reason: kind });
+    this.close(reason, how);
+  }
+
   private onClosed(): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.authTimer);
     clearTimeout(this.idleTimer);
+    clearTimeout(this.lineTimer);
     this.host.onClose(this);
   }
 
   private resetIdle(): void {
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.close('idle'), this.limits.idleTimeoutMs);
+    this.idleTimer = setTimeout(() => this.drop('idle', 'idle'), this.limits.idleTimeoutMs);
+  }
+
+  /**
+   * Slowloris: a line must be complete within lineTimeoutMs of its first byte. The clock restarts with every
+   * complete line, so a miner whose lines straddle packets is not cut.
+   */
+  private watchPartialLine(completeLines: number): void {
+    if (completeLines > 0 || this.framer.bufferedBytes === 0) {
+      clearTimeout(this.lineTimer);
+      this.lineTimer = undefined;
+    }
+    if (this.framer.bufferedBytes > 0 && this.lineTimer === undefined) {
+      this.lineTimer = setTimeout(
+        () => this.drop('slowloris', `no complete line within ${this.limits.lineTimeoutMs} ms`),
+        this.limits.lineTimeoutMs,
+      );
+    }
+  }
+
+  private onShareResult(result: string): void {
+    const verdict = this.host.report(this, { kind: 'share', result });
+    if (verdict.banned) this.banAfterReply = verdict.message;
   }
 
   private onData(chunk: Buffer): void {
@@ -145,11 +197,14 @@ export class Connection {
     } catch (err) {
       if (err instanceof LineTooLongError) {
         this.write(encodeError(null, 20, `line too long (max ${err.limit} bytes)`));
-        this.close('line too long');
+        const verdict = this.host.report(this, { kind: 'flood' });
+        if (verdict.banned) this.drop('banned', verdict.message);
+        else this.drop('line-too-long', 'line too long');
         return;
       }
       throw err;
     }
+    this.watchPartialLine(lines.length);
     if (lines.length === 0) return;
     this.pending.push(...lines);
     if (this.pending.length > MAX_PENDING_LINES) this.stream.pause();
@@ -179,7 +234,9 @@ export class Connection {
         if (isResponse(line)) return; // the miner answering one of our requests (client.get_version…)
         this.protocolErrors++;
         this.write(encodeError(err.id, 20, err.message));
-        if (this.protocolErrors >= MAX_PROTOCOL_ERRORS) this.close('too many malformed messages');
+        const verdict = this.host.report(this, { kind: 'malformed' });
+        if (verdict.banned) this.drop('banned', verdict.message);
+        else if (this.protocolErrors >= MAX_PROTOCOL_ERRORS) this.drop('malformed', 'too many malformed messages');
         return;
       }
       throw err;
@@ -202,8 +259,9 @@ export class Connection {
       this.inRequest = false;
       const clean = this.deferredWork;
       this.deferredWork = undefined;
-      if (clean !== undefined) this.sendWork(clean);
+      if (clean !== undefined && this.banAfterReply === undefined) this.sendWork(clean);
     }
+    if (this.banAfterReply !== undefined) this.drop('banned', this.banAfterReply);
   }
 
   private write(text: string): void {
@@ -213,7 +271,7 @@ export class Connection {
         { session: this.session.id, buffered: this.stream.writableLength },
         'client not reading: dropped',
       );
-      this.close('send queue full', 'abort');
+      this.drop('send-queue', 'send queue full', 'abort');
       return;
     }
     this.stream.write(text);

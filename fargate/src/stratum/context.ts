@@ -1,4 +1,5 @@
 import type { CoinDefinition, NetworkName } from '../../../core/coins/index.js';
+import type { SecurityConfig } from '../../../core/config/schema.js';
 import { type StratumCode, StratumError } from '../../../core/errors.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { JobProvider } from '../jobs/types.js';
@@ -39,6 +40,8 @@ export interface StratumServerOptions {
   instancePrefix?: string;
   /** Answer to client.get_version and in logs. */
   serverVersion?: string;
+  /** Bans, connection limits, slow-line timeout; the schema's defaults when absent. Ignored when a policy is injected. */
+  security?: SecurityConfig;
 }
 
 /** What a method handler can use: the session, the server's collaborators, and a way to answer. */
@@ -55,6 +58,8 @@ export interface MethodContext {
   /** Sends mining.set_difficulty (if it changed since last sent) and the current job. */
   sendWork(clean: boolean): void;
   notify(method: string, params: unknown[]): void;
+  /** Every share outcome, as metrics name it ("accepted", "stale", "low-difficulty"…): the ban policy counts them. */
+  onShareResult(result: string): void;
 }
 
 /**

@@ -17,13 +17,19 @@ export class LineFramer {
 
   constructor(private readonly maxLineBytes: number) {}
 
+  /** Bytes of an unfinished line held back, never more than the limit (+1 for a \r): a slow client's line. */
+  get bufferedBytes(): number {
+    return Buffer.byteLength(this.partial);
+  }
+
   push(chunk: Buffer): string[] {
     const text = this.partial + this.decoder.write(chunk);
     const parts = text.split('\n');
-    this.partial = parts.pop() ?? '';
+    const partial = parts.pop() ?? '';
     // A trailing \r may be the first half of this line's \r\n: it does not count, or a line of exactly the limit
     // would be refused only when its \r\n happens to be split between two chunks.
-    const partialBytes = Buffer.byteLength(this.partial) - (this.partial.endsWith('\r') ? 1 : 0);
+    const partialBytes = Buffer.byteLength(partial) - (partial.endsWith('\r') ? 1 : 0);
+    this.partial = partialBytes > this.maxLineBytes ? '' : partial;
     if (partialBytes > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes);
     const lines: string[] = [];
     for (const raw of parts) {

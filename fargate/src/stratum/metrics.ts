@@ -6,6 +6,10 @@ export interface StratumMetrics {
   shares: { inc(labels: { coin: string; result: string }): void };
   blocks: { inc(labels: { coin: string; result: string }): void };
   ackSeconds: { observe(labels: { coin: string }, seconds: number): void };
+  /** IPs banned, by what triggered it (malformed, flood, invalid-shares). */
+  bans: { inc(labels: { coin: string; reason: string }): void };
+  /** Connections refused or closed by the server's protection (banned, connection-limit, slowloris, …). */
+  drops: { inc(labels: { coin: string; reason: string }): void };
 }
 
 export function createStratumMetrics(registry: Registry): StratumMetrics {
@@ -35,6 +39,18 @@ export function createStratumMetrics(registry: Registry): StratumMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
+    bans: new Counter({
+      name: 'stratum_bans_total',
+      help: 'Client IPs banned, by trigger',
+      labelNames: ['coin', 'reason'],
+      registers: [registry],
+    }),
+    drops: new Counter({
+      name: 'stratum_dropped_connections_total',
+      help: 'Connections refused or closed for abuse or timeouts, by reason',
+      labelNames: ['coin', 'reason'],
+      registers: [registry],
+    }),
   };
 }
 
@@ -48,5 +64,7 @@ export function createMemoryMetrics(): StratumMetrics & { counts: Map<string, nu
     shares: { inc: (l) => add(`shares:${l.coin}:${l.result}`, 1) },
     blocks: { inc: (l) => add(`blocks:${l.coin}:${l.result}`, 1) },
     ackSeconds: { observe: () => {} },
+    bans: { inc: (l) => add(`bans:${l.coin}:${l.reason}`, 1) },
+    drops: { inc: (l) => add(`drops:${l.coin}:${l.reason}`, 1) },
   };
 }

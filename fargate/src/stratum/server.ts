@@ -1,10 +1,19 @@
 import type { Duplex } from 'node:stream';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { JobProvider } from '../jobs/types.js';
+import {
+  type Admission,
+  BanPolicy,
+  DEFAULT_SECURITY,
+  normalizeIp,
+  type PolicyEvent,
+  type Verdict,
+} from './ban-policy.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import type { MethodContext, StratumLogger, StratumServerOptions } from './context.js';
 import { ExtranonceAllocator } from './extranonce.js';
 import { createMemoryMetrics, type StratumMetrics } from './metrics.js';
+import { encodeError } from './protocol.js';
 import { Session } from './session.js';
 import { Vardiff } from './vardiff.js';
 
@@ -19,7 +28,12 @@ export interface StratumServerDeps {
   now?: () => number;
   /** Share one allocator between the ports of a coin: extranonce1 must be unique across all of them. */
   extranonces?: ExtranonceAllocator;
+  /** Share one ban policy between the ports of a coin: an IP banned on one port is banned on all. */
+  policy?: BanPolicy;
 }
+
+/** How long a refused client has to read why before its socket is destroyed. */
+const REFUSAL_GRACE_MS = 1000;
 
 /**
  * The Stratum V1 server of one port, transport-agnostic: `handle()` takes any duplex stream (a TCP or TLS socket,
@@ -28,6 +42,7 @@ export interface StratumServerDeps {
 export class StratumServer implements ConnectionHost {
   private readonly connections = new Set<Connection>();
   private readonly extranonces: ExtranonceAllocator;
+  readonly policy: BanPolicy;
   private readonly metrics: StratumMetrics;
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
@@ -40,11 +55,18 @@ export class StratumServer implements ConnectionHost {
     this.now = deps.now ?? Date.now;
     this.metrics = deps.metrics ?? createMemoryMetrics();
     this.extranonces = deps.extranonces ?? new ExtranonceAllocator(deps.jobs.extranonce1Size, o.instancePrefix ?? '');
+    this.policy = deps.policy ?? new BanPolicy(o.security ?? DEFAULT_SECURITY, this.now);
     this.unsubscribe = deps.jobs.onJob((job) => {
       for (const c of this.connections) c.sendWork(job.cleanJobs);
     });
     // Vardiff for connections that stopped submitting (difficulty too high for them).
-    this.tick = setInterval(() => this.retargetIdle(), Math.max(1000, (o.difficulty.retargetSeconds * 1000) / 2));
+    this.tick = setInterval(
+      () => {
+        this.retargetIdle();
+        this.policy.sweep();
+      },
+      Math.max(1000, (o.difficulty.retargetSeconds * 1000) / 2),
+    );
     this.tick.unref();
   }
 
@@ -62,19 +84,25 @@ export class StratumServer implements ConnectionHost {
       return undefined;
     }
     const o = this.deps.options;
+    const admission = this.policy.admit(remote.address);
+    if (!admission.ok) {
+      this.refuse(stream, remote, admission);
+      return undefined;
+    }
     const session = new Session(this.nextId++, remote, o.difficulty.initial, new Vardiff(o.difficulty, this.now()));
     const conn = new Connection(session, stream, this, {
       maxLineBytes: o.maxLineBytes,
       maxSendQueueBytes: o.maxSendQueueBytes,
       authTimeoutMs: o.authTimeoutMs,
       idleTimeoutMs: o.idleTimeoutMs,
+      lineTimeoutMs: this.policy.config.lineTimeoutSeconds * 1000,
     });
     this.connections.add(conn);
     this.metrics.connections.inc({ coin: o.coin.symbol });
     return conn;
   }
 
-  context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify'> {
+  context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify' | 'onShareResult'> {
     return {
       session: conn.session,
       options: this.deps.options,
@@ -86,6 +114,18 @@ export class StratumServer implements ConnectionHost {
       now: this.now,
       validateAddress: this.deps.validateAddress,
     };
+  }
+
+  report(conn: Connection, event: PolicyEvent): Verdict {
+    const verdict = this.policy.report(conn.session.remote.address, event);
+    if (!verdict.banned) return verdict;
+    const ip = normalizeIp(conn.session.remote.address);
+    this.metrics.bans.inc({ coin: this.deps.options.coin.symbol, reason: verdict.reason });
+    this.deps.log.warn({ ip, reason: verdict.reason, session: conn.session.id }, verdict.message);
+    for (const other of this.connections) {
+      if (other !== conn && normalizeIp(other.session.remote.address) === ip) other.drop('banned', verdict.message);
+    }
+    return verdict;
   }
 
   onClose(conn: Connection): void {
@@ -114,6 +154,15 @@ export class StratumServer implements ConnectionHost {
     this.unsubscribe();
     clearInterval(this.tick);
     for (const c of [...this.connections]) c.close('server closing');
+  }
+
+  /** A banned or over-limit client is told why (one error line), then its socket is closed. */
+  private refuse(stream: Duplex, remote: { address: string }, admission: Admission & { ok: false }): void {
+    this.metrics.drops.inc({ coin: this.deps.options.coin.symbol, reason: admission.reason });
+    this.deps.log.info({ ip: remote.address, reason: admission.reason }, 'connection refused');
+    stream.on('error', () => {});
+    stream.end(encodeError(null, 20, admission.message));
+    setTimeout(() => stream.destroy(), REFUSAL_GRACE_MS).unref();
   }
 
   private retargetIdle(): void {

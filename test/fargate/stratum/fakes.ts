@@ -1,8 +1,10 @@
 import { payments } from 'bitcoinjs-lib';
 import { getCoin, validateAddress } from '../../../core/coins/index.js';
+import type { SecurityConfig } from '../../../core/config/schema.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { Share } from '../../../core/shares/share.js';
 import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
+import { DEFAULT_SECURITY } from '../../../fargate/src/stratum/ban-policy.js';
 import type { StratumLogger, StratumServerOptions } from '../../../fargate/src/stratum/context.js';
 
 export const LTC = getCoin('LTC');
@@ -149,6 +151,21 @@ export function options(over: Partial<StratumServerOptions> = {}): StratumServer
     authTimeoutMs: 5000,
     idleTimeoutMs: 60_000,
     ...over,
+  };
+}
+
+export type SecurityOverrides = Partial<Omit<SecurityConfig, 'banning' | 'connectionLimits'>> & {
+  banning?: Partial<SecurityConfig['banning']>;
+  connectionLimits?: Partial<SecurityConfig['connectionLimits']>;
+};
+
+/** The default security settings with some replaced (nested objects merged). */
+export function security(over: SecurityOverrides = {}): SecurityConfig {
+  return {
+    ...DEFAULT_SECURITY,
+    ...over,
+    banning: { ...DEFAULT_SECURITY.banning, ...over.banning },
+    connectionLimits: { ...DEFAULT_SECURITY.connectionLimits, ...over.connectionLimits },
   };
 }
 

@@ -13,6 +13,7 @@ import {
   options,
   RecordingLogger,
   regtestAddress,
+  security,
   until,
   validate,
 } from './fakes.js';
@@ -504,8 +505,8 @@ describe('dispatch', () => {
 });
 
 describe('connection hygiene', () => {
-  it('closes a connection after 10 unusable lines, answering each of them', async () => {
-    const { connect } = setup();
+  it('closes a connection after 10 unusable lines, answering each of them (bans off)', async () => {
+    const { connect } = setup({ security: security({ banning: { enabled: false } }) });
     const { c, conn } = connect();
     for (let i = 0; i < 9; i++) c.raw('not json\n');
     for (let i = 0; i < 9; i++) expect((await c.response()).error?.[0]).toBe(20);

@@ -17,6 +17,7 @@ export const submit: MethodHandler = async (ctx, params) => {
   const reject = (code: StratumCode, message: string, reason: string): never => {
     session.rejected++;
     ctx.metrics.shares.inc({ coin, result: reason });
+    ctx.onShareResult(reason);
     throw new StratumError(code, message);
   };
   if (!session.subscribed) reject(StratumCode.NotSubscribed, 'not subscribed', 'not-subscribed');
@@ -85,6 +86,7 @@ export const submit: MethodHandler = async (ctx, params) => {
   }
   session.accepted++;
   ctx.metrics.shares.inc({ coin, result: 'accepted' });
+  ctx.onShareResult('accepted');
   ctx.metrics.ackSeconds.observe({ coin }, (performance.now() - started) / 1000);
   const next = session.vardiff.onShare(session.difficulty, ctx.now());
   if (next !== undefined) {

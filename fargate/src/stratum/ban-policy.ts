@@ -1,0 +1,196 @@
+import { type SecurityConfig, securitySchema } from '../../../core/config/schema.js';
+
+/** The config schema's defaults: a server built without a config (tests, tools) is protected the same way. */
+export const DEFAULT_SECURITY: SecurityConfig = securitySchema.parse({});
+
+export type BanReason = 'malformed' | 'flood' | 'invalid-shares';
+
+/** What a reported event did: nothing, or banned the IP (every connection from it is to be closed). */
+export type Verdict = { banned: false } | { banned: true; reason: BanReason; message: string };
+
+/** Whether a new connection from an IP may proceed; `message` is what the refused client is told. */
+export type Admission = { ok: true } | { ok: false; reason: 'banned' | 'connection-limit'; message: string };
+
+/** What the connection reports to the policy. `result` is the share outcome as metrics name it ("accepted", "stale"…). */
+export type PolicyEvent = { kind: 'malformed' } | { kind: 'flood' } | { kind: 'share'; result: string };
+
+/**
+ * How a share outcome counts toward a ban. Stale shares are neutral: every honest miner sends some when a block
+ * changes the job. So are shares the pool itself failed to record. Everything else refused is the miner's fault.
+ */
+export function shareKind(result: string): 'valid' | 'invalid' | 'neutral' {
+  if (result === 'accepted') return 'valid';
+  if (result === 'stale' || result === 'not-recorded') return 'neutral';
+  return 'invalid';
+}
+
+/** One key per client: IPv4-mapped IPv6 ("::ffff:1.2.3.4", what a dual-stack listener reports) is the IPv4 address. */
+export function normalizeIp(address: string): string {
+  const a = address.toLowerCase();
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/.test(a) ? a.slice(7) : a;
+}
+
+interface IpStats {
+  lastSeen: number;
+  /** When `malformed` and `budget` last started over (every resetIntervalSeconds). */
+  windowStart: number;
+  malformed: number;
+  /** Shares in the current verdict window (checkThreshold shares). */
+  valid: number;
+  invalid: number;
+  /** New connections this IP may still open; valid shares add limitJump. */
+  budget: number;
+  /** 0 when not banned. */
+  bannedUntil: number;
+}
+
+/** Stops the scan for an unbanned IP to evict when the table is full of bans: insertion stays O(1). */
+const EVICTION_SCAN = 64;
+
+/**
+ * open-ethereum-pool's policy (policy/policy.go) as a pure state machine over an injected clock, keyed by the real
+ * client IP:
+ * - `malformedLimit` unusable requests ban the IP; one line over the size limit bans at once (their "socket flood");
+ * - every `checkThreshold` shares the invalid ratio is checked and the counters start over; at `invalidPercent` or
+ *   more the IP is banned. (open-ethereum-pool divides invalid by valid shares; here it is a percentage of the
+ *   shares checked, as the name says.)
+ * - a ban lasts `timeoutSeconds`; whitelisted IPs are never banned nor limited;
+ * - after `graceSeconds` from start, each new connection spends one unit of the IP's budget (`limit`), each valid
+ *   share adds `limitJump`; closing a connection gives nothing back, so reconnect loops without shares run dry.
+ * No I/O: the server asks `admit` on connect and reports events; closing sockets is its job.
+ */
+export class BanPolicy {
+  private readonly stats = new Map<string, IpStats>();
+  private readonly whitelist: ReadonlySet<string>;
+  private readonly startedAt: number;
+
+  constructor(
+    readonly config: SecurityConfig,
+    private readonly now: () => number,
+  ) {
+    this.whitelist = new Set(config.banning.whitelist.map(normalizeIp));
+    this.startedAt = now();
+  }
+
+  /** IPs with counters or a ban in memory. */
+  get trackedIps(): number {
+    return this.stats.size;
+  }
+
+  /** A new connection from `address`: refused while banned or out of connection budget. */
+  admit(address: string): Admission {
+    const ip = normalizeIp(address);
+    if (this.whitelist.has(ip)) return { ok: true };
+    const s = this.touch(ip);
+    const left = this.banSecondsLeft(s);
+    if (left > 0) return { ok: false, reason: 'banned', message: `banned, ${left} s left` };
+    const limits = this.config.connectionLimits;
+    if (!limits.enabled || this.now() - this.startedAt < limits.graceSeconds * 1000) return { ok: true };
+    if (s.budget <= 0) {
+      return {
+        ok: false,
+        reason: 'connection-limit',
+        message: 'too many connections from this IP; valid shares allow more',
+      };
+    }
+    s.budget--;
+    return { ok: true };
+  }
+
+  report(address: string, event: PolicyEvent): Verdict {
+    const ip = normalizeIp(address);
+    if (this.whitelist.has(ip)) return { banned: false };
+    const s = this.touch(ip);
+    if (event.kind === 'flood') return this.ban(s, 'flood', 'a line over the size limit');
+    if (event.kind === 'malformed') {
+      s.malformed++;
+      return s.malformed >= this.config.banning.malformedLimit
+        ? this.ban(s, 'malformed', `${s.malformed} malformed requests`)
+        : { banned: false };
+    }
+    const kind = shareKind(event.result);
+    if (kind === 'neutral') return { banned: false };
+    if (kind === 'valid') {
+      s.valid++;
+      s.budget += this.config.connectionLimits.limitJump;
+    } else {
+      s.invalid++;
+    }
+    const checked = s.valid + s.invalid;
+    if (checked < this.config.banning.checkThreshold) return { banned: false };
+    const { invalid } = s;
+    s.valid = 0;
+    s.invalid = 0;
+    const percent = (invalid * 100) / checked;
+    return invalid > 0 && percent >= this.config.banning.invalidPercent
+      ? this.ban(s, 'invalid-shares', `${invalid} of ${checked} shares invalid (${Math.round(percent)}%)`)
+      : { banned: false };
+  }
+
+  isBanned(address: string): boolean {
+    const s = this.stats.get(normalizeIp(address));
+    return s !== undefined && this.banSecondsLeft(s) > 0;
+  }
+
+  /** Forgets IPs quiet for resetIntervalSeconds whose ban (if any) is over; returns how many. */
+  sweep(): number {
+    const now = this.now();
+    const quietSince = now - this.config.resetIntervalSeconds * 1000;
+    let forgotten = 0;
+    for (const [ip, s] of this.stats) {
+      if (s.lastSeen <= quietSince && s.bannedUntil <= now) {
+        this.stats.delete(ip);
+        forgotten++;
+      }
+    }
+    return forgotten;
+  }
+
+  private ban(s: IpStats, reason: BanReason, why: string): Verdict {
+    if (!this.config.banning.enabled) return { banned: false };
+    const seconds = this.config.banning.timeoutSeconds;
+    s.bannedUntil = this.now() + seconds * 1000;
+    return { banned: true, reason, message: `banned for ${seconds} s: ${why}` };
+  }
+
+  private banSecondsLeft(s: IpStats): number {
+    return Math.max(0, Math.ceil((s.bannedUntil - this.now()) / 1000));
+  }
+
+  /** The IP's counters, fresh after a ban ended or a reset interval passed; most recently seen last (eviction order). */
+  private touch(ip: string): IpStats {
+    const now = this.now();
+    let s = this.stats.get(ip);
+    if (s && s.bannedUntil !== 0 && s.bannedUntil <= now) s = undefined; // a served ban starts the IP over
+    if (s && now - s.windowStart >= this.config.resetIntervalSeconds * 1000) {
+      s.windowStart = now;
+      s.malformed = 0;
+      s.budget = this.config.connectionLimits.limit;
+    }
+    s ??= {
+      lastSeen: now,
+      windowStart: now,
+      malformed: 0,
+      valid: 0,
+      invalid: 0,
+      budget: this.config.connectionLimits.limit,
+      bannedUntil: 0,
+    };
+    s.lastSeen = now;
+    this.stats.delete(ip);
+    this.stats.set(ip, s);
+    if (this.stats.size > this.config.maxTrackedIps) this.evictOne(now);
+    return s;
+  }
+
+  /** Drops the least recently seen IP that is not banned (or a banned one, when the EVICTION_SCAN oldest all are). */
+  private evictOne(now: number): void {
+    let scanned = 0;
+    for (const [ip, s] of this.stats) {
+      if (s.bannedUntil <= now || ++scanned >= EVICTION_SCAN) {
+        this.stats.delete(ip);
+        return;
+      }
+    }
+  }
+}
