@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PoolConfig } from '../core/config/schema.js';
+import type { LiveStatsSource } from '../core/ports/live-stats.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import type { ShareStore } from '../core/ports/share-store.js';
 import { handleApi } from '../lambdas/stats/api.js';
@@ -13,13 +14,15 @@ export function createLocalApi(deps: {
   log: { error(o: object, m: string): void };
   /** The ports the stratum servers actually bound (the config may say 0). */
   boundPorts: (coin: string) => readonly number[] | undefined;
+  /** The in-process stratum servers' live stats (in AWS the containers write them to the stats table). */
+  live?: LiveStatsSource;
 }): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const pool = publicPool(deps.config);
   for (const c of pool.coins) {
     const bound = deps.boundPorts(c.symbol);
     c.ports = c.ports.map((p, i) => ({ ...p, port: bound?.[i] ?? p.port }));
   }
-  const apiDeps = { pool, shares: deps.store, money: deps.money, now: Date.now };
+  const apiDeps = { pool, shares: deps.store, money: deps.money, live: deps.live, now: Date.now };
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') return false;

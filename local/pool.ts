@@ -10,6 +10,7 @@ import { potShareCredit } from '../core/rewards/pot.js';
 import { BatchingShareQueue } from '../core/shares/batching-share-queue.js';
 import { type CoinService, startCoinService } from '../fargate/src/coin-service.js';
 import { createOpsServer, listen } from '../fargate/src/http/ops-server.js';
+import { LiveStatsTracker } from '../fargate/src/live-stats.js';
 import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
 import { run as ingest } from '../lambdas/ingest/handler.js';
 import { buildWeb } from '../web/build.js';
@@ -28,6 +29,8 @@ export interface LocalCoin {
   transport: LocalQueue;
   /** Block confirmation and payouts, when the coin has `rewards` (and `payouts`) configured. */
   money?: MoneyRunner;
+  /** Network and miners online as the stratum servers see them (the API's pool page). */
+  live: LiveStatsTracker;
 }
 
 export interface LocalPool {
@@ -95,16 +98,17 @@ export async function startLocalPool(opts: {
         log,
       });
       queue.start();
+      const live = new LiveStatsTracker({ job: () => coins.get(coin.symbol)?.service.jobs.current(), now: Date.now });
       const service = await startCoinService({
         config,
         coin,
-        shares: queue,
+        shares: live.track(queue),
         log,
         metrics,
         serverVersion: 'edgepool/local',
       });
       const money = startMoney({ coin, shares: storage.store, money: storage.money, log, timers: opts.moneyTimers });
-      coins.set(coin.symbol, { service, queue, transport, money });
+      coins.set(coin.symbol, { service, queue, transport, money, live });
     }
     const api = createLocalApi({
       config,
@@ -112,6 +116,7 @@ export async function startLocalPool(opts: {
       money: storage.money,
       log,
       boundPorts: (symbol) => coins.get(symbol)?.service.ports,
+      live: { get: async (symbol) => coins.get(symbol)?.live.snapshot() },
     });
     const admin = createAdminRoutes((symbol) => coins.get(symbol)?.money);
     const dashboard = createStaticRoutes(await buildWeb());

@@ -1,11 +1,27 @@
-import { getCoin, validateAddress } from '../../core/coins/index.js';
+import { type CoinDefinition, getCoin, validateAddress } from '../../core/coins/index.js';
 import { InvalidAddressError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
-import { balancesFromEntries, zeroBalance } from '../../core/ledger/ledger.js';
-import type { MoneyStore } from '../../core/ports/money-store.js';
-import type { ShareStore } from '../../core/ports/share-store.js';
-import { averageEffort, effort, hashrate, isOffline } from '../../core/stats/hashrate.js';
+import { balancesFromEntries, type LedgerEntry, zeroBalance } from '../../core/ledger/ledger.js';
+import type { PayoutRecord } from '../../core/ledger/payouts.js';
+import type { LiveStatsSource } from '../../core/ports/live-stats.js';
+import type { MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
+import type { MinuteBucket, ShareStore } from '../../core/ports/share-store.js';
+import { averageEffort, effort, hashrate, isOffline, OFFLINE_AFTER_MS } from '../../core/stats/hashrate.js';
 import { type ExportRow, toCsv, toXlsx } from './export.js';
+import { openApiDocument } from './openapi.js';
+import type {
+  Block,
+  Blocks,
+  Chain,
+  HashratePoint,
+  HashrateWindows,
+  Miner,
+  MinerPayment,
+  Online,
+  Payments,
+  PoolDetail,
+  Pools,
+} from './schema.js';
 
 /** What the API tells the world about a coin (no daemon credentials, no wallets). */
 export interface PublicCoin {
@@ -21,7 +37,11 @@ export interface ApiDeps {
   pool: { name: string; coins: PublicCoin[] };
   shares: ShareStore;
   money: MoneyStore;
+  /** What the stratum servers report (network, miners online); without it those fields are null. */
+  live?: LiveStatsSource;
   now: () => number;
+  /** A worker silent this long is shown offline (default core/stats OFFLINE_AFTER_MS, 10 minutes). */
+  offlineAfterMs?: number;
 }
 
 export interface ApiRequest {
@@ -40,7 +60,8 @@ export interface ApiResponse {
 
 /** Short and long hashrate windows the API reports (minutes). */
 const WINDOWS = { '10m': 10, '3h': 180 } as const;
-const LUCK_WINDOWS = [64, 128, 256] as const;
+/** Luck is averaged over the last 64, 128 and 256 blocks. */
+const LUCK_BLOCKS = 256;
 
 class BadRequest extends Error {}
 class NotFound extends Error {}
@@ -52,29 +73,38 @@ class NotFound extends Error {}
 export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   try {
     if (req.method !== 'GET') throw new BadRequest('the API is read-only: use GET');
-    const parts = req.path
-      .replace(/^\/api\/?/, '')
-      .split('/')
-      .filter(Boolean)
-      .map(decodeURIComponent);
+    const parts = pathParts(req.path);
+    if (parts.length === 1 && parts[0] === 'openapi.json') return ok(openApiDocument(), 300);
     if (parts.length === 1 && parts[0] === 'pools') return ok(await pools(deps), 10);
     if (parts[0] === 'pools' && parts[1]) {
       const coin = knownCoin(deps, parts[1]);
       if (parts.length === 2) return ok(await poolDetail(deps, coin), 10);
       if (parts[2] === 'blocks' && parts.length === 3) return ok(await blocks(deps, coin, limitOf(req.query)), 30);
-      if (parts[2] === 'payments' && parts.length === 3)
-        return ok(await payments(deps, coin, undefined, limitOf(req.query)), 30);
+      if (parts[2] === 'payments' && parts.length === 3) return ok(await payments(deps, coin, limitOf(req.query)), 30);
       if (parts[2] === 'miners' && parts[3] && parts.length === 4)
         return ok(await minerDetail(deps, coin, parts[3]), 10);
       const exp =
         parts[2] === 'miners' && parts[3] && parts.length === 5 ? /^export\.(csv|xlsx)$/.exec(parts[4]!) : null;
-      if (exp) return exportMiner(deps, coin, parts[3]!, exp[1] as 'csv' | 'xlsx');
+      // Awaited here, so that its BadRequest reaches the catch below instead of escaping as a 500.
+      if (exp) return await exportMiner(deps, coin, parts[3]!, exp[1] as 'csv' | 'xlsx');
     }
     throw new NotFound(`no API route ${req.path}`);
   } catch (err) {
     if (err instanceof BadRequest) return json(400, { error: err.message }, 0);
     if (err instanceof NotFound) return json(404, { error: err.message }, 0);
     throw err;
+  }
+}
+
+function pathParts(path: string): string[] {
+  try {
+    return path
+      .replace(/^\/api\/?/, '')
+      .split('/')
+      .filter(Boolean)
+      .map(decodeURIComponent);
+  } catch {
+    throw new BadRequest('the path is not valid percent-encoding');
   }
 }
 
@@ -97,20 +127,33 @@ function limitOf(q: URLSearchParams): number {
 
 const minuteOf = (ms: number) => Math.floor(ms / 60_000);
 
-async function pools(deps: ApiDeps) {
+async function pools(deps: ApiDeps): Promise<Pools> {
   return { pool: deps.pool.name, coins: await Promise.all(deps.pool.coins.map((c) => poolDetail(deps, c))) };
 }
 
-async function poolDetail(deps: ApiDeps, coin: PublicCoin) {
+async function poolDetail(deps: ApiDeps, coin: PublicCoin): Promise<PoolDetail> {
   const def = getCoin(coin.symbol);
   const now = deps.now();
   const nowMinute = minuteOf(now);
-  const [buckets, recent, total] = await Promise.all([
+  const [buckets, all, total, live] = await Promise.all([
     deps.shares.getPoolStats(coin.symbol, nowMinute - WINDOWS['3h'] + 1),
-    blocks(deps, coin, Math.max(...LUCK_WINDOWS)),
+    deps.money.listAllBlocks(coin.symbol),
     deps.shares.getPoolTotal(coin.symbol),
+    deps.live?.get(coin.symbol),
   ]);
-  const efforts = recent.blocks.map((b) => b.effort).filter((e): e is number => e !== null);
+  const recent = await withEffort(deps, coin, newestFirst(all).slice(0, LUCK_BLOCKS));
+  const efforts = recent.map((b) => b.effort).filter((e): e is number => e !== null);
+  const online: Online | null = live
+    ? { miners: live.miners, workers: live.workers, windowSeconds: Math.round(live.windowMs / 1000) }
+    : null;
+  // The job builds on the tip; explorers show difficulty without the stratum multiplier.
+  const chain: Chain | null = live
+    ? {
+        height: live.jobHeight - 1,
+        difficulty: live.networkDifficulty / def.stratumDiffMultiplier,
+        updatedAt: live.at,
+      }
+    : null;
   return {
     coin: coin.symbol,
     network: coin.network,
@@ -118,20 +161,34 @@ async function poolDetail(deps: ApiDeps, coin: PublicCoin) {
     feeBasisPoints: coin.feeBasisPoints,
     payoutMinimum: coin.payoutMinimum,
     ports: coin.ports,
-    hashrate: Object.fromEntries(Object.entries(WINDOWS).map(([k, m]) => [k, hashrate(buckets, nowMinute, m, def)])),
-    hashrateHistory: buckets.map((b) => ({ minute: b.minute, hashrate: hashrate([b], b.minute, 1, def) })),
+    hashrate: windows(buckets, nowMinute, def),
+    hashrateHistory: history(buckets, def),
     sharesTotal: total,
-    blocksFound: recent.blocks.length,
-    lastBlock: recent.blocks[0] ?? null,
-    effort: Object.fromEntries(LUCK_WINDOWS.map((n) => [String(n), averageEffort(efforts, n)])),
+    online,
+    chain,
+    blocksFound: all.length,
+    lastBlock: recent[0] ?? null,
+    effort: {
+      '64': averageEffort(efforts, 64),
+      '128': averageEffort(efforts, 128),
+      '256': averageEffort(efforts, 256),
+    },
   };
 }
 
-async function blocks(deps: ApiDeps, coin: PublicCoin, limit: number) {
-  const list = await deps.money.listAllBlocks(coin.symbol);
-  const newest = list.sort((a, b) => b.height - a.height).slice(0, limit);
-  const withEffort = await Promise.all(
-    newest.map(async (b) => {
+async function blocks(deps: ApiDeps, coin: PublicCoin, limit: number): Promise<Blocks> {
+  const newest = newestFirst(await deps.money.listAllBlocks(coin.symbol)).slice(0, limit);
+  return { coin: coin.symbol, blocks: await withEffort(deps, coin, newest) };
+}
+
+function newestFirst(list: MoneyBlock[]): MoneyBlock[] {
+  return [...list].sort((a, b) => b.height - a.height || b.time - a.time);
+}
+
+/** The API's view of blocks, with each round's effort (one round query per block). */
+function withEffort(deps: ApiDeps, coin: PublicCoin, list: MoneyBlock[]): Promise<Block[]> {
+  return Promise.all(
+    list.map(async (b) => {
       const round = await deps.shares.getRoundShares(coin.symbol, b.height);
       return {
         height: b.height,
@@ -146,27 +203,38 @@ async function blocks(deps: ApiDeps, coin: PublicCoin, limit: number) {
       };
     }),
   );
-  return { coin: coin.symbol, blocks: withEffort };
 }
 
-async function payments(deps: ApiDeps, coin: PublicCoin, address: string | undefined, limit: number) {
-  const list = (await deps.money.listPayouts(coin.symbol))
+/** Payouts, newest first; failed ones moved no money and are left out. */
+async function payouts(deps: ApiDeps, coin: PublicCoin, address?: string): Promise<PayoutRecord[]> {
+  return (await deps.money.listPayouts(coin.symbol))
     .filter((p) => p.status !== 'failed')
     .filter((p) => !address || p.recipients.some((r) => r.account === address))
-    .sort((a, b) => b.createdAt - a.createdAt)
-    .slice(0, limit);
-  return {
-    coin: coin.symbol,
-    payments: list.map((p) => ({
-      id: p.id,
-      status: p.status,
-      txid: p.txid ?? null,
-      time: p.createdAt,
-      total: p.total.toString(),
-      recipients: address ? undefined : p.recipients.length,
-      amount: address ? p.recipients.find((r) => r.account === address)!.amount.toString() : undefined,
-    })),
-  };
+    .sort((a, b) => b.createdAt - a.createdAt);
+}
+
+const paymentOf = (p: PayoutRecord) => ({
+  id: p.id,
+  status: p.status as Exclude<PayoutRecord['status'], 'failed'>,
+  txid: p.txid ?? null,
+  time: p.createdAt,
+  total: p.total.toString(),
+});
+
+async function payments(deps: ApiDeps, coin: PublicCoin, limit: number): Promise<Payments> {
+  const list = (await payouts(deps, coin)).slice(0, limit);
+  return { coin: coin.symbol, payments: list.map((p) => ({ ...paymentOf(p), recipients: p.recipients.length })) };
+}
+
+/** A miner's share of each payout that paid it. */
+async function minerPayments(deps: ApiDeps, coin: PublicCoin, address: string, limit: number): Promise<MinerPayment[]> {
+  return (await payouts(deps, coin, address)).slice(0, limit).map((p) => ({
+    ...paymentOf(p),
+    amount: p.recipients
+      .filter((r) => r.account === address)
+      .reduce((s, r) => s + r.amount, 0n)
+      .toString(),
+  }));
 }
 
 function checkAddress(coin: PublicCoin, address: string): void {
@@ -188,7 +256,7 @@ async function exportMiner(
   checkAddress(coin, address);
   const [entries, paid] = await Promise.all([
     deps.money.listAccountEntries(coin.symbol, address),
-    payments(deps, coin, address, 500),
+    minerPayments(deps, coin, address, 500),
   ]);
   const rows: ExportRow[] = [
     ...entries
@@ -201,11 +269,11 @@ async function exportMiner(
         status: e.kind,
         txid: '',
       })),
-    ...paid.payments.map((p) => ({
+    ...paid.map((p) => ({
       time: p.time,
       type: 'payment' as const,
       reference: p.id,
-      amount: p.amount!,
+      amount: p.amount,
       status: p.status,
       txid: p.txid ?? '',
     })),
@@ -234,7 +302,7 @@ async function exportMiner(
   };
 }
 
-async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string) {
+async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Promise<Miner> {
   const def = getCoin(coin.symbol);
   checkAddress(coin, address);
   const now = deps.now();
@@ -242,33 +310,48 @@ async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string) {
   const [stats, entries, paid] = await Promise.all([
     deps.shares.getMinerStats(coin.symbol, address, nowMinute - WINDOWS['3h'] + 1),
     deps.money.listAccountEntries(coin.symbol, address),
-    payments(deps, coin, address, 100),
+    minerPayments(deps, coin, address, 100),
   ]);
   const balance = balancesFromEntries(entries).get(address) ?? zeroBalance();
   const rewards = entries
-    .filter((e) => e.kind === 'immature' || e.kind === 'pps')
+    .filter((e): e is LedgerEntry & { kind: 'immature' | 'pps' } => e.kind === 'immature' || e.kind === 'pps')
     .sort((a, b) => b.time - a.time)
     .map((e) => ({ ref: e.ref, kind: e.kind, role: e.role, amount: e.amount.toString(), time: e.time }));
-  return jsonSafe({
+  return {
     coin: coin.symbol,
     address,
-    hashrate: Object.fromEntries(
-      Object.entries(WINDOWS).map(([k, m]) => [k, hashrate(stats.minutes, nowMinute, m, def)]),
-    ),
-    hashrateHistory: stats.minutes.map((b) => ({ minute: b.minute, hashrate: hashrate([b], b.minute, 1, def) })),
+    hashrate: windows(stats.minutes, nowMinute, def),
+    hashrateHistory: history(stats.minutes, def),
     shares: stats.total,
     workers: stats.workers
       .map((w) => ({
         name: w.worker || '(default)',
         hashrate: hashrate(w.minutes, nowMinute, WINDOWS['10m'], def),
         lastShareAt: w.lastShareAt,
-        offline: isOffline(w.lastShareAt, now),
+        offline: isOffline(w.lastShareAt, now, deps.offlineAfterMs ?? OFFLINE_AFTER_MS),
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
-    balance,
+    balance: {
+      immature: balance.immature.toString(),
+      confirmed: balance.confirmed.toString(),
+      pending: balance.pending.toString(),
+      paid: balance.paid.toString(),
+    },
     rewards,
-    payments: paid.payments,
-  });
+    payments: paid,
+  };
+}
+
+function windows(buckets: readonly MinuteBucket[], nowMinute: number, def: CoinDefinition): HashrateWindows {
+  return {
+    '10m': hashrate(buckets, nowMinute, WINDOWS['10m'], def),
+    '3h': hashrate(buckets, nowMinute, WINDOWS['3h'], def),
+  };
+}
+
+/** One point per minute that has shares, oldest first. */
+function history(buckets: readonly MinuteBucket[], def: CoinDefinition): HashratePoint[] {
+  return buckets.map((b) => ({ minute: b.minute, hashrate: hashrate([b], b.minute, 1, def) }));
 }
 
 function ok(body: unknown, maxAgeSeconds: number): ApiResponse {

@@ -28,7 +28,8 @@ function cells(r: ExportRow, coin: string): string[] {
 /** RFC 4180 CSV: every field quoted, quotes doubled; amounts exact decimal strings. */
 export function toCsv(rows: readonly ExportRow[], coin: string): string {
   const q = (v: string) => `"${v.replaceAll('"', '""')}"`;
-  return [HEADERS, ...rows.map((r) => cells(r, coin))].map((line) => line.map(q).join(',')).join('\r\n') + '\r\n';
+  const lines = [HEADERS, ...rows.map((r) => cells(r, coin))].map((line) => line.map(q).join(','));
+  return `${lines.join('\r\n')}\r\n`;
 }
 
 /** The same rows as an XLSX workbook; amounts are text so no spreadsheet rounds a litoshi away. */

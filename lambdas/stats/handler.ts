@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
+import { DynamoLiveStats } from '../../adapters/aws/dynamo-live-stats.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
 import type { TableNames } from '../../adapters/aws/tables.js';
@@ -37,6 +38,8 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     pool,
     shares: new DynamoShareStore({ doc, tables: of }),
     money: new DynamoMoneyStore(doc, of),
+    // Reported by the stratum containers (fargate/src/live-stats.ts) into each coin's stats table.
+    live: new DynamoLiveStats(doc, of, Date.now),
     now: Date.now,
   };
 }

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { namedSchemas } from './schema.js';
+
+/**
+ * The stats API as an OpenAPI 3.1 document (served at /api/openapi.json). The schemas are generated from the zod
+ * schemas the tests check real answers against, so the document cannot drift from the router; only the paths are
+ * written here.
+ */
+
+type Named = keyof typeof namedSchemas;
+
+const ref = (name: Named) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: Named, description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref(name) } },
+});
+
+const coin = {
+  name: 'coin',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'coin symbol, e.g. LTC',
+};
+const address = {
+  name: 'address',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'payout address',
+};
+const limit = {
+  name: 'limit',
+  in: 'query',
+  required: false,
+  schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+};
+const badRequest = json('Error', 'invalid input: unknown coin, invalid address or limit');
+
+function get(summary: string, parameters: object[], ok: object, cacheSeconds: number) {
+  return {
+    get: {
+      summary,
+      parameters,
+      responses: {
+        '200': {
+          ...ok,
+          headers: {
+            'cache-control': { schema: { type: 'string' }, description: `public, max-age=${cacheSeconds}` },
+          },
+        },
+        '400': badRequest,
+      },
+    },
+  };
+}
+
+function componentSchemas(): Record<string, unknown> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(namedSchemas)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` });
+  // Components are referenced by $ref; their own $schema/$id would only repeat the dialect and the path.
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
+}
+
+const spreadsheet = (type: string) => ({ description: 'rewards and payments, newest first', content: { [type]: {} } });
+
+export function openApiDocument(): object {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'edgepool stats API',
+      version: '1',
+      description: 'Read-only pool, miner, block and payment statistics. Amounts are decimal strings of base units.',
+    },
+    paths: {
+      '/api/pools': get('every coin of the pool', [], json('Pools', 'pool statistics per coin'), 10),
+      '/api/pools/{coin}': get('one coin', [coin], json('PoolDetail', 'pool statistics of the coin'), 10),
+      '/api/pools/{coin}/blocks': get('blocks found, newest first', [coin, limit], json('Blocks', 'blocks'), 30),
+      '/api/pools/{coin}/payments': get('payouts, newest first', [coin, limit], json('Payments', 'payments'), 30),
+      '/api/pools/{coin}/miners/{address}': get('one miner', [coin, address], json('Miner', 'the miner page'), 10),
+      '/api/pools/{coin}/miners/{address}/export.csv': {
+        get: {
+          summary: 'a miner’s rewards and payments as RFC 4180 CSV',
+          parameters: [coin, address],
+          responses: { '200': spreadsheet('text/csv'), '400': badRequest },
+        },
+      },
+      '/api/pools/{coin}/miners/{address}/export.xlsx': {
+        get: {
+          summary: 'the same as an XLSX workbook',
+          parameters: [coin, address],
+          responses: {
+            '200': spreadsheet('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
+            '400': badRequest,
+          },
+        },
+      },
+      '/api/openapi.json': { get: { summary: 'this document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+    },
+    components: { schemas: componentSchemas() },
+  };
+}

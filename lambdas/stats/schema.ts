@@ -1,0 +1,172 @@
+import { z } from 'zod';
+
+/**
+ * The stats API's response shapes: one source for the TypeScript types the router returns, the runtime checks the
+ * tests run on real answers, and the OpenAPI document (openapi.ts). Objects are strict, so a field the router adds
+ * without documenting it here fails the tests. Amounts are decimal strings of base units (money is never a float).
+ */
+
+const amount = z
+  .string()
+  .regex(/^-?\d+$/)
+  .describe('base units (e.g. litoshis), decimal string');
+const hashrate = z.number().nonnegative().describe('hashes per second');
+const epochMs = z.number().int().nonnegative().describe('ms since the epoch');
+
+export const tallySchema = z.strictObject({
+  shares: z.number().int().nonnegative(),
+  difficulty: z.number().nonnegative().describe('summed share difficulty (the coin’s stratum convention)'),
+});
+
+export const hashrateWindowsSchema = z
+  .strictObject({ '10m': hashrate, '3h': hashrate })
+  .describe('average hashrate over the last 10 minutes and 3 hours');
+
+export const hashratePointSchema = z.strictObject({
+  minute: z.number().int().describe('minutes since the epoch'),
+  hashrate,
+});
+
+export const portSchema = z.strictObject({
+  port: z.number().int().min(0).max(65_535),
+  tls: z.boolean(),
+  difficulty: z.strictObject({ initial: z.number(), min: z.number(), max: z.number() }),
+});
+
+export const blockSchema = z.strictObject({
+  height: z.number().int().nonnegative(),
+  hash: z.string(),
+  status: z.enum(['pending', 'immature', 'confirmed', 'orphaned']),
+  confirmations: z.number().int().nonnegative(),
+  reward: amount,
+  finder: z.string().describe('payout address of the miner whose share found it'),
+  worker: z.string(),
+  time: epochMs,
+  effort: z.number().nonnegative().nullable().describe('round share difficulty ÷ network difficulty (1 = expected)'),
+});
+
+export const onlineSchema = z
+  .strictObject({
+    miners: z.number().int().nonnegative(),
+    workers: z.number().int().nonnegative(),
+    windowSeconds: z.number().int().positive().describe('a worker is online if it sent a share this recently'),
+  })
+  .describe('as last reported by the stratum servers; null when none reported recently');
+
+export const chainSchema = z
+  .strictObject({
+    height: z.number().int().nonnegative().describe('height of the block the pool is working on'),
+    difficulty: z.number().nonnegative().describe('network difficulty (the coin’s stratum convention)'),
+    updatedAt: epochMs,
+  })
+  .describe('the network as the pool’s current job sees it; null when no stratum server reported recently');
+
+export const poolDetailSchema = z.strictObject({
+  coin: z.string(),
+  network: z.enum(['mainnet', 'testnet', 'regtest']),
+  scheme: z.string().nullable(),
+  feeBasisPoints: z.number().int().nonnegative().nullable(),
+  payoutMinimum: amount.nullable(),
+  ports: z.array(portSchema),
+  hashrate: hashrateWindowsSchema,
+  hashrateHistory: z.array(hashratePointSchema).describe('per minute, oldest first, last 3 hours'),
+  sharesTotal: tallySchema,
+  online: onlineSchema.nullable(),
+  chain: chainSchema.nullable(),
+  blocksFound: z.number().int().nonnegative(),
+  lastBlock: blockSchema.nullable(),
+  effort: z
+    .strictObject({ '64': z.number().nullable(), '128': z.number().nullable(), '256': z.number().nullable() })
+    .describe('average effort over the last 64, 128 and 256 blocks (luck = 1 / effort)'),
+});
+
+export const poolsSchema = z.strictObject({ pool: z.string(), coins: z.array(poolDetailSchema) });
+
+export const blocksSchema = z.strictObject({ coin: z.string(), blocks: z.array(blockSchema) });
+
+const paymentFields = {
+  id: z.string(),
+  status: z.enum(['pending', 'sending', 'sent', 'confirmed', 'suspended']),
+  txid: z.string().nullable(),
+  time: epochMs,
+  total: amount,
+};
+
+export const paymentSchema = z.strictObject({ ...paymentFields, recipients: z.number().int().positive() });
+
+export const paymentsSchema = z.strictObject({ coin: z.string(), payments: z.array(paymentSchema) });
+
+export const minerPaymentSchema = z.strictObject({
+  ...paymentFields,
+  amount: amount.describe('what this miner received of the payment'),
+});
+
+export const workerSchema = z.strictObject({
+  name: z.string(),
+  hashrate: hashrate.describe('last 10 minutes'),
+  lastShareAt: epochMs,
+  offline: z.boolean().describe('no share within the online window'),
+});
+
+export const balanceSchema = z.strictObject({
+  immature: amount,
+  confirmed: amount,
+  pending: amount,
+  paid: amount,
+});
+
+export const rewardSchema = z.strictObject({
+  ref: z.string().describe('block hash or PPS round'),
+  kind: z.enum(['immature', 'pps']),
+  role: z.string(),
+  amount,
+  time: epochMs,
+});
+
+export const minerSchema = z.strictObject({
+  coin: z.string(),
+  address: z.string(),
+  hashrate: hashrateWindowsSchema,
+  hashrateHistory: z.array(hashratePointSchema),
+  shares: tallySchema,
+  workers: z.array(workerSchema),
+  balance: balanceSchema,
+  rewards: z.array(rewardSchema),
+  payments: z.array(minerPaymentSchema),
+});
+
+export const errorSchema = z.strictObject({ error: z.string().describe('what was wrong with the request') });
+
+export type PoolDetail = z.infer<typeof poolDetailSchema>;
+export type Pools = z.infer<typeof poolsSchema>;
+export type Block = z.infer<typeof blockSchema>;
+export type Blocks = z.infer<typeof blocksSchema>;
+export type Payments = z.infer<typeof paymentsSchema>;
+export type MinerPayment = z.infer<typeof minerPaymentSchema>;
+export type Miner = z.infer<typeof minerSchema>;
+export type Online = z.infer<typeof onlineSchema>;
+export type HashrateWindows = z.infer<typeof hashrateWindowsSchema>;
+export type HashratePoint = z.infer<typeof hashratePointSchema>;
+export type Chain = z.infer<typeof chainSchema>;
+
+/** Named schemas, as they appear under components/schemas in the OpenAPI document. */
+export const namedSchemas = {
+  Pools: poolsSchema,
+  PoolDetail: poolDetailSchema,
+  Block: blockSchema,
+  Blocks: blocksSchema,
+  Payment: paymentSchema,
+  Payments: paymentsSchema,
+  MinerPayment: minerPaymentSchema,
+  Miner: minerSchema,
+  Worker: workerSchema,
+  Balance: balanceSchema,
+  Reward: rewardSchema,
+  Online: onlineSchema,
+  Chain: chainSchema,
+  Tally: tallySchema,
+  HashrateWindows: hashrateWindowsSchema,
+  HashratePoint: hashratePointSchema,
+  Port: portSchema,
+  Error: errorSchema,
+} as const;
