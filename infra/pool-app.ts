@@ -25,6 +25,8 @@ export interface BuildOptions {
   tableSpecs?: readonly TableSpec[];
   /** cdk-nag AwsSolutions checks; on by default so no finding slips into a deploy. */
   nag?: boolean;
+  /** The built dashboard (web/dist) to deploy with the API stack; none: the site bucket is filled by hand. */
+  siteDir?: string;
 }
 
 export interface PoolStacks {
@@ -85,6 +87,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       statsEntry: entries.stats,
       coinTables: Object.fromEntries(coins.map((c) => [c.symbol, c.tables.tables])),
       publicPool: publicPool(inputs.config),
+      ...(options.siteDir && { siteDir: options.siteDir }),
     });
   }
 

@@ -12,7 +12,8 @@ import {
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
 import { PoolFunction } from '../constructs/pool-function.js';
 import { grantTable, type PoolTable } from '../constructs/pool-tables.js';
@@ -27,6 +28,8 @@ export interface ApiStackProps extends StackProps {
   coinTables: Readonly<Record<string, ReadonlyMap<string, PoolTable>>>;
   /** What the API may show of the pool config (lambdas/stats/public.ts): no daemons, wallets or credentials. */
   publicPool: unknown;
+  /** The built dashboard (web/dist): deployed into the site bucket, the distribution invalidated. */
+  siteDir?: string;
 }
 
 /**
@@ -123,6 +126,8 @@ export class ApiStack extends Stack {
       },
     });
 
+    if (props.siteDir) this.deploySite(props.siteDir);
+
     acknowledge(
       this.api,
       'AwsSolutions-APIG4',
@@ -145,9 +150,54 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'DashboardUrl', { value: `https://${this.distribution.distributionDomainName}` });
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'SiteBucketName', {
-      description: 'aws s3 sync web/dist s3://<this>/ then invalidate the distribution',
+      description: '`cdk deploy` uploads web/dist here; by hand: aws s3 sync web/dist s3://<this>/, then invalidate',
       value: this.siteBucket.bucketName,
     });
     new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId });
+  }
+
+  /**
+   * Uploads the dashboard with each deploy and invalidates the distribution, so a new dashboard is live when
+   * `cdk deploy` returns. CDK's BucketDeployment runs a Lambda it owns (a singleton per stack).
+   */
+  private deploySite(dir: string): void {
+    const site = new BucketDeployment(this, 'SiteDeployment', {
+      sources: [Source.asset(dir)],
+      destinationBucket: this.siteBucket,
+      distribution: this.distribution,
+      distributionPaths: ['/*'],
+      memoryLimit: 256,
+      // Old files stay for browsers that still hold an old index.html (the bucket is versioned anyway).
+      prune: false,
+    });
+    const handler = this.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
+    const siteArn = `<${this.getLogicalId(this.siteBucket.node.defaultChild as CfnBucket)}.Arn>/*`;
+    const qualifier = this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') ?? 'hnb659fds';
+    const assets = `arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*`;
+    const wildcards = [
+      ...['Abort*', 'DeleteObject*', 'GetBucket*', 'GetObject*', 'List*'].map((a) => `Action::s3:${a}`),
+      'Resource::*', // cloudfront:CreateInvalidation has no resource-level permissions
+      `Resource::${siteArn}`,
+      `Resource::${assets}`,
+    ];
+    for (const scope of [site, ...(handler ? [handler] : [])]) {
+      acknowledge(
+        scope,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'CDK BucketDeployment handler: the basic execution role, for its own logs only',
+      );
+      for (const w of wildcards) {
+        acknowledge(
+          scope,
+          `AwsSolutions-IAM5[${w}]`,
+          'CDK BucketDeployment handler: copies the dashboard asset into the site bucket, grants made by aws-cdk-lib',
+        );
+      }
+      acknowledge(
+        scope,
+        'AwsSolutions-L1',
+        'CDK BucketDeployment handler: its runtime is chosen and updated by aws-cdk-lib',
+      );
+    }
   }
 }

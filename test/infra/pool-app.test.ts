@@ -138,6 +138,24 @@ describe('the whole pool app', () => {
   });
 });
 
+describe('the dashboard deployment', () => {
+  it('uploads the built dashboard with the API stack, invalidates the distribution, and still passes cdk-nag', () => {
+    const { app, stacks } = buildTestApp(
+      { coins: [coin('LTC', [{ port: 3333, difficulty }])] },
+      {},
+      { siteDir: 'test/infra/fixtures/site' },
+    );
+    const api = Template.fromStack(stacks.api!);
+    api.hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketName: Match.anyValue(),
+      DistributionId: Match.anyValue(),
+      DistributionPaths: ['/*'],
+      Prune: false,
+    });
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
 describe('cdk-nag in this app', () => {
   it('fails synthesis on an unacknowledged finding', () => {
     const app = new App();
