@@ -1,12 +1,10 @@
-import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ShareCheck, ShareSubmission } from '../../../fargate/src/jobs/types.js';
 import type { StratumServerOptions } from '../../../fargate/src/stratum/context.js';
 import { encodeProxyV2 } from '../../../fargate/src/stratum/proxy-protocol.js';
-import { StratumServer } from '../../../fargate/src/stratum/server.js';
-import { listenStratum } from '../../../fargate/src/stratum/tcp.js';
-import { ADDRESS, FakeJobProvider, job, MemoryShareQueue, options, RecordingLogger, until, validate } from './fakes.js';
+import { job, until } from './fakes.js';
 import { PairClient } from './pair-client.js';
+import { closed, startTcp, submitParams, USER, working } from './tcp-harness.js';
 
 let cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -14,56 +12,9 @@ afterEach(async () => {
   cleanup = [];
 });
 
-const USER = `${ADDRESS}.rig1`;
-
 /** A StratumServer behind listenStratum on 127.0.0.1, an ephemeral port. */
-async function start(over: Partial<StratumServerOptions> = {}, proxyProtocol = false) {
-  const jobs = new FakeJobProvider();
-  const queue = new MemoryShareQueue();
-  const log = new RecordingLogger();
-  const server = new StratumServer({ options: options(over), jobs, shares: queue, validateAddress: validate, log });
-  const listener = await listenStratum(server, {
-    host: '127.0.0.1',
-    port: 0,
-    proxyProtocol,
-    keepAliveSeconds: 60,
-    headerTimeoutMs: 2000,
-    log,
-  });
-  cleanup.push(async () => {
-    server.close();
-    await listener.close();
-  });
-  const socket = async (): Promise<Socket> => {
-    const s = connect(listener.port, '127.0.0.1');
-    cleanup.push(() => void s.destroy());
-    await new Promise((resolve, reject) => {
-      s.once('connect', resolve);
-      s.once('error', reject);
-    });
-    return s;
-  };
-  const client = async () => new PairClient(await socket());
-  return { jobs, queue, log, server, port: listener.port, socket, client };
-}
-
-async function working(c: PairClient, user = USER) {
-  const sub = await c.request(1, 'mining.subscribe', ['test/1.0']);
-  const auth = await c.request(2, 'mining.authorize', [user, 'x']);
-  await c.notification('mining.notify');
-  return { sub, auth, extranonce1: (sub.result as [unknown, string])[1] };
-}
-
-const submitParams = (en2: string, versionBits?: string) => [
-  USER,
-  '1',
-  en2,
-  '6500000a',
-  '0000abcd',
-  ...(versionBits ? [versionBits] : []),
-];
-
-const closed = (c: PairClient) => c.waitFor(() => false, 'never').catch(() => c.ended);
+const start = (over: Partial<StratumServerOptions> = {}, proxyProtocol = false) =>
+  startTcp((fn) => cleanup.push(fn), { over, proxyProtocol });
 
 describe('stratum over TCP', () => {
   it('(a) answers a cpuminer-like client’s back-to-back submits, all with id 4, one at a time and in order', async () => {
