@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CcxtExchange } from '../../../adapters/exchange/ccxt-exchange.js';
+import { CONVERSION_EXCHANGES, type ConversionExchangeId } from '../../../core/conversion/config.js';
+import { ExchangeRejectedError, ExchangeUnavailableError } from '../../../core/ports/exchange.js';
+import { FakeExchangeServer } from '../../helpers/fake-exchanges/server.js';
+
+const credentials = { apiKey: 'test-key', secret: 'dGVzdC1zZWNyZXQ=', password: 'pass', withdrawalKey: 'pool-btc' };
+
+describe.each(CONVERSION_EXCHANGES)('ccxt adapter against a fake %s', (id: ConversionExchangeId) => {
+  let fake: FakeExchangeServer;
+  let exchange: CcxtExchange;
+  beforeAll(async () => {
+    fake = await new FakeExchangeServer(id).start();
+    exchange = new CcxtExchange({
+      id,
+      credentials,
+      apiBaseUrl: fake.url,
+      timeoutMs: 400,
+      rateLimitMs: 5,
+      attempts: 2,
+      retryDelayMs: 1,
+      now: () => 1_700_000_000_000,
+    });
+  });
+  afterAll(() => fake.stop());
+
+  it('reads the order book as exact decimal strings', async () => {
+    const book = await exchange.fetchOrderBook('LTC/BTC', 5);
+    expect(book.bids.length).toBe(3);
+    expect(book.bids[0]![0]).toMatch(/^0\.0012\d+$/);
+    expect(book.asks[0]![1]).toMatch(/^\d+(\.\d+)?$/);
+    expect(book.fetchedAt).toBe(1_700_000_000_000);
+  });
+
+  it('retries a book read that timed out, once', async () => {
+    fake.fail('book', 'timeout');
+    const book = await exchange.fetchOrderBook('LTC/BTC', 5);
+    expect(book.bids.length).toBeGreaterThan(0);
+  });
+
+  it('sells limit-IOC with a client order id; what does not fill is cancelled', async () => {
+    const order = await exchange.sellLimitIoc({
+      market: 'LTC/BTC',
+      amount: '0.5',
+      limitPrice: '0.0012',
+      clientOrderId: `a${id}1`,
+    });
+    expect(order).toMatchObject({ clientOrderId: `a${id}1`, status: 'closed', filled: '0.5' });
+    expect(Number(order.cost)).toBeGreaterThan(0.0006 - 1e-9);
+    // Far more than the book holds above the limit: partly filled, the rest cancelled (Binance says "expired").
+    const partial = await exchange.sellLimitIoc({
+      market: 'LTC/BTC',
+      amount: '40',
+      limitPrice: '0.0012',
+      clientOrderId: `a${id}2`,
+    });
+    expect(['canceled', 'expired']).toContain(partial.status);
+    expect(Number(partial.filled)).toBeGreaterThan(0);
+    expect(Number(partial.filled)).toBeLessThan(40);
+  });
+
+  it('finds an order that filled while the answer timed out, by its client order id', async () => {
+    fake.fail('order', 'fill-then-timeout');
+    await expect(
+      exchange.sellLimitIoc({ market: 'LTC/BTC', amount: '0.1', limitPrice: '0.0011', clientOrderId: `a${id}3` }),
+    ).rejects.toBeInstanceOf(ExchangeUnavailableError);
+    const found = await exchange.findOrder('LTC/BTC', `a${id}3`);
+    expect(found).toMatchObject({ clientOrderId: `a${id}3`, filled: '0.1', status: 'closed' });
+    expect(await exchange.findOrder('LTC/BTC', `a${id}missing`)).toBeUndefined();
+    // An order is never re-sent by the adapter on a timeout: exactly one order carries the id.
+    expect(
+      fake.requests.filter((r) => (r.body.newClientOrderId ?? r.body.cl_ord_id ?? r.body.clOrdId) === `a${id}3`),
+    ).toHaveLength(1);
+  });
+
+  it('maps the exchange refusing an order to ExchangeRejectedError', async () => {
+    fake.fail('order', 'reject');
+    await expect(
+      exchange.sellLimitIoc({ market: 'LTC/BTC', amount: '0.1', limitPrice: '0.0011', clientOrderId: `a${id}4` }),
+    ).rejects.toBeInstanceOf(ExchangeRejectedError);
+  });
+
+  it('withdraws the proceeds to the pool wallet', async () => {
+    const w = await exchange.withdraw({ currency: 'BTC', amount: '0.0018', address: 'bc1qpoolwallet', fee: '0.0002' });
+    expect(w.id).toBe(fake.ctx.withdrawals.at(-1)!.id);
+    expect(fake.ctx.withdrawals.at(-1)).toMatchObject({ amount: '0.0018' });
+  });
+
+  it('signs private calls with the API key', () => {
+    const priv = fake.requests.filter((r) => /order|Order|withdraw|Withdraw/.test(r.path));
+    expect(priv.length).toBeGreaterThan(0);
+    for (const r of priv) {
+      expect(r.headers['x-mbx-apikey'] ?? r.headers['api-key'] ?? r.headers['ok-access-key']).toBe('test-key');
+    }
+  });
+});

@@ -1,0 +1,83 @@
+import { type FakeOrder, fixed8 } from './engine.js';
+import { type FakeAnswer, fixture, type Routes } from './server.js';
+
+/**
+ * Binance spot REST (developers.binance.com/docs/binance-spot-api-docs/rest-api): exchangeInfo and depth, order
+ * placement with newOrderRespType FULL, order query by origClientOrderId, and the wallet's withdraw/apply. Errors are
+ * HTTP 400 with {code, msg}.
+ */
+export const binanceRoutes: Routes = (req, ctx) => {
+  const p = { ...Object.fromEntries(req.query), ...req.body };
+  const key = `${req.method} ${req.path}`;
+  if (key === 'GET /api/v3/exchangeInfo') return { json: fixture('binance-exchange-info.json') };
+  if (key === 'GET /api/v3/depth') {
+    if (ctx.takeFault('book') === 'timeout') return 'hang';
+    const limit = Number(p.limit ?? 100);
+    return {
+      json: { lastUpdateId: 1027024, bids: ctx.book.bids.slice(0, limit), asks: ctx.book.asks.slice(0, limit) },
+    };
+  }
+  if (!req.headers['x-mbx-apikey']) return error(401, -2015, 'Invalid API-key, IP, or permissions for action.');
+  if (key === 'POST /api/v3/order') {
+    const fault = ctx.takeFault('order');
+    if (fault === 'timeout') return 'hang';
+    if (fault === 'reject') return error(400, -2010, 'Account has insufficient balance for requested action.');
+    if (p.type !== 'LIMIT' || p.timeInForce !== 'IOC' || p.side !== 'SELL')
+      return error(400, -1106, 'unexpected order');
+    const o = ctx.book.sell(p.newClientOrderId!, p.quantity!, p.price!, ctx.now());
+    if (fault === 'fill-then-timeout') return 'hang';
+    return { json: { ...order(o, p.symbol!), fills: fills(o) } };
+  }
+  if (key === 'GET /api/v3/order') {
+    const o = ctx.book.orders.get(p.origClientOrderId ?? '');
+    return o ? { json: order(o, p.symbol!) } : error(400, -2013, 'Order does not exist.');
+  }
+  if (key === 'POST /sapi/v1/capital/withdraw/apply') {
+    if (ctx.takeFault('withdraw') === 'reject') return error(400, -4026, 'User has insufficient balance');
+    const id = `7213fea8e94b4a5593d507237e5a55${ctx.withdrawals.length}`;
+    ctx.withdrawals.push({ id, currency: p.coin!, amount: p.amount!, address: p.address! });
+    return { json: { id } };
+  }
+  return undefined;
+};
+
+function error(status: number, code: number, msg: string): FakeAnswer {
+  return { status, json: { code, msg } };
+}
+
+function order(o: FakeOrder, symbol: string) {
+  return {
+    symbol,
+    orderId: Number(o.id),
+    orderListId: -1,
+    clientOrderId: o.clientOrderId,
+    transactTime: o.time,
+    time: o.time,
+    updateTime: o.time,
+    price: o.price,
+    origQty: fixed8(o.amount),
+    executedQty: fixed8(o.filled),
+    origQuoteOrderQty: '0.00000000',
+    cummulativeQuoteQty: fixed8(o.cost),
+    // An IOC order that did not fill completely expires (Binance's word for "the rest was cancelled").
+    status: o.status === 'closed' ? 'FILLED' : 'EXPIRED',
+    timeInForce: 'IOC',
+    type: 'LIMIT',
+    side: 'SELL',
+    workingTime: o.time,
+    selfTradePreventionMode: 'EXPIRE_MAKER',
+  };
+}
+
+function fills(o: FakeOrder) {
+  if (o.filled === 0n) return [];
+  return [
+    {
+      price: o.price,
+      qty: fixed8(o.filled),
+      commission: fixed8(o.fee),
+      commissionAsset: 'BTC',
+      tradeId: Number(o.id) * 10,
+    },
+  ];
+}

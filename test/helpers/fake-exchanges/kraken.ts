@@ -1,0 +1,81 @@
+import { type FakeOrder, fmt } from './engine.js';
+import { type FakeAnswer, fixture, type Routes } from './server.js';
+
+/**
+ * Kraken spot REST (docs.kraken.com/api): every answer is {error: [...], result} with HTTP 200, errors as
+ * "EOrder:…" strings. AddOrder answers the txid only; orders are read back from ClosedOrders/OpenOrders.
+ */
+export const krakenRoutes: Routes = (req, ctx) => {
+  const p = { ...Object.fromEntries(req.query), ...req.body };
+  const key = `${req.method} ${req.path}`;
+  if (key === 'GET /0/public/AssetPairs') return { json: fixture('kraken-asset-pairs.json') };
+  if (key === 'GET /0/public/Depth') {
+    if (ctx.takeFault('book') === 'timeout') return 'hang';
+    const count = Number(p.count ?? 100);
+    const side = (levels: Array<[string, string]>) => levels.slice(0, count).map(([pr, a]) => [pr, a, 1700000000]);
+    return ok({ XLTCXXBT: { asks: side(ctx.book.asks), bids: side(ctx.book.bids) } });
+  }
+  if (!req.headers['api-key'] || !req.headers['api-sign']) return fail('EAPI:Invalid key');
+  if (key === 'POST /0/private/AddOrder') {
+    const fault = ctx.takeFault('order');
+    if (fault === 'timeout') return 'hang';
+    if (fault === 'reject') return fail('EOrder:Insufficient funds');
+    if (p.ordertype !== 'limit' || p.type !== 'sell' || p.timeinforce !== 'IOC')
+      return fail('EGeneral:Invalid arguments');
+    const o = ctx.book.sell(p.cl_ord_id!, p.volume!, p.price!, ctx.now());
+    if (fault === 'fill-then-timeout') return 'hang';
+    return ok({ descr: { order: `sell ${p.volume} LTCXBT @ limit ${p.price}` }, txid: [txid(o)] });
+  }
+  if (key === 'POST /0/private/ClosedOrders') {
+    return ok({
+      closed: Object.fromEntries([...ctx.book.orders.values()].map((o) => [txid(o), order(o)])),
+      count: ctx.book.orders.size,
+    });
+  }
+  if (key === 'POST /0/private/OpenOrders') return ok({ open: {} });
+  if (key === 'POST /0/private/Withdraw') {
+    if (ctx.takeFault('withdraw') === 'reject') return fail('EFunding:Insufficient funds');
+    const id = `FTQcuak-V6Za8qrWnhzTx67yYHz8T${ctx.withdrawals.length}`;
+    ctx.withdrawals.push({ id, currency: p.asset!, amount: p.amount!, address: p.key! });
+    return ok({ refid: id });
+  }
+  return undefined;
+};
+
+const ok = (result: unknown): FakeAnswer => ({ json: { error: [], result } });
+const fail = (message: string): FakeAnswer => ({ json: { error: [message] } });
+const txid = (o: FakeOrder) => `O${o.id.padStart(5, '0')}-FRGI2-MQMWZD`;
+
+function order(o: FakeOrder) {
+  const seconds = o.time / 1000;
+  return {
+    refid: null,
+    userref: 0,
+    cl_ord_id: o.clientOrderId,
+    status: o.status,
+    reason: o.status === 'canceled' ? 'User requested' : null,
+    opentm: seconds,
+    closetm: seconds,
+    starttm: 0,
+    expiretm: 0,
+    descr: {
+      pair: 'LTCXBT',
+      type: 'sell',
+      ordertype: 'limit',
+      price: o.price,
+      price2: '0',
+      leverage: 'none',
+      order: `sell ${fmt(o.amount)} LTCXBT @ limit ${o.price}`,
+      close: '',
+    },
+    vol: fmt(o.amount),
+    vol_exec: fmt(o.filled),
+    cost: fmt(o.cost),
+    fee: fmt(o.fee),
+    price: o.filled === 0n ? '0' : o.price,
+    stopprice: '0',
+    limitprice: '0',
+    misc: '',
+    oflags: 'fciq',
+  };
+}
