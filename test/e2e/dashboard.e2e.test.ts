@@ -1,12 +1,17 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import ExcelJS from 'exceljs';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
+import { coins } from '../../web/src/format.js';
 import { withDevnet } from '../helpers/devnet.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
 import { TestMiner } from '../helpers/test-miner.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: API answers are checked against what the page shows
+type Json = Record<string, any>;
 
 const ARTIFACTS = join(import.meta.dirname, '../../test-results');
 const CHROMIUM_FLAGS = [
@@ -44,6 +49,17 @@ describe('dashboard in a real browser', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     m.close();
+    // A second rig whose last share is 20 minutes old, through the same queue and ingest as every share.
+    const ltc = pool.coins.get('LTC')!;
+    await ltc.queue.enqueue({
+      coin: 'LTC',
+      miner,
+      worker: 'rig-old',
+      height: ltc.service.jobs.current()!.height,
+      difficulty: 0.002,
+      actualDifficulty: 0.002,
+      timestamp: Date.now() - 20 * 60_000,
+    });
     await pool.settle();
     await pool.coins.get('LTC')!.money!.confirm(); // blocks in the main chain: immature credits
     browser = await chromium.launch({
@@ -53,22 +69,40 @@ describe('dashboard in a real browser', () => {
     await mkdir(ARTIFACTS, { recursive: true });
   }, 120_000);
 
+  const api = async (path: string): Promise<Json> => (await fetch(`${base}/api${path}`)).json() as Promise<Json>;
+  const texts = async (page: Page, testid: string) => page.getByTestId(testid).allTextContents();
+
   afterAll(async () => {
     await browser?.close();
     await pool?.stop();
   });
 
   it('shows the pool hashrate, the stratum URL and the found blocks from the API', async () => {
+    // The network as the daemon sees it; the job manager follows the tip within its poll interval.
+    const devnet = net.get();
+    const [tip, difficulty] = await Promise.all([
+      devnet.minerWallet.call<number>('getblockcount'),
+      devnet.minerWallet.call<number>('getdifficulty'),
+    ]);
+    await expect.poll(async () => (await api('/pools/LTC')).chain?.height, { timeout: 15_000 }).toBe(tip);
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(`${base}/#/`);
     const rate = page.getByTestId('pool-hashrate');
     await rate.waitFor();
-    const api = (await (await fetch(`${base}/api/pools/LTC`)).json()) as { blocksFound: number };
+    const p = await api('/pools/LTC');
     const shown = (await rate.textContent())!;
     expect(shown).toMatch(/^[\d.]+ (H|kH|MH)\/s$/);
     expect(Number.parseFloat(shown)).toBeGreaterThan(0);
-    expect(await page.getByTestId('blocks-found').textContent()).toBe(String(api.blocksFound));
-    expect(api.blocksFound).toBeGreaterThan(0);
+    expect(await page.getByTestId('blocks-found').textContent()).toBe(String(p.blocksFound));
+    expect(p.blocksFound).toBeGreaterThan(0);
+    // Online: the rig that mined through stratum within the window (rig-old's share is 20 minutes old).
+    expect(p.online).toEqual({ miners: 1, workers: 1, windowSeconds: 600 });
+    expect(await page.getByTestId('miners-online').textContent()).toBe('1');
+    expect(await page.getByTestId('workers-online').textContent()).toBe('1');
+    expect(p.chain.height).toBe(tip);
+    expect(p.chain.difficulty).toBeCloseTo(difficulty, 12);
+    expect(await page.getByTestId('network-height').textContent()).toBe(String(tip));
+    expect(await page.getByTestId('network-difficulty').textContent()).toBe(String(Number(difficulty.toPrecision(4))));
     expect(await page.getByTestId('stratum-url').first().textContent()).toBe(
       `stratum+tcp://127.0.0.1:${pool.coins.get('LTC')!.service.ports[0]}`,
     );
@@ -77,16 +111,24 @@ describe('dashboard in a real browser', () => {
     await page.close();
   });
 
-  it('finds a miner by address and lists its worker, hashrate and immature balance', async () => {
+  it('finds a miner by address: its workers (a silent one highlighted offline), hashrate and immature balance', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } }); // a phone
     await page.goto(`${base}/#/`);
     await page.getByLabel('miner address').fill(miner);
     await page.getByRole('button', { name: 'Look up' }).click();
     const row = page.getByTestId('worker-row');
     await row.first().waitFor();
-    expect(await row.count()).toBe(1);
-    expect(await row.first().textContent()).toContain('rig7');
-    expect(await row.first().getAttribute('class')).not.toContain('offline');
+    expect(await row.count()).toBe(2);
+    // Sorted by name: rig-old (silent 20 minutes, highlighted offline), then rig7.
+    expect(await row.nth(0).textContent()).toContain('rig-old');
+    expect(await row.nth(0).getAttribute('class')).toContain('offline');
+    // Highlighted: the page's CSS paints an offline row's cells red (--bad).
+    const color = await row
+      .nth(0)
+      .evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el.querySelector('td')!).color);
+    expect(color).toBe('rgb(248, 81, 73)');
+    expect(await row.nth(1).textContent()).toContain('rig7');
+    expect(await row.nth(1).getAttribute('class')).not.toContain('offline');
     expect(Number.parseFloat((await page.getByTestId('miner-hashrate').textContent())!)).toBeGreaterThan(0);
     const api = (await (await fetch(`${base}/api/pools/LTC/miners/${miner}`)).json()) as {
       balance: { immature: string };
@@ -95,6 +137,75 @@ describe('dashboard in a real browser', () => {
     const shown = (await page.getByTestId('immature').textContent())!.replace('.', '');
     expect(BigInt(shown)).toBe(BigInt(api.balance.immature));
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-miner-phone.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('lists the blocks and, once they matured and a payout went out, the payments with their transaction', async () => {
+    const devnet = net.get();
+    const money = pool.coins.get('LTC')!.money!;
+    await devnet.mine(101); // past coinbase maturity
+    await money.confirm();
+    expect((await money.payouts()).status).toBe('progressed');
+    await devnet.mine(1);
+    const done = (await money.payouts()) as { payouts: { status: string; txid: string }[] };
+    expect(done.payouts[0]).toMatchObject({ status: 'confirmed' });
+
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${base}/#/blocks`);
+    await page.getByTestId('block-row').first().waitFor();
+    const blocks = (await api('/pools/LTC/blocks?limit=200')).blocks as Json[];
+    const rows = await texts(page, 'block-row');
+    expect(rows).toHaveLength(blocks.length);
+    blocks.forEach((b, i) => {
+      expect(rows[i]).toContain(String(b.height));
+      expect(rows[i]).toContain('confirmed');
+    });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-blocks.png'), fullPage: true });
+
+    await page.goto(`${base}/#/payments`);
+    await page.getByTestId('payment-row').first().waitFor();
+    const payments = (await api('/pools/LTC/payments')).payments as Json[];
+    const paymentRows = await texts(page, 'payment-row');
+    expect(paymentRows).toHaveLength(payments.length);
+    expect(paymentRows[0]).toContain(done.payouts[0]!.txid);
+    expect(paymentRows[0]).toContain('confirmed');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-payments.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('downloads the miner export as CSV and XLSX with the same rows the API exports', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+    await page.goto(`${base}/#/miner/${miner}`);
+    await page.getByTestId('miner-payment-row').first().waitFor();
+    const m = await api(`/pools/LTC/miners/${miner}`);
+    expect(await page.getByTestId('paid').textContent()).toBe(coins(m.balance.paid));
+    expect(await page.getByTestId('miner-payment-row').count()).toBe(m.payments.length);
+
+    const download = async (testid: string) => {
+      const [d] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
+      return { name: d.suggestedFilename(), body: await readFile((await d.path())!) };
+    };
+    const csv = await download('export-csv');
+    expect(csv.name).toBe(`LTC-${miner}.csv`);
+    const apiCsv = await (await fetch(`${base}/api/pools/LTC/miners/${miner}/export.csv`)).text();
+    expect(csv.body.toString('utf8')).toBe(apiCsv);
+    const lines = apiCsv.trim().split('\r\n');
+    expect(lines.filter((l) => l.includes('"payment"'))).toHaveLength(m.payments.length);
+    expect(lines.filter((l) => l.includes('"reward"'))).toHaveLength(m.rewards.length);
+
+    const xlsx = await download('export-xlsx');
+    expect(xlsx.name).toBe(`LTC-${miner}.xlsx`);
+    const sheetRows = async (bytes: Buffer) => {
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(bytes as unknown as ArrayBuffer);
+      return wb.worksheets[0]!.getSheetValues().map((r) => (Array.isArray(r) ? r.slice(1).map(String) : []));
+    };
+    const apiXlsx = Buffer.from(await (await fetch(`${base}/api/pools/LTC/miners/${miner}/export.xlsx`)).arrayBuffer());
+    const shownRows = await sheetRows(xlsx.body);
+    expect(shownRows).toEqual(await sheetRows(apiXlsx));
+    // The workbook holds the same cells as the CSV.
+    const csvCells = lines.map((l) => l.slice(1, -1).split('","'));
+    expect(shownRows.filter((r) => r.length > 0)).toEqual(csvCells);
     await page.close();
   });
 

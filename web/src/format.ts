@@ -5,15 +5,28 @@ export function coins(units: string, decimals = 8): string {
   return `${neg ? '-' : ''}${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`;
 }
 
-export function hashrate(hs: number): string {
-  const units = ['H/s', 'kH/s', 'MH/s', 'GH/s', 'TH/s', 'PH/s', 'EH/s'];
-  let v = hs;
+/** Divides by 1000 until below 1000 (or out of units): [value, unit index]. */
+function scaled(value: number, units: number): [number, number] {
+  let v = value;
   let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
+  while (v >= 1000 && i < units - 1) {
     v /= 1000;
     i++;
   }
-  return `${v.toFixed(v >= 100 ? 0 : 2)} ${units[i]}`;
+  return [v, i];
+}
+
+const HASHRATE_UNITS = ['H/s', 'kH/s', 'MH/s', 'GH/s', 'TH/s', 'PH/s', 'EH/s'];
+export function hashrate(hs: number): string {
+  const [v, i] = scaled(hs, HASHRATE_UNITS.length);
+  return `${v.toFixed(v >= 100 ? 0 : 2)} ${HASHRATE_UNITS[i]}`;
+}
+
+const DIFFICULTY_UNITS = ['', ' k', ' M', ' G', ' T', ' P'];
+/** Network difficulty as explorers show it: 4 significant digits, then k/M/G/T/P. */
+export function difficulty(d: number): string {
+  const [v, i] = scaled(d, DIFFICULTY_UNITS.length);
+  return `${Number(v.toPrecision(4))}${DIFFICULTY_UNITS[i]}`;
 }
 
 export function ago(ms: number, now = Date.now()): string {

@@ -1,7 +1,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
-import { ago, coins, esc, hashrate } from './format.js';
+import { ago, coins, difficulty, esc, hashrate } from './format.js';
 
 /** The dashboard: a hash-routed single page on the stats API (/api), refreshed every 30 s. */
 
@@ -46,12 +46,17 @@ function chart(el: HTMLElement, history: { minute: number; hashrate: number }[])
         width,
         height: 200,
         series: [{}, { label: 'hashrate', stroke: '#58a6ff', value: (_u, v) => (v == null ? '' : hashrate(v)) }],
-        axes: [{}, { values: (_u, vs) => vs.map((v) => hashrate(v)) }],
+        // Wide enough for labels like "123.45 kH/s".
+        axes: [{}, { size: 80, values: (_u, vs) => vs.map((v) => hashrate(v)) }],
       },
       data,
       el,
     ),
   );
+}
+
+function copyButton(text: string): string {
+  return `<button type="button" class="copy" data-copy="${esc(text)}">Copy</button>`;
 }
 
 function blocksTable(blocks: Json[]): string {
@@ -70,13 +75,17 @@ async function poolPage(): Promise<string> {
   const connect = (p.ports as Json[])
     .map((port) => {
       const url = `${port.tls ? 'stratum+ssl' : 'stratum+tcp'}://${host}:${port.port}`;
-      return `<li><code data-testid="stratum-url">${esc(url)}</code> difficulty ${esc(port.difficulty.initial)}<br /><code>minerd -a ${p.coin === 'LTC' ? 'scrypt' : 'sha256d'} -o ${esc(url)} -u YOUR_ADDRESS.worker -p x</code></li>`;
+      const command = `minerd -a ${p.coin === 'LTC' ? 'scrypt' : 'sha256d'} -o ${url} -u YOUR_ADDRESS.worker -p x`;
+      return `<li><code data-testid="stratum-url">${esc(url)}</code> ${copyButton(url)} difficulty ${esc(port.difficulty.initial)}<br /><code>${esc(command)}</code> ${copyButton(command)}</li>`;
     })
     .join('');
   const effort = p.effort['64'] == null ? '—' : `${Math.round(p.effort['64'] * 100)}%`;
   chartLater('pool-chart', p.hashrateHistory);
+  // Unknown (no stratum server reported recently) shows a dash, never a misleading 0.
+  const online = p.online as Json | null;
+  const chain = p.chain as Json | null;
   return `<h1>${esc(p.coin)} pool</h1>
-    <div class="cards">${card('Hashrate (10 min)', hashrate(p.hashrate['10m']), 'pool-hashrate')}${card('Hashrate (3 h)', hashrate(p.hashrate['3h']), 'pool-hashrate-3h')}${card('Blocks found', String(p.blocksFound), 'blocks-found')}${card('Effort (64 blocks)', effort, 'effort')}${card('Scheme / fee', `${p.scheme ?? '—'} / ${p.feeBasisPoints == null ? '—' : `${p.feeBasisPoints / 100}%`}`, 'scheme')}</div>
+    <div class="cards">${card('Hashrate (10 min)', hashrate(p.hashrate['10m']), 'pool-hashrate')}${card('Hashrate (3 h)', hashrate(p.hashrate['3h']), 'pool-hashrate-3h')}${card('Miners online', online ? String(online.miners) : '—', 'miners-online')}${card('Workers online', online ? String(online.workers) : '—', 'workers-online')}${card('Network height', chain ? String(chain.height) : '—', 'network-height')}${card('Network difficulty', chain ? difficulty(chain.difficulty) : '—', 'network-difficulty')}${card('Blocks found', String(p.blocksFound), 'blocks-found')}${card('Effort (64 blocks)', effort, 'effort')}${card('Scheme / fee', `${p.scheme ?? '—'} / ${p.feeBasisPoints == null ? '—' : `${p.feeBasisPoints / 100}%`}`, 'scheme')}</div>
     <div id="pool-chart" class="chart"></div>
     <h2>How to connect</h2><ul>${connect}</ul>
     <h2>Recent blocks</h2>${blocksTable((await api(`/pools/${coin()}/blocks?limit=10`)).blocks)}`;
@@ -93,14 +102,14 @@ async function minerPage(address: string): Promise<string> {
   const payments = (m.payments as Json[])
     .map(
       (p) =>
-        `<tr><td>${esc(new Date(p.time).toLocaleString())}</td><td>${esc(coins(p.amount))}</td><td>${esc(p.status)}</td><td>${esc(p.txid ?? '')}</td></tr>`,
+        `<tr data-testid="miner-payment-row"><td>${esc(new Date(p.time).toLocaleString())}</td><td>${esc(coins(p.amount))}</td><td>${esc(p.status)}</td><td>${esc(p.txid ?? '')}</td></tr>`,
     )
     .join('');
   const rewards = (m.rewards as Json[])
     .slice(0, 50)
     .map(
       (r) =>
-        `<tr><td>${esc(new Date(r.time).toLocaleString())}</td><td>${esc(r.kind)}</td><td>${esc(coins(r.amount))}</td><td>${esc(String(r.ref).slice(0, 16))}</td></tr>`,
+        `<tr data-testid="reward-row"><td>${esc(new Date(r.time).toLocaleString())}</td><td>${esc(r.kind)}</td><td>${esc(coins(r.amount))}</td><td>${esc(String(r.ref).slice(0, 16))}</td></tr>`,
     )
     .join('');
   chartLater('miner-chart', m.hashrateHistory);
@@ -122,7 +131,7 @@ async function paymentsPage(): Promise<string> {
   const rows = ((await api(`/pools/${coin()}/payments?limit=200`)).payments as Json[])
     .map(
       (p) =>
-        `<tr><td>${esc(new Date(p.time).toLocaleString())}</td><td>${esc(coins(p.total))}</td><td>${esc(p.recipients)}</td><td>${esc(p.status)}</td><td>${esc(p.txid ?? '')}</td></tr>`,
+        `<tr data-testid="payment-row"><td>${esc(new Date(p.time).toLocaleString())}</td><td>${esc(coins(p.total))}</td><td>${esc(p.recipients)}</td><td>${esc(p.status)}</td><td>${esc(p.txid ?? '')}</td></tr>`,
     )
     .join('');
   return `<h1>${esc(coin())} payments</h1><table><thead><tr><th>Time</th><th>Total</th><th>Recipients</th><th>Status</th><th>Transaction</th></tr></thead><tbody>${rows || '<tr><td colspan="5">No payments yet</td></tr>'}</tbody></table>`;
@@ -159,6 +168,18 @@ document.getElementById('lookup')!.addEventListener('submit', (e) => {
   e.preventDefault();
   const address = new FormData(e.target as HTMLFormElement).get('address')?.toString().trim();
   if (address) location.hash = `#/miner/${encodeURIComponent(address)}`;
+});
+view.addEventListener('click', (e) => {
+  const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button.copy');
+  if (!button?.dataset.copy) return;
+  navigator.clipboard.writeText(button.dataset.copy).then(
+    () => {
+      button.textContent = 'Copied';
+    },
+    () => {
+      button.textContent = 'Select and copy';
+    },
+  );
 });
 coinSelect.addEventListener('change', () => void render());
 window.addEventListener('hashchange', () => void render());
