@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { validateAddress } from '../coins/address.js';
 import { COINS, getCoin } from '../coins/registry.js';
+import { conversionConfigSchema } from '../conversion/config.js';
 import { rewardsConfigSchema } from '../rewards/config.js';
 
 /** Kept a string in the parsed config (it stays JSON-serialisable); `BigInt()` it where it is used. */
@@ -129,6 +130,8 @@ const coinSchema = z
     rewards: rewardsConfigSchema.optional(),
     /** Scheduled payouts; without it balances accumulate. */
     payouts: payoutsSchema.optional(),
+    /** Auto-conversion of miners' confirmed balances to BTC or a stablecoin (core/conversion); off when absent. */
+    conversion: conversionConfigSchema.optional(),
     /** Bans, connection limits and slow-client drops on the coin's stratum ports. */
     security: securitySchema.prefault({}),
   })

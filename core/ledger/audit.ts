@@ -29,6 +29,18 @@ export interface AuditInput {
   storedBalances?: ReadonlyMap<string, Balance>;
   /** What left the pool wallet for payouts, and the network fees of those transactions (debits = payouts + fees). */
   wallet?: { sent: bigint; networkFees: bigint };
+  /**
+   * Every conversion that touches this ledger (id → the entries its record says this ledger must hold: convert-out
+   * and convert-back in the source coin's ledger, convert-in in the target's). Each conversion entry must be one of
+   * them with the same amount; a `complete` conversion must have them all.
+   */
+  conversions?: ReadonlyMap<string, ConversionLedgerView>;
+}
+
+/** The entries one conversion fixes for one ledger (core/conversion/record.ts plans them). */
+export interface ConversionLedgerView {
+  complete: boolean;
+  entries: ReadonlyArray<Pick<LedgerEntry, 'kind' | 'role' | 'account' | 'amount'>>;
 }
 
 export type AuditResult = { ok: true; checked: number } | { ok: false; problem: string };
@@ -47,7 +59,9 @@ class Mismatch extends Error {}
  *     never both matured and reversed, a reservation never both paid and released;
  *  5. with `blockCredits` / `payoutRecipients`: every entry equals the amount its block or payout fixed;
  *  6. no balance bucket is negative, and with `storedBalances` each stored balance equals its entries;
- *  7. with `wallet`: what the wallet sent = confirmed payouts + network fees.
+ *  7. with `wallet`: what the wallet sent = confirmed payouts + network fees;
+ *  8. conversions: a convert-back never exceeds its convert-out, and with `conversions` every conversion entry is
+ *     one its record fixed, with the same amount, and a complete conversion has all of them.
  * A sum that does not match names the entry responsible when it can (from the fixed split, else from the entry's
  * origin or its counterpart).
  */
@@ -63,6 +77,7 @@ export function audit(input: AuditInput): AuditResult {
     checkPayoutCompleteness(input, index);
     checkBalances(balancesFromEntries(entries), input.storedBalances);
     checkWallet(input, entries);
+    checkConversions(input, entries, index);
     return { ok: true, checked: input.entries.length };
   } catch (err) {
     if (err instanceof Mismatch) return { ok: false, problem: err.message };
@@ -260,5 +275,34 @@ function checkWallet(input: AuditInput, entries: LedgerEntry[]): void {
   const { sent, networkFees } = input.wallet;
   if (paid + networkFees !== sent) {
     throw new Mismatch(`wallet: sent ${sent} ≠ confirmed payouts ${paid} + network fees ${networkFees}`);
+  }
+}
+
+const CONVERSION_KINDS: readonly EntryKind[] = ['convert-out', 'convert-back', 'convert-in'];
+
+function checkConversions(input: AuditInput, entries: LedgerEntry[], index: Map<string, LedgerEntry>): void {
+  for (const e of entries) {
+    if (e.kind !== 'convert-back') continue;
+    const out = index.get(entryId('convert-out', e.ref, e.role, e.account));
+    if (!out) throw new Mismatch(`entry ${e.id}: has no convert-out entry to come back from`);
+    if (e.amount > out.amount)
+      throw new Mismatch(`entry ${e.id} is ${e.amount}, more than its convert-out ${out.amount}`);
+  }
+  if (!input.conversions) return;
+  for (const e of entries) {
+    if (!CONVERSION_KINDS.includes(e.kind)) continue;
+    const view = input.conversions.get(e.ref);
+    if (!view) throw new Mismatch(`entry ${e.id}: conversion ${e.ref} is unknown`);
+    const want = view.entries.find((x) => x.kind === e.kind && x.role === e.role && x.account === e.account);
+    if (!want) throw new Mismatch(`entry ${e.id} (${e.amount}): not part of conversion ${e.ref}`);
+    if (want.amount !== e.amount)
+      throw new Mismatch(`entry ${e.id} is ${e.amount}, conversion ${e.ref} says ${want.amount}`);
+  }
+  for (const [id, view] of input.conversions) {
+    if (!view.complete) continue;
+    for (const x of view.entries) {
+      const want = entryId(x.kind, id, x.role, x.account);
+      if (!index.has(want)) throw new Mismatch(`conversion ${id}: entry ${want} is missing`);
+    }
   }
 }

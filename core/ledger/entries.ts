@@ -7,7 +7,8 @@
  * Ids: `<kind>:<ref>:<role>:<account>`, ref = block hash (block credits), payout id (payout entries) or `h<height>`
  * (PPS/PoT round credits). So a block credit is keyed by block + account, the fee credit by block + fee wallet
  * (role 'fee': a fee is a block credit like any other, so it matures and is reversed on orphan with its block), and
- * a payout debit by payout id + account.
+ * a payout debit by payout id + account. Conversions: ref = conversion id, so `convert-out:<id>:miner:<account>` in
+ * the source coin's ledger and `convert-in:<id>:<role>:<account>` in the target currency's ledger.
  */
 export type EntryKind =
   /** A share of a block still maturing: shown to miners, not payable. */
@@ -23,7 +24,13 @@ export type EntryKind =
   /** The payout was abandoned before it was sent: pending → confirmed. */
   | 'release'
   /** PPS/PoT: a completed round's shares paid at their expected value, straight to confirmed. */
-  | 'pps';
+  | 'pps'
+  /** Auto-conversion (core/conversion): the miner's confirmed coins leave this ledger for an exchange. */
+  | 'convert-out'
+  /** The part of a conversion that did not fill comes back: confirmed again, never more than went out. */
+  | 'convert-back'
+  /** The proceeds of a conversion, in the target currency's ledger: confirmed (payable by its payouts). */
+  | 'convert-in';
 
 export type Role = 'miner' | 'fee' | 'bonus' | 'dust';
 
@@ -60,6 +67,9 @@ export const ENTRY_EFFECTS: Readonly<Record<EntryKind, Readonly<Partial<Record<k
   paid: { pending: -1n, paid: 1n },
   release: { pending: -1n, confirmed: 1n },
   pps: { confirmed: 1n },
+  'convert-out': { confirmed: -1n },
+  'convert-back': { confirmed: 1n },
+  'convert-in': { confirmed: 1n },
 };
 
 export function entryId(kind: EntryKind, ref: string, role: Role, account: string): string {
