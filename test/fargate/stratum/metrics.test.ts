@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStratumMetrics } from '../../../fargate/src/stratum/metrics.js';
 import { StratumServer } from '../../../fargate/src/stratum/server.js';
-import { ADDRESS, FakeJobProvider, MemoryShareQueue, options, silentLog, until, validate } from './fakes.js';
+import { ADDRESS, FakeJobProvider, MemoryShareQueue, options, security, silentLog, until, validate } from './fakes.js';
 import { PairClient } from './pair-client.js';
 
 let cleanup: Array<() => void> = [];
@@ -83,5 +83,29 @@ describe('createStratumMetrics', () => {
     server.close();
     await until(() => server.connectionCount === 0, 'the close');
     expect(await sample(registry, 'stratum_connections', { coin: 'LTC' })).toBe(0);
+  });
+
+  it('counts bans by trigger and dropped connections by reason', async () => {
+    const registry = new Registry();
+    const server = new StratumServer({
+      options: options({ security: security({ banning: { malformedLimit: 2 } }) }),
+      jobs: new FakeJobProvider(),
+      shares: new MemoryShareQueue(),
+      validateAddress: validate,
+      log: silentLog,
+      metrics: createStratumMetrics(registry),
+    });
+    cleanup.push(() => server.close());
+    const [miner, pool] = duplexPair();
+    cleanup.push(() => miner.destroy());
+    server.handle(pool, { address: '203.0.113.5', port: 1 });
+    const c = new PairClient(miner);
+    c.raw('x\ny\n');
+    await c.waitFor(() => false, 'the ban').catch(() => {});
+    const [again, pool2] = duplexPair();
+    cleanup.push(() => again.destroy());
+    expect(server.handle(pool2, { address: '203.0.113.5', port: 2 })).toBeUndefined();
+    expect(await sample(registry, 'stratum_bans_total', { coin: 'LTC', reason: 'malformed' })).toBe(1);
+    expect(await sample(registry, 'stratum_dropped_connections_total', { coin: 'LTC', reason: 'banned' })).toBe(2);
   });
 });
