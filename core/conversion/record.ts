@@ -84,7 +84,7 @@ export function settle(
   record: ConversionRecord,
   feeShareBps: number,
   feeWallets: ReadonlyArray<{ address: string; weight: number }>,
-): ConversionSettlement & { received: bigint; sold: bigint } {
+): ConversionSettlement & { received: bigint; soldAmount: bigint } {
   if (!record.fills) throw new RangeError(`conversion ${record.id} has no fills yet`);
   let sold = 0n;
   let received = 0n;
@@ -104,7 +104,7 @@ export function settle(
     feeShareBps,
   });
   const s = settleConversion({ shares: record.shares, unsold: record.amount - sold, received, fee, feeWallets });
-  return { ...s, received, sold };
+  return { ...s, received, soldAmount: sold };
 }
 
 /** convert-out entries (source ledger): every miner's whole share leaves confirmed when the conversion is planned. */

@@ -64,7 +64,7 @@ describe('conversion records', () => {
 
   it('settles fills: unsold coins back, proceeds net of fees to miners and the pool fee to its wallets', () => {
     const s = settle(record(), 2_000, feeWallets);
-    expect(s.sold).toBe(300_000_000n);
+    expect(s.soldAmount).toBe(300_000_000n);
     // 306000 − 307 − 1000 + 60600 − 61 − 2000
     expect(s.received).toBe(363_232n);
     // Reference for 3/4 of the amount: 360000; gain 3232; 20 % = 646.
