@@ -1,6 +1,7 @@
 import { duplexPair } from 'node:stream';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { StratumServerOptions } from '../../../fargate/src/stratum/context.js';
 import { createStratumMetrics } from '../../../fargate/src/stratum/metrics.js';
 import { StratumServer } from '../../../fargate/src/stratum/server.js';
 import { ADDRESS, FakeJobProvider, MemoryShareQueue, options, security, silentLog, until, validate } from './fakes.js';
@@ -31,24 +32,31 @@ async function sample(
   return found?.value;
 }
 
-describe('createStratumMetrics', () => {
-  it('counts connections, accepted shares, rejections by reason and blocks on a prom-client registry', async () => {
-    const registry = new Registry();
-    const jobs = new FakeJobProvider();
-    const queue = new MemoryShareQueue();
-    const server = new StratumServer({
-      options: options(),
-      jobs,
-      shares: queue,
-      validateAddress: validate,
-      log: silentLog,
-      metrics: createStratumMetrics(registry),
-    });
-    cleanup.push(() => server.close());
+/** A server reporting to a fresh prom-client registry; `connect` opens a duplexPair miner from `address`. */
+function serve(over: Partial<StratumServerOptions> = {}) {
+  const registry = new Registry();
+  const jobs = new FakeJobProvider();
+  const server = new StratumServer({
+    options: options(over),
+    jobs,
+    shares: new MemoryShareQueue(),
+    validateAddress: validate,
+    log: silentLog,
+    metrics: createStratumMetrics(registry),
+  });
+  cleanup.push(() => server.close());
+  const connect = (address: string) => {
     const [miner, pool] = duplexPair();
     cleanup.push(() => miner.destroy());
-    server.handle(pool, { address: '127.0.0.1', port: 1 });
-    const c = new PairClient(miner);
+    return { conn: server.handle(pool, { address, port: 1 }), c: new PairClient(miner) };
+  };
+  return { registry, jobs, server, connect };
+}
+
+describe('createStratumMetrics', () => {
+  it('counts connections, accepted shares, rejections by reason and blocks on a prom-client registry', async () => {
+    const { registry, jobs, server, connect } = serve();
+    const { c } = connect('127.0.0.1');
     expect(await sample(registry, 'stratum_connections', { coin: 'LTC' })).toBe(1);
 
     await c.request(1, 'mining.subscribe', []);
@@ -86,25 +94,11 @@ describe('createStratumMetrics', () => {
   });
 
   it('counts bans by trigger and dropped connections by reason', async () => {
-    const registry = new Registry();
-    const server = new StratumServer({
-      options: options({ security: security({ banning: { malformedLimit: 2 } }) }),
-      jobs: new FakeJobProvider(),
-      shares: new MemoryShareQueue(),
-      validateAddress: validate,
-      log: silentLog,
-      metrics: createStratumMetrics(registry),
-    });
-    cleanup.push(() => server.close());
-    const [miner, pool] = duplexPair();
-    cleanup.push(() => miner.destroy());
-    server.handle(pool, { address: '203.0.113.5', port: 1 });
-    const c = new PairClient(miner);
+    const { registry, connect } = serve({ security: security({ banning: { malformedLimit: 2 } }) });
+    const { c } = connect('203.0.113.5');
     c.raw('x\ny\n');
     await c.waitFor(() => false, 'the ban').catch(() => {});
-    const [again, pool2] = duplexPair();
-    cleanup.push(() => again.destroy());
-    expect(server.handle(pool2, { address: '203.0.113.5', port: 2 })).toBeUndefined();
+    expect(connect('203.0.113.5').conn).toBeUndefined();
     expect(await sample(registry, 'stratum_bans_total', { coin: 'LTC', reason: 'malformed' })).toBe(1);
     expect(await sample(registry, 'stratum_dropped_connections_total', { coin: 'LTC', reason: 'banned' })).toBe(2);
   });
