@@ -63,10 +63,10 @@ function blocksTable(blocks: Json[]): string {
   const rows = blocks
     .map(
       (b) =>
-        `<tr data-testid="block-row"><td>${esc(b.height)}</td><td>${esc(b.status)}</td><td>${esc(coins(b.reward))}</td><td>${b.effort == null ? '' : `${esc(Math.round(b.effort * 100))}%`}</td><td>${esc(b.finder)}</td><td title="${esc(b.hash)}">${esc(String(b.hash).slice(0, 16))}…</td></tr>`,
+        `<tr data-testid="block-row"><td>${esc(b.height)}</td><td>${esc(b.status)}</td><td>${esc(coins(b.reward))}</td><td>${esc(b.confirmations)}</td><td>${b.effort == null ? '' : `${esc(Math.round(b.effort * 100))}%`}</td><td>${esc(b.finder)}</td><td title="${esc(b.hash)}">${esc(String(b.hash).slice(0, 16))}…</td></tr>`,
     )
     .join('');
-  return `<table><thead><tr><th>Height</th><th>Status</th><th>Reward</th><th>Effort</th><th>Finder</th><th>Hash</th></tr></thead><tbody>${rows || '<tr><td colspan="6">No blocks yet</td></tr>'}</tbody></table>`;
+  return `<table><thead><tr><th>Height</th><th>Status</th><th>Reward</th><th>Confirmations</th><th>Effort</th><th>Finder</th><th>Hash</th></tr></thead><tbody>${rows || '<tr><td colspan="7">No blocks yet</td></tr>'}</tbody></table>`;
 }
 
 async function poolPage(): Promise<string> {
@@ -140,8 +140,10 @@ async function paymentsPage(): Promise<string> {
 let renderSeq = 0;
 
 /** Renders the route; a slower earlier render (e.g. the pool page) never overwrites a newer one. */
-async function render(): Promise<void> {
+async function render(navigated = false): Promise<void> {
   const seq = ++renderSeq;
+  // A new page says it is loading; the 30-second refresh keeps the current one until the new numbers are in.
+  if (navigated) view.innerHTML = '<p class="loading" data-testid="loading">Loading…</p>';
   const route = location.hash.replace(/^#/, '') || '/';
   let html: string;
   try {
@@ -181,7 +183,7 @@ view.addEventListener('click', (e) => {
     },
   );
 });
-coinSelect.addEventListener('change', () => void render());
-window.addEventListener('hashchange', () => void render());
+coinSelect.addEventListener('change', () => void render(true));
+window.addEventListener('hashchange', () => void render(true));
 setInterval(() => void render(), 30_000);
 void render();
