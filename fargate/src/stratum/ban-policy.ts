@@ -8,6 +8,8 @@ export type BanReason = 'malformed' | 'flood' | 'invalid-shares';
 /** What a reported event did: nothing, or banned the IP (every connection from it is to be closed). */
 export type Verdict = { banned: false } | { banned: true; reason: BanReason; message: string };
 
+export type BanListener = (ip: string, ban: Verdict & { banned: true }, source: unknown) => void;
+
 /** Whether a new connection from an IP may proceed; `message` is what the refused client is told. */
 export type Admission = { ok: true } | { ok: false; reason: 'banned' | 'connection-limit'; message: string };
 
@@ -57,12 +59,13 @@ const EVICTION_SCAN = 64;
  * - a ban lasts `timeoutSeconds`; whitelisted IPs are never banned nor limited;
  * - after `graceSeconds` from start, each new connection spends one unit of the IP's budget (`limit`), each valid
  *   share adds `limitJump`; closing a connection gives nothing back, so reconnect loops without shares run dry.
- * No I/O: the server asks `admit` on connect and reports events; closing sockets is its job.
+ * No I/O: servers ask `admit` on connect and report events; ban listeners (every port's server) close sockets.
  */
 export class BanPolicy {
   private readonly stats = new Map<string, IpStats>();
   private readonly whitelist: ReadonlySet<string>;
   private readonly startedAt: number;
+  private readonly listeners = new Set<BanListener>();
 
   constructor(
     readonly config: SecurityConfig,
@@ -97,8 +100,40 @@ export class BanPolicy {
     return { ok: true };
   }
 
-  report(address: string, event: PolicyEvent): Verdict {
+  /** Called with every new ban (and the `source` given to `report`); returns the unsubscribe function. */
+  onBan(listener: BanListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Counts an event of the IP's; on a ban, tells every listener before returning the verdict. */
+  report(address: string, event: PolicyEvent, source?: unknown): Verdict {
     const ip = normalizeIp(address);
+    const verdict = this.judge(ip, event);
+    if (verdict.banned) for (const l of this.listeners) l(ip, verdict, source);
+    return verdict;
+  }
+
+  isBanned(address: string): boolean {
+    const s = this.stats.get(normalizeIp(address));
+    return s !== undefined && this.banSecondsLeft(s) > 0;
+  }
+
+  /** Forgets IPs quiet for resetIntervalSeconds whose ban (if any) is over; returns how many. */
+  sweep(): number {
+    const now = this.now();
+    const quietSince = now - this.config.resetIntervalSeconds * 1000;
+    let forgotten = 0;
+    for (const [ip, s] of this.stats) {
+      if (s.lastSeen <= quietSince && s.bannedUntil <= now) {
+        this.stats.delete(ip);
+        forgotten++;
+      }
+    }
+    return forgotten;
+  }
+
+  private judge(ip: string, event: PolicyEvent): Verdict {
     if (this.whitelist.has(ip)) return { banned: false };
     const s = this.touch(ip);
     if (event.kind === 'flood') return this.ban(s, 'flood', 'a line over the size limit');
@@ -125,25 +160,6 @@ export class BanPolicy {
     return invalid > 0 && percent >= this.config.banning.invalidPercent
       ? this.ban(s, 'invalid-shares', `${invalid} of ${checked} shares invalid (${Math.round(percent)}%)`)
       : { banned: false };
-  }
-
-  isBanned(address: string): boolean {
-    const s = this.stats.get(normalizeIp(address));
-    return s !== undefined && this.banSecondsLeft(s) > 0;
-  }
-
-  /** Forgets IPs quiet for resetIntervalSeconds whose ban (if any) is over; returns how many. */
-  sweep(): number {
-    const now = this.now();
-    const quietSince = now - this.config.resetIntervalSeconds * 1000;
-    let forgotten = 0;
-    for (const [ip, s] of this.stats) {
-      if (s.lastSeen <= quietSince && s.bannedUntil <= now) {
-        this.stats.delete(ip);
-        forgotten++;
-      }
-    }
-    return forgotten;
   }
 
   private ban(s: IpStats, reason: BanReason, why: string): Verdict {

@@ -46,6 +46,7 @@ export class StratumServer implements ConnectionHost {
   private readonly metrics: StratumMetrics;
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeBans: () => void;
   private readonly tick: ReturnType<typeof setInterval>;
   private nextId = 1;
   private draining = false;
@@ -56,6 +57,13 @@ export class StratumServer implements ConnectionHost {
     this.metrics = deps.metrics ?? createMemoryMetrics();
     this.extranonces = deps.extranonces ?? new ExtranonceAllocator(deps.jobs.extranonce1Size, o.instancePrefix ?? '');
     this.policy = deps.policy ?? new BanPolicy(o.security ?? DEFAULT_SECURITY, this.now);
+    // A ban reported on any port of the coin closes the IP's connections here too; the reporting connection
+    // (`source`) closes itself once it has answered.
+    this.unsubscribeBans = this.policy.onBan((ip, ban, source) => {
+      for (const c of this.connections) {
+        if (c !== source && normalizeIp(c.session.remote.address) === ip) c.drop('banned', ban.message);
+      }
+    });
     this.unsubscribe = deps.jobs.onJob((job) => {
       for (const c of this.connections) c.sendWork(job.cleanJobs);
     });
@@ -117,13 +125,14 @@ export class StratumServer implements ConnectionHost {
   }
 
   report(conn: Connection, event: PolicyEvent): Verdict {
-    const verdict = this.policy.report(conn.session.remote.address, event);
-    if (!verdict.banned) return verdict;
-    const ip = normalizeIp(conn.session.remote.address);
-    this.metrics.bans.inc({ coin: this.deps.options.coin.symbol, reason: verdict.reason });
-    this.deps.log.warn({ ip, reason: verdict.reason, session: conn.session.id }, verdict.message);
-    for (const other of this.connections) {
-      if (other !== conn && normalizeIp(other.session.remote.address) === ip) other.drop('banned', verdict.message);
+    const { address } = conn.session.remote;
+    const verdict = this.policy.report(address, event, conn);
+    if (verdict.banned) {
+      this.metrics.bans.inc({ coin: this.deps.options.coin.symbol, reason: verdict.reason });
+      this.deps.log.warn(
+        { ip: normalizeIp(address), reason: verdict.reason, session: conn.session.id },
+        verdict.message,
+      );
     }
     return verdict;
   }
@@ -152,6 +161,7 @@ export class StratumServer implements ConnectionHost {
   /** Closes every connection and stops listening for jobs. */
   close(): void {
     this.unsubscribe();
+    this.unsubscribeBans();
     clearInterval(this.tick);
     for (const c of [...this.connections]) c.close('server closing');
   }
@@ -159,7 +169,7 @@ export class StratumServer implements ConnectionHost {
   /** A banned or over-limit client is told why (one error line), then its socket is closed. */
   private refuse(stream: Duplex, remote: { address: string }, admission: Admission & { ok: false }): void {
     this.metrics.drops.inc({ coin: this.deps.options.coin.symbol, reason: admission.reason });
-    this.deps.log.info({ ip: remote.address, reason: admission.reason }, 'connection refused');
+    this.deps.log.debug({ ip: remote.address, reason: admission.reason }, 'connection refused');
     stream.on('error', () => {});
     stream.end(encodeError(null, 20, admission.message));
     setTimeout(() => stream.destroy(), REFUSAL_GRACE_MS).unref();

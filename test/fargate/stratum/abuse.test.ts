@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { BanPolicy } from '../../../fargate/src/stratum/ban-policy.js';
 import { security } from './fakes.js';
 import type { PairClient } from './pair-client.js';
 import { closed, startTcp, submitParams, type TcpServerOptions, working } from './tcp-harness.js';
@@ -110,6 +111,29 @@ describe('bans over TCP', () => {
     expect(share.result).toBe(true);
     expect(server.policy.isBanned('203.0.113.66')).toBe(true);
     expect(server.policy.isBanned('127.0.0.1')).toBe(false);
+  });
+});
+
+describe('one ban list for the ports of a coin', () => {
+  it('closes and refuses a banned IP on every port sharing the policy', async () => {
+    const clock = { now: T0 };
+    const policy = new BanPolicy(security({ banning: { malformedLimit: 1 } }), () => clock.now);
+    const a = await start({ policy });
+    const b = await start({ policy });
+    const miner = await b.client();
+    await working(miner);
+    const attacker = await a.client();
+    attacker.raw('garbage\n');
+    expect(await closed(attacker)).toBe(true);
+    expect(await closed(miner)).toBe(true);
+    const onB = await refusal(await b.client());
+    console.log(
+      `shared policy: garbage on port ${a.port} banned 127.0.0.1; its miner on port ${b.port} closed, ` +
+        `a new connection there: "${onB}"; bans counted once: ${a.count('bans:LTC:malformed') + b.count('bans:LTC:malformed')}`,
+    );
+    expect(onB).toMatch(/^banned, /);
+    expect(a.count('bans:LTC:malformed') + b.count('bans:LTC:malformed')).toBe(1);
+    expect(b.count('drops:LTC:banned')).toBe(2);
   });
 });
 

@@ -100,6 +100,19 @@ describe('BanPolicy: invalid shares', () => {
   });
 });
 
+describe('BanPolicy: listeners', () => {
+  it('tells every listener of a new ban with the reporting source, until it unsubscribes', () => {
+    const { p } = policy({ banning: { malformedLimit: 1 } });
+    const heard: unknown[][] = [];
+    const off = p.onBan((ip, ban, source) => heard.push([ip, ban.reason, source]));
+    p.report(`::ffff:${IP}`, { kind: 'malformed' }, 'conn-1');
+    p.report('10.0.0.1', { kind: 'share', result: 'accepted' }, 'conn-2');
+    off();
+    p.report('10.0.0.2', { kind: 'flood' });
+    expect(heard).toEqual([[IP, 'malformed', 'conn-1']]);
+  });
+});
+
 describe('BanPolicy: connection limits', () => {
   it('admits everyone during the grace, then `limit` connections per IP, more for each valid share', () => {
     const { p, advance } = policy({ connectionLimits: { limit: 3, graceSeconds: 60, limitJump: 2 } });

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import type { BanPolicy } from '../../../fargate/src/stratum/ban-policy.js';
 import type { StratumServerOptions } from '../../../fargate/src/stratum/context.js';
 import { createMemoryMetrics } from '../../../fargate/src/stratum/metrics.js';
 import { encodeProxyV2 } from '../../../fargate/src/stratum/proxy-protocol.js';
@@ -15,6 +16,8 @@ export interface TcpServerOptions {
   proxyProtocol?: boolean;
   /** The server's clock (vardiff, bans); wall time when absent. */
   now?: () => number;
+  /** A ban policy shared with other servers (the ports of one coin). */
+  policy?: BanPolicy;
 }
 
 /**
@@ -34,6 +37,7 @@ export async function startTcp(onCleanup: (fn: () => Promise<void> | void) => vo
     log,
     metrics,
     ...(o.now ? { now: o.now } : {}),
+    ...(o.policy ? { policy: o.policy } : {}),
   });
   const listener = await listenStratum(server, {
     host: '127.0.0.1',
