@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BanPolicy } from '../../../fargate/src/stratum/ban-policy.js';
-import { security } from './fakes.js';
+import { security, until } from './fakes.js';
 import type { PairClient } from './pair-client.js';
 import { closed, startTcp, submitParams, type TcpServerOptions, working } from './tcp-harness.js';
 
@@ -164,7 +164,7 @@ describe('connection limits over TCP', () => {
       over: { security: security({ connectionLimits: { limit: 2, graceSeconds: 300 } }) },
     });
     for (let i = 0; i < 10; i++) await client();
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => server.connectionCount === 10, '10 connections').catch(() => {});
     const inGrace = server.connectionCount;
     advance(300);
     const after = [await client(), await client(), await client()];
