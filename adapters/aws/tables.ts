@@ -18,10 +18,11 @@ import {
  *   MINER#<miner> / TOTAL               all shares of a miner
  *   MINER#<miner> / WORKER#<worker>     a worker's lastShareAt
  *   ROUND#<height> / TOTAL              round sums
- *   ROUND#<height> / MINER#<miner>      round sums per miner
+ *   ROUND#<height> / MINER#<miner>      round sums per miner (+ `credit`: PoT credit difficulty)
  *   ROUND#<height> / WORKER#<miner>#<worker>
  * stats (per-minute buckets, sort key = minute number, TTL `expiresAt`):
  *   POOL | MINER#<miner> | WORKER#<miner>#<worker>  /  <minute>
+ *   LIVE / <process number>             each stratum process's live snapshot (dynamo-live-stats.ts)
  * blocks (one partition: blocks are rare; sort key orders by height):
  *   BLOCK / <height, 10 digits>#<hash>, GSI byStatus (status, sk) for the confirmer.
  */

@@ -12,6 +12,8 @@ export interface ContainerSettings {
   queueUrl: string;
   spoolDir: string;
   opsPort: number;
+  /** The coin's stats table: the process reports live counts there (adapters/aws/dynamo-live-stats.ts); optional. */
+  statsTable?: string;
   /** Unique per task: prefixes batch ids and extranonce1 values. */
   instanceId: string;
   instancePrefix: string;
@@ -19,8 +21,8 @@ export interface ContainerSettings {
 
 /**
  * Reads the container's environment (set by infra/constructs/stratum-service.ts): the pool config as JSON
- * (POOL_CONFIG_JSON) or a file (POOL_CONFIG), its one coin (POOL_COIN), the share queue (SHARE_QUEUE_URL), and
- * daemon credentials (POOL_DAEMON_USER / POOL_DAEMON_PASSWORD, from Secrets Manager).
+ * (POOL_CONFIG_JSON) or a file (POOL_CONFIG), its one coin (POOL_COIN), the share queue (SHARE_QUEUE_URL), the
+ * coin's stats table for live counts (STATS_TABLE, optional), and daemon credentials (POOL_DAEMON_USER / POOL_DAEMON_PASSWORD, from Secrets Manager).
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): ContainerSettings {
   const missing = ['POOL_COIN', 'SHARE_QUEUE_URL'].filter((k) => !env[k]);
@@ -39,6 +41,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ContainerSettings {
     queueUrl: env.SHARE_QUEUE_URL!,
     spoolDir: env.POOL_SPOOL_DIR ?? '/var/spool/edgepool',
     opsPort: Number(env.OPS_PORT ?? 9100),
+    ...(env.STATS_TABLE && { statsTable: env.STATS_TABLE }),
     instanceId: `${hostname()}-${randomBytes(4).toString('hex')}`,
     instancePrefix: prefixByte,
   };

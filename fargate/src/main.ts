@@ -1,13 +1,18 @@
+import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { pino } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
+import { putLiveSnapshot } from '../../adapters/aws/dynamo-live-stats.js';
 import { SqsTransport } from '../../adapters/aws/sqs-transport.js';
 import { FileShareSpool } from '../../adapters/local/spool.js';
 import { BatchingShareQueue } from '../../core/shares/batching-share-queue.js';
 import { startCoinService } from './coin-service.js';
 import { settingsFromEnv } from './container.js';
 import { createOpsServer, listen } from './http/ops-server.js';
+import { LiveStatsTracker, publishLiveStats } from './live-stats.js';
 import { createStratumMetrics } from './stratum/metrics.js';
 
 /**
@@ -18,6 +23,8 @@ async function main(): Promise<void> {
   const log = pino({ name: 'stratum', level: process.env.LOG_LEVEL ?? 'info' });
   const s = settingsFromEnv(process.env);
   const coin = s.config.coins.find((c) => c.symbol === s.coin)!;
+  const doc = createDocumentClient(new DynamoDBClient({}));
+  const processNumber = randomInt(2 ** 47);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const queue = new BatchingShareQueue({
@@ -29,15 +36,26 @@ async function main(): Promise<void> {
     log,
   });
   queue.start();
+  // Miners/workers online and the current job, for the pool page: reported to the stats table every few seconds.
+  // (`service` is declared below; the tracker asks for the job only once publishing starts, after it exists.)
+  const live = new LiveStatsTracker({ job: () => service.jobs.current(), now: Date.now });
   const service = await startCoinService({
     config: s.config,
     coin,
-    shares: queue,
+    shares: live.track(queue),
     log,
     metrics: createStratumMetrics(registry),
     instancePrefix: s.instancePrefix,
     serverVersion: 'edgepool',
   });
+  const statsTable = s.statsTable;
+  const stopLive = statsTable
+    ? publishLiveStats({
+        tracker: live,
+        put: (snap) => putLiveSnapshot(doc, statsTable, processNumber, snap),
+        log,
+      })
+    : () => undefined;
   let draining = false;
   const ops = createOpsServer({
     registry,
@@ -57,6 +75,7 @@ async function main(): Promise<void> {
     draining = true;
     log.info({ signal }, 'draining');
     await service.drain(s.config.stratum.drainSeconds * 1000);
+    stopLive();
     await service.stop();
     await queue.close(); // flushes; what SQS refuses stays in the spool for the next start
     ops.close();

@@ -30,6 +30,7 @@ import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import { acknowledge } from '../nag.js';
 import { containerConfig, OPS_PORT } from '../pool-config.js';
+import { grantTable, type PoolTable } from './pool-tables.js';
 
 /** The NLB's TLS listeners close idle connections after 350 s and that cannot be changed. */
 export const TLS_IDLE_TIMEOUT_SECONDS = 350;
@@ -43,6 +44,8 @@ export interface StratumServiceProps {
   config: Readonly<PoolConfig>;
   coin: Readonly<CoinConfig>;
   shareQueue: IQueue;
+  /** The coin's stats table: each task writes its live snapshot there (miners online, current job). */
+  statsTable: PoolTable;
   /** JSON `{ user, password }`; injected by ECS at start, so it is in neither the template nor the task definition. */
   daemonSecret: ISecret;
   /** Required when a port of the coin has `tls`: the NLB terminates stratum+ssl with it. */
@@ -113,6 +116,7 @@ export class StratumService extends Construct {
         POOL_COIN: symbol,
         POOL_CONFIG_JSON: JSON.stringify(containerConfig(config, coin)),
         SHARE_QUEUE_URL: props.shareQueue.queueUrl,
+        STATS_TABLE: props.statsTable.table.tableName,
       },
       secrets: {
         POOL_DAEMON_USER: EcsSecret.fromSecretsManager(props.daemonSecret, 'user'),
@@ -141,6 +145,7 @@ export class StratumService extends Construct {
     taskDefinition.addVolume({ name: 'spool' });
     container.addMountPoints({ sourceVolume: 'spool', containerPath: '/var/spool/edgepool', readOnly: false });
     props.shareQueue.grantSendMessages(taskDefinition.taskRole);
+    grantTable(taskDefinition.taskRole, props.statsTable, 'write');
     acknowledge(
       taskDefinition,
       'AwsSolutions-ECS2',

@@ -152,6 +152,7 @@ export class CoinStack extends Stack {
       config: props.config,
       coin,
       shareQueue: this.shareQueue.queue,
+      statsTable: this.tables.get('stats'),
       daemonSecret: this.secrets.daemonRpc,
       certificateArn: own?.certificateArn,
       sizing,

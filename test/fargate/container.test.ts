@@ -35,6 +35,11 @@ describe('settingsFromEnv', () => {
     expect(s.spoolDir).toBe('/var/spool/edgepool');
   });
 
+  it('reports live stats to the stats table only when it is given one', () => {
+    expect(settingsFromEnv(env).statsTable).toBeUndefined();
+    expect(settingsFromEnv({ ...env, STATS_TABLE: 'ltc-stats' }).statsTable).toBe('ltc-stats');
+  });
+
   it('names every missing variable', () => {
     expect(() => settingsFromEnv({})).toThrow(/POOL_COIN, SHARE_QUEUE_URL, POOL_CONFIG_JSON or POOL_CONFIG/);
   });

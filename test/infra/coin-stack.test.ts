@@ -188,6 +188,18 @@ describe('coin stack (LTC, dev)', () => {
     expect(container.Secrets.map((s) => s.Name).sort()).toEqual(['POOL_DAEMON_PASSWORD', 'POOL_DAEMON_USER']);
     expect(env.POOL_COIN).toBe('LTC');
     expect(env.SHARE_QUEUE_URL).toBeDefined();
+    expect(env.STATS_TABLE).toBeDefined(); // live snapshots for the pool page
+  });
+
+  it('lets the stratum task write its live snapshot to the stats table, and only write', () => {
+    const policies = resources(t, 'AWS::IAM::Policy').filter(([id]) => id.includes('TaskTaskRole'));
+    const statements = policies.flatMap(
+      ([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement,
+    );
+    const dynamo = statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('dynamodb:'));
+    expect(dynamo).toContain('dynamodb:PutItem');
+    expect(dynamo).not.toContain('dynamodb:Query');
+    expect(dynamo).not.toContain('dynamodb:Scan');
   });
 
   it('encrypts the coin secrets with its own rotating KMS key', () => {
