@@ -24,6 +24,8 @@ export interface FakeOrder {
  */
 export class FakeBook {
   readonly orders = new Map<string, FakeOrder>();
+  /** Client order ids in the order they were executed (a duplicate would show twice). */
+  readonly executions: string[] = [];
   private seq = 0;
 
   constructor(
@@ -63,6 +65,7 @@ export class FakeBook {
       time,
     };
     this.orders.set(clientOrderId, order);
+    this.executions.push(clientOrderId);
     return order;
   }
 }

@@ -1,0 +1,157 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { ConversionFill, ConversionRecord, ConversionStatus } from '../../core/conversion/record.js';
+import type { ConversionPreference, ConversionStore } from '../../core/conversion/store.js';
+import { conditionalWrite, dynamoCall, num } from '../aws/dynamo-calls.js';
+import type { TableNames } from '../aws/tables.js';
+
+/**
+ * Conversions on the source coin's ledger table, beside its payouts:
+ *   CONVERSION / <id>       status + the record as JSON (amounts as decimal strings)
+ *   CONVPREF / <account>    a miner's payout currency and address in it
+ */
+export class DynamoConversionStore implements ConversionStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: (coin: string) => Pick<TableNames, 'ledger'>,
+  ) {}
+
+  createConversion(coin: string, r: ConversionRecord): Promise<boolean> {
+    const { status, ...data } = r;
+    return conditionalWrite('create conversion', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tables(coin).ledger,
+          Item: {
+            pk: 'CONVERSION',
+            sk: r.id,
+            status,
+            data: toJson(data),
+            createdAt: r.createdAt,
+            updatedAt: r.updatedAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async getConversion(coin: string, id: string): Promise<ConversionRecord | undefined> {
+    const { Item } = await dynamoCall('get conversion', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tables(coin).ledger,
+          Key: { pk: 'CONVERSION', sk: id },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return Item ? toRecord(Item) : undefined;
+  }
+
+  async listConversions(coin: string): Promise<ConversionRecord[]> {
+    const out: ConversionRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamoCall('list conversions', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tables(coin).ledger,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': 'CONVERSION' },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      out.push(...(page.Items ?? []).map(toRecord));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  async listOpenConversions(coin: string): Promise<ConversionRecord[]> {
+    return (await this.listConversions(coin)).filter((r) => r.status !== 'credited');
+  }
+
+  transitionConversion(
+    coin: string,
+    id: string,
+    from: ConversionStatus,
+    to: ConversionStatus,
+    set: { fills?: ConversionFill[] } = {},
+  ): Promise<boolean> {
+    const values: Record<string, unknown> = { ':from': from, ':to': to, ':now': Date.now() };
+    let update = 'SET #s = :to, updatedAt = :now';
+    if (set.fills) {
+      update += ', fills = :fills';
+      values[':fills'] = toJson(set.fills);
+    }
+    return conditionalWrite('transition conversion', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables(coin).ledger,
+          Key: { pk: 'CONVERSION', sk: id },
+          UpdateExpression: update,
+          ConditionExpression: '#s = :from',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  async listPreferences(coin: string): Promise<ConversionPreference[]> {
+    const page = await dynamoCall('list conversion preferences', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tables(coin).ledger,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'CONVPREF' },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return (page.Items ?? []).map((i) => ({
+      account: String(i.sk),
+      currency: String(i.currency),
+      address: String(i.address),
+      updatedAt: num(i.updatedAt),
+    }));
+  }
+
+  async setPreference(coin: string, p: ConversionPreference): Promise<void> {
+    await dynamoCall('set conversion preference', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tables(coin).ledger,
+          Item: { pk: 'CONVPREF', sk: p.account, currency: p.currency, address: p.address, updatedAt: p.updatedAt },
+        }),
+      ),
+    );
+  }
+}
+
+/** Records hold bigints: stored as JSON with amounts as strings, read back by field name. */
+const toJson = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
+
+const BIG = new Set(['amount', 'expectedNet', 'withdrawalFee', 'referenceNet', 'sold', 'gross', 'fee']);
+
+function fromJson<T>(s: string): T {
+  return JSON.parse(s, (k, x) => (BIG.has(k) && typeof x === 'string' ? BigInt(x) : x)) as T;
+}
+
+function toRecord(i: Record<string, unknown>): ConversionRecord {
+  const data = fromJson<Omit<ConversionRecord, 'status'>>(String(i.data));
+  return {
+    ...data,
+    status: i.status as ConversionStatus,
+    ...(i.fills ? { fills: fromJson<ConversionFill[]>(String(i.fills)) } : {}),
+    updatedAt: num(i.updatedAt),
+  };
+}

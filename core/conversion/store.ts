@@ -1,0 +1,35 @@
+import type { ConversionFill, ConversionRecord, ConversionStatus } from './record.js';
+
+/** A miner's choice of payout currency: coins of `account` (source ledger) are converted and credited to `address`. */
+export interface ConversionPreference {
+  account: string;
+  /** The target currency (BTC, USDT…), or the coin itself to stop converting. */
+  currency: string;
+  /** The miner's address in the target currency; proceeds are credited to it in that currency's ledger. */
+  address: string;
+  updatedAt: number;
+}
+
+/**
+ * Conversion records and miners' preferences of one source coin. Every write is a single-item conditional write,
+ * like the MoneyStore's: records are created once (`attribute_not_exists`) and change status only from an expected
+ * status, so two runs cannot both move a conversion.
+ */
+export interface ConversionStore {
+  /** False when a record with that id exists (then read it back). */
+  createConversion(coin: string, record: ConversionRecord): Promise<boolean>;
+  getConversion(coin: string, id: string): Promise<ConversionRecord | undefined>;
+  /** Every conversion not yet credited, oldest first. */
+  listOpenConversions(coin: string): Promise<ConversionRecord[]>;
+  listConversions(coin: string): Promise<ConversionRecord[]>;
+  /** Conditional status change; `fills` are recorded with the move to `filled`. False when not in `from`. */
+  transitionConversion(
+    coin: string,
+    id: string,
+    from: ConversionStatus,
+    to: ConversionStatus,
+    set?: { fills?: ConversionFill[] },
+  ): Promise<boolean>;
+  listPreferences(coin: string): Promise<ConversionPreference[]>;
+  setPreference(coin: string, preference: ConversionPreference): Promise<void>;
+}

@@ -1,0 +1,259 @@
+import { levelsFrom, type MarketUnits, type VenueBook } from '../../core/conversion/book.js';
+import { clientOrderId } from '../../core/conversion/client-order-id.js';
+import { type ConversionConfig, TARGET_CURRENCIES, type TargetCurrency } from '../../core/conversion/config.js';
+import { formatUnits, toUnits } from '../../core/conversion/decimal.js';
+import { bestExecution } from '../../core/conversion/execution.js';
+import {
+  type ConversionFill,
+  type ConversionRecord,
+  conversionId,
+  convertOutEntries,
+  feeOf,
+  settle,
+  settlementEntries,
+} from '../../core/conversion/record.js';
+import type { ConversionStore } from '../../core/conversion/store.js';
+import { balancesFromEntries } from '../../core/ledger/entries.js';
+import { type Exchange, ExchangeRejectedError, ExchangeUnavailableError } from '../../core/ports/exchange.js';
+import type { MoneyStore } from '../../core/ports/money-store.js';
+import { isInternalAccount } from '../../core/rewards/schemes.js';
+
+export interface ConvertDeps {
+  /** The source coin and its base-unit decimals. */
+  coin: string;
+  decimals: number;
+  config: ConversionConfig;
+  /** Ledgers of the source coin and of the target currencies (one ledger per currency). */
+  money: MoneyStore;
+  store: ConversionStore;
+  /** The enabled exchanges' clients, by exchange id. */
+  exchanges: ReadonlyMap<string, Exchange>;
+  log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
+  now: () => number;
+  /** Test hook: throws at a named step to simulate a crash there. */
+  crashAt?: (step: 'after-convert-out' | 'after-ordered' | 'after-leg' | 'after-filled' | 'after-credit') => void;
+}
+
+export interface ConvertReport {
+  conversions: Array<{ id: string; status: string; sold?: string; received?: string; fee?: string }>;
+  refused: Array<{ target: string; reason: string; detail: string }>;
+}
+
+/**
+ * One conversion pass for a coin (EventBridge schedule). First every open conversion is moved on (a crash or an
+ * unreachable exchange left it there); only when none is open is a new one planned per target currency: the
+ * opted-in miners' confirmed balances above the minimum, sold with best execution across the enabled exchanges.
+ * Exactly once: a conversion id comes from the schedule slot, so a retried event plans the same record; money moves
+ * only through conditional status changes; orders carry deterministic client order ids and a conversion found in
+ * `ordered` looks every leg up before placing it.
+ */
+export async function runConversions(deps: ConvertDeps, event: { time?: string } = {}): Promise<ConvertReport> {
+  const report: ConvertReport = { conversions: [], refused: [] };
+  const open = await deps.store.listOpenConversions(deps.coin);
+  for (const r of open) report.conversions.push(await advance(deps, r));
+  if (report.conversions.some((c) => c.status !== 'credited')) return report; // one batch in flight per coin
+  const eventTime = event.time ? Date.parse(event.time) : deps.now();
+  for (const target of deps.config.targets) {
+    const planned = await plan(deps, target.currency, eventTime);
+    if (!planned) continue;
+    if ('reason' in planned) {
+      report.refused.push(planned);
+      deps.log.warn(planned, 'conversion refused');
+      continue;
+    }
+    report.conversions.push(await advance(deps, planned));
+  }
+  return report;
+}
+
+async function plan(
+  deps: ConvertDeps,
+  target: TargetCurrency,
+  eventTime: number,
+): Promise<ConversionRecord | { target: string; reason: string; detail: string } | undefined> {
+  const { coin, config, money, store } = deps;
+  const id = conversionId(coin, target, eventTime, config.scheduleMinutes);
+  const existing = await store.getConversion(coin, id);
+  if (existing) return existing.status === 'credited' ? undefined : existing;
+  const prefs = (await store.listPreferences(coin)).filter(
+    (p) => p.currency === target && !isInternalAccount(p.account),
+  );
+  if (prefs.length === 0) return undefined;
+  const balances = balancesFromEntries(await money.listEntries(coin));
+  const minimum = BigInt(config.minimum);
+  const shares = prefs
+    .map((p) => ({ account: p.account, targetAccount: p.address, amount: balances.get(p.account)?.confirmed ?? 0n }))
+    .filter((s) => s.amount >= minimum && s.amount > 0n)
+    .sort((a, b) => (a.account < b.account ? -1 : 1));
+  if (shares.length === 0) return undefined;
+  const amount = shares.reduce((s, x) => s + x.amount, 0n);
+  const market = `${coin}/${target}`;
+  const units: MarketUnits = { sourceDecimals: deps.decimals, targetDecimals: TARGET_CURRENCIES[target] };
+  const books = await readBooks(deps, market, target, units);
+  const result = bestExecution(amount, books, boundsOf(config), deps.now());
+  if (!result.ok) return { target, reason: result.reason, detail: result.detail };
+  const now = deps.now();
+  const record: ConversionRecord = {
+    id,
+    source: coin,
+    target,
+    market,
+    status: 'pending',
+    shares,
+    amount,
+    legs: result.legs.map((l, i) => ({
+      exchange: l.exchange,
+      amount: l.amount,
+      limitPriceText: l.limitPriceText,
+      clientOrderId: clientOrderId(id, i),
+      expectedNet: l.net,
+      withdrawalFee: l.withdrawalFee,
+      takerFeeBps: books.find((b) => b.exchange === l.exchange)!.takerFeeBps,
+    })),
+    ...(result.bestSingle ? { referenceNet: result.bestSingle.net } : {}),
+    createdAt: now,
+    updatedAt: now,
+  };
+  if (!(await store.createConversion(coin, record))) return store.getConversion(coin, id);
+  deps.log.info(
+    { conversion: id, amount: amount.toString(), net: result.net.toString(), legs: record.legs.length },
+    'conversion planned',
+  );
+  return record;
+}
+
+/** Every enabled exchange's book for the market; an exchange that does not answer is left out of this run. */
+async function readBooks(deps: ConvertDeps, market: string, target: TargetCurrency, units: MarketUnits) {
+  const books: VenueBook[] = [];
+  await Promise.all(
+    deps.config.exchanges.map(async (e) => {
+      const client = deps.exchanges.get(e.id);
+      if (!client) return;
+      try {
+        const b = await client.fetchOrderBook(market);
+        books.push({
+          exchange: e.id,
+          bids: levelsFrom(b.bids, units),
+          asks: levelsFrom(b.asks, units),
+          fetchedAt: b.fetchedAt,
+          takerFeeBps: e.takerFeeBps,
+          withdrawalFee: BigInt(e.withdrawalFees[target] ?? '0'),
+        });
+      } catch (err) {
+        deps.log.warn({ exchange: e.id, market, err: (err as Error).message }, 'order book unavailable');
+      }
+    }),
+  );
+  return books;
+}
+
+async function advance(deps: ConvertDeps, r: ConversionRecord): Promise<ConvertReport['conversions'][number]> {
+  const { coin, store, money } = deps;
+  let status = r.status;
+  let fills = r.fills;
+  if (status === 'pending') {
+    // The coins leave `confirmed` before any order exists (idempotent: deterministic entry ids).
+    await money.putEntries(coin, convertOutEntries(r, deps.now()));
+    deps.crashAt?.('after-convert-out');
+    if (!(await store.transitionConversion(coin, r.id, 'pending', 'ordered'))) return { id: r.id, status: 'busy' };
+    status = 'ordered';
+    deps.crashAt?.('after-ordered');
+  }
+  if (status === 'ordered') {
+    const got = await placeLegs(deps, r);
+    if (!got) return { id: r.id, status: 'ordered' }; // an exchange did not answer: reconciled on the next run
+    if (!(await store.transitionConversion(coin, r.id, 'ordered', 'filled', { fills: got }))) {
+      return { id: r.id, status: 'busy' };
+    }
+    status = 'filled';
+    fills = got;
+    deps.crashAt?.('after-filled');
+  }
+  if (status === 'filled') {
+    const target = deps.config.targets.find((t) => t.currency === r.target);
+    if (!target) throw new Error(`conversion ${r.id}: target ${r.target} is no longer configured`);
+    const s = settle({ ...r, fills }, deps.config.feeShareBps, target.feeWallets);
+    const entries = settlementEntries(r, s, deps.now());
+    await money.putEntries(coin, entries.source);
+    await money.putEntries(r.target, entries.target);
+    deps.crashAt?.('after-credit');
+    await store.transitionConversion(coin, r.id, 'filled', 'credited');
+    deps.log.info(
+      { conversion: r.id, sold: s.soldAmount.toString(), received: s.received.toString(), fee: s.fee.toString() },
+      'conversion credited',
+    );
+    return {
+      id: r.id,
+      status: 'credited',
+      sold: s.soldAmount.toString(),
+      received: s.received.toString(),
+      fee: s.fee.toString(),
+    };
+  }
+  return { id: r.id, status };
+}
+
+/**
+ * Each leg's outcome, or undefined while one is unknown. A leg is first looked up by its client order id (a run
+ * that crashed or timed out may have placed it); only an order the exchange does not know is placed. A refusal is
+ * an outcome (nothing sold); a timeout is not (the order may exist): the conversion stays `ordered`.
+ */
+async function placeLegs(deps: ConvertDeps, r: ConversionRecord): Promise<ConversionFill[] | undefined> {
+  const fills: ConversionFill[] = [];
+  let unknown = false;
+  for (const leg of r.legs) {
+    const client = deps.exchanges.get(leg.exchange);
+    if (!client) {
+      deps.log.error({ conversion: r.id, exchange: leg.exchange }, 'exchange of a leg is not configured');
+      unknown = true;
+      continue;
+    }
+    try {
+      let order = await client.findOrder(r.market, leg.clientOrderId);
+      if (!order) {
+        try {
+          order = await client.sellLimitIoc({
+            market: r.market,
+            amount: formatUnits(leg.amount, deps.decimals),
+            limitPrice: leg.limitPriceText,
+            clientOrderId: leg.clientOrderId,
+          });
+        } catch (err) {
+          if (!(err instanceof ExchangeRejectedError)) throw err;
+          deps.log.warn({ conversion: r.id, exchange: leg.exchange, err: err.message }, 'order refused; nothing sold');
+          fills.push({ exchange: leg.exchange, clientOrderId: leg.clientOrderId, sold: 0n, gross: 0n, fee: 0n });
+          continue;
+        }
+      }
+      deps.crashAt?.('after-leg');
+      if (order.status === 'open') {
+        unknown = true; // an IOC order is never left open; wait for the exchange to finish it
+        continue;
+      }
+      const targetDecimals = TARGET_CURRENCIES[r.target as TargetCurrency];
+      const sold = toUnits(order.filled, deps.decimals);
+      const gross = toUnits(order.cost, targetDecimals);
+      const fee =
+        order.fee && order.fee.currency === r.target
+          ? toUnits(order.fee.cost, targetDecimals)
+          : feeOf(gross, leg.takerFeeBps);
+      fills.push({ exchange: leg.exchange, clientOrderId: leg.clientOrderId, orderId: order.id, sold, gross, fee });
+    } catch (err) {
+      if (!(err instanceof ExchangeUnavailableError)) throw err;
+      deps.log.warn(
+        { conversion: r.id, exchange: leg.exchange, err: err.message },
+        'order outcome unknown; will reconcile',
+      );
+      unknown = true;
+    }
+  }
+  return unknown ? undefined : fills;
+}
+
+function boundsOf(c: ConversionConfig) {
+  return {
+    maxSpreadBps: c.maxSpreadBps,
+    maxSlippageBps: c.maxSlippageBps,
+    maxPriceAgeMs: c.maxPriceAgeSeconds * 1000,
+  };
+}

@@ -1,0 +1,92 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
+import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
+import { CcxtExchange } from '../../adapters/exchange/ccxt-exchange.js';
+import { loadExchangeCredentials } from '../../adapters/exchange/credentials.js';
+import { DynamoConversionStore } from '../../adapters/exchange/dynamo-conversion-store.js';
+import { getCoin } from '../../core/coins/index.js';
+import { parseConfigText } from '../../core/config/load.js';
+import { ConfigError, StorageError } from '../../core/errors.js';
+import { jsonSafe } from '../../core/json.js';
+import type { Exchange } from '../../core/ports/exchange.js';
+import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
+import { type ConvertDeps, runConversions } from './convert.js';
+
+/** The environment of the conversion Lambda (one per converting coin). */
+export const convertEnvSchema = z.object({
+  POOL_COIN: z.string().min(1),
+  POOL_CONFIG_JSON: z.string().min(1),
+  BLOCKS_TABLE: z.string().min(1),
+  LEDGER_TABLE: z.string().min(1),
+  /** {"BTC": "<ledger table of BTC>", …}: the ledgers converted proceeds are credited to. */
+  TARGET_LEDGER_TABLES: z.string().min(1),
+});
+
+type Deps = Omit<ConvertDeps, 'log' | 'now'>;
+
+/** Builds clients from the environment on the first invocation: Secrets Manager for each exchange's keys. */
+export async function convertDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Deps> {
+  const parsed = convertEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      'conversion Lambda environment is invalid',
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  const coin = parseConfigText(e.POOL_CONFIG_JSON, 'POOL_CONFIG_JSON').coins.find((c) => c.symbol === e.POOL_COIN);
+  if (!coin?.conversion) throw new ConfigError(`${e.POOL_COIN} has no conversion config`);
+  const targets = z.record(z.string(), z.string()).parse(JSON.parse(e.TARGET_LEDGER_TABLES));
+  const doc = createDocumentClient(new DynamoDBClient({}));
+  const tables = (c: string) => {
+    if (c === e.POOL_COIN) return { blocks: e.BLOCKS_TABLE, ledger: e.LEDGER_TABLE };
+    const ledger = targets[c];
+    if (!ledger) throw new StorageError(`no ledger table for ${c}`);
+    return { blocks: e.BLOCKS_TABLE, ledger };
+  };
+  const secrets = new SecretsManagerClient({});
+  const exchanges = new Map<string, Exchange>();
+  for (const x of coin.conversion.exchanges) {
+    if (!x.secretArn) throw new ConfigError(`conversion exchange ${x.id} needs secretArn in AWS`);
+    exchanges.set(
+      x.id,
+      new CcxtExchange({ id: x.id, credentials: await loadExchangeCredentials(secrets, x.secretArn) }),
+    );
+  }
+  return {
+    coin: coin.symbol,
+    decimals: getCoin(coin.symbol).decimals,
+    config: coin.conversion,
+    money: new DynamoMoneyStore(doc, tables),
+    store: new DynamoConversionStore(doc, tables),
+    exchanges,
+  };
+}
+
+/**
+ * EventBridge schedule → one conversion pass (lambdas/convert/convert.ts). The event's `time` names the schedule
+ * slot, so EventBridge's at-least-once delivery and Lambda's retries plan the same conversion id.
+ */
+export function createHandler(
+  makeDeps: () => Promise<Deps> = () => convertDepsFromEnv(),
+  log: Logger = createLambdaLogger('convert'),
+) {
+  let deps: Promise<Deps> | undefined;
+  const base = async (event: { time?: string } | undefined, context: Context): Promise<unknown> => {
+    deps ??= makeDeps().catch((err) => {
+      deps = undefined;
+      throw err;
+    });
+    const d = await deps;
+    const report = await runConversions({ ...d, log: invocationLogger(log, context), now: Date.now }, event ?? {});
+    return jsonSafe(report);
+  };
+  return middy<{ time?: string } | undefined, unknown, Error, Context>(base).use(poolMiddleware(log));
+}
+
+export const handler = createHandler();
