@@ -3,7 +3,10 @@ import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apig
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   AllowedMethods,
+  CacheCookieBehavior,
+  CacheHeaderBehavior,
   CachePolicy,
+  CacheQueryStringBehavior,
   Distribution,
   HttpVersion,
   OriginRequestPolicy,
@@ -119,8 +122,19 @@ export class ApiStack extends Stack {
           origin: new HttpOrigin(apiDomain),
           viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
           allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
-          // Stats are per miner and change every share batch: the API sets its own Cache-Control.
-          cachePolicy: CachePolicy.CACHING_DISABLED,
+          // The API says how long each answer may be cached (Cache-Control max-age, no-store for exports): CloudFront
+          // follows it, so a popular pool page costs one Lambda call per max-age, not one per viewer.
+          cachePolicy: new CachePolicy(this, 'ApiCache', {
+            comment: 'stats API: follow the origin Cache-Control, key on the query string',
+            defaultTtl: Duration.seconds(0),
+            minTtl: Duration.seconds(0),
+            maxTtl: Duration.minutes(5),
+            queryStringBehavior: CacheQueryStringBehavior.all(),
+            headerBehavior: CacheHeaderBehavior.none(),
+            cookieBehavior: CacheCookieBehavior.none(),
+            enableAcceptEncodingGzip: true,
+            enableAcceptEncodingBrotli: true,
+          }),
           originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
         },
       },

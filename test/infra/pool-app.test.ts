@@ -132,6 +132,16 @@ describe('the whole pool app', () => {
         DefaultRootObject: 'index.html',
       }),
     });
+    // /api/* is cached as the API's Cache-Control says (never longer than 5 minutes), keyed on the query string
+    api.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({
+        DefaultTTL: 0,
+        MaxTTL: 300,
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
+          QueryStringsConfig: { QueryStringBehavior: 'all' },
+        }),
+      }),
+    });
     api.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     const outputs = Object.keys(api.findOutputs('*'));
     expect(outputs).toEqual(expect.arrayContaining(['DashboardUrl', 'ApiUrl']));
