@@ -4,6 +4,7 @@ import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import type { ShareQueue } from '../../core/ports/share-queue.js';
 import type { CoinHealth } from './http/ops-server.js';
 import { JobManager } from './jobs/job-manager.js';
+import { BanPolicy } from './stratum/ban-policy.js';
 import type { StratumLogger } from './stratum/context.js';
 import { ExtranonceAllocator } from './stratum/extranonce.js';
 import type { StratumMetrics } from './stratum/metrics.js';
@@ -65,6 +66,8 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
     throw err;
   }
   const extranonces = new ExtranonceAllocator(jobs.extranonce1Size, deps.instancePrefix ?? '');
+  // One ban list and connection budget per coin: an IP banned on one port is banned on all of them.
+  const policy = new BanPolicy(coin.security, Date.now);
   const servers: StratumServer[] = [];
   const listeners: Listener[] = [];
   try {
@@ -87,6 +90,7 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
         log,
         metrics: deps.metrics,
         extranonces,
+        policy,
       });
       servers.push(server);
       listeners.push(

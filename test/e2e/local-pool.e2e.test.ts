@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
@@ -118,5 +119,35 @@ describe('the whole pool on the devnet', () => {
     // and mines on: the new process serves jobs for the current tip
     const tip = await net.get().clientA.getBlockCount();
     expect(pool.coins.get('LTC')!.service.jobs.current()!.height).toBe(tip + 1);
+  });
+
+  it('applies the coin security config: an IP banned on one port is refused on the other', async () => {
+    await pool.stop();
+    const base = testPoolConfig(net.get(), 0.002);
+    const coin = base.coins[0]!;
+    const config = testPoolConfig(net.get(), 0.002, {
+      ports: [coin.ports[0], { ...coin.ports[0], port: 0 }],
+      security: { banning: { malformedLimit: 2, timeoutSeconds: 60 } },
+    });
+    pool = await startLocalPool({ config, dataDir: net.dataDir(), log: createLogger('e2e', 'silent') });
+    const [portA, portB] = pool.coins.get('LTC')!.service.ports as [number, number];
+    const talk = (port: number, lines: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (d) => {
+          answer += d;
+        });
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+        socket.on('connect', () => socket.write(lines.map((l) => `${l}\n`).join('')));
+        setTimeout(() => socket.destroy(), 3000).unref();
+      });
+    const first = await talk(portA, ['not json', '{"id":1}']);
+    const second = await talk(portB, ['{"id":1,"method":"mining.subscribe","params":[]}']);
+    console.log(`port ${portA} after 2 malformed lines: ${first.trim()}\nport ${portB} then: ${second.trim()}`);
+    expect(second).toMatch(/banned/);
+    expect(second).not.toMatch(/"result":\[/); // never subscribed
   });
 });
