@@ -123,7 +123,12 @@ async function plan(
 }
 
 /** Every enabled exchange's book for the market; an exchange that does not answer is left out of this run. */
-async function readBooks(deps: ConvertDeps, market: string, target: TargetCurrency, units: MarketUnits) {
+export async function readBooks(
+  deps: Pick<ConvertDeps, 'config' | 'exchanges' | 'log'>,
+  market: string,
+  target: TargetCurrency,
+  units: MarketUnits,
+) {
   const books: VenueBook[] = [];
   await Promise.all(
     deps.config.exchanges.map(async (e) => {
@@ -250,7 +255,7 @@ async function placeLegs(deps: ConvertDeps, r: ConversionRecord): Promise<Conver
   return unknown ? undefined : fills;
 }
 
-function boundsOf(c: ConversionConfig) {
+export function boundsOf(c: ConversionConfig) {
   return {
     maxSpreadBps: c.maxSpreadBps,
     maxSlippageBps: c.maxSlippageBps,

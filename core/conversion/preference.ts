@@ -1,0 +1,41 @@
+import { validateAddress } from '../coins/address.js';
+import { COINS, getCoin, type NetworkName } from '../coins/registry.js';
+import { InvalidAddressError } from '../errors.js';
+import type { ConversionConfig } from './config.js';
+import type { ConversionPreference } from './store.js';
+
+/** A payout-currency choice the pool cannot honour (currency not offered, or the address is not of it). */
+export class InvalidPreferenceError extends InvalidAddressError {}
+
+/**
+ * Checks a miner's payout-currency choice for a coin: the coin itself (stop converting) or one of the configured
+ * targets, with an address valid for that currency — a chain address for a coin the pool knows (BTC), an ERC-20
+ * address for the stablecoins.
+ */
+export function checkPreference(
+  coin: { symbol: string; network: NetworkName; conversion?: ConversionConfig },
+  choice: { account: string; currency: string; address: string },
+  now: number,
+): ConversionPreference {
+  const { currency, address } = choice;
+  if (currency !== coin.symbol) {
+    if (!coin.conversion?.targets.some((t) => t.currency === currency)) {
+      throw new InvalidPreferenceError(`${coin.symbol} cannot be converted to ${currency} on this pool`);
+    }
+    if (currency in COINS) {
+      try {
+        validateAddress(getCoin(currency), coin.network, address);
+      } catch (err) {
+        throw new InvalidPreferenceError(`not a ${currency} address: ${(err as Error).message}`);
+      }
+    } else if (!/^0x[0-9a-fA-F]{40}$/.test(address)) {
+      throw new InvalidPreferenceError(`not an ERC-20 address for ${currency}: ${address}`);
+    }
+  }
+  return {
+    account: choice.account,
+    currency,
+    address: currency === coin.symbol ? choice.account : address,
+    updatedAt: now,
+  };
+}
