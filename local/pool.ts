@@ -21,6 +21,15 @@ import { type MoneyRunner, startMoney } from './money.js';
 import { createStaticRoutes } from './static.js';
 import { type LocalStorage, startLocalStorage } from './storage.js';
 
+/**
+ * The ingest claim's lease locally. LocalQueue makes one handler call at a time, so a claim only has to hold off a
+ * second copy of a batch within the same call; but an attempt that died holding its claim (the process was killed
+ * mid-batch) blocks every redelivery until the lease runs out, and LocalQueue gives a message up after 5 receives
+ * 1 s apart. The Lambda's 120 s lease would dead-letter such a batch, acknowledged shares and all; this one runs out
+ * well within those redeliveries. (In AWS the visibility timeout, 6× the function timeout, outlasts the lease.)
+ */
+export const LOCAL_INGEST_LEASE_MS = 2_000;
+
 export interface LocalCoin {
   service: CoinService;
   /** The stratum server's ShareQueue (batching, with the disk spool). */
@@ -81,7 +90,14 @@ export async function startLocalPool(opts: {
       const credit = pot && potShareCredit(pot);
       const transport = new LocalQueue({
         name: `shares-${coin.symbol}`,
-        handler: (event) => ingest(event, { store: storage.store, log, now: Date.now, ...(credit && { credit }) }),
+        handler: (event) =>
+          ingest(event, {
+            store: storage.store,
+            log,
+            now: Date.now,
+            leaseMs: LOCAL_INGEST_LEASE_MS,
+            ...(credit && { credit }),
+          }),
         journalFile: join(queueDir, `${coin.symbol}.jsonl`),
         deadLetterFile: join(queueDir, `${coin.symbol}.dead.jsonl`),
         onError: (err) => log.error({ err, coin: coin.symbol }, 'ingest handler failed'),
