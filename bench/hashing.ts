@@ -16,7 +16,7 @@ function cryptoScrypt(header: Uint8Array): Buffer {
 }
 
 /** Hashes per second of `hash` over distinct headers for about `seconds` of wall time. */
-function measure(hash: (header: Uint8Array) => Buffer, seconds: number): number {
+export function hashRate(hash: (header: Uint8Array) => Buffer, seconds: number): number {
   // Vary the nonce bytes like a miner would, from a pool of headers prepared outside the timed loop.
   const headers = Array.from({ length: 256 }, () => randomBytes(HEADER_BYTES));
   for (let i = 0; i < 200; i++) hash(headers[i % headers.length]!);
@@ -38,10 +38,10 @@ function measure(hash: (header: Uint8Array) => Buffer, seconds: number): number 
 /** Throughput in hashes per second, keyed by implementation. */
 export async function benchHashing(seconds = DEFAULT_SECONDS): Promise<Record<string, number>> {
   return {
-    'sha256d native': measure(sha256d, seconds),
-    'sha256d node:crypto': measure(cryptoSha256d, seconds),
-    'scrypt native': measure(scrypt, seconds),
-    'scrypt node:crypto': measure(cryptoScrypt, seconds),
+    'sha256d native': hashRate(sha256d, seconds),
+    'sha256d node:crypto': hashRate(cryptoSha256d, seconds),
+    'scrypt native': hashRate(scrypt, seconds),
+    'scrypt node:crypto': hashRate(cryptoScrypt, seconds),
   };
 }
 

@@ -1,12 +1,43 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { benchConnections } from './connections.js';
+import { benchFanout } from './fanout.js';
+import { fmt, heading, info, machineHeader } from './harness.js';
 import { benchHashing } from './hashing.js';
+import { benchSubmit } from './submit.js';
+import { benchThroughput } from './throughput.js';
 
 /**
- * `npm run bench`: prints figures, asserts nothing. Runs on loopback only and stops by itself.
- * Issue 6 adds the stratum load generator (share throughput, connections, fan-out, submit latency, pipeline cost).
+ * `npm run bench [-- <section>...]`: prints figures next to their goals, asserts nothing. Loopback only; every
+ * section is bounded in count and time. Without arguments every section runs, each in a fresh process so that one
+ * section's heap and sockets do not weigh on the next one's figures.
  */
-const machine = `${process.platform}/${process.arch}, node ${process.version}`;
-console.log(`edgepool benchmarks on ${machine}\n`);
-console.log('Native hashing (one core): the physical limit of share validation');
-for (const [name, rate] of Object.entries(await benchHashing())) {
-  console.log(`  ${name.padEnd(22)} ${Math.round(rate).toLocaleString('en-US').padStart(12)} hashes/s`);
+const SECTIONS: Record<string, () => Promise<void>> = {
+  hashing: async () => {
+    heading('0. Native hashing (one core): the physical limit of share validation');
+    for (const [name, rate] of Object.entries(await benchHashing())) info(name, `${fmt(rate)} hashes/s`);
+  },
+  throughput: () => benchThroughput(),
+  connections: () => benchConnections(),
+  fanout: () => benchFanout(),
+  submit: () => benchSubmit(),
+};
+
+const asked = process.argv.slice(2);
+const unknown = asked.filter((s) => !(s in SECTIONS));
+if (unknown.length > 0) {
+  console.error(`unknown section(s) ${unknown.join(', ')}; choose from: ${Object.keys(SECTIONS).join(', ')}`);
+  process.exit(2);
+}
+
+if (asked.length === 1) {
+  await SECTIONS[asked[0]!]!();
+} else {
+  console.log('edgepool benchmarks');
+  for (const line of machineHeader()) console.log(`  ${line}`);
+  const script = fileURLToPath(import.meta.url);
+  for (const section of asked.length > 0 ? asked : Object.keys(SECTIONS)) {
+    const run = spawnSync(process.execPath, [...process.execArgv, script, section], { stdio: 'inherit' });
+    if (run.status !== 0) console.log(`  (section ${section} failed with status ${run.status})`);
+  }
 }

@@ -1,0 +1,97 @@
+// Idle connections one server process holds: miners that subscribed, authorized and got their first job, then wait.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { fmt, goal, heading, info, LoadGen, openFilesLimit } from './harness.js';
+import { HARD_BITS, startBenchPool } from './pool.js';
+
+const GOAL_CONNECTIONS = 100_000;
+const GOAL_BYTES_PER_CONNECTION = 15 * 1024;
+/** Ephemeral ports per source address toward one server port (Linux default range 32768–60999), with headroom. */
+const PORTS_PER_SOURCE = 25_000;
+/** File descriptors this process needs besides its sockets (stdio, the daemon's HTTP, the listener, libuv). */
+const FD_HEADROOM = 200;
+
+/** How many connections fit under this process's open-files limit; prints what limits it and how to raise it. */
+export function connectionBudget(wanted: number): number {
+  const limit = openFilesLimit();
+  info('ulimit -n (open files per process)', limit ? `${limit.soft} (hard ${limit.hard})` : 'unknown');
+  if (!limit || wanted + FD_HEADROOM <= limit.soft) return wanted;
+  const fit = Math.max(1, limit.soft - FD_HEADROOM);
+  console.log(
+    `  ! ${wanted} connections need ${wanted + FD_HEADROOM} file descriptors in the server and in the load generator;` +
+      ` the limit is ${limit.soft}, so ${fit} are used.\n    Raise it before the bench (e.g. \`ulimit -n 1048576\`; ` +
+      'beyond the hard limit that needs root with CAP_SYS_RESOURCE, which containers often lack).',
+  );
+  return fit;
+}
+
+/** A full collection, so that RSS differences are live memory rather than garbage. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+export interface ConnectionsResult {
+  connected: number;
+  failed: number;
+  firstError?: string;
+  seconds: number;
+  rssBytesPerConnection: number;
+  heapBytesPerConnection: number;
+}
+
+export async function measureConnections(count: number): Promise<ConnectionsResult> {
+  const pool = await startBenchPool('LTC', HARD_BITS);
+  const gen = LoadGen.start();
+  try {
+    collectGarbage();
+    const before = process.memoryUsage();
+    const users = Array.from({ length: 256 }, (_, i) => pool.user(i));
+    const sources = Math.ceil(count / PORTS_PER_SOURCE);
+    const c = await gen.call('connect', { port: pool.port, count, users, sources, timeoutMs: 30_000 });
+    collectGarbage();
+    const after = process.memoryUsage();
+    const n = Math.max(1, pool.service.health().connections);
+    return {
+      connected: pool.service.health().connections,
+      failed: c.failed,
+      firstError: c.firstError,
+      seconds: c.seconds,
+      rssBytesPerConnection: (after.rss - before.rss) / n,
+      heapBytesPerConnection: (after.heapUsed - before.heapUsed) / n,
+    };
+  } finally {
+    await gen.stop();
+    await pool.stop();
+  }
+}
+
+export async function benchConnections(wanted = Number(process.env.BENCH_CONNECTIONS ?? 20_000)): Promise<void> {
+  heading('2. Idle connections held by one server process (subscribed, authorized, first job received)');
+  const count = connectionBudget(wanted);
+  const r = await measureConnections(count);
+  info('connections opened', `${r.connected} of ${count} in ${fmt(r.seconds)} s (${fmt(r.connected / r.seconds)}/s)`);
+  if (r.failed > 0) info('failed', `${r.failed} (first: ${r.firstError})`);
+  goal({
+    label: 'connections held by one process',
+    measured: r.connected,
+    unit: 'connections',
+    better: 'higher',
+    target: GOAL_CONNECTIONS,
+    whyMissed:
+      r.connected >= wanted
+        ? `only ${wanted} were asked for (BENCH_CONNECTIONS); the RSS figure below extrapolates`
+        : 'the open-files limit of this machine (see above), not the server',
+  });
+  goal({
+    label: 'RSS per connection (process, user space)',
+    measured: r.rssBytesPerConnection / 1024,
+    unit: 'KiB',
+    better: 'lower',
+    target: GOAL_BYTES_PER_CONNECTION / 1024,
+    whyMissed: 'per-connection objects: socket + stream buffers, Session, Vardiff, Connection closures, two timers',
+  });
+  info('  of which JS heap', `${fmt(r.heapBytesPerConnection / 1024)} KiB`);
+  info('  RSS at 100,000 connections (extrapolated)', `${fmt((r.rssBytesPerConnection * 100_000) / 2 ** 20)} MiB`);
+  info('  not counted', 'kernel socket buffers (skmem), outside the process RSS');
+}

@@ -1,0 +1,131 @@
+// What every bench section shares: the machine header, goal lines (PASS/MISS), percentiles, and the IPC client of
+// the load generator process (bench/loadgen.ts).
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { LoadGenApi } from './loadgen.js';
+
+/** Value at quantile `p` (0..1) of ascending `sorted`; NaN when empty. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+export function sortedNumbers(values: Iterable<number>): Float64Array {
+  return Float64Array.from(values).sort();
+}
+
+export function fmt(n: number, digits = 2): string {
+  if (!Number.isFinite(n)) return String(n);
+  const abs = Math.abs(n);
+  const maximumFractionDigits = abs >= 100 ? 0 : abs >= 1 ? digits : Math.max(digits, 3);
+  return n.toLocaleString('en-US', { maximumFractionDigits });
+}
+
+/** Soft and hard RLIMIT_NOFILE of this process (Linux /proc), undefined elsewhere. */
+export function openFilesLimit(): { soft: number; hard: number } | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const [soft, hard] = (line?.match(/\d+|unlimited/g) ?? []).map((v) => (v === 'unlimited' ? Infinity : Number(v)));
+    return soft !== undefined && hard !== undefined ? { soft, hard } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The lines that say what the figures were measured on. */
+export function machineHeader(): string[] {
+  const files = openFilesLimit();
+  const [one, five] = loadavg();
+  return [
+    `nproc ${availableParallelism()}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB`,
+    `node ${process.version} ${process.platform}/${process.arch}; load average ${fmt(one!)} (1 min), ${fmt(five!)} (5 min)`,
+    `ulimit -n ${files ? `${files.soft} (hard ${files.hard})` : 'unknown'}`,
+  ];
+}
+
+export function heading(title: string): void {
+  console.log(`\n${title}`);
+}
+
+/** A figure without a goal. */
+export function info(label: string, value: string): void {
+  console.log(`  ${label.padEnd(44)} ${value}`);
+}
+
+export interface Goal {
+  label: string;
+  measured: number;
+  unit: string;
+  /** The goal is `measured >= target` (higher) or `measured < target` (lower). */
+  better: 'higher' | 'lower';
+  target: number;
+  /** The likely reason, printed only when the goal is missed. */
+  whyMissed?: string;
+}
+
+/** Prints the figure next to its goal, PASS or MISS, and by how much it missed. Returns whether it passed. */
+export function goal(g: Goal): boolean {
+  const pass = g.better === 'higher' ? g.measured >= g.target : g.measured < g.target;
+  const sign = g.better === 'higher' ? '≥' : '<';
+  const left = `${fmt(g.measured)} ${g.unit}`.padStart(20);
+  const right = `goal ${sign} ${fmt(g.target)} ${g.unit}`;
+  let verdict = 'PASS';
+  if (!pass) {
+    const by = g.better === 'higher' ? g.target / g.measured : g.measured / g.target;
+    verdict = `MISS (×${fmt(by)} ${g.better === 'higher' ? 'short' : 'over'})`;
+  }
+  console.log(`  ${g.label.padEnd(44)} ${left}   ${right.padEnd(34)} ${verdict}`);
+  if (!pass && g.whyMissed) console.log(`  ${''.padEnd(44)} likely reason: ${g.whyMissed}`);
+  return pass;
+}
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+type Arg<C extends keyof LoadGenApi> = Parameters<LoadGenApi[C]>[0];
+
+/** The load generator process; `call` runs one of its commands (bench/loadgen.ts) and returns its result. */
+export class LoadGen {
+  private seq = 0;
+  private readonly pending = new Map<number, Pending>();
+  private readonly exited: Promise<void>;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: string }) => {
+      const p = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      if (msg.ok) p?.resolve(msg.result);
+      else p?.reject(new Error(`load generator: ${msg.error}`));
+    });
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        for (const p of this.pending.values()) p.reject(new Error(`load generator exited (${code})`));
+        this.pending.clear();
+        resolve();
+      }),
+    );
+  }
+
+  static start(): LoadGen {
+    const script = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
+    // Plain `node --import tsx`, so it also starts from a test runner whose execArgv is not tsx's.
+    return new LoadGen(
+      fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    );
+  }
+
+  call<C extends keyof LoadGenApi>(cmd: C, args: Arg<C>): ReturnType<LoadGenApi[C]> {
+    const id = this.seq++;
+    return new Promise<unknown>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.child.send({ id, cmd, args });
+    }) as ReturnType<LoadGenApi[C]>;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) this.child.kill();
+    await this.exited;
+  }
+}

@@ -1,0 +1,173 @@
+// The real stratum front (startCoinService: DaemonPool, JobManager, StratumServer, TCP listener) on loopback, fed by
+// a fake coin daemon, acknowledging shares through the real BatchingShareQueue over a transport that only counts.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { payments } from 'bitcoinjs-lib';
+import { Registry } from 'prom-client';
+import { bitsToTarget } from '../core/chain/target.js';
+import { getCoin } from '../core/coins/index.js';
+import { parseConfig } from '../core/config/load.js';
+import type { BatchTransport } from '../core/ports/batch-transport.js';
+import type { ShareSpool } from '../core/ports/share-spool.js';
+import { BatchingShareQueue } from '../core/shares/batching-share-queue.js';
+import type { ShareBatch } from '../core/shares/share.js';
+import { type CoinService, startCoinService } from '../fargate/src/coin-service.js';
+import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
+
+export type BenchCoin = 'LTC' | 'BTC';
+
+/**
+ * Compact bits of the fake chain. EASY: nearly every hash meets the network target, so every share is a block
+ * (submit latency). HARD: Bitcoin's difficulty 1, a block once in 2^32 shares (throughput and fan-out).
+ */
+export const EASY_BITS = 0x2100ffff;
+export const HARD_BITS = 0x1d00ffff;
+/** Share difficulty far below any hash: every submitted nonce is a valid share, so no work is wasted on the miner. */
+const TRIVIAL_DIFFICULTY = 1e-12;
+
+/** A valid regtest bech32 address of the coin over a 20-byte hash filled with `fill` (0..255). */
+export function benchAddress(coin: BenchCoin, fill: number): string {
+  const network = getCoin(coin).networks.regtest[0];
+  return payments.p2wpkh({ hash: Buffer.alloc(20, fill & 0xff), network }).address!;
+}
+
+/** A getblocktemplate answer with no transactions: the coinbase is the whole block body. */
+export function blockTemplate(height: number, bits: number, prevSeed = height): Record<string, unknown> {
+  const curtime = Math.floor(Date.now() / 1000);
+  return {
+    version: 0x20000000,
+    previousblockhash: prevSeed.toString(16).padStart(64, '0'),
+    transactions: [],
+    coinbasevalue: 5_000_000_000,
+    longpollid: `lp${height}`,
+    target: bitsToTarget(bits).toString(16).padStart(64, '0'),
+    mintime: curtime - 600,
+    curtime,
+    bits: bits.toString(16).padStart(8, '0'),
+    height,
+  };
+}
+
+/** A JSON-RPC daemon on 127.0.0.1 that serves one template and timestamps every submitblock on arrival. */
+export class FakeDaemon {
+  template: Record<string, unknown>;
+  /** process.hrtime.bigint() when each submitblock request arrived, with the header's nonce bytes (hex). */
+  readonly submits: Array<{ at: bigint; nonceLe: string }> = [];
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    template: Record<string, unknown>,
+  ) {
+    this.template = template;
+  }
+
+  static async start(template: Record<string, unknown>): Promise<FakeDaemon> {
+    let self!: FakeDaemon;
+    const server = createServer((req, res) => {
+      const at = process.hrtime.bigint();
+      let raw = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => {
+        raw += c;
+      });
+      req.on('end', () => {
+        const { id, method, params } = JSON.parse(raw) as { id: unknown; method: string; params: unknown[] };
+        let result: unknown = null;
+        if (method === 'getblocktemplate') result = self.template;
+        else if (method === 'getblockchaininfo') result = { bestblockhash: self.template.previousblockhash };
+        else if (method === 'submitblock') {
+          // The header is the block's first 80 bytes; the nonce its last 4 (little-endian).
+          self.submits.push({ at, nonceLe: String(params[0]).slice(152, 160) });
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ result, error: null, id }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    self = new FakeDaemon(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, template);
+    return self;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+/** Accepts every batch at once and counts what it was given (an SQS that never fails and costs no time). */
+export class CountingTransport implements BatchTransport {
+  batches = 0;
+  shares = 0;
+  async send(batches: ShareBatch[]): Promise<void> {
+    this.batches += batches.length;
+    for (const b of batches) this.shares += b.shares.length;
+  }
+}
+
+/** The transport never fails here; a spool write would mean the bench measured something else. */
+const noSpool: ShareSpool = {
+  append: async () => {
+    throw new Error('bench: the share spool must not be used');
+  },
+  sealSegments: async () => [],
+  readSegment: async () => [],
+  removeSegment: async () => {},
+};
+
+export interface BenchPool {
+  service: CoinService;
+  port: number;
+  daemon: FakeDaemon;
+  transport: CountingTransport;
+  queue: BatchingShareQueue;
+  /** A valid miner username (payout address) for this coin; `i` picks one of 256 addresses. */
+  user(i: number): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the coin service of `coin` on 127.0.0.1:<ephemeral> with every share valid; `bits` sets the block odds. */
+export async function startBenchPool(coin: BenchCoin, bits: number): Promise<BenchPool> {
+  const daemon = await FakeDaemon.start(blockTemplate(1000, bits));
+  const transport = new CountingTransport();
+  const queue = new BatchingShareQueue({ transport, spool: noSpool, instanceId: 'bench' });
+  const d = TRIVIAL_DIFFICULTY;
+  const config = parseConfig(
+    {
+      coins: [
+        {
+          symbol: coin,
+          network: 'regtest',
+          poolAddress: benchAddress(coin, 0),
+          daemons: [{ url: daemon.url, user: 'bench', password: 'bench' }],
+          // Jobs change only when the bench says so (fan-out) or a block is found (submit latency).
+          jobs: { longPoll: false, pollIntervalMs: 60_000, refreshSeconds: 3600 },
+          ports: [{ port: 0, host: '127.0.0.1', difficulty: { initial: d, min: d, max: d } }],
+        },
+      ],
+      stratum: { authTimeoutSeconds: 120, idleTimeoutSeconds: 3600 },
+    },
+    'bench',
+  );
+  const service = await startCoinService({
+    config,
+    coin: config.coins[0]!,
+    shares: queue,
+    log: { debug() {}, info() {}, warn() {}, error() {} },
+    // Prometheus metrics as in the container: their per-share cost is part of the figure.
+    metrics: createStratumMetrics(new Registry()),
+  });
+  return {
+    service,
+    port: service.ports[0]!,
+    daemon,
+    transport,
+    queue,
+    user: (i) => benchAddress(coin, 1 + (i % 255)),
+    stop: async () => {
+      await service.stop();
+      await queue.close();
+      await daemon.close();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+// Share throughput of one stratum server process: the load generator pipelines valid shares into the real server
+// (framing, session, JobManager.checkShare with native hashing, BatchingShareQueue) and times each acknowledgement.
+import { scrypt, sha256d } from '../fargate/src/hashing/index.js';
+import { fmt, goal, heading, info, LoadGen } from './harness.js';
+import { hashRate } from './hashing.js';
+import type { ThroughputResult } from './loadgen.js';
+import { type BenchCoin, HARD_BITS, startBenchPool } from './pool.js';
+
+export interface ThroughputOptions {
+  coins: BenchCoin[];
+  connections: number;
+  /** Submits in flight per connection in the closed-loop (maximum rate) run. */
+  window: number;
+  warmupSeconds: number;
+  seconds: number;
+}
+
+export const defaultThroughput: ThroughputOptions = {
+  coins: ['BTC', 'LTC'],
+  // A connection handles one message at a time and answers a share only once its batch was sent (500 shares or
+  // 25 ms), so one connection carries at most ~40 shares/s: the rate needs thousands of connections, like a real pool.
+  connections: 4000,
+  window: 2,
+  warmupSeconds: 1,
+  seconds: 5,
+};
+
+const GOALS: Record<BenchCoin, { algorithm: string; sharesPerSecond: number; hash: (h: Uint8Array) => Buffer }> = {
+  BTC: { algorithm: 'sha256d', sharesPerSecond: 100_000, hash: sha256d },
+  LTC: { algorithm: 'scrypt', sharesPerSecond: 10_000, hash: scrypt },
+};
+const ACK_P99_GOAL_MS = 50;
+
+export interface CoinThroughput {
+  /** `serverBusy`: the server process's CPU time per wall second (1 = one core). */
+  max: ThroughputResult & { serverBusy: number };
+  /** Open loop at half the maximum rate: the acknowledgement latency a miner sees on a busy, not saturated, server. */
+  paced: ThroughputResult;
+  queuedShares: number;
+  batches: number;
+}
+
+/** Measures one coin: the maximum rate (closed loop), then latency at half of it (open loop). */
+export async function measureThroughput(coin: BenchCoin, o: ThroughputOptions): Promise<CoinThroughput> {
+  const pool = await startBenchPool(coin, HARD_BITS);
+  const gen = LoadGen.start();
+  try {
+    const users = Array.from({ length: 16 }, (_, i) => pool.user(i));
+    const c = await gen.call('connect', {
+      port: pool.port,
+      count: o.connections,
+      users,
+      sources: 1,
+      timeoutMs: 10_000,
+    });
+    if (c.connected < o.connections) throw new Error(`only ${c.connected} connections: ${c.firstError}`);
+    const cpu = process.cpuUsage();
+    const wall = performance.now();
+    const max = await gen.call('throughput', { warmupSeconds: o.warmupSeconds, seconds: o.seconds, window: o.window });
+    const used = process.cpuUsage(cpu);
+    // This process is the server: its CPU share over the whole call (warmup, window, drain) is its utilisation.
+    const busy = (used.user + used.system) / 1e3 / (performance.now() - wall);
+    const rate = Math.max(1, Math.floor((max.accepted / max.seconds) * 0.5));
+    const paced = await gen.call('throughput', { warmupSeconds: o.warmupSeconds, seconds: o.seconds, window: 0, rate });
+    await pool.queue.flush();
+    return {
+      max: { ...max, serverBusy: busy },
+      paced,
+      queuedShares: pool.transport.shares,
+      batches: pool.transport.batches,
+    };
+  } finally {
+    await gen.stop();
+    await pool.stop();
+  }
+}
+
+export async function benchThroughput(o: ThroughputOptions = defaultThroughput): Promise<void> {
+  heading('1. Share throughput of one server process (valid shares, real validation + batching queue)');
+  info('load', `${o.connections} connections, ${o.window} submits in flight each; then open loop at half the max`);
+  for (const coin of o.coins) {
+    const g = GOALS[coin];
+    const r = await measureThroughput(coin, o);
+    const rate = r.max.accepted / r.max.seconds;
+    const native = hashRate(g.hash, 1);
+    const genBusy = r.max.cpuSeconds / r.max.seconds;
+    goal({
+      label: `${g.algorithm} (${coin}) accepted shares/s`,
+      measured: rate,
+      unit: 'shares/s',
+      better: 'higher',
+      target: g.sharesPerSecond,
+      whyMissed:
+        genBusy > 0.9
+          ? `the load generator used ${fmt(genBusy * 100, 0)}% of a core: on ${'2 cores'} it shares the machine with the server`
+          : `per-share JavaScript in the server (JSON framing, coinbase + merkle root + header per share, Promise chain to the queue ack); hashing is ${fmt((rate / native) * 100, 1)}% of it`,
+    });
+    info('  server process CPU', `${fmt(r.max.serverBusy * 100, 0)}% of one core`);
+    info('  per server CPU-second', `${fmt(rate / r.max.serverBusy)} shares`);
+    info('  load generator CPU in the window', `${fmt(genBusy * 100, 0)}% of one core`);
+    info(`  native ${g.algorithm} hash rate (physical limit)`, `${fmt(native)} hashes/s`);
+    info('  shares/s as a share of the hash rate', `${fmt((rate / native) * 100, 1)}%`);
+    info('  rejected in the window', `${r.max.rejected}${r.max.firstRejection ? ` (${r.max.firstRejection})` : ''}`);
+    info('  ack latency at the max rate, p50 / p99', `${fmt(r.max.latencyMs.p50)} / ${fmt(r.max.latencyMs.p99)} ms`);
+    info('  open loop rate', `${fmt(r.paced.accepted / r.paced.seconds)} shares/s`);
+    goal({
+      label: `  ${g.algorithm} ack p99 (open loop, half max rate)`,
+      measured: r.paced.latencyMs.p99,
+      unit: 'ms',
+      better: 'lower',
+      target: ACK_P99_GOAL_MS,
+      whyMissed: 'the queue acknowledges a share only when its batch is sent: 500 shares or 25 ms (queue.maxWaitMs)',
+    });
+    info('  ack p50 (open loop)', `${fmt(r.paced.latencyMs.p50)} ms`);
+    info('  batches sent / shares per batch', `${r.batches} / ${fmt(r.queuedShares / Math.max(1, r.batches))}`);
+  }
+}
