@@ -86,7 +86,10 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       settings,
       statsEntry: entries.stats,
       coinTables: Object.fromEntries(coins.map((c) => [c.symbol, c.tables.tables])),
-      publicPool: publicPool(inputs.config),
+      publicPool: publicPool(
+        inputs.config,
+        Object.fromEntries(coins.map((c) => [c.symbol, c.stratum.loadBalancer.loadBalancerDnsName])),
+      ),
       ...(options.siteDir && { siteDir: options.siteDir }),
     });
   }

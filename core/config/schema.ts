@@ -126,6 +126,11 @@ const coinSchema = z
       })
       .prefault({}),
     ports: z.array(portSchema).min(1),
+    /**
+     * The host name miners connect to (e.g. a CNAME to the coin's NLB), shown on the dashboard. In AWS it defaults to
+     * the NLB's DNS name; locally to the dashboard's own host.
+     */
+    stratumHost: z.string().min(1).max(253).optional(),
     /** How block rewards are shared; without it blocks are found but nobody is credited. */
     rewards: rewardsConfigSchema.optional(),
     /** Scheduled payouts; without it balances accumulate. */

@@ -64,7 +64,8 @@ export class ApiStack extends Stack {
     }
     // One variable for all coins so adding a coin does not change the handler's env schema.
     stats.addEnvironment('POOL_TABLES_JSON', this.toJsonString(names));
-    stats.addEnvironment('POOL_PUBLIC_JSON', JSON.stringify(props.publicPool));
+    // toJsonString: the public config holds tokens (each coin's NLB DNS name, from its stack).
+    stats.addEnvironment('POOL_PUBLIC_JSON', this.toJsonString(props.publicPool));
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       retention: stage.logRetention,

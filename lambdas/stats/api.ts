@@ -31,6 +31,8 @@ export interface PublicCoin {
   feeBasisPoints: number | null;
   payoutMinimum: string | null;
   ports: Array<{ port: number; tls: boolean; difficulty: { initial: number; min: number; max: number } }>;
+  /** The host name miners connect to; null: the dashboard's own host (local mode). */
+  stratumHost: string | null;
 }
 
 export interface ApiDeps {
@@ -161,6 +163,7 @@ async function poolDetail(deps: ApiDeps, coin: PublicCoin): Promise<PoolDetail> 
     feeBasisPoints: coin.feeBasisPoints,
     payoutMinimum: coin.payoutMinimum,
     ports: coin.ports,
+    stratumHost: coin.stratumHost,
     hashrate: windows(buckets, nowMinute, def),
     hashrateHistory: history(buckets, def),
     sharesTotal: total,

@@ -68,6 +68,7 @@ export const poolDetailSchema = z.strictObject({
   feeBasisPoints: z.number().int().nonnegative().nullable(),
   payoutMinimum: amount.nullable(),
   ports: z.array(portSchema),
+  stratumHost: z.string().nullable().describe('the host miners connect to; null: the host serving this API'),
   hashrate: hashrateWindowsSchema,
   hashrateHistory: z.array(hashratePointSchema).describe('per minute, oldest first, last 3 hours'),
   sharesTotal: tallySchema,

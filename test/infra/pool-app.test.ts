@@ -109,8 +109,15 @@ describe('the whole pool app', () => {
       String(r.Properties.Description).includes('statistics API'),
     )!;
     const env = fn.Properties.Environment.Variables as Record<string, unknown>;
-    const pub = JSON.parse(String(env.POOL_PUBLIC_JSON));
+    // The public config holds each coin's NLB DNS name (a cross-stack reference): a join of text and references.
+    const parts = (env.POOL_PUBLIC_JSON as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    const pub = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'nlb.example')).join(''));
     expect(pub.coins.map((c: { symbol: string }) => c.symbol)).toEqual(['LTC', 'BTC']);
+    expect(pub.coins.map((c: { stratumHost: string }) => c.stratumHost)).toEqual(['nlb.example', 'nlb.example']);
+    // imported from the coin stacks' exports of their NLB DNS names
+    const refs = JSON.stringify(parts.filter((p) => typeof p !== 'string'));
+    expect(refs.match(/Fn::ImportValue/g)).toHaveLength(2);
+    expect(refs).toMatch(/coin-ltc.*DNSName/i);
     expect(JSON.stringify(env)).not.toMatch(/password|daemons/i);
     expect(env.POOL_TABLES_JSON).toBeDefined();
   });

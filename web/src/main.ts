@@ -71,7 +71,7 @@ function blocksTable(blocks: Json[]): string {
 
 async function poolPage(): Promise<string> {
   const p = await api(`/pools/${coin()}`);
-  const host = location.hostname;
+  const host = p.stratumHost ?? location.hostname;
   const connect = (p.ports as Json[])
     .map((port) => {
       const url = `${port.tls ? 'stratum+ssl' : 'stratum+tcp'}://${host}:${port.port}`;

@@ -45,7 +45,15 @@ describe('stats Lambda (API Gateway v2)', () => {
       pool: {
         name: 'test pool',
         coins: [
-          { symbol: 'LTC', network: 'regtest', scheme: 'PPLNS', feeBasisPoints: 100, payoutMinimum: '1000', ports: [] },
+          {
+            symbol: 'LTC',
+            network: 'regtest',
+            scheme: 'PPLNS',
+            feeBasisPoints: 100,
+            payoutMinimum: '1000',
+            ports: [],
+            stratumHost: null,
+          },
         ],
       },
       shares,

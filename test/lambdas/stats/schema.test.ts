@@ -130,6 +130,7 @@ describe('stats API responses match the schema', () => {
             scheme: 'PROP',
             feeBasisPoints: 100,
             payoutMinimum: '1000',
+            stratumHost: 'ltc.pool.example',
             ports: [{ port: 3333, tls: false, difficulty: { initial: 64, min: 8, max: 4096 } }],
           },
         ],
