@@ -29,7 +29,6 @@ describe('PPLNS window over share chunks', () => {
         const w = pplnsWindow(chunks, window);
         const counted = [...w.values()].reduce((s, x) => s + x, 0n);
         const total = groups(chunks).reduce((s, g) => s + g.total, 0n);
-        // biome-ignore lint/complexity/useMathMinMax: bigint operands, Math.min takes numbers
         const want = total < window ? total : window;
         expect(counted).toBeLessThanOrEqual(want);
         expect(want - counted).toBeLessThan(6n); // at most one unit floored per miner of the boundary group

@@ -2,9 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allocate, weightOf } from '../../../core/rewards/allocate.js';
 import { type RewardsConfig, rewardsConfigSchema } from '../../../core/rewards/config.js';
-import { pplnsWeights, type RoundWeights, splitEntries, splitReward } from '../../../core/rewards/schemes.js';
+import { pplnsWeights, type RoundWeights, splitReward } from '../../../core/rewards/schemes.js';
 
-const miners = ['mA', 'mB', 'mC', 'mD', 'mE'];
 const sum = (xs: { amount: bigint }[]) => xs.reduce((s, x) => s + x.amount, 0n);
 
 describe('splitReward (examples; properties in split.property.test.ts)', () => {
