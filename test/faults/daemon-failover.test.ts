@@ -98,7 +98,7 @@ describe('the primary daemon killed', () => {
     console.log(
       `daemon A (pid ${devnet.pids[0]}) killed; ms after the kill: ${JSON.stringify(timings)}; block ${hash.slice(0, 16)}… ` +
         `at height ${heightBefore + 2} in B's chain, new job ${submitMs} ms after the submit; recorded as ` +
-        `${recorded?.submitResult} ("${recorded?.submitText ?? ''}"); daemons ${JSON.stringify(status)}; ` +
+        `${recorded?.submitResult}; daemons ${JSON.stringify(status)}; ` +
         `miner: ${miner.acked} acknowledged, ${miner.refused} refused`,
     );
     expect(recorded?.submitResult).toBe('accepted');
