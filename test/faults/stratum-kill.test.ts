@@ -28,8 +28,9 @@ describe('the pool process killed with SIGKILL under load', () => {
 
   afterAll(async () => {
     for (const c of children) c.child.kill('SIGKILL');
-    if (dir && !process.env.KEEP) await rm(dir, { recursive: true, force: true });
-    console.log('DIR', dir);
+    // KEEP_FAULT_DIR=1 keeps the data directory (pool.log, queue journal, spool) to look at after a failure.
+    if (dir && !process.env.KEEP_FAULT_DIR) await rm(dir, { recursive: true, force: true });
+    else if (dir) console.log(`data directory kept: ${dir}`);
   });
 
   it('counts every acknowledged share exactly once after a restart on the same data directory', async () => {
