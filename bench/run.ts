@@ -4,6 +4,7 @@ import { benchConnections } from './connections.js';
 import { benchFanout } from './fanout.js';
 import { fmt, heading, info, machineHeader } from './harness.js';
 import { benchHashing } from './hashing.js';
+import { benchPipeline } from './pipeline.js';
 import { benchSubmit } from './submit.js';
 import { benchThroughput } from './throughput.js';
 
@@ -21,6 +22,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   connections: () => benchConnections(),
   fanout: () => benchFanout(),
   submit: () => benchSubmit(),
+  pipeline: () => benchPipeline(),
 };
 
 const asked = process.argv.slice(2);

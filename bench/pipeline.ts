@@ -1,0 +1,249 @@
+// Pipeline cost per million accepted shares: SQS requests made by the real BatchingShareQueue + SqsTransport, and
+// DynamoDB write units consumed by the real ingest Lambda (`run`) on dynalite, for a realistic miner population.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SqsTransport } from '../adapters/aws/sqs-transport.js';
+import { BatchingShareQueue } from '../core/shares/batching-share-queue.js';
+import type { Share } from '../core/shares/share.js';
+import { run as ingest } from '../lambdas/ingest/handler.js';
+import { sqsEvent, startDynamo } from '../test/lambdas/ingest/helpers.js';
+import { fmt, goal, heading, info } from './harness.js';
+
+/**
+ * Prices, us-east-1, from the AWS price list as quoted in issue 6 (2024 list): SQS standard $0.40 per million
+ * requests (each 64 KiB of payload counts as one request), DynamoDB on-demand $1.25 per million write request units.
+ * On-demand DynamoDB was halved on 2024-11-01 ($0.625); check current prices before quoting these in dollars.
+ */
+const SQS_USD_PER_MILLION_REQUESTS = 0.4;
+const DYNAMO_USD_PER_MILLION_WRU = 1.25;
+const SQS_BILLING_CHUNK_BYTES = 64 * 1024;
+/** The ingest event source (infra/stacks/coin-stack.ts): up to 10 messages per Lambda invocation. */
+const LAMBDA_BATCH_SIZE = 10;
+const SECONDS_PER_MONTH = 30 * 86_400;
+const GOAL_SQS_PER_MILLION = 200;
+const GOAL_WCU_PER_MILLION = 1_000;
+
+export interface PipelineOptions {
+  /** Shares through the queue and SqsTransport (in memory, fast). */
+  shares: number;
+  /** Of their SQS messages, how many the ingest handler applies on dynalite (a few hundred writes/s there). */
+  ingestMessages: number;
+  miners: number;
+  workersPerMiner: number;
+  /** Accepted shares per second reaching one stratum process: with the 25 ms queue timer it sets the batch size. */
+  sharesPerSecond: number;
+  maxWaitMs: number;
+}
+
+export const defaultPipeline: PipelineOptions = {
+  shares: Number(process.env.BENCH_PIPELINE_SHARES ?? 200_000),
+  ingestMessages: Number(process.env.BENCH_INGEST_MESSAGES ?? 4),
+  miners: 2_000,
+  workersPerMiner: 3,
+  sharesPerSecond: 6_000,
+  maxWaitMs: 25,
+};
+
+/** SQS as the transport sees it: accepts everything, counts requests and billed 64 KiB chunks, keeps the bodies. */
+class CountingSqs {
+  requests = 0;
+  billedRequests = 0;
+  bytes = 0;
+  readonly bodies: string[] = [];
+  async send(command: SendMessageBatchCommand) {
+    const entries = command.input.Entries ?? [];
+    const bytes = entries.reduce((n, e) => n + Buffer.byteLength(e.MessageBody ?? ''), 0);
+    this.requests += 1;
+    this.bytes += bytes;
+    this.billedRequests += Math.max(1, Math.ceil(bytes / SQS_BILLING_CHUNK_BYTES));
+    for (const e of entries) this.bodies.push(e.MessageBody ?? '');
+    return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: '' })), Failed: [] };
+  }
+}
+
+interface DynamoCounts {
+  writeRequests: number;
+  writeUnits: number;
+  readRequests: number;
+}
+
+/** Asks dynalite for ConsumedCapacity on every write and adds it up (a failed condition costs a unit too). */
+function countCapacity(client: DynamoDBClient): DynamoCounts {
+  const counts: DynamoCounts = { writeRequests: 0, writeUnits: 0, readRequests: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const write = /Put|Update|Delete|BatchWrite/.test(context.commandName ?? '');
+      if (!write) {
+        counts.readRequests += 1;
+        return next(args);
+      }
+      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+      counts.writeRequests += 1;
+      try {
+        const out = await next(args);
+        const used = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
+        counts.writeUnits += used?.CapacityUnits ?? 1;
+        return out;
+      } catch (err) {
+        counts.writeUnits += 1;
+        throw err;
+      }
+    },
+    { step: 'initialize', name: 'benchConsumedCapacity' },
+  );
+  return counts;
+}
+
+/** A deterministic PRNG (mulberry32), so every run draws the same population. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Shares of a population where vardiff gives every worker about the same share rate: workers drawn uniformly. */
+function* shareStream(o: PipelineOptions): Generator<Share> {
+  const next = random(6);
+  const start = Date.UTC(2026, 0, 1);
+  for (let i = 0; i < o.shares; i++) {
+    const m = Math.floor(next() * o.miners);
+    yield {
+      coin: 'LTC',
+      miner: `ltc1q${m.toString(36).padStart(38, '0')}`, // the length of a real bech32 address
+      worker: `rig${1 + Math.floor(next() * o.workersPerMiner)}`,
+      height: 2_900_000 + Math.floor(i / (o.sharesPerSecond * 150)), // a block every 2.5 minutes
+      difficulty: 2 ** (10 + Math.floor(next() * 8)),
+      actualDifficulty: 70_000,
+      timestamp: start + Math.floor((i / o.sharesPerSecond) * 1000),
+      ip: `203.0.113.${m % 256}`,
+    };
+  }
+}
+
+export interface PipelineResult {
+  shares: number;
+  batches: number;
+  /** Shares in the messages ingest applied: what the DynamoDB counts are per. */
+  ingestedShares: number;
+  sqsSendRequests: number;
+  sqsBilledSends: number;
+  sqsBytes: number;
+  lambdaInvocations: number;
+  dynamo: DynamoCounts;
+  seconds: number;
+}
+
+export async function measurePipeline(o: PipelineOptions): Promise<PipelineResult> {
+  const started = performance.now();
+  const sqs = new CountingSqs();
+  const transport = new SqsTransport({ client: sqs as unknown as SQSClient, queueUrl: 'https://sqs.bench/shares' });
+  const queue = new BatchingShareQueue({
+    transport,
+    spool: {
+      append: async () => {},
+      sealSegments: async () => [],
+      readSegment: async () => [],
+      removeSegment: async () => {},
+    },
+    instanceId: 'bench',
+    maxWaitMs: 60_000, // the loop below plays the 25 ms timer, on the shares' own clock
+  });
+  // The shares of each maxWaitMs window go out together, as the queue's timer sends them at this rate.
+  const perWindow = Math.max(1, Math.round((o.sharesPerSecond * o.maxWaitMs) / 1000));
+  let window: Promise<void>[] = [];
+  for (const share of shareStream(o)) {
+    window.push(queue.enqueue(share));
+    if (window.length === perWindow) {
+      await queue.flush();
+      await Promise.all(window);
+      window = [];
+    }
+  }
+  await queue.flush();
+  await Promise.all(window);
+  await queue.close();
+
+  const dynamo = await startDynamo();
+  try {
+    const store = await dynamo.freshStore('LTC');
+    const counts = countCapacity(dynamo.client);
+    const log = { info() {}, warn() {}, error() {} };
+    const sample = sqs.bodies.slice(0, o.ingestMessages);
+    let ingestedShares = 0;
+    for (const body of sample) ingestedShares += (JSON.parse(body) as { shares: unknown[] }).shares.length;
+    for (let i = 0; i < sample.length; i += LAMBDA_BATCH_SIZE) {
+      const records = sample.slice(i, i + LAMBDA_BATCH_SIZE).map((body, k) => ({ messageId: `m${i + k}`, body }));
+      const res = await ingest(sqsEvent(records), { store, log, now: Date.now });
+      if (res.batchItemFailures.length > 0) throw new Error(`ingest failed ${res.batchItemFailures.length} records`);
+    }
+    return {
+      shares: o.shares,
+      batches: sqs.bodies.length,
+      ingestedShares,
+      sqsSendRequests: sqs.requests,
+      sqsBilledSends: sqs.billedRequests,
+      sqsBytes: sqs.bytes,
+      lambdaInvocations: Math.ceil(sqs.bodies.length / LAMBDA_BATCH_SIZE),
+      dynamo: counts,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await dynamo.close();
+  }
+}
+
+export async function benchPipeline(o: PipelineOptions = defaultPipeline): Promise<void> {
+  heading('5. Pipeline cost per million accepted shares (real queue + SqsTransport, real ingest on dynalite)');
+  info(
+    'sample',
+    `${o.shares} shares from ${o.miners} miners × ${o.workersPerMiner} workers, ${o.sharesPerSecond}/s into one stratum process`,
+  );
+  const r = await measurePipeline(o);
+  const perMillion = (n: number) => (n / r.shares) * 1e6;
+  const perMillionIngested = (n: number) => (n / r.ingestedShares) * 1e6;
+  info('batches (SQS messages) / shares per batch', `${r.batches} / ${fmt(r.shares / r.batches)}`);
+  // The Lambda event source receives and deletes: at least one ReceiveMessage and one DeleteMessageBatch per
+  // invocation, each billed per 64 KiB of payload like the sends (the receive carries the same bodies).
+  const billedSends = perMillion(r.sqsBilledSends);
+  const sqsTotal = billedSends * 2 + perMillion(r.lambdaInvocations);
+  info('SQS SendMessageBatch calls per million', `${fmt(perMillion(r.sqsSendRequests))} (billed ${fmt(billedSends)})`);
+  info('  + ReceiveMessage + DeleteMessageBatch (est.)', `${fmt(sqsTotal - billedSends)}`);
+  goal({
+    label: 'SQS billed requests per million shares',
+    measured: sqsTotal,
+    unit: 'requests',
+    better: 'lower',
+    target: GOAL_SQS_PER_MILLION,
+    whyMissed: `a batch is what one 25 ms window holds (${fmt(r.shares / r.batches)} shares, ${fmt(r.sqsBytes / r.batches / 1024)} KiB): more and fuller 64 KiB chunks need a longer window or bigger batches`,
+  });
+  info('ingest sample', `the first ${o.ingestMessages} messages (${r.ingestedShares} shares) applied on dynalite`);
+  info('DynamoDB write requests per million', fmt(perMillionIngested(r.dynamo.writeRequests)));
+  info('DynamoDB read requests per million', fmt(perMillionIngested(r.dynamo.readRequests)));
+  goal({
+    label: 'DynamoDB write units per million shares',
+    measured: perMillionIngested(r.dynamo.writeUnits),
+    unit: 'WCU',
+    better: 'lower',
+    target: GOAL_WCU_PER_MILLION,
+    whyMissed:
+      'ingest writes per distinct worker of a batch (round, minute, last-share counters), then again to release each counter guard; with thousands of workers a batch of a few hundred shares touches a few hundred counters',
+  });
+  const monthlyShares = o.sharesPerSecond * SECONDS_PER_MONTH;
+  const sqsUsd = (sqsTotal / 1e6) * (monthlyShares / 1e6) * SQS_USD_PER_MILLION_REQUESTS;
+  const dynamoUsd =
+    (perMillionIngested(r.dynamo.writeUnits) / 1e6) * (monthlyShares / 1e6) * DYNAMO_USD_PER_MILLION_WRU;
+  info(
+    `monthly at ${o.sharesPerSecond} shares/s (30 days)`,
+    `SQS $${fmt(sqsUsd)} + DynamoDB writes $${fmt(dynamoUsd)}`,
+  );
+  info(
+    '  prices',
+    `SQS $${SQS_USD_PER_MILLION_REQUESTS}/M requests, DynamoDB $${DYNAMO_USD_PER_MILLION_WRU}/M WRU (us-east-1, 2024 list)`,
+  );
+  info('bench time', `${fmt(r.seconds)} s`);
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { measureConnections } from '../../bench/connections.js';
+import { measureFanout } from '../../bench/fanout.js';
+import { measurePipeline } from '../../bench/pipeline.js';
+import { measureSubmit } from '../../bench/submit.js';
+import { measureThroughput } from '../../bench/throughput.js';
+
+// Each bench section at a trivial size: proves the harness drives the real server end to end. Counts only — timings
+// on a shared CI machine mean nothing.
+describe('bench sections at a trivial size', () => {
+  it('throughput: every submitted share is accepted and reaches the queue', async () => {
+    const r = await measureThroughput('BTC', {
+      coins: ['BTC'],
+      connections: 5,
+      window: 2,
+      warmupSeconds: 0.1,
+      seconds: 0.3,
+    });
+    expect(r.max.accepted).toBeGreaterThan(0);
+    expect(r.max.rejected).toBe(0);
+    expect(r.paced.rejected).toBe(0);
+    expect(r.queuedShares).toBeGreaterThanOrEqual(r.max.accepted + r.paced.accepted);
+  });
+
+  it('connections: 50 miners subscribe, authorize and get a job', async () => {
+    const r = await measureConnections(50);
+    expect(r).toMatchObject({ connected: 50, failed: 0 });
+  });
+
+  it('fan-out: every connection receives every new job', async () => {
+    const r = await measureFanout(20, 3);
+    expect(r.connections).toBe(20);
+    expect(r.allMs).toHaveLength(3);
+    expect(r.missed).toBe(0);
+  });
+
+  it('submit: every block-solving share reaches the daemon as submitblock', async () => {
+    const r = await measureSubmit(5);
+    expect(r.blocks).toBe(5);
+  });
+
+  it('pipeline: 200 shares become SQS messages and are ingested with counted writes', async () => {
+    const r = await measurePipeline({
+      shares: 200,
+      ingestMessages: 2,
+      miners: 20,
+      workersPerMiner: 3,
+      sharesPerSecond: 2000,
+      maxWaitMs: 25,
+    });
+    expect(r.batches).toBe(4); // 50 shares per 25 ms window
+    expect(r.ingestedShares).toBe(100);
+    expect(r.sqsSendRequests).toBe(4); // the queue sends each window as it closes: one message per request
+    expect(r.dynamo.writeRequests).toBeGreaterThan(0);
+    expect(r.dynamo.writeUnits).toBeGreaterThanOrEqual(r.dynamo.writeRequests);
+  });
+});
