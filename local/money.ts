@@ -2,6 +2,7 @@ import { DaemonClient } from '../adapters/rpc/daemon-client.js';
 import { WalletPayoutSender } from '../adapters/rpc/wallet-payout-sender.js';
 import { getCoin } from '../core/coins/index.js';
 import type { CoinConfig } from '../core/config/schema.js';
+import type { ConversionStore } from '../core/conversion/store.js';
 import { type AuditResult, audit, type Balance, balancesFromEntries } from '../core/ledger/ledger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import type { ShareStore } from '../core/ports/share-store.js';
@@ -34,6 +35,8 @@ export function startMoney(opts: {
   coin: Readonly<CoinConfig>;
   shares: ShareStore;
   money: MoneyStore;
+  /** Preferences and conversions, for a coin with `conversion`: payouts leave opted-in miners alone. */
+  conversions?: ConversionStore;
   log: PoolLogger;
   confirmEveryMs?: number;
   timers?: boolean;
@@ -75,6 +78,7 @@ export function startMoney(opts: {
         ...payoutSettings(coin, opts.shares, Date.now),
         money,
         sender: new WalletPayoutSender(daemon.withWallet(coin.payouts.wallet), def.decimals),
+        ...(coin.conversion && opts.conversions ? { conversions: opts.conversions } : {}),
         log,
         now: Date.now,
         crashAt: o.crashAt,

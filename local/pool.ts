@@ -123,7 +123,14 @@ export async function startLocalPool(opts: {
         metrics,
         serverVersion: 'edgepool/local',
       });
-      const money = startMoney({ coin, shares: storage.store, money: storage.money, log, timers: opts.moneyTimers });
+      const money = startMoney({
+        coin,
+        shares: storage.store,
+        money: storage.money,
+        conversions: storage.conversions,
+        log,
+        timers: opts.moneyTimers,
+      });
       coins.set(coin.symbol, { service, queue, transport, money, live });
     }
     const api = createLocalApi({

@@ -5,6 +5,7 @@ import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../adapters/aws/dynamo-money-store.js';
 import { DynamoShareStore } from '../adapters/aws/dynamo-share-store.js';
 import { ensureTables, type TableNames } from '../adapters/aws/tables.js';
+import { DynamoConversionStore } from '../adapters/exchange/dynamo-conversion-store.js';
 import { startDynalite } from '../adapters/local/dynalite-server.js';
 
 /** Table names locally: the same definitions as in AWS, under this prefix. */
@@ -15,6 +16,8 @@ export interface LocalStorage {
   client: DynamoDBClient;
   store: DynamoShareStore;
   money: DynamoMoneyStore;
+  /** Conversion records and miners' payout-currency preferences (on each source coin's ledger table). */
+  conversions: DynamoConversionStore;
   tables: Map<string, TableNames>;
   close(): Promise<void>;
 }
@@ -45,11 +48,13 @@ export async function startLocalStorage(opts: { dataDir?: string; coins: string[
   const doc = createDocumentClient(client);
   const store = new DynamoShareStore({ doc, tables: namesOf });
   const money = new DynamoMoneyStore(doc, namesOf);
+  const conversions = new DynamoConversionStore(doc, namesOf);
   return {
     endpoint: server.endpoint,
     client,
     store,
     money,
+    conversions,
     tables,
     close: async () => {
       client.destroy();

@@ -1,4 +1,5 @@
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -254,6 +255,32 @@ export class DynamoMoneyStore implements MoneyStore {
     await dynamoCall('set cursor', () =>
       this.doc.send(
         new PutCommand({ TableName: this.tables(coin).ledger, Item: { pk: 'STATE', sk: `cursor#${name}`, value } }),
+      ),
+    );
+  }
+
+  acquireLease(coin: string, name: string, holder: string, now: number, expiresAt: number): Promise<boolean> {
+    return conditionalWrite('acquire lease', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tables(coin).ledger,
+          Item: { pk: 'STATE', sk: `lease#${name}`, holder, expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder',
+          ExpressionAttributeValues: { ':now': now, ':holder': holder },
+        }),
+      ),
+    );
+  }
+
+  async releaseLease(coin: string, name: string, holder: string): Promise<void> {
+    await conditionalWrite('release lease', () =>
+      this.doc.send(
+        new DeleteCommand({
+          TableName: this.tables(coin).ledger,
+          Key: { pk: 'STATE', sk: `lease#${name}` },
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
       ),
     );
   }

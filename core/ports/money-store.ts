@@ -57,6 +57,15 @@ export interface MoneyStore {
   getCursor(coin: string, name: string): Promise<number | undefined>;
   setCursor(coin: string, name: string, value: number): Promise<void>;
 
+  /**
+   * A named lease on the coin's ledger, held by one `holder` until `expiresAt` (ms). True when `holder` holds it now
+   * (it was free, expired, or already its own). Payouts and conversion plan their debits of confirmed balances under
+   * the same lease (DEBIT_LEASE), so the two never take one balance twice.
+   */
+  acquireLease(coin: string, name: string, holder: string, now: number, expiresAt: number): Promise<boolean>;
+  /** Gives the lease back if `holder` still holds it. */
+  releaseLease(coin: string, name: string, holder: string): Promise<void>;
+
   /** The reason payouts of the coin are suspended, or undefined. */
   getSuspension(coin: string): Promise<string | undefined>;
   setSuspension(coin: string, reason: string | undefined): Promise<void>;

@@ -2,7 +2,9 @@ import { levelsFrom, type MarketUnits, type VenueBook } from '../../core/convers
 import { clientOrderId } from '../../core/conversion/client-order-id.js';
 import { type ConversionConfig, TARGET_CURRENCIES, type TargetCurrency } from '../../core/conversion/config.js';
 import { formatUnits, toUnits } from '../../core/conversion/decimal.js';
+import { accountsInOpenPayouts } from '../../core/conversion/exclusion.js';
 import { bestExecution } from '../../core/conversion/execution.js';
+import type { ConversionShare } from '../../core/conversion/proceeds.js';
 import {
   type ConversionFill,
   type ConversionRecord,
@@ -17,6 +19,7 @@ import { balancesFromEntries } from '../../core/ledger/entries.js';
 import { type Exchange, ExchangeRejectedError, ExchangeUnavailableError } from '../../core/ports/exchange.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
 import { isInternalAccount } from '../../core/rewards/schemes.js';
+import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';
 
 export interface ConvertDeps {
   /** The source coin and its base-unit decimals. */
@@ -30,6 +33,8 @@ export interface ConvertDeps {
   exchanges: ReadonlyMap<string, Exchange>;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
   now: () => number;
+  /** Waiting for the debit lease held by a payouts pass (tests shorten it). */
+  lease?: Pick<LeaseDeps, 'waitMs' | 'pollMs' | 'sleep' | 'clock'>;
   /** Test hook: throws at a named step to simulate a crash there. */
   crashAt?: (step: 'after-convert-out' | 'after-ordered' | 'after-leg' | 'after-filled' | 'after-credit') => void;
 }
@@ -71,55 +76,78 @@ async function plan(
   target: TargetCurrency,
   eventTime: number,
 ): Promise<ConversionRecord | { target: string; reason: string; detail: string } | undefined> {
-  const { coin, config, money, store } = deps;
+  const { coin, config, store } = deps;
   const id = conversionId(coin, target, eventTime, config.scheduleMinutes);
   const existing = await store.getConversion(coin, id);
   if (existing) return existing.status === 'credited' ? undefined : existing;
-  const prefs = (await store.listPreferences(coin)).filter(
+  if ((await optedIn(deps, target)).length === 0) return undefined;
+  const market = `${coin}/${target}`;
+  const units: MarketUnits = { sourceDecimals: deps.decimals, targetDecimals: TARGET_CURRENCIES[target] };
+  // Books first, outside the lease: the exchanges may be slow, the payouts pass should not wait for them.
+  const books = await readBooks(deps, market, target, units);
+  // Choose and take the balances under the debit lease, the payouts pass's too (core/conversion/exclusion.ts).
+  const leased = await withDebitLease({ ...deps, ...deps.lease }, async () => {
+    const shares = await sharesOf(deps, target);
+    if (shares.length === 0) return undefined;
+    const amount = shares.reduce((s, x) => s + x.amount, 0n);
+    const result = bestExecution(amount, books, boundsOf(config), deps.now());
+    if (!result.ok) return { target, reason: result.reason, detail: result.detail };
+    const now = deps.now();
+    const record: ConversionRecord = {
+      id,
+      source: coin,
+      target,
+      market,
+      status: 'pending',
+      shares,
+      amount,
+      legs: result.legs.map((l, i) => ({
+        exchange: l.exchange,
+        amount: l.amount,
+        limitPriceText: l.limitPriceText,
+        clientOrderId: clientOrderId(id, i),
+        expectedNet: l.net,
+        withdrawalFee: l.withdrawalFee,
+        takerFeeBps: books.find((b) => b.exchange === l.exchange)!.takerFeeBps,
+      })),
+      ...(result.bestSingle ? { referenceNet: result.bestSingle.net } : {}),
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!(await store.createConversion(coin, record))) return store.getConversion(coin, id);
+    // The coins leave `confirmed` before the lease is given back (advance writes them again, idempotently).
+    await deps.money.putEntries(coin, convertOutEntries(record, now));
+    deps.log.info(
+      { conversion: id, amount: amount.toString(), net: result.net.toString(), legs: record.legs.length },
+      'conversion planned',
+    );
+    return record;
+  });
+  if (!leased.held) return { target, reason: 'busy', detail: 'a payouts pass holds the debit lease' };
+  return leased.value;
+}
+
+async function optedIn(deps: ConvertDeps, target: TargetCurrency) {
+  return (await deps.store.listPreferences(deps.coin)).filter(
     (p) => p.currency === target && !isInternalAccount(p.account),
   );
-  if (prefs.length === 0) return undefined;
-  const balances = balancesFromEntries(await money.listEntries(coin));
-  const minimum = BigInt(config.minimum);
-  const shares = prefs
+}
+
+/** Opted-in miners' confirmed balances at or above the minimum, leaving out recipients of payouts in flight. */
+async function sharesOf(deps: ConvertDeps, target: TargetCurrency): Promise<ConversionShare[]> {
+  const [prefs, entries, payouts] = await Promise.all([
+    optedIn(deps, target),
+    deps.money.listEntries(deps.coin),
+    deps.money.listPayouts(deps.coin),
+  ]);
+  const balances = balancesFromEntries(entries);
+  const paying = accountsInOpenPayouts(payouts);
+  const minimum = BigInt(deps.config.minimum);
+  return prefs
+    .filter((p) => !paying.has(p.account))
     .map((p) => ({ account: p.account, targetAccount: p.address, amount: balances.get(p.account)?.confirmed ?? 0n }))
     .filter((s) => s.amount >= minimum && s.amount > 0n)
     .sort((a, b) => (a.account < b.account ? -1 : 1));
-  if (shares.length === 0) return undefined;
-  const amount = shares.reduce((s, x) => s + x.amount, 0n);
-  const market = `${coin}/${target}`;
-  const units: MarketUnits = { sourceDecimals: deps.decimals, targetDecimals: TARGET_CURRENCIES[target] };
-  const books = await readBooks(deps, market, target, units);
-  const result = bestExecution(amount, books, boundsOf(config), deps.now());
-  if (!result.ok) return { target, reason: result.reason, detail: result.detail };
-  const now = deps.now();
-  const record: ConversionRecord = {
-    id,
-    source: coin,
-    target,
-    market,
-    status: 'pending',
-    shares,
-    amount,
-    legs: result.legs.map((l, i) => ({
-      exchange: l.exchange,
-      amount: l.amount,
-      limitPriceText: l.limitPriceText,
-      clientOrderId: clientOrderId(id, i),
-      expectedNet: l.net,
-      withdrawalFee: l.withdrawalFee,
-      takerFeeBps: books.find((b) => b.exchange === l.exchange)!.takerFeeBps,
-    })),
-    ...(result.bestSingle ? { referenceNet: result.bestSingle.net } : {}),
-    createdAt: now,
-    updatedAt: now,
-  };
-  if (!(await store.createConversion(coin, record))) return store.getConversion(coin, id);
-  deps.log.info(
-    { conversion: id, amount: amount.toString(), net: result.net.toString(), legs: record.legs.length },
-    'conversion planned',
-  );
-  return record;
 }
 
 /** Every enabled exchange's book for the market; an exchange that does not answer is left out of this run. */

@@ -30,6 +30,7 @@ export function createHandler(
         ...payoutSettings(d.coin, d.shares, Date.now),
         money: d.money,
         sender,
+        conversions: d.conversions,
         log: invocationLogger(log, context),
         now: Date.now,
       },

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { accountsLeftToConversion } from '../../core/conversion/exclusion.js';
+import type { ConversionStore } from '../../core/conversion/store.js';
 import { balancesFromEntries, type EntryKind, entryId, type LedgerEntry } from '../../core/ledger/ledger.js';
 import { type PayoutPolicy, type PayoutRecipient, type PayoutRecord, planPayout } from '../../core/ledger/payouts.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
 import type { PayoutSender } from '../../core/ports/payout-sender.js';
+import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';
 
 export interface PayoutDeps {
   coin: string;
@@ -14,6 +17,13 @@ export interface PayoutDeps {
   lastActivity?: (account: string) => Promise<number>;
   money: MoneyStore;
   sender: PayoutSender;
+  /**
+   * The coin converts (coins[].conversion): its miners' preferences and open conversions. Miners opted in to another
+   * currency are paid by conversion only (core/conversion/exclusion.ts).
+   */
+  conversions?: Pick<ConversionStore, 'listPreferences' | 'listOpenConversions'>;
+  /** Waiting for the debit lease held by a conversion pass (tests shorten it). */
+  lease?: Pick<LeaseDeps, 'waitMs' | 'pollMs' | 'sleep' | 'clock'>;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
   now: () => number;
   /** Test hook: throws at a named step to simulate a crash there. */
@@ -48,8 +58,10 @@ export async function runPayouts(deps: PayoutDeps, opts: { dryRun?: boolean } = 
     for (const p of open.sort((a, b) => a.createdAt - b.createdAt)) touched.push(await advance(deps, p));
     // One payout in flight per coin: plan a new one only when none is left open.
     if (touched.every((t) => t.status === 'confirmed')) {
-      const recipients = await plan(deps);
-      if (recipients.length > 0) {
+      // Choose and reserve under the debit lease: a conversion pass cannot take the same balances meanwhile.
+      const planned = await withDebitLease({ ...deps, ...deps.lease }, async () => {
+        const recipients = await plan(deps);
+        if (recipients.length === 0) return undefined;
         const now = deps.now();
         const payout: PayoutRecord = {
           id: `${coin}-${now}-${randomBytes(3).toString('hex')}`,
@@ -61,12 +73,14 @@ export async function runPayouts(deps: PayoutDeps, opts: { dryRun?: boolean } = 
           updatedAt: now,
         };
         await money.createPayout(coin, payout);
+        await money.putEntries(coin, ledger('reserve', payout, now));
         log.info(
           { payout: payout.id, recipients: recipients.length, total: payout.total.toString() },
           'payout planned',
         );
-        touched.push(await advance(deps, payout));
-      }
+        return payout;
+      });
+      if (planned.held && planned.value) touched.push(await advance(deps, planned.value));
     }
   } catch (err) {
     if (err instanceof SuspendPayouts) {
@@ -83,6 +97,13 @@ class SuspendPayouts extends Error {}
 
 async function plan(deps: PayoutDeps): Promise<PayoutRecipient[]> {
   const balances = balancesFromEntries(await deps.money.listEntries(deps.coin));
+  if (deps.conversions) {
+    const [preferences, open] = await Promise.all([
+      deps.conversions.listPreferences(deps.coin),
+      deps.conversions.listOpenConversions(deps.coin),
+    ]);
+    for (const account of accountsLeftToConversion(deps.coin, preferences, open)) balances.delete(account);
+  }
   const available = (await deps.sender.spendable()) - (deps.reserve ?? 0n);
   const activity = new Map<string, number>();
   if (deps.policy.inactiveMinimum !== undefined && deps.lastActivity) {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
+import { DynamoConversionStore } from '../../adapters/exchange/dynamo-conversion-store.js';
 import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { resolveDaemonCredentials } from '../../core/config/credentials.js';
 import { parseConfigText } from '../../core/config/load.js';
@@ -28,6 +29,8 @@ export interface MoneyDeps {
   shares: DynamoShareStore;
   money: DynamoMoneyStore;
   daemon: DaemonClient;
+  /** A converting coin's preferences and conversions (on its ledger table): payouts leave opted-in miners alone. */
+  conversions?: DynamoConversionStore;
 }
 
 /** Builds the clients from the environment on the first invocation (never at import). */
@@ -59,5 +62,6 @@ export async function moneyDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
     shares: new DynamoShareStore({ doc, tables: (c) => only(c, tables) }),
     money: new DynamoMoneyStore(doc, (c) => only(c, tables)),
     daemon: new DaemonClient(coin.daemons[0]!),
+    ...(coin.conversion ? { conversions: new DynamoConversionStore(doc, (c) => only(c, tables)) } : {}),
   };
 }
