@@ -74,12 +74,16 @@ export class DaemonPool {
     this.timer = undefined;
   }
 
-  /** Asks every daemon getblockchaininfo; those that answer are healthy, the others down. */
+  /**
+   * Asks every daemon getnetworkinfo; those that answer and have peers are healthy, the others down. A daemon without
+   * peers answers RPC but refuses templates ("not connected", -9): a pool on it would mine nothing.
+   */
   async checkNow(): Promise<void> {
     await Promise.all(
       this.members.map(async (m) => {
         try {
-          await m.client.getBlockchainInfo();
+          const info = await m.client.getNetworkInfo();
+          if (info.connections === 0) throw new Error('daemon has no peers: it cannot serve block templates');
           if (!m.healthy) this.log.info({ daemon: m.client.name }, 'daemon is back');
           m.healthy = true;
           m.lastError = undefined;
@@ -136,7 +140,8 @@ export class DaemonPool {
 
   /**
    * Wraps the client so that a call failing in transport (refused, timed out, HTTP error) marks the daemon down and
-   * the next primary() fails over. An RPC error object means the daemon is up and refused this request: no failover.
+   * the next primary() fails over. An RPC error object means the daemon is up and refused this request: no failover,
+   * except for the errors that mean it cannot serve at all (CANNOT_SERVE).
    */
   private guard(m: Member): DaemonClient {
     return new Proxy(m.client, {
@@ -149,7 +154,7 @@ export class DaemonPool {
           // A long poll that times out only says the template did not change for that long (a quiet chain).
           const longPoll = prop === 'getBlockTemplate' && args[1] !== undefined;
           return result.catch((err: unknown) => {
-            const refused = err instanceof DaemonError && err.rpcCode !== undefined;
+            const refused = err instanceof DaemonError && err.rpcCode !== undefined && !CANNOT_SERVE.has(err.rpcCode);
             if (!refused && !(longPoll && isTimeout(err))) this.markDown(m, err);
             throw err;
           });
@@ -158,6 +163,12 @@ export class DaemonPool {
     });
   }
 }
+
+/**
+ * RPC errors that say the daemon cannot serve the pool at all (rather than refusing one request): -9 not connected
+ * to any peer, -10 still in initial block download. The next daemon takes over.
+ */
+const CANNOT_SERVE = new Set([-9, -10]);
 
 function isTimeout(err: unknown): boolean {
   return err instanceof Error && (err.cause as { name?: string } | undefined)?.name === 'TimeoutError';

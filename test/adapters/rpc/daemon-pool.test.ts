@@ -104,6 +104,31 @@ describe('DaemonPool', () => {
     expect(pool.healthyCount()).toBe(1);
   });
 
+  it('fails over from a daemon that cannot serve: no peers (-9) or still syncing (-10), and finds it so at checks', async () => {
+    let peers = 8;
+    const a = await switchable('a', (req, res) => {
+      if (req.method === 'getnetworkinfo') return rpcResult(res, { connections: peers });
+      if (req.method === 'getblocktemplate' && peers === 0) return rpcError(res, -9, 'Litecoin is not connected!');
+      return rpcResult(res, { from: 'a' });
+    });
+    const b = await switchable('b');
+    const t = manualTimers();
+    const pool = new DaemonPool([a.endpoint, b.endpoint], silent, { timers: t.timers });
+    await pool.start();
+    expect(await pool.primary()?.getBlockTemplate([])).toEqual({ from: 'a' });
+    peers = 0; // its only peer died
+    await expect(pool.primary()?.getBlockTemplate([])).rejects.toThrow(/not connected/);
+    expect(await pool.primary()?.getBlockTemplate([])).toEqual({ from: 'b' });
+    t.fire(); // the health check does not put it back while it has no peers
+    await settle();
+    expect(pool.status().map((s) => s.healthy)).toEqual([false, true]);
+    peers = 1;
+    t.fire();
+    await settle();
+    expect(await pool.primary()?.getBlockTemplate([])).toEqual({ from: 'a' });
+    pool.stop();
+  });
+
   it('keeps a daemon whose long poll merely timed out: the template did not change for that long', async () => {
     const a = await switchable('a', (req, res) => {
       if (req.method !== 'getblocktemplate') return rpcResult(res, { blocks: 1 });
