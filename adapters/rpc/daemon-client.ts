@@ -23,6 +23,8 @@ export interface DaemonEndpoint {
 export interface CallOptions {
   /** Per-call timeout; a long poll needs minutes. */
   timeoutMs?: number;
+  /** Cancels the call (a long poll pending when the pool stops). */
+  signal?: AbortSignal;
 }
 
 /** A GBT long poll returns when the template changes (new tip or new transactions): minutes on a quiet chain. */
@@ -80,7 +82,9 @@ export class DaemonClient {
           connection: 'close',
         },
         body: JSON.stringify({ jsonrpc: '1.0', id: ++this.id, method, params }),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: opts.signal
+          ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)])
+          : AbortSignal.timeout(timeoutMs),
       });
       text = await res.text();
     } catch (err) {
@@ -117,7 +121,7 @@ export class DaemonClient {
     const request: Record<string, unknown> = { rules: [...rules] };
     if (longpollid) request.longpollid = longpollid;
     const timeoutMs = opts.timeoutMs ?? (longpollid ? LONG_POLL_TIMEOUT_MS : undefined);
-    return this.call('getblocktemplate', [request], { timeoutMs });
+    return this.call('getblocktemplate', [request], { ...opts, timeoutMs });
   }
 
   /** BIP22: null when accepted, otherwise the reason ("duplicate", "inconclusive", "high-hash", ...). */

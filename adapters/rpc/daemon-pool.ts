@@ -170,6 +170,8 @@ export class DaemonPool {
  */
 const CANNOT_SERVE = new Set([-9, -10]);
 
+/** The call timed out, or was cancelled by the pool stopping (a long poll pending at stop). */
 function isTimeout(err: unknown): boolean {
-  return err instanceof Error && (err.cause as { name?: string } | undefined)?.name === 'TimeoutError';
+  const name = err instanceof Error ? (err.cause as { name?: string } | undefined)?.name : undefined;
+  return name === 'TimeoutError' || name === 'AbortError';
 }

@@ -6,7 +6,7 @@
 /** One coin daemon: templates (optionally long-polled) and the chain tip. DaemonClient satisfies it. */
 export interface TemplateDaemon {
   /** getblocktemplate {rules, longpollid}: with a longpollid the daemon answers when the template changes. */
-  getBlockTemplate(rules: readonly string[], longpollid?: string): Promise<unknown>;
+  getBlockTemplate(rules: readonly string[], longpollid?: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
   getBlockchainInfo(): Promise<{ bestblockhash: string }>;
 }
 

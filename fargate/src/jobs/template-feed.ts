@@ -37,6 +37,8 @@ export class TemplateFeed {
   private inflight: Promise<void> | undefined;
   private again = false;
   private polling = false;
+  /** Cancels the pending long poll at stop(), so a stopped pool holds no connection (and its process can exit). */
+  private longPollAbort = new AbortController();
 
   constructor(private readonly o: TemplateFeedOptions) {}
 
@@ -65,6 +67,8 @@ export class TemplateFeed {
   stop(): void {
     this.running = false;
     this.generation++;
+    this.longPollAbort.abort();
+    this.longPollAbort = new AbortController();
     for (const t of this.timers.splice(0)) clearInterval(t);
   }
 
@@ -121,13 +125,14 @@ export class TemplateFeed {
     const { min, max } = this.o.longPollBackoffMs ?? { min: 500, max: 30_000 };
     let backoff = min;
     const generation = this.generation;
+    const { signal } = this.longPollAbort;
     const live = () => this.running && this.generation === generation;
     while (live()) {
       const longpollid = this.o.currentLongPollId();
       try {
         if (longpollid === undefined) throw new DaemonError('no longpollid in the current template');
         const daemon = await this.primary();
-        const raw = await daemon.getBlockTemplate(this.o.rules, longpollid);
+        const raw = await daemon.getBlockTemplate(this.o.rules, longpollid, { signal });
         if (!live()) return;
         this.o.onTemplate(raw, false);
         backoff = min;

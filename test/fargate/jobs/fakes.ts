@@ -56,8 +56,16 @@ export class FakeDaemons implements DaemonCluster, TemplateDaemon {
     return this.healthy ? this : undefined;
   }
 
-  async getBlockTemplate(rules: readonly string[], longpollid?: string): Promise<unknown> {
+  /** The cancel signal of each long-poll call. */
+  longPollSignals: AbortSignal[] = [];
+
+  async getBlockTemplate(
+    rules: readonly string[],
+    longpollid?: string,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<unknown> {
     this.gbtCalls.push(longpollid === undefined ? { rules } : { rules, longpollid });
+    if (longpollid !== undefined && opts.signal) this.longPollSignals.push(opts.signal);
     if (longpollid !== undefined && this.longPollGate) await this.longPollGate;
     const next = this.templates.length > 1 ? this.templates.shift() : this.templates[0];
     if (next instanceof Error) throw next;

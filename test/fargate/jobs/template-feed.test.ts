@@ -46,6 +46,18 @@ describe('template feed', () => {
     );
   });
 
+  it('cancels the pending long poll when stopped, so nothing keeps the process alive', async () => {
+    const daemons = new FakeDaemons();
+    daemons.longPollGate = new Promise(() => undefined); // the daemon never answers
+    daemons.templates = [fixture];
+    const { manager, started } = start(daemons, { longPoll: true });
+    await started;
+    await vi.waitFor(() => expect(daemons.longPollSignals).toHaveLength(1));
+    expect(daemons.longPollSignals[0]!.aborted).toBe(false);
+    manager.stop();
+    expect(daemons.longPollSignals[0]!.aborted).toBe(true);
+  });
+
   it('keeps long polling after an error, logging it', async () => {
     const daemons = new FakeDaemons();
     daemons.templates = [fixture, new Error('socket hang up'), nextBlockTemplate()];
