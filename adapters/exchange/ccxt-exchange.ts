@@ -11,12 +11,14 @@ import {
   okx,
 } from 'ccxt';
 import type { ConversionExchangeId } from '../../core/conversion/config.js';
+import { toUnits } from '../../core/conversion/decimal.js';
 import {
   type Exchange,
   type ExchangeBook,
   type ExchangeOrder,
   ExchangeRejectedError,
   ExchangeUnavailableError,
+  type WithdrawalRequest,
 } from '../../core/ports/exchange.js';
 import type { ExchangeCredentials } from './credentials.js';
 import { withRetries } from './retry.js';
@@ -133,24 +135,20 @@ export class CcxtExchange implements Exchange {
     });
   }
 
-  async withdraw(request: {
-    currency: string;
-    amount: string;
-    address: string;
-    network?: string;
-    fee?: string;
-  }): Promise<{
-    id: string;
-  }> {
+  async withdraw(request: WithdrawalRequest): Promise<{ id: string }> {
     await this.repeatable('load markets', () => this.loadMarkets());
     const params: Record<string, string> = {};
     if (request.network) params.network = request.network;
+    if (this.opts.id === 'binance') params.withdrawOrderId = request.reference;
     if (this.opts.id === 'kraken') {
       if (!this.opts.credentials.withdrawalKey) throw new ExchangeRejectedError(this.id, 'Kraken needs withdrawalKey');
       params.key = this.opts.credentials.withdrawalKey;
     }
     // OKX wants the network fee stated (it is the pool's configured withdrawal fee); the others charge theirs.
-    if (this.opts.id === 'okx') params.fee = request.fee ?? '0';
+    if (this.opts.id === 'okx') {
+      params.fee = request.fee ?? '0';
+      params.clientId = request.reference;
+    }
     try {
       const w = await this.client.withdraw(
         request.currency,
@@ -163,6 +161,27 @@ export class CcxtExchange implements Exchange {
     } catch (err) {
       throw this.domainError('withdraw', err);
     }
+  }
+
+  findWithdrawal(request: WithdrawalRequest & { since: number }): Promise<{ id: string } | undefined> {
+    return this.repeatable('find withdrawal', async () => {
+      await this.loadMarkets();
+      // Binance and OKX filter their withdrawal history by the client reference; Kraken has none to filter by.
+      const filter: Record<string, string> =
+        this.opts.id === 'binance'
+          ? { withdrawOrderId: request.reference }
+          : this.opts.id === 'okx'
+            ? { clientId: request.reference }
+            : {};
+      const list = await this.client.fetchWithdrawals(request.currency, request.since, undefined, filter);
+      const found = list.find((w) => {
+        const info = (w.info ?? {}) as Record<string, unknown>;
+        if (this.opts.id === 'binance') return info.withdrawOrderId === request.reference;
+        if (this.opts.id === 'okx') return info.clientId === request.reference;
+        return sameAmount(w.amount, request.amount) && (w.timestamp ?? 0) >= request.since;
+      });
+      return found ? { id: String(found.id) } : undefined;
+    });
   }
 
   private loadMarkets(): Promise<unknown> {
@@ -213,6 +232,12 @@ function toOrder(o: Order, clientOrderId: string): ExchangeOrder {
       ? { fee: { currency: o.fee.currency, cost: decimalText(o.fee.cost) } }
       : {}),
   };
+}
+
+/** Kraken's withdrawal list gives the amount as ccxt parsed it; compared as exact decimals. */
+function sameAmount(listed: unknown, requested: string): boolean {
+  if (listed === undefined || listed === null) return false;
+  return toUnits(decimalText(listed), 18) === toUnits(requested, 18);
 }
 
 /** ccxt gives numbers (or, for huge values, strings): the shortest round-trip decimal is what the exchange sent. */

@@ -5,14 +5,19 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ConversionFill, ConversionRecord, ConversionStatus } from '../../core/conversion/record.js';
+import type {
+  ConversionFill,
+  ConversionRecord,
+  ConversionStatus,
+  ConversionWithdrawal,
+} from '../../core/conversion/record.js';
 import type { ConversionPreference, ConversionStore } from '../../core/conversion/store.js';
 import { conditionalWrite, dynamoCall, num } from '../aws/dynamo-calls.js';
 import type { TableNames } from '../aws/tables.js';
 
 /**
  * Conversions on the source coin's ledger table, beside its payouts:
- *   CONVERSION / <id>       status + the record as JSON (amounts as decimal strings)
+ *   CONVERSION / <id>       status + the record as JSON (amounts as decimal strings), fills and withdrawals
  *   CONVPREF / <account>    a miner's payout currency and address in it
  */
 export class DynamoConversionStore implements ConversionStore {
@@ -84,13 +89,17 @@ export class DynamoConversionStore implements ConversionStore {
     id: string,
     from: ConversionStatus,
     to: ConversionStatus,
-    set: { fills?: ConversionFill[] } = {},
+    set: { fills?: ConversionFill[]; withdrawals?: ConversionWithdrawal[] } = {},
   ): Promise<boolean> {
     const values: Record<string, unknown> = { ':from': from, ':to': to, ':now': Date.now() };
     let update = 'SET #s = :to, updatedAt = :now';
     if (set.fills) {
       update += ', fills = :fills';
       values[':fills'] = toJson(set.fills);
+    }
+    if (set.withdrawals) {
+      update += ', withdrawals = :withdrawals';
+      values[':withdrawals'] = toJson(set.withdrawals);
     }
     return conditionalWrite('transition conversion', () =>
       this.doc.send(
@@ -152,6 +161,7 @@ function toRecord(i: Record<string, unknown>): ConversionRecord {
     ...data,
     status: i.status as ConversionStatus,
     ...(i.fills ? { fills: fromJson<ConversionFill[]>(String(i.fills)) } : {}),
+    ...(i.withdrawals ? { withdrawals: fromJson<ConversionWithdrawal[]>(String(i.withdrawals)) } : {}),
     updatedAt: num(i.updatedAt),
   };
 }

@@ -4,10 +4,19 @@
  * 'p' + the 16 hex digits of FNV-1a 64 over `<conversion id>#<leg index>`.
  */
 export function clientOrderId(conversionId: string, leg: number): string {
+  return `p${fnv1a64(`${conversionId}#${leg}`)}`;
+}
+
+/** The client reference of a leg's withdrawal (Binance withdrawOrderId, OKX clientId): 'w' + FNV-1a 64, as above. */
+export function withdrawalReference(conversionId: string, leg: number): string {
+  return `w${fnv1a64(`${conversionId}#withdraw#${leg}`)}`;
+}
+
+function fnv1a64(text: string): string {
   let h = 0xcbf29ce484222325n;
-  for (const byte of new TextEncoder().encode(`${conversionId}#${leg}`)) {
+  for (const byte of new TextEncoder().encode(text)) {
     h ^= BigInt(byte);
     h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
   }
-  return `p${h.toString(16).padStart(16, '0')}`;
+  return h.toString(16).padStart(16, '0');
 }

@@ -35,6 +35,14 @@ export const conversionConfigSchema = z
       .array(
         z.strictObject({
           currency: z.enum(Object.keys(TARGET_CURRENCIES) as [TargetCurrency]),
+          /**
+           * The pool's wallet of this currency: each exchange's proceeds are withdrawn to it before miners are
+           * credited (the target's payouts pay from it). Absent: proceeds stay on the exchanges (the operator moves
+           * them) and miners are credited at once.
+           */
+          wallet: z.string().min(1).optional(),
+          /** The withdrawal network where the exchanges need one (e.g. "TRC20" for USDT); their default otherwise. */
+          network: z.string().min(1).optional(),
           feeWallets: z
             .array(z.strictObject({ address: z.string().min(1), weight: z.number().int().positive().default(1) }))
             .min(1),

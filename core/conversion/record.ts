@@ -9,16 +9,32 @@ import { type ConversionSettlement, type ConversionShare, conversionFee, settleC
  *  ordered  — won by one run, which places the legs' limit-IOC orders with deterministic client order ids; a run
  *             that finds a conversion here after a crash looks every leg up by its client order id before placing;
  *  filled   — every leg's outcome is known and recorded (fills);
+ *  withdrawn — each exchange's net proceeds withdrawn to the pool's target wallet, each withdrawal tagged with a
+ *             deterministic client reference and looked up by it before it is requested (a timeout or a crash
+ *             never withdraws twice); recorded with the move (nothing to withdraw without a configured wallet);
  *  credited — convert-back (unsold coins) and convert-in (proceeds, fee) entries written: done.
  */
-export type ConversionStatus = 'pending' | 'ordered' | 'filled' | 'credited';
+export type ConversionStatus = 'pending' | 'ordered' | 'filled' | 'withdrawn' | 'credited';
 
 export const CONVERSION_NEXT: Readonly<Record<ConversionStatus, ConversionStatus | undefined>> = {
   pending: 'ordered',
   ordered: 'filled',
-  filled: 'credited',
+  filled: 'withdrawn',
+  withdrawn: 'credited',
   credited: undefined,
 };
+
+/** One exchange's proceeds on their way to the pool's wallet. */
+export interface ConversionWithdrawal {
+  exchange: string;
+  /** The pool's client reference (withdrawalReference): finds the withdrawal again after a timeout. */
+  reference: string;
+  /** The exchange's withdrawal id. */
+  id: string;
+  /** Target base units withdrawn: the leg's gross − exchange fee − withdrawal fee. */
+  amount: bigint;
+  address: string;
+}
 
 export interface ConversionLeg {
   exchange: string;
@@ -61,6 +77,7 @@ export interface ConversionRecord {
   /** The best single exchange's net for the whole amount (the reference of the pool's fee), if one could fill. */
   referenceNet?: bigint;
   fills?: ConversionFill[];
+  withdrawals?: ConversionWithdrawal[];
   createdAt: number;
   updatedAt: number;
 }
@@ -69,6 +86,22 @@ export interface ConversionRecord {
 export function conversionId(source: string, target: string, eventTime: number, scheduleMinutes: number): string {
   const slot = Math.floor(eventTime / (scheduleMinutes * 60_000));
   return `conv-${source}-${target}-${slot}`;
+}
+
+/**
+ * What each exchange must send to the pool's wallet: per leg that sold anything, gross − fee − withdrawal fee when
+ * positive (the same nets `settle` adds up to `received`, so the wallet receives exactly what miners are credited).
+ */
+export function withdrawalsDue(record: ConversionRecord): Array<{ exchange: string; leg: number; amount: bigint }> {
+  if (!record.fills) throw new RangeError(`conversion ${record.id} has no fills yet`);
+  const out: Array<{ exchange: string; leg: number; amount: bigint }> = [];
+  for (const f of record.fills) {
+    if (f.sold <= 0n) continue;
+    const leg = record.legs.findIndex((l) => l.clientOrderId === f.clientOrderId);
+    const net = f.gross - f.fee - (record.legs[leg]?.withdrawalFee ?? 0n);
+    if (net > 0n) out.push({ exchange: f.exchange, leg, amount: net });
+  }
+  return out;
 }
 
 /** The taker fee of a fill when the exchange did not state it in the target currency: the configured rate, rounded up. */
@@ -85,16 +118,8 @@ export function settle(
   feeShareBps: number,
   feeWallets: ReadonlyArray<{ address: string; weight: number }>,
 ): ConversionSettlement & { received: bigint; soldAmount: bigint } {
-  if (!record.fills) throw new RangeError(`conversion ${record.id} has no fills yet`);
-  let sold = 0n;
-  let received = 0n;
-  for (const f of record.fills) {
-    if (f.sold <= 0n) continue;
-    const leg = record.legs.find((l) => l.clientOrderId === f.clientOrderId);
-    const net = f.gross - f.fee - (leg?.withdrawalFee ?? 0n);
-    sold += f.sold;
-    if (net > 0n) received += net;
-  }
+  const received = withdrawalsDue(record).reduce((s, w) => s + w.amount, 0n);
+  const sold = record.fills!.reduce((s, f) => (f.sold > 0n ? s + f.sold : s), 0n);
   if (sold > record.amount) throw new RangeError(`conversion ${record.id}: sold ${sold} > planned ${record.amount}`);
   const fee = conversionFee({
     received,

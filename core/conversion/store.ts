@@ -1,4 +1,4 @@
-import type { ConversionFill, ConversionRecord, ConversionStatus } from './record.js';
+import type { ConversionFill, ConversionRecord, ConversionStatus, ConversionWithdrawal } from './record.js';
 
 /** A miner's choice of payout currency: coins of `account` (source ledger) are converted and credited to `address`. */
 export interface ConversionPreference {
@@ -22,13 +22,16 @@ export interface ConversionStore {
   /** Every conversion not yet credited, oldest first. */
   listOpenConversions(coin: string): Promise<ConversionRecord[]>;
   listConversions(coin: string): Promise<ConversionRecord[]>;
-  /** Conditional status change; `fills` are recorded with the move to `filled`. False when not in `from`. */
+  /**
+   * Conditional status change; `fills` are recorded with the move to `filled`, `withdrawals` with the move to
+   * `withdrawn`. False when not in `from`.
+   */
   transitionConversion(
     coin: string,
     id: string,
     from: ConversionStatus,
     to: ConversionStatus,
-    set?: { fills?: ConversionFill[] },
+    set?: { fills?: ConversionFill[]; withdrawals?: ConversionWithdrawal[] },
   ): Promise<boolean>;
   listPreferences(coin: string): Promise<ConversionPreference[]>;
   setPreference(coin: string, preference: ConversionPreference): Promise<void>;

@@ -23,12 +23,28 @@ export interface Exchange {
   /** The order placed with this client order id, or undefined when the exchange has none. */
   findOrder(market: string, clientOrderId: string): Promise<ExchangeOrder | undefined>;
   /**
-   * Withdraws to an address of the pool's wallet; returns the exchange's withdrawal id. `fee` is the network fee the
-   * pool expects to pay (OKX requires it stated).
+   * Withdraws to an address of the pool's wallet; returns the exchange's withdrawal id. `reference` is the pool's
+   * client reference (Binance withdrawOrderId, OKX clientId): after a timeout the withdrawal is found again by it
+   * (findWithdrawal). `fee` is the network fee the pool expects to pay (OKX requires it stated). Never retried by
+   * the adapter: a timeout leaves the outcome unknown (ExchangeUnavailableError).
    */
-  withdraw(request: { currency: string; amount: string; address: string; network?: string; fee?: string }): Promise<{
-    id: string;
-  }>;
+  withdraw(request: WithdrawalRequest): Promise<{ id: string }>;
+  /**
+   * The withdrawal made with this reference since `since` (ms), or undefined when the exchange has none. Exchanges
+   * without client references for withdrawals (Kraken) match the currency, amount and time instead.
+   */
+  findWithdrawal(request: WithdrawalRequest & { since: number }): Promise<{ id: string } | undefined>;
+}
+
+export interface WithdrawalRequest {
+  currency: string;
+  /** Whole units, exact decimal text. */
+  amount: string;
+  address: string;
+  /** Lowercase alphanumeric, at most 32 characters (OKX's limit). */
+  reference: string;
+  network?: string;
+  fee?: string;
 }
 
 export interface ExchangeBook {

@@ -1,5 +1,5 @@
 import { levelsFrom, type MarketUnits, type VenueBook } from '../../core/conversion/book.js';
-import { clientOrderId } from '../../core/conversion/client-order-id.js';
+import { clientOrderId, withdrawalReference } from '../../core/conversion/client-order-id.js';
 import { type ConversionConfig, TARGET_CURRENCIES, type TargetCurrency } from '../../core/conversion/config.js';
 import { formatUnits, toUnits } from '../../core/conversion/decimal.js';
 import { accountsInOpenPayouts } from '../../core/conversion/exclusion.js';
@@ -8,11 +8,13 @@ import type { ConversionShare } from '../../core/conversion/proceeds.js';
 import {
   type ConversionFill,
   type ConversionRecord,
+  type ConversionWithdrawal,
   conversionId,
   convertOutEntries,
   feeOf,
   settle,
   settlementEntries,
+  withdrawalsDue,
 } from '../../core/conversion/record.js';
 import type { ConversionStore } from '../../core/conversion/store.js';
 import { balancesFromEntries } from '../../core/ledger/entries.js';
@@ -36,7 +38,9 @@ export interface ConvertDeps {
   /** Waiting for the debit lease held by a payouts pass (tests shorten it). */
   lease?: Pick<LeaseDeps, 'waitMs' | 'pollMs' | 'sleep' | 'clock'>;
   /** Test hook: throws at a named step to simulate a crash there. */
-  crashAt?: (step: 'after-convert-out' | 'after-ordered' | 'after-leg' | 'after-filled' | 'after-credit') => void;
+  crashAt?: (
+    step: 'after-convert-out' | 'after-ordered' | 'after-leg' | 'after-filled' | 'after-withdraw' | 'after-credit',
+  ) => void;
 }
 
 export interface ConvertReport {
@@ -202,15 +206,24 @@ async function advance(deps: ConvertDeps, r: ConversionRecord): Promise<ConvertR
     fills = got;
     deps.crashAt?.('after-filled');
   }
+  const target = deps.config.targets.find((t) => t.currency === r.target);
+  if (!target) throw new Error(`conversion ${r.id}: target ${r.target} is no longer configured`);
   if (status === 'filled') {
-    const target = deps.config.targets.find((t) => t.currency === r.target);
-    if (!target) throw new Error(`conversion ${r.id}: target ${r.target} is no longer configured`);
+    // Miners are credited only once the proceeds are on their way to the pool's wallet the target's payouts use.
+    const withdrawals = await withdrawLegs(deps, { ...r, fills }, target);
+    if (!withdrawals) return { id: r.id, status: 'filled' }; // unknown or refused: looked up again next run
+    if (!(await store.transitionConversion(coin, r.id, 'filled', 'withdrawn', { withdrawals }))) {
+      return { id: r.id, status: 'busy' };
+    }
+    status = 'withdrawn';
+  }
+  if (status === 'withdrawn') {
     const s = settle({ ...r, fills }, deps.config.feeShareBps, target.feeWallets);
     const entries = settlementEntries(r, s, deps.now());
     await money.putEntries(coin, entries.source);
     await money.putEntries(r.target, entries.target);
     deps.crashAt?.('after-credit');
-    await store.transitionConversion(coin, r.id, 'filled', 'credited');
+    await store.transitionConversion(coin, r.id, 'withdrawn', 'credited');
     deps.log.info(
       { conversion: r.id, sold: s.soldAmount.toString(), received: s.received.toString(), fee: s.fee.toString() },
       'conversion credited',
@@ -281,6 +294,59 @@ async function placeLegs(deps: ConvertDeps, r: ConversionRecord): Promise<Conver
     }
   }
   return unknown ? undefined : fills;
+}
+
+/**
+ * Each exchange's net proceeds withdrawn to the target's wallet, or undefined while one is unknown or refused. A
+ * withdrawal is first looked up by its client reference (a run that timed out or crashed may have made it); only
+ * one the exchange does not know is requested. Nothing to withdraw without a configured wallet.
+ */
+async function withdrawLegs(
+  deps: ConvertDeps,
+  r: ConversionRecord,
+  target: ConversionConfig['targets'][number],
+): Promise<ConversionWithdrawal[] | undefined> {
+  if (!target.wallet) return [];
+  const decimals = TARGET_CURRENCIES[target.currency];
+  const out: ConversionWithdrawal[] = [];
+  let done = true;
+  for (const due of withdrawalsDue(r)) {
+    const client = deps.exchanges.get(due.exchange);
+    const leg = r.legs[due.leg]!;
+    const request = {
+      currency: target.currency,
+      amount: formatUnits(due.amount, decimals),
+      address: target.wallet,
+      reference: withdrawalReference(r.id, due.leg),
+      ...(target.network ? { network: target.network } : {}),
+      fee: formatUnits(leg.withdrawalFee, decimals),
+    };
+    try {
+      if (!client) throw new ExchangeUnavailableError(due.exchange, 'not configured');
+      // An hour of slack for the exchange's clock; the reference (or, on Kraken, the exact amount) does the rest.
+      const found = await client.findWithdrawal({ ...request, since: r.createdAt - 3_600_000 });
+      const made = found ?? (await client.withdraw(request));
+      deps.crashAt?.('after-withdraw');
+      out.push({
+        exchange: due.exchange,
+        reference: request.reference,
+        id: made.id,
+        amount: due.amount,
+        address: target.wallet,
+      });
+    } catch (err) {
+      if (!(err instanceof ExchangeUnavailableError || err instanceof ExchangeRejectedError)) throw err;
+      // A refusal (funds not there yet, address not whitelisted) needs the operator; a timeout, the next run.
+      const log = err instanceof ExchangeRejectedError ? deps.log.error : deps.log.warn;
+      log.call(
+        deps.log,
+        { conversion: r.id, exchange: due.exchange, err: err.message },
+        'withdrawal not confirmed; will retry',
+      );
+      done = false;
+    }
+  }
+  return done ? out : undefined;
 }
 
 export function boundsOf(c: ConversionConfig) {

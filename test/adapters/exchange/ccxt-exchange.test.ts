@@ -80,10 +80,31 @@ describe.each(CONVERSION_EXCHANGES)('ccxt adapter against a fake %s', (id: Conve
     ).rejects.toBeInstanceOf(ExchangeRejectedError);
   });
 
-  it('withdraws the proceeds to the pool wallet', async () => {
-    const w = await exchange.withdraw({ currency: 'BTC', amount: '0.0018', address: 'bc1qpoolwallet', fee: '0.0002' });
+  it('withdraws the proceeds to the pool wallet and finds the withdrawal again by its reference', async () => {
+    const request = {
+      currency: 'BTC',
+      amount: '0.0018',
+      address: 'bc1qpoolwallet',
+      fee: '0.0002',
+      reference: 'w0123456789abcdef',
+    };
+    const w = await exchange.withdraw(request);
     expect(w.id).toBe(fake.ctx.withdrawals.at(-1)!.id);
     expect(fake.ctx.withdrawals.at(-1)).toMatchObject({ amount: '0.0018' });
+    const since = Date.now() - 60_000;
+    expect(await exchange.findWithdrawal({ ...request, since })).toEqual({ id: w.id });
+    // Another reference (Kraken, without references: another amount) is not that withdrawal.
+    expect(
+      await exchange.findWithdrawal({ ...request, reference: 'wfedcba9876543210', amount: '0.0017', since }),
+    ).toBeUndefined();
+  });
+
+  it('a withdrawal whose answer timed out is found by its reference, not made twice', async () => {
+    fake.fail('withdraw', 'fill-then-timeout');
+    const request = { currency: 'BTC', amount: '0.0021', address: 'bc1qpoolwallet', reference: 'w00000000000000aa' };
+    await expect(exchange.withdraw(request)).rejects.toBeInstanceOf(ExchangeUnavailableError);
+    const made = fake.ctx.withdrawals.at(-1)!;
+    expect(await exchange.findWithdrawal({ ...request, since: Date.now() - 60_000 })).toEqual({ id: made.id });
   });
 
   it('signs private calls with the API key', () => {

@@ -1,5 +1,5 @@
 import { type FakeOrder, fixed8 } from './engine.js';
-import { type FakeAnswer, fixture, type Routes } from './server.js';
+import { type FakeAnswer, fakeWithdraw, fixture, type Routes } from './server.js';
 
 /**
  * Binance spot REST (developers.binance.com/docs/binance-spot-api-docs/rest-api): exchangeInfo and depth, order
@@ -33,10 +33,45 @@ export const binanceRoutes: Routes = (req, ctx) => {
     return o ? { json: order(o, p.symbol!) } : error(400, -2013, 'Order does not exist.');
   }
   if (key === 'POST /sapi/v1/capital/withdraw/apply') {
-    if (ctx.takeFault('withdraw') === 'reject') return error(400, -4026, 'User has insufficient balance');
-    const id = `7213fea8e94b4a5593d507237e5a55${ctx.withdrawals.length}`;
-    ctx.withdrawals.push({ id, currency: p.coin!, amount: p.amount!, address: p.address! });
-    return { json: { id } };
+    const w = fakeWithdraw(ctx, {
+      id: `7213fea8e94b4a5593d507237e5a55${ctx.withdrawals.length}`,
+      currency: p.coin!,
+      amount: p.amount!,
+      address: p.address!,
+      ...(p.withdrawOrderId ? { reference: p.withdrawOrderId } : {}),
+    });
+    if (w === 'reject') return error(400, -4026, 'User has insufficient balance');
+    return w === 'hang' ? w : { json: { id: w.made.id } };
+  }
+  if (key === 'GET /sapi/v1/capital/withdraw/history') {
+    // Filters by coin, withdrawOrderId and startTime; "withdrawOrderId" is only present when one was given.
+    const since = Number(p.startTime ?? 0);
+    const list = ctx.withdrawals.filter(
+      (w) =>
+        (!p.coin || w.currency === p.coin) &&
+        (!p.withdrawOrderId || w.reference === p.withdrawOrderId) &&
+        w.time >= since,
+    );
+    return {
+      json: list.map((w) => ({
+        id: w.id,
+        amount: w.amount,
+        transactionFee: '0.000001',
+        coin: w.currency,
+        status: 6,
+        address: w.address,
+        txId: `${w.id}tx`,
+        applyTime: new Date(w.time).toISOString().slice(0, 19).replace('T', ' '),
+        network: w.currency,
+        transferType: 0,
+        ...(w.reference ? { withdrawOrderId: w.reference } : {}),
+        info: '',
+        confirmNo: 3,
+        walletType: 0,
+        txKey: '',
+        completeTime: new Date(w.time).toISOString().slice(0, 19).replace('T', ' '),
+      })),
+    };
   }
   return undefined;
 };

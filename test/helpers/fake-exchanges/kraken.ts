@@ -1,5 +1,5 @@
 import { type FakeOrder, fmt } from './engine.js';
-import { type FakeAnswer, fixture, type Routes } from './server.js';
+import { type FakeAnswer, fakeWithdraw, fixture, type Routes } from './server.js';
 
 /**
  * Kraken spot REST (docs.kraken.com/api): every answer is {error: [...], result} with HTTP 200, errors as
@@ -34,10 +34,34 @@ export const krakenRoutes: Routes = (req, ctx) => {
   }
   if (key === 'POST /0/private/OpenOrders') return ok({ open: {} });
   if (key === 'POST /0/private/Withdraw') {
-    if (ctx.takeFault('withdraw') === 'reject') return fail('EFunding:Insufficient funds');
-    const id = `FTQcuak-V6Za8qrWnhzTx67yYHz8T${ctx.withdrawals.length}`;
-    ctx.withdrawals.push({ id, currency: p.asset!, amount: p.amount!, address: p.key! });
-    return ok({ refid: id });
+    const w = fakeWithdraw(ctx, {
+      id: `FTQcuak-V6Za8qrWnhzTx67yYHz8T${ctx.withdrawals.length}`,
+      currency: p.asset!,
+      amount: p.amount!,
+      address: p.key!,
+    });
+    if (w === 'reject') return fail('EFunding:Insufficient funds');
+    return w === 'hang' ? w : ok({ refid: w.made.id });
+  }
+  if (key === 'POST /0/private/WithdrawStatus') {
+    // Recent withdrawals of the asset since `start` (seconds); Kraken takes no client reference.
+    const since = Number(p.start ?? 0) * 1000;
+    const list = ctx.withdrawals.filter((w) => (!p.asset || w.currency === p.asset) && w.time >= since);
+    return ok(
+      list.map((w) => ({
+        method: 'Bitcoin',
+        aclass: 'currency',
+        asset: w.currency,
+        refid: w.id,
+        txid: `${w.id}tx`,
+        info: 'bc1qpoolwallet',
+        amount: w.amount,
+        fee: '0.00001',
+        time: Math.floor(w.time / 1000),
+        status: 'Success',
+        key: w.address,
+      })),
+    );
   }
   return undefined;
 };

@@ -1,5 +1,5 @@
 import { type FakeOrder, fmt } from './engine.js';
-import { type FakeAnswer, fixture, type Routes } from './server.js';
+import { type FakeAnswer, fakeWithdraw, fixture, type Routes } from './server.js';
 
 /**
  * OKX v5 REST (www.okx.com/docs-v5): {code, msg, data: [...]}, code "0" on success; order errors carry sCode/sMsg
@@ -51,12 +51,46 @@ export const okxRoutes: Routes = (req, ctx) => {
     return o ? ok([order(o, p.instId!)]) : { json: { code: '51603', msg: 'Order does not exist', data: [] } };
   }
   if (key === 'POST /api/v5/asset/withdrawal') {
-    if (ctx.takeFault('withdraw') === 'reject') {
-      return { json: { code: '58350', msg: 'Insufficient balance', data: [] } };
-    }
-    const id = `6748${ctx.withdrawals.length}`;
-    ctx.withdrawals.push({ id, currency: p.ccy!, amount: p.amt!, address: p.toAddr! });
-    return ok([{ amt: p.amt, wdId: id, ccy: p.ccy, clientId: '', chain: p.chain ?? '' }]);
+    const w = fakeWithdraw(ctx, {
+      id: `6748${ctx.withdrawals.length}`,
+      currency: p.ccy!,
+      amount: p.amt!,
+      address: p.toAddr!,
+      ...(p.clientId ? { reference: p.clientId } : {}),
+    });
+    if (w === 'reject') return { json: { code: '58350', msg: 'Insufficient balance', data: [] } };
+    if (w === 'hang') return w;
+    return ok([{ amt: p.amt, wdId: w.made.id, ccy: p.ccy, clientId: p.clientId ?? '', chain: p.chain ?? '' }]);
+  }
+  if (key === 'GET /api/v5/asset/withdrawal-history') {
+    // Newest first; filters by ccy and clientId ("before": only records newer than this ms timestamp).
+    const since = Number(p.before ?? 0);
+    const list = ctx.withdrawals
+      .filter((w) => (!p.ccy || w.currency === p.ccy) && (!p.clientId || w.reference === p.clientId) && w.time > since)
+      .reverse();
+    return ok(
+      list.map((w) => ({
+        ccy: w.currency,
+        chain: `${w.currency}-Bitcoin`,
+        nonTradableAsset: false,
+        amt: w.amount,
+        ts: String(w.time),
+        from: '',
+        areaCodeFrom: '',
+        to: w.address,
+        areaCodeTo: '',
+        tag: '',
+        pmtId: '',
+        memo: '',
+        addrEx: null,
+        txId: `${w.id}tx`,
+        fee: '0.00001',
+        feeCcy: w.currency,
+        state: '2',
+        wdId: w.id,
+        clientId: w.reference ?? '',
+      })),
+    );
   }
   return undefined;
 };

@@ -14,7 +14,7 @@ export const fixture = (name: string): unknown =>
 export type Fault =
   /** Never answer (the client times out); nothing happens. */
   | 'timeout'
-  /** Execute the order, then never answer: the client cannot know the order went through. */
+  /** Execute the order (or withdrawal), then never answer: the client cannot know it went through. */
   | 'fill-then-timeout'
   /** Answer with the exchange's own error for insufficient balance. */
   | 'reject';
@@ -34,10 +34,36 @@ export interface FakeAnswer {
 
 export interface FakeContext {
   book: FakeBook;
-  withdrawals: Array<{ id: string; currency: string; amount: string; address: string }>;
+  withdrawals: FakeWithdrawal[];
   now: () => number;
   /** The fault queued for this kind of request, taken off the queue. */
   takeFault: (kind: 'order' | 'book' | 'withdraw') => Fault | undefined;
+}
+
+export interface FakeWithdrawal {
+  id: string;
+  currency: string;
+  amount: string;
+  address: string;
+  /** The client reference (Binance withdrawOrderId, OKX clientId); Kraken takes none. */
+  reference?: string;
+  time: number;
+}
+
+/**
+ * A withdrawal request through a fault: undefined = answer with the new withdrawal; 'hang' = never answer (after
+ * recording it for 'fill-then-timeout'); 'reject' = answer with the exchange's refusal.
+ */
+export function fakeWithdraw(
+  ctx: FakeContext,
+  w: Omit<FakeWithdrawal, 'time'>,
+): { made: FakeWithdrawal } | 'hang' | 'reject' {
+  const fault = ctx.takeFault('withdraw');
+  if (fault === 'timeout') return 'hang';
+  if (fault === 'reject') return 'reject';
+  const made = { ...w, time: ctx.now() };
+  ctx.withdrawals.push(made);
+  return fault === 'fill-then-timeout' ? 'hang' : { made };
 }
 
 export type Routes = (req: FakeRequest, ctx: FakeContext) => FakeAnswer | 'hang' | undefined;

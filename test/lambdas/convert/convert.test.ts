@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { toUnits } from '../../../core/conversion/decimal.js';
 import type { LedgerEntry } from '../../../core/ledger/entries.js';
 import { runConversions } from '../../../lambdas/convert/convert.js';
-import { auditBoth, conversionFixtures, EVENT, NOW, ordersPerClientId, sum } from './helpers.js';
+import { auditBoth, type ConversionSetup, conversionFixtures, EVENT, NOW, ordersPerClientId, sum } from './helpers.js';
 
 const { setup } = conversionFixtures();
+
+/** Withdrawals the fake exchanges made, and their total in satoshi. */
+function withdrawn(s: ConversionSetup) {
+  const all = Object.values(s.fakes).flatMap((f) => f.ctx.withdrawals);
+  return { count: all.length, total: sum(all.map((w) => toUnits(w.amount, 8))) };
+}
 
 describe('conversion Lambda run (dynalite + fake exchanges)', () => {
   it('converts opted-in confirmed balances across exchanges and credits BTC; the audit passes', async () => {
@@ -20,6 +27,9 @@ describe('conversion Lambda run (dynalite + fake exchanges)', () => {
     expect(btc.get('bc1qminera')!.confirmed > btc.get('bc1qminerb')!.confirmed).toBe(true);
     expect(sum([...btc.values()].map((b) => b.confirmed))).toBe(BigInt(report.conversions[0]!.received!));
     expect([...ordersPerClientId(s.fakes).values()].every((n) => n === 1)).toBe(true);
+    // The proceeds went to the pool's BTC wallet, one withdrawal per exchange that sold, adding up to the credits.
+    expect(withdrawn(s)).toEqual({ count: records[0]!.legs.length, total: BigInt(report.conversions[0]!.received!) });
+    expect(records[0]!.withdrawals!.map((w) => w.address)).toEqual(records[0]!.legs.map(() => 'bc1qpoolbtcwallet'));
     // The same scheduled event again: nothing new, nothing twice.
     expect(await runConversions(s.deps, EVENT)).toEqual({ conversions: [], refused: [] });
   });
@@ -39,6 +49,34 @@ describe('conversion Lambda run (dynalite + fake exchanges)', () => {
     },
   );
 
+  it.each(['timeout', 'fill-then-timeout'] as const)(
+    'a withdrawal answered with a %s is looked up by its reference next run: credited once, withdrawn once',
+    async (fault) => {
+      const s = await setup();
+      s.fakes.okx.fail('withdraw', fault);
+      const first = await runConversions(s.deps, EVENT);
+      expect(first.conversions[0]).toMatchObject({ status: 'filled' });
+      expect(await s.money.listEntries('BTC')).toEqual([]); // nobody is credited before the proceeds left
+      const second = await runConversions(s.deps, EVENT);
+      expect(second.conversions[0]).toMatchObject({ status: 'credited', sold: '350000000' });
+      const { records } = await auditBoth(s);
+      expect(withdrawn(s)).toEqual({ count: records[0]!.legs.length, total: BigInt(second.conversions[0]!.received!) });
+      const refs = Object.values(s.fakes).flatMap((f) => f.ctx.withdrawals.map((w) => w.reference));
+      expect(new Set(refs).size).toBe(refs.length);
+    },
+  );
+
+  it('a refused withdrawal keeps the conversion filled and credits nobody until it goes through', async () => {
+    const s = await setup();
+    s.fakes.okx.fail('withdraw', 'reject');
+    expect((await runConversions(s.deps, EVENT)).conversions[0]).toMatchObject({ status: 'filled' });
+    expect(await s.money.listEntries('BTC')).toEqual([]);
+    const report = await runConversions(s.deps, EVENT);
+    expect(report.conversions[0]).toMatchObject({ status: 'credited' });
+    await auditBoth(s);
+    expect(withdrawn(s).total).toBe(BigInt(report.conversions[0]!.received!));
+  });
+
   it('an exchange rejecting an order returns the unsold coins and converts the rest', async () => {
     const s = await setup();
     s.fakes.binance.fail('order', 'reject');
@@ -52,27 +90,32 @@ describe('conversion Lambda run (dynalite + fake exchanges)', () => {
     expect(ltc.get('ltc1qminera')!.confirmed + ltc.get('ltc1qminerb')!.confirmed).toBe(binanceLeg.amount);
   });
 
-  it.each(['after-convert-out', 'after-ordered', 'after-leg', 'after-filled', 'after-credit'] as const)(
-    'a crash %s is finished by the next run, exactly once',
-    async (step) => {
-      let crashed = false;
-      const s = await setup({
-        crashAt: (at) => {
-          if (at === step && !crashed) {
-            crashed = true;
-            throw new Error(`crash ${at}`);
-          }
-        },
-      });
-      await expect(runConversions(s.deps, EVENT)).rejects.toThrow(`crash ${step}`);
-      const report = await runConversions(s.deps, EVENT);
-      expect(report.conversions[0]).toMatchObject({ status: 'credited', sold: '350000000' });
-      const { ltc, btc } = await auditBoth(s);
-      expect(ltc.get('ltc1qminera')!.confirmed).toBe(0n);
-      expect(sum([...btc.values()].map((b) => b.confirmed))).toBe(BigInt(report.conversions[0]!.received!));
-      expect([...ordersPerClientId(s.fakes).values()].every((n) => n === 1)).toBe(true);
-    },
-  );
+  it.each([
+    'after-convert-out',
+    'after-ordered',
+    'after-leg',
+    'after-filled',
+    'after-withdraw',
+    'after-credit',
+  ] as const)('a crash %s is finished by the next run, exactly once', async (step) => {
+    let crashed = false;
+    const s = await setup({
+      crashAt: (at) => {
+        if (at === step && !crashed) {
+          crashed = true;
+          throw new Error(`crash ${at}`);
+        }
+      },
+    });
+    await expect(runConversions(s.deps, EVENT)).rejects.toThrow(`crash ${step}`);
+    const report = await runConversions(s.deps, EVENT);
+    expect(report.conversions[0]).toMatchObject({ status: 'credited', sold: '350000000' });
+    const { ltc, btc } = await auditBoth(s);
+    expect(ltc.get('ltc1qminera')!.confirmed).toBe(0n);
+    expect(sum([...btc.values()].map((b) => b.confirmed))).toBe(BigInt(report.conversions[0]!.received!));
+    expect([...ordersPerClientId(s.fakes).values()].every((n) => n === 1)).toBe(true);
+    expect(withdrawn(s).total).toBe(BigInt(report.conversions[0]!.received!));
+  });
 
   it('leaves out an exchange whose book does not answer', async () => {
     const s = await setup();

@@ -24,7 +24,7 @@ export const config = conversionConfigSchema.parse({
     { id: 'kraken', takerFeeBps: 40, withdrawalFees: { BTC: '50' } },
     { id: 'okx', takerFeeBps: 10, withdrawalFees: { BTC: '100' } },
   ],
-  targets: [{ currency: 'BTC', feeWallets: [{ address: 'bc1qfeewallet' }] }],
+  targets: [{ currency: 'BTC', wallet: 'bc1qpoolbtcwallet', feeWallets: [{ address: 'bc1qfeewallet' }] }],
   maxSlippageBps: 150,
 });
 
@@ -66,6 +66,7 @@ export async function setupConversion(dynamo: Dynamo, running: FakeExchangeServe
     await Promise.all(CONVERSION_EXCHANGES.map(async (id) => [id, await new FakeExchangeServer(id).start()] as const)),
   ) as Record<ConversionExchangeId, FakeExchangeServer>;
   running.push(...Object.values(fakes));
+  for (const f of Object.values(fakes)) f.ctx.now = () => NOW;
   const exchanges = new Map(
     CONVERSION_EXCHANGES.map((id) => [
       id,
