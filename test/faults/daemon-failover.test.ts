@@ -6,7 +6,7 @@ import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
 import { withDevnet } from '../helpers/devnet.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
-import { ShareMiner } from '../helpers/share-miner.js';
+import { TestMiner } from '../helpers/test-miner.js';
 
 /** Below ~3e-5 every hash is a share on regtest; the miner picks blocks or plain shares as the test needs. */
 const DIFFICULTY = 1e-5;
@@ -51,8 +51,8 @@ describe('the primary daemon killed', () => {
     const devnet = net.get();
     const coin = pool.coins.get('LTC')!;
     const address = await devnet.minerWallet.getNewAddress('failover', 'bech32');
-    const miner = await ShareMiner.connect(coin.service.ports[0]!, `${address}.rig`);
-    for (let i = 0; i < 3; i++) expect(await miner.submit('share')).toBe(true);
+    const miner = await TestMiner.connect(coin.service.ports[0]!, `${address}.rig`);
+    for (let i = 0; i < 3; i++) expect(await miner.submitOne('share')).toBe(true);
     const heightBefore = await devnet.clientB.getBlockCount();
 
     process.kill(devnet.pids[0]!, 'SIGKILL');
@@ -64,7 +64,7 @@ describe('the primary daemon killed', () => {
     while (coin.service.daemons.status()[0]!.healthy) await sleep(20);
     timings['A marked down'] = since();
     // 2. Shares keep being accepted meanwhile (the current job does not need a daemon).
-    expect(await miner.submit('share')).toBe(true);
+    expect(await miner.submitOne('share')).toBe(true);
     timings['share accepted'] = since();
     // 3. The network moves on at B: the pool's next job must come from B's template.
     const jobsBefore = miner.client.count('mining.notify');
@@ -99,11 +99,11 @@ describe('the primary daemon killed', () => {
       `daemon A (pid ${devnet.pids[0]}) killed; ms after the kill: ${JSON.stringify(timings)}; block ${hash.slice(0, 16)}… ` +
         `at height ${heightBefore + 2} in B's chain, new job ${submitMs} ms after the submit; recorded as ` +
         `${recorded?.submitResult}; daemons ${JSON.stringify(status)}; ` +
-        `miner: ${miner.acked} acknowledged, ${miner.refused} refused`,
+        `miner: ${miner.accepted} acknowledged, ${miner.rejected} refused`,
     );
     expect(recorded?.submitResult).toBe('accepted');
     expect(timings['clean job on B’s new block']).toBeLessThan(10_000);
-    expect(miner.refused).toBe(0);
+    expect(miner.rejected).toBe(0);
     miner.close();
   }, 60_000);
 });
@@ -113,7 +113,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** The next mining.notify with clean_jobs set, after the first `after` ones. */
-async function nextCleanJob(miner: ShareMiner, after: number): Promise<{ prevHash: string }> {
+async function nextCleanJob(miner: TestMiner, after: number): Promise<{ prevHash: string }> {
   for (let seen = after; ; seen++) {
     const n = await miner.client.nextNotification('mining.notify', seen, 15_000);
     if (n.params[8] === true) return { prevHash: n.params[1] as string };

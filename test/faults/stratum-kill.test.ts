@@ -6,7 +6,7 @@ import { startLocalStorage } from '../../local/storage.js';
 import { withDevnet } from '../helpers/devnet.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
 import { type PoolProcess, startPoolProcess } from '../helpers/pool-process.js';
-import { ShareMiner } from '../helpers/share-miner.js';
+import { TestMiner } from '../helpers/test-miner.js';
 
 /** Below ~3e-5 every hash is a share on regtest, and the miners pick those that are not blocks. */
 const DIFFICULTY = 1e-5;
@@ -45,10 +45,10 @@ describe('the pool process killed with SIGKILL under load', () => {
 
     const addresses: string[] = [];
     for (let i = 0; i < MINERS; i++) addresses.push(await devnet.minerWallet.getNewAddress(`kill-${i}`, 'bech32'));
-    const miners = await Promise.all(addresses.map((a, i) => ShareMiner.connect(first.stratumPort, `${a}.rig${i}`)));
+    const miners = await Promise.all(addresses.map((a, i) => TestMiner.connect(first.stratumPort, `${a}.rig${i}`)));
     // One share at a time per miner, until the connection dies with the pool.
     const loops = miners.map(async (m) => {
-      while (!m.client.closed) await m.submit('share').catch(() => undefined);
+      while (!m.client.closed) await m.submitOne('share').catch(() => undefined);
     });
     await new Promise((r) => setTimeout(r, LOAD_MS));
     // Kill while acknowledged shares wait in the journal for ingest, so that the restart has something to redeliver.
@@ -57,11 +57,11 @@ describe('the pool process killed with SIGKILL under load', () => {
     const killedAt = performance.now();
     expect((await first.exited).signal).toBe('SIGKILL');
     await Promise.all(loops);
-    const acked = miners.map((m) => m.acked);
+    const acked = miners.map((m) => m.accepted);
     console.log(
       `load: ${MINERS} miners for ${LOAD_MS} ms at difficulty ${DIFFICULTY}; SIGKILL after ` +
-        `${sum(acked)} acknowledged shares (${miners.map((m) => m.acked).join('/')}), ` +
-        `${sum(miners.map((m) => m.refused))} refused, ${sum(miners.map((m) => m.unanswered))} unanswered; ` +
+        `${sum(acked)} acknowledged shares (${miners.map((m) => m.accepted).join('/')}), ` +
+        `${sum(miners.map((m) => m.rejected))} refused, ${sum(miners.map((m) => m.unanswered))} unanswered; ` +
         `${backlog} journaled batch(es) not yet ingested at the kill`,
     );
 
@@ -83,9 +83,9 @@ describe('the pool process killed with SIGKILL under load', () => {
     await storage.close();
     const rows = miners.map((m, i) => ({
       miner: i,
-      acknowledged: m.acked,
+      acknowledged: m.accepted,
       unanswered: m.unanswered,
-      refused: m.refused,
+      refused: m.rejected,
       recorded: recorded[i]!.shares,
       difficulty: recorded[i]!.difficulty,
     }));

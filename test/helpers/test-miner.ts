@@ -1,19 +1,38 @@
+import type { Socket } from 'node:net';
 import type { StratumJob } from '../../fargate/src/jobs/types.js';
-import { mineShare } from './scrypt-miner.js';
+import { type MinedShare, mineShare, shareTarget } from './scrypt-miner.js';
 import { TestStratumClient } from './stratum-client.js';
 
 /**
- * A miner for end-to-end tests: subscribes, authorizes, and mines scrypt shares on the newest job with the test
- * miner (test/helpers/scrypt-miner.ts). Counts what the pool acknowledged.
+ * What a submitted share should be. On regtest the network target is about 2^255, so at a share difficulty below
+ * about 3e-5 every hash is a share and about half of them are also blocks: a load test submits plain shares only
+ * (no new block and no new job per share), a failover test submits a block on purpose. 'any': whatever comes first.
+ */
+export type ShareKind = 'share' | 'block' | 'any';
+
+/** The target a compact `nbits` (8 hex chars, as in mining.notify) stands for. */
+export function compactTarget(nbits: string): bigint {
+  const n = Number.parseInt(nbits, 16);
+  const exponent = n >>> 24;
+  const mantissa = BigInt(n & 0x007fffff);
+  return exponent <= 3 ? mantissa >> BigInt(8 * (3 - exponent)) : mantissa << BigInt(8 * (exponent - 3));
+}
+
+/**
+ * A miner for end-to-end and fault tests: subscribes, authorizes, and mines scrypt shares on the newest job with the
+ * independent test miner (test/helpers/scrypt-miner.ts). Counts what it sent, what the pool acknowledged (and their
+ * difficulty), what it refused and what got no answer.
  */
 export class TestMiner {
+  sent = 0;
   accepted = 0;
   rejected = 0;
+  /** Submits whose answer never came (the connection died first). */
+  unanswered = 0;
   acceptedDifficulty = 0;
   private extranonce1 = '';
   private en2Size = 4;
   private counter = 0;
-  private difficulty = 0;
 
   private constructor(
     readonly client: TestStratumClient,
@@ -22,21 +41,22 @@ export class TestMiner {
 
   static async connect(port: number, username: string): Promise<TestMiner> {
     const m = new TestMiner(await TestStratumClient.connect(port), username);
+    // A pool killed mid-load resets the connection: without a listener that error would crash the test process.
+    // (TestStratumClient sees the 'close' that follows and fails the waiting request.)
+    (m.client as unknown as { socket: Socket }).socket.on('error', () => {});
     const sub = await m.client.request(1, 'mining.subscribe', ['test-miner/1.0']);
     [, m.extranonce1, m.en2Size] = sub.result as [unknown, string, number];
     const auth = await m.client.request(2, 'mining.authorize', [username, 'x']);
     if (auth.result !== true) throw new Error(`authorize failed: ${JSON.stringify(auth.error)}`);
-    m.difficulty = (await m.client.nextNotification('mining.set_difficulty', 0)).params[0] as number;
+    await m.client.nextNotification('mining.set_difficulty', 0);
     await m.client.nextNotification('mining.notify', 0);
     return m;
   }
 
-  /** Mines and submits one share on the newest job (cpuminer style: id 4 for every submit). */
-  async submitOne(): Promise<boolean> {
-    const diffs = this.client.notifications.filter((n) => n.method === 'mining.set_difficulty');
-    this.difficulty = diffs.at(-1)!.params[0] as number;
+  /** The newest job, as mining.notify sent it. */
+  job(): StratumJob & { clean: boolean } {
     const n = this.client.notifications.filter((x) => x.method === 'mining.notify').at(-1)!;
-    const [jobId, prevHash, coinb1, coinb2, merkleBranch, version, nbits, ntime] = n.params as [
+    const [jobId, prevHash, coinb1, coinb2, merkleBranch, version, nbits, ntime, clean] = n.params as [
       string,
       string,
       string,
@@ -45,24 +65,58 @@ export class TestMiner {
       string,
       string,
       string,
+      boolean,
     ];
-    const job = { jobId, prevHash, coinb1, coinb2, merkleBranch, version, nbits, ntime } as StratumJob;
-    const extranonce2 = (this.counter++).toString(16).padStart(this.en2Size * 2, '0');
-    const mined = mineShare({ job, extranonce1: this.extranonce1, extranonce2, difficulty: this.difficulty });
-    const res = await this.client.request(4, 'mining.submit', [
-      this.username,
-      jobId,
-      extranonce2,
-      mined.ntime,
-      mined.nonce,
-    ]);
-    if (res.result === true) {
-      this.accepted++;
-      this.acceptedDifficulty += this.difficulty;
-      return true;
+    return { jobId, prevHash, coinb1, coinb2, merkleBranch, version, nbits, ntime, clean } as StratumJob & {
+      clean: boolean;
+    };
+  }
+
+  /** The newest share difficulty the pool set. */
+  difficulty(): number {
+    return this.client.notifications.filter((n) => n.method === 'mining.set_difficulty').at(-1)!.params[0] as number;
+  }
+
+  /** Mines a share of the wanted kind on the newest job. */
+  mine(kind: ShareKind = 'any'): MinedShare {
+    const job = this.job();
+    const difficulty = this.difficulty();
+    const block = compactTarget(job.nbits);
+    if (kind === 'share' && shareTarget(difficulty) <= block) {
+      throw new Error(`at difficulty ${difficulty} every share is a block: use a lower share difficulty`);
     }
-    this.rejected++;
-    return false;
+    const extranonce2 = (this.counter++).toString(16).padStart(this.en2Size * 2, '0');
+    let startNonce = 0;
+    for (;;) {
+      const mined = mineShare({ job, extranonce1: this.extranonce1, extranonce2, difficulty, startNonce });
+      if (kind === 'any' || mined.hashValue <= block === (kind === 'block')) return mined;
+      startNonce = Number.parseInt(mined.nonce, 16) + 1;
+    }
+  }
+
+  /**
+   * Mines and submits one share on the newest job (cpuminer style: id 4 for every submit); true when the pool
+   * acknowledged it. Throws when the connection is gone.
+   */
+  async submitOne(kind: ShareKind = 'any'): Promise<boolean> {
+    const difficulty = this.difficulty();
+    const mined = this.mine(kind);
+    this.sent++;
+    let result: unknown;
+    try {
+      this.client.send(4, 'mining.submit', [this.username, mined.jobId, mined.extranonce2, mined.ntime, mined.nonce]);
+      result = (await this.client.response()).result;
+    } catch (err) {
+      this.unanswered++;
+      throw err;
+    }
+    if (result !== true) {
+      this.rejected++;
+      return false;
+    }
+    this.accepted++;
+    this.acceptedDifficulty += difficulty;
+    return true;
   }
 
   close(): void {
