@@ -76,6 +76,8 @@ export class FakeDaemon {
         let result: unknown = null;
         if (method === 'getblocktemplate') result = self.template;
         else if (method === 'getblockchaininfo') result = { bestblockhash: self.template.previousblockhash };
+        // The pool's health check wants peers: a daemon without any cannot serve templates.
+        else if (method === 'getnetworkinfo') result = { connections: 8 };
         else if (method === 'submitblock') {
           // The header is the block's first 80 bytes; the nonce its last 4 (little-endian).
           self.submits.push({ at, nonceLe: String(params[0]).slice(152, 160) });
