@@ -4,6 +4,7 @@ import type { LiveStatsSource } from '../core/ports/live-stats.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import type { ShareStore } from '../core/ports/share-store.js';
 import { handleApi } from '../lambdas/stats/api.js';
+import type { ConversionApiDeps } from '../lambdas/stats/conversion.js';
 import { publicPool } from '../lambdas/stats/public.js';
 
 /** `/api/*` in local mode: the stats Lambda's router, over node:http instead of API Gateway. */
@@ -16,19 +17,33 @@ export function createLocalApi(deps: {
   boundPorts: (coin: string) => readonly number[] | undefined;
   /** The in-process stratum servers' live stats (in AWS the containers write them to the stats table). */
   live?: LiveStatsSource;
+  /** Miners' payout currency, for converting coins. */
+  conversion?: ConversionApiDeps;
 }): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const pool = publicPool(deps.config);
   for (const c of pool.coins) {
     const bound = deps.boundPorts(c.symbol);
     c.ports = c.ports.map((p, i) => ({ ...p, port: bound?.[i] ?? p.port }));
   }
-  const apiDeps = { pool, shares: deps.store, money: deps.money, live: deps.live, now: Date.now };
+  const apiDeps = {
+    pool,
+    shares: deps.store,
+    money: deps.money,
+    live: deps.live,
+    conversion: deps.conversion,
+    now: Date.now,
+  };
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') return false;
     try {
       const out = await handleApi(
-        { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams },
+        {
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: url.searchParams,
+          ...(req.method === 'POST' ? { body: await readBody(req) } : {}),
+        },
         apiDeps,
       );
       res.writeHead(out.status, out.headers);
@@ -40,4 +55,14 @@ export function createLocalApi(deps: {
     }
     return true;
   };
+}
+
+/** A small request body (a signed preference is well under 4 KB); more is cut off and fails to parse (400). */
+async function readBody(req: IncomingMessage, max = 4096): Promise<string> {
+  let body = '';
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > max) return body.slice(0, max);
+  }
+  return body;
 }

@@ -140,6 +140,10 @@ export async function startLocalPool(opts: {
       log,
       boundPorts: (symbol) => coins.get(symbol)?.service.ports,
       live: { get: async (symbol) => coins.get(symbol)?.live.snapshot() },
+      conversion: {
+        configs: new Map(config.coins.flatMap((c) => (c.conversion ? [[c.symbol, c.conversion] as const] : []))),
+        store: storage.conversions,
+      },
     });
     const admin = createAdminRoutes((symbol) => coins.get(symbol)?.money);
     const dashboard = createStaticRoutes(await buildWeb());

@@ -126,12 +126,33 @@ export class DynamoConversionStore implements ConversionStore {
         }),
       ),
     );
-    return (page.Items ?? []).map((i) => ({
-      account: String(i.sk),
-      currency: String(i.currency),
-      address: String(i.address),
-      updatedAt: num(i.updatedAt),
-    }));
+    return (page.Items ?? []).map(toPreference);
+  }
+
+  async getPreference(coin: string, account: string): Promise<ConversionPreference | undefined> {
+    const { Item } = await dynamoCall('get conversion preference', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tables(coin).ledger,
+          Key: { pk: 'CONVPREF', sk: account },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return Item ? toPreference(Item) : undefined;
+  }
+
+  replacePreference(coin: string, p: ConversionPreference): Promise<boolean> {
+    return conditionalWrite('replace conversion preference', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tables(coin).ledger,
+          Item: { pk: 'CONVPREF', sk: p.account, currency: p.currency, address: p.address, updatedAt: p.updatedAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR updatedAt < :t',
+          ExpressionAttributeValues: { ':t': p.updatedAt },
+        }),
+      ),
+    );
   }
 
   async setPreference(coin: string, p: ConversionPreference): Promise<void> {
@@ -144,6 +165,15 @@ export class DynamoConversionStore implements ConversionStore {
       ),
     );
   }
+}
+
+function toPreference(i: Record<string, unknown>): ConversionPreference {
+  return {
+    account: String(i.sk),
+    currency: String(i.currency),
+    address: String(i.address),
+    updatedAt: num(i.updatedAt),
+  };
 }
 
 /** Records hold bigints: stored as JSON with amounts as strings, read back by field name. */

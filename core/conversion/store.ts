@@ -34,5 +34,8 @@ export interface ConversionStore {
     set?: { fills?: ConversionFill[]; withdrawals?: ConversionWithdrawal[] },
   ): Promise<boolean>;
   listPreferences(coin: string): Promise<ConversionPreference[]>;
+  getPreference(coin: string, account: string): Promise<ConversionPreference | undefined>;
   setPreference(coin: string, preference: ConversionPreference): Promise<void>;
+  /** Writes the preference only if none is stored or the stored one is older (`updatedAt`); false otherwise. */
+  replacePreference(coin: string, preference: ConversionPreference): Promise<boolean>;
 }

@@ -1,4 +1,5 @@
 import { type CoinDefinition, getCoin, validateAddress } from '../../core/coins/index.js';
+import { PreferenceNotAuthorizedError } from '../../core/conversion/signed-preference.js';
 import { InvalidAddressError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
 import { balancesFromEntries, type LedgerEntry, zeroBalance } from '../../core/ledger/ledger.js';
@@ -7,6 +8,7 @@ import type { LiveStatsSource } from '../../core/ports/live-stats.js';
 import type { MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
 import type { MinuteBucket, ShareStore } from '../../core/ports/share-store.js';
 import { averageEffort, effort, hashrate, isOffline, OFFLINE_AFTER_MS } from '../../core/stats/hashrate.js';
+import { type ConversionApiDeps, changePreference, conversionView, PreferenceConflictError } from './conversion.js';
 import { type ExportRow, toCsv, toXlsx } from './export.js';
 import { openApiDocument } from './openapi.js';
 import type {
@@ -42,6 +44,8 @@ export interface ApiDeps {
   /** What the stratum servers report (network, miners online); without it those fields are null. */
   live?: LiveStatsSource;
   now: () => number;
+  /** Miners' payout currency (auto-conversion); without it the conversion routes say it is off. */
+  conversion?: ConversionApiDeps;
   /** A worker silent this long is shown offline (default core/stats OFFLINE_AFTER_MS, 10 minutes). */
   offlineAfterMs?: number;
 }
@@ -50,6 +54,8 @@ export interface ApiRequest {
   method: string;
   path: string;
   query: URLSearchParams;
+  /** The request body (POST), as text. */
+  body?: string;
 }
 
 export interface ApiResponse {
@@ -74,8 +80,17 @@ class NotFound extends Error {}
  */
 export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   try {
-    if (req.method !== 'GET') throw new BadRequest('the API is read-only: use GET');
     const parts = pathParts(req.path);
+    // The one write: a miner's payout currency, signed by the miner's key (lambdas/stats/conversion.ts).
+    const conversionRoute = parts[0] === 'pools' && parts[2] === 'miners' && parts[4] === 'conversion';
+    if (conversionRoute && parts.length === 5 && (req.method === 'GET' || req.method === 'POST')) {
+      const coin = knownCoin(deps, parts[1]!);
+      const account = parts[3]!;
+      checkAddress(coin, account);
+      if (req.method === 'GET') return ok(await conversionView(deps, coin, account), 0);
+      return await conversionChange(deps, coin, account, req.body);
+    }
+    if (req.method !== 'GET') throw new BadRequest('the API is read-only: use GET');
     if (parts.length === 1 && parts[0] === 'openapi.json') return ok(openApiDocument(), 300);
     if (parts.length === 1 && parts[0] === 'pools') return ok(await pools(deps), 10);
     if (parts[0] === 'pools' && parts[1]) {
@@ -94,6 +109,25 @@ export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResp
   } catch (err) {
     if (err instanceof BadRequest) return json(400, { error: err.message }, 0);
     if (err instanceof NotFound) return json(404, { error: err.message }, 0);
+    throw err;
+  }
+}
+
+async function conversionChange(
+  deps: ApiDeps,
+  coin: PublicCoin,
+  account: string,
+  body: string | undefined,
+): Promise<ApiResponse> {
+  try {
+    return ok(await changePreference(deps, coin, account, body), 0);
+  } catch (err) {
+    if (err instanceof PreferenceNotAuthorizedError) return json(403, { error: err.message }, 0);
+    if (err instanceof PreferenceConflictError) return json(409, { error: err.message }, 0);
+    if (err instanceof InvalidAddressError) return json(400, { error: err.message }, 0);
+    if (err instanceof SyntaxError || (err as Error).name === 'ZodError') {
+      return json(400, { error: `expected JSON {currency, address, time, signature}: ${(err as Error).message}` }, 0);
+    }
     throw err;
   }
 }

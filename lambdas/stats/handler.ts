@@ -8,6 +8,8 @@ import { DynamoLiveStats } from '../../adapters/aws/dynamo-live-stats.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
 import type { TableNames } from '../../adapters/aws/tables.js';
+import { DynamoConversionStore } from '../../adapters/exchange/dynamo-conversion-store.js';
+import { conversionConfigSchema } from '../../core/conversion/config.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import { createLambdaLogger, poolMiddleware } from '../shared/middleware.js';
 import { type ApiDeps, handleApi, type PublicCoin } from './api.js';
@@ -16,6 +18,8 @@ import { type ApiDeps, handleApi, type PublicCoin } from './api.js';
 export const statsEnvSchema = z.object({
   POOL_TABLES_JSON: z.string().min(2),
   POOL_PUBLIC_JSON: z.string().min(2),
+  /** {"LTC": <coins[].conversion>, …} of the converting coins: miners' payout-currency routes. */
+  POOL_CONVERSION_JSON: z.string().optional(),
 });
 
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
@@ -34,6 +38,9 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     return t;
   };
   const doc = createDocumentClient(new DynamoDBClient({}));
+  const conversions = z
+    .record(z.string(), conversionConfigSchema)
+    .parse(JSON.parse(parsed.data.POOL_CONVERSION_JSON ?? '{}'));
   return {
     pool,
     shares: new DynamoShareStore({ doc, tables: of }),
@@ -41,6 +48,10 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     // Reported by the stratum containers (fargate/src/live-stats.ts) into each coin's stats table.
     live: new DynamoLiveStats(doc, of, Date.now),
     now: Date.now,
+    // Quotes need the exchanges' books (ccxt): the conversion Lambda has them, this small function does not.
+    ...(Object.keys(conversions).length > 0
+      ? { conversion: { configs: new Map(Object.entries(conversions)), store: new DynamoConversionStore(doc, of) } }
+      : {}),
   };
 }
 
@@ -57,6 +68,9 @@ export function createHandler(
         method: event.requestContext.http.method,
         path: event.rawPath,
         query: new URLSearchParams(event.rawQueryString ?? ''),
+        ...(event.body === undefined
+          ? {}
+          : { body: event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body }),
       },
       deps,
     );

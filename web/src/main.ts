@@ -1,6 +1,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
+import { preferenceMessage } from '../../core/conversion/preference-message.js';
 import { ago, coins, difficulty, esc, hashrate } from './format.js';
 
 /** The dashboard: a hash-routed single page on the stats API (/api), refreshed every 30 s. */
@@ -114,14 +115,106 @@ async function minerPage(address: string): Promise<string> {
     .join('');
   chartLater('miner-chart', m.hashrateHistory);
   const b = m.balance;
+  const conversion = await api(`/pools/${coin()}/miners/${encodeURIComponent(address)}/conversion`).catch(() => null);
   return `<h1>Miner <code>${esc(address)}</code></h1>
     <div class="cards">${card('Hashrate (10 min)', hashrate(m.hashrate['10m']), 'miner-hashrate')}${card('Immature', coins(b.immature), 'immature')}${card('Confirmed', coins(b.confirmed), 'confirmed')}${card('Pending', coins(b.pending), 'pending')}${card('Paid', coins(b.paid), 'paid')}</div>
     <div id="miner-chart" class="chart"></div>
+    ${conversion?.enabled ? payoutCurrency(address, conversion) : ''}
     <h2>Workers</h2><table><thead><tr><th>Worker</th><th>Hashrate</th><th>Last share</th><th>State</th></tr></thead><tbody>${workers || '<tr><td colspan="4">No workers</td></tr>'}</tbody></table>
     <p><a data-testid="export-csv" href="/api/pools/${esc(coin())}/miners/${encodeURIComponent(address)}/export.csv">Export CSV</a> · <a data-testid="export-xlsx" href="/api/pools/${esc(coin())}/miners/${encodeURIComponent(address)}/export.xlsx">Export XLSX</a></p>
     <h2>Rewards</h2><table><thead><tr><th>Time</th><th>Kind</th><th>Amount</th><th>Block</th></tr></thead><tbody>${rewards || '<tr><td colspan="4">None yet</td></tr>'}</tbody></table>
     <h2>Payments</h2><table><thead><tr><th>Time</th><th>Amount</th><th>Status</th><th>Transaction</th></tr></thead><tbody>${payments || '<tr><td colspan="4">None yet</td></tr>'}</tbody></table>`;
 }
+
+/**
+ * The miner's payout currency: the current choice, what converting would bring now (rate after exchange,
+ * withdrawal and pool fees), and the change form. A change must be signed with the key of the mining address:
+ * the page prepares the exact message, the miner signs it in their wallet and pastes the signature.
+ */
+function payoutCurrency(address: string, c: Json): string {
+  const current = c.preference && c.preference.currency !== coin() ? c.preference : null;
+  const quotes = (c.quotes as Json[])
+    .map(
+      (q) =>
+        `<tr data-testid="quote-row"><td>${esc(q.target)}</td>${
+          q.refused
+            ? `<td colspan="3">not now: ${esc(q.refused)}</td>`
+            : `<td>${esc(q.rate)}</td><td>${esc(q.net)}</td><td>${esc(q.poolFee)}</td>`
+        }</tr>`,
+    )
+    .join('');
+  const options = [coin(), ...(c.targets as string[])].map((t) => `<option>${esc(t)}</option>`).join('');
+  return `<h2>Payout currency</h2>
+    <p data-testid="payout-currency">${
+      current
+        ? `Paid in <b>${esc(current.currency)}</b> to <code>${esc(current.address)}</code>: confirmed balances are converted at the best rate across the pool's exchanges.`
+        : `Paid in <b>${esc(coin())}</b> (no conversion).`
+    }</p>
+    <table><thead><tr><th>Target</th><th>Rate per ${esc(coin())}</th><th>Net for ${esc(coins(c.quoteAmount))} ${esc(coin())}</th><th>Pool fee</th></tr></thead><tbody>${quotes || '<tr><td colspan="4">No quotes right now</td></tr>'}</tbody></table>
+    <p>Rates are after exchange, withdrawal and pool fees (the pool takes ${esc(c.feeShareBps / 100)}% of what splitting across exchanges gains over the best single one); balances of at least ${esc(coins(c.minimum))} ${esc(coin())} are converted.</p>
+    <form id="conversion-form" data-address="${esc(address)}">
+      <label>Currency <select name="currency">${options}</select></label>
+      <label>Your address in that currency <input name="to" size="50" placeholder="bc1q… or 0x…"></label>
+      <button type="button" id="prepare-message">Prepare message</button>
+      <div id="signing" hidden>
+        <p>Sign this exact message with the key of <code>${esc(address)}</code> within ${esc(c.sign.windowSeconds / 60)} minutes:
+        Litecoin Core / Bitcoin Core <code>signmessage ${esc(address)} "…"</code> (legacy addresses), Electrum "Sign/verify message", or any wallet
+        that signs BIP137 or BIP322 (bech32). Nobody can change your payout currency without this signature.</p>
+        <pre data-testid="sign-message" id="sign-message"></pre>
+        <label>Signature <textarea name="signature" rows="3" cols="60"></textarea></label>
+        <button type="submit">Change payout currency</button>
+      </div>
+      <p id="conversion-result" data-testid="conversion-result"></p>
+    </form>`;
+}
+
+/** Set while a miner is signing a prepared message: the 30-second refresh must not wipe the form. */
+let signing: { currency: string; to: string; time: string } | undefined;
+
+view.addEventListener('click', (e) => {
+  if ((e.target as HTMLElement).id !== 'prepare-message') return;
+  const form = document.getElementById('conversion-form') as HTMLFormElement;
+  const data = new FormData(form);
+  signing = {
+    currency: String(data.get('currency')),
+    to: String(data.get('to') ?? '').trim(),
+    time: new Date().toISOString(),
+  };
+  const message = preferenceMessage({
+    coin: coin(),
+    account: form.dataset.address!,
+    currency: signing.currency,
+    address: signing.to,
+    time: signing.time,
+  });
+  document.getElementById('sign-message')!.textContent = message;
+  document.getElementById('signing')!.hidden = false;
+});
+
+view.addEventListener('submit', async (e) => {
+  const form = e.target as HTMLFormElement;
+  if (form.id !== 'conversion-form' || !signing) return;
+  e.preventDefault();
+  const result = document.getElementById('conversion-result')!;
+  const res = await fetch(`/api/pools/${coin()}/miners/${encodeURIComponent(form.dataset.address!)}/conversion`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      currency: signing.currency,
+      address: signing.to,
+      time: signing.time,
+      signature: String(new FormData(form).get('signature') ?? '').trim(),
+    }),
+  });
+  const body = await res.json().catch(() => ({}));
+  result.textContent = res.ok
+    ? `Saved: paid in ${body.preference.currency} from the next conversion.`
+    : `Refused: ${body.error}`;
+  if (res.ok) {
+    signing = undefined;
+    void render();
+  }
+});
 
 async function blocksPage(): Promise<string> {
   return `<h1>${esc(coin())} blocks</h1>${blocksTable((await api(`/pools/${coin()}/blocks?limit=200`)).blocks)}`;
@@ -141,6 +234,8 @@ let renderSeq = 0;
 
 /** Renders the route; a slower earlier render (e.g. the pool page) never overwrites a newer one. */
 async function render(navigated = false): Promise<void> {
+  if (!navigated && signing) return; // keep the miner's half-signed change on screen
+  if (navigated) signing = undefined;
   const seq = ++renderSeq;
   // A new page says it is loading; the 30-second refresh keeps the current one until the new numbers are in.
   if (navigated) view.innerHTML = '<p class="loading" data-testid="loading">Loading…</p>';

@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
+import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import { DynamoConversionStore } from '../../../adapters/exchange/dynamo-conversion-store.js';
+import { conversionConfigSchema } from '../../../core/conversion/config.js';
+import { preferenceMessage } from '../../../core/conversion/preference-message.js';
+import { type ApiDeps, handleApi, type PublicCoin } from '../../../lambdas/stats/api.js';
+import { type SigningKind, testKey } from '../../helpers/message-signer.js';
+import { type Dynamo, startDynamo } from '../ingest/helpers.js';
+
+const NOW = Date.parse('2027-01-15T12:00:00.000Z');
+const LTC: PublicCoin = {
+  symbol: 'LTC',
+  network: 'regtest',
+  scheme: 'PPLNS',
+  feeBasisPoints: 100,
+  payoutMinimum: '10000000',
+  ports: [],
+  stratumHost: null,
+};
+const conversion = conversionConfigSchema.parse({
+  exchanges: [{ id: 'binance' }],
+  targets: [{ currency: 'BTC', feeWallets: [{ address: 'bcrt1qfee' }] }],
+});
+const BTC_ADDRESS = testKey('BTC', 'regtest', 9).address.p2wpkh;
+const miner = testKey('LTC', 'regtest');
+
+describe('payout currency in the stats API (signed by the miner key)', () => {
+  let dynamo: Dynamo;
+  let deps: ApiDeps;
+  let now = NOW;
+  beforeAll(async () => {
+    dynamo = await startDynamo();
+    const shares = await dynamo.freshStore();
+    const names = dynamo.lastTables!;
+    const doc = createDocumentClient(dynamo.client);
+    deps = {
+      pool: { name: 'edgepool', coins: [LTC] },
+      shares,
+      money: new DynamoMoneyStore(doc, () => names),
+      now: () => now,
+      conversion: {
+        configs: new Map([['LTC', conversion]]),
+        store: new DynamoConversionStore(doc, () => names),
+        quotes: async () => [{ target: 'BTC', net: '0.0012', rate: '0.0012', poolFee: '0' }],
+      },
+    };
+  });
+  afterAll(() => dynamo.close());
+
+  const path = (account: string) => `/api/pools/LTC/miners/${account}/conversion`;
+  const get = async (account: string) => {
+    const res = await handleApi({ method: 'GET', path: path(account), query: new URLSearchParams() }, deps);
+    return { status: res.status, body: JSON.parse(res.body) };
+  };
+  const post = async (account: string, body: object) => {
+    const res = await handleApi(
+      { method: 'POST', path: path(account), query: new URLSearchParams(), body: JSON.stringify(body) },
+      deps,
+    );
+    return { status: res.status, body: JSON.parse(res.body) as { error?: string; preference?: unknown } };
+  };
+  /** The request the dashboard sends: the choice, the time and the signature of the message it showed. */
+  const signed = (
+    kind: SigningKind | 'bip322',
+    choice: { currency: string; address: string },
+    time: number,
+    key = miner,
+    account = kind === 'bip322' ? miner.address.p2wpkh : miner.address[kind],
+  ) => {
+    const t = new Date(time).toISOString();
+    const message = preferenceMessage({ coin: 'LTC', account, ...choice, time: t });
+    const signature = kind === 'bip322' ? key.signBip322(message) : key.signBip137(message, kind);
+    return { ...choice, time: t, signature };
+  };
+
+  it('shows no preference, the targets, quotes and the message to sign', async () => {
+    const { status, body } = await get(miner.address.p2wpkh);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ enabled: true, preference: null, targets: ['BTC'], quotes: [{ target: 'BTC' }] });
+    expect(body.sign.message).toContain(`account: ${miner.address.p2wpkh}`);
+  });
+
+  it.each(['p2pkh', 'p2sh-p2wpkh', 'p2wpkh', 'bip322'] as const)(
+    'accepts a change signed by the key of the mining address (%s)',
+    async (kind) => {
+      const account = kind === 'bip322' ? miner.address.p2wpkh : miner.address[kind];
+      now += 60_000;
+      const res = await post(account, signed(kind, { currency: 'BTC', address: BTC_ADDRESS }, now - 5_000));
+      expect(res).toMatchObject({ status: 200, body: { preference: { currency: 'BTC', address: BTC_ADDRESS } } });
+      expect((await get(account)).body.preference).toMatchObject({ currency: 'BTC', address: BTC_ADDRESS });
+    },
+  );
+
+  it('refuses a signature by another key, and changes nothing', async () => {
+    now += 60_000;
+    const thief = testKey('LTC', 'regtest', 7);
+    const res = await post(
+      miner.address.p2wpkh,
+      signed('p2wpkh', { currency: 'BTC', address: thief.address.p2wpkh }, now, thief, miner.address.p2wpkh),
+    );
+    expect(res.status).toBe(403);
+    expect((await get(miner.address.p2wpkh)).body.preference.address).toBe(BTC_ADDRESS);
+  });
+
+  it('refuses a signature over another destination than the one submitted', async () => {
+    now += 60_000;
+    const body = signed('p2wpkh', { currency: 'BTC', address: BTC_ADDRESS }, now);
+    const res = await post(miner.address.p2wpkh, { ...body, address: testKey('BTC', 'regtest', 8).address.p2wpkh });
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses a replayed request, even one that was accepted', async () => {
+    now += 60_000;
+    const stop = signed('p2wpkh', { currency: 'LTC', address: '' }, now);
+    expect((await post(miner.address.p2wpkh, stop)).status).toBe(200);
+    const again = await post(miner.address.p2wpkh, stop);
+    expect(again.status).toBe(403);
+    expect(again.body.error).toContain('not newer');
+    // An older signed choice (to BTC) cannot be put back either.
+    const older = signed('p2wpkh', { currency: 'BTC', address: BTC_ADDRESS }, now - 1_000);
+    expect((await post(miner.address.p2wpkh, older)).status).toBe(403);
+    expect((await get(miner.address.p2wpkh)).body.preference.currency).toBe('LTC');
+  });
+
+  it('refuses a stale or future-dated signature', async () => {
+    now += 60_000;
+    const choice = { currency: 'BTC', address: BTC_ADDRESS };
+    expect((await post(miner.address.p2wpkh, signed('p2wpkh', choice, now - 11 * 60_000))).status).toBe(403);
+    expect((await post(miner.address.p2wpkh, signed('p2wpkh', choice, now + 11 * 60_000))).status).toBe(403);
+  });
+
+  it('refuses a currency the pool does not offer or a malformed request with 400', async () => {
+    now += 60_000;
+    const usdt = signed('p2wpkh', { currency: 'USDT', address: '0x52908400098527886E0F7030069857D2E4169EE7' }, now);
+    expect((await post(miner.address.p2wpkh, usdt)).status).toBe(400);
+    expect((await post(miner.address.p2wpkh, { currency: 'BTC' })).status).toBe(400);
+    const bad = await handleApi(
+      { method: 'POST', path: path(miner.address.p2wpkh), query: new URLSearchParams(), body: '{' },
+      deps,
+    );
+    expect(bad.status).toBe(400);
+    // Other routes stay read-only.
+    const other = await handleApi({ method: 'POST', path: '/api/pools', query: new URLSearchParams() }, deps);
+    expect(other.status).toBe(400);
+  });
+});
