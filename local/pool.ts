@@ -111,6 +111,8 @@ export async function startLocalPool(opts: {
         instanceId: `local-${randomUUID().slice(0, 8)}`,
         maxShares: config.queue.maxBatchShares,
         maxWaitMs: config.queue.maxWaitMs,
+        ackAfter: config.queue.ackAfter,
+        shipIntervalMs: config.queue.shipIntervalMs,
         log,
       });
       queue.start();

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { StorageError } from '../../core/errors.js';
 import type { BatchTransport } from '../../core/ports/batch-transport.js';
+import { encodeMessages } from '../../core/shares/queue-message.js';
 import type { ShareBatch } from '../../core/shares/share.js';
 
 /** SQS limits: 10 entries per SendMessageBatch, 256 KiB per message and per request (all bodies together). */
@@ -21,13 +22,15 @@ export interface SqsTransportOptions {
   retryDelayMs?: number;
   /** Overridable for tests; SQS's own limit otherwise. */
   maxBytes?: number;
+  /** Several batches per gzip-compressed message (core/shares/queue-message.ts v2); default true. */
+  compress?: boolean;
 }
 
 /**
  * BatchTransport on SQS (a standard queue: ingest is idempotent per batch id, so at-least-once is enough).
- * Each batch is one message with a compact JSON body. A batch whose body exceeds the message limit is split in
- * halves, recursively, into sub-batches `<id>.0`, `<id>.1`: the split is deterministic, so a resent batch splits
- * into the same ids and ingest still counts it once.
+ * The batches of one send go out as few gzip-compressed messages as fit (queue-message.ts), up to 10 per request.
+ * A batch too big for a message is split in halves, recursively, into sub-batches `<id>.0`, `<id>.1`: the split is
+ * deterministic, so a resent batch splits into the same ids and ingest still counts it once.
  */
 export class SqsTransport implements BatchTransport {
   private readonly client: SQSClient;
@@ -35,6 +38,7 @@ export class SqsTransport implements BatchTransport {
   private readonly maxAttempts: number;
   private readonly retryDelayMs: number;
   private readonly maxBytes: number;
+  private readonly compress: boolean;
 
   constructor(opts: SqsTransportOptions) {
     this.client = opts.client;
@@ -42,10 +46,11 @@ export class SqsTransport implements BatchTransport {
     this.maxAttempts = opts.maxAttempts ?? 3;
     this.retryDelayMs = opts.retryDelayMs ?? 50;
     this.maxBytes = opts.maxBytes ?? SQS_MAX_BYTES;
+    this.compress = opts.compress ?? true;
   }
 
   async send(batches: ShareBatch[]): Promise<void> {
-    const bodies = batches.flatMap((b) => encodeBatch(b, this.maxBytes));
+    const bodies = encodeMessages(batches, this.maxBytes, this.compress);
     const requests = packRequests(bodies, this.maxBytes);
     const results = await Promise.allSettled(requests.map((entries) => this.sendRequest(entries)));
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -76,20 +81,6 @@ export class SqsTransport implements BatchTransport {
 
 function failedEntryError(f: BatchResultErrorEntry, count: number): StorageError {
   return new StorageError(`SQS refused ${count} message(s): ${f.Code ?? 'unknown'}: ${f.Message ?? ''}`.trim());
-}
-
-/** One body per batch, or several when a batch is too big for one message. */
-export function encodeBatch(batch: ShareBatch, maxBytes: number = SQS_MAX_BYTES): string[] {
-  const body = JSON.stringify(batch);
-  if (Buffer.byteLength(body) <= maxBytes) return [body];
-  if (batch.shares.length < 2) {
-    throw new StorageError(`share batch ${batch.batchId} has one share bigger than an SQS message`);
-  }
-  const half = Math.ceil(batch.shares.length / 2);
-  return [
-    ...encodeBatch({ ...batch, batchId: `${batch.batchId}.0`, shares: batch.shares.slice(0, half) }, maxBytes),
-    ...encodeBatch({ ...batch, batchId: `${batch.batchId}.1`, shares: batch.shares.slice(half) }, maxBytes),
-  ];
 }
 
 /** Packs message bodies, in order, into requests of at most 10 entries and `maxBytes` in total. */

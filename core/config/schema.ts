@@ -205,6 +205,14 @@ export const poolConfigSchema = z
         maxBatchShares: z.number().int().min(1).max(2000).default(500),
         /** A share waits at most this long for its batch: the floor of the submit→ack latency. */
         maxWaitMs: z.number().int().min(0).max(1000).default(25),
+        /**
+         * When a miner's share is acknowledged: `queue` once SQS (or locally the queue journal) accepted its batch;
+         * `journal` once it is fsynced to the stratum task's spool, shipped to the queue every `shipIntervalMs` in
+         * compressed multi-batch messages (≈ 1 SQS request per second instead of one per batch window). `queue` by
+         * default: with `journal` the last interval of shares lives only on the task's disk until shipped.
+         */
+        ackAfter: z.enum(['queue', 'journal']).default('queue'),
+        shipIntervalMs: z.number().int().min(50).max(60_000).default(1000),
       })
       .prefault({}),
     coins: z.array(coinSchema).min(1),

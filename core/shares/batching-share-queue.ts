@@ -29,6 +29,16 @@ export interface BatchingShareQueueOptions {
   maxBufferedShares?: number;
   /** Batches resent per transport call during replay (SQS takes 10 messages per request). */
   replayChunk?: number;
+  /**
+   * When a share is acknowledged. 'queue' (default): once the queue (SQS) accepted its batch, or the spool did
+   * because the queue failed. 'journal': once its batch is fsynced to the spool; a shipper sends the spool to the
+   * queue every `shipIntervalMs`, many batches per compressed message. The ack stays a few milliseconds while the
+   * queue sees one request per interval instead of one per batch window; what is at stake is the spool's disk
+   * (see docs/performance.md).
+   */
+  ackAfter?: 'queue' | 'journal';
+  /** Journal mode: how often the spool is shipped to the queue. */
+  shipIntervalMs?: number;
   log?: QueueLog;
 }
 
@@ -67,6 +77,7 @@ export class BatchingShareQueue implements ShareQueue {
   private readonly replayIntervalMs: number;
   private readonly maxBufferedShares: number;
   private readonly replayChunk: number;
+  private readonly journal: boolean;
   private readonly log: QueueLog;
 
   private readonly buffers = new Map<string, Waiter[]>();
@@ -93,7 +104,10 @@ export class BatchingShareQueue implements ShareQueue {
     this.instanceId = opts.instanceId;
     this.replayIntervalMs = opts.replayIntervalMs ?? 1000;
     this.maxBufferedShares = opts.maxBufferedShares ?? this.maxShares * 20;
-    this.replayChunk = opts.replayChunk ?? 10;
+    this.journal = opts.ackAfter === 'journal';
+    if (this.journal) this.replayIntervalMs = opts.shipIntervalMs ?? 1000;
+    // Journal mode ships a whole segment per call: the transport packs it into as few messages as fit.
+    this.replayChunk = opts.replayChunk ?? (this.journal ? 100_000 : 10);
     this.log = opts.log ?? silent;
     if (this.maxShares < 1) throw new RangeError('maxShares must be at least 1');
     if (this.maxBufferedShares < this.maxShares) throw new RangeError('maxBufferedShares must be >= maxShares');
@@ -137,6 +151,10 @@ export class BatchingShareQueue implements ShareQueue {
     if (this.replayTimer) clearTimeout(this.replayTimer);
     this.replayWake?.();
     await this.replaying;
+    // Journal mode: ship what the last interval journaled; what the queue refuses stays for the next start.
+    if (this.journal) {
+      await this.shipSpool().catch((err) => this.log.warn({ err }, 'final ship of the share journal failed'));
+    }
   }
 
   /** Waits until the replayer has nothing left to do (tests, graceful shutdown). */
@@ -189,9 +207,10 @@ export class BatchingShareQueue implements ShareQueue {
     if ((this.buffers.get(coin)?.length ?? 0) >= this.maxShares) this.flushCoin(coin);
   }
 
-  /** Makes one batch durable: transport first, spool on failure (spool first while degraded). */
+  /** Makes one batch durable: transport first, spool on failure (spool first while degraded or in journal mode). */
   private async deliver(batch: ShareBatch): Promise<void> {
-    const attempts = this.degraded ? (['spool', 'transport'] as const) : (['transport', 'spool'] as const);
+    const attempts =
+      this.degraded || this.journal ? (['spool', 'transport'] as const) : (['transport', 'spool'] as const);
     const errors: unknown[] = [];
     for (const how of attempts) {
       try {
@@ -238,19 +257,7 @@ export class BatchingShareQueue implements ShareQueue {
       delay = this.replayIntervalMs;
       this.spoolDirty = false;
       try {
-        for (const id of await this.spool.sealSegments()) {
-          if (this.closed) return;
-          const batches = await this.spool.readSegment(id);
-          for (let i = 0; i < batches.length; i += this.replayChunk) {
-            const chunk = batches.slice(i, i + this.replayChunk);
-            await this.transport.send(chunk);
-            this.counters.replayedBatches += chunk.length;
-          }
-          // Only after every batch of the segment was accepted: a crash before this resends them (same ids).
-          await this.spool.removeSegment(id);
-          if (batches.length > 0)
-            this.log.info({ segment: id, batches: batches.length }, 'spooled share batches resent');
-        }
+        await this.shipSpool(() => this.closed);
       } catch (err) {
         this.spoolDirty = true;
         this.log.warn({ err }, 'resending spooled share batches failed; will retry');
@@ -260,6 +267,24 @@ export class BatchingShareQueue implements ShareQueue {
         this.degraded = false;
         return;
       }
+    }
+  }
+
+  /** Sends every sealed spool segment, oldest first; stops early when `stop()` says so. Throws on a send failure. */
+  private async shipSpool(stop: () => boolean = () => false): Promise<void> {
+    for (const id of await this.spool.sealSegments()) {
+      if (stop()) return;
+      const batches = await this.spool.readSegment(id);
+      for (let i = 0; i < batches.length; i += this.replayChunk) {
+        const chunk = batches.slice(i, i + this.replayChunk);
+        await this.transport.send(chunk);
+        this.counters.replayedBatches += chunk.length;
+      }
+      // Only after every batch of the segment was accepted: a crash before this resends them (same ids).
+      await this.spool.removeSegment(id);
+      // Journal mode ships every second: only resends after a failure are worth a log line.
+      if (batches.length > 0 && !this.journal)
+        this.log.info({ segment: id, batches: batches.length }, 'spooled share batches resent');
     }
   }
 

@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     instanceId: s.instanceId,
     maxShares: s.config.queue.maxBatchShares,
     maxWaitMs: s.config.queue.maxWaitMs,
+    ackAfter: s.config.queue.ackAfter,
+    shipIntervalMs: s.config.queue.shipIntervalMs,
     log,
   });
   queue.start();

@@ -10,8 +10,9 @@ import type { ShareStore } from '../../core/ports/share-store.js';
 import { potParamsSchema } from '../../core/rewards/config.js';
 import { potShareCredit } from '../../core/rewards/pot.js';
 import type { ShareCredit } from '../../core/shares/aggregate.js';
-import { parseShareBatch } from '../../core/shares/batch-schema.js';
 import { ingestBatch } from '../../core/shares/ingest-batch.js';
+import { decodeMessage } from '../../core/shares/queue-message.js';
+import type { ShareBatch } from '../../core/shares/share.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 
 /**
@@ -53,12 +54,12 @@ export async function run(event: SQSEvent, deps: IngestDeps): Promise<SQSBatchRe
   };
 }
 
-/** true when the record is done with (counted now or before). */
+/** true when the record is done with (every batch in it counted, now or before). */
 async function ingestRecord(record: SQSRecord, deps: IngestDeps): Promise<boolean> {
   const where = { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount };
-  let batch: ReturnType<typeof parseShareBatch>;
+  let batches: ShareBatch[];
   try {
-    batch = parseShareBatch(record.body);
+    batches = decodeMessage(record.body);
   } catch (err) {
     deps.log.error(
       { ...where, reason: (err as Error).message, bodyBytes: record.body.length },
@@ -66,19 +67,22 @@ async function ingestRecord(record: SQSRecord, deps: IngestDeps): Promise<boolea
     );
     return false;
   }
-  try {
-    const result = await ingestBatch(deps.store, batch, {
-      claim: `${deps.requestId ?? 'local'}:${record.messageId}`,
-      now: deps.now,
-      leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
-      ...(deps.credit && { credit: deps.credit }),
-    });
-    deps.log.info({ ...where, batchId: batch.batchId, shares: batch.shares.length, result }, 'share batch ingested');
-    return true;
-  } catch (err) {
-    deps.log.warn({ ...where, batchId: batch.batchId, err }, 'share batch not ingested; it will be redelivered');
-    return false;
+  // One batch after the other: a failure leaves the rest for the redelivery, where the counted ones are duplicates.
+  for (const batch of batches) {
+    try {
+      const result = await ingestBatch(deps.store, batch, {
+        claim: `${deps.requestId ?? 'local'}:${record.messageId}`,
+        now: deps.now,
+        leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
+        ...(deps.credit && { credit: deps.credit }),
+      });
+      deps.log.info({ ...where, batchId: batch.batchId, shares: batch.shares.length, result }, 'share batch ingested');
+    } catch (err) {
+      deps.log.warn({ ...where, batchId: batch.batchId, err }, 'share batch not ingested; it will be redelivered');
+      return false;
+    }
   }
+  return true;
 }
 
 const envSchema = z.object({

@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CreateQueueCommand,
   ReceiveMessageCommand,
@@ -8,10 +11,13 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSqsServer } from 'local-aws-sqs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { encodeBatch, packRequests, SQS_MAX_BYTES, SqsTransport } from '../../../adapters/aws/sqs-transport.js';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { packRequests, SQS_MAX_BYTES, SqsTransport } from '../../../adapters/aws/sqs-transport.js';
+import { FileShareSpool } from '../../../adapters/local/spool.js';
 import { StorageError } from '../../../core/errors.js';
 import { parseShareBatch } from '../../../core/shares/batch-schema.js';
+import { BatchingShareQueue } from '../../../core/shares/batching-share-queue.js';
+import { COMPRESSED_PREFIX, decodeMessage, encodeMessages } from '../../../core/shares/queue-message.js';
 import type { ShareBatch } from '../../../core/shares/share.js';
 import { batch, share } from '../../core/shares/fixtures.js';
 
@@ -37,13 +43,28 @@ describe('SqsTransport (mocked SQS)', () => {
   afterEach(() => sqs.reset());
   afterAll(() => sqs.restore());
 
-  it('sends at most 10 entries per request', async () => {
+  it('uncompressed: one message per batch, at most 10 entries per request', async () => {
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-    await new SqsTransport({ client: new SQSClient({}), queueUrl: QUEUE }).send(batches(23));
+    await new SqsTransport({ client: new SQSClient({}), queueUrl: QUEUE, compress: false }).send(batches(23));
     const requests = sentEntries(sqs);
     expect(requests.map((r) => r.length)).toEqual([10, 10, 3]);
     const ids = requests.flat().map((e) => parseShareBatch(e.MessageBody!).batchId);
     expect(ids).toEqual(batches(23).map((b) => b.batchId));
+  });
+
+  it('compressed (default): many batches in one gzip message, every batch intact and in order', async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const sent = batches(23, 40);
+    await new SqsTransport({ client: new SQSClient({}), queueUrl: QUEUE }).send(sent);
+    const bodies = sentEntries(sqs)
+      .flat()
+      .map((e) => e.MessageBody!);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]!.startsWith(COMPRESSED_PREFIX)).toBe(true);
+    expect(decodeMessage(bodies[0]!)).toEqual(sent);
+    const plain = sent.reduce((n, b) => n + Buffer.byteLength(JSON.stringify(b)), 0);
+    console.log(`23 batches × 40 shares: ${plain} bytes as JSON, ${bodies[0]!.length} bytes compressed in one message`);
+    expect(bodies[0]!.length * 4).toBeLessThan(plain);
   });
 
   it('keeps every request under the 256 KiB payload limit', async () => {
@@ -51,7 +72,7 @@ describe('SqsTransport (mocked SQS)', () => {
     const big = batches(6, 800); // ~100 KiB each
     const size = Buffer.byteLength(JSON.stringify(big[0]));
     expect(size).toBeGreaterThan(SQS_MAX_BYTES / 4);
-    await new SqsTransport({ client: new SQSClient({}), queueUrl: QUEUE }).send(big);
+    await new SqsTransport({ client: new SQSClient({}), queueUrl: QUEUE, compress: false }).send(big);
     const requests = sentEntries(sqs);
     expect(requests.length).toBeGreaterThan(1);
     for (const r of requests) {
@@ -61,18 +82,29 @@ describe('SqsTransport (mocked SQS)', () => {
   });
 
   it('splits a batch too big for one message into sub-batches with stable ids and no share lost', () => {
-    const b = batch(
+    const small = batch(
       'big',
       Array.from({ length: 10 }, (_, i) => share({ timestamp: i })),
     );
-    const limit = Buffer.byteLength(JSON.stringify(b)) / 3;
-    const bodies = encodeBatch(b, limit);
-    const parts = bodies.map((body) => parseShareBatch(body));
-    expect(parts.length).toBeGreaterThan(2);
-    for (const body of bodies) expect(Buffer.byteLength(body)).toBeLessThanOrEqual(limit);
-    expect(parts.flatMap((p) => p.shares)).toEqual(b.shares);
-    expect(new Set(parts.map((p) => p.batchId)).size).toBe(parts.length);
-    expect(encodeBatch(b, limit)).toEqual(bodies); // a resend splits the same way
+    const limit = Buffer.byteLength(JSON.stringify(small)) / 3;
+    // compressed: enough distinct shares that a half compresses well below the whole
+    const many = batch(
+      'many',
+      Array.from({ length: 400 }, (_, i) => share({ timestamp: i * 7919, actualDifficulty: 8 + ((i * 31) % 97) })),
+    );
+    for (const [compress, b] of [
+      [false, small],
+      [true, many],
+    ] as const) {
+      const max = compress ? Buffer.byteLength(encodeMessages([b], SQS_MAX_BYTES)[0]!) * 0.8 : limit;
+      const bodies = encodeMessages([b], max, compress);
+      const parts = bodies.flatMap((body) => decodeMessage(body));
+      expect(parts.length).toBeGreaterThan(1);
+      for (const body of bodies) expect(Buffer.byteLength(body)).toBeLessThanOrEqual(max);
+      expect(parts.flatMap((p) => p.shares)).toEqual(b.shares);
+      expect(new Set(parts.map((p) => p.batchId)).size).toBe(parts.length);
+      expect(encodeMessages([b], max, compress)).toEqual(bodies); // a resend splits the same way
+    }
   });
 
   it('packs bodies in order without exceeding either limit', () => {
@@ -85,7 +117,9 @@ describe('SqsTransport (mocked SQS)', () => {
       .on(SendMessageBatchCommand)
       .resolvesOnce({ Failed: [{ Id: 'm1', SenderFault: false, Code: 'InternalError' }] })
       .resolves({});
-    await new SqsTransport({ client: new SQSClient({}), queueUrl: QUEUE, retryDelayMs: 1 }).send(batches(3));
+    await new SqsTransport({ client: new SQSClient({}), queueUrl: QUEUE, retryDelayMs: 1, compress: false }).send(
+      batches(3),
+    );
     const requests = sentEntries(sqs);
     expect(requests).toHaveLength(2);
     expect(requests[1]!.map((e) => e.Id)).toEqual(['m1']);
@@ -117,6 +151,57 @@ describe('SqsTransport (mocked SQS)', () => {
 });
 
 describe('SqsTransport against local-aws-sqs', () => {
+  it('journal mode end to end: acks from the fsynced spool, then ships compressed batches a consumer receives', async () => {
+    const server = await createSqsServer({ port: 0, hostname: '127.0.0.1' });
+    const { port } = server.address() as AddressInfo;
+    const client = new SQSClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'journal-'));
+    try {
+      const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: 'journal' }));
+      const transport = new SqsTransport({ client, queueUrl: QueueUrl! });
+      const send = vi.spyOn(transport, 'send');
+      const queue = new BatchingShareQueue({
+        transport,
+        spool: new FileShareSpool({ dir }),
+        instanceId: 'j',
+        maxShares: 10,
+        maxWaitMs: 5,
+        ackAfter: 'journal',
+        shipIntervalMs: 200,
+      });
+      const shares = Array.from({ length: 100 }, (_, i) => share({ timestamp: i }));
+      await Promise.all(shares.map((s) => queue.enqueue(s))); // acked from the journal
+      await vi.waitFor(() => expect(send).toHaveBeenCalled(), { timeout: 3000 });
+      await queue.close();
+      const received: ShareBatch[] = [];
+      for (let i = 0; i < 10; i++) {
+        const { Messages = [] } = await client.send(
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+        );
+        if (Messages.length === 0) break;
+        received.push(...Messages.flatMap((m) => decodeMessage(m.Body!)));
+      }
+      console.log(
+        `journal mode: 100 shares acked, ${send.mock.calls.length} transport call(s), ${received.length} batches received`,
+      );
+      expect(
+        received
+          .flatMap((b) => b.shares)
+          .map((s) => s.timestamp)
+          .sort((a, b) => a - b),
+      ).toEqual(shares.map((s) => s.timestamp));
+      expect(send.mock.calls.length).toBeLessThan(received.length); // several batches per call
+    } finally {
+      client.destroy();
+      await new Promise((r) => server.close(r));
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('delivers batches that a consumer receives intact', async () => {
     const server = await createSqsServer({ port: 0, hostname: '127.0.0.1' });
     const { port } = server.address() as AddressInfo;
@@ -134,7 +219,7 @@ describe('SqsTransport against local-aws-sqs', () => {
         const { Messages = [] } = await client.send(
           new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
         );
-        received.push(...Messages.map((m) => parseShareBatch(m.Body!)));
+        received.push(...Messages.flatMap((m) => decodeMessage(m.Body!)));
       }
       expect(received.map((b) => b.batchId).sort()).toEqual(sent.map((b) => b.batchId).sort());
       expect(received.find((b) => b.batchId === 'b5')).toEqual(sent[5]);

@@ -136,6 +136,74 @@ describe('BatchingShareQueue', () => {
     await q.close();
   });
 
+  describe('journal mode (ackAfter: journal)', () => {
+    it('acknowledges once the batch is journaled, and ships many batches per transport call each interval', async () => {
+      vi.useFakeTimers();
+      const transport = { calls: [] as number[], send: vi.fn() };
+      let accept!: () => void;
+      transport.send.mockImplementation(async (batches: unknown[]) => {
+        transport.calls.push(batches.length);
+        await new Promise<void>((r) => (accept = r)); // the queue answers only when the test says
+      });
+      const spool = new MemorySpool();
+      const q = new BatchingShareQueue({
+        transport,
+        spool,
+        instanceId: 'i',
+        maxShares: 1,
+        ackAfter: 'journal',
+        shipIntervalMs: 1000,
+      });
+      for (let i = 0; i < 25; i++) await q.enqueue(share({ timestamp: i })); // all acked with the queue silent
+      expect(transport.send).not.toHaveBeenCalled();
+      expect(spool.allBatches()).toHaveLength(25);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(transport.calls).toEqual([25]); // one call for the whole interval
+      accept();
+      await vi.advanceTimersByTimeAsync(0);
+      await q.whenReplayed();
+      expect(spool.allBatches()).toHaveLength(0);
+      await q.close();
+    });
+
+    it('ships what is journaled at close, and keeps it for the next start when the queue refuses', async () => {
+      const transport = new RecordingTransport();
+      const spool = new MemorySpool();
+      const opts = {
+        transport,
+        spool,
+        instanceId: 'i',
+        maxShares: 1,
+        ackAfter: 'journal' as const,
+        shipIntervalMs: 60_000,
+      };
+      const q = new BatchingShareQueue(opts);
+      await q.enqueue(share());
+      await q.enqueue(share());
+      await q.close();
+      expect(transport.accepted).toHaveLength(2);
+      expect(spool.allBatches()).toHaveLength(0);
+
+      transport.failing = true;
+      const q2 = new BatchingShareQueue({ ...opts, instanceId: 'j' });
+      await q2.enqueue(share());
+      await q2.close(); // the final ship fails: nothing is lost
+      expect(spool.allBatches().map((b) => b.batchId)).toEqual(['j-0']);
+    });
+
+    it('falls back to the transport when the journal cannot be written', async () => {
+      const transport = new RecordingTransport();
+      const spool = new MemorySpool();
+      spool.failing = true;
+      const q = new BatchingShareQueue({ transport, spool, instanceId: 'i', maxShares: 1, ackAfter: 'journal' });
+      await q.enqueue(share());
+      expect(transport.accepted).toHaveLength(1);
+      transport.failing = true;
+      await expect(q.enqueue(share())).rejects.toBeInstanceOf(StorageError); // neither: the miner is told
+      await q.close();
+    });
+  });
+
   it('rejects the enqueue with StorageError only when both the transport and the spool fail', async () => {
     const transport = new RecordingTransport();
     transport.failing = true;

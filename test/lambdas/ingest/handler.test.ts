@@ -1,7 +1,9 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoShareStore } from '../../../adapters/aws/dynamo-share-store.js';
+import { SQS_MAX_BYTES } from '../../../adapters/aws/sqs-transport.js';
 import { MINUTE_MS } from '../../../core/shares/aggregate.js';
+import { COMPRESSED_PREFIX, encodeMessages } from '../../../core/shares/queue-message.js';
 import { run } from '../../../lambdas/ingest/handler.js';
 import { batch, MINER_A, MINER_B, share } from '../../core/shares/fixtures.js';
 import { crashingStore, type Dynamo, silentLog, sqsEvent, startDynamo } from './helpers.js';
@@ -39,6 +41,29 @@ const sample = () =>
   ]);
 
 describe('ingest handler', () => {
+  it('counts every batch of a compressed multi-batch message once, even after a crash midway and a redelivery', async () => {
+    const store = await dynamo.freshStore();
+    const batches = [1, 2, 3].map((n) =>
+      batch(`c-${n}`, [share({ miner: MINER_A, worker: `rig${n}`, height: 100, difficulty: n, timestamp: T0 + n })]),
+    );
+    const [body] = encodeMessages(batches, SQS_MAX_BYTES);
+    expect(body!.startsWith(COMPRESSED_PREFIX)).toBe(true);
+    // the first attempt dies in the second batch (a one-share batch takes 20 writes: the first one is counted)
+    const dying = crashingStore(store, 25, true);
+    const first = await run(sqsEvent([{ messageId: 'm1', body: body! }]), { ...deps(dying), leaseMs: 1 });
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    const again = await run(sqsEvent([{ messageId: 'm1', body: body!, receiveCount: 2 }]), deps(store, T0 + 10));
+    expect(again.batchItemFailures).toEqual([]);
+    expect((await store.getRoundShares('LTC', 100)).total).toEqual({ shares: 3, difficulty: 6 });
+    await run(sqsEvent([{ messageId: 'm1', body: body!, receiveCount: 3 }]), deps(store, T0 + 20));
+    expect((await store.getMinerTotal('LTC', MINER_A)).shares).toBe(3);
+  });
+
+  it('reports a compressed body that does not decode as failed, for the dead-letter queue', async () => {
+    const store = await dynamo.freshStore();
+    const res = await run(sqsEvent([{ messageId: 'bad', body: `${COMPRESSED_PREFIX}AAAA` }]), deps(store));
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+  });
   it('folds a batch into round, miner, worker, minute and block records', async () => {
     const store = await dynamo.freshStore();
     const res = await run(sqsEvent([{ messageId: 'm1', body: JSON.stringify(sample()) }]), deps(store));

@@ -1,0 +1,86 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
+import { StorageError } from '../errors.js';
+import { parseShareBatch, shareBatchSchema } from './batch-schema.js';
+import type { ShareBatch } from './share.js';
+
+/**
+ * The queue message format. v1: one batch as plain JSON (what the local queue carries, and what older stratum
+ * servers sent). v2: `gz:` + base64(gzip(JSON { v: 2, batches })), several batches in one message: share JSON
+ * repeats its keys and addresses, so gzip packs ~6–10× more shares into SQS's 256 KiB, which is what makes a
+ * SendMessageBatch carry thousands of shares instead of one 25 ms window. Each batch keeps its own id: ingest
+ * counts every batch of a message once, whatever happens to the message.
+ */
+export const COMPRESSED_PREFIX = 'gz:';
+
+/** Most batches per message and most bytes a message may inflate to (a hostile body cannot exhaust memory). */
+const MAX_BATCHES = 500;
+const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
+
+const messageV2Schema = z.strictObject({ v: z.literal(2), batches: z.array(shareBatchSchema).min(1).max(MAX_BATCHES) });
+
+/**
+ * Bodies for `batches`, in order, each at most `maxBytes`: as few compressed messages as fit, split in halves
+ * (deterministically) where they do not; a single batch too big even compressed is split into `<id>.0`/`<id>.1`
+ * sub-batches as for v1. Without compression: one v1 body per batch.
+ */
+export function encodeMessages(batches: readonly ShareBatch[], maxBytes: number, compress = true): string[] {
+  if (!compress) return batches.flatMap((b) => encodePlain(b, maxBytes));
+  const out: string[] = [];
+  const pack = (group: readonly ShareBatch[]): void => {
+    if (group.length === 0) return;
+    if (group.length <= MAX_BATCHES) {
+      const body = compressed(group);
+      if (Buffer.byteLength(body) <= maxBytes) {
+        out.push(body);
+        return;
+      }
+    }
+    if (group.length === 1) {
+      for (const part of halves(group[0]!)) pack([part]);
+      return;
+    }
+    const mid = Math.ceil(group.length / 2);
+    pack(group.slice(0, mid));
+    pack(group.slice(mid));
+  };
+  pack(batches);
+  return out;
+}
+
+/** The batches of a message body, v1 or v2; throws an Error naming what is wrong. */
+export function decodeMessage(body: string): ShareBatch[] {
+  if (!body.startsWith(COMPRESSED_PREFIX)) return [parseShareBatch(body)];
+  let json: unknown;
+  try {
+    const raw = gunzipSync(Buffer.from(body.slice(COMPRESSED_PREFIX.length), 'base64'), {
+      maxOutputLength: MAX_INFLATED_BYTES,
+    });
+    json = JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw new Error(`compressed body does not inflate to JSON: ${(err as Error).message}`);
+  }
+  const result = messageV2Schema.safeParse(json);
+  if (!result.success) throw new Error(`not a share message: ${z.prettifyError(result.error)}`);
+  return result.data.batches as ShareBatch[];
+}
+
+function compressed(batches: readonly ShareBatch[]): string {
+  return COMPRESSED_PREFIX + gzipSync(JSON.stringify({ v: 2, batches }), { level: 6 }).toString('base64');
+}
+
+function encodePlain(batch: ShareBatch, maxBytes: number): string[] {
+  const body = JSON.stringify(batch);
+  return Buffer.byteLength(body) <= maxBytes ? [body] : halves(batch).flatMap((b) => encodePlain(b, maxBytes));
+}
+
+function halves(batch: ShareBatch): [ShareBatch, ShareBatch] {
+  if (batch.shares.length < 2) {
+    throw new StorageError(`share batch ${batch.batchId} has one share bigger than a queue message`);
+  }
+  const half = Math.ceil(batch.shares.length / 2);
+  return [
+    { ...batch, batchId: `${batch.batchId}.0`, shares: batch.shares.slice(0, half) },
+    { ...batch, batchId: `${batch.batchId}.1`, shares: batch.shares.slice(half) },
+  ];
+}
