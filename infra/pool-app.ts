@@ -17,6 +17,7 @@ export const DEFAULT_ENTRIES = {
   ingest: 'lambdas/ingest/handler.ts',
   confirm: 'lambdas/confirm/handler.ts',
   payouts: 'lambdas/payouts/handler.ts',
+  convert: 'lambdas/convert/handler.ts',
   stats: 'lambdas/stats/handler.ts',
 };
 
@@ -61,8 +62,13 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
     alarmEmail: settings.alarmEmail,
   });
 
-  const coins = config.coins.map(
-    (coin) =>
+  // Conversion targets the pool also mines are built first: converting coins credit those coins' ledgers.
+  const targets = new Set<string>(config.coins.flatMap((c) => c.conversion?.targets.map((t) => t.currency) ?? []));
+  const ordered = [...config.coins].sort((a, b) => Number(targets.has(b.symbol)) - Number(targets.has(a.symbol)));
+  const built = new Map<string, CoinStack>();
+  for (const coin of ordered) {
+    built.set(
+      coin.symbol,
       new CoinStack(app, `${prefix}-coin-${coin.symbol.toLowerCase()}`, {
         env,
         description: `${coin.symbol} pool: stratum, share queue, tables, Lambdas, secrets`,
@@ -73,9 +79,19 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
         cluster: network.cluster,
         alarmTopic: alerts.topic,
         tableSpecs: options.tableSpecs ?? COIN_TABLES,
-        entries: { ingest: entries.ingest, confirm: entries.confirm, payouts: entries.payouts },
+        entries: {
+          ingest: entries.ingest,
+          confirm: entries.confirm,
+          payouts: entries.payouts,
+          convert: entries.convert,
+        },
+        targetLedgers: Object.fromEntries(
+          [...built].flatMap(([symbol, stack]) => (targets.has(symbol) ? [[symbol, stack.tables.get('ledger')]] : [])),
+        ),
       }),
-  );
+    );
+  }
+  const coins = config.coins.map((c) => built.get(c.symbol)!);
 
   // The API grows with the stats Lambda: until its handler exists there is nothing to serve.
   let api: ApiStack | undefined;
@@ -91,6 +107,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
         Object.fromEntries(coins.map((c) => [c.symbol, c.stratum.loadBalancer.loadBalancerDnsName])),
       ),
       ...(options.siteDir && { siteDir: options.siteDir }),
+      conversions: Object.fromEntries(config.coins.flatMap((c) => (c.conversion ? [[c.symbol, c.conversion]] : []))),
     });
   }
 

@@ -38,6 +38,8 @@ export interface PoolFunctionProps {
   reservedConcurrency?: number;
   /** Runs in the VPC's private subnets: for functions that call the coin daemons (confirmation, payouts). */
   vpc?: IVpc;
+  /** Bundles ccxt: its unused dYdX client's protobufjs import is aliased to infra/bundling/protobufjs. */
+  bundlesCcxt?: boolean;
 }
 
 /** The runtime every pool Lambda uses: newest Node LTS on Lambda; the bundle targets Node 22 so it also runs locally. */
@@ -89,6 +91,9 @@ export class PoolFunction extends NodejsFunction {
         // The SDK is bundled, not taken from the runtime, so the handler runs with the version its tests ran with.
         externalModules: [],
         mainFields: ['module', 'main'],
+        ...(props.bundlesCcxt
+          ? { esbuildArgs: { '--alias:protobufjs': resolve(REPO_ROOT, 'infra/bundling/protobufjs') } }
+          : {}),
         // CommonJS dependencies call require(); an ESM bundle has to provide it.
         banner:
           "import { createRequire as __poolRequire } from 'node:module'; const require = __poolRequire(import.meta.url);",

@@ -14,10 +14,12 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
+import type { ConversionConfig } from '../../core/conversion/config.js';
 import { PoolFunction } from '../constructs/pool-function.js';
 import { grantTable, type PoolTable } from '../constructs/pool-tables.js';
 import { acknowledge } from '../nag.js';
@@ -33,6 +35,8 @@ export interface ApiStackProps extends StackProps {
   publicPool: unknown;
   /** The built dashboard (web/dist): deployed into the site bucket, the distribution invalidated. */
   siteDir?: string;
+  /** Converting coins' `conversion` config: miners may change their payout currency (a signed POST). */
+  conversions?: Readonly<Record<string, ConversionConfig>>;
 }
 
 /**
@@ -66,6 +70,22 @@ export class ApiStack extends Stack {
     stats.addEnvironment('POOL_TABLES_JSON', this.toJsonString(names));
     // toJsonString: the public config holds tokens (each coin's NLB DNS name, from its stack).
     stats.addEnvironment('POOL_PUBLIC_JSON', this.toJsonString(props.publicPool));
+    const conversions = props.conversions ?? {};
+    if (Object.keys(conversions).length > 0) {
+      stats.addEnvironment('POOL_CONVERSION_JSON', JSON.stringify(conversions));
+      // The API's one write: a miner's signed payout-currency choice, CONVPREF items of the ledger and nothing else.
+      for (const symbol of Object.keys(conversions)) {
+        const ledger = props.coinTables[symbol]?.get('ledger');
+        if (!ledger) continue;
+        stats.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['dynamodb:PutItem'],
+            resources: [ledger.table.tableArn],
+            conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['CONVPREF'] } },
+          }),
+        );
+      }
+    }
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       retention: stage.logRetention,
@@ -122,7 +142,8 @@ export class ApiStack extends Stack {
         '/api/*': {
           origin: new HttpOrigin(apiDomain),
           viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
-          allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+          // POST for the signed payout-currency change; CloudFront never caches a POST.
+          allowedMethods: AllowedMethods.ALLOW_ALL,
           // The API says how long each answer may be cached (Cache-Control max-age, no-store for exports): CloudFront
           // follows it, so a popular pool page costs one Lambda call per max-age, not one per viewer.
           cachePolicy: new CachePolicy(this, 'ApiCache', {

@@ -3,14 +3,16 @@ import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { ContainerImage, type ICluster } from 'aws-cdk-lib/aws-ecs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
+import { convertEnvSchema } from '../../lambdas/convert/env.js';
 import { moneyEnvSchema } from '../../lambdas/shared/money-deps.js';
 import { CoinAlarms } from '../constructs/coin-alarms.js';
 import { CoinSecrets } from '../constructs/coin-secrets.js';
 import { PoolFunction, type PoolFunctionProps } from '../constructs/pool-function.js';
-import { PoolTables, type TableSpec, tableEnvVar } from '../constructs/pool-tables.js';
+import { grantTable, type PoolTable, PoolTables, type TableSpec, tableEnvVar } from '../constructs/pool-tables.js';
 import { ShareQueue } from '../constructs/share-queue.js';
 import { StratumService } from '../constructs/stratum-service.js';
 import { containerConfig, REPO_ROOT } from '../pool-config.js';
@@ -25,7 +27,12 @@ export interface CoinStackProps extends StackProps {
   alarmTopic: ITopic;
   tableSpecs: readonly TableSpec[];
   /** Handler entries relative to the repo root. */
-  entries: { ingest: string; confirm: string; payouts: string };
+  entries: { ingest: string; confirm: string; payouts: string; convert?: string };
+  /**
+   * Ledgers of conversion targets the pool also mines (their coin stacks' ledger tables): proceeds are credited
+   * where that coin's payouts pay. A target without one gets a ledger table in this stack.
+   */
+  targetLedgers?: Readonly<Record<string, PoolTable>>;
 }
 
 const INGEST_TIMEOUT = Duration.seconds(60);
@@ -45,6 +52,10 @@ export class CoinStack extends Stack {
   readonly confirm?: PoolFunction;
   /** Present when the coin has `payouts`: scheduled payouts through the pool wallet. */
   readonly payouts?: PoolFunction;
+  /** Present when the coin has `conversion`: opted-in balances sold on the exchanges, on a schedule. */
+  readonly convert?: PoolFunction;
+  /** Ledgers of conversion targets this stack owns (targets the pool does not mine). */
+  readonly targetLedgers = new Map<string, PoolTables>();
   readonly stratum: StratumService;
 
   constructor(scope: Construct, id: string, props: CoinStackProps) {
@@ -144,6 +155,8 @@ export class CoinStack extends Stack {
       );
     }
 
+    if (coin.conversion && props.entries.convert) this.convert = this.conversion(props, fn);
+
     // --- stratum ----------------------------------------------------------------------------------------------
     this.stratum = new StratumService(this, 'Stratum', {
       vpc: props.vpc,
@@ -166,7 +179,12 @@ export class CoinStack extends Stack {
       topic: props.alarmTopic,
       queue: this.shareQueue.queue,
       deadLetterQueue: this.shareQueue.deadLetterQueue,
-      functions: [this.ingest, ...(this.confirm ? [this.confirm] : []), ...(this.payouts ? [this.payouts] : [])],
+      functions: [
+        this.ingest,
+        ...(this.confirm ? [this.confirm] : []),
+        ...(this.payouts ? [this.payouts] : []),
+        ...(this.convert ? [this.convert] : []),
+      ],
       stratum: this.stratum,
       noBlockAlarmHours: sizing.noBlockAlarmHours,
     });
@@ -178,5 +196,56 @@ export class CoinStack extends Stack {
       value: this.secrets.daemonRpc.secretArn,
     });
     new CfnOutput(this, 'PayoutWalletSecretArn', { value: this.secrets.payoutWallet.secretArn });
+  }
+
+  /**
+   * The conversion Lambda (lambdas/convert): on the coin's conversion schedule, outside the VPC (it talks to the
+   * exchanges' public APIs, not to the daemons), one pass at a time; reads each exchange's API keys from its
+   * Secrets Manager secret by ARN; writes the coin's ledger and the targets' ledgers.
+   */
+  private conversion(
+    props: CoinStackProps,
+    fn: (
+      fid: string,
+      entry: string,
+      description: string,
+      timeout: Duration,
+      extra?: Partial<PoolFunctionProps>,
+    ) => PoolFunction,
+  ): PoolFunction {
+    const { coin } = props;
+    const conversion = coin.conversion!;
+    const f = fn('Convert', props.entries.convert!, 'converts opted-in balances on the exchanges', MONEY_TIMEOUT, {
+      environmentSchema: convertEnvSchema,
+      reservedConcurrency: 1,
+      memorySize: 1024,
+      bundlesCcxt: true,
+    });
+    f.addEnvironment('POOL_CONFIG_JSON', JSON.stringify(containerConfig(props.config, coin)));
+    f.useTable('BLOCKS_TABLE', this.tables.get('blocks'), 'read');
+    f.useTable('LEDGER_TABLE', this.tables.get('ledger'), 'readWrite');
+    const spec = props.tableSpecs.find((t) => t.name === 'ledger')!;
+    const ledgers: Record<string, string> = {};
+    for (const { currency } of conversion.targets) {
+      let ledger = props.targetLedgers?.[currency];
+      if (!ledger) {
+        const own = new PoolTables(this, `Ledger${currency}`, {
+          specs: [spec],
+          removalPolicy: STAGES[props.settings.stage].removalPolicy,
+          deletionProtection: STAGES[props.settings.stage].deletionProtection,
+        });
+        this.targetLedgers.set(currency, own);
+        ledger = own.get('ledger');
+      }
+      grantTable(f, ledger, 'readWrite');
+      ledgers[currency] = ledger.table.tableName;
+    }
+    f.addEnvironment('TARGET_LEDGER_TABLES', Stack.of(this).toJsonString(ledgers));
+    conversion.exchanges.forEach((x, i) => {
+      if (!x.secretArn) throw new Error(`${coin.symbol} conversion: exchange ${x.id} needs secretArn (its API keys)`);
+      Secret.fromSecretCompleteArn(this, `ExchangeKeys${i}`, x.secretArn).grantRead(f);
+    });
+    f.runEvery(Duration.minutes(conversion.scheduleMinutes));
+    return f;
   }
 }

@@ -16,16 +16,7 @@ import { jsonSafe } from '../../core/json.js';
 import type { Exchange } from '../../core/ports/exchange.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { type ConvertDeps, runConversions } from './convert.js';
-
-/** The environment of the conversion Lambda (one per converting coin). */
-export const convertEnvSchema = z.object({
-  POOL_COIN: z.string().min(1),
-  POOL_CONFIG_JSON: z.string().min(1),
-  BLOCKS_TABLE: z.string().min(1),
-  LEDGER_TABLE: z.string().min(1),
-  /** {"BTC": "<ledger table of BTC>", …}: the ledgers converted proceeds are credited to. */
-  TARGET_LEDGER_TABLES: z.string().min(1),
-});
+import { convertEnvSchema } from './env.js';
 
 type Deps = Omit<ConvertDeps, 'log' | 'now'>;
 

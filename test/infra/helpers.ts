@@ -43,7 +43,13 @@ export function buildTestApp(
     app,
     { config: parseConfig(config), configPath: 'test', settings: parseDeploySettings(settings) },
     {
-      entries: { ingest: FIXTURE_ENTRY, confirm: FIXTURE_ENTRY, payouts: FIXTURE_ENTRY, stats: FIXTURE_ENTRY },
+      entries: {
+        ingest: FIXTURE_ENTRY,
+        confirm: FIXTURE_ENTRY,
+        payouts: FIXTURE_ENTRY,
+        convert: FIXTURE_ENTRY,
+        stats: FIXTURE_ENTRY,
+      },
       ...options,
     },
   );

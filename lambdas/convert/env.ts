@@ -1,0 +1,11 @@
+import { z } from 'zod';
+
+/** The environment of the conversion Lambda (one per converting coin). */
+export const convertEnvSchema = z.object({
+  POOL_COIN: z.string().min(1),
+  POOL_CONFIG_JSON: z.string().min(1),
+  BLOCKS_TABLE: z.string().min(1),
+  LEDGER_TABLE: z.string().min(1),
+  /** {"BTC": "<ledger table of BTC>", …}: the ledgers converted proceeds are credited to. */
+  TARGET_LEDGER_TABLES: z.string().min(1),
+});
