@@ -1,14 +1,29 @@
 import type { Duplex } from 'node:stream';
 import { StratumError } from '../../../core/errors.js';
 import type { PolicyEvent, Verdict } from './ban-policy.js';
-import { type MethodContext, StratumRefusal } from './context.js';
+import { type MethodContext, PendingAnswer, StratumRefusal } from './context.js';
 import { dispatch } from './dispatcher.js';
 import { LineFramer, LineTooLongError } from './framer.js';
-import { encodeError, encodeNotification, encodeResult, ProtocolError, parseRequest } from './protocol.js';
+import {
+  encodeError,
+  encodeNotification,
+  encodeResult,
+  ProtocolError,
+  parseRequest,
+  type RequestId,
+  type StratumRequest,
+} from './protocol.js';
+import { type Reply, ReplyQueue } from './reply-queue.js';
 import type { Session } from './session.js';
 
 /** Lines read ahead before the socket is paused: a connection's messages are handled one at a time, in order. */
 const MAX_PENDING_LINES = 64;
+/**
+ * Requests of one connection handled and not answered yet (shares waiting to be durable, and the answers queued
+ * behind them). At the bound the connection stops reading its socket until an answer goes out. 64 shares per
+ * 25 ms batch window lets one connection (a proxy in front of a farm) carry ~2,500 shares/s.
+ */
+export const MAX_IN_FLIGHT = 64;
 /** A client that sends this many unusable lines is dropped (when the ban policy did not act first). */
 const MAX_PROTOCOL_ERRORS = 10;
 /** How long a closing connection may take to flush its last lines before it is destroyed. */
@@ -33,21 +48,25 @@ export type DropReason =
   | 'send-queue';
 
 /**
- * One miner's connection: framing, strictly sequential handling (so clients that reuse one request id for every
- * submit — cpuminer — get each answer in order), a bounded send queue and the auth/idle timers.
+ * One miner's connection: framing, in-order handling, a bounded send queue and the auth/idle timers.
+ *
+ * Messages are handled one at a time, in order, so a submit sees the effects of the authorize (configure,
+ * suggest_difficulty…) sent before it. Only the wait for a share to become durable overlaps: a submit handler
+ * answers with a PendingAnswer and the next message is handled meanwhile, up to MAX_IN_FLIGHT unanswered requests.
+ * Answers are written in request order (clients that reuse one request id for every submit — cpuminer — match
+ * them by order).
  */
 export class Connection {
   private readonly framer: LineFramer;
   private readonly pending: string[] = [];
+  private readonly replies = new ReplyQueue();
   private processing = false;
+  /** Wakes the message loop waiting for an answer to go out (MAX_IN_FLIGHT reached). */
+  private replyWritten: (() => void) | undefined;
   private closed = false;
   private protocolErrors = 0;
   private lastSentDifficulty: number | undefined;
-  /** A request is being handled: work it triggers waits for the answer (see sendWorkAfterReply). */
-  private inRequest = false;
-  /** sendWork calls held back until the answer is written; their `clean` flags OR-ed. */
-  private deferredWork: boolean | undefined;
-  /** Set when the request being handled got the IP banned: the connection closes once the answer is written. */
+  /** Set when a request got the IP banned: no further message is handled; the connection closes after its answer. */
   private banAfterReply: string | undefined;
   private authTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -118,10 +137,12 @@ export class Connection {
 
   /**
    * Work a handler triggers goes out after the handler's answer: the miner must read its extranonce1 in the
-   * subscribe answer before the first mining.notify, and see `true` to authorize before set_difficulty.
+   * subscribe answer before the first mining.notify, and see `true` to authorize before set_difficulty. It waits
+   * behind the newest unanswered request, which is the handler's own or one read after it.
    */
   private sendWorkAfterReply(clean: boolean): void {
-    if (this.inRequest) this.deferredWork = (this.deferredWork ?? false) || clean;
+    const last = this.replies.last;
+    if (last) last.work = (last.work ?? false) || clean;
     else this.sendWork(clean);
   }
 
@@ -159,6 +180,7 @@ export class Connection {
     clearTimeout(this.authTimer);
     clearTimeout(this.idleTimer);
     clearTimeout(this.lineTimer);
+    this.wakeLoop();
     this.host.onClose(this);
   }
 
@@ -186,7 +208,11 @@ export class Connection {
 
   private onShareResult(result: string): void {
     const verdict = this.host.report(this, { kind: 'share', result });
-    if (verdict.banned) this.banAfterReply = verdict.message;
+    if (!verdict.banned) return;
+    this.banAfterReply = verdict.message;
+    const last = this.replies.last;
+    if (last) last.close ??= { kind: 'banned', reason: verdict.message };
+    else this.drop('banned', verdict.message);
   }
 
   private onData(chunk: Buffer): void {
@@ -207,61 +233,107 @@ export class Connection {
     this.watchPartialLine(lines.length);
     if (lines.length === 0) return;
     this.pending.push(...lines);
-    if (this.pending.length > MAX_PENDING_LINES) this.stream.pause();
+    this.applyBackpressure();
     void this.drainPending();
+  }
+
+  /** Stops reading the socket while too much is read ahead or too many requests are unanswered; resumes after. */
+  private applyBackpressure(): void {
+    if (this.closed) return;
+    const inFlightFull = this.replies.size >= MAX_IN_FLIGHT;
+    if (this.pending.length > MAX_PENDING_LINES || inFlightFull) {
+      if (!this.stream.isPaused()) this.stream.pause();
+    } else if (this.stream.isPaused() && this.pending.length < MAX_PENDING_LINES / 4) {
+      this.stream.resume();
+    }
   }
 
   private async drainPending(): Promise<void> {
     if (this.processing) return;
     this.processing = true;
     try {
-      while (!this.closed && this.pending.length > 0) {
-        const line = this.pending.shift()!;
-        await this.handleLine(line);
-        if (this.stream.isPaused() && this.pending.length < MAX_PENDING_LINES / 4) this.stream.resume();
+      while (!this.closed && this.banAfterReply === undefined && this.pending.length > 0) {
+        if (this.replies.size >= MAX_IN_FLIGHT) {
+          await new Promise<void>((resolve) => {
+            this.replyWritten = resolve;
+          });
+          continue;
+        }
+        await this.handleLine(this.pending.shift()!);
+        this.applyBackpressure();
       }
     } finally {
       this.processing = false;
     }
   }
 
+  private wakeLoop(): void {
+    const wake = this.replyWritten;
+    this.replyWritten = undefined;
+    wake?.();
+  }
+
   private async handleLine(line: string): Promise<void> {
-    let request: ReturnType<typeof parseRequest>;
+    let request: StratumRequest;
     try {
       request = parseRequest(line);
     } catch (err) {
       if (err instanceof ProtocolError) {
         if (isResponse(line)) return; // the miner answering one of our requests (client.get_version…)
         this.protocolErrors++;
-        this.write(encodeError(err.id, 20, err.message));
+        const reply = this.replies.open();
         const verdict = this.host.report(this, { kind: 'malformed' });
-        if (verdict.banned) this.drop('banned', verdict.message);
-        else if (this.protocolErrors >= MAX_PROTOCOL_ERRORS) this.drop('malformed', 'too many malformed messages');
+        if (verdict.banned) {
+          this.banAfterReply = verdict.message;
+          reply.close = { kind: 'banned', reason: verdict.message };
+        } else if (this.protocolErrors >= MAX_PROTOCOL_ERRORS) {
+          reply.close = { kind: 'malformed', reason: 'too many malformed messages' };
+        }
+        this.answer(reply, encodeError(err.id, 20, err.message));
         return;
       }
       throw err;
     }
     // Idle means "no share": a client that only chatters (or resends subscribe) holds a slot without mining.
     if (request.method === 'mining.submit') this.resetIdle();
-    this.inRequest = true;
+    const reply = this.replies.open();
     try {
       const result = await dispatch(this.ctx, request.method, request.params, request.id);
-      this.write(encodeResult(request.id, result));
-    } catch (err) {
-      if (err instanceof StratumError) {
-        const result = err instanceof StratumRefusal ? err.result : null;
-        this.write(encodeError(request.id, err.stratumCode, err.message, result));
+      if (result instanceof PendingAnswer) {
+        result.answer.then(
+          (value) => this.answer(reply, encodeResult(request.id, value)),
+          (err: unknown) => this.answer(reply, this.encodeFailure(request, err)),
+        );
       } else {
-        this.ctx.log.error({ err, method: request.method, session: this.session.id }, 'stratum handler failed');
-        this.write(encodeError(request.id, 20, 'internal error'));
+        this.answer(reply, encodeResult(request.id, result));
       }
-    } finally {
-      this.inRequest = false;
-      const clean = this.deferredWork;
-      this.deferredWork = undefined;
-      if (clean !== undefined && this.banAfterReply === undefined) this.sendWork(clean);
+    } catch (err) {
+      this.answer(reply, this.encodeFailure(request, err));
     }
-    if (this.banAfterReply !== undefined) this.drop('banned', this.banAfterReply);
+  }
+
+  private encodeFailure(request: { id: RequestId; method: string }, err: unknown): string {
+    if (err instanceof StratumError) {
+      const result = err instanceof StratumRefusal ? err.result : null;
+      return encodeError(request.id, err.stratumCode, err.message, result);
+    }
+    this.ctx.log.error({ err, method: request.method, session: this.session.id }, 'stratum handler failed');
+    return encodeError(request.id, 20, 'internal error');
+  }
+
+  /** Records a request's answer and writes every answer now due, in request order, each followed by its work. */
+  private answer(reply: Reply, line: string): void {
+    reply.line = line;
+    for (let r = this.replies.takeReady(); r !== undefined; r = this.replies.takeReady()) {
+      this.write(r.line!);
+      if (r.close) {
+        this.drop(r.close.kind, r.close.reason);
+        break;
+      }
+      if (r.work !== undefined) this.sendWork(r.work);
+    }
+    this.wakeLoop();
+    this.applyBackpressure();
   }
 
   private write(text: string): void {

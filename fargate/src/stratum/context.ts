@@ -76,5 +76,17 @@ export class StratumRefusal extends StratumError {
   }
 }
 
-/** A handler answers with a result value or throws StratumError (StratumRefusal) / ProtocolError. */
+/**
+ * An answer known later (a share's, once it is durable): the connection handles the client's next messages
+ * meanwhile and writes this answer, in request order, when `answer` settles (a StratumError rejection is an error
+ * answer). Work the handler triggers after returning still goes out after this answer.
+ */
+export class PendingAnswer {
+  constructor(readonly answer: Promise<unknown>) {}
+}
+
+/**
+ * A handler answers with a result value, a PendingAnswer, or throws StratumError (StratumRefusal) / ProtocolError.
+ * Handlers run one at a time in request order; only a PendingAnswer's wait overlaps the next messages.
+ */
 export type MethodHandler = (ctx: MethodContext, params: unknown[], id: RequestId) => Promise<unknown> | unknown;

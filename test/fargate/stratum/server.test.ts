@@ -1,6 +1,9 @@
 import { duplexPair } from 'node:stream';
 import { payments } from 'bitcoinjs-lib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ShareQueue } from '../../../core/ports/share-queue.js';
+import type { Share } from '../../../core/shares/share.js';
+import { MAX_IN_FLIGHT } from '../../../fargate/src/stratum/connection.js';
 import type { StratumServerOptions } from '../../../fargate/src/stratum/context.js';
 import { StratumServer } from '../../../fargate/src/stratum/server.js';
 import {
@@ -29,7 +32,7 @@ const USER = `${ADDRESS}.rig1`;
 const REMOTE = { address: '198.51.100.7', port: 40001 };
 
 /** A server on an injected clock, and miners connected to it over `duplexPair()`. */
-function setup(over: Partial<StratumServerOptions> = {}) {
+function setup(over: Partial<StratumServerOptions> = {}, shares?: ShareQueue) {
   const jobs = new FakeJobProvider();
   const queue = new MemoryShareQueue();
   const log = new RecordingLogger();
@@ -37,7 +40,7 @@ function setup(over: Partial<StratumServerOptions> = {}) {
   const server = new StratumServer({
     options: options(over),
     jobs,
-    shares: queue,
+    shares: shares ?? queue,
     validateAddress: validate,
     log,
     now: () => clock.now,
@@ -48,7 +51,7 @@ function setup(over: Partial<StratumServerOptions> = {}) {
     const conn = server.handle(pool, remote);
     if (!conn) throw new Error('server refused the connection');
     cleanup.push(() => miner.destroy());
-    return { c: new PairClient(miner), conn };
+    return { c: new PairClient(miner), conn, stream: pool };
   };
   return { jobs, queue, log, server, clock, connect };
 }
@@ -462,6 +465,137 @@ describe('mining.submit', () => {
     expect(c.notifications('mining.set_difficulty').map((m) => m.params![0])).toEqual([8, 32]);
     const after = shape(c.messages).slice(4);
     expect(after.slice(0, 17)).toEqual([...Array(16).fill('r4'), 'mining.set_difficulty']);
+  });
+});
+
+/**
+ * A share queue whose enqueues become durable after `delayMs(i)` for the i-th share (so later shares can finish
+ * first), recording how many were waiting at once.
+ */
+class SlowQueue implements ShareQueue {
+  readonly shares: Share[] = [];
+  waiting = 0;
+  maxWaiting = 0;
+  private count = 0;
+  constructor(private readonly delayMs: (i: number) => number) {}
+  async enqueue(share: Share): Promise<void> {
+    const i = this.count++;
+    this.waiting++;
+    this.maxWaiting = Math.max(this.maxWaiting, this.waiting);
+    await new Promise((r) => setTimeout(r, this.delayMs(i)));
+    this.waiting--;
+    this.shares.push(share);
+  }
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+describe('pipelined submits on one connection', () => {
+  const en2 = (i: number) => i.toString(16).padStart(8, '0');
+
+  it('answers 100 pipelined submits in request order while their enqueues wait together and finish out of order', async () => {
+    // Later shares become durable first (20 ms down to 2 ms): the answers must still come in request order.
+    const queue = new SlowQueue((i) => 20 - (i % 10) * 2);
+    const { connect } = setup({}, queue);
+    const { c } = connect();
+    await working(c);
+    const started = performance.now();
+    c.raw(
+      Array.from({ length: 100 }, (_, i) =>
+        JSON.stringify({ id: 100 + i, method: 'mining.submit', params: submitParams({ en2: en2(i) }) }),
+      )
+        .join('\n')
+        .concat('\n'),
+    );
+    await c.waitFor(() => c.responses.length === 102, '100 submit answers');
+    const elapsed = performance.now() - started;
+    const answers = c.responses.slice(2);
+    expect(answers.map((r) => r.id)).toEqual(Array.from({ length: 100 }, (_, i) => 100 + i));
+    expect(answers.every((r) => r.result === true)).toBe(true);
+    expect(queue.shares).toHaveLength(100);
+    expect(queue.maxWaiting).toBe(MAX_IN_FLIGHT); // one at a time would be 1 (and take ~1.1 s)
+    expect(elapsed).toBeLessThan(1000);
+  });
+
+  it('keeps the order of accepted and rejected answers when every submit has the same id (cpuminer)', async () => {
+    const queue = new SlowQueue(() => 10);
+    const { connect, jobs } = setup({}, queue);
+    const { c } = connect();
+    await working(c);
+    // Odd shares are duplicates: refused at once, while the even ones before them still wait to be durable.
+    for (let i = 0; i < 40; i++) {
+      jobs.nextVerdicts.push(
+        i % 2 === 0
+          ? { ok: true, hash: 'ab', actualDifficulty: 1, height: 500 }
+          : { ok: false, code: 22, message: 'duplicate share' },
+      );
+    }
+    for (let i = 0; i < 40; i++) c.send(4, 'mining.submit', submitParams({ en2: en2(i) }));
+    await c.waitFor(() => c.responses.length === 42, '40 submit answers');
+    const outcomes = c.responses.slice(2).map((r) => (r.result === true ? 'ok' : r.error?.[0]));
+    expect(outcomes).toEqual(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 'ok' : 22)));
+    expect(queue.maxWaiting).toBeGreaterThan(1);
+  });
+
+  it('handles an authorize after pending submits in order: a submit behind it sees the new worker', async () => {
+    const { connect, queue } = setup();
+    const { c } = connect();
+    await working(c);
+    const gate = deferred();
+    queue.gate = gate;
+    const rig2 = `${ADDRESS}.rig2`;
+    c.send(3, 'mining.submit', submitParams({ en2: en2(1) }));
+    c.send(4, 'mining.authorize', [rig2, 'x']);
+    c.send(5, 'mining.submit', submitParams({ user: rig2, en2: en2(2) }));
+    await until(() => queue.started === 2, 'both submits to wait for durability');
+    await settle(10);
+    // The authorize was handled (the second submit passed as rig2) but is answered only after the first share.
+    expect(c.responses.map((r) => r.id)).toEqual([1, 2]);
+    gate.resolve();
+    await c.waitFor(() => c.responses.length === 5, 'three answers');
+    expect(c.responses.slice(2).map((r) => [r.id, r.result])).toEqual([
+      [3, true],
+      [4, true],
+      [5, true],
+    ]);
+    expect(queue.shares.map((s) => s.worker)).toEqual(['rig1', 'rig2']);
+  });
+
+  it('accepts a submit pipelined right behind subscribe and authorize in the same packet', async () => {
+    const { connect, queue } = setup();
+    const { c } = connect();
+    c.raw(
+      [
+        JSON.stringify({ id: 1, method: 'mining.subscribe', params: [] }),
+        JSON.stringify({ id: 2, method: 'mining.authorize', params: [USER, 'x'] }),
+        JSON.stringify({ id: 3, method: 'mining.submit', params: submitParams() }),
+        '',
+      ].join('\n'),
+    );
+    await c.waitFor(() => c.responses.length === 3, 'three answers');
+    expect(shape(c.messages)).toEqual(['r1', 'r2', 'mining.set_difficulty', 'mining.notify', 'r3']);
+    expect(c.responses[2]).toMatchObject({ id: 3, result: true });
+    expect(queue.shares).toHaveLength(1);
+  });
+
+  it(`holds at most ${MAX_IN_FLIGHT} unanswered requests and stops reading the socket until answers go out`, async () => {
+    const { connect, queue } = setup();
+    const { c, stream } = connect();
+    await working(c);
+    const gate = deferred();
+    queue.gate = gate;
+    const total = 300;
+    for (let i = 0; i < total; i++) c.send(10 + i, 'mining.submit', submitParams({ en2: en2(i) }));
+    await until(() => queue.started === MAX_IN_FLIGHT, 'the in-flight bound to fill');
+    await settle(20);
+    expect(queue.started).toBe(MAX_IN_FLIGHT);
+    expect(stream.isPaused()).toBe(true);
+    expect(c.responses).toHaveLength(2);
+    gate.resolve();
+    await c.waitFor(() => c.responses.length === total + 2, `${total} answers`);
+    expect(c.responses.slice(2).map((r) => r.id)).toEqual(Array.from({ length: total }, (_, i) => 10 + i));
+    expect(queue.shares).toHaveLength(total);
+    expect(stream.isPaused()).toBe(false);
   });
 });
 

@@ -1,25 +1,29 @@
 import { StratumCode, StratumError } from '../../../../core/errors.js';
 import type { Share } from '../../../../core/shares/share.js';
-import type { MethodHandler } from '../context.js';
+import { type MethodContext, type MethodHandler, PendingAnswer } from '../context.js';
 
 const HEX8 = /^[0-9a-fA-F]{8}$/;
+
+/** Counts a rejected share (metrics, ban policy) and throws the error the miner is answered with. */
+function rejectShare(ctx: MethodContext, code: StratumCode, message: string, reason: string): never {
+  ctx.session.rejected++;
+  ctx.metrics.shares.inc({ coin: ctx.options.coin.symbol, result: reason });
+  ctx.onShareResult(reason);
+  throw new StratumError(code, message);
+}
 
 /**
  * mining.submit [username, jobId, extranonce2, ntime, nonce, versionBits?] → true.
  * `true` goes out only after the share is durable (ShareQueue.enqueue resolved): a share a miner saw accepted is
- * never lost. Rejections carry the standard codes (21 stale, 22 duplicate, 23 low difficulty, 24 unauthorized,
- * 25 not subscribed, 20 other).
+ * never lost. Validation runs in request order; the wait for durability (up to a batch window) is a PendingAnswer,
+ * so one connection's shares wait together. Rejections carry the standard codes (21 stale, 22 duplicate, 23 low
+ * difficulty, 24 unauthorized, 25 not subscribed, 20 other).
  */
 export const submit: MethodHandler = async (ctx, params) => {
   const started = performance.now();
   const { session } = ctx;
   const coin = ctx.options.coin.symbol;
-  const reject = (code: StratumCode, message: string, reason: string): never => {
-    session.rejected++;
-    ctx.metrics.shares.inc({ coin, result: reason });
-    ctx.onShareResult(reason);
-    throw new StratumError(code, message);
-  };
+  const reject = (code: StratumCode, message: string, reason: string): never => rejectShare(ctx, code, message, reason);
   if (!session.subscribed) reject(StratumCode.NotSubscribed, 'not subscribed', 'not-subscribed');
   const [username, jobId, extranonce2, ntime, nonce, versionBits] = params;
   const who = typeof username === 'string' ? session.workers.get(username.trim()) : undefined;
@@ -78,20 +82,26 @@ export const submit: MethodHandler = async (ctx, params) => {
     ctx.metrics.blocks.inc({ coin, result: check.block.submitResult });
     ctx.log.info({ ...check.block, miner: who!.miner, worker: who!.worker }, 'block found');
   }
+  return new PendingAnswer(recordShare(ctx, share, started));
+};
+
+/** Waits until the share is durable, then counts it and lets vardiff see it. */
+async function recordShare(ctx: MethodContext, share: Share, started: number): Promise<true> {
+  const { session } = ctx;
   try {
     await ctx.shares.enqueue(share);
   } catch (err) {
-    ctx.log.error({ err, miner: who!.miner }, 'share could not be recorded');
-    return reject(StratumCode.Other, 'share not recorded, please resubmit', 'not-recorded');
+    ctx.log.error({ err, miner: share.miner }, 'share could not be recorded');
+    return rejectShare(ctx, StratumCode.Other, 'share not recorded, please resubmit', 'not-recorded');
   }
   session.accepted++;
-  ctx.metrics.shares.inc({ coin, result: 'accepted' });
+  ctx.metrics.shares.inc({ coin: share.coin, result: 'accepted' });
   ctx.onShareResult('accepted');
-  ctx.metrics.ackSeconds.observe({ coin }, (performance.now() - started) / 1000);
+  ctx.metrics.ackSeconds.observe({ coin: share.coin }, (performance.now() - started) / 1000);
   const next = session.vardiff.onShare(session.difficulty, ctx.now());
   if (next !== undefined) {
     session.difficulty = next;
     queueMicrotask(() => ctx.sendWork(false));
   }
   return true;
-};
+}

@@ -1,0 +1,45 @@
+import type { DropReason } from './connection.js';
+
+/** One request's place in the answer order. */
+export interface Reply {
+  /** The encoded answer, once known. */
+  line: string | undefined;
+  /** Work a handler triggered (sendWork's `clean` flags OR-ed): it goes out right after this answer. */
+  work: boolean | undefined;
+  /** Close the connection right after this answer (a ban, too many malformed lines). */
+  close: { kind: DropReason; reason: string } | undefined;
+}
+
+/**
+ * Answers in request order while requests finish out of order. Shares of one connection wait for durability
+ * concurrently, but clients that reuse one request id for every submit (cpuminer) can only match answers to
+ * requests by their order.
+ */
+export class ReplyQueue {
+  private readonly replies: Reply[] = [];
+
+  /** Requests whose answer has not been written yet. */
+  get size(): number {
+    return this.replies.length;
+  }
+
+  /** The newest request not answered yet: what a handler's side effects (work, a ban) wait behind. */
+  get last(): Reply | undefined {
+    return this.replies[this.replies.length - 1];
+  }
+
+  /** Takes a place for a request just read. */
+  open(): Reply {
+    const reply: Reply = { line: undefined, work: undefined, close: undefined };
+    this.replies.push(reply);
+    return reply;
+  }
+
+  /** The oldest reply, if its answer is known (then it leaves the queue); undefined while it is still pending. */
+  takeReady(): Reply | undefined {
+    const head = this.replies[0];
+    if (head?.line === undefined) return undefined;
+    this.replies.shift();
+    return head;
+  }
+}
