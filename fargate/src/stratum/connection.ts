@@ -4,6 +4,7 @@ import type { PolicyEvent, Verdict } from './ban-policy.js';
 import { type MethodContext, PendingAnswer, StratumRefusal } from './context.js';
 import { dispatch } from './dispatcher.js';
 import { LineFramer, LineTooLongError } from './framer.js';
+import { notifyLine } from './notify-line.js';
 import {
   encodeError,
   encodeNotification,
@@ -120,19 +121,7 @@ export class Connection {
       this.write(encodeNotification('mining.set_difficulty', [this.session.difficulty]));
     }
     this.session.noteJobSent(job.jobId);
-    this.write(
-      encodeNotification('mining.notify', [
-        job.jobId,
-        job.prevHash,
-        job.coinb1,
-        job.coinb2,
-        job.merkleBranch,
-        job.version,
-        job.nbits,
-        job.ntime,
-        clean || job.cleanJobs,
-      ]),
-    );
+    this.write(notifyLine(job, clean || job.cleanJobs));
   }
 
   /**
@@ -336,7 +325,8 @@ export class Connection {
     this.applyBackpressure();
   }
 
-  private write(text: string): void {
+  /** Writes one or more whole lines (a Buffer is never modified: notify lines are shared by every connection). */
+  private write(text: string | Buffer): void {
     if (this.closed || this.stream.destroyed) return;
     if (this.stream.writableLength + text.length > this.limits.maxSendQueueBytes) {
       this.ctx.log.warn(
