@@ -2,7 +2,10 @@ import { DaemonClient } from '../adapters/rpc/daemon-client.js';
 import { WalletPayoutSender } from '../adapters/rpc/wallet-payout-sender.js';
 import { getCoin } from '../core/coins/index.js';
 import type { CoinConfig } from '../core/config/schema.js';
+import type { ConversionConfig } from '../core/conversion/config.js';
+import { type ConversionRecord, conversionLedgerView, settle } from '../core/conversion/record.js';
 import type { ConversionStore } from '../core/conversion/store.js';
+import type { ConversionLedgerView } from '../core/ledger/audit.js';
 import { type AuditResult, audit, type Balance, balancesFromEntries } from '../core/ledger/ledger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import type { ShareStore } from '../core/ports/share-store.js';
@@ -13,6 +16,7 @@ import { type ConfirmReport, confirmBlocks } from '../lambdas/confirm/confirm.js
 import { creditPps } from '../lambdas/confirm/pps.js';
 import { type PayoutDeps, type PayoutReport, runPayouts } from '../lambdas/payouts/payouts.js';
 import { payoutSettings } from '../lambdas/payouts/policy.js';
+import { type LocalConverter, localConverter } from './conversion.js';
 import type { PoolLogger } from './logger.js';
 
 export interface MoneyRunner {
@@ -24,6 +28,8 @@ export interface MoneyRunner {
   resume(): Promise<void>;
   /** PPS coins: what miners were credited per share, what the pool's blocks brought in, and the difference. */
   ppsStatus(): Promise<{ pps?: { credited: bigint; blockRewards: bigint; liability: bigint } }>;
+  /** Converting coins (`conversion`): a conversion pass and quotes, as the conversion Lambda does them. */
+  conversion?: LocalConverter;
   stop(): void;
 }
 
@@ -102,16 +108,26 @@ export function startMoney(opts: {
     t.unref();
     timers.push(t);
   };
+  const conversion =
+    coin.conversion && opts.conversions ? localConverter(coin, money, opts.conversions, log) : undefined;
   if (opts.timers !== false) {
     every(opts.confirmEveryMs ?? 15_000, 'block confirmation', confirm);
     if (coin.payouts) every(coin.payouts.intervalSeconds * 1000, 'payouts', () => payouts());
+    if (conversion && coin.conversion)
+      every(coin.conversion.scheduleMinutes * 60_000, 'conversion', () => conversion.run());
   }
   return {
     coin: coin.symbol,
     confirm,
     payouts,
     balances: async () => balancesFromEntries(await money.listEntries(coin.symbol)),
-    audit: () => auditCoin(money, coin.symbol),
+    audit: () =>
+      auditCoin(
+        money,
+        coin.symbol,
+        coin.conversion && opts.conversions ? { ...coin.conversion, store: opts.conversions } : undefined,
+      ),
+    ...(conversion ? { conversion } : {}),
     resume: () => money.setSuspension(coin.symbol, undefined),
     ppsStatus: async () => {
       if (!paysPerShare(coin.rewards!.scheme)) return {};
@@ -128,12 +144,20 @@ export function startMoney(opts: {
   };
 }
 
-/** `pool ledger audit`: the ledger against the blocks and payouts it claims to account for. */
-export async function auditCoin(money: MoneyStore, coin: string): Promise<AuditResult> {
-  const [entries, blocks, payouts] = await Promise.all([
+/**
+ * `pool ledger audit`: the ledger against the blocks and payouts it claims to account for, and, for a converting
+ * coin, against its conversion records (each convert-out/convert-back entry the one its record fixes).
+ */
+export async function auditCoin(
+  money: MoneyStore,
+  coin: string,
+  conversion?: ConversionConfig & { store: ConversionStore },
+): Promise<AuditResult> {
+  const [entries, blocks, payouts, records] = await Promise.all([
     money.listEntries(coin),
     money.listAllBlocks(coin),
     money.listPayouts(coin),
+    conversion ? conversion.store.listConversions(coin) : [],
   ]);
   const reward = (b: (typeof blocks)[number]) => b.credits!.reduce((s, c) => s + c.amount, 0n);
   return audit({
@@ -148,5 +172,20 @@ export async function auditCoin(money: MoneyStore, coin: string): Promise<AuditR
       blocks.filter((b) => b.status === 'orphaned' && b.credits).map((b) => [b.hash, b.chainReward ?? reward(b)]),
     ),
     payouts: new Map(payouts.map((p) => [p.id, { status: p.status, recipients: p.recipients }])),
+    ...(conversion ? { conversions: conversionViews(records, 'source', conversion) } : {}),
   });
+}
+
+/** What each conversion record says a ledger must hold (its source or its target side). */
+export function conversionViews(
+  records: readonly ConversionRecord[],
+  side: 'source' | 'target',
+  config: Pick<ConversionConfig, 'feeShareBps' | 'targets'>,
+): Map<string, ConversionLedgerView> {
+  return new Map(
+    records.map((r) => {
+      const wallets = config.targets.find((t) => t.currency === r.target)?.feeWallets ?? [];
+      return [r.id, conversionLedgerView(r, side, r.fills ? settle(r, config.feeShareBps, wallets) : undefined)];
+    }),
+  );
 }

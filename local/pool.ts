@@ -64,7 +64,9 @@ export async function startLocalPool(opts: {
   moneyTimers?: boolean;
 }): Promise<LocalPool> {
   const { config, dataDir, log } = opts;
-  const storage = await startLocalStorage({ dataDir, coins: config.coins.map((c) => c.symbol) });
+  // Conversion targets (BTC, USDT…) have ledgers too: converted proceeds are credited there.
+  const ledgers = config.coins.flatMap((c) => [c.symbol, ...(c.conversion?.targets.map((t) => t.currency) ?? [])]);
+  const storage = await startLocalStorage({ dataDir, coins: [...new Set(ledgers)] });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createStratumMetrics(registry);
@@ -145,6 +147,7 @@ export async function startLocalPool(opts: {
       conversion: {
         configs: new Map(config.coins.flatMap((c) => (c.conversion ? [[c.symbol, c.conversion] as const] : []))),
         store: storage.conversions,
+        quotes: async (symbol, amount) => (await coins.get(symbol)?.money?.conversion?.quotes(amount)) ?? [],
       },
     });
     const admin = createAdminRoutes((symbol) => coins.get(symbol)?.money);

@@ -24,8 +24,19 @@ export const conversionConfigSchema = z
           withdrawalFees: z
             .partialRecord(z.enum(Object.keys(TARGET_CURRENCIES) as [TargetCurrency]), baseUnits)
             .default({}),
-          /** Secrets Manager ARN of {"apiKey","secret","password"?}; local mode and tests inject credentials. */
+          /** Secrets Manager ARN of {"apiKey","secret","password"?,"withdrawalKey"?} (AWS). */
           secretArn: z.string().min(1).optional(),
+          /** Local mode only: the API keys inline (the AWS app reads them from secretArn and ignores these). */
+          credentials: z
+            .strictObject({
+              apiKey: z.string().min(1),
+              secret: z.string().min(1),
+              password: z.string().min(1).optional(),
+              withdrawalKey: z.string().min(1).optional(),
+            })
+            .optional(),
+          /** Local mode only: the exchange's API at another scheme and host (e.g. a fake exchange in tests). */
+          apiBaseUrl: z.url().optional(),
         }),
       )
       .min(1)

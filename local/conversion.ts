@@ -1,0 +1,55 @@
+import { CcxtExchange } from '../adapters/exchange/ccxt-exchange.js';
+import { getCoin } from '../core/coins/index.js';
+import type { CoinConfig } from '../core/config/schema.js';
+import type { ConversionStore } from '../core/conversion/store.js';
+import { ConfigError } from '../core/errors.js';
+import type { Exchange } from '../core/ports/exchange.js';
+import type { MoneyStore } from '../core/ports/money-store.js';
+import { type ConvertDeps, type ConvertReport, runConversions } from '../lambdas/convert/convert.js';
+import { type ConversionQuote, conversionQuotes } from '../lambdas/convert/quote.js';
+import type { PoolLogger } from './logger.js';
+
+export interface LocalConverter {
+  /** One conversion pass, as the Lambda runs it on its schedule. */
+  run(opts?: { crashAt?: ConvertDeps['crashAt'] }): Promise<ConvertReport>;
+  quotes(amount: bigint): Promise<ConversionQuote[]>;
+}
+
+/**
+ * A coin's conversion in local mode: the Lambda's `runConversions` against the exchanges of the config, with the
+ * API keys inline (`credentials`) and, for tests, another API base URL (`apiBaseUrl`: the fake exchanges).
+ */
+export function localConverter(
+  coin: Readonly<CoinConfig>,
+  money: MoneyStore,
+  store: ConversionStore,
+  log: PoolLogger,
+): LocalConverter {
+  const config = coin.conversion!;
+  const exchanges = new Map<string, Exchange>();
+  for (const x of config.exchanges) {
+    if (!x.credentials) throw new ConfigError(`${coin.symbol} conversion: exchange ${x.id} needs credentials locally`);
+    exchanges.set(
+      x.id,
+      new CcxtExchange({
+        id: x.id,
+        credentials: x.credentials,
+        ...(x.apiBaseUrl ? { apiBaseUrl: x.apiBaseUrl, rateLimitMs: 1 } : {}),
+      }),
+    );
+  }
+  const deps = {
+    coin: coin.symbol,
+    decimals: getCoin(coin.symbol).decimals,
+    config,
+    money,
+    store,
+    exchanges,
+    log,
+    now: Date.now,
+  };
+  return {
+    run: (opts = {}) => runConversions({ ...deps, ...opts }),
+    quotes: (amount) => conversionQuotes(deps, amount),
+  };
+}
