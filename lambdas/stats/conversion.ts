@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { getCoin } from '../../core/coins/index.js';
 import type { ConversionConfig } from '../../core/conversion/config.js';
 import { preferenceMessage } from '../../core/conversion/preference-message.js';
@@ -9,6 +8,7 @@ import { balancesFromEntries } from '../../core/ledger/ledger.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
 import type { ConversionQuote } from '../convert/quote.js';
 import type { PublicCoin } from './api.js';
+import { conversionChangeSchema } from './schema.js';
 
 /** What the stats API needs to show and change miners' payout currency (absent: conversion is off everywhere). */
 export interface ConversionApiDeps {
@@ -65,13 +65,6 @@ export async function conversionView(
   };
 }
 
-const changeSchema = z.strictObject({
-  currency: z.string().min(1).max(10),
-  address: z.string().max(100).default(''),
-  time: z.string().min(1).max(40),
-  signature: z.string().min(1).max(2000),
-});
-
 /**
  * POST /api/pools/{coin}/miners/{address}/conversion with {currency, address, time, signature}: the change, only
  * with a signature of the miner's key (core/conversion/signed-preference.ts). Throws ZodError / InvalidPreferenceError
@@ -83,7 +76,7 @@ export async function changePreference(
   account: string,
   body: string | undefined,
 ) {
-  const request = changeSchema.parse(JSON.parse(body || '{}'));
+  const request = conversionChangeSchema.parse(JSON.parse(body || '{}'));
   const config = deps.conversion?.configs.get(coin.symbol);
   const current = await deps.conversion?.store.getPreference(coin.symbol, account);
   const pref = checkSignedPreference(

@@ -71,7 +71,7 @@ export function openApiDocument(): object {
     info: {
       title: 'edgepool stats API',
       version: '1',
-      description: 'Read-only pool, miner, block and payment statistics. Amounts are decimal strings of base units.',
+      description: 'Pool, miner, block and payment statistics (read-only) and a miner’s signed payout-currency choice. Amounts are decimal strings of base units.',
     },
     paths: {
       '/api/pools': get('every coin of the pool', [], json('Pools', 'pool statistics per coin'), 10),
@@ -93,6 +93,25 @@ export function openApiDocument(): object {
           responses: {
             '200': spreadsheet('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
             '400': badRequest,
+          },
+        },
+      },
+      '/api/pools/{coin}/miners/{address}/conversion': {
+        ...get(
+          'the miner’s payout currency, quotes and the message to sign to change it',
+          [coin, address],
+          json('ConversionView', 'payout currency'),
+          0,
+        ),
+        post: {
+          summary: 'change the payout currency: only with a signature by the mining address’s key',
+          parameters: [coin, address],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('ConversionChange') } } },
+          responses: {
+            '200': json('ConversionChanged', 'the stored preference'),
+            '400': badRequest,
+            '403': json('Error', 'the signature is not the miner’s, or the message is stale or replayed'),
+            '409': json('Error', 'a newer change was stored meanwhile'),
           },
         },
       },

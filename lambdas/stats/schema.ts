@@ -136,6 +136,55 @@ export const minerSchema = z.strictObject({
   payments: z.array(minerPaymentSchema),
 });
 
+const preferenceSchema = z.strictObject({
+  currency: z.string().describe('BTC, USDT…, or the mined coin itself (no conversion)'),
+  address: z.string().describe('where the converted proceeds are credited, in that currency'),
+  updatedAt: epochMs,
+});
+
+export const conversionQuoteSchema = z.strictObject({
+  target: z.string(),
+  net: z.string().optional().describe('what the amount would bring now, after every fee (whole units, decimal)'),
+  rate: z.string().optional().describe('net per whole coin'),
+  poolFee: z.string().optional(),
+  exchanges: z.array(z.string()).optional(),
+  slippageBps: z.string().optional(),
+  refused: z.string().optional().describe('why the pool would not convert now (stale, spread, slippage, depth…)'),
+});
+
+export const conversionViewSchema = z
+  .discriminatedUnion('enabled', [
+    z.strictObject({
+      enabled: z.literal(false),
+      preference: z.null(),
+      targets: z.array(z.string()).max(0),
+      quotes: z.array(conversionQuoteSchema).max(0),
+    }),
+    z.strictObject({
+      enabled: z.literal(true),
+      preference: preferenceSchema.nullable(),
+      targets: z.array(z.string()),
+      minimum: amount,
+      feeShareBps: z.number().int().min(0).max(10_000),
+      quoteAmount: amount,
+      quotes: z.array(conversionQuoteSchema),
+      sign: z.strictObject({
+        message: z.string().describe('the message to sign with the mining address key; fill in the <…> parts'),
+        windowSeconds: z.number().int().positive(),
+      }),
+    }),
+  ])
+  .describe('a miner’s payout currency and how to change it');
+
+export const conversionChangeSchema = z.strictObject({
+  currency: z.string().min(1).max(10),
+  address: z.string().max(100).default(''),
+  time: z.string().min(1).max(40),
+  signature: z.string().min(1).max(2000).describe('BIP137 or BIP322-simple signature of the filled-in message'),
+});
+
+export const conversionChangedSchema = z.strictObject({ preference: preferenceSchema });
+
 export const errorSchema = z.strictObject({ error: z.string().describe('what was wrong with the request') });
 
 export type PoolDetail = z.infer<typeof poolDetailSchema>;
@@ -170,4 +219,8 @@ export const namedSchemas = {
   HashratePoint: hashratePointSchema,
   Port: portSchema,
   Error: errorSchema,
+  ConversionView: conversionViewSchema,
+  ConversionQuote: conversionQuoteSchema,
+  ConversionChange: conversionChangeSchema,
+  ConversionChanged: conversionChangedSchema,
 } as const;

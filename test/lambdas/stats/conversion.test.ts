@@ -5,6 +5,7 @@ import { DynamoConversionStore } from '../../../adapters/exchange/dynamo-convers
 import { conversionConfigSchema } from '../../../core/conversion/config.js';
 import { preferenceMessage } from '../../../core/conversion/preference-message.js';
 import { type ApiDeps, handleApi, type PublicCoin } from '../../../lambdas/stats/api.js';
+import { conversionChangedSchema, conversionViewSchema } from '../../../lambdas/stats/schema.js';
 import { type SigningKind, testKey } from '../../helpers/message-signer.js';
 import { type Dynamo, startDynamo } from '../ingest/helpers.js';
 
@@ -79,6 +80,7 @@ describe('payout currency in the stats API (signed by the miner key)', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ enabled: true, preference: null, targets: ['BTC'], quotes: [{ target: 'BTC' }] });
     expect(body.sign.message).toContain(`account: ${miner.address.p2wpkh}`);
+    conversionViewSchema.parse(body); // as documented in /api/openapi.json
   });
 
   it.each(['p2pkh', 'p2sh-p2wpkh', 'p2wpkh', 'bip322'] as const)(
@@ -88,6 +90,8 @@ describe('payout currency in the stats API (signed by the miner key)', () => {
       now += 60_000;
       const res = await post(account, signed(kind, { currency: 'BTC', address: BTC_ADDRESS }, now - 5_000));
       expect(res).toMatchObject({ status: 200, body: { preference: { currency: 'BTC', address: BTC_ADDRESS } } });
+      conversionChangedSchema.parse(res.body);
+      conversionViewSchema.parse((await get(account)).body);
       expect((await get(account)).body.preference).toMatchObject({ currency: 'BTC', address: BTC_ADDRESS });
     },
   );
