@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { DaemonError } from '../../core/errors.js';
 import { formatAmount, parseAmount } from '../../core/ledger/payouts.js';
 import type {
@@ -25,7 +27,16 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Cancels the call (a long poll pending when the pool stops). */
   signal?: AbortSignal;
+  /** Over the client's kept-alive connection (submitblock, and the health check that keeps it open). */
+  keepAlive?: boolean;
 }
+
+/**
+ * How long the kept-alive connection may sit idle before we close it: under bitcoind's and litecoind's
+ * `-rpcservertimeout` (30 s), so we never send on a socket the daemon is closing, and over the pool's 5 s health
+ * check, which keeps it open.
+ */
+const KEEP_ALIVE_IDLE_MS = 15_000;
 
 /** A GBT long poll returns when the template changes (new tip or new transactions): minutes on a quiet chain. */
 export const LONG_POLL_TIMEOUT_MS = 10 * 60_000;
@@ -40,6 +51,8 @@ export class DaemonClient {
   private readonly auth: string;
   private readonly endpoint: string;
   private id = 0;
+  /** Made on the first keepAlive call; destroyed by close(). */
+  private agent: HttpAgent | undefined;
 
   constructor(
     readonly config: DaemonEndpoint,
@@ -69,28 +82,18 @@ export class DaemonClient {
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     const fail = (why: string, rpcCode?: number, cause?: unknown): DaemonError =>
       new DaemonError(this.redact(`${method} on ${this.name}: ${why}`), rpcCode, { cause });
-    let res: Response;
-    let text: string;
+    const body = JSON.stringify({ jsonrpc: '1.0', id: ++this.id, method, params });
+    const signal = opts.signal
+      ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)])
+      : AbortSignal.timeout(timeoutMs);
+    let res: { status: number; text: string };
     try {
-      res = await fetch(this.endpoint, {
-        method: 'POST',
-        headers: {
-          authorization: this.auth,
-          'content-type': 'application/json',
-          // litecoind/bitcoind (libevent) delay their shutdown until idle keep-alive connections close — 4 s with
-          // undici's defaults. One connection per call costs nothing next to a getblocktemplate.
-          connection: 'close',
-        },
-        body: JSON.stringify({ jsonrpc: '1.0', id: ++this.id, method, params }),
-        signal: opts.signal
-          ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)])
-          : AbortSignal.timeout(timeoutMs),
-      });
-      text = await res.text();
+      res = opts.keepAlive ? await this.postKeptAlive(body, signal) : await this.postOnce(body, signal);
     } catch (err) {
       const timedOut = (err as Error).name === 'TimeoutError';
       throw fail(timedOut ? `timed out after ${timeoutMs} ms` : describeFetchError(err), undefined, err);
     }
+    const { status, text } = res;
     let parsed: { result?: unknown; error?: { code?: number; message?: string } | null } | undefined;
     try {
       parsed = JSON.parse(text);
@@ -102,15 +105,88 @@ export class DaemonClient {
       const { code, message } = parsed.error;
       throw fail(`${message ?? 'unknown error'} (code ${code})`, code);
     }
-    if (!res.ok) {
-      const hint =
-        res.status === 401 ? ' (wrong RPC user or password)' : res.status === 403 ? ' (rpcallowip refuses us)' : '';
-      throw fail(`HTTP ${res.status}${hint}`);
+    if (status < 200 || status > 299) {
+      const hint = status === 401 ? ' (wrong RPC user or password)' : status === 403 ? ' (rpcallowip refuses us)' : '';
+      throw fail(`HTTP ${status}${hint}`);
     }
     if (typeof parsed !== 'object' || parsed === null || !('result' in parsed)) {
       throw fail(`answer is not JSON-RPC (${JSON.stringify(text.slice(0, 80))})`);
     }
     return parsed.result as T;
+  }
+
+  /** One request on a connection of its own, closed after the answer. */
+  private async postOnce(body: string, signal: AbortSignal): Promise<{ status: number; text: string }> {
+    const res = await fetch(this.endpoint, {
+      method: 'POST',
+      headers: {
+        authorization: this.auth,
+        'content-type': 'application/json',
+        // litecoind/bitcoind (libevent) delay their shutdown until idle keep-alive connections close — 4 s with
+        // undici's defaults. One connection per call costs nothing next to a getblocktemplate.
+        connection: 'close',
+      },
+      body,
+      signal,
+    });
+    return { status: res.status, text: await res.text() };
+  }
+
+  /**
+   * One request on the client's kept-alive connection (node:http with a keep-alive agent): a found block must not
+   * wait for a TCP handshake and a new HTTP client. A socket the daemon closed while it sat idle fails the first
+   * write; that request is sent again once on a new connection (submitblock is idempotent: at worst "duplicate").
+   */
+  private async postKeptAlive(body: string, signal: AbortSignal): Promise<{ status: number; text: string }> {
+    try {
+      return await this.postOn(body, signal);
+    } catch (err) {
+      if (!(err instanceof StaleSocketError)) throw err;
+      return this.postOn(body, signal);
+    }
+  }
+
+  private postOn(body: string, signal: AbortSignal): Promise<{ status: number; text: string }> {
+    const https = this.endpoint.startsWith('https:');
+    this.agent ??= new (https ? HttpsAgent : HttpAgent)({
+      keepAlive: true,
+      maxSockets: 4,
+      timeout: KEEP_ALIVE_IDLE_MS,
+    });
+    return new Promise((resolve, reject) => {
+      const req = (https ? httpsRequest : httpRequest)(this.endpoint, {
+        method: 'POST',
+        agent: this.agent,
+        headers: {
+          authorization: this.auth,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+        signal,
+      });
+      req.on('response', (res) => {
+        res.setEncoding('utf8');
+        let text = '';
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', (err) => reject(signal.aborted ? signal.reason : err));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (signal.aborted) reject(signal.reason);
+        else if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          reject(new StaleSocketError(err));
+        } else reject(err);
+      });
+      req.end(body);
+    });
+  }
+
+  /** Closes the kept-alive connection (a daemon delays its shutdown while one is open). Later calls reopen it. */
+  close(): void {
+    this.agent?.destroy();
+    this.agent = undefined;
   }
 
   /**
@@ -126,15 +202,15 @@ export class DaemonClient {
 
   /** BIP22: null when accepted, otherwise the reason ("duplicate", "inconclusive", "high-hash", ...). */
   submitBlock(hex: string): Promise<string | null> {
-    return this.call('submitblock', [hex], { timeoutMs: 30_000 });
+    return this.call('submitblock', [hex], { timeoutMs: 30_000, keepAlive: true });
   }
 
   getBlockchainInfo(): Promise<BlockchainInfo> {
     return this.call('getblockchaininfo');
   }
 
-  getNetworkInfo(): Promise<NetworkInfo> {
-    return this.call('getnetworkinfo');
+  getNetworkInfo(opts: CallOptions = {}): Promise<NetworkInfo> {
+    return this.call('getnetworkinfo', [], opts);
   }
 
   getMiningInfo(): Promise<MiningInfo> {
@@ -204,9 +280,18 @@ export class DaemonClient {
   }
 }
 
+/** A kept-alive socket the daemon had closed: the request never reached it. */
+class StaleSocketError extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
+/** fetch puts the socket error in `cause`; node:http rejects with it directly. */
 function describeFetchError(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code === 'ECONNREFUSED') return 'connection refused';
-  if (cause?.code === 'ECONNRESET' || cause?.code === 'UND_ERR_SOCKET') return 'connection closed by the daemon';
-  return cause?.message ?? (err as Error).message;
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const cause = e.cause ?? e;
+  if (cause.code === 'ECONNREFUSED') return 'connection refused';
+  if (cause.code === 'ECONNRESET' || cause.code === 'UND_ERR_SOCKET') return 'connection closed by the daemon';
+  return cause.message ?? e.message ?? String(err);
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaemonClient } from '../../../adapters/rpc/daemon-client.js';
@@ -151,5 +152,88 @@ describe('DaemonClient errors', () => {
       ),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('DaemonClient kept-alive connection (submitblock)', () => {
+  /** A daemon answering every call, recording the client port each request came from. */
+  async function portRecorder() {
+    const ports: Array<{ method: string; port: number | undefined }> = [];
+    const sockets = new Set<Socket>();
+    const d = await fake((req, res, raw) => {
+      ports.push({ method: req.method, port: raw.socket.remotePort });
+      sockets.add(raw.socket);
+      rpcResult(res, req.method === 'submitblock' ? null : { connections: 8 }, req.id);
+    });
+    return { d, ports, sockets };
+  }
+
+  it('sends every submitblock over one kept-alive connection, other calls on a connection each', async () => {
+    const { d, ports } = await portRecorder();
+    const client = new DaemonClient({ url: d.url, user: 'u', password: 'p' });
+    try {
+      for (let i = 0; i < 3; i++) expect(await client.submitBlock('00ff')).toBeNull();
+      await client.getNetworkInfo({ keepAlive: true });
+      await client.getBlockCount();
+      await client.getBlockCount();
+      const kept = ports.filter((p) => p.method !== 'getblockcount').map((p) => p.port);
+      expect(new Set(kept).size).toBe(1);
+      const once = ports.filter((p) => p.method === 'getblockcount').map((p) => p.port);
+      expect(new Set([...once, ...kept]).size).toBe(3);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('sends a submitblock again on a new connection when the kept one was closed by the daemon', async () => {
+    const seen = new WeakSet<Socket>();
+    let dropped = 0;
+    const d = await fake((req, res, raw) => {
+      // The second request on the kept connection meets a daemon that closed it (restart, idle timeout race).
+      if (seen.has(raw.socket) && dropped === 0) {
+        dropped++;
+        raw.socket.destroy();
+        return;
+      }
+      seen.add(raw.socket);
+      rpcResult(res, null, req.id);
+    });
+    const client = new DaemonClient({ url: d.url, user: 'u', password: 'p' });
+    try {
+      expect(await client.submitBlock('01')).toBeNull();
+      expect(await client.submitBlock('02')).toBeNull();
+      expect(dropped).toBe(1);
+      expect(d.requests.map((r) => r.params)).toEqual([['01'], ['02'], ['02']]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('reports a refused connection and a timeout on the kept-alive path like on the others', async () => {
+    const slow = await fake(() => {});
+    const refused = new DaemonClient({ url: await deadUrl(), user: 'u', password: 'p' });
+    const timeout = new DaemonClient({ url: slow.url, user: 'u', password: 'p' }, 100);
+    try {
+      const r = await failure(refused.getNetworkInfo({ keepAlive: true }));
+      const t = await failure(timeout.getNetworkInfo({ keepAlive: true }));
+      expect(r.message).toMatch(/getnetworkinfo on .*: connection refused/);
+      expect(t.message).toMatch(/getnetworkinfo on .*: timed out after 100 ms/);
+    } finally {
+      refused.close();
+      timeout.close();
+    }
+  });
+
+  it('closes the kept-alive connection on close(), so a stopping daemon does not wait for it', async () => {
+    const { d, sockets } = await portRecorder();
+    const client = new DaemonClient({ url: d.url, user: 'u', password: 'p' });
+    await client.submitBlock('00');
+    const [socket] = [...sockets];
+    expect(socket?.destroyed).toBe(false);
+    const closed = new Promise((r) => socket?.once('close', r));
+    client.close();
+    await closed;
+    expect(await client.submitBlock('00')).toBeNull(); // a later block opens a new one
+    client.close();
   });
 });

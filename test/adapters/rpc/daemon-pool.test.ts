@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DaemonEndpoint } from '../../../adapters/rpc/daemon-client.js';
 import { DaemonPool, type PoolTimers } from '../../../adapters/rpc/daemon-pool.js';
@@ -198,6 +199,28 @@ describe('DaemonPool', () => {
     await pool.start();
     a.setUp(true);
     expect(await pool.submitBlockEverywhere('00')).toEqual([{ daemon: a.endpoint.url, result: null }]);
+  });
+
+  it('health-checks over the connection kept for submitblock, and closes it when stopped', async () => {
+    const ports: Array<number | undefined> = [];
+    const sockets = new Set<Socket>();
+    const a = await switchable('a', (req, res, raw) => {
+      ports.push(raw.socket.remotePort);
+      sockets.add(raw.socket);
+      rpcResult(res, req.method === 'submitblock' ? null : { connections: 8 });
+    });
+    const t = manualTimers();
+    const pool = new DaemonPool([a.endpoint], silent, { timers: t.timers });
+    await pool.start();
+    expect(await pool.submitBlockEverywhere('00')).toEqual([{ daemon: a.endpoint.url, result: null }]);
+    t.fire();
+    await settle();
+    expect(ports).toHaveLength(3);
+    expect(new Set(ports).size).toBe(1);
+    const closed = [...sockets].map((s) => new Promise((r) => (s.destroyed ? r(undefined) : s.once('close', r))));
+    pool.stop();
+    await Promise.all(closed);
+    expect(t.active.size).toBe(0);
   });
 
   it('refuses an empty daemon list', () => {
