@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SqsTransport } from '../../adapters/aws/sqs-transport.js';
 import { FileShareSpool } from '../../adapters/local/spool.js';
 import { BatchingShareQueue } from '../../core/shares/batching-share-queue.js';
+import { decodeMessage } from '../../core/shares/queue-message.js';
 import { run as ingest } from '../../lambdas/ingest/handler.js';
 import { share } from '../core/shares/fixtures.js';
 import { type Dynamo, silentLog, sqsEvent, startDynamo } from '../lambdas/ingest/helpers.js';
@@ -124,8 +125,8 @@ describe('the share queue unreachable for a while', () => {
           continue;
         }
         for (const m of Messages) {
-          const id = (JSON.parse(m.Body!) as { batchId: string }).batchId;
-          receivedIds.set(id, (receivedIds.get(id) ?? 0) + 1);
+          for (const { batchId } of decodeMessage(m.Body!))
+            receivedIds.set(batchId, (receivedIds.get(batchId) ?? 0) + 1);
         }
         const res = await ingest(sqsEvent(Messages.map((m) => ({ messageId: m.MessageId!, body: m.Body! }))), {
           store,
