@@ -1,4 +1,3 @@
-import { hashToBigInt, reverseHex } from '../../../core/chain/hash.js';
 import { hexToU32, toStratumPrevHash, u32ToHex } from '../../../core/chain/header.js';
 import { bitsToDifficulty, difficultyToTarget, targetToDifficulty } from '../../../core/chain/target.js';
 import { type BlockTemplate, parseBlockTemplate } from '../../../core/chain/template.js';
@@ -36,7 +35,7 @@ export interface JobManagerOptions {
   longPoll?: boolean;
   /** Recent jobs kept for late shares on the same previous block. */
   maxJobs?: number;
-  /** The PoW function; defaults to fargate/src/hashing (native addon). */
+  /** The PoW function; defaults to fargate/src/hashing (native addon). Returns a new Buffer (checkShare reverses it). */
   powHash?: (algorithm: PowAlgorithm, header: Uint8Array) => Buffer;
 }
 
@@ -57,6 +56,8 @@ export class JobManager implements JobProvider {
   private readonly mask: number;
   private readonly powHash: (algorithm: PowAlgorithm, header: Uint8Array) => Buffer;
   private latest: BlockTemplate | undefined;
+  /** Share targets by difficulty: a port has a handful of difficulties, and each target is a BigInt division. */
+  private readonly targets = new Map<number, bigint>();
 
   constructor(private readonly o: JobManagerOptions) {
     this.extranonce1Size = o.extranonce1Size ?? 4;
@@ -157,17 +158,18 @@ export class JobManager implements JobProvider {
     if (record.accepted.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
 
     const { coinbase, header } = solveWork(record.work, parsed);
-    const pow = this.powHash(this.o.coin.algorithm, header);
-    const value = hashToBigInt(pow);
+    // The display-order (reversed) hex is both the share's hash and, read as a number, its PoW value
+    // (hashToBigInt and reverseHex in one pass; `pow` is ours to reverse).
+    const hash = this.powHash(this.o.coin.algorithm, header).reverse().toString('hex');
+    const value = BigInt(`0x${hash}`);
     const multiplier = this.o.coin.stratumDiffMultiplier;
-    if (value > difficultyToTarget(s.difficulty, multiplier))
-      return reject(StratumCode.LowDifficulty, 'low difficulty share');
+    if (value > this.shareTarget(s.difficulty)) return reject(StratumCode.LowDifficulty, 'low difficulty share');
     // No await since the lookup above: two identical submissions cannot both get here.
     record.accepted.add(key);
 
     const result = {
       ok: true as const,
-      hash: reverseHex(pow.toString('hex')),
+      hash,
       actualDifficulty: targetToDifficulty(value, multiplier),
       networkDifficulty: record.job.networkDifficulty,
       height: record.job.height,
@@ -175,6 +177,17 @@ export class JobManager implements JobProvider {
     if (value > record.work.networkTarget) return result;
     const block = await this.submitBlock(record, coinbase, header, s);
     return { ...result, block };
+  }
+
+  private shareTarget(difficulty: number): bigint {
+    let target = this.targets.get(difficulty);
+    if (target === undefined) {
+      // Vardiff moves in steps, but a long-running server could meet many values: keep the map small.
+      if (this.targets.size >= 1024) this.targets.clear();
+      target = difficultyToTarget(difficulty, this.o.coin.stratumDiffMultiplier);
+      this.targets.set(difficulty, target);
+    }
+    return target;
   }
 
   /** 21 for a job we no longer have, unless it is a resend of a share accepted before its job retired (22). */
@@ -255,7 +268,7 @@ export class JobManager implements JobProvider {
 
 /** Identifies a share within its job: everything the miner chose. */
 function submissionKey(p: WorkSolution): string {
-  return [p.extranonce1, p.extranonce2, u32ToHex(p.ntime), u32ToHex(p.nonce), u32ToHex(p.version)].join(':');
+  return `${p.extranonce1}:${p.extranonce2}:${p.ntime}:${p.nonce}:${p.version}`;
 }
 
 type Rejection = Extract<ShareCheck, { ok: false }>;

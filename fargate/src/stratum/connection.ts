@@ -65,6 +65,8 @@ export class Connection {
   /** Wakes the message loop waiting for an answer to go out (MAX_IN_FLIGHT reached). */
   private replyWritten: (() => void) | undefined;
   private closed = false;
+  /** Answers written this tick, sent as one write at the next tick (or before any other write). */
+  private outbox = '';
   private protocolErrors = 0;
   private lastSentDifficulty: number | undefined;
   /** Set when a request got the IP banned: no further message is handled; the connection closes after its answer. */
@@ -148,8 +150,10 @@ export class Connection {
     if (this.closed) return;
     this.ctx.log.debug({ session: this.session.id, reason }, 'closing connection');
     if (how === 'abort') {
+      this.outbox = '';
       this.stream.destroy();
     } else {
+      this.flushOutbox(); // the answers already given, e.g. the error that explains the close
       this.stream.end();
       setTimeout(() => this.stream.destroy(), CLOSE_GRACE_MS).unref();
     }
@@ -310,11 +314,15 @@ export class Connection {
     return encodeError(request.id, 20, 'internal error');
   }
 
-  /** Records a request's answer and writes every answer now due, in request order, each followed by its work. */
+  /**
+   * Records a request's answer and writes every answer now due, in request order, each followed by its work.
+   * A batch of shares becoming durable settles many answers in one tick: they are sent together at the next tick,
+   * one syscall for the connection rather than one per answer.
+   */
   private answer(reply: Reply, line: string): void {
     reply.line = line;
     for (let r = this.replies.takeReady(); r !== undefined; r = this.replies.takeReady()) {
-      this.write(r.line!);
+      this.writeSoon(r.line!);
       if (r.close) {
         this.drop(r.close.kind, r.close.reason);
         break;
@@ -325,8 +333,22 @@ export class Connection {
     this.applyBackpressure();
   }
 
+  /** Appends to the outbox, sent at the next tick (answers settled in the same tick leave in one write). */
+  private writeSoon(text: string): void {
+    if (this.outbox === '') process.nextTick(() => this.flushOutbox());
+    this.outbox += text;
+  }
+
+  private flushOutbox(): void {
+    if (this.outbox === '') return;
+    const text = this.outbox;
+    this.outbox = '';
+    this.write(text);
+  }
+
   /** Writes one or more whole lines (a Buffer is never modified: notify lines are shared by every connection). */
   private write(text: string | Buffer): void {
+    if (this.outbox !== '') this.flushOutbox(); // what was answered before goes first
     if (this.closed || this.stream.destroyed) return;
     if (this.stream.writableLength + text.length > this.limits.maxSendQueueBytes) {
       this.ctx.log.warn(

@@ -72,6 +72,8 @@ export function errorTriple(code: number, message: string): ErrorTriple {
 }
 
 export function encodeResult(id: RequestId, result: unknown): string {
+  // `true` answers every accepted share: skip building and serializing an object for it.
+  if (result === true) return `{"id":${JSON.stringify(id)},"result":true,"error":null}\n`;
   return `${JSON.stringify({ id, result, error: null })}\n`;
 }
 

@@ -578,6 +578,21 @@ describe('pipelined submits on one connection', () => {
     expect(queue.shares).toHaveLength(1);
   });
 
+  it('writes the answers that settle together (one batch made durable) in one socket write', async () => {
+    const { connect, queue } = setup();
+    const { c, stream } = connect();
+    await working(c);
+    const gate = deferred();
+    queue.gate = gate;
+    for (let i = 0; i < 10; i++) c.send(10 + i, 'mining.submit', submitParams({ en2: en2(i) }));
+    await until(() => queue.started === 10, 'ten shares waiting');
+    const write = vi.spyOn(stream, 'write');
+    gate.resolve();
+    await c.waitFor(() => c.responses.length === 12, 'ten answers');
+    expect(c.responses.slice(2).map((r) => r.id)).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
+    expect(write).toHaveBeenCalledTimes(1);
+  });
+
   it(`holds at most ${MAX_IN_FLIGHT} unanswered requests and stops reading the socket until answers go out`, async () => {
     const { connect, queue } = setup();
     const { c, stream } = connect();

@@ -23,30 +23,34 @@ export const submit: MethodHandler = async (ctx, params) => {
   const started = performance.now();
   const { session } = ctx;
   const coin = ctx.options.coin.symbol;
-  const reject = (code: StratumCode, message: string, reason: string): never => rejectShare(ctx, code, message, reason);
-  if (!session.subscribed) reject(StratumCode.NotSubscribed, 'not subscribed', 'not-subscribed');
+  if (!session.subscribed) rejectShare(ctx, StratumCode.NotSubscribed, 'not subscribed', 'not-subscribed');
   const [username, jobId, extranonce2, ntime, nonce, versionBits] = params;
   const who = typeof username === 'string' ? session.workers.get(username.trim()) : undefined;
-  if (!who) reject(StratumCode.Unauthorized, 'unauthorized worker', 'unauthorized');
+  if (!who) rejectShare(ctx, StratumCode.Unauthorized, 'unauthorized worker', 'unauthorized');
   if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 64) {
-    reject(StratumCode.Other, 'job id must be a string', 'malformed');
+    rejectShare(ctx, StratumCode.Other, 'job id must be a string', 'malformed');
   }
   const en2Chars = ctx.jobs.extranonce2Size * 2;
   if (typeof extranonce2 !== 'string' || extranonce2.length !== en2Chars || !/^[0-9a-fA-F]+$/.test(extranonce2)) {
-    reject(StratumCode.Other, `extranonce2 must be ${en2Chars} hex characters`, 'malformed');
+    rejectShare(ctx, StratumCode.Other, `extranonce2 must be ${en2Chars} hex characters`, 'malformed');
   }
   if (typeof ntime !== 'string' || !HEX8.test(ntime))
-    reject(StratumCode.Other, 'ntime must be 8 hex characters', 'malformed');
+    rejectShare(ctx, StratumCode.Other, 'ntime must be 8 hex characters', 'malformed');
   if (typeof nonce !== 'string' || !HEX8.test(nonce))
-    reject(StratumCode.Other, 'nonce must be 8 hex characters', 'malformed');
+    rejectShare(ctx, StratumCode.Other, 'nonce must be 8 hex characters', 'malformed');
   let rolled: string | undefined;
   if (versionBits !== undefined && versionBits !== null) {
     if (typeof versionBits !== 'string' || !HEX8.test(versionBits)) {
-      reject(StratumCode.Other, 'version bits must be 8 hex characters', 'malformed');
+      rejectShare(ctx, StratumCode.Other, 'version bits must be 8 hex characters', 'malformed');
     }
     const bits = Number.parseInt(versionBits as string, 16) >>> 0;
     if ((bits & ~session.versionMask) >>> 0 !== 0) {
-      reject(StratumCode.Other, 'version bits outside the negotiated mask (mining.configure)', 'version-mask');
+      rejectShare(
+        ctx,
+        StratumCode.Other,
+        'version bits outside the negotiated mask (mining.configure)',
+        'version-mask',
+      );
     }
     if (bits !== 0) rolled = bits.toString(16).padStart(8, '0');
   }
@@ -64,7 +68,7 @@ export const submit: MethodHandler = async (ctx, params) => {
   });
   if (!check.ok) {
     const reason = { 20: 'invalid', 21: 'stale', 22: 'duplicate', 23: 'low-difficulty' }[check.code];
-    return reject(check.code, check.message, reason);
+    return rejectShare(ctx, check.code, check.message, reason);
   }
   const share: Share = {
     coin,
