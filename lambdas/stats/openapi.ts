@@ -71,7 +71,8 @@ export function openApiDocument(): object {
     info: {
       title: 'edgepool stats API',
       version: '1',
-      description: 'Pool, miner, block and payment statistics (read-only) and a miner’s signed payout-currency choice. Amounts are decimal strings of base units.',
+      description:
+        'Pool, miner, block and payment statistics (read-only) and a miner’s signed payout-currency choice. Amounts are decimal strings of base units.',
     },
     paths: {
       '/api/pools': get('every coin of the pool', [], json('Pools', 'pool statistics per coin'), 10),
