@@ -17,8 +17,8 @@ export interface ThroughputOptions {
 
 export const defaultThroughput: ThroughputOptions = {
   coins: ['BTC', 'LTC'],
-  // A connection handles one message at a time and answers a share only once its batch was sent (500 shares or
-  // 25 ms), so one connection carries at most ~40 shares/s: the rate needs thousands of connections, like a real pool.
+  // A share is answered once its batch is durable (500 shares or 25 ms); a connection pipelines up to 64 submits,
+  // but real pools have thousands of miners with a few shares in flight each: so does the bench.
   connections: 4000,
   window: 2,
   warmupSeconds: 1,

@@ -31,9 +31,13 @@ export function merkleBranch(otherTxids: readonly Uint8Array[]): Buffer[] {
 }
 
 /** Folds a stratum merkle branch into a coinbase txid: the merkle root the header commits to. */
-export function rootFromBranch(coinbaseTxid: Uint8Array, branch: readonly Uint8Array[]): Buffer {
+export function rootFromBranch(
+  coinbaseTxid: Uint8Array,
+  branch: readonly Uint8Array[],
+  hash: (data: Buffer) => Buffer = sha256d,
+): Buffer {
   let h: Buffer = Buffer.from(coinbaseTxid);
-  for (const step of branch) h = sha256d(Buffer.concat([h, step]));
+  for (const step of branch) h = hash(Buffer.concat([h, step]));
   return h;
 }
 

@@ -65,13 +65,20 @@ export function buildWork(template: BlockTemplate, payout: Payout): BlockWork {
   };
 }
 
-/** The stripped coinbase and 80-byte header a share describes. */
-export function solveWork(work: BlockWork, solution: WorkSolution): { coinbase: Buffer; header: Buffer } {
+/**
+ * The stripped coinbase and 80-byte header a share describes. `hash` is the sha256d of the coinbase id: the stratum
+ * server passes its native one (the hot path of every share); node:crypto's by default.
+ */
+export function solveWork(
+  work: BlockWork,
+  solution: WorkSolution,
+  hash: (data: Buffer) => Buffer = sha256d,
+): { coinbase: Buffer; header: Buffer } {
   const coinbase = joinCoinbase(work.coinbase, solution.extranonce1, solution.extranonce2);
   const header = serializeHeader({
     version: solution.version,
     prevHash: work.prevHash,
-    merkleRoot: rootFromBranch(sha256d(coinbase), work.merkleBranch),
+    merkleRoot: rootFromBranch(hash(coinbase), work.merkleBranch, hash),
     ntime: solution.ntime,
     bits: work.template.bits,
     nonce: solution.nonce,

@@ -6,7 +6,7 @@ import type { CoinDefinition, NetworkName } from '../../../core/coins/index.js';
 import { addressToOutputScript } from '../../../core/coins/index.js';
 import { StratumCode } from '../../../core/errors.js';
 import type { FoundBlock } from '../../../core/shares/share.js';
-import { powHash as defaultPowHash, type PowAlgorithm } from '../hashing/index.js';
+import { powHash as defaultPowHash, type PowAlgorithm, sha256d } from '../hashing/index.js';
 import { type JobRecord, JobStore } from './job-store.js';
 import type { DaemonCluster, JobLogger } from './ports.js';
 import { combineSubmitAnswers } from './submit-result.js';
@@ -157,7 +157,7 @@ export class JobManager implements JobProvider {
     const key = submissionKey(parsed);
     if (record.accepted.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
 
-    const { coinbase, header } = solveWork(record.work, parsed);
+    const { coinbase, header } = solveWork(record.work, parsed, sha256d);
     // The display-order (reversed) hex is both the share's hash and, read as a number, its PoW value
     // (hashToBigInt and reverseHex in one pass; `pow` is ours to reverse).
     const hash = this.powHash(this.o.coin.algorithm, header).reverse().toString('hex');

@@ -1,6 +1,7 @@
 import { createHash, scryptSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { rootFromBranch } from '../../../core/chain/merkle.js';
 import { powHash, scrypt, scryptRaw, sha256d } from '../../../fargate/src/hashing/index.js';
 
 const sha256 = (data: Uint8Array): Buffer => createHash('sha256').update(data).digest();
@@ -83,6 +84,19 @@ describe('sha256d', () => {
     const backing = Buffer.from('xxabcyy', 'latin1');
     const view = new Uint8Array(backing.buffer, backing.byteOffset + 2, 3);
     expect(sha256d(view).toString('hex')).toBe(cryptoSha256d(Buffer.from('abc')).toString('hex'));
+  });
+
+  it('gives the same merkle root as node:crypto when the share path passes it to rootFromBranch', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 12 }),
+        (txid, branch) => {
+          expect(rootFromBranch(txid, branch, sha256d).equals(rootFromBranch(txid, branch))).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('matches node:crypto’s double SHA-256 for any input, across padding boundaries', () => {
