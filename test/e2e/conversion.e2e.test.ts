@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { CONVERSION_EXCHANGES } from '../../core/conversion/config.js';
@@ -7,6 +8,7 @@ import { balancesFromEntries } from '../../core/ledger/entries.js';
 import { createLogger } from '../../local/logger.js';
 import { conversionViews } from '../../local/money.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
+import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
 import { withDevnet } from '../helpers/devnet.js';
 import { FakeExchangeServer } from '../helpers/fake-exchanges/server.js';
 import { testKey } from '../helpers/message-signer.js';
@@ -157,4 +159,45 @@ describe('auto-conversion on the devnet', () => {
     });
     expect(target).toMatchObject({ ok: true });
   }, 180_000);
+
+  it('lets a miner choose BTC on the dashboard, signing the prepared message in their wallet', async () => {
+    const carol = await wallet.getNewAddress('carol', 'legacy');
+    const carolBtc = testKey('BTC', 'regtest', 14).address.p2wpkh;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${pool.httpPort}/#/miner/${carol}`);
+      await page.getByTestId('payout-currency').waitFor();
+      expect(await page.getByTestId('payout-currency').textContent()).toContain('Paid in LTC');
+      // The quotes come from the fake exchanges' books, after fees: a BTC row with a rate.
+      expect(await page.getByTestId('quote-row').first().textContent()).toMatch(/BTC\s*0\.0012/);
+      await page.locator('#conversion-form select[name=currency]').selectOption('BTC');
+      await page.getByLabel('Your address in that currency').fill(carolBtc);
+      await page.getByRole('button', { name: 'Prepare message' }).click();
+      const message = (await page.getByTestId('sign-message').textContent())!;
+      expect(message).toContain(carol);
+      expect(message).toContain(carolBtc);
+
+      // A signature of another message is refused, and nothing changes.
+      const wrong = await wallet.call<string>('signmessage', [carol, `${message} `]);
+      await page.getByLabel('Signature').fill(wrong);
+      await page.getByRole('button', { name: 'Change payout currency' }).click();
+      await expect.poll(() => page.getByTestId('conversion-result').textContent()).toMatch(/^Refused/);
+
+      const signature = await wallet.call<string>('signmessage', [carol, message]);
+      await page.getByLabel('Signature').fill(signature);
+      await page.getByRole('button', { name: 'Change payout currency' }).click();
+      await expect
+        .poll(() => page.getByTestId('payout-currency').textContent())
+        .toContain(`Paid in BTC to ${carolBtc}`);
+      expect(await page.locator('#conversion-form select[name=currency]').inputValue()).toBe('BTC'); // the current one
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-payout-currency.png'), fullPage: true });
+      const stored = (await (
+        await fetch(`http://127.0.0.1:${pool.httpPort}/api/pools/LTC/miners/${carol}/conversion`)
+      ).json()) as { preference: { currency: string; address: string } };
+      expect(stored.preference).toMatchObject({ currency: 'BTC', address: carolBtc });
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });

@@ -1,28 +1,18 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
 import { coins } from '../../web/src/format.js';
+import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
 import { withDevnet } from '../helpers/devnet.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
 import { TestMiner } from '../helpers/test-miner.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: API answers are checked against what the page shows
 type Json = Record<string, any>;
-
-const ARTIFACTS = join(import.meta.dirname, '../../test-results');
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** `npm start`'s pool, a test miner on the devnet, and Debian Chromium reading the dashboard like a miner would. */
 describe('dashboard in a real browser', () => {
@@ -62,11 +52,7 @@ describe('dashboard in a real browser', () => {
     });
     await pool.settle();
     await pool.coins.get('LTC')!.money!.confirm(); // blocks in the main chain: immature credits
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: CHROMIUM_FLAGS,
-    });
-    await mkdir(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   }, 120_000);
 
   const api = async (path: string): Promise<Json> => (await fetch(`${base}/api${path}`)).json() as Promise<Json>;

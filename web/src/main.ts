@@ -143,7 +143,9 @@ function payoutCurrency(address: string, c: Json): string {
         }</tr>`,
     )
     .join('');
-  const options = [coin(), ...(c.targets as string[])].map((t) => `<option>${esc(t)}</option>`).join('');
+  const options = [coin(), ...(c.targets as string[])]
+    .map((t) => `<option${t === (current?.currency ?? coin()) ? ' selected' : ''}>${esc(t)}</option>`)
+    .join('');
   return `<h2>Payout currency</h2>
     <p data-testid="payout-currency">${
       current
