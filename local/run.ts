@@ -89,7 +89,9 @@ function printBanner(pool: LocalPool, devnet: Devnet | undefined): void {
       );
     });
   }
-  lines.push(`  HTTP            http://${pool.config.http.host}:${pool.httpPort}  (dashboard /, API /api/pools, /health, /metrics)`);
+  lines.push(
+    `  HTTP            http://${pool.config.http.host}:${pool.httpPort}  (dashboard /, API /api/pools, /health, /metrics)`,
+  );
   if (devnet) {
     const port = pool.coins.get('LTC')?.service.ports[0];
     lines.push(
