@@ -1,3 +1,4 @@
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { StorageError } from '../../core/errors.js';
 
 /** Infrastructure errors become StorageError, named after the operation. */
@@ -35,4 +36,22 @@ export async function conditionalWrite(op: string, fn: () => Promise<unknown>): 
 export function num(v: unknown): number {
   if (v === undefined || v === null) return 0;
   return typeof v === 'number' ? v : Number(String(v));
+}
+
+/** Every item a query matches, page after page; failures become StorageError named after `op`. */
+export async function queryAll(
+  doc: DynamoDBDocumentClient,
+  op: string,
+  input: QueryCommandInput,
+): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamoCall(op, () =>
+      doc.send(new QueryCommand({ ...input, ...(start && { ExclusiveStartKey: start }) })),
+    );
+    out.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
 }

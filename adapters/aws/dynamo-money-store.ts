@@ -3,7 +3,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  type QueryCommandInput,
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -17,7 +17,7 @@ import {
 } from '../../core/ledger/payouts.js';
 import type { BlockCredit, MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
 import type { BlockStatus } from '../../core/ports/share-store.js';
-import { conditionalWrite, dynamoCall, num } from './dynamo-calls.js';
+import { conditionalWrite, dynamoCall, num, queryAll } from './dynamo-calls.js';
 import { blockSortKey, toBlockRecord } from './dynamo-share-store.js';
 import type { TableNames } from './tables.js';
 
@@ -309,18 +309,8 @@ export class DynamoMoneyStore implements MoneyStore {
     );
   }
 
-  private async queryAll(
-    op: string,
-    input: ConstructorParameters<typeof QueryCommand>[0],
-  ): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await dynamoCall(op, () => this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start })));
-      out.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+  private queryAll(op: string, input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    return queryAll(this.doc, op, input);
   }
 
   private async scanAll(

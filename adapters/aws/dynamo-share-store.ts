@@ -23,7 +23,7 @@ import type {
   LastShare,
   Tally,
 } from '../../core/shares/aggregate.js';
-import { conditionalWrite, dynamoCall, num } from './dynamo-calls.js';
+import { conditionalWrite, dynamoCall, num, queryAll } from './dynamo-calls.js';
 import type { TableNames } from './tables.js';
 
 /**
@@ -364,17 +364,8 @@ export class DynamoShareStore implements ShareStore {
     return items.map((i) => ({ minute: num(i.sk), ...tally(i) }));
   }
 
-  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.call('query', () =>
-        this.doc.send(new QueryCommand({ ...input, ...(start && { ExclusiveStartKey: start }) })),
-      );
-      out.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+  private queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    return queryAll(this.doc, 'query', input);
   }
 
   /** Runs a conditional write: true if written, false if its condition failed; other failures → StorageError. */

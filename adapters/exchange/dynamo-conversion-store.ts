@@ -12,7 +12,7 @@ import type {
   ConversionWithdrawal,
 } from '../../core/conversion/record.js';
 import type { ConversionPreference, ConversionStore } from '../../core/conversion/store.js';
-import { conditionalWrite, dynamoCall, num } from '../aws/dynamo-calls.js';
+import { conditionalWrite, dynamoCall, num, queryAll } from '../aws/dynamo-calls.js';
 import type { TableNames } from '../aws/tables.js';
 
 /**
@@ -60,23 +60,13 @@ export class DynamoConversionStore implements ConversionStore {
   }
 
   async listConversions(coin: string): Promise<ConversionRecord[]> {
-    const out: ConversionRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await dynamoCall('list conversions', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tables(coin).ledger,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': 'CONVERSION' },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      out.push(...(page.Items ?? []).map(toRecord));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.doc, 'list conversions', {
+      TableName: this.tables(coin).ledger,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'CONVERSION' },
+      ConsistentRead: true,
+    });
+    const out = items.map(toRecord);
     return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   }
 
