@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSqsServer } from 'local-aws-sqs';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { packRequests, SQS_MAX_BYTES, SqsTransport } from '../../../adapters/aws/sqs-transport.js';
 import { FileShareSpool } from '../../../adapters/local/spool.js';
 import { StorageError } from '../../../core/errors.js';
@@ -151,14 +151,23 @@ describe('SqsTransport (mocked SQS)', () => {
 });
 
 describe('SqsTransport against local-aws-sqs', () => {
-  it('journal mode end to end: acks from the fsynced spool, then ships compressed batches a consumer receives', async () => {
-    const server = await createSqsServer({ port: 0, hostname: '127.0.0.1' });
+  let server: Awaited<ReturnType<typeof createSqsServer>>;
+  let client: SQSClient;
+  beforeAll(async () => {
+    server = await createSqsServer({ port: 0, hostname: '127.0.0.1' });
     const { port } = server.address() as AddressInfo;
-    const client = new SQSClient({
+    client = new SQSClient({
       endpoint: `http://127.0.0.1:${port}`,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('journal mode end to end: acks from the fsynced spool, then ships compressed batches a consumer receives', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'journal-'));
     try {
       const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: 'journal' }));
@@ -196,36 +205,22 @@ describe('SqsTransport against local-aws-sqs', () => {
       ).toEqual(shares.map((s) => s.timestamp));
       expect(send.mock.calls.length).toBeLessThan(received.length); // several batches per call
     } finally {
-      client.destroy();
-      await new Promise((r) => server.close(r));
       await rm(dir, { recursive: true, force: true });
     }
   });
 
   it('delivers batches that a consumer receives intact', async () => {
-    const server = await createSqsServer({ port: 0, hostname: '127.0.0.1' });
-    const { port } = server.address() as AddressInfo;
-    const client = new SQSClient({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    try {
-      const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: 'shares' }));
-      const sent = batches(12, 3);
-      await new SqsTransport({ client, queueUrl: QueueUrl! }).send(sent);
-      const received: ShareBatch[] = [];
-      for (let i = 0; i < 10 && received.length < sent.length; i++) {
-        const { Messages = [] } = await client.send(
-          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-        );
-        received.push(...Messages.flatMap((m) => decodeMessage(m.Body!)));
-      }
-      expect(received.map((b) => b.batchId).sort()).toEqual(sent.map((b) => b.batchId).sort());
-      expect(received.find((b) => b.batchId === 'b5')).toEqual(sent[5]);
-    } finally {
-      client.destroy();
-      await new Promise((r) => server.close(r));
+    const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: 'shares' }));
+    const sent = batches(12, 3);
+    await new SqsTransport({ client, queueUrl: QueueUrl! }).send(sent);
+    const received: ShareBatch[] = [];
+    for (let i = 0; i < 10 && received.length < sent.length; i++) {
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      received.push(...Messages.flatMap((m) => decodeMessage(m.Body!)));
     }
+    expect(received.map((b) => b.batchId).sort()).toEqual(sent.map((b) => b.batchId).sort());
+    expect(received.find((b) => b.batchId === 'b5')).toEqual(sent[5]);
   });
 });
