@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { Arrivals } from './arrivals.js';
 
 export interface Notification {
   method: string;
@@ -18,7 +19,7 @@ export interface Response {
 export class TestStratumClient {
   readonly notifications: Notification[] = [];
   private readonly responses: Response[] = [];
-  private waiters: Array<() => void> = [];
+  private readonly arrivals = new Arrivals(() => this.closed);
   private buffer = '';
   closed = false;
 
@@ -36,7 +37,7 @@ export class TestStratumClient {
     });
     socket.on('close', () => {
       this.closed = true;
-      this.wake();
+      this.arrivals.arrived();
     });
   }
 
@@ -53,7 +54,7 @@ export class TestStratumClient {
 
   /** The next response not yet taken. */
   async response(timeoutMs = 10_000): Promise<Response> {
-    await this.until(() => this.responses.length > 0, timeoutMs, 'a response');
+    await this.arrivals.until(() => this.responses.length > 0, 'a response', timeoutMs);
     return this.responses.shift()!;
   }
 
@@ -64,7 +65,7 @@ export class TestStratumClient {
 
   /** The first notification of `method` after the `after` already seen (the count of that method's notifications). */
   async nextNotification(method: string, after: number, timeoutMs = 15_000): Promise<Notification> {
-    await this.until(() => this.count(method) > after, timeoutMs, `notification ${method} #${after + 1}`);
+    await this.arrivals.until(() => this.count(method) > after, `notification ${method} #${after + 1}`, timeoutMs);
     return this.notifications.filter((n) => n.method === method)[after]!;
   }
 
@@ -85,26 +86,6 @@ export class TestStratumClient {
   }) {
     if (msg.method) this.notifications.push({ method: msg.method, params: msg.params ?? [] });
     else this.responses.push({ id: msg.id, result: msg.result, error: msg.error ?? null });
-    this.wake();
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  private async until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!cond()) {
-      if (this.closed) throw new Error(`connection closed while waiting for ${what}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+    this.arrivals.arrived();
   }
 }

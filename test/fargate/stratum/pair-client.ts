@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { Arrivals } from '../../helpers/arrivals.js';
 
 export interface Message {
   id?: unknown;
@@ -17,7 +18,7 @@ export class PairClient {
   ended = false;
   private buffer = '';
   private taken = 0;
-  private waiters: Array<() => void> = [];
+  private readonly arrivals = new Arrivals(() => this.ended);
 
   constructor(readonly stream: Duplex) {
     stream.setEncoding('utf8');
@@ -28,15 +29,15 @@ export class PairClient {
         this.buffer = this.buffer.slice(nl + 1);
         if (line.trim()) this.messages.push(JSON.parse(line) as Message);
       }
-      this.wake();
+      this.arrivals.arrived();
     });
     stream.on('end', () => {
       this.ended = true;
-      this.wake();
+      this.arrivals.arrived();
     });
     stream.on('close', () => {
       this.ended = true;
-      this.wake();
+      this.arrivals.arrived();
     });
   }
 
@@ -74,23 +75,7 @@ export class PairClient {
     return this.notifications(method)[count - 1]!;
   }
 
-  async waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!cond()) {
-      if (this.ended) throw new Error(`stream ended while waiting for ${what}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+  waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+    return this.arrivals.until(cond, what, timeoutMs);
   }
 }
