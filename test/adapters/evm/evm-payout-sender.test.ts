@@ -1,0 +1,202 @@
+import {
+  AbiCoder,
+  type HDNodeWallet,
+  Interface,
+  keccak256,
+  MaxUint256,
+  parseEther,
+  toBeHex,
+  Wallet,
+  ZeroAddress,
+  zeroPadValue,
+} from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  deployContract,
+  EvmPayoutSender,
+  EvmPayoutUnsettledError,
+  InvalidEvmRecipientError,
+  payoutIdHash,
+} from '../../../adapters/evm/evm-payout-sender.js';
+import { PAYOUT_BATCH } from '../../../adapters/evm/payout-batch.generated.js';
+import type { PayoutRecipient } from '../../../core/ledger/payouts.js';
+import { TEST_TOKEN } from '../../fixtures/evm/test-token.generated.js';
+import { type HardhatNode, startHardhat } from '../../helpers/hardhat.js';
+
+const TOKEN = new Interface(TEST_TOKEN.abi);
+const BATCH = new Interface(PAYOUT_BATCH.abi);
+
+/** Three fresh addresses (EIP-55 checksummed, as the sender wants them) with distinct amounts. */
+const recipients = (amounts: bigint[]): PayoutRecipient[] =>
+  amounts.map((amount) => ({ account: Wallet.createRandom().address, amount }));
+
+describe('EvmPayoutSender on a Hardhat node', () => {
+  let node: HardhatNode;
+  let pool: HDNodeWallet;
+  let token: string;
+  let batch: { address: string; block: number };
+
+  const balance = async (account: string) => BigInt(await node.provider.send('eth_getBalance', [account, 'latest']));
+  const tokenBalance = async (account: string) =>
+    BigInt(await node.provider.call({ to: token, data: TOKEN.encodeFunctionData('balanceOf', [account]) }));
+  const sender = (over: Partial<ConstructorParameters<typeof EvmPayoutSender>[0]> = {}) =>
+    new EvmPayoutSender({ signer: pool, rpc: node.provider, batch: batch.address, fromBlock: batch.block, ...over });
+  const nonceOf = async (account: string) => node.provider.getTransactionCount(account, 'latest');
+
+  beforeAll(async () => {
+    node = await startHardhat();
+    pool = node.wallet(0);
+    token = (await deployContract(pool, node.provider, TEST_TOKEN)).address;
+    batch = await deployContract(pool, node.provider, PAYOUT_BATCH);
+    await pool.sendTransaction({
+      to: token,
+      data: TOKEN.encodeFunctionData('mint', [pool.address, 1_000_000_000_000n]),
+      nonce: await node.provider.getTransactionCount(pool.address, 'pending'),
+    });
+  });
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it('pays three recipients the native coin in one transaction, to the wei, and finds it by the payout id', async () => {
+    const eth = sender();
+    const to = recipients([parseEther('1.5'), 123_456_789_012_345_678n, 1n]);
+    const nonceBefore = await nonceOf(pool.address);
+    const txid = await eth.send('ETH-1-aaaaaa', to);
+
+    expect(await nonceOf(pool.address)).toBe(nonceBefore + 1); // one transaction
+    for (const r of to) expect(await balance(r.account)).toBe(r.amount);
+    const tx = await node.provider.getTransaction(txid);
+    expect(tx!.to).toBe(batch.address);
+    expect(tx!.value).toBe(parseEther('1.5') + 123_456_789_012_345_678n + 1n);
+
+    expect(await eth.findPayout('ETH-1-aaaaaa')).toEqual([{ txid, outputs: to }]);
+    expect(await eth.findPayout('ETH-1-unknown')).toEqual([]);
+  });
+
+  it('pays three recipients a USDT-like token in one transaction after a one-time approve', async () => {
+    const usdt = sender({ token });
+    const poolBefore = await tokenBalance(pool.address);
+    expect(await usdt.spendable()).toBe(poolBefore);
+
+    const first = recipients([5_000_000n, 12_345_678n, 1n]);
+    const nonceBefore = await nonceOf(pool.address);
+    const txid = await usdt.send('USDT-1-bbbbbb', first);
+    expect(await nonceOf(pool.address)).toBe(nonceBefore + 2); // approve, then the payout
+    const allowance = await node.provider.call({
+      to: token,
+      data: TOKEN.encodeFunctionData('allowance', [pool.address, batch.address]),
+    });
+    expect(BigInt(allowance)).toBe(MaxUint256);
+    for (const r of first) expect(await tokenBalance(r.account)).toBe(r.amount);
+    expect(await usdt.findPayout('USDT-1-bbbbbb')).toEqual([{ txid, outputs: first }]);
+
+    const second = recipients([7n, 8n, 9n]);
+    const txid2 = await usdt.send('USDT-2-cccccc', second);
+    expect(await nonceOf(pool.address)).toBe(nonceBefore + 3); // no second approve
+    for (const r of second) expect(await tokenBalance(r.account)).toBe(r.amount);
+    expect(await usdt.findPayout('USDT-2-cccccc')).toEqual([{ txid: txid2, outputs: second }]);
+    expect(await usdt.spendable()).toBe(poolBefore - 5_000_000n - 12_345_678n - 1n - 24n);
+    // The token sender does not see the native payouts, nor the native sender the token ones.
+    expect(await sender().findPayout('USDT-1-bbbbbb')).toEqual([]);
+  });
+
+  it('confirmations count the blocks from the transaction to the head', async () => {
+    const eth = sender();
+    const txid = await eth.send('ETH-2-dddddd', recipients([1000n, 2000n, 3000n]));
+    expect(await eth.confirmations(txid)).toBe(1);
+    await node.mine(1);
+    expect(await eth.confirmations(txid)).toBe(2);
+    await node.mine(5);
+    expect(await eth.confirmations(txid)).toBe(7);
+  });
+
+  it('spendable is the native balance minus the gas reserve, never below zero', async () => {
+    const owned = await balance(pool.address);
+    expect(await sender({ gasReserve: parseEther('1') }).spendable()).toBe(owned - parseEther('1'));
+    expect(await sender({ gasReserve: owned + 1n }).spendable()).toBe(0n);
+  });
+
+  it('does not take a payout of another wallet with the same id for the pool’s', async () => {
+    const other = node.wallet(1);
+    const data = BATCH.encodeFunctionData('pay', [payoutIdHash('ETH-3-eeeeee'), ZeroAddress, [other.address], [1n]]);
+    await other.sendTransaction({ to: batch.address, data, value: 1n });
+    expect(await sender().findPayout('ETH-3-eeeeee')).toEqual([]);
+  });
+
+  it('refuses an address the payouts machine would not recognise when found, before sending anything', async () => {
+    const nonceBefore = await nonceOf(pool.address);
+    const lower = Wallet.createRandom().address.toLowerCase();
+    await expect(sender().send('ETH-4-ffffff', [{ account: lower, amount: 1n }])).rejects.toThrow(
+      InvalidEvmRecipientError,
+    );
+    await expect(sender().send('ETH-4-ffffff', [{ account: 'ltc1qnotevm', amount: 1n }])).rejects.toThrow(
+      InvalidEvmRecipientError,
+    );
+    expect(await nonceOf(pool.address)).toBe(nonceBefore);
+  });
+
+  it('spans eth_getLogs ranges: a payout is found whatever the chunk it falls in', async () => {
+    const eth = sender({ logRange: 3 });
+    const to = recipients([11n, 12n, 13n]);
+    await node.mine(4);
+    const txid = await eth.send('ETH-5-gggggg', to);
+    await node.mine(4);
+    expect(await eth.findPayout('ETH-5-gggggg')).toEqual([{ txid, outputs: to }]);
+  });
+
+  describe('without automine (transactions wait in the mempool)', () => {
+    beforeAll(async () => {
+      await node.automine(false);
+    });
+    afterAll(async () => {
+      await node.automine(true);
+    });
+
+    it('will not say "not sent" while a wallet transaction is pending; finds the payout once it is mined', async () => {
+      const eth = sender();
+      const to = recipients([21n, 22n, 23n]);
+      const txid = await eth.send('ETH-6-hhhhhh', to);
+      expect(await eth.confirmations(txid)).toBe(0);
+      await expect(eth.findPayout('ETH-6-hhhhhh')).rejects.toThrow(EvmPayoutUnsettledError);
+      await node.mine(1);
+      expect(await eth.findPayout('ETH-6-hhhhhh')).toEqual([{ txid, outputs: to }]);
+      expect(await eth.confirmations(txid)).toBe(1);
+    });
+
+    it('a payout mined but reverted (it paid nobody) has -1 confirmations', async () => {
+      const usdt = sender({ token }); // approved by the token test above: nothing but the payout is sent
+      const txid = await usdt.send('USDT-3-jjjjjj', recipients([1n, 2n, 3n]));
+      // Before it is mined, the pool's token balance (TestToken slot 1: balanceOf) is emptied behind its back.
+      const slot = keccak256(AbiCoder.defaultAbiCoder().encode(['address', 'uint256'], [pool.address, 1]));
+      const held = await tokenBalance(pool.address);
+      await node.provider.send('hardhat_setStorageAt', [token, slot, zeroPadValue('0x00', 32)]);
+      await node.mine(1);
+      expect((await node.provider.getTransactionReceipt(txid))!.status).toBe(0);
+      expect(await usdt.confirmations(txid)).toBe(-1);
+      expect(await usdt.findPayout('USDT-3-jjjjjj')).toEqual([]);
+      await node.provider.send('hardhat_setStorageAt', [token, slot, zeroPadValue(toBeHex(held), 32)]);
+      expect(await tokenBalance(pool.address)).toBe(held);
+    });
+
+    it('a dropped transaction: 0 while its nonce is free, -1 (conflict) once another transaction used it', async () => {
+      const eth = sender();
+      const to = recipients([31n, 32n, 33n]);
+      const nonce = await node.provider.getTransactionCount(pool.address, 'pending');
+      const txid = await eth.send('ETH-7-iiiiii', to);
+      await node.provider.send('hardhat_dropTransaction', [txid]);
+      expect(await eth.confirmations(txid)).toBe(0); // this instance knows its nonce is still free
+      expect(await sender().confirmations(txid)).toBe(-1); // another instance only knows it is gone
+      await expect(eth.findPayout('ETH-7-iiiiii')).resolves.toEqual([]); // never mined, nothing pending: not sent
+      await pool.sendTransaction({ to: pool.address, value: 0n, nonce }); // something else takes its nonce
+      await node.mine(1);
+      expect(await eth.confirmations(txid)).toBe(-1); // it can never be mined now
+      for (const r of to) expect(await balance(r.account)).toBe(0n);
+      const again = await eth.send('ETH-7-iiiiii', to);
+      await node.mine(1);
+      expect(await eth.confirmations(again)).toBe(1);
+      expect(await eth.findPayout('ETH-7-iiiiii')).toEqual([{ txid: again, outputs: to }]);
+      for (const r of to) expect(await balance(r.account)).toBe(r.amount);
+    });
+  });
+});
