@@ -1,3 +1,4 @@
+import { getAddress } from 'ethers';
 import { validateAddress } from '../coins/address.js';
 import { COINS, getCoin, type NetworkName } from '../coins/registry.js';
 import { InvalidAddressError } from '../errors.js';
@@ -17,7 +18,8 @@ export function checkPreference(
   choice: { account: string; currency: string; address: string },
   now: number,
 ): ConversionPreference {
-  const { currency, address } = choice;
+  const { currency } = choice;
+  let { address } = choice;
   if (currency !== coin.symbol) {
     if (!coin.conversion?.targets.some((t) => t.currency === currency)) {
       throw new InvalidPreferenceError(`${coin.symbol} cannot be converted to ${currency} on this pool`);
@@ -28,8 +30,16 @@ export function checkPreference(
       } catch (err) {
         throw new InvalidPreferenceError(`not a ${currency} address: ${(err as Error).message}`);
       }
-    } else if (!/^0x[0-9a-fA-F]{40}$/.test(address)) {
-      throw new InvalidPreferenceError(`not an ERC-20 address for ${currency}: ${address}`);
+    } else {
+      // Stored in its EIP-55 checksummed form, the one the EVM payout sender and on-chain logs use; a mixed-case
+      // address with a wrong checksum (a typo) is refused.
+      const bad = new InvalidPreferenceError(`not an ERC-20 address for ${currency}: ${address}`);
+      if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw bad;
+      try {
+        address = getAddress(address);
+      } catch {
+        throw bad;
+      }
     }
   }
   return {

@@ -32,6 +32,8 @@ describe('payout currency preference', () => {
     });
     const usdt = { account: 'ltc1qminer', currency: 'USDT', address: '0x52908400098527886E0F7030069857D2E4169EE7' };
     expect(checkPreference(coin, usdt, 5).address).toBe(usdt.address);
+    // typed in lower case: stored checksummed (EIP-55), the form the EVM payout sender pays to
+    expect(checkPreference(coin, { ...usdt, address: usdt.address.toLowerCase() }, 5).address).toBe(usdt.address);
     expect(checkPreference(coin, { account: 'ltc1qminer', currency: 'LTC', address: '' }, 5).address).toBe(
       'ltc1qminer',
     );
@@ -42,6 +44,7 @@ describe('payout currency preference', () => {
       { currency: 'USDC', address: '0x52908400098527886E0F7030069857D2E4169EE7' },
       { currency: 'BTC', address: 'ltc1qg82tvwl5cla5a4dmxhq8p7zx4ycsqq5ks0xelm' },
       { currency: 'USDT', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' },
+      { currency: 'USDT', address: '0x52908400098527886E0F7030069857D2E4169Ee7' }, // mixed case, wrong checksum
     ];
     for (const b of bad) {
       expect(() => checkPreference(coin, { account: 'ltc1qminer', ...b }, 5)).toThrow(InvalidPreferenceError);
