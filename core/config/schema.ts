@@ -3,6 +3,7 @@ import { validateAddress } from '../coins/address.js';
 import { COINS, getCoin } from '../coins/registry.js';
 import { conversionConfigSchema } from '../conversion/config.js';
 import { rewardsConfigSchema } from '../rewards/config.js';
+import { daemonSchema } from './daemon.js';
 
 /** Kept a string in the parsed config (it stays JSON-serialisable); `BigInt()` it where it is used. */
 const baseUnits = z.string().regex(/^\d+$/, 'an amount in base units (satoshi/litoshi), as a string of digits');
@@ -98,14 +99,6 @@ export const securitySchema = z.strictObject({
   resetIntervalSeconds: z.number().positive().default(3600),
   /** Bounded memory under a many-address attack (IPv6): the least recently seen IPs are forgotten first. */
   maxTrackedIps: z.number().int().min(100).default(100_000),
-});
-
-const daemonSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }),
-  user: z.string().min(1),
-  password: z.string().min(1),
-  /** A wallet name for wallet RPC (payouts); GBT and submitblock do not need one. */
-  wallet: z.string().optional(),
 });
 
 const coinSchema = z
@@ -238,6 +231,24 @@ export const poolConfigSchema = z
     symbols.forEach((s, i) => {
       if (symbols.indexOf(s) !== i)
         ctx.addIssue({ code: 'custom', path: ['coins', i, 'symbol'], message: `coin ${s} is configured twice` });
+    });
+    // One payouts pass per ledger: a target's ledger is paid by one `payouts` block, a mined coin's by its own.
+    const payer = new Map<string, string>();
+    cfg.coins.forEach((coin, i) => {
+      coin.conversion?.targets.forEach((t, j) => {
+        if (!t.payouts) return;
+        const path = ['coins', i, 'conversion', 'targets', j, 'payouts'];
+        const first = payer.get(t.currency);
+        if (symbols.includes(t.currency))
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `the pool mines ${t.currency}: its ledger is paid by that coin's payouts`,
+          });
+        else if (first)
+          ctx.addIssue({ code: 'custom', path, message: `${t.currency} payouts are already configured in ${first}` });
+        else payer.set(t.currency, `coins[${i}].conversion.targets[${j}].payouts`);
+      });
     });
   });
 
