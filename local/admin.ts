@@ -2,11 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonSafe } from '../core/json.js';
 import type { MoneyRunner } from './money.js';
 
+/** What the routes need of a ledger: a mined coin's MoneyRunner, or a conversion target's (no blocks to confirm). */
+export type AdminLedger = Pick<MoneyRunner, 'balances' | 'payouts' | 'resume' | 'audit'> &
+  Partial<Pick<MoneyRunner, 'confirm' | 'ppsStatus'>>;
+
 /**
  * Operator routes of a running local pool, for the `pool` CLI (a second process cannot open the same LevelDB
  * files). Loopback only, whatever host the HTTP server listens on.
  */
-export function createAdminRoutes(money: (coin: string) => MoneyRunner | undefined) {
+export function createAdminRoutes(money: (coin: string) => AdminLedger | undefined) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!url.pathname.startsWith('/admin/')) return false;
@@ -23,7 +27,8 @@ export function createAdminRoutes(money: (coin: string) => MoneyRunner | undefin
           const rows = [...(await runner.balances())]
             .map(([account, b]) => ({ account, ...mapValues(b, String) }))
             .sort((a, b) => a.account.localeCompare(b.account));
-          return send(res, 200, { coin, balances: rows, ...(jsonSafe(await runner.ppsStatus()) as object) });
+          const pps = runner.ppsStatus ? (jsonSafe(await runner.ppsStatus()) as object) : {};
+          return send(res, 200, { coin, balances: rows, ...pps });
         }
         case 'POST /admin/payouts/run':
           return send(res, 200, jsonSafe(await runner.payouts({ dryRun: url.searchParams.get('dryRun') === '1' })));
@@ -33,6 +38,7 @@ export function createAdminRoutes(money: (coin: string) => MoneyRunner | undefin
         case 'GET /admin/ledger/audit':
           return send(res, 200, await runner.audit());
         case 'POST /admin/confirm':
+          if (!runner.confirm) return send(res, 404, { error: `${coin} is a conversion target: no blocks to confirm` });
           return send(res, 200, await runner.confirm());
         default:
           return send(res, 404, { error: `no admin route ${route}` });

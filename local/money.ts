@@ -18,6 +18,7 @@ import { type PayoutDeps, type PayoutReport, runPayouts } from '../lambdas/payou
 import { payoutSettings } from '../lambdas/payouts/policy.js';
 import { type LocalConverter, localConverter } from './conversion.js';
 import type { PoolLogger } from './logger.js';
+import { startTargetMoney, type TargetMoneyRunner } from './target-money.js';
 
 export interface MoneyRunner {
   coin: string;
@@ -30,6 +31,8 @@ export interface MoneyRunner {
   ppsStatus(): Promise<{ pps?: { credited: bigint; blockRewards: bigint; liability: bigint } }>;
   /** Converting coins (`conversion`): a conversion pass and quotes, as the conversion Lambda does them. */
   conversion?: LocalConverter;
+  /** The target currencies this coin's conversion pays out (targets[].payouts), by currency: `targets.get('USDT')`. */
+  targets: ReadonlyMap<string, TargetMoneyRunner>;
   stop(): void;
 }
 
@@ -43,6 +46,8 @@ export function startMoney(opts: {
   money: MoneyStore;
   /** Preferences and conversions, for a coin with `conversion`: payouts leave opted-in miners alone. */
   conversions?: ConversionStore;
+  /** The pool's coins, for the audit of a target ledger others convert into too (default: this coin). */
+  sources?: ReadonlyArray<Readonly<CoinConfig>>;
   log: PoolLogger;
   confirmEveryMs?: number;
   timers?: boolean;
@@ -110,23 +115,42 @@ export function startMoney(opts: {
   };
   const conversion =
     coin.conversion && opts.conversions ? localConverter(coin, money, opts.conversions, log) : undefined;
+  const sourceViews =
+    coin.conversion && opts.conversions
+      ? async () => conversionViews(await opts.conversions!.listConversions(coin.symbol), 'source', coin.conversion!)
+      : undefined;
+  // Targets paid by this coin's config (the pool config lets only one coin pay a target).
+  const targets = new Map<string, TargetMoneyRunner>();
+  for (const t of coin.conversion?.targets ?? []) {
+    if (!t.payouts || !opts.conversions) continue;
+    targets.set(
+      t.currency,
+      startTargetMoney({
+        target: { currency: t.currency, wallet: t.wallet, payouts: t.payouts },
+        money,
+        conversions: opts.conversions,
+        sources: opts.sources ?? [coin],
+        log,
+      }),
+    );
+  }
   if (opts.timers !== false) {
     every(opts.confirmEveryMs ?? 15_000, 'block confirmation', confirm);
     if (coin.payouts) every(coin.payouts.intervalSeconds * 1000, 'payouts', () => payouts());
     if (conversion && coin.conversion)
       every(coin.conversion.scheduleMinutes * 60_000, 'conversion', () => conversion.run());
+    for (const t of coin.conversion?.targets ?? []) {
+      const runner = targets.get(t.currency);
+      if (runner && t.payouts) every(t.payouts.intervalSeconds * 1000, `${t.currency} payouts`, () => runner.payouts());
+    }
   }
   return {
     coin: coin.symbol,
     confirm,
     payouts,
     balances: async () => balancesFromEntries(await money.listEntries(coin.symbol)),
-    audit: () =>
-      auditCoin(
-        money,
-        coin.symbol,
-        coin.conversion && opts.conversions ? { ...coin.conversion, store: opts.conversions } : undefined,
-      ),
+    audit: () => auditCoin(money, coin.symbol, sourceViews),
+    targets,
     ...(conversion ? { conversion } : {}),
     resume: () => money.setSuspension(coin.symbol, undefined),
     ppsStatus: async () => {
@@ -140,24 +164,26 @@ export function startMoney(opts: {
     },
     stop: () => {
       for (const t of timers) clearInterval(t);
+      for (const t of targets.values()) t.stop();
     },
   };
 }
 
 /**
  * `pool ledger audit`: the ledger against the blocks and payouts it claims to account for, and, for a converting
- * coin, against its conversion records (each convert-out/convert-back entry the one its record fixes).
+ * coin or a conversion target, against the conversion records' views of it (each convert-* entry the one its record
+ * fixes).
  */
 export async function auditCoin(
   money: MoneyStore,
   coin: string,
-  conversion?: ConversionConfig & { store: ConversionStore },
+  conversionViews?: () => Promise<Map<string, ConversionLedgerView>>,
 ): Promise<AuditResult> {
-  const [entries, blocks, payouts, records] = await Promise.all([
+  const [entries, blocks, payouts, conversions] = await Promise.all([
     money.listEntries(coin),
     money.listAllBlocks(coin),
     money.listPayouts(coin),
-    conversion ? conversion.store.listConversions(coin) : [],
+    conversionViews?.(),
   ]);
   const reward = (b: (typeof blocks)[number]) => b.credits!.reduce((s, c) => s + c.amount, 0n);
   return audit({
@@ -172,7 +198,7 @@ export async function auditCoin(
       blocks.filter((b) => b.status === 'orphaned' && b.credits).map((b) => [b.hash, b.chainReward ?? reward(b)]),
     ),
     payouts: new Map(payouts.map((p) => [p.id, { status: p.status, recipients: p.recipients }])),
-    ...(conversion ? { conversions: conversionViews(records, 'source', conversion) } : {}),
+    ...(conversions ? { conversions } : {}),
   });
 }
 

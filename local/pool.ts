@@ -132,6 +132,7 @@ export async function startLocalPool(opts: {
         shares: storage.store,
         money: storage.money,
         conversions: storage.conversions,
+        sources: config.coins,
         log,
         timers: opts.moneyTimers,
       });
@@ -150,7 +151,12 @@ export async function startLocalPool(opts: {
         quotes: async (symbol, amount) => (await coins.get(symbol)?.money?.conversion?.quotes(amount)) ?? [],
       },
     });
-    const admin = createAdminRoutes((symbol) => coins.get(symbol)?.money);
+    // A conversion target's ledger (USDT…) answers the same balances, payouts and audit commands as a coin's.
+    const admin = createAdminRoutes(
+      (symbol) =>
+        coins.get(symbol)?.money ??
+        [...coins.values()].map((c) => c.money?.targets.get(symbol)).find((t) => t !== undefined),
+    );
     const dashboard = createStaticRoutes(await buildWeb());
     http = createOpsServer({
       registry,

@@ -1,0 +1,57 @@
+import { JsonRpcProvider, Wallet } from 'ethers';
+import { EvmPayoutSender } from '../../adapters/evm/evm-payout-sender.js';
+import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
+import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
+import { TARGET_CURRENCIES, type TargetCurrency, type TargetPayoutsConfig } from '../../core/conversion/config.js';
+import { ConfigError } from '../../core/errors.js';
+import type { PayoutSender } from '../../core/ports/payout-sender.js';
+import type { PayoutDeps } from './payouts.js';
+
+/** A conversion target as its payouts need it (conversion.targets[] with a `payouts` block). */
+export interface PayingTarget {
+  currency: TargetCurrency;
+  /** The pool wallet the exchanges' proceeds are withdrawn to: the one payouts must pay from. */
+  wallet?: string;
+  payouts: TargetPayoutsConfig;
+}
+
+/** The policy of a target's payouts pass, as `runPayouts` takes it (shared by the Lambda and local mode). */
+export function targetPayoutSettings(p: TargetPayoutsConfig): Pick<PayoutDeps, 'policy' | 'reserve'> {
+  return {
+    // No inactive threshold: nobody mines a target currency, there is no last share to go by.
+    policy: { minimum: BigInt(p.minimum), maxRecipients: p.maxRecipients },
+    reserve: p.kind === 'wallet-rpc' ? BigInt(p.reserve) : 0n,
+  };
+}
+
+/**
+ * The sender of a target's payouts, from its `payouts` block: a Bitcoin-family wallet over RPC, or the PayoutBatch
+ * contract on an EVM chain signed with `privateKey` (the block's own locally, a secret's in AWS). `close` lets the
+ * JSON-RPC provider go.
+ */
+export function targetPayoutSender(target: PayingTarget, privateKey?: string): { sender: PayoutSender; close(): void } {
+  const p = target.payouts;
+  if (p.kind === 'wallet-rpc') {
+    const daemon = new DaemonClient(p.daemon).withWallet(p.daemon.wallet);
+    return { sender: new WalletPayoutSender(daemon, TARGET_CURRENCIES[target.currency]), close: () => {} };
+  }
+  if (!privateKey) throw new ConfigError(`${target.currency} payouts: no key for the pool wallet (payouts.privateKey)`);
+  // Uncached: ethers shares identical calls for 250 ms, which would hide a new block or nonce.
+  const provider = new JsonRpcProvider(p.rpcUrl, undefined, { cacheTimeout: -1 });
+  const signer = new Wallet(privateKey, provider);
+  if (target.wallet && target.wallet.toLowerCase() !== signer.address.toLowerCase()) {
+    provider.destroy();
+    throw new ConfigError(
+      `${target.currency} payouts: the key is of ${signer.address}, but proceeds are withdrawn to ${target.wallet} (wallet)`,
+    );
+  }
+  const sender = new EvmPayoutSender({
+    signer,
+    rpc: provider,
+    batch: p.contract,
+    fromBlock: p.deploymentBlock,
+    ...(p.token ? { token: p.token } : {}),
+    ...(p.gasReserve ? { gasReserve: BigInt(p.gasReserve) } : {}),
+  });
+  return { sender, close: () => provider.destroy() };
+}
