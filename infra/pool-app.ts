@@ -18,6 +18,7 @@ export const DEFAULT_ENTRIES = {
   confirm: 'lambdas/confirm/handler.ts',
   payouts: 'lambdas/payouts/handler.ts',
   convert: 'lambdas/convert/handler.ts',
+  targetPayouts: 'lambdas/payouts/target-handler.ts',
   stats: 'lambdas/stats/handler.ts',
 };
 
@@ -84,6 +85,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
           confirm: entries.confirm,
           payouts: entries.payouts,
           convert: entries.convert,
+          targetPayouts: entries.targetPayouts,
         },
         targetLedgers: Object.fromEntries(
           [...built].flatMap(([symbol, stack]) => (targets.has(symbol) ? [[symbol, stack.tables.get('ledger')]] : [])),

@@ -8,6 +8,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { convertEnvSchema } from '../../lambdas/convert/env.js';
+import { targetPayoutsEnvSchema } from '../../lambdas/payouts/target-handler.js';
 import { moneyEnvSchema } from '../../lambdas/shared/money-deps.js';
 import { CoinAlarms } from '../constructs/coin-alarms.js';
 import { CoinSecrets } from '../constructs/coin-secrets.js';
@@ -27,7 +28,7 @@ export interface CoinStackProps extends StackProps {
   alarmTopic: ITopic;
   tableSpecs: readonly TableSpec[];
   /** Handler entries relative to the repo root. */
-  entries: { ingest: string; confirm: string; payouts: string; convert?: string };
+  entries: { ingest: string; confirm: string; payouts: string; convert?: string; targetPayouts?: string };
   /**
    * Ledgers of conversion targets the pool also mines (their coin stacks' ledger tables): proceeds are credited
    * where that coin's payouts pay. A target without one gets a ledger table in this stack.
@@ -56,6 +57,8 @@ export class CoinStack extends Stack {
   readonly convert?: PoolFunction;
   /** Ledgers of conversion targets this stack owns (targets the pool does not mine). */
   readonly targetLedgers = new Map<string, PoolTables>();
+  /** Payouts of those targets that have a `payouts` block, by currency. */
+  readonly targetPayouts = new Map<string, PoolFunction>();
   readonly stratum: StratumService;
 
   constructor(scope: Construct, id: string, props: CoinStackProps) {
@@ -156,6 +159,7 @@ export class CoinStack extends Stack {
     }
 
     if (coin.conversion && props.entries.convert) this.convert = this.conversion(props, fn);
+    if (coin.conversion && props.entries.convert && props.entries.targetPayouts) this.payTargets(props, fn);
 
     // --- stratum ----------------------------------------------------------------------------------------------
     this.stratum = new StratumService(this, 'Stratum', {
@@ -184,6 +188,7 @@ export class CoinStack extends Stack {
         ...(this.confirm ? [this.confirm] : []),
         ...(this.payouts ? [this.payouts] : []),
         ...(this.convert ? [this.convert] : []),
+        ...this.targetPayouts.values(),
       ],
       stratum: this.stratum,
       noBlockAlarmHours: sizing.noBlockAlarmHours,
@@ -247,5 +252,36 @@ export class CoinStack extends Stack {
     });
     f.runEvery(Duration.minutes(conversion.scheduleMinutes));
     return f;
+  }
+
+  /**
+   * A payouts Lambda per conversion target with a `payouts` block (lambdas/payouts/target-handler.ts): the payouts
+   * machine on the target's ledger, one pass at a time, outside the VPC (it talks to the chain's RPC endpoint), the
+   * pool wallet's key read from its secret by ARN. EVM chains only for now: a `wallet-rpc` target would need the
+   * daemon's credentials as a secret and the VPC.
+   */
+  private payTargets(props: CoinStackProps, fn: Parameters<CoinStack['conversion']>[1]): void {
+    const { coin } = props;
+    for (const t of coin.conversion!.targets) {
+      const p = t.payouts;
+      if (!p) continue;
+      const where = `${coin.symbol} conversion target ${t.currency}`;
+      if (p.kind !== 'evm') throw new Error(`${where}: only "evm" payouts are deployable in AWS yet`);
+      if (p.privateKey) throw new Error(`${where}: payouts.privateKey is for local mode; use payouts.secretArn`);
+      if (!p.secretArn) throw new Error(`${where}: payouts.secretArn (the pool wallet's key) is needed in AWS`);
+      const ledger = this.targetLedgers.get(t.currency)?.get('ledger');
+      if (!ledger) throw new Error(`${where}: no ledger table in this stack`);
+      const f = fn(`Payouts${t.currency}`, props.entries.targetPayouts!, `pays ${t.currency} balances`, MONEY_TIMEOUT, {
+        environmentSchema: targetPayoutsEnvSchema,
+        // Reserved concurrency 1: two passes never overlap (the state machine would still refuse a double send).
+        reservedConcurrency: 1,
+      });
+      f.addEnvironment('TARGET_CURRENCY', t.currency);
+      f.addEnvironment('POOL_CONFIG_JSON', JSON.stringify(containerConfig(props.config, coin)));
+      f.useTable('LEDGER_TABLE', ledger, 'readWrite');
+      f.useSecret('EVM_KEY_SECRET_ARN', Secret.fromSecretCompleteArn(this, `PayoutKey${t.currency}`, p.secretArn));
+      f.runEvery(Duration.minutes(Math.max(1, Math.round(p.intervalSeconds / 60))));
+      this.targetPayouts.set(t.currency, f);
+    }
   }
 }

@@ -48,6 +48,7 @@ export function buildTestApp(
         confirm: FIXTURE_ENTRY,
         payouts: FIXTURE_ENTRY,
         convert: FIXTURE_ENTRY,
+        targetPayouts: FIXTURE_ENTRY,
         stats: FIXTURE_ENTRY,
       },
       ...options,
