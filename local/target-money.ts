@@ -5,8 +5,8 @@ import { type AuditResult, type Balance, balancesFromEntries } from '../core/led
 import type { MoneyStore } from '../core/ports/money-store.js';
 import { type PayoutDeps, type PayoutReport, runPayouts } from '../lambdas/payouts/payouts.js';
 import { type PayingTarget, targetPayoutSender, targetPayoutSettings } from '../lambdas/payouts/target.js';
+import { auditCoin, conversionViews } from './audit.js';
 import type { PoolLogger } from './logger.js';
-import { auditCoin, conversionViews } from './money.js';
 
 /** A conversion target's ledger in local mode: its payouts pass and what the operator commands read of it. */
 export interface TargetMoneyRunner {

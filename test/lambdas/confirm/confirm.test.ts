@@ -10,7 +10,7 @@ import { rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import type { ShareBatch } from '../../../core/shares/share.js';
 import { type ChainReader, confirmBlocks } from '../../../lambdas/confirm/confirm.js';
-import { auditCoin } from '../../../local/money.js';
+import { auditCoin } from '../../../local/audit.js';
 import { type Dynamo, silentLog, startDynamo } from '../ingest/helpers.js';
 
 const LTC = getCoin('LTC');
