@@ -22,6 +22,7 @@ import type {
   Online,
   Payments,
   PoolDetail,
+  PoolHistory,
   Pools,
 } from './schema.js';
 
@@ -98,6 +99,8 @@ export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResp
       if (parts.length === 2) return ok(await poolDetail(deps, coin), 10);
       if (parts[2] === 'blocks' && parts.length === 3) return ok(await blocks(deps, coin, limitOf(req.query)), 30);
       if (parts[2] === 'payments' && parts.length === 3) return ok(await payments(deps, coin, limitOf(req.query)), 30);
+      if (parts[2] === 'history' && parts.length === 3)
+        return ok(await poolHistory(deps, coin, hoursOf(req.query)), 60);
       if (parts[2] === 'miners' && parts[3] && parts.length === 4)
         return ok(await minerDetail(deps, coin, parts[3]), 10);
       const exp =
@@ -162,6 +165,43 @@ function limitOf(q: URLSearchParams): number {
 }
 
 const minuteOf = (ms: number) => Math.floor(ms / 60_000);
+
+/** The pool hashrate history's range: 3 hours to 7 days (what the stats table keeps). */
+const HISTORY_HOURS = [3, 24, 168] as const;
+
+function hoursOf(q: URLSearchParams): number {
+  const raw = q.get('hours') ?? '24';
+  const n = Number(raw);
+  if (!HISTORY_HOURS.includes(n as (typeof HISTORY_HOURS)[number])) {
+    throw new BadRequest(`hours must be one of ${HISTORY_HOURS.join(', ')}`);
+  }
+  return n;
+}
+
+/**
+ * The pool's hashrate over the last `hours`, in points of 1 minute (3 h), 10 minutes (24 h) or 1 hour (7 days), so a
+ * chart gets ~170–180 points whatever the range; each point is the hashrate over its whole interval.
+ */
+async function poolHistory(deps: ApiDeps, coin: PublicCoin, hours: number): Promise<PoolHistory> {
+  const def = getCoin(coin.symbol);
+  const step = hours <= 3 ? 1 : hours <= 24 ? 10 : 60;
+  const nowMinute = minuteOf(deps.now());
+  const last = nowMinute - (nowMinute % step); // the current interval starts here
+  const first = last - (Math.ceil((hours * 60) / step) - 1) * step;
+  const buckets = await deps.shares.getPoolStats(coin.symbol, first);
+  const byInterval = new Map<number, MinuteBucket[]>();
+  for (const b of buckets) {
+    const start = b.minute - (b.minute % step);
+    byInterval.set(start, [...(byInterval.get(start) ?? []), b]);
+  }
+  const points: HashratePoint[] = [];
+  for (let start = first; start <= last; start += step) {
+    // The current interval counts only its minutes so far, like the pool page's windows.
+    const minutes = Math.min(step, nowMinute - start + 1);
+    points.push({ minute: start, hashrate: hashrate(byInterval.get(start) ?? [], start + minutes - 1, minutes, def) });
+  }
+  return { coin: coin.symbol, hours, stepMinutes: step, points };
+}
 
 async function pools(deps: ApiDeps): Promise<Pools> {
   return { pool: deps.pool.name, coins: await Promise.all(deps.pool.coins.map((c) => poolDetail(deps, c))) };

@@ -77,6 +77,20 @@ export function openApiDocument(): object {
     paths: {
       '/api/pools': get('every coin of the pool', [], json('Pools', 'pool statistics per coin'), 10),
       '/api/pools/{coin}': get('one coin', [coin], json('PoolDetail', 'pool statistics of the coin'), 10),
+      '/api/pools/{coin}/history': get(
+        'the pool hashrate over 3 hours, 24 hours or 7 days',
+        [
+          coin,
+          {
+            name: 'hours',
+            in: 'query',
+            required: false,
+            schema: { type: 'integer', enum: [3, 24, 168], default: 24 },
+          },
+        ],
+        json('PoolHistory', 'hashrate points, oldest first'),
+        60,
+      ),
       '/api/pools/{coin}/blocks': get('blocks found, newest first', [coin, limit], json('Blocks', 'blocks'), 30),
       '/api/pools/{coin}/payments': get('payouts, newest first', [coin, limit], json('Payments', 'payments'), 30),
       '/api/pools/{coin}/miners/{address}': get('one miner', [coin, address], json('Miner', 'the miner page'), 10),

@@ -81,6 +81,15 @@ export const poolDetailSchema = z.strictObject({
     .describe('average effort over the last 64, 128 and 256 blocks (luck = 1 / effort)'),
 });
 
+export const poolHistorySchema = z
+  .strictObject({
+    coin: z.string(),
+    hours: z.number().int().positive(),
+    stepMinutes: z.number().int().positive().describe('1 for 3 hours, 10 for 24 hours, 60 for 7 days'),
+    points: z.array(hashratePointSchema).describe('oldest first; `minute` is where each interval starts'),
+  })
+  .describe('the pool hashrate over a longer range');
+
 export const poolsSchema = z.strictObject({ pool: z.string(), coins: z.array(poolDetailSchema) });
 
 export const blocksSchema = z.strictObject({ coin: z.string(), blocks: z.array(blockSchema) });
@@ -189,6 +198,7 @@ export const errorSchema = z.strictObject({ error: z.string().describe('what was
 
 export type PoolDetail = z.infer<typeof poolDetailSchema>;
 export type Pools = z.infer<typeof poolsSchema>;
+export type PoolHistory = z.infer<typeof poolHistorySchema>;
 export type Block = z.infer<typeof blockSchema>;
 export type Blocks = z.infer<typeof blocksSchema>;
 export type Payments = z.infer<typeof paymentsSchema>;
@@ -203,6 +213,7 @@ export type Chain = z.infer<typeof chainSchema>;
 export const namedSchemas = {
   Pools: poolsSchema,
   PoolDetail: poolDetailSchema,
+  PoolHistory: poolHistorySchema,
   Block: blockSchema,
   Blocks: blocksSchema,
   Payment: paymentSchema,

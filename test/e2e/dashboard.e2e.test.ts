@@ -94,6 +94,21 @@ describe('dashboard in a real browser', () => {
     );
     expect(await page.getByTestId('block-row').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-pool.png'), fullPage: true });
+    // The chart's range: 3 h of minutes by default, then 24 h (10-minute points) and 7 days (hourly) from /history.
+    const chart = page.locator('#pool-chart');
+    expect(await chart.getAttribute('data-points')).toBe(String(p.hashrateHistory.length));
+    for (const [label, hours] of [
+      ['24 h', 24],
+      ['7 days', 168],
+    ] as const) {
+      await page.getByRole('button', { name: label }).click();
+      const history = await api(`/pools/LTC/history?hours=${hours}`);
+      await expect.poll(() => chart.getAttribute('data-points')).toBe(String(history.points.length));
+      expect(await page.getByRole('button', { name: label }).getAttribute('aria-pressed')).toBe('true');
+      // the shares mined above are in the newest points
+      expect(history.points.some((x: { hashrate: number }) => x.hashrate > 0)).toBe(true);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-pool-7d.png'), fullPage: true });
     await page.close();
   });
 

@@ -81,13 +81,23 @@ async function poolPage(): Promise<string> {
     })
     .join('');
   const effort = p.effort['64'] == null ? '—' : `${Math.round(p.effort['64'] * 100)}%`;
-  chartLater('pool-chart', p.hashrateHistory);
+  // 3 h comes with the pool page; 24 h and 7 days from /history (10-minute and hourly points).
+  const history: { minute: number; hashrate: number }[] =
+    historyHours === 3 ? p.hashrateHistory : (await api(`/pools/${coin()}/history?hours=${historyHours}`)).points;
+  chartLater('pool-chart', history);
+  const ranges = [3, 24, 168]
+    .map(
+      (h) =>
+        `<button type="button" class="range" data-hours="${h}" aria-pressed="${h === historyHours}">${h === 168 ? '7 days' : `${h} h`}</button>`,
+    )
+    .join(' ');
   // Unknown (no stratum server reported recently) shows a dash, never a misleading 0.
   const online = p.online as Json | null;
   const chain = p.chain as Json | null;
   return `<h1>${esc(p.coin)} pool</h1>
     <div class="cards">${card('Hashrate (10 min)', hashrate(p.hashrate['10m']), 'pool-hashrate')}${card('Hashrate (3 h)', hashrate(p.hashrate['3h']), 'pool-hashrate-3h')}${card('Miners online', online ? String(online.miners) : '—', 'miners-online')}${card('Workers online', online ? String(online.workers) : '—', 'workers-online')}${card('Network height', chain ? String(chain.height) : '—', 'network-height')}${card('Network difficulty', chain ? difficulty(chain.difficulty) : '—', 'network-difficulty')}${card('Blocks found', String(p.blocksFound), 'blocks-found')}${card('Effort (64 blocks)', effort, 'effort')}${card('Scheme / fee', `${p.scheme ?? '—'} / ${p.feeBasisPoints == null ? '—' : `${p.feeBasisPoints / 100}%`}`, 'scheme')}</div>
-    <div id="pool-chart" class="chart"></div>
+    <p data-testid="history-range">Hashrate over ${ranges}</p>
+    <div id="pool-chart" class="chart" data-points="${history.length}"></div>
     <h2>How to connect</h2><ul>${connect}</ul>
     <h2>Recent blocks</h2>${blocksTable((await api(`/pools/${coin()}/blocks?limit=10`)).blocks)}`;
 }
@@ -169,6 +179,16 @@ function payoutCurrency(address: string, c: Json): string {
       <p id="conversion-result" data-testid="conversion-result"></p>
     </form>`;
 }
+
+/** The pool chart's range in hours (3, 24 or 168): the buttons above the chart switch it. */
+let historyHours = 3;
+
+view.addEventListener('click', (e) => {
+  const hours = (e.target as HTMLElement).closest<HTMLElement>('button.range')?.dataset.hours;
+  if (!hours) return;
+  historyHours = Number(hours);
+  void render();
+});
 
 /** Set while a miner is signing a prepared message: the 30-second refresh must not wipe the form. */
 let signing: { currency: string; to: string; time: string } | undefined;
