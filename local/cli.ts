@@ -15,6 +15,7 @@ Commands:
   payouts run --coin SYM [--dry-run]   run payouts now (dry run: print who would be paid what)
   payouts resume --coin SYM        resume payouts after a suspension
   ledger audit --coin SYM          check the ledger against blocks and payouts; non-zero exit on a mismatch
+  evm deploy-payout-batch --rpc-url URL   deploy the PayoutBatch contract for EVM payouts (key in POOL_EVM_KEY)
 
   balances, payouts and ledger talk to the running pool (\`npm start\`) of the data directory.
 
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       'stratum-port': { type: 'string', default: '3333' },
       'http-port': { type: 'string', default: '8080' },
       'dry-run': { type: 'boolean', default: false },
+      'rpc-url': { type: 'string' },
     },
   });
   const dataDir = resolve(values['data-dir']!);
@@ -77,6 +79,14 @@ export async function main(argv: string[]): Promise<number> {
     case 'ledger': {
       const { operate } = await import('./operate.js');
       return operate({ dataDir, command, sub, coin: values.coin!.toUpperCase(), dryRun: values['dry-run']! });
+    }
+    case 'evm': {
+      if (sub !== 'deploy-payout-batch') {
+        console.error('usage: pool evm deploy-payout-batch --rpc-url URL (key in POOL_EVM_KEY)');
+        return 2;
+      }
+      const { deployPayoutBatch } = await import('./evm.js');
+      return deployPayoutBatch({ rpcUrl: values['rpc-url'], env: process.env });
     }
     default:
       console.error(`unknown command "${command}"\n\n${USAGE}`);
