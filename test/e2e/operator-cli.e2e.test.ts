@@ -1,26 +1,13 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POOL_CLI, poolCli } from '../helpers/pool-cli.js';
 import { TestMiner } from '../helpers/test-miner.js';
 
-const run = promisify(execFile);
-const cli = join(import.meta.dirname, '../../bin/pool.mjs');
-
-async function pool(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args, '--data-dir', dataDir], {
-      env: { ...process.env, NODE_NO_WARNINGS: '1' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const pool = (dataDir: string, args: string[]) => poolCli([...args, '--data-dir', dataDir]);
 
 /** `pool start` as an operator runs it (own process, devnet defaults), then the money commands against it. */
 describe('operator commands against a running pool', () => {
@@ -30,7 +17,7 @@ describe('operator commands against a running pool', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'operator-'));
-    proc = spawn(process.execPath, [cli, 'start', '--data-dir', dir, '--stratum-port', '0', '--http-port', '0'], {
+    proc = spawn(process.execPath, [POOL_CLI, 'start', '--data-dir', dir, '--stratum-port', '0', '--http-port', '0'], {
       env: { ...process.env, NODE_NO_WARNINGS: '1', LOG_LEVEL: 'warn' },
       stdio: 'ignore',
     });

@@ -1,26 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { payments } from 'bitcoinjs-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCoin } from '../../core/coins/index.js';
+import { poolCli } from '../helpers/pool-cli.js';
 
-const run = promisify(execFile);
-const cli = join(import.meta.dirname, '../../bin/pool.mjs');
-
-async function pool(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-      env: { ...process.env, NODE_NO_WARNINGS: '1' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const pool = (args: string[]) => poolCli(args);
 
 describe('pool CLI', () => {
   let dir: string;

@@ -1,23 +1,8 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HardhatNode, startHardhat } from '../helpers/hardhat.js';
+import { poolCli } from '../helpers/pool-cli.js';
 
-const run = promisify(execFile);
-const cli = join(import.meta.dirname, '../../bin/pool.mjs');
-
-async function pool(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-      env: { ...process.env, NODE_NO_WARNINGS: '1', POOL_EVM_KEY: '', ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const pool = (args: string[], env: Record<string, string>) => poolCli(args, { POOL_EVM_KEY: '', ...env });
 
 describe('pool evm deploy-payout-batch (Hardhat)', () => {
   let node: HardhatNode;
