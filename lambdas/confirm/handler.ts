@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { getCoin } from '../../core/coins/index.js';
 import { paysPerShare } from '../../core/rewards/config.js';
+import { lazyDeps } from '../shared/lazy-deps.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { type MoneyDeps, moneyDepsFromEnv } from '../shared/money-deps.js';
 import { type ConfirmReport, confirmBlocks } from './confirm.js';
@@ -13,10 +14,9 @@ export function createHandler(
   makeDeps: () => Promise<MoneyDeps> = () => moneyDepsFromEnv(),
   log: Logger = createLambdaLogger('confirm'),
 ) {
-  let deps: Promise<MoneyDeps> | undefined;
+  const deps = lazyDeps(makeDeps);
   const base = async (_event: unknown, context: Context): Promise<ConfirmReport> => {
-    deps ??= makeDeps();
-    const d = await deps;
+    const d = await deps();
     if (!d.coin.rewards) throw new Error(`${d.coin.symbol} has no rewards config: nothing to confirm`);
     const report = await confirmBlocks({
       coin: getCoin(d.coin.symbol),

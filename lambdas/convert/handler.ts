@@ -14,6 +14,7 @@ import { parseConfigText } from '../../core/config/load.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
 import type { Exchange } from '../../core/ports/exchange.js';
+import { lazyDeps } from '../shared/lazy-deps.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { type ConvertDeps, runConversions } from './convert.js';
 import { convertEnvSchema } from './env.js';
@@ -67,13 +68,9 @@ export function createHandler(
   makeDeps: () => Promise<Deps> = () => convertDepsFromEnv(),
   log: Logger = createLambdaLogger('convert'),
 ) {
-  let deps: Promise<Deps> | undefined;
+  const deps = lazyDeps(makeDeps);
   const base = async (event: { time?: string } | undefined, context: Context): Promise<unknown> => {
-    deps ??= makeDeps().catch((err) => {
-      deps = undefined;
-      throw err;
-    });
-    const d = await deps;
+    const d = await deps();
     const report = await runConversions({ ...d, log: invocationLogger(log, context), now: Date.now }, event ?? {});
     return jsonSafe(report);
   };

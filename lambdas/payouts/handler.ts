@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
 import { getCoin } from '../../core/coins/index.js';
 import { jsonSafe } from '../../core/json.js';
+import { lazyDeps } from '../shared/lazy-deps.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { type MoneyDeps, moneyDepsFromEnv } from '../shared/money-deps.js';
 import { type PayoutReport, runPayouts } from './payouts.js';
@@ -17,11 +18,10 @@ export function createHandler(
   makeDeps: () => Promise<MoneyDeps> = () => moneyDepsFromEnv(),
   log: Logger = createLambdaLogger('payouts'),
 ) {
-  let deps: Promise<MoneyDeps> | undefined;
+  const deps = lazyDeps(makeDeps);
   // Lambda answers JSON: amounts go out as decimal strings of base units.
   const base = async (event: { dryRun?: boolean } | undefined, context: Context): Promise<unknown> => {
-    deps ??= makeDeps();
-    const d = await deps;
+    const d = await deps();
     if (!d.coin.payouts) throw new Error(`${d.coin.symbol} has no payouts config`);
     const sender = new WalletPayoutSender(d.daemon.withWallet(d.coin.payouts.wallet), getCoin(d.coin.symbol).decimals);
     const report: PayoutReport = await runPayouts(

@@ -9,6 +9,7 @@ import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { parseConfigText } from '../../core/config/load.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
+import { lazyDeps } from '../shared/lazy-deps.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { runPayouts } from './payouts.js';
 import { targetPayoutSender, targetPayoutSettings } from './target.js';
@@ -69,10 +70,9 @@ export function createHandler(
   makeDeps: () => Promise<Deps> = () => targetPayoutDepsFromEnv(),
   log: Logger = createLambdaLogger('target-payouts'),
 ) {
-  let deps: Promise<Deps> | undefined;
+  const deps = lazyDeps(makeDeps);
   const base = async (event: { dryRun?: boolean } | undefined, context: Context): Promise<unknown> => {
-    deps ??= makeDeps();
-    const d = await deps;
+    const d = await deps();
     const report = await runPayouts(
       { ...d, log: invocationLogger(log, context), now: Date.now },
       { dryRun: event?.dryRun === true },

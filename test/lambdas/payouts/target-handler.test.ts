@@ -150,4 +150,18 @@ describe('target payouts Lambda: one pass of the payouts machine on the target l
     expect(await handler(undefined, context)).toEqual({ status: 'idle' });
     expect([...sender.sent.values()]).toEqual([[{ account: MINER, amount: 5_000n }]]);
   });
+
+  it('retries building its dependencies after a failed first invocation', async () => {
+    let attempts = 0;
+    const handler = createHandler(
+      async () => {
+        attempts++;
+        throw new ConfigError('secret not readable yet');
+      },
+      pino({ level: 'silent' }),
+    );
+    await expect(handler(undefined, context)).rejects.toThrow('secret not readable yet');
+    await expect(handler(undefined, context)).rejects.toThrow('secret not readable yet');
+    expect(attempts).toBe(2);
+  });
 });
