@@ -12,6 +12,7 @@ import type { LedgerEntry } from '../../core/ledger/ledger.js';
 import {
   canTransition,
   IllegalPayoutTransitionError,
+  isUnsentStatus,
   type PayoutRecord,
   type PayoutStatus,
 } from '../../core/ledger/payouts.js';
@@ -202,7 +203,7 @@ export class DynamoMoneyStore implements MoneyStore {
       condition += ' AND (attribute_not_exists(txid) OR txid = :txid)'; // a recorded txid is never replaced
     }
     // A payout whose transaction went out never returns to a state from which it would be sent again.
-    if (to === 'pending' || to === 'sending' || to === 'failed') condition += ' AND attribute_not_exists(txid)';
+    if (isUnsentStatus(to)) condition += ' AND attribute_not_exists(txid)';
     return conditionalWrite('transition payout', () =>
       this.doc.send(
         new UpdateCommand({

@@ -20,6 +20,14 @@ const NEXT: Record<PayoutStatus, readonly PayoutStatus[]> = {
   failed: [],
 };
 
+/**
+ * Statuses from which a payout would be sent (again): one whose transaction went out (it has a txid) may never
+ * return to them. transitionPayout checks it on a record; the store's conditional write enforces it on the item.
+ */
+export function isUnsentStatus(s: PayoutStatus): boolean {
+  return s === 'pending' || s === 'sending' || s === 'failed';
+}
+
 export function canTransition(from: PayoutStatus, to: PayoutStatus): boolean {
   return NEXT[from].includes(to);
 }
@@ -48,7 +56,7 @@ export function transitionPayout(
     throw new IllegalPayoutTransitionError(p.id, p.status, to, `refused: it already has txid ${p.txid}`);
   }
   // A payout with a transaction went out: it may never go back to a state from which it would be sent again.
-  if (p.txid !== undefined && (to === 'pending' || to === 'sending' || to === 'failed')) {
+  if (p.txid !== undefined && isUnsentStatus(to)) {
     throw new IllegalPayoutTransitionError(p.id, p.status, to, `refused: transaction ${p.txid} already went out`);
   }
   if ((to === 'sent' || to === 'confirmed') && !txid) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { accountsLeftToConversion } from '../../core/conversion/exclusion.js';
 import type { ConversionStore } from '../../core/conversion/store.js';
 import { balancesFromEntries, type EntryKind, entryId, type LedgerEntry } from '../../core/ledger/ledger.js';
-import { type PayoutPolicy, type PayoutRecipient, type PayoutRecord, planPayout } from '../../core/ledger/payouts.js';
+import { type PayoutPolicy, type PayoutRecipient, type PayoutRecord, planPayouts } from '../../core/ledger/payouts.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
 import type { PayoutSender } from '../../core/ports/payout-sender.js';
 import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';
@@ -104,7 +104,7 @@ async function plan(deps: PayoutDeps): Promise<PayoutRecipient[]> {
     ]);
     for (const account of accountsLeftToConversion(deps.coin, preferences, open)) balances.delete(account);
   }
-  const available = (await deps.sender.spendable()) - (deps.reserve ?? 0n);
+  const spendable = await deps.sender.spendable();
   const activity = new Map<string, number>();
   if (deps.policy.inactiveMinimum !== undefined && deps.lastActivity) {
     for (const [account, b] of balances) {
@@ -113,16 +113,21 @@ async function plan(deps: PayoutDeps): Promise<PayoutRecipient[]> {
       }
     }
   }
-  const recipients = planPayout(
+  const { maxRecipients, ...thresholds } = deps.policy;
+  // One transaction in flight per coin: the first (only) batch.
+  const [recipients = []] = planPayouts({
     balances,
-    { ...deps.policy, available: available > 0n ? available : 0n },
-    (a) => activity.get(a) ?? Number.POSITIVE_INFINITY,
-    deps.now(),
-  );
+    thresholds,
+    lastActivity: (a) => activity.get(a) ?? Number.POSITIVE_INFINITY,
+    maxRecipients,
+    spendable,
+    reserve: deps.reserve ?? 0n,
+    now: deps.now(),
+  });
   const owed = [...balances.values()].filter((b) => b.confirmed >= deps.policy.minimum).length;
   if (recipients.length < Math.min(owed, deps.policy.maxRecipients)) {
     deps.log.warn(
-      { coin: deps.coin, available: available.toString(), owed },
+      { coin: deps.coin, spendable: spendable.toString(), reserve: (deps.reserve ?? 0n).toString(), owed },
       'wallet cannot cover every payout due above the reserve',
     );
   }
