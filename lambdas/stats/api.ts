@@ -192,7 +192,9 @@ async function poolHistory(deps: ApiDeps, coin: PublicCoin, hours: number): Prom
   const byInterval = new Map<number, MinuteBucket[]>();
   for (const b of buckets) {
     const start = b.minute - (b.minute % step);
-    byInterval.set(start, [...(byInterval.get(start) ?? []), b]);
+    const interval = byInterval.get(start);
+    if (interval) interval.push(b);
+    else byInterval.set(start, [b]);
   }
   const points: HashratePoint[] = [];
   for (let start = first; start <= last; start += step) {

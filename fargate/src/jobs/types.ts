@@ -43,7 +43,7 @@ export type ShareCheck =
       /** The difficulty the hash actually reached. */
       actualDifficulty: number;
       /** The job's network difficulty, in the coin's stratum convention. */
-      networkDifficulty?: number;
+      networkDifficulty: number;
       height: number;
       /** Present when the share met the network target; the block was already submitted. */
       block?: FoundBlock;

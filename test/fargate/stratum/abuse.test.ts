@@ -250,7 +250,7 @@ describe('a normal miner', () => {
         jobs.nextVerdicts.push(
           i % 10 === 9
             ? { ok: false, code: 21, message: 'job not found (stale)' }
-            : { ok: true, hash: 'ab', actualDifficulty: 1, height: 500 },
+            : { ok: true, hash: 'ab', actualDifficulty: 1, networkDifficulty: 4096, height: 500 },
         );
         const r = await c.request(10 + i, 'mining.submit', submitParams(i.toString(16).padStart(8, '0')));
         if (r.result === true) accepted++;

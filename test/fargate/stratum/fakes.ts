@@ -45,7 +45,7 @@ export class FakeJobProvider implements JobProvider {
   readonly extranonce1Size = 4;
   readonly extranonce2Size = 4;
   readonly submissions: ShareSubmission[] = [];
-  verdict: Verdict = { ok: true, hash: 'ab', actualDifficulty: 1, height: 500 };
+  verdict: Verdict = { ok: true, hash: 'ab', actualDifficulty: 1, networkDifficulty: 4096, height: 500 };
   readonly nextVerdicts: Verdict[] = [];
   private currentJob: StratumJob | undefined;
   private readonly listeners = new Set<(j: StratumJob) => void>();

@@ -69,9 +69,9 @@ describe('createStratumMetrics', () => {
       submitResult: 'accepted',
     };
     jobs.nextVerdicts.push(
-      { ok: true, hash: 'ab', actualDifficulty: 10, height: 500 },
+      { ok: true, hash: 'ab', actualDifficulty: 10, networkDifficulty: 4096, height: 500 },
       { ok: false, code: 22, message: 'duplicate share' },
-      { ok: true, hash: 'ab', actualDifficulty: 1e9, height: 500, block },
+      { ok: true, hash: 'ab', actualDifficulty: 1e9, networkDifficulty: 4096, height: 500, block },
     );
     for (const en2 of ['00000001', '00000001', '00000002']) await c.request(4, 'mining.submit', submit(en2));
     expect(

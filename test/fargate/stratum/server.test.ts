@@ -363,7 +363,7 @@ describe('mining.submit', () => {
     const { connect, jobs, queue, clock } = setup();
     const { c } = connect();
     const { extranonce1 } = await working(c);
-    jobs.verdict = { ok: true, hash: 'ff', actualDifficulty: 123.5, height: 777 };
+    jobs.verdict = { ok: true, hash: 'ff', actualDifficulty: 123.5, networkDifficulty: 4096, height: 777 };
     const reply = await c.request(3, 'mining.submit', submitParams({ en2: 'ABCDEF01', nonce: '0000ABCD' }));
     expect(reply).toMatchObject({ id: 3, result: true, error: null });
     expect(jobs.submissions).toEqual([
@@ -387,6 +387,7 @@ describe('mining.submit', () => {
         height: 777,
         difficulty: 8,
         actualDifficulty: 123.5,
+        networkDifficulty: 4096, // the job's, for PoT credits
         timestamp: clock.now,
         ip: REMOTE.address,
       },
@@ -404,7 +405,7 @@ describe('mining.submit', () => {
       networkDifficulty: 0.01,
       submitResult: 'accepted',
     };
-    jobs.verdict = { ok: true, hash: 'beef', actualDifficulty: 99, height: 500, block };
+    jobs.verdict = { ok: true, hash: 'beef', actualDifficulty: 99, networkDifficulty: 4096, height: 500, block };
     expect((await c.request(3, 'mining.submit', submitParams())).result).toBe(true);
     expect(queue.shares[0]?.block).toEqual(block);
   });
@@ -526,7 +527,7 @@ describe('pipelined submits on one connection', () => {
     for (let i = 0; i < 40; i++) {
       jobs.nextVerdicts.push(
         i % 2 === 0
-          ? { ok: true, hash: 'ab', actualDifficulty: 1, height: 500 }
+          ? { ok: true, hash: 'ab', actualDifficulty: 1, networkDifficulty: 4096, height: 500 }
           : { ok: false, code: 22, message: 'duplicate share' },
       );
     }

@@ -30,7 +30,7 @@ describe('stratum over TCP', () => {
       inFlight--;
       return n === 3
         ? { ok: false, code: 22, message: 'duplicate share' }
-        : { ok: true, hash: 'ab', actualDifficulty: n, height: 500 };
+        : { ok: true, hash: 'ab', actualDifficulty: n, networkDifficulty: 4096, height: 500 };
     };
     const c = await client();
     const { auth } = await working(c);
@@ -125,7 +125,7 @@ describe('stratum over TCP', () => {
     const verdicts: ShareCheck[] = [
       { ok: false, code: 21, message: 'job not found (stale)' },
       { ok: false, code: 22, message: 'duplicate share' },
-      { ok: true, hash: 'ab', actualDifficulty: 9, height: 500 },
+      { ok: true, hash: 'ab', actualDifficulty: 9, networkDifficulty: 4096, height: 500 },
       { ok: false, code: 23, message: 'low difficulty share' },
     ];
     jobs.nextVerdicts.push(...verdicts);

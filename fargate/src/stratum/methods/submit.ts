@@ -77,7 +77,7 @@ export const submit: MethodHandler = async (ctx, params) => {
     height: check.height,
     difficulty,
     actualDifficulty: check.actualDifficulty,
-    ...(check.networkDifficulty !== undefined && { networkDifficulty: check.networkDifficulty }),
+    networkDifficulty: check.networkDifficulty,
     timestamp: ctx.now(),
     ip: session.remote.address,
     ...(check.block ? { block: check.block } : {}),
