@@ -62,10 +62,20 @@ function readJson(path: string): Record<string, unknown> {
   }
 }
 
+const masked = <D extends { user: string; password: string }>(d: D): D => ({
+  ...d,
+  user: DAEMON_USER_MARKER,
+  password: DAEMON_PASSWORD_MARKER,
+});
+
+/** A BTC target's wallet daemon: its Lambda reads the credentials from `payouts.secretArn` (coin-stack.ts). */
+const maskTarget = (t: NonNullable<CoinConfig['conversion']>['targets'][number]) =>
+  t.payouts?.kind === 'wallet-rpc' ? { ...t, payouts: { ...t.payouts, daemon: masked(t.payouts.daemon) } } : t;
+
 /**
  * The config one coin's containers run with: only that coin; every port on all interfaces (the task is only
  * reachable through the NLB security group); TLS stripped because the NLB terminates it; PROXY v2 on because
- * the target groups send it; daemon credentials replaced by markers. Validated again so the container can
+ * the target groups send it; daemon credentials (a BTC target's wallet daemon's too) replaced by markers. Validated again so the container can
  * never be handed a config its own schema rejects.
  */
 export function containerConfig(config: Readonly<PoolConfig>, coin: Readonly<CoinConfig>): Readonly<PoolConfig> {
@@ -77,8 +87,11 @@ export function containerConfig(config: Readonly<PoolConfig>, coin: Readonly<Coi
       coins: [
         {
           ...coin,
-          daemons: coin.daemons.map((d) => ({ ...d, user: DAEMON_USER_MARKER, password: DAEMON_PASSWORD_MARKER })),
+          daemons: coin.daemons.map(masked),
           ports: coin.ports.map(({ tls: _tls, ...p }) => ({ ...p, host: '0.0.0.0' })),
+          ...(coin.conversion
+            ? { conversion: { ...coin.conversion, targets: coin.conversion.targets.map(maskTarget) } }
+            : {}),
         },
       ],
     },

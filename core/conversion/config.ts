@@ -53,9 +53,12 @@ export const targetPayoutsSchema = z.discriminatedUnion('kind', [
   /** A Bitcoin-family wallet through its daemon's wallet RPC (sendmany), as a mined coin's payouts. */
   z.strictObject({
     kind: z.literal('wallet-rpc'),
+    /** In AWS `user` and `password` are replaced by the secret's (the template carries markers, never them). */
     daemon: daemonSchema.extend({ wallet: z.string().min(1) }),
     /** Kept in the wallet, never paid out: it pays the network fees of payout transactions. */
     reserve: baseUnits.default('0'),
+    /** AWS: Secrets Manager ARN of the daemon's RPC credentials {"user","password"}. */
+    secretArn: z.string().min(1).optional(),
     ...payoutSchedule,
   }),
 ]);

@@ -256,9 +256,10 @@ export class CoinStack extends Stack {
 
   /**
    * A payouts Lambda per conversion target with a `payouts` block (lambdas/payouts/target-handler.ts): the payouts
-   * machine on the target's ledger, one pass at a time, outside the VPC (it talks to the chain's RPC endpoint), the
-   * pool wallet's key read from its secret by ARN. EVM chains only for now: a `wallet-rpc` target would need the
-   * daemon's credentials as a secret and the VPC.
+   * machine on the target's ledger, one pass at a time. `evm`: outside the VPC (it talks to the chain's RPC
+   * endpoint), the pool wallet's key read from its secret by ARN. `wallet-rpc`: like the coin's own payouts, in the
+   * VPC (the wallet daemon is private; the private subnets still reach a public one), the daemon's RPC credentials
+   * read from their secret by ARN (the config in the template carries markers instead).
    */
   private payTargets(props: CoinStackProps, fn: Parameters<CoinStack['conversion']>[1]): void {
     const { coin } = props;
@@ -266,20 +267,25 @@ export class CoinStack extends Stack {
       const p = t.payouts;
       if (!p) continue;
       const where = `${coin.symbol} conversion target ${t.currency}`;
-      if (p.kind !== 'evm') throw new Error(`${where}: only "evm" payouts are deployable in AWS yet`);
-      if (p.privateKey) throw new Error(`${where}: payouts.privateKey is for local mode; use payouts.secretArn`);
-      if (!p.secretArn) throw new Error(`${where}: payouts.secretArn (the pool wallet's key) is needed in AWS`);
+      if (p.kind === 'evm' && p.privateKey)
+        throw new Error(`${where}: payouts.privateKey is for local mode; use payouts.secretArn`);
+      const what = p.kind === 'evm' ? "the pool wallet's key" : `the wallet daemon's {"user","password"}`;
+      if (!p.secretArn) throw new Error(`${where}: payouts.secretArn (${what}) is needed in AWS`);
       const ledger = this.targetLedgers.get(t.currency)?.get('ledger');
       if (!ledger) throw new Error(`${where}: no ledger table in this stack`);
       const f = fn(`Payouts${t.currency}`, props.entries.targetPayouts!, `pays ${t.currency} balances`, MONEY_TIMEOUT, {
         environmentSchema: targetPayoutsEnvSchema,
         // Reserved concurrency 1: two passes never overlap (the state machine would still refuse a double send).
         reservedConcurrency: 1,
+        ...(p.kind === 'wallet-rpc' ? { vpc: props.vpc } : {}),
       });
       f.addEnvironment('TARGET_CURRENCY', t.currency);
       f.addEnvironment('POOL_CONFIG_JSON', JSON.stringify(containerConfig(props.config, coin)));
       f.useTable('LEDGER_TABLE', ledger, 'readWrite');
-      f.useSecret('EVM_KEY_SECRET_ARN', Secret.fromSecretCompleteArn(this, `PayoutKey${t.currency}`, p.secretArn));
+      f.useSecret(
+        p.kind === 'evm' ? 'EVM_KEY_SECRET_ARN' : 'WALLET_RPC_SECRET_ARN',
+        Secret.fromSecretCompleteArn(this, `PayoutKey${t.currency}`, p.secretArn),
+      );
       f.runEvery(Duration.minutes(Math.max(1, Math.round(p.intervalSeconds / 60))));
       this.targetPayouts.set(t.currency, f);
     }

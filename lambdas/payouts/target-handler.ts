@@ -22,13 +22,33 @@ export const targetPayoutsEnvSchema = z.object({
   POOL_CONFIG_JSON: z.string().min(1),
   /** The target currency's ledger table. */
   LEDGER_TABLE: z.string().min(1),
-  /** Secrets Manager ARN of the pool wallet's key (SecretString: the 0x hex key). */
-  EVM_KEY_SECRET_ARN: z.string().min(1),
+  /** `evm`: Secrets Manager ARN of the pool wallet's key (SecretString: the 0x hex key). */
+  EVM_KEY_SECRET_ARN: z.string().min(1).optional(),
+  /** `wallet-rpc`: Secrets Manager ARN of the wallet daemon's RPC credentials {"user","password"}. */
+  WALLET_RPC_SECRET_ARN: z.string().min(1).optional(),
 });
 
 type Deps = Omit<Parameters<typeof runPayouts>[0], 'log' | 'now'>;
 
-/** Builds the store and the sender on the first invocation: the wallet key from its secret, never from the config. */
+const secretName = { evm: 'EVM_KEY_SECRET_ARN', 'wallet-rpc': 'WALLET_RPC_SECRET_ARN' } as const;
+
+/** {"user","password"} of a wallet daemon, as the coins' daemon secret holds them; never echoes the values. */
+function daemonCredentials(secret: string | undefined, arn: string): { user: string; password: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(secret ?? '');
+  } catch {
+    throw new ConfigError(`secret ${arn} is not JSON`);
+  }
+  const parsed = z.object({ user: z.string().min(1), password: z.string().min(1) }).safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`secret ${arn} is not {"user","password"} of the wallet daemon`);
+  return parsed.data;
+}
+
+/**
+ * Builds the store and the sender on the first invocation: the EVM wallet's key, or the wallet daemon's RPC
+ * credentials, from its secret, never from the config.
+ */
 export async function targetPayoutDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Deps> {
   const parsed = targetPayoutsEnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -42,10 +62,19 @@ export async function targetPayoutDepsFromEnv(env: NodeJS.ProcessEnv = process.e
   const target = coin?.conversion?.targets.find((t) => t.currency === e.TARGET_CURRENCY);
   if (!target?.payouts)
     throw new ConfigError(`${e.POOL_COIN} has no payouts for conversion target ${e.TARGET_CURRENCY}`);
-  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: e.EVM_KEY_SECRET_ARN }));
+  const p = target.payouts;
+  const secretArn = p.kind === 'evm' ? e.EVM_KEY_SECRET_ARN : e.WALLET_RPC_SECRET_ARN;
+  if (!secretArn)
+    throw new ConfigError(
+      `${target.currency} payouts (${p.kind}): ${secretName[p.kind]} is not set in the environment`,
+    );
+  const secret = (
+    await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }))
+  ).SecretString?.trim();
+  const payouts = p.kind === 'evm' ? p : { ...p, daemon: { ...p.daemon, ...daemonCredentials(secret, secretArn) } };
   const { sender } = targetPayoutSender(
-    { currency: target.currency, wallet: target.wallet, payouts: target.payouts },
-    secret.SecretString?.trim(),
+    { currency: target.currency, wallet: target.wallet, payouts },
+    p.kind === 'evm' ? secret : undefined,
   );
   const doc = createDocumentClient(new DynamoDBClient({}));
   const tables = (c: string) => {

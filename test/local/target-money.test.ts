@@ -4,14 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployContract } from '../../adapters/evm/evm-payout-sender.js';
 import { PAYOUT_BATCH } from '../../adapters/evm/payout-batch.generated.js';
 import { getCoin } from '../../core/coins/index.js';
-import { parseConfig } from '../../core/config/load.js';
 import { type ConversionRecord, settle, settlementEntries } from '../../core/conversion/record.js';
 import { entryId } from '../../core/ledger/ledger.js';
-import { createLogger } from '../../local/logger.js';
-import { type MoneyRunner, startMoney } from '../../local/money.js';
+import type { MoneyRunner } from '../../local/money.js';
 import { type LocalStorage, startLocalStorage } from '../../local/storage.js';
 import { TEST_TOKEN } from '../fixtures/evm/test-token.generated.js';
 import { type HardhatNode, startHardhat } from '../helpers/hardhat.js';
+import { startConvertingMoney } from '../helpers/target-money.js';
 
 const NOW = 1_700_000_000_000;
 const TOKEN = new Interface(TEST_TOKEN.abi);
@@ -44,47 +43,26 @@ describe('local mode: payouts of a conversion target (USDT on an EVM chain)', ()
       data: TOKEN.encodeFunctionData('mint', [pool.address, 10n ** 12n]),
       nonce: await node.provider.getTransactionCount(pool.address, 'pending'),
     });
-    const config = parseConfig({
-      coins: [
-        {
-          symbol: 'LTC',
-          network: 'regtest',
-          poolAddress: LTC_POOL,
-          daemons: [{ url: 'http://127.0.0.1:1', user: 'u', password: 'p' }], // never called here
-          ports: [{ port: 0, difficulty: { initial: 0.01, min: 0.001, max: 1000 } }],
-          rewards: { scheme: 'PPLNS', feeWallets: [{ address: LTC_POOL }] },
-          conversion: {
-            exchanges: [{ id: 'binance', credentials: { apiKey: 'k', secret: 's' } }], // not called here
-            targets: [
-              {
-                currency: 'USDT',
-                wallet: pool.address,
-                feeWallets: [{ address: feeWallet }],
-                payouts: {
-                  kind: 'evm',
-                  rpcUrl: node.url,
-                  token,
-                  contract: batch.address,
-                  deploymentBlock: batch.block,
-                  privateKey: pool.privateKey,
-                  minimum: '1000',
-                  maxRecipients: 50,
-                  intervalSeconds: 3600,
-                },
-              },
-            ],
-          },
+    money = startConvertingMoney(storage, {
+      poolAddress: LTC_POOL,
+      daemons: [{ url: 'http://127.0.0.1:1', user: 'u', password: 'p' }], // never called here
+      target: {
+        currency: 'USDT',
+        wallet: pool.address,
+        feeWallets: [{ address: feeWallet }],
+        payouts: {
+          kind: 'evm',
+          rpcUrl: node.url,
+          token,
+          contract: batch.address,
+          deploymentBlock: batch.block,
+          privateKey: pool.privateKey,
+          minimum: '1000',
+          maxRecipients: 50,
+          intervalSeconds: 3600,
         },
-      ],
+      },
     });
-    money = startMoney({
-      coin: config.coins[0]!,
-      shares: storage.store,
-      money: storage.money,
-      conversions: storage.conversions,
-      log: createLogger('target-money', 'silent'),
-      timers: false,
-    })!;
   }, 60_000);
   afterAll(async () => {
     money?.stop();

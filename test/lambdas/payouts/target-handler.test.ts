@@ -1,6 +1,12 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+  type SecretsManagerClientResolvedConfig,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+} from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { payments } from 'bitcoinjs-lib';
 import { Wallet } from 'ethers';
 import { pino } from 'pino';
@@ -13,6 +19,7 @@ import { entryId, type LedgerEntry } from '../../../core/ledger/ledger.js';
 import type { PayoutRecipient } from '../../../core/ledger/payouts.js';
 import type { PayoutSender, SentPayout } from '../../../core/ports/payout-sender.js';
 import { createHandler, targetPayoutDepsFromEnv } from '../../../lambdas/payouts/target-handler.js';
+import { FakeDaemon, rpcResult } from '../../adapters/rpc/fake-daemon.js';
 import { type Dynamo, startDynamo } from '../ingest/helpers.js';
 
 const POOL_KEY = Wallet.createRandom();
@@ -73,9 +80,12 @@ describe('target payouts Lambda: dependencies from the environment', () => {
   it('names every missing variable', async () => {
     const err = await targetPayoutDepsFromEnv({ POOL_COIN: 'LTC' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).issues.join('\n')).toMatch(
-      /TARGET_CURRENCY[\s\S]*LEDGER_TABLE[\s\S]*EVM_KEY_SECRET_ARN/,
-    );
+    expect((err as ConfigError).issues.join('\n')).toMatch(/TARGET_CURRENCY[\s\S]*LEDGER_TABLE/);
+  });
+
+  it('names the secret an evm target needs when it is not set', async () => {
+    const { EVM_KEY_SECRET_ARN: _, ...rest } = env();
+    await expect(targetPayoutDepsFromEnv(rest)).rejects.toThrow(/USDT payouts \(evm\): EVM_KEY_SECRET_ARN is not set/);
   });
 
   it('refuses a target without a payouts block', async () => {
@@ -163,5 +173,66 @@ describe('target payouts Lambda: one pass of the payouts machine on the target l
     await expect(handler(undefined, context)).rejects.toThrow('secret not readable yet');
     await expect(handler(undefined, context)).rejects.toThrow('secret not readable yet');
     expect(attempts).toBe(2);
+  });
+});
+
+/** A BTC target paid through a wallet daemon: the container config carries markers, the secret the credentials. */
+describe('target payouts Lambda: a wallet-rpc target reads its daemon credentials from the secret', () => {
+  // Mocked here, not at collection: the first describe's restore() would undo a mock made beside its own.
+  let secrets: AwsStub<ServiceInputTypes, ServiceOutputTypes, SecretsManagerClientResolvedConfig>;
+  let daemon: FakeDaemon;
+  beforeAll(async () => {
+    secrets = mockClient(SecretsManagerClient);
+    daemon = await FakeDaemon.start((req, res) => rpcResult(res, req.method === 'getbalance' ? 1.5 : null));
+  });
+  afterEach(() => secrets.reset());
+  afterAll(async () => {
+    secrets.restore();
+    await daemon.close();
+  });
+
+  const btcEnv = () => {
+    const cfg = JSON.parse(config(false)) as { coins: Array<{ conversion: { targets: unknown[] } }> };
+    cfg.coins[0]!.conversion.targets = [
+      {
+        currency: 'BTC',
+        feeWallets: [{ address: 'bc1qfees' }],
+        payouts: {
+          kind: 'wallet-rpc',
+          daemon: { url: daemon.url, user: '$POOL_DAEMON_USER', password: '$POOL_DAEMON_PASSWORD', wallet: 'proceeds' },
+          secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:btc-rpc',
+          minimum: '50000',
+          maxRecipients: 50,
+          intervalSeconds: 3600,
+        },
+      },
+    ];
+    return {
+      POOL_COIN: 'LTC',
+      TARGET_CURRENCY: 'BTC',
+      POOL_CONFIG_JSON: JSON.stringify(cfg),
+      LEDGER_TABLE: 'btc-ledger',
+      WALLET_RPC_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:btc-rpc',
+    };
+  };
+
+  it("calls the pool wallet with the secret's user and password", async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ user: 'rpc', password: 'pw' }) });
+    const deps = await targetPayoutDepsFromEnv(btcEnv());
+    expect(deps.coin).toBe('BTC');
+    expect(await deps.sender.spendable()).toBe(150_000_000n);
+    const seen = daemon.requests.at(-1)!;
+    expect(seen).toMatchObject({ method: 'getbalance', url: '/wallet/proceeds' });
+    expect(seen.authorization).toBe(`Basic ${Buffer.from('rpc:pw').toString('base64')}`);
+    expect(secrets.commandCalls(GetSecretValueCommand)[0]!.args[0].input.SecretId).toBe(btcEnv().WALLET_RPC_SECRET_ARN);
+  });
+
+  it('refuses a secret that is not the daemon credentials, without echoing it', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ user: 'rpc', pass: 'hunter2' }) });
+    const err = await targetPayoutDepsFromEnv(btcEnv()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(String((err as Error).message)).not.toContain('hunter2');
+    const { WALLET_RPC_SECRET_ARN: _, ...rest } = btcEnv();
+    await expect(targetPayoutDepsFromEnv(rest)).rejects.toThrow(/WALLET_RPC_SECRET_ARN is not set/);
   });
 });
