@@ -6,8 +6,9 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { LocalQueue } from '../adapters/local/local-queue.js';
 import { FileShareSpool } from '../adapters/local/spool.js';
 import type { PoolConfig } from '../core/config/schema.js';
-import { potShareCredit } from '../core/rewards/pot.js';
+import { coinShareCredit } from '../core/rewards/pot.js';
 import { BatchingShareQueue } from '../core/shares/batching-share-queue.js';
+import { journalSummarizer } from '../core/shares/summary.js';
 import { type CoinService, startCoinService } from '../fargate/src/coin-service.js';
 import { createOpsServer, listen } from '../fargate/src/http/ops-server.js';
 import { LiveStatsTracker } from '../fargate/src/live-stats.js';
@@ -88,8 +89,7 @@ export async function startLocalPool(opts: {
     for (const coin of config.coins) {
       const queueDir = join(dataDir, 'queue');
       await mkdir(queueDir, { recursive: true });
-      const pot = coin.rewards?.scheme === 'POT' ? coin.rewards.pot : undefined;
-      const credit = pot && potShareCredit(pot);
+      const credit = coinShareCredit(coin.rewards);
       const transport = new LocalQueue({
         name: `shares-${coin.symbol}`,
         handler: (event) =>
@@ -115,6 +115,7 @@ export async function startLocalPool(opts: {
         maxWaitMs: config.queue.maxWaitMs,
         ackAfter: config.queue.ackAfter,
         shipIntervalMs: config.queue.shipIntervalMs,
+        summarize: journalSummarizer(credit),
         log,
       });
       queue.start();

@@ -20,10 +20,19 @@ import type {
   Counter,
   CounterUpdate,
   FoundBlockRecord,
-  LastShare,
   Tally,
+  WorkerSlice,
 } from '../../core/shares/aggregate.js';
 import { conditionalWrite, dynamoCall, num, queryAll } from './dynamo-calls.js';
+import {
+  type MinuteRow,
+  minerShard,
+  minuteRows,
+  packRows,
+  type RoundRow,
+  roundRows,
+  unpackRows,
+} from './packed-slices.js';
 import type { TableNames } from './tables.js';
 
 /**
@@ -52,42 +61,18 @@ function locate(c: Counter): Location {
   switch (c.kind) {
     case 'poolTotal':
       return { table: 'shares', key: { pk: 'POOL', sk: TOTAL }, attrs: {} };
-    case 'minerTotal':
-      return { table: 'shares', key: { pk: `MINER#${c.miner}`, sk: TOTAL }, attrs: { miner: c.miner } };
     case 'round':
       return { table: 'shares', key: { pk: `ROUND#${c.height}`, sk: TOTAL }, attrs: { height: c.height } };
-    case 'roundMiner':
-      return {
-        table: 'shares',
-        key: { pk: `ROUND#${c.height}`, sk: `MINER#${c.miner}` },
-        attrs: { height: c.height, miner: c.miner },
-      };
-    case 'roundWorker':
-      return {
-        table: 'shares',
-        key: { pk: `ROUND#${c.height}`, sk: `WORKER#${c.miner}#${c.worker}` },
-        attrs: { height: c.height, miner: c.miner, worker: c.worker },
-      };
     case 'poolMinute':
       return { table: 'stats', key: { pk: 'POOL', sk: c.minute }, attrs: {} };
-    case 'minerMinute':
-      return { table: 'stats', key: { pk: `MINER#${c.miner}`, sk: c.minute }, attrs: { miner: c.miner } };
-    case 'workerMinute':
-      return {
-        table: 'stats',
-        key: { pk: `WORKER#${c.miner}#${c.worker}`, sk: c.minute },
-        attrs: { miner: c.miner, worker: c.worker },
-      };
   }
 }
 
+/** Minute numbers in sort keys: zero-padded so that string order is time order. */
+const minuteKey = (minute: number) => String(minute).padStart(10, '0');
+
 function tally(item: Record<string, unknown> | undefined): Tally {
   return { shares: num(item?.shares), difficulty: num(item?.difficulty) };
-}
-
-/** A round counter's tally and, where ingest summed one, its credit difficulty. */
-function roundTally(item: Record<string, unknown>): Tally & { credit?: number } {
-  return { ...tally(item), ...(item.credit !== undefined && { credit: num(item.credit) }) };
 }
 
 export class DynamoShareStore implements ShareStore {
@@ -120,7 +105,7 @@ export class DynamoShareStore implements ShareStore {
             coin: agg.coin,
             shares: agg.total.shares,
             difficulty: agg.total.difficulty,
-            miners: agg.miners,
+            workerSlices: agg.slices.length,
             firstShareAt: agg.firstShareAt,
             lastShareAt: agg.lastShareAt,
             blocks: agg.blocks.length,
@@ -200,16 +185,27 @@ export class DynamoShareStore implements ShareStore {
     return added ? 'added' : 'duplicate';
   }
 
-  async raiseLastShare(coin: string, last: LastShare): Promise<void> {
-    await this.conditional('raise last share', () =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tables(coin).shares,
-          Key: { pk: `MINER#${last.miner}`, sk: `WORKER#${last.worker}` },
-          UpdateExpression: 'SET lastShareAt = :t, miner = :m, worker = :w',
-          ConditionExpression: 'attribute_not_exists(lastShareAt) OR lastShareAt < :t',
-          ExpressionAttributeValues: { ':t': last.at, ':m': last.miner, ':w': last.worker },
-        }),
+  async putSlices(coin: string, batchId: string, slices: readonly WorkerSlice[]): Promise<void> {
+    const table = this.tables(coin).shares;
+    const puts: Array<Record<string, unknown>> = [];
+    for (const [height, rows] of roundRows(slices)) {
+      packRows(rows).forEach((z, n) => {
+        puts.push({ pk: `ROUND#${height}`, sk: `PART#${batchId}#${n}`, z });
+      });
+    }
+    for (const { shard, minute, rows } of minuteRows(slices).values()) {
+      // Kept for statsTtl after the minute ended, like the pool's minute buckets.
+      const expiresAt = (minute + 1) * 60 + this.statsTtlSeconds;
+      packRows(rows).forEach((z, n) => {
+        puts.push({ pk: `MS#${shard}`, sk: `${minuteKey(minute)}#${batchId}#${n}`, z, expiresAt });
+      });
+    }
+    // Immutable items under names derived from the batch: one a previous attempt wrote is simply there already.
+    await Promise.all(
+      puts.map((Item) =>
+        this.conditional('put slices', () =>
+          this.doc.send(new PutCommand({ TableName: table, Item, ConditionExpression: 'attribute_not_exists(pk)' })),
+        ),
       ),
     );
   }
@@ -273,38 +269,117 @@ export class DynamoShareStore implements ShareStore {
       ExpressionAttributeValues: { ':pk': `ROUND#${height}` },
     });
     const round: RoundShares = { coin, height, total: { shares: 0, difficulty: 0 }, miners: [], workers: [] };
+    const miners = new Map<string, RoundShares['miners'][number]>();
+    const workers = new Map<string, RoundShares['workers'][number]>();
+    const addTo = <T extends Tally & { credit?: number }>(t: T, row: RoundRow) => {
+      t.shares += row[2];
+      t.difficulty += row[3];
+      if (row[4] !== null) t.credit = (t.credit ?? 0) + row[4];
+    };
     for (const item of items) {
       const sk = String(item.sk);
-      if (sk === TOTAL) round.total = tally(item);
-      else if (sk.startsWith('MINER#')) round.miners.push({ miner: String(item.miner), ...roundTally(item) });
-      else if (sk.startsWith('WORKER#'))
-        round.workers.push({ miner: String(item.miner), worker: String(item.worker), ...roundTally(item) });
+      if (sk === TOTAL) {
+        round.total = tally(item);
+        continue;
+      }
+      if (!sk.startsWith('PART#')) continue;
+      for (const row of unpackRows<RoundRow>(item.z as Uint8Array)) {
+        const [miner, worker] = row;
+        let m = miners.get(miner);
+        if (!m) {
+          m = { miner, shares: 0, difficulty: 0 };
+          miners.set(miner, m);
+        }
+        addTo(m, row);
+        const wk = `${miner}\u0000${worker}`;
+        let w = workers.get(wk);
+        if (!w) {
+          w = { miner, worker, shares: 0, difficulty: 0 };
+          workers.set(wk, w);
+        }
+        addTo(w, row);
+      }
     }
+    round.miners = [...miners.values()];
+    round.workers = [...workers.values()];
     return round;
   }
 
   async getMinerStats(coin: string, miner: string, sinceMinute: number): Promise<MinerStats> {
-    const t = this.tables(coin);
-    const [total, minutes, workerItems] = await Promise.all([
-      this.getTally(t.shares, { pk: `MINER#${miner}`, sk: TOTAL }),
-      this.minuteBuckets(t.stats, `MINER#${miner}`, sinceMinute),
-      this.queryAll({
-        TableName: t.shares,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :w)',
-        ExpressionAttributeValues: { ':pk': `MINER#${miner}`, ':w': 'WORKER#' },
-      }),
-    ]);
-    const workers = await Promise.all(
-      workerItems.map(async (item) => {
-        const worker = String(item.worker);
-        return {
-          worker,
-          lastShareAt: num(item.lastShareAt),
-          minutes: await this.minuteBuckets(t.stats, `WORKER#${miner}#${worker}`, sinceMinute),
-        };
-      }),
-    );
-    return { coin, miner, total, minutes, workers };
+    const items = await this.queryAll({
+      TableName: this.tables(coin).shares,
+      KeyConditionExpression: 'pk = :pk AND sk >= :since',
+      ExpressionAttributeValues: { ':pk': `MS#${minerShard(miner)}`, ':since': minuteKey(sinceMinute) },
+    });
+    const total: Tally = { shares: 0, difficulty: 0 };
+    const minutes = new Map<number, MinuteBucket>();
+    const workers = new Map<string, { lastShareAt: number; minutes: Map<number, MinuteBucket> }>();
+    const addTo = (buckets: Map<number, MinuteBucket>, minute: number, row: MinuteRow) => {
+      const b = buckets.get(minute) ?? { minute, shares: 0, difficulty: 0 };
+      b.shares += row[2];
+      b.difficulty += row[3];
+      buckets.set(minute, b);
+    };
+    for (const item of items) {
+      const minute = Number(String(item.sk).slice(0, 10));
+      for (const row of unpackRows<MinuteRow>(item.z as Uint8Array)) {
+        if (row[0] !== miner) continue;
+        total.shares += row[2];
+        total.difficulty += row[3];
+        addTo(minutes, minute, row);
+        let w = workers.get(row[1]);
+        if (!w) {
+          w = { lastShareAt: 0, minutes: new Map() };
+          workers.set(row[1], w);
+        }
+        w.lastShareAt = Math.max(w.lastShareAt, row[4]);
+        addTo(w.minutes, minute, row);
+      }
+    }
+    const oldestFirst = (m: Map<number, MinuteBucket>) => [...m.values()].sort((a, b) => a.minute - b.minute);
+    return {
+      coin,
+      miner,
+      total,
+      minutes: oldestFirst(minutes),
+      workers: [...workers].map(([worker, w]) => ({
+        worker,
+        lastShareAt: w.lastShareAt,
+        minutes: oldestFirst(w.minutes),
+      })),
+    };
+  }
+
+  async lastShareAt(coin: string, miner: string, sinceMinute: number): Promise<number> {
+    const table = this.tables(coin).shares;
+    let last = 0;
+    let foundIn: string | undefined;
+    let startKey: Record<string, unknown> | undefined;
+    // Newest minute first; once the miner shows up, only the other items of that same minute can beat it.
+    do {
+      const page = await this.call('query last share', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk AND sk >= :since',
+            ExpressionAttributeValues: { ':pk': `MS#${minerShard(miner)}`, ':since': minuteKey(sinceMinute) },
+            ScanIndexForward: false,
+            ...(startKey && { ExclusiveStartKey: startKey }),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const minute = String(item.sk).slice(0, 10);
+        if (foundIn !== undefined && minute !== foundIn) return last;
+        for (const row of unpackRows<MinuteRow>(item.z as Uint8Array)) {
+          if (row[0] !== miner) continue;
+          foundIn = minute;
+          last = Math.max(last, row[4]);
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return last;
   }
 
   getPoolStats(coin: string, sinceMinute: number): Promise<MinuteBucket[]> {
@@ -328,10 +403,6 @@ export class DynamoShareStore implements ShareStore {
 
   getPoolTotal(coin: string): Promise<Tally> {
     return this.getTally(this.tables(coin).shares, { pk: 'POOL', sk: TOTAL });
-  }
-
-  getMinerTotal(coin: string, miner: string): Promise<Tally> {
-    return this.getTally(this.tables(coin).shares, { pk: `MINER#${miner}`, sk: TOTAL });
   }
 
   private async setBatchStatus(coin: string, batchId: string, from: string, to: string): Promise<void> {

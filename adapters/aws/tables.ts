@@ -13,15 +13,14 @@ import {
  * retention apart from the others.
  *
  * shares (single table, string keys):
- *   BATCH#<batchId> / BATCH             immutable batch fact: summary, ingest status and lease (TTL 30 days)
+ *   BATCH#<batchId> / BATCH             immutable batch fact: totals, ingest status and lease (TTL 30 days)
  *   POOL / TOTAL                        all shares ever ingested
- *   MINER#<miner> / TOTAL               all shares of a miner
- *   MINER#<miner> / WORKER#<worker>     a worker's lastShareAt
- *   ROUND#<height> / TOTAL              round sums
- *   ROUND#<height> / MINER#<miner>      round sums per miner (+ `credit`: PoT credit difficulty)
- *   ROUND#<height> / WORKER#<miner>#<worker>
+ *   ROUND#<height> / TOTAL              round sums (+ `credit`: PoT credit difficulty)
+ *   ROUND#<height> / PART#<batchId>#<n> a batch's per-worker sums of the round, gzip-packed (packed-slices.ts)
+ *   MS#<shard> / <minute>#<batchId>#<n> a batch's per-worker sums of a minute for the miners of one of 32 address
+ *                                       shards, gzip-packed, with each worker's newest share (TTL: stats retention)
  * stats (per-minute buckets, sort key = minute number, TTL `expiresAt`):
- *   POOL | MINER#<miner> | WORKER#<miner>#<worker>  /  <minute>
+ *   POOL / <minute>
  *   LIVE / <process number>             each stratum process's live snapshot (dynamo-live-stats.ts)
  * blocks (one partition: blocks are rare; sort key orders by height):
  *   BLOCK / <height, 10 digits>#<hash>, GSI byStatus (status, sk) for the confirmer.

@@ -3,8 +3,8 @@ import type {
   Counter,
   CounterUpdate,
   FoundBlockRecord,
-  LastShare,
   Tally,
+  WorkerSlice,
 } from '../shares/aggregate.js';
 
 /**
@@ -21,8 +21,11 @@ export interface ShareStore {
   beginBatch(aggregate: BatchAggregate, lease: BatchLease): Promise<BatchClaim>;
   /** Step (b): adds to one counter unless this batch already did; 'duplicate' when it had. */
   addToCounter(coin: string, batchId: string, update: CounterUpdate): Promise<'added' | 'duplicate'>;
-  /** Raises a worker's last share time (a maximum: repeating it is harmless). */
-  raiseLastShare(coin: string, last: LastShare): Promise<void>;
+  /**
+   * Stores the batch's worker slices (per round for the rewards, per minute for the miner pages) as a few
+   * immutable packed items named after the batch: repeating it writes nothing twice.
+   */
+  putSlices(coin: string, batchId: string, slices: readonly WorkerSlice[]): Promise<void>;
   /** Records a found block as 'pending' unless it is recorded already. */
   putBlock(coin: string, block: FoundBlockRecord): Promise<'created' | 'exists'>;
   /**
@@ -39,15 +42,16 @@ export interface ShareStore {
 
   /** Per miner and per worker sums of one round (= the block height the jobs built on). */
   getRoundShares(coin: string, height: number): Promise<RoundShares>;
-  /** A miner's per-minute buckets (pool-wide and per worker) from `sinceMinute` on, and its workers. */
+  /** A miner's per-minute buckets (all its workers and per worker) from `sinceMinute` on, and its workers then. */
   getMinerStats(coin: string, miner: string, sinceMinute: number): Promise<MinerStats>;
+  /** The miner's newest share time from `sinceMinute` on (ms), 0 when it sent none since. Reads newest first. */
+  lastShareAt(coin: string, miner: string, sinceMinute: number): Promise<number>;
   /** Pool-wide per-minute buckets from `sinceMinute` on, oldest first. */
   getPoolStats(coin: string, sinceMinute: number): Promise<MinuteBucket[]>;
   /** Recorded blocks, highest first. */
   listBlocks(coin: string, limit?: number): Promise<BlockRecord[]>;
-  /** Everything ever ingested for the coin, and for one miner. */
+  /** Everything ever ingested for the coin. */
   getPoolTotal(coin: string): Promise<Tally>;
-  getMinerTotal(coin: string, miner: string): Promise<Tally>;
 }
 
 export interface BatchLease {
@@ -76,8 +80,10 @@ export interface RoundShares {
 export interface MinerStats {
   coin: string;
   miner: string;
+  /** The miner's shares from `sinceMinute` on. */
   total: Tally;
   minutes: MinuteBucket[];
+  /** The workers that sent shares from `sinceMinute` on. */
   workers: Array<{ worker: string; lastShareAt: number; minutes: MinuteBucket[] }>;
 }
 

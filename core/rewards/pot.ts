@@ -106,3 +106,8 @@ export function potCredits(round: PotRound, facts: RoundChainFacts, cfg: Rewards
 export function potShareCredit(p: PotParams): ShareCredit {
   return (s) => (s.networkDifficulty === undefined ? s.difficulty : potDifficulty(s, s.networkDifficulty, p));
 }
+
+/** The share credit of a coin whose rewards are PoT; undefined for every other scheme (shares weigh their difficulty). */
+export function coinShareCredit(rewards: RewardsConfig | undefined): ShareCredit | undefined {
+  return rewards?.scheme === 'POT' && rewards.pot ? potShareCredit(rewards.pot) : undefined;
+}

@@ -1,9 +1,10 @@
 import type { FoundBlock, Share, ShareBatch } from './share.js';
 
 /**
- * Folds a batch into the few counter updates ingest writes: one batch of 500 shares from 10 workers becomes a few
- * dozen additive updates instead of 500 writes. Pure and deterministic: the same batch always yields the same
- * updates in the same order, which is what lets a retried batch be recognised counter by counter.
+ * Folds a batch into what ingest writes: a few additive counters (pool total, pool minute, round total) and one
+ * slice per worker, round and minute, which the store packs into a handful of items. Pure and deterministic: the
+ * same batch always yields the same counters and slices in the same order, which is what lets a retried batch be
+ * recognised write by write. A summary entry (`count` > 1) counts as the shares it stands for.
  */
 
 export const MINUTE_MS = 60_000;
@@ -14,22 +15,17 @@ export interface Tally {
   difficulty: number;
 }
 
-/** Every additive counter ingest maintains. Minutes are `floor(timestamp / 60000)`. */
+/** The additive counters ingest maintains. Minutes are `floor(timestamp / 60000)`. */
 export type Counter =
   | { kind: 'poolTotal' }
-  | { kind: 'minerTotal'; miner: string }
   | { kind: 'round'; height: number }
-  | { kind: 'roundMiner'; height: number; miner: string }
-  | { kind: 'roundWorker'; height: number; miner: string; worker: string }
-  | { kind: 'poolMinute'; minute: number }
-  | { kind: 'minerMinute'; minute: number; miner: string }
-  | { kind: 'workerMinute'; minute: number; miner: string; worker: string };
+  | { kind: 'poolMinute'; minute: number };
 
 export interface CounterUpdate extends Tally {
   counter: Counter;
   /**
-   * Round counters only, when ingest has a credit function (PoT): the summed credit difficulty of the shares, which
-   * is not linear in `difficulty` and so cannot be derived from the sums later.
+   * Round counters only, when shares carry a credit (PoT): the summed credit difficulty, which is not linear in
+   * `difficulty` and so cannot be derived from the sums later.
    */
   credit?: number;
 }
@@ -37,11 +33,16 @@ export interface CounterUpdate extends Tally {
 /** A share's credit difficulty under schemes that weigh shares by more than their difficulty (PoT). */
 export type ShareCredit = (share: Share) => number;
 
-/** The newest share time of a worker in the batch; stored as a maximum, so re-applying it is harmless. */
-export interface LastShare {
+/** What one worker contributed to one round in one minute. */
+export interface WorkerSlice extends Tally {
+  height: number;
+  minute: number;
   miner: string;
   worker: string;
-  at: number;
+  /** PoT: summed credit difficulty. */
+  credit?: number;
+  /** The newest share time in the slice. */
+  lastShareAt: number;
 }
 
 /** A found block as ingest records it, with who found it. */
@@ -60,52 +61,40 @@ export interface BatchAggregate {
   batchId: string;
   coin: string;
   total: Tally;
-  /** Per miner sums of this batch: kept on the batch item as its immutable summary. */
-  miners: Record<string, Tally>;
   firstShareAt: number;
   lastShareAt: number;
   counters: CounterUpdate[];
-  lastShares: LastShare[];
+  /** Sorted by height, minute, miner, worker. */
+  slices: WorkerSlice[];
   blocks: FoundBlockRecord[];
 }
 
-/** A stable identity for a counter, for maps and logs. '#' never occurs in miner names (see batch-schema). */
+/** A stable identity for a counter, for maps and logs. */
 export function counterKey(c: Counter): string {
   switch (c.kind) {
     case 'poolTotal':
       return 'pool';
-    case 'minerTotal':
-      return `miner#${c.miner}`;
     case 'round':
       return `round#${c.height}`;
-    case 'roundMiner':
-      return `round#${c.height}#${c.miner}`;
-    case 'roundWorker':
-      return `round#${c.height}#${c.miner}#${c.worker}`;
     case 'poolMinute':
       return `minute#${c.minute}`;
-    case 'minerMinute':
-      return `minute#${c.minute}#${c.miner}`;
-    case 'workerMinute':
-      return `minute#${c.minute}#${c.miner}#${c.worker}`;
   }
 }
 
 export function aggregateBatch(batch: ShareBatch, credit?: ShareCredit): BatchAggregate {
   const counters = new Map<string, CounterUpdate>();
-  const add = (counter: Counter, difficulty: number, shareCredit?: number) => {
+  const add = (counter: Counter, shares: number, difficulty: number, shareCredit?: number) => {
     const key = counterKey(counter);
     const existing = counters.get(key);
     if (existing) {
-      existing.shares += 1;
+      existing.shares += shares;
       existing.difficulty += difficulty;
       if (shareCredit !== undefined) existing.credit = (existing.credit ?? 0) + shareCredit;
     } else {
-      counters.set(key, { counter, shares: 1, difficulty, ...(shareCredit !== undefined && { credit: shareCredit }) });
+      counters.set(key, { counter, shares, difficulty, ...(shareCredit !== undefined && { credit: shareCredit }) });
     }
   };
-  const miners: Record<string, Tally> = {};
-  const lastShares = new Map<string, LastShare>();
+  const slices = new Map<string, WorkerSlice>();
   const blocks: FoundBlockRecord[] = [];
   const total: Tally = { shares: 0, difficulty: 0 };
   let firstShareAt = Number.POSITIVE_INFINITY;
@@ -113,29 +102,40 @@ export function aggregateBatch(batch: ShareBatch, credit?: ShareCredit): BatchAg
 
   for (const s of batch.shares) {
     const { miner, worker, height, difficulty } = s;
+    const count = s.count ?? 1;
     const minute = Math.floor(s.timestamp / MINUTE_MS);
-    total.shares += 1;
+    const c = s.credit ?? (credit && count === 1 ? credit(s) : undefined);
+    if (credit && c === undefined) {
+      throw new Error(`an entry of ${miner} stands for ${count} shares but carries no PoT credit`);
+    }
+    total.shares += count;
     total.difficulty += difficulty;
-    const m = miners[miner] ?? { shares: 0, difficulty: 0 };
-    m.shares += 1;
-    m.difficulty += difficulty;
-    miners[miner] = m;
     firstShareAt = Math.min(firstShareAt, s.timestamp);
     lastShareAt = Math.max(lastShareAt, s.timestamp);
 
-    add({ kind: 'poolTotal' }, difficulty);
-    add({ kind: 'minerTotal', miner }, difficulty);
-    const c = credit?.(s);
-    add({ kind: 'round', height }, difficulty, c);
-    add({ kind: 'roundMiner', height, miner }, difficulty, c);
-    add({ kind: 'roundWorker', height, miner, worker }, difficulty, c);
-    add({ kind: 'poolMinute', minute }, difficulty);
-    add({ kind: 'minerMinute', minute, miner }, difficulty);
-    add({ kind: 'workerMinute', minute, miner, worker }, difficulty);
+    add({ kind: 'poolTotal' }, count, difficulty);
+    add({ kind: 'round', height }, count, difficulty, c);
+    add({ kind: 'poolMinute', minute }, count, difficulty);
 
-    const wk = `${miner}#${worker}`;
-    const seen = lastShares.get(wk);
-    if (!seen || seen.at < s.timestamp) lastShares.set(wk, { miner, worker, at: s.timestamp });
+    const key = `${height}\u0000${minute}\u0000${miner}\u0000${worker}`;
+    const slice = slices.get(key);
+    if (slice) {
+      slice.shares += count;
+      slice.difficulty += difficulty;
+      if (c !== undefined) slice.credit = (slice.credit ?? 0) + c;
+      slice.lastShareAt = Math.max(slice.lastShareAt, s.timestamp);
+    } else {
+      slices.set(key, {
+        height,
+        minute,
+        miner,
+        worker,
+        shares: count,
+        difficulty,
+        ...(c !== undefined && { credit: c }),
+        lastShareAt: s.timestamp,
+      });
+    }
 
     if (s.block) {
       blocks.push({
@@ -153,11 +153,19 @@ export function aggregateBatch(batch: ShareBatch, credit?: ShareCredit): BatchAg
     batchId: batch.batchId,
     coin: batch.coin,
     total,
-    miners,
     firstShareAt: Number.isFinite(firstShareAt) ? firstShareAt : 0,
     lastShareAt,
     counters: [...counters.values()],
-    lastShares: [...lastShares.values()],
+    slices: [...slices.values()].sort(compareSlices),
     blocks,
   };
+}
+
+function compareSlices(a: WorkerSlice, b: WorkerSlice): number {
+  return (
+    a.height - b.height ||
+    a.minute - b.minute ||
+    (a.miner < b.miner ? -1 : a.miner > b.miner ? 1 : 0) ||
+    (a.worker < b.worker ? -1 : a.worker > b.worker ? 1 : 0)
+  );
 }

@@ -33,6 +33,8 @@ const shareSchema = z.object({
   timestamp: z.number().int().nonnegative(),
   ip: z.string().optional(),
   block: foundBlockSchema.optional(),
+  count: z.number().int().positive().optional(),
+  credit: finiteNonNegative.optional(),
 });
 
 export const shareBatchSchema = z
@@ -47,7 +49,10 @@ export const shareBatchSchema = z
     coin: z.string().min(1),
     shares: z.array(shareSchema).min(1).max(5000),
   })
-  .refine((b) => b.shares.every((s) => s.coin === b.coin), { message: 'every share must be for the batch coin' });
+  .refine((b) => b.shares.every((s) => s.coin === b.coin), { message: 'every share must be for the batch coin' })
+  .refine((b) => b.shares.every((s) => !s.block || (s.count ?? 1) === 1), {
+    message: 'a block-finding share is never folded into a summary entry',
+  });
 
 /** Parses a queue message body; throws an Error naming what is wrong. */
 export function parseShareBatch(body: string): ShareBatch {

@@ -37,8 +37,17 @@ export interface BatchingShareQueueOptions {
    * (see docs/performance.md).
    */
   ackAfter?: 'queue' | 'journal';
-  /** Journal mode: how often the spool is shipped to the queue. */
+  /**
+   * Journal mode: how often the spool is shipped to the queue, at multiples of it on the clock (every minute on the
+   * minute for 60000), so that a shipped segment covers whole minutes. A batch with a found block is shipped at once.
+   */
   shipIntervalMs?: number;
+  /**
+   * Journal mode: what a shipped segment becomes, e.g. summaries (core/shares/summary.ts) instead of every share.
+   * Must be deterministic in the batches and `id` (derived from the segment's first batch id), so that a segment
+   * shipped again after a crash yields the same messages, which ingest then recognises.
+   */
+  summarize?: (batches: ShareBatch[], id: string) => ShareBatch[];
   log?: QueueLog;
 }
 
@@ -78,6 +87,7 @@ export class BatchingShareQueue implements ShareQueue {
   private readonly maxBufferedShares: number;
   private readonly replayChunk: number;
   private readonly journal: boolean;
+  private readonly summarize: BatchingShareQueueOptions['summarize'];
   private readonly log: QueueLog;
 
   private readonly buffers = new Map<string, Waiter[]>();
@@ -93,6 +103,8 @@ export class BatchingShareQueue implements ShareQueue {
   private replaying: Promise<void> | undefined;
   private replayWake: (() => void) | undefined;
   private replayTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Journal mode: a found block waits in the spool; ship without waiting for the interval. */
+  private shipNow = false;
 
   private readonly counters = { sentBatches: 0, spooledBatches: 0, replayedBatches: 0, rejectedShares: 0 };
 
@@ -108,6 +120,7 @@ export class BatchingShareQueue implements ShareQueue {
     if (this.journal) this.replayIntervalMs = opts.shipIntervalMs ?? 1000;
     // Journal mode ships a whole segment per call: the transport packs it into as few messages as fit.
     this.replayChunk = opts.replayChunk ?? (this.journal ? 100_000 : 10);
+    this.summarize = this.journal ? opts.summarize : undefined;
     this.log = opts.log ?? silent;
     if (this.maxShares < 1) throw new RangeError('maxShares must be at least 1');
     if (this.maxBufferedShares < this.maxShares) throw new RangeError('maxBufferedShares must be >= maxShares');
@@ -222,7 +235,9 @@ export class BatchingShareQueue implements ShareQueue {
           this.counters.spooledBatches += 1;
           this.spoolDirty = true;
           this.degraded = true;
-          this.startReplay(this.replayIntervalMs);
+          // A found block is recorded (and shown) within a moment rather than at the end of the interval.
+          if (this.journal && batch.shares.some((s) => s.block)) this.shipSoon();
+          else this.startReplay(this.shipDelay());
         }
         return;
       } catch (err) {
@@ -231,7 +246,7 @@ export class BatchingShareQueue implements ShareQueue {
         if (how === 'transport') {
           this.degraded = true;
           // The replayer leaves degraded mode once the spool is empty and the transport answers again.
-          this.startReplay(this.replayIntervalMs);
+          this.startReplay(this.shipDelay());
         }
       }
     }
@@ -245,16 +260,30 @@ export class BatchingShareQueue implements ShareQueue {
     this.replaying = this.replayLoop(delayMs).finally(() => {
       this.replaying = undefined;
       // An append that landed after the loop decided it was done.
-      if (this.spoolDirty && !this.closed) this.startReplay(this.replayIntervalMs);
+      if (this.spoolDirty && !this.closed) this.startReplay(this.shipDelay());
     });
+  }
+
+  /** Until the next ship: journal mode ships on multiples of the interval (plus a batch window's slack). */
+  private shipDelay(): number {
+    if (!this.journal) return this.replayIntervalMs;
+    const interval = this.replayIntervalMs;
+    return interval - (Date.now() % interval) + this.maxWaitMs;
+  }
+
+  private shipSoon(): void {
+    this.shipNow = true;
+    if (this.replaying) this.replayWake?.();
+    else this.startReplay(0);
   }
 
   private async replayLoop(initialDelayMs: number): Promise<void> {
     let delay = initialDelayMs;
     while (!this.closed) {
-      if (delay > 0) await this.sleep(delay);
+      if (delay > 0 && !this.shipNow) await this.sleep(delay);
       if (this.closed) return;
-      delay = this.replayIntervalMs;
+      this.shipNow = false;
+      delay = this.shipDelay();
       this.spoolDirty = false;
       try {
         await this.shipSpool(() => this.closed);
@@ -274,7 +303,9 @@ export class BatchingShareQueue implements ShareQueue {
   private async shipSpool(stop: () => boolean = () => false): Promise<void> {
     for (const id of await this.spool.sealSegments()) {
       if (stop()) return;
-      const batches = await this.spool.readSegment(id);
+      const journaled = await this.spool.readSegment(id);
+      const batches =
+        this.summarize && journaled.length > 0 ? this.summarize(journaled, `sum-${journaled[0]!.batchId}`) : journaled;
       for (let i = 0; i < batches.length; i += this.replayChunk) {
         const chunk = batches.slice(i, i + this.replayChunk);
         await this.transport.send(chunk);

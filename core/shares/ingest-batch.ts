@@ -9,8 +9,9 @@ import type { ShareBatch } from './share.js';
  *
  *  (a) claim an immutable batch item `BATCH#<id>` (status 'applying', with the batch summary and a lease);
  *      already 'applied' or 'cleaned' → nothing to add;
- *  (b) add to every counter with a guard `NOT contains(applied, :batchId)` that adds the id in the same write, so
- *      a counter a crashed attempt already updated refuses the second add;
+ *  (b) store the batch's worker slices as immutable packed items named after the batch (a repeat writes nothing),
+ *      and add to every counter with a guard `NOT contains(applied, :batchId)` that adds the id in the same write,
+ *      so a counter a crashed attempt already updated refuses the second add;
  *  (c) mark the batch item 'applied';
  *  (d) remove the id from every counter's `applied` set, then mark the batch 'cleaned'.
  *
@@ -49,8 +50,8 @@ export async function ingestBatch(store: ShareStore, batch: ShareBatch, opts: In
 
   if (state === 'claimed') {
     try {
+      await store.putSlices(coin, batchId, agg.slices);
       await forEachLimited(agg.counters, concurrency, (u) => store.addToCounter(coin, batchId, u));
-      await forEachLimited(agg.lastShares, concurrency, (l) => store.raiseLastShare(coin, l));
       await forEachLimited(agg.blocks, concurrency, (b) => store.putBlock(coin, b));
       await store.markBatchApplied(coin, batchId);
     } catch (err) {

@@ -24,6 +24,13 @@ export interface Share {
   ip?: string;
   /** Set when the share also met the network target and the block was submitted. */
   block?: FoundBlock;
+  /**
+   * A summary entry (core/shares/summary.ts) stands for this many shares of one worker, round and minute: then
+   * `difficulty` is their summed difficulty, `timestamp` the newest, `actualDifficulty` the highest. Absent: 1.
+   */
+  count?: number;
+  /** PoT coins, summary entries: the summed credit difficulty of the shares (not derivable from the sums later). */
+  credit?: number;
 }
 
 export interface FoundBlock {

@@ -8,7 +8,9 @@ import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { putLiveSnapshot } from '../../adapters/aws/dynamo-live-stats.js';
 import { SqsTransport } from '../../adapters/aws/sqs-transport.js';
 import { FileShareSpool } from '../../adapters/local/spool.js';
+import { coinShareCredit } from '../../core/rewards/pot.js';
 import { BatchingShareQueue } from '../../core/shares/batching-share-queue.js';
+import { journalSummarizer } from '../../core/shares/summary.js';
 import { startCoinService } from './coin-service.js';
 import { settingsFromEnv } from './container.js';
 import { createOpsServer, listen } from './http/ops-server.js';
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
     maxWaitMs: s.config.queue.maxWaitMs,
     ackAfter: s.config.queue.ackAfter,
     shipIntervalMs: s.config.queue.shipIntervalMs,
+    summarize: journalSummarizer(coinShareCredit(coin.rewards)),
     log,
   });
   queue.start();

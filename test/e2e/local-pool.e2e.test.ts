@@ -5,6 +5,7 @@ import { type LocalPool, startLocalPool } from '../../local/pool.js';
 import { withDevnet } from '../helpers/devnet.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
 import { TestMiner } from '../helpers/test-miner.js';
+import { minerTotal } from '../lambdas/ingest/helpers.js';
 
 /**
  * Miner → stratum (TCP) → job manager → litecoind (regtest, two nodes) → batching queue → local SQS-shaped queue →
@@ -49,7 +50,7 @@ describe('the whole pool on the devnet', () => {
 
     await pool.settle();
     const store = pool.storage.store;
-    const recorded = await store.getMinerTotal('LTC', miner);
+    const recorded = await minerTotal(store, 'LTC', miner);
     expect(recorded.shares).toBe(acknowledged.length);
     expect(recorded.difficulty).toBeCloseTo(
       acknowledged.reduce((s, a) => s + a.difficulty, 0),
@@ -114,7 +115,7 @@ describe('the whole pool on the devnet', () => {
     const config = pool.config;
     await pool.stop();
     pool = await startLocalPool({ config, dataDir: net.dataDir(), log: createLogger('e2e', 'silent') });
-    expect((await pool.storage.store.getMinerTotal('LTC', miner)).shares).toBe(acknowledged.length);
+    expect((await minerTotal(pool.storage.store, 'LTC', miner)).shares).toBe(acknowledged.length);
     expect((await pool.storage.store.listBlocks('LTC')).filter((b) => b.miner === miner)).toHaveLength(4);
     // and mines on: the new process serves jobs for the current tip
     const tip = await net.get().clientA.getBlockCount();

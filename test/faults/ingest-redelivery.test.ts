@@ -6,7 +6,7 @@ import type { Share, ShareBatch } from '../../core/shares/share.js';
 import { run as ingest } from '../../lambdas/ingest/handler.js';
 import { LOCAL_INGEST_LEASE_MS } from '../../local/pool.js';
 import { batch, MINER_A, MINER_B, share } from '../core/shares/fixtures.js';
-import { crashingStore, type Dynamo, silentLog, startDynamo } from '../lambdas/ingest/helpers.js';
+import { crashingStore, type Dynamo, minerTotal, silentLog, startDynamo } from '../lambdas/ingest/helpers.js';
 
 /**
  * Ingest faults through the local queue as `npm start` wires it (LocalQueue defaults: 1 s visibility, 5 receives;
@@ -41,8 +41,8 @@ describe('ingest faults through the local queue', () => {
   }
 
   async function expectCountedOnce(store: DynamoShareStore, copies: number) {
-    expect(await store.getMinerTotal('LTC', MINER_A)).toEqual({ shares: 2 * copies, difficulty: 12 * copies });
-    expect(await store.getMinerTotal('LTC', MINER_B)).toEqual({ shares: copies, difficulty: 2 * copies });
+    expect(await minerTotal(store, 'LTC', MINER_A)).toEqual({ shares: 2 * copies, difficulty: 12 * copies });
+    expect(await minerTotal(store, 'LTC', MINER_B)).toEqual({ shares: copies, difficulty: 2 * copies });
     expect((await store.getRoundShares('LTC', 100)).total).toEqual({ shares: 2 * copies, difficulty: 12 * copies });
   }
 

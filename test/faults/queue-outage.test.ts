@@ -12,7 +12,7 @@ import { BatchingShareQueue } from '../../core/shares/batching-share-queue.js';
 import { decodeMessage } from '../../core/shares/queue-message.js';
 import { run as ingest } from '../../lambdas/ingest/handler.js';
 import { share } from '../core/shares/fixtures.js';
-import { type Dynamo, silentLog, sqsEvent, startDynamo } from '../lambdas/ingest/helpers.js';
+import { type Dynamo, minerTotal, silentLog, sqsEvent, startDynamo } from '../lambdas/ingest/helpers.js';
 
 type Mode = 'up' | 'ack-lost' | 'down';
 
@@ -180,14 +180,14 @@ describe('the share queue unreachable for a while', () => {
 
     const totalAcked = acked.reduce((a, b) => a + b, 0);
     const drainStart = performance.now();
-    let recorded = await Promise.all(MINERS.map((m) => store.getMinerTotal('LTC', m)));
+    let recorded = await Promise.all(MINERS.map((m) => minerTotal(store, 'LTC', m)));
     while (recorded.reduce((a, r) => a + r.shares, 0) < totalAcked && performance.now() - drainStart < 15_000) {
       await new Promise((r) => setTimeout(r, 100));
-      recorded = await Promise.all(MINERS.map((m) => store.getMinerTotal('LTC', m)));
+      recorded = await Promise.all(MINERS.map((m) => minerTotal(store, 'LTC', m)));
     }
     // Anything still arriving would show up now.
     await new Promise((r) => setTimeout(r, 1_500));
-    recorded = await Promise.all(MINERS.map((m) => store.getMinerTotal('LTC', m)));
+    recorded = await Promise.all(MINERS.map((m) => minerTotal(store, 'LTC', m)));
     consuming = false;
     await consumer;
 

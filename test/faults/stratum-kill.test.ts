@@ -7,6 +7,7 @@ import { withDevnet } from '../helpers/devnet.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
 import { type PoolProcess, startPoolProcess } from '../helpers/pool-process.js';
 import { TestMiner } from '../helpers/test-miner.js';
+import { minerTotal } from '../lambdas/ingest/helpers.js';
 
 /** Below ~3e-5 every hash is a share on regtest, and the miners pick those that are not blocks. */
 const DIFFICULTY = 1e-5;
@@ -21,7 +22,11 @@ const DRAIN_TIMEOUT_MS = 20_000;
  * submit without an answer: its recorded count must be at least what it saw acknowledged (nothing lost) and at
  * most that plus the unanswered submit (nothing counted twice, nothing invented).
  */
-describe('the pool process killed with SIGKILL under load', () => {
+describe.each([
+  { ackAfter: 'queue' as const },
+  // Acknowledged at fsync; each second's journal segment is shipped as a summary (one entry per worker and minute).
+  { ackAfter: 'journal' as const, shipIntervalMs: 1000 },
+])('the pool process killed with SIGKILL under load (queue.ackAfter $ackAfter)', (queue) => {
   const net = withDevnet();
   let dir: string | undefined;
   const children: PoolProcess[] = [];
@@ -37,7 +42,7 @@ describe('the pool process killed with SIGKILL under load', () => {
     const devnet = net.get();
     dir = await mkdtemp(join(tmpdir(), 'fault-kill-'));
     const configFile = join(dir, 'pool.config.json');
-    await writeFile(configFile, JSON.stringify(testPoolConfig(devnet, DIFFICULTY)));
+    await writeFile(configFile, JSON.stringify({ ...testPoolConfig(devnet, DIFFICULTY), queue }));
     const logFile = join(dir, 'pool.log');
     // Info logs (a line per ingested batch) also slow ingest down a little: a backlog at the kill is likelier.
     const first = await startPoolProcess({ dataDir: dir, configFile, logFile, logLevel: 'info' });
@@ -79,7 +84,7 @@ describe('the pool process killed with SIGKILL under load', () => {
 
     // Read the storage the pool left on disk (dynalite allows one process at a time).
     const storage = await startLocalStorage({ dataDir: dir, coins: ['LTC'] });
-    const recorded = await Promise.all(addresses.map((a) => storage.store.getMinerTotal('LTC', a)));
+    const recorded = await Promise.all(addresses.map((a) => minerTotal(storage.store, 'LTC', a)));
     await storage.close();
     const rows = miners.map((m, i) => ({
       miner: i,
@@ -143,7 +148,9 @@ async function waitForBacklog(dataDir: string): Promise<number> {
   const until = Date.now() + 2_000;
   let pending = 0;
   while (pending === 0 && Date.now() < until) {
-    pending = (await queueLeftovers(dataDir)).journalPending;
+    // Messages not yet ingested, or (ackAfter journal) acknowledged shares not yet shipped.
+    const left = await queueLeftovers(dataDir);
+    pending = left.journalPending + left.spoolSegments;
     if (pending === 0) await new Promise((r) => setTimeout(r, 5));
   }
   return pending;

@@ -8,7 +8,7 @@ import { parseShareBatch } from '../../../core/shares/batch-schema.js';
 import { BatchingShareQueue } from '../../../core/shares/batching-share-queue.js';
 import { run } from '../../../lambdas/ingest/handler.js';
 import { batch, MemorySpool, MINER_A, MINER_B, share } from '../../core/shares/fixtures.js';
-import { type Dynamo, silentLog, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { type Dynamo, minerTotal, silentLog, startDynamo } from '../../lambdas/ingest/helpers.js';
 
 const batches = (n: number) => Array.from({ length: n }, (_, i) => batch(`b${i}`, [share()]));
 
@@ -165,8 +165,8 @@ describe('local share pipeline: BatchingShareQueue → LocalQueue → ingest han
     await q.close();
     await local.idle();
     const diff = (m: string) => shares.filter((s) => s.miner === m).reduce((a, s) => a + s.difficulty, 0);
-    expect(await store.getMinerTotal('LTC', MINER_A)).toEqual({ shares: 40, difficulty: diff(MINER_A) });
-    expect(await store.getMinerTotal('LTC', MINER_B)).toEqual({ shares: 20, difficulty: diff(MINER_B) });
+    expect(await minerTotal(store, 'LTC', MINER_A)).toEqual({ shares: 40, difficulty: diff(MINER_A) });
+    expect(await minerTotal(store, 'LTC', MINER_B)).toEqual({ shares: 20, difficulty: diff(MINER_B) });
     expect(local.deadLetters()).toEqual([]);
     await local.close();
   });

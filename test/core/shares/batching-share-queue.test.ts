@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileShareSpool } from '../../../adapters/local/spool.js';
 import { StorageError } from '../../../core/errors.js';
 import { BatchingShareQueue } from '../../../core/shares/batching-share-queue.js';
+import type { ShareBatch } from '../../../core/shares/share.js';
 import { MemorySpool, RecordingTransport, share } from './fixtures.js';
 
 function settled(p: Promise<unknown>) {
@@ -138,7 +139,7 @@ describe('BatchingShareQueue', () => {
 
   describe('journal mode (ackAfter: journal)', () => {
     it('acknowledges once the batch is journaled, and ships many batches per transport call each interval', async () => {
-      vi.useFakeTimers();
+      vi.useFakeTimers({ now: 0 });
       const transport = { calls: [] as number[], send: vi.fn() };
       let accept!: () => void;
       transport.send.mockImplementation(async (batches: unknown[]) => {
@@ -157,7 +158,7 @@ describe('BatchingShareQueue', () => {
       for (let i = 0; i < 25; i++) await q.enqueue(share({ timestamp: i })); // all acked with the queue silent
       expect(transport.send).not.toHaveBeenCalled();
       expect(spool.allBatches()).toHaveLength(25);
-      await vi.advanceTimersByTimeAsync(1000);
+      await vi.advanceTimersByTimeAsync(1000 + 25); // the interval on the clock + one batch window
       expect(transport.calls).toEqual([25]); // one call for the whole interval
       accept();
       await vi.advanceTimersByTimeAsync(0);
@@ -189,6 +190,71 @@ describe('BatchingShareQueue', () => {
       await q2.enqueue(share());
       await q2.close(); // the final ship fails: nothing is lost
       expect(spool.allBatches().map((b) => b.batchId)).toEqual(['j-0']);
+    });
+
+    it('ships on the clock: a 60 s interval ships each minute just after the minute ends', async () => {
+      vi.useFakeTimers({ now: 10 * 60_000 + 20_000 }); // 20 s into a minute
+      const transport = new RecordingTransport();
+      const q = new BatchingShareQueue({
+        transport,
+        spool: new MemorySpool(),
+        instanceId: 'i',
+        maxShares: 1,
+        maxWaitMs: 25,
+        ackAfter: 'journal',
+        shipIntervalMs: 60_000,
+      });
+      await q.enqueue(share());
+      await vi.advanceTimersByTimeAsync(40_000 - 1);
+      expect(transport.accepted).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(26); // the minute's end + one batch window
+      expect(transport.accepted).toHaveLength(1);
+      await q.close();
+    });
+
+    it('ships a batch with a found block at once instead of at the end of the interval', async () => {
+      vi.useFakeTimers({ now: 0 });
+      const transport = new RecordingTransport();
+      const q = new BatchingShareQueue({
+        transport,
+        spool: new MemorySpool(),
+        instanceId: 'i',
+        maxShares: 1,
+        ackAfter: 'journal',
+        shipIntervalMs: 60_000,
+      });
+      await q.enqueue(share());
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(transport.accepted).toHaveLength(0);
+      const block = { height: 100, hash: 'ab'.repeat(32), reward: '1', networkDifficulty: 1, submitResult: 'accepted' };
+      await q.enqueue(share({ block }));
+      await vi.advanceTimersByTimeAsync(10);
+      expect(transport.accepted.flatMap((b) => b.shares).some((s) => s.block)).toBe(true);
+      await q.close();
+    });
+
+    it('ships each journal segment as its summaries, under ids derived from the segment (the same after a crash)', async () => {
+      const summarize = vi.fn((batches: ShareBatch[], id: string) => [
+        { v: 1 as const, batchId: id, coin: 'LTC', shares: batches.flatMap((b) => b.shares).slice(0, 1) },
+      ]);
+      const transport = new RecordingTransport();
+      const spool = new MemorySpool();
+      const opts = { transport, spool, maxShares: 1, ackAfter: 'journal' as const, shipIntervalMs: 60_000, summarize };
+      transport.failing = true;
+      const q = new BatchingShareQueue({ ...opts, instanceId: 'i' });
+      for (let i = 0; i < 3; i++) await q.enqueue(share());
+      await q.close(); // the queue refused: the segment stays
+      transport.failing = false;
+      const q2 = new BatchingShareQueue({ ...opts, instanceId: 'j' }); // a new process, a new instance id
+      q2.start();
+      await q2.whenReplayed();
+      await q2.close();
+      expect(summarize.mock.calls.map(([batches, id]) => [batches.length, id])).toEqual([
+        [3, 'sum-i-0'],
+        [3, 'sum-i-0'],
+      ]);
+      expect(transport.accepted.map((b) => b.batchId)).toEqual(['sum-i-0']);
+      expect(spool.allBatches()).toHaveLength(0);
     });
 
     it('falls back to the transport when the journal cannot be written', async () => {

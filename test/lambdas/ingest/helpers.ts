@@ -5,6 +5,7 @@ import { DynamoShareStore } from '../../../adapters/aws/dynamo-share-store.js';
 import { ensureTables, type TableNames, tableNames } from '../../../adapters/aws/tables.js';
 import { type DynaliteServer, startDynalite } from '../../../adapters/local/dynalite-server.js';
 import type { ShareStore } from '../../../core/ports/share-store.js';
+import type { Tally } from '../../../core/shares/aggregate.js';
 
 export const silentLog = { info() {}, warn() {}, error() {} };
 
@@ -43,6 +44,11 @@ export async function startDynamo(): Promise<Dynamo> {
   return dynamo;
 }
 
+/** Every share of a miner the store recorded (its minute items from minute 0 on: nothing expires in dynalite). */
+export async function minerTotal(store: ShareStore, coin: string, miner: string): Promise<Tally> {
+  return (await store.getMinerStats(coin, miner, 0)).total;
+}
+
 export function sqsEvent(records: Array<{ messageId: string; body: string; receiveCount?: number }>): SQSEvent {
   return {
     Records: records.map((r) => ({
@@ -67,7 +73,7 @@ export function sqsEvent(records: Array<{ messageId: string; body: string; recei
 const WRITES = new Set([
   'beginBatch',
   'addToCounter',
-  'raiseLastShare',
+  'putSlices',
   'putBlock',
   'markBatchApplied',
   'releaseCounterGuard',

@@ -1,0 +1,102 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { aggregateBatch, MINUTE_MS } from '../../../core/shares/aggregate.js';
+import { parseShareBatch } from '../../../core/shares/batch-schema.js';
+import { summarizeBatches } from '../../../core/shares/summary.js';
+import { batch, MINER_A, MINER_B, share } from './fixtures.js';
+
+const T0 = 1_700_000_040_000; // on a minute boundary
+
+describe('summarizeBatches', () => {
+  it('folds shares into one entry per worker, round and minute, keeping block shares whole', () => {
+    const block = { height: 100, hash: 'ab'.repeat(32), reward: '5', networkDifficulty: 9, submitResult: 'accepted' };
+    const [summary, ...rest] = summarizeBatches(
+      [
+        batch('b0', [
+          share({ miner: MINER_A, difficulty: 2, actualDifficulty: 3, timestamp: T0 + 1, ip: '10.0.0.1' }),
+          share({ miner: MINER_A, difficulty: 4, actualDifficulty: 50, timestamp: T0 + 2 }),
+        ]),
+        batch('b1', [
+          share({ miner: MINER_A, difficulty: 8, timestamp: T0 + MINUTE_MS }),
+          share({ miner: MINER_B, difficulty: 8, block, timestamp: T0 + 3 }),
+        ]),
+      ],
+      { id: 'sum-x' },
+    );
+    expect(rest).toEqual([]);
+    expect(summary?.batchId).toBe('sum-x/LTC/0');
+    expect(summary?.shares).toEqual([
+      share({ miner: MINER_A, count: 2, difficulty: 6, actualDifficulty: 50, timestamp: T0 + 2 }),
+      share({ miner: MINER_A, count: 1, difficulty: 8, timestamp: T0 + MINUTE_MS }),
+      share({ miner: MINER_B, difficulty: 8, block, timestamp: T0 + 3 }),
+    ]);
+    expect(() => parseShareBatch(JSON.stringify(summary))).not.toThrow();
+  });
+
+  it('splits into parts of at most maxEntries, in a deterministic order', () => {
+    const shares = Array.from({ length: 7 }, (_, i) => share({ worker: `w${i}`, timestamp: T0 }));
+    const parts = summarizeBatches([batch('b', shares)], { id: 's', maxEntries: 3 });
+    expect(parts.map((p) => [p.batchId, p.shares.length])).toEqual([
+      ['s/LTC/0', 3],
+      ['s/LTC/1', 3],
+      ['s/LTC/2', 1],
+    ]);
+    expect(summarizeBatches([batch('b', [...shares].reverse())], { id: 's', maxEntries: 3 })).toEqual(parts);
+  });
+
+  it('sums each share credit (PoT) and refuses to fold entries whose credit is unknown', () => {
+    const credit = (s: { actualDifficulty: number }) => s.actualDifficulty;
+    const [summary] = summarizeBatches(
+      [batch('b', [share({ actualDifficulty: 10 }), share({ actualDifficulty: 20 })])],
+      { id: 's', credit },
+    );
+    expect(summary?.shares[0]).toMatchObject({ count: 2, credit: 30 });
+    expect(() => summarizeBatches([batch('b', [share({ count: 2, difficulty: 16 })])], { id: 's', credit })).toThrow(
+      /PoT credit/,
+    );
+  });
+
+  it('credits exactly what the shares themselves would: same round, minute and pool sums', () => {
+    const spec = fc.record({
+      miner: fc.constantFrom(MINER_A, MINER_B, 'rltc1qminerc'),
+      worker: fc.constantFrom('', 'w1', 'w2'),
+      height: fc.integer({ min: 100, max: 102 }),
+      difficulty: fc.integer({ min: 1, max: 1 << 20 }),
+      actualDifficulty: fc.integer({ min: 1, max: 1 << 24 }),
+      timestamp: fc.integer({ min: T0, max: T0 + 3 * MINUTE_MS }),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.array(spec, { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 4 }), (raw) => {
+        const batches = raw.map((specs, i) =>
+          batch(
+            `b${i}`,
+            specs.map((s) => share(s)),
+          ),
+        );
+        const credit = (s: { actualDifficulty: number }) => s.actualDifficulty / 3;
+        const direct = batches.map((b) => aggregateBatch(b, credit));
+        const folded = summarizeBatches(batches, { id: 's', credit, maxEntries: 7 }).map((b) => aggregateBatch(b));
+        const sums = (aggs: typeof direct) => {
+          const out = new Map<string, [number, number, number]>();
+          for (const a of aggs)
+            for (const s of a.slices) {
+              const k = `${s.height}/${s.minute}/${s.miner}/${s.worker}`;
+              const t = out.get(k) ?? [0, 0, 0];
+              out.set(k, [t[0] + s.shares, t[1] + s.difficulty, t[2] + (s.credit ?? 0)]);
+            }
+          return out;
+        };
+        const want = sums(direct);
+        const got = sums(folded);
+        expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+        for (const [k, [n, d, c]] of want) {
+          const [n2, d2, c2] = got.get(k)!;
+          expect(n2).toBe(n);
+          expect(d2).toBe(d);
+          expect(c2).toBeCloseTo(c, 6);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
