@@ -15,6 +15,7 @@ import { toUnits } from '../../core/conversion/decimal.js';
 import {
   type Exchange,
   type ExchangeBook,
+  type ExchangeDeposit,
   type ExchangeOrder,
   ExchangeRejectedError,
   ExchangeUnavailableError,
@@ -181,6 +182,28 @@ export class CcxtExchange implements Exchange {
         return sameAmount(w.amount, request.amount) && (w.timestamp ?? 0) >= request.since;
       });
       return found ? { id: String(found.id) } : undefined;
+    });
+  }
+
+  depositAddress(currency: string, network?: string): Promise<string> {
+    return this.repeatable('deposit address', async () => {
+      await this.loadMarkets();
+      const a = await this.client.fetchDepositAddress(currency, network ? { network } : {});
+      if (a.tag) throw new ExchangeRejectedError(this.id, `${currency} deposits there need a memo/tag; not supported`);
+      if (!a.address) throw new ExchangeRejectedError(this.id, `no ${currency} deposit address`);
+      return a.address;
+    });
+  }
+
+  findDeposit(request: { currency: string; txid: string; since: number }): Promise<ExchangeDeposit | undefined> {
+    return this.repeatable('find deposit', async () => {
+      await this.loadMarkets();
+      const list = await this.client.fetchDeposits(request.currency, request.since);
+      const found = list.find((d) => d.txid === request.txid);
+      if (!found) return undefined;
+      const status =
+        found.status === 'ok' ? 'ok' : found.status === 'failed' || found.status === 'canceled' ? 'failed' : 'pending';
+      return { id: String(found.id), txid: request.txid, amount: decimalText(found.amount), status };
     });
   }
 

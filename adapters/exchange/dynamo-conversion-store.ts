@@ -5,6 +5,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { canMoveDeposit, type DepositRecord, type DepositStatus } from '../../core/conversion/deposit.js';
 import type {
   ConversionFill,
   ConversionRecord,
@@ -19,6 +20,7 @@ import type { TableNames } from '../aws/tables.js';
  * Conversions on the source coin's ledger table, beside its payouts:
  *   CONVERSION / <id>       status + the record as JSON (amounts as decimal strings), fills and withdrawals
  *   CONVPREF / <account>    a miner's payout currency and address in it
+ *   DEPOSIT / <id>          a conversion leg's deposit to its exchange: status, txid, the record as JSON
  */
 export class DynamoConversionStore implements ConversionStore {
   constructor(
@@ -81,21 +83,76 @@ export class DynamoConversionStore implements ConversionStore {
     to: ConversionStatus,
     set: { fills?: ConversionFill[]; withdrawals?: ConversionWithdrawal[] } = {},
   ): Promise<boolean> {
+    const fields = {
+      ...(set.fills ? { fills: toJson(set.fills) } : {}),
+      ...(set.withdrawals ? { withdrawals: toJson(set.withdrawals) } : {}),
+    };
+    return this.transition(coin, 'CONVERSION', id, from, to, fields);
+  }
+
+  createDeposit(coin: string, r: DepositRecord): Promise<boolean> {
+    const { status, txid: _t, exchangeDepositId: _e, ...data } = r;
+    return conditionalWrite('create deposit', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tables(coin).ledger,
+          Item: { pk: 'DEPOSIT', sk: r.id, status, data: toJson(data), updatedAt: r.updatedAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async getDeposit(coin: string, id: string): Promise<DepositRecord | undefined> {
+    const { Item } = await dynamoCall('get deposit', () =>
+      this.doc.send(
+        new GetCommand({ TableName: this.tables(coin).ledger, Key: { pk: 'DEPOSIT', sk: id }, ConsistentRead: true }),
+      ),
+    );
+    return Item ? toDeposit(Item) : undefined;
+  }
+
+  async listDeposits(coin: string): Promise<DepositRecord[]> {
+    const items = await queryAll(this.doc, 'list deposits', {
+      TableName: this.tables(coin).ledger,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'DEPOSIT' },
+      ConsistentRead: true,
+    });
+    return items.map(toDeposit).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  transitionDeposit(
+    coin: string,
+    id: string,
+    from: DepositStatus,
+    to: DepositStatus,
+    set: { txid?: string; exchangeDepositId?: string } = {},
+  ): Promise<boolean> {
+    if (!canMoveDeposit(from, to)) throw new RangeError(`deposit ${id}: no move from ${from} to ${to}`);
+    return this.transition(coin, 'DEPOSIT', id, from, to, set);
+  }
+
+  /** A status change from an expected status, setting `fields` (stored as given) with it. */
+  private transition(
+    coin: string,
+    pk: 'CONVERSION' | 'DEPOSIT',
+    id: string,
+    from: string,
+    to: string,
+    fields: Record<string, unknown>,
+  ): Promise<boolean> {
     const values: Record<string, unknown> = { ':from': from, ':to': to, ':now': Date.now() };
     let update = 'SET #s = :to, updatedAt = :now';
-    if (set.fills) {
-      update += ', fills = :fills';
-      values[':fills'] = toJson(set.fills);
+    for (const [field, value] of Object.entries(fields)) {
+      update += `, ${field} = :${field}`;
+      values[`:${field}`] = value;
     }
-    if (set.withdrawals) {
-      update += ', withdrawals = :withdrawals';
-      values[':withdrawals'] = toJson(set.withdrawals);
-    }
-    return conditionalWrite('transition conversion', () =>
+    return conditionalWrite(`transition ${pk.toLowerCase()}`, () =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.tables(coin).ledger,
-          Key: { pk: 'CONVERSION', sk: id },
+          Key: { pk, sk: id },
           UpdateExpression: update,
           ConditionExpression: '#s = :from',
           ExpressionAttributeNames: { '#s': 'status' },
@@ -182,6 +239,16 @@ function toRecord(i: Record<string, unknown>): ConversionRecord {
     status: i.status as ConversionStatus,
     ...(i.fills ? { fills: fromJson<ConversionFill[]>(String(i.fills)) } : {}),
     ...(i.withdrawals ? { withdrawals: fromJson<ConversionWithdrawal[]>(String(i.withdrawals)) } : {}),
+    updatedAt: num(i.updatedAt),
+  };
+}
+
+function toDeposit(i: Record<string, unknown>): DepositRecord {
+  return {
+    ...fromJson<Omit<DepositRecord, 'status' | 'txid' | 'exchangeDepositId' | 'updatedAt'>>(String(i.data)),
+    status: i.status as DepositStatus,
+    ...(i.txid ? { txid: String(i.txid) } : {}),
+    ...(i.exchangeDepositId ? { exchangeDepositId: String(i.exchangeDepositId) } : {}),
     updatedAt: num(i.updatedAt),
   };
 }

@@ -94,6 +94,16 @@ export const conversionConfigSchema = z
               withdrawalKey: z.string().min(1).optional(),
             })
             .optional(),
+          /**
+           * Send the coins each conversion sells here from the pool's coin wallet (coins[].payouts.wallet) first, and
+           * sell once the exchange credited them. Absent: the pool keeps inventory on the exchange.
+           */
+          deposit: z
+            .strictObject({
+              /** The exchange's deposit network where it has several (its default otherwise). */
+              network: z.string().min(1).optional(),
+            })
+            .optional(),
           /** Local mode only: the exchange's API at another scheme and host (e.g. a fake exchange in tests). */
           apiBaseUrl: z.url().optional(),
         }),

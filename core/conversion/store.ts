@@ -1,3 +1,4 @@
+import type { DepositRecord, DepositStatus } from './deposit.js';
 import type { ConversionFill, ConversionRecord, ConversionStatus, ConversionWithdrawal } from './record.js';
 
 /** A miner's choice of payout currency: coins of `account` (source ledger) are converted and credited to `address`. */
@@ -32,6 +33,18 @@ export interface ConversionStore {
     from: ConversionStatus,
     to: ConversionStatus,
     set?: { fills?: ConversionFill[]; withdrawals?: ConversionWithdrawal[] },
+  ): Promise<boolean>;
+  /** False when a deposit with that id exists (then read it back). */
+  createDeposit(coin: string, record: DepositRecord): Promise<boolean>;
+  getDeposit(coin: string, id: string): Promise<DepositRecord | undefined>;
+  listDeposits(coin: string): Promise<DepositRecord[]>;
+  /** Conditional status change (core/conversion/deposit.ts); `txid` with the move to `sent`. False when not in `from`. */
+  transitionDeposit(
+    coin: string,
+    id: string,
+    from: DepositStatus,
+    to: DepositStatus,
+    set?: { txid?: string; exchangeDepositId?: string },
   ): Promise<boolean>;
   listPreferences(coin: string): Promise<ConversionPreference[]>;
   getPreference(coin: string, account: string): Promise<ConversionPreference | undefined>;

@@ -34,6 +34,22 @@ export interface Exchange {
    * without client references for withdrawals (Kraken) match the currency, amount and time instead.
    */
   findWithdrawal(request: WithdrawalRequest & { since: number }): Promise<{ id: string } | undefined>;
+  /**
+   * The pool account's deposit address for `currency` (on `network`, the exchange's default when absent). Refused
+   * (ExchangeRejectedError) when the exchange wants a memo or tag as well: a wallet send cannot carry one.
+   */
+  depositAddress(currency: string, network?: string): Promise<string>;
+  /** The exchange's record of the deposit of transaction `txid` since `since` (ms), or undefined until it sees it. */
+  findDeposit(request: { currency: string; txid: string; since: number }): Promise<ExchangeDeposit | undefined>;
+}
+
+/** A deposit as the exchange reports it: `ok` = credited to the account (tradable). */
+export interface ExchangeDeposit {
+  id: string;
+  txid: string;
+  /** Whole units, exact decimal text. */
+  amount: string;
+  status: 'pending' | 'ok' | 'failed';
 }
 
 export interface WithdrawalRequest {

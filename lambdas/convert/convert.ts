@@ -20,8 +20,10 @@ import type { ConversionStore } from '../../core/conversion/store.js';
 import { balancesFromEntries } from '../../core/ledger/entries.js';
 import { type Exchange, ExchangeRejectedError, ExchangeUnavailableError } from '../../core/ports/exchange.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
+import type { PayoutSender } from '../../core/ports/payout-sender.js';
 import { isInternalAccount } from '../../core/rewards/schemes.js';
 import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';
+import { depositLegs } from './deposit.js';
 
 export interface ConvertDeps {
   /** The source coin and its base-unit decimals. */
@@ -37,9 +39,22 @@ export interface ConvertDeps {
   now: () => number;
   /** Waiting for the debit lease held by a payouts pass (tests shorten it). */
   lease?: Pick<LeaseDeps, 'waitMs' | 'pollMs' | 'sleep' | 'clock'>;
+  /**
+   * The pool's coin wallet (coins[].payouts.wallet over wallet RPC): legs on exchanges with `deposit` are sent from
+   * it before they sell (lambdas/convert/deposit.ts).
+   */
+  wallet?: PayoutSender;
   /** Test hook: throws at a named step to simulate a crash there. */
   crashAt?: (
-    step: 'after-convert-out' | 'after-ordered' | 'after-leg' | 'after-filled' | 'after-withdraw' | 'after-credit',
+    step:
+      | 'after-convert-out'
+      | 'after-deposit-claim'
+      | 'after-deposit-send'
+      | 'after-ordered'
+      | 'after-leg'
+      | 'after-filled'
+      | 'after-withdraw'
+      | 'after-credit',
   ) => void;
 }
 
@@ -192,6 +207,8 @@ async function advance(deps: ConvertDeps, r: ConversionRecord): Promise<ConvertR
     // The coins leave `confirmed` before any order exists (idempotent: deterministic entry ids).
     await money.putEntries(coin, convertOutEntries(r, deps.now()));
     deps.crashAt?.('after-convert-out');
+    // Legs on exchanges with `deposit` sell coins the pool sends there first: wait until the exchanges credit them.
+    if (!(await depositLegs(deps, r))) return { id: r.id, status: 'depositing' };
     if (!(await store.transitionConversion(coin, r.id, 'pending', 'ordered'))) return { id: r.id, status: 'busy' };
     status = 'ordered';
     deps.crashAt?.('after-ordered');

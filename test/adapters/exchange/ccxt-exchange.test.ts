@@ -107,8 +107,34 @@ describe.each(CONVERSION_EXCHANGES)('ccxt adapter against a fake %s', (id: Conve
     expect(await exchange.findWithdrawal({ ...request, since: Date.now() - 60_000 })).toEqual({ id: made.id });
   });
 
+  it("asks for the pool's LTC deposit address and finds a deposit by its txid, pending until credited", async () => {
+    fake.ctx.depositAddress = 'rltc1qexchangedeposit7';
+    expect(await exchange.depositAddress('LTC')).toBe('rltc1qexchangedeposit7');
+    const txid = `${id}`.padEnd(64, 'a');
+    const since = Date.now() - 60_000;
+    expect(await exchange.findDeposit({ currency: 'LTC', txid, since })).toBeUndefined();
+    fake.receive({ txid: `${id}`.padEnd(64, 'b'), amount: '9', credited: true }); // another deposit
+    const made = fake.receive({ txid, amount: '1.23456789', credited: false });
+    expect(await exchange.findDeposit({ currency: 'LTC', txid, since })).toEqual({
+      id: expect.stringContaining(made.id),
+      txid,
+      amount: '1.23456789',
+      status: 'pending',
+    });
+    fake.receive({ txid, amount: '1.23456789', credited: true });
+    expect(await exchange.findDeposit({ currency: 'LTC', txid, since })).toMatchObject({ status: 'ok' });
+  });
+
+  it('a deposit history that times out is an unknown, not a "not credited"', async () => {
+    fake.fail('deposit', 'timeout');
+    fake.fail('deposit', 'timeout');
+    await expect(
+      exchange.findDeposit({ currency: 'LTC', txid: 'f'.repeat(64), since: Date.now() - 60_000 }),
+    ).rejects.toBeInstanceOf(ExchangeUnavailableError);
+  });
+
   it('signs private calls with the API key', () => {
-    const priv = fake.requests.filter((r) => /order|Order|withdraw|Withdraw/.test(r.path));
+    const priv = fake.requests.filter((r) => /order|Order|withdraw|Withdraw|deposit|Deposit/.test(r.path));
     expect(priv.length).toBeGreaterThan(0);
     for (const r of priv) {
       expect(r.headers['x-mbx-apikey'] ?? r.headers['api-key'] ?? r.headers['ok-access-key']).toBe('test-key');

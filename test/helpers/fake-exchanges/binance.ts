@@ -73,6 +73,34 @@ export const binanceRoutes: Routes = (req, ctx) => {
       })),
     };
   }
+  if (key === 'GET /sapi/v1/capital/deposit/address') {
+    if (ctx.takeFault('deposit') === 'timeout') return 'hang';
+    const address = ctx.depositAddress;
+    return { json: { address, coin: p.coin, tag: '', url: `https://litecoinspace.org/address/${address}` } };
+  }
+  if (key === 'GET /sapi/v1/capital/deposit/hisrec') {
+    // status 0 = pending, 6 = credited but cannot withdraw, 1 = success; filters by coin and insertTime window.
+    if (ctx.takeFault('deposit') === 'timeout') return 'hang';
+    const [since, until] = [Number(p.startTime ?? 0), Number(p.endTime ?? Number.MAX_SAFE_INTEGER)];
+    const list = ctx.deposits.filter((d) => (!p.coin || d.currency === p.coin) && d.time >= since && d.time <= until);
+    return {
+      json: list.map((d) => ({
+        id: d.id,
+        amount: d.amount,
+        coin: d.currency,
+        network: d.currency,
+        status: d.credited ? 1 : 0,
+        address: d.address,
+        addressTag: '',
+        txId: d.txid,
+        insertTime: d.time,
+        transferType: 0,
+        confirmTimes: d.credited ? '4/4' : '1/4',
+        unlockConfirm: 4,
+        walletType: 0,
+      })),
+    };
+  }
   return undefined;
 };
 

@@ -63,8 +63,42 @@ export const krakenRoutes: Routes = (req, ctx) => {
       })),
     );
   }
+  if (key === 'POST /0/private/DepositMethods') {
+    if (ctx.takeFault('deposit') === 'timeout') return 'hang';
+    return ok([{ method: 'Litecoin', limit: false, fee: '0.0000000000', 'gen-address': true, minimum: '0.00100000' }]);
+  }
+  if (key === 'POST /0/private/DepositAddresses') {
+    if (ctx.takeFault('deposit') === 'timeout') return 'hang';
+    if (p.method !== 'Litecoin') return fail('EFunding:Invalid method');
+    return ok([{ address: ctx.depositAddress, expiretm: '0', new: false }]);
+  }
+  if (key === 'POST /0/private/DepositStatus') {
+    // Recent deposits of the asset since `start` (seconds): Pending while confirming, then Success.
+    if (ctx.takeFault('deposit') === 'timeout') return 'hang';
+    const since = Number(p.start ?? 0) * 1000;
+    // Kraken takes an asset's id (XLTC) or its altname (LTC); it lists deposits under the id.
+    const ofAsset = (code: string) => !p.asset || p.asset === code || p.asset === asset(code);
+    const list = ctx.deposits.filter((d) => ofAsset(d.currency) && d.time >= since);
+    return ok(
+      list.map((d) => ({
+        method: 'Litecoin',
+        aclass: 'currency',
+        asset: asset(d.currency),
+        refid: `FTQcuak-${d.id}`,
+        txid: d.txid,
+        info: d.address,
+        amount: d.amount,
+        fee: '0.0000000000',
+        time: Math.floor(d.time / 1000),
+        status: d.credited ? 'Success' : 'Pending',
+      })),
+    );
+  }
   return undefined;
 };
+
+/** Kraken's asset ids of the unified codes the fakes deposit. */
+const asset = (code: string) => ({ LTC: 'XLTC', BTC: 'XXBT' })[code] ?? code;
 
 const ok = (result: unknown): FakeAnswer => ({ json: { error: [], result } });
 const fail = (message: string): FakeAnswer => ({ json: { error: [message] } });

@@ -92,6 +92,34 @@ export const okxRoutes: Routes = (req, ctx) => {
       })),
     );
   }
+  if (key === 'GET /api/v5/asset/deposit-address') {
+    if (ctx.takeFault('deposit') === 'timeout') return 'hang';
+    return ok([
+      { chain: `${p.ccy}-Litecoin`, ctAddr: '', ccy: p.ccy, to: '6', addr: ctx.depositAddress, selected: true },
+    ]);
+  }
+  if (key === 'GET /api/v5/asset/deposit-history') {
+    // Newest first; state 0 = waiting for confirmation, 2 = deposit successful; "before": newer than this ms.
+    if (ctx.takeFault('deposit') === 'timeout') return 'hang';
+    const since = Number(p.before ?? 0);
+    const list = ctx.deposits.filter((d) => (!p.ccy || d.currency === p.ccy) && d.time > since).reverse();
+    return ok(
+      list.map((d) => ({
+        actualDepBlkConfirm: d.credited ? '6' : '1',
+        amt: d.amount,
+        areaCodeFrom: '',
+        ccy: d.currency,
+        chain: `${d.currency}-Litecoin`,
+        depId: d.id,
+        from: '',
+        fromWdId: '',
+        state: d.credited ? '2' : '0',
+        to: d.address,
+        ts: String(d.time),
+        txId: d.txid,
+      })),
+    );
+  }
   return undefined;
 };
 

@@ -32,12 +32,30 @@ export interface FakeAnswer {
   json: unknown;
 }
 
+export type FaultKind = 'order' | 'book' | 'withdraw' | 'deposit';
+
 export interface FakeContext {
   book: FakeBook;
   withdrawals: FakeWithdrawal[];
+  /** What arrived at the deposit address, as the exchange lists it (FakeExchangeServer.receive). */
+  deposits: FakeDeposit[];
+  /** The pool account's deposit address (a test points it at an address of a wallet it reads). */
+  depositAddress: string;
   now: () => number;
   /** The fault queued for this kind of request, taken off the queue. */
-  takeFault: (kind: 'order' | 'book' | 'withdraw') => Fault | undefined;
+  takeFault: (kind: FaultKind) => Fault | undefined;
+}
+
+export interface FakeDeposit {
+  id: string;
+  /** Unified currency code (LTC). */
+  currency: string;
+  amount: string;
+  txid: string;
+  address: string;
+  /** false while the exchange waits for confirmations, true once the deposit is in the account. */
+  credited: boolean;
+  time: number;
 }
 
 export interface FakeWithdrawal {
@@ -78,7 +96,7 @@ const FEES: Record<ConversionExchangeId, number> = { binance: 10, kraken: 40, ok
  */
 export class FakeExchangeServer {
   readonly requests: FakeRequest[] = [];
-  readonly faults: Array<{ kind: 'order' | 'book' | 'withdraw'; fault: Fault }> = [];
+  readonly faults: Array<{ kind: FaultKind; fault: Fault }> = [];
   readonly ctx: FakeContext;
   private server: Server | undefined;
   private hanging = new Set<ServerResponse>();
@@ -96,6 +114,8 @@ export class FakeExchangeServer {
         FEES[id],
       ),
       withdrawals: [],
+      deposits: [],
+      depositAddress: 'rltc1qfakeexchangedepositaddress0000000000',
       now: () => Date.now(),
       takeFault: (kind) => {
         const i = this.faults.findIndex((f) => f.kind === kind);
@@ -109,8 +129,28 @@ export class FakeExchangeServer {
     return `http://127.0.0.1:${a.port}`;
   }
 
-  fail(kind: 'order' | 'book' | 'withdraw', fault: Fault): void {
+  fail(kind: FaultKind, fault: Fault): void {
     this.faults.push({ kind, fault });
+  }
+
+  /**
+   * A transaction paying the deposit address, as the exchange's deposit history will list it (pending until
+   * `credited`; a second call for the same txid updates it, as confirmations come in).
+   */
+  receive(d: { txid: string; amount: string; currency?: string; credited: boolean }): FakeDeposit {
+    const known = this.ctx.deposits.find((x) => x.txid === d.txid);
+    if (known) return Object.assign(known, { credited: d.credited });
+    const made: FakeDeposit = {
+      id: `${this.ctx.deposits.length + 1}${String(this.ctx.now()).slice(-6)}`,
+      currency: d.currency ?? 'LTC',
+      amount: d.amount,
+      txid: d.txid,
+      address: this.ctx.depositAddress,
+      credited: d.credited,
+      time: this.ctx.now(),
+    };
+    this.ctx.deposits.push(made);
+    return made;
   }
 
   async start(): Promise<this> {
