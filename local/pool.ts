@@ -30,6 +30,8 @@ import { type LocalStorage, startLocalStorage } from './storage.js';
  * well within those redeliveries. (In AWS the visibility timeout, 6× the function timeout, outlasts the lease.)
  */
 export const LOCAL_INGEST_LEASE_MS = 2_000;
+/** Local pools are small: their workers' minute charts may follow within 10 s (60 s in AWS). */
+const LOCAL_MINUTE_SUMMARY_MS = 10_000;
 
 export interface LocalCoin {
   service: CoinService;
@@ -116,6 +118,7 @@ export async function startLocalPool(opts: {
         ackAfter: config.queue.ackAfter,
         shipIntervalMs: config.queue.shipIntervalMs,
         summarize: journalSummarizer(credit),
+        minuteSummaryMs: LOCAL_MINUTE_SUMMARY_MS,
         log,
       });
       queue.start();
@@ -178,7 +181,7 @@ export async function startLocalPool(opts: {
       httpPort: address.port,
       settle: async () => {
         for (const c of coins.values()) {
-          await c.queue.flush();
+          await c.queue.flush({ minuteSummary: true });
           await c.transport.idle();
         }
       },

@@ -14,6 +14,7 @@ import type {
   MinuteBucket,
   RoundShares,
   ShareStore,
+  SliceViews,
 } from '../../core/ports/share-store.js';
 import type {
   BatchAggregate,
@@ -185,15 +186,15 @@ export class DynamoShareStore implements ShareStore {
     return added ? 'added' : 'duplicate';
   }
 
-  async putSlices(coin: string, batchId: string, slices: readonly WorkerSlice[]): Promise<void> {
+  async putSlices(coin: string, batchId: string, slices: readonly WorkerSlice[], views: SliceViews): Promise<void> {
     const table = this.tables(coin).shares;
     const puts: Array<Record<string, unknown>> = [];
-    for (const [height, rows] of roundRows(slices)) {
+    for (const [height, rows] of views.rounds ? roundRows(slices) : []) {
       packRows(rows).forEach((z, n) => {
         puts.push({ pk: `ROUND#${height}`, sk: `PART#${batchId}#${n}`, z });
       });
     }
-    for (const { shard, minute, rows } of minuteRows(slices).values()) {
+    for (const { shard, minute, rows } of views.minutes ? minuteRows(slices).values() : []) {
       // Kept for statsTtl after the minute ended, like the pool's minute buckets.
       const expiresAt = (minute + 1) * 60 + this.statsTtlSeconds;
       packRows(rows).forEach((z, n) => {
@@ -303,6 +304,10 @@ export class DynamoShareStore implements ShareStore {
     round.miners = [...miners.values()];
     round.workers = [...workers.values()];
     return round;
+  }
+
+  getRoundTotal(coin: string, height: number): Promise<Tally> {
+    return this.getTally(this.tables(coin).shares, { pk: `ROUND#${height}`, sk: TOTAL });
   }
 
   async getMinerStats(coin: string, miner: string, sinceMinute: number): Promise<MinerStats> {

@@ -25,7 +25,7 @@ export interface ShareStore {
    * Stores the batch's worker slices (per round for the rewards, per minute for the miner pages) as a few
    * immutable packed items named after the batch: repeating it writes nothing twice.
    */
-  putSlices(coin: string, batchId: string, slices: readonly WorkerSlice[]): Promise<void>;
+  putSlices(coin: string, batchId: string, slices: readonly WorkerSlice[], views: SliceViews): Promise<void>;
   /** Records a found block as 'pending' unless it is recorded already. */
   putBlock(coin: string, block: FoundBlockRecord): Promise<'created' | 'exists'>;
   /**
@@ -42,6 +42,8 @@ export interface ShareStore {
 
   /** Per miner and per worker sums of one round (= the block height the jobs built on). */
   getRoundShares(coin: string, height: number): Promise<RoundShares>;
+  /** Only the round's total (one item): what luck and effort need, without reading every worker's sums. */
+  getRoundTotal(coin: string, height: number): Promise<Tally>;
   /** A miner's per-minute buckets (all its workers and per worker) from `sinceMinute` on, and its workers then. */
   getMinerStats(coin: string, miner: string, sinceMinute: number): Promise<MinerStats>;
   /** The miner's newest share time from `sinceMinute` on (ms), 0 when it sent none since. Reads newest first. */
@@ -52,6 +54,12 @@ export interface ShareStore {
   listBlocks(coin: string, limit?: number): Promise<BlockRecord[]>;
   /** Everything ever ingested for the coin. */
   getPoolTotal(coin: string): Promise<Tally>;
+}
+
+/** Which packed views of a batch's slices to write: per round (rewards) and per minute (miner pages). */
+export interface SliceViews {
+  rounds: boolean;
+  minutes: boolean;
 }
 
 export interface BatchLease {

@@ -48,10 +48,14 @@ export const shareBatchSchema = z
       .regex(/^[\x21-\x7e]+$/, 'batchId is printable ASCII without spaces'),
     coin: z.string().min(1),
     shares: z.array(shareSchema).min(1).max(5000),
+    views: z.enum(['rounds', 'minutes']).optional(),
   })
   .refine((b) => b.shares.every((s) => s.coin === b.coin), { message: 'every share must be for the batch coin' })
   .refine((b) => b.shares.every((s) => !s.block || (s.count ?? 1) === 1), {
     message: 'a block-finding share is never folded into a summary entry',
+  })
+  .refine((b) => b.views !== 'minutes' || b.shares.every((s) => !s.block), {
+    message: 'a minutes-only batch carries no found block (its rounds batch recorded it)',
   });
 
 /** Parses a queue message body; throws an Error naming what is wrong. */

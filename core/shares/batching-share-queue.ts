@@ -3,6 +3,12 @@ import type { BatchTransport } from '../ports/batch-transport.js';
 import type { ShareQueue } from '../ports/share-queue.js';
 import type { ShareSpool } from '../ports/share-spool.js';
 import type { Share, ShareBatch } from './share.js';
+import { SummaryFolder } from './summary.js';
+
+function withoutBlock(s: Share): Share {
+  const { block: _block, ...rest } = s;
+  return rest;
+}
 
 /** The subset of a pino logger the queue uses. */
 export interface QueueLog {
@@ -48,6 +54,14 @@ export interface BatchingShareQueueOptions {
    * shipped again after a crash yields the same messages, which ingest then recognises.
    */
   summarize?: (batches: ShareBatch[], id: string) => ShareBatch[];
+  /**
+   * `queue` mode: batches are sent as 'rounds' (what money reads) and, every this many ms on the clock, the shares
+   * they carried since go out once more as a summary of their minutes ('minutes': what miner pages read), so that a
+   * minute of a worker is one packed row instead of one per batch window. The summary is not acknowledged to anyone:
+   * shares still in it when the process dies are missing from the per-minute charts only, never from the money.
+   * Absent: every batch carries all views.
+   */
+  minuteSummaryMs?: number;
   log?: QueueLog;
 }
 
@@ -88,6 +102,9 @@ export class BatchingShareQueue implements ShareQueue {
   private readonly replayChunk: number;
   private readonly journal: boolean;
   private readonly summarize: BatchingShareQueueOptions['summarize'];
+  private readonly minutes: { folder: SummaryFolder; intervalMs: number } | undefined;
+  private minutesTimer: ReturnType<typeof setTimeout> | undefined;
+  private minutesSeq = 0;
   private readonly log: QueueLog;
 
   private readonly buffers = new Map<string, Waiter[]>();
@@ -121,6 +138,10 @@ export class BatchingShareQueue implements ShareQueue {
     // Journal mode ships a whole segment per call: the transport packs it into as few messages as fit.
     this.replayChunk = opts.replayChunk ?? (this.journal ? 100_000 : 10);
     this.summarize = this.journal ? opts.summarize : undefined;
+    this.minutes =
+      !this.journal && opts.minuteSummaryMs
+        ? { folder: new SummaryFolder(), intervalMs: opts.minuteSummaryMs }
+        : undefined;
     this.log = opts.log ?? silent;
     if (this.maxShares < 1) throw new RangeError('maxShares must be at least 1');
     if (this.maxBufferedShares < this.maxShares) throw new RangeError('maxBufferedShares must be >= maxShares');
@@ -153,14 +174,17 @@ export class BatchingShareQueue implements ShareQueue {
     });
   }
 
-  async flush(): Promise<void> {
+  /** Sends what waits now; `minuteSummary`: the minute summary too (tests, settling a local pool). */
+  async flush(opts: { minuteSummary?: boolean } = {}): Promise<void> {
     this.flushAll();
     await Promise.all([...this.deliveries]);
+    if (opts.minuteSummary) await this.shipMinutes();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
+    await this.shipMinutes();
     if (this.replayTimer) clearTimeout(this.replayTimer);
     this.replayWake?.();
     await this.replaying;
@@ -200,10 +224,12 @@ export class BatchingShareQueue implements ShareQueue {
       batchId: `${this.instanceId}-${this.seq++}`,
       coin,
       shares: waiters.map((w) => w.share),
+      ...(this.minutes && { views: 'rounds' as const }),
     };
     this.inFlight += waiters.length;
     const delivery = this.deliver(batch).then(
       () => {
+        this.foldMinutes(batch.shares);
         for (const w of waiters) w.resolve();
       },
       (err: Error) => {
@@ -262,6 +288,33 @@ export class BatchingShareQueue implements ShareQueue {
       // An append that landed after the loop decided it was done.
       if (this.spoolDirty && !this.closed) this.startReplay(this.shipDelay());
     });
+  }
+
+  /** `minuteSummaryMs`: remembers durable shares for the next minute summary (found blocks count as plain shares). */
+  private foldMinutes(shares: readonly Share[]): void {
+    if (!this.minutes) return;
+    this.minutes.folder.add(shares.map((s) => (s.block ? withoutBlock(s) : s)));
+    if (this.minutesTimer || this.closed) return;
+    const { intervalMs } = this.minutes;
+    this.minutesTimer = setTimeout(
+      () => void this.shipMinutes(),
+      intervalMs - (Date.now() % intervalMs) + this.maxWaitMs,
+    );
+  }
+
+  /** Sends the minute summary of the shares folded so far; a failure costs chart points, never money. */
+  private async shipMinutes(): Promise<void> {
+    if (this.minutesTimer) clearTimeout(this.minutesTimer);
+    this.minutesTimer = undefined;
+    if (!this.minutes || this.minutes.folder.size === 0) return;
+    const summaries = this.minutes.folder.take(`${this.instanceId}-m${this.minutesSeq++}`, 5_000, {
+      views: 'minutes',
+    });
+    await Promise.all(
+      summaries.map((b) =>
+        this.deliver(b).catch((err) => this.log.warn({ err, batchId: b.batchId }, 'minute summary lost')),
+      ),
+    );
   }
 
   /** Until the next ship: journal mode ships on multiples of the interval (plus a batch window's slack). */

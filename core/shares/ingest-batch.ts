@@ -48,11 +48,17 @@ export async function ingestBatch(store: ShareStore, batch: ShareBatch, opts: In
   if (state === 'cleaned') return 'duplicate';
   const concurrency = opts.concurrency ?? 8;
 
+  // A 'minutes' batch only adds per-minute worker items: its shares were counted by their 'rounds' batches.
+  const money = batch.views !== 'minutes';
+  const counters = money ? agg.counters : [];
   if (state === 'claimed') {
     try {
-      await store.putSlices(coin, batchId, agg.slices);
-      await forEachLimited(agg.counters, concurrency, (u) => store.addToCounter(coin, batchId, u));
-      await forEachLimited(agg.blocks, concurrency, (b) => store.putBlock(coin, b));
+      await store.putSlices(coin, batchId, agg.slices, {
+        rounds: money,
+        minutes: batch.views !== 'rounds',
+      });
+      await forEachLimited(counters, concurrency, (u) => store.addToCounter(coin, batchId, u));
+      if (money) await forEachLimited(agg.blocks, concurrency, (b) => store.putBlock(coin, b));
       await store.markBatchApplied(coin, batchId);
     } catch (err) {
       // Best effort: if this fails too, the lease simply runs out before the next attempt can claim the batch.
@@ -60,7 +66,7 @@ export async function ingestBatch(store: ShareStore, batch: ShareBatch, opts: In
       throw err;
     }
   }
-  await forEachLimited(agg.counters, concurrency, (u) => store.releaseCounterGuard(coin, batchId, u.counter));
+  await forEachLimited(counters, concurrency, (u) => store.releaseCounterGuard(coin, batchId, u.counter));
   await store.markBatchCleaned(coin, batchId);
   return state === 'claimed' ? 'applied' : 'duplicate';
 }

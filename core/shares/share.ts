@@ -50,4 +50,11 @@ export interface ShareBatch {
   batchId: string;
   coin: string;
   shares: Share[];
+  /**
+   * Which views ingest writes. Absent: all. 'rounds': what money reads (round sums, the pool's counters, found
+   * blocks) but not the per-minute worker items; 'minutes': only the per-minute worker items, for shares already
+   * counted by their 'rounds' batches. `queue` mode sends each batch window as 'rounds' and, once a minute, a summary
+   * of the minute as 'minutes': per-batch minute items would make a miner page read thousands of items.
+   */
+  views?: 'rounds' | 'minutes';
 }

@@ -24,36 +24,41 @@ export interface SummarizeOptions {
 }
 
 export function summarizeBatches(batches: readonly ShareBatch[], opts: SummarizeOptions): ShareBatch[] {
-  const maxEntries = opts.maxEntries ?? 5_000;
-  const byCoin = new Map<string, Map<string, Share>>();
-  const blocks = new Map<string, Share[]>();
-  const credit = opts.credit;
-  for (const batch of batches) {
-    let entries = byCoin.get(batch.coin);
-    if (!entries) {
-      entries = new Map();
-      byCoin.set(batch.coin, entries);
-    }
-    for (const s of batch.shares) {
+  const folder = new SummaryFolder(opts.credit);
+  for (const batch of batches) folder.add(batch.shares);
+  return folder.take(opts.id, opts.maxEntries);
+}
+
+/**
+ * Folds shares as they come (one entry per coin, worker, round and minute) until `take` hands the summaries over and
+ * starts afresh. What summarizeBatches does in one go; the stratum queue in `queue` mode keeps one for the minute
+ * views (see BatchingShareQueue `minuteStats`).
+ */
+export class SummaryFolder {
+  private entries = new Map<string, Share>();
+  private blocks: Share[] = [];
+
+  constructor(private readonly credit?: ShareCredit) {}
+
+  get size(): number {
+    return this.entries.size + this.blocks.length;
+  }
+
+  add(shares: readonly Share[]): void {
+    for (const s of shares) {
       const count = s.count ?? 1;
-      const shareCredit = s.credit ?? (credit && count === 1 ? credit(s) : undefined);
-      if (credit && shareCredit === undefined) {
+      const shareCredit = s.credit ?? (this.credit && count === 1 ? this.credit(s) : undefined);
+      if (this.credit && shareCredit === undefined) {
         throw new Error(`share of ${s.miner} stands for ${count} shares without their PoT credit`);
       }
       if (s.block) {
-        const list = blocks.get(batch.coin) ?? [];
-        list.push({ ...withoutIp(s), ...(shareCredit !== undefined && { credit: shareCredit }) });
-        blocks.set(batch.coin, list);
+        this.blocks.push({ ...withoutIp(s), ...(shareCredit !== undefined && { credit: shareCredit }) });
         continue;
       }
-      const key = `${s.miner}\u0000${s.worker}\u0000${s.height}\u0000${Math.floor(s.timestamp / MINUTE_MS)}`;
-      const e = entries.get(key);
+      const key = `${s.coin}\u0000${s.miner}\u0000${s.worker}\u0000${s.height}\u0000${Math.floor(s.timestamp / MINUTE_MS)}`;
+      const e = this.entries.get(key);
       if (!e) {
-        entries.set(key, {
-          ...withoutIp(s),
-          count,
-          ...(shareCredit !== undefined && { credit: shareCredit }),
-        });
+        this.entries.set(key, { ...withoutIp(s), count, ...(shareCredit !== undefined && { credit: shareCredit }) });
         continue;
       }
       e.count = (e.count ?? 1) + count;
@@ -65,21 +70,35 @@ export function summarizeBatches(batches: readonly ShareBatch[], opts: Summarize
     }
   }
 
-  const out: ShareBatch[] = [];
-  for (const coin of [...byCoin.keys()].sort()) {
-    const sorted = [...byCoin.get(coin)!.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, share]) => share);
-    // Block shares in arrival order after the entries: a handful, never merged.
-    const shares = [...sorted, ...(blocks.get(coin) ?? [])];
-    const parts = Math.max(1, Math.ceil(shares.length / maxEntries));
-    for (let p = 0; p < parts; p++) {
-      const slice = shares.slice(p * maxEntries, (p + 1) * maxEntries);
-      if (slice.length === 0) continue;
-      out.push({ v: 1, batchId: `${opts.id}/${coin}/${p}`, coin, shares: slice });
+  /** The summaries of everything added since the last take, per coin, `<id>/<coin>/<part>`; then starts empty. */
+  take(id: string, maxEntries = 5_000, fields: Partial<Pick<ShareBatch, 'views'>> = {}): ShareBatch[] {
+    const byCoin = new Map<string, Share[]>();
+    // Sorted by key (coin, miner, worker, round, minute), block shares in arrival order after them.
+    for (const [, e] of [...this.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) push(byCoin, e);
+    for (const b of this.blocks) push(byCoin, b);
+    this.entries = new Map();
+    this.blocks = [];
+    const out: ShareBatch[] = [];
+    for (const coin of [...byCoin.keys()].sort()) {
+      const shares = byCoin.get(coin)!;
+      for (let p = 0; p * maxEntries < shares.length; p++) {
+        out.push({
+          v: 1,
+          batchId: `${id}/${coin}/${p}`,
+          coin,
+          shares: shares.slice(p * maxEntries, (p + 1) * maxEntries),
+          ...fields,
+        });
+      }
     }
+    return out;
   }
-  return out;
+}
+
+function push(byCoin: Map<string, Share[]>, s: Share): void {
+  const list = byCoin.get(s.coin);
+  if (list) list.push(s);
+  else byCoin.set(s.coin, [s]);
 }
 
 function withoutIp(s: Share): Share {

@@ -38,6 +38,8 @@ async function main(): Promise<void> {
     ackAfter: s.config.queue.ackAfter,
     shipIntervalMs: s.config.queue.shipIntervalMs,
     summarize: journalSummarizer(coinShareCredit(coin.rewards)),
+    // queue mode: a worker's minute is one packed row per task-minute, not one per 25 ms batch window.
+    minuteSummaryMs: 60_000,
     log,
   });
   queue.start();

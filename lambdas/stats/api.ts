@@ -264,11 +264,11 @@ function newestFirst(list: MoneyBlock[]): MoneyBlock[] {
   return [...list].sort((a, b) => b.height - a.height || b.time - a.time);
 }
 
-/** The API's view of blocks, with each round's effort (one round query per block). */
+/** The API's view of blocks, with each round's effort (one round total read per block, not its worker sums). */
 function withEffort(deps: ApiDeps, coin: PublicCoin, list: MoneyBlock[]): Promise<Block[]> {
   return Promise.all(
     list.map(async (b) => {
-      const round = await deps.shares.getRoundShares(coin.symbol, b.height);
+      const total = await deps.shares.getRoundTotal(coin.symbol, b.height);
       return {
         height: b.height,
         hash: b.hash,
@@ -278,7 +278,7 @@ function withEffort(deps: ApiDeps, coin: PublicCoin, list: MoneyBlock[]): Promis
         finder: b.miner,
         worker: b.worker,
         time: b.time,
-        effort: round.total.difficulty > 0 ? effort(round.total.difficulty, b.networkDifficulty) : null,
+        effort: total.difficulty > 0 ? effort(total.difficulty, b.networkDifficulty) : null,
       };
     }),
   );

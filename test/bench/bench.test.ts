@@ -48,10 +48,29 @@ describe('bench sections at a trivial size', () => {
       sharesPerSecond: 2000,
       maxWaitMs: 25,
     });
-    expect(r.batches).toBe(4); // 50 shares per 25 ms window
+    // 50 shares per 25 ms window, each its own message, plus the minute summary of them all at the end.
+    expect(r.batches).toBe(5);
+    expect(r.minuteSummaries).toBe(1);
     expect(r.ingestedShares).toBe(100);
-    expect(r.sqsSendRequests).toBe(4); // the queue sends each window as it closes: one message per request
+    expect(r.sqsSendRequests).toBe(5); // the queue sends each window as it closes: one message per request
     expect(r.dynamo.writeRequests).toBeGreaterThan(0);
+    expect(r.dynamo.writeUnits).toBeGreaterThanOrEqual(r.dynamo.writeRequests);
+  });
+
+  it('pipeline, journal mode: an interval of shares becomes one summary message, all of it ingested', async () => {
+    const r = await measurePipeline({
+      shares: 200,
+      ingestMessages: 'all',
+      miners: 20,
+      workersPerMiner: 3,
+      sharesPerSecond: 2000,
+      maxWaitMs: 25,
+      ackAfter: 'journal',
+      shipIntervalMs: 60_000,
+      summarize: true,
+    });
+    expect(r.batches).toBe(1);
+    expect(r.ingestedShares).toBe(200);
     expect(r.dynamo.writeUnits).toBeGreaterThanOrEqual(r.dynamo.writeRequests);
   });
 });

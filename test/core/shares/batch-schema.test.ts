@@ -15,6 +15,30 @@ describe('parseShareBatch', () => {
     ['a share of another coin', JSON.stringify(batch('x', [share({ coin: 'DOGE' })])), /batch coin/],
     ['a negative difficulty', JSON.stringify(batch('x', [share({ difficulty: -1 })])), /difficulty/],
     ['a miner with "#"', JSON.stringify(batch('x', [share({ miner: 'a#b' })])), /miner/],
+    ['a summary entry of 0 shares', JSON.stringify(batch('x', [share({ count: 0 })])), /count/],
+    ['an unknown view', JSON.stringify({ ...batch('x', [share()]), views: 'all' }), /views/],
+    [
+      'a found block in a minutes-only summary',
+      JSON.stringify({
+        ...batch('x', [
+          share({ block: { height: 1, hash: 'ab'.repeat(32), reward: '1', networkDifficulty: 1, submitResult: 'x' } }),
+        ]),
+        views: 'minutes',
+      }),
+      /minutes-only/,
+    ],
+    [
+      'a found block folded with other shares',
+      JSON.stringify(
+        batch('x', [
+          share({
+            count: 2,
+            block: { height: 1, hash: 'ab'.repeat(32), reward: '1', networkDifficulty: 1, submitResult: 'x' },
+          }),
+        ]),
+      ),
+      /never folded/,
+    ],
     [
       'a float reward',
       JSON.stringify(

@@ -137,6 +137,47 @@ describe('BatchingShareQueue', () => {
     await q.close();
   });
 
+  describe('minute summaries in queue mode (minuteSummaryMs)', () => {
+    it('sends batches for the rounds, and once an interval their shares again as one summary for the minutes', async () => {
+      vi.useFakeTimers({ now: 5 * 60_000 + 1_000 });
+      const transport = new RecordingTransport();
+      const q = new BatchingShareQueue({
+        transport,
+        spool: new MemorySpool(),
+        instanceId: 'i',
+        maxShares: 1,
+        minuteSummaryMs: 60_000,
+      });
+      const block = { height: 100, hash: 'ab'.repeat(32), reward: '1', networkDifficulty: 1, submitResult: 'accepted' };
+      for (let i = 0; i < 5; i++) await q.enqueue(share({ timestamp: Date.now() + i }));
+      await q.enqueue(share({ worker: 'rig2', block, timestamp: Date.now() }));
+      expect(transport.accepted.map((b) => b.views)).toEqual(Array(6).fill('rounds'));
+      await vi.advanceTimersByTimeAsync(59_000 + 25); // the end of the minute + one batch window
+      const summary = transport.accepted.slice(6);
+      expect(summary.map((b) => [b.batchId, b.views])).toEqual([['i-m0/LTC/0', 'minutes']]);
+      // One entry per worker and minute; the block share counts as a plain share there (its batch recorded the block).
+      expect(summary[0]?.shares.map((s) => [s.worker, s.count, s.block])).toEqual([
+        ['rig1', 5, undefined],
+        ['rig2', 1, undefined],
+      ]);
+      await q.enqueue(share());
+      await q.close(); // ships what was folded since
+      expect(transport.accepted.at(-1)).toMatchObject({ batchId: 'i-m1/LTC/0', views: 'minutes' });
+    });
+
+    it('spools a minute summary the queue refused, like any batch, and leaves the shares acknowledged', async () => {
+      const transport = new RecordingTransport();
+      const spool = new MemorySpool();
+      const q = new BatchingShareQueue({ transport, spool, instanceId: 'i', maxShares: 1, minuteSummaryMs: 60_000 });
+      await q.enqueue(share());
+      transport.failing = true;
+      await q.flush({ minuteSummary: true });
+      expect(spool.allBatches().map((b) => b.views)).toEqual(['minutes']);
+      transport.failing = false;
+      await q.close();
+    });
+  });
+
   describe('journal mode (ackAfter: journal)', () => {
     it('acknowledges once the batch is journaled, and ships many batches per transport call each interval', async () => {
       vi.useFakeTimers({ now: 0 });

@@ -49,6 +49,18 @@ export async function minerTotal(store: ShareStore, coin: string, miner: string)
   return (await store.getMinerStats(coin, miner, 0)).total;
 }
 
+/** Per miner, the shares the rewards see: the round sums of `heights` (money-grade, unlike the minute views). */
+export async function roundTotals(store: ShareStore, coin: string, heights: number[]): Promise<Map<string, Tally>> {
+  const out = new Map<string, Tally>();
+  for (const h of heights) {
+    for (const m of (await store.getRoundShares(coin, h)).miners) {
+      const t = out.get(m.miner) ?? { shares: 0, difficulty: 0 };
+      out.set(m.miner, { shares: t.shares + m.shares, difficulty: t.difficulty + m.difficulty });
+    }
+  }
+  return out;
+}
+
 export function sqsEvent(records: Array<{ messageId: string; body: string; receiveCount?: number }>): SQSEvent {
   return {
     Records: records.map((r) => ({

@@ -81,6 +81,34 @@ describe('summary ingest', () => {
     );
   });
 
+  it('counts a rounds batch for the money only and a minutes batch for the miner pages only', async () => {
+    const shares = [
+      share({ miner: MINER_A, difficulty: 8, timestamp: T0 + 1 }),
+      share({ miner: MINER_B, difficulty: 4, timestamp: T0 + MINUTE_MS }),
+    ];
+    const store = await dynamo.freshStore();
+    await ingestAll(store, [{ ...batch('r1', shares), views: 'rounds' }]);
+    expect((await store.getRoundShares('LTC', 100)).total).toEqual({ shares: 2, difficulty: 12 });
+    expect(await store.getPoolTotal('LTC')).toEqual({ shares: 2, difficulty: 12 });
+    expect((await store.getMinerStats('LTC', MINER_A, MIN0)).total).toEqual({ shares: 0, difficulty: 0 });
+
+    await ingestAll(
+      store,
+      summarizeBatches([batch('r1', shares)], { id: 'm' }).map((b) => ({ ...b, views: 'minutes' as const })),
+    );
+    expect((await store.getMinerStats('LTC', MINER_A, MIN0)).total).toEqual({ shares: 1, difficulty: 8 });
+    expect((await store.getMinerStats('LTC', MINER_B, MIN0)).minutes).toEqual([
+      { minute: MIN0 + 1, shares: 1, difficulty: 4 },
+    ]);
+    // The money saw nothing twice.
+    expect((await store.getRoundShares('LTC', 100)).total).toEqual({ shares: 2, difficulty: 12 });
+    expect(await store.getPoolTotal('LTC')).toEqual({ shares: 2, difficulty: 12 });
+    expect(await store.getPoolStats('LTC', MIN0)).toEqual([
+      { minute: MIN0, shares: 1, difficulty: 8 },
+      { minute: MIN0 + 1, shares: 1, difficulty: 4 },
+    ]);
+  });
+
   it('finds the newest share of a miner reading newest first, and 0 when it sent none since', async () => {
     const store = await dynamo.freshStore();
     await ingestAll(store, [
