@@ -24,6 +24,8 @@ const payoutsSchema = z.strictObject({
   inactiveAfterHours: z
     .number()
     .positive()
+    // A miner's last share is read from the per-minute share items, which are kept 7 days.
+    .max(24 * 7, 'at most 168 (7 days): per-minute share records are kept that long')
     .default(24 * 7),
 });
 

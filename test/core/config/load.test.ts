@@ -42,6 +42,14 @@ describe('parseConfig', () => {
     expect(Object.isFrozen(cfg.coins[0]!.ports[0])).toBe(true);
   });
 
+  it('refuses an inactive-miner threshold longer than per-minute share records are kept', () => {
+    const raw = minimal();
+    (raw.coins as Record<string, unknown>[])[0]!.payouts = { wallet: 'pool', inactiveAfterHours: 24 * 8 };
+    expect(issuesOf(raw)).toEqual([expect.stringMatching(/^coins\[0\]\.payouts\.inactiveAfterHours: .*168/)]);
+    (raw.coins as Record<string, Record<string, unknown>>[])[0]!.payouts!.inactiveAfterHours = 24 * 7;
+    expect(() => parseConfig(raw)).not.toThrow();
+  });
+
   it('rejects unknown keys and names their path', () => {
     const raw = minimal();
     (raw.coins as Record<string, unknown>[])[0]!.prots = [];
