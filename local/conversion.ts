@@ -1,4 +1,5 @@
 import { CcxtExchange } from '../adapters/exchange/ccxt-exchange.js';
+import { DaemonClient } from '../adapters/rpc/daemon-client.js';
 import { getCoin } from '../core/coins/index.js';
 import type { CoinConfig } from '../core/config/schema.js';
 import type { ConversionStore } from '../core/conversion/store.js';
@@ -6,6 +7,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Exchange } from '../core/ports/exchange.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import { type ConvertDeps, type ConvertReport, runConversions } from '../lambdas/convert/convert.js';
+import { depositWallet } from '../lambdas/convert/deposit.js';
 import { type ConversionQuote, conversionQuotes } from '../lambdas/convert/quote.js';
 import type { PoolLogger } from './logger.js';
 
@@ -17,7 +19,8 @@ export interface LocalConverter {
 
 /**
  * A coin's conversion in local mode: the Lambda's `runConversions` against the exchanges of the config, with the
- * API keys inline (`credentials`) and, for tests, another API base URL (`apiBaseUrl`: the fake exchanges).
+ * API keys inline (`credentials`) and, for tests, another API base URL (`apiBaseUrl`: the fake exchanges); deposits
+ * to exchanges are sent from the payouts wallet on the first daemon.
  */
 export function localConverter(
   coin: Readonly<CoinConfig>,
@@ -38,7 +41,9 @@ export function localConverter(
       }),
     );
   }
+  const wallet = depositWallet(coin, () => new DaemonClient(coin.daemons[0]!));
   const deps = {
+    ...(wallet ? { wallet } : {}),
     coin: coin.symbol,
     decimals: getCoin(coin.symbol).decimals,
     config,

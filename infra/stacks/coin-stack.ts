@@ -205,7 +205,8 @@ export class CoinStack extends Stack {
 
   /**
    * The conversion Lambda (lambdas/convert): on the coin's conversion schedule, outside the VPC (it talks to the
-   * exchanges' public APIs, not to the daemons), one pass at a time; reads each exchange's API keys from its
+   * exchanges' public APIs) unless an exchange takes deposits (then in the VPC, like the payouts Lambda, with the
+   * daemon secret: it sends them from the pool wallet), one pass at a time; reads each exchange's API keys from its
    * Secrets Manager secret by ARN; writes the coin's ledger and the targets' ledgers.
    */
   private conversion(
@@ -220,12 +221,16 @@ export class CoinStack extends Stack {
   ): PoolFunction {
     const { coin } = props;
     const conversion = coin.conversion!;
+    // Exchanges that take deposits get the coins from the pool wallet: the daemon is private, so then in the VPC.
+    const deposits = conversion.exchanges.some((x) => x.deposit);
     const f = fn('Convert', props.entries.convert!, 'converts opted-in balances on the exchanges', MONEY_TIMEOUT, {
       environmentSchema: convertEnvSchema,
       reservedConcurrency: 1,
       memorySize: 1024,
       bundlesCcxt: true,
+      ...(deposits ? { vpc: props.vpc } : {}),
     });
+    if (deposits) f.useSecret('DAEMON_SECRET_ARN', this.secrets.daemonRpc);
     f.addEnvironment('POOL_CONFIG_JSON', JSON.stringify(containerConfig(props.config, coin)));
     f.useTable('BLOCKS_TABLE', this.tables.get('blocks'), 'read');
     f.useTable('LEDGER_TABLE', this.tables.get('ledger'), 'readWrite');

@@ -1,3 +1,7 @@
+import type { DaemonClient } from '../../adapters/rpc/daemon-client.js';
+import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
+import { getCoin } from '../../core/coins/index.js';
+import type { CoinConfig } from '../../core/config/schema.js';
 import { toUnits } from '../../core/conversion/decimal.js';
 import {
   creditOutcome,
@@ -18,6 +22,18 @@ type DepositDeps = Pick<
 > & {
   crashAt?: (step: 'after-deposit-claim' | 'after-deposit-send') => void;
 };
+
+/**
+ * The pool's coin wallet deposits are sent from (its payouts wallet, over `daemon`), or undefined when no exchange of
+ * the coin takes deposits (the Lambda then needs no daemon).
+ */
+export function depositWallet(coin: Readonly<CoinConfig>, daemon: () => DaemonClient): WalletPayoutSender | undefined {
+  if (!coin.conversion?.exchanges.some((e) => e.deposit)) return undefined;
+  if (!coin.payouts) {
+    throw new ConfigError(`${coin.symbol}: deposits to exchanges are sent from the payouts wallet (coins[].payouts)`);
+  }
+  return new WalletPayoutSender(daemon().withWallet(coin.payouts.wallet), getCoin(coin.symbol).decimals);
+}
 
 /** An hour of slack for the exchange's clock when reading its deposit history. */
 const CLOCK_SLACK_MS = 3_600_000;

@@ -8,4 +8,6 @@ export const convertEnvSchema = z.object({
   LEDGER_TABLE: z.string().min(1),
   /** {"BTC": "<ledger table of BTC>", …}: the ledgers converted proceeds are credited to. */
   TARGET_LEDGER_TABLES: z.string().min(1),
+  /** Exchanges with `deposit`: Secrets Manager ARN of {"user","password"} of the coin daemons (the pool wallet). */
+  DAEMON_SECRET_ARN: z.string().min(1).optional(),
 });

@@ -9,6 +9,7 @@ import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { CcxtExchange } from '../../adapters/exchange/ccxt-exchange.js';
 import { loadExchangeCredentials } from '../../adapters/exchange/credentials.js';
 import { DynamoConversionStore } from '../../adapters/exchange/dynamo-conversion-store.js';
+import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { getCoin } from '../../core/coins/index.js';
 import { parseConfigText } from '../../core/config/load.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
@@ -16,12 +17,17 @@ import { jsonSafe } from '../../core/json.js';
 import type { Exchange } from '../../core/ports/exchange.js';
 import { lazyDeps } from '../shared/lazy-deps.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
+import { configWithDaemonSecret } from '../shared/money-deps.js';
 import { type ConvertDeps, runConversions } from './convert.js';
+import { depositWallet } from './deposit.js';
 import { convertEnvSchema } from './env.js';
 
 type Deps = Omit<ConvertDeps, 'log' | 'now'>;
 
-/** Builds clients from the environment on the first invocation: Secrets Manager for each exchange's keys. */
+/**
+ * Builds clients from the environment on the first invocation: Secrets Manager for each exchange's keys and, when
+ * exchanges take deposits, for the daemon credentials of the pool wallet they are sent from.
+ */
 export async function convertDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Deps> {
   const parsed = convertEnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -31,8 +37,17 @@ export async function convertDepsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     );
   }
   const e = parsed.data;
-  const coin = parseConfigText(e.POOL_CONFIG_JSON, 'POOL_CONFIG_JSON').coins.find((c) => c.symbol === e.POOL_COIN);
+  const secrets = new SecretsManagerClient({});
+  // Deposits to exchanges need the pool wallet: its daemon credentials replace the markers of the config.
+  const config = e.DAEMON_SECRET_ARN
+    ? await configWithDaemonSecret(secrets, e.POOL_CONFIG_JSON, e.DAEMON_SECRET_ARN)
+    : parseConfigText(e.POOL_CONFIG_JSON, 'POOL_CONFIG_JSON');
+  const coin = config.coins.find((c) => c.symbol === e.POOL_COIN);
   if (!coin?.conversion) throw new ConfigError(`${e.POOL_COIN} has no conversion config`);
+  const wallet = depositWallet(coin, () => {
+    if (!e.DAEMON_SECRET_ARN) throw new ConfigError(`${coin.symbol} deposits to exchanges need DAEMON_SECRET_ARN`);
+    return new DaemonClient(coin.daemons[0]!);
+  });
   const targets = z.record(z.string(), z.string()).parse(JSON.parse(e.TARGET_LEDGER_TABLES));
   const doc = createDocumentClient(new DynamoDBClient({}));
   const tables = (c: string) => {
@@ -41,7 +56,6 @@ export async function convertDepsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     if (!ledger) throw new StorageError(`no ledger table for ${c}`);
     return { blocks: e.BLOCKS_TABLE, ledger };
   };
-  const secrets = new SecretsManagerClient({});
   const exchanges = new Map<string, Exchange>();
   for (const x of coin.conversion.exchanges) {
     if (!x.secretArn) throw new ConfigError(`conversion exchange ${x.id} needs secretArn in AWS`);
@@ -51,6 +65,7 @@ export async function convertDepsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     );
   }
   return {
+    ...(wallet ? { wallet } : {}),
     coin: coin.symbol,
     decimals: getCoin(coin.symbol).decimals,
     config: coin.conversion,

@@ -8,7 +8,7 @@ import { DynamoConversionStore } from '../../adapters/exchange/dynamo-conversion
 import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { resolveDaemonCredentials } from '../../core/config/credentials.js';
 import { parseConfigText } from '../../core/config/load.js';
-import type { CoinConfig } from '../../core/config/schema.js';
+import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 
 /** The environment of the money Lambdas (confirmation, payouts), set by infra/stacks/coin-stack.ts. */
@@ -43,12 +43,7 @@ export async function moneyDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
     );
   }
   const e = parsed.data;
-  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: e.DAEMON_SECRET_ARN }));
-  const creds = JSON.parse(secret.SecretString ?? '{}') as { user?: string; password?: string };
-  const config = resolveDaemonCredentials(parseConfigText(e.POOL_CONFIG_JSON, 'POOL_CONFIG_JSON'), {
-    POOL_DAEMON_USER: creds.user,
-    POOL_DAEMON_PASSWORD: creds.password,
-  });
+  const config = await configWithDaemonSecret(new SecretsManagerClient({}), e.POOL_CONFIG_JSON, e.DAEMON_SECRET_ARN);
   const coin = config.coins.find((c) => c.symbol === e.POOL_COIN);
   if (!coin) throw new ConfigError(`POOL_COIN ${e.POOL_COIN} is not in POOL_CONFIG_JSON`);
   const doc = createDocumentClient(new DynamoDBClient({}));
@@ -64,4 +59,18 @@ export async function moneyDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
     daemon: new DaemonClient(coin.daemons[0]!),
     ...(coin.conversion ? { conversions: new DynamoConversionStore(doc, (c) => only(c, tables)) } : {}),
   };
+}
+
+/** The container config (POOL_CONFIG_JSON) with its daemon credential markers replaced by the secret's values. */
+export async function configWithDaemonSecret(
+  secrets: SecretsManagerClient,
+  configJson: string,
+  secretArn: string,
+): Promise<Readonly<PoolConfig>> {
+  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  const creds = JSON.parse(secret.SecretString ?? '{}') as { user?: string; password?: string };
+  return resolveDaemonCredentials(parseConfigText(configJson, 'POOL_CONFIG_JSON'), {
+    POOL_DAEMON_USER: creds.user,
+    POOL_DAEMON_PASSWORD: creds.password,
+  });
 }

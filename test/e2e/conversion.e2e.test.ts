@@ -5,7 +5,9 @@ import { CONVERSION_EXCHANGES } from '../../core/conversion/config.js';
 import { preferenceMessage } from '../../core/conversion/preference-message.js';
 import { audit } from '../../core/ledger/audit.js';
 import { balancesFromEntries } from '../../core/ledger/entries.js';
+import { formatAmount, parseAmount } from '../../core/ledger/payouts.js';
 import { conversionViews } from '../../local/audit.js';
+import { ensureWallet } from '../../local/devnet/chain.js';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
 import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
@@ -28,8 +30,9 @@ const ALICE_BTC = testKey('BTC', 'regtest', 13).address.p2wpkh;
 
 /**
  * Auto-conversion end to end on the devnet with the fake exchanges: a miner opts in with a message signed by
- * litecoind's `signmessage`, her blocks mature, the conversion runs (Binance times out after filling the order),
- * and she ends up with BTC, once, while the other miner is paid in LTC; both ledgers pass the audit.
+ * litecoind's `signmessage`, her blocks mature, the conversion runs (her LTC deposited to Binance from the pool
+ * wallet first; Binance times out after filling the order), and she ends up with BTC, once, while the other miner is
+ * paid in LTC; both ledgers pass the audit.
  */
 describe('auto-conversion on the devnet', () => {
   const net = withDevnet();
@@ -38,6 +41,7 @@ describe('auto-conversion on the devnet', () => {
   let alice: string;
   let bob: string;
   let wallet: DaemonClient;
+  let exchangeWallet: DaemonClient;
 
   beforeAll(async () => {
     const devnet = net.get();
@@ -47,6 +51,9 @@ describe('auto-conversion on the devnet', () => {
     await devnet.minerWallet.sendToAddress(devnet.poolAddress, 5);
     await devnet.mine(1);
     for (const id of CONVERSION_EXCHANGES) fakes.push(await new FakeExchangeServer(id, BOOKS[id]).start());
+    // Binance takes deposits: its deposit address is one of another wallet on the devnet.
+    exchangeWallet = await ensureWallet(devnet.clientA, 'binance');
+    fakes[0]!.ctx.depositAddress = await exchangeWallet.getNewAddress('deposits', 'bech32');
     const config = testPoolConfig(devnet, 0.00001, {
       rewards: { scheme: 'PPLNS', feeBasisPoints: 100, feeWallets: [{ address: bob }], pplnsWindowFactor: 100_000 },
       payouts: { wallet: 'pool', minimum: '1000', maxRecipients: 10, intervalSeconds: 3600 },
@@ -56,6 +63,7 @@ describe('auto-conversion on the devnet', () => {
           apiBaseUrl: f.url,
           credentials: { apiKey: 'k', secret: 'c2VjcmV0', password: 'p', withdrawalKey: 'pool-btc' },
           withdrawalFees: { BTC: '1000' },
+          ...(f.id === 'binance' ? { deposit: {} } : {}),
         })),
         targets: [{ currency: 'BTC', wallet: BTC_WALLET, feeWallets: [{ address: BTC_FEES }] }],
         maxPriceAgeSeconds: 30,
@@ -115,14 +123,21 @@ describe('auto-conversion on the devnet', () => {
     expect(aliceLtc).toBeGreaterThan(0n);
     expect(before.get(bob)!.confirmed).toBeGreaterThan(0n);
 
-    // Binance fills the order and never answers: nothing is credited, nothing is sold twice.
-    fakes[0]!.fail('order', 'fill-then-timeout');
+    // Alice's LTC goes to Binance first, from the pool wallet: nothing sells before Binance credits the deposit.
     const first = await money.conversion!.run();
-    expect(first.conversions[0]).toMatchObject({ status: 'ordered' });
+    expect(first.conversions[0]).toMatchObject({ status: 'depositing' });
+    const [deposit] = await pool.storage.conversions.listDeposits('LTC');
+    expect(deposit).toMatchObject({ exchange: 'binance', status: 'sent', amount: aliceLtc });
+    const received = await exchangeWallet.call<number>('getreceivedbyaddress', [fakes[0]!.ctx.depositAddress, 0]);
+    expect(parseAmount(received)).toBe(aliceLtc);
     // Meanwhile a payout pass pays Bob and leaves Alice to the conversion.
     await money.payouts();
     await net.get().mine(1);
     await money.payouts();
+    fakes[0]!.receive({ txid: deposit!.txid!, amount: formatAmount(deposit!.amount), credited: true });
+    // Binance fills the order and never answers: nothing is credited, nothing is sold twice.
+    fakes[0]!.fail('order', 'fill-then-timeout');
+    expect((await money.conversion!.run()).conversions[0]).toMatchObject({ status: 'ordered' });
     const second = await money.conversion!.run();
     expect(second.conversions[0]).toMatchObject({ status: 'credited' });
     // Sold in the exchange's lots (Binance LTCBTC stepSize 0.001 LTC): what does not make a lot stays in LTC.

@@ -69,6 +69,7 @@ describe('auto-conversion in the CDK app', () => {
 
   it('gives it the coin ledger, both target ledgers and the exchanges secrets by ARN', () => {
     const env = convertFunction().props.Environment.Variables;
+    expect(env.DAEMON_SECRET_ARN).toBeUndefined(); // no exchange takes deposits: no daemon access
     for (const k of ['POOL_COIN', 'POOL_CONFIG_JSON', 'BLOCKS_TABLE', 'LEDGER_TABLE', 'TARGET_LEDGER_TABLES']) {
       expect(env[k], k).toBeDefined();
     }
@@ -125,5 +126,40 @@ describe('auto-conversion in the CDK app', () => {
         ],
       }),
     ).toThrow('needs secretArn');
+  });
+
+  it('runs it in the VPC with the daemon secret when an exchange takes deposits from the pool wallet', () => {
+    const { app: withDeposits, stacks: built } = buildTestApp({
+      coins: [
+        {
+          ...coin('LTC', [{ port: 3333, difficulty }]),
+          conversion: {
+            exchanges: [{ id: 'binance', secretArn: secret('binance'), deposit: {} }],
+            targets: [{ currency: 'BTC', feeWallets: [{ address: address('BTC', 0x45) }] }],
+          },
+        },
+      ],
+    });
+    const template = Template.fromStack(built.coins[0]!);
+    const [, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, r]) =>
+      String(r.Properties.Description).includes('converts'),
+    )!;
+    const props = fn.Properties as { VpcConfig?: { SubnetIds: unknown[] }; Environment: { Variables: object } };
+    expect(props.VpcConfig?.SubnetIds.length).toBeGreaterThan(0);
+    const env = props.Environment.Variables as Record<string, unknown>;
+    expect(JSON.stringify(env.DAEMON_SECRET_ARN)).toContain('Secrets'); // the coin's daemon RPC secret
+    const role = (fn.Properties as { Role: { 'Fn::GetAtt': [string, string] } }).Role['Fn::GetAtt'][0];
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: role }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
+            Resource: env.DAEMON_SECRET_ARN,
+          }),
+        ]),
+      },
+    });
+    expect(() => withDeposits.synth()).not.toThrow(); // cdk-nag clean
   });
 });
