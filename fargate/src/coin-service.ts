@@ -6,7 +6,7 @@ import type { CoinHealth } from './http/ops-server.js';
 import { JobManager } from './jobs/job-manager.js';
 import { BanPolicy } from './stratum/ban-policy.js';
 import type { StratumLogger } from './stratum/context.js';
-import { ExtranonceAllocator } from './stratum/extranonce.js';
+import { ExtranonceAllocator, type ExtranonceLane } from './stratum/extranonce.js';
 import type { StratumMetrics } from './stratum/metrics.js';
 import { StratumServer } from './stratum/server.js';
 import { type Listener, listenStratum } from './stratum/tcp.js';
@@ -19,6 +19,8 @@ export interface CoinServiceDeps {
   metrics: StratumMetrics;
   /** Hex prefix of this process's extranonce1 values (unique per task when several serve one coin). */
   instancePrefix?: string;
+  /** This process's lane of the prefix's extranonce1 values, when a task runs several stratum processes. */
+  extranonceLane?: ExtranonceLane;
   serverVersion?: string;
 }
 
@@ -65,7 +67,12 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
     daemons.stop();
     throw err;
   }
-  const extranonces = new ExtranonceAllocator(jobs.extranonce1Size, deps.instancePrefix ?? '');
+  const extranonces = new ExtranonceAllocator(
+    jobs.extranonce1Size,
+    deps.instancePrefix ?? '',
+    undefined,
+    deps.extranonceLane,
+  );
   // One ban list and connection budget per coin: an IP banned on one port is banned on all of them.
   const policy = new BanPolicy(coin.security, Date.now);
   const servers: StratumServer[] = [];

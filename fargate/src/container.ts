@@ -42,7 +42,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ContainerSettings {
     spoolDir: env.POOL_SPOOL_DIR ?? '/var/spool/edgepool',
     opsPort: Number(env.OPS_PORT ?? 9100),
     ...(env.STATS_TABLE && { statsTable: env.STATS_TABLE }),
-    instanceId: `${hostname()}-${randomBytes(4).toString('hex')}`,
-    instancePrefix: prefixByte,
+    // A stratum process forked by the task's primary (fargate/src/main.ts) takes the task's identity.
+    instanceId: env.POOL_INSTANCE_ID ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
+    instancePrefix: env.POOL_INSTANCE_PREFIX ?? prefixByte,
   };
 }

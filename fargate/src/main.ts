@@ -1,9 +1,10 @@
+import cluster, { type Worker } from 'node:cluster';
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { pino } from 'pino';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { putLiveSnapshot } from '../../adapters/aws/dynamo-live-stats.js';
 import { SqsTransport } from '../../adapters/aws/sqs-transport.js';
@@ -12,27 +13,63 @@ import { coinShareCredit } from '../../core/rewards/pot.js';
 import { BatchingShareQueue } from '../../core/shares/batching-share-queue.js';
 import { journalSummarizer } from '../../core/shares/summary.js';
 import { startCoinService } from './coin-service.js';
-import { settingsFromEnv } from './container.js';
-import { createOpsServer, listen } from './http/ops-server.js';
+import { type ContainerSettings, settingsFromEnv } from './container.js';
+import { type CoinHealth, createOpsServer, listen } from './http/ops-server.js';
 import { LiveStatsTracker, publishLiveStats } from './live-stats.js';
+import { sumHealth } from './process-health.js';
+import type { ExtranonceLane } from './stratum/extranonce.js';
 import { createStratumMetrics } from './stratum/metrics.js';
 
 /**
  * The stratum container (ECS Fargate): one coin's stratum ports, shares to SQS through the batching queue with a
  * disk spool, /health and /metrics on the ops port. SIGTERM drains: client.reconnect, then close, then flush.
+ *
+ * With `POOL_STRATUM_PROCESSES` = n > 1 (one per vCPU; the CDK app sets it from the task size) the process forks n
+ * stratum processes (node:cluster) that share the stratum ports: the primary accepts connections and hands them out
+ * in turn, so a new block's notifies and the share checks run on every core. Each process has its own job manager,
+ * share queue and spool directory (`<spool>/<coin>/p<i>`, replayed by the process that takes its place) and its own
+ * lane of the task's extranonce1 values. The primary keeps the ops port: /health sums the processes' reports,
+ * /metrics aggregates their registries, blocknotify reaches each of them; it forks a process again when one dies,
+ * and on SIGTERM drains them all before it exits.
  */
+
+/** Messages between the primary and its stratum processes. */
+type FromWorker = { type: 'edgepool:health'; draining: boolean; coin: CoinHealth };
+type ToWorker = { type: 'edgepool:blocknotify' };
+
+const HEALTH_REPORT_MS = 1_000;
+const REFORK_DELAY_MS = 1_000;
+
 async function main(): Promise<void> {
   const log = pino({ name: 'stratum', level: process.env.LOG_LEVEL ?? 'info' });
   const s = settingsFromEnv(process.env);
+  const processes = Number(process.env.POOL_STRATUM_PROCESSES ?? 1);
+  if (!Number.isInteger(processes) || processes < 1 || processes > 64) {
+    throw new Error(
+      `POOL_STRATUM_PROCESSES must be a whole number from 1 to 64, not ${process.env.POOL_STRATUM_PROCESSES}`,
+    );
+  }
+  if (processes > 1 && cluster.isPrimary) return runPrimary(s, processes, log);
+  const lane = cluster.isWorker ? { index: Number(process.env.POOL_STRATUM_PROCESS), count: processes } : undefined;
+  return runStratum(s, lane, log.child(lane ? { process: lane.index } : {}));
+}
+
+async function runStratum(s: ContainerSettings, lane: ExtranonceLane | undefined, log: pino.Logger): Promise<void> {
   const coin = s.config.coins.find((c) => c.symbol === s.coin)!;
   const doc = createDocumentClient(new DynamoDBClient({}));
   const processNumber = randomInt(2 ** 47);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (lane) {
+    // The primary collects this registry over IPC for /metrics (constructing one installs the listener).
+    AggregatorRegistry.setRegistries(registry);
+    new AggregatorRegistry();
+  }
+  const instanceId = lane ? `${s.instanceId}-p${lane.index}` : s.instanceId;
   const queue = new BatchingShareQueue({
     transport: new SqsTransport({ client: new SQSClient({}), queueUrl: s.queueUrl }),
-    spool: new FileShareSpool({ dir: join(s.spoolDir, s.coin) }),
-    instanceId: s.instanceId,
+    spool: new FileShareSpool({ dir: lane ? join(s.spoolDir, s.coin, `p${lane.index}`) : join(s.spoolDir, s.coin) }),
+    instanceId,
     maxShares: s.config.queue.maxBatchShares,
     maxWaitMs: s.config.queue.maxWaitMs,
     ackAfter: s.config.queue.ackAfter,
@@ -53,6 +90,7 @@ async function main(): Promise<void> {
     log,
     metrics: createStratumMetrics(registry),
     instancePrefix: s.instancePrefix,
+    ...(lane && { extranonceLane: lane }),
     serverVersion: 'edgepool',
   });
   const statsTable = s.statsTable;
@@ -64,18 +102,38 @@ async function main(): Promise<void> {
       })
     : () => undefined;
   let draining = false;
-  const ops = createOpsServer({
-    registry,
-    health: () => ({ draining, coins: [service.health()] }),
-    onBlockNotify: (symbol) => {
-      if (symbol !== s.coin) return false;
-      service.refresh();
-      return true;
-    },
-    log,
-  });
-  await listen(ops, s.opsPort, '0.0.0.0');
-  log.info({ coin: s.coin, ports: service.ports, ops: s.opsPort, instance: s.instanceId }, 'stratum server ready');
+  const onBlockNotify = (symbol: string) => {
+    if (symbol !== s.coin) return false;
+    service.refresh();
+    return true;
+  };
+  let closeOps = () => {};
+  if (lane) {
+    const report = () => {
+      const msg: FromWorker = { type: 'edgepool:health', draining, coin: service.health() };
+      process.send?.(msg);
+    };
+    report();
+    const reporter = setInterval(report, HEALTH_REPORT_MS);
+    reporter.unref();
+    process.on('message', (msg: ToWorker) => {
+      if (msg?.type === 'edgepool:blocknotify') onBlockNotify(s.coin);
+    });
+    closeOps = () => clearInterval(reporter);
+  } else {
+    const ops = createOpsServer({
+      registry,
+      health: () => ({ draining, coins: [service.health()] }),
+      onBlockNotify,
+      log,
+    });
+    await listen(ops, s.opsPort, '0.0.0.0');
+    closeOps = () => ops.close();
+  }
+  log.info(
+    { coin: s.coin, ports: service.ports, ops: lane ? undefined : s.opsPort, instance: instanceId },
+    'stratum server ready',
+  );
 
   const shutdown = async (signal: string) => {
     if (draining) return;
@@ -85,6 +143,77 @@ async function main(): Promise<void> {
     stopLive();
     await service.stop();
     await queue.close(); // flushes; what SQS refuses stays in the spool for the next start
+    closeOps();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function runPrimary(s: ContainerSettings, count: number, log: pino.Logger): Promise<void> {
+  const workers = new Map<number, Worker>();
+  const reports = new Map<number, { at: number; draining: boolean; coin: CoinHealth }>();
+  let stopping = false;
+  const fork = (index: number) => {
+    const worker = cluster.fork({
+      POOL_STRATUM_PROCESS: String(index),
+      // One task, one identity: the processes share its extranonce1 prefix (each in its own lane) and instance id.
+      POOL_INSTANCE_ID: s.instanceId,
+      POOL_INSTANCE_PREFIX: s.instancePrefix,
+    });
+    workers.set(index, worker);
+    worker.on('message', (msg: FromWorker) => {
+      if (msg?.type === 'edgepool:health')
+        reports.set(index, { at: Date.now(), draining: msg.draining, coin: msg.coin });
+    });
+    worker.on('exit', (code, signal) => {
+      workers.delete(index);
+      reports.delete(index);
+      if (stopping) return;
+      log.error({ process: index, code, signal }, 'stratum process died; starting another on its spool');
+      setTimeout(() => {
+        if (!stopping) fork(index);
+      }, REFORK_DELAY_MS);
+    });
+  };
+  for (let i = 0; i < count; i++) fork(i);
+
+  const aggregator = new AggregatorRegistry();
+  let draining = false;
+  const ops = createOpsServer({
+    registry: { contentType: aggregator.contentType, metrics: () => aggregator.clusterMetrics() },
+    health: () => ({
+      draining: draining || [...reports.values()].some((r) => r.draining),
+      coins: [sumHealth(s.coin, count, reports)],
+    }),
+    onBlockNotify: (symbol) => {
+      if (symbol !== s.coin) return false;
+      const msg: ToWorker = { type: 'edgepool:blocknotify' };
+      for (const w of workers.values()) w.send(msg);
+      return true;
+    },
+    log,
+  });
+  await listen(ops, s.opsPort, '0.0.0.0');
+  log.info({ coin: s.coin, processes: count, ops: s.opsPort, instance: s.instanceId }, 'stratum processes started');
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    draining = true;
+    log.info({ signal, processes: workers.size }, 'draining every stratum process');
+    const exited = [...workers.values()].map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
+    for (const w of workers.values()) w.process.kill('SIGTERM');
+    const deadline = setTimeout(
+      () => {
+        log.error('stratum processes did not stop in time; killing them');
+        for (const w of workers.values()) w.process.kill('SIGKILL');
+      },
+      (s.config.stratum.drainSeconds + 30) * 1000,
+    );
+    await Promise.all(exited);
+    clearTimeout(deadline);
     ops.close();
     log.info('stopped');
     process.exit(0);

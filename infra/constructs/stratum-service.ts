@@ -117,6 +117,8 @@ export class StratumService extends Construct {
         POOL_CONFIG_JSON: JSON.stringify(containerConfig(config, coin)),
         SHARE_QUEUE_URL: props.shareQueue.queueUrl,
         STATS_TABLE: props.statsTable.table.tableName,
+        // One stratum process per whole vCPU (fargate/src/main.ts): a 2-vCPU task checks shares on both.
+        POOL_STRATUM_PROCESSES: String(stratumProcesses(props.sizing.cpu)),
       },
       secrets: {
         POOL_DAEMON_USER: EcsSecret.fromSecretsManager(props.daemonSecret, 'user'),
@@ -324,4 +326,9 @@ export class StratumService extends Construct {
       { Id: 'perTask', Expression: 'flows / tasks', Label: 'connections per task', ReturnData: true },
     ]);
   }
+}
+
+/** Stratum processes for a task of `cpu` units (1024 = one vCPU): one per whole vCPU, at least one. */
+export function stratumProcesses(cpu: number): number {
+  return Math.max(1, Math.floor(cpu / 1024));
 }

@@ -30,7 +30,8 @@ export class TestMiner {
   /** Submits whose answer never came (the connection died first). */
   unanswered = 0;
   acceptedDifficulty = 0;
-  private extranonce1 = '';
+  /** What mining.subscribe gave this connection. */
+  extranonce1 = '';
   private en2Size = 4;
   private counter = 0;
 

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stratumProcesses } from '../../infra/constructs/stratum-service.js';
 import { buildTestApp, coin, DAEMON_PASSWORD, difficulty } from './helpers.js';
 
 /** Resources of a type, as [logicalId, properties] pairs. */
@@ -189,6 +190,12 @@ describe('coin stack (LTC, dev)', () => {
     expect(env.POOL_COIN).toBe('LTC');
     expect(env.SHARE_QUEUE_URL).toBeDefined();
     expect(env.STATS_TABLE).toBeDefined(); // live snapshots for the pool page
+    const { Cpu } = task as { Cpu: string };
+    expect(env.POOL_STRATUM_PROCESSES).toBe(String(Math.max(1, Math.floor(Number(Cpu) / 1024))));
+  });
+
+  it('runs one stratum process per whole vCPU of the task', () => {
+    expect([256, 512, 1024, 2048, 4096].map(stratumProcesses)).toEqual([1, 1, 1, 2, 4]);
   });
 
   it('lets the stratum task write its live snapshot to the stats table, and only write', () => {

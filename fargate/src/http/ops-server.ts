@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 
 /** What /health reports for one coin. */
 export interface CoinHealth {
@@ -12,7 +11,8 @@ export interface CoinHealth {
 }
 
 export interface OpsServerOptions {
-  registry: Registry;
+  /** A prom-client registry, or anything that renders one (the cluster primary's aggregation of its processes). */
+  registry: { contentType: string; metrics(): Promise<string> };
   health: () => { draining: boolean; coins: CoinHealth[] };
   /** Called by `POST /blocknotify/<COIN>` (a daemon's -blocknotify=curl ...) to fetch a new template at once. */
   onBlockNotify: (coin: string) => boolean;

@@ -5,7 +5,15 @@ import { randomInt } from 'node:crypto';
  * the server instance's prefix, so several tasks behind one NLB never give two miners the same coinbase space.
  * A value released by a closed connection is kept reserved for `resumeMs` so the miner can resume its session
  * (mining.subscribe with the old session id) and keep working on the same extranonce1.
+ *
+ * Several processes of one task (fargate/src/main.ts, `POOL_STRATUM_PROCESSES`) share the task's prefix: each takes
+ * its own `lane` of the counter space (counter ≡ lane.index mod lane.count), so they never hand out the same value.
  */
+export interface ExtranonceLane {
+  index: number;
+  count: number;
+}
+
 export class ExtranonceAllocator {
   private readonly live = new Set<string>();
   private readonly resumable = new Map<string, number>();
@@ -16,20 +24,31 @@ export class ExtranonceAllocator {
     readonly size: number,
     private readonly prefix: string,
     private readonly resumeMs = 10 * 60_000,
+    private readonly lane: ExtranonceLane = { index: 0, count: 1 },
   ) {
     if (prefix.length % 2 !== 0 || !/^[0-9a-f]*$/.test(prefix) || prefix.length / 2 >= size) {
       throw new Error(`instance prefix "${prefix}" must be hex and shorter than the ${size}-byte extranonce1`);
     }
     this.counterBytes = size - prefix.length / 2;
-    this.counter = randomInt(0, 2 ** Math.min(this.counterBytes * 8, 47));
+    if (!Number.isInteger(lane.count) || lane.count < 1 || lane.index < 0 || lane.index >= lane.count) {
+      throw new Error(`extranonce lane ${lane.index} of ${lane.count} is not a lane`);
+    }
+    // `counter` numbers this lane's slots: the value is slot × count + index.
+    this.counter = randomInt(0, Math.min(this.slots(), 2 ** 47));
+  }
+
+  /** How many values this lane has. */
+  private slots(): number {
+    return Math.floor((2 ** (this.counterBytes * 8) - 1 - this.lane.index) / this.lane.count) + 1;
   }
 
   allocate(now: number): string {
     this.expire(now);
-    const space = 2 ** (this.counterBytes * 8);
+    const slots = this.slots();
     for (let tries = 0; tries < 1_000_000; tries++) {
-      this.counter = (this.counter + 1) % space;
-      const value = this.prefix + this.counter.toString(16).padStart(this.counterBytes * 2, '0');
+      this.counter = (this.counter + 1) % slots;
+      const n = this.counter * this.lane.count + this.lane.index;
+      const value = this.prefix + n.toString(16).padStart(this.counterBytes * 2, '0');
       if (!this.live.has(value) && !this.resumable.has(value)) {
         this.live.add(value);
         return value;

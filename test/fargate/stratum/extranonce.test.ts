@@ -36,6 +36,18 @@ describe('ExtranonceAllocator', () => {
     );
   });
 
+  it('gives the processes of one task disjoint lanes of the same prefix, also where the counter wraps', () => {
+    const lanes = [0, 1, 2].map((index) => new ExtranonceAllocator(2, 'c0', 1000, { index, count: 3 }));
+    // 1-byte counter: lanes of 86, 85 and 85 values; take them all, each lane from its random start.
+    const values = lanes.flatMap((a, i) => Array.from({ length: i === 0 ? 86 : 85 }, () => a.allocate(0)));
+    expect(new Set(values).size).toBe(256);
+    for (const [i, a] of lanes.entries()) {
+      expect(() => a.allocate(0)).toThrow(/exhausted/);
+      expect(values.filter((v) => Number.parseInt(v.slice(2), 16) % 3 === i)).toHaveLength(i === 0 ? 86 : 85);
+    }
+    expect(() => new ExtranonceAllocator(4, '', 1000, { index: 2, count: 2 })).toThrow(/lane/);
+  });
+
   it('gives a released value back to a resuming session within the window, once', () => {
     const a = new ExtranonceAllocator(4, '', 1000);
     const v = a.allocate(0);

@@ -1,0 +1,182 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsServer } from 'local-aws-sqs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeMessage } from '../../core/shares/queue-message.js';
+import { withDevnet } from '../helpers/devnet.js';
+import { testPoolConfig } from '../helpers/pool-config.js';
+import { TestMiner } from '../helpers/test-miner.js';
+
+/**
+ * The Fargate stratum container (fargate/src/main.ts) as ECS runs it, with POOL_STRATUM_PROCESSES=2: a primary that
+ * owns the ops port and two stratum processes sharing the stratum port, against the devnet's litecoind and an SQS
+ * emulator. Miners land on both processes, get extranonce1 values from disjoint lanes, and their shares reach SQS
+ * from both; /health and /metrics sum the processes; a killed process is replaced; SIGTERM drains and exits.
+ */
+const ROOT = join(import.meta.dirname, '../..');
+const DIFFICULTY = 1e-5; // every hash is a share on regtest; the miners pick ones that are not blocks
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The stratum processes of the container (not tsx's esbuild service, also a child). */
+const childrenOf = (pid: number) =>
+  execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes('fargate/src/main.ts'))
+    .map((l) => Number.parseInt(l.trim(), 10));
+
+describe('the stratum container with two stratum processes', () => {
+  const net = withDevnet();
+  const closers: Array<() => Promise<unknown>> = [];
+  let container: ChildProcess | undefined;
+
+  afterAll(async () => {
+    container?.kill('SIGKILL');
+    for (const close of closers.reverse()) await close();
+  });
+
+  it('serves miners from both processes, sums their health and metrics, replaces a dead one and drains on SIGTERM', async () => {
+    const devnet = net.get();
+    const dir = await mkdtemp(join(tmpdir(), 'container-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    const sqsServer = await createSqsServer({ port: 0, hostname: '127.0.0.1' });
+    closers.push(() => new Promise((r) => sqsServer.close(r)));
+    const sqsEndpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
+    const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    closers.push(async () => sqs.destroy());
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'shares-LTC' }));
+
+    const [stratumPort, opsPort] = [await freePort(), await freePort()];
+    const base = testPoolConfig(devnet, DIFFICULTY);
+    const config = {
+      ...base,
+      stratum: { ...base.stratum, drainSeconds: 1 },
+      coins: base.coins.map((c) => ({ ...c, ports: c.ports.map((p) => ({ ...p, port: stratumPort })) })),
+    };
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'fargate/src/main.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        POOL_COIN: 'LTC',
+        POOL_CONFIG_JSON: JSON.stringify(config),
+        SHARE_QUEUE_URL: QueueUrl,
+        POOL_SPOOL_DIR: join(dir, 'spool'),
+        OPS_PORT: String(opsPort),
+        POOL_STRATUM_PROCESSES: '2',
+        AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    container = child;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const ops = `http://127.0.0.1:${opsPort}`;
+    const healthy = () =>
+      until('a healthy task', async () => {
+        const res = await fetch(`${ops}/health`);
+        return res.status === 200 ? ((await res.json()) as { coins: Array<{ connections: number }> }) : undefined;
+      });
+    await healthy();
+    const processes = childrenOf(child.pid!);
+    console.log(
+      `container healthy after ${Math.round(performance.now() - started)} ms; stratum processes ${processes.join(', ')}`,
+    );
+    expect(processes).toHaveLength(2);
+
+    const addresses = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => devnet.minerWallet.getNewAddress(`c${i}`, 'bech32') as Promise<string>),
+    );
+    const miners: TestMiner[] = [];
+    for (const [i, a] of addresses.entries()) miners.push(await TestMiner.connect(stratumPort, `${a}.rig${i}`));
+    const extranonces = miners.map((m) => m.extranonce1);
+    // One task prefix, two lanes: the counter part is even in one process and odd in the other.
+    const lanes = new Set(extranonces.map((e) => Number.parseInt(e.slice(2), 16) % 2));
+    console.log(`extranonce1 values: ${extranonces.join(' ')}`);
+    expect(new Set(extranonces).size).toBe(6);
+    expect(new Set(extranonces.map((e) => e.slice(0, 2))).size).toBe(1);
+    expect(lanes).toEqual(new Set([0, 1]));
+    // Each process reports every second: the sum reaches 6.
+    await until('6 connections in /health', async () =>
+      (await healthy()).coins[0]!.connections === 6 ? true : undefined,
+    );
+
+    for (const m of miners) expect(await m.submitOne('share')).toBe(true);
+    const received = new Map<string, number>(); // batch id prefix (process) → shares
+    await until('every share in SQS', async () => {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 300 }),
+      );
+      for (const msg of Messages)
+        for (const b of decodeMessage(msg.Body!)) {
+          if (b.views === 'minutes') continue;
+          const proc = /-p(\d+)-\d+$/.exec(b.batchId)?.[1] ?? '?';
+          received.set(proc, (received.get(proc) ?? 0) + b.shares.length);
+        }
+      return [...received.values()].reduce((a, b) => a + b, 0) >= 6 ? true : undefined;
+    });
+    console.log(`shares in SQS per stratum process: ${JSON.stringify(Object.fromEntries(received))}`);
+    expect([...received.keys()].sort()).toEqual(['0', '1']);
+    expect([...received.values()].reduce((a, b) => a + b, 0)).toBe(6);
+
+    const metrics = await (await fetch(`${ops}/metrics`)).text();
+    const accepted = [...metrics.matchAll(/^stratum_shares_total\{[^}]*result="accepted"[^}]*\} (\d+)/gm)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
+    expect(accepted).toBe(6);
+    expect((await fetch(`${ops}/blocknotify/LTC`, { method: 'POST' })).status).toBe(202);
+
+    // A stratum process dies: the task is degraded until the primary's new one serves on the same port.
+    for (const m of miners) m.close();
+    process.kill(processes[0]!, 'SIGKILL');
+    await until('a degraded task', async () => ((await fetch(`${ops}/health`)).status === 503 ? true : undefined));
+    await healthy();
+    const replaced = childrenOf(child.pid!);
+    expect(replaced).toHaveLength(2);
+    expect(replaced).not.toContain(processes[0]);
+    const again = await TestMiner.connect(stratumPort, `${addresses[0]}.rig0`);
+    expect(await again.submitOne('share')).toBe(true);
+    again.close();
+
+    const stopping = performance.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    console.log(`SIGTERM: drained and exited in ${Math.round(performance.now() - stopping)} ms`);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(replaced.filter(alive)).toEqual([]); // the stratum processes drained and exited with it
+    container = undefined;
+  }, 120_000);
+});
