@@ -8,13 +8,11 @@ import type { Exchange } from '../core/ports/exchange.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import { type ConvertDeps, type ConvertReport, runConversions } from '../lambdas/convert/convert.js';
 import { depositWallet } from '../lambdas/convert/deposit.js';
-import { type ConversionQuote, conversionQuotes } from '../lambdas/convert/quote.js';
 import type { PoolLogger } from './logger.js';
 
 export interface LocalConverter {
   /** One conversion pass, as the Lambda runs it on its schedule. */
   run(opts?: { crashAt?: ConvertDeps['crashAt'] }): Promise<ConvertReport>;
-  quotes(amount: bigint): Promise<ConversionQuote[]>;
 }
 
 /**
@@ -55,6 +53,5 @@ export function localConverter(
   };
   return {
     run: (opts = {}) => runConversions({ ...deps, ...opts }),
-    quotes: (amount) => conversionQuotes(deps, amount),
   };
 }

@@ -151,8 +151,8 @@ export async function startLocalPool(opts: {
       live: { get: async (symbol) => coins.get(symbol)?.live.snapshot() },
       conversion: {
         configs: new Map(config.coins.flatMap((c) => (c.conversion ? [[c.symbol, c.conversion] as const] : []))),
+        // Quotes as in AWS: the ones the conversion pass stored.
         store: storage.conversions,
-        quotes: async (symbol, amount) => (await coins.get(symbol)?.money?.conversion?.quotes(amount)) ?? [],
       },
     });
     // A conversion target's ledger (USDT…) answers the same balances, payouts and audit commands as a coin's.

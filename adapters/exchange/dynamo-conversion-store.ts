@@ -6,6 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { canMoveDeposit, type DepositRecord, type DepositStatus } from '../../core/conversion/deposit.js';
+import type { ConversionQuote } from '../../core/conversion/quote.js';
 import type {
   ConversionFill,
   ConversionRecord,
@@ -21,6 +22,8 @@ import type { TableNames } from '../aws/tables.js';
  *   CONVERSION / <id>       status + the record as JSON (amounts as decimal strings), fills and withdrawals
  *   CONVPREF / <account>    a miner's payout currency and address in it
  *   DEPOSIT / <id>          a conversion leg's deposit to its exchange: status, txid, the record as JSON
+ *   QUOTE / <target>        the latest quote for the target (core/conversion/quote.ts), written by every conversion
+ *                           pass, read by the stats API; `quotedAt` guards against an older pass overwriting it
  */
 export class DynamoConversionStore implements ConversionStore {
   constructor(
@@ -162,6 +165,35 @@ export class DynamoConversionStore implements ConversionStore {
     );
   }
 
+  putQuote(coin: string, q: ConversionQuote): Promise<boolean> {
+    return conditionalWrite('put conversion quote', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tables(coin).ledger,
+          Item: { pk: 'QUOTE', sk: q.target, quotedAt: q.quotedAt, data: toJson(q) },
+          ConditionExpression: 'attribute_not_exists(pk) OR quotedAt < :t',
+          ExpressionAttributeValues: { ':t': q.quotedAt },
+        }),
+      ),
+    );
+  }
+
+  async getQuote(coin: string, target: string): Promise<ConversionQuote | undefined> {
+    const { Item } = await dynamoCall('get conversion quote', () =>
+      this.doc.send(new GetCommand({ TableName: this.tables(coin).ledger, Key: { pk: 'QUOTE', sk: target } })),
+    );
+    return Item ? fromJson<ConversionQuote>(String(Item.data)) : undefined;
+  }
+
+  async listQuotes(coin: string): Promise<ConversionQuote[]> {
+    const items = await queryAll(this.doc, 'list conversion quotes', {
+      TableName: this.tables(coin).ledger,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'QUOTE' },
+    });
+    return items.map((i) => fromJson<ConversionQuote>(String(i.data)));
+  }
+
   async listPreferences(coin: string): Promise<ConversionPreference[]> {
     const page = await dynamoCall('list conversion preferences', () =>
       this.doc.send(
@@ -226,7 +258,18 @@ function toPreference(i: Record<string, unknown>): ConversionPreference {
 /** Records hold bigints: stored as JSON with amounts as strings, read back by field name. */
 const toJson = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
 
-const BIG = new Set(['amount', 'expectedNet', 'withdrawalFee', 'referenceNet', 'sold', 'gross', 'fee']);
+const BIG = new Set([
+  'amount',
+  'expectedNet',
+  'withdrawalFee',
+  'referenceNet',
+  'sold',
+  'gross',
+  'fee',
+  'net',
+  'exchangeFee',
+  'poolFee',
+]);
 
 function fromJson<T>(s: string): T {
   return JSON.parse(s, (k, x) => (BIG.has(k) && typeof x === 'string' ? BigInt(x) : x)) as T;

@@ -1,4 +1,5 @@
 import type { DepositRecord, DepositStatus } from './deposit.js';
+import type { ConversionQuote } from './quote.js';
 import type { ConversionFill, ConversionRecord, ConversionStatus, ConversionWithdrawal } from './record.js';
 
 /** A miner's choice of payout currency: coins of `account` (source ledger) are converted and credited to `address`. */
@@ -46,6 +47,10 @@ export interface ConversionStore {
     to: DepositStatus,
     set?: { txid?: string; exchangeDepositId?: string },
   ): Promise<boolean>;
+  /** Stores the latest quote of a target unless a newer one is stored (false then). */
+  putQuote(coin: string, quote: ConversionQuote): Promise<boolean>;
+  getQuote(coin: string, target: string): Promise<ConversionQuote | undefined>;
+  listQuotes(coin: string): Promise<ConversionQuote[]>;
   listPreferences(coin: string): Promise<ConversionPreference[]>;
   getPreference(coin: string, account: string): Promise<ConversionPreference | undefined>;
   setPreference(coin: string, preference: ConversionPreference): Promise<void>;

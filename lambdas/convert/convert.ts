@@ -24,6 +24,7 @@ import type { PayoutSender } from '../../core/ports/payout-sender.js';
 import { isInternalAccount } from '../../core/rewards/schemes.js';
 import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';
 import { depositLegs } from './deposit.js';
+import { recordQuote } from './quote.js';
 
 export interface ConvertDeps {
   /** The source coin and its base-unit decimals. */
@@ -67,6 +68,7 @@ export interface ConvertReport {
  * One conversion pass for a coin (EventBridge schedule). First every open conversion is moved on (a crash or an
  * unreachable exchange left it there); only when none is open is a new one planned per target currency: the
  * opted-in miners' confirmed balances above the minimum, sold with best execution across the enabled exchanges.
+ * Each target's books also give its quote, stored every run (lambdas/convert/quote.ts).
  * Exactly once: a conversion id comes from the schedule slot, so a retried event plans the same record; money moves
  * only through conditional status changes; orders carry deterministic client order ids and a conversion found in
  * `ordered` looks every leg up before placing it.
@@ -75,10 +77,15 @@ export async function runConversions(deps: ConvertDeps, event: { time?: string }
   const report: ConvertReport = { conversions: [], refused: [] };
   const open = await deps.store.listOpenConversions(deps.coin);
   for (const r of open) report.conversions.push(await advance(deps, r));
-  if (report.conversions.some((c) => c.status !== 'credited')) return report; // one batch in flight per coin
+  const inFlight = report.conversions.some((c) => c.status !== 'credited'); // one batch in flight per coin
   const eventTime = event.time ? Date.parse(event.time) : deps.now();
-  for (const target of deps.config.targets) {
-    const planned = await plan(deps, target.currency, eventTime);
+  for (const { currency: target } of deps.config.targets) {
+    // Books first, outside the lease: the exchanges may be slow, the payouts pass should not wait for them. Every
+    // run quotes from them, also when it has nothing to convert (the stats API shows the stored quote).
+    const books = await readBooks(deps, `${deps.coin}/${target}`, target, unitsOf(deps, target));
+    await recordQuote(deps, target, books, boundsOf(deps.config));
+    if (inFlight) continue;
+    const planned = await plan(deps, target, eventTime, books);
     if (!planned) continue;
     if ('reason' in planned) {
       report.refused.push(planned);
@@ -94,6 +101,7 @@ async function plan(
   deps: ConvertDeps,
   target: TargetCurrency,
   eventTime: number,
+  books: readonly VenueBook[],
 ): Promise<ConversionRecord | { target: string; reason: string; detail: string } | undefined> {
   const { coin, config, store } = deps;
   const id = conversionId(coin, target, eventTime, config.scheduleMinutes);
@@ -101,9 +109,6 @@ async function plan(
   if (existing) return existing.status === 'credited' ? undefined : existing;
   if ((await optedIn(deps, target)).length === 0) return undefined;
   const market = `${coin}/${target}`;
-  const units: MarketUnits = { sourceDecimals: deps.decimals, targetDecimals: TARGET_CURRENCIES[target] };
-  // Books first, outside the lease: the exchanges may be slow, the payouts pass should not wait for them.
-  const books = await readBooks(deps, market, target, units);
   // Choose and take the balances under the debit lease, the payouts pass's too (core/conversion/exclusion.ts).
   const leased = await withDebitLease({ ...deps, ...deps.lease }, async () => {
     const shares = await sharesOf(deps, target);
@@ -167,6 +172,10 @@ async function sharesOf(deps: ConvertDeps, target: TargetCurrency): Promise<Conv
     .map((p) => ({ account: p.account, targetAccount: p.address, amount: balances.get(p.account)?.confirmed ?? 0n }))
     .filter((s) => s.amount >= minimum && s.amount > 0n)
     .sort((a, b) => (a.account < b.account ? -1 : 1));
+}
+
+function unitsOf(deps: Pick<ConvertDeps, 'decimals'>, target: TargetCurrency): MarketUnits {
+  return { sourceDecimals: deps.decimals, targetDecimals: TARGET_CURRENCIES[target] };
 }
 
 /** Every enabled exchange's book for the market; an exchange that does not answer is left out of this run. */

@@ -1,12 +1,11 @@
 import { getCoin } from '../../core/coins/index.js';
-import type { ConversionConfig } from '../../core/conversion/config.js';
+import { type ConversionConfig, TARGET_CURRENCIES, type TargetCurrency } from '../../core/conversion/config.js';
+import { formatUnits } from '../../core/conversion/decimal.js';
 import { preferenceMessage } from '../../core/conversion/preference-message.js';
+import { type ConversionQuote, quoteAmount, quoteIsStale } from '../../core/conversion/quote.js';
 import { checkSignedPreference, SIGNED_PREFERENCE_WINDOW_MS } from '../../core/conversion/signed-preference.js';
 import type { ConversionStore } from '../../core/conversion/store.js';
 import { PoolError } from '../../core/errors.js';
-import { balancesFromEntries } from '../../core/ledger/ledger.js';
-import type { MoneyStore } from '../../core/ports/money-store.js';
-import type { ConversionQuote } from '../convert/quote.js';
 import type { PublicCoin } from './api.js';
 import { conversionChangeSchema } from './schema.js';
 
@@ -14,9 +13,8 @@ import { conversionChangeSchema } from './schema.js';
 export interface ConversionApiDeps {
   /** The converting coins' conversion config, by symbol. */
   configs: ReadonlyMap<string, ConversionConfig>;
-  store: Pick<ConversionStore, 'getPreference' | 'replacePreference'>;
-  /** Quotes now for an amount of a coin (lambdas/convert/quote.ts); absent: none shown. */
-  quotes?: (coin: string, amount: bigint) => Promise<ConversionQuote[]>;
+  /** Preferences, and the quotes the conversion pass stored (lambdas/convert/quote.ts): AWS and local alike. */
+  store: Pick<ConversionStore, 'getPreference' | 'replacePreference' | 'listQuotes'>;
 }
 
 /** A newer preference was stored between the check and the write (two changes at once): nothing changed. */
@@ -27,31 +25,35 @@ export class PreferenceConflictError extends PoolError {
 }
 
 /**
- * GET /api/pools/{coin}/miners/{address}/conversion: the miner's payout currency, what the pool offers, quotes for
- * the miner's confirmed balance (or one coin) and how to change it: the message template to sign.
+ * GET /api/pools/{coin}/miners/{address}/conversion: the miner's payout currency, what the pool offers, the latest
+ * quotes the conversion pass stored (one coin's worth; older than two schedule periods: `stale`) and how to change
+ * it: the message template to sign.
  */
 export async function conversionView(
-  deps: { conversion?: ConversionApiDeps; money: MoneyStore },
+  deps: { conversion?: ConversionApiDeps; now: () => number },
   coin: PublicCoin,
   account: string,
 ) {
   const config = deps.conversion?.configs.get(coin.symbol);
   if (!deps.conversion || !config) return { enabled: false, preference: null, targets: [], quotes: [] };
   const decimals = getCoin(coin.symbol).decimals;
-  const [pref, entries] = await Promise.all([
+  const [pref, stored] = await Promise.all([
     deps.conversion.store.getPreference(coin.symbol, account),
-    deps.money.listAccountEntries(coin.symbol, account),
+    deps.conversion.store.listQuotes(coin.symbol),
   ]);
-  const confirmed = balancesFromEntries(entries).get(account)?.confirmed ?? 0n;
-  const amount = confirmed >= BigInt(config.minimum) ? confirmed : 10n ** BigInt(decimals);
+  const targets = config.targets.map((t) => t.currency);
+  const now = deps.now();
   return {
     enabled: true,
     preference: pref ? { currency: pref.currency, address: pref.address, updatedAt: pref.updatedAt } : null,
-    targets: config.targets.map((t) => t.currency),
+    targets,
     minimum: config.minimum,
     feeShareBps: config.feeShareBps,
-    quoteAmount: amount.toString(),
-    quotes: (await deps.conversion.quotes?.(coin.symbol, amount)) ?? [],
+    quoteAmount: quoteAmount(decimals, BigInt(config.minimum)).toString(),
+    quotes: stored
+      .filter((q) => targets.includes(q.target as TargetCurrency))
+      .sort((a, b) => targets.indexOf(a.target as TargetCurrency) - targets.indexOf(b.target as TargetCurrency))
+      .map((q) => quoteView(q, decimals, quoteIsStale(q, config.scheduleMinutes, now))),
     sign: {
       message: preferenceMessage({
         coin: coin.symbol,
@@ -62,6 +64,27 @@ export async function conversionView(
       }),
       windowSeconds: SIGNED_PREFERENCE_WINDOW_MS / 1000,
     },
+  };
+}
+
+/** A stored quote as the API shows it: amounts in whole units of the target, the rate per whole coin. */
+function quoteView(q: ConversionQuote, decimals: number, stale: boolean) {
+  const targetDecimals = TARGET_CURRENCIES[q.target as TargetCurrency];
+  const field = (name: string, v: bigint | undefined) =>
+    v === undefined ? {} : { [name]: formatUnits(v, targetDecimals) };
+  return {
+    target: q.target,
+    quotedAt: q.quotedAt,
+    bookAgeSeconds: Math.round(q.bookAgeMs / 1000),
+    stale,
+    ...field('net', q.net),
+    ...field('rate', q.net === undefined ? undefined : (q.net * 10n ** BigInt(decimals)) / q.amount),
+    ...field('exchangeFee', q.exchangeFee),
+    ...field('withdrawalFee', q.withdrawalFee),
+    ...field('poolFee', q.poolFee),
+    ...(q.exchanges ? { exchanges: q.exchanges } : {}),
+    ...(q.slippageBps === undefined ? {} : { slippageBps: q.slippageBps.toString() }),
+    ...(q.refused ? { refused: q.refused } : {}),
   };
 }
 

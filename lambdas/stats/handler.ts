@@ -48,7 +48,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
     // Reported by the stratum containers (fargate/src/live-stats.ts) into each coin's stats table.
     live: new DynamoLiveStats(doc, of, Date.now),
     now: Date.now,
-    // Quotes need the exchanges' books (ccxt): the conversion Lambda has them, this small function does not.
+    // Quotes are what the conversion Lambda stored from the exchanges' books (this small function has no ccxt).
     ...(Object.keys(conversions).length > 0
       ? { conversion: { configs: new Map(Object.entries(conversions)), store: new DynamoConversionStore(doc, of) } }
       : {}),

@@ -151,15 +151,24 @@ const preferenceSchema = z.strictObject({
   updatedAt: epochMs,
 });
 
-export const conversionQuoteSchema = z.strictObject({
-  target: z.string(),
-  net: z.string().optional().describe('what the amount would bring now, after every fee (whole units, decimal)'),
-  rate: z.string().optional().describe('net per whole coin'),
-  poolFee: z.string().optional(),
-  exchanges: z.array(z.string()).optional(),
-  slippageBps: z.string().optional(),
-  refused: z.string().optional().describe('why the pool would not convert now (stale, spread, slippage, depth…)'),
-});
+export const conversionQuoteSchema = z
+  .strictObject({
+    target: z.string(),
+    quotedAt: epochMs.describe('when the conversion pass computed it (it quotes on every scheduled run)'),
+    bookAgeSeconds: z.number().int().min(0).describe('age of the oldest order book it used, then'),
+    stale: z
+      .boolean()
+      .describe('older than two conversion schedule periods: not what a conversion would get now; shown as such'),
+    net: z.string().optional().describe('what quoteAmount would bring, after every fee (whole units, decimal)'),
+    rate: z.string().optional().describe('net per whole coin'),
+    exchangeFee: z.string().optional().describe('taker fees of the exchanges used (whole units)'),
+    withdrawalFee: z.string().optional().describe('their withdrawal fees (whole units)'),
+    poolFee: z.string().optional().describe('the pool’s share of the gain over the best single exchange'),
+    exchanges: z.array(z.string()).optional().describe('the exchanges best execution would sell on'),
+    slippageBps: z.string().optional(),
+    refused: z.string().optional().describe('why the pool would not convert (stale, spread, slippage, depth…)'),
+  })
+  .describe('the latest quote the conversion pass stored for a target');
 
 export const conversionViewSchema = z
   .discriminatedUnion('enabled', [
@@ -175,7 +184,7 @@ export const conversionViewSchema = z
       targets: z.array(z.string()),
       minimum: amount,
       feeShareBps: z.number().int().min(0).max(10_000),
-      quoteAmount: amount,
+      quoteAmount: amount.describe('the amount quoted, base units of the coin (one coin, or the minimum if larger)'),
       quotes: z.array(conversionQuoteSchema),
       sign: z.strictObject({
         message: z.string().describe('the message to sign with the mining address key; fill in the <…> parts'),

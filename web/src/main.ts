@@ -147,9 +147,11 @@ function payoutCurrency(address: string, c: Json): string {
     .map(
       (q) =>
         `<tr data-testid="quote-row"><td>${esc(q.target)}</td>${
-          q.refused
-            ? `<td colspan="3">not now: ${esc(q.refused)}</td>`
-            : `<td>${esc(q.rate)}</td><td>${esc(q.net)}</td><td>${esc(q.poolFee)}</td>`
+          q.stale
+            ? `<td colspan="3">no current quote (the last is from ${esc(new Date(q.quotedAt).toLocaleString())})</td>`
+            : q.refused
+              ? `<td colspan="3">not now: ${esc(q.refused)}</td>`
+              : `<td>${esc(q.rate)}</td><td>${esc(q.net)}</td><td>${esc(q.poolFee)}</td>`
         }</tr>`,
     )
     .join('');

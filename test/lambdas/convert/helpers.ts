@@ -66,7 +66,9 @@ export async function setupConversion(dynamo: Dynamo, running: FakeExchangeServe
     await Promise.all(CONVERSION_EXCHANGES.map(async (id) => [id, await new FakeExchangeServer(id).start()] as const)),
   ) as Record<ConversionExchangeId, FakeExchangeServer>;
   running.push(...Object.values(fakes));
-  for (const f of Object.values(fakes)) f.ctx.now = () => NOW;
+  /** The time of the pool, the exchanges and their books; a test moves it on (`clock.now = …`). */
+  const clock = { now: NOW };
+  for (const f of Object.values(fakes)) f.ctx.now = () => clock.now;
   const exchanges = new Map(
     CONVERSION_EXCHANGES.map((id) => [
       id,
@@ -78,7 +80,7 @@ export async function setupConversion(dynamo: Dynamo, running: FakeExchangeServe
         rateLimitMs: 1,
         attempts: 2,
         retryDelayMs: 1,
-        now: () => NOW,
+        now: () => clock.now,
       }),
     ]),
   );
@@ -104,10 +106,10 @@ export async function setupConversion(dynamo: Dynamo, running: FakeExchangeServe
     store,
     exchanges,
     log: silentLog,
-    now: () => NOW,
+    now: () => clock.now,
     ...over,
   };
-  return { deps, money, store, fakes };
+  return { deps, money, store, fakes, clock };
 }
 
 export type ConversionSetup = Awaited<ReturnType<typeof setupConversion>>;

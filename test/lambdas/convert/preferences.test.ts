@@ -1,12 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CcxtExchange } from '../../../adapters/exchange/ccxt-exchange.js';
+import { describe, expect, it } from 'vitest';
 import { CONVERSION_EXCHANGES, conversionConfigSchema } from '../../../core/conversion/config.js';
 import { checkPreference, InvalidPreferenceError } from '../../../core/conversion/preference.js';
-import { conversionQuotes } from '../../../lambdas/convert/quote.js';
-import { FakeExchangeServer } from '../../helpers/fake-exchanges/server.js';
-import { silentLog } from '../ingest/helpers.js';
 
-const NOW = 1_800_000_000_000;
 const conversion = conversionConfigSchema.parse({
   exchanges: CONVERSION_EXCHANGES.map((id) => ({ id, withdrawalFees: { BTC: '100' } })),
   targets: [
@@ -52,39 +47,5 @@ describe('payout currency preference', () => {
     expect(() =>
       checkPreference({ ...coin, conversion: undefined }, { account: 'a', currency: 'BTC', address: 'x' }, 5),
     ).toThrow(InvalidPreferenceError);
-  });
-});
-
-describe('conversion quotes for the dashboard', () => {
-  const fakes: FakeExchangeServer[] = [];
-  beforeAll(async () => {
-    for (const id of CONVERSION_EXCHANGES) fakes.push(await new FakeExchangeServer(id).start());
-  });
-  afterAll(async () => {
-    for (const f of fakes) await f.stop();
-  });
-
-  it('shows the net rate after all fees per target, or why the pool would not convert now', async () => {
-    const exchanges = new Map(
-      fakes.map((f) => [
-        f.id,
-        new CcxtExchange({
-          id: f.id,
-          credentials: { apiKey: 'k', secret: 'c2VjcmV0', password: 'p' },
-          apiBaseUrl: f.url,
-          rateLimitMs: 1,
-          now: () => NOW,
-        }),
-      ]),
-    );
-    const quotes = await conversionQuotes(
-      { coin: 'LTC', decimals: 8, config: conversion, exchanges, log: silentLog, now: () => NOW },
-      100_000_000n,
-    );
-    expect(quotes[0]).toMatchObject({ target: 'BTC', exchanges: expect.any(Array) });
-    expect(Number(quotes[0]!.rate)).toBeGreaterThan(0.0012);
-    expect(Number(quotes[0]!.rate)).toBeLessThan(0.00124);
-    // No exchange lists LTC/USDT in the fixtures: no book, no quote.
-    expect(quotes[1]).toMatchObject({ target: 'USDT', refused: expect.stringContaining('no-books') });
   });
 });

@@ -29,12 +29,14 @@ const miner = testKey('LTC', 'regtest');
 describe('payout currency in the stats API (signed by the miner key)', () => {
   let dynamo: Dynamo;
   let deps: ApiDeps;
+  let store: DynamoConversionStore;
   let now = NOW;
   beforeAll(async () => {
     dynamo = await startDynamo();
     const shares = await dynamo.freshStore();
     const names = dynamo.lastTables!;
     const doc = createDocumentClient(dynamo.client);
+    store = new DynamoConversionStore(doc, () => names);
     deps = {
       pool: { name: 'edgepool', coins: [LTC] },
       shares,
@@ -42,10 +44,22 @@ describe('payout currency in the stats API (signed by the miner key)', () => {
       now: () => now,
       conversion: {
         configs: new Map([['LTC', conversion]]),
-        store: new DynamoConversionStore(doc, () => names),
-        quotes: async () => [{ target: 'BTC', net: '0.0012', rate: '0.0012', poolFee: '0' }],
+        store,
       },
     };
+    // What the conversion pass stored (lambdas/convert/quote.ts): 1 LTC → 0.0012 BTC after fees, an hour ago.
+    await store.putQuote('LTC', {
+      target: 'BTC',
+      amount: 100_000_000n,
+      quotedAt: NOW - 3_600_000,
+      bookAgeMs: 1_200,
+      net: 120_000n,
+      exchangeFee: 150n,
+      withdrawalFee: 100n,
+      poolFee: 0n,
+      exchanges: ['binance'],
+      slippageBps: 3,
+    });
   });
   afterAll(() => dynamo.close());
 
@@ -78,9 +92,45 @@ describe('payout currency in the stats API (signed by the miner key)', () => {
   it('shows no preference, the targets, quotes and the message to sign', async () => {
     const { status, body } = await get(miner.address.p2wpkh);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ enabled: true, preference: null, targets: ['BTC'], quotes: [{ target: 'BTC' }] });
+    expect(body).toMatchObject({ enabled: true, preference: null, targets: ['BTC'], quoteAmount: '100000000' });
+    expect(body.quotes).toEqual([
+      {
+        target: 'BTC',
+        quotedAt: NOW - 3_600_000,
+        bookAgeSeconds: 1,
+        stale: false,
+        net: '0.0012',
+        rate: '0.0012',
+        exchangeFee: '0.0000015',
+        withdrawalFee: '0.000001',
+        poolFee: '0',
+        exchanges: ['binance'],
+        slippageBps: '3',
+      },
+    ]);
     expect(body.sign.message).toContain(`account: ${miner.address.p2wpkh}`);
     conversionViewSchema.parse(body); // as documented in /api/openapi.json
+  });
+
+  it('flags a quote older than two schedule periods as stale, and a newer pass replaces it', async () => {
+    const saved = now;
+    try {
+      now = NOW + 7_200_000; // the quote is three hours old: the hourly pass missed runs
+      const { body } = await get(miner.address.p2wpkh);
+      expect(body.quotes).toEqual([expect.objectContaining({ target: 'BTC', stale: true })]);
+      conversionViewSchema.parse(body);
+      // An older pass cannot overwrite the stored quote; a newer one does.
+      const quote = { target: 'BTC', amount: 100_000_000n, bookAgeMs: 0, refused: 'spread: too wide' };
+      expect(await store.putQuote('LTC', { ...quote, quotedAt: NOW - 7_200_000 })).toBe(false);
+      expect(await store.putQuote('LTC', { ...quote, quotedAt: now - 60_000 })).toBe(true);
+      const fresh = (await get(miner.address.p2wpkh)).body;
+      expect(fresh.quotes).toEqual([
+        { target: 'BTC', quotedAt: now - 60_000, bookAgeSeconds: 0, stale: false, refused: 'spread: too wide' },
+      ]);
+      conversionViewSchema.parse(fresh);
+    } finally {
+      now = saved;
+    }
   });
 
   it.each(['p2pkh', 'p2sh-p2wpkh', 'p2wpkh', 'bip322'] as const)(
