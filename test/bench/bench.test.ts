@@ -34,6 +34,13 @@ describe('bench sections at a trivial size', () => {
     expect(r.missed).toBe(0);
   });
 
+  it('fan-out over two stratum processes: every connection of both receives every new job', async () => {
+    const r = await measureFanout(21, 3, 2);
+    expect(r.connections).toBe(21);
+    expect(r.allMs).toHaveLength(3);
+    expect(r.missed).toBe(0);
+  });
+
   it('submit: every block-solving share reaches the daemon as submitblock', async () => {
     const r = await measureSubmit(5);
     expect(r.blocks).toBe(5);
