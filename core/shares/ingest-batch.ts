@@ -41,7 +41,8 @@ export interface IngestOptions {
 export type IngestResult = 'applied' | 'duplicate';
 
 export async function ingestBatch(store: ShareStore, batch: ShareBatch, opts: IngestOptions): Promise<IngestResult> {
-  const agg = aggregateBatch(batch, opts.credit);
+  // A 'minutes' batch feeds no round: PoT credit means nothing there (its summary entries carry none).
+  const agg = aggregateBatch(batch, batch.views === 'minutes' ? undefined : opts.credit);
   const { coin, batchId } = agg;
   const state = await store.beginBatch(agg, { claim: opts.claim, now: opts.now(), leaseMs: opts.leaseMs });
   if (state === 'busy') throw new BatchBusyError(batchId);

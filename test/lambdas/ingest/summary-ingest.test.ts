@@ -109,6 +109,18 @@ describe('summary ingest', () => {
     ]);
   });
 
+  it('takes a minutes summary without PoT credits on a PoT coin (credits belong to the rounds batches)', async () => {
+    const store = await dynamo.freshStore();
+    const shares = [share({ miner: MINER_A, timestamp: T0 + 1 }), share({ miner: MINER_A, timestamp: T0 + 2 })];
+    const summary = summarizeBatches([batch('p', shares)], { id: 'pm' }).map((b) => ({
+      ...b,
+      views: 'minutes' as const,
+    }));
+    for (const b of summary)
+      await ingestBatch(store, b, { claim: `c${claims++}`, now: () => T0, leaseMs: 60_000, credit: () => 1 });
+    expect((await store.getMinerStats('LTC', MINER_A, MIN0)).total).toEqual({ shares: 2, difficulty: 16 });
+  });
+
   it('finds the newest share of a miner reading newest first, and 0 when it sent none since', async () => {
     const store = await dynamo.freshStore();
     await ingestAll(store, [
