@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonSafe } from '../core/json.js';
+import type { LocalConverter } from './conversion.js';
 import type { MoneyRunner } from './money.js';
 
 /** What the routes need of a ledger: a mined coin's MoneyRunner, or a conversion target's (no blocks to confirm). */
 export type AdminLedger = Pick<MoneyRunner, 'balances' | 'payouts' | 'resume' | 'audit'> &
-  Partial<Pick<MoneyRunner, 'confirm' | 'ppsStatus'>>;
+  Partial<Pick<MoneyRunner, 'confirm' | 'ppsStatus'>> & { conversion?: Pick<LocalConverter, 'deposits'> };
 
 /**
  * Operator routes of a running local pool, for the `pool` CLI (a second process cannot open the same LevelDB
@@ -40,6 +41,9 @@ export function createAdminRoutes(money: (coin: string) => AdminLedger | undefin
         case 'POST /admin/confirm':
           if (!runner.confirm) return send(res, 404, { error: `${coin} is a conversion target: no blocks to confirm` });
           return send(res, 200, await runner.confirm());
+        case 'GET /admin/conversion/deposits':
+          if (!runner.conversion) return send(res, 404, { error: `${coin} does not convert (coins[].conversion)` });
+          return send(res, 200, { coin, ...(jsonSafe(await runner.conversion.deposits()) as object) });
         default:
           return send(res, 404, { error: `no admin route ${route}` });
       }

@@ -15,9 +15,10 @@ Commands:
   payouts run --coin SYM [--dry-run]   run payouts now (dry run: print who would be paid what)
   payouts resume --coin SYM        resume payouts after a suspension
   ledger audit --coin SYM          check the ledger against blocks and payouts; non-zero exit on a mismatch
+  conversion deposits --coin SYM   deposits to exchanges (state, age, txid) and the coins held on each exchange
   evm deploy-payout-batch --rpc-url URL   deploy the PayoutBatch contract for EVM payouts (key in POOL_EVM_KEY)
 
-  balances, payouts and ledger talk to the running pool (\`npm start\`) of the data directory.
+  balances, payouts, ledger and conversion talk to the running pool (\`npm start\`) of the data directory.
 
 Options (every command):
   --data-dir DIR                   where local state lives (default: .data in the current directory)
@@ -76,7 +77,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'balances':
     case 'payouts':
-    case 'ledger': {
+    case 'ledger':
+    case 'conversion': {
       const { operate } = await import('./operate.js');
       return operate({ dataDir, command, sub, coin: values.coin!.toUpperCase(), dryRun: values['dry-run']! });
     }

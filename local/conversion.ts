@@ -2,6 +2,8 @@ import { CcxtExchange } from '../adapters/exchange/ccxt-exchange.js';
 import { DaemonClient } from '../adapters/rpc/daemon-client.js';
 import { getCoin } from '../core/coins/index.js';
 import type { CoinConfig } from '../core/config/schema.js';
+import type { DepositRecord } from '../core/conversion/deposit.js';
+import type { ExchangeInventory } from '../core/conversion/inventory.js';
 import type { ConversionStore } from '../core/conversion/store.js';
 import { ConfigError } from '../core/errors.js';
 import type { Exchange } from '../core/ports/exchange.js';
@@ -13,6 +15,8 @@ import type { PoolLogger } from './logger.js';
 export interface LocalConverter {
   /** One conversion pass, as the Lambda runs it on its schedule. */
   run(opts?: { crashAt?: ConvertDeps['crashAt'] }): Promise<ConvertReport>;
+  /** `pool conversion deposits`: every deposit record and what the pool holds on each exchange. */
+  deposits(): Promise<DepositListing>;
 }
 
 /**
@@ -53,5 +57,20 @@ export function localConverter(
   };
   return {
     run: (opts = {}) => runConversions({ ...deps, ...opts }),
+    deposits: () => depositListing(store, coin.symbol),
   };
+}
+
+export interface DepositListing {
+  deposits: DepositRecord[];
+  /** Coins deposited and not sold, per exchange (core/conversion/inventory.ts): the wallet holds that much less. */
+  inventory: Array<Pick<ExchangeInventory, 'exchange' | 'amount' | 'updatedAt'>>;
+}
+
+export async function depositListing(
+  store: Pick<ConversionStore, 'listDeposits' | 'listInventories'>,
+  coin: string,
+): Promise<DepositListing> {
+  const [deposits, inventory] = await Promise.all([store.listDeposits(coin), store.listInventories(coin)]);
+  return { deposits, inventory: inventory.map(({ exchange, amount, updatedAt }) => ({ exchange, amount, updatedAt })) };
 }

@@ -71,6 +71,31 @@ export async function operate(o: {
       console.error(`${o.coin} ledger audit FAILED: ${result.problem}`);
       return 1;
     }
+    case 'conversion deposits': {
+      const { deposits, inventory } = (await call('GET', '/admin/conversion/deposits')) as {
+        deposits: Array<Record<string, string | number>>;
+        inventory: Array<{ exchange: string; amount: string }>;
+      };
+      if (deposits.length === 0) console.log('no deposits');
+      else
+        console.log(`${'deposit'.padEnd(44)}${'exchange'.padEnd(10)}${'amount'.padStart(16)}  status    age     txid`);
+      const now = Date.now();
+      for (const d of deposits) {
+        const age = `${((now - Number(d.createdAt)) / 3_600_000).toFixed(1)}h`;
+        const cols = [
+          String(d.id).padEnd(44),
+          String(d.exchange).padEnd(10),
+          formatAmount(BigInt(d.amount!)).padStart(16),
+        ];
+        console.log(`${cols.join('')}  ${String(d.status).padEnd(9)} ${age.padEnd(7)} ${d.txid ?? '-'}`);
+      }
+      for (const i of inventory.filter((x) => BigInt(x.amount) > 0n)) {
+        console.log(
+          `held on ${i.exchange} (deposited, not sold; the wallet holds that much less): ${formatAmount(BigInt(i.amount))} ${o.coin}`,
+        );
+      }
+      return 0;
+    }
     default:
       console.error(`unknown command "${key}": see pool --help`);
       return 2;

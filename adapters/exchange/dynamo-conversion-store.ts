@@ -6,9 +6,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { canMoveDeposit, type DepositRecord, type DepositStatus } from '../../core/conversion/deposit.js';
+import { type ExchangeInventory, emptyInventory } from '../../core/conversion/inventory.js';
 import type { ConversionQuote } from '../../core/conversion/quote.js';
 import type {
   ConversionFill,
+  ConversionLeg,
   ConversionRecord,
   ConversionStatus,
   ConversionWithdrawal,
@@ -19,9 +21,12 @@ import type { TableNames } from '../aws/tables.js';
 
 /**
  * Conversions on the source coin's ledger table, beside its payouts:
- *   CONVERSION / <id>       status + the record as JSON (amounts as decimal strings), fills and withdrawals
+ *   CONVERSION / <id>       status + the record as JSON (amounts as decimal strings), legs repriced at sale time,
+ *                           fills and withdrawals
  *   CONVPREF / <account>    a miner's payout currency and address in it
  *   DEPOSIT / <id>          a conversion leg's deposit to its exchange: status, txid, the record as JSON
+ *   INVENTORY / <exchange>  coins held on an exchange that takes deposits (core/conversion/inventory.ts): amount,
+ *                           version (the condition of every write), the recent changes' keys
  *   QUOTE / <target>        the latest quote for the target (core/conversion/quote.ts), written by every conversion
  *                           pass, read by the stats API; `quotedAt` guards against an older pass overwriting it
  */
@@ -84,9 +89,10 @@ export class DynamoConversionStore implements ConversionStore {
     id: string,
     from: ConversionStatus,
     to: ConversionStatus,
-    set: { fills?: ConversionFill[]; withdrawals?: ConversionWithdrawal[] } = {},
+    set: { legs?: ConversionLeg[]; fills?: ConversionFill[]; withdrawals?: ConversionWithdrawal[] } = {},
   ): Promise<boolean> {
     const fields = {
+      ...(set.legs ? { legs: toJson(set.legs) } : {}),
       ...(set.fills ? { fills: toJson(set.fills) } : {}),
       ...(set.withdrawals ? { withdrawals: toJson(set.withdrawals) } : {}),
     };
@@ -160,6 +166,50 @@ export class DynamoConversionStore implements ConversionStore {
           ConditionExpression: '#s = :from',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  async getInventory(coin: string, exchange: string): Promise<ExchangeInventory> {
+    const { Item } = await dynamoCall('get exchange inventory', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tables(coin).ledger,
+          Key: { pk: 'INVENTORY', sk: exchange },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return Item ? toInventory(Item) : emptyInventory(exchange);
+  }
+
+  async listInventories(coin: string): Promise<ExchangeInventory[]> {
+    const items = await queryAll(this.doc, 'list exchange inventories', {
+      TableName: this.tables(coin).ledger,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'INVENTORY' },
+      ConsistentRead: true,
+    });
+    return items.map(toInventory);
+  }
+
+  putInventory(coin: string, next: ExchangeInventory, version: number): Promise<boolean> {
+    return conditionalWrite('put exchange inventory', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tables(coin).ledger,
+          Item: {
+            pk: 'INVENTORY',
+            sk: next.exchange,
+            amount: next.amount.toString(),
+            version: next.version,
+            recent: toJson(next.recent),
+            updatedAt: next.updatedAt,
+          },
+          ...(version === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': version } }),
         }),
       ),
     );
@@ -269,6 +319,7 @@ const BIG = new Set([
   'net',
   'exchangeFee',
   'poolFee',
+  'fromInventory',
 ]);
 
 function fromJson<T>(s: string): T {
@@ -280,8 +331,20 @@ function toRecord(i: Record<string, unknown>): ConversionRecord {
   return {
     ...data,
     status: i.status as ConversionStatus,
+    // Legs repriced at sale time replace the planned ones.
+    ...(i.legs ? { legs: fromJson<ConversionLeg[]>(String(i.legs)) } : {}),
     ...(i.fills ? { fills: fromJson<ConversionFill[]>(String(i.fills)) } : {}),
     ...(i.withdrawals ? { withdrawals: fromJson<ConversionWithdrawal[]>(String(i.withdrawals)) } : {}),
+    updatedAt: num(i.updatedAt),
+  };
+}
+
+function toInventory(i: Record<string, unknown>): ExchangeInventory {
+  return {
+    exchange: String(i.sk),
+    amount: BigInt(String(i.amount)),
+    version: num(i.version),
+    recent: JSON.parse(String(i.recent), (k, x) => (k === 'delta' ? BigInt(x) : x)),
     updatedAt: num(i.updatedAt),
   };
 }

@@ -163,6 +163,8 @@ export const conversionConfigSchema = z
     feeShareBps: z.number().int().min(0).max(10_000).default(2_000),
     /** How often conversion runs (an EventBridge schedule); hourly batches keep order sizes above exchange minimums. */
     scheduleMinutes: z.number().int().min(1).default(60),
+    /** AWS: alarm when a deposit to an exchange waits this long for its credit (a day: exchanges confirm in hours). 0: off. */
+    depositAlarmHours: z.number().int().min(0).max(720).default(24),
     /** Smallest confirmed balance converted, source base units (0.01 of a coin): dust is not worth an order. */
     minimum: baseUnits.default('1000000'),
   })

@@ -5,7 +5,8 @@ import type { SentPayout } from '../ports/payout-sender.js';
  * The deposit leg of a conversion (issue 7): before a leg sells on an exchange that takes `deposit`, its amount of
  * the mined coin moves there from the pool's coin wallet. Each step a conditional status change (the payout
  * discipline):
- *  pending  — created with the exchange's deposit address, fixed before anything is sent;
+ *  pending  — created with the exchange's deposit address, fixed before anything is sent, and the amount to send:
+ *             the leg's less what the pool holds there already (inventory; all of it: created `credited`);
  *  sending  — won by one run, which sends with the wallet's `sendmany`, the record id as the transaction comment;
  *             a run that finds a deposit here (a crash around the send) looks the wallet up by that id: found → sent
  *             with that txid, not found → pending again (nothing left the wallet);
@@ -33,8 +34,10 @@ export interface DepositRecord {
   /** The mined coin (its ledger table holds the record). */
   coin: string;
   exchange: string;
-  /** Base units of the coin: the leg's amount, exactly what the exchange must receive. */
+  /** Base units of the coin sent, exactly what the exchange must receive: the leg's amount − fromInventory. */
   amount: bigint;
+  /** What of the leg's amount the pool already held on the exchange (core/conversion/inventory.ts). */
+  fromInventory?: bigint;
   /** The exchange's deposit address, as it gave it when the record was created. */
   address: string;
   network?: string;

@@ -1,6 +1,13 @@
 import type { DepositRecord, DepositStatus } from './deposit.js';
+import type { ExchangeInventory } from './inventory.js';
 import type { ConversionQuote } from './quote.js';
-import type { ConversionFill, ConversionRecord, ConversionStatus, ConversionWithdrawal } from './record.js';
+import type {
+  ConversionFill,
+  ConversionLeg,
+  ConversionRecord,
+  ConversionStatus,
+  ConversionWithdrawal,
+} from './record.js';
 
 /** A miner's choice of payout currency: coins of `account` (source ledger) are converted and credited to `address`. */
 export interface ConversionPreference {
@@ -25,15 +32,15 @@ export interface ConversionStore {
   listOpenConversions(coin: string): Promise<ConversionRecord[]>;
   listConversions(coin: string): Promise<ConversionRecord[]>;
   /**
-   * Conditional status change; `fills` are recorded with the move to `filled`, `withdrawals` with the move to
-   * `withdrawn`. False when not in `from`.
+   * Conditional status change; `legs` (repriced at sale time) are recorded with the move to `ordered`, `fills` with
+   * the move to `filled`, `withdrawals` with the move to `withdrawn`. False when not in `from`.
    */
   transitionConversion(
     coin: string,
     id: string,
     from: ConversionStatus,
     to: ConversionStatus,
-    set?: { fills?: ConversionFill[]; withdrawals?: ConversionWithdrawal[] },
+    set?: { legs?: ConversionLeg[]; fills?: ConversionFill[]; withdrawals?: ConversionWithdrawal[] },
   ): Promise<boolean>;
   /** False when a deposit with that id exists (then read it back). */
   createDeposit(coin: string, record: DepositRecord): Promise<boolean>;
@@ -47,6 +54,11 @@ export interface ConversionStore {
     to: DepositStatus,
     set?: { txid?: string; exchangeDepositId?: string },
   ): Promise<boolean>;
+  /** The coin's inventory on an exchange (core/conversion/inventory.ts); an empty one (version 0) when none. */
+  getInventory(coin: string, exchange: string): Promise<ExchangeInventory>;
+  listInventories(coin: string): Promise<ExchangeInventory[]>;
+  /** Writes `next` only if the stored record still has `version` (0: none stored); false otherwise. */
+  putInventory(coin: string, next: ExchangeInventory, version: number): Promise<boolean>;
   /** Stores the latest quote of a target unless a newer one is stored (false then). */
   putQuote(coin: string, quote: ConversionQuote): Promise<boolean>;
   getQuote(coin: string, target: string): Promise<ConversionQuote | undefined>;

@@ -13,10 +13,10 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { POOL_METRICS_NAMESPACE } from '../../lambdas/shared/emf.js';
 import type { StratumService } from './stratum-service.js';
 
-/** Namespace of the pool's own business metrics (EMF from the Lambdas), dimension `Coin`. */
-export const POOL_METRICS_NAMESPACE = 'Edgepool';
+export { POOL_METRICS_NAMESPACE };
 
 export interface CoinAlarmsProps {
   symbol: string;
@@ -27,6 +27,8 @@ export interface CoinAlarmsProps {
   stratum: StratumService;
   /** 0 turns the alarm off. */
   noBlockAlarmHours: number;
+  /** A coin whose exchanges take deposits: alarm when one waits this long for the exchange's credit (0: off). */
+  depositAlarmHours?: number;
 }
 
 /**
@@ -84,6 +86,14 @@ export class CoinAlarms extends Construct {
       evaluationPeriods: 1,
       description: `${symbol} payouts are suspended: see the payout Lambda's logs`,
     });
+    if (props.depositAlarmHours) {
+      // The conversion Lambda reports the oldest waiting deposit's age every run (lambdas/convert/handler.ts).
+      this.add('DepositWaiting', coinMetric('DepositWaitHours', 'Maximum', Duration.hours(1)), {
+        threshold: props.depositAlarmHours,
+        evaluationPeriods: 1,
+        description: `${symbol}: a deposit to an exchange has waited over ${props.depositAlarmHours} h for its credit: see \`pool conversion deposits\` / the conversion Lambda's logs`,
+      });
+    }
     this.add('TaskCpu', props.stratum.service.metricCpuUtilization({ period: Duration.minutes(5) }), {
       threshold: 85,
       evaluationPeriods: 3,

@@ -192,6 +192,9 @@ export class CoinStack extends Stack {
       ],
       stratum: this.stratum,
       noBlockAlarmHours: sizing.noBlockAlarmHours,
+      ...(coin.conversion?.exchanges.some((x) => x.deposit)
+        ? { depositAlarmHours: coin.conversion.depositAlarmHours }
+        : {}),
     });
 
     new CfnOutput(this, 'ShareQueueUrl', { value: this.shareQueue.queue.queueUrl });

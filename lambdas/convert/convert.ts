@@ -2,8 +2,10 @@ import { levelsFrom, type MarketUnits, type VenueBook } from '../../core/convers
 import { clientOrderId, withdrawalReference } from '../../core/conversion/client-order-id.js';
 import { type ConversionConfig, TARGET_CURRENCIES, type TargetCurrency } from '../../core/conversion/config.js';
 import { formatUnits, toUnits } from '../../core/conversion/decimal.js';
+import { type DepositRecord, depositId } from '../../core/conversion/deposit.js';
 import { accountsInOpenPayouts } from '../../core/conversion/exclusion.js';
 import { bestExecution } from '../../core/conversion/execution.js';
+import { leftoverKey } from '../../core/conversion/inventory.js';
 import type { ConversionShare } from '../../core/conversion/proceeds.js';
 import {
   type ConversionFill,
@@ -24,7 +26,9 @@ import type { PayoutSender } from '../../core/ports/payout-sender.js';
 import { isInternalAccount } from '../../core/rewards/schemes.js';
 import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';
 import { depositLegs } from './deposit.js';
+import { changeInventory } from './inventory.js';
 import { recordQuote } from './quote.js';
+import { saleLegs } from './sale-price.js';
 
 export interface ConvertDeps {
   /** The source coin and its base-unit decimals. */
@@ -62,6 +66,8 @@ export interface ConvertDeps {
 export interface ConvertReport {
   conversions: Array<{ id: string; status: string; sold?: string; received?: string; fee?: string }>;
   refused: Array<{ target: string; reason: string; detail: string }>;
+  /** Deposits not credited yet: how many, and how long the oldest has waited (ms; 0 when none). */
+  depositsWaiting: { count: number; oldestMs: number };
 }
 
 /**
@@ -74,7 +80,7 @@ export interface ConvertReport {
  * `ordered` looks every leg up before placing it.
  */
 export async function runConversions(deps: ConvertDeps, event: { time?: string } = {}): Promise<ConvertReport> {
-  const report: ConvertReport = { conversions: [], refused: [] };
+  const report: ConvertReport = { conversions: [], refused: [], depositsWaiting: { count: 0, oldestMs: 0 } };
   const open = await deps.store.listOpenConversions(deps.coin);
   for (const r of open) report.conversions.push(await advance(deps, r));
   const inFlight = report.conversions.some((c) => c.status !== 'credited'); // one batch in flight per coin
@@ -94,7 +100,22 @@ export async function runConversions(deps: ConvertDeps, event: { time?: string }
     }
     report.conversions.push(await advance(deps, planned));
   }
+  report.depositsWaiting = await depositsWaiting(deps);
   return report;
+}
+
+/**
+ * Deposits of the open conversions not credited yet: what the operator's alarm watches (lambdas/convert/handler.ts
+ * emits it as a metric). Only conversions still `pending` can have one.
+ */
+async function depositsWaiting(deps: ConvertDeps): Promise<ConvertReport['depositsWaiting']> {
+  const pending = (await deps.store.listOpenConversions(deps.coin)).filter((r) => r.status === 'pending');
+  const deposits = await Promise.all(
+    pending.flatMap((r) => r.legs.map((_, leg) => deps.store.getDeposit(deps.coin, depositId(r.id, leg)))),
+  );
+  const waiting = deposits.filter((d) => d !== undefined && d.status !== 'credited') as DepositRecord[];
+  const now = deps.now();
+  return { count: waiting.length, oldestMs: waiting.reduce((m, d) => Math.max(m, now - d.createdAt), 0) };
 }
 
 async function plan(
@@ -218,7 +239,13 @@ async function advance(deps: ConvertDeps, r: ConversionRecord): Promise<ConvertR
     deps.crashAt?.('after-convert-out');
     // Legs on exchanges with `deposit` sell coins the pool sends there first: wait until the exchanges credit them.
     if (!(await depositLegs(deps, r))) return { id: r.id, status: 'depositing' };
-    if (!(await store.transitionConversion(coin, r.id, 'pending', 'ordered'))) return { id: r.id, status: 'busy' };
+    // A conversion that waited (for deposits, after a crash) sells at the book's current price, within the bounds.
+    const legs = await saleLegs(deps, r);
+    if (!legs) return { id: r.id, status: 'pricing' };
+    if (!(await store.transitionConversion(coin, r.id, 'pending', 'ordered', legs === r.legs ? {} : { legs }))) {
+      return { id: r.id, status: 'busy' };
+    }
+    r = { ...r, legs };
     status = 'ordered';
     deps.crashAt?.('after-ordered');
   }
@@ -244,6 +271,8 @@ async function advance(deps: ConvertDeps, r: ConversionRecord): Promise<ConvertR
     status = 'withdrawn';
   }
   if (status === 'withdrawn') {
+    // What deposited legs did not sell stays on their exchanges: the next deposits there use it first.
+    await keepUnsold(deps, { ...r, fills });
     const s = settle({ ...r, fills }, deps.config.feeShareBps, target.feeWallets);
     const entries = settlementEntries(r, s, deps.now());
     await money.putEntries(coin, entries.source);
@@ -263,6 +292,16 @@ async function advance(deps: ConvertDeps, r: ConversionRecord): Promise<ConvertR
     };
   }
   return { id: r.id, status };
+}
+
+/** Adds each deposited leg's unsold coins to its exchange's inventory, once per leg (lambdas/convert/inventory.ts). */
+async function keepUnsold(deps: ConvertDeps, r: ConversionRecord): Promise<void> {
+  for (const [leg, plan] of r.legs.entries()) {
+    if (!(await deps.store.getDeposit(deps.coin, depositId(r.id, leg)))) continue; // sold from the pool's own stock
+    const sold = r.fills!.find((f) => f.clientOrderId === plan.clientOrderId)?.sold ?? 0n;
+    if (sold < plan.amount)
+      await changeInventory(deps, plan.exchange, leftoverKey(r.id, leg), () => plan.amount - sold);
+  }
 }
 
 /**

@@ -10,10 +10,12 @@ import {
   depositId,
   reconcileSending,
 } from '../../core/conversion/deposit.js';
+import { useKey } from '../../core/conversion/inventory.js';
 import type { ConversionRecord } from '../../core/conversion/record.js';
 import { ConfigError } from '../../core/errors.js';
 import { ExchangeRejectedError, ExchangeUnavailableError } from '../../core/ports/exchange.js';
 import type { ConvertDeps } from './convert.js';
+import { changeInventory } from './inventory.js';
 
 /** What a conversion run needs for deposits: the pool's coin wallet and the conversion's own dependencies. */
 type DepositDeps = Pick<
@@ -116,7 +118,12 @@ async function depositLeg(
   }
 }
 
-/** The deposit record, with the exchange's address fixed before anything is sent. */
+/**
+ * The deposit record, with the exchange's address fixed before anything is sent. Coins the pool already holds on
+ * the exchange (its inventory, from earlier legs that did not sell in full) are taken first, once per deposit
+ * (lambdas/convert/inventory.ts): only the rest is sent, and a leg the inventory covers whole needs no send at all
+ * (created `credited`).
+ */
 async function create(
   deps: DepositDeps,
   r: ConversionRecord,
@@ -126,17 +133,23 @@ async function create(
   const plan = r.legs[leg]!;
   const client = deps.exchanges.get(plan.exchange);
   if (!client) throw new ExchangeUnavailableError(plan.exchange, 'not configured');
+  const id = depositId(r.id, leg);
+  const address = await client.depositAddress(deps.coin, network);
+  const fromInventory = -(await changeInventory(deps, plan.exchange, useKey(id), (inv) =>
+    inv.amount < plan.amount ? -inv.amount : -plan.amount,
+  ));
   const now = deps.now();
   const record: DepositRecord = {
-    id: depositId(r.id, leg),
+    id,
     conversion: r.id,
     leg,
     coin: deps.coin,
     exchange: plan.exchange,
-    amount: plan.amount,
-    address: await client.depositAddress(deps.coin, network),
+    amount: plan.amount - fromInventory,
+    ...(fromInventory > 0n ? { fromInventory } : {}),
+    address,
     ...(network ? { network } : {}),
-    status: 'pending',
+    status: fromInventory === plan.amount ? 'credited' : 'pending',
     createdAt: now,
     updatedAt: now,
   };

@@ -15,6 +15,7 @@ import { parseConfigText } from '../../core/config/load.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
 import type { Exchange } from '../../core/ports/exchange.js';
+import { emfRecord } from '../shared/emf.js';
 import { lazyDeps } from '../shared/lazy-deps.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { configWithDaemonSecret } from '../shared/money-deps.js';
@@ -82,11 +83,14 @@ export async function convertDepsFromEnv(env: NodeJS.ProcessEnv = process.env): 
 export function createHandler(
   makeDeps: () => Promise<Deps> = () => convertDepsFromEnv(),
   log: Logger = createLambdaLogger('convert'),
+  emit: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ) {
   const deps = lazyDeps(makeDeps);
   const base = async (event: { time?: string } | undefined, context: Context): Promise<unknown> => {
     const d = await deps();
     const report = await runConversions({ ...d, log: invocationLogger(log, context), now: Date.now }, event ?? {});
+    // The alarm on deposits waiting too long for the exchange's credit (infra/constructs/coin-alarms.ts).
+    emit(emfRecord(d.coin, { DepositWaitHours: report.depositsWaiting.oldestMs / 3_600_000 }, Date.now()));
     return jsonSafe(report);
   };
   return middy<{ time?: string } | undefined, unknown, Error, Context>(base).use(poolMiddleware(log));

@@ -136,6 +136,7 @@ describe('auto-conversion in the CDK app', () => {
           conversion: {
             exchanges: [{ id: 'binance', secretArn: secret('binance'), deposit: {} }],
             targets: [{ currency: 'BTC', feeWallets: [{ address: address('BTC', 0x45) }] }],
+            depositAlarmHours: 12,
           },
         },
       ],
@@ -160,6 +161,20 @@ describe('auto-conversion in the CDK app', () => {
         ]),
       },
     });
+    // A deposit waiting over depositAlarmHours for the exchange's credit alarms the operator.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DepositWaitHours',
+      Namespace: 'Edgepool',
+      Dimensions: [{ Name: 'Coin', Value: 'LTC' }],
+      Statistic: 'Maximum',
+      Threshold: 12,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: Match.anyValue(),
+    });
     expect(() => withDeposits.synth()).not.toThrow(); // cdk-nag clean
+  });
+
+  it('has no deposit alarm when no exchange takes deposits', () => {
+    expect(ltc.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'DepositWaitHours' } })).toEqual({});
   });
 });

@@ -31,7 +31,7 @@ describe('conversion Lambda run (dynalite + fake exchanges)', () => {
     expect(withdrawn(s)).toEqual({ count: records[0]!.legs.length, total: BigInt(report.conversions[0]!.received!) });
     expect(records[0]!.withdrawals!.map((w) => w.address)).toEqual(records[0]!.legs.map(() => 'bc1qpoolbtcwallet'));
     // The same scheduled event again: nothing new, nothing twice.
-    expect(await runConversions(s.deps, EVENT)).toEqual({ conversions: [], refused: [] });
+    expect(await runConversions(s.deps, EVENT)).toMatchObject({ conversions: [], refused: [] });
   });
 
   it.each(['timeout', 'fill-then-timeout'] as const)(
@@ -141,10 +141,28 @@ describe('conversion Lambda handler', () => {
     const { createHandler } = await import('../../../lambdas/convert/handler.js');
     const s = await setup();
     const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent } as never;
-    const handler = createHandler(async () => s.deps, silent);
+    const lines: string[] = [];
+    const handler = createHandler(
+      async () => s.deps,
+      silent,
+      (line) => lines.push(line),
+    );
     const report = await handler(EVENT, { awsRequestId: 'r1' } as never);
     // Amounts go out as decimal strings (Lambda answers JSON).
     expect(report).toMatchObject({ conversions: [{ status: 'credited', sold: '350000000' }], refused: [] });
+    // The deposit-wait gauge the alarm watches, as an Embedded Metric Format record (no deposit waits here).
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      {
+        _aws: {
+          Timestamp: expect.any(Number),
+          CloudWatchMetrics: [
+            { Namespace: 'Edgepool', Dimensions: [['Coin']], Metrics: [{ Name: 'DepositWaitHours', Unit: 'None' }] },
+          ],
+        },
+        Coin: 'LTC',
+        DepositWaitHours: 0,
+      },
+    ]);
   });
 
   it('refuses an environment without the conversion settings', async () => {

@@ -7,7 +7,7 @@ import { parseAmount } from '../../../core/ledger/payouts.js';
 import { runConversions } from '../../../lambdas/convert/convert.js';
 import { ensureWallet } from '../../../local/devnet/chain.js';
 import { withDevnet } from '../../helpers/devnet.js';
-import { auditBoth, CREDITS, conversionFixtures, NOW, ordersPerClientId } from './helpers.js';
+import { auditBoth, CREDITS, conversionFixtures, NOW, ordersPerClientId, sum } from './helpers.js';
 
 /** Every exchange takes deposits: the coins each leg sells are sent from the pool's LTC wallet first. */
 const config = conversionConfigSchema.parse({
@@ -130,6 +130,72 @@ describe('conversion deposits: the coins sold are sent to the exchanges once, an
     },
   );
 
+  it('a sale after a long deposit wait is priced on the current book; outside the bounds it waits', async () => {
+    const s = await setupWithDeposits();
+    const event = nextEvent();
+    expect((await runConversions(s.deps, event)).conversions[0]).toMatchObject({ status: 'depositing' });
+    const [planned] = await s.store.listConversions('LTC');
+    // Two hours of confirmations, while the market fell 2 % and one book's spread widened past the bound (prices
+    // moved by whole ticks: 0.000025 and 0.00006 BTC are on every exchange's price grid).
+    s.clock.now += 2 * 3_600_000;
+    const moved = (side: Array<[string, string]>, by: number) =>
+      side.map(([p, a]): [string, string] => [(Number(p) + by).toFixed(7), a]);
+    const asks = new Map(Object.values(s.fakes).map((f) => [f.id, moved(f.ctx.book.asks, -0.000025)]));
+    for (const f of Object.values(s.fakes)) f.ctx.book.bids = moved(f.ctx.book.bids, -0.000025);
+    const wide = planned!.legs[0]!.exchange as keyof typeof s.fakes;
+    for (const f of Object.values(s.fakes)) f.ctx.book.asks = moved(asks.get(f.id)!, f.id === wide ? 0.00006 : 0);
+    await net.get().mine(1);
+    await s.arrive(true);
+    expect((await runConversions(s.deps, event)).conversions[0]).toMatchObject({ status: 'pricing' });
+    expect((await s.deposits()).every((d) => d.status === 'credited')).toBe(true);
+    expect(ordersPerClientId(s.fakes).size).toBe(0); // never below the bounds
+
+    // The spread is back: priced at the current book and recorded before any order (a crash there loses nothing).
+    s.fakes[wide].ctx.book.asks = asks.get(wide)!;
+    const crash = (step: string) => {
+      if (step === 'after-ordered') throw new Error('crash after-ordered');
+    };
+    await expect(runConversions({ ...s.deps, crashAt: crash }, event)).rejects.toThrow('crash after-ordered');
+    const done = await runConversions(s.deps, event);
+    expect(done.conversions[0]).toMatchObject({ status: 'credited', sold: '350000000' });
+    const [sold] = await s.store.listConversions('LTC');
+    for (const [i, leg] of sold!.legs.entries()) {
+      expect(leg.clientOrderId).toBe(planned!.legs[i]!.clientOrderId);
+      expect(Number(leg.limitPriceText)).toBeLessThan(Number(planned!.legs[i]!.limitPriceText));
+    }
+    expect([...ordersPerClientId(s.fakes).values()]).toEqual(sold!.legs.map(() => 1));
+    await auditBoth(s);
+  });
+
+  it('coins a deposited leg did not sell stay as exchange inventory, and the next conversion there sells them', async () => {
+    const s = await setupWithDeposits();
+    const event = nextEvent();
+    await runConversions(s.deps, event);
+    await net.get().mine(1);
+    await s.arrive(true);
+    for (const f of Object.values(s.fakes)) f.fail('order', 'reject'); // nothing sells: every leg's coins stay
+    expect((await runConversions(s.deps, event)).conversions[0]).toMatchObject({ status: 'credited', sold: '0' });
+    const [first] = await s.store.listConversions('LTC');
+    const held = await s.store.listInventories('LTC');
+    expect(new Map(held.map((i) => [i.exchange, i.amount]))).toEqual(
+      new Map(first!.legs.map((l) => [l.exchange, l.amount])),
+    );
+    const { ltc } = await auditBoth(s);
+    expect(ltc.get(CREDITS[0]![0])?.confirmed).toBe(CREDITS[0]![1]); // given back in the ledger
+
+    // The next conversion's legs are covered by what each exchange holds: nothing is sent, the coins there sell.
+    const second = await runConversions(s.deps, nextEvent());
+    expect(second.conversions[0]).toMatchObject({ status: 'credited', sold: '350000000' });
+    const deposits = (await s.deposits()).filter((d) => d.conversion !== first!.id);
+    expect(deposits.map((d) => [d.status, d.amount])).toEqual(deposits.map(() => ['credited', 0n]));
+    expect(sum(deposits.map((d) => d.fromInventory ?? 0n))).toBe(350_000_000n);
+    expect(await s.sendsPer(deposits)).toEqual(deposits.map(() => 0));
+    expect((await s.store.listInventories('LTC')).map((i) => i.amount)).toEqual(held.map(() => 0n));
+    for (const f of Object.values(s.fakes))
+      expect(await s.receivedBy(f.ctx.depositAddress)).toBe(first!.legs.find((l) => l.exchange === f.id)?.amount ?? 0n);
+    await auditBoth(s);
+  });
+
   it('an exchange that times out mid-deposit loses nothing: the deposit waits, never resent, then sells', async () => {
     const s = await setupWithDeposits();
     const event = nextEvent();
@@ -153,6 +219,12 @@ describe('conversion deposits: the coins sold are sent to the exchanges once, an
     expect((await runConversions(s.deps, event)).conversions[0]).toMatchObject({ status: 'depositing' });
     expect((await s.deposits()).map((d) => d.status)).toEqual(deposits.map(() => 'sent'));
     expect(await s.sendsPer(deposits)).toEqual(deposits.map(() => 1));
+    // A day and a half later they still wait: what the operator's alarm watches (DepositWaitHours).
+    s.clock.now += 36 * 3_600_000;
+    expect((await runConversions(s.deps, event)).depositsWaiting).toEqual({
+      count: deposits.length,
+      oldestMs: 36 * 3_600_000,
+    });
     expect(ordersPerClientId(s.fakes).size).toBe(0);
     const { ltc } = await auditBoth(s); // the miners' coins are out of `confirmed`, held by the open conversion
     expect(ltc.get(CREDITS[0]![0])?.confirmed).toBe(0n);

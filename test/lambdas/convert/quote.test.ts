@@ -34,7 +34,7 @@ describe('conversion quotes, stored by every conversion pass (dynalite + fake ex
 
     // An hour later the miners' balances are converted already: nothing to convert, a new quote all the same.
     s.clock.now = NOW + HOUR;
-    expect(await runConversions(s.deps, at(NOW + HOUR))).toEqual({ conversions: [], refused: [] });
+    expect(await runConversions(s.deps, at(NOW + HOUR))).toMatchObject({ conversions: [], refused: [] });
     expect(await s.store.getQuote('LTC', 'BTC')).toMatchObject({ quotedAt: NOW + HOUR });
     expect((await s.store.listQuotes('LTC')).map((q) => q.target).sort()).toEqual(['BTC', 'USDT']);
   });
