@@ -34,14 +34,28 @@ export function summarizeBatches(batches: readonly ShareBatch[], opts: Summarize
  * starts afresh. What summarizeBatches does in one go; the stratum queue in `queue` mode keeps one for the minute
  * views (see BatchingShareQueue `minuteStats`).
  */
+/** What the folder accumulates for one worker, round and minute (a fixed shape: the share path updates it). */
+interface Entry {
+  first: Share;
+  minute: number;
+  count: number;
+  difficulty: number;
+  actualDifficulty: number;
+  timestamp: number;
+  networkDifficulty: number | undefined;
+  credit: number | undefined;
+}
+
 export class SummaryFolder {
-  private entries = new Map<string, Share>();
+  /** coin → miner → worker → its entries (one per round and minute: rarely more than two at a time). */
+  private coins = new Map<string, Map<string, Map<string, Entry[]>>>();
+  private entryCount = 0;
   private blocks: Share[] = [];
 
   constructor(private readonly credit?: ShareCredit) {}
 
   get size(): number {
-    return this.entries.size + this.blocks.length;
+    return this.entryCount + this.blocks.length;
   }
 
   add(shares: readonly Share[]): void {
@@ -55,16 +69,42 @@ export class SummaryFolder {
         this.blocks.push({ ...withoutIp(s), ...(shareCredit !== undefined && { credit: shareCredit }) });
         continue;
       }
-      const key = `${s.coin}\u0000${s.miner}\u0000${s.worker}\u0000${s.height}\u0000${Math.floor(s.timestamp / MINUTE_MS)}`;
-      const e = this.entries.get(key);
+      // Runs for every accepted share: nested maps keyed by the share's own strings (their hashes are cached,
+      // a concatenated key would be hashed anew each time) and a short scan.
+      const minute = Math.floor(s.timestamp / MINUTE_MS);
+      const miners = child(this.coins, s.coin, () => new Map<string, Map<string, Entry[]>>());
+      const list = child(miners, s.miner, () => new Map<string, Entry[]>());
+      let entries = list.get(s.worker);
+      if (!entries) {
+        entries = [];
+        list.set(s.worker, entries);
+      }
+      let e: Entry | undefined;
+      for (let i = 0; i < entries.length; i++) {
+        const x = entries[i]!;
+        if (x.minute === minute && x.first.height === s.height) {
+          e = x;
+          break;
+        }
+      }
       if (!e) {
-        this.entries.set(key, { ...withoutIp(s), count, ...(shareCredit !== undefined && { credit: shareCredit }) });
+        entries.push({
+          first: s,
+          minute,
+          count,
+          difficulty: s.difficulty,
+          actualDifficulty: s.actualDifficulty,
+          timestamp: s.timestamp,
+          networkDifficulty: s.networkDifficulty,
+          credit: shareCredit,
+        });
+        this.entryCount += 1;
         continue;
       }
-      e.count = (e.count ?? 1) + count;
+      e.count += count;
       e.difficulty += s.difficulty;
-      e.actualDifficulty = Math.max(e.actualDifficulty, s.actualDifficulty);
-      e.timestamp = Math.max(e.timestamp, s.timestamp);
+      if (s.actualDifficulty > e.actualDifficulty) e.actualDifficulty = s.actualDifficulty;
+      if (s.timestamp > e.timestamp) e.timestamp = s.timestamp;
       if (s.networkDifficulty !== undefined) e.networkDifficulty = s.networkDifficulty;
       if (shareCredit !== undefined) e.credit = (e.credit ?? 0) + shareCredit;
     }
@@ -73,13 +113,24 @@ export class SummaryFolder {
   /** The summaries of everything added since the last take, per coin, `<id>/<coin>/<part>`; then starts empty. */
   take(id: string, maxEntries = 5_000, fields: Partial<Pick<ShareBatch, 'views'>> = {}): ShareBatch[] {
     const byCoin = new Map<string, Share[]>();
-    // Sorted by key (coin, miner, worker, round, minute), block shares in arrival order after them.
-    for (const [, e] of [...this.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) push(byCoin, e);
+    for (const [coin, miners] of this.coins) {
+      const out: Share[] = [];
+      // Sorted by miner and worker, then round and minute; block shares in arrival order after them.
+      for (const miner of [...miners.keys()].sort(byString)) {
+        const workers = miners.get(miner)!;
+        for (const worker of [...workers.keys()].sort(byString)) {
+          const entries = workers.get(worker)!.sort((a, b) => a.first.height - b.first.height || a.minute - b.minute);
+          for (const e of entries) out.push(toShare(e));
+        }
+      }
+      byCoin.set(coin, out);
+    }
     for (const b of this.blocks) push(byCoin, b);
-    this.entries = new Map();
+    this.coins = new Map();
+    this.entryCount = 0;
     this.blocks = [];
     const out: ShareBatch[] = [];
-    for (const coin of [...byCoin.keys()].sort()) {
+    for (const coin of [...byCoin.keys()].sort(byString)) {
       const shares = byCoin.get(coin)!;
       for (let p = 0; p * maxEntries < shares.length; p++) {
         out.push({
@@ -93,6 +144,30 @@ export class SummaryFolder {
     }
     return out;
   }
+}
+
+function toShare(e: Entry): Share {
+  const { ip: _ip, networkDifficulty: _n, credit: _c, count: _count, ...rest } = e.first;
+  return {
+    ...rest,
+    count: e.count,
+    difficulty: e.difficulty,
+    actualDifficulty: e.actualDifficulty,
+    timestamp: e.timestamp,
+    ...(e.networkDifficulty !== undefined && { networkDifficulty: e.networkDifficulty }),
+    ...(e.credit !== undefined && { credit: e.credit }),
+  };
+}
+
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function child<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
 }
 
 function push(byCoin: Map<string, Share[]>, s: Share): void {
