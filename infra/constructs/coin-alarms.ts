@@ -70,6 +70,7 @@ export class CoinAlarms extends Construct {
       });
     }
     if (props.noBlockAlarmHours > 0) {
+      // The ingest Lambda reports each newly recorded block (BlocksFound, lambdas/ingest/handler.ts).
       // Several windows that must all be empty: an alarm period is at most a day and its look-back at most 7 days.
       const windows = Math.max(6, Math.ceil(props.noBlockAlarmHours / 24));
       const period = Duration.minutes(Math.ceil((props.noBlockAlarmHours * 60) / windows));
@@ -81,6 +82,7 @@ export class CoinAlarms extends Construct {
         description: `${symbol}: no block found for ${props.noBlockAlarmHours} h`,
       });
     }
+    // The payouts Lambda reports 1 or 0 every pass (lambdas/payouts/handler.ts).
     this.add('PayoutsSuspended', coinMetric('PayoutsSuspended', 'Maximum', Duration.minutes(5)), {
       threshold: 0,
       evaluationPeriods: 1,

@@ -13,6 +13,7 @@ import type { ShareCredit } from '../../core/shares/aggregate.js';
 import { ingestBatch } from '../../core/shares/ingest-batch.js';
 import { decodeMessage } from '../../core/shares/queue-message.js';
 import type { ShareBatch } from '../../core/shares/share.js';
+import { emfRecord } from '../shared/emf.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 
 /**
@@ -43,19 +44,23 @@ export interface IngestDeps {
   requestId?: string;
   /** PoT coins: the credit difficulty of each share, summed per round next to the plain difficulty. */
   credit?: ShareCredit;
+  /** AWS: where CloudWatch metrics go (EMF lines on stdout): BlocksFound per coin, which the no-block alarm watches. */
+  emit?: (line: string) => void;
 }
 
 const DEFAULT_LEASE_MS = 120_000;
 
 export async function run(event: SQSEvent, deps: IngestDeps): Promise<SQSBatchResponse> {
-  const outcomes = await Promise.all(event.Records.map((record) => ingestRecord(record, deps)));
+  const found = new Map<string, number>();
+  const outcomes = await Promise.all(event.Records.map((record) => ingestRecord(record, deps, found)));
+  for (const [coin, blocks] of found) deps.emit?.(emfRecord(coin, { BlocksFound: blocks }, deps.now()));
   return {
     batchItemFailures: event.Records.filter((_, i) => !outcomes[i]).map((r) => ({ itemIdentifier: r.messageId })),
   };
 }
 
 /** true when the record is done with (every batch in it counted, now or before). */
-async function ingestRecord(record: SQSRecord, deps: IngestDeps): Promise<boolean> {
+async function ingestRecord(record: SQSRecord, deps: IngestDeps, found: Map<string, number>): Promise<boolean> {
   const where = { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount };
   let batches: ShareBatch[];
   try {
@@ -77,6 +82,8 @@ async function ingestRecord(record: SQSRecord, deps: IngestDeps): Promise<boolea
         ...(deps.credit && { credit: deps.credit }),
       });
       deps.log.info({ ...where, batchId: batch.batchId, shares: batch.shares.length, result }, 'share batch ingested');
+      const blocks = result === 'applied' && batch.views !== 'minutes' ? batch.shares.filter((s) => s.block).length : 0;
+      if (blocks > 0) found.set(batch.coin, (found.get(batch.coin) ?? 0) + blocks);
     } catch (err) {
       deps.log.warn({ ...where, batchId: batch.batchId, err }, 'share batch not ingested; it will be redelivered');
       return false;
@@ -137,11 +144,17 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): StaticDeps {
 export function createHandler(
   makeDeps: () => StaticDeps = () => depsFromEnv(),
   log: Logger = createLambdaLogger('ingest'),
+  emit: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ) {
   let deps: StaticDeps | undefined;
   const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     deps ??= makeDeps();
-    return run(event, { ...deps, log: invocationLogger(log, context), requestId: context.awsRequestId });
+    return run(event, {
+      ...deps,
+      log: invocationLogger(log, context),
+      requestId: context.awsRequestId,
+      emit,
+    });
   };
   return middy<SQSEvent, SQSBatchResponse, Error, Context>(base).use(poolMiddleware(log));
 }

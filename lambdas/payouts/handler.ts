@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
 import { getCoin } from '../../core/coins/index.js';
 import { jsonSafe } from '../../core/json.js';
+import { emfRecord } from '../shared/emf.js';
 import { lazyDeps } from '../shared/lazy-deps.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { type MoneyDeps, moneyDepsFromEnv } from '../shared/money-deps.js';
@@ -17,6 +18,7 @@ import { payoutSettings } from './policy.js';
 export function createHandler(
   makeDeps: () => Promise<MoneyDeps> = () => moneyDepsFromEnv(),
   log: Logger = createLambdaLogger('payouts'),
+  emit: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ) {
   const deps = lazyDeps(makeDeps);
   // Lambda answers JSON: amounts go out as decimal strings of base units.
@@ -36,6 +38,8 @@ export function createHandler(
       },
       { dryRun: event?.dryRun === true },
     );
+    // The PayoutsSuspended alarm (infra/constructs/coin-alarms.ts): 1 while the coin's payouts are suspended.
+    emit(emfRecord(d.coin.symbol, { PayoutsSuspended: report.status === 'suspended' ? 1 : 0 }, Date.now()));
     return jsonSafe(report);
   };
   return middy<{ dryRun?: boolean } | undefined, unknown, Error, Context>(base).use(poolMiddleware(log));

@@ -59,6 +59,18 @@ describe('ingest handler', () => {
     expect((await minerTotal(store, 'LTC', MINER_A)).shares).toBe(3);
   });
 
+  it('reports each newly recorded block as a BlocksFound CloudWatch metric, once, whatever the redeliveries', async () => {
+    const store = await dynamo.freshStore();
+    const lines: string[] = [];
+    const withEmit = { ...deps(store), emit: (l: string) => void lines.push(l) };
+    const body = JSON.stringify(sample()); // one of its shares found block 101
+    await run(sqsEvent([{ messageId: 'm1', body }]), withEmit);
+    await run(sqsEvent([{ messageId: 'm1', body, receiveCount: 2 }]), withEmit);
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>).map((r) => [r.Coin, r.BlocksFound])).toEqual([
+      ['LTC', 1],
+    ]);
+  });
+
   it('reports a compressed body that does not decode as failed, for the dead-letter queue', async () => {
     const store = await dynamo.freshStore();
     const res = await run(sqsEvent([{ messageId: 'bad', body: `${COMPRESSED_PREFIX}AAAA` }]), deps(store));

@@ -58,9 +58,36 @@ describe('money Lambda handlers', () => {
   });
 
   it('payouts answers JSON-safe reports (no bigint) and is idle with nothing owed', async () => {
-    const handler = createPayouts(async () => deps, silent);
+    const handler = createPayouts(
+      async () => deps,
+      silent,
+      () => {},
+    );
     expect(await handler({ dryRun: true }, context)).toEqual({ status: 'dry-run', recipients: [] });
     expect(await handler(undefined, context)).toEqual({ status: 'idle' });
+  });
+
+  it('payouts reports PayoutsSuspended (1 while suspended, else 0) as a CloudWatch EMF metric every pass', async () => {
+    const lines: string[] = [];
+    const handler = createPayouts(
+      async () => deps,
+      silent,
+      (l) => void lines.push(l),
+    );
+    const reported = () =>
+      lines.map((l) => JSON.parse(l) as Record<string, unknown>).map((r) => [r.Coin, r.PayoutsSuspended]);
+    await handler(undefined, context);
+    await deps.money.setSuspension('LTC', 'a payout matched two wallet transactions');
+    expect(await handler(undefined, context)).toMatchObject({ status: 'suspended' });
+    await deps.money.setSuspension('LTC', undefined);
+    expect(reported()).toEqual([
+      ['LTC', 0],
+      ['LTC', 1],
+    ]);
+    expect(JSON.parse(lines[1]!)._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: 'Edgepool',
+      Metrics: [{ Name: 'PayoutsSuspended' }],
+    });
   });
 
   it('refuses to start with an incomplete environment, naming what is missing', () => {
