@@ -17,6 +17,7 @@ import { auditCoin, conversionViews } from './audit.js';
 import { type LocalConverter, localConverter } from './conversion.js';
 import type { PoolLogger } from './logger.js';
 import { startTargetMoney, type TargetMoneyRunner } from './target-money.js';
+import { everyOnePass } from './timers.js';
 
 export interface MoneyRunner {
   coin: string;
@@ -96,20 +97,8 @@ export function startMoney(opts: {
     );
   };
   const timers: ReturnType<typeof setInterval>[] = [];
-  // One pass at a time per process: a slow pass is not overlapped by the next tick.
-  const every = (ms: number, what: string, fn: () => Promise<unknown>) => {
-    let running = false;
-    const t = setInterval(() => {
-      if (running) return;
-      running = true;
-      fn()
-        .catch((err: unknown) => log.error({ err, coin: coin.symbol }, `${what} failed`))
-        .finally(() => {
-          running = false;
-        });
-    }, ms);
-    t.unref();
-    timers.push(t);
+  const every = (ms: number, what: string, fn: () => Promise<unknown>, o: { atStart?: boolean } = {}) => {
+    timers.push(everyOnePass(ms, fn, (err) => log.error({ err, coin: coin.symbol }, `${what} failed`), o));
   };
   const conversion =
     coin.conversion && opts.conversions ? localConverter(coin, money, opts.conversions, log) : undefined;
@@ -136,7 +125,8 @@ export function startMoney(opts: {
     every(opts.confirmEveryMs ?? 15_000, 'block confirmation', confirm);
     if (coin.payouts) every(coin.payouts.intervalSeconds * 1000, 'payouts', () => payouts());
     if (conversion && coin.conversion)
-      every(coin.conversion.scheduleMinutes * 60_000, 'conversion', () => conversion.run());
+      // Also at start: the pass records the quotes miners see, which would otherwise wait a whole period.
+      every(coin.conversion.scheduleMinutes * 60_000, 'conversion', () => conversion.run(), { atStart: true });
     for (const t of coin.conversion?.targets ?? []) {
       const runner = targets.get(t.currency);
       if (runner && t.payouts) every(t.payouts.intervalSeconds * 1000, `${t.currency} payouts`, () => runner.payouts());
