@@ -165,6 +165,11 @@ export const conversionConfigSchema = z
     scheduleMinutes: z.number().int().min(1).default(60),
     /** AWS: alarm when a deposit to an exchange waits this long for its credit (a day: exchanges confirm in hours). 0: off. */
     depositAlarmHours: z.number().int().min(0).max(720).default(24),
+    /**
+     * AWS: alarm when a conversion stays open this long, whatever it waits for (deposits, a price within the bounds,
+     * fills, withdrawals): the miners' coins are taken out of `confirmed` and not yet credited back or converted. 0: off.
+     */
+    openAlarmHours: z.number().int().min(0).max(720).default(24),
     /** Smallest confirmed balance converted, source base units (0.01 of a coin): dust is not worth an order. */
     minimum: baseUnits.default('1000000'),
   })

@@ -29,6 +29,8 @@ export interface CoinAlarmsProps {
   noBlockAlarmHours: number;
   /** A coin whose exchanges take deposits: alarm when one waits this long for the exchange's credit (0: off). */
   depositAlarmHours?: number;
+  /** Converting coins: alarm when a conversion stays open this long (ConversionOpenHours from the conversion Lambda). */
+  conversionOpenAlarmHours?: number;
 }
 
 /**
@@ -94,6 +96,13 @@ export class CoinAlarms extends Construct {
         threshold: props.depositAlarmHours,
         evaluationPeriods: 1,
         description: `${symbol}: a deposit to an exchange has waited over ${props.depositAlarmHours} h for its credit: see \`pool conversion deposits\` / the conversion Lambda's logs`,
+      });
+    }
+    if (props.conversionOpenAlarmHours) {
+      this.add('ConversionStuck', coinMetric('ConversionOpenHours', 'Maximum', Duration.hours(1)), {
+        threshold: props.conversionOpenAlarmHours,
+        evaluationPeriods: 1,
+        description: `${symbol}: a conversion has been open over ${props.conversionOpenAlarmHours} h (deposits, prices outside the bounds, fills or withdrawals): see the conversion Lambda's logs`,
       });
     }
     this.add('TaskCpu', props.stratum.service.metricCpuUtilization({ period: Duration.minutes(5) }), {

@@ -195,6 +195,7 @@ export class CoinStack extends Stack {
       ...(coin.conversion?.exchanges.some((x) => x.deposit)
         ? { depositAlarmHours: coin.conversion.depositAlarmHours }
         : {}),
+      ...(coin.conversion ? { conversionOpenAlarmHours: coin.conversion.openAlarmHours } : {}),
     });
 
     new CfnOutput(this, 'ShareQueueUrl', { value: this.shareQueue.queue.queueUrl });

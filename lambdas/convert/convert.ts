@@ -68,6 +68,8 @@ export interface ConvertReport {
   refused: Array<{ target: string; reason: string; detail: string }>;
   /** Deposits not credited yet: how many, and how long the oldest has waited (ms; 0 when none). */
   depositsWaiting: { count: number; oldestMs: number };
+  /** Conversions still open after this pass: how many, and how long since the oldest was planned (ms; 0: none). */
+  open: { count: number; oldestMs: number };
 }
 
 /**
@@ -80,7 +82,12 @@ export interface ConvertReport {
  * `ordered` looks every leg up before placing it.
  */
 export async function runConversions(deps: ConvertDeps, event: { time?: string } = {}): Promise<ConvertReport> {
-  const report: ConvertReport = { conversions: [], refused: [], depositsWaiting: { count: 0, oldestMs: 0 } };
+  const report: ConvertReport = {
+    conversions: [],
+    refused: [],
+    depositsWaiting: { count: 0, oldestMs: 0 },
+    open: { count: 0, oldestMs: 0 },
+  };
   const open = await deps.store.listOpenConversions(deps.coin);
   for (const r of open) report.conversions.push(await advance(deps, r));
   const inFlight = report.conversions.some((c) => c.status !== 'credited'); // one batch in flight per coin
@@ -101,6 +108,9 @@ export async function runConversions(deps: ConvertDeps, event: { time?: string }
     report.conversions.push(await advance(deps, planned));
   }
   report.depositsWaiting = await depositsWaiting(deps);
+  const still = await deps.store.listOpenConversions(deps.coin);
+  const now = deps.now();
+  report.open = { count: still.length, oldestMs: still.reduce((m, r) => Math.max(m, now - r.createdAt), 0) };
   return report;
 }
 

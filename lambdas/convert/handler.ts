@@ -89,8 +89,18 @@ export function createHandler(
   const base = async (event: { time?: string } | undefined, context: Context): Promise<unknown> => {
     const d = await deps();
     const report = await runConversions({ ...d, log: invocationLogger(log, context), now: Date.now }, event ?? {});
-    // The alarm on deposits waiting too long for the exchange's credit (infra/constructs/coin-alarms.ts).
-    emit(emfRecord(d.coin, { DepositWaitHours: report.depositsWaiting.oldestMs / 3_600_000 }, Date.now()));
+    // The alarms on deposits waiting too long for the exchange's credit and on conversions left open
+    // (infra/constructs/coin-alarms.ts).
+    emit(
+      emfRecord(
+        d.coin,
+        {
+          DepositWaitHours: report.depositsWaiting.oldestMs / 3_600_000,
+          ConversionOpenHours: report.open.oldestMs / 3_600_000,
+        },
+        Date.now(),
+      ),
+    );
     return jsonSafe(report);
   };
   return middy<{ time?: string } | undefined, unknown, Error, Context>(base).use(poolMiddleware(log));

@@ -171,6 +171,14 @@ describe('auto-conversion in the CDK app', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       AlarmActions: Match.anyValue(),
     });
+    // A conversion open longer than openAlarmHours (default 24) alarms too.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ConversionOpenHours',
+      Namespace: 'Edgepool',
+      Dimensions: [{ Name: 'Coin', Value: 'LTC' }],
+      Threshold: 24,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
     expect(() => withDeposits.synth()).not.toThrow(); // cdk-nag clean
   });
 

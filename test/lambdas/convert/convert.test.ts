@@ -150,17 +150,25 @@ describe('conversion Lambda handler', () => {
     const report = await handler(EVENT, { awsRequestId: 'r1' } as never);
     // Amounts go out as decimal strings (Lambda answers JSON).
     expect(report).toMatchObject({ conversions: [{ status: 'credited', sold: '350000000' }], refused: [] });
-    // The deposit-wait gauge the alarm watches, as an Embedded Metric Format record (no deposit waits here).
+    // The gauges the alarms watch, as an Embedded Metric Format record (nothing waits here: all credited).
     expect(lines.map((l) => JSON.parse(l))).toEqual([
       {
         _aws: {
           Timestamp: expect.any(Number),
           CloudWatchMetrics: [
-            { Namespace: 'Edgepool', Dimensions: [['Coin']], Metrics: [{ Name: 'DepositWaitHours', Unit: 'None' }] },
+            {
+              Namespace: 'Edgepool',
+              Dimensions: [['Coin']],
+              Metrics: [
+                { Name: 'DepositWaitHours', Unit: 'None' },
+                { Name: 'ConversionOpenHours', Unit: 'None' },
+              ],
+            },
           ],
         },
         Coin: 'LTC',
         DepositWaitHours: 0,
+        ConversionOpenHours: 0,
       },
     ]);
   });

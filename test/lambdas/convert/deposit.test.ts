@@ -221,17 +221,20 @@ describe('conversion deposits: the coins sold are sent to the exchanges once, an
     expect(await s.sendsPer(deposits)).toEqual(deposits.map(() => 1));
     // A day and a half later they still wait: what the operator's alarm watches (DepositWaitHours).
     s.clock.now += 36 * 3_600_000;
-    expect((await runConversions(s.deps, event)).depositsWaiting).toEqual({
-      count: deposits.length,
-      oldestMs: 36 * 3_600_000,
-    });
+    const waiting = await runConversions(s.deps, event);
+    expect(waiting.depositsWaiting).toEqual({ count: deposits.length, oldestMs: 36 * 3_600_000 });
+    // The conversion itself has been open at least as long (ConversionOpenHours, the stuck-conversion alarm).
+    expect(waiting.open.count).toBe(1);
+    expect(waiting.open.oldestMs).toBeGreaterThanOrEqual(36 * 3_600_000);
     expect(ordersPerClientId(s.fakes).size).toBe(0);
     const { ltc } = await auditBoth(s); // the miners' coins are out of `confirmed`, held by the open conversion
     expect(ltc.get(CREDITS[0]![0])?.confirmed).toBe(0n);
 
     await net.get().mine(1);
     await s.arrive(true);
-    expect((await runConversions(s.deps, event)).conversions[0]).toMatchObject({ status: 'credited' });
+    const done = await runConversions(s.deps, event);
+    expect(done.conversions[0]).toMatchObject({ status: 'credited' });
+    expect(done.open).toEqual({ count: 0, oldestMs: 0 });
     for (const d of deposits) expect(await s.receivedBy(d.address)).toBe(d.amount);
     await auditBoth(s);
   });
