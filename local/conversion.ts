@@ -3,7 +3,7 @@ import { DaemonClient } from '../adapters/rpc/daemon-client.js';
 import { getCoin } from '../core/coins/index.js';
 import type { CoinConfig } from '../core/config/schema.js';
 import type { DepositRecord } from '../core/conversion/deposit.js';
-import type { ExchangeInventory } from '../core/conversion/inventory.js';
+import { type ExchangeInventory, expectedInventory } from '../core/conversion/inventory.js';
 import type { ConversionStore } from '../core/conversion/store.js';
 import { ConfigError } from '../core/errors.js';
 import type { Exchange } from '../core/ports/exchange.js';
@@ -65,12 +65,29 @@ export interface DepositListing {
   deposits: DepositRecord[];
   /** Coins deposited and not sold, per exchange (core/conversion/inventory.ts): the wallet holds that much less. */
   inventory: Array<Pick<ExchangeInventory, 'exchange' | 'amount' | 'updatedAt'>>;
+  /**
+   * The stored inventory against what the conversion and deposit records imply (expectedInventory): checked only
+   * while no conversion is open; `mismatches` lists every exchange where they differ.
+   */
+  check: { open: number } | { open: 0; mismatches: Array<{ exchange: string; stored: bigint; expected: bigint }> };
 }
 
 export async function depositListing(
-  store: Pick<ConversionStore, 'listDeposits' | 'listInventories'>,
+  store: Pick<ConversionStore, 'listDeposits' | 'listInventories' | 'listConversions'>,
   coin: string,
 ): Promise<DepositListing> {
-  const [deposits, inventory] = await Promise.all([store.listDeposits(coin), store.listInventories(coin)]);
-  return { deposits, inventory: inventory.map(({ exchange, amount, updatedAt }) => ({ exchange, amount, updatedAt })) };
+  const [deposits, inventory, conversions] = await Promise.all([
+    store.listDeposits(coin),
+    store.listInventories(coin),
+    store.listConversions(coin),
+  ]);
+  const open = conversions.filter((r) => r.status !== 'credited').length;
+  const listing = inventory.map(({ exchange, amount, updatedAt }) => ({ exchange, amount, updatedAt }));
+  if (open > 0) return { deposits, inventory: listing, check: { open } };
+  const expected = expectedInventory(conversions, deposits);
+  const stored = new Map(inventory.map((i) => [i.exchange, i.amount]));
+  const mismatches = [...new Set([...expected.keys(), ...stored.keys()])]
+    .map((exchange) => ({ exchange, stored: stored.get(exchange) ?? 0n, expected: expected.get(exchange) ?? 0n }))
+    .filter((m) => m.stored !== m.expected);
+  return { deposits, inventory: listing, check: { open: 0, mismatches } };
 }

@@ -72,9 +72,10 @@ export async function operate(o: {
       return 1;
     }
     case 'conversion deposits': {
-      const { deposits, inventory } = (await call('GET', '/admin/conversion/deposits')) as {
+      const { deposits, inventory, check } = (await call('GET', '/admin/conversion/deposits')) as {
         deposits: Array<Record<string, string | number>>;
         inventory: Array<{ exchange: string; amount: string }>;
+        check: { open: number; mismatches?: Array<{ exchange: string; stored: string; expected: string }> };
       };
       if (deposits.length === 0) console.log('no deposits');
       else
@@ -94,6 +95,18 @@ export async function operate(o: {
           `held on ${i.exchange} (deposited, not sold; the wallet holds that much less): ${formatAmount(BigInt(i.amount))} ${o.coin}`,
         );
       }
+      if (check.open > 0) {
+        console.log(`inventory check: skipped while ${check.open} conversion(s) are open`);
+        return 0;
+      }
+      const mismatches = check.mismatches ?? [];
+      for (const m of mismatches) {
+        console.error(
+          `inventory on ${m.exchange} is ${formatAmount(BigInt(m.stored))} ${o.coin}, but the conversion and deposit records say ${formatAmount(BigInt(m.expected))}`,
+        );
+      }
+      if (mismatches.length > 0) return 1;
+      console.log('inventory check: the stored inventory matches the conversion and deposit records');
       return 0;
     }
     default:

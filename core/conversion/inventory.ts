@@ -1,3 +1,6 @@
+import type { DepositRecord } from './deposit.js';
+import type { ConversionRecord } from './record.js';
+
 /**
  * Coins of the mined coin held on an exchange that takes deposits (issue 7): a deposited leg that did not sell in
  * full (a partial IOC fill, lot rounding) leaves its rest there, while `convert-back` returns it to the miners in the
@@ -48,4 +51,28 @@ export function applyChange(inv: ExchangeInventory, key: string, delta: bigint, 
     recent: [...inv.recent, { key, delta }].slice(-RECENT_CHANGES),
     updatedAt: now,
   };
+}
+
+/**
+ * What the records say each exchange should hold: every credited conversion's deposited legs' unsold coins, less
+ * what deposits took from inventory. Only a fact while no conversion is open (an open one may have applied part of
+ * its changes); then it must equal the stored inventory, which `pool conversion deposits` checks.
+ */
+export function expectedInventory(
+  conversions: readonly ConversionRecord[],
+  deposits: readonly DepositRecord[],
+): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  const add = (exchange: string, delta: bigint) => out.set(exchange, (out.get(exchange) ?? 0n) + delta);
+  const deposited = new Set(deposits.map((d) => `${d.conversion}#${d.leg}`));
+  for (const r of conversions) {
+    if (r.status !== 'credited') continue;
+    for (const [leg, plan] of r.legs.entries()) {
+      if (!deposited.has(`${r.id}#${leg}`)) continue; // sold from coins the pool keeps there itself
+      const sold = r.fills?.find((f) => f.clientOrderId === plan.clientOrderId)?.sold ?? 0n;
+      if (sold < plan.amount) add(plan.exchange, plan.amount - sold);
+    }
+  }
+  for (const d of deposits) if (d.fromInventory) add(d.exchange, -d.fromInventory);
+  return out;
 }

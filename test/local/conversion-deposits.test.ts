@@ -73,15 +73,22 @@ describe('pool conversion deposits', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('lists every deposit with its state, age and txid, and the coins held on each exchange', async () => {
+  it('lists every deposit with its state, age and txid, the coins held on each exchange, and checks them', async () => {
     const out: string[] = [];
+    const errors: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
+    const err = vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
     try {
       const code = await operate({ dataDir: dir, command: 'conversion', sub: 'deposits', coin: 'LTC', dryRun: false });
-      expect(code).toBe(0);
+      // The inventory here was written without any conversion record behind it: the check says so and fails.
+      expect(code).toBe(1);
     } finally {
       log.mockRestore();
+      err.mockRestore();
     }
+    expect(errors).toEqual([
+      'inventory on binance is 0.00040000 LTC, but the conversion and deposit records say 0.00000000',
+    ]);
     expect(out[0]).toMatch(/^deposit\s+exchange\s+amount\s+status\s+age\s+txid$/);
     expect(out[1]).toMatch(/^dep-conv-LTC-BTC-1-0\s+binance\s+1\.50000000\s+credited\s+30\.0h\s+a{64}$/);
     expect(out[2]).toMatch(/^dep-conv-LTC-BTC-2-0\s+binance\s+1\.50000000\s+sent\s+26\.0h\s+b{64}$/);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conversionConfigSchema } from '../../../core/conversion/config.js';
+import type { DepositRecord } from '../../../core/conversion/deposit.js';
+import { expectedInventory } from '../../../core/conversion/inventory.js';
 import {
   type ConversionRecord,
   conversionId,
@@ -55,6 +57,35 @@ function record(over: Partial<ConversionRecord> = {}): ConversionRecord {
     ...over,
   };
 }
+
+describe('expectedInventory', () => {
+  const deposit = (leg: number, exchange: string, fromInventory?: bigint): DepositRecord => ({
+    id: `dep-conv-LTC-BTC-7-${leg}`,
+    conversion: 'conv-LTC-BTC-7',
+    leg,
+    coin: 'LTC',
+    exchange,
+    amount: 0n,
+    ...(fromInventory !== undefined && { fromInventory }),
+    address: 'a',
+    status: 'credited',
+    createdAt: 0,
+    updatedAt: 0,
+  });
+
+  it('holds the unsold coins of deposited legs of credited conversions, less what deposits took', () => {
+    // okx sold 50 of its 150: 100 stay there; binance sold all. Only deposited legs count.
+    expect(expectedInventory([record()], [deposit(0, 'binance'), deposit(1, 'okx')])).toEqual(
+      new Map([['okx', 100_000_000n]]),
+    );
+    expect(expectedInventory([record()], [deposit(0, 'binance')])).toEqual(new Map());
+    // A later deposit on okx that took 60 from there.
+    const later = { ...deposit(0, 'okx', 60_000_000n), id: 'dep-conv-LTC-BTC-8-0', conversion: 'conv-LTC-BTC-8' };
+    expect(expectedInventory([record()], [deposit(1, 'okx'), later])).toEqual(new Map([['okx', 40_000_000n]]));
+    // An open conversion's legs are not counted (its changes may be half applied).
+    expect(expectedInventory([record({ status: 'withdrawn' })], [deposit(1, 'okx')])).toEqual(new Map());
+  });
+});
 
 describe('conversion records', () => {
   it('derives the id from the schedule slot, so a retried event plans the same conversion', () => {

@@ -5,6 +5,7 @@ import { conversionConfigSchema } from '../../../core/conversion/config.js';
 import type { DepositRecord } from '../../../core/conversion/deposit.js';
 import { parseAmount } from '../../../core/ledger/payouts.js';
 import { runConversions } from '../../../lambdas/convert/convert.js';
+import { depositListing } from '../../../local/conversion.js';
 import { ensureWallet } from '../../../local/devnet/chain.js';
 import { withDevnet } from '../../helpers/devnet.js';
 import { auditBoth, CREDITS, conversionFixtures, NOW, ordersPerClientId, sum } from './helpers.js';
@@ -182,6 +183,8 @@ describe('conversion deposits: the coins sold are sent to the exchanges once, an
     );
     const { ltc } = await auditBoth(s);
     expect(ltc.get(CREDITS[0]![0])?.confirmed).toBe(CREDITS[0]![1]); // given back in the ledger
+    // What `pool conversion deposits` checks: the stored inventory is what the records imply.
+    expect((await depositListing(s.store, 'LTC')).check).toEqual({ open: 0, mismatches: [] });
 
     // The next conversion's legs are covered by what each exchange holds: nothing is sent, the coins there sell.
     const second = await runConversions(s.deps, nextEvent());
@@ -191,6 +194,7 @@ describe('conversion deposits: the coins sold are sent to the exchanges once, an
     expect(sum(deposits.map((d) => d.fromInventory ?? 0n))).toBe(350_000_000n);
     expect(await s.sendsPer(deposits)).toEqual(deposits.map(() => 0));
     expect((await s.store.listInventories('LTC')).map((i) => i.amount)).toEqual(held.map(() => 0n));
+    expect((await depositListing(s.store, 'LTC')).check).toEqual({ open: 0, mismatches: [] });
     for (const f of Object.values(s.fakes))
       expect(await s.receivedBy(f.ctx.depositAddress)).toBe(first!.legs.find((l) => l.exchange === f.id)?.amount ?? 0n);
     await auditBoth(s);
