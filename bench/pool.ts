@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { payments } from 'bitcoinjs-lib';
 import { Registry } from 'prom-client';
+import { FileShareSpool } from '../adapters/local/spool.js';
 import { bitsToTarget } from '../core/chain/target.js';
 import { getCoin } from '../core/coins/index.js';
 import { parseConfig } from '../core/config/load.js';
@@ -11,6 +12,7 @@ import type { BatchTransport } from '../core/ports/batch-transport.js';
 import type { ShareSpool } from '../core/ports/share-spool.js';
 import { BatchingShareQueue } from '../core/shares/batching-share-queue.js';
 import type { ShareBatch } from '../core/shares/share.js';
+import { journalSummarizer } from '../core/shares/summary.js';
 import { type CoinService, startCoinService } from '../fargate/src/coin-service.js';
 import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
 
@@ -137,11 +139,26 @@ export interface BenchPool {
 }
 
 /** Starts the coin service of `coin` on 127.0.0.1:<ephemeral> with every share valid; `bits` sets the block odds. */
-export async function startBenchPool(coin: BenchCoin, bits: number): Promise<BenchPool> {
+export interface BenchQueueOptions {
+  /** queue.ackAfter = journal: acknowledge at the spool's fsync (a real FileShareSpool in `spoolDir`). */
+  journal?: { spoolDir: string; maxWaitMs: number };
+}
+
+export async function startBenchPool(coin: BenchCoin, bits: number, q: BenchQueueOptions = {}): Promise<BenchPool> {
   const daemon = await FakeDaemon.start(blockTemplate(1000, bits));
   const transport = new CountingTransport();
   // As the container's queue (fargate/src/main.ts): its minute summary folds every share, a per-share cost.
-  const queue = new BatchingShareQueue({ transport, spool: noSpool, instanceId: 'bench', minuteSummaryMs: 60_000 });
+  const queue = q.journal
+    ? new BatchingShareQueue({
+        transport,
+        spool: new FileShareSpool({ dir: q.journal.spoolDir }),
+        instanceId: 'bench',
+        ackAfter: 'journal',
+        maxWaitMs: q.journal.maxWaitMs,
+        shipIntervalMs: 1000,
+        summarize: journalSummarizer(),
+      })
+    : new BatchingShareQueue({ transport, spool: noSpool, instanceId: 'bench', minuteSummaryMs: 60_000 });
   const d = TRIVIAL_DIFFICULTY;
   const config = parseConfig(
     {

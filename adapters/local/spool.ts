@@ -16,7 +16,8 @@ export interface FileShareSpoolOptions {
 const SEGMENT = /^segment-(\d{12})\.jsonl$/;
 
 /**
- * The disk spool: append-only JSON lines, one batch per line, fsynced before `append` resolves. Segment files are
+ * The disk spool: append-only JSON lines, one batch per line, fsynced before `append` resolves (appends that
+ * arrive together share one write and sync). Segment files are
  * named by a sequence number; the newest one is open for appends until `sealSegments` seals it.
  * A crash can leave a torn last line; it is skipped on read (its batch was never acknowledged, since `append` had
  * not resolved).
@@ -29,6 +30,9 @@ export class FileShareSpool implements ShareSpool {
   private active: { id: string; fh: FileHandle; bytes: number } | undefined;
   /** Appends and seals run one at a time, in order. */
   private lock: Promise<unknown> = Promise.resolve();
+  /** Appends waiting for the next group commit, and the commit loop while it runs. */
+  private pending: Array<{ line: Buffer; resolve: () => void; reject: (err: Error) => void }> = [];
+  private committing: Promise<void> | undefined;
 
   constructor(opts: FileShareSpoolOptions) {
     this.dir = opts.dir;
@@ -37,20 +41,41 @@ export class FileShareSpool implements ShareSpool {
   }
 
   append(batch: ShareBatch): Promise<void> {
-    return this.serialized(async () => {
-      const line = Buffer.from(`${JSON.stringify(batch)}\n`);
-      const seg = await this.activeSegment();
-      try {
-        await seg.fh.write(line, 0, line.length, null);
-        await seg.fh.datasync();
-      } catch (err) {
-        // Never append after a failed write: a later good line must not follow a torn one in the same segment.
-        await this.closeActive();
-        throw err;
-      }
-      seg.bytes += line.length;
-      if (seg.bytes >= this.maxSegmentBytes) await this.closeActive();
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ line: Buffer.from(`${JSON.stringify(batch)}\n`), resolve, reject });
+      this.committing ??= this.commitPending();
     });
+  }
+
+  /**
+   * Group commit: the appends that arrive while a write + datasync runs go to disk together in the next one, so the
+   * disk sees one sync per round trip, not one per batch (with small batch windows, one sync each queued them up).
+   * Each append still resolves only after the sync that covers its line.
+   */
+  private async commitPending(): Promise<void> {
+    while (this.pending.length > 0) {
+      const group = this.pending.splice(0);
+      try {
+        await this.serialized(async () => {
+          const seg = await this.activeSegment();
+          const bytes = Buffer.concat(group.map((g) => g.line));
+          try {
+            await seg.fh.write(bytes, 0, bytes.length, null);
+            await seg.fh.datasync();
+          } catch (err) {
+            // Never append after a failed write: a later good line must not follow a torn one in the same segment.
+            await this.closeActive();
+            throw err;
+          }
+          seg.bytes += bytes.length;
+          if (seg.bytes >= this.maxSegmentBytes) await this.closeActive();
+        });
+        for (const g of group) g.resolve();
+      } catch (err) {
+        for (const g of group) g.reject(err as Error);
+      }
+    }
+    this.committing = undefined;
   }
 
   sealSegments(): Promise<string[]> {

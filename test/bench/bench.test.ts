@@ -3,7 +3,7 @@ import { measureConnections } from '../../bench/connections.js';
 import { measureFanout } from '../../bench/fanout.js';
 import { measurePipeline } from '../../bench/pipeline.js';
 import { measureSubmit } from '../../bench/submit.js';
-import { measureThroughput } from '../../bench/throughput.js';
+import { measureJournalAck, measureThroughput } from '../../bench/throughput.js';
 
 // Each bench section at a trivial size: proves the harness drives the real server end to end. Counts only — timings
 // on a shared CI machine mean nothing.
@@ -20,6 +20,17 @@ describe('bench sections at a trivial size', () => {
     expect(r.max.rejected).toBe(0);
     expect(r.paced.rejected).toBe(0);
     expect(r.queuedShares).toBeGreaterThanOrEqual(r.max.accepted + r.paced.accepted);
+  });
+
+  it('throughput with ackAfter journal: shares are acknowledged from the spool, none refused', async () => {
+    const r = await measureJournalAck(
+      'BTC',
+      { coins: ['BTC'], connections: 5, window: 0, warmupSeconds: 0.1, seconds: 0.3 },
+      200,
+      5,
+    );
+    expect(r.accepted).toBeGreaterThan(0);
+    expect(r.rejected).toBe(0);
   });
 
   it('connections: 50 miners subscribe, authorize and get a job', async () => {

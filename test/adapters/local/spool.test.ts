@@ -1,7 +1,7 @@
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FileShareSpool } from '../../../adapters/local/spool.js';
 import { batch, share } from '../../core/shares/fixtures.js';
 
@@ -41,6 +41,26 @@ describe('FileShareSpool', () => {
     const all = (await Promise.all(segs.map((s) => second.readSegment(s)))).flat().map((b) => b.batchId);
     expect(all).toEqual(['old', 'new']);
     await second.close();
+  });
+
+  it('commits appends that arrive together with one sync, each resolving after it, in order', async () => {
+    const spool = new FileShareSpool({ dir });
+    await spool.append(batch('warm', [share()])); // opens the segment
+    const probe = await open(join(dir, 'probe'), 'w');
+    const datasync = vi.spyOn(Object.getPrototypeOf(probe), 'datasync');
+    await probe.close();
+    try {
+      await Promise.all(Array.from({ length: 50 }, (_, i) => spool.append(batch(`b${i}`, [share()]))));
+      // The first append syncs alone; the 49 that queued behind it share the next sync.
+      expect(datasync.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      datasync.mockRestore();
+    }
+    const [segment] = await spool.sealSegments();
+    expect((await spool.readSegment(segment!)).map((b) => b.batchId)).toEqual([
+      'warm',
+      ...Array.from({ length: 50 }, (_, i) => `b${i}`),
+    ]);
   });
 
   it('skips a line torn by a crash and reports it', async () => {
