@@ -24,13 +24,15 @@ import { createStratumMetrics } from './stratum/metrics.js';
  * The stratum container (ECS Fargate): one coin's stratum ports, shares to SQS through the batching queue with a
  * disk spool, /health and /metrics on the ops port. SIGTERM drains: client.reconnect, then close, then flush.
  *
- * With `POOL_STRATUM_PROCESSES` = n > 1 (one per vCPU; the CDK app sets it from the task size) the process forks n
- * stratum processes (node:cluster) that share the stratum ports: the primary accepts connections and hands them out
- * in turn, so a new block's notifies and the share checks run on every core. Each process has its own job manager,
- * share queue and spool directory (`<spool>/<coin>/p<i>`, replayed by the process that takes its place) and its own
- * lane of the task's extranonce1 values. The primary keeps the ops port: /health sums the processes' reports,
- * /metrics aggregates their registries, blocknotify reaches each of them; it forks a process again when one dies,
- * and on SIGTERM drains them all before it exits.
+ * The container's process is a supervisor (node:cluster primary) of `POOL_STRATUM_PROCESSES` = n stratum
+ * processes (one per vCPU; the CDK app sets it from the task size; default 1) that share the stratum ports: the
+ * primary accepts connections and hands them out in turn, so a new block's notifies and the share checks run on
+ * every core. Each process has its own job manager, share queue and spool directory (`<spool>/<coin>/p<i>`) and its
+ * own lane of the task's extranonce1 values. The primary keeps the ops port: /health sums the processes' reports,
+ * /metrics aggregates their registries, blocknotify reaches each of them; on SIGTERM it drains them all before it
+ * exits. When a stratum process dies, the primary forks another on the same spool within a second: with
+ * `queue.ackAfter = journal` the acknowledged shares the dead one had not shipped are replayed from its journal
+ * instead of being lost with the task (the task's volume outlives its processes, not the task).
  */
 
 /** Messages between the primary and its stratum processes. */
@@ -49,26 +51,24 @@ async function main(): Promise<void> {
       `POOL_STRATUM_PROCESSES must be a whole number from 1 to 64, not ${process.env.POOL_STRATUM_PROCESSES}`,
     );
   }
-  if (processes > 1 && cluster.isPrimary) return runPrimary(s, processes, log);
-  const lane = cluster.isWorker ? { index: Number(process.env.POOL_STRATUM_PROCESS), count: processes } : undefined;
-  return runStratum(s, lane, log.child(lane ? { process: lane.index } : {}));
+  if (cluster.isPrimary) return runPrimary(s, processes, log);
+  const lane = { index: Number(process.env.POOL_STRATUM_PROCESS), count: processes };
+  return runStratum(s, lane, log.child({ process: lane.index }));
 }
 
-async function runStratum(s: ContainerSettings, lane: ExtranonceLane | undefined, log: pino.Logger): Promise<void> {
+async function runStratum(s: ContainerSettings, lane: ExtranonceLane, log: pino.Logger): Promise<void> {
   const coin = s.config.coins.find((c) => c.symbol === s.coin)!;
   const doc = createDocumentClient(new DynamoDBClient({}));
   const processNumber = randomInt(2 ** 47);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  if (lane) {
-    // The primary collects this registry over IPC for /metrics (constructing one installs the listener).
-    AggregatorRegistry.setRegistries(registry);
-    new AggregatorRegistry();
-  }
-  const instanceId = lane ? `${s.instanceId}-p${lane.index}` : s.instanceId;
+  // The primary collects this registry over IPC for /metrics (constructing one installs the listener).
+  AggregatorRegistry.setRegistries(registry);
+  new AggregatorRegistry();
+  const instanceId = `${s.instanceId}-p${lane.index}`;
   const queue = new BatchingShareQueue({
     transport: new SqsTransport({ client: new SQSClient({}), queueUrl: s.queueUrl }),
-    spool: new FileShareSpool({ dir: lane ? join(s.spoolDir, s.coin, `p${lane.index}`) : join(s.spoolDir, s.coin) }),
+    spool: new FileShareSpool({ dir: join(s.spoolDir, s.coin, `p${lane.index}`) }),
     instanceId,
     maxShares: s.config.queue.maxBatchShares,
     maxWaitMs: s.config.queue.maxWaitMs,
@@ -90,7 +90,7 @@ async function runStratum(s: ContainerSettings, lane: ExtranonceLane | undefined
     log,
     metrics: createStratumMetrics(registry),
     instancePrefix: s.instancePrefix,
-    ...(lane && { extranonceLane: lane }),
+    extranonceLane: lane,
     serverVersion: 'edgepool',
   });
   const statsTable = s.statsTable;
@@ -107,33 +107,17 @@ async function runStratum(s: ContainerSettings, lane: ExtranonceLane | undefined
     service.refresh();
     return true;
   };
-  let closeOps = () => {};
-  if (lane) {
-    const report = () => {
-      const msg: FromWorker = { type: 'edgepool:health', draining, coin: service.health() };
-      process.send?.(msg);
-    };
-    report();
-    const reporter = setInterval(report, HEALTH_REPORT_MS);
-    reporter.unref();
-    process.on('message', (msg: ToWorker) => {
-      if (msg?.type === 'edgepool:blocknotify') onBlockNotify(s.coin);
-    });
-    closeOps = () => clearInterval(reporter);
-  } else {
-    const ops = createOpsServer({
-      registry,
-      health: () => ({ draining, coins: [service.health()] }),
-      onBlockNotify,
-      log,
-    });
-    await listen(ops, s.opsPort, '0.0.0.0');
-    closeOps = () => ops.close();
-  }
-  log.info(
-    { coin: s.coin, ports: service.ports, ops: lane ? undefined : s.opsPort, instance: instanceId },
-    'stratum server ready',
-  );
+  const report = () => {
+    const msg: FromWorker = { type: 'edgepool:health', draining, coin: service.health() };
+    process.send?.(msg);
+  };
+  report();
+  const reporter = setInterval(report, HEALTH_REPORT_MS);
+  reporter.unref();
+  process.on('message', (msg: ToWorker) => {
+    if (msg?.type === 'edgepool:blocknotify') onBlockNotify(s.coin);
+  });
+  log.info({ coin: s.coin, ports: service.ports, instance: instanceId }, 'stratum process ready');
 
   const shutdown = async (signal: string) => {
     if (draining) return;
@@ -143,7 +127,7 @@ async function runStratum(s: ContainerSettings, lane: ExtranonceLane | undefined
     stopLive();
     await service.stop();
     await queue.close(); // flushes; what SQS refuses stays in the spool for the next start
-    closeOps();
+    clearInterval(reporter);
     log.info('stopped');
     process.exit(0);
   };

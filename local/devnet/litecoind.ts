@@ -46,6 +46,10 @@ function args(s: NodeSpec): string[] {
     '-rpcallowip=127.0.0.1',
     `-rpcport=${s.rpcPort}`,
     '-fallbackfee=0.0001',
+    // Each stratum process keeps a getblocktemplate long poll open, which holds an RPC thread until the next block
+    // (and one whose client died, until then too): Core's 4 threads run out with a few processes and tests.
+    '-rpcthreads=16',
+    '-rpcworkqueue=64',
     // A new wallet fills its key pool at creation: 1000 keys per chain (external, internal, MWEB) take 1–2 s per
     // wallet. The devnet needs a handful of addresses, and the pool tops up on demand.
     '-keypool=20',

@@ -47,17 +47,18 @@ const childrenOf = (pid: number) =>
     .filter((l) => l.includes('fargate/src/main.ts'))
     .map((l) => Number.parseInt(l.trim(), 10));
 
-describe('the stratum container with two stratum processes', () => {
+describe('the stratum container', () => {
   const net = withDevnet();
   const closers: Array<() => Promise<unknown>> = [];
-  let container: ChildProcess | undefined;
+  const containers: ChildProcess[] = [];
 
   afterAll(async () => {
-    container?.kill('SIGKILL');
+    for (const c of containers) c.kill('SIGKILL');
     for (const close of closers.reverse()) await close();
   });
 
-  it('serves miners from both processes, sums their health and metrics, replaces a dead one and drains on SIGTERM', async () => {
+  /** An SQS emulator with the share queue, and the container against it and the devnet. */
+  async function startContainer(processes: number, queue: Record<string, unknown> = {}) {
     const devnet = net.get();
     const dir = await mkdtemp(join(tmpdir(), 'container-'));
     closers.push(() => rm(dir, { recursive: true, force: true }));
@@ -73,6 +74,7 @@ describe('the stratum container with two stratum processes', () => {
     const config = {
       ...base,
       stratum: { ...base.stratum, drainSeconds: 1 },
+      queue: { ...base.queue, ...queue },
       coins: base.coins.map((c) => ({ ...c, ports: c.ports.map((p) => ({ ...p, port: stratumPort })) })),
     };
     const started = performance.now();
@@ -86,7 +88,7 @@ describe('the stratum container with two stratum processes', () => {
         SHARE_QUEUE_URL: QueueUrl,
         POOL_SPOOL_DIR: join(dir, 'spool'),
         OPS_PORT: String(opsPort),
-        POOL_STRATUM_PROCESSES: '2',
+        POOL_STRATUM_PROCESSES: String(processes),
         AWS_ENDPOINT_URL_SQS: sqsEndpoint,
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
@@ -94,7 +96,7 @@ describe('the stratum container with two stratum processes', () => {
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    container = child;
+    containers.push(child);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const ops = `http://127.0.0.1:${opsPort}`;
     const healthy = () =>
@@ -103,10 +105,31 @@ describe('the stratum container with two stratum processes', () => {
         return res.status === 200 ? ((await res.json()) as { coins: Array<{ connections: number }> }) : undefined;
       });
     await healthy();
+    console.log(`container healthy after ${Math.round(performance.now() - started)} ms`);
+    /** Shares received from SQS so far (not the minute summaries) per stratum process, each batch id once (ingest
+     * counts a batch id once, so a batch resent after a crash is no second share). */
+    const received = new Map<string, number>();
+    const seen = new Set<string>();
+    const receive = async () => {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 300 }),
+      );
+      for (const msg of Messages)
+        for (const b of decodeMessage(msg.Body!)) {
+          if (b.views === 'minutes' || seen.has(b.batchId)) continue;
+          seen.add(b.batchId);
+          const proc = /-p(\d+)[-/]/.exec(b.batchId)?.[1] ?? '?';
+          received.set(proc, (received.get(proc) ?? 0) + b.shares.reduce((n, x) => n + (x.count ?? 1), 0));
+        }
+      return [...received.values()].reduce((a, b) => a + b, 0);
+    };
+    return { devnet, child, exited, ops, stratumPort, healthy, received, receive };
+  }
+
+  it('serves miners from two processes, sums their health and metrics, replaces a dead one and drains on SIGTERM', async () => {
+    const { devnet, child, exited, ops, stratumPort, healthy, received, receive } = await startContainer(2);
     const processes = childrenOf(child.pid!);
-    console.log(
-      `container healthy after ${Math.round(performance.now() - started)} ms; stratum processes ${processes.join(', ')}`,
-    );
+    console.log(`stratum processes ${processes.join(', ')}`);
     expect(processes).toHaveLength(2);
 
     const addresses = await Promise.all(
@@ -127,19 +150,7 @@ describe('the stratum container with two stratum processes', () => {
     );
 
     for (const m of miners) expect(await m.submitOne('share')).toBe(true);
-    const received = new Map<string, number>(); // batch id prefix (process) → shares
-    await until('every share in SQS', async () => {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 300 }),
-      );
-      for (const msg of Messages)
-        for (const b of decodeMessage(msg.Body!)) {
-          if (b.views === 'minutes') continue;
-          const proc = /-p(\d+)-\d+$/.exec(b.batchId)?.[1] ?? '?';
-          received.set(proc, (received.get(proc) ?? 0) + b.shares.length);
-        }
-      return [...received.values()].reduce((a, b) => a + b, 0) >= 6 ? true : undefined;
-    });
+    await until('every share in SQS', async () => ((await receive()) >= 6 ? true : undefined));
     console.log(`shares in SQS per stratum process: ${JSON.stringify(Object.fromEntries(received))}`);
     expect([...received.keys()].sort()).toEqual(['0', '1']);
     expect([...received.values()].reduce((a, b) => a + b, 0)).toBe(6);
@@ -177,6 +188,36 @@ describe('the stratum container with two stratum processes', () => {
       }
     };
     expect(replaced.filter(alive)).toEqual([]); // the stratum processes drained and exited with it
-    container = undefined;
+  }, 120_000);
+
+  it('ackAfter journal: a stratum process killed with shares journaled but not shipped loses none of them', async () => {
+    // Ship once a minute: the acknowledged shares wait in the process's journal when it dies.
+    const { devnet, child, exited, stratumPort, healthy, receive } = await startContainer(1, {
+      ackAfter: 'journal',
+      shipIntervalMs: 60_000,
+    });
+    const [first] = childrenOf(child.pid!);
+    const address = (await devnet.minerWallet.getNewAddress('j', 'bech32')) as string;
+    const miner = await TestMiner.connect(stratumPort, `${address}.rig`);
+    for (let i = 0; i < 5; i++) expect(await miner.submitOne('share')).toBe(true);
+    miner.close();
+    // Acknowledged and journaled; shipped only on the minute (unless the minute just turned).
+    const before = await receive();
+    process.kill(first!, 'SIGKILL');
+    // The primary forks another process on the same spool; it ships what the dead one journaled.
+    await until('a new stratum process', async () => {
+      const now = childrenOf(child.pid!);
+      return now.length === 1 && now[0] !== first ? true : undefined;
+    });
+    await healthy();
+    const shipped = await until('the journaled shares in SQS', async () =>
+      (await receive()) >= 5 ? receive() : undefined,
+    );
+    console.log(
+      `journal mode: 5 acknowledged before SIGKILL (${before} shipped by then); ${shipped} in SQS after the replacement`,
+    );
+    expect(shipped).toBe(5);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   }, 120_000);
 });
