@@ -151,7 +151,8 @@ export async function startBenchPool(coin: BenchCoin, bits: number, q: BenchQueu
   const queue = q.journal
     ? new BatchingShareQueue({
         transport,
-        spool: new FileShareSpool({ dir: q.journal.spoolDir }),
+        // As the container writes it (fargate/src/main.ts): no fsync, the task's volume dies with the task.
+        spool: new FileShareSpool({ dir: q.journal.spoolDir, durability: 'write' }),
         instanceId: 'bench',
         ackAfter: 'journal',
         maxWaitMs: q.journal.maxWaitMs,

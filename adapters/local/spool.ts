@@ -11,6 +11,13 @@ export interface FileShareSpoolOptions {
   maxSegmentBytes?: number;
   /** Told about lines that cannot be parsed (a write torn by a crash: its share was never acknowledged). */
   onCorruptLine?: (info: { segment: string; line: number }) => void;
+  /**
+   * What `append` waits for: 'data' (default) the write and an fdatasync, so the batch survives a power loss;
+   * 'write' only the write: the batch is in the kernel's page cache and survives the process (a crash, SIGKILL,
+   * OOM kill), not the machine. Where the disk does not outlive the machine anyway (a Fargate task's volume), the
+   * sync buys nothing and costs the disk's sync latency on every acknowledgement.
+   */
+  durability?: 'data' | 'write';
 }
 
 const SEGMENT = /^segment-(\d{12})\.jsonl$/;
@@ -26,6 +33,7 @@ export class FileShareSpool implements ShareSpool {
   private readonly dir: string;
   private readonly maxSegmentBytes: number;
   private readonly onCorruptLine: FileShareSpoolOptions['onCorruptLine'];
+  private readonly sync: boolean;
   private nextSeq: number | undefined;
   private active: { id: string; fh: FileHandle; bytes: number } | undefined;
   /** Appends and seals run one at a time, in order. */
@@ -38,6 +46,7 @@ export class FileShareSpool implements ShareSpool {
     this.dir = opts.dir;
     this.maxSegmentBytes = opts.maxSegmentBytes ?? 8 * 1024 * 1024;
     this.onCorruptLine = opts.onCorruptLine;
+    this.sync = (opts.durability ?? 'data') === 'data';
   }
 
   append(batch: ShareBatch): Promise<void> {
@@ -61,7 +70,7 @@ export class FileShareSpool implements ShareSpool {
           const bytes = Buffer.concat(group.map((g) => g.line));
           try {
             await seg.fh.write(bytes, 0, bytes.length, null);
-            await seg.fh.datasync();
+            if (this.sync) await seg.fh.datasync();
           } catch (err) {
             // Never append after a failed write: a later good line must not follow a torn one in the same segment.
             await this.closeActive();

@@ -114,6 +114,7 @@ export class BatchingShareQueue implements ShareQueue {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private seq = 0;
   private closed = false;
+  private fullError: StorageError | undefined;
 
   private degraded = false;
   private spoolDirty = false;
@@ -157,9 +158,12 @@ export class BatchingShareQueue implements ShareQueue {
     if (this.closed) return Promise.reject(new StorageError('share queue is closed'));
     if (this.buffered + this.inFlight >= this.maxBufferedShares) {
       this.counters.rejectedShares += 1;
-      return Promise.reject(
-        new StorageError(`share queue is full (${this.maxBufferedShares} shares): the queue and the spool lag behind`),
+      // One error for every refusal: while full, each share is refused, and a new error (its stack) per share would
+      // cost more than the share itself on an already overloaded server.
+      this.fullError ??= new StorageError(
+        `share queue is full (${this.maxBufferedShares} shares): the queue and the spool lag behind`,
       );
+      return Promise.reject(this.fullError);
     }
     return new Promise<void>((resolve, reject) => {
       let buf = this.buffers.get(share.coin);

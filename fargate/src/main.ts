@@ -68,7 +68,9 @@ async function runStratum(s: ContainerSettings, lane: ExtranonceLane, log: pino.
   const instanceId = `${s.instanceId}-p${lane.index}`;
   const queue = new BatchingShareQueue({
     transport: new SqsTransport({ client: new SQSClient({}), queueUrl: s.queueUrl }),
-    spool: new FileShareSpool({ dir: join(s.spoolDir, s.coin, `p${lane.index}`) }),
+    // The task's volume does not outlive the task, and its processes die without taking the page cache along: a
+    // written batch survives everything the volume survives, so an fsync per ack would only add the disk's latency.
+    spool: new FileShareSpool({ dir: join(s.spoolDir, s.coin, `p${lane.index}`), durability: 'write' }),
     instanceId,
     maxShares: s.config.queue.maxBatchShares,
     maxWaitMs: s.config.queue.maxWaitMs,

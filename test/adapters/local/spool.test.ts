@@ -63,6 +63,22 @@ describe('FileShareSpool', () => {
     ]);
   });
 
+  it("durability 'write' acknowledges after the write alone, and the batches read back the same", async () => {
+    const spool = new FileShareSpool({ dir, durability: 'write' });
+    const probe = await open(join(dir, 'probe'), 'w');
+    const datasync = vi.spyOn(Object.getPrototypeOf(probe), 'datasync');
+    await probe.close();
+    try {
+      for (let i = 0; i < 5; i++) await spool.append(batch(`w${i}`, [share()]));
+      expect(datasync).not.toHaveBeenCalled();
+    } finally {
+      datasync.mockRestore();
+    }
+    // Another process (a restarted stratum process) reads what this one wrote: the page cache is the file.
+    const [segment] = await new FileShareSpool({ dir }).sealSegments();
+    expect((await spool.readSegment(segment!)).map((b) => b.batchId)).toEqual(['w0', 'w1', 'w2', 'w3', 'w4']);
+  });
+
   it('skips a line torn by a crash and reports it', async () => {
     const torn: number[] = [];
     const spool = new FileShareSpool({ dir, onCorruptLine: (i) => torn.push(i.line) });

@@ -9,7 +9,7 @@ function rejectShare(ctx: MethodContext, code: StratumCode, message: string, rea
   ctx.session.rejected++;
   ctx.metrics.shares.inc({ coin: ctx.options.coin.symbol, result: reason });
   ctx.onShareResult(reason);
-  throw new StratumError(code, message);
+  throw StratumError.quiet(code, message);
 }
 
 /**
