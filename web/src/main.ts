@@ -130,7 +130,7 @@ async function minerPage(address: string): Promise<string> {
     <div class="cards">${card('Hashrate (10 min)', hashrate(m.hashrate['10m']), 'miner-hashrate')}${card('Immature', coins(b.immature), 'immature')}${card('Confirmed', coins(b.confirmed), 'confirmed')}${card('Pending', coins(b.pending), 'pending')}${card('Paid', coins(b.paid), 'paid')}</div>
     <div id="miner-chart" class="chart"></div>
     ${conversion?.enabled ? payoutCurrency(address, conversion) : ''}
-    <h2>Workers</h2><table><thead><tr><th>Worker</th><th>Hashrate</th><th>Last share</th><th>State</th></tr></thead><tbody>${workers || '<tr><td colspan="4">No workers</td></tr>'}</tbody></table>
+    <h2>Workers <small>(seen in the last 3 hours)</small></h2><table><thead><tr><th>Worker</th><th>Hashrate</th><th>Last share</th><th>State</th></tr></thead><tbody>${workers || '<tr><td colspan="4">No workers in the last 3 hours</td></tr>'}</tbody></table>
     <p><a data-testid="export-csv" href="/api/pools/${esc(coin())}/miners/${encodeURIComponent(address)}/export.csv">Export CSV</a> · <a data-testid="export-xlsx" href="/api/pools/${esc(coin())}/miners/${encodeURIComponent(address)}/export.xlsx">Export XLSX</a></p>
     <h2>Rewards</h2><table><thead><tr><th>Time</th><th>Kind</th><th>Amount</th><th>Block</th></tr></thead><tbody>${rewards || '<tr><td colspan="4">None yet</td></tr>'}</tbody></table>
     <h2>Payments</h2><table><thead><tr><th>Time</th><th>Amount</th><th>Status</th><th>Transaction</th></tr></thead><tbody>${payments || '<tr><td colspan="4">None yet</td></tr>'}</tbody></table>`;
