@@ -2,7 +2,7 @@
 // Run directly with `npx tsx bench/hashing.ts`; a bench runner imports benchHashing().
 import { createHash, randomBytes, scryptSync } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { scrypt, sha256d } from '../fargate/src/hashing/index.js';
+import { scrypt, scryptPair, sha256d } from '../fargate/src/hashing/index.js';
 
 const HEADER_BYTES = 80;
 const DEFAULT_SECONDS = 1.5;
@@ -35,12 +35,27 @@ export function hashRate(hash: (header: Uint8Array) => Buffer, seconds: number):
   return count / (Number(elapsed) / 1e9);
 }
 
+/** Two headers per call (the share path pairs the scrypt checks of one event-loop turn): hashes, not calls, per second. */
+export function scryptPairRate(seconds: number): number {
+  let other = Buffer.alloc(HEADER_BYTES);
+  // Each call hashes the given header and the previous one: twice the hashes of hashRate's count.
+  return (
+    2 *
+    hashRate((header) => {
+      const [a] = scryptPair(header, other);
+      other = Buffer.from(header);
+      return a;
+    }, seconds)
+  );
+}
+
 /** Throughput in hashes per second, keyed by implementation. */
 export async function benchHashing(seconds = DEFAULT_SECONDS): Promise<Record<string, number>> {
   return {
     'sha256d native': hashRate(sha256d, seconds),
     'sha256d node:crypto': hashRate(cryptoSha256d, seconds),
     'scrypt native': hashRate(scrypt, seconds),
+    'scrypt native, pairs': scryptPairRate(seconds),
     'scrypt node:crypto': hashRate(cryptoScrypt, seconds),
   };
 }

@@ -73,6 +73,22 @@ Napi::Value ScryptLitecoin(const Napi::CallbackInfo& info) {
   return Napi::Buffer<uint8_t>::Copy(info.Env(), out, sizeof(out));
 }
 
+// scryptPairInto(h1, h2, out) → undefined: out[0..32) = scrypt(h1), out[32..64) = scrypt(h2).
+Napi::Value ScryptPairInto(const Napi::CallbackInfo& info) {
+  Bytes h1, h2, out;
+  if (!ReadBytes(info, 0, "scryptPairInto", "header1", &h1) || !ReadBytes(info, 1, "scryptPairInto", "header2", &h2) ||
+      !ReadBytes(info, 2, "scryptPairInto", "out", &out)) {
+    return info.Env().Undefined();
+  }
+  if (out.length < 64) {
+    Napi::RangeError::New(info.Env(), "scryptPairInto: out must hold at least 64 bytes").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  uint8_t* o = const_cast<uint8_t*>(out.data);
+  pool::ScryptLitecoinPair(h1.data, h1.length, h2.data, h2.length, o, o + 32);
+  return info.Env().Undefined();
+}
+
 Napi::Value ScryptRaw(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Bytes password, salt;
@@ -102,6 +118,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sha256d", Napi::Function::New(env, Sha256d, "sha256d"));
   exports.Set("sha256dInto", Napi::Function::New(env, Sha256dInto, "sha256dInto"));
   exports.Set("scrypt", Napi::Function::New(env, ScryptLitecoin, "scrypt"));
+  exports.Set("scryptPairInto", Napi::Function::New(env, ScryptPairInto, "scryptPairInto"));
   exports.Set("scryptRaw", Napi::Function::New(env, ScryptRaw, "scryptRaw"));
   return exports;
 }

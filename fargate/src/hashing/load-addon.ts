@@ -7,6 +7,8 @@ export interface HashingAddon {
   /** Writes SHA-256(SHA-256(data)) into out[0..32); out must hold at least 32 bytes. */
   sha256dInto(data: Uint8Array, out: Uint8Array): void;
   scrypt(header: Uint8Array): Buffer;
+  /** out[0..32) = scrypt(h1), out[32..64) = scrypt(h2), hashed interleaved. */
+  scryptPairInto(h1: Uint8Array, h2: Uint8Array, out: Uint8Array): void;
   scryptRaw(password: Uint8Array, salt: Uint8Array, N: number, r: number, p: number, dkLen: number): Buffer;
 }
 

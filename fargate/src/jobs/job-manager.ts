@@ -6,7 +6,8 @@ import type { CoinDefinition, NetworkName } from '../../../core/coins/index.js';
 import { addressToOutputScript } from '../../../core/coins/index.js';
 import { StratumCode } from '../../../core/errors.js';
 import type { FoundBlock } from '../../../core/shares/share.js';
-import { powHash as defaultPowHash, type PowAlgorithm, sha256d } from '../hashing/index.js';
+import { powHash as defaultPowHash, type PowAlgorithm, scrypt, scryptPair, sha256d } from '../hashing/index.js';
+import { PairingHasher } from '../hashing/pairing.js';
 import { type JobRecord, JobStore } from './job-store.js';
 import type { DaemonCluster, JobLogger } from './ports.js';
 import { combineSubmitAnswers } from './submit-result.js';
@@ -55,6 +56,8 @@ export class JobManager implements JobProvider {
   private readonly tag: Buffer;
   private readonly mask: number;
   private readonly powHash: (algorithm: PowAlgorithm, header: Uint8Array) => Buffer;
+  /** Scrypt coins with the native hash: shares of one event-loop turn are hashed in pairs (hashing/pairing.ts). */
+  private readonly pairing: PairingHasher | undefined;
   private latest: BlockTemplate | undefined;
   /** Share targets by difficulty: a port has a handful of difficulties, and each target is a BigInt division. */
   private readonly targets = new Map<number, bigint>();
@@ -66,6 +69,7 @@ export class JobManager implements JobProvider {
     this.tag = Buffer.from(o.poolTag ?? '/edgepool/', 'utf8');
     this.mask = o.versionRollingMask ?? 0x1fffe000;
     this.powHash = o.powHash ?? defaultPowHash;
+    this.pairing = !o.powHash && o.coin.algorithm === 'scrypt' ? new PairingHasher(scrypt, scryptPair) : undefined;
     this.store = new JobStore(o.maxJobs ?? 16);
     this.feed = new TemplateFeed({
       daemons: o.daemons,
@@ -158,14 +162,18 @@ export class JobManager implements JobProvider {
     if (record.accepted.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
 
     const { coinbase, header } = solveWork(record.work, parsed, sha256d);
+    // Taken before the hash may wait for the end of the turn (pairing): the same submission meanwhile is a duplicate.
+    record.accepted.add(key);
+    const pow = this.pairing ? await this.pairing.hash(header) : this.powHash(this.o.coin.algorithm, header);
     // The display-order (reversed) hex is both the share's hash and, read as a number, its PoW value
     // (hashToBigInt and reverseHex in one pass; `pow` is ours to reverse).
-    const hash = this.powHash(this.o.coin.algorithm, header).reverse().toString('hex');
+    const hash = pow.reverse().toString('hex');
     const value = BigInt(`0x${hash}`);
     const multiplier = this.o.coin.stratumDiffMultiplier;
-    if (value > this.shareTarget(s.difficulty)) return reject(StratumCode.LowDifficulty, 'low difficulty share');
-    // No await since the lookup above: two identical submissions cannot both get here.
-    record.accepted.add(key);
+    if (value > this.shareTarget(s.difficulty)) {
+      record.accepted.delete(key); // not a share: it may come again and be refused for its difficulty again
+      return reject(StratumCode.LowDifficulty, 'low difficulty share');
+    }
 
     const result = {
       ok: true as const,

@@ -2,7 +2,8 @@ import { createHash, scryptSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rootFromBranch } from '../../../core/chain/merkle.js';
-import { powHash, scrypt, scryptRaw, sha256d } from '../../../fargate/src/hashing/index.js';
+import { powHash, scrypt, scryptPair, scryptRaw, sha256d } from '../../../fargate/src/hashing/index.js';
+import { PairingHasher } from '../../../fargate/src/hashing/pairing.js';
 
 const sha256 = (data: Uint8Array): Buffer => createHash('sha256').update(data).digest();
 const cryptoSha256d = (data: Uint8Array): Buffer => sha256(sha256(data));
@@ -161,6 +162,51 @@ describe('scrypt (Litecoin PoW)', () => {
     const first = scrypt(a);
     scrypt(b);
     expect(scrypt(a).equals(first)).toBe(true);
+  });
+});
+
+describe('scryptPair and PairingHasher', () => {
+  it('gives exactly what scrypt gives for each header of a pair', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 80, maxLength: 80 }),
+        fc.uint8Array({ minLength: 0, maxLength: 200 }),
+        (a, b) => {
+          const [x, y] = scryptPair(a, b);
+          expect(x.equals(scrypt(a))).toBe(true);
+          expect(y.equals(scrypt(b))).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('hashes the requests of one turn in pairs, the odd one alone, each answered with its own hash', async () => {
+    const calls: string[] = [];
+    const pairing = new PairingHasher(
+      (h) => {
+        calls.push('single');
+        return scrypt(h);
+      },
+      (a, b) => {
+        calls.push('pair');
+        return scryptPair(a, b);
+      },
+    );
+    const headers = [1, 2, 3, 4, 5].map((n) => Buffer.alloc(80, n));
+    const hashes = await Promise.all(headers.map((h) => pairing.hash(h)));
+    expect(calls).toEqual(['pair', 'pair', 'single']);
+    for (const [i, h] of headers.entries()) expect(hashes[i]!.equals(scrypt(h))).toBe(true);
+    // A failing hash rejects its requests only; the next turn works again.
+    const broken = new PairingHasher(
+      () => {
+        throw new Error('boom');
+      },
+      () => {
+        throw new Error('boom');
+      },
+    );
+    await expect(broken.hash(headers[0]!)).rejects.toThrow('boom');
   });
 });
 

@@ -149,6 +149,22 @@ describe('JobManager.checkShare', () => {
     expect((await manager.checkShare({ ...submission, nonce: submission.nonce.toUpperCase() })).ok).toBe(false);
   });
 
+  it('hashes the shares of one turn in pairs: each gets its own hash, and the same share twice at once only once', async () => {
+    const { manager } = setup();
+    await manager.refresh();
+    const job = manager.current()!;
+    const shares = ['00000001', '00000002', '00000003'].map((en2) => share(job, 0.001, { extranonce2: en2 }));
+    const [a, b, c, again] = await Promise.all([
+      ...shares.map((x) => manager.checkShare(x.submission)),
+      manager.checkShare(shares[0]!.submission),
+    ]);
+    for (const [i, r] of [a, b, c].entries()) {
+      expect(r!.ok).toBe(true);
+      if (r!.ok) expect(BigInt(`0x${r!.hash}`)).toBe(shares[i]!.mined.hashValue);
+    }
+    expect(again).toEqual({ ok: false, code: 22, message: 'duplicate share' });
+  });
+
   it('rejects an unknown job and jobs from before a new block with 21', async () => {
     const { manager, daemons } = setup();
     await manager.refresh();
