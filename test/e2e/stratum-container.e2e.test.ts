@@ -1,13 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { decodeMessage } from '../../core/shares/queue-message.js';
+import { freePorts } from '../../local/devnet/litecoind.js';
 import { withDevnet } from '../helpers/devnet.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
 import { TestMiner } from '../helpers/test-miner.js';
@@ -22,23 +22,8 @@ const ROOT = join(import.meta.dirname, '../..');
 const DIFFICULTY = 1e-5; // every hash is a share on regtest; the miners pick ones that are not blocks
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** How long the container may take to get where a test waits for it (start, a replaced process, SQS). */
+const WAIT = { timeout: 30_000, interval: 100 };
 
 /** The stratum processes of the container (not tsx's esbuild service, also a child). */
 const childrenOf = (pid: number) =>
@@ -69,7 +54,7 @@ describe('the stratum container', () => {
     closers.push(async () => sqs.destroy());
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'shares-LTC' }));
 
-    const [stratumPort, opsPort] = [await freePort(), await freePort()];
+    const [stratumPort, opsPort] = (await freePorts(2)) as [number, number];
     const base = testPoolConfig(devnet, DIFFICULTY);
     const config = {
       ...base,
@@ -99,11 +84,12 @@ describe('the stratum container', () => {
     containers.push(child);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const ops = `http://127.0.0.1:${opsPort}`;
-    const healthy = () =>
-      until('a healthy task', async () => {
-        const res = await fetch(`${ops}/health`);
-        return res.status === 200 ? ((await res.json()) as { coins: Array<{ connections: number }> }) : undefined;
-      });
+    const health = async () => {
+      const res = await fetch(`${ops}/health`);
+      expect(res.status).toBe(200);
+      return (await res.json()) as { coins: Array<{ connections: number }> };
+    };
+    const healthy = () => vi.waitFor(health, WAIT);
     await healthy();
     console.log(`container healthy after ${Math.round(performance.now() - started)} ms`);
     /** Shares received from SQS so far (not the minute summaries) per stratum process, each batch id once (ingest
@@ -123,11 +109,11 @@ describe('the stratum container', () => {
         }
       return [...received.values()].reduce((a, b) => a + b, 0);
     };
-    return { devnet, child, exited, ops, stratumPort, healthy, received, receive };
+    return { devnet, child, exited, ops, stratumPort, health, healthy, received, receive };
   }
 
   it('serves miners from two processes, sums their health and metrics, replaces a dead one and drains on SIGTERM', async () => {
-    const { devnet, child, exited, ops, stratumPort, healthy, received, receive } = await startContainer(2);
+    const { devnet, child, exited, ops, stratumPort, health, healthy, received, receive } = await startContainer(2);
     const processes = childrenOf(child.pid!);
     console.log(`stratum processes ${processes.join(', ')}`);
     expect(processes).toHaveLength(2);
@@ -145,12 +131,10 @@ describe('the stratum container', () => {
     expect(new Set(extranonces.map((e) => e.slice(0, 2))).size).toBe(1);
     expect(lanes).toEqual(new Set([0, 1]));
     // Each process reports every second: the sum reaches 6.
-    await until('6 connections in /health', async () =>
-      (await healthy()).coins[0]!.connections === 6 ? true : undefined,
-    );
+    await vi.waitFor(async () => expect((await health()).coins[0]!.connections).toBe(6), WAIT);
 
     for (const m of miners) expect(await m.submitOne('share')).toBe(true);
-    await until('every share in SQS', async () => ((await receive()) >= 6 ? true : undefined));
+    await vi.waitFor(async () => expect(await receive()).toBeGreaterThanOrEqual(6), WAIT);
     console.log(`shares in SQS per stratum process: ${JSON.stringify(Object.fromEntries(received))}`);
     expect([...received.keys()].sort()).toEqual(['0', '1']);
     expect([...received.values()].reduce((a, b) => a + b, 0)).toBe(6);
@@ -166,7 +150,7 @@ describe('the stratum container', () => {
     // A stratum process dies: the task is degraded until the primary's new one serves on the same port.
     for (const m of miners) m.close();
     process.kill(processes[0]!, 'SIGKILL');
-    await until('a degraded task', async () => ((await fetch(`${ops}/health`)).status === 503 ? true : undefined));
+    await vi.waitFor(async () => expect((await fetch(`${ops}/health`)).status).toBe(503), WAIT);
     await healthy();
     const replaced = childrenOf(child.pid!);
     expect(replaced).toHaveLength(2);
@@ -205,14 +189,14 @@ describe('the stratum container', () => {
     const before = await receive();
     process.kill(first!, 'SIGKILL');
     // The primary forks another process on the same spool; it ships what the dead one journaled.
-    await until('a new stratum process', async () => {
+    await vi.waitFor(() => {
       const now = childrenOf(child.pid!);
-      return now.length === 1 && now[0] !== first ? true : undefined;
-    });
+      expect(now).toHaveLength(1);
+      expect(now[0]).not.toBe(first);
+    }, WAIT);
     await healthy();
-    const shipped = await until('the journaled shares in SQS', async () =>
-      (await receive()) >= 5 ? receive() : undefined,
-    );
+    await vi.waitFor(async () => expect(await receive()).toBeGreaterThanOrEqual(5), WAIT);
+    const shipped = await receive();
     console.log(
       `journal mode: 5 acknowledged before SIGKILL (${before} shipped by then); ${shipped} in SQS after the replacement`,
     );
