@@ -104,11 +104,6 @@ async function runStratum(s: ContainerSettings, lane: ExtranonceLane, log: pino.
       })
     : () => undefined;
   let draining = false;
-  const onBlockNotify = (symbol: string) => {
-    if (symbol !== s.coin) return false;
-    service.refresh();
-    return true;
-  };
   const report = () => {
     const msg: FromWorker = { type: 'edgepool:health', draining, coin: service.health() };
     process.send?.(msg);
@@ -117,7 +112,8 @@ async function runStratum(s: ContainerSettings, lane: ExtranonceLane, log: pino.
   const reporter = setInterval(report, HEALTH_REPORT_MS);
   reporter.unref();
   process.on('message', (msg: ToWorker) => {
-    if (msg?.type === 'edgepool:blocknotify') onBlockNotify(s.coin);
+    // The primary checked the coin of POST /blocknotify/<coin>.
+    if (msg?.type === 'edgepool:blocknotify') service.refresh();
   });
   log.info({ coin: s.coin, ports: service.ports, instance: instanceId }, 'stratum process ready');
 
