@@ -53,6 +53,13 @@ export function applyChange(inv: ExchangeInventory, key: string, delta: bigint, 
   };
 }
 
+/** What leg `leg` of a conversion with fills did not sell: what stays on its exchange when it was deposited. */
+export function unsoldOfLeg(r: ConversionRecord, leg: number): bigint {
+  const plan = r.legs[leg]!;
+  const sold = r.fills?.find((f) => f.clientOrderId === plan.clientOrderId)?.sold ?? 0n;
+  return sold < plan.amount ? plan.amount - sold : 0n;
+}
+
 /**
  * What the records say each exchange should hold: every credited conversion's deposited legs' unsold coins, less
  * what deposits took from inventory. Only a fact while no conversion is open (an open one may have applied part of
@@ -69,8 +76,8 @@ export function expectedInventory(
     if (r.status !== 'credited') continue;
     for (const [leg, plan] of r.legs.entries()) {
       if (!deposited.has(`${r.id}#${leg}`)) continue; // sold from coins the pool keeps there itself
-      const sold = r.fills?.find((f) => f.clientOrderId === plan.clientOrderId)?.sold ?? 0n;
-      if (sold < plan.amount) add(plan.exchange, plan.amount - sold);
+      const left = unsoldOfLeg(r, leg);
+      if (left > 0n) add(plan.exchange, left);
     }
   }
   for (const d of deposits) if (d.fromInventory) add(d.exchange, -d.fromInventory);

@@ -5,7 +5,7 @@ import { formatUnits, toUnits } from '../../core/conversion/decimal.js';
 import { type DepositRecord, depositId } from '../../core/conversion/deposit.js';
 import { accountsInOpenPayouts } from '../../core/conversion/exclusion.js';
 import { bestExecution } from '../../core/conversion/execution.js';
-import { leftoverKey } from '../../core/conversion/inventory.js';
+import { leftoverKey, unsoldOfLeg } from '../../core/conversion/inventory.js';
 import type { ConversionShare } from '../../core/conversion/proceeds.js';
 import {
   type ConversionFill,
@@ -308,9 +308,8 @@ async function advance(deps: ConvertDeps, r: ConversionRecord): Promise<ConvertR
 async function keepUnsold(deps: ConvertDeps, r: ConversionRecord): Promise<void> {
   for (const [leg, plan] of r.legs.entries()) {
     if (!(await deps.store.getDeposit(deps.coin, depositId(r.id, leg)))) continue; // sold from the pool's own stock
-    const sold = r.fills!.find((f) => f.clientOrderId === plan.clientOrderId)?.sold ?? 0n;
-    if (sold < plan.amount)
-      await changeInventory(deps, plan.exchange, leftoverKey(r.id, leg), () => plan.amount - sold);
+    const left = unsoldOfLeg(r, leg);
+    if (left > 0n) await changeInventory(deps, plan.exchange, leftoverKey(r.id, leg), () => left);
   }
 }
 
