@@ -33,6 +33,19 @@ export interface CounterUpdate extends Tally {
 /** A share's credit difficulty under schemes that weigh shares by more than their difficulty (PoT). */
 export type ShareCredit = (share: Share) => number;
 
+/**
+ * The credit difficulty of a share or summary entry: the entry's own summed `credit`, else `credit(share)` for a
+ * single share; none without a credit function. An entry of many shares without its credit cannot be paid right
+ * (PoT credit is not linear in difficulty): refused.
+ */
+export function creditOf(s: Share, credit: ShareCredit | undefined): number | undefined {
+  if (s.credit !== undefined) return s.credit;
+  if (!credit) return undefined;
+  const count = s.count ?? 1;
+  if (count !== 1) throw new Error(`an entry of ${s.miner} stands for ${count} shares but carries no PoT credit`);
+  return credit(s);
+}
+
 /** What one worker contributed to one round in one minute. */
 export interface WorkerSlice extends Tally {
   height: number;
@@ -104,10 +117,7 @@ export function aggregateBatch(batch: ShareBatch, credit?: ShareCredit): BatchAg
     const { miner, worker, height, difficulty } = s;
     const count = s.count ?? 1;
     const minute = Math.floor(s.timestamp / MINUTE_MS);
-    const c = s.credit ?? (credit && count === 1 ? credit(s) : undefined);
-    if (credit && c === undefined) {
-      throw new Error(`an entry of ${miner} stands for ${count} shares but carries no PoT credit`);
-    }
+    const c = creditOf(s, credit);
     total.shares += count;
     total.difficulty += difficulty;
     firstShareAt = Math.min(firstShareAt, s.timestamp);

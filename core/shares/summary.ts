@@ -1,4 +1,4 @@
-import { MINUTE_MS, type ShareCredit } from './aggregate.js';
+import { creditOf, MINUTE_MS, type ShareCredit } from './aggregate.js';
 import type { Share, ShareBatch } from './share.js';
 
 /**
@@ -61,10 +61,7 @@ export class SummaryFolder {
   add(shares: readonly Share[]): void {
     for (const s of shares) {
       const count = s.count ?? 1;
-      const shareCredit = s.credit ?? (this.credit && count === 1 ? this.credit(s) : undefined);
-      if (this.credit && shareCredit === undefined) {
-        throw new Error(`share of ${s.miner} stands for ${count} shares without their PoT credit`);
-      }
+      const shareCredit = creditOf(s, this.credit);
       if (s.block) {
         this.blocks.push({ ...withoutIp(s), ...(shareCredit !== undefined && { credit: shareCredit }) });
         continue;
