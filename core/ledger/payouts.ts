@@ -1,3 +1,4 @@
+import { toUnits } from '../conversion/decimal.js';
 import { PoolError } from '../errors.js';
 import type { Balance } from './entries.js';
 
@@ -191,12 +192,12 @@ export function formatAmount(units: bigint, decimals = 8): string {
   return `${neg ? '-' : ''}${abs / scale}.${frac}`;
 }
 
-/** A wallet amount (JSON number of coins) → base units, rounding to the unit. */
+/**
+ * A wallet amount (a JSON number of coins, or a decimal string) → base units: exact for any whole number of base
+ * units, and a sub-unit (digits past `decimals`) is floored, so an amount read is never more than the wallet said
+ * (a balance is not overstated, a coinbase does not credit a unit the chain does not hold). A number is read as its
+ * shortest round-trip decimal — the text the wallet wrote — never through float arithmetic.
+ */
 export function parseAmount(coins: number | string, decimals = 8): bigint {
-  const s = typeof coins === 'number' ? coins.toFixed(decimals) : coins;
-  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(s.trim());
-  if (!m) throw new RangeError(`not an amount: ${s}`);
-  const frac = (m[3] ?? '').padEnd(decimals, '0').slice(0, decimals);
-  const v = BigInt(m[2]!) * 10n ** BigInt(decimals) + BigInt(frac || '0');
-  return m[1] ? -v : v;
+  return toUnits(coins, decimals);
 }

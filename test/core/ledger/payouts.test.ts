@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { Balance } from '../../../core/ledger/ledger.js';
 import {
   canTransition,
+  formatAmount,
   IllegalPayoutTransitionError,
   type PayoutRecord,
   type PayoutStatus,
+  parseAmount,
   planPayouts,
   transitionPayout,
 } from '../../../core/ledger/payouts.js';
@@ -156,5 +158,54 @@ describe('payout state machine', () => {
   it('refuses sent without a txid and never replaces a recorded txid', () => {
     expect(() => transitionPayout(record('sending'), 'sent', 1)).toThrow(/without a txid/);
     expect(() => transitionPayout(record('sending', 'tx1'), 'suspended', 1, { txid: 'tx2' })).toThrow(/already has/);
+  });
+});
+
+describe('wallet amounts', () => {
+  it('are exact for whole base units, as decimal strings and as the JSON numbers a wallet answers', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.integer({ min: 0, max: 18 }), (units, d) => {
+        expect(parseAmount(formatAmount(units, d), d)).toBe(units);
+      }),
+    );
+    // Up to 21 million coins a double tells every litoshi apart: the number a wallet writes parses back exactly.
+    fc.assert(
+      fc.property(fc.bigInt({ min: -21n * 10n ** 14n, max: 21n * 10n ** 14n }), (units) => {
+        expect(parseAmount(Number(formatAmount(units)))).toBe(units);
+      }),
+    );
+  });
+
+  it('floor a sub-unit, so an amount read is never more than the wallet said (a string or a JSON number alike)', () => {
+    // The boundary: one digit past the unit. Rounding up (or toward zero for a negative) would count a unit that
+    // is not there.
+    expect(parseAmount('0.123456789')).toBe(12_345_678n);
+    expect(parseAmount(0.123456789)).toBe(12_345_678n);
+    expect(parseAmount(1.5e-8)).toBe(1n);
+    expect(parseAmount('1.000000009')).toBe(100_000_000n);
+    expect(parseAmount('-0.000000001')).toBe(-1n);
+    expect(parseAmount(-0.000000015)).toBe(-2n);
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 999_999 }),
+        (units, k, sub) => {
+          const extra = String(sub % 10 ** k).padStart(k, '0');
+          const text = `${formatAmount(units)}${extra}`; // units and extra / 10^k of a unit, away from zero
+          const scale = 10n ** BigInt(k);
+          const exact = units * scale + (units < 0n ? -1n : 1n) * BigInt(extra);
+          const parsed = parseAmount(text);
+          expect(parsed * scale).toBeLessThanOrEqual(exact);
+          expect(exact).toBeLessThan((parsed + 1n) * scale);
+        },
+      ),
+    );
+  });
+
+  it('refuse what is not an amount', () => {
+    for (const bad of ['', 'abc', '1.2.3', '0x10', Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => parseAmount(bad)).toThrow(RangeError);
+    }
   });
 });
