@@ -93,6 +93,11 @@ export const securitySchema = z.strictObject({
       graceSeconds: z.number().min(0).default(300),
       /** Each valid share lets its IP open this many more connections (a farm behind NAT grows its budget). */
       limitJump: z.number().int().min(0).default(10),
+      /**
+       * Connections an IP (an IPv6 /64) may hold open at once on the task, from its first second (no grace): enough
+       * for a farm of a few hundred rigs behind one NAT; a larger one goes on the whitelist.
+       */
+      maxPerIp: z.number().int().min(1).default(256),
     })
     .prefault({}),
   /** A partial line may wait this long for its newline (slowloris); miners send whole lines in one packet. */

@@ -32,6 +32,37 @@ export function normalizeIp(address: string): string {
   return /^::ffff:\d+\.\d+\.\d+\.\d+$/.test(a) ? a.slice(7) : a;
 }
 
+/**
+ * What bans and limits count by: an IPv4 address, or the /64 network of an IPv6 one ("2001:db8:1:2::/64"). One
+ * IPv6 subscriber gets a /64 or more (RFC 6177) and picks any address in it, so per-address counts would give an
+ * attacker 2^64 fresh identities.
+ */
+export function clientKey(address: string): string {
+  const ip = normalizeIp(address);
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail] = ip.split('%')[0]!.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const left = groups(head);
+  // An embedded IPv4 tail (64:ff9b::1.2.3.4) is two groups; only the first four groups matter here.
+  const right = groups(tail).flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]));
+  const full =
+    tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  const network = full.slice(0, 4).map((g) => (Number.parseInt(g, 16) || 0).toString(16));
+  return `${network.join(':')}::/64`;
+}
+
+/** A ban as the processes and tasks of a coin share it: the client key, when it ends (epoch ms) and why. */
+export interface SharedBan {
+  ip: string;
+  until: number;
+  reason: BanReason;
+}
+
+/** The `source` ban listeners are given for a ban that another process or task reported. */
+export const SHARED_BAN: unique symbol = Symbol('shared ban');
+
+export type OpenCountListener = (ip: string, open: number) => void;
+
 interface IpStats {
   lastSeen: number;
   /** When `malformed` and `budget` last started over (every resetIntervalSeconds). */
@@ -51,7 +82,7 @@ const EVICTION_SCAN = 64;
 
 /**
  * open-ethereum-pool's policy (policy/policy.go) as a pure state machine over an injected clock, keyed by the real
- * client IP:
+ * client IP (an IPv6 client by its /64, `clientKey`):
  * - `malformedLimit` unusable requests ban the IP; one line over the size limit bans at once (their "socket flood");
  * - every `checkThreshold` shares the invalid ratio is checked and the counters start over; at `invalidPercent` or
  *   more the IP is banned. (open-ethereum-pool divides invalid by valid shares; here it is a percentage of the
@@ -59,6 +90,10 @@ const EVICTION_SCAN = 64;
  * - a ban lasts `timeoutSeconds`; whitelisted IPs are never banned nor limited;
  * - after `graceSeconds` from start, each new connection spends one unit of the IP's budget (`limit`), each valid
  *   share adds `limitJump`; closing a connection gives nothing back, so reconnect loops without shares run dry.
+ * - from the first second, an IP may hold at most `maxPerIp` connections open (closing one, `closed`, frees its
+ *   place), counting those that the task's other processes report (`setOpenElsewhere`).
+ * Bans reach the coin's other processes and tasks through `onBan` (fargate/src/task-bans.ts) and come back from them
+ * through `applySharedBan`.
  * No I/O: servers ask `admit` on connect and report events; ban listeners (every port's server) close sockets.
  */
 export class BanPolicy {
@@ -66,12 +101,16 @@ export class BanPolicy {
   private readonly whitelist: ReadonlySet<string>;
   private readonly startedAt: number;
   private readonly listeners = new Set<BanListener>();
+  /** Open connections per client key in this process, and as the task's other processes last reported them. */
+  private readonly open = new Map<string, number>();
+  private readonly elsewhere = new Map<string, number>();
+  private readonly openListeners = new Set<OpenCountListener>();
 
   constructor(
     readonly config: SecurityConfig,
     private readonly now: () => number,
   ) {
-    this.whitelist = new Set(config.banning.whitelist.map(normalizeIp));
+    this.whitelist = new Set(config.banning.whitelist.map(clientKey));
     this.startedAt = now();
   }
 
@@ -80,24 +119,75 @@ export class BanPolicy {
     return this.stats.size;
   }
 
-  /** A new connection from `address`: refused while banned or out of connection budget. */
+  /**
+   * A new connection from `address`: refused while banned, at `maxPerIp` open connections or out of connection
+   * budget. An admitted connection counts as open until `closed` is called for it.
+   */
   admit(address: string): Admission {
-    const ip = normalizeIp(address);
+    const ip = clientKey(address);
     if (this.whitelist.has(ip)) return { ok: true };
     const s = this.touch(ip);
     const left = this.banSecondsLeft(s);
     if (left > 0) return { ok: false, reason: 'banned', message: `banned, ${left} s left` };
     const limits = this.config.connectionLimits;
-    if (!limits.enabled || this.now() - this.startedAt < limits.graceSeconds * 1000) return { ok: true };
-    if (s.budget <= 0) {
-      return {
-        ok: false,
-        reason: 'connection-limit',
-        message: 'too many connections from this IP; valid shares allow more',
-      };
+    if (limits.enabled) {
+      const open = (this.open.get(ip) ?? 0) + (this.elsewhere.get(ip) ?? 0);
+      if (open >= limits.maxPerIp) {
+        return { ok: false, reason: 'connection-limit', message: `too many open connections from this IP (${open})` };
+      }
+      if (this.now() - this.startedAt >= limits.graceSeconds * 1000) {
+        if (s.budget <= 0) {
+          return {
+            ok: false,
+            reason: 'connection-limit',
+            message: 'too many connections from this IP; valid shares allow more',
+          };
+        }
+        s.budget--;
+      }
     }
-    s.budget--;
+    this.setOpen(ip, (this.open.get(ip) ?? 0) + 1);
     return { ok: true };
+  }
+
+  /** A connection `admit` let in has closed. */
+  closed(address: string): void {
+    const ip = clientKey(address);
+    const n = this.open.get(ip);
+    if (n !== undefined) this.setOpen(ip, n - 1);
+  }
+
+  /** Called whenever this process's count of open connections for a client key changes (to tell the others). */
+  onOpenCount(listener: OpenCountListener): () => void {
+    this.openListeners.add(listener);
+    return () => this.openListeners.delete(listener);
+  }
+
+  /** The open connections the task's other processes hold for a client key (their sum, as the primary reports it). */
+  setOpenElsewhere(ip: string, open: number): void {
+    if (open > 0) this.elsewhere.set(ip, open);
+    else this.elsewhere.delete(ip);
+  }
+
+  /**
+   * A ban another process or task reported: the key is refused until `until`, and listeners hear of it (source
+   * `SHARED_BAN`) when it is news, so the key's connections here are closed too.
+   */
+  applySharedBan(ban: SharedBan): void {
+    if (this.whitelist.has(ban.ip) || !this.config.banning.enabled || ban.until <= this.now()) return;
+    const s = this.touch(ban.ip);
+    const wasBanned = this.banSecondsLeft(s) > 0;
+    s.bannedUntil = Math.max(s.bannedUntil, ban.until);
+    if (wasBanned) return;
+    const seconds = Math.ceil((ban.until - this.now()) / 1000);
+    const verdict = { banned: true as const, reason: ban.reason, message: `banned for ${seconds} s (shared ban)` };
+    for (const l of this.listeners) l(ban.ip, verdict, SHARED_BAN);
+  }
+
+  /** When the ban of `address` ends (epoch ms), or undefined when it is not banned. */
+  banEnd(address: string): number | undefined {
+    const s = this.stats.get(clientKey(address));
+    return s !== undefined && this.banSecondsLeft(s) > 0 ? s.bannedUntil : undefined;
   }
 
   /** Called with every new ban (and the `source` given to `report`); returns the unsubscribe function. */
@@ -108,14 +198,14 @@ export class BanPolicy {
 
   /** Counts an event of the IP's; on a ban, tells every listener before returning the verdict. */
   report(address: string, event: PolicyEvent, source?: unknown): Verdict {
-    const ip = normalizeIp(address);
+    const ip = clientKey(address);
     const verdict = this.judge(ip, event);
     if (verdict.banned) for (const l of this.listeners) l(ip, verdict, source);
     return verdict;
   }
 
   isBanned(address: string): boolean {
-    const s = this.stats.get(normalizeIp(address));
+    const s = this.stats.get(clientKey(address));
     return s !== undefined && this.banSecondsLeft(s) > 0;
   }
 
@@ -167,6 +257,12 @@ export class BanPolicy {
     const seconds = this.config.banning.timeoutSeconds;
     s.bannedUntil = this.now() + seconds * 1000;
     return { banned: true, reason, message: `banned for ${seconds} s: ${why}` };
+  }
+
+  private setOpen(ip: string, n: number): void {
+    if (n > 0) this.open.set(ip, n);
+    else this.open.delete(ip);
+    for (const l of this.openListeners) l(ip, n);
   }
 
   private banSecondsLeft(s: IpStats): number {

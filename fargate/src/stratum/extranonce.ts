@@ -1,10 +1,23 @@
 import { randomInt } from 'node:crypto';
 
 /**
- * Hands out extranonce1 values unique among this process's live connections. The first `prefixBytes` bytes are
- * the server instance's prefix, so several tasks behind one NLB never give two miners the same coinbase space.
+ * The task prefix: 2 bytes, leased per coin so that no two live tasks share one (fargate/src/task-prefix.ts). One
+ * random byte per task, as before, gave two of ten tasks the same prefix with 16% odds.
+ */
+export const TASK_PREFIX_BYTES = 2;
+/**
+ * extranonce1 = task prefix ‖ 4-byte counter: room for 2^32 connections per task (a 2-byte counter would run out
+ * under a subscribe-and-leave flood, each value being held `resumeMs` for a resume). extranonce2 stays at 4 bytes,
+ * the size NiceHash and other proxies split further for their own miners.
+ */
+export const EXTRANONCE1_SIZE = TASK_PREFIX_BYTES + 4;
+
+/**
+ * Hands out extranonce1 values unique among this process's live connections. The first bytes are the task's
+ * prefix, so several tasks behind one NLB never give two miners the same coinbase space.
  * A value released by a closed connection is kept reserved for `resumeMs` so the miner can resume its session
- * (mining.subscribe with the old session id) and keep working on the same extranonce1.
+ * (mining.subscribe with the old session id) and keep working on the same extranonce1 — only from the client (IP,
+ * or IPv6 /64) that held it: anyone else guessing a neighbouring session id gets a fresh value.
  *
  * Several processes of one task (fargate/src/main.ts, `POOL_STRATUM_PROCESSES`) share the task's prefix: each takes
  * its own `lane` of the counter space (counter ≡ lane.index mod lane.count), so they never hand out the same value.
@@ -16,7 +29,8 @@ export interface ExtranonceLane {
 
 export class ExtranonceAllocator {
   private readonly live = new Set<string>();
-  private readonly resumable = new Map<string, number>();
+  /** Released values still resumable: until when, and by which client. */
+  private readonly resumable = new Map<string, { until: number; client: string }>();
   private readonly counterBytes: number;
   private counter: number;
 
@@ -57,17 +71,21 @@ export class ExtranonceAllocator {
     throw new Error('extranonce1 space exhausted');
   }
 
-  /** Takes back a released value for a resuming session; undefined when it is unknown, expired or in use. */
-  resume(value: string, now: number): string | undefined {
+  /**
+   * Takes back a released value for the same client's resuming session; undefined when it is unknown, expired, in
+   * use or was released by another client.
+   */
+  resume(value: string, now: number, client = ''): string | undefined {
     this.expire(now);
-    if (!this.resumable.has(value)) return undefined;
+    if (this.resumable.get(value)?.client !== client) return undefined;
     this.resumable.delete(value);
     this.live.add(value);
     return value;
   }
 
-  release(value: string, now: number): void {
-    if (this.live.delete(value)) this.resumable.set(value, now + this.resumeMs);
+  /** A connection closed: its value stays reserved `resumeMs` for `client` to resume. */
+  release(value: string, now: number, client = ''): void {
+    if (this.live.delete(value)) this.resumable.set(value, { until: now + this.resumeMs, client });
   }
 
   liveCount(): number {
@@ -75,7 +93,7 @@ export class ExtranonceAllocator {
   }
 
   private expire(now: number): void {
-    for (const [v, until] of this.resumable) {
+    for (const [v, { until }] of this.resumable) {
       if (until > now) break; // insertion order = expiry order
       this.resumable.delete(v);
     }

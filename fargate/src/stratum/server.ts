@@ -4,8 +4,8 @@ import type { JobProvider } from '../jobs/types.js';
 import {
   type Admission,
   BanPolicy,
+  clientKey,
   DEFAULT_SECURITY,
-  normalizeIp,
   type PolicyEvent,
   type Verdict,
 } from './ban-policy.js';
@@ -61,7 +61,7 @@ export class StratumServer implements ConnectionHost {
     // (`source`) closes itself once it has answered.
     this.unsubscribeBans = this.policy.onBan((ip, ban, source) => {
       for (const c of this.connections) {
-        if (c !== source && normalizeIp(c.session.remote.address) === ip) c.drop('banned', ban.message);
+        if (c !== source && clientKey(c.session.remote.address) === ip) c.drop('banned', ban.message);
       }
     });
     this.unsubscribe = deps.jobs.onJob((job) => {
@@ -129,17 +129,16 @@ export class StratumServer implements ConnectionHost {
     const verdict = this.policy.report(address, event, conn);
     if (verdict.banned) {
       this.metrics.bans.inc({ coin: this.deps.options.coin.symbol, reason: verdict.reason });
-      this.deps.log.warn(
-        { ip: normalizeIp(address), reason: verdict.reason, session: conn.session.id },
-        verdict.message,
-      );
+      this.deps.log.warn({ ip: clientKey(address), reason: verdict.reason, session: conn.session.id }, verdict.message);
     }
     return verdict;
   }
 
   onClose(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
-    if (conn.session.extranonce1) this.extranonces.release(conn.session.extranonce1, this.now());
+    const { address } = conn.session.remote;
+    this.policy.closed(address);
+    if (conn.session.extranonce1) this.extranonces.release(conn.session.extranonce1, this.now(), clientKey(address));
     this.metrics.connections.dec({ coin: this.deps.options.coin.symbol });
   }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BanPolicy, normalizeIp, shareKind } from '../../../fargate/src/stratum/ban-policy.js';
+import { BanPolicy, clientKey, normalizeIp, SHARED_BAN, shareKind } from '../../../fargate/src/stratum/ban-policy.js';
 import { type SecurityOverrides, security } from './fakes.js';
 
 const IP = '203.0.113.9';
@@ -217,5 +217,85 @@ describe('BanPolicy: memory', () => {
       { numRuns: 300 },
     );
     console.log(`policy properties: ${runs} random event sequences, ${bans} bans, invariants held`);
+  });
+});
+
+describe('BanPolicy: open connections per IP', () => {
+  it('caps the open connections of an IP from the first second (no grace), and a closed one frees its place', () => {
+    // Attempts budget and grace as the defaults: only the cap on open connections can refuse here.
+    const { p } = policy({ connectionLimits: { maxPerIp: 3, limit: 1000, graceSeconds: 300 } });
+    const admitted = Array.from({ length: 10 }, () => p.admit(IP));
+    console.log(`open connections: ${admitted.filter((a) => a.ok).length}/10 admitted with maxPerIp 3 in the grace`);
+    expect(admitted.map((a) => a.ok)).toEqual([true, true, true, false, false, false, false, false, false, false]);
+    expect(admitted[3]).toMatchObject({ reason: 'connection-limit' });
+    expect(p.admit('198.51.100.1').ok).toBe(true); // per IP
+    p.closed(IP);
+    expect(p.admit(IP).ok).toBe(true);
+    expect(p.admit(IP).ok).toBe(false);
+  });
+
+  it('counts the open connections other processes report for the IP', () => {
+    const { p } = policy({ connectionLimits: { maxPerIp: 4 } });
+    const heard: Array<[string, number]> = [];
+    p.onOpenCount((ip, n) => heard.push([ip, n]));
+    p.setOpenElsewhere(IP, 3);
+    expect([p.admit(IP).ok, p.admit(IP).ok]).toEqual([true, false]);
+    p.closed(IP);
+    expect(heard).toEqual([
+      [IP, 1],
+      [IP, 0],
+    ]);
+    p.setOpenElsewhere(IP, 0);
+    expect([1, 2, 3, 4, 5].map(() => p.admit(IP).ok)).toEqual([true, true, true, true, false]);
+  });
+
+  it('whitelisted IPs are not capped', () => {
+    const { p } = policy({ connectionLimits: { maxPerIp: 1 }, banning: { whitelist: [IP] } });
+    expect(Array.from({ length: 20 }, () => p.admit(IP).ok).every(Boolean)).toBe(true);
+  });
+});
+
+describe('BanPolicy: IPv6', () => {
+  it('counts, caps and bans an IPv6 client by its /64, whatever the address within it', () => {
+    const { p } = policy({ connectionLimits: { maxPerIp: 2 } });
+    expect(clientKey('2001:DB8:1:2::7')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8:0001:0002:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey('::ffff:10.0.0.1')).toBe('10.0.0.1');
+    expect([p.admit('2001:db8:1:2::1').ok, p.admit('2001:db8:1:2:ffff::9').ok, p.admit('2001:db8:1:2::3').ok]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect(p.admit('2001:db8:1:3::1').ok).toBe(true); // the next /64 is someone else
+    p.report('2001:db8:1:2::1', { kind: 'flood' });
+    expect(p.isBanned('2001:db8:1:2:1234:5678:9abc:def0')).toBe(true);
+    expect(p.isBanned('2001:db8:1:3::1')).toBe(false);
+  });
+});
+
+describe('BanPolicy: shared bans', () => {
+  it('applies a ban another process or task reported until its end, telling listeners it came from elsewhere', () => {
+    const { p, advance } = policy();
+    const heard: unknown[][] = [];
+    p.onBan((ip, ban, source) => heard.push([ip, ban.reason, source]));
+    p.applySharedBan({ ip: IP, until: 1_700_000_000_000 + 60_000, reason: 'malformed' });
+    expect(heard).toEqual([[IP, 'malformed', SHARED_BAN]]);
+    expect(p.admit(IP)).toMatchObject({ ok: false, reason: 'banned', message: 'banned, 60 s left' });
+    // a ban known already is not announced again; an older end does not shorten it
+    p.applySharedBan({ ip: IP, until: 1_700_000_000_000 + 30_000, reason: 'malformed' });
+    expect(heard).toHaveLength(1);
+    advance(60);
+    expect(p.admit(IP).ok).toBe(true);
+    // a ban that is over already changes nothing
+    p.applySharedBan({ ip: IP, until: 1_700_000_000_000, reason: 'flood' });
+    expect(p.isBanned(IP)).toBe(false);
+  });
+
+  it('tells when a ban of its own ends', () => {
+    const { p } = policy({ banning: { timeoutSeconds: 120 } });
+    expect(p.banEnd(IP)).toBeUndefined();
+    p.report(IP, { kind: 'flood' });
+    expect(p.banEnd(`::ffff:${IP}`)).toBe(1_700_000_000_000 + 120_000);
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ExtranonceAllocator } from '../../../fargate/src/stratum/extranonce.js';
+import { EXTRANONCE1_SIZE, ExtranonceAllocator } from '../../../fargate/src/stratum/extranonce.js';
 
 describe('ExtranonceAllocator', () => {
   it('hands out distinct values of the right size, each starting with the instance prefix', () => {
@@ -83,5 +83,17 @@ describe('ExtranonceAllocator', () => {
     expect(() => new ExtranonceAllocator(4, 'zz')).toThrow(/must be hex/);
     expect(() => new ExtranonceAllocator(4, 'abc')).toThrow(/must be hex/);
     expect(() => new ExtranonceAllocator(2, 'abcd')).toThrow(/shorter than/);
+  });
+});
+
+describe('ExtranonceAllocator: resume by the same client', () => {
+  it('gives a released value back only to the client (IP or IPv6 /64) that held it', () => {
+    const a = new ExtranonceAllocator(EXTRANONCE1_SIZE, 'beef', 1000);
+    const v = a.allocate(0);
+    expect(v).toMatch(/^beef[0-9a-f]{8}$/);
+    a.release(v, 0, '203.0.113.9');
+    expect(a.resume(v, 10, '198.51.100.7')).toBeUndefined(); // someone guessing the session id
+    expect(a.resume(v, 10)).toBeUndefined();
+    expect(a.resume(v, 20, '203.0.113.9')).toBe(v);
   });
 });

@@ -110,6 +110,22 @@ describe('mining.subscribe', () => {
     const taken = await other.c.request(1, 'mining.subscribe', ['test/1.0', extranonce1]);
     expect((taken.result as [unknown, string])[1]).not.toBe(extranonce1);
   });
+
+  it('gives a released extranonce1 to another client never, to the same IPv6 /64 within the window', async () => {
+    const { connect, server } = setup();
+    const first = { address: '2001:db8:5:6::10', port: 40001 };
+    const a = connect(first);
+    const { extranonce1 } = await working(a.c);
+    a.c.stream.end();
+    await until(() => server.connectionCount === 0, 'the first connection to close');
+    const stranger = connect({ address: '198.51.100.8', port: 40002 });
+    const guessed = await stranger.c.request(1, 'mining.subscribe', ['test/1.0', extranonce1]);
+    expect((guessed.result as [unknown, string])[1]).not.toBe(extranonce1);
+    // The same miner back from another address of its /64 (privacy addresses rotate).
+    const back = connect({ address: '2001:db8:5:6:abcd::1', port: 40003 });
+    const resumed = await back.c.request(1, 'mining.subscribe', ['test/1.0', extranonce1]);
+    expect((resumed.result as [unknown, string])[1]).toBe(extranonce1);
+  });
 });
 
 describe('mining.authorize', () => {

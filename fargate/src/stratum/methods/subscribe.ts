@@ -1,9 +1,10 @@
+import { clientKey } from '../ban-policy.js';
 import type { MethodHandler } from '../context.js';
 
 /**
  * mining.subscribe [userAgent?, sessionId?] → [[["mining.set_difficulty", id], ["mining.notify", id]], extranonce1,
  * extranonce2_size]. The session id is the extranonce1: a miner reconnecting with it gets the same extranonce1 back
- * (if no one else has it), so work in flight stays valid.
+ * (if no one else has it and it comes from the same client), so work in flight stays valid.
  */
 export const subscribe: MethodHandler = (ctx, params) => {
   const { session } = ctx;
@@ -11,7 +12,9 @@ export const subscribe: MethodHandler = (ctx, params) => {
   if (typeof agent === 'string') session.userAgent = agent.slice(0, 128);
   if (!session.extranonce1) {
     const resumed =
-      typeof resumeId === 'string' ? ctx.extranonces.resume(resumeId.toLowerCase(), ctx.now()) : undefined;
+      typeof resumeId === 'string'
+        ? ctx.extranonces.resume(resumeId.toLowerCase(), ctx.now(), clientKey(session.remote.address))
+        : undefined;
     session.extranonce1 = resumed ?? ctx.extranonces.allocate(ctx.now());
   }
   session.subscribed = true;
