@@ -36,6 +36,12 @@ export interface JobManagerOptions {
   longPoll?: boolean;
   /** Recent jobs kept for late shares on the same previous block. */
   maxJobs?: number;
+  /**
+   * Most shares remembered (for duplicate detection) per previous block, ~70 bytes each; beyond it new shares are
+   * refused as stale until the next block. 2,000,000 is 5.5 minutes at 6,000 shares/s: raise the minimum difficulty
+   * long before a block interval holds that many.
+   */
+  maxSharesPerBlock?: number;
   /** The PoW function; defaults to fargate/src/hashing (native addon). Returns a new Buffer (checkShare reverses it). */
   powHash?: (algorithm: PowAlgorithm, header: Uint8Array) => Buffer;
 }
@@ -61,6 +67,8 @@ export class JobManager implements JobProvider {
   private latest: BlockTemplate | undefined;
   /** Share targets by difficulty: a port has a handful of difficulties, and each target is a BigInt division. */
   private readonly targets = new Map<number, bigint>();
+  /** The previous block whose share limit was reported (once per block). */
+  private fullAt: string | undefined;
 
   constructor(private readonly o: JobManagerOptions) {
     this.extranonce1Size = o.extranonce1Size ?? 4;
@@ -70,7 +78,7 @@ export class JobManager implements JobProvider {
     this.mask = o.versionRollingMask ?? 0x1fffe000;
     this.powHash = o.powHash ?? defaultPowHash;
     this.pairing = !o.powHash && o.coin.algorithm === 'scrypt' ? new PairingHasher(scrypt, scryptPair) : undefined;
-    this.store = new JobStore(o.maxJobs ?? 16);
+    this.store = new JobStore(o.maxJobs ?? 16, o.maxSharesPerBlock ?? 2_000_000);
     this.feed = new TemplateFeed({
       daemons: o.daemons,
       rules: o.coin.gbtRules,
@@ -110,7 +118,8 @@ export class JobManager implements JobProvider {
   /**
    * Turns a getblocktemplate answer into the newest job. Long poll, tip poll and refresh race, so an answer for a
    * lower height than the current job is ignored, unless it comes from the tip poll having seen the chain move there
-   * (a reorg to a shorter chain with more work, or invalidateblock on regtest).
+   * (a reorg to a shorter chain with more work, or invalidateblock on regtest). A template that would give the same
+   * work as the newest job (the 30 s refresh of an unchanged mempool) makes no new job.
    */
   applyTemplate(raw: unknown, { fromTip = false } = {}): StratumJob | undefined {
     const template = parseBlockTemplate(raw);
@@ -136,8 +145,13 @@ export class JobManager implements JobProvider {
       height: template.height,
       networkDifficulty: bitsToDifficulty(template.bits, this.o.coin.stratumDiffMultiplier),
     };
-    this.latest = template;
-    this.store.add({ job, work, accepted: new Set() }, clean);
+    this.latest = template; // its longpollid is the one to wait on, whether or not it makes a job
+    const newest = this.store.newest()?.job;
+    if (!clean && newest && sameWork(newest, job)) {
+      this.o.logger.debug({ jobId: newest.jobId, height: job.height }, 'template unchanged');
+      return undefined;
+    }
+    this.store.add({ job, work }, clean);
     const fields = { jobId: job.jobId, height: job.height, clean, txs: template.transactions.length };
     // New blocks are worth an info line; the 30 s transaction refreshes would only be noise there.
     if (clean) this.o.logger.info(fields, 'new block template');
@@ -158,12 +172,13 @@ export class JobManager implements JobProvider {
     const parsed = this.parseSubmission(s, record);
     if ('code' in parsed) return parsed;
 
-    const key = submissionKey(parsed);
-    if (record.accepted.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
-
     const { coinbase, header } = solveWork(record.work, parsed, sha256d);
+    // The header is the work: the same solution under another job id of this previous block is the same share.
+    const key = headerKey(header);
+    const seen = this.store.seen;
+    if (seen.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
     // Taken before the hash may wait for the end of the turn (pairing): the same submission meanwhile is a duplicate.
-    record.accepted.add(key);
+    if (!seen.add(key)) return this.blockFull(record);
     const pow = this.pairing ? await this.pairing.hash(header) : this.powHash(this.o.coin.algorithm, header);
     // The display-order (reversed) hex is both the share's hash and, read as a number, its PoW value
     // (hashToBigInt and reverseHex in one pass; `pow` is ours to reverse).
@@ -171,7 +186,7 @@ export class JobManager implements JobProvider {
     const value = BigInt(`0x${hash}`);
     const multiplier = this.o.coin.stratumDiffMultiplier;
     if (value > this.shareTarget(s.difficulty)) {
-      record.accepted.delete(key); // not a share: it may come again and be refused for its difficulty again
+      seen.delete(key); // not a share: it may come again and be refused for its difficulty again
       return reject(StratumCode.LowDifficulty, 'low difficulty share');
     }
 
@@ -202,10 +217,23 @@ export class JobManager implements JobProvider {
   private staleOrDuplicate(s: ShareSubmission): Rejection {
     const retired = this.store.getRetired(s.jobId);
     const parsed = retired && this.parseSubmission(s, retired, { ignoreTime: true });
-    if (retired && parsed && !('code' in parsed) && retired.accepted.has(submissionKey(parsed))) {
-      return reject(StratumCode.Duplicate, 'duplicate share');
+    if (retired && parsed && !('code' in parsed)) {
+      const { header } = solveWork(retired.work, parsed, sha256d);
+      if (this.store.retiredSeen.has(headerKey(header))) return reject(StratumCode.Duplicate, 'duplicate share');
     }
     return reject(StratumCode.JobNotFound, 'job not found (stale)');
+  }
+
+  /** The block's share memory is full: refused as stale (neutral for bans), logged once per previous block. */
+  private blockFull(record: JobRecord): Rejection {
+    if (this.fullAt !== record.job.prevHash) {
+      this.fullAt = record.job.prevHash;
+      this.o.logger.error(
+        { height: record.job.height, shares: this.store.seen.size },
+        'share limit of this block reached: new shares are refused until the next block; raise the minimum difficulty',
+      );
+    }
+    return reject(StratumCode.JobNotFound, 'share limit of this block reached');
   }
 
   private parseSubmission(
@@ -274,9 +302,23 @@ export class JobManager implements JobProvider {
   }
 }
 
-/** Identifies a share within its job: everything the miner chose. */
-function submissionKey(p: WorkSolution): string {
-  return `${p.extranonce1}:${p.extranonce2}:${p.ntime}:${p.nonce}:${p.version}`;
+/** A share's identity: the SHA-256d of its header as a 32-character one-byte string (~70 bytes in a Set). */
+function headerKey(header: Buffer): string {
+  return sha256d(header).toString('latin1');
+}
+
+/** Whether two jobs of one previous block give miners the same work (only their ids and start times differ). */
+function sameWork(a: StratumJob, b: StratumJob): boolean {
+  return (
+    a.prevHash === b.prevHash &&
+    a.coinb1 === b.coinb1 &&
+    a.coinb2 === b.coinb2 &&
+    a.version === b.version &&
+    a.nbits === b.nbits &&
+    a.height === b.height &&
+    a.merkleBranch.length === b.merkleBranch.length &&
+    a.merkleBranch.every((branch, i) => branch === b.merkleBranch[i])
+  );
 }
 
 type Rejection = Extract<ShareCheck, { ok: false }>;

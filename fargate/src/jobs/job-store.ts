@@ -1,28 +1,38 @@
 import type { BlockWork } from '../../../core/chain/work.js';
+import { SeenShares } from './seen-shares.js';
 import type { StratumJob } from './types.js';
 
-/** A job as sent to miners, the work to rebuild its blocks, and the shares already accepted for it. */
+/** A job as sent to miners and the work to rebuild its blocks. */
 export interface JobRecord {
   job: StratumJob;
   work: BlockWork;
-  /** Keys of accepted submissions (duplicate detection is per job: a job id is never reused). */
-  accepted: Set<string>;
 }
 
 /**
  * The recent jobs miners may still submit to. All of them are dropped when the previous block changes (their shares
  * could only build stale blocks); otherwise the oldest go once `capacity` is exceeded.
  *
- * The jobs dropped by the last clean are kept aside as "retired", only so that a miner resending a share it already
- * got accepted hears "duplicate" rather than "stale": our own block found by that share is what made it stale.
+ * The shares accepted on the current previous block are one set for all its jobs (`seen`): duplicates are a property
+ * of the work, not of the job id. The jobs and shares dropped by the last clean are kept aside as "retired", only so
+ * that a miner resending a share it already got accepted hears "duplicate" rather than "stale": our own block found
+ * by that share is what made it stale.
  */
 export class JobStore {
   private readonly jobs = new Map<string, JobRecord>();
   private retired = new Map<string, JobRecord>();
   private counter = 0;
+  /** Shares accepted on the current previous block. */
+  seen: SeenShares;
+  /** Shares accepted on the previous block before it (for the "duplicate" answer to a resend only). */
+  retiredSeen: SeenShares;
 
-  constructor(private readonly capacity: number) {
+  constructor(
+    private readonly capacity: number,
+    private readonly sharesPerBlock: number,
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`job capacity must be >= 1, got ${capacity}`);
+    this.seen = new SeenShares(sharesPerBlock);
+    this.retiredSeen = this.seen;
   }
 
   /** A fresh job id: a short hex counter (wraps after 2^32 jobs, long after old ids left the store). */
@@ -36,6 +46,8 @@ export class JobStore {
     if (clean) {
       this.retired = new Map(this.jobs);
       this.jobs.clear();
+      this.retiredSeen = this.seen;
+      this.seen = new SeenShares(this.sharesPerBlock);
     }
     this.jobs.set(record.job.jobId, record);
     while (this.jobs.size > this.capacity) {

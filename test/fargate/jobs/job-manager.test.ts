@@ -70,14 +70,25 @@ describe('JobManager jobs', () => {
     expect(job.merkleBranch).toHaveLength(2);
   });
 
-  it('gives a refreshed template on the same previous block a new id without cleaning', async () => {
-    const { manager } = setup();
+  it('gives a changed template on the same previous block a new id without cleaning', async () => {
+    const { manager, daemons } = setup();
+    daemons.templates = [fixture, { ...fixture, coinbasevalue: fixture.coinbasevalue + 1 }];
     await manager.refresh();
     const first = manager.current()!;
     await manager.refresh();
     const second = manager.current()!;
     expect(second.jobId).not.toBe(first.jobId);
     expect(second.cleanJobs).toBe(false);
+  });
+
+  it('makes no new job when a refresh brings the same work again (only curtime and longpollid moved)', async () => {
+    const { manager, daemons } = setup();
+    const seen: StratumJob[] = [];
+    manager.onJob((j) => seen.push(j));
+    daemons.templates = [fixture, { ...fixture, curtime: fixture.curtime + 30, longpollid: 'later' }];
+    await manager.refresh();
+    await manager.refresh();
+    expect(seen.map((j) => j.jobId)).toEqual([manager.current()!.jobId]);
   });
 
   it('ignores a template for a lower height than the current one (racing answers)', async () => {
@@ -149,6 +160,46 @@ describe('JobManager.checkShare', () => {
     expect((await manager.checkShare({ ...submission, nonce: submission.nonce.toUpperCase() })).ok).toBe(false);
   });
 
+  it('refuses the same solution under a second job id of the same work with 22', async () => {
+    const { manager, daemons } = setup();
+    // A → B → A: the mempool moved and came back; the third job builds exactly the headers of the first.
+    const a = { ...fixture, bits: '1d00ffff' };
+    daemons.templates = [a, { ...a, coinbasevalue: fixture.coinbasevalue + 1 }, a];
+    const jobs: StratumJob[] = [];
+    manager.onJob((j) => jobs.push(j));
+    for (let i = 0; i < 3; i++) await manager.refresh();
+    expect(new Set(jobs.map((j) => j.jobId)).size).toBe(3);
+    const { submission } = share(jobs[0]!, 0.001);
+    expect((await manager.checkShare(submission)).ok).toBe(true);
+    expect(await manager.checkShare({ ...submission, jobId: jobs[2]!.jobId })).toEqual({
+      ok: false,
+      code: 22,
+      message: 'duplicate share',
+    });
+  });
+
+  it('remembers at most maxSharesPerBlock shares: beyond them refuses new ones as stale until the next block', async () => {
+    const { manager, daemons, logger } = setup({ maxSharesPerBlock: 2 });
+    daemons.templates = [{ ...fixture, bits: '1d00ffff' }];
+    await manager.refresh();
+    const job = manager.current()!;
+    const [a, b, c] = ['00000001', '00000002', '00000003'].map((en2) => share(job, 0.001, { extranonce2: en2 }));
+    expect((await manager.checkShare(a!.submission)).ok).toBe(true);
+    expect((await manager.checkShare(b!.submission)).ok).toBe(true);
+    expect(await manager.checkShare(c!.submission)).toEqual({
+      ok: false,
+      code: 21,
+      message: 'share limit of this block reached',
+    });
+    // still a duplicate, not forgotten to make room
+    expect(await manager.checkShare(a!.submission)).toMatchObject({ ok: false, code: 22 });
+    expect(logger.lines.filter((l) => l.level === 'error' && l.msg.includes('share limit'))).toHaveLength(1);
+    daemons.templates = [{ ...nextBlockTemplate(), bits: '1d00ffff' }];
+    await manager.refresh();
+    const next = share(manager.current()!, 0.001, { extranonce2: '00000003' });
+    expect((await manager.checkShare(next.submission)).ok).toBe(true);
+  });
+
   it('hashes the shares of one turn in pairs: each gets its own hash, and the same share twice at once only once', async () => {
     const { manager } = setup();
     await manager.refresh();
@@ -192,10 +243,12 @@ describe('JobManager.checkShare', () => {
   });
 
   it('keeps older jobs of the same previous block valid', async () => {
-    const { manager } = setup();
+    const { manager, daemons } = setup();
+    daemons.templates = [fixture, { ...fixture, coinbasevalue: fixture.coinbasevalue + 1 }];
     await manager.refresh();
     const old = manager.current()!;
     await manager.refresh();
+    expect(manager.current()!.jobId).not.toBe(old.jobId);
     const { submission } = share(old, 0.001);
     expect((await manager.checkShare(submission)).ok).toBe(true);
   });
