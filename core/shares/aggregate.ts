@@ -4,7 +4,8 @@ import type { FoundBlock, Share, ShareBatch } from './share.js';
  * Folds a batch into what ingest writes: a few additive counters (pool total, pool minute, round total) and one
  * slice per worker, round and minute, which the store packs into a handful of items. Pure and deterministic: the
  * same batch always yields the same counters and slices in the same order, which is what lets a retried batch be
- * recognised write by write. A summary entry (`count` > 1) counts as the shares it stands for.
+ * recognised write by write. A summary entry (`count` > 1) counts as the shares it stands for. A share whose `hash`
+ * came before in the batch is the same share sent twice: it counts once.
  */
 
 export const MINUTE_MS = 60_000;
@@ -80,6 +81,8 @@ export interface BatchAggregate {
   /** Sorted by height, minute, miner, worker. */
   slices: WorkerSlice[];
   blocks: FoundBlockRecord[];
+  /** Shares left out because their hash came earlier in the batch. */
+  repeats: number;
 }
 
 /** A stable identity for a counter, for maps and logs. */
@@ -112,8 +115,10 @@ export function aggregateBatch(batch: ShareBatch, credit?: ShareCredit): BatchAg
   const total: Tally = { shares: 0, difficulty: 0 };
   let firstShareAt = Number.POSITIVE_INFINITY;
   let lastShareAt = 0;
+  const hashes = new RepeatFilter();
 
   for (const s of batch.shares) {
+    if (hashes.repeated(s)) continue;
     const { miner, worker, height, difficulty } = s;
     const count = s.count ?? 1;
     const minute = Math.floor(s.timestamp / MINUTE_MS);
@@ -168,7 +173,24 @@ export function aggregateBatch(batch: ShareBatch, credit?: ShareCredit): BatchAg
     counters: [...counters.values()],
     slices: [...slices.values()].sort(compareSlices),
     blocks,
+    repeats: hashes.repeats,
   };
+}
+
+/** Recognises a share whose hash was seen before (shares without a hash are never repeats). */
+export class RepeatFilter {
+  private readonly seen = new Set<string>();
+  repeats = 0;
+
+  repeated(s: Share): boolean {
+    if (s.hash === undefined) return false;
+    if (this.seen.has(s.hash)) {
+      this.repeats++;
+      return true;
+    }
+    this.seen.add(s.hash);
+    return false;
+  }
 }
 
 function compareSlices(a: WorkerSlice, b: WorkerSlice): number {

@@ -8,9 +8,11 @@ import type { ShareBatch } from './share.js';
 
 const finiteNonNegative = z.number().finite().nonnegative();
 
+const hashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a hash is 64 lowercase hex digits');
+
 const foundBlockSchema = z.object({
   height: z.number().int().nonnegative(),
-  hash: z.string().regex(/^[0-9a-f]{64}$/, 'a block hash is 64 lowercase hex digits'),
+  hash: hashSchema,
   /** Base units as a decimal string: money is never a float. */
   reward: z.string().regex(/^\d+$/, 'reward is a decimal string of base units'),
   networkDifficulty: finiteNonNegative,
@@ -32,6 +34,7 @@ const shareSchema = z.object({
   networkDifficulty: z.number().finite().positive().optional(),
   timestamp: z.number().int().nonnegative(),
   ip: z.string().optional(),
+  hash: hashSchema.optional(),
   block: foundBlockSchema.optional(),
   count: z.number().int().positive().optional(),
   credit: finiteNonNegative.optional(),

@@ -36,6 +36,8 @@ export interface IngestOptions {
   concurrency?: number;
   /** Credit difficulty per share for round counters (PoT); none: rounds sum plain difficulty only. */
   credit?: ShareCredit;
+  /** Told how many shares of the batch were left out as repeats of an earlier one (same hash), if any. */
+  onRepeats?: (count: number) => void;
 }
 
 export type IngestResult = 'applied' | 'duplicate';
@@ -44,6 +46,7 @@ export async function ingestBatch(store: ShareStore, batch: ShareBatch, opts: In
   // A 'minutes' batch feeds no round: PoT credit means nothing there (its summary entries carry none).
   const agg = aggregateBatch(batch, batch.views === 'minutes' ? undefined : opts.credit);
   const { coin, batchId } = agg;
+  if (agg.repeats > 0) opts.onRepeats?.(agg.repeats);
   const state = await store.beginBatch(agg, { claim: opts.claim, now: opts.now(), leaseMs: opts.leaseMs });
   if (state === 'busy') throw new BatchBusyError(batchId);
   if (state === 'cleaned') return 'duplicate';

@@ -22,6 +22,11 @@ export interface Share {
   timestamp: number;
   /** The miner's IP as seen through the PROXY protocol, if known. */
   ip?: string;
+  /**
+   * The share's PoW hash (display-order hex): two shares with one hash are one share sent twice, and ingest counts it
+   * once. Absent in summary entries (they fold many shares) and from older producers.
+   */
+  hash?: string;
   /** Set when the share also met the network target and the block was submitted. */
   block?: FoundBlock;
   /**

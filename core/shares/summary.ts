@@ -1,4 +1,4 @@
-import { creditOf, MINUTE_MS, type ShareCredit } from './aggregate.js';
+import { creditOf, MINUTE_MS, RepeatFilter, type ShareCredit } from './aggregate.js';
 import type { Share, ShareBatch } from './share.js';
 
 /**
@@ -9,6 +9,9 @@ import type { Share, ShareBatch } from './share.js';
  *
  * Why: a minute of 6,000 workers is 360,000 shares but only 6,000 entries. The queue carries ~60× fewer bytes and
  * ingest writes one packed item per minute instead of one per batch window (docs/performance.md).
+ *
+ * A share whose hash came before in the batches (the same share journaled twice) is left out, as ingest leaves it
+ * out of a batch: an entry carries no hashes, so ingest could not tell afterwards.
  *
  * Deterministic: the same batches always give the same summaries with the same ids, so a summary that was sent and
  * then resent after a crash (the journal segment was not yet removed) is recognised by ingest as a duplicate.
@@ -25,7 +28,8 @@ export interface SummarizeOptions {
 
 export function summarizeBatches(batches: readonly ShareBatch[], opts: SummarizeOptions): ShareBatch[] {
   const folder = new SummaryFolder(opts.credit);
-  for (const batch of batches) folder.add(batch.shares);
+  const repeats = new RepeatFilter();
+  for (const batch of batches) folder.add(batch.shares.filter((s) => !repeats.repeated(s)));
   return folder.take(opts.id, opts.maxEntries);
 }
 
@@ -144,7 +148,7 @@ export class SummaryFolder {
 }
 
 function toShare(e: Entry): Share {
-  const { ip: _ip, networkDifficulty: _n, credit: _c, count: _count, ...rest } = e.first;
+  const { ip: _ip, hash: _hash, networkDifficulty: _n, credit: _c, count: _count, ...rest } = e.first;
   return {
     ...rest,
     count: e.count,

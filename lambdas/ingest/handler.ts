@@ -80,6 +80,8 @@ async function ingestRecord(record: SQSRecord, deps: IngestDeps, found: Map<stri
         now: deps.now,
         leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
         ...(deps.credit && { credit: deps.credit }),
+        onRepeats: (repeats) =>
+          deps.log.warn({ ...where, batchId: batch.batchId, repeats }, 'repeated shares (same hash) counted once'),
       });
       deps.log.info({ ...where, batchId: batch.batchId, shares: batch.shares.length, result }, 'share batch ingested');
       const blocks = result === 'applied' && batch.views !== 'minutes' ? batch.shares.filter((s) => s.block).length : 0;

@@ -33,6 +33,16 @@ describe('summarizeBatches', () => {
     expect(() => parseShareBatch(JSON.stringify(summary))).not.toThrow();
   });
 
+  it('leaves out a share journaled twice (the same hash) and carries no hash in a folded entry', () => {
+    const once = share({ miner: MINER_A, difficulty: 4, timestamp: 0, hash: '01'.repeat(32) });
+    const block = { height: 100, hash: '02'.repeat(32), reward: '1', networkDifficulty: 9, submitResult: 'accepted' };
+    const found = share({ miner: MINER_B, difficulty: 2, timestamp: 0, hash: '03'.repeat(32), block });
+    const [summary] = summarizeBatches([batch('b1', [once, found]), batch('b2', [{ ...once, timestamp: 1 }, found])], {
+      id: 's',
+    });
+    expect(summary!.shares).toEqual([{ ...share({ miner: MINER_A, timestamp: 0 }), count: 1, difficulty: 4 }, found]);
+  });
+
   it('splits into parts of at most maxEntries, in a deterministic order', () => {
     const shares = Array.from({ length: 7 }, (_, i) => share({ worker: `w${i}`, timestamp: T0 }));
     const parts = summarizeBatches([batch('b', shares)], { id: 's', maxEntries: 3 });

@@ -406,6 +406,7 @@ describe('mining.submit', () => {
         networkDifficulty: 4096, // the job's, for PoT credits
         timestamp: clock.now,
         ip: REMOTE.address,
+        hash: 'ff', // ingest counts a share sent twice once
       },
     ]);
   });

@@ -211,6 +211,20 @@ describe('ingest handler', () => {
     expect(await store.getPoolTotal('LTC')).toEqual({ shares: 1, difficulty: 2 });
   });
 
+  it('counts a share that comes twice in one batch (the same hash) once, and says so', async () => {
+    const store = await dynamo.freshStore();
+    const warnings: string[] = [];
+    const log = { ...silentLog, warn: (_: object, msg: string) => void warnings.push(msg) };
+    const twice = share({ miner: MINER_A, height: 100, difficulty: 8, timestamp: T0, hash: 'cd'.repeat(32) });
+    const other = share({ miner: MINER_A, height: 100, difficulty: 8, timestamp: T0, hash: 'ef'.repeat(32) });
+    const body = JSON.stringify(batch('rep-1', [twice, other, { ...twice, timestamp: T0 + 5 }]));
+    const res = await run(sqsEvent([{ messageId: 'm1', body }]), { ...deps(store), log });
+    expect(res.batchItemFailures).toEqual([]);
+    expect((await store.getRoundShares('LTC', 100)).total).toEqual({ shares: 2, difficulty: 16 });
+    expect((await minerTotal(store, 'LTC', MINER_A)).shares).toBe(2);
+    expect(warnings).toEqual(['repeated shares (same hash) counted once']);
+  });
+
   it('releases the counters’ guard sets once a batch is done', async () => {
     const store = await dynamo.freshStore();
     await run(sqsEvent([{ messageId: 'm1', body: JSON.stringify(sample()) }]), deps(store));

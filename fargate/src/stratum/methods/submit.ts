@@ -80,6 +80,7 @@ export const submit: MethodHandler = async (ctx, params) => {
     networkDifficulty: check.networkDifficulty,
     timestamp: ctx.now(),
     ip: session.remote.address,
+    hash: check.hash,
     ...(check.block ? { block: check.block } : {}),
   };
   if (check.block) {
