@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { publicPool } from '../lambdas/stats/public.js';
+import { publicConversion, publicPool } from '../lambdas/stats/public.js';
 import type { TableSpec } from './constructs/pool-tables.js';
-import { type LoadedInputs, REPO_ROOT } from './pool-config.js';
+import { type LoadedInputs, REPO_ROOT, refuseInlineSecrets } from './pool-config.js';
 import { STAGES } from './settings.js';
 import { AlertsStack } from './stacks/alerts-stack.js';
 import { ApiStack } from './stacks/api-stack.js';
@@ -45,6 +45,7 @@ export interface PoolStacks {
  */
 export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptions = {}): PoolStacks {
   const { config, settings } = inputs;
+  refuseInlineSecrets(config);
   const entries = { ...DEFAULT_ENTRIES, ...options.entries };
   const stage = STAGES[settings.stage];
   const env: Environment = { account: settings.account, region: settings.region };
@@ -109,7 +110,9 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
         Object.fromEntries(coins.map((c) => [c.symbol, c.stratum.loadBalancer.loadBalancerDnsName])),
       ),
       ...(options.siteDir && { siteDir: options.siteDir }),
-      conversions: Object.fromEntries(config.coins.flatMap((c) => (c.conversion ? [[c.symbol, c.conversion]] : []))),
+      conversions: Object.fromEntries(
+        config.coins.flatMap((c) => (c.conversion ? [[c.symbol, publicConversion(c.conversion)]] : [])),
+      ),
     });
   }
 

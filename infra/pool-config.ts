@@ -17,7 +17,8 @@ export const OPS_PORT = 9100;
 
 // The passwords in the pool config are for local mode only and must never reach a template: the container config
 // carries markers the container replaces with the credentials ECS injects from Secrets Manager.
-import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER } from '../core/config/credentials.js';
+import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER, inlineSecrets } from '../core/config/credentials.js';
+import { formatPath } from '../core/config/load.js';
 
 export { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER };
 
@@ -62,6 +63,21 @@ function readJson(path: string): Record<string, unknown> {
   }
 }
 
+/**
+ * Fails the synth on a secret the pool config may hold inline only for local mode (exchange API keys, an EVM key,
+ * credentials in a URL, a wallet daemon's without its secretArn): everything in a template is readable by whoever
+ * can read the stack, and the public stats Lambda's environment would not be the only place it ends up.
+ */
+export function refuseInlineSecrets(config: Readonly<PoolConfig>): void {
+  const refused = inlineSecrets(config).filter((s) => s.aws === 'refuse');
+  if (refused.length === 0) return;
+  const issues = refused.map((s) => `${formatPath(s.path)}: ${s.instead}`);
+  throw new ConfigError(
+    `the pool config holds secrets the CDK app does not deploy (they would be readable in the templates):\n  - ${issues.join('\n  - ')}`,
+    issues,
+  );
+}
+
 const masked = <D extends { user: string; password: string }>(d: D): D => ({
   ...d,
   user: DAEMON_USER_MARKER,
@@ -97,4 +113,10 @@ export function containerConfig(config: Readonly<PoolConfig>, coin: Readonly<Coi
     },
     `container config for ${coin.symbol}`,
   );
+}
+
+/** The stratum task's config: the container config without `conversion`, which only the money Lambdas use. */
+export function stratumConfig(config: Readonly<PoolConfig>, coin: Readonly<CoinConfig>): Readonly<PoolConfig> {
+  const { conversion: _conversion, ...stratum } = coin;
+  return containerConfig(config, stratum);
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { maskSecrets } from '../core/config/credentials.js';
 import { parseConfigText } from '../core/config/load.js';
 import { ConfigError } from '../core/errors.js';
 
@@ -10,7 +11,7 @@ Commands:
   start [--config FILE]            run the pool; without --config, on a regtest devnet it starts itself
         [--stratum-port N] [--http-port N]   ports of the devnet defaults (3333, 8080; 0 = any free)
   devnet mine <n> [address]        mine n regtest blocks (to the devnet miner wallet, or to address)
-  config check <file>              validate a config file and print it with defaults applied
+  config check <file>              validate a config file and print it with defaults applied (secrets masked)
   balances --coin SYM              every account's immature, confirmed, pending and paid balance
   payouts run --coin SYM [--dry-run]   run payouts now (dry run: print who would be paid what)
   payouts resume --coin SYM        resume payouts after a suspension
@@ -71,7 +72,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       const text = await readFile(rest[0], 'utf8');
       const config = parseConfigText(text, rest[0]);
-      console.log(JSON.stringify(config, null, 2));
+      // Passwords and keys are masked: the output ends up in terminals, logs and issue reports.
+      console.log(JSON.stringify(maskSecrets(config), null, 2));
       console.error(`${rest[0]}: valid (${config.coins.length} coin(s))`);
       return 0;
     }

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { parseConfig } from './load.js';
+import { formatPath, parseConfig } from './load.js';
 import type { PoolConfig } from './schema.js';
 
 /**
@@ -26,4 +26,88 @@ export function resolveDaemonCredentials(config: Readonly<PoolConfig>, env: Node
       daemons: c.daemons.map((d) => ({ ...d, user: lookup(d.user), password: lookup(d.password) })),
     })),
   });
+}
+
+/**
+ * Where a pool config holds a secret, one entry per value: `aws` says what the CDK app does with it — `marker`: the
+ * schema requires it and the app replaces it by a marker (the runtime reads the real one from Secrets Manager);
+ * `refuse`: it may be inline for local mode only, and the CDK app refuses it (`instead` says what to set).
+ * `pool config check` masks them all.
+ */
+export interface InlineSecret {
+  path: readonly (string | number)[];
+  aws: 'marker' | 'refuse';
+  instead: string;
+}
+
+/** Every secret value of a config (daemon and wallet credentials, exchange API keys, EVM keys, URL passwords). */
+export function inlineSecrets(config: Readonly<PoolConfig>): InlineSecret[] {
+  const out: InlineSecret[] = [];
+  const daemon = (
+    at: (string | number)[],
+    d: { url: string; user: string; password: string },
+    aws: InlineSecret['aws'],
+    instead: string,
+  ) => {
+    // http://user:password@host puts the credentials where no marker replaces them.
+    if (URL.canParse(d.url) && (new URL(d.url).username || new URL(d.url).password))
+      out.push({ path: [...at, 'url'], aws: 'refuse', instead: `no credentials in the URL: ${instead}` });
+    for (const key of ['user', 'password'] as const) {
+      if (d[key] === DAEMON_USER_MARKER || d[key] === DAEMON_PASSWORD_MARKER) continue;
+      out.push({ path: [...at, key], aws, instead });
+    }
+  };
+  config.coins.forEach((coin, i) => {
+    for (const [j, d] of coin.daemons.entries())
+      daemon(['coins', i, 'daemons', j], d, 'marker', `the coin stack's DaemonRpc secret holds them in AWS`);
+    const conversion = coin.conversion;
+    if (!conversion) return;
+    conversion.exchanges.forEach((x, j) => {
+      const at = ['coins', i, 'conversion', 'exchanges', j];
+      for (const key of Object.keys(x.credentials ?? {}))
+        out.push({
+          path: [...at, 'credentials', key],
+          aws: 'refuse',
+          instead: `put the API keys in Secrets Manager and set ${formatPath([...at, 'secretArn'])}`,
+        });
+    });
+    conversion.targets.forEach((t, j) => {
+      const at = ['coins', i, 'conversion', 'targets', j, 'payouts'];
+      const p = t.payouts;
+      if (p?.kind === 'evm' && p.privateKey)
+        out.push({
+          path: [...at, 'privateKey'],
+          aws: 'refuse',
+          instead: `payouts.privateKey is for local mode: put the key in Secrets Manager and set ${formatPath([...at, 'secretArn'])}`,
+        });
+      if (p?.kind === 'wallet-rpc')
+        daemon(
+          [...at, 'daemon'],
+          p.daemon,
+          p.secretArn ? 'marker' : 'refuse',
+          `set ${formatPath([...at, 'secretArn'])} (the wallet daemon's {"user","password"})`,
+        );
+    });
+  });
+  return out;
+}
+
+/** A copy of the config with every secret value replaced by `mask` (what `pool config check` prints). */
+export function maskSecrets<T extends Readonly<PoolConfig>>(config: T, mask = '***'): T {
+  const copy = structuredClone(config) as T;
+  for (const { path } of inlineSecrets(config)) {
+    let parent = copy as unknown as Record<string | number, unknown>;
+    for (const part of path.slice(0, -1)) parent = parent[part] as Record<string | number, unknown>;
+    const key = path.at(-1)!;
+    const value = String(parent[key]);
+    parent[key] = key === 'url' ? maskUrl(value, mask) : mask;
+  }
+  return copy;
+}
+
+function maskUrl(url: string, mask: string): string {
+  const u = new URL(url);
+  if (u.username) u.username = mask;
+  if (u.password) u.password = mask;
+  return u.toString();
 }

@@ -2,8 +2,12 @@ import { getAddress } from 'ethers';
 import { validateAddress } from '../coins/address.js';
 import { COINS, getCoin, type NetworkName } from '../coins/registry.js';
 import { InvalidAddressError } from '../errors.js';
-import type { ConversionConfig } from './config.js';
 import type { ConversionPreference } from './store.js';
+
+/** What a preference check needs of a coin's conversion config: the currencies offered (the stats API has no more). */
+export interface PreferenceTargets {
+  targets: ReadonlyArray<{ currency: string }>;
+}
 
 /** A payout-currency choice the pool cannot honour (currency not offered, or the address is not of it). */
 export class InvalidPreferenceError extends InvalidAddressError {}
@@ -14,7 +18,7 @@ export class InvalidPreferenceError extends InvalidAddressError {}
  * address for the stablecoins.
  */
 export function checkPreference(
-  coin: { symbol: string; network: NetworkName; conversion?: ConversionConfig },
+  coin: { symbol: string; network: NetworkName; conversion?: PreferenceTargets },
   choice: { account: string; currency: string; address: string },
   now: number,
 ): ConversionPreference {

@@ -1,8 +1,7 @@
 import { verifyMessageSignature } from '../coins/message-signature.js';
 import { getCoin, type NetworkName } from '../coins/registry.js';
 import { PoolError } from '../errors.js';
-import type { ConversionConfig } from './config.js';
-import { checkPreference } from './preference.js';
+import { checkPreference, type PreferenceTargets } from './preference.js';
 import { preferenceMessage } from './preference-message.js';
 import type { ConversionPreference } from './store.js';
 
@@ -31,7 +30,7 @@ export interface SignedPreferenceRequest {
  * choice put back. The store's write is conditional on that order too (ConversionStore.replacePreference).
  */
 export function checkSignedPreference(
-  coin: { symbol: string; network: NetworkName; conversion?: ConversionConfig },
+  coin: { symbol: string; network: NetworkName; conversion?: PreferenceTargets },
   account: string,
   request: SignedPreferenceRequest,
   current: ConversionPreference | undefined,

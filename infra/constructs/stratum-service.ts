@@ -29,7 +29,7 @@ import { Construct } from 'constructs';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import { acknowledge } from '../nag.js';
-import { containerConfig, OPS_PORT } from '../pool-config.js';
+import { OPS_PORT, stratumConfig } from '../pool-config.js';
 import { grantTable, type PoolTable } from './pool-tables.js';
 
 /** The NLB's TLS listeners close idle connections after 350 s and that cannot be changed. */
@@ -114,7 +114,7 @@ export class StratumService extends Construct {
       logging: LogDrivers.awsLogs({ streamPrefix: 'stratum', logGroup }),
       environment: {
         POOL_COIN: symbol,
-        POOL_CONFIG_JSON: JSON.stringify(containerConfig(config, coin)),
+        POOL_CONFIG_JSON: JSON.stringify(stratumConfig(config, coin)),
         SHARE_QUEUE_URL: props.shareQueue.queueUrl,
         STATS_TABLE: props.statsTable.table.tableName,
         // One stratum process per whole vCPU (fargate/src/main.ts): a 2-vCPU task checks shares on both.

@@ -19,7 +19,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
-import type { ConversionConfig } from '../../core/conversion/config.js';
+import type { PublicConversion } from '../../lambdas/stats/public.js';
 import { PoolFunction } from '../constructs/pool-function.js';
 import { grantTable, type PoolTable } from '../constructs/pool-tables.js';
 import { acknowledge } from '../nag.js';
@@ -35,8 +35,11 @@ export interface ApiStackProps extends StackProps {
   publicPool: unknown;
   /** The built dashboard (web/dist): deployed into the site bucket, the distribution invalidated. */
   siteDir?: string;
-  /** Converting coins' `conversion` config: miners may change their payout currency (a signed POST). */
-  conversions?: Readonly<Record<string, ConversionConfig>>;
+  /**
+   * What the API needs of the converting coins' `conversion` config (lambdas/stats/public.ts, no exchanges, wallets
+   * or secrets): miners may change their payout currency (a signed POST).
+   */
+  conversions?: Readonly<Record<string, PublicConversion>>;
 }
 
 /**

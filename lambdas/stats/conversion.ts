@@ -1,5 +1,5 @@
 import { getCoin } from '../../core/coins/index.js';
-import { type ConversionConfig, TARGET_CURRENCIES, type TargetCurrency } from '../../core/conversion/config.js';
+import { TARGET_CURRENCIES, type TargetCurrency } from '../../core/conversion/config.js';
 import { formatUnits } from '../../core/conversion/decimal.js';
 import { preferenceMessage } from '../../core/conversion/preference-message.js';
 import { type ConversionQuote, quoteAmount, quoteIsStale } from '../../core/conversion/quote.js';
@@ -7,12 +7,13 @@ import { checkSignedPreference, SIGNED_PREFERENCE_WINDOW_MS } from '../../core/c
 import type { ConversionStore } from '../../core/conversion/store.js';
 import { PoolError } from '../../core/errors.js';
 import type { PublicCoin } from './api.js';
+import type { PublicConversion } from './public.js';
 import { conversionChangeSchema } from './schema.js';
 
 /** What the stats API needs to show and change miners' payout currency (absent: conversion is off everywhere). */
 export interface ConversionApiDeps {
-  /** The converting coins' conversion config, by symbol. */
-  configs: ReadonlyMap<string, ConversionConfig>;
+  /** What the API needs of the converting coins' conversion config, by symbol (lambdas/stats/public.ts). */
+  configs: ReadonlyMap<string, PublicConversion>;
   /** Preferences, and the quotes the conversion pass stored (lambdas/convert/quote.ts): AWS and local alike. */
   store: Pick<ConversionStore, 'getPreference' | 'replacePreference' | 'listQuotes'>;
 }

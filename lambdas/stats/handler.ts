@@ -9,16 +9,16 @@ import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
 import type { TableNames } from '../../adapters/aws/tables.js';
 import { DynamoConversionStore } from '../../adapters/exchange/dynamo-conversion-store.js';
-import { conversionConfigSchema } from '../../core/conversion/config.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import { createLambdaLogger, poolMiddleware } from '../shared/middleware.js';
 import { type ApiDeps, handleApi, type PublicCoin } from './api.js';
+import { publicConversionSchema } from './public.js';
 
 /** Set by infra/stacks/api-stack.ts: every coin's table names, and what the API may show of the config. */
 export const statsEnvSchema = z.object({
   POOL_TABLES_JSON: z.string().min(2),
   POOL_PUBLIC_JSON: z.string().min(2),
-  /** {"LTC": <coins[].conversion>, …} of the converting coins: miners' payout-currency routes. */
+  /** {"LTC": publicConversion(<coins[].conversion>), …} of the converting coins: miners' payout-currency routes. */
   POOL_CONVERSION_JSON: z.string().optional(),
 });
 
@@ -39,7 +39,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
   };
   const doc = createDocumentClient(new DynamoDBClient({}));
   const conversions = z
-    .record(z.string(), conversionConfigSchema)
+    .record(z.string(), publicConversionSchema)
     .parse(JSON.parse(parsed.data.POOL_CONVERSION_JSON ?? '{}'));
   return {
     pool,

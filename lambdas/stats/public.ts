@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { PoolConfig } from '../../core/config/schema.js';
+import { type ConversionConfig, TARGET_CURRENCIES, type TargetCurrency } from '../../core/conversion/config.js';
 import type { PublicCoin } from './api.js';
 
 /** The part of the pool config the stats API may show (no daemons, no wallets, no credentials). */
@@ -22,5 +24,28 @@ export function publicPool(
       })),
       stratumHost: c.stratumHost ?? hosts[c.symbol] ?? null,
     })),
+  };
+}
+
+/**
+ * What the stats API needs of a coin's `conversion` config (lambdas/stats/conversion.ts): the currencies miners may
+ * choose, the minimum a quote is for, the pool's fee share and the schedule quotes go stale by. No exchanges, wallets,
+ * payout chains or secret ARNs: the API is public, and its environment is no place for them.
+ */
+export const publicConversionSchema = z.strictObject({
+  targets: z.array(z.strictObject({ currency: z.enum(Object.keys(TARGET_CURRENCIES) as [TargetCurrency]) })).min(1),
+  minimum: z.string().regex(/^\d+$/),
+  feeShareBps: z.number().int().min(0),
+  scheduleMinutes: z.number().int().min(1),
+});
+
+export type PublicConversion = z.output<typeof publicConversionSchema>;
+
+export function publicConversion(c: Readonly<ConversionConfig>): PublicConversion {
+  return {
+    targets: c.targets.map((t) => ({ currency: t.currency })),
+    minimum: c.minimum,
+    feeShareBps: c.feeShareBps,
+    scheduleMinutes: c.scheduleMinutes,
   };
 }

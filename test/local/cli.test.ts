@@ -5,6 +5,7 @@ import { payments } from 'bitcoinjs-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCoin } from '../../core/coins/index.js';
 import { poolCli } from '../helpers/pool-cli.js';
+import { configWithSecrets, SECRET_VALUES } from '../helpers/secrets-config.js';
 
 const pool = (args: string[]) => poolCli(args);
 
@@ -40,6 +41,21 @@ describe('pool CLI', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).stratum.keepAliveSeconds).toBe(60);
     expect(r.stderr).toMatch(/valid \(1 coin\(s\)\)/);
+  });
+
+  it('config check masks every secret of the config it prints', async () => {
+    const file = join(dir, 'secrets.json');
+    await writeFile(file, JSON.stringify(configWithSecrets({ inline: true })));
+    const r = await pool(['config', 'check', file]);
+    expect(r.code).toBe(0);
+    for (const [kind, value] of Object.entries(SECRET_VALUES)) expect(r.stdout + r.stderr, kind).not.toContain(value);
+    const printed = JSON.parse(r.stdout);
+    expect(printed.coins[0].daemons[0]).toMatchObject({ user: '***', password: '***' });
+    expect(printed.coins[0].daemons[1].url).toBe('http://***:***@10.0.100.11:9332/');
+    expect(printed.coins[0].conversion.exchanges[0].credentials.withdrawalKey).toBe('***');
+    expect(printed.coins[0].conversion.targets[1].payouts.privateKey).toBe('***');
+    // What is not secret stays readable.
+    expect(printed.coins[0].conversion.targets[0].payouts.daemon.url).toBe('http://10.0.100.20:8332');
   });
 
   it('config check exits non-zero and names the bad key', async () => {
