@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatAmount } from '../core/ledger/payouts.js';
+import { adminTokenFile, readAdminToken } from './admin.js';
 
 /** The money commands of the `pool` CLI, answered by the running pool's loopback admin routes. */
 export async function operate(o: {
@@ -17,8 +18,16 @@ export async function operate(o: {
     return 1;
   }
   const { http } = JSON.parse(await readFile(file, 'utf8')) as { http: string };
+  const token = await readAdminToken(o.dataDir).catch((err: unknown) => {
+    throw new Error(
+      `cannot read ${adminTokenFile(o.dataDir)} (run the CLI as the pool's user): ${(err as Error).message}`,
+    );
+  });
   const call = async (method: 'GET' | 'POST', path: string) => {
-    const res = await fetch(`${http}${path}${path.includes('?') ? '&' : '?'}coin=${o.coin}`, { method }).catch(() => {
+    const res = await fetch(`${http}${path}${path.includes('?') ? '&' : '?'}coin=${o.coin}`, {
+      method,
+      headers: { authorization: `Bearer ${token}` },
+    }).catch(() => {
       throw new Error(`the pool at ${http} does not answer: is \`npm start\` running?`);
     });
     const body = (await res.json()) as Record<string, unknown>;

@@ -15,7 +15,7 @@ import { LiveStatsTracker } from '../fargate/src/live-stats.js';
 import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
 import { run as ingest } from '../lambdas/ingest/handler.js';
 import { buildWeb } from '../web/build.js';
-import { createAdminRoutes } from './admin.js';
+import { createAdminRoutes, ensureAdminToken } from './admin.js';
 import { createLocalApi } from './api.js';
 import type { PoolLogger } from './logger.js';
 import { type MoneyRunner, startMoney } from './money.js';
@@ -155,11 +155,14 @@ export async function startLocalPool(opts: {
         store: storage.conversions,
       },
     });
+    // The `pool` CLI's (and a daemon's -blocknotify) secret, owner-only in the data directory.
+    const token = await ensureAdminToken(dataDir);
     // A conversion target's ledger (USDT…) answers the same balances, payouts and audit commands as a coin's.
     const admin = createAdminRoutes(
       (symbol) =>
         coins.get(symbol)?.money ??
         [...coins.values()].map((c) => c.money?.targets.get(symbol)).find((t) => t !== undefined),
+      { token },
     );
     const dashboard = createStaticRoutes(await buildWeb());
     http = createOpsServer({
@@ -170,6 +173,9 @@ export async function startLocalPool(opts: {
         c?.service.refresh();
         return c !== undefined;
       },
+      blockNotifyToken: token,
+      // The HTTP port also serves the dashboard and may listen beyond loopback (http.host): metrics stay local.
+      metrics: 'loopback',
       extra: async (req, res) => (await admin(req, res)) || (await api(req, res)) || dashboard(req, res),
       log,
     });

@@ -175,6 +175,8 @@ async function runPrimary(s: ContainerSettings, count: number, log: pino.Logger)
       for (const w of workers.values()) w.send(msg);
       return true;
     },
+    // The ops port listens on every interface (the NLB's health checks): without a token, loopback callers only.
+    blockNotifyToken: process.env.POOL_BLOCKNOTIFY_TOKEN || undefined,
     log,
   });
   await listen(ops, s.opsPort, '0.0.0.0');

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +49,15 @@ describe('operator commands against a running pool', () => {
     miner.close();
     expect(miner.accepted).toBeGreaterThan(0);
     expect((await pool(dir, ['devnet', 'mine', '101'])).code).toBe(0);
-    await fetch(`${info.http}/admin/confirm?coin=LTC`, { method: 'POST' });
+    // The admin routes answer only with the data directory's token (what the CLI sends).
+    const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim();
+    expect((await stat(join(dir, 'admin-token'))).mode & 0o777).toBe(0o600);
+    expect((await fetch(`${info.http}/admin/confirm?coin=LTC`, { method: 'POST' })).status).toBe(401);
+    const confirmed = await fetch(`${info.http}/admin/confirm?coin=LTC`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(confirmed.status).toBe(200);
 
     const balances = await pool(dir, ['balances', '--coin', 'LTC']);
     expect(balances.code).toBe(0);

@@ -9,7 +9,7 @@ import { ensureTables, tableNames } from '../../adapters/aws/tables.js';
 import { DynamoConversionStore } from '../../adapters/exchange/dynamo-conversion-store.js';
 import type { DepositRecord } from '../../core/conversion/deposit.js';
 import { applyChange, emptyInventory, leftoverKey } from '../../core/conversion/inventory.js';
-import { createAdminRoutes } from '../../local/admin.js';
+import { createAdminRoutes, ensureAdminToken } from '../../local/admin.js';
 import { depositListing } from '../../local/conversion.js';
 import { operate } from '../../local/operate.js';
 import { type Dynamo, startDynamo } from '../lambdas/ingest/helpers.js';
@@ -50,20 +50,23 @@ describe('pool conversion deposits', () => {
     const held = applyChange(emptyInventory('binance'), leftoverKey('conv-LTC-BTC-1', 0), 40_000n, now);
     await store.putInventory('LTC', held, 0);
     const stub = () => Promise.reject(new Error('not in this test'));
-    const routes = createAdminRoutes((coin) =>
-      coin === 'LTC'
-        ? {
-            balances: stub,
-            payouts: stub,
-            resume: stub,
-            audit: stub,
-            conversion: { deposits: () => depositListing(store, 'LTC') },
-          }
-        : undefined,
+    dir = await mkdtemp(join(tmpdir(), 'deposits-'));
+    const token = await ensureAdminToken(dir);
+    const routes = createAdminRoutes(
+      (coin) =>
+        coin === 'LTC'
+          ? {
+              balances: stub,
+              payouts: stub,
+              resume: stub,
+              audit: stub,
+              conversion: { deposits: () => depositListing(store, 'LTC') },
+            }
+          : undefined,
+      { token },
     );
     server = createServer((req, res) => void routes(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    dir = await mkdtemp(join(tmpdir(), 'deposits-'));
     const { port } = server.address() as AddressInfo;
     await writeFile(join(dir, 'pool.json'), JSON.stringify({ http: `http://127.0.0.1:${port}` }));
   });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hasBearerToken, hasLoopbackHost, isLoopbackPeer } from './access.js';
 
 /** What /health reports for one coin. */
 export interface CoinHealth {
@@ -16,6 +17,17 @@ export interface OpsServerOptions {
   health: () => { draining: boolean; coins: CoinHealth[] };
   /** Called by `POST /blocknotify/<COIN>` (a daemon's -blocknotify=curl ...) to fetch a new template at once. */
   onBlockNotify: (coin: string) => boolean;
+  /**
+   * The bearer token `POST /blocknotify/<COIN>` must carry (`Authorization: Bearer <token>`). Without one, only
+   * loopback peers may call it: the ops port listens beyond loopback (the NLB's health checks), and a refresh per
+   * request is a way to load the daemons.
+   */
+  blockNotifyToken?: string;
+  /**
+   * Who may read /metrics: anyone who reaches the port (default: the container's own ops port), or loopback peers
+   * naming a loopback host only (local mode, whose one HTTP port also serves the dashboard and may listen publicly).
+   */
+  metrics?: 'port' | 'loopback';
   /** Further routes (the stats API and dashboard in local mode); return false when not handled. */
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   log: { warn: (obj: object, msg: string) => void };
@@ -44,6 +56,8 @@ async function route(opts: OpsServerOptions, req: IncomingMessage, res: ServerRe
     return;
   }
   if (req.method === 'GET' && url.pathname === '/metrics') {
+    if (opts.metrics === 'loopback' && !(isLoopbackPeer(req) && hasLoopbackHost(req)))
+      return send(res, 403, { error: 'metrics are loopback-only' });
     res.writeHead(200, { 'content-type': opts.registry.contentType });
     res.end(await opts.registry.metrics());
     return;
@@ -51,6 +65,9 @@ async function route(opts: OpsServerOptions, req: IncomingMessage, res: ServerRe
   const notify = /^\/blocknotify\/([A-Za-z0-9]{1,10})$/.exec(url.pathname);
   if (notify) {
     if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
+    if (opts.blockNotifyToken === undefined ? !isLoopbackPeer(req) : !hasBearerToken(req, opts.blockNotifyToken)) {
+      return send(res, 401, { error: 'blocknotify needs Authorization: Bearer <token>' });
+    }
     const coin = notify[1]!.toUpperCase();
     return opts.onBlockNotify(coin)
       ? send(res, 202, { refreshing: coin })

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CoinHealth, createOpsServer, listen } from '../../../fargate/src/http/ops-server.js';
@@ -11,7 +12,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(state: { draining: boolean; coins: CoinHealth[] }, notified: string[] = []) {
+async function start(
+  state: { draining: boolean; coins: CoinHealth[] },
+  notified: string[] = [],
+  o: { blockNotifyToken?: string; host?: string } = {},
+) {
   const registry = new Registry();
   new Counter({ name: 'pool_test_total', help: 'a test counter', registers: [registry] }).inc(3);
   server = createOpsServer({
@@ -21,9 +26,10 @@ async function start(state: { draining: boolean; coins: CoinHealth[] }, notified
       notified.push(coin);
       return coin === 'LTC';
     },
+    ...(o.blockNotifyToken ? { blockNotifyToken: o.blockNotifyToken } : {}),
     log,
   });
-  const addr = await listen(server, 0, '127.0.0.1');
+  const addr = await listen(server, 0, o.host ?? '127.0.0.1');
   return `http://127.0.0.1:${addr.port}`;
 }
 
@@ -58,6 +64,33 @@ describe('ops server', () => {
     expect((await fetch(`${base}/blocknotify/LTC`)).status).toBe(405);
     expect(notified).toEqual(['LTC', 'DOGE']);
   });
+
+  // The container's ops port listens on every interface (the NLB's health checks reach it from the VPC).
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+
+  it.skipIf(!external)(
+    'takes blocknotify from beyond loopback only with its token (needs a non-loopback IPv4 address)',
+    async () => {
+      const notified: string[] = [];
+      const open = await start({ draining: false, coins: [] }, notified, { host: '0.0.0.0' });
+      const from = (base: string) => base.replace('127.0.0.1', external!);
+      expect((await fetch(`${from(open)}/blocknotify/LTC`, { method: 'POST' })).status).toBe(401);
+      expect(notified).toEqual([]);
+      await new Promise((r) => server!.close(r));
+      const guarded = await start({ draining: false, coins: [] }, notified, {
+        host: '0.0.0.0',
+        blockNotifyToken: 's3cret',
+      });
+      const post = (token: string) =>
+        fetch(`${from(guarded)}/blocknotify/LTC`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect((await post('wrong')).status).toBe(401);
+      expect((await fetch(`${guarded}/blocknotify/LTC`, { method: 'POST' })).status).toBe(401); // loopback too
+      expect((await post('s3cret')).status).toBe(202);
+      expect(notified).toEqual(['LTC']);
+    },
+  );
 
   it('answers 404 for unknown paths', async () => {
     const base = await start({ draining: false, coins: [] });
