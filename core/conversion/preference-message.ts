@@ -2,10 +2,12 @@
 
 /**
  * The exact text a miner signs with the key of their mining address ("Sign message" in Litecoin Core, Electrum…).
- * It names the pool, the coin, the mining address and the whole choice, so a signature cannot be moved to another
- * coin, account or destination; the signed time is the nonce (see checkSignedPreference).
+ * It names the pool (its `pool.name`, one per deployment), the coin, the mining address and the whole choice, so a
+ * signature cannot be moved to another pool, coin, account or destination; the signed time is the nonce (see
+ * checkSignedPreference).
  */
 export function preferenceMessage(p: {
+  pool: string;
   coin: string;
   account: string;
   currency: string;
@@ -13,5 +15,5 @@ export function preferenceMessage(p: {
   time: string;
 }) {
   const to = p.currency === p.coin ? '(stop converting)' : p.address;
-  return `edgepool payout currency\ncoin: ${p.coin}\naccount: ${p.account}\ncurrency: ${p.currency}\nto: ${to}\ntime: ${p.time}`;
+  return `edgepool payout currency\npool: ${p.pool}\ncoin: ${p.coin}\naccount: ${p.account}\ncurrency: ${p.currency}\nto: ${to}\ntime: ${p.time}`;
 }

@@ -8,7 +8,13 @@ import type { LiveStatsSource } from '../../core/ports/live-stats.js';
 import type { MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
 import type { MinuteBucket, ShareStore } from '../../core/ports/share-store.js';
 import { averageEffort, effort, hashrate, isOffline, OFFLINE_AFTER_MS } from '../../core/stats/hashrate.js';
-import { type ConversionApiDeps, changePreference, conversionView, PreferenceConflictError } from './conversion.js';
+import {
+  type ConversionApiDeps,
+  ConversionOffError,
+  changePreference,
+  conversionView,
+  PreferenceConflictError,
+} from './conversion.js';
 import { type ExportRow, toCsv, toXlsx } from './export.js';
 import { openApiDocument } from './openapi.js';
 import type {
@@ -125,6 +131,7 @@ async function conversionChange(
   try {
     return ok(await changePreference(deps, coin, account, body), 0);
   } catch (err) {
+    if (err instanceof ConversionOffError) return json(404, { error: err.message }, 0);
     if (err instanceof PreferenceNotAuthorizedError) return json(403, { error: err.message }, 0);
     if (err instanceof PreferenceConflictError) return json(409, { error: err.message }, 0);
     if (err instanceof InvalidAddressError) return json(400, { error: err.message }, 0);

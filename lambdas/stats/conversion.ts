@@ -18,6 +18,16 @@ export interface ConversionApiDeps {
   store: Pick<ConversionStore, 'getPreference' | 'replacePreference' | 'listQuotes'>;
 }
 
+/** A payout-currency change for a coin this pool does not convert (404): there is no preference to change. */
+export class ConversionOffError extends PoolError {
+  constructor(coin: string) {
+    super(`${coin} payouts are not converted on this pool (no coins[].conversion)`, 'CONVERSION_OFF');
+  }
+}
+
+/** What the conversion routes need besides the conversion ports: the pool's name, which signed messages carry. */
+type ConversionRouteDeps = { pool: { name: string }; conversion?: ConversionApiDeps; now: () => number };
+
 /** A newer preference was stored between the check and the write (two changes at once): nothing changed. */
 export class PreferenceConflictError extends PoolError {
   constructor(message: string) {
@@ -30,11 +40,7 @@ export class PreferenceConflictError extends PoolError {
  * quotes the conversion pass stored (one coin's worth; older than two schedule periods: `stale`) and how to change
  * it: the message template to sign.
  */
-export async function conversionView(
-  deps: { conversion?: ConversionApiDeps; now: () => number },
-  coin: PublicCoin,
-  account: string,
-) {
+export async function conversionView(deps: ConversionRouteDeps, coin: PublicCoin, account: string) {
   const config = deps.conversion?.configs.get(coin.symbol);
   if (!deps.conversion || !config) return { enabled: false, preference: null, targets: [], quotes: [] };
   const decimals = getCoin(coin.symbol).decimals;
@@ -56,7 +62,9 @@ export async function conversionView(
       .sort((a, b) => targets.indexOf(a.target as TargetCurrency) - targets.indexOf(b.target as TargetCurrency))
       .map((q) => quoteView(q, decimals, quoteIsStale(q, config.scheduleMinutes, now))),
     sign: {
+      pool: deps.pool.name,
       message: preferenceMessage({
+        pool: deps.pool.name,
         coin: coin.symbol,
         account,
         currency: '<currency>',
@@ -91,26 +99,28 @@ function quoteView(q: ConversionQuote, decimals: number, stale: boolean) {
 
 /**
  * POST /api/pools/{coin}/miners/{address}/conversion with {currency, address, time, signature}: the change, only
- * with a signature of the miner's key (core/conversion/signed-preference.ts). Throws ZodError / InvalidPreferenceError
- * (400), PreferenceNotAuthorizedError (403), PreferenceConflictError (409).
+ * with a signature of the miner's key (core/conversion/signed-preference.ts). Throws ConversionOffError (404),
+ * ZodError / InvalidPreferenceError (400), PreferenceNotAuthorizedError (403), PreferenceConflictError (409).
  */
 export async function changePreference(
-  deps: { conversion?: ConversionApiDeps; now: () => number },
+  deps: ConversionRouteDeps,
   coin: PublicCoin,
   account: string,
   body: string | undefined,
 ) {
-  const request = conversionChangeSchema.parse(JSON.parse(body || '{}'));
   const config = deps.conversion?.configs.get(coin.symbol);
-  const current = await deps.conversion?.store.getPreference(coin.symbol, account);
+  if (!deps.conversion || !config) throw new ConversionOffError(coin.symbol);
+  const request = conversionChangeSchema.parse(JSON.parse(body || '{}'));
+  const current = await deps.conversion.store.getPreference(coin.symbol, account);
   const pref = checkSignedPreference(
+    deps.pool.name,
     { symbol: coin.symbol, network: coin.network, conversion: config },
     account,
     request,
     current,
     deps.now(),
   );
-  if (!(await deps.conversion!.store.replacePreference(coin.symbol, pref))) {
+  if (!(await deps.conversion.store.replacePreference(coin.symbol, pref))) {
     throw new PreferenceConflictError('a newer payout-currency change was stored meanwhile');
   }
   return { preference: { currency: pref.currency, address: pref.address, updatedAt: pref.updatedAt } };

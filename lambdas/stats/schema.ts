@@ -187,6 +187,7 @@ export const conversionViewSchema = z
       quoteAmount: amount.describe('the amount quoted, base units of the coin (one coin, or the minimum if larger)'),
       quotes: z.array(conversionQuoteSchema),
       sign: z.strictObject({
+        pool: z.string().describe('the pool the message names (its pool.name): a signature is valid on this pool only'),
         message: z.string().describe('the message to sign with the mining address key; fill in the <…> parts'),
         windowSeconds: z.number().int().positive(),
       }),

@@ -89,7 +89,14 @@ describe('auto-conversion on the devnet', () => {
     const view = (await (await fetch(`${base}/${alice}/conversion`)).json()) as { enabled: boolean };
     expect(view.enabled).toBe(true);
     const time = new Date().toISOString();
-    const message = preferenceMessage({ coin: 'LTC', account: alice, currency: 'BTC', address: ALICE_BTC, time });
+    const message = preferenceMessage({
+      pool: pool.config.pool.name,
+      coin: 'LTC',
+      account: alice,
+      currency: 'BTC',
+      address: ALICE_BTC,
+      time,
+    });
     const signature = await wallet.call<string>('signmessage', [alice, message]);
     const forged = await fetch(`${base}/${bob}/conversion`, {
       method: 'POST',
@@ -191,6 +198,7 @@ describe('auto-conversion on the devnet', () => {
       await page.getByRole('button', { name: 'Prepare message' }).click();
       const message = (await page.getByTestId('sign-message').textContent())!;
       expect(message).toContain(carol);
+      expect(message).toContain(`pool: ${pool.config.pool.name}`); // from the API's answer: valid on this pool only
       expect(message).toContain(carolBtc);
 
       // A signature of another message is refused, and nothing changes.

@@ -166,7 +166,7 @@ function payoutCurrency(address: string, c: Json): string {
     }</p>
     <table><thead><tr><th>Target</th><th>Rate per ${esc(coin())}</th><th>Net for ${esc(coins(c.quoteAmount))} ${esc(coin())}</th><th>Pool fee</th></tr></thead><tbody>${quotes || '<tr><td colspan="4">No quotes right now</td></tr>'}</tbody></table>
     <p>Rates are after exchange, withdrawal and pool fees (the pool takes ${esc(c.feeShareBps / 100)}% of what splitting across exchanges gains over the best single one); balances of at least ${esc(coins(c.minimum))} ${esc(coin())} are converted.</p>
-    <form id="conversion-form" data-address="${esc(address)}">
+    <form id="conversion-form" data-address="${esc(address)}" data-pool="${esc(c.sign.pool)}">
       <label>Currency <select name="currency">${options}</select></label>
       <label>Your address in that currency <input name="to" size="50" placeholder="bc1q… or 0x…"></label>
       <button type="button" id="prepare-message">Prepare message</button>
@@ -205,6 +205,7 @@ view.addEventListener('click', (e) => {
     time: new Date().toISOString(),
   };
   const message = preferenceMessage({
+    pool: form.dataset.pool!,
     coin: coin(),
     account: form.dataset.address!,
     currency: signing.currency,

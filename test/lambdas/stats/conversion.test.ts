@@ -82,9 +82,10 @@ describe('payout currency in the stats API (signed by the miner key)', () => {
     time: number,
     key = miner,
     account = kind === 'bip322' ? miner.address.p2wpkh : miner.address[kind],
+    pool = 'edgepool',
   ) => {
     const t = new Date(time).toISOString();
-    const message = preferenceMessage({ coin: 'LTC', account, ...choice, time: t });
+    const message = preferenceMessage({ pool, coin: 'LTC', account, ...choice, time: t });
     const signature = kind === 'bip322' ? key.signBip322(message) : key.signBip137(message, kind);
     return { ...choice, time: t, signature };
   };
@@ -109,6 +110,8 @@ describe('payout currency in the stats API (signed by the miner key)', () => {
       },
     ]);
     expect(body.sign.message).toContain(`account: ${miner.address.p2wpkh}`);
+    expect(body.sign.pool).toBe('edgepool');
+    expect(body.sign.message).toContain('pool: edgepool');
     conversionViewSchema.parse(body); // as documented in /api/openapi.json
   });
 
@@ -182,6 +185,39 @@ describe('payout currency in the stats API (signed by the miner key)', () => {
     const choice = { currency: 'BTC', address: BTC_ADDRESS };
     expect((await post(miner.address.p2wpkh, signed('p2wpkh', choice, now - 11 * 60_000))).status).toBe(403);
     expect((await post(miner.address.p2wpkh, signed('p2wpkh', choice, now + 11 * 60_000))).status).toBe(403);
+  });
+
+  it('refuses a signature made for another pool (replayed from another deployment)', async () => {
+    now += 60_000;
+    const choice = { currency: 'BTC', address: testKey('BTC', 'regtest', 10).address.p2wpkh };
+    const elsewhere = signed('p2wpkh', choice, now, miner, miner.address.p2wpkh, 'another pool');
+    const res = await post(miner.address.p2wpkh, elsewhere);
+    expect(res.status).toBe(403);
+    expect((await get(miner.address.p2wpkh)).body.preference.address).not.toBe(choice.address);
+    // The same choice signed for this pool is accepted.
+    expect((await post(miner.address.p2wpkh, signed('p2wpkh', choice, now))).status).toBe(200);
+  });
+
+  it('refuses a signed time more than two minutes ahead of the pool clock, and takes one within', async () => {
+    now += 60_000;
+    const choice = { currency: 'LTC', address: '' };
+    const ahead = await post(miner.address.p2wpkh, signed('p2wpkh', choice, now + 3 * 60_000));
+    expect(ahead.status).toBe(403);
+    expect(ahead.body.error).toContain('future');
+    expect((await post(miner.address.p2wpkh, signed('p2wpkh', choice, now + 60_000))).status).toBe(200);
+    now += 60_000;
+  });
+
+  it('answers 404, not 500, to a change on a coin this pool does not convert', async () => {
+    now += 60_000;
+    const stop = signed('p2wpkh', { currency: 'LTC', address: '' }, now);
+    const req = { method: 'POST', path: path(miner.address.p2wpkh), query: new URLSearchParams() };
+    const { conversion: _, ...withoutConversion } = deps;
+    const off = await handleApi({ ...req, body: JSON.stringify(stop) }, withoutConversion);
+    expect(off.status).toBe(404);
+    const otherCoin = { ...deps, conversion: { ...deps.conversion!, configs: new Map([['DOGE', conversion]]) } };
+    expect((await handleApi({ ...req, body: JSON.stringify(stop) }, otherCoin)).status).toBe(404);
+    expect((await handleApi({ ...req, body: '{' }, withoutConversion)).status).toBe(404);
   });
 
   it('refuses a currency the pool does not offer or a malformed request with 400', async () => {
