@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { benchConnections } from './connections.js';
 import { benchFanout } from './fanout.js';
+import { benchFramer } from './framer.js';
 import { fmt, heading, info, machineHeader } from './harness.js';
 import { benchHashing } from './hashing.js';
 import { benchPipeline } from './pipeline.js';
@@ -23,6 +24,10 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   fanout: () => benchFanout(),
   submit: () => benchSubmit(),
   pipeline: () => benchPipeline(),
+  framer: async () => {
+    heading('Stratum line framing on a slow trickle (linear in the bytes, whatever the chunking)');
+    for (const [name, ms] of Object.entries(benchFramer())) info(name, ms.toFixed(2));
+  },
 };
 
 const asked = process.argv.slice(2);

@@ -1,42 +1,75 @@
-import { StringDecoder } from 'node:string_decoder';
-
 export class LineTooLongError extends Error {
   constructor(readonly limit: number) {
     super(`line longer than ${limit} bytes`);
   }
 }
 
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+
 /**
  * Splits a byte stream into lines (\n, with an optional \r before it). A line over `maxLineBytes` throws
  * LineTooLongError — checked on the buffered remainder too, so a client cannot grow memory by never sending \n.
- * Multi-byte UTF-8 characters split across chunks are reassembled.
+ *
+ * Linear in the bytes received however they are chunked: only the new chunk is searched for \n, and an unfinished
+ * line is kept in one growing buffer (amortized copies), decoded once it is complete. A 64 KiB line dripped a byte at
+ * a time re-scanned and re-measured the whole pending string per byte before (bench/framer.ts, docs/performance.md).
+ * Splitting bytes on 0x0a is safe for UTF-8: that byte never occurs inside a multi-byte character, so a character
+ * split across chunks is decoded whole with its line.
  */
 export class LineFramer {
-  private readonly decoder = new StringDecoder('utf8');
-  private partial = '';
+  private partial = Buffer.alloc(0);
+  private partialBytes = 0;
 
   constructor(private readonly maxLineBytes: number) {}
 
   /** Bytes of an unfinished line held back, never more than the limit (+1 for a \r): a slow client's line. */
   get bufferedBytes(): number {
-    return Buffer.byteLength(this.partial);
+    return this.partialBytes;
   }
 
   push(chunk: Buffer): string[] {
-    const text = this.partial + this.decoder.write(chunk);
-    const parts = text.split('\n');
-    const partial = parts.pop() ?? '';
-    // A trailing \r may be the first half of this line's \r\n: it does not count, or a line of exactly the limit
-    // would be refused only when its \r\n happens to be split between two chunks.
-    const partialBytes = Buffer.byteLength(partial) - (partial.endsWith('\r') ? 1 : 0);
-    this.partial = partialBytes > this.maxLineBytes ? '' : partial;
-    if (partialBytes > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes);
     const lines: string[] = [];
-    for (const raw of parts) {
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (Buffer.byteLength(line) > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes);
+    let start = 0;
+    for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
+      let bytes = chunk.subarray(start, nl);
+      start = nl + 1;
+      if (this.partialBytes > 0) {
+        this.append(bytes);
+        bytes = this.partial.subarray(0, this.partialBytes);
+        this.partialBytes = 0;
+      }
+      const end = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
+      if (end > this.maxLineBytes) throw this.tooLong();
+      const line = bytes.toString('utf8', 0, end);
+      // Invalid UTF-8 decodes to U+FFFD (3 bytes): what the handlers get stays within the limit too.
+      if (Buffer.byteLength(line) > this.maxLineBytes) throw this.tooLong();
       if (line.trim().length > 0) lines.push(line);
     }
+    this.append(chunk.subarray(start));
+    // A trailing \r may be the first half of this line's \r\n: it does not count, or a line of exactly the limit
+    // would be refused only when its \r\n happens to be split between two chunks.
+    const pending = this.partialBytes - (this.partial[this.partialBytes - 1] === CR ? 1 : 0);
+    if (pending > this.maxLineBytes) throw this.tooLong();
     return lines;
+  }
+
+  /** Adds bytes to the unfinished line, doubling the buffer when it is full (never beyond limit + a chunk). */
+  private append(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    const needed = this.partialBytes + bytes.length;
+    if (needed > this.partial.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(this.partial.length * 2, this.maxLineBytes + 2), 256));
+      this.partial.copy(grown, 0, 0, this.partialBytes);
+      this.partial = grown;
+    }
+    bytes.copy(this.partial, this.partialBytes);
+    this.partialBytes = needed;
+  }
+
+  private tooLong(): LineTooLongError {
+    this.partialBytes = 0;
+    this.partial = Buffer.alloc(0);
+    return new LineTooLongError(this.maxLineBytes);
   }
 }
