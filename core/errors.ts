@@ -85,6 +85,13 @@ export class StorageError extends PoolError {
   }
 }
 
+/** No extranonce1 prefix could be leased: all tried were held by live tasks of the coin. */
+export class PrefixLeaseError extends PoolError {
+  constructor(message: string) {
+    super(message, 'PREFIX_LEASE');
+  }
+}
+
 /** A ledger entry id exists with different content: someone changed history, or the code is not deterministic. */
 export class LedgerConflictError extends PoolError {
   constructor(message: string) {

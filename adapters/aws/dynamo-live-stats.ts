@@ -7,7 +7,8 @@ import type { TableNames } from './tables.js';
  * Live snapshots in the coin's stats table: `LIVE / <process number>`, one small item per stratum process,
  * overwritten every few seconds and expired by TTL. Reading is one Query of one partition.
  */
-const PK = 'LIVE';
+export const LIVE_PARTITION = 'LIVE';
+const PK = LIVE_PARTITION;
 
 /** Written by a stratum process (fargate/src/live-stats.ts). `process` is a random integer unique per process. */
 export async function putLiveSnapshot(

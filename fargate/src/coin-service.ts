@@ -6,7 +6,7 @@ import type { CoinHealth } from './http/ops-server.js';
 import { JobManager } from './jobs/job-manager.js';
 import { BanPolicy } from './stratum/ban-policy.js';
 import type { StratumLogger } from './stratum/context.js';
-import { ExtranonceAllocator, type ExtranonceLane } from './stratum/extranonce.js';
+import { EXTRANONCE1_SIZE, ExtranonceAllocator, type ExtranonceLane } from './stratum/extranonce.js';
 import type { StratumMetrics } from './stratum/metrics.js';
 import { StratumServer } from './stratum/server.js';
 import { type Listener, listenStratum } from './stratum/tcp.js';
@@ -17,7 +17,7 @@ export interface CoinServiceDeps {
   shares: ShareQueue;
   log: StratumLogger;
   metrics: StratumMetrics;
-  /** Hex prefix of this process's extranonce1 values (unique per task when several serve one coin). */
+  /** Hex prefix of this process's extranonce1 values: the task's leased prefix (fargate/src/task-prefix.ts). */
   instancePrefix?: string;
   /** This process's lane of the prefix's extranonce1 values, when a task runs several stratum processes. */
   extranonceLane?: ExtranonceLane;
@@ -29,6 +29,8 @@ export interface CoinService {
   jobs: JobManager;
   daemons: DaemonPool;
   servers: StratumServer[];
+  /** The coin's one ban list and connection counts (the task's primary relays them: fargate/src/task-bans.ts). */
+  policy: BanPolicy;
   /** Bound stratum ports, in config order (useful when the config asks for port 0). */
   ports: number[];
   health(): CoinHealth;
@@ -60,6 +62,7 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
     pollIntervalMs: coin.jobs.pollIntervalMs,
     refreshMs: coin.jobs.refreshSeconds * 1000,
     longPoll: coin.jobs.longPoll,
+    extranonce1Size: EXTRANONCE1_SIZE,
   });
   try {
     await jobs.start();
@@ -123,6 +126,7 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
     jobs,
     daemons,
     servers,
+    policy,
     ports: listeners.map((l) => l.port),
     health: () => ({
       coin: coin.symbol,

@@ -14,9 +14,10 @@ export interface ContainerSettings {
   opsPort: number;
   /** The coin's stats table: the process reports live counts there (adapters/aws/dynamo-live-stats.ts); optional. */
   statsTable?: string;
-  /** Unique per task: prefixes batch ids and extranonce1 values. */
+  /** Unique per task: prefixes batch ids, owns the task's extranonce1 prefix lease. */
   instanceId: string;
-  instancePrefix: string;
+  /** A stratum process's extranonce1 prefix, leased by its primary (fargate/src/task-prefix.ts); unset in the primary. */
+  instancePrefix?: string;
 }
 
 /**
@@ -32,9 +33,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ContainerSettings {
   const config = resolveDaemonCredentials(parseConfigText(text, env.POOL_CONFIG ?? 'POOL_CONFIG_JSON'), env);
   const coin = env.POOL_COIN!.toUpperCase();
   if (!config.coins.some((c) => c.symbol === coin)) throw new ConfigError(`POOL_COIN ${coin} is not in the config`);
-  // One random byte of extranonce1 per task: tasks behind one NLB hand out disjoint extranonce1 ranges with
-  // overwhelming probability, and a collision only costs duplicate-share rejections, never a wrong payout.
-  const prefixByte = randomBytes(1).toString('hex');
   return {
     config,
     coin,
@@ -44,6 +42,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ContainerSettings {
     ...(env.STATS_TABLE && { statsTable: env.STATS_TABLE }),
     // A stratum process forked by the task's primary (fargate/src/main.ts) takes the task's identity.
     instanceId: env.POOL_INSTANCE_ID ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
-    instancePrefix: env.POOL_INSTANCE_PREFIX ?? prefixByte,
+    ...(env.POOL_INSTANCE_PREFIX && { instancePrefix: env.POOL_INSTANCE_PREFIX }),
   };
 }

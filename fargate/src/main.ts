@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { putLiveSnapshot } from '../../adapters/aws/dynamo-live-stats.js';
+import { DynamoBanStore, DynamoPrefixLeases } from '../../adapters/aws/dynamo-stratum-coordination.js';
 import { SqsTransport } from '../../adapters/aws/sqs-transport.js';
 import { FileShareSpool } from '../../adapters/local/spool.js';
 import { coinShareCredit } from '../../core/rewards/pot.js';
@@ -17,8 +18,10 @@ import { type ContainerSettings, settingsFromEnv } from './container.js';
 import { type CoinHealth, createOpsServer, listen } from './http/ops-server.js';
 import { LiveStatsTracker, publishLiveStats } from './live-stats.js';
 import { sumHealth } from './process-health.js';
-import type { ExtranonceLane } from './stratum/extranonce.js';
+import { type ExtranonceLane, TASK_PREFIX_BYTES } from './stratum/extranonce.js';
 import { createStratumMetrics } from './stratum/metrics.js';
+import { type BanRelayMessage, isBanRelayMessage, relayPolicy, TaskBans } from './task-bans.js';
+import { leaseTaskPrefix } from './task-prefix.js';
 
 /**
  * The stratum container (ECS Fargate): one coin's stratum ports, shares to SQS through the batching queue with a
@@ -30,14 +33,16 @@ import { createStratumMetrics } from './stratum/metrics.js';
  * every core. Each process has its own job manager, share queue and spool directory (`<spool>/<coin>/p<i>`) and its
  * own lane of the task's extranonce1 values. The primary keeps the ops port: /health sums the processes' reports,
  * /metrics aggregates their registries, blocknotify reaches each of them; on SIGTERM it drains them all before it
- * exits. When a stratum process dies, the primary forks another on the same spool within a second: with
+ * exits. The primary also holds what the task shares: the extranonce1 prefix, leased in the coin's stats table so
+ * that no two live tasks have the same one (released after the drain), and the ban list and open-connection counts
+ * of its processes, whose bans it writes to the stats table and whose other tasks' bans it polls from there. When a stratum process dies, the primary forks another on the same spool within a second: with
  * `queue.ackAfter = journal` the acknowledged shares the dead one had not shipped are replayed from its journal
  * instead of being lost with the task (the task's volume outlives its processes, not the task).
  */
 
 /** Messages between the primary and its stratum processes. */
 type FromWorker = { type: 'edgepool:health'; draining: boolean; coin: CoinHealth };
-type ToWorker = { type: 'edgepool:blocknotify' };
+type ToWorker = { type: 'edgepool:blocknotify' } | BanRelayMessage;
 
 const HEALTH_REPORT_MS = 1_000;
 const REFORK_DELAY_MS = 1_000;
@@ -104,6 +109,13 @@ async function runStratum(s: ContainerSettings, lane: ExtranonceLane, log: pino.
       })
     : () => undefined;
   let draining = false;
+  // Bans and open connections per IP go through the primary to the task's other processes (and tasks).
+  const relay = relayPolicy(service.policy, (msg) => process.send?.(msg));
+  process.on('message', (msg: ToWorker) => {
+    // The primary checked the coin of POST /blocknotify/<coin>.
+    if (msg?.type === 'edgepool:blocknotify') service.refresh();
+    else if (isBanRelayMessage(msg)) relay(msg);
+  });
   const report = () => {
     const msg: FromWorker = { type: 'edgepool:health', draining, coin: service.health() };
     process.send?.(msg);
@@ -111,10 +123,6 @@ async function runStratum(s: ContainerSettings, lane: ExtranonceLane, log: pino.
   report();
   const reporter = setInterval(report, HEALTH_REPORT_MS);
   reporter.unref();
-  process.on('message', (msg: ToWorker) => {
-    // The primary checked the coin of POST /blocknotify/<coin>.
-    if (msg?.type === 'edgepool:blocknotify') service.refresh();
-  });
   log.info({ coin: s.coin, ports: service.ports, instance: instanceId }, 'stratum process ready');
 
   const shutdown = async (signal: string) => {
@@ -137,21 +145,45 @@ async function runPrimary(s: ContainerSettings, count: number, log: pino.Logger)
   const workers = new Map<number, Worker>();
   const reports = new Map<number, { at: number; draining: boolean; coin: CoinHealth }>();
   let stopping = false;
+  const coin = s.config.coins.find((c) => c.symbol === s.coin)!;
+  const doc = createDocumentClient(new DynamoDBClient({}));
+  const table = s.statsTable;
+  const prefix = await leaseTaskPrefix({
+    ...(table && { leases: new DynamoPrefixLeases(doc, table, { bytes: TASK_PREFIX_BYTES }) }),
+    owner: s.instanceId,
+    now: Date.now,
+    // Another task holds the prefix now (ours ran out while DynamoDB was away): stop before two miners share work.
+    onLost: () => void shutdown('extranonce1 prefix lost', 1),
+    log,
+  });
+  const bans = new TaskBans({
+    ...(table && { store: new DynamoBanStore(doc, table) }),
+    send: (index, msg) => workers.get(index)?.send(msg),
+    now: Date.now,
+    banMs: coin.security.banning.timeoutSeconds * 1000,
+    log,
+  });
+  bans.start();
   const fork = (index: number) => {
     const worker = cluster.fork({
       POOL_STRATUM_PROCESS: String(index),
       // One task, one identity: the processes share its extranonce1 prefix (each in its own lane) and instance id.
       POOL_INSTANCE_ID: s.instanceId,
-      POOL_INSTANCE_PREFIX: s.instancePrefix,
+      POOL_INSTANCE_PREFIX: prefix.prefix,
     });
     workers.set(index, worker);
-    worker.on('message', (msg: FromWorker) => {
-      if (msg?.type === 'edgepool:health')
+    worker.on('message', (msg: FromWorker | BanRelayMessage) => {
+      if (isBanRelayMessage(msg)) bans.received(index, msg);
+      else if (msg?.type === 'edgepool:health') {
+        // The first report: the process listens for messages now, and learns the task's bans.
+        if (!reports.has(index)) bans.joined(index);
         reports.set(index, { at: Date.now(), draining: msg.draining, coin: msg.coin });
+      }
     });
     worker.on('exit', (code, signal) => {
       workers.delete(index);
       reports.delete(index);
+      bans.left(index);
       if (stopping) return;
       log.error({ process: index, code, signal }, 'stratum process died; starting another on its spool');
       setTimeout(() => {
@@ -180,9 +212,12 @@ async function runPrimary(s: ContainerSettings, count: number, log: pino.Logger)
     log,
   });
   await listen(ops, s.opsPort, '0.0.0.0');
-  log.info({ coin: s.coin, processes: count, ops: s.opsPort, instance: s.instanceId }, 'stratum processes started');
+  log.info(
+    { coin: s.coin, processes: count, ops: s.opsPort, instance: s.instanceId, prefix: prefix.prefix },
+    'stratum processes started',
+  );
 
-  const shutdown = async (signal: string) => {
+  async function shutdown(signal: string, exitCode = 0): Promise<void> {
     if (stopping) return;
     stopping = true;
     draining = true;
@@ -199,9 +234,13 @@ async function runPrimary(s: ContainerSettings, count: number, log: pino.Logger)
     await Promise.all(exited);
     clearTimeout(deadline);
     ops.close();
+    bans.stop();
+    await bans.idle();
+    // Every connection is closed: the prefix may serve another task now.
+    await prefix.release().catch((err: unknown) => log.warn({ err }, 'extranonce1 prefix not released; it expires'));
     log.info('stopped');
-    process.exit(0);
-  };
+    process.exit(exitCode);
+  }
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }

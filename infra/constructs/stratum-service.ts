@@ -22,15 +22,18 @@ import {
   SslPolicy,
   TargetType,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { LIVE_PARTITION } from '../../adapters/aws/dynamo-live-stats.js';
+import { BAN_PARTITION, PREFIX_PARTITION } from '../../adapters/aws/dynamo-stratum-coordination.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import { acknowledge } from '../nag.js';
 import { OPS_PORT, stratumConfig } from '../pool-config.js';
-import { grantTable, type PoolTable } from './pool-tables.js';
+import type { PoolTable } from './pool-tables.js';
 
 /** The NLB's TLS listeners close idle connections after 350 s and that cannot be changed. */
 export const TLS_IDLE_TIMEOUT_SECONDS = 350;
@@ -147,7 +150,20 @@ export class StratumService extends Construct {
     taskDefinition.addVolume({ name: 'spool' });
     container.addMountPoints({ sourceVolume: 'spool', containerPath: '/var/spool/edgepool', readOnly: false });
     props.shareQueue.grantSendMessages(taskDefinition.taskRole);
-    grantTable(taskDefinition.taskRole, props.statsTable, 'write');
+    // The stats table, only the partitions a task writes (live snapshots, bans, extranonce1 prefix leases) and only
+    // the bans read back (the other tasks'): items, never the table.
+    const stats = props.statsTable.table.tableArn;
+    const partitions = (keys: string[]) => ({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': keys } });
+    taskDefinition.taskRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [stats],
+        conditions: partitions([LIVE_PARTITION, BAN_PARTITION, PREFIX_PARTITION]),
+      }),
+    );
+    taskDefinition.taskRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [stats], conditions: partitions([BAN_PARTITION]) }),
+    );
     acknowledge(
       taskDefinition,
       'AwsSolutions-ECS2',

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -43,7 +44,11 @@ describe('the stratum container', () => {
   });
 
   /** An SQS emulator with the share queue, and the container against it and the devnet. */
-  async function startContainer(processes: number, queue: Record<string, unknown> = {}) {
+  async function startContainer(
+    processes: number,
+    queue: Record<string, unknown> = {},
+    connectionLimits: Record<string, unknown> = {},
+  ) {
     const devnet = net.get();
     const dir = await mkdtemp(join(tmpdir(), 'container-'));
     closers.push(() => rm(dir, { recursive: true, force: true }));
@@ -60,7 +65,11 @@ describe('the stratum container', () => {
       ...base,
       stratum: { ...base.stratum, drainSeconds: 1 },
       queue: { ...base.queue, ...queue },
-      coins: base.coins.map((c) => ({ ...c, ports: c.ports.map((p) => ({ ...p, port: stratumPort })) })),
+      coins: base.coins.map((c) => ({
+        ...c,
+        security: { ...c.security, connectionLimits: { ...c.security?.connectionLimits, ...connectionLimits } },
+        ports: c.ports.map((p) => ({ ...p, port: stratumPort })),
+      })),
     };
     const started = performance.now();
     const child = spawn(process.execPath, ['--import', 'tsx', 'fargate/src/main.ts'], {
@@ -124,11 +133,12 @@ describe('the stratum container', () => {
     const miners: TestMiner[] = [];
     for (const [i, a] of addresses.entries()) miners.push(await TestMiner.connect(stratumPort, `${a}.rig${i}`));
     const extranonces = miners.map((m) => m.extranonce1);
-    // One task prefix, two lanes: the counter part is even in one process and odd in the other.
-    const lanes = new Set(extranonces.map((e) => Number.parseInt(e.slice(2), 16) % 2));
+    // One 2-byte task prefix, two lanes: the counter part is even in one process and odd in the other.
+    const lanes = new Set(extranonces.map((e) => Number.parseInt(e.slice(4), 16) % 2));
     console.log(`extranonce1 values: ${extranonces.join(' ')}`);
     expect(new Set(extranonces).size).toBe(6);
-    expect(new Set(extranonces.map((e) => e.slice(0, 2))).size).toBe(1);
+    for (const e of extranonces) expect(e).toMatch(/^[0-9a-f]{12}$/);
+    expect(new Set(extranonces.map((e) => e.slice(0, 4))).size).toBe(1);
     expect(lanes).toEqual(new Set([0, 1]));
     // Each process reports every second: the sum reaches 6.
     await vi.waitFor(async () => expect((await health()).coins[0]!.connections).toBe(6), WAIT);
@@ -204,4 +214,39 @@ describe('the stratum container', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 120_000);
+
+  it('an IP banned by one stratum process is refused by all of them, and its open connections are counted over all', async () => {
+    const { child, exited, stratumPort } = await startContainer(2, {}, { maxPerIp: 3 });
+    // Up to the cap, in turn on both processes (the primary hands connections out round-robin).
+    const held = await Promise.all([1, 2, 3].map(() => rawConnect(stratumPort)));
+    // The processes learn each other's counts through the primary within milliseconds; until then a burst may pass.
+    await new Promise((r) => setTimeout(r, 500));
+    const over = await rawConnect(stratumPort);
+    const refusal = await over.closedWith();
+    console.log(`4th open connection from one IP: ${refusal.trim()}`);
+    expect(refusal).toMatch(/too many open connections/);
+    // One of them sends garbage until its process bans the IP (malformedLimit 5).
+    held[0]!.socket.write('garbage\n'.repeat(5));
+    // Every connection of the IP is closed, also those the other process holds.
+    await Promise.all(held.map((h) => h.closedWith()));
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await (await rawConnect(stratumPort)).closedWith());
+    console.log(`after the ban, 4 new connections: ${answers.map((a) => a.trim()).join(' | ')}`);
+    for (const a of answers) expect(a).toMatch(/"banned, \d+ s left"/);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 120_000);
 });
+
+/** A plain TCP client: everything the server sent until it closed the connection. */
+async function rawConnect(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let text = '';
+  socket.setEncoding('utf8').on('data', (d: string) => {
+    text += d;
+  });
+  socket.on('error', () => {});
+  const closed = once(socket, 'close').then(() => text);
+  return { socket, closedWith: () => closed };
+}

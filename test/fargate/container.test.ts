@@ -31,13 +31,17 @@ describe('settingsFromEnv', () => {
     expect(s.coin).toBe('LTC');
     expect(s.queueUrl).toBe(env.SHARE_QUEUE_URL);
     expect(s.config.coins[0]!.daemons[0]).toMatchObject({ user: 'rpc', password: 'pw' });
-    expect(s.instancePrefix).toMatch(/^[0-9a-f]{2}$/);
+    expect(s.instancePrefix).toBeUndefined(); // the primary leases the task's prefix; nothing is made up here
     expect(s.spoolDir).toBe('/var/spool/edgepool');
   });
 
   it('reports live stats to the stats table only when it is given one', () => {
     expect(settingsFromEnv(env).statsTable).toBeUndefined();
     expect(settingsFromEnv({ ...env, STATS_TABLE: 'ltc-stats' }).statsTable).toBe('ltc-stats');
+  });
+
+  it('takes the extranonce1 prefix its primary leased', () => {
+    expect(settingsFromEnv({ ...env, POOL_INSTANCE_PREFIX: '0a1b' }).instancePrefix).toBe('0a1b');
   });
 
   it('names every missing variable', () => {

@@ -198,15 +198,23 @@ describe('coin stack (LTC, dev)', () => {
     expect([256, 512, 1024, 2048, 4096].map(stratumProcesses)).toEqual([1, 1, 1, 2, 4]);
   });
 
-  it('lets the stratum task write its live snapshot to the stats table, and only write', () => {
+  it('lets the stratum task write its live snapshot, bans and prefix lease to the stats table, and read only bans', () => {
     const policies = resources(t, 'AWS::IAM::Policy').filter(([id]) => id.includes('TaskTaskRole'));
     const statements = policies.flatMap(
-      ([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement,
+      ([, p]) =>
+        (p.PolicyDocument as { Statement: { Action: string | string[]; Condition?: Record<string, unknown> }[] })
+          .Statement,
     );
-    const dynamo = statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('dynamodb:'));
-    expect(dynamo).toContain('dynamodb:PutItem');
-    expect(dynamo).not.toContain('dynamodb:Query');
-    expect(dynamo).not.toContain('dynamodb:Scan');
+    const dynamo = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    const leadingKeys = (s: (typeof dynamo)[number]) =>
+      (s.Condition?.['ForAllValues:StringEquals'] as Record<string, string[]> | undefined)?.['dynamodb:LeadingKeys'];
+    expect(dynamo.map((s) => [[s.Action].flat().sort(), leadingKeys(s)])).toEqual([
+      [
+        ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        ['LIVE', 'BAN', 'PREFIX'],
+      ],
+      [['dynamodb:Query'], ['BAN']],
+    ]);
   });
 
   it('encrypts the coin secrets with its own rotating KMS key', () => {
