@@ -9,8 +9,7 @@ import type { ShareStore } from '../core/ports/share-store.js';
 import { paysPerShare } from '../core/rewards/config.js';
 import { ppsLiability } from '../core/rewards/pps.js';
 import { PPS_POOL_ACCOUNT } from '../core/rewards/schemes.js';
-import { type ConfirmReport, confirmBlocks } from '../lambdas/confirm/confirm.js';
-import { creditPps } from '../lambdas/confirm/pps.js';
+import { type ConfirmPassReport, runConfirmPass } from '../lambdas/confirm/pass.js';
 import { type PayoutDeps, type PayoutReport, runPayouts } from '../lambdas/payouts/payouts.js';
 import { payoutSettings } from '../lambdas/payouts/policy.js';
 import { auditCoin, conversionViews } from './audit.js';
@@ -21,7 +20,8 @@ import { everyOnePass } from './timers.js';
 
 export interface MoneyRunner {
   coin: string;
-  confirm(): Promise<ConfirmReport>;
+  /** One confirmation pass (`busy`: another pass held the lease, this one did nothing). */
+  confirm(): Promise<Omit<ConfirmPassReport, 'pps'>>;
   payouts(opts?: { dryRun?: boolean; crashAt?: PayoutDeps['crashAt'] }): Promise<PayoutReport>;
   balances(): Promise<Map<string, Balance>>;
   audit(): Promise<AuditResult>;
@@ -36,7 +36,7 @@ export interface MoneyRunner {
 }
 
 /**
- * One coin's money processes in local mode: the same `confirmBlocks` and `runPayouts` the Lambdas run, on local
+ * One coin's money processes in local mode: the same `runConfirmPass` and `runPayouts` the Lambdas run, on local
  * timers instead of EventBridge schedules, against the first daemon (wallet RPC for payouts).
  */
 export function startMoney(opts: {
@@ -56,7 +56,7 @@ export function startMoney(opts: {
   const def = getCoin(coin.symbol);
   const daemon = new DaemonClient(coin.daemons[0]!);
   const confirm = async () => {
-    const report = await confirmBlocks({
+    const { pps, ...report } = await runConfirmPass({
       coin: def,
       poolAddress: coin.poolAddress,
       rewards: coin.rewards!,
@@ -66,18 +66,8 @@ export function startMoney(opts: {
       log,
       now: Date.now,
     });
-    if (paysPerShare(coin.rewards!.scheme)) {
-      const pps = await creditPps({
-        coin: def,
-        rewards: coin.rewards!,
-        shares: opts.shares,
-        money,
-        chain: daemon,
-        now: Date.now,
-      });
-      if (pps.rounds > 0)
-        log.info({ coin: coin.symbol, ...pps, credited: pps.credited.toString() }, 'PPS rounds credited');
-    }
+    if (pps && pps.rounds > 0)
+      log.info({ coin: coin.symbol, ...pps, credited: pps.credited.toString() }, 'PPS rounds credited');
     return report;
   };
   const payouts: MoneyRunner['payouts'] = async (o = {}) => {

@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -16,7 +17,7 @@ import {
   type PayoutRecord,
   type PayoutStatus,
 } from '../../core/ledger/payouts.js';
-import type { BlockCredit, MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
+import type { BlockCredit, CreditedRound, MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
 import type { BlockStatus } from '../../core/ports/share-store.js';
 import { conditionalWrite, dynamoCall, num, queryAll } from './dynamo-calls.js';
 import { blockSortKey, toBlockRecord } from './dynamo-share-store.js';
@@ -31,7 +32,7 @@ export class DynamoMoneyStore implements MoneyStore {
 
   async listUnsettledBlocks(coin: string): Promise<MoneyBlock[]> {
     const out: MoneyBlock[] = [];
-    for (const status of ['pending', 'immature']) {
+    for (const status of ['pending', 'immature', 'orphaned']) {
       const items = await this.queryAll('list blocks by status', {
         TableName: this.tables(coin).blocks,
         IndexName: 'byStatus',
@@ -89,16 +90,25 @@ export class DynamoMoneyStore implements MoneyStore {
     from: BlockStatus,
     to: BlockStatus,
     confirmations: number,
+    trips?: { from: number; to: number },
   ): Promise<boolean> {
+    const values: Record<string, unknown> = { ':to': to, ':from': from, ':n': confirmations };
+    let update = 'SET #s = :to, confirmations = :n';
+    let condition = '#s = :from';
+    if (trips) {
+      Object.assign(values, { ':tf': trips.from, ':tt': trips.to });
+      update += ', trips = :tt';
+      condition += trips.from === 0 ? ' AND (attribute_not_exists(trips) OR trips = :tf)' : ' AND trips = :tf';
+    }
     return conditionalWrite('set block status', () =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.tables(coin).blocks,
           Key: { pk: 'BLOCK', sk: blockSortKey(block.height, block.hash) },
-          UpdateExpression: 'SET #s = :to, confirmations = :n',
-          ConditionExpression: '#s = :from',
+          UpdateExpression: update,
+          ConditionExpression: condition,
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':to': to, ':from': from, ':n': confirmations },
+          ExpressionAttributeValues: values,
         }),
       ),
     );
@@ -116,6 +126,7 @@ export class DynamoMoneyStore implements MoneyStore {
         amount: e.amount.toString(),
         ref: e.ref,
         time: e.time,
+        ...(e.note ? { note: e.note } : {}),
       };
       const created = await conditionalWrite('put ledger entry', () =>
         this.doc.send(
@@ -154,11 +165,11 @@ export class DynamoMoneyStore implements MoneyStore {
     return items.map(toEntry);
   }
 
-  async listAccountEntries(coin: string, account: string): Promise<LedgerEntry[]> {
+  async listAccountEntries(coin: string, account: string, idPrefix?: string): Promise<LedgerEntry[]> {
     const items = await this.queryAll('list account entries', {
       TableName: this.tables(coin).ledger,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `ACCT#${account}` },
+      KeyConditionExpression: idPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':pk': `ACCT#${account}`, ...(idPrefix === undefined ? {} : { ':p': idPrefix }) },
       ConsistentRead: true,
     });
     return items.map(toEntry);
@@ -224,19 +235,27 @@ export class DynamoMoneyStore implements MoneyStore {
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': 'PAYOUT' },
     });
-    return items.map((i) => ({
-      id: String(i.sk),
-      coin: String(i.coin),
-      status: i.status as PayoutStatus,
-      recipients: (i.recipients as { account: string; amount: string }[]).map((r) => ({
-        account: r.account,
-        amount: BigInt(r.amount),
-      })),
-      total: BigInt(String(i.total)),
-      txid: i.txid ? String(i.txid) : undefined,
-      createdAt: num(i.createdAt),
-      updatedAt: num(i.updatedAt),
-    }));
+    return items.map(toPayout);
+  }
+
+  async getPayouts(coin: string, ids: readonly string[]): Promise<PayoutRecord[]> {
+    const table = this.tables(coin).ledger;
+    const out: PayoutRecord[] = [];
+    // BatchGetItem takes 100 keys; keys DynamoDB leaves unprocessed (throttling) are asked again.
+    for (let i = 0; i < ids.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = [...new Set(ids.slice(i, i + 100))].map((id) => ({
+        pk: 'PAYOUT',
+        sk: id,
+      }));
+      while (keys && keys.length > 0) {
+        const page = await dynamoCall('get payouts', () =>
+          this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } })),
+        );
+        out.push(...(page.Responses?.[table] ?? []).map(toPayout));
+        keys = page.UnprocessedKeys?.[table]?.Keys;
+      }
+    }
+    return out;
   }
 
   async getCursor(coin: string, name: string): Promise<number | undefined> {
@@ -256,6 +275,28 @@ export class DynamoMoneyStore implements MoneyStore {
     await dynamoCall('set cursor', () =>
       this.doc.send(
         new PutCommand({ TableName: this.tables(coin).ledger, Item: { pk: 'STATE', sk: `cursor#${name}`, value } }),
+      ),
+    );
+  }
+
+  async listCreditedRounds(coin: string, from: number, to: number): Promise<CreditedRound[]> {
+    if (to < from) return [];
+    const items = await this.queryAll('list credited rounds', {
+      TableName: this.tables(coin).ledger,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+      ExpressionAttributeValues: { ':pk': 'PPSROUND', ':a': roundKey(from), ':b': roundKey(to) },
+      ConsistentRead: true,
+    });
+    return items.map((i) => ({ height: num(i.height), shares: num(i.shares), difficulty: num(i.difficulty) }));
+  }
+
+  async setCreditedRound(coin: string, round: CreditedRound): Promise<void> {
+    await dynamoCall('set credited round', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tables(coin).ledger,
+          Item: { pk: 'PPSROUND', sk: roundKey(round.height), ...round },
+        }),
       ),
     );
   }
@@ -341,6 +382,25 @@ export class DynamoMoneyStore implements MoneyStore {
   }
 }
 
+/** Sort key of a credited round: zero-padded so that heights sort (and range-query) as numbers. */
+const roundKey = (height: number) => String(height).padStart(12, '0');
+
+function toPayout(i: Record<string, unknown>): PayoutRecord {
+  return {
+    id: String(i.sk),
+    coin: String(i.coin),
+    status: i.status as PayoutStatus,
+    recipients: (i.recipients as { account: string; amount: string }[]).map((r) => ({
+      account: r.account,
+      amount: BigInt(r.amount),
+    })),
+    total: BigInt(String(i.total)),
+    txid: i.txid ? String(i.txid) : undefined,
+    createdAt: num(i.createdAt),
+    updatedAt: num(i.updatedAt),
+  };
+}
+
 function toEntry(i: Record<string, unknown>): LedgerEntry {
   return {
     id: String(i.sk),
@@ -350,6 +410,7 @@ function toEntry(i: Record<string, unknown>): LedgerEntry {
     amount: BigInt(String(i.amount)),
     ref: String(i.ref),
     time: num(i.time),
+    ...(i.note === undefined ? {} : { note: String(i.note) }),
   };
 }
 
@@ -358,6 +419,7 @@ function toBlock(i: Record<string, unknown>): MoneyBlock {
     ...toBlockRecord(i),
     confirmations: i.confirmations === undefined ? undefined : num(i.confirmations),
     chainReward: i.chainReward === undefined ? undefined : BigInt(String(i.chainReward)),
+    trips: i.trips === undefined ? undefined : num(i.trips),
     credits: (i.credits as { account: string; role: BlockCredit['role']; amount: string }[] | undefined)?.map((c) => ({
       account: c.account,
       role: c.role,

@@ -84,6 +84,7 @@ export const BLOCKS_TABLE: TableDef = {
  *   ACCT#<account> / <entry id>   one ledger entry (amount as a decimal string of base units)
  *   PAYOUT / <payout id>          a payout and its status
  *   STATE / payouts               the suspension flag of the coin's payouts
+ *   PPSROUND / <height, 12 digits> what a PPS/PoT round was credited for (its shares' total then)
  */
 export const LEDGER_TABLE: TableDef = {
   suffix: 'ledger',

@@ -1,7 +1,9 @@
 /**
  * Block lifecycle: pending (submitted) → immature (in the main chain, coinbase not spendable yet) → confirmed
- * (coinbase maturity reached: credited to miners exactly once) or → orphaned (left the main chain: credits nothing).
- * Pure: the confirmer Lambda feeds it what the daemon says.
+ * (coinbase maturity reached: credited to miners exactly once), or orphaned (out of the main chain: credits
+ * nothing). A reorg can take a block out and bring it back before maturity, any number of times: an orphaned block
+ * is followed until the chain is a coinbase maturity past its height, like an immature one (isSettled); only then
+ * are confirmed and orphaned final. Pure: the confirmer Lambda feeds it what the daemon says.
  */
 export type BlockLifecycle = 'pending' | 'immature' | 'confirmed' | 'orphaned';
 
@@ -23,16 +25,29 @@ export interface Assessment {
 /** How many blocks past its height an unknown block is given before it counts as orphaned (propagation, reorgs). */
 export const UNKNOWN_GRACE_BLOCKS = 2;
 
+/**
+ * True when nothing can change the block any more: confirmed, or orphaned with the chain `maturity` blocks past its
+ * height (back in the chain it would be mature already: a reorg that deep is not followed, as for a confirmed one).
+ */
+export function isSettled(
+  block: { height: number; status: BlockLifecycle },
+  tipHeight: number,
+  maturity: number,
+): boolean {
+  if (block.status === 'confirmed') return true;
+  return block.status === 'orphaned' && tipHeight - block.height + 1 >= maturity;
+}
+
 export function assessBlock(
   block: { height: number; status: BlockLifecycle },
   view: ChainView,
   maturity: number,
 ): Assessment {
-  if (block.status === 'confirmed' || block.status === 'orphaned') {
+  if (isSettled(block, view.tipHeight, maturity)) {
     return { next: block.status, confirmations: view.confirmations, why: 'final' };
   }
   if (!view.known) {
-    if (view.tipHeight >= block.height + UNKNOWN_GRACE_BLOCKS) {
+    if (block.status === 'orphaned' || view.tipHeight >= block.height + UNKNOWN_GRACE_BLOCKS) {
       return { next: 'orphaned', confirmations: -1, why: 'the daemon does not know the block' };
     }
     return { next: block.status, confirmations: 0, why: 'not seen yet' };

@@ -1,6 +1,14 @@
-import { type Balance, balancesFromEntries, type EntryKind, entryId, type LedgerEntry } from './entries.js';
+import {
+  type Balance,
+  balancesFromEntries,
+  type EntryKind,
+  entryId,
+  type LedgerEntry,
+  parseRevisionRef,
+  revisionRef,
+} from './entries.js';
 import type { PayoutStatus } from './payouts.js';
-import type { LedgerCredit } from './plan.js';
+import type { BlockStage, LedgerCredit } from './plan.js';
 
 export interface AuditInput {
   entries: LedgerEntry[];
@@ -15,7 +23,11 @@ export interface AuditInput {
    * must have, so a changed amount is named by its entry id rather than only by its block.
    */
   blockCredits?: ReadonlyMap<string, readonly LedgerCredit[]>;
-  /** Blocks that left the chain after being credited: hash → reward; their orphan entries must sum to it. */
+  /**
+   * Blocks that are out of the chain now after being credited: hash → reward. With it, every trip of a credited block
+   * out of the chain and back is checked: each trip's orphan (and restore) entries sum to the reward, an orphaned
+   * block has one reversal more than restorations, any other block as many.
+   */
   orphanedBlocks?: ReadonlyMap<string, bigint>;
   /**
    * Every payout record (id → status and recipients): each payout entry must equal its recipient's amount, a payout
@@ -54,9 +66,12 @@ class Mismatch extends Error {}
  *  2. credits = mature rewards: every credited block's immature entries sum to its reward (miners + fees + bonus +
  *     dust), every mature block's mature entries too, and no entry matures a block that is not confirmed;
  *  3. debits = confirmed payouts (+ network fees, with `wallet`): the paid entries of every confirmed payout sum to
- *     its total, and no other payout has paid entries;
- *  4. every move has its origin with the same amount: mature/orphan ← immature, paid/release ← reserve; a credit is
- *     never both matured and reversed, a reservation never both paid and released;
+ *     its total, and no other payout has paid entries; a `returned` entry (with a note) stands for a paid one where
+ *     the transaction could not pay its recipient, and gives the reserved amount back;
+ *  4. every move has its origin with the same amount: mature/orphan ← immature, paid/release ← reserve, a block's
+ *     k-th restore ← its k-th orphan, its k-th orphan (k > 0) ← its (k−1)-th restore; a credit is never matured
+ *     while reversed (more orphans than restores), a reservation never both paid and released; a PPS round's k-th
+ *     late credit of a miner (k > 0) follows its (k−1)-th;
  *  5. with `blockCredits` / `payoutRecipients`: every entry equals the amount its block or payout fixed;
  *  6. no balance bucket is negative, and with `storedBalances` each stored balance equals its entries;
  *  7. with `wallet`: what the wallet sent = confirmed payouts + network fees;
@@ -71,10 +86,13 @@ export function audit(input: AuditInput): AuditResult {
     const index = new Map(entries.map((e) => [e.id, e]));
     for (const e of entries) checkEntry(e);
     checkBlocks(input, entries, index);
+    checkTrips(input, entries, index);
     checkPayouts(input, entries, index);
     for (const e of entries) checkOrigin(e, index);
+    checkRoundCredits(entries, index);
     checkFixedAmounts(input, entries);
     checkPayoutCompleteness(input, index);
+    checkReturned(input, entries, index);
     checkBalances(balancesFromEntries(entries), input.storedBalances);
     checkWallet(input, entries);
     checkConversions(input, entries, index);
@@ -126,24 +144,72 @@ function checkBlocks(input: AuditInput, entries: LedgerEntry[], index: Map<strin
     if (e.kind === 'mature' && !input.matureBlocks.has(e.ref)) {
       throw new Mismatch(`entry ${e.id}: matures block ${e.ref}, which is not a confirmed block`);
     }
-    if (e.kind === 'orphan' && input.orphanedBlocks && !input.orphanedBlocks.has(e.ref)) {
-      throw new Mismatch(`entry ${e.id}: reverses block ${e.ref}, which is not an orphaned block`);
+    if ((e.kind === 'orphan' || e.kind === 'restore') && !input.creditedBlocks.has(blockOf(e))) {
+      throw new Mismatch(`entry ${e.id}: ${e.kind}s block ${blockOf(e)}, which was never credited`);
+    }
+    if ((e.kind === 'immature' || e.kind === 'mature') && parseRevisionRef(e.ref).revision !== 0) {
+      throw new Mismatch(`entry ${e.id}: a ${e.kind} entry of a block has no trip number`);
     }
   }
 }
 
-/** Which entry of a block stage is wrong: the one that differs from the fixed split, or from its counterpart. */
+const TRIP_KINDS: readonly EntryKind[] = ['orphan', 'restore'];
+/** The block an entry of a block stage belongs to (orphan and restore refs carry a trip number). */
+const blockOf = (e: LedgerEntry) => parseRevisionRef(e.ref).base;
+
+/**
+ * Each trip of a credited block out of the chain (orphan) and back (restore) moves the whole reward, and the trips
+ * alternate: an orphaned block ends out (one orphan more than restores), any other block in (as many).
+ */
+function checkTrips(input: AuditInput, entries: LedgerEntry[], index: Map<string, LedgerEntry>): void {
+  const trips = new Map<string, Map<string, bigint>>(); // block → `<kind>#<trip>` → sum
+  for (const e of entries) {
+    if (!TRIP_KINDS.includes(e.kind)) continue;
+    const { base, revision } = parseRevisionRef(e.ref);
+    const sums = trips.get(base) ?? new Map<string, bigint>();
+    sums.set(`${e.kind}#${revision}`, (sums.get(`${e.kind}#${revision}`) ?? 0n) + e.amount);
+    trips.set(base, sums);
+  }
+  for (const [hash, reward] of input.creditedBlocks) {
+    const sums = trips.get(hash) ?? new Map<string, bigint>();
+    const count = (kind: EntryKind) => [...sums.keys()].filter((k) => k.startsWith(`${kind}#`)).length;
+    const [out, back] = [count('orphan'), count('restore')];
+    for (const [key, got] of sums) {
+      if (got === reward) continue;
+      const [kind, trip] = key.split('#') as ['orphan' | 'restore', string];
+      const culprit = blockCulprit(
+        kind,
+        revisionRef(hash, Number(trip)),
+        entries,
+        index,
+        input.blockCredits?.get(hash),
+      );
+      throw new Mismatch(`block ${hash}: ${kind} credits of trip ${trip} ${got} ≠ reward ${reward}${culprit}`);
+    }
+    if (!input.orphanedBlocks) continue;
+    const want = input.orphanedBlocks.has(hash) ? back + 1 : back;
+    if (out !== want) {
+      const where = input.orphanedBlocks.has(hash) ? 'out of the chain' : 'in the chain';
+      throw new Mismatch(`block ${hash} is ${where} but was reversed ${out} and restored ${back} times`);
+    }
+  }
+}
+
+/**
+ * Which entry of a block stage is wrong: the one that differs from the fixed split, or from its counterpart. `ref`:
+ * the block's hash, or for a trip out of the chain and back its revision ref.
+ */
 function blockCulprit(
-  kind: Extract<EntryKind, 'immature' | 'mature' | 'orphan'>,
-  hash: string,
+  kind: BlockStage,
+  ref: string,
   entries: LedgerEntry[],
   index: Map<string, LedgerEntry>,
   credits: readonly LedgerCredit[] | undefined,
 ): string {
-  const mine = entries.filter((e) => e.kind === kind && e.ref === hash).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const mine = entries.filter((e) => e.kind === kind && e.ref === ref).sort((a, b) => (a.id < b.id ? -1 : 1));
   const others: EntryKind[] = kind === 'immature' ? ['mature', 'orphan'] : ['immature'];
   if (credits) {
-    const expected = new Map(credits.map((c) => [entryId(kind, hash, c.role, c.account), c.amount]));
+    const expected = new Map(credits.map((c) => [entryId(kind, ref, c.role, c.account), c.amount]));
     for (const e of mine) {
       const want = expected.get(e.id);
       if (want === undefined) return `; entry ${e.id} (${e.amount}) is not in the block's split`;
@@ -153,8 +219,8 @@ function blockCulprit(
     return '';
   }
   // Without the split, a twin (same block, role and account, other stage) shows what this stage should hold.
-  const twins = entries.filter((e) => e.ref === hash && others.includes(e.kind));
-  const missing = twins.map((e) => entryId(kind, hash, e.role, e.account)).find((id) => !index.has(id));
+  const twins = entries.filter((e) => e.ref === ref && others.includes(e.kind));
+  const missing = twins.map((e) => entryId(kind, ref, e.role, e.account)).find((id) => !index.has(id));
   if (missing) return `; entry ${missing} is missing`;
   for (const e of mine) {
     for (const other of others) {
@@ -172,7 +238,8 @@ function checkPayouts(input: AuditInput, entries: LedgerEntry[], index: Map<stri
     }
   }
   for (const [id, total] of input.confirmedPayouts) {
-    const got = sumOf(entries, 'paid', id);
+    // A recipient the transaction could not pay was returned to its balance instead (checkReturned).
+    const got = sumOf(entries, 'paid', id) + sumOf(entries, 'returned', id);
     if (got === total) continue;
     let culprit = '';
     for (const e of entries.filter((x) => x.kind === 'paid' && x.ref === id)) {
@@ -190,23 +257,47 @@ function checkPayouts(input: AuditInput, entries: LedgerEntry[], index: Map<stri
 
 /** Each move out of a bucket needs the entry that put the money there, with the same amount, and only one way out. */
 function checkOrigin(e: LedgerEntry, index: Map<string, LedgerEntry>): void {
-  const origin: Partial<Record<EntryKind, EntryKind>> = {
-    mature: 'immature',
-    orphan: 'immature',
-    paid: 'reserve',
-    release: 'reserve',
-  };
-  const rival: Partial<Record<EntryKind, EntryKind>> = { mature: 'orphan', paid: 'release' };
-  const from = origin[e.kind];
-  if (!from) return;
-  const source = index.get(entryId(from, e.ref, e.role, e.account));
+  const origin = originOf(e);
+  if (!origin) return;
+  const [from, fromRef] = origin;
+  const source = index.get(entryId(from, fromRef, e.role, e.account));
   if (!source) throw new Mismatch(`entry ${e.id}: has no ${from} entry to move from`);
   if (source.amount !== e.amount) {
     throw new Mismatch(`entry ${e.id} is ${e.amount}, but its ${from} entry ${source.id} is ${source.amount}`);
   }
-  const other = rival[e.kind];
-  if (other && index.has(entryId(other, e.ref, e.role, e.account))) {
-    throw new Mismatch(`entry ${e.id}: the same amount also left by ${entryId(other, e.ref, e.role, e.account)}`);
+  if (e.kind === 'paid' && index.has(entryId('release', e.ref, e.role, e.account))) {
+    throw new Mismatch(`entry ${e.id}: the same amount also left by ${entryId('release', e.ref, e.role, e.account)}`);
+  }
+  if (e.kind === 'mature') {
+    // Matured while reversed: its last trip out of the chain has no way back.
+    let trip = 0;
+    while (index.has(entryId('restore', revisionRef(e.ref, trip), e.role, e.account))) trip++;
+    const out = entryId('orphan', revisionRef(e.ref, trip), e.role, e.account);
+    if (index.has(out)) throw new Mismatch(`entry ${e.id}: the same amount also left by ${out}`);
+  }
+}
+
+/** The entry (kind and ref) a move takes its amount from, for the kinds that move money between buckets. */
+function originOf(e: LedgerEntry): [EntryKind, string] | undefined {
+  if (e.kind === 'mature') return ['immature', e.ref];
+  if (e.kind === 'paid' || e.kind === 'release') return ['reserve', e.ref];
+  if (e.kind !== 'orphan' && e.kind !== 'restore') return undefined;
+  const { base, revision } = parseRevisionRef(e.ref);
+  if (e.kind === 'restore') return ['orphan', e.ref];
+  return revision === 0 ? ['immature', base] : ['restore', revisionRef(base, revision - 1)];
+}
+
+/** A PPS round's credits of one miner are numbered from 0 without a gap: a later credit follows the one before. */
+function checkRoundCredits(entries: LedgerEntry[], index: Map<string, LedgerEntry>): void {
+  for (const e of entries) {
+    if (e.kind !== 'pps') continue;
+    const { base, revision } = parseRevisionRef(e.ref);
+    if (!/^h\d+$/.test(base) || e.role !== 'miner') {
+      throw new Mismatch(`entry ${e.id}: a PPS credit is a miner's credit of a round h<height>`);
+    }
+    if (revision === 0) continue;
+    const before = entryId('pps', revisionRef(base, revision - 1), e.role, e.account);
+    if (!index.has(before)) throw new Mismatch(`entry ${e.id}: credits round ${base} again, but ${before} is missing`);
   }
 }
 
@@ -214,11 +305,11 @@ function checkFixedAmounts(input: AuditInput, entries: LedgerEntry[]): void {
   for (const e of entries) {
     let want: bigint | undefined;
     let what: string;
-    if (e.kind === 'immature' || e.kind === 'mature' || e.kind === 'orphan') {
-      const credits = input.blockCredits?.get(e.ref);
+    if (e.kind === 'immature' || e.kind === 'mature' || TRIP_KINDS.includes(e.kind)) {
+      const credits = input.blockCredits?.get(blockOf(e));
       if (!credits) continue;
       want = credits.find((c) => c.role === e.role && c.account === e.account)?.amount;
-      what = `block ${e.ref}'s split`;
+      what = `block ${blockOf(e)}'s split`;
     } else if (e.kind === 'reserve' || e.kind === 'paid' || e.kind === 'release') {
       const recipients = input.payouts?.get(e.ref)?.recipients;
       if (!recipients) continue;
@@ -237,7 +328,7 @@ function checkPayoutCompleteness(input: AuditInput, index: Map<string, LedgerEnt
       const reserve = entryId('reserve', id, 'miner', r.account);
       const needs: EntryKind[] = [];
       if (p.status !== 'pending' && p.status !== 'failed') needs.push('reserve');
-      if (p.status === 'confirmed') needs.push('paid');
+      if (p.status === 'confirmed' && !index.has(entryId('returned', id, 'miner', r.account))) needs.push('paid');
       if (p.status === 'failed' && index.has(reserve)) needs.push('release');
       for (const kind of needs) {
         const want = entryId(kind, id, 'miner', r.account);
@@ -248,6 +339,29 @@ function checkPayoutCompleteness(input: AuditInput, index: Map<string, LedgerEnt
   for (const e of index.values()) {
     if (e.kind === 'release' && input.payouts && input.payouts.get(e.ref)?.status !== 'failed') {
       throw new Mismatch(`entry ${e.id}: releases payout ${e.ref}, which has not failed`);
+    }
+  }
+}
+
+/**
+ * A `returned` entry gives back what a confirmed payout reserved for a recipient its transaction could not pay: it
+ * says why (its note), moves exactly the reserved amount, and that amount left by no other way (paid, release).
+ */
+function checkReturned(input: AuditInput, entries: LedgerEntry[], index: Map<string, LedgerEntry>): void {
+  for (const e of entries) {
+    if (e.kind !== 'returned') continue;
+    if (!e.note?.trim()) throw new Mismatch(`entry ${e.id}: returns a payout's amount without a note saying why`);
+    if (!input.confirmedPayouts.has(e.ref)) {
+      throw new Mismatch(`entry ${e.id}: returns an amount of ${e.ref}, which is not a confirmed payout`);
+    }
+    const reserve = index.get(entryId('reserve', e.ref, e.role, e.account));
+    if (!reserve) throw new Mismatch(`entry ${e.id}: has no reserve entry to move from`);
+    if (reserve.amount !== e.amount) {
+      throw new Mismatch(`entry ${e.id} is ${e.amount}, but its reserve entry ${reserve.id} is ${reserve.amount}`);
+    }
+    for (const other of ['paid', 'release'] as const) {
+      const rival = entryId(other, e.ref, e.role, e.account);
+      if (index.has(rival)) throw new Mismatch(`entry ${e.id}: the same amount also left by ${rival}`);
     }
   }
 }

@@ -9,6 +9,12 @@
  * (role 'fee': a fee is a block credit like any other, so it matures and is reversed on orphan with its block), and
  * a payout debit by payout id + account. Conversions: ref = conversion id, so `convert-out:<id>:miner:<account>` in
  * the source coin's ledger and `convert-in:<id>:<role>:<account>` in the target currency's ledger.
+ *
+ * Revisions (revisionRef): what can happen to one thing more than once gets the ref `<base>#<k>` the k-th time after
+ * the first. A block that leaves the chain and comes back before maturity is reversed (`orphan`) and restored
+ * (`restore`) once per trip: `orphan:<hash>…`, `restore:<hash>…`, then `orphan:<hash>#1…`, `restore:<hash>#1…`. A PPS
+ * round credited again for shares that arrived after it was credited adds `pps:h<height>#1:miner:<account>` (the
+ * difference), then `#2`…: the credits of a round and miner always sum to what its shares are worth.
  */
 export type EntryKind =
   /** A share of a block still maturing: shown to miners, not payable. */
@@ -17,12 +23,19 @@ export type EntryKind =
   | 'mature'
   /** The block left the main chain: the immature credit is taken back. */
   | 'orphan'
+  /** The orphaned block came back into the main chain before maturity: its immature credit is given again. */
+  | 'restore'
   /** A payout took the amount: confirmed → pending. */
   | 'reserve'
   /** The payout transaction confirmed: pending → paid. */
   | 'paid'
   /** The payout was abandoned before it was sent: pending → confirmed. */
   | 'release'
+  /**
+   * The payout's transaction went out but could not pay this recipient (EVM: the token or the address refused the
+   * transfer): pending → confirmed, payable again; its note says why.
+   */
+  | 'returned'
   /** PPS/PoT: a completed round's shares paid at their expected value, straight to confirmed. */
   | 'pps'
   /** Auto-conversion (core/conversion): the miner's confirmed coins leave this ledger for an exchange. */
@@ -44,6 +57,8 @@ export interface LedgerEntry {
   /** The block hash or payout id the entry belongs to. */
   ref: string;
   time: number;
+  /** Why the money moved, where the kind alone does not say it (a `returned` entry names the refusal). */
+  note?: string;
 }
 
 /** An account's money in four buckets; each unit is in exactly one of them. */
@@ -63,9 +78,11 @@ export const ENTRY_EFFECTS: Readonly<Record<EntryKind, Readonly<Partial<Record<k
   immature: { immature: 1n },
   mature: { immature: -1n, confirmed: 1n },
   orphan: { immature: -1n },
+  restore: { immature: 1n },
   reserve: { confirmed: -1n, pending: 1n },
   paid: { pending: -1n, paid: 1n },
   release: { pending: -1n, confirmed: 1n },
+  returned: { pending: -1n, confirmed: 1n },
   pps: { confirmed: 1n },
   'convert-out': { confirmed: -1n },
   'convert-back': { confirmed: 1n },
@@ -74,6 +91,19 @@ export const ENTRY_EFFECTS: Readonly<Record<EntryKind, Readonly<Partial<Record<k
 
 export function entryId(kind: EntryKind, ref: string, role: Role, account: string): string {
   return `${kind}:${ref}:${role}:${account}`;
+}
+
+/** The ref of the k-th revision of `base` (k = 0: the base itself), see "Revisions" above. */
+export function revisionRef(base: string, revision: number): string {
+  return revision === 0 ? base : `${base}#${revision}`;
+}
+
+/** The base and revision number of a ref (a ref without `#<k>` is revision 0). */
+export function parseRevisionRef(ref: string): { base: string; revision: number } {
+  const at = ref.lastIndexOf('#');
+  const n = at < 0 ? Number.NaN : Number(ref.slice(at + 1));
+  if (!Number.isSafeInteger(n) || n < 1 || ref.slice(at + 1) !== String(n)) return { base: ref, revision: 0 };
+  return { base: ref.slice(0, at), revision: n };
 }
 
 export const zeroBalance = (): Balance => ({ immature: 0n, confirmed: 0n, pending: 0n, paid: 0n });

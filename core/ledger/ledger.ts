@@ -6,7 +6,9 @@ export {
   type EntryKind,
   entryId,
   type LedgerEntry,
+  parseRevisionRef,
   type Role,
+  revisionRef,
   zeroBalance,
 } from './entries.js';
 export {
@@ -17,5 +19,6 @@ export {
   payoutEntries,
   planBlockCredit,
   roundCreditEntries,
+  roundRef,
   splitCredits,
 } from './plan.js';

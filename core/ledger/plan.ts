@@ -1,6 +1,6 @@
 import type { RewardSplit } from '../rewards/schemes.js';
 import { splitEntries } from '../rewards/schemes.js';
-import { type EntryKind, entryId, type LedgerEntry, type Role } from './entries.js';
+import { type EntryKind, entryId, type LedgerEntry, type Role, revisionRef } from './entries.js';
 
 /** One account's part of a block, fixed once per block (the same shape as the stored BlockCredit). */
 export interface LedgerCredit {
@@ -9,33 +9,40 @@ export interface LedgerCredit {
   amount: bigint;
 }
 
-/** The three moments of a block's credit: found and in the chain, matured, left the chain. */
-export type BlockStage = Extract<EntryKind, 'immature' | 'mature' | 'orphan'>;
+/** The moments of a block's credit: found and in the chain, matured, left the chain, came back into it. */
+export type BlockStage = Extract<EntryKind, 'immature' | 'mature' | 'orphan' | 'restore'>;
 
-/** The three moments of a payout's debit: reserved, confirmed on chain, abandoned before it was sent. */
-export type PayoutStage = Extract<EntryKind, 'reserve' | 'paid' | 'release'>;
+/**
+ * The moments of a payout's debit: reserved, confirmed on chain, abandoned before it was sent, or returned because
+ * the confirmed transaction could not pay that recipient.
+ */
+export type PayoutStage = Extract<EntryKind, 'reserve' | 'paid' | 'release' | 'returned'>;
 
 /**
  * The entries of one stage of a block: one per credit, id `<stage>:<blockHash>:<role>:<account>`. Writing them is
- * idempotent (conditional puts), and because the ids of the three stages differ only in the kind, every stage can be
+ * idempotent (conditional puts), and because the ids of the stages differ only in the kind, every stage can be
  * planned from the same fixed credits at any time: maturing writes `mature` entries equal to the `immature` ones.
  * An orphan writes `immature` then `orphan` entries (nets to zero whether or not the first write happened earlier).
+ * `trip`: the how-manieth time the block left (orphan) or came back (restore), from 0; the ref is then
+ * `<blockHash>#<trip>` (revisionRef) so every trip out and back has its own ids.
  */
 export function blockEntries(
   stage: BlockStage,
   blockHash: string,
   credits: readonly LedgerCredit[],
   time: number,
+  trip = 0,
 ): LedgerEntry[] {
+  const ref = revisionRef(blockHash, trip);
   return credits.map((c) => {
     if (c.amount <= 0n) throw new RangeError(`block ${blockHash}: credit of ${c.account} is not positive`);
     return {
-      id: entryId(stage, blockHash, c.role, c.account),
+      id: entryId(stage, ref, c.role, c.account),
       account: c.account,
       kind: stage,
       role: c.role,
       amount: c.amount,
-      ref: blockHash,
+      ref,
       time,
     };
   });
@@ -75,15 +82,22 @@ export function payoutEntries(
   });
 }
 
-/** PPS/PoT credits of one completed round (height): id `pps:h<height>:miner:<account>`, straight to confirmed. */
+/** The ref of a PPS/PoT round's credits (revision 0; later ones: revisionRef). */
+export const roundRef = (height: number): string => `h${height}`;
+
+/**
+ * PPS/PoT credits of one completed round (height): id `pps:h<height>:miner:<account>`, straight to confirmed. A miner
+ * credited again for shares that arrived later gets the next revision, `pps:h<height>#<k>:miner:<account>`
+ * (`revision` per account: how many credits it already has for the round).
+ */
 export function roundCreditEntries(
   height: number,
-  credits: ReadonlyArray<{ account: string; amount: bigint }>,
+  credits: ReadonlyArray<{ account: string; amount: bigint; revision?: number }>,
   time: number,
 ): LedgerEntry[] {
-  const ref = `h${height}`;
   return credits.map((c) => {
     if (c.amount <= 0n) throw new RangeError(`round ${height}: credit of ${c.account} is not positive`);
+    const ref = revisionRef(roundRef(height), c.revision ?? 0);
     return {
       id: entryId('pps', ref, 'miner', c.account),
       account: c.account,

@@ -1,7 +1,7 @@
-import { assessBlock } from '../../core/blocks/confirmation.js';
+import { assessBlock, isSettled } from '../../core/blocks/confirmation.js';
 import type { CoinDefinition } from '../../core/coins/index.js';
 import { DaemonError } from '../../core/errors.js';
-import { type EntryKind, entryId, type LedgerEntry } from '../../core/ledger/ledger.js';
+import { type BlockStage, blockEntries } from '../../core/ledger/ledger.js';
 import { parseAmount } from '../../core/ledger/payouts.js';
 import type { BlockCredit, MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
 import type { ShareStore } from '../../core/ports/share-store.js';
@@ -33,6 +33,8 @@ export interface ConfirmReport {
   immature: number;
   confirmed: number;
   orphaned: number;
+  /** Orphaned blocks a reorg brought back into the chain (their credit restored). */
+  restored: number;
 }
 
 interface ChainBlock {
@@ -43,13 +45,20 @@ interface ChainBlock {
 /**
  * One confirmation pass over a coin's unsettled blocks. Safe to run again at any point: the split of a block is
  * fixed once (stored on the block), ledger entries have deterministic ids, and statuses change conditionally.
+ *
+ * Reorgs: an orphaned block is followed until the chain is a coinbase maturity past it, and may come back any number
+ * of times. A move out of the chain or back into it changes the block's status (and trips) first, then writes that
+ * move's entries; every pass first completes the entries of each block's last move (completeMove), so a crash
+ * between the two loses nothing, and a later move never starts before the one before it is fully written.
  */
 export async function confirmBlocks(deps: ConfirmDeps): Promise<ConfirmReport> {
   const { coin, money, log } = deps;
-  const report: ConfirmReport = { checked: 0, immature: 0, confirmed: 0, orphaned: 0 };
+  const report: ConfirmReport = { checked: 0, immature: 0, confirmed: 0, orphaned: 0, restored: 0 };
   const tip = await deps.chain.getBlockCount();
   for (const listed of await money.listUnsettledBlocks(coin.symbol)) {
+    if (isSettled(listed, tip, coin.coinbaseMaturity)) continue;
     report.checked++;
+    await completeMove(deps, listed);
     let chainBlock: ChainBlock | undefined;
     try {
       chainBlock = await deps.chain.getBlock<ChainBlock>(listed.hash, 2);
@@ -61,23 +70,37 @@ export async function confirmBlocks(deps: ConfirmDeps): Promise<ConfirmReport> {
     const verdict = assessBlock(listed, view, coin.coinbaseMaturity);
     let block = listed;
     if (verdict.next === 'orphaned') {
-      if (block.credits) {
-        // Credit and reverse: nets to zero whether or not the immature credit had been written before a crash.
-        await money.putEntries(coin.symbol, entries('immature', block, block.credits, deps.now()));
-        await money.putEntries(coin.symbol, entries('orphan', block, block.credits, deps.now()));
-      }
-      if (await money.setBlockStatus(coin.symbol, block, block.status, 'orphaned', verdict.confirmations))
-        report.orphaned++;
-      log.warn({ height: block.height, hash: block.hash, why: verdict.why }, 'block orphaned');
+      if (block.status === 'orphaned') continue;
+      const trips = block.trips ?? 0;
+      const moved = { from: trips, to: trips };
+      if (!(await money.setBlockStatus(coin.symbol, block, block.status, 'orphaned', verdict.confirmations, moved)))
+        continue;
+      report.orphaned++;
+      await completeMove(deps, { ...block, status: 'orphaned' });
+      log.warn({ height: block.height, hash: block.hash, trip: trips, why: verdict.why }, 'block orphaned');
       continue;
     }
     if (verdict.next === 'pending') continue;
+    if (block.status === 'orphaned') {
+      // Back in the main chain. Credited: restore its credit (a new trip). Never credited: it is a found block again.
+      const trips = block.trips ?? 0;
+      const back = block.credits
+        ? { status: 'immature' as const, trips: trips + 1 }
+        : { status: 'pending' as const, trips };
+      const moved = { from: trips, to: back.trips };
+      if (!(await money.setBlockStatus(coin.symbol, block, 'orphaned', back.status, verdict.confirmations, moved)))
+        continue;
+      block = { ...block, ...back };
+      await completeMove(deps, block);
+      report.restored++;
+      log.warn({ height: block.height, hash: block.hash, trip: trips }, 'orphaned block back in the main chain');
+    }
     // In the main chain: fix its split once, then credit it as immature (idempotent).
     if (!block.credits)
       block = await fixCredits(deps, block, chainReward(chainBlock!, deps.poolAddress, coin.decimals));
-    await money.putEntries(coin.symbol, entries('immature', block, block.credits!, deps.now()));
+    if (block.status === 'pending') await writeStage(deps, block, 'immature');
     if (verdict.next === 'confirmed') {
-      await money.putEntries(coin.symbol, entries('mature', block, block.credits!, deps.now()));
+      await writeStage(deps, block, 'mature');
       if (await money.setBlockStatus(coin.symbol, block, block.status, 'confirmed', verdict.confirmations)) {
         report.confirmed++;
         log.info(
@@ -90,6 +113,26 @@ export async function confirmBlocks(deps: ConfirmDeps): Promise<ConfirmReport> {
     }
   }
   return report;
+}
+
+/**
+ * Writes the entries of a credited block's last move, which a crash may have left unwritten (idempotent): immature
+ * since it was found (trips 0), else its last restore; orphaned: its last reversal (with the immature credit first
+ * when it never came back, for a block orphaned before that credit was complete).
+ */
+async function completeMove(deps: ConfirmDeps, block: MoneyBlock): Promise<void> {
+  if (!block.credits || block.status === 'pending' || block.status === 'confirmed') return;
+  const trips = block.trips ?? 0;
+  if (block.status === 'immature') {
+    await writeStage(deps, block, trips === 0 ? 'immature' : 'restore', Math.max(trips - 1, 0));
+    return;
+  }
+  if (trips === 0) await writeStage(deps, block, 'immature');
+  await writeStage(deps, block, 'orphan', trips);
+}
+
+function writeStage(deps: ConfirmDeps, block: MoneyBlock, stage: BlockStage, trip = 0): Promise<number> {
+  return deps.money.putEntries(deps.coin.symbol, blockEntries(stage, block.hash, block.credits!, deps.now(), trip));
 }
 
 async function fixCredits(deps: ConfirmDeps, block: MoneyBlock, reward: bigint): Promise<MoneyBlock> {
@@ -137,18 +180,6 @@ async function roundsBefore(deps: ConfirmDeps, block: MoneyBlock): Promise<Round
     rounds.push({ height: h, miners: r.miners.map((m) => ({ miner: m.miner, difficulty: m.difficulty })) });
   }
   return rounds;
-}
-
-function entries(kind: EntryKind, block: MoneyBlock, credits: BlockCredit[], time: number): LedgerEntry[] {
-  return credits.map((c) => ({
-    id: entryId(kind, block.hash, c.role, c.account),
-    account: c.account,
-    kind,
-    role: c.role,
-    amount: c.amount,
-    ref: block.hash,
-    time,
-  }));
 }
 
 /** Σ coinbase outputs paying the pool address. */

@@ -27,8 +27,24 @@ export interface LeaseDeps {
  * Runs `fn` holding the coin's debit lease: `{ held: true, value }`, or `{ held: false }` when the other planner kept
  * it longer than `waitMs` (this pass plans nothing; the next one will).
  */
-export async function withDebitLease<T>(
+export function withDebitLease<T>(
   deps: LeaseDeps,
+  fn: () => Promise<T>,
+): Promise<{ held: true; value: T } | { held: false }> {
+  return withLease(
+    deps,
+    { name: DEBIT_LEASE, ms: LEASE_MS, busy: 'debit lease held by another planner; planning nothing this pass' },
+    fn,
+  );
+}
+
+/**
+ * Runs `fn` holding the coin's lease `lease.name` (for `lease.ms`, longer than any holder can run, so that it only
+ * expires when its holder died): `{ held: false }` when another holder kept it past `waitMs` (logged as `lease.busy`).
+ */
+export async function withLease<T>(
+  deps: LeaseDeps,
+  lease: { name: string; ms: number; busy: string },
   fn: () => Promise<T>,
 ): Promise<{ held: true; value: T } | { held: false }> {
   const holder = randomBytes(8).toString('hex');
@@ -38,9 +54,9 @@ export async function withDebitLease<T>(
   const waitUntil = clock() + (deps.waitMs ?? 15_000);
   for (;;) {
     const now = clock();
-    if (await deps.money.acquireLease(deps.coin, DEBIT_LEASE, holder, now, now + LEASE_MS)) break;
+    if (await deps.money.acquireLease(deps.coin, lease.name, holder, now, now + lease.ms)) break;
     if (clock() >= waitUntil) {
-      deps.log.warn({ coin: deps.coin }, 'debit lease held by another planner; planning nothing this pass');
+      deps.log.warn({ coin: deps.coin }, lease.busy);
       return { held: false };
     }
     await sleep(pollMs);
@@ -48,6 +64,6 @@ export async function withDebitLease<T>(
   try {
     return { held: true, value: await fn() };
   } finally {
-    await deps.money.releaseLease(deps.coin, DEBIT_LEASE, holder);
+    await deps.money.releaseLease(deps.coin, lease.name, holder);
   }
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { audit, blockEntries } from '../../../core/ledger/ledger.js';
+import { audit, blockEntries, roundCreditEntries } from '../../../core/ledger/ledger.js';
 import { buildHistory, historyArb } from './history.js';
 
 describe('ledger audit', () => {
@@ -85,5 +85,63 @@ describe('ledger audit', () => {
     });
     expect(audit({ ...base, wallet: { sent: 10n, networkFees: 10n } })).toEqual({ ok: true, checked: 1 });
     expect(audit({ ...base, wallet: { sent: 11n, networkFees: 10n } })).toMatchObject({ ok: false });
+  });
+
+  describe('a block a reorg took out of the chain and brought back', () => {
+    const credits = [
+      { account: 'a', role: 'miner' as const, amount: 70n },
+      { account: 'f', role: 'fee' as const, amount: 30n },
+    ];
+    const blocks = (orphaned: boolean, mature: boolean) => ({
+      creditedBlocks: new Map([['h9', 100n]]),
+      matureBlocks: new Map(mature ? [['h9', 100n]] : []),
+      orphanedBlocks: new Map(orphaned ? [['h9', 100n]] : []),
+      blockCredits: new Map([['h9', credits]]),
+      confirmedPayouts: new Map(),
+    });
+    const trip = (k: number) => [
+      ...blockEntries('orphan', 'h9', credits, 1, k),
+      ...blockEntries('restore', 'h9', credits, 2, k),
+    ];
+    const immature = blockEntries('immature', 'h9', credits, 0);
+    const mature = blockEntries('mature', 'h9', credits, 3);
+
+    it('passes when every trip out was reversed and every trip back restored, the block then matured once', () => {
+      expect(audit({ entries: [...immature, ...trip(0), ...trip(1), ...mature], ...blocks(false, true) }).ok).toBe(
+        true,
+      );
+      const out = blockEntries('orphan', 'h9', credits, 4, 2);
+      expect(audit({ entries: [...immature, ...trip(0), ...trip(1), ...out], ...blocks(true, false) }).ok).toBe(true);
+    });
+
+    it('refuses a block matured while reversed, a restore without its reversal, and a status its trips contradict', () => {
+      const out = blockEntries('orphan', 'h9', credits, 1);
+      expect(audit({ entries: [...immature, ...out, ...mature], ...blocks(false, true) })).toMatchObject({
+        ok: false,
+        problem: expect.stringMatching(
+          /^block h9 is in the chain but was reversed 1 and restored 0 times|also left by orphan:h9/,
+        ),
+      });
+      const back = blockEntries('restore', 'h9', credits, 2, 1);
+      expect(audit({ entries: [...immature, ...trip(0), ...back], ...blocks(false, false) })).toEqual({
+        ok: false,
+        problem: 'block h9 is in the chain but was reversed 1 and restored 2 times',
+      });
+      expect(audit({ entries: [...immature, ...trip(0)], ...blocks(true, false) })).toEqual({
+        ok: false,
+        problem: 'block h9 is out of the chain but was reversed 1 and restored 1 times',
+      });
+    });
+  });
+
+  it('accepts the late credits of a PPS round in order, and refuses one whose previous credit is missing', () => {
+    const credit = (revision: number, amount: bigint) =>
+      roundCreditEntries(100, [{ account: 'a', amount, revision }], 1);
+    const base = { creditedBlocks: new Map(), matureBlocks: new Map(), confirmedPayouts: new Map() };
+    expect(audit({ entries: [...credit(0, 5n), ...credit(1, 2n), ...credit(2, 1n)], ...base }).ok).toBe(true);
+    expect(audit({ entries: [...credit(0, 5n), ...credit(2, 1n)], ...base })).toEqual({
+      ok: false,
+      problem: 'entry pps:h100#2:miner:a: credits round h100 again, but pps:h100#1:miner:a is missing',
+    });
   });
 });

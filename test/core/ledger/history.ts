@@ -17,6 +17,8 @@ export const historyArb = fc.record({
     fc.record({
       credits: fc.uniqueArray(creditArb, { minLength: 1, maxLength: 5, selector: (c) => `${c.role}:${c.account}` }),
       fate: fc.constantFrom('immature', 'mature', 'orphan'),
+      /** Reorgs that took the block out of the chain and brought it back before its fate. */
+      trips: fc.integer({ min: 0, max: 2 }),
     }),
     { minLength: 1, maxLength: 5 },
   ),
@@ -34,7 +36,7 @@ export type History = AuditInput & {
 };
 
 export function buildHistory(h: {
-  blocks: Array<{ credits: LedgerCredit[]; fate: string }>;
+  blocks: Array<{ credits: LedgerCredit[]; fate: string; trips?: number }>;
   payouts: Array<{ fate: string; percent: number }>;
 }): History {
   const entries: LedgerEntry[] = [];
@@ -53,12 +55,19 @@ export function buildHistory(h: {
     out.blockCredits.set(hash, b.credits);
     out.creditedBlocks.set(hash, reward);
     entries.push(...blockEntries('immature', hash, b.credits, i));
+    const trips = b.trips ?? 0;
+    for (let trip = 0; trip < trips; trip++) {
+      entries.push(
+        ...blockEntries('orphan', hash, b.credits, i, trip),
+        ...blockEntries('restore', hash, b.credits, i, trip),
+      );
+    }
     if (b.fate === 'mature') {
       entries.push(...blockEntries('mature', hash, b.credits, i));
       out.matureBlocks.set(hash, reward);
     }
     if (b.fate === 'orphan') {
-      entries.push(...blockEntries('orphan', hash, b.credits, i));
+      entries.push(...blockEntries('orphan', hash, b.credits, i, trips));
       out.orphanedBlocks.set(hash, reward);
     }
   });

@@ -8,10 +8,11 @@ import { DaemonError } from '../../../core/errors.js';
 import { balancesFromEntries } from '../../../core/ledger/ledger.js';
 import { rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
-import type { ShareBatch } from '../../../core/shares/share.js';
 import { type ChainReader, confirmBlocks } from '../../../lambdas/confirm/confirm.js';
+import { CONFIRM_LEASE, runConfirmPass } from '../../../lambdas/confirm/pass.js';
 import { auditCoin } from '../../../local/audit.js';
 import { type Dynamo, silentLog, startDynamo } from '../ingest/helpers.js';
+import { roundBatch } from './batches.js';
 
 const LTC = getCoin('LTC');
 const POOL = 'pooladdr';
@@ -24,6 +25,9 @@ class FakeChain implements ChainReader {
   reward = 625_000_000;
   async getBlockCount() {
     return this.tip;
+  }
+  async getBlockHash(height: number): Promise<string> {
+    throw new DaemonError(`a PROP pool reads no block at ${height}`);
   }
   async getBlock<T>(hash: string): Promise<T> {
     const c = this.confirmations.get(hash);
@@ -53,23 +57,7 @@ describe('confirmBlocks against dynalite', () => {
   });
 
   async function foundBlock(hash: string, height: number, work: Array<[string, number]>) {
-    const batch: ShareBatch = {
-      v: 1,
-      batchId: `b-${hash}`,
-      coin: 'LTC',
-      shares: work.map(([miner, difficulty], i) => ({
-        coin: 'LTC',
-        miner,
-        worker: '',
-        height,
-        difficulty,
-        actualDifficulty: difficulty,
-        timestamp: 1000 + i,
-        ...(i === work.length - 1
-          ? { block: { height, hash, reward: '625000000', networkDifficulty: 1, submitResult: 'accepted' } }
-          : {}),
-      })),
-    };
+    const batch = roundBatch(`b-${hash}`, height, work, { hash, reward: '625000000' });
     await ingestBatch(shares, batch, { claim: 'c', now: () => 1, leaseMs: 1000 });
   }
 
@@ -108,6 +96,63 @@ describe('confirmBlocks against dynalite', () => {
     const [block] = await money.listAllBlocks('LTC');
     expect(block!.status).toBe('orphaned');
     expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+  });
+
+  it('follows an orphaned block back into the chain and out again until maturity, reversing and restoring once', async () => {
+    await foundBlock('h5', 903, [
+      ['alice', 3],
+      ['bob', 1],
+    ]);
+    const reward = 625_000_000n;
+    const total = (b: Map<string, { immature: bigint; confirmed: bigint }>, k: 'immature' | 'confirmed') =>
+      [...b.values()].reduce((s, x) => s + x[k], 0n);
+    const balances = async () => balancesFromEntries(await money.listEntries('LTC'));
+    const pass = async (confirmations: number) => {
+      chain.confirmations.set('h5', confirmations);
+      await confirmBlocks(deps());
+      await confirmBlocks(deps()); // every pass twice: a rerun changes nothing
+      expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+      return { balances: await balances(), block: (await money.getBlock('LTC', 903, 'h5'))! };
+    };
+    expect(total((await pass(3)).balances, 'immature')).toBe(reward);
+    let now = await pass(-1); // a reorg takes it out
+    expect(now.block.status).toBe('orphaned');
+    expect(total(now.balances, 'immature')).toBe(0n);
+    now = await pass(5); // the other branch lost: it is back
+    expect(now.block.status).toBe('immature');
+    expect(total(now.balances, 'immature')).toBe(reward);
+    now = await pass(-1); // out again
+    expect(total(now.balances, 'immature')).toBe(0n);
+    now = await pass(20); // and back again
+    expect(total(now.balances, 'immature')).toBe(reward);
+    now = await pass(100); // mature: credited exactly once
+    expect(now.block.status).toBe('confirmed');
+    expect(total(now.balances, 'immature')).toBe(0n);
+    expect(total(now.balances, 'confirmed')).toBe(reward);
+    expect(now.balances.get('alice')!.confirmed).toBe(464_062_500n);
+  });
+
+  it('treats an orphan as final once the chain is a coinbase maturity past its height', async () => {
+    await foundBlock('h6', 904, [['alice', 1]]);
+    chain.confirmations.set('h6', 2);
+    await confirmBlocks(deps());
+    chain.confirmations.set('h6', -1);
+    await confirmBlocks(deps());
+    chain.tip = 904 + LTC.coinbaseMaturity - 1;
+    chain.confirmations.set('h6', 1); // would come back now, but a reorg that deep is not followed
+    await confirmBlocks(deps());
+    expect((await money.getBlock('LTC', 904, 'h6'))!.status).toBe('orphaned');
+    expect(balancesFromEntries(await money.listEntries('LTC')).get('alice')!.immature).toBe(0n);
+  });
+
+  it('runs one confirmation pass at a time: a pass that finds the confirmation lease held changes nothing', async () => {
+    await foundBlock('h7', 905, [['alice', 1]]);
+    chain.confirmations.set('h7', 3);
+    expect(await money.acquireLease('LTC', CONFIRM_LEASE, 'another-pass', Date.now(), Date.now() + 60_000)).toBe(true);
+    expect(await runConfirmPass(deps())).toMatchObject({ busy: true, checked: 0 });
+    expect(await money.listEntries('LTC')).toEqual([]);
+    await money.releaseLease('LTC', CONFIRM_LEASE, 'another-pass');
+    expect(await runConfirmPass(deps())).toMatchObject({ busy: false, immature: 1 });
   });
 
   it('leaves blocks untouched when the daemon fails, and orphans a block the daemon never saw', async () => {

@@ -6,10 +6,19 @@ import { balancesFromEntries } from '../../../core/ledger/ledger.js';
 import { rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import { creditPps } from '../../../lambdas/confirm/pps.js';
+import { auditCoin } from '../../../local/audit.js';
 import { type Dynamo, startDynamo } from '../ingest/helpers.js';
+import { roundBatch } from './batches.js';
 
 const LTC = getCoin('LTC');
 const rewards = rewardsConfigSchema.parse({ scheme: 'PPS', feeBasisPoints: 0, feeWallets: [{ address: 'fee' }] });
+
+const batch = roundBatch;
+const chainAt = (tip: { height: number }) => ({
+  getBlockCount: async () => tip.height,
+  getBlockHash: async (h: number) => `hash${h}`,
+  getBlock: async <T>() => ({ difficulty: 1, tx: [{ vout: [{ value: 10, scriptPubKey: {} }] }] }) as T,
+});
 
 describe('creditPps against dynalite', () => {
   let dynamo: Dynamo;
@@ -24,26 +33,16 @@ describe('creditPps against dynalite', () => {
     const shares = await dynamo.freshStore();
     const names = dynamo.lastTables!;
     const money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names);
-    const batch = (id: string, height: number, miner: string, difficulty: number) => ({
-      v: 1 as const,
-      batchId: id,
-      coin: 'LTC',
-      shares: [{ coin: 'LTC', miner, worker: '', height, difficulty, actualDifficulty: difficulty, timestamp: 1 }],
-    });
-    await ingestBatch(shares, batch('b1', 100, 'alice', 65536), { claim: 'c', now: () => 1, leaseMs: 1000 });
-    await ingestBatch(shares, batch('b2', 101, 'bob', 32768), { claim: 'c', now: () => 1, leaseMs: 1000 });
-    let tip = 102;
+    await ingestBatch(shares, batch('b1', 100, [['alice', 65536]]), { claim: 'c', now: () => 1, leaseMs: 1000 });
+    await ingestBatch(shares, batch('b2', 101, [['bob', 32768]]), { claim: 'c', now: () => 1, leaseMs: 1000 });
+    const tip = { height: 102 };
     // chain difficulty 1 = stratum difficulty 65536 for scrypt; every block worth 10 LTC
-    const chain = {
-      getBlockCount: async () => tip,
-      getBlockHash: async (h: number) => `hash${h}`,
-      getBlock: async <T>() => ({ difficulty: 1, tx: [{ vout: [{ value: 10, scriptPubKey: {} }] }] }) as T,
-    };
+    const chain = chainAt(tip);
     const deps = { coin: LTC, rewards, shares, money, chain, now: () => 5, startHeight: 100 };
-    expect(await creditPps(deps)).toEqual({ rounds: 1, credited: 1_000_000_000n }); // height 100 only (lag 2)
-    tip = 103;
-    expect(await creditPps(deps)).toEqual({ rounds: 1, credited: 500_000_000n }); // 101: half a block's work
-    expect(await creditPps(deps)).toEqual({ rounds: 0, credited: 0n });
+    expect(await creditPps(deps)).toEqual({ rounds: 1, credited: 1_000_000_000n, late: 0 }); // height 100 only (lag 2)
+    tip.height = 103;
+    expect(await creditPps(deps)).toEqual({ rounds: 1, credited: 500_000_000n, late: 0 }); // 101: half a block's work
+    expect(await creditPps(deps)).toEqual({ rounds: 0, credited: 0n, late: 0 });
     const b = balancesFromEntries(await money.listEntries('LTC'));
     expect(b.get('alice')!.confirmed).toBe(1_000_000_000n);
     expect(b.get('bob')!.confirmed).toBe(500_000_000n);
@@ -51,6 +50,35 @@ describe('creditPps against dynalite', () => {
     await money.setCursor('LTC', 'pps', 99);
     await creditPps(deps);
     expect(balancesFromEntries(await money.listEntries('LTC')).get('alice')!.confirmed).toBe(1_000_000_000n);
+  });
+
+  it('pays a share delivered after its round was credited, exactly once, and the audit accounts for it', async () => {
+    const shares = await dynamo.freshStore();
+    const names = dynamo.lastTables!;
+    const money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names);
+    const ingest = (b: ReturnType<typeof batch>) => ingestBatch(shares, b, { claim: 'c', now: () => 1, leaseMs: 1000 });
+    await ingest(batch('b1', 100, [['alice', 65536]]));
+    const tip = { height: 102 };
+    const deps = { coin: LTC, rewards, shares, money, chain: chainAt(tip), now: () => 5, startHeight: 100 };
+    expect(await creditPps(deps)).toMatchObject({ credited: 1_000_000_000n }); // round 100 credited
+    // Late: a spool replay (alice again) and a redelivered batch of a miner the round had not seen (bob).
+    await ingest(batch('late1', 100, [['alice', 32768]]));
+    await ingest(batch('late2', 100, [['bob', 16384]]));
+    tip.height = 104;
+    await creditPps(deps);
+    await creditPps(deps); // and again: nothing twice
+    let b = balancesFromEntries(await money.listEntries('LTC'));
+    expect(b.get('alice')!.confirmed).toBe(1_500_000_000n);
+    expect(b.get('bob')!.confirmed).toBe(250_000_000n);
+    // Much later (a DLQ redrive), far behind the tip.
+    await ingest(batch('late3', 100, [['bob', 16384]]));
+    tip.height = 400;
+    await creditPps(deps);
+    await creditPps(deps);
+    b = balancesFromEntries(await money.listEntries('LTC'));
+    expect(b.get('alice')!.confirmed).toBe(1_500_000_000n);
+    expect(b.get('bob')!.confirmed).toBe(500_000_000n);
+    expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
   });
 });
 
