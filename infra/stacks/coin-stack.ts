@@ -137,11 +137,13 @@ export class CoinStack extends Stack {
       return f;
     };
     if (coin.rewards) {
+      // Reserved concurrency 1: two confirmation passes never overlap (the pass also holds a ledger lease).
       this.confirm = moneyFunction(
         'Confirm',
         props.entries.confirm,
         'confirms found blocks and credits the ledger',
         Duration.minutes(2),
+        { reservedConcurrency: 1 },
       );
     }
     if (coin.payouts) {
