@@ -8,13 +8,19 @@ interface WalletTx {
   address?: string;
   amount: number;
   comment?: string;
+  /** When the wallet added the transaction (s), on the node's clock: the wallet lists in that order. */
+  timereceived: number;
 }
 
-/**
- * A reconciliation reads the wallet's whole history in one answer: a minute leaves room for a wallet of years of
- * blocks and payouts. A timeout leaves the payout in `sending`, where the next pass looks again; nothing is sent.
- */
+/** A reconciliation reads the wallet's history since the attempt; a minute per call leaves room for a large one. */
 const HISTORY_TIMEOUT_MS = 60_000;
+
+/**
+ * How far before the attempt's time the history is read: the wallet's clock (the node's) and the pool's may differ,
+ * and the node's may be corrected a little backwards (peers' offset, NTP). A day covers that many times over, for a
+ * day more of history to read.
+ */
+const CLOCK_MARGIN_MS = 24 * 3_600_000;
 
 /**
  * Bitcoin-family payouts through the pool wallet: `sendmany` with exact decimal amounts (strings, never floats)
@@ -26,6 +32,8 @@ export class WalletPayoutSender implements PayoutSender {
   constructor(
     private readonly wallet: DaemonClient,
     private readonly decimals = 8,
+    /** Entries read by the first call of a lookup; each further call reads twice as many. */
+    private readonly firstPage = 1000,
   ) {}
 
   async send(payoutId: string, recipients: PayoutRecipient[]): Promise<string> {
@@ -35,17 +43,13 @@ export class WalletPayoutSender implements PayoutSender {
   }
 
   /**
-   * Every wallet transaction carrying the id, from the wallet's whole history: `listsinceblock` without a block lists
-   * all of it (mempool and conflicted transactions too). Not a window of the latest entries (`listtransactions`
-   * count): any number of later transactions — coinbases, every output of later payouts — may come between a crash
-   * and this lookup, and a payout not found is sent again. One pass over the wallet, paid only when reconciling.
+   * Every wallet transaction carrying the id, from the wallet's history since `since` (ms: the record's creation,
+   * before any attempt to send it; without it, the whole history). Never only a window of the latest entries: any
+   * number of later transactions — coinbases, every output of later payouts — may come between a crash and this
+   * lookup, and a payout not found is sent again.
    */
-  async findPayout(payoutId: string): Promise<SentPayout[]> {
-    const { transactions: txs } = await this.wallet.call<{ transactions: WalletTx[] }>(
-      'listsinceblock',
-      [null, 1, true, false],
-      { timeoutMs: HISTORY_TIMEOUT_MS },
-    );
+  async findPayout(payoutId: string, since?: number): Promise<SentPayout[]> {
+    const txs = await this.historySince(since === undefined ? Number.NEGATIVE_INFINITY : since - CLOCK_MARGIN_MS);
     const byTx = new Map<string, PayoutRecipient[]>();
     for (const t of txs) {
       if (t.category !== 'send' || t.comment !== payoutId) continue;
@@ -55,6 +59,22 @@ export class WalletPayoutSender implements PayoutSender {
       byTx.set(t.txid, outs);
     }
     return [...byTx].map(([txid, outputs]) => ({ txid, outputs }));
+  }
+
+  /**
+   * The wallet's latest entries, back past `ms` or to its first: `listtransactions` lists in the order the wallet
+   * added transactions, which is the order of their `timereceived`, so once the oldest entry listed was added before
+   * `ms`, every transaction added since is in the list. Each call asks for twice as many as the last (a whole
+   * history costs about twice one listing of it); fewer than asked for is the whole history.
+   */
+  private async historySince(ms: number): Promise<WalletTx[]> {
+    for (let count = this.firstPage; ; count *= 2) {
+      const txs = await this.wallet.call<WalletTx[]>('listtransactions', ['*', count, 0, true], {
+        timeoutMs: HISTORY_TIMEOUT_MS,
+      });
+      const oldest = txs[0]; // oldest first
+      if (txs.length < count || (oldest && oldest.timereceived * 1000 < ms)) return txs;
+    }
   }
 
   async spendable(): Promise<bigint> {

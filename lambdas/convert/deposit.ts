@@ -95,7 +95,7 @@ async function depositLeg(
       if (!(await move('sent', { txid }))) return 'busy';
       log.info({ deposit: id, exchange: d.exchange, amount: d.amount.toString(), txid }, 'deposit sent');
     } else if (d.status === 'sending') {
-      const next = reconcileSending(d, await wallet.findPayout(id));
+      const next = reconcileSending(d, await wallet.findPayout(id, d.createdAt));
       if ('problem' in next) {
         log.error({ deposit: id, problem: next.problem }, 'deposit needs the operator; nothing is sent again');
         return 'sending';

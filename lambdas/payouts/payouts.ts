@@ -155,7 +155,7 @@ async function advance(deps: PayoutDeps, p: PayoutRecord): Promise<{ id: string;
     log.info({ payout: p.id, txid }, 'payout sent');
   } else if (status === 'sending') {
     // A crash around sendmany: did the transaction go out? The wallet knows it by the payout id.
-    const found = await sender.findPayout(p.id);
+    const found = await sender.findPayout(p.id, p.createdAt);
     if (found.length > 1) throw new SuspendPayouts(`payout ${p.id} appears in ${found.length} wallet transactions`);
     if (found.length === 1) {
       const tx = found[0]!;

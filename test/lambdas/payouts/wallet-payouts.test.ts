@@ -66,7 +66,8 @@ describe('wallet payouts, exactly once through runPayouts', () => {
     money,
     sender: new WalletPayoutSender(payer, 8),
     log: silentLog,
-    now: () => NOW,
+    // The real clock: the record's creation bounds the wallet history a reconciliation reads (a day before it on).
+    now: Date.now,
     crashAt,
   });
 
