@@ -31,7 +31,7 @@ const MAX_PROTOCOL_ERRORS = 10;
 const CLOSE_GRACE_MS = 2000;
 
 export interface ConnectionHost {
-  context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify' | 'onShareResult'>;
+  context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify' | 'onShareResult' | 'onMalformed'>;
   onClose(conn: Connection): void;
   /** Tells the ban policy. On a ban the host closes the IP's other connections; this one closes after answering. */
   report(conn: Connection, event: PolicyEvent): Verdict;
@@ -96,6 +96,7 @@ export class Connection {
       sendWork: (clean) => this.sendWorkAfterReply(clean),
       notify: (method, params) => this.write(encodeNotification(method, params)),
       onShareResult: (result) => this.onShareResult(result),
+      onMalformed: () => this.onMalformed(),
     };
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('error', (err) => this.ctx.log.debug({ session: session.id, err: err.message }, 'socket error'));
@@ -201,11 +202,27 @@ export class Connection {
 
   private onShareResult(result: string): void {
     const verdict = this.host.report(this, { kind: 'share', result });
-    if (!verdict.banned) return;
-    this.banAfterReply = verdict.message;
+    if (verdict.banned) this.closeAfterReply('banned', verdict.message);
+  }
+
+  /**
+   * An unusable line or request: the ban policy counts it for the IP, and MAX_PROTOCOL_ERRORS of them close this
+   * connection even with bans off.
+   */
+  private onMalformed(): void {
+    this.protocolErrors++;
+    const verdict = this.host.report(this, { kind: 'malformed' });
+    if (verdict.banned) this.closeAfterReply('banned', verdict.message);
+    else if (this.protocolErrors >= MAX_PROTOCOL_ERRORS)
+      this.closeAfterReply('malformed', 'too many malformed messages');
+  }
+
+  /** Closes once the newest unanswered request is answered (at once when none is); a ban handles nothing more. */
+  private closeAfterReply(kind: DropReason, reason: string): void {
+    if (kind === 'banned') this.banAfterReply = reason;
     const last = this.replies.last;
-    if (last) last.close ??= { kind: 'banned', reason: verdict.message };
-    else this.drop('banned', verdict.message);
+    if (last) last.close ??= { kind, reason };
+    else this.drop(kind, reason);
   }
 
   private onData(chunk: Buffer): void {
@@ -272,16 +289,13 @@ export class Connection {
       request = parseRequest(line);
     } catch (err) {
       if (err instanceof ProtocolError) {
-        if (isResponse(line)) return; // the miner answering one of our requests (client.get_version…)
-        this.protocolErrors++;
-        const reply = this.replies.open();
-        const verdict = this.host.report(this, { kind: 'malformed' });
-        if (verdict.banned) {
-          this.banAfterReply = verdict.message;
-          reply.close = { kind: 'banned', reason: verdict.message };
-        } else if (this.protocolErrors >= MAX_PROTOCOL_ERRORS) {
-          reply.close = { kind: 'malformed', reason: 'too many malformed messages' };
+        // A response: the pool sends miners no requests, so it answers nothing; not answered, but counted.
+        if (isResponse(line)) {
+          this.onMalformed();
+          return;
         }
+        const reply = this.replies.open();
+        this.onMalformed();
         this.answer(reply, encodeError(err.id, 20, err.message));
         return;
       }

@@ -60,6 +60,11 @@ export interface MethodContext {
   notify(method: string, params: unknown[]): void;
   /** Every share outcome, as metrics name it ("accepted", "stale", "low-difficulty"…): the ban policy counts them. */
   onShareResult(result: string): void;
+  /**
+   * An unusable request (unknown method, refused authorize, second subscribe): counted toward the malformed-request
+   * ban and the connection's own limit; a ban or the limit closes the connection after this request's answer.
+   */
+  onMalformed(): void;
 }
 
 /**

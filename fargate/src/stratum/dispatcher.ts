@@ -26,6 +26,9 @@ export async function dispatch(ctx: MethodContext, method: string, params: unkno
   // Own properties only: a method named "constructor" or "toString" must not reach Object.prototype (calling
   // `Object` as a handler answered with the whole server context, serialized).
   const handler = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
-  if (!handler) throw new StratumError(StratumCode.Other, `unknown method ${method.slice(0, 64)}`);
+  if (!handler) {
+    ctx.onMalformed(); // a probe or a confused client: it counts toward the malformed-request ban
+    throw new StratumError(StratumCode.Other, `unknown method ${method.slice(0, 64)}`);
+  }
   return handler(ctx, params, id);
 }

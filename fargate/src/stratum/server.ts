@@ -110,7 +110,7 @@ export class StratumServer implements ConnectionHost {
     return conn;
   }
 
-  context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify' | 'onShareResult'> {
+  context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify' | 'onShareResult' | 'onMalformed'> {
     return {
       session: conn.session,
       options: this.deps.options,

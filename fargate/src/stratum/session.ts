@@ -1,18 +1,21 @@
 import type { Vardiff } from './vardiff.js';
 
-/**
- * Connection state machine: connected → subscribed → authorized. `mining.configure` may come at any point before
- * work starts; authorize may precede subscribe (some firmware does), work is sent once both happened.
- */
-export type SessionState = 'connected' | 'subscribed' | 'authorized';
+/** A connection may cause this many log lines at once (a proxy authorizing its rigs), then one per LOG_REFILL_MS. */
+const LOG_BURST = 64;
+const LOG_REFILL_MS = 1000;
 
 export interface Worker {
   miner: string;
   worker: string;
 }
 
+/**
+ * One connection's state. The state machine is `subscribed` × `authorized` (at least one worker): mining.subscribe
+ * once (a second one is refused: it would only make the pool send the job again), mining.authorize before or after
+ * it (some firmware authorizes first), work and shares only once both happened (submit refuses with 25 / 24
+ * otherwise). `mining.configure` may come at any point before work starts.
+ */
 export class Session {
-  state: SessionState = 'connected';
   subscribed = false;
   extranonce1 = '';
   /** Current share difficulty (what the last mining.set_difficulty said). */
@@ -30,6 +33,8 @@ export class Session {
   userAgent = '';
   accepted = 0;
   rejected = 0;
+  private logTokens = LOG_BURST;
+  private logRefilledAt: number | undefined;
 
   constructor(
     readonly id: number,
@@ -42,6 +47,19 @@ export class Session {
 
   get authorized(): boolean {
     return this.workers.size > 0;
+  }
+
+  /** Whether a line this client caused may be logged now: a client must not be able to flood the pool's logs. */
+  mayLog(now: number): boolean {
+    this.logRefilledAt ??= now;
+    const refills = Math.floor((now - this.logRefilledAt) / LOG_REFILL_MS);
+    if (refills > 0) {
+      this.logTokens = Math.min(LOG_BURST, this.logTokens + refills);
+      this.logRefilledAt += refills * LOG_REFILL_MS;
+    }
+    if (this.logTokens <= 0) return false;
+    this.logTokens--;
+    return true;
   }
 
   /** Records that `jobId` was sent at the current difficulty; keeps the lowest if sent again. */

@@ -169,7 +169,7 @@ describe('mining.authorize', () => {
   });
 
   it('refuses a worker name with characters outside letters, digits, "_" and "-" with 24', async () => {
-    const { connect } = setup();
+    const { connect } = setup({ security: security({ banning: { malformedLimit: 10 } }) }); // 5 refusals count
     const { c } = connect();
     await c.request(1, 'mining.subscribe', []);
     for (const [i, worker] of ['rig one', 'rig/1', 'rïg', 'a'.repeat(65), 'x.y'].entries()) {
@@ -751,5 +751,75 @@ describe('StratumServer', () => {
     server.close();
     expect(server.connectionCount).toBe(0);
     expect(jobs.listenerCount).toBe(0);
+  });
+});
+
+describe('resource limits (issue 12)', () => {
+  // No auth timeout within the test: only the ban may close these connections.
+  const strict = () => setup({ authTimeoutMs: 600_000, security: security({ banning: { malformedLimit: 3 } }) });
+
+  it('bans a client probing unknown methods: each is answered, the third closes the connection', async () => {
+    const { connect } = strict();
+    const { c, conn } = connect();
+    for (const [i, method] of ['mining.frobnicate', 'eth_submitLogin', 'admin.shutdown'].entries()) {
+      expect((await c.request(i, method, [])).error?.[0]).toBe(20);
+    }
+    await c.waitFor(() => c.ended, 'the close');
+    expect(conn.isOpen).toBe(false);
+  });
+
+  it('bans a client cycling through refused authorizes (24), the third closes the connection', async () => {
+    const { connect } = strict();
+    const { c, conn } = connect();
+    for (const i of [1, 2, 3])
+      expect((await c.request(i, 'mining.authorize', [`nonsense${i}`, 'x'])).result).toBe(false);
+    await c.waitFor(() => c.ended, 'the close');
+    expect(conn.isOpen).toBe(false);
+  });
+
+  it('counts response-shaped lines toward the ban without answering them', async () => {
+    const { connect } = strict();
+    const { c, conn } = connect();
+    for (const id of [1, 2, 3]) c.raw(`{"id":${id},"result":true,"error":null}\n`);
+    await c.waitFor(() => c.ended, 'the close');
+    expect(conn.isOpen).toBe(false);
+    expect(c.messages).toEqual([]);
+  });
+
+  it('authorizes at most 64 workers on one connection; the 65th is refused with 24, known ones still pass', async () => {
+    const { connect } = setup({ security: security({ banning: { enabled: false } }) });
+    const { c } = connect();
+    await c.request(1, 'mining.subscribe', []);
+    for (let i = 0; i < 64; i++) {
+      expect((await c.request(10 + i, 'mining.authorize', [`${ADDRESS}.rig${i}`, 'x'])).result).toBe(true);
+    }
+    const refused = await c.request(100, 'mining.authorize', [`${ADDRESS}.rig64`, 'x']);
+    expect(refused.result).toBe(false);
+    expect(refused.error).toEqual([24, 'at most 64 workers per connection', null]);
+    expect((await c.request(101, 'mining.authorize', [`${ADDRESS}.rig0`, 'x'])).result).toBe(true);
+  });
+
+  it('logs a burst of 64 authorizations per connection, then one a second however many come', async () => {
+    const { connect, log, clock } = setup();
+    const { c } = connect();
+    const logged = () => log.entries.filter((e) => e.msg === 'worker authorized').length;
+    for (let i = 0; i < 200; i++) c.send(i, 'mining.authorize', [USER, 'x']);
+    await c.waitFor(() => c.responses.length === 200, '200 answers');
+    expect(logged()).toBe(64);
+    clock.now += 2_000;
+    for (let i = 0; i < 10; i++) c.send(300 + i, 'mining.authorize', [USER, 'x']);
+    await c.waitFor(() => c.responses.length === 210, '210 answers');
+    expect(c.responses.every((r) => r.result === true)).toBe(true);
+    expect(logged()).toBe(66);
+  });
+
+  it('refuses a second mining.subscribe on one connection with 20 and sends no job again', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    const { extranonce1 } = await working(c);
+    const again = await c.request(3, 'mining.subscribe', ['test/1.0', extranonce1]);
+    expect(again.error).toEqual([20, 'already subscribed', null]);
+    await settle();
+    expect(c.notifications('mining.notify')).toHaveLength(1);
   });
 });

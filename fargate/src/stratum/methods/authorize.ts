@@ -1,7 +1,9 @@
 import { InvalidAddressError, StratumCode } from '../../../../core/errors.js';
-import { type MethodHandler, StratumRefusal } from '../context.js';
+import { type MethodContext, type MethodHandler, StratumRefusal } from '../context.js';
 
 const WORKER_NAME = /^[A-Za-z0-9_-]{0,64}$/;
+/** Workers one connection may authorize (a proxy opens more connections for more): each one is kept in memory. */
+export const MAX_WORKERS_PER_CONNECTION = 64;
 
 /** Splits "address.worker" (the worker part is optional; "address_worker" is not split, addresses have no "."). */
 export function parseUsername(username: string): { miner: string; worker: string } {
@@ -17,8 +19,9 @@ export function passwordDifficulty(password: unknown): number | undefined {
   return Number.isFinite(d) && d > 0 ? d : undefined;
 }
 
-/** A refused authorize answers `false` with [24, reason]. */
-function refuse(message: string): never {
+/** A refused authorize answers `false` with [24, reason], and counts toward the malformed-request ban. */
+function refuse(ctx: MethodContext, message: string): never {
+  ctx.onMalformed();
   throw new StratumRefusal(StratumCode.Unauthorized, message, false);
 }
 
@@ -26,22 +29,24 @@ function refuse(message: string): never {
 export const authorize: MethodHandler = (ctx, params) => {
   const [username, password] = params;
   if (typeof username !== 'string' || username.length === 0 || username.length > 200) {
-    refuse('username must be "<payout address>[.<worker>]"');
+    refuse(ctx, 'username must be "<payout address>[.<worker>]"');
   }
   const { miner, worker } = parseUsername(username.trim());
   if (!WORKER_NAME.test(worker)) {
-    refuse('worker name: up to 64 letters, digits, "_" or "-"');
+    refuse(ctx, 'worker name: up to 64 letters, digits, "_" or "-"');
   }
   try {
     ctx.validateAddress(miner);
   } catch (err) {
-    if (err instanceof InvalidAddressError) refuse(err.message);
+    if (err instanceof InvalidAddressError) refuse(ctx, err.message);
     throw err;
   }
   const { session } = ctx;
+  if (!session.workers.has(username.trim()) && session.workers.size >= MAX_WORKERS_PER_CONNECTION) {
+    refuse(ctx, `at most ${MAX_WORKERS_PER_CONNECTION} workers per connection`);
+  }
   const first = !session.authorized;
   session.workers.set(username.trim(), { miner, worker });
-  session.state = 'authorized';
   const wanted = passwordDifficulty(password);
   if (wanted !== undefined) session.requestedDifficulty = wanted;
   if (first) {
@@ -51,6 +56,8 @@ export const authorize: MethodHandler = (ctx, params) => {
     session.vardiff.reset(ctx.now());
     if (session.subscribed) queueMicrotask(() => ctx.sendWork(true));
   }
-  ctx.log.info({ session: session.id, miner, worker, ip: session.remote.address }, 'worker authorized');
+  if (session.mayLog(ctx.now())) {
+    ctx.log.info({ session: session.id, miner, worker, ip: session.remote.address }, 'worker authorized');
+  }
   return true;
 };

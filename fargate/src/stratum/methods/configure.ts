@@ -38,7 +38,7 @@ export const configure: MethodHandler = (ctx, params) => {
         result['version-rolling.mask'] = mask.toString(16).padStart(8, '0');
         // BIP310: fewer bits than min-bit-count is diagnostic only; the miner runs degraded, we must not drop it.
         const minBits = Number(p['version-rolling.min-bit-count']);
-        if (Number.isInteger(minBits) && bitCount(mask) < minBits) {
+        if (Number.isInteger(minBits) && bitCount(mask) < minBits && ctx.session.mayLog(ctx.now())) {
           ctx.log.info({ session: ctx.session.id, mask, minBits }, 'miner wants more version bits than allowed');
         }
         break;
