@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
 import { LocalQueue } from '../adapters/local/local-queue.js';
 import { FileShareSpool } from '../adapters/local/spool.js';
 import type { PoolConfig } from '../core/config/schema.js';
@@ -13,6 +14,7 @@ import { type CoinService, startCoinService } from '../fargate/src/coin-service.
 import { createOpsServer, listen } from '../fargate/src/http/ops-server.js';
 import { LiveStatsTracker } from '../fargate/src/live-stats.js';
 import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
+import { coordinateSolo, type SoloCoordination } from '../fargate/src/task-coordination.js';
 import { run as ingest } from '../lambdas/ingest/handler.js';
 import { buildWeb } from '../web/build.js';
 import { createAdminRoutes, ensureAdminToken } from './admin.js';
@@ -35,6 +37,8 @@ const LOCAL_MINUTE_SUMMARY_MS = 10_000;
 
 export interface LocalCoin {
   service: CoinService;
+  /** The extranonce1 prefix lease and the shared bans, in the coin's stats table as in AWS. */
+  coordination: SoloCoordination;
   /** The stratum server's ShareQueue (batching, with the disk spool). */
   queue: BatchingShareQueue;
   /** Stands in for SQS + the event source mapping: delivers SQS events to the ingest Lambda handler. */
@@ -80,6 +84,7 @@ export async function startLocalPool(opts: {
     for (const c of coins.values()) {
       c.money?.stop();
       await c.service.stop();
+      await c.coordination.stop();
       await c.queue.close();
       await c.transport.idle();
       await c.transport.close();
@@ -123,14 +128,26 @@ export async function startLocalPool(opts: {
       });
       queue.start();
       const live = new LiveStatsTracker({ job: () => coins.get(coin.symbol)?.service.jobs.current(), now: Date.now });
+      const coordination = await coordinateSolo({
+        doc: createDocumentClient(storage.client),
+        statsTable: storage.tables.get(coin.symbol)!.stats,
+        owner: `local-${randomUUID()}`,
+        banMs: coin.security.banning.timeoutSeconds * 1000,
+        log,
+      });
       const service = await startCoinService({
         config,
         coin,
         shares: live.track(queue),
         log,
         metrics,
+        instancePrefix: coordination.prefix,
         serverVersion: 'edgepool/local',
+      }).catch(async (err: unknown) => {
+        await coordination.stop();
+        throw err;
       });
+      coordination.attach(service.policy);
       const money = startMoney({
         coin,
         shares: storage.store,
@@ -140,7 +157,7 @@ export async function startLocalPool(opts: {
         log,
         timers: opts.moneyTimers,
       });
-      coins.set(coin.symbol, { service, queue, transport, money, live });
+      coins.set(coin.symbol, { service, coordination, queue, transport, money, live });
     }
     const api = createLocalApi({
       config,

@@ -7,7 +7,6 @@ import { pino } from 'pino';
 import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { putLiveSnapshot } from '../../adapters/aws/dynamo-live-stats.js';
-import { DynamoBanStore, DynamoPrefixLeases } from '../../adapters/aws/dynamo-stratum-coordination.js';
 import { SqsTransport } from '../../adapters/aws/sqs-transport.js';
 import { FileShareSpool } from '../../adapters/local/spool.js';
 import { coinShareCredit } from '../../core/rewards/pot.js';
@@ -18,9 +17,10 @@ import { type ContainerSettings, settingsFromEnv } from './container.js';
 import { type CoinHealth, createOpsServer, listen } from './http/ops-server.js';
 import { LiveStatsTracker, publishLiveStats } from './live-stats.js';
 import { sumHealth } from './process-health.js';
-import { type ExtranonceLane, TASK_PREFIX_BYTES } from './stratum/extranonce.js';
+import type { ExtranonceLane } from './stratum/extranonce.js';
 import { createStratumMetrics } from './stratum/metrics.js';
 import { type BanRelayMessage, isBanRelayMessage, relayPolicy, TaskBans } from './task-bans.js';
+import { coordinationStores } from './task-coordination.js';
 import { leaseTaskPrefix } from './task-prefix.js';
 
 /**
@@ -147,9 +147,9 @@ async function runPrimary(s: ContainerSettings, count: number, log: pino.Logger)
   let stopping = false;
   const coin = s.config.coins.find((c) => c.symbol === s.coin)!;
   const doc = createDocumentClient(new DynamoDBClient({}));
-  const table = s.statsTable;
+  const stores = s.statsTable ? coordinationStores(doc, s.statsTable) : undefined;
   const prefix = await leaseTaskPrefix({
-    ...(table && { leases: new DynamoPrefixLeases(doc, table, { bytes: TASK_PREFIX_BYTES }) }),
+    ...(stores && { leases: stores.leases }),
     owner: s.instanceId,
     now: Date.now,
     // Another task holds the prefix now (ours ran out while DynamoDB was away): stop before two miners share work.
@@ -157,7 +157,7 @@ async function runPrimary(s: ContainerSettings, count: number, log: pino.Logger)
     log,
   });
   const bans = new TaskBans({
-    ...(table && { store: new DynamoBanStore(doc, table) }),
+    ...(stores && { store: stores.bans }),
     send: (index, msg) => workers.get(index)?.send(msg),
     now: Date.now,
     banMs: coin.security.banning.timeoutSeconds * 1000,

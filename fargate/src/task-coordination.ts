@@ -1,0 +1,71 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoBanStore, DynamoPrefixLeases } from '../../adapters/aws/dynamo-stratum-coordination.js';
+import type { BanStore, PrefixLeaseStore } from '../../core/ports/stratum-coordination.js';
+import type { BanPolicy } from './stratum/ban-policy.js';
+import { TASK_PREFIX_BYTES } from './stratum/extranonce.js';
+import { type BanRelayMessage, relayPolicy, TaskBans } from './task-bans.js';
+import { leaseTaskPrefix } from './task-prefix.js';
+
+/** The coin's ban store and prefix leases, in its stats table. */
+export function coordinationStores(
+  doc: DynamoDBDocumentClient,
+  statsTable: string,
+): { bans: BanStore; leases: PrefixLeaseStore } {
+  return {
+    bans: new DynamoBanStore(doc, statsTable),
+    leases: new DynamoPrefixLeases(doc, statsTable, { bytes: TASK_PREFIX_BYTES }),
+  };
+}
+
+export interface SoloCoordination {
+  prefix: string;
+  /** Wires the coin's ban policy to the shared bans (once its service is started with `prefix`). */
+  attach(policy: BanPolicy): void;
+  /** After the service stopped: stops polling and releases the prefix. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A stratum process that is its own primary (local mode): the prefix lease and the shared bans as a task of one
+ * process has them, through the same stores (dynalite locally), so bans also outlive a restart.
+ */
+export async function coordinateSolo(o: {
+  doc: DynamoDBDocumentClient;
+  statsTable: string;
+  owner: string;
+  banMs: number;
+  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}): Promise<SoloCoordination> {
+  const stores = coordinationStores(o.doc, o.statsTable);
+  const prefix = await leaseTaskPrefix({
+    leases: stores.leases,
+    owner: o.owner,
+    now: Date.now,
+    // Only another pool on the same storage could take it; nothing to stop here but to say so.
+    onLost: () => o.log.error({}, 'extranonce1 prefix lease lost'),
+    log: o.log,
+  });
+  let deliver: (msg: BanRelayMessage) => void = () => {};
+  const bans = new TaskBans({
+    store: stores.bans,
+    send: (_, msg) => deliver(msg),
+    now: Date.now,
+    banMs: o.banMs,
+    log: o.log,
+  });
+  return {
+    prefix: prefix.prefix,
+    attach: (policy) => {
+      deliver = relayPolicy(policy, (msg) => bans.received(0, msg));
+      bans.joined(0);
+      bans.start();
+    },
+    stop: async () => {
+      bans.stop();
+      await bans.idle();
+      await prefix
+        .release()
+        .catch((err: unknown) => o.log.warn({ err }, 'extranonce1 prefix not released; it expires'));
+    },
+  };
+}
