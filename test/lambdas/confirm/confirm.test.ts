@@ -132,6 +132,27 @@ describe('confirmBlocks against dynalite', () => {
     expect(now.balances.get('alice')!.confirmed).toBe(464_062_500n);
   });
 
+  it('completes the entries of a move out of the chain or back that a crash cut short', async () => {
+    await foundBlock('h8', 906, [['alice', 1]]);
+    chain.confirmations.set('h8', 3);
+    await confirmBlocks(deps());
+    const reward = balancesFromEntries(await money.listEntries('LTC')).get('alice')!.immature;
+    // A pass moved the block out (status first) and died before writing the reversal.
+    let block = (await money.getBlock('LTC', 906, 'h8'))!;
+    expect(await money.setBlockStatus('LTC', block, 'immature', 'orphaned', -1, { from: 0, to: 0 })).toBe(true);
+    chain.confirmations.set('h8', -1);
+    await confirmBlocks(deps());
+    expect(balancesFromEntries(await money.listEntries('LTC')).get('alice')!.immature).toBe(0n);
+    expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+    // And one that moved it back and died before the restore.
+    block = (await money.getBlock('LTC', 906, 'h8'))!;
+    expect(await money.setBlockStatus('LTC', block, 'orphaned', 'immature', 4, { from: 0, to: 1 })).toBe(true);
+    chain.confirmations.set('h8', 4);
+    await confirmBlocks(deps());
+    expect(balancesFromEntries(await money.listEntries('LTC')).get('alice')!.immature).toBe(reward);
+    expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+  });
+
   it('treats an orphan as final once the chain is a coinbase maturity past its height', async () => {
     await foundBlock('h6', 904, [['alice', 1]]);
     chain.confirmations.set('h6', 2);

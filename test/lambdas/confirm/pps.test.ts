@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import { getCoin } from '../../../core/coins/index.js';
-import { balancesFromEntries } from '../../../core/ledger/ledger.js';
+import { balancesFromEntries, roundCreditEntries } from '../../../core/ledger/ledger.js';
 import { rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import { creditPps } from '../../../lambdas/confirm/pps.js';
@@ -78,6 +78,21 @@ describe('creditPps against dynalite', () => {
     b = balancesFromEntries(await money.listEntries('LTC'));
     expect(b.get('alice')!.confirmed).toBe(1_500_000_000n);
     expect(b.get('bob')!.confirmed).toBe(500_000_000n);
+    expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+  });
+
+  it('finishes a round whose crediting a crash cut short, though more of its shares arrived meanwhile', async () => {
+    const shares = await dynamo.freshStore();
+    const names = dynamo.lastTables!;
+    const money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names);
+    const ingest = (b: ReturnType<typeof batch>) => ingestBatch(shares, b, { claim: 'c', now: () => 1, leaseMs: 1000 });
+    await ingest(batch('b1', 100, [['alice', 65536]]));
+    // The dead pass wrote alice's credit for the shares it saw, then neither the round's record nor the cursor.
+    await money.putEntries('LTC', roundCreditEntries(100, [{ account: 'alice', amount: 1_000_000_000n }], 5));
+    await ingest(batch('b2', 100, [['alice', 65536]]));
+    const deps = { coin: LTC, rewards, shares, money, chain: chainAt({ height: 102 }), now: () => 5, startHeight: 100 };
+    expect(await creditPps(deps)).toMatchObject({ credited: 1_000_000_000n });
+    expect(balancesFromEntries(await money.listEntries('LTC')).get('alice')!.confirmed).toBe(2_000_000_000n);
     expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
   });
 });
