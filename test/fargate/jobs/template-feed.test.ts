@@ -97,6 +97,7 @@ describe('template feed', () => {
 
   it('refreshes periodically for new transactions without cleaning jobs', async () => {
     const daemons = new FakeDaemons();
+    daemons.templates = [fixture, { ...fixture, coinbasevalue: fixture.coinbasevalue + 1000 }]; // their fees
     const { manager, started } = start(daemons, { longPoll: false, refreshMs: 10 });
     await started;
     const first = manager.current()!;
