@@ -4,7 +4,7 @@ import type { ConversionStore } from '../../core/conversion/store.js';
 import { balancesFromEntries, type EntryKind, entryId, type LedgerEntry } from '../../core/ledger/ledger.js';
 import { type PayoutPolicy, type PayoutRecipient, type PayoutRecord, planPayouts } from '../../core/ledger/payouts.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
-import type { PayoutSender } from '../../core/ports/payout-sender.js';
+import { PayoutNotSentError, type PayoutSender } from '../../core/ports/payout-sender.js';
 import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';
 
 export interface PayoutDeps {
@@ -147,7 +147,15 @@ async function advance(deps: PayoutDeps, p: PayoutRecord): Promise<{ id: string;
     }
     status = 'sending';
     deps.crashAt?.('after-sending');
-    txid = await sender.send(p.id, p.recipients);
+    try {
+      txid = await sender.send(p.id, p.recipients);
+    } catch (err) {
+      if (!(err instanceof PayoutNotSentError)) throw err;
+      // Refused before anything went out: retrying every pass would fail the same way. Back to pending (its amounts
+      // stay reserved) and suspended until an operator fixed the cause (funds, gas, the token) and resumed.
+      await mustTransition(deps, p.id, 'sending', 'pending');
+      throw new SuspendPayouts(`payout ${p.id} was refused before sending: ${err.message}`);
+    }
     deps.crashAt?.('after-send');
     await mustTransition(deps, p.id, 'sending', 'sent', txid);
     status = 'sent';
@@ -177,7 +185,7 @@ async function advance(deps: PayoutDeps, p: PayoutRecord): Promise<{ id: string;
     const confirmations = await sender.confirmations(txid);
     if (confirmations < 0) throw new SuspendPayouts(`payout ${p.id}: transaction ${txid} conflicts with the chain`);
     if (confirmations >= 1) {
-      await money.putEntries(coin, ledger('paid', p, deps.now()));
+      await money.putEntries(coin, await settlement(deps, p, txid));
       await mustTransition(deps, p.id, 'sent', 'confirmed');
       status = 'confirmed';
     }
@@ -207,6 +215,30 @@ function ledger(kind: EntryKind, p: PayoutRecord, time: number): LedgerEntry[] {
     ref: p.id,
     time,
   }));
+}
+
+/**
+ * The entries that settle a confirmed payout: `paid` for each recipient, except one its transaction could not pay
+ * (sender.skipped: the token or the address refused it), whose reserved amount is `returned` to its balance with the
+ * reason as the entry's note. Read from the mined transaction, so a repeated pass writes the same entries.
+ */
+async function settlement(deps: PayoutDeps, p: PayoutRecord, txid: string): Promise<LedgerEntry[]> {
+  const skipped = (await deps.sender.skipped?.(txid)) ?? [];
+  const why = new Map<string, string>();
+  for (const s of skipped) {
+    if (!p.recipients.some((r) => r.account === s.account && r.amount === s.amount)) {
+      throw new SuspendPayouts(`payout ${p.id}: transaction ${txid} skipped ${s.account} (${s.amount}), not a recipient`);
+    }
+    why.set(s.account, s.reason);
+  }
+  if (why.size > 0) {
+    deps.log.warn({ payout: p.id, txid, returned: [...why.keys()] }, 'recipients refused: amounts returned to balances');
+  }
+  return ledger('paid', p, deps.now()).map((e) => {
+    const note = why.get(e.account);
+    if (note === undefined) return e;
+    return { ...e, id: entryId('returned', p.id, 'miner', e.account), kind: 'returned' as const, note };
+  });
 }
 
 function sameOutputs(a: PayoutRecipient[], b: PayoutRecipient[]): boolean {
