@@ -37,6 +37,12 @@ export const CONTRACTS: readonly ContractTarget[] = [
     out: 'test/fixtures/evm/test-token.generated.ts',
     exportName: 'TEST_TOKEN',
   },
+  {
+    source: 'test/fixtures/evm/RefusingRecipient.sol',
+    contract: 'RefusingRecipient',
+    out: 'test/fixtures/evm/refusing-recipient.generated.ts',
+    exportName: 'REFUSING_RECIPIENT',
+  },
 ];
 
 /**

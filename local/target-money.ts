@@ -34,7 +34,9 @@ export function startTargetMoney(opts: {
   const { target, money, log } = opts;
   const currency = target.currency;
   const privateKey = target.payouts.kind === 'evm' ? target.payouts.privateKey : undefined;
-  const { sender, close } = targetPayoutSender(target, privateKey);
+  const { sender, ready, close } = targetPayoutSender(target, privateKey);
+  // Said at start: every payouts pass refuses the same way (the sender checks before paying anything).
+  ready().catch((err: unknown) => log.error({ err, currency }, `${currency} payouts refused`));
   const views = async () => {
     const all = new Map<string, ConversionLedgerView>();
     for (const coin of opts.sources) {

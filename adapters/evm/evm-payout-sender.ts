@@ -2,15 +2,22 @@ import {
   getAddress,
   Interface,
   id,
+  isError,
   MaxUint256,
   type Signer,
   type TransactionResponse,
+  toQuantity,
   ZeroAddress,
   zeroPadValue,
 } from 'ethers';
 import { PoolError } from '../../core/errors.js';
 import type { PayoutRecipient } from '../../core/ledger/payouts.js';
-import type { PayoutSender, SentPayout } from '../../core/ports/payout-sender.js';
+import {
+  PayoutNotSentError,
+  type PayoutSender,
+  type SentPayout,
+  type SkippedRecipient,
+} from '../../core/ports/payout-sender.js';
 import { PAYOUT_BATCH } from './payout-batch.generated.js';
 
 const BATCH = new Interface(PAYOUT_BATCH.abi);
@@ -18,9 +25,16 @@ const PAID_TOPIC = BATCH.getEvent('Paid')!.topicHash;
 const ERC20 = new Interface([
   'function balanceOf(address owner) view returns (uint256)',
   'function allowance(address owner, address spender) view returns (uint256)',
+  'function decimals() view returns (uint8)',
   // No return value declared: USDT on Ethereum returns none.
   'function approve(address spender, uint256 value)',
 ]);
+
+/** The most gas one transaction may have (EIP-7825, 2^24): nodes refuse more, even in eth_call. */
+const MAX_TX_GAS = 16_777_216n;
+
+/** Every EVM chain's native coin counts in wei. */
+const NATIVE_DECIMALS = 18;
 
 /** The payout id as the contract carries it: keccak256 of its UTF-8 bytes (payout ids are longer than 32 bytes). */
 export const payoutIdHash = (payoutId: string): string => id(payoutId);
@@ -46,6 +60,23 @@ export interface EvmPayoutOptions {
   logRange?: number;
   /** How long send() waits for the one-time approve of the token to be mined. */
   approveTimeoutMs?: number;
+  /**
+   * The base-unit decimals of the ledger this sender pays (6 for USDT): the token's decimals() (18 for the native
+   * coin) must be the same, checked before anything is read or sent. USDT on BNB Chain has 18: a ledger of 6 paid in
+   * it would pay 10^-12 of what is owed.
+   */
+  decimals?: number;
+}
+
+/** The token counts in other units than the ledger it would pay: every amount would be off by a power of ten. */
+export class EvmDecimalsMismatchError extends PoolError {
+  constructor(token: string, tokenDecimals: number, ledgerDecimals: number) {
+    super(
+      `${token === ZeroAddress ? 'the native coin' : `token ${token}`} has ${tokenDecimals} decimals but the ledger it ` +
+        `pays counts ${ledgerDecimals}: refusing to pay (check payouts.token and the chain)`,
+      'EVM_DECIMALS_MISMATCH',
+    );
+  }
 }
 
 /** A recipient the contract cannot pay as recorded (not an EIP-55 address, or a non-positive amount). */
@@ -76,6 +107,11 @@ export class EvmPayoutUnsettledError extends PoolError {
  * - Nonces are explicit: each transaction takes the wallet's `pending` transaction count, read uncached just before
  *   signing. Two transactions with one nonce can never both be mined, so a payout resent after its first transaction
  *   was dropped cannot pay twice.
+ * - A recipient the token or the address refuses is skipped by the contract and the others are paid; skipped() reads
+ *   who from the transaction's Paid event, so the payouts machine returns those amounts to their balances.
+ * - send() simulates the call first (eth_estimateGas): a payout the chain refuses as a whole (the wallet cannot cover
+ *   it) throws PayoutNotSentError with nothing broadcast. A token payout also needs the wallet's token balance.
+ * - With `decimals`, a token whose decimals() differ from the ledger's is refused (EvmDecimalsMismatchError).
  * - Tokens are paid with transferFrom from the pool wallet; send() approves the contract once for the maximum (via 0
  *   first when an allowance exists: USDT refuses non-zero → non-zero) and waits for that approve to be mined.
  * - findPayout scans from the deployment block in `logRange` chunks. Finding nothing while the wallet has unmined
@@ -93,13 +129,27 @@ export class EvmPayoutSender implements PayoutSender {
   private readonly batch: string;
   /** Transactions this instance broadcast, with their nonces: tells "not propagated yet" from "gone". */
   private readonly broadcast = new Map<string, number>();
+  private checked?: Promise<void>;
 
   constructor(private readonly opts: EvmPayoutOptions) {
     this.token = opts.token ? getAddress(opts.token) : ZeroAddress;
     this.batch = getAddress(opts.batch);
   }
 
+  /**
+   * Refuses a token whose decimals() differ from the ledger's (EvmPayoutOptions.decimals). Run before the first
+   * send, read or search; a composition root calls it at start to fail early.
+   */
+  check(): Promise<void> {
+    this.checked ??= this.checkDecimals().catch((err: unknown) => {
+      this.checked = undefined; // a failed read is asked again; a mismatch fails again
+      throw err;
+    });
+    return this.checked;
+  }
+
   async send(payoutId: string, recipients: PayoutRecipient[]): Promise<string> {
+    await this.check();
     if (recipients.length === 0) throw new InvalidEvmRecipientError(`payout ${payoutId} has no recipients`);
     for (const r of recipients) {
       if (!isChecksummed(r.account)) {
@@ -108,17 +158,56 @@ export class EvmPayoutSender implements PayoutSender {
       if (r.amount <= 0n) throw new InvalidEvmRecipientError(`payout ${payoutId}: ${r.account} is paid ${r.amount}`);
     }
     const total = recipients.reduce((s, r) => s + r.amount, 0n);
-    if (this.token !== ZeroAddress) await this.ensureAllowance(total);
+    if (this.token !== ZeroAddress) {
+      // The contract skips a transfer that fails: without the funds, every recipient would be skipped.
+      const held = await this.tokenCall('balanceOf', [await this.opts.signer.getAddress()]);
+      if (held < total)
+        throw new PayoutNotSentError(`payout ${payoutId}: the pool wallet holds ${held}, needs ${total}`);
+      await this.ensureAllowance(total);
+    }
     const data = BATCH.encodeFunctionData('pay', [
       payoutIdHash(payoutId),
       this.token,
       recipients.map((r) => r.account),
       recipients.map((r) => r.amount),
     ]);
-    return this.transact({ to: this.batch, data, value: this.token === ZeroAddress ? total : 0n });
+    const tx = { to: this.batch, data, value: this.token === ZeroAddress ? total : 0n };
+    const gasLimit = await this.gasLimit(payoutId, tx);
+    try {
+      return await this.transact({ ...tx, gasLimit });
+    } catch (err) {
+      // The node turned the signed transaction away for want of funds: it is in no mempool. (Not any refusal: one
+      // such as "already known" means it is.)
+      if (isError(err, 'INSUFFICIENT_FUNDS') || /insufficient funds|enough funds/i.test(String(err))) {
+        throw new PayoutNotSentError(`payout ${payoutId}: the wallet cannot pay it with its gas`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async skipped(txid: string): Promise<SkippedRecipient[]> {
+    const receipt = (await this.opts.rpc.send('eth_getTransactionReceipt', [txid])) as {
+      logs: Array<{ address: string; topics: string[]; data: string }>;
+    } | null;
+    if (!receipt) throw new PoolError(`transaction ${txid} is not mined`, 'EVM_NOT_MINED');
+    const refused =
+      this.token === ZeroAddress ? 'the address refused the native coin' : 'the token refused the transfer';
+    const out: SkippedRecipient[] = [];
+    for (const log of receipt.logs) {
+      if (getAddress(log.address) !== this.batch || log.topics[0] !== PAID_TOPIC) continue;
+      const event = BATCH.parseLog(log)!;
+      const to = event.args.getValue('to') as string[];
+      const amounts = event.args.getValue('amounts') as bigint[];
+      for (const i of event.args.getValue('skipped') as bigint[]) {
+        const account = getAddress(to[Number(i)]!);
+        out.push({ account, amount: amounts[Number(i)]!, reason: `${refused} in transaction ${txid}` });
+      }
+    }
+    return out;
   }
 
   async findPayout(payoutId: string): Promise<SentPayout[]> {
+    await this.check();
     const from = await this.opts.signer.getAddress();
     const topics = [PAID_TOPIC, payoutIdHash(payoutId), zeroPadValue(from, 32), zeroPadValue(this.token, 32)];
     // Nonces first, then the head: when nothing was pending then, every transaction sent before is in a block up to
@@ -162,6 +251,7 @@ export class EvmPayoutSender implements PayoutSender {
   }
 
   async spendable(): Promise<bigint> {
+    await this.check();
     const owner = await this.opts.signer.getAddress();
     if (this.token === ZeroAddress) {
       const balance = BigInt((await this.opts.rpc.send('eth_getBalance', [owner, 'latest'])) as string);
@@ -169,6 +259,51 @@ export class EvmPayoutSender implements PayoutSender {
       return left > 0n ? left : 0n;
     }
     return this.tokenCall('balanceOf', [owner]);
+  }
+
+  private async checkDecimals(): Promise<void> {
+    const want = this.opts.decimals;
+    if (want === undefined) return;
+    const has = this.token === ZeroAddress ? NATIVE_DECIMALS : Number(await this.tokenCall('decimals', []));
+    if (has !== want) throw new EvmDecimalsMismatchError(this.token, has, want);
+  }
+
+  /**
+   * The payout's gas limit: the least at which eth_call succeeds, by bisection (what a node's eth_estimateGas does;
+   * Hardhat's gives up on the contract's gasleft() check), plus a margin for state that changes before it is mined.
+   * A payout the chain refuses even with the block's whole gas throws PayoutNotSentError: nothing was sent.
+   */
+  private async gasLimit(payoutId: string, tx: { to: string; data: string; value: bigint }): Promise<bigint> {
+    const from = await this.opts.signer.getAddress();
+    const fails = async (gas: bigint): Promise<unknown> => {
+      try {
+        await this.opts.rpc.send('eth_call', [
+          { from, ...tx, value: toQuantity(tx.value), gas: toQuantity(gas) },
+          'latest',
+        ]);
+        return undefined;
+      } catch (err) {
+        if (!refusedByNode(err)) throw err;
+        return err;
+      }
+    };
+    const block = (await this.opts.rpc.send('eth_getBlockByNumber', ['latest', false])) as { gasLimit: string };
+    let [low, high] = [21_000n, BigInt(block.gasLimit) < MAX_TX_GAS ? BigInt(block.gasLimit) : MAX_TX_GAS];
+    const refused = await fails(high);
+    if (refused) {
+      const data = isError(refused, 'CALL_EXCEPTION') ? refused.data : null;
+      const reason = (data && BATCH.parseError(data)?.name) || (refused as { shortMessage?: string }).shortMessage;
+      throw new PayoutNotSentError(`payout ${payoutId}: the chain refuses it (${reason}); nothing was sent`, {
+        cause: refused,
+      });
+    }
+    while (high - low > 1_000n) {
+      const mid = (low + high) / 2n;
+      if (await fails(mid)) low = mid;
+      else high = mid;
+    }
+    const limit = high + high / 10n + 50_000n;
+    return limit < MAX_TX_GAS ? limit : MAX_TX_GAS;
   }
 
   private async ensureAllowance(total: bigint): Promise<void> {
@@ -188,13 +323,13 @@ export class EvmPayoutSender implements PayoutSender {
     }
   }
 
-  private async transact(tx: { to: string; data: string; value?: bigint }): Promise<string> {
+  private async transact(tx: { to: string; data: string; value?: bigint; gasLimit?: bigint }): Promise<string> {
     const { sent, nonce } = await sendWithNonce(this.opts.signer, this.opts.rpc, tx);
     this.broadcast.set(sent.hash, nonce);
     return sent.hash;
   }
 
-  private async tokenCall(method: 'balanceOf' | 'allowance', args: string[]): Promise<bigint> {
+  private async tokenCall(method: 'balanceOf' | 'allowance' | 'decimals', args: string[]): Promise<bigint> {
     const data = ERC20.encodeFunctionData(method, args);
     const out = (await this.opts.rpc.send('eth_call', [{ to: this.token, data }, 'latest'])) as string;
     return ERC20.decodeFunctionResult(method, out)[0] as bigint;
@@ -233,7 +368,7 @@ export async function deployContract(
 async function sendWithNonce(
   signer: Signer,
   rpc: EvmRpc,
-  tx: { to?: string; data: string; value?: bigint },
+  tx: { to?: string; data: string; value?: bigint; gasLimit?: bigint },
 ): Promise<{ sent: TransactionResponse; nonce: number }> {
   const nonce = await walletNonce(signer, rpc, 'pending');
   return { sent: await signer.sendTransaction({ ...tx, nonce }), nonce };
@@ -241,6 +376,12 @@ async function sendWithNonce(
 
 async function walletNonce(signer: Signer, rpc: EvmRpc, tag: 'latest' | 'pending'): Promise<number> {
   return Number(await rpc.send('eth_getTransactionCount', [await signer.getAddress(), tag]));
+}
+
+/** The node answered and said no (a revert, funds short), as opposed to not answering. */
+function refusedByNode(err: unknown): boolean {
+  if (isError(err, 'CALL_EXCEPTION') || isError(err, 'INSUFFICIENT_FUNDS')) return true;
+  return isError(err, 'UNKNOWN_ERROR') && typeof (err.error as { code?: unknown } | undefined)?.code === 'number';
 }
 
 function isChecksummed(account: string): boolean {

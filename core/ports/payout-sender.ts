@@ -1,9 +1,26 @@
+import { PoolError } from '../errors.js';
 import type { PayoutRecipient } from '../ledger/payouts.js';
 
 /** A transaction the wallet made for a payout, as found by the payout id it carries. */
 export interface SentPayout {
   txid: string;
   outputs: PayoutRecipient[];
+}
+
+/** A recipient a mined payout transaction did not pay (the token or the address refused it), and why. */
+export interface SkippedRecipient extends PayoutRecipient {
+  reason: string;
+}
+
+/**
+ * The sender refused a payout before broadcasting anything (the chain rejects it in simulation: the wallet cannot
+ * cover it, the token is paused): nothing can have gone out. The payouts machine suspends the coin's payouts rather
+ * than retry it every pass.
+ */
+export class PayoutNotSentError extends PoolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'PAYOUT_NOT_SENT', options);
+  }
 }
 
 /**
@@ -23,4 +40,9 @@ export interface PayoutSender {
   confirmations(txid: string): Promise<number>;
   /** What the wallet can spend now (confirmed, mature), base units. */
   spendable(): Promise<bigint>;
+  /**
+   * The recipients a mined transaction skipped while paying the others (EVM: PayoutBatch skips a transfer the token
+   * or the recipient refuses). Absent: a transaction pays every output or none.
+   */
+  skipped?(txid: string): Promise<SkippedRecipient[]>;
 }

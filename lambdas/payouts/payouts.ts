@@ -227,12 +227,17 @@ async function settlement(deps: PayoutDeps, p: PayoutRecord, txid: string): Prom
   const why = new Map<string, string>();
   for (const s of skipped) {
     if (!p.recipients.some((r) => r.account === s.account && r.amount === s.amount)) {
-      throw new SuspendPayouts(`payout ${p.id}: transaction ${txid} skipped ${s.account} (${s.amount}), not a recipient`);
+      throw new SuspendPayouts(
+        `payout ${p.id}: transaction ${txid} skipped ${s.account} (${s.amount}), not a recipient`,
+      );
     }
     why.set(s.account, s.reason);
   }
   if (why.size > 0) {
-    deps.log.warn({ payout: p.id, txid, returned: [...why.keys()] }, 'recipients refused: amounts returned to balances');
+    deps.log.warn(
+      { payout: p.id, txid, returned: [...why.keys()] },
+      'recipients refused: amounts returned to balances',
+    );
   }
   return ledger('paid', p, deps.now()).map((e) => {
     const note = why.get(e.account);

@@ -9,6 +9,7 @@ import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { parseConfigText } from '../../core/config/load.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
+import { emfRecord } from '../shared/emf.js';
 import { lazyDeps } from '../shared/lazy-deps.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { runPayouts } from './payouts.js';
@@ -72,6 +73,7 @@ export async function targetPayoutDepsFromEnv(env: NodeJS.ProcessEnv = process.e
     await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }))
   ).SecretString?.trim();
   const payouts = p.kind === 'evm' ? p : { ...p, daemon: { ...p.daemon, ...daemonCredentials(secret, secretArn) } };
+  // The EVM sender refuses a token counting in other decimals than the ledger before each pass reads or pays.
   const { sender } = targetPayoutSender(
     { currency: target.currency, wallet: target.wallet, payouts },
     p.kind === 'evm' ? secret : undefined,
@@ -98,6 +100,7 @@ export async function targetPayoutDepsFromEnv(env: NodeJS.ProcessEnv = process.e
 export function createHandler(
   makeDeps: () => Promise<Deps> = () => targetPayoutDepsFromEnv(),
   log: Logger = createLambdaLogger('target-payouts'),
+  emit: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ) {
   const deps = lazyDeps(makeDeps);
   const base = async (event: { dryRun?: boolean } | undefined, context: Context): Promise<unknown> => {
@@ -106,6 +109,8 @@ export function createHandler(
       { ...d, log: invocationLogger(log, context), now: Date.now },
       { dryRun: event?.dryRun === true },
     );
+    // As the coins' payouts Lambda (handler.ts): 1 while the target's payouts are suspended, else 0.
+    emit(emfRecord(d.coin, { PayoutsSuspended: report.status === 'suspended' ? 1 : 0 }, Date.now()));
     return jsonSafe(report);
   };
   return middy<{ dryRun?: boolean } | undefined, unknown, Error, Context>(base).use(poolMiddleware(log));

@@ -24,16 +24,28 @@ export function targetPayoutSettings(p: TargetPayoutsConfig): Pick<PayoutDeps, '
   };
 }
 
+export interface TargetSender {
+  sender: PayoutSender;
+  /**
+   * Rejects when the sender must not be used: an EVM token whose decimals() differ from the target's ledger
+   * (EvmDecimalsMismatchError). The sender checks it itself before paying; a composition root awaits it at start.
+   */
+  ready(): Promise<void>;
+  /** Lets the JSON-RPC provider go. */
+  close(): void;
+}
+
 /**
  * The sender of a target's payouts, from its `payouts` block: a Bitcoin-family wallet over RPC, or the PayoutBatch
- * contract on an EVM chain signed with `privateKey` (the block's own locally, a secret's in AWS). `close` lets the
- * JSON-RPC provider go.
+ * contract on an EVM chain signed with `privateKey` (the block's own locally, a secret's in AWS), paying the token
+ * only if it counts in the ledger's decimals.
  */
-export function targetPayoutSender(target: PayingTarget, privateKey?: string): { sender: PayoutSender; close(): void } {
+export function targetPayoutSender(target: PayingTarget, privateKey?: string): TargetSender {
   const p = target.payouts;
+  const decimals = TARGET_CURRENCIES[target.currency];
   if (p.kind === 'wallet-rpc') {
     const daemon = new DaemonClient(p.daemon).withWallet(p.daemon.wallet);
-    return { sender: new WalletPayoutSender(daemon, TARGET_CURRENCIES[target.currency]), close: () => {} };
+    return { sender: new WalletPayoutSender(daemon, decimals), ready: async () => {}, close: () => {} };
   }
   if (!privateKey) throw new ConfigError(`${target.currency} payouts: no key for the pool wallet (payouts.privateKey)`);
   // Uncached: ethers shares identical calls for 250 ms, which would hide a new block or nonce.
@@ -50,8 +62,9 @@ export function targetPayoutSender(target: PayingTarget, privateKey?: string): {
     rpc: provider,
     batch: p.contract,
     fromBlock: p.deploymentBlock,
+    decimals,
     ...(p.token ? { token: p.token } : {}),
     ...(p.gasReserve ? { gasReserve: BigInt(p.gasReserve) } : {}),
   });
-  return { sender, close: () => provider.destroy() };
+  return { sender, ready: () => sender.check(), close: () => provider.destroy() };
 }
