@@ -11,7 +11,7 @@ import {
   okx,
 } from 'ccxt';
 import type { ConversionExchangeId } from '../../core/conversion/config.js';
-import { toUnits } from '../../core/conversion/decimal.js';
+import { formatUnits, toUnits } from '../../core/conversion/decimal.js';
 import {
   type Exchange,
   type ExchangeBook,
@@ -141,9 +141,16 @@ export class CcxtExchange implements Exchange {
     const params: Record<string, string> = {};
     if (request.network) params.network = request.network;
     if (this.opts.id === 'binance') params.withdrawOrderId = request.reference;
+    let amount = request.amount;
     if (this.opts.id === 'kraken') {
       if (!this.opts.credentials.withdrawalKey) throw new ExchangeRejectedError(this.id, 'Kraken needs withdrawalKey');
       params.key = this.opts.credentials.withdrawalKey;
+      // Kraken deducts its fee from the amount withdrawn: ask for amount + fee so the address receives `amount`,
+      // and refuse (EFunding:Max fee exceeded) rather than deliver less than the pool credits.
+      if (request.fee !== undefined) {
+        amount = krakenGross(request);
+        params.max_fee = request.fee;
+      }
     }
     // OKX wants the network fee stated (it is the pool's configured withdrawal fee); the others charge theirs.
     if (this.opts.id === 'okx') {
@@ -151,20 +158,16 @@ export class CcxtExchange implements Exchange {
       params.clientId = request.reference;
     }
     try {
-      const w = await this.client.withdraw(
-        request.currency,
-        Number(request.amount),
-        request.address,
-        undefined,
-        params,
-      );
+      const w = await this.client.withdraw(request.currency, Number(amount), request.address, undefined, params);
       return { id: String(w.id) };
     } catch (err) {
       throw this.domainError('withdraw', err);
     }
   }
 
-  findWithdrawal(request: WithdrawalRequest & { since: number }): Promise<{ id: string } | undefined> {
+  findWithdrawal(
+    request: WithdrawalRequest & { since: number; exclude?: readonly string[] },
+  ): Promise<{ id: string } | undefined> {
     return this.repeatable('find withdrawal', async () => {
       await this.loadMarkets();
       // Binance and OKX filter their withdrawal history by the client reference; Kraken has none to filter by.
@@ -179,7 +182,15 @@ export class CcxtExchange implements Exchange {
         const info = (w.info ?? {}) as Record<string, unknown>;
         if (this.opts.id === 'binance') return info.withdrawOrderId === request.reference;
         if (this.opts.id === 'okx') return info.clientId === request.reference;
-        return sameAmount(w.amount, request.amount) && (w.timestamp ?? 0) >= request.since;
+        // Kraken: its refid is known only from the answer. One whose answer was lost is the withdrawal to the pool's
+        // key, since `since`, not already recorded, that took what this request takes from the account: the amount
+        // it lists (what was sent) plus the fee it lists (deducted from what was asked) is what was asked.
+        return (
+          info.key === this.opts.credentials.withdrawalKey &&
+          (w.timestamp ?? 0) >= request.since &&
+          !request.exclude?.includes(String(w.id)) &&
+          units(w.amount) + units(info.fee ?? w.fee?.cost ?? 0) === toUnits(krakenGross(request), 18)
+        );
       });
       return found ? { id: String(found.id) } : undefined;
     });
@@ -257,10 +268,14 @@ function toOrder(o: Order, clientOrderId: string): ExchangeOrder {
   };
 }
 
-/** Kraken's withdrawal list gives the amount as ccxt parsed it; compared as exact decimals. */
-function sameAmount(listed: unknown, requested: string): boolean {
-  if (listed === undefined || listed === null) return false;
-  return toUnits(decimalText(listed), 18) === toUnits(requested, 18);
+/** What a Kraken withdrawal takes from the account: the amount to deliver plus the fee it deducts. */
+function krakenGross(request: Pick<WithdrawalRequest, 'amount' | 'fee'>): string {
+  return formatUnits(toUnits(request.amount, 18) + toUnits(request.fee ?? '0', 18), 18);
+}
+
+/** An amount of a withdrawal list (ccxt's number, or Kraken's text) as exact units; absent: none. */
+function units(v: unknown): bigint {
+  return v === undefined || v === null ? 0n : toUnits(decimalText(v), 18);
 }
 
 /** ccxt gives numbers (or, for huge values, strings): the shortest round-trip decimal is what the exchange sent. */

@@ -11,7 +11,9 @@ import { type ConversionSettlement, type ConversionShare, conversionFee, settleC
  *  filled   — every leg's outcome is known and recorded (fills);
  *  withdrawn — each exchange's net proceeds withdrawn to the pool's target wallet, each withdrawal tagged with a
  *             deterministic client reference and looked up by it before it is requested (a timeout or a crash
- *             never withdraws twice); recorded with the move (nothing to withdraw without a configured wallet);
+ *             never withdraws twice; Kraken, without references, by key, amount + fee and ids not yet recorded);
+ *             each exchange's id recorded as soon as it answers, all of them with the move (nothing to withdraw
+ *             without a configured wallet);
  *  credited — convert-back (unsold coins) and convert-in (proceeds, fee) entries written: done.
  */
 export type ConversionStatus = 'pending' | 'ordered' | 'filled' | 'withdrawn' | 'credited';

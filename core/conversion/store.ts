@@ -33,7 +33,8 @@ export interface ConversionStore {
   listConversions(coin: string): Promise<ConversionRecord[]>;
   /**
    * Conditional status change; `legs` (repriced at sale time) are recorded with the move to `ordered`, `fills` with
-   * the move to `filled`, `withdrawals` with the move to `withdrawn`. False when not in `from`.
+   * the move to `filled`, `withdrawals` as each is made (`filled` to `filled`) and with the move to `withdrawn`.
+   * False when not in `from`.
    */
   transitionConversion(
     coin: string,

@@ -23,17 +23,21 @@ export interface Exchange {
   /** The order placed with this client order id, or undefined when the exchange has none. */
   findOrder(market: string, clientOrderId: string): Promise<ExchangeOrder | undefined>;
   /**
-   * Withdraws to an address of the pool's wallet; returns the exchange's withdrawal id. `reference` is the pool's
-   * client reference (Binance withdrawOrderId, OKX clientId): after a timeout the withdrawal is found again by it
-   * (findWithdrawal). `fee` is the network fee the pool expects to pay (OKX requires it stated). Never retried by
+   * Withdraws to an address of the pool's wallet; returns the exchange's withdrawal id (Kraken: its refid). `reference`
+   * is the pool's client reference (Binance withdrawOrderId, OKX clientId): after a timeout the withdrawal is found
+   * again by it (findWithdrawal). `fee` is the network fee the pool expects to pay (OKX requires it stated; Kraken
+   * deducts it from what is asked, so it is asked for amount + fee with that fee as its maximum). Never retried by
    * the adapter: a timeout leaves the outcome unknown (ExchangeUnavailableError).
    */
   withdraw(request: WithdrawalRequest): Promise<{ id: string }>;
   /**
-   * The withdrawal made with this reference since `since` (ms), or undefined when the exchange has none. Exchanges
-   * without client references for withdrawals (Kraken) match the currency, amount and time instead.
+   * The withdrawal made with this reference since `since` (ms), or undefined when the exchange has none. Kraken takes
+   * no client reference: there it is the withdrawal to the pool's key since `since`, whose id is not in `exclude`
+   * (ids already recorded), that took amount + fee from the account (Kraken deducts its fee from what is asked).
    */
-  findWithdrawal(request: WithdrawalRequest & { since: number }): Promise<{ id: string } | undefined>;
+  findWithdrawal(
+    request: WithdrawalRequest & { since: number; exclude?: readonly string[] },
+  ): Promise<{ id: string } | undefined>;
   /**
    * The pool account's deposit address for `currency` (on `network`, the exchange's default when absent). Refused
    * (ExchangeRejectedError) when the exchange wants a memo or tag as well: a wallet send cannot carry one.

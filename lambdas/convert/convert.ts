@@ -382,7 +382,8 @@ async function withdrawLegs(
 ): Promise<ConversionWithdrawal[] | undefined> {
   if (!target.wallet) return [];
   const decimals = TARGET_CURRENCIES[target.currency];
-  const out: ConversionWithdrawal[] = [];
+  // Withdrawals an earlier run made and recorded (by the exchange's id) while another leg was still unknown.
+  const recorded = new Map((r.withdrawals ?? []).map((w) => [w.reference, w]));
   let done = true;
   for (const due of withdrawalsDue(r)) {
     const client = deps.exchanges.get(due.exchange);
@@ -395,19 +396,31 @@ async function withdrawLegs(
       ...(target.network ? { network: target.network } : {}),
       fee: formatUnits(leg.withdrawalFee, decimals),
     };
+    if (recorded.has(request.reference)) continue;
     try {
       if (!client) throw new ExchangeUnavailableError(due.exchange, 'not configured');
-      // An hour of slack for the exchange's clock; the reference (or, on Kraken, the exact amount) does the rest.
-      const found = await client.findWithdrawal({ ...request, since: r.createdAt - 3_600_000 });
+      // An hour of slack for the exchange's clock; the reference (on Kraken: the key, amount + fee, and not an id
+      // recorded already) does the rest.
+      const exclude = [...recorded.values()].filter((w) => w.exchange === due.exchange).map((w) => w.id);
+      const found = await client.findWithdrawal({ ...request, since: r.createdAt - 3_600_000, exclude });
       const made = found ?? (await client.withdraw(request));
       deps.crashAt?.('after-withdraw');
-      out.push({
+      recorded.set(request.reference, {
         exchange: due.exchange,
         reference: request.reference,
         id: made.id,
         amount: due.amount,
         address: target.wallet,
       });
+      // The exchange's id on the record at once, still `filled`: a later run that finds another leg unknown keeps
+      // it, instead of having to recognise this withdrawal again (Kraken has no reference to find it by).
+      if (
+        !(await deps.store.transitionConversion(deps.coin, r.id, 'filled', 'filled', {
+          withdrawals: [...recorded.values()],
+        }))
+      ) {
+        return undefined; // another run moved the conversion on
+      }
     } catch (err) {
       if (!(err instanceof ExchangeUnavailableError || err instanceof ExchangeRejectedError)) throw err;
       // A refusal (funds not there yet, address not whitelisted) needs the operator; a timeout, the next run.
@@ -420,7 +433,7 @@ async function withdrawLegs(
       done = false;
     }
   }
-  return done ? out : undefined;
+  return done ? withdrawalsDue(r).map((d) => recorded.get(withdrawalReference(r.id, d.leg))!) : undefined;
 }
 
 export function boundsOf(c: ConversionConfig) {

@@ -6,21 +6,25 @@ import { FakeExchangeServer } from '../../helpers/fake-exchanges/server.js';
 
 const credentials = { apiKey: 'test-key', secret: 'dGVzdC1zZWNyZXQ=', password: 'pass', withdrawalKey: 'pool-btc' };
 
+/** The adapter pointed at a fake, with short timeouts and one retry. */
+const adapterFor = (fake: FakeExchangeServer, o: { now?: () => number } = {}) =>
+  new CcxtExchange({
+    id: fake.id,
+    credentials,
+    apiBaseUrl: fake.url,
+    timeoutMs: 400,
+    rateLimitMs: 5,
+    attempts: 2,
+    retryDelayMs: 1,
+    ...o,
+  });
+
 describe.each(CONVERSION_EXCHANGES)('ccxt adapter against a fake %s', (id: ConversionExchangeId) => {
   let fake: FakeExchangeServer;
   let exchange: CcxtExchange;
   beforeAll(async () => {
     fake = await new FakeExchangeServer(id).start();
-    exchange = new CcxtExchange({
-      id,
-      credentials,
-      apiBaseUrl: fake.url,
-      timeoutMs: 400,
-      rateLimitMs: 5,
-      attempts: 2,
-      retryDelayMs: 1,
-      now: () => 1_700_000_000_000,
-    });
+    exchange = adapterFor(fake, { now: () => 1_700_000_000_000 });
   });
   afterAll(() => fake.stop());
 
@@ -88,9 +92,10 @@ describe.each(CONVERSION_EXCHANGES)('ccxt adapter against a fake %s', (id: Conve
       fee: '0.0002',
       reference: 'w0123456789abcdef',
     };
+    fake.ctx.withdrawalFee = '0.0002'; // Kraken deducts its own: here the fee the pool expects
     const w = await exchange.withdraw(request);
     expect(w.id).toBe(fake.ctx.withdrawals.at(-1)!.id);
-    expect(fake.ctx.withdrawals.at(-1)).toMatchObject({ amount: '0.0018' });
+    expect(fake.ctx.withdrawals.at(-1)).toMatchObject({ amount: '0.0018' }); // what reaches the pool's wallet
     const since = Date.now() - 60_000;
     expect(await exchange.findWithdrawal({ ...request, since })).toEqual({ id: w.id });
     // Another reference (Kraken, without references: another amount) is not that withdrawal.
@@ -139,5 +144,61 @@ describe.each(CONVERSION_EXCHANGES)('ccxt adapter against a fake %s', (id: Conve
     for (const r of priv) {
       expect(r.headers['x-mbx-apikey'] ?? r.headers['api-key'] ?? r.headers['ok-access-key']).toBe('test-key');
     }
+  });
+});
+
+/**
+ * Kraken's Withdraw answers only its own refid, takes no client reference, and deducts its fee from the amount asked
+ * (WithdrawStatus lists what was sent and the fee apart): docs.kraken.com/api, Withdraw Funds and Get Status of
+ * Recent Withdrawals.
+ */
+describe('ccxt adapter: Kraken withdrawals', () => {
+  let fake: FakeExchangeServer;
+  let exchange: CcxtExchange;
+  beforeAll(async () => {
+    fake = await new FakeExchangeServer('kraken').start();
+    exchange = adapterFor(fake);
+  });
+  afterAll(() => fake.stop());
+  const request = (amount: string, reference: string) => ({
+    currency: 'BTC',
+    amount,
+    address: 'bc1qpoolwallet',
+    fee: '0.00001',
+    reference,
+  });
+
+  it('asks for amount + fee with that fee as the maximum, so the wallet receives the amount; answers its refid', async () => {
+    fake.ctx.withdrawalFee = '0.00001';
+    const w = await exchange.withdraw(request('0.0018', 'wkraken000000001'));
+    const made = fake.ctx.withdrawals.at(-1)!;
+    expect(made).toMatchObject({ id: w.id, amount: '0.0018', fee: '0.00001', address: 'pool-btc' });
+    expect(w.id).not.toContain('wkraken');
+    // A fee above what the pool planned for is refused: nothing is withdrawn that would deliver less.
+    fake.ctx.withdrawalFee = '0.00002';
+    await expect(exchange.withdraw(request('0.0018', 'wkraken000000002'))).rejects.toBeInstanceOf(
+      ExchangeRejectedError,
+    );
+    expect(fake.ctx.withdrawals.at(-1)!.id).toBe(w.id);
+  });
+
+  it('finds a withdrawal whose answer was lost by its fee-deducted amount and key, never one already recorded', async () => {
+    fake.ctx.withdrawalFee = '0.000004'; // less than planned: Kraken sends more than the amount, and lists that
+    const earlier = await exchange.withdraw(request('0.0024', 'wkraken000000003'));
+    fake.fail('withdraw', 'fill-then-timeout');
+    await expect(exchange.withdraw(request('0.0024', 'wkraken000000004'))).rejects.toBeInstanceOf(
+      ExchangeUnavailableError,
+    );
+    const lost = fake.ctx.withdrawals.at(-1)!;
+    expect(lost.amount).toBe('0.002406');
+    const since = Date.now() - 60_000;
+    // Both took 0.00241 from the account; the first is recorded on the conversion already, so the lost one is the other.
+    expect(
+      await exchange.findWithdrawal({ ...request('0.0024', 'wkraken000000004'), since, exclude: [earlier.id] }),
+    ).toEqual({ id: lost.id });
+    expect(
+      await exchange.findWithdrawal({ ...request('0.0024', 'x'), since, exclude: [earlier.id, lost.id] }),
+    ).toBeUndefined();
+    expect(await exchange.findWithdrawal({ ...request('0.0023', 'x'), since })).toBeUndefined();
   });
 });

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { toUnits } from '../../../core/conversion/decimal.js';
 import { type FakeOrder, fmt } from './engine.js';
 import { type FakeAnswer, fakeWithdraw, fixture, type Routes } from './server.js';
 
@@ -34,19 +36,28 @@ export const krakenRoutes: Routes = (req, ctx) => {
   }
   if (key === 'POST /0/private/OpenOrders') return ok({ open: {} });
   if (key === 'POST /0/private/Withdraw') {
+    // `amount` is taken from the account and Kraken's fee deducted from it: the address receives amount − fee. An
+    // optional `max_fee` refuses the withdrawal when the fee would be higher. The answer is Kraken's own reference id,
+    // nothing the caller sent.
+    const fee = toUnits(ctx.withdrawalFee, 8);
+    if (p.max_fee !== undefined && fee > toUnits(p.max_fee, 8)) return fail('EFunding:Max fee exceeded');
+    const net = toUnits(p.amount!, 8) - fee;
+    if (net <= 0n) return fail('EFunding:Invalid amount');
     const w = fakeWithdraw(ctx, {
-      id: `FTQcuak-V6Za8qrWnhzTx67yYHz8T${ctx.withdrawals.length}`,
+      id: `FTQcuak-${randomBytes(16).toString('base64url')}`,
       currency: p.asset!,
-      amount: p.amount!,
+      amount: fmt(net),
+      fee: fmt(fee),
       address: p.key!,
     });
     if (w === 'reject') return fail('EFunding:Insufficient funds');
     return w === 'hang' ? w : ok({ refid: w.made.id });
   }
   if (key === 'POST /0/private/WithdrawStatus') {
-    // Recent withdrawals of the asset since `start` (seconds); Kraken takes no client reference.
+    // Recent withdrawals of the asset since `start` (seconds), newest first; Kraken takes no client reference. The
+    // amount is what was sent (requested − fee), the fee apart.
     const since = Number(p.start ?? 0) * 1000;
-    const list = ctx.withdrawals.filter((w) => (!p.asset || w.currency === p.asset) && w.time >= since);
+    const list = ctx.withdrawals.filter((w) => (!p.asset || w.currency === p.asset) && w.time >= since).reverse();
     return ok(
       list.map((w) => ({
         method: 'Bitcoin',
@@ -56,7 +67,7 @@ export const krakenRoutes: Routes = (req, ctx) => {
         txid: `${w.id}tx`,
         info: 'bc1qpoolwallet',
         amount: w.amount,
-        fee: '0.00001',
+        fee: w.fee ?? '0',
         time: Math.floor(w.time / 1000),
         status: 'Success',
         key: w.address,

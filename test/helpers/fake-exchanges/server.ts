@@ -41,6 +41,8 @@ export interface FakeContext {
   deposits: FakeDeposit[];
   /** The pool account's deposit address (a test points it at an address of a wallet it reads). */
   depositAddress: string;
+  /** What an exchange that deducts its fee from the amount withdrawn (Kraken) keeps of each withdrawal, whole units. */
+  withdrawalFee: string;
   now: () => number;
   /** The fault queued for this kind of request, taken off the queue. */
   takeFault: (kind: FaultKind) => Fault | undefined;
@@ -61,7 +63,10 @@ export interface FakeDeposit {
 export interface FakeWithdrawal {
   id: string;
   currency: string;
+  /** What leaves for the address (Kraken: the amount requested less its fee). */
   amount: string;
+  /** What the exchange kept, when it deducts its fee from the amount requested (Kraken). */
+  fee?: string;
   address: string;
   /** The client reference (Binance withdrawOrderId, OKX clientId); Kraken takes none. */
   reference?: string;
@@ -116,6 +121,8 @@ export class FakeExchangeServer {
       withdrawals: [],
       deposits: [],
       depositAddress: 'rltc1qfakeexchangedepositaddress0000000000',
+      // 50 satoshis: the Kraken withdrawal fee the conversion tests configure (withdrawalFees.BTC).
+      withdrawalFee: '0.0000005',
       now: () => Date.now(),
       takeFault: (kind) => {
         const i = this.faults.findIndex((f) => f.kind === kind);

@@ -66,6 +66,45 @@ describe('conversion Lambda run (dynalite + fake exchanges)', () => {
     },
   );
 
+  it('a Kraken withdrawal whose answer was lost is found next run, not made again; its refid is recorded', async () => {
+    const s = await setup();
+    s.fakes.kraken.fail('withdraw', 'fill-then-timeout');
+    s.fakes.okx.fail('withdraw', 'timeout'); // and OKX's is unknown: the conversion stays filled
+    const first = await runConversions(s.deps, EVENT);
+    expect(first.conversions[0]).toMatchObject({ status: 'filled' });
+    const krakenMade = s.fakes.kraken.ctx.withdrawals;
+    expect(krakenMade).toHaveLength(1);
+    const [filled] = await s.store.listOpenConversions('LTC');
+    // Binance answered: its id is on the record already, before the move to withdrawn.
+    expect(filled!.withdrawals?.map((w) => w.exchange)).toEqual(['binance']);
+    const second = await runConversions(s.deps, EVENT);
+    expect(second.conversions[0]).toMatchObject({ status: 'credited', sold: '350000000' });
+    const { records } = await auditBoth(s);
+    expect(s.fakes.kraken.ctx.withdrawals).toHaveLength(1); // found by key and amount + fee: never twice
+    const kraken = records[0]!.withdrawals!.find((w) => w.exchange === 'kraken')!;
+    expect(kraken.id).toBe(krakenMade[0]!.id); // Kraken's own refid, not anything the pool sent
+    // Kraken deducts its fee from what it is asked for: the pool asks for the net plus the fee it planned (50 sat).
+    const asked = s.fakes.kraken.requests.find((r) => r.path === '/0/private/Withdraw')!.body;
+    expect(toUnits(asked.amount!, 8)).toBe(kraken.amount + 50n);
+    expect(asked.max_fee).toBe('0.0000005');
+    expect(withdrawn(s)).toEqual({ count: records[0]!.legs.length, total: BigInt(second.conversions[0]!.received!) });
+  });
+
+  it('a withdrawal made while another leg was unknown is recorded by id and not looked up or made again', async () => {
+    const s = await setup();
+    s.fakes.okx.fail('withdraw', 'timeout');
+    expect((await runConversions(s.deps, EVENT)).conversions[0]).toMatchObject({ status: 'filled' });
+    const [filled] = await s.store.listOpenConversions('LTC');
+    const ids = filled!.withdrawals!.map((w) => w.id);
+    expect(ids).toContain(s.fakes.kraken.ctx.withdrawals[0]!.id);
+    const krakenCalls = () => s.fakes.kraken.requests.filter((r) => /Withdraw/.test(r.path)).length;
+    const before = krakenCalls();
+    expect((await runConversions(s.deps, EVENT)).conversions[0]).toMatchObject({ status: 'credited' });
+    expect(krakenCalls()).toBe(before); // neither WithdrawStatus nor Withdraw again
+    const { records } = await auditBoth(s);
+    expect(records[0]!.withdrawals!.filter((w) => ids.includes(w.id))).toHaveLength(ids.length);
+  });
+
   it('a refused withdrawal keeps the conversion filled and credits nobody until it goes through', async () => {
     const s = await setup();
     s.fakes.okx.fail('withdraw', 'reject');
