@@ -4,9 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createSqsServer } from 'local-aws-sqs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
+import { ensureTables } from '../../adapters/aws/tables.js';
+import { type DynaliteServer, startDynalite } from '../../adapters/local/dynalite-server.js';
 import { decodeMessage } from '../../core/shares/queue-message.js';
 import { freePorts } from '../../local/devnet/litecoind.js';
 import { withDevnet } from '../helpers/devnet.js';
@@ -33,7 +38,18 @@ const childrenOf = (pid: number) =>
     .filter((l) => l.includes('fargate/src/main.ts'))
     .map((l) => Number.parseInt(l.trim(), 10));
 
-describe('the stratum container', () => {
+/** The image ECS runs is built and run only where a Docker engine answers (`docker info`); said, never skipped silently. */
+const DOCKER_ENGINE = (() => {
+  try {
+    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const IMAGE = 'edgepool-stratum:e2e';
+
+describe("the stratum container's entry point (fargate/src/main.ts as a process, not the image)", () => {
   const net = withDevnet();
   const closers: Array<() => Promise<unknown>> = [];
   const containers: ChildProcess[] = [];
@@ -48,6 +64,7 @@ describe('the stratum container', () => {
     processes: number,
     queue: Record<string, unknown> = {},
     connectionLimits: Record<string, unknown> = {},
+    env: Record<string, string> = {},
   ) {
     const devnet = net.get();
     const dir = await mkdtemp(join(tmpdir(), 'container-'));
@@ -83,6 +100,7 @@ describe('the stratum container', () => {
         POOL_SPOOL_DIR: join(dir, 'spool'),
         OPS_PORT: String(opsPort),
         POOL_STRATUM_PROCESSES: String(processes),
+        ...env,
         AWS_ENDPOINT_URL_SQS: sqsEndpoint,
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
@@ -238,6 +256,174 @@ describe('the stratum container', () => {
   }, 120_000);
 });
 
+describe('the stratum container image (fargate/Dockerfile), built and run', () => {
+  const net = withDevnet();
+  if (!DOCKER_ENGINE)
+    console.log('stratum container image: NOT built or run here: `docker info` fails (needs a Docker engine)');
+
+  it.skipIf(!DOCKER_ENGINE)(
+    'builds the image and runs it: healthy, a share reaches SQS, blocknotify answers, SIGTERM exits 0 (needs a Docker engine)',
+    async () => {
+      const built = performance.now();
+      execFileSync('docker', ['build', '-f', 'fargate/Dockerfile', '-t', IMAGE, '.'], {
+        cwd: ROOT,
+        stdio: 'inherit',
+        timeout: 1_200_000,
+      });
+      console.log(`image built in ${Math.round((performance.now() - built) / 1000)} s`);
+      const devnet = net.get();
+      const sqsServer = await createSqsServer({ port: 0, hostname: '127.0.0.1' });
+      const sqsEndpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
+      const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1', credentials: CREDENTIALS });
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'shares-LTC' }));
+      const [stratumPort, opsPort] = (await freePorts(2)) as [number, number];
+      const base = testPoolConfig(devnet, DIFFICULTY);
+      const config = {
+        ...base,
+        stratum: { ...base.stratum, drainSeconds: 1 },
+        coins: base.coins.map((c) => ({ ...c, ports: c.ports.map((p) => ({ ...p, port: stratumPort })) })),
+      };
+      const name = `edgepool-e2e-${process.pid}`;
+      const env = {
+        POOL_COIN: 'LTC',
+        POOL_CONFIG_JSON: JSON.stringify(config),
+        SHARE_QUEUE_URL: QueueUrl!,
+        OPS_PORT: String(opsPort),
+        AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      };
+      const child = spawn(
+        'docker',
+        [
+          'run',
+          '--rm',
+          '--name',
+          name,
+          '--network',
+          'host',
+          ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+          IMAGE,
+        ],
+        { stdio: ['ignore', 'inherit', 'inherit'] },
+      );
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      try {
+        const ops = `http://127.0.0.1:${opsPort}`;
+        await vi.waitFor(async () => expect((await fetch(`${ops}/health`)).status).toBe(200), {
+          ...WAIT,
+          timeout: 60_000,
+        });
+        const address = (await devnet.minerWallet.getNewAddress('img', 'bech32')) as string;
+        const miner = await TestMiner.connect(stratumPort, `${address}.img`);
+        expect(await miner.submitOne('share')).toBe(true);
+        miner.close();
+        await vi.waitFor(async () => {
+          const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }));
+          expect(Messages.flatMap((m) => decodeMessage(m.Body!)).some((b) => b.shares.length > 0)).toBe(true);
+        }, WAIT);
+        expect((await fetch(`${ops}/blocknotify/LTC`, { method: 'POST' })).status).toBe(202); // loopback, no token set
+        execFileSync('docker', ['stop', '--time', '30', name]);
+        expect(await exited).toBe(0);
+      } finally {
+        child.kill('SIGKILL');
+        sqs.destroy();
+        await new Promise((r) => sqsServer.close(r));
+      }
+    },
+    1_500_000,
+  );
+});
+
+describe('stratum tasks of one coin sharing the stats table', () => {
+  const net = withDevnet();
+  let dynamo: DynaliteServer | undefined;
+  const children: ChildProcess[] = [];
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await dynamo?.close();
+  });
+
+  it('two tasks lease different prefixes, one refuses an IP the other banned, and a drained task frees its prefix', async () => {
+    dynamo = await startDynalite();
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    const { stats } = await ensureTables(client, 'e2e', 'LTC');
+    const env = { STATS_TABLE: stats, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint };
+    const start = async () => {
+      const devnet = net.get();
+      const [stratumPort, opsPort] = (await freePorts(2)) as [number, number];
+      const base = testPoolConfig(devnet, DIFFICULTY);
+      const config = {
+        ...base,
+        stratum: { ...base.stratum, drainSeconds: 1 },
+        coins: base.coins.map((c) => ({ ...c, ports: c.ports.map((p) => ({ ...p, port: stratumPort })) })),
+      };
+      const child = spawn(process.execPath, ['--import', 'tsx', 'fargate/src/main.ts'], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          ...env,
+          LOG_LEVEL: 'warn',
+          POOL_COIN: 'LTC',
+          POOL_CONFIG_JSON: JSON.stringify(config),
+          SHARE_QUEUE_URL: 'http://127.0.0.1:9/unused',
+          POOL_SPOOL_DIR: await mkdtemp(join(tmpdir(), 'task-')),
+          OPS_PORT: String(opsPort),
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      children.push(child);
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${opsPort}/health`)).status).toBe(200), WAIT);
+      return { child, exited, stratumPort };
+    };
+    const [a, b] = [await start(), await start()];
+    const prefixOf = async (port: number) => {
+      const c = await rawConnect(port);
+      c.socket.write('{"id":1,"method":"mining.subscribe","params":[]}\n');
+      await vi.waitFor(() => expect(c.text()).toContain('\n'), WAIT);
+      c.socket.destroy();
+      return (JSON.parse(c.text()).result as [unknown, string])[1].slice(0, 4);
+    };
+    const prefixes = [await prefixOf(a.stratumPort), await prefixOf(b.stratumPort)];
+    console.log(`task prefixes: ${prefixes.join(' ')}`);
+    expect(prefixes[0]).not.toBe(prefixes[1]);
+    const doc = createDocumentClient(client);
+    const leased = async () =>
+      (
+        await doc.send(
+          new QueryCommand({
+            TableName: stats,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': 'PREFIX' },
+          }),
+        )
+      ).Items?.map((i) => Number(i.sk).toString(16).padStart(4, '0')).sort();
+    expect(await leased()).toEqual([...prefixes].sort());
+
+    // Task a bans the IP (malformedLimit 5); task b refuses it after its next poll of the stats table.
+    const bad = await rawConnect(a.stratumPort);
+    bad.socket.write('garbage\n'.repeat(5));
+    await bad.closedWith();
+    const banned = performance.now();
+    // A try before the ban arrives is admitted, and closed when it arrives; a try after it is refused.
+    await vi.waitFor(async () => expect(await (await rawConnect(b.stratumPort)).closedWith()).toMatch(/banned/), WAIT);
+    console.log(`ban reached the other task after ${Math.round(performance.now() - banned)} ms`);
+
+    // SIGTERM: a drains, exits and gives its prefix back.
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    expect(await leased()).toEqual([prefixes[1]]);
+    b.child.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+    client.destroy();
+  }, 120_000);
+});
+
 /** A plain TCP client: everything the server sent until it closed the connection. */
 async function rawConnect(port: number) {
   const socket = connect(port, '127.0.0.1');
@@ -248,5 +434,5 @@ async function rawConnect(port: number) {
   });
   socket.on('error', () => {});
   const closed = once(socket, 'close').then(() => text);
-  return { socket, closedWith: () => closed };
+  return { socket, text: () => text, closedWith: () => closed };
 }
