@@ -54,7 +54,14 @@ describe('money Lambda handlers', () => {
 
   it('confirm runs one pass with the injected dependencies and reports it', async () => {
     const handler = createConfirm(async () => deps, silent);
-    expect(await handler(undefined, context)).toEqual({ checked: 0, immature: 0, confirmed: 0, orphaned: 0, restored: 0, busy: false });
+    expect(await handler(undefined, context)).toEqual({
+      checked: 0,
+      immature: 0,
+      confirmed: 0,
+      orphaned: 0,
+      restored: 0,
+      busy: false,
+    });
   });
 
   it('payouts answers JSON-safe reports (no bigint) and is idle with nothing owed', async () => {
