@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ShareCheck, ShareSubmission } from '../../../fargate/src/jobs/types.js';
 import type { StratumServerOptions } from '../../../fargate/src/stratum/context.js';
 import { encodeProxyV2 } from '../../../fargate/src/stratum/proxy-protocol.js';
-import { job, until } from './fakes.js';
+import { job, security, until } from './fakes.js';
 import { PairClient } from './pair-client.js';
 import { closed, startTcp, submitParams, USER, working } from './tcp-harness.js';
 
@@ -199,6 +199,22 @@ describe('stratum over TCP', () => {
       const authorized = log.entries.filter((e) => e.msg === 'worker authorized').at(-1);
       expect(authorized?.obj).toMatchObject({ ip: source.address });
     }
+  });
+
+  it('behind the NLB, caps the open connections of an IPv6 /64 whatever its addresses, and a closed one frees its place', async () => {
+    const { proxied, server } = await start({ security: security({ connectionLimits: { maxPerIp: 2 } }) }, true);
+    const subscribed = async (c: PairClient) => (await c.request(1, 'mining.subscribe', [])).error === null;
+    const first = await proxied('2001:db8:7:8::1');
+    expect(await subscribed(first)).toBe(true);
+    expect(await subscribed(await proxied('2001:db8:7:8:ffff:1:2:3'))).toBe(true);
+    const third = await proxied('2001:db8:7:8::99');
+    expect(await closed(third)).toBe(true);
+    console.log(`3rd connection of one /64: ${JSON.stringify(third.messages[0]?.error)}`);
+    expect(third.messages[0]?.error).toEqual([20, 'too many open connections from this IP (2)', null]);
+    expect(await subscribed(await proxied('2001:db8:7:9::1'))).toBe(true); // the next /64
+    first.stream.destroy();
+    await until(() => server.connectionCount === 2, 'the first connection to close');
+    expect(await subscribed(await proxied('2001:db8:7:8::abcd'))).toBe(true);
   });
 
   it('with proxyProtocol, drops a client that sends no PROXY header', async () => {
