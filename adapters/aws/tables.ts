@@ -82,7 +82,8 @@ export const BLOCKS_TABLE: TableDef = {
 /**
  * ledger (money: entries are written once and never changed):
  *   ACCT#<account> / <entry id>   one ledger entry (amount as a decimal string of base units)
- *   PAYOUT / <payout id>          a payout and its status
+ *   PAYOUT / <payout id>          a payout and its status; a miner's are named by its own `reserve:<payout id>:…`
+ *                                 entries, so its page reads them by key (BatchGet), never the whole PAYOUT partition
  *   STATE / payouts               the suspension flag of the coin's payouts
  *   PPSROUND / <height, 12 digits> what a PPS/PoT round was credited for (its shares' total then)
  */

@@ -163,11 +163,18 @@ function knownCoin(deps: ApiDeps, symbol: string): PublicCoin {
   return coin;
 }
 
+/**
+ * The query parameters the API reads; CloudFront keys its cache on these alone (infra/stacks/api-stack.ts), so any
+ * other parameter is ignored here and there. Each value has one spelling (`limit=50`, not `050` or `5e1`): every
+ * answer has one cache key, and a new spelling cannot make the origin read storage again.
+ */
+export const STATS_QUERY_PARAMETERS = ['limit', 'hours'] as const;
+
 function limitOf(q: URLSearchParams): number {
   const raw = q.get('limit');
   if (raw === null) return 50;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 500) throw new BadRequest('limit must be an integer from 1 to 500');
+  const n = /^[1-9]\d{0,2}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n <= 500)) throw new BadRequest('limit must be an integer from 1 to 500, in digits');
   return n;
 }
 
@@ -178,8 +185,8 @@ const HISTORY_HOURS = [3, 24, 168] as const;
 
 function hoursOf(q: URLSearchParams): number {
   const raw = q.get('hours') ?? '24';
-  const n = Number(raw);
-  if (!HISTORY_HOURS.includes(n as (typeof HISTORY_HOURS)[number])) {
+  const n = HISTORY_HOURS.find((h) => String(h) === raw);
+  if (n === undefined) {
     throw new BadRequest(`hours must be one of ${HISTORY_HOURS.join(', ')}`);
   }
   return n;
@@ -292,11 +299,12 @@ function withEffort(deps: ApiDeps, coin: PublicCoin, list: MoneyBlock[]): Promis
 }
 
 /** Payouts, newest first; failed ones moved no money and are left out. */
-async function payouts(deps: ApiDeps, coin: PublicCoin, address?: string): Promise<PayoutRecord[]> {
-  return (await deps.money.listPayouts(coin.symbol))
-    .filter((p) => p.status !== 'failed')
-    .filter((p) => !address || p.recipients.some((r) => r.account === address))
-    .sort((a, b) => b.createdAt - a.createdAt);
+function newestSent(list: readonly PayoutRecord[]): PayoutRecord[] {
+  return list.filter((p) => p.status !== 'failed').sort((a, b) => b.createdAt - a.createdAt);
+}
+
+async function payouts(deps: ApiDeps, coin: PublicCoin): Promise<PayoutRecord[]> {
+  return newestSent(await deps.money.listPayouts(coin.symbol));
 }
 
 const paymentOf = (p: PayoutRecord) => ({
@@ -312,15 +320,26 @@ async function payments(deps: ApiDeps, coin: PublicCoin, limit: number): Promise
   return { coin: coin.symbol, payments: list.map((p) => ({ ...paymentOf(p), recipients: p.recipients.length })) };
 }
 
-/** A miner's share of each payout that paid it. */
-async function minerPayments(deps: ApiDeps, coin: PublicCoin, address: string, limit: number): Promise<MinerPayment[]> {
-  return (await payouts(deps, coin, address)).slice(0, limit).map((p) => ({
-    ...paymentOf(p),
-    amount: p.recipients
-      .filter((r) => r.account === address)
-      .reduce((s, r) => s + r.amount, 0n)
-      .toString(),
-  }));
+/**
+ * A miner's share of each payout that paid it, newest first. The miner's own ledger entries (one Query of its
+ * partition, read for the balance anyway) name its payouts: a `reserve` entry per payout, a `release` when the payout
+ * failed. Only those payout items are read, never the coin's whole payout history.
+ */
+async function minerPayments(
+  deps: ApiDeps,
+  coin: PublicCoin,
+  address: string,
+  entries: readonly LedgerEntry[],
+  limit: number,
+): Promise<MinerPayment[]> {
+  const released = new Set(entries.filter((e) => e.kind === 'release').map((e) => e.ref));
+  const reserved = entries
+    .filter((e) => e.kind === 'reserve' && e.account === address && !released.has(e.ref))
+    .sort((a, b) => b.time - a.time)
+    .slice(0, limit);
+  const amounts = new Map(reserved.map((e) => [e.ref, e.amount]));
+  const records = await deps.money.getPayouts(coin.symbol, [...amounts.keys()]);
+  return newestSent(records).map((p) => ({ ...paymentOf(p), amount: amounts.get(p.id)!.toString() }));
 }
 
 function checkAddress(coin: PublicCoin, address: string): void {
@@ -340,10 +359,8 @@ async function exportMiner(
   format: 'csv' | 'xlsx',
 ): Promise<ApiResponse> {
   checkAddress(coin, address);
-  const [entries, paid] = await Promise.all([
-    deps.money.listAccountEntries(coin.symbol, address),
-    minerPayments(deps, coin, address, 500),
-  ]);
+  const entries = await deps.money.listAccountEntries(coin.symbol, address);
+  const paid = await minerPayments(deps, coin, address, entries, 500);
   const rows: ExportRow[] = [
     ...entries
       .filter((e) => e.kind === 'immature' || e.kind === 'pps')
@@ -393,11 +410,11 @@ async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Pr
   checkAddress(coin, address);
   const now = deps.now();
   const nowMinute = minuteOf(now);
-  const [stats, entries, paid] = await Promise.all([
+  const [stats, entries] = await Promise.all([
     deps.shares.getMinerStats(coin.symbol, address, nowMinute - WINDOWS['3h'] + 1),
     deps.money.listAccountEntries(coin.symbol, address),
-    minerPayments(deps, coin, address, 100),
   ]);
+  const paid = await minerPayments(deps, coin, address, entries, 100);
   const balance = balancesFromEntries(entries).get(address) ?? zeroBalance();
   const rewards = entries
     .filter((e): e is LedgerEntry & { kind: 'immature' | 'pps' } => e.kind === 'immature' || e.kind === 'pps')

@@ -38,7 +38,7 @@ describe('secrets in the CDK app', () => {
       for (const [kind, value] of Object.entries(SECRET_VALUES))
         expect(text, `${kind} in ${file}`).not.toContain(value);
     }
-  });
+  }, 120_000); // a whole synth with cdk-nag: seconds alone, far more on a shared machine
 
   it('gives the public stats Lambda no exchange, wallet or daemon settings', () => {
     const { stacks } = buildTestApp(configWithSecrets({ inline: false }));

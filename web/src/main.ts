@@ -221,15 +221,25 @@ view.addEventListener('submit', async (e) => {
   if (form.id !== 'conversion-form' || !signing) return;
   e.preventDefault();
   const result = document.getElementById('conversion-result')!;
+  const request = JSON.stringify({
+    currency: signing.currency,
+    address: signing.to,
+    time: signing.time,
+    signature: String(new FormData(form).get('signature') ?? '').trim(),
+  });
+  // In AWS CloudFront signs the request for the API's function URL (origin access control), and Lambda takes no
+  // unsigned body: the browser gives the body's SHA-256. (crypto.subtle exists on https and localhost only: a local
+  // pool reached over plain http on the LAN needs no signature.)
+  const digest = crypto.subtle
+    ? new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(request)))
+    : undefined;
   const res = await fetch(`/api/pools/${coin()}/miners/${encodeURIComponent(form.dataset.address!)}/conversion`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      currency: signing.currency,
-      address: signing.to,
-      time: signing.time,
-      signature: String(new FormData(form).get('signature') ?? '').trim(),
-    }),
+    headers: {
+      'content-type': 'application/json',
+      ...(digest && { 'x-amz-content-sha256': Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') }),
+    },
+    body: request,
   });
   const body = await res.json().catch(() => ({}));
   result.textContent = res.ok

@@ -7,6 +7,7 @@ import type { ApiDeps } from '../../../lambdas/stats/api.js';
 import { createHandler, statsEnvSchema } from '../../../lambdas/stats/handler.js';
 import { ADDRESS } from '../../fargate/stratum/fakes.js';
 import { type Dynamo, startDynamo } from '../ingest/helpers.js';
+import { TEST_POOL } from './helpers.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent } as never;
 const event = (path: string, method = 'GET', query = '') =>
@@ -42,20 +43,7 @@ describe('stats Lambda (API Gateway v2)', () => {
       { claim: 'c', now: () => now, leaseMs: 1000 },
     );
     deps = {
-      pool: {
-        name: 'test pool',
-        coins: [
-          {
-            symbol: 'LTC',
-            network: 'regtest',
-            scheme: 'PPLNS',
-            feeBasisPoints: 100,
-            payoutMinimum: '1000',
-            ports: [],
-            stratumHost: null,
-          },
-        ],
-      },
+      pool: TEST_POOL,
       shares,
       money: new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names),
       now: () => now,
@@ -103,6 +91,20 @@ describe('stats Lambda (API Gateway v2)', () => {
       expect(res.headers['cache-control']).toBe('no-store');
       expect(JSON.parse(res.body).error).toMatch(message);
     }
+  });
+
+  it('takes one spelling of each query value, so that each answer has one cache key', async () => {
+    const handler = createHandler(() => deps, silent);
+    const status = async (path: string, query: string) =>
+      ((await handler(event(path, 'GET', query), ctx)) as { statusCode: number }).statusCode;
+    for (const query of ['limit=050', 'limit=5e1', 'limit=50.0', 'limit=+50', 'limit=%2050', 'limit=0x32'])
+      expect(await status('/api/pools/LTC/blocks', query), query).toBe(400);
+    for (const query of ['hours=24.0', 'hours=024', 'hours=2.4e1'])
+      expect(await status('/api/pools/LTC/history', query), query).toBe(400);
+    expect(await status('/api/pools/LTC/blocks', 'limit=50')).toBe(200);
+    expect(await status('/api/pools/LTC/history', 'hours=24')).toBe(200);
+    // Parameters the API does not read are not in CloudFront's cache key either: ignored.
+    expect(await status('/api/pools/LTC/blocks', 'limit=50&utm_source=x')).toBe(200);
   });
 
   it('requires its environment', () => {
