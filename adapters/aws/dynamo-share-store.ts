@@ -224,6 +224,20 @@ export class DynamoShareStore implements ShareStore {
     return created ? 'created' : 'exists';
   }
 
+  async blockBatch(coin: string, height: number, hash: string): Promise<string | undefined> {
+    const { Item } = await this.call('get block', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tables(coin).blocks,
+          Key: { pk: 'BLOCK', sk: blockSortKey(height, hash) },
+          ProjectionExpression: 'batchId',
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return typeof Item?.batchId === 'string' ? Item.batchId : undefined;
+  }
+
   async releaseBatch(coin: string, batchId: string, claim: string): Promise<void> {
     await this.conditional('release batch', () =>
       this.doc.send(

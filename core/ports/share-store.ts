@@ -28,6 +28,8 @@ export interface ShareStore {
   putSlices(coin: string, batchId: string, slices: readonly WorkerSlice[], views: SliceViews): Promise<void>;
   /** Records a found block as 'pending' unless it is recorded already. */
   putBlock(coin: string, block: FoundBlockRecord): Promise<'created' | 'exists'>;
+  /** The batch that recorded a found block (`putBlock`'s `batchId`), if the block is recorded with one. */
+  blockBatch(coin: string, height: number, hash: string): Promise<string | undefined>;
   /**
    * Gives up a claim after a failed attempt, so that the redelivery need not wait for the lease to run out.
    * Only the owner (`claim`) of a batch still 'applying' can release it.

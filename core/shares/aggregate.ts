@@ -69,6 +69,8 @@ export interface FoundBlockRecord extends FoundBlock {
   actualDifficulty: number;
   /** When the share was accepted, ms since the epoch. */
   time: number;
+  /** The batch that recorded it: its share counts in that batch only. Absent on blocks recorded before. */
+  batchId?: string;
 }
 
 export interface BatchAggregate {

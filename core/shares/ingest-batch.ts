@@ -1,6 +1,6 @@
 import { PoolError } from '../errors.js';
 import type { ShareStore } from '../ports/share-store.js';
-import { aggregateBatch, type ShareCredit } from './aggregate.js';
+import { aggregateBatch, type BatchAggregate, type ShareCredit } from './aggregate.js';
 import type { ShareBatch } from './share.js';
 
 /**
@@ -14,6 +14,10 @@ import type { ShareBatch } from './share.js';
  *      so a counter a crashed attempt already updated refuses the second add;
  *  (c) mark the batch item 'applied';
  *  (d) remove the id from every counter's `applied` set, then mark the batch 'cleaned'.
+ *
+ * A found block is recorded first, naming its batch: a block-finding share that another batch already carried (the
+ * same share sent twice, resent under a new batch id) is counted by that batch only. The block's batch is fixed once,
+ * so every attempt at a batch leaves out the same shares.
  *
  * Why the lease: SQS may hand the same message to two consumers at once. Without it, consumer A could finish (d)
  * — removing the guards — while a slow consumer B is still in (b), and B's adds would then count twice. With it,
@@ -57,12 +61,13 @@ export async function ingestBatch(store: ShareStore, batch: ShareBatch, opts: In
   const counters = money ? agg.counters : [];
   if (state === 'claimed') {
     try {
-      await store.putSlices(coin, batchId, agg.slices, {
+      const counted = money ? await withoutOtherBatchesBlocks(store, batch, agg, opts, concurrency) : agg;
+      await store.putSlices(coin, batchId, counted.slices, {
         rounds: money,
         minutes: batch.views !== 'rounds',
       });
-      await forEachLimited(counters, concurrency, (u) => store.addToCounter(coin, batchId, u));
-      if (money) await forEachLimited(agg.blocks, concurrency, (b) => store.putBlock(coin, b));
+      const adds = money ? counted.counters : [];
+      await forEachLimited(adds, concurrency, (u) => store.addToCounter(coin, batchId, u));
       await store.markBatchApplied(coin, batchId);
     } catch (err) {
       // Best effort: if this fails too, the lease simply runs out before the next attempt can claim the batch.
@@ -73,6 +78,30 @@ export async function ingestBatch(store: ShareStore, batch: ShareBatch, opts: In
   await forEachLimited(counters, concurrency, (u) => store.releaseCounterGuard(coin, batchId, u.counter));
   await store.markBatchCleaned(coin, batchId);
   return state === 'claimed' ? 'applied' : 'duplicate';
+}
+
+/**
+ * Records the batch's found blocks (naming the batch) and gives the aggregate without the shares whose block another
+ * batch recorded. Its counters are a subset of `agg`'s, so releasing `agg`'s guards afterwards covers them.
+ */
+async function withoutOtherBatchesBlocks(
+  store: ShareStore,
+  batch: ShareBatch,
+  agg: BatchAggregate,
+  opts: IngestOptions,
+  concurrency: number,
+): Promise<BatchAggregate> {
+  const { coin, batchId } = agg;
+  const others = new Set<string>();
+  await forEachLimited(agg.blocks, concurrency, async (b) => {
+    if ((await store.putBlock(coin, { ...b, batchId })) === 'created') return;
+    const owner = await store.blockBatch(coin, b.height, b.hash);
+    if (owner !== undefined && owner !== batchId) others.add(b.hash);
+  });
+  if (others.size === 0) return agg;
+  opts.onRepeats?.(others.size);
+  const shares = batch.shares.filter((s) => !(s.block && others.has(s.block.hash)));
+  return aggregateBatch({ ...batch, shares }, opts.credit);
 }
 
 /** Runs `fn` over items with at most `limit` in flight; rejects with the first failure after all settled. */

@@ -225,6 +225,21 @@ describe('ingest handler', () => {
     expect(warnings).toEqual(['repeated shares (same hash) counted once']);
   });
 
+  it('counts a block-finding share once when another batch carries it again, whichever attempt comes when', async () => {
+    const store = await dynamo.freshStore();
+    const block = { height: 100, hash: HASH, reward: '625000000', networkDifficulty: 4000, submitResult: 'accepted' };
+    const finder = share({ miner: MINER_B, height: 100, difficulty: 64, timestamp: T0, hash: 'cd'.repeat(32), block });
+    const other = (n: number) => share({ miner: MINER_A, height: 100, difficulty: 1, timestamp: T0 + n });
+    const first = JSON.stringify(batch('blk-1', [finder, other(1)]));
+    const again = JSON.stringify(batch('blk-2', [other(2), finder]));
+    await run(sqsEvent([{ messageId: 'm1', body: first }]), deps(store));
+    await run(sqsEvent([{ messageId: 'm2', body: again }]), deps(store));
+    await run(sqsEvent([{ messageId: 'm1', body: first, receiveCount: 2 }]), deps(store));
+    expect((await store.getRoundShares('LTC', 100)).total).toEqual({ shares: 3, difficulty: 66 });
+    expect((await minerTotal(store, 'LTC', MINER_B)).shares).toBe(1);
+    expect((await store.listBlocks('LTC')).map((b) => [b.hash, b.miner])).toEqual([[HASH, MINER_B]]);
+  });
+
   it('releases the counters’ guard sets once a batch is done', async () => {
     const store = await dynamo.freshStore();
     await run(sqsEvent([{ messageId: 'm1', body: JSON.stringify(sample()) }]), deps(store));
