@@ -28,6 +28,30 @@ export function ppsCredits(round: RoundWeights, facts: RoundChainFacts, cfg: Rew
     .filter((a) => a.amount > 0n);
 }
 
+/** What one account was credited for a round already: the sum, and how many credits (its next revision number). */
+export interface RoundPaid {
+  amount: bigint;
+  credits: number;
+}
+
+/**
+ * The credits that bring each account of a round up to what its shares are worth now (`worth`: ppsCredits of all
+ * the round's shares so far), given what each was credited already: the difference, as the account's next revision.
+ * So however the round's shares arrive across passes, an account's credits always sum to its worth. An account
+ * credited more than its worth (the chain's block at that height changed in a reorg) is not taken back.
+ */
+export function topUpCredits(
+  worth: readonly Allocation[],
+  paid: ReadonlyMap<string, RoundPaid>,
+): Array<Allocation & { revision: number }> {
+  return worth.flatMap((w) => {
+    const before = paid.get(w.account) ?? { amount: 0n, credits: 0 };
+    return w.amount > before.amount
+      ? [{ account: w.account, amount: w.amount - before.amount, revision: before.credits }]
+      : [];
+  });
+}
+
 /**
  * The pool's PPS liability: what it credited miners per share minus the block rewards its PPS account received.
  * Positive: the pool has paid out more than it mined (bad luck so far); the operator funds it from the reserve.

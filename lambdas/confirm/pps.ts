@@ -4,7 +4,7 @@ import { parseAmount } from '../../core/ledger/payouts.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
 import type { ShareStore } from '../../core/ports/share-store.js';
 import type { RewardsConfig } from '../../core/rewards/config.js';
-import { ppsCredits } from '../../core/rewards/pps.js';
+import { ppsCredits, type RoundPaid, topUpCredits } from '../../core/rewards/pps.js';
 import type { Tally } from '../../core/shares/aggregate.js';
 import type { chainReward } from './confirm.js';
 
@@ -137,14 +137,14 @@ async function creditRound(deps: PpsDeps, height: number, total: Tally): Promise
     deps.rewards,
   );
   const ref = roundRef(height);
-  const credits: Array<{ account: string; amount: bigint; revision: number }> = [];
+  const paid = new Map<string, RoundPaid>();
   for (const w of worth) {
     const before = (await money.listAccountEntries(coin.symbol, w.account, `pps:${ref}`)).filter(
       (e) => e.kind === 'pps' && parseRevisionRef(e.ref).base === ref,
     );
-    const paid = before.reduce((s, e) => s + e.amount, 0n);
-    if (w.amount > paid) credits.push({ account: w.account, amount: w.amount - paid, revision: before.length });
+    paid.set(w.account, { amount: before.reduce((s, e) => s + e.amount, 0n), credits: before.length });
   }
+  const credits = topUpCredits(worth, paid);
   await money.putEntries(coin.symbol, roundCreditEntries(height, credits, deps.now()));
   await money.setCreditedRound(coin.symbol, { height, shares: total.shares, difficulty: total.difficulty });
   return credits.reduce((s, c) => s + c.amount, 0n);

@@ -4,8 +4,10 @@ import { applyDelta, balanceDelta } from '../../../core/ledger/balance-sync.js';
 import {
   balancesFromEntries,
   blockEntries,
+  parseRevisionRef,
   payoutEntries,
   planBlockCredit,
+  revisionRef,
   roundCreditEntries,
   zeroBalance,
 } from '../../../core/ledger/ledger.js';
@@ -140,5 +142,19 @@ describe('planning entries', () => {
       maturing: 250n,
       liability: 400n,
     });
+  });
+
+  it('numbers revisions of a block hash or a round so that the base and the number come back unchanged', () => {
+    const base = fc.oneof(
+      fc.stringMatching(/^[0-9a-f]{64}$/),
+      fc.nat().map((h) => `h${h}`),
+    );
+    fc.assert(
+      fc.property(base, fc.nat({ max: 1000 }), (b, k) => {
+        expect(parseRevisionRef(revisionRef(b, k))).toEqual({ base: b, revision: k });
+      }),
+    );
+    expect(revisionRef('h5', 0)).toBe('h5');
+    expect(parseRevisionRef('h5#0')).toEqual({ base: 'h5#0', revision: 0 }); // revision 0 has no number
   });
 });

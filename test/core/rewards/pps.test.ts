@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { weightOf } from '../../../core/rewards/allocate.js';
 import { rewardsConfigSchema } from '../../../core/rewards/config.js';
-import { ppsCredits, ppsLiability } from '../../../core/rewards/pps.js';
+import { ppsCredits, ppsLiability, topUpCredits } from '../../../core/rewards/pps.js';
 import { PPS_POOL_ACCOUNT, splitReward } from '../../../core/rewards/schemes.js';
 
 const cfg = rewardsConfigSchema.parse({ scheme: 'PPS', feeBasisPoints: 200, feeWallets: [{ address: 'fee' }] });
@@ -75,5 +75,31 @@ describe('PPS', () => {
         cfg,
       ),
     ).toThrow(/network difficulty at height 1 is zero/);
+  });
+
+  it('tops a round up across passes: however its shares arrive, each miner is credited its worth exactly once', () => {
+    const share = fc.record({ miner: fc.constantFrom('a', 'b', 'c'), difficulty: fc.integer({ min: 1, max: 5000 }) });
+    fc.assert(
+      fc.property(fc.array(fc.array(share, { maxLength: 6 }), { minLength: 1, maxLength: 6 }), (arrivals) => {
+        const facts = { height: 7, blockValue: 1_250_000_000n, networkDifficulty: 65536 };
+        const seen: Array<{ miner: string; difficulty: number }> = [];
+        const paid = new Map<string, { amount: bigint; credits: number }>();
+        for (const batch of arrivals) {
+          seen.push(...batch); // a pass after each delivery
+          for (const c of topUpCredits(ppsCredits({ height: 7, miners: seen }, facts, cfg), paid)) {
+            const before = paid.get(c.account) ?? { amount: 0n, credits: 0 };
+            expect(c.amount).toBeGreaterThan(0n);
+            expect(c.revision).toBe(before.credits); // revisions without a gap
+            paid.set(c.account, { amount: before.amount + c.amount, credits: before.credits + 1 });
+          }
+          // A pass with nothing new credits nothing.
+          expect(topUpCredits(ppsCredits({ height: 7, miners: seen }, facts, cfg), paid)).toEqual([]);
+        }
+        const worth = ppsCredits({ height: 7, miners: seen }, facts, cfg);
+        expect(new Map([...paid].map(([a, p]) => [a, p.amount]))).toEqual(
+          new Map(worth.map((w) => [w.account, w.amount])),
+        );
+      }),
+    );
   });
 });
