@@ -66,6 +66,11 @@ export class TaskBans {
 
   constructor(private readonly deps: TaskBansDeps) {}
 
+  /** Bans the primary keeps to tell a process that starts (forgotten at the first poll after they end). */
+  get runningBans(): number {
+    return this.bans.size;
+  }
+
   /** A stratum process started (or was started again): it learns the running bans and the others' open counts. */
   joined(index: number): void {
     this.processes.add(index);
@@ -112,13 +117,13 @@ export class TaskBans {
   /** Reads the bans other tasks issued since the last poll (with some overlap) and passes the new ones on. */
   async poll(): Promise<void> {
     const { store, now } = this.deps;
-    if (!store) return;
     const at = now();
+    for (const [ip, b] of this.bans) if (b.until <= at) this.bans.delete(ip); // served bans are forgotten
+    if (!store) return;
     const since = this.lastPoll === undefined ? at - this.deps.banMs : this.lastPoll - POLL_OVERLAP_MS;
     for (const b of await store.issuedSince(since, at))
       this.learn({ ip: b.ip, until: b.until, reason: b.reason as BanReason });
     this.lastPoll = at;
-    for (const [ip, b] of this.bans) if (b.until <= at) this.bans.delete(ip);
   }
 
   start(): void {

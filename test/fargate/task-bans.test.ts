@@ -67,8 +67,10 @@ describe('bans shared between the processes of a task and between tasks', () => 
     await c.poll();
     c.joined(0);
     expect(late.isBanned(IP)).toBe(true);
+    expect(b.primary.runningBans).toBe(1);
     clock.now += 590_000;
     await b.primary.poll();
+    expect(b.primary.runningBans).toBe(0);
     expect(b.policies[0]!.admit(IP).ok).toBe(true);
   });
 

@@ -43,12 +43,23 @@ export function clientKey(address: string): string {
   const [head = '', tail] = ip.split('%')[0]!.split('::');
   const groups = (part: string | undefined) => (part ? part.split(':') : []);
   const left = groups(head);
-  // An embedded IPv4 tail (64:ff9b::1.2.3.4) is two groups; only the first four groups matter here.
-  const right = groups(tail).flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]));
+  // An embedded IPv4 tail (64:ff9b::1.2.3.4) is two groups.
+  const right = groups(tail).flatMap((g) => {
+    if (!g.includes('.')) return [g];
+    const [a = 0, b = 0, c = 0, d = 0] = g.split('.').map(Number);
+    return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
+  });
   const full =
     tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  const network = full.slice(0, 4).map((g) => (Number.parseInt(g, 16) || 0).toString(16));
-  return `${network.join(':')}::/64`;
+  const n = full.map((g) => Number.parseInt(g, 16) || 0);
+  // IPv4-mapped in hex groups (::ffff:102:304, as a PROXY header's IPv6 source may carry it) is the IPv4 client.
+  if (n.slice(0, 5).every((g) => g === 0) && n[5] === 0xffff) {
+    return [n[6]! >> 8, n[6]! & 255, n[7]! >> 8, n[7]! & 255].join('.');
+  }
+  return `${n
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }
 
 /** A ban as the processes and tasks of a coin share it: the client key, when it ends (epoch ms) and why. */

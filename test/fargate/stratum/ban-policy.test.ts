@@ -262,6 +262,8 @@ describe('BanPolicy: IPv6', () => {
     expect(clientKey('2001:db8:0001:0002:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
     expect(clientKey('::1')).toBe('0:0:0:0::/64');
     expect(clientKey('::ffff:10.0.0.1')).toBe('10.0.0.1');
+    expect(clientKey('::ffff:a00:2')).toBe('10.0.0.2'); // IPv4-mapped, in hex groups
+    expect(clientKey('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
     expect([p.admit('2001:db8:1:2::1').ok, p.admit('2001:db8:1:2:ffff::9').ok, p.admit('2001:db8:1:2::3').ok]).toEqual([
       true,
       true,
