@@ -13,6 +13,7 @@ import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { ensureTables } from '../../adapters/aws/tables.js';
 import { type DynaliteServer, startDynalite } from '../../adapters/local/dynalite-server.js';
 import { decodeMessage } from '../../core/shares/queue-message.js';
+import type { Devnet } from '../../local/devnet/index.js';
 import { freePorts } from '../../local/devnet/litecoind.js';
 import { withDevnet } from '../helpers/devnet.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
@@ -69,42 +70,26 @@ describe("the stratum container's entry point (fargate/src/main.ts as a process,
     const devnet = net.get();
     const dir = await mkdtemp(join(tmpdir(), 'container-'));
     closers.push(() => rm(dir, { recursive: true, force: true }));
-    const sqsServer = await createSqsServer({ port: 0, hostname: '127.0.0.1' });
-    closers.push(() => new Promise((r) => sqsServer.close(r)));
-    const sqsEndpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
-    const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1', credentials: CREDENTIALS });
-    closers.push(async () => sqs.destroy());
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'shares-LTC' }));
-
-    const [stratumPort, opsPort] = (await freePorts(2)) as [number, number];
-    const base = testPoolConfig(devnet, DIFFICULTY);
-    const config = {
-      ...base,
-      stratum: { ...base.stratum, drainSeconds: 1 },
-      queue: { ...base.queue, ...queue },
-      coins: base.coins.map((c) => ({
-        ...c,
-        security: { ...c.security, connectionLimits: { ...c.security?.connectionLimits, ...connectionLimits } },
-        ports: c.ports.map((p) => ({ ...p, port: stratumPort })),
-      })),
-    };
+    const {
+      sqs,
+      QueueUrl,
+      stratumPort,
+      opsPort,
+      env: base,
+    } = await containerSetup(devnet, closers, {
+      queue,
+      connectionLimits,
+    });
     const started = performance.now();
     const child = spawn(process.execPath, ['--import', 'tsx', 'fargate/src/main.ts'], {
       cwd: ROOT,
       env: {
         ...process.env,
+        ...base,
         LOG_LEVEL: 'warn',
-        POOL_COIN: 'LTC',
-        POOL_CONFIG_JSON: JSON.stringify(config),
-        SHARE_QUEUE_URL: QueueUrl,
         POOL_SPOOL_DIR: join(dir, 'spool'),
-        OPS_PORT: String(opsPort),
         POOL_STRATUM_PROCESSES: String(processes),
         ...env,
-        AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -271,29 +256,10 @@ describe('the stratum container image (fargate/Dockerfile), built and run', () =
         timeout: 1_200_000,
       });
       console.log(`image built in ${Math.round((performance.now() - built) / 1000)} s`);
+      const closers: Array<() => Promise<unknown>> = [];
+      const { sqs, QueueUrl, stratumPort, opsPort, env } = await containerSetup(net.get(), closers);
       const devnet = net.get();
-      const sqsServer = await createSqsServer({ port: 0, hostname: '127.0.0.1' });
-      const sqsEndpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
-      const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1', credentials: CREDENTIALS });
-      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'shares-LTC' }));
-      const [stratumPort, opsPort] = (await freePorts(2)) as [number, number];
-      const base = testPoolConfig(devnet, DIFFICULTY);
-      const config = {
-        ...base,
-        stratum: { ...base.stratum, drainSeconds: 1 },
-        coins: base.coins.map((c) => ({ ...c, ports: c.ports.map((p) => ({ ...p, port: stratumPort })) })),
-      };
       const name = `edgepool-e2e-${process.pid}`;
-      const env = {
-        POOL_COIN: 'LTC',
-        POOL_CONFIG_JSON: JSON.stringify(config),
-        SHARE_QUEUE_URL: QueueUrl!,
-        OPS_PORT: String(opsPort),
-        AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      };
       const child = spawn(
         'docker',
         [
@@ -328,8 +294,7 @@ describe('the stratum container image (fargate/Dockerfile), built and run', () =
         expect(await exited).toBe(0);
       } finally {
         child.kill('SIGKILL');
-        sqs.destroy();
-        await new Promise((r) => sqsServer.close(r));
+        for (const close of closers.reverse()) await close();
       }
     },
     1_500_000,
@@ -423,6 +388,46 @@ describe('stratum tasks of one coin sharing the stats table', () => {
     client.destroy();
   }, 120_000);
 });
+
+/**
+ * What a container needs around it: an SQS emulator with the share queue, a stratum and an ops port, and its
+ * environment (the devnet pool config on those ports, the queue, SQS on the emulator). `closers` stop it all.
+ */
+async function containerSetup(
+  devnet: Devnet,
+  closers: Array<() => Promise<unknown>>,
+  over: { queue?: Record<string, unknown>; connectionLimits?: Record<string, unknown> } = {},
+) {
+  const sqsServer = await createSqsServer({ port: 0, hostname: '127.0.0.1' });
+  closers.push(() => new Promise((r) => sqsServer.close(r)));
+  const sqsEndpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
+  const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  closers.push(async () => sqs.destroy());
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'shares-LTC' }));
+  const [stratumPort, opsPort] = (await freePorts(2)) as [number, number];
+  const base = testPoolConfig(devnet, DIFFICULTY);
+  const config = {
+    ...base,
+    stratum: { ...base.stratum, drainSeconds: 1 },
+    queue: { ...base.queue, ...over.queue },
+    coins: base.coins.map((c) => ({
+      ...c,
+      security: { ...c.security, connectionLimits: { ...c.security?.connectionLimits, ...over.connectionLimits } },
+      ports: c.ports.map((p) => ({ ...p, port: stratumPort })),
+    })),
+  };
+  const env: Record<string, string> = {
+    POOL_COIN: 'LTC',
+    POOL_CONFIG_JSON: JSON.stringify(config),
+    SHARE_QUEUE_URL: QueueUrl!,
+    OPS_PORT: String(opsPort),
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+  };
+  return { sqs, QueueUrl, stratumPort, opsPort, env };
+}
 
 /** A plain TCP client: everything the server sent until it closed the connection. */
 async function rawConnect(port: number) {
