@@ -1,5 +1,7 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
 import { withDevnet } from '../helpers/devnet.js';
@@ -122,7 +124,7 @@ describe('the whole pool on the devnet', () => {
     expect(pool.coins.get('LTC')!.service.jobs.current()!.height).toBe(tip + 1);
   });
 
-  it('applies the coin security config: an IP banned on one port is refused on the other', async () => {
+  it('applies the coin security config: an IP banned on one port is refused on the other, also after a restart', async () => {
     await pool.stop();
     const base = testPoolConfig(net.get(), 0.002);
     const coin = base.coins[0]!;
@@ -150,5 +152,31 @@ describe('the whole pool on the devnet', () => {
     console.log(`port ${portA} after 2 malformed lines: ${first.trim()}\nport ${portB} then: ${second.trim()}`);
     expect(second).toMatch(/banned/);
     expect(second).not.toMatch(/"result":\[/); // never subscribed
+
+    // The ban and the extranonce1 prefix lease live in the coin's stats table, as in AWS: the ban outlives a restart.
+    const items = async (pk: string) =>
+      (
+        await createDocumentClient(pool.storage.client).send(
+          new QueryCommand({
+            TableName: pool.storage.tables.get('LTC')!.stats,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': pk },
+          }),
+        )
+      ).Items ?? [];
+    expect((await items('BAN')).map((b) => b.ip)).toEqual(['127.0.0.1']);
+    expect(await items('PREFIX')).toHaveLength(1);
+    await pool.stop();
+    pool = await startLocalPool({ config, dataDir: net.dataDir(), log: createLogger('e2e', 'silent') });
+    const [portC] = pool.coins.get('LTC')!.service.ports as [number];
+    // Until the new run's first poll of the stats table a connection may be let in (and is closed by the ban).
+    await vi.waitFor(
+      async () =>
+        expect(await talk(portC, ['{"id":1,"method":"mining.subscribe","params":[]}'])).toMatch(/banned, \d+ s left/),
+      { timeout: 10_000 },
+    );
+    const prefixes = (await items('PREFIX')).map((i) => Number(i.sk).toString(16).padStart(4, '0'));
+    expect(prefixes).toHaveLength(1); // the first run gave its prefix back on stop
+    console.log(`after a restart: still banned; extranonce1 prefix ${prefixes[0]} leased`);
   });
 });
