@@ -35,7 +35,8 @@ import { leaseTaskPrefix } from './task-prefix.js';
  * /metrics aggregates their registries, blocknotify reaches each of them; on SIGTERM it drains them all before it
  * exits. The primary also holds what the task shares: the extranonce1 prefix, leased in the coin's stats table so
  * that no two live tasks have the same one (released after the drain), and the ban list and open-connection counts
- * of its processes, whose bans it writes to the stats table and whose other tasks' bans it polls from there. When a stratum process dies, the primary forks another on the same spool within a second: with
+ * of its processes, whose bans it writes to the stats table and whose other tasks' bans it polls from there.
+ * When a stratum process dies, the primary forks another on the same spool within a second: with
  * `queue.ackAfter = journal` the acknowledged shares the dead one had not shipped are replayed from its journal
  * instead of being lost with the task (the task's volume outlives its processes, not the task).
  */
