@@ -201,7 +201,7 @@ export class DynamoMoneyStore implements MoneyStore {
     id: string,
     from: PayoutStatus,
     to: PayoutStatus,
-    set: { txid?: string } = {},
+    set: { txid?: string; historyMark?: string } = {},
   ): Promise<boolean> {
     // The rules of core/ledger/payouts.ts, enforced by the write itself so that no caller can break them.
     if (!canTransition(from, to)) throw new IllegalPayoutTransitionError(id, from, to);
@@ -212,6 +212,10 @@ export class DynamoMoneyStore implements MoneyStore {
       update += ', txid = :txid';
       values[':txid'] = set.txid;
       condition += ' AND (attribute_not_exists(txid) OR txid = :txid)'; // a recorded txid is never replaced
+    }
+    if (set.historyMark) {
+      update += ', historyMark = if_not_exists(historyMark, :mark)'; // where the first attempt started
+      values[':mark'] = set.historyMark;
     }
     // A payout whose transaction went out never returns to a state from which it would be sent again.
     if (isUnsentStatus(to)) condition += ' AND attribute_not_exists(txid)';
@@ -396,6 +400,7 @@ function toPayout(i: Record<string, unknown>): PayoutRecord {
     })),
     total: BigInt(String(i.total)),
     txid: i.txid ? String(i.txid) : undefined,
+    ...(i.historyMark ? { historyMark: String(i.historyMark) } : {}),
     createdAt: num(i.createdAt),
     updatedAt: num(i.updatedAt),
   };

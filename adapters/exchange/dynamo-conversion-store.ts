@@ -100,7 +100,7 @@ export class DynamoConversionStore implements ConversionStore {
   }
 
   createDeposit(coin: string, r: DepositRecord): Promise<boolean> {
-    const { status, txid: _t, exchangeDepositId: _e, ...data } = r;
+    const { status, txid: _t, exchangeDepositId: _e, historyMark: _m, ...data } = r;
     return conditionalWrite('create deposit', () =>
       this.doc.send(
         new PutCommand({
@@ -136,7 +136,7 @@ export class DynamoConversionStore implements ConversionStore {
     id: string,
     from: DepositStatus,
     to: DepositStatus,
-    set: { txid?: string; exchangeDepositId?: string } = {},
+    set: { txid?: string; exchangeDepositId?: string; historyMark?: string } = {},
   ): Promise<boolean> {
     if (!canMoveDeposit(from, to)) throw new RangeError(`deposit ${id}: no move from ${from} to ${to}`);
     return this.transition(coin, 'DEPOSIT', id, from, to, set);
@@ -351,9 +351,12 @@ function toInventory(i: Record<string, unknown>): ExchangeInventory {
 
 function toDeposit(i: Record<string, unknown>): DepositRecord {
   return {
-    ...fromJson<Omit<DepositRecord, 'status' | 'txid' | 'exchangeDepositId' | 'updatedAt'>>(String(i.data)),
+    ...fromJson<Omit<DepositRecord, 'status' | 'txid' | 'exchangeDepositId' | 'historyMark' | 'updatedAt'>>(
+      String(i.data),
+    ),
     status: i.status as DepositStatus,
     ...(i.txid ? { txid: String(i.txid) } : {}),
+    ...(i.historyMark ? { historyMark: String(i.historyMark) } : {}),
     ...(i.exchangeDepositId ? { exchangeDepositId: String(i.exchangeDepositId) } : {}),
     updatedAt: num(i.updatedAt),
   };

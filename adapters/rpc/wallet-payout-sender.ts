@@ -1,3 +1,4 @@
+import { DaemonError } from '../../core/errors.js';
 import { formatAmount, type PayoutRecipient, parseAmount } from '../../core/ledger/payouts.js';
 import type { PayoutSender, SentPayout } from '../../core/ports/payout-sender.js';
 import type { DaemonClient } from './daemon-client.js';
@@ -8,19 +9,10 @@ interface WalletTx {
   address?: string;
   amount: number;
   comment?: string;
-  /** When the wallet added the transaction (s), on the node's clock: the wallet lists in that order. */
-  timereceived: number;
 }
 
-/** A reconciliation reads the wallet's history since the attempt; a minute per call leaves room for a large one. */
-const HISTORY_TIMEOUT_MS = 60_000;
-
-/**
- * How far before the attempt's time the history is read: the wallet's clock (the node's) and the pool's may differ,
- * and the node's may be corrected a little backwards (peers' offset, NTP). A day covers that many times over, for a
- * day more of history to read.
- */
-const CLOCK_MARGIN_MS = 24 * 3_600_000;
+/** listsinceblock's answer for a block the node does not know. */
+const RPC_INVALID_ADDRESS_OR_KEY = -5;
 
 /**
  * Bitcoin-family payouts through the pool wallet: `sendmany` with exact decimal amounts (strings, never floats)
@@ -32,8 +24,6 @@ export class WalletPayoutSender implements PayoutSender {
   constructor(
     private readonly wallet: DaemonClient,
     private readonly decimals = 8,
-    /** Entries read by the first call of a lookup; each further call reads twice as many. */
-    private readonly firstPage = 1000,
   ) {}
 
   async send(payoutId: string, recipients: PayoutRecipient[]): Promise<string> {
@@ -42,14 +32,32 @@ export class WalletPayoutSender implements PayoutSender {
     return this.wallet.call<string>('sendmany', ['', amounts, 1, payoutId], { timeoutMs: 60_000 });
   }
 
+  /** The chain tip the wallet's history stands at: a transaction sent after this is in a later block or none. */
+  historyMark(): Promise<string> {
+    return this.wallet.getBestBlockHash();
+  }
+
   /**
-   * Every wallet transaction carrying the id, from the wallet's history since `since` (ms: the record's creation,
-   * before any attempt to send it; without it, the whole history). Never only a window of the latest entries: any
-   * number of later transactions — coinbases, every output of later payouts — may come between a crash and this
-   * lookup, and a payout not found is sent again.
+   * Every wallet transaction carrying the id, however many came after it: `listsinceblock` from the mark taken
+   * before the first attempt (every transaction of the later blocks, the unconfirmed and conflicted ones too), or
+   * from genesis without one (a record from before marks) or when the node does not know the marked block (a
+   * resynced node). Never a window of the latest entries (`listtransactions` count): any number of coinbases and
+   * outputs of later payouts may come between a crash and this lookup, and a payout not found is sent again.
    */
-  async findPayout(payoutId: string, since?: number): Promise<SentPayout[]> {
-    const txs = await this.historySince(since === undefined ? Number.NEGATIVE_INFINITY : since - CLOCK_MARGIN_MS);
+  async findPayout(payoutId: string, from?: string): Promise<SentPayout[]> {
+    const since = async (block: string | null) =>
+      (
+        await this.wallet.call<{ transactions: WalletTx[] }>('listsinceblock', [block, 1, true, false], {
+          timeoutMs: 60_000,
+        })
+      ).transactions;
+    let txs: WalletTx[];
+    try {
+      txs = await since(from ?? null);
+    } catch (err) {
+      if (!(from && err instanceof DaemonError && err.rpcCode === RPC_INVALID_ADDRESS_OR_KEY)) throw err;
+      txs = await since(null);
+    }
     const byTx = new Map<string, PayoutRecipient[]>();
     for (const t of txs) {
       if (t.category !== 'send' || t.comment !== payoutId) continue;
@@ -59,22 +67,6 @@ export class WalletPayoutSender implements PayoutSender {
       byTx.set(t.txid, outs);
     }
     return [...byTx].map(([txid, outputs]) => ({ txid, outputs }));
-  }
-
-  /**
-   * The wallet's latest entries, back past `ms` or to its first: `listtransactions` lists in the order the wallet
-   * added transactions, which is the order of their `timereceived`, so once the oldest entry listed was added before
-   * `ms`, every transaction added since is in the list. Each call asks for twice as many as the last (a whole
-   * history costs about twice one listing of it); fewer than asked for is the whole history.
-   */
-  private async historySince(ms: number): Promise<WalletTx[]> {
-    for (let count = this.firstPage; ; count *= 2) {
-      const txs = await this.wallet.call<WalletTx[]>('listtransactions', ['*', count, 0, true], {
-        timeoutMs: HISTORY_TIMEOUT_MS,
-      });
-      const oldest = txs[0]; // oldest first
-      if (txs.length < count || (oldest && oldest.timereceived * 1000 < ms)) return txs;
-    }
   }
 
   async spendable(): Promise<bigint> {

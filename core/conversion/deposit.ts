@@ -44,6 +44,11 @@ export interface DepositRecord {
   status: DepositStatus;
   /** The wallet transaction, from the move to `sent` on. */
   txid?: string;
+  /**
+   * Where the pool wallet's history stood before the first attempt to send (PayoutSender.historyMark), set with the
+   * first move to `sending`: the lookup after a crash reads from there.
+   */
+  historyMark?: string;
   /** The exchange's id of the credited deposit. */
   exchangeDepositId?: string;
   createdAt: number;

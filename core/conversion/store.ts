@@ -53,7 +53,7 @@ export interface ConversionStore {
     id: string,
     from: DepositStatus,
     to: DepositStatus,
-    set?: { txid?: string; exchangeDepositId?: string },
+    set?: { txid?: string; exchangeDepositId?: string; historyMark?: string },
   ): Promise<boolean>;
   /** The coin's inventory on an exchange (core/conversion/inventory.ts); an empty one (version 0) when none. */
   getInventory(coin: string, exchange: string): Promise<ExchangeInventory>;

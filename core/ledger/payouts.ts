@@ -49,7 +49,7 @@ export function transitionPayout(
   p: PayoutRecord,
   to: PayoutStatus,
   now: number,
-  set: { txid?: string } = {},
+  set: { txid?: string; historyMark?: string } = {},
 ): PayoutRecord {
   if (!canTransition(p.status, to)) throw new IllegalPayoutTransitionError(p.id, p.status, to);
   const txid = set.txid ?? p.txid;
@@ -63,7 +63,8 @@ export function transitionPayout(
   if ((to === 'sent' || to === 'confirmed') && !txid) {
     throw new IllegalPayoutTransitionError(p.id, p.status, to, 'refused without a txid');
   }
-  return { ...p, status: to, ...(txid ? { txid } : {}), updatedAt: now };
+  const historyMark = p.historyMark ?? set.historyMark; // where the first attempt started: kept
+  return { ...p, status: to, ...(txid ? { txid } : {}), ...(historyMark ? { historyMark } : {}), updatedAt: now };
 }
 
 export interface PayoutRecipient {
@@ -78,6 +79,11 @@ export interface PayoutRecord {
   recipients: PayoutRecipient[];
   total: bigint;
   txid?: string;
+  /**
+   * Where the wallet's history stood before the first attempt to send (PayoutSender.historyMark): the lookup after
+   * a crash reads from there. Recorded with the first move to sending, never replaced.
+   */
+  historyMark?: string;
   createdAt: number;
   updatedAt: number;
 }

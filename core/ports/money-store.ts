@@ -62,13 +62,13 @@ export interface MoneyStore {
   listAccountEntries(coin: string, account: string, idPrefix?: string): Promise<LedgerEntry[]>;
 
   createPayout(coin: string, payout: PayoutRecord): Promise<boolean>;
-  /** Conditional status change; false when the payout was not in `from`. */
+  /** Conditional status change; false when the payout was not in `from`. A recorded historyMark is kept. */
   transitionPayout(
     coin: string,
     id: string,
     from: PayoutStatus,
     to: PayoutStatus,
-    set?: { txid?: string },
+    set?: { txid?: string; historyMark?: string },
   ): Promise<boolean>;
   listPayouts(coin: string): Promise<PayoutRecord[]>;
   /** The payouts of these ids that exist (any order): a miner's, named by its `reserve` entries, without the rest. */

@@ -31,11 +31,15 @@ export interface PayoutSender {
   /** One transaction paying every recipient; the payout id must be findable later (findPayout). */
   send(payoutId: string, recipients: PayoutRecipient[]): Promise<string>;
   /**
-   * Every wallet transaction that carries this payout id (0 or 1 in a healthy wallet), however many came after it.
-   * `since` (ms): a time before any attempt to send it (its record's creation); history older than that (with a
-   * margin for clocks) need not be read.
+   * Where the wallet's history stands, taken before the first attempt to send and kept with the record: findPayout
+   * then reads only what came after it (Bitcoin-family: the chain tip). Absent: findPayout searches as it must.
    */
-  findPayout(payoutId: string, since?: number): Promise<SentPayout[]>;
+  historyMark?(): Promise<string>;
+  /**
+   * Every wallet transaction that carries this payout id (0 or 1 in a healthy wallet), however many came after it.
+   * `from`: the record's history mark (none for a record from before marks: the whole history).
+   */
+  findPayout(payoutId: string, from?: string): Promise<SentPayout[]>;
   /** Confirmations of a transaction; negative when it conflicts with the chain. */
   confirmations(txid: string): Promise<number>;
   /** What the wallet can spend now (confirmed, mature), base units. */

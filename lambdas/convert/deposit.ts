@@ -72,7 +72,10 @@ async function depositLeg(
   if (!wallet) throw new ConfigError(`${coin} deposits to exchanges need the pool's coin wallet (coins[].payouts)`);
   const id = depositId(r.id, leg);
   let d = (await store.getDeposit(coin, id)) ?? (await create(deps, r, leg, network));
-  const move = async (to: DepositStatus, set: { txid?: string; exchangeDepositId?: string } = {}) => {
+  const move = async (
+    to: DepositStatus,
+    set: { txid?: string; exchangeDepositId?: string; historyMark?: string } = {},
+  ) => {
     if (!(await store.transitionDeposit(coin, id, d.status, to, set))) return false;
     d = { ...d, ...set, status: to };
     return true;
@@ -80,8 +83,10 @@ async function depositLeg(
   for (;;) {
     if (d.status === 'credited') return 'credited';
     if (d.status === 'pending') {
-      // Only the run that wins pending → sending sends; the record id travels in the transaction comment.
-      if (!(await move('sending'))) return 'busy';
+      // Only the run that wins pending → sending sends; the record id travels in the transaction comment, and the
+      // wallet's history mark from before the first attempt tells a lookup after a crash where to read from.
+      const historyMark = d.historyMark ?? (await wallet.historyMark?.());
+      if (!(await move('sending', historyMark ? { historyMark } : {}))) return 'busy';
       deps.crashAt?.('after-deposit-claim');
       let txid: string;
       try {
@@ -95,7 +100,7 @@ async function depositLeg(
       if (!(await move('sent', { txid }))) return 'busy';
       log.info({ deposit: id, exchange: d.exchange, amount: d.amount.toString(), txid }, 'deposit sent');
     } else if (d.status === 'sending') {
-      const next = reconcileSending(d, await wallet.findPayout(id, d.createdAt));
+      const next = reconcileSending(d, await wallet.findPayout(id, d.historyMark));
       if ('problem' in next) {
         log.error({ deposit: id, problem: next.problem }, 'deposit needs the operator; nothing is sent again');
         return 'sending';

@@ -142,7 +142,9 @@ async function advance(deps: PayoutDeps, p: PayoutRecord): Promise<{ id: string;
     // Reserve first (idempotent): the amounts leave `confirmed` before any coin leaves the wallet.
     await money.putEntries(coin, ledger('reserve', p, deps.now()));
     deps.crashAt?.('after-reserve');
-    if (!(await money.transitionPayout(coin, p.id, 'pending', 'sending'))) {
+    // Where the wallet's history stands before the first attempt: a lookup after a crash reads from there on.
+    const historyMark = p.historyMark ?? (await sender.historyMark?.());
+    if (!(await money.transitionPayout(coin, p.id, 'pending', 'sending', { historyMark }))) {
       return { id: p.id, status: 'busy' }; // another run took it
     }
     status = 'sending';
@@ -163,7 +165,7 @@ async function advance(deps: PayoutDeps, p: PayoutRecord): Promise<{ id: string;
     log.info({ payout: p.id, txid }, 'payout sent');
   } else if (status === 'sending') {
     // A crash around sendmany: did the transaction go out? The wallet knows it by the payout id.
-    const found = await sender.findPayout(p.id, p.createdAt);
+    const found = await sender.findPayout(p.id, p.historyMark);
     if (found.length > 1) throw new SuspendPayouts(`payout ${p.id} appears in ${found.length} wallet transactions`);
     if (found.length === 1) {
       const tx = found[0]!;

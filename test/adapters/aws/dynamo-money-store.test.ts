@@ -55,4 +55,13 @@ describe('DynamoMoneyStore payout transitions (dynalite)', () => {
     expect(await money.transitionPayout('LTC', 'p3', 'suspended', 'sent', { txid: 'aa' })).toBe(true);
     expect(await status('p3')).toMatchObject({ status: 'sent', txid: 'aa' });
   });
+
+  it('keeps the history mark of the first attempt to send: a later attempt does not move it', async () => {
+    await money.createPayout('LTC', payout('p4'));
+    expect(await money.transitionPayout('LTC', 'p4', 'pending', 'sending', { historyMark: 'tip-1' })).toBe(true);
+    expect(await status('p4')).toMatchObject({ status: 'sending', historyMark: 'tip-1' });
+    expect(await money.transitionPayout('LTC', 'p4', 'sending', 'pending')).toBe(true); // found not sent
+    expect(await money.transitionPayout('LTC', 'p4', 'pending', 'sending', { historyMark: 'tip-2' })).toBe(true);
+    expect(await status('p4')).toMatchObject({ status: 'sending', historyMark: 'tip-1' });
+  });
 });

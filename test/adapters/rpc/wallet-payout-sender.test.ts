@@ -40,14 +40,14 @@ describe('WalletPayoutSender on a regtest litecoind wallet', () => {
 
   it('finds a payout under more than 1,000 later wallet transactions, so it is not taken for unsent', async () => {
     const to = await recipients(250_000_000n, 1_234_567n, 100_000n);
-    const attempt = Date.now(); // the record's creation, before the send
+    const mark = await new WalletPayoutSender(payer, 8).historyMark(); // taken before the first attempt
     const txid = await new WalletPayoutSender(payer, 8).send('LTC-2-bbbbbb', to);
     await buryUnderWalletTransactions(net.get(), payer, 1_001);
     expect(await inLastThousand('LTC-2-bbbbbb')).toBe(0); // a lookup of the last 1,000 would answer "never sent"
 
-    // From the block a day before the attempt (what the payouts machine asks), and over the whole history.
-    for (const since of [attempt, undefined]) {
-      const found = await new WalletPayoutSender(payer, 8).findPayout('LTC-2-bbbbbb', since);
+    // From the record's mark, and (a record from before marks) over the whole history.
+    for (const from of [mark, undefined]) {
+      const found = await new WalletPayoutSender(payer, 8).findPayout('LTC-2-bbbbbb', from);
       expect(found).toHaveLength(1);
       expect(found[0]!.txid).toBe(txid);
       expect(found[0]!.outputs).toHaveLength(3);
@@ -56,27 +56,29 @@ describe('WalletPayoutSender on a regtest litecoind wallet', () => {
   }, 120_000);
 
   it('reports every transaction carrying the id, however far apart (a payout sent twice suspends the coin)', async () => {
+    const mark = await new WalletPayoutSender(payer, 8).historyMark();
     const first = await new WalletPayoutSender(payer, 8).send('LTC-3-cccccc', await recipients(200_000n));
     await buryUnderWalletTransactions(net.get(), payer, 1_001);
     const second = await new WalletPayoutSender(payer, 8).send('LTC-3-cccccc', await recipients(300_000n));
-    const found = await new WalletPayoutSender(payer, 8).findPayout('LTC-3-cccccc');
-    expect(found.map((f) => f.txid).sort()).toEqual([first, second].sort());
+    for (const from of [mark, undefined]) {
+      const found = await new WalletPayoutSender(payer, 8).findPayout('LTC-3-cccccc', from);
+      expect(found.map((f) => f.txid).sort()).toEqual([first, second].sort());
+    }
   }, 120_000);
 
-  // Last: the nodes' clocks stay three days ahead from here on.
-  it('from a day before the attempt, reads back past every later transaction and stops at older ones', async () => {
-    const devnet = net.get();
-    // A first lookup of 10 entries, doubled until it reaches entries older than a day before the attempt.
-    const sender = () => new WalletPayoutSender(payer, 8, 10);
-    const before = await sender().send('LTC-6-ffffff', await recipients(100_000n));
-    await buryUnderWalletTransactions(devnet, payer, 30);
-    const attempt = Date.now() + 3 * 24 * 3_600_000;
-    for (const node of [devnet.clientA, devnet.clientB]) await node.call('setmocktime', [Math.floor(attempt / 1000)]);
-    const txid = await sender().send('LTC-6-ffffff', await recipients(200_000n));
-    await buryUnderWalletTransactions(devnet, payer, 30);
-
-    // The transaction three days before the attempt (the same id, to tell) is not read; the whole history has both.
-    expect((await sender().findPayout('LTC-6-ffffff', attempt)).map((f) => f.txid)).toEqual([txid]);
-    expect((await sender().findPayout('LTC-6-ffffff')).map((f) => f.txid).sort()).toEqual([before, txid].sort());
+  it('reads from the mark on: the blocks after it and the unconfirmed transactions, nothing older', async () => {
+    const sender = () => new WalletPayoutSender(payer, 8);
+    // The same id before the mark, to tell what is read.
+    const before = await sender().send('LTC-4-dddddd', await recipients(100_000n));
+    await net.get().mine(1);
+    const mark = await sender().historyMark();
+    const after = await sender().send('LTC-4-dddddd', await recipients(200_000n));
+    expect((await sender().findPayout('LTC-4-dddddd', mark)).map((f) => f.txid)).toEqual([after]); // in the mempool
+    await net.get().mine(1);
+    expect((await sender().findPayout('LTC-4-dddddd', mark)).map((f) => f.txid)).toEqual([after]); // in a block
+    expect((await sender().findPayout('LTC-4-dddddd')).map((f) => f.txid).sort()).toEqual([before, after].sort());
+    // A mark the node does not know (a node synced anew): the whole history.
+    const unknown = await sender().findPayout('LTC-4-dddddd', '11'.repeat(32));
+    expect(unknown.map((f) => f.txid).sort()).toEqual([before, after].sort());
   }, 60_000);
 });

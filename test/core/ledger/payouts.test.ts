@@ -155,6 +155,12 @@ describe('payout state machine', () => {
     expect(transitionPayout(record('suspended'), 'pending', 1).status).toBe('pending');
   });
 
+  it('keeps the history mark of the first attempt to send through later attempts', () => {
+    const first = transitionPayout(record('pending'), 'sending', 1, { historyMark: 'tip-1' });
+    const again = transitionPayout(transitionPayout(first, 'pending', 2), 'sending', 3, { historyMark: 'tip-2' });
+    expect(again).toMatchObject({ status: 'sending', historyMark: 'tip-1' });
+  });
+
   it('refuses sent without a txid and never replaces a recorded txid', () => {
     expect(() => transitionPayout(record('sending'), 'sent', 1)).toThrow(/without a txid/);
     expect(() => transitionPayout(record('sending', 'tx1'), 'suspended', 1, { txid: 'tx2' })).toThrow(/already has/);

@@ -8,6 +8,7 @@ import { runConversions } from '../../../lambdas/convert/convert.js';
 import { depositListing } from '../../../local/conversion.js';
 import { ensureWallet } from '../../../local/devnet/chain.js';
 import { withDevnet } from '../../helpers/devnet.js';
+import { buryUnderWalletTransactions } from '../../helpers/devnet-wallets.js';
 import { auditBoth, CREDITS, conversionFixtures, NOW, ordersPerClientId, sum } from './helpers.js';
 
 /** Every exchange takes deposits: the coins each leg sells are sent from the pool's LTC wallet first. */
@@ -242,4 +243,23 @@ describe('conversion deposits: the coins sold are sent to the exchanges once, an
     for (const d of deposits) expect(await s.receivedBy(d.address)).toBe(d.amount);
     await auditBoth(s);
   });
+
+  // Last: 1,001 blocks mined to the pool wallet.
+  it('a deposit that went out before a crash is found under more than 1,000 later wallet transactions, never resent', async () => {
+    const s = await setupWithDeposits();
+    const event = nextEvent();
+    const crash = (step: string) => {
+      if (step === 'after-deposit-send') throw new Error('crash after-deposit-send');
+    };
+    await expect(runConversions({ ...s.deps, crashAt: crash }, event)).rejects.toThrow('crash after-deposit-send');
+    const [sending] = await s.deposits();
+    expect(sending).toMatchObject({ status: 'sending', historyMark: await pool.getBestBlockHash() });
+    await buryUnderWalletTransactions(net.get(), pool, 1_001); // blocks found, payouts: the wallet moves on
+
+    expect((await runConversions(s.deps, event)).conversions[0]).toMatchObject({ status: 'depositing' });
+    const deposits = await s.deposits();
+    expect(deposits.map((d) => d.status)).toEqual(deposits.map(() => 'sent'));
+    expect(await s.sendsPer(deposits)).toEqual(deposits.map(() => 1));
+    for (const d of deposits) expect(await s.receivedBy(d.address)).toBe(d.amount);
+  }, 120_000);
 });

@@ -66,8 +66,7 @@ describe('wallet payouts, exactly once through runPayouts', () => {
     money,
     sender: new WalletPayoutSender(payer, 8),
     log: silentLog,
-    // The real clock: the record's creation bounds the wallet history a reconciliation reads (a day before it on).
-    now: Date.now,
+    now: () => NOW,
     crashAt,
   });
 
@@ -84,6 +83,7 @@ describe('wallet payouts, exactly once through runPayouts', () => {
     const [payout] = await money.listPayouts('LTC');
     expect(payout).toMatchObject({ status: 'sending' }); // went out; the record does not know its txid
     expect(payout!.txid).toBeUndefined();
+    expect(payout!.historyMark).toBe(await net.get().clientA.getBestBlockHash()); // the tip before the attempt
 
     // Blocks found, other payouts: the wallet moves on before the next pass looks.
     await buryUnderWalletTransactions(net.get(), payer, 1_001);
