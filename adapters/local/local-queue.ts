@@ -178,11 +178,13 @@ export class LocalQueue implements BatchTransport {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Stops delivering; waits for the handler call in progress. */
+  /** Stops delivering; waits for the handler call in progress and for the journal writes it queued (done marks),
+   * so a queue closed cleanly redelivers nothing it handled. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     while (this.busy) await new Promise((r) => setTimeout(r, 5));
+    await this.journalLock;
   }
 
   private isIdle(): boolean {

@@ -113,8 +113,7 @@ describe('LocalQueue journal', () => {
       });
       await first.send(batches(3));
       while (handled.length < 2) await new Promise((r) => setTimeout(r, 5));
-      await first.close(); // the process "dies" with b2 unhandled
-      await new Promise((r) => setTimeout(r, 20)); // let the done marks reach the file
+      await first.close(); // the process "dies" with b2 unhandled; close() waits for the done marks of b0 and b1
       const again: string[] = [];
       const second = new LocalQueue({
         journalFile,
