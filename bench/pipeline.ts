@@ -3,10 +3,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SqsTransport } from '../adapters/aws/sqs-transport.js';
-import { BatchingShareQueue } from '../core/shares/batching-share-queue.js';
 import { decodeMessage } from '../core/shares/queue-message.js';
 import type { Share, ShareBatch } from '../core/shares/share.js';
 import { journalSummarizer } from '../core/shares/summary.js';
+import { BatchingShareQueue } from '../fargate/src/queue/batching-share-queue.js';
 import { run as ingest } from '../lambdas/ingest/handler.js';
 import { sqsEvent, startDynamo } from '../test/lambdas/ingest/helpers.js';
 import { fmt, goal, heading, info } from './harness.js';
@@ -38,7 +38,7 @@ export interface PipelineOptions {
   /**
    * queue.ackAfter: 'queue' sends each batch window as it closes; 'journal' journals the windows and ships them every
    * `shipIntervalMs` in one transport call (what BatchingShareQueue's journal mode does, unit-tested in
-   * test/core/shares/batching-share-queue.test.ts), so the transport packs a second of shares per request.
+   * test/fargate/queue/batching-share-queue.test.ts), so the transport packs a second of shares per request.
    */
   ackAfter?: 'queue' | 'journal';
   shipIntervalMs?: number;

@@ -4,16 +4,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { payments } from 'bitcoinjs-lib';
 import { Registry } from 'prom-client';
-import { FileShareSpool } from '../adapters/local/spool.js';
+import { FileShareSpool } from '../adapters/fs/spool.js';
 import { bitsToTarget } from '../core/chain/target.js';
 import { getCoin } from '../core/coins/index.js';
 import { parseConfig } from '../core/config/load.js';
 import type { BatchTransport } from '../core/ports/batch-transport.js';
 import type { ShareSpool } from '../core/ports/share-spool.js';
-import { BatchingShareQueue } from '../core/shares/batching-share-queue.js';
 import type { ShareBatch } from '../core/shares/share.js';
 import { journalSummarizer } from '../core/shares/summary.js';
 import { type CoinService, startCoinService } from '../fargate/src/coin-service.js';
+import { BatchingShareQueue } from '../fargate/src/queue/batching-share-queue.js';
 import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
 
 export type BenchCoin = 'LTC' | 'BTC';

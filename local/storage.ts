@@ -2,10 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
+import { DynamoConversionStore } from '../adapters/aws/dynamo-conversion-store.js';
 import { DynamoMoneyStore } from '../adapters/aws/dynamo-money-store.js';
 import { DynamoShareStore } from '../adapters/aws/dynamo-share-store.js';
 import { ensureTables, type TableNames } from '../adapters/aws/tables.js';
-import { DynamoConversionStore } from '../adapters/exchange/dynamo-conversion-store.js';
 import { startDynalite } from '../adapters/local/dynalite-server.js';
 
 /** Table names locally: the same definitions as in AWS, under this prefix. */

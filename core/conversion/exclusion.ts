@@ -1,6 +1,6 @@
 import type { PayoutRecord } from '../ledger/payouts.js';
+import type { ConversionPreference } from '../ports/conversion-store.js';
 import type { ConversionRecord } from './record.js';
-import type { ConversionPreference } from './store.js';
 
 /*
  * One confirmed balance, one way out. A miner's confirmed balance of a coin is taken either by the coin's payouts

@@ -2,7 +2,7 @@ import { getAddress } from 'ethers';
 import { validateAddress } from '../coins/address.js';
 import { COINS, getCoin, type NetworkName } from '../coins/registry.js';
 import { InvalidAddressError } from '../errors.js';
-import type { ConversionPreference } from './store.js';
+import type { ConversionPreference } from '../ports/conversion-store.js';
 
 /** What a preference check needs of a coin's conversion config: the currencies offered (the stats API has no more). */
 export interface PreferenceTargets {

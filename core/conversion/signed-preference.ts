@@ -1,9 +1,9 @@
 import { verifyMessageSignature } from '../coins/message-signature.js';
 import { getCoin, type NetworkName } from '../coins/registry.js';
 import { PoolError } from '../errors.js';
+import type { ConversionPreference } from '../ports/conversion-store.js';
 import { checkPreference, type PreferenceTargets } from './preference.js';
 import { preferenceMessage } from './preference-message.js';
-import type { ConversionPreference } from './store.js';
 
 /** A signed message older than this (against the pool's clock) is refused: it may be a replay. */
 export const SIGNED_PREFERENCE_WINDOW_MS = 10 * 60_000;

@@ -8,15 +8,15 @@ import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { putLiveSnapshot } from '../../adapters/aws/dynamo-live-stats.js';
 import { SqsTransport } from '../../adapters/aws/sqs-transport.js';
-import { FileShareSpool } from '../../adapters/local/spool.js';
+import { FileShareSpool } from '../../adapters/fs/spool.js';
 import { coinShareCredit } from '../../core/rewards/pot.js';
-import { BatchingShareQueue } from '../../core/shares/batching-share-queue.js';
 import { journalSummarizer } from '../../core/shares/summary.js';
 import { startCoinService } from './coin-service.js';
 import { type ContainerSettings, settingsFromEnv } from './container.js';
 import { type CoinHealth, createOpsServer, listen } from './http/ops-server.js';
 import { LiveStatsTracker, publishLiveStats } from './live-stats.js';
 import { sumHealth } from './process-health.js';
+import { BatchingShareQueue } from './queue/batching-share-queue.js';
 import type { ExtranonceLane } from './stratum/extranonce.js';
 import { createStratumMetrics } from './stratum/metrics.js';
 import { type BanRelayMessage, isBanRelayMessage, relayPolicy, TaskBans } from './task-bans.js';

@@ -18,8 +18,8 @@ import {
   settlementEntries,
   withdrawalsDue,
 } from '../../core/conversion/record.js';
-import type { ConversionStore } from '../../core/conversion/store.js';
 import { balancesFromEntries } from '../../core/ledger/entries.js';
+import type { ConversionStore } from '../../core/ports/conversion-store.js';
 import { type Exchange, ExchangeRejectedError, ExchangeUnavailableError } from '../../core/ports/exchange.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
 import type { PayoutSender } from '../../core/ports/payout-sender.js';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { accountsLeftToConversion } from '../../core/conversion/exclusion.js';
-import type { ConversionStore } from '../../core/conversion/store.js';
 import { balancesFromEntries, type EntryKind, entryId, type LedgerEntry } from '../../core/ledger/ledger.js';
 import { type PayoutPolicy, type PayoutRecipient, type PayoutRecord, planPayouts } from '../../core/ledger/payouts.js';
+import type { ConversionStore } from '../../core/ports/conversion-store.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
 import { PayoutNotSentError, type PayoutSender } from '../../core/ports/payout-sender.js';
 import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';

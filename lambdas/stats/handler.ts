@@ -4,11 +4,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
+import { DynamoConversionStore } from '../../adapters/aws/dynamo-conversion-store.js';
 import { DynamoLiveStats } from '../../adapters/aws/dynamo-live-stats.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
 import type { TableNames } from '../../adapters/aws/tables.js';
-import { DynamoConversionStore } from '../../adapters/exchange/dynamo-conversion-store.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import { createLambdaLogger, poolMiddleware } from '../shared/middleware.js';
 import { type ApiDeps, handleApi, type PublicCoin } from './api.js';

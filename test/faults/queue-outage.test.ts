@@ -7,9 +7,9 @@ import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, S
 import { createSqsServer } from 'local-aws-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqsTransport } from '../../adapters/aws/sqs-transport.js';
-import { FileShareSpool } from '../../adapters/local/spool.js';
-import { BatchingShareQueue } from '../../core/shares/batching-share-queue.js';
+import { FileShareSpool } from '../../adapters/fs/spool.js';
 import { decodeMessage } from '../../core/shares/queue-message.js';
+import { BatchingShareQueue } from '../../fargate/src/queue/batching-share-queue.js';
 import { run as ingest } from '../../lambdas/ingest/handler.js';
 import { share } from '../core/shares/fixtures.js';
 import { type Dynamo, minerTotal, silentLog, sqsEvent, startDynamo } from '../lambdas/ingest/helpers.js';

@@ -5,11 +5,11 @@ import { assembleBlock, blockHash, buildWork, solveWork, type WorkSolution } fro
 import type { CoinDefinition, NetworkName } from '../../../core/coins/index.js';
 import { addressToOutputScript } from '../../../core/coins/index.js';
 import { StratumCode } from '../../../core/errors.js';
+import type { DaemonCluster, JobLogger } from '../../../core/ports/daemons.js';
 import type { FoundBlock } from '../../../core/shares/share.js';
 import { powHash as defaultPowHash, type PowAlgorithm, scrypt, scryptPair, sha256d } from '../hashing/index.js';
 import { PairingHasher } from '../hashing/pairing.js';
 import { type JobRecord, JobStore } from './job-store.js';
-import type { DaemonCluster, JobLogger } from './ports.js';
 import { combineSubmitAnswers } from './submit-result.js';
 import { TemplateFeed } from './template-feed.js';
 import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from './types.js';

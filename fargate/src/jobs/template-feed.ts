@@ -1,5 +1,5 @@
 import { DaemonError } from '../../../core/errors.js';
-import type { DaemonCluster, JobLogger, TemplateDaemon } from './ports.js';
+import type { DaemonCluster, JobLogger, TemplateDaemon } from '../../../core/ports/daemons.js';
 
 /**
  * Keeps templates coming from the primary daemon, by every means available, because a miner working on a stale

@@ -13,12 +13,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createSqsServer } from 'local-aws-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { packRequests, SQS_MAX_BYTES, SqsTransport } from '../../../adapters/aws/sqs-transport.js';
-import { FileShareSpool } from '../../../adapters/local/spool.js';
+import { FileShareSpool } from '../../../adapters/fs/spool.js';
 import { StorageError } from '../../../core/errors.js';
 import { parseShareBatch } from '../../../core/shares/batch-schema.js';
-import { BatchingShareQueue } from '../../../core/shares/batching-share-queue.js';
 import { COMPRESSED_PREFIX, decodeMessage, encodeMessages } from '../../../core/shares/queue-message.js';
 import type { ShareBatch } from '../../../core/shares/share.js';
+import { BatchingShareQueue } from '../../../fargate/src/queue/batching-share-queue.js';
 import { batch, share } from '../../core/shares/fixtures.js';
 
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/000000000000/shares';

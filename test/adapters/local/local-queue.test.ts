@@ -5,7 +5,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalQueue } from '../../../adapters/local/local-queue.js';
 import { parseShareBatch } from '../../../core/shares/batch-schema.js';
-import { BatchingShareQueue } from '../../../core/shares/batching-share-queue.js';
+import { BatchingShareQueue } from '../../../fargate/src/queue/batching-share-queue.js';
 import { run } from '../../../lambdas/ingest/handler.js';
 import { batch, MemorySpool, MINER_A, MINER_B, share } from '../../core/shares/fixtures.js';
 import { type Dynamo, minerTotal, silentLog, startDynamo } from '../../lambdas/ingest/helpers.js';

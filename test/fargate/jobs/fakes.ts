@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { payments } from 'bitcoinjs-lib';
 import { getCoin } from '../../../core/coins/index.js';
-import type { DaemonCluster, JobLogger, TemplateDaemon } from '../../../fargate/src/jobs/ports.js';
+import type { DaemonCluster, JobLogger, TemplateDaemon } from '../../../core/ports/daemons.js';
 
 export const fixture = JSON.parse(
   readFileSync(new URL('../../fixtures/gbt/ltc-regtest-mweb.json', import.meta.url), 'utf8'),

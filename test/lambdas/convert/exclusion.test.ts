@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversionRecord } from '../../../core/conversion/record.js';
-import type { ConversionStore } from '../../../core/conversion/store.js';
 import type { PayoutRecipient } from '../../../core/ledger/payouts.js';
+import type { ConversionStore } from '../../../core/ports/conversion-store.js';
 import type { PayoutSender } from '../../../core/ports/payout-sender.js';
 import { runConversions } from '../../../lambdas/convert/convert.js';
 import { type PayoutDeps, runPayouts } from '../../../lambdas/payouts/payouts.js';

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
+import { DynamoConversionStore } from '../../../adapters/aws/dynamo-conversion-store.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import { ensureTables, tableNames } from '../../../adapters/aws/tables.js';
 import { CcxtExchange } from '../../../adapters/exchange/ccxt-exchange.js';
-import { DynamoConversionStore } from '../../../adapters/exchange/dynamo-conversion-store.js';
 import {
   CONVERSION_EXCHANGES,
   type ConversionExchangeId,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
+import { DynamoConversionStore } from '../../../adapters/aws/dynamo-conversion-store.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
-import { DynamoConversionStore } from '../../../adapters/exchange/dynamo-conversion-store.js';
 import { conversionConfigSchema } from '../../../core/conversion/config.js';
 import { preferenceMessage } from '../../../core/conversion/preference-message.js';
 import { type ApiDeps, handleApi, type PublicCoin } from '../../../lambdas/stats/api.js';

@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FileShareSpool } from '../../../adapters/local/spool.js';
+import { FileShareSpool } from '../../../adapters/fs/spool.js';
 import { batch, share } from '../../core/shares/fixtures.js';
 
 let dir: string;

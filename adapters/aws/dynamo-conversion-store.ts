@@ -15,9 +15,9 @@ import type {
   ConversionStatus,
   ConversionWithdrawal,
 } from '../../core/conversion/record.js';
-import type { ConversionPreference, ConversionStore } from '../../core/conversion/store.js';
-import { conditionalWrite, dynamoCall, num, queryAll } from '../aws/dynamo-calls.js';
-import type { TableNames } from '../aws/tables.js';
+import type { ConversionPreference, ConversionStore } from '../../core/ports/conversion-store.js';
+import { conditionalWrite, dynamoCall, num, queryAll } from './dynamo-calls.js';
+import type { TableNames } from './tables.js';
 
 /**
  * Conversions on the source coin's ledger table, beside its payouts:

@@ -1,9 +1,9 @@
-import { StorageError } from '../errors.js';
-import type { BatchTransport } from '../ports/batch-transport.js';
-import type { ShareQueue } from '../ports/share-queue.js';
-import type { ShareSpool } from '../ports/share-spool.js';
-import type { Share, ShareBatch } from './share.js';
-import { SummaryFolder } from './summary.js';
+import { StorageError } from '../../../core/errors.js';
+import type { BatchTransport } from '../../../core/ports/batch-transport.js';
+import type { ShareQueue } from '../../../core/ports/share-queue.js';
+import type { ShareSpool } from '../../../core/ports/share-spool.js';
+import type { Share, ShareBatch } from '../../../core/shares/share.js';
+import { SummaryFolder } from '../../../core/shares/summary.js';
 
 function withoutBlock(s: Share): Share {
   const { block: _block, ...rest } = s;
@@ -63,6 +63,8 @@ export interface BatchingShareQueueOptions {
    */
   minuteSummaryMs?: number;
   log?: QueueLog;
+  /** The clock the ship and minute-summary times are aligned to (default: Date.now). */
+  now?: () => number;
 }
 
 interface Waiter {
@@ -106,6 +108,7 @@ export class BatchingShareQueue implements ShareQueue {
   private minutesTimer: ReturnType<typeof setTimeout> | undefined;
   private minutesSeq = 0;
   private readonly log: QueueLog;
+  private readonly now: () => number;
 
   private readonly buffers = new Map<string, Waiter[]>();
   private buffered = 0;
@@ -133,6 +136,7 @@ export class BatchingShareQueue implements ShareQueue {
     this.maxWaitMs = opts.maxWaitMs ?? 25;
     this.instanceId = opts.instanceId;
     this.replayIntervalMs = opts.replayIntervalMs ?? 1000;
+    this.now = opts.now ?? Date.now;
     this.maxBufferedShares = opts.maxBufferedShares ?? this.maxShares * 20;
     this.journal = opts.ackAfter === 'journal';
     if (this.journal) this.replayIntervalMs = opts.shipIntervalMs ?? 1000;
@@ -302,7 +306,7 @@ export class BatchingShareQueue implements ShareQueue {
     const { intervalMs } = this.minutes;
     this.minutesTimer = setTimeout(
       () => void this.shipMinutes(),
-      intervalMs - (Date.now() % intervalMs) + this.maxWaitMs,
+      intervalMs - (this.now() % intervalMs) + this.maxWaitMs,
     );
   }
 
@@ -325,7 +329,7 @@ export class BatchingShareQueue implements ShareQueue {
   private shipDelay(): number {
     if (!this.journal) return this.replayIntervalMs;
     const interval = this.replayIntervalMs;
-    return interval - (Date.now() % interval) + this.maxWaitMs;
+    return interval - (this.now() % interval) + this.maxWaitMs;
   }
 
   private shipSoon(): void {

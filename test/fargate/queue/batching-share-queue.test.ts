@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FileShareSpool } from '../../../adapters/local/spool.js';
+import { FileShareSpool } from '../../../adapters/fs/spool.js';
 import { StorageError } from '../../../core/errors.js';
-import { BatchingShareQueue } from '../../../core/shares/batching-share-queue.js';
 import type { ShareBatch } from '../../../core/shares/share.js';
-import { MemorySpool, RecordingTransport, share } from './fixtures.js';
+import { BatchingShareQueue } from '../../../fargate/src/queue/batching-share-queue.js';
+import { MemorySpool, RecordingTransport, share } from '../../core/shares/fixtures.js';
 
 function settled(p: Promise<unknown>) {
   const state = { done: false, error: undefined as unknown };

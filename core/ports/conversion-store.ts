@@ -1,13 +1,13 @@
-import type { DepositRecord, DepositStatus } from './deposit.js';
-import type { ExchangeInventory } from './inventory.js';
-import type { ConversionQuote } from './quote.js';
+import type { DepositRecord, DepositStatus } from '../conversion/deposit.js';
+import type { ExchangeInventory } from '../conversion/inventory.js';
+import type { ConversionQuote } from '../conversion/quote.js';
 import type {
   ConversionFill,
   ConversionLeg,
   ConversionRecord,
   ConversionStatus,
   ConversionWithdrawal,
-} from './record.js';
+} from '../conversion/record.js';
 
 /** A miner's choice of payout currency: coins of `account` (source ledger) are converted and credited to `address`. */
 export interface ConversionPreference {
