@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the pool needs on a fresh Debian/Ubuntu machine with Node >= 20:
-# Litecoin Core (regtest devnet), the build tools for the native hashing addon, and the npm dependencies.
+# Litecoin Core (regtest devnet), the build tools for the native hashing addon, Node 24 (.node-version) into
+# .tools/node when the machine's Node is older, and the npm dependencies.
 # Usage: scripts/setup.sh [--with-browser]   (the browser is for the dashboard tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,34 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-echo "==> npm install (also builds the native hashing addon)"
+# The pool runs on the Node the Lambdas run (.node-version). When the machine's is older, the build of that version
+# the npm registry ships (node-linux-<arch>: bin/node and include/node, the headers the addon is built against) goes
+# into .tools/node, which scripts/node runs; npm install (next) then builds the addon for it.
+pinned=$(cat .node-version)
+if [ "$node_major" -ge "${pinned%%.*}" ]; then
+  rm -rf .tools/node
+elif [ "$(.tools/node/bin/node --version 2>/dev/null)" != "v$pinned" ]; then
+  case "$(uname -m)" in
+    x86_64 | amd64) arch=x64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) echo "no Node $pinned build for $(uname -m) on the npm registry; install Node $pinned yourself" >&2; exit 1 ;;
+  esac
+  echo "==> Node $pinned (npm package node-linux-$arch) into .tools/node: this machine has $(node --version)"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  # npm pack checks the tarball against the registry's integrity hash.
+  npm pack --silent --pack-destination "$tmp" "node-linux-$arch@$pinned" >/dev/null
+  # Unpacked beside and moved into place, so an interrupted setup leaves no half a Node where scripts/node looks.
+  rm -rf .tools/node.partial
+  mkdir -p .tools/node.partial
+  tar -xzf "$tmp/node-linux-$arch-$pinned.tgz" -C .tools/node.partial --strip-components=1
+  got=$(.tools/node.partial/bin/node --version) || got="a binary that does not run"
+  if [ "$got" != "v$pinned" ]; then echo "node-linux-$arch@$pinned holds $got, not v$pinned" >&2; exit 1; fi
+  rm -rf .tools/node
+  mv .tools/node.partial .tools/node
+fi
+
+echo "==> npm install (also builds the native hashing addon, for $(scripts/node --version))"
 # `npm ci` rejects the lock file npm 11 writes (it records only this platform's optional binaries), so install from
 # the lock file with `npm install`, which keeps the locked versions.
 npm install --no-audit --no-fund

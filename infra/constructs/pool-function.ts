@@ -42,8 +42,13 @@ export interface PoolFunctionProps {
   bundlesCcxt?: boolean;
 }
 
-/** The runtime every pool Lambda uses: newest Node LTS on Lambda; the bundle targets Node 22 so it also runs locally. */
+/**
+ * The runtime every pool Lambda uses: newest Node LTS on Lambda, the Node of .node-version that runs the pool locally
+ * (scripts/node) and of the stratum image (fargate/Dockerfile).
+ */
 export const POOL_RUNTIME = Runtime.NODEJS_24_X;
+/** The esbuild target of the Lambda bundles: the runtime's Node (`nodejs24.x` → `node24`). */
+export const POOL_BUNDLE_TARGET = POOL_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1');
 
 /**
  * One way to build every pool Lambda: esbuild bundle from the local install (no Docker), ESM, ARM64, JSON logs
@@ -85,7 +90,7 @@ export class PoolFunction extends NodejsFunction {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: POOL_BUNDLE_TARGET,
         sourceMap: true,
         minify: true,
         // The SDK is bundled, not taken from the runtime, so the handler runs with the version its tests ran with.
