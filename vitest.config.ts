@@ -13,8 +13,8 @@ const INTEGRATION = [
   'test/bench/**/*.test.ts',
   'test/**/*.devnet.test.ts',
   'test/adapters/evm/evm-payout-sender.test.ts',
-  'test/lambdas/convert/deposit.test.ts',
-  'test/lambdas/payouts/evm-payouts.test.ts',
+  'test/app/convert/deposit.test.ts',
+  'test/app/payouts/evm-payouts.test.ts',
 ];
 
 export default defineConfig({

@@ -1,13 +1,14 @@
 // Pipeline cost per million accepted shares: SQS requests made by the real BatchingShareQueue + SqsTransport, and
-// DynamoDB write units consumed by the real ingest Lambda (`run`) on dynalite, for a realistic miner population.
+// DynamoDB write units consumed by the real ingest use case (app/ingest, what the Lambda runs) on dynalite, for a
+// realistic miner population.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SqsTransport } from '../adapters/aws/sqs-transport.js';
+import { ingestMessages } from '../app/ingest/ingest.js';
 import { decodeMessage } from '../core/shares/queue-message.js';
 import type { Share, ShareBatch } from '../core/shares/share.js';
 import { journalSummarizer } from '../core/shares/summary.js';
 import { BatchingShareQueue } from '../fargate/src/queue/batching-share-queue.js';
-import { run as ingest } from '../lambdas/ingest/handler.js';
 import { sqsEvent, startDynamo } from '../test/lambdas/ingest/helpers.js';
 import { fmt, goal, heading, info } from './harness.js';
 
@@ -225,8 +226,8 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
     const apply = async (bodies: string[]) => {
       for (let i = 0; i < bodies.length; i += LAMBDA_BATCH_SIZE) {
         const records = bodies.slice(i, i + LAMBDA_BATCH_SIZE).map((body) => ({ messageId: `m${seq++}`, body }));
-        const res = await ingest(sqsEvent(records), { store, log, now: Date.now });
-        if (res.batchItemFailures.length > 0) throw new Error(`ingest failed ${res.batchItemFailures.length} records`);
+        const { failed } = await ingestMessages(sqsEvent(records).Records, { store, log, now: Date.now });
+        if (failed.length > 0) throw new Error(`ingest failed ${failed.length} records`);
       }
     };
     await apply(sample);

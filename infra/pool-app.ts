@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { publicConversion, publicPool } from '../lambdas/stats/public.js';
+import { publicConversion, publicPool } from '../app/stats/public.js';
 import type { TableSpec } from './constructs/pool-tables.js';
 import { type LoadedInputs, REPO_ROOT, refuseInlineSecrets } from './pool-config.js';
 import { STAGES } from './settings.js';

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { handleApi } from '../app/stats/api.js';
+import type { ConversionApiDeps } from '../app/stats/conversion.js';
+import { publicPool } from '../app/stats/public.js';
 import type { PoolConfig } from '../core/config/schema.js';
 import type { LiveStatsSource } from '../core/ports/live-stats.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import type { ShareStore } from '../core/ports/share-store.js';
-import { handleApi } from '../lambdas/stats/api.js';
-import type { ConversionApiDeps } from '../lambdas/stats/conversion.js';
-import { publicPool } from '../lambdas/stats/public.js';
 
 /** `/api/*` in local mode: the stats Lambda's router, over node:http instead of API Gateway. */
 export function createLocalApi(deps: {

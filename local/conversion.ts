@@ -1,5 +1,8 @@
 import { CcxtExchange } from '../adapters/exchange/ccxt-exchange.js';
 import { DaemonClient } from '../adapters/rpc/daemon-client.js';
+import { depositWallet } from '../adapters/rpc/deposit-wallet.js';
+import { type ConvertReport, runConversions } from '../app/convert/convert.js';
+import type { ConvertDeps } from '../app/convert/deps.js';
 import { getCoin } from '../core/coins/index.js';
 import type { CoinConfig } from '../core/config/schema.js';
 import type { DepositRecord } from '../core/conversion/deposit.js';
@@ -8,8 +11,6 @@ import { ConfigError } from '../core/errors.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
 import type { Exchange } from '../core/ports/exchange.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
-import { type ConvertDeps, type ConvertReport, runConversions } from '../lambdas/convert/convert.js';
-import { depositWallet } from '../lambdas/convert/deposit.js';
 import type { PoolLogger } from './logger.js';
 
 export interface LocalConverter {

@@ -1,5 +1,8 @@
 import { DaemonClient } from '../adapters/rpc/daemon-client.js';
 import { WalletPayoutSender } from '../adapters/rpc/wallet-payout-sender.js';
+import { type ConfirmPassReport, confirmCoin } from '../app/confirm/pass.js';
+import { type PayoutDeps, type PayoutReport, runPayouts } from '../app/payouts/payouts.js';
+import { payoutSettings } from '../app/payouts/policy.js';
 import { getCoin } from '../core/coins/index.js';
 import type { CoinConfig } from '../core/config/schema.js';
 import { type AuditResult, type Balance, balancesFromEntries } from '../core/ledger/ledger.js';
@@ -9,9 +12,6 @@ import type { ShareStore } from '../core/ports/share-store.js';
 import { paysPerShare } from '../core/rewards/config.js';
 import { ppsLiability } from '../core/rewards/pps.js';
 import { PPS_POOL_ACCOUNT } from '../core/rewards/schemes.js';
-import { type ConfirmPassReport, runConfirmPass } from '../lambdas/confirm/pass.js';
-import { type PayoutDeps, type PayoutReport, runPayouts } from '../lambdas/payouts/payouts.js';
-import { payoutSettings } from '../lambdas/payouts/policy.js';
 import { auditCoin, conversionViews } from './audit.js';
 import { type LocalConverter, localConverter } from './conversion.js';
 import type { PoolLogger } from './logger.js';
@@ -36,7 +36,7 @@ export interface MoneyRunner {
 }
 
 /**
- * One coin's money processes in local mode: the same `runConfirmPass` and `runPayouts` the Lambdas run, on local
+ * One coin's money processes in local mode: the same `confirmCoin` and `runPayouts` the Lambdas run, on local
  * timers instead of EventBridge schedules, against the first daemon (wallet RPC for payouts).
  */
 export function startMoney(opts: {
@@ -56,10 +56,8 @@ export function startMoney(opts: {
   const def = getCoin(coin.symbol);
   const daemon = new DaemonClient(coin.daemons[0]!);
   const confirm = async () => {
-    const { pps, ...report } = await runConfirmPass({
-      coin: def,
-      poolAddress: coin.poolAddress,
-      rewards: coin.rewards!,
+    const { pps, ...report } = await confirmCoin({
+      coin,
       shares: opts.shares,
       money,
       chain: daemon,

@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
 import { FileShareSpool } from '../adapters/fs/spool.js';
 import { LocalQueue } from '../adapters/local/local-queue.js';
+import { ingestMessages } from '../app/ingest/ingest.js';
 import type { PoolConfig } from '../core/config/schema.js';
 import { coinShareCredit } from '../core/rewards/pot.js';
 import { journalSummarizer } from '../core/shares/summary.js';
@@ -15,7 +16,6 @@ import { LiveStatsTracker } from '../fargate/src/live-stats.js';
 import { BatchingShareQueue } from '../fargate/src/queue/batching-share-queue.js';
 import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
 import { coordinateSolo, type SoloCoordination } from '../fargate/src/task-coordination.js';
-import { run as ingest } from '../lambdas/ingest/handler.js';
 import { buildWeb } from '../web/build.js';
 import { createAdminRoutes, ensureAdminToken } from './admin.js';
 import { createLocalApi } from './api.js';
@@ -41,7 +41,7 @@ export interface LocalCoin {
   coordination: SoloCoordination;
   /** The stratum server's ShareQueue (batching, with the disk spool). */
   queue: BatchingShareQueue;
-  /** Stands in for SQS + the event source mapping: delivers SQS events to the ingest Lambda handler. */
+  /** Stands in for SQS + the event source mapping: delivers SQS events to the ingest use case (app/ingest). */
   transport: LocalQueue;
   /** Block confirmation and payouts, when the coin has `rewards` (and `payouts`) configured. */
   money?: MoneyRunner;
@@ -60,8 +60,8 @@ export interface LocalPool {
 }
 
 /**
- * The whole pool on one machine: the same stratum servers as the Fargate container, the same ingest Lambda handler
- * behind a local SQS-shaped queue, dynalite for DynamoDB, and the ops/API HTTP server.
+ * The whole pool on one machine: the same stratum servers as the Fargate container, the same ingest use case as the
+ * ingest Lambda behind a local SQS-shaped queue, dynalite for DynamoDB, and the ops/API HTTP server.
  */
 export async function startLocalPool(opts: {
   config: Readonly<PoolConfig>;
@@ -99,14 +99,16 @@ export async function startLocalPool(opts: {
       const credit = coinShareCredit(coin.rewards);
       const transport = new LocalQueue({
         name: `shares-${coin.symbol}`,
-        handler: (event) =>
-          ingest(event, {
+        handler: async (event) => {
+          const { failed } = await ingestMessages(event.Records, {
             store: storage.store,
             log,
             now: Date.now,
             leaseMs: LOCAL_INGEST_LEASE_MS,
             ...(credit && { credit }),
-          }),
+          });
+          return { batchItemFailures: failed.map((id) => ({ itemIdentifier: id })) };
+        },
         journalFile: join(queueDir, `${coin.symbol}.jsonl`),
         deadLetterFile: join(queueDir, `${coin.symbol}.dead.jsonl`),
         onError: (err) => log.error({ err, coin: coin.symbol }, 'ingest handler failed'),

@@ -1,10 +1,11 @@
+import { type PayingTarget, targetPayoutSender } from '../adapters/evm/target-payout-sender.js';
+import { type PayoutDeps, type PayoutReport, runPayouts } from '../app/payouts/payouts.js';
+import { targetPayoutSettings } from '../app/payouts/policy.js';
 import type { CoinConfig } from '../core/config/schema.js';
 import type { ConversionLedgerView } from '../core/ledger/audit.js';
 import { type AuditResult, type Balance, balancesFromEntries } from '../core/ledger/ledger.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
-import { type PayoutDeps, type PayoutReport, runPayouts } from '../lambdas/payouts/payouts.js';
-import { type PayingTarget, targetPayoutSender, targetPayoutSettings } from '../lambdas/payouts/target.js';
 import { auditCoin, conversionViews } from './audit.js';
 import type { PoolLogger } from './logger.js';
 

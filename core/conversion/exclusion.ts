@@ -9,7 +9,7 @@ import type { ConversionRecord } from './record.js';
  *    in a conversion not yet credited (a crash may have left its convert-out entries unwritten);
  *  - conversion takes only opted-in miners, and none in a payout not yet confirmed or failed (same reason: reserve).
  * Both planners read preferences and balances, and write their debits, under the coin's debit lease
- * (lambdas/shared/debit-lease.ts), so a preference changed between two passes cannot make both take one balance.
+ * (app/shared/debit-lease.ts), so a preference changed between two passes cannot make both take one balance.
  */
 
 /** Accounts the coin's payouts must not pay: opted in to conversion, or part of an open conversion. */

@@ -21,7 +21,7 @@ export interface MoneyBlock extends BlockRecord {
   trips?: number;
 }
 
-/** What a PPS/PoT pass credited a round for: the round's total when it read the shares (lambdas/confirm/pps.ts). */
+/** What a PPS/PoT pass credited a round for: the round's total when it read the shares (app/confirm/pps.ts). */
 export interface CreditedRound {
   height: number;
   shares: number;

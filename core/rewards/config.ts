@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const REWARD_SCHEMES = ['PPLNS', 'PROP', 'SOLO', 'PPS', 'POT'] as const;
 export type RewardScheme = (typeof REWARD_SCHEMES)[number];
 
-/** PPS and POT credit miners per completed round from the pool's account (lambdas/confirm/pps.ts). */
+/** PPS and POT credit miners per completed round from the pool's account (app/confirm/pps.ts). */
 export const paysPerShare = (scheme: RewardScheme): boolean => scheme === 'PPS' || scheme === 'POT';
 
 /** PoT parameters (core/rewards/pot.ts): a = potA, cap = potCap. */

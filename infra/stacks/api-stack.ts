@@ -17,8 +17,8 @@ import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
-import { STATS_QUERY_PARAMETERS } from '../../lambdas/stats/api.js';
-import type { PublicConversion } from '../../lambdas/stats/public.js';
+import { STATS_QUERY_PARAMETERS } from '../../app/stats/api.js';
+import type { PublicConversion } from '../../app/stats/public.js';
 import { PoolFunction } from '../constructs/pool-function.js';
 import { grantTable, type PoolTable } from '../constructs/pool-tables.js';
 import { acknowledge } from '../nag.js';
@@ -30,12 +30,12 @@ export interface ApiStackProps extends StackProps {
   statsEntry: string;
   /** Every coin's tables, read-only for the stats API: `{ LTC: { shares: table, ... } }`. */
   coinTables: Readonly<Record<string, ReadonlyMap<string, PoolTable>>>;
-  /** What the API may show of the pool config (lambdas/stats/public.ts): no daemons, wallets or credentials. */
+  /** What the API may show of the pool config (app/stats/public.ts): no daemons, wallets or credentials. */
   publicPool: unknown;
   /** The built dashboard (web/dist): deployed into the site bucket, the distribution invalidated. */
   siteDir?: string;
   /**
-   * What the API needs of the converting coins' `conversion` config (lambdas/stats/public.ts, no exchanges, wallets
+   * What the API needs of the converting coins' `conversion` config (app/stats/public.ts, no exchanges, wallets
    * or secrets): miners may change their payout currency (a signed POST).
    */
   conversions?: Readonly<Record<string, PublicConversion>>;

@@ -1,17 +1,16 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
-import { getCoin } from '../../core/coins/index.js';
+import { type ConfirmPassReport, confirmCoin } from '../../app/confirm/pass.js';
 import { lazyDeps } from '../shared/lazy-deps.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { type MoneyDeps, moneyDepsFromEnv } from '../shared/money-deps.js';
-import { type ConfirmPassReport, runConfirmPass } from './pass.js';
 
 type ConfirmResult = Omit<ConfirmPassReport, 'pps'> & {
   pps?: Omit<NonNullable<ConfirmPassReport['pps']>, 'credited'> & { credited: string };
 };
 
-/** EventBridge schedule → one confirmation pass (lambdas/confirm/pass.ts); the same function local mode runs. */
+/** EventBridge schedule → one confirmation pass (app/confirm/pass.ts); the same function local mode runs. */
 export function createHandler(
   makeDeps: () => Promise<MoneyDeps> = () => moneyDepsFromEnv(),
   log: Logger = createLambdaLogger('confirm'),
@@ -19,11 +18,8 @@ export function createHandler(
   const deps = lazyDeps(makeDeps);
   const base = async (_event: unknown, context: Context): Promise<ConfirmResult> => {
     const d = await deps();
-    if (!d.coin.rewards) throw new Error(`${d.coin.symbol} has no rewards config: nothing to confirm`);
-    const { pps, ...report } = await runConfirmPass({
-      coin: getCoin(d.coin.symbol),
-      poolAddress: d.coin.poolAddress,
-      rewards: d.coin.rewards,
+    const { pps, ...report } = await confirmCoin({
+      coin: d.coin,
       shares: d.shares,
       money: d.money,
       chain: d.daemon,

@@ -10,6 +10,9 @@ import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { CcxtExchange } from '../../adapters/exchange/ccxt-exchange.js';
 import { loadExchangeCredentials } from '../../adapters/exchange/credentials.js';
 import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
+import { depositWallet } from '../../adapters/rpc/deposit-wallet.js';
+import { runConversions } from '../../app/convert/convert.js';
+import type { ConvertDeps } from '../../app/convert/deps.js';
 import { getCoin } from '../../core/coins/index.js';
 import { parseConfigText } from '../../core/config/load.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
@@ -19,8 +22,6 @@ import { emfRecord } from '../shared/emf.js';
 import { lazyDeps } from '../shared/lazy-deps.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { configWithDaemonSecret } from '../shared/money-deps.js';
-import { type ConvertDeps, runConversions } from './convert.js';
-import { depositWallet } from './deposit.js';
 import { convertEnvSchema } from './env.js';
 
 type Deps = Omit<ConvertDeps, 'log' | 'now'>;
@@ -77,7 +78,7 @@ export async function convertDepsFromEnv(env: NodeJS.ProcessEnv = process.env): 
 }
 
 /**
- * EventBridge schedule → one conversion pass (lambdas/convert/convert.ts). The event's `time` names the schedule
+ * EventBridge schedule → one conversion pass (app/convert/convert.ts). The event's `time` names the schedule
  * slot, so EventBridge's at-least-once delivery and Lambda's retries plan the same conversion id.
  */
 export function createHandler(

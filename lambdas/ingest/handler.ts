@@ -1,97 +1,32 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
+import { DEFAULT_LEASE_MS, type IngestDeps, ingestMessages } from '../../app/ingest/ingest.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
-import type { ShareStore } from '../../core/ports/share-store.js';
 import { potParamsSchema } from '../../core/rewards/config.js';
 import { potShareCredit } from '../../core/rewards/pot.js';
-import type { ShareCredit } from '../../core/shares/aggregate.js';
-import { ingestBatch } from '../../core/shares/ingest-batch.js';
-import { decodeMessage } from '../../core/shares/queue-message.js';
-import type { ShareBatch } from '../../core/shares/share.js';
 import { emfRecord } from '../shared/emf.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 
 /**
- * The share ingest consumer: SQS (or the local in-process queue) → idempotent counters in DynamoDB.
- *
- * Failure handling, per record (partial batch response, so one bad record never holds the others back):
- *  - a body that is not a valid ShareBatch will never become valid: it is logged and reported as a batch item
- *    failure, so SQS redelivers it until maxReceiveCount and then its redrive policy moves it to the dead-letter
- *    queue, where an operator can look at it. It never loops forever, and never blocks the queue.
- *  - a storage failure (throttling, timeouts) is reported as a batch item failure and retried by redelivery;
- *    ingest is idempotent per batch id, so a retry after a partial write counts every share once.
+ * The ingest Lambda: SQS events → the ingest use case (app/ingest/ingest.ts), with a partial batch response, so that
+ * one bad record never holds the others back: SQS redelivers the failed ones until maxReceiveCount and then the
+ * redrive policy moves them to the dead-letter queue.
  */
 
-/** The subset of a pino logger `run` uses. */
-export interface IngestLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
-export interface IngestDeps {
-  store: ShareStore;
-  log: IngestLog;
-  now: () => number;
-  /** How long a claim on a batch holds off other consumers: longer than the function timeout. */
-  leaseMs?: number;
-  /** Makes claims unique per invocation (Lambda: awsRequestId). */
-  requestId?: string;
-  /** PoT coins: the credit difficulty of each share, summed per round next to the plain difficulty. */
-  credit?: ShareCredit;
+export interface IngestLambdaDeps extends IngestDeps {
   /** AWS: where CloudWatch metrics go (EMF lines on stdout): BlocksFound per coin, which the no-block alarm watches. */
   emit?: (line: string) => void;
 }
 
-const DEFAULT_LEASE_MS = 120_000;
-
-export async function run(event: SQSEvent, deps: IngestDeps): Promise<SQSBatchResponse> {
-  const found = new Map<string, number>();
-  const outcomes = await Promise.all(event.Records.map((record) => ingestRecord(record, deps, found)));
-  for (const [coin, blocks] of found) deps.emit?.(emfRecord(coin, { BlocksFound: blocks }, deps.now()));
-  return {
-    batchItemFailures: event.Records.filter((_, i) => !outcomes[i]).map((r) => ({ itemIdentifier: r.messageId })),
-  };
-}
-
-/** true when the record is done with (every batch in it counted, now or before). */
-async function ingestRecord(record: SQSRecord, deps: IngestDeps, found: Map<string, number>): Promise<boolean> {
-  const where = { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount };
-  let batches: ShareBatch[];
-  try {
-    batches = decodeMessage(record.body);
-  } catch (err) {
-    deps.log.error(
-      { ...where, reason: (err as Error).message, bodyBytes: record.body.length },
-      'malformed share batch: reported as failed so that the redrive policy moves it to the dead-letter queue',
-    );
-    return false;
-  }
-  // One batch after the other: a failure leaves the rest for the redelivery, where the counted ones are duplicates.
-  for (const batch of batches) {
-    try {
-      const result = await ingestBatch(deps.store, batch, {
-        claim: `${deps.requestId ?? 'local'}:${record.messageId}`,
-        now: deps.now,
-        leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
-        ...(deps.credit && { credit: deps.credit }),
-        onRepeats: (repeats) =>
-          deps.log.warn({ ...where, batchId: batch.batchId, repeats }, 'repeated shares (same hash) counted once'),
-      });
-      deps.log.info({ ...where, batchId: batch.batchId, shares: batch.shares.length, result }, 'share batch ingested');
-      const blocks = result === 'applied' && batch.views !== 'minutes' ? batch.shares.filter((s) => s.block).length : 0;
-      if (blocks > 0) found.set(batch.coin, (found.get(batch.coin) ?? 0) + blocks);
-    } catch (err) {
-      deps.log.warn({ ...where, batchId: batch.batchId, err }, 'share batch not ingested; it will be redelivered');
-      return false;
-    }
-  }
-  return true;
+export async function run(event: SQSEvent, deps: IngestLambdaDeps): Promise<SQSBatchResponse> {
+  const { failed, blocksFound } = await ingestMessages(event.Records, deps);
+  for (const [coin, blocks] of blocksFound) deps.emit?.(emfRecord(coin, { BlocksFound: blocks }, deps.now()));
+  return { batchItemFailures: failed.map((id) => ({ itemIdentifier: id })) };
 }
 
 const envSchema = z.object({
@@ -116,7 +51,7 @@ const envSchema = z.object({
     .optional(),
 });
 
-type StaticDeps = Omit<IngestDeps, 'log' | 'requestId'>;
+type StaticDeps = Omit<IngestLambdaDeps, 'log' | 'requestId' | 'emit'>;
 
 /** Builds the AWS clients from the environment; called on the first invocation, never at import. */
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): StaticDeps {

@@ -2,17 +2,17 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
+import { type PayoutReport, runPayouts } from '../../app/payouts/payouts.js';
+import { payoutSettings } from '../../app/payouts/policy.js';
 import { getCoin } from '../../core/coins/index.js';
 import { jsonSafe } from '../../core/json.js';
 import { emfRecord } from '../shared/emf.js';
 import { lazyDeps } from '../shared/lazy-deps.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { type MoneyDeps, moneyDepsFromEnv } from '../shared/money-deps.js';
-import { type PayoutReport, runPayouts } from './payouts.js';
-import { payoutSettings } from './policy.js';
 
 /**
- * EventBridge schedule → one payout pass (lambdas/payouts/payouts.ts). Reserved concurrency 1 in the CDK app, and
+ * EventBridge schedule → one payout pass (app/payouts/payouts.ts). Reserved concurrency 1 in the CDK app, and
  * the pass itself only sends after winning a conditional status change, so two invocations never pay twice.
  */
 export function createHandler(

@@ -6,14 +6,15 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
+import { targetPayoutSender } from '../../adapters/evm/target-payout-sender.js';
+import { runPayouts } from '../../app/payouts/payouts.js';
+import { targetPayoutSettings } from '../../app/payouts/policy.js';
 import { parseConfigText } from '../../core/config/load.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
 import { emfRecord } from '../shared/emf.js';
 import { lazyDeps } from '../shared/lazy-deps.js';
 import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
-import { runPayouts } from './payouts.js';
-import { targetPayoutSender, targetPayoutSettings } from './target.js';
 
 /** The environment of a conversion target's payouts Lambda (one per target with `payouts`), set by the coin stack. */
 export const targetPayoutsEnvSchema = z.object({

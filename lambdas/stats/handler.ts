@@ -9,10 +9,10 @@ import { DynamoLiveStats } from '../../adapters/aws/dynamo-live-stats.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
 import type { TableNames } from '../../adapters/aws/tables.js';
+import { type ApiDeps, handleApi } from '../../app/stats/api.js';
+import { type PublicCoin, publicConversionSchema } from '../../app/stats/public.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import { createLambdaLogger, poolMiddleware } from '../shared/middleware.js';
-import { type ApiDeps, handleApi, type PublicCoin } from './api.js';
-import { publicConversionSchema } from './public.js';
 
 /** Set by infra/stacks/api-stack.ts: every coin's table names, and what the API may show of the config. */
 export const statsEnvSchema = z.object({

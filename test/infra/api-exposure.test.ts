@@ -1,7 +1,7 @@
 import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STATS_QUERY_PARAMETERS } from '../../lambdas/stats/api.js';
+import { STATS_QUERY_PARAMETERS } from '../../app/stats/api.js';
 import { buildTestApp, coin, difficulty } from './helpers.js';
 
 /** The stats API is public, but only CloudFront may reach its origin: every request then passes the cache. */

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
+import type { PayoutDeps } from '../../app/payouts/payouts.js';
 import { type ConversionRecord, settle, settlementEntries } from '../../core/conversion/record.js';
-import type { PayoutDeps } from '../../lambdas/payouts/payouts.js';
 import { ensureWallet } from '../../local/devnet/chain.js';
 import type { MoneyRunner } from '../../local/money.js';
 import { type LocalStorage, startLocalStorage } from '../../local/storage.js';

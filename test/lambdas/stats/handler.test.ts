@@ -2,12 +2,12 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import type { ApiDeps } from '../../../app/stats/api.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
-import type { ApiDeps } from '../../../lambdas/stats/api.js';
 import { createHandler, statsEnvSchema } from '../../../lambdas/stats/handler.js';
+import { TEST_POOL } from '../../app/stats/helpers.js';
 import { ADDRESS } from '../../fargate/stratum/fakes.js';
 import { type Dynamo, startDynamo } from '../ingest/helpers.js';
-import { TEST_POOL } from './helpers.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent } as never;
 const event = (path: string, method = 'GET', query = '') =>

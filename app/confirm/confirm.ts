@@ -1,0 +1,188 @@
+import { assessBlock, isSettled } from '../../core/blocks/confirmation.js';
+import type { CoinDefinition } from '../../core/coins/index.js';
+import { DaemonError } from '../../core/errors.js';
+import { type BlockStage, blockEntries } from '../../core/ledger/ledger.js';
+import { parseAmount } from '../../core/ledger/payouts.js';
+import type { ChainReader } from '../../core/ports/chain-reader.js';
+import type { BlockCredit, MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
+import type { ShareStore } from '../../core/ports/share-store.js';
+import type { RewardsConfig } from '../../core/rewards/config.js';
+import { type RoundWeights, splitEntries, splitReward } from '../../core/rewards/schemes.js';
+
+export interface ConfirmDeps {
+  coin: CoinDefinition;
+  /** The pool wallet address the coinbase pays: its outputs are the reward. */
+  poolAddress: string;
+  rewards: RewardsConfig;
+  shares: ShareStore;
+  money: MoneyStore;
+  chain: ChainReader;
+  log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
+  now: () => number;
+  /** How far back PPLNS/PROP look for shares (heights). */
+  maxRounds?: number;
+}
+
+export interface ConfirmReport {
+  checked: number;
+  immature: number;
+  confirmed: number;
+  orphaned: number;
+  /** Orphaned blocks a reorg brought back into the chain (their credit restored). */
+  restored: number;
+}
+
+interface ChainBlock {
+  confirmations: number;
+  tx: { vout: { value: number; scriptPubKey: { address?: string; addresses?: string[] } }[] }[];
+}
+
+/**
+ * One confirmation pass over a coin's unsettled blocks. Safe to run again at any point: the split of a block is
+ * fixed once (stored on the block), ledger entries have deterministic ids, and statuses change conditionally.
+ *
+ * Reorgs: an orphaned block is followed until the chain is a coinbase maturity past it, and may come back any number
+ * of times. A move out of the chain or back into it changes the block's status (and trips) first, then writes that
+ * move's entries; every pass first completes the entries of each block's last move (completeMove), so a crash
+ * between the two loses nothing, and a later move never starts before the one before it is fully written.
+ */
+export async function confirmBlocks(deps: ConfirmDeps): Promise<ConfirmReport> {
+  const { coin, money, log } = deps;
+  const report: ConfirmReport = { checked: 0, immature: 0, confirmed: 0, orphaned: 0, restored: 0 };
+  const tip = await deps.chain.getBlockCount();
+  for (const listed of await money.listUnsettledBlocks(coin.symbol)) {
+    if (isSettled(listed, tip, coin.coinbaseMaturity)) continue;
+    report.checked++;
+    await completeMove(deps, listed);
+    let chainBlock: ChainBlock | undefined;
+    try {
+      chainBlock = await deps.chain.getBlock<ChainBlock>(listed.hash, 2);
+    } catch (err) {
+      // -5: "Block not found"; anything else is the daemon failing: try again next run, change nothing.
+      if (!(err instanceof DaemonError && err.rpcCode === -5)) throw err;
+    }
+    const view = { known: chainBlock !== undefined, confirmations: chainBlock?.confirmations ?? 0, tipHeight: tip };
+    const verdict = assessBlock(listed, view, coin.coinbaseMaturity);
+    let block = listed;
+    if (verdict.next === 'orphaned') {
+      if (block.status === 'orphaned') continue;
+      const trips = block.trips ?? 0;
+      const moved = { from: trips, to: trips };
+      if (!(await money.setBlockStatus(coin.symbol, block, block.status, 'orphaned', verdict.confirmations, moved)))
+        continue;
+      report.orphaned++;
+      await completeMove(deps, { ...block, status: 'orphaned' });
+      log.warn({ height: block.height, hash: block.hash, trip: trips, why: verdict.why }, 'block orphaned');
+      continue;
+    }
+    if (verdict.next === 'pending') continue;
+    if (block.status === 'orphaned') {
+      // Back in the main chain. Credited: restore its credit (a new trip). Never credited: it is a found block again.
+      const trips = block.trips ?? 0;
+      const back = block.credits
+        ? { status: 'immature' as const, trips: trips + 1 }
+        : { status: 'pending' as const, trips };
+      const moved = { from: trips, to: back.trips };
+      if (!(await money.setBlockStatus(coin.symbol, block, 'orphaned', back.status, verdict.confirmations, moved)))
+        continue;
+      block = { ...block, ...back };
+      await completeMove(deps, block);
+      report.restored++;
+      log.warn({ height: block.height, hash: block.hash, trip: trips }, 'orphaned block back in the main chain');
+    }
+    // In the main chain: fix its split once, then credit it as immature (idempotent).
+    if (!block.credits)
+      block = await fixCredits(deps, block, chainReward(chainBlock!, deps.poolAddress, coin.decimals));
+    if (block.status === 'pending') await writeStage(deps, block, 'immature');
+    if (verdict.next === 'confirmed') {
+      await writeStage(deps, block, 'mature');
+      if (await money.setBlockStatus(coin.symbol, block, block.status, 'confirmed', verdict.confirmations)) {
+        report.confirmed++;
+        log.info(
+          { height: block.height, hash: block.hash, reward: block.chainReward?.toString() },
+          'block confirmed and credited',
+        );
+      }
+    } else if (await money.setBlockStatus(coin.symbol, block, block.status, 'immature', verdict.confirmations)) {
+      report.immature++;
+    }
+  }
+  return report;
+}
+
+/**
+ * Writes the entries of a credited block's last move, which a crash may have left unwritten (idempotent): immature
+ * since it was found (trips 0), else its last restore; orphaned: its last reversal (with the immature credit first
+ * when it never came back, for a block orphaned before that credit was complete).
+ */
+async function completeMove(deps: ConfirmDeps, block: MoneyBlock): Promise<void> {
+  if (!block.credits || block.status === 'pending' || block.status === 'confirmed') return;
+  const trips = block.trips ?? 0;
+  if (block.status === 'immature') {
+    await writeStage(deps, block, trips === 0 ? 'immature' : 'restore', Math.max(trips - 1, 0));
+    return;
+  }
+  if (trips === 0) await writeStage(deps, block, 'immature');
+  await writeStage(deps, block, 'orphan', trips);
+}
+
+function writeStage(deps: ConfirmDeps, block: MoneyBlock, stage: BlockStage, trip = 0): Promise<number> {
+  return deps.money.putEntries(deps.coin.symbol, blockEntries(stage, block.hash, block.credits!, deps.now(), trip));
+}
+
+async function fixCredits(deps: ConfirmDeps, block: MoneyBlock, reward: bigint): Promise<MoneyBlock> {
+  const { coin, money } = deps;
+  if (reward !== BigInt(block.reward)) {
+    deps.log.warn(
+      { height: block.height, template: block.reward, chain: reward.toString() },
+      'coinbase value differs from the template; the chain wins',
+    );
+  }
+  const rounds = await roundsBefore(deps, block);
+  const previous = (await money.listAllBlocks(coin.symbol))
+    .filter((b) => b.height < block.height && b.status !== 'orphaned')
+    .reduce((h, b) => Math.max(h, b.height), -1);
+  const split = splitReward(
+    { height: block.height, hash: block.hash, reward, networkDifficulty: block.networkDifficulty, finder: block.miner },
+    rounds,
+    deps.rewards,
+    previous,
+  );
+  const credits: BlockCredit[] = splitEntries(split).map((e) => ({
+    account: e.account,
+    role: e.kind,
+    amount: e.amount,
+  }));
+  await money.setBlockCredits(coin.symbol, block, credits, reward);
+  // Whoever fixed it first wins: read back what is stored.
+  const stored = await money.getBlock(coin.symbol, block.height, block.hash);
+  if (!stored?.credits) throw new Error(`block ${block.hash}: credits were not stored`);
+  return stored;
+}
+
+/** Rounds newest first from the block's height down, enough for any scheme's window. */
+async function roundsBefore(deps: ConfirmDeps, block: MoneyBlock): Promise<RoundWeights[]> {
+  const rounds: RoundWeights[] = [];
+  const maxRounds = deps.maxRounds ?? 2000;
+  let emptyRun = 0;
+  for (let h = block.height; h > block.height - maxRounds && h >= 0 && emptyRun < 100; h--) {
+    const r = await deps.shares.getRoundShares(deps.coin.symbol, h);
+    if (r.miners.length === 0) {
+      emptyRun++;
+      continue;
+    }
+    emptyRun = 0;
+    rounds.push({ height: h, miners: r.miners.map((m) => ({ miner: m.miner, difficulty: m.difficulty })) });
+  }
+  return rounds;
+}
+
+/** Σ coinbase outputs paying the pool address. */
+export function chainReward(block: ChainBlock, poolAddress: string, decimals: number): bigint {
+  let total = 0n;
+  for (const o of block.tx[0]?.vout ?? []) {
+    const pays = o.scriptPubKey.address === poolAddress || o.scriptPubKey.addresses?.includes(poolAddress);
+    if (pays) total += parseAmount(o.value, decimals);
+  }
+  return total;
+}

@@ -1,0 +1,63 @@
+import { getCoin } from '../../core/coins/index.js';
+import type { CoinConfig } from '../../core/config/schema.js';
+import type { PpsChain } from '../../core/ports/chain-reader.js';
+import type { MoneyStore } from '../../core/ports/money-store.js';
+import type { ShareStore } from '../../core/ports/share-store.js';
+import { paysPerShare } from '../../core/rewards/config.js';
+import { withLease } from '../shared/debit-lease.js';
+import { type ConfirmDeps, type ConfirmReport, confirmBlocks } from './confirm.js';
+import { creditPps, type PpsReport } from './pps.js';
+
+/** The lease a confirmation pass holds on the coin's ledger (`STATE/lease#confirm`): passes never overlap. */
+export const CONFIRM_LEASE = 'confirm';
+/** Longer than a pass may run (the confirm Lambda's 5-minute timeout), so that it only expires when its holder died. */
+const CONFIRM_LEASE_MS = 6 * 60_000;
+
+export interface ConfirmPassReport extends ConfirmReport {
+  /** True when another pass held the lease: this one did nothing (the next scheduled one will). */
+  busy: boolean;
+  /** PPS/PoT coins: the rounds this pass credited. */
+  pps?: PpsReport;
+}
+
+/**
+ * One scheduled confirmation pass of a coin, the same in AWS and locally: blocks (confirmBlocks), then PPS/PoT rounds
+ * (creditPps), holding the coin's confirmation lease. Two passes at once (a schedule firing while the last still
+ * runs, `pool confirm` beside the local timer) would each be safe write by write, but the moves of a block out of
+ * the chain and back assume one writer (a move starts only after the one before it is written): the lease makes the
+ * second pass step aside at once. In AWS the confirm Lambda also has reserved concurrency 1.
+ */
+export async function runConfirmPass(deps: ConfirmDeps & { chain: PpsChain }): Promise<ConfirmPassReport> {
+  const leased = await withLease(
+    { coin: deps.coin.symbol, money: deps.money, log: deps.log, waitMs: 0 },
+    { name: CONFIRM_LEASE, ms: CONFIRM_LEASE_MS, busy: 'another confirmation pass holds the lease; skipping this one' },
+    async () => {
+      const report = await confirmBlocks(deps);
+      if (!paysPerShare(deps.rewards.scheme)) return { ...report, busy: false };
+      return { ...report, busy: false, pps: await creditPps(deps) };
+    },
+  );
+  if (leased.held) return leased.value;
+  return { checked: 0, immature: 0, confirmed: 0, orphaned: 0, restored: 0, busy: true };
+}
+
+/** A coin's confirmation pass as a composition root has it: the coin's config and the adapters it built. */
+export interface CoinConfirmDeps {
+  coin: Readonly<CoinConfig>;
+  shares: ShareStore;
+  money: MoneyStore;
+  /** The coin's daemon (DaemonClient). */
+  chain: PpsChain;
+  log: ConfirmDeps['log'];
+  now: () => number;
+}
+
+/**
+ * One confirmation pass of a configured coin (runConfirmPass with the coin's definition, pool address and rewards):
+ * the one wiring the confirm Lambda (lambdas/confirm/handler.ts) and local mode's timer (local/money.ts) both call.
+ */
+export async function confirmCoin(deps: CoinConfirmDeps): Promise<ConfirmPassReport> {
+  const { coin, ...ports } = deps;
+  if (!coin.rewards) throw new Error(`${coin.symbol} has no rewards config: nothing to confirm`);
+  return runConfirmPass({ ...ports, coin: getCoin(coin.symbol), poolAddress: coin.poolAddress, rewards: coin.rewards });
+}

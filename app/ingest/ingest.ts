@@ -1,0 +1,96 @@
+import type { ShareStore } from '../../core/ports/share-store.js';
+import type { ShareCredit } from '../../core/shares/aggregate.js';
+import { ingestBatch } from '../../core/shares/ingest-batch.js';
+import { decodeMessage } from '../../core/shares/queue-message.js';
+import type { ShareBatch } from '../../core/shares/share.js';
+
+/**
+ * The share ingest use case: queue messages (SQS, or the local in-process queue) → idempotent counters in the share
+ * store. The SQS event and its partial batch response stay in the Lambda (lambdas/ingest/handler.ts).
+ *
+ * Failure handling, per message (a failed one is reported, e.g. in the Lambda's partial batch response, and never
+ * holds the others back):
+ *  - a body that is not a valid ShareBatch will never become valid: it is logged and reported as a batch item
+ *    failure, so SQS redelivers it until maxReceiveCount and then its redrive policy moves it to the dead-letter
+ *    queue, where an operator can look at it. It never loops forever, and never blocks the queue.
+ *  - a storage failure (throttling, timeouts) is reported as a batch item failure and retried by redelivery;
+ *    ingest is idempotent per batch id, so a retry after a partial write counts every share once.
+ */
+
+/** The subset of a pino logger ingest uses. */
+export interface IngestLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface IngestDeps {
+  store: ShareStore;
+  log: IngestLog;
+  now: () => number;
+  /** How long a claim on a batch holds off other consumers: longer than the function timeout. */
+  leaseMs?: number;
+  /** Makes claims unique per invocation (Lambda: awsRequestId). */
+  requestId?: string;
+  /** PoT coins: the credit difficulty of each share, summed per round next to the plain difficulty. */
+  credit?: ShareCredit;
+}
+
+/** How long a claim holds off other consumers by default: longer than the ingest Lambda's timeout. */
+export const DEFAULT_LEASE_MS = 120_000;
+
+/** A queue message as SQS delivers it (an SQSRecord; the local queue delivers the same shape). */
+export interface QueueMessage {
+  messageId: string;
+  body: string;
+  attributes?: { ApproximateReceiveCount?: string };
+}
+
+export interface IngestOutcome {
+  /** The ids of the messages not done with, in their order: to be delivered again. */
+  failed: string[];
+  /** Blocks newly recorded, per coin. */
+  blocksFound: Map<string, number>;
+}
+
+/** Ingests each message's batches; a message that fails is reported in `failed`, never holding the others back. */
+export async function ingestMessages(messages: readonly QueueMessage[], deps: IngestDeps): Promise<IngestOutcome> {
+  const blocksFound = new Map<string, number>();
+  const outcomes = await Promise.all(messages.map((message) => ingestRecord(message, deps, blocksFound)));
+  return { failed: messages.filter((_, i) => !outcomes[i]).map((m) => m.messageId), blocksFound };
+}
+
+/** true when the record is done with (every batch in it counted, now or before). */
+async function ingestRecord(record: QueueMessage, deps: IngestDeps, found: Map<string, number>): Promise<boolean> {
+  const where = { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount };
+  let batches: ShareBatch[];
+  try {
+    batches = decodeMessage(record.body);
+  } catch (err) {
+    deps.log.error(
+      { ...where, reason: (err as Error).message, bodyBytes: record.body.length },
+      'malformed share batch: reported as failed so that the redrive policy moves it to the dead-letter queue',
+    );
+    return false;
+  }
+  // One batch after the other: a failure leaves the rest for the redelivery, where the counted ones are duplicates.
+  for (const batch of batches) {
+    try {
+      const result = await ingestBatch(deps.store, batch, {
+        claim: `${deps.requestId ?? 'local'}:${record.messageId}`,
+        now: deps.now,
+        leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
+        ...(deps.credit && { credit: deps.credit }),
+        onRepeats: (repeats) =>
+          deps.log.warn({ ...where, batchId: batch.batchId, repeats }, 'repeated shares (same hash) counted once'),
+      });
+      deps.log.info({ ...where, batchId: batch.batchId, shares: batch.shares.length, result }, 'share batch ingested');
+      const blocks = result === 'applied' && batch.views !== 'minutes' ? batch.shares.filter((s) => s.block).length : 0;
+      if (blocks > 0) found.set(batch.coin, (found.get(batch.coin) ?? 0) + blocks);
+    } catch (err) {
+      deps.log.warn({ ...where, batchId: batch.batchId, err }, 'share batch not ingested; it will be redelivered');
+      return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,463 @@
+import { type CoinDefinition, getCoin, validateAddress } from '../../core/coins/index.js';
+import { PreferenceNotAuthorizedError } from '../../core/conversion/signed-preference.js';
+import { InvalidAddressError } from '../../core/errors.js';
+import { jsonSafe } from '../../core/json.js';
+import { balancesFromEntries, type LedgerEntry, zeroBalance } from '../../core/ledger/ledger.js';
+import type { PayoutRecord } from '../../core/ledger/payouts.js';
+import type { LiveStatsSource } from '../../core/ports/live-stats.js';
+import type { MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
+import type { MinuteBucket, ShareStore } from '../../core/ports/share-store.js';
+import { averageEffort, effort, hashrate, isOffline, OFFLINE_AFTER_MS } from '../../core/stats/hashrate.js';
+import {
+  type ConversionApiDeps,
+  ConversionOffError,
+  changePreference,
+  conversionView,
+  PreferenceConflictError,
+} from './conversion.js';
+import { type ExportRow, toCsv, toXlsx } from './export.js';
+import { openApiDocument } from './openapi.js';
+import type { PublicCoin } from './public.js';
+import type {
+  Block,
+  Blocks,
+  Chain,
+  HashratePoint,
+  HashrateWindows,
+  Miner,
+  MinerPayment,
+  Online,
+  Payments,
+  PoolDetail,
+  PoolHistory,
+  Pools,
+} from './schema.js';
+
+export interface ApiDeps {
+  pool: { name: string; coins: PublicCoin[] };
+  shares: ShareStore;
+  money: MoneyStore;
+  /** What the stratum servers report (network, miners online); without it those fields are null. */
+  live?: LiveStatsSource;
+  now: () => number;
+  /** Miners' payout currency (auto-conversion); without it the conversion routes say it is off. */
+  conversion?: ConversionApiDeps;
+  /** A worker silent this long is shown offline (default core/stats OFFLINE_AFTER_MS, 10 minutes). */
+  offlineAfterMs?: number;
+}
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** The request body (POST), as text. */
+  body?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** Binary bodies (XLSX) travel base64-encoded, as API Gateway expects. */
+  isBase64Encoded?: boolean;
+}
+
+/** Short and long hashrate windows the API reports (minutes). */
+const WINDOWS = { '10m': 10, '3h': 180 } as const;
+/** Luck is averaged over the last 64, 128 and 256 blocks. */
+const LUCK_BLOCKS = 256;
+
+class BadRequest extends Error {}
+class NotFound extends Error {}
+
+/**
+ * The stats API, transport-agnostic: API Gateway events in AWS (lambdas/stats/handler.ts), node:http locally.
+ * Bad input is a 400 with the reason, never a 500; answers carry cache headers CloudFront can honour.
+ */
+export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  try {
+    const parts = pathParts(req.path);
+    // The one write: a miner's payout currency, signed by the miner's key (app/stats/conversion.ts).
+    const conversionRoute = parts[0] === 'pools' && parts[2] === 'miners' && parts[4] === 'conversion';
+    if (conversionRoute && parts.length === 5 && (req.method === 'GET' || req.method === 'POST')) {
+      const coin = knownCoin(deps, parts[1]!);
+      const account = parts[3]!;
+      checkAddress(coin, account);
+      if (req.method === 'GET') return ok(await conversionView(deps, coin, account), 0);
+      return await conversionChange(deps, coin, account, req.body);
+    }
+    if (req.method !== 'GET') throw new BadRequest('the API is read-only: use GET');
+    if (parts.length === 1 && parts[0] === 'openapi.json') return ok(openApiDocument(), 300);
+    if (parts.length === 1 && parts[0] === 'pools') return ok(await pools(deps), 10);
+    if (parts[0] === 'pools' && parts[1]) {
+      const coin = knownCoin(deps, parts[1]);
+      if (parts.length === 2) return ok(await poolDetail(deps, coin), 10);
+      if (parts[2] === 'blocks' && parts.length === 3) return ok(await blocks(deps, coin, limitOf(req.query)), 30);
+      if (parts[2] === 'payments' && parts.length === 3) return ok(await payments(deps, coin, limitOf(req.query)), 30);
+      if (parts[2] === 'history' && parts.length === 3)
+        return ok(await poolHistory(deps, coin, hoursOf(req.query)), 60);
+      if (parts[2] === 'miners' && parts[3] && parts.length === 4)
+        return ok(await minerDetail(deps, coin, parts[3]), 10);
+      const exp =
+        parts[2] === 'miners' && parts[3] && parts.length === 5 ? /^export\.(csv|xlsx)$/.exec(parts[4]!) : null;
+      // Awaited here, so that its BadRequest reaches the catch below instead of escaping as a 500.
+      if (exp) return await exportMiner(deps, coin, parts[3]!, exp[1] as 'csv' | 'xlsx');
+    }
+    throw new NotFound(`no API route ${req.path}`);
+  } catch (err) {
+    if (err instanceof BadRequest) return json(400, { error: err.message }, 0);
+    if (err instanceof NotFound) return json(404, { error: err.message }, 0);
+    throw err;
+  }
+}
+
+async function conversionChange(
+  deps: ApiDeps,
+  coin: PublicCoin,
+  account: string,
+  body: string | undefined,
+): Promise<ApiResponse> {
+  try {
+    return ok(await changePreference(deps, coin, account, body), 0);
+  } catch (err) {
+    if (err instanceof ConversionOffError) return json(404, { error: err.message }, 0);
+    if (err instanceof PreferenceNotAuthorizedError) return json(403, { error: err.message }, 0);
+    if (err instanceof PreferenceConflictError) return json(409, { error: err.message }, 0);
+    if (err instanceof InvalidAddressError) return json(400, { error: err.message }, 0);
+    if (err instanceof SyntaxError || (err as Error).name === 'ZodError') {
+      return json(400, { error: `expected JSON {currency, address, time, signature}: ${(err as Error).message}` }, 0);
+    }
+    throw err;
+  }
+}
+
+function pathParts(path: string): string[] {
+  try {
+    return path
+      .replace(/^\/api\/?/, '')
+      .split('/')
+      .filter(Boolean)
+      .map(decodeURIComponent);
+  } catch {
+    throw new BadRequest('the path is not valid percent-encoding');
+  }
+}
+
+function knownCoin(deps: ApiDeps, symbol: string): PublicCoin {
+  const coin = deps.pool.coins.find((c) => c.symbol === symbol.toUpperCase());
+  if (!coin)
+    throw new BadRequest(
+      `unknown coin "${symbol.slice(0, 16)}"; this pool serves ${deps.pool.coins.map((c) => c.symbol).join(', ')}`,
+    );
+  return coin;
+}
+
+/**
+ * The query parameters the API reads; CloudFront keys its cache on these alone (infra/stacks/api-stack.ts), so any
+ * other parameter is ignored here and there. Each value has one spelling (`limit=50`, not `050` or `5e1`): every
+ * answer has one cache key, and a new spelling cannot make the origin read storage again.
+ */
+export const STATS_QUERY_PARAMETERS = ['limit', 'hours'] as const;
+
+function limitOf(q: URLSearchParams): number {
+  const raw = q.get('limit');
+  if (raw === null) return 50;
+  const n = /^[1-9]\d{0,2}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n <= 500)) throw new BadRequest('limit must be an integer from 1 to 500, in digits');
+  return n;
+}
+
+const minuteOf = (ms: number) => Math.floor(ms / 60_000);
+
+/** The pool hashrate history's range: 3 hours to 7 days (what the stats table keeps). */
+const HISTORY_HOURS = [3, 24, 168] as const;
+
+function hoursOf(q: URLSearchParams): number {
+  const raw = q.get('hours') ?? '24';
+  const n = HISTORY_HOURS.find((h) => String(h) === raw);
+  if (n === undefined) {
+    throw new BadRequest(`hours must be one of ${HISTORY_HOURS.join(', ')}`);
+  }
+  return n;
+}
+
+/**
+ * The pool's hashrate over the last `hours`, in points of 1 minute (3 h), 10 minutes (24 h) or 1 hour (7 days), so a
+ * chart gets ~170–180 points whatever the range; each point is the hashrate over its whole interval.
+ */
+async function poolHistory(deps: ApiDeps, coin: PublicCoin, hours: number): Promise<PoolHistory> {
+  const def = getCoin(coin.symbol);
+  const step = hours <= 3 ? 1 : hours <= 24 ? 10 : 60;
+  const nowMinute = minuteOf(deps.now());
+  const last = nowMinute - (nowMinute % step); // the current interval starts here
+  const first = last - (Math.ceil((hours * 60) / step) - 1) * step;
+  const buckets = await deps.shares.getPoolStats(coin.symbol, first);
+  const byInterval = new Map<number, MinuteBucket[]>();
+  for (const b of buckets) {
+    const start = b.minute - (b.minute % step);
+    const interval = byInterval.get(start);
+    if (interval) interval.push(b);
+    else byInterval.set(start, [b]);
+  }
+  const points: HashratePoint[] = [];
+  for (let start = first; start <= last; start += step) {
+    // The current interval counts only its minutes so far, like the pool page's windows.
+    const minutes = Math.min(step, nowMinute - start + 1);
+    points.push({ minute: start, hashrate: hashrate(byInterval.get(start) ?? [], start + minutes - 1, minutes, def) });
+  }
+  return { coin: coin.symbol, hours, stepMinutes: step, points };
+}
+
+async function pools(deps: ApiDeps): Promise<Pools> {
+  return { pool: deps.pool.name, coins: await Promise.all(deps.pool.coins.map((c) => poolDetail(deps, c))) };
+}
+
+async function poolDetail(deps: ApiDeps, coin: PublicCoin): Promise<PoolDetail> {
+  const def = getCoin(coin.symbol);
+  const now = deps.now();
+  const nowMinute = minuteOf(now);
+  const [buckets, all, total, live] = await Promise.all([
+    deps.shares.getPoolStats(coin.symbol, nowMinute - WINDOWS['3h'] + 1),
+    deps.money.listAllBlocks(coin.symbol),
+    deps.shares.getPoolTotal(coin.symbol),
+    deps.live?.get(coin.symbol),
+  ]);
+  const recent = await withEffort(deps, coin, newestFirst(all).slice(0, LUCK_BLOCKS));
+  const efforts = recent.map((b) => b.effort).filter((e): e is number => e !== null);
+  const online: Online | null = live
+    ? { miners: live.miners, workers: live.workers, windowSeconds: Math.round(live.windowMs / 1000) }
+    : null;
+  // The job builds on the tip; explorers show difficulty without the stratum multiplier.
+  const chain: Chain | null = live
+    ? {
+        height: live.jobHeight - 1,
+        difficulty: live.networkDifficulty / def.stratumDiffMultiplier,
+        updatedAt: live.at,
+      }
+    : null;
+  return {
+    coin: coin.symbol,
+    network: coin.network,
+    scheme: coin.scheme,
+    feeBasisPoints: coin.feeBasisPoints,
+    payoutMinimum: coin.payoutMinimum,
+    ports: coin.ports,
+    stratumHost: coin.stratumHost,
+    hashrate: windows(buckets, nowMinute, def),
+    hashrateHistory: history(buckets, def),
+    sharesTotal: total,
+    online,
+    chain,
+    blocksFound: all.length,
+    lastBlock: recent[0] ?? null,
+    effort: {
+      '64': averageEffort(efforts, 64),
+      '128': averageEffort(efforts, 128),
+      '256': averageEffort(efforts, 256),
+    },
+  };
+}
+
+async function blocks(deps: ApiDeps, coin: PublicCoin, limit: number): Promise<Blocks> {
+  const newest = newestFirst(await deps.money.listAllBlocks(coin.symbol)).slice(0, limit);
+  return { coin: coin.symbol, blocks: await withEffort(deps, coin, newest) };
+}
+
+function newestFirst(list: MoneyBlock[]): MoneyBlock[] {
+  return [...list].sort((a, b) => b.height - a.height || b.time - a.time);
+}
+
+/** The API's view of blocks, with each round's effort (one round total read per block, not its worker sums). */
+function withEffort(deps: ApiDeps, coin: PublicCoin, list: MoneyBlock[]): Promise<Block[]> {
+  return Promise.all(
+    list.map(async (b) => {
+      const total = await deps.shares.getRoundTotal(coin.symbol, b.height);
+      return {
+        height: b.height,
+        hash: b.hash,
+        status: b.status,
+        confirmations: b.confirmations ?? 0,
+        reward: (b.chainReward ?? BigInt(b.reward)).toString(),
+        finder: b.miner,
+        worker: b.worker,
+        time: b.time,
+        effort: total.difficulty > 0 ? effort(total.difficulty, b.networkDifficulty) : null,
+      };
+    }),
+  );
+}
+
+/** Payouts, newest first; failed ones moved no money and are left out. */
+function newestSent(list: readonly PayoutRecord[]): PayoutRecord[] {
+  return list.filter((p) => p.status !== 'failed').sort((a, b) => b.createdAt - a.createdAt);
+}
+
+async function payouts(deps: ApiDeps, coin: PublicCoin): Promise<PayoutRecord[]> {
+  return newestSent(await deps.money.listPayouts(coin.symbol));
+}
+
+const paymentOf = (p: PayoutRecord) => ({
+  id: p.id,
+  status: p.status as Exclude<PayoutRecord['status'], 'failed'>,
+  txid: p.txid ?? null,
+  time: p.createdAt,
+  total: p.total.toString(),
+});
+
+async function payments(deps: ApiDeps, coin: PublicCoin, limit: number): Promise<Payments> {
+  const list = (await payouts(deps, coin)).slice(0, limit);
+  return { coin: coin.symbol, payments: list.map((p) => ({ ...paymentOf(p), recipients: p.recipients.length })) };
+}
+
+/**
+ * A miner's share of each payout that paid it, newest first. The miner's own ledger entries (one Query of its
+ * partition, read for the balance anyway) name its payouts: a `reserve` entry per payout, a `release` when the payout
+ * failed. Only those payout items are read, never the coin's whole payout history.
+ */
+async function minerPayments(
+  deps: ApiDeps,
+  coin: PublicCoin,
+  address: string,
+  entries: readonly LedgerEntry[],
+  limit: number,
+): Promise<MinerPayment[]> {
+  const released = new Set(entries.filter((e) => e.kind === 'release').map((e) => e.ref));
+  const reserved = entries
+    .filter((e) => e.kind === 'reserve' && e.account === address && !released.has(e.ref))
+    .sort((a, b) => b.time - a.time)
+    .slice(0, limit);
+  const amounts = new Map(reserved.map((e) => [e.ref, e.amount]));
+  const records = await deps.money.getPayouts(coin.symbol, [...amounts.keys()]);
+  return newestSent(records).map((p) => ({ ...paymentOf(p), amount: amounts.get(p.id)!.toString() }));
+}
+
+function checkAddress(coin: PublicCoin, address: string): void {
+  try {
+    validateAddress(getCoin(coin.symbol), coin.network, address);
+  } catch (err) {
+    if (err instanceof InvalidAddressError) throw new BadRequest(err.message);
+    throw err;
+  }
+}
+
+/** A miner's rewards and payments as CSV or XLSX (newest first). */
+async function exportMiner(
+  deps: ApiDeps,
+  coin: PublicCoin,
+  address: string,
+  format: 'csv' | 'xlsx',
+): Promise<ApiResponse> {
+  checkAddress(coin, address);
+  const entries = await deps.money.listAccountEntries(coin.symbol, address);
+  const paid = await minerPayments(deps, coin, address, entries, 500);
+  const rows: ExportRow[] = [
+    ...entries
+      .filter((e) => e.kind === 'immature' || e.kind === 'pps')
+      .map((e) => ({
+        time: e.time,
+        type: 'reward' as const,
+        reference: e.ref,
+        amount: e.amount.toString(),
+        status: e.kind,
+        txid: '',
+      })),
+    ...paid.map((p) => ({
+      time: p.time,
+      type: 'payment' as const,
+      reference: p.id,
+      amount: p.amount,
+      status: p.status,
+      txid: p.txid ?? '',
+    })),
+  ].sort((a, b) => b.time - a.time);
+  const name = `${coin.symbol}-${address}`;
+  if (format === 'csv') {
+    return {
+      status: 200,
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${name}.csv"`,
+        'cache-control': 'no-store',
+      },
+      body: toCsv(rows, coin.symbol),
+    };
+  }
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      'content-disposition': `attachment; filename="${name}.xlsx"`,
+      'cache-control': 'no-store',
+    },
+    body: (await toXlsx(rows, coin.symbol, address)).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Promise<Miner> {
+  const def = getCoin(coin.symbol);
+  checkAddress(coin, address);
+  const now = deps.now();
+  const nowMinute = minuteOf(now);
+  const [stats, entries] = await Promise.all([
+    deps.shares.getMinerStats(coin.symbol, address, nowMinute - WINDOWS['3h'] + 1),
+    deps.money.listAccountEntries(coin.symbol, address),
+  ]);
+  const paid = await minerPayments(deps, coin, address, entries, 100);
+  const balance = balancesFromEntries(entries).get(address) ?? zeroBalance();
+  const rewards = entries
+    .filter((e): e is LedgerEntry & { kind: 'immature' | 'pps' } => e.kind === 'immature' || e.kind === 'pps')
+    .sort((a, b) => b.time - a.time)
+    .map((e) => ({ ref: e.ref, kind: e.kind, role: e.role, amount: e.amount.toString(), time: e.time }));
+  return {
+    coin: coin.symbol,
+    address,
+    hashrate: windows(stats.minutes, nowMinute, def),
+    hashrateHistory: history(stats.minutes, def),
+    shares: stats.total,
+    workers: stats.workers
+      .map((w) => ({
+        name: w.worker || '(default)',
+        hashrate: hashrate(w.minutes, nowMinute, WINDOWS['10m'], def),
+        lastShareAt: w.lastShareAt,
+        offline: isOffline(w.lastShareAt, now, deps.offlineAfterMs ?? OFFLINE_AFTER_MS),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    balance: {
+      immature: balance.immature.toString(),
+      confirmed: balance.confirmed.toString(),
+      pending: balance.pending.toString(),
+      paid: balance.paid.toString(),
+    },
+    rewards,
+    payments: paid,
+  };
+}
+
+function windows(buckets: readonly MinuteBucket[], nowMinute: number, def: CoinDefinition): HashrateWindows {
+  return {
+    '10m': hashrate(buckets, nowMinute, WINDOWS['10m'], def),
+    '3h': hashrate(buckets, nowMinute, WINDOWS['3h'], def),
+  };
+}
+
+/** One point per minute that has shares, oldest first. */
+function history(buckets: readonly MinuteBucket[], def: CoinDefinition): HashratePoint[] {
+  return buckets.map((b) => ({ minute: b.minute, hashrate: hashrate([b], b.minute, 1, def) }));
+}
+
+function ok(body: unknown, maxAgeSeconds: number): ApiResponse {
+  return json(200, body, maxAgeSeconds);
+}
+
+function json(status: number, body: unknown, maxAgeSeconds: number): ApiResponse {
+  return {
+    status,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      // CloudFront (and browsers) absorb load: stats change every few seconds, errors are not cached.
+      'cache-control': maxAgeSeconds > 0 ? `public, max-age=${maxAgeSeconds}` : 'no-store',
+    },
+    body: JSON.stringify(jsonSafe(body)),
+  };
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { PoolConfig } from '../../core/config/schema.js';
+import { type ConversionConfig, TARGET_CURRENCIES, type TargetCurrency } from '../../core/conversion/config.js';
+
+/** What the API tells the world about a coin (no daemon credentials, no wallets). */
+export interface PublicCoin {
+  symbol: string;
+  network: 'mainnet' | 'testnet' | 'regtest';
+  scheme: string | null;
+  feeBasisPoints: number | null;
+  payoutMinimum: string | null;
+  ports: Array<{ port: number; tls: boolean; difficulty: { initial: number; min: number; max: number } }>;
+  /** The host name miners connect to; null: the dashboard's own host (local mode). */
+  stratumHost: string | null;
+}
+
+/** The part of the pool config the stats API may show (no daemons, no wallets, no credentials). */
+export function publicPool(
+  config: Readonly<PoolConfig>,
+  /** Stratum host names known only at deploy time (the NLB's DNS name), for coins without `stratumHost`. */
+  hosts: Readonly<Record<string, string>> = {},
+): { name: string; coins: PublicCoin[] } {
+  return {
+    name: config.pool.name,
+    coins: config.coins.map((c) => ({
+      symbol: c.symbol,
+      network: c.network,
+      scheme: c.rewards?.scheme ?? null,
+      feeBasisPoints: c.rewards?.feeBasisPoints ?? null,
+      payoutMinimum: c.payouts?.minimum ?? null,
+      ports: c.ports.map((p) => ({
+        port: p.port,
+        tls: p.tls !== undefined,
+        difficulty: { initial: p.difficulty.initial, min: p.difficulty.min, max: p.difficulty.max },
+      })),
+      stratumHost: c.stratumHost ?? hosts[c.symbol] ?? null,
+    })),
+  };
+}
+
+/**
+ * What the stats API needs of a coin's `conversion` config (app/stats/conversion.ts): the currencies miners may
+ * choose, the minimum a quote is for, the pool's fee share and the schedule quotes go stale by. No exchanges, wallets,
+ * payout chains or secret ARNs: the API is public, and its environment is no place for them.
+ */
+export const publicConversionSchema = z.strictObject({
+  targets: z.array(z.strictObject({ currency: z.enum(Object.keys(TARGET_CURRENCIES) as [TargetCurrency]) })).min(1),
+  minimum: z.string().regex(/^\d+$/),
+  feeShareBps: z.number().int().min(0),
+  scheduleMinutes: z.number().int().min(1),
+});
+
+export type PublicConversion = z.output<typeof publicConversionSchema>;
+
+export function publicConversion(c: Readonly<ConversionConfig>): PublicConversion {
+  return {
+    targets: c.targets.map((t) => ({ currency: t.currency })),
+    minimum: c.minimum,
+    feeShareBps: c.feeShareBps,
+    scheduleMinutes: c.scheduleMinutes,
+  };
+}

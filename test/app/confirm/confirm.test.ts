@@ -1,0 +1,227 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
+import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import type { DynamoShareStore } from '../../../adapters/aws/dynamo-share-store.js';
+import { confirmBlocks } from '../../../app/confirm/confirm.js';
+import { CONFIRM_LEASE, runConfirmPass } from '../../../app/confirm/pass.js';
+import { getCoin } from '../../../core/coins/index.js';
+import { DaemonError } from '../../../core/errors.js';
+import { balancesFromEntries } from '../../../core/ledger/ledger.js';
+import type { ChainReader } from '../../../core/ports/chain-reader.js';
+import { rewardsConfigSchema } from '../../../core/rewards/config.js';
+import { ingestBatch } from '../../../core/shares/ingest-batch.js';
+import { auditCoin } from '../../../local/audit.js';
+import { type Dynamo, silentLog, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { roundBatch } from './batches.js';
+
+const LTC = getCoin('LTC');
+const POOL = 'pooladdr';
+const rewards = rewardsConfigSchema.parse({ scheme: 'PROP', feeBasisPoints: 100, feeWallets: [{ address: 'fee' }] });
+
+/** A chain whose answers the test sets: confirmations per hash (missing = unknown). */
+class FakeChain implements ChainReader {
+  tip = 1000;
+  confirmations = new Map<string, number>();
+  reward = 625_000_000;
+  async getBlockCount() {
+    return this.tip;
+  }
+  async getBlockHash(height: number): Promise<string> {
+    throw new DaemonError(`a PROP pool reads no block at ${height}`);
+  }
+  async getBlock<T>(hash: string): Promise<T> {
+    const c = this.confirmations.get(hash);
+    if (c === undefined) throw new DaemonError('Block not found', -5);
+    return { confirmations: c, tx: [{ vout: [{ value: this.reward / 1e8, scriptPubKey: { address: POOL } }] }] } as T;
+  }
+}
+
+describe('confirmBlocks against dynalite', () => {
+  let dynamo: Dynamo;
+  let shares: DynamoShareStore;
+  let money: DynamoMoneyStore;
+  let chain: FakeChain;
+  const deps = () => ({ coin: LTC, poolAddress: POOL, rewards, shares, money, chain, log: silentLog, now: () => 1 });
+
+  beforeAll(async () => {
+    dynamo = await startDynamo();
+  });
+  afterAll(async () => {
+    await dynamo.close();
+  });
+  beforeEach(async () => {
+    shares = await dynamo.freshStore();
+    const names = dynamo.lastTables!;
+    money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names);
+    chain = new FakeChain();
+  });
+
+  async function foundBlock(hash: string, height: number, work: Array<[string, number]>) {
+    const batch = roundBatch(`b-${hash}`, height, work, { hash, reward: '625000000' });
+    await ingestBatch(shares, batch, { claim: 'c', now: () => 1, leaseMs: 1000 });
+  }
+
+  it('credits a block once however often it runs, immature first, then confirmed at maturity', async () => {
+    await foundBlock('h1', 900, [
+      ['alice', 3],
+      ['bob', 1],
+    ]);
+    chain.confirmations.set('h1', 5);
+    await Promise.all([confirmBlocks(deps()), confirmBlocks(deps())]); // two runs at once
+    await confirmBlocks(deps());
+    let b = balancesFromEntries(await money.listEntries('LTC'));
+    expect(b.get('alice')!.immature).toBe(464_062_500n); // 99 % of 6.25 LTC × 3/4
+    expect(b.get('bob')!.immature).toBe(154_687_500n);
+    expect(b.get('fee')!.immature).toBe(6_250_000n);
+    chain.confirmations.set('h1', 100);
+    const reports = await Promise.all([confirmBlocks(deps()), confirmBlocks(deps())]);
+    expect(reports.reduce((n, r) => n + r.confirmed, 0)).toBe(1);
+    await confirmBlocks(deps());
+    b = balancesFromEntries(await money.listEntries('LTC'));
+    expect(b.get('alice')).toEqual({ immature: 0n, confirmed: 464_062_500n, pending: 0n, paid: 0n });
+    const total = [...b.values()].reduce((s, x) => s + x.confirmed, 0n);
+    expect(total).toBe(625_000_000n);
+    expect(await auditCoin(money, 'LTC')).toEqual({ ok: true, checked: 6 });
+  });
+
+  it('takes back the immature credit of a block that left the main chain, and credits nothing', async () => {
+    await foundBlock('h2', 901, [['alice', 1]]);
+    chain.confirmations.set('h2', 3);
+    await confirmBlocks(deps());
+    expect(balancesFromEntries(await money.listEntries('LTC')).get('alice')!.immature).toBeGreaterThan(0n);
+    chain.confirmations.set('h2', -1);
+    expect((await confirmBlocks(deps())).orphaned).toBe(1);
+    const b = balancesFromEntries(await money.listEntries('LTC'));
+    expect(b.get('alice')).toEqual({ immature: 0n, confirmed: 0n, pending: 0n, paid: 0n });
+    const [block] = await money.listAllBlocks('LTC');
+    expect(block!.status).toBe('orphaned');
+    expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+  });
+
+  it('follows an orphaned block back into the chain and out again until maturity, reversing and restoring once', async () => {
+    await foundBlock('h5', 903, [
+      ['alice', 3],
+      ['bob', 1],
+    ]);
+    const reward = 625_000_000n;
+    const total = (b: Map<string, { immature: bigint; confirmed: bigint }>, k: 'immature' | 'confirmed') =>
+      [...b.values()].reduce((s, x) => s + x[k], 0n);
+    const balances = async () => balancesFromEntries(await money.listEntries('LTC'));
+    const pass = async (confirmations: number) => {
+      chain.confirmations.set('h5', confirmations);
+      await confirmBlocks(deps());
+      await confirmBlocks(deps()); // every pass twice: a rerun changes nothing
+      expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+      return { balances: await balances(), block: (await money.getBlock('LTC', 903, 'h5'))! };
+    };
+    expect(total((await pass(3)).balances, 'immature')).toBe(reward);
+    let now = await pass(-1); // a reorg takes it out
+    expect(now.block.status).toBe('orphaned');
+    expect(total(now.balances, 'immature')).toBe(0n);
+    now = await pass(5); // the other branch lost: it is back
+    expect(now.block.status).toBe('immature');
+    expect(total(now.balances, 'immature')).toBe(reward);
+    now = await pass(-1); // out again
+    expect(total(now.balances, 'immature')).toBe(0n);
+    now = await pass(20); // and back again
+    expect(total(now.balances, 'immature')).toBe(reward);
+    now = await pass(100); // mature: credited exactly once
+    expect(now.block.status).toBe('confirmed');
+    expect(total(now.balances, 'immature')).toBe(0n);
+    expect(total(now.balances, 'confirmed')).toBe(reward);
+    expect(now.balances.get('alice')!.confirmed).toBe(464_062_500n);
+  });
+
+  it('completes the entries of a move out of the chain or back that a crash cut short', async () => {
+    await foundBlock('h8', 906, [['alice', 1]]);
+    chain.confirmations.set('h8', 3);
+    await confirmBlocks(deps());
+    const reward = balancesFromEntries(await money.listEntries('LTC')).get('alice')!.immature;
+    // A pass moved the block out (status first) and died before writing the reversal.
+    let block = (await money.getBlock('LTC', 906, 'h8'))!;
+    expect(await money.setBlockStatus('LTC', block, 'immature', 'orphaned', -1, { from: 0, to: 0 })).toBe(true);
+    chain.confirmations.set('h8', -1);
+    await confirmBlocks(deps());
+    expect(balancesFromEntries(await money.listEntries('LTC')).get('alice')!.immature).toBe(0n);
+    expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+    // And one that moved it back and died before the restore.
+    block = (await money.getBlock('LTC', 906, 'h8'))!;
+    expect(await money.setBlockStatus('LTC', block, 'orphaned', 'immature', 4, { from: 0, to: 1 })).toBe(true);
+    chain.confirmations.set('h8', 4);
+    await confirmBlocks(deps());
+    expect(balancesFromEntries(await money.listEntries('LTC')).get('alice')!.immature).toBe(reward);
+    expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+  });
+
+  it('treats an orphan as final once the chain is a coinbase maturity past its height', async () => {
+    await foundBlock('h6', 904, [['alice', 1]]);
+    chain.confirmations.set('h6', 2);
+    await confirmBlocks(deps());
+    chain.confirmations.set('h6', -1);
+    await confirmBlocks(deps());
+    chain.tip = 904 + LTC.coinbaseMaturity - 1;
+    chain.confirmations.set('h6', 1); // would come back now, but a reorg that deep is not followed
+    await confirmBlocks(deps());
+    expect((await money.getBlock('LTC', 904, 'h6'))!.status).toBe('orphaned');
+    expect(balancesFromEntries(await money.listEntries('LTC')).get('alice')!.immature).toBe(0n);
+  });
+
+  it('runs one confirmation pass at a time: a pass that finds the confirmation lease held changes nothing', async () => {
+    await foundBlock('h7', 905, [['alice', 1]]);
+    chain.confirmations.set('h7', 3);
+    expect(await money.acquireLease('LTC', CONFIRM_LEASE, 'another-pass', Date.now(), Date.now() + 60_000)).toBe(true);
+    expect(await runConfirmPass(deps())).toMatchObject({ busy: true, checked: 0 });
+    expect(await money.listEntries('LTC')).toEqual([]);
+    await money.releaseLease('LTC', CONFIRM_LEASE, 'another-pass');
+    expect(await runConfirmPass(deps())).toMatchObject({ busy: false, immature: 1 });
+  });
+
+  it('leaves blocks untouched when the daemon fails, and orphans a block the daemon never saw', async () => {
+    await foundBlock('h3', 998, [['alice', 1]]);
+    const broken: ChainReader = {
+      getBlockCount: async () => 1000,
+      getBlock: async () => Promise.reject(new DaemonError('connection refused')),
+    };
+    await expect(confirmBlocks({ ...deps(), chain: broken })).rejects.toThrow(/connection refused/);
+    expect((await money.listAllBlocks('LTC'))[0]!.status).toBe('pending');
+    chain.tip = 999;
+    await confirmBlocks(deps()); // unknown, but only one block later: wait
+    expect((await money.listAllBlocks('LTC'))[0]!.status).toBe('pending');
+    chain.tip = 1000;
+    await confirmBlocks(deps());
+    expect((await money.listAllBlocks('LTC'))[0]!.status).toBe('orphaned');
+  });
+
+  it('ledger audit names a tampered entry, and a replay with another amount is refused', async () => {
+    await foundBlock('h4', 902, [['alice', 1]]);
+    chain.confirmations.set('h4', 100);
+    await confirmBlocks(deps());
+    expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+    const names = dynamo.lastTables!;
+    await createDocumentClient(dynamo.client).send(
+      new UpdateCommand({
+        TableName: names.ledger,
+        Key: { pk: 'ACCT#alice', sk: 'mature:h4:miner:alice' },
+        UpdateExpression: 'SET amount = :a',
+        ExpressionAttributeValues: { ':a': '1' },
+      }),
+    );
+    const result = await auditCoin(money, 'LTC');
+    expect(result.ok).toBe(false);
+    expect(result).toMatchObject({ problem: expect.stringMatching(/block h4: mature credits \d+ ≠ reward 625000000/) });
+    await expect(
+      money.putEntries('LTC', [
+        {
+          id: 'mature:h4:miner:alice',
+          account: 'alice',
+          kind: 'mature',
+          role: 'miner',
+          amount: 5n,
+          ref: 'h4',
+          time: 1,
+        },
+      ]),
+    ).rejects.toThrow(/exists with amount 1, not 5/);
+  });
+});

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
+import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import type { DaemonClient } from '../../../adapters/rpc/daemon-client.js';
+import { WalletPayoutSender } from '../../../adapters/rpc/wallet-payout-sender.js';
+import { type PayoutDeps, runPayouts } from '../../../app/payouts/payouts.js';
+import { balancesFromEntries, entryId, type LedgerEntry } from '../../../core/ledger/ledger.js';
+import { parseAmount } from '../../../core/ledger/payouts.js';
+import { withDevnet } from '../../helpers/devnet.js';
+import { buryUnderWalletTransactions, payerAndPayees } from '../../helpers/devnet-wallets.js';
+import { type Dynamo, silentLog, startDynamo } from '../../lambdas/ingest/helpers.js';
+
+const NOW = 1_700_000_000_000;
+type Step = NonNullable<Parameters<NonNullable<PayoutDeps['crashAt']>>[0]>;
+
+/**
+ * The exactly-once payout machine (lambdas/payouts) with the wallet RPC sender on a regtest litecoind wallet
+ * (`payer`, paying addresses of `payees`) and the money store on dynalite; each pass with a new sender, as a new
+ * Lambda process would have.
+ */
+describe('wallet payouts, exactly once through runPayouts', () => {
+  const net = withDevnet();
+  let dynamo: Dynamo;
+  let money: DynamoMoneyStore;
+  let payer: DaemonClient;
+  let payees: DaemonClient;
+  let blocks = 0;
+
+  beforeAll(async () => {
+    const devnet = net.get();
+    dynamo = await startDynamo();
+    await dynamo.freshStore('LTC');
+    const tables = dynamo.lastTables!;
+    money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => tables);
+    ({ payer, payees } = await payerAndPayees(devnet));
+  }, 60_000);
+  afterAll(async () => {
+    await dynamo?.close();
+  });
+
+  /** Miners (new payee addresses) credited by a block that matured: a confirmed balance each. */
+  async function credit(amounts: bigint[]): Promise<Map<string, bigint>> {
+    const block = `block-${++blocks}`;
+    const owed = new Map<string, bigint>();
+    for (const amount of amounts) owed.set(await payees.getNewAddress('', 'bech32'), amount);
+    const entries = [...owed].flatMap(([account, amount]) =>
+      (['immature', 'mature'] as const).map(
+        (kind): LedgerEntry => ({
+          id: entryId(kind, block, 'miner', account),
+          account,
+          kind,
+          role: 'miner',
+          amount,
+          ref: block,
+          time: NOW,
+        }),
+      ),
+    );
+    await money.putEntries('LTC', entries);
+    return owed;
+  }
+
+  const deps = (crashAt?: PayoutDeps['crashAt']): PayoutDeps => ({
+    coin: 'LTC',
+    policy: { minimum: 1_000n, maxRecipients: 50 },
+    money,
+    sender: new WalletPayoutSender(payer, 8),
+    log: silentLog,
+    now: () => NOW,
+    crashAt,
+  });
+
+  /** What an address received, with 0 confirmations: a second payment would show at once. */
+  const received = async (address: string) =>
+    parseAmount(await payees.call<number>('getreceivedbyaddress', [address, 0]));
+
+  it('a payout that died after sendmany is found under more than 1,000 later wallet transactions, not sent again', async () => {
+    const owed = await credit([150_000_000n, 2_345_678n, 100_000n]);
+    const crash = (s: Step) => {
+      if (s === 'after-send') throw new Error(`crash ${s}`);
+    };
+    await expect(runPayouts(deps(crash))).rejects.toThrow('crash after-send');
+    const [payout] = await money.listPayouts('LTC');
+    expect(payout).toMatchObject({ status: 'sending' }); // went out; the record does not know its txid
+    expect(payout!.txid).toBeUndefined();
+    expect(payout!.historyMark).toBe(await net.get().clientA.getBestBlockHash()); // the tip before the attempt
+
+    // Blocks found, other payouts: the wallet moves on before the next pass looks.
+    await buryUnderWalletTransactions(net.get(), payer, 1_001);
+
+    const next = await runPayouts(deps());
+    expect(next).toMatchObject({ status: 'progressed', payouts: [{ id: payout!.id, status: 'confirmed' }] });
+    expect(await runPayouts(deps())).toEqual({ status: 'idle' });
+    const found = await new WalletPayoutSender(payer, 8).findPayout(payout!.id);
+    expect(found).toHaveLength(1); // one transaction carries the payout id
+    expect((await money.listPayouts('LTC'))[0]!.txid).toBe(found[0]!.txid);
+    const balances = balancesFromEntries(await money.listEntries('LTC'));
+    for (const [account, amount] of owed) {
+      expect(await received(account)).toBe(amount); // paid once, to the litoshi
+      expect(balances.get(account)).toMatchObject({ confirmed: 0n, pending: 0n, paid: amount });
+    }
+  }, 120_000);
+});
