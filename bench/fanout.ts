@@ -2,7 +2,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { connectionBudget } from './connections.js';
-import { fmt, goal, heading, info, LoadGen, percentile, sortedNumbers } from './harness.js';
+import { fmt, goal, heading, info, LoadGen } from './harness.js';
+import { percentile, sortedNumbers } from './percentiles.js';
 import { blockTemplate, HARD_BITS, startBenchPool } from './pool.js';
 import type { FromStratumProcess, ToStratumProcess } from './stratum-process.js';
 

@@ -1,20 +1,10 @@
-// What every bench section shares: the machine header, goal lines (PASS/MISS), percentiles, and the IPC client of
+// What every bench section shares: the machine header, goal lines (PASS/MISS), and the IPC client of
 // the load generator process (bench/loadgen.ts).
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LoadGenApi } from './loadgen.js';
-
-/** Value at quantile `p` (0..1) of ascending `sorted`; NaN when empty. */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
-}
-
-export function sortedNumbers(values: Iterable<number>): Float64Array {
-  return Float64Array.from(values).sort();
-}
 
 export function fmt(n: number, digits = 2): string {
   if (!Number.isFinite(n)) return String(n);

@@ -4,7 +4,7 @@
 
 import type { Socket } from 'node:net';
 import { connect } from 'node:net';
-import { percentile, sortedNumbers } from './harness.js';
+import { percentile, sortedNumbers } from './percentiles.js';
 
 export interface ConnectArgs {
   port: number;

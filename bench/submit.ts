@@ -1,5 +1,6 @@
 // Block submit latency: from the block-solving share leaving the miner to `submitblock` arriving at the daemon.
-import { fmt, goal, heading, info, LoadGen, percentile, sortedNumbers } from './harness.js';
+import { fmt, goal, heading, info, LoadGen } from './harness.js';
+import { percentile, sortedNumbers } from './percentiles.js';
 import { EASY_BITS, startBenchPool } from './pool.js';
 
 const GOAL_P99_MS = 1;

@@ -14,7 +14,7 @@ import {
   type RequestId,
   type StratumRequest,
 } from './protocol.js';
-import { type Reply, ReplyQueue } from './reply-queue.js';
+import { type DropReason, type Reply, ReplyQueue } from './reply-queue.js';
 import type { Session } from './session.js';
 
 /** Lines read ahead before the socket is paused: a connection's messages are handled one at a time, in order. */
@@ -36,17 +36,6 @@ export interface ConnectionHost {
   /** Tells the ban policy. On a ban the host closes the IP's other connections; this one closes after answering. */
   report(conn: Connection, event: PolicyEvent): Verdict;
 }
-
-/** Why the server refused or closed a connection (the `reason` label of stratum_dropped_connections_total). */
-export type DropReason =
-  | 'banned'
-  | 'connection-limit'
-  | 'line-too-long'
-  | 'malformed'
-  | 'slowloris'
-  | 'auth-timeout'
-  | 'idle'
-  | 'send-queue';
 
 /**
  * One miner's connection: framing, in-order handling, a bounded send queue and the auth/idle timers.

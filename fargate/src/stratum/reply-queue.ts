@@ -1,4 +1,13 @@
-import type { DropReason } from './connection.js';
+/** Why the server refused or closed a connection (the `reason` label of stratum_dropped_connections_total). */
+export type DropReason =
+  | 'banned'
+  | 'connection-limit'
+  | 'line-too-long'
+  | 'malformed'
+  | 'slowloris'
+  | 'auth-timeout'
+  | 'idle'
+  | 'send-queue';
 
 /** One request's place in the answer order. */
 export interface Reply {

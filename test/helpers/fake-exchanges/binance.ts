@@ -1,5 +1,5 @@
 import { type FakeOrder, fixed8 } from './engine.js';
-import { type FakeAnswer, fakeWithdraw, fixture, type Routes } from './server.js';
+import { type FakeAnswer, fakeWithdraw, fixture, type Routes } from './routes.js';
 
 /**
  * Binance spot REST (developers.binance.com/docs/binance-spot-api-docs/rest-api): exchangeInfo and depth, order

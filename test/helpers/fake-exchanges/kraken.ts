@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { toUnits } from '../../../core/conversion/decimal.js';
 import { type FakeOrder, fmt } from './engine.js';
-import { type FakeAnswer, fakeWithdraw, fixture, type Routes } from './server.js';
+import { type FakeAnswer, fakeWithdraw, fixture, type Routes } from './routes.js';
 
 /**
  * Kraken spot REST (docs.kraken.com/api): every answer is {error: [...], result} with HTTP 200, errors as

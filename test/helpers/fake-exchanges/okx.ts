@@ -1,5 +1,5 @@
 import { type FakeOrder, fmt } from './engine.js';
-import { type FakeAnswer, fakeWithdraw, fixture, type Routes } from './server.js';
+import { type FakeAnswer, fakeWithdraw, fixture, type Routes } from './routes.js';
 
 /**
  * OKX v5 REST (www.okx.com/docs-v5): {code, msg, data: [...]}, code "0" on success; order errors carry sCode/sMsg
