@@ -9,7 +9,7 @@ import { decodeMessage } from '../core/shares/queue-message.js';
 import type { Share, ShareBatch } from '../core/shares/share.js';
 import { journalSummarizer } from '../core/shares/summary.js';
 import { BatchingShareQueue } from '../fargate/src/queue/batching-share-queue.js';
-import { sqsEvent, startDynamo } from '../test/lambdas/ingest/helpers.js';
+import { sqsEvent, startDynamo } from '../test/helpers/dynamo.js';
 import { fmt, goal, heading, info } from './harness.js';
 
 /**

@@ -5,9 +5,9 @@ import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
 import { withDevnet } from '../helpers/devnet.js';
+import { minerTotal } from '../helpers/dynamo.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
 import { TestMiner } from '../helpers/test-miner.js';
-import { minerTotal } from '../lambdas/ingest/helpers.js';
 
 /**
  * Miner → stratum (TCP) → job manager → litecoind (regtest, two nodes) → batching queue → local SQS-shaped queue →

@@ -4,7 +4,7 @@ import { DynamoBanStore } from '../../adapters/aws/dynamo-stratum-coordination.j
 import type { BanStore } from '../../core/ports/stratum-coordination.js';
 import { BanPolicy } from '../../fargate/src/stratum/ban-policy.js';
 import { type BanRelayMessage, relayPolicy, TaskBans } from '../../fargate/src/task-bans.js';
-import { type Dynamo, startDynamo } from '../lambdas/ingest/helpers.js';
+import { type Dynamo, startDynamo } from '../helpers/dynamo.js';
 import { type SecurityOverrides, security } from './stratum/fakes.js';
 
 const IP = '203.0.113.9';

@@ -3,7 +3,7 @@ import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoPrefixLeases } from '../../adapters/aws/dynamo-stratum-coordination.js';
 import { PrefixLeaseError } from '../../core/errors.js';
 import { leaseTaskPrefix } from '../../fargate/src/task-prefix.js';
-import { type Dynamo, startDynamo } from '../lambdas/ingest/helpers.js';
+import { type Dynamo, startDynamo } from '../helpers/dynamo.js';
 
 const log = { warn: () => {}, error: () => {} };
 

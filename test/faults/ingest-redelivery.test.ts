@@ -6,7 +6,7 @@ import type { Share, ShareBatch } from '../../core/shares/share.js';
 import { run as ingest } from '../../lambdas/ingest/handler.js';
 import { LOCAL_INGEST_LEASE_MS } from '../../local/pool.js';
 import { batch, MINER_A, MINER_B, share } from '../core/shares/fixtures.js';
-import { crashingStore, type Dynamo, minerTotal, silentLog, startDynamo } from '../lambdas/ingest/helpers.js';
+import { crashingStore, type Dynamo, minerTotal, silentLog, startDynamo } from '../helpers/dynamo.js';
 
 /**
  * Ingest faults through the local queue as `npm start` wires it (LocalQueue defaults: 1 s visibility, 5 receives;

@@ -12,7 +12,7 @@ import { decodeMessage } from '../../core/shares/queue-message.js';
 import { BatchingShareQueue } from '../../fargate/src/queue/batching-share-queue.js';
 import { run as ingest } from '../../lambdas/ingest/handler.js';
 import { share } from '../core/shares/fixtures.js';
-import { type Dynamo, minerTotal, silentLog, sqsEvent, startDynamo } from '../lambdas/ingest/helpers.js';
+import { type Dynamo, minerTotal, silentLog, sqsEvent, startDynamo } from '../helpers/dynamo.js';
 
 type Mode = 'up' | 'ack-lost' | 'down';
 

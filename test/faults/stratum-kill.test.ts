@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalStorage } from '../../local/storage.js';
 import { withDevnet } from '../helpers/devnet.js';
+import { minerTotal, roundTotals } from '../helpers/dynamo.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
 import { type PoolProcess, startPoolProcess } from '../helpers/pool-process.js';
 import { TestMiner } from '../helpers/test-miner.js';
-import { minerTotal, roundTotals } from '../lambdas/ingest/helpers.js';
 
 /** Below ~3e-5 every hash is a share on regtest, and the miners pick those that are not blocks. */
 const DIFFICULTY = 1e-5;

@@ -12,7 +12,7 @@ import { applyChange, emptyInventory, leftoverKey } from '../../core/conversion/
 import { createAdminRoutes, ensureAdminToken } from '../../local/admin.js';
 import { depositListing } from '../../local/conversion.js';
 import { operate } from '../../local/operate.js';
-import { type Dynamo, startDynamo } from '../lambdas/ingest/helpers.js';
+import { type Dynamo, startDynamo } from '../helpers/dynamo.js';
 
 const HOUR = 3_600_000;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoLiveStats, putLiveSnapshot } from '../../../adapters/aws/dynamo-live-stats.js';
-import { type Dynamo, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
 describe('live snapshots in the stats table (dynalite)', () => {
   let dynamo: Dynamo;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import { IllegalPayoutTransitionError, type PayoutRecord } from '../../../core/ledger/payouts.js';
-import { type Dynamo, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
 describe('DynamoMoneyStore payout transitions (dynalite)', () => {
   let dynamo: Dynamo;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoBanStore, DynamoPrefixLeases } from '../../../adapters/aws/dynamo-stratum-coordination.js';
 import { PrefixLeaseError } from '../../../core/errors.js';
-import { type Dynamo, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
 describe('stratum coordination in the stats table (dynalite)', () => {
   let dynamo: Dynamo;

@@ -8,7 +8,7 @@ import { parseShareBatch } from '../../../core/shares/batch-schema.js';
 import { BatchingShareQueue } from '../../../fargate/src/queue/batching-share-queue.js';
 import { run } from '../../../lambdas/ingest/handler.js';
 import { batch, MemorySpool, MINER_A, MINER_B, share } from '../../core/shares/fixtures.js';
-import { type Dynamo, minerTotal, silentLog, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { type Dynamo, minerTotal, silentLog, startDynamo } from '../../helpers/dynamo.js';
 
 const batches = (n: number) => Array.from({ length: n }, (_, i) => batch(`b${i}`, [share()]));
 

@@ -12,7 +12,7 @@ import type { ChainReader } from '../../../core/ports/chain-reader.js';
 import { rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import { auditCoin } from '../../../local/audit.js';
-import { type Dynamo, silentLog, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
 import { roundBatch } from './batches.js';
 
 const LTC = getCoin('LTC');

@@ -8,7 +8,7 @@ import { rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { potCredits, potShareCredit } from '../../../core/rewards/pot.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import type { Share } from '../../../core/shares/share.js';
-import { type Dynamo, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
 const LTC = getCoin('LTC');
 const NET = 65536; // chain difficulty 1 in scrypt stratum units

@@ -7,7 +7,7 @@ import { balancesFromEntries, roundCreditEntries } from '../../../core/ledger/le
 import { rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import { auditCoin } from '../../../local/audit.js';
-import { type Dynamo, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 import { roundBatch } from './batches.js';
 
 const LTC = getCoin('LTC');

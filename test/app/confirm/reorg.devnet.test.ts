@@ -8,7 +8,7 @@ import { rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import { auditCoin } from '../../../local/audit.js';
 import { withDevnet } from '../../helpers/devnet.js';
-import { type Dynamo, silentLog, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
 import { roundBatch } from './batches.js';
 
 const LTC = getCoin('LTC');

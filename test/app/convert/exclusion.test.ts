@@ -5,7 +5,7 @@ import type { ConversionRecord } from '../../../core/conversion/record.js';
 import type { PayoutRecipient } from '../../../core/ledger/payouts.js';
 import type { ConversionStore } from '../../../core/ports/conversion-store.js';
 import type { PayoutSender } from '../../../core/ports/payout-sender.js';
-import { silentLog } from '../../lambdas/ingest/helpers.js';
+import { silentLog } from '../../helpers/dynamo.js';
 import { auditBoth, type ConversionSetup, conversionFixtures, EVENT, NOW } from './helpers.js';
 
 const { setup } = conversionFixtures();

@@ -13,8 +13,8 @@ import {
 import { conversionLedgerView, settle } from '../../../core/conversion/record.js';
 import { audit } from '../../../core/ledger/audit.js';
 import { balancesFromEntries, entryId } from '../../../core/ledger/entries.js';
+import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
 import { FakeExchangeServer } from '../../helpers/fake-exchanges/server.js';
-import { type Dynamo, silentLog, startDynamo } from '../../lambdas/ingest/helpers.js';
 
 export const NOW = 1_800_000_000_000;
 export const EVENT = { time: new Date(NOW).toISOString() };

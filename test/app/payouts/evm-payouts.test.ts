@@ -7,8 +7,8 @@ import { PAYOUT_BATCH } from '../../../adapters/evm/payout-batch.generated.js';
 import { type PayoutDeps, runPayouts } from '../../../app/payouts/payouts.js';
 import { balancesFromEntries, entryId, type LedgerEntry } from '../../../core/ledger/ledger.js';
 import { TEST_TOKEN } from '../../fixtures/evm/test-token.generated.js';
+import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
 import { type HardhatNode, startHardhat } from '../../helpers/hardhat.js';
-import { type Dynamo, silentLog, startDynamo } from '../../lambdas/ingest/helpers.js';
 
 const NOW = 1_700_000_000_000;
 const TOKEN = new Interface(TEST_TOKEN.abi);

@@ -3,7 +3,7 @@ import { payoutSettings } from '../../../app/payouts/policy.js';
 import type { CoinConfig } from '../../../core/config/schema.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import { batch, MINER_A, MINER_B, share } from '../../core/shares/fixtures.js';
-import { type Dynamo, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
 const NOW = 1_700_000_040_000;
 const HOUR = 3_600_000;

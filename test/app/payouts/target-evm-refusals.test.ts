@@ -10,8 +10,8 @@ import { audit, balancesFromEntries, entryId, type LedgerEntry } from '../../../
 import { auditCoin } from '../../../local/audit.js';
 import { REFUSING_RECIPIENT } from '../../fixtures/evm/refusing-recipient.generated.js';
 import { TEST_TOKEN } from '../../fixtures/evm/test-token.generated.js';
+import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
 import { type HardhatNode, startHardhat } from '../../helpers/hardhat.js';
-import { type Dynamo, silentLog, startDynamo } from '../../lambdas/ingest/helpers.js';
 
 const NOW = 1_700_000_000_000;
 const TOKEN = new Interface(TEST_TOKEN.abi);

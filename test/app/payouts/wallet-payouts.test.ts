@@ -8,7 +8,7 @@ import { balancesFromEntries, entryId, type LedgerEntry } from '../../../core/le
 import { parseAmount } from '../../../core/ledger/payouts.js';
 import { withDevnet } from '../../helpers/devnet.js';
 import { buryUnderWalletTransactions, payerAndPayees } from '../../helpers/devnet-wallets.js';
-import { type Dynamo, silentLog, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
 
 const NOW = 1_700_000_000_000;
 type Step = NonNullable<Parameters<NonNullable<PayoutDeps['crashAt']>>[0]>;

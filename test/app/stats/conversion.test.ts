@@ -7,8 +7,8 @@ import type { PublicCoin } from '../../../app/stats/public.js';
 import { conversionChangedSchema, conversionViewSchema } from '../../../app/stats/schema.js';
 import { conversionConfigSchema } from '../../../core/conversion/config.js';
 import { preferenceMessage } from '../../../core/conversion/preference-message.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 import { type SigningKind, testKey } from '../../helpers/message-signer.js';
-import { type Dynamo, startDynamo } from '../../lambdas/ingest/helpers.js';
 
 const NOW = Date.parse('2027-01-15T12:00:00.000Z');
 const LTC: PublicCoin = {

@@ -5,7 +5,7 @@ import { type ApiDeps, handleApi } from '../../../app/stats/api.js';
 import { payoutEntries } from '../../../core/ledger/ledger.js';
 import type { PayoutRecord } from '../../../core/ledger/payouts.js';
 import { ADDRESS } from '../../fargate/stratum/fakes.js';
-import { type Dynamo, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 import { TEST_POOL } from './helpers.js';
 
 const OTHER = (i: number) => `other-miner-${i}`;

@@ -12,7 +12,7 @@ import { rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import type { Share } from '../../../core/shares/share.js';
 import { ADDRESS, regtestAddress } from '../../fargate/stratum/fakes.js';
-import { type Dynamo, silentLog, startDynamo } from '../../lambdas/ingest/helpers.js';
+import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
 
 const LTC = getCoin('LTC');
 const POOL_WALLET = regtestAddress(9);

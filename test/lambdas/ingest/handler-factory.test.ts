@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../core/errors.js';
 import type { ShareStore } from '../../../core/ports/share-store.js';
 import { createHandler, depsFromEnv } from '../../../lambdas/ingest/handler.js';
-import { sqsEvent } from './helpers.js';
+import { sqsEvent } from '../../helpers/dynamo.js';
 
 const context = { awsRequestId: 'req-1' } as Context;
 

@@ -6,7 +6,7 @@ import { MINUTE_MS } from '../../../core/shares/aggregate.js';
 import { COMPRESSED_PREFIX, encodeMessages } from '../../../core/shares/queue-message.js';
 import { run } from '../../../lambdas/ingest/handler.js';
 import { batch, MINER_A, MINER_B, share } from '../../core/shares/fixtures.js';
-import { crashingStore, type Dynamo, minerTotal, silentLog, sqsEvent, startDynamo } from './helpers.js';
+import { crashingStore, type Dynamo, minerTotal, silentLog, sqsEvent, startDynamo } from '../../helpers/dynamo.js';
 
 const T0 = 1_700_000_040_000; // a minute boundary
 const MIN0 = Math.floor(T0 / MINUTE_MS);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINUTE_MS } from '../../../core/shares/aggregate.js';
 import type { Share, ShareBatch } from '../../../core/shares/share.js';
 import { run } from '../../../lambdas/ingest/handler.js';
-import { crashingStore, type Dynamo, minerTotal, silentLog, sqsEvent, startDynamo } from './helpers.js';
+import { crashingStore, type Dynamo, minerTotal, silentLog, sqsEvent, startDynamo } from '../../helpers/dynamo.js';
 
 const T0 = 1_700_000_040_000;
 const LEASE = 60_000;

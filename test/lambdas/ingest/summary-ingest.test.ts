@@ -8,7 +8,7 @@ import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import type { ShareBatch } from '../../../core/shares/share.js';
 import { summarizeBatches } from '../../../core/shares/summary.js';
 import { batch, MINER_A, MINER_B, share } from '../../core/shares/fixtures.js';
-import { type Dynamo, startDynamo } from './helpers.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
 // Ingest of summaries against ingest of the shares themselves, on dynalite: what the rewards and pages read must
 // not change when the stratum task ships a minute's summary instead of every share.

@@ -9,7 +9,7 @@ import { StorageError } from '../../../core/errors.js';
 import { aggregateBatch } from '../../../core/shares/aggregate.js';
 import { run } from '../../../lambdas/ingest/handler.js';
 import { batch, share } from '../../core/shares/fixtures.js';
-import { silentLog, sqsEvent } from './helpers.js';
+import { silentLog, sqsEvent } from '../../helpers/dynamo.js';
 
 describe('ingest under DynamoDB throttling', () => {
   const ddb = mockClient(DynamoDBDocumentClient);

@@ -9,7 +9,7 @@ import { createHandler as createPayouts } from '../../../lambdas/payouts/handler
 import type { MoneyDeps } from '../../../lambdas/shared/money-deps.js';
 import { moneyEnvSchema } from '../../../lambdas/shared/money-deps.js';
 import { ADDRESS } from '../../fargate/stratum/fakes.js';
-import { type Dynamo, startDynamo } from '../ingest/helpers.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
 const context = { awsRequestId: 'req-1' } as Context;
 const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent } as never;

@@ -20,7 +20,7 @@ import type { PayoutRecipient } from '../../../core/ledger/payouts.js';
 import type { PayoutSender, SentPayout } from '../../../core/ports/payout-sender.js';
 import { createHandler, targetPayoutDepsFromEnv } from '../../../lambdas/payouts/target-handler.js';
 import { FakeDaemon, rpcResult } from '../../adapters/rpc/fake-daemon.js';
-import { type Dynamo, startDynamo } from '../ingest/helpers.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
 const POOL_KEY = Wallet.createRandom();
 const LTC_POOL = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest[0] }).address!;

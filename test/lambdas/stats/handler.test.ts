@@ -7,7 +7,7 @@ import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import { createHandler, statsEnvSchema } from '../../../lambdas/stats/handler.js';
 import { TEST_POOL } from '../../app/stats/helpers.js';
 import { ADDRESS } from '../../fargate/stratum/fakes.js';
-import { type Dynamo, startDynamo } from '../ingest/helpers.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent } as never;
 const event = (path: string, method = 'GET', query = '') =>
