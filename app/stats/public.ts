@@ -14,6 +14,28 @@ export interface PublicCoin {
   stratumHost: string | null;
 }
 
+/** What the stats Lambda reads back of publicPool's answer (its POOL_PUBLIC_JSON). */
+export const publicPoolSchema: z.ZodType<{ name: string; coins: PublicCoin[] }> = z.object({
+  name: z.string(),
+  coins: z.array(
+    z.object({
+      symbol: z.string(),
+      network: z.enum(['mainnet', 'testnet', 'regtest']),
+      scheme: z.string().nullable(),
+      feeBasisPoints: z.number().nullable(),
+      payoutMinimum: z.string().nullable(),
+      ports: z.array(
+        z.object({
+          port: z.number(),
+          tls: z.boolean(),
+          difficulty: z.object({ initial: z.number(), min: z.number(), max: z.number() }),
+        }),
+      ),
+      stratumHost: z.string().nullable(),
+    }),
+  ),
+});
+
 /** The part of the pool config the stats API may show (no daemons, no wallets, no credentials). */
 export function publicPool(
   config: Readonly<PoolConfig>,

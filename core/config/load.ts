@@ -9,7 +9,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
-function describe(issue: z.core.$ZodIssue): string {
+/** One zod issue as a person reads it: `<path>: <what is wrong>` (config files and environments alike). */
+export function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     return `${formatPath(issue.path)}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   }
@@ -20,7 +21,7 @@ function describe(issue: z.core.$ZodIssue): string {
 export function parseConfig(raw: unknown, source = 'config'): Readonly<PoolConfig> {
   const result = poolConfigSchema.safeParse(raw);
   if (!result.success) {
-    const issues = result.error.issues.map(describe);
+    const issues = result.error.issues.map(describeIssue);
     throw new ConfigError(`${source} is invalid:\n  - ${issues.join('\n  - ')}`, issues);
   }
   return deepFreeze(result.data);

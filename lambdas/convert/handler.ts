@@ -1,8 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoConversionStore } from '../../adapters/aws/dynamo-conversion-store.js';
@@ -14,14 +11,14 @@ import { depositWallet } from '../../adapters/rpc/deposit-wallet.js';
 import { runConversions } from '../../app/convert/convert.js';
 import type { ConvertDeps } from '../../app/convert/deps.js';
 import { getCoin } from '../../core/coins/index.js';
+import { parseJsonVar } from '../../core/config/env.js';
 import { parseConfigText } from '../../core/config/load.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
 import type { Exchange } from '../../core/ports/exchange.js';
 import { emfRecord } from '../shared/emf.js';
-import { lazyDeps } from '../shared/lazy-deps.js';
-import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
 import { configWithDaemonSecret } from '../shared/money-deps.js';
+import { poolHandler, poolLambda } from '../shared/pool-handler.js';
 import { convertEnvSchema } from './env.js';
 
 type Deps = Omit<ConvertDeps, 'log' | 'now'>;
@@ -30,15 +27,7 @@ type Deps = Omit<ConvertDeps, 'log' | 'now'>;
  * Builds clients from the environment on the first invocation: Secrets Manager for each exchange's keys and, when
  * exchanges take deposits, for the daemon credentials of the pool wallet they are sent from.
  */
-export async function convertDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Deps> {
-  const parsed = convertEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      'conversion Lambda environment is invalid',
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-    );
-  }
-  const e = parsed.data;
+async function convertDeps(e: z.output<typeof convertEnvSchema>): Promise<Deps> {
   const secrets = new SecretsManagerClient({});
   // Deposits to exchanges need the pool wallet: its daemon credentials replace the markers of the config.
   const config = e.DAEMON_SECRET_ARN
@@ -50,7 +39,7 @@ export async function convertDepsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     if (!e.DAEMON_SECRET_ARN) throw new ConfigError(`${coin.symbol} deposits to exchanges need DAEMON_SECRET_ARN`);
     return new DaemonClient(coin.daemons[0]!);
   });
-  const targets = z.record(z.string(), z.string()).parse(JSON.parse(e.TARGET_LEDGER_TABLES));
+  const targets = parseJsonVar(z.record(z.string(), z.string()), 'TARGET_LEDGER_TABLES', e.TARGET_LEDGER_TABLES);
   const doc = createDocumentClient(new DynamoDBClient({}));
   const tables = (c: string) => {
     if (c === e.POOL_COIN) return { blocks: e.BLOCKS_TABLE, ledger: e.LEDGER_TABLE };
@@ -81,15 +70,12 @@ export async function convertDepsFromEnv(env: NodeJS.ProcessEnv = process.env): 
  * EventBridge schedule → one conversion pass (app/convert/convert.ts). The event's `time` names the schedule
  * slot, so EventBridge's at-least-once delivery and Lambda's retries plan the same conversion id.
  */
-export function createHandler(
-  makeDeps: () => Promise<Deps> = () => convertDepsFromEnv(),
-  log: Logger = createLambdaLogger('convert'),
-  emit: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-) {
-  const deps = lazyDeps(makeDeps);
-  const base = async (event: { time?: string } | undefined, context: Context): Promise<unknown> => {
-    const d = await deps();
-    const report = await runConversions({ ...d, log: invocationLogger(log, context), now: Date.now }, event ?? {});
+export const convertLambda = poolLambda({
+  name: 'convert',
+  env: convertEnvSchema,
+  build: convertDeps,
+  run: async (event: { time?: string } | undefined, d: Deps, { log, emit }): Promise<unknown> => {
+    const report = await runConversions({ ...d, log, now: Date.now }, event ?? {});
     // The alarms on deposits waiting too long for the exchange's credit and on conversions left open
     // (infra/constructs/coin-alarms.ts).
     emit(
@@ -103,8 +89,7 @@ export function createHandler(
       ),
     );
     return jsonSafe(report);
-  };
-  return middy<{ time?: string } | undefined, unknown, Error, Context>(base).use(poolMiddleware(log));
-}
+  },
+});
 
-export const handler = createHandler();
+export const handler = poolHandler(convertLambda);

@@ -1,16 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { Logger } from 'pino';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
-import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
+import { DynamoShareIngestStore } from '../../adapters/aws/dynamo-share-ingest-store.js';
 import { DEFAULT_LEASE_MS, type IngestDeps, ingestMessages } from '../../app/ingest/ingest.js';
-import { ConfigError, StorageError } from '../../core/errors.js';
+import { jsonVar } from '../../core/config/env.js';
+import { StorageError } from '../../core/errors.js';
 import { potParamsSchema } from '../../core/rewards/config.js';
 import { potShareCredit } from '../../core/rewards/pot.js';
 import { emfRecord } from '../shared/emf.js';
-import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
+import { poolHandler, poolLambda } from '../shared/pool-handler.js';
 
 /**
  * The ingest Lambda: SQS events → the ingest use case (app/ingest/ingest.ts), with a partial batch response, so that
@@ -29,7 +28,8 @@ export async function run(event: SQSEvent, deps: IngestLambdaDeps): Promise<SQSB
   return { batchItemFailures: failed.map((id) => ({ itemIdentifier: id })) };
 }
 
-const envSchema = z.object({
+/** The ingest Lambda's environment, set by infra/stacks/coin-stack.ts (and checked there at synth). */
+export const ingestEnvSchema = z.object({
   /** The one coin this function's queue carries; a batch of another coin is refused. */
   POOL_COIN: z.string().min(1),
   SHARES_TABLE: z.string().min(1),
@@ -37,33 +37,14 @@ const envSchema = z.object({
   BLOCKS_TABLE: z.string().min(1),
   INGEST_LEASE_MS: z.coerce.number().int().min(1000).default(DEFAULT_LEASE_MS),
   /** PoT coins only: the coin's `rewards.pot` ({ a, cap }) as JSON. */
-  POOL_POT: z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(potParamsSchema)
-    .optional(),
+  POOL_POT: jsonVar(potParamsSchema).optional(),
 });
 
 type StaticDeps = Omit<IngestLambdaDeps, 'log' | 'requestId' | 'emit'>;
 
 /** Builds the AWS clients from the environment; called on the first invocation, never at import. */
-export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): StaticDeps {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      'ingest environment is invalid',
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-    );
-  }
-  const cfg = parsed.data;
-  const store = new DynamoShareStore({
+function ingestDeps(cfg: z.output<typeof ingestEnvSchema>): StaticDeps {
+  const store = new DynamoShareIngestStore({
     doc: createDocumentClient(new DynamoDBClient({})),
     tables: (coin) => {
       if (coin !== cfg.POOL_COIN) throw new StorageError(`this ingest function serves ${cfg.POOL_COIN}, not ${coin}`);
@@ -78,22 +59,12 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): StaticDeps {
   };
 }
 
-export function createHandler(
-  makeDeps: () => StaticDeps = () => depsFromEnv(),
-  log: Logger = createLambdaLogger('ingest'),
-  emit: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-) {
-  let deps: StaticDeps | undefined;
-  const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    deps ??= makeDeps();
-    return run(event, {
-      ...deps,
-      log: invocationLogger(log, context),
-      requestId: context.awsRequestId,
-      emit,
-    });
-  };
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>(base).use(poolMiddleware(log));
-}
+export const ingestLambda = poolLambda({
+  name: 'ingest',
+  env: ingestEnvSchema,
+  build: ingestDeps,
+  run: (event: SQSEvent, deps: StaticDeps, invocation): Promise<SQSBatchResponse> =>
+    run(event, { ...deps, ...invocation }),
+});
 
-export const handler = createHandler();
+export const handler = poolHandler(ingestLambda);

@@ -1,8 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
@@ -13,8 +10,7 @@ import { parseConfigText } from '../../core/config/load.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
 import { emfRecord } from '../shared/emf.js';
-import { lazyDeps } from '../shared/lazy-deps.js';
-import { createLambdaLogger, invocationLogger, poolMiddleware } from '../shared/middleware.js';
+import { poolHandler, poolLambda } from '../shared/pool-handler.js';
 
 /** The environment of a conversion target's payouts Lambda (one per target with `payouts`), set by the coin stack. */
 export const targetPayoutsEnvSchema = z.object({
@@ -51,15 +47,7 @@ function daemonCredentials(secret: string | undefined, arn: string): { user: str
  * Builds the store and the sender on the first invocation: the EVM wallet's key, or the wallet daemon's RPC
  * credentials, from its secret, never from the config.
  */
-export async function targetPayoutDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Deps> {
-  const parsed = targetPayoutsEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      'target payouts Lambda environment is invalid',
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-    );
-  }
-  const e = parsed.data;
+async function targetPayoutDeps(e: z.output<typeof targetPayoutsEnvSchema>): Promise<Deps> {
   const coin = parseConfigText(e.POOL_CONFIG_JSON, 'POOL_CONFIG_JSON').coins.find((c) => c.symbol === e.POOL_COIN);
   const target = coin?.conversion?.targets.find((t) => t.currency === e.TARGET_CURRENCY);
   if (!target?.payouts)
@@ -98,23 +86,16 @@ export async function targetPayoutDepsFromEnv(env: NodeJS.ProcessEnv = process.e
 }
 
 /** EventBridge schedule → one payouts pass of a conversion target's ledger (the mined coins' machine, its sender). */
-export function createHandler(
-  makeDeps: () => Promise<Deps> = () => targetPayoutDepsFromEnv(),
-  log: Logger = createLambdaLogger('target-payouts'),
-  emit: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-) {
-  const deps = lazyDeps(makeDeps);
-  const base = async (event: { dryRun?: boolean } | undefined, context: Context): Promise<unknown> => {
-    const d = await deps();
-    const report = await runPayouts(
-      { ...d, log: invocationLogger(log, context), now: Date.now },
-      { dryRun: event?.dryRun === true },
-    );
+export const targetPayoutsLambda = poolLambda({
+  name: 'target-payouts',
+  env: targetPayoutsEnvSchema,
+  build: targetPayoutDeps,
+  run: async (event: { dryRun?: boolean } | undefined, d: Deps, { log, emit }): Promise<unknown> => {
+    const report = await runPayouts({ ...d, log, now: Date.now }, { dryRun: event?.dryRun === true });
     // As the coins' payouts Lambda (handler.ts): 1 while the target's payouts are suspended, else 0.
     emit(emfRecord(d.coin, { PayoutsSuspended: report.status === 'suspended' ? 1 : 0 }, Date.now()));
     return jsonSafe(report);
-  };
-  return middy<{ dryRun?: boolean } | undefined, unknown, Error, Context>(base).use(poolMiddleware(log));
-}
+  },
+});
 
-export const handler = createHandler();
+export const handler = poolHandler(targetPayoutsLambda);

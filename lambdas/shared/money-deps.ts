@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoConversionStore } from '../../adapters/aws/dynamo-conversion-store.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
-import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
+import { createDynamoShareStores, type DynamoShareStores } from '../../adapters/aws/dynamo-share-store.js';
 import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { resolveDaemonCredentials } from '../../core/config/credentials.js';
 import { parseConfigText } from '../../core/config/load.js';
@@ -26,7 +26,7 @@ export const moneyEnvSchema = z.object({
 
 export interface MoneyDeps {
   coin: Readonly<CoinConfig>;
-  shares: DynamoShareStore;
+  shares: DynamoShareStores;
   money: DynamoMoneyStore;
   daemon: DaemonClient;
   /** A converting coin's preferences and conversions (on its ledger table): payouts leave opted-in miners alone. */
@@ -34,15 +34,7 @@ export interface MoneyDeps {
 }
 
 /** Builds the clients from the environment on the first invocation (never at import). */
-export async function moneyDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<MoneyDeps> {
-  const parsed = moneyEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      'money Lambda environment is invalid',
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-    );
-  }
-  const e = parsed.data;
+export async function moneyDeps(e: z.output<typeof moneyEnvSchema>): Promise<MoneyDeps> {
   const config = await configWithDaemonSecret(new SecretsManagerClient({}), e.POOL_CONFIG_JSON, e.DAEMON_SECRET_ARN);
   const coin = config.coins.find((c) => c.symbol === e.POOL_COIN);
   if (!coin) throw new ConfigError(`POOL_COIN ${e.POOL_COIN} is not in POOL_CONFIG_JSON`);
@@ -54,7 +46,7 @@ export async function moneyDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Pr
   const tables = { shares: e.SHARES_TABLE, stats: e.STATS_TABLE, blocks: e.BLOCKS_TABLE, ledger: e.LEDGER_TABLE };
   return {
     coin,
-    shares: new DynamoShareStore({ doc, tables: (c) => only(c, tables) }),
+    shares: createDynamoShareStores({ doc, tables: (c) => only(c, tables) }),
     money: new DynamoMoneyStore(doc, (c) => only(c, tables)),
     daemon: new DaemonClient(coin.daemons[0]!),
     ...(coin.conversion ? { conversions: new DynamoConversionStore(doc, (c) => only(c, tables)) } : {}),

@@ -1,20 +1,21 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { Logger } from 'pino';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoConversionStore } from '../../adapters/aws/dynamo-conversion-store.js';
 import { DynamoLiveStats } from '../../adapters/aws/dynamo-live-stats.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
-import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
-import type { TableNames } from '../../adapters/aws/tables.js';
+import { createDynamoShareStores } from '../../adapters/aws/dynamo-share-store.js';
 import { type ApiDeps, handleApi } from '../../app/stats/api.js';
-import { type PublicCoin, publicConversionSchema } from '../../app/stats/public.js';
-import { ConfigError, StorageError } from '../../core/errors.js';
-import { createLambdaLogger, poolMiddleware } from '../shared/middleware.js';
+import { publicConversionSchema, publicPoolSchema } from '../../app/stats/public.js';
+import { parseJsonVar } from '../../core/config/env.js';
+import { StorageError } from '../../core/errors.js';
+import { poolHandler, poolLambda } from '../shared/pool-handler.js';
 
-/** Set by infra/stacks/api-stack.ts: every coin's table names, and what the API may show of the config. */
+/**
+ * Set by infra/stacks/api-stack.ts: every coin's table names, and what the API may show of the config. The first two
+ * hold deploy-time references, so synth checks that they are set and the function reads their JSON when it starts.
+ */
 export const statsEnvSchema = z.object({
   POOL_TABLES_JSON: z.string().min(2),
   POOL_PUBLIC_JSON: z.string().min(2),
@@ -22,28 +23,31 @@ export const statsEnvSchema = z.object({
   POOL_CONVERSION_JSON: z.string().optional(),
 });
 
-export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
-  const parsed = statsEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      'stats environment is invalid',
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-    );
-  }
-  const tables = JSON.parse(parsed.data.POOL_TABLES_JSON) as Record<string, TableNames>;
-  const pool = JSON.parse(parsed.data.POOL_PUBLIC_JSON) as { name: string; coins: PublicCoin[] };
+const tablesSchema = z.record(
+  z.string(),
+  z.object({ shares: z.string(), stats: z.string(), blocks: z.string(), ledger: z.string() }),
+);
+
+function statsDeps(e: z.output<typeof statsEnvSchema>): ApiDeps {
+  const tables = parseJsonVar(tablesSchema, 'POOL_TABLES_JSON', e.POOL_TABLES_JSON);
+  const pool = parseJsonVar(publicPoolSchema, 'POOL_PUBLIC_JSON', e.POOL_PUBLIC_JSON);
+  const conversions = parseJsonVar(
+    z.record(z.string(), publicConversionSchema),
+    'POOL_CONVERSION_JSON',
+    e.POOL_CONVERSION_JSON ?? '{}',
+  );
   const of = (coin: string) => {
     const t = tables[coin];
     if (!t) throw new StorageError(`no tables for coin ${coin}`);
     return t;
   };
   const doc = createDocumentClient(new DynamoDBClient({}));
-  const conversions = z
-    .record(z.string(), publicConversionSchema)
-    .parse(JSON.parse(parsed.data.POOL_CONVERSION_JSON ?? '{}'));
+  const { rounds, miners, poolStats } = createDynamoShareStores({ doc, tables: of });
   return {
     pool,
-    shares: new DynamoShareStore({ doc, tables: of }),
+    rounds,
+    miners,
+    poolStats,
     money: new DynamoMoneyStore(doc, of),
     // Reported by the stratum containers (fargate/src/live-stats.ts) into each coin's stats table.
     live: new DynamoLiveStats(doc, of, Date.now),
@@ -56,13 +60,11 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiDeps {
 }
 
 /** API Gateway HTTP API (payload 2.0) → handleApi. */
-export function createHandler(
-  makeDeps: () => ApiDeps = () => depsFromEnv(),
-  log: Logger = createLambdaLogger('stats'),
-) {
-  let deps: ApiDeps | undefined;
-  const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    deps ??= makeDeps();
+export const statsLambda = poolLambda({
+  name: 'stats',
+  env: statsEnvSchema,
+  build: statsDeps,
+  run: async (event: APIGatewayProxyEventV2, deps: ApiDeps): Promise<APIGatewayProxyStructuredResultV2> => {
     const res = await handleApi(
       {
         method: event.requestContext.http.method,
@@ -80,10 +82,7 @@ export function createHandler(
       body: res.body,
       isBase64Encoded: res.isBase64Encoded ?? false,
     };
-  };
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>(base).use(
-    poolMiddleware(log),
-  );
-}
+  },
+});
 
-export const handler = createHandler();
+export const handler = poolHandler(statsLambda);

@@ -177,15 +177,12 @@ describe('conversion Lambda run (dynalite + fake exchanges)', () => {
 
 describe('conversion Lambda handler', () => {
   it('runs one pass with injected deps and answers JSON', async () => {
-    const { createHandler } = await import('../../../lambdas/convert/handler.js');
+    const { convertLambda } = await import('../../../lambdas/convert/handler.js');
+    const { poolHandler } = await import('../../../lambdas/shared/pool-handler.js');
     const s = await setup();
     const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent } as never;
     const lines: string[] = [];
-    const handler = createHandler(
-      async () => s.deps,
-      silent,
-      (line) => lines.push(line),
-    );
+    const handler = poolHandler(convertLambda, { deps: () => s.deps, log: silent, emit: (line) => lines.push(line) });
     const report = await handler(EVENT, { awsRequestId: 'r1' } as never);
     // Amounts go out as decimal strings (Lambda answers JSON).
     expect(report).toMatchObject({ conversions: [{ status: 'credited', sold: '350000000' }], refused: [] });
@@ -213,7 +210,8 @@ describe('conversion Lambda handler', () => {
   });
 
   it('refuses an environment without the conversion settings', async () => {
-    const { convertDepsFromEnv } = await import('../../../lambdas/convert/handler.js');
-    await expect(convertDepsFromEnv({})).rejects.toThrow('conversion Lambda environment is invalid');
+    const { convertLambda } = await import('../../../lambdas/convert/handler.js');
+    const { lambdaDeps } = await import('../../../lambdas/shared/pool-handler.js');
+    await expect(lambdaDeps(convertLambda, {})).rejects.toThrow('convert Lambda environment is invalid');
   });
 });

@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getCoin } from '../../../core/coins/index.js';
 import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER } from '../../../core/config/credentials.js';
 import { ConfigError } from '../../../core/errors.js';
-import { convertDepsFromEnv } from '../../../lambdas/convert/handler.js';
+import { convertLambda } from '../../../lambdas/convert/handler.js';
+import { lambdaDeps } from '../../../lambdas/shared/pool-handler.js';
 import { FakeDaemon, rpcResult } from '../../adapters/rpc/fake-daemon.js';
 
 const LTC_POOL = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest[0] }).address!;
@@ -59,7 +60,7 @@ describe('conversion Lambda: the deposit wallet from the environment', () => {
 
   it("sends deposits from the payouts wallet, with the secret's daemon credentials", async () => {
     secretsAnswer();
-    const deps = await convertDepsFromEnv(env(true));
+    const deps = await lambdaDeps(convertLambda, env(true));
     expect(await deps.wallet!.spendable()).toBe(250_000_000n);
     const seen = daemon.requests.at(-1)!;
     expect(seen).toMatchObject({ method: 'getbalance', url: '/wallet/pool' });
@@ -68,12 +69,12 @@ describe('conversion Lambda: the deposit wallet from the environment', () => {
 
   it('needs no wallet (nor daemon secret) when no exchange takes deposits', async () => {
     secretsAnswer();
-    expect((await convertDepsFromEnv(env(false, false))).wallet).toBeUndefined();
+    expect((await lambdaDeps(convertLambda, env(false, false))).wallet).toBeUndefined();
   });
 
   it('refuses deposits without the daemon secret', async () => {
     secretsAnswer();
-    const err = await convertDepsFromEnv(env(true, false)).catch((e: unknown) => e);
+    const err = await lambdaDeps(convertLambda, env(true, false)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toContain('DAEMON_SECRET_ARN');
   });

@@ -4,10 +4,11 @@ import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import type { DaemonClient } from '../../../adapters/rpc/daemon-client.js';
 import { parseConfig } from '../../../core/config/load.js';
-import { createHandler as createConfirm } from '../../../lambdas/confirm/handler.js';
-import { createHandler as createPayouts } from '../../../lambdas/payouts/handler.js';
+import { confirmLambda } from '../../../lambdas/confirm/handler.js';
+import { payoutsLambda } from '../../../lambdas/payouts/handler.js';
 import type { MoneyDeps } from '../../../lambdas/shared/money-deps.js';
 import { moneyEnvSchema } from '../../../lambdas/shared/money-deps.js';
+import { poolHandler } from '../../../lambdas/shared/pool-handler.js';
 import { ADDRESS } from '../../fargate/stratum/fakes.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
@@ -53,7 +54,7 @@ describe('money Lambda handlers', () => {
   });
 
   it('confirm runs one pass with the injected dependencies and reports it', async () => {
-    const handler = createConfirm(async () => deps, silent);
+    const handler = poolHandler(confirmLambda, { deps: () => deps, log: silent });
     expect(await handler(undefined, context)).toEqual({
       checked: 0,
       immature: 0,
@@ -65,22 +66,14 @@ describe('money Lambda handlers', () => {
   });
 
   it('payouts answers JSON-safe reports (no bigint) and is idle with nothing owed', async () => {
-    const handler = createPayouts(
-      async () => deps,
-      silent,
-      () => {},
-    );
+    const handler = poolHandler(payoutsLambda, { deps: () => deps, log: silent, emit: () => {} });
     expect(await handler({ dryRun: true }, context)).toEqual({ status: 'dry-run', recipients: [] });
     expect(await handler(undefined, context)).toEqual({ status: 'idle' });
   });
 
   it('payouts reports PayoutsSuspended (1 while suspended, else 0) as a CloudWatch EMF metric every pass', async () => {
     const lines: string[] = [];
-    const handler = createPayouts(
-      async () => deps,
-      silent,
-      (l) => void lines.push(l),
-    );
+    const handler = poolHandler(payoutsLambda, { deps: () => deps, log: silent, emit: (l) => void lines.push(l) });
     const reported = () =>
       lines.map((l) => JSON.parse(l) as Record<string, unknown>).map((r) => [r.Coin, r.PayoutsSuspended]);
     await handler(undefined, context);

@@ -18,7 +18,8 @@ import { ConfigError } from '../../../core/errors.js';
 import { entryId, type LedgerEntry } from '../../../core/ledger/ledger.js';
 import type { PayoutRecipient } from '../../../core/ledger/payouts.js';
 import type { PayoutSender, SentPayout } from '../../../core/ports/payout-sender.js';
-import { createHandler, targetPayoutDepsFromEnv } from '../../../lambdas/payouts/target-handler.js';
+import { targetPayoutsLambda } from '../../../lambdas/payouts/target-handler.js';
+import { lambdaDeps, poolHandler } from '../../../lambdas/shared/pool-handler.js';
 import { FakeDaemon, rpcResult } from '../../adapters/rpc/fake-daemon.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
@@ -78,25 +79,27 @@ describe('target payouts Lambda: dependencies from the environment', () => {
   afterAll(() => secrets.restore());
 
   it('names every missing variable', async () => {
-    const err = await targetPayoutDepsFromEnv({ POOL_COIN: 'LTC' }).catch((e: unknown) => e);
+    const err = await lambdaDeps(targetPayoutsLambda, { POOL_COIN: 'LTC' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).issues.join('\n')).toMatch(/TARGET_CURRENCY[\s\S]*LEDGER_TABLE/);
   });
 
   it('names the secret an evm target needs when it is not set', async () => {
     const { EVM_KEY_SECRET_ARN: _, ...rest } = env();
-    await expect(targetPayoutDepsFromEnv(rest)).rejects.toThrow(/USDT payouts \(evm\): EVM_KEY_SECRET_ARN is not set/);
+    await expect(lambdaDeps(targetPayoutsLambda, rest)).rejects.toThrow(
+      /USDT payouts \(evm\): EVM_KEY_SECRET_ARN is not set/,
+    );
   });
 
   it('refuses a target without a payouts block', async () => {
-    await expect(targetPayoutDepsFromEnv(env(false))).rejects.toThrow(/no payouts for conversion target USDT/);
+    await expect(lambdaDeps(targetPayoutsLambda, env(false))).rejects.toThrow(/no payouts for conversion target USDT/);
   });
 
   it('reads the key from its secret, and refuses a key that is not of the wallet the proceeds go to', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: `${Wallet.createRandom().privateKey}\n` });
-    await expect(targetPayoutDepsFromEnv(env())).rejects.toThrow(/proceeds are withdrawn to/);
+    await expect(lambdaDeps(targetPayoutsLambda, env())).rejects.toThrow(/proceeds are withdrawn to/);
     secrets.on(GetSecretValueCommand).resolves({ SecretString: POOL_KEY.privateKey });
-    const deps = await targetPayoutDepsFromEnv(env());
+    const deps = await lambdaDeps(targetPayoutsLambda, env());
     expect(deps.coin).toBe('USDT');
     expect(deps.policy).toEqual({ minimum: 1000n, maxRecipients: 50 });
     expect(secrets.commandCalls(GetSecretValueCommand)[0]!.args[0].input.SecretId).toBe(env().EVM_KEY_SECRET_ARN);
@@ -146,10 +149,10 @@ describe('target payouts Lambda: one pass of the payouts machine on the target l
     };
     await money.putEntries('USDT', [credit]);
     const sender = new RecordingSender();
-    const handler = createHandler(
-      async () => ({ coin: 'USDT', policy: { minimum: 1000n, maxRecipients: 50 }, reserve: 0n, money, sender }),
-      pino({ level: 'silent' }),
-    );
+    const handler = poolHandler(targetPayoutsLambda, {
+      deps: () => ({ coin: 'USDT', policy: { minimum: 1000n, maxRecipients: 50 }, reserve: 0n, money, sender }),
+      log: pino({ level: 'silent' }),
+    });
     expect(await handler({ dryRun: true }, context)).toEqual({
       status: 'dry-run',
       recipients: [{ account: MINER, amount: '5000' }],
@@ -163,13 +166,13 @@ describe('target payouts Lambda: one pass of the payouts machine on the target l
 
   it('retries building its dependencies after a failed first invocation', async () => {
     let attempts = 0;
-    const handler = createHandler(
-      async () => {
+    const handler = poolHandler(targetPayoutsLambda, {
+      deps: async () => {
         attempts++;
         throw new ConfigError('secret not readable yet');
       },
-      pino({ level: 'silent' }),
-    );
+      log: pino({ level: 'silent' }),
+    });
     await expect(handler(undefined, context)).rejects.toThrow('secret not readable yet');
     await expect(handler(undefined, context)).rejects.toThrow('secret not readable yet');
     expect(attempts).toBe(2);
@@ -218,7 +221,7 @@ describe('target payouts Lambda: a wallet-rpc target reads its daemon credential
 
   it("calls the pool wallet with the secret's user and password", async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ user: 'rpc', password: 'pw' }) });
-    const deps = await targetPayoutDepsFromEnv(btcEnv());
+    const deps = await lambdaDeps(targetPayoutsLambda, btcEnv());
     expect(deps.coin).toBe('BTC');
     expect(await deps.sender.spendable()).toBe(150_000_000n);
     const seen = daemon.requests.at(-1)!;
@@ -229,10 +232,10 @@ describe('target payouts Lambda: a wallet-rpc target reads its daemon credential
 
   it('refuses a secret that is not the daemon credentials, without echoing it', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ user: 'rpc', pass: 'hunter2' }) });
-    const err = await targetPayoutDepsFromEnv(btcEnv()).catch((e: unknown) => e);
+    const err = await lambdaDeps(targetPayoutsLambda, btcEnv()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect(String((err as Error).message)).not.toContain('hunter2');
     const { WALLET_RPC_SECRET_ARN: _, ...rest } = btcEnv();
-    await expect(targetPayoutDepsFromEnv(rest)).rejects.toThrow(/WALLET_RPC_SECRET_ARN is not set/);
+    await expect(lambdaDeps(targetPayoutsLambda, rest)).rejects.toThrow(/WALLET_RPC_SECRET_ARN is not set/);
   });
 });

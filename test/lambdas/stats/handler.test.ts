@@ -4,7 +4,8 @@ import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import type { ApiDeps } from '../../../app/stats/api.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
-import { createHandler, statsEnvSchema } from '../../../lambdas/stats/handler.js';
+import { poolHandler } from '../../../lambdas/shared/pool-handler.js';
+import { statsEnvSchema, statsLambda } from '../../../lambdas/stats/handler.js';
 import { TEST_POOL } from '../../app/stats/helpers.js';
 import { ADDRESS } from '../../fargate/stratum/fakes.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
@@ -23,7 +24,7 @@ describe('stats Lambda (API Gateway v2)', () => {
     const shares = await dynamo.freshStore();
     const names = dynamo.lastTables!;
     await ingestBatch(
-      shares,
+      shares.ingest,
       {
         v: 1,
         batchId: 'b1',
@@ -44,7 +45,9 @@ describe('stats Lambda (API Gateway v2)', () => {
     );
     deps = {
       pool: TEST_POOL,
-      shares,
+      rounds: shares.rounds,
+      miners: shares.miners,
+      poolStats: shares.poolStats,
       money: new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names),
       now: () => now,
     };
@@ -56,7 +59,7 @@ describe('stats Lambda (API Gateway v2)', () => {
   const ctx = { awsRequestId: 'r' } as Context;
 
   it('answers pool and miner stats from storage with cache headers', async () => {
-    const handler = createHandler(() => deps, silent);
+    const handler = poolHandler(statsLambda, { deps: () => deps, log: silent });
     const pool = (await handler(event('/api/pools'), ctx)) as {
       statusCode: number;
       headers: Record<string, string>;
@@ -77,7 +80,7 @@ describe('stats Lambda (API Gateway v2)', () => {
   });
 
   it('answers bad input with 400 and a reason, unknown routes with 404, never 500', async () => {
-    const handler = createHandler(() => deps, silent);
+    const handler = poolHandler(statsLambda, { deps: () => deps, log: silent });
     const cases: Array<[APIGatewayProxyEventV2, number, RegExp]> = [
       [event('/api/pools/XYZ'), 400, /unknown coin "XYZ"/],
       [event('/api/pools/LTC/miners/1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa'), 400, /not a valid LTC regtest address/],
@@ -94,7 +97,7 @@ describe('stats Lambda (API Gateway v2)', () => {
   });
 
   it('takes one spelling of each query value, so that each answer has one cache key', async () => {
-    const handler = createHandler(() => deps, silent);
+    const handler = poolHandler(statsLambda, { deps: () => deps, log: silent });
     const status = async (path: string, query: string) =>
       ((await handler(event(path, 'GET', query), ctx)) as { statusCode: number }).statusCode;
     for (const query of ['limit=050', 'limit=5e1', 'limit=50.0', 'limit=+50', 'limit=%2050', 'limit=0x32'])

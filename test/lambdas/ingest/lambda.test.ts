@@ -2,17 +2,18 @@ import type { Context } from 'aws-lambda';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../core/errors.js';
-import type { ShareStore } from '../../../core/ports/share-store.js';
-import { createHandler, depsFromEnv } from '../../../lambdas/ingest/handler.js';
+import type { ShareIngestStore } from '../../../core/ports/share-store.js';
+import { ingestLambda } from '../../../lambdas/ingest/handler.js';
+import { lambdaDeps, poolHandler } from '../../../lambdas/shared/pool-handler.js';
 import { sqsEvent } from '../../helpers/dynamo.js';
 
 const context = { awsRequestId: 'req-1' } as Context;
 
-describe('ingest handler factory', () => {
+describe('ingest handler', () => {
   it('builds its dependencies on the first invocation, once', async () => {
-    const store = {} as ShareStore;
+    const store = {} as ShareIngestStore;
     const makeDeps = vi.fn(() => ({ store, now: () => 0 }));
-    const handler = createHandler(makeDeps, pino({ level: 'silent' }));
+    const handler = poolHandler(ingestLambda, { deps: makeDeps, log: pino({ level: 'silent' }) });
     expect(makeDeps).not.toHaveBeenCalled();
     const res = await handler(sqsEvent([{ messageId: 'm', body: 'nope' }]), context);
     await handler(sqsEvent([]), context);
@@ -20,20 +21,16 @@ describe('ingest handler factory', () => {
     expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'm' }] });
   });
 
-  it('refuses an environment without its table names, naming what is missing', () => {
-    try {
-      depsFromEnv({ POOL_COIN: 'LTC' });
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).issues.join('\n')).toMatch(/SHARES_TABLE/);
-    }
+  it('refuses an environment without its table names, naming what is missing', async () => {
+    const err = await lambdaDeps(ingestLambda, { POOL_COIN: 'LTC' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues.join('\n')).toMatch(/SHARES_TABLE/);
   });
 
-  it('PoT coins: POOL_POT gives ingest a credit per share; bad POOL_POT is refused by name', () => {
+  it('PoT coins: POOL_POT gives ingest a credit per share; bad POOL_POT is refused by name', async () => {
     const env = { POOL_COIN: 'LTC', SHARES_TABLE: 's', STATS_TABLE: 't', BLOCKS_TABLE: 'b' };
-    expect(depsFromEnv(env).credit).toBeUndefined();
-    const { credit } = depsFromEnv({ ...env, POOL_POT: '{"a":1,"cap":2}' });
+    expect((await lambdaDeps(ingestLambda, env)).credit).toBeUndefined();
+    const { credit } = await lambdaDeps(ingestLambda, { ...env, POOL_POT: '{"a":1,"cap":2}' });
     const share = { coin: 'LTC', miner: 'm', worker: '', height: 1, difficulty: 1, timestamp: 0 };
     // a lucky share (reached 100× its difficulty) is worth more than an unlucky one, never less than nothing
     const lucky = credit!({ ...share, actualDifficulty: 100, networkDifficulty: 1000 });
@@ -41,16 +38,21 @@ describe('ingest handler factory', () => {
     expect(lucky).toBeGreaterThan(plain);
     expect(plain).toBeGreaterThan(0);
     for (const bad of ['{"a":1}', 'nope', '{"a":1,"cap":2,"x":1}']) {
-      expect(() => depsFromEnv({ ...env, POOL_POT: bad })).toThrow(ConfigError);
+      const err = await lambdaDeps(ingestLambda, { ...env, POOL_POT: bad }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).issues.join('\n')).toMatch(/POOL_POT/);
     }
   });
 
   it('logs and rethrows when the dependencies cannot be built', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'error' }, { write: (l: string) => void lines.push(l) });
-    const handler = createHandler(() => {
-      throw new ConfigError('bad env');
-    }, log);
+    const handler = poolHandler(ingestLambda, {
+      deps: () => {
+        throw new ConfigError('bad env');
+      },
+      log,
+    });
     await expect(handler(sqsEvent([]), context)).rejects.toThrow('bad env');
     expect(lines.join('')).toMatch(/req-1/);
   });
