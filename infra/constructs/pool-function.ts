@@ -30,8 +30,11 @@ export interface PoolFunctionProps {
   removalPolicy?: RemovalPolicy;
   /** Plain configuration only: secrets go through `useSecret`, which passes an ARN, never a value. */
   environment?: Record<string, string>;
-  /** The handler's env schema; checked at synth time against the environment this construct ends up with. */
-  environmentSchema?: EnvironmentSchema;
+  /**
+   * The handler's env schema (its PoolLambda's `env`); checked at synth time against the environment this construct
+   * ends up with, so a deploy never ships a function that would refuse its environment on its first invocation.
+   */
+  environmentSchema: EnvironmentSchema;
   timeout?: Duration;
   memorySize?: number;
   /** Caps parallel invocations (e.g. payouts must never run twice at once). */
@@ -111,15 +114,13 @@ export class PoolFunction extends NodejsFunction {
       'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
     );
     const schema = props.environmentSchema;
-    if (schema) {
-      this.node.addValidation({
-        validate: () => {
-          const result = schema.safeParse(this.envVars);
-          if (result.success) return [];
-          return (result.error?.issues ?? []).map((i) => `env ${i.path.join('.')}: ${i.message}`);
-        },
-      });
-    }
+    this.node.addValidation({
+      validate: () => {
+        const result = schema.safeParse(this.envVars);
+        if (result.success) return [];
+        return (result.error?.issues ?? []).map((i) => `env ${i.path.join('.')}: ${i.message}`);
+      },
+    });
   }
 
   override addEnvironment(key: string, value: string): this {

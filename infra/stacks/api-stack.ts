@@ -19,6 +19,7 @@ import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
 import { STATS_QUERY_PARAMETERS } from '../../app/stats/api.js';
 import type { PublicConversion } from '../../app/stats/public.js';
+import { statsEnvSchema } from '../../lambdas/stats/handler.js';
 import { PoolFunction } from '../constructs/pool-function.js';
 import { grantTable, type PoolTable } from '../constructs/pool-tables.js';
 import { acknowledge } from '../nag.js';
@@ -58,6 +59,7 @@ export class ApiStack extends Stack {
     const stats = new PoolFunction(this, 'Stats', {
       entry: props.statsEntry,
       description: 'pool and miner statistics API',
+      environmentSchema: statsEnvSchema,
       logRetention: stage.logRetention,
       timeout: Duration.seconds(10),
       // The API's throttle: at ~50 ms a request, 20 at once serve ~400 cache misses a second (API Gateway's old

@@ -8,6 +8,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { convertEnvSchema } from '../../lambdas/convert/env.js';
+import { ingestEnvSchema } from '../../lambdas/ingest/handler.js';
 import { targetPayoutsEnvSchema } from '../../lambdas/payouts/target-handler.js';
 import { moneyEnvSchema } from '../../lambdas/shared/money-deps.js';
 import { CoinAlarms } from '../constructs/coin-alarms.js';
@@ -86,7 +87,7 @@ export class CoinStack extends Stack {
       entry: string,
       description: string,
       timeout: Duration,
-      extra: Partial<PoolFunctionProps> = {},
+      extra: Partial<PoolFunctionProps> & Pick<PoolFunctionProps, 'environmentSchema'>,
     ) =>
       new PoolFunction(this, fid, {
         entry,
@@ -97,7 +98,9 @@ export class CoinStack extends Stack {
         ...extra,
       });
 
-    this.ingest = fn('Ingest', props.entries.ingest, 'credits share batches from the queue', INGEST_TIMEOUT);
+    this.ingest = fn('Ingest', props.entries.ingest, 'credits share batches from the queue', INGEST_TIMEOUT, {
+      environmentSchema: ingestEnvSchema,
+    });
     // PoT weighs each share by the difficulty it reached: ingest sums that credit per round (core/rewards/pot.ts).
     if (coin.rewards?.scheme === 'POT' && coin.rewards.pot)
       this.ingest.addEnvironment('POOL_POT', JSON.stringify(coin.rewards.pot));
@@ -222,7 +225,7 @@ export class CoinStack extends Stack {
       entry: string,
       description: string,
       timeout: Duration,
-      extra?: Partial<PoolFunctionProps>,
+      extra: Partial<PoolFunctionProps> & Pick<PoolFunctionProps, 'environmentSchema'>,
     ) => PoolFunction,
   ): PoolFunction {
     const { coin } = props;

@@ -69,6 +69,7 @@ describe('PoolFunction', () => {
       entry: FIXTURE_ENTRY,
       description: 'test',
       logRetention: RetentionDays.ONE_DAY,
+      environmentSchema: z.object({ WALLET_SECRET_ARN: z.string().min(1) }),
     }).useSecret('WALLET_SECRET_ARN', secret);
     const t = Template.fromStack(s);
     t.hasResourceProperties('AWS::Lambda::Function', {
@@ -84,6 +85,7 @@ describe('PoolFunction', () => {
       description: 'test',
       logRetention: RetentionDays.ONE_DAY,
       timeout: Duration.minutes(2),
+      environmentSchema: z.object({}),
     }).runEvery(Duration.minutes(30));
     Template.fromStack(s).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(30 minutes)' });
   });
