@@ -226,7 +226,7 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
     const apply = async (bodies: string[]) => {
       for (let i = 0; i < bodies.length; i += LAMBDA_BATCH_SIZE) {
         const records = bodies.slice(i, i + LAMBDA_BATCH_SIZE).map((body) => ({ messageId: `m${seq++}`, body }));
-        const { failed } = await ingestMessages(sqsEvent(records).Records, { store, log, now: Date.now });
+        const { failed } = await ingestMessages(sqsEvent(records).Records, { store: store.ingest, log, now: Date.now });
         if (failed.length > 0) throw new Error(`ingest failed ${failed.length} records`);
       }
     };

@@ -1,16 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleApi } from '../app/stats/api.js';
+import { type ApiDeps, handleApi } from '../app/stats/api.js';
 import type { ConversionApiDeps } from '../app/stats/conversion.js';
 import { publicPool } from '../app/stats/public.js';
 import type { PoolConfig } from '../core/config/schema.js';
 import type { LiveStatsSource } from '../core/ports/live-stats.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
-import type { ShareStore } from '../core/ports/share-store.js';
 
 /** `/api/*` in local mode: the stats Lambda's router, over node:http instead of API Gateway. */
 export function createLocalApi(deps: {
   config: Readonly<PoolConfig>;
-  store: ShareStore;
+  /** The share readers the stats API takes. */
+  shares: Pick<ApiDeps, 'rounds' | 'miners' | 'poolStats'>;
   money: MoneyStore;
   log: { error(o: object, m: string): void };
   /** The ports the stratum servers actually bound (the config may say 0). */
@@ -27,7 +27,9 @@ export function createLocalApi(deps: {
   }
   const apiDeps = {
     pool,
-    shares: deps.store,
+    rounds: deps.shares.rounds,
+    miners: deps.shares.miners,
+    poolStats: deps.shares.poolStats,
     money: deps.money,
     live: deps.live,
     conversion: deps.conversion,

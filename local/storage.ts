@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
 import { DynamoConversionStore } from '../adapters/aws/dynamo-conversion-store.js';
 import { DynamoMoneyStore } from '../adapters/aws/dynamo-money-store.js';
-import { DynamoShareStore } from '../adapters/aws/dynamo-share-store.js';
+import { createDynamoShareStores, type DynamoShareStores } from '../adapters/aws/dynamo-share-store.js';
 import { ensureTables, type TableNames } from '../adapters/aws/tables.js';
 import { startDynalite } from '../adapters/local/dynalite-server.js';
 
@@ -14,7 +14,8 @@ export const LOCAL_TABLE_PREFIX = 'edgepool-local';
 export interface LocalStorage {
   endpoint: string;
   client: DynamoDBClient;
-  store: DynamoShareStore;
+  /** The share ports (ingest, rounds, miners, pool stats) on the local tables. */
+  shares: DynamoShareStores;
   money: DynamoMoneyStore;
   /** Conversion records and miners' payout-currency preferences (on each source coin's ledger table). */
   conversions: DynamoConversionStore;
@@ -46,13 +47,13 @@ export async function startLocalStorage(opts: { dataDir?: string; coins: string[
     return names;
   };
   const doc = createDocumentClient(client);
-  const store = new DynamoShareStore({ doc, tables: namesOf });
+  const shares = createDynamoShareStores({ doc, tables: namesOf });
   const money = new DynamoMoneyStore(doc, namesOf);
   const conversions = new DynamoConversionStore(doc, namesOf);
   return {
     endpoint: server.endpoint,
     client,
-    store,
+    shares,
     money,
     conversions,
     tables,

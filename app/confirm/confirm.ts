@@ -5,7 +5,7 @@ import { type BlockStage, blockEntries } from '../../core/ledger/ledger.js';
 import { parseAmount } from '../../core/ledger/payouts.js';
 import type { ChainReader } from '../../core/ports/chain-reader.js';
 import type { BlockCredit, MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
-import type { ShareStore } from '../../core/ports/share-store.js';
+import type { RoundShareReader } from '../../core/ports/share-store.js';
 import type { RewardsConfig } from '../../core/rewards/config.js';
 import { type RoundWeights, splitEntries, splitReward } from '../../core/rewards/schemes.js';
 
@@ -14,7 +14,7 @@ export interface ConfirmDeps {
   /** The pool wallet address the coinbase pays: its outputs are the reward. */
   poolAddress: string;
   rewards: RewardsConfig;
-  shares: ShareStore;
+  shares: RoundShareReader;
   money: MoneyStore;
   chain: ChainReader;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };

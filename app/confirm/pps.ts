@@ -3,7 +3,7 @@ import { parseRevisionRef, roundCreditEntries, roundRef } from '../../core/ledge
 import { parseAmount } from '../../core/ledger/payouts.js';
 import type { PpsChain } from '../../core/ports/chain-reader.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
-import type { ShareStore } from '../../core/ports/share-store.js';
+import type { RoundShareReader } from '../../core/ports/share-store.js';
 import type { RewardsConfig } from '../../core/rewards/config.js';
 import { ppsCredits, type RoundPaid, topUpCredits } from '../../core/rewards/pps.js';
 import type { Tally } from '../../core/shares/aggregate.js';
@@ -28,7 +28,7 @@ const SWEEP = 'pps-sweep';
 export interface PpsDeps {
   coin: CoinDefinition;
   rewards: RewardsConfig;
-  shares: ShareStore;
+  shares: RoundShareReader;
   money: MoneyStore;
   chain: PpsChain;
   now: () => number;

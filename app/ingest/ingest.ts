@@ -1,4 +1,4 @@
-import type { ShareStore } from '../../core/ports/share-store.js';
+import type { ShareIngestStore } from '../../core/ports/share-store.js';
 import type { ShareCredit } from '../../core/shares/aggregate.js';
 import { ingestBatch } from '../../core/shares/ingest-batch.js';
 import { decodeMessage } from '../../core/shares/queue-message.js';
@@ -25,7 +25,7 @@ export interface IngestLog {
 }
 
 export interface IngestDeps {
-  store: ShareStore;
+  store: ShareIngestStore;
   log: IngestLog;
   now: () => number;
   /** How long a claim on a batch holds off other consumers: longer than the function timeout. */

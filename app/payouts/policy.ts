@@ -1,12 +1,12 @@
 import type { CoinConfig } from '../../core/config/schema.js';
 import type { TargetPayoutsConfig } from '../../core/conversion/config.js';
-import type { ShareStore } from '../../core/ports/share-store.js';
+import type { MinerActivityReader } from '../../core/ports/share-store.js';
 import type { PayoutDeps } from './payouts.js';
 
 /** The payout settings of a coin's config, as `runPayouts` takes them (shared by the Lambda and local mode). */
 export function payoutSettings(
   coin: Readonly<CoinConfig>,
-  shares: ShareStore,
+  shares: MinerActivityReader,
   now: () => number,
 ): Pick<PayoutDeps, 'policy' | 'reserve' | 'lastActivity'> {
   const p = coin.payouts!;

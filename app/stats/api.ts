@@ -6,7 +6,12 @@ import { balancesFromEntries, type LedgerEntry, zeroBalance } from '../../core/l
 import type { PayoutRecord } from '../../core/ledger/payouts.js';
 import type { LiveStatsSource } from '../../core/ports/live-stats.js';
 import type { MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
-import type { MinuteBucket, ShareStore } from '../../core/ports/share-store.js';
+import type {
+  MinerActivityReader,
+  MinuteBucket,
+  PoolStatsReader,
+  RoundShareReader,
+} from '../../core/ports/share-store.js';
 import { averageEffort, effort, hashrate, isOffline, OFFLINE_AFTER_MS } from '../../core/stats/hashrate.js';
 import {
   type ConversionApiDeps,
@@ -35,7 +40,12 @@ import type {
 
 export interface ApiDeps {
   pool: { name: string; coins: PublicCoin[] };
-  shares: ShareStore;
+  /** Round totals (luck, effort). */
+  rounds: RoundShareReader;
+  /** A miner's page. */
+  miners: MinerActivityReader;
+  /** The pool's totals and minute buckets. */
+  poolStats: PoolStatsReader;
   money: MoneyStore;
   /** What the stratum servers report (network, miners online); without it those fields are null. */
   live?: LiveStatsSource;
@@ -191,7 +201,7 @@ async function poolHistory(deps: ApiDeps, coin: PublicCoin, hours: number): Prom
   const nowMinute = minuteOf(deps.now());
   const last = nowMinute - (nowMinute % step); // the current interval starts here
   const first = last - (Math.ceil((hours * 60) / step) - 1) * step;
-  const buckets = await deps.shares.getPoolStats(coin.symbol, first);
+  const buckets = await deps.poolStats.getPoolStats(coin.symbol, first);
   const byInterval = new Map<number, MinuteBucket[]>();
   for (const b of buckets) {
     const start = b.minute - (b.minute % step);
@@ -217,9 +227,9 @@ async function poolDetail(deps: ApiDeps, coin: PublicCoin): Promise<PoolDetail> 
   const now = deps.now();
   const nowMinute = minuteOf(now);
   const [buckets, all, total, live] = await Promise.all([
-    deps.shares.getPoolStats(coin.symbol, nowMinute - WINDOWS['3h'] + 1),
+    deps.poolStats.getPoolStats(coin.symbol, nowMinute - WINDOWS['3h'] + 1),
     deps.money.listAllBlocks(coin.symbol),
-    deps.shares.getPoolTotal(coin.symbol),
+    deps.poolStats.getPoolTotal(coin.symbol),
     deps.live?.get(coin.symbol),
   ]);
   const recent = await withEffort(deps, coin, newestFirst(all).slice(0, LUCK_BLOCKS));
@@ -271,7 +281,7 @@ function newestFirst(list: MoneyBlock[]): MoneyBlock[] {
 function withEffort(deps: ApiDeps, coin: PublicCoin, list: MoneyBlock[]): Promise<Block[]> {
   return Promise.all(
     list.map(async (b) => {
-      const total = await deps.shares.getRoundTotal(coin.symbol, b.height);
+      const total = await deps.rounds.getRoundTotal(coin.symbol, b.height);
       return {
         height: b.height,
         hash: b.hash,
@@ -400,7 +410,7 @@ async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Pr
   const now = deps.now();
   const nowMinute = minuteOf(now);
   const [stats, entries] = await Promise.all([
-    deps.shares.getMinerStats(coin.symbol, address, nowMinute - WINDOWS['3h'] + 1),
+    deps.miners.getMinerStats(coin.symbol, address, nowMinute - WINDOWS['3h'] + 1),
     deps.money.listAccountEntries(coin.symbol, address),
   ]);
   const paid = await minerPayments(deps, coin, address, entries, 100);

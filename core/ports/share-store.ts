@@ -1,18 +1,17 @@
-import type {
-  BatchAggregate,
-  Counter,
-  CounterUpdate,
-  FoundBlockRecord,
-  Tally,
-  WorkerSlice,
-} from '../shares/aggregate.js';
+import type { BlockRecord, FoundBlockRecord } from '../blocks/block.js';
+import type { BatchAggregate, Counter, CounterUpdate, Tally, WorkerSlice } from '../shares/aggregate.js';
 
 /**
- * Where ingested shares are counted (DynamoDB in AWS, dynalite locally). The write methods are the steps of the
- * idempotent ingest in core/shares/ingest-batch.ts; each is safe to repeat. Infrastructure failures reject with
- * StorageError.
+ * Where ingested shares are counted (DynamoDB in AWS, dynalite locally), as four ports by who uses them: ingest
+ * writes (`ShareIngestStore`), the rewards read rounds (`RoundShareReader`), miner pages and the payout policy read a
+ * miner's activity (`MinerActivityReader`), the stats API reads the pool's (`PoolStatsReader`). Infrastructure
+ * failures reject with StorageError.
  */
-export interface ShareStore {
+
+/**
+ * The steps of the idempotent ingest in core/shares/ingest-batch.ts; each is safe to repeat.
+ */
+export interface ShareIngestStore {
   /**
    * Step (a): records the immutable batch item (status 'applying', owned by `claim` until `leaseUntil`), or reads
    * the existing one. 'claimed': the caller owns the batch now (new, or the previous owner's lease ran out);
@@ -41,21 +40,32 @@ export interface ShareStore {
   releaseCounterGuard(coin: string, batchId: string, counter: Counter): Promise<void>;
   /** After step (d): nothing is left to do for this batch. */
   markBatchCleaned(coin: string, batchId: string): Promise<void>;
+}
 
+/** A round's sums: what the rewards (PPLNS/PROP, PPS/PoT) and luck read. */
+export interface RoundShareReader {
   /** Per miner and per worker sums of one round (= the block height the jobs built on). */
   getRoundShares(coin: string, height: number): Promise<RoundShares>;
   /** Only the round's total (one item): what luck and effort need, without reading every worker's sums. */
   getRoundTotal(coin: string, height: number): Promise<Tally>;
+}
+
+/** One miner's recent shares: its page, and the payout policy's "last share". */
+export interface MinerActivityReader {
   /** A miner's per-minute buckets (all its workers and per worker) from `sinceMinute` on, and its workers then. */
   getMinerStats(coin: string, miner: string, sinceMinute: number): Promise<MinerStats>;
   /** The miner's newest share time from `sinceMinute` on (ms), 0 when it sent none since. Reads newest first. */
   lastShareAt(coin: string, miner: string, sinceMinute: number): Promise<number>;
+}
+
+/** The pool's totals and minute buckets, and the blocks ingest recorded. */
+export interface PoolStatsReader {
   /** Pool-wide per-minute buckets from `sinceMinute` on, oldest first. */
   getPoolStats(coin: string, sinceMinute: number): Promise<MinuteBucket[]>;
-  /** Recorded blocks, highest first. */
-  listBlocks(coin: string, limit?: number): Promise<BlockRecord[]>;
   /** Everything ever ingested for the coin. */
   getPoolTotal(coin: string): Promise<Tally>;
+  /** Recorded blocks, highest first. */
+  listBlocks(coin: string, limit?: number): Promise<BlockRecord[]>;
 }
 
 /** Which packed views of a batch's slices to write: per round (rewards) and per minute (miner pages). */
@@ -95,11 +105,4 @@ export interface MinerStats {
   minutes: MinuteBucket[];
   /** The workers that sent shares from `sinceMinute` on. */
   workers: Array<{ worker: string; lastShareAt: number; minutes: MinuteBucket[] }>;
-}
-
-export type BlockStatus = 'pending' | 'immature' | 'confirmed' | 'orphaned';
-
-export interface BlockRecord extends FoundBlockRecord {
-  coin: string;
-  status: BlockStatus;
 }

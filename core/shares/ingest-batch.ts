@@ -1,5 +1,5 @@
 import { PoolError } from '../errors.js';
-import type { ShareStore } from '../ports/share-store.js';
+import type { ShareIngestStore } from '../ports/share-store.js';
 import { aggregateBatch, type BatchAggregate, type ShareCredit } from './aggregate.js';
 import type { ShareBatch } from './share.js';
 
@@ -46,7 +46,11 @@ export interface IngestOptions {
 
 export type IngestResult = 'applied' | 'duplicate';
 
-export async function ingestBatch(store: ShareStore, batch: ShareBatch, opts: IngestOptions): Promise<IngestResult> {
+export async function ingestBatch(
+  store: ShareIngestStore,
+  batch: ShareBatch,
+  opts: IngestOptions,
+): Promise<IngestResult> {
   // A 'minutes' batch feeds no round: PoT credit means nothing there (its summary entries carry none).
   const agg = aggregateBatch(batch, batch.views === 'minutes' ? undefined : opts.credit);
   const { coin, batchId } = agg;
@@ -85,7 +89,7 @@ export async function ingestBatch(store: ShareStore, batch: ShareBatch, opts: In
  * batch recorded. Its counters are a subset of `agg`'s, so releasing `agg`'s guards afterwards covers them.
  */
 async function withoutOtherBatchesBlocks(
-  store: ShareStore,
+  store: ShareIngestStore,
   batch: ShareBatch,
   agg: BatchAggregate,
   opts: IngestOptions,

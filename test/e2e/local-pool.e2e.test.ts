@@ -51,15 +51,15 @@ describe('the whole pool on the devnet', () => {
     expect(heightAfter - heightBefore).toBe(4);
 
     await pool.settle();
-    const store = pool.storage.store;
-    const recorded = await minerTotal(store, 'LTC', miner);
+    const store = pool.storage.shares;
+    const recorded = await minerTotal(store.miners, 'LTC', miner);
     expect(recorded.shares).toBe(acknowledged.length);
     expect(recorded.difficulty).toBeCloseTo(
       acknowledged.reduce((s, a) => s + a.difficulty, 0),
       9,
     );
 
-    const blocks = await store.listBlocks('LTC');
+    const blocks = await store.poolStats.listBlocks('LTC');
     const ours = blocks.filter((b) => b.miner === miner);
     expect(ours).toHaveLength(4);
     for (const b of ours) {
@@ -117,8 +117,8 @@ describe('the whole pool on the devnet', () => {
     const config = pool.config;
     await pool.stop();
     pool = await startLocalPool({ config, dataDir: net.dataDir(), log: createLogger('e2e', 'silent') });
-    expect((await minerTotal(pool.storage.store, 'LTC', miner)).shares).toBe(acknowledged.length);
-    expect((await pool.storage.store.listBlocks('LTC')).filter((b) => b.miner === miner)).toHaveLength(4);
+    expect((await minerTotal(pool.storage.shares.miners, 'LTC', miner)).shares).toBe(acknowledged.length);
+    expect((await pool.storage.shares.poolStats.listBlocks('LTC')).filter((b) => b.miner === miner)).toHaveLength(4);
     // and mines on: the new process serves jobs for the current tip
     const tip = await net.get().clientA.getBlockCount();
     expect(pool.coins.get('LTC')!.service.jobs.current()!.height).toBe(tip + 1);

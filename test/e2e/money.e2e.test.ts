@@ -76,7 +76,7 @@ describe('rewards and payouts on the devnet', () => {
     b.close();
     expect(a.accepted).toBeGreaterThan(b.accepted);
     await pool.settle();
-    const blocks = await pool.storage.store.listBlocks('LTC');
+    const blocks = await pool.storage.shares.poolStats.listBlocks('LTC');
     const ours = blocks.filter((x) => x.miner === alice || x.miner === bob);
     expect(ours.length).toBeGreaterThan(0);
 
@@ -152,13 +152,13 @@ describe('rewards and payouts on the devnet', () => {
     const money = pool.coins.get('LTC')!.money!;
     for (const step of ['after-sending', 'after-send', 'after-sent'] as const) {
       const m = await TestMiner.connect(port, `${alice}.again`);
-      const blocksBefore = (await pool.storage.store.listBlocks('LTC', 1000)).length;
+      const blocksBefore = (await pool.storage.shares.poolStats.listBlocks('LTC', 1000)).length;
       // About half the shares are blocks on regtest: mine until the pool found at least one.
       for (let i = 0; i < 40; i++) {
         await m.submitOne();
         await new Promise((r) => setTimeout(r, 50));
         await pool.settle();
-        if (i >= 3 && (await pool.storage.store.listBlocks('LTC', 1000)).length > blocksBefore) break;
+        if (i >= 3 && (await pool.storage.shares.poolStats.listBlocks('LTC', 1000)).length > blocksBefore) break;
       }
       m.close();
       await pool.settle();

@@ -61,7 +61,7 @@ describe('the primary daemon killed', () => {
     const timings: Record<string, number> = {};
 
     // 1. The pool marks A down (a failed call or the periodic check).
-    while (coin.service.daemons.status()[0]!.healthy) await sleep(20);
+    while (coin.service.jobs.upstreams()[0]!.healthy) await sleep(20);
     timings['A marked down'] = since();
     // 2. Shares keep being accepted meanwhile (the current job does not need a daemon).
     expect(await miner.submitOne('share')).toBe(true);
@@ -93,8 +93,8 @@ describe('the primary daemon killed', () => {
     const submitMs = Math.round(performance.now() - submitted);
 
     await pool.settle();
-    const recorded = (await pool.storage.store.listBlocks('LTC')).find((b) => b.hash === hash);
-    const status = coin.service.daemons.status();
+    const recorded = (await pool.storage.shares.poolStats.listBlocks('LTC')).find((b) => b.hash === hash);
+    const status = coin.service.jobs.upstreams();
     console.log(
       `daemon A (pid ${devnet.pids[0]}) killed; ms after the kill: ${JSON.stringify(timings)}; block ${hash.slice(0, 16)}… ` +
         `at height ${heightBefore + 2} in B's chain, new job ${submitMs} ms after the submit; recorded as ` +

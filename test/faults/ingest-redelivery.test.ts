@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
+import type { DynamoShareStores } from '../../adapters/aws/dynamo-share-store.js';
 import { LocalQueue } from '../../adapters/local/local-queue.js';
-import type { ShareStore } from '../../core/ports/share-store.js';
+import type { ShareIngestStore } from '../../core/ports/share-store.js';
 import type { Share, ShareBatch } from '../../core/shares/share.js';
 import { run as ingest } from '../../lambdas/ingest/handler.js';
 import { LOCAL_INGEST_LEASE_MS } from '../../local/pool.js';
@@ -31,7 +31,7 @@ describe('ingest faults through the local queue', () => {
   const sample = (id: string): ShareBatch => batch(id, shares);
 
   /** A LocalQueue in front of the real ingest handler; `storeFor(call)` picks the store of each handler call. */
-  function pipeline(storeFor: (call: number) => ShareStore) {
+  function pipeline(storeFor: (call: number) => ShareIngestStore) {
     let calls = 0;
     const queue = new LocalQueue({
       handler: (event) =>
@@ -40,15 +40,18 @@ describe('ingest faults through the local queue', () => {
     return { queue, calls: () => calls };
   }
 
-  async function expectCountedOnce(store: DynamoShareStore, copies: number) {
-    expect(await minerTotal(store, 'LTC', MINER_A)).toEqual({ shares: 2 * copies, difficulty: 12 * copies });
-    expect(await minerTotal(store, 'LTC', MINER_B)).toEqual({ shares: copies, difficulty: 2 * copies });
-    expect((await store.getRoundShares('LTC', 100)).total).toEqual({ shares: 2 * copies, difficulty: 12 * copies });
+  async function expectCountedOnce(store: DynamoShareStores, copies: number) {
+    expect(await minerTotal(store.miners, 'LTC', MINER_A)).toEqual({ shares: 2 * copies, difficulty: 12 * copies });
+    expect(await minerTotal(store.miners, 'LTC', MINER_B)).toEqual({ shares: copies, difficulty: 2 * copies });
+    expect((await store.rounds.getRoundShares('LTC', 100)).total).toEqual({
+      shares: 2 * copies,
+      difficulty: 12 * copies,
+    });
   }
 
   it('counts a batch once however many messages carry it, in one receive or in several', async () => {
     const store = await dynamo.freshStore();
-    const { queue, calls } = pipeline(() => store);
+    const { queue, calls } = pipeline(() => store.ingest);
     // What a spool replay of a batch whose first send did arrive produces: the same batch id in several messages.
     await queue.send([sample('dup-1'), sample('dup-1')]);
     await queue.idle();
@@ -60,7 +63,7 @@ describe('ingest faults through the local queue', () => {
     await queue.close();
     console.log(
       `6 messages carrying 2 batches (3 shares each) → ${calls()} handler calls, ` +
-        `${queue.deadLetters().length} dead letters; pool total ${JSON.stringify(await store.getPoolTotal('LTC'))}`,
+        `${queue.deadLetters().length} dead letters; pool total ${JSON.stringify(await store.poolStats.getPoolTotal('LTC'))}`,
     );
     await expectCountedOnce(store, 2);
     expect(queue.deadLetters()).toEqual([]);
@@ -70,7 +73,7 @@ describe('ingest faults through the local queue', () => {
     // How many writes one batch takes, to crash at the first, the last and points between.
     let writes = 0;
     const probe = await dynamo.freshStore();
-    const countingProxy = new Proxy(probe, {
+    const countingProxy = new Proxy(probe.ingest, {
       get(target, prop, receiver) {
         const value = Reflect.get(target, prop, receiver);
         if (typeof value !== 'function' || /^(get|list)/.test(String(prop))) return value;
@@ -93,7 +96,9 @@ describe('ingest faults through the local queue', () => {
           const store = await dynamo.freshStore();
           // The first handler call dies at write `at` (its release of the claim fails too, as in a killed
           // process); later calls, the queue's redeliveries, run normally.
-          const { queue, calls } = pipeline((call) => (call === 0 ? crashingStore(store, at, afterWrite) : store));
+          const { queue, calls } = pipeline((call) =>
+            call === 0 ? crashingStore(store.ingest, at, afterWrite) : store.ingest,
+          );
           const t0 = performance.now();
           await queue.send([sample(`crash-${at}-${afterWrite}`)]);
           await queue.idle();

@@ -129,7 +129,7 @@ describe('the share queue unreachable for a while', () => {
             receivedIds.set(batchId, (receivedIds.get(batchId) ?? 0) + 1);
         }
         const res = await ingest(sqsEvent(Messages.map((m) => ({ messageId: m.MessageId!, body: m.Body! }))), {
-          store,
+          store: store.ingest,
           log: silentLog,
           now: Date.now,
         });
@@ -180,14 +180,14 @@ describe('the share queue unreachable for a while', () => {
 
     const totalAcked = acked.reduce((a, b) => a + b, 0);
     const drainStart = performance.now();
-    let recorded = await Promise.all(MINERS.map((m) => minerTotal(store, 'LTC', m)));
+    let recorded = await Promise.all(MINERS.map((m) => minerTotal(store.miners, 'LTC', m)));
     while (recorded.reduce((a, r) => a + r.shares, 0) < totalAcked && performance.now() - drainStart < 15_000) {
       await new Promise((r) => setTimeout(r, 100));
-      recorded = await Promise.all(MINERS.map((m) => minerTotal(store, 'LTC', m)));
+      recorded = await Promise.all(MINERS.map((m) => minerTotal(store.miners, 'LTC', m)));
     }
     // Anything still arriving would show up now.
     await new Promise((r) => setTimeout(r, 1_500));
-    recorded = await Promise.all(MINERS.map((m) => minerTotal(store, 'LTC', m)));
+    recorded = await Promise.all(MINERS.map((m) => minerTotal(store.miners, 'LTC', m)));
     consuming = false;
     await consumer;
 

@@ -88,10 +88,10 @@ describe.each([
     // What the rewards see: the round sums (the miners pick shares that are not blocks, so few rounds).
     const heightAfter = await devnet.clientA.getBlockCount();
     const heights = Array.from({ length: heightAfter - heightBefore + 1 }, (_, i) => heightBefore + 1 + i);
-    const rounds = await roundTotals(storage.store, 'LTC', heights);
+    const rounds = await roundTotals(storage.shares.rounds, 'LTC', heights);
     const recorded = addresses.map((a) => rounds.get(a) ?? { shares: 0, difficulty: 0 });
     // The per-minute views (miner pages): in `queue` mode the killed process's last minute summary is lost by design.
-    const minuteViews = await Promise.all(addresses.map((a) => minerTotal(storage.store, 'LTC', a)));
+    const minuteViews = await Promise.all(addresses.map((a) => minerTotal(storage.shares.miners, 'LTC', a)));
     await storage.close();
     const rows = miners.map((m, i) => ({
       miner: i,

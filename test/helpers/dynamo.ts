@@ -1,10 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
-import { DynamoShareStore } from '../../adapters/aws/dynamo-share-store.js';
+import { createDynamoShareStores, type DynamoShareStores } from '../../adapters/aws/dynamo-share-store.js';
 import { ensureTables, type TableNames, tableNames } from '../../adapters/aws/tables.js';
 import { type DynaliteServer, startDynalite } from '../../adapters/local/dynalite-server.js';
-import type { ShareStore } from '../../core/ports/share-store.js';
+import type { MinerActivityReader, RoundShareReader, ShareIngestStore } from '../../core/ports/share-store.js';
 import type { Tally } from '../../core/shares/aggregate.js';
 
 export const silentLog = { info() {}, warn() {}, error() {} };
@@ -12,8 +12,8 @@ export const silentLog = { info() {}, warn() {}, error() {} };
 export interface Dynamo {
   server: DynaliteServer;
   client: DynamoDBClient;
-  /** Fresh tables under a new prefix, and a store on them. */
-  freshStore(coin?: string): Promise<DynamoShareStore>;
+  /** Fresh tables under a new prefix, and the share stores on them. */
+  freshStore(coin?: string): Promise<DynamoShareStores>;
   /** The tables of the last fresh store. */
   lastTables?: TableNames;
   close(): Promise<void>;
@@ -34,7 +34,7 @@ export async function startDynamo(): Promise<Dynamo> {
     async freshStore(coin = 'LTC') {
       const prefix = `t${prefixSeq++}`;
       dynamo.lastTables = await ensureTables(client, prefix, coin);
-      return new DynamoShareStore({ doc: createDocumentClient(client), tables: (c) => tableNames(prefix, c) });
+      return createDynamoShareStores({ doc: createDocumentClient(client), tables: (c) => tableNames(prefix, c) });
     },
     async close() {
       client.destroy();
@@ -45,12 +45,16 @@ export async function startDynamo(): Promise<Dynamo> {
 }
 
 /** Every share of a miner the store recorded (its minute items from minute 0 on: nothing expires in dynalite). */
-export async function minerTotal(store: ShareStore, coin: string, miner: string): Promise<Tally> {
+export async function minerTotal(store: MinerActivityReader, coin: string, miner: string): Promise<Tally> {
   return (await store.getMinerStats(coin, miner, 0)).total;
 }
 
 /** Per miner, the shares the rewards see: the round sums of `heights` (money-grade, unlike the minute views). */
-export async function roundTotals(store: ShareStore, coin: string, heights: number[]): Promise<Map<string, Tally>> {
+export async function roundTotals(
+  store: RoundShareReader,
+  coin: string,
+  heights: number[],
+): Promise<Map<string, Tally>> {
   const out = new Map<string, Tally>();
   for (const h of heights) {
     for (const m of (await store.getRoundShares(coin, h)).miners) {
@@ -97,7 +101,7 @@ const WRITES = new Set([
  * A store that dies at its `crashAt`-th write (counting from 0): that write either never reaches the table or
  * reaches it and its answer is lost (`afterWrite`); every later call fails too, as in a process that died.
  */
-export function crashingStore(inner: ShareStore, crashAt: number, afterWrite: boolean): ShareStore {
+export function crashingStore(inner: ShareIngestStore, crashAt: number, afterWrite: boolean): ShareIngestStore {
   let writes = 0;
   let dead = false;
   return new Proxy(inner, {

@@ -34,7 +34,7 @@ export function startConvertingMoney(
   });
   return startMoney({
     coin: config.coins[0]!,
-    shares: storage.store,
+    shares: storage.shares,
     money: storage.money,
     conversions: storage.conversions,
     log: createLogger('target-money', 'silent'),

@@ -148,7 +148,7 @@ describe('local share pipeline: BatchingShareQueue → LocalQueue → ingest han
     const local = new LocalQueue({
       batchWindowMs: 2,
       visibilityTimeoutMs: 5,
-      handler: (event) => run(event, { store, log: silentLog, now: Date.now }),
+      handler: (event) => run(event, { store: store.ingest, log: silentLog, now: Date.now }),
     });
     const q = new BatchingShareQueue({
       transport: local,
@@ -164,8 +164,8 @@ describe('local share pipeline: BatchingShareQueue → LocalQueue → ingest han
     await q.close();
     await local.idle();
     const diff = (m: string) => shares.filter((s) => s.miner === m).reduce((a, s) => a + s.difficulty, 0);
-    expect(await minerTotal(store, 'LTC', MINER_A)).toEqual({ shares: 40, difficulty: diff(MINER_A) });
-    expect(await minerTotal(store, 'LTC', MINER_B)).toEqual({ shares: 20, difficulty: diff(MINER_B) });
+    expect(await minerTotal(store.miners, 'LTC', MINER_A)).toEqual({ shares: 40, difficulty: diff(MINER_A) });
+    expect(await minerTotal(store.miners, 'LTC', MINER_B)).toEqual({ shares: 20, difficulty: diff(MINER_B) });
     expect(local.deadLetters()).toEqual([]);
     await local.close();
   });

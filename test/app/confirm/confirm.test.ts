@@ -2,7 +2,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
-import type { DynamoShareStore } from '../../../adapters/aws/dynamo-share-store.js';
+import type { DynamoShareStores } from '../../../adapters/aws/dynamo-share-store.js';
 import { confirmBlocks } from '../../../app/confirm/confirm.js';
 import { CONFIRM_LEASE, runConfirmPass } from '../../../app/confirm/pass.js';
 import { getCoin } from '../../../core/coins/index.js';
@@ -39,10 +39,19 @@ class FakeChain implements ChainReader {
 
 describe('confirmBlocks against dynalite', () => {
   let dynamo: Dynamo;
-  let shares: DynamoShareStore;
+  let shares: DynamoShareStores;
   let money: DynamoMoneyStore;
   let chain: FakeChain;
-  const deps = () => ({ coin: LTC, poolAddress: POOL, rewards, shares, money, chain, log: silentLog, now: () => 1 });
+  const deps = () => ({
+    coin: LTC,
+    poolAddress: POOL,
+    rewards,
+    shares: shares.rounds,
+    money,
+    chain,
+    log: silentLog,
+    now: () => 1,
+  });
 
   beforeAll(async () => {
     dynamo = await startDynamo();
@@ -59,7 +68,7 @@ describe('confirmBlocks against dynalite', () => {
 
   async function foundBlock(hash: string, height: number, work: Array<[string, number]>) {
     const batch = roundBatch(`b-${hash}`, height, work, { hash, reward: '625000000' });
-    await ingestBatch(shares, batch, { claim: 'c', now: () => 1, leaseMs: 1000 });
+    await ingestBatch(shares.ingest, batch, { claim: 'c', now: () => 1, leaseMs: 1000 });
   }
 
   it('credits a block once however often it runs, immature first, then confirmed at maturity', async () => {

@@ -56,13 +56,13 @@ describe('PoT end to end through ingest and the crediting pass (dynalite)', () =
     const credit = cfg.scheme === 'POT' ? potShareCredit(cfg.pot!) : undefined;
     const opts = { claim: 'c', now: () => 1, leaseMs: 1000, ...(credit && { credit }) };
     const batch = (id: string, s: Share[]) => ({ v: 1 as const, batchId: id, coin: 'LTC', shares: s });
-    await ingestBatch(store, batch('b1', shares.slice(0, 25)), opts);
-    await ingestBatch(store, batch('b2', shares.slice(25)), opts);
-    await ingestBatch(store, batch('b2', shares.slice(25)), opts); // redelivered: counted once
+    await ingestBatch(store.ingest, batch('b1', shares.slice(0, 25)), opts);
+    await ingestBatch(store.ingest, batch('b2', shares.slice(25)), opts);
+    await ingestBatch(store.ingest, batch('b2', shares.slice(25)), opts); // redelivered: counted once
     const report = await creditPps({
       coin: LTC,
       rewards: cfg,
-      shares: store,
+      shares: store.rounds,
       money,
       chain,
       now: () => 5,

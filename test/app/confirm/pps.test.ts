@@ -33,12 +33,12 @@ describe('creditPps against dynalite', () => {
     const shares = await dynamo.freshStore();
     const names = dynamo.lastTables!;
     const money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names);
-    await ingestBatch(shares, batch('b1', 100, [['alice', 65536]]), { claim: 'c', now: () => 1, leaseMs: 1000 });
-    await ingestBatch(shares, batch('b2', 101, [['bob', 32768]]), { claim: 'c', now: () => 1, leaseMs: 1000 });
+    await ingestBatch(shares.ingest, batch('b1', 100, [['alice', 65536]]), { claim: 'c', now: () => 1, leaseMs: 1000 });
+    await ingestBatch(shares.ingest, batch('b2', 101, [['bob', 32768]]), { claim: 'c', now: () => 1, leaseMs: 1000 });
     const tip = { height: 102 };
     // chain difficulty 1 = stratum difficulty 65536 for scrypt; every block worth 10 LTC
     const chain = chainAt(tip);
-    const deps = { coin: LTC, rewards, shares, money, chain, now: () => 5, startHeight: 100 };
+    const deps = { coin: LTC, rewards, shares: shares.rounds, money, chain, now: () => 5, startHeight: 100 };
     expect(await creditPps(deps)).toEqual({ rounds: 1, credited: 1_000_000_000n, late: 0 }); // height 100 only (lag 2)
     tip.height = 103;
     expect(await creditPps(deps)).toEqual({ rounds: 1, credited: 500_000_000n, late: 0 }); // 101: half a block's work
@@ -56,10 +56,19 @@ describe('creditPps against dynalite', () => {
     const shares = await dynamo.freshStore();
     const names = dynamo.lastTables!;
     const money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names);
-    const ingest = (b: ReturnType<typeof batch>) => ingestBatch(shares, b, { claim: 'c', now: () => 1, leaseMs: 1000 });
+    const ingest = (b: ReturnType<typeof batch>) =>
+      ingestBatch(shares.ingest, b, { claim: 'c', now: () => 1, leaseMs: 1000 });
     await ingest(batch('b1', 100, [['alice', 65536]]));
     const tip = { height: 102 };
-    const deps = { coin: LTC, rewards, shares, money, chain: chainAt(tip), now: () => 5, startHeight: 100 };
+    const deps = {
+      coin: LTC,
+      rewards,
+      shares: shares.rounds,
+      money,
+      chain: chainAt(tip),
+      now: () => 5,
+      startHeight: 100,
+    };
     expect(await creditPps(deps)).toMatchObject({ credited: 1_000_000_000n }); // round 100 credited
     // Late: a spool replay (alice again) and a redelivered batch of a miner the round had not seen (bob).
     await ingest(batch('late1', 100, [['alice', 32768]]));
@@ -85,12 +94,21 @@ describe('creditPps against dynalite', () => {
     const shares = await dynamo.freshStore();
     const names = dynamo.lastTables!;
     const money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names);
-    const ingest = (b: ReturnType<typeof batch>) => ingestBatch(shares, b, { claim: 'c', now: () => 1, leaseMs: 1000 });
+    const ingest = (b: ReturnType<typeof batch>) =>
+      ingestBatch(shares.ingest, b, { claim: 'c', now: () => 1, leaseMs: 1000 });
     await ingest(batch('b1', 100, [['alice', 65536]]));
     // The dead pass wrote alice's credit for the shares it saw, then neither the round's record nor the cursor.
     await money.putEntries('LTC', roundCreditEntries(100, [{ account: 'alice', amount: 1_000_000_000n }], 5));
     await ingest(batch('b2', 100, [['alice', 65536]]));
-    const deps = { coin: LTC, rewards, shares, money, chain: chainAt({ height: 102 }), now: () => 5, startHeight: 100 };
+    const deps = {
+      coin: LTC,
+      rewards,
+      shares: shares.rounds,
+      money,
+      chain: chainAt({ height: 102 }),
+      now: () => 5,
+      startHeight: 100,
+    };
     expect(await creditPps(deps)).toMatchObject({ credited: 1_000_000_000n });
     expect(balancesFromEntries(await money.listEntries('LTC')).get('alice')!.confirmed).toBe(2_000_000_000n);
     expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });

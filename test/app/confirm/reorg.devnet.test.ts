@@ -41,7 +41,7 @@ describe('confirmation through reorgs on the devnet', () => {
       coin: LTC,
       poolAddress: devnet.poolAddress,
       rewards,
-      shares,
+      shares: shares.rounds,
       money,
       chain: devnet.clientA,
       log: silentLog,
@@ -58,7 +58,7 @@ describe('confirmation through reorgs on the devnet', () => {
       ],
       { hash: hash!, reward: '5000000000' },
     );
-    await ingestBatch(shares, batch, { claim: 'c', now: Date.now, leaseMs: 1000 });
+    await ingestBatch(shares.ingest, batch, { claim: 'c', now: Date.now, leaseMs: 1000 });
 
     const sum = async (bucket: 'immature' | 'confirmed') =>
       [...balancesFromEntries(await money.listEntries('LTC')).values()].reduce((s, b) => s + b[bucket], 0n);

@@ -24,12 +24,12 @@ describe('payout policy on the share store', () => {
       share({ miner: MINER_A, timestamp: NOW - 2 * HOUR }),
       share({ miner: MINER_B, timestamp: NOW - 30 * HOUR }),
     ];
-    await ingestBatch(store, batch('p1', shares), { claim: 'c', now: () => NOW, leaseMs: 60_000 });
+    await ingestBatch(store.ingest, batch('p1', shares), { claim: 'c', now: () => NOW, leaseMs: 60_000 });
     const coin = {
       symbol: 'LTC',
       payouts: { minimum: '100', maxRecipients: 10, reserve: '0', inactiveMinimum: '10', inactiveAfterHours: 24 },
     } as unknown as CoinConfig;
-    const { lastActivity, policy } = payoutSettings(coin, store, () => NOW);
+    const { lastActivity, policy } = payoutSettings(coin, store.miners, () => NOW);
     expect(policy.inactiveAfterMs).toBe(24 * HOUR);
     expect(await lastActivity!(MINER_A)).toBe(NOW - 2 * HOUR);
     expect(await lastActivity!(MINER_B)).toBe(0);

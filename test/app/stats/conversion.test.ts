@@ -40,7 +40,9 @@ describe('payout currency in the stats API (signed by the miner key)', () => {
     store = new DynamoConversionStore(doc, () => names);
     deps = {
       pool: { name: 'edgepool', coins: [LTC] },
-      shares,
+      rounds: shares.rounds,
+      miners: shares.miners,
+      poolStats: shares.poolStats,
       money: new DynamoMoneyStore(doc, () => names),
       now: () => now,
       conversion: {

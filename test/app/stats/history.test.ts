@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type ApiDeps, handleApi } from '../../../app/stats/api.js';
 import { poolHistorySchema } from '../../../app/stats/schema.js';
 import { getCoin } from '../../../core/coins/index.js';
-import type { MinuteBucket, ShareStore } from '../../../core/ports/share-store.js';
+import type { MinuteBucket, PoolStatsReader } from '../../../core/ports/share-store.js';
 import { hashesPerDifficulty } from '../../../core/stats/hashrate.js';
 
 const NOW_MINUTE = 60 * 483_000 + 37; // 37 minutes into an hour: every range ends in a partial interval
@@ -10,9 +10,9 @@ const now = NOW_MINUTE * 60_000 + 30_000;
 const LTC = getCoin('LTC');
 
 function deps(buckets: MinuteBucket[]): ApiDeps {
-  const shares = {
+  const poolStats = {
     getPoolStats: async (_coin: string, since: number) => buckets.filter((b) => b.minute >= since),
-  } as unknown as ShareStore;
+  } as unknown as PoolStatsReader;
   return {
     pool: {
       name: 'p',
@@ -28,7 +28,9 @@ function deps(buckets: MinuteBucket[]): ApiDeps {
         },
       ],
     },
-    shares,
+    rounds: {} as ApiDeps['rounds'],
+    miners: {} as ApiDeps['miners'],
+    poolStats,
     money: {} as ApiDeps['money'],
     now: () => now,
   };

@@ -77,7 +77,9 @@ describe('a miner page reads its own payments, not every payout of the coin', ()
     );
     deps = {
       pool: TEST_POOL,
-      shares,
+      rounds: shares.rounds,
+      miners: shares.miners,
+      poolStats: shares.poolStats,
       money,
       now: () => now + 100_000,
     };

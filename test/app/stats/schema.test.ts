@@ -52,7 +52,7 @@ describe('stats API responses match the schema', () => {
       ...extra,
     });
     await ingestBatch(
-      shares,
+      shares.ingest,
       {
         v: 1,
         batchId: 'b1',
@@ -90,7 +90,7 @@ describe('stats API responses match the schema', () => {
       coin: LTC,
       poolAddress: POOL_WALLET,
       rewards,
-      shares,
+      shares: shares.rounds,
       money,
       chain,
       log: silentLog,
@@ -135,7 +135,9 @@ describe('stats API responses match the schema', () => {
           },
         ],
       },
-      shares,
+      rounds: shares.rounds,
+      miners: shares.miners,
+      poolStats: shares.poolStats,
       money,
       live: new DynamoLiveStats(
         doc,

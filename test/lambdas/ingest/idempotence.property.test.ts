@@ -80,7 +80,7 @@ describe('ingest idempotence (property)', () => {
         let msg = 0;
         const pending: number[] = [];
         const deliver = async (i: number, crash?: { at: number; afterWrite: boolean }) => {
-          const s = crash ? crashingStore(store, crash.at, crash.afterWrite) : store;
+          const s = crash ? crashingStore(store.ingest, crash.at, crash.afterWrite) : store.ingest;
           const res = await run(sqsEvent([{ messageId: `m${msg++}`, body: JSON.stringify(all[i]) }]), {
             store: s,
             log: silentLog,
@@ -105,12 +105,12 @@ describe('ingest idempotence (property)', () => {
         }
 
         const shares = all.flatMap((b) => b.shares);
-        expect(await store.getPoolTotal('LTC')).toEqual(sum(shares, () => true));
+        expect(await store.poolStats.getPoolTotal('LTC')).toEqual(sum(shares, () => true));
         for (const miner of MINERS) {
-          expect(await minerTotal(store, 'LTC', miner)).toEqual(sum(shares, (s) => s.miner === miner));
+          expect(await minerTotal(store.miners, 'LTC', miner)).toEqual(sum(shares, (s) => s.miner === miner));
         }
         for (const height of [1, 2]) {
-          const round = await store.getRoundShares('LTC', height);
+          const round = await store.rounds.getRoundShares('LTC', height);
           const inRound = shares.filter((s) => s.height === height);
           expect(round.total).toEqual(sum(inRound, () => true));
           for (const w of round.workers) {
@@ -120,7 +120,7 @@ describe('ingest idempotence (property)', () => {
           }
           expect(round.workers.reduce((a, w) => a + w.shares, 0)).toBe(inRound.length);
         }
-        const minutes = await store.getPoolStats('LTC', 0);
+        const minutes = await store.poolStats.getPoolStats('LTC', 0);
         for (const b of minutes) {
           expect({ shares: b.shares, difficulty: b.difficulty }).toEqual(
             sum(shares, (s) => Math.floor(s.timestamp / MINUTE_MS) === b.minute),

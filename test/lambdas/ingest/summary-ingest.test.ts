@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoShareStore } from '../../../adapters/aws/dynamo-share-store.js';
+import type { DynamoShareStores } from '../../../adapters/aws/dynamo-share-store.js';
 import { MINUTE_MS } from '../../../core/shares/aggregate.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import type { ShareBatch } from '../../../core/shares/share.js';
@@ -26,8 +26,9 @@ afterAll(async () => {
 });
 
 let claims = 0;
-async function ingestAll(store: DynamoShareStore, batches: readonly ShareBatch[]) {
-  for (const b of batches) await ingestBatch(store, b, { claim: `c${claims++}`, now: () => T0, leaseMs: 60_000 });
+async function ingestAll(store: DynamoShareStores, batches: readonly ShareBatch[]) {
+  for (const b of batches)
+    await ingestBatch(store.ingest, b, { claim: `c${claims++}`, now: () => T0, leaseMs: 60_000 });
 }
 
 const byKey = <T extends { miner: string; worker?: string }>(rows: T[]) =>
@@ -57,15 +58,18 @@ describe('summary ingest', () => {
           await ingestAll(direct, batches);
           await ingestAll(summarized, summarizeBatches(batches, { id: 'sum-b0', maxEntries: 4 }));
           for (const h of [100, 101]) {
-            const [a, b] = await Promise.all([direct.getRoundShares('LTC', h), summarized.getRoundShares('LTC', h)]);
+            const [a, b] = await Promise.all([
+              direct.rounds.getRoundShares('LTC', h),
+              summarized.rounds.getRoundShares('LTC', h),
+            ]);
             expect(b.total).toEqual(a.total);
             expect(byKey(b.miners)).toEqual(byKey(a.miners));
             expect(byKey(b.workers)).toEqual(byKey(a.workers));
           }
           for (const m of [MINER_A, MINER_B, MINER_C]) {
             const [a, b] = await Promise.all([
-              direct.getMinerStats('LTC', m, MIN0),
-              summarized.getMinerStats('LTC', m, MIN0),
+              direct.miners.getMinerStats('LTC', m, MIN0),
+              summarized.miners.getMinerStats('LTC', m, MIN0),
             ]);
             expect(b.total).toEqual(a.total);
             expect(b.minutes).toEqual(a.minutes);
@@ -73,8 +77,10 @@ describe('summary ingest', () => {
               byKey(a.workers.map((w) => ({ miner: m, ...w }))),
             );
           }
-          expect(await summarized.getPoolStats('LTC', MIN0)).toEqual(await direct.getPoolStats('LTC', MIN0));
-          expect(await summarized.getPoolTotal('LTC')).toEqual(await direct.getPoolTotal('LTC'));
+          expect(await summarized.poolStats.getPoolStats('LTC', MIN0)).toEqual(
+            await direct.poolStats.getPoolStats('LTC', MIN0),
+          );
+          expect(await summarized.poolStats.getPoolTotal('LTC')).toEqual(await direct.poolStats.getPoolTotal('LTC'));
         },
       ),
       { numRuns: 8 },
@@ -88,22 +94,22 @@ describe('summary ingest', () => {
     ];
     const store = await dynamo.freshStore();
     await ingestAll(store, [{ ...batch('r1', shares), views: 'rounds' }]);
-    expect((await store.getRoundShares('LTC', 100)).total).toEqual({ shares: 2, difficulty: 12 });
-    expect(await store.getPoolTotal('LTC')).toEqual({ shares: 2, difficulty: 12 });
-    expect((await store.getMinerStats('LTC', MINER_A, MIN0)).total).toEqual({ shares: 0, difficulty: 0 });
+    expect((await store.rounds.getRoundShares('LTC', 100)).total).toEqual({ shares: 2, difficulty: 12 });
+    expect(await store.poolStats.getPoolTotal('LTC')).toEqual({ shares: 2, difficulty: 12 });
+    expect((await store.miners.getMinerStats('LTC', MINER_A, MIN0)).total).toEqual({ shares: 0, difficulty: 0 });
 
     await ingestAll(
       store,
       summarizeBatches([batch('r1', shares)], { id: 'm' }).map((b) => ({ ...b, views: 'minutes' as const })),
     );
-    expect((await store.getMinerStats('LTC', MINER_A, MIN0)).total).toEqual({ shares: 1, difficulty: 8 });
-    expect((await store.getMinerStats('LTC', MINER_B, MIN0)).minutes).toEqual([
+    expect((await store.miners.getMinerStats('LTC', MINER_A, MIN0)).total).toEqual({ shares: 1, difficulty: 8 });
+    expect((await store.miners.getMinerStats('LTC', MINER_B, MIN0)).minutes).toEqual([
       { minute: MIN0 + 1, shares: 1, difficulty: 4 },
     ]);
     // The money saw nothing twice.
-    expect((await store.getRoundShares('LTC', 100)).total).toEqual({ shares: 2, difficulty: 12 });
-    expect(await store.getPoolTotal('LTC')).toEqual({ shares: 2, difficulty: 12 });
-    expect(await store.getPoolStats('LTC', MIN0)).toEqual([
+    expect((await store.rounds.getRoundShares('LTC', 100)).total).toEqual({ shares: 2, difficulty: 12 });
+    expect(await store.poolStats.getPoolTotal('LTC')).toEqual({ shares: 2, difficulty: 12 });
+    expect(await store.poolStats.getPoolStats('LTC', MIN0)).toEqual([
       { minute: MIN0, shares: 1, difficulty: 8 },
       { minute: MIN0 + 1, shares: 1, difficulty: 4 },
     ]);
@@ -117,8 +123,8 @@ describe('summary ingest', () => {
       views: 'minutes' as const,
     }));
     for (const b of summary)
-      await ingestBatch(store, b, { claim: `c${claims++}`, now: () => T0, leaseMs: 60_000, credit: () => 1 });
-    expect((await store.getMinerStats('LTC', MINER_A, MIN0)).total).toEqual({ shares: 2, difficulty: 16 });
+      await ingestBatch(store.ingest, b, { claim: `c${claims++}`, now: () => T0, leaseMs: 60_000, credit: () => 1 });
+    expect((await store.miners.getMinerStats('LTC', MINER_A, MIN0)).total).toEqual({ shares: 2, difficulty: 16 });
   });
 
   it('finds the newest share of a miner reading newest first, and 0 when it sent none since', async () => {
@@ -130,9 +136,9 @@ describe('summary ingest', () => {
       batch('x3', [share({ miner: MINER_A, worker: 'other', timestamp: T0 + 5 * MINUTE_MS + 50_000 })]),
       batch('x4', [share({ miner: MINER_B, timestamp: T0 + 9 * MINUTE_MS })]),
     ]);
-    expect(await store.lastShareAt('LTC', MINER_A, MIN0)).toBe(T0 + 5 * MINUTE_MS + 50_000);
-    expect(await store.lastShareAt('LTC', MINER_A, MIN0 + 6)).toBe(0);
-    expect(await store.lastShareAt('LTC', MINER_C, MIN0)).toBe(0);
+    expect(await store.miners.lastShareAt('LTC', MINER_A, MIN0)).toBe(T0 + 5 * MINUTE_MS + 50_000);
+    expect(await store.miners.lastShareAt('LTC', MINER_A, MIN0 + 6)).toBe(0);
+    expect(await store.miners.lastShareAt('LTC', MINER_C, MIN0)).toBe(0);
   });
 
   it('packs a minute of 20,000 workers into a few items under the item size limit, and reads them all back', async () => {
@@ -147,7 +153,7 @@ describe('summary ingest', () => {
       }),
     );
     await ingestAll(store, [batch('big', shares)]);
-    const round = await store.getRoundShares('LTC', 100);
+    const round = await store.rounds.getRoundShares('LTC', 100);
     expect(round.workers).toHaveLength(workers);
     expect(round.workers.reduce((n, w) => n + w.difficulty, 0)).toBe(shares.reduce((n, s) => n + s.difficulty, 0));
     const { Items = [] } = await dynamo.client.send(

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
-import { DynamoShareStore } from '../../../adapters/aws/dynamo-share-store.js';
+import { DynamoShareIngestStore } from '../../../adapters/aws/dynamo-share-ingest-store.js';
 import { tableNames } from '../../../adapters/aws/tables.js';
 import { StorageError } from '../../../core/errors.js';
 import { aggregateBatch } from '../../../core/shares/aggregate.js';
@@ -16,7 +16,7 @@ describe('ingest under DynamoDB throttling', () => {
   afterEach(() => ddb.reset());
 
   const store = () =>
-    new DynamoShareStore({
+    new DynamoShareIngestStore({
       doc: createDocumentClient(new DynamoDBClient({ region: 'us-east-1' })),
       tables: (c) => tableNames('p', c),
     });
