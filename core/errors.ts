@@ -98,3 +98,17 @@ export class LedgerConflictError extends PoolError {
     super(message, 'LEDGER_CONFLICT');
   }
 }
+
+/** A request the pool refuses as malformed: a bad parameter, a path or a body that is not what the route takes. */
+export class BadRequestError extends PoolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'BAD_REQUEST', options);
+  }
+}
+
+/** What a request names does not exist: no route for the path, nothing of that name. */
+export class NotFoundError extends PoolError {
+  constructor(message: string) {
+    super(message, 'NOT_FOUND');
+  }
+}

@@ -1,6 +1,5 @@
 import { type CoinDefinition, getCoin, validateAddress } from '../../core/coins/index.js';
-import { PreferenceNotAuthorizedError } from '../../core/conversion/signed-preference.js';
-import { InvalidAddressError } from '../../core/errors.js';
+import { BadRequestError, InvalidAddressError, NotFoundError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
 import { balancesFromEntries, type LedgerEntry, zeroBalance } from '../../core/ledger/ledger.js';
 import type { PayoutRecord } from '../../core/ledger/payouts.js';
@@ -13,14 +12,9 @@ import type {
   RoundShareReader,
 } from '../../core/ports/share-store.js';
 import { averageEffort, effort, hashrate, isOffline, OFFLINE_AFTER_MS } from '../../core/stats/hashrate.js';
-import {
-  type ConversionApiDeps,
-  ConversionOffError,
-  changePreference,
-  conversionView,
-  PreferenceConflictError,
-} from './conversion.js';
+import { type ConversionApiDeps, changePreference, conversionView } from './conversion.js';
 import { type ExportRow, toCsv, toXlsx } from './export.js';
+import { httpStatusOf } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 import type { PublicCoin } from './public.js';
 import type {
@@ -77,67 +71,110 @@ const WINDOWS = { '10m': 10, '3h': 180 } as const;
 /** Luck is averaged over the last 64, 128 and 256 blocks. */
 const LUCK_BLOCKS = 256;
 
-class BadRequest extends Error {}
-class NotFound extends Error {}
+/** A route's handler gets the request with the path's named segments (`:coin` → params.coin), decoded. */
+type RouteRequest = ApiRequest & { params: Readonly<Record<string, string>> };
+
+interface Route {
+  method: 'GET' | 'POST';
+  /** Literal segments and `:name` segments, under /api. */
+  pattern: string;
+  handler: (req: RouteRequest, deps: ApiDeps) => Promise<ApiResponse>;
+}
+
+/** The API: every route, one line each; the path's coin is checked by the route (400 for a coin the pool lacks). */
+const ROUTES: readonly Route[] = [
+  { method: 'GET', pattern: '/openapi.json', handler: async () => ok(openApiDocument(), 300) },
+  { method: 'GET', pattern: '/pools', handler: async (_, d) => ok(await pools(d), 10) },
+  { method: 'GET', pattern: '/pools/:coin', handler: async (r, d) => ok(await poolDetail(d, coinOf(r, d)), 10) },
+  {
+    method: 'GET',
+    pattern: '/pools/:coin/blocks',
+    handler: async (r, d) => ok(await blocks(d, coinOf(r, d), limitOf(r.query)), 30),
+  },
+  {
+    method: 'GET',
+    pattern: '/pools/:coin/payments',
+    handler: async (r, d) => ok(await payments(d, coinOf(r, d), limitOf(r.query)), 30),
+  },
+  {
+    method: 'GET',
+    pattern: '/pools/:coin/history',
+    handler: async (r, d) => ok(await poolHistory(d, coinOf(r, d), hoursOf(r.query)), 60),
+  },
+  {
+    method: 'GET',
+    pattern: '/pools/:coin/miners/:address',
+    handler: async (r, d) => ok(await minerDetail(d, coinOf(r, d), r.params.address!), 10),
+  },
+  // The one write: a miner's payout currency, signed by the miner's key (app/stats/conversion.ts).
+  {
+    method: 'GET',
+    pattern: '/pools/:coin/miners/:address/conversion',
+    handler: async (r, d) => ok(await conversionView(d, ...minerOf(r, d)), 0),
+  },
+  {
+    method: 'POST',
+    pattern: '/pools/:coin/miners/:address/conversion',
+    handler: async (r, d) => ok(await changePreference(d, ...minerOf(r, d), r.body), 0),
+  },
+  {
+    method: 'GET',
+    pattern: '/pools/:coin/miners/:address/export.csv',
+    handler: (r, d) => exportMiner(d, coinOf(r, d), r.params.address!, 'csv'),
+  },
+  {
+    method: 'GET',
+    pattern: '/pools/:coin/miners/:address/export.xlsx',
+    handler: (r, d) => exportMiner(d, coinOf(r, d), r.params.address!, 'xlsx'),
+  },
+];
+
+const coinOf = (r: RouteRequest, deps: ApiDeps) => knownCoin(deps, r.params.coin!);
+
+/** The coin and the miner's address of a miner route, both checked. */
+function minerOf(r: RouteRequest, deps: ApiDeps): [PublicCoin, string] {
+  const coin = coinOf(r, deps);
+  checkAddress(coin, r.params.address!);
+  return [coin, r.params.address!];
+}
+
+/** The route for a method and a path's segments, with the values of its `:name` segments. */
+function findRoute(
+  method: string,
+  parts: readonly string[],
+): { route: Route; params: Record<string, string> } | undefined {
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const segments = route.pattern.split('/').filter(Boolean);
+    if (segments.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    const matches = segments.every((seg, i) => {
+      if (seg.startsWith(':')) params[seg.slice(1)] = parts[i]!;
+      return seg.startsWith(':') || seg === parts[i];
+    });
+    if (matches) return { route, params };
+  }
+  return undefined;
+}
 
 /**
  * The stats API, transport-agnostic: API Gateway events in AWS (lambdas/stats/handler.ts), node:http locally.
- * Bad input is a 400 with the reason, never a 500; answers carry cache headers CloudFront can honour.
+ * Bad input is a 400 with the reason, never a 500 (app/stats/http-errors.ts maps the pool's errors to statuses);
+ * answers carry cache headers CloudFront can honour.
  */
 export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   try {
-    const parts = pathParts(req.path);
-    // The one write: a miner's payout currency, signed by the miner's key (app/stats/conversion.ts).
-    const conversionRoute = parts[0] === 'pools' && parts[2] === 'miners' && parts[4] === 'conversion';
-    if (conversionRoute && parts.length === 5 && (req.method === 'GET' || req.method === 'POST')) {
-      const coin = knownCoin(deps, parts[1]!);
-      const account = parts[3]!;
-      checkAddress(coin, account);
-      if (req.method === 'GET') return ok(await conversionView(deps, coin, account), 0);
-      return await conversionChange(deps, coin, account, req.body);
+    const found = findRoute(req.method, pathParts(req.path));
+    if (!found) {
+      if (req.method !== 'GET') throw new BadRequestError('the API is read-only: use GET');
+      throw new NotFoundError(`no API route ${req.path}`);
     }
-    if (req.method !== 'GET') throw new BadRequest('the API is read-only: use GET');
-    if (parts.length === 1 && parts[0] === 'openapi.json') return ok(openApiDocument(), 300);
-    if (parts.length === 1 && parts[0] === 'pools') return ok(await pools(deps), 10);
-    if (parts[0] === 'pools' && parts[1]) {
-      const coin = knownCoin(deps, parts[1]);
-      if (parts.length === 2) return ok(await poolDetail(deps, coin), 10);
-      if (parts[2] === 'blocks' && parts.length === 3) return ok(await blocks(deps, coin, limitOf(req.query)), 30);
-      if (parts[2] === 'payments' && parts.length === 3) return ok(await payments(deps, coin, limitOf(req.query)), 30);
-      if (parts[2] === 'history' && parts.length === 3)
-        return ok(await poolHistory(deps, coin, hoursOf(req.query)), 60);
-      if (parts[2] === 'miners' && parts[3] && parts.length === 4)
-        return ok(await minerDetail(deps, coin, parts[3]), 10);
-      const exp =
-        parts[2] === 'miners' && parts[3] && parts.length === 5 ? /^export\.(csv|xlsx)$/.exec(parts[4]!) : null;
-      // Awaited here, so that its BadRequest reaches the catch below instead of escaping as a 500.
-      if (exp) return await exportMiner(deps, coin, parts[3]!, exp[1] as 'csv' | 'xlsx');
-    }
-    throw new NotFound(`no API route ${req.path}`);
+    // Awaited here, so that a route's errors reach the catch below instead of escaping as a 500.
+    return await found.route.handler({ ...req, params: found.params }, deps);
   } catch (err) {
-    if (err instanceof BadRequest) return json(400, { error: err.message }, 0);
-    if (err instanceof NotFound) return json(404, { error: err.message }, 0);
-    throw err;
-  }
-}
-
-async function conversionChange(
-  deps: ApiDeps,
-  coin: PublicCoin,
-  account: string,
-  body: string | undefined,
-): Promise<ApiResponse> {
-  try {
-    return ok(await changePreference(deps, coin, account, body), 0);
-  } catch (err) {
-    if (err instanceof ConversionOffError) return json(404, { error: err.message }, 0);
-    if (err instanceof PreferenceNotAuthorizedError) return json(403, { error: err.message }, 0);
-    if (err instanceof PreferenceConflictError) return json(409, { error: err.message }, 0);
-    if (err instanceof InvalidAddressError) return json(400, { error: err.message }, 0);
-    if (err instanceof SyntaxError || (err as Error).name === 'ZodError') {
-      return json(400, { error: `expected JSON {currency, address, time, signature}: ${(err as Error).message}` }, 0);
-    }
-    throw err;
+    const status = httpStatusOf(err);
+    if (status === undefined) throw err;
+    return json(status, { error: (err as Error).message }, 0);
   }
 }
 
@@ -149,14 +186,14 @@ function pathParts(path: string): string[] {
       .filter(Boolean)
       .map(decodeURIComponent);
   } catch {
-    throw new BadRequest('the path is not valid percent-encoding');
+    throw new BadRequestError('the path is not valid percent-encoding');
   }
 }
 
 function knownCoin(deps: ApiDeps, symbol: string): PublicCoin {
   const coin = deps.pool.coins.find((c) => c.symbol === symbol.toUpperCase());
   if (!coin)
-    throw new BadRequest(
+    throw new BadRequestError(
       `unknown coin "${symbol.slice(0, 16)}"; this pool serves ${deps.pool.coins.map((c) => c.symbol).join(', ')}`,
     );
   return coin;
@@ -173,7 +210,7 @@ function limitOf(q: URLSearchParams): number {
   const raw = q.get('limit');
   if (raw === null) return 50;
   const n = /^[1-9]\d{0,2}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(n <= 500)) throw new BadRequest('limit must be an integer from 1 to 500, in digits');
+  if (!(n <= 500)) throw new BadRequestError('limit must be an integer from 1 to 500, in digits');
   return n;
 }
 
@@ -186,7 +223,7 @@ function hoursOf(q: URLSearchParams): number {
   const raw = q.get('hours') ?? '24';
   const n = HISTORY_HOURS.find((h) => String(h) === raw);
   if (n === undefined) {
-    throw new BadRequest(`hours must be one of ${HISTORY_HOURS.join(', ')}`);
+    throw new BadRequestError(`hours must be one of ${HISTORY_HOURS.join(', ')}`);
   }
   return n;
 }
@@ -345,7 +382,7 @@ function checkAddress(coin: PublicCoin, address: string): void {
   try {
     validateAddress(getCoin(coin.symbol), coin.network, address);
   } catch (err) {
-    if (err instanceof InvalidAddressError) throw new BadRequest(err.message);
+    if (err instanceof InvalidAddressError) throw new BadRequestError(err.message, { cause: err });
     throw err;
   }
 }

@@ -4,7 +4,7 @@ import { formatUnits } from '../../core/conversion/decimal.js';
 import { preferenceMessage } from '../../core/conversion/preference-message.js';
 import { type ConversionQuote, quoteAmount, quoteIsStale } from '../../core/conversion/quote.js';
 import { checkSignedPreference, SIGNED_PREFERENCE_WINDOW_MS } from '../../core/conversion/signed-preference.js';
-import { PoolError } from '../../core/errors.js';
+import { BadRequestError, PoolError } from '../../core/errors.js';
 import type { ConversionStore } from '../../core/ports/conversion-store.js';
 import type { PublicCoin, PublicConversion } from './public.js';
 import { conversionChangeSchema } from './schema.js';
@@ -99,7 +99,7 @@ function quoteView(q: ConversionQuote, decimals: number, stale: boolean) {
 /**
  * POST /api/pools/{coin}/miners/{address}/conversion with {currency, address, time, signature}: the change, only
  * with a signature of the miner's key (core/conversion/signed-preference.ts). Throws ConversionOffError (404),
- * ZodError / InvalidPreferenceError (400), PreferenceNotAuthorizedError (403), PreferenceConflictError (409).
+ * BadRequestError / InvalidAddressError (400), PreferenceNotAuthorizedError (403), PreferenceConflictError (409).
  */
 export async function changePreference(
   deps: ConversionRouteDeps,
@@ -109,7 +109,7 @@ export async function changePreference(
 ) {
   const config = deps.conversion?.configs.get(coin.symbol);
   if (!deps.conversion || !config) throw new ConversionOffError(coin.symbol);
-  const request = conversionChangeSchema.parse(JSON.parse(body || '{}'));
+  const request = changeRequest(body);
   const current = await deps.conversion.store.getPreference(coin.symbol, account);
   const pref = checkSignedPreference(
     deps.pool.name,
@@ -123,4 +123,14 @@ export async function changePreference(
     throw new PreferenceConflictError('a newer payout-currency change was stored meanwhile');
   }
   return { preference: { currency: pref.currency, address: pref.address, updatedAt: pref.updatedAt } };
+}
+
+function changeRequest(body: string | undefined) {
+  try {
+    return conversionChangeSchema.parse(JSON.parse(body || '{}'));
+  } catch (err) {
+    throw new BadRequestError(`expected JSON {currency, address, time, signature}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
 }
