@@ -55,8 +55,9 @@ export class ConfigError extends PoolError {
   constructor(
     message: string,
     readonly issues: string[] = [],
+    options?: { cause?: unknown },
   ) {
-    super(message, 'CONFIG_INVALID');
+    super(message, 'CONFIG_INVALID', options);
   }
 }
 
@@ -110,5 +111,12 @@ export class BadRequestError extends PoolError {
 export class NotFoundError extends PoolError {
   constructor(message: string) {
     super(message, 'NOT_FOUND');
+  }
+}
+
+/** A queue message, a share batch or a stored item that is not what it claims to be: refused, never half-read. */
+export class InvalidMessageError extends PoolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'INVALID_MESSAGE', options);
   }
 }

@@ -1,4 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { InvalidMessageError } from '../../core/errors.js';
 import type { WorkerSlice } from '../../core/shares/aggregate.js';
 
 /**
@@ -105,6 +106,6 @@ export function packRows<T>(rows: readonly T[], maxBytes = MAX_PACKED_BYTES): Bu
 /** The rows of a packed payload; throws when it is not one (a corrupted item must not read as zero shares). */
 export function unpackRows<T>(packed: Uint8Array): T[] {
   const rows = JSON.parse(gunzipSync(packed, { maxOutputLength: 64 * 1024 * 1024 }).toString('utf8')) as unknown;
-  if (!Array.isArray(rows)) throw new Error('packed slices are not an array');
+  if (!Array.isArray(rows)) throw new InvalidMessageError('packed slices are not an array');
   return rows as T[];
 }

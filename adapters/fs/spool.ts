@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InvalidMessageError } from '../../core/errors.js';
 import type { ShareSpool } from '../../core/ports/share-spool.js';
 import type { ShareBatch } from '../../core/shares/share.js';
 
@@ -109,7 +110,7 @@ export class FileShareSpool implements ShareSpool {
   }
 
   async removeSegment(id: string): Promise<void> {
-    if (!SEGMENT.test(id)) throw new Error(`not a spool segment: ${id}`);
+    if (!SEGMENT.test(id)) throw new InvalidMessageError(`not a spool segment: ${id}`);
     await rm(join(this.dir, id), { force: true });
   }
 

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { appendFile, open, readFile, rename } from 'node:fs/promises';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { StorageError } from '../../core/errors.js';
 import type { BatchTransport } from '../../core/ports/batch-transport.js';
 import type { ShareBatch } from '../../core/shares/share.js';
 
@@ -86,7 +87,7 @@ export class LocalQueue implements BatchTransport {
   }
 
   async send(batches: ShareBatch[]): Promise<void> {
-    if (this.closed) throw new Error('local queue is closed');
+    if (this.closed) throw new StorageError('local queue is closed');
     const now = Date.now();
     const fresh: Message[] = batches.map((b) => ({
       messageId: randomUUID(),

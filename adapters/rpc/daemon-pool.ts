@@ -87,7 +87,7 @@ export class DaemonPool {
       this.members.map(async (m) => {
         try {
           const info = await m.client.getNetworkInfo({ keepAlive: true });
-          if (info.connections === 0) throw new Error('daemon has no peers: it cannot serve block templates');
+          if (info.connections === 0) throw new DaemonError('daemon has no peers: it cannot serve block templates');
           if (!m.healthy) this.log.info({ daemon: m.client.name }, 'daemon is back');
           m.healthy = true;
           m.lastError = undefined;

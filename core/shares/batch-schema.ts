@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidMessageError } from '../errors.js';
 import type { ShareBatch } from './share.js';
 
 /**
@@ -67,11 +68,11 @@ export function parseShareBatch(body: string): ShareBatch {
   try {
     json = JSON.parse(body);
   } catch (err) {
-    throw new Error(`body is not JSON: ${(err as Error).message}`);
+    throw new InvalidMessageError(`body is not JSON: ${(err as Error).message}`);
   }
   const result = shareBatchSchema.safeParse(json);
   if (!result.success) {
-    throw new Error(`not a share batch: ${z.prettifyError(result.error)}`);
+    throw new InvalidMessageError(`not a share batch: ${z.prettifyError(result.error)}`);
   }
   return result.data as ShareBatch;
 }

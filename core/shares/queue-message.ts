@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { StorageError } from '../errors.js';
+import { InvalidMessageError, StorageError } from '../errors.js';
 import { parseShareBatch, shareBatchSchema } from './batch-schema.js';
 import type { ShareBatch } from './share.js';
 
@@ -58,10 +58,10 @@ export function decodeMessage(body: string): ShareBatch[] {
     });
     json = JSON.parse(raw.toString('utf8'));
   } catch (err) {
-    throw new Error(`compressed body does not inflate to JSON: ${(err as Error).message}`);
+    throw new InvalidMessageError(`compressed body does not inflate to JSON: ${(err as Error).message}`);
   }
   const result = messageV2Schema.safeParse(json);
-  if (!result.success) throw new Error(`not a share message: ${z.prettifyError(result.error)}`);
+  if (!result.success) throw new InvalidMessageError(`not a share message: ${z.prettifyError(result.error)}`);
   return result.data.batches as ShareBatch[];
 }
 

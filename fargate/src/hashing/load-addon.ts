@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../../../core/errors.js';
 
 /** What fargate/native/src/addon.cc exports. */
 export interface HashingAddon {
@@ -31,8 +32,9 @@ export function loadHashingAddon(path: string = DEFAULT_ADDON_PATH): HashingAddo
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
     const problem = missing ? 'is missing' : 'failed to load (built for another Node version or platform?)';
-    throw new Error(
+    throw new ConfigError(
       `Native hashing addon ${path} ${problem}: run \`npm install\` (or \`npm rebuild\`) in the repository root to build fargate/native.`,
+      [],
       { cause: error },
     );
   }

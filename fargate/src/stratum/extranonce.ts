@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { ConfigError, StorageError } from '../../../core/errors.js';
 
 /**
  * The task prefix: 2 bytes, leased per coin so that no two live tasks share one (fargate/src/task-prefix.ts). One
@@ -41,11 +42,11 @@ export class ExtranonceAllocator {
     private readonly lane: ExtranonceLane = { index: 0, count: 1 },
   ) {
     if (prefix.length % 2 !== 0 || !/^[0-9a-f]*$/.test(prefix) || prefix.length / 2 >= size) {
-      throw new Error(`instance prefix "${prefix}" must be hex and shorter than the ${size}-byte extranonce1`);
+      throw new ConfigError(`instance prefix "${prefix}" must be hex and shorter than the ${size}-byte extranonce1`);
     }
     this.counterBytes = size - prefix.length / 2;
     if (!Number.isInteger(lane.count) || lane.count < 1 || lane.index < 0 || lane.index >= lane.count) {
-      throw new Error(`extranonce lane ${lane.index} of ${lane.count} is not a lane`);
+      throw new ConfigError(`extranonce lane ${lane.index} of ${lane.count} is not a lane`);
     }
     // `counter` numbers this lane's slots: the value is slot × count + index.
     this.counter = randomInt(0, Math.min(this.slots(), 2 ** 47));
@@ -68,7 +69,7 @@ export class ExtranonceAllocator {
         return value;
       }
     }
-    throw new Error('extranonce1 space exhausted');
+    throw new StorageError('extranonce1 space exhausted');
   }
 
   /**

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import { ConfigError } from '../../../core/errors.js';
 import { ProxyProtocolError, parseProxyV2 } from './proxy-protocol.js';
 import type { StratumServer } from './server.js';
 
@@ -49,7 +50,7 @@ export async function listenStratum(server: StratumServer, o: ListenOptions): Pr
   let net: Server;
   if (o.tls) {
     if (o.proxyProtocol)
-      throw new Error('PROXY protocol with a local TLS listener is not supported (the NLB terminates TLS)');
+      throw new ConfigError('PROXY protocol with a local TLS listener is not supported (the NLB terminates TLS)');
     net = createTlsServer({ cert: readFileSync(o.tls.certFile), key: readFileSync(o.tls.keyFile) }, onSocket);
   } else {
     net = createTcpServer(onSocket);
