@@ -5,7 +5,8 @@ import { type AuditResult, audit } from '../core/ledger/ledger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 
 /**
- * `pool ledger audit`: the ledger against the blocks and payouts it claims to account for, and, for a converting
+ * `pool ledger audit`: the ledger against the blocks and payouts it claims to account for, the stored balances
+ * against the entries, and, for a converting
  * coin or a conversion target, against the conversion records' views of it (each convert-* entry the one its record
  * fixes).
  */
@@ -14,11 +15,12 @@ export async function auditCoin(
   coin: string,
   conversionViews?: () => Promise<Map<string, ConversionLedgerView>>,
 ): Promise<AuditResult> {
-  const [entries, blocks, payouts, conversions] = await Promise.all([
+  const [entries, blocks, payouts, conversions, storedBalances] = await Promise.all([
     money.listEntries(coin),
     money.listAllBlocks(coin),
     money.listPayouts(coin),
     conversionViews?.(),
+    money.listBalances(coin),
   ]);
   const reward = (b: (typeof blocks)[number]) => b.credits!.reduce((s, c) => s + c.amount, 0n);
   return audit({
@@ -33,6 +35,8 @@ export async function auditCoin(
       blocks.filter((b) => b.status === 'orphaned' && b.credits).map((b) => [b.hash, b.chainReward ?? reward(b)]),
     ),
     payouts: new Map(payouts.map((p) => [p.id, { status: p.status, recipients: p.recipients }])),
+    // The balances the payouts, conversion and miner pages read, kept with the entries: each must be its entries' sum.
+    storedBalances,
     ...(conversions ? { conversions } : {}),
   });
 }

@@ -3,7 +3,7 @@ import { type PayoutDeps, type PayoutReport, runPayouts } from '../app/payouts/p
 import { targetPayoutSettings } from '../app/payouts/policy.js';
 import type { CoinConfig } from '../core/config/schema.js';
 import type { ConversionLedgerView } from '../core/ledger/audit.js';
-import { type AuditResult, type Balance, balancesFromEntries } from '../core/ledger/ledger.js';
+import type { AuditResult, Balance } from '../core/ledger/ledger.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import { auditCoin, conversionViews } from './audit.js';
@@ -62,7 +62,7 @@ export function startTargetMoney(opts: {
         },
         { dryRun: o.dryRun },
       ),
-    balances: async () => balancesFromEntries(await money.listEntries(currency)),
+    balances: () => money.listBalances(currency),
     audit: () => auditCoin(money, currency, views),
     resume: () => money.setSuspension(currency, undefined),
     stop: close,

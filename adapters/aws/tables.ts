@@ -86,12 +86,17 @@ export const BLOCKS_TABLE: TableDef = {
  *                                 entries, so its page reads them by key (BatchGet), never the whole PAYOUT partition
  *   STATE / payouts               the suspension flag of the coin's payouts
  *   PPSROUND / <height, 12 digits> what a PPS/PoT round was credited for (its shares' total then)
+ *   BALANCE / <account>           the account's balance, kept with its entries (dynamo-ledger-store.ts)
+ *   GSI byView (view, time): an entry's `view` is UNAPPLIED until its balance counts it, then ACCT#<account>:
+ *   the repair lists what a crash left unapplied, a miner's page reads its newest entries
  */
 export const LEDGER_TABLE: TableDef = {
   suffix: 'ledger',
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
-  globalSecondaryIndexes: [],
+  globalSecondaryIndexes: [
+    { indexName: 'byView', partitionKey: { name: 'view', type: 'S' }, sortKey: { name: 'time', type: 'N' } },
+  ],
   billing: 'PAY_PER_REQUEST',
   pointInTimeRecovery: true,
 };

@@ -1,13 +1,14 @@
+import type { MoneyBlock } from '../../core/blocks/block.js';
 import { assessBlock, isSettled } from '../../core/blocks/confirmation.js';
 import type { CoinDefinition } from '../../core/coins/index.js';
 import { DaemonError } from '../../core/errors.js';
-import { type BlockStage, blockEntries } from '../../core/ledger/ledger.js';
+import { type BlockStage, blockEntries, splitCredits } from '../../core/ledger/ledger.js';
 import { parseAmount } from '../../core/ledger/payouts.js';
 import type { ChainReader } from '../../core/ports/chain-reader.js';
-import type { BlockCredit, MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
+import type { BlockStore, LedgerStore } from '../../core/ports/money-store.js';
 import type { RoundShareReader } from '../../core/ports/share-store.js';
 import type { RewardsConfig } from '../../core/rewards/config.js';
-import { type RoundWeights, splitEntries, splitReward } from '../../core/rewards/schemes.js';
+import { type RoundWeights, splitReward } from '../../core/rewards/schemes.js';
 
 export interface ConfirmDeps {
   coin: CoinDefinition;
@@ -15,7 +16,8 @@ export interface ConfirmDeps {
   poolAddress: string;
   rewards: RewardsConfig;
   shares: RoundShareReader;
-  money: MoneyStore;
+  /** Confirmation moves blocks and writes their entries. */
+  money: BlockStore & Pick<LedgerStore, 'putEntries'>;
   chain: ChainReader;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
   now: () => number;
@@ -50,7 +52,8 @@ export async function confirmBlocks(deps: ConfirmDeps): Promise<ConfirmReport> {
   const { coin, money, log } = deps;
   const report: ConfirmReport = { checked: 0, immature: 0, confirmed: 0, orphaned: 0, restored: 0 };
   const tip = await deps.chain.getBlockCount();
-  for (const listed of await money.listUnsettledBlocks(coin.symbol)) {
+  // Orphans older than a coinbase maturity below the tip are settled: not even read.
+  for (const listed of await money.listUnsettledBlocks(coin.symbol, tip - coin.coinbaseMaturity + 1)) {
     if (isSettled(listed, tip, coin.coinbaseMaturity)) continue;
     report.checked++;
     await completeMove(deps, listed);
@@ -139,21 +142,14 @@ async function fixCredits(deps: ConfirmDeps, block: MoneyBlock, reward: bigint):
     );
   }
   const rounds = await roundsBefore(deps, block);
-  const previous = (await money.listAllBlocks(coin.symbol))
-    .filter((b) => b.height < block.height && b.status !== 'orphaned')
-    .reduce((h, b) => Math.max(h, b.height), -1);
+  const previous = await money.previousBlockHeight(coin.symbol, block.height);
   const split = splitReward(
     { height: block.height, hash: block.hash, reward, networkDifficulty: block.networkDifficulty, finder: block.miner },
     rounds,
     deps.rewards,
     previous,
   );
-  const credits: BlockCredit[] = splitEntries(split).map((e) => ({
-    account: e.account,
-    role: e.kind,
-    amount: e.amount,
-  }));
-  await money.setBlockCredits(coin.symbol, block, credits, reward);
+  await money.setBlockCredits(coin.symbol, block, splitCredits(split), reward);
   // Whoever fixed it first wins: read back what is stored.
   const stored = await money.getBlock(coin.symbol, block.height, block.hash);
   if (!stored?.credits) throw new Error(`block ${block.hash}: credits were not stored`);

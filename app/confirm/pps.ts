@@ -2,7 +2,7 @@ import type { CoinDefinition } from '../../core/coins/index.js';
 import { parseRevisionRef, roundCreditEntries, roundRef } from '../../core/ledger/ledger.js';
 import { parseAmount } from '../../core/ledger/payouts.js';
 import type { PpsChain } from '../../core/ports/chain-reader.js';
-import type { MoneyStore } from '../../core/ports/money-store.js';
+import type { LedgerStateStore, LedgerStore } from '../../core/ports/money-store.js';
 import type { RoundShareReader } from '../../core/ports/share-store.js';
 import type { RewardsConfig } from '../../core/rewards/config.js';
 import { ppsCredits, type RoundPaid, topUpCredits } from '../../core/rewards/pps.js';
@@ -29,7 +29,8 @@ export interface PpsDeps {
   coin: CoinDefinition;
   rewards: RewardsConfig;
   shares: RoundShareReader;
-  money: MoneyStore;
+  money: Pick<LedgerStore, 'putEntries' | 'listAccountEntries'> &
+    Pick<LedgerStateStore, 'getCursor' | 'setCursor' | 'listCreditedRounds' | 'setCreditedRound'>;
   chain: PpsChain;
   now: () => number;
   /** The first height credited when no cursor exists yet (default: the last lagged height only). */

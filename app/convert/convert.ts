@@ -155,12 +155,11 @@ async function optedIn(deps: ConvertDeps, target: TargetCurrency) {
 
 /** Opted-in miners' confirmed balances at or above the minimum, leaving out recipients of payouts in flight. */
 async function sharesOf(deps: ConvertDeps, target: TargetCurrency): Promise<ConversionShare[]> {
-  const [prefs, entries, payouts] = await Promise.all([
+  const [prefs, balances, payouts] = await Promise.all([
     optedIn(deps, target),
-    deps.money.listEntries(deps.coin),
+    deps.money.listBalances(deps.coin),
     deps.money.listPayouts(deps.coin),
   ]);
-  const balances = balancesFromEntries(entries);
   const paying = accountsInOpenPayouts(payouts);
   const minimum = BigInt(deps.config.minimum);
   return prefs

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { accountsLeftToConversion } from '../../core/conversion/exclusion.js';
-import { balancesFromEntries, type EntryKind, entryId, type LedgerEntry } from '../../core/ledger/ledger.js';
+import { entryId, type LedgerEntry, payoutEntries } from '../../core/ledger/ledger.js';
 import { type PayoutPolicy, type PayoutRecipient, type PayoutRecord, planPayouts } from '../../core/ledger/payouts.js';
 import type { ConversionStore } from '../../core/ports/conversion-store.js';
-import type { MoneyStore } from '../../core/ports/money-store.js';
+import type { LedgerStateStore, LedgerStore, PayoutStore } from '../../core/ports/money-store.js';
 import { PayoutNotSentError, type PayoutSender } from '../../core/ports/payout-sender.js';
 import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';
 
@@ -15,7 +15,10 @@ export interface PayoutDeps {
   reserve?: bigint;
   /** Last share time of an account, for the inactive threshold. */
   lastActivity?: (account: string) => Promise<number>;
-  money: MoneyStore;
+  /** Balances (the stored counters, not the entries), payouts, the suspension and the debit lease. */
+  money: Pick<LedgerStore, 'putEntries' | 'listBalances'> &
+    PayoutStore &
+    Pick<LedgerStateStore, 'getSuspension' | 'setSuspension' | 'acquireLease' | 'releaseLease'>;
   sender: PayoutSender;
   /**
    * The coin converts (coins[].conversion): its miners' preferences and open conversions. Miners opted in to another
@@ -73,7 +76,7 @@ export async function runPayouts(deps: PayoutDeps, opts: { dryRun?: boolean } = 
           updatedAt: now,
         };
         await money.createPayout(coin, payout);
-        await money.putEntries(coin, ledger('reserve', payout, now));
+        await money.putEntries(coin, payoutEntries('reserve', payout, now));
         log.info(
           { payout: payout.id, recipients: recipients.length, total: payout.total.toString() },
           'payout planned',
@@ -96,7 +99,7 @@ export async function runPayouts(deps: PayoutDeps, opts: { dryRun?: boolean } = 
 class SuspendPayouts extends Error {}
 
 async function plan(deps: PayoutDeps): Promise<PayoutRecipient[]> {
-  const balances = balancesFromEntries(await deps.money.listEntries(deps.coin));
+  const balances = await deps.money.listBalances(deps.coin);
   if (deps.conversions) {
     const [preferences, open] = await Promise.all([
       deps.conversions.listPreferences(deps.coin),
@@ -140,7 +143,7 @@ async function advance(deps: PayoutDeps, p: PayoutRecord): Promise<{ id: string;
   let txid = p.txid;
   if (status === 'pending') {
     // Reserve first (idempotent): the amounts leave `confirmed` before any coin leaves the wallet.
-    await money.putEntries(coin, ledger('reserve', p, deps.now()));
+    await money.putEntries(coin, payoutEntries('reserve', p, deps.now()));
     deps.crashAt?.('after-reserve');
     // Where the wallet's history stands before the first attempt: a lookup after a crash reads from there on.
     const historyMark = p.historyMark ?? (await sender.historyMark?.());
@@ -207,18 +210,6 @@ async function mustTransition(
   }
 }
 
-function ledger(kind: EntryKind, p: PayoutRecord, time: number): LedgerEntry[] {
-  return p.recipients.map((r) => ({
-    id: entryId(kind, p.id, 'miner', r.account),
-    account: r.account,
-    kind,
-    role: 'miner',
-    amount: r.amount,
-    ref: p.id,
-    time,
-  }));
-}
-
 /**
  * The entries that settle a confirmed payout: `paid` for each recipient, except one its transaction could not pay
  * (sender.skipped: the token or the address refused it), whose reserved amount is `returned` to its balance with the
@@ -241,7 +232,7 @@ async function settlement(deps: PayoutDeps, p: PayoutRecord, txid: string): Prom
       'recipients refused: amounts returned to balances',
     );
   }
-  return ledger('paid', p, deps.now()).map((e) => {
+  return payoutEntries('paid', p, deps.now()).map((e) => {
     const note = why.get(e.account);
     if (note === undefined) return e;
     return { ...e, id: entryId('returned', p.id, 'miner', e.account), kind: 'returned' as const, note };

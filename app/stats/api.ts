@@ -1,10 +1,11 @@
+import type { MoneyBlock } from '../../core/blocks/block.js';
 import { type CoinDefinition, getCoin, validateAddress } from '../../core/coins/index.js';
 import { BadRequestError, InvalidAddressError, NotFoundError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
-import { balancesFromEntries, type LedgerEntry, zeroBalance } from '../../core/ledger/ledger.js';
+import type { LedgerEntry } from '../../core/ledger/ledger.js';
 import type { PayoutRecord } from '../../core/ledger/payouts.js';
 import type { LiveStatsSource } from '../../core/ports/live-stats.js';
-import type { MoneyBlock, MoneyStore } from '../../core/ports/money-store.js';
+import type { MoneyStore } from '../../core/ports/money-store.js';
 import type {
   MinerActivityReader,
   MinuteBucket,
@@ -441,17 +442,22 @@ async function exportMiner(
   };
 }
 
+/** How many of a miner's newest rewards and payout moves its page reads. */
+const MINER_PAGE_ENTRIES = 200;
+
 async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Promise<Miner> {
   const def = getCoin(coin.symbol);
   checkAddress(coin, address);
   const now = deps.now();
   const nowMinute = minuteOf(now);
-  const [stats, entries] = await Promise.all([
+  // The balance is the stored counter and the lists the newest entries: a page reads the same however long the
+  // miner has mined.
+  const [stats, entries, balance] = await Promise.all([
     deps.miners.getMinerStats(coin.symbol, address, nowMinute - WINDOWS['3h'] + 1),
-    deps.money.listAccountEntries(coin.symbol, address),
+    deps.money.listRecentEntries(coin.symbol, address, ['immature', 'pps', 'reserve', 'release'], MINER_PAGE_ENTRIES),
+    deps.money.getBalance(coin.symbol, address),
   ]);
   const paid = await minerPayments(deps, coin, address, entries, 100);
-  const balance = balancesFromEntries(entries).get(address) ?? zeroBalance();
   const rewards = entries
     .filter((e): e is LedgerEntry & { kind: 'immature' | 'pps' } => e.kind === 'immature' || e.kind === 'pps')
     .sort((a, b) => b.time - a.time)

@@ -1,11 +1,12 @@
-/**
- * Block lifecycle: pending (submitted) → immature (in the main chain, coinbase not spendable yet) → confirmed
+/*
+ * Block lifecycle (BlockStatus): pending (submitted) → immature (in the main chain, coinbase not spendable yet) → confirmed
  * (coinbase maturity reached: credited to miners exactly once), or orphaned (out of the main chain: credits
  * nothing). A reorg can take a block out and bring it back before maturity, any number of times: an orphaned block
  * is followed until the chain is a coinbase maturity past its height, like an immature one (isSettled); only then
  * are confirmed and orphaned final. Pure: the confirmer Lambda feeds it what the daemon says.
  */
-export type BlockLifecycle = 'pending' | 'immature' | 'confirmed' | 'orphaned';
+
+import type { BlockStatus } from './block.js';
 
 export interface ChainView {
   /** The daemon's `confirmations` for the block hash: -1 when it is known but not in the main chain. */
@@ -17,7 +18,7 @@ export interface ChainView {
 }
 
 export interface Assessment {
-  next: BlockLifecycle;
+  next: BlockStatus;
   confirmations: number;
   why: string;
 }
@@ -30,7 +31,7 @@ export const UNKNOWN_GRACE_BLOCKS = 2;
  * height (back in the chain it would be mature already: a reorg that deep is not followed, as for a confirmed one).
  */
 export function isSettled(
-  block: { height: number; status: BlockLifecycle },
+  block: { height: number; status: BlockStatus },
   tipHeight: number,
   maturity: number,
 ): boolean {
@@ -39,7 +40,7 @@ export function isSettled(
 }
 
 export function assessBlock(
-  block: { height: number; status: BlockLifecycle },
+  block: { height: number; status: BlockStatus },
   view: ChainView,
   maturity: number,
 ): Assessment {

@@ -1,3 +1,4 @@
+import type { BlockCredit } from '../blocks/block.js';
 import {
   type Balance,
   balancesFromEntries,
@@ -8,7 +9,7 @@ import {
   revisionRef,
 } from './entries.js';
 import type { PayoutStatus } from './payouts.js';
-import type { BlockStage, LedgerCredit } from './plan.js';
+import type { BlockStage } from './plan.js';
 
 export interface AuditInput {
   entries: LedgerEntry[];
@@ -22,7 +23,7 @@ export interface AuditInput {
    * The split fixed on each block (hash → credits). With it every block entry is checked against the amount it
    * must have, so a changed amount is named by its entry id rather than only by its block.
    */
-  blockCredits?: ReadonlyMap<string, readonly LedgerCredit[]>;
+  blockCredits?: ReadonlyMap<string, readonly BlockCredit[]>;
   /**
    * Blocks that are out of the chain now after being credited: hash → reward. With it, every trip of a credited block
    * out of the chain and back is checked: each trip's orphan (and restore) entries sum to the reward, an orphaned
@@ -204,7 +205,7 @@ function blockCulprit(
   ref: string,
   entries: LedgerEntry[],
   index: Map<string, LedgerEntry>,
-  credits: readonly LedgerCredit[] | undefined,
+  credits: readonly BlockCredit[] | undefined,
 ): string {
   const mine = entries.filter((e) => e.kind === kind && e.ref === ref).sort((a, b) => (a.id < b.id ? -1 : 1));
   const others: EntryKind[] = kind === 'immature' ? ['mature', 'orphan'] : ['immature'];

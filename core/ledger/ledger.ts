@@ -14,10 +14,8 @@ export {
 export {
   type BlockStage,
   blockEntries,
-  type LedgerCredit,
   type PayoutStage,
   payoutEntries,
-  planBlockCredit,
   roundCreditEntries,
   roundRef,
   splitCredits,

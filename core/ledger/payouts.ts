@@ -106,20 +106,6 @@ export interface PayoutPolicy {
 /** An account's last share time (ms), for the inactive threshold; 0 when unknown. */
 export type LastActivity = (account: string) => number;
 
-/**
- * Who gets paid now: accounts whose confirmed balance reaches the minimum (or the inactive minimum, for accounts
- * idle longer than inactiveAfterMs), largest first (ties by account), at most maxRecipients, never more than the
- * confirmed balance (which already excludes what is pending), and in total never more than `available`.
- */
-export function planPayout(
-  balances: ReadonlyMap<string, Balance>,
-  policy: PayoutPolicy,
-  lastActivity: LastActivity = () => Number.POSITIVE_INFINITY,
-  now = 0,
-): PayoutRecipient[] {
-  return selectDue(balances, policy, policy.maxRecipients, lastActivity, now);
-}
-
 export interface PayoutPlanInput {
   balances: ReadonlyMap<string, Balance>;
   thresholds: { minimum: bigint; inactiveMinimum?: bigint; inactiveAfterMs?: number };
@@ -135,8 +121,9 @@ export interface PayoutPlanInput {
 }
 
 /**
- * planPayout over several transactions: the same selection (thresholds, largest first, what the wallet may spend
- * above the reserve), cut into batches of at most maxRecipients. An account appears at most once over all batches,
+ * Who gets paid now: accounts whose confirmed balance reaches the minimum (or the inactive minimum, for accounts
+ * idle longer than inactiveAfterMs), largest first (ties by account), never more than the confirmed balance, and in
+ * total never more than the wallet may spend above the reserve; cut into batches of at most maxRecipients. An account appears at most once over all batches,
  * with its whole confirmed balance; confirmed is already net of pending payouts (a reserve entry moves the amount
  * to pending), so nothing reserved can be planned again.
  */

@@ -1,13 +1,7 @@
+import type { BlockCredit } from '../blocks/block.js';
 import type { RewardSplit } from '../rewards/schemes.js';
 import { splitEntries } from '../rewards/schemes.js';
-import { type EntryKind, entryId, type LedgerEntry, type Role, revisionRef } from './entries.js';
-
-/** One account's part of a block, fixed once per block (the same shape as the stored BlockCredit). */
-export interface LedgerCredit {
-  account: string;
-  role: Role;
-  amount: bigint;
-}
+import { type EntryKind, entryId, type LedgerEntry, revisionRef } from './entries.js';
 
 /** The moments of a block's credit: found and in the chain, matured, left the chain, came back into it. */
 export type BlockStage = Extract<EntryKind, 'immature' | 'mature' | 'orphan' | 'restore'>;
@@ -29,7 +23,7 @@ export type PayoutStage = Extract<EntryKind, 'reserve' | 'paid' | 'release' | 'r
 export function blockEntries(
   stage: BlockStage,
   blockHash: string,
-  credits: readonly LedgerCredit[],
+  credits: readonly BlockCredit[],
   time: number,
   trip = 0,
 ): LedgerEntry[] {
@@ -49,13 +43,8 @@ export function blockEntries(
 }
 
 /** A block's split as credits (miners, fee wallets, finder bonus, dust), for storing on the block once. */
-export function splitCredits(split: RewardSplit): LedgerCredit[] {
+export function splitCredits(split: RewardSplit): BlockCredit[] {
   return splitEntries(split).map((e) => ({ account: e.account, role: e.kind, amount: e.amount }));
-}
-
-/** The immature credit entries of a freshly split block: Σ amounts = the block's reward, exactly. */
-export function planBlockCredit(block: { hash: string }, split: RewardSplit, time: number): LedgerEntry[] {
-  return blockEntries('immature', block.hash, splitCredits(split), time);
 }
 
 /** The entries of one stage of a payout: one per recipient, id `<stage>:<payoutId>:miner:<account>`. */

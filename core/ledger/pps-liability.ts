@@ -7,14 +7,17 @@ export interface PpsLiability {
   /** Block rewards the pool's PPS account received: matured, and still maturing. */
   received: bigint;
   maturing: bigint;
-  /** credited − received: positive while the pool has paid more than its blocks brought (it must hold that much). */
+  /**
+   * credited − received: positive while the pool has paid more than its blocks brought (bad luck so far: the operator
+   * funds it from the wallet's reserve).
+   */
   liability: bigint;
 }
 
 /**
  * The operator's view of PPS/PoT: what miners were credited per share against what the pool's blocks brought into
  * its PPS account (PPS_POOL_ACCOUNT, never paid out). Maturing rewards are shown apart: an orphan can still take
- * them back, so they do not reduce the liability yet.
+ * them back, so they do not reduce the liability yet. The one computation of it: `pool status` shows this.
  */
 export function ppsLiabilityFromEntries(entries: Iterable<LedgerEntry>): PpsLiability {
   const list = [...entries];

@@ -1,25 +1,15 @@
-import type { LedgerEntry, Role } from '../ledger/ledger.js';
+import type { BlockCredit, BlockStatus, MoneyBlock } from '../blocks/block.js';
+import type { Balance, LedgerEntry } from '../ledger/ledger.js';
 import type { PayoutRecord, PayoutStatus } from '../ledger/payouts.js';
-import type { BlockRecord, BlockStatus } from './share-store.js';
 
-/** How a block's reward was split, fixed once per block so that maturing or orphaning reuses the same amounts. */
-export interface BlockCredit {
-  account: string;
-  role: Role;
-  amount: bigint;
-}
-
-export interface MoneyBlock extends BlockRecord {
-  confirmations?: number;
-  /** The reward read from the chain (coinbase outputs to the pool), base units. */
-  chainReward?: bigint;
-  credits?: BlockCredit[];
-  /**
-   * How many times the credited block came back into the chain after a reorg had taken it out (0 when never): the
-   * trip number of its next reversal, and of the restore that follows it (core/ledger/entries.ts, "Revisions").
-   */
-  trips?: number;
-}
+/**
+ * Blocks, ledger and payouts of a coin, as four ports by who uses them: confirmation moves blocks (`BlockStore`),
+ * every money use case writes and reads the ledger (`LedgerStore`), payouts and the pages read payouts
+ * (`PayoutStore`), and the passes keep their cursors, leases and suspension (`LedgerStateStore`). Every write is a
+ * single-item conditional write (no transactions): the processes that use them are written so that any step can be
+ * repeated after a crash. `MoneyStore` is all four, as the composition roots build it.
+ */
+export type MoneyStore = BlockStore & LedgerStore & PayoutStore & LedgerStateStore;
 
 /** What a PPS/PoT pass credited a round for: the round's total when it read the shares (app/confirm/pps.ts). */
 export interface CreditedRound {
@@ -28,17 +18,18 @@ export interface CreditedRound {
   difficulty: number;
 }
 
-/**
- * Blocks, ledger and payouts of a coin. Every write is a single-item conditional write (no transactions): the
- * processes that use it are written so that any step can be repeated after a crash.
- */
-export interface MoneyStore {
+/** The found blocks of a coin as confirmation moves them (the blocks table). */
+export interface BlockStore {
   /**
-   * Blocks still moving: pending, immature and orphaned (a reorg may bring an orphan back until the chain is a
-   * coinbase maturity past it: the caller leaves settled ones alone, core/blocks/confirmation.ts), lowest height first.
+   * Blocks still moving, lowest height first: pending and immature, and orphaned ones from `orphanedFrom` on (a reorg
+   * may bring an orphan back until the chain is a coinbase maturity past it, core/blocks/confirmation.ts `isSettled`;
+   * older orphans are settled). Reads only those (an index by status), never every block ever found.
    */
-  listUnsettledBlocks(coin: string): Promise<MoneyBlock[]>;
+  listUnsettledBlocks(coin: string, orphanedFrom?: number): Promise<MoneyBlock[]>;
+  /** Every block (the audit, the stats pages' block lists). */
   listAllBlocks(coin: string): Promise<MoneyBlock[]>;
+  /** The height of the highest block below `height` that is not orphaned, or -1: where a PROP round starts. */
+  previousBlockHeight(coin: string, height: number): Promise<number>;
   /** Fixes the split of a block; false when it was fixed already (then read it back). */
   setBlockCredits(coin: string, block: MoneyBlock, credits: BlockCredit[], chainReward: bigint): Promise<boolean>;
   getBlock(coin: string, height: number, hash: string): Promise<MoneyBlock | undefined>;
@@ -54,13 +45,42 @@ export interface MoneyStore {
     confirmations: number,
     trips?: { from: number; to: number },
   ): Promise<boolean>;
+}
 
-  /** Writes entries that do not exist yet; throws LedgerConflictError if an id exists with other content. */
+/**
+ * The ledger: entries, and a balance per account kept with them (core/ledger/balance-sync.ts: each entry is applied
+ * to its account's balance exactly once, whatever crashes), so that reading balances does not grow with history.
+ */
+export interface LedgerStore {
+  /**
+   * Writes entries that do not exist yet and applies each to its account's balance; throws LedgerConflictError if an
+   * id exists with other content. Returns how many entries it wrote.
+   */
   putEntries(coin: string, entries: LedgerEntry[]): Promise<number>;
+  /** Every entry (the audit, the operator's PPS status): a scan. */
   listEntries(coin: string): Promise<LedgerEntry[]>;
-  /** One account's entries (a Query, not a scan: the miner page reads this); `idPrefix`: only ids starting so. */
+  /** One account's entries (a Query, not a scan); `idPrefix`: only ids starting so. */
   listAccountEntries(coin: string, account: string, idPrefix?: string): Promise<LedgerEntry[]>;
+  /** One account's newest entries of these kinds, newest first, at most `limit` (a miner's page). */
+  listRecentEntries(
+    coin: string,
+    account: string,
+    kinds: readonly LedgerEntry['kind'][],
+    limit: number,
+  ): Promise<LedgerEntry[]>;
+  /**
+   * Every account's stored balance (one item per account). Applies first what a crash left unapplied (repair), so
+   * the balances are those of every entry written.
+   */
+  listBalances(coin: string): Promise<Map<string, Balance>>;
+  /** One account's stored balance (zero when it has none). */
+  getBalance(coin: string, account: string): Promise<Balance>;
+  /** Applies the entries a crash left written but not applied to their balances; returns how many. */
+  repairBalances(coin: string): Promise<number>;
+}
 
+/** The payouts of a coin. */
+export interface PayoutStore {
   createPayout(coin: string, payout: PayoutRecord): Promise<boolean>;
   /** Conditional status change; false when the payout was not in `from`. A recorded historyMark is kept. */
   transitionPayout(
@@ -73,7 +93,10 @@ export interface MoneyStore {
   listPayouts(coin: string): Promise<PayoutRecord[]>;
   /** The payouts of these ids that exist (any order): a miner's, named by its `reserve` entries, without the rest. */
   getPayouts(coin: string, ids: readonly string[]): Promise<PayoutRecord[]>;
+}
 
+/** The passes' own state on the ledger table: cursors, PPS rounds credited, leases, the payouts' suspension. */
+export interface LedgerStateStore {
   /** A named progress marker (e.g. the last height PPS credited); undefined before the first set. */
   getCursor(coin: string, name: string): Promise<number | undefined>;
   setCursor(coin: string, name: string, value: number): Promise<void>;

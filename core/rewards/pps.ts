@@ -51,11 +51,3 @@ export function topUpCredits(
       : [];
   });
 }
-
-/**
- * The pool's PPS liability: what it credited miners per share minus the block rewards its PPS account received.
- * Positive: the pool has paid out more than it mined (bad luck so far); the operator funds it from the reserve.
- */
-export function ppsLiability(ppsCredited: bigint, blockRewardsToPool: bigint): bigint {
-  return ppsCredited - blockRewardsToPool;
-}

@@ -1,4 +1,5 @@
-import type { FoundBlock, Share, ShareBatch } from './share.js';
+import type { FoundBlockRecord } from '../blocks/block.js';
+import type { Share, ShareBatch } from './share.js';
 
 /**
  * Folds a batch into what ingest writes: a few additive counters (pool total, pool minute, round total) and one
@@ -57,20 +58,6 @@ export interface WorkerSlice extends Tally {
   credit?: number;
   /** The newest share time in the slice. */
   lastShareAt: number;
-}
-
-/** A found block as ingest records it, with who found it. */
-export interface FoundBlockRecord extends FoundBlock {
-  miner: string;
-  worker: string;
-  /** The credit difficulty of the share that found it. */
-  shareDifficulty: number;
-  /** The difficulty its hash actually reached. */
-  actualDifficulty: number;
-  /** When the share was accepted, ms since the epoch. */
-  time: number;
-  /** The batch that recorded it: its share counts in that batch only. Absent on blocks recorded before. */
-  batchId?: string;
 }
 
 export interface BatchAggregate {

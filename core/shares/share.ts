@@ -1,3 +1,5 @@
+import type { FoundBlock } from '../blocks/block.js';
+
 /**
  * A share the stratum server accepted. This is the unit that flows miner → stratum → queue → ingest.
  * Difficulties are plain numbers (pool difficulty in the coin's stratum convention: scrypt diff 1 = 65536
@@ -36,17 +38,6 @@ export interface Share {
   count?: number;
   /** PoT coins, summary entries: the summed credit difficulty of the shares (not derivable from the sums later). */
   credit?: number;
-}
-
-export interface FoundBlock {
-  height: number;
-  /** Block hash, hex, as block explorers show it (byte-reversed). */
-  hash: string;
-  /** Coinbase value in base units (subsidy + fees), decimal string. */
-  reward: string;
-  networkDifficulty: number;
-  /** What the daemons answered to submitblock: "accepted", "duplicate", "inconclusive" or a rejection reason. */
-  submitResult: string;
 }
 
 /** What goes into one queue message. `batchId` is unique per batch and makes ingest idempotent. */

@@ -1,4 +1,4 @@
-import type { FoundBlock } from '../../../core/shares/share.js';
+import type { FoundBlock } from '../../../core/blocks/block.js';
 
 /** A job as the stratum server sends it in mining.notify (all hex strings in stratum wire encoding). */
 export interface StratumJob {

@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
-import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import { DynamoPayoutStore } from '../../../adapters/aws/dynamo-payout-store.js';
 import { IllegalPayoutTransitionError, type PayoutRecord } from '../../../core/ledger/payouts.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
-describe('DynamoMoneyStore payout transitions (dynalite)', () => {
+describe('DynamoPayoutStore payout transitions (dynalite)', () => {
   let dynamo: Dynamo;
-  let money: DynamoMoneyStore;
+  let money: DynamoPayoutStore;
   beforeAll(async () => {
     dynamo = await startDynamo();
     await dynamo.freshStore();
     const names = dynamo.lastTables!;
-    money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names);
+    money = new DynamoPayoutStore(createDocumentClient(dynamo.client), () => names);
   });
   afterAll(async () => {
     await dynamo.close();

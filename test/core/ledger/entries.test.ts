@@ -6,9 +6,9 @@ import {
   blockEntries,
   parseRevisionRef,
   payoutEntries,
-  planBlockCredit,
   revisionRef,
   roundCreditEntries,
+  splitCredits,
   zeroBalance,
 } from '../../../core/ledger/ledger.js';
 import { ppsLiabilityFromEntries } from '../../../core/ledger/pps-liability.js';
@@ -99,12 +99,12 @@ describe('planning entries', () => {
             [{ height: 9, miners }],
             cfg,
           );
-          const entries = planBlockCredit({ hash: 'bh' }, split, 0);
+          const entries = blockEntries('immature', 'bh', splitCredits(split), 0);
           expect(entries.reduce((s, e) => s + e.amount, 0n)).toBe(reward);
           for (const e of entries) expect(e.id).toBe(`immature:bh:${e.role}:${e.account}`);
           expect(new Set(entries.map((e) => e.id)).size).toBe(entries.length);
           // Replanning is the same set of ids and amounts: a replay writes nothing new.
-          expect(planBlockCredit({ hash: 'bh' }, split, 99).map((e) => [e.id, e.amount])).toEqual(
+          expect(blockEntries('immature', 'bh', splitCredits(split), 99).map((e) => [e.id, e.amount])).toEqual(
             entries.map((e) => [e.id, e.amount]),
           );
         },

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import type { AuditInput, LedgerCredit, LedgerEntry, Role } from '../../../core/ledger/ledger.js';
+import type { BlockCredit } from '../../../core/blocks/block.js';
+import type { AuditInput, LedgerEntry, Role } from '../../../core/ledger/ledger.js';
 import { balancesFromEntries, blockEntries, payoutEntries } from '../../../core/ledger/ledger.js';
 import type { PayoutStatus } from '../../../core/ledger/payouts.js';
 
@@ -30,13 +31,13 @@ export const historyArb = fc.record({
 
 type Payout = { status: PayoutStatus; recipients: Array<{ account: string; amount: bigint }> };
 export type History = AuditInput & {
-  blockCredits: Map<string, LedgerCredit[]>;
+  blockCredits: Map<string, BlockCredit[]>;
   orphanedBlocks: Map<string, bigint>;
   payouts: Map<string, Payout>;
 };
 
 export function buildHistory(h: {
-  blocks: Array<{ credits: LedgerCredit[]; fate: string; trips?: number }>;
+  blocks: Array<{ credits: BlockCredit[]; fate: string; trips?: number }>;
   payouts: Array<{ fate: string; percent: number }>;
 }): History {
   const entries: LedgerEntry[] = [];

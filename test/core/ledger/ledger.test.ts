@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { audit, balancesFromEntries, entryId, type LedgerEntry } from '../../../core/ledger/ledger.js';
-import { canTransition, formatAmount, parseAmount, planPayout } from '../../../core/ledger/payouts.js';
+import { audit, type Balance, balancesFromEntries, entryId, type LedgerEntry } from '../../../core/ledger/ledger.js';
+import {
+  canTransition,
+  formatAmount,
+  type PayoutPolicy,
+  parseAmount,
+  planPayouts,
+} from '../../../core/ledger/payouts.js';
 
 const accounts = ['a', 'b', 'c'];
 const creditArb = fc.record({
@@ -20,6 +26,16 @@ function credits(cs: { account: string; amount: bigint; block: string }[], kind:
     ref: c.block,
     time: 0,
   }));
+}
+
+/** The first (only) transaction planPayouts plans, with the policy's thresholds and what the wallet may spend. */
+function firstBatch(
+  balances: ReadonlyMap<string, Balance>,
+  { maxRecipients, available, ...thresholds }: PayoutPolicy,
+  lastActivity: (account: string) => number = () => Number.POSITIVE_INFINITY,
+  now = 0,
+) {
+  return planPayouts({ balances, thresholds, maxRecipients, spendable: available, lastActivity, now })[0] ?? [];
 }
 
 describe('ledger', () => {
@@ -60,7 +76,7 @@ describe('ledger', () => {
         fc.integer({ min: 1, max: 3 }),
         (rows, minimum, maxRecipients) => {
           const balances = new Map(rows.map(([a, c]) => [a, { immature: 0n, confirmed: c, pending: 0n, paid: 0n }]));
-          const plan = planPayout(balances, { minimum, maxRecipients });
+          const plan = firstBatch(balances, { minimum, maxRecipients });
           expect(plan.length).toBeLessThanOrEqual(maxRecipients);
           for (const r of plan) {
             expect(r.amount).toBe(balances.get(r.account)!.confirmed);
@@ -88,7 +104,7 @@ describe('ledger', () => {
   });
 });
 
-describe('planPayout thresholds and reserve', () => {
+describe('planPayouts thresholds and reserve', () => {
   const bal = (confirmed: bigint) => ({ immature: 0n, confirmed, pending: 0n, paid: 0n });
   const balances = new Map([
     ['big', bal(500n)],
@@ -100,17 +116,17 @@ describe('planPayout thresholds and reserve', () => {
   const seen: Record<string, number> = { left: 0, active: 9_500 };
 
   it('pays small balances of accounts idle past the inactive window, not of active ones', () => {
-    const plan = planPayout(balances, policy, (a) => seen[a] ?? 0, 10_000);
+    const plan = firstBatch(balances, policy, (a) => seen[a] ?? 0, 10_000);
     expect(plan.map((p) => p.account)).toEqual(['big', 'mid', 'left']);
   });
 
   it('never plans more than the wallet may spend above its reserve, skipping what does not fit', () => {
-    const plan = planPayout(balances, { ...policy, available: 550n }, (a) => seen[a] ?? 0, 10_000);
+    const plan = firstBatch(balances, { ...policy, available: 550n }, (a) => seen[a] ?? 0, 10_000);
     expect(plan.map((p) => [p.account, p.amount])).toEqual([
       ['big', 500n],
       ['left', 30n],
     ]);
-    expect(planPayout(balances, { ...policy, available: 0n })).toEqual([]);
+    expect(firstBatch(balances, { ...policy, available: 0n })).toEqual([]);
   });
 });
 
