@@ -33,7 +33,7 @@ export async function measureFanout(connections: number, jobs: number, processes
     await gen.call('connect', { port: pool.port, count: connections, users, sources, timeoutMs: 30_000 });
     return await fanoutJobs(gen, jobs, async (height) => {
       const t0 = process.hrtime.bigint();
-      pool.service.jobs.applyTemplate(blockTemplate(height, HARD_BITS));
+      pool.jobs.applyTemplate(blockTemplate(height, HARD_BITS));
       return { serverMs: ms(t0, process.hrtime.bigint()), connections: pool.service.health().connections };
     });
   } finally {

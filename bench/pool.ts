@@ -12,6 +12,7 @@ import type { BatchTransport } from '../core/ports/batch-transport.js';
 import type { ShareSpool } from '../core/ports/share-spool.js';
 import type { ShareBatch } from '../core/shares/share.js';
 import { journalSummarizer } from '../core/shares/summary.js';
+import { type BitcoinJobSource, bitcoinJobs } from '../families/bitcoin/stratum.js';
 import { type CoinService, startCoinService } from '../fargate/src/coin-service.js';
 import { BatchingShareQueue } from '../fargate/src/queue/batching-share-queue.js';
 import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
@@ -129,6 +130,8 @@ const noSpool: ShareSpool = {
 
 export interface BenchPool {
   service: CoinService;
+  /** The Bitcoin family's job manager behind the service: the bench applies templates to it by hand. */
+  jobs: BitcoinJobSource;
   port: number;
   daemon: FakeDaemon;
   transport: CountingTransport;
@@ -188,6 +191,7 @@ export async function startBenchPool(coin: BenchCoin, bits: number, q: BenchQueu
   });
   return {
     service,
+    jobs: bitcoinJobs(service.jobs),
     port: service.ports[0]!,
     daemon,
     transport,

@@ -12,7 +12,7 @@ const send = (msg: FromStratumProcess) => process.send?.(msg);
 process.on('message', async (msg: ToStratumProcess) => {
   if (msg.type === 'apply') {
     const t0 = process.hrtime.bigint();
-    pool.service.jobs.applyTemplate(blockTemplate(msg.height, HARD_BITS));
+    pool.jobs.applyTemplate(blockTemplate(msg.height, HARD_BITS));
     send({
       type: 'applied',
       serverMs: Number(process.hrtime.bigint() - t0) / 1e6,

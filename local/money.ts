@@ -1,15 +1,13 @@
-import { DaemonClient } from '../adapters/rpc/daemon-client.js';
-import { WalletPayoutSender } from '../adapters/rpc/wallet-payout-sender.js';
 import { type ConfirmPassReport, confirmCoin } from '../app/confirm/pass.js';
 import { type PayoutDeps, type PayoutReport, runPayouts } from '../app/payouts/payouts.js';
 import { payoutSettings } from '../app/payouts/policy.js';
-import { getCoin } from '../core/coins/index.js';
 import type { CoinConfig } from '../core/config/schema.js';
 import { type AuditResult, type Balance, balancesFromEntries } from '../core/ledger/ledger.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import type { ShareStore } from '../core/ports/share-store.js';
 import { paysPerShare } from '../core/rewards/config.js';
+import { CHAIN_FAMILIES, type ChainFamilies } from '../families/registry.js';
 import { ppsLiability } from '../core/rewards/pps.js';
 import { PPS_POOL_ACCOUNT } from '../core/rewards/schemes.js';
 import { auditCoin, conversionViews } from './audit.js';
@@ -37,7 +35,7 @@ export interface MoneyRunner {
 
 /**
  * One coin's money processes in local mode: the same `confirmCoin` and `runPayouts` the Lambdas run, on local
- * timers instead of EventBridge schedules, against the first daemon (wallet RPC for payouts).
+ * timers instead of EventBridge schedules, with the chain reader and payout sender of the coin's chain family.
  */
 export function startMoney(opts: {
   coin: Readonly<CoinConfig>;
@@ -48,19 +46,21 @@ export function startMoney(opts: {
   /** The pool's coins, for the audit of a target ledger others convert into too (default: this coin). */
   sources?: ReadonlyArray<Readonly<CoinConfig>>;
   log: PoolLogger;
+  /** Where the coin's chain family is found (default: the pool's families, families/registry.ts). */
+  families?: ChainFamilies;
   confirmEveryMs?: number;
   timers?: boolean;
 }): MoneyRunner | undefined {
   const { coin, money, log } = opts;
   if (!coin.rewards) return undefined;
-  const def = getCoin(coin.symbol);
-  const daemon = new DaemonClient(coin.daemons[0]!);
+  const family = (opts.families ?? CHAIN_FAMILIES).forCoin(coin);
+  const rules = family.money.confirmation(coin);
   const confirm = async () => {
     const { pps, ...report } = await confirmCoin({
       coin,
       shares: opts.shares,
       money,
-      chain: daemon,
+      rules,
       log,
       now: Date.now,
     });
@@ -75,7 +75,7 @@ export function startMoney(opts: {
         coin: coin.symbol,
         ...payoutSettings(coin, opts.shares, Date.now),
         money,
-        sender: new WalletPayoutSender(daemon.withWallet(coin.payouts.wallet), def.decimals),
+        sender: family.money.payoutSender(coin),
         ...(coin.conversion && opts.conversions ? { conversions: opts.conversions } : {}),
         log,
         now: Date.now,

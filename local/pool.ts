@@ -10,6 +10,7 @@ import { ingestMessages } from '../app/ingest/ingest.js';
 import type { PoolConfig } from '../core/config/schema.js';
 import { coinShareCredit } from '../core/rewards/pot.js';
 import { journalSummarizer } from '../core/shares/summary.js';
+import { CHAIN_FAMILIES, type ChainFamilies } from '../families/registry.js';
 import { type CoinService, startCoinService } from '../fargate/src/coin-service.js';
 import { createOpsServer, listen } from '../fargate/src/http/ops-server.js';
 import { LiveStatsTracker } from '../fargate/src/live-stats.js';
@@ -69,8 +70,13 @@ export async function startLocalPool(opts: {
   log: PoolLogger;
   /** Run confirmation and payouts on timers (default); tests drive them by hand. */
   moneyTimers?: boolean;
+  /** Where each coin's chain family is found (default: the pool's families, families/registry.ts). */
+  families?: ChainFamilies;
 }): Promise<LocalPool> {
   const { config, dataDir, log } = opts;
+  const families = opts.families ?? CHAIN_FAMILIES;
+  // A coin no family serves is a config error before anything starts.
+  families.check(config);
   // Conversion targets (BTC, USDT…) have ledgers too: converted proceeds are credited there.
   const ledgers = config.coins.flatMap((c) => [c.symbol, ...(c.conversion?.targets.map((t) => t.currency) ?? [])]);
   const storage = await startLocalStorage({ dataDir, coins: [...new Set(ledgers)] });
@@ -145,6 +151,7 @@ export async function startLocalPool(opts: {
         metrics,
         instancePrefix: coordination.prefix,
         serverVersion: 'edgepool/local',
+        families,
       }).catch(async (err: unknown) => {
         await coordination.stop();
         throw err;
@@ -157,6 +164,7 @@ export async function startLocalPool(opts: {
         conversions: storage.conversions,
         sources: config.coins,
         log,
+        families,
         timers: opts.moneyTimers,
       });
       coins.set(coin.symbol, { service, coordination, queue, transport, money, live });

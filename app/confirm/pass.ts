@@ -1,6 +1,6 @@
 import { getCoin } from '../../core/coins/index.js';
 import type { CoinConfig } from '../../core/config/schema.js';
-import type { PpsChain } from '../../core/ports/chain-reader.js';
+import type { ConfirmationRules, PpsChain } from '../../core/ports/chain-reader.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
 import type { ShareStore } from '../../core/ports/share-store.js';
 import { paysPerShare } from '../../core/rewards/config.js';
@@ -46,8 +46,8 @@ export interface CoinConfirmDeps {
   coin: Readonly<CoinConfig>;
   shares: ShareStore;
   money: MoneyStore;
-  /** The coin's daemon (DaemonClient). */
-  chain: PpsChain;
+  /** The coin's chain family's confirmation rules (families/: the chain reader and the maturity). */
+  rules: ConfirmationRules;
   log: ConfirmDeps['log'];
   now: () => number;
 }
@@ -57,7 +57,13 @@ export interface CoinConfirmDeps {
  * the one wiring the confirm Lambda (lambdas/confirm/handler.ts) and local mode's timer (local/money.ts) both call.
  */
 export async function confirmCoin(deps: CoinConfirmDeps): Promise<ConfirmPassReport> {
-  const { coin, ...ports } = deps;
+  const { coin, rules, ...ports } = deps;
   if (!coin.rewards) throw new Error(`${coin.symbol} has no rewards config: nothing to confirm`);
-  return runConfirmPass({ ...ports, coin: getCoin(coin.symbol), poolAddress: coin.poolAddress, rewards: coin.rewards });
+  return runConfirmPass({
+    ...ports,
+    chain: rules.chain,
+    coin: { ...getCoin(coin.symbol), coinbaseMaturity: rules.maturity },
+    poolAddress: coin.poolAddress,
+    rewards: coin.rewards,
+  });
 }

@@ -10,7 +10,8 @@ export type AddressNetworks = readonly [Network, ...Network[]];
 export interface CoinDefinition {
   symbol: string;
   name: string;
-  family: 'bitcoin';
+  /** The chain family that serves the coin (families/<name>: its job source, share verifier, payouts…). */
+  family: string;
   algorithm: PowAlgorithm;
   /**
    * Stratum difficulty 1 corresponds to (sha256d diff-1 target × multiplier). Scrypt pools use 65536 so
@@ -85,6 +86,11 @@ export function getCoin(symbol: string): CoinDefinition {
   const coin = COINS[symbol.toUpperCase()];
   if (!coin) throw new Error(`unknown coin "${symbol}"; supported: ${Object.keys(COINS).join(', ')}`);
   return coin;
+}
+
+/** The chain family of a configured coin: its config's `family`, else the coin registry's. */
+export function familyOf(coin: { symbol: string; family?: string }): string {
+  return coin.family ?? getCoin(coin.symbol).family;
 }
 
 export function supportedCoins(): string[] {

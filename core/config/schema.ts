@@ -112,6 +112,12 @@ const coinSchema = z
   .strictObject({
     symbol: z.string().refine((s) => s in COINS, { message: `supported coins: ${Object.keys(COINS).join(', ')}` }),
     network: z.enum(['mainnet', 'testnet', 'regtest']).default('mainnet'),
+    /**
+     * The chain family whose modules serve the coin (families/: job source, share verifier, stratum dialect, payout
+     * sender, confirmation rules). Default: the coin registry's (core/coins/registry.ts); a name no family module
+     * registers is refused when a runtime starts.
+     */
+    family: z.string().min(1).optional(),
     /** The address block rewards (coinbase) pay to: the pool wallet. */
     poolAddress: z.string().min(1),
     /** Tried in order; the first healthy one serves templates, all healthy ones get every block. */

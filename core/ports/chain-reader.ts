@@ -8,3 +8,11 @@ export interface ChainReader {
 export interface PpsChain extends ChainReader {
   getBlockHash(height: number): Promise<string>;
 }
+
+/** A chain family's confirmation rules for one coin (families/): where blocks are read, and when they mature. */
+export interface ConfirmationRules {
+  /** The chain as confirmation and PPS/PoT crediting read it (blocks by hash and height, the tip). */
+  chain: PpsChain;
+  /** Blocks after which a found block's reward is spendable and the block is no longer followed (orphans, reorgs). */
+  maturity: number;
+}

@@ -1,9 +1,9 @@
-import { DaemonPool } from '../../adapters/rpc/daemon-pool.js';
 import { getCoin, validateAddress } from '../../core/coins/index.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import type { ShareQueue } from '../../core/ports/share-queue.js';
+import type { JobSource } from '../../families/chain-family.js';
+import { CHAIN_FAMILIES, type ChainFamilies } from '../../families/registry.js';
 import type { CoinHealth } from './http/ops-server.js';
-import { JobManager } from './jobs/job-manager.js';
 import { BanPolicy } from './stratum/ban-policy.js';
 import type { StratumLogger } from './stratum/context.js';
 import { EXTRANONCE1_SIZE, ExtranonceAllocator, type ExtranonceLane } from './stratum/extranonce.js';
@@ -22,12 +22,14 @@ export interface CoinServiceDeps {
   /** This process's lane of the prefix's extranonce1 values, when a task runs several stratum processes. */
   extranonceLane?: ExtranonceLane;
   serverVersion?: string;
+  /** Where the coin's chain family is found (default: the pool's families, families/registry.ts). */
+  families?: ChainFamilies;
 }
 
 export interface CoinService {
   symbol: string;
-  jobs: JobManager;
-  daemons: DaemonPool;
+  /** The chain family's job source (the Bitcoin family: the job manager on the coin's daemons). */
+  jobs: JobSource;
   servers: StratumServer[];
   /** The coin's one ban list and connection counts (the task's primary relays them: fargate/src/task-bans.ts). */
   policy: BanPolicy;
@@ -42,34 +44,24 @@ export interface CoinService {
 }
 
 /**
- * One coin's mining front: daemons (failover), the job manager, and a Stratum server per configured port, all
- * sharing one extranonce1 space. The same composition runs in the Fargate container and in local mode; only the
- * ShareQueue behind it differs (SQS or the local queue).
+ * One coin's mining front: its chain family's job source (daemons with failover, jobs, the share verifier) and a
+ * Stratum server per configured port speaking the family's dialect, all sharing one extranonce1 space. The same
+ * composition runs in the Fargate container and in local mode; only the ShareQueue behind it differs (SQS or the
+ * local queue).
  */
 export async function startCoinService(deps: CoinServiceDeps): Promise<CoinService> {
   const { config, coin, log } = deps;
   const def = getCoin(coin.symbol);
-  const daemons = new DaemonPool(coin.daemons, log);
-  await daemons.start();
-  const jobs = new JobManager({
-    coin: def,
+  const family = await (deps.families ?? CHAIN_FAMILIES).forCoin(coin).stratum();
+  const jobs = await family.startJobs({
+    config,
+    coin,
     network: coin.network,
-    poolAddress: coin.poolAddress,
-    daemons,
-    logger: log,
-    now: Date.now,
-    poolTag: config.pool.tag,
-    pollIntervalMs: coin.jobs.pollIntervalMs,
-    refreshMs: coin.jobs.refreshSeconds * 1000,
-    longPoll: coin.jobs.longPoll,
     extranonce1Size: EXTRANONCE1_SIZE,
+    verify: family.verifier(coin),
+    log,
+    now: Date.now,
   });
-  try {
-    await jobs.start();
-  } catch (err) {
-    daemons.stop();
-    throw err;
-  }
   const extranonces = new ExtranonceAllocator(
     jobs.extranonce1Size,
     deps.instancePrefix ?? '',
@@ -95,6 +87,7 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
           serverVersion: deps.serverVersion,
         },
         jobs,
+        dialect: family.dialect,
         shares: deps.shares,
         validateAddress: (address) => validateAddress(def, coin.network, address),
         log,
@@ -118,20 +111,18 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
     for (const s of servers) s.close();
     await Promise.all(listeners.map((l) => l.close()));
     jobs.stop();
-    daemons.stop();
     throw err;
   }
   return {
     symbol: coin.symbol,
     jobs,
-    daemons,
     servers,
     policy,
     ports: listeners.map((l) => l.port),
     health: () => ({
       coin: coin.symbol,
       height: jobs.current()?.height,
-      healthyDaemons: daemons.healthyCount(),
+      healthyDaemons: jobs.upstreams().filter((u) => u.healthy).length,
       connections: servers.reduce((n, s) => n + s.connectionCount, 0),
     }),
     refresh: () => {
@@ -148,7 +139,6 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
       for (const s of servers) s.close();
       await Promise.all(closing);
       jobs.stop();
-      daemons.stop();
     },
   };
 }

@@ -11,6 +11,7 @@ import { SqsTransport } from '../../adapters/aws/sqs-transport.js';
 import { FileShareSpool } from '../../adapters/fs/spool.js';
 import { coinShareCredit } from '../../core/rewards/pot.js';
 import { journalSummarizer } from '../../core/shares/summary.js';
+import { CHAIN_FAMILIES } from '../../families/registry.js';
 import { startCoinService } from './coin-service.js';
 import { type ContainerSettings, settingsFromEnv } from './container.js';
 import { type CoinHealth, createOpsServer, listen } from './http/ops-server.js';
@@ -51,6 +52,8 @@ const REFORK_DELAY_MS = 1_000;
 async function main(): Promise<void> {
   const log = pino({ name: 'stratum', level: process.env.LOG_LEVEL ?? 'info' });
   const s = settingsFromEnv(process.env);
+  // A coin no chain family serves fails here, once, not in every stratum process the primary would fork again.
+  CHAIN_FAMILIES.check(s.config);
   const processes = Number(process.env.POOL_STRATUM_PROCESSES ?? 1);
   if (!Number.isInteger(processes) || processes < 1 || processes > 64) {
     throw new Error(

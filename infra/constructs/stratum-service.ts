@@ -50,7 +50,8 @@ export interface StratumServiceProps {
   /** The coin's stats table: each task writes its live snapshot there (miners online, current job). */
   statsTable: PoolTable;
   /** JSON `{ user, password }`; injected by ECS at start, so it is in neither the template nor the task definition. */
-  daemonSecret: ISecret;
+  /** {"user","password"} of the coin's daemons, when its chain family's nodes take RPC credentials. */
+  daemonSecret?: ISecret;
   /** Required when a port of the coin has `tls`: the NLB terminates stratum+ssl with it. */
   certificateArn?: string;
   sizing: { cpu: number; memoryMiB: number; minTasks: number; maxTasks: number; connectionsPerTask: number };
@@ -123,10 +124,13 @@ export class StratumService extends Construct {
         // One stratum process per whole vCPU (fargate/src/main.ts): a 2-vCPU task checks shares on both.
         POOL_STRATUM_PROCESSES: String(stratumProcesses(props.sizing.cpu)),
       },
-      secrets: {
-        POOL_DAEMON_USER: EcsSecret.fromSecretsManager(props.daemonSecret, 'user'),
-        POOL_DAEMON_PASSWORD: EcsSecret.fromSecretsManager(props.daemonSecret, 'password'),
-      },
+      // The daemons' RPC credentials replace the markers of the config (when the coin's nodes take credentials).
+      ...(props.daemonSecret && {
+        secrets: {
+          POOL_DAEMON_USER: EcsSecret.fromSecretsManager(props.daemonSecret, 'user'),
+          POOL_DAEMON_PASSWORD: EcsSecret.fromSecretsManager(props.daemonSecret, 'password'),
+        },
+      }),
       // Every miner is a socket; the default 1024 descriptors would cap a task at ~1000 miners.
       ulimits: [{ name: UlimitName.NOFILE, softLimit: 65536, hardLimit: 65536 }],
       stopTimeout: Duration.seconds(stopTimeout),

@@ -7,6 +7,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
+import { CHAIN_FAMILIES } from '../../families/registry.js';
 import { convertEnvSchema } from '../../lambdas/convert/env.js';
 import { ingestEnvSchema } from '../../lambdas/ingest/handler.js';
 import { targetPayoutsEnvSchema } from '../../lambdas/payouts/target-handler.js';
@@ -69,6 +70,8 @@ export class CoinStack extends Stack {
     const own: CoinSettings | undefined = settings.coins[coin.symbol];
     const sizing = coinSizing(settings, coin.symbol);
     this.symbol = coin.symbol;
+    // What the coin's chain family needs deployed (a coin no family serves fails the synth here).
+    const deployment = CHAIN_FAMILIES.forCoin(coin).deployment;
 
     this.secrets = new CoinSecrets(this, 'Secrets', { symbol: coin.symbol, removalPolicy: stage.removalPolicy });
     this.tables = new PoolTables(this, 'Tables', {
@@ -117,8 +120,9 @@ export class CoinStack extends Stack {
       }),
     );
 
-    // Confirmation and payouts talk to the coin daemons: they run in the VPC, read the RPC credentials from the
-    // secret at run time, and see the coin's config without credentials (markers), like the stratum task.
+    // Confirmation and payouts talk to the coin daemons: in the VPC when the family's nodes are private, reading the
+    // RPC credentials from the secret at run time when they take some, and see the coin's config without
+    // credentials (markers), like the stratum task.
     const moneyFunction = (
       fid: string,
       entry: string,
@@ -127,12 +131,12 @@ export class CoinStack extends Stack {
       extra: Partial<PoolFunctionProps> = {},
     ) => {
       const f = fn(fid, entry, description, MONEY_TIMEOUT, {
-        vpc: props.vpc,
+        ...(deployment.moneyInVpc ? { vpc: props.vpc } : {}),
         environmentSchema: moneyEnvSchema,
         ...extra,
       });
       f.addEnvironment('POOL_CONFIG_JSON', JSON.stringify(containerConfig(props.config, coin)));
-      f.useSecret('DAEMON_SECRET_ARN', this.secrets.daemonRpc);
+      if (deployment.daemonSecret) f.useSecret('DAEMON_SECRET_ARN', this.secrets.daemonRpc);
       for (const [name, table] of this.tables.tables) {
         f.useTable(tableEnvVar(name), table, name === 'blocks' || name === 'ledger' ? 'readWrite' : 'read');
       }
@@ -170,12 +174,15 @@ export class CoinStack extends Stack {
     this.stratum = new StratumService(this, 'Stratum', {
       vpc: props.vpc,
       cluster: props.cluster,
-      image: ContainerImage.fromAsset(REPO_ROOT, { file: 'fargate/Dockerfile', platform: Platform.LINUX_ARM64 }),
+      image: ContainerImage.fromAsset(REPO_ROOT, {
+        file: deployment.stratumDockerfile,
+        platform: Platform.LINUX_ARM64,
+      }),
       config: props.config,
       coin,
       shareQueue: this.shareQueue.queue,
       statsTable: this.tables.get('stats'),
-      daemonSecret: this.secrets.daemonRpc,
+      ...(deployment.daemonSecret ? { daemonSecret: this.secrets.daemonRpc } : {}),
       certificateArn: own?.certificateArn,
       sizing,
       logRetention: stage.logRetention,

@@ -16,7 +16,7 @@ export const confirmLambda = poolLambda({
       coin: d.coin,
       shares: d.shares.rounds,
       money: d.money,
-      chain: d.daemon,
+      rules: d.rules,
       log,
       now: Date.now,
     });

@@ -1,7 +1,5 @@
-import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
 import { runPayouts } from '../../app/payouts/payouts.js';
 import { payoutSettings } from '../../app/payouts/policy.js';
-import { getCoin } from '../../core/coins/index.js';
 import { ConfigError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
 import { emfRecord } from '../shared/emf.js';
@@ -19,7 +17,7 @@ export const payoutsLambda = poolLambda({
   // Lambda answers JSON: amounts go out as decimal strings of base units.
   run: async (event: { dryRun?: boolean } | undefined, d: MoneyDeps, { log, emit }): Promise<unknown> => {
     if (!d.coin.payouts) throw new ConfigError(`${d.coin.symbol} has no payouts config`);
-    const sender = new WalletPayoutSender(d.daemon.withWallet(d.coin.payouts.wallet), getCoin(d.coin.symbol).decimals);
+    const sender = d.sender();
     const report = await runPayouts(
       {
         coin: d.coin.symbol,

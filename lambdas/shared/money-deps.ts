@@ -5,11 +5,13 @@ import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoConversionStore } from '../../adapters/aws/dynamo-conversion-store.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { createDynamoShareStores, type DynamoShareStores } from '../../adapters/aws/dynamo-share-store.js';
-import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { resolveDaemonCredentials } from '../../core/config/credentials.js';
 import { parseConfigText } from '../../core/config/load.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
+import type { ConfirmationRules } from '../../core/ports/chain-reader.js';
+import type { PayoutSender } from '../../core/ports/payout-sender.js';
+import { CHAIN_FAMILIES } from '../../families/registry.js';
 
 /** The environment of the money Lambdas (confirmation, payouts), set by infra/stacks/coin-stack.ts. */
 export const moneyEnvSchema = z.object({
@@ -28,7 +30,10 @@ export interface MoneyDeps {
   coin: Readonly<CoinConfig>;
   shares: DynamoShareStores;
   money: DynamoMoneyStore;
-  daemon: DaemonClient;
+  /** The confirmation rules of the coin's chain family (families/): its chain reader and maturity. */
+  rules: ConfirmationRules;
+  /** The coin's payout sender (its chain family's), built when a pass pays. */
+  sender: () => PayoutSender;
   /** A converting coin's preferences and conversions (on its ledger table): payouts leave opted-in miners alone. */
   conversions?: DynamoConversionStore;
 }
@@ -38,6 +43,7 @@ export async function moneyDeps(e: z.output<typeof moneyEnvSchema>): Promise<Mon
   const config = await configWithDaemonSecret(new SecretsManagerClient({}), e.POOL_CONFIG_JSON, e.DAEMON_SECRET_ARN);
   const coin = config.coins.find((c) => c.symbol === e.POOL_COIN);
   if (!coin) throw new ConfigError(`POOL_COIN ${e.POOL_COIN} is not in POOL_CONFIG_JSON`);
+  const family = CHAIN_FAMILIES.forCoin(coin);
   const doc = createDocumentClient(new DynamoDBClient({}));
   const only = <T>(c: string, names: T): T => {
     if (c !== e.POOL_COIN) throw new StorageError(`this function serves ${e.POOL_COIN}, not ${c}`);
@@ -48,7 +54,8 @@ export async function moneyDeps(e: z.output<typeof moneyEnvSchema>): Promise<Mon
     coin,
     shares: createDynamoShareStores({ doc, tables: (c) => only(c, tables) }),
     money: new DynamoMoneyStore(doc, (c) => only(c, tables)),
-    daemon: new DaemonClient(coin.daemons[0]!),
+    rules: family.money.confirmation(coin),
+    sender: () => family.money.payoutSender(coin),
     ...(coin.conversion ? { conversions: new DynamoConversionStore(doc, (c) => only(c, tables)) } : {}),
   };
 }

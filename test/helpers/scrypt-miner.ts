@@ -24,6 +24,8 @@ export interface MineRequest {
   startNonce?: number;
   /** Give up after this many hashes (default 2^20). */
   maxHashes?: number;
+  /** The PoW of the header, internal byte order (default Litecoin's scrypt; a test chain family may have another). */
+  pow?: (header: Buffer) => Buffer;
 }
 
 export interface MinedShare {
@@ -66,7 +68,7 @@ export function mineShare(req: MineRequest): MinedShare {
   for (let i = 0; i < max; i++) {
     const nonce = ((req.startNonce ?? 0) + i) >>> 0;
     header.writeUInt32LE(nonce, 76);
-    const hash = scryptSync(header, header, 32, { N: 1024, r: 1, p: 1 });
+    const hash = req.pow ? req.pow(header) : scryptSync(header, header, 32, { N: 1024, r: 1, p: 1 });
     const value = BigInt(`0x${Buffer.from(hash).reverse().toString('hex')}`);
     if (value <= target) {
       return {

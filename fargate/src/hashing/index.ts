@@ -2,6 +2,7 @@
 // Measured against node:crypto with bench/hashing.ts (80-byte headers): ~2.7x faster for sha256d, ~1.5x for scrypt, so
 // there is no node:crypto path.
 import { loadHashingAddon } from './load-addon.js';
+import { PairingHasher } from './pairing.js';
 
 export type PowAlgorithm = 'scrypt' | 'sha256d';
 
@@ -48,4 +49,17 @@ export function scryptRaw(
 /** The proof-of-work hash of an 80-byte header, in internal (little-endian) byte order. */
 export function powHash(algorithm: PowAlgorithm, header: Uint8Array): Buffer {
   return algorithm === 'scrypt' ? scrypt(header) : sha256d(header);
+}
+
+/** A share's PoW hash of an 80-byte header (internal byte order, a new Buffer): now, or at the end of the turn. */
+export type HeaderHasher = (header: Uint8Array) => Buffer | Promise<Buffer>;
+
+/**
+ * The native PoW hash of a coin's algorithm for share checks: scrypt hashes the shares of one event-loop turn in
+ * pairs (pairing.ts), sha256d hashes at once.
+ */
+export function shareHasher(algorithm: PowAlgorithm): HeaderHasher {
+  if (algorithm === 'sha256d') return sha256d;
+  const pairing = new PairingHasher(scrypt, scryptPair);
+  return (header) => pairing.hash(header);
 }

@@ -7,8 +7,7 @@ import { addressToOutputScript } from '../../../core/coins/index.js';
 import { StratumCode } from '../../../core/errors.js';
 import type { DaemonCluster, JobLogger } from '../../../core/ports/daemons.js';
 import type { FoundBlock } from '../../../core/shares/share.js';
-import { powHash as defaultPowHash, type PowAlgorithm, scrypt, scryptPair, sha256d } from '../hashing/index.js';
-import { PairingHasher } from '../hashing/pairing.js';
+import { type HeaderHasher, sha256d, shareHasher } from '../hashing/index.js';
 import { type JobRecord, JobStore } from './job-store.js';
 import { combineSubmitAnswers } from './submit-result.js';
 import { TemplateFeed } from './template-feed.js';
@@ -42,8 +41,11 @@ export interface JobManagerOptions {
    * long before a block interval holds that many.
    */
   maxSharesPerBlock?: number;
-  /** The PoW function; defaults to fargate/src/hashing (native addon). Returns a new Buffer (checkShare reverses it). */
-  powHash?: (algorithm: PowAlgorithm, header: Uint8Array) => Buffer;
+  /**
+   * The share verifier's PoW hash of a header; defaults to the native hash of the coin's algorithm
+   * (fargate/src/hashing `shareHasher`). Returns a new Buffer (checkShare reverses it).
+   */
+  powHash?: HeaderHasher;
 }
 
 /** BIP113/consensus: a header time may be up to 2 hours ahead of the node's clock. */
@@ -61,9 +63,7 @@ export class JobManager implements JobProvider {
   private readonly payoutScript: Buffer;
   private readonly tag: Buffer;
   private readonly mask: number;
-  private readonly powHash: (algorithm: PowAlgorithm, header: Uint8Array) => Buffer;
-  /** Scrypt coins with the native hash: shares of one event-loop turn are hashed in pairs (hashing/pairing.ts). */
-  private readonly pairing: PairingHasher | undefined;
+  private readonly powHash: HeaderHasher;
   private latest: BlockTemplate | undefined;
   /** Share targets by difficulty: a port has a handful of difficulties, and each target is a BigInt division. */
   private readonly targets = new Map<number, bigint>();
@@ -76,8 +76,7 @@ export class JobManager implements JobProvider {
     this.payoutScript = addressToOutputScript(o.coin, o.network, o.poolAddress);
     this.tag = Buffer.from(o.poolTag ?? '/edgepool/', 'utf8');
     this.mask = o.versionRollingMask ?? 0x1fffe000;
-    this.powHash = o.powHash ?? defaultPowHash;
-    this.pairing = !o.powHash && o.coin.algorithm === 'scrypt' ? new PairingHasher(scrypt, scryptPair) : undefined;
+    this.powHash = o.powHash ?? shareHasher(o.coin.algorithm);
     this.store = new JobStore(o.maxJobs ?? 16, o.maxSharesPerBlock ?? 2_000_000);
     this.feed = new TemplateFeed({
       daemons: o.daemons,
@@ -179,7 +178,9 @@ export class JobManager implements JobProvider {
     if (seen.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
     // Taken before the hash may wait for the end of the turn (pairing): the same submission meanwhile is a duplicate.
     if (!seen.add(key)) return this.blockFull(record);
-    const pow = this.pairing ? await this.pairing.hash(header) : this.powHash(this.o.coin.algorithm, header);
+    // A synchronous hash (sha256d) is used as it is: an await would cost every share a microtask.
+    const hashed = this.powHash(header);
+    const pow = hashed instanceof Promise ? await hashed : hashed;
     // The display-order (reversed) hex is both the share's hash and, read as a number, its PoW value
     // (hashToBigInt and reverseHex in one pass; `pow` is ours to reverse).
     const hash = pow.reverse().toString('hex');

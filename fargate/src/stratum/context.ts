@@ -49,6 +49,8 @@ export interface MethodContext {
   session: Session;
   options: StratumServerOptions;
   jobs: JobProvider;
+  /** The methods this port speaks: its chain family's dialect (dispatcher.ts). */
+  dialect: StratumDialect;
   shares: ShareQueue;
   extranonces: ExtranonceAllocator;
   metrics: StratumMetrics;
@@ -95,3 +97,6 @@ export class PendingAnswer {
  * Handlers run one at a time in request order; only a PendingAnswer's wait overlaps the next messages.
  */
 export type MethodHandler = (ctx: MethodContext, params: unknown[], id: RequestId) => Promise<unknown> | unknown;
+
+/** A stratum dialect: one handler per method a port speaks (Stratum V1: dispatcher.ts `METHODS`). */
+export type StratumDialect = Readonly<Record<string, MethodHandler>>;

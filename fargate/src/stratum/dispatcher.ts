@@ -1,5 +1,5 @@
 import { StratumCode, StratumError } from '../../../core/errors.js';
-import type { MethodContext, MethodHandler } from './context.js';
+import type { MethodContext, StratumDialect } from './context.js';
 import { authorize } from './methods/authorize.js';
 import { configure } from './methods/configure.js';
 import { extranonceSubscribe } from './methods/extranonce-subscribe.js';
@@ -9,8 +9,8 @@ import { subscribe } from './methods/subscribe.js';
 import { suggestDifficulty } from './methods/suggest-difficulty.js';
 import type { RequestId } from './protocol.js';
 
-/** One handler per Stratum V1 method. */
-export const METHODS: Readonly<Record<string, MethodHandler>> = Object.freeze({
+/** Stratum V1: one handler per method (the Bitcoin family's dialect, and a port's default). */
+export const METHODS: StratumDialect = Object.freeze({
   'mining.subscribe': subscribe,
   'mining.authorize': authorize,
   'mining.configure': configure,
@@ -25,7 +25,7 @@ export const METHODS: Readonly<Record<string, MethodHandler>> = Object.freeze({
 export async function dispatch(ctx: MethodContext, method: string, params: unknown[], id: RequestId): Promise<unknown> {
   // Own properties only: a method named "constructor" or "toString" must not reach Object.prototype (calling
   // `Object` as a handler answered with the whole server context, serialized).
-  const handler = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+  const handler = Object.hasOwn(ctx.dialect, method) ? ctx.dialect[method] : undefined;
   if (!handler) {
     ctx.onMalformed(); // a probe or a confused client: it counts toward the malformed-request ban
     throw new StratumError(StratumCode.Other, `unknown method ${method.slice(0, 64)}`);

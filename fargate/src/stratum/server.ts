@@ -10,7 +10,8 @@ import {
   type Verdict,
 } from './ban-policy.js';
 import { Connection, type ConnectionHost } from './connection.js';
-import type { MethodContext, StratumLogger, StratumServerOptions } from './context.js';
+import type { MethodContext, StratumDialect, StratumLogger, StratumServerOptions } from './context.js';
+import { METHODS } from './dispatcher.js';
 import { ExtranonceAllocator } from './extranonce.js';
 import { createMemoryMetrics, type StratumMetrics } from './metrics.js';
 import { encodeError } from './protocol.js';
@@ -20,6 +21,8 @@ import { Vardiff } from './vardiff.js';
 export interface StratumServerDeps {
   options: StratumServerOptions;
   jobs: JobProvider;
+  /** The methods the port speaks (its chain family's dialect); Stratum V1 (dispatcher.ts) by default. */
+  dialect?: StratumDialect;
   shares: ShareQueue;
   /** Throws InvalidAddressError for a username's address that cannot be paid. */
   validateAddress: (address: string) => void;
@@ -115,6 +118,7 @@ export class StratumServer implements ConnectionHost {
       session: conn.session,
       options: this.deps.options,
       jobs: this.deps.jobs,
+      dialect: this.deps.dialect ?? METHODS,
       shares: this.deps.shares,
       extranonces: this.extranonces,
       metrics: this.metrics,

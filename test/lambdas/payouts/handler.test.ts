@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import type { DaemonClient } from '../../../adapters/rpc/daemon-client.js';
+import { WalletPayoutSender } from '../../../adapters/rpc/wallet-payout-sender.js';
 import { parseConfig } from '../../../core/config/load.js';
 import { confirmLambda } from '../../../lambdas/confirm/handler.js';
 import { payoutsLambda } from '../../../lambdas/payouts/handler.js';
@@ -46,7 +47,8 @@ describe('money Lambda handlers', () => {
       coin: coin!,
       shares,
       money: new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names),
-      daemon,
+      rules: { chain: daemon, maturity: 100 },
+      sender: () => new WalletPayoutSender(daemon, 8),
     };
   });
   afterAll(async () => {

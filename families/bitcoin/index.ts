@@ -1,0 +1,29 @@
+import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
+import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
+import { getCoin } from '../../core/coins/index.js';
+import type { CoinConfig } from '../../core/config/schema.js';
+import { ConfigError } from '../../core/errors.js';
+import type { ChainFamily } from '../chain-family.js';
+
+/**
+ * The Bitcoin family (LTC, BTC): getblocktemplate from bitcoind-like daemons, scrypt/sha256d shares over Stratum V1,
+ * payouts by the daemon's wallet RPC (sendmany), blocks confirmed at the coin's coinbase maturity.
+ */
+export const bitcoinFamily: ChainFamily = {
+  name: 'bitcoin',
+  deployment: { daemonSecret: true, moneyInVpc: true, stratumDockerfile: 'fargate/Dockerfile' },
+  money: {
+    // The first daemon: confirmation reads blocks and the tip, PPS walks heights (DaemonClient is the ChainReader).
+    confirmation: (coin) => ({ chain: firstDaemon(coin), maturity: getCoin(coin.symbol).coinbaseMaturity }),
+    payoutSender: (coin) => {
+      if (!coin.payouts) throw new ConfigError(`${coin.symbol} has no payouts config (coins[].payouts)`);
+      return new WalletPayoutSender(firstDaemon(coin).withWallet(coin.payouts.wallet), getCoin(coin.symbol).decimals);
+    },
+  },
+  // The job manager and the native hashing addon: only the stratum runtimes load them.
+  stratum: async () => (await import('./stratum.js')).bitcoinStratum,
+};
+
+function firstDaemon(coin: Readonly<CoinConfig>): DaemonClient {
+  return new DaemonClient(coin.daemons[0]!);
+}

@@ -1,0 +1,82 @@
+import type { NetworkName } from '../core/coins/index.js';
+import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
+import type { ConfirmationRules } from '../core/ports/chain-reader.js';
+import type { JobLogger } from '../core/ports/daemons.js';
+import type { PayoutSender } from '../core/ports/payout-sender.js';
+import type { HeaderHasher } from '../fargate/src/hashing/index.js';
+import type { JobProvider, StratumJob } from '../fargate/src/jobs/types.js';
+import type { StratumDialect } from '../fargate/src/stratum/context.js';
+
+/**
+ * A chain family: what the composition roots (fargate/, local/, lambdas/, infra/) build a coin's services from,
+ * found by the coin's family name (core/coins `familyOf`) in the registry (families/registry.ts). A new chain
+ * (Ethereum-like: getWork, etchash, ethers payouts) is a new family module beside families/bitcoin, not a branch in
+ * a runtime.
+ *
+ * The parts are split by the runtime that uses them: the stratum part loads the native hashing addon, which only the
+ * stratum container and local mode have, so it is loaded on demand (`stratum()`); a Lambda bundle never runs it.
+ */
+export interface ChainFamily {
+  /** The name coins refer to (CoinDefinition.family, coins[].family). */
+  readonly name: string;
+  /** What the CDK app provisions for a coin of the family (infra/stacks/coin-stack.ts). */
+  readonly deployment: FamilyDeployment;
+  /** Confirmation and payouts: the chain reader and the payout sender. */
+  readonly money: MoneyFamily;
+  /** The mining front: job source, share verifier, stratum dialect (loaded on demand). */
+  stratum(): Promise<StratumFamily>;
+}
+
+/** What a coin of the family needs in AWS. */
+export interface FamilyDeployment {
+  /** The coin's nodes take RPC credentials: a Secrets Manager secret the stratum task and money functions read. */
+  readonly daemonSecret: boolean;
+  /** The money functions (confirmation, payouts) talk to the coin's private nodes: they run in the VPC. */
+  readonly moneyInVpc: boolean;
+  /** The stratum task's image: its Dockerfile, relative to the repository root (the build context). */
+  readonly stratumDockerfile: string;
+}
+
+/** Confirmation rules and payouts of a coin. */
+export interface MoneyFamily {
+  /** Confirmation rules: how blocks are found in the chain and followed to maturity (orphans, reorgs). */
+  confirmation(coin: Readonly<CoinConfig>): ConfirmationRules;
+  /** How the coin's payouts are sent (coins[].payouts); a ConfigError when the coin has none. */
+  payoutSender(coin: Readonly<CoinConfig>): PayoutSender;
+}
+
+/** The mining front of a coin. */
+export interface StratumFamily {
+  /** The method handlers every stratum port of the coin speaks. */
+  readonly dialect: StratumDialect;
+  /** The share verifier: the PoW hash of the header the job source builds from a share. */
+  verifier(coin: Readonly<CoinConfig>): HeaderHasher;
+  /**
+   * Starts the coin's job source (templates from its nodes in, jobs and share verdicts out); resolves once the first
+   * job exists, rejects (having stopped what it started) if it cannot get one.
+   */
+  startJobs(ctx: JobSourceContext): Promise<JobSource>;
+}
+
+export interface JobSourceContext {
+  config: Readonly<PoolConfig>;
+  coin: Readonly<CoinConfig>;
+  network: NetworkName;
+  /** Bytes of extranonce1 the stratum servers assign (their allocator's size). */
+  extranonce1Size: number;
+  /** The family's share verifier for the coin (StratumFamily.verifier). */
+  verify: HeaderHasher;
+  log: JobLogger;
+  now: () => number;
+}
+
+/** A running job source: the stratum server's JobProvider plus its lifecycle and its nodes' health. */
+export interface JobSource extends JobProvider {
+  /** Fetch work now (blocknotify). */
+  refresh(): Promise<void>;
+  stop(): void;
+  /** Each node the job source uses, in failover order, and whether it answers. */
+  upstreams(): ReadonlyArray<{ daemon: string; healthy: boolean; lastError?: string }>;
+}
+
+export type { ConfirmationRules, StratumJob };
