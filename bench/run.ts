@@ -5,6 +5,7 @@ import { benchFanout } from './fanout.js';
 import { benchFramer } from './framer.js';
 import { fmt, heading, info, machineHeader } from './harness.js';
 import { benchHashing } from './hashing.js';
+import { benchLedger } from './ledger.js';
 import { benchPipeline } from './pipeline.js';
 import { benchSubmit } from './submit.js';
 import { benchThroughput } from './throughput.js';
@@ -24,6 +25,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   fanout: () => benchFanout(),
   submit: () => benchSubmit(),
   pipeline: () => benchPipeline(),
+  ledger: () => benchLedger(),
   framer: async () => {
     heading('Stratum line framing on a slow trickle (linear in the bytes, whatever the chunking)');
     for (const [name, ms] of Object.entries(benchFramer())) info(name, ms.toFixed(2));

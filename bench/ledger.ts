@@ -1,0 +1,149 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
+import { DynamoMoneyStore } from '../adapters/aws/dynamo-money-store.js';
+import { createDynamoShareStores } from '../adapters/aws/dynamo-share-store.js';
+import { ensureTables, tableNames } from '../adapters/aws/tables.js';
+import { startDynalite } from '../adapters/local/dynalite-server.js';
+import { confirmBlocks } from '../app/confirm/confirm.js';
+import { runPayouts } from '../app/payouts/payouts.js';
+import { getCoin } from '../core/coins/index.js';
+import { blockEntries } from '../core/ledger/ledger.js';
+import type { ChainReader } from '../core/ports/chain-reader.js';
+import type { RoundShareReader } from '../core/ports/share-store.js';
+import { rewardsConfigSchema } from '../core/rewards/config.js';
+import { heading, info } from './harness.js';
+
+/** Accounts credited by every block: the ledger grows by history (blocks), not by miners. */
+const ACCOUNTS = 100;
+const silent = { info() {}, warn() {}, error() {} };
+
+/**
+ * Money reads against history: a ledger of `size` entries written by the store's own write path (putEntries of each
+ * block's immature and mature credits to ACCOUNTS miners, blocks recorded by ingest's putBlock and confirmed), then
+ * one payout pass (plan: balances), one confirmation pass (a new block found: unsettled blocks, previous block,
+ * split, immature credits) and one miner page read (balance and newest entries), each timed. Sizes from
+ * LEDGER_BENCH_SIZES (default 10000,1000000).
+ */
+export async function benchLedger(): Promise<void> {
+  const sizes = (process.env.LEDGER_BENCH_SIZES ?? '10000,1000000').split(',').map(Number);
+  heading(`Money reads against ledger size (${ACCOUNTS} accounts, dynalite in process)`);
+  const times: Array<{ size: number; payout: number; confirm: number; page: number }> = [];
+  for (const size of sizes) {
+    const server = await startDynalite();
+    try {
+      const client = new DynamoDBClient({
+        endpoint: server.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      const doc = createDocumentClient(client);
+      await ensureTables(client, 'bench', 'LTC');
+      const names = tableNames('bench', 'LTC');
+      const money = new DynamoMoneyStore(doc, () => names);
+      const shares = createDynamoShareStores({ doc, tables: () => names });
+      const blocks = Math.ceil(size / (2 * ACCOUNTS));
+      const credits = Array.from({ length: ACCOUNTS }, (_, i) => ({
+        account: `m${i}`,
+        role: 'miner' as const,
+        amount: 1_000n + BigInt(i),
+      }));
+      const written = performance.now();
+      for (let h = 1; h <= blocks; h++) {
+        const block = foundBlock(h);
+        await shares.ingest.putBlock('LTC', block);
+        await money.putEntries('LTC', blockEntries('immature', block.hash, credits, h));
+        await money.putEntries('LTC', blockEntries('mature', block.hash, credits, h));
+        await money.setBlockStatus('LTC', { ...block, coin: 'LTC', status: 'pending' }, 'pending', 'confirmed', 100);
+      }
+      const writeSeconds = (performance.now() - written) / 1000;
+      info(
+        `${size} entries written`,
+        `${writeSeconds.toFixed(0)} s (${((blocks * 2 * ACCOUNTS) / writeSeconds).toFixed(0)} entries/s)`,
+      );
+
+      const payout = await timed(() =>
+        runPayouts(
+          {
+            coin: 'LTC',
+            policy: { minimum: 1n, maxRecipients: 50 },
+            money,
+            sender: { spendable: async () => 10n ** 18n } as never,
+            log: silent,
+            now: Date.now,
+          },
+          { dryRun: true },
+        ),
+      );
+      const fresh = foundBlock(blocks + 1);
+      await shares.ingest.putBlock('LTC', fresh);
+      const rounds = {
+        getRoundShares: async (_: string, height: number) => ({
+          miners: height === fresh.height ? credits.map((c) => ({ miner: c.account, difficulty: 1 })) : [],
+        }),
+      } as unknown as RoundShareReader;
+      const chain = {
+        getBlockCount: async () => fresh.height + 1,
+        getBlock: async () => ({
+          confirmations: 2,
+          tx: [{ vout: [{ value: 12.5, scriptPubKey: { address: 'pool' } }] }],
+        }),
+      } as unknown as ChainReader;
+      const confirm = await timed(() =>
+        confirmBlocks({
+          coin: getCoin('LTC'),
+          poolAddress: 'pool',
+          rewards: rewardsConfigSchema.parse({ scheme: 'PROP', feeWallets: [{ address: 'fee' }] }),
+          shares: rounds,
+          money,
+          chain,
+          log: silent,
+          now: Date.now,
+        }),
+      );
+      const page = await timed(() =>
+        Promise.all([
+          money.getBalance('LTC', 'm7'),
+          money.listRecentEntries('LTC', 'm7', ['immature', 'pps', 'reserve', 'release'], 200),
+        ]),
+      );
+      times.push({ size, payout, confirm, page });
+      info(`${size}: payout pass`, `${payout.toFixed(1)} ms`);
+      info(`${size}: confirmation pass`, `${confirm.toFixed(1)} ms`);
+      info(`${size}: miner page`, `${page.toFixed(1)} ms`);
+      client.destroy();
+    } finally {
+      await server.close();
+    }
+  }
+  const [small, large] = [times[0], times.at(-1)];
+  if (small && large && small !== large) {
+    for (const k of ['payout', 'confirm', 'page'] as const)
+      info(`ratio ${large.size}/${small.size}: ${k}`, (large[k] / small[k]).toFixed(2));
+  }
+}
+
+function foundBlock(height: number) {
+  return {
+    height,
+    hash: height.toString(16).padStart(64, '0'),
+    reward: '1250000000',
+    networkDifficulty: 1,
+    submitResult: 'accepted',
+    miner: 'm0',
+    worker: '',
+    shareDifficulty: 1,
+    actualDifficulty: 1,
+    time: height,
+  };
+}
+
+/** The best of three runs (ms): the first warms the connection and the JIT. */
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await fn();
+    best = Math.min(best, performance.now() - t);
+  }
+  return best;
+}
