@@ -5,7 +5,7 @@ import type { CoinConfig } from '../core/config/schema.js';
 import { type AuditResult, type Balance, balancesFromEntries } from '../core/ledger/ledger.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
-import type { ShareStore } from '../core/ports/share-store.js';
+import type { MinerActivityReader, RoundShareReader } from '../core/ports/share-store.js';
 import { paysPerShare } from '../core/rewards/config.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../families/registry.js';
 import { ppsLiability } from '../core/rewards/pps.js';
@@ -39,7 +39,8 @@ export interface MoneyRunner {
  */
 export function startMoney(opts: {
   coin: Readonly<CoinConfig>;
-  shares: ShareStore;
+  /** Round sums (confirmation, PPS) and miners' last shares (payouts' inactive threshold). */
+  shares: { rounds: RoundShareReader; miners: MinerActivityReader };
   money: MoneyStore;
   /** Preferences and conversions, for a coin with `conversion`: payouts leave opted-in miners alone. */
   conversions?: ConversionStore;
@@ -58,7 +59,7 @@ export function startMoney(opts: {
   const confirm = async () => {
     const { pps, ...report } = await confirmCoin({
       coin,
-      shares: opts.shares,
+      shares: opts.shares.rounds,
       money,
       rules,
       log,
@@ -73,7 +74,7 @@ export function startMoney(opts: {
     return runPayouts(
       {
         coin: coin.symbol,
-        ...payoutSettings(coin, opts.shares, Date.now),
+        ...payoutSettings(coin, opts.shares.miners, Date.now),
         money,
         sender: family.money.payoutSender(coin),
         ...(coin.conversion && opts.conversions ? { conversions: opts.conversions } : {}),

@@ -107,7 +107,7 @@ export async function startLocalPool(opts: {
         name: `shares-${coin.symbol}`,
         handler: async (event) => {
           const { failed } = await ingestMessages(event.Records, {
-            store: storage.store,
+            store: storage.shares.ingest,
             log,
             now: Date.now,
             leaseMs: LOCAL_INGEST_LEASE_MS,
@@ -159,7 +159,7 @@ export async function startLocalPool(opts: {
       coordination.attach(service.policy);
       const money = startMoney({
         coin,
-        shares: storage.store,
+        shares: storage.shares,
         money: storage.money,
         conversions: storage.conversions,
         sources: config.coins,
@@ -171,7 +171,7 @@ export async function startLocalPool(opts: {
     }
     const api = createLocalApi({
       config,
-      store: storage.store,
+      shares: storage.shares,
       money: storage.money,
       log,
       boundPorts: (symbol) => coins.get(symbol)?.service.ports,

@@ -2,7 +2,7 @@ import { getCoin } from '../../core/coins/index.js';
 import type { CoinConfig } from '../../core/config/schema.js';
 import type { ConfirmationRules, PpsChain } from '../../core/ports/chain-reader.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
-import type { ShareStore } from '../../core/ports/share-store.js';
+import type { RoundShareReader } from '../../core/ports/share-store.js';
 import { paysPerShare } from '../../core/rewards/config.js';
 import { withLease } from '../shared/debit-lease.js';
 import { type ConfirmDeps, type ConfirmReport, confirmBlocks } from './confirm.js';
@@ -44,7 +44,7 @@ export async function runConfirmPass(deps: ConfirmDeps & { chain: PpsChain }): P
 /** A coin's confirmation pass as a composition root has it: the coin's config and the adapters it built. */
 export interface CoinConfirmDeps {
   coin: Readonly<CoinConfig>;
-  shares: ShareStore;
+  shares: RoundShareReader;
   money: MoneyStore;
   /** The coin's chain family's confirmation rules (families/: the chain reader and the maturity). */
   rules: ConfirmationRules;
