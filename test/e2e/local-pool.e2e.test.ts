@@ -164,7 +164,10 @@ describe('the whole pool on the devnet', () => {
           }),
         )
       ).Items ?? [];
-    expect((await items('BAN')).map((b) => b.ip)).toEqual(['127.0.0.1']);
+    // The ban is written to the table after it took effect (the refusal above does not wait for the write).
+    await vi.waitFor(async () => expect((await items('BAN')).map((b) => b.ip)).toEqual(['127.0.0.1']), {
+      timeout: 5_000,
+    });
     expect(await items('PREFIX')).toHaveLength(1);
     await pool.stop();
     pool = await startLocalPool({ config, dataDir: net.dataDir(), log: createLogger('e2e', 'silent') });
