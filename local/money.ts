@@ -2,14 +2,13 @@ import { type ConfirmPassReport, confirmCoin } from '../app/confirm/pass.js';
 import { type PayoutDeps, type PayoutReport, runPayouts } from '../app/payouts/payouts.js';
 import { payoutSettings } from '../app/payouts/policy.js';
 import type { CoinConfig } from '../core/config/schema.js';
-import { type AuditResult, type Balance, balancesFromEntries } from '../core/ledger/ledger.js';
+import type { AuditResult, Balance } from '../core/ledger/ledger.js';
+import { ppsLiabilityFromEntries } from '../core/ledger/pps-liability.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import type { MinerActivityReader, RoundShareReader } from '../core/ports/share-store.js';
 import { paysPerShare } from '../core/rewards/config.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../families/registry.js';
-import { ppsLiability } from '../core/rewards/pps.js';
-import { PPS_POOL_ACCOUNT } from '../core/rewards/schemes.js';
 import { auditCoin, conversionViews } from './audit.js';
 import { type LocalConverter, localConverter } from './conversion.js';
 import type { PoolLogger } from './logger.js';
@@ -125,19 +124,15 @@ export function startMoney(opts: {
     coin: coin.symbol,
     confirm,
     payouts,
-    balances: async () => balancesFromEntries(await money.listEntries(coin.symbol)),
+    balances: () => money.listBalances(coin.symbol),
     audit: () => auditCoin(money, coin.symbol, sourceViews),
     targets,
     ...(conversion ? { conversion } : {}),
     resume: () => money.setSuspension(coin.symbol, undefined),
     ppsStatus: async () => {
       if (!paysPerShare(coin.rewards!.scheme)) return {};
-      const entries = await money.listEntries(coin.symbol);
-      const credited = entries.filter((e) => e.kind === 'pps').reduce((s, e) => s + e.amount, 0n);
-      const blockRewards = entries
-        .filter((e) => e.kind === 'mature' && e.account === PPS_POOL_ACCOUNT)
-        .reduce((s, e) => s + e.amount, 0n);
-      return { pps: { credited, blockRewards, liability: ppsLiability(credited, blockRewards) } };
+      const pps = ppsLiabilityFromEntries(await money.listEntries(coin.symbol));
+      return { pps: { credited: pps.credited, blockRewards: pps.received, liability: pps.liability } };
     },
     stop: () => {
       for (const t of timers) clearInterval(t);

@@ -1,12 +1,12 @@
 import { getCoin } from '../../core/coins/index.js';
 import type { CoinConfig } from '../../core/config/schema.js';
 import type { ConfirmationRules, PpsChain } from '../../core/ports/chain-reader.js';
-import type { MoneyStore } from '../../core/ports/money-store.js';
+import type { LedgerStateStore, MoneyStore } from '../../core/ports/money-store.js';
 import type { RoundShareReader } from '../../core/ports/share-store.js';
 import { paysPerShare } from '../../core/rewards/config.js';
 import { withLease } from '../shared/debit-lease.js';
 import { type ConfirmDeps, type ConfirmReport, confirmBlocks } from './confirm.js';
-import { creditPps, type PpsReport } from './pps.js';
+import { creditPps, type PpsDeps, type PpsReport } from './pps.js';
 
 /** The lease a confirmation pass holds on the coin's ledger (`STATE/lease#confirm`): passes never overlap. */
 export const CONFIRM_LEASE = 'confirm';
@@ -27,7 +27,12 @@ export interface ConfirmPassReport extends ConfirmReport {
  * the chain and back assume one writer (a move starts only after the one before it is written): the lease makes the
  * second pass step aside at once. In AWS the confirm Lambda also has reserved concurrency 1.
  */
-export async function runConfirmPass(deps: ConfirmDeps & { chain: PpsChain }): Promise<ConfirmPassReport> {
+export async function runConfirmPass(
+  deps: ConfirmDeps & {
+    money: PpsDeps['money'] & Pick<LedgerStateStore, 'acquireLease' | 'releaseLease'>;
+    chain: PpsChain;
+  },
+): Promise<ConfirmPassReport> {
   const leased = await withLease(
     { coin: deps.coin.symbol, money: deps.money, log: deps.log, waitMs: 0 },
     { name: CONFIRM_LEASE, ms: CONFIRM_LEASE_MS, busy: 'another confirmation pass holds the lease; skipping this one' },

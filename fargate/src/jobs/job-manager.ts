@@ -1,3 +1,4 @@
+import type { FoundBlock } from '../../../core/blocks/block.js';
 import { hexToU32, toStratumPrevHash, u32ToHex } from '../../../core/chain/header.js';
 import { bitsToDifficulty, difficultyToTarget, targetToDifficulty } from '../../../core/chain/target.js';
 import { type BlockTemplate, parseBlockTemplate } from '../../../core/chain/template.js';
@@ -6,7 +7,6 @@ import type { CoinDefinition, NetworkName } from '../../../core/coins/index.js';
 import { addressToOutputScript } from '../../../core/coins/index.js';
 import { StratumCode } from '../../../core/errors.js';
 import type { DaemonCluster, JobLogger } from '../../../core/ports/daemons.js';
-import type { FoundBlock } from '../../../core/shares/share.js';
 import { type HeaderHasher, sha256d, shareHasher } from '../hashing/index.js';
 import { type JobRecord, JobStore } from './job-store.js';
 import { combineSubmitAnswers } from './submit-result.js';
