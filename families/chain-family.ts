@@ -1,7 +1,7 @@
 import type { NetworkName } from '../core/coins/index.js';
 import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
 import type { ConfirmationRules } from '../core/ports/chain-reader.js';
-import type { JobLogger } from '../core/ports/daemons.js';
+import type { Logger } from '../core/ports/logger.js';
 import type { PayoutSender } from '../core/ports/payout-sender.js';
 import type { HeaderHasher } from '../fargate/src/hashing/index.js';
 import type { JobProvider, StratumJob } from '../fargate/src/jobs/types.js';
@@ -66,7 +66,7 @@ export interface JobSourceContext {
   extranonce1Size: number;
   /** The family's share verifier for the coin (StratumFamily.verifier). */
   verify: HeaderHasher;
-  log: JobLogger;
+  log: Logger;
   now: () => number;
 }
 

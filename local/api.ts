@@ -4,6 +4,7 @@ import type { ConversionApiDeps } from '../app/stats/conversion.js';
 import { publicPool } from '../app/stats/public.js';
 import type { PoolConfig } from '../core/config/schema.js';
 import type { LiveStatsSource } from '../core/ports/live-stats.js';
+import type { Logger } from '../core/ports/logger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 
 /** `/api/*` in local mode: the stats Lambda's router, over node:http instead of API Gateway. */
@@ -12,7 +13,7 @@ export function createLocalApi(deps: {
   /** The share readers the stats API takes. */
   shares: Pick<ApiDeps, 'rounds' | 'miners' | 'poolStats'>;
   money: MoneyStore;
-  log: { error(o: object, m: string): void };
+  log: Pick<Logger, 'error'>;
   /** The ports the stratum servers actually bound (the config may say 0). */
   boundPorts: (coin: string) => readonly number[] | undefined;
   /** The in-process stratum servers' live stats (in AWS the containers write them to the stats table). */

@@ -10,8 +10,8 @@ import { type ExchangeInventory, expectedInventory } from '../core/conversion/in
 import { ConfigError } from '../core/errors.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
 import type { Exchange } from '../core/ports/exchange.js';
+import type { Logger } from '../core/ports/logger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
-import type { PoolLogger } from './logger.js';
 
 export interface LocalConverter {
   /** One conversion pass, as the Lambda runs it on its schedule. */
@@ -29,7 +29,7 @@ export function localConverter(
   coin: Readonly<CoinConfig>,
   money: MoneyStore,
   store: ConversionStore,
-  log: PoolLogger,
+  log: Logger,
 ): LocalConverter {
   const config = coin.conversion!;
   const exchanges = new Map<string, Exchange>();

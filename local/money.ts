@@ -5,13 +5,13 @@ import type { CoinConfig } from '../core/config/schema.js';
 import type { AuditResult, Balance } from '../core/ledger/ledger.js';
 import { ppsLiabilityFromEntries } from '../core/ledger/pps-liability.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
+import type { Logger } from '../core/ports/logger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import type { MinerActivityReader, RoundShareReader } from '../core/ports/share-store.js';
 import { paysPerShare } from '../core/rewards/config.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../families/registry.js';
 import { auditCoin, conversionViews } from './audit.js';
 import { type LocalConverter, localConverter } from './conversion.js';
-import type { PoolLogger } from './logger.js';
 import { startTargetMoney, type TargetMoneyRunner } from './target-money.js';
 import { everyOnePass } from './timers.js';
 
@@ -45,7 +45,7 @@ export function startMoney(opts: {
   conversions?: ConversionStore;
   /** The pool's coins, for the audit of a target ledger others convert into too (default: this coin). */
   sources?: ReadonlyArray<Readonly<CoinConfig>>;
-  log: PoolLogger;
+  log: Logger;
   /** Where the coin's chain family is found (default: the pool's families, families/registry.ts). */
   families?: ChainFamilies;
   confirmEveryMs?: number;

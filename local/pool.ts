@@ -8,6 +8,7 @@ import { FileShareSpool } from '../adapters/fs/spool.js';
 import { LocalQueue } from '../adapters/local/local-queue.js';
 import { ingestMessages } from '../app/ingest/ingest.js';
 import type { PoolConfig } from '../core/config/schema.js';
+import type { Logger } from '../core/ports/logger.js';
 import { coinShareCredit } from '../core/rewards/pot.js';
 import { journalSummarizer } from '../core/shares/summary.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../families/registry.js';
@@ -20,7 +21,6 @@ import { coordinateSolo, type SoloCoordination } from '../fargate/src/task-coord
 import { buildWeb } from '../web/build.js';
 import { createAdminRoutes, ensureAdminToken } from './admin.js';
 import { createLocalApi } from './api.js';
-import type { PoolLogger } from './logger.js';
 import { type MoneyRunner, startMoney } from './money.js';
 import { createStaticRoutes } from './static.js';
 import { type LocalStorage, startLocalStorage } from './storage.js';
@@ -67,7 +67,7 @@ export interface LocalPool {
 export async function startLocalPool(opts: {
   config: Readonly<PoolConfig>;
   dataDir: string;
-  log: PoolLogger;
+  log: Logger;
   /** Run confirmation and payouts on timers (default); tests drive them by hand. */
   moneyTimers?: boolean;
   /** Where each coin's chain family is found (default: the pool's families, families/registry.ts). */

@@ -5,9 +5,9 @@ import type { CoinConfig } from '../core/config/schema.js';
 import type { ConversionLedgerView } from '../core/ledger/audit.js';
 import type { AuditResult, Balance } from '../core/ledger/ledger.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
+import type { Logger } from '../core/ports/logger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import { auditCoin, conversionViews } from './audit.js';
-import type { PoolLogger } from './logger.js';
 
 /** A conversion target's ledger in local mode: its payouts pass and what the operator commands read of it. */
 export interface TargetMoneyRunner {
@@ -30,7 +30,7 @@ export function startTargetMoney(opts: {
   conversions: Pick<ConversionStore, 'listConversions'>;
   /** The pool's coins: those converting into this currency are audited against the ledger. */
   sources: ReadonlyArray<Readonly<CoinConfig>>;
-  log: PoolLogger;
+  log: Logger;
 }): TargetMoneyRunner {
   const { target, money, log } = opts;
   const currency = target.currency;

@@ -1,10 +1,6 @@
 import { DaemonError } from '../../core/errors.js';
+import type { Logger } from '../../core/ports/logger.js';
 import { DaemonClient, type DaemonEndpoint } from './daemon-client.js';
-
-export interface DaemonPoolLog {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-}
 
 /** The timer functions the pool needs; tests pass fakes and fire checks themselves. */
 export interface PoolTimers {
@@ -49,7 +45,7 @@ export class DaemonPool {
 
   constructor(
     endpoints: readonly DaemonEndpoint[],
-    private readonly log: DaemonPoolLog,
+    private readonly log: Pick<Logger, 'warn' | 'info'>,
     opts: DaemonPoolOptions = {},
   ) {
     if (endpoints.length === 0) throw new DaemonError('a coin needs at least one daemon');

@@ -5,6 +5,7 @@ import { DaemonError } from '../../core/errors.js';
 import { type BlockStage, blockEntries, splitCredits } from '../../core/ledger/ledger.js';
 import { parseAmount } from '../../core/ledger/payouts.js';
 import type { ChainReader } from '../../core/ports/chain-reader.js';
+import type { Logger } from '../../core/ports/logger.js';
 import type { BlockStore, LedgerStore } from '../../core/ports/money-store.js';
 import type { RoundShareReader } from '../../core/ports/share-store.js';
 import type { RewardsConfig } from '../../core/rewards/config.js';
@@ -19,7 +20,7 @@ export interface ConfirmDeps {
   /** Confirmation moves blocks and writes their entries. */
   money: BlockStore & Pick<LedgerStore, 'putEntries'>;
   chain: ChainReader;
-  log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => number;
   /** How far back PPLNS/PROP look for shares (heights). */
   maxRounds?: number;

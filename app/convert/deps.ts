@@ -1,6 +1,7 @@
 import type { ConversionConfig } from '../../core/conversion/config.js';
 import type { ConversionStore } from '../../core/ports/conversion-store.js';
 import type { Exchange } from '../../core/ports/exchange.js';
+import type { Logger } from '../../core/ports/logger.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
 import type { PayoutSender } from '../../core/ports/payout-sender.js';
 import type { LeaseDeps } from '../shared/debit-lease.js';
@@ -16,7 +17,7 @@ export interface ConvertDeps {
   store: ConversionStore;
   /** The enabled exchanges' clients, by exchange id. */
   exchanges: ReadonlyMap<string, Exchange>;
-  log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => number;
   /** Waiting for the debit lease held by a payouts pass (tests shorten it). */
   lease?: Pick<LeaseDeps, 'waitMs' | 'pollMs' | 'sleep' | 'clock'>;

@@ -1,3 +1,4 @@
+import type { Logger } from '../../core/ports/logger.js';
 import type { ShareIngestStore } from '../../core/ports/share-store.js';
 import type { ShareCredit } from '../../core/shares/aggregate.js';
 import { ingestBatch } from '../../core/shares/ingest-batch.js';
@@ -17,16 +18,9 @@ import type { ShareBatch } from '../../core/shares/share.js';
  *    ingest is idempotent per batch id, so a retry after a partial write counts every share once.
  */
 
-/** The subset of a pino logger ingest uses. */
-export interface IngestLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 export interface IngestDeps {
   store: ShareIngestStore;
-  log: IngestLog;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => number;
   /** How long a claim on a batch holds off other consumers: longer than the function timeout. */
   leaseMs?: number;

@@ -3,6 +3,7 @@ import { accountsLeftToConversion } from '../../core/conversion/exclusion.js';
 import { entryId, type LedgerEntry, payoutEntries } from '../../core/ledger/ledger.js';
 import { type PayoutPolicy, type PayoutRecipient, type PayoutRecord, planPayouts } from '../../core/ledger/payouts.js';
 import type { ConversionStore } from '../../core/ports/conversion-store.js';
+import type { Logger } from '../../core/ports/logger.js';
 import type { LedgerStateStore, LedgerStore, PayoutStore } from '../../core/ports/money-store.js';
 import { PayoutNotSentError, type PayoutSender } from '../../core/ports/payout-sender.js';
 import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';
@@ -27,7 +28,7 @@ export interface PayoutDeps {
   conversions?: Pick<ConversionStore, 'listPreferences' | 'listOpenConversions'>;
   /** Waiting for the debit lease held by a conversion pass (tests shorten it). */
   lease?: Pick<LeaseDeps, 'waitMs' | 'pollMs' | 'sleep' | 'clock'>;
-  log: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void };
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => number;
   /** Test hook: throws at a named step to simulate a crash there. */
   crashAt?: (step: 'after-reserve' | 'after-sending' | 'after-send' | 'after-sent') => void;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Logger } from '../../core/ports/logger.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
 
 /**
@@ -16,7 +17,7 @@ export interface LeaseDeps {
   money: Pick<MoneyStore, 'acquireLease' | 'releaseLease'>;
   /** Wall-clock ms (the lease's expiry is compared across processes); Date.now unless a test injects one. */
   clock?: () => number;
-  log: { warn(o: object, m: string): void };
+  log: Pick<Logger, 'warn'>;
   /** How long to wait for the other planner (ms), polling every `pollMs`. */
   waitMs?: number;
   pollMs?: number;

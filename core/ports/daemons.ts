@@ -1,6 +1,5 @@
 /**
- * The small slices of the daemon adapters (adapters/rpc: DaemonClient, DaemonPool) and of the logger that the job
- * manager uses. Depending on these instead of the classes keeps the job manager testable with plain fakes.
+ * The small slices of the daemon adapters (adapters/rpc: DaemonClient, DaemonPool) that the job manager uses. Depending on these instead of the classes keeps the job manager testable with plain fakes.
  */
 
 /** One coin daemon: templates (optionally long-polled) and the chain tip. DaemonClient satisfies it. */
@@ -20,12 +19,4 @@ export interface DaemonCluster {
    * daemon that failed. See describeSubmitAnswer.
    */
   submitBlockEverywhere(blockHex: string): Promise<readonly unknown[]>;
-}
-
-/** pino-compatible: `logger.info({ height }, 'new job')`. */
-export interface JobLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
 }

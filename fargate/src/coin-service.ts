@@ -1,11 +1,11 @@
 import { getCoin, validateAddress } from '../../core/coins/index.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
+import type { Logger } from '../../core/ports/logger.js';
 import type { ShareQueue } from '../../core/ports/share-queue.js';
 import type { JobSource } from '../../families/chain-family.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../../families/registry.js';
 import type { CoinHealth } from './http/ops-server.js';
 import { BanPolicy } from './stratum/ban-policy.js';
-import type { StratumLogger } from './stratum/context.js';
 import { EXTRANONCE1_SIZE, ExtranonceAllocator, type ExtranonceLane } from './stratum/extranonce.js';
 import type { StratumMetrics } from './stratum/metrics.js';
 import { StratumServer } from './stratum/server.js';
@@ -15,7 +15,7 @@ export interface CoinServiceDeps {
   config: Readonly<PoolConfig>;
   coin: Readonly<CoinConfig>;
   shares: ShareQueue;
-  log: StratumLogger;
+  log: Logger;
   metrics: StratumMetrics;
   /** Hex prefix of this process's extranonce1 values: the task's leased prefix (fargate/src/task-prefix.ts). */
   instancePrefix?: string;

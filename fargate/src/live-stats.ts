@@ -1,4 +1,5 @@
 import type { LiveSnapshot } from '../../core/ports/live-stats.js';
+import type { Logger } from '../../core/ports/logger.js';
 import type { ShareQueue } from '../../core/ports/share-queue.js';
 import type { Share } from '../../core/shares/share.js';
 import { OFFLINE_AFTER_MS } from '../../core/stats/hashrate.js';
@@ -71,7 +72,7 @@ export function publishLiveStats(o: {
   tracker: LiveStatsTracker;
   put: (snap: LiveSnapshot) => Promise<void>;
   intervalMs?: number;
-  log: { warn(o: object, m: string): void };
+  log: Pick<Logger, 'warn'>;
 }): () => void {
   const tick = () => {
     const snap = o.tracker.snapshot();

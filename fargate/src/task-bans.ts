@@ -1,3 +1,4 @@
+import type { Logger } from '../../core/ports/logger.js';
 import type { BanStore } from '../../core/ports/stratum-coordination.js';
 import { type BanPolicy, type BanReason, SHARED_BAN, type SharedBan } from './stratum/ban-policy.js';
 
@@ -43,7 +44,7 @@ export interface TaskBansDeps {
   banMs: number;
   /** How often the store is read for other tasks' bans. */
   pollMs?: number;
-  log: { warn(obj: object, msg: string): void };
+  log: Pick<Logger, 'warn'>;
 }
 
 /** A poll also reads bans issued this long before the last one: written late, or by a task whose clock is behind. */

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoBanStore, DynamoPrefixLeases } from '../../adapters/aws/dynamo-stratum-coordination.js';
+import type { Logger } from '../../core/ports/logger.js';
 import type { BanStore, PrefixLeaseStore } from '../../core/ports/stratum-coordination.js';
 import type { BanPolicy } from './stratum/ban-policy.js';
 import { TASK_PREFIX_BYTES } from './stratum/extranonce.js';
@@ -34,7 +35,7 @@ export async function coordinateSolo(o: {
   statsTable: string;
   owner: string;
   banMs: number;
-  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  log: Pick<Logger, 'warn' | 'error'>;
 }): Promise<SoloCoordination> {
   const stores = coordinationStores(o.doc, o.statsTable);
   const prefix = await leaseTaskPrefix({

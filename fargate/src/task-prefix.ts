@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Logger } from '../../core/ports/logger.js';
 import type { PrefixLease, PrefixLeaseStore } from '../../core/ports/stratum-coordination.js';
 import { TASK_PREFIX_BYTES } from './stratum/extranonce.js';
 
@@ -14,7 +15,7 @@ export interface TaskPrefixDeps {
   renewMs?: number;
   /** The lease was taken by another task (it ran out while storage was away): the task must stop serving. */
   onLost: () => void;
-  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  log: Pick<Logger, 'warn' | 'error'>;
 }
 
 /** The task's extranonce1 prefix, held by a lease in the coin's stats table for as long as the task serves. */

@@ -1,4 +1,5 @@
 import type { DaemonClient, RawBlockTemplate } from '../../adapters/rpc/daemon-client.js';
+import type { Logger } from '../../core/ports/logger.js';
 import { sleep } from './litecoind.js';
 
 /**
@@ -12,10 +13,6 @@ export const DEVNET_READY_HEIGHT = MWEB_ACTIVE_HEIGHT;
 export const GBT_RULES = ['mweb', 'segwit'] as const;
 /** Base units per LTC. */
 export const COIN = 100_000_000n;
-
-export interface ChainLog {
-  info(obj: object, msg: string): void;
-}
 
 /** Loads the wallet, creating it the first time. */
 export async function ensureWallet(node: DaemonClient, name: string): Promise<DaemonClient> {
@@ -46,7 +43,7 @@ export async function activateMweb(
   node: DaemonClient,
   wallet: DaemonClient,
   coinbaseAddress: string,
-  log: ChainLog,
+  log: Pick<Logger, 'info'>,
   fund: readonly { address: string; amount: bigint }[] = [],
 ): Promise<number> {
   if (await mwebReady(node)) return 0;

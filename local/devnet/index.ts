@@ -2,17 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DaemonClient, type DaemonEndpoint } from '../../adapters/rpc/daemon-client.js';
 import { DaemonError } from '../../core/errors.js';
+import type { Logger } from '../../core/ports/logger.js';
 import { activateMweb, COIN, checkTemplate, ensureWallet, waitForPeer, waitForSync } from './chain.js';
 import { type Credentials, freePorts, type LitecoindNode, LitecoindStartError, startLitecoind } from './litecoind.js';
 import { type DevnetAddresses, type DevnetFile, loadOrCreateCredentials, readJson, writeJson } from './state.js';
 
 export { DEVNET_READY_HEIGHT, GBT_RULES, MWEB_ACTIVE_HEIGHT } from './chain.js';
 export type { DevnetFile } from './state.js';
-
-export interface DevnetLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
 
 /** Fixed ports for the nodes; any left out (or 0) is chosen free at start. */
 export interface DevnetPorts {
@@ -25,7 +21,7 @@ export interface DevnetPorts {
 export interface DevnetOptions {
   /** State lives in `<dataDir>/devnet/node-a|node-b`; `<dataDir>/devnet.json` tells other processes how to reach it. */
   dataDir: string;
-  log?: DevnetLog;
+  log?: Pick<Logger, 'info' | 'warn'>;
   ports?: DevnetPorts;
   /** -txindex on both nodes (getrawtransaction for any txid). Off by default. */
   txindex?: boolean;
@@ -48,7 +44,7 @@ export interface Devnet extends DevnetFile {
   stop(): Promise<void>;
 }
 
-const noLog: DevnetLog = { info() {}, warn() {} };
+const noLog: Pick<Logger, 'info' | 'warn'> = { info() {}, warn() {} };
 
 /** What the pool wallet holds after the first start, so payouts can pay their fee before any block matured. */
 const POOL_FLOAT = 10n * COIN;

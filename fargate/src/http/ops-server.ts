@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../../core/ports/logger.js';
 import { hasBearerToken, hasLoopbackHost, isLoopbackPeer } from './access.js';
 
 /** What /health reports for one coin. */
@@ -30,7 +31,7 @@ export interface OpsServerOptions {
   metrics?: 'port' | 'loopback';
   /** Further routes (the stats API and dashboard in local mode); return false when not handled. */
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
-  log: { warn: (obj: object, msg: string) => void };
+  log: Pick<Logger, 'warn'>;
 }
 
 /**

@@ -6,7 +6,8 @@ import { assembleBlock, blockHash, buildWork, solveWork, type WorkSolution } fro
 import type { CoinDefinition, NetworkName } from '../../../core/coins/index.js';
 import { addressToOutputScript } from '../../../core/coins/index.js';
 import { StratumCode } from '../../../core/errors.js';
-import type { DaemonCluster, JobLogger } from '../../../core/ports/daemons.js';
+import type { DaemonCluster } from '../../../core/ports/daemons.js';
+import type { Logger } from '../../../core/ports/logger.js';
 import { type HeaderHasher, sha256d, shareHasher } from '../hashing/index.js';
 import { type JobRecord, JobStore } from './job-store.js';
 import { combineSubmitAnswers } from './submit-result.js';
@@ -19,7 +20,7 @@ export interface JobManagerOptions {
   /** Receives every coinbase; validated here (throws InvalidAddressError). */
   poolAddress: string;
   daemons: DaemonCluster;
-  logger: JobLogger;
+  logger: Logger;
   /** Milliseconds since the epoch. */
   now: () => number;
   /** Written into the coinbase scriptSig; with the extranonces it must fit the 100-byte limit. */

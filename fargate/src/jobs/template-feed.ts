@@ -1,5 +1,6 @@
 import { DaemonError } from '../../../core/errors.js';
-import type { DaemonCluster, JobLogger, TemplateDaemon } from '../../../core/ports/daemons.js';
+import type { DaemonCluster, TemplateDaemon } from '../../../core/ports/daemons.js';
+import type { Logger } from '../../../core/ports/logger.js';
 
 /**
  * Keeps templates coming from the primary daemon, by every means available, because a miner working on a stale
@@ -20,7 +21,7 @@ export interface TemplateFeedOptions {
   currentPrevHash: () => string | undefined;
   /** The newest template's longpollid. */
   currentLongPollId: () => string | undefined;
-  logger: JobLogger;
+  logger: Logger;
   pollIntervalMs: number;
   refreshMs: number;
   longPoll: boolean;

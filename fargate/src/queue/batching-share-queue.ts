@@ -1,5 +1,6 @@
 import { StorageError } from '../../../core/errors.js';
 import type { BatchTransport } from '../../../core/ports/batch-transport.js';
+import type { Logger } from '../../../core/ports/logger.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { ShareSpool } from '../../../core/ports/share-spool.js';
 import type { Share, ShareBatch } from '../../../core/shares/share.js';
@@ -10,12 +11,7 @@ function withoutBlock(s: Share): Share {
   return rest;
 }
 
-/** The subset of a pino logger the queue uses. */
-export interface QueueLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+type QueueLog = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface BatchingShareQueueOptions {
   transport: BatchTransport;

@@ -1,19 +1,13 @@
 import type { CoinDefinition, NetworkName } from '../../../core/coins/index.js';
 import type { SecurityConfig } from '../../../core/config/schema.js';
 import { type StratumCode, StratumError } from '../../../core/errors.js';
+import type { Logger } from '../../../core/ports/logger.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { JobProvider } from '../jobs/types.js';
 import type { ExtranonceAllocator } from './extranonce.js';
 import type { StratumMetrics } from './metrics.js';
 import type { RequestId } from './protocol.js';
 import type { Session } from './session.js';
-
-export interface StratumLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
 
 export interface PortDifficulty {
   initial: number;
@@ -54,7 +48,7 @@ export interface MethodContext {
   shares: ShareQueue;
   extranonces: ExtranonceAllocator;
   metrics: StratumMetrics;
-  log: StratumLogger;
+  log: Logger;
   now: () => number;
   validateAddress: (address: string) => void;
   /** Sends mining.set_difficulty (if it changed since last sent) and the current job. */

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { Logger } from '../../../core/ports/logger.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { JobProvider } from '../jobs/types.js';
 import {
@@ -10,7 +11,7 @@ import {
   type Verdict,
 } from './ban-policy.js';
 import { Connection, type ConnectionHost } from './connection.js';
-import type { MethodContext, StratumDialect, StratumLogger, StratumServerOptions } from './context.js';
+import type { MethodContext, StratumDialect, StratumServerOptions } from './context.js';
 import { METHODS } from './dispatcher.js';
 import { ExtranonceAllocator } from './extranonce.js';
 import { createMemoryMetrics, type StratumMetrics } from './metrics.js';
@@ -26,7 +27,7 @@ export interface StratumServerDeps {
   shares: ShareQueue;
   /** Throws InvalidAddressError for a username's address that cannot be paid. */
   validateAddress: (address: string) => void;
-  log: StratumLogger;
+  log: Logger;
   metrics?: StratumMetrics;
   now?: () => number;
   /** Share one allocator between the ports of a coin: extranonce1 must be unique across all of them. */

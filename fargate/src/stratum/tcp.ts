@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { ConfigError } from '../../../core/errors.js';
+import type { Logger } from '../../../core/ports/logger.js';
 import { ProxyProtocolError, parseProxyV2 } from './proxy-protocol.js';
 import type { StratumServer } from './server.js';
 
@@ -16,7 +17,7 @@ export interface ListenOptions {
   keepAliveSeconds: number;
   /** How long a client may take to send the PROXY header. */
   headerTimeoutMs?: number;
-  log: { warn(obj: object, msg: string): void };
+  log: Pick<Logger, 'warn'>;
 }
 
 export interface Listener {

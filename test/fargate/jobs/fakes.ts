@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { payments } from 'bitcoinjs-lib';
 import { getCoin } from '../../../core/coins/index.js';
-import type { DaemonCluster, JobLogger, TemplateDaemon } from '../../../core/ports/daemons.js';
+import type { DaemonCluster, TemplateDaemon } from '../../../core/ports/daemons.js';
+import type { Logger } from '../../../core/ports/logger.js';
 
 export const fixture = JSON.parse(
   readFileSync(new URL('../../fixtures/gbt/ltc-regtest-mweb.json', import.meta.url), 'utf8'),
@@ -32,7 +33,7 @@ export interface LogLine {
   msg: string;
 }
 
-export function recordingLogger(): JobLogger & { lines: LogLine[] } {
+export function recordingLogger(): Logger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   const at = (level: LogLine['level']) => (obj: object, msg: string) => void lines.push({ level, obj, msg });
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };

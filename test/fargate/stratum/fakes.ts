@@ -1,11 +1,12 @@
 import { payments } from 'bitcoinjs-lib';
 import { getCoin, validateAddress } from '../../../core/coins/index.js';
 import type { SecurityConfig } from '../../../core/config/schema.js';
+import type { Logger } from '../../../core/ports/logger.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { Share } from '../../../core/shares/share.js';
 import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
 import { DEFAULT_SECURITY } from '../../../fargate/src/stratum/ban-policy.js';
-import type { StratumLogger, StratumServerOptions } from '../../../fargate/src/stratum/context.js';
+import type { StratumServerOptions } from '../../../fargate/src/stratum/context.js';
 
 export const LTC = getCoin('LTC');
 
@@ -123,7 +124,7 @@ export interface LogEntry {
 }
 
 /** A logger that prints nothing and keeps every entry for assertions. */
-export class RecordingLogger implements StratumLogger {
+export class RecordingLogger implements Logger {
   readonly entries: LogEntry[] = [];
   debug(obj: object, msg: string): void {
     this.entries.push({ level: 'debug', obj, msg });
@@ -139,7 +140,7 @@ export class RecordingLogger implements StratumLogger {
   }
 }
 
-export const silentLog: StratumLogger = { debug() {}, info() {}, warn() {}, error() {} };
+export const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function options(over: Partial<StratumServerOptions> = {}): StratumServerOptions {
   return {
