@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolveDaemonCredentials } from '../../core/config/credentials.js';
+import { type Environment, parseEnv } from '../../core/config/env.js';
 import { parseConfigText } from '../../core/config/load.js';
 import type { PoolConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
+import { containerEnvSchema } from './env.js';
 
 export interface ContainerSettings {
   config: Readonly<PoolConfig>;
@@ -18,30 +20,44 @@ export interface ContainerSettings {
   instanceId: string;
   /** A stratum process's extranonce1 prefix, leased by its primary (fargate/src/task-prefix.ts); unset in the primary. */
   instancePrefix?: string;
+  /** Stratum processes of the task (its vCPUs). */
+  processes: number;
+  /** This stratum process's lane (0 … processes − 1); unset in the primary. */
+  processIndex?: number;
+  /** What a caller of POST /blocknotify must present; unset: loopback callers only. */
+  blockNotifyToken?: string;
+  logLevel: string;
 }
 
 /**
- * Reads the container's environment (set by infra/constructs/stratum-service.ts): the pool config as JSON
- * (POOL_CONFIG_JSON) or a file (POOL_CONFIG), its one coin (POOL_COIN), the share queue (SHARE_QUEUE_URL), the
- * coin's stats table for live counts (STATS_TABLE, optional), and daemon credentials (POOL_DAEMON_USER / POOL_DAEMON_PASSWORD, from Secrets Manager).
+ * Reads the container's environment (set by infra/constructs/stratum-service.ts) through its schema
+ * (fargate/src/env.ts): the pool config as JSON (POOL_CONFIG_JSON) or a file (POOL_CONFIG), its one coin (POOL_COIN),
+ * the share queue (SHARE_QUEUE_URL), the coin's stats table for live counts (STATS_TABLE, optional), the stratum
+ * processes, and daemon credentials (POOL_DAEMON_USER / POOL_DAEMON_PASSWORD, from Secrets Manager). A missing or
+ * malformed variable is a ConfigError naming each one.
  */
-export function settingsFromEnv(env: NodeJS.ProcessEnv): ContainerSettings {
-  const missing = ['POOL_COIN', 'SHARE_QUEUE_URL'].filter((k) => !env[k]);
-  if (!env.POOL_CONFIG_JSON && !env.POOL_CONFIG) missing.push('POOL_CONFIG_JSON or POOL_CONFIG');
-  if (missing.length > 0) throw new ConfigError(`missing environment: ${missing.join(', ')}`);
-  const text = env.POOL_CONFIG_JSON ?? readFileSync(env.POOL_CONFIG!, 'utf8');
-  const config = resolveDaemonCredentials(parseConfigText(text, env.POOL_CONFIG ?? 'POOL_CONFIG_JSON'), env);
-  const coin = env.POOL_COIN!.toUpperCase();
+export function settingsFromEnv(env: Environment): ContainerSettings {
+  const e = parseEnv(containerEnvSchema, env, 'stratum container');
+  const text = e.POOL_CONFIG_JSON ?? readFileSync(e.POOL_CONFIG!, 'utf8');
+  const config = resolveDaemonCredentials(parseConfigText(text, e.POOL_CONFIG ?? 'POOL_CONFIG_JSON'), {
+    POOL_DAEMON_USER: e.POOL_DAEMON_USER,
+    POOL_DAEMON_PASSWORD: e.POOL_DAEMON_PASSWORD,
+  });
+  const coin = e.POOL_COIN;
   if (!config.coins.some((c) => c.symbol === coin)) throw new ConfigError(`POOL_COIN ${coin} is not in the config`);
   return {
     config,
     coin,
-    queueUrl: env.SHARE_QUEUE_URL!,
-    spoolDir: env.POOL_SPOOL_DIR ?? '/var/spool/edgepool',
-    opsPort: Number(env.OPS_PORT ?? 9100),
-    ...(env.STATS_TABLE && { statsTable: env.STATS_TABLE }),
+    queueUrl: e.SHARE_QUEUE_URL,
+    spoolDir: e.POOL_SPOOL_DIR,
+    opsPort: e.OPS_PORT,
+    ...(e.STATS_TABLE && { statsTable: e.STATS_TABLE }),
     // A stratum process forked by the task's primary (fargate/src/main.ts) takes the task's identity.
-    instanceId: env.POOL_INSTANCE_ID ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
-    ...(env.POOL_INSTANCE_PREFIX && { instancePrefix: env.POOL_INSTANCE_PREFIX }),
+    instanceId: e.POOL_INSTANCE_ID ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
+    ...(e.POOL_INSTANCE_PREFIX && { instancePrefix: e.POOL_INSTANCE_PREFIX }),
+    processes: e.POOL_STRATUM_PROCESSES,
+    ...(e.POOL_STRATUM_PROCESS !== undefined && { processIndex: e.POOL_STRATUM_PROCESS }),
+    ...(e.POOL_BLOCKNOTIFY_TOKEN && { blockNotifyToken: e.POOL_BLOCKNOTIFY_TOKEN }),
+    logLevel: e.LOG_LEVEL,
   };
 }

@@ -9,6 +9,7 @@ import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { putLiveSnapshot } from '../../adapters/aws/dynamo-live-stats.js';
 import { SqsTransport } from '../../adapters/aws/sqs-transport.js';
 import { FileShareSpool } from '../../adapters/fs/spool.js';
+import { ConfigError } from '../../core/errors.js';
 import { coinShareCredit } from '../../core/rewards/pot.js';
 import { journalSummarizer } from '../../core/shares/summary.js';
 import { CHAIN_FAMILIES } from '../../families/registry.js';
@@ -50,18 +51,17 @@ const HEALTH_REPORT_MS = 1_000;
 const REFORK_DELAY_MS = 1_000;
 
 async function main(): Promise<void> {
-  const log = pino({ name: 'stratum', level: process.env.LOG_LEVEL ?? 'info' });
+  // Every variable the container reads, checked at once (fargate/src/env.ts): a ConfigError naming each bad one.
   const s = settingsFromEnv(process.env);
+  const log = pino({ name: 'stratum', level: s.logLevel });
   // A coin no chain family serves fails here, once, not in every stratum process the primary would fork again.
   CHAIN_FAMILIES.check(s.config);
-  const processes = Number(process.env.POOL_STRATUM_PROCESSES ?? 1);
-  if (!Number.isInteger(processes) || processes < 1 || processes > 64) {
-    throw new Error(
-      `POOL_STRATUM_PROCESSES must be a whole number from 1 to 64, not ${process.env.POOL_STRATUM_PROCESSES}`,
-    );
-  }
+  const processes = s.processes;
   if (cluster.isPrimary) return runPrimary(s, processes, log);
-  const lane = { index: Number(process.env.POOL_STRATUM_PROCESS), count: processes };
+  if (s.processIndex === undefined || s.processIndex >= processes) {
+    throw new ConfigError(`POOL_STRATUM_PROCESS must be a lane from 0 to ${processes - 1}, not ${s.processIndex}`);
+  }
+  const lane = { index: s.processIndex, count: processes };
   return runStratum(s, lane, log.child({ process: lane.index }));
 }
 
@@ -212,7 +212,7 @@ async function runPrimary(s: ContainerSettings, count: number, log: pino.Logger)
       return true;
     },
     // The ops port listens on every interface (the NLB's health checks): without a token, loopback callers only.
-    blockNotifyToken: process.env.POOL_BLOCKNOTIFY_TOKEN || undefined,
+    blockNotifyToken: s.blockNotifyToken,
     log,
   });
   await listen(ops, s.opsPort, '0.0.0.0');

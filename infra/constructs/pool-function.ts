@@ -12,15 +12,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
 import { REPO_ROOT } from '../pool-config.js';
+import { checkEnvironmentAtSynth, type EnvironmentSchema } from './environment-check.js';
 import { grantTable, type PoolTable, type TableAccess } from './pool-tables.js';
-
-/** What PoolFunction needs of a zod schema: the handler's own env schema, so synth fails on a missing variable. */
-export interface EnvironmentSchema {
-  safeParse(value: unknown): {
-    success: boolean;
-    error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
-  };
-}
 
 export interface PoolFunctionProps {
   /** Handler file, relative to the repository root (e.g. 'lambdas/ingest/handler.ts'); it must export `handler`. */
@@ -113,14 +106,7 @@ export class PoolFunction extends NodejsFunction {
       'AwsSolutions-IAM5[Resource::*]',
       'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
     );
-    const schema = props.environmentSchema;
-    this.node.addValidation({
-      validate: () => {
-        const result = schema.safeParse(this.envVars);
-        if (result.success) return [];
-        return (result.error?.issues ?? []).map((i) => `env ${i.path.join('.')}: ${i.message}`);
-      },
-    });
+    checkEnvironmentAtSynth(this, props.environmentSchema, () => this.envVars);
   }
 
   override addEnvironment(key: string, value: string): this {

@@ -31,8 +31,10 @@ import { LIVE_PARTITION } from '../../adapters/aws/dynamo-live-stats.js';
 import { BAN_PARTITION, PREFIX_PARTITION } from '../../adapters/aws/dynamo-stratum-coordination.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
+import { containerEnvSchema } from '../../fargate/src/env.js';
 import { acknowledge } from '../nag.js';
 import { OPS_PORT, stratumConfig } from '../pool-config.js';
+import { checkEnvironmentAtSynth } from './environment-check.js';
 import type { PoolTable } from './pool-tables.js';
 
 /** The NLB's TLS listeners close idle connections after 350 s and that cannot be changed. */
@@ -111,26 +113,32 @@ export class StratumService extends Construct {
       runtimePlatform: { cpuArchitecture: CpuArchitecture.ARM64, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
     const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    const environment = {
+      POOL_COIN: symbol,
+      POOL_CONFIG_JSON: JSON.stringify(stratumConfig(config, coin)),
+      SHARE_QUEUE_URL: props.shareQueue.queueUrl,
+      STATS_TABLE: props.statsTable.table.tableName,
+      // One stratum process per whole vCPU (fargate/src/main.ts): a 2-vCPU task checks shares on both.
+      POOL_STRATUM_PROCESSES: String(stratumProcesses(props.sizing.cpu)),
+    };
+    // The daemons' RPC credentials replace the markers of the config (when the coin's nodes take credentials).
+    const secrets = props.daemonSecret && {
+      POOL_DAEMON_USER: EcsSecret.fromSecretsManager(props.daemonSecret, 'user'),
+      POOL_DAEMON_PASSWORD: EcsSecret.fromSecretsManager(props.daemonSecret, 'password'),
+    };
+    // The container reads its environment through its schema at start; a task that would refuse it fails the synth.
+    // A secret counts as set (ECS injects it as a variable of that name).
+    checkEnvironmentAtSynth(this, containerEnvSchema, () => ({
+      ...environment,
+      ...Object.fromEntries(Object.keys(secrets ?? {}).map((name) => [name, 'from Secrets Manager'])),
+    }));
     const container = taskDefinition.addContainer('stratum', {
       image: props.image,
       essential: true,
       readonlyRootFilesystem: true,
       logging: LogDrivers.awsLogs({ streamPrefix: 'stratum', logGroup }),
-      environment: {
-        POOL_COIN: symbol,
-        POOL_CONFIG_JSON: JSON.stringify(stratumConfig(config, coin)),
-        SHARE_QUEUE_URL: props.shareQueue.queueUrl,
-        STATS_TABLE: props.statsTable.table.tableName,
-        // One stratum process per whole vCPU (fargate/src/main.ts): a 2-vCPU task checks shares on both.
-        POOL_STRATUM_PROCESSES: String(stratumProcesses(props.sizing.cpu)),
-      },
-      // The daemons' RPC credentials replace the markers of the config (when the coin's nodes take credentials).
-      ...(props.daemonSecret && {
-        secrets: {
-          POOL_DAEMON_USER: EcsSecret.fromSecretsManager(props.daemonSecret, 'user'),
-          POOL_DAEMON_PASSWORD: EcsSecret.fromSecretsManager(props.daemonSecret, 'password'),
-        },
-      }),
+      environment,
+      ...(secrets && { secrets }),
       // Every miner is a socket; the default 1024 descriptors would cap a task at ~1000 miners.
       ulimits: [{ name: UlimitName.NOFILE, softLimit: 65536, hardLimit: 65536 }],
       stopTimeout: Duration.seconds(stopTimeout),

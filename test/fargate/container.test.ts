@@ -2,7 +2,17 @@ import { payments } from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
 import { getCoin } from '../../core/coins/index.js';
 import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER } from '../../core/config/credentials.js';
+import { ConfigError } from '../../core/errors.js';
 import { settingsFromEnv } from '../../fargate/src/container.js';
+
+function catchError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
 
 const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 3), network: getCoin('LTC').networks.mainnet[0] })
   .address!;
@@ -45,7 +55,46 @@ describe('settingsFromEnv', () => {
   });
 
   it('names every missing variable', () => {
-    expect(() => settingsFromEnv({})).toThrow(/POOL_COIN, SHARE_QUEUE_URL, POOL_CONFIG_JSON or POOL_CONFIG/);
+    const err = catchError(() => settingsFromEnv({}));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.issues).toEqual([
+      'POOL_COIN: is not set',
+      'SHARE_QUEUE_URL: is not set',
+      'POOL_CONFIG_JSON or POOL_CONFIG: is not set',
+    ]);
+    expect(err.message).toMatch(/POOL_COIN[\s\S]*SHARE_QUEUE_URL[\s\S]*POOL_CONFIG_JSON or POOL_CONFIG/);
+  });
+
+  it('treats a variable set to the empty string as unset', () => {
+    const err = catchError(() => settingsFromEnv({ ...env, SHARE_QUEUE_URL: '', POOL_CONFIG_JSON: '' }));
+    expect(err.issues).toEqual(['SHARE_QUEUE_URL: is not set', 'POOL_CONFIG_JSON or POOL_CONFIG: is not set']);
+    expect(settingsFromEnv({ ...env, STATS_TABLE: '', POOL_INSTANCE_PREFIX: '' })).not.toHaveProperty('statsTable');
+  });
+
+  it('runs one stratum process unless told how many, from 1 to 64', () => {
+    expect(settingsFromEnv(env).processes).toBe(1);
+    expect(settingsFromEnv({ ...env, POOL_STRATUM_PROCESSES: '4' }).processes).toBe(4);
+    for (const bad of ['0', '65', '1.5', 'two']) {
+      expect(catchError(() => settingsFromEnv({ ...env, POOL_STRATUM_PROCESSES: bad })).issues).toEqual([
+        'POOL_STRATUM_PROCESSES: must be a whole number from 1 to 64',
+      ]);
+    }
+  });
+
+  it('reads the ops port, the process lane and the blocknotify token', () => {
+    const s = settingsFromEnv({
+      ...env,
+      OPS_PORT: '9200',
+      POOL_STRATUM_PROCESS: '2',
+      POOL_STRATUM_PROCESSES: '3',
+      POOL_BLOCKNOTIFY_TOKEN: 'tok',
+    });
+    expect(s).toMatchObject({ opsPort: 9200, processIndex: 2, processes: 3, blockNotifyToken: 'tok' });
+    expect(settingsFromEnv(env)).toMatchObject({ opsPort: 9100, logLevel: 'info' });
+    expect(settingsFromEnv(env)).not.toHaveProperty('processIndex');
+    expect(catchError(() => settingsFromEnv({ ...env, OPS_PORT: '70000' })).issues).toEqual([
+      'OPS_PORT: must be a whole number from 1 to 65535',
+    ]);
   });
 
   it('refuses a coin the config does not serve', () => {
