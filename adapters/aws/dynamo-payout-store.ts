@@ -1,7 +1,14 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import {
   canTransition,
   IllegalPayoutTransitionError,
+  isOpenPayoutStatus,
   isUnsentStatus,
   type PayoutRecord,
   type PayoutStatus,
@@ -9,6 +16,15 @@ import {
 import type { PayoutStore } from '../../core/ports/money-store.js';
 import { conditionalWrite, dynamoCall, num, queryAll } from './dynamo-calls.js';
 import type { TableNames } from './tables.js';
+
+/**
+ * The `view` of a payout not yet confirmed or failed: the ledger table's byView index (view, time = createdAt) lists
+ * the open payouts, so the passes never read every payout ever made. Set with the payout, removed by the same
+ * conditional write that closes it (one item, no window between the two).
+ */
+export const OPEN_PAYOUTS_VIEW = 'PAYOUT#OPEN';
+/** Marks that the payouts written before the index had their `view` set once (listOpenPayouts). */
+const OPEN_INDEX_MARKER = { pk: 'STATE', sk: 'payouts-indexed' };
 
 /** Payouts on the ledger table (`PAYOUT / <id>`): statuses change only from an expected one. */
 export class DynamoPayoutStore implements PayoutStore {
@@ -31,6 +47,7 @@ export class DynamoPayoutStore implements PayoutStore {
             total: p.total.toString(),
             createdAt: p.createdAt,
             updatedAt: p.updatedAt,
+            ...(isOpenPayoutStatus(p.status) && { view: OPEN_PAYOUTS_VIEW, time: p.createdAt }),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -49,6 +66,11 @@ export class DynamoPayoutStore implements PayoutStore {
     if (!canTransition(from, to)) throw new IllegalPayoutTransitionError(id, from, to);
     const values: Record<string, unknown> = { ':from': from, ':to': to, ':now': Date.now() };
     let update = 'SET #s = :to, updatedAt = :now';
+    // In the index of open payouts exactly while open: the status and the view change in one write.
+    if (isOpenPayoutStatus(to)) {
+      update += ', #v = :open, #t = createdAt';
+      values[':open'] = OPEN_PAYOUTS_VIEW;
+    }
     let condition = '#s = :from';
     if (set.txid) {
       update += ', txid = :txid';
@@ -61,6 +83,7 @@ export class DynamoPayoutStore implements PayoutStore {
     }
     // A payout whose transaction went out never returns to a state from which it would be sent again.
     if (isUnsentStatus(to)) condition += ' AND attribute_not_exists(txid)';
+    if (!isOpenPayoutStatus(to)) update += ' REMOVE #v';
     return conditionalWrite('transition payout', () =>
       this.doc.send(
         new UpdateCommand({
@@ -68,7 +91,7 @@ export class DynamoPayoutStore implements PayoutStore {
           Key: { pk: 'PAYOUT', sk: id },
           UpdateExpression: update,
           ConditionExpression: condition,
-          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeNames: { '#s': 'status', '#v': 'view', ...(isOpenPayoutStatus(to) && { '#t': 'time' }) },
           ExpressionAttributeValues: values,
         }),
       ),
@@ -82,6 +105,60 @@ export class DynamoPayoutStore implements PayoutStore {
       ExpressionAttributeValues: { ':pk': 'PAYOUT' },
     });
     return items.map(toPayout);
+  }
+
+  async listOpenPayouts(coin: string): Promise<PayoutRecord[]> {
+    const table = this.tables(coin).ledger;
+    await this.indexOpenPayouts(table);
+    const listed = await queryAll(this.doc, 'list open payouts', {
+      TableName: table,
+      IndexName: 'byView',
+      KeyConditionExpression: '#v = :v',
+      ExpressionAttributeNames: { '#v': 'view' },
+      ExpressionAttributeValues: { ':v': OPEN_PAYOUTS_VIEW },
+    });
+    // The index lags the table: each payout is read again (consistent), and one closed meanwhile is left out.
+    const payouts = await this.getPayouts(
+      coin,
+      listed.map((i) => String(i.sk)),
+    );
+    return payouts.filter((p) => isOpenPayoutStatus(p.status)).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /**
+   * Once per ledger: gives the open payouts written before the index their `view` (one read of the PAYOUT
+   * partition), then records the marker. The write is conditional on the payout being open still, so a payout closed
+   * meanwhile is never put back in the index.
+   */
+  private async indexOpenPayouts(table: string): Promise<void> {
+    const marker = await dynamoCall('get payouts index marker', () =>
+      this.doc.send(new GetCommand({ TableName: table, Key: OPEN_INDEX_MARKER, ConsistentRead: true })),
+    );
+    if (marker.Item) return;
+    const items = await queryAll(this.doc, 'list payouts to index', {
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'PAYOUT' },
+      ConsistentRead: true,
+    });
+    for (const i of items) {
+      if (i.view !== undefined || !isOpenPayoutStatus(i.status as PayoutStatus)) continue;
+      await conditionalWrite('index open payout', () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { pk: 'PAYOUT', sk: i.sk },
+            UpdateExpression: 'SET #v = :open, #t = createdAt',
+            ConditionExpression: 'NOT (#s IN (:confirmed, :failed))',
+            ExpressionAttributeNames: { '#v': 'view', '#t': 'time', '#s': 'status' },
+            ExpressionAttributeValues: { ':open': OPEN_PAYOUTS_VIEW, ':confirmed': 'confirmed', ':failed': 'failed' },
+          }),
+        ),
+      );
+    }
+    await dynamoCall('set payouts index marker', () =>
+      this.doc.send(new PutCommand({ TableName: table, Item: { ...OPEN_INDEX_MARKER, at: Date.now() } })),
+    );
   }
 
   async getPayouts(coin: string, ids: readonly string[]): Promise<PayoutRecord[]> {

@@ -88,7 +88,8 @@ export const BLOCKS_TABLE: TableDef = {
  *   PPSROUND / <height, 12 digits> what a PPS/PoT round was credited for (its shares' total then)
  *   BALANCE / <account>           the account's balance, kept with its entries (dynamo-ledger-store.ts)
  *   GSI byView (view, time): an entry's `view` is UNAPPLIED until its balance counts it, then ACCT#<account>:
- *   the repair lists what a crash left unapplied, a miner's page reads its newest entries
+ *   the repair lists what a crash left unapplied, a miner's page reads its newest entries; a payout's is
+ *   PAYOUT#OPEN (time = createdAt) until it is confirmed or failed: the passes list the open payouts only
  */
 export const LEDGER_TABLE: TableDef = {
   suffix: 'ledger',

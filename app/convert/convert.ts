@@ -158,7 +158,7 @@ async function sharesOf(deps: ConvertDeps, target: TargetCurrency): Promise<Conv
   const [prefs, balances, payouts] = await Promise.all([
     optedIn(deps, target),
     deps.money.listBalances(deps.coin),
-    deps.money.listPayouts(deps.coin),
+    deps.money.listOpenPayouts(deps.coin),
   ]);
   const paying = accountsInOpenPayouts(payouts);
   const minimum = BigInt(deps.config.minimum);

@@ -18,7 +18,7 @@ export interface PayoutDeps {
   lastActivity?: (account: string) => Promise<number>;
   /** Balances (the stored counters, not the entries), payouts, the suspension and the debit lease. */
   money: Pick<LedgerStore, 'putEntries' | 'listBalances'> &
-    PayoutStore &
+    Pick<PayoutStore, 'createPayout' | 'transitionPayout' | 'listOpenPayouts'> &
     Pick<LedgerStateStore, 'getSuspension' | 'setSuspension' | 'acquireLease' | 'releaseLease'>;
   sender: PayoutSender;
   /**
@@ -51,7 +51,7 @@ export async function runPayouts(deps: PayoutDeps, opts: { dryRun?: boolean } = 
   const suspended = await money.getSuspension(coin);
   if (suspended) return { status: 'suspended', reason: suspended };
 
-  const open = (await money.listPayouts(coin)).filter((p) => ['pending', 'sending', 'sent'].includes(p.status));
+  const open = (await money.listOpenPayouts(coin)).filter((p) => ['pending', 'sending', 'sent'].includes(p.status));
   if (opts.dryRun) {
     if (open.length > 0)
       return { status: 'progressed', payouts: open.map((p) => ({ id: p.id, status: p.status, txid: p.txid })) };
@@ -59,7 +59,7 @@ export async function runPayouts(deps: PayoutDeps, opts: { dryRun?: boolean } = 
   }
   const touched: Array<{ id: string; status: string; txid?: string }> = [];
   try {
-    for (const p of open.sort((a, b) => a.createdAt - b.createdAt)) touched.push(await advance(deps, p));
+    for (const p of open) touched.push(await advance(deps, p));
     // One payout in flight per coin: plan a new one only when none is left open.
     if (touched.every((t) => t.status === 'confirmed')) {
       // Choose and reserve under the debit lease: a conversion pass cannot take the same balances meanwhile.

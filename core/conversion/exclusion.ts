@@ -1,4 +1,4 @@
-import type { PayoutRecord } from '../ledger/payouts.js';
+import { isOpenPayoutStatus, type PayoutRecord } from '../ledger/payouts.js';
 import type { ConversionPreference } from '../ports/conversion-store.js';
 import type { ConversionRecord } from './record.js';
 
@@ -28,7 +28,7 @@ export function accountsLeftToConversion(
 export function accountsInOpenPayouts(payouts: readonly PayoutRecord[]): Set<string> {
   const out = new Set<string>();
   for (const p of payouts) {
-    if (p.status === 'confirmed' || p.status === 'failed') continue;
+    if (!isOpenPayoutStatus(p.status)) continue;
     for (const r of p.recipients) out.add(r.account);
   }
   return out;

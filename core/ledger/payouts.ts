@@ -29,6 +29,11 @@ export function isUnsentStatus(s: PayoutStatus): boolean {
   return s === 'pending' || s === 'sending' || s === 'failed';
 }
 
+/** A payout not yet settled (confirmed) or abandoned (failed): what the passes advance, or leave alone. */
+export function isOpenPayoutStatus(s: PayoutStatus): boolean {
+  return s !== 'confirmed' && s !== 'failed';
+}
+
 export function canTransition(from: PayoutStatus, to: PayoutStatus): boolean {
   return NEXT[from].includes(to);
 }

@@ -90,7 +90,15 @@ export interface PayoutStore {
     to: PayoutStatus,
     set?: { txid?: string; historyMark?: string },
   ): Promise<boolean>;
+  /** Every payout (the audit, the stats pages): grows with history. */
   listPayouts(coin: string): Promise<PayoutRecord[]>;
+  /**
+   * The payouts not yet confirmed or failed (core/ledger/payouts.ts `isOpenPayoutStatus`), oldest first, each read as
+   * it is now:
+   * what the payout pass advances and conversion leaves alone. Reads only those (an index of open payouts), never
+   * every payout ever made.
+   */
+  listOpenPayouts(coin: string): Promise<PayoutRecord[]>;
   /** The payouts of these ids that exist (any order): a miner's, named by its `reserve` entries, without the rest. */
   getPayouts(coin: string, ids: readonly string[]): Promise<PayoutRecord[]>;
 }
