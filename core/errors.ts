@@ -120,3 +120,10 @@ export class InvalidMessageError extends PoolError {
     super(message, 'INVALID_MESSAGE', options);
   }
 }
+
+/** A service the pool calls does not answer: the running pool's admin API, asked by the CLI. */
+export class UnavailableError extends PoolError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'UNAVAILABLE', options);
+  }
+}

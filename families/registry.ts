@@ -10,7 +10,7 @@ export class ChainFamilies {
 
   constructor(families: readonly ChainFamily[]) {
     for (const f of families) {
-      if (this.byName.has(f.name)) throw new Error(`chain family "${f.name}" is registered twice`);
+      if (this.byName.has(f.name)) throw new ConfigError(`chain family "${f.name}" is registered twice`);
       this.byName.set(f.name, f);
     }
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { ConfigError } from '../core/errors.js';
 import { jsonSafe } from '../core/json.js';
 import { hasBearerToken, hasLoopbackHost, isFromBrowser, isLoopbackPeer } from '../fargate/src/http/access.js';
 import type { LocalConverter } from './conversion.js';
@@ -34,7 +35,7 @@ export async function ensureAdminToken(dataDir: string): Promise<string> {
 
 export async function readAdminToken(dataDir: string): Promise<string> {
   const token = (await readFile(adminTokenFile(dataDir), 'utf8')).trim();
-  if (!/^[0-9a-f]{64}$/.test(token)) throw new Error(`${adminTokenFile(dataDir)} does not hold an admin token`);
+  if (!/^[0-9a-f]{64}$/.test(token)) throw new ConfigError(`${adminTokenFile(dataDir)} does not hold an admin token`);
   return token;
 }
 

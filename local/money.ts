@@ -2,6 +2,7 @@ import { type ConfirmPassReport, confirmCoin } from '../app/confirm/pass.js';
 import { type PayoutDeps, type PayoutReport, runPayouts } from '../app/payouts/payouts.js';
 import { payoutSettings } from '../app/payouts/policy.js';
 import type { CoinConfig } from '../core/config/schema.js';
+import { ConfigError } from '../core/errors.js';
 import type { AuditResult, Balance } from '../core/ledger/ledger.js';
 import { ppsLiabilityFromEntries } from '../core/ledger/pps-liability.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
@@ -69,7 +70,7 @@ export function startMoney(opts: {
     return report;
   };
   const payouts: MoneyRunner['payouts'] = async (o = {}) => {
-    if (!coin.payouts) throw new Error(`payouts are not configured for ${coin.symbol} (coins[].payouts)`);
+    if (!coin.payouts) throw new ConfigError(`payouts are not configured for ${coin.symbol} (coins[].payouts)`);
     return runPayouts(
       {
         coin: coin.symbol,

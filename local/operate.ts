@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BadRequestError, ConfigError, NotFoundError, PoolError, UnavailableError } from '../core/errors.js';
 import { formatAmount } from '../core/ledger/payouts.js';
 import { adminTokenFile, readAdminToken } from './admin.js';
 
@@ -19,19 +20,21 @@ export async function operate(o: {
   }
   const { http } = JSON.parse(await readFile(file, 'utf8')) as { http: string };
   const token = await readAdminToken(o.dataDir).catch((err: unknown) => {
-    throw new Error(
+    throw new ConfigError(
       `cannot read ${adminTokenFile(o.dataDir)} (run the CLI as the pool's user): ${(err as Error).message}`,
+      [],
+      { cause: err },
     );
   });
   const call = async (method: 'GET' | 'POST', path: string) => {
     const res = await fetch(`${http}${path}${path.includes('?') ? '&' : '?'}coin=${o.coin}`, {
       method,
       headers: { authorization: `Bearer ${token}` },
-    }).catch(() => {
-      throw new Error(`the pool at ${http} does not answer: is \`npm start\` running?`);
+    }).catch((err: unknown) => {
+      throw new UnavailableError(`the pool at ${http} does not answer: is \`npm start\` running?`, { cause: err });
     });
     const body = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(String(body.error ?? `HTTP ${res.status}`));
+    if (!res.ok) throw refusal(res.status, String(body.error ?? `HTTP ${res.status}`));
     return body;
   };
   const key = `${o.command} ${o.sub ?? ''}`.trim();
@@ -122,4 +125,11 @@ export async function operate(o: {
       console.error(`unknown command "${key}": see pool --help`);
       return 2;
   }
+}
+
+/** The admin routes' refusal as the pool's error: a malformed request or an unknown name as such, else by status. */
+function refusal(status: number, message: string): PoolError {
+  if (status === 400) return new BadRequestError(message);
+  if (status === 404) return new NotFoundError(message);
+  return new PoolError(message, `HTTP_${status}`);
 }

@@ -7,6 +7,7 @@ import { DynamoMoneyStore } from '../adapters/aws/dynamo-money-store.js';
 import { createDynamoShareStores, type DynamoShareStores } from '../adapters/aws/dynamo-share-store.js';
 import { ensureTables, type TableNames } from '../adapters/aws/tables.js';
 import { startDynalite } from '../adapters/local/dynalite-server.js';
+import { StorageError } from '../core/errors.js';
 
 /** Table names locally: the same definitions as in AWS, under this prefix. */
 export const LOCAL_TABLE_PREFIX = 'edgepool-local';
@@ -43,7 +44,7 @@ export async function startLocalStorage(opts: { dataDir?: string; coins: string[
   for (const coin of opts.coins) tables.set(coin, await ensureTables(client, LOCAL_TABLE_PREFIX, coin));
   const namesOf = (coin: string) => {
     const names = tables.get(coin);
-    if (!names) throw new Error(`no tables for coin ${coin}`);
+    if (!names) throw new StorageError(`no tables for coin ${coin}`);
     return names;
   };
   const doc = createDocumentClient(client);

@@ -6,6 +6,7 @@ import {
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { StorageError } from '../../core/errors.js';
 
 /**
  * The DynamoDB tables of one coin, as plain data: the CDK app builds its Table constructs from these, local mode
@@ -202,7 +203,7 @@ async function waitActive(client: DynamoDBClient, name: string, timeoutMs = 30_0
   for (;;) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
     if (Table?.TableStatus === 'ACTIVE') return;
-    if (Date.now() > deadline) throw new Error(`table ${name} is not ACTIVE after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new StorageError(`table ${name} is not ACTIVE after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

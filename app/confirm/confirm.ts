@@ -1,7 +1,7 @@
 import type { MoneyBlock } from '../../core/blocks/block.js';
 import { assessBlock, isSettled } from '../../core/blocks/confirmation.js';
 import type { CoinDefinition } from '../../core/coins/index.js';
-import { DaemonError } from '../../core/errors.js';
+import { DaemonError, StorageError } from '../../core/errors.js';
 import { type BlockStage, blockEntries, splitCredits } from '../../core/ledger/ledger.js';
 import { parseAmount } from '../../core/ledger/payouts.js';
 import type { ChainReader } from '../../core/ports/chain-reader.js';
@@ -153,23 +153,35 @@ async function fixCredits(deps: ConfirmDeps, block: MoneyBlock, reward: bigint):
   await money.setBlockCredits(coin.symbol, block, splitCredits(split), reward);
   // Whoever fixed it first wins: read back what is stored.
   const stored = await money.getBlock(coin.symbol, block.height, block.hash);
-  if (!stored?.credits) throw new Error(`block ${block.hash}: credits were not stored`);
+  if (!stored?.credits) throw new StorageError(`block ${block.hash}: credits were not stored`);
   return stored;
 }
 
-/** Rounds newest first from the block's height down, enough for any scheme's window. */
+/** Heights read at once (one range read); also how many empty heights in a row end the walk. */
+const ROUND_RANGE = 100;
+
+/**
+ * Rounds newest first from the block's height down, enough for any scheme's window: up to `maxRounds` heights, until
+ * ROUND_RANGE heights in a row had no shares. Read a range of heights at a time, not height by height.
+ */
 async function roundsBefore(deps: ConfirmDeps, block: MoneyBlock): Promise<RoundWeights[]> {
   const rounds: RoundWeights[] = [];
-  const maxRounds = deps.maxRounds ?? 2000;
+  const lowest = Math.max(block.height - (deps.maxRounds ?? 2000) + 1, 0);
   let emptyRun = 0;
-  for (let h = block.height; h > block.height - maxRounds && h >= 0 && emptyRun < 100; h--) {
-    const r = await deps.shares.getRoundShares(deps.coin.symbol, h);
-    if (r.miners.length === 0) {
-      emptyRun++;
-      continue;
+  for (let top = block.height; top >= lowest && emptyRun < ROUND_RANGE; top -= ROUND_RANGE) {
+    const bottom = Math.max(top - ROUND_RANGE + 1, lowest);
+    const mined = new Map(
+      (await deps.shares.getRoundsBetween(deps.coin.symbol, bottom, top)).map((r) => [r.height, r] as const),
+    );
+    for (let h = top; h >= bottom && emptyRun < ROUND_RANGE; h--) {
+      const r = mined.get(h);
+      if (!r || r.miners.length === 0) {
+        emptyRun++;
+        continue;
+      }
+      emptyRun = 0;
+      rounds.push({ height: h, miners: r.miners.map((m) => ({ miner: m.miner, difficulty: m.difficulty })) });
     }
-    emptyRun = 0;
-    rounds.push({ height: h, miners: r.miners.map((m) => ({ miner: m.miner, difficulty: m.difficulty })) });
   }
   return rounds;
 }

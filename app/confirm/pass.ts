@@ -1,5 +1,6 @@
 import { getCoin } from '../../core/coins/index.js';
 import type { CoinConfig } from '../../core/config/schema.js';
+import { ConfigError } from '../../core/errors.js';
 import type { ConfirmationRules, PpsChain } from '../../core/ports/chain-reader.js';
 import type { LedgerStateStore, MoneyStore } from '../../core/ports/money-store.js';
 import type { RoundShareReader } from '../../core/ports/share-store.js';
@@ -63,7 +64,7 @@ export interface CoinConfirmDeps {
  */
 export async function confirmCoin(deps: CoinConfirmDeps): Promise<ConfirmPassReport> {
   const { coin, rules, ...ports } = deps;
-  if (!coin.rewards) throw new Error(`${coin.symbol} has no rewards config: nothing to confirm`);
+  if (!coin.rewards) throw new ConfigError(`${coin.symbol} has no rewards config: nothing to confirm`);
   return runConfirmPass({
     ...ports,
     chain: rules.chain,

@@ -18,6 +18,7 @@ import {
   settlementEntries,
   withdrawalsDue,
 } from '../../core/conversion/record.js';
+import { ConfigError } from '../../core/errors.js';
 import { balancesFromEntries } from '../../core/ledger/entries.js';
 import { ExchangeRejectedError, ExchangeUnavailableError } from '../../core/ports/exchange.js';
 import { isInternalAccount } from '../../core/rewards/schemes.js';
@@ -234,7 +235,7 @@ async function advance(deps: ConvertDeps, r: ConversionRecord): Promise<ConvertR
     deps.crashAt?.('after-filled');
   }
   const target = deps.config.targets.find((t) => t.currency === r.target);
-  if (!target) throw new Error(`conversion ${r.id}: target ${r.target} is no longer configured`);
+  if (!target) throw new ConfigError(`conversion ${r.id}: target ${r.target} is no longer configured`);
   if (status === 'filled') {
     // Miners are credited only once the proceeds are on their way to the pool's wallet the target's payouts use.
     const withdrawals = await withdrawLegs(deps, { ...r, fills }, target);

@@ -1,5 +1,6 @@
 import type { Network } from 'bitcoinjs-lib';
 import { networks as btcNetworks } from 'bitcoinjs-lib';
+import { ConfigError } from '../errors.js';
 
 export type PowAlgorithm = 'scrypt' | 'sha256d';
 export type NetworkName = 'mainnet' | 'testnet' | 'regtest';
@@ -84,7 +85,7 @@ export const COINS: Readonly<Record<string, CoinDefinition>> = Object.freeze({
 
 export function getCoin(symbol: string): CoinDefinition {
   const coin = COINS[symbol.toUpperCase()];
-  if (!coin) throw new Error(`unknown coin "${symbol}"; supported: ${Object.keys(COINS).join(', ')}`);
+  if (!coin) throw new ConfigError(`unknown coin "${symbol}"; supported: ${Object.keys(COINS).join(', ')}`);
   return coin;
 }
 

@@ -1,4 +1,5 @@
 import type { FoundBlockRecord } from '../blocks/block.js';
+import { InvalidMessageError } from '../errors.js';
 import type { Share, ShareBatch } from './share.js';
 
 /**
@@ -44,7 +45,8 @@ export function creditOf(s: Share, credit: ShareCredit | undefined): number | un
   if (s.credit !== undefined) return s.credit;
   if (!credit) return undefined;
   const count = s.count ?? 1;
-  if (count !== 1) throw new Error(`an entry of ${s.miner} stands for ${count} shares but carries no PoT credit`);
+  if (count !== 1)
+    throw new InvalidMessageError(`an entry of ${s.miner} stands for ${count} shares but carries no PoT credit`);
   return credit(s);
 }
 

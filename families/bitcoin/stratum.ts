@@ -1,5 +1,6 @@
 import { DaemonPool } from '../../adapters/rpc/daemon-pool.js';
 import { getCoin } from '../../core/coins/index.js';
+import { ConfigError } from '../../core/errors.js';
 import { shareHasher } from '../../fargate/src/hashing/index.js';
 import { JobManager, type JobManagerOptions } from '../../fargate/src/jobs/job-manager.js';
 import { METHODS } from '../../fargate/src/stratum/dispatcher.js';
@@ -63,6 +64,6 @@ export const bitcoinStratum: StratumFamily = {
 
 /** The job manager behind a Bitcoin-family coin's job source (the bench feeds it templates by hand). */
 export function bitcoinJobs(jobs: JobSource): BitcoinJobSource {
-  if (!(jobs instanceof BitcoinJobSource)) throw new Error('the coin is not served by the Bitcoin family');
+  if (!(jobs instanceof BitcoinJobSource)) throw new ConfigError('the coin is not served by the Bitcoin family');
   return jobs;
 }

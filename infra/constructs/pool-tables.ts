@@ -2,6 +2,7 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ConfigError } from '../../core/errors.js';
 import { acknowledge } from '../nag.js';
 
 /** A table as plain data (the shape adapters/aws/tables.ts describes), so the adapters and the CDK app agree. */
@@ -87,7 +88,7 @@ export class PoolTables extends Construct {
     super(scope, id);
     const tables = new Map<string, PoolTable>();
     for (const spec of props.specs) {
-      if (tables.has(spec.name)) throw new Error(`table ${spec.name} is defined twice`);
+      if (tables.has(spec.name)) throw new ConfigError(`table ${spec.name} is defined twice`);
       const table = new Table(this, pascal(spec.name), {
         partitionKey: key(spec.partitionKey),
         sortKey: spec.sortKey && key(spec.sortKey),
@@ -115,7 +116,7 @@ export class PoolTables extends Construct {
 
   get(name: string): PoolTable {
     const table = this.tables.get(name);
-    if (!table) throw new Error(`no table named ${name}; known: ${[...this.tables.keys()].join(', ')}`);
+    if (!table) throw new ConfigError(`no table named ${name}; known: ${[...this.tables.keys()].join(', ')}`);
     return table;
   }
 }

@@ -7,6 +7,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
+import { ConfigError } from '../../core/errors.js';
 import { CHAIN_FAMILIES } from '../../families/registry.js';
 import { convertEnvSchema } from '../../lambdas/convert/env.js';
 import { ingestEnvSchema } from '../../lambdas/ingest/handler.js';
@@ -268,7 +269,8 @@ export class CoinStack extends Stack {
     }
     f.addEnvironment('TARGET_LEDGER_TABLES', Stack.of(this).toJsonString(ledgers));
     conversion.exchanges.forEach((x, i) => {
-      if (!x.secretArn) throw new Error(`${coin.symbol} conversion: exchange ${x.id} needs secretArn (its API keys)`);
+      if (!x.secretArn)
+        throw new ConfigError(`${coin.symbol} conversion: exchange ${x.id} needs secretArn (its API keys)`);
       Secret.fromSecretCompleteArn(this, `ExchangeKeys${i}`, x.secretArn).grantRead(f);
     });
     f.runEvery(Duration.minutes(conversion.scheduleMinutes));
@@ -289,11 +291,11 @@ export class CoinStack extends Stack {
       if (!p) continue;
       const where = `${coin.symbol} conversion target ${t.currency}`;
       if (p.kind === 'evm' && p.privateKey)
-        throw new Error(`${where}: payouts.privateKey is for local mode; use payouts.secretArn`);
+        throw new ConfigError(`${where}: payouts.privateKey is for local mode; use payouts.secretArn`);
       const what = p.kind === 'evm' ? "the pool wallet's key" : `the wallet daemon's {"user","password"}`;
-      if (!p.secretArn) throw new Error(`${where}: payouts.secretArn (${what}) is needed in AWS`);
+      if (!p.secretArn) throw new ConfigError(`${where}: payouts.secretArn (${what}) is needed in AWS`);
       const ledger = this.targetLedgers.get(t.currency)?.get('ledger');
-      if (!ledger) throw new Error(`${where}: no ledger table in this stack`);
+      if (!ledger) throw new ConfigError(`${where}: no ledger table in this stack`);
       const f = fn(`Payouts${t.currency}`, props.entries.targetPayouts!, `pays ${t.currency} balances`, MONEY_TIMEOUT, {
         environmentSchema: targetPayoutsEnvSchema,
         // Reserved concurrency 1: two passes never overlap (the state machine would still refuse a double send).

@@ -1,4 +1,5 @@
 import type { DaemonClient, RawBlockTemplate } from '../../adapters/rpc/daemon-client.js';
+import { DaemonError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
 import { sleep } from './litecoind.js';
 
@@ -53,7 +54,7 @@ export async function activateMweb(
   const info = await node.getBlockchainInfo();
   const mweb = info.softforks?.mweb;
   if (!mweb?.active || mweb.height !== info.blocks + 1) {
-    throw new Error(
+    throw new DaemonError(
       `MWEB is not about to activate at height ${info.blocks + 1} (deployment: ${JSON.stringify(mweb)}); ` +
         'is this litecoind older than 0.21?',
     );
@@ -68,7 +69,7 @@ export async function activateMweb(
 export async function checkTemplate(node: DaemonClient): Promise<RawBlockTemplate> {
   const template = await node.getBlockTemplate(GBT_RULES);
   if (typeof template.mweb !== 'string' || template.transactions.length === 0) {
-    throw new Error(`getblocktemplate at height ${template.height} has no MWEB extension block`);
+    throw new DaemonError(`getblocktemplate at height ${template.height} has no MWEB extension block`);
   }
   return template;
 }
@@ -77,7 +78,7 @@ export async function checkTemplate(node: DaemonClient): Promise<RawBlockTemplat
 export async function waitForPeer(node: DaemonClient, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await node.call<number>('getconnectioncount')) === 0) {
-    if (Date.now() > deadline) throw new Error(`${node.name} has no peer after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new DaemonError(`${node.name} has no peer after ${timeoutMs} ms`);
     await sleep(50);
   }
 }
@@ -88,7 +89,7 @@ export async function waitForSync(nodes: readonly DaemonClient[], timeoutMs = 30
   for (;;) {
     const tips = await Promise.all(nodes.map((n) => n.getBestBlockHash()));
     if (tips.every((t) => t === tips[0])) return tips[0]!;
-    if (Date.now() > deadline) throw new Error(`devnet nodes did not sync within ${timeoutMs} ms: tips ${tips}`);
+    if (Date.now() > deadline) throw new DaemonError(`devnet nodes did not sync within ${timeoutMs} ms: tips ${tips}`);
     await sleep(50);
   }
 }

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DaemonClient, type DaemonEndpoint } from '../../adapters/rpc/daemon-client.js';
-import { DaemonError } from '../../core/errors.js';
+import { ConfigError, DaemonError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
 import { activateMweb, COIN, checkTemplate, ensureWallet, waitForPeer, waitForSync } from './chain.js';
 import { type Credentials, freePorts, type LitecoindNode, LitecoindStartError, startLitecoind } from './litecoind.js';
@@ -109,13 +109,15 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
 export async function devnetMine(dataDir: string, n: number, address?: string): Promise<string[]> {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`cannot mine ${n} blocks`);
   const devnet = await readJson<DevnetFile>(join(dataDir, 'devnet.json'));
-  if (!devnet?.rpc[0]) throw new Error(`no devnet in ${dataDir}: start one with \`npm start\` first`);
+  if (!devnet?.rpc[0]) throw new ConfigError(`no devnet in ${dataDir}: start one with \`npm start\` first`);
   const client = new DaemonClient(devnet.rpc[0]);
   try {
     return await client.generateToAddress(n, address ?? devnet.minerAddress);
   } catch (err) {
     if (err instanceof DaemonError && err.rpcCode === undefined && /connection refused/.test(err.message)) {
-      throw new Error(`the devnet in ${dataDir} is not running: start it with \`npm start\``, { cause: err });
+      throw new DaemonError(`the devnet in ${dataDir} is not running: start it with \`npm start\``, undefined, {
+        cause: err,
+      });
     }
     throw err;
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { DaemonEndpoint } from '../../adapters/rpc/daemon-client.js';
+import { ConfigError } from '../../core/errors.js';
 import type { Credentials } from './litecoind.js';
 
 /** What `<dataDir>/devnet.json` holds: how other processes (the `pool` CLI) reach a running devnet. */
@@ -37,7 +38,7 @@ export async function readJson<T>(file: string): Promise<T | undefined> {
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new Error(`${file} is not valid JSON; delete it to start over`, { cause: err });
+    throw new ConfigError(`${file} is not valid JSON; delete it to start over`, [], { cause: err });
   }
 }
 
