@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { StorageError } from '../../core/errors.js';
 
 /** Infrastructure errors become StorageError, named after the operation. */
@@ -53,5 +59,31 @@ export async function queryAll(
     out.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
+  return out;
+}
+
+/**
+ * The items of these keys that exist (any order), BatchGetItem by a hundred keys; keys DynamoDB leaves unprocessed
+ * (throttling) are asked again.
+ */
+export async function batchGetAll(
+  doc: DynamoDBDocumentClient,
+  op: string,
+  table: string,
+  keys: readonly Record<string, unknown>[],
+  consistent = false,
+): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += 100) {
+    let ask: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+    while (ask && ask.length > 0) {
+      const Keys: Record<string, unknown>[] = ask;
+      const page: BatchGetCommandOutput = await dynamoCall(op, () =>
+        doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys, ConsistentRead: consistent } } })),
+      );
+      out.push(...(page.Responses?.[table] ?? []));
+      ask = page.UnprocessedKeys?.[table]?.Keys;
+    }
+  }
   return out;
 }

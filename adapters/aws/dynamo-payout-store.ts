@@ -1,10 +1,4 @@
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   canTransition,
   IllegalPayoutTransitionError,
@@ -14,7 +8,7 @@ import {
   type PayoutStatus,
 } from '../../core/ledger/payouts.js';
 import type { PayoutStore } from '../../core/ports/money-store.js';
-import { conditionalWrite, dynamoCall, num, queryAll } from './dynamo-calls.js';
+import { batchGetAll, conditionalWrite, dynamoCall, num, queryAll } from './dynamo-calls.js';
 import type { TableNames } from './tables.js';
 
 /**
@@ -162,23 +156,8 @@ export class DynamoPayoutStore implements PayoutStore {
   }
 
   async getPayouts(coin: string, ids: readonly string[]): Promise<PayoutRecord[]> {
-    const table = this.tables(coin).ledger;
-    const out: PayoutRecord[] = [];
-    // BatchGetItem takes 100 keys; keys DynamoDB leaves unprocessed (throttling) are asked again.
-    for (let i = 0; i < ids.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = [...new Set(ids.slice(i, i + 100))].map((id) => ({
-        pk: 'PAYOUT',
-        sk: id,
-      }));
-      while (keys && keys.length > 0) {
-        const page = await dynamoCall('get payouts', () =>
-          this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } })),
-        );
-        out.push(...(page.Responses?.[table] ?? []).map(toPayout));
-        keys = page.UnprocessedKeys?.[table]?.Keys;
-      }
-    }
-    return out;
+    const keys = [...new Set(ids)].map((id) => ({ pk: 'PAYOUT', sk: id }));
+    return (await batchGetAll(this.doc, 'get payouts', this.tables(coin).ledger, keys, true)).map(toPayout);
   }
 }
 

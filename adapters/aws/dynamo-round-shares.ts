@@ -1,9 +1,21 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { forEachLimited } from '../../core/limited.js';
 import type { RoundShareReader, RoundShares } from '../../core/ports/share-store.js';
 import type { Tally } from '../../core/shares/aggregate.js';
-import { queryAll } from './dynamo-calls.js';
+import { batchGetAll, num, queryAll } from './dynamo-calls.js';
 import { type RoundRow, unpackRows } from './packed-slices.js';
-import { getTally, roundPk, type ShareTables, type ShareTablesOptions, TOTAL, tally } from './share-items.js';
+import {
+  getTally,
+  heightOfRoundPk,
+  roundPk,
+  type ShareTables,
+  type ShareTablesOptions,
+  TOTAL,
+  tally,
+} from './share-items.js';
+
+/** Rounds whose sums getRoundsBetween reads at once. */
+const ROUND_READS_IN_FLIGHT = 8;
 
 /** RoundShareReader on DynamoDB: a round's total item and the packed parts every batch wrote for it. */
 export class DynamoRoundShareReader implements RoundShareReader {
@@ -56,6 +68,29 @@ export class DynamoRoundShareReader implements RoundShareReader {
     round.miners = [...miners.values()];
     round.workers = [...workers.values()];
     return round;
+  }
+
+  async getRoundsBetween(coin: string, fromHeight: number, toHeight: number): Promise<RoundShares[]> {
+    const table = this.tables(coin).shares;
+    const heights: number[] = [];
+    for (let h = toHeight; h >= Math.max(fromHeight, 0); h--) heights.push(h);
+    // The totals by key (a round's items are its own partition, so a range of heights is not one Query): a missing
+    // total is a round nobody mined, and its parts are not read. Ingest writes a round's total with every batch.
+    const totals = await batchGetAll(
+      this.doc,
+      'get round totals',
+      table,
+      heights.map((h) => ({ pk: roundPk(h), sk: TOTAL })),
+    );
+    const mined = totals
+      .filter((i) => num(i.shares) > 0)
+      .map((i) => heightOfRoundPk(i.pk))
+      .sort((a, b) => b - a);
+    const rounds = new Map<number, RoundShares>();
+    await forEachLimited(mined, ROUND_READS_IN_FLIGHT, async (h) => {
+      rounds.set(h, await this.getRoundShares(coin, h));
+    });
+    return mined.map((h) => rounds.get(h)!).filter((r) => r.miners.length > 0);
   }
 
   getRoundTotal(coin: string, height: number): Promise<Tally> {

@@ -29,6 +29,8 @@ export const TOTAL = 'TOTAL';
 
 export const batchKey = (batchId: string) => ({ pk: `BATCH#${batchId}`, sk: BATCH_SK });
 export const roundPk = (height: number) => `ROUND#${height}`;
+/** The height of a round's partition key (roundPk). */
+export const heightOfRoundPk = (pk: unknown) => Number(String(pk).slice('ROUND#'.length));
 /** The partition of a miner shard's per-minute items (packed-slices.ts `minerShard`). */
 export const minerShardPk = (shard: number) => `MS#${shard}`;
 export const POOL_TOTAL_KEY = { pk: 'POOL', sk: TOTAL };

@@ -48,6 +48,12 @@ export interface RoundShareReader {
   getRoundShares(coin: string, height: number): Promise<RoundShares>;
   /** Only the round's total (one item): what luck and effort need, without reading every worker's sums. */
   getRoundTotal(coin: string, height: number): Promise<Tally>;
+  /**
+   * The rounds from `fromHeight` to `toHeight` (both included) that have shares, highest first, as getRoundShares
+   * reads each: a range of heights in a few requests (their totals by key, a hundred at a time; the sums only of
+   * rounds with a total), not one request per height.
+   */
+  getRoundsBetween(coin: string, fromHeight: number, toHeight: number): Promise<RoundShares[]>;
 }
 
 /** One miner's recent shares: its page, and the payout policy's "last share". */

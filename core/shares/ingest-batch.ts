@@ -1,4 +1,5 @@
 import { PoolError } from '../errors.js';
+import { forEachLimited } from '../limited.js';
 import type { ShareIngestStore } from '../ports/share-store.js';
 import { aggregateBatch, type BatchAggregate, type ShareCredit } from './aggregate.js';
 import type { ShareBatch } from './share.js';
@@ -106,22 +107,4 @@ async function withoutOtherBatchesBlocks(
   opts.onRepeats?.(others.size);
   const shares = batch.shares.filter((s) => !(s.block && others.has(s.block.hash)));
   return aggregateBatch({ ...batch, shares }, opts.credit);
-}
-
-/** Runs `fn` over items with at most `limit` in flight; rejects with the first failure after all settled. */
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  let firstError: { err: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length && !firstError) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (err) {
-        firstError ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (firstError) throw firstError.err;
 }

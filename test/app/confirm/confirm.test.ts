@@ -94,6 +94,29 @@ describe('confirmBlocks against dynalite', () => {
     expect(await auditCoin(money, 'LTC')).toEqual({ ok: true, checked: 6 });
   });
 
+  it('weighs the rounds below the block until a hundred heights in a row had no shares, across range reads', async () => {
+    for (const [height, miner, difficulty] of [
+      [850, 'bob', 1],
+      [760, 'carol', 2], // 89 empty heights above it: still walked
+      [640, 'dave', 4], // 119 empty heights above it: the walk stopped before
+    ] as const) {
+      await ingestBatch(shares.ingest, roundBatch(`r${height}`, height, [[miner, difficulty]]), {
+        claim: 'c',
+        now: () => 1,
+        leaseMs: 1000,
+      });
+    }
+    await foundBlock('hw', 900, [['alice', 1]]);
+    chain.confirmations.set('hw', 5);
+    await confirmBlocks(deps());
+    const b = balancesFromEntries(await money.listEntries('LTC'));
+    // 99 % of 6.25 LTC by 1 : 1 : 2
+    expect(b.get('alice')!.immature).toBe(154_687_500n);
+    expect(b.get('bob')!.immature).toBe(154_687_500n);
+    expect(b.get('carol')!.immature).toBe(309_375_000n);
+    expect(b.get('dave')).toBeUndefined();
+  });
+
   it('takes back the immature credit of a block that left the main chain, and credits nothing', async () => {
     await foundBlock('h2', 901, [['alice', 1]]);
     chain.confirmations.set('h2', 3);
