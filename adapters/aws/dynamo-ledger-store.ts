@@ -11,6 +11,7 @@ import {
 import { LedgerConflictError } from '../../core/errors.js';
 import { balanceDelta } from '../../core/ledger/balance-sync.js';
 import { type Balance, type LedgerEntry, zeroBalance } from '../../core/ledger/ledger.js';
+import { forEachLimited } from '../../core/limited.js';
 import type { LedgerStore } from '../../core/ports/money-store.js';
 import { conditionalWrite, dynamoCall, num, queryAll } from './dynamo-calls.js';
 import type { TableNames } from './tables.js';
@@ -24,6 +25,8 @@ const UNAPPLIED = 'UNAPPLIED';
 export const REPAIR_AFTER_MS = 60 * 60_000;
 const REPAIR_LEASE_MS = 5 * 60_000;
 const BUCKETS = ['immature', 'confirmed', 'pending', 'paid'] as const;
+/** Accounts whose entries putEntries writes at once (a block credits every miner of its window). */
+const ACCOUNTS_IN_FLIGHT = 16;
 
 /**
  * The ledger table's entries (`ACCT#<account> / <entry id>`) and a balance item per account (`BALANCE / <account>`)
@@ -42,30 +45,40 @@ export class DynamoLedgerStore implements LedgerStore {
 
   async putEntries(coin: string, entries: LedgerEntry[]): Promise<number> {
     const table = this.tables(coin).ledger;
-    let written = 0;
+    // Accounts in parallel (their balance items are apart), each account's entries in order.
+    const byAccount = new Map<string, LedgerEntry[]>();
     for (const e of entries) {
-      const item = { ...entryItem(e), view: UNAPPLIED };
-      const created = await conditionalWrite('put ledger entry', () =>
-        this.doc.send(
-          new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-        ),
-      );
-      if (created) {
-        written++;
-        await this.apply(table, e);
-        continue;
-      }
-      // Same id again: fine when it is the same entry (a replay); a different amount means history changed.
-      const { Item } = await dynamoCall('get ledger entry', () =>
-        this.doc.send(new GetCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true })),
-      );
-      if (!Item || String(Item.amount) !== item.amount || Item.kind !== item.kind) {
-        throw new LedgerConflictError(`ledger entry ${e.id} exists with amount ${Item?.amount}, not ${item.amount}`);
-      }
-      // A crash left it unapplied: its writer's retry applies it while young; an old one is the repair's.
-      if (Item.view === UNAPPLIED && num(Item.time) > this.clock() - REPAIR_AFTER_MS) await this.apply(table, e);
+      const list = byAccount.get(e.account);
+      if (list) list.push(e);
+      else byAccount.set(e.account, [e]);
     }
+    let written = 0;
+    await forEachLimited([...byAccount.values()], ACCOUNTS_IN_FLIGHT, async (list) => {
+      for (const e of list) if (await this.putEntry(table, e)) written++;
+    });
     return written;
+  }
+
+  /** Writes one entry and applies it (true), or checks a replay of it and completes what a crash left (false). */
+  private async putEntry(table: string, e: LedgerEntry): Promise<boolean> {
+    const item = { ...entryItem(e), view: UNAPPLIED };
+    const created = await conditionalWrite('put ledger entry', () =>
+      this.doc.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })),
+    );
+    if (created) {
+      await this.apply(table, e);
+      return true;
+    }
+    // Same id again: fine when it is the same entry (a replay); a different amount means history changed.
+    const { Item } = await dynamoCall('get ledger entry', () =>
+      this.doc.send(new GetCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true })),
+    );
+    if (!Item || String(Item.amount) !== item.amount || Item.kind !== item.kind) {
+      throw new LedgerConflictError(`ledger entry ${e.id} exists with amount ${Item?.amount}, not ${item.amount}`);
+    }
+    // A crash left it unapplied: its writer's retry applies it while young; an old one is the repair's.
+    if (Item.view === UNAPPLIED && num(Item.time) > this.clock() - REPAIR_AFTER_MS) await this.apply(table, e);
+    return false;
   }
 
   async listEntries(coin: string): Promise<LedgerEntry[]> {

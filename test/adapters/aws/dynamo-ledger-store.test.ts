@@ -101,6 +101,39 @@ describe('DynamoLedgerStore balances kept with the entries (dynalite)', () => {
     expect(recent.map((e) => e.ref)).toEqual(['h29', 'h28', 'h27', 'h26', 'h25']);
     expect(recent.every((e) => e.account === 'alice')).toBe(true);
   });
+
+  it("reads a miner page's entries as bounded Query pages on its own view, whatever the account's history", async () => {
+    const { names } = await fresh();
+    const queries: Array<{ input: Record<string, unknown>; scanned: number }> = [];
+    const counting = createDocumentClient(dynamo.client);
+    const send = counting.send.bind(counting) as (c: unknown) => Promise<Record<string, unknown>>;
+    (counting as { send: unknown }).send = async (command: { input: Record<string, unknown> }) => {
+      const out = await send(command);
+      if (command.constructor.name === 'QueryCommand')
+        queries.push({ input: command.input, scanned: Number(out.ScannedCount) });
+      return out;
+    };
+    const ledger = new DynamoLedgerStore(
+      counting,
+      () => names,
+      () => NOW,
+    );
+    const many = Array.from({ length: 16 }, (_, i) => ({ account: `m${i}`, role: 'miner' as const, amount: 5n }));
+    for (let i = 0; i < 60; i++)
+      await ledger.putEntries('LTC', blockEntries('immature', `h${i}`, [...credits, ...many], NOW + i));
+    for (let i = 0; i < 60; i++)
+      await ledger.putEntries('LTC', blockEntries('mature', `h${i}`, credits, NOW + 100 + i));
+    queries.length = 0;
+    const recent = await ledger.listRecentEntries('LTC', 'alice', ['immature'], 10);
+    expect(recent.map((e) => e.ref)).toEqual(['h59', 'h58', 'h57', 'h56', 'h55', 'h54', 'h53', 'h52', 'h51', 'h50']);
+    // 120 entries of alice's, 1,140 in the ledger: pages of at most the limit on alice's view, newest first, until
+    // ten matched (the 60 newer `mature` entries are read and filtered out)
+    expect(queries.every((q) => q.input.IndexName === 'byView' && q.input.Limit === 10)).toBe(true);
+    expect(
+      queries.every((q) => (q.input.ExpressionAttributeValues as Record<string, unknown>)[':v'] === 'ACCT#alice'),
+    ).toBe(true);
+    expect(queries.reduce((n, q) => n + q.scanned, 0)).toBe(70);
+  });
 });
 
 const item = (e: LedgerEntry, view?: string) => ({ ...entryItem(e), ...(view ? { view } : {}) });
