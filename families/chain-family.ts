@@ -37,12 +37,17 @@ export interface FamilyDeployment {
   readonly stratumDockerfile: string;
 }
 
-/** Confirmation rules and payouts of a coin. */
+/** Confirmation rules, payouts and conversion deposits of a coin. */
 export interface MoneyFamily {
   /** Confirmation rules: how blocks are found in the chain and followed to maturity (orphans, reorgs). */
   confirmation(coin: Readonly<CoinConfig>): ConfirmationRules;
   /** How the coin's payouts are sent (coins[].payouts); a ConfigError when the coin has none. */
   payoutSender(coin: Readonly<CoinConfig>): PayoutSender;
+  /**
+   * The pool wallet that conversion deposits to exchanges are sent from (app/convert/deposit.ts), built only when an
+   * exchange of the coin takes deposits; a ConfigError when the coin has no wallet to send them from.
+   */
+  depositWallet(coin: Readonly<CoinConfig>): PayoutSender;
 }
 
 /** The mining front of a coin. */

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { publicConversion, publicPool } from '../app/stats/public.js';
+import type { ChainFamilies } from '../families/registry.js';
 import type { TableSpec } from './constructs/pool-tables.js';
 import { type LoadedInputs, REPO_ROOT, refuseInlineSecrets } from './pool-config.js';
 import { STAGES } from './settings.js';
@@ -29,6 +30,8 @@ export interface BuildOptions {
   nag?: boolean;
   /** The built dashboard (web/dist) to deploy with the API stack; none: the site bucket is filled by hand. */
   siteDir?: string;
+  /** Where each coin's chain family is found (default: the pool's registry, families/registry.ts). */
+  families?: ChainFamilies;
 }
 
 export interface PoolStacks {
@@ -81,6 +84,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
         cluster: network.cluster,
         alarmTopic: alerts.topic,
         tableSpecs: options.tableSpecs ?? COIN_TABLES,
+        ...(options.families && { families: options.families }),
         entries: {
           ingest: entries.ingest,
           confirm: entries.confirm,

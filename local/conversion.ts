@@ -1,17 +1,16 @@
 import { CcxtExchange } from '../adapters/exchange/ccxt-exchange.js';
-import { DaemonClient } from '../adapters/rpc/daemon-client.js';
-import { depositWallet } from '../adapters/rpc/deposit-wallet.js';
 import { type ConvertReport, runConversions } from '../app/convert/convert.js';
 import type { ConvertDeps } from '../app/convert/deps.js';
 import { getCoin } from '../core/coins/index.js';
 import type { CoinConfig } from '../core/config/schema.js';
-import type { DepositRecord } from '../core/conversion/deposit.js';
+import { type DepositRecord, takesDeposits } from '../core/conversion/deposit.js';
 import { type ExchangeInventory, expectedInventory } from '../core/conversion/inventory.js';
 import { ConfigError } from '../core/errors.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
 import type { Exchange } from '../core/ports/exchange.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
+import { CHAIN_FAMILIES } from '../families/registry.js';
 
 export interface LocalConverter {
   /** One conversion pass, as the Lambda runs it on its schedule. */
@@ -23,7 +22,7 @@ export interface LocalConverter {
 /**
  * A coin's conversion in local mode: the Lambda's `runConversions` against the exchanges of the config, with the
  * API keys inline (`credentials`) and, for tests, another API base URL (`apiBaseUrl`: the fake exchanges); deposits
- * to exchanges are sent from the payouts wallet on the first daemon.
+ * to exchanges are sent from the pool wallet the coin's chain family gives (MoneyFamily.depositWallet).
  */
 export function localConverter(
   coin: Readonly<CoinConfig>,
@@ -44,7 +43,7 @@ export function localConverter(
       }),
     );
   }
-  const wallet = depositWallet(coin, () => new DaemonClient(coin.daemons[0]!));
+  const wallet = takesDeposits(config) ? CHAIN_FAMILIES.forCoin(coin).money.depositWallet(coin) : undefined;
   const deps = {
     ...(wallet ? { wallet } : {}),
     coin: coin.symbol,

@@ -1,5 +1,6 @@
 import type { ExchangeDeposit } from '../ports/exchange.js';
 import type { SentPayout } from '../ports/payout-sender.js';
+import type { ConversionConfig } from './config.js';
 
 /**
  * The deposit leg of a conversion (issue 7): before a leg sells on an exchange that takes `deposit`, its amount of
@@ -17,6 +18,14 @@ import type { SentPayout } from '../ports/payout-sender.js';
  * amount by their convert-out entries).
  */
 export type DepositStatus = 'pending' | 'sending' | 'sent' | 'credited';
+
+/**
+ * A coin whose conversion sells on an exchange that takes `deposit`: the conversion pass then needs the pool's coin
+ * wallet (its chain family's depositWallet), and in AWS the conversion Lambda runs where the coin's nodes are.
+ */
+export function takesDeposits(conversion: Pick<ConversionConfig, 'exchanges'> | undefined): boolean {
+  return conversion?.exchanges.some((x) => x.deposit !== undefined) ?? false;
+}
 
 export const DEPOSIT_NEXT: Readonly<Record<DepositStatus, readonly DepositStatus[]>> = {
   pending: ['sending'],

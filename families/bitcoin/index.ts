@@ -15,10 +15,10 @@ export const bitcoinFamily: ChainFamily = {
   money: {
     // The first daemon: confirmation reads blocks and the tip, PPS walks heights (DaemonClient is the ChainReader).
     confirmation: (coin) => ({ chain: firstDaemon(coin), maturity: getCoin(coin.symbol).coinbaseMaturity }),
-    payoutSender: (coin) => {
-      if (!coin.payouts) throw new ConfigError(`${coin.symbol} has no payouts config (coins[].payouts)`);
-      return new WalletPayoutSender(firstDaemon(coin).withWallet(coin.payouts.wallet), getCoin(coin.symbol).decimals);
-    },
+    payoutSender: (coin) => poolWallet(coin, `${coin.symbol} has no payouts config (coins[].payouts)`),
+    // Deposits leave from the payouts wallet: the coins the miners' convert-out entries took out of their balances.
+    depositWallet: (coin) =>
+      poolWallet(coin, `${coin.symbol}: deposits to exchanges are sent from the payouts wallet (coins[].payouts)`),
   },
   // The job manager and the native hashing addon: only the stratum runtimes load them.
   stratum: async () => (await import('./stratum.js')).bitcoinStratum,
@@ -26,4 +26,10 @@ export const bitcoinFamily: ChainFamily = {
 
 function firstDaemon(coin: Readonly<CoinConfig>): DaemonClient {
   return new DaemonClient(coin.daemons[0]!);
+}
+
+/** The pool's wallet (coins[].payouts.wallet) on the first daemon, sending with sendmany; `missing` if none is set. */
+function poolWallet(coin: Readonly<CoinConfig>, missing: string): WalletPayoutSender {
+  if (!coin.payouts) throw new ConfigError(missing);
+  return new WalletPayoutSender(firstDaemon(coin).withWallet(coin.payouts.wallet), getCoin(coin.symbol).decimals);
 }

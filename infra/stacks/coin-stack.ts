@@ -7,8 +7,9 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
+import { takesDeposits } from '../../core/conversion/deposit.js';
 import { ConfigError } from '../../core/errors.js';
-import { CHAIN_FAMILIES } from '../../families/registry.js';
+import { CHAIN_FAMILIES, type ChainFamilies } from '../../families/registry.js';
 import { convertEnvSchema } from '../../lambdas/convert/env.js';
 import { ingestEnvSchema } from '../../lambdas/ingest/handler.js';
 import { targetPayoutsEnvSchema } from '../../lambdas/payouts/target-handler.js';
@@ -37,6 +38,8 @@ export interface CoinStackProps extends StackProps {
    * where that coin's payouts pay. A target without one gets a ledger table in this stack.
    */
   targetLedgers?: Readonly<Record<string, PoolTable>>;
+  /** Where the coin's chain family is found (default: the pool's registry; tests register their own). */
+  families?: ChainFamilies;
 }
 
 const INGEST_TIMEOUT = Duration.seconds(60);
@@ -72,7 +75,7 @@ export class CoinStack extends Stack {
     const sizing = coinSizing(settings, coin.symbol);
     this.symbol = coin.symbol;
     // What the coin's chain family needs deployed (a coin no family serves fails the synth here).
-    const deployment = CHAIN_FAMILIES.forCoin(coin).deployment;
+    const deployment = (props.families ?? CHAIN_FAMILIES).forCoin(coin).deployment;
 
     this.secrets = new CoinSecrets(this, 'Secrets', { symbol: coin.symbol, removalPolicy: stage.removalPolicy });
     this.tables = new PoolTables(this, 'Tables', {
@@ -205,7 +208,7 @@ export class CoinStack extends Stack {
       ],
       stratum: this.stratum,
       noBlockAlarmHours: sizing.noBlockAlarmHours,
-      ...(coin.conversion?.exchanges.some((x) => x.deposit)
+      ...(coin.conversion && takesDeposits(coin.conversion)
         ? { depositAlarmHours: coin.conversion.depositAlarmHours }
         : {}),
       ...(coin.conversion ? { conversionOpenAlarmHours: coin.conversion.openAlarmHours } : {}),
@@ -238,16 +241,18 @@ export class CoinStack extends Stack {
   ): PoolFunction {
     const { coin } = props;
     const conversion = coin.conversion!;
-    // Exchanges that take deposits get the coins from the pool wallet: the daemon is private, so then in the VPC.
-    const deposits = conversion.exchanges.some((x) => x.deposit);
+    // Exchanges that take deposits get the coins from the pool wallet, on the coin's nodes: then the function runs
+    // where the money functions do and reads the daemon secret, as the coin's chain family says.
+    const deposits = takesDeposits(conversion);
+    const deployment = (props.families ?? CHAIN_FAMILIES).forCoin(coin).deployment;
     const f = fn('Convert', props.entries.convert!, 'converts opted-in balances on the exchanges', MONEY_TIMEOUT, {
       environmentSchema: convertEnvSchema,
       reservedConcurrency: 1,
       memorySize: 1024,
       bundlesCcxt: true,
-      ...(deposits ? { vpc: props.vpc } : {}),
+      ...(deposits && deployment.moneyInVpc ? { vpc: props.vpc } : {}),
     });
-    if (deposits) f.useSecret('DAEMON_SECRET_ARN', this.secrets.daemonRpc);
+    if (deposits && deployment.daemonSecret) f.useSecret('DAEMON_SECRET_ARN', this.secrets.daemonRpc);
     f.addEnvironment('POOL_CONFIG_JSON', JSON.stringify(containerConfig(props.config, coin)));
     f.useTable('BLOCKS_TABLE', this.tables.get('blocks'), 'read');
     f.useTable('LEDGER_TABLE', this.tables.get('ledger'), 'readWrite');

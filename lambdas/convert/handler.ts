@@ -6,18 +6,17 @@ import { DynamoConversionStore } from '../../adapters/aws/dynamo-conversion-stor
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { CcxtExchange } from '../../adapters/exchange/ccxt-exchange.js';
 import { loadExchangeCredentials } from '../../adapters/exchange/credentials.js';
-import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
-import { depositWallet } from '../../adapters/rpc/deposit-wallet.js';
 import { runConversions } from '../../app/convert/convert.js';
 import type { ConvertDeps } from '../../app/convert/deps.js';
 import { getCoin } from '../../core/coins/index.js';
 import { parseJsonVar } from '../../core/config/env.js';
-import { parseConfigText } from '../../core/config/load.js';
+import { takesDeposits } from '../../core/conversion/deposit.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
 import type { Exchange } from '../../core/ports/exchange.js';
+import { CHAIN_FAMILIES } from '../../families/registry.js';
 import { emfRecord } from '../shared/emf.js';
-import { configWithDaemonSecret } from '../shared/money-deps.js';
+import { coinFromEnv } from '../shared/money-deps.js';
 import { poolHandler, poolLambda } from '../shared/pool-handler.js';
 import { convertEnvSchema } from './env.js';
 
@@ -27,18 +26,14 @@ type Deps = Omit<ConvertDeps, 'log' | 'now'>;
  * Builds clients from the environment on the first invocation: Secrets Manager for each exchange's keys and, when
  * exchanges take deposits, for the daemon credentials of the pool wallet they are sent from.
  */
-async function convertDeps(e: z.output<typeof convertEnvSchema>): Promise<Deps> {
+export async function convertDeps(e: z.output<typeof convertEnvSchema>, families = CHAIN_FAMILIES): Promise<Deps> {
   const secrets = new SecretsManagerClient({});
-  // Deposits to exchanges need the pool wallet: its daemon credentials replace the markers of the config.
-  const config = e.DAEMON_SECRET_ARN
-    ? await configWithDaemonSecret(secrets, e.POOL_CONFIG_JSON, e.DAEMON_SECRET_ARN)
-    : parseConfigText(e.POOL_CONFIG_JSON, 'POOL_CONFIG_JSON');
-  const coin = config.coins.find((c) => c.symbol === e.POOL_COIN);
-  if (!coin?.conversion) throw new ConfigError(`${e.POOL_COIN} has no conversion config`);
-  const wallet = depositWallet(coin, () => {
-    if (!e.DAEMON_SECRET_ARN) throw new ConfigError(`${coin.symbol} deposits to exchanges need DAEMON_SECRET_ARN`);
-    return new DaemonClient(coin.daemons[0]!);
-  });
+  // Deposits to exchanges are sent from the pool wallet, on the coin's nodes: their credentials come from the secret.
+  const { coin, family } = await coinFromEnv(e, families, (c) =>
+    takesDeposits(c.conversion) ? 'deposits to exchanges' : undefined,
+  );
+  if (!coin.conversion) throw new ConfigError(`${e.POOL_COIN} has no conversion config`);
+  const wallet = takesDeposits(coin.conversion) ? family.money.depositWallet(coin) : undefined;
   const targets = parseJsonVar(z.record(z.string(), z.string()), 'TARGET_LEDGER_TABLES', e.TARGET_LEDGER_TABLES);
   const doc = createDocumentClient(new DynamoDBClient({}));
   const tables = (c: string) => {

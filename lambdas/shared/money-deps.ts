@@ -11,15 +11,19 @@ import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import type { ConfirmationRules } from '../../core/ports/chain-reader.js';
 import type { PayoutSender } from '../../core/ports/payout-sender.js';
-import { CHAIN_FAMILIES } from '../../families/registry.js';
+import type { ChainFamily } from '../../families/chain-family.js';
+import { CHAIN_FAMILIES, type ChainFamilies } from '../../families/registry.js';
 
 /** The environment of the money Lambdas (confirmation, payouts), set by infra/stacks/coin-stack.ts. */
 export const moneyEnvSchema = z.object({
   POOL_COIN: z.string().min(1),
   /** The coin's container config (daemon credentials as markers). */
   POOL_CONFIG_JSON: z.string().min(1),
-  /** Secrets Manager ARN of {"user","password"} for the daemons' RPC. */
-  DAEMON_SECRET_ARN: z.string().min(1),
+  /**
+   * Secrets Manager ARN of {"user","password"} for the daemons' RPC: set by the CDK app when the coin's chain family
+   * says its nodes take credentials (FamilyDeployment.daemonSecret), and then required (coinFromEnv).
+   */
+  DAEMON_SECRET_ARN: z.string().min(1).optional(),
   SHARES_TABLE: z.string().min(1),
   STATS_TABLE: z.string().min(1),
   BLOCKS_TABLE: z.string().min(1),
@@ -38,12 +42,16 @@ export interface MoneyDeps {
   conversions?: DynamoConversionStore;
 }
 
-/** Builds the clients from the environment on the first invocation (never at import). */
-export async function moneyDeps(e: z.output<typeof moneyEnvSchema>): Promise<MoneyDeps> {
-  const config = await configWithDaemonSecret(new SecretsManagerClient({}), e.POOL_CONFIG_JSON, e.DAEMON_SECRET_ARN);
-  const coin = config.coins.find((c) => c.symbol === e.POOL_COIN);
-  if (!coin) throw new ConfigError(`POOL_COIN ${e.POOL_COIN} is not in POOL_CONFIG_JSON`);
-  const family = CHAIN_FAMILIES.forCoin(coin);
+/**
+ * Builds the clients from the environment on the first invocation (never at import). `families`: where the coin's
+ * chain family is found (tests register their own).
+ */
+export async function moneyDeps(
+  e: z.output<typeof moneyEnvSchema>,
+  families: ChainFamilies = CHAIN_FAMILIES,
+): Promise<MoneyDeps> {
+  // Confirmation and payouts read the chain and send from the wallet: they always talk to the coin's nodes.
+  const { coin, family } = await coinFromEnv(e, families, () => 'confirmation and payouts');
   const doc = createDocumentClient(new DynamoDBClient({}));
   const only = <T>(c: string, names: T): T => {
     if (c !== e.POOL_COIN) throw new StorageError(`this function serves ${e.POOL_COIN}, not ${c}`);
@@ -58,6 +66,39 @@ export async function moneyDeps(e: z.output<typeof moneyEnvSchema>): Promise<Mon
     sender: () => family.money.payoutSender(coin),
     ...(coin.conversion ? { conversions: new DynamoConversionStore(doc, (c) => only(c, tables)) } : {}),
   };
+}
+
+/** What a money Lambda's environment says of its coin. */
+export interface CoinEnv {
+  POOL_COIN: string;
+  /** The coin's container config (daemon credentials as markers). */
+  POOL_CONFIG_JSON: string;
+  DAEMON_SECRET_ARN?: string | undefined;
+}
+
+/**
+ * The function's coin and its chain family, from the container config, its daemon credentials read from the
+ * secret when the CDK app passed one. `talksToNodes` says why this function (for this coin) talks to the coin's
+ * nodes, or undefined when it does not; when it does and the family's nodes take credentials, the secret is required.
+ */
+export async function coinFromEnv(
+  e: CoinEnv,
+  families: ChainFamilies,
+  talksToNodes: (coin: Readonly<CoinConfig>) => string | undefined,
+): Promise<{ coin: Readonly<CoinConfig>; family: ChainFamily }> {
+  const config = e.DAEMON_SECRET_ARN
+    ? await configWithDaemonSecret(new SecretsManagerClient({}), e.POOL_CONFIG_JSON, e.DAEMON_SECRET_ARN)
+    : parseConfigText(e.POOL_CONFIG_JSON, 'POOL_CONFIG_JSON');
+  const coin = config.coins.find((c) => c.symbol === e.POOL_COIN);
+  if (!coin) throw new ConfigError(`POOL_COIN ${e.POOL_COIN} is not in POOL_CONFIG_JSON`);
+  const family = families.forCoin(coin);
+  const why = talksToNodes(coin);
+  if (why && family.deployment.daemonSecret && !e.DAEMON_SECRET_ARN) {
+    throw new ConfigError(
+      `${coin.symbol} ${why} need DAEMON_SECRET_ARN: the ${family.name} family's nodes take RPC credentials`,
+    );
+  }
+  return { coin, family };
 }
 
 /** The container config (POOL_CONFIG_JSON) with its daemon credential markers replaced by the secret's values. */

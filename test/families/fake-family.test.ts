@@ -33,6 +33,9 @@ function testFamily() {
       payoutSender: () => {
         throw new Error('not used by the stratum test');
       },
+      depositWallet: () => {
+        throw new Error('not used by the stratum test');
+      },
     },
     stratum: async () => ({
       dialect: { ...METHODS, 'mining.ping': () => 'pong' },

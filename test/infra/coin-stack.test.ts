@@ -1,6 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ChainFamilies } from '../../families/registry.js';
 import { stratumProcesses } from '../../infra/constructs/stratum-service.js';
+import { openNodesFamily } from '../helpers/test-family.js';
 import { buildTestApp, coin, DAEMON_PASSWORD, difficulty } from './helpers.js';
 
 /** Resources of a type, as [logicalId, properties] pairs. */
@@ -313,5 +315,52 @@ describe('coin stack (PoT coin)', () => {
     expect(ingestEnv(potStack)).toHaveLength(1);
     expect(JSON.parse(String(ingestEnv(potStack)[0]!.POOL_POT))).toEqual(pot);
     expect(ingestEnv(ppsStack)[0]!.POOL_POT).toBeUndefined();
+  });
+});
+
+describe('coin stack (a chain family whose nodes take no credentials and are public)', () => {
+  const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:pool/binance-AbCdEf';
+  let t: Template;
+  let synth: () => unknown;
+  beforeAll(() => {
+    const { family } = openNodesFamily();
+    const { app, stacks } = buildTestApp(
+      {
+        coins: [
+          {
+            ...coin('LTC', [{ port: 3333, difficulty }]),
+            family: family.name,
+            conversion: {
+              exchanges: [{ id: 'binance', secretArn, deposit: {} }],
+              targets: [{ currency: 'USDT', feeWallets: [{ address: '0x52908400098527886E0F7030069857D2E4169EE7' }] }],
+            },
+          },
+        ],
+      },
+      {},
+      { families: new ChainFamilies([family]) },
+    );
+    synth = () => app.synth();
+    t = Template.fromStack(stacks.coins[0]!);
+  });
+
+  const moneyFunctions = () =>
+    resources(t, 'AWS::Lambda::Function').filter(([, p]) =>
+      /confirms|pays confirmed|converts/.test(String(p.Description)),
+    ) as [string, { Environment: { Variables: Record<string, unknown> }; VpcConfig?: unknown }][];
+
+  it('synthesizes: the money Lambdas’ env schemas accept no DAEMON_SECRET_ARN', () => {
+    expect(() => synth()).not.toThrow();
+  });
+
+  it('passes no daemon secret to confirmation, payouts and conversion deposits, and runs them outside the VPC', () => {
+    const fns = moneyFunctions();
+    expect(fns.map(([, p]) => String((p as { Description?: unknown }).Description))).toHaveLength(3);
+    for (const [, p] of fns) {
+      expect(p.Environment.Variables).not.toHaveProperty('DAEMON_SECRET_ARN');
+      expect(p.VpcConfig).toBeUndefined();
+    }
+    const [, task] = resources(t, 'AWS::ECS::TaskDefinition')[0]!;
+    expect((task.ContainerDefinitions as { Secrets?: unknown }[])[0]!.Secrets).toBeUndefined();
   });
 });

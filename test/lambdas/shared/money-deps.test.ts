@@ -1,0 +1,87 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { payments } from 'bitcoinjs-lib';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { getCoin } from '../../../core/coins/index.js';
+import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER } from '../../../core/config/credentials.js';
+import { parseEnv } from '../../../core/config/env.js';
+import { ConfigError } from '../../../core/errors.js';
+import { CHAIN_FAMILIES, ChainFamilies } from '../../../families/registry.js';
+import { convertEnvSchema } from '../../../lambdas/convert/env.js';
+import { convertDeps } from '../../../lambdas/convert/handler.js';
+import { moneyDeps, moneyEnvSchema } from '../../../lambdas/shared/money-deps.js';
+import { openNodesFamily } from '../../helpers/test-family.js';
+
+const POOL = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest[0] }).address!;
+const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:1:secret:${name}`;
+
+/** An LTC config served by `family`, its daemon credentials markers (the container config), exchanges taking deposits. */
+const configJson = (family: string) =>
+  JSON.stringify({
+    coins: [
+      {
+        symbol: 'LTC',
+        family,
+        network: 'regtest',
+        poolAddress: POOL,
+        daemons: [{ url: 'http://127.0.0.1:1', user: DAEMON_USER_MARKER, password: DAEMON_PASSWORD_MARKER }],
+        ports: [{ port: 3333, difficulty: { initial: 1, min: 1, max: 1 } }],
+        rewards: { scheme: 'PPLNS', feeWallets: [{ address: POOL }] },
+        payouts: { wallet: 'pool', intervalSeconds: 3600 },
+        conversion: {
+          exchanges: [{ id: 'binance', secretArn: arn('binance'), deposit: {} }],
+          targets: [{ currency: 'BTC', feeWallets: [{ address: 'bc1qfees' }] }],
+        },
+      },
+    ],
+  });
+
+const tables = { SHARES_TABLE: 's', STATS_TABLE: 'st', BLOCKS_TABLE: 'b', LEDGER_TABLE: 'l' };
+
+describe('money Lambdas: the daemon secret only where the chain family takes one', () => {
+  const secrets = mockClient(SecretsManagerClient);
+  afterEach(() => secrets.reset());
+  afterAll(() => secrets.restore());
+
+  it('builds confirmation and payouts of a family whose nodes take no credentials without DAEMON_SECRET_ARN', async () => {
+    const { family, built } = openNodesFamily();
+    const env = parseEnv(
+      moneyEnvSchema,
+      { POOL_COIN: 'LTC', POOL_CONFIG_JSON: configJson(family.name), ...tables },
+      'x',
+    );
+    const deps = await moneyDeps(env, new ChainFamilies([family]));
+    expect(deps.rules.maturity).toBe(10);
+    expect(built.confirmation).toEqual(['LTC']);
+    // No secret was asked for.
+    expect(secrets.calls()).toHaveLength(0);
+  });
+
+  it('refuses a Bitcoin-family coin without DAEMON_SECRET_ARN, naming it', async () => {
+    const env = parseEnv(moneyEnvSchema, { POOL_COIN: 'LTC', POOL_CONFIG_JSON: configJson('bitcoin'), ...tables }, 'x');
+    const err = await moneyDeps(env, CHAIN_FAMILIES).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/LTC confirmation and payouts need DAEMON_SECRET_ARN: the bitcoin family/);
+  });
+
+  it("sends conversion deposits from the family's deposit wallet, without a daemon secret when it takes none", async () => {
+    const { family, built, wallet } = openNodesFamily();
+    secrets.onAnyCommand().resolves({ SecretString: JSON.stringify({ apiKey: 'k', secret: 's' }) });
+    const env = parseEnv(
+      convertEnvSchema,
+      {
+        POOL_COIN: 'LTC',
+        POOL_CONFIG_JSON: configJson(family.name),
+        BLOCKS_TABLE: 'b',
+        LEDGER_TABLE: 'l',
+        TARGET_LEDGER_TABLES: JSON.stringify({ BTC: 'btc-ledger' }),
+      },
+      'x',
+    );
+    const deps = await convertDeps(env, new ChainFamilies([family]));
+    expect(deps.wallet).toBe(wallet);
+    expect(built.depositWallet).toEqual(['LTC']);
+    // Only the exchange's keys were read.
+    expect(secrets.calls().map((c) => (c.args[0].input as { SecretId: string }).SecretId)).toEqual([arn('binance')]);
+  });
+});
