@@ -1,9 +1,9 @@
+import { spawn } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../adapters/aws/dynamo-money-store.js';
 import { createDynamoShareStores } from '../adapters/aws/dynamo-share-store.js';
 import { ensureTables, tableNames } from '../adapters/aws/tables.js';
-import { startDynalite } from '../adapters/local/dynalite-server.js';
 import { confirmBlocks } from '../app/confirm/confirm.js';
 import { runPayouts } from '../app/payouts/payouts.js';
 import { getCoin } from '../core/coins/index.js';
@@ -13,8 +13,13 @@ import type { RoundShareReader } from '../core/ports/share-store.js';
 import { rewardsConfigSchema } from '../core/rewards/config.js';
 import { heading, info } from './harness.js';
 
-/** Accounts credited by every block: the ledger grows by history (blocks), not by miners. */
-const ACCOUNTS = 100;
+/**
+ * Accounts credited by every block: the ledger grows by history (blocks), not by miners. Few enough that at the
+ * smallest size the page's miner has a full page of entries (200 of the kinds it shows), so both sizes read a page.
+ */
+const ACCOUNTS = 20;
+/** Blocks written at once: a pool's passes write many miners' entries in parallel (putEntries by account). */
+const BLOCKS_IN_FLIGHT = 8;
 const silent = { info() {}, warn() {}, error() {} };
 
 /**
@@ -26,10 +31,11 @@ const silent = { info() {}, warn() {}, error() {} };
  */
 export async function benchLedger(): Promise<void> {
   const sizes = (process.env.LEDGER_BENCH_SIZES ?? '10000,1000000').split(',').map(Number);
-  heading(`Money reads against ledger size (${ACCOUNTS} accounts, dynalite in process)`);
+  heading(`Money reads against ledger size (${ACCOUNTS} accounts, dynalite in its own process)`);
   const times: Array<{ size: number; payout: number; confirm: number; page: number }> = [];
   for (const size of sizes) {
-    const server = await startDynalite();
+    // dynalite in its own process: the bench's writes and dynalite's work then use both cores.
+    const server = await startDynaliteProcess();
     try {
       const client = new DynamoDBClient({
         endpoint: server.endpoint,
@@ -48,13 +54,24 @@ export async function benchLedger(): Promise<void> {
         amount: 1_000n + BigInt(i),
       }));
       const written = performance.now();
-      for (let h = 1; h <= blocks; h++) {
-        const block = foundBlock(h);
-        await shares.ingest.putBlock('LTC', block);
-        await money.putEntries('LTC', blockEntries('immature', block.hash, credits, h));
-        await money.putEntries('LTC', blockEntries('mature', block.hash, credits, h));
-        await money.setBlockStatus('LTC', { ...block, coin: 'LTC', status: 'pending' }, 'pending', 'confirmed', 100);
-      }
+      let next = 1;
+      await Promise.all(
+        Array.from({ length: BLOCKS_IN_FLIGHT }, async () => {
+          for (let h = next++; h <= blocks; h = next++) {
+            const block = foundBlock(h);
+            await shares.ingest.putBlock('LTC', block);
+            await money.putEntries('LTC', blockEntries('immature', block.hash, credits, h));
+            await money.putEntries('LTC', blockEntries('mature', block.hash, credits, h));
+            await money.setBlockStatus(
+              'LTC',
+              { ...block, coin: 'LTC', status: 'pending' },
+              'pending',
+              'confirmed',
+              100,
+            );
+          }
+        }),
+      );
       const writeSeconds = (performance.now() - written) / 1000;
       info(
         `${size} entries written`,
@@ -77,9 +94,10 @@ export async function benchLedger(): Promise<void> {
       const fresh = foundBlock(blocks + 1);
       await shares.ingest.putBlock('LTC', fresh);
       const rounds = {
-        getRoundShares: async (_: string, height: number) => ({
-          miners: height === fresh.height ? credits.map((c) => ({ miner: c.account, difficulty: 1 })) : [],
-        }),
+        getRoundsBetween: async (_: string, from: number, to: number) =>
+          from <= fresh.height && fresh.height <= to
+            ? [{ height: fresh.height, miners: credits.map((c) => ({ miner: c.account, difficulty: 1 })) }]
+            : [],
       } as unknown as RoundShareReader;
       const chain = {
         getBlockCount: async () => fresh.height + 1,
@@ -120,6 +138,24 @@ export async function benchLedger(): Promise<void> {
     for (const k of ['payout', 'confirm', 'page'] as const)
       info(`ratio ${large.size}/${small.size}: ${k}`, (large[k] / small[k]).toFixed(2));
   }
+}
+
+/** dynalite in a child process on loopback (the same server startDynalite runs in process). */
+async function startDynaliteProcess(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const script = `require('dynalite')({ createTableMs: 0 }).listen(0, '127.0.0.1', function () {
+    process.stdout.write(String(this.address().port) + '\\n');
+  });`;
+  const child = spawn(process.execPath, ['--max-old-space-size=8192', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      child.kill();
+    },
+  };
 }
 
 function foundBlock(height: number) {
