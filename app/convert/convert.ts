@@ -19,7 +19,6 @@ import {
   withdrawalsDue,
 } from '../../core/conversion/record.js';
 import { ConfigError } from '../../core/errors.js';
-import { balancesFromEntries } from '../../core/ledger/entries.js';
 import { ExchangeRejectedError, ExchangeUnavailableError } from '../../core/ports/exchange.js';
 import { isInternalAccount } from '../../core/rewards/schemes.js';
 import { withDebitLease } from '../shared/debit-lease.js';
