@@ -145,7 +145,9 @@ async function startDynaliteProcess(): Promise<{ endpoint: string; close(): Prom
   const script = `require('dynalite')({ createTableMs: 0 }).listen(0, '127.0.0.1', function () {
     process.stdout.write(String(this.address().port) + '\\n');
   });`;
-  const child = spawn(process.execPath, ['--max-old-space-size=8192', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=8192', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<string>((resolve, reject) => {
     child.once('error', reject);
     child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
