@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoLedgerStore, entryItem, REPAIR_AFTER_MS } from '../../../adapters/aws/dynamo-ledger-store.js';
 import type { TableNames } from '../../../adapters/aws/tables.js';
+import { LedgerConflictError } from '../../../core/errors.js';
 import { balancesFromEntries, blockEntries, type LedgerEntry, payoutEntries } from '../../../core/ledger/ledger.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
@@ -49,6 +50,29 @@ describe('DynamoLedgerStore balances kept with the entries (dynalite)', () => {
     expect(balances.get('alice')).toEqual({ immature: 0n, confirmed: 200n, pending: 500n, paid: 0n });
     expect(balances).toEqual(balancesFromEntries(await ledger.listEntries('LTC')));
     expect(await ledger.getBalance('LTC', 'bob')).toEqual({ immature: 0n, confirmed: 300n, pending: 0n, paid: 0n });
+  });
+
+  it("writes many accounts' entries at once, each account's in order, and still refuses a changed replay", async () => {
+    const { ledger } = await fresh();
+    const miners = Array.from({ length: 40 }, (_, i) => ({
+      account: `m${i}`,
+      role: 'miner' as const,
+      amount: 10n + BigInt(i),
+    }));
+    const both = [...blockEntries('immature', 'h1', miners, NOW), ...blockEntries('mature', 'h1', miners, NOW)];
+    expect(await ledger.putEntries('LTC', both)).toBe(80);
+    expect(await ledger.putEntries('LTC', both)).toBe(0);
+    const changed = blockEntries(
+      'immature',
+      'h1',
+      miners.map((m) => (m.account === 'm33' ? { ...m, amount: 1n } : m)),
+      NOW,
+    );
+    await expect(ledger.putEntries('LTC', changed)).rejects.toThrow(LedgerConflictError);
+    const balances = await ledger.listBalances('LTC');
+    expect(balances.get('m7')).toEqual({ immature: 0n, confirmed: 17n, pending: 0n, paid: 0n });
+    expect(balances).toEqual(balancesFromEntries(await ledger.listEntries('LTC')));
+    expect([...balances.values()].reduce((s, b) => s + b.confirmed, 0n)).toBe(40n * 10n + 780n);
   });
 
   it('keeps wei exact: amounts beyond 2^53 add without rounding', async () => {
