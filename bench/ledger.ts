@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../adapters/aws/dynamo-money-store.js';
 import { createDynamoShareStores } from '../adapters/aws/dynamo-share-store.js';
@@ -25,14 +26,14 @@ const silent = { info() {}, warn() {}, error() {} };
 /**
  * Money reads against history: a ledger of `size` entries written by the store's own write path (putEntries of each
  * block's immature and mature credits to ACCOUNTS miners, blocks recorded by ingest's putBlock and confirmed), then
- * one payout pass (plan: balances), one confirmation pass (a new block found: unsettled blocks, previous block,
- * split, immature credits) and one miner page read (balance and newest entries), each timed. Sizes from
- * LEDGER_BENCH_SIZES (default 10000,1000000).
+ * one payout pass (open payouts, balances), one confirmation pass (a new block found: unsettled blocks, previous
+ * block, rounds, split, immature credits) and one miner page read (balance and newest entries), each timed (median)
+ * with the requests it sends and the items they read. Sizes from LEDGER_BENCH_SIZES (default 10000,1000000).
  */
 export async function benchLedger(): Promise<void> {
   const sizes = (process.env.LEDGER_BENCH_SIZES ?? '10000,1000000').split(',').map(Number);
   heading(`Money reads against ledger size (${ACCOUNTS} accounts, dynalite in its own process)`);
-  const times: Array<{ size: number; payout: number; confirm: number; page: number }> = [];
+  const times: Array<{ size: number } & Record<'payout' | 'confirm' | 'page', { ms: number }>> = [];
   for (const size of sizes) {
     // dynalite in its own process: the bench's writes and dynalite's work then use both cores.
     const server = await startDynaliteProcess();
@@ -43,6 +44,7 @@ export async function benchLedger(): Promise<void> {
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       });
       const doc = createDocumentClient(client);
+      const reads = countReads(doc);
       await ensureTables(client, 'bench', 'LTC');
       const names = tableNames('bench', 'LTC');
       const money = new DynamoMoneyStore(doc, () => names);
@@ -78,7 +80,7 @@ export async function benchLedger(): Promise<void> {
         `${writeSeconds.toFixed(0)} s (${((blocks * 2 * ACCOUNTS) / writeSeconds).toFixed(0)} entries/s)`,
       );
 
-      const payout = await timed(() =>
+      const payout = await timed(reads, () =>
         runPayouts(
           {
             coin: 'LTC',
@@ -106,7 +108,7 @@ export async function benchLedger(): Promise<void> {
           tx: [{ vout: [{ value: 12.5, scriptPubKey: { address: 'pool' } }] }],
         }),
       } as unknown as ChainReader;
-      const confirm = await timed(() =>
+      const confirm = await timed(reads, () =>
         confirmBlocks({
           coin: getCoin('LTC'),
           poolAddress: 'pool',
@@ -118,16 +120,19 @@ export async function benchLedger(): Promise<void> {
           now: Date.now,
         }),
       );
-      const page = await timed(() =>
+      const page = await timed(reads, () =>
         Promise.all([
           money.getBalance('LTC', 'm7'),
           money.listRecentEntries('LTC', 'm7', ['immature', 'pps', 'reserve', 'release'], 200),
         ]),
       );
       times.push({ size, payout, confirm, page });
-      info(`${size}: payout pass`, `${payout.toFixed(1)} ms`);
-      info(`${size}: confirmation pass`, `${confirm.toFixed(1)} ms`);
-      info(`${size}: miner page`, `${page.toFixed(1)} ms`);
+      for (const [name, t] of [
+        ['payout pass', payout],
+        ['confirmation pass', confirm],
+        ['miner page', page],
+      ] as const)
+        info(`${size}: ${name}`, `${t.ms.toFixed(1)} ms (${t.requests} requests, ${t.items} items read)`);
       client.destroy();
     } finally {
       await server.close();
@@ -136,7 +141,7 @@ export async function benchLedger(): Promise<void> {
   const [small, large] = [times[0], times.at(-1)];
   if (small && large && small !== large) {
     for (const k of ['payout', 'confirm', 'page'] as const)
-      info(`ratio ${large.size}/${small.size}: ${k}`, (large[k] / small[k]).toFixed(2));
+      info(`ratio ${large.size}/${small.size}: ${k}`, (large[k].ms / small[k].ms).toFixed(2));
   }
 }
 
@@ -175,13 +180,52 @@ function foundBlock(height: number) {
   };
 }
 
-/** The best of three runs (ms): the first warms the connection and the JIT. */
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 3; i++) {
+/** Runs of each read: the median is reported (a GC pause of dynalite's large heap would skew a best or a mean). */
+const RUNS = 15;
+
+/**
+ * The median of RUNS runs (ms), after one run that warms the connection and the JIT, and what DynamoDB would bill for
+ * one run: requests and items read (Query/Scan ScannedCount, GetItem's item, BatchGet's items).
+ */
+async function timed(
+  reads: ReadCounter,
+  fn: () => Promise<unknown>,
+): Promise<{ ms: number; requests: number; items: number }> {
+  await fn();
+  reads.requests = 0;
+  reads.items = 0;
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
     const t = performance.now();
     await fn();
-    best = Math.min(best, performance.now() - t);
+    times.push(performance.now() - t);
   }
-  return best;
+  const per = { requests: reads.requests / RUNS, items: reads.items / RUNS };
+  return { ms: times.sort((a, b) => a - b)[RUNS >> 1]!, ...per };
+}
+
+interface ReadCounter {
+  requests: number;
+  items: number;
+}
+
+/** Counts the requests a document client sends and the items they read. */
+function countReads(doc: DynamoDBDocumentClient): ReadCounter {
+  const reads = { requests: 0, items: 0 };
+  const send = doc.send.bind(doc) as (command: unknown) => Promise<Record<string, unknown>>;
+  (doc as { send: unknown }).send = async (command: unknown) => {
+    const out = await send(command);
+    reads.requests++;
+    const batch = out.Responses as Record<string, unknown[]> | undefined;
+    reads.items +=
+      typeof out.ScannedCount === 'number'
+        ? out.ScannedCount
+        : batch
+          ? Object.values(batch).flat().length
+          : out.Item
+            ? 1
+            : 0;
+    return out;
+  };
+  return reads;
 }
