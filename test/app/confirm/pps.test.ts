@@ -29,12 +29,20 @@ describe('creditPps against dynalite', () => {
     await dynamo.close();
   });
 
-  it('credits each completed round once, from the chain block value and difficulty, and resumes from its cursor', async () => {
+  /** A share store and a ledger on fresh tables, and the ingest of a share batch into them. */
+  async function fresh() {
     const shares = await dynamo.freshStore();
     const names = dynamo.lastTables!;
     const money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names);
-    await ingestBatch(shares.ingest, batch('b1', 100, [['alice', 65536]]), { claim: 'c', now: () => 1, leaseMs: 1000 });
-    await ingestBatch(shares.ingest, batch('b2', 101, [['bob', 32768]]), { claim: 'c', now: () => 1, leaseMs: 1000 });
+    const ingest = (b: ReturnType<typeof batch>) =>
+      ingestBatch(shares.ingest, b, { claim: 'c', now: () => 1, leaseMs: 1000 });
+    return { shares, money, ingest };
+  }
+
+  it('credits each completed round once, from the chain block value and difficulty, and resumes from its cursor', async () => {
+    const { shares, money, ingest } = await fresh();
+    await ingest(batch('b1', 100, [['alice', 65536]]));
+    await ingest(batch('b2', 101, [['bob', 32768]]));
     const tip = { height: 102 };
     // chain difficulty 1 = stratum difficulty 65536 for scrypt; every block worth 10 LTC
     const chain = chainAt(tip);
@@ -53,11 +61,7 @@ describe('creditPps against dynalite', () => {
   });
 
   it('pays a share delivered after its round was credited, exactly once, and the audit accounts for it', async () => {
-    const shares = await dynamo.freshStore();
-    const names = dynamo.lastTables!;
-    const money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names);
-    const ingest = (b: ReturnType<typeof batch>) =>
-      ingestBatch(shares.ingest, b, { claim: 'c', now: () => 1, leaseMs: 1000 });
+    const { shares, money, ingest } = await fresh();
     await ingest(batch('b1', 100, [['alice', 65536]]));
     const tip = { height: 102 };
     const deps = {
@@ -91,11 +95,7 @@ describe('creditPps against dynalite', () => {
   });
 
   it('finishes a round whose crediting a crash cut short, though more of its shares arrived meanwhile', async () => {
-    const shares = await dynamo.freshStore();
-    const names = dynamo.lastTables!;
-    const money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names);
-    const ingest = (b: ReturnType<typeof batch>) =>
-      ingestBatch(shares.ingest, b, { claim: 'c', now: () => 1, leaseMs: 1000 });
+    const { shares, money, ingest } = await fresh();
     await ingest(batch('b1', 100, [['alice', 65536]]));
     // The dead pass wrote alice's credit for the shares it saw, then neither the round's record nor the cursor.
     await money.putEntries('LTC', roundCreditEntries(100, [{ account: 'alice', amount: 1_000_000_000n }], 5));
