@@ -174,13 +174,15 @@ export class JobManager implements JobProvider {
 
     const { coinbase, header } = solveWork(record.work, parsed, sha256d);
     // The header is the work: the same solution under another job id of this previous block is the same share.
-    const key = headerKey(header);
+    const digest = sha256d(header);
+    const key = shareKey(digest);
     const seen = this.store.seen;
     if (seen.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
     // Taken before the hash may wait for the end of the turn (pairing): the same submission meanwhile is a duplicate.
     if (!seen.add(key)) return this.blockFull(record);
-    // A synchronous hash (sha256d) is used as it is: an await would cost every share a microtask.
-    const hashed = this.powHash(header);
+    // A sha256d coin's PoW is the key's digest: not hashed twice. A synchronous hash is used as it is: an await would
+    // cost every share a microtask.
+    const hashed = this.powHash === sha256d ? digest : this.powHash(header);
     const pow = hashed instanceof Promise ? await hashed : hashed;
     // The display-order (reversed) hex is both the share's hash and, read as a number, its PoW value
     // (hashToBigInt and reverseHex in one pass; `pow` is ours to reverse).
@@ -221,7 +223,8 @@ export class JobManager implements JobProvider {
     const parsed = retired && this.parseSubmission(s, retired, { ignoreTime: true });
     if (retired && parsed && !('code' in parsed)) {
       const { header } = solveWork(retired.work, parsed, sha256d);
-      if (this.store.retiredSeen.has(headerKey(header))) return reject(StratumCode.Duplicate, 'duplicate share');
+      if (this.store.retiredSeen.has(shareKey(sha256d(header))))
+        return reject(StratumCode.Duplicate, 'duplicate share');
     }
     return reject(StratumCode.JobNotFound, 'job not found (stale)');
   }
@@ -305,8 +308,8 @@ export class JobManager implements JobProvider {
 }
 
 /** A share's identity: the SHA-256d of its header as a 32-character one-byte string (~70 bytes in a Set). */
-function headerKey(header: Buffer): string {
-  return sha256d(header).toString('latin1');
+function shareKey(headerDigest: Buffer): string {
+  return headerDigest.toString('latin1');
 }
 
 /** Whether two jobs of one previous block give miners the same work (only their ids and start times differ). */
