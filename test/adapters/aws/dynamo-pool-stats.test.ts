@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MINER_A } from '../../core/shares/fixtures.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
-import { MIN0, T0 } from './share-fixtures.js';
+import { found, MIN0 } from './share-fixtures.js';
 
 describe('the pool stats reader on dynalite', () => {
   let dynamo: Dynamo;
@@ -37,18 +36,7 @@ describe('the pool stats reader on dynalite', () => {
   it('lists the recorded blocks highest first, at most the limit', async () => {
     const { ingest, poolStats } = await dynamo.freshStore();
     for (const height of [99, 1000, 101]) {
-      await ingest.putBlock('LTC', {
-        height,
-        hash: String(height).padStart(64, '0'),
-        reward: '625000000',
-        networkDifficulty: 4000,
-        submitResult: 'accepted',
-        miner: MINER_A,
-        worker: 'rig1',
-        shareDifficulty: 8,
-        actualDifficulty: 5000,
-        time: T0,
-      });
+      await ingest.putBlock('LTC', found({ height, hash: String(height).padStart(64, '0') }));
     }
     expect((await poolStats.listBlocks('LTC')).map((b) => [b.height, b.status])).toEqual([
       [1000, 'pending'],

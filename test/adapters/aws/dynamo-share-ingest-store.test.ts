@@ -1,25 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoShareStores } from '../../../adapters/aws/dynamo-share-store.js';
-import type { FoundBlockRecord } from '../../../core/blocks/block.js';
 import { aggregateBatch } from '../../../core/shares/aggregate.js';
 import { batch, MINER_A, share } from '../../core/shares/fixtures.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
-import { T0 } from './share-fixtures.js';
+import { found, T0 } from './share-fixtures.js';
 
 const LEASE_MS = 60_000;
-const found = (over: Partial<FoundBlockRecord> = {}): FoundBlockRecord => ({
-  height: 101,
-  hash: 'ab'.repeat(32),
-  reward: '625000000',
-  networkDifficulty: 4000,
-  submitResult: 'accepted',
-  miner: MINER_A,
-  worker: 'rig1',
-  shareDifficulty: 8,
-  actualDifficulty: 5000,
-  time: T0,
-  ...over,
-});
 
 describe('the ingest store on dynalite', () => {
   let dynamo: Dynamo;

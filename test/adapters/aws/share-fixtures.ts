@@ -1,4 +1,6 @@
+import type { FoundBlockRecord } from '../../../core/blocks/block.js';
 import type { WorkerSlice } from '../../../core/shares/aggregate.js';
+import { MINER_A } from '../../core/shares/fixtures.js';
 
 /** A minute boundary (ms) and its minute number, for the share adapters' tests. */
 export const T0 = 1_700_000_040_000;
@@ -18,3 +20,20 @@ export function slice(over: Partial<WorkerSlice> & Pick<WorkerSlice, 'miner'>): 
 }
 
 export const BOTH_VIEWS = { rounds: true, minutes: true } as const;
+
+/** A block a stratum server found, as it hands it to `putBlock`. */
+export function found(over: Partial<FoundBlockRecord> = {}): FoundBlockRecord {
+  return {
+    height: 101,
+    hash: 'ab'.repeat(32),
+    reward: '625000000',
+    networkDifficulty: 4000,
+    submitResult: 'accepted',
+    miner: MINER_A,
+    worker: 'rig1',
+    shareDifficulty: 8,
+    actualDifficulty: 5000,
+    time: T0,
+    ...over,
+  };
+}
