@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseConfig, parseConfigText } from '../core/config/load.js';
+import { formatPath, parseConfig, parseConfigText } from '../core/config/load.js';
 import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import { type DeploySettings, parseDeploySettings } from './settings.js';
@@ -18,7 +18,6 @@ export const OPS_PORT = 9100;
 // The passwords in the pool config are for local mode only and must never reach a template: the container config
 // carries markers the container replaces with the credentials ECS injects from Secrets Manager.
 import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER, inlineSecrets } from '../core/config/credentials.js';
-import { formatPath } from '../core/config/load.js';
 
 export { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER };
 
