@@ -11,9 +11,9 @@ export async function payerAndPayees(devnet: Devnet): Promise<{ payer: DaemonCli
     ensureWallet(devnet.clientA, 'payer'),
     ensureWallet(devnet.clientA, 'payees'),
   ]);
-  for (let i = 0; i < 4; i++) await devnet.minerWallet.sendToAddress(await payer!.getNewAddress('', 'bech32'), 5);
+  for (let i = 0; i < 4; i++) await devnet.minerWallet.sendToAddress(await payer.getNewAddress('', 'bech32'), 5);
   await devnet.mine(1);
-  return { payer: payer!, payees: payees! };
+  return { payer, payees };
 }
 
 /**
