@@ -1,17 +1,14 @@
-import { type HDNodeWallet, Interface, Wallet } from 'ethers';
+import { type HDNodeWallet, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
-import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
-import { deployContract, EvmPayoutSender, EvmPayoutUnsettledError } from '../../../adapters/evm/evm-payout-sender.js';
-import { PAYOUT_BATCH } from '../../../adapters/evm/payout-batch.generated.js';
+import type { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import { EvmPayoutSender, EvmPayoutUnsettledError } from '../../../adapters/evm/evm-payout-sender.js';
 import { type PayoutDeps, runPayouts } from '../../../app/payouts/payouts.js';
-import { balancesFromEntries, entryId, type LedgerEntry } from '../../../core/ledger/ledger.js';
-import { TEST_TOKEN } from '../../fixtures/evm/test-token.generated.js';
-import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
-import { type HardhatNode, startHardhat } from '../../helpers/hardhat.js';
+import { balancesFromEntries } from '../../../core/ledger/ledger.js';
+import { silentLog } from '../../helpers/dynamo.js';
+import type { HardhatNode } from '../../helpers/hardhat.js';
+import { type EvmPayoutChain, startEvmPayoutChain } from './evm-chain.js';
 
 const NOW = 1_700_000_000_000;
-const TOKEN = new Interface(TEST_TOKEN.abi);
 type Step = NonNullable<Parameters<NonNullable<PayoutDeps['crashAt']>>[0]>;
 
 /**
@@ -20,33 +17,18 @@ type Step = NonNullable<Parameters<NonNullable<PayoutDeps['crashAt']>>[0]>;
  * when the pass dies around the send — each pass with a new sender, as a new Lambda process would have.
  */
 describe('EVM payouts, exactly once through runPayouts', () => {
+  let chain: EvmPayoutChain;
   let node: HardhatNode;
-  let dynamo: Dynamo;
   let money: DynamoMoneyStore;
   let pool: HDNodeWallet;
   let token: string;
   let batch: { address: string; block: number };
-  let credits = 0;
-
-  const onChain = async (coin: string, account: string) =>
-    coin === 'USDT'
-      ? BigInt(await node.provider.call({ to: token, data: TOKEN.encodeFunctionData('balanceOf', [account]) }))
-      : BigInt(await node.provider.send('eth_getBalance', [account, 'latest']));
+  const onChain = (coin: string, account: string) => chain.onChain(coin, account);
 
   /** Three miners credited by a conversion (convert-in entries) in the coin's ledger. */
   async function credit(coin: string, amounts: bigint[]): Promise<Map<string, bigint>> {
-    const ref = `conv-LTC-${coin}-${++credits}`;
     const owed = new Map(amounts.map((a) => [Wallet.createRandom().address, a] as const));
-    const entries: LedgerEntry[] = [...owed].map(([account, amount]) => ({
-      id: entryId('convert-in', ref, 'miner', account),
-      account,
-      kind: 'convert-in',
-      role: 'miner',
-      amount,
-      ref,
-      time: NOW,
-    }));
-    await money.putEntries(coin, entries);
+    await chain.credit(coin, [...owed]);
     return owed;
   }
 
@@ -68,23 +50,11 @@ describe('EVM payouts, exactly once through runPayouts', () => {
   });
 
   beforeAll(async () => {
-    [node, dynamo] = await Promise.all([startHardhat(), startDynamo()]);
-    await dynamo.freshStore('USDT');
-    const usdtTables = dynamo.lastTables!;
-    await dynamo.freshStore('ETH');
-    const ethTables = dynamo.lastTables!;
-    money = new DynamoMoneyStore(createDocumentClient(dynamo.client), (c) => (c === 'USDT' ? usdtTables : ethTables));
-    pool = node.wallet(0);
-    token = (await deployContract(pool, node.provider, TEST_TOKEN)).address;
-    batch = await deployContract(pool, node.provider, PAYOUT_BATCH);
-    await pool.sendTransaction({
-      to: token,
-      data: TOKEN.encodeFunctionData('mint', [pool.address, 10n ** 12n]),
-      nonce: await node.provider.getTransactionCount(pool.address, 'pending'),
-    });
+    chain = await startEvmPayoutChain(NOW);
+    ({ node, money, pool, token, batch } = chain);
   });
   afterAll(async () => {
-    await Promise.all([node?.stop(), dynamo?.close()]);
+    await Promise.all([chain?.node.stop(), chain?.dynamo.close()]);
   });
 
   const cases: Array<[string, Step]> = [

@@ -1,20 +1,18 @@
-import { type HDNodeWallet, Interface, Wallet } from 'ethers';
+import { type HDNodeWallet, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
-import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import type { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import { deployContract, EvmDecimalsMismatchError, EvmPayoutSender } from '../../../adapters/evm/evm-payout-sender.js';
-import { PAYOUT_BATCH } from '../../../adapters/evm/payout-batch.generated.js';
 import { targetPayoutSender } from '../../../adapters/evm/target-payout-sender.js';
 import { type PayoutDeps, runPayouts } from '../../../app/payouts/payouts.js';
-import { audit, balancesFromEntries, entryId, type LedgerEntry } from '../../../core/ledger/ledger.js';
+import { audit, balancesFromEntries, entryId } from '../../../core/ledger/ledger.js';
 import { auditCoin } from '../../../local/audit.js';
 import { REFUSING_RECIPIENT } from '../../fixtures/evm/refusing-recipient.generated.js';
 import { TEST_TOKEN } from '../../fixtures/evm/test-token.generated.js';
-import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
-import { type HardhatNode, startHardhat } from '../../helpers/hardhat.js';
+import { silentLog } from '../../helpers/dynamo.js';
+import type { HardhatNode } from '../../helpers/hardhat.js';
+import { type EvmPayoutChain, startEvmPayoutChain, TOKEN } from './evm-chain.js';
 
 const NOW = 1_700_000_000_000;
-const TOKEN = new Interface(TEST_TOKEN.abi);
 
 /**
  * A conversion target's payouts (runPayouts with the sender adapters/evm/target-payout-sender.ts builds) on a Hardhat node and
@@ -24,36 +22,17 @@ const TOKEN = new Interface(TEST_TOKEN.abi);
  * decimals than the ledger is refused before anything is reserved or sent.
  */
 describe('EVM target payouts when the chain refuses a recipient or the payout', () => {
+  let chain: EvmPayoutChain;
   let node: HardhatNode;
-  let dynamo: Dynamo;
   let money: DynamoMoneyStore;
   let pool: HDNodeWallet;
   let token: string;
   let batch: { address: string; block: number };
-  let credits = 0;
   const stops: Array<() => void> = [];
 
-  const send = async (to: string, data: string) =>
-    pool.sendTransaction({ to, data, nonce: await node.provider.getTransactionCount(pool.address, 'pending') });
-  const onChain = async (coin: string, account: string) =>
-    coin === 'USDT'
-      ? BigInt(await node.provider.call({ to: token, data: TOKEN.encodeFunctionData('balanceOf', [account]) }))
-      : BigInt(await node.provider.send('eth_getBalance', [account, 'latest']));
-
-  /** Miners credited by a conversion (convert-in entries) in the coin's ledger. */
-  async function credit(coin: string, owed: Array<[string, bigint]>): Promise<void> {
-    const ref = `conv-LTC-${coin}-${++credits}`;
-    const entries: LedgerEntry[] = owed.map(([account, amount]) => ({
-      id: entryId('convert-in', ref, 'miner', account),
-      account,
-      kind: 'convert-in',
-      role: 'miner',
-      amount,
-      ref,
-      time: NOW,
-    }));
-    await money.putEntries(coin, entries);
-  }
+  const send = (to: string, data: string) => chain.send(to, data);
+  const onChain = (coin: string, account: string) => chain.onChain(coin, account);
+  const credit = (coin: string, owed: Array<[string, bigint]>) => chain.credit(coin, owed);
 
   /** USDT through the target's own sender (the ledger's 6 decimals checked); ETH: the native coin, 18. */
   function deps(coin: 'USDT' | 'ETH', over: { token?: string; crashAt?: PayoutDeps['crashAt'] } = {}): PayoutDeps {
@@ -90,20 +69,12 @@ describe('EVM target payouts when the chain refuses a recipient or the payout', 
   const balances = async (coin: string) => balancesFromEntries(await money.listEntries(coin));
 
   beforeAll(async () => {
-    [node, dynamo] = await Promise.all([startHardhat(), startDynamo()]);
-    await dynamo.freshStore('USDT');
-    const usdtTables = dynamo.lastTables!;
-    await dynamo.freshStore('ETH');
-    const ethTables = dynamo.lastTables!;
-    money = new DynamoMoneyStore(createDocumentClient(dynamo.client), (c) => (c === 'USDT' ? usdtTables : ethTables));
-    pool = node.wallet(0);
-    token = (await deployContract(pool, node.provider, TEST_TOKEN)).address;
-    batch = await deployContract(pool, node.provider, PAYOUT_BATCH);
-    await send(token, TOKEN.encodeFunctionData('mint', [pool.address, 10n ** 12n]));
+    chain = await startEvmPayoutChain(NOW);
+    ({ node, money, pool, token, batch } = chain);
   }, 60_000);
   afterAll(async () => {
     for (const stop of stops) stop();
-    await Promise.all([node?.stop(), dynamo?.close()]);
+    await Promise.all([chain?.node.stop(), chain?.dynamo.close()]);
   });
 
   it('USDT: pays the others, returns a blacklisted recipient’s amount to its balance with a note, pays nobody twice', async () => {
