@@ -160,6 +160,29 @@ describe('JobManager.checkShare', () => {
     expect((await manager.checkShare({ ...submission, nonce: submission.nonce.toUpperCase() })).ok).toBe(false);
   });
 
+  it('on a sha256d coin takes the header digest as the PoW hash: a share is accepted with that hash, then a duplicate', async () => {
+    const { manager } = setup({ coin: { ...ltc, algorithm: 'sha256d' } });
+    await manager.refresh();
+    const job = manager.current()!;
+    const mined = mineShare({ job, extranonce1: EN1, extranonce2: '00000001', difficulty: 0.001, pow: sha256d });
+    const submission: ShareSubmission = {
+      jobId: job.jobId,
+      extranonce1: EN1,
+      extranonce2: mined.extranonce2,
+      ntime: mined.ntime,
+      nonce: mined.nonce,
+      difficulty: 0.001,
+      miner: poolAddress,
+      worker: 'rig1',
+    };
+    const result = await manager.checkShare(submission);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(BigInt(`0x${result.hash}`)).toBe(mined.hashValue);
+    expect(result.hash).toBe(reverseHex(sha256d(Buffer.from(mined.header, 'hex')).toString('hex')));
+    expect(await manager.checkShare(submission)).toEqual({ ok: false, code: 22, message: 'duplicate share' });
+  });
+
   it('refuses the same solution under a second job id of the same work with 22', async () => {
     const { manager, daemons } = setup();
     // A → B → A: the mempool moved and came back; the third job builds exactly the headers of the first.
