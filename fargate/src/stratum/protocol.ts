@@ -65,6 +65,16 @@ function nestingDepth(line: string): number {
   return max;
 }
 
+/**
+ * A numeric parameter as miners send it: a JSON number or a numeric string. Anything else (an object, an array,
+ * a boolean) is NaN; `Number()` on a hostile object such as `{"toString":1}` would throw instead.
+ */
+export function numberParam(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '') return Number(value);
+  return Number.NaN;
+}
+
 export type ErrorTriple = [code: number, message: string, traceback: null];
 
 export function errorTriple(code: number, message: string): ErrorTriple {

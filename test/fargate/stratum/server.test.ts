@@ -254,6 +254,18 @@ describe('mining.configure (BIP310)', () => {
     expect(enough.result).toMatchObject({ 'version-rolling': true });
     expect(log.entries.filter((e) => /more version bits/.test(e.msg))).toHaveLength(1);
   });
+
+  it('answers a hostile object where a number belongs with false, not a handler failure', async () => {
+    const { connect, log } = setup();
+    const { c, conn } = connect();
+    const reply = await c.request(1, 'mining.configure', [
+      ['version-rolling', 'minimum-difficulty'],
+      { 'version-rolling.min-bit-count': { toString: 1 }, 'minimum-difficulty.value': { valueOf: 1 } },
+    ]);
+    expect(reply.result).toMatchObject({ 'version-rolling': true, 'minimum-difficulty': false });
+    expect(conn.isOpen).toBe(true);
+    expect(log.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
 });
 
 describe('mining.suggest_difficulty', () => {
@@ -293,7 +305,7 @@ describe('mining.suggest_difficulty', () => {
   it('answers false to a difficulty that is not a positive number', async () => {
     const { connect } = setup();
     const { c } = connect();
-    for (const d of [0, -1, 'x', null])
+    for (const d of [0, -1, 'x', null, '', true, [], { toString: 1 }, [{ valueOf: 2 }]])
       expect((await c.request(1, 'mining.suggest_difficulty', [d])).result).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import type { MethodHandler } from '../context.js';
+import { numberParam } from '../protocol.js';
 
 const TMASK = /^[0-9a-fA-F]{8}$/;
 
@@ -37,14 +38,14 @@ export const configure: MethodHandler = (ctx, params) => {
         result['version-rolling'] = mask !== 0;
         result['version-rolling.mask'] = mask.toString(16).padStart(8, '0');
         // BIP310: fewer bits than min-bit-count is diagnostic only; the miner runs degraded, we must not drop it.
-        const minBits = Number(p['version-rolling.min-bit-count']);
+        const minBits = numberParam(p['version-rolling.min-bit-count']);
         if (Number.isInteger(minBits) && bitCount(mask) < minBits && ctx.session.mayLog(ctx.now())) {
           ctx.log.info({ session: ctx.session.id, mask, minBits }, 'miner wants more version bits than allowed');
         }
         break;
       }
       case 'minimum-difficulty': {
-        const v = Number(p['minimum-difficulty.value']);
+        const v = numberParam(p['minimum-difficulty.value']);
         const ok = Number.isFinite(v) && v > 0;
         if (ok) ctx.session.requestedDifficulty = Math.max(ctx.session.requestedDifficulty ?? 0, v);
         result['minimum-difficulty'] = ok;

@@ -1,11 +1,12 @@
 import type { MethodHandler } from '../context.js';
+import { numberParam } from '../protocol.js';
 
 /**
  * mining.suggest_difficulty [difficulty] → true. Before authorize it sets the start difficulty; after, it takes
  * effect at once (set_difficulty + the current job again). Clamped to the port's min/max.
  */
 export const suggestDifficulty: MethodHandler = (ctx, params) => {
-  const d = Number(params[0]);
+  const d = numberParam(params[0]);
   if (!Number.isFinite(d) || d <= 0) return false;
   const { min, max } = ctx.options.difficulty;
   const { session } = ctx;
