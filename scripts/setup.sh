@@ -63,6 +63,28 @@ elif [ "$(.tools/node/bin/node --version 2>/dev/null)" != "v$pinned" ]; then
   mv .tools/node.partial .tools/node
 fi
 
+# The Bitcoin devnet: btcd (full node, simnet) and btcwallet, built with `go install` at pinned versions into
+# .tools/bin, where local/devnet/btcd.ts looks first. A marker file per tool records the version it was built at, so
+# a second run skips them.
+btc_tools=(
+  "btcd github.com/btcsuite/btcd@v0.26.2"
+  "btcctl github.com/btcsuite/btcd/cmd/btcctl@v0.26.2"
+  # No tagged btcwallet release is on the module proxy; this pseudo-version is its @latest (reports 0.15.1-alpha).
+  "btcwallet github.com/btcsuite/btcwallet@v0.16.10-0.20240718224643-db3a4a2543bd"
+)
+for entry in "${btc_tools[@]}"; do
+  read -r tool module <<<"$entry"
+  if [ -x ".tools/bin/$tool" ] && [ "$(cat ".tools/bin/$tool.version" 2>/dev/null)" = "$module" ]; then continue; fi
+  if ! command -v go >/dev/null 2>&1; then
+    echo "Go is required to build $tool (the Bitcoin devnet): install Go >= 1.22 (https://go.dev/dl/) and run again" >&2
+    exit 1
+  fi
+  echo "==> go install $module into .tools/bin"
+  mkdir -p .tools/bin
+  GOBIN="$PWD/.tools/bin" go install "$module"
+  echo "$module" >".tools/bin/$tool.version"
+done
+
 echo "==> npm install (also builds the native hashing addon, for $(scripts/node --version))"
 # `npm ci` rejects the lock file npm 11 writes (it records only this platform's optional binaries), so install from
 # the lock file with `npm install`, which keeps the locked versions.
