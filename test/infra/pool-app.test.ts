@@ -44,6 +44,29 @@ describe('the whole pool app', () => {
     expect(stacks.api?.stackName).toBe('edgepool-dev-api');
   });
 
+  it('keeps each coin’s tables, share queue, stratum service and secrets in its own stack, naming no other coin', () => {
+    const symbols = ['LTC', 'BTC'];
+    for (const [i, stack] of stacks.coins.entries()) {
+      const t = Template.fromStack(stack);
+      t.resourceCountIs('AWS::DynamoDB::Table', 4); // shares, stats (bans, live), blocks, ledger
+      t.resourceCountIs('AWS::SQS::Queue', 2); // the share queue and its DLQ
+      t.resourceCountIs('AWS::ECS::Service', 1);
+      t.resourceCountIs('AWS::SecretsManager::Secret', 2); // daemon RPC credentials, payout wallet
+      for (const secret of Object.values(t.findResources('AWS::SecretsManager::Secret')))
+        expect(secret.Properties.Description).toMatch(new RegExp(`^${symbols[i]} `));
+      const text = JSON.stringify(t.toJSON());
+      const other = symbols[1 - i]!;
+      expect(text).not.toMatch(new RegExp(other, 'i'));
+      // What a coin stack takes from other stacks is the shared network and alarm topic, never another coin's.
+      const imports = [...text.matchAll(/"Fn::ImportValue":"([^"]+)"/g)].map((m) => m[1]!);
+      expect(imports.length).toBeGreaterThan(0);
+      for (const name of imports) expect(name).toMatch(/^edgepool-dev-(network|alerts):/);
+    }
+    // Only the API stack (stats Lambda, dashboard) reads both coins.
+    const api = JSON.stringify(Template.fromStack(stacks.api!).toJSON());
+    for (const s of symbols) expect(api).toMatch(new RegExp(`coin-${s.toLowerCase()}`));
+  });
+
   it('runs every Lambda on ARM64 with a Node runtime of 22 or newer', () => {
     let count = 0;
     for (const t of templates) {
