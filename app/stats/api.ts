@@ -286,6 +286,7 @@ async function poolDetail(deps: ApiDeps, coin: PublicCoin): Promise<PoolDetail> 
   return {
     coin: coin.symbol,
     network: coin.network,
+    algorithm: def.algorithm,
     scheme: coin.scheme,
     feeBasisPoints: coin.feeBasisPoints,
     payoutMinimum: coin.payoutMinimum,

@@ -64,6 +64,9 @@ export const chainSchema = z
 export const poolDetailSchema = z.strictObject({
   coin: z.string(),
   network: z.enum(['mainnet', 'testnet', 'regtest']),
+  algorithm: z
+    .string()
+    .describe('the proof-of-work algorithm, as CPU miners name it (`minerd -a scrypt`, `-a sha256d`)'),
   scheme: z.string().nullable(),
   feeBasisPoints: z.number().int().nonnegative().nullable(),
   payoutMinimum: amount.nullable(),

@@ -76,7 +76,7 @@ async function poolPage(): Promise<string> {
   const connect = (p.ports as Json[])
     .map((port) => {
       const url = `${port.tls ? 'stratum+ssl' : 'stratum+tcp'}://${host}:${port.port}`;
-      const command = `minerd -a ${p.coin === 'LTC' ? 'scrypt' : 'sha256d'} -o ${url} -u YOUR_ADDRESS.worker -p x`;
+      const command = `minerd -a ${p.algorithm} -o ${url} -u YOUR_ADDRESS.worker -p x`;
       return `<li><code data-testid="stratum-url">${esc(url)}</code> ${copyButton(url)} difficulty ${esc(port.difficulty.initial)}<br /><code>${esc(command)}</code> ${copyButton(command)}</li>`;
     })
     .join('');

@@ -157,6 +157,8 @@ describe('stats API responses match the schema', () => {
     const ltc = schema.poolDetailSchema.parse((await get('/api/pools/ltc')).json);
     expect(all.coins).toEqual([ltc]);
     expect(ltc.hashrate['10m']).toBeGreaterThan(0);
+    // The dashboard's miner command takes its `-a` from here (the coin registry's algorithm), never from the symbol.
+    expect(ltc.algorithm).toBe('scrypt');
     expect(ltc.online).toEqual({ miners: 2, workers: 3, windowSeconds: 600 });
     expect(ltc.chain).toEqual({ height: 121, difficulty: 0.5, updatedAt: NOW - 5_000 });
     expect(ltc.blocksFound).toBe(1);
