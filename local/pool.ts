@@ -7,7 +7,7 @@ import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
 import { FileShareSpool } from '../adapters/fs/spool.js';
 import { LocalQueue } from '../adapters/local/local-queue.js';
 import { ingestMessages } from '../app/ingest/ingest.js';
-import type { PoolConfig } from '../core/config/schema.js';
+import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
 import type { Logger } from '../core/ports/logger.js';
 import { coinShareCredit } from '../core/rewards/pot.js';
 import { journalSummarizer } from '../core/shares/summary.js';
@@ -35,6 +35,8 @@ import { type LocalStorage, startLocalStorage } from './storage.js';
 export const LOCAL_INGEST_LEASE_MS = 2_000;
 /** Local pools are small: their workers' minute charts may follow within 10 s (60 s in AWS). */
 const LOCAL_MINUTE_SUMMARY_MS = 10_000;
+/** How soon a coin that could not start (its nodes did not answer) is tried again while the other coins run. */
+const COIN_RETRY_MS = 10_000;
 
 export interface LocalCoin {
   service: CoinService;
@@ -72,6 +74,8 @@ export async function startLocalPool(opts: {
   moneyTimers?: boolean;
   /** Where each coin's chain family is found (default: the pool's families, families/registry.ts). */
   families?: ChainFamilies;
+  /** How soon a coin that could not start is tried again while the others run (default 10 s). */
+  coinRetryMs?: number;
 }): Promise<LocalPool> {
   const { config, dataDir, log } = opts;
   const families = opts.families ?? CHAIN_FAMILIES;
@@ -85,21 +89,45 @@ export async function startLocalPool(opts: {
   const metrics = createStratumMetrics(registry);
   const coins = new Map<string, LocalCoin>();
   let http: Server | undefined;
+  let stopped = false;
+  const retries = new Set<ReturnType<typeof setTimeout>>();
+  const stopCoin = async (c: LocalCoin) => {
+    c.money?.stop();
+    await c.service.stop();
+    await c.coordination.stop();
+    await c.queue.close();
+    await c.transport.idle();
+    await c.transport.close();
+  };
+  const retryCoin = (coin: Readonly<CoinConfig>, err: unknown) => {
+    const retryInMs = opts.coinRetryMs ?? COIN_RETRY_MS;
+    log.error({ err, coin: coin.symbol, retryInMs }, 'coin could not start; the other coins run');
+    const timer = setTimeout(() => {
+      retries.delete(timer);
+      startCoin(coin).then(
+        (started) => {
+          if (!stopped) coins.set(coin.symbol, started);
+          // Started while the pool was stopping: storage may be gone already, so what fails to close is moot.
+          else stopCoin(started).catch(() => {});
+        },
+        (again: unknown) => {
+          if (!stopped) retryCoin(coin, again);
+        },
+      );
+    }, retryInMs);
+    retries.add(timer);
+  };
   const stop = async (o: { drainMs?: number } = {}) => {
+    stopped = true;
+    for (const t of retries) clearTimeout(t);
     for (const c of coins.values()) await c.service.drain(o.drainMs ?? 0);
-    for (const c of coins.values()) {
-      c.money?.stop();
-      await c.service.stop();
-      await c.coordination.stop();
-      await c.queue.close();
-      await c.transport.idle();
-      await c.transport.close();
-    }
+    for (const c of coins.values()) await stopCoin(c);
     if (http) await new Promise((r) => http?.close(r));
     await storage.close();
   };
-  try {
-    for (const coin of config.coins) {
+  const startCoin = async (coin: Readonly<CoinConfig>): Promise<LocalCoin> => {
+    const opened: Array<() => Promise<unknown>> = [];
+    try {
       const queueDir = join(dataDir, 'queue');
       await mkdir(queueDir, { recursive: true });
       const credit = coinShareCredit(coin.rewards);
@@ -120,6 +148,7 @@ export async function startLocalPool(opts: {
         onError: (err) => log.error({ err, coin: coin.symbol }, 'ingest handler failed'),
       });
       const redelivered = await transport.open();
+      opened.push(() => transport.close());
       if (redelivered > 0)
         log.info({ coin: coin.symbol, redelivered }, 'redelivering share batches left by the last run');
       const queue = new BatchingShareQueue({
@@ -135,6 +164,7 @@ export async function startLocalPool(opts: {
         log,
       });
       queue.start();
+      opened.unshift(() => queue.close());
       const live = new LiveStatsTracker({ job: () => coins.get(coin.symbol)?.service.jobs.current(), now: Date.now });
       const coordination = await coordinateSolo({
         doc: createDocumentClient(storage.client),
@@ -143,6 +173,7 @@ export async function startLocalPool(opts: {
         banMs: coin.security.banning.timeoutSeconds * 1000,
         log,
       });
+      opened.unshift(() => coordination.stop());
       const service = await startCoinService({
         config,
         coin,
@@ -152,9 +183,6 @@ export async function startLocalPool(opts: {
         instancePrefix: coordination.prefix,
         serverVersion: 'edgepool/local',
         families,
-      }).catch(async (err: unknown) => {
-        await coordination.stop();
-        throw err;
       });
       coordination.attach(service.policy);
       const money = startMoney({
@@ -167,8 +195,25 @@ export async function startLocalPool(opts: {
         families,
         timers: opts.moneyTimers,
       });
-      coins.set(coin.symbol, { service, coordination, queue, transport, money, live });
+      return { service, coordination, queue, transport, money, live };
+    } catch (err) {
+      for (const close of opened) await close().catch(() => {});
+      throw err;
     }
+  };
+  try {
+    // Side by side (each coin waits for its own nodes' first template), each with its own queue, tables and lease.
+    const results = await Promise.allSettled(config.coins.map((c) => startCoin(c)));
+    const failed: Array<{ coin: Readonly<CoinConfig>; err: unknown }> = [];
+    results.forEach((r, i) => {
+      const coin = config.coins[i]!;
+      if (r.status === 'fulfilled') coins.set(coin.symbol, r.value);
+      else failed.push({ coin, err: r.reason });
+    });
+    // No coin could start: nothing to serve, say why. Some could: a coin whose nodes do not answer yet must not keep
+    // the others from mining (in AWS it is its own task), so it is started again in the background until it runs.
+    if (coins.size === 0 && failed[0]) throw failed[0].err;
+    for (const { coin, err } of failed) retryCoin(coin, err);
     const api = createLocalApi({
       config,
       shares: storage.shares,

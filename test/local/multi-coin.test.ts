@@ -21,7 +21,7 @@ import { TestStratumClient } from '../helpers/stratum-client.js';
 import { TestMiner } from '../helpers/test-miner.js';
 
 const address = (symbol: string, fill: number) =>
-  payments.p2wpkh({ hash: Buffer.alloc(20, fill), network: getCoin(symbol).networks.regtest[0] }).address!;
+  payments.p2wpkh({ hash: Buffer.alloc(20, fill), network: getCoin(symbol).networks.regtest?.[0] }).address!;
 
 /** A coin's job source whose node can be stopped: unhealthy, its share checks fail as a failing daemon's do. */
 class StoppableSource extends FakeJobProvider implements JobSource {
@@ -68,6 +68,8 @@ function sender(refuse: () => boolean): PayoutSender & { sent: string[] } {
 /** One family serving both coins in this test, each coin with its own job source and payout sender. */
 function isolationFamily() {
   const sources = new Map<string, StoppableSource>();
+  /** Coins whose nodes do not answer at start: their job source cannot get a first template. */
+  const down = new Set<string>();
   const refusing = new Set<string>();
   const senders = new Map<string, ReturnType<typeof sender>>();
   const senderOf = (symbol: string) => {
@@ -90,13 +92,14 @@ function isolationFamily() {
       dialect: METHODS,
       verifier: () => (header) => Buffer.from(header),
       startJobs: async (ctx) => {
+        if (down.has(ctx.coin.symbol)) throw new Error(`${ctx.coin.symbol} daemon: connection refused`);
         const source = new StoppableSource(ctx.coin.symbol);
         sources.set(ctx.coin.symbol, source);
         return source;
       },
     }),
   };
-  return { family, sources, refusing, senderOf };
+  return { family, sources, refusing, senderOf, down };
 }
 
 const coin = (symbol: string, fill: number) => ({
@@ -262,5 +265,54 @@ describe('two coins in one local pool', () => {
     // The same IP mines BTC.
     const m = await connect('BTC', btcMiner);
     expect(await submit(m)).toBe(true);
+  });
+});
+
+describe('a coin whose nodes do not answer at start', () => {
+  it('leaves the other coin serving, and starts once its nodes answer', async () => {
+    const fake = isolationFamily();
+    fake.down.add('BTC');
+    const dataDir = await mkdtemp(join(tmpdir(), 'edgepool-multicoin-'));
+    const config = parseConfig({ http: { host: '127.0.0.1', port: 0 }, coins: [coin('LTC', 1), coin('BTC', 2)] });
+    const pool = await startLocalPool({
+      config,
+      dataDir,
+      log: createLogger('multi-coin', 'silent'),
+      moneyTimers: false,
+      families: new ChainFamilies([fake.family]),
+      coinRetryMs: 200,
+    });
+    const miners: TestMiner[] = [];
+    try {
+      expect([...pool.coins.keys()]).toEqual(['LTC']);
+      miners.push(await TestMiner.connect(pool.coins.get('LTC')!.service.ports[0]!, `${address('LTC', 3)}.rig`));
+      // Still down after a few retries: still not served, LTC unaffected.
+      await new Promise((r) => setTimeout(r, 700));
+      expect(pool.coins.has('BTC')).toBe(false);
+      fake.down.delete('BTC');
+      await expect.poll(() => pool.coins.has('BTC'), { timeout: 5_000 }).toBe(true);
+      miners.push(await TestMiner.connect(pool.coins.get('BTC')!.service.ports[0]!, `${address('BTC', 4)}.rig`));
+      expect(pool.coins.get('BTC')!.service.health().healthyDaemons).toBe(1);
+    } finally {
+      for (const m of miners) m.close();
+      await pool.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('is an error when no coin can start', async () => {
+    const fake = isolationFamily();
+    fake.down.add('LTC');
+    const dataDir = await mkdtemp(join(tmpdir(), 'edgepool-multicoin-'));
+    const config = parseConfig({ http: { host: '127.0.0.1', port: 0 }, coins: [coin('LTC', 1)] });
+    await expect(
+      startLocalPool({
+        config,
+        dataDir,
+        log: createLogger('multi-coin', 'silent'),
+        families: new ChainFamilies([fake.family]),
+      }),
+    ).rejects.toThrow(/LTC daemon: connection refused/);
+    await rm(dataDir, { recursive: true, force: true });
   });
 });
