@@ -43,6 +43,13 @@ export interface MinedShare {
 
 const DIFF1 = 0xffffn << 208n;
 
+/** How a miner of each algorithm hashes a header and scales stratum difficulty (`mineShare`'s pow and multiplier). */
+export const ALGORITHMS = {
+  scrypt: { multiplier: 65536 },
+  sha256d: { multiplier: 1, pow: (header: Buffer) => dsha(header) },
+} satisfies Record<string, Pick<MineRequest, 'multiplier' | 'pow'>>;
+export type MinerAlgorithm = keyof typeof ALGORITHMS;
+
 export function shareTarget(difficulty: number, multiplier = 65536): bigint {
   const scaled = BigInt(Math.round(difficulty * 2 ** 32));
   const t = ((DIFF1 * BigInt(multiplier)) << 32n) / scaled;

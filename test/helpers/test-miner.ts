@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { StratumJob } from '../../fargate/src/jobs/types.js';
-import { type MinedShare, mineShare, shareTarget } from './scrypt-miner.js';
+import { ALGORITHMS, type MinedShare, type MinerAlgorithm, mineShare, shareTarget } from './scrypt-miner.js';
 import { TestStratumClient } from './stratum-client.js';
 
 /**
@@ -19,7 +19,7 @@ export function compactTarget(nbits: string): bigint {
 }
 
 /**
- * A miner for end-to-end and fault tests: subscribes, authorizes, and mines scrypt shares on the newest job with the
+ * A miner for end-to-end and fault tests: subscribes, authorizes, and mines scrypt (or sha256d) shares on the newest job with the
  * independent test miner (test/helpers/scrypt-miner.ts). Counts what it sent, what the pool acknowledged (and their
  * difficulty), what it refused and what got no answer.
  */
@@ -38,10 +38,12 @@ export class TestMiner {
   private constructor(
     readonly client: TestStratumClient,
     readonly username: string,
+    readonly algorithm: MinerAlgorithm,
   ) {}
 
-  static async connect(port: number, username: string): Promise<TestMiner> {
-    const m = new TestMiner(await TestStratumClient.connect(port), username);
+  /** `algorithm`: what the port mines (cpuminer's `-a`): scrypt (LTC, the default) or sha256d (BTC). */
+  static async connect(port: number, username: string, algorithm: MinerAlgorithm = 'scrypt'): Promise<TestMiner> {
+    const m = new TestMiner(await TestStratumClient.connect(port), username, algorithm);
     // A pool killed mid-load resets the connection: without a listener that error would crash the test process.
     // (TestStratumClient sees the 'close' that follows and fails the waiting request.)
     (m.client as unknown as { socket: Socket }).socket.on('error', () => {});
@@ -83,13 +85,14 @@ export class TestMiner {
     const job = this.job();
     const difficulty = this.difficulty();
     const block = compactTarget(job.nbits);
-    if (kind === 'share' && shareTarget(difficulty) <= block) {
+    const algo = ALGORITHMS[this.algorithm];
+    if (kind === 'share' && shareTarget(difficulty, algo.multiplier) <= block) {
       throw new Error(`at difficulty ${difficulty} every share is a block: use a lower share difficulty`);
     }
     const extranonce2 = (this.counter++).toString(16).padStart(this.en2Size * 2, '0');
     let startNonce = 0;
     for (;;) {
-      const mined = mineShare({ job, extranonce1: this.extranonce1, extranonce2, difficulty, startNonce });
+      const mined = mineShare({ job, extranonce1: this.extranonce1, extranonce2, difficulty, startNonce, ...algo });
       if (kind === 'any' || mined.hashValue <= block === (kind === 'block')) return mined;
       startNonce = Number.parseInt(mined.nonce, 16) + 1;
     }
