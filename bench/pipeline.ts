@@ -106,8 +106,8 @@ function countCapacity(client: DynamoDBClient): DynamoCounts {
   return counts;
 }
 
-/** A deterministic PRNG (mulberry32), so every run draws the same population. */
-function random(seed: number): () => number {
+/** A deterministic PRNG (mulberry32), so every run draws the same population (and a simulation the same luck). */
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

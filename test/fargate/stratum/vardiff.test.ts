@@ -82,11 +82,12 @@ describe('Vardiff', () => {
       }
       expect(changes).toEqual([]);
     }
-    // just outside the band it does change
+    // just outside the band it does change, once enough shares make it more than luck, by less than the raw estimate
     const v = new Vardiff(opts, 0);
     let changed: number | undefined;
-    for (let t = 5_000; t <= 60_000 && changed === undefined; t += 5_000) changed = v.onShare(8, t);
-    expect(changed).toBe(16);
+    for (let t = 5_000; t <= 180_000 && changed === undefined; t += 5_000) changed = v.onShare(8, t);
+    expect(changed).toBeGreaterThan(8 * 1.3);
+    expect(changed).toBeLessThanOrEqual(16);
   });
 
   it('lowers the difficulty on the periodic tick when no shares arrive, once per window', () => {
