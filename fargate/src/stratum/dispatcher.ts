@@ -17,6 +17,10 @@ export const METHODS: StratumDialect = Object.freeze({
   'mining.submit': submit,
   'mining.suggest_difficulty': suggestDifficulty,
   'mining.suggest_target': () => false,
+  // Antminer bmminer (stock S9-era firmware) sends it after authorize: Bitmain's version rolling before BIP310.
+  // Answered "not supported" (mining.configure is how version bits are agreed), never counted as malformed: a farm
+  // behind one NAT would otherwise be banned by its own reconnects.
+  'mining.multi_version': () => false,
   'mining.extranonce.subscribe': extranonceSubscribe,
   'mining.get_transactions': getTransactions,
   'client.get_version': getVersion,

@@ -76,6 +76,17 @@ describe('stratum over TCP', () => {
     expect(queue.shares).toHaveLength(2);
   });
 
+  it('(b) answers Antminer bmminer’s mining.multi_version with false and never counts it toward a ban', async () => {
+    const { client, server } = await start({ security: security({ banning: { malformedLimit: 1 } }) });
+    for (let i = 0; i < 3; i++) {
+      const c = await client();
+      await working(c);
+      expect(await c.request(9, 'mining.multi_version', [1])).toMatchObject({ result: false, error: null });
+      expect((await c.request(10, 'mining.submit', submitParams('00000001'))).result).toBe(true);
+    }
+    expect(server.connectionCount).toBe(3);
+  });
+
   it('(c) answers a malformed JSON line with an error and stays usable', async () => {
     const { client, server } = await start();
     const c = await client();
