@@ -47,6 +47,7 @@ export class DynamoMoneyStore implements MoneyStore {
 
   createPayout: PayoutStore['createPayout'] = (...a) => this.payouts.createPayout(...a);
   transitionPayout: PayoutStore['transitionPayout'] = (...a) => this.payouts.transitionPayout(...a);
+  recordSignedPayout: PayoutStore['recordSignedPayout'] = (...a) => this.payouts.recordSignedPayout(...a);
   listPayouts: PayoutStore['listPayouts'] = (...a) => this.payouts.listPayouts(...a);
   listOpenPayouts: PayoutStore['listOpenPayouts'] = (...a) => this.payouts.listOpenPayouts(...a);
   getPayouts: PayoutStore['getPayouts'] = (...a) => this.payouts.getPayouts(...a);

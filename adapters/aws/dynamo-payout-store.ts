@@ -92,6 +92,23 @@ export class DynamoPayoutStore implements PayoutStore {
     );
   }
 
+  recordSignedPayout(coin: string, id: string, tx: { txid: string; raw: string }): Promise<boolean> {
+    // Status and txid in the condition: the payout is still being sent and no transaction was recorded before, so
+    // of two runs that each signed one (a stale process resumed), only the first recorded can ever be broadcast.
+    return conditionalWrite('record signed payout', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables(coin).ledger,
+          Key: { pk: 'PAYOUT', sk: id },
+          UpdateExpression: 'SET txid = :txid, signedTx = :raw, updatedAt = :now',
+          ConditionExpression: '#s = :sending AND attribute_not_exists(txid) AND attribute_not_exists(signedTx)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':txid': tx.txid, ':raw': tx.raw, ':sending': 'sending', ':now': Date.now() },
+        }),
+      ),
+    );
+  }
+
   async listPayouts(coin: string): Promise<PayoutRecord[]> {
     const items = await queryAll(this.doc, 'list payouts', {
       TableName: this.tables(coin).ledger,
@@ -173,6 +190,7 @@ function toPayout(i: Record<string, unknown>): PayoutRecord {
     total: BigInt(String(i.total)),
     txid: i.txid ? String(i.txid) : undefined,
     ...(i.historyMark ? { historyMark: String(i.historyMark) } : {}),
+    ...(i.signedTx ? { signedTx: String(i.signedTx) } : {}),
     createdAt: num(i.createdAt),
     updatedAt: num(i.updatedAt),
   };

@@ -5,7 +5,14 @@ import { type PayoutPolicy, type PayoutRecipient, type PayoutRecord, planPayouts
 import type { ConversionStore } from '../../core/ports/conversion-store.js';
 import type { Logger } from '../../core/ports/logger.js';
 import type { LedgerStateStore, LedgerStore, PayoutStore } from '../../core/ports/money-store.js';
-import { PayoutNotSentError, type PayoutSender } from '../../core/ports/payout-sender.js';
+import {
+  type AnyPayoutSender,
+  isSignedFirst,
+  PayoutConflictError,
+  PayoutNotSentError,
+  type SignedFirstSender,
+  type SignedPayout,
+} from '../../core/ports/payout-sender.js';
 import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';
 
 export interface PayoutDeps {
@@ -18,9 +25,10 @@ export interface PayoutDeps {
   lastActivity?: (account: string) => Promise<number>;
   /** Balances (the stored counters, not the entries), payouts, the suspension and the debit lease. */
   money: Pick<LedgerStore, 'putEntries' | 'listBalances'> &
-    Pick<PayoutStore, 'createPayout' | 'transitionPayout' | 'listOpenPayouts'> &
+    Pick<PayoutStore, 'createPayout' | 'transitionPayout' | 'recordSignedPayout' | 'listOpenPayouts'> &
     Pick<LedgerStateStore, 'getSuspension' | 'setSuspension' | 'acquireLease' | 'releaseLease'>;
-  sender: PayoutSender;
+  /** Sends the coin's payouts: one found by payout id after a crash, or one that signs first (core/ports). */
+  sender: AnyPayoutSender;
   /**
    * The coin converts (coins[].conversion): its miners' preferences and open conversions. Miners opted in to another
    * currency are paid by conversion only (core/conversion/exclusion.ts).
@@ -31,7 +39,9 @@ export interface PayoutDeps {
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => number;
   /** Test hook: throws at a named step to simulate a crash there. */
-  crashAt?: (step: 'after-reserve' | 'after-sending' | 'after-send' | 'after-sent') => void;
+  crashAt?: (
+    step: 'after-reserve' | 'after-sending' | 'after-prepare' | 'after-record' | 'after-send' | 'after-sent',
+  ) => void;
 }
 
 export type PayoutReport =
@@ -43,8 +53,10 @@ export type PayoutReport =
 /**
  * One payout pass for a coin. Exactly once: a payout's money moves only through conditional status changes
  * (pending → sending → sent → confirmed), the transaction is created only by whoever won pending → sending, and a
- * payout found in `sending` (a crash around sendmany) is reconciled with the wallet by its id before anything is
- * sent again. What cannot be explained suspends the coin's payouts instead of guessing.
+ * payout found in `sending` (a crash around sending) is reconciled before anything is sent again: by its id in the
+ * wallet (sendmany), or, for a signed-first sender, by the transaction recorded before it was broadcast (broadcast
+ * again, the same bytes; none recorded: none went out). What cannot be explained suspends the coin's payouts
+ * instead of guessing.
  */
 export async function runPayouts(deps: PayoutDeps, opts: { dryRun?: boolean } = {}): Promise<PayoutReport> {
   const { coin, money, log } = deps;
@@ -147,14 +159,16 @@ async function advance(deps: PayoutDeps, p: PayoutRecord): Promise<{ id: string;
     await money.putEntries(coin, payoutEntries('reserve', p, deps.now()));
     deps.crashAt?.('after-reserve');
     // Where the wallet's history stands before the first attempt: a lookup after a crash reads from there on.
-    const historyMark = p.historyMark ?? (await sender.historyMark?.());
+    const historyMark = p.historyMark ?? (isSignedFirst(sender) ? undefined : await sender.historyMark?.());
     if (!(await money.transitionPayout(coin, p.id, 'pending', 'sending', { historyMark }))) {
       return { id: p.id, status: 'busy' }; // another run took it
     }
     status = 'sending';
     deps.crashAt?.('after-sending');
+    let signed: SignedPayout | undefined;
     try {
-      txid = await sender.send(p.id, p.recipients);
+      if (isSignedFirst(sender)) signed = await sender.prepare(p.id, p.recipients);
+      else txid = await sender.send(p.id, p.recipients);
     } catch (err) {
       if (!(err instanceof PayoutNotSentError)) throw err;
       // Refused before anything went out: retrying every pass would fail the same way. Back to pending (its amounts
@@ -162,12 +176,41 @@ async function advance(deps: PayoutDeps, p: PayoutRecord): Promise<{ id: string;
       await mustTransition(deps, p.id, 'sending', 'pending');
       throw new SuspendPayouts(`payout ${p.id} was refused before sending: ${err.message}`);
     }
+    if (signed && isSignedFirst(sender)) {
+      deps.crashAt?.('after-prepare');
+      // Recorded before it is broadcast: from now on these bytes are the payout's only transaction.
+      if (!(await money.recordSignedPayout(coin, p.id, signed))) {
+        return { id: p.id, status: 'busy' }; // another run recorded one first: its transaction is the payout's
+      }
+      deps.crashAt?.('after-record');
+      txid = await broadcastRecorded(sender, p.id, signed);
+    }
     deps.crashAt?.('after-send');
     await mustTransition(deps, p.id, 'sending', 'sent', txid);
     status = 'sent';
     deps.crashAt?.('after-sent');
     log.info({ payout: p.id, txid }, 'payout sent');
-  } else if (status === 'sending') {
+  } else if (status === 'sending' && isSignedFirst(sender)) {
+    // A crash around a signed-first send: the recorded transaction may have gone out; broadcast it again (the same
+    // bytes: at most one of them can ever be mined). None recorded: nothing was broadcast.
+    if (p.signedTx && p.txid) {
+      txid = await broadcastRecorded(sender, p.id, { txid: p.txid, raw: p.signedTx });
+      await mustTransition(deps, p.id, 'sending', 'sent', txid);
+      log.warn({ payout: p.id, txid }, 'recovered a payout: its recorded transaction was broadcast again');
+      status = 'sent';
+    } else if (p.historyMark || p.txid) {
+      // Begun by a sender that finds payouts by id (the coin's wallet setting changed meanwhile): only that wallet
+      // can tell whether it went out.
+      throw new SuspendPayouts(`payout ${p.id} was begun by another kind of sender and has no recorded transaction`);
+    } else {
+      await mustTransition(deps, p.id, 'sending', 'pending');
+      log.warn({ payout: p.id }, 'payout was not signed and recorded before a crash; sending it now');
+      return advance(deps, { ...p, status: 'pending' });
+    }
+  } else if (status === 'sending' && !isSignedFirst(sender)) {
+    if (p.signedTx) {
+      throw new SuspendPayouts(`payout ${p.id} has a signed transaction but the coin's sender cannot broadcast it`);
+    }
     // A crash around sendmany: did the transaction go out? The wallet knows it by the payout id.
     const found = await sender.findPayout(p.id, p.historyMark);
     if (found.length > 1) throw new SuspendPayouts(`payout ${p.id} appears in ${found.length} wallet transactions`);
@@ -190,6 +233,11 @@ async function advance(deps: PayoutDeps, p: PayoutRecord): Promise<{ id: string;
   if (status === 'sent' && txid) {
     const confirmations = await sender.confirmations(txid);
     if (confirmations < 0) throw new SuspendPayouts(`payout ${p.id}: transaction ${txid} conflicts with the chain`);
+    // Sent by an earlier pass and not mined yet: a node that restarted or evicted it has forgotten it; the recorded
+    // bytes go out again.
+    if (confirmations === 0 && p.status === 'sent' && p.signedTx && isSignedFirst(sender)) {
+      await broadcastRecorded(sender, p.id, { txid, raw: p.signedTx });
+    }
     if (confirmations >= 1) {
       await money.putEntries(coin, await settlement(deps, p, txid));
       await mustTransition(deps, p.id, 'sent', 'confirmed');
@@ -197,6 +245,24 @@ async function advance(deps: PayoutDeps, p: PayoutRecord): Promise<{ id: string;
     }
   }
   return { id: p.id, status, txid };
+}
+
+/**
+ * Broadcasts a payout's recorded transaction. Its inputs spent by another transaction: it can never be mined, and a
+ * new transaction for the payout is the operator's decision, never automatic (suspended).
+ */
+async function broadcastRecorded(sender: SignedFirstSender, id: string, tx: SignedPayout): Promise<string> {
+  let txid: string;
+  try {
+    txid = await sender.broadcast(tx);
+  } catch (err) {
+    if (!(err instanceof PayoutConflictError)) throw err;
+    throw new SuspendPayouts(`payout ${id}: transaction ${tx.txid} cannot be mined: ${err.message}`);
+  }
+  if (txid !== tx.txid) {
+    throw new SuspendPayouts(`payout ${id}: the node named transaction ${tx.txid} ${txid} when it was broadcast`);
+  }
+  return txid;
 }
 
 async function mustTransition(

@@ -89,6 +89,12 @@ export interface PayoutRecord {
    * a crash reads from there. Recorded with the first move to sending, never replaced.
    */
   historyMark?: string;
+  /**
+   * A signed-first sender's transaction (hex), recorded while `sending` and before it is broadcast, together with
+   * its `txid`: only these bytes are ever broadcast for the payout, so a crash anywhere cannot pay it twice. Recorded
+   * once (core/ports/money-store.ts `recordSignedPayout`), never replaced.
+   */
+  signedTx?: string;
   createdAt: number;
   updatedAt: number;
 }

@@ -90,6 +90,12 @@ export interface PayoutStore {
     to: PayoutStatus,
     set?: { txid?: string; historyMark?: string },
   ): Promise<boolean>;
+  /**
+   * Records a signed-first sender's transaction (its txid and bytes) on a payout in `sending`, before it is
+   * broadcast: false when the payout is not in `sending` or already has a transaction (the first recorded is the only
+   * one ever broadcast).
+   */
+  recordSignedPayout(coin: string, id: string, tx: { txid: string; raw: string }): Promise<boolean>;
   /** Every payout (the audit, the stats pages): grows with history. */
   listPayouts(coin: string): Promise<PayoutRecord[]>;
   /**

@@ -65,6 +65,26 @@ describe('DynamoPayoutStore payout transitions (dynalite)', () => {
     expect(await money.transitionPayout('LTC', 'p4', 'pending', 'sending', { historyMark: 'tip-2' })).toBe(true);
     expect(await status('p4')).toMatchObject({ status: 'sending', historyMark: 'tip-1' });
   });
+
+  it('records one signed transaction, only while sending; with it the payout never goes back to be sent again', async () => {
+    await money.createPayout('LTC', payout('p5'));
+    const tx = { txid: 'aa', raw: '0200aa' };
+    expect(await money.recordSignedPayout('LTC', 'p5', tx)).toBe(false); // pending: nothing is being sent
+    expect(await money.transitionPayout('LTC', 'p5', 'pending', 'sending')).toBe(true);
+    const other = { txid: 'bb', raw: '0200bb' };
+    const won = await Promise.all([
+      money.recordSignedPayout('LTC', 'p5', tx),
+      money.recordSignedPayout('LTC', 'p5', other),
+    ]);
+    expect(won.filter(Boolean)).toHaveLength(1);
+    const recorded = won[0] ? tx : other;
+    expect(await money.recordSignedPayout('LTC', 'p5', recorded)).toBe(false); // recorded once, even the same one
+    expect(await status('p5')).toMatchObject({ status: 'sending', txid: recorded.txid, signedTx: recorded.raw });
+    expect(await money.transitionPayout('LTC', 'p5', 'sending', 'pending')).toBe(false);
+    expect(await money.transitionPayout('LTC', 'p5', 'sending', 'failed')).toBe(false);
+    expect(await money.transitionPayout('LTC', 'p5', 'sending', 'sent', { txid: recorded.txid })).toBe(true);
+    expect(await status('p5')).toMatchObject({ status: 'sent', txid: recorded.txid, signedTx: recorded.raw });
+  });
 });
 
 describe('DynamoPayoutStore open payouts (dynalite)', () => {

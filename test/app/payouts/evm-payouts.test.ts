@@ -32,7 +32,7 @@ describe('EVM payouts, exactly once through runPayouts', () => {
     return owed;
   }
 
-  const deps = (coin: string, crashAt?: PayoutDeps['crashAt']): PayoutDeps => ({
+  const deps = (coin: string, crashAt?: PayoutDeps['crashAt']): PayoutDeps & { sender: EvmPayoutSender } => ({
     coin,
     policy: { minimum: 1_000n, maxRecipients: 50, inactiveAfterMs: 0 },
     money,
