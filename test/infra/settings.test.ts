@@ -32,7 +32,8 @@ describe('loading inputs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'infra-'));
     const inputs = loadInputs(() => undefined, dir);
     expect(inputs.configPath).toBe(EXAMPLE_CONFIG);
-    expect(inputs.config.coins[0]?.symbol).toBe('LTC');
+    // Two coins, as docs/deploy.md shows it: each becomes its own stack.
+    expect(inputs.config.coins.map((c) => c.symbol)).toEqual(['LTC', 'BTC']);
   });
 
   it('reads -c config and -c deploy paths and lets -c stage override the file', () => {
