@@ -132,11 +132,10 @@ const ROUTES: readonly Route[] = [
 
 const coinOf = (r: RouteRequest, deps: ApiDeps) => knownCoin(deps, r.params.coin!);
 
-/** The coin and the miner's address of a miner route, both checked. */
+/** The coin and the miner's account of a miner route, both checked: the address as the pool keeps it (canonical). */
 function minerOf(r: RouteRequest, deps: ApiDeps): [PublicCoin, string] {
   const coin = coinOf(r, deps);
-  checkAddress(coin, r.params.address!);
-  return [coin, r.params.address!];
+  return [coin, checkAddress(coin, r.params.address!)];
 }
 
 /** The route for a method and a path's segments, with the values of its `:name` segments. */
@@ -380,9 +379,10 @@ async function minerPayments(
   return newestSent(records).map((p) => ({ ...paymentOf(p), amount: amounts.get(p.id)!.toString() }));
 }
 
-function checkAddress(coin: PublicCoin, address: string): void {
+/** The account of a valid address (its canonical spelling: a legacy Bitcoin Cash 1… reads as bitcoincash:q…). */
+function checkAddress(coin: PublicCoin, address: string): string {
   try {
-    validateAddress(getCoin(coin.symbol), coin.network, address);
+    return validateAddress(getCoin(coin.symbol), coin.network, address);
   } catch (err) {
     if (err instanceof InvalidAddressError) throw new BadRequestError(err.message, { cause: err });
     throw err;

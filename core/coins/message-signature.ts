@@ -1,7 +1,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { crypto, Transaction } from 'bitcoinjs-lib';
 import { addressToOutputScript } from './address.js';
-import type { CoinDefinition, NetworkName } from './registry.js';
+import { type CoinDefinition, coinNetworks, type NetworkName } from './registry.js';
 
 /**
  * Verifies that the key of a coin address signed a text message, the way wallets sign with "Sign message":
@@ -34,7 +34,7 @@ export function verifyMessageSignature(
   const kind = scriptKind(script);
   if (!kind) return false;
   try {
-    if (sig.length === 65) return verifyBip137(kind, message, sig, coin.networks[network][0]!.messagePrefix);
+    if (sig.length === 65) return verifyBip137(kind, message, sig, coinNetworks(coin, network)[0].messagePrefix);
     if (kind.type === 'p2wpkh') return verifyBip322Simple(script, kind.hash, message, sig);
   } catch {
     // a malformed signature or key is simply not a valid signature

@@ -1,12 +1,16 @@
 import type { Network } from 'bitcoinjs-lib';
 import { networks as btcNetworks } from 'bitcoinjs-lib';
 import { ConfigError } from '../errors.js';
+import type { AddressCodec } from './address-codec.js';
+import { type AddressNetworks, bitcoinjsAddresses } from './bitcoinjs-addresses.js';
+import { cashAddresses } from './cash-addresses.js';
 
 export type PowAlgorithm = 'scrypt' | 'sha256d';
-export type NetworkName = 'mainnet' | 'testnet' | 'regtest';
+/** Every network a coin may have; `simnet` is btcd's private test chain (the Bitcoin devnet: btcwallet has no regtest). */
+export const NETWORK_NAMES = ['mainnet', 'testnet', 'regtest', 'simnet'] as const;
+export type NetworkName = (typeof NETWORK_NAMES)[number];
 
-/** Address formats of one network: bitcoinjs-lib networks, the first is canonical, later ones are legacy aliases. */
-export type AddressNetworks = readonly [Network, ...Network[]];
+export type { AddressNetworks } from './bitcoinjs-addresses.js';
 
 export interface CoinDefinition {
   symbol: string;
@@ -25,9 +29,20 @@ export interface CoinDefinition {
   gbtRules: readonly string[];
   /** Decimal places of the base unit (8: satoshi/litoshi). */
   decimals: number;
-  networks: Record<NetworkName, AddressNetworks>;
+  /** Mainnet, testnet and regtest are every coin's; simnet only BTC's. A config naming a missing one is refused. */
+  networks: Record<'mainnet' | 'testnet' | 'regtest', AddressNetworks> & Partial<Record<NetworkName, AddressNetworks>>;
   /** Human-readable prefixes of addresses that exist on the chain but cannot receive pool payouts, with why. */
   unsupportedAddressPrefixes?: Readonly<Record<string, string>>;
+  /**
+   * Reads the coin's addresses (output script, canonical spelling, the reason for a refusal): every place that
+   * validates an address or pays one goes through it (core/coins/address.ts), never through a coin's name.
+   */
+  addresses: AddressCodec<NetworkName>;
+}
+
+/** A coin whose addresses are base58/bech32 in its `networks` (bitcoinjs-lib reads them). */
+function withBitcoinjsAddresses(coin: Omit<CoinDefinition, 'addresses'>): CoinDefinition {
+  return { ...coin, addresses: bitcoinjsAddresses(coin.networks, coin.unsupportedAddressPrefixes) };
 }
 
 const LTC_BIP32_MAIN = { public: 0x0488b21e, private: 0x0488ade4 };
@@ -45,11 +60,46 @@ function ltcNet(bech32: string, pubKeyHash: number, scriptHash: number, wif: num
   };
 }
 
+/**
+ * btcd's simnet (chaincfg.SimNetParams): P2PKH S… (0x3f), P2SH r… (0x7b), bech32 sb1…, WIF 0x64, BIP32 sprv/spub.
+ * bitcoinjs-lib validates bech32m (sb1p…, taproot) with the same hrp.
+ */
+const BTC_SIMNET: Network = {
+  messagePrefix: '\x18Bitcoin Signed Message:\n',
+  bech32: 'sb',
+  bip32: { public: 0x0420bd3a, private: 0x0420b900 },
+  pubKeyHash: 0x3f,
+  scriptHash: 0x7b,
+  wif: 0x64,
+};
+
+/**
+ * Bitcoin Cash (Bitcoin Cash Node's chainparams.cpp): Bitcoin's base58 version bytes and signed-message prefix, no
+ * bech32 (the chain has no segwit; its addresses are CashAddr, read by `cashAddresses`). Only the base58 versions and
+ * the message prefix are read here; `bech32` is empty so that no bech32 address can match.
+ */
+function bchNet(pubKeyHash: number, scriptHash: number, wif: number, test: boolean): Network {
+  return {
+    messagePrefix: '\x18Bitcoin Signed Message:\n',
+    bech32: '',
+    bip32: (test ? btcNetworks.testnet : btcNetworks.bitcoin).bip32,
+    pubKeyHash,
+    scriptHash,
+    wif,
+  };
+}
+
+const BCH_LEGACY = {
+  mainnet: [bchNet(0x00, 0x05, 0x80, false)],
+  testnet: [bchNet(0x6f, 0xc4, 0xef, true)],
+  regtest: [bchNet(0x6f, 0xc4, 0xef, true)],
+} as const satisfies Record<'mainnet' | 'testnet' | 'regtest', AddressNetworks>;
+
 const MWEB_WHY = 'MWEB addresses cannot receive coinbase outputs or pool payouts; use a legacy, P2SH or bech32 address';
 
 /** Chain parameters are facts from each coin's chainparams.cpp. */
 export const COINS: Readonly<Record<string, CoinDefinition>> = Object.freeze({
-  LTC: {
+  LTC: withBitcoinjsAddresses({
     symbol: 'LTC',
     name: 'Litecoin',
     family: 'bitcoin',
@@ -65,8 +115,8 @@ export const COINS: Readonly<Record<string, CoinDefinition>> = Object.freeze({
       regtest: [ltcNet('rltc', 0x6f, 0x3a, 0xef, true), ltcNet('rltc', 0x6f, 0xc4, 0xef, true)],
     },
     unsupportedAddressPrefixes: { ltcmweb1: MWEB_WHY, tmweb1: MWEB_WHY },
-  },
-  BTC: {
+  }),
+  BTC: withBitcoinjsAddresses({
     symbol: 'BTC',
     name: 'Bitcoin',
     family: 'bitcoin',
@@ -79,9 +129,38 @@ export const COINS: Readonly<Record<string, CoinDefinition>> = Object.freeze({
       mainnet: [btcNetworks.bitcoin],
       testnet: [btcNetworks.testnet],
       regtest: [btcNetworks.regtest],
+      simnet: [BTC_SIMNET],
     },
+  }),
+  BCH: {
+    symbol: 'BCH',
+    name: 'Bitcoin Cash',
+    family: 'bitcoin',
+    algorithm: 'sha256d',
+    stratumDiffMultiplier: 1,
+    coinbaseMaturity: 100,
+    // Bitcoin Cash Node's getblocktemplate takes no rules (only mode, capabilities, longpollid): it has no segwit,
+    // and its templates never carry a default_witness_commitment, so the pool's blocks have no witness data.
+    gbtRules: [],
+    decimals: 8,
+    networks: BCH_LEGACY,
+    addresses: cashAddresses({
+      mainnet: { prefix: 'bitcoincash', legacy: BCH_LEGACY.mainnet },
+      testnet: { prefix: 'bchtest', legacy: BCH_LEGACY.testnet },
+      regtest: { prefix: 'bchreg', legacy: BCH_LEGACY.regtest },
+    }),
   },
 });
+
+/** The address formats of the coin on the network; a ConfigError when the coin has no such network. */
+export function coinNetworks(coin: CoinDefinition, network: NetworkName): AddressNetworks {
+  const nets = coin.networks[network];
+  if (!nets) {
+    const known = Object.keys(coin.networks).join(', ');
+    throw new ConfigError(`${coin.symbol} has no network "${network}"; its networks: ${known}`);
+  }
+  return nets;
+}
 
 export function getCoin(symbol: string): CoinDefinition {
   const coin = COINS[symbol.toUpperCase()];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validateAddress } from '../coins/address.js';
-import { COINS, getCoin } from '../coins/registry.js';
+import { COINS, getCoin, NETWORK_NAMES } from '../coins/registry.js';
 import { conversionConfigSchema } from '../conversion/config.js';
 import { rewardsConfigSchema } from '../rewards/config.js';
 import { daemonSchema } from './daemon.js';
@@ -8,26 +8,46 @@ import { daemonSchema } from './daemon.js';
 /** Kept a string in the parsed config (it stays JSON-serialisable); `BigInt()` it where it is used. */
 const baseUnits = z.string().regex(/^\d+$/, 'an amount in base units (satoshi/litoshi), as a string of digits');
 
-const payoutsSchema = z.strictObject({
-  /** The daemon wallet that holds the pool address and sends payouts (wallet RPC). */
-  wallet: z.string().min(1),
-  /** How often payouts run. */
-  intervalSeconds: z.number().int().min(10).default(3600),
-  /** Smallest confirmed balance paid out, base units as a string ("10000000" = 0.1 LTC). */
-  minimum: baseUnits.default('10000000'),
-  /** sendmany outputs per transaction. */
-  maxRecipients: z.number().int().min(1).max(1000).default(250),
-  /** Kept in the wallet, never paid out: it pays the network fees of payout transactions. */
-  reserve: baseUnits.default('0'),
-  /** A lower minimum for miners who stopped mining (no share for `inactiveAfterHours`). */
-  inactiveMinimum: baseUnits.optional(),
-  inactiveAfterHours: z
-    .number()
-    .positive()
-    // A miner's last share is read from the per-minute share items, which are kept 7 days.
-    .max(24 * 7, 'at most 168 (7 days): per-minute share records are kept that long')
-    .default(24 * 7),
-});
+const payoutsSchema = z
+  .strictObject({
+    /** The daemon wallet that holds the pool address and sends payouts (wallet RPC; btcwallet has one, unnamed). */
+    wallet: z.string().min(1),
+    /**
+     * Which wallet sends payouts: `core` (Bitcoin Core, litecoind: sendmany tagged with the payout id, on the first
+     * daemon) or `btcwallet` (btcd's wallet, at `walletUrl`: the pool signs first, records, then broadcasts, because
+     * btcwallet refuses transaction comments). Core by default: what the Bitcoin-family coins have always used.
+     */
+    walletRpc: z.enum(['core', 'btcwallet']).default('core'),
+    /** btcwallet's RPC endpoint (its own process beside btcd), reached with the first daemon's user and password. */
+    walletUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * btcwallet: the fee of a payout transaction, satoshi per vbyte. 5 confirms within a few blocks on most days
+     * and stays far above the 1 sat/vB nodes relay; raise it when the mempool is full.
+     */
+    feeRate: z.number().int().min(1).max(10_000).default(5),
+    /** btcwallet: the private passphrase that unlocks the wallet for signing, a secret (never logged). */
+    walletPassphrase: z.string().min(1).optional(),
+    /** How often payouts run. */
+    intervalSeconds: z.number().int().min(10).default(3600),
+    /** Smallest confirmed balance paid out, base units as a string ("10000000" = 0.1 LTC). */
+    minimum: baseUnits.default('10000000'),
+    /** sendmany outputs per transaction. */
+    maxRecipients: z.number().int().min(1).max(1000).default(250),
+    /** Kept in the wallet, never paid out: it pays the network fees of payout transactions. */
+    reserve: baseUnits.default('0'),
+    /** A lower minimum for miners who stopped mining (no share for `inactiveAfterHours`). */
+    inactiveMinimum: baseUnits.optional(),
+    inactiveAfterHours: z
+      .number()
+      .positive()
+      // A miner's last share is read from the per-minute share items, which are kept 7 days.
+      .max(24 * 7, 'at most 168 (7 days): per-minute share records are kept that long')
+      .default(24 * 7),
+  })
+  .refine((p) => p.walletRpc !== 'btcwallet' || p.walletUrl !== undefined, {
+    message: 'payouts through btcwallet need walletUrl (btcwallet listens apart from btcd)',
+    path: ['walletUrl'],
+  });
 
 /**
  * The one pool config file. Validated once at start by the runtime and by the CDK app; unknown keys are
@@ -111,7 +131,8 @@ export const securitySchema = z.strictObject({
 const coinSchema = z
   .strictObject({
     symbol: z.string().refine((s) => s in COINS, { message: `supported coins: ${Object.keys(COINS).join(', ')}` }),
-    network: z.enum(['mainnet', 'testnet', 'regtest']).default('mainnet'),
+    /** The coin must have it (core/coins/registry.ts): BTC's simnet is btcd's devnet chain, LTC has none. */
+    network: z.enum(NETWORK_NAMES).default('mainnet'),
     /**
      * The chain family whose modules serve the coin (families/: job source, share verifier, stratum dialect, payout
      * sender, confirmation rules). Default: the coin registry's (core/coins/registry.ts); a name no family module
@@ -149,16 +170,30 @@ const coinSchema = z
   .superRefine((coin, ctx) => {
     if (!(coin.symbol in COINS)) return;
     const def = getCoin(coin.symbol);
-    const check = (path: (string | number)[], address: string) => {
+    if (!def.networks[coin.network]) {
+      const known = Object.keys(def.networks).join(', ');
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network'],
+        message: `${def.symbol} has no ${coin.network}; use ${known}`,
+      });
+      return;
+    }
+    // An address that becomes a ledger account (a fee wallet) must be written as the pool keeps accounts, the
+    // canonical spelling the wallet reports (core/coins/address-codec.ts), or its payouts would not be recognised.
+    const check = (path: (string | number)[], address: string, account: boolean) => {
       try {
-        validateAddress(def, coin.network, address);
+        const canonical = validateAddress(def, coin.network, address);
+        if (account && canonical !== address) {
+          ctx.addIssue({ code: 'custom', path, message: `write this address as ${canonical} (the wallet's spelling)` });
+        }
       } catch (err) {
         ctx.addIssue({ code: 'custom', path, message: (err as Error).message });
       }
     };
-    check(['poolAddress'], coin.poolAddress);
+    check(['poolAddress'], coin.poolAddress, false);
     for (const [i, w] of (coin.rewards?.feeWallets ?? []).entries())
-      check(['rewards', 'feeWallets', i, 'address'], w.address);
+      check(['rewards', 'feeWallets', i, 'address'], w.address, true);
   });
 
 export const poolConfigSchema = z

@@ -1,6 +1,6 @@
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { crypto, payments } from 'bitcoinjs-lib';
-import { getCoin, type NetworkName } from '../../core/coins/index.js';
+import { coinNetworks, getCoin, type NetworkName } from '../../core/coins/index.js';
 import { bip322Sighash, messageHash } from '../../core/coins/message-signature.js';
 
 export type SigningKind = 'p2pkh' | 'p2sh-p2wpkh' | 'p2wpkh';
@@ -11,7 +11,7 @@ export function testKey(coin: string, network: NetworkName, seed = 1) {
   priv[31] = seed;
   priv[0] = 0x42;
   const pubkey = secp256k1.getPublicKey(priv, true);
-  const net = getCoin(coin).networks[network][0]!;
+  const net = coinNetworks(getCoin(coin), network)[0];
   const p2wpkh = payments.p2wpkh({ pubkey, network: net });
   const address: Record<SigningKind, string> = {
     p2pkh: payments.p2pkh({ pubkey, network: net }).address!,

@@ -50,7 +50,8 @@ export interface MethodContext {
   metrics: StratumMetrics;
   log: Logger;
   now: () => number;
-  validateAddress: (address: string) => void;
+  /** The miner account of a username's address: its canonical spelling (throws InvalidAddressError). */
+  validateAddress: (address: string) => string;
   /** Sends mining.set_difficulty (if it changed since last sent) and the current job. */
   sendWork(clean: boolean): void;
   notify(method: string, params: unknown[]): void;

@@ -25,8 +25,12 @@ export interface StratumServerDeps {
   /** The methods the port speaks (its chain family's dialect); Stratum V1 (dispatcher.ts) by default. */
   dialect?: StratumDialect;
   shares: ShareQueue;
-  /** Throws InvalidAddressError for a username's address that cannot be paid. */
-  validateAddress: (address: string) => void;
+  /**
+   * The miner account of a username's address: the coin's canonical spelling (core/coins `validateAddress`), so
+   * that one address written two ways (legacy and CashAddr, bech32 in upper case) is one account, as the wallet
+   * reports it. Throws InvalidAddressError for an address that cannot be paid.
+   */
+  validateAddress: (address: string) => string;
   log: Logger;
   metrics?: StratumMetrics;
   now?: () => number;

@@ -60,3 +60,19 @@ describe('addressToOutputScript', () => {
     expect(() => validateAddress(ltc, 'mainnet', 'L"; drop table')).toThrow(InvalidAddressError);
   });
 });
+
+describe('validateAddress: the canonical spelling (the account the pool keeps, as the wallet reports it)', () => {
+  it('keeps a Litecoin legacy 3… P2SH as its M… form and other formats as written', () => {
+    const legacyP2sh = payments.p2sh({ hash: hash20, network: ltc.networks.mainnet[1] }).address!;
+    const p2sh = payments.p2sh({ hash: hash20, network: ltc.networks.mainnet[0] }).address!;
+    const p2pkh = payments.p2pkh({ hash: hash20, network: ltc.networks.mainnet[0] }).address!;
+    expect(validateAddress(ltc, 'mainnet', legacyP2sh)).toBe(p2sh);
+    expect(validateAddress(ltc, 'mainnet', p2sh)).toBe(p2sh);
+    expect(validateAddress(ltc, 'mainnet', p2pkh)).toBe(p2pkh);
+  });
+
+  it('keeps a bech32 address written in upper case in lower case', () => {
+    const upper = 'BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4';
+    expect(validateAddress(btc, 'mainnet', upper)).toBe(upper.toLowerCase());
+  });
+});

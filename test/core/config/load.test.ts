@@ -96,3 +96,42 @@ describe('parseConfig', () => {
     expect(() => parseConfigText('{ "coins": [', 'pool.config.json')).toThrow(/pool.config.json is not valid JSON/);
   });
 });
+
+describe('parseConfig: a Bitcoin Cash coin (CashAddr)', () => {
+  const bch = (poolAddress: string, feeAddress: string, network = 'mainnet') => ({
+    coins: [
+      {
+        symbol: 'BCH',
+        network,
+        poolAddress,
+        daemons: [{ url: 'http://127.0.0.1:8332', user: 'u', password: 'p' }],
+        ports: [{ port: 3335, difficulty: { initial: 65536, min: 1024, max: 1e12 } }],
+        rewards: { scheme: 'PPLNS', feeBasisPoints: 100, feeWallets: [{ address: feeAddress }] },
+      },
+    ],
+  });
+  // The CashAddr spec's mainnet pairs: legacy 1BpEi6… is bitcoincash:qpm2qs…, legacy 3LDsS5… is bitcoincash:pr95sy….
+  const P2PKH = 'bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a';
+  const P2SH = 'bitcoincash:pr95sy3j9xwd2ap32xkykttr4cvcu7as4yc93ky28e';
+
+  it('accepts CashAddr pool and fee addresses, and a legacy pool address', () => {
+    const cfg = parseConfig(bch(P2PKH, P2SH));
+    expect(cfg.coins[0]!.symbol).toBe('BCH');
+    expect(cfg.coins[0]!.rewards!.feeWallets[0]!.address).toBe(P2SH);
+    expect(() => parseConfig(bch('1BpEi6DfDAUFd7GtittLSdBeYJvcoaVggu', P2SH))).not.toThrow();
+  });
+
+  it('wants a fee wallet written as the wallet spells it, and says how', () => {
+    expect(issuesOf(bch(P2PKH, '3LDsS579y7sruadqu11beEJoTjdFiFCdX4'))).toEqual([
+      `coins[0].rewards.feeWallets[0].address: write this address as ${P2SH} (the wallet's spelling)`,
+    ]);
+  });
+
+  it('refuses a segwit pool address, an address of another network and a network BCH does not have', () => {
+    expect(issuesOf(bch('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', P2SH)).join('\n')).toMatch(
+      /coins\[0\]\.poolAddress: .*not a valid BCH mainnet address/,
+    );
+    expect(issuesOf(bch(P2PKH, P2SH, 'testnet')).join('\n')).toMatch(/it is a mainnet address/);
+    expect(issuesOf(bch(P2PKH, P2SH, 'simnet')).join('\n')).toMatch(/coins\[0\]\.network: BCH has no simnet/);
+  });
+});

@@ -18,7 +18,7 @@ export function regtestAddress(fill = 5): string {
 export const ADDRESS = regtestAddress(5);
 
 /** The address validator the server gets in production, for LTC regtest. */
-export const validate = (address: string): void => validateAddress(LTC, 'regtest', address);
+export const validate = (address: string): string => validateAddress(LTC, 'regtest', address);
 
 export function job(id: string, cleanJobs = true, height = 500): StratumJob {
   return {

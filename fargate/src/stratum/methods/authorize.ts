@@ -31,12 +31,13 @@ export const authorize: MethodHandler = (ctx, params) => {
   if (typeof username !== 'string' || username.length === 0 || username.length > 200) {
     refuse(ctx, 'username must be "<payout address>[.<worker>]"');
   }
-  const { miner, worker } = parseUsername(username.trim());
+  const { miner: address, worker } = parseUsername(username.trim());
   if (!WORKER_NAME.test(worker)) {
     refuse(ctx, 'worker name: up to 64 letters, digits, "_" or "-"');
   }
+  let miner: string;
   try {
-    ctx.validateAddress(miner);
+    miner = ctx.validateAddress(address);
   } catch (err) {
     if (err instanceof InvalidAddressError) refuse(ctx, err.message);
     throw err;
