@@ -10,7 +10,7 @@ const USAGE = `Usage: pool <command> [options]
 Commands:
   start [--config FILE]            run the pool; without --config, on a regtest devnet it starts itself
         [--stratum-port N] [--http-port N]   ports of the devnet defaults (3333, 8080; 0 = any free)
-  devnet mine <n> [address]        mine n regtest blocks (to the devnet miner wallet, or to address)
+  devnet mine <n> [address] [--coin BTC]   mine n devnet blocks (to the devnet miner wallet, or to address)
   config check <file>              validate a config file and print it with defaults applied (secrets masked)
   balances --coin SYM              every account's immature, confirmed, pending and paid balance
   payouts run --coin SYM [--dry-run]   run payouts now (dry run: print who would be paid what)
@@ -24,6 +24,15 @@ Commands:
 Options (every command):
   --data-dir DIR                   where local state lives (default: .data in the current directory)
   -h, --help                       this text`;
+
+/** The devnet chains `pool devnet mine --coin` mines on, each loaded only when asked for. */
+const DEVNET_MINERS: Record<
+  string,
+  () => Promise<(dataDir: string, n: number, address?: string) => Promise<string[]>>
+> = {
+  LTC: async () => (await import('./devnet/index.js')).devnetMine,
+  BTC: async () => (await import('./devnet/btcd.js')).btcDevnetMine,
+};
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -57,11 +66,16 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'devnet': {
       if (sub !== 'mine' || !rest[0] || !/^\d+$/.test(rest[0])) {
-        console.error('usage: pool devnet mine <n> [address]');
+        console.error('usage: pool devnet mine <n> [address] [--coin LTC|BTC]');
         return 2;
       }
-      const { devnetMine } = await import('./devnet/index.js');
-      const hashes = await devnetMine(dataDir, Number(rest[0]), rest[1]);
+      const coin = values.coin!.toUpperCase();
+      const miner = DEVNET_MINERS[coin];
+      if (!miner) {
+        console.error(`the devnet has no ${coin} chain (${Object.keys(DEVNET_MINERS).join(', ')})`);
+        return 2;
+      }
+      const hashes = await (await miner())(dataDir, Number(rest[0]), rest[1]);
       console.log(`mined ${hashes.length} block(s); tip ${hashes.at(-1) ?? '(none)'}`);
       return 0;
     }

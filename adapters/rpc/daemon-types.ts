@@ -72,6 +72,8 @@ export interface Unspent {
   txid: string;
   vout: number;
   address?: string;
+  /** The output's script, hex (Core and btcwallet both answer it). */
+  scriptPubKey: string;
   amount: number;
   units: bigint;
   confirmations: number;

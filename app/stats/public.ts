@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { NETWORK_NAMES, type NetworkName } from '../../core/coins/registry.js';
 import type { PoolConfig } from '../../core/config/schema.js';
 import { type ConversionConfig, TARGET_CURRENCIES, type TargetCurrency } from '../../core/conversion/config.js';
 
 /** What the API tells the world about a coin (no daemon credentials, no wallets). */
 export interface PublicCoin {
   symbol: string;
-  network: 'mainnet' | 'testnet' | 'regtest';
+  network: NetworkName;
   scheme: string | null;
   feeBasisPoints: number | null;
   payoutMinimum: string | null;
@@ -20,7 +21,7 @@ export const publicPoolSchema: z.ZodType<{ name: string; coins: PublicCoin[] }> 
   coins: z.array(
     z.object({
       symbol: z.string(),
-      network: z.enum(['mainnet', 'testnet', 'regtest']),
+      network: z.enum(NETWORK_NAMES),
       scheme: z.string().nullable(),
       feeBasisPoints: z.number().nullable(),
       payoutMinimum: z.string().nullable(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NETWORK_NAMES } from '../../core/coins/registry.js';
 
 /**
  * The stats API's response shapes: one source for the TypeScript types the router returns, the runtime checks the
@@ -63,7 +64,7 @@ export const chainSchema = z
 
 export const poolDetailSchema = z.strictObject({
   coin: z.string(),
-  network: z.enum(['mainnet', 'testnet', 'regtest']),
+  network: z.enum(NETWORK_NAMES),
   algorithm: z
     .string()
     .describe('the proof-of-work algorithm, as CPU miners name it (`minerd -a scrypt`, `-a sha256d`)'),

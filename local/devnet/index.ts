@@ -4,7 +4,8 @@ import { DaemonClient, type DaemonEndpoint } from '../../adapters/rpc/daemon-cli
 import { ConfigError, DaemonError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
 import { activateMweb, COIN, checkTemplate, ensureWallet, waitForPeer, waitForSync } from './chain.js';
-import { type Credentials, freePorts, type LitecoindNode, LitecoindStartError, startLitecoind } from './litecoind.js';
+import { type Credentials, freePorts, type LitecoindNode, startLitecoind } from './litecoind.js';
+import { DevnetStartError } from './process.js';
 import { type DevnetAddresses, type DevnetFile, loadOrCreateCredentials, readJson, writeJson } from './state.js';
 
 export { DEVNET_READY_HEIGHT, GBT_RULES, MWEB_ACTIVE_HEIGHT } from './chain.js';
@@ -152,7 +153,7 @@ async function startNodes(
     if (ra.status === 'fulfilled' && rb.status === 'fulfilled') return [ra.value, rb.value];
     await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
     const failure = (ra.status === 'rejected' ? ra.reason : (rb as PromiseRejectedResult).reason) as unknown;
-    const retry = failure instanceof LitecoindStartError && failure.portTaken && !opts.ports && attempt < 3;
+    const retry = failure instanceof DevnetStartError && failure.portTaken && !opts.ports && attempt < 3;
     if (!retry) throw failure;
     opts.log?.warn({ err: failure.message }, 'devnet port taken meanwhile; retrying on other ports');
   }
