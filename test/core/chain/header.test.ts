@@ -92,3 +92,37 @@ describe('stratum field encodings', () => {
     expect(reverseHex(header.subarray(76).toString('hex'))).toBe('deadbeef');
   });
 });
+
+describe("a real Bitcoin Cash mainnet header through the pool's stratum encodings", () => {
+  // Block 478559, the first block of Bitcoin Cash (1 August 2017): its fields as block explorers and the chain show
+  // them, and its hash 000000000000000000651ef9…5eec, which Bitcoin Cash nodes and wallets keep as the fork checkpoint.
+  const block = {
+    hash: '000000000000000000651ef99cb9fcbe0dadde1d424bd9f15ff20136191a5eec',
+    version: 0x20000000,
+    previousblockhash: '0000000000000000011865af4122fe3b144e2cbeea86142e8ff2fb4107352d43',
+    merkleroot: 'c896c91a0be4d3eed5568bab4c3084945e5e06669be38ec06b1c8ca4d84baaab',
+    time: 1501611161,
+    bits: 0x18014735,
+    nonce: 0xe84aca22,
+  };
+
+  it('rebuilds the header a miner submits (notify prevhash, submitted ntime/nonce/version) to the block hash, meeting its bits', () => {
+    // What the pool sends in mining.notify and what the miner sends back in mining.submit, as hex strings.
+    const notifyPrevHash = toStratumPrevHash(internal(block.previousblockhash));
+    const submitted = { ntime: u32ToHex(block.time), nonce: u32ToHex(block.nonce), version: u32ToHex(block.version) };
+    const header = serializeHeader({
+      version: hexToU32(submitted.version, 'version'),
+      prevHash: fromStratumPrevHash(notifyPrevHash),
+      merkleRoot: internal(block.merkleroot),
+      ntime: hexToU32(submitted.ntime, 'ntime'),
+      bits: block.bits,
+      nonce: hexToU32(submitted.nonce, 'nonce'),
+    });
+    expect(blockHash(header)).toBe(block.hash);
+    expect(BigInt(`0x${block.hash}`) <= bitsToTarget(block.bits)).toBe(true);
+    // One nonce more is another hash, far above the target: the check is not vacuous.
+    const other = Buffer.from(header);
+    other.writeUInt32LE((block.nonce + 1) >>> 0, 76);
+    expect(BigInt(`0x${blockHash(other)}`) > bitsToTarget(block.bits)).toBe(true);
+  });
+});

@@ -1,6 +1,8 @@
+import { Block, Transaction } from 'bitcoinjs-lib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { reverseHex, sha256d } from '../../../core/chain/hash.js';
 import { bitsToDifficulty } from '../../../core/chain/target.js';
+import { getCoin } from '../../../core/coins/index.js';
 import { InvalidAddressError } from '../../../core/errors.js';
 import { JobManager, type JobManagerOptions } from '../../../fargate/src/jobs/job-manager.js';
 import type { ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
@@ -366,3 +368,79 @@ describe('JobManager.checkShare', () => {
     expect(logger.lines.find((l) => l.level === 'error')?.obj).toHaveProperty('blockHex');
   });
 });
+
+describe('JobManager on a coin without segwit (Bitcoin Cash)', () => {
+  /** A plain (non-witness) transaction, as every Bitcoin Cash transaction is. */
+  function legacyTransaction(): Transaction {
+    const tx = new Transaction();
+    tx.version = 2;
+    tx.addInput(Buffer.alloc(32, 0x5a), 1, 0xffffffff, Buffer.from('0151', 'hex'));
+    tx.addOutput(Buffer.from(`76a914${'33'.repeat(20)}88ac`, 'hex'), 12_345n);
+    return tx;
+  }
+
+  /**
+   * A template shaped as Bitcoin Cash Node answers getblocktemplate: no rules or BIP9 fields, no
+   * default_witness_commitment, transactions without witness data (the recorded LTC template's header fields).
+   */
+  function bchnTemplate() {
+    const tx = legacyTransaction();
+    const {
+      rules: _r,
+      vbavailable: _v,
+      vbrequired: _q,
+      default_witness_commitment: _c,
+      mweb: _m,
+      weightlimit: _w,
+      ...rest
+    } = fixture as Record<string, unknown>;
+    return {
+      ...rest,
+      capabilities: ['proposal'],
+      transactions: [{ data: tx.toHex(), txid: tx.getId(), hash: tx.getId(), depends: [], fee: 1000, sigops: 1 }],
+    };
+  }
+
+  it('asks for a template with no rules and submits a block with no witness data that pays the CashAddr pool address', async () => {
+    const bch = getCoin('BCH');
+    const cashAddr = 'bchreg:qr6m7j9njldwwzlg9v7v53unlr4jkmx6eyphnpcjvs';
+    const { manager, daemons } = setup({ coin: bch, poolAddress: cashAddr });
+    daemons.templates = [bchnTemplate()];
+    await manager.refresh();
+    expect(daemons.gbtCalls[0]!.rules).toEqual([]);
+    const job = manager.current()!;
+    const pow = { pow: sha256d, multiplier: bch.stratumDiffMultiplier };
+    // Difficulty 1 is sha256d's diff-1 target (multiplier 1): 1e-7 takes ~500 hashes, and regtest's bits accept it.
+    const mined = mineShare({ job, extranonce1: EN1, extranonce2: '00000001', difficulty: 1e-7, ...pow });
+    const result = await manager.checkShare({
+      jobId: job.jobId,
+      extranonce1: EN1,
+      extranonce2: mined.extranonce2,
+      ntime: mined.ntime,
+      nonce: mined.nonce,
+      difficulty: 1e-7,
+      miner: cashAddr,
+      worker: 'rig1',
+    });
+    expect(result).toMatchObject({ ok: true, block: { submitResult: 'accepted' } });
+    const hex = daemons.submitted[0]!;
+    const block = Block.fromHex(hex);
+    expect(block.toHex()).toBe(hex); // every byte accounted for by the plain serialization
+    expect(block.transactions).toHaveLength(2);
+    const coinbase = block.transactions![0]!;
+    expect(coinbase.hasWitnesses()).toBe(false);
+    expect(hex.slice(160 + 2 + 8, 160 + 2 + 12)).toBe('0100'); // input count 1 then its prevout: no 0x00 0x01 marker
+    expect(coinbase.outs).toHaveLength(1); // no witness commitment output
+    expect(Buffer.from(coinbase.outs[0]!.script).toString('hex')).toBe(`76a914${SPEC_HASH}88ac`);
+    expect(coinbase.outs[0]!.value).toBe(BigInt(fixture.coinbasevalue));
+    expect(coinbase.byteLength()).toBeGreaterThanOrEqual(65); // Bitcoin Cash's minimum transaction size (May 2023)
+    expect(block.transactions![1]!.toHex()).toBe(legacyTransaction().toHex());
+    expect(block.checkTxRoots()).toBe(true);
+    expect(blockHashOf(block)).toBe(result.ok ? result.block?.hash : undefined);
+  });
+});
+
+/** The CashAddr spec's 20-byte test payload (bchreg:qr6m7j… above is its P2PKH address on regtest). */
+const SPEC_HASH = 'f5bf48b397dae70be82b3cca4793f8eb2b6cdac9';
+
+const blockHashOf = (block: Block) => reverseHex(sha256d(block.toBuffer(true)).toString('hex'));
