@@ -2,7 +2,7 @@ import type { NetworkName } from '../core/coins/index.js';
 import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
 import type { ConfirmationRules } from '../core/ports/chain-reader.js';
 import type { Logger } from '../core/ports/logger.js';
-import type { PayoutSender } from '../core/ports/payout-sender.js';
+import type { AnyPayoutSender, PayoutSender } from '../core/ports/payout-sender.js';
 import type { HeaderHasher } from '../fargate/src/hashing/index.js';
 import type { JobProvider, StratumJob } from '../fargate/src/jobs/types.js';
 import type { StratumDialect } from '../fargate/src/stratum/context.js';
@@ -41,8 +41,11 @@ export interface FamilyDeployment {
 export interface MoneyFamily {
   /** Confirmation rules: how blocks are found in the chain and followed to maturity (orphans, reorgs). */
   confirmation(coin: Readonly<CoinConfig>): ConfirmationRules;
-  /** How the coin's payouts are sent (coins[].payouts); a ConfigError when the coin has none. */
-  payoutSender(coin: Readonly<CoinConfig>): PayoutSender;
+  /**
+   * How the coin's payouts are sent (coins[].payouts): a sender found by payout id after a crash, or one that signs
+   * first (core/ports/payout-sender.ts); a ConfigError when the coin has none.
+   */
+  payoutSender(coin: Readonly<CoinConfig>): AnyPayoutSender;
   /**
    * The pool wallet that conversion deposits to exchanges are sent from (app/convert/deposit.ts), built only when an
    * exchange of the coin takes deposits; a ConfigError when the coin has no wallet to send them from.

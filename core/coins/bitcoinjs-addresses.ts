@@ -26,6 +26,8 @@ export function bitcoinjsAddresses<N extends string>(
         try {
           script = Buffer.from(btcAddress.toOutputScript(address, net));
         } catch {
+          const taproot = taprootScript(address, net);
+          if (taproot) return { script: taproot, canonical: lower };
           continue; // try the next alias of this network
         }
         return { script, canonical: canonical(script, nets[0], address) };
@@ -35,6 +37,22 @@ export function bitcoinjsAddresses<N extends string>(
       );
     },
   };
+}
+
+/**
+ * A bech32m witness v1 address of 32 bytes (taproot, BIP341/BIP350): OP_1 <32 bytes>. bitcoinjs-lib reads it only
+ * with an elliptic-curve library installed (it checks the key is on the curve); nodes pay any 32-byte program, so
+ * the script is built from the decoded program. Undefined for anything else.
+ */
+function taprootScript(address: string, net: Network): Buffer | undefined {
+  let decoded: ReturnType<typeof btcAddress.fromBech32>;
+  try {
+    decoded = btcAddress.fromBech32(address);
+  } catch {
+    return undefined;
+  }
+  if (decoded.version !== 1 || decoded.data.length !== 32 || decoded.prefix !== net.bech32) return undefined;
+  return Buffer.concat([Buffer.from([0x51, 0x20]), decoded.data]);
 }
 
 /** The address in the network's first (current) format: what the coin's wallet reports. */
@@ -53,5 +71,5 @@ function hint<N extends string>(networks: Partial<Record<N, AddressNetworks>>, n
       return ` (it looks like a ${other} address)`;
     }
   }
-  return ' (expected legacy, P2SH or bech32)';
+  return ' (expected legacy, P2SH, bech32 or bech32m)';
 }

@@ -1,3 +1,4 @@
+import { BtcwalletPayoutSender } from '../../adapters/rpc/btcwallet-payout-sender.js';
 import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
 import { getCoin } from '../../core/coins/index.js';
@@ -7,7 +8,8 @@ import type { ChainFamily } from '../chain-family.js';
 
 /**
  * The Bitcoin family (LTC, BTC): getblocktemplate from bitcoind-like daemons, scrypt/sha256d shares over Stratum V1,
- * payouts by the daemon's wallet RPC (sendmany), blocks confirmed at the coin's coinbase maturity.
+ * payouts by the daemon's wallet RPC (sendmany) or btcwallet (signed first, payouts.walletRpc), blocks confirmed at
+ * the coin's coinbase maturity.
  */
 export const bitcoinFamily: ChainFamily = {
   name: 'bitcoin',
@@ -15,10 +17,33 @@ export const bitcoinFamily: ChainFamily = {
   money: {
     // The first daemon: confirmation reads blocks and the tip, PPS walks heights (DaemonClient is the ChainReader).
     confirmation: (coin) => ({ chain: firstDaemon(coin), maturity: getCoin(coin.symbol).coinbaseMaturity }),
-    payoutSender: (coin) => poolWallet(coin, `${coin.symbol} has no payouts config (coins[].payouts)`),
+    payoutSender: (coin) => {
+      const payouts = coin.payouts;
+      if (payouts?.walletRpc !== 'btcwallet')
+        return poolWallet(coin, `${coin.symbol} has no payouts config (coins[].payouts)`);
+      // btcwallet: its own endpoint (no wallet paths), the first daemon's credentials.
+      const daemon = coin.daemons[0]!;
+      return new BtcwalletPayoutSender({
+        wallet: new DaemonClient({ url: payouts.walletUrl!, user: daemon.user, password: daemon.password }),
+        coin: getCoin(coin.symbol),
+        network: coin.network,
+        poolAddress: coin.poolAddress,
+        feeRate: BigInt(payouts.feeRate),
+        ...(payouts.walletPassphrase ? { passphrase: payouts.walletPassphrase } : {}),
+      });
+    },
     // Deposits leave from the payouts wallet: the coins the miners' convert-out entries took out of their balances.
-    depositWallet: (coin) =>
-      poolWallet(coin, `${coin.symbol}: deposits to exchanges are sent from the payouts wallet (coins[].payouts)`),
+    depositWallet: (coin) => {
+      if (coin.payouts?.walletRpc === 'btcwallet') {
+        throw new ConfigError(
+          `${coin.symbol}: conversion deposits are sent with sendmany tagged by id, which btcwallet refuses; use walletRpc "core"`,
+        );
+      }
+      return poolWallet(
+        coin,
+        `${coin.symbol}: deposits to exchanges are sent from the payouts wallet (coins[].payouts)`,
+      );
+    },
   },
   // The job manager and the native hashing addon: only the stratum runtimes load them.
   stratum: async () => (await import('./stratum.js')).bitcoinStratum,

@@ -10,7 +10,7 @@ import { parseConfigText } from '../../core/config/load.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import type { ConfirmationRules } from '../../core/ports/chain-reader.js';
-import type { PayoutSender } from '../../core/ports/payout-sender.js';
+import type { AnyPayoutSender } from '../../core/ports/payout-sender.js';
 import type { ChainFamily } from '../../families/chain-family.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../../families/registry.js';
 
@@ -37,7 +37,7 @@ export interface MoneyDeps {
   /** The confirmation rules of the coin's chain family (families/): its chain reader and maturity. */
   rules: ConfirmationRules;
   /** The coin's payout sender (its chain family's), built when a pass pays. */
-  sender: () => PayoutSender;
+  sender: () => AnyPayoutSender;
   /** A converting coin's preferences and conversions (on its ledger table): payouts leave opted-in miners alone. */
   conversions?: DynamoConversionStore;
 }

@@ -1,3 +1,4 @@
+import { bech32, bech32m } from 'bech32';
 import { payments } from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
 import { addressToOutputScript, getCoin, validateAddress } from '../../../core/coins/index.js';
@@ -16,6 +17,28 @@ describe('addressToOutputScript', () => {
   it('accepts the BIP173 P2WPKH test vector and returns a v0 witness program', () => {
     const script = addressToOutputScript(btc, 'mainnet', 'BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4'.toLowerCase());
     expect(script.toString('hex')).toBe(`0014${hash20.toString('hex')}`);
+  });
+
+  it('accepts the BIP350 taproot (bech32m, witness v1) test vector: OP_1 and its 32-byte program', () => {
+    const address = 'bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0';
+    const program = '79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798';
+    expect(addressToOutputScript(btc, 'mainnet', address).toString('hex')).toBe(`5120${program}`);
+    expect(validateAddress(btc, 'mainnet', address.toUpperCase())).toBe(address); // kept lowercase
+    // The same program on simnet (sb1p…), and refused on a network whose prefix it does not carry.
+    const simnet = btc.networks.simnet![0];
+    const onSimnet = bech32m.encode(simnet.bech32, [1, ...bech32m.toWords(Buffer.from(program, 'hex'))]);
+    expect(onSimnet.startsWith('sb1p')).toBe(true);
+    expect(addressToOutputScript(btc, 'simnet', onSimnet).toString('hex')).toBe(`5120${program}`);
+    expect(() => validateAddress(btc, 'testnet', address)).toThrow(InvalidAddressError);
+  });
+
+  it('refuses a witness v1 program with a bech32 (not bech32m) checksum, and one that is not 32 bytes', () => {
+    const words = [1, ...bech32.toWords(Buffer.alloc(32, 7))];
+    expect(() => validateAddress(btc, 'mainnet', bech32.encode('bc', words))).toThrow(InvalidAddressError);
+    expect(() =>
+      validateAddress(btc, 'mainnet', bech32m.encode('bc', [1, ...bech32m.toWords(Buffer.alloc(20, 7))])),
+    ).toThrow(InvalidAddressError);
+    expect(validateAddress(btc, 'mainnet', bech32m.encode('bc', words))).toMatch(/^bc1p/);
   });
 
   it('accepts Litecoin mainnet L… P2PKH, M… and legacy 3… P2SH, and ltc1 bech32', () => {
