@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { payments } from 'bitcoinjs-lib';
-import { getCoin } from '../../core/coins/index.js';
+import { getCoin, validateAddress } from '../../core/coins/index.js';
 import { parseConfig } from '../../core/config/load.js';
 import type { PoolConfigInput } from '../../core/config/schema.js';
 import { type BuildOptions, buildPoolApp, type PoolStacks } from '../../infra/pool-app.js';
@@ -9,14 +9,18 @@ import { parseDeploySettings } from '../../infra/settings.js';
 /** Stand-in handler: infra tests assert the infrastructure, not a Lambda's code (and skip bundling). */
 export const FIXTURE_ENTRY = 'test/infra/fixtures/handler.ts';
 
-export function address(symbol: 'LTC' | 'BTC', fill: number): string {
-  const network = getCoin(symbol).networks.mainnet[0];
-  return payments.p2wpkh({ hash: Buffer.alloc(20, fill), network }).address!;
+/** A mainnet address of the coin as the pool keeps it: P2WPKH where the coin has bech32, else P2PKH (BCH: CashAddr). */
+export function address(symbol: string, fill: number): string {
+  const def = getCoin(symbol);
+  const network = def.networks.mainnet[0];
+  const hash = Buffer.alloc(20, fill);
+  const written = (network.bech32 ? payments.p2wpkh : payments.p2pkh)({ hash, network }).address!;
+  return validateAddress(def, 'mainnet', written);
 }
 
 export const DAEMON_PASSWORD = 'local-only-password-7f3a';
 
-export function coin(symbol: 'LTC' | 'BTC', ports: PoolConfigInput['coins'][number]['ports']) {
+export function coin(symbol: string, ports: PoolConfigInput['coins'][number]['ports']) {
   return {
     symbol,
     network: 'mainnet' as const,

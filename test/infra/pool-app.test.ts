@@ -20,7 +20,11 @@ describe('the whole pool app', () => {
   let templates: Template[];
   beforeAll(() => {
     ({ app, stacks } = buildTestApp({
-      coins: [coin('LTC', [{ port: 3333, difficulty }]), coin('BTC', [{ port: 4333, difficulty }])],
+      coins: [
+        coin('LTC', [{ port: 3333, difficulty }]),
+        coin('BTC', [{ port: 4333, difficulty }]),
+        coin('BCH', [{ port: 5333, difficulty }]), // a third Bitcoin-family coin: only its registry entry and config
+      ],
     }));
     templates = allTemplates(stacks);
   });
@@ -40,12 +44,16 @@ describe('the whole pool app', () => {
   });
 
   it('creates the shared stacks, one stack per coin, and the API stack', () => {
-    expect(stacks.coins.map((s) => s.stackName)).toEqual(['edgepool-dev-coin-ltc', 'edgepool-dev-coin-btc']);
+    expect(stacks.coins.map((s) => s.stackName)).toEqual([
+      'edgepool-dev-coin-ltc',
+      'edgepool-dev-coin-btc',
+      'edgepool-dev-coin-bch',
+    ]);
     expect(stacks.api?.stackName).toBe('edgepool-dev-api');
   });
 
   it('keeps each coin’s tables, share queue, stratum service and secrets in its own stack, naming no other coin', () => {
-    const symbols = ['LTC', 'BTC'];
+    const symbols = ['LTC', 'BTC', 'BCH'];
     for (const [i, stack] of stacks.coins.entries()) {
       const t = Template.fromStack(stack);
       t.resourceCountIs('AWS::DynamoDB::Table', 4); // shares, stats (bans, live), blocks, ledger
@@ -55,14 +63,13 @@ describe('the whole pool app', () => {
       for (const secret of Object.values(t.findResources('AWS::SecretsManager::Secret')))
         expect(secret.Properties.Description).toMatch(new RegExp(`^${symbols[i]} `));
       const text = JSON.stringify(t.toJSON());
-      const other = symbols[1 - i]!;
-      expect(text).not.toMatch(new RegExp(other, 'i'));
+      for (const other of symbols.filter((s) => s !== symbols[i])) expect(text).not.toMatch(new RegExp(other, 'i'));
       // What a coin stack takes from other stacks is the shared network and alarm topic, never another coin's.
       const imports = [...text.matchAll(/"Fn::ImportValue":"([^"]+)"/g)].map((m) => m[1]!);
       expect(imports.length).toBeGreaterThan(0);
       for (const name of imports) expect(name).toMatch(/^edgepool-dev-(network|alerts):/);
     }
-    // Only the API stack (stats Lambda, dashboard) reads both coins.
+    // Only the API stack (stats Lambda, dashboard) reads every coin.
     const api = JSON.stringify(Template.fromStack(stacks.api!).toJSON());
     for (const s of symbols) expect(api).toMatch(new RegExp(`coin-${s.toLowerCase()}`));
   });
@@ -135,11 +142,15 @@ describe('the whole pool app', () => {
     // The public config holds each coin's NLB DNS name (a cross-stack reference): a join of text and references.
     const parts = (env.POOL_PUBLIC_JSON as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
     const pub = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'nlb.example')).join(''));
-    expect(pub.coins.map((c: { symbol: string }) => c.symbol)).toEqual(['LTC', 'BTC']);
-    expect(pub.coins.map((c: { stratumHost: string }) => c.stratumHost)).toEqual(['nlb.example', 'nlb.example']);
+    expect(pub.coins.map((c: { symbol: string }) => c.symbol)).toEqual(['LTC', 'BTC', 'BCH']);
+    expect(pub.coins.map((c: { stratumHost: string }) => c.stratumHost)).toEqual([
+      'nlb.example',
+      'nlb.example',
+      'nlb.example',
+    ]);
     // imported from the coin stacks' exports of their NLB DNS names
     const refs = JSON.stringify(parts.filter((p) => typeof p !== 'string'));
-    expect(refs.match(/Fn::ImportValue/g)).toHaveLength(2);
+    expect(refs.match(/Fn::ImportValue/g)).toHaveLength(3);
     expect(refs).toMatch(/coin-ltc.*DNSName/i);
     expect(JSON.stringify(env)).not.toMatch(/password|daemons/i);
     expect(env.POOL_TABLES_JSON).toBeDefined();
