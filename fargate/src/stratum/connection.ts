@@ -292,19 +292,26 @@ export class Connection {
     }
     // Idle means "no share": a client that only chatters (or resends subscribe) holds a slot without mining.
     if (request.method === 'mining.submit') this.resetIdle();
+    // JSON-RPC 1.0: a request whose id is null is a notification, handled and never answered. bfgminer sends
+    // mining.suggest_target with id null before mining.subscribe and reads the next line as the subscribe answer:
+    // an answer to the notification made it fail its subscribe and reconnect. The notification still takes a
+    // place in the reply queue (answered with nothing), so the work it triggers and the in-flight bound stay as
+    // for any request.
+    const silent = request.id === null;
     const reply = this.replies.open();
+    const answerWith = (line: string) => this.answer(reply, silent ? '' : line);
     try {
       const result = await dispatch(this.ctx, request.method, request.params, request.id);
       if (result instanceof PendingAnswer) {
         result.answer.then(
-          (value) => this.answer(reply, encodeResult(request.id, value)),
-          (err: unknown) => this.answer(reply, this.encodeFailure(request, err)),
+          (value) => answerWith(encodeResult(request.id, value)),
+          (err: unknown) => answerWith(this.encodeFailure(request, err)),
         );
       } else {
-        this.answer(reply, encodeResult(request.id, result));
+        answerWith(encodeResult(request.id, result));
       }
     } catch (err) {
-      this.answer(reply, this.encodeFailure(request, err));
+      answerWith(this.encodeFailure(request, err));
     }
   }
 

@@ -6,7 +6,7 @@ import { extranonceSubscribe } from './methods/extranonce-subscribe.js';
 import { getTransactions, getVersion } from './methods/misc.js';
 import { submit } from './methods/submit.js';
 import { subscribe } from './methods/subscribe.js';
-import { suggestDifficulty } from './methods/suggest-difficulty.js';
+import { suggestDifficulty, suggestTarget } from './methods/suggest-difficulty.js';
 import type { RequestId } from './protocol.js';
 
 /** Stratum V1: one handler per method (the Bitcoin family's dialect, and a port's default). */
@@ -16,7 +16,7 @@ export const METHODS: StratumDialect = Object.freeze({
   'mining.configure': configure,
   'mining.submit': submit,
   'mining.suggest_difficulty': suggestDifficulty,
-  'mining.suggest_target': () => false,
+  'mining.suggest_target': suggestTarget,
   // Antminer bmminer (stock S9-era firmware) sends it after authorize: Bitmain's version rolling before BIP310.
   // Answered "not supported" (mining.configure is how version bits are agreed), never counted as malformed: a farm
   // behind one NAT would otherwise be banned by its own reconnects.

@@ -11,7 +11,7 @@ export type DropReason =
 
 /** One request's place in the answer order. */
 export interface Reply {
-  /** The encoded answer, once known. */
+  /** The encoded answer, once known ('' for a notification: a request with id null is never answered). */
   line: string | undefined;
   /** Work a handler triggered (sendWork's `clean` flags OR-ed): it goes out right after this answer. */
   work: boolean | undefined;

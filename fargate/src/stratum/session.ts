@@ -49,6 +49,11 @@ export class Session {
     return this.workers.size > 0;
   }
 
+  /** A job went out: from now on the miner hashes at `difficulty` and vardiff measures it. */
+  get workStarted(): boolean {
+    return this.jobDifficulty.size > 0;
+  }
+
   /** Whether a line this client caused may be logged now: a client must not be able to flood the pool's logs. */
   mayLog(now: number): boolean {
     this.logRefilledAt ??= now;

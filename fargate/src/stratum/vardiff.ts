@@ -42,12 +42,20 @@ const FAST_MIN_SHARES = 16;
 export class Vardiff {
   private windowStart: number;
   private shares = 0;
+  /** The lowest difficulty a retarget may reach: the port's minimum, or what the miner asked for (suggest). */
+  private floor: number;
 
   constructor(
     private readonly o: VardiffOptions,
     now: number,
   ) {
     this.windowStart = now;
+    this.floor = o.min;
+  }
+
+  /** The miner's own lowest difficulty (mining.suggest_difficulty, BIP310 minimum-difficulty), within min/max. */
+  setFloor(difficulty: number): void {
+    this.floor = Math.min(Math.max(difficulty, this.o.min), this.o.max);
   }
 
   /** Forget the window (after an externally set difficulty). */
@@ -96,7 +104,7 @@ export class Vardiff {
     const step = Math.sign(estimate) * Math.max(Math.abs(estimate) - caution, 0);
     const maxFactor = this.o.maxFactor ?? 4;
     const factor = Math.min(Math.max(Math.exp(step), 1 / maxFactor), maxFactor);
-    const next = Math.min(Math.max(difficulty * factor, this.o.min), this.o.max);
+    const next = Math.min(Math.max(difficulty * factor, this.floor), this.o.max);
     return next === difficulty ? undefined : next;
   }
 }

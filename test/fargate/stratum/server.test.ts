@@ -308,6 +308,60 @@ describe('mining.suggest_difficulty', () => {
     for (const d of [0, -1, 'x', null, '', true, [], { toString: 1 }, [{ valueOf: 2 }]])
       expect((await c.request(1, 'mining.suggest_difficulty', [d])).result).toBe(false);
   });
+
+  it('after work started never lowers the difficulty at once: a miner repeating a suggestion of the minimum stays where vardiff put it', async () => {
+    const { connect, clock, queue } = setup(); // start 8, min 1, one share per 10 s, retarget every 60 s
+    const { c } = connect();
+    await working(c);
+    // Too fast for 8: vardiff takes it to 32 after 16 shares in 2 s.
+    for (let i = 0; i < 16; i++) {
+      clock.now += 125;
+      c.send(3, 'mining.submit', submitParams({ en2: i.toString(16).padStart(8, '0') }));
+    }
+    await c.notification('mining.set_difficulty', 2);
+    expect(c.notifications('mining.set_difficulty').map((m) => m.params![0])).toEqual([8, 32]);
+    // The flood: suggest the port's minimum again and again, a retarget interval apart, shares between.
+    for (let round = 0; round < 5; round++) {
+      expect((await c.request(4, 'mining.suggest_difficulty', [1])).result).toBe(true);
+      clock.now += 61_000;
+    }
+    await settle();
+    expect(c.notifications('mining.set_difficulty').map((m) => m.params![0])).toEqual([8, 32]);
+    expect(queue.shares).toHaveLength(16);
+  });
+
+  it('after work started raises the difficulty at once and keeps vardiff at or above the suggestion', async () => {
+    const { connect, clock } = setup();
+    const { c, conn } = connect();
+    await working(c);
+    await c.request(3, 'mining.suggest_difficulty', [48]);
+    await c.notification('mining.set_difficulty', 2);
+    // Hopelessly slow at 48: without the floor vardiff's idle retargets would go down to the port's minimum (1).
+    for (let i = 0; i < 5; i++) {
+      clock.now += 61_000;
+      conn.session.vardiff.onTick(conn.session.difficulty, clock.now);
+    }
+    expect(conn.session.vardiff.onTick(48, clock.now + 61_000)).toBeUndefined();
+    expect(c.notifications('mining.set_difficulty').map((m) => m.params![0])).toEqual([8, 48]);
+  });
+});
+
+describe('requests with id null (JSON-RPC 1.0 notifications)', () => {
+  it('are handled and never answered: bfgminer’s suggest_target before subscribe leaves subscribe’s answer the next line', async () => {
+    const { connect } = setup();
+    const { c } = connect();
+    // difficulty 16 as a target: 0x00000000ffff0000… / 16 (the port's coin is LTC here: multiplier 65536)
+    c.raw(`{"id": null, "method": "mining.suggest_target", "params": ["${'0'.repeat(5)}ffff${'0'.repeat(55)}"]}\n`);
+    const sub = await c.request(1, 'mining.subscribe', ['bfgminer/5.5.0']);
+    expect(c.messages[0]).toBe(sub);
+    expect((sub.result as unknown[])[2]).toBe(4);
+    await c.request(2, 'mining.authorize', [USER, 'x']);
+    expect((await c.notification('mining.set_difficulty')).params).toEqual([16]);
+    // An unknown method with id null is counted like any other, but not answered either.
+    c.raw('{"id":null,"method":"mining.capabilities","params":[{}]}\n');
+    expect((await c.request(3, 'client.get_version', [])).id).toBe(3);
+    expect(c.responses.map((r) => r.id)).toEqual([1, 2, 3]);
+  });
 });
 
 describe('mining.submit', () => {

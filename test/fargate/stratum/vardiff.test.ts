@@ -33,6 +33,24 @@ describe('Vardiff', () => {
     expect(d).toBeLessThan(200 * 1.3);
   });
 
+  it('never retargets below the floor a miner asked for, however slow it is', () => {
+    let now = 0;
+    const v = new Vardiff(opts, now);
+    v.setFloor(100);
+    let diff = 400;
+    for (let i = 0; i < 20; i++) {
+      now += 120_000; // no share at all
+      diff = v.onTick(diff, now) ?? diff;
+    }
+    expect(diff).toBe(100);
+    v.setFloor(0.001); // clamped to the port's minimum
+    for (let i = 0; i < 20; i++) {
+      now += 120_000;
+      diff = v.onTick(diff, now) ?? diff;
+    }
+    expect(diff).toBe(1);
+  });
+
   it('never leaves the port range', () => {
     expect(simulate(1000, 8, 50)).toBe(1); // hopelessly slow → min
     expect(simulate(0.0001, 8, 2000)).toBe(1024); // absurdly fast → max

@@ -47,7 +47,10 @@ export const configure: MethodHandler = (ctx, params) => {
       case 'minimum-difficulty': {
         const v = numberParam(p['minimum-difficulty.value']);
         const ok = Number.isFinite(v) && v > 0;
-        if (ok) ctx.session.requestedDifficulty = Math.max(ctx.session.requestedDifficulty ?? 0, v);
+        if (ok) {
+          ctx.session.requestedDifficulty = Math.max(ctx.session.requestedDifficulty ?? 0, v);
+          ctx.session.vardiff.setFloor(v); // BIP310: the miner's floor, which vardiff keeps to
+        }
         result['minimum-difficulty'] = ok;
         break;
       }
