@@ -9,7 +9,8 @@ const USAGE = `Usage: pool <command> [options]
 
 Commands:
   start [--config FILE]            run the pool; without --config, on a regtest devnet it starts itself
-        [--stratum-port N] [--http-port N]   ports of the devnet defaults (3333, 8080; 0 = any free)
+        [--stratum-port N] [--btc-stratum-port N] [--http-port N]
+                                   ports of the devnet defaults (LTC 3333, BTC 3334, HTTP 8080; 0 = any free)
   devnet mine <n> [address] [--coin BTC]   mine n devnet blocks (to the devnet miner wallet, or to address)
   config check <file>              validate a config file and print it with defaults applied (secrets masked)
   balances --coin SYM              every account's immature, confirmed, pending and paid balance
@@ -44,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
       coin: { type: 'string', default: 'LTC' },
       'stratum-port': { type: 'string', default: '3333' },
+      'btc-stratum-port': { type: 'string', default: '3334' },
       'http-port': { type: 'string', default: '8080' },
       'dry-run': { type: 'boolean', default: false },
       'rpc-url': { type: 'string' },
@@ -61,7 +63,11 @@ export async function main(argv: string[]): Promise<number> {
       return runPool({
         dataDir,
         configFile: values.config,
-        ports: { stratum: Number(values['stratum-port']), http: Number(values['http-port']) },
+        ports: {
+          stratum: Number(values['stratum-port']),
+          btcStratum: Number(values['btc-stratum-port']),
+          http: Number(values['http-port']),
+        },
       });
     }
     case 'devnet': {

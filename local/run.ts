@@ -1,15 +1,31 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { getCoin } from '../core/coins/index.js';
 import { parseConfig, parseConfigText } from '../core/config/load.js';
 import type { PoolConfig } from '../core/config/schema.js';
+import type { Logger } from '../core/ports/logger.js';
+import { BTC_WALLET_PASSPHRASE, type BtcDevnet, type BtcDevnetFile, startBtcDevnet } from './devnet/btcd.js';
 import { type Devnet, startDevnet } from './devnet/index.js';
 import { createLogger } from './logger.js';
 import { type LocalPool, startLocalPool } from './pool.js';
 
-/** The embedded default: one scrypt port on loopback against the devnet. */
+/** The devnet defaults' ports: LTC stratum, BTC stratum, HTTP (0 = any free). */
+export interface DevnetPorts {
+  stratum: number;
+  btcStratum?: number;
+  http: number;
+}
+
+export const DEFAULT_PORTS = { stratum: 3333, btcStratum: 3334, http: 8080 } as const;
+
+/**
+ * The embedded default: LTC (scrypt) on the regtest litecoind devnet and, when given its devnet, BTC (sha256d) on the
+ * btcd simnet devnet, each on its own loopback port.
+ */
 export function devnetConfig(
   devnet: Pick<Devnet, 'rpc' | 'poolAddress' | 'feeAddress'>,
-  ports = { stratum: 3333, http: 8080 },
+  ports: DevnetPorts = DEFAULT_PORTS,
+  btc?: Pick<BtcDevnetFile, 'rpc' | 'wallet' | 'poolAddress' | 'feeAddress'>,
 ): Readonly<PoolConfig> {
   return parseConfig(
     {
@@ -28,41 +44,64 @@ export function devnetConfig(
           // Regtest coins are free: pay often and small, so a person trying the pool sees payouts quickly.
           payouts: { wallet: 'pool', intervalSeconds: 60, minimum: '100000', maxRecipients: 100 },
         },
+        ...(btc ? [btcDevnetCoin(btc, ports.btcStratum ?? DEFAULT_PORTS.btcStratum)] : []),
       ],
     },
     'devnet defaults',
   );
 }
 
+function btcDevnetCoin(btc: Pick<BtcDevnetFile, 'rpc' | 'wallet' | 'poolAddress' | 'feeAddress'>, port: number) {
+  return {
+    symbol: 'BTC',
+    network: 'simnet',
+    poolAddress: btc.poolAddress,
+    daemons: btc.rpc,
+    // cpuminer does ~10 million sha256d hashes per second per core: difficulty 0.01 (≈ 43 million hashes) is a share
+    // every few seconds; an ASIC (100 TH/s) plugged in is raised by vardiff toward its ~18 shares a minute (≈ 80,000).
+    ports: [{ port, host: '127.0.0.1', difficulty: { initial: 0.01, min: 0.0001, max: 1e9 } }],
+    rewards: { scheme: 'PPLNS', feeBasisPoints: 100, feeWallets: [{ address: btc.feeAddress }] },
+    // btcwallet refuses transaction comments: the pool signs each payout first, records it, then broadcasts it.
+    payouts: {
+      wallet: 'default',
+      walletRpc: 'btcwallet',
+      walletUrl: btc.wallet.url,
+      walletPassphrase: BTC_WALLET_PASSPHRASE,
+      intervalSeconds: 60,
+      minimum: '100000',
+      maxRecipients: 100,
+    },
+  };
+}
+
 /** `npm start` / `pool start`: runs until SIGINT/SIGTERM, then stops everything it started. */
-export async function runPool(opts: {
-  dataDir: string;
-  configFile?: string;
-  ports?: { stratum: number; http: number };
-}): Promise<number> {
+export async function runPool(opts: { dataDir: string; configFile?: string; ports?: DevnetPorts }): Promise<number> {
   const log = createLogger();
-  let devnet: Devnet | undefined;
+  let devnets: Devnets | undefined;
   let config: Readonly<PoolConfig>;
   if (opts.configFile) {
     config = parseConfigText(await readFile(opts.configFile, 'utf8'), opts.configFile);
   } else {
-    devnet = await startDevnet({ dataDir: opts.dataDir, log });
-    config = devnetConfig(devnet, opts.ports);
+    devnets = await startDevnets(opts.dataDir, log);
+    config = devnetConfig(devnets.ltc, opts.ports, devnets.btc);
   }
   let pool: LocalPool;
   try {
     pool = await startLocalPool({ config, dataDir: opts.dataDir, log });
   } catch (err) {
-    await devnet?.stop();
+    await devnets?.stop();
     throw err;
   }
-  // Where the `pool` CLI finds this running pool.
-  const stratumPort = pool.coins.get(config.coins[0]!.symbol)?.service.ports[0];
+  // Where the `pool` CLI (and tests) find this running pool: stratumPort is the first coin's, stratumPorts each coin's.
+  const stratumPorts = Object.fromEntries(
+    config.coins.map((c) => [c.symbol, pool.coins.get(c.symbol)?.service.ports[0]]),
+  );
+  const stratumPort = stratumPorts[config.coins[0]!.symbol];
   await writeFile(
     join(opts.dataDir, 'pool.json'),
-    `${JSON.stringify({ pid: process.pid, http: `http://127.0.0.1:${pool.httpPort}`, stratumPort })}\n`,
+    `${JSON.stringify({ pid: process.pid, http: `http://127.0.0.1:${pool.httpPort}`, stratumPort, stratumPorts })}\n`,
   );
-  printBanner(pool, devnet);
+  printBanner(pool, devnets);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
       log.info({ signal }, 'stopping');
@@ -73,35 +112,61 @@ export async function runPool(opts: {
   });
   await pool.stop({ drainMs: Math.min(config.stratum.drainSeconds * 1000, 2000) });
   await rm(join(opts.dataDir, 'pool.json'), { force: true });
-  await devnet?.stop();
+  await devnets?.stop();
   log.info('stopped');
   return 0;
 }
 
-function printBanner(pool: LocalPool, devnet: Devnet | undefined): void {
+interface Devnets {
+  ltc: Devnet;
+  btc: BtcDevnet;
+  stop(): Promise<void>;
+}
+
+/** Both devnets, started side by side (their first start mines hundreds of blocks each); one failing stops the other. */
+async function startDevnets(dataDir: string, log: Logger): Promise<Devnets> {
+  const startedAt = performance.now();
+  const [ltc, btc] = await Promise.allSettled([startDevnet({ dataDir, log }), startBtcDevnet({ dataDir, log })]);
+  if (ltc.status === 'rejected' || btc.status === 'rejected') {
+    await Promise.all([ltc, btc].map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw ltc.status === 'rejected' ? ltc.reason : (btc as PromiseRejectedResult).reason;
+  }
+  log.info({ ms: Math.round(performance.now() - startedAt) }, 'devnets ready');
+  return {
+    ltc: ltc.value,
+    btc: btc.value,
+    stop: async () => {
+      await Promise.all([ltc.value.stop(), btc.value.stop()]);
+    },
+  };
+}
+
+function printBanner(pool: LocalPool, devnets: Devnets | undefined): void {
   const lines = ['', 'edgepool is running', ''];
   for (const coin of pool.config.coins) {
-    const svc = pool.coins.get(coin.symbol)!.service;
+    const svc = pool.coins.get(coin.symbol)?.service;
     coin.ports.forEach((p, i) => {
       const scheme = p.tls ? 'stratum+ssl' : 'stratum+tcp';
-      lines.push(
-        `  ${coin.symbol} stratum   ${scheme}://${p.host}:${svc.ports[i]}  (difficulty ${p.difficulty.initial})`,
-      );
+      const at = svc ? `${p.host}:${svc.ports[i]}` : `${p.host}:${p.port} (not started yet: its nodes do not answer)`;
+      lines.push(`  ${coin.symbol} stratum   ${scheme}://${at}  (difficulty ${p.difficulty.initial})`);
     });
   }
   lines.push(
     `  HTTP            http://${pool.config.http.host}:${pool.httpPort}  (dashboard /, API /api/pools, /health, /metrics)`,
   );
-  if (devnet) {
-    const port = pool.coins.get('LTC')?.service.ports[0];
+  if (devnets) {
+    const port = (symbol: string) => pool.coins.get(symbol)?.service.ports[0];
+    const { ltc, btc } = devnets;
     lines.push(
       '',
-      `  devnet          regtest litecoind x2, RPC ${devnet.rpc[0]?.url}; pool wallet ${devnet.poolAddress}`,
+      `  devnets         LTC: regtest litecoind x2, RPC ${ltc.rpc[0]?.url}; pool wallet ${ltc.poolAddress}`,
+      `                  BTC: btcd + btcwallet simnet, RPC ${btc.rpc[0]?.url}; pool address ${btc.poolAddress}`,
       '',
       '  Point a miner at it (pooler cpuminer):',
-      `    minerd -a scrypt -o stratum+tcp://127.0.0.1:${port} -u ${devnet.minerAddress}.rig1 -p x`,
+      `    minerd -a ${getCoin('LTC').algorithm} -o stratum+tcp://127.0.0.1:${port('LTC')} -u ${ltc.minerAddress}.rig1 -p x`,
+      `    minerd -a ${getCoin('BTC').algorithm} -o stratum+tcp://127.0.0.1:${port('BTC')} -u ${btc.minerAddress}.rig1 -p x`,
       '',
-      '  Mature coinbases / advance the chain:  npm run pool -- devnet mine 100',
+      '  Mature coinbases / advance the chain:  npm run pool -- devnet mine 100 [--coin BTC]',
     );
   }
   lines.push('', '  Ctrl-C stops everything.', '');
