@@ -30,7 +30,8 @@ export function checkPreference(
     }
     if (currency in COINS) {
       try {
-        validateAddress(getCoin(currency), coin.network, address);
+        // Stored in the coin's canonical spelling, the one its wallet reports (core/coins/address-codec.ts).
+        address = validateAddress(getCoin(currency), coin.network, address);
       } catch (err) {
         throw new InvalidPreferenceError(`not a ${currency} address: ${(err as Error).message}`);
       }

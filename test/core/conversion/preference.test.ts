@@ -29,6 +29,9 @@ describe('payout currency preference', () => {
     expect(checkPreference(coin, usdt, 5).address).toBe(usdt.address);
     // typed in lower case: stored checksummed (EIP-55), the form the EVM payout sender pays to
     expect(checkPreference(coin, { ...usdt, address: usdt.address.toLowerCase() }, 5).address).toBe(usdt.address);
+    // a mined coin's address typed in upper case: stored as its wallet spells it
+    const upper = { account: 'ltc1qminer', currency: 'BTC', address: 'BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ' };
+    expect(checkPreference(coin, upper, 5).address).toBe('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq');
     expect(checkPreference(coin, { account: 'ltc1qminer', currency: 'LTC', address: '' }, 5).address).toBe(
       'ltc1qminer',
     );
