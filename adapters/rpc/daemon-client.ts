@@ -8,6 +8,7 @@ import type {
   MiningInfo,
   NetworkInfo,
   RawBlockTemplate,
+  SoftFork,
   Unspent,
   WalletTransaction,
 } from './daemon-types.js';
@@ -53,6 +54,8 @@ export class DaemonClient {
   private id = 0;
   /** Made on the first keepAlive call; destroyed by close(). */
   private agent: HttpAgent | undefined;
+  /** The daemon has no getnetworkinfo (btcd): getNetworkInfo asks getinfo. */
+  private legacyInfo = false;
 
   constructor(
     readonly config: DaemonEndpoint,
@@ -200,17 +203,54 @@ export class DaemonClient {
     return this.call('getblocktemplate', [request], { ...opts, timeoutMs });
   }
 
-  /** BIP22: null when accepted, otherwise the reason ("duplicate", "inconclusive", "high-hash", ...). */
-  submitBlock(hex: string): Promise<string | null> {
-    return this.call('submitblock', [hex], { timeoutMs: 30_000, keepAlive: true });
+  /**
+   * BIP22: null when accepted, otherwise the reason ("duplicate", "inconclusive", "high-hash", ...). btcd answers
+   * "rejected: <reason>" instead, and "rejected: already have block <hash>" for a block it has: read as BIP22.
+   */
+  async submitBlock(hex: string): Promise<string | null> {
+    return bip22Answer(await this.call<string | null>('submitblock', [hex], { timeoutMs: 30_000, keepAlive: true }));
   }
 
-  getBlockchainInfo(): Promise<BlockchainInfo> {
-    return this.call('getblockchaininfo');
+  /** btcd lists its BIP9 deployments under `bip9_softforks`: they are returned under `softforks` as Core's are. */
+  async getBlockchainInfo(): Promise<BlockchainInfo> {
+    const info = await this.call<
+      BlockchainInfo & { bip9_softforks?: Record<string, { status: string; since?: number }> }
+    >('getblockchaininfo');
+    if (info.softforks || !info.bip9_softforks) return info;
+    const softforks: Record<string, SoftFork> = {};
+    for (const [name, d] of Object.entries(info.bip9_softforks)) {
+      const status = d.status as NonNullable<SoftFork['bip9']>['status'];
+      softforks[name] = { type: 'bip9', active: status === 'active', bip9: { status, since: d.since } };
+    }
+    return { ...info, softforks };
   }
 
-  getNetworkInfo(opts: CallOptions = {}): Promise<NetworkInfo> {
-    return this.call('getnetworkinfo', [], opts);
+  /**
+   * getnetworkinfo; btcd has none ("Command unimplemented", -1), so from it the same fields come from getinfo.
+   * Which one the daemon speaks is learnt on the first call.
+   */
+  async getNetworkInfo(opts: CallOptions = {}): Promise<NetworkInfo> {
+    if (!this.legacyInfo) {
+      try {
+        return await this.call<NetworkInfo>('getnetworkinfo', [], opts);
+      } catch (err) {
+        if (!isUnimplemented(err)) throw err;
+        this.legacyInfo = true;
+      }
+    }
+    const info = await this.call<{ version: number; protocolversion: number; connections: number; errors?: string }>(
+      'getinfo',
+      [],
+      opts,
+    );
+    return {
+      version: info.version,
+      subversion: '',
+      protocolversion: info.protocolversion,
+      connections: info.connections,
+      networkactive: true,
+      warnings: info.errors ?? '',
+    };
   }
 
   getMiningInfo(): Promise<MiningInfo> {
@@ -229,9 +269,15 @@ export class DaemonClient {
     return this.call('getblockhash', [height]);
   }
 
-  /** Verbosity 0: hex string; 1: header fields and txids; 2: decoded transactions. */
-  getBlock<T = Record<string, unknown>>(hash: string, verbosity: 0 | 1 | 2 = 1): Promise<T> {
-    return this.call('getblock', [hash, verbosity]);
+  /**
+   * Verbosity 0: hex string; 1: header fields and txids; 2: decoded transactions in `tx`, where Core puts them (btcd
+   * answers them in `rawtx`; they are moved to `tx`).
+   */
+  async getBlock<T = Record<string, unknown>>(hash: string, verbosity: 0 | 1 | 2 = 1): Promise<T> {
+    const block = await this.call<T>('getblock', [hash, verbosity]);
+    if (verbosity !== 2 || typeof block !== 'object' || block === null || !('rawtx' in block)) return block;
+    const { rawtx, ...rest } = block as Record<string, unknown>;
+    return { ...rest, tx: rawtx } as T;
   }
 
   /** Regtest mining; a few hundred blocks take a second or two. */
@@ -278,6 +324,19 @@ export class DaemonClient {
     const { password } = this.config;
     return password.length >= 6 ? message.split(password).join('***') : message;
   }
+}
+
+/** btcd's "rejected: <reason>" as a BIP22 answer: the bare reason, "duplicate" for a block it already has. */
+function bip22Answer(answer: string | null): string | null {
+  if (answer === null || !answer.startsWith('rejected: ')) return answer;
+  const reason = answer.slice('rejected: '.length);
+  return /^already have block\b/.test(reason) ? 'duplicate' : reason;
+}
+
+/** A method the daemon does not have: btcd's -1 "Command unimplemented", JSON-RPC's -32601 "Method not found". */
+function isUnimplemented(err: unknown): boolean {
+  if (!(err instanceof DaemonError)) return false;
+  return err.rpcCode === -32601 || (err.rpcCode === -1 && /unimplemented/i.test(err.message));
 }
 
 /** A kept-alive socket the daemon had closed: the request never reached it. */

@@ -14,6 +14,8 @@ export interface DaemonPoolOptions {
   timers?: PoolTimers;
   /** Builds the client for an endpoint (tests inject fakes). */
   client?: (endpoint: DaemonEndpoint) => DaemonClient;
+  /** getblocktemplate rules of the coin, for asking a peerless daemon whether it serves templates. Default segwit. */
+  templateRules?: readonly string[];
 }
 
 /** What one daemon answered to submitblock: `result` (null = accepted, or a BIP22 reason) or the `error`. */
@@ -41,6 +43,7 @@ export class DaemonPool {
   private readonly members: Member[];
   private readonly checkIntervalMs: number;
   private readonly timers: PoolTimers;
+  private readonly templateRules: readonly string[];
   private timer: unknown;
 
   constructor(
@@ -51,6 +54,7 @@ export class DaemonPool {
     if (endpoints.length === 0) throw new DaemonError('a coin needs at least one daemon');
     this.checkIntervalMs = opts.checkIntervalMs ?? 5_000;
     this.timers = opts.timers ?? realTimers;
+    this.templateRules = opts.templateRules ?? ['segwit'];
     const make = opts.client ?? ((e: DaemonEndpoint) => new DaemonClient(e));
     this.members = endpoints.map((e) => {
       const m = { client: make(e), healthy: true } as Member;
@@ -74,8 +78,9 @@ export class DaemonPool {
 
   /**
    * Asks every daemon getnetworkinfo; those that answer and have peers are healthy, the others down. A daemon without
-   * peers answers RPC but refuses templates ("not connected", -9): a pool on it would mine nothing. The check goes
-   * over the kept-alive connection submitblock uses: it keeps that connection open between blocks (found hours
+   * peers answers RPC but refuses templates ("not connected", -9): a pool on it would mine nothing. Only a daemon that
+   * serves templates all the same is healthy without peers: btcd on its private simnet (or regtest) chain. The check
+   * goes over the kept-alive connection submitblock uses: it keeps that connection open between blocks (found hours
    * apart; the daemon closes idle ones after 30 s) and checks the path a block will take.
    */
   async checkNow(): Promise<void> {
@@ -83,7 +88,7 @@ export class DaemonPool {
       this.members.map(async (m) => {
         try {
           const info = await m.client.getNetworkInfo({ keepAlive: true });
-          if (info.connections === 0) throw new DaemonError('daemon has no peers: it cannot serve block templates');
+          if (info.connections === 0) await this.servesWithoutPeers(m.client);
           if (!m.healthy) this.log.info({ daemon: m.client.name }, 'daemon is back');
           m.healthy = true;
           m.lastError = undefined;
@@ -92,6 +97,16 @@ export class DaemonPool {
         }
       }),
     );
+  }
+
+  /** Throws unless the peerless daemon answers getblocktemplate (a daemon that needs peers refuses it, -9). */
+  private async servesWithoutPeers(client: DaemonClient): Promise<void> {
+    try {
+      await client.getBlockTemplate(this.templateRules, undefined, { keepAlive: true });
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new DaemonError(`daemon has no peers: it cannot serve block templates (${why})`, undefined, { cause: err });
+    }
   }
 
   /** The first healthy daemon in config order, or undefined when none is. */

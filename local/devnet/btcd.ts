@@ -61,6 +61,8 @@ export interface BtcDevnetOptions {
   /** State lives in `<dataDir>/devnet/btc/{btcd,wallet}`; `<dataDir>/devnet-btc.json` tells other processes. */
   dataDir: string;
   log?: Pick<Logger, 'info' | 'warn'>;
+  /** The clock the tip's age is judged by (ms since the epoch); tests move it a day ahead. */
+  now?: () => number;
 }
 
 export interface BtcDevnet extends BtcDevnetFile {
@@ -115,7 +117,8 @@ export async function startBtcDevnet(opts: BtcDevnetOptions): Promise<BtcDevnet>
     await walletClient.call('walletpassphrase', [BTC_WALLET_PASSPHRASE, 60]);
     const state = await loadOrCreateState(join(root, 'state.json'), walletClient, miner);
     await waitForWalletSync(node, walletClient);
-    const mined = await prepareChain(node, walletClient, miner, state, join(root, 'state.json'), log);
+    const now = opts.now ?? Date.now;
+    const mined = await prepareChain(node, walletClient, miner, state, join(root, 'state.json'), log, now);
 
     const file: BtcDevnetFile = {
       coin: 'BTC',
@@ -341,6 +344,7 @@ async function prepareChain(
   state: BtcState,
   stateFile: string,
   log: Pick<Logger, 'info'>,
+  now: () => number,
 ): Promise<number> {
   const start = await node.getBlockCount();
   const generate = async (n: number) => {
@@ -357,7 +361,7 @@ async function prepareChain(
     await generate(1);
   }
   const tip = await node.getBlock<{ time: number }>(await node.getBestBlockHash());
-  if (Date.now() / 1000 - tip.time > STALE_TIP_SECONDS) {
+  if (now() / 1000 - tip.time > STALE_TIP_SECONDS) {
     log.info({ tipTime: new Date(tip.time * 1000).toISOString() }, 'the devnet tip is old: mining a fresh block');
     await generate(1);
   }

@@ -10,23 +10,31 @@ import { type Devnet, type DevnetOptions, startDevnet } from '../../local/devnet
  * A first start takes about 2 s.
  */
 export function withDevnet(opts: Omit<DevnetOptions, 'dataDir'> = {}): { get: () => Devnet; dataDir: () => string } {
-  let devnet: Devnet | undefined;
+  return withStartedInTempDir('devnet', (dataDir) => startDevnet({ ...opts, dataDir }));
+}
+
+/** Something started in a fresh temp directory before the file's tests, stopped and removed after them. */
+export function withStartedInTempDir<T extends { stop(): Promise<void> }>(
+  name: string,
+  start: (dataDir: string) => Promise<T>,
+): { get: () => T; dataDir: () => string } {
+  let started: T | undefined;
   let dir: string | undefined;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'devnet-'));
-    devnet = await startDevnet({ ...opts, dataDir: dir });
+    dir = await mkdtemp(join(tmpdir(), `${name}-`));
+    started = await start(dir);
   }, 120_000);
   afterAll(async () => {
-    await devnet?.stop();
+    await started?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 60_000);
   return {
     get: () => {
-      if (!devnet) throw new Error('devnet not started');
-      return devnet;
+      if (!started) throw new Error(`${name} not started`);
+      return started;
     },
     dataDir: () => {
-      if (!dir) throw new Error('devnet not started');
+      if (!dir) throw new Error(`${name} not started`);
       return dir;
     },
   };
