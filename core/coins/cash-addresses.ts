@@ -1,4 +1,6 @@
-import { decodeCashAddress, encodeCashAddress } from '@bitauth/libauth';
+// The CashAddr module alone, not the package index: the index instantiates libauth's WASM crypto at load (top-level
+// await) and, where a bundle wraps this module for a lazy import, keeps all of it (~585 KB in a Lambda).
+import { decodeCashAddress, encodeCashAddress } from '@bitauth/libauth/build/lib/address/cash-address.js';
 import { address as btcAddress } from 'bitcoinjs-lib';
 import { InvalidAddressError } from '../errors.js';
 import { type AddressCodec, type DecodedAddress, networkEntry, truncateAddress } from './address-codec.js';

@@ -1,4 +1,4 @@
-import { encodeCashAddress } from '@bitauth/libauth';
+import { encodeCashAddress } from '@bitauth/libauth/build/lib/address/cash-address.js';
 import { payments } from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
 import { addressToOutputScript, getCoin, validateAddress } from '../../../core/coins/index.js';
