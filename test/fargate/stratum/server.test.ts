@@ -477,6 +477,17 @@ describe('mining.submit', () => {
     ]);
   });
 
+  it('credits the address in the spelling the wallet reports: an upper-case bech32 username mines for its lower-case account', async () => {
+    const { connect, jobs, queue } = setup();
+    const { c } = connect();
+    const user = `${ADDRESS.toUpperCase()}.rig1`;
+    await working(c, user);
+    jobs.verdict = { ok: true, hash: 'ff', actualDifficulty: 9, networkDifficulty: 4096, height: 777 };
+    expect(await c.request(3, 'mining.submit', submitParams({ user }))).toMatchObject({ result: true });
+    expect(jobs.submissions[0]?.miner).toBe(ADDRESS);
+    expect(queue.shares.map((s) => [s.miner, s.worker])).toEqual([[ADDRESS, 'rig1']]);
+  });
+
   it('enqueues a share that found a block together with the block', async () => {
     const { connect, jobs, queue } = setup();
     const { c } = connect();
