@@ -8,10 +8,11 @@ import { BtcwalletPayoutSender } from '../../../adapters/rpc/btcwallet-payout-se
 import { type PayoutDeps, runPayouts } from '../../../app/payouts/payouts.js';
 import { addressToOutputScript } from '../../../core/coins/address.js';
 import { coinNetworks, getCoin } from '../../../core/coins/registry.js';
-import { balancesFromEntries, entryId, type LedgerEntry } from '../../../core/ledger/ledger.js';
+import { balancesFromEntries } from '../../../core/ledger/ledger.js';
 import { BTC_WALLET_PASSPHRASE } from '../../../local/devnet/btcd.js';
 import { withBtcDevnet } from '../../helpers/btc-devnet.js';
 import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
+import { maturedCredits } from '../../helpers/matured-credits.js';
 
 const NOW = 1_700_000_000_000;
 const BTC = getCoin('BTC');
@@ -75,19 +76,7 @@ describe('BTC payouts through btcwallet, signed first, exactly once', () => {
   /** Miners credited by a matured block: a confirmed balance each. */
   async function credit(owed: Map<string, bigint>): Promise<void> {
     const block = `block-${++blocks}`;
-    const entries = [...owed].flatMap(([account, amount]) =>
-      (['immature', 'mature'] as const).map(
-        (kind): LedgerEntry => ({
-          id: entryId(kind, block, 'miner', account),
-          account,
-          kind,
-          role: 'miner',
-          amount,
-          ref: block,
-          time: NOW,
-        }),
-      ),
-    );
+    const entries = maturedCredits(owed, block, NOW);
     await money.putEntries('BTC', entries);
   }
 

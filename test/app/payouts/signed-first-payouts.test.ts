@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import { type PayoutDeps, runPayouts } from '../../../app/payouts/payouts.js';
-import { balancesFromEntries, entryId, type LedgerEntry } from '../../../core/ledger/ledger.js';
+import { balancesFromEntries } from '../../../core/ledger/ledger.js';
 import type { PayoutRecipient } from '../../../core/ledger/payouts.js';
 import {
   PayoutConflictError,
@@ -12,6 +12,7 @@ import {
   type SignedPayout,
 } from '../../../core/ports/payout-sender.js';
 import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
+import { maturedCredits } from '../../helpers/matured-credits.js';
 
 const NOW = 1_700_000_000_000;
 const FEE = 1_000n;
@@ -140,19 +141,7 @@ describe('signed-first payouts, exactly once through runPayouts', () => {
     const tables = dynamo.lastTables!;
     money = new DynamoMoneyStore(createDocumentClient(dynamo.client), () => tables);
     const owed = new Map(amounts.map((a) => [`miner${++seq}`, a] as const));
-    const entries = [...owed].flatMap(([account, amount]) =>
-      (['immature', 'mature'] as const).map(
-        (kind): LedgerEntry => ({
-          id: entryId(kind, 'block-1', 'miner', account),
-          account,
-          kind,
-          role: 'miner',
-          amount,
-          ref: 'block-1',
-          time: NOW,
-        }),
-      ),
-    );
+    const entries = maturedCredits(owed, 'block-1', NOW);
     await money.putEntries(coin, entries);
     return owed;
   }

@@ -4,11 +4,12 @@ import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import type { DaemonClient } from '../../../adapters/rpc/daemon-client.js';
 import { WalletPayoutSender } from '../../../adapters/rpc/wallet-payout-sender.js';
 import { type PayoutDeps, runPayouts } from '../../../app/payouts/payouts.js';
-import { balancesFromEntries, entryId, type LedgerEntry } from '../../../core/ledger/ledger.js';
+import { balancesFromEntries } from '../../../core/ledger/ledger.js';
 import { parseAmount } from '../../../core/ledger/payouts.js';
 import { withDevnet } from '../../helpers/devnet.js';
 import { buryUnderWalletTransactions, payerAndPayees } from '../../helpers/devnet-wallets.js';
 import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
+import { maturedCredits } from '../../helpers/matured-credits.js';
 
 const NOW = 1_700_000_000_000;
 type Step = NonNullable<Parameters<NonNullable<PayoutDeps['crashAt']>>[0]>;
@@ -43,19 +44,7 @@ describe('wallet payouts, exactly once through runPayouts', () => {
     const block = `block-${++blocks}`;
     const owed = new Map<string, bigint>();
     for (const amount of amounts) owed.set(await payees.getNewAddress('', 'bech32'), amount);
-    const entries = [...owed].flatMap(([account, amount]) =>
-      (['immature', 'mature'] as const).map(
-        (kind): LedgerEntry => ({
-          id: entryId(kind, block, 'miner', account),
-          account,
-          kind,
-          role: 'miner',
-          amount,
-          ref: block,
-          time: NOW,
-        }),
-      ),
-    );
+    const entries = maturedCredits(owed, block, NOW);
     await money.putEntries('LTC', entries);
     return owed;
   }
