@@ -11,7 +11,7 @@ export type CashAddrPrefix = 'bitcoincash' | 'bchtest' | 'bchreg';
 
 export interface CashAddrNetwork {
   prefix: CashAddrPrefix;
-  /** The legacy base58 formats the chain still accepts; only their P2PKH and P2SH version bytes are read. */
+  /** The legacy base58 formats the chain still accepts; only their P2PKH (and P2SH, to refuse it) versions are read. */
   legacy: AddressNetworks;
 }
 
@@ -20,10 +20,11 @@ type Kind = 'p2pkh' | 'p2sh';
 /**
  * Bitcoin Cash addresses: CashAddr (the spec at reference.cash / bitcoincashorg's spec/cashaddr.md: a prefix, a
  * version byte with type and size, a 40-bit BCH-code checksum over 5-bit groups), with or without the prefix, and the
- * legacy base58 P2PKH 1… and P2SH 3… that the chain kept from Bitcoin as aliases. Decoding is @bitauth/libauth's.
+ * legacy base58 P2PKH 1… that the chain kept from Bitcoin as an alias. Decoding is @bitauth/libauth's.
  * Accepted: P2PKH and 20-byte P2SH, also in their token-aware form (z…/r…, CHIP-2022-02 CashTokens: the same
  * script). The canonical spelling is the prefixed lowercase plain CashAddr, which Bitcoin Cash Node's wallet reports.
- * Refused with the reason: 32-byte P2SH (P2SH32), which the pool's payout path was not checked against.
+ * Refused with the reason: legacy P2SH 3… (it may be a Bitcoin wallet's wrapped segwit, see below) and 32-byte P2SH
+ * (P2SH32), which the pool's payout path was not checked against.
  */
 export function cashAddresses<N extends string>(networks: Partial<Record<N, CashAddrNetwork>>): AddressCodec<N> {
   return {
@@ -45,8 +46,17 @@ export function cashAddresses<N extends string>(networks: Partial<Record<N, Cash
         }
         return fromCashAddr(net, lower, what);
       }
-      const legacy = fromLegacy(net, address);
-      if (legacy) return legacy;
+      const legacy = readLegacy(net, address);
+      if (legacy?.kind === 'p2sh') {
+        // Bitcoin Cash wallets have shown CashAddr since 2018: a 3… is most likely copied from a Bitcoin wallet, and
+        // if it wraps segwit (P2SH-P2WPKH, what many Bitcoin wallets give), Bitcoin Cash has no segwit and its
+        // coins there can be taken by anyone who has seen the redeem script on Bitcoin.
+        throw new InvalidAddressError(
+          `"${truncateAddress(address)}": legacy P2SH (3…) is refused for ${symbol}: a Bitcoin wallet's 3… may be ` +
+            `wrapped segwit, which anyone can spend on Bitcoin Cash; use a Bitcoin Cash wallet's ${net.prefix}:p… address`,
+        );
+      }
+      if (legacy) return fromHash(net, legacy.kind, legacy.hash);
       const uniformCase = address === lower || address === address.toUpperCase();
       const others = (Object.keys(networks) as N[]).filter((n) => n !== network);
       if (uniformCase && CASHADDR_PAYLOAD.test(lower)) {
@@ -56,7 +66,7 @@ export function cashAddresses<N extends string>(networks: Partial<Record<N, Cash
           throw new InvalidAddressError(`"${truncateAddress(address)}" is not a ${what}: it is a ${other} address`);
         return fromCashAddr(net, `${net.prefix}:${lower}`, what);
       }
-      const other = others.find((n) => fromLegacy(networks[n]!, address));
+      const other = others.find((n) => readLegacy(networks[n]!, address));
       const why = other ? ` (it looks like a ${other} address)` : expected(net);
       throw new InvalidAddressError(`"${truncateAddress(address)}" is not a valid ${what}${why}`);
     },
@@ -80,8 +90,8 @@ function fromCashAddr(net: CashAddrNetwork, prefixed: string, what: string): Dec
   return fromHash(net, kind, decoded.payload);
 }
 
-/** A legacy base58 P2PKH/P2SH address of the network, or undefined when it is not one. */
-function fromLegacy(net: CashAddrNetwork, address: string): DecodedAddress | undefined {
+/** The kind and hash of a legacy base58 P2PKH/P2SH address of the network, or undefined when it is not one. */
+function readLegacy(net: CashAddrNetwork, address: string): { kind: Kind; hash: Uint8Array } | undefined {
   let decoded: { version: number; hash: Uint8Array };
   try {
     decoded = btcAddress.fromBase58Check(address);
@@ -90,8 +100,8 @@ function fromLegacy(net: CashAddrNetwork, address: string): DecodedAddress | und
   }
   if (decoded.hash.length !== 20) return undefined;
   for (const legacy of net.legacy) {
-    if (decoded.version === legacy.pubKeyHash) return fromHash(net, 'p2pkh', decoded.hash);
-    if (decoded.version === legacy.scriptHash) return fromHash(net, 'p2sh', decoded.hash);
+    if (decoded.version === legacy.pubKeyHash) return { kind: 'p2pkh', hash: decoded.hash };
+    if (decoded.version === legacy.scriptHash) return { kind: 'p2sh', hash: decoded.hash };
   }
   return undefined;
 }
@@ -111,5 +121,5 @@ function reason(libauthError: string): string {
 }
 
 function expected(net: CashAddrNetwork): string {
-  return ` (expected CashAddr ${net.prefix}:q… or :p…, or legacy base58 P2PKH/P2SH)`;
+  return ` (expected CashAddr ${net.prefix}:q… or :p…, or a legacy 1… P2PKH)`;
 }

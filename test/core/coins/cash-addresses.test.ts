@@ -1,5 +1,5 @@
 import { encodeCashAddress } from '@bitauth/libauth/build/lib/address/cash-address.js';
-import { payments } from 'bitcoinjs-lib';
+import { address as btcAddress, payments } from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
 import { addressToOutputScript, getCoin, validateAddress } from '../../../core/coins/index.js';
 import { verifyMessageSignature } from '../../../core/coins/message-signature.js';
@@ -26,13 +26,29 @@ const p2pkh = (hash: string) => `76a914${hash}88ac`;
 const p2sh = (hash: string) => `a914${hash}87`;
 
 describe('Bitcoin Cash addresses (CashAddr, legacy base58 as an alias)', () => {
-  it.each(SPEC_PAIRS)('reads the spec pair %s ↔ %s as one output script, kept as the CashAddr', (legacy, cash) => {
-    const script = addressToOutputScript(bch, 'mainnet', cash).toString('hex');
-    expect(addressToOutputScript(bch, 'mainnet', legacy).toString('hex')).toBe(script);
-    expect(script).toMatch(legacy.startsWith('1') ? /^76a914[0-9a-f]{40}88ac$/ : /^a914[0-9a-f]{40}87$/);
-    expect(validateAddress(bch, 'mainnet', legacy)).toBe(cash);
-    expect(validateAddress(bch, 'mainnet', cash)).toBe(cash);
-  });
+  it.each(SPEC_PAIRS.filter(([legacy]) => legacy.startsWith('1')))(
+    'reads the spec pair %s ↔ %s as one P2PKH script, kept as the CashAddr',
+    (legacy, cash) => {
+      const script = addressToOutputScript(bch, 'mainnet', cash).toString('hex');
+      expect(script).toMatch(/^76a914[0-9a-f]{40}88ac$/);
+      expect(addressToOutputScript(bch, 'mainnet', legacy).toString('hex')).toBe(script);
+      expect(validateAddress(bch, 'mainnet', legacy)).toBe(cash);
+      expect(validateAddress(bch, 'mainnet', cash)).toBe(cash);
+    },
+  );
+
+  it.each(SPEC_PAIRS.filter(([legacy]) => legacy.startsWith('3')))(
+    'reads the CashAddr P2SH %s of the spec pair as its P2SH script, and refuses the legacy 3… with the reason',
+    (legacy, cash) => {
+      const hash = btcAddress.fromBase58Check(legacy).hash;
+      expect(addressToOutputScript(bch, 'mainnet', cash).toString('hex')).toBe(p2sh(Buffer.from(hash).toString('hex')));
+      expect(validateAddress(bch, 'mainnet', cash)).toBe(cash);
+      // A Bitcoin wallet's 3… may wrap segwit, which anyone can spend on Bitcoin Cash (no segwit there).
+      expect(() => validateAddress(bch, 'mainnet', legacy)).toThrow(
+        /legacy P2SH \(3…\) is refused for BCH: .*wrapped segwit/,
+      );
+    },
+  );
 
   it('decodes the spec vectors of the 20-byte payload to P2PKH on mainnet and P2SH on testnet', () => {
     expect(

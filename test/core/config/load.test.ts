@@ -110,11 +110,11 @@ describe('parseConfig: a Bitcoin Cash coin (CashAddr)', () => {
       },
     ],
   });
-  // The CashAddr spec's mainnet pairs: legacy 1BpEi6… is bitcoincash:qpm2qs…, legacy 3LDsS5… is bitcoincash:pr95sy….
+  // From the CashAddr spec's mainnet pairs: legacy 1BpEi6… is bitcoincash:qpm2qs….
   const P2PKH = 'bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a';
   const P2SH = 'bitcoincash:pr95sy3j9xwd2ap32xkykttr4cvcu7as4yc93ky28e';
 
-  it('accepts CashAddr pool and fee addresses, and a legacy pool address', () => {
+  it('accepts CashAddr pool and fee addresses, and a legacy 1… pool address', () => {
     const cfg = parseConfig(bch(P2PKH, P2SH));
     expect(cfg.coins[0]!.symbol).toBe('BCH');
     expect(cfg.coins[0]!.rewards!.feeWallets[0]!.address).toBe(P2SH);
@@ -122,8 +122,8 @@ describe('parseConfig: a Bitcoin Cash coin (CashAddr)', () => {
   });
 
   it('wants a fee wallet written as the wallet spells it, and says how', () => {
-    expect(issuesOf(bch(P2PKH, '3LDsS579y7sruadqu11beEJoTjdFiFCdX4'))).toEqual([
-      `coins[0].rewards.feeWallets[0].address: write this address as ${P2SH} (the wallet's spelling)`,
+    expect(issuesOf(bch(P2PKH, '1BpEi6DfDAUFd7GtittLSdBeYJvcoaVggu'))).toEqual([
+      `coins[0].rewards.feeWallets[0].address: write this address as ${P2PKH} (the wallet's spelling)`,
     ]);
   });
 
