@@ -50,6 +50,24 @@ export const ALGORITHMS = {
 } satisfies Record<string, Pick<MineRequest, 'multiplier' | 'pow'>>;
 export type MinerAlgorithm = keyof typeof ALGORITHMS;
 
+/** The job a mining.notify carries (its params), as a miner reads it. */
+export function jobFromNotify(params: unknown[]): StratumJob & { clean: boolean } {
+  const [jobId, prevHash, coinb1, coinb2, merkleBranch, version, nbits, ntime, clean] = params as [
+    string,
+    string,
+    string,
+    string,
+    string[],
+    string,
+    string,
+    string,
+    boolean,
+  ];
+  return { jobId, prevHash, coinb1, coinb2, merkleBranch, version, nbits, ntime, clean } as StratumJob & {
+    clean: boolean;
+  };
+}
+
 export function shareTarget(difficulty: number, multiplier = 65536): bigint {
   const scaled = BigInt(Math.round(difficulty * 2 ** 32));
   const t = ((DIFF1 * BigInt(multiplier)) << 32n) / scaled;

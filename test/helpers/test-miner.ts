@@ -1,6 +1,13 @@
 import type { Socket } from 'node:net';
 import type { StratumJob } from '../../fargate/src/jobs/types.js';
-import { ALGORITHMS, type MinedShare, type MinerAlgorithm, mineShare, shareTarget } from './scrypt-miner.js';
+import {
+  ALGORITHMS,
+  jobFromNotify,
+  type MinedShare,
+  type MinerAlgorithm,
+  mineShare,
+  shareTarget,
+} from './scrypt-miner.js';
 import { TestStratumClient } from './stratum-client.js';
 
 /**
@@ -59,20 +66,7 @@ export class TestMiner {
   /** The newest job, as mining.notify sent it. */
   job(): StratumJob & { clean: boolean } {
     const n = this.client.notifications.filter((x) => x.method === 'mining.notify').at(-1)!;
-    const [jobId, prevHash, coinb1, coinb2, merkleBranch, version, nbits, ntime, clean] = n.params as [
-      string,
-      string,
-      string,
-      string,
-      string[],
-      string,
-      string,
-      string,
-      boolean,
-    ];
-    return { jobId, prevHash, coinb1, coinb2, merkleBranch, version, nbits, ntime, clean } as StratumJob & {
-      clean: boolean;
-    };
+    return jobFromNotify(n.params);
   }
 
   /** The newest share difficulty the pool set. */

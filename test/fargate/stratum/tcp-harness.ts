@@ -3,7 +3,7 @@ import type { BanPolicy } from '../../../fargate/src/stratum/ban-policy.js';
 import type { StratumServerOptions } from '../../../fargate/src/stratum/context.js';
 import { createMemoryMetrics } from '../../../fargate/src/stratum/metrics.js';
 import { encodeProxyV2 } from '../../../fargate/src/stratum/proxy-protocol.js';
-import { StratumServer } from '../../../fargate/src/stratum/server.js';
+import { StratumServer, type StratumServerDeps } from '../../../fargate/src/stratum/server.js';
 import { listenStratum } from '../../../fargate/src/stratum/tcp.js';
 import { ADDRESS, FakeJobProvider, MemoryShareQueue, options, RecordingLogger, validate } from './fakes.js';
 import { PairClient } from './pair-client.js';
@@ -18,6 +18,8 @@ export interface TcpServerOptions {
   now?: () => number;
   /** A ban policy shared with other servers (the ports of one coin). */
   policy?: BanPolicy;
+  /** Real collaborators in place of the fakes (a JobManager on a coin's template, the coin's address check). */
+  deps?: Pick<Partial<StratumServerDeps>, 'jobs' | 'validateAddress'>;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function startTcp(onCleanup: (fn: () => Promise<void> | void) => vo
     metrics,
     ...(o.now ? { now: o.now } : {}),
     ...(o.policy ? { policy: o.policy } : {}),
+    ...o.deps,
   });
   const listener = await listenStratum(server, {
     host: '127.0.0.1',
