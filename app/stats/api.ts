@@ -105,7 +105,7 @@ const ROUTES: readonly Route[] = [
   {
     method: 'GET',
     pattern: '/pools/:coin/miners/:address',
-    handler: async (r, d) => ok(await minerDetail(d, coinOf(r, d), r.params.address!), 10),
+    handler: async (r, d) => ok(await minerDetail(d, ...minerOf(r, d)), 10),
   },
   // The one write: a miner's payout currency, signed by the miner's key (app/stats/conversion.ts).
   {
@@ -121,12 +121,12 @@ const ROUTES: readonly Route[] = [
   {
     method: 'GET',
     pattern: '/pools/:coin/miners/:address/export.csv',
-    handler: (r, d) => exportMiner(d, coinOf(r, d), r.params.address!, 'csv'),
+    handler: (r, d) => exportMiner(d, ...minerOf(r, d), 'csv'),
   },
   {
     method: 'GET',
     pattern: '/pools/:coin/miners/:address/export.xlsx',
-    handler: (r, d) => exportMiner(d, coinOf(r, d), r.params.address!, 'xlsx'),
+    handler: (r, d) => exportMiner(d, ...minerOf(r, d), 'xlsx'),
   },
 ];
 
@@ -389,14 +389,13 @@ function checkAddress(coin: PublicCoin, address: string): string {
   }
 }
 
-/** A miner's rewards and payments as CSV or XLSX (newest first). */
+/** A miner's rewards and payments as CSV or XLSX (newest first); `address` is the account `minerOf` checked. */
 async function exportMiner(
   deps: ApiDeps,
   coin: PublicCoin,
   address: string,
   format: 'csv' | 'xlsx',
 ): Promise<ApiResponse> {
-  checkAddress(coin, address);
   const entries = await deps.money.listAccountEntries(coin.symbol, address);
   const paid = await minerPayments(deps, coin, address, entries, 500);
   const rows: ExportRow[] = [
@@ -446,9 +445,9 @@ async function exportMiner(
 /** How many of a miner's newest rewards and payout moves its page reads. */
 const MINER_PAGE_ENTRIES = 200;
 
+/** A miner's page; `address` is the account `minerOf` checked. */
 async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Promise<Miner> {
   const def = getCoin(coin.symbol);
-  checkAddress(coin, address);
   const now = deps.now();
   const nowMinute = minuteOf(now);
   // The balance is the stored counter and the lists the newest entries: a page reads the same however long the

@@ -101,6 +101,20 @@ describe('a miner page reads its own payments, not every payout of the coin', ()
     ]);
   });
 
+  it('finds the miner by its address written another way (upper-case bech32, URL-encoded): the account the pool keeps', async () => {
+    const res = await handleApi(
+      {
+        method: 'GET',
+        path: `/api/pools/LTC/miners/${encodeURIComponent(ADDRESS.toUpperCase())}`,
+        query: new URLSearchParams(),
+      },
+      deps,
+    );
+    expect(res.status).toBe(200);
+    const { payments } = JSON.parse(res.body) as { payments: Array<{ amount: string }> };
+    expect(payments.map((p) => p.amount)).toEqual(['900', '700']);
+  });
+
   it('reads the ledger by the miner’s key only: no scan, no query of the coin’s payouts, only its payout items', async () => {
     requests.length = 0;
     await handleApi({ method: 'GET', path: `/api/pools/LTC/miners/${ADDRESS}`, query: new URLSearchParams() }, deps);
