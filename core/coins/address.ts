@@ -1,5 +1,5 @@
 import { InvalidAddressError } from '../errors.js';
-import { truncateAddress } from './address-codec.js';
+import { type DecodedAddress, truncateAddress } from './address-codec.js';
 import type { CoinDefinition, NetworkName } from './registry.js';
 
 /**
@@ -7,7 +7,7 @@ import type { CoinDefinition, NetworkName } from './registry.js';
  * codec reads it (`CoinDefinition.addresses`: base58/bech32 for BTC and LTC, CashAddr for BCH). Throws
  * InvalidAddressError with the reason when the address cannot receive the coin's payouts there.
  */
-export function decodeAddress(coin: CoinDefinition, network: NetworkName, address: string) {
+export function decodeAddress(coin: CoinDefinition, network: NetworkName, address: string): DecodedAddress {
   if (typeof address !== 'string' || address.length === 0) {
     throw new InvalidAddressError(`empty ${coin.symbol} address`);
   }
