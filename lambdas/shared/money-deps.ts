@@ -108,9 +108,14 @@ export async function configWithDaemonSecret(
   secretArn: string,
 ): Promise<Readonly<PoolConfig>> {
   const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  const creds = JSON.parse(secret.SecretString ?? '{}') as { user?: string; password?: string };
+  const creds = JSON.parse(secret.SecretString ?? '{}') as {
+    user?: string;
+    password?: string;
+    walletPassphrase?: string;
+  };
   return resolveDaemonCredentials(parseConfigText(configJson, 'POOL_CONFIG_JSON'), {
     POOL_DAEMON_USER: creds.user,
     POOL_DAEMON_PASSWORD: creds.password,
+    POOL_WALLET_PASSPHRASE: creds.walletPassphrase,
   });
 }

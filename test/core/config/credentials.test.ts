@@ -4,7 +4,10 @@ import { getCoin } from '../../../core/coins/index.js';
 import {
   DAEMON_PASSWORD_MARKER,
   DAEMON_USER_MARKER,
+  inlineSecrets,
+  maskSecrets,
   resolveDaemonCredentials,
+  WALLET_PASSPHRASE_MARKER,
 } from '../../../core/config/credentials.js';
 import { parseConfig } from '../../../core/config/load.js';
 
@@ -37,5 +40,47 @@ describe('resolveDaemonCredentials', () => {
     expect(() => resolveDaemonCredentials(config, { POOL_DAEMON_USER: 'rpcuser' })).toThrow(
       /POOL_DAEMON_PASSWORD is not set/,
     );
+  });
+});
+
+describe('a btcwallet passphrase (coins[].payouts.walletPassphrase)', () => {
+  const btc = (payouts: Record<string, unknown>) =>
+    parseConfig({
+      coins: [
+        {
+          symbol: 'BTC',
+          poolAddress: '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa',
+          daemons: [{ url: 'http://10.0.0.1:8334', user: DAEMON_USER_MARKER, password: DAEMON_PASSWORD_MARKER }],
+          ports: [{ port: 3334, difficulty: { initial: 1, min: 1, max: 2 } }],
+          payouts: { wallet: 'default', walletRpc: 'btcwallet', walletUrl: 'http://10.0.0.1:8332', ...payouts },
+        },
+      ],
+    });
+  const env = { POOL_DAEMON_USER: 'u', POOL_DAEMON_PASSWORD: 'p' };
+
+  it('is a secret: listed for the CDK app to replace by its marker, masked by pool config check', () => {
+    const config = btc({ walletPassphrase: 'open sesame' });
+    expect(inlineSecrets(config)).toContainEqual(
+      expect.objectContaining({ path: ['coins', 0, 'payouts', 'walletPassphrase'], aws: 'marker' }),
+    );
+    expect(maskSecrets(config).coins[0]!.payouts!.walletPassphrase).toBe('***');
+    expect(JSON.stringify(maskSecrets(config))).not.toContain('open sesame');
+  });
+
+  it('its marker is replaced from POOL_WALLET_PASSPHRASE, and refused with the variable named when unset', () => {
+    const config = btc({ walletPassphrase: WALLET_PASSPHRASE_MARKER });
+    expect(inlineSecrets(config).map((s) => s.path.at(-1))).not.toContain('walletPassphrase');
+    const resolved = resolveDaemonCredentials(config, { ...env, POOL_WALLET_PASSPHRASE: 'open sesame' });
+    expect(resolved.coins[0]!.payouts!.walletPassphrase).toBe('open sesame');
+    expect(() => resolveDaemonCredentials(config, env)).toThrow(/POOL_WALLET_PASSPHRASE is not set/);
+    expect(resolveDaemonCredentials(btc({}), env).coins[0]!.payouts!.walletPassphrase).toBeUndefined();
+  });
+
+  it('payouts through btcwallet need its URL; the default wallet is Core, at 5 sat/vB for btcwallet', () => {
+    expect(() => btc({ walletUrl: undefined })).toThrow(/walletUrl/);
+    expect(btc({}).coins[0]!.payouts).toMatchObject({ walletRpc: 'btcwallet', feeRate: 5 });
+    expect(config.coins[0]!.payouts).toBeUndefined();
+    const core = parseConfig({ coins: [{ ...config.coins[0]!, payouts: { wallet: 'pool' } }] });
+    expect(core.coins[0]!.payouts!.walletRpc).toBe('core');
   });
 });
