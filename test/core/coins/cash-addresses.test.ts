@@ -1,5 +1,6 @@
 import { encodeCashAddress } from '@bitauth/libauth/build/lib/address/cash-address.js';
 import { address as btcAddress, payments } from 'bitcoinjs-lib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addressToOutputScript, getCoin, validateAddress } from '../../../core/coins/index.js';
 import { verifyMessageSignature } from '../../../core/coins/message-signature.js';
@@ -148,5 +149,37 @@ describe('Bitcoin Cash addresses (CashAddr, legacy base58 as an alias)', () => {
     expect(verifyMessageSignature(bch, 'mainnet', cash, 'pay me in USDT', signature)).toBe(false);
     const other = validateAddress(bch, 'mainnet', testKey('BCH', 'mainnet', 10).address.p2pkh);
     expect(verifyMessageSignature(bch, 'mainnet', other, 'pay me in BTC', signature)).toBe(false);
+  });
+});
+
+describe('Bitcoin Cash addresses: properties', () => {
+  const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
+  const hash20 = fc.uint8Array({ minLength: 20, maxLength: 20 });
+
+  it('a key hash written legacy, CashAddr, bare or upper case is one script and one account', () => {
+    fc.assert(
+      fc.property(hash20, fc.constantFrom('mainnet' as const, 'testnet' as const, 'regtest' as const), (h, net) => {
+        const legacy = payments.p2pkh({ hash: Buffer.from(h), network: bch.networks[net][0] }).address!;
+        const cash = validateAddress(bch, net, legacy);
+        const script = p2pkh(Buffer.from(h).toString('hex'));
+        const bare = cash.slice(cash.indexOf(':') + 1);
+        for (const form of [legacy, cash, bare, cash.toUpperCase(), bare.toUpperCase()]) {
+          expect(validateAddress(bch, net, form)).toBe(cash);
+          expect(addressToOutputScript(bch, net, form).toString('hex')).toBe(script);
+        }
+      }),
+    );
+  });
+
+  it('refuses every CashAddr with one character of its payload changed (the checksum catches it)', () => {
+    fc.assert(
+      fc.property(hash20, fc.nat(), fc.integer({ min: 1, max: 31 }), (h, at, shift) => {
+        const cash = encodeCashAddress({ prefix: 'bitcoincash', type: 'p2pkh', payload: h }).address;
+        const i = 'bitcoincash:'.length + (at % (cash.length - 'bitcoincash:'.length));
+        const changed = CHARSET[(CHARSET.indexOf(cash[i]!) + shift) % 32]!;
+        const typo = `${cash.slice(0, i)}${changed}${cash.slice(i + 1)}`;
+        expect(() => validateAddress(bch, 'mainnet', typo)).toThrow(InvalidAddressError);
+      }),
+    );
   });
 });
