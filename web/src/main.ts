@@ -77,7 +77,7 @@ async function poolPage(): Promise<string> {
     .map((port) => {
       const url = `${port.tls ? 'stratum+ssl' : 'stratum+tcp'}://${host}:${port.port}`;
       const command = `minerd -a ${p.algorithm} -o ${url} -u YOUR_ADDRESS.worker -p x`;
-      return `<li><code data-testid="stratum-url">${esc(url)}</code> ${copyButton(url)} difficulty ${esc(port.difficulty.initial)}<br /><code>${esc(command)}</code> ${copyButton(command)}</li>`;
+      return `<li><code data-testid="stratum-url">${esc(url)}</code> ${copyButton(url)} difficulty ${esc(port.difficulty.initial)}<br /><code data-testid="miner-command">${esc(command)}</code> ${copyButton(command)}</li>`;
     })
     .join('');
   const effort = p.effort['64'] == null ? '—' : `${Math.round(p.effort['64'] * 100)}%`;
