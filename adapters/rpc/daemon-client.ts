@@ -196,11 +196,22 @@ export class DaemonClient {
    * BIP22/BIP23 getblocktemplate. Litecoin needs rules ["mweb","segwit"]. With a longpollid the daemon answers when
    * the template changes, so the call gets LONG_POLL_TIMEOUT_MS unless told otherwise.
    */
-  getBlockTemplate(rules: readonly string[], longpollid?: string, opts: CallOptions = {}): Promise<RawBlockTemplate> {
+  async getBlockTemplate(
+    rules: readonly string[],
+    longpollid?: string,
+    opts: CallOptions = {},
+  ): Promise<RawBlockTemplate> {
     const request: Record<string, unknown> = { rules: [...rules] };
     if (longpollid) request.longpollid = longpollid;
     const timeoutMs = opts.timeoutMs ?? (longpollid ? LONG_POLL_TIMEOUT_MS : undefined);
-    return this.call('getblocktemplate', [request], { ...opts, timeoutMs });
+    const template = await this.call<RawBlockTemplate>('getblocktemplate', [request], { ...opts, timeoutMs });
+    // BIP141's commitment output is OP_RETURN ‖ push 36 ‖ aa21a9ed ‖ the 32-byte commitment: Core answers that whole
+    // script, btcd only the 32 bytes (a coinbase paying those as a script has no commitment: btcd rejects the block).
+    const commitment = template?.default_witness_commitment;
+    if (typeof commitment === 'string' && commitment.length === 64) {
+      template.default_witness_commitment = `${WITNESS_COMMITMENT_PREFIX}${commitment}`;
+    }
+    return template;
   }
 
   /**
@@ -325,6 +336,9 @@ export class DaemonClient {
     return password.length >= 6 ? message.split(password).join('***') : message;
   }
 }
+
+/** OP_RETURN, a 36-byte push, and BIP141's commitment header aa21a9ed: the witness commitment output before the hash. */
+const WITNESS_COMMITMENT_PREFIX = '6a24aa21a9ed';
 
 /** btcd's "rejected: <reason>" as a BIP22 answer: the bare reason, "duplicate" for a block it already has. */
 function bip22Answer(answer: string | null): string | null {

@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DaemonPool } from '../../../adapters/rpc/daemon-pool.js';
-import { getCoin } from '../../../core/coins/index.js';
-import { JobManager } from '../../../fargate/src/jobs/job-manager.js';
+import { describe, expect, it } from 'vitest';
 import type { ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
 import { withDevnet } from '../../helpers/devnet.js';
-import { mineShare } from '../../helpers/scrypt-miner.js';
-import { recordingLogger } from './fakes.js';
+import { mineSubmission, withDevnetJobs } from './devnet-jobs.js';
 
 /** The job manager against two real regtest litecoind nodes with MWEB active (local/devnet), through DaemonPool. */
 
@@ -14,50 +10,26 @@ const DIFFICULTY = 0.001; // share target ≈ 2^250: a few dozen scrypt hashes, 
 
 describe('JobManager on a regtest litecoind devnet', () => {
   const net = withDevnet();
-  let manager: JobManager;
-  let daemons: DaemonPool;
   const devnet = () => net.get();
-
-  beforeAll(async () => {
-    daemons = new DaemonPool(devnet().rpc, recordingLogger());
-    await daemons.start();
-    manager = new JobManager({
-      coin: getCoin('LTC'),
-      network: 'regtest',
-      poolAddress: devnet().poolAddress,
-      daemons,
-      logger: recordingLogger(),
-      now: Date.now,
-      longPoll: true,
-    });
-    await manager.start();
-  });
-
-  afterAll(() => {
-    manager?.stop();
-    daemons?.stop();
-  });
+  const jobs = withDevnetJobs(() => ({
+    coin: 'LTC',
+    network: 'regtest',
+    poolAddress: devnet().poolAddress,
+    rpc: devnet().rpc,
+  }));
+  const manager = () => jobs().manager;
 
   function submit(job: StratumJob, extranonce2: string): ShareSubmission {
-    const mined = mineShare({ job, extranonce1: EN1, extranonce2, difficulty: DIFFICULTY });
-    return {
-      jobId: job.jobId,
-      extranonce1: EN1,
-      extranonce2,
-      ntime: mined.ntime,
-      nonce: mined.nonce,
-      difficulty: DIFFICULTY,
-      miner: devnet().poolAddress,
-      worker: 'it',
-    };
+    const o = { extranonce1: EN1, extranonce2, difficulty: DIFFICULTY, miner: devnet().poolAddress, worker: 'it' };
+    return mineSubmission(job, o).share;
   }
 
   it('mines a share that is a block litecoind accepts, paying the pool address', async () => {
-    const job = manager.current()!;
+    const job = manager().current()!;
     expect(job).toBeDefined();
     const before = await devnet().clientA.getBlockchainInfo();
     const share = submit(job, '00000001');
-    const result = await manager.checkShare(share);
+    const result = await manager().checkShare(share);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.block?.submitResult).toBe('accepted');
@@ -76,22 +48,22 @@ describe('JobManager on a regtest litecoind devnet', () => {
     expect(BigInt(Math.round(payout!.value * 1e8))).toBe(BigInt(result.block!.reward));
 
     // a resend of the same share is a duplicate, even after the block moved the chain on
-    expect(await manager.checkShare(share)).toMatchObject({ ok: false, code: 22 });
+    expect(await manager().checkShare(share)).toMatchObject({ ok: false, code: 22 });
   });
 
   it('gives a clean job on the new tip and calls shares for the old job stale', async () => {
-    const old = manager.current()!;
+    const old = manager().current()!;
     await devnet().mine(1);
-    await manager.refresh();
-    const fresh = manager.current()!;
+    await manager().refresh();
+    const fresh = manager().current()!;
     expect(fresh.height).toBeGreaterThan(old.height);
-    expect(await manager.checkShare(submit(old, '00000002'))).toMatchObject({ ok: false, code: 21 });
-    expect((await manager.checkShare(submit(fresh, '00000003'))).ok).toBe(true);
+    expect(await manager().checkShare(submit(old, '00000002'))).toMatchObject({ ok: false, code: 21 });
+    expect((await manager().checkShare(submit(fresh, '00000003'))).ok).toBe(true);
   });
 
   it('rejects a share above the share target with 23', async () => {
-    const job = manager.current()!;
+    const job = manager().current()!;
     const share = submit(job, '00000004');
-    expect(await manager.checkShare({ ...share, difficulty: 1e12 })).toMatchObject({ ok: false, code: 23 });
+    expect(await manager().checkShare({ ...share, difficulty: 1e12 })).toMatchObject({ ok: false, code: 23 });
   });
 });
