@@ -59,7 +59,8 @@ function btcDevnetCoin(btc: Pick<BtcDevnetFile, 'rpc' | 'wallet' | 'poolAddress'
     daemons: btc.rpc,
     // cpuminer does ~10 million sha256d hashes per second per core: difficulty 0.01 (≈ 43 million hashes) is a share
     // every few seconds; an ASIC (100 TH/s) plugged in is raised by vardiff toward its ~18 shares a minute (≈ 80,000).
-    ports: [{ port, host: '127.0.0.1', difficulty: { initial: 0.01, min: 0.0001, max: 1e9 } }],
+    // The floor is low enough for a miner in a script (`d=0.000001` in the password: ≈ 4,300 hashes a share).
+    ports: [{ port, host: '127.0.0.1', difficulty: { initial: 0.01, min: 0.000001, max: 1e9 } }],
     rewards: { scheme: 'PPLNS', feeBasisPoints: 100, feeWallets: [{ address: btc.feeAddress }] },
     // btcwallet refuses transaction comments: the pool signs each payout first, records it, then broadcasts it.
     payouts: {

@@ -13,14 +13,18 @@ const pool = (dataDir: string, args: string[]) => poolCli([...args, '--data-dir'
 describe('operator commands against a running pool', () => {
   let dir: string;
   let proc: ChildProcess;
-  let info: { http: string; stratumPort: number };
+  let info: { http: string; stratumPort: number; stratumPorts: Record<string, number> };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'operator-'));
-    proc = spawn(process.execPath, [POOL_CLI, 'start', '--data-dir', dir, '--stratum-port', '0', '--http-port', '0'], {
-      env: { ...process.env, NODE_NO_WARNINGS: '1', LOG_LEVEL: 'warn' },
-      stdio: 'ignore',
-    });
+    proc = spawn(
+      process.execPath,
+      [POOL_CLI, 'start', '--data-dir', dir, '--stratum-port', '0', '--btc-stratum-port', '0', '--http-port', '0'],
+      {
+        env: { ...process.env, NODE_NO_WARNINGS: '1', LOG_LEVEL: 'warn' },
+        stdio: 'ignore',
+      },
+    );
     const deadline = Date.now() + 90_000;
     while (!existsSync(join(dir, 'pool.json'))) {
       if (Date.now() > deadline || proc.exitCode !== null) throw new Error('pool did not start');
@@ -39,25 +43,30 @@ describe('operator commands against a running pool', () => {
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('shows balances, dry-runs and runs payouts, and audits the ledger', async () => {
-    const devnet = JSON.parse(await readFile(join(dir, 'devnet.json'), 'utf8')) as { minerAddress: string };
-    const miner = await TestMiner.connect(info.stratumPort, `${devnet.minerAddress}.cli`);
+  /** Mines a few shares (blocks on the devnets) on a coin's port, then matures them: 101 blocks on its devnet. */
+  const mineAndMature = async (coin: string, miner: TestMiner) => {
     for (let i = 0; i < 3; i++) {
       await miner.submitOne();
       await new Promise((r) => setTimeout(r, 100));
     }
     miner.close();
     expect(miner.accepted).toBeGreaterThan(0);
-    expect((await pool(dir, ['devnet', 'mine', '101'])).code).toBe(0);
-    // The admin routes answer only with the data directory's token (what the CLI sends).
+    expect((await pool(dir, ['devnet', 'mine', '101', '--coin', coin])).code).toBe(0);
+  };
+  /** A confirmation pass now, through the admin route with the data directory's token (what the CLI sends). */
+  const confirm = async (coin: string) => {
     const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim();
+    const headers = { authorization: `Bearer ${token}` };
+    return (await fetch(`${info.http}/admin/confirm?coin=${coin}`, { method: 'POST', headers })).status;
+  };
+
+  it('shows balances, dry-runs and runs payouts, and audits the ledger', async () => {
+    const devnet = JSON.parse(await readFile(join(dir, 'devnet.json'), 'utf8')) as { minerAddress: string };
+    await mineAndMature('LTC', await TestMiner.connect(info.stratumPort, `${devnet.minerAddress}.cli`));
+    // The admin routes answer only with the data directory's token (what the CLI sends).
     expect((await stat(join(dir, 'admin-token'))).mode & 0o777).toBe(0o600);
     expect((await fetch(`${info.http}/admin/confirm?coin=LTC`, { method: 'POST' })).status).toBe(401);
-    const confirmed = await fetch(`${info.http}/admin/confirm?coin=LTC`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(confirmed.status).toBe(200);
+    expect(await confirm('LTC')).toBe(200);
 
     const balances = await pool(dir, ['balances', '--coin', 'LTC']);
     expect(balances.code).toBe(0);
@@ -76,6 +85,26 @@ describe('operator commands against a running pool', () => {
     expect(audit.code).toBe(0);
     expect(audit.stdout).toMatch(/LTC ledger audit passed: \d+ entries/);
     expect((await pool(dir, ['payouts', 'resume', '--coin', 'LTC'])).stdout).toMatch(/LTC payouts resumed/);
+  });
+
+  it('runs the same commands for BTC, the second coin of the devnet defaults', async () => {
+    const btc = JSON.parse(await readFile(join(dir, 'devnet-btc.json'), 'utf8')) as { minerAddress: string };
+    // BTC's own port (3334 by default), sha256d.
+    expect(info.stratumPorts.BTC).not.toBe(info.stratumPorts.LTC);
+    // A script's sha256d is slow: it asks for a start difficulty of 0.000001 (the port's floor).
+    const miner = await TestMiner.connect(info.stratumPorts.BTC!, `${btc.minerAddress}.cli`, 'sha256d', 'd=0.000001');
+    await mineAndMature('BTC', miner);
+    expect(await confirm('BTC')).toBe(200);
+
+    const balances = await pool(dir, ['balances', '--coin', 'BTC']);
+    expect(balances.code).toBe(0);
+    expect(balances.stdout).toContain(btc.minerAddress);
+    const real = await pool(dir, ['payouts', 'run', '--coin', 'BTC']);
+    expect(real.code).toBe(0);
+    expect(JSON.parse(real.stdout)).toMatchObject({ status: 'progressed', payouts: [{ status: 'sent' }] });
+    const audit = await pool(dir, ['ledger', 'audit', '--coin', 'BTC']);
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).toMatch(/BTC ledger audit passed: \d+ entries/);
   });
 
   it('refuses a coin without rewards configured, with the reason', async () => {

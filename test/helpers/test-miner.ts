@@ -48,15 +48,23 @@ export class TestMiner {
     readonly algorithm: MinerAlgorithm,
   ) {}
 
-  /** `algorithm`: what the port mines (cpuminer's `-a`): scrypt (LTC, the default) or sha256d (BTC). */
-  static async connect(port: number, username: string, algorithm: MinerAlgorithm = 'scrypt'): Promise<TestMiner> {
+  /**
+   * `algorithm`: what the port mines (cpuminer's `-a`): scrypt (LTC, the default) or sha256d (BTC). `password`: what
+   * mining.authorize sends (`d=<difficulty>` asks for a start difficulty).
+   */
+  static async connect(
+    port: number,
+    username: string,
+    algorithm: MinerAlgorithm = 'scrypt',
+    password = 'x',
+  ): Promise<TestMiner> {
     const m = new TestMiner(await TestStratumClient.connect(port), username, algorithm);
     // A pool killed mid-load resets the connection: without a listener that error would crash the test process.
     // (TestStratumClient sees the 'close' that follows and fails the waiting request.)
     (m.client as unknown as { socket: Socket }).socket.on('error', () => {});
     const sub = await m.client.request(1, 'mining.subscribe', ['test-miner/1.0']);
     [, m.extranonce1, m.en2Size] = sub.result as [unknown, string, number];
-    const auth = await m.client.request(2, 'mining.authorize', [username, 'x']);
+    const auth = await m.client.request(2, 'mining.authorize', [username, password]);
     if (auth.result !== true) throw new Error(`authorize failed: ${JSON.stringify(auth.error)}`);
     await m.client.nextNotification('mining.set_difficulty', 0);
     await m.client.nextNotification('mining.notify', 0);
