@@ -17,12 +17,7 @@ export const OPS_PORT = 9100;
 
 // The passwords in the pool config are for local mode only and must never reach a template: the container config
 // carries markers the container replaces with the credentials ECS injects from Secrets Manager.
-import {
-  DAEMON_PASSWORD_MARKER,
-  DAEMON_USER_MARKER,
-  inlineSecrets,
-  WALLET_PASSPHRASE_MARKER,
-} from '../core/config/credentials.js';
+import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER, inlineSecrets } from '../core/config/credentials.js';
 
 export { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER };
 
@@ -108,10 +103,6 @@ export function containerConfig(config: Readonly<PoolConfig>, coin: Readonly<Coi
         {
           ...coin,
           daemons: coin.daemons.map(masked),
-          // A btcwallet's passphrase: its Lambda reads it from the DaemonRpc secret (configWithDaemonSecret).
-          ...(coin.payouts?.walletPassphrase
-            ? { payouts: { ...coin.payouts, walletPassphrase: WALLET_PASSPHRASE_MARKER } }
-            : {}),
           ports: coin.ports.map(({ tls: _tls, ...p }) => ({ ...p, host: '0.0.0.0' })),
           ...(coin.conversion
             ? { conversion: { ...coin.conversion, targets: coin.conversion.targets.map(maskTarget) } }
@@ -123,13 +114,8 @@ export function containerConfig(config: Readonly<PoolConfig>, coin: Readonly<Coi
   );
 }
 
-/**
- * The stratum task's config: the container config without `conversion` and the payouts wallet's passphrase, which
- * only the money Lambdas use (the task's environment has no POOL_WALLET_PASSPHRASE to resolve it from).
- */
+/** The stratum task's config: the container config without `conversion`, which only the money Lambdas use. */
 export function stratumConfig(config: Readonly<PoolConfig>, coin: Readonly<CoinConfig>): Readonly<PoolConfig> {
   const { conversion: _conversion, ...stratum } = coin;
-  if (!stratum.payouts?.walletPassphrase) return containerConfig(config, stratum);
-  const { walletPassphrase: _passphrase, ...payouts } = stratum.payouts;
-  return containerConfig(config, { ...stratum, payouts });
+  return containerConfig(config, stratum);
 }

@@ -8,17 +8,11 @@ import type { PoolConfig } from './schema.js';
  */
 export const DAEMON_USER_MARKER = '$POOL_DAEMON_USER';
 export const DAEMON_PASSWORD_MARKER = '$POOL_DAEMON_PASSWORD';
-/** Stands for a btcwallet's private passphrase (coins[].payouts.walletPassphrase): the daemon secret's `walletPassphrase`. */
-export const WALLET_PASSPHRASE_MARKER = '$POOL_WALLET_PASSPHRASE';
 
-/**
- * Replaces the markers with the values of POOL_DAEMON_USER / POOL_DAEMON_PASSWORD (and POOL_WALLET_PASSPHRASE for a
- * payouts wallet's passphrase); fails if one the config refers to is unset.
- */
+/** Replaces the markers with the values of POOL_DAEMON_USER / POOL_DAEMON_PASSWORD; fails if one is unset. */
 export function resolveDaemonCredentials(config: Readonly<PoolConfig>, env: NodeJS.ProcessEnv): Readonly<PoolConfig> {
   const lookup = (value: string): string => {
-    if (value !== DAEMON_USER_MARKER && value !== DAEMON_PASSWORD_MARKER && value !== WALLET_PASSPHRASE_MARKER)
-      return value;
+    if (value !== DAEMON_USER_MARKER && value !== DAEMON_PASSWORD_MARKER) return value;
     const name = value.slice(1);
     const resolved = env[name];
     if (!resolved)
@@ -30,9 +24,6 @@ export function resolveDaemonCredentials(config: Readonly<PoolConfig>, env: Node
     coins: config.coins.map((c) => ({
       ...c,
       daemons: c.daemons.map((d) => ({ ...d, user: lookup(d.user), password: lookup(d.password) })),
-      ...(c.payouts?.walletPassphrase
-        ? { payouts: { ...c.payouts, walletPassphrase: lookup(c.payouts.walletPassphrase) } }
-        : {}),
     })),
   });
 }
@@ -69,12 +60,11 @@ export function inlineSecrets(config: Readonly<PoolConfig>): InlineSecret[] {
   config.coins.forEach((coin, i) => {
     for (const [j, d] of coin.daemons.entries())
       daemon(['coins', i, 'daemons', j], d, 'marker', `the coin stack's DaemonRpc secret holds them in AWS`);
-    const passphrase = coin.payouts?.walletPassphrase;
-    if (passphrase && passphrase !== WALLET_PASSPHRASE_MARKER)
+    if (coin.payouts?.walletPassphrase)
       out.push({
         path: ['coins', i, 'payouts', 'walletPassphrase'],
-        aws: 'marker',
-        instead: `the coin stack's DaemonRpc secret holds it in AWS (its "walletPassphrase")`,
+        aws: 'refuse',
+        instead: `put the wallet's passphrase in the coin stack's PayoutWallet secret (only the payouts Lambda reads it)`,
       });
     const conversion = coin.conversion;
     if (!conversion) return;

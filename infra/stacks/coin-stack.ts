@@ -169,6 +169,10 @@ export class CoinStack extends Stack {
           reservedConcurrency: 1,
         },
       );
+      // btcwallet is unlocked with its passphrase to sign: only this function may read it.
+      if (coin.payouts.walletRpc === 'btcwallet') {
+        this.payouts.useSecret('PAYOUT_WALLET_SECRET_ARN', this.secrets.payoutWallet);
+      }
     }
 
     if (coin.conversion && props.entries.convert) this.convert = this.conversion(props, fn);

@@ -24,6 +24,11 @@ export const moneyEnvSchema = z.object({
    * says its nodes take credentials (FamilyDeployment.daemonSecret), and then required (coinFromEnv).
    */
   DAEMON_SECRET_ARN: z.string().min(1).optional(),
+  /**
+   * Secrets Manager ARN of the payouts wallet's passphrase (a plain string): given to the payouts Lambda only, for a
+   * coin that pays through btcwallet (payouts.walletRpc), which unlocks the wallet with it to sign.
+   */
+  PAYOUT_WALLET_SECRET_ARN: z.string().min(1).optional(),
   SHARES_TABLE: z.string().min(1),
   STATS_TABLE: z.string().min(1),
   BLOCKS_TABLE: z.string().min(1),
@@ -58,14 +63,24 @@ export async function moneyDeps(
     return names;
   };
   const tables = { shares: e.SHARES_TABLE, stats: e.STATS_TABLE, blocks: e.BLOCKS_TABLE, ledger: e.LEDGER_TABLE };
+  const payer = e.PAYOUT_WALLET_SECRET_ARN ? await withWalletPassphrase(coin, e.PAYOUT_WALLET_SECRET_ARN) : coin;
   return {
     coin,
     shares: createDynamoShareStores({ doc, tables: (c) => only(c, tables) }),
     money: new DynamoMoneyStore(doc, (c) => only(c, tables)),
     rules: family.money.confirmation(coin),
-    sender: () => family.money.payoutSender(coin),
+    sender: () => family.money.payoutSender(payer),
     ...(coin.conversion ? { conversions: new DynamoConversionStore(doc, (c) => only(c, tables)) } : {}),
   };
+}
+
+/** The coin with its payouts wallet's passphrase, read from the secret (never logged, never in an environment). */
+async function withWalletPassphrase(coin: Readonly<CoinConfig>, secretArn: string): Promise<Readonly<CoinConfig>> {
+  if (!coin.payouts) return coin;
+  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
+  const walletPassphrase = secret.SecretString ?? '';
+  if (!walletPassphrase) throw new ConfigError(`the payout wallet secret of ${coin.symbol} is empty`);
+  return { ...coin, payouts: { ...coin.payouts, walletPassphrase } };
 }
 
 /** What a money Lambda's environment says of its coin. */
@@ -108,14 +123,9 @@ export async function configWithDaemonSecret(
   secretArn: string,
 ): Promise<Readonly<PoolConfig>> {
   const secret = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  const creds = JSON.parse(secret.SecretString ?? '{}') as {
-    user?: string;
-    password?: string;
-    walletPassphrase?: string;
-  };
+  const creds = JSON.parse(secret.SecretString ?? '{}') as { user?: string; password?: string };
   return resolveDaemonCredentials(parseConfigText(configJson, 'POOL_CONFIG_JSON'), {
     POOL_DAEMON_USER: creds.user,
     POOL_DAEMON_PASSWORD: creds.password,
-    POOL_WALLET_PASSPHRASE: creds.walletPassphrase,
   });
 }

@@ -364,3 +364,41 @@ describe('coin stack (a chain family whose nodes take no credentials and are pub
     expect((task.ContainerDefinitions as { Secrets?: unknown }[])[0]!.Secrets).toBeUndefined();
   });
 });
+
+describe('coin stack (BTC paying through btcwallet)', () => {
+  const fnEnv = (t: Template, description: RegExp) => {
+    const [, p] = resources(t, 'AWS::Lambda::Function').find(([, p]) => description.test(String(p.Description)))!;
+    return (p.Environment as { Variables: Record<string, unknown> }).Variables;
+  };
+  const stack = (walletRpc: 'core' | 'btcwallet') => {
+    const btc = coin('BTC', [{ port: 4333, difficulty }]);
+    const payouts = { ...btc.payouts, walletRpc, walletUrl: 'http://10.0.100.11:8332' };
+    const { stacks } = buildTestApp({ coins: [{ ...btc, payouts }] });
+    return Template.fromStack(stacks.coins[0]!);
+  };
+
+  it('gives the PayoutWallet secret (the wallet passphrase) to the payouts Lambda only', () => {
+    const t = stack('btcwallet');
+    expect(fnEnv(t, /pays confirmed balances/).PAYOUT_WALLET_SECRET_ARN).toMatchObject({
+      Ref: expect.stringMatching(/PayoutWallet/),
+    });
+    expect(fnEnv(t, /confirms found blocks/)).not.toHaveProperty('PAYOUT_WALLET_SECRET_ARN');
+    const readers = resources(t, 'AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p).includes('PayoutWallet'));
+    expect(readers).toHaveLength(1);
+    expect(JSON.stringify(readers[0]![1].Roles)).toMatch(/Payouts/);
+  });
+
+  it('gives it to nobody when the coin pays through Bitcoin Core', () => {
+    const t = stack('core');
+    expect(fnEnv(t, /pays confirmed balances/)).not.toHaveProperty('PAYOUT_WALLET_SECRET_ARN');
+    expect(resources(t, 'AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p).includes('PayoutWallet'))).toEqual([]);
+  });
+
+  it('refuses a passphrase written in the config', () => {
+    const btc = coin('BTC', [{ port: 4333, difficulty }]);
+    const payouts = { ...btc.payouts, walletRpc: 'btcwallet' as const, walletUrl: 'http://10.0.100.11:8332' };
+    expect(() =>
+      buildTestApp({ coins: [{ ...btc, payouts: { ...payouts, walletPassphrase: 'open sesame' } }] }),
+    ).toThrow(/PayoutWallet secret/);
+  });
+});

@@ -2,10 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WALLET_PASSPHRASE_MARKER } from '../../core/config/credentials.js';
 import { parseConfig } from '../../core/config/load.js';
 import { ConfigError } from '../../core/errors.js';
-import { containerConfig, EXAMPLE_CONFIG, loadInputs, stratumConfig } from '../../infra/pool-config.js';
+import { containerConfig, EXAMPLE_CONFIG, loadInputs } from '../../infra/pool-config.js';
 import { coinSizing, parseDeploySettings } from '../../infra/settings.js';
 import { buildTestApp, coin, DAEMON_PASSWORD, difficulty } from './helpers.js';
 
@@ -66,29 +65,6 @@ describe('container config', () => {
     expect(out.coins[0]?.ports[0]?.tls).toBeUndefined();
     expect(out.stratum.proxyProtocol).toBe(true);
     expect(JSON.stringify(out)).not.toContain(DAEMON_PASSWORD);
-  });
-
-  it('replaces a btcwallet passphrase by its marker for the money Lambdas and leaves it out of the stratum task', () => {
-    const btc = coin('BTC', [{ port: 4333, difficulty }]);
-    const withWallet = parseConfig({
-      coins: [
-        {
-          ...btc,
-          payouts: {
-            ...btc.payouts,
-            walletRpc: 'btcwallet',
-            walletUrl: 'http://10.0.100.11:8332',
-            walletPassphrase: 'open sesame',
-          },
-        },
-      ],
-    });
-    const money = containerConfig(withWallet, withWallet.coins[0]!);
-    expect(money.coins[0]!.payouts!.walletPassphrase).toBe(WALLET_PASSPHRASE_MARKER);
-    const stratum = stratumConfig(withWallet, withWallet.coins[0]!);
-    expect(stratum.coins[0]!.payouts).toMatchObject({ walletRpc: 'btcwallet' });
-    expect(stratum.coins[0]!.payouts!.walletPassphrase).toBeUndefined();
-    for (const out of [money, stratum]) expect(JSON.stringify(out)).not.toContain('open sesame');
   });
 
   it('refuses stratum+ssl without a certificate in the deploy settings', () => {

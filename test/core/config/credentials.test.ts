@@ -7,7 +7,6 @@ import {
   inlineSecrets,
   maskSecrets,
   resolveDaemonCredentials,
-  WALLET_PASSPHRASE_MARKER,
 } from '../../../core/config/credentials.js';
 import { parseConfig } from '../../../core/config/load.js';
 
@@ -56,24 +55,15 @@ describe('a btcwallet passphrase (coins[].payouts.walletPassphrase)', () => {
         },
       ],
     });
-  const env = { POOL_DAEMON_USER: 'u', POOL_DAEMON_PASSWORD: 'p' };
 
-  it('is a secret: listed for the CDK app to replace by its marker, masked by pool config check', () => {
+  it('is a secret: masked by pool config check, and refused by the CDK app (the PayoutWallet secret holds it)', () => {
     const config = btc({ walletPassphrase: 'open sesame' });
     expect(inlineSecrets(config)).toContainEqual(
-      expect.objectContaining({ path: ['coins', 0, 'payouts', 'walletPassphrase'], aws: 'marker' }),
+      expect.objectContaining({ path: ['coins', 0, 'payouts', 'walletPassphrase'], aws: 'refuse' }),
     );
     expect(maskSecrets(config).coins[0]!.payouts!.walletPassphrase).toBe('***');
     expect(JSON.stringify(maskSecrets(config))).not.toContain('open sesame');
-  });
-
-  it('its marker is replaced from POOL_WALLET_PASSPHRASE, and refused with the variable named when unset', () => {
-    const config = btc({ walletPassphrase: WALLET_PASSPHRASE_MARKER });
-    expect(inlineSecrets(config).map((s) => s.path.at(-1))).not.toContain('walletPassphrase');
-    const resolved = resolveDaemonCredentials(config, { ...env, POOL_WALLET_PASSPHRASE: 'open sesame' });
-    expect(resolved.coins[0]!.payouts!.walletPassphrase).toBe('open sesame');
-    expect(() => resolveDaemonCredentials(config, env)).toThrow(/POOL_WALLET_PASSPHRASE is not set/);
-    expect(resolveDaemonCredentials(btc({}), env).coins[0]!.payouts!.walletPassphrase).toBeUndefined();
+    expect(inlineSecrets(btc({})).map((s) => s.path.at(-1))).not.toContain('walletPassphrase');
   });
 
   it('payouts through btcwallet need its URL; the default wallet is Core, at 5 sat/vB for btcwallet', () => {

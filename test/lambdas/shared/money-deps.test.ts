@@ -6,10 +6,12 @@ import { getCoin } from '../../../core/coins/index.js';
 import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER } from '../../../core/config/credentials.js';
 import { parseEnv } from '../../../core/config/env.js';
 import { ConfigError } from '../../../core/errors.js';
+import { isSignedFirst, PayoutNotSentError } from '../../../core/ports/payout-sender.js';
 import { CHAIN_FAMILIES, ChainFamilies } from '../../../families/registry.js';
 import { convertEnvSchema } from '../../../lambdas/convert/env.js';
 import { convertDeps } from '../../../lambdas/convert/handler.js';
 import { moneyDeps, moneyEnvSchema } from '../../../lambdas/shared/money-deps.js';
+import { FakeDaemon, reply } from '../../adapters/rpc/fake-daemon.js';
 import { openNodesFamily } from '../../helpers/test-family.js';
 
 const POOL = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest[0] }).address!;
@@ -62,6 +64,59 @@ describe('money Lambdas: the daemon secret only where the chain family takes one
     const err = await moneyDeps(env, CHAIN_FAMILIES).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/LTC confirmation and payouts need DAEMON_SECRET_ARN: the bitcoin family/);
+  });
+
+  it('gives a btcwallet payout sender the passphrase from PAYOUT_WALLET_SECRET_ARN, which it unlocks the wallet with', async () => {
+    const pool = payments.p2pkh({ hash: Buffer.alloc(20, 5), network: getCoin('BTC').networks.regtest[0] });
+    const wallet = await FakeDaemon.start((req, res) => {
+      if (req.method === 'listunspent') {
+        const coin = {
+          txid: 'ab'.repeat(32),
+          vout: 0,
+          amount: 50,
+          scriptPubKey: Buffer.from(pool.output!).toString('hex'),
+        };
+        return reply(res, 200, { result: [coin], error: null, id: req.id });
+      }
+      reply(res, 500, { result: null, error: { code: -14, message: 'invalid passphrase' }, id: req.id });
+    });
+    try {
+      const config = JSON.parse(configJson('bitcoin'));
+      Object.assign(config.coins[0], {
+        symbol: 'BTC',
+        poolAddress: pool.address,
+        rewards: { scheme: 'PPLNS', feeWallets: [{ address: pool.address }] },
+        payouts: { wallet: 'default', walletRpc: 'btcwallet', walletUrl: wallet.url },
+        conversion: undefined,
+      });
+      secrets
+        .onAnyCommand()
+        .callsFake((input: { SecretId: string }) =>
+          input.SecretId === arn('payout-wallet')
+            ? { SecretString: 'open sesame' }
+            : { SecretString: JSON.stringify({ user: 'u', password: 'p' }) },
+        );
+      const env = parseEnv(
+        moneyEnvSchema,
+        {
+          POOL_COIN: 'BTC',
+          POOL_CONFIG_JSON: JSON.stringify(config),
+          DAEMON_SECRET_ARN: arn('daemon'),
+          PAYOUT_WALLET_SECRET_ARN: arn('payout-wallet'),
+          ...tables,
+        },
+        'x',
+      );
+      const deps = await moneyDeps(env, CHAIN_FAMILIES);
+      expect(deps.coin.payouts?.walletPassphrase).toBeUndefined(); // only the sender holds it
+      const sender = deps.sender();
+      if (!isSignedFirst(sender)) throw new Error('expected the signed-first btcwallet sender');
+      const to = payments.p2wpkh({ hash: Buffer.alloc(20, 6), network: getCoin('BTC').networks.regtest[0] }).address!;
+      await expect(sender.prepare('BTC-1', [{ account: to, amount: 100_000n }])).rejects.toThrow(PayoutNotSentError);
+      expect(wallet.requests.find((r) => r.method === 'walletpassphrase')?.params[0]).toBe('open sesame');
+    } finally {
+      await wallet.close();
+    }
   });
 
   it("sends conversion deposits from the family's deposit wallet, without a daemon secret when it takes none", async () => {
