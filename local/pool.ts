@@ -239,7 +239,13 @@ export async function startLocalPool(opts: {
     const dashboard = createStaticRoutes(await buildWeb());
     http = createOpsServer({
       registry,
-      health: () => ({ draining: false, coins: [...coins.values()].map((c) => c.service.health()) }),
+      // A coin still waiting for its nodes is reported, degraded, rather than left out.
+      health: () => ({
+        draining: false,
+        coins: config.coins.map(
+          (c) => coins.get(c.symbol)?.service.health() ?? { coin: c.symbol, healthyDaemons: 0, connections: 0 },
+        ),
+      }),
       onBlockNotify: (symbol) => {
         const c = coins.get(symbol);
         c?.service.refresh();

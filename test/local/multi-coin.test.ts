@@ -285,6 +285,16 @@ describe('a coin whose nodes do not answer at start', () => {
     const miners: TestMiner[] = [];
     try {
       expect([...pool.coins.keys()]).toEqual(['LTC']);
+      // /health says which coin is missing (degraded), not only what runs.
+      const health = async () =>
+        (await (await fetch(`http://127.0.0.1:${pool.httpPort}/health`)).json()) as {
+          status: string;
+          coins: unknown[];
+        };
+      expect((await health()).coins).toEqual([
+        expect.objectContaining({ coin: 'LTC', healthyDaemons: 1 }),
+        { coin: 'BTC', healthyDaemons: 0, connections: 0 },
+      ]);
       miners.push(await TestMiner.connect(pool.coins.get('LTC')!.service.ports[0]!, `${address('LTC', 3)}.rig`));
       // Still down after a few retries: still not served, LTC unaffected.
       await new Promise((r) => setTimeout(r, 700));
@@ -293,6 +303,7 @@ describe('a coin whose nodes do not answer at start', () => {
       await expect.poll(() => pool.coins.has('BTC'), { timeout: 5_000 }).toBe(true);
       miners.push(await TestMiner.connect(pool.coins.get('BTC')!.service.ports[0]!, `${address('BTC', 4)}.rig`));
       expect(pool.coins.get('BTC')!.service.health().healthyDaemons).toBe(1);
+      expect((await health()).status).toBe('ok');
     } finally {
       for (const m of miners) m.close();
       await pool.stop();
