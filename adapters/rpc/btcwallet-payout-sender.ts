@@ -2,7 +2,7 @@ import { Transaction } from 'bitcoinjs-lib';
 import { DUST_LIMIT, type PoolCoin, planPayoutTx } from '../../core/chain/payout-tx.js';
 import { addressToOutputScript } from '../../core/coins/address.js';
 import type { CoinDefinition, NetworkName } from '../../core/coins/registry.js';
-import { ConfigError, DaemonError } from '../../core/errors.js';
+import { ConfigError, DaemonError, InvalidAddressError } from '../../core/errors.js';
 import { formatAmount, type PayoutRecipient, parseAmount } from '../../core/ledger/payouts.js';
 import {
   PayoutConflictError,
@@ -78,7 +78,13 @@ export class BtcwalletPayoutSender implements SignedFirstSender {
           `${r.account}: ${r.amount} is below the dust limit (${DUST_LIMIT}); raise the minimum`,
         );
       }
-      return { script: addressToOutputScript(coin, network, r.account), amount: r.amount };
+      try {
+        return { script: addressToOutputScript(coin, network, r.account), amount: r.amount };
+      } catch (err) {
+        // Refused every pass alike: suspended for the operator rather than retried.
+        if (err instanceof InvalidAddressError) throw new PayoutNotSentError(err.message, { cause: err });
+        throw err;
+      }
     });
     const coins = await this.poolCoins();
     const plan = planPayoutTx(coins, outputs, this.opts.feeRate);

@@ -48,13 +48,17 @@ describe('BtcwalletPayoutSender on btcd + btcwallet (simnet)', () => {
     expect(await sender().confirmations(b.txid)).toBe(0); // unknown to the wallet
   }, 60_000);
 
-  it('a payout the pool address coins cannot cover, or an output below dust, is refused before signing', async () => {
+  it('a payout the pool address coins cannot cover, an output below dust or to another network is refused before signing', async () => {
     const spendable = await sender().spendable();
     expect(spendable > 0n).toBe(true);
     await expect(sender().prepare('BTC-4', [{ account: someone(), amount: spendable }])).rejects.toThrow(
       PayoutNotSentError,
     );
     await expect(sender().prepare('BTC-5', [{ account: someone(), amount: 545n }])).rejects.toThrow(/dust/);
+    const mainnet = 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4'; // not a simnet address
+    await expect(sender().prepare('BTC-6', [{ account: mainnet, amount: 100_000n }])).rejects.toThrow(
+      PayoutNotSentError,
+    );
   }, 60_000);
 
   it('a wrong passphrase is refused before anything is signed, without the passphrase in the error', async () => {
