@@ -14,7 +14,7 @@ import { formatAmount } from '../../core/ledger/payouts.js';
 import type { Logger } from '../../core/ports/logger.js';
 import { mineBlockTo } from './btc-blocks.js';
 import type { Credentials } from './litecoind.js';
-import { type DaemonProcess, DevnetStartError, freePorts, sleep, spawnDaemon } from './process.js';
+import { type DaemonProcess, DevnetStartError, freePorts, sleep, spawnDaemon, stopLeftover } from './process.js';
 import { loadOrCreateCredentials, readJson, writeJson } from './state.js';
 
 /**
@@ -112,6 +112,8 @@ export async function startBtcDevnet(opts: BtcDevnetOptions): Promise<BtcDevnet>
   await mkdir(join(root, 'wallet'), { recursive: true, mode: 0o700 });
   const creds = await loadOrCreateCredentials(join(root, 'credentials.json'));
   const miner = await loadOrCreateMinerKey(join(root, 'miner-key.json'));
+  // A killed run's wallet first: stopping its btcd under it would leave it retrying the connection, slow to stop.
+  await stopLeftover(walletPidFile(join(root, 'wallet')), walletMarker(join(root, 'wallet')));
   const { btcd, wallet, node, walletClient } = await startDaemons(root, creds, miner.address, log);
   try {
     await walletClient.call('walletpassphrase', [BTC_WALLET_PASSPHRASE, 60]);
@@ -279,20 +281,29 @@ async function startWallet(
     args: [
       `--configfile=${conf}`,
       '--simnet',
-      `--appdata=${dir}`,
+      walletMarker(dir),
       ...create,
       '--noclienttls',
       '--noservertls',
       `--rpcconnect=127.0.0.1:${btcdPort}`,
       `--rpclisten=127.0.0.1:${walletPort}`,
     ],
-    pidFile: join(dir, 'btcwallet.pid'),
-    marker: `--appdata=${dir}`,
+    pidFile: walletPidFile(dir),
+    marker: walletMarker(dir),
     logPath: join(dir, 'logs', 'simnet', 'btcwallet.log'),
     // The wallet's own call (not forwarded to btcd): answers once the wallet is open.
     ready: () => client.call('walletislocked', [], { timeoutMs: 2_000 }),
     missing: MISSING('btcwallet'),
   });
+}
+
+function walletPidFile(dir: string): string {
+  return join(dir, 'btcwallet.pid');
+}
+
+/** The argument naming the wallet's directory, by which a leftover wallet of this devnet is recognised. */
+function walletMarker(dir: string): string {
+  return `--appdata=${dir}`;
 }
 
 /**

@@ -31,8 +31,12 @@ function install(): void {
   }
 }
 
+/**
+ * Last started first, one at a time: a daemon that depends on another (btcwallet on btcd) goes before it, rather
+ * than retrying its connection to a stopped one until it is killed.
+ */
 async function stopAll(graceMs: number): Promise<void> {
-  await Promise.all([...running].map((p) => stopProcess(p, graceMs)));
+  for (const p of [...running].reverse()) await stopProcess(p, graceMs);
 }
 
 /** SIGTERM, then SIGKILL if it has not exited after graceMs. Resolves once it has exited. */

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { stopProcess, track } from './children.js';
@@ -57,14 +57,18 @@ export class DevnetStartError extends Error {
 export async function spawnDaemon(spec: DaemonSpec): Promise<DaemonProcess> {
   const readyTimeoutMs = spec.readyTimeoutMs ?? 30_000;
   await stopLeftover(spec.pidFile, spec.marker);
-  const proc = spawn(spec.command, spec.args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (d: Buffer) => {
-    // btcd and btcwallet print fatal start errors on stdout; only the tail matters.
-    output = (output + d.toString()).slice(-4_000);
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
+  // The console goes to a file, not a pipe to us: a daemon that outlives this process (killed with SIGKILL) would die
+  // of SIGPIPE at its next log line — btcd logs to stdout too — without flushing its database.
+  const consoleFile = `${spec.pidFile}.console`;
+  const out = openSync(consoleFile, 'w', 0o600);
+  let proc: ChildProcess;
+  try {
+    proc = spawn(spec.command, spec.args, { stdio: ['ignore', out, out] });
+  } finally {
+    closeSync(out);
+  }
+  // btcd and btcwallet print fatal start errors on stdout; only the tail matters.
+  const output = () => readFileSync(consoleFile, 'utf8').slice(-4_000);
   await new Promise<void>((resolve, reject) => {
     proc.once('spawn', resolve);
     proc.once('error', (err) =>
@@ -77,7 +81,7 @@ export async function spawnDaemon(spec: DaemonSpec): Promise<DaemonProcess> {
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
-      const why = output.trim() || `exit code ${proc.exitCode ?? proc.signalCode}`;
+      const why = output().trim() || `exit code ${proc.exitCode ?? proc.signalCode}`;
       throw new DevnetStartError(`${spec.name} exited during start: ${why}`, spec.logPath, why);
     }
     try {

@@ -4,17 +4,28 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type DevnetFile, devnetMine, startDevnet } from '../../../local/devnet/index.js';
+import { DaemonClient, type DaemonEndpoint } from '../../../adapters/rpc/daemon-client.js';
+import { btcDevnetFile, btcDevnetMine, startBtcDevnet } from '../../../local/devnet/btcd.js';
+import { devnetMine, startDevnet } from '../../../local/devnet/index.js';
 import { freePorts } from '../../../local/devnet/litecoind.js';
 
 /** Pids of live litecoind processes whose data directory is under `dir`. */
 function litecoindsUnder(dir: string): number[] {
+  return daemonsUnder(dir, /litecoind$/, '-datadir=');
+}
+
+/** Pids of live btcd and btcwallet processes whose data directories are under `dir`. */
+function btcDaemonsUnder(dir: string): number[] {
+  return [...daemonsUnder(dir, /btcd$/, '--datadir='), ...daemonsUnder(dir, /btcwallet$/, '--appdata=')];
+}
+
+function daemonsUnder(dir: string, binary: RegExp, dirFlag: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (/litecoind$/.test(argv[0] ?? '') && argv.some((a) => a.startsWith(`-datadir=${dir}`))) pids.push(+entry);
+      if (binary.test(argv[0] ?? '') && argv.some((a) => a.startsWith(`${dirFlag}${dir}`))) pids.push(+entry);
     } catch {
       // the process ended while we looked
     }
@@ -43,13 +54,14 @@ afterEach(() => {
 });
 afterAll(async () => {
   // whatever a failed test left behind: stop it before deleting its directory
-  for (const dir of dirs) for (const pid of litecoindsUnder(dir)) process.kill(pid, 'SIGKILL');
+  for (const dir of dirs)
+    for (const pid of [...litecoindsUnder(dir), ...btcDaemonsUnder(dir)]) process.kill(pid, 'SIGKILL');
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 /** Runs a devnet in a separate Node process (as `npm start` would) and resolves once it is ready. */
-async function devnetProcess(dir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'run-devnet.ts'), dir], {
+async function devnetProcess(dir: string, coin: 'LTC' | 'BTC' = 'LTC'): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'run-devnet.ts'), dir, coin], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
@@ -87,36 +99,128 @@ describe('devnet lifecycle', () => {
     }
     expect(litecoindsUnder(dir)).toEqual([]);
   });
+});
 
-  it('stops its nodes when its process gets SIGTERM', async () => {
+describe('BTC devnet lifecycle', () => {
+  it('resumes on the same chain, wallet, addresses and credentials after a restart, and leaves no process behind', async () => {
     const dir = await tempDir();
-    const child = await devnetProcess(dir);
-    const { pids } = JSON.parse(await readFile(join(dir, 'devnet.json'), 'utf8')) as DevnetFile;
-    expect(litecoindsUnder(dir).sort()).toEqual([...pids].sort());
+    const first = await startBtcDevnet({ dataDir: dir });
+    await first.mine(2);
+    await first.mine(1, first.poolAddress);
+    const tip = await first.node.getBestBlockHash();
+    const height = await first.node.getBlockCount();
+    const accounts = await first.walletClient.call<Record<string, number>>('listaccounts', [0]);
+    await first.stop();
+    expect(btcDaemonsUnder(dir)).toEqual([]);
+    await expect(btcDevnetMine(dir, 1)).rejects.toThrow(/is not running/);
+
+    const second = await startBtcDevnet({ dataDir: dir });
+    try {
+      // the same tip: nothing mined again (the float is not sent twice either)
+      expect(await second.node.getBestBlockHash()).toBe(tip);
+      expect(await second.node.getBlockCount()).toBe(height);
+      expect(await second.walletClient.call('listaccounts', [0])).toEqual(accounts);
+      expect([second.poolAddress, second.minerAddress, second.feeAddress]).toEqual([
+        first.poolAddress,
+        first.minerAddress,
+        first.feeAddress,
+      ]);
+      expect(second.rpc[0]!.password).toBe(first.rpc[0]!.password);
+      // the wallet still holds the pool's keys: a restarted wallet sees a new coinbase to the pool (immature)
+      const [hash] = await second.mine(1, second.poolAddress);
+      const [latest] = await second.walletClient.call<{ blockhash: string; category: string; address: string }[]>(
+        'listtransactions',
+        ['*', 1],
+      );
+      expect(latest).toMatchObject({ blockhash: hash, category: 'immature', address: second.poolAddress });
+    } finally {
+      await second.stop();
+    }
+    expect(btcDaemonsUnder(dir)).toEqual([]);
+  });
+
+  it('mines a fresh block on a restart whose tip is older than btcd takes for current', async () => {
+    const dir = await tempDir();
+    const first = await startBtcDevnet({ dataDir: dir });
+    const height = await first.node.getBlockCount();
+    await first.stop();
+    const logged: string[] = [];
+    const log = { info: (_: unknown, msg: string) => void logged.push(msg), warn() {} };
+    // a day later, as far as the devnet can tell
+    const second = await startBtcDevnet({ dataDir: dir, log, now: () => Date.now() + 24 * 3600_000 });
+    try {
+      expect(await second.node.getBlockCount()).toBe(height + 1);
+      expect(logged).toContain('the devnet tip is old: mining a fresh block');
+      expect((await second.node.getBlockTemplate(['segwit'])).height).toBe(height + 2);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+/** What the process tests need of each devnet: its daemons' pids, its file, and a start in this process. */
+const KINDS = [
+  {
+    coin: 'LTC' as const,
+    daemonsUnder: litecoindsUnder,
+    file: (dir: string) => join(dir, 'devnet.json'),
+    start: async (dir: string) => {
+      const devnet = await startDevnet({ dataDir: dir });
+      return { node: devnet.clientA, mine: () => devnet.mine(1), stop: () => devnet.stop() };
+    },
+  },
+  {
+    coin: 'BTC' as const,
+    daemonsUnder: btcDaemonsUnder,
+    file: btcDevnetFile,
+    start: async (dir: string) => {
+      const devnet = await startBtcDevnet({ dataDir: dir });
+      return { node: devnet.node, mine: () => devnet.mine(1), stop: () => devnet.stop() };
+    },
+  },
+];
+
+describe.each(KINDS)('$coin devnet daemons', (kind) => {
+  async function started(dir: string): Promise<{ child: ChildProcess; pids: number[]; rpc: DaemonEndpoint }> {
+    const child = await devnetProcess(dir, kind.coin);
+    const { pids, rpc } = JSON.parse(await readFile(kind.file(dir), 'utf8')) as {
+      pids: number[];
+      rpc: DaemonEndpoint[];
+    };
+    expect(kind.daemonsUnder(dir).sort()).toEqual([...pids].sort());
+    return { child, pids, rpc: rpc[0]! };
+  }
+
+  it('are stopped when their process gets SIGTERM', async () => {
+    const dir = await tempDir();
+    const { child } = await started(dir);
     const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
     child.kill('SIGTERM');
     // it still dies of the signal, after stopping its children
     expect(await exited).toBe('SIGTERM');
-    expect(await until(() => litecoindsUnder(dir).length === 0, 10_000)).toBe(true);
+    expect(await until(() => kind.daemonsUnder(dir).length === 0, 10_000)).toBe(true);
   });
 
-  it('takes over a data directory whose previous process was killed with SIGKILL', async () => {
+  it('are taken over, chain intact, when their process was killed with SIGKILL', async () => {
     const dir = await tempDir();
-    const child = await devnetProcess(dir);
-    const { pids: orphans } = JSON.parse(await readFile(join(dir, 'devnet.json'), 'utf8')) as DevnetFile;
-    child.kill('SIGKILL'); // no handler runs: its litecoind nodes are orphaned and keep the datadir locked
+    const { child, pids: orphans, rpc } = await started(dir);
+    const tip = await new DaemonClient(rpc).getBestBlockHash();
+    child.kill('SIGKILL'); // no handler runs: its daemons are orphaned and keep their data directories locked
     await new Promise((r) => child.once('exit', r));
-    expect(litecoindsUnder(dir).sort()).toEqual([...orphans].sort());
+    expect(kind.daemonsUnder(dir).sort()).toEqual([...orphans].sort());
 
-    const devnet = await startDevnet({ dataDir: dir });
+    const devnet = await kind.start(dir);
     try {
-      const now = litecoindsUnder(dir);
+      const now = kind.daemonsUnder(dir);
       expect(now).toHaveLength(2);
       expect(now.filter((p) => orphans.includes(p))).toEqual([]);
-      expect((await devnet.mine(1)).length).toBe(1);
+      // the orphans outlived their parent (their console is a file, not a pipe that dies with it: btcd would die of
+      // SIGPIPE at its next log line without flushing its database) and were stopped cleanly: the chain is all there
+      expect(await devnet.node.getBestBlockHash()).toBe(tip);
+      expect(await devnet.mine()).toHaveLength(1);
     } finally {
       await devnet.stop();
     }
-    expect(litecoindsUnder(dir)).toEqual([]);
+    expect(kind.daemonsUnder(dir)).toEqual([]);
   });
 });
