@@ -94,6 +94,15 @@ describe('the RPC adapter on btcd', () => {
     await expect(unknown).rejects.toMatchObject({ rpcCode: -5 });
   });
 
+  it('getBlock of a block btcd holds outside its main chain answers confirmations -1, as Core does', async () => {
+    const side = await block();
+    await net.get().mine(1);
+    expect(await node().submitBlock(side.hex)).toBeNull(); // stored on a side branch
+    await expect(node().call('getblock', [side.hash, 1])).rejects.toThrow(/not in the main chain/);
+    expect(await node().getBlock(side.hash, 2)).toMatchObject({ hash: side.hash, confirmations: -1 });
+    expect(await node().getBlock(side.hash, 0)).toBe(side.hex);
+  });
+
   it('getmininginfo and getdifficulty answer the network difficulty the stats show', async () => {
     const info = await node().getMiningInfo();
     expect(info.blocks).toBe(await node().getBlockCount());

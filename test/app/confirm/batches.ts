@@ -1,19 +1,20 @@
 import type { Share, ShareBatch } from '../../../core/shares/share.js';
 
-/** An LTC share batch of one round: one share per (miner, difficulty); `block` rides on the last share. */
+/** A share batch of one round (LTC unless told): one share per (miner, difficulty); `block` rides on the last share. */
 export function roundBatch(
   id: string,
   height: number,
   work: Array<[string, number]>,
   block?: { hash: string; reward: string },
+  coin = 'LTC',
 ): ShareBatch {
   return {
     v: 1,
     batchId: id,
-    coin: 'LTC',
+    coin,
     shares: work.map(
       ([miner, difficulty], i): Share => ({
-        coin: 'LTC',
+        coin,
         miner,
         worker: '',
         height,
