@@ -6,7 +6,7 @@ import { payments } from 'bitcoinjs-lib';
 import { Registry } from 'prom-client';
 import { FileShareSpool } from '../adapters/fs/spool.js';
 import { bitsToTarget } from '../core/chain/target.js';
-import { getCoin } from '../core/coins/index.js';
+import { coinNetworks, getCoin } from '../core/coins/index.js';
 import { parseConfig } from '../core/config/load.js';
 import type { BatchTransport } from '../core/ports/batch-transport.js';
 import type { ShareSpool } from '../core/ports/share-spool.js';
@@ -30,7 +30,7 @@ const TRIVIAL_DIFFICULTY = 1e-12;
 
 /** A valid regtest bech32 address of the coin over a 20-byte hash filled with `fill` (0..255). */
 export function benchAddress(coin: BenchCoin, fill: number): string {
-  const network = getCoin(coin).networks.regtest[0];
+  const network = coinNetworks(getCoin(coin), 'regtest')[0];
   return payments.p2wpkh({ hash: Buffer.alloc(20, fill & 0xff), network }).address!;
 }
 

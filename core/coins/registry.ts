@@ -4,10 +4,15 @@ import { ConfigError } from '../errors.js';
 import type { AddressCodec } from './address-codec.js';
 import { type AddressNetworks, bitcoinjsAddresses } from './bitcoinjs-addresses.js';
 import { cashAddresses } from './cash-addresses.js';
+import { ETC_CHAINS, type EthashChain } from './ethash-chains.js';
+import { evmAddresses } from './evm-addresses.js';
 
-export type PowAlgorithm = 'scrypt' | 'sha256d';
-/** Every network a coin may have; `simnet` is btcd's private test chain (the Bitcoin devnet: btcwallet has no regtest). */
-export const NETWORK_NAMES = ['mainnet', 'testnet', 'regtest', 'simnet'] as const;
+export type PowAlgorithm = 'scrypt' | 'sha256d' | 'etchash';
+/**
+ * Every network a coin may have; `simnet` is btcd's private test chain (the Bitcoin devnet: btcwallet has no
+ * regtest); `mordor` is Ethereum Classic's test network and `devnet` its local core-geth chain.
+ */
+export const NETWORK_NAMES = ['mainnet', 'testnet', 'regtest', 'simnet', 'mordor', 'devnet'] as const;
 export type NetworkName = (typeof NETWORK_NAMES)[number];
 
 export type { AddressNetworks } from './bitcoinjs-addresses.js';
@@ -23,14 +28,26 @@ export interface CoinDefinition {
    * that scrypt difficulties stay readable; cpuminer `-a scrypt` expects it.
    */
   stratumDiffMultiplier: number;
-  /** Blocks before a coinbase can be spent. */
+  /**
+   * Blocks before a found block's reward is spendable and credited mature (Bitcoin family: the coinbase maturity).
+   * A coin whose chain has no such rule (ETC) gives its default confirmation depth; coins[].confirmations may raise
+   * it (core/coins/confirmations.ts).
+   */
   coinbaseMaturity: number;
+  /** The least coins[].confirmations may be (default: coinbaseMaturity, a protocol rule nobody may lower). */
+  minConfirmations?: number;
   /** Rules getblocktemplate must be called with (Litecoin refuses GBT without "mweb"). */
   gbtRules: readonly string[];
-  /** Decimal places of the base unit (8: satoshi/litoshi). */
+  /** Decimal places of the base unit (8: satoshi/litoshi; 18: wei). */
   decimals: number;
-  /** Mainnet, testnet and regtest are every coin's; simnet only BTC's. A config naming a missing one is refused. */
-  networks: Record<'mainnet' | 'testnet' | 'regtest', AddressNetworks> & Partial<Record<NetworkName, AddressNetworks>>;
+  /**
+   * The coin's networks (a config naming another is refused) with their base58/bech32 formats: Bitcoin-family coins
+   * have mainnet, testnet and regtest (BTC simnet too); ETC has mainnet, mordor and devnet, with no such formats
+   * (null).
+   */
+  networks: Partial<Record<NetworkName, AddressNetworks | null>>;
+  /** Ethereum-family coins: each network's chain id, ECIP-1099 block and ECIP-1017 era length. */
+  ethash?: Partial<Record<NetworkName, EthashChain>>;
   /** Human-readable prefixes of addresses that exist on the chain but cannot receive pool payouts, with why. */
   unsupportedAddressPrefixes?: Readonly<Record<string, string>>;
   /**
@@ -41,7 +58,12 @@ export interface CoinDefinition {
 }
 
 /** A coin whose addresses are base58/bech32 in its `networks` (bitcoinjs-lib reads them). */
-function withBitcoinjsAddresses(coin: Omit<CoinDefinition, 'addresses'>): CoinDefinition {
+function withBitcoinjsAddresses(
+  coin: Omit<CoinDefinition, 'addresses' | 'networks'> & {
+    networks: Record<'mainnet' | 'testnet' | 'regtest', AddressNetworks> &
+      Partial<Record<NetworkName, AddressNetworks>>;
+  },
+): CoinDefinition {
   return { ...coin, addresses: bitcoinjsAddresses(coin.networks, coin.unsupportedAddressPrefixes) };
 }
 
@@ -150,6 +172,24 @@ export const COINS: Readonly<Record<string, CoinDefinition>> = Object.freeze({
       regtest: { prefix: 'bchreg', legacy: BCH_LEGACY.regtest },
     }),
   },
+  ETC: {
+    symbol: 'ETC',
+    name: 'Ethereum Classic',
+    family: 'ethereum',
+    algorithm: 'etchash',
+    // Ethereum-family difficulty is already "hashes per share" (target = 2^256 / difficulty): no multiplier.
+    stratumDiffMultiplier: 1,
+    // ETC has no coinbase maturity; a block is credited mature this deep (open-etc-pool's `depth` 120: ETC has seen
+    // 51% reorgs of thousands of blocks, so no less than open-ethereum-pool's floor of 16, and more is the operator's).
+    coinbaseMaturity: 120,
+    minConfirmations: 16,
+    // getWork, not getblocktemplate.
+    gbtRules: [],
+    decimals: 18,
+    networks: { mainnet: null, mordor: null, devnet: null },
+    ethash: ETC_CHAINS,
+    addresses: evmAddresses<NetworkName>(ETC_CHAINS),
+  },
 });
 
 /** The address formats of the coin on the network; a ConfigError when the coin has no such network. */
@@ -157,7 +197,7 @@ export function coinNetworks(coin: CoinDefinition, network: NetworkName): Addres
   const nets = coin.networks[network];
   if (!nets) {
     const known = Object.keys(coin.networks).join(', ');
-    throw new ConfigError(`${coin.symbol} has no network "${network}"; its networks: ${known}`);
+    throw new ConfigError(`${coin.symbol} has no base58/bech32 network "${network}"; its networks: ${known}`);
   }
   return nets;
 }
@@ -166,6 +206,14 @@ export function getCoin(symbol: string): CoinDefinition {
   const coin = COINS[symbol.toUpperCase()];
   if (!coin) throw new ConfigError(`unknown coin "${symbol}"; supported: ${Object.keys(COINS).join(', ')}`);
   return coin;
+}
+
+/**
+ * How many blocks deep a configured coin's found block is credited mature: coins[].confirmations, else the coin's
+ * default (CoinDefinition.coinbaseMaturity). The config schema refuses less than the coin's minimum.
+ */
+export function confirmationDepth(coin: { symbol: string; confirmations?: number | undefined }): number {
+  return coin.confirmations ?? getCoin(coin.symbol).coinbaseMaturity;
 }
 
 /** The chain family of a configured coin: its config's `family`, else the coin registry's. */

@@ -141,6 +141,12 @@ const coinSchema = z
     family: z.string().min(1).optional(),
     /** The address block rewards (coinbase) pay to: the pool wallet. */
     poolAddress: z.string().min(1),
+    /**
+     * Blocks deep a found block must be before its reward is credited mature and it is no longer followed through
+     * reorgs. Default: the coin's (core/coins/registry.ts: the coinbase maturity, 100, for Bitcoin-family coins; 120
+     * for ETC); never less than the coin's minimum (a coinbase cannot be spent earlier; ETC: 16).
+     */
+    confirmations: z.number().int().min(1).optional(),
     /** Tried in order; the first healthy one serves templates, all healthy ones get every block. */
     daemons: z.array(daemonSchema).min(1),
     jobs: z
@@ -170,7 +176,7 @@ const coinSchema = z
   .superRefine((coin, ctx) => {
     if (!(coin.symbol in COINS)) return;
     const def = getCoin(coin.symbol);
-    if (!def.networks[coin.network]) {
+    if (def.networks[coin.network] === undefined) {
       const known = Object.keys(def.networks).join(', ');
       ctx.addIssue({
         code: 'custom',
@@ -178,6 +184,14 @@ const coinSchema = z
         message: `${def.symbol} has no ${coin.network}; use ${known}`,
       });
       return;
+    }
+    const least = def.minConfirmations ?? def.coinbaseMaturity;
+    if (coin.confirmations !== undefined && coin.confirmations < least) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['confirmations'],
+        message: `${def.symbol} blocks need at least ${least} confirmations`,
+      });
     }
     // An address that becomes a ledger account (a fee wallet) must be written as the pool keeps accounts, the
     // canonical spelling the wallet reports (core/coins/address-codec.ts), or its payouts would not be recognised.

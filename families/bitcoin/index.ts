@@ -1,7 +1,7 @@
 import { BtcwalletPayoutSender } from '../../adapters/rpc/btcwallet-payout-sender.js';
 import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
-import { getCoin } from '../../core/coins/index.js';
+import { confirmationDepth, getCoin } from '../../core/coins/index.js';
 import type { CoinConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import type { ChainFamily } from '../chain-family.js';
@@ -16,7 +16,7 @@ export const bitcoinFamily: ChainFamily = {
   deployment: { daemonSecret: true, moneyInVpc: true, stratumDockerfile: 'fargate/Dockerfile' },
   money: {
     // The first daemon: confirmation reads blocks and the tip, PPS walks heights (DaemonClient is the ChainReader).
-    confirmation: (coin) => ({ chain: firstDaemon(coin), maturity: getCoin(coin.symbol).coinbaseMaturity }),
+    confirmation: (coin) => ({ chain: firstDaemon(coin), maturity: confirmationDepth(coin) }),
     payoutSender: (coin) => {
       const payouts = coin.payouts;
       if (payouts?.walletRpc !== 'btcwallet')

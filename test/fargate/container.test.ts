@@ -14,7 +14,7 @@ function catchError(fn: () => unknown): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
-const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 3), network: getCoin('LTC').networks.mainnet[0] })
+const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 3), network: getCoin('LTC').networks.mainnet![0] })
   .address!;
 const configJson = JSON.stringify({
   coins: [

@@ -19,7 +19,7 @@ export const SECRET_VALUES = {
 const arn = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:pool/${name}-AbCdEf`;
 
 function address(symbol: 'LTC' | 'BTC', fill: number): string {
-  return payments.p2wpkh({ hash: Buffer.alloc(20, fill), network: getCoin(symbol).networks.mainnet[0] }).address!;
+  return payments.p2wpkh({ hash: Buffer.alloc(20, fill), network: getCoin(symbol).networks.mainnet![0] }).address!;
 }
 
 /**

@@ -12,7 +12,7 @@ export const FIXTURE_ENTRY = 'test/infra/fixtures/handler.ts';
 /** A mainnet address of the coin as the pool keeps it: P2WPKH where the coin has bech32, else P2PKH (BCH: CashAddr). */
 export function address(symbol: string, fill: number): string {
   const def = getCoin(symbol);
-  const network = def.networks.mainnet[0];
+  const network = def.networks.mainnet![0];
   const hash = Buffer.alloc(20, fill);
   const written = (network.bech32 ? payments.p2wpkh : payments.p2pkh)({ hash, network }).address!;
   return validateAddress(def, 'mainnet', written);

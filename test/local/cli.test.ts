@@ -21,7 +21,7 @@ describe('pool CLI', () => {
   it('config check prints a valid config with defaults applied', async () => {
     const poolAddress = payments.p2wpkh({
       hash: Buffer.alloc(20, 1),
-      network: getCoin('LTC').networks.mainnet[0],
+      network: getCoin('LTC').networks.mainnet![0],
     }).address;
     const file = join(dir, 'good.json');
     await writeFile(

@@ -14,7 +14,7 @@ import { startConvertingMoney } from '../helpers/target-money.js';
 
 const NOW = 1_700_000_000_000;
 const TOKEN = new Interface(TEST_TOKEN.abi);
-const LTC_POOL = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest[0] }).address!;
+const LTC_POOL = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest![0] }).address!;
 
 /**
  * A conversion target's payouts in local mode: LTC converts to USDT, the USDT target has an `evm` payouts block (the

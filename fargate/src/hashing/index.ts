@@ -1,6 +1,8 @@
 // Share hashing backed by the native addon in fargate/native (SHA-256 per FIPS 180-4, scrypt per RFC 7914).
 // Measured against node:crypto with bench/hashing.ts (80-byte headers): ~2.7x faster for sha256d, ~1.5x for scrypt, so
 // there is no node:crypto path.
+import type { PowAlgorithm as CoinAlgorithm } from '../../../core/coins/index.js';
+import { ConfigError } from '../../../core/errors.js';
 import { loadHashingAddon } from './load-addon.js';
 import { PairingHasher } from './pairing.js';
 
@@ -58,8 +60,10 @@ export type HeaderHasher = (header: Uint8Array) => Buffer | Promise<Buffer>;
  * The native PoW hash of a coin's algorithm for share checks: scrypt hashes the shares of one event-loop turn in
  * pairs (pairing.ts), sha256d hashes at once.
  */
-export function shareHasher(algorithm: PowAlgorithm): HeaderHasher {
+export function shareHasher(algorithm: PowAlgorithm | CoinAlgorithm): HeaderHasher {
   if (algorithm === 'sha256d') return sha256d;
+  // Etchash shares are no 80-byte header: the Ethereum family's verifier checks them (families/ethereum).
+  if (algorithm !== 'scrypt') throw new ConfigError(`${algorithm} shares have no 80-byte header hasher`);
   const pairing = new PairingHasher(scrypt, scryptPair);
   return (header) => pairing.hash(header);
 }

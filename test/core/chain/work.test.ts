@@ -11,7 +11,7 @@ import { addressToOutputScript, getCoin } from '../../../core/coins/index.js';
 
 const raw = JSON.parse(readFileSync(new URL('../../fixtures/gbt/ltc-regtest-mweb.json', import.meta.url), 'utf8'));
 const ltc = getCoin('LTC');
-const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: ltc.networks.regtest[0] }).address!;
+const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: ltc.networks.regtest![0] }).address!;
 const poolScript = addressToOutputScript(ltc, 'regtest', poolAddress);
 
 function work() {

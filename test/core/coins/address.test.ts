@@ -42,10 +42,10 @@ describe('addressToOutputScript', () => {
   });
 
   it('accepts Litecoin mainnet L… P2PKH, M… and legacy 3… P2SH, and ltc1 bech32', () => {
-    const net = ltc.networks.mainnet[0];
+    const net = ltc.networks.mainnet![0];
     const p2pkh = payments.p2pkh({ hash: hash20, network: net }).address!;
     const p2sh = payments.p2sh({ hash: hash20, network: net }).address!;
-    const legacyP2sh = payments.p2sh({ hash: hash20, network: ltc.networks.mainnet[1] }).address!;
+    const legacyP2sh = payments.p2sh({ hash: hash20, network: ltc.networks.mainnet![1] }).address!;
     const bech = payments.p2wpkh({ hash: hash20, network: net }).address!;
     expect(p2pkh[0]).toBe('L');
     expect(p2sh[0]).toBe('M');
@@ -62,13 +62,13 @@ describe('addressToOutputScript', () => {
   });
 
   it('says when an address belongs to another network', () => {
-    const regtestAddr = payments.p2wpkh({ hash: hash20, network: ltc.networks.regtest[0] }).address!;
+    const regtestAddr = payments.p2wpkh({ hash: hash20, network: ltc.networks.regtest![0] }).address!;
     expect(() => validateAddress(ltc, 'mainnet', regtestAddr)).toThrow(/looks like a regtest address/);
     expect(() => validateAddress(ltc, 'regtest', regtestAddr)).not.toThrow();
   });
 
   it('rejects a corrupted checksum', () => {
-    const good = payments.p2pkh({ hash: hash20, network: ltc.networks.mainnet[0] }).address!;
+    const good = payments.p2pkh({ hash: hash20, network: ltc.networks.mainnet![0] }).address!;
     const bad = good.slice(0, -1) + (good.endsWith('a') ? 'b' : 'a');
     expect(() => validateAddress(ltc, 'mainnet', bad)).toThrow(/not a valid LTC mainnet address/);
   });
@@ -86,9 +86,9 @@ describe('addressToOutputScript', () => {
 
 describe('validateAddress: the canonical spelling (the account the pool keeps, as the wallet reports it)', () => {
   it('keeps a Litecoin legacy 3… P2SH as its M… form and other formats as written', () => {
-    const legacyP2sh = payments.p2sh({ hash: hash20, network: ltc.networks.mainnet[1] }).address!;
-    const p2sh = payments.p2sh({ hash: hash20, network: ltc.networks.mainnet[0] }).address!;
-    const p2pkh = payments.p2pkh({ hash: hash20, network: ltc.networks.mainnet[0] }).address!;
+    const legacyP2sh = payments.p2sh({ hash: hash20, network: ltc.networks.mainnet![1] }).address!;
+    const p2sh = payments.p2sh({ hash: hash20, network: ltc.networks.mainnet![0] }).address!;
+    const p2pkh = payments.p2pkh({ hash: hash20, network: ltc.networks.mainnet![0] }).address!;
     expect(validateAddress(ltc, 'mainnet', legacyP2sh)).toBe(p2sh);
     expect(validateAddress(ltc, 'mainnet', p2sh)).toBe(p2sh);
     expect(validateAddress(ltc, 'mainnet', p2pkh)).toBe(p2pkh);

@@ -103,7 +103,7 @@ describe('Bitcoin Cash addresses (CashAddr, legacy base58 as an alias)', () => {
     expect(() => validateAddress(bch, 'mainnet', testnet)).toThrow(/it is a testnet address/);
     expect(() => validateAddress(bch, 'mainnet', testnet.slice('bchtest:'.length))).toThrow(/it is a testnet address/);
     expect(() => validateAddress(bch, 'regtest', SPEC_PAIRS[0][1])).toThrow(/it is a mainnet address/);
-    const legacyTestnet = payments.p2pkh({ hash: Buffer.from(SPEC_HASH, 'hex'), network: bch.networks.testnet[0] })
+    const legacyTestnet = payments.p2pkh({ hash: Buffer.from(SPEC_HASH, 'hex'), network: bch.networks.testnet![0] })
       .address!;
     expect(legacyTestnet).toMatch(/^[mn]/);
     expect(() => validateAddress(bch, 'mainnet', legacyTestnet)).toThrow(/looks like a testnet address/);
@@ -159,7 +159,7 @@ describe('Bitcoin Cash addresses: properties', () => {
   it('a key hash written legacy, CashAddr, bare or upper case is one script and one account', () => {
     fc.assert(
       fc.property(hash20, fc.constantFrom('mainnet' as const, 'testnet' as const, 'regtest' as const), (h, net) => {
-        const legacy = payments.p2pkh({ hash: Buffer.from(h), network: bch.networks[net][0] }).address!;
+        const legacy = payments.p2pkh({ hash: Buffer.from(h), network: bch.networks[net]![0] }).address!;
         const cash = validateAddress(bch, net, legacy);
         const script = p2pkh(Buffer.from(h).toString('hex'));
         const bare = cash.slice(cash.indexOf(':') + 1);

@@ -10,7 +10,7 @@ import {
 } from '../../../core/config/credentials.js';
 import { parseConfig } from '../../../core/config/load.js';
 
-const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 9), network: getCoin('LTC').networks.mainnet[0] })
+const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 9), network: getCoin('LTC').networks.mainnet![0] })
   .address!;
 const config = parseConfig({
   coins: [

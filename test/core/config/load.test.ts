@@ -4,7 +4,7 @@ import { getCoin } from '../../../core/coins/index.js';
 import { parseConfig, parseConfigText } from '../../../core/config/load.js';
 import { ConfigError } from '../../../core/errors.js';
 
-const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest[0] })
+const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest![0] })
   .address!;
 
 function minimal(): Record<string, unknown> {

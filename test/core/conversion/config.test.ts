@@ -5,7 +5,7 @@ import { parseConfig } from '../../../core/config/load.js';
 import { ConfigError } from '../../../core/errors.js';
 
 const poolAddress = (symbol: string) =>
-  payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin(symbol).networks.regtest[0] }).address!;
+  payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin(symbol).networks.regtest![0] }).address!;
 const EVM = {
   kind: 'evm',
   rpcUrl: 'http://127.0.0.1:8545',

@@ -19,7 +19,7 @@ export const fixture = JSON.parse(
 };
 
 export const ltc = getCoin('LTC');
-export const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 9), network: ltc.networks.regtest[0] }).address!;
+export const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 9), network: ltc.networks.regtest![0] }).address!;
 
 /** A template on top of a different previous block (as after a new block). */
 export function nextBlockTemplate(base = fixture, n = 1): typeof fixture {

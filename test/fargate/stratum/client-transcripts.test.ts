@@ -15,7 +15,7 @@ import { startTcp } from './tcp-harness.js';
 // against the pool's StratumServer and a JobManager serving a Bitcoin (sha256d) port.
 
 const BTC = getCoin('BTC');
-const regtest = BTC.networks.regtest[0];
+const regtest = BTC.networks.regtest![0];
 const POOL_ADDRESS = payments.p2wpkh({ hash: Buffer.alloc(20, 9), network: regtest }).address!;
 const MINER_ADDRESS = payments.p2wpkh({ hash: Buffer.alloc(20, 5), network: regtest }).address!;
 const USER = `${MINER_ADDRESS}.s19`;

@@ -12,7 +12,7 @@ export const LTC = getCoin('LTC');
 
 /** A valid LTC regtest bech32 (P2WPKH) address over a fixed 20-byte hash filled with `fill`. */
 export function regtestAddress(fill = 5): string {
-  return payments.p2wpkh({ hash: Buffer.alloc(20, fill), network: LTC.networks.regtest[0] }).address!;
+  return payments.p2wpkh({ hash: Buffer.alloc(20, fill), network: LTC.networks.regtest![0] }).address!;
 }
 
 export const ADDRESS = regtestAddress(5);

@@ -155,7 +155,7 @@ describe('mining.authorize', () => {
     const { connect } = setup();
     const { c } = connect();
     await c.request(1, 'mining.subscribe', []);
-    const mainnet = payments.p2wpkh({ hash: Buffer.alloc(20, 5), network: LTC.networks.mainnet[0] }).address!;
+    const mainnet = payments.p2wpkh({ hash: Buffer.alloc(20, 5), network: LTC.networks.mainnet![0] }).address!;
     const reply = await c.request(2, 'mining.authorize', [`${mainnet}.rig1`, 'x']);
     expect(reply.result).toBe(false);
     expect(reply.error?.[0]).toBe(24);

@@ -9,7 +9,7 @@ import { convertLambda } from '../../../lambdas/convert/handler.js';
 import { lambdaDeps } from '../../../lambdas/shared/pool-handler.js';
 import { FakeDaemon, rpcResult } from '../../adapters/rpc/fake-daemon.js';
 
-const LTC_POOL = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest[0] }).address!;
+const LTC_POOL = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest![0] }).address!;
 const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:1:secret:${name}`;
 
 /** The conversion Lambda of a coin whose exchanges take deposits: the pool wallet's daemon, from the secret. */

@@ -24,7 +24,7 @@ import { FakeDaemon, rpcResult } from '../../adapters/rpc/fake-daemon.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 
 const POOL_KEY = Wallet.createRandom();
-const LTC_POOL = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest[0] }).address!;
+const LTC_POOL = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest![0] }).address!;
 const MINER = '0x52908400098527886E0F7030069857D2E4169EE7';
 const context = { awsRequestId: 'req-1' } as Context;
 

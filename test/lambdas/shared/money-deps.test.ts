@@ -14,7 +14,7 @@ import { moneyDeps, moneyEnvSchema } from '../../../lambdas/shared/money-deps.js
 import { FakeDaemon, reply } from '../../adapters/rpc/fake-daemon.js';
 import { openNodesFamily } from '../../helpers/test-family.js';
 
-const POOL = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest[0] }).address!;
+const POOL = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest![0] }).address!;
 const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:1:secret:${name}`;
 
 /** An LTC config served by `family`, its daemon credentials markers (the container config), exchanges taking deposits. */
@@ -67,7 +67,7 @@ describe('money Lambdas: the daemon secret only where the chain family takes one
   });
 
   it('gives a btcwallet payout sender the passphrase from PAYOUT_WALLET_SECRET_ARN, which it unlocks the wallet with', async () => {
-    const pool = payments.p2pkh({ hash: Buffer.alloc(20, 5), network: getCoin('BTC').networks.regtest[0] });
+    const pool = payments.p2pkh({ hash: Buffer.alloc(20, 5), network: getCoin('BTC').networks.regtest![0] });
     const wallet = await FakeDaemon.start((req, res) => {
       if (req.method === 'listunspent') {
         const coin = {
@@ -111,7 +111,7 @@ describe('money Lambdas: the daemon secret only where the chain family takes one
       expect(deps.coin.payouts?.walletPassphrase).toBeUndefined(); // only the sender holds it
       const sender = deps.sender();
       if (!isSignedFirst(sender)) throw new Error('expected the signed-first btcwallet sender');
-      const to = payments.p2wpkh({ hash: Buffer.alloc(20, 6), network: getCoin('BTC').networks.regtest[0] }).address!;
+      const to = payments.p2wpkh({ hash: Buffer.alloc(20, 6), network: getCoin('BTC').networks.regtest![0] }).address!;
       await expect(sender.prepare('BTC-1', [{ account: to, amount: 100_000n }])).rejects.toThrow(PayoutNotSentError);
       expect(wallet.requests.find((r) => r.method === 'walletpassphrase')?.params[0]).toBe('open sesame');
     } finally {
