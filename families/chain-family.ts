@@ -3,8 +3,7 @@ import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
 import type { ConfirmationRules } from '../core/ports/chain-reader.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { AnyPayoutSender, PayoutSender } from '../core/ports/payout-sender.js';
-import type { HeaderHasher } from '../fargate/src/hashing/index.js';
-import type { JobProvider, StratumJob } from '../fargate/src/jobs/types.js';
+import type { Job, JobFeed } from '../fargate/src/jobs/types.js';
 import type { StratumDialect } from '../fargate/src/stratum/context.js';
 
 /**
@@ -23,7 +22,7 @@ export interface ChainFamily {
   readonly deployment: FamilyDeployment;
   /** Confirmation and payouts: the chain reader and the payout sender. */
   readonly money: MoneyFamily;
-  /** The mining front: job source, share verifier, stratum dialect (loaded on demand). */
+  /** The mining front: job source, share check, stratum dialects (loaded on demand). */
   stratum(): Promise<StratumFamily>;
 }
 
@@ -53,15 +52,14 @@ export interface MoneyFamily {
   depositWallet(coin: Readonly<CoinConfig>): PayoutSender;
 }
 
-/** The mining front of a coin. */
+/**
+ * The mining front of a coin. The family owns its job's shape, its share check (PoW verifier included) and the
+ * dialects miners speak to it; the shared stratum core sees only a JobFeed and StratumDialects.
+ */
 export interface StratumFamily {
-  /** The method handlers every stratum port of the coin speaks. */
-  readonly dialect: StratumDialect;
-  /** The share verifier: the PoW hash of the header the job source builds from a share. */
-  verifier(coin: Readonly<CoinConfig>): HeaderHasher;
   /**
-   * Starts the coin's job source (templates from its nodes in, jobs and share verdicts out); resolves once the first
-   * job exists, rejects (having stopped what it started) if it cannot get one.
+   * Starts the coin's job source (work from its nodes in, jobs and share verdicts out) with the dialects made for
+   * it; resolves once the first job exists, rejects (having stopped what it started) if it cannot get one.
    */
   startJobs(ctx: JobSourceContext): Promise<JobSource>;
 }
@@ -70,21 +68,24 @@ export interface JobSourceContext {
   config: Readonly<PoolConfig>;
   coin: Readonly<CoinConfig>;
   network: NetworkName;
-  /** Bytes of extranonce1 the stratum servers assign (their allocator's size). */
+  /** Bytes of extranonce1 a family whose miners take a long one may use: the task prefix and a 4-byte counter. */
   extranonce1Size: number;
-  /** The family's share verifier for the coin (StratumFamily.verifier). */
-  verify: HeaderHasher;
   log: Logger;
   now: () => number;
 }
 
-/** A running job source: the stratum server's JobProvider plus its lifecycle and its nodes' health. */
-export interface JobSource extends JobProvider {
-  /** Fetch work now (blocknotify). */
+/**
+ * A running job source: the stratum server's JobFeed, the dialects every port of the coin speaks (made for this job
+ * source: they read its jobs and check shares with it), its lifecycle and its nodes' health.
+ */
+export interface JobSource extends JobFeed<Job> {
+  /** In the order a connection's first request is offered to them (StratumDialect.opens). */
+  readonly dialects: readonly StratumDialect[];
+  /** Fetch work now (blocknotify, a new-head notification). */
   refresh(): Promise<void>;
   stop(): void;
   /** Each node the job source uses, in failover order, and whether it answers. */
   upstreams(): ReadonlyArray<{ daemon: string; healthy: boolean; lastError?: string }>;
 }
 
-export type { ConfirmationRules, StratumJob };
+export type { ConfirmationRules };

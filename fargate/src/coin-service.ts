@@ -45,7 +45,7 @@ export interface CoinService {
 
 /**
  * One coin's mining front: its chain family's job source (daemons with failover, jobs, the share verifier) and a
- * Stratum server per configured port speaking the family's dialect, all sharing one extranonce1 space. The same
+ * Stratum server per configured port speaking the family's dialects, all sharing one extranonce1 space. The same
  * composition runs in the Fargate container and in local mode; only the ShareQueue behind it differs (SQS or the
  * local queue).
  */
@@ -58,13 +58,12 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
     coin,
     network: coin.network,
     extranonce1Size: EXTRANONCE1_SIZE,
-    verify: family.verifier(coin),
     log,
     now: Date.now,
   });
   const extranonces = new ExtranonceAllocator(
     jobs.extranonce1Size,
-    deps.instancePrefix ?? '',
+    jobs.extranonceTaskPrefix === false ? '' : (deps.instancePrefix ?? ''),
     undefined,
     deps.extranonceLane,
   );
@@ -87,7 +86,7 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
           serverVersion: deps.serverVersion,
         },
         jobs,
-        dialect: family.dialect,
+        dialects: jobs.dialects,
         shares: deps.shares,
         validateAddress: (address) => validateAddress(def, coin.network, address),
         log,

@@ -6,8 +6,8 @@ import type { ChainFamily, JobSource } from '../../families/chain-family.js';
 import { ChainFamilies } from '../../families/registry.js';
 import { type CoinService, startCoinService } from '../../fargate/src/coin-service.js';
 import { JobManager } from '../../fargate/src/jobs/job-manager.js';
-import { METHODS } from '../../fargate/src/stratum/dispatcher.js';
 import { createMemoryMetrics } from '../../fargate/src/stratum/metrics.js';
+import { stratumV1 } from '../../fargate/src/stratum/stratum-v1.js';
 import { FakeDaemons, fixture, poolAddress } from '../fargate/jobs/fakes.js';
 import { MemoryShareQueue, silentLog } from '../fargate/stratum/fakes.js';
 import { mineShare } from '../helpers/scrypt-miner.js';
@@ -38,11 +38,6 @@ function testFamily() {
       },
     },
     stratum: async () => ({
-      dialect: { ...METHODS, 'mining.ping': () => 'pong' },
-      verifier: () => (header) => {
-        verified.push(header.length);
-        return sha256Once(header);
-      },
       startJobs: async (ctx) => {
         const jobs = new JobManager({
           coin: getCoin(ctx.coin.symbol),
@@ -53,10 +48,17 @@ function testFamily() {
           now: ctx.now,
           longPoll: false,
           extranonce1Size: ctx.extranonce1Size,
-          powHash: ctx.verify,
+          powHash: (header) => {
+            verified.push(header.length);
+            return sha256Once(header);
+          },
         });
         await jobs.start();
-        const source: JobSource = Object.assign(jobs, { upstreams: () => [{ daemon: 'memory', healthy: true }] });
+        const v1 = stratumV1(jobs);
+        const source: JobSource = Object.assign(jobs, {
+          dialects: [{ ...v1, methods: { ...v1.methods, 'mining.ping': () => 'pong' } }],
+          upstreams: () => [{ daemon: 'memory', healthy: true }],
+        });
         return source;
       },
     }),

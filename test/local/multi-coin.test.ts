@@ -12,7 +12,6 @@ import type { PpsChain } from '../../core/ports/chain-reader.js';
 import { PayoutNotSentError, type PayoutSender } from '../../core/ports/payout-sender.js';
 import type { ChainFamily, JobSource } from '../../families/chain-family.js';
 import { ChainFamilies } from '../../families/registry.js';
-import { METHODS } from '../../fargate/src/stratum/dispatcher.js';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
 import { FakeJobProvider, job } from '../fargate/stratum/fakes.js';
@@ -89,8 +88,6 @@ function isolationFamily() {
       depositWallet: (coin) => senderOf(coin.symbol),
     },
     stratum: async () => ({
-      dialect: METHODS,
-      verifier: () => (header) => Buffer.from(header),
       startJobs: async (ctx) => {
         if (down.has(ctx.coin.symbol)) throw new Error(`${ctx.coin.symbol} daemon: connection refused`);
         const source = new StoppableSource(ctx.coin.symbol);

@@ -1,8 +1,41 @@
 import type { FoundBlock } from '../../../core/blocks/block.js';
 
-/** A job as the stratum server sends it in mining.notify (all hex strings in stratum wire encoding). */
-export interface StratumJob {
+/**
+ * What the shared stratum core (server, connections, sessions, vardiff, live stats) knows of a job, whatever its
+ * chain family: an id shares name it by, whether it obsoletes the older ones, and the block it builds. The rest of a
+ * job's shape (a Stratum V1 coinbase and merkle branch, an Ethereum seal hash and seed) belongs to its family and
+ * to the dialects that carry it (StratumDialect, fargate/src/stratum/context.ts).
+ */
+export interface Job {
   jobId: string;
+  /** True when the previous block changed: miners must drop older jobs. */
+  cleanJobs: boolean;
+  height: number;
+  /** The job's network difficulty, in the coin's stratum convention. */
+  networkDifficulty: number;
+}
+
+/**
+ * The stratum server's view of a job source, whatever its family: the newest job and each new one, broadcast to every
+ * working connection. Share checks are the family's dialects' business (each knows its own job source's type).
+ */
+export interface JobFeed<J extends Job = Job> {
+  /** The newest job, or undefined before the first one exists. */
+  current(): J | undefined;
+  /** Calls `listener` for every new job; returns an unsubscribe function. */
+  onJob(listener: (job: J) => void): () => void;
+  /** Bytes of the per-connection extranonce the servers assign (their allocator's size). */
+  readonly extranonce1Size: number;
+  /**
+   * Whether every extranonce starts with the task's leased prefix (fargate/src/task-prefix.ts), so that no two tasks
+   * hand out the same one. Default true; a dialect whose extranonce is too short to hold it (EthereumStratum/1.0.0:
+   * 3 bytes at most) sets false and its values are unique per process only.
+   */
+  readonly extranonceTaskPrefix?: boolean;
+}
+
+/** Stratum V1 (the Bitcoin family): a job as mining.notify sends it (all hex strings in stratum wire encoding). */
+export interface StratumJob extends Job {
   /** Previous block hash in stratum encoding: each 4-byte word of the internal-order hash byte-swapped. */
   prevHash: string;
   coinb1: string;
@@ -14,13 +47,9 @@ export interface StratumJob {
   nbits: string;
   /** Template time, 8 hex chars big-endian. */
   ntime: string;
-  /** True when the previous block changed: miners must drop older jobs. */
-  cleanJobs: boolean;
-  height: number;
-  networkDifficulty: number;
 }
 
-/** What a miner submitted, already parsed from mining.submit, plus the session context. */
+/** Stratum V1: what a miner submitted, already parsed from mining.submit, plus the session context. */
 export interface ShareSubmission {
   jobId: string;
   extranonce1: string;
@@ -35,6 +64,7 @@ export interface ShareSubmission {
   worker: string;
 }
 
+/** A share's verdict from its family's share check, in any dialect (the codes are Stratum's 20–23). */
 export type ShareCheck =
   | {
       ok: true;
@@ -51,18 +81,13 @@ export type ShareCheck =
   | { ok: false; code: 20 | 21 | 22 | 23; message: string };
 
 /**
- * The stratum server's view of the job manager. The job manager owns templates, jobs, duplicate detection,
- * hashing and block submission; the stratum server owns sessions, difficulty and framing.
+ * What the Stratum V1 dialect needs of its job source (the Bitcoin family's job manager). The job manager owns
+ * templates, jobs, duplicate detection, hashing and block submission; the stratum server owns sessions, difficulty
+ * and framing.
  */
-export interface JobProvider {
-  /** The newest job, or undefined before the first template arrived. */
-  current(): StratumJob | undefined;
-  /** Calls `listener` for every new job; returns an unsubscribe function. */
-  onJob(listener: (job: StratumJob) => void): () => void;
+export interface JobProvider extends JobFeed<StratumJob> {
   /** Validates a share (job known, ntime window, not duplicate, meets difficulty) and submits a block if it is one. */
   checkShare(submission: ShareSubmission): Promise<ShareCheck>;
-  /** Bytes of extranonce1 the server assigns per connection. */
-  readonly extranonce1Size: number;
   /** Bytes of extranonce2 the miner rolls. */
   readonly extranonce2Size: number;
 }

@@ -1,19 +1,10 @@
 import type { Duplex } from 'node:stream';
 import { StratumError } from '../../../core/errors.js';
 import type { PolicyEvent, Verdict } from './ban-policy.js';
-import { type MethodContext, PendingAnswer, StratumRefusal } from './context.js';
+import { type MethodContext, PendingAnswer, type StratumDialect, StratumRefusal } from './context.js';
 import { dispatch } from './dispatcher.js';
 import { LineFramer, LineTooLongError } from './framer.js';
-import { notifyLine } from './notify-line.js';
-import {
-  encodeError,
-  encodeNotification,
-  encodeResult,
-  ProtocolError,
-  parseRequest,
-  type RequestId,
-  type StratumRequest,
-} from './protocol.js';
+import { ProtocolError, parseRequest, type RequestId, type StratumRequest, type WireFormat } from './protocol.js';
 import { type DropReason, type Reply, ReplyQueue } from './reply-queue.js';
 import type { Session } from './session.js';
 
@@ -27,11 +18,15 @@ const MAX_PENDING_LINES = 64;
 export const MAX_IN_FLIGHT = 64;
 /** A client that sends this many unusable lines is dropped (when the ban policy did not act first). */
 const MAX_PROTOCOL_ERRORS = 10;
+/** What a connection answers before it has a dialect: every method is unknown. */
+const NO_METHODS = Object.freeze({});
 /** How long a closing connection may take to flush its last lines before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
 
 export interface ConnectionHost {
   context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify' | 'onShareResult' | 'onMalformed'>;
+  /** The dialects the port speaks, in the order a first request is offered to them. */
+  readonly dialects: readonly StratumDialect[];
   onClose(conn: Connection): void;
   /** Tells the ban policy. On a ban the host closes the IP's other connections; this one closes after answering. */
   report(conn: Connection, event: PolicyEvent): Verdict;
@@ -57,7 +52,8 @@ export class Connection {
   /** Answers written this tick, sent as one write at the next tick (or before any other write). */
   private outbox = '';
   private protocolErrors = 0;
-  private lastSentDifficulty: number | undefined;
+  /** The dialect this connection speaks: chosen by its first usable request (StratumDialect.opens). */
+  private dialect: StratumDialect | undefined;
   /** Set when a request got the IP banned: no further message is handled; the connection closes after its answer. */
   private banAfterReply: string | undefined;
   private authTimer: ReturnType<typeof setTimeout> | undefined;
@@ -83,7 +79,7 @@ export class Connection {
     this.ctx = {
       ...host.context(this),
       sendWork: (clean) => this.sendWorkAfterReply(clean),
-      notify: (method, params) => this.write(encodeNotification(method, params)),
+      notify: (method, params) => this.notify(method, params),
       onShareResult: (result) => this.onShareResult(result),
       onMalformed: () => this.onMalformed(),
     };
@@ -103,17 +99,29 @@ export class Connection {
     return !this.closed;
   }
 
-  /** Sends set_difficulty when it changed, then the current job. */
+  /** The name of the dialect the connection speaks (undefined before its first usable request). */
+  get dialectName(): string | undefined {
+    return this.dialect?.name;
+  }
+
+  /** The dialect's line format; before one is chosen, the port's first dialect's (refusals of a first line). */
+  private get wire(): WireFormat {
+    return (this.dialect ?? this.host.dialects[0]!).wire;
+  }
+
+  /** Sends the current job in the connection's dialect (its difficulty first, when that changed). */
   sendWork(clean: boolean): void {
-    if (this.closed || !this.session.authorized || !this.session.subscribed) return;
-    const job = this.ctx.jobs.current();
-    if (!job) return;
-    if (this.lastSentDifficulty !== this.session.difficulty) {
-      this.lastSentDifficulty = this.session.difficulty;
-      this.write(encodeNotification('mining.set_difficulty', [this.session.difficulty]));
-    }
-    this.session.noteJobSent(job.jobId);
-    this.write(notifyLine(job, clean || job.cleanJobs));
+    if (this.closed || !this.dialect || !this.session.authorized || !this.session.subscribed) return;
+    const work = this.dialect.work(this.session, clean);
+    if (!work) return;
+    this.session.noteJobSent(work.jobId);
+    for (const line of work.lines) this.write(line);
+  }
+
+  /** A drain: asks the miner to reconnect elsewhere, if its dialect can (otherwise the drain's end closes it). */
+  askReconnect(): void {
+    const line = this.dialect?.reconnectLine?.();
+    if (line) this.write(line);
   }
 
   /**
@@ -128,7 +136,7 @@ export class Connection {
   }
 
   notify(method: string, params: unknown[]): void {
-    this.write(encodeNotification(method, params));
+    this.write(this.wire.notification(method, params));
   }
 
   /**
@@ -221,7 +229,7 @@ export class Connection {
       lines = this.framer.push(chunk);
     } catch (err) {
       if (err instanceof LineTooLongError) {
-        this.write(encodeError(null, 20, `line too long (max ${err.limit} bytes)`));
+        this.write(this.wire.error(null, 20, `line too long (max ${err.limit} bytes)`));
         const verdict = this.host.report(this, { kind: 'flood' });
         if (verdict.banned) this.drop('banned', verdict.message);
         else this.drop('line-too-long', 'line too long');
@@ -285,13 +293,16 @@ export class Connection {
         }
         const reply = this.replies.open();
         this.onMalformed();
-        this.answer(reply, encodeError(err.id, 20, err.message));
+        this.answer(reply, this.wire.error(err.id, 20, err.message));
         return;
       }
       throw err;
     }
+    // The first request a dialect of the port opens with picks the connection's dialect, for good. One no dialect
+    // opens with is answered as an unknown method (dispatch below), and the next request is offered again.
+    this.dialect ??= this.host.dialects.find((d) => d.opens(request));
     // Idle means "no share": a client that only chatters (or resends subscribe) holds a slot without mining.
-    if (request.method === 'mining.submit') this.resetIdle();
+    if (this.dialect?.submitMethods.has(request.method)) this.resetIdle();
     // JSON-RPC 1.0: a request whose id is null is a notification, handled and never answered. bfgminer sends
     // mining.suggest_target with id null before mining.subscribe and reads the next line as the subscribe answer:
     // an answer to the notification made it fail its subscribe and reconnect. The notification still takes a
@@ -301,14 +312,14 @@ export class Connection {
     const reply = this.replies.open();
     const answerWith = (line: string) => this.answer(reply, silent ? '' : line);
     try {
-      const result = await dispatch(this.ctx, request.method, request.params, request.id);
+      const result = await dispatch(this.dialect?.methods ?? NO_METHODS, this.ctx, request);
       if (result instanceof PendingAnswer) {
         result.answer.then(
-          (value) => answerWith(encodeResult(request.id, value)),
+          (value) => answerWith(this.wire.result(request.id, value)),
           (err: unknown) => answerWith(this.encodeFailure(request, err)),
         );
       } else {
-        answerWith(encodeResult(request.id, result));
+        answerWith(this.wire.result(request.id, result));
       }
     } catch (err) {
       answerWith(this.encodeFailure(request, err));
@@ -318,10 +329,10 @@ export class Connection {
   private encodeFailure(request: { id: RequestId; method: string }, err: unknown): string {
     if (err instanceof StratumError) {
       const result = err instanceof StratumRefusal ? err.result : null;
-      return encodeError(request.id, err.stratumCode, err.message, result);
+      return this.wire.error(request.id, err.stratumCode, err.message, result);
     }
     this.ctx.log.error({ err, method: request.method, session: this.session.id }, 'stratum handler failed');
-    return encodeError(request.id, 20, 'internal error');
+    return this.wire.error(request.id, 20, 'internal error');
   }
 
   /**

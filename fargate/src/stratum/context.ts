@@ -3,10 +3,9 @@ import type { SecurityConfig } from '../../../core/config/schema.js';
 import { type StratumCode, StratumError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/ports/logger.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
-import type { JobProvider } from '../jobs/types.js';
 import type { ExtranonceAllocator } from './extranonce.js';
 import type { StratumMetrics } from './metrics.js';
-import type { RequestId } from './protocol.js';
+import type { RequestId, StratumRequest, WireFormat } from './protocol.js';
 import type { Session } from './session.js';
 
 export interface PortDifficulty {
@@ -42,9 +41,6 @@ export interface StratumServerOptions {
 export interface MethodContext {
   session: Session;
   options: StratumServerOptions;
-  jobs: JobProvider;
-  /** The methods this port speaks: its chain family's dialect (dispatcher.ts). */
-  dialect: StratumDialect;
   shares: ShareQueue;
   extranonces: ExtranonceAllocator;
   metrics: StratumMetrics;
@@ -52,7 +48,7 @@ export interface MethodContext {
   now: () => number;
   /** The miner account of a username's address: its canonical spelling (throws InvalidAddressError). */
   validateAddress: (address: string) => string;
-  /** Sends mining.set_difficulty (if it changed since last sent) and the current job. */
+  /** Sends the current job in the connection's dialect (with its difficulty, if that changed since last sent). */
   sendWork(clean: boolean): void;
   notify(method: string, params: unknown[]): void;
   /** Every share outcome, as metrics name it ("accepted", "stale", "low-difficulty"…): the ban policy counts them. */
@@ -89,9 +85,38 @@ export class PendingAnswer {
 
 /**
  * A handler answers with a result value, a PendingAnswer, or throws StratumError (StratumRefusal) / ProtocolError.
- * Handlers run one at a time in request order; only a PendingAnswer's wait overlaps the next messages.
+ * Handlers run one at a time in request order; only a PendingAnswer's wait overlaps the next messages. A handler that
+ * needs its family's job source (to check a share) closes over it: the dialect is made for that job source.
  */
-export type MethodHandler = (ctx: MethodContext, params: unknown[], id: RequestId) => Promise<unknown> | unknown;
+export type MethodHandler = (
+  ctx: MethodContext,
+  params: unknown[],
+  id: RequestId,
+  request: StratumRequest,
+) => Promise<unknown> | unknown;
 
-/** A stratum dialect: one handler per method a port speaks (Stratum V1: dispatcher.ts `METHODS`). */
-export type StratumDialect = Readonly<Record<string, MethodHandler>>;
+/**
+ * A stratum dialect: what one kind of miner speaks (Stratum V1; EthProxy; EthereumStratum/1.0.0). A port speaks one
+ * or several, told apart by a connection's first request: the first dialect that `opens` it serves the connection
+ * from then on. The shared core (framing, PROXY v2, bans, limits, reply order, vardiff, drain) calls only this, so
+ * a job's shape and the way work is written stay the dialect's.
+ */
+export interface StratumDialect {
+  /** For logs and tests ("stratum-v1", "ethproxy", "ethereumstratum/1.0.0"). */
+  readonly name: string;
+  /** Whether a connection whose first request is `request` speaks this dialect. */
+  opens(request: StratumRequest): boolean;
+  /** One handler per method. */
+  readonly methods: Readonly<Record<string, MethodHandler>>;
+  /** The methods that submit shares: only they keep a connection from being dropped as idle. */
+  readonly submitMethods: ReadonlySet<string>;
+  readonly wire: WireFormat;
+  /**
+   * The lines that give a working session the newest job of the dialect's job source (clean when `clean` or the job
+   * says so): its difficulty first when it changed since `session.announcedDifficulty` (which this updates), then
+   * the job; undefined before the first job. The connection records the job id as sent at the session's difficulty.
+   */
+  work(session: Session, clean: boolean): { jobId: string; lines: Array<string | Buffer> } | undefined;
+  /** The line asking the miner to reconnect (a drain), if the dialect has one; without it the connection is closed. */
+  reconnectLine?(): string;
+}

@@ -6,6 +6,8 @@ export interface StratumRequest {
   id: RequestId;
   method: string;
   params: unknown[];
+  /** EthProxy's top-level worker name (ethminer: `"worker":"rig1"` beside the params), when a string. */
+  worker?: string;
 }
 
 /** A line that is not a usable request; `id` is echoed when it could be read. */
@@ -44,7 +46,9 @@ export function parseRequest(line: string): StratumRequest {
   }
   const params = o.params === undefined || o.params === null ? [] : o.params;
   if (!Array.isArray(params)) throw new ProtocolError('Invalid request: params must be an array', validId);
-  return { id: validId, method: o.method, params };
+  const request: StratumRequest = { id: validId, method: o.method, params };
+  if (typeof o.worker === 'string') request.worker = o.worker;
+  return request;
 }
 
 function nestingDepth(line: string): number {
@@ -94,5 +98,20 @@ export function encodeError(id: RequestId, code: number, message: string, result
 export function encodeNotification(method: string, params: unknown[]): string {
   return `${JSON.stringify({ id: null, method, params })}\n`;
 }
+
+/** How a dialect writes its lines: answers, refusals and notifications. */
+export interface WireFormat {
+  result(id: RequestId, result: unknown): string;
+  /** An error answer; `result` goes beside it (mining.authorize answers false with its error). */
+  error(id: RequestId, code: number, message: string, result?: unknown): string;
+  notification(method: string, params: unknown[]): string;
+}
+
+/** Stratum's JSON-RPC 1.0 lines (Stratum V1, EthereumStratum/1.0.0): errors as [code, message, null]. */
+export const STRATUM_WIRE: WireFormat = Object.freeze({
+  result: encodeResult,
+  error: encodeError,
+  notification: encodeNotification,
+});
 
 export { StratumCode };

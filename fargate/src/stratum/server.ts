@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../../core/ports/logger.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
-import type { JobProvider } from '../jobs/types.js';
+import type { JobFeed } from '../jobs/types.js';
 import {
   type Admission,
   BanPolicy,
@@ -12,18 +12,20 @@ import {
 } from './ban-policy.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import type { MethodContext, StratumDialect, StratumServerOptions } from './context.js';
-import { METHODS } from './dispatcher.js';
 import { ExtranonceAllocator } from './extranonce.js';
 import { createMemoryMetrics, type StratumMetrics } from './metrics.js';
-import { encodeError } from './protocol.js';
 import { Session } from './session.js';
 import { Vardiff } from './vardiff.js';
 
 export interface StratumServerDeps {
   options: StratumServerOptions;
-  jobs: JobProvider;
-  /** The methods the port speaks (its chain family's dialect); Stratum V1 (dispatcher.ts) by default. */
-  dialect?: StratumDialect;
+  /** The coin's job source: every new job is sent to every working connection. */
+  jobs: JobFeed;
+  /**
+   * What the port speaks: its chain family's dialects, made for `jobs` (Stratum V1 for the Bitcoin family; EthProxy
+   * and EthereumStratum/1.0.0 for the Ethereum family). A connection's first request picks one (StratumDialect.opens).
+   */
+  dialects: readonly StratumDialect[];
   shares: ShareQueue;
   /**
    * The miner account of a username's address: the coin's canonical spelling (core/coins `validateAddress`), so
@@ -44,10 +46,11 @@ export interface StratumServerDeps {
 const REFUSAL_GRACE_MS = 1000;
 
 /**
- * The Stratum V1 server of one port, transport-agnostic: `handle()` takes any duplex stream (a TCP or TLS socket,
+ * The stratum server of one port, whatever its dialects, transport-agnostic: `handle()` takes any duplex stream (a TCP or TLS socket,
  * or one end of `duplexPair()` in tests). New jobs are broadcast to every working connection.
  */
 export class StratumServer implements ConnectionHost {
+  readonly dialects: readonly StratumDialect[];
   private readonly connections = new Set<Connection>();
   private readonly extranonces: ExtranonceAllocator;
   readonly policy: BanPolicy;
@@ -61,9 +64,12 @@ export class StratumServer implements ConnectionHost {
 
   constructor(private readonly deps: StratumServerDeps) {
     const o = deps.options;
+    if (deps.dialects.length === 0) throw new RangeError('a stratum port needs at least one dialect');
+    this.dialects = deps.dialects;
     this.now = deps.now ?? Date.now;
     this.metrics = deps.metrics ?? createMemoryMetrics();
-    this.extranonces = deps.extranonces ?? new ExtranonceAllocator(deps.jobs.extranonce1Size, o.instancePrefix ?? '');
+    const prefix = deps.jobs.extranonceTaskPrefix === false ? '' : (o.instancePrefix ?? '');
+    this.extranonces = deps.extranonces ?? new ExtranonceAllocator(deps.jobs.extranonce1Size, prefix);
     this.policy = deps.policy ?? new BanPolicy(o.security ?? DEFAULT_SECURITY, this.now);
     // A ban reported on any port of the coin closes the IP's connections here too; the reporting connection
     // (`source`) closes itself once it has answered.
@@ -122,8 +128,6 @@ export class StratumServer implements ConnectionHost {
     return {
       session: conn.session,
       options: this.deps.options,
-      jobs: this.deps.jobs,
-      dialect: this.deps.dialect ?? METHODS,
       shares: this.deps.shares,
       extranonces: this.extranonces,
       metrics: this.metrics,
@@ -152,12 +156,13 @@ export class StratumServer implements ConnectionHost {
   }
 
   /**
-   * Graceful drain (SIGTERM, scale-in): refuse new connections, ask every miner to reconnect (client.reconnect,
-   * which lands them on another task through the NLB), then close what is left after `graceMs`.
+   * Graceful drain (SIGTERM, scale-in): refuse new connections, ask every miner to reconnect in its dialect
+   * (Stratum's client.reconnect, which lands it on another task through the NLB; EthProxy has none), then close what
+   * is left after `graceMs`.
    */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
-    for (const c of this.connections) c.notify('client.reconnect', []);
+    for (const c of this.connections) c.askReconnect();
     // Wall-clock time, not the injected `now` (a test clock may stand still and the grace would never end).
     const deadline = performance.now() + graceMs;
     while (this.connections.size > 0 && performance.now() < deadline) {
@@ -179,7 +184,7 @@ export class StratumServer implements ConnectionHost {
     this.metrics.drops.inc({ coin: this.deps.options.coin.symbol, reason: admission.reason });
     this.deps.log.debug({ ip: remote.address, reason: admission.reason }, 'connection refused');
     stream.on('error', () => {});
-    stream.end(encodeError(null, 20, admission.message));
+    stream.end(this.dialects[0]!.wire.error(null, 20, admission.message));
     setTimeout(() => stream.destroy(), REFUSAL_GRACE_MS).unref();
   }
 

@@ -18,8 +18,10 @@ export interface Worker {
 export class Session {
   subscribed = false;
   extranonce1 = '';
-  /** Current share difficulty (what the last mining.set_difficulty said). */
+  /** Current share difficulty (what the last work sent said, or is about to). */
   difficulty: number;
+  /** The difficulty last announced to the miner (mining.set_difficulty, or the target of EthProxy work). */
+  announcedDifficulty: number | undefined;
   /** Lowest difficulty this connection was told while each job was current: the difficulty its shares are checked at. */
   readonly jobDifficulty = new Map<string, number>();
   /** BIP310: the version bits this miner may roll (0 = no version rolling). */

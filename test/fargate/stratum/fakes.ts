@@ -6,7 +6,8 @@ import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { Share } from '../../../core/shares/share.js';
 import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
 import { DEFAULT_SECURITY } from '../../../fargate/src/stratum/ban-policy.js';
-import type { StratumServerOptions } from '../../../fargate/src/stratum/context.js';
+import type { StratumDialect, StratumServerOptions } from '../../../fargate/src/stratum/context.js';
+import { stratumV1 } from '../../../fargate/src/stratum/stratum-v1.js';
 
 export const LTC = getCoin('LTC');
 
@@ -46,6 +47,8 @@ export class FakeJobProvider implements JobProvider {
   readonly extranonce1Size = 4;
   readonly extranonce2Size = 4;
   readonly submissions: ShareSubmission[] = [];
+  /** Stratum V1 on this provider, as the Bitcoin family's job source carries it. */
+  readonly dialects: readonly StratumDialect[] = [stratumV1(this)];
   verdict: Verdict = { ok: true, hash: 'ab', actualDifficulty: 1, networkDifficulty: 4096, height: 500 };
   readonly nextVerdicts: Verdict[] = [];
   private currentJob: StratumJob | undefined;

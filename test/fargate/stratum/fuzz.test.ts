@@ -1,7 +1,6 @@
 import { duplexPair } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { METHODS } from '../../../fargate/src/stratum/dispatcher.js';
 import { LineFramer, LineTooLongError } from '../../../fargate/src/stratum/framer.js';
 import { createMemoryMetrics } from '../../../fargate/src/stratum/metrics.js';
 import { StratumServer } from '../../../fargate/src/stratum/server.js';
@@ -45,6 +44,7 @@ function fuzzServer() {
   const server = new StratumServer({
     options: options({ maxLineBytes: LIMIT }),
     jobs,
+    dialects: jobs.dialects,
     shares: new MemoryShareQueue(),
     validateAddress: validate,
     log,
@@ -125,7 +125,7 @@ function expectWellFormed(messages: Message[]): void {
   }
 }
 
-const methodNames = Object.keys(METHODS);
+const methodNames = Object.keys(new FakeJobProvider().dialects[0]!.methods);
 
 /** A request-shaped value with any id and any params (wrong types included). */
 const request = fc.record(

@@ -39,6 +39,7 @@ function serve(over: Partial<StratumServerOptions> = {}) {
   const server = new StratumServer({
     options: options(over),
     jobs,
+    dialects: jobs.dialects,
     shares: new MemoryShareQueue(),
     validateAddress: validate,
     log: silentLog,

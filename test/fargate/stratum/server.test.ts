@@ -40,6 +40,7 @@ function setup(over: Partial<StratumServerOptions> = {}, shares?: ShareQueue) {
   const server = new StratumServer({
     options: options(over),
     jobs,
+    dialects: jobs.dialects,
     shares: shares ?? queue,
     validateAddress: validate,
     log,

@@ -1,9 +1,11 @@
 import { connect, type Socket } from 'node:net';
+import type { JobProvider } from '../../../fargate/src/jobs/types.js';
 import type { BanPolicy } from '../../../fargate/src/stratum/ban-policy.js';
 import type { StratumServerOptions } from '../../../fargate/src/stratum/context.js';
 import { createMemoryMetrics } from '../../../fargate/src/stratum/metrics.js';
 import { encodeProxyV2 } from '../../../fargate/src/stratum/proxy-protocol.js';
 import { StratumServer, type StratumServerDeps } from '../../../fargate/src/stratum/server.js';
+import { stratumV1 } from '../../../fargate/src/stratum/stratum-v1.js';
 import { listenStratum } from '../../../fargate/src/stratum/tcp.js';
 import { ADDRESS, FakeJobProvider, MemoryShareQueue, options, RecordingLogger, validate } from './fakes.js';
 import { PairClient } from './pair-client.js';
@@ -19,7 +21,7 @@ export interface TcpServerOptions {
   /** A ban policy shared with other servers (the ports of one coin). */
   policy?: BanPolicy;
   /** Real collaborators in place of the fakes (a JobManager on a coin's template, the coin's address check). */
-  deps?: Pick<Partial<StratumServerDeps>, 'jobs' | 'validateAddress'>;
+  deps?: { jobs?: JobProvider } & Pick<Partial<StratumServerDeps>, 'validateAddress'>;
 }
 
 /**
@@ -31,16 +33,18 @@ export async function startTcp(onCleanup: (fn: () => Promise<void> | void) => vo
   const queue = new MemoryShareQueue();
   const log = new RecordingLogger();
   const metrics = createMemoryMetrics();
+  const served = o.deps?.jobs ?? jobs;
   const server = new StratumServer({
     options: options(o.over),
-    jobs,
+    jobs: served,
+    dialects: [stratumV1(served)],
     shares: queue,
     validateAddress: validate,
     log,
     metrics,
     ...(o.now ? { now: o.now } : {}),
     ...(o.policy ? { policy: o.policy } : {}),
-    ...o.deps,
+    ...(o.deps?.validateAddress ? { validateAddress: o.deps.validateAddress } : {}),
   });
   const listener = await listenStratum(server, {
     host: '127.0.0.1',

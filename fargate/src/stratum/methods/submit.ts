@@ -1,11 +1,12 @@
 import { StratumCode, StratumError } from '../../../../core/errors.js';
 import type { Share } from '../../../../core/shares/share.js';
+import type { JobProvider, ShareCheck } from '../../jobs/types.js';
 import { type MethodContext, type MethodHandler, PendingAnswer } from '../context.js';
 
 const HEX8 = /^[0-9a-fA-F]{8}$/;
 
 /** Counts a rejected share (metrics, ban policy) and throws the error the miner is answered with. */
-function rejectShare(ctx: MethodContext, code: StratumCode, message: string, reason: string): never {
+export function rejectShare(ctx: MethodContext, code: StratumCode, message: string, reason: string): never {
   ctx.session.rejected++;
   ctx.metrics.shares.inc({ coin: ctx.options.coin.symbol, result: reason });
   ctx.onShareResult(reason);
@@ -19,76 +20,92 @@ function rejectShare(ctx: MethodContext, code: StratumCode, message: string, rea
  * so one connection's shares wait together. Rejections carry the standard codes (21 stale, 22 duplicate, 23 low
  * difficulty, 24 unauthorized, 25 not subscribed, 20 other).
  */
-export const submit: MethodHandler = async (ctx, params) => {
-  const started = performance.now();
-  const { session } = ctx;
+export const submit =
+  (jobs: JobProvider): MethodHandler =>
+  async (ctx, params) => {
+    const started = performance.now();
+    const { session } = ctx;
+    if (!session.subscribed) rejectShare(ctx, StratumCode.NotSubscribed, 'not subscribed', 'not-subscribed');
+    const [username, jobId, extranonce2, ntime, nonce, versionBits] = params;
+    const who = typeof username === 'string' ? session.workers.get(username.trim()) : undefined;
+    if (!who) rejectShare(ctx, StratumCode.Unauthorized, 'unauthorized worker', 'unauthorized');
+    if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 64) {
+      rejectShare(ctx, StratumCode.Other, 'job id must be a string', 'malformed');
+    }
+    const en2Chars = jobs.extranonce2Size * 2;
+    if (typeof extranonce2 !== 'string' || extranonce2.length !== en2Chars || !/^[0-9a-fA-F]+$/.test(extranonce2)) {
+      rejectShare(ctx, StratumCode.Other, `extranonce2 must be ${en2Chars} hex characters`, 'malformed');
+    }
+    if (typeof ntime !== 'string' || !HEX8.test(ntime))
+      rejectShare(ctx, StratumCode.Other, 'ntime must be 8 hex characters', 'malformed');
+    if (typeof nonce !== 'string' || !HEX8.test(nonce))
+      rejectShare(ctx, StratumCode.Other, 'nonce must be 8 hex characters', 'malformed');
+    let rolled: string | undefined;
+    if (versionBits !== undefined && versionBits !== null) {
+      if (typeof versionBits !== 'string' || !HEX8.test(versionBits)) {
+        rejectShare(ctx, StratumCode.Other, 'version bits must be 8 hex characters', 'malformed');
+      }
+      const bits = Number.parseInt(versionBits as string, 16) >>> 0;
+      if ((bits & ~session.versionMask) >>> 0 !== 0) {
+        rejectShare(
+          ctx,
+          StratumCode.Other,
+          'version bits outside the negotiated mask (mining.configure)',
+          'version-mask',
+        );
+      }
+      if (bits !== 0) rolled = bits.toString(16).padStart(8, '0');
+    }
+    const difficulty = session.jobDifficulty.get(jobId as string) ?? session.difficulty;
+    const check = await jobs.checkShare({
+      jobId: jobId as string,
+      extranonce1: session.extranonce1,
+      extranonce2: (extranonce2 as string).toLowerCase(),
+      ntime: (ntime as string).toLowerCase(),
+      nonce: (nonce as string).toLowerCase(),
+      versionBits: rolled,
+      difficulty,
+      miner: who!.miner,
+      worker: who!.worker,
+    });
+    return acceptShare(ctx, check, who!, difficulty, started);
+  };
+
+/** Stratum's rejection reasons (metrics, the ban policy) by code. */
+const REJECTED = { 20: 'invalid', 21: 'stale', 22: 'duplicate', 23: 'low-difficulty' } as const;
+
+/**
+ * A share checked by its family: a refusal is counted and thrown; an accepted share is queued with its PoW hash (and
+ * its block, already submitted) and answered `true` once durable. Every dialect's submit ends here.
+ */
+export function acceptShare(
+  ctx: MethodContext,
+  check: ShareCheck,
+  who: { miner: string; worker: string },
+  difficulty: number,
+  started: number,
+): PendingAnswer {
+  if (!check.ok) return rejectShare(ctx, check.code, check.message, REJECTED[check.code]);
   const coin = ctx.options.coin.symbol;
-  if (!session.subscribed) rejectShare(ctx, StratumCode.NotSubscribed, 'not subscribed', 'not-subscribed');
-  const [username, jobId, extranonce2, ntime, nonce, versionBits] = params;
-  const who = typeof username === 'string' ? session.workers.get(username.trim()) : undefined;
-  if (!who) rejectShare(ctx, StratumCode.Unauthorized, 'unauthorized worker', 'unauthorized');
-  if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 64) {
-    rejectShare(ctx, StratumCode.Other, 'job id must be a string', 'malformed');
-  }
-  const en2Chars = ctx.jobs.extranonce2Size * 2;
-  if (typeof extranonce2 !== 'string' || extranonce2.length !== en2Chars || !/^[0-9a-fA-F]+$/.test(extranonce2)) {
-    rejectShare(ctx, StratumCode.Other, `extranonce2 must be ${en2Chars} hex characters`, 'malformed');
-  }
-  if (typeof ntime !== 'string' || !HEX8.test(ntime))
-    rejectShare(ctx, StratumCode.Other, 'ntime must be 8 hex characters', 'malformed');
-  if (typeof nonce !== 'string' || !HEX8.test(nonce))
-    rejectShare(ctx, StratumCode.Other, 'nonce must be 8 hex characters', 'malformed');
-  let rolled: string | undefined;
-  if (versionBits !== undefined && versionBits !== null) {
-    if (typeof versionBits !== 'string' || !HEX8.test(versionBits)) {
-      rejectShare(ctx, StratumCode.Other, 'version bits must be 8 hex characters', 'malformed');
-    }
-    const bits = Number.parseInt(versionBits as string, 16) >>> 0;
-    if ((bits & ~session.versionMask) >>> 0 !== 0) {
-      rejectShare(
-        ctx,
-        StratumCode.Other,
-        'version bits outside the negotiated mask (mining.configure)',
-        'version-mask',
-      );
-    }
-    if (bits !== 0) rolled = bits.toString(16).padStart(8, '0');
-  }
-  const difficulty = session.jobDifficulty.get(jobId as string) ?? session.difficulty;
-  const check = await ctx.jobs.checkShare({
-    jobId: jobId as string,
-    extranonce1: session.extranonce1,
-    extranonce2: (extranonce2 as string).toLowerCase(),
-    ntime: (ntime as string).toLowerCase(),
-    nonce: (nonce as string).toLowerCase(),
-    versionBits: rolled,
-    difficulty,
-    miner: who!.miner,
-    worker: who!.worker,
-  });
-  if (!check.ok) {
-    const reason = { 20: 'invalid', 21: 'stale', 22: 'duplicate', 23: 'low-difficulty' }[check.code];
-    return rejectShare(ctx, check.code, check.message, reason);
-  }
   const share: Share = {
     coin,
-    miner: who!.miner,
-    worker: who!.worker,
+    miner: who.miner,
+    worker: who.worker,
     height: check.height,
     difficulty,
     actualDifficulty: check.actualDifficulty,
     networkDifficulty: check.networkDifficulty,
     timestamp: ctx.now(),
-    ip: session.remote.address,
+    ip: ctx.session.remote.address,
     hash: check.hash,
     ...(check.block ? { block: check.block } : {}),
   };
   if (check.block) {
     ctx.metrics.blocks.inc({ coin, result: check.block.submitResult });
-    ctx.log.info({ ...check.block, miner: who!.miner, worker: who!.worker }, 'block found');
+    ctx.log.info({ ...check.block, miner: who.miner, worker: who.worker }, 'block found');
   }
   return new PendingAnswer(recordShare(ctx, share, started));
-};
+}
 
 /** Waits until the share is durable, then counts it and lets vardiff see it. */
 async function recordShare(ctx: MethodContext, share: Share, started: number): Promise<true> {
