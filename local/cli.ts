@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { maskSecrets } from '../core/config/credentials.js';
 import { parseConfigText } from '../core/config/load.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, InvalidAddressError } from '../core/errors.js';
 
 const USAGE = `Usage: pool <command> [options]
 
@@ -123,7 +123,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) console.error(err.message);
+    // What the operator typed or configured was wrong: the message says what; a stack would bury it.
+    if (err instanceof ConfigError || err instanceof InvalidAddressError) console.error(err.message);
     else console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     process.exitCode = 1;
   },

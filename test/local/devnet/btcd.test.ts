@@ -132,6 +132,17 @@ describe('the BTC devnet (btcd --simnet + btcwallet)', () => {
     expect(tip.tx[0]!.vout[0]!.scriptPubKey.hex).toBe(addressToOutputScript(BTC, 'simnet', p2tr!).toString('hex'));
   });
 
+  it('`pool devnet mine --coin BTC` says why an address is refused, in one line, and mines nothing', async () => {
+    const before = await devnet().node.getBlockCount();
+    const regtest = payments.p2wpkh({ hash: randomBytes(20), network: coinNetworks(BTC, 'regtest')[0] }).address!;
+    const refused = await poolCli(['devnet', 'mine', '1', regtest, '--coin', 'BTC', '--data-dir', net.dataDir()]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toMatch(
+      /^"bcrt1\w+" is not a valid BTC simnet address \(it looks like a regtest address\)$/,
+    );
+    expect(await devnet().node.getBlockCount()).toBe(before);
+  });
+
   it('`pool devnet mine --coin` names the devnet chains when asked for another', async () => {
     const other = await poolCli(['devnet', 'mine', '1', '--coin', 'DOGE', '--data-dir', net.dataDir()]);
     expect(other.code).toBe(2);
