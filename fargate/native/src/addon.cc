@@ -1,45 +1,19 @@
-// Node-API bindings: sha256d, scrypt (Litecoin PoW) and scryptRaw (general RFC 7914 scrypt, for test vectors).
+// Node-API bindings: sha256d, scrypt (Litecoin PoW), scryptRaw (general RFC 7914 scrypt, for test vectors) and the
+// ethash/etchash functions of ethash_addon.cc.
 #include <napi.h>
 
-#include <cmath>
 #include <cstdlib>
 
+#include "ethash_addon.h"
+#include "napi_args.h"
 #include "scrypt.h"
 #include "sha256.h"
 
 namespace {
 
-struct Bytes {
-  const uint8_t* data;
-  size_t length;
-};
-
-// Accepts any Uint8Array (Buffer is one); other typed arrays are rejected so a Uint16Array is never hashed by accident.
-bool ReadBytes(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name, Bytes* out) {
-  Napi::Value value = info[index];
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    std::string message = std::string(fn) + ": " + name + " must be a Buffer or Uint8Array";
-    Napi::TypeError::New(info.Env(), message).ThrowAsJavaScriptException();
-    return false;
-  }
-  Napi::Uint8Array array = value.As<Napi::Uint8Array>();
-  out->data = array.Data();
-  out->length = array.ByteLength();
-  return true;
-}
-
-// Integer parameters arrive as JS numbers; anything that is not a non-negative safe integer is a TypeError.
-bool ReadUint(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name, uint64_t* out) {
-  Napi::Value value = info[index];
-  double d = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1;
-  if (!value.IsNumber() || !std::isfinite(d) || d < 0 || d != std::floor(d) || d > 9007199254740991.0) {
-    std::string message = std::string(fn) + ": " + name + " must be a non-negative integer";
-    Napi::TypeError::New(info.Env(), message).ThrowAsJavaScriptException();
-    return false;
-  }
-  *out = uint64_t(d);
-  return true;
-}
+using pool::Bytes;
+using pool::ReadBytes;
+using pool::ReadUint;
 
 Napi::Value Sha256d(const Napi::CallbackInfo& info) {
   Bytes data;
@@ -120,6 +94,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("scrypt", Napi::Function::New(env, ScryptLitecoin, "scrypt"));
   exports.Set("scryptPairInto", Napi::Function::New(env, ScryptPairInto, "scryptPairInto"));
   exports.Set("scryptRaw", Napi::Function::New(env, ScryptRaw, "scryptRaw"));
+  pool::RegisterEthash(env, exports);
   return exports;
 }
 

@@ -11,6 +11,47 @@ export interface HashingAddon {
   /** out[0..32) = scrypt(h1), out[32..64) = scrypt(h2), hashed interleaved. */
   scryptPairInto(h1: Uint8Array, h2: Uint8Array, out: Uint8Array): void;
   scryptRaw(password: Uint8Array, salt: Uint8Array, N: number, r: number, p: number, dkLen: number): Buffer;
+  /** Legacy Keccak (pad byte 0x01, not SHA-3's 0x06), as ethash uses it. */
+  keccak256(data: Uint8Array): Buffer;
+  keccak512(data: Uint8Array): Buffer;
+  /** Ethash sizes of an epoch (≤ 2047), in bytes. */
+  ethashCacheSize(epoch: number): number;
+  ethashDatasetSize(epoch: number): number;
+  /** Keccak-256 applied seedEpoch times to 32 zero bytes (seedEpoch ≤ 4095). */
+  ethashSeed(seedEpoch: number): Buffer;
+  /** Fills the whole of cache (a multiple of 64 bytes, 8-byte aligned) from the 32-byte seed. */
+  ethashBuildCache(seed: Uint8Array, cache: Uint8Array): void;
+  /** The same on libuv's thread pool; cache must not be touched until the promise settles. */
+  ethashBuildCacheAsync(seed: Uint8Array, cache: Uint8Array): Promise<void>;
+  /** Writes dataset items [start, end) at dataset[64·i ..]. */
+  ethashBuildDatasetRange(cache: Uint8Array, dataset: Uint8Array, start: number, end: number): void;
+  ethashBuildDatasetRangeAsync(cache: Uint8Array, dataset: Uint8Array, start: number, end: number): Promise<void>;
+  /** out[0..32) = mix digest, out[32..64) = result; nonce as the wire's 64-bit value. */
+  ethashHashimotoLight(
+    cache: Uint8Array,
+    datasetBytes: number,
+    header: Uint8Array,
+    nonce: bigint,
+    out: Uint8Array,
+  ): void;
+  ethashHashimotoFull(
+    dataset: Uint8Array,
+    datasetBytes: number,
+    header: Uint8Array,
+    nonce: bigint,
+    out: Uint8Array,
+  ): void;
+  /** out[0..32) = keccak256(keccak512(header ‖ nonce LE) ‖ mix): the result if the mix is genuine. */
+  ethashFinalHash(header: Uint8Array, nonce: bigint, mix: Uint8Array, out: Uint8Array): void;
+  /** The first nonce from start (count of them) whose result ≤ target (32 bytes big-endian), on the thread pool. */
+  ethashSearchFullAsync(
+    dataset: Uint8Array,
+    datasetBytes: number,
+    header: Uint8Array,
+    start: bigint,
+    count: number,
+    target: Uint8Array,
+  ): Promise<{ nonce: bigint; mix: Buffer; result: Buffer } | null>;
 }
 
 /**

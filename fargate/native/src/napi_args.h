@@ -1,0 +1,73 @@
+// Argument readers shared by the addon's bindings: each throws a TypeError naming the function and the parameter, and
+// returns false so the binding can return at once.
+#pragma once
+
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+namespace pool {
+
+struct Bytes {
+  uint8_t* data;
+  size_t length;
+};
+
+// Accepts any Uint8Array (Buffer is one, and one over a SharedArrayBuffer); other typed arrays are rejected so a
+// Uint16Array is never hashed by accident.
+inline bool ReadBytes(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name, Bytes* out) {
+  Napi::Value value = info[index];
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    std::string message = std::string(fn) + ": " + name + " must be a Buffer or Uint8Array";
+    Napi::TypeError::New(info.Env(), message).ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Uint8Array array = value.As<Napi::Uint8Array>();
+  out->data = array.Data();
+  out->length = array.ByteLength();
+  return true;
+}
+
+// The same, and the length must be exactly `length` bytes (a RangeError otherwise).
+inline bool ReadFixedBytes(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name,
+                           size_t length, Bytes* out) {
+  if (!ReadBytes(info, index, fn, name, out)) return false;
+  if (out->length != length) {
+    std::string message = std::string(fn) + ": " + name + " must be " + std::to_string(length) + " bytes, got " +
+                          std::to_string(out->length);
+    Napi::RangeError::New(info.Env(), message).ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+// Integer parameters arrive as JS numbers; anything that is not a non-negative safe integer is a TypeError.
+inline bool ReadUint(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name, uint64_t* out) {
+  Napi::Value value = info[index];
+  double d = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1;
+  if (!value.IsNumber() || !std::isfinite(d) || d < 0 || d != std::floor(d) || d > 9007199254740991.0) {
+    std::string message = std::string(fn) + ": " + name + " must be a non-negative integer";
+    Napi::TypeError::New(info.Env(), message).ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = uint64_t(d);
+  return true;
+}
+
+// A 64-bit unsigned value as a bigint in [0, 2^64).
+inline bool ReadBigUint64(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name,
+                          uint64_t* out) {
+  Napi::Value value = info[index];
+  bool lossless = false;
+  if (value.IsBigInt()) *out = value.As<Napi::BigInt>().Uint64Value(&lossless);
+  if (!lossless) {
+    std::string message = std::string(fn) + ": " + name + " must be a bigint in [0, 2^64)";
+    Napi::TypeError::New(info.Env(), message).ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace pool
