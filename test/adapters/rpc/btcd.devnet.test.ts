@@ -103,6 +103,23 @@ describe('the RPC adapter on btcd', () => {
     expect(await node().getBlock(side.hash, 0)).toBe(side.hex);
   });
 
+  it("a getblocktemplate long poll with btcd's longpollid returns when a block arrives, with the new tip's template", async () => {
+    const current = await node().getBlockTemplate(BTC.gbtRules);
+    expect(current.longpollid).toMatch(/^[0-9a-f]{64}-\d+$/);
+    let answered = false;
+    const poll = node()
+      .getBlockTemplate(BTC.gbtRules, current.longpollid)
+      .finally(() => {
+        answered = true;
+      });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(answered).toBe(false); // nothing changed yet: btcd holds the request
+    const [hash] = await net.get().mine(1);
+    const next = await poll;
+    expect(next.previousblockhash).toBe(hash);
+    expect(next.height).toBe(current.height + 1);
+  });
+
   it('getmininginfo and getdifficulty answer the network difficulty the stats show', async () => {
     const info = await node().getMiningInfo();
     expect(info.blocks).toBe(await node().getBlockCount());
