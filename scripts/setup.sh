@@ -85,6 +85,34 @@ for entry in "${btc_tools[@]}"; do
   echo "$module" >".tools/bin/$tool.version"
 done
 
+# The Ethereum Classic devnet: core-geth's geth, built from the wrapper module in scripts/core-geth (core-geth's
+# go.mod names itself github.com/ethereum/go-ethereum, so `go install github.com/etclabscore/core-geth/...` cannot
+# work; the wrapper requires go-ethereum and replaces it by core-geth at the pinned version). The module's source is
+# copied to a temporary directory with one file of ours added to cmd/geth (scripts/core-geth/_overlay: the devnet's
+# difficulty floor, read from a variable only the devnet sets), since Go refuses overlays inside its module cache.
+# -checklinkname=0: core-geth still imports github.com/fjl/memsize, whose runtime linkname Go >= 1.23 refuses.
+# About 2 minutes and 1.1 GB of memory on 2 cores the first time.
+geth_stamp="core-geth v1.12.20 $(cat scripts/core-geth/go.sum scripts/core-geth/_overlay/*.go | sha256sum | cut -c1-16)"
+if ! [ -x .tools/bin/geth ] || [ "$(cat .tools/bin/geth.version 2>/dev/null)" != "$geth_stamp" ]; then
+  if ! command -v go >/dev/null 2>&1; then
+    echo "Go is required to build core-geth (the ETC devnet): install Go >= 1.22 (https://go.dev/dl/) and run again" >&2
+    exit 1
+  fi
+  echo "==> core-geth (geth) into .tools/bin"
+  geth_tmp=$(mktemp -d)
+  (cd scripts/core-geth && go mod download github.com/ethereum/go-ethereum)
+  src=$(cd scripts/core-geth && go list -m -f '{{.Replace.Dir}}' github.com/ethereum/go-ethereum)
+  cp -r "$src" "$geth_tmp/core-geth"
+  chmod -R u+w "$geth_tmp/core-geth"
+  cp scripts/core-geth/_overlay/*.go "$geth_tmp/core-geth/cmd/geth/"
+  cp scripts/core-geth/go.mod scripts/core-geth/go.sum scripts/core-geth/tools.go "$geth_tmp/"
+  mkdir -p .tools/bin
+  (cd "$geth_tmp" && go mod edit -replace github.com/ethereum/go-ethereum=./core-geth &&
+    go build -trimpath -ldflags=-checklinkname=0 -o "$OLDPWD/.tools/bin/geth" github.com/ethereum/go-ethereum/cmd/geth)
+  rm -rf "$geth_tmp"
+  echo "$geth_stamp" >.tools/bin/geth.version
+fi
+
 echo "==> npm install (also builds the native hashing addon, for $(scripts/node --version))"
 # `npm ci` rejects the lock file npm 11 writes (it records only this platform's optional binaries), so install from
 # the lock file with `npm install`, which keeps the locked versions.

@@ -11,6 +11,8 @@ export interface DaemonSpec {
   /** Executable path, or a name looked up on PATH. */
   command: string;
   args: string[];
+  /** The daemon's environment; default this process's. */
+  env?: NodeJS.ProcessEnv;
   /**
    * Where the daemon's pid is kept. A previous run that died without cleanup (SIGKILL, crash) may have left its
    * daemon running on the same data directory, holding its lock: the next start stops it through this file.
@@ -63,7 +65,7 @@ export async function spawnDaemon(spec: DaemonSpec): Promise<DaemonProcess> {
   const out = openSync(consoleFile, 'w', 0o600);
   let proc: ChildProcess;
   try {
-    proc = spawn(spec.command, spec.args, { stdio: ['ignore', out, out] });
+    proc = spawn(spec.command, spec.args, { stdio: ['ignore', out, out], env: spec.env ?? process.env });
   } finally {
     closeSync(out);
   }
