@@ -5,11 +5,11 @@ import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../adapters/aws/dynamo-money-store.js';
 import { createDynamoShareStores } from '../adapters/aws/dynamo-share-store.js';
 import { ensureTables, tableNames } from '../adapters/aws/tables.js';
+import { BitcoinChainReader, type BlockDaemon } from '../adapters/rpc/bitcoin-chain-reader.js';
 import { confirmBlocks } from '../app/confirm/confirm.js';
 import { runPayouts } from '../app/payouts/payouts.js';
 import { getCoin } from '../core/coins/index.js';
 import { blockEntries } from '../core/ledger/ledger.js';
-import type { ChainReader } from '../core/ports/chain-reader.js';
 import type { RoundShareReader } from '../core/ports/share-store.js';
 import { rewardsConfigSchema } from '../core/rewards/config.js';
 import { heading, info } from './harness.js';
@@ -101,17 +101,17 @@ export async function benchLedger(): Promise<void> {
             ? [{ height: fresh.height, miners: credits.map((c) => ({ miner: c.account, difficulty: 1 })) }]
             : [],
       } as unknown as RoundShareReader;
-      const chain = {
+      const daemon = {
         getBlockCount: async () => fresh.height + 1,
         getBlock: async () => ({
           confirmations: 2,
           tx: [{ vout: [{ value: 12.5, scriptPubKey: { address: 'pool' } }] }],
         }),
-      } as unknown as ChainReader;
+      } as unknown as BlockDaemon;
+      const chain = new BitcoinChainReader(daemon, 'pool', 8);
       const confirm = await timed(reads, () =>
         confirmBlocks({
           coin: getCoin('LTC'),
-          poolAddress: 'pool',
           rewards: rewardsConfigSchema.parse({ scheme: 'PROP', feeWallets: [{ address: 'fee' }] }),
           shares: rounds,
           money,

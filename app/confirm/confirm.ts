@@ -1,9 +1,8 @@
 import type { MoneyBlock } from '../../core/blocks/block.js';
 import { assessBlock, isSettled } from '../../core/blocks/confirmation.js';
 import type { CoinDefinition } from '../../core/coins/index.js';
-import { DaemonError, StorageError } from '../../core/errors.js';
+import { StorageError } from '../../core/errors.js';
 import { type BlockStage, blockEntries, splitCredits } from '../../core/ledger/ledger.js';
-import { parseAmount } from '../../core/ledger/payouts.js';
 import type { ChainReader } from '../../core/ports/chain-reader.js';
 import type { Logger } from '../../core/ports/logger.js';
 import type { BlockStore, LedgerStore } from '../../core/ports/money-store.js';
@@ -13,13 +12,14 @@ import { type RoundWeights, splitReward } from '../../core/rewards/schemes.js';
 
 export interface ConfirmDeps {
   coin: CoinDefinition;
-  /** The pool wallet address the coinbase pays: its outputs are the reward. */
-  poolAddress: string;
   rewards: RewardsConfig;
   shares: RoundShareReader;
   /** Confirmation moves blocks and writes their entries. */
   money: BlockStore & Pick<LedgerStore, 'putEntries'>;
+  /** The coin's chain family's reader: where a found block stands and what the chain paid for it. */
   chain: ChainReader;
+  /** Blocks past its height an unseen block waits before it is orphaned (ConfirmationRules.unseenGrace). */
+  unseenGrace?: number;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => number;
   /** How far back PPLNS/PROP look for shares (heights). */
@@ -33,11 +33,6 @@ export interface ConfirmReport {
   orphaned: number;
   /** Orphaned blocks a reorg brought back into the chain (their credit restored). */
   restored: number;
-}
-
-interface ChainBlock {
-  confirmations: number;
-  tx: { vout: { value: number; scriptPubKey: { address?: string; addresses?: string[] } }[] }[];
 }
 
 /**
@@ -58,15 +53,18 @@ export async function confirmBlocks(deps: ConfirmDeps): Promise<ConfirmReport> {
     if (isSettled(listed, tip, coin.coinbaseMaturity)) continue;
     report.checked++;
     await completeMove(deps, listed);
-    let chainBlock: ChainBlock | undefined;
-    try {
-      chainBlock = await deps.chain.getBlock<ChainBlock>(listed.hash, 2);
-    } catch (err) {
-      // -5: "Block not found"; anything else is the daemon failing: try again next run, change nothing.
-      if (!(err instanceof DaemonError && err.rpcCode === -5)) throw err;
-    }
-    const view = { known: chainBlock !== undefined, confirmations: chainBlock?.confirmations ?? 0, tipHeight: tip };
-    const verdict = assessBlock(listed, view, coin.coinbaseMaturity);
+    const seen = await deps.chain.locate(listed, tip);
+    const known = seen.place !== 'unseen';
+    let view = { known, confirmations: seen.confirmations, tipHeight: tip };
+    // A credited block the chain now pays otherwise (Ethereum family: it became an uncle, or an uncle became the
+    // block) is out of the place it was credited for: reversed as an orphan until it is back where it was.
+    const repaid =
+      listed.credits !== undefined &&
+      listed.chainReward !== undefined &&
+      seen.reward !== undefined &&
+      seen.reward !== listed.chainReward;
+    if (repaid) view = { known: true, confirmations: -1, tipHeight: tip };
+    const verdict = assessBlock(listed, view, coin.coinbaseMaturity, deps.unseenGrace);
     let block = listed;
     if (verdict.next === 'orphaned') {
       if (block.status === 'orphaned') continue;
@@ -76,7 +74,10 @@ export async function confirmBlocks(deps: ConfirmDeps): Promise<ConfirmReport> {
         continue;
       report.orphaned++;
       await completeMove(deps, { ...block, status: 'orphaned' });
-      log.warn({ height: block.height, hash: block.hash, trip: trips, why: verdict.why }, 'block orphaned');
+      const why = repaid
+        ? `the chain now pays ${seen.reward} (${seen.place}), credited ${block.chainReward}`
+        : verdict.why;
+      log.warn({ height: block.height, hash: block.hash, trip: trips, why }, 'block orphaned');
       continue;
     }
     if (verdict.next === 'pending') continue;
@@ -95,8 +96,7 @@ export async function confirmBlocks(deps: ConfirmDeps): Promise<ConfirmReport> {
       log.warn({ height: block.height, hash: block.hash, trip: trips }, 'orphaned block back in the main chain');
     }
     // In the main chain: fix its split once, then credit it as immature (idempotent).
-    if (!block.credits)
-      block = await fixCredits(deps, block, chainReward(chainBlock!, deps.poolAddress, coin.decimals));
+    if (!block.credits) block = await fixCredits(deps, block, seen.reward ?? 0n);
     if (block.status === 'pending') await writeStage(deps, block, 'immature');
     if (verdict.next === 'confirmed') {
       await writeStage(deps, block, 'mature');
@@ -139,7 +139,7 @@ async function fixCredits(deps: ConfirmDeps, block: MoneyBlock, reward: bigint):
   if (reward !== BigInt(block.reward)) {
     deps.log.warn(
       { height: block.height, template: block.reward, chain: reward.toString() },
-      'coinbase value differs from the template; the chain wins',
+      'the chain paid other than the template; the chain wins',
     );
   }
   const rounds = await roundsBefore(deps, block);
@@ -184,14 +184,4 @@ async function roundsBefore(deps: ConfirmDeps, block: MoneyBlock): Promise<Round
     }
   }
   return rounds;
-}
-
-/** Σ coinbase outputs paying the pool address. */
-export function chainReward(block: ChainBlock, poolAddress: string, decimals: number): bigint {
-  let total = 0n;
-  for (const o of block.tx[0]?.vout ?? []) {
-    const pays = o.scriptPubKey.address === poolAddress || o.scriptPubKey.addresses?.includes(poolAddress);
-    if (pays) total += parseAmount(o.value, decimals);
-  }
-  return total;
 }

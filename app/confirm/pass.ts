@@ -68,8 +68,8 @@ export async function confirmCoin(deps: CoinConfirmDeps): Promise<ConfirmPassRep
   return runConfirmPass({
     ...ports,
     chain: rules.chain,
+    ...(rules.unseenGrace === undefined ? {} : { unseenGrace: rules.unseenGrace }),
     coin: { ...getCoin(coin.symbol), coinbaseMaturity: rules.maturity },
-    poolAddress: coin.poolAddress,
     rewards: coin.rewards,
   });
 }

@@ -1,13 +1,11 @@
 import type { CoinDefinition } from '../../core/coins/index.js';
 import { parseRevisionRef, roundCreditEntries, roundRef } from '../../core/ledger/ledger.js';
-import { parseAmount } from '../../core/ledger/payouts.js';
 import type { PpsChain } from '../../core/ports/chain-reader.js';
 import type { LedgerStateStore, LedgerStore } from '../../core/ports/money-store.js';
 import type { RoundShareReader } from '../../core/ports/share-store.js';
 import type { RewardsConfig } from '../../core/rewards/config.js';
 import { ppsCredits, type RoundPaid, topUpCredits } from '../../core/rewards/pps.js';
 import type { Tally } from '../../core/shares/aggregate.js';
-import type { chainReward } from './confirm.js';
 
 /** Rounds are first credited this many blocks after they ended, so that most late shares are in by then. */
 export const PPS_LAG_BLOCKS = 2;
@@ -47,7 +45,7 @@ export interface PpsReport {
 
 /**
  * PPS (and PoT) crediting pass: every completed round (height) since the last pass is paid at its expected value, computed
- * from the block the network found at that height (its coinbase value and difficulty); then rounds credited before
+ * from the block the network found at that height (what it paid its finder, and its difficulty); then rounds credited before
  * whose share total has changed since are credited again for the difference (lateRounds).
  *
  * Exactly once without transactions: a round's credits of a miner always add up to what all its shares of the round
@@ -115,10 +113,7 @@ async function creditRound(deps: PpsDeps, height: number, total: Tally): Promise
   if (total.shares === 0) return 0n;
   const round = await deps.shares.getRoundShares(coin.symbol, height);
   if (round.miners.length === 0) return 0n;
-  const hash = await deps.chain.getBlockHash(height);
-  type Block = Parameters<typeof chainReward>[0] & { difficulty: number };
-  const block = await deps.chain.getBlock<Block>(hash, 2);
-  const blockValue = block.tx[0]!.vout.reduce((s, o) => s + parseAmount(o.value, coin.decimals), 0n);
+  const block = await deps.chain.blockValue(height);
   // PoT: ingest summed each share's PoT credit difficulty next to the plain one (core/rewards/pot.ts).
   const pot = deps.rewards.scheme === 'POT';
   const worth = ppsCredits(
@@ -129,7 +124,7 @@ async function creditRound(deps: PpsDeps, height: number, total: Tally): Promise
         difficulty: pot ? (m.credit ?? m.difficulty) : m.difficulty,
       })),
     },
-    { height, blockValue, networkDifficulty: block.difficulty * coin.stratumDiffMultiplier },
+    { height, blockValue: block.value, networkDifficulty: block.difficulty * coin.stratumDiffMultiplier },
     deps.rewards,
   );
   const ref = roundRef(height);

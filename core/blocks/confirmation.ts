@@ -43,12 +43,13 @@ export function assessBlock(
   block: { height: number; status: BlockStatus },
   view: ChainView,
   maturity: number,
+  unseenGrace = UNKNOWN_GRACE_BLOCKS,
 ): Assessment {
   if (isSettled(block, view.tipHeight, maturity)) {
     return { next: block.status, confirmations: view.confirmations, why: 'final' };
   }
   if (!view.known) {
-    if (block.status === 'orphaned' || view.tipHeight >= block.height + UNKNOWN_GRACE_BLOCKS) {
+    if (block.status === 'orphaned' || view.tipHeight >= block.height + unseenGrace) {
       return { next: 'orphaned', confirmations: -1, why: 'the daemon does not know the block' };
     }
     return { next: block.status, confirmations: 0, why: 'not seen yet' };

@@ -1,3 +1,4 @@
+import { BitcoinChainReader } from '../../adapters/rpc/bitcoin-chain-reader.js';
 import { BtcwalletPayoutSender } from '../../adapters/rpc/btcwallet-payout-sender.js';
 import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
@@ -15,8 +16,11 @@ export const bitcoinFamily: ChainFamily = {
   name: 'bitcoin',
   deployment: { daemonSecret: true, moneyInVpc: true, stratumDockerfile: 'fargate/Dockerfile' },
   money: {
-    // The first daemon: confirmation reads blocks and the tip, PPS walks heights (DaemonClient is the ChainReader).
-    confirmation: (coin) => ({ chain: firstDaemon(coin), maturity: confirmationDepth(coin) }),
+    // The first daemon: confirmation reads blocks and the tip, PPS walks heights.
+    confirmation: (coin) => ({
+      chain: new BitcoinChainReader(firstDaemon(coin), coin.poolAddress, getCoin(coin.symbol).decimals),
+      maturity: confirmationDepth(coin),
+    }),
     payoutSender: (coin) => {
       const payouts = coin.payouts;
       if (payouts?.walletRpc !== 'btcwallet')

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import type { DynamoShareStores } from '../../../adapters/aws/dynamo-share-store.js';
+import { BitcoinChainReader } from '../../../adapters/rpc/bitcoin-chain-reader.js';
 import { confirmBlocks } from '../../../app/confirm/confirm.js';
 import { addressToOutputScript, getCoin } from '../../../core/coins/index.js';
 import { balancesFromEntries } from '../../../core/ledger/ledger.js';
@@ -14,7 +15,7 @@ import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
 import { roundBatch } from './batches.js';
 
 /**
- * Block confirmation with btcd as the chain (DaemonClient is the ChainReader): the reward is read from the coinbase
+ * Block confirmation with btcd as the chain (BitcoinChainReader over DaemonClient): the reward is read from the coinbase
  * of btcd's block, a hash btcd does not know and a block it holds outside its main chain are orphaned, and a block
  * is confirmed at coinbase maturity. The ledger is dynalite's.
  */
@@ -41,11 +42,10 @@ describe('confirmBlocks on btcd', () => {
 
   const deps = () => ({
     coin: BTC,
-    poolAddress: net.get().poolAddress,
     rewards,
     shares: shares.rounds,
     money,
-    chain: net.get().node,
+    chain: new BitcoinChainReader(net.get().node, net.get().poolAddress, 8),
     log: silentLog,
     now: () => 1,
   });

@@ -3,12 +3,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import type { DynamoShareStores } from '../../../adapters/aws/dynamo-share-store.js';
+import { BitcoinChainReader, type BlockDaemon } from '../../../adapters/rpc/bitcoin-chain-reader.js';
 import { confirmBlocks } from '../../../app/confirm/confirm.js';
 import { CONFIRM_LEASE, runConfirmPass } from '../../../app/confirm/pass.js';
 import { getCoin } from '../../../core/coins/index.js';
 import { DaemonError } from '../../../core/errors.js';
 import { balancesFromEntries } from '../../../core/ledger/ledger.js';
-import type { ChainReader } from '../../../core/ports/chain-reader.js';
 import { rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import { auditCoin } from '../../../local/audit.js';
@@ -20,7 +20,7 @@ const POOL = 'pooladdr';
 const rewards = rewardsConfigSchema.parse({ scheme: 'PROP', feeBasisPoints: 100, feeWallets: [{ address: 'fee' }] });
 
 /** A chain whose answers the test sets: confirmations per hash (missing = unknown). */
-class FakeChain implements ChainReader {
+class FakeChain implements BlockDaemon {
   tip = 1000;
   confirmations = new Map<string, number>();
   reward = 625_000_000;
@@ -44,11 +44,10 @@ describe('confirmBlocks against dynalite', () => {
   let chain: FakeChain;
   const deps = () => ({
     coin: LTC,
-    poolAddress: POOL,
     rewards,
     shares: shares.rounds,
     money,
-    chain,
+    chain: new BitcoinChainReader(chain, POOL, 8),
     log: silentLog,
     now: () => 1,
   });
@@ -211,11 +210,14 @@ describe('confirmBlocks against dynalite', () => {
 
   it('leaves blocks untouched when the daemon fails, and orphans a block the daemon never saw', async () => {
     await foundBlock('h3', 998, [['alice', 1]]);
-    const broken: ChainReader = {
+    const broken: BlockDaemon = {
       getBlockCount: async () => 1000,
+      getBlockHash: async () => Promise.reject(new DaemonError('connection refused')),
       getBlock: async () => Promise.reject(new DaemonError('connection refused')),
     };
-    await expect(confirmBlocks({ ...deps(), chain: broken })).rejects.toThrow(/connection refused/);
+    await expect(confirmBlocks({ ...deps(), chain: new BitcoinChainReader(broken, POOL, 8) })).rejects.toThrow(
+      /connection refused/,
+    );
     expect((await money.listAllBlocks('LTC'))[0]!.status).toBe('pending');
     chain.tip = 999;
     await confirmBlocks(deps()); // unknown, but only one block later: wait

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import { BitcoinChainReader } from '../../../adapters/rpc/bitcoin-chain-reader.js';
 import { creditPps } from '../../../app/confirm/pps.js';
 import { getCoin } from '../../../core/coins/index.js';
 import { balancesFromEntries } from '../../../core/ledger/ledger.js';
@@ -16,11 +17,15 @@ const pot = { a: 0.8, cap: 2 };
 const rewards = (scheme: 'POT' | 'PPS', a = pot.a) =>
   rewardsConfigSchema.parse({ scheme, pot: { ...pot, a }, feeBasisPoints: 100, feeWallets: [{ address: 'fee' }] });
 // Every block worth 10 LTC at difficulty 1.
-const chain = {
-  getBlockCount: async () => 102,
-  getBlockHash: async (h: number) => `hash${h}`,
-  getBlock: async <T>() => ({ difficulty: 1, tx: [{ vout: [{ value: 10, scriptPubKey: {} }] }] }) as T,
-};
+const chain = new BitcoinChainReader(
+  {
+    getBlockCount: async () => 102,
+    getBlockHash: async (h: number) => `hash${h}`,
+    getBlock: async <T>() => ({ difficulty: 1, tx: [{ vout: [{ value: 10, scriptPubKey: {} }] }] }) as T,
+  },
+  'pool',
+  8,
+);
 
 const share = (miner: string, difficulty: number, actualDifficulty: number): Share => ({
   coin: 'LTC',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import { BitcoinChainReader } from '../../../adapters/rpc/bitcoin-chain-reader.js';
 import { creditPps } from '../../../app/confirm/pps.js';
 import { getCoin } from '../../../core/coins/index.js';
 import { balancesFromEntries, roundCreditEntries } from '../../../core/ledger/ledger.js';
@@ -14,11 +15,16 @@ const LTC = getCoin('LTC');
 const rewards = rewardsConfigSchema.parse({ scheme: 'PPS', feeBasisPoints: 0, feeWallets: [{ address: 'fee' }] });
 
 const batch = roundBatch;
-const chainAt = (tip: { height: number }) => ({
-  getBlockCount: async () => tip.height,
-  getBlockHash: async (h: number) => `hash${h}`,
-  getBlock: async <T>() => ({ difficulty: 1, tx: [{ vout: [{ value: 10, scriptPubKey: {} }] }] }) as T,
-});
+const chainAt = (tip: { height: number }) =>
+  new BitcoinChainReader(
+    {
+      getBlockCount: async () => tip.height,
+      getBlockHash: async (h: number) => `hash${h}`,
+      getBlock: async <T>() => ({ difficulty: 1, tx: [{ vout: [{ value: 10, scriptPubKey: {} }] }] }) as T,
+    },
+    'pool',
+    8,
+  );
 
 describe('creditPps against dynalite', () => {
   let dynamo: Dynamo;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import { BitcoinChainReader } from '../../../adapters/rpc/bitcoin-chain-reader.js';
 import { runConfirmPass } from '../../../app/confirm/pass.js';
 import { getCoin } from '../../../core/coins/index.js';
 import { balancesFromEntries } from '../../../core/ledger/ledger.js';
@@ -39,11 +40,10 @@ describe('confirmation through reorgs on the devnet', () => {
     });
     const deps = {
       coin: LTC,
-      poolAddress: devnet.poolAddress,
       rewards,
       shares: shares.rounds,
       money,
-      chain: devnet.clientA,
+      chain: new BitcoinChainReader(devnet.clientA, devnet.poolAddress, 8),
       log: silentLog,
       now: Date.now,
     };

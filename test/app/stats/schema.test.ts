@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoLiveStats, putLiveSnapshot } from '../../../adapters/aws/dynamo-live-stats.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import { BitcoinChainReader } from '../../../adapters/rpc/bitcoin-chain-reader.js';
 import { confirmBlocks } from '../../../app/confirm/confirm.js';
 import { runPayouts } from '../../../app/payouts/payouts.js';
 import { type ApiDeps, handleApi } from '../../../app/stats/api.js';
@@ -74,6 +75,7 @@ describe('stats API responses match the schema', () => {
       { claim: 'c', now: () => NOW, leaseMs: 1000 },
     );
     const chain = {
+      getBlockHash: async () => '',
       getBlockCount: async () => 10 + LTC.coinbaseMaturity + 1,
       getBlock: async <T>() =>
         ({
@@ -88,11 +90,10 @@ describe('stats API responses match the schema', () => {
     });
     await confirmBlocks({
       coin: LTC,
-      poolAddress: POOL_WALLET,
       rewards,
       shares: shares.rounds,
       money,
-      chain,
+      chain: new BitcoinChainReader(chain, POOL_WALLET, 8),
       log: silentLog,
       now: () => NOW,
     });

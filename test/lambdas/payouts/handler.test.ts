@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import { BitcoinChainReader } from '../../../adapters/rpc/bitcoin-chain-reader.js';
 import type { DaemonClient } from '../../../adapters/rpc/daemon-client.js';
 import { WalletPayoutSender } from '../../../adapters/rpc/wallet-payout-sender.js';
 import { parseConfig } from '../../../core/config/load.js';
@@ -47,7 +48,7 @@ describe('money Lambda handlers', () => {
       coin: coin!,
       shares,
       money: new DynamoMoneyStore(createDocumentClient(dynamo.client), () => names),
-      rules: { chain: daemon, maturity: 100 },
+      rules: { chain: new BitcoinChainReader(daemon, 'pool', 8), maturity: 100 },
       sender: () => new WalletPayoutSender(daemon, 8),
     };
   });
