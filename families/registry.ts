@@ -3,6 +3,7 @@ import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import { bitcoinFamily } from './bitcoin/index.js';
 import type { ChainFamily } from './chain-family.js';
+import { ethereumFamily } from './ethereum/index.js';
 
 /** Chain families by name: where every composition root finds a coin's job source, verifier, sender and rules. */
 export class ChainFamilies {
@@ -42,4 +43,4 @@ export class ChainFamilies {
 }
 
 /** The pool's chain families. A new family module is added here, and nowhere else. */
-export const CHAIN_FAMILIES = new ChainFamilies([bitcoinFamily]);
+export const CHAIN_FAMILIES = new ChainFamilies([bitcoinFamily, ethereumFamily]);

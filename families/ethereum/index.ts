@@ -1,0 +1,49 @@
+import { FetchRequest, JsonRpcProvider } from 'ethers';
+import { EtcChainReader } from '../../adapters/evm/etc-chain-reader.js';
+import { ethashChain } from '../../core/coins/ethash-chains.js';
+import { confirmationDepth, getCoin } from '../../core/coins/index.js';
+import type { CoinConfig } from '../../core/config/schema.js';
+import { ConfigError } from '../../core/errors.js';
+import { MAX_UNCLE_DEPTH } from '../../core/rewards/ecip1017.js';
+import type { ChainFamily } from '../chain-family.js';
+
+/**
+ * The Ethereum family (ETC on core-geth): work from eth_getWork, etchash shares over EthProxy and
+ * EthereumStratum/1.0.0, blocks confirmed as blocks or uncles (ECIP-1017 rewards), payouts signed by the pool's key.
+ */
+export const ethereumFamily: ChainFamily = {
+  name: 'ethereum',
+  // The same stratum image as the Bitcoin family (its native addon has etchash); the nodes are private (money
+  // functions in the VPC) and may sit behind an authenticating proxy (the daemons' credentials as a secret).
+  deployment: { daemonSecret: true, moneyInVpc: true, stratumDockerfile: 'fargate/Dockerfile' },
+  money: {
+    confirmation: (coin) => ({
+      chain: new EtcChainReader(nodeRpc(coin), coin.poolAddress, ethashChain(getCoin(coin.symbol), coin.network)),
+      maturity: confirmationDepth(coin),
+      // A block not in the chain may still be included as an uncle up to MAX_UNCLE_DEPTH blocks later.
+      unseenGrace: MAX_UNCLE_DEPTH + 1,
+    }),
+    payoutSender: (coin) => {
+      throw new ConfigError(`${coin.symbol}: native payouts signed by the pool's key are not available yet`);
+    },
+    depositWallet: (coin) => {
+      throw new ConfigError(`${coin.symbol}: conversion deposits to exchanges are not supported for this family`);
+    },
+  },
+  stratum: async () => {
+    throw new ConfigError(
+      'the ethereum family has no stratum part yet (EthProxy / EthereumStratum dialects and the getWork job source)',
+    );
+  },
+};
+
+/** The coin's first node over JSON-RPC, uncached (ethers shares identical calls for 250 ms otherwise). */
+function nodeRpc(coin: Readonly<CoinConfig>): JsonRpcProvider {
+  const daemon = coin.daemons[0]!;
+  const request = new FetchRequest(daemon.url);
+  // The node is private (loopback or the VPC); a proxy in front of it may ask for basic auth over plain HTTP.
+  request.allowInsecureAuthentication = true;
+  request.setCredentials(daemon.user, daemon.password);
+  const chainId = ethashChain(getCoin(coin.symbol), coin.network).chainId;
+  return new JsonRpcProvider(request, chainId, { staticNetwork: true, cacheTimeout: -1 });
+}
