@@ -13,6 +13,8 @@ const CHUNK_ITEMS = 1 << 18;
 export interface DatasetBuildOptions {
   /** Ranges built at once (default 2: this pool's machines have two cores). */
   readonly parallel?: number;
+  /** Items per range (default 2^18, ~1 s of work each). */
+  readonly chunkItems?: number;
   /** Called after each range with the items done so far and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -21,13 +23,14 @@ export interface DatasetBuildOptions {
 export async function buildEtchashDataset(cache: EtchashCache, options: DatasetBuildOptions = {}): Promise<Buffer> {
   const { datasetBytes } = cache.epoch;
   const total = datasetBytes / ITEM_BYTES;
+  const chunk = options.chunkItems ?? CHUNK_ITEMS;
   const dataset = Buffer.allocUnsafeSlow(datasetBytes);
   let nextStart = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
     while (nextStart < total) {
       const start = nextStart;
-      const end = Math.min(total, start + CHUNK_ITEMS);
+      const end = Math.min(total, start + chunk);
       nextStart = end;
       await addon.ethashBuildDatasetRangeAsync(cache.bytes, dataset, start, end);
       done += end - start;

@@ -8,9 +8,6 @@ import { loadHashingAddon } from './load-addon.js';
 
 const addon = loadHashingAddon();
 
-/** ECIP-1099 activation blocks of the public networks (ECIP-1099, Final); a devnet names its own. */
-export const ECIP1099_BLOCK = { mainnet: 11_700_000, mordor: 2_520_000 } as const;
-
 /** The last epoch whose sizes are computed (core-geth's and go-etchash's tables stop at 2048 epochs). */
 export const MAX_ETCHASH_EPOCH = 2047;
 
@@ -40,7 +37,7 @@ export interface EtchashEpoch {
 }
 
 /**
- * The epoch of a block. `ecip1099Block` is the network's activation block (`ECIP1099_BLOCK`, a devnet's), or null for
+ * The epoch of a block. `ecip1099Block` is the network's activation block (core/coins/ethash-chains.ts `ETC_CHAINS`), or null for
  * plain ethash. Throws EtchashInputError for a block beyond MAX_ETCHASH_EPOCH.
  */
 export function etchashEpoch(blockNumber: number, ecip1099Block: number | null): EtchashEpoch {

@@ -1,9 +1,10 @@
 // Known answers at real etchash sizes: ETC mainnet blocks before and after ECIP-1099, the computed etchash vectors at
 // the Mordor and mainnet activation epochs, and digests of whole caches.
+
 import { describe, expect, it } from 'vitest';
+import { ETC_CHAINS } from '../../../core/coins/ethash-chains.js';
 import {
   buildEtchashCacheSync,
-  ECIP1099_BLOCK,
   type EtchashCache,
   type EtchashEpoch,
   etchashEpoch,
@@ -53,7 +54,7 @@ const MAINNET_BLOCKS = [
 describe('real ETC mainnet blocks', () => {
   for (const block of MAINNET_BLOCKS) {
     it(`reproduces the on-chain mix digest of ${block.name} and finds it meets its difficulty`, () => {
-      const cache = cacheOf(etchashEpoch(block.number, ECIP1099_BLOCK.mainnet));
+      const cache = cacheOf(etchashEpoch(block.number, ETC_CHAINS.mainnet.ecip1099Block));
       if (block.cacheDigest) expect(keccak256(cache.bytes).toString('hex')).toBe(block.cacheDigest);
       const share = {
         headerHash: hex(block.sealHash),
@@ -77,7 +78,7 @@ describe('real ETC mainnet blocks', () => {
 
   it('does not reproduce block 15,000,000 with plain-ethash sizes (the seed(2E), sizes(E) rule matters)', () => {
     const block = MAINNET_BLOCKS[1];
-    const etchash = etchashEpoch(block.number, ECIP1099_BLOCK.mainnet);
+    const etchash = etchashEpoch(block.number, ETC_CHAINS.mainnet.ecip1099Block);
     const plain = etchashEpoch(block.number, null);
     expect(plain.seedEpoch).toBe(etchash.seedEpoch);
     const { mix } = hashimotoLight(cacheOf(plain), hex(block.sealHash), block.nonce);
@@ -92,7 +93,7 @@ describe('computed etchash vectors at the activation epochs', () => {
     [
       'Mordor E = 42',
       2_520_000,
-      ECIP1099_BLOCK.mordor,
+      ETC_CHAINS.mordor.ecip1099Block,
       '8d8e8caa73eb74e9ca1b7aa97c098849d512f5ab6b7b23141e7a9d229855095a',
       '5c0e42aa59ba5d3699352f17e13dd7f9264671ec071e3639c6fd6932973661d2',
       '36617f5d4d40076a67c328b31baf3e9c6de9d6d87f105b3fdac2a59c77b8d0c4',
@@ -100,7 +101,7 @@ describe('computed etchash vectors at the activation epochs', () => {
     [
       'mainnet E = 200',
       12_000_000,
-      ECIP1099_BLOCK.mainnet,
+      ETC_CHAINS.mainnet.ecip1099Block,
       '7632a250063d15c1aa5520b5a34d14f4fef72a1672e4b2f7f27d941020c10dc8',
       '538fef2733d497de41c02f034ff6413f6f26c7ca4e43e045f5a67f6a21545815',
       undefined,
@@ -108,7 +109,7 @@ describe('computed etchash vectors at the activation epochs', () => {
     [
       'mainnet E = 195',
       11_700_000,
-      ECIP1099_BLOCK.mainnet,
+      ETC_CHAINS.mainnet.ecip1099Block,
       '5612b1aef7ded650a08f0d9e9287ec2ae491a8eb1182b759b29dea7715fb2024',
       '763752d68ce082929f87604872975ad894cd79c39964bd89754db4360b3af8e1',
       '568d56c26053260e5724b58f886e53b74cdc8cc7932dc7a1053bd20c9a1f1f4a',
@@ -125,7 +126,7 @@ describe('computed etchash vectors at the activation epochs', () => {
   }
 
   it('hashes a second header at E = 195', () => {
-    const cache = cacheOf(etchashEpoch(11_700_000, ECIP1099_BLOCK.mainnet));
+    const cache = cacheOf(etchashEpoch(11_700_000, ETC_CHAINS.mainnet.ecip1099Block));
     const hash = hashimotoLight(
       cache,
       hex('bc544c2baba832600013bd5d1983f592e9557d04b0fb5ef7a100434a5fc8d52a'),
@@ -136,7 +137,7 @@ describe('computed etchash vectors at the activation epochs', () => {
   });
 
   it('does not use seed(E) at E = 195 (the wrong rule gives another mix)', () => {
-    const right = etchashEpoch(11_700_000, ECIP1099_BLOCK.mainnet);
+    const right = etchashEpoch(11_700_000, ETC_CHAINS.mainnet.ecip1099Block);
     const wrong = cacheOf({ ...right, seedEpoch: right.epoch });
     expect(hashimotoLight(wrong, header, 0x4242424242424242n).mix.toString('hex')).toBe(
       'a33bab33bb65b959b4ee38a89a166a2c1a814c31ead8e1e63597a27237948eac',

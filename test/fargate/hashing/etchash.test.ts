@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ETC_CHAINS } from '../../../core/coins/ethash-chains.js';
 import {
   buildEtchashCacheSync,
-  ECIP1099_BLOCK,
   type EtchashCache,
   type EtchashEpoch,
   EtchashInputError,
@@ -50,8 +50,8 @@ describe('keccak', () => {
 
 describe('etchash epochs', () => {
   it('uses 30,000-block ethash epochs before ECIP-1099 and 60,000-block epochs with seed(2E) after', () => {
-    expect(etchashEpoch(11_699_999, ECIP1099_BLOCK.mainnet)).toMatchObject({ epoch: 389, seedEpoch: 389 });
-    expect(etchashEpoch(11_700_000, ECIP1099_BLOCK.mainnet)).toMatchObject({
+    expect(etchashEpoch(11_699_999, ETC_CHAINS.mainnet.ecip1099Block)).toMatchObject({ epoch: 389, seedEpoch: 389 });
+    expect(etchashEpoch(11_700_000, ETC_CHAINS.mainnet.ecip1099Block)).toMatchObject({
       epoch: 195,
       seedEpoch: 390,
       firstBlock: 11_700_000,
@@ -59,9 +59,9 @@ describe('etchash epochs', () => {
       cacheBytes: 42_334_912,
       datasetBytes: 2_709_518_464,
     });
-    expect(etchashEpoch(2_520_000, ECIP1099_BLOCK.mordor)).toMatchObject({ epoch: 42, seedEpoch: 84 });
-    expect(etchashEpoch(15_000_000, ECIP1099_BLOCK.mainnet)).toMatchObject({ epoch: 250, seedEpoch: 500 });
-    expect(etchashEpoch(10_000_000, ECIP1099_BLOCK.mainnet)).toMatchObject({ epoch: 333, seedEpoch: 333 });
+    expect(etchashEpoch(2_520_000, ETC_CHAINS.mordor.ecip1099Block)).toMatchObject({ epoch: 42, seedEpoch: 84 });
+    expect(etchashEpoch(15_000_000, ETC_CHAINS.mainnet.ecip1099Block)).toMatchObject({ epoch: 250, seedEpoch: 500 });
+    expect(etchashEpoch(10_000_000, ETC_CHAINS.mainnet.ecip1099Block)).toMatchObject({ epoch: 333, seedEpoch: 333 });
     expect(etchashEpoch(11_700_000, null)).toMatchObject({ epoch: 390, seedEpoch: 390, cacheBytes: 67_895_104 });
     // A devnet activating at block 0: epoch 0 is ethash's epoch 0.
     expect(etchashEpoch(59_999, 0)).toMatchObject({ epoch: 0, seedEpoch: 0, cacheBytes: 16_776_896 });
