@@ -7,7 +7,7 @@ import { getTransactions, getVersion } from './methods/misc.js';
 import { submit } from './methods/submit.js';
 import { subscribe } from './methods/subscribe.js';
 import { suggestDifficulty, suggestTarget } from './methods/suggest-difficulty.js';
-import { notifyLine } from './notify-line.js';
+import { notifyLine, stratumWork } from './notify-line.js';
 import { encodeNotification, STRATUM_WIRE } from './protocol.js';
 
 const RECONNECT = encodeNotification('client.reconnect', []);
@@ -40,13 +40,7 @@ export function stratumV1(jobs: JobProvider): StratumDialect {
     work: (session, clean) => {
       const job = jobs.current();
       if (!job) return undefined;
-      const lines: Array<string | Buffer> = [];
-      if (session.announcedDifficulty !== session.difficulty) {
-        session.announcedDifficulty = session.difficulty;
-        lines.push(encodeNotification('mining.set_difficulty', [session.difficulty]));
-      }
-      lines.push(notifyLine(job, clean || job.cleanJobs));
-      return { jobId: job.jobId, lines };
+      return stratumWork(session, job.jobId, session.difficulty, notifyLine(job, clean || job.cleanJobs));
     },
     reconnectLine: () => RECONNECT,
   };

@@ -46,10 +46,26 @@ export async function startTcp(onCleanup: (fn: () => Promise<void> | void) => vo
     ...(o.policy ? { policy: o.policy } : {}),
     ...(o.deps?.validateAddress ? { validateAddress: o.deps.validateAddress } : {}),
   });
+  const tcp = await serveTcp(server, log, onCleanup, o.proxyProtocol ?? false);
+  /** A memory metric, 0 when never counted ("drops:LTC:banned", "bans:LTC:malformed"…). */
+  const count = (key: string) => metrics.counts.get(key) ?? 0;
+  return { jobs, queue, log, server, ...tcp, count };
+}
+
+/**
+ * Puts `server` behind listenStratum on 127.0.0.1 (an ephemeral port); returns ways to open sockets and clients to it.
+ * `onCleanup` receives what stops the server and every socket it opened.
+ */
+export async function serveTcp(
+  server: StratumServer,
+  log: RecordingLogger,
+  onCleanup: (fn: () => Promise<void> | void) => void,
+  proxyProtocol = false,
+) {
   const listener = await listenStratum(server, {
     host: '127.0.0.1',
     port: 0,
-    proxyProtocol: o.proxyProtocol ?? false,
+    proxyProtocol,
     keepAliveSeconds: 60,
     headerTimeoutMs: 2000,
     log,
@@ -74,9 +90,7 @@ export async function startTcp(onCleanup: (fn: () => Promise<void> | void) => vo
     s.write(encodeProxyV2({ address, port }, { address: '10.0.0.5', port: 3333 }));
     return new PairClient(s);
   };
-  /** A memory metric, 0 when never counted ("drops:LTC:banned", "bans:LTC:malformed"…). */
-  const count = (key: string) => metrics.counts.get(key) ?? 0;
-  return { jobs, queue, log, server, port: listener.port, socket, client, proxied, count };
+  return { port: listener.port, socket, client, proxied };
 }
 
 /** subscribe + authorize, then waits for the first job. */
