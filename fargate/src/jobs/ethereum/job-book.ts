@@ -32,11 +32,14 @@ export interface EthJobBookOptions {
   maxSharesPerHead?: number;
 }
 
-/** floor(2^256 / difficulty) for a difficulty in hashes (≥ 1, fractions kept to 2^-20), at most 2^256. */
+/**
+ * floor(2^256 / difficulty) for a difficulty in hashes (fractions kept to 2^-20), at most 2^256: a difficulty under 1
+ * (a port configured below it) counts as 1, since no hash can meet less.
+ */
 export function boundaryOf(difficulty: number): bigint {
-  if (!Number.isFinite(difficulty) || difficulty < 1)
-    throw new RangeError(`difficulty must be >= 1, got ${difficulty}`);
-  const scaled = BigInt(Math.round(difficulty * Number(DIFFICULTY_SCALE)));
+  if (!Number.isFinite(difficulty) || difficulty <= 0)
+    throw new RangeError(`difficulty must be > 0, got ${difficulty}`);
+  const scaled = BigInt(Math.round(Math.max(1, difficulty) * Number(DIFFICULTY_SCALE)));
   const boundary = (TWO_256 * DIFFICULTY_SCALE) / scaled;
   return boundary > TWO_256 ? TWO_256 : boundary;
 }
