@@ -33,6 +33,7 @@ export interface EthBlockHeader {
 }
 
 const HASH = /^0x[0-9a-f]{64}$/;
+const SUBMIT_TIMEOUT_MS = 15_000;
 
 /**
  * A core-geth node over JSON-RPC 2.0 (HTTP POST). geth refuses JSON-RPC 1.0 requests, which the Bitcoin family's
@@ -112,7 +113,10 @@ export class EthNodeClient {
 
   /** eth_submitWork(nonce 8 bytes, seal hash, mix digest): true when the node took the seal (a block, or stale). */
   async submitWork(nonce: string, headerHash: string, mixDigest: string): Promise<boolean> {
-    const accepted = await this.call<unknown>('eth_submitWork', [nonce, headerHash, mixDigest]);
+    // At least SUBMIT_TIMEOUT_MS: the node checks the seal with its light cache, which it builds at the first
+    // submission of an epoch (seconds), and a found block is worth waiting for.
+    const timeoutMs = Math.max(this.timeoutMs, SUBMIT_TIMEOUT_MS);
+    const accepted = await this.call<unknown>('eth_submitWork', [nonce, headerHash, mixDigest], timeoutMs);
     if (typeof accepted !== 'boolean') {
       throw new DaemonError(`eth_submitWork on ${this.name}: answered ${JSON.stringify(accepted)}, not a boolean`);
     }

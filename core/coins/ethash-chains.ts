@@ -18,7 +18,7 @@ export interface EthashChain {
 export const ETC_CHAINS = {
   mainnet: { chainId: 61, ecip1099Block: 11_700_000, eraRounds: 5_000_000 },
   mordor: { chainId: 63, ecip1099Block: 2_520_000, eraRounds: 2_000_000 },
-  devnet: { chainId: 6161, ecip1099Block: 0, eraRounds: 5_000_000 },
+  devnet: { chainId: 63_999, ecip1099Block: 0, eraRounds: 5_000_000 },
 } as const satisfies Record<string, EthashChain>;
 
 /** The chain facts of a coin's network; a ConfigError when the coin has none there (not an Ethereum-family coin). */

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { Wallet } from 'ethers';
 import { EthNodeClient, type EthNodeEndpoint } from '../../adapters/rpc/eth-node-client.js';
+import { ETC_CHAINS } from '../../core/coins/ethash-chains.js';
 import { ConfigError, DaemonError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
+import { EtcBlockMiner } from './etc-blocks.js';
 import { type DaemonProcess, DevnetStartError, freePorts, sleep, spawnDaemon } from './process.js';
 import { readJson, writeJson } from './state.js';
 import { tool } from './tools.js';
@@ -19,8 +21,11 @@ import { tool } from './tools.js';
  * signs its payouts with it, never through an unlocked node account.
  */
 
-/** The devnet's chain and network id: our own, clear of ETC mainnet (61), Mordor (63) and the dev chains (1337). */
-export const ETC_DEVNET_CHAIN_ID = 63_999;
+/**
+ * The devnet's chain and network id (core/coins ETC_CHAINS.devnet, which the pool signs payouts for): our own, clear
+ * of ETC mainnet (61), Mordor (63) and the dev chains (1337).
+ */
+export const ETC_DEVNET_CHAIN_ID = ETC_CHAINS.devnet.chainId;
 /**
  * The devnet's block difficulty: a CPU test miner checking ~1000 nonces a second with the light cache finds a block
  * in about a quarter of a second. Below 2048 ethash's adjustment (parent / 2048 · …) is zero, so it stays put.
@@ -57,7 +62,10 @@ export interface EtcDevnetOptions {
   log?: Pick<Logger, 'info' | 'warn'>;
   /** Block difficulty (≥ 2), fixed at the first start (genesis). Default ETC_DEVNET_DIFFICULTY. */
   difficulty?: bigint;
-  /** ECIP-1017 era length in blocks, fixed at the first start. Default 5,000,000 (mainnet); a test of an era change sets a few. */
+  /**
+   * ECIP-1017 era length in blocks, fixed at the first start. Default ETC_CHAINS.devnet's (mainnet's 5,000,000); a
+   * test of an era change sets a few (and gives the pool the same in its chain facts).
+   */
   eraRounds?: number;
   /** URLs core-geth POSTs each new work package to (`--miner.notify`): the pool's job source listens there. */
   notifyUrls?: readonly string[];
@@ -79,6 +87,11 @@ export interface EtcDevnet extends EtcDevnetFile {
   nodeB: EtcNode;
   /** The pool address's private key (0x hex): the payout signer's key. */
   payoutKey: string;
+  /**
+   * Mines n blocks on node A's work with the light cache (EtcBlockMiner; each pays the pool address) and waits until
+   * node B has them too. Returns their hashes.
+   */
+  mine(n: number): Promise<string[]>;
   /** Until both nodes have the same head (a block submitted to one has reached the other). */
   waitForSync(timeoutMs?: number): Promise<number>;
   /** Stops both nodes (SIGKILL after 15 s each). */
@@ -134,6 +147,7 @@ export async function startEtcDevnet(opts: EtcDevnetOptions): Promise<EtcDevnet>
       pids: [nodeA.pid(), nodeB.pid()],
     };
     await writeJson(etcDevnetFile(opts.dataDir), file);
+    const miner = new EtcBlockMiner(nodeA.client);
     const height = await nodeA.client.blockNumber();
     log.info(
       { height, ms: Math.round(performance.now() - startedAt), rpc: file.rpc.map((r) => r.url) },
@@ -144,6 +158,11 @@ export async function startEtcDevnet(opts: EtcDevnetOptions): Promise<EtcDevnet>
       nodeA,
       nodeB,
       payoutKey: state.privateKey,
+      async mine(n) {
+        const hashes = await miner.mine(n);
+        await waitForSync([nodeA.client, nodeB.client]);
+        return hashes;
+      },
       waitForSync: (timeoutMs) => waitForSync([nodeA.client, nodeB.client], timeoutMs),
       async stop() {
         await Promise.all([nodeA.stop(), nodeB.stop()]);
@@ -163,7 +182,7 @@ async function loadOrCreateState(root: string, opts: EtcDevnetOptions): Promise<
   const difficulty = opts.difficulty ?? ETC_DEVNET_DIFFICULTY;
   if (difficulty < 2n)
     throw new ConfigError(`ETC devnet difficulty ${difficulty}: at least 2 (2^256 / 1 is no target)`);
-  const eraRounds = opts.eraRounds ?? 5_000_000;
+  const eraRounds = opts.eraRounds ?? ETC_CHAINS.devnet.eraRounds;
   if (!Number.isSafeInteger(eraRounds) || eraRounds < 1) throw new ConfigError(`ETC devnet eraRounds ${eraRounds}`);
   const pool = Wallet.createRandom();
   const state: EtcState = {
@@ -224,7 +243,6 @@ function genesisOf(state: EtcState): unknown {
     'eip3860FBlock',
     'eip6049FBlock',
     'ecip1017FBlock',
-    'ecip1099FBlock',
     'disposalBlock',
   ];
   const hex = (n: bigint) => `0x${n.toString(16)}`;
@@ -233,6 +251,7 @@ function genesisOf(state: EtcState): unknown {
       networkId: ETC_DEVNET_CHAIN_ID,
       chainId: ETC_DEVNET_CHAIN_ID,
       ...Object.fromEntries(atZero.map((k) => [k, 0])),
+      ecip1099FBlock: ETC_CHAINS.devnet.ecip1099Block,
       ecip1017EraRounds: state.eraRounds,
       ethash: {},
       requireBlockHashes: {},

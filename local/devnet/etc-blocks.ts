@@ -1,0 +1,81 @@
+import type { EthNodeClient, EthWorkPackage } from '../../adapters/rpc/eth-node-client.js';
+import { ETC_CHAINS } from '../../core/coins/ethash-chains.js';
+import { DaemonError } from '../../core/errors.js';
+import {
+  buildEtchashCache,
+  type EtchashCache,
+  etchashEpoch,
+  hashimotoLight,
+  hashValue,
+} from '../../fargate/src/hashing/etchash.js';
+import { sleep } from './process.js';
+
+/** Light hashes between two turns of the event loop, so timers and sockets of the same process keep running. */
+const HASHES_PER_TURN = 32;
+
+/**
+ * Mines ETC devnet blocks the way a pool's miner does, on core-geth's own work: eth_getWork, nonces hashed with the
+ * light cache (~1 ms each: the devnet's difficulty is low) until the result meets the block's target, then
+ * eth_submitWork with the mix. Every block pays the node's etherbase, the pool address. Returns the new blocks'
+ * hashes; waits until the node's head is each one.
+ */
+export class EtcBlockMiner {
+  private cache: EtchashCache | undefined;
+
+  constructor(
+    private readonly client: EthNodeClient,
+    private readonly ecip1099Block = ETC_CHAINS.devnet.ecip1099Block,
+  ) {}
+
+  async mine(n: number): Promise<string[]> {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`cannot mine ${n} blocks`);
+    const hashes: string[] = [];
+    while (hashes.length < n) {
+      const work = await this.client.getWork();
+      const sealed = await this.seal(work);
+      if (!sealed) continue; // the node moved on (a new head from elsewhere): take its new work
+      hashes.push(await this.waitForHead(work.blockNumber));
+    }
+    return hashes;
+  }
+
+  /** Finds a nonce for the work and submits it; false when the node refused it (the work went stale meanwhile). */
+  async seal(work: EthWorkPackage): Promise<boolean> {
+    const { nonce, mix } = await this.solve(work);
+    return this.client.submitWork(nonce, work.headerHash, mix);
+  }
+
+  /** A nonce whose result meets the work's target, and its mix digest (0x hex, as eth_submitWork takes them). */
+  async solve(work: EthWorkPackage): Promise<{ nonce: string; mix: string }> {
+    const cache = await this.cacheFor(work.blockNumber);
+    const header = Buffer.from(work.headerHash.slice(2), 'hex');
+    const target = BigInt(work.target);
+    // A random start: two miners on the same work (a test's and the pool's) do not find the same nonce.
+    let nonce = BigInt.asUintN(64, BigInt(Math.floor(Math.random() * 2 ** 52)) << 12n);
+    for (;;) {
+      for (let i = 0; i < HASHES_PER_TURN; i++, nonce = BigInt.asUintN(64, nonce + 1n)) {
+        const { mix, result } = hashimotoLight(cache, header, nonce);
+        if (hashValue(result) <= target) {
+          return { nonce: `0x${nonce.toString(16).padStart(16, '0')}`, mix: `0x${mix.toString('hex')}` };
+        }
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private async cacheFor(blockNumber: number): Promise<EtchashCache> {
+    const epoch = etchashEpoch(blockNumber, this.ecip1099Block);
+    if (this.cache?.epoch.epoch !== epoch.epoch) this.cache = await buildEtchashCache(epoch);
+    return this.cache;
+  }
+
+  private async waitForHead(blockNumber: number, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const block = await this.client.getBlockByNumber(blockNumber);
+      if (block) return block.hash;
+      if (Date.now() > deadline) throw new DaemonError(`block ${blockNumber} not on ${this.client.name} after a seal`);
+      await sleep(20);
+    }
+  }
+}
