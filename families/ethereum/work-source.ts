@@ -3,6 +3,7 @@ import { EthNodeClient, type EthNodeEndpoint, type EthWorkPackage } from '../../
 import { DaemonError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
 import type { EthWorkSource } from '../../fargate/src/jobs/ethereum/types.js';
+import type { JobSourceContext } from '../chain-family.js';
 
 export interface NodeWorkSourceOptions {
   /** The coin's nodes in failover order (open-ethereum-pool's `upstream` list): the first healthy one serves work. */
@@ -291,4 +292,14 @@ export class NodeWorkSource implements EthWorkSource {
 /** The node did not answer (refused, timed out, HTTP error), as opposed to answering with an RPC error object. */
 function isTransport(err: unknown): boolean {
   return !(err instanceof DaemonError && err.rpcCode !== undefined);
+}
+
+/**
+ * The node side of an Ethereum-family coin's job source (families/ethereum/stratum.ts `ethereumJobSource`): its
+ * nodes (coins[].daemons, in failover order) polled every 100 ms; resolves once one hands out work.
+ */
+export async function startNodeWork(ctx: Pick<JobSourceContext, 'coin' | 'log' | 'now'>): Promise<NodeWorkSource> {
+  const source = new NodeWorkSource({ nodes: ctx.coin.daemons, log: ctx.log, now: ctx.now });
+  await source.start();
+  return source;
 }

@@ -54,6 +54,22 @@ describe('the ETC devnet (two core-geth nodes, etchash, mining with zero threads
     expect(await client.submitWork('0x0000000000000001', `0x${'ab'.repeat(32)}`, `0x${'11'.repeat(32)}`)).toBe(false);
   });
 
+  it('mines blocks with the light cache that both nodes take, paying the pool the era rewards (ECIP-1017, eras of 7)', async () => {
+    const hashes = await devnet().mine(8);
+    expect(hashes).toHaveLength(8);
+    const b = devnet().nodeB.client;
+    expect(await b.blockNumber()).toBe(8);
+    for (let n = 1; n <= 8; n++) {
+      const block = await b.getBlockByNumber(n);
+      expect(block!.hash).toBe(hashes[n - 1]);
+      expect(block!.miner.toLowerCase()).toBe(devnet().poolAddress.toLowerCase());
+      expect(block!.difficulty).toBe(ETC_DEVNET_DIFFICULTY);
+    }
+    // era = floor((n - 1) / 7): blocks 1-7 pay 5 ETC, block 8 pays 4 ETC; no transactions, so no fees
+    const balance = BigInt(await b.call<string>('eth_getBalance', [devnet().poolAddress, 'latest']));
+    expect(balance).toBe((1000n + 7n * 5n + 4n) * 10n ** 18n);
+  });
+
   it('exposes only eth, net, web3 and txpool over HTTP on loopback', async () => {
     const file = JSON.parse(await readFile(etcDevnetFile(net.dataDir()), 'utf8')) as EtcDevnetFile;
     expect(file.rpc.map((e) => new URL(e.url).hostname)).toEqual(['127.0.0.1', '127.0.0.1']);
