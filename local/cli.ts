@@ -11,7 +11,8 @@ Commands:
   start [--config FILE]            run the pool; without --config, on a regtest devnet it starts itself
         [--stratum-port N] [--btc-stratum-port N] [--http-port N]
                                    ports of the devnet defaults (LTC 3333, BTC 3334, HTTP 8080; 0 = any free)
-  devnet mine <n> [address] [--coin BTC]   mine n devnet blocks (to the devnet miner wallet, or to address)
+  devnet mine <n> [address] [--coin BTC|ETC]   mine n devnet blocks (to the devnet miner wallet, or to address;
+                                   ETC: with the light cache, to the pool address, the nodes' etherbase)
   config check <file>              validate a config file and print it with defaults applied (secrets masked)
   balances --coin SYM              every account's immature, confirmed, pending and paid balance
   payouts run --coin SYM [--dry-run]   run payouts now (dry run: print who would be paid what)
@@ -33,6 +34,7 @@ const DEVNET_MINERS: Record<
 > = {
   LTC: async () => (await import('./devnet/index.js')).devnetMine,
   BTC: async () => (await import('./devnet/btcd.js')).btcDevnetMine,
+  ETC: async () => (await import('./devnet/core-geth.js')).etcDevnetMine,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -72,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'devnet': {
       if (sub !== 'mine' || !rest[0] || !/^\d+$/.test(rest[0])) {
-        console.error('usage: pool devnet mine <n> [address] [--coin LTC|BTC]');
+        console.error('usage: pool devnet mine <n> [address] [--coin LTC|BTC|ETC]');
         return 2;
       }
       const coin = values.coin!.toUpperCase();

@@ -174,6 +174,32 @@ export async function startEtcDevnet(opts: EtcDevnetOptions): Promise<EtcDevnet>
   }
 }
 
+/**
+ * Mines on an ETC devnet that is already running (e.g. under `npm start`), found through `devnet-etc.json`. Blocks pay
+ * the nodes' etherbase, the pool address: core-geth's work names it, so another address cannot be mined to.
+ */
+export async function etcDevnetMine(dataDir: string, n: number, address?: string): Promise<string[]> {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`cannot mine ${n} blocks`);
+  const devnet = await readJson<EtcDevnetFile>(etcDevnetFile(dataDir));
+  if (!devnet?.rpc[0]) throw new ConfigError(`no ETC devnet in ${dataDir}: start one with \`npm start\` first`);
+  if (address !== undefined && address.toLowerCase() !== devnet.poolAddress.toLowerCase()) {
+    throw new ConfigError(
+      `ETC devnet blocks pay the nodes' etherbase, the pool address ${devnet.poolAddress}; they cannot be mined to ${address}`,
+    );
+  }
+  const client = new EthNodeClient(devnet.rpc[0]);
+  try {
+    return await new EtcBlockMiner(client).mine(n);
+  } catch (err) {
+    if (err instanceof DaemonError && err.rpcCode === undefined && /connection refused/.test(err.message)) {
+      throw new DaemonError(`the ETC devnet in ${dataDir} is not running: start it with \`npm start\``, undefined, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
 /** Keys, addresses and the chain's parameters, made at the first start and kept (owner-only: it holds keys). */
 async function loadOrCreateState(root: string, opts: EtcDevnetOptions): Promise<EtcState> {
   const file = join(root, 'state.json');

@@ -10,6 +10,7 @@ import {
   startEtcDevnet,
 } from '../../../local/devnet/core-geth.js';
 import { withEtcDevnet } from '../../helpers/etc-devnet.js';
+import { poolCli } from '../../helpers/pool-cli.js';
 
 const TWO_256 = 2n ** 256n;
 
@@ -68,6 +69,20 @@ describe('the ETC devnet (two core-geth nodes, etchash, mining with zero threads
     // era = floor((n - 1) / 7): blocks 1-7 pay 5 ETC, block 8 pays 4 ETC; no transactions, so no fees
     const balance = BigInt(await b.call<string>('eth_getBalance', [devnet().poolAddress, 'latest']));
     expect(balance).toBe((1000n + 7n * 5n + 4n) * 10n ** 18n);
+  });
+
+  it('pool devnet mine --coin ETC mines on the running devnet; another address than the pool is refused', async () => {
+    const before = await devnet().nodeA.client.blockNumber();
+    const mined = await poolCli(['devnet', 'mine', '2', '--coin', 'ETC', '--data-dir', net.dataDir()]);
+    expect(mined.stderr).toBe('');
+    expect(mined.code).toBe(0);
+    const tip = await devnet().nodeA.client.getBlockByNumber(before + 2);
+    expect(mined.stdout).toContain(`mined 2 block(s); tip ${tip!.hash}`);
+    const other = Wallet.createRandom().address;
+    const refused = await poolCli(['devnet', 'mine', '1', other, '--coin', 'ETC', '--data-dir', net.dataDir()]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`cannot be mined to ${other}`);
+    expect(await devnet().nodeA.client.blockNumber()).toBe(before + 2);
   });
 
   it('exposes only eth, net, web3 and txpool over HTTP on loopback', async () => {
