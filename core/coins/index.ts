@@ -1,3 +1,11 @@
 export { addressToOutputScript, validateAddress } from './address.js';
 export type { AddressNetworks, CoinDefinition, NetworkName, PowAlgorithm } from './registry.js';
-export { COINS, coinNetworks, confirmationDepth, familyOf, getCoin, NETWORK_NAMES, supportedCoins } from './registry.js';
+export {
+  COINS,
+  coinNetworks,
+  confirmationDepth,
+  familyOf,
+  getCoin,
+  NETWORK_NAMES,
+  supportedCoins,
+} from './registry.js';

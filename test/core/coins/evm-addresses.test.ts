@@ -34,7 +34,7 @@ describe('ETC addresses (EIP-55)', () => {
     for (const bad of [
       '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA',
       '5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed00',
-      '0xZZ' + '0'.repeat(38),
+      `0xZZ${'0'.repeat(38)}`,
       'ltc1qxyz',
     ])
       expect(() => validateAddress(ETC, 'mainnet', bad)).toThrow(InvalidAddressError);
