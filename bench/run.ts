@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { benchConnections } from './connections.js';
+import { benchEtchash } from './etchash.js';
 import { benchFanout } from './fanout.js';
 import { benchFramer } from './framer.js';
 import { fmt, heading, info, machineHeader } from './harness.js';
@@ -20,6 +21,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
     heading('0. Native hashing (one core): the physical limit of share validation');
     for (const [name, rate] of Object.entries(await benchHashing())) info(name, `${fmt(rate)} hashes/s`);
   },
+  etchash: () => benchEtchash(),
   throughput: () => benchThroughput(),
   connections: () => benchConnections(),
   fanout: () => benchFanout(),

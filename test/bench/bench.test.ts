@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { measureConnections } from '../../bench/connections.js';
+import { measureEtchash } from '../../bench/etchash.js';
 import { measureFanout } from '../../bench/fanout.js';
 import { measurePipeline } from '../../bench/pipeline.js';
 import { measureSubmit } from '../../bench/submit.js';
@@ -31,6 +32,13 @@ describe('bench sections at a trivial size', () => {
     );
     expect(r.accepted).toBeGreaterThan(0);
     expect(r.rejected).toBe(0);
+  });
+
+  it('etchash: builds the caches and counts light share checks', async () => {
+    const r = await measureEtchash({ seconds: 0.05 });
+    expect(r.lightChecksPerSecond).toBeGreaterThan(0);
+    expect(r.epoch0ChecksPerSecond).toBeGreaterThan(0);
+    expect(r.dataset).toBeUndefined();
   });
 
   it('connections: 50 miners subscribe, authorize and get a job', async () => {

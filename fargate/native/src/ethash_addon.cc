@@ -6,6 +6,10 @@
 #include <cstring>
 #include <string>
 
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 #include "ethash.h"
 #include "keccak.h"
 #include "napi_args.h"
@@ -24,6 +28,21 @@ Napi::Value Throw(Napi::Env env, const std::string& message, bool range = true) 
     Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
   }
   return env.Undefined();
+}
+
+// Asks for transparent huge pages over a cache or dataset (where THP is "madvise", as on this pool's hosts): a light
+// hash makes 32,768 dependent loads at random rows of a 17–285 MB cache, and with 4 KiB pages most of them also miss
+// the TLB. Best effort: only the 2 MiB-aligned interior is advised, and a refusal changes nothing but speed.
+void AdviseHugePages(uint8_t* data, size_t length) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t kHuge = uintptr_t(2) << 20;
+  const uintptr_t start = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + length) & ~(kHuge - 1);
+  if (end > start) madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)length;
+#endif
 }
 
 bool Aligned(const uint8_t* p) { return (reinterpret_cast<uintptr_t>(p) & 7) == 0; }
@@ -127,8 +146,9 @@ class PromiseWorker : public Napi::AsyncWorker {
 };
 
 bool ReadBuildCacheArgs(const Napi::CallbackInfo& info, const char* fn, Bytes* seed, Bytes* cache) {
-  if (!ReadFixedBytes(info, 0, fn, "seed", 32, seed)) return false;
-  return ReadCache(info, 1, fn, cache);
+  if (!ReadFixedBytes(info, 0, fn, "seed", 32, seed) || !ReadCache(info, 1, fn, cache)) return false;
+  AdviseHugePages(cache->data, cache->length);  // before the build first touches the pages
+  return true;
 }
 
 // ethashBuildCache(seed32, cache): fills cache (its whole length) from the seed.
@@ -177,6 +197,7 @@ bool ReadDatasetRangeArgs(const Napi::CallbackInfo& info, const char* fn, Datase
     Throw(info.Env(), std::string(fn) + ": items [start, end) must be in order and fit in dataset (64 bytes each)");
     return false;
   }
+  AdviseHugePages(r->dataset.data + r->start * 64, (r->end - r->start) * 64);
   return true;
 }
 
