@@ -10,6 +10,7 @@ import {
   cacheKey,
   type EtchashCache,
   type EtchashEpoch,
+  EtchashInputError,
   type EtchashShare,
   type EtchashVerdict,
   etchashEpoch,
@@ -36,8 +37,10 @@ export class EtchashCaches {
   readonly #build: (epoch: EtchashEpoch) => Promise<EtchashCache>;
   readonly #onBuildError: (error: unknown, epoch: EtchashEpoch) => void;
   readonly #caches = new Map<string, EtchashCache>();
-  /** Keys of the caches to keep, in build priority: current, next, previous. */
-  #wanted: EtchashEpoch[] = [];
+  /** The epochs whose caches are built when missing, in order: the head's, then the next. */
+  #toBuild: EtchashEpoch[] = [];
+  /** Keys of the caches to keep: those and the previous epoch's. */
+  #keep = new Set<string>();
   #building: string | undefined;
   #waiters: Array<{ key: string; resolve: (cache: EtchashCache) => void }> = [];
 
@@ -55,11 +58,11 @@ export class EtchashCaches {
    */
   advance(headBlock: number): void {
     const current = this.#epochOf(headBlock);
-    const next = this.#epochOf(current.firstBlock + current.length);
+    const next = this.#epochAfter(current);
     const previous = current.firstBlock > 0 ? this.#epochOf(current.firstBlock - 1) : undefined;
-    this.#wanted = [current, next, ...(previous ? [previous] : [])];
-    const keep = new Set(this.#wanted.map(cacheKey));
-    for (const key of this.#caches.keys()) if (!keep.has(key)) this.#caches.delete(key);
+    this.#toBuild = next ? [current, next] : [current];
+    this.#keep = new Set([...this.#toBuild, ...(previous ? [previous] : [])].map(cacheKey));
+    for (const key of this.#caches.keys()) if (!this.#keep.has(key)) this.#caches.delete(key);
     this.#buildNext();
   }
 
@@ -92,10 +95,19 @@ export class EtchashCaches {
     return [...this.#caches.values()].map((cache) => cache.epoch);
   }
 
+  /** The epoch after `current`, or none when it would be beyond the supported epochs (the head's own is not). */
+  #epochAfter(current: EtchashEpoch): EtchashEpoch | undefined {
+    try {
+      return this.#epochOf(current.firstBlock + current.length);
+    } catch (error) {
+      if (error instanceof EtchashInputError) return undefined;
+      throw error;
+    }
+  }
+
   #buildNext(): void {
     if (this.#building !== undefined) return;
-    // The previous epoch is never built: only current and next.
-    const epoch = this.#wanted.slice(0, 2).find((wanted) => !this.#caches.has(cacheKey(wanted)));
+    const epoch = this.#toBuild.find((wanted) => !this.#caches.has(cacheKey(wanted)));
     if (!epoch) return;
     const key = cacheKey(epoch);
     this.#building = key;
@@ -103,7 +115,7 @@ export class EtchashCaches {
       (cache) => {
         this.#building = undefined;
         // advance() may have moved on while this built: keep it only if still wanted.
-        if (this.#wanted.some((wanted) => cacheKey(wanted) === key)) {
+        if (this.#keep.has(key)) {
           this.#caches.set(key, cache);
           this.#resolveWaiters(key, cache);
         }

@@ -4,6 +4,7 @@ import {
   buildEtchashCacheSync,
   type EtchashCache,
   type EtchashEpoch,
+  EtchashInputError,
   verifyEtchash,
 } from '../../../fargate/src/hashing/etchash.js';
 import { EtchashCaches } from '../../../fargate/src/hashing/etchash-caches.js';
@@ -124,6 +125,21 @@ describe('EtchashCaches', () => {
     await settle();
     expect(caches.heldEpochs()).toEqual([]);
     expect(pending.map((job) => job.epoch.epoch)).toEqual([0, 10]);
+  });
+
+  it('builds only the epoch of the head when that is the last supported one', async () => {
+    const { pending, build } = controlledBuilds();
+    const lastEpoch = 5;
+    const epochOf = (blockNumber: number) => {
+      if (blockNumber >= (lastEpoch + 1) * 100) throw new EtchashInputError(`block ${blockNumber} is beyond`);
+      return tinyEpoch(blockNumber);
+    };
+    const caches = new EtchashCaches({ ecip1099Block: 0, epochOf, build });
+    caches.advance(550);
+    pending[0]?.finish();
+    await settle();
+    expect(pending.map((job) => job.epoch.epoch)).toEqual([5]);
+    expect(caches.heldEpochs().map((epoch) => epoch.epoch)).toEqual([5]);
   });
 
   it('reports a failed build and tries again at the next advance', async () => {
