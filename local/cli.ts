@@ -9,8 +9,9 @@ const USAGE = `Usage: pool <command> [options]
 
 Commands:
   start [--config FILE]            run the pool; without --config, on a regtest devnet it starts itself
-        [--stratum-port N] [--btc-stratum-port N] [--http-port N]
-                                   ports of the devnet defaults (LTC 3333, BTC 3334, HTTP 8080; 0 = any free)
+        [--stratum-port N] [--btc-stratum-port N] [--etc-stratum-port N] [--http-port N]
+                                   ports of the devnet defaults (LTC 3333, BTC 3334, ETC 3335, HTTP 8080;
+                                   0 = any free)
   devnet mine <n> [address] [--coin BTC|ETC]   mine n devnet blocks (to the devnet miner wallet, or to address;
                                    ETC: with the light cache, to the pool address, the nodes' etherbase)
   config check <file>              validate a config file and print it with defaults applied (secrets masked)
@@ -48,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
       coin: { type: 'string', default: 'LTC' },
       'stratum-port': { type: 'string', default: '3333' },
       'btc-stratum-port': { type: 'string', default: '3334' },
+      'etc-stratum-port': { type: 'string', default: '3335' },
       'http-port': { type: 'string', default: '8080' },
       'dry-run': { type: 'boolean', default: false },
       'rpc-url': { type: 'string' },
@@ -68,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
         ports: {
           stratum: Number(values['stratum-port']),
           btcStratum: Number(values['btc-stratum-port']),
+          etcStratum: Number(values['etc-stratum-port']),
           http: Number(values['http-port']),
         },
       });

@@ -5,27 +5,31 @@ import { parseConfig, parseConfigText } from '../core/config/load.js';
 import type { PoolConfig } from '../core/config/schema.js';
 import type { Logger } from '../core/ports/logger.js';
 import { BTC_WALLET_PASSPHRASE, type BtcDevnet, type BtcDevnetFile, startBtcDevnet } from './devnet/btcd.js';
+import { type EtcDevnet, type EtcDevnetFile, startEtcDevnet } from './devnet/core-geth.js';
 import { type Devnet, startDevnet } from './devnet/index.js';
 import { createLogger } from './logger.js';
 import { type LocalPool, startLocalPool } from './pool.js';
 
-/** The devnet defaults' ports: LTC stratum, BTC stratum, HTTP (0 = any free). */
+/** The devnet defaults' ports: LTC stratum, BTC stratum, ETC stratum, HTTP (0 = any free). */
 export interface DevnetPorts {
   stratum: number;
   btcStratum?: number;
+  etcStratum?: number;
   http: number;
 }
 
-export const DEFAULT_PORTS = { stratum: 3333, btcStratum: 3334, http: 8080 } as const;
+export const DEFAULT_PORTS = { stratum: 3333, btcStratum: 3334, etcStratum: 3335, http: 8080 } as const;
 
 /**
- * The embedded default: LTC (scrypt) on the regtest litecoind devnet and, when given its devnet, BTC (sha256d) on the
- * btcd simnet devnet, each on its own loopback port.
+ * The embedded default: LTC (scrypt) on the regtest litecoind devnet and, when given their devnets, BTC (sha256d) on
+ * the btcd simnet devnet and ETC (etchash, EthProxy and EthereumStratum/1.0.0 on one port) on the core-geth devnet,
+ * each on its own loopback port.
  */
 export function devnetConfig(
   devnet: Pick<Devnet, 'rpc' | 'poolAddress' | 'feeAddress'>,
   ports: DevnetPorts = DEFAULT_PORTS,
   btc?: Pick<BtcDevnetFile, 'rpc' | 'wallet' | 'poolAddress' | 'feeAddress'>,
+  etc?: Pick<EtcDevnetFile, 'rpc' | 'poolAddress' | 'feeAddress'>,
 ): Readonly<PoolConfig> {
   return parseConfig(
     {
@@ -45,6 +49,7 @@ export function devnetConfig(
           payouts: { wallet: 'pool', intervalSeconds: 60, minimum: '100000', maxRecipients: 100 },
         },
         ...(btc ? [btcDevnetCoin(btc, ports.btcStratum ?? DEFAULT_PORTS.btcStratum)] : []),
+        ...(etc ? [etcDevnetCoin(etc, ports.etcStratum ?? DEFAULT_PORTS.etcStratum)] : []),
       ],
     },
     'devnet defaults',
@@ -75,6 +80,27 @@ function btcDevnetCoin(btc: Pick<BtcDevnetFile, 'rpc' | 'wallet' | 'poolAddress'
   };
 }
 
+/** Share difficulties of the ETC devnet port, in hashes (the devnet's blocks take 256: ETC_DEVNET_DIFFICULTY). */
+const ETC_DEVNET_SHARE = { initial: 16, min: 2, max: 1e12 };
+
+function etcDevnetCoin(etc: Pick<EtcDevnetFile, 'rpc' | 'poolAddress' | 'feeAddress'>, port: number) {
+  return {
+    symbol: 'ETC',
+    network: 'devnet',
+    // Blocks pay the nodes' etherbase, which the devnet sets to this address (confirmation counts only those).
+    poolAddress: etc.poolAddress,
+    // core-geth's HTTP RPC takes no credentials and ignores these; the schema asks for them because production nodes
+    // sit behind an authenticating proxy (docs/deploy.md).
+    daemons: etc.rpc.map((r) => ({ url: r.url, user: 'devnet', password: 'devnet' })),
+    // The least ETC allows (16; 120 by default): a devnet block matures after 16 more blocks.
+    confirmations: 16,
+    // A CPU checks ~1000 light etchash nonces a second, a GPU tens of millions: difficulty 16 gives a test miner
+    // shares at once (and a block every ~16 shares); vardiff raises a GPU until every share is a block.
+    ports: [{ port, host: '127.0.0.1', difficulty: ETC_DEVNET_SHARE }],
+    rewards: { scheme: 'PPLNS', feeBasisPoints: 100, feeWallets: [{ address: etc.feeAddress }] },
+  };
+}
+
 /** `npm start` / `pool start`: runs until SIGINT/SIGTERM, then stops everything it started. */
 export async function runPool(opts: { dataDir: string; configFile?: string; ports?: DevnetPorts }): Promise<number> {
   const log = createLogger();
@@ -84,7 +110,7 @@ export async function runPool(opts: { dataDir: string; configFile?: string; port
     config = parseConfigText(await readFile(opts.configFile, 'utf8'), opts.configFile);
   } else {
     devnets = await startDevnets(opts.dataDir, log);
-    config = devnetConfig(devnets.ltc, opts.ports, devnets.btc);
+    config = devnetConfig(devnets.ltc, opts.ports, devnets.btc, devnets.etc);
   }
   let pool: LocalPool;
   try {
@@ -121,23 +147,33 @@ export async function runPool(opts: { dataDir: string; configFile?: string; port
 interface Devnets {
   ltc: Devnet;
   btc: BtcDevnet;
+  etc: EtcDevnet;
   stop(): Promise<void>;
 }
 
-/** Both devnets, started side by side (their first start mines hundreds of blocks each); one failing stops the other. */
+/**
+ * The three devnets, started side by side (LTC and BTC mine hundreds of blocks at their first start, ETC only
+ * initializes its genesis); one failing stops the others.
+ */
 async function startDevnets(dataDir: string, log: Logger): Promise<Devnets> {
   const startedAt = performance.now();
-  const [ltc, btc] = await Promise.allSettled([startDevnet({ dataDir, log }), startBtcDevnet({ dataDir, log })]);
-  if (ltc.status === 'rejected' || btc.status === 'rejected') {
-    await Promise.all([ltc, btc].map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
-    throw ltc.status === 'rejected' ? ltc.reason : (btc as PromiseRejectedResult).reason;
+  const started = await Promise.allSettled([
+    startDevnet({ dataDir, log }),
+    startBtcDevnet({ dataDir, log }),
+    startEtcDevnet({ dataDir, log }),
+  ]);
+  const [ltc, btc, etc] = started;
+  if (ltc.status === 'rejected' || btc.status === 'rejected' || etc.status === 'rejected') {
+    await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw started.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
   }
   log.info({ ms: Math.round(performance.now() - startedAt) }, 'devnets ready');
   return {
     ltc: ltc.value,
     btc: btc.value,
+    etc: etc.value,
     stop: async () => {
-      await Promise.all([ltc.value.stop(), btc.value.stop()]);
+      await Promise.all([ltc.value.stop(), btc.value.stop(), etc.value.stop()]);
     },
   };
 }
@@ -157,17 +193,20 @@ function printBanner(pool: LocalPool, devnets: Devnets | undefined): void {
   );
   if (devnets) {
     const port = (symbol: string) => pool.coins.get(symbol)?.service.ports[0];
-    const { ltc, btc } = devnets;
+    const { ltc, btc, etc } = devnets;
     lines.push(
       '',
       `  devnets         LTC: regtest litecoind x2, RPC ${ltc.rpc[0]?.url}; pool wallet ${ltc.poolAddress}`,
       `                  BTC: btcd + btcwallet simnet, RPC ${btc.rpc[0]?.url}; pool address ${btc.poolAddress}`,
+      `                  ETC: core-geth x2 (chain id ${etc.chainId}), RPC ${etc.rpc[0]?.url}; pool address ${etc.poolAddress}`,
       '',
-      '  Point a miner at it (pooler cpuminer):',
+      '  Point a miner at it (pooler cpuminer; for ETC an etchash GPU miner, EthProxy or EthereumStratum/1.0.0):',
       `    minerd -a ${getCoin('LTC').algorithm} -o stratum+tcp://127.0.0.1:${port('LTC')} -u ${ltc.minerAddress}.rig1 -p x`,
       `    minerd -a ${getCoin('BTC').algorithm} -o stratum+tcp://127.0.0.1:${port('BTC')} -u ${btc.minerAddress}.rig1 -p x`,
+      `    lolMiner --algo ETCHASH --pool 127.0.0.1:${port('ETC')} --user ${etc.minerAddress}.rig1`,
+      `    (no CPU miner does real etchash at speed; the ETC devnet's blocks take only ${etc.difficulty} hashes)`,
       '',
-      '  Mature coinbases / advance the chain:  npm run pool -- devnet mine 100 [--coin BTC]',
+      '  Mature coinbases / advance the chain:  npm run pool -- devnet mine 100 [--coin BTC|ETC]',
     );
   }
   lines.push('', '  Ctrl-C stops everything.', '');

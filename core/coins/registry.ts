@@ -29,6 +29,11 @@ export interface CoinDefinition {
    */
   stratumDiffMultiplier: number;
   /**
+   * Hashes one unit of stratum difficulty stands for, where that is not 2^32 / stratumDiffMultiplier (the Bitcoin
+   * family's diff-1 target): Ethereum-family difficulty is hashes per share already (target = 2^256 / difficulty).
+   */
+  hashesPerDifficulty?: number;
+  /**
    * Blocks before a found block's reward is spendable and credited mature (Bitcoin family: the coinbase maturity).
    * A coin whose chain has no such rule (ETC) gives its default confirmation depth; coins[].confirmations may raise
    * it (core/coins/confirmations.ts).
@@ -179,6 +184,7 @@ export const COINS: Readonly<Record<string, CoinDefinition>> = Object.freeze({
     algorithm: 'etchash',
     // Ethereum-family difficulty is already "hashes per share" (target = 2^256 / difficulty): no multiplier.
     stratumDiffMultiplier: 1,
+    hashesPerDifficulty: 1,
     // ETC has no coinbase maturity; a block is credited mature this deep (open-etc-pool's `depth` 120: ETC has seen
     // 51% reorgs of thousands of blocks, so no less than open-ethereum-pool's floor of 16, and more is the operator's).
     coinbaseMaturity: 120,

@@ -1,9 +1,11 @@
 import type { CoinDefinition } from '../coins/index.js';
 import type { MinuteBucket } from '../ports/share-store.js';
 
-/** Hashes one unit of stratum difficulty stands for: 2^32 for sha256d, 2^32 / 65536 for scrypt. */
-export function hashesPerDifficulty(coin: Pick<CoinDefinition, 'stratumDiffMultiplier'>): number {
-  return 2 ** 32 / coin.stratumDiffMultiplier;
+/** Hashes one unit of stratum difficulty stands for: 2^32 for sha256d, 2^32 / 65536 for scrypt, 1 for etchash. */
+export function hashesPerDifficulty(
+  coin: Pick<CoinDefinition, 'stratumDiffMultiplier' | 'hashesPerDifficulty'>,
+): number {
+  return coin.hashesPerDifficulty ?? 2 ** 32 / coin.stratumDiffMultiplier;
 }
 
 /**
@@ -14,7 +16,7 @@ export function hashrate(
   buckets: readonly MinuteBucket[],
   nowMinute: number,
   windowMinutes: number,
-  coin: Pick<CoinDefinition, 'stratumDiffMultiplier'>,
+  coin: Pick<CoinDefinition, 'stratumDiffMultiplier' | 'hashesPerDifficulty'>,
 ): number {
   const from = nowMinute - windowMinutes + 1;
   const difficulty = buckets

@@ -16,6 +16,9 @@ export const ethereumFamily: ChainFamily = {
   // The same stratum image as the Bitcoin family (its native addon has etchash); the nodes are private (money
   // functions in the VPC) and may sit behind an authenticating proxy (the daemons' credentials as a secret).
   deployment: { daemonSecret: true, moneyInVpc: true, stratumDockerfile: 'fargate/Dockerfile' },
+  // EthereumStratum/1.0.0's extranonce (3 bytes at most) = a 1-byte task prefix ‖ a 2-byte counter. An EthProxy
+  // miner chooses the whole nonce, so a share is not bound to its connection: ingest claims each share's hash.
+  work: { taskPrefixBytes: 1, boundToConnection: false },
   money: {
     confirmation: (coin) => ({
       chain: new EtcChainReader(nodeRpc(coin), coin.poolAddress, ethashChain(getCoin(coin.symbol), coin.network)),
@@ -30,10 +33,14 @@ export const ethereumFamily: ChainFamily = {
       throw new ConfigError(`${coin.symbol}: conversion deposits to exchanges are not supported for this family`);
     },
   },
+  // EthProxy and EthereumStratum/1.0.0 over the coin's nodes (eth_getWork with failover) and the etchash addon: only
+  // the stratum runtimes load them.
   stratum: async () => {
-    throw new ConfigError(
-      'the ethereum family has no stratum part yet (EthProxy / EthereumStratum dialects and the getWork job source)',
-    );
+    const [{ ethereumJobSource }, { startNodeWork }] = await Promise.all([
+      import('./stratum.js'),
+      import('./work-source.js'),
+    ]);
+    return ethereumJobSource(startNodeWork);
   },
 };
 

@@ -51,6 +51,8 @@ export interface EtcDevnetFile {
   payoutKeyFile: string;
   /** An address with no key, for test miners to log in with. */
   minerAddress: string;
+  /** An address with no key, the pool's fee wallet in the devnet config (a ledger account apart from the miners). */
+  feeAddress: string;
   difficulty: string;
   /** core-geth A, then B. */
   pids: number[];
@@ -102,6 +104,7 @@ interface EtcState {
   poolAddress: string;
   privateKey: string;
   minerAddress: string;
+  feeAddress: string;
   difficulty: string;
   eraRounds: number;
   /** Node keys (hex), made once: each node's enode, which the other dials, derives from it. */
@@ -143,6 +146,7 @@ export async function startEtcDevnet(opts: EtcDevnetOptions): Promise<EtcDevnet>
       poolAddress: state.poolAddress,
       payoutKeyFile,
       minerAddress: state.minerAddress,
+      feeAddress: state.feeAddress,
       difficulty: difficulty.toString(),
       pids: [nodeA.pid(), nodeB.pid()],
     };
@@ -204,7 +208,13 @@ export async function etcDevnetMine(dataDir: string, n: number, address?: string
 async function loadOrCreateState(root: string, opts: EtcDevnetOptions): Promise<EtcState> {
   const file = join(root, 'state.json');
   const known = await readJson<EtcState>(file);
-  if (known?.privateKey && known.nodeKeys?.length === 2) return known;
+  if (known?.privateKey && known.nodeKeys?.length === 2) {
+    // A data directory from before the fee address: add one, keep everything else.
+    if (known.feeAddress) return known;
+    const upgraded = { ...known, feeAddress: Wallet.createRandom().address };
+    await writeJson(file, upgraded);
+    return upgraded;
+  }
   const difficulty = opts.difficulty ?? ETC_DEVNET_DIFFICULTY;
   if (difficulty < 2n)
     throw new ConfigError(`ETC devnet difficulty ${difficulty}: at least 2 (2^256 / 1 is no target)`);
@@ -215,6 +225,7 @@ async function loadOrCreateState(root: string, opts: EtcDevnetOptions): Promise<
     poolAddress: pool.address,
     privateKey: pool.privateKey,
     minerAddress: Wallet.createRandom().address,
+    feeAddress: Wallet.createRandom().address,
     difficulty: difficulty.toString(),
     eraRounds,
     nodeKeys: [randomKeyHex(), randomKeyHex()],

@@ -37,7 +37,6 @@ describe('chain family registry', () => {
       const rules = family.money.confirmation({ ...ltcConfig().coins[0]!, symbol, network });
       expect(rules.maturity).toBe(def.coinbaseMaturity);
       expect(typeof rules.chain.locate).toBe('function');
-      if (def.family === 'ethereum') continue; // its stratum part (F3's dialects) is not registered yet
       const stratum = await family.stratum();
       expect(typeof stratum.startJobs).toBe('function');
     }

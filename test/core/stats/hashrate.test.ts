@@ -15,6 +15,13 @@ describe('stats math', () => {
     expect(hashrate(buckets, 109, 10, getCoin('LTC'))).toBeCloseTo((60 * 65536) / 600, 6);
   });
 
+  it('counts an etchash share difficulty as that many hashes (target = 2^256 / difficulty)', () => {
+    expect(hashesPerDifficulty(getCoin('ETC'))).toBe(1);
+    // 45 shares of difficulty 4 G (4 × 10^9 hashes each) in 10 minutes: 300 MH/s
+    const buckets = [{ minute: 200, shares: 45, difficulty: 45 * 4e9 }];
+    expect(hashrate(buckets, 209, 10, getCoin('ETC'))).toBeCloseTo((45 * 4e9) / 600, 3);
+  });
+
   it('flags a worker offline after ten silent minutes', () => {
     expect(isOffline(0, 10 * 60_000)).toBe(false);
     expect(isOffline(0, 10 * 60_000 + 1)).toBe(true);

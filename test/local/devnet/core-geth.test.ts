@@ -142,6 +142,9 @@ describe('the ETC devnet (two core-geth nodes, etchash, mining with zero threads
     try {
       expect(again.poolAddress).toBe(before.poolAddress);
       expect(again.payoutKey).toBe(before.payoutKey);
+      // the fee wallet of the devnet config: its own account, kept across restarts
+      expect(again.feeAddress).toBe(before.feeAddress);
+      expect(new Set([again.feeAddress, again.poolAddress, again.minerAddress]).size).toBe(3);
       expect((await again.nodeA.client.getBlockByNumber(0))?.hash).toBe(genesis?.hash);
       // the first start's nodes were stopped: the new ones are other processes on the same data
       expect(again.pids.some((p) => before.pids.includes(p))).toBe(false);
