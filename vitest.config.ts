@@ -15,6 +15,8 @@ const INTEGRATION = [
   'test/adapters/evm/evm-payout-sender.test.ts',
   'test/app/convert/deposit.test.ts',
   'test/app/payouts/evm-payouts.test.ts',
+  'test/adapters/evm/native-payout-sender.test.ts',
+  'test/app/payouts/native-payouts.test.ts',
 ];
 
 export default defineConfig({

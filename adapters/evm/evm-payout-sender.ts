@@ -1,12 +1,10 @@
 import {
   getAddress,
   Interface,
-  id,
   isError,
   MaxUint256,
   type Signer,
   type TransactionResponse,
-  toQuantity,
   ZeroAddress,
   zeroPadValue,
 } from 'ethers';
@@ -18,10 +16,20 @@ import {
   type SentPayout,
   type SkippedRecipient,
 } from '../../core/ports/payout-sender.js';
-import { PAYOUT_BATCH } from './payout-batch.generated.js';
+import {
+  BATCH,
+  type EvmRpc,
+  minedConfirmations,
+  nativeSpendable,
+  PAID_TOPIC,
+  payCall,
+  payoutGasLimit,
+  payoutIdHash,
+  skippedInReceipt,
+} from './payout-batch.js';
 
-const BATCH = new Interface(PAYOUT_BATCH.abi);
-const PAID_TOPIC = BATCH.getEvent('Paid')!.topicHash;
+export { type EvmRpc, InvalidEvmRecipientError, payoutIdHash } from './payout-batch.js';
+
 const ERC20 = new Interface([
   'function balanceOf(address owner) view returns (uint256)',
   'function allowance(address owner, address spender) view returns (uint256)',
@@ -30,19 +38,8 @@ const ERC20 = new Interface([
   'function approve(address spender, uint256 value)',
 ]);
 
-/** The most gas one transaction may have (EIP-7825, 2^24): nodes refuse more, even in eth_call. */
-const MAX_TX_GAS = 16_777_216n;
-
 /** Every EVM chain's native coin counts in wei. */
 const NATIVE_DECIMALS = 18;
-
-/** The payout id as the contract carries it: keccak256 of its UTF-8 bytes (payout ids are longer than 32 bytes). */
-export const payoutIdHash = (payoutId: string): string => id(payoutId);
-
-/** JSON-RPC, uncached: ethers' provider methods share identical calls for 250 ms, which would hide a new block. */
-export interface EvmRpc {
-  send(method: string, params: unknown[]): Promise<unknown>;
-}
 
 export interface EvmPayoutOptions {
   /** The pool wallet, connected to a provider: it signs every payout and is the `from` of their Paid events. */
@@ -76,13 +73,6 @@ export class EvmDecimalsMismatchError extends PoolError {
         `pays counts ${ledgerDecimals}: refusing to pay (check payouts.token and the chain)`,
       'EVM_DECIMALS_MISMATCH',
     );
-  }
-}
-
-/** A recipient the contract cannot pay as recorded (not an EIP-55 address, or a non-positive amount). */
-export class InvalidEvmRecipientError extends PoolError {
-  constructor(message: string) {
-    super(message, 'EVM_INVALID_RECIPIENT');
   }
 }
 
@@ -150,14 +140,7 @@ export class EvmPayoutSender implements PayoutSender {
 
   async send(payoutId: string, recipients: PayoutRecipient[]): Promise<string> {
     await this.check();
-    if (recipients.length === 0) throw new InvalidEvmRecipientError(`payout ${payoutId} has no recipients`);
-    for (const r of recipients) {
-      if (!isChecksummed(r.account)) {
-        throw new InvalidEvmRecipientError(`payout ${payoutId}: ${r.account} is not an EIP-55 checksummed address`);
-      }
-      if (r.amount <= 0n) throw new InvalidEvmRecipientError(`payout ${payoutId}: ${r.account} is paid ${r.amount}`);
-    }
-    const total = recipients.reduce((s, r) => s + r.amount, 0n);
+    const { data, total } = payCall(payoutId, this.token, recipients);
     if (this.token !== ZeroAddress) {
       // The contract skips a transfer that fails: without the funds, every recipient would be skipped.
       const held = await this.tokenCall('balanceOf', [await this.opts.signer.getAddress()]);
@@ -165,14 +148,11 @@ export class EvmPayoutSender implements PayoutSender {
         throw new PayoutNotSentError(`payout ${payoutId}: the pool wallet holds ${held}, needs ${total}`);
       await this.ensureAllowance(total);
     }
-    const data = BATCH.encodeFunctionData('pay', [
-      payoutIdHash(payoutId),
-      this.token,
-      recipients.map((r) => r.account),
-      recipients.map((r) => r.amount),
-    ]);
     const tx = { to: this.batch, data, value: this.token === ZeroAddress ? total : 0n };
-    const gasLimit = await this.gasLimit(payoutId, tx);
+    const gasLimit = await payoutGasLimit(this.opts.rpc, payoutId, {
+      from: await this.opts.signer.getAddress(),
+      ...tx,
+    });
     try {
       return await this.transact({ ...tx, gasLimit });
     } catch (err) {
@@ -185,25 +165,8 @@ export class EvmPayoutSender implements PayoutSender {
     }
   }
 
-  async skipped(txid: string): Promise<SkippedRecipient[]> {
-    const receipt = (await this.opts.rpc.send('eth_getTransactionReceipt', [txid])) as {
-      logs: Array<{ address: string; topics: string[]; data: string }>;
-    } | null;
-    if (!receipt) throw new PoolError(`transaction ${txid} is not mined`, 'EVM_NOT_MINED');
-    const refused =
-      this.token === ZeroAddress ? 'the address refused the native coin' : 'the token refused the transfer';
-    const out: SkippedRecipient[] = [];
-    for (const log of receipt.logs) {
-      if (getAddress(log.address) !== this.batch || log.topics[0] !== PAID_TOPIC) continue;
-      const event = BATCH.parseLog(log)!;
-      const to = event.args.getValue('to') as string[];
-      const amounts = event.args.getValue('amounts') as bigint[];
-      for (const i of event.args.getValue('skipped') as bigint[]) {
-        const account = getAddress(to[Number(i)]!);
-        out.push({ account, amount: amounts[Number(i)]!, reason: `${refused} in transaction ${txid}` });
-      }
-    }
-    return out;
+  skipped(txid: string): Promise<SkippedRecipient[]> {
+    return skippedInReceipt(this.opts.rpc, this.batch, this.token, txid);
   }
 
   async findPayout(payoutId: string): Promise<SentPayout[]> {
@@ -236,14 +199,8 @@ export class EvmPayoutSender implements PayoutSender {
   }
 
   async confirmations(txid: string): Promise<number> {
-    const receipt = (await this.opts.rpc.send('eth_getTransactionReceipt', [txid])) as {
-      status: string;
-      blockNumber: string;
-    } | null;
-    if (receipt) {
-      if (BigInt(receipt.status) !== 1n) return -1; // mined, reverted: it paid nobody
-      return (await this.blockNumber()) - Number(receipt.blockNumber) + 1;
-    }
+    const mined = await minedConfirmations(this.opts.rpc, txid);
+    if (mined !== undefined) return mined;
     if (await this.opts.rpc.send('eth_getTransactionByHash', [txid])) return 0; // pending
     const nonce = this.broadcast.get(txid);
     if (nonce !== undefined && (await this.nonce('latest')) <= nonce) return 0; // not visible yet, nonce still free
@@ -253,11 +210,7 @@ export class EvmPayoutSender implements PayoutSender {
   async spendable(): Promise<bigint> {
     await this.check();
     const owner = await this.opts.signer.getAddress();
-    if (this.token === ZeroAddress) {
-      const balance = BigInt((await this.opts.rpc.send('eth_getBalance', [owner, 'latest'])) as string);
-      const left = balance - (this.opts.gasReserve ?? 0n);
-      return left > 0n ? left : 0n;
-    }
+    if (this.token === ZeroAddress) return nativeSpendable(this.opts.rpc, owner, this.opts.gasReserve ?? 0n);
     return this.tokenCall('balanceOf', [owner]);
   }
 
@@ -266,44 +219,6 @@ export class EvmPayoutSender implements PayoutSender {
     if (want === undefined) return;
     const has = this.token === ZeroAddress ? NATIVE_DECIMALS : Number(await this.tokenCall('decimals', []));
     if (has !== want) throw new EvmDecimalsMismatchError(this.token, has, want);
-  }
-
-  /**
-   * The payout's gas limit: the least at which eth_call succeeds, by bisection (what a node's eth_estimateGas does;
-   * Hardhat's gives up on the contract's gasleft() check), plus a margin for state that changes before it is mined.
-   * A payout the chain refuses even with the block's whole gas throws PayoutNotSentError: nothing was sent.
-   */
-  private async gasLimit(payoutId: string, tx: { to: string; data: string; value: bigint }): Promise<bigint> {
-    const from = await this.opts.signer.getAddress();
-    const fails = async (gas: bigint): Promise<unknown> => {
-      try {
-        await this.opts.rpc.send('eth_call', [
-          { from, ...tx, value: toQuantity(tx.value), gas: toQuantity(gas) },
-          'latest',
-        ]);
-        return undefined;
-      } catch (err) {
-        if (!refusedByNode(err)) throw err;
-        return err;
-      }
-    };
-    const block = (await this.opts.rpc.send('eth_getBlockByNumber', ['latest', false])) as { gasLimit: string };
-    let [low, high] = [21_000n, BigInt(block.gasLimit) < MAX_TX_GAS ? BigInt(block.gasLimit) : MAX_TX_GAS];
-    const refused = await fails(high);
-    if (refused) {
-      const data = isError(refused, 'CALL_EXCEPTION') ? refused.data : null;
-      const reason = (data && BATCH.parseError(data)?.name) || (refused as { shortMessage?: string }).shortMessage;
-      throw new PayoutNotSentError(`payout ${payoutId}: the chain refuses it (${reason}); nothing was sent`, {
-        cause: refused,
-      });
-    }
-    while (high - low > 1_000n) {
-      const mid = (low + high) / 2n;
-      if (await fails(mid)) low = mid;
-      else high = mid;
-    }
-    const limit = high + high / 10n + 50_000n;
-    return limit < MAX_TX_GAS ? limit : MAX_TX_GAS;
   }
 
   private async ensureAllowance(total: bigint): Promise<void> {
@@ -376,20 +291,6 @@ async function sendWithNonce(
 
 async function walletNonce(signer: Signer, rpc: EvmRpc, tag: 'latest' | 'pending'): Promise<number> {
   return Number(await rpc.send('eth_getTransactionCount', [await signer.getAddress(), tag]));
-}
-
-/** The node answered and said no (a revert, funds short), as opposed to not answering. */
-function refusedByNode(err: unknown): boolean {
-  if (isError(err, 'CALL_EXCEPTION') || isError(err, 'INSUFFICIENT_FUNDS')) return true;
-  return isError(err, 'UNKNOWN_ERROR') && typeof (err.error as { code?: unknown } | undefined)?.code === 'number';
-}
-
-function isChecksummed(account: string): boolean {
-  try {
-    return getAddress(account) === account;
-  } catch {
-    return false;
-  }
 }
 
 const hex = (n: number) => `0x${n.toString(16)}`;
