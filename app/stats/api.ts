@@ -286,6 +286,7 @@ async function poolDetail(deps: ApiDeps, coin: PublicCoin): Promise<PoolDetail> 
     coin: coin.symbol,
     network: coin.network,
     algorithm: def.algorithm,
+    decimals: def.decimals,
     scheme: coin.scheme,
     feeBasisPoints: coin.feeBasisPoints,
     payoutMinimum: coin.payoutMinimum,

@@ -68,6 +68,11 @@ export const poolDetailSchema = z.strictObject({
   algorithm: z
     .string()
     .describe('the proof-of-work algorithm, as CPU miners name it (`minerd -a scrypt`, `-a sha256d`)'),
+  decimals: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe('decimal places of the base unit amounts are given in (8: satoshi, litoshi; 18: wei)'),
   scheme: z.string().nullable(),
   feeBasisPoints: z.number().int().nonnegative().nullable(),
   payoutMinimum: amount.nullable(),

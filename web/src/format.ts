@@ -1,8 +1,17 @@
-/** Display helpers: amounts stay exact (decimal strings of base units → coins), hashrates get units. */
+/** Decimals always shown: a coin of 8 decimals shows all of them, one of 18 (wei) at least these 8. */
+const SHOWN_DECIMALS = 8;
+
+/**
+ * Display helpers: amounts stay exact (decimal strings of base units → coins), hashrates get units. Digits past
+ * SHOWN_DECIMALS appear only when they are not zero (5 ETC is 5.00000000, one wei 0.000000000000000001).
+ */
 export function coins(units: string, decimals = 8): string {
   const neg = units.startsWith('-');
   const digits = (neg ? units.slice(1) : units).padStart(decimals + 1, '0');
-  return `${neg ? '-' : ''}${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`;
+  const whole = decimals === 0 ? digits : digits.slice(0, -decimals);
+  const keep = Math.min(decimals, SHOWN_DECIMALS);
+  const fraction = decimals === 0 ? '' : digits.slice(-decimals).replace(/0+$/, '').padEnd(keep, '0');
+  return `${neg ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
 
 /** Divides by 1000 until below 1000 (or out of units): [value, unit index]. */
@@ -27,6 +36,17 @@ const DIFFICULTY_UNITS = ['', ' k', ' M', ' G', ' T', ' P'];
 export function difficulty(d: number): string {
   const [v, i] = scaled(d, DIFFICULTY_UNITS.length);
   return `${Number(v.toPrecision(4))}${DIFFICULTY_UNITS[i]}`;
+}
+
+/**
+ * A ready-to-paste miner command for a port of a coin: pooler's cpuminer for what a CPU can mine (scrypt, sha256d on
+ * a devnet), lolMiner for etchash (GPU only; it speaks EthereumStratum/1.0.0 by default, the ETC port both dialects).
+ */
+export function minerCommand(algorithm: string, port: { host: string; port: number; tls: boolean }): string {
+  if (algorithm === 'etchash') {
+    return `lolMiner --algo ETCHASH --pool ${port.host}:${port.port}${port.tls ? ' --tls on' : ''} --user YOUR_ADDRESS.worker`;
+  }
+  return `minerd -a ${algorithm} -o ${port.tls ? 'stratum+ssl' : 'stratum+tcp'}://${port.host}:${port.port} -u YOUR_ADDRESS.worker -p x`;
 }
 
 export function ago(ms: number, now = Date.now()): string {

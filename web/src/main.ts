@@ -2,7 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { preferenceMessage } from '../../core/conversion/preference-message.js';
-import { ago, coins, difficulty, esc, hashrate } from './format.js';
+import { ago, coins, difficulty, esc, hashrate, minerCommand } from './format.js';
 
 /** The dashboard: a hash-routed single page on the stats API (/api), refreshed every 30 s. */
 
@@ -22,6 +22,9 @@ async function api(path: string): Promise<Json> {
 }
 
 const coin = () => coinSelect.value || pools[0]?.coin || 'LTC';
+
+/** An amount of the selected coin (decimal string of base units) in coins, with the coin's decimals (ETC: 18). */
+const amount = (units: string) => coins(units, pools.find((p) => p.coin === coin())?.decimals ?? 8);
 
 function card(label: string, value: string, testid: string): string {
   return `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-testid="${testid}">${esc(value)}</div></div>`;
@@ -64,7 +67,7 @@ function blocksTable(blocks: Json[]): string {
   const rows = blocks
     .map(
       (b) =>
-        `<tr data-testid="block-row"><td>${esc(b.height)}</td><td>${esc(b.status)}</td><td>${esc(coins(b.reward))}</td><td>${esc(b.confirmations)}</td><td>${b.effort == null ? '' : `${esc(Math.round(b.effort * 100))}%`}</td><td>${esc(b.finder)}</td><td title="${esc(b.hash)}">${esc(String(b.hash).slice(0, 16))}…</td></tr>`,
+        `<tr data-testid="block-row"><td>${esc(b.height)}</td><td>${esc(b.status)}</td><td>${esc(amount(b.reward))}</td><td>${esc(b.confirmations)}</td><td>${b.effort == null ? '' : `${esc(Math.round(b.effort * 100))}%`}</td><td>${esc(b.finder)}</td><td title="${esc(b.hash)}">${esc(String(b.hash).slice(0, 16))}…</td></tr>`,
     )
     .join('');
   return `<table><thead><tr><th>Height</th><th>Status</th><th>Reward</th><th>Confirmations</th><th>Effort</th><th>Finder</th><th>Hash</th></tr></thead><tbody>${rows || '<tr><td colspan="7">No blocks yet</td></tr>'}</tbody></table>`;
@@ -76,7 +79,7 @@ async function poolPage(): Promise<string> {
   const connect = (p.ports as Json[])
     .map((port) => {
       const url = `${port.tls ? 'stratum+ssl' : 'stratum+tcp'}://${host}:${port.port}`;
-      const command = `minerd -a ${p.algorithm} -o ${url} -u YOUR_ADDRESS.worker -p x`;
+      const command = minerCommand(p.algorithm, { host, port: port.port, tls: port.tls });
       return `<li><code data-testid="stratum-url">${esc(url)}</code> ${copyButton(url)} difficulty ${esc(port.difficulty.initial)}<br /><code data-testid="miner-command">${esc(command)}</code> ${copyButton(command)}</li>`;
     })
     .join('');
@@ -113,21 +116,21 @@ async function minerPage(address: string): Promise<string> {
   const payments = (m.payments as Json[])
     .map(
       (p) =>
-        `<tr data-testid="miner-payment-row"><td>${esc(new Date(p.time).toLocaleString())}</td><td>${esc(coins(p.amount))}</td><td>${esc(p.status)}</td><td>${esc(p.txid ?? '')}</td></tr>`,
+        `<tr data-testid="miner-payment-row"><td>${esc(new Date(p.time).toLocaleString())}</td><td>${esc(amount(p.amount))}</td><td>${esc(p.status)}</td><td>${esc(p.txid ?? '')}</td></tr>`,
     )
     .join('');
   const rewards = (m.rewards as Json[])
     .slice(0, 50)
     .map(
       (r) =>
-        `<tr data-testid="reward-row"><td>${esc(new Date(r.time).toLocaleString())}</td><td>${esc(r.kind)}</td><td>${esc(coins(r.amount))}</td><td>${esc(String(r.ref).slice(0, 16))}</td></tr>`,
+        `<tr data-testid="reward-row"><td>${esc(new Date(r.time).toLocaleString())}</td><td>${esc(r.kind)}</td><td>${esc(amount(r.amount))}</td><td>${esc(String(r.ref).slice(0, 16))}</td></tr>`,
     )
     .join('');
   chartLater('miner-chart', m.hashrateHistory);
   const b = m.balance;
   const conversion = await api(`/pools/${coin()}/miners/${encodeURIComponent(address)}/conversion`).catch(() => null);
   return `<h1>Miner <code>${esc(address)}</code></h1>
-    <div class="cards">${card('Hashrate (10 min)', hashrate(m.hashrate['10m']), 'miner-hashrate')}${card('Immature', coins(b.immature), 'immature')}${card('Confirmed', coins(b.confirmed), 'confirmed')}${card('Pending', coins(b.pending), 'pending')}${card('Paid', coins(b.paid), 'paid')}</div>
+    <div class="cards">${card('Hashrate (10 min)', hashrate(m.hashrate['10m']), 'miner-hashrate')}${card('Immature', amount(b.immature), 'immature')}${card('Confirmed', amount(b.confirmed), 'confirmed')}${card('Pending', amount(b.pending), 'pending')}${card('Paid', amount(b.paid), 'paid')}</div>
     <div id="miner-chart" class="chart"></div>
     ${conversion?.enabled ? payoutCurrency(address, conversion) : ''}
     <h2>Workers <small>(seen in the last 3 hours)</small></h2><table><thead><tr><th>Worker</th><th>Hashrate</th><th>Last share</th><th>State</th></tr></thead><tbody>${workers || '<tr><td colspan="4">No workers in the last 3 hours</td></tr>'}</tbody></table>
@@ -164,8 +167,8 @@ function payoutCurrency(address: string, c: Json): string {
         ? `Paid in <b>${esc(current.currency)}</b> to <code>${esc(current.address)}</code>: confirmed balances are converted at the best rate across the pool's exchanges.`
         : `Paid in <b>${esc(coin())}</b> (no conversion).`
     }</p>
-    <table><thead><tr><th>Target</th><th>Rate per ${esc(coin())}</th><th>Net for ${esc(coins(c.quoteAmount))} ${esc(coin())}</th><th>Pool fee</th></tr></thead><tbody>${quotes || '<tr><td colspan="4">No quotes right now</td></tr>'}</tbody></table>
-    <p>Rates are after exchange, withdrawal and pool fees (the pool takes ${esc(c.feeShareBps / 100)}% of what splitting across exchanges gains over the best single one); balances of at least ${esc(coins(c.minimum))} ${esc(coin())} are converted.</p>
+    <table><thead><tr><th>Target</th><th>Rate per ${esc(coin())}</th><th>Net for ${esc(amount(c.quoteAmount))} ${esc(coin())}</th><th>Pool fee</th></tr></thead><tbody>${quotes || '<tr><td colspan="4">No quotes right now</td></tr>'}</tbody></table>
+    <p>Rates are after exchange, withdrawal and pool fees (the pool takes ${esc(c.feeShareBps / 100)}% of what splitting across exchanges gains over the best single one); balances of at least ${esc(amount(c.minimum))} ${esc(coin())} are converted.</p>
     <form id="conversion-form" data-address="${esc(address)}" data-pool="${esc(c.sign.pool)}">
       <label>Currency <select name="currency">${options}</select></label>
       <label>Your address in that currency <input name="to" size="50" placeholder="bc1q… or 0x…"></label>
@@ -259,7 +262,7 @@ async function paymentsPage(): Promise<string> {
   const rows = ((await api(`/pools/${coin()}/payments?limit=200`)).payments as Json[])
     .map(
       (p) =>
-        `<tr data-testid="payment-row"><td>${esc(new Date(p.time).toLocaleString())}</td><td>${esc(coins(p.total))}</td><td>${esc(p.recipients)}</td><td>${esc(p.status)}</td><td>${esc(p.txid ?? '')}</td></tr>`,
+        `<tr data-testid="payment-row"><td>${esc(new Date(p.time).toLocaleString())}</td><td>${esc(amount(p.total))}</td><td>${esc(p.recipients)}</td><td>${esc(p.status)}</td><td>${esc(p.txid ?? '')}</td></tr>`,
     )
     .join('');
   return `<h1>${esc(coin())} payments</h1><table><thead><tr><th>Time</th><th>Total</th><th>Recipients</th><th>Status</th><th>Transaction</th></tr></thead><tbody>${rows || '<tr><td colspan="5">No payments yet</td></tr>'}</tbody></table>`;
