@@ -20,6 +20,8 @@ export interface ChainFamily {
   readonly name: string;
   /** What the CDK app provisions for a coin of the family (infra/stacks/coin-stack.ts). */
   readonly deployment: FamilyDeployment;
+  /** How the coin's stratum tasks keep miners' work apart, and whether a share is bound to its connection. */
+  readonly work: FamilyWork;
   /** Confirmation and payouts: the chain reader and the payout sender. */
   readonly money: MoneyFamily;
   /** The mining front: job source, share check, stratum dialects (loaded on demand). */
@@ -34,6 +36,25 @@ export interface FamilyDeployment {
   readonly moneyInVpc: boolean;
   /** The stratum task's image: its Dockerfile, relative to the repository root (the build context). */
   readonly stratumDockerfile: string;
+}
+
+/** How miners' work is kept apart across a coin's stratum processes and tasks. */
+export interface FamilyWork {
+  /**
+   * Bytes of the prefix each stratum task of the coin leases (fargate/src/task-prefix.ts: unique among the coin's
+   * live tasks), which every extranonce the task hands out starts with; its processes split the rest in lanes. The
+   * Bitcoin family: 2 (extranonce1 = prefix ‖ 4-byte counter). The Ethereum family: 1, as EthereumStratum/1.0.0's
+   * extranonce has at most 3 bytes (prefix ‖ 2-byte counter: 256 tasks per coin, 65,536 connections per task).
+   */
+  readonly taskPrefixBytes: number;
+  /**
+   * Whether every share is bound to the connection that sent it: true when the work hashed contains the
+   * connection's extranonce (Stratum V1's coinbase), so the same share cannot be valid on another connection, process
+   * or task. False for the Ethereum family: an EthProxy miner chooses the whole nonce of the node's seal hash, so one
+   * share can be sent to every task (and a nonce that starts with another connection's EthereumStratum extranonce
+   * too). Ingest then claims each share's PoW hash before counting it (core/shares/ingest-batch.ts `claimShares`).
+   */
+  readonly boundToConnection: boolean;
 }
 
 /** Confirmation rules, payouts and conversion deposits of a coin. */

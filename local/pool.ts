@@ -131,6 +131,7 @@ export async function startLocalPool(opts: {
       const queueDir = join(dataDir, 'queue');
       await mkdir(queueDir, { recursive: true });
       const credit = coinShareCredit(coin.rewards);
+      const { work } = families.forCoin(coin);
       const transport = new LocalQueue({
         name: `shares-${coin.symbol}`,
         handler: async (event) => {
@@ -140,6 +141,7 @@ export async function startLocalPool(opts: {
             now: Date.now,
             leaseMs: LOCAL_INGEST_LEASE_MS,
             ...(credit && { credit }),
+            ...(!work.boundToConnection && { claimShares: true }),
           });
           return { batchItemFailures: failed.map((id) => ({ itemIdentifier: id })) };
         },
@@ -159,7 +161,8 @@ export async function startLocalPool(opts: {
         maxWaitMs: config.queue.maxWaitMs,
         ackAfter: config.queue.ackAfter,
         shipIntervalMs: config.queue.shipIntervalMs,
-        summarize: journalSummarizer(credit),
+        // A share ingest must claim (not bound to its connection) travels whole: a summary entry carries no hash.
+        summarize: work.boundToConnection ? journalSummarizer(credit) : undefined,
         minuteSummaryMs: LOCAL_MINUTE_SUMMARY_MS,
         log,
       });
@@ -169,6 +172,7 @@ export async function startLocalPool(opts: {
       const coordination = await coordinateSolo({
         doc: createDocumentClient(storage.client),
         statsTable: storage.tables.get(coin.symbol)!.stats,
+        prefixBytes: work.taskPrefixBytes,
         owner: `local-${randomUUID()}`,
         banMs: coin.security.banning.timeoutSeconds * 1000,
         log,

@@ -8,6 +8,7 @@ import {
   batchKey,
   blockSortKey,
   DEFAULT_BATCH_TTL_SECONDS,
+  DEFAULT_SHARE_CLAIM_TTL_SECONDS,
   DEFAULT_STATS_TTL_SECONDS,
   locateCounter,
   minerShardPk,
@@ -15,6 +16,7 @@ import {
   roundPk,
   type ShareTables,
   type ShareTablesOptions,
+  shareClaimKey,
 } from './share-items.js';
 
 /**
@@ -27,6 +29,8 @@ export interface DynamoShareIngestStoreOptions extends ShareTablesOptions {
   batchTtlSeconds?: number;
   /** Per-minute buckets are kept this long (the dashboard shows at most a week). */
   statsTtlSeconds?: number;
+  /** Share claims are kept this long after the share was accepted (default: as long as batch items). */
+  shareClaimTtlSeconds?: number;
 }
 
 export class DynamoShareIngestStore implements ShareIngestStore {
@@ -34,12 +38,14 @@ export class DynamoShareIngestStore implements ShareIngestStore {
   private readonly tables: ShareTables;
   private readonly batchTtlSeconds: number;
   private readonly statsTtlSeconds: number;
+  private readonly shareClaimTtlSeconds: number;
 
   constructor(opts: DynamoShareIngestStoreOptions) {
     this.doc = opts.doc;
     this.tables = opts.tables;
     this.batchTtlSeconds = opts.batchTtlSeconds ?? DEFAULT_BATCH_TTL_SECONDS;
     this.statsTtlSeconds = opts.statsTtlSeconds ?? DEFAULT_STATS_TTL_SECONDS;
+    this.shareClaimTtlSeconds = opts.shareClaimTtlSeconds ?? DEFAULT_SHARE_CLAIM_TTL_SECONDS;
   }
 
   async beginBatch(agg: BatchAggregate, lease: BatchLease): Promise<BatchClaim> {
@@ -201,6 +207,25 @@ export class DynamoShareIngestStore implements ShareIngestStore {
           ConditionExpression: '#status = :applying AND claim = :claim',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':zero': 0, ':applying': 'applying', ':claim': claim },
+        }),
+      ),
+    );
+  }
+
+  async claimShare(coin: string, batchId: string, hash: string, acceptedAt: number, now: number): Promise<boolean> {
+    // One conditional put (BatchWriteItem cannot be conditional): a new claim, this batch's own (an earlier attempt),
+    // or one past its end that DynamoDB's TTL has not deleted yet (dynalite never does).
+    return conditionalWrite('claim share', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tables(coin).shares,
+          Item: {
+            ...shareClaimKey(hash),
+            batchId,
+            expiresAt: Math.floor(acceptedAt / 1000) + this.shareClaimTtlSeconds,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR batchId = :batch OR expiresAt < :now',
+          ExpressionAttributeValues: { ':batch': batchId, ':now': Math.floor(now / 1000) },
         }),
       ),
     );

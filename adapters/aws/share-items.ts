@@ -24,10 +24,18 @@ export const DEFAULT_STATS_TTL_SECONDS = 7 * DAY_S;
 /** Batch items are kept this long to recognise redeliveries: longer than SQS retention (14 days) plus spool age. */
 export const DEFAULT_BATCH_TTL_SECONDS = 30 * DAY_S;
 
+/**
+ * Share claims (coins whose shares are not bound to a connection) are kept as long as batch items, measured from
+ * the share's acceptance: the twin of a share may arrive that late (held in a task's spool while the queue was away).
+ */
+export const DEFAULT_SHARE_CLAIM_TTL_SECONDS = DEFAULT_BATCH_TTL_SECONDS;
+
 export const BATCH_SK = 'BATCH';
 export const TOTAL = 'TOTAL';
 
 export const batchKey = (batchId: string) => ({ pk: `BATCH#${batchId}`, sk: BATCH_SK });
+/** A claimed share, by its PoW hash: one partition per share, so claims spread over the table's partitions. */
+export const shareClaimKey = (hash: string) => ({ pk: `SHARE#${hash}`, sk: 'CLAIM' });
 export const roundPk = (height: number) => `ROUND#${height}`;
 /** The height of a round's partition key (roundPk). */
 export const heightOfRoundPk = (pk: unknown) => Number(String(pk).slice('ROUND#'.length));

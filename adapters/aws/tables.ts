@@ -15,6 +15,8 @@ import { StorageError } from '../../core/errors.js';
  *
  * shares (single table, string keys):
  *   BATCH#<batchId> / BATCH             immutable batch fact: totals, ingest status and lease (TTL 30 days)
+ *   SHARE#<PoW hash> / CLAIM            the batch that counts this share (coins whose shares are not bound to a
+ *                                       connection: ingest-batch.ts `claimShares`; TTL 30 days after the share)
  *   POOL / TOTAL                        all shares ever ingested
  *   ROUND#<height> / TOTAL              round sums (+ `credit`: PoT credit difficulty)
  *   ROUND#<height> / PART#<batchId>#<n> a batch's per-worker sums of the round, gzip-packed (packed-slices.ts)

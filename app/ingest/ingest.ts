@@ -28,6 +28,11 @@ export interface IngestDeps {
   requestId?: string;
   /** PoT coins: the credit difficulty of each share, summed per round next to the plain difficulty. */
   credit?: ShareCredit;
+  /**
+   * The coin's shares are not bound to their connection (its chain family's `work.boundToConnection` is false): each
+   * share's hash is claimed before it is counted, so one sent to several stratum processes or tasks counts once.
+   */
+  claimShares?: boolean;
 }
 
 /** How long a claim holds off other consumers by default: longer than the ingest Lambda's timeout. */
@@ -75,6 +80,7 @@ async function ingestRecord(record: QueueMessage, deps: IngestDeps, found: Map<s
         now: deps.now,
         leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
         ...(deps.credit && { credit: deps.credit }),
+        ...(deps.claimShares && { claimShares: true }),
         onRepeats: (repeats) =>
           deps.log.warn({ ...where, batchId: batch.batchId, repeats }, 'repeated shares (same hash) counted once'),
       });

@@ -34,6 +34,13 @@ export interface ShareIngestStore {
    * Only the owner (`claim`) of a batch still 'applying' can release it.
    */
   releaseBatch(coin: string, batchId: string, claim: string): Promise<void>;
+  /**
+   * Coins whose shares are not bound to a connection (core/shares/ingest-batch.ts `claimShares`): claims a share's
+   * PoW hash for the batch carrying it, unless another batch claimed it first. true when the claim is this batch's,
+   * made now or by an earlier attempt at the same batch (so a redelivery keeps its own shares); false when another
+   * batch holds it. A claim lasts as long as a batch can still arrive (the batch items' retention) after `acceptedAt`.
+   */
+  claimShare(coin: string, batchId: string, hash: string, acceptedAt: number, now: number): Promise<boolean>;
   /** Step (c). */
   markBatchApplied(coin: string, batchId: string): Promise<void>;
   /** Step (d): forgets the batch id on each counter so the guard sets stay small. */

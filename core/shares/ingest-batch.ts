@@ -16,6 +16,10 @@ import type { ShareBatch } from './share.js';
  *  (c) mark the batch item 'applied';
  *  (d) remove the id from every counter's `applied` set, then mark the batch 'cleaned'.
  *
+ * On a coin whose shares are not bound to a connection (`claimShares`), each share's hash is claimed for the batch
+ * before (b), and a share another batch claimed first is left out: the same share accepted by two stratum processes
+ * or tasks is counted once, by the batch that claimed it.
+ *
  * A found block is recorded first, naming its batch: a block-finding share that another batch already carried (the
  * same share sent twice, resent under a new batch id) is counted by that batch only. The block's batch is fixed once,
  * so every attempt at a batch leaves out the same shares.
@@ -43,7 +47,17 @@ export interface IngestOptions {
   credit?: ShareCredit;
   /** Told how many shares of the batch were left out as repeats of an earlier one (same hash), if any. */
   onRepeats?: (count: number) => void;
+  /**
+   * The coin's shares are not bound to the connection that sent them (its chain family says so: an EthProxy miner
+   * chooses the whole nonce of the node's work), so one share may be accepted by several stratum processes or tasks,
+   * each in its own batch. Then each share's PoW hash is claimed for its batch before the batch is counted, and a
+   * share another batch claimed first is left out (one conditional write per share).
+   */
+  claimShares?: boolean;
 }
+
+/** Claims in flight at once: one small conditional put each, the batch's main cost on such a coin. */
+const CLAIM_CONCURRENCY = 32;
 
 export type IngestResult = 'applied' | 'duplicate';
 
@@ -66,7 +80,12 @@ export async function ingestBatch(
   const counters = money ? agg.counters : [];
   if (state === 'claimed') {
     try {
-      const counted = money ? await withoutOtherBatchesBlocks(store, batch, agg, opts, concurrency) : agg;
+      // What the batch counts: its shares but those another batch claimed or whose block another batch recorded.
+      // Every attempt leaves out the same ones (claims and block records name the batch, are fixed once made, and
+      // all come before the first counter write), so a retried batch adds the same sums.
+      const claimed = money && opts.claimShares ? await withoutOtherBatchesShares(store, batch, opts) : batch;
+      const claimedAgg = claimed === batch ? agg : aggregateBatch(claimed, opts.credit);
+      const counted = money ? await withoutOtherBatchesBlocks(store, claimed, claimedAgg, opts, concurrency) : agg;
       await store.putSlices(coin, batchId, counted.slices, {
         rounds: money,
         minutes: batch.views !== 'rounds',
@@ -83,6 +102,28 @@ export async function ingestBatch(
   await forEachLimited(counters, concurrency, (u) => store.releaseCounterGuard(coin, batchId, u.counter));
   await store.markBatchCleaned(coin, batchId);
   return state === 'claimed' ? 'applied' : 'duplicate';
+}
+
+/**
+ * Claims each share's hash for the batch and gives the batch without the shares another batch claimed. A share
+ * without a hash (an older producer) or standing for several (a summary entry) cannot be claimed and is counted.
+ */
+async function withoutOtherBatchesShares(
+  store: ShareIngestStore,
+  batch: ShareBatch,
+  opts: IngestOptions,
+): Promise<ShareBatch> {
+  const acceptedAt = new Map<string, number>();
+  for (const s of batch.shares) {
+    if (s.hash !== undefined && (s.count ?? 1) === 1 && !acceptedAt.has(s.hash)) acceptedAt.set(s.hash, s.timestamp);
+  }
+  const taken = new Set<string>();
+  await forEachLimited([...acceptedAt], CLAIM_CONCURRENCY, async ([hash, at]) => {
+    if (!(await store.claimShare(batch.coin, batch.batchId, hash, at, opts.now()))) taken.add(hash);
+  });
+  if (taken.size === 0) return batch;
+  opts.onRepeats?.(taken.size);
+  return { ...batch, shares: batch.shares.filter((s) => s.hash === undefined || !taken.has(s.hash)) };
 }
 
 /**

@@ -5,6 +5,7 @@ import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
 import { confirmationDepth, getCoin } from '../../core/coins/index.js';
 import type { CoinConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
+import { TASK_PREFIX_BYTES } from '../../fargate/src/stratum/extranonce.js';
 import type { ChainFamily } from '../chain-family.js';
 
 /**
@@ -15,6 +16,8 @@ import type { ChainFamily } from '../chain-family.js';
 export const bitcoinFamily: ChainFamily = {
   name: 'bitcoin',
   deployment: { daemonSecret: true, moneyInVpc: true, stratumDockerfile: 'fargate/Dockerfile' },
+  // Each share's coinbase carries its connection's extranonce1 (task prefix ‖ counter): bound to the connection.
+  work: { taskPrefixBytes: TASK_PREFIX_BYTES, boundToConnection: true },
   money: {
     // The first daemon: confirmation reads blocks and the tip, PPS walks heights.
     confirmation: (coin) => ({
@@ -59,6 +62,6 @@ function firstDaemon(coin: Readonly<CoinConfig>): DaemonClient {
 
 /** The pool's wallet (coins[].payouts.wallet) on the first daemon, sending with sendmany; `missing` if none is set. */
 function poolWallet(coin: Readonly<CoinConfig>, missing: string): WalletPayoutSender {
-  if (!coin.payouts) throw new ConfigError(missing);
+  if (!coin.payouts?.wallet) throw new ConfigError(missing);
   return new WalletPayoutSender(firstDaemon(coin).withWallet(coin.payouts.wallet), getCoin(coin.symbol).decimals);
 }

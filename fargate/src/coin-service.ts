@@ -1,5 +1,6 @@
 import { getCoin, validateAddress } from '../../core/coins/index.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
+import { ConfigError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
 import type { ShareQueue } from '../../core/ports/share-queue.js';
 import type { JobSource } from '../../families/chain-family.js';
@@ -17,7 +18,10 @@ export interface CoinServiceDeps {
   shares: ShareQueue;
   log: Logger;
   metrics: StratumMetrics;
-  /** Hex prefix of this process's extranonce1 values: the task's leased prefix (fargate/src/task-prefix.ts). */
+  /**
+   * Hex prefix of this process's extranonce1 values: the task's leased prefix (fargate/src/task-prefix.ts), as long
+   * as the coin's family's `work.taskPrefixBytes`.
+   */
   instancePrefix?: string;
   /** This process's lane of the prefix's extranonce1 values, when a task runs several stratum processes. */
   extranonceLane?: ExtranonceLane;
@@ -52,7 +56,15 @@ export interface CoinService {
 export async function startCoinService(deps: CoinServiceDeps): Promise<CoinService> {
   const { config, coin, log } = deps;
   const def = getCoin(coin.symbol);
-  const family = await (deps.families ?? CHAIN_FAMILIES).forCoin(coin).stratum();
+  const chainFamily = (deps.families ?? CHAIN_FAMILIES).forCoin(coin);
+  const prefixBytes = chainFamily.work.taskPrefixBytes;
+  if (deps.instancePrefix !== undefined && deps.instancePrefix.length !== prefixBytes * 2) {
+    // A prefix of another length would break the uniqueness across tasks or shrink the connections' counter.
+    throw new ConfigError(
+      `${coin.symbol}: the task prefix must be ${prefixBytes} byte(s), not "${deps.instancePrefix}"`,
+    );
+  }
+  const family = await chainFamily.stratum();
   const jobs = await family.startJobs({
     config,
     coin,
@@ -63,7 +75,7 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
   });
   const extranonces = new ExtranonceAllocator(
     jobs.extranonce1Size,
-    jobs.extranonceTaskPrefix === false ? '' : (deps.instancePrefix ?? ''),
+    deps.instancePrefix ?? '',
     undefined,
     deps.extranonceLane,
   );

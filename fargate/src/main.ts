@@ -85,7 +85,10 @@ async function runStratum(s: ContainerSettings, lane: ExtranonceLane, log: pino.
     maxWaitMs: s.config.queue.maxWaitMs,
     ackAfter: s.config.queue.ackAfter,
     shipIntervalMs: s.config.queue.shipIntervalMs,
-    summarize: journalSummarizer(coinShareCredit(coin.rewards)),
+    // A share ingest must claim (not bound to its connection) travels whole: a summary entry carries no hash.
+    summarize: CHAIN_FAMILIES.forCoin(coin).work.boundToConnection
+      ? journalSummarizer(coinShareCredit(coin.rewards))
+      : undefined,
     // queue mode: a worker's minute is one packed row per task-minute, not one per 25 ms batch window.
     minuteSummaryMs: 60_000,
     log,
@@ -151,9 +154,12 @@ async function runPrimary(s: ContainerSettings, count: number, log: pino.Logger)
   let stopping = false;
   const coin = s.config.coins.find((c) => c.symbol === s.coin)!;
   const doc = createDocumentClient(new DynamoDBClient({}));
-  const stores = s.statsTable ? coordinationStores(doc, s.statsTable) : undefined;
+  // The prefix's length is the family's: EthereumStratum/1.0.0's 3-byte extranonce holds only a 1-byte prefix.
+  const prefixBytes = CHAIN_FAMILIES.forCoin(coin).work.taskPrefixBytes;
+  const stores = s.statsTable ? coordinationStores(doc, s.statsTable, prefixBytes) : undefined;
   const prefix = await leaseTaskPrefix({
     ...(stores && { leases: stores.leases }),
+    bytes: prefixBytes,
     owner: s.instanceId,
     now: Date.now,
     // Another task holds the prefix now (ours ran out while DynamoDB was away): stop before two miners share work.

@@ -3,18 +3,18 @@ import { DynamoBanStore, DynamoPrefixLeases } from '../../adapters/aws/dynamo-st
 import type { Logger } from '../../core/ports/logger.js';
 import type { BanStore, PrefixLeaseStore } from '../../core/ports/stratum-coordination.js';
 import type { BanPolicy } from './stratum/ban-policy.js';
-import { TASK_PREFIX_BYTES } from './stratum/extranonce.js';
 import { type BanRelayMessage, relayPolicy, TaskBans } from './task-bans.js';
 import { leaseTaskPrefix } from './task-prefix.js';
 
-/** The coin's ban store and prefix leases, in its stats table. */
+/** The coin's ban store and prefix leases (`prefixBytes`: its family's `work.taskPrefixBytes`), in its stats table. */
 export function coordinationStores(
   doc: DynamoDBDocumentClient,
   statsTable: string,
+  prefixBytes: number,
 ): { bans: BanStore; leases: PrefixLeaseStore } {
   return {
     bans: new DynamoBanStore(doc, statsTable),
-    leases: new DynamoPrefixLeases(doc, statsTable, { bytes: TASK_PREFIX_BYTES }),
+    leases: new DynamoPrefixLeases(doc, statsTable, { bytes: prefixBytes }),
   };
 }
 
@@ -33,13 +33,16 @@ export interface SoloCoordination {
 export async function coordinateSolo(o: {
   doc: DynamoDBDocumentClient;
   statsTable: string;
+  /** The coin's family's `work.taskPrefixBytes`. */
+  prefixBytes: number;
   owner: string;
   banMs: number;
   log: Pick<Logger, 'warn' | 'error'>;
 }): Promise<SoloCoordination> {
-  const stores = coordinationStores(o.doc, o.statsTable);
+  const stores = coordinationStores(o.doc, o.statsTable, o.prefixBytes);
   const prefix = await leaseTaskPrefix({
     leases: stores.leases,
+    bytes: o.prefixBytes,
     owner: o.owner,
     now: Date.now,
     // Only another pool on the same storage could take it; nothing to stop here but to say so.

@@ -8,6 +8,8 @@ export interface TaskPrefixDeps {
   leases?: PrefixLeaseStore;
   /** Unique per task. */
   owner: string;
+  /** The prefix's length: the coin's family's `work.taskPrefixBytes` (default 2, the Bitcoin family's). */
+  bytes?: number;
   now: () => number;
   /** A lease lasts this long unless renewed (a task that died frees its prefix after it). */
   leaseMs?: number;
@@ -26,7 +28,7 @@ export interface TaskPrefix {
 }
 
 /**
- * Leases a 2-byte extranonce1 prefix no live task of the coin holds (a conditional write; adapters/aws/
+ * Leases an extranonce1 prefix (`bytes` long) no live task of the coin holds (a conditional write; adapters/aws/
  * dynamo-stratum-coordination.ts), renews it every `renewMs` and releases it on drain; a task that dies without
  * releasing it frees it when the lease runs out (`leaseMs`, and DynamoDB's TTL deletes the item later).
  */
@@ -34,7 +36,7 @@ export async function leaseTaskPrefix(deps: TaskPrefixDeps): Promise<TaskPrefix>
   const { leases, now, log } = deps;
   if (!leases) {
     log.warn({}, 'no stats table: the extranonce1 prefix is random, not leased (tasks may collide)');
-    return { prefix: randomBytes(TASK_PREFIX_BYTES).toString('hex'), release: async () => {} };
+    return { prefix: randomBytes(deps.bytes ?? TASK_PREFIX_BYTES).toString('hex'), release: async () => {} };
   }
   const leaseMs = deps.leaseMs ?? 10 * 60_000;
   let lease: PrefixLease = await leases.acquire(deps.owner, now() + leaseMs, now());

@@ -75,7 +75,8 @@ export class CoinStack extends Stack {
     const sizing = coinSizing(settings, coin.symbol);
     this.symbol = coin.symbol;
     // What the coin's chain family needs deployed (a coin no family serves fails the synth here).
-    const deployment = (props.families ?? CHAIN_FAMILIES).forCoin(coin).deployment;
+    const family = (props.families ?? CHAIN_FAMILIES).forCoin(coin);
+    const deployment = family.deployment;
 
     this.secrets = new CoinSecrets(this, 'Secrets', { symbol: coin.symbol, removalPolicy: stage.removalPolicy });
     this.tables = new PoolTables(this, 'Tables', {
@@ -111,6 +112,8 @@ export class CoinStack extends Stack {
     // PoT weighs each share by the difficulty it reached: ingest sums that credit per round (core/rewards/pot.ts).
     if (coin.rewards?.scheme === 'POT' && coin.rewards.pot)
       this.ingest.addEnvironment('POOL_POT', JSON.stringify(coin.rewards.pot));
+    // A share not bound to its connection (EthProxy) may reach several tasks: ingest claims each one's hash first.
+    if (!family.work.boundToConnection) this.ingest.addEnvironment('POOL_CLAIM_SHARES', 'true');
     // Ingest updates counters in all three (shares, stats buckets, found blocks): SHARES_TABLE, STATS_TABLE, BLOCKS_TABLE.
     for (const [name, table] of this.tables.tables) this.ingest.useTable(tableEnvVar(name), table, 'readWrite');
     this.ingest.addEventSource(

@@ -38,6 +38,8 @@ export const ingestEnvSchema = z.object({
   INGEST_LEASE_MS: z.coerce.number().int().min(1000).default(DEFAULT_LEASE_MS),
   /** PoT coins only: the coin's `rewards.pot` ({ a, cap }) as JSON. */
   POOL_POT: jsonVar(potParamsSchema).optional(),
+  /** "true" for a coin whose shares are not bound to their connection (its chain family says so): claim each share. */
+  POOL_CLAIM_SHARES: z.enum(['true', 'false']).default('false'),
 });
 
 type StaticDeps = Omit<IngestLambdaDeps, 'log' | 'requestId' | 'emit'>;
@@ -56,6 +58,7 @@ function ingestDeps(cfg: z.output<typeof ingestEnvSchema>): StaticDeps {
     now: Date.now,
     leaseMs: cfg.INGEST_LEASE_MS,
     ...(cfg.POOL_POT && { credit: potShareCredit(cfg.POOL_POT) }),
+    ...(cfg.POOL_CLAIM_SHARES === 'true' && { claimShares: true }),
   };
 }
 

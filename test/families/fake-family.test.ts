@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getCoin } from '../../core/coins/index.js';
 import { parseConfig } from '../../core/config/load.js';
+import { bitcoinFamily } from '../../families/bitcoin/index.js';
 import type { ChainFamily, JobSource } from '../../families/chain-family.js';
 import { ChainFamilies } from '../../families/registry.js';
 import { type CoinService, startCoinService } from '../../fargate/src/coin-service.js';
@@ -26,6 +27,7 @@ function testFamily() {
   const family: ChainFamily = {
     name: 'sha256-once',
     deployment: { daemonSecret: false, moneyInVpc: false, stratumDockerfile: 'fargate/Dockerfile' },
+    work: bitcoinFamily.work,
     money: {
       confirmation: () => {
         throw new Error('not used by the stratum test');

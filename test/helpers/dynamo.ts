@@ -88,6 +88,7 @@ export function sqsEvent(records: Array<{ messageId: string; body: string; recei
 
 const WRITES = new Set([
   'beginBatch',
+  'claimShare',
   'addToCounter',
   'putSlices',
   'putBlock',

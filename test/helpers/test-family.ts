@@ -14,6 +14,7 @@ export function openNodesFamily() {
   const family: ChainFamily = {
     name: 'open-nodes',
     deployment: { daemonSecret: false, moneyInVpc: false, stratumDockerfile: 'fargate/Dockerfile' },
+    work: bitcoinFamily.work,
     money: {
       confirmation: (coin) => {
         built.confirmation.push(coin.symbol);

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bitcoinFamily } from '../../families/bitcoin/index.js';
 import { ChainFamilies } from '../../families/registry.js';
 import { stratumProcesses } from '../../infra/constructs/stratum-service.js';
 import { openNodesFamily } from '../helpers/test-family.js';
@@ -315,6 +316,30 @@ describe('coin stack (PoT coin)', () => {
     expect(ingestEnv(potStack)).toHaveLength(1);
     expect(JSON.parse(String(ingestEnv(potStack)[0]!.POOL_POT))).toEqual(pot);
     expect(ingestEnv(ppsStack)[0]!.POOL_POT).toBeUndefined();
+  });
+});
+
+describe('coin stack (a chain family whose shares are not bound to their connection)', () => {
+  it('has its ingest function claim each share, and a Bitcoin-family coin’s not', () => {
+    const { family } = openNodesFamily();
+    const unbound = { ...family, name: 'unbound', work: { taskPrefixBytes: 1, boundToConnection: false } };
+    const { stacks } = buildTestApp(
+      {
+        coins: [
+          { ...coin('LTC', [{ port: 3333, difficulty }]), family: unbound.name },
+          coin('BTC', [{ port: 4333, difficulty }]),
+        ],
+      },
+      {},
+      { families: new ChainFamilies([unbound, bitcoinFamily]) },
+    );
+    const [claiming, plain] = stacks.coins.map((s) => Template.fromStack(s)) as [Template, Template];
+    const ingestEnv = (t: Template) =>
+      resources(t, 'AWS::Lambda::Function')
+        .filter(([, p]) => String(p.Description).includes('credits share batches'))
+        .map(([, p]) => (p.Environment as { Variables: Record<string, unknown> }).Variables);
+    expect(ingestEnv(claiming).map((v) => v.POOL_CLAIM_SHARES)).toEqual(['true']);
+    expect(ingestEnv(plain).map((v) => v.POOL_CLAIM_SHARES)).toEqual([undefined]);
   });
 });
 

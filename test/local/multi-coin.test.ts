@@ -10,6 +10,7 @@ import { parseConfig } from '../../core/config/load.js';
 import { entryId, type LedgerEntry } from '../../core/ledger/ledger.js';
 import type { PpsChain } from '../../core/ports/chain-reader.js';
 import { PayoutNotSentError, type PayoutSender } from '../../core/ports/payout-sender.js';
+import { bitcoinFamily } from '../../families/bitcoin/index.js';
 import type { ChainFamily, JobSource } from '../../families/chain-family.js';
 import { ChainFamilies } from '../../families/registry.js';
 import { createLogger } from '../../local/logger.js';
@@ -82,6 +83,7 @@ function isolationFamily() {
   const family: ChainFamily = {
     name: 'isolation-test',
     deployment: { daemonSecret: false, moneyInVpc: false, stratumDockerfile: 'fargate/Dockerfile' },
+    work: bitcoinFamily.work,
     money: {
       confirmation: () => ({ chain: {} as PpsChain, maturity: 10 }),
       payoutSender: (coin) => senderOf(coin.symbol),

@@ -24,14 +24,11 @@ export interface JobFeed<J extends Job = Job> {
   current(): J | undefined;
   /** Calls `listener` for every new job; returns an unsubscribe function. */
   onJob(listener: (job: J) => void): () => void;
-  /** Bytes of the per-connection extranonce the servers assign (their allocator's size). */
-  readonly extranonce1Size: number;
   /**
-   * Whether every extranonce starts with the task's leased prefix (fargate/src/task-prefix.ts), so that no two tasks
-   * hand out the same one. Default true; a dialect whose extranonce is too short to hold it (EthereumStratum/1.0.0:
-   * 3 bytes at most) sets false and its values are unique per process only.
+   * Bytes of the per-connection extranonce the servers assign (their allocator's size): the task's leased prefix
+   * (fargate/src/task-prefix.ts, its family's `work.taskPrefixBytes`) and a counter, so no two tasks hand out one.
    */
-  readonly extranonceTaskPrefix?: boolean;
+  readonly extranonce1Size: number;
 }
 
 /** Stratum V1 (the Bitcoin family): a job as mining.notify sends it (all hex strings in stratum wire encoding). */

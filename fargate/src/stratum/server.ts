@@ -68,8 +68,7 @@ export class StratumServer implements ConnectionHost {
     this.dialects = deps.dialects;
     this.now = deps.now ?? Date.now;
     this.metrics = deps.metrics ?? createMemoryMetrics();
-    const prefix = deps.jobs.extranonceTaskPrefix === false ? '' : (o.instancePrefix ?? '');
-    this.extranonces = deps.extranonces ?? new ExtranonceAllocator(deps.jobs.extranonce1Size, prefix);
+    this.extranonces = deps.extranonces ?? new ExtranonceAllocator(deps.jobs.extranonce1Size, o.instancePrefix ?? '');
     this.policy = deps.policy ?? new BanPolicy(o.security ?? DEFAULT_SECURITY, this.now);
     // A ban reported on any port of the coin closes the IP's connections here too; the reporting connection
     // (`source`) closes itself once it has answered.

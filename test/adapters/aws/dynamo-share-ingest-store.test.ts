@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoShareStores } from '../../../adapters/aws/dynamo-share-store.js';
+import { DEFAULT_SHARE_CLAIM_TTL_SECONDS } from '../../../adapters/aws/share-items.js';
 import { aggregateBatch } from '../../../core/shares/aggregate.js';
 import { batch, MINER_A, share } from '../../core/shares/fixtures.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
@@ -53,6 +54,20 @@ describe('the ingest store on dynalite', () => {
     await ingest.releaseCounterGuard('LTC', 'b1', update.counter);
     await ingest.releaseCounterGuard('LTC', 'b1', { kind: 'poolMinute', minute: 5 });
     expect(await poolStats.getPoolStats('LTC', 0)).toEqual([]);
+  });
+
+  it('claims a share hash for one batch: again for it, not for another, for anyone once the claim has ended', async () => {
+    stores = await dynamo.freshStore();
+    const { ingest } = stores;
+    const h = 'cd'.repeat(32);
+    const ttlMs = DEFAULT_SHARE_CLAIM_TTL_SECONDS * 1000;
+    expect(await ingest.claimShare('LTC', 'b1', h, T0, T0)).toBe(true);
+    expect(await ingest.claimShare('LTC', 'b1', h, T0, T0 + 5)).toBe(true); // a redelivery of b1
+    expect(await ingest.claimShare('LTC', 'b2', h, T0 + 3, T0 + 5)).toBe(false);
+    expect(await ingest.claimShare('LTC', 'b2', h, T0 + 3, T0 + ttlMs - 1_000)).toBe(false);
+    // Past its end (DynamoDB's TTL deletes it some time later; dynalite never does): the share no longer matters.
+    expect(await ingest.claimShare('LTC', 'b3', h, T0 + ttlMs, T0 + ttlMs + 1_000)).toBe(true);
+    expect(await ingest.claimShare('LTC', 'b1', h, T0, T0 + ttlMs + 1_000)).toBe(false);
   });
 
   it('records a found block once and names the batch that recorded it', async () => {

@@ -44,6 +44,15 @@ describe('ingest handler', () => {
     }
   });
 
+  it('claims shares only where POOL_CLAIM_SHARES is "true" (a coin whose shares are not bound to a connection)', async () => {
+    const env = { POOL_COIN: 'ETC', SHARES_TABLE: 's', STATS_TABLE: 't', BLOCKS_TABLE: 'b' };
+    expect((await lambdaDeps(ingestLambda, env)).claimShares).toBeUndefined();
+    expect((await lambdaDeps(ingestLambda, { ...env, POOL_CLAIM_SHARES: 'false' })).claimShares).toBeUndefined();
+    expect((await lambdaDeps(ingestLambda, { ...env, POOL_CLAIM_SHARES: 'true' })).claimShares).toBe(true);
+    const err = await lambdaDeps(ingestLambda, { ...env, POOL_CLAIM_SHARES: 'yes' }).catch((e: unknown) => e);
+    expect((err as ConfigError).issues.join('\n')).toMatch(/POOL_CLAIM_SHARES/);
+  });
+
   it('logs and rethrows when the dependencies cannot be built', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'error' }, { write: (l: string) => void lines.push(l) });

@@ -66,9 +66,11 @@ function reject(code: 20 | 21 | 22 | 23, message: string): ShareCheck {
  * the recomputed mix). Jobs of an older height are gone: their shares are stale.
  */
 export class EthJobBook implements EthJobProvider {
-  /** EthereumStratum/1.0.0's extranonce: at most 3 bytes (NiceHash), too short to carry the task prefix. */
+  /**
+   * EthereumStratum/1.0.0's extranonce: at most 3 bytes (NiceHash), the family's 1-byte task prefix and a 2-byte
+   * counter; the miner rolls the other 5 bytes of the nonce (2^40 hashes per job: 110 s at 10 GH/s).
+   */
   readonly extranonce1Size = 3;
-  readonly extranonceTaskPrefix = false;
   private readonly listeners = new Set<(job: EthJob) => void>();
   /** Jobs of the head's height, oldest first, by id and by seal hash. */
   private readonly byId = new Map<string, EthJob>();
