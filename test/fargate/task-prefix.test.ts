@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoPrefixLeases } from '../../adapters/aws/dynamo-stratum-coordination.js';
 import { PrefixLeaseError } from '../../core/errors.js';
+import { coordinationStores } from '../../fargate/src/task-coordination.js';
 import { leaseTaskPrefix } from '../../fargate/src/task-prefix.js';
 import { type Dynamo, startDynamo } from '../helpers/dynamo.js';
 
@@ -14,6 +15,20 @@ describe('the task prefix lease (dynalite)', () => {
   });
   afterAll(async () => {
     await dynamo.close();
+  });
+
+  it('leases prefixes of the family’s length: one byte for the Ethereum family, distinct for each live task', async () => {
+    await dynamo.freshStore();
+    const stores = coordinationStores(createDocumentClient(dynamo.client), dynamo.lastTables!.stats, 1);
+    const held = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => stores.leases.acquire(`task-${n}`, 2_000_000, 1_000_000)),
+    );
+    const prefixes = held.map((l) => l.prefix);
+    for (const p of prefixes) expect(p).toMatch(/^[0-9a-f]{2}$/);
+    expect(new Set(prefixes).size).toBe(20);
+    // Without a stats table the prefix is random, of the same length.
+    const random = await leaseTaskPrefix({ owner: 'x', bytes: 1, now: () => 0, onLost: () => {}, log });
+    expect(random.prefix).toMatch(/^[0-9a-f]{2}$/);
   });
 
   it('holds its prefix while it renews, past the end of its first lease, and frees it on release', async () => {

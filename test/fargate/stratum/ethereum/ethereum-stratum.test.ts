@@ -61,6 +61,33 @@ describe('EthereumStratum/1.0.0 on the ETC port', () => {
     ]);
   });
 
+  it('gives extranonces unique across tasks and their processes: the task prefix, then the lane’s counter', async () => {
+    // Task 0a with two stratum processes (lanes), task 0b with one: four connections on each process.
+    const ports = [
+      await startEtcPort(onCleanup, { over: { instancePrefix: '0a' }, lane: { index: 0, count: 2 } }),
+      await startEtcPort(onCleanup, { over: { instancePrefix: '0a' }, lane: { index: 1, count: 2 } }),
+      await startEtcPort(onCleanup, { over: { instancePrefix: '0b' } }),
+    ];
+    const seen: string[] = [];
+    for (const [i, port] of ports.entries()) {
+      for (let n = 0; n < 4; n++) {
+        const { extranonce } = await es1(await port.client());
+        expect(extranonce).toMatch(i < 2 ? /^0a[0-9a-f]{4}$/ : /^0b[0-9a-f]{4}$/);
+        if (i < 2) expect(Number.parseInt(extranonce.slice(2), 16) % 2).toBe(i); // the process's lane
+        seen.push(extranonce);
+      }
+    }
+    expect(new Set(seen).size).toBe(12);
+    // The miner rolls the other 5 bytes of the nonce: 10 hex characters after the 3-byte extranonce.
+    const c = await ports[2]!.client();
+    const { notify, extranonce } = await es1(c);
+    const [jobId, , header] = notify.params as [string, string, string];
+    const s = mineEtchash(header, boundaryOf(2), { prefix: extranonce });
+    expect(s.nonce.slice(6)).toHaveLength(10);
+    expect(await c.request(3, 'mining.submit', [USER, jobId, s.nonce.slice(6)])).toMatchObject({ result: true });
+    expect(ports[2]!.queue.shares.at(-1)).toMatchObject({ hash: s.result.toString(16).padStart(64, '0') });
+  });
+
   it('refuses a nonce of the wrong length, one outside its extranonce, an unknown job and an unauthorized worker', async () => {
     const port = await startEtcPort(onCleanup);
     const c = await port.client();

@@ -5,6 +5,7 @@ import { EthJobBook } from '../../../../fargate/src/jobs/ethereum/job-book.js';
 import type { StratumServerOptions } from '../../../../fargate/src/stratum/context.js';
 import { ethereumStratum } from '../../../../fargate/src/stratum/ethereum/ethereum-stratum.js';
 import { ethProxy } from '../../../../fargate/src/stratum/ethereum/ethproxy.js';
+import { ExtranonceAllocator, type ExtranonceLane } from '../../../../fargate/src/stratum/extranonce.js';
 import { createMemoryMetrics } from '../../../../fargate/src/stratum/metrics.js';
 import { StratumServer } from '../../../../fargate/src/stratum/server.js';
 import { FakeEthNode, TINY_EPOCH, TINY_SEED, tinyCache } from '../../../helpers/eth-miner.js';
@@ -23,7 +24,7 @@ export const ETC_ADDRESS = '0x52908400098527886E0F7030069857D2E4169EE7';
  */
 export async function startEtcPort(
   onCleanup: (fn: () => Promise<void> | void) => void,
-  o: { over?: Partial<StratumServerOptions>; proxyProtocol?: boolean } = {},
+  o: { over?: Partial<StratumServerOptions>; proxyProtocol?: boolean; lane?: ExtranonceLane } = {},
 ) {
   const node = new FakeEthNode();
   node.publish(1, 100);
@@ -57,6 +58,10 @@ export async function startEtcPort(
     jobs: book,
     dialects: [ethProxy(book), ethereumStratum(book)],
     shares: queue,
+    // As startCoinService builds it: the task's prefix (over.instancePrefix), this process's lane of its counters.
+    ...(o.lane && {
+      extranonces: new ExtranonceAllocator(book.extranonce1Size, o.over?.instancePrefix ?? '', undefined, o.lane),
+    }),
     validateAddress: (a) => validateAddress(ETC, 'devnet', a),
     log,
     metrics,
