@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { formatPath, parseConfig } from './load.js';
-import type { PoolConfig } from './schema.js';
+import type { CoinConfig, PoolConfig } from './schema.js';
 
 /**
  * Markers that stand for daemon RPC credentials in a config that must not carry them (the container config in a
@@ -66,6 +66,12 @@ export function inlineSecrets(config: Readonly<PoolConfig>): InlineSecret[] {
         aws: 'refuse',
         instead: `put the wallet's passphrase in the coin stack's PayoutWallet secret (only the payouts Lambda reads it)`,
       });
+    if (coin.payouts?.privateKey)
+      out.push({
+        path: ['coins', i, 'payouts', 'privateKey'],
+        aws: 'refuse',
+        instead: `payouts.privateKey is for local mode: put the key in the coin stack's PayoutWallet secret (only the payouts Lambda reads it)`,
+      });
     const conversion = coin.conversion;
     if (!conversion) return;
     conversion.exchanges.forEach((x, j) => {
@@ -96,6 +102,17 @@ export function inlineSecrets(config: Readonly<PoolConfig>): InlineSecret[] {
     });
   });
   return out;
+}
+
+/**
+ * The payouts field the coin stack's PayoutWallet secret fills, read by the payouts Lambda only (never in the
+ * template): the pool key of a coin whose payouts are signed with it (Ethereum family: payouts.contract), the
+ * passphrase of btcwallet; none for a wallet that sends on its own.
+ */
+export function payoutSecretField(coin: Readonly<CoinConfig>): 'privateKey' | 'walletPassphrase' | undefined {
+  if (coin.payouts?.contract !== undefined) return 'privateKey';
+  if (coin.payouts?.walletRpc === 'btcwallet') return 'walletPassphrase';
+  return undefined;
 }
 
 /** A copy of the config with every secret value replaced by `mask` (what `pool config check` prints). */

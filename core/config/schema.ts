@@ -10,8 +10,11 @@ const baseUnits = z.string().regex(/^\d+$/, 'an amount in base units (satoshi/li
 
 const payoutsSchema = z
   .strictObject({
-    /** The daemon wallet that holds the pool address and sends payouts (wallet RPC; btcwallet has one, unnamed). */
-    wallet: z.string().min(1),
+    /**
+     * Bitcoin-family coins: the daemon wallet that holds the pool address and sends payouts (wallet RPC; btcwallet
+     * has one, unnamed). Required for walletRpc `core`; Ethereum-family coins have no node wallet (they sign).
+     */
+    wallet: z.string().min(1).optional(),
     /**
      * Which wallet sends payouts: `core` (Bitcoin Core, litecoind: sendmany tagged with the payout id, on the first
      * daemon) or `btcwallet` (btcd's wallet, at `walletUrl`: the pool signs first, records, then broadcasts, because
@@ -27,6 +30,29 @@ const payoutsSchema = z
     feeRate: z.number().int().min(1).max(10_000).default(5),
     /** btcwallet: the private passphrase that unlocks the wallet for signing, a secret (never logged). */
     walletPassphrase: z.string().min(1).optional(),
+    /**
+     * Ethereum-family coins (ETC): the PayoutBatch contract (contracts/PayoutBatch.sol) deployed on the coin's chain.
+     * Each payout is one transaction through it: a recipient that refuses the coin is skipped and the others paid.
+     */
+    contract: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, 'a 0x address (20 bytes in hex)')
+      .optional(),
+    /**
+     * Ethereum-family coins, local mode only (devnet, tests): the pool address's key inline (0x and 32 bytes of hex).
+     * In AWS the coin stack's PayoutWallet secret holds it, which only the payouts Lambda reads; the CDK app refuses
+     * a key here, and `pool config check` masks it.
+     */
+    privateKey: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, 'a 0x-prefixed 32-byte hex key')
+      .optional(),
+    /**
+     * Ethereum-family coins: the highest gas price a payout may pay, wei. Above it (a spike, a node gone wrong) the
+     * payout is refused and payouts suspended until resumed, never sent dearer. Default 50 gwei, the price
+     * open-ethereum-pool hard-codes: ETC's usual price is a few gwei.
+     */
+    maxGasPrice: baseUnits.default('50000000000'),
     /** How often payouts run. */
     intervalSeconds: z.number().int().min(10).default(3600),
     /** Smallest confirmed balance paid out, base units as a string ("10000000" = 0.1 LTC). */
@@ -206,9 +232,36 @@ const coinSchema = z
       }
     };
     check(['poolAddress'], coin.poolAddress, false);
+    if (coin.payouts) payoutsOfFamily(coin.family ?? def.family, coin.payouts, ctx);
     for (const [i, w] of (coin.rewards?.feeWallets ?? []).entries())
       check(['rewards', 'feeWallets', i, 'address'], w.address, true);
   });
+
+/** The payouts fields a coin's chain family uses: a node wallet (Bitcoin family), or a key and a contract (Ethereum). */
+function payoutsOfFamily(family: string, p: z.output<typeof payoutsSchema>, ctx: z.RefinementCtx): void {
+  const at = (key: string) => ['payouts', key];
+  if (family === 'ethereum') {
+    if (!p.contract)
+      ctx.addIssue({ code: 'custom', path: at('contract'), message: 'the PayoutBatch contract payouts go through' });
+    for (const key of ['wallet', 'walletUrl', 'walletPassphrase'] as const)
+      if (p[key] !== undefined)
+        ctx.addIssue({ code: 'custom', path: at(key), message: 'Ethereum-family payouts are signed by the pool key' });
+    // A PayoutBatch call needs ~40,000 gas per recipient and checks 142,000 are left before each: 100 fit in
+    // ETC's 8,000,000 block gas limit with room (more would be refused by the chain and suspend payouts).
+    if (p.maxRecipients > 100)
+      ctx.addIssue({
+        code: 'custom',
+        path: at('maxRecipients'),
+        message: 'at most 100 for an Ethereum-family coin (the block gas limit): set payouts.maxRecipients',
+      });
+    return;
+  }
+  for (const key of ['contract', 'privateKey'] as const)
+    if (p[key] !== undefined)
+      ctx.addIssue({ code: 'custom', path: at(key), message: 'only for Ethereum-family coins (ETC)' });
+  if (p.walletRpc === 'core' && p.wallet === undefined)
+    ctx.addIssue({ code: 'custom', path: at('wallet'), message: 'the daemon wallet that sends payouts' });
+}
 
 export const poolConfigSchema = z
   .strictObject({

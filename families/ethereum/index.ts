@@ -1,5 +1,6 @@
-import { FetchRequest, JsonRpcProvider } from 'ethers';
+import { FetchRequest, getAddress, JsonRpcProvider, Wallet } from 'ethers';
 import { EtcChainReader } from '../../adapters/evm/etc-chain-reader.js';
+import { NativePayoutSender } from '../../adapters/evm/native-payout-sender.js';
 import { ethashChain } from '../../core/coins/ethash-chains.js';
 import { confirmationDepth, getCoin } from '../../core/coins/index.js';
 import type { CoinConfig } from '../../core/config/schema.js';
@@ -26,9 +27,7 @@ export const ethereumFamily: ChainFamily = {
       // A block not in the chain may still be included as an uncle up to MAX_UNCLE_DEPTH blocks later.
       unseenGrace: MAX_UNCLE_DEPTH + 1,
     }),
-    payoutSender: (coin) => {
-      throw new ConfigError(`${coin.symbol}: native payouts signed by the pool's key are not available yet`);
-    },
+    payoutSender: (coin) => nativePayouts(coin),
     depositWallet: (coin) => {
       throw new ConfigError(`${coin.symbol}: conversion deposits to exchanges are not supported for this family`);
     },
@@ -43,6 +42,43 @@ export const ethereumFamily: ChainFamily = {
     return ethereumJobSource(startNodeWork);
   },
 };
+
+/**
+ * Gas a payout of n recipients may use, bounded from above: PayoutBatch checks ~142,000 gas are left before each
+ * transfer and one costs ~40,000 (a new account), plus the call itself and the gas-limit margin.
+ */
+const payoutGasBound = (recipients: number) => 250_000n + 50_000n * BigInt(recipients);
+
+/**
+ * Payouts signed by the pool's key (payouts.privateKey: the config's locally, the PayoutWallet secret's in AWS),
+ * never an unlocked node account, sent through the PayoutBatch contract (payouts.contract) on the first node, for
+ * the network's chain id. What the wallet can pay keeps back the gas of the largest payout at the gas price cap.
+ */
+function nativePayouts(coin: Readonly<CoinConfig>): NativePayoutSender {
+  const p = coin.payouts;
+  if (!p?.contract) throw new ConfigError(`${coin.symbol} has no payouts config (coins[].payouts with contract)`);
+  if (!p.privateKey) {
+    throw new ConfigError(
+      `${coin.symbol}: no key for the pool address (payouts.privateKey locally, the coin stack's PayoutWallet secret in AWS)`,
+    );
+  }
+  const signer = new Wallet(p.privateKey);
+  // Blocks pay poolAddress: a key of another address would pay from an account the pool's rewards never reach.
+  if (signer.address !== getAddress(coin.poolAddress)) {
+    throw new ConfigError(
+      `${coin.symbol}: the payout key is of ${signer.address}, not of poolAddress ${coin.poolAddress}`,
+    );
+  }
+  const maxGasPrice = BigInt(p.maxGasPrice);
+  return new NativePayoutSender({
+    signer,
+    rpc: nodeRpc(coin),
+    chainId: ethashChain(getCoin(coin.symbol), coin.network).chainId,
+    batch: p.contract,
+    maxGasPrice,
+    gasReserve: maxGasPrice * payoutGasBound(p.maxRecipients),
+  });
+}
 
 /** The coin's first node over JSON-RPC, uncached (ethers shares identical calls for 250 ms otherwise). */
 function nodeRpc(coin: Readonly<CoinConfig>): JsonRpcProvider {

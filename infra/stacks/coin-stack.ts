@@ -6,6 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { payoutSecretField } from '../../core/config/credentials.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { takesDeposits } from '../../core/conversion/deposit.js';
 import { ConfigError } from '../../core/errors.js';
@@ -172,8 +173,8 @@ export class CoinStack extends Stack {
           reservedConcurrency: 1,
         },
       );
-      // btcwallet is unlocked with its passphrase to sign: only this function may read it.
-      if (coin.payouts.walletRpc === 'btcwallet') {
+      // btcwallet's passphrase, or the key an Ethereum-family coin signs with: only this function may read it.
+      if (payoutSecretField(coin)) {
         this.payouts.useSecret('PAYOUT_WALLET_SECRET_ARN', this.secrets.payoutWallet);
       }
     }

@@ -5,7 +5,7 @@ import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoConversionStore } from '../../adapters/aws/dynamo-conversion-store.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { createDynamoShareStores, type DynamoShareStores } from '../../adapters/aws/dynamo-share-store.js';
-import { resolveDaemonCredentials } from '../../core/config/credentials.js';
+import { payoutSecretField, resolveDaemonCredentials } from '../../core/config/credentials.js';
 import { parseConfigText } from '../../core/config/load.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
@@ -25,8 +25,9 @@ export const moneyEnvSchema = z.object({
    */
   DAEMON_SECRET_ARN: z.string().min(1).optional(),
   /**
-   * Secrets Manager ARN of the payouts wallet's passphrase (a plain string): given to the payouts Lambda only, for a
-   * coin that pays through btcwallet (payouts.walletRpc), which unlocks the wallet with it to sign.
+   * Secrets Manager ARN of the coin's payout secret (a plain string): given to the payouts Lambda only, for a coin
+   * whose payouts need one (core/config/credentials.ts payoutSecretField): btcwallet's passphrase, which unlocks the
+   * wallet to sign, or the pool key an Ethereum-family coin signs its payouts with.
    */
   PAYOUT_WALLET_SECRET_ARN: z.string().min(1).optional(),
   SHARES_TABLE: z.string().min(1),
@@ -63,7 +64,7 @@ export async function moneyDeps(
     return names;
   };
   const tables = { shares: e.SHARES_TABLE, stats: e.STATS_TABLE, blocks: e.BLOCKS_TABLE, ledger: e.LEDGER_TABLE };
-  const payer = e.PAYOUT_WALLET_SECRET_ARN ? await withWalletPassphrase(coin, e.PAYOUT_WALLET_SECRET_ARN) : coin;
+  const payer = e.PAYOUT_WALLET_SECRET_ARN ? await withPayoutSecret(coin, e.PAYOUT_WALLET_SECRET_ARN) : coin;
   return {
     coin,
     shares: createDynamoShareStores({ doc, tables: (c) => only(c, tables) }),
@@ -74,13 +75,17 @@ export async function moneyDeps(
   };
 }
 
-/** The coin with its payouts wallet's passphrase, read from the secret (never logged, never in an environment). */
-async function withWalletPassphrase(coin: Readonly<CoinConfig>, secretArn: string): Promise<Readonly<CoinConfig>> {
-  if (!coin.payouts) return coin;
+/** The coin with its payout secret (a wallet passphrase or a key) read from the secret: never logged, never in an environment. */
+async function withPayoutSecret(coin: Readonly<CoinConfig>, secretArn: string): Promise<Readonly<CoinConfig>> {
+  const field = payoutSecretField(coin);
+  if (!coin.payouts || !field) return coin;
   const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
-  const walletPassphrase = secret.SecretString ?? '';
-  if (!walletPassphrase) throw new ConfigError(`the payout wallet secret of ${coin.symbol} is empty`);
-  return { ...coin, payouts: { ...coin.payouts, walletPassphrase } };
+  // A passphrase is taken as written; a key may carry the newline an editor added.
+  const value = (field === 'privateKey' ? secret.SecretString?.trim() : secret.SecretString) ?? '';
+  if (!value) throw new ConfigError(`the payout wallet secret of ${coin.symbol} is empty`);
+  if (field === 'privateKey' && !/^0x[0-9a-fA-F]{64}$/.test(value))
+    throw new ConfigError(`the payout wallet secret of ${coin.symbol} is not a 0x-prefixed 32-byte hex key`);
+  return { ...coin, payouts: { ...coin.payouts, [field]: value } };
 }
 
 /** What a money Lambda's environment says of its coin. */
