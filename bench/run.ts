@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { benchConnections } from './connections.js';
+import { benchEtcWork } from './etc-work.js';
 import { benchEtchash } from './etchash.js';
 import { benchFanout } from './fanout.js';
 import { benchFramer } from './framer.js';
@@ -22,6 +23,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
     for (const [name, rate] of Object.entries(await benchHashing())) info(name, `${fmt(rate)} hashes/s`);
   },
   etchash: () => benchEtchash(),
+  'etc-work': () => benchEtcWork(),
   throughput: () => benchThroughput(),
   connections: () => benchConnections(),
   fanout: () => benchFanout(),

@@ -71,6 +71,7 @@ export class NodeWorkSource implements EthWorkSource {
   private pollAgain = false;
   private stopped = false;
   private server: Server | undefined;
+  private pushes = 0;
 
   constructor(private readonly o: NodeWorkSourceOptions) {
     if (o.nodes.length === 0) throw new DaemonError('an Ethereum-family coin needs at least one node');
@@ -166,6 +167,11 @@ export class NodeWorkSource implements EthWorkSource {
     // A block: the node has new work for the next height; take it now rather than at the next poll.
     if (accepted) void this.refresh();
     return accepted;
+  }
+
+  /** --miner.notify pushes received since start (each made the source ask its serving node at once). */
+  get pushesReceived(): number {
+    return this.pushes;
   }
 
   /** The node whose work is the newest (the serving one), by name. */
@@ -274,7 +280,9 @@ export class NodeWorkSource implements EthWorkSource {
       });
       req.on('end', () => {
         res.writeHead(req.method === 'POST' ? 200 : 405).end();
-        if (req.method === 'POST') void this.refresh();
+        if (req.method !== 'POST') return;
+        this.pushes += 1;
+        void this.refresh();
       });
     });
     server.requestTimeout = 5_000;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { measureConnections } from '../../bench/connections.js';
+import { measureEtcWork } from '../../bench/etc-work.js';
 import { measureEtchash } from '../../bench/etchash.js';
 import { measureFanout } from '../../bench/fanout.js';
 import { measurePipeline } from '../../bench/pipeline.js';
@@ -40,6 +41,12 @@ describe('bench sections at a trivial size', () => {
     expect(r.epoch0ChecksPerSecond).toBeGreaterThan(0);
     expect(r.dataset).toBeUndefined();
   });
+
+  it('etc-work: on the core-geth devnet, each sealed block is followed by work of the next height, pushed and polled', async () => {
+    const r = await measureEtcWork({ blocks: 1 });
+    expect(r.pushMs).toHaveLength(1);
+    expect(r.pollMs).toHaveLength(1);
+  }, 120_000);
 
   it('connections: 50 miners subscribe, authorize and get a job', async () => {
     const r = await measureConnections(50);
