@@ -83,7 +83,7 @@ function btcDevnetCoin(btc: Pick<BtcDevnetFile, 'rpc' | 'wallet' | 'poolAddress'
 /** Share difficulties of the ETC devnet port, in hashes (the devnet's blocks take 256: ETC_DEVNET_DIFFICULTY). */
 const ETC_DEVNET_SHARE = { initial: 16, min: 2, max: 1e12 };
 
-function etcDevnetCoin(etc: Pick<EtcDevnetFile, 'rpc' | 'poolAddress' | 'feeAddress'>, port: number) {
+export function etcDevnetCoin(etc: Pick<EtcDevnetFile, 'rpc' | 'poolAddress' | 'feeAddress'>, port: number) {
   return {
     symbol: 'ETC',
     network: 'devnet',

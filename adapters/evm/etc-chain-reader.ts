@@ -45,7 +45,8 @@ export class EtcChainReader implements ChainReader {
 
   async locate(block: { height: number; hash: string }, tip: number): Promise<BlockSighting> {
     if (tip < block.height + MAX_UNCLE_DEPTH) return { place: 'unseen', confirmations: 0 };
-    const ours = block.hash.toLowerCase();
+    // The pool records it as share batches carry hashes (64 hex digits); sealHash answers 0x-prefixed.
+    const ours = `0x${block.hash.toLowerCase().replace(/^0x/, '')}`;
     const at = await this.blockAt(block.height, false);
     if (sealHash(at) === ours) {
       const reward = this.paysPool(at) ? await this.income(await this.blockAt(block.height, true)) : 0n;

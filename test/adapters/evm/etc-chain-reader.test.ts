@@ -129,6 +129,8 @@ describe('EtcChainReader (blocks and uncles of the pool on an ETC chain)', () =>
       reward: blockReward(12, ERA) + blockReward(12, ERA) / 32n + fees,
     });
     expect(seen.reward).toBe(4n * 10n ** 18n + 125n * 10n ** 15n + fees); // era 1: 4 ETC + 0.125
+    // as the pool records a found block (a share batch's hash: 64 hex digits, no 0x): the same block
+    expect(await reader.locate({ height: 12, hash: found.hash.slice(2) }, 20)).toEqual(seen);
     expect(await reader.blockValue(12)).toEqual({ value: seen.reward, difficulty: 131_072 + 500 });
   });
 

@@ -228,7 +228,8 @@ export class EthJobBook implements EthJobProvider {
       height: job.height,
       // The block's own hash covers the mix and nonce; the node knows it once it imported the block. The seal hash
       // names the work it was found on (and, with the nonce, the block: open-ethereum-pool's unlocker matches by nonce).
-      hash: `0x${job.headerHash}`,
+      // 64 lower-case hex digits without 0x, as every found block's hash in a share batch (core/shares/batch-schema).
+      hash: job.headerHash,
       reward: (this.o.reward?.(job.height) ?? 0n).toString(),
       networkDifficulty: job.networkDifficulty,
       submitResult,

@@ -132,7 +132,7 @@ describe('EthProxy on the ETC port', () => {
     ]);
     expect(port.queue.shares[0]!.block).toMatchObject({
       height: 120,
-      hash: work0.headerHash,
+      hash: work0.headerHash.slice(2), // as share batches carry hashes: 64 hex digits, no 0x
       submitResult: 'accepted',
       reward: '5000000000000000000',
       networkDifficulty: 8,
