@@ -111,6 +111,9 @@ export class NativePayoutSender implements SignedFirstSender {
       if (/already known|known transaction|already imported/i.test(why)) return tx.txid;
       // Our nonce is used: by these bytes (mined, or pending elsewhere) — a success — or by another transaction.
       if (isError(err, 'NONCE_EXPIRED') || isError(err, 'REPLACEMENT_UNDERPRICED') || /nonce too low/i.test(why)) {
+        // Asked by receipt first: a node still indexing its transactions answers that with an error (retried next
+        // pass), where an unindexed mined transaction could look absent to eth_getTransactionByHash.
+        if ((await minedConfirmations(this.opts.rpc, tx.txid)) !== undefined) return tx.txid;
         if (await this.opts.rpc.send('eth_getTransactionByHash', [tx.txid])) return tx.txid;
         throw new PayoutConflictError(
           `transaction ${tx.txid}: another transaction of the pool's key took its nonce (${why})`,
