@@ -188,8 +188,12 @@ export class NodeWorkSource implements EthWorkSource {
     }));
   }
 
-  /** The first node in order that is healthy, or down with its backoff over, and answers: its work is the newest. */
+  /**
+   * The first node in order that is healthy, or down with its backoff over, and answers: its work is the newest. A
+   * node behind the served head is passed over for a later one that answers, and serves only if none does.
+   */
   private async poll(): Promise<void> {
+    let behind: { work: EthWorkPackage; from: Member } | undefined;
     for (const m of this.members) {
       if (!m.healthy && this.now() < m.retryAt) continue;
       let work: EthWorkPackage;
@@ -200,10 +204,14 @@ export class NodeWorkSource implements EthWorkSource {
         continue;
       }
       this.markUp(m);
-      if (this.lagging(work, m)) continue;
+      if (this.lagging(work, m)) {
+        behind ??= { work, from: m };
+        continue;
+      }
       this.take(work, m);
       return;
     }
+    if (behind) this.take(behind.work, behind.from);
   }
 
   /**
