@@ -5,7 +5,7 @@ import { parseConfig, parseConfigText } from '../core/config/load.js';
 import type { PoolConfig } from '../core/config/schema.js';
 import type { Logger } from '../core/ports/logger.js';
 import { BTC_WALLET_PASSPHRASE, type BtcDevnet, type BtcDevnetFile, startBtcDevnet } from './devnet/btcd.js';
-import { type EtcDevnet, type EtcDevnetFile, startEtcDevnet } from './devnet/core-geth.js';
+import { type EtcDevnet, startEtcDevnet } from './devnet/core-geth.js';
 import { type Devnet, startDevnet } from './devnet/index.js';
 import { createLogger } from './logger.js';
 import { type LocalPool, startLocalPool } from './pool.js';
@@ -29,7 +29,7 @@ export function devnetConfig(
   devnet: Pick<Devnet, 'rpc' | 'poolAddress' | 'feeAddress'>,
   ports: DevnetPorts = DEFAULT_PORTS,
   btc?: Pick<BtcDevnetFile, 'rpc' | 'wallet' | 'poolAddress' | 'feeAddress'>,
-  etc?: Pick<EtcDevnetFile, 'rpc' | 'poolAddress' | 'feeAddress'>,
+  etc?: EtcDevnetCoin,
 ): Readonly<PoolConfig> {
   return parseConfig(
     {
@@ -83,7 +83,10 @@ function btcDevnetCoin(btc: Pick<BtcDevnetFile, 'rpc' | 'wallet' | 'poolAddress'
 /** Share difficulties of the ETC devnet port, in hashes (the devnet's blocks take 256: ETC_DEVNET_DIFFICULTY). */
 const ETC_DEVNET_SHARE = { initial: 16, min: 2, max: 1e12 };
 
-export function etcDevnetCoin(etc: Pick<EtcDevnetFile, 'rpc' | 'poolAddress' | 'feeAddress'>, port: number) {
+/** What the ETC devnet coin is configured from: the devnet's nodes, addresses, payout key and contract. */
+type EtcDevnetCoin = Pick<EtcDevnet, 'rpc' | 'poolAddress' | 'feeAddress' | 'payoutKey' | 'payoutContract'>;
+
+export function etcDevnetCoin(etc: EtcDevnetCoin, port: number) {
   return {
     symbol: 'ETC',
     network: 'devnet',
@@ -98,6 +101,19 @@ export function etcDevnetCoin(etc: Pick<EtcDevnetFile, 'rpc' | 'poolAddress' | '
     // shares at once (and a block every ~16 shares); vardiff raises a GPU until every share is a block.
     ports: [{ port, host: '127.0.0.1', difficulty: ETC_DEVNET_SHARE }],
     rewards: { scheme: 'PPLNS', feeBasisPoints: 100, feeWallets: [{ address: etc.feeAddress }] },
+    // Signed by the pool key (inline: local mode only) through the devnet's PayoutBatch contract; a payout is mined
+    // with the next block (a miner on the pool, or `pool devnet mine 1 --coin ETC`).
+    ...(etc.payoutContract
+      ? {
+          payouts: {
+            contract: etc.payoutContract,
+            privateKey: etc.payoutKey,
+            intervalSeconds: 60,
+            minimum: '1000000000000000', // 0.001 ETC
+            maxRecipients: 100,
+          },
+        }
+      : {}),
   };
 }
 
@@ -160,7 +176,7 @@ async function startDevnets(dataDir: string, log: Logger): Promise<Devnets> {
   const started = await Promise.allSettled([
     startDevnet({ dataDir, log }),
     startBtcDevnet({ dataDir, log }),
-    startEtcDevnet({ dataDir, log }),
+    startEtcDevnet({ dataDir, log, payoutContract: true }),
   ]);
   const [ltc, btc, etc] = started;
   if (ltc.status === 'rejected' || btc.status === 'rejected' || etc.status === 'rejected') {

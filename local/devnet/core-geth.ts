@@ -9,6 +9,7 @@ import { ETC_CHAINS } from '../../core/coins/ethash-chains.js';
 import { ConfigError, DaemonError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
 import { EtcBlockMiner } from './etc-blocks.js';
+import { ensurePayoutContract } from './etc-contract.js';
 import { type DaemonProcess, DevnetStartError, freePorts, sleep, spawnDaemon } from './process.js';
 import { readJson, writeJson } from './state.js';
 import { tool } from './tools.js';
@@ -49,6 +50,11 @@ export interface EtcDevnetFile {
   poolAddress: string;
   /** The owner-only JSON file holding the pool address's private key ({ address, privateKey }). */
   payoutKeyFile: string;
+  /**
+   * The PayoutBatch contract payouts go through (coins[].payouts.contract), deployed from the pool key when the
+   * devnet was started with `payoutContract` (npm start); kept across restarts.
+   */
+  payoutContract?: string;
   /** An address with no key, for test miners to log in with. */
   minerAddress: string;
   /** An address with no key, the pool's fee wallet in the devnet config (a ledger account apart from the miners). */
@@ -69,6 +75,11 @@ export interface EtcDevnetOptions {
    * test of an era change sets a few (and gives the pool the same in its chain facts).
    */
   eraRounds?: number;
+  /**
+   * Deploy the PayoutBatch contract ETC payouts go through (once: a restart finds it), mining the blocks that take
+   * it. Off by default, so a test's chain starts at block 0 with only the genesis float.
+   */
+  payoutContract?: boolean;
   /** URLs core-geth POSTs each new work package to (`--miner.notify`): the pool's job source listens there. */
   notifyUrls?: readonly string[];
 }
@@ -107,6 +118,7 @@ interface EtcState {
   feeAddress: string;
   difficulty: string;
   eraRounds: number;
+  payoutContract?: string;
   /** Node keys (hex), made once: each node's enode, which the other dials, derives from it. */
   nodeKeys: [string, string];
 }
@@ -138,6 +150,18 @@ export async function startEtcDevnet(opts: EtcDevnetOptions): Promise<EtcDevnet>
   const [nodeA, nodeB] = await startNodes(root, state, genesis, opts, log);
   try {
     const difficulty = await checkDifficulty(nodeA.client, BigInt(state.difficulty));
+    const miner = new EtcBlockMiner(nodeA.client);
+    const payoutContract = opts.payoutContract
+      ? await ensurePayoutContract(nodeA.client, miner, {
+          privateKey: state.privateKey,
+          chainId: ETC_DEVNET_CHAIN_ID,
+          known: state.payoutContract,
+        })
+      : undefined;
+    if (payoutContract !== undefined && payoutContract !== state.payoutContract) {
+      await writeJson(join(root, 'state.json'), { ...state, payoutContract });
+      await waitForSync([nodeA.client, nodeB.client]);
+    }
     const file: EtcDevnetFile = {
       coin: 'ETC',
       network: 'devnet',
@@ -145,13 +169,13 @@ export async function startEtcDevnet(opts: EtcDevnetOptions): Promise<EtcDevnet>
       rpc: [nodeA.endpoint, nodeB.endpoint],
       poolAddress: state.poolAddress,
       payoutKeyFile,
+      ...(payoutContract ? { payoutContract } : {}),
       minerAddress: state.minerAddress,
       feeAddress: state.feeAddress,
       difficulty: difficulty.toString(),
       pids: [nodeA.pid(), nodeB.pid()],
     };
     await writeJson(etcDevnetFile(opts.dataDir), file);
-    const miner = new EtcBlockMiner(nodeA.client);
     const height = await nodeA.client.blockNumber();
     log.info(
       { height, ms: Math.round(performance.now() - startedAt), rpc: file.rpc.map((r) => r.url) },

@@ -30,7 +30,8 @@ const FEE_BASIS_POINTS = 100n;
  * Ethereum Classic end to end on core-geth: the pool's ETC port (npm start's devnet config) serves an EthProxy miner
  * and an EthereumStratum/1.0.0 miner in test code hashing the real etchash; each finds a block that the node takes
  * (paying the pool address, sealed with the nonce and mix they mined); once 16 blocks deep both are confirmed by
- * their seal hash and credited in wei to the miners and the fee wallet, exactly the era reward, and the ledger audits.
+ * their seal hash and credited in wei to the miners and the fee wallet, exactly the era reward, and the ledger audits;
+ * payouts signed by the pool key (through the devnet's PayoutBatch contract) pay each address its exact wei once.
  */
 describe('ETC mined through the pool on the core-geth devnet', () => {
   let dir: string;
@@ -46,7 +47,10 @@ describe('ETC mined through the pool on the core-geth devnet', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'etc-e2e-'));
     const log = createLogger('etc-e2e', 'silent');
-    [etc, searcher] = await Promise.all([startEtcDevnet({ dataDir: dir, log }), epochZeroSearcher()]);
+    [etc, searcher] = await Promise.all([
+      startEtcDevnet({ dataDir: dir, log, payoutContract: true }),
+      epochZeroSearcher(),
+    ]);
     const coin = etcDevnetCoin(etc, 0);
     const fixed = { initial: SHARE_DIFFICULTY, min: SHARE_DIFFICULTY, max: SHARE_DIFFICULTY };
     const config = parseConfig({
@@ -141,6 +145,34 @@ describe('ETC mined through the pool on the core-geth devnet', () => {
     expect(await money.audit()).toMatchObject({ ok: true });
   }, 180_000);
 
+  it('pays every balance in one transaction signed by the pool key through PayoutBatch, exactly once', async () => {
+    const money = pool.coins.get('ETC')!.money!;
+    const owed = new Map([...(await money.balances())].map(([a, b]) => [a, b.confirmed]));
+    expect(owed.size).toBe(3); // two miners and the fee wallet
+    const onChain = async (a: string) => BigInt(await etc.nodeA.client.call<string>('eth_getBalance', [a, 'latest']));
+    for (const address of owed.keys()) expect(await onChain(address)).toBe(0n);
+
+    expect(await money.payouts()).toMatchObject({ status: 'progressed', payouts: [{ status: 'sent' }] });
+    // Nothing mines on its own: the payout waits in the node until a block includes it (core-geth puts a new
+    // transaction into its work at the next head or its recommit, every few seconds).
+    let blocksMined = 0;
+    for (;;) {
+      await mineNodeBlock(etc.nodeA.client, searcher);
+      blocksMined++;
+      const report = await money.payouts();
+      expect(report).toMatchObject({ status: 'progressed', payouts: [{}] });
+      if ((report as { payouts: { status: string }[] }).payouts[0]!.status === 'confirmed') break;
+      expect(blocksMined).toBeLessThan(10);
+    }
+
+    for (const [address, amount] of owed) {
+      expect(await onChain(address)).toBe(amount); // the exact wei the ledger owed
+      expect((await money.balances()).get(address)).toMatchObject({ confirmed: 0n, pending: 0n, paid: amount });
+    }
+    expect(await money.payouts()).toEqual({ status: 'idle' }); // nothing left: never paid twice
+    expect(await money.audit()).toMatchObject({ ok: true });
+  }, 120_000);
+
   it('the API and the dashboard show ETC: etchash hashrate in H/s, amounts with 18 decimals, a lolMiner command', async () => {
     const base = `http://127.0.0.1:${pool.httpPort}`;
     // biome-ignore lint/suspicious/noExplicitAny: API answers are compared with what the page shows
@@ -163,10 +195,11 @@ describe('ETC mined through the pool on the core-geth devnet', () => {
         `lolMiner --algo ETCHASH --pool 127.0.0.1:${port} --user YOUR_ADDRESS.worker`,
       );
       await page.goto(`${base}/#/miner/${proxyMiner}`);
-      await page.getByTestId('confirmed').waitFor();
+      await page.getByTestId('paid').waitFor();
       const m = await api(`/pools/ETC/miners/${proxyMiner}`);
-      expect(BigInt(m.balance.confirmed)).toBeGreaterThan(10n ** 18n); // several ETC, not 10^10 times that
-      expect(await page.getByTestId('confirmed').textContent()).toBe(coins(m.balance.confirmed, 18));
+      expect(BigInt(m.balance.paid)).toBeGreaterThan(10n ** 18n); // several ETC, not 10^10 times that
+      expect(await page.getByTestId('paid').textContent()).toBe(coins(m.balance.paid, 18));
+      expect(await page.getByTestId('miner-payment-row').first().textContent()).toContain(coins(m.balance.paid, 18));
     } finally {
       await browser.close();
     }
