@@ -237,6 +237,9 @@ const coinSchema = z
       check(['rewards', 'feeWallets', i, 'address'], w.address, true);
   });
 
+/** The least payouts.minimum of an Ethereum-family coin, wei (0.001 ETC, a few hundred times a transfer's gas). */
+const ETHEREUM_MINIMUM_FLOOR = 10n ** 15n;
+
 /** The payouts fields a coin's chain family uses: a node wallet (Bitcoin family), or a key and a contract (Ethereum). */
 function payoutsOfFamily(family: string, p: z.output<typeof payoutsSchema>, ctx: z.RefinementCtx): void {
   const at = (key: string) => ['payouts', key];
@@ -248,6 +251,13 @@ function payoutsOfFamily(family: string, p: z.output<typeof payoutsSchema>, ctx:
         ctx.addIssue({ code: 'custom', path: at(key), message: 'Ethereum-family payouts are signed by the pool key' });
     // A PayoutBatch call needs ~40,000 gas per recipient and checks 142,000 are left before each: 100 fit in
     // ETC's 8,000,000 block gas limit with room (more would be refused by the chain and suspend payouts).
+    // Amounts are wei: the default minimum (10^7, 0.1 LTC in litoshi) would pay dust that costs more gas than it is.
+    if (BigInt(p.minimum) < ETHEREUM_MINIMUM_FLOOR)
+      ctx.addIssue({
+        code: 'custom',
+        path: at('minimum'),
+        message: `at least ${ETHEREUM_MINIMUM_FLOOR} wei (0.001 ETC): amounts are wei, "100000000000000000" is 0.1 ETC`,
+      });
     if (p.maxRecipients > 100)
       ctx.addIssue({
         code: 'custom',

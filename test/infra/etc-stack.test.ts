@@ -14,7 +14,12 @@ const ETC = {
   daemons: [{ url: 'http://10.0.100.20:8545', user: 'pool', password: DAEMON_PASSWORD }],
   ports: [{ port: 8008, difficulty }],
   rewards: { feeWallets: [{ address: Wallet.createRandom().address }] },
-  payouts: { contract: Wallet.createRandom().address, maxRecipients: 100, intervalSeconds: 600 },
+  payouts: {
+    contract: Wallet.createRandom().address,
+    maxRecipients: 100,
+    minimum: '100000000000000000',
+    intervalSeconds: 600,
+  },
 };
 
 function resources(t: Template, type: string): [string, Record<string, unknown>][] {

@@ -2,8 +2,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { payments } from 'bitcoinjs-lib';
 import { Wallet } from 'ethers';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { getCoin } from '../../../core/coins/index.js';
 import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER } from '../../../core/config/credentials.js';
 import { parseEnv } from '../../../core/config/env.js';
 import { parseConfig } from '../../../core/config/load.js';
@@ -15,6 +17,8 @@ import { CHAIN_FAMILIES } from '../../../families/registry.js';
 import { moneyDeps, moneyEnvSchema } from '../../../lambdas/shared/money-deps.js';
 
 const KEY = Wallet.createRandom();
+const LTC_ADDRESS = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.mainnet![0] })
+  .address!;
 const CONTRACT = Wallet.createRandom().address;
 const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:1:secret:${name}`;
 const tables = { SHARES_TABLE: 's', STATS_TABLE: 'st', BLOCKS_TABLE: 'b', LEDGER_TABLE: 'l' };
@@ -28,7 +32,7 @@ function etc(url: string, payouts: Record<string, unknown>, user = 'pool', passw
         poolAddress: KEY.address,
         daemons: [{ url, user, password }],
         ports: [{ port: 8008, difficulty: { initial: 1, min: 1, max: 1 } }],
-        payouts: { contract: CONTRACT, maxRecipients: 50, ...payouts },
+        payouts: { contract: CONTRACT, maxRecipients: 50, minimum: '100000000000000000', ...payouts },
       },
     ],
   };
@@ -163,6 +167,21 @@ describe('ethereum family payouts from the config', () => {
     expect(() => parseConfig(noContract)).toThrow(/coins\[0\]\.payouts\.contract/);
     expect(() => parseConfig(etc(url, { wallet: 'pool' }))).toThrow(/signed by the pool key/);
     expect(() => parseConfig(etc(url, { maxRecipients: 250 }))).toThrow(/at most 100 for an Ethereum-family coin/);
+    expect(() => parseConfig(etc(url, { minimum: '10000000' }))).toThrow(/at least 1000000000000000 wei/);
     expect(parseConfig(etc(url, {})).coins[0]!.payouts!.maxGasPrice).toBe('50000000000');
+    // And the reverse: a Bitcoin-family coin refuses the ETC fields, and needs its node wallet.
+    const ltc = (payouts: Record<string, unknown>) => ({
+      coins: [
+        {
+          ...etc(url, {}).coins[0]!,
+          symbol: 'LTC',
+          poolAddress: LTC_ADDRESS,
+          payouts,
+        },
+      ],
+    });
+    expect(() => parseConfig(ltc({ wallet: 'pool', contract: CONTRACT }))).toThrow(/only for Ethereum-family coins/);
+    expect(() => parseConfig(ltc({}))).toThrow(/payouts\.wallet/);
+    expect(parseConfig(ltc({ wallet: 'pool' })).coins[0]!.payouts!.wallet).toBe('pool');
   });
 });

@@ -73,7 +73,7 @@ describe('ETC payouts on core-geth', () => {
           poolAddress: d.poolAddress,
           daemons: d.rpc.map((r) => ({ url: r.url, user: 'devnet', password: 'devnet' })),
           ports: [{ port: 0, difficulty: { initial: 16, min: 2, max: 1e12 } }],
-          payouts: { contract, privateKey: d.payoutKey, maxRecipients: 50, minimum: '1000' },
+          payouts: { contract, privateKey: d.payoutKey, maxRecipients: 50, minimum: '1000000000000000' },
         },
       ],
     }).coins[0]!;
