@@ -5,13 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DaemonClient, type DaemonEndpoint } from '../../../adapters/rpc/daemon-client.js';
+import { EthNodeClient } from '../../../adapters/rpc/eth-node-client.js';
 import { btcDevnetFile, btcDevnetMine, startBtcDevnet } from '../../../local/devnet/btcd.js';
+import { etcDevnetFile, startEtcDevnet } from '../../../local/devnet/core-geth.js';
 import { devnetMine, startDevnet } from '../../../local/devnet/index.js';
 import { freePorts } from '../../../local/devnet/litecoind.js';
 
 /** Pids of live litecoind processes whose data directory is under `dir`. */
 function litecoindsUnder(dir: string): number[] {
   return daemonsUnder(dir, /litecoind$/, '-datadir=');
+}
+
+/** Pids of live core-geth processes whose data directories are under `dir`. */
+function gethsUnder(dir: string): number[] {
+  return daemonsUnder(dir, /geth$/, '--datadir=');
 }
 
 /** Pids of live btcd and btcwallet processes whose data directories are under `dir`. */
@@ -55,12 +62,13 @@ afterEach(() => {
 afterAll(async () => {
   // whatever a failed test left behind: stop it before deleting its directory
   for (const dir of dirs)
-    for (const pid of [...litecoindsUnder(dir), ...btcDaemonsUnder(dir)]) process.kill(pid, 'SIGKILL');
+    for (const pid of [...litecoindsUnder(dir), ...btcDaemonsUnder(dir), ...gethsUnder(dir)])
+      process.kill(pid, 'SIGKILL');
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 /** Runs a devnet in a separate Node process (as `npm start` would) and resolves once it is ready. */
-async function devnetProcess(dir: string, coin: 'LTC' | 'BTC' = 'LTC'): Promise<ChildProcess> {
+async function devnetProcess(dir: string, coin: 'LTC' | 'BTC' | 'ETC' = 'LTC'): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'run-devnet.ts'), dir, coin], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -164,18 +172,31 @@ const KINDS = [
     coin: 'LTC' as const,
     daemonsUnder: litecoindsUnder,
     file: (dir: string) => join(dir, 'devnet.json'),
+    tip: (rpc: DaemonEndpoint) => new DaemonClient(rpc).getBestBlockHash(),
     start: async (dir: string) => {
       const devnet = await startDevnet({ dataDir: dir });
-      return { node: devnet.clientA, mine: () => devnet.mine(1), stop: () => devnet.stop() };
+      return { tip: () => devnet.clientA.getBestBlockHash(), mine: () => devnet.mine(1), stop: () => devnet.stop() };
     },
   },
   {
     coin: 'BTC' as const,
     daemonsUnder: btcDaemonsUnder,
     file: btcDevnetFile,
+    tip: (rpc: DaemonEndpoint) => new DaemonClient(rpc).getBestBlockHash(),
     start: async (dir: string) => {
       const devnet = await startBtcDevnet({ dataDir: dir });
-      return { node: devnet.node, mine: () => devnet.mine(1), stop: () => devnet.stop() };
+      return { tip: () => devnet.node.getBestBlockHash(), mine: () => devnet.mine(1), stop: () => devnet.stop() };
+    },
+  },
+  {
+    coin: 'ETC' as const,
+    daemonsUnder: gethsUnder,
+    file: etcDevnetFile,
+    tip: async (rpc: DaemonEndpoint) => (await new EthNodeClient(rpc).getBlockByNumber('latest'))!.hash,
+    start: async (dir: string) => {
+      const devnet = await startEtcDevnet({ dataDir: dir });
+      const tip = async () => (await devnet.nodeA.client.getBlockByNumber('latest'))!.hash;
+      return { tip, mine: () => devnet.mine(1), stop: () => devnet.stop() };
     },
   },
 ];
@@ -204,7 +225,7 @@ describe.each(KINDS)('$coin devnet daemons', (kind) => {
   it('are taken over, chain intact, when their process was killed with SIGKILL', async () => {
     const dir = await tempDir();
     const { child, pids: orphans, rpc } = await started(dir);
-    const tip = await new DaemonClient(rpc).getBestBlockHash();
+    const tip = await kind.tip(rpc);
     child.kill('SIGKILL'); // no handler runs: its daemons are orphaned and keep their data directories locked
     await new Promise((r) => child.once('exit', r));
     expect(kind.daemonsUnder(dir).sort()).toEqual([...orphans].sort());
@@ -216,7 +237,7 @@ describe.each(KINDS)('$coin devnet daemons', (kind) => {
       expect(now.filter((p) => orphans.includes(p))).toEqual([]);
       // the orphans outlived their parent (their console is a file, not a pipe that dies with it: btcd would die of
       // SIGPIPE at its next log line without flushing its database) and were stopped cleanly: the chain is all there
-      expect(await devnet.node.getBestBlockHash()).toBe(tip);
+      expect(await devnet.tip()).toBe(tip);
       expect(await devnet.mine()).toHaveLength(1);
     } finally {
       await devnet.stop();
