@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ledgerDecimals } from '../core/conversion/config.js';
 import { BadRequestError, ConfigError, NotFoundError, PoolError, UnavailableError } from '../core/errors.js';
 import { formatAmount } from '../core/ledger/payouts.js';
 import { adminTokenFile, readAdminToken } from './admin.js';
@@ -37,6 +38,11 @@ export async function operate(o: {
     if (!res.ok) throw refusal(res.status, String(body.error ?? `HTTP ${res.status}`));
     return body;
   };
+  // Amounts in the ledger currency's decimals: ETC's wei are 18.
+  const decimals = ledgerDecimals(o.coin);
+  const amount = (units: bigint) => formatAmount(units, decimals);
+  /** A balance column: 16 characters hold 1,000,000.00000000; wei take 10 more. */
+  const width = Math.max(16, decimals + 8);
   const key = `${o.command} ${o.sub ?? ''}`.trim();
   switch (key) {
     case 'balances': {
@@ -46,15 +52,15 @@ export async function operate(o: {
       };
       console.log(
         ['account', 'immature', 'confirmed', 'pending', 'paid']
-          .map((h, i) => (i ? h.padStart(16) : h.padEnd(48)))
+          .map((h, i) => (i ? h.padStart(width) : h.padEnd(48)))
           .join(''),
       );
       for (const b of balances) {
-        const cols = ['immature', 'confirmed', 'pending', 'paid'].map((k) => formatAmount(BigInt(b[k]!)).padStart(16));
+        const cols = ['immature', 'confirmed', 'pending', 'paid'].map((k) => amount(BigInt(b[k]!)).padStart(width));
         console.log(`${b.account!.padEnd(48)}${cols.join('')}`);
       }
       if (pps) {
-        const f = (v: string) => formatAmount(BigInt(v));
+        const f = (v: string) => amount(BigInt(v));
         console.log(
           `\nPPS: credited ${f(pps.credited)}, block rewards ${f(pps.blockRewards)}, liability ${f(pps.liability)} ${o.coin}`,
         );
@@ -66,7 +72,7 @@ export async function operate(o: {
       if (report.status === 'dry-run') {
         const rs = report.recipients as { account: string; amount: string }[];
         if (rs.length === 0) console.log('nobody is due a payout');
-        for (const r of rs) console.log(`would pay ${formatAmount(BigInt(r.amount))} ${o.coin} to ${r.account}`);
+        for (const r of rs) console.log(`would pay ${amount(BigInt(r.amount))} ${o.coin} to ${r.account}`);
       } else console.log(JSON.stringify(report, null, 2));
       return report.status === 'suspended' ? 1 : 0;
     }
@@ -95,16 +101,12 @@ export async function operate(o: {
       const now = Date.now();
       for (const d of deposits) {
         const age = `${((now - Number(d.createdAt)) / 3_600_000).toFixed(1)}h`;
-        const cols = [
-          String(d.id).padEnd(44),
-          String(d.exchange).padEnd(10),
-          formatAmount(BigInt(d.amount!)).padStart(16),
-        ];
+        const cols = [String(d.id).padEnd(44), String(d.exchange).padEnd(10), amount(BigInt(d.amount!)).padStart(16)];
         console.log(`${cols.join('')}  ${String(d.status).padEnd(9)} ${age.padEnd(7)} ${d.txid ?? '-'}`);
       }
       for (const i of inventory.filter((x) => BigInt(x.amount) > 0n)) {
         console.log(
-          `held on ${i.exchange} (deposited, not sold; the wallet holds that much less): ${formatAmount(BigInt(i.amount))} ${o.coin}`,
+          `held on ${i.exchange} (deposited, not sold; the wallet holds that much less): ${amount(BigInt(i.amount))} ${o.coin}`,
         );
       }
       if (check.open > 0) {
@@ -114,7 +116,7 @@ export async function operate(o: {
       const mismatches = check.mismatches ?? [];
       for (const m of mismatches) {
         console.error(
-          `inventory on ${m.exchange} is ${formatAmount(BigInt(m.stored))} ${o.coin}, but the conversion and deposit records say ${formatAmount(BigInt(m.expected))}`,
+          `inventory on ${m.exchange} is ${amount(BigInt(m.stored))} ${o.coin}, but the conversion and deposit records say ${amount(BigInt(m.expected))}`,
         );
       }
       if (mismatches.length > 0) return 1;

@@ -6,6 +6,12 @@ import { daemonSchema } from '../config/daemon.js';
 export const TARGET_CURRENCIES = { BTC: 8, USDT: 6, USDC: 6 } as const;
 export type TargetCurrency = keyof typeof TARGET_CURRENCIES;
 
+/** Base-unit decimals of a ledger's currency: a mined coin's (ETC: 18, wei) or a conversion target's; else 8. */
+export function ledgerDecimals(currency: string): number {
+  if (currency in COINS) return COINS[currency]!.decimals;
+  return TARGET_CURRENCIES[currency as TargetCurrency] ?? 8;
+}
+
 /** Exchanges with an adapter (adapters/exchange/ccxt-exchange.ts) and a fake server in the tests. */
 export const CONVERSION_EXCHANGES = ['binance', 'kraken', 'okx'] as const;
 export type ConversionExchangeId = (typeof CONVERSION_EXCHANGES)[number];

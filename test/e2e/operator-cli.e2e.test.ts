@@ -4,6 +4,9 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EthNodeClient } from '../../adapters/rpc/eth-node-client.js';
+import type { EtcDevnetFile } from '../../local/devnet/core-geth.js';
+import { EtcPoolMiner, epochZeroSearcher, mineNodeBlock } from '../helpers/etc-pool-miner.js';
 import { POOL_CLI, poolCli } from '../helpers/pool-cli.js';
 import { TestMiner } from '../helpers/test-miner.js';
 
@@ -19,7 +22,20 @@ describe('operator commands against a running pool', () => {
     dir = await mkdtemp(join(tmpdir(), 'operator-'));
     proc = spawn(
       process.execPath,
-      [POOL_CLI, 'start', '--data-dir', dir, '--stratum-port', '0', '--btc-stratum-port', '0', '--http-port', '0'],
+      [
+        POOL_CLI,
+        'start',
+        '--data-dir',
+        dir,
+        '--stratum-port',
+        '0',
+        '--btc-stratum-port',
+        '0',
+        '--etc-stratum-port',
+        '0',
+        '--http-port',
+        '0',
+      ],
       {
         env: { ...process.env, NODE_NO_WARNINGS: '1', LOG_LEVEL: 'warn' },
         stdio: 'ignore',
@@ -106,6 +122,33 @@ describe('operator commands against a running pool', () => {
     expect(audit.code).toBe(0);
     expect(audit.stdout).toMatch(/BTC ledger audit passed: \d+ entries/);
   });
+
+  it('runs them for ETC, the third coin: a block through its port, matured, amounts in wei (18 decimals)', async () => {
+    const etc = JSON.parse(await readFile(join(dir, 'devnet-etc.json'), 'utf8')) as EtcDevnetFile;
+    const searcher = await epochZeroSearcher();
+    const miner = await EtcPoolMiner.connect(info.stratumPorts.ETC!, `${etc.minerAddress}.cli`, 'ethproxy', searcher);
+    await miner.mineBlock((1n << 256n) / 256n); // the devnet's block difficulty
+    miner.close();
+    // 16 blocks deep (the devnet config's confirmations), mined on the node's own work (the DAG, when cached, is
+    // faster than `pool devnet mine --coin ETC`'s light cache: test/local/devnet/core-geth.test.ts runs that)
+    const node = new EthNodeClient(etc.rpc[0]!);
+    const found = await node.blockNumber();
+    while ((await node.blockNumber()) < found + 15) await mineNodeBlock(node, searcher);
+    expect(await confirm('ETC')).toBe(200);
+
+    const balances = await pool(dir, ['balances', '--coin', 'ETC']);
+    expect(balances.code).toBe(0);
+    // PPLNS, 1 % fee: the miner's 99 % of the 5 ETC era reward, to the wei
+    expect(balances.stdout).toMatch(new RegExp(`^${etc.minerAddress}\\s+0\\.0{18}\\s+4\\.950000000000000000\\s`, 'm'));
+    const dry = await pool(dir, ['payouts', 'run', '--coin', 'ETC', '--dry-run']);
+    expect(dry.stdout).toContain(`would pay 4.950000000000000000 ETC to ${etc.minerAddress}`);
+    const real = await pool(dir, ['payouts', 'run', '--coin', 'ETC']);
+    expect(real.code).toBe(0);
+    expect(JSON.parse(real.stdout)).toMatchObject({ status: 'progressed', payouts: [{ status: 'sent' }] });
+    const audit = await pool(dir, ['ledger', 'audit', '--coin', 'ETC']);
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).toMatch(/ETC ledger audit passed: \d+ entries/);
+  }, 90_000);
 
   it('refuses a coin without rewards configured, with the reason', async () => {
     const r = await pool(dir, ['balances', '--coin', 'DOGE']);

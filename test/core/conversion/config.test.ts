@@ -2,6 +2,7 @@ import { payments } from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
 import { getCoin } from '../../../core/coins/index.js';
 import { parseConfig } from '../../../core/config/load.js';
+import { ledgerDecimals } from '../../../core/conversion/config.js';
 import { ConfigError } from '../../../core/errors.js';
 
 const poolAddress = (symbol: string) =>
@@ -106,5 +107,11 @@ describe('conversion.targets[].payouts', () => {
       "coins[0].conversion.targets[1].payouts: the pool mines BTC: its ledger is paid by that coin's payouts",
       'coins[1].conversion.targets[0].payouts: USDT payouts are already configured in coins[0].conversion.targets[0].payouts',
     ]);
+  });
+});
+
+describe('ledger currencies', () => {
+  it('counts each ledger in its currency base unit: wei for ETC, satoshi for BTC and LTC, 6 decimals for USDT', () => {
+    expect(['ETC', 'LTC', 'BTC', 'USDT', 'USDC'].map(ledgerDecimals)).toEqual([18, 8, 8, 6, 6]);
   });
 });
