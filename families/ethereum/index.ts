@@ -32,14 +32,18 @@ export const ethereumFamily: ChainFamily = {
       throw new ConfigError(`${coin.symbol}: conversion deposits to exchanges are not supported for this family`);
     },
   },
-  // EthProxy and EthereumStratum/1.0.0 over the coin's nodes (eth_getWork with failover) and the etchash addon: only
-  // the stratum runtimes load them.
+  // EthProxy and EthereumStratum/1.0.0 over the coin's nodes (eth_getWork with failover, each node checked to mine
+  // to poolAddress) and the etchash addon: only the stratum runtimes load them.
   stratum: async () => {
-    const [{ ethereumJobSource }, { startNodeWork }] = await Promise.all([
+    const [{ ethereumJobSource }, { startNodeWork }, { checkEtherbase }] = await Promise.all([
       import('./stratum.js'),
       import('./work-source.js'),
+      import('./etherbase.js'),
     ]);
-    return ethereumJobSource(startNodeWork);
+    return ethereumJobSource(async (ctx) => {
+      await checkEtherbase(ctx.coin, ctx.log);
+      return startNodeWork(ctx);
+    });
   },
 };
 
