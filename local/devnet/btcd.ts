@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { payments } from 'bitcoinjs-lib';
 import bs58check from 'bs58check';
@@ -16,6 +15,7 @@ import { mineBlockTo } from './btc-blocks.js';
 import type { Credentials } from './litecoind.js';
 import { type DaemonProcess, DevnetStartError, freePorts, sleep, spawnDaemon, stopLeftover } from './process.js';
 import { loadOrCreateCredentials, readJson, writeJson } from './state.js';
+import { tool } from './tools.js';
 
 /**
  * The Bitcoin devnet: btcd `--simnet` (the Go full node, validating every block) and btcwallet `--simnet` beside it.
@@ -183,13 +183,6 @@ async function mineOn(node: DaemonClient, n: number, address: string, minerAddre
   const hashes: string[] = [];
   for (let i = 0; i < n; i++) hashes.push(await mineBlockTo(node, script));
   return hashes;
-}
-
-/** The executable from .tools/bin (scripts/setup.sh), else from PATH. */
-function tool(name: string): string {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const local = join(root, '.tools', 'bin', name);
-  return existsSync(local) ? local : name;
 }
 
 const MISSING = (name: string) =>
