@@ -1,6 +1,8 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MinerActivityReader, MinerStats, MinuteBucket } from '../../core/ports/share-store.js';
 import type { Tally } from '../../core/shares/aggregate.js';
+import { noRefusals } from '../../core/shares/refusals.js';
+import type { RefusedCounts } from '../../core/shares/share.js';
 import { dynamoCall, queryAll } from './dynamo-calls.js';
 import { type MinuteRow, minerShard, unpackRows } from './packed-slices.js';
 import { minerShardPk, minuteKey, minuteOfSortKey, type ShareTables, type ShareTablesOptions } from './share-items.js';
@@ -23,8 +25,13 @@ export class DynamoMinerActivityReader implements MinerActivityReader {
     });
     const total: Tally = { shares: 0, difficulty: 0 };
     const minutes = new Map<number, MinuteBucket>();
-    const workers = new Map<string, { lastShareAt: number; minutes: Map<number, MinuteBucket> }>();
+    const workers = new Map<
+      string,
+      { lastShareAt: number; minutes: Map<number, MinuteBucket>; refused: RefusedCounts }
+    >();
     const addTo = (buckets: Map<number, MinuteBucket>, minute: number, row: MinuteRow) => {
+      // A row of refusals only adds no bucket: a minute bucket is accepted work (the hashrate).
+      if (row[2] === 0) return;
       const b = buckets.get(minute) ?? { minute, shares: 0, difficulty: 0 };
       b.shares += row[2];
       b.difficulty += row[3];
@@ -39,10 +46,13 @@ export class DynamoMinerActivityReader implements MinerActivityReader {
         addTo(minutes, minute, row);
         let w = workers.get(row[1]);
         if (!w) {
-          w = { lastShareAt: 0, minutes: new Map() };
+          w = { lastShareAt: 0, minutes: new Map(), refused: noRefusals() };
           workers.set(row[1], w);
         }
         w.lastShareAt = Math.max(w.lastShareAt, row[4]);
+        w.refused.stale += row[5] ?? 0;
+        w.refused.invalid += row[6] ?? 0;
+        w.refused.duplicate += row[7] ?? 0;
         addTo(w.minutes, minute, row);
       }
     }
@@ -56,6 +66,7 @@ export class DynamoMinerActivityReader implements MinerActivityReader {
         worker,
         lastShareAt: w.lastShareAt,
         minutes: oldestFirst(w.minutes),
+        refused: w.refused,
       })),
     };
   }
@@ -82,7 +93,8 @@ export class DynamoMinerActivityReader implements MinerActivityReader {
         const minute = minuteOfSortKey(item.sk);
         if (foundIn !== undefined && minute !== foundIn) return last;
         for (const row of unpackRows<MinuteRow>(item.z as Uint8Array)) {
-          if (row[0] !== miner) continue;
+          // A row of refusals only is no share: it must not end the search at its minute.
+          if (row[0] !== miner || row[2] === 0) continue;
           foundIn = minute;
           last = Math.max(last, row[4]);
         }

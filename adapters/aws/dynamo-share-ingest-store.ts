@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import type { FoundBlockRecord } from '../../core/blocks/block.js';
 import type { BatchClaim, BatchLease, ShareIngestStore, SliceViews } from '../../core/ports/share-store.js';
 import type { BatchAggregate, Counter, CounterUpdate, WorkerSlice } from '../../core/shares/aggregate.js';
+import type { RefusalSlice } from '../../core/shares/refusals.js';
 import { conditionalWrite, dynamoCall, num } from './dynamo-calls.js';
 import { minuteRows, packRows, roundRows } from './packed-slices.js';
 import {
@@ -145,7 +146,13 @@ export class DynamoShareIngestStore implements ShareIngestStore {
     return added ? 'added' : 'duplicate';
   }
 
-  async putSlices(coin: string, batchId: string, slices: readonly WorkerSlice[], views: SliceViews): Promise<void> {
+  async putSlices(
+    coin: string,
+    batchId: string,
+    slices: readonly WorkerSlice[],
+    views: SliceViews,
+    refusals: readonly RefusalSlice[] = [],
+  ): Promise<void> {
     const table = this.tables(coin).shares;
     const puts: Array<Record<string, unknown>> = [];
     for (const [height, rows] of views.rounds ? roundRows(slices) : []) {
@@ -153,7 +160,7 @@ export class DynamoShareIngestStore implements ShareIngestStore {
         puts.push({ pk: roundPk(height), sk: `PART#${batchId}#${n}`, z });
       });
     }
-    for (const { shard, minute, rows } of views.minutes ? minuteRows(slices).values() : []) {
+    for (const { shard, minute, rows } of views.minutes ? minuteRows(slices, refusals).values() : []) {
       // Kept for statsTtl after the minute ended, like the pool's minute buckets.
       const expiresAt = (minute + 1) * 60 + this.statsTtlSeconds;
       packRows(rows).forEach((z, n) => {

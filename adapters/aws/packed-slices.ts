@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { InvalidMessageError } from '../../core/errors.js';
 import type { WorkerSlice } from '../../core/shares/aggregate.js';
+import type { RefusalSlice } from '../../core/shares/refusals.js';
 
 /**
  * How worker slices are packed into DynamoDB items. A write unit is 1 KiB of item, whatever it holds, so thousands
@@ -32,8 +33,12 @@ export function minerShard(miner: string): number {
 
 /** One worker's sums in a round part: [miner, worker, shares, difficulty, credit | null]. */
 export type RoundRow = [string, string, number, number, number | null];
-/** One worker's sums in a minute shard: [miner, worker, shares, difficulty, lastShareAt]. */
-export type MinuteRow = [string, string, number, number, number];
+/**
+ * One worker's sums in a minute shard: [miner, worker, shares, difficulty, lastShareAt], then its refused shares
+ * [stale, invalid, duplicate] when it had any (absent in rows without, and in every row written before they were
+ * counted). A worker with refusals only has 0 shares and lastShareAt 0.
+ */
+export type MinuteRow = [string, string, number, number, number, number?, number?, number?];
 
 /** The round rows of a batch's slices: per height, per worker summed over the batch's minutes. */
 export function roundRows(slices: readonly WorkerSlice[]): Map<number, RoundRow[]> {
@@ -60,9 +65,10 @@ export function roundRows(slices: readonly WorkerSlice[]): Map<number, RoundRow[
 /** The minute rows of a batch's slices: per (shard, minute), per worker summed over the batch's rounds. */
 export function minuteRows(
   slices: readonly WorkerSlice[],
+  refusals: readonly RefusalSlice[] = [],
 ): Map<string, { shard: number; minute: number; rows: MinuteRow[] }> {
   const groups = new Map<string, { shard: number; minute: number; rows: Map<string, MinuteRow> }>();
-  for (const s of slices) {
+  const rowOf = (s: { miner: string; worker: string; minute: number }): MinuteRow => {
     const shard = minerShard(s.miner);
     const gk = `${shard}#${s.minute}`;
     let g = groups.get(gk);
@@ -71,14 +77,25 @@ export function minuteRows(
       groups.set(gk, g);
     }
     const key = `${s.miner}\u0000${s.worker}`;
-    const row = g.rows.get(key);
-    if (row) {
-      row[2] += s.shares;
-      row[3] += s.difficulty;
-      row[4] = Math.max(row[4], s.lastShareAt);
-    } else {
-      g.rows.set(key, [s.miner, s.worker, s.shares, s.difficulty, s.lastShareAt]);
+    let row = g.rows.get(key);
+    if (!row) {
+      row = [s.miner, s.worker, 0, 0, 0];
+      g.rows.set(key, row);
     }
+    return row;
+  };
+  for (const s of slices) {
+    const row = rowOf(s);
+    row[2] += s.shares;
+    row[3] += s.difficulty;
+    row[4] = Math.max(row[4], s.lastShareAt);
+  }
+  for (const r of refusals) {
+    if (r.stale + r.invalid + r.duplicate === 0) continue;
+    const row = rowOf(r);
+    row[5] = (row[5] ?? 0) + r.stale;
+    row[6] = (row[6] ?? 0) + r.invalid;
+    row[7] = (row[7] ?? 0) + r.duplicate;
   }
   return new Map([...groups].map(([k, g]) => [k, { shard: g.shard, minute: g.minute, rows: [...g.rows.values()] }]));
 }

@@ -475,6 +475,10 @@ async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Pr
         hashrate: hashrate(w.minutes, nowMinute, WINDOWS['10m'], def),
         lastShareAt: w.lastShareAt,
         offline: isOffline(w.lastShareAt, now, deps.offlineAfterMs ?? OFFLINE_AFTER_MS),
+        accepted: w.minutes.reduce((n, m) => n + m.shares, 0),
+        stale: w.refused.stale,
+        invalid: w.refused.invalid,
+        duplicate: w.refused.duplicate,
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     balance: {

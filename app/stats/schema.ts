@@ -120,11 +120,19 @@ export const minerPaymentSchema = z.strictObject({
   amount: amount.describe('what this miner received of the payment'),
 });
 
+const shareCount = z.number().int().nonnegative();
+
 export const workerSchema = z.strictObject({
   name: z.string(),
   hashrate: hashrate.describe('last 10 minutes'),
-  lastShareAt: epochMs,
+  lastShareAt: epochMs.describe('the last accepted share (0: none in the last 3 hours, only refused ones)'),
   offline: z.boolean().describe('no share within the online window'),
+  accepted: shareCount.describe('accepted shares of the last 3 hours'),
+  stale: shareCount.describe('shares of the last 3 hours refused for a job no longer current (21)'),
+  invalid: shareCount.describe(
+    'shares of the last 3 hours refused as invalid: bad proof of work or mix, malformed, low difficulty (20, 23)',
+  ),
+  duplicate: shareCount.describe('shares of the last 3 hours refused as sent before (22)'),
 });
 
 export const balanceSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import type { RefusalKind } from '../shares/refusals.js';
 import type { Share } from '../shares/share.js';
 
 /**
@@ -8,6 +9,12 @@ import type { Share } from '../shares/share.js';
 export interface ShareQueue {
   /** Resolves when the share is durable. Rejects only if it could be neither sent nor spooled. */
   enqueue(share: Share): Promise<void>;
+  /**
+   * Tallies a share refused to an authorized worker, sent with a later batch (core/shares/refusals.ts). Never waits
+   * and never fails: a count lost with its process costs a figure on the miner page, nothing else. Optional: a
+   * queue without it counts no refusals.
+   */
+  refused?(coin: string, miner: string, worker: string, kind: RefusalKind, at: number): void;
   /** Sends whatever is buffered now. */
   flush(): Promise<void>;
   /** Flushes and stops timers; further enqueues reject. */

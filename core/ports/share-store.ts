@@ -1,5 +1,7 @@
 import type { BlockRecord, FoundBlockRecord } from '../blocks/block.js';
 import type { BatchAggregate, Counter, CounterUpdate, Tally, WorkerSlice } from '../shares/aggregate.js';
+import type { RefusalSlice } from '../shares/refusals.js';
+import type { RefusedCounts } from '../shares/share.js';
 
 /**
  * Where ingested shares are counted (DynamoDB in AWS, dynalite locally), as four ports by who uses them: ingest
@@ -22,9 +24,16 @@ export interface ShareIngestStore {
   addToCounter(coin: string, batchId: string, update: CounterUpdate): Promise<'added' | 'duplicate'>;
   /**
    * Stores the batch's worker slices (per round for the rewards, per minute for the miner pages) as a few
-   * immutable packed items named after the batch: repeating it writes nothing twice.
+   * immutable packed items named after the batch: repeating it writes nothing twice. `refusals`: the workers'
+   * refused-share counts, written with the per-minute view only.
    */
-  putSlices(coin: string, batchId: string, slices: readonly WorkerSlice[], views: SliceViews): Promise<void>;
+  putSlices(
+    coin: string,
+    batchId: string,
+    slices: readonly WorkerSlice[],
+    views: SliceViews,
+    refusals?: readonly RefusalSlice[],
+  ): Promise<void>;
   /** Records a found block as 'pending' unless it is recorded already. */
   putBlock(coin: string, block: FoundBlockRecord): Promise<'created' | 'exists'>;
   /** The batch that recorded a found block (`putBlock`'s `batchId`), if the block is recorded with one. */
@@ -116,6 +125,9 @@ export interface MinerStats {
   /** The miner's shares from `sinceMinute` on. */
   total: Tally;
   minutes: MinuteBucket[];
-  /** The workers that sent shares from `sinceMinute` on. */
-  workers: Array<{ worker: string; lastShareAt: number; minutes: MinuteBucket[] }>;
+  /**
+   * The workers that sent shares (accepted or refused) from `sinceMinute` on; `lastShareAt` is the last accepted
+   * one's (0: none), `refused` their refused shares since `sinceMinute`.
+   */
+  workers: Array<{ worker: string; lastShareAt: number; minutes: MinuteBucket[]; refused: RefusedCounts }>;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidMessageError } from '../errors.js';
+import { REFUSALS_PER_BATCH } from './refusals.js';
 import type { ShareBatch } from './share.js';
 
 /**
@@ -41,6 +42,17 @@ const shareSchema = z.object({
   credit: finiteNonNegative.optional(),
 });
 
+const count = z.number().int().nonnegative().max(1_000_000_000);
+
+const rejectedSchema = z.object({
+  miner: shareSchema.shape.miner,
+  worker: shareSchema.shape.worker,
+  timestamp: z.number().int().nonnegative(),
+  stale: count,
+  invalid: count,
+  duplicate: count,
+});
+
 export const shareBatchSchema = z
   .object({
     v: z.literal(1),
@@ -51,8 +63,15 @@ export const shareBatchSchema = z
       .max(200)
       .regex(/^[\x21-\x7e]+$/, 'batchId is printable ASCII without spaces'),
     coin: z.string().min(1),
-    shares: z.array(shareSchema).min(1).max(5000),
+    shares: z.array(shareSchema).max(5000),
     views: z.enum(['rounds', 'minutes']).optional(),
+    rejected: z.array(rejectedSchema).max(REFUSALS_PER_BATCH).optional(),
+  })
+  .refine((b) => b.shares.length > 0 || (b.rejected?.length ?? 0) > 0, {
+    message: 'a batch carries shares or refused-share counts',
+  })
+  .refine((b) => b.views !== 'rounds' || b.rejected === undefined, {
+    message: 'a rounds-only batch carries no refused-share counts (it writes no per-minute items)',
   })
   .refine((b) => b.shares.every((s) => s.coin === b.coin), { message: 'every share must be for the batch coin' })
   .refine((b) => b.shares.every((s) => !s.block || (s.count ?? 1) === 1), {

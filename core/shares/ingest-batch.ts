@@ -2,6 +2,7 @@ import { PoolError } from '../errors.js';
 import { forEachLimited } from '../limited.js';
 import type { ShareIngestStore } from '../ports/share-store.js';
 import { aggregateBatch, type BatchAggregate, type ShareCredit } from './aggregate.js';
+import { refusalSlices } from './refusals.js';
 import type { ShareBatch } from './share.js';
 
 /**
@@ -86,10 +87,9 @@ export async function ingestBatch(
       const claimed = money && opts.claimShares ? await withoutOtherBatchesShares(store, batch, opts) : batch;
       const claimedAgg = claimed === batch ? agg : aggregateBatch(claimed, opts.credit);
       const counted = money ? await withoutOtherBatchesBlocks(store, claimed, claimedAgg, opts, concurrency) : agg;
-      await store.putSlices(coin, batchId, counted.slices, {
-        rounds: money,
-        minutes: batch.views !== 'rounds',
-      });
+      const minutes = batch.views !== 'rounds';
+      const refusals = minutes ? refusalSlices(batch.rejected ?? []) : [];
+      await store.putSlices(coin, batchId, counted.slices, { rounds: money, minutes }, refusals);
       const adds = money ? counted.counters : [];
       await forEachLimited(adds, concurrency, (u) => store.addToCounter(coin, batchId, u));
       await store.markBatchApplied(coin, batchId);

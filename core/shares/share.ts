@@ -40,6 +40,20 @@ export interface Share {
   credit?: number;
 }
 
+/** A worker's refused shares by class (core/shares/refusals.ts says which refusal is which). */
+export interface RefusedCounts {
+  stale: number;
+  invalid: number;
+  duplicate: number;
+}
+
+/** One worker's refusals in a batch: their counts and the newest refusal's time (its minute is where they count). */
+export interface RefusedShares extends RefusedCounts {
+  miner: string;
+  worker: string;
+  timestamp: number;
+}
+
 /** What goes into one queue message. `batchId` is unique per batch and makes ingest idempotent. */
 export interface ShareBatch {
   v: 1;
@@ -53,4 +67,10 @@ export interface ShareBatch {
    * of the minute as 'minutes': per-batch minute items would make a miner page read thousands of items.
    */
   views?: 'rounds' | 'minutes';
+  /**
+   * Shares the stratum server refused since its previous batch, per worker (core/shares/refusals.ts): ingest adds
+   * them to the per-minute worker items, so a batch of only refusals has no `shares`. Absent: none (and every batch
+   * of an older producer). Never on a 'rounds' batch, which writes no per-minute items.
+   */
+  rejected?: RefusedShares[];
 }

@@ -1,5 +1,6 @@
 import { creditOf, MINUTE_MS, RepeatFilter, type ShareCredit } from './aggregate.js';
-import type { Share, ShareBatch } from './share.js';
+import { REFUSALS_PER_BATCH, refusalEntry, refusalSlices } from './refusals.js';
+import type { RefusedShares, Share, ShareBatch } from './share.js';
 
 /**
  * Folds journaled share batches into summary batches: one entry per worker, round and minute (its share count,
@@ -29,7 +30,10 @@ export interface SummarizeOptions {
 export function summarizeBatches(batches: readonly ShareBatch[], opts: SummarizeOptions): ShareBatch[] {
   const folder = new SummaryFolder(opts.credit);
   const repeats = new RepeatFilter();
-  for (const batch of batches) folder.add(batch.shares.filter((s) => !repeats.repeated(s)));
+  for (const batch of batches) {
+    folder.add(batch.shares.filter((s) => !repeats.repeated(s)));
+    if (batch.rejected) folder.refuse(batch.coin, batch.rejected);
+  }
   return folder.take(opts.id, opts.maxEntries);
 }
 
@@ -55,11 +59,21 @@ export class SummaryFolder {
   private coins = new Map<string, Map<string, Map<string, Entry[]>>>();
   private entryCount = 0;
   private blocks: Share[] = [];
+  /** coin → its workers' refused-share counts (summed per worker and minute at `take`). */
+  private refused = new Map<string, RefusedShares[]>();
+  private refusedCount = 0;
 
   constructor(private readonly credit?: ShareCredit) {}
 
   get size(): number {
-    return this.entryCount + this.blocks.length;
+    return this.entryCount + this.blocks.length + this.refusedCount;
+  }
+
+  /** Adds workers' refused-share counts: they leave with the coin's summaries, one entry per worker and minute. */
+  refuse(coin: string, entries: readonly RefusedShares[]): void {
+    if (entries.length === 0) return;
+    child(this.refused, coin, () => []).push(...entries);
+    this.refusedCount += entries.length;
   }
 
   add(shares: readonly Share[]): void {
@@ -127,19 +141,27 @@ export class SummaryFolder {
       byCoin.set(coin, out);
     }
     for (const b of this.blocks) push(byCoin, b);
+    const refused = this.refused;
     this.coins = new Map();
     this.entryCount = 0;
     this.blocks = [];
+    this.refused = new Map();
+    this.refusedCount = 0;
     const out: ShareBatch[] = [];
-    for (const coin of [...byCoin.keys()].sort(byString)) {
-      const shares = byCoin.get(coin)!;
-      for (let p = 0; p * maxEntries < shares.length; p++) {
+    for (const coin of [...new Set([...byCoin.keys(), ...refused.keys()])].sort(byString)) {
+      const shares = byCoin.get(coin) ?? [];
+      const rejected = refusalSlices(refused.get(coin) ?? []).map(refusalEntry);
+      // Part p carries the p-th slice of shares and of refusals: as many parts as the longer one needs.
+      const parts = Math.max(Math.ceil(shares.length / maxEntries), Math.ceil(rejected.length / REFUSALS_PER_BATCH));
+      for (let p = 0; p < parts; p++) {
+        const partRejected = rejected.slice(p * REFUSALS_PER_BATCH, (p + 1) * REFUSALS_PER_BATCH);
         out.push({
           v: 1,
           batchId: `${id}/${coin}/${p}`,
           coin,
           shares: shares.slice(p * maxEntries, (p + 1) * maxEntries),
           ...fields,
+          ...(partRejected.length > 0 && { rejected: partRejected }),
         });
       }
     }

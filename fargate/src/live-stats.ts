@@ -33,6 +33,7 @@ export class LiveStatsTracker {
         await queue.enqueue(share);
         this.record(share);
       },
+      refused: (...args) => queue.refused?.(...args),
       flush: () => queue.flush(),
       close: () => queue.close(),
     };

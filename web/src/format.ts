@@ -49,6 +49,24 @@ export function minerCommand(algorithm: string, port: { host: string; port: numb
   return `minerd -a ${algorithm} -o ${port.tls ? 'stratum+ssl' : 'stratum+tcp'}://${port.host}:${port.port} -u YOUR_ADDRESS.worker -p x`;
 }
 
+/** A worker whose refused shares are at least this share of all it sent is highlighted on its miner page. */
+export const HIGH_REFUSED_SHARE = 0.1;
+
+/**
+ * The worker's refused shares (stale, invalid, duplicate) as a share of all it sent: "4.8%", and whether that is
+ * high (a miner on the wrong clock, a bad overclock, a miner too slow to switch jobs). "—" when it sent none.
+ */
+export function refusedShare(w: { accepted: number; stale: number; invalid: number; duplicate: number }): {
+  text: string;
+  high: boolean;
+} {
+  const refused = w.stale + w.invalid + w.duplicate;
+  const all = w.accepted + refused;
+  if (all === 0) return { text: '—', high: false };
+  const share = refused / all;
+  return { text: `${(Math.round(share * 1000) / 10).toString()}%`, high: share >= HIGH_REFUSED_SHARE };
+}
+
 export function ago(ms: number, now = Date.now()): string {
   if (!ms) return 'never';
   const s = Math.max(0, Math.round((now - ms) / 1000));

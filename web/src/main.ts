@@ -2,7 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { preferenceMessage } from '../../core/conversion/preference-message.js';
-import { ago, coins, difficulty, esc, hashrate, minerCommand } from './format.js';
+import { ago, coins, difficulty, esc, hashrate, minerCommand, refusedShare } from './format.js';
 
 /** The dashboard: a hash-routed single page on the stats API (/api), refreshed every 30 s. */
 
@@ -108,10 +108,11 @@ async function poolPage(): Promise<string> {
 async function minerPage(address: string): Promise<string> {
   const m = await api(`/pools/${coin()}/miners/${encodeURIComponent(address)}`);
   const workers = (m.workers as Json[])
-    .map(
-      (w) =>
-        `<tr class="${w.offline ? 'offline' : ''}" data-testid="worker-row"><td>${esc(w.name)}</td><td>${esc(hashrate(w.hashrate))}</td><td>${esc(ago(w.lastShareAt))}</td><td>${w.offline ? 'offline' : 'online'}</td></tr>`,
-    )
+    .map((w) => {
+      const refused = refusedShare(w);
+      const classes = [w.offline ? 'offline' : '', refused.high ? 'refusing' : ''].filter(Boolean).join(' ');
+      return `<tr class="${classes}" data-testid="worker-row"><td>${esc(w.name)}</td><td>${esc(hashrate(w.hashrate))}</td><td data-testid="worker-accepted">${esc(w.accepted)}</td><td data-testid="worker-stale">${esc(w.stale)}</td><td data-testid="worker-invalid">${esc(w.invalid + w.duplicate)}</td><td class="refused" data-testid="worker-refused">${esc(refused.text)}</td><td>${esc(ago(w.lastShareAt))}</td><td>${w.offline ? 'offline' : 'online'}</td></tr>`;
+    })
     .join('');
   const payments = (m.payments as Json[])
     .map(
@@ -133,7 +134,7 @@ async function minerPage(address: string): Promise<string> {
     <div class="cards">${card('Hashrate (10 min)', hashrate(m.hashrate['10m']), 'miner-hashrate')}${card('Immature', amount(b.immature), 'immature')}${card('Confirmed', amount(b.confirmed), 'confirmed')}${card('Pending', amount(b.pending), 'pending')}${card('Paid', amount(b.paid), 'paid')}</div>
     <div id="miner-chart" class="chart"></div>
     ${conversion?.enabled ? payoutCurrency(address, conversion) : ''}
-    <h2>Workers <small>(seen in the last 3 hours)</small></h2><table><thead><tr><th>Worker</th><th>Hashrate</th><th>Last share</th><th>State</th></tr></thead><tbody>${workers || '<tr><td colspan="4">No workers in the last 3 hours</td></tr>'}</tbody></table>
+    <h2>Workers <small>(seen in the last 3 hours)</small></h2><table><thead><tr><th>Worker</th><th>Hashrate</th><th>Accepted</th><th>Stale</th><th title="invalid and duplicate shares">Invalid</th><th>Refused</th><th>Last share</th><th>State</th></tr></thead><tbody>${workers || '<tr><td colspan="8">No workers in the last 3 hours</td></tr>'}</tbody></table>
     <p><a data-testid="export-csv" href="/api/pools/${esc(coin())}/miners/${encodeURIComponent(address)}/export.csv">Export CSV</a> · <a data-testid="export-xlsx" href="/api/pools/${esc(coin())}/miners/${encodeURIComponent(address)}/export.xlsx">Export XLSX</a></p>
     <h2>Rewards</h2><table><thead><tr><th>Time</th><th>Kind</th><th>Amount</th><th>Block</th></tr></thead><tbody>${rewards || '<tr><td colspan="4">None yet</td></tr>'}</tbody></table>
     <h2>Payments</h2><table><thead><tr><th>Time</th><th>Amount</th><th>Status</th><th>Transaction</th></tr></thead><tbody>${payments || '<tr><td colspan="4">None yet</td></tr>'}</tbody></table>`;

@@ -3,6 +3,7 @@ import type { BatchTransport } from '../../../core/ports/batch-transport.js';
 import type { Logger } from '../../../core/ports/logger.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { ShareSpool } from '../../../core/ports/share-spool.js';
+import { type RefusalKind, RefusalTally } from '../../../core/shares/refusals.js';
 import type { Share, ShareBatch } from '../../../core/shares/share.js';
 import { SummaryFolder } from '../../../core/shares/summary.js';
 
@@ -58,6 +59,14 @@ export interface BatchingShareQueueOptions {
    * Absent: every batch carries all views.
    */
   minuteSummaryMs?: number;
+  /**
+   * Refused-share counts (`refused`) of a coin with no accepted share to ride along with are sent on their own at
+   * most this long after the first of them (default 5 s): a worker whose every share is refused still shows, without
+   * a batch per refusal. In `minuteSummaryMs` mode they go with the minute summary instead.
+   */
+  refusalWaitMs?: number;
+  /** Most workers whose refusals are tallied at once per coin (core/shares/refusals.ts RefusalTally). */
+  maxRefusalWorkers?: number;
   log?: QueueLog;
   /** The clock the ship and minute-summary times are aligned to (default: Date.now). */
   now?: () => number;
@@ -107,6 +116,11 @@ export class BatchingShareQueue implements ShareQueue {
   private readonly now: () => number;
 
   private readonly buffers = new Map<string, Waiter[]>();
+  /** coin → refused-share counts waiting for a batch. */
+  private readonly refusals = new Map<string, RefusalTally>();
+  private refusalTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly refusalWaitMs: number;
+  private readonly maxRefusalWorkers: number;
   private buffered = 0;
   private inFlight = 0;
   private readonly deliveries = new Set<Promise<void>>();
@@ -143,6 +157,8 @@ export class BatchingShareQueue implements ShareQueue {
       !this.journal && opts.minuteSummaryMs
         ? { folder: new SummaryFolder(), intervalMs: opts.minuteSummaryMs }
         : undefined;
+    this.refusalWaitMs = opts.refusalWaitMs ?? 5_000;
+    this.maxRefusalWorkers = opts.maxRefusalWorkers ?? 10_000;
     this.log = opts.log ?? silent;
     if (this.maxShares < 1) throw new RangeError('maxShares must be at least 1');
     if (this.maxBufferedShares < this.maxShares) throw new RangeError('maxBufferedShares must be >= maxShares');
@@ -178,9 +194,26 @@ export class BatchingShareQueue implements ShareQueue {
     });
   }
 
+  /**
+   * Tallies a refused share for the worker's stale/invalid/duplicate counts. `queue` mode with minute summaries: into
+   * the next summary (the view the counts are read from); otherwise with the coin's next batch, or on their own after
+   * `refusalWaitMs`.
+   */
+  refused(coin: string, miner: string, worker: string, kind: RefusalKind, at: number): void {
+    if (this.closed) return;
+    let tally = this.refusals.get(coin);
+    if (!tally) {
+      tally = new RefusalTally(this.maxRefusalWorkers);
+      this.refusals.set(coin, tally);
+    }
+    tally.add(miner, worker, kind, at);
+    if (this.minutes) this.armMinutes();
+    else this.refusalTimer ??= setTimeout(() => this.flushAll(true), this.refusalWaitMs);
+  }
+
   /** Sends what waits now; `minuteSummary`: the minute summary too (tests, settling a local pool). */
   async flush(opts: { minuteSummary?: boolean } = {}): Promise<void> {
-    this.flushAll();
+    this.flushAll(true);
     await Promise.all([...this.deliveries]);
     if (opts.minuteSummary) await this.shipMinutes();
   }
@@ -207,28 +240,40 @@ export class BatchingShareQueue implements ShareQueue {
     return { buffered: this.buffered, inFlight: this.inFlight, degraded: this.degraded, ...this.counters };
   }
 
-  private flushAll(): void {
+  /** `withRefusals`: also send the refusal counts of coins without shares waiting (their timer, or a flush). */
+  private flushAll(withRefusals = false): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     for (const coin of [...this.buffers.keys()]) this.flushCoin(coin);
+    if (!withRefusals || this.minutes) return;
+    if (this.refusalTimer) clearTimeout(this.refusalTimer);
+    this.refusalTimer = undefined;
+    for (const [coin, tally] of this.refusals) {
+      while (tally.size > 0) this.flushCoin(coin, true);
+    }
   }
 
-  private flushCoin(coin: string): void {
+  /** `refusalsOnly`: a batch of the coin's refusal counts, with no shares. */
+  private flushCoin(coin: string, refusalsOnly = false): void {
     const buf = this.buffers.get(coin);
-    if (!buf || buf.length === 0) return;
-    const waiters = buf.splice(0, this.maxShares);
-    if (buf.length === 0) this.buffers.delete(coin);
+    if (!refusalsOnly && (!buf || buf.length === 0)) return;
+    const waiters = refusalsOnly || !buf ? [] : buf.splice(0, this.maxShares);
+    if (buf?.length === 0) this.buffers.delete(coin);
     this.buffered -= waiters.length;
     if (this.buffered === 0 && this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    // Refusal counts ride with a batch that writes the per-minute view (the minute summary does in minutes mode).
+    const rejected = this.minutes ? [] : (this.refusals.get(coin)?.take() ?? []);
+    if (waiters.length === 0 && rejected.length === 0) return;
     const batch: ShareBatch = {
       v: 1,
       batchId: `${this.instanceId}-${this.seq++}`,
       coin,
       shares: waiters.map((w) => w.share),
       ...(this.minutes && { views: 'rounds' as const }),
+      ...(rejected.length > 0 && { rejected }),
     };
     this.inFlight += waiters.length;
     const delivery = this.deliver(batch).then(
@@ -237,6 +282,8 @@ export class BatchingShareQueue implements ShareQueue {
         for (const w of waiters) w.resolve();
       },
       (err: Error) => {
+        // Refusal counts are not worth a retry of their own: lost with a batch nothing could keep.
+        if (rejected.length > 0) this.log.warn({ err, batchId: batch.batchId }, 'refused-share counts lost');
         this.counters.rejectedShares += waiters.length;
         for (const w of waiters) w.reject(err);
       },
@@ -247,7 +294,7 @@ export class BatchingShareQueue implements ShareQueue {
     });
     this.deliveries.add(tracked);
     // More than maxShares may be waiting for this coin (a burst): send the rest too.
-    if ((this.buffers.get(coin)?.length ?? 0) >= this.maxShares) this.flushCoin(coin);
+    if (!refusalsOnly && (this.buffers.get(coin)?.length ?? 0) >= this.maxShares) this.flushCoin(coin);
   }
 
   /** Makes one batch durable: transport first, spool on failure (spool first while degraded or in journal mode). */
@@ -298,7 +345,12 @@ export class BatchingShareQueue implements ShareQueue {
   private foldMinutes(shares: readonly Share[]): void {
     if (!this.minutes) return;
     this.minutes.folder.add(shares.map((s) => (s.block ? withoutBlock(s) : s)));
-    if (this.minutesTimer || this.closed) return;
+    this.armMinutes();
+  }
+
+  /** Starts the timer of the next minute summary, if none runs. */
+  private armMinutes(): void {
+    if (!this.minutes || this.minutesTimer || this.closed) return;
     const { intervalMs } = this.minutes;
     this.minutesTimer = setTimeout(
       () => void this.shipMinutes(),
@@ -310,7 +362,11 @@ export class BatchingShareQueue implements ShareQueue {
   private async shipMinutes(): Promise<void> {
     if (this.minutesTimer) clearTimeout(this.minutesTimer);
     this.minutesTimer = undefined;
-    if (!this.minutes || this.minutes.folder.size === 0) return;
+    if (!this.minutes) return;
+    for (const [coin, tally] of this.refusals) {
+      while (tally.size > 0) this.minutes.folder.refuse(coin, tally.take());
+    }
+    if (this.minutes.folder.size === 0) return;
     const summaries = this.minutes.folder.take(`${this.instanceId}-m${this.minutesSeq++}`, 5_000, {
       views: 'minutes',
     });

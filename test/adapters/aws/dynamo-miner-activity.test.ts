@@ -4,6 +4,8 @@ import { MINER_A } from '../../core/shares/fixtures.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 import { BOTH_VIEWS, MIN0, slice, T0 } from './share-fixtures.js';
 
+const NONE = { stale: 0, invalid: 0, duplicate: 0 };
+
 /** Another miner whose per-minute items share MINER_A's shard. */
 const NEIGHBOUR = (() => {
   for (let i = 0; ; i++) if (minerShard(`neighbour${i}`) === minerShard(MINER_A)) return `neighbour${i}`;
@@ -58,8 +60,14 @@ describe('the miner activity reader on dynalite', () => {
           { minute: MIN0, shares: 1, difficulty: 8 },
           { minute: MIN0 + 2, shares: 2, difficulty: 16 },
         ],
+        refused: NONE,
       },
-      { worker: 'rig2', lastShareAt: T0 + 5_000, minutes: [{ minute: MIN0, shares: 1, difficulty: 8 }] },
+      {
+        worker: 'rig2',
+        lastShareAt: T0 + 5_000,
+        minutes: [{ minute: MIN0, shares: 1, difficulty: 8 }],
+        refused: NONE,
+      },
     ]);
     const later = await miners.getMinerStats('LTC', MINER_A, MIN0 + 1);
     expect(later.total).toEqual({ shares: 2, difficulty: 16 });
@@ -88,5 +96,41 @@ describe('the miner activity reader on dynalite', () => {
     expect(await miners.lastShareAt('LTC', MINER_A, MIN0)).toBe(T0 + 200_000);
     expect(await miners.lastShareAt('LTC', MINER_A, MIN0 + 4)).toBe(0);
     expect(await miners.lastShareAt('LTC', 'nobody', MIN0)).toBe(0);
+  });
+
+  it("sums a worker's refused shares over the minutes asked, beside its accepted ones, from every batch", async () => {
+    const { ingest, miners } = await dynamo.freshStore();
+    await ingest.putSlices(
+      'LTC',
+      'b1',
+      [slice({ miner: MINER_A, worker: 'rig1', minute: MIN0 + 1, lastShareAt: T0 + 61_000 })],
+      BOTH_VIEWS,
+      [
+        { minute: MIN0 + 1, miner: MINER_A, worker: 'rig1', stale: 2, invalid: 1, duplicate: 0 },
+        { minute: MIN0, miner: MINER_A, worker: 'rig1', stale: 5, invalid: 0, duplicate: 0 },
+        // A worker whose every share was refused.
+        { minute: MIN0 + 1, miner: MINER_A, worker: 'bad', stale: 0, invalid: 3, duplicate: 1 },
+        { minute: MIN0 + 1, miner: NEIGHBOUR, worker: 'rig1', stale: 9, invalid: 9, duplicate: 9 },
+      ],
+    );
+    await ingest.putSlices('LTC', 'b2', [], BOTH_VIEWS, [
+      { minute: MIN0 + 2, miner: MINER_A, worker: 'rig1', stale: 1, invalid: 0, duplicate: 1 },
+    ]);
+
+    const stats = await miners.getMinerStats('LTC', MINER_A, MIN0 + 1);
+    expect(stats.total).toEqual({ shares: 1, difficulty: 8 });
+    // Refusals are no work: the minute buckets (the hashrate) hold accepted shares only.
+    expect(stats.minutes).toEqual([{ minute: MIN0 + 1, shares: 1, difficulty: 8 }]);
+    expect([...stats.workers].sort((a, b) => a.worker.localeCompare(b.worker))).toEqual([
+      { worker: 'bad', lastShareAt: 0, minutes: [], refused: { stale: 0, invalid: 3, duplicate: 1 } },
+      {
+        worker: 'rig1',
+        lastShareAt: T0 + 61_000,
+        minutes: [{ minute: MIN0 + 1, shares: 1, difficulty: 8 }],
+        refused: { stale: 3, invalid: 1, duplicate: 1 },
+      },
+    ]);
+    // A minute of refusals only is not the miner's last share.
+    expect(await miners.lastShareAt('LTC', MINER_A, MIN0)).toBe(T0 + 61_000);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseShareBatch } from '../../../core/shares/batch-schema.js';
-import { batch, share } from './fixtures.js';
+import { batch, MINER_A, share } from './fixtures.js';
 
 describe('parseShareBatch', () => {
   it('accepts what the queue sends', () => {
@@ -8,8 +8,41 @@ describe('parseShareBatch', () => {
     expect(parseShareBatch(JSON.stringify(b))).toEqual(b);
   });
 
+  const rejected = [
+    { miner: MINER_A, worker: 'rig1', timestamp: 1_700_000_000_000, stale: 1, invalid: 2, duplicate: 0 },
+  ];
+
+  it('accepts refused-share counts, with shares or alone, and a batch without them (older producers)', () => {
+    const withShares = { ...batch('i-2', [share()]), rejected };
+    expect(parseShareBatch(JSON.stringify(withShares))).toEqual(withShares);
+    const alone = { ...batch('i-3', []), rejected };
+    expect(parseShareBatch(JSON.stringify(alone))).toEqual(alone);
+    expect(parseShareBatch(JSON.stringify(batch('i-4', [share()]))).rejected).toBeUndefined();
+  });
+
   it.each([
     ['not JSON', '{"v":1', /not JSON/],
+    ['no shares and no refused-share counts', JSON.stringify({ ...batch('x', []), rejected: [] }), /shares or/],
+    [
+      'refused-share counts on a rounds-only batch',
+      JSON.stringify({ ...batch('x', [share()]), views: 'rounds', rejected }),
+      /rounds-only/,
+    ],
+    [
+      'a fractional refused-share count',
+      JSON.stringify({ ...batch('x', []), rejected: [{ ...rejected[0], stale: 0.5 }] }),
+      /stale/,
+    ],
+    [
+      'a negative refused-share count',
+      JSON.stringify({ ...batch('x', []), rejected: [{ ...rejected[0], invalid: -1 }] }),
+      /invalid/,
+    ],
+    [
+      'refused-share counts of a miner with "#"',
+      JSON.stringify({ ...batch('x', []), rejected: [{ ...rejected[0], miner: 'a#b' }] }),
+      /miner/,
+    ],
     ['a wrong version', JSON.stringify({ ...batch('x', [share()]), v: 2 }), /not a share batch/],
     ['no shares', JSON.stringify(batch('x', [])), /shares/],
     ['a share of another coin', JSON.stringify(batch('x', [share({ coin: 'DOGE' })])), /batch coin/],

@@ -33,6 +33,23 @@ describe('queue messages', () => {
     );
   });
 
+  it("sends a split batch's refused-share counts in its first half only, so that they count once", () => {
+    const rejected = [{ miner: 'rltc1qminera', worker: 'rig1', timestamp: 1, stale: 3, invalid: 1, duplicate: 0 }];
+    const big = {
+      ...batch(
+        'big',
+        Array.from({ length: 300 }, (_, k) => share({ timestamp: k })),
+      ),
+      rejected,
+    };
+    for (const compress of [true, false]) {
+      const got = encodeMessages([big], 700, compress).flatMap((b) => decodeMessage(b));
+      expect(got.length).toBeGreaterThan(1);
+      expect(got.flatMap((b) => b.rejected ?? [])).toEqual(rejected);
+      expect(got.flatMap((b) => b.shares)).toEqual(big.shares);
+    }
+  });
+
   it('still reads a v1 body (one batch as JSON)', () => {
     const b = batch('v1', [share()]);
     expect(decodeMessage(JSON.stringify(b))).toEqual([b]);

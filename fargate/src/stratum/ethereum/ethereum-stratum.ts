@@ -64,13 +64,14 @@ function submit(jobs: EthJobProvider): MethodHandler {
     const who = typeof username === 'string' ? session.workers.get(username.trim()) : undefined;
     if (!who) rejectShare(ctx, StratumCode.Unauthorized, 'unauthorized worker', 'unauthorized');
     if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 64) {
-      malformedShare(ctx, 'job id must be a string');
+      malformedShare(ctx, 'job id must be a string', who!);
     }
     const en = session.extranonce1;
     const digits = typeof minerNonce === 'string' ? HEX.exec(minerNonce)?.[1]?.toLowerCase() : undefined;
     const nonce =
       digits?.length === 16 - en.length ? en + digits : digits?.length === 16 && digits.startsWith(en) ? digits : '';
-    if (!nonce) malformedShare(ctx, `nonce must be ${16 - en.length} hex characters (after the extranonce ${en})`);
+    if (!nonce)
+      malformedShare(ctx, `nonce must be ${16 - en.length} hex characters (after the extranonce ${en})`, who!);
     return submitEthShare(ctx, jobs, who!, { jobId: jobId as string, nonce });
   };
 }

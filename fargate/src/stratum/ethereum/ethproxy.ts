@@ -81,9 +81,10 @@ function submitWork(jobs: EthJobProvider): MethodHandler {
       const who = ctx.session.workers.values().next().value;
       if (!who) rejectShare(ctx, StratumCode.Unauthorized, 'not logged in (eth_submitLogin first)', 'unauthorized');
       const [nonce, headerHash, mix] = params;
-      if (typeof nonce !== 'string' || !NONCE.test(nonce)) malformedShare(ctx, 'nonce must be 0x + 16 hex characters');
-      const header = hashParam(ctx, headerHash, 'header hash');
-      const mixDigest = hashParam(ctx, mix, 'mix digest');
+      if (typeof nonce !== 'string' || !NONCE.test(nonce))
+        malformedShare(ctx, 'nonce must be 0x + 16 hex characters', who!);
+      const header = hashParam(ctx, headerHash, 'header hash', who!);
+      const mixDigest = hashParam(ctx, mix, 'mix digest', who!);
       const nonceHex = (nonce as string).slice(2).toLowerCase();
       return await submitEthShare(ctx, jobs, who!, { headerHash: header, nonce: nonceHex, mixDigest });
     } catch (err) {

@@ -2,7 +2,7 @@ import { StratumCode } from '../../../../core/errors.js';
 import { hash32 } from '../../jobs/ethereum/job-book.js';
 import type { EthJobProvider, EthShareSubmission } from '../../jobs/ethereum/types.js';
 import type { MethodContext } from '../context.js';
-import { acceptShare, rejectShare } from '../methods/submit.js';
+import { acceptShare, rejectShare, type ShareWorker } from '../methods/submit.js';
 
 /** What both Ethereum dialects submit: the job (by seal hash or id), the full nonce and, from EthProxy, the mix. */
 export interface EthShare {
@@ -12,15 +12,18 @@ export interface EthShare {
   mixDigest?: string;
 }
 
-/** Malformed share input: counted as an invalid share (the ban policy sees it), answered with 20 and why. */
-export function malformedShare(ctx: MethodContext, message: string): never {
-  return rejectShare(ctx, StratumCode.Other, message, 'malformed');
+/**
+ * Malformed share input: counted as an invalid share (the ban policy sees it, and `who`'s invalid count), answered
+ * with 20 and why.
+ */
+export function malformedShare(ctx: MethodContext, message: string, who: ShareWorker): never {
+  return rejectShare(ctx, StratumCode.Other, message, 'malformed', who);
 }
 
 /** A 32-byte hash parameter (0x optional, either case) as 64 lower-case hex, or a malformed-share refusal. */
-export function hashParam(ctx: MethodContext, value: unknown, name: string): string {
+export function hashParam(ctx: MethodContext, value: unknown, name: string, who: ShareWorker): string {
   const hash = hash32(value);
-  if (hash === undefined) malformedShare(ctx, `${name} must be 32 bytes of hex (0x + 64 hex characters)`);
+  if (hash === undefined) malformedShare(ctx, `${name} must be 32 bytes of hex (0x + 64 hex characters)`, who);
   return hash;
 }
 
@@ -31,7 +34,7 @@ export function hashParam(ctx: MethodContext, value: unknown, name: string): str
 export async function submitEthShare(
   ctx: MethodContext,
   jobs: EthJobProvider,
-  who: { miner: string; worker: string },
+  who: ShareWorker,
   share: EthShare,
 ): Promise<unknown> {
   const started = performance.now();

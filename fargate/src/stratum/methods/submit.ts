@@ -1,15 +1,31 @@
 import { StratumCode, StratumError } from '../../../../core/errors.js';
+import { refusalKind } from '../../../../core/shares/refusals.js';
 import type { Share } from '../../../../core/shares/share.js';
 import type { JobProvider, ShareCheck } from '../../jobs/types.js';
 import { type MethodContext, type MethodHandler, PendingAnswer } from '../context.js';
 
 const HEX8 = /^[0-9a-fA-F]{8}$/;
 
-/** Counts a rejected share (metrics, ban policy) and throws the error the miner is answered with. */
-export function rejectShare(ctx: MethodContext, code: StratumCode, message: string, reason: string): never {
+/** The authorized worker a share came from. */
+export type ShareWorker = { miner: string; worker: string };
+
+/**
+ * Counts a rejected share (metrics, ban policy, and `who`'s stale/invalid/duplicate count when the worker is known
+ * and the refusal its own: core/shares/refusals.ts) and throws the error the miner is answered with.
+ */
+export function rejectShare(
+  ctx: MethodContext,
+  code: StratumCode,
+  message: string,
+  reason: string,
+  who?: ShareWorker,
+): never {
   ctx.session.rejected++;
-  ctx.metrics.shares.inc({ coin: ctx.options.coin.symbol, result: reason });
+  const coin = ctx.options.coin.symbol;
+  ctx.metrics.shares.inc({ coin, result: reason });
   ctx.onShareResult(reason);
+  const kind = who && refusalKind(reason);
+  if (kind) ctx.shares.refused?.(coin, who.miner, who.worker, kind, ctx.now());
   throw StratumError.quiet(code, message);
 }
 
@@ -30,20 +46,20 @@ export const submit =
     const who = typeof username === 'string' ? session.workers.get(username.trim()) : undefined;
     if (!who) rejectShare(ctx, StratumCode.Unauthorized, 'unauthorized worker', 'unauthorized');
     if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 64) {
-      rejectShare(ctx, StratumCode.Other, 'job id must be a string', 'malformed');
+      rejectShare(ctx, StratumCode.Other, 'job id must be a string', 'malformed', who);
     }
     const en2Chars = jobs.extranonce2Size * 2;
     if (typeof extranonce2 !== 'string' || extranonce2.length !== en2Chars || !/^[0-9a-fA-F]+$/.test(extranonce2)) {
-      rejectShare(ctx, StratumCode.Other, `extranonce2 must be ${en2Chars} hex characters`, 'malformed');
+      rejectShare(ctx, StratumCode.Other, `extranonce2 must be ${en2Chars} hex characters`, 'malformed', who);
     }
     if (typeof ntime !== 'string' || !HEX8.test(ntime))
-      rejectShare(ctx, StratumCode.Other, 'ntime must be 8 hex characters', 'malformed');
+      rejectShare(ctx, StratumCode.Other, 'ntime must be 8 hex characters', 'malformed', who);
     if (typeof nonce !== 'string' || !HEX8.test(nonce))
-      rejectShare(ctx, StratumCode.Other, 'nonce must be 8 hex characters', 'malformed');
+      rejectShare(ctx, StratumCode.Other, 'nonce must be 8 hex characters', 'malformed', who);
     let rolled: string | undefined;
     if (versionBits !== undefined && versionBits !== null) {
       if (typeof versionBits !== 'string' || !HEX8.test(versionBits)) {
-        rejectShare(ctx, StratumCode.Other, 'version bits must be 8 hex characters', 'malformed');
+        rejectShare(ctx, StratumCode.Other, 'version bits must be 8 hex characters', 'malformed', who);
       }
       const bits = Number.parseInt(versionBits as string, 16) >>> 0;
       if ((bits & ~session.versionMask) >>> 0 !== 0) {
@@ -52,6 +68,7 @@ export const submit =
           StratumCode.Other,
           'version bits outside the negotiated mask (mining.configure)',
           'version-mask',
+          who,
         );
       }
       if (bits !== 0) rolled = bits.toString(16).padStart(8, '0');
@@ -81,11 +98,11 @@ const REJECTED = { 20: 'invalid', 21: 'stale', 22: 'duplicate', 23: 'low-difficu
 export function acceptShare(
   ctx: MethodContext,
   check: ShareCheck,
-  who: { miner: string; worker: string },
+  who: ShareWorker,
   difficulty: number,
   started: number,
 ): PendingAnswer {
-  if (!check.ok) return rejectShare(ctx, check.code, check.message, REJECTED[check.code]);
+  if (!check.ok) return rejectShare(ctx, check.code, check.message, REJECTED[check.code], who);
   const coin = ctx.options.coin.symbol;
   const share: Share = {
     coin,
