@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { coins, minerCommand } from '../../web/src/format.js';
+import { coins, minerCommand, refusedShare } from '../../web/src/format.js';
 
 describe('dashboard amounts', () => {
   it('shows an 8-decimal coin with all its decimals, as before', () => {
@@ -42,5 +42,25 @@ describe('dashboard miner command', () => {
       'lolMiner --algo ETCHASH --pool pool.example:3335 --user YOUR_ADDRESS.worker',
     );
     expect(minerCommand('etchash', { ...port, tls: true })).toContain('--tls on');
+  });
+});
+
+describe('refusedShare', () => {
+  const w = (accepted: number, stale: number, invalid: number, duplicate = 0) => ({
+    accepted,
+    stale,
+    invalid,
+    duplicate,
+  });
+
+  it('gives refused shares as a percentage of all the worker sent, high from 10%', () => {
+    expect(refusedShare(w(95, 3, 2))).toEqual({ text: '5%', high: false });
+    expect(refusedShare(w(90, 5, 4, 1))).toEqual({ text: '10%', high: true });
+    expect(refusedShare(w(0, 1, 1))).toEqual({ text: '100%', high: true });
+    expect(refusedShare(w(999, 1, 0))).toEqual({ text: '0.1%', high: false });
+  });
+
+  it('shows a dash for a worker that sent nothing', () => {
+    expect(refusedShare(w(0, 0, 0))).toEqual({ text: '—', high: false });
   });
 });

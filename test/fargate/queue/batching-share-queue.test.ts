@@ -5,8 +5,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileShareSpool } from '../../../adapters/fs/spool.js';
 import { StorageError } from '../../../core/errors.js';
 import type { ShareBatch } from '../../../core/shares/share.js';
+import { journalSummarizer } from '../../../core/shares/summary.js';
 import { BatchingShareQueue } from '../../../fargate/src/queue/batching-share-queue.js';
-import { MemorySpool, RecordingTransport, share } from '../../core/shares/fixtures.js';
+import { MemorySpool, MINER_A, RecordingTransport, share } from '../../core/shares/fixtures.js';
 
 function settled(p: Promise<unknown>) {
   const state = { done: false, error: undefined as unknown };
@@ -388,5 +389,133 @@ describe('BatchingShareQueue', () => {
       await second.close();
       await spool.close();
     });
+  });
+});
+
+describe("BatchingShareQueue: workers' refused shares", () => {
+  const T = 5 * 60_000 + 1_000;
+
+  it("sends a coin's refused-share counts with its next batch of shares", async () => {
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({ transport, spool: new MemorySpool(), instanceId: 'i', maxShares: 1 });
+    q.refused('LTC', MINER_A, 'rig1', 'stale', T);
+    q.refused('LTC', MINER_A, 'rig1', 'invalid', T + 2);
+    q.refused('BTC', MINER_A, 'rig1', 'duplicate', T);
+    await q.enqueue(share());
+    expect(transport.accepted).toHaveLength(1);
+    expect(transport.accepted[0]!.rejected).toEqual([
+      { miner: MINER_A, worker: 'rig1', timestamp: T + 2, stale: 1, invalid: 1, duplicate: 0 },
+    ]);
+    await q.enqueue(share());
+    expect(transport.accepted[1]!.rejected).toBeUndefined();
+    await q.close(); // BTC's counts had no share to ride with: sent on their own
+    expect(transport.accepted.slice(2).map((b) => [b.coin, b.shares.length, b.rejected?.[0]?.duplicate])).toEqual([
+      ['BTC', 0, 1],
+    ]);
+  });
+
+  it('sends the counts of a worker whose every share is refused on their own, refusalWaitMs after the first', async () => {
+    vi.useFakeTimers({ now: T });
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({ transport, spool: new MemorySpool(), instanceId: 'i', refusalWaitMs: 5_000 });
+    for (let i = 0; i < 100; i++) q.refused('LTC', MINER_A, 'bad', 'invalid', T + i);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(transport.calls).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(transport.accepted).toEqual([
+      {
+        v: 1,
+        batchId: 'i-0',
+        coin: 'LTC',
+        shares: [],
+        rejected: [{ miner: MINER_A, worker: 'bad', timestamp: T + 99, stale: 0, invalid: 100, duplicate: 0 }],
+      },
+    ]);
+    await q.close();
+    expect(transport.accepted).toHaveLength(1);
+  });
+
+  it('spools the counts with their batch when the transport is down, and resends them once', async () => {
+    const transport = new RecordingTransport();
+    const spool = new MemorySpool();
+    const q = new BatchingShareQueue({ transport, spool, instanceId: 'i', replayIntervalMs: 10 });
+    transport.failing = true;
+    q.refused('LTC', MINER_A, 'rig1', 'stale', T);
+    await q.flush();
+    expect(spool.allBatches().map((b) => b.rejected?.[0]?.stale)).toEqual([1]);
+    transport.failing = false;
+    await q.whenReplayed();
+    await q.close();
+    expect(transport.accepted.map((b) => [b.batchId, b.rejected?.[0]?.stale])).toEqual([['i-0', 1]]);
+  });
+
+  it('in queue mode with minute summaries, sends the counts in the minute summary (never on a rounds batch)', async () => {
+    vi.useFakeTimers({ now: T });
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({
+      transport,
+      spool: new MemorySpool(),
+      instanceId: 'i',
+      maxShares: 1,
+      minuteSummaryMs: 60_000,
+    });
+    await q.enqueue(share({ timestamp: T }));
+    q.refused('LTC', MINER_A, 'rig1', 'stale', T + 10);
+    q.refused('LTC', MINER_A, 'bad', 'duplicate', T + 20);
+    await q.enqueue(share({ timestamp: T }));
+    expect(transport.accepted.map((b) => [b.views, b.rejected])).toEqual([
+      ['rounds', undefined],
+      ['rounds', undefined],
+    ]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    const summary = transport.accepted.slice(2);
+    expect(summary.map((b) => [b.batchId, b.views, b.shares.length])).toEqual([['i-m0/LTC/0', 'minutes', 1]]);
+    const minuteStart = Math.floor(T / 60_000) * 60_000;
+    expect(summary[0]!.rejected).toEqual([
+      { miner: MINER_A, worker: 'bad', timestamp: minuteStart, stale: 0, invalid: 0, duplicate: 1 },
+      { miner: MINER_A, worker: 'rig1', timestamp: minuteStart, stale: 1, invalid: 0, duplicate: 0 },
+    ]);
+    // Refusals alone start a summary too.
+    q.refused('LTC', MINER_A, 'bad', 'stale', Date.now());
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(transport.accepted.slice(3).map((b) => [b.views, b.shares.length, b.rejected?.[0]?.stale])).toEqual([
+      ['minutes', 0, 1],
+    ]);
+    await q.close();
+  });
+
+  it('in journal mode, a segment summary carries the counts of its batches, summed per worker and minute', async () => {
+    const transport = new RecordingTransport();
+    const spool = new MemorySpool();
+    const q = new BatchingShareQueue({
+      transport,
+      spool,
+      instanceId: 'i',
+      maxShares: 1,
+      ackAfter: 'journal',
+      shipIntervalMs: 60_000,
+      summarize: journalSummarizer(),
+    });
+    q.refused('LTC', MINER_A, 'rig1', 'stale', T);
+    await q.enqueue(share({ timestamp: T }));
+    q.refused('LTC', MINER_A, 'rig1', 'stale', T + 5);
+    q.refused('LTC', MINER_A, 'rig1', 'invalid', T + 6);
+    await q.enqueue(share({ timestamp: T }));
+    await q.close();
+    expect(transport.accepted.map((b) => [b.shares.map((s) => s.count), b.rejected])).toEqual([
+      [
+        [2],
+        [
+          {
+            miner: MINER_A,
+            worker: 'rig1',
+            timestamp: Math.floor(T / 60_000) * 60_000,
+            stale: 2,
+            invalid: 1,
+            duplicate: 0,
+          },
+        ],
+      ],
+    ]);
   });
 });

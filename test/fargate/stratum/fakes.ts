@@ -3,6 +3,7 @@ import { getCoin, validateAddress } from '../../../core/coins/index.js';
 import type { SecurityConfig } from '../../../core/config/schema.js';
 import type { Logger } from '../../../core/ports/logger.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
+import type { RefusalKind } from '../../../core/shares/refusals.js';
 import type { Share } from '../../../core/shares/share.js';
 import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
 import { DEFAULT_SECURITY } from '../../../fargate/src/stratum/ban-policy.js';
@@ -115,6 +116,11 @@ export class MemoryShareQueue implements ShareQueue {
     if (this.gate) await this.gate.promise;
     if (this.rejectWith) throw this.rejectWith;
     this.shares.push(share);
+  }
+  /** Refused shares tallied for workers, in order: [coin, miner, worker, kind]. */
+  readonly refusals: Array<[string, string, string, RefusalKind]> = [];
+  refused(coin: string, miner: string, worker: string, kind: RefusalKind): void {
+    this.refusals.push([coin, miner, worker, kind]);
   }
   async flush(): Promise<void> {}
   async close(): Promise<void> {}

@@ -442,6 +442,31 @@ describe('mining.submit', () => {
     expect(queue.shares).toEqual([]);
   });
 
+  it("counts each refusal against the authorized worker by class, but not a submit before authorize nor the pool's own failure", async () => {
+    const { connect, jobs, queue } = setup();
+    const { c } = connect();
+    await c.request(1, 'mining.subscribe', []);
+    await c.request(2, 'mining.submit', submitParams()); // 24: no worker yet
+    await c.request(3, 'mining.authorize', [USER, 'x']);
+    await c.request(4, 'mining.submit', submitParams({ user: `${ADDRESS}.rig2` })); // 24: not this connection's
+    for (const [code, message] of [
+      [21, 'job not found (stale)'],
+      [22, 'duplicate share'],
+      [23, 'low difficulty share'],
+      [20, 'high-hash'],
+    ] as const) {
+      jobs.verdict = { ok: false, code, message };
+      await c.request(5, 'mining.submit', submitParams());
+    }
+    await c.request(6, 'mining.submit', submitParams({ nonce: 'zz' })); // malformed
+    jobs.verdict = { ok: true, hash: 'ff', actualDifficulty: 9, networkDifficulty: 4096, height: 1 };
+    queue.rejectWith = new Error('disk full');
+    expect((await c.request(7, 'mining.submit', submitParams())).error?.[0]).toBe(20); // not recorded: ours
+    expect(queue.refusals).toEqual(
+      ['stale', 'duplicate', 'invalid', 'invalid', 'invalid'].map((kind) => ['LTC', ADDRESS, 'rig1', kind]),
+    );
+  });
+
   it('enqueues an accepted share with miner, worker, difficulty, height and ip, and hands the job manager the session', async () => {
     const { connect, jobs, queue, clock } = setup();
     const { c } = connect();

@@ -106,6 +106,13 @@ describe('EthProxy on the ETC port', () => {
     expect(counted('invalid')).toBe(1);
     expect(counted('stale')).toBe(2);
     expect(counted('duplicate')).toBe(2);
+    // And each against the logged-in worker, for its stale and invalid counts (malformed input is invalid).
+    const kinds = port.queue.refusals.map(([coin, miner, , kind]) => `${coin} ${miner} ${kind}`);
+    expect(kinds.sort()).toEqual(
+      [...Array(2).fill('duplicate'), ...Array(5).fill('invalid'), ...Array(2).fill('stale')].map(
+        (k) => `ETC ${ETC_ADDRESS} ${k}`,
+      ),
+    );
   });
 
   it('refuses a share under the share difficulty the job was sent at', async () => {
