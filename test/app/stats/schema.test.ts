@@ -71,6 +71,11 @@ describe('stats API responses match the schema', () => {
             },
           }),
         ],
+        rejected: [
+          { miner: ADDRESS, worker: 'rig1', timestamp: NOW - 40_000, stale: 2, invalid: 1, duplicate: 1 },
+          // A worker whose every share was refused.
+          { miner: ADDRESS, worker: 'broken', timestamp: NOW - 40_000, stale: 0, invalid: 7, duplicate: 0 },
+        ],
       },
       { claim: 'c', now: () => NOW, leaseMs: 1000 },
     );
@@ -180,9 +185,19 @@ describe('stats API responses match the schema', () => {
   it('/api/pools/{coin}/miners/{address}: workers with the silent one offline, balances, rewards, payments', async () => {
     const m = schema.minerSchema.parse((await get(`/api/pools/LTC/miners/${ADDRESS}`)).json);
     expect(m.workers.map((w) => [w.name, w.offline])).toEqual([
+      ['broken', true],
       ['old', true],
       ['rig1', false],
     ]);
+    // Accepted and refused shares of the last 3 hours, per worker.
+    expect(
+      m.workers.map(({ name, accepted, stale, invalid, duplicate }) => [name, accepted, stale, invalid, duplicate]),
+    ).toEqual([
+      ['broken', 0, 0, 7, 0],
+      ['old', 1, 0, 0, 0],
+      ['rig1', 1, 2, 1, 1],
+    ]);
+    expect(m.workers[0]).toMatchObject({ hashrate: 0, lastShareAt: 0 });
     expect(m.rewards).toHaveLength(1);
     expect(m.payments).toHaveLength(1);
     expect(m.payments[0]!.amount).toBe(m.balance.paid);
