@@ -44,6 +44,15 @@ describe('the whole pool on the devnet', () => {
       expect(next.params[8]).toBe(true);
     }
     expect(miner1.client.notifications.find((n) => n.method === 'mining.set_difficulty')!.params[0]).toBe(0.002);
+    // A share on the first job, four blocks ago (stale), and one with a malformed nonce (invalid): refused, and
+    // counted against rig1 (the API test below reads them).
+    const share = miner1.mine('any');
+    const firstJob = miner1.client.notifications.find((n) => n.method === 'mining.notify')!.params[0];
+    const submit = [`${miner}.rig1`, firstJob, share.extranonce2, share.ntime, share.nonce];
+    expect((await miner1.client.request(5, 'mining.submit', submit)).error?.[0]).toBe(21);
+    submit[1] = share.jobId;
+    submit[4] = 'not-hex!';
+    expect((await miner1.client.request(6, 'mining.submit', submit)).error?.[0]).toBe(20);
     miner1.close();
 
     // litecoind accepted them: the chain grew by the blocks the pool found
@@ -100,7 +109,9 @@ describe('the whole pool on the devnet', () => {
       workers: { name: string; hashrate: number; offline: boolean }[];
     };
     expect(mine.shares.shares).toBe(acknowledged.length);
-    expect(mine.workers).toEqual([expect.objectContaining({ name: 'rig1', offline: false })]);
+    expect(mine.workers).toEqual([
+      expect.objectContaining({ name: 'rig1', offline: false, accepted: 4, stale: 1, invalid: 1, duplicate: 0 }),
+    ]);
     expect(mine.workers[0]!.hashrate).toBeGreaterThan(0);
     const bad = await fetch(`${base}/api/pools/LTC/miners/not-an-address`);
     expect(bad.status).toBe(400);
