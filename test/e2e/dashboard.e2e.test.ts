@@ -50,6 +50,8 @@ describe('dashboard in a real browser', () => {
       actualDifficulty: 0.002,
       timestamp: Date.now() - 20 * 60_000,
     });
+    // Two of its shares were refused as stale: two refused of three sent, highlighted on the miner page.
+    for (let i = 0; i < 2; i++) ltc.queue.refused('LTC', miner, 'rig-old', 'stale', Date.now() - 20 * 60_000);
     await pool.settle();
     await pool.coins.get('LTC')!.money!.confirm(); // blocks in the main chain: immature credits
     browser = await launchChromium();
@@ -130,6 +132,16 @@ describe('dashboard in a real browser', () => {
     expect(color).toBe('rgb(248, 81, 73)');
     expect(await row.nth(1).textContent()).toContain('rig7');
     expect(await row.nth(1).getAttribute('class')).not.toContain('offline');
+    // Stale and invalid shares per worker; rig-old's refused share (2 of 3) is highlighted, rig7's (none) is not.
+    expect(await texts(page, 'worker-stale')).toEqual(['2', '0']);
+    expect(await texts(page, 'worker-invalid')).toEqual(['0', '0']);
+    expect(await texts(page, 'worker-refused')).toEqual(['66.7%', '0%']);
+    expect(await row.nth(0).getAttribute('class')).toContain('refusing');
+    expect(await row.nth(1).getAttribute('class')).not.toContain('refusing');
+    const refusedWeight = await row
+      .nth(0)
+      .evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el.querySelector('td.refused')!).fontWeight);
+    expect(refusedWeight).toBe('700');
     expect(Number.parseFloat((await page.getByTestId('miner-hashrate').textContent())!)).toBeGreaterThan(0);
     const api = (await (await fetch(`${base}/api/pools/LTC/miners/${miner}`)).json()) as {
       balance: { immature: string };
