@@ -1,3 +1,6 @@
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { payments } from 'bitcoinjs-lib';
 import { getCoin, validateAddress } from '../../core/coins/index.js';
@@ -34,6 +37,37 @@ export function coin(symbol: string, ports: PoolConfigInput['coins'][number]['po
 
 export const difficulty = { initial: 64, min: 8, max: 65536 };
 
+const OUTDIRS = join(tmpdir(), 'edgepool-cdk-test');
+let outdir: string | undefined;
+
+/**
+ * One synth output directory per test process (`<tmp>/edgepool-cdk-test/<pid>`), where those of processes that have
+ * ended are removed at the next start. Without it every App synthesizes into a new temporary directory of its own
+ * (about 23 MB with the asset staging), which a test run leaves behind by the dozen; vitest ends its workers without
+ * an 'exit' event, so the cleanup cannot wait for that.
+ */
+export function testOutdir(): string {
+  if (!outdir) {
+    mkdirSync(OUTDIRS, { recursive: true });
+    for (const name of readdirSync(OUTDIRS)) {
+      if (!isRunning(Number(name))) rmSync(join(OUTDIRS, name), { recursive: true, force: true });
+    }
+    outdir = join(OUTDIRS, String(process.pid));
+    mkdirSync(outdir, { recursive: true });
+  }
+  return outdir;
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Builds the whole pool app without bundling (fast, offline) and returns its stacks. */
 export function buildTestApp(
   config: PoolConfigInput,
@@ -41,6 +75,7 @@ export function buildTestApp(
   options: BuildOptions = {},
 ): { app: App; stacks: PoolStacks } {
   const app = new App({
+    outdir: testOutdir(),
     context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:defaultCrossStackReferences': 'strong' },
   });
   const stacks = buildPoolApp(

@@ -4,7 +4,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PoolStacks } from '../../infra/pool-app.js';
-import { buildTestApp, coin, difficulty } from './helpers.js';
+import { buildTestApp, coin, difficulty, testOutdir } from './helpers.js';
 
 type Statement = { Action: string | string[]; Resource: unknown };
 
@@ -208,7 +208,7 @@ describe('the dashboard deployment', () => {
 
 describe('cdk-nag in this app', () => {
   it('fails synthesis on an unacknowledged finding', () => {
-    const app = new App();
+    const app = new App({ outdir: testOutdir() });
     const stack = new Stack(app, 'Bad');
     new Bucket(stack, 'Open'); // no access logs, no SSL enforcement
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PoolFunction } from '../../infra/constructs/pool-function.js';
 import { PoolTables } from '../../infra/constructs/pool-tables.js';
-import { FIXTURE_ENTRY } from './helpers.js';
+import { FIXTURE_ENTRY, testOutdir } from './helpers.js';
 
 function stack() {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
   return { app, stack: new Stack(app, 'Fn') };
 }
 
