@@ -102,7 +102,7 @@ export function etcDevnetCoin(etc: EtcDevnetCoin, port: number) {
     ports: [{ port, host: '127.0.0.1', difficulty: ETC_DEVNET_SHARE }],
     rewards: { scheme: 'PPLNS', feeBasisPoints: 100, feeWallets: [{ address: etc.feeAddress }] },
     // Signed by the pool key (inline: local mode only) through the devnet's PayoutBatch contract; a payout is mined
-    // with the next block (a miner on the pool, or `pool devnet mine 1 --coin ETC`).
+    // with the next block and settled 3 blocks later (a miner on the pool, or `pool devnet mine 3 --coin ETC`).
     ...(etc.payoutContract
       ? {
           payouts: {
@@ -111,6 +111,8 @@ export function etcDevnetCoin(etc: EtcDevnetCoin, port: number) {
             intervalSeconds: 60,
             minimum: '1000000000000000', // 0.001 ETC
             maxRecipients: 100,
+            // 120 by default (ETC's block depth): the devnet's blocks come only from the pool's miners, so fewer.
+            confirmations: 3,
           },
         }
       : {}),

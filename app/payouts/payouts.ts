@@ -21,6 +21,12 @@ export interface PayoutDeps {
   policy: Omit<PayoutPolicy, 'available'>;
   /** What the pool keeps in the wallet (fees of payout transactions, PPS float), base units. */
   reserve?: bigint;
+  /**
+   * Blocks deep a payout's transaction must be before the payout is settled (default 1): until then it stays `sent`,
+   * so one a reorg dropped goes out again (the recorded bytes, or the node wallet's own rebroadcast) instead of being
+   * settled as paid. The next payout waits for it (one in flight per coin).
+   */
+  confirmations?: number;
   /** Last share time of an account, for the inactive threshold. */
   lastActivity?: (account: string) => Promise<number>;
   /** Balances (the stored counters, not the entries), payouts, the suspension and the debit lease. */
@@ -238,7 +244,7 @@ async function advance(deps: PayoutDeps, p: PayoutRecord): Promise<{ id: string;
     if (confirmations === 0 && p.status === 'sent' && p.signedTx && isSignedFirst(sender)) {
       await broadcastRecorded(sender, p.id, { txid, raw: p.signedTx });
     }
-    if (confirmations >= 1) {
+    if (confirmations >= (deps.confirmations ?? 1)) {
       await money.putEntries(coin, await settlement(deps, p, txid));
       await mustTransition(deps, p.id, 'sent', 'confirmed');
       status = 'confirmed';

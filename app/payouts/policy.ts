@@ -1,3 +1,4 @@
+import { payoutConfirmationDepth } from '../../core/coins/index.js';
 import type { CoinConfig } from '../../core/config/schema.js';
 import type { TargetPayoutsConfig } from '../../core/conversion/config.js';
 import type { MinerActivityReader } from '../../core/ports/share-store.js';
@@ -8,7 +9,7 @@ export function payoutSettings(
   coin: Readonly<CoinConfig>,
   shares: MinerActivityReader,
   now: () => number,
-): Pick<PayoutDeps, 'policy' | 'reserve' | 'lastActivity'> {
+): Pick<PayoutDeps, 'policy' | 'reserve' | 'confirmations' | 'lastActivity'> {
   const p = coin.payouts!;
   return {
     policy: {
@@ -18,6 +19,7 @@ export function payoutSettings(
       inactiveAfterMs: p.inactiveAfterHours * 3_600_000,
     },
     reserve: BigInt(p.reserve),
+    confirmations: payoutConfirmationDepth(coin),
     // Only whether the account sent a share within inactiveAfter matters: reading further back would change nothing.
     lastActivity: (account) =>
       shares.lastShareAt(coin.symbol, account, Math.floor((now() - p.inactiveAfterHours * 3_600_000) / 60_000)),

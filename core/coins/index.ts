@@ -7,5 +7,6 @@ export {
   familyOf,
   getCoin,
   NETWORK_NAMES,
+  payoutConfirmationDepth,
   supportedCoins,
 } from './registry.js';

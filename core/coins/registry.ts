@@ -41,6 +41,11 @@ export interface CoinDefinition {
   coinbaseMaturity: number;
   /** The least coins[].confirmations may be (default: coinbaseMaturity, a protocol rule nobody may lower). */
   minConfirmations?: number;
+  /**
+   * Blocks deep a payout's transaction must be before the payout is settled (its amounts `paid`): until then it stays
+   * `sent`, and a transaction a reorg dropped is broadcast again. Default 1; coins[].payouts.confirmations overrides.
+   */
+  payoutConfirmations?: number;
   /** Rules getblocktemplate must be called with (Litecoin refuses GBT without "mweb"). */
   gbtRules: readonly string[];
   /** Decimal places of the base unit (8: satoshi/litoshi; 18: wei). */
@@ -189,6 +194,10 @@ export const COINS: Readonly<Record<string, CoinDefinition>> = Object.freeze({
     // 51% reorgs of thousands of blocks, so no less than open-ethereum-pool's floor of 16, and more is the operator's).
     coinbaseMaturity: 120,
     minConfirmations: 16,
+    // A payout is settled as deep as a block is (the depth the pool already trusts ETC's chain at): a payout
+    // transaction dropped by a shallower reorg is broadcast again, where one settled after a block would stay dropped
+    // and its nonce be reused by the next payout. 120 blocks (~26 min) pass within the hourly payouts interval.
+    payoutConfirmations: 120,
     // getWork, not getblocktemplate.
     gbtRules: [],
     decimals: 18,
@@ -220,6 +229,17 @@ export function getCoin(symbol: string): CoinDefinition {
  */
 export function confirmationDepth(coin: { symbol: string; confirmations?: number | undefined }): number {
   return coin.confirmations ?? getCoin(coin.symbol).coinbaseMaturity;
+}
+
+/**
+ * How many blocks deep a configured coin's payout transaction is settled: coins[].payouts.confirmations, else the
+ * coin's default (CoinDefinition.payoutConfirmations), else 1.
+ */
+export function payoutConfirmationDepth(coin: {
+  symbol: string;
+  payouts?: { confirmations?: number | undefined } | undefined;
+}): number {
+  return coin.payouts?.confirmations ?? getCoin(coin.symbol).payoutConfirmations ?? 1;
 }
 
 /** The chain family of a configured coin: its config's `family`, else the coin registry's. */

@@ -53,6 +53,12 @@ const payoutsSchema = z
      * open-ethereum-pool hard-codes: ETC's usual price is a few gwei.
      */
     maxGasPrice: baseUnits.default('50000000000'),
+    /**
+     * Blocks deep a payout's transaction must be before the payout is settled; until then it stays `sent` and one a
+     * reorg dropped is broadcast again. Default: the coin's (core/coins/registry.ts: 1 for Bitcoin-family coins, as
+     * their wallets count a payment; 120 for ETC, its block depth). The next payout waits for it.
+     */
+    confirmations: z.number().int().min(1).optional(),
     /** How often payouts run. */
     intervalSeconds: z.number().int().min(10).default(3600),
     /** Smallest confirmed balance paid out, base units as a string ("10000000" = 0.1 LTC). */

@@ -4,6 +4,7 @@ import type { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.
 import { deployContract } from '../../../adapters/evm/evm-payout-sender.js';
 import { NativePayoutSender } from '../../../adapters/evm/native-payout-sender.js';
 import { type PayoutDeps, runPayouts } from '../../../app/payouts/payouts.js';
+import { payoutConfirmationDepth } from '../../../core/coins/index.js';
 import { balancesFromEntries } from '../../../core/ledger/ledger.js';
 import { auditCoin } from '../../../local/audit.js';
 import { REFUSING_RECIPIENT } from '../../fixtures/evm/refusing-recipient.generated.js';
@@ -29,9 +30,10 @@ describe('ETC payouts signed by the pool, exactly once', () => {
 
   const sender = (maxGasPrice = 10n ** 12n) =>
     new NativePayoutSender({ signer: pool, rpc: node.provider, chainId: 31337, batch, maxGasPrice, gasReserve: ETHER });
-  const deps = (crashAt?: PayoutDeps['crashAt'], s = sender()): PayoutDeps => ({
+  const deps = (crashAt?: PayoutDeps['crashAt'], s = sender(), confirmations?: number): PayoutDeps => ({
     coin: COIN,
     policy: { minimum: 1_000n, maxRecipients: 50, inactiveAfterMs: 0 },
+    ...(confirmations === undefined ? {} : { confirmations }),
     money,
     sender: s,
     log: silentLog,
@@ -85,6 +87,33 @@ describe('ETC payouts signed by the pool, exactly once', () => {
       await expectPaidOnce(owed);
     },
   );
+
+  it("keeps a payout sent until ETC's payout depth, and broadcasts again the recorded transaction a reorg dropped", async () => {
+    const depth = payoutConfirmationDepth({ symbol: COIN });
+    const owed = await credit([2n * ETHER, 7_000n]);
+    const before = await nonce();
+    const fork = await node.provider.send('evm_snapshot', []);
+    const pass = () => runPayouts(deps(undefined, sender(), depth));
+    const first = await pass(); // Hardhat mines the transaction at once: 1 confirmation
+    expect(first).toMatchObject({ status: 'progressed', payouts: [{ status: 'sent' }] });
+    const { id, txid } = (first as { payouts: Array<{ id: string; txid: string }> }).payouts[0]!;
+    await node.mine(depth - 2);
+    expect(await sender().confirmations(txid)).toBe(depth - 1);
+    expect(await pass()).toMatchObject({ payouts: [{ id, txid, status: 'sent' }] });
+
+    // A reorg drops the block that held it, and the node forgets it: the recorded bytes go out again.
+    expect(await node.provider.send('evm_revert', [fork])).toBe(true);
+    expect(await sender().confirmations(txid)).toBe(0);
+    for (const account of owed.keys()) expect(await onChain(account)).toBe(0n);
+    expect(await pass()).toMatchObject({ payouts: [{ id, txid, status: 'sent' }] });
+    await node.mine(depth - 2);
+    expect(await pass()).toMatchObject({ payouts: [{ id, txid, status: 'sent' }] });
+    await node.mine(1);
+    expect(await pass()).toMatchObject({ payouts: [{ id, txid, status: 'confirmed' }] });
+    expect(await pass()).toEqual({ status: 'idle' });
+    expect(await nonce()).toBe(before + 1); // the one recorded transaction, never a second
+    await expectPaidOnce(owed);
+  });
 
   it('pays the others when a contract refuses the coin, and returns its amount to its balance', async () => {
     const burner = (await deployContract(pool, node.provider, REFUSING_RECIPIENT)).address;

@@ -67,4 +67,16 @@ describe('ETC payout thresholds in wei', () => {
       { account: idle, amount: ETHER / 100n + 1n },
     ]);
   });
+
+  it("settles an ETC payout 120 blocks deep unless payouts.confirmations says otherwise; LTC's after one block", () => {
+    const shares = { lastShareAt: async () => NOW, getMinerStats: async () => ({}) as never };
+    const withPayouts = (payouts: object) => ({ ...coin, payouts: { ...coin.payouts!, ...payouts } });
+    expect(settings.confirmations).toBe(120);
+    expect(payoutSettings(withPayouts({ confirmations: 30 }), shares, () => NOW).confirmations).toBe(30);
+    const ltc = { symbol: 'LTC', payouts: { ...coin.payouts!, confirmations: undefined } } as typeof coin;
+    expect(payoutSettings(ltc, shares, () => NOW).confirmations).toBe(1);
+    const config = (confirmations: number) => ({ coins: [withPayouts({ confirmations })] });
+    expect(parseConfig(config(12)).coins[0]!.payouts!.confirmations).toBe(12);
+    expect(() => parseConfig(config(0))).toThrow(/confirmations/);
+  });
 });

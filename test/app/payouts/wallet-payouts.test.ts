@@ -49,9 +49,10 @@ describe('wallet payouts, exactly once through runPayouts', () => {
     return owed;
   }
 
-  const deps = (crashAt?: PayoutDeps['crashAt']): PayoutDeps => ({
+  const deps = (crashAt?: PayoutDeps['crashAt'], confirmations?: number): PayoutDeps => ({
     coin: 'LTC',
     policy: { minimum: 1_000n, maxRecipients: 50 },
+    ...(confirmations === undefined ? {} : { confirmations }),
     money,
     sender: new WalletPayoutSender(payer, 8),
     log: silentLog,
@@ -86,6 +87,29 @@ describe('wallet payouts, exactly once through runPayouts', () => {
     const balances = balancesFromEntries(await money.listEntries('LTC'));
     for (const [account, amount] of owed) {
       expect(await received(account)).toBe(amount); // paid once, to the litoshi
+      expect(balances.get(account)).toMatchObject({ confirmed: 0n, pending: 0n, paid: amount });
+    }
+  }, 120_000);
+
+  it('keeps a payout sent until its transaction is payouts.confirmations deep, then settles it once', async () => {
+    const owed = await credit([40_000_000n, 1_000_000n]);
+    const first = await runPayouts(deps(undefined, 3));
+    expect(first).toMatchObject({ status: 'progressed', payouts: [{ status: 'sent' }] });
+    const txid = (first as { payouts: Array<{ txid: string }> }).payouts[0]!.txid;
+    for (const depth of [1, 2]) {
+      await net.get().mine(1);
+      expect(await new WalletPayoutSender(payer, 8).confirmations(txid)).toBe(depth);
+      // Mined, not yet deep enough: still sent, its amounts still reserved, nothing planned beside it.
+      expect(await runPayouts(deps(undefined, 3))).toMatchObject({ payouts: [{ txid, status: 'sent' }] });
+      const balances = balancesFromEntries(await money.listEntries('LTC'));
+      for (const [account, amount] of owed) expect(balances.get(account)).toMatchObject({ pending: amount, paid: 0n });
+    }
+    await net.get().mine(1);
+    expect(await runPayouts(deps(undefined, 3))).toMatchObject({ payouts: [{ txid, status: 'confirmed' }] });
+    expect(await runPayouts(deps(undefined, 3))).toEqual({ status: 'idle' });
+    const balances = balancesFromEntries(await money.listEntries('LTC'));
+    for (const [account, amount] of owed) {
+      expect(await received(account)).toBe(amount);
       expect(balances.get(account)).toMatchObject({ confirmed: 0n, pending: 0n, paid: amount });
     }
   }, 120_000);
