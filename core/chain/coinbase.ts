@@ -40,11 +40,23 @@ export const MAX_COINBASE_SCRIPT_SIG = 100;
 /** Transaction version of the coinbase; any version is valid, 1 is what most pools write. */
 const COINBASE_VERSION = 1;
 
+/** The scriptSig's parts and their sizes in bytes, in order: what the 100-byte limit is checked against. */
+export function coinbaseScriptSigParts(
+  spec: Pick<CoinbaseSpec, 'height' | 'aux' | 'extranonce1Size' | 'extranonce2Size' | 'tag'>,
+): { height: number; aux: number; extranonce1: number; extranonce2: number; tag: number } {
+  return {
+    height: scriptNumberPush(spec.height).length,
+    aux: spec.aux?.length ?? 0,
+    extranonce1: spec.extranonce1Size,
+    extranonce2: spec.extranonce2Size,
+    tag: spec.tag.length,
+  };
+}
+
 export function buildCoinbase(spec: CoinbaseSpec): CoinbaseParts {
   const heightPush = scriptNumberPush(spec.height);
   const aux = spec.aux ?? Buffer.alloc(0);
-  const scriptSigLength =
-    heightPush.length + aux.length + spec.extranonce1Size + spec.extranonce2Size + spec.tag.length;
+  const scriptSigLength = Object.values(coinbaseScriptSigParts(spec)).reduce((a, b) => a + b, 0);
   if (scriptSigLength > MAX_COINBASE_SCRIPT_SIG) {
     throw new RangeError(
       `coinbase scriptSig would be ${scriptSigLength} bytes (limit ${MAX_COINBASE_SCRIPT_SIG}): shorten the pool tag`,

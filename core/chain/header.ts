@@ -34,6 +34,20 @@ export function serializeHeader(h: HeaderFields): Buffer {
   return out;
 }
 
+/** The fields of an 80-byte header (the inverse of serializeHeader). */
+export function parseHeader(header: Uint8Array): HeaderFields {
+  if (header.length !== 80) throw new RangeError(`a block header is 80 bytes, got ${header.length}`);
+  const b = Buffer.from(header);
+  return {
+    version: b.readUInt32LE(0),
+    prevHash: b.subarray(4, 36),
+    merkleRoot: b.subarray(36, 68),
+    ntime: b.readUInt32LE(68),
+    bits: b.readUInt32LE(72),
+    nonce: b.readUInt32LE(76),
+  };
+}
+
 /** A u32 as stratum's 8-hex-char big-endian field. */
 export function u32ToHex(n: number): string {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`not a u32: ${n}`);

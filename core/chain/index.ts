@@ -5,4 +5,5 @@ export * from './merkle.js';
 export * from './serialize.js';
 export * from './target.js';
 export * from './template.js';
+export * from './transaction.js';
 export * from './work.js';

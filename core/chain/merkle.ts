@@ -36,9 +36,43 @@ export function rootFromBranch(
   branch: readonly Uint8Array[],
   hash: (data: Buffer) => Buffer = sha256d,
 ): Buffer {
-  let h: Buffer = Buffer.from(coinbaseTxid);
-  for (const step of branch) h = hash(Buffer.concat([h, step]));
+  return rootFromBranchAt(coinbaseTxid, branch, 0, hash);
+}
+
+/**
+ * Folds the branch of the leaf at `index` into the root (Bitcoin's CheckMerkleBranch, which AuxPoW applies to both of
+ * its branches): the index's low bit says whether the sibling sits left (1) or right (0) on each level.
+ */
+export function rootFromBranchAt(
+  leaf: Uint8Array,
+  branch: readonly Uint8Array[],
+  index: number,
+  hash: (data: Buffer) => Buffer = sha256d,
+): Buffer {
+  if (!Number.isInteger(index) || index < 0) throw new RangeError(`a merkle index is a non-negative integer: ${index}`);
+  let h: Buffer = Buffer.from(leaf);
+  let i = index;
+  for (const step of branch) {
+    h = hash(i & 1 ? Buffer.concat([step, h]) : Buffer.concat([h, step]));
+    i = Math.floor(i / 2);
+  }
   return h;
+}
+
+/** The sibling hashes from the leaf at `index` up to the root of the tree over `leaves` (what rootFromBranchAt folds). */
+export function merkleBranchAt(leaves: readonly Uint8Array[], index: number): Buffer[] {
+  if (!Number.isInteger(index) || index < 0 || index >= leaves.length) {
+    throw new RangeError(`leaf index ${index} is outside a tree of ${leaves.length}`);
+  }
+  const branch: Buffer[] = [];
+  let level: Buffer[] = leaves.map((t) => Buffer.from(t));
+  let i = index;
+  while (level.length > 1) {
+    branch.push(level[i ^ 1] ?? level[i]!);
+    level = nextLevel(level);
+    i = Math.floor(i / 2);
+  }
+  return branch;
 }
 
 function nextLevel(level: Buffer[]): Buffer[] {

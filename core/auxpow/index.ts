@@ -1,0 +1,4 @@
+export * from './auxpow.js';
+export * from './commitment.js';
+export * from './tree.js';
+export * from './verify.js';
