@@ -113,6 +113,46 @@ describe('EthereumStratum/1.0.0 on the ETC port', () => {
     expect(port.queue.shares).toHaveLength(0);
   });
 
+  it("tallies each refused share against the authorized worker as stale, duplicate or invalid, not an unknown worker's", async () => {
+    const port = await startEtcPort(onCleanup);
+    const c = await port.client();
+    const { notify, extranonce } = await es1(c);
+    const [jobId, , header] = notify.params as [string, string, string];
+    const submit = (id: number, worker: string, job: string, nonce: string) =>
+      c.request(id, 'mining.submit', [worker, job, nonce]);
+    const s = mineEtchash(header, boundaryOf(2), { prefix: extranonce });
+    expect(await submit(3, USER, jobId, s.nonce.slice(6))).toMatchObject({ result: true });
+    const other = extranonce === 'ffffff' ? '000000' : 'ffffff';
+    // A result between the share boundary and 2^256: a real etchash result, too weak a share.
+    const weak = mineEtchash(header, (1n << 256n) - 1n, { prefix: extranonce, above: boundaryOf(2) });
+    const refusals = [
+      [await submit(4, USER, jobId, s.nonce.slice(6)), 22],
+      [await submit(5, USER, jobId, s.nonce.slice(7)), 20],
+      [await submit(6, USER, jobId, `${other}${s.nonce.slice(6)}`), 20],
+      [await submit(7, USER, jobId, weak.nonce.slice(6)), 23],
+      [await submit(8, USER, 'ffffffff', s.nonce.slice(6)), 21],
+      // Not logged in as this worker: refused (and counted for bans), but no worker of the miner's is charged.
+      [await submit(9, `${ETC_ADDRESS}.other`, jobId, s.nonce.slice(6)), 24],
+    ] as const;
+    for (const [answer, code] of refusals) expect(answer).toMatchObject({ error: [code, expect.any(String), null] });
+    // The next block: a share of the old job is stale.
+    port.node.publish(9, 101);
+    await c.notification('mining.notify', 2);
+    const late = mineEtchash(header, boundaryOf(2), {
+      prefix: extranonce,
+      start: BigInt(`0x${s.nonce.slice(6)}`) + 1n,
+    });
+    expect(await submit(10, USER, jobId, late.nonce.slice(6))).toMatchObject({ error: [21, expect.any(String), null] });
+
+    expect(port.queue.shares).toHaveLength(1);
+    const tally = port.queue.refusals.map(([coin, miner, worker, kind]) => `${coin} ${miner}.${worker} ${kind}`);
+    expect(tally.sort()).toEqual(
+      [...Array(1).fill('duplicate'), ...Array(3).fill('invalid'), ...Array(2).fill('stale')].map(
+        (k) => `ETC ${USER} ${k}`,
+      ),
+    );
+  });
+
   it('a mining.notify with clean true, and the new header, follows a new block; shares of the old block are stale', async () => {
     const port = await startEtcPort(onCleanup);
     const c = await port.client();
