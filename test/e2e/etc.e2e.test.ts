@@ -43,6 +43,8 @@ describe('ETC mined through the pool on the core-geth devnet', () => {
   const es1Miner = Wallet.createRandom().address;
   const blocks = new Map<string, SentShare>();
   const shares: SentShare[] = [];
+  /** Shares the EthProxy miner had accepted (all it sent, before the two it sent to be refused). */
+  let proxyAccepted = 0;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'etc-e2e-'));
@@ -74,7 +76,7 @@ describe('ETC mined through the pool on the core-geth devnet', () => {
       false,
     ]);
 
-  it('an EthProxy miner and an EthereumStratum/1.0.0 miner each find a block the node takes, sealed as they mined it', async () => {
+  it('an EthProxy miner and an EthereumStratum/1.0.0 miner each find a block the node takes, sealed as they mined it; a stale and a malformed share are refused', async () => {
     expect(networkTarget).toBe((1n << 256n) / 256n);
     const port = pool.coins.get('ETC')!.service.ports[0]!;
     for (const [address, dialect] of [
@@ -83,10 +85,24 @@ describe('ETC mined through the pool on the core-geth devnet', () => {
     ] as const) {
       const miner = await EtcPoolMiner.connect(port, `${address}.rig1`, dialect, searcher);
       expect(miner.current().seed).toBe(EPOCH0_SEED);
-      blocks.set(address, await miner.mineBlock(networkTarget));
+      const block = await miner.mineBlock(networkTarget);
+      blocks.set(address, block);
       shares.push(...miner.sent);
       // Both dialects' shares are checked by the pool with the light cache: every one found at the boundary passes.
       expect(miner.sent.filter((s) => !s.accepted)).toEqual([]);
+      if (dialect === 'ethproxy') {
+        // A share on the block's own work, now a block ago (stale), and one with a malformed nonce (invalid): refused,
+        // and counted against rig1 (the API test below reads them).
+        const nonce = `0x${(block.nonce + 1n).toString(16).padStart(16, '0')}`;
+        const submit = (n: string, header: string) =>
+          miner.request('eth_submitWork', [n, `0x${header}`, `0x${block.mix}`], { jsonrpc: '2.0' });
+        expect(await submit(nonce, block.header)).toMatchObject({ result: false, error: { code: 21 } });
+        expect(await submit('0xnot-hex!', miner.current().header)).toMatchObject({
+          result: false,
+          error: { code: 20 },
+        });
+        proxyAccepted = miner.sent.length;
+      }
       miner.close();
     }
     await etc.waitForSync();
@@ -173,7 +189,7 @@ describe('ETC mined through the pool on the core-geth devnet', () => {
     expect(await money.audit()).toMatchObject({ ok: true });
   }, 120_000);
 
-  it('the API and the dashboard show ETC: etchash hashrate in H/s, amounts with 18 decimals, a lolMiner command', async () => {
+  it("the API and the dashboard show ETC: etchash hashrate in H/s, a worker's accepted, stale and invalid shares, amounts with 18 decimals, a lolMiner command", async () => {
     const base = `http://127.0.0.1:${pool.httpPort}`;
     // biome-ignore lint/suspicious/noExplicitAny: API answers are compared with what the page shows
     const api = async (path: string): Promise<any> => (await fetch(`${base}/api${path}`)).json();
@@ -197,6 +213,9 @@ describe('ETC mined through the pool on the core-geth devnet', () => {
       await page.goto(`${base}/#/miner/${proxyMiner}`);
       await page.getByTestId('paid').waitFor();
       const m = await api(`/pools/ETC/miners/${proxyMiner}`);
+      expect(m.workers).toEqual([
+        expect.objectContaining({ name: 'rig1', accepted: proxyAccepted, stale: 1, invalid: 1, duplicate: 0 }),
+      ]);
       expect(BigInt(m.balance.paid)).toBeGreaterThan(10n ** 18n); // several ETC, not 10^10 times that
       expect(await page.getByTestId('paid').textContent()).toBe(coins(m.balance.paid, 18));
       expect(await page.getByTestId('miner-payment-row').first().textContent()).toContain(coins(m.balance.paid, 18));

@@ -257,7 +257,8 @@ export class EtcPoolMiner {
     return BigInt.asUintN(64 - this.extranonce.length * 4, nonce);
   }
 
-  private async request(method: string, params: unknown[], extra: object = {}): Promise<Message> {
+  /** Sends one request as the miner's dialect writes it (a test's own, e.g. a share the pool must refuse); its answer. */
+  async request(method: string, params: unknown[], extra: object = {}): Promise<Message> {
     const id = this.nextId++;
     this.socket.write(`${JSON.stringify({ id, method, params, ...extra })}\n`);
     const answer = () => this.messages.find((m) => m.id === id && m.method === undefined);
