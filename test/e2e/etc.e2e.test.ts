@@ -161,7 +161,7 @@ describe('ETC mined through the pool on the core-geth devnet', () => {
     expect(await money.audit()).toMatchObject({ ok: true });
   }, 180_000);
 
-  it('pays every balance in one transaction signed by the pool key through PayoutBatch, exactly once', async () => {
+  it('pays every balance in one transaction signed by the pool key through PayoutBatch, exactly once, settled 3 blocks deep', async () => {
     const money = pool.coins.get('ETC')!.money!;
     const owed = new Map([...(await money.balances())].map(([a, b]) => [a, b.confirmed]));
     expect(owed.size).toBe(3); // two miners and the fee wallet
@@ -180,6 +180,10 @@ describe('ETC mined through the pool on the core-geth devnet', () => {
       if ((report as { payouts: { status: string }[] }).payouts[0]!.status === 'confirmed') break;
       expect(blocksMined).toBeLessThan(10);
     }
+    // Settled 3 blocks deep (the devnet's payouts.confirmations), by a pass after each block: not at 1 or 2.
+    const [payout] = await pool.storage.money.listPayouts('ETC');
+    const receipt = await etc.nodeA.client.call<{ blockNumber: string }>('eth_getTransactionReceipt', [payout!.txid]);
+    expect((await etc.nodeA.client.blockNumber()) - Number(receipt.blockNumber) + 1).toBe(3);
 
     for (const [address, amount] of owed) {
       expect(await onChain(address)).toBe(amount); // the exact wei the ledger owed
