@@ -4,6 +4,7 @@ import { hashToBigInt, reverseHex } from '../../../core/chain/hash.js';
 import {
   fromStratumPrevHash,
   hexToU32,
+  parseHeader,
   serializeHeader,
   toStratumPrevHash,
   u32ToHex,
@@ -124,5 +125,32 @@ describe("a real Bitcoin Cash mainnet header through the pool's stratum encoding
     const other = Buffer.from(header);
     other.writeUInt32LE((block.nonce + 1) >>> 0, 76);
     expect(BigInt(`0x${blockHash(other)}`) > bitsToTarget(block.bits)).toBe(true);
+  });
+});
+
+describe('parseHeader', () => {
+  it('reads back every field serializeHeader wrote', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 4, maxLength: 4 }),
+        (prev, root, [version, ntime, bits, nonce]) => {
+          const fields = {
+            version: version!,
+            prevHash: Buffer.from(prev),
+            merkleRoot: Buffer.from(root),
+            ntime: ntime!,
+            bits: bits!,
+            nonce: nonce!,
+          };
+          expect(parseHeader(serializeHeader(fields))).toEqual(fields);
+        },
+      ),
+    );
+  });
+
+  it('refuses anything but 80 bytes', () => {
+    expect(() => parseHeader(Buffer.alloc(79))).toThrow(/80 bytes, got 79/);
   });
 });

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { reverseHex, sha256d } from '../../../core/chain/hash.js';
-import { merkleBranch, merkleRoot, rootFromBranch } from '../../../core/chain/merkle.js';
+import {
+  merkleBranch,
+  merkleBranchAt,
+  merkleRoot,
+  rootFromBranch,
+  rootFromBranchAt,
+} from '../../../core/chain/merkle.js';
 
 const internal = (displayHex: string) => Buffer.from(displayHex, 'hex').reverse();
 const display = (buf: Buffer) => reverseHex(buf.toString('hex'));
@@ -60,5 +66,30 @@ describe('stratum merkle branch', () => {
         },
       ),
     );
+  });
+});
+
+describe('merkle branch of any leaf', () => {
+  it('folds every txid of Bitcoin block 100000 back to its header root', () => {
+    const leaves = BLOCK_100000_TXIDS.map(internal);
+    leaves.forEach((leaf, i) => {
+      expect(display(rootFromBranchAt(leaf, merkleBranchAt(leaves, i), i))).toBe(BLOCK_100000_ROOT);
+    });
+  });
+
+  it('is the stratum branch at index 0, and any leaf of any tree folds to the root', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 17 }), fc.nat(), (n, pick) => {
+        const leaves = Array.from({ length: n }, (_, i) => sha256d(Buffer.from([i, n])));
+        const i = pick % n;
+        expect(merkleBranchAt(leaves, 0)).toEqual(merkleBranch(leaves.slice(1)));
+        expect(rootFromBranchAt(leaves[i]!, merkleBranchAt(leaves, i), i).equals(merkleRoot(leaves))).toBe(true);
+      }),
+    );
+  });
+
+  it('refuses a leaf index outside the tree', () => {
+    expect(() => merkleBranchAt([sha256d(Buffer.from('a'))], 1)).toThrow(/outside a tree of 1/);
+    expect(() => rootFromBranchAt(Buffer.alloc(32), [], -1)).toThrow(/non-negative integer/);
   });
 });
