@@ -60,6 +60,8 @@ export function checkAuxPow(auxpow: AuxPow, auxHash: Buffer, chainId: number): A
   const height = auxpow.chainBranch.length;
   if (height > MAX_CHAIN_MERKLE_HEIGHT) return reject('chain-branch-too-long', 'Aux POW chain merkle branch too long');
 
+  // No slot is negative (Dogecoin's CheckMerkleBranch yields a null root for -1, which no coinbase commits to).
+  if (auxpow.chainIndex < 0) return reject('wrong-chain-index', 'Aux POW wrong index');
   // The root as the coinbase must hold it: display order.
   const rootDisplay = rootFromBranchAt(auxHash, auxpow.chainBranch, auxpow.chainIndex).reverse();
   const coinbase = readTransaction(auxpow.coinbase);

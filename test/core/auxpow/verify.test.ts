@@ -166,6 +166,10 @@ describe('checkAuxPow: the cases of Namecoin auxpow_tests (h = 30, nonce 7, pare
     );
   });
 
+  it('refuses a negative slot (a signed int32 on the wire) with a verdict, not an exception', () => {
+    expect(checkAuxPow({ ...good, chainIndex: -1 }, auxHash, chainId)).toEqual(rejected('wrong-chain-index'));
+  });
+
   it('refuses a proof built for slot index + 1', () => {
     const wrongSlot = index + 1;
     const rootAtWrongSlot = rootFromBranchAt(auxHash, branch, wrongSlot);
