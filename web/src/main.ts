@@ -109,7 +109,12 @@ async function minerPage(address: string): Promise<string> {
   const m = await api(`/pools/${coin()}/miners/${encodeURIComponent(address)}`);
   const workers = (m.workers as Json[])
     .map((w) => {
-      const refused = refusedShare(w);
+      const refused = refusedShare({
+        accepted: w.accepted,
+        stale: w.stale,
+        invalid: w.invalid,
+        duplicate: w.duplicate,
+      });
       const classes = [w.offline ? 'offline' : '', refused.high ? 'refusing' : ''].filter(Boolean).join(' ');
       return `<tr class="${classes}" data-testid="worker-row"><td>${esc(w.name)}</td><td>${esc(hashrate(w.hashrate))}</td><td data-testid="worker-accepted">${esc(w.accepted)}</td><td data-testid="worker-stale">${esc(w.stale)}</td><td data-testid="worker-invalid">${esc(w.invalid + w.duplicate)}</td><td class="refused" data-testid="worker-refused">${esc(refused.text)}</td><td>${esc(ago(w.lastShareAt))}</td><td>${w.offline ? 'offline' : 'online'}</td></tr>`;
     })
