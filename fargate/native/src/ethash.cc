@@ -45,25 +45,37 @@ inline void Keccak512InPlace(uint32_t words[16]) {
   Keccak512(bytes, 64, bytes);
 }
 
-// Dataset items a and b computed together: each parent load depends on the previous mix, so two independent chains
-// let the memory system serve two cache misses at once (the share check is bound by those misses).
-void ItemPair(const uint32_t* cache, uint32_t rows, uint32_t a, uint32_t b, uint32_t out_a[16], uint32_t out_b[16]) {
-  std::memcpy(out_a, cache + uint64_t(a % rows) * kRowWords, 64);
-  std::memcpy(out_b, cache + uint64_t(b % rows) * kRowWords, 64);
-  out_a[0] ^= a;
-  out_b[0] ^= b;
-  Keccak512InPlace(out_a);
-  Keccak512InPlace(out_b);
-  for (uint32_t p = 0; p < kParents; p++) {
-    const uint32_t* row_a = cache + uint64_t(Fnv(a ^ p, out_a[p % kRowWords]) % rows) * kRowWords;
-    const uint32_t* row_b = cache + uint64_t(Fnv(b ^ p, out_b[p % kRowWords]) % rows) * kRowWords;
-    for (uint32_t w = 0; w < kRowWords; w++) {
-      out_a[w] = Fnv(out_a[w], row_a[w]);
-      out_b[w] = Fnv(out_b[w], row_b[w]);
+// Dataset items idx[0..N) computed together: each parent load depends on the previous mix, so N independent chains let
+// the memory system serve N cache misses at once (the share check is bound by those misses). The parent loop is
+// unrolled by the row's 16 words so the word that picks the next parent has a constant index and stays in a register.
+template <int N>
+void Items(const uint32_t* cache, uint32_t rows, const uint32_t idx[N], uint32_t* const out[N]) {
+  uint32_t mix[N][kRowWords];
+  for (int c = 0; c < N; c++) {
+    std::memcpy(mix[c], cache + uint64_t(idx[c] % rows) * kRowWords, 64);
+    mix[c][0] ^= idx[c];
+    Keccak512InPlace(mix[c]);
+  }
+  for (uint32_t p0 = 0; p0 < kParents; p0 += kRowWords) {
+    for (uint32_t j = 0; j < kRowWords; j++) {
+      const uint32_t* row[N];
+      for (int c = 0; c < N; c++) row[c] = cache + uint64_t(Fnv(idx[c] ^ (p0 + j), mix[c][j]) % rows) * kRowWords;
+      for (int c = 0; c < N; c++) {
+        for (uint32_t w = 0; w < kRowWords; w++) mix[c][w] = Fnv(mix[c][w], row[c][w]);
+      }
     }
   }
-  Keccak512InPlace(out_a);
-  Keccak512InPlace(out_b);
+  for (int c = 0; c < N; c++) {
+    Keccak512InPlace(mix[c]);
+    std::memcpy(out[c], mix[c], 64);
+  }
+}
+
+void ItemPair(const uint32_t* cache, uint32_t rows, uint32_t a, uint32_t b, uint32_t out_a[16],
+              uint32_t out_b[16]) {
+  const uint32_t idx[2] = {a, b};
+  uint32_t* const out[2] = {out_a, out_b};
+  Items<2>(cache, rows, idx, out);
 }
 
 // s = keccak512(header ‖ nonce LE), as 16 words.
@@ -100,6 +112,40 @@ void Hashimoto(uint64_t dataset_bytes, const uint8_t header[32], uint64_t nonce,
     cmix[w] = Fnv(Fnv(Fnv(mix[4 * w], mix[4 * w + 1]), mix[4 * w + 2]), mix[4 * w + 3]);
   }
   Finish(s, cmix, out);
+}
+
+// Hashimoto light of K shares in lockstep: access k of every share, then their 2K dataset items as 2K interleaved
+// chains. One share's accesses are serial (each page index depends on the previous page), so this is the only way to
+// have more than two cache misses in flight.
+template <int K>
+void HashimotoLightLockstep(const uint32_t* cache, uint32_t rows, uint64_t dataset_bytes, const uint8_t* headers,
+                            const uint64_t* nonces, Hash* out) {
+  const uint32_t pages = uint32_t(dataset_bytes / 128);
+  uint32_t s[K][16], mix[K][kPageWords], page[K][kPageWords];
+  for (int h = 0; h < K; h++) {
+    SeedHash(headers + 32 * h, nonces[h], s[h]);
+    for (uint32_t w = 0; w < kPageWords; w++) mix[h][w] = s[h][w % kRowWords];
+  }
+  for (uint32_t k = 0; k < kAccesses; k++) {
+    uint32_t idx[2 * K];
+    uint32_t* items[2 * K];
+    for (int h = 0; h < K; h++) {
+      const uint32_t p = Fnv(k ^ s[h][0], mix[h][k % kPageWords]) % pages;
+      idx[2 * h] = 2 * p, idx[2 * h + 1] = 2 * p + 1;
+      items[2 * h] = page[h], items[2 * h + 1] = page[h] + kRowWords;
+    }
+    Items<2 * K>(cache, rows, idx, items);
+    for (int h = 0; h < K; h++) {
+      for (uint32_t w = 0; w < kPageWords; w++) mix[h][w] = Fnv(mix[h][w], page[h][w]);
+    }
+  }
+  for (int h = 0; h < K; h++) {
+    uint32_t cmix[8];
+    for (uint32_t w = 0; w < 8; w++) {
+      cmix[w] = Fnv(Fnv(Fnv(mix[h][4 * w], mix[h][4 * w + 1]), mix[h][4 * w + 2]), mix[h][4 * w + 3]);
+    }
+    Finish(s[h], cmix, out + h);
+  }
 }
 
 }  // namespace
@@ -153,6 +199,17 @@ void HashimotoLight(const uint8_t* cache_bytes_ptr, uint64_t cache_bytes, uint64
     ItemPair(cache, rows, 2 * page, 2 * page + 1, words, words + kRowWords);
   };
   Hashimoto(dataset_bytes, header, nonce, load, out);
+}
+
+void HashimotoLightBatch(const uint8_t* cache_bytes_ptr, uint64_t cache_bytes, uint64_t dataset_bytes,
+                         const uint8_t* headers, const uint64_t* nonces, size_t count, Hash* out) {
+  const uint32_t* cache = reinterpret_cast<const uint32_t*>(cache_bytes_ptr);
+  const uint32_t rows = uint32_t(cache_bytes / 64);
+  size_t i = 0;
+  for (; i + kLightBatch <= count; i += kLightBatch) {
+    HashimotoLightLockstep<kLightBatch>(cache, rows, dataset_bytes, headers + 32 * i, nonces + i, out + i);
+  }
+  for (; i < count; i++) HashimotoLightLockstep<1>(cache, rows, dataset_bytes, headers + 32 * i, nonces + i, out + i);
 }
 
 void HashimotoFull(const uint8_t* dataset, uint64_t dataset_bytes, const uint8_t header[32], uint64_t nonce,

@@ -36,6 +36,12 @@ struct Hash {
 void HashimotoLight(const uint8_t* cache, uint64_t cache_bytes, uint64_t dataset_bytes, const uint8_t header[32],
                     uint64_t nonce, Hash* out);
 
+// Shares checked together: a light check is bound by memory latency (16,384 dependent cache loads in two chains), and
+// kLightBatch shares in lockstep keep 2·kLightBatch loads in flight. headers holds count·32 bytes, out count hashes.
+constexpr int kLightBatch = 4;
+void HashimotoLightBatch(const uint8_t* cache, uint64_t cache_bytes, uint64_t dataset_bytes, const uint8_t* headers,
+                         const uint64_t* nonces, size_t count, Hash* out);
+
 // The same over a prebuilt dataset (a miner's view; `dataset_bytes` a multiple of 128).
 void HashimotoFull(const uint8_t* dataset, uint64_t dataset_bytes, const uint8_t header[32], uint64_t nonce, Hash* out);
 

@@ -34,6 +34,14 @@ export interface HashingAddon {
     nonce: bigint,
     out: Uint8Array,
   ): void;
+  /** n shares in lockstep (2× the checks/s at a cache beyond the L3): headers n·32 bytes, nonces n·8 (little-endian), out n·64. */
+  ethashHashimotoLightBatch(
+    cache: Uint8Array,
+    datasetBytes: number,
+    headers: Uint8Array,
+    nonces: Uint8Array,
+    out: Uint8Array,
+  ): void;
   ethashHashimotoFull(
     dataset: Uint8Array,
     datasetBytes: number,
