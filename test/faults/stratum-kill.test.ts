@@ -59,6 +59,13 @@ describe.each([
     await new Promise((r) => setTimeout(r, LOAD_MS));
     // Kill while acknowledged shares wait in the journal for ingest, so that the restart has something to redeliver.
     const backlog = await waitForBacklog(dir);
+    if (first.child.exitCode !== null || first.child.signalCode !== null) {
+      // Say why rather than fail on the kill's ESRCH (seen once in CI while the disk was full).
+      const log = (await readFile(logFile, 'utf8')).slice(-3000);
+      throw new Error(
+        `the pool exited by itself before the kill (${first.child.exitCode ?? first.child.signalCode}):\n${log}`,
+      );
+    }
     process.kill(first.pid, 'SIGKILL');
     const killedAt = performance.now();
     expect((await first.exited).signal).toBe('SIGKILL');
