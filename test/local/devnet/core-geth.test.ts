@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import {
@@ -69,6 +70,16 @@ describe('the ETC devnet (two core-geth nodes, etchash, mining with zero threads
     // era = floor((n - 1) / 7): blocks 1-7 pay 5 ETC, block 8 pays 4 ETC; no transactions, so no fees
     const balance = BigInt(await b.call<string>('eth_getBalance', [devnet().poolAddress, 'latest']));
     expect(balance).toBe((1000n + 7n * 5n + 4n) * 10n ** 18n);
+  });
+
+  it('writes no ethash DAG to disk for the seals it verified (geth builds a 1 GiB one per start by default)', () => {
+    // Runs after the blocks above were sealed remotely, which is what makes geth build a full DAG. The DAG directory
+    // is the node's own, so a DAG written anyway would be found here, not in ~/.ethash.
+    for (const node of ['node-a', 'node-b']) {
+      const dagDir = join(net.dataDir(), 'devnet', 'etc', node, 'ethash-dag');
+      const dags = existsSync(dagDir) ? readdirSync(dagDir).filter((f) => f.startsWith('full-')) : [];
+      expect(dags, node).toEqual([]);
+    }
   });
 
   it('pool devnet mine --coin ETC mines on the running devnet; another address than the pool is refused', async () => {
