@@ -454,9 +454,9 @@ function gethArgs(spec: NodeSpec, state: EtcState, opts: EtcDevnetOptions): stri
     `--ethash.cachedir=${join(spec.dir, 'ethash')}`,
     // A remote seal is verified against the full DAG, which geth then builds in the background: by default a 1 GiB
     // file in ~/.ethash per node start, left half-written when the node stops first (a test run left 75 GiB there).
-    // No DAG on disk, and any that geth writes stays in the node's own directory.
-    `--ethash.dagdir=${join(spec.dir, 'ethash-dag')}`,
-    '--ethash.dagsondisk=0',
+    // An empty DAG directory makes geth build it in memory only (--ethash.dagsondisk=0 alone does not: it only bounds
+    // how many old DAG files are kept).
+    '--ethash.dagdir=',
     '--cache=64',
     '--verbosity=3',
   ];
