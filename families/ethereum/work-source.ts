@@ -20,7 +20,10 @@ export interface NodeWorkSourceOptions {
   /** A failed node is retried after retryMinMs, doubling at each failure up to retryMaxMs. Defaults 500 ms, 30 s. */
   retryMinMs?: number;
   retryMaxMs?: number;
-  /** Per-call timeout of eth_getWork: a hung node fails over after this. Default 1 s. */
+  /**
+   * Per-call timeout of eth_getWork: a hung node fails over after this (a stopped one at once, refused). Default 3 s:
+   * at 1 s a loaded machine (CI, a node building its DAG in the background) timed out a healthy local node.
+   */
   callTimeoutMs?: number;
   /**
    * Where to listen for core-geth's `--miner.notify` pushes (host, port; port 0 = any). A push only makes the source
@@ -75,7 +78,7 @@ export class NodeWorkSource implements EthWorkSource {
 
   constructor(private readonly o: NodeWorkSourceOptions) {
     if (o.nodes.length === 0) throw new DaemonError('an Ethereum-family coin needs at least one node');
-    const make = o.client ?? ((e: EthNodeEndpoint) => new EthNodeClient(e, o.callTimeoutMs ?? 1_000));
+    const make = o.client ?? ((e: EthNodeEndpoint) => new EthNodeClient(e, o.callTimeoutMs ?? 3_000));
     this.members = o.nodes.map((e) => ({ client: make(e), healthy: true, failures: 0, retryAt: 0 }));
     this.now = o.now ?? Date.now;
     this.pollIntervalMs = o.pollIntervalMs ?? 100;
