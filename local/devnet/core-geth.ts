@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { Wallet } from 'ethers';
@@ -408,9 +408,21 @@ function gethNode(spec: NodeSpec, state: EtcState, genesis: string, opts: EtcDev
   };
 }
 
+/**
+ * Where geth keeps the ethash DAG it builds in the background to verify remote seals (1 GiB at epoch 0): the node's
+ * own directory, emptied at every start. By default it goes to ~/.ethash, a new file per start that a node stopped
+ * within the minutes the build takes leaves half-written; a day of test runs left 75 GiB there. An empty
+ * --ethash.dagdir is no way out: geth then writes the file into its working directory.
+ */
+function dagDir(spec: NodeSpec): string {
+  return join(spec.dir, 'ethash-dag');
+}
+
 /** `geth init` on the first start (the chain database from genesis.json); the node key and static peer every start. */
 async function prepareDataDir(spec: NodeSpec, genesis: string): Promise<void> {
   await mkdir(join(spec.dir, 'geth'), { recursive: true, mode: 0o700 });
+  await rm(dagDir(spec), { recursive: true, force: true });
+  await mkdir(dagDir(spec), { recursive: true, mode: 0o700 });
   await writeFile(join(spec.dir, 'nodekey'), spec.nodeKey, { mode: 0o600 });
   const pub = Buffer.from(secp256k1.getPublicKey(Buffer.from(spec.peer.key, 'hex'), false)).subarray(1);
   const enode = `enode://${pub.toString('hex')}@127.0.0.1:${spec.peer.port}`;
@@ -452,11 +464,8 @@ function gethArgs(spec: NodeSpec, state: EtcState, opts: EtcDevnetOptions): stri
     '--miner.gaslimit=8000000',
     ...(opts.notifyUrls?.length ? [`--miner.notify=${opts.notifyUrls.join(',')}`] : []),
     `--ethash.cachedir=${join(spec.dir, 'ethash')}`,
-    // A remote seal is verified against the full DAG, which geth then builds in the background: by default a 1 GiB
-    // file in ~/.ethash per node start, left half-written when the node stops first (a test run left 75 GiB there).
-    // An empty DAG directory makes geth build it in memory only (--ethash.dagsondisk=0 alone does not: it only bounds
-    // how many old DAG files are kept).
-    '--ethash.dagdir=',
+    `--ethash.dagdir=${dagDir(spec)}`,
+    '--ethash.dagsondisk=1',
     '--cache=64',
     '--verbosity=3',
   ];
