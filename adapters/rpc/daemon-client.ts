@@ -12,6 +12,7 @@ import type {
   Unspent,
   WalletTransaction,
 } from './daemon-types.js';
+import { describeFetchError, jsonRpcResult } from './json-rpc.js';
 
 export type * from './daemon-types.js';
 
@@ -96,26 +97,10 @@ export class DaemonClient {
       const timedOut = (err as Error).name === 'TimeoutError';
       throw fail(timedOut ? `timed out after ${timeoutMs} ms` : describeFetchError(err), undefined, err);
     }
-    const { status, text } = res;
-    let parsed: { result?: unknown; error?: { code?: number; message?: string } | null } | undefined;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
     // bitcoind answers RPC errors with HTTP 500 (404 for an unknown method) and a JSON body; 401/403 have no body.
-    if (parsed?.error) {
-      const { code, message } = parsed.error;
-      throw fail(`${message ?? 'unknown error'} (code ${code})`, code);
-    }
-    if (status < 200 || status > 299) {
-      const hint = status === 401 ? ' (wrong RPC user or password)' : status === 403 ? ' (rpcallowip refuses us)' : '';
-      throw fail(`HTTP ${status}${hint}`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || !('result' in parsed)) {
-      throw fail(`answer is not JSON-RPC (${JSON.stringify(text.slice(0, 80))})`);
-    }
-    return parsed.result as T;
+    return jsonRpcResult<T>(res.status, res.text, fail, (status) =>
+      status === 401 ? ' (wrong RPC user or password)' : status === 403 ? ' (rpcallowip refuses us)' : '',
+    );
   }
 
   /** One request on a connection of its own, closed after the answer. */
@@ -368,13 +353,4 @@ class StaleSocketError extends Error {
   constructor(cause: Error) {
     super(cause.message, { cause });
   }
-}
-
-/** fetch puts the socket error in `cause`; node:http rejects with it directly. */
-function describeFetchError(err: unknown): string {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const cause = e.cause ?? e;
-  if (cause.code === 'ECONNREFUSED') return 'connection refused';
-  if (cause.code === 'ECONNRESET' || cause.code === 'UND_ERR_SOCKET') return 'connection closed by the daemon';
-  return cause.message ?? e.message ?? String(err);
 }

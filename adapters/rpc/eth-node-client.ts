@@ -1,4 +1,5 @@
 import { DaemonError } from '../../core/errors.js';
+import { describeFetchError, jsonRpcResult } from './json-rpc.js';
 
 /** An Ethereum-family node's HTTP JSON-RPC endpoint (core-geth). Credentials only for a node behind a proxy. */
 export interface EthNodeEndpoint {
@@ -84,22 +85,10 @@ export class EthNodeClient {
       status = res.status;
       text = await res.text();
     } catch (err) {
-      const why = (err as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : describe(err);
+      const why = (err as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : describeFetchError(err);
       throw fail(why, undefined, err);
     }
-    let parsed: { result?: unknown; error?: { code?: number; message?: string } | null } | undefined;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed?.error)
-      throw fail(`${parsed.error.message ?? 'unknown error'} (code ${parsed.error.code})`, parsed.error.code);
-    if (status < 200 || status > 299) throw fail(`HTTP ${status}`);
-    if (typeof parsed !== 'object' || parsed === null || !('result' in parsed)) {
-      throw fail(`answer is not JSON-RPC (${JSON.stringify(text.slice(0, 80))})`);
-    }
-    return parsed.result as T;
+    return jsonRpcResult<T>(status, text, fail);
   }
 
   /**
@@ -185,10 +174,4 @@ function hexNumber(value: unknown, what: string): number {
 
 function short(value: unknown): string {
   return JSON.stringify(value)?.slice(0, 80) ?? String(value);
-}
-
-function describe(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code === 'ECONNREFUSED') return 'connection refused';
-  return cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
