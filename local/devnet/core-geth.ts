@@ -187,8 +187,11 @@ export async function startEtcDevnet(opts: EtcDevnetOptions): Promise<EtcDevnet>
       nodeB,
       payoutKey: state.privateKey,
       async mine(n) {
+        const from = await nodeA.client.blockNumber();
         const hashes = await miner.mine(n);
-        await waitForSync([nodeA.client, nodeB.client]);
+        // At least the mined height: geth serves a new block by number a moment before eth_blockNumber moves to it,
+        // so equal heights alone could still be the height before the last block (seen once in CI).
+        await waitForSync([nodeA.client, nodeB.client], undefined, from + hashes.length);
         return hashes;
       },
       waitForSync: (timeoutMs) => waitForSync([nodeA.client, nodeB.client], timeoutMs),
@@ -499,12 +502,12 @@ async function waitForWork(client: EthNodeClient, timeoutMs = 15_000): ReturnTyp
   }
 }
 
-/** Until every node reports the same head number; returns it. */
-export async function waitForSync(clients: readonly EthNodeClient[], timeoutMs = 30_000): Promise<number> {
+/** Until every node reports the same head number, at least `atLeast`; returns it. */
+export async function waitForSync(clients: readonly EthNodeClient[], timeoutMs = 30_000, atLeast = 0): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const heights = await Promise.all(clients.map((c) => c.blockNumber()));
-    if (heights.every((h) => h === heights[0])) return heights[0]!;
+    if (heights.every((h) => h === heights[0]) && heights[0]! >= atLeast) return heights[0]!;
     if (Date.now() > deadline) throw new DaemonError(`ETC devnet nodes not in sync: heights ${heights.join(', ')}`);
     await sleep(50);
   }
