@@ -16,6 +16,16 @@ export interface FoundBlock {
   submitResult: string;
 }
 
+/**
+ * An aux chain's block found by a parent share (merged mining, core/auxpow): submitted to that chain's node with
+ * `submitauxblock`, whether or not the share was also a parent block. `networkDifficulty` is the aux chain's, in the
+ * parent's stratum convention (both chains share the algorithm).
+ */
+export interface AuxFoundBlock extends FoundBlock {
+  /** The aux coin's symbol (a configured coin with `mergedWith` the share's coin). */
+  coin: string;
+}
+
 /** A found block as ingest records it, with who found it. */
 export interface FoundBlockRecord extends FoundBlock {
   miner: string;
@@ -28,6 +38,11 @@ export interface FoundBlockRecord extends FoundBlock {
   time: number;
   /** The batch that recorded it: its share counts in that batch only. Absent on blocks recorded before. */
   batchId?: string;
+  /**
+   * The share rounds the block is paid from, when they are not its own coin's at its own height: an aux chain's
+   * block is paid from the parent's round of the share that found it (core/config/merged.ts `roundsCoinOf`).
+   */
+  round?: { coin: string; height: number };
 }
 
 /**

@@ -56,6 +56,12 @@ export interface CoinDefinition {
    * (null).
    */
   networks: Partial<Record<NetworkName, AddressNetworks | null>>;
+  /**
+   * A chain merge-mined under a parent of its algorithm (AuxPoW, core/auxpow): its chain id, the high 16 bits of
+   * its block versions, which places it in the aux merkle tree (Dogecoin 98, Namecoin 1). Such a coin is configured
+   * with `mergedWith` its parent (core/config/merged.ts) and gets its work from `createauxblock`, not from templates.
+   */
+  auxpow?: { chainId: number };
   /** Ethereum-family coins: each network's chain id, ECIP-1099 block and ECIP-1017 era length. */
   ethash?: Partial<Record<NetworkName, EthashChain>>;
   /** Human-readable prefixes of addresses that exist on the chain but cannot receive pool payouts, with why. */
@@ -127,6 +133,16 @@ const BCH_LEGACY = {
   regtest: [bchNet(0x6f, 0xc4, 0xef, true)],
 } as const satisfies Record<'mainnet' | 'testnet' | 'regtest', AddressNetworks>;
 
+/**
+ * Dogecoin (chainparams.cpp): D… (30), 9…/A… (22), WIF 158, BIP32 dgub/dgpv; testnet n… (113), 2… (196), WIF 241;
+ * regtest Bitcoin's test versions (111, 196, 239). No segwit addresses (Dogecoin has no bech32): `bech32` is empty so
+ * that none can match.
+ */
+function dogeNet(pubKeyHash: number, scriptHash: number, wif: number, bip32: Network['bip32']): Network {
+  return { messagePrefix: '\x19Dogecoin Signed Message:\n', bech32: '', bip32, pubKeyHash, scriptHash, wif };
+}
+const DOGE_BIP32_MAIN = { public: 0x02facafd, private: 0x02fac398 };
+
 const MWEB_WHY = 'MWEB addresses cannot receive coinbase outputs or pool payouts; use a legacy, P2SH or bech32 address';
 
 /** Chain parameters are facts from each coin's chainparams.cpp. */
@@ -182,6 +198,25 @@ export const COINS: Readonly<Record<string, CoinDefinition>> = Object.freeze({
       regtest: { prefix: 'bchreg', legacy: BCH_LEGACY.regtest },
     }),
   },
+  DOGE: withBitcoinjsAddresses({
+    symbol: 'DOGE',
+    name: 'Dogecoin',
+    family: 'bitcoin',
+    algorithm: 'scrypt',
+    stratumDiffMultiplier: 65536,
+    // Dogecoin's coinbase maturity since the Digishield fork (block 145,000): 240 blocks (4 hours). Regtest's is 60;
+    // crediting at 240 there only waits longer.
+    coinbaseMaturity: 240,
+    // Merge-mined only (createauxblock): never asked for a template.
+    gbtRules: [],
+    decimals: 8,
+    auxpow: { chainId: 0x62 },
+    networks: {
+      mainnet: [dogeNet(0x1e, 0x16, 0x9e, DOGE_BIP32_MAIN)],
+      testnet: [dogeNet(0x71, 0xc4, 0xf1, LTC_BIP32_TEST)],
+      regtest: [dogeNet(0x6f, 0xc4, 0xef, LTC_BIP32_TEST)],
+    },
+  }),
   ETC: {
     symbol: 'ETC',
     name: 'Ethereum Classic',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scriptSigRoomWithCommitment } from '../auxpow/commitment.js';
 import { validateAddress } from '../coins/address.js';
 import { COINS, getCoin, NETWORK_NAMES } from '../coins/registry.js';
 import { conversionConfigSchema } from '../conversion/config.js';
@@ -190,7 +191,14 @@ const coinSchema = z
         longPoll: z.boolean().default(true),
       })
       .prefault({}),
-    ports: z.array(portSchema).min(1),
+    /** Where miners connect; a merge-mined coin (`mergedWith`) has none: its parent's miners mine it. */
+    ports: z.array(portSchema).default([]),
+    /**
+     * A chain merge-mined under another configured coin of its algorithm (AuxPoW: DOGE with LTC). Its work comes
+     * from `createauxblock <poolAddress>` on its `daemons`, committed in the parent's coinbase; its blocks are found by
+     * the parent's shares and paid from its own ledger over the parent's rounds (core/config/merged.ts).
+     */
+    mergedWith: z.string().min(1).optional(),
     /**
      * The host name miners connect to (e.g. a CNAME to the coin's NLB), shown on the dashboard. In AWS it defaults to
      * the NLB's DNS name; locally to the dashboard's own host.
@@ -208,6 +216,8 @@ const coinSchema = z
   .superRefine((coin, ctx) => {
     if (!(coin.symbol in COINS)) return;
     const def = getCoin(coin.symbol);
+    if (coin.mergedWith === undefined && coin.ports.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['ports'], message: 'a mined coin needs at least one stratum port' });
     if (def.networks[coin.network] === undefined) {
       const known = Object.keys(def.networks).join(', ');
       ctx.addIssue({
@@ -363,6 +373,7 @@ export const poolConfigSchema = z
       if (symbols.indexOf(s) !== i)
         ctx.addIssue({ code: 'custom', path: ['coins', i, 'symbol'], message: `coin ${s} is configured twice` });
     });
+    mergedMiningIssues(cfg, ctx);
     // One payouts pass per ledger: a target's ledger is paid by one `payouts` block, a mined coin's by its own.
     const payer = new Map<string, string>();
     cfg.coins.forEach((coin, i) => {
@@ -382,6 +393,82 @@ export const poolConfigSchema = z
       });
     });
   });
+
+/**
+ * Merged mining (core/config/merged.ts): an aux coin names a configured parent of its algorithm that is not itself
+ * merge-mined, has no ports, a chain id (its registry entry's `auxpow`) no other aux coin of that parent has, and a
+ * scheme that splits found blocks (PPS and PoT pay shares at the parent's network difficulty, which an aux chain's
+ * blocks do not follow); the parent's coinbase must fit the commitment in its 100-byte scriptSig.
+ */
+function mergedMiningIssues(
+  cfg: { coins: Array<z.output<typeof coinSchema>>; pool: { tag: string } },
+  ctx: z.RefinementCtx,
+): void {
+  const bySymbol = new Map(cfg.coins.map((c) => [c.symbol, c] as const));
+  const chainIds = new Map<string, string>();
+  cfg.coins.forEach((coin, i) => {
+    if (coin.mergedWith === undefined || !(coin.symbol in COINS)) return;
+    const at = (...path: (string | number)[]) => ['coins', i, ...path];
+    const def = getCoin(coin.symbol);
+    const parent = bySymbol.get(coin.mergedWith);
+    if (!def.auxpow) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('mergedWith'),
+        message: `${coin.symbol} has no AuxPoW: it cannot be merge-mined`,
+      });
+      return;
+    }
+    if (!parent) {
+      ctx.addIssue({ code: 'custom', path: at('mergedWith'), message: `${coin.mergedWith} is not a configured coin` });
+      return;
+    }
+    if (parent.mergedWith !== undefined)
+      ctx.addIssue({ code: 'custom', path: at('mergedWith'), message: `${parent.symbol} is itself merge-mined` });
+    if (getCoin(parent.symbol).algorithm !== def.algorithm)
+      ctx.addIssue({
+        code: 'custom',
+        path: at('mergedWith'),
+        message: `${coin.symbol} (${def.algorithm}) cannot be merge-mined with ${parent.symbol} (${getCoin(parent.symbol).algorithm})`,
+      });
+    if (coin.ports.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: at('ports'),
+        message: "a merge-mined coin has no ports: its parent's miners mine it",
+      });
+    const key = `${parent.symbol}#${def.auxpow.chainId}`;
+    const first = chainIds.get(key);
+    if (first)
+      ctx.addIssue({
+        code: 'custom',
+        path: at('symbol'),
+        message: `${coin.symbol} has the chain id ${def.auxpow.chainId} of ${first}, also merged with ${parent.symbol}`,
+      });
+    else chainIds.set(key, coin.symbol);
+    const scheme = coin.rewards?.scheme;
+    if (scheme === 'PPS' || scheme === 'POT')
+      ctx.addIssue({
+        code: 'custom',
+        path: at('rewards', 'scheme'),
+        message: `a merge-mined coin's blocks are split over the parent's shares: use PPLNS, PROP or SOLO, not ${scheme}`,
+      });
+  });
+  cfg.coins.forEach((coin, i) => {
+    if (!cfg.coins.some((c) => c.mergedWith === coin.symbol)) return;
+    try {
+      scriptSigRoomWithCommitment({
+        // The widest height push a chain will reach for a long time (5 bytes: heights up to 2^31).
+        height: 0x7fffffff,
+        extranonce1Size: 6,
+        extranonce2Size: 4,
+        tag: Buffer.from(cfg.pool.tag, 'utf8'),
+      });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['coins', i, 'symbol'], message: (err as Error).message });
+    }
+  });
+}
 
 export type PoolConfigInput = z.input<typeof poolConfigSchema>;
 export type PoolConfig = z.output<typeof poolConfigSchema>;

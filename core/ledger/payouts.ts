@@ -75,6 +75,16 @@ export function transitionPayout(
 export interface PayoutRecipient {
   account: string;
   amount: bigint;
+  /**
+   * Where the payout goes when that is not the account itself: an aux chain's ledger credits the parent coin's mining
+   * address, and pays the aux address the miner gave (core/config/merged.ts). Absent: the account is the address.
+   */
+  address?: string;
+}
+
+/** The address a recipient is paid at. */
+export function payoutAddress(r: PayoutRecipient): string {
+  return r.address ?? r.account;
 }
 
 export interface PayoutRecord {

@@ -21,6 +21,11 @@ const foundBlockSchema = z.object({
   submitResult: z.string().min(1),
 });
 
+/** At most this many aux chains are merge-mined under one parent (the tree would be needlessly large past it). */
+export const MAX_AUX_CHAINS = 16;
+
+const auxFoundBlockSchema = foundBlockSchema.extend({ coin: z.string().min(1).max(16) });
+
 const shareSchema = z.object({
   coin: z.string().min(1),
   // '#' separates key parts in the store; payout addresses never contain it.
@@ -38,6 +43,7 @@ const shareSchema = z.object({
   ip: z.string().optional(),
   hash: hashSchema.optional(),
   block: foundBlockSchema.optional(),
+  auxBlocks: z.array(auxFoundBlockSchema).min(1).max(MAX_AUX_CHAINS).optional(),
   count: z.number().int().positive().optional(),
   credit: finiteNonNegative.optional(),
 });
@@ -66,18 +72,35 @@ export const shareBatchSchema = z
     shares: z.array(shareSchema).max(5000),
     views: z.enum(['rounds', 'minutes']).optional(),
     rejected: z.array(rejectedSchema).max(REFUSALS_PER_BATCH).optional(),
+    auxAddresses: z
+      .array(
+        z.object({
+          miner: shareSchema.shape.miner,
+          coin: z.string().min(1).max(16),
+          address: z
+            .string()
+            .min(1)
+            .max(128)
+            .regex(/^[^#]+$/, 'an address must not contain "#"'),
+        }),
+      )
+      .max(REFUSALS_PER_BATCH)
+      .optional(),
   })
-  .refine((b) => b.shares.length > 0 || (b.rejected?.length ?? 0) > 0, {
-    message: 'a batch carries shares or refused-share counts',
+  .refine((b) => b.shares.length > 0 || (b.rejected?.length ?? 0) > 0 || (b.auxAddresses?.length ?? 0) > 0, {
+    message: 'a batch carries shares, refused-share counts or aux payout addresses',
+  })
+  .refine((b) => b.views !== 'rounds' || b.auxAddresses === undefined, {
+    message: 'a rounds-only batch carries no aux payout addresses (they go with the minute summary)',
   })
   .refine((b) => b.views !== 'rounds' || b.rejected === undefined, {
     message: 'a rounds-only batch carries no refused-share counts (it writes no per-minute items)',
   })
   .refine((b) => b.shares.every((s) => s.coin === b.coin), { message: 'every share must be for the batch coin' })
-  .refine((b) => b.shares.every((s) => !s.block || (s.count ?? 1) === 1), {
+  .refine((b) => b.shares.every((s) => (!s.block && !s.auxBlocks) || (s.count ?? 1) === 1), {
     message: 'a block-finding share is never folded into a summary entry',
   })
-  .refine((b) => b.views !== 'minutes' || b.shares.every((s) => !s.block), {
+  .refine((b) => b.views !== 'minutes' || b.shares.every((s) => !s.block && !s.auxBlocks), {
     message: 'a minutes-only batch carries no found block (its rounds batch recorded it)',
   });
 

@@ -1,4 +1,4 @@
-import type { FoundBlock } from '../blocks/block.js';
+import type { AuxFoundBlock, FoundBlock } from '../blocks/block.js';
 
 /**
  * A share the stratum server accepted. This is the unit that flows miner → stratum → queue → ingest.
@@ -31,6 +31,11 @@ export interface Share {
   hash?: string;
   /** Set when the share also met the network target and the block was submitted. */
   block?: FoundBlock;
+  /**
+   * Merged mining: the aux chains' blocks the share found (it met their targets; each was submitted to its chain),
+   * whether or not it is also a block of its own coin. A share with aux blocks travels whole, as a block share does.
+   */
+  auxBlocks?: AuxFoundBlock[];
   /**
    * A summary entry (core/shares/summary.ts) stands for this many shares of one worker, round and minute: then
    * `difficulty` is their summed difficulty, `timestamp` the newest, `actualDifficulty` the highest. Absent: 1.
@@ -73,4 +78,20 @@ export interface ShareBatch {
    * of an older producer). Never on a 'rounds' batch, which writes no per-minute items.
    */
   rejected?: RefusedShares[];
+  /**
+   * Merged mining: the aux payout addresses miners gave in their password (`doge=<address>`) since the previous
+   * batch, each checked against the aux coin's network by the stratum server. Ingest keeps the first one given per
+   * miner and aux coin; only a message signed by the mining address replaces it (app/stats). Absent: none.
+   */
+  auxAddresses?: AuxAddressClaim[];
+}
+
+/** A miner's payout address on an aux chain, as given in the mining password. */
+export interface AuxAddressClaim {
+  /** The mining (parent coin) address: the account the aux ledger credits. */
+  miner: string;
+  /** The aux coin's symbol. */
+  coin: string;
+  /** The address on the aux chain, in its canonical spelling. */
+  address: string;
 }

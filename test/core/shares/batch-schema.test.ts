@@ -22,7 +22,7 @@ describe('parseShareBatch', () => {
 
   it.each([
     ['not JSON', '{"v":1', /not JSON/],
-    ['no shares and no refused-share counts', JSON.stringify({ ...batch('x', []), rejected: [] }), /shares or/],
+    ['no shares and no refused-share counts', JSON.stringify({ ...batch('x', []), rejected: [] }), /shares, refused-share counts or aux payout addresses/],
     [
       'refused-share counts on a rounds-only batch',
       JSON.stringify({ ...batch('x', [share()]), views: 'rounds', rejected }),
