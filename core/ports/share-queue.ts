@@ -1,5 +1,5 @@
 import type { RefusalKind } from '../shares/refusals.js';
-import type { Share } from '../shares/share.js';
+import type { AuxAddressClaim, Share } from '../shares/share.js';
 
 /**
  * Where accepted shares go. The stratum server awaits `enqueue` before it answers `true` to a miner:
@@ -15,6 +15,12 @@ export interface ShareQueue {
    * queue without it counts no refusals.
    */
   refused?(coin: string, miner: string, worker: string, kind: RefusalKind, at: number): void;
+  /**
+   * Merged mining: a miner's aux payout address from the mining password (`doge=<address>`), already checked against
+   * the aux coin's network by the stratum server. Sent with a later batch (`ShareBatch.auxAddresses`); ingest keeps
+   * the first one per miner and aux coin. Never waits and never fails. Optional: a queue without it keeps none.
+   */
+  auxAddress?(claim: AuxAddressClaim): void;
   /** Sends whatever is buffered now. */
   flush(): Promise<void>;
   /** Flushes and stops timers; further enqueues reject. */
