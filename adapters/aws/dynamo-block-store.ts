@@ -47,9 +47,10 @@ export class DynamoBlockStore implements BlockStore {
             TableName: this.tables(coin).blocks,
             KeyConditionExpression: 'pk = :pk AND sk < :below',
             FilterExpression: '#s <> :orphaned',
-            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeNames: { '#s': 'status', '#r': 'round' },
             ExpressionAttributeValues: { ':pk': 'BLOCK', ':below': blockSortKey(height, ''), ':orphaned': 'orphaned' },
-            ProjectionExpression: 'height',
+            // An aux chain's block: its round's height (the parent's), where the next block's PROP round starts.
+            ProjectionExpression: 'height, #r',
             ScanIndexForward: false,
             Limit: 16,
             ExclusiveStartKey: start,
@@ -58,7 +59,7 @@ export class DynamoBlockStore implements BlockStore {
         ),
       );
       const found = page.Items?.[0];
-      if (found) return num(found.height);
+      if (found) return num((found.round as { height?: unknown } | undefined)?.height ?? found.height);
       start = page.LastEvaluatedKey;
     } while (start);
     return -1;

@@ -100,5 +100,11 @@ export function toBlockRecord(i: Record<string, unknown>): BlockRecord {
     shareDifficulty: num(i.shareDifficulty),
     actualDifficulty: num(i.actualDifficulty),
     time: num(i.time),
+    ...(isRound(i.round) ? { round: { coin: i.round.coin, height: num(i.round.height) } } : {}),
   };
+}
+
+/** An aux chain block's paying round as stored (a map `{coin, height}`). */
+function isRound(r: unknown): r is { coin: string; height: unknown } {
+  return typeof r === 'object' && r !== null && typeof (r as { coin?: unknown }).coin === 'string';
 }

@@ -24,6 +24,11 @@ export interface ConfirmDeps {
   now: () => number;
   /** How far back PPLNS/PROP look for shares (heights). */
   maxRounds?: number;
+  /**
+   * The coin whose share rounds pay this coin's blocks (core/config/merged.ts `roundsCoinOf`): the parent for an aux
+   * chain, whose blocks name the parent's round they were found in (`round`). Absent: the coin itself.
+   */
+  roundsCoin?: string;
 }
 
 export interface ConfirmReport {
@@ -52,6 +57,13 @@ export async function confirmBlocks(deps: ConfirmDeps): Promise<ConfirmReport> {
   for (const listed of await money.listUnsettledBlocks(coin.symbol, tip - coin.coinbaseMaturity + 1)) {
     if (isSettled(listed, tip, coin.coinbaseMaturity)) continue;
     report.checked++;
+    const unpaid = unpayableRound(deps, listed);
+    if (unpaid) {
+      // A block whose round cannot be read would be split over the wrong shares (or none: all to the finder). It
+      // waits, uncredited, for an operator; its shares are kept.
+      log.error({ height: listed.height, hash: listed.hash, why: unpaid }, 'block left unconfirmed');
+      continue;
+    }
     await completeMove(deps, listed);
     const seen = await deps.chain.locate(listed, tip);
     const known = seen.place !== 'unseen';
@@ -142,8 +154,11 @@ async function fixCredits(deps: ConfirmDeps, block: MoneyBlock, reward: bigint):
       'the chain paid other than the template; the chain wins',
     );
   }
-  const rounds = await roundsBefore(deps, block);
-  const previous = await money.previousBlockHeight(coin.symbol, block.height);
+  const round = paidRound(deps, block);
+  const rounds = await roundsBefore(deps, round);
+  // PROP: the rounds since the previous block's (its round's height for an aux chain). Two aux blocks found in one
+  // parent round both read that round: the later one is not left with no round at all (all to its finder).
+  const previous = Math.min(await money.previousBlockHeight(coin.symbol, block.height), round.height - 1);
   const split = splitReward(
     { height: block.height, hash: block.hash, reward, networkDifficulty: block.networkDifficulty, finder: block.miner },
     rounds,
@@ -157,6 +172,26 @@ async function fixCredits(deps: ConfirmDeps, block: MoneyBlock, reward: bigint):
   return stored;
 }
 
+/** The share round a block is paid from: its own coin's at its height, or the parent's it names (aux chains). */
+type PaidRound = { coin: string; height: number };
+
+function paidRound(deps: ConfirmDeps, block: MoneyBlock): PaidRound {
+  return block.round ?? { coin: deps.coin.symbol, height: block.height };
+}
+
+/**
+ * Why a block's round cannot pay it, or undefined: an aux chain's block must name a round of the coin whose shares
+ * pay it (a block recorded without one, or naming another coin's, would be split over rounds that did not find it).
+ */
+function unpayableRound(deps: ConfirmDeps, block: MoneyBlock): string | undefined {
+  const expected = deps.roundsCoin ?? deps.coin.symbol;
+  const { coin } = paidRound(deps, block);
+  if (coin === expected) return undefined;
+  return block.round
+    ? `it names a ${coin} round; ${deps.coin.symbol} blocks are paid from ${expected} rounds`
+    : `it names no ${expected} round (${deps.coin.symbol} blocks are paid from the round of the ${expected} share that found them)`;
+}
+
 /** Heights read at once (one range read); also how many empty heights in a row end the walk. */
 const ROUND_RANGE = 100;
 
@@ -164,14 +199,14 @@ const ROUND_RANGE = 100;
  * Rounds newest first from the block's height down, enough for any scheme's window: up to `maxRounds` heights, until
  * ROUND_RANGE heights in a row had no shares. Read a range of heights at a time, not height by height.
  */
-async function roundsBefore(deps: ConfirmDeps, block: MoneyBlock): Promise<RoundWeights[]> {
+async function roundsBefore(deps: ConfirmDeps, round: PaidRound): Promise<RoundWeights[]> {
   const rounds: RoundWeights[] = [];
-  const lowest = Math.max(block.height - (deps.maxRounds ?? 2000) + 1, 0);
+  const lowest = Math.max(round.height - (deps.maxRounds ?? 2000) + 1, 0);
   let emptyRun = 0;
-  for (let top = block.height; top >= lowest && emptyRun < ROUND_RANGE; top -= ROUND_RANGE) {
+  for (let top = round.height; top >= lowest && emptyRun < ROUND_RANGE; top -= ROUND_RANGE) {
     const bottom = Math.max(top - ROUND_RANGE + 1, lowest);
     const mined = new Map(
-      (await deps.shares.getRoundsBetween(deps.coin.symbol, bottom, top)).map((r) => [r.height, r] as const),
+      (await deps.shares.getRoundsBetween(round.coin, bottom, top)).map((r) => [r.height, r] as const),
     );
     for (let h = top; h >= bottom && emptyRun < ROUND_RANGE; h--) {
       const r = mined.get(h);

@@ -1,4 +1,5 @@
 import { getCoin } from '../../core/coins/index.js';
+import { roundsCoinOf } from '../../core/config/merged.js';
 import type { CoinConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import type { ConfirmationRules, PpsChain } from '../../core/ports/chain-reader.js';
@@ -70,6 +71,7 @@ export async function confirmCoin(deps: CoinConfirmDeps): Promise<ConfirmPassRep
     chain: rules.chain,
     ...(rules.unseenGrace === undefined ? {} : { unseenGrace: rules.unseenGrace }),
     coin: { ...getCoin(coin.symbol), coinbaseMaturity: rules.maturity },
+    roundsCoin: roundsCoinOf(coin),
     rewards: coin.rewards,
   });
 }

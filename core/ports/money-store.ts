@@ -28,7 +28,10 @@ export interface BlockStore {
   listUnsettledBlocks(coin: string, orphanedFrom?: number): Promise<MoneyBlock[]>;
   /** Every block (the audit, the stats pages' block lists). */
   listAllBlocks(coin: string): Promise<MoneyBlock[]>;
-  /** The height of the highest block below `height` that is not orphaned, or -1: where a PROP round starts. */
+  /**
+   * The height of the highest block below `height` that is not orphaned, or -1: where a PROP round starts. For a
+   * block paid from another coin's round (an aux chain's, `round`), that round's height.
+   */
   previousBlockHeight(coin: string, height: number): Promise<number>;
   /** Fixes the split of a block; false when it was fixed already (then read it back). */
   setBlockCredits(coin: string, block: MoneyBlock, credits: BlockCredit[], chainReward: bigint): Promise<boolean>;
