@@ -37,7 +37,12 @@ export class DynamoPayoutStore implements PayoutStore {
             sk: p.id,
             coin: p.coin,
             status: p.status,
-            recipients: p.recipients.map((r) => ({ account: r.account, amount: r.amount.toString() })),
+            // An aux coin's recipient keeps the address it is paid at: a miner changing it later moves no planned payout.
+            recipients: p.recipients.map((r) => ({
+              account: r.account,
+              amount: r.amount.toString(),
+              ...(r.address === undefined ? {} : { address: r.address }),
+            })),
             total: p.total.toString(),
             createdAt: p.createdAt,
             updatedAt: p.updatedAt,
@@ -183,9 +188,10 @@ function toPayout(i: Record<string, unknown>): PayoutRecord {
     id: String(i.sk),
     coin: String(i.coin),
     status: i.status as PayoutStatus,
-    recipients: (i.recipients as { account: string; amount: string }[]).map((r) => ({
+    recipients: (i.recipients as { account: string; amount: string; address?: string }[]).map((r) => ({
       account: r.account,
       amount: BigInt(r.amount),
+      ...(r.address === undefined ? {} : { address: r.address }),
     })),
     total: BigInt(String(i.total)),
     txid: i.txid ? String(i.txid) : undefined,

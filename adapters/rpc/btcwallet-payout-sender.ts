@@ -3,7 +3,7 @@ import { DUST_LIMIT, type PoolCoin, planPayoutTx } from '../../core/chain/payout
 import { addressToOutputScript } from '../../core/coins/address.js';
 import type { CoinDefinition, NetworkName } from '../../core/coins/registry.js';
 import { ConfigError, DaemonError, InvalidAddressError } from '../../core/errors.js';
-import { formatAmount, type PayoutRecipient, parseAmount } from '../../core/ledger/payouts.js';
+import { formatAmount, type PayoutRecipient, parseAmount, payoutAddress } from '../../core/ledger/payouts.js';
 import {
   PayoutConflictError,
   PayoutNotSentError,
@@ -79,7 +79,8 @@ export class BtcwalletPayoutSender implements SignedFirstSender {
         );
       }
       try {
-        return { script: addressToOutputScript(coin, network, r.account), amount: r.amount };
+        // The address it is paid at: an aux coin's recipient is a parent mining address paid at its aux address.
+        return { script: addressToOutputScript(coin, network, payoutAddress(r)), amount: r.amount };
       } catch (err) {
         // Refused every pass alike: suspended for the operator rather than retried.
         if (err instanceof InvalidAddressError) throw new PayoutNotSentError(err.message, { cause: err });

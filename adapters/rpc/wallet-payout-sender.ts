@@ -1,5 +1,5 @@
 import { DaemonError } from '../../core/errors.js';
-import { formatAmount, type PayoutRecipient, parseAmount } from '../../core/ledger/payouts.js';
+import { amountsByAddress, formatAmount, type PayoutRecipient, parseAmount } from '../../core/ledger/payouts.js';
 import type { PayoutSender, SentPayout } from '../../core/ports/payout-sender.js';
 import type { DaemonClient } from './daemon-client.js';
 
@@ -27,8 +27,11 @@ export class WalletPayoutSender implements PayoutSender {
   ) {}
 
   async send(payoutId: string, recipients: PayoutRecipient[]): Promise<string> {
+    // Keyed by the address each is paid at (an aux coin's recipients: the address the miner gave). Two accounts paid
+    // at one address share its output: summed, never one key overwriting the other.
     const amounts: Record<string, string> = {};
-    for (const r of recipients) amounts[r.account] = formatAmount(r.amount, this.decimals);
+    for (const [address, amount] of amountsByAddress(recipients))
+      amounts[address] = formatAmount(amount, this.decimals);
     return this.wallet.call<string>('sendmany', ['', amounts, 1, payoutId], { timeoutMs: 60_000 });
   }
 

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { accountsLeftToConversion } from '../../core/conversion/exclusion.js';
 import { entryId, type LedgerEntry, payoutEntries } from '../../core/ledger/ledger.js';
-import { type PayoutPolicy, type PayoutRecipient, type PayoutRecord, planPayouts } from '../../core/ledger/payouts.js';
+import {
+  amountsByAddress,
+  type PayoutPolicy,
+  type PayoutRecipient,
+  type PayoutRecord,
+  planPayouts,
+} from '../../core/ledger/payouts.js';
 import type { ConversionStore } from '../../core/ports/conversion-store.js';
 import type { Logger } from '../../core/ports/logger.js';
 import type { LedgerStateStore, LedgerStore, PayoutStore } from '../../core/ports/money-store.js';
@@ -14,6 +20,7 @@ import {
   type SignedPayout,
 } from '../../core/ports/payout-sender.js';
 import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';
+import { type AuxPayoutAddresses, auxPayTo } from './aux-recipients.js';
 
 export interface PayoutDeps {
   coin: string;
@@ -40,6 +47,11 @@ export interface PayoutDeps {
    * currency are paid by conversion only (core/conversion/exclusion.ts).
    */
   conversions?: Pick<ConversionStore, 'listPreferences' | 'listOpenConversions'>;
+  /**
+   * An aux coin (merged mining): its accounts are the parent's mining addresses, each paid at its aux address (the
+   * recipient's `address`, kept on the payout record); accounts without one accrue.
+   */
+  auxAddresses?: AuxPayoutAddresses;
   /** Waiting for the debit lease held by a conversion pass (tests shorten it). */
   lease?: Pick<LeaseDeps, 'waitMs' | 'pollMs' | 'sleep' | 'clock'>;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -126,6 +138,12 @@ async function plan(deps: PayoutDeps): Promise<PayoutRecipient[]> {
     ]);
     for (const account of accountsLeftToConversion(deps.coin, preferences, open)) balances.delete(account);
   }
+  let payTo: Map<string, string> | undefined;
+  if (deps.auxAddresses) {
+    const owed = [...balances].filter(([, b]) => b.confirmed > 0n).map(([account]) => account);
+    payTo = await auxPayTo(deps.auxAddresses, owed, deps.log);
+    for (const account of [...balances.keys()]) if (!payTo.has(account)) balances.delete(account);
+  }
   const spendable = await deps.sender.spendable();
   const activity = new Map<string, number>();
   if (deps.policy.inactiveMinimum !== undefined && deps.lastActivity) {
@@ -137,7 +155,7 @@ async function plan(deps: PayoutDeps): Promise<PayoutRecipient[]> {
   }
   const { maxRecipients, ...thresholds } = deps.policy;
   // One transaction in flight per coin: the first (only) batch.
-  const [recipients = []] = planPayouts({
+  const [planned = []] = planPayouts({
     balances,
     thresholds,
     lastActivity: (a) => activity.get(a) ?? Number.POSITIVE_INFINITY,
@@ -145,6 +163,12 @@ async function plan(deps: PayoutDeps): Promise<PayoutRecipient[]> {
     spendable,
     reserve: deps.reserve ?? 0n,
     now: deps.now(),
+  });
+  // An aux coin's recipient carries the address it is paid at: the record keeps it, so a later change of the miner's
+  // address moves no planned payout.
+  const recipients = planned.map((r) => {
+    const address = payTo?.get(r.account);
+    return address === undefined || address === r.account ? r : { ...r, address };
   });
   const owed = [...balances.values()].filter((b) => b.confirmed >= deps.policy.minimum).length;
   if (recipients.length < Math.min(owed, deps.policy.maxRecipients)) {
@@ -312,10 +336,14 @@ async function settlement(deps: PayoutDeps, p: PayoutRecord, txid: string): Prom
   });
 }
 
+/**
+ * Whether a wallet transaction pays what the payout planned: the amount per address paid (payoutAddress: an aux
+ * coin's recipients are paid at their aux addresses; two accounts paid at one address share one output).
+ */
 function sameOutputs(a: PayoutRecipient[], b: PayoutRecipient[]): boolean {
   const key = (xs: PayoutRecipient[]) =>
-    xs
-      .map((x) => `${x.account}=${x.amount}`)
+    [...amountsByAddress(xs)]
+      .map(([address, amount]) => `${address}=${amount}`)
       .sort()
       .join(',');
   return key(a) === key(b);

@@ -87,6 +87,16 @@ export function payoutAddress(r: PayoutRecipient): string {
   return r.address ?? r.account;
 }
 
+/**
+ * What a payout pays each address: recipients paid at one address (two parent accounts that gave one aux address)
+ * share its output, summed. A wallet's `sendmany` takes one amount per address, and reports one output per address.
+ */
+export function amountsByAddress(recipients: readonly PayoutRecipient[]): Map<string, bigint> {
+  const sums = new Map<string, bigint>();
+  for (const r of recipients) sums.set(payoutAddress(r), (sums.get(payoutAddress(r)) ?? 0n) + r.amount);
+  return sums;
+}
+
 export interface PayoutRecord {
   id: string;
   coin: string;
