@@ -4,6 +4,7 @@ import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import { createDynamoShareStores, type DynamoShareStores } from '../../../adapters/aws/dynamo-share-store.js';
 import type { TableNames } from '../../../adapters/aws/tables.js';
 import { BitcoinChainReader, type BlockDaemon } from '../../../adapters/rpc/bitcoin-chain-reader.js';
+import type { ConfirmDeps } from '../../../app/confirm/confirm.js';
 import { confirmCoin } from '../../../app/confirm/pass.js';
 import { getCoin } from '../../../core/coins/index.js';
 import type { CoinConfig } from '../../../core/config/schema.js';
@@ -74,7 +75,7 @@ describe('confirmation of an aux chain block from the parent rounds', () => {
     });
   }
 
-  function confirm(doge: Readonly<CoinConfig>, log = silentLog) {
+  function confirm(doge: Readonly<CoinConfig>, log: ConfirmDeps['log'] = silentLog) {
     return confirmCoin({
       coin: doge,
       shares: shares.rounds,
@@ -222,7 +223,7 @@ describe('confirmation of an aux chain block from the parent rounds', () => {
     chain.confirmations.set('nr', 250);
     chain.confirmations.set('wr', 250);
     const errors: unknown[] = [];
-    const report = await confirm(doge, { ...silentLog, error: (o: unknown) => errors.push(o) });
+    const report = await confirm(doge, { ...silentLog, error: (o: unknown) => void errors.push(o) });
     expect(report.confirmed).toBe(0);
     expect(await money.listEntries('DOGE')).toEqual([]);
     expect((await money.listAllBlocks('DOGE')).map((b) => b.status)).toEqual(['pending', 'pending']);
