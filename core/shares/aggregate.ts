@@ -72,8 +72,20 @@ export interface BatchAggregate {
   /** Sorted by height, minute, miner, worker. */
   slices: WorkerSlice[];
   blocks: FoundBlockRecord[];
+  /**
+   * Merged mining: the aux chains' blocks the batch's shares found, each for its aux coin's blocks table, paid from
+   * the round of the share that found it (`round`: this batch's coin at the share's height).
+   */
+  auxBlocks: AuxBlockRecord[];
   /** Shares left out because their hash came earlier in the batch. */
   repeats: number;
+}
+
+/** An aux chain's block as ingest records it in that chain's blocks table. */
+export interface AuxBlockRecord {
+  /** The aux coin (the share's `auxBlocks[].coin`). */
+  coin: string;
+  block: FoundBlockRecord;
 }
 
 /** A stable identity for a counter, for maps and logs. */
@@ -103,6 +115,7 @@ export function aggregateBatch(batch: ShareBatch, credit?: ShareCredit): BatchAg
   };
   const slices = new Map<string, WorkerSlice>();
   const blocks: FoundBlockRecord[] = [];
+  const auxBlocks: AuxBlockRecord[] = [];
   const total: Tally = { shares: 0, difficulty: 0 };
   let firstShareAt = Number.POSITIVE_INFINITY;
   let lastShareAt = 0;
@@ -143,15 +156,17 @@ export function aggregateBatch(batch: ShareBatch, credit?: ShareCredit): BatchAg
       });
     }
 
-    if (s.block) {
-      blocks.push({
-        ...s.block,
-        miner,
-        worker,
-        shareDifficulty: difficulty,
-        actualDifficulty: s.actualDifficulty,
-        time: s.timestamp,
-      });
+    // Who found it, as every block record names it.
+    const finder = {
+      miner,
+      worker,
+      shareDifficulty: difficulty,
+      actualDifficulty: s.actualDifficulty,
+      time: s.timestamp,
+    };
+    if (s.block) blocks.push({ ...s.block, ...finder });
+    for (const { coin, ...aux } of s.auxBlocks ?? []) {
+      auxBlocks.push({ coin, block: { ...aux, ...finder, round: { coin: batch.coin, height } } });
     }
   }
 
@@ -164,6 +179,7 @@ export function aggregateBatch(batch: ShareBatch, credit?: ShareCredit): BatchAg
     counters: [...counters.values()],
     slices: [...slices.values()].sort(compareSlices),
     blocks,
+    auxBlocks,
     repeats: hashes.repeats,
   };
 }

@@ -79,8 +79,9 @@ function halves(batch: ShareBatch): [ShareBatch, ShareBatch] {
     throw new StorageError(`share batch ${batch.batchId} has one share bigger than a queue message`);
   }
   const half = Math.ceil(batch.shares.length / 2);
-  // The refused-share counts travel in the first half only: in both, they would count twice.
-  const { rejected: _rejected, ...second } = batch;
+  // The refused-share counts travel in the first half only: in both, they would count twice. Aux payout addresses
+  // too: they would count once anyway (the first stays), but need not travel twice.
+  const { rejected: _rejected, auxAddresses: _auxAddresses, ...second } = batch;
   return [
     { ...batch, batchId: `${batch.batchId}.0`, shares: batch.shares.slice(0, half) },
     { ...second, batchId: `${batch.batchId}.1`, shares: batch.shares.slice(half) },

@@ -1,10 +1,12 @@
 import { creditOf, MINUTE_MS, RepeatFilter, type ShareCredit } from './aggregate.js';
+import { AUX_ADDRESSES_PER_BATCH, AuxAddressTally } from './aux-addresses.js';
 import { REFUSALS_PER_BATCH, refusalEntry, refusalSlices } from './refusals.js';
-import type { RefusedShares, Share, ShareBatch } from './share.js';
+import type { AuxAddressClaim, RefusedShares, Share, ShareBatch } from './share.js';
 
 /**
  * Folds journaled share batches into summary batches: one entry per worker, round and minute (its share count,
- * summed difficulty and, for PoT, summed credit), block-finding shares kept as they are. Ingest counts an entry
+ * summed difficulty and, for PoT, summed credit), block-finding shares (of the coin or of an aux chain merge-mined
+ * with it) kept as they are, the batches' aux payout addresses carried on, each once. Ingest counts an entry
  * exactly as it would count the shares it stands for (aggregateBatch weighs entries by `count`), so a summary
  * changes what travels and what is written, never what is credited.
  *
@@ -33,6 +35,7 @@ export function summarizeBatches(batches: readonly ShareBatch[], opts: Summarize
   for (const batch of batches) {
     folder.add(batch.shares.filter((s) => !repeats.repeated(s)));
     if (batch.rejected) folder.refuse(batch.coin, batch.rejected);
+    if (batch.auxAddresses) folder.claimAux(batch.coin, batch.auxAddresses);
   }
   return folder.take(opts.id, opts.maxEntries);
 }
@@ -62,11 +65,25 @@ export class SummaryFolder {
   /** coin → its workers' refused-share counts (summed per worker and minute at `take`). */
   private refused = new Map<string, RefusedShares[]>();
   private refusedCount = 0;
+  /** coin → the aux payout addresses to send with its summaries (in the order given, each once). */
+  private aux = new Map<string, AuxAddressTally>();
+  private auxCount = 0;
 
   constructor(private readonly credit?: ShareCredit) {}
 
   get size(): number {
-    return this.entryCount + this.blocks.length + this.refusedCount;
+    return this.entryCount + this.blocks.length + this.refusedCount + this.auxCount;
+  }
+
+  /**
+   * Adds aux payout addresses claimed with the coin's shares (merged mining): they leave with the coin's summaries.
+   * Unbounded here: what is folded came from batches or a queue tally that each hold a bounded number.
+   */
+  claimAux(coin: string, claims: readonly AuxAddressClaim[]): void {
+    const tally = child(this.aux, coin, () => new AuxAddressTally(Number.POSITIVE_INFINITY));
+    const before = tally.size;
+    tally.addAll(claims);
+    this.auxCount += tally.size - before;
   }
 
   /** Adds workers' refused-share counts: they leave with the coin's summaries, one entry per worker and minute. */
@@ -80,7 +97,8 @@ export class SummaryFolder {
     for (const s of shares) {
       const count = s.count ?? 1;
       const shareCredit = creditOf(s, this.credit);
-      if (s.block) {
+      // A share that found a block, its coin's or an aux chain's, travels whole: ingest records the block from it.
+      if (s.block || s.auxBlocks) {
         this.blocks.push({ ...withoutIp(s), ...(shareCredit !== undefined && { credit: shareCredit }) });
         continue;
       }
@@ -142,19 +160,29 @@ export class SummaryFolder {
     }
     for (const b of this.blocks) push(byCoin, b);
     const refused = this.refused;
+    const aux = this.aux;
     this.coins = new Map();
     this.entryCount = 0;
     this.blocks = [];
     this.refused = new Map();
     this.refusedCount = 0;
+    this.aux = new Map();
+    this.auxCount = 0;
     const out: ShareBatch[] = [];
-    for (const coin of [...new Set([...byCoin.keys(), ...refused.keys()])].sort(byString)) {
+    for (const coin of [...new Set([...byCoin.keys(), ...refused.keys(), ...aux.keys()])].sort(byString)) {
       const shares = byCoin.get(coin) ?? [];
       const rejected = refusalSlices(refused.get(coin) ?? []).map(refusalEntry);
-      // Part p carries the p-th slice of shares and of refusals: as many parts as the longer one needs.
-      const parts = Math.max(Math.ceil(shares.length / maxEntries), Math.ceil(rejected.length / REFUSALS_PER_BATCH));
+      const auxTally = aux.get(coin);
+      const auxAddresses = auxTally ? auxTally.take(auxTally.size) : [];
+      // Part p carries the p-th slice of shares, of refusals and of aux addresses: as many parts as the longest needs.
+      const parts = Math.max(
+        Math.ceil(shares.length / maxEntries),
+        Math.ceil(rejected.length / REFUSALS_PER_BATCH),
+        Math.ceil(auxAddresses.length / AUX_ADDRESSES_PER_BATCH),
+      );
       for (let p = 0; p < parts; p++) {
         const partRejected = rejected.slice(p * REFUSALS_PER_BATCH, (p + 1) * REFUSALS_PER_BATCH);
+        const partAux = auxAddresses.slice(p * AUX_ADDRESSES_PER_BATCH, (p + 1) * AUX_ADDRESSES_PER_BATCH);
         out.push({
           v: 1,
           batchId: `${id}/${coin}/${p}`,
@@ -162,6 +190,7 @@ export class SummaryFolder {
           shares: shares.slice(p * maxEntries, (p + 1) * maxEntries),
           ...fields,
           ...(partRejected.length > 0 && { rejected: partRejected }),
+          ...(partAux.length > 0 && { auxAddresses: partAux }),
         });
       }
     }

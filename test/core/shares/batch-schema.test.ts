@@ -22,7 +22,11 @@ describe('parseShareBatch', () => {
 
   it.each([
     ['not JSON', '{"v":1', /not JSON/],
-    ['no shares and no refused-share counts', JSON.stringify({ ...batch('x', []), rejected: [] }), /shares, refused-share counts or aux payout addresses/],
+    [
+      'no shares and no refused-share counts',
+      JSON.stringify({ ...batch('x', []), rejected: [] }),
+      /shares, refused-share counts or aux payout addresses/,
+    ],
     [
       'refused-share counts on a rounds-only batch',
       JSON.stringify({ ...batch('x', [share()]), views: 'rounds', rejected }),
@@ -85,5 +89,66 @@ describe('parseShareBatch', () => {
     ],
   ])('rejects %s with a message that says why', (_, body, why) => {
     expect(() => parseShareBatch(body)).toThrow(why);
+  });
+});
+
+describe('parseShareBatch: merged mining', () => {
+  const auxBlock = {
+    coin: 'DOGE',
+    height: 5000,
+    hash: 'cd'.repeat(32),
+    reward: '1000000000000',
+    networkDifficulty: 2,
+    submitResult: 'accepted',
+  };
+  const claim = { miner: MINER_A, coin: 'DOGE', address: 'DPvc6tCMWJBrNcqn7T1TyZBjQCbUQPCpH4' };
+
+  it('accepts aux blocks on a share and aux payout addresses with shares, alone or on a minutes batch', () => {
+    const withAux = { ...batch('a-1', [share({ auxBlocks: [auxBlock] })]), auxAddresses: [claim] };
+    expect(parseShareBatch(JSON.stringify(withAux))).toEqual(withAux);
+    const alone = { ...batch('a-2', []), auxAddresses: [claim] };
+    expect(parseShareBatch(JSON.stringify(alone))).toEqual(alone);
+    const minutes = { ...batch('a-3', [share()]), views: 'minutes' as const, auxAddresses: [claim] };
+    expect(parseShareBatch(JSON.stringify(minutes))).toEqual(minutes);
+  });
+
+  it.each([
+    [
+      'aux addresses on a rounds-only batch',
+      { ...batch('x', [share()]), views: 'rounds', auxAddresses: [claim] },
+      /rounds-only/,
+    ],
+    ['an aux address with "#"', { ...batch('x', []), auxAddresses: [{ ...claim, address: 'D#x' }] }, /"#"/],
+    ['an empty aux address', { ...batch('x', []), auxAddresses: [{ ...claim, address: '' }] }, /address/],
+    ['an aux address of a miner with "#"', { ...batch('x', []), auxAddresses: [{ ...claim, miner: 'a#b' }] }, /miner/],
+    [
+      'an aux address without its coin',
+      { ...batch('x', []), auxAddresses: [{ miner: MINER_A, address: 'D1' }] },
+      /coin/,
+    ],
+    [
+      'more aux addresses than a batch carries',
+      { ...batch('x', []), auxAddresses: Array.from({ length: 501 }, (_, i) => ({ ...claim, miner: `m${i}` })) },
+      /auxAddresses/,
+    ],
+    ['an empty aux block list', batch('x', [share({ auxBlocks: [] })]), /auxBlocks/],
+    ['an aux block without its coin', batch('x', [share({ auxBlocks: [{ ...auxBlock, coin: '' }] })]), /coin/],
+    [
+      'an aux block with a float reward',
+      batch('x', [share({ auxBlocks: [{ ...auxBlock, reward: '0.5' }] })]),
+      /reward/,
+    ],
+    [
+      'an aux block on a folded summary entry',
+      batch('x', [share({ count: 2, auxBlocks: [auxBlock] })]),
+      /never folded/,
+    ],
+    [
+      'an aux block in a minutes-only summary',
+      { ...batch('x', [share({ auxBlocks: [auxBlock] })]), views: 'minutes' },
+      /minutes-only/,
+    ],
+  ])('rejects %s with a message that says why', (_, body, why) => {
+    expect(() => parseShareBatch(JSON.stringify(body))).toThrow(why);
   });
 });

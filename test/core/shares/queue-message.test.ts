@@ -33,19 +33,22 @@ describe('queue messages', () => {
     );
   });
 
-  it("sends a split batch's refused-share counts in its first half only, so that they count once", () => {
+  it("sends a split batch's refused-share counts and aux addresses in its first half only, so that they count once", () => {
     const rejected = [{ miner: 'rltc1qminera', worker: 'rig1', timestamp: 1, stale: 3, invalid: 1, duplicate: 0 }];
+    const auxAddresses = [{ miner: 'rltc1qminera', coin: 'DOGE', address: 'DPvc6tCMWJBrNcqn7T1TyZBjQCbUQPCpH4' }];
     const big = {
       ...batch(
         'big',
         Array.from({ length: 300 }, (_, k) => share({ timestamp: k })),
       ),
       rejected,
+      auxAddresses,
     };
     for (const compress of [true, false]) {
       const got = encodeMessages([big], 700, compress).flatMap((b) => decodeMessage(b));
       expect(got.length).toBeGreaterThan(1);
       expect(got.flatMap((b) => b.rejected ?? [])).toEqual(rejected);
+      expect(got.flatMap((b) => b.auxAddresses ?? [])).toEqual(auxAddresses);
       expect(got.flatMap((b) => b.shares)).toEqual(big.shares);
     }
   });

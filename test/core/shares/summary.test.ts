@@ -110,3 +110,65 @@ describe('summarizeBatches', () => {
     );
   });
 });
+
+describe('summarizeBatches: merged mining', () => {
+  const auxBlock = (hash: string) => ({
+    coin: 'DOGE',
+    height: 5000,
+    hash,
+    reward: '1000000000000',
+    networkDifficulty: 2,
+    submitResult: 'accepted',
+  });
+
+  it('keeps a share that found only an aux block whole, as a block share, never folded into its worker entry', () => {
+    const auxOnly = share({ miner: MINER_A, difficulty: 4, timestamp: T0 + 5, auxBlocks: [auxBlock('cd'.repeat(32))] });
+    const [summary, ...rest] = summarizeBatches(
+      [
+        batch('b0', [
+          share({ miner: MINER_A, difficulty: 2, timestamp: T0 + 1 }),
+          auxOnly,
+          share({ timestamp: T0 + 9 }),
+        ]),
+      ],
+      { id: 's' },
+    );
+    expect(rest).toEqual([]);
+    expect(summary!.shares).toEqual([share({ miner: MINER_A, count: 2, difficulty: 10, timestamp: T0 + 9 }), auxOnly]);
+    // What ingest counts is what the shares alone would have made, and the aux block is still there to record.
+    const agg = aggregateBatch(summary!);
+    expect(agg.total).toEqual({ shares: 3, difficulty: 14 });
+    expect(agg.auxBlocks.map((b) => b.block.hash)).toEqual(['cd'.repeat(32)]);
+    expect(() => parseShareBatch(JSON.stringify(summary))).not.toThrow();
+  });
+
+  it("carries the batches' aux payout addresses on, each once, in the order given", () => {
+    const a = { miner: MINER_A, coin: 'DOGE', address: 'D1' };
+    const b = { miner: MINER_B, coin: 'DOGE', address: 'D2' };
+    const [summary] = summarizeBatches(
+      [
+        { ...batch('b0', [share()]), auxAddresses: [a] },
+        { ...batch('b1', []), auxAddresses: [b, a] },
+      ],
+      { id: 's' },
+    );
+    expect(summary!.auxAddresses).toEqual([a, b]);
+    expect(summarizeBatches([batch('b0', [share()])], { id: 's' })[0]!.auxAddresses).toBeUndefined();
+  });
+
+  it('gives aux addresses a part of their own past what one batch carries, each part valid', () => {
+    const claims = Array.from({ length: 501 }, (_, i) => ({ miner: `m${i}`, coin: 'DOGE', address: 'D1' }));
+    const parts = summarizeBatches(
+      [
+        { ...batch('b0', [share()]), auxAddresses: claims.slice(0, 300) },
+        { ...batch('b1', []), auxAddresses: claims.slice(300) },
+      ],
+      { id: 's' },
+    );
+    expect(parts.map((p) => [p.batchId, p.shares.length, p.auxAddresses?.length])).toEqual([
+      ['s/LTC/0', 1, 500],
+      ['s/LTC/1', 0, 1],
+    ]);
+    for (const p of parts) expect(() => parseShareBatch(JSON.stringify(p))).not.toThrow();
+  });
+});
