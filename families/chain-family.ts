@@ -91,6 +91,11 @@ export interface JobSourceContext {
   network: NetworkName;
   /** Bytes of extranonce1 a family whose miners take a long one may use: the task prefix and a 4-byte counter. */
   extranonce1Size: number;
+  /**
+   * Merged mining: the coins merge-mined under this one (core/config/merged.ts `auxCoinsOf`), in config order. A family
+   * that cannot merge-mine refuses a non-empty list. Absent: none.
+   */
+  auxCoins?: readonly Readonly<CoinConfig>[];
   log: Logger;
   now: () => number;
 }

@@ -1,3 +1,4 @@
+import { scriptSigRoomWithCommitment } from '../auxpow/commitment.js';
 import { buildCoinbase, type CoinbaseParts, joinCoinbase, withWitnessReservedValue } from './coinbase.js';
 import { reverseHex, sha256d } from './hash.js';
 import { serializeHeader } from './header.js';
@@ -18,6 +19,11 @@ export interface Payout {
   tag: Buffer;
   extranonce1Size: number;
   extranonce2Size: number;
+  /**
+   * Merged mining: the aux chains' commitment (core/auxpow `encodeAuxCommitment`, 44 bytes), written right after the
+   * BIP34 height push, before GBT's coinbaseaux flags. Absent: no aux chain in this job.
+   */
+  auxCommitment?: Buffer;
 }
 
 export interface BlockWork {
@@ -46,14 +52,18 @@ export function buildWork(template: BlockTemplate, payout: Payout): BlockWork {
   if (template.defaultWitnessCommitment) {
     outputs.push({ value: 0n, script: Buffer.from(template.defaultWitnessCommitment, 'hex') });
   }
-  const coinbase = buildCoinbase({
+  const flags = template.coinbaseauxFlags ? Buffer.from(template.coinbaseauxFlags, 'hex') : undefined;
+  const scriptSig = {
     height: template.height,
-    outputs,
     tag: payout.tag,
-    aux: template.coinbaseauxFlags ? Buffer.from(template.coinbaseauxFlags, 'hex') : undefined,
+    aux: flags,
     extranonce1Size: payout.extranonce1Size,
     extranonce2Size: payout.extranonce2Size,
-  });
+  };
+  // A ConfigError naming every part when the commitment does not fit the 100 bytes next to the rest.
+  if (payout.auxCommitment) scriptSigRoomWithCommitment(scriptSig);
+  const aux = payout.auxCommitment ? Buffer.concat([payout.auxCommitment, flags ?? Buffer.alloc(0)]) : flags;
+  const coinbase = buildCoinbase({ ...scriptSig, outputs, aux });
   const txids = template.transactions.map((tx) => Buffer.from(tx.txid, 'hex').reverse());
   return {
     template,

@@ -1,7 +1,11 @@
+import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { DaemonPool } from '../../adapters/rpc/daemon-pool.js';
 import { getCoin } from '../../core/coins/index.js';
+import type { CoinConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
+import type { Logger } from '../../core/ports/logger.js';
 import { type HeaderHasher, shareHasher } from '../../fargate/src/hashing/index.js';
+import { AuxChain } from '../../fargate/src/jobs/aux/aux-chain.js';
 import { JobManager, type JobManagerOptions } from '../../fargate/src/jobs/job-manager.js';
 import type { StratumDialect } from '../../fargate/src/stratum/context.js';
 import { stratumV1 } from '../../fargate/src/stratum/stratum-v1.js';
@@ -18,6 +22,8 @@ export class BitcoinJobSource extends JobManager implements JobSource {
   constructor(
     o: JobManagerOptions,
     readonly daemons: DaemonPool,
+    /** Merged mining: the aux chains this parent's jobs commit to, stopped with it. */
+    readonly auxWork: readonly AuxChain[] = [],
   ) {
     super(o);
   }
@@ -25,6 +31,7 @@ export class BitcoinJobSource extends JobManager implements JobSource {
   override stop(): void {
     super.stop();
     this.daemons.stop();
+    for (const chain of this.auxWork) chain.stop();
   }
 
   upstreams(): ReturnType<DaemonPool['status']> {
@@ -38,9 +45,12 @@ export class BitcoinJobSource extends JobManager implements JobSource {
  */
 export function bitcoinJobSource(powHash: (coin: JobSourceContext['coin']) => HeaderHasher): StratumFamily {
   return {
-    startJobs: async ({ config, coin, network, extranonce1Size, log, now }) => {
+    startJobs: async ({ config, coin, network, extranonce1Size, auxCoins = [], log, now }) => {
       const daemons = new DaemonPool(coin.daemons, log);
       await daemons.start();
+      const auxChains = auxCoins.map((aux) => auxChainOf(aux, coin, log));
+      // Never blocks the parent: an aux chain whose nodes are down starts out of the jobs and comes in when they answer.
+      await Promise.all(auxChains.map((chain) => chain.start()));
       const jobs = new BitcoinJobSource(
         {
           coin: getCoin(coin.symbol),
@@ -55,8 +65,10 @@ export function bitcoinJobSource(powHash: (coin: JobSourceContext['coin']) => He
           longPoll: coin.jobs.longPoll,
           extranonce1Size,
           powHash: powHash(coin),
+          auxChains,
         },
         daemons,
+        auxChains,
       );
       try {
         await jobs.start();
@@ -67,6 +79,25 @@ export function bitcoinJobSource(powHash: (coin: JobSourceContext['coin']) => He
       return jobs;
     },
   };
+}
+
+/**
+ * An aux coin's work source: createauxblock <its poolAddress> on its own nodes (in config order, the first answering),
+ * polled at its own `jobs.pollIntervalMs` (its blocks come at its own pace), read in the parent's difficulty
+ * convention.
+ */
+function auxChainOf(aux: Readonly<CoinConfig>, parent: Readonly<CoinConfig>, log: Logger): AuxChain {
+  const def = getCoin(aux.symbol);
+  if (!def.auxpow) throw new ConfigError(`${aux.symbol} has no AuxPoW chain id: it cannot be merge-mined`);
+  return new AuxChain({
+    coin: aux.symbol,
+    chainId: def.auxpow.chainId,
+    address: aux.poolAddress,
+    daemons: aux.daemons.map((d) => new DaemonClient(d)),
+    diffMultiplier: getCoin(parent.symbol).stratumDiffMultiplier,
+    pollIntervalMs: aux.jobs.pollIntervalMs,
+    logger: log,
+  });
 }
 
 // scrypt (LTC: pairs of shares per event-loop turn) or sha256d (BTC), natively.

@@ -1,4 +1,5 @@
 import { getCoin, validateAddress } from '../../core/coins/index.js';
+import { auxCoinsOf, isMergedCoin } from '../../core/config/merged.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
@@ -56,6 +57,12 @@ export interface CoinService {
 export async function startCoinService(deps: CoinServiceDeps): Promise<CoinService> {
   const { config, coin, log } = deps;
   const def = getCoin(coin.symbol);
+  if (isMergedCoin(coin)) {
+    // Its parent's job source mines it; miners never connect to an aux chain.
+    throw new ConfigError(
+      `${coin.symbol} is merge-mined with ${coin.mergedWith}: it has no stratum service of its own`,
+    );
+  }
   const chainFamily = (deps.families ?? CHAIN_FAMILIES).forCoin(coin);
   const prefixBytes = chainFamily.work.taskPrefixBytes;
   if (deps.instancePrefix !== undefined && deps.instancePrefix.length !== prefixBytes * 2) {
@@ -70,6 +77,7 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
     coin,
     network: coin.network,
     extranonce1Size: EXTRANONCE1_SIZE,
+    auxCoins: auxCoinsOf(config, coin.symbol),
     log,
     now: Date.now,
   });

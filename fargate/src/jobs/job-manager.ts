@@ -1,15 +1,24 @@
-import type { FoundBlock } from '../../../core/blocks/block.js';
+import {
+  AUXPOW_VERSION_FLAG,
+  buildAuxPow,
+  buildAuxTree,
+  checkAuxPow,
+  encodeAuxCommitment,
+  encodeAuxPow,
+} from '../../../core/auxpow/index.js';
+import type { AuxFoundBlock, FoundBlock } from '../../../core/blocks/block.js';
 import { hexToU32, toStratumPrevHash, u32ToHex } from '../../../core/chain/header.js';
 import { bitsToDifficulty, difficultyToTarget, targetToDifficulty } from '../../../core/chain/target.js';
 import { type BlockTemplate, parseBlockTemplate } from '../../../core/chain/template.js';
 import { assembleBlock, blockHash, buildWork, solveWork, type WorkSolution } from '../../../core/chain/work.js';
 import type { CoinDefinition, NetworkName } from '../../../core/coins/index.js';
 import { addressToOutputScript } from '../../../core/coins/index.js';
-import { StratumCode } from '../../../core/errors.js';
+import { ConfigError, StratumCode } from '../../../core/errors.js';
 import type { DaemonCluster } from '../../../core/ports/daemons.js';
 import type { Logger } from '../../../core/ports/logger.js';
 import { type HeaderHasher, sha256d, shareHasher } from '../hashing/index.js';
-import { type JobRecord, JobStore } from './job-store.js';
+import type { AuxChain } from './aux/aux-chain.js';
+import { type AuxJobState, type JobRecord, JobStore } from './job-store.js';
 import { combineSubmitAnswers } from './submit-result.js';
 import { TemplateFeed } from './template-feed.js';
 import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from './types.js';
@@ -47,6 +56,12 @@ export interface JobManagerOptions {
    * (fargate/src/hashing `shareHasher`). Returns a new Buffer (checkShare reverses it).
    */
   powHash?: HeaderHasher;
+  /**
+   * Merged mining: the aux chains of this parent (fargate/src/jobs/aux), in config order. Every job commits to the
+   * work each of them has when the job is made; a change of an aux chain's work makes a new job at once. None: the
+   * jobs and the share check are exactly those of a coin without merged mining.
+   */
+  auxChains?: readonly AuxChain[];
 }
 
 /** BIP113/consensus: a header time may be up to 2 hours ahead of the node's clock. */
@@ -66,6 +81,7 @@ export class JobManager implements JobProvider {
   private readonly mask: number;
   private readonly powHash: HeaderHasher;
   private latest: BlockTemplate | undefined;
+  private readonly auxChains: readonly AuxChain[];
   /** Share targets by difficulty: a port has a handful of difficulties, and each target is a BigInt division. */
   private readonly targets = new Map<number, bigint>();
   /** The previous block whose share limit was reported (once per block). */
@@ -77,6 +93,15 @@ export class JobManager implements JobProvider {
     this.payoutScript = addressToOutputScript(o.coin, o.network, o.poolAddress);
     this.tag = Buffer.from(o.poolTag ?? '/edgepool/', 'utf8');
     this.mask = o.versionRollingMask ?? 0x1fffe000;
+    this.auxChains = o.auxChains ?? [];
+    if (this.auxChains.length > 0 && (this.mask & AUXPOW_VERSION_FLAG) !== 0) {
+      // An aux node refuses a parent carrying the auxpow flag ("auxpow parent block has auxpow version").
+      throw new ConfigError(
+        `${o.coin.symbol}: the version rolling mask 0x${this.mask.toString(16)} lets miners set bit 0x100, which merged mining forbids on the parent`,
+      );
+    }
+    // A new aux block: a new job at once, committing to it (the parent's previous block did not change: not clean).
+    for (const chain of this.auxChains) chain.onChange(() => this.auxChanged(chain));
     this.powHash = o.powHash ?? shareHasher(o.coin.algorithm);
     this.store = new JobStore(o.maxJobs ?? 16, o.maxSharesPerBlock ?? 2_000_000);
     this.feed = new TemplateFeed({
@@ -125,12 +150,51 @@ export class JobManager implements JobProvider {
     const template = parseBlockTemplate(raw);
     const previous = this.latest;
     if (previous && template.height < previous.height && !fromTip) return undefined;
+    return this.makeJob(template, previous);
+  }
+
+  /** The newest template again with the aux chains' new work (a new aux block, an aux chain out or back). */
+  private auxChanged(chain: AuxChain): void {
+    const template = this.latest;
+    if (!template) return;
+    try {
+      this.makeJob(template, template);
+    } catch (err) {
+      this.o.logger.error({ err, coin: chain.coin }, 'new job for new aux work failed');
+    }
+  }
+
+  /** The aux chains that have work now, their tree and the commitment to it; undefined when none has work. */
+  private auxState(): { state: AuxJobState; commitment: Buffer } | undefined {
+    if (this.auxChains.length === 0) return undefined;
+    const live = this.auxChains.flatMap((chain) => {
+      const work = chain.current();
+      return work ? [{ chain, work }] : [];
+    });
+    if (live.length === 0) return undefined;
+    const tree = buildAuxTree(live.map(({ work }) => ({ chainId: work.chainId, hash: work.leaf })));
+    const state: AuxJobState = {
+      size: tree.size,
+      nonce: tree.nonce,
+      chains: live.map(({ chain, work }, i) => ({
+        chain,
+        work,
+        index: tree.slots[i]!.index,
+        branch: tree.slots[i]!.branch,
+      })),
+    };
+    return { state, commitment: encodeAuxCommitment(tree) };
+  }
+
+  private makeJob(template: BlockTemplate, previous: BlockTemplate | undefined): StratumJob | undefined {
     const clean = previous?.previousblockhash !== template.previousblockhash;
+    const aux = this.auxState();
     const work = buildWork(template, {
       script: this.payoutScript,
       tag: this.tag,
       extranonce1Size: this.extranonce1Size,
       extranonce2Size: this.extranonce2Size,
+      ...(aux && { auxCommitment: aux.commitment }),
     });
     const job: StratumJob = {
       jobId: this.store.nextId(),
@@ -151,8 +215,14 @@ export class JobManager implements JobProvider {
       this.o.logger.debug({ jobId: newest.jobId, height: job.height }, 'template unchanged');
       return undefined;
     }
-    this.store.add({ job, work }, clean);
-    const fields = { jobId: job.jobId, height: job.height, clean, txs: template.transactions.length };
+    this.store.add({ job, work, ...(aux && { aux: aux.state }) }, clean);
+    const fields = {
+      jobId: job.jobId,
+      height: job.height,
+      clean,
+      txs: template.transactions.length,
+      ...(aux && { aux: aux.state.chains.map((c) => `${c.work.coin}@${c.work.height}`) }),
+    };
     // New blocks are worth an info line; the 30 s transaction refreshes would only be noise there.
     if (clean) this.o.logger.info(fields, 'new block template');
     else this.o.logger.debug(fields, 'template refreshed');
@@ -201,9 +271,49 @@ export class JobManager implements JobProvider {
       networkDifficulty: record.job.networkDifficulty,
       height: record.job.height,
     };
-    if (value > record.work.networkTarget) return result;
-    const block = await this.submitBlock(record, coinbase, header, s);
-    return { ...result, block };
+    // The parent block first, on its own; then the aux chains whose targets the share met (with their own state).
+    const block = value <= record.work.networkTarget ? await this.submitBlock(record, coinbase, header, s) : undefined;
+    const auxBlocks = record.aux && (await this.submitAuxBlocks(record, record.aux, value, coinbase, header, s));
+    if (!block && !auxBlocks) return result;
+    return { ...result, ...(block && { block }), ...(auxBlocks && { auxBlocks }) };
+  }
+
+  /**
+   * Every aux chain of the share's job whose target its PoW hash meets: the AuxPoW built from the share's own
+   * coinbase and header and the job's snapshot (slot, branch, hash), submitted to the node that made the work.
+   * Undefined when the share met no aux target (one bigint comparison per chain: the common case).
+   */
+  private async submitAuxBlocks(
+    record: JobRecord,
+    aux: AuxJobState,
+    value: bigint,
+    coinbase: Buffer,
+    header: Buffer,
+    s: ShareSubmission,
+  ): Promise<AuxFoundBlock[] | undefined> {
+    const met = aux.chains.filter((c) => value <= c.work.target && !c.chain.wasAccepted(c.work.hash));
+    if (met.length === 0) return undefined;
+    const parent = { coinbase, coinbaseBranch: record.work.merkleBranch, header };
+    return Promise.all(
+      met.map(async ({ work, index, branch, chain }): Promise<AuxFoundBlock> => {
+        const auxpow = buildAuxPow(parent, { chainId: work.chainId, hash: work.leaf, index, branch });
+        const context = { coin: work.coin, hash: work.hash, height: work.height, jobId: s.jobId, miner: s.miner };
+        // The node answers only `false`; our own reading of the same rules says why, before it is sent.
+        const own = checkAuxPow(auxpow, work.leaf, work.chainId);
+        if (!own.ok) this.o.logger.error({ ...context, reason: own.message }, 'aux proof fails our own check');
+        const verdict = await chain.submit(work, encodeAuxPow(auxpow).toString('hex'));
+        if (verdict.outcome === 'accepted') this.o.logger.info(context, 'aux block found and accepted');
+        else this.o.logger.error({ ...context, answer: verdict.text }, 'aux block found but not accepted');
+        return {
+          coin: work.coin,
+          height: work.height,
+          hash: work.hash,
+          reward: work.coinbaseValue.toString(),
+          networkDifficulty: work.networkDifficulty,
+          submitResult: verdict.text,
+        };
+      }),
+    );
   }
 
   private shareTarget(difficulty: number): bigint {

@@ -1,4 +1,5 @@
 import type { BlockWork } from '../../../core/chain/work.js';
+import type { AuxChain, AuxWork } from './aux/aux-chain.js';
 import { SeenShares } from './seen-shares.js';
 import type { StratumJob } from './types.js';
 
@@ -6,6 +7,30 @@ import type { StratumJob } from './types.js';
 export interface JobRecord {
   job: StratumJob;
   work: BlockWork;
+  /** Merged mining: the aux state the job's coinbase commits to. Absent when no aux chain was in the job. */
+  aux?: AuxJobState;
+}
+
+/**
+ * The aux chains a job committed to, as they were when it was made: a share is always checked and its AuxPoW built
+ * against the state of ITS job (the commitment in its coinbase), never the aux chains' current work, which may have
+ * moved on since (the stale-aux-state bug of NOMP forks).
+ */
+export interface AuxJobState {
+  /** The aux tree's size (2^h) and merkle nonce, as committed. */
+  size: number;
+  nonce: number;
+  chains: AuxJobChain[];
+}
+
+export interface AuxJobChain {
+  /** The work committed (coin, chain id, hash, target, height, coinbase value, network difficulty, its node). */
+  work: AuxWork;
+  /** The chain's slot in the tree (nChainIndex) and its branch to the root, internal byte order. */
+  index: number;
+  branch: Buffer[];
+  /** Where its blocks are submitted. */
+  chain: AuxChain;
 }
 
 /**

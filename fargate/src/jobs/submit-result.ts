@@ -49,7 +49,8 @@ function errorAnswer(err: unknown): DaemonAnswer {
   return { outcome: 'error', text: `error: ${message}` };
 }
 
-function safeJson(v: unknown): string {
+/** A short JSON rendering of an unexpected answer, for a result text or a log line. */
+export function safeJson(v: unknown): string {
   try {
     return JSON.stringify(v)?.slice(0, 200) ?? String(v);
   } catch {

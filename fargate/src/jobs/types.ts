@@ -1,4 +1,4 @@
-import type { FoundBlock } from '../../../core/blocks/block.js';
+import type { AuxFoundBlock, FoundBlock } from '../../../core/blocks/block.js';
 
 /**
  * What the shared stratum core (server, connections, sessions, vardiff, live stats) knows of a job, whatever its
@@ -74,6 +74,11 @@ export type ShareCheck =
       height: number;
       /** Present when the share met the network target; the block was already submitted. */
       block?: FoundBlock;
+      /**
+       * Merged mining: the aux chains of the share's job whose targets it met, each block already submitted to its
+       * chain with submitauxblock (whatever the answer: see submitResult), whether or not `block` is set.
+       */
+      auxBlocks?: AuxFoundBlock[];
     }
   | { ok: false; code: 20 | 21 | 22 | 23; message: string };
 

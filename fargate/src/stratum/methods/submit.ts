@@ -116,6 +116,8 @@ export function acceptShare(
     ip: ctx.session.remote.address,
     hash: check.hash,
     ...(check.block ? { block: check.block } : {}),
+    // Merged mining: the aux blocks travel on the share to the parent's ingest, which records them per aux coin.
+    ...(check.auxBlocks ? { auxBlocks: check.auxBlocks } : {}),
   };
   if (check.block) {
     ctx.metrics.blocks.inc({ coin, result: check.block.submitResult });
