@@ -20,6 +20,8 @@ export function createLocalApi(deps: {
   live?: LiveStatsSource;
   /** Miners' payout currency, for converting coins. */
   conversion?: ConversionApiDeps;
+  /** Merged mining: miners' aux payout addresses (the aux coins' ledger tables). */
+  auxAddresses?: ApiDeps['auxAddresses'];
 }): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const pool = publicPool(deps.config);
   for (const c of pool.coins) {
@@ -34,6 +36,7 @@ export function createLocalApi(deps: {
     money: deps.money,
     live: deps.live,
     conversion: deps.conversion,
+    auxAddresses: deps.auxAddresses,
     now: Date.now,
   };
   return async (req, res) => {

@@ -2,7 +2,7 @@ import type { MoneyBlock } from '../../core/blocks/block.js';
 import { type CoinDefinition, getCoin, validateAddress } from '../../core/coins/index.js';
 import { BadRequestError, InvalidAddressError, NotFoundError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
-import type { LedgerEntry } from '../../core/ledger/ledger.js';
+import type { Balance, LedgerEntry } from '../../core/ledger/ledger.js';
 import type { PayoutRecord } from '../../core/ledger/payouts.js';
 import type { LiveStatsSource } from '../../core/ports/live-stats.js';
 import type { MoneyStore } from '../../core/ports/money-store.js';
@@ -13,6 +13,7 @@ import type {
   RoundShareReader,
 } from '../../core/ports/share-store.js';
 import { averageEffort, effort, hashrate, isOffline, OFFLINE_AFTER_MS } from '../../core/stats/hashrate.js';
+import { type AuxAddressRouteDeps, auxAddressOf, auxAddressView, changeAuxAddress, parentOf } from './aux-address.js';
 import { type ConversionApiDeps, changePreference, conversionView } from './conversion.js';
 import { type ExportRow, toCsv, toXlsx } from './export.js';
 import { httpStatusOf } from './http-errors.js';
@@ -24,6 +25,7 @@ import type {
   Chain,
   HashratePoint,
   HashrateWindows,
+  MergedSide,
   Miner,
   MinerPayment,
   Online,
@@ -49,6 +51,8 @@ export interface ApiDeps {
   conversion?: ConversionApiDeps;
   /** A worker silent this long is shown offline (default core/stats OFFLINE_AFTER_MS, 10 minutes). */
   offlineAfterMs?: number;
+  /** Merged mining: miners' aux payout addresses (shown on miner pages, set by a signed message). */
+  auxAddresses?: AuxAddressRouteDeps['auxAddresses'];
 }
 
 export interface ApiRequest {
@@ -118,6 +122,17 @@ const ROUTES: readonly Route[] = [
     pattern: '/pools/:coin/miners/:address/conversion',
     handler: async (r, d) => ok(await changePreference(d, ...minerOf(r, d), r.body), 0),
   },
+  // Merged mining: the aux payout address of a mining address, set by a message its key signed (app/stats/aux-address.ts).
+  {
+    method: 'GET',
+    pattern: '/pools/:coin/miners/:address/payout-address',
+    handler: async (r, d) => ok(await auxAddressView(d, ...minerOf(r, d)), 0),
+  },
+  {
+    method: 'POST',
+    pattern: '/pools/:coin/miners/:address/payout-address',
+    handler: async (r, d) => ok(await changeAuxAddress(d, ...minerOf(r, d), r.body), 0),
+  },
   {
     method: 'GET',
     pattern: '/pools/:coin/miners/:address/export.csv',
@@ -132,11 +147,21 @@ const ROUTES: readonly Route[] = [
 
 const coinOf = (r: RouteRequest, deps: ApiDeps) => knownCoin(deps, r.params.coin!);
 
-/** The coin and the miner's account of a miner route, both checked: the address as the pool keeps it (canonical). */
+/**
+ * The coin and the miner's account of a miner route, both checked: the address as the pool keeps it (canonical). A
+ * merge-mined coin's ledger is keyed by the parent's mining addresses: its miner routes take the parent's format.
+ */
 function minerOf(r: RouteRequest, deps: ApiDeps): [PublicCoin, string] {
   const coin = coinOf(r, deps);
-  return [coin, checkAddress(coin, r.params.address!)];
+  const miningCoin = coin.mergedWith === undefined ? coin : parentOf(deps.pool, coin);
+  return [coin, checkAddress(miningCoin, r.params.address!)];
 }
+
+/** The coin whose shares mine `coin` (core/config/merged.ts roundsCoinOf): a merge-mined coin's parent, else itself. */
+const sharesCoinOf = (coin: PublicCoin) => coin.mergedWith ?? coin.symbol;
+
+/** The aux coins merge-mined with `coin`, in config order. */
+const auxCoinsOf = (deps: ApiDeps, coin: PublicCoin) => deps.pool.coins.filter((c) => c.mergedWith === coin.symbol);
 
 /** The route for a method and a path's segments, with the values of its `:name` segments. */
 function findRoute(
@@ -233,12 +258,12 @@ function hoursOf(q: URLSearchParams): number {
  * chart gets ~170–180 points whatever the range; each point is the hashrate over its whole interval.
  */
 async function poolHistory(deps: ApiDeps, coin: PublicCoin, hours: number): Promise<PoolHistory> {
-  const def = getCoin(coin.symbol);
+  const def = getCoin(sharesCoinOf(coin));
   const step = hours <= 3 ? 1 : hours <= 24 ? 10 : 60;
   const nowMinute = minuteOf(deps.now());
   const last = nowMinute - (nowMinute % step); // the current interval starts here
   const first = last - (Math.ceil((hours * 60) / step) - 1) * step;
-  const buckets = await deps.poolStats.getPoolStats(coin.symbol, first);
+  const buckets = await deps.poolStats.getPoolStats(sharesCoinOf(coin), first);
   const byInterval = new Map<number, MinuteBucket[]>();
   for (const b of buckets) {
     const start = b.minute - (b.minute % step);
@@ -263,16 +288,25 @@ async function poolDetail(deps: ApiDeps, coin: PublicCoin): Promise<PoolDetail> 
   const def = getCoin(coin.symbol);
   const now = deps.now();
   const nowMinute = minuteOf(now);
-  const [buckets, all, total, live] = await Promise.all([
-    deps.poolStats.getPoolStats(coin.symbol, nowMinute - WINDOWS['3h'] + 1),
+  // A merge-mined coin's hashrate, shares and miners online are its parent's: the same shares mine both. Its chain
+  // (height, difficulty) is its own, when a stratum server reports it.
+  const mining = sharesCoinOf(coin);
+  const [buckets, all, total, live, miningLive] = await Promise.all([
+    deps.poolStats.getPoolStats(mining, nowMinute - WINDOWS['3h'] + 1),
     deps.money.listAllBlocks(coin.symbol),
-    deps.poolStats.getPoolTotal(coin.symbol),
+    deps.poolStats.getPoolTotal(mining),
     deps.live?.get(coin.symbol),
+    mining === coin.symbol ? undefined : deps.live?.get(mining),
   ]);
   const recent = await withEffort(deps, coin, newestFirst(all).slice(0, LUCK_BLOCKS));
   const efforts = recent.map((b) => b.effort).filter((e): e is number => e !== null);
-  const online: Online | null = live
-    ? { miners: live.miners, workers: live.workers, windowSeconds: Math.round(live.windowMs / 1000) }
+  const onlineLive = mining === coin.symbol ? live : miningLive;
+  const online: Online | null = onlineLive
+    ? {
+        miners: onlineLive.miners,
+        workers: onlineLive.workers,
+        windowSeconds: Math.round(onlineLive.windowMs / 1000),
+      }
     : null;
   // The job builds on the tip; explorers show difficulty without the stratum multiplier.
   const chain: Chain | null = live
@@ -290,10 +324,12 @@ async function poolDetail(deps: ApiDeps, coin: PublicCoin): Promise<PoolDetail> 
     scheme: coin.scheme,
     feeBasisPoints: coin.feeBasisPoints,
     payoutMinimum: coin.payoutMinimum,
+    mergedWith: coin.mergedWith ?? null,
+    merges: auxCoinsOf(deps, coin).map((c) => c.symbol),
     ports: coin.ports,
     stratumHost: coin.stratumHost,
-    hashrate: windows(buckets, nowMinute, def),
-    hashrateHistory: history(buckets, def),
+    hashrate: windows(buckets, nowMinute, getCoin(mining)),
+    hashrateHistory: history(buckets, getCoin(mining)),
     sharesTotal: total,
     online,
     chain,
@@ -316,11 +352,15 @@ function newestFirst(list: MoneyBlock[]): MoneyBlock[] {
   return [...list].sort((a, b) => b.height - a.height || b.time - a.time);
 }
 
-/** The API's view of blocks, with each round's effort (one round total read per block, not its worker sums). */
+/**
+ * The API's view of blocks, with each round's effort (one round total read per block, not its worker sums). An aux
+ * chain's block is paid from the parent's round of the share that found it (its `round`): its effort is that round's
+ * shares over the aux chain's difficulty.
+ */
 function withEffort(deps: ApiDeps, coin: PublicCoin, list: MoneyBlock[]): Promise<Block[]> {
   return Promise.all(
     list.map(async (b) => {
-      const total = await deps.rounds.getRoundTotal(coin.symbol, b.height);
+      const total = await deps.rounds.getRoundTotal(b.round?.coin ?? coin.symbol, b.round?.height ?? b.height);
       return {
         height: b.height,
         hash: b.hash,
@@ -331,6 +371,7 @@ function withEffort(deps: ApiDeps, coin: PublicCoin, list: MoneyBlock[]): Promis
         worker: b.worker,
         time: b.time,
         effort: total.difficulty > 0 ? effort(total.difficulty, b.networkDifficulty) : null,
+        round: b.round ? { coin: b.round.coin, height: b.round.height } : null,
       };
     }),
   );
@@ -448,15 +489,17 @@ const MINER_PAGE_ENTRIES = 200;
 
 /** A miner's page; `address` is the account `minerOf` checked. */
 async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Promise<Miner> {
-  const def = getCoin(coin.symbol);
+  const def = getCoin(sharesCoinOf(coin)); // the shares' coin: a merge-mined coin's are its parent's
   const now = deps.now();
   const nowMinute = minuteOf(now);
   // The balance is the stored counter and the lists the newest entries: a page reads the same however long the
   // miner has mined.
-  const [stats, entries, balance] = await Promise.all([
-    deps.miners.getMinerStats(coin.symbol, address, nowMinute - WINDOWS['3h'] + 1),
+  // A merge-mined coin's page shows the parent's shares (they mine both) and the coin's own money.
+  const [stats, entries, balance, merged] = await Promise.all([
+    deps.miners.getMinerStats(sharesCoinOf(coin), address, nowMinute - WINDOWS['3h'] + 1),
     deps.money.listRecentEntries(coin.symbol, address, ['immature', 'pps', 'reserve', 'release'], MINER_PAGE_ENTRIES),
     deps.money.getBalance(coin.symbol, address),
+    Promise.all(auxCoinsOf(deps, coin).map((aux) => mergedSide(deps, aux, address))),
   ]);
   const paid = await minerPayments(deps, coin, address, entries, 100);
   const rewards = entries
@@ -481,14 +524,37 @@ async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Pr
         duplicate: w.refused.duplicate,
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
-    balance: {
-      immature: balance.immature.toString(),
-      confirmed: balance.confirmed.toString(),
-      pending: balance.pending.toString(),
-      paid: balance.paid.toString(),
-    },
+    balance: balanceView(balance),
     rewards,
     payments: paid,
+    merged,
+  };
+}
+
+/** How many of a miner's newest aux payout moves its parent coin's page reads per aux coin. */
+const MERGED_SIDE_ENTRIES = 40;
+
+/** The miner's side of an aux coin on its parent coin's page: the aux address, balance and recent aux payouts. */
+async function mergedSide(deps: ApiDeps, aux: PublicCoin, address: string): Promise<MergedSide> {
+  const [set, balance, entries] = await Promise.all([
+    deps.auxAddresses?.getAuxAddress(aux.symbol, address),
+    deps.money.getBalance(aux.symbol, address),
+    deps.money.listRecentEntries(aux.symbol, address, ['reserve', 'release'], MERGED_SIDE_ENTRIES),
+  ]);
+  return {
+    coin: aux.symbol,
+    address: auxAddressOf(set),
+    balance: balanceView(balance),
+    payments: await minerPayments(deps, aux, address, entries, 20),
+  };
+}
+
+function balanceView(b: Balance): Miner['balance'] {
+  return {
+    immature: b.immature.toString(),
+    confirmed: b.confirmed.toString(),
+    pending: b.pending.toString(),
+    paid: b.paid.toString(),
   };
 }
 

@@ -1,9 +1,10 @@
 import { getCoin } from '../../core/coins/index.js';
+import { SIGNED_REQUEST_WINDOW_MS } from '../../core/coins/signed-request.js';
 import { TARGET_CURRENCIES, type TargetCurrency } from '../../core/conversion/config.js';
 import { formatUnits } from '../../core/conversion/decimal.js';
 import { preferenceMessage } from '../../core/conversion/preference-message.js';
 import { type ConversionQuote, quoteAmount, quoteIsStale } from '../../core/conversion/quote.js';
-import { checkSignedPreference, SIGNED_PREFERENCE_WINDOW_MS } from '../../core/conversion/signed-preference.js';
+import { checkSignedPreference } from '../../core/conversion/signed-preference.js';
 import { BadRequestError, PoolError } from '../../core/errors.js';
 import type { ConversionStore } from '../../core/ports/conversion-store.js';
 import type { PublicCoin, PublicConversion } from './public.js';
@@ -70,7 +71,7 @@ export async function conversionView(deps: ConversionRouteDeps, coin: PublicCoin
         address: '<address>',
         time: '<time>',
       }),
-      windowSeconds: SIGNED_PREFERENCE_WINDOW_MS / 1000,
+      windowSeconds: SIGNED_REQUEST_WINDOW_MS / 1000,
     },
   };
 }
@@ -99,7 +100,7 @@ function quoteView(q: ConversionQuote, decimals: number, stale: boolean) {
 /**
  * POST /api/pools/{coin}/miners/{address}/conversion with {currency, address, time, signature}: the change, only
  * with a signature of the miner's key (core/conversion/signed-preference.ts). Throws ConversionOffError (404),
- * BadRequestError / InvalidAddressError (400), PreferenceNotAuthorizedError (403), PreferenceConflictError (409).
+ * BadRequestError / InvalidAddressError (400), SignatureNotAuthorizedError (403), PreferenceConflictError (409).
  */
 export async function changePreference(
   deps: ConversionRouteDeps,

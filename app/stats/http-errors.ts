@@ -7,11 +7,14 @@ import { PoolError } from '../../core/errors.js';
 const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = {
   BAD_REQUEST: 400,
   INVALID_ADDRESS: 400,
-  PREFERENCE_NOT_AUTHORIZED: 403,
+  /** A miner's signed change (payout currency, aux payout address) not signed by the mining address's key. */
+  SIGNATURE_NOT_AUTHORIZED: 403,
   NOT_FOUND: 404,
   /** The coin does not convert: there is no payout-currency preference to change. */
   CONVERSION_OFF: 404,
   PREFERENCE_CONFLICT: 409,
+  /** A newer signed aux payout address was stored between the check and the write. */
+  AUX_ADDRESS_CONFLICT: 409,
 };
 
 /** The HTTP status of an error a request may cause, or undefined for every other error. */

@@ -55,6 +55,27 @@ function get(summary: string, parameters: object[], ok: object, cacheSeconds: nu
   };
 }
 
+/**
+ * A miner's signed change (POST): the request body's schema, what a success answers, and the refusals every signed
+ * change shares (403: not the mining address's signature, stale or replayed; 409: a newer change won the race).
+ */
+function signedPost(summary: string, parameters: object[], body: Named, ok: object, more: object = {}) {
+  return {
+    post: {
+      summary,
+      parameters,
+      requestBody: { required: true, content: { 'application/json': { schema: ref(body) } } },
+      responses: {
+        '200': ok,
+        '400': badRequest,
+        '403': json('Error', 'the signature is not by the mining address’s key, or the message is stale or replayed'),
+        '409': json('Error', 'a newer change was stored meanwhile'),
+        ...more,
+      },
+    },
+  };
+}
+
 function componentSchemas(): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(namedSchemas)) registry.add(schema, { id });
@@ -72,7 +93,7 @@ export function openApiDocument(): object {
       title: 'edgepool stats API',
       version: '1',
       description:
-        'Pool, miner, block and payment statistics (read-only) and a miner’s signed payout-currency choice. Amounts are decimal strings of base units.',
+        'Pool, miner, block and payment statistics (read-only), a miner’s signed payout-currency choice and aux payout address (merged mining). Amounts are decimal strings of base units.',
     },
     paths: {
       '/api/pools': get('every coin of the pool', [], json('Pools', 'pool statistics per coin'), 10),
@@ -118,17 +139,30 @@ export function openApiDocument(): object {
           json('ConversionView', 'payout currency'),
           0,
         ),
-        post: {
-          summary: 'change the payout currency: only with a signature by the mining address’s key',
-          parameters: [coin, address],
-          requestBody: { required: true, content: { 'application/json': { schema: ref('ConversionChange') } } },
-          responses: {
-            '200': json('ConversionChanged', 'the stored preference'),
-            '400': badRequest,
-            '403': json('Error', 'the signature is not the miner’s, or the message is stale or replayed'),
-            '409': json('Error', 'a newer change was stored meanwhile'),
-          },
-        },
+        ...signedPost(
+          'change the payout currency: only with a signature by the mining address’s key',
+          [coin, address],
+          'ConversionChange',
+          json('ConversionChanged', 'the stored preference'),
+        ),
+      },
+      '/api/pools/{coin}/miners/{address}/payout-address': {
+        ...get(
+          'merged mining: the mining address’s payout address on an aux coin, and the message to sign to change it',
+          [
+            { ...coin, description: 'an aux (merge-mined) coin symbol, e.g. DOGE' },
+            { ...address, description: 'the mining address: an address of the aux coin’s parent (e.g. LTC)' },
+          ],
+          json('AuxAddressView', 'the aux payout address (null: not set, rewards accrue until one is set)'),
+          0,
+        ),
+        ...signedPost(
+          'set the aux payout address: only with a signature by the mining address’s key',
+          [coin, address],
+          'AuxAddressChange',
+          json('AuxAddressChanged', 'the stored address'),
+          { '404': json('Error', 'the coin is not merge-mined on this pool') },
+        ),
       },
       '/api/openapi.json': { get: { summary: 'this document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
     },

@@ -13,6 +13,8 @@ export interface PublicCoin {
   ports: Array<{ port: number; tls: boolean; difficulty: { initial: number; min: number; max: number } }>;
   /** The host name miners connect to; null: the dashboard's own host (local mode). */
   stratumHost: string | null;
+  /** Merged mining: the parent coin this one is merge-mined with (it has no ports: its parent's miners mine it). */
+  mergedWith?: string;
 }
 
 /** What the stats Lambda reads back of publicPool's answer (its POOL_PUBLIC_JSON). */
@@ -33,6 +35,7 @@ export const publicPoolSchema: z.ZodType<{ name: string; coins: PublicCoin[] }> 
         }),
       ),
       stratumHost: z.string().nullable(),
+      mergedWith: z.string().optional(),
     }),
   ),
 });
@@ -56,7 +59,9 @@ export function publicPool(
         tls: p.tls !== undefined,
         difficulty: { initial: p.difficulty.initial, min: p.difficulty.min, max: p.difficulty.max },
       })),
-      stratumHost: c.stratumHost ?? hosts[c.symbol] ?? null,
+      // A merge-mined coin has no stratum of its own: no host to show.
+      stratumHost: c.mergedWith === undefined ? (c.stratumHost ?? hosts[c.symbol] ?? null) : null,
+      ...(c.mergedWith === undefined ? {} : { mergedWith: c.mergedWith }),
     })),
   };
 }

@@ -43,7 +43,17 @@ export const blockSchema = z.strictObject({
   finder: z.string().describe('payout address of the miner whose share found it'),
   worker: z.string(),
   time: epochMs,
-  effort: z.number().nonnegative().nullable().describe('round share difficulty ÷ network difficulty (1 = expected)'),
+  effort: z
+    .number()
+    .nonnegative()
+    .nullable()
+    .describe(
+      'round share difficulty ÷ network difficulty (1 = expected); a merge-mined coin’s block: its parent round’s shares ÷ the aux chain’s difficulty',
+    ),
+  round: z
+    .strictObject({ coin: z.string(), height: z.number().int().nonnegative() })
+    .nullable()
+    .describe('merged mining: the parent coin’s share round that found this aux block (null: the coin’s own round)'),
 });
 
 export const onlineSchema = z
@@ -76,11 +86,23 @@ export const poolDetailSchema = z.strictObject({
   scheme: z.string().nullable(),
   feeBasisPoints: z.number().int().nonnegative().nullable(),
   payoutMinimum: amount.nullable(),
-  ports: z.array(portSchema),
-  stratumHost: z.string().nullable().describe('the host miners connect to; null: the host serving this API'),
-  hashrate: hashrateWindowsSchema,
-  hashrateHistory: z.array(hashratePointSchema).describe('per minute, oldest first, last 3 hours'),
-  sharesTotal: tallySchema.describe('every share the pool ever counted'),
+  mergedWith: z
+    .string()
+    .nullable()
+    .describe('merged mining: the parent coin this one is merge-mined with (its miners mine both); null: mined itself'),
+  merges: z.array(z.string()).describe('merged mining: the aux coins merge-mined with this one'),
+  ports: z.array(portSchema).describe('none for a merge-mined coin: miners connect to its parent'),
+  stratumHost: z
+    .string()
+    .nullable()
+    .describe('the host miners connect to; null: the host serving this API (or none: a merge-mined coin)'),
+  hashrate: hashrateWindowsSchema.describe(
+    'average hashrate over the last 10 minutes and 3 hours; a merge-mined coin’s is its parent’s (the same shares mine both)',
+  ),
+  hashrateHistory: z
+    .array(hashratePointSchema)
+    .describe('per minute, oldest first, last 3 hours (merge-mined: the parent’s)'),
+  sharesTotal: tallySchema.describe('every share the pool ever counted (merge-mined: the parent’s)'),
   online: onlineSchema.nullable(),
   chain: chainSchema.nullable(),
   blocksFound: z.number().int().nonnegative(),
@@ -150,6 +172,23 @@ export const rewardSchema = z.strictObject({
   time: epochMs,
 });
 
+export const auxAddressSchema = z
+  .strictObject({
+    address: z.string().describe('the aux chain address rewards are paid to (miner-supplied: display as text)'),
+    source: z.enum(['password', 'signed']).describe('from the mining password (`doge=…`) or a signed message'),
+    setAt: epochMs.describe('when it was set (a signed one: the signed time)'),
+  })
+  .describe('where a miner’s rewards on an aux chain are paid');
+
+export const mergedSideSchema = z.strictObject({
+  coin: z.string().describe('the aux coin'),
+  address: auxAddressSchema
+    .nullable()
+    .describe('null: not set; the aux rewards accrue on the balance until an address is set'),
+  balance: balanceSchema.describe('the aux coin’s balance of the mining address, in its base units'),
+  payments: z.array(minerPaymentSchema).describe('recent aux payouts, newest first'),
+});
+
 export const minerSchema = z.strictObject({
   coin: z.string(),
   address: z.string(),
@@ -160,7 +199,38 @@ export const minerSchema = z.strictObject({
   balance: balanceSchema,
   rewards: z.array(rewardSchema),
   payments: z.array(minerPaymentSchema),
+  merged: z
+    .array(mergedSideSchema)
+    .describe('merged mining: the miner’s side of each aux coin its shares also mine (empty: the coin merges none)'),
 });
+
+const signSchema = z.strictObject({
+  pool: z.string().describe('the pool the message names (its pool.name): a signature is valid on this pool only'),
+  message: z.string().describe('the message to sign with the mining address key; fill in the <…> parts'),
+  windowSeconds: z.number().int().positive(),
+});
+
+export const auxAddressViewSchema = z
+  .strictObject({
+    coin: z.string().describe('the aux coin'),
+    mergedWith: z.string().describe('its parent coin: the mining address is one of its addresses'),
+    account: z.string().describe('the mining address, as the pool keeps it'),
+    address: auxAddressSchema.nullable(),
+    sign: signSchema,
+  })
+  .describe('a miner’s payout address on an aux chain and how to change it');
+
+export const auxAddressChangeSchema = z.strictObject({
+  address: z.string().min(1).max(100).describe('the aux chain address'),
+  signedAt: z.string().min(1).max(40).describe('the time in the signed message, ISO 8601 UTC'),
+  signature: z
+    .string()
+    .min(1)
+    .max(2000)
+    .describe('BIP137 or BIP322-simple signature of the filled-in message by the mining address key'),
+});
+
+export const auxAddressChangedSchema = z.strictObject({ address: auxAddressSchema });
 
 const preferenceSchema = z.strictObject({
   currency: z.string().describe('BTC, USDT…, or the mined coin itself (no conversion)'),
@@ -203,11 +273,7 @@ export const conversionViewSchema = z
       feeShareBps: z.number().int().min(0).max(10_000),
       quoteAmount: amount.describe('the amount quoted, base units of the coin (one coin, or the minimum if larger)'),
       quotes: z.array(conversionQuoteSchema),
-      sign: z.strictObject({
-        pool: z.string().describe('the pool the message names (its pool.name): a signature is valid on this pool only'),
-        message: z.string().describe('the message to sign with the mining address key; fill in the <…> parts'),
-        windowSeconds: z.number().int().positive(),
-      }),
+      sign: signSchema,
     }),
   ])
   .describe('a miner’s payout currency and how to change it');
@@ -235,6 +301,8 @@ export type Online = z.infer<typeof onlineSchema>;
 export type HashrateWindows = z.infer<typeof hashrateWindowsSchema>;
 export type HashratePoint = z.infer<typeof hashratePointSchema>;
 export type Chain = z.infer<typeof chainSchema>;
+export type MergedSide = z.infer<typeof mergedSideSchema>;
+export type AuxAddressView = z.infer<typeof auxAddressViewSchema>;
 
 /** Named schemas, as they appear under components/schemas in the OpenAPI document. */
 export const namedSchemas = {
@@ -261,4 +329,9 @@ export const namedSchemas = {
   ConversionQuote: conversionQuoteSchema,
   ConversionChange: conversionChangeSchema,
   ConversionChanged: conversionChangedSchema,
+  MergedSide: mergedSideSchema,
+  AuxAddress: auxAddressSchema,
+  AuxAddressView: auxAddressViewSchema,
+  AuxAddressChange: auxAddressChangeSchema,
+  AuxAddressChanged: auxAddressChangedSchema,
 } as const;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type ApiDeps, handleApi } from '../../../app/stats/api.js';
 import { ConversionOffError, PreferenceConflictError } from '../../../app/stats/conversion.js';
 import { httpStatusOf } from '../../../app/stats/http-errors.js';
-import { PreferenceNotAuthorizedError } from '../../../core/conversion/signed-preference.js';
+import { SignatureNotAuthorizedError } from '../../../core/coins/signed-request.js';
 import { BadRequestError, InvalidAddressError, NotFoundError, StorageError } from '../../../core/errors.js';
 import { ADDRESS } from '../../fargate/stratum/fakes.js';
 import { TEST_POOL } from './helpers.js';
@@ -53,7 +53,7 @@ describe('httpStatusOf: the one error → HTTP table', () => {
   it('maps the errors a request may cause, and no other', () => {
     expect(httpStatusOf(new BadRequestError('x'))).toBe(400);
     expect(httpStatusOf(new InvalidAddressError('x'))).toBe(400);
-    expect(httpStatusOf(new PreferenceNotAuthorizedError('x'))).toBe(403);
+    expect(httpStatusOf(new SignatureNotAuthorizedError('x'))).toBe(403);
     expect(httpStatusOf(new NotFoundError('x'))).toBe(404);
     expect(httpStatusOf(new ConversionOffError('LTC'))).toBe(404);
     expect(httpStatusOf(new PreferenceConflictError('x'))).toBe(409);

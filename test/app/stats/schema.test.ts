@@ -9,17 +9,24 @@ import { runPayouts } from '../../../app/payouts/payouts.js';
 import { type ApiDeps, handleApi } from '../../../app/stats/api.js';
 import * as schema from '../../../app/stats/schema.js';
 import { getCoin } from '../../../core/coins/index.js';
+import { blockEntries, payoutEntries } from '../../../core/ledger/ledger.js';
+import type { PayoutRecord } from '../../../core/ledger/payouts.js';
 import { rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
 import type { Share } from '../../../core/shares/share.js';
 import { ADDRESS, regtestAddress } from '../../fargate/stratum/fakes.js';
 import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
+import { testKey } from '../../helpers/message-signer.js';
+import { MemoryAuxAddressStore } from './helpers.js';
 
 const LTC = getCoin('LTC');
 const POOL_WALLET = regtestAddress(9);
 const OTHER = regtestAddress(6);
 const NOW = 1_700_000_000_000;
 const BLOCK_HASH = 'ab'.repeat(32);
+/** Merged mining: a DOGE block found by OTHER's LTC share in round 10, and ADDRESS's DOGE payout address. */
+const DOGE_BLOCK_HASH = 'cd'.repeat(32);
+const DOGE_ADDRESS = testKey('DOGE', 'regtest', 5).address.p2pkh;
 
 /**
  * Every endpoint's real answer checked against the documented schema, on storage filled by the real pipeline:
@@ -29,6 +36,7 @@ const BLOCK_HASH = 'ab'.repeat(32);
 describe('stats API responses match the schema', () => {
   let dynamo: Dynamo;
   let deps: ApiDeps;
+  let dogePayout: PayoutRecord;
 
   const get = async (path: string, query = '') => {
     const res = await handleApi({ method: 'GET', path, query: new URLSearchParams(query) }, deps);
@@ -37,10 +45,14 @@ describe('stats API responses match the schema', () => {
 
   beforeAll(async () => {
     dynamo = await startDynamo();
+    // Each coin has its tables, as deployed: DOGE's blocks and ledger are its own.
+    const dogeShares = await dynamo.freshStore('DOGE');
+    const dogeNames = dynamo.lastTables!;
     const shares = await dynamo.freshStore();
     const names = dynamo.lastTables!;
+    const tablesOf = (coin: string) => (coin === 'DOGE' ? dogeNames : names);
     const doc = createDocumentClient(dynamo.client);
-    const money = new DynamoMoneyStore(doc, () => names);
+    const money = new DynamoMoneyStore(doc, tablesOf);
     const share = (miner: string, worker: string, ago: number, extra: Partial<Share> = {}): Share => ({
       coin: 'LTC',
       miner,
@@ -126,7 +138,42 @@ describe('stats API responses match the schema', () => {
       windowMs: 600_000,
       at: NOW - 5_000,
     });
+    // Merged mining, as ingest and the DOGE money passes leave it: the aux block in DOGE's blocks table with the LTC
+    // round that pays it, ADDRESS's DOGE credit matured and partly paid to its DOGE address, given in the password.
+    await dogeShares.ingest.putBlock('DOGE', {
+      height: 77,
+      hash: DOGE_BLOCK_HASH,
+      reward: '1000000000000',
+      networkDifficulty: 0.25 * 65536,
+      submitResult: 'accepted',
+      miner: OTHER,
+      worker: '',
+      shareDifficulty: 64,
+      actualDifficulty: 128,
+      time: NOW - 60_000,
+      batchId: 'b1',
+      round: { coin: 'LTC', height: 10 },
+    });
+    const credit = [{ account: ADDRESS, role: 'miner' as const, amount: 700n }];
+    await money.putEntries('DOGE', [
+      ...blockEntries('immature', DOGE_BLOCK_HASH, credit, NOW - 50_000),
+      ...blockEntries('mature', DOGE_BLOCK_HASH, credit, NOW - 40_000),
+    ]);
+    dogePayout = {
+      id: 'doge-payout-1',
+      coin: 'DOGE',
+      status: 'pending',
+      recipients: [{ account: ADDRESS, amount: 500n, address: DOGE_ADDRESS }],
+      total: 500n,
+      createdAt: NOW - 30_000,
+      updatedAt: NOW - 30_000,
+    };
+    await money.createPayout('DOGE', dogePayout);
+    await money.putEntries('DOGE', payoutEntries('reserve', dogePayout, NOW - 30_000));
+    const auxAddresses = new MemoryAuxAddressStore();
+    await auxAddresses.offerAuxAddress('DOGE', ADDRESS, DOGE_ADDRESS, NOW - 100_000);
     deps = {
+      auxAddresses,
       pool: {
         name: 'schema pool',
         coins: [
@@ -139,17 +186,23 @@ describe('stats API responses match the schema', () => {
             stratumHost: 'ltc.pool.example',
             ports: [{ port: 3333, tls: false, difficulty: { initial: 64, min: 8, max: 4096 } }],
           },
+          {
+            symbol: 'DOGE',
+            network: 'regtest',
+            scheme: 'PPLNS',
+            feeBasisPoints: 100,
+            payoutMinimum: '100',
+            stratumHost: null,
+            ports: [],
+            mergedWith: 'LTC',
+          },
         ],
       },
       rounds: shares.rounds,
       miners: shares.miners,
       poolStats: shares.poolStats,
       money,
-      live: new DynamoLiveStats(
-        doc,
-        () => names,
-        () => NOW,
-      ),
+      live: new DynamoLiveStats(doc, tablesOf, () => NOW),
       now: () => NOW,
     };
   }, 60_000);
@@ -161,7 +214,9 @@ describe('stats API responses match the schema', () => {
   it('/api/pools and /api/pools/{coin}: hashrate, miners online, network, blocks and effort', async () => {
     const all = schema.poolsSchema.parse((await get('/api/pools')).json);
     const ltc = schema.poolDetailSchema.parse((await get('/api/pools/ltc')).json);
-    expect(all.coins).toEqual([ltc]);
+    const doge = schema.poolDetailSchema.parse((await get('/api/pools/doge')).json);
+    expect(all.coins).toEqual([ltc, doge]);
+    expect(ltc).toMatchObject({ mergedWith: null, merges: ['DOGE'] });
     expect(ltc.hashrate['10m']).toBeGreaterThan(0);
     // The dashboard's miner command takes its `-a` from here (the coin registry's algorithm), never from the symbol.
     expect(ltc.algorithm).toBe('scrypt');
@@ -171,6 +226,51 @@ describe('stats API responses match the schema', () => {
     expect(ltc.lastBlock).toMatchObject({ height: 10, hash: BLOCK_HASH, status: 'confirmed', finder: OTHER });
     // Round: 3 shares × 64 against a network difficulty of 0.5 × 65536.
     expect(ltc.effort['64']).toBeCloseTo((3 * 64) / 32_768, 9);
+  });
+
+  it('/api/pools/{aux}: merged with its parent, no ports or host, the parent’s hashrate, its own blocks', async () => {
+    const ltc = schema.poolDetailSchema.parse((await get('/api/pools/LTC')).json);
+    const doge = schema.poolDetailSchema.parse((await get('/api/pools/DOGE')).json);
+    expect(doge).toMatchObject({ coin: 'DOGE', mergedWith: 'LTC', merges: [], ports: [], stratumHost: null });
+    // The same shares mine both: DOGE's hashrate, shares and miners online are LTC's.
+    expect(doge.hashrate).toEqual(ltc.hashrate);
+    expect(doge.hashrate['10m']).toBeGreaterThan(0);
+    expect(doge.sharesTotal).toEqual(ltc.sharesTotal);
+    expect(doge.online).toEqual(ltc.online);
+    // No stratum server reports DOGE's own chain here.
+    expect(doge.chain).toBeNull();
+    expect(doge.blocksFound).toBe(1);
+    expect(doge.lastBlock).toMatchObject({
+      height: 77,
+      hash: DOGE_BLOCK_HASH,
+      finder: OTHER,
+      round: { coin: 'LTC', height: 10 },
+    });
+    // Effort over the LTC round that found it: 3 shares × 64 against DOGE's difficulty of 0.25 × 65536.
+    expect(doge.lastBlock!.effort).toBeCloseTo((3 * 64) / 16_384, 9);
+    expect(doge.effort['64']).toBeCloseTo((3 * 64) / 16_384, 9);
+    expect(ltc.lastBlock!.round).toBeNull();
+    const history = schema.poolHistorySchema.parse((await get('/api/pools/DOGE/history', 'hours=3')).json);
+    expect(history.points.some((p) => p.hashrate > 0)).toBe(true);
+  });
+
+  it('/api/pools/{aux}/blocks, /payments and its miner page keyed by the parent’s mining address', async () => {
+    const blocks = schema.blocksSchema.parse((await get('/api/pools/DOGE/blocks')).json);
+    expect(blocks.blocks.map((b) => [b.height, b.finder, b.round])).toEqual([[77, OTHER, { coin: 'LTC', height: 10 }]]);
+    const payments = schema.paymentsSchema.parse((await get('/api/pools/DOGE/payments')).json);
+    expect(payments.payments).toEqual([
+      { id: dogePayout.id, status: 'pending', txid: null, time: NOW - 30_000, total: '500', recipients: 1 },
+    ]);
+    // The DOGE ledger is keyed by the LTC mining address: the route takes LTC's address format.
+    const m = schema.minerSchema.parse((await get(`/api/pools/DOGE/miners/${ADDRESS}`)).json);
+    expect(m.balance).toEqual({ immature: '0', confirmed: '200', pending: '500', paid: '0' });
+    expect(m.payments).toEqual([expect.objectContaining({ id: dogePayout.id, amount: '500' })]);
+    expect(m.rewards).toEqual([expect.objectContaining({ ref: DOGE_BLOCK_HASH, amount: '700' })]);
+    // Its workers are the LTC shares'.
+    expect(m.workers.map((w) => w.name)).toEqual(['broken', 'old', 'rig1']);
+    expect(m.merged).toEqual([]);
+    // A DOGE address is not a mining address.
+    expect((await get(`/api/pools/DOGE/miners/${DOGE_ADDRESS.slice(0, -1)}x`)).status).toBe(400);
   });
 
   it('/api/pools/{coin}/blocks and /payments', async () => {
@@ -203,6 +303,27 @@ describe('stats API responses match the schema', () => {
     expect(m.payments[0]!.amount).toBe(m.balance.paid);
     expect(BigInt(m.balance.paid)).toBeGreaterThan(0n);
     expect(m.balance.confirmed).toBe('0');
+    // Merged mining: the miner's DOGE side, from DOGE's ledger and its password's DOGE address.
+    expect(m.merged).toEqual([
+      {
+        coin: 'DOGE',
+        address: { address: DOGE_ADDRESS, source: 'password', setAt: NOW - 100_000 },
+        balance: { immature: '0', confirmed: '200', pending: '500', paid: '0' },
+        payments: [
+          { id: dogePayout.id, status: 'pending', txid: null, time: NOW - 30_000, total: '500', amount: '500' },
+        ],
+      },
+    ]);
+    // A miner with no DOGE address and no DOGE credit: its rewards would accrue.
+    const other = schema.minerSchema.parse((await get(`/api/pools/LTC/miners/${OTHER}`)).json);
+    expect(other.merged).toEqual([
+      {
+        coin: 'DOGE',
+        address: null,
+        balance: { immature: '0', confirmed: '0', pending: '0', paid: '0' },
+        payments: [],
+      },
+    ]);
   });
 
   it('/api/openapi.json documents every schema and each documented JSON path answers what it documents', async () => {
@@ -218,7 +339,9 @@ describe('stats API responses match the schema', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.components.schemas).sort()).toEqual(Object.keys(schema.namedSchemas).sort());
-    const concrete = (path: string) => path.replace('{coin}', 'LTC').replace('{address}', ADDRESS);
+    // The payout-address routes are an aux coin's.
+    const concrete = (path: string) =>
+      path.replace('{coin}', path.endsWith('/payout-address') ? 'DOGE' : 'LTC').replace('{address}', ADDRESS);
     let checked = 0;
     for (const [path, item] of Object.entries(doc.paths)) {
       const ref = item.get.responses['200']?.content?.['application/json']?.schema?.$ref;
@@ -237,12 +360,13 @@ describe('stats API responses match the schema', () => {
       expect(documented.safeParse({ ...answer.json, undocumented: 1 }).success, path).toBe(false);
       checked++;
     }
-    expect(checked).toBe(7);
+    expect(checked).toBe(8);
+    expect(doc.paths['/api/pools/{coin}/miners/{address}/payout-address']).toHaveProperty('post');
   });
 
   it('answers bad input with 400 and the error schema, never 500', async () => {
     const bad = [
-      '/api/pools/DOGE',
+      '/api/pools/BTC',
       `/api/pools/LTC/miners/${ADDRESS.slice(0, -1)}x`,
       `/api/pools/LTC/miners/not-an-address/export.csv`,
       '/api/pools/LTC/miners/%E0%A4%A',
