@@ -3,14 +3,19 @@ import type { BatchTransport } from '../../../core/ports/batch-transport.js';
 import type { Logger } from '../../../core/ports/logger.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { ShareSpool } from '../../../core/ports/share-spool.js';
+import { AuxAddressTally } from '../../../core/shares/aux-addresses.js';
 import { type RefusalKind, RefusalTally } from '../../../core/shares/refusals.js';
-import type { Share, ShareBatch } from '../../../core/shares/share.js';
+import type { AuxAddressClaim, Share, ShareBatch } from '../../../core/shares/share.js';
 import { SummaryFolder } from '../../../core/shares/summary.js';
 
-function withoutBlock(s: Share): Share {
-  const { block: _block, ...rest } = s;
+/** A share as the minute summary counts it: a plain share (its blocks, its coin's and aux chains', were recorded). */
+function withoutBlocks(s: Share): Share {
+  const { block: _block, auxBlocks: _auxBlocks, ...rest } = s;
   return rest;
 }
+
+/** A share that found a block of its coin or of an aux chain: its batch is shipped at once in journal mode. */
+const foundBlock = (s: Share) => s.block !== undefined || s.auxBlocks !== undefined;
 
 type QueueLog = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -67,6 +72,11 @@ export interface BatchingShareQueueOptions {
   refusalWaitMs?: number;
   /** Most workers whose refusals are tallied at once per coin (core/shares/refusals.ts RefusalTally). */
   maxRefusalWorkers?: number;
+  /**
+   * Merged mining: most distinct aux payout address claims (`auxAddress`) held between two batches (default 10,000);
+   * past it a new claim is dropped, and the miner's next authorize offers it again.
+   */
+  maxAuxAddresses?: number;
   log?: QueueLog;
   /** The clock the ship and minute-summary times are aligned to (default: Date.now). */
   now?: () => number;
@@ -121,6 +131,10 @@ export class BatchingShareQueue implements ShareQueue {
   private refusalTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly refusalWaitMs: number;
   private readonly maxRefusalWorkers: number;
+  /** Aux payout addresses waiting for a batch (see `auxAddress`). */
+  private readonly auxClaims: AuxAddressTally;
+  /** The coin of the newest batch: the queue's coin, which aux address claims travel with. */
+  private lastCoin: string | undefined;
   private buffered = 0;
   private inFlight = 0;
   private readonly deliveries = new Set<Promise<void>>();
@@ -159,6 +173,7 @@ export class BatchingShareQueue implements ShareQueue {
         : undefined;
     this.refusalWaitMs = opts.refusalWaitMs ?? 5_000;
     this.maxRefusalWorkers = opts.maxRefusalWorkers ?? 10_000;
+    this.auxClaims = new AuxAddressTally(opts.maxAuxAddresses ?? 10_000);
     this.log = opts.log ?? silent;
     if (this.maxShares < 1) throw new RangeError('maxShares must be at least 1');
     if (this.maxBufferedShares < this.maxShares) throw new RangeError('maxBufferedShares must be >= maxShares');
@@ -211,6 +226,22 @@ export class BatchingShareQueue implements ShareQueue {
     else this.refusalTimer ??= setTimeout(() => this.flushAll(true), this.refusalWaitMs);
   }
 
+  /**
+   * Merged mining: a miner's aux payout address from its password, sent with the queue's next batch that writes the
+   * per-minute view (the coin's next batch; in `queue` mode with minute summaries the summary, never a 'rounds'
+   * batch), or on its own after `refusalWaitMs`. A claim needs a coin to travel with: the one the stratum server
+   * serves, known from its first batch (every composition root gives a queue one coin; an address matters only to
+   * a miner with shares). Each claim once per batch; ingest keeps the first per miner and aux coin. Like refusal
+   * counts, claims are not acknowledged: those waiting when the process dies are lost, and the miner's next
+   * authorize offers them again.
+   */
+  auxAddress(claim: AuxAddressClaim): void {
+    if (this.closed) return;
+    this.auxClaims.add(claim);
+    if (this.minutes) this.armMinutes();
+    else this.refusalTimer ??= setTimeout(() => this.flushAll(true), this.refusalWaitMs);
+  }
+
   /** Sends what waits now; `minuteSummary`: the minute summary too (tests, settling a local pool). */
   async flush(opts: { minuteSummary?: boolean } = {}): Promise<void> {
     this.flushAll(true);
@@ -251,9 +282,10 @@ export class BatchingShareQueue implements ShareQueue {
     for (const [coin, tally] of this.refusals) {
       while (tally.size > 0) this.flushCoin(coin, true);
     }
+    while (this.auxClaims.size > 0 && this.lastCoin !== undefined) this.flushCoin(this.lastCoin, true);
   }
 
-  /** `refusalsOnly`: a batch of the coin's refusal counts, with no shares. */
+  /** `refusalsOnly`: a batch of the coin's refusal counts and aux address claims, with no shares. */
   private flushCoin(coin: string, refusalsOnly = false): void {
     const buf = this.buffers.get(coin);
     if (!refusalsOnly && (!buf || buf.length === 0)) return;
@@ -264,9 +296,12 @@ export class BatchingShareQueue implements ShareQueue {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    // Refusal counts ride with a batch that writes the per-minute view (the minute summary does in minutes mode).
+    this.lastCoin = coin;
+    // Refusal counts and aux addresses ride with a batch that writes the per-minute view (the minute summary does in
+    // minutes mode: the batch schema refuses them on a 'rounds' batch).
     const rejected = this.minutes ? [] : (this.refusals.get(coin)?.take() ?? []);
-    if (waiters.length === 0 && rejected.length === 0) return;
+    const auxAddresses = this.minutes ? [] : this.auxClaims.take();
+    if (waiters.length === 0 && rejected.length === 0 && auxAddresses.length === 0) return;
     const batch: ShareBatch = {
       v: 1,
       batchId: `${this.instanceId}-${this.seq++}`,
@@ -274,6 +309,7 @@ export class BatchingShareQueue implements ShareQueue {
       shares: waiters.map((w) => w.share),
       ...(this.minutes && { views: 'rounds' as const }),
       ...(rejected.length > 0 && { rejected }),
+      ...(auxAddresses.length > 0 && { auxAddresses }),
     };
     this.inFlight += waiters.length;
     const delivery = this.deliver(batch).then(
@@ -284,6 +320,9 @@ export class BatchingShareQueue implements ShareQueue {
       (err: Error) => {
         // Refusal counts are not worth a retry of their own: lost with a batch nothing could keep.
         if (rejected.length > 0) this.log.warn({ err, batchId: batch.batchId }, 'refused-share counts lost');
+        if (auxAddresses.length > 0) {
+          this.log.warn({ err, batchId: batch.batchId, claims: auxAddresses.length }, 'aux payout addresses lost');
+        }
         this.counters.rejectedShares += waiters.length;
         for (const w of waiters) w.reject(err);
       },
@@ -313,7 +352,7 @@ export class BatchingShareQueue implements ShareQueue {
           this.spoolDirty = true;
           this.degraded = true;
           // A found block is recorded (and shown) within a moment rather than at the end of the interval.
-          if (this.journal && batch.shares.some((s) => s.block)) this.shipSoon();
+          if (this.journal && batch.shares.some(foundBlock)) this.shipSoon();
           else this.startReplay(this.shipDelay());
         }
         return;
@@ -344,7 +383,7 @@ export class BatchingShareQueue implements ShareQueue {
   /** `minuteSummaryMs`: remembers durable shares for the next minute summary (found blocks count as plain shares). */
   private foldMinutes(shares: readonly Share[]): void {
     if (!this.minutes) return;
-    this.minutes.folder.add(shares.map((s) => (s.block ? withoutBlock(s) : s)));
+    this.minutes.folder.add(shares.map((s) => (foundBlock(s) ? withoutBlocks(s) : s)));
     this.armMinutes();
   }
 
@@ -365,6 +404,9 @@ export class BatchingShareQueue implements ShareQueue {
     if (!this.minutes) return;
     for (const [coin, tally] of this.refusals) {
       while (tally.size > 0) this.minutes.folder.refuse(coin, tally.take());
+    }
+    if (this.lastCoin !== undefined && this.auxClaims.size > 0) {
+      this.minutes.folder.claimAux(this.lastCoin, this.auxClaims.take(this.auxClaims.size));
     }
     if (this.minutes.folder.size === 0) return;
     const summaries = this.minutes.folder.take(`${this.instanceId}-m${this.minutesSeq++}`, 5_000, {

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileShareSpool } from '../../../adapters/fs/spool.js';
 import { StorageError } from '../../../core/errors.js';
+import { parseShareBatch } from '../../../core/shares/batch-schema.js';
 import type { ShareBatch } from '../../../core/shares/share.js';
 import { journalSummarizer } from '../../../core/shares/summary.js';
 import { BatchingShareQueue } from '../../../fargate/src/queue/batching-share-queue.js';
-import { MemorySpool, MINER_A, RecordingTransport, share } from '../../core/shares/fixtures.js';
+import { MemorySpool, MINER_A, MINER_B, RecordingTransport, share } from '../../core/shares/fixtures.js';
 
 function settled(p: Promise<unknown>) {
   const state = { done: false, error: undefined as unknown };
@@ -517,5 +518,158 @@ describe("BatchingShareQueue: workers' refused shares", () => {
         ],
       ],
     ]);
+  });
+});
+
+describe('BatchingShareQueue: merged mining', () => {
+  const T = 5 * 60_000 + 1_000;
+  const claim = (miner: string, address = 'DPvc6tCMWJBrNcqn7T1TyZBjQCbUQPCpH4') => ({ miner, coin: 'DOGE', address });
+  const auxBlock = {
+    coin: 'DOGE',
+    height: 7,
+    hash: 'cd'.repeat(32),
+    reward: '1',
+    networkDifficulty: 1,
+    submitResult: 'accepted',
+  };
+
+  it("sends aux payout addresses with the coin's next batch, each once however many workers authorized", async () => {
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({ transport, spool: new MemorySpool(), instanceId: 'i', maxShares: 1 });
+    q.auxAddress(claim(MINER_A));
+    q.auxAddress(claim(MINER_A)); // a second worker, the same password
+    q.auxAddress(claim(MINER_B));
+    await q.enqueue(share());
+    await q.enqueue(share());
+    expect(transport.accepted.map((b) => b.auxAddresses)).toEqual([[claim(MINER_A), claim(MINER_B)], undefined]);
+    await q.close();
+    expect(transport.accepted).toHaveLength(2);
+  });
+
+  it('sends addresses given after the last share on their own, refusalWaitMs later, under the coin of the queue', async () => {
+    vi.useFakeTimers({ now: T });
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({ transport, spool: new MemorySpool(), instanceId: 'i', maxShares: 1 });
+    await q.enqueue(share());
+    q.auxAddress(claim(MINER_B));
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(transport.accepted).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(transport.accepted[1]).toEqual({
+      v: 1,
+      batchId: 'i-1',
+      coin: 'LTC',
+      shares: [],
+      auxAddresses: [claim(MINER_B)],
+    });
+    await q.close();
+  });
+
+  it('holds a claim made before any share until the first batch names the coin', async () => {
+    vi.useFakeTimers({ now: T });
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({ transport, spool: new MemorySpool(), instanceId: 'i', maxShares: 1 });
+    q.auxAddress(claim(MINER_A));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(transport.accepted).toEqual([]);
+    await q.enqueue(share());
+    expect(transport.accepted.map((b) => b.auxAddresses)).toEqual([[claim(MINER_A)]]);
+    await q.close();
+  });
+
+  it('in queue mode with minute summaries, sends addresses in the minute summary, never on a rounds batch', async () => {
+    vi.useFakeTimers({ now: T });
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({
+      transport,
+      spool: new MemorySpool(),
+      instanceId: 'i',
+      maxShares: 1,
+      minuteSummaryMs: 60_000,
+    });
+    q.auxAddress(claim(MINER_A));
+    await q.enqueue(share({ timestamp: T }));
+    q.auxAddress(claim(MINER_B));
+    await q.enqueue(share({ timestamp: T }));
+    expect(transport.accepted.map((b) => [b.views, b.auxAddresses])).toEqual([
+      ['rounds', undefined],
+      ['rounds', undefined],
+    ]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(transport.accepted.slice(2).map((b) => [b.views, b.auxAddresses])).toEqual([
+      ['minutes', [claim(MINER_A), claim(MINER_B)]],
+    ]);
+    // An address alone starts a summary too.
+    q.auxAddress(claim(MINER_A, 'D2'));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(transport.accepted.slice(3).map((b) => [b.views, b.shares.length, b.auxAddresses])).toEqual([
+      ['minutes', 0, [claim(MINER_A, 'D2')]],
+    ]);
+    for (const b of transport.accepted) expect(() => parseShareBatch(JSON.stringify(b))).not.toThrow();
+    await q.close();
+  });
+
+  it('counts a share that found an aux block as a plain share in the minute summary (its rounds batch recorded it)', async () => {
+    vi.useFakeTimers({ now: T });
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({
+      transport,
+      spool: new MemorySpool(),
+      instanceId: 'i',
+      maxShares: 1,
+      minuteSummaryMs: 60_000,
+    });
+    await q.enqueue(share({ timestamp: T, auxBlocks: [auxBlock] }));
+    expect(transport.accepted[0]?.shares[0]?.auxBlocks).toEqual([auxBlock]);
+    await q.flush({ minuteSummary: true });
+    expect(transport.accepted[1]).toMatchObject({ views: 'minutes', shares: [{ count: 1 }] });
+    expect(transport.accepted[1]?.shares[0]?.auxBlocks).toBeUndefined();
+    expect(() => parseShareBatch(JSON.stringify(transport.accepted[1]))).not.toThrow();
+    await q.close();
+  });
+
+  it('in journal mode, ships a batch with an aux block at once, whole, with the journaled addresses', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({
+      transport,
+      spool: new MemorySpool(),
+      instanceId: 'i',
+      maxShares: 1,
+      ackAfter: 'journal',
+      shipIntervalMs: 60_000,
+      summarize: journalSummarizer(),
+    });
+    q.auxAddress(claim(MINER_A));
+    await q.enqueue(share({ timestamp: 1 }));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(transport.accepted).toHaveLength(0);
+    await q.enqueue(share({ timestamp: 2, auxBlocks: [auxBlock] }));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(transport.accepted).toHaveLength(1);
+    expect(transport.accepted[0]!.shares.map((s) => [s.count, s.auxBlocks])).toEqual([
+      [1, undefined],
+      [undefined, [auxBlock]],
+    ]);
+    expect(transport.accepted[0]!.auxAddresses).toEqual([claim(MINER_A)]);
+    await q.close();
+  });
+
+  it('takes no claims once closed, and keeps at most maxAuxAddresses between two batches', async () => {
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({
+      transport,
+      spool: new MemorySpool(),
+      instanceId: 'i',
+      maxShares: 1,
+      maxAuxAddresses: 2,
+    });
+    for (const m of ['m1', 'm2', 'm3']) q.auxAddress(claim(m));
+    await q.enqueue(share());
+    expect(transport.accepted[0]!.auxAddresses?.map((c) => c.miner)).toEqual(['m1', 'm2']);
+    await q.close();
+    q.auxAddress(claim('m4'));
+    await q.flush();
+    expect(transport.accepted).toHaveLength(1);
   });
 });
