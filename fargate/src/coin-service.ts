@@ -8,6 +8,7 @@ import type { JobSource } from '../../families/chain-family.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../../families/registry.js';
 import type { CoinHealth } from './http/ops-server.js';
 import { BanPolicy } from './stratum/ban-policy.js';
+import type { AuxCoinAddresses } from './stratum/context.js';
 import { EXTRANONCE1_SIZE, ExtranonceAllocator, type ExtranonceLane } from './stratum/extranonce.js';
 import type { StratumMetrics } from './stratum/metrics.js';
 import { StratumServer } from './stratum/server.js';
@@ -109,6 +110,7 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
         dialects: jobs.dialects,
         shares: deps.shares,
         validateAddress: (address) => validateAddress(def, coin.network, address),
+        auxCoins: auxPasswordCoins(config, coin),
         log,
         metrics: deps.metrics,
         extranonces,
@@ -160,4 +162,17 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
       jobs.stop();
     },
   };
+}
+
+/** Merged mining: the aux coins whose payout addresses a miner of `coin` may give in the password, by lower-case symbol. */
+function auxPasswordCoins(config: Readonly<PoolConfig>, coin: Readonly<CoinConfig>): Map<string, AuxCoinAddresses> {
+  return new Map(
+    auxCoinsOf(config, coin.symbol).map((aux) => {
+      const def = getCoin(aux.symbol);
+      return [
+        aux.symbol.toLowerCase(),
+        { coin: aux.symbol, validate: (address: string) => validateAddress(def, aux.network, address) },
+      ];
+    }),
+  );
 }

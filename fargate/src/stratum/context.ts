@@ -48,6 +48,8 @@ export interface MethodContext {
   now: () => number;
   /** The miner account of a username's address: its canonical spelling (throws InvalidAddressError). */
   validateAddress: (address: string) => string;
+  /** Merged mining: the aux coins a password may give a payout address for (StratumServerDeps.auxCoins). */
+  auxCoins?: ReadonlyMap<string, AuxCoinAddresses>;
   /** Sends the current job in the connection's dialect (with its difficulty, if that changed since last sent). */
   sendWork(clean: boolean): void;
   notify(method: string, params: unknown[]): void;
@@ -58,6 +60,14 @@ export interface MethodContext {
    * ban and the connection's own limit; a ban or the limit closes the connection after this request's answer.
    */
   onMalformed(): void;
+}
+
+/** An aux coin of the port's coin, as mining.authorize reads `<symbol in lower case>=<address>` in the password. */
+export interface AuxCoinAddresses {
+  /** The aux coin's symbol (DOGE). */
+  coin: string;
+  /** The address's canonical spelling on the aux coin's network (throws InvalidAddressError). */
+  validate: (address: string) => string;
 }
 
 /**

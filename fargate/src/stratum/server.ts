@@ -11,7 +11,7 @@ import {
   type Verdict,
 } from './ban-policy.js';
 import { Connection, type ConnectionHost } from './connection.js';
-import type { MethodContext, StratumDialect, StratumServerOptions } from './context.js';
+import type { AuxCoinAddresses, MethodContext, StratumDialect, StratumServerOptions } from './context.js';
 import { ExtranonceAllocator } from './extranonce.js';
 import { createMemoryMetrics, type StratumMetrics } from './metrics.js';
 import { Session } from './session.js';
@@ -33,6 +33,11 @@ export interface StratumServerDeps {
    * reports it. Throws InvalidAddressError for an address that cannot be paid.
    */
   validateAddress: (address: string) => string;
+  /**
+   * Merged mining: the coin's aux coins by lower-case symbol, whose payout addresses miners give in the password
+   * (`doge=<address>`). Absent: a password names none.
+   */
+  auxCoins?: ReadonlyMap<string, AuxCoinAddresses>;
   log: Logger;
   metrics?: StratumMetrics;
   now?: () => number;
@@ -133,6 +138,7 @@ export class StratumServer implements ConnectionHost {
       log: this.deps.log,
       now: this.now,
       validateAddress: this.deps.validateAddress,
+      ...(this.deps.auxCoins && { auxCoins: this.deps.auxCoins }),
     };
   }
 

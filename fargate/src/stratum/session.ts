@@ -7,6 +7,8 @@ const LOG_REFILL_MS = 1000;
 export interface Worker {
   miner: string;
   worker: string;
+  /** Merged mining: the aux payout addresses the password gave (`doge=<address>`), by aux coin symbol. */
+  auxAddresses?: Readonly<Record<string, string>>;
 }
 
 /**

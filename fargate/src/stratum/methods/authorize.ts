@@ -19,6 +19,31 @@ export function passwordDifficulty(password: unknown): number | undefined {
   return Number.isFinite(d) && d > 0 ? d : undefined;
 }
 
+/**
+ * Merged mining: the aux payout addresses in a password, `<aux symbol in lower case>=<address>` among the other
+ * comma-, semicolon- or space-separated items ("x,d=512,doge=D…,pep=P…"). Keys that are no aux coin of the port's coin
+ * are other pools' conventions and ignored. Each address must be valid on its coin's network: a bad one refuses the
+ * authorize naming the coin (a miner who meant to be paid there must hear it now, not after weeks of accrual).
+ */
+function passwordAuxAddresses(ctx: MethodContext, password: unknown): Record<string, string> | undefined {
+  if (!ctx.auxCoins || ctx.auxCoins.size === 0 || typeof password !== 'string') return undefined;
+  let found: Record<string, string> | undefined;
+  for (const item of password.split(/[,;\s]+/)) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) continue;
+    const aux = ctx.auxCoins.get(item.slice(0, eq).toLowerCase());
+    if (!aux) continue;
+    const given = item.slice(eq + 1);
+    try {
+      found = { ...found, [aux.coin]: aux.validate(given) };
+    } catch (err) {
+      if (!(err instanceof InvalidAddressError)) throw err;
+      refuse(ctx, `${aux.coin} payout address in the password (${aux.coin.toLowerCase()}=…): ${err.message}`);
+    }
+  }
+  return found;
+}
+
 /** A refused authorize answers `false` with [24, reason], and counts toward the malformed-request ban. */
 function refuse(ctx: MethodContext, message: string): never {
   ctx.onMalformed();
@@ -46,8 +71,11 @@ export const authorize: MethodHandler = (ctx, params) => {
   if (!session.workers.has(username.trim()) && session.workers.size >= MAX_WORKERS_PER_CONNECTION) {
     refuse(ctx, `at most ${MAX_WORKERS_PER_CONNECTION} workers per connection`);
   }
+  const auxAddresses = passwordAuxAddresses(ctx, password);
   const first = !session.authorized;
-  session.workers.set(username.trim(), { miner, worker });
+  session.workers.set(username.trim(), { miner, worker, ...(auxAddresses && { auxAddresses }) });
+  // Ingest keeps the first address given per miner and aux coin (core/ports/share-queue.ts `auxAddress`).
+  for (const [coin, address] of Object.entries(auxAddresses ?? {})) ctx.shares.auxAddress?.({ miner, coin, address });
   const wanted = passwordDifficulty(password);
   if (wanted !== undefined) session.requestedDifficulty = wanted;
   if (first) {
