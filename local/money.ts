@@ -1,10 +1,11 @@
 import { type ConfirmPassReport, confirmCoin } from '../app/confirm/pass.js';
 import { type PayoutDeps, type PayoutReport, runPayouts } from '../app/payouts/payouts.js';
-import { payoutSettings } from '../app/payouts/policy.js';
+import { auxPayoutSettings, payoutSettings } from '../app/payouts/policy.js';
 import type { CoinConfig } from '../core/config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import type { AuditResult, Balance } from '../core/ledger/ledger.js';
 import { ppsLiabilityFromEntries } from '../core/ledger/pps-liability.js';
+import type { AuxAddressStore } from '../core/ports/aux-address-store.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
@@ -39,8 +40,13 @@ export interface MoneyRunner {
  */
 export function startMoney(opts: {
   coin: Readonly<CoinConfig>;
-  /** Round sums (confirmation, PPS) and miners' last shares (payouts' inactive threshold). */
+  /**
+   * Round sums (confirmation, PPS) and miners' last shares (payouts' inactive threshold), read for the coin whose
+   * rounds pay this coin's blocks: a merge-mined coin reads its parent's (core/config/merged.ts `roundsCoinOf`).
+   */
   shares: { rounds: RoundShareReader; miners: MinerActivityReader };
+  /** A merge-mined coin's miners' aux payout addresses: where its payouts go (required for such a coin's payouts). */
+  auxAddresses?: Pick<AuxAddressStore, 'listAuxAddresses'>;
   money: MoneyStore;
   /** Preferences and conversions, for a coin with `conversion`: payouts leave opted-in miners alone. */
   conversions?: ConversionStore;
@@ -75,6 +81,7 @@ export function startMoney(opts: {
       {
         coin: coin.symbol,
         ...payoutSettings(coin, opts.shares.miners, Date.now),
+        ...auxPayoutSettings(coin, opts.auxAddresses),
         money,
         sender: family.money.payoutSender(coin),
         ...(coin.conversion && opts.conversions ? { conversions: opts.conversions } : {}),

@@ -1,6 +1,9 @@
-import { payoutConfirmationDepth } from '../../core/coins/index.js';
+import { getCoin, payoutConfirmationDepth } from '../../core/coins/index.js';
+import { isMergedCoin, roundsCoinOf } from '../../core/config/merged.js';
 import type { CoinConfig } from '../../core/config/schema.js';
 import type { TargetPayoutsConfig } from '../../core/conversion/config.js';
+import { ConfigError } from '../../core/errors.js';
+import type { AuxAddressStore } from '../../core/ports/aux-address-store.js';
 import type { MinerActivityReader } from '../../core/ports/share-store.js';
 import type { PayoutDeps } from './payouts.js';
 
@@ -21,9 +24,25 @@ export function payoutSettings(
     reserve: BigInt(p.reserve),
     confirmations: payoutConfirmationDepth(coin),
     // Only whether the account sent a share within inactiveAfter matters: reading further back would change nothing.
+    // An aux coin's accounts mine the parent: their shares are the parent's.
     lastActivity: (account) =>
-      shares.lastShareAt(coin.symbol, account, Math.floor((now() - p.inactiveAfterHours * 3_600_000) / 60_000)),
+      shares.lastShareAt(roundsCoinOf(coin), account, Math.floor((now() - p.inactiveAfterHours * 3_600_000) / 60_000)),
   };
+}
+
+/**
+ * An aux coin's payouts (merged mining): each parent mining address at the aux address its miner gave, the coin's
+ * fee wallets (aux coin addresses the config validated) as themselves. Nothing for any other coin.
+ */
+export function auxPayoutSettings(
+  coin: Readonly<CoinConfig>,
+  store: Pick<AuxAddressStore, 'listAuxAddresses'> | undefined,
+): Pick<PayoutDeps, 'auxAddresses'> {
+  if (!isMergedCoin(coin)) return {};
+  // Without its miners' aux addresses an aux coin would pay parent addresses on its own chain: never.
+  if (!store) throw new ConfigError(`${coin.symbol} is merge-mined: its payouts need the aux address store`);
+  const ownAccounts = new Set((coin.rewards?.feeWallets ?? []).map((w) => w.address));
+  return { auxAddresses: { store, coin: getCoin(coin.symbol), network: coin.network, ownAccounts } };
 }
 
 /** The policy of a target's payouts pass, as `runPayouts` takes it (shared by the Lambda and local mode). */

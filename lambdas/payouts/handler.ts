@@ -1,5 +1,5 @@
 import { runPayouts } from '../../app/payouts/payouts.js';
-import { payoutSettings } from '../../app/payouts/policy.js';
+import { auxPayoutSettings, payoutSettings } from '../../app/payouts/policy.js';
 import { ConfigError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
 import { emfRecord } from '../shared/emf.js';
@@ -22,6 +22,7 @@ export const payoutsLambda = poolLambda({
       {
         coin: d.coin.symbol,
         ...payoutSettings(d.coin, d.shares.miners, Date.now),
+        ...auxPayoutSettings(d.coin, d.auxAddresses),
         money: d.money,
         sender,
         conversions: d.conversions,

@@ -1,12 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { DynamoAuxAddressStore } from '../../adapters/aws/dynamo-aux-address-store.js';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoConversionStore } from '../../adapters/aws/dynamo-conversion-store.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { createDynamoShareStores, type DynamoShareStores } from '../../adapters/aws/dynamo-share-store.js';
 import { payoutSecretField, resolveDaemonCredentials } from '../../core/config/credentials.js';
 import { parseConfigText } from '../../core/config/load.js';
+import { isMergedCoin, roundsCoinOf } from '../../core/config/merged.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import type { ConfirmationRules } from '../../core/ports/chain-reader.js';
@@ -30,8 +32,13 @@ export const moneyEnvSchema = z.object({
    * wallet to sign, or the pool key an Ethereum-family coin signs its payouts with.
    */
   PAYOUT_WALLET_SECRET_ARN: z.string().min(1).optional(),
+  /**
+   * The shares table of the coin whose rounds pay this coin's blocks (core/config/merged.ts `roundsCoinOf`): its own,
+   * or, for a merge-mined coin, its parent's (read only).
+   */
   SHARES_TABLE: z.string().min(1),
-  STATS_TABLE: z.string().min(1),
+  /** The coin's stats table; a merge-mined coin has none (no stratum, no ingest of its own). */
+  STATS_TABLE: z.string().min(1).optional(),
   BLOCKS_TABLE: z.string().min(1),
   LEDGER_TABLE: z.string().min(1),
 });
@@ -46,6 +53,8 @@ export interface MoneyDeps {
   sender: () => AnyPayoutSender;
   /** A converting coin's preferences and conversions (on its ledger table): payouts leave opted-in miners alone. */
   conversions?: DynamoConversionStore;
+  /** A merge-mined coin's miners' aux payout addresses (on its ledger table): where its payouts go. */
+  auxAddresses?: DynamoAuxAddressStore;
 }
 
 /**
@@ -59,19 +68,33 @@ export async function moneyDeps(
   // Confirmation and payouts read the chain and send from the wallet: they always talk to the coin's nodes.
   const { coin, family } = await coinFromEnv(e, families, () => 'confirmation and payouts');
   const doc = createDocumentClient(new DynamoDBClient({}));
-  const only = <T>(c: string, names: T): T => {
-    if (c !== e.POOL_COIN) throw new StorageError(`this function serves ${e.POOL_COIN}, not ${c}`);
+  // Money is the coin's own; shares are read for the coin whose rounds pay it (a merge-mined coin's parent).
+  const roundsCoin = roundsCoinOf(coin);
+  const only = <T>(serves: string, c: string, names: T): T => {
+    if (c !== serves) throw new StorageError(`this function reads ${serves} here, not ${c}`);
     return names;
   };
-  const tables = { shares: e.SHARES_TABLE, stats: e.STATS_TABLE, blocks: e.BLOCKS_TABLE, ledger: e.LEDGER_TABLE };
+  const tables = {
+    shares: e.SHARES_TABLE,
+    get stats(): string {
+      if (!e.STATS_TABLE) throw new StorageError(`${e.POOL_COIN} has no stats table (merge-mined)`);
+      return e.STATS_TABLE;
+    },
+    blocks: e.BLOCKS_TABLE,
+    ledger: e.LEDGER_TABLE,
+  };
+  const money = (c: string) => only(e.POOL_COIN, c, tables);
   const payer = e.PAYOUT_WALLET_SECRET_ARN ? await withPayoutSecret(coin, e.PAYOUT_WALLET_SECRET_ARN) : coin;
   return {
     coin,
-    shares: createDynamoShareStores({ doc, tables: (c) => only(c, tables) }),
-    money: new DynamoMoneyStore(doc, (c) => only(c, tables)),
+    shares: createDynamoShareStores({ doc, tables: (c) => only(roundsCoin, c, tables) }),
+    money: new DynamoMoneyStore(doc, money),
     rules: family.money.confirmation(coin),
     sender: () => family.money.payoutSender(payer),
-    ...(coin.conversion ? { conversions: new DynamoConversionStore(doc, (c) => only(c, tables)) } : {}),
+    ...(coin.conversion ? { conversions: new DynamoConversionStore(doc, money) } : {}),
+    ...(isMergedCoin(coin)
+      ? { auxAddresses: new DynamoAuxAddressStore({ doc, ledgerTable: (c) => money(c).ledger }) }
+      : {}),
   };
 }
 

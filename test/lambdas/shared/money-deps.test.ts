@@ -1,17 +1,19 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { payments } from 'bitcoinjs-lib';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { getCoin } from '../../../core/coins/index.js';
 import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER } from '../../../core/config/credentials.js';
 import { parseEnv } from '../../../core/config/env.js';
-import { ConfigError } from '../../../core/errors.js';
+import { ConfigError, StorageError } from '../../../core/errors.js';
 import { isSignedFirst, PayoutNotSentError } from '../../../core/ports/payout-sender.js';
 import { CHAIN_FAMILIES, ChainFamilies } from '../../../families/registry.js';
 import { convertEnvSchema } from '../../../lambdas/convert/env.js';
 import { convertDeps } from '../../../lambdas/convert/handler.js';
 import { moneyDeps, moneyEnvSchema } from '../../../lambdas/shared/money-deps.js';
 import { FakeDaemon, reply } from '../../adapters/rpc/fake-daemon.js';
+import { mergedConfig } from '../../helpers/aux-money.js';
 import { openNodesFamily } from '../../helpers/test-family.js';
 
 const POOL = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest![0] }).address!;
@@ -138,5 +140,50 @@ describe('money Lambdas: the daemon secret only where the chain family takes one
     expect(built.depositWallet).toEqual(['LTC']);
     // Only the exchange's keys were read.
     expect(secrets.calls().map((c) => (c.args[0].input as { SecretId: string }).SecretId)).toEqual([arn('binance')]);
+  });
+});
+
+describe('money Lambdas of a merge-mined coin', () => {
+  // Made in the test: the describe above restores its own mock of the secrets client when it ends.
+  const mocks = { secrets: () => mockClient(SecretsManagerClient), dynamo: () => mockClient(DynamoDBDocumentClient) };
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("reads the parent's rounds from SHARES_TABLE, its own blocks and ledger, and builds its aux address store", async () => {
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    const secrets = mocks.secrets();
+    const dynamo = mocks.dynamo();
+    onTestFinished(() => {
+      secrets.restore();
+      dynamo.restore();
+    });
+    secrets.onAnyCommand().resolves({ SecretString: JSON.stringify({ user: 'u', password: 'p' }) });
+    dynamo.onAnyCommand().resolves({ Responses: {}, Items: [] });
+    const config = mergedConfig({
+      daemons: [{ url: 'http://127.0.0.1:1', user: DAEMON_USER_MARKER, password: DAEMON_PASSWORD_MARKER }],
+      payouts: { wallet: 'pool', intervalSeconds: 3600 },
+    });
+    const env = parseEnv(
+      moneyEnvSchema,
+      {
+        POOL_COIN: 'DOGE',
+        POOL_CONFIG_JSON: JSON.stringify(config),
+        DAEMON_SECRET_ARN: arn('doge-daemon'),
+        SHARES_TABLE: 'ltc-shares',
+        BLOCKS_TABLE: 'doge-blocks',
+        LEDGER_TABLE: 'doge-ledger',
+      },
+      'x',
+    );
+    const deps = await moneyDeps(env, CHAIN_FAMILIES);
+    expect(deps.rules.maturity).toBe(240);
+    await deps.shares.rounds.getRoundsBetween('LTC', 700, 700);
+    expect(dynamo.calls().map((c) => Object.keys((c.args[0].input as { RequestItems: object }).RequestItems))).toEqual([
+      ['ltc-shares'],
+    ]);
+    // Its own rounds do not exist, nor the parent's money: a mixed-up call fails, it never reads another table.
+    await expect(deps.shares.rounds.getRoundsBetween('DOGE', 700, 700)).rejects.toThrow(StorageError);
+    await expect(deps.money.listBalances('LTC')).rejects.toThrow(StorageError);
+    await deps.auxAddresses!.listAuxAddresses('DOGE');
+    expect((dynamo.calls().at(-1)!.args[0].input as { TableName: string }).TableName).toBe('doge-ledger');
   });
 });
