@@ -45,6 +45,11 @@ export function settingsFromEnv(env: Environment): ContainerSettings {
   });
   const coin = e.POOL_COIN;
   if (!config.coins.some((c) => c.symbol === coin)) throw new ConfigError(`POOL_COIN ${coin} is not in the config`);
+  const merged = config.coins.find((c) => c.symbol === coin)?.mergedWith;
+  if (merged !== undefined) {
+    // An aux chain has no stratum of its own: its parent's task commits to its work and submits its blocks.
+    throw new ConfigError(`POOL_COIN ${coin} is merge-mined with ${merged}: only ${merged}'s stratum task mines it`);
+  }
   return {
     config,
     coin,

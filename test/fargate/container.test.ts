@@ -100,4 +100,21 @@ describe('settingsFromEnv', () => {
   it('refuses a coin the config does not serve', () => {
     expect(() => settingsFromEnv({ ...env, POOL_COIN: 'BTC' })).toThrow(/POOL_COIN BTC is not in the config/);
   });
+
+  it("refuses a merge-mined coin: its parent's task mines it", () => {
+    const config = JSON.parse(configJson) as { coins: unknown[] };
+    const dogePool = payments.p2pkh({ hash: Buffer.alloc(20, 4), network: getCoin('DOGE').networks.mainnet![0] })
+      .address!;
+    config.coins.push({
+      symbol: 'DOGE',
+      mergedWith: 'LTC',
+      poolAddress: dogePool,
+      daemons: [{ url: 'http://10.0.0.2:22555', user: DAEMON_USER_MARKER, password: DAEMON_PASSWORD_MARKER }],
+    });
+    const merged = { ...env, POOL_CONFIG_JSON: JSON.stringify(config) };
+    expect(settingsFromEnv(merged).coin).toBe('LTC');
+    expect(() => settingsFromEnv({ ...merged, POOL_COIN: 'doge' })).toThrow(
+      /POOL_COIN DOGE is merge-mined with LTC: only LTC's stratum task mines it/,
+    );
+  });
 });
