@@ -2,6 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { preferenceMessage } from '../../core/conversion/preference-message.js';
+import { auxAddressMessage } from '../../core/ledger/aux-address-message.js';
 import { ago, coins, difficulty, esc, hashrate, minerCommand, refusedShare } from './format.js';
 
 /** The dashboard: a hash-routed single page on the stats API (/api), refreshed every 30 s. */
@@ -23,8 +24,10 @@ async function api(path: string): Promise<Json> {
 
 const coin = () => coinSelect.value || pools[0]?.coin || 'LTC';
 
-/** An amount of the selected coin (decimal string of base units) in coins, with the coin's decimals (ETC: 18). */
-const amount = (units: string) => coins(units, pools.find((p) => p.coin === coin())?.decimals ?? 8);
+/** An amount of a coin (decimal string of base units) in coins, with the coin's decimals (ETC: 18). */
+const amountOf = (units: string, symbol: string) => coins(units, pools.find((p) => p.coin === symbol)?.decimals ?? 8);
+/** An amount of the selected coin. */
+const amount = (units: string) => amountOf(units, coin());
 
 function card(label: string, value: string, testid: string): string {
   return `<div class="card"><div class="label">${esc(label)}</div><div class="value" data-testid="${testid}">${esc(value)}</div></div>`;
@@ -63,14 +66,20 @@ function copyButton(text: string): string {
   return `<button type="button" class="copy" data-copy="${esc(text)}">Copy</button>`;
 }
 
+/** The selected coin's parent when it is merge-mined (from /api/pools), else undefined. */
+const mergedWith = (): string | undefined => pools.find((p) => p.coin === coin())?.mergedWith ?? undefined;
+
 function blocksTable(blocks: Json[]): string {
+  const merged = mergedWith();
   const rows = blocks
     .map(
       (b) =>
-        `<tr data-testid="block-row"><td>${esc(b.height)}</td><td>${esc(b.status)}</td><td>${esc(amount(b.reward))}</td><td>${esc(b.confirmations)}</td><td>${b.effort == null ? '' : `${esc(Math.round(b.effort * 100))}%`}</td><td>${esc(b.finder)}</td><td title="${esc(b.hash)}">${esc(String(b.hash).slice(0, 16))}…</td></tr>`,
+        `<tr data-testid="block-row"><td>${esc(b.height)}</td><td>${esc(b.status)}</td><td>${esc(amount(b.reward))}</td><td>${esc(b.confirmations)}</td><td>${b.effort == null ? '' : `${esc(Math.round(b.effort * 100))}%`}</td><td>${esc(b.finder)}</td>${merged ? `<td data-testid="block-round">${b.round ? `${esc(b.round.coin)} ${esc(b.round.height)}` : ''}</td>` : ''}<td title="${esc(b.hash)}">${esc(String(b.hash).slice(0, 16))}…</td></tr>`,
     )
     .join('');
-  return `<table><thead><tr><th>Height</th><th>Status</th><th>Reward</th><th>Confirmations</th><th>Effort</th><th>Finder</th><th>Hash</th></tr></thead><tbody>${rows || '<tr><td colspan="7">No blocks yet</td></tr>'}</tbody></table>`;
+  // A merge-mined coin's blocks are found by its parent's shares: the parent round each came from.
+  const roundHead = merged ? `<th title="the ${esc(merged)} share round that found it">${esc(merged)} round</th>` : '';
+  return `<table><thead><tr><th>Height</th><th>Status</th><th>Reward</th><th>Confirmations</th><th>Effort</th><th>Finder</th>${roundHead}<th>Hash</th></tr></thead><tbody>${rows || `<tr><td colspan="${merged ? 8 : 7}">No blocks yet</td></tr>`}</tbody></table>`;
 }
 
 async function poolPage(): Promise<string> {
@@ -97,11 +106,20 @@ async function poolPage(): Promise<string> {
   // Unknown (no stratum server reported recently) shows a dash, never a misleading 0.
   const online = p.online as Json | null;
   const chain = p.chain as Json | null;
-  return `<h1>${esc(p.coin)} pool</h1>
+  // Merged mining: a parent names the coins its shares also mine; an aux coin has no stratum of its own.
+  const merging = p.mergedWith
+    ? `<p data-testid="merged-with">Merge-mined with <b>${esc(p.mergedWith)}</b>: every ${esc(p.mergedWith)} share also mines ${esc(p.coin)}; its hashrate is the ${esc(p.mergedWith)} pool's.</p>`
+    : p.merges.length > 0
+      ? `<p data-testid="merges">Merges <b>${esc(p.merges.join(', '))}</b>: your ${esc(p.coin)} shares also mine ${p.merges.length > 1 ? 'them' : 'it'}, paid in ${p.merges.length > 1 ? 'each' : 'it'} (set your payout address on your miner page, or add <code>${esc(p.merges[0].toLowerCase())}=YOUR_${esc(p.merges[0])}_ADDRESS</code> to the password).</p>`
+      : '';
+  const howToConnect = p.mergedWith
+    ? `<h2>How to connect</h2><p data-testid="connect-parent">Connect to the ${esc(p.mergedWith)} pool with your ${esc(p.mergedWith)} address; ${esc(p.coin)} is mined with it.</p>`
+    : `<h2>How to connect</h2><ul>${connect}</ul>`;
+  return `<h1>${esc(p.coin)} pool</h1>${merging}
     <div class="cards">${card('Hashrate (10 min)', hashrate(p.hashrate['10m']), 'pool-hashrate')}${card('Hashrate (3 h)', hashrate(p.hashrate['3h']), 'pool-hashrate-3h')}${card('Miners online', online ? String(online.miners) : '—', 'miners-online')}${card('Workers online', online ? String(online.workers) : '—', 'workers-online')}${card('Network height', chain ? String(chain.height) : '—', 'network-height')}${card('Network difficulty', chain ? difficulty(chain.difficulty) : '—', 'network-difficulty')}${card('Blocks found', String(p.blocksFound), 'blocks-found')}${card('Effort (64 blocks)', effort, 'effort')}${card('Scheme / fee', `${p.scheme ?? '—'} / ${p.feeBasisPoints == null ? '—' : `${p.feeBasisPoints / 100}%`}`, 'scheme')}</div>
     <p data-testid="history-range">Hashrate over ${ranges}</p>
     <div id="pool-chart" class="chart" data-points="${history.length}"></div>
-    <h2>How to connect</h2><ul>${connect}</ul>
+    ${howToConnect}
     <h2>Recent blocks</h2>${blocksTable((await api(`/pools/${coin()}/blocks?limit=10`)).blocks)}`;
 }
 
@@ -139,6 +157,7 @@ async function minerPage(address: string): Promise<string> {
     <div class="cards">${card('Hashrate (10 min)', hashrate(m.hashrate['10m']), 'miner-hashrate')}${card('Immature', amount(b.immature), 'immature')}${card('Confirmed', amount(b.confirmed), 'confirmed')}${card('Pending', amount(b.pending), 'pending')}${card('Paid', amount(b.paid), 'paid')}</div>
     <div id="miner-chart" class="chart"></div>
     ${conversion?.enabled ? payoutCurrency(address, conversion) : ''}
+    ${await mergedMining(address, m.merged)}
     <h2>Workers <small>(seen in the last 3 hours)</small></h2><table><thead><tr><th>Worker</th><th>Hashrate</th><th>Accepted</th><th>Stale</th><th title="invalid and duplicate shares">Invalid</th><th>Refused</th><th>Last share</th><th>State</th></tr></thead><tbody>${workers || '<tr><td colspan="8">No workers in the last 3 hours</td></tr>'}</tbody></table>
     <p><a data-testid="export-csv" href="/api/pools/${esc(coin())}/miners/${encodeURIComponent(address)}/export.csv">Export CSV</a> · <a data-testid="export-xlsx" href="/api/pools/${esc(coin())}/miners/${encodeURIComponent(address)}/export.xlsx">Export XLSX</a></p>
     <h2>Rewards</h2><table><thead><tr><th>Time</th><th>Kind</th><th>Amount</th><th>Block</th></tr></thead><tbody>${rewards || '<tr><td colspan="4">None yet</td></tr>'}</tbody></table>
@@ -191,6 +210,121 @@ function payoutCurrency(address: string, c: Json): string {
     </form>`;
 }
 
+/**
+ * Merged mining on a mining address's page: per aux coin its payout address (or that rewards accrue until one is
+ * set), balances and payouts, and the form to set the address with a message signed by the mining address's key.
+ * On an aux coin's own page, the same for that coin. The address is the miner's own text: escaped like all else.
+ */
+async function mergedMining(address: string, merged: Json[]): Promise<string> {
+  const own = mergedWith();
+  const sides = own ? [{ coin: coin(), address: null, balance: null, payments: [] }] : merged;
+  if (sides.length === 0) return '';
+  const parts = await Promise.all(
+    sides.map(async (side) => {
+      const view = await api(`/pools/${side.coin}/miners/${encodeURIComponent(address)}/payout-address`);
+      return auxSide(address, side, view);
+    }),
+  );
+  return `<h2>Merged mining</h2>${parts.join('')}`;
+}
+
+function auxSide(address: string, side: Json, view: Json): string {
+  const aux = String(side.coin);
+  const set = view.address as Json | null;
+  const shown = set
+    ? `Paid to <code data-testid="aux-address">${esc(set.address)}</code> (${set.source === 'signed' ? 'set by a signed message' : 'from the mining password'}).`
+    : `<span data-testid="aux-address-unset">Not set: rewards accrue until you set one.</span>`;
+  const b = side.balance as Json | null;
+  const balances = b
+    ? `<div class="cards">${card(`${aux} immature`, amountOf(b.immature, aux), `aux-immature-${aux}`)}${card(`${aux} confirmed`, amountOf(b.confirmed, aux), `aux-confirmed-${aux}`)}${card(`${aux} paid`, amountOf(b.paid, aux), `aux-paid-${aux}`)}</div>`
+    : '';
+  const payments = (side.payments as Json[])
+    .map(
+      (p) =>
+        `<tr data-testid="aux-payment-row"><td>${esc(new Date(p.time).toLocaleString())}</td><td>${esc(amountOf(p.amount, aux))}</td><td>${esc(p.status)}</td><td>${esc(p.txid ?? '')}</td></tr>`,
+    )
+    .join('');
+  const paymentsTable = b
+    ? `<table><thead><tr><th>Time</th><th>Amount</th><th>Status</th><th>Transaction</th></tr></thead><tbody>${payments || `<tr><td colspan="4">No ${esc(aux)} payments yet</td></tr>`}</tbody></table>`
+    : '';
+  return `<section class="aux" data-testid="merged-${esc(aux)}"><h3>${esc(aux)} (merged with ${esc(view.mergedWith)})</h3>
+    <p>${shown}</p>${balances}${paymentsTable}
+    <form class="aux-form" data-coin="${esc(aux)}" data-address="${esc(address)}" data-pool="${esc(view.sign.pool)}">
+      <label>Your ${esc(aux)} address <input name="to" size="40" placeholder="D…"></label>
+      <button type="button" class="prepare-aux">Prepare message</button>
+      <div class="aux-signing" hidden>
+        <p>Sign this exact message with the key of <code>${esc(address)}</code> (your ${esc(view.mergedWith)} mining address) within ${esc(view.sign.windowSeconds / 60)} minutes: Litecoin Core <code>signmessage</code>, Electrum "Sign/verify message", or any wallet that signs BIP137 or BIP322. Nobody can change where your ${esc(aux)} goes without this signature.</p>
+        <pre class="aux-message" data-testid="aux-sign-message"></pre>
+        <label>Signature <textarea name="signature" rows="3" cols="60"></textarea></label>
+        <button type="submit">Set ${esc(aux)} address</button>
+      </div>
+      <p class="aux-result" data-testid="aux-result"></p>
+    </form></section>`;
+}
+
+/** Set while a miner is signing an aux address message: the 30-second refresh must not wipe the form. */
+let auxSigning: { coin: string; to: string; time: string } | undefined;
+
+view.addEventListener('click', (e) => {
+  const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button.prepare-aux');
+  if (!button) return;
+  const form = button.form!;
+  const to = String(new FormData(form).get('to') ?? '').trim();
+  auxSigning = { coin: form.dataset.coin!, to, time: new Date().toISOString() };
+  const message = auxAddressMessage({
+    pool: form.dataset.pool!,
+    coin: auxSigning.coin,
+    account: form.dataset.address!,
+    address: to,
+    time: auxSigning.time,
+  });
+  form.querySelector('.aux-message')!.textContent = message;
+  form.querySelector<HTMLElement>('.aux-signing')!.hidden = false;
+});
+
+view.addEventListener('submit', async (e) => {
+  const form = e.target as HTMLFormElement;
+  if (!form.classList.contains('aux-form')) return;
+  e.preventDefault();
+  if (!auxSigning || auxSigning.coin !== form.dataset.coin) return;
+  const request = JSON.stringify({
+    address: auxSigning.to,
+    signedAt: auxSigning.time,
+    signature: String(new FormData(form).get('signature') ?? '').trim(),
+  });
+  const res = await postJson(
+    `/api/pools/${encodeURIComponent(auxSigning.coin)}/miners/${encodeURIComponent(form.dataset.address!)}/payout-address`,
+    request,
+  );
+  const body = await res.json().catch(() => ({}));
+  form.querySelector('.aux-result')!.textContent = res.ok
+    ? `Saved: ${auxSigning.coin} is paid to ${body.address.address}.`
+    : `Refused: ${body.error}`;
+  if (res.ok) {
+    auxSigning = undefined;
+    void render();
+  }
+});
+
+/**
+ * A signed change's POST. In AWS CloudFront signs the request for the API's function URL (origin access control),
+ * and Lambda takes no unsigned body: the browser gives the body's SHA-256. (crypto.subtle exists on https and
+ * localhost only: a local pool reached over plain http on the LAN needs no signature.)
+ */
+async function postJson(url: string, body: string): Promise<Response> {
+  const digest = crypto.subtle
+    ? new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)))
+    : undefined;
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(digest && { 'x-amz-content-sha256': Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') }),
+    },
+    body,
+  });
+}
+
 /** The pool chart's range in hours (3, 24 or 168): the buttons above the chart switch it. */
 let historyHours = 3;
 
@@ -236,20 +370,10 @@ view.addEventListener('submit', async (e) => {
     time: signing.time,
     signature: String(new FormData(form).get('signature') ?? '').trim(),
   });
-  // In AWS CloudFront signs the request for the API's function URL (origin access control), and Lambda takes no
-  // unsigned body: the browser gives the body's SHA-256. (crypto.subtle exists on https and localhost only: a local
-  // pool reached over plain http on the LAN needs no signature.)
-  const digest = crypto.subtle
-    ? new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(request)))
-    : undefined;
-  const res = await fetch(`/api/pools/${coin()}/miners/${encodeURIComponent(form.dataset.address!)}/conversion`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(digest && { 'x-amz-content-sha256': Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') }),
-    },
-    body: request,
-  });
+  const res = await postJson(
+    `/api/pools/${coin()}/miners/${encodeURIComponent(form.dataset.address!)}/conversion`,
+    request,
+  );
   const body = await res.json().catch(() => ({}));
   result.textContent = res.ok
     ? `Saved: paid in ${body.preference.currency} from the next conversion.`
@@ -278,8 +402,11 @@ let renderSeq = 0;
 
 /** Renders the route; a slower earlier render (e.g. the pool page) never overwrites a newer one. */
 async function render(navigated = false): Promise<void> {
-  if (!navigated && signing) return; // keep the miner's half-signed change on screen
-  if (navigated) signing = undefined;
+  if (!navigated && (signing || auxSigning)) return; // keep the miner's half-signed change on screen
+  if (navigated) {
+    signing = undefined;
+    auxSigning = undefined;
+  }
   const seq = ++renderSeq;
   // A new page says it is loading; the 30-second refresh keeps the current one until the new numbers are in.
   if (navigated) view.innerHTML = '<p class="loading" data-testid="loading">Loading…</p>';

@@ -1,6 +1,10 @@
 import type { ApiDeps } from '../../../app/stats/api.js';
 import type { PublicCoin } from '../../../app/stats/public.js';
+import { blockEntries, payoutEntries } from '../../../core/ledger/ledger.js';
+import type { PayoutRecord } from '../../../core/ledger/payouts.js';
 import type { AuxAddressStore, AuxPayoutAddress } from '../../../core/ports/aux-address-store.js';
+import type { MoneyStore } from '../../../core/ports/money-store.js';
+import type { ShareIngestStore } from '../../../core/ports/share-store.js';
 
 /** A coin as the stats API shows it: a PPLNS regtest coin without ports, unless `extra` says otherwise. */
 export function testCoin(symbol: string, extra: Partial<PublicCoin> = {}): PublicCoin {
@@ -47,4 +51,47 @@ export class MemoryAuxAddressStore implements AuxAddressStore {
     const prefix = `${coin}/`;
     return new Map([...this.items].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
   }
+}
+
+/**
+ * DOGE (merged with LTC) as ingest and its money passes leave it: block 77 found by `finder`'s LTC share of round
+ * 10 (difficulty 0.25 × 65536), `account` credited 700 of it (matured), 500 of that reserved by a pending payout to
+ * `auxAddress`. Returns the payout.
+ */
+export async function seedAuxMoney(
+  ingest: Pick<ShareIngestStore, 'putBlock'>,
+  money: Pick<MoneyStore, 'putEntries' | 'createPayout'>,
+  p: { hash: string; finder: string; account: string; auxAddress: string; now: number },
+): Promise<PayoutRecord> {
+  await ingest.putBlock('DOGE', {
+    height: 77,
+    hash: p.hash,
+    reward: '1000000000000',
+    networkDifficulty: 0.25 * 65536,
+    submitResult: 'accepted',
+    miner: p.finder,
+    worker: '',
+    shareDifficulty: 64,
+    actualDifficulty: 128,
+    time: p.now - 60_000,
+    batchId: 'b1',
+    round: { coin: 'LTC', height: 10 },
+  });
+  const credit = [{ account: p.account, role: 'miner' as const, amount: 700n }];
+  await money.putEntries('DOGE', [
+    ...blockEntries('immature', p.hash, credit, p.now - 50_000),
+    ...blockEntries('mature', p.hash, credit, p.now - 40_000),
+  ]);
+  const payout: PayoutRecord = {
+    id: 'doge-payout-1',
+    coin: 'DOGE',
+    status: 'pending',
+    recipients: [{ account: p.account, amount: 500n, address: p.auxAddress }],
+    total: 500n,
+    createdAt: p.now - 30_000,
+    updatedAt: p.now - 30_000,
+  };
+  await money.createPayout('DOGE', payout);
+  await money.putEntries('DOGE', payoutEntries('reserve', payout, p.now - 30_000));
+  return payout;
 }

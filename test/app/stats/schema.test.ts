@@ -9,7 +9,6 @@ import { runPayouts } from '../../../app/payouts/payouts.js';
 import { type ApiDeps, handleApi } from '../../../app/stats/api.js';
 import * as schema from '../../../app/stats/schema.js';
 import { getCoin } from '../../../core/coins/index.js';
-import { blockEntries, payoutEntries } from '../../../core/ledger/ledger.js';
 import type { PayoutRecord } from '../../../core/ledger/payouts.js';
 import { rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
@@ -17,7 +16,7 @@ import type { Share } from '../../../core/shares/share.js';
 import { ADDRESS, regtestAddress } from '../../fargate/stratum/fakes.js';
 import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
 import { testKey } from '../../helpers/message-signer.js';
-import { MemoryAuxAddressStore } from './helpers.js';
+import { MemoryAuxAddressStore, seedAuxMoney } from './helpers.js';
 
 const LTC = getCoin('LTC');
 const POOL_WALLET = regtestAddress(9);
@@ -140,36 +139,13 @@ describe('stats API responses match the schema', () => {
     });
     // Merged mining, as ingest and the DOGE money passes leave it: the aux block in DOGE's blocks table with the LTC
     // round that pays it, ADDRESS's DOGE credit matured and partly paid to its DOGE address, given in the password.
-    await dogeShares.ingest.putBlock('DOGE', {
-      height: 77,
+    dogePayout = await seedAuxMoney(dogeShares.ingest, money, {
       hash: DOGE_BLOCK_HASH,
-      reward: '1000000000000',
-      networkDifficulty: 0.25 * 65536,
-      submitResult: 'accepted',
-      miner: OTHER,
-      worker: '',
-      shareDifficulty: 64,
-      actualDifficulty: 128,
-      time: NOW - 60_000,
-      batchId: 'b1',
-      round: { coin: 'LTC', height: 10 },
+      finder: OTHER,
+      account: ADDRESS,
+      auxAddress: DOGE_ADDRESS,
+      now: NOW,
     });
-    const credit = [{ account: ADDRESS, role: 'miner' as const, amount: 700n }];
-    await money.putEntries('DOGE', [
-      ...blockEntries('immature', DOGE_BLOCK_HASH, credit, NOW - 50_000),
-      ...blockEntries('mature', DOGE_BLOCK_HASH, credit, NOW - 40_000),
-    ]);
-    dogePayout = {
-      id: 'doge-payout-1',
-      coin: 'DOGE',
-      status: 'pending',
-      recipients: [{ account: ADDRESS, amount: 500n, address: DOGE_ADDRESS }],
-      total: 500n,
-      createdAt: NOW - 30_000,
-      updatedAt: NOW - 30_000,
-    };
-    await money.createPayout('DOGE', dogePayout);
-    await money.putEntries('DOGE', payoutEntries('reserve', dogePayout, NOW - 30_000));
     const auxAddresses = new MemoryAuxAddressStore();
     await auxAddresses.offerAuxAddress('DOGE', ADDRESS, DOGE_ADDRESS, NOW - 100_000);
     deps = {
