@@ -3,11 +3,14 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { DynamoAuxAddressStore } from '../adapters/aws/dynamo-aux-address-store.js';
 import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
 import { FileShareSpool } from '../adapters/fs/spool.js';
 import { LocalQueue } from '../adapters/local/local-queue.js';
 import { ingestMessages } from '../app/ingest/ingest.js';
+import { auxCoinsOf, minedCoins } from '../core/config/merged.js';
 import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
+import { StorageError } from '../core/errors.js';
 import type { Logger } from '../core/ports/logger.js';
 import { coinShareCredit } from '../core/rewards/pot.js';
 import { journalSummarizer } from '../core/shares/summary.js';
@@ -132,6 +135,16 @@ export async function startLocalPool(opts: {
       await mkdir(queueDir, { recursive: true });
       const credit = coinShareCredit(coin.rewards);
       const { work } = families.forCoin(coin);
+      // Merged mining: the aux coins' blocks this coin's shares find, and their payout addresses, go to their tables.
+      const auxCoins: ReadonlySet<string> = new Set(auxCoinsOf(config, coin.symbol).map((c) => c.symbol));
+      const auxAddresses = new DynamoAuxAddressStore({
+        doc: createDocumentClient(storage.client),
+        ledgerTable: (c) => {
+          const names = storage.tables.get(c);
+          if (!names) throw new StorageError(`no tables for coin ${c}`);
+          return names.ledger;
+        },
+      });
       const transport = new LocalQueue({
         name: `shares-${coin.symbol}`,
         handler: async (event) => {
@@ -142,6 +155,8 @@ export async function startLocalPool(opts: {
             leaseMs: LOCAL_INGEST_LEASE_MS,
             ...(credit && { credit }),
             ...(!work.boundToConnection && { claimShares: true }),
+            auxCoinsOf: (c) => (c === coin.symbol ? auxCoins : new Set()),
+            auxAddresses,
           });
           return { batchItemFailures: failed.map((id) => ({ itemIdentifier: id })) };
         },
@@ -207,10 +222,12 @@ export async function startLocalPool(opts: {
   };
   try {
     // Side by side (each coin waits for its own nodes' first template), each with its own queue, tables and lease.
-    const results = await Promise.allSettled(config.coins.map((c) => startCoin(c)));
+    // The mined coins only: a merge-mined coin has no stratum, queue or ingest (its parent's job source mines it).
+    const mined = minedCoins(config);
+    const results = await Promise.allSettled(mined.map((c) => startCoin(c)));
     const failed: Array<{ coin: Readonly<CoinConfig>; err: unknown }> = [];
     results.forEach((r, i) => {
-      const coin = config.coins[i]!;
+      const coin = mined[i]!;
       if (r.status === 'fulfilled') coins.set(coin.symbol, r.value);
       else failed.push({ coin, err: r.reason });
     });

@@ -1,3 +1,4 @@
+import type { AuxAddressStore } from '../../core/ports/aux-address-store.js';
 import type { Logger } from '../../core/ports/logger.js';
 import type { ShareIngestStore } from '../../core/ports/share-store.js';
 import type { ShareCredit } from '../../core/shares/aggregate.js';
@@ -33,6 +34,13 @@ export interface IngestDeps {
    * share's hash is claimed before it is counted, so one sent to several stratum processes or tasks counts once.
    */
   claimShares?: boolean;
+  /**
+   * Merged mining: the aux coins merged with a coin (core/config/merged.ts `auxCoinsOf`). Their blocks found by the
+   * coin's shares are recorded in their blocks tables (`store` resolves their tables), their payout addresses kept in
+   * `auxAddresses`. A batch naming any other aux coin is ingested without that block or address (logged).
+   */
+  auxCoinsOf?: (coin: string) => ReadonlySet<string>;
+  auxAddresses?: AuxAddressStore;
 }
 
 /** How long a claim holds off other consumers by default: longer than the ingest Lambda's timeout. */
@@ -48,7 +56,7 @@ export interface QueueMessage {
 export interface IngestOutcome {
   /** The ids of the messages not done with, in their order: to be delivered again. */
   failed: string[];
-  /** Blocks newly recorded, per coin. */
+  /** Blocks newly recorded, per coin: an aux chain's under the aux coin (its confirmation is that coin's). */
   blocksFound: Map<string, number>;
 }
 
@@ -74,6 +82,7 @@ async function ingestRecord(record: QueueMessage, deps: IngestDeps, found: Map<s
   }
   // One batch after the other: a failure leaves the rest for the redelivery, where the counted ones are duplicates.
   for (const batch of batches) {
+    const auxCoins = deps.auxCoinsOf?.(batch.coin);
     try {
       const result = await ingestBatch(deps.store, batch, {
         claim: `${deps.requestId ?? 'local'}:${record.messageId}`,
@@ -81,16 +90,31 @@ async function ingestRecord(record: QueueMessage, deps: IngestDeps, found: Map<s
         leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
         ...(deps.credit && { credit: deps.credit }),
         ...(deps.claimShares && { claimShares: true }),
+        ...(auxCoins && { auxCoins }),
+        ...(deps.auxAddresses && { auxAddresses: deps.auxAddresses }),
         onRepeats: (repeats) =>
           deps.log.warn({ ...where, batchId: batch.batchId, repeats }, 'repeated shares (same hash) counted once'),
+        onUnknownAux: (auxCoin, what) =>
+          deps.log.warn(
+            { ...where, batchId: batch.batchId, coin: batch.coin, auxCoin, what },
+            'aux chain not merged with this coin here: its block or address is left out, the shares are counted',
+          ),
       });
       deps.log.info({ ...where, batchId: batch.batchId, shares: batch.shares.length, result }, 'share batch ingested');
-      const blocks = result === 'applied' && batch.views !== 'minutes' ? batch.shares.filter((s) => s.block).length : 0;
-      if (blocks > 0) found.set(batch.coin, (found.get(batch.coin) ?? 0) + blocks);
+      if (result === 'applied' && batch.views !== 'minutes') countBlocks(batch, auxCoins, found);
     } catch (err) {
       deps.log.warn({ ...where, batchId: batch.batchId, err }, 'share batch not ingested; it will be redelivered');
       return false;
     }
   }
   return true;
+}
+
+/** Adds the blocks an applied batch found to `found`: its coin's, and each merged aux coin's under that coin. */
+function countBlocks(batch: ShareBatch, auxCoins: ReadonlySet<string> | undefined, found: Map<string, number>): void {
+  const add = (coin: string) => found.set(coin, (found.get(coin) ?? 0) + 1);
+  for (const s of batch.shares) {
+    if (s.block) add(batch.coin);
+    for (const aux of s.auxBlocks ?? []) if (auxCoins?.has(aux.coin)) add(aux.coin);
+  }
 }

@@ -1,9 +1,10 @@
 import { PoolError } from '../errors.js';
 import { forEachLimited } from '../limited.js';
+import type { AuxAddressStore } from '../ports/aux-address-store.js';
 import type { ShareIngestStore } from '../ports/share-store.js';
 import { aggregateBatch, type BatchAggregate, type ShareCredit } from './aggregate.js';
 import { refusalSlices } from './refusals.js';
-import type { ShareBatch } from './share.js';
+import type { AuxAddressClaim, Share, ShareBatch } from './share.js';
 
 /**
  * Counts a share batch exactly once, however often it is delivered and wherever a previous attempt stopped,
@@ -24,6 +25,11 @@ import type { ShareBatch } from './share.js';
  * A found block is recorded first, naming its batch: a block-finding share that another batch already carried (the
  * same share sent twice, resent under a new batch id) is counted by that batch only. The block's batch is fixed once,
  * so every attempt at a batch leaves out the same shares.
+ *
+ * Merged mining: an aux chain's block a share found is recorded the same way in the aux coin's blocks table, with the
+ * round that pays it (the batch's coin at the share's height); a share with no block of its own coin is counted by
+ * the batch that recorded its first aux block. The batch's aux payout addresses are offered to the aux coin's ledger
+ * (the first one per miner stays). An aux coin not merged with the batch's coin is skipped, never failing the batch.
  *
  * Why the lease: SQS may hand the same message to two consumers at once. Without it, consumer A could finish (d)
  * — removing the guards — while a slow consumer B is still in (b), and B's adds would then count twice. With it,
@@ -55,6 +61,16 @@ export interface IngestOptions {
    * share another batch claimed first is left out (one conditional write per share).
    */
   claimShares?: boolean;
+  /**
+   * Merged mining: the aux coins merged with the batch's coin (core/config/merged.ts `auxCoinsOf`), whose blocks its
+   * shares may carry (recorded through `store.putBlock(auxCoin, …)`) and whose payout addresses its miners may give.
+   * Anything naming another aux coin is left out and told to `onUnknownAux`.
+   */
+  auxCoins?: ReadonlySet<string>;
+  /** Where aux payout addresses are kept; without it a batch's `auxAddresses` are told to `onUnknownAux`. */
+  auxAddresses?: AuxAddressStore;
+  /** Told of aux blocks or addresses left out because their aux coin is not merged with the batch's coin here. */
+  onUnknownAux?: (coin: string, what: 'block' | 'address') => void;
 }
 
 /** Claims in flight at once: one small conditional put each, the batch's main cost on such a coin. */
@@ -90,6 +106,7 @@ export async function ingestBatch(
       const minutes = batch.views !== 'rounds';
       const refusals = minutes ? refusalSlices(batch.rejected ?? []) : [];
       await store.putSlices(coin, batchId, counted.slices, { rounds: money, minutes }, refusals);
+      await offerAuxAddresses(batch, opts, concurrency);
       const adds = money ? counted.counters : [];
       await forEachLimited(adds, concurrency, (u) => store.addToCounter(coin, batchId, u));
       await store.markBatchApplied(coin, batchId);
@@ -127,8 +144,9 @@ async function withoutOtherBatchesShares(
 }
 
 /**
- * Records the batch's found blocks (naming the batch) and gives the aggregate without the shares whose block another
- * batch recorded. Its counters are a subset of `agg`'s, so releasing `agg`'s guards afterwards covers them.
+ * Records the batch's found blocks, its coin's and the merged aux coins' (naming the batch), and gives the aggregate
+ * without the shares whose deciding block another batch recorded. Its counters are a subset of `agg`'s, so releasing
+ * `agg`'s guards afterwards covers them.
  */
 async function withoutOtherBatchesBlocks(
   store: ShareIngestStore,
@@ -138,14 +156,60 @@ async function withoutOtherBatchesBlocks(
   concurrency: number,
 ): Promise<BatchAggregate> {
   const { coin, batchId } = agg;
+  const found = [
+    ...agg.blocks.map((block) => ({ coin, block })),
+    ...agg.auxBlocks.filter((b) => knownAux(b.coin, opts)),
+  ];
   const others = new Set<string>();
-  await forEachLimited(agg.blocks, concurrency, async (b) => {
-    if ((await store.putBlock(coin, { ...b, batchId })) === 'created') return;
-    const owner = await store.blockBatch(coin, b.height, b.hash);
-    if (owner !== undefined && owner !== batchId) others.add(b.hash);
+  await forEachLimited(found, concurrency, async ({ coin: c, block: b }) => {
+    if ((await store.putBlock(c, { ...b, batchId })) === 'created') return;
+    const owner = await store.blockBatch(c, b.height, b.hash);
+    if (owner !== undefined && owner !== batchId) others.add(blockKey(c, b.hash));
   });
   if (others.size === 0) return agg;
-  opts.onRepeats?.(others.size);
-  const shares = batch.shares.filter((s) => !(s.block && others.has(s.block.hash)));
+  const shares = batch.shares.filter((s) => {
+    const decides = decidingBlock(s, opts);
+    return decides === undefined || !others.has(decides);
+  });
+  if (shares.length === batch.shares.length) return agg;
+  opts.onRepeats?.(batch.shares.length - shares.length);
   return aggregateBatch({ ...batch, shares }, opts.credit);
+}
+
+/** A map key of two strings (a coin and a block hash, a coin and a miner). */
+const blockKey = (coin: string, hash: string) => `${coin}\u0000${hash}`;
+
+/**
+ * The block whose record decides which batch counts a block-finding share: its own coin's block, else its first aux
+ * block of a merged coin. One block per share, so two batches carrying the same share can never each own one of its
+ * blocks and both leave it out.
+ */
+function decidingBlock(s: Share, opts: IngestOptions): string | undefined {
+  if (s.block) return blockKey(s.coin, s.block.hash);
+  const aux = s.auxBlocks?.find((b) => opts.auxCoins?.has(b.coin));
+  return aux && blockKey(aux.coin, aux.hash);
+}
+
+function knownAux(coin: string, opts: IngestOptions): boolean {
+  if (opts.auxCoins?.has(coin)) return true;
+  opts.onUnknownAux?.(coin, 'block');
+  return false;
+}
+
+/**
+ * Offers the batch's aux payout addresses to their aux coins' ledgers; the store keeps the first per miner, so an
+ * attempt repeated after a crash changes nothing. Of several addresses one miner gave for a coin in the batch only
+ * the earliest is offered: the later ones could only lose to it.
+ */
+async function offerAuxAddresses(batch: ShareBatch, opts: IngestOptions, concurrency: number): Promise<void> {
+  const first = new Map<string, AuxAddressClaim>();
+  for (const claim of batch.auxAddresses ?? []) {
+    if (!opts.auxAddresses || !opts.auxCoins?.has(claim.coin)) opts.onUnknownAux?.(claim.coin, 'address');
+    else if (!first.has(blockKey(claim.coin, claim.miner))) first.set(blockKey(claim.coin, claim.miner), claim);
+  }
+  const store = opts.auxAddresses;
+  if (!store) return;
+  await forEachLimited([...first.values()], concurrency, (c) =>
+    store.offerAuxAddress(c.coin, c.miner, c.address, opts.now()),
+  );
 }
