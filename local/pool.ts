@@ -3,12 +3,14 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { DynamoAuxAddressStore } from '../adapters/aws/dynamo-aux-address-store.js';
 import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
 import { FileShareSpool } from '../adapters/fs/spool.js';
 import { LocalQueue } from '../adapters/local/local-queue.js';
 import { ingestMessages } from '../app/ingest/ingest.js';
-import { minedCoins } from '../core/config/merged.js';
+import { auxCoinsOf, minedCoins } from '../core/config/merged.js';
 import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
+import { StorageError } from '../core/errors.js';
 import type { Logger } from '../core/ports/logger.js';
 import { coinShareCredit } from '../core/rewards/pot.js';
 import { journalSummarizer } from '../core/shares/summary.js';
@@ -133,6 +135,16 @@ export async function startLocalPool(opts: {
       await mkdir(queueDir, { recursive: true });
       const credit = coinShareCredit(coin.rewards);
       const { work } = families.forCoin(coin);
+      // Merged mining: the aux coins' blocks this coin's shares find, and their payout addresses, go to their tables.
+      const auxCoins: ReadonlySet<string> = new Set(auxCoinsOf(config, coin.symbol).map((c) => c.symbol));
+      const auxAddresses = new DynamoAuxAddressStore({
+        doc: createDocumentClient(storage.client),
+        ledgerTable: (c) => {
+          const names = storage.tables.get(c);
+          if (!names) throw new StorageError(`no tables for coin ${c}`);
+          return names.ledger;
+        },
+      });
       const transport = new LocalQueue({
         name: `shares-${coin.symbol}`,
         handler: async (event) => {
@@ -143,6 +155,8 @@ export async function startLocalPool(opts: {
             leaseMs: LOCAL_INGEST_LEASE_MS,
             ...(credit && { credit }),
             ...(!work.boundToConnection && { claimShares: true }),
+            auxCoinsOf: (c) => (c === coin.symbol ? auxCoins : new Set()),
+            auxAddresses,
           });
           return { batchItemFailures: failed.map((id) => ({ itemIdentifier: id })) };
         },
