@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { DynamoAuxAddressStore } from '../../adapters/aws/dynamo-aux-address-store.js';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoConversionStore } from '../../adapters/aws/dynamo-conversion-store.js';
 import { DynamoLiveStats } from '../../adapters/aws/dynamo-live-stats.js';
@@ -51,6 +52,9 @@ function statsDeps(e: z.output<typeof statsEnvSchema>): ApiDeps {
     money: new DynamoMoneyStore(doc, of),
     // Reported by the stratum containers (fargate/src/live-stats.ts) into each coin's stats table.
     live: new DynamoLiveStats(doc, of, Date.now),
+    // Merged mining: miners' aux payout addresses, `AUXADDR` items of the aux coins' ledger tables (the one item kind
+    // this function writes there: a miner's signed change, app/stats/aux-address.ts).
+    auxAddresses: new DynamoAuxAddressStore({ doc, ledgerTable: (coin) => of(coin).ledger }),
     now: Date.now,
     // Quotes are what the conversion Lambda stored from the exchanges' books (this small function has no ccxt).
     ...(Object.keys(conversions).length > 0

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAuxAddressStore } from '../../adapters/aws/dynamo-aux-address-store.js';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { ingestBatch } from '../../core/shares/ingest-batch.js';
@@ -10,7 +11,7 @@ import { createLocalApi } from '../../local/api.js';
 import { createStaticRoutes } from '../../local/static.js';
 import { buildWeb } from '../../web/build.js';
 import { coins } from '../../web/src/format.js';
-import { MemoryAuxAddressStore, seedAuxMoney } from '../app/stats/helpers.js';
+import { seedAuxMoney } from '../app/stats/helpers.js';
 import { mergedConfig } from '../helpers/aux-money.js';
 import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
 import { type Dynamo, startDynamo } from '../helpers/dynamo.js';
@@ -35,7 +36,7 @@ describe('merged mining on the dashboard in a real browser', () => {
   /** A stranger's "address" that is markup: the page must show it as text, never run it. */
   const HOSTILE = '<img src=x onerror="window.__pwned=1">';
   const stranger = testKey('LTC', 'regtest', 9).address.p2wpkh;
-  const auxAddresses = new MemoryAuxAddressStore();
+  let auxAddresses: DynamoAuxAddressStore;
 
   beforeAll(async () => {
     dynamo = await startDynamo();
@@ -65,9 +66,11 @@ describe('merged mining on the dashboard in a real browser', () => {
       },
       { claim: 'c', now: () => now, leaseMs: 1000 },
     );
+    auxAddresses = new DynamoAuxAddressStore({ doc, ledgerTable: () => dogeTables.ledger });
     await seedAuxMoney(doge.ingest, money, { hash: DOGE_HASH, finder, account, auxAddress: passwordDoge, now });
     await auxAddresses.offerAuxAddress('DOGE', account, passwordDoge, now - 3_600_000);
-    auxAddresses.items.set(`DOGE/${stranger}`, { address: HOSTILE, source: 'password', setAt: now });
+    // The store keeps what it is given (the stratum server checks a password's address): the page must not trust it.
+    await auxAddresses.offerAuxAddress('DOGE', stranger, HOSTILE, now);
     const api = createLocalApi({
       config: mergedConfig(),
       shares: ltc,

@@ -258,12 +258,14 @@ function auxSide(address: string, side: Json, view: Json): string {
         <label>Signature <textarea name="signature" rows="3" cols="60"></textarea></label>
         <button type="submit">Set ${esc(aux)} address</button>
       </div>
-      <p class="aux-result" data-testid="aux-result"></p>
+      <p class="aux-result" data-testid="aux-result">${esc(auxSaved.get(aux) ?? '')}</p>
     </form></section>`;
 }
 
 /** Set while a miner is signing an aux address message: the 30-second refresh must not wipe the form. */
 let auxSigning: { coin: string; to: string; time: string } | undefined;
+/** What the last change of each aux coin's address on this page saved, shown again after the page refreshes. */
+const auxSaved = new Map<string, string>();
 
 view.addEventListener('click', (e) => {
   const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button.prepare-aux');
@@ -297,13 +299,13 @@ view.addEventListener('submit', async (e) => {
     request,
   );
   const body = await res.json().catch(() => ({}));
-  form.querySelector('.aux-result')!.textContent = res.ok
-    ? `Saved: ${auxSigning.coin} is paid to ${body.address.address}.`
-    : `Refused: ${body.error}`;
-  if (res.ok) {
-    auxSigning = undefined;
-    void render();
+  if (!res.ok) {
+    form.querySelector('.aux-result')!.textContent = `Refused: ${body.error}`;
+    return;
   }
+  auxSaved.set(auxSigning.coin, `Saved: ${auxSigning.coin} is paid to ${body.address.address}.`);
+  auxSigning = undefined;
+  void render();
 });
 
 /**
@@ -406,6 +408,7 @@ async function render(navigated = false): Promise<void> {
   if (navigated) {
     signing = undefined;
     auxSigning = undefined;
+    auxSaved.clear();
   }
   const seq = ++renderSeq;
   // A new page says it is loading; the 30-second refresh keeps the current one until the new numbers are in.

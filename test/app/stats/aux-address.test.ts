@@ -1,9 +1,12 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoAuxAddressStore } from '../../../adapters/aws/dynamo-aux-address-store.js';
+import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { type ApiDeps, handleApi } from '../../../app/stats/api.js';
 import { auxAddressChangedSchema, auxAddressViewSchema, errorSchema } from '../../../app/stats/schema.js';
 import { auxAddressMessage } from '../../../core/ledger/aux-address-message.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 import { type SigningKind, testKey } from '../../helpers/message-signer.js';
-import { MemoryAuxAddressStore, testCoin } from './helpers.js';
+import { testCoin } from './helpers.js';
 
 const NOW = Date.parse('2027-01-15T12:00:00.000Z');
 /** The miner's LTC key (its mining addresses) and two DOGE wallets of theirs. */
@@ -13,12 +16,20 @@ const DOGE_2 = testKey('DOGE', 'regtest', 12).address.p2pkh;
 
 /** Setting the aux payout address by a message the LTC mining address's key signed (merged mining). */
 describe('aux payout address in the stats API (signed by the mining address key)', () => {
-  let store: MemoryAuxAddressStore;
+  let dynamo: Dynamo;
+  let store: DynamoAuxAddressStore;
   let deps: ApiDeps;
   let now: number;
-  beforeEach(() => {
+  beforeAll(async () => {
+    dynamo = await startDynamo();
+  });
+  afterAll(() => dynamo.close());
+  beforeEach(async () => {
     now = NOW;
-    store = new MemoryAuxAddressStore();
+    // AUXADDR items on a fresh DOGE ledger table, as ingest and this API keep them.
+    await dynamo.freshStore('DOGE');
+    const ledger = dynamo.lastTables!.ledger;
+    store = new DynamoAuxAddressStore({ doc: createDocumentClient(dynamo.client), ledgerTable: () => ledger });
     // Routes that read no money or shares: any such read fails the test.
     const unreachable = new Proxy({}, { get: () => () => Promise.reject(new Error('storage was read')) });
     deps = {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { DynamoAuxAddressStore } from '../../../adapters/aws/dynamo-aux-address-store.js';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoLiveStats, putLiveSnapshot } from '../../../adapters/aws/dynamo-live-stats.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
@@ -16,7 +17,7 @@ import type { Share } from '../../../core/shares/share.js';
 import { ADDRESS, regtestAddress } from '../../fargate/stratum/fakes.js';
 import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
 import { testKey } from '../../helpers/message-signer.js';
-import { MemoryAuxAddressStore, seedAuxMoney } from './helpers.js';
+import { seedAuxMoney } from './helpers.js';
 
 const LTC = getCoin('LTC');
 const POOL_WALLET = regtestAddress(9);
@@ -146,7 +147,7 @@ describe('stats API responses match the schema', () => {
       auxAddress: DOGE_ADDRESS,
       now: NOW,
     });
-    const auxAddresses = new MemoryAuxAddressStore();
+    const auxAddresses = new DynamoAuxAddressStore({ doc, ledgerTable: () => dogeNames.ledger });
     await auxAddresses.offerAuxAddress('DOGE', ADDRESS, DOGE_ADDRESS, NOW - 100_000);
     deps = {
       auxAddresses,
