@@ -34,6 +34,7 @@ export class LiveStatsTracker {
         this.record(share);
       },
       refused: (...args) => queue.refused?.(...args),
+      auxAddress: (claim) => queue.auxAddress?.(claim),
       flush: () => queue.flush(),
       close: () => queue.close(),
     };

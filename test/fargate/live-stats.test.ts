@@ -36,6 +36,21 @@ describe('LiveStatsTracker', () => {
     expect(tracker.snapshot()).toMatchObject({ miners: 1, workers: 1 });
   });
 
+  it("passes refusals and miners' aux payout addresses on to the queue", () => {
+    const tracker = new LiveStatsTracker({ job: () => ({ height: 1, networkDifficulty: 1 }), now: () => 0 });
+    const seen: unknown[] = [];
+    const queue = tracker.track({
+      enqueue: async () => {},
+      refused: (...args) => void seen.push(args),
+      auxAddress: (claim) => void seen.push(claim),
+      flush: async () => {},
+      close: async () => {},
+    });
+    queue.refused?.('LTC', 'a', 'r1', 'stale', 5);
+    queue.auxAddress?.({ miner: 'a', coin: 'DOGE', address: 'D1' });
+    expect(seen).toEqual([['LTC', 'a', 'r1', 'stale', 5], { miner: 'a', coin: 'DOGE', address: 'D1' }]);
+  });
+
   it('notes nothing when the queue could not make the share durable', async () => {
     const tracker = new LiveStatsTracker({ job: () => ({ height: 1, networkDifficulty: 1 }), now: () => 0 });
     const failing: ShareQueue = {
