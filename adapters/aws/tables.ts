@@ -27,6 +27,7 @@ import { StorageError } from '../../core/errors.js';
  *   LIVE / <process number>             each stratum process's live snapshot (dynamo-live-stats.ts)
  * blocks (one partition: blocks are rare; sort key orders by height):
  *   BLOCK / <height, 10 digits>#<hash>, GSI byStatus (status, sk) for the confirmer.
+ *   An aux chain's block carries `round` {coin, height}: the parent's round that pays it (merged mining).
  */
 
 export type KeyType = 'S' | 'N';
@@ -90,6 +91,8 @@ export const BLOCKS_TABLE: TableDef = {
  *   STATE / payouts               the suspension flag of the coin's payouts
  *   PPSROUND / <height, 12 digits> what a PPS/PoT round was credited for (its shares' total then)
  *   BALANCE / <account>           the account's balance, kept with its entries (dynamo-ledger-store.ts)
+ *   AUXADDR / <account>           an aux coin's ledger: the parent-coin account's payout address on the aux chain
+ *                                 (merged mining; dynamo-aux-address-store.ts)
  *   GSI byView (view, time): an entry's `view` is UNAPPLIED until its balance counts it, then ACCT#<account>:
  *   the repair lists what a crash left unapplied, a miner's page reads its newest entries; a payout's is
  *   PAYOUT#OPEN (time = createdAt) until it is confirmed or failed: the passes list the open payouts only
