@@ -87,6 +87,16 @@ export async function startLocalPool(opts: {
   // Conversion targets (BTC, USDT…) have ledgers too: converted proceeds are credited there.
   const ledgers = config.coins.flatMap((c) => [c.symbol, ...(c.conversion?.targets.map((t) => t.currency) ?? [])]);
   const storage = await startLocalStorage({ dataDir, coins: [...new Set(ledgers)] });
+  // Merged mining: miners' aux payout addresses, AUXADDR items of the aux coins' ledger tables: offered by ingest
+  // (passwords), set by the API (signed messages).
+  const auxAddresses = new DynamoAuxAddressStore({
+    doc: createDocumentClient(storage.client),
+    ledgerTable: (c) => {
+      const names = storage.tables.get(c);
+      if (!names) throw new StorageError(`no tables for coin ${c}`);
+      return names.ledger;
+    },
+  });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createStratumMetrics(registry);
@@ -137,14 +147,6 @@ export async function startLocalPool(opts: {
       const { work } = families.forCoin(coin);
       // Merged mining: the aux coins' blocks this coin's shares find, and their payout addresses, go to their tables.
       const auxCoins: ReadonlySet<string> = new Set(auxCoinsOf(config, coin.symbol).map((c) => c.symbol));
-      const auxAddresses = new DynamoAuxAddressStore({
-        doc: createDocumentClient(storage.client),
-        ledgerTable: (c) => {
-          const names = storage.tables.get(c);
-          if (!names) throw new StorageError(`no tables for coin ${c}`);
-          return names.ledger;
-        },
-      });
       const transport = new LocalQueue({
         name: `shares-${coin.symbol}`,
         handler: async (event) => {
@@ -247,6 +249,7 @@ export async function startLocalPool(opts: {
         // Quotes as in AWS: the ones the conversion pass stored.
         store: storage.conversions,
       },
+      auxAddresses,
     });
     // The `pool` CLI's (and a daemon's -blocknotify) secret, owner-only in the data directory.
     const token = await ensureAdminToken(dataDir);
