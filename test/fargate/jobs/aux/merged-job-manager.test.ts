@@ -33,9 +33,15 @@ afterEach(async () => {
   for (const n of nodes.splice(0)) await n.stop();
 });
 
-async function setup(o: { aux: Array<{ chainId: number; bits: number }>; parentBits?: number; mask?: number }) {
+async function setup(o: {
+  aux: Array<{ chainId: number; bits: number }>;
+  parentBits?: number;
+  mask?: number;
+  tag?: string;
+  template?: Record<string, unknown>;
+}) {
   const daemons = new FakeDaemons();
-  daemons.templates = [{ ...fixture, bits: (o.parentBits ?? HARD).toString(16) }];
+  daemons.templates = [{ ...fixture, bits: (o.parentBits ?? HARD).toString(16), ...o.template }];
   const logger = recordingLogger();
   const auxNodes = await Promise.all(o.aux.map(async (a) => new FakeAuxNode(a.chainId, a.bits).start()));
   nodes.push(...auxNodes);
@@ -62,12 +68,13 @@ async function setup(o: { aux: Array<{ chainId: number; bits: number }>; parentB
     longPoll: false,
     auxChains: chains,
     ...(o.mask !== undefined && { versionRollingMask: o.mask }),
+    ...(o.tag !== undefined && { poolTag: o.tag }),
   });
   stops.push(() => {
     manager.stop();
     for (const c of chains) c.stop();
   });
-  await manager.refresh();
+  if (o.tag === undefined) await manager.refresh();
   return { manager, chains, auxNodes, daemons, logger };
 }
 
@@ -151,6 +158,36 @@ describe('JobManager merged mining: jobs', () => {
     const n = Buffer.from(nonce!, 'hex').readUInt32LE();
     expect(expectedIndex(n, DOGE, 1)).not.toBe(expectedIndex(n, OTHER, 1));
     expect(chains.every((c) => c.current())).toBe(true);
+  });
+
+  it("keeps GBT's coinbaseaux flags, after the commitment", async () => {
+    const { manager, chains } = await setup({
+      aux: [{ chainId: DOGE, bits: EASY }],
+      template: { coinbaseaux: { flags: 'cafe' } },
+    });
+    expect(manager.current()!.coinb1.endsWith(`fabe6d6d${chains[0]!.current()!.hash}0100000000000000cafe`)).toBe(true);
+  });
+
+  it('refuses a pool tag that leaves no room for the commitment, naming the parts', async () => {
+    const { manager } = await setup({ aux: [{ chainId: DOGE, bits: EASY }], tag: 'x'.repeat(50) });
+    await expect(manager.refresh()).rejects.toThrow(
+      /merged-mined coinbase scriptSig would be \d+ bytes .*commitment 44/,
+    );
+  });
+
+  it("leaves out only the aux chain that is down: the other one's slot and blocks go on", async () => {
+    const { manager, chains, auxNodes } = await setup({
+      aux: [
+        { chainId: DOGE, bits: EASY },
+        { chainId: OTHER, bits: EASY },
+      ],
+    });
+    auxNodes[0]!.mode = 'garbage';
+    await chains[0]!.refresh();
+    const job = manager.current()!;
+    expect(commitmentOf(job)!.slice(1)).toEqual([chains[1]!.current()!.hash, '01000000', '00000000']);
+    const check = await manager.checkShare(shareWhere(job, (v) => v <= bitsToTarget(EASY)));
+    expect(check.ok && check.auxBlocks?.map((b) => [b.coin, b.submitResult])).toEqual([['PEP', 'accepted']]);
   });
 
   it('refuses a version rolling mask that would let miners set the auxpow bit 0x100', async () => {
