@@ -1,5 +1,5 @@
 import type { Transaction } from 'bitcoinjs-lib';
-import { checkAuxBlockProofOfWork, type ParentPowHash } from '../../../core/auxpow/verify.js';
+import { type AuxPowVerdict, checkAuxBlockProofOfWork, type ParentPowHash } from '../../../core/auxpow/verify.js';
 import { parseHeader } from '../../../core/chain/header.js';
 import { readScriptNumberPush } from '../../../core/chain/serialize.js';
 import { blockHash, type DogeBlock, genesisBlock, serializeBlock, txHash, txMerkleRoot } from './block.js';
@@ -136,7 +136,7 @@ export class DogeChain {
     if (block.auxpow && height < AUXPOW_START_HEIGHT) {
       throw new Rejected('early-auxpow-block', `auxpow before height ${AUXPOW_START_HEIGHT}`);
     }
-    const pow = checkAuxBlockProofOfWork(block.header, block.auxpow, CHAIN_ID, this.powHash);
+    const pow = this.checkProofOfWork(block);
     if (!pow.ok) throw new Rejected(pow.reason, pow.message);
     if (!txMerkleRoot(block.txs).equals(fields.merkleRoot)) throw new Rejected('bad-txnmrklroot', 'merkle root');
     const [coinbase, ...rest] = block.txs;
@@ -165,6 +165,15 @@ export class DogeChain {
       throw new Rejected('bad-cb-amount', `coinbase pays ${paid} > ${BLOCK_SUBSIDY + fees}`);
     }
     return this.append(block, { spendable: true });
+  }
+
+  /**
+   * Dogecoin's CheckAuxPowProofOfWork for a block (the chain id, the AuxPoW flag exactly when a proof follows, the
+   * proof's commitment, the parent's scrypt against the block's bits; without a proof, the block's own scrypt): the
+   * one function of core/auxpow that also verifies the real Dogecoin mainnet vectors (test/core/auxpow).
+   */
+  checkProofOfWork(block: Pick<DogeBlock, 'header' | 'auxpow'>): AuxPowVerdict {
+    return checkAuxBlockProofOfWork(block.header, block.auxpow, CHAIN_ID, this.powHash);
   }
 
   private append(block: DogeBlock, opts: { spendable: boolean }): ChainEntry {
