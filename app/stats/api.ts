@@ -288,34 +288,29 @@ async function poolDetail(deps: ApiDeps, coin: PublicCoin): Promise<PoolDetail> 
   const def = getCoin(coin.symbol);
   const now = deps.now();
   const nowMinute = minuteOf(now);
-  // A merge-mined coin's hashrate, shares and miners online are its parent's: the same shares mine both. Its chain
-  // (height, difficulty) is its own, when a stratum server reports it.
+  // A merge-mined coin's hashrate, shares and miners online are its parent's: the same shares mine both. It has only
+  // blocks and ledger tables (infra/stacks/aux-coin-stack.ts): no stratum server reports its chain, so that is null.
   const mining = sharesCoinOf(coin);
-  const [buckets, all, total, live, miningLive] = await Promise.all([
+  const [buckets, all, total, live] = await Promise.all([
     deps.poolStats.getPoolStats(mining, nowMinute - WINDOWS['3h'] + 1),
     deps.money.listAllBlocks(coin.symbol),
     deps.poolStats.getPoolTotal(mining),
-    deps.live?.get(coin.symbol),
-    mining === coin.symbol ? undefined : deps.live?.get(mining),
+    deps.live?.get(mining),
   ]);
   const recent = await withEffort(deps, coin, newestFirst(all).slice(0, LUCK_BLOCKS));
   const efforts = recent.map((b) => b.effort).filter((e): e is number => e !== null);
-  const onlineLive = mining === coin.symbol ? live : miningLive;
-  const online: Online | null = onlineLive
-    ? {
-        miners: onlineLive.miners,
-        workers: onlineLive.workers,
-        windowSeconds: Math.round(onlineLive.windowMs / 1000),
-      }
+  const online: Online | null = live
+    ? { miners: live.miners, workers: live.workers, windowSeconds: Math.round(live.windowMs / 1000) }
     : null;
   // The job builds on the tip; explorers show difficulty without the stratum multiplier.
-  const chain: Chain | null = live
-    ? {
-        height: live.jobHeight - 1,
-        difficulty: live.networkDifficulty / def.stratumDiffMultiplier,
-        updatedAt: live.at,
-      }
-    : null;
+  const chain: Chain | null =
+    live && mining === coin.symbol
+      ? {
+          height: live.jobHeight - 1,
+          difficulty: live.networkDifficulty / def.stratumDiffMultiplier,
+          updatedAt: live.at,
+        }
+      : null;
   return {
     coin: coin.symbol,
     network: coin.network,
@@ -360,7 +355,9 @@ function newestFirst(list: MoneyBlock[]): MoneyBlock[] {
 function withEffort(deps: ApiDeps, coin: PublicCoin, list: MoneyBlock[]): Promise<Block[]> {
   return Promise.all(
     list.map(async (b) => {
-      const total = await deps.rounds.getRoundTotal(b.round?.coin ?? coin.symbol, b.round?.height ?? b.height);
+      // A merge-mined coin has no rounds of its own: an aux block that names no parent round has no effort.
+      const round = b.round ?? (coin.mergedWith === undefined ? { coin: coin.symbol, height: b.height } : undefined);
+      const total = round ? await deps.rounds.getRoundTotal(round.coin, round.height) : { difficulty: 0 };
       return {
         height: b.height,
         hash: b.hash,

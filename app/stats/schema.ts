@@ -70,7 +70,9 @@ export const chainSchema = z
     difficulty: z.number().nonnegative().describe('network difficulty (the coin’s stratum convention)'),
     updatedAt: epochMs,
   })
-  .describe('the network as the pool’s current job sees it; null when no stratum server reported recently');
+  .describe(
+    'the network as the pool’s current job sees it; null when no stratum server reported recently, and for a merge-mined coin',
+  );
 
 export const poolDetailSchema = z.strictObject({
   coin: z.string(),

@@ -7,6 +7,7 @@ import { DynamoConversionStore } from '../../adapters/aws/dynamo-conversion-stor
 import { DynamoLiveStats } from '../../adapters/aws/dynamo-live-stats.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { createDynamoShareStores } from '../../adapters/aws/dynamo-share-store.js';
+import type { TableNames } from '../../adapters/aws/tables.js';
 import { type ApiDeps, handleApi } from '../../app/stats/api.js';
 import { publicConversionSchema, publicPoolSchema } from '../../app/stats/public.js';
 import { parseJsonVar } from '../../core/config/env.js';
@@ -24,9 +25,10 @@ export const statsEnvSchema = z.object({
   POOL_CONVERSION_JSON: z.string().optional(),
 });
 
+/** A merge-mined coin has blocks and ledger tables only (infra/stacks/aux-coin-stack.ts): its parent's shares mine it. */
 const tablesSchema = z.record(
   z.string(),
-  z.object({ shares: z.string(), stats: z.string(), blocks: z.string(), ledger: z.string() }),
+  z.object({ shares: z.string().optional(), stats: z.string().optional(), blocks: z.string(), ledger: z.string() }),
 );
 
 function statsDeps(e: z.output<typeof statsEnvSchema>): ApiDeps {
@@ -37,10 +39,24 @@ function statsDeps(e: z.output<typeof statsEnvSchema>): ApiDeps {
     'POOL_CONVERSION_JSON',
     e.POOL_CONVERSION_JSON ?? '{}',
   );
-  const of = (coin: string) => {
+  const of = (coin: string): TableNames => {
     const t = tables[coin];
     if (!t) throw new StorageError(`no tables for coin ${coin}`);
-    return t;
+    const only = (name: 'shares' | 'stats') => {
+      const table = t[name];
+      if (!table) throw new StorageError(`${coin} has no ${name} table (merge-mined: read its parent's)`);
+      return table;
+    };
+    return {
+      blocks: t.blocks,
+      ledger: t.ledger,
+      get shares() {
+        return only('shares');
+      },
+      get stats() {
+        return only('stats');
+      },
+    };
   };
   const doc = createDocumentClient(new DynamoDBClient({}));
   const { rounds, miners, poolStats } = createDynamoShareStores({ doc, tables: of });
