@@ -1,4 +1,4 @@
-import { appendFile, readFile, stat } from 'node:fs/promises';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transaction } from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
@@ -214,6 +214,27 @@ describe('the DOGE stand-in node', () => {
     expect(await sender.spendable()).toBe(spendable);
   });
 
+  it('refuses into its mempool a spend of an immature coinbase and a double spend, and names the rule', async () => {
+    const aux = await mineAux();
+    const coinbase = (await rpc().getBlock<{ tx: string[] }>(aux.hash, 1)).tx[0]!;
+    const spend = (txid: string, vout: number) => {
+      const tx = new Transaction();
+      tx.addInput(Buffer.from(txid, 'hex').reverse(), vout);
+      tx.addOutput(addressToOutputScript(DOGE, 'regtest', doge().minerAddress), COIN);
+      return tx.toHex();
+    };
+    await expect(rpc().call('sendrawtransaction', [spend(coinbase, 0)])).rejects.toMatchObject({
+      rpcCode: -26,
+      message: expect.stringMatching(/premature-spend-of-coinbase/),
+    });
+    const paid = await rpc().call<string>('sendtoaddress', [doge().minerAddress, 3]);
+    const input = Transaction.fromHex(await rpc().call<string>('getrawtransaction', [paid])).ins[0]!;
+    await expect(
+      rpc().call('sendrawtransaction', [spend(Buffer.from(input.hash).reverse().toString('hex'), input.index)]),
+    ).rejects.toMatchObject({ rpcCode: -26, message: expect.stringMatching(/missingorspent/) });
+    await doge().mine(1);
+  });
+
   it('comes back after a restart with its chain, wallet and an unmined payout, a torn last write cut off', async () => {
     const sender = new WalletPayoutSender(rpc(), DOGE.decimals);
     const mark = await sender.historyMark();
@@ -238,6 +259,30 @@ describe('the DOGE stand-in node', () => {
       await again.mine(1);
       expect(await resumed.confirmations(txid)).toBe(1);
       expect((await readFile(join(net.dataDir(), 'devnet/doge/blocks.dat'), 'utf8')).endsWith('\n')).toBe(true);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('cuts its chain back before a stored block that no longer passes the rules', async () => {
+    const path = join(net.dataDir(), 'devnet/doge/blocks.dat');
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    const height = lines.length;
+    // Block height-1 gets another merkle root (a byte flipped): whatever its PoW, it no longer matches its
+    // transactions, so the chain keeps the blocks before it.
+    const broken = lines[height - 2]!;
+    const flipped = (Number.parseInt(broken.slice(72, 74), 16) ^ 1).toString(16).padStart(2, '0');
+    lines[height - 2] = `${broken.slice(0, 72)}${flipped}${broken.slice(74)}`;
+    await writeFile(path, `${lines.join('\n')}\n`);
+    const warnings: string[] = [];
+    const again = await startDogeStandin({
+      dataDir: net.dataDir(),
+      log: { info() {}, warn: (_: object, msg: string) => warnings.push(msg) },
+    });
+    try {
+      // Cut back to height - 2, then premined again up to DOGE_PREMINE_HEIGHT if it fell below it.
+      expect(await again.client.getBlockCount()).toBe(Math.max(height - 2, DOGE_PREMINE_HEIGHT));
+      expect(warnings.some((w) => /fails the rules/.test(w))).toBe(true);
     } finally {
       await again.stop();
     }
