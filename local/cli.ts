@@ -12,7 +12,7 @@ Commands:
         [--stratum-port N] [--btc-stratum-port N] [--etc-stratum-port N] [--http-port N]
                                    ports of the devnet defaults (LTC 3333, BTC 3334, ETC 3335, HTTP 8080;
                                    0 = any free)
-  devnet mine <n> [address] [--coin BTC|ETC]   mine n devnet blocks (to the devnet miner wallet, or to address;
+  devnet mine <n> [address] [--coin BTC|ETC|DOGE]   mine n devnet blocks (to the devnet miner wallet, or to address;
                                    ETC: with the light cache, to the pool address, the nodes' etherbase)
   config check <file>              validate a config file and print it with defaults applied (secrets masked)
   balances --coin SYM              every account's immature, confirmed, pending and paid balance
@@ -36,6 +36,8 @@ const DEVNET_MINERS: Record<
   LTC: async () => (await import('./devnet/index.js')).devnetMine,
   BTC: async () => (await import('./devnet/btcd.js')).btcDevnetMine,
   ETC: async () => (await import('./devnet/core-geth.js')).etcDevnetMine,
+  // The stand-in DOGE node's own blocks (generatetoaddress): they mature merge-mined DOGE blocks.
+  DOGE: async () => (await import('./devnet/doge.js')).dogeStandinMine,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -77,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'devnet': {
       if (sub !== 'mine' || !rest[0] || !/^\d+$/.test(rest[0])) {
-        console.error('usage: pool devnet mine <n> [address] [--coin LTC|BTC|ETC]');
+        console.error('usage: pool devnet mine <n> [address] [--coin LTC|BTC|ETC|DOGE]');
         return 2;
       }
       const coin = values.coin!.toUpperCase();

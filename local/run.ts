@@ -6,6 +6,7 @@ import type { PoolConfig } from '../core/config/schema.js';
 import type { Logger } from '../core/ports/logger.js';
 import { BTC_WALLET_PASSPHRASE, type BtcDevnet, type BtcDevnetFile, startBtcDevnet } from './devnet/btcd.js';
 import { type EtcDevnet, startEtcDevnet } from './devnet/core-geth.js';
+import { type DogeDevnetFile, type DogeStandin, startDogeStandin } from './devnet/doge.js';
 import { type Devnet, startDevnet } from './devnet/index.js';
 import { createLogger } from './logger.js';
 import { type LocalPool, startLocalPool } from './pool.js';
@@ -30,6 +31,7 @@ export function devnetConfig(
   ports: DevnetPorts = DEFAULT_PORTS,
   btc?: Pick<BtcDevnetFile, 'rpc' | 'wallet' | 'poolAddress' | 'feeAddress'>,
   etc?: EtcDevnetCoin,
+  doge?: Pick<DogeDevnetFile, 'rpc' | 'poolAddress' | 'feeAddress'>,
 ): Readonly<PoolConfig> {
   return parseConfig(
     {
@@ -50,6 +52,7 @@ export function devnetConfig(
         },
         ...(btc ? [btcDevnetCoin(btc, ports.btcStratum ?? DEFAULT_PORTS.btcStratum)] : []),
         ...(etc ? [etcDevnetCoin(etc, ports.etcStratum ?? DEFAULT_PORTS.etcStratum)] : []),
+        ...(doge ? [dogeDevnetCoin(doge)] : []),
       ],
     },
     'devnet defaults',
@@ -78,6 +81,25 @@ function btcDevnetCoin(btc: Pick<BtcDevnetFile, 'rpc' | 'wallet' | 'poolAddress'
       maxRecipients: 100,
     },
   };
+}
+
+/**
+ * DOGE merge-mined with LTC on the stand-in DOGE node (local/devnet/doge.ts: no real dogecoind installs here). Its
+ * blocks come from LTC shares that meet its target (on the devnet, with regtest's easiest bits, nearly every one) and
+ * are credited 240 blocks deep, Dogecoin's coinbase maturity: `npm run pool -- devnet mine 240 --coin DOGE` matures
+ * them at once. Miners give their DOGE address in the password (`-p doge=<address>`) or sign it on the dashboard.
+ */
+export function dogeDevnetCoin(doge: Pick<DogeDevnetFile, 'rpc' | 'poolAddress' | 'feeAddress'>) {
+  return {
+    symbol: 'DOGE',
+    network: 'regtest',
+    mergedWith: 'LTC',
+    poolAddress: doge.poolAddress,
+    daemons: doge.rpc,
+    rewards: { scheme: 'PPLNS', feeBasisPoints: 100, feeWallets: [{ address: doge.feeAddress }] },
+    // The stand-in's wallet answers sendmany with a comment, as Dogecoin Core's does (any wallet name reaches it).
+    payouts: { wallet: 'pool', intervalSeconds: 60, minimum: '100000000', maxRecipients: 100 },
+  } as const;
 }
 
 /** Share difficulties of the ETC devnet port, in hashes (the devnet's blocks take 256: ETC_DEVNET_DIFFICULTY). */
@@ -128,7 +150,7 @@ export async function runPool(opts: { dataDir: string; configFile?: string; port
     config = parseConfigText(await readFile(opts.configFile, 'utf8'), opts.configFile);
   } else {
     devnets = await startDevnets(opts.dataDir, log);
-    config = devnetConfig(devnets.ltc, opts.ports, devnets.btc, devnets.etc);
+    config = devnetConfig(devnets.ltc, opts.ports, devnets.btc, devnets.etc, devnets.doge);
   }
   let pool: LocalPool;
   try {
@@ -166,6 +188,7 @@ interface Devnets {
   ltc: Devnet;
   btc: BtcDevnet;
   etc: EtcDevnet;
+  doge: DogeStandin;
   stop(): Promise<void>;
 }
 
@@ -179,9 +202,15 @@ async function startDevnets(dataDir: string, log: Logger): Promise<Devnets> {
     startDevnet({ dataDir, log }),
     startBtcDevnet({ dataDir, log }),
     startEtcDevnet({ dataDir, log, payoutContract: true }),
+    startDogeStandin({ dataDir, log }),
   ]);
-  const [ltc, btc, etc] = started;
-  if (ltc.status === 'rejected' || btc.status === 'rejected' || etc.status === 'rejected') {
+  const [ltc, btc, etc, doge] = started;
+  if (
+    ltc.status === 'rejected' ||
+    btc.status === 'rejected' ||
+    etc.status === 'rejected' ||
+    doge.status === 'rejected'
+  ) {
     await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
     throw started.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
   }
@@ -190,8 +219,9 @@ async function startDevnets(dataDir: string, log: Logger): Promise<Devnets> {
     ltc: ltc.value,
     btc: btc.value,
     etc: etc.value,
+    doge: doge.value,
     stop: async () => {
-      await Promise.all([ltc.value.stop(), btc.value.stop(), etc.value.stop()]);
+      await Promise.all([ltc.value.stop(), btc.value.stop(), etc.value.stop(), doge.value.stop()]);
     },
   };
 }
@@ -211,20 +241,21 @@ function printBanner(pool: LocalPool, devnets: Devnets | undefined): void {
   );
   if (devnets) {
     const port = (symbol: string) => pool.coins.get(symbol)?.service.ports[0];
-    const { ltc, btc, etc } = devnets;
+    const { ltc, btc, etc, doge } = devnets;
     lines.push(
       '',
       `  devnets         LTC: regtest litecoind x2, RPC ${ltc.rpc[0]?.url}; pool wallet ${ltc.poolAddress}`,
       `                  BTC: btcd + btcwallet simnet, RPC ${btc.rpc[0]?.url}; pool address ${btc.poolAddress}`,
       `                  ETC: core-geth x2 (chain id ${etc.chainId}), RPC ${etc.rpc[0]?.url}; pool address ${etc.poolAddress}`,
+      `                  DOGE: merge-mined with LTC on a STAND-IN node (not dogecoind), RPC ${doge.url}; pool address ${doge.poolAddress}`,
       '',
       '  Point a miner at it (pooler cpuminer; for ETC an etchash GPU miner, EthProxy or EthereumStratum/1.0.0):',
-      `    minerd -a ${getCoin('LTC').algorithm} -o stratum+tcp://127.0.0.1:${port('LTC')} -u ${ltc.minerAddress}.rig1 -p x`,
+      `    minerd -a ${getCoin('LTC').algorithm} -o stratum+tcp://127.0.0.1:${port('LTC')} -u ${ltc.minerAddress}.rig1 -p doge=${doge.minerAddress}`,
       `    minerd -a ${getCoin('BTC').algorithm} -o stratum+tcp://127.0.0.1:${port('BTC')} -u ${btc.minerAddress}.rig1 -p x`,
       `    lolMiner --algo ETCHASH --pool 127.0.0.1:${port('ETC')} --user ${etc.minerAddress}.rig1`,
       `    (no CPU miner does real etchash at speed; the ETC devnet's blocks take only ${etc.difficulty} hashes)`,
       '',
-      '  Mature coinbases / advance the chain:  npm run pool -- devnet mine 100 [--coin BTC|ETC]',
+      '  Mature coinbases / advance the chain:  npm run pool -- devnet mine 100 [--coin BTC|ETC|DOGE]',
     );
   }
   lines.push('', '  Ctrl-C stops everything.', '');
