@@ -3,12 +3,14 @@ import { resolve } from 'node:path';
 import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { publicConversion, publicPool } from '../app/stats/public.js';
+import { auxCoinsOf, isMergedCoin, minedCoins, roundsCoinOf } from '../core/config/merged.js';
 import type { ChainFamilies } from '../families/registry.js';
 import type { TableSpec } from './constructs/pool-tables.js';
 import { type LoadedInputs, REPO_ROOT, refuseInlineSecrets } from './pool-config.js';
 import { STAGES } from './settings.js';
 import { AlertsStack } from './stacks/alerts-stack.js';
 import { ApiStack } from './stacks/api-stack.js';
+import { AuxCoinStack, AuxMoneyStack } from './stacks/aux-coin-stack.js';
 import { CoinStack } from './stacks/coin-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
 import { COIN_TABLES } from './tables.js';
@@ -37,7 +39,11 @@ export interface BuildOptions {
 export interface PoolStacks {
   network: NetworkStack;
   alerts: AlertsStack;
+  /** The mined coins' stacks. */
   coins: CoinStack[];
+  /** Merge-mined coins: their tables and secrets, and their money Lambdas (over the parent's rounds). */
+  auxCoins: AuxCoinStack[];
+  auxMoney: AuxMoneyStack[];
   /** Absent until the stats Lambda exists. */
   api?: ApiStack;
 }
@@ -70,8 +76,22 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
   // Conversion targets the pool also mines are built first: converting coins credit those coins' ledgers.
   const targets = new Set<string>(config.coins.flatMap((c) => c.conversion?.targets.map((t) => t.currency) ?? []));
   const ordered = [...config.coins].sort((a, b) => Number(targets.has(b.symbol)) - Number(targets.has(a.symbol)));
+  // Merge-mined coins first: their tables and secrets, which their parent's ingest and stratum use.
+  const auxCoins = new Map<string, AuxCoinStack>();
+  for (const coin of config.coins.filter(isMergedCoin)) {
+    auxCoins.set(
+      coin.symbol,
+      new AuxCoinStack(app, `${prefix}-coin-${coin.symbol.toLowerCase()}`, {
+        env,
+        description: `${coin.symbol} pool (merge-mined with ${coin.mergedWith}): tables, secrets`,
+        coin,
+        settings,
+        tableSpecs: options.tableSpecs ?? COIN_TABLES,
+      }),
+    );
+  }
   const built = new Map<string, CoinStack>();
-  for (const coin of ordered) {
+  for (const coin of ordered.filter((c) => !isMergedCoin(c))) {
     built.set(
       coin.symbol,
       new CoinStack(app, `${prefix}-coin-${coin.symbol.toLowerCase()}`, {
@@ -85,6 +105,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
         alarmTopic: alerts.topic,
         tableSpecs: options.tableSpecs ?? COIN_TABLES,
         ...(options.families && { families: options.families }),
+        auxCoins: auxCoinsOf(config, coin.symbol).map((a) => auxCoins.get(a.symbol)!),
         entries: {
           ingest: entries.ingest,
           confirm: entries.confirm,
@@ -98,7 +119,23 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       }),
     );
   }
-  const coins = config.coins.map((c) => built.get(c.symbol)!);
+  const coins = minedCoins(config).map((c) => built.get(c.symbol)!);
+  // A merge-mined coin's money reads its parent's rounds: after both stacks.
+  const auxMoney = config.coins.filter(isMergedCoin).map(
+    (coin) =>
+      new AuxMoneyStack(app, `${prefix}-coin-${coin.symbol.toLowerCase()}-money`, {
+        env,
+        description: `${coin.symbol} pool: confirmation and payouts over ${coin.mergedWith}'s rounds`,
+        config,
+        coin,
+        settings,
+        aux: auxCoins.get(coin.symbol)!,
+        parentShares: built.get(roundsCoinOf(coin))!.tables.get('shares'),
+        vpc: network.vpc,
+        entries: { confirm: entries.confirm, payouts: entries.payouts },
+        ...(options.families && { families: options.families }),
+      }),
+  );
 
   // The API grows with the stats Lambda: until its handler exists there is nothing to serve.
   let api: ApiStack | undefined;
@@ -108,7 +145,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       description: 'Pool stats API and dashboard',
       settings,
       statsEntry: entries.stats,
-      coinTables: Object.fromEntries(coins.map((c) => [c.symbol, c.tables.tables])),
+      coinTables: Object.fromEntries([...coins, ...auxCoins.values()].map((c) => [c.symbol, c.tables.tables] as const)),
       publicPool: publicPool(
         inputs.config,
         Object.fromEntries(coins.map((c) => [c.symbol, c.stratum.loadBalancer.loadBalancerDnsName])),
@@ -120,11 +157,11 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
     });
   }
 
-  const stacks = [network, alerts, ...coins, ...(api ? [api] : [])];
+  const stacks = [network, alerts, ...auxCoins.values(), ...coins, ...auxMoney, ...(api ? [api] : [])];
   for (const stack of stacks) {
     Tags.of(stack).add('pool', settings.name);
     Tags.of(stack).add('stage', settings.stage);
   }
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { network, alerts, coins, api };
+  return { network, alerts, coins, auxCoins: [...auxCoins.values()], auxMoney, api };
 }

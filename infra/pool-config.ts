@@ -17,7 +17,13 @@ export const OPS_PORT = 9100;
 
 // The passwords in the pool config are for local mode only and must never reach a template: the container config
 // carries markers the container replaces with the credentials ECS injects from Secrets Manager.
-import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER, inlineSecrets } from '../core/config/credentials.js';
+import {
+  DAEMON_PASSWORD_MARKER,
+  DAEMON_USER_MARKER,
+  inlineSecrets,
+  relativeDaemonMarkers,
+} from '../core/config/credentials.js';
+import { auxCoinsOf } from '../core/config/merged.js';
 
 export { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER };
 
@@ -95,19 +101,33 @@ const maskTarget = (t: NonNullable<CoinConfig['conversion']>['targets'][number])
  */
 export function containerConfig(config: Readonly<PoolConfig>, coin: Readonly<CoinConfig>): Readonly<PoolConfig> {
   const { $schema: _schema, ...rest } = config;
+  const served = (
+    c: Readonly<CoinConfig>,
+    mask: (d: CoinConfig['daemons'][number]) => CoinConfig['daemons'][number],
+  ) => ({
+    ...c,
+    daemons: c.daemons.map(mask),
+    ports: c.ports.map(({ tls: _tls, ...p }) => ({ ...p, host: '0.0.0.0' })),
+  });
+  // Merged mining: an aux coin's config names its parent, a parent's its aux coins (its stratum polls their nodes),
+  // each relative's daemons with its own markers (relativeDaemonMarkers); a relative's money settings stay out.
+  const relatives = coin.mergedWith
+    ? config.coins.filter((c) => c.symbol === coin.mergedWith)
+    : auxCoinsOf(config, coin.symbol);
   return parseConfig(
     {
       ...rest,
       stratum: { ...config.stratum, proxyProtocol: true },
       coins: [
         {
-          ...coin,
-          daemons: coin.daemons.map(masked),
-          ports: coin.ports.map(({ tls: _tls, ...p }) => ({ ...p, host: '0.0.0.0' })),
+          ...served(coin, masked),
           ...(coin.conversion
             ? { conversion: { ...coin.conversion, targets: coin.conversion.targets.map(maskTarget) } }
             : {}),
         },
+        ...relatives.map(({ conversion: _c, payouts: _p, ...r }) =>
+          served(r, (d) => ({ ...d, ...relativeDaemonMarkers(r.symbol) })),
+        ),
       ],
     },
     `container config for ${coin.symbol}`,

@@ -9,9 +9,24 @@ import type { CoinConfig, PoolConfig } from './schema.js';
 export const DAEMON_USER_MARKER = '$POOL_DAEMON_USER';
 export const DAEMON_PASSWORD_MARKER = '$POOL_DAEMON_PASSWORD';
 
-/** Replaces the markers with the values of POOL_DAEMON_USER / POOL_DAEMON_PASSWORD; fails if one is unset. */
+/**
+ * Merged mining: a coin's container config also names its merged relatives (its parent, or its aux coins:
+ * core/config/merged.ts), whose daemons take their own credentials, `$POOL_<SYMBOL>_DAEMON_USER` / `_PASSWORD` (the
+ * parent's stratum task gets them from each aux coin's daemon secret).
+ */
+export function relativeDaemonMarkers(symbol: string): { user: string; password: string } {
+  return { user: `$POOL_${symbol}_DAEMON_USER`, password: `$POOL_${symbol}_DAEMON_PASSWORD` };
+}
+const RELATIVE_MARKER = /^\$POOL_[A-Z0-9]+_DAEMON_(USER|PASSWORD)$/;
+
+/**
+ * Replaces the markers with the values of POOL_DAEMON_USER / POOL_DAEMON_PASSWORD; fails if one is unset. A merged
+ * relative's markers are replaced when their variables are set, else kept: a money Lambda of an aux coin never talks
+ * to its parent's nodes, and a relative's node that gets a marker for credentials refuses it by name.
+ */
 export function resolveDaemonCredentials(config: Readonly<PoolConfig>, env: NodeJS.ProcessEnv): Readonly<PoolConfig> {
   const lookup = (value: string): string => {
+    if (RELATIVE_MARKER.test(value)) return env[value.slice(1)] || value;
     if (value !== DAEMON_USER_MARKER && value !== DAEMON_PASSWORD_MARKER) return value;
     const name = value.slice(1);
     const resolved = env[name];

@@ -1,6 +1,7 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
-import { Key } from 'aws-cdk-lib/aws-kms';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
 
@@ -54,4 +55,27 @@ export class CoinSecrets extends Construct {
       'A wallet key cannot be rotated by replacing the secret: funds would stay on the old key',
     );
   }
+}
+
+/**
+ * A coin's secret as a reader in another stack takes it (merged mining: the parent's stratum task, the aux coin's
+ * money Lambdas): by ARN, with kms:Decrypt on the coin's key, through Secrets Manager only, granted on the reader's
+ * role. The secret's own grantRead would also name the reader's role in the key's policy: a reference back to the
+ * reader's stack, a cycle when that stack depends on the secret's. The caller grants reading the returned secret.
+ */
+export function secretForOtherStack(
+  scope: Construct,
+  id: string,
+  secret: ISecret,
+  key: IKey,
+  reader: IGrantable,
+): ISecret {
+  reader.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` } },
+    }),
+  );
+  return Secret.fromSecretCompleteArn(scope, id, secret.secretArn);
 }

@@ -23,17 +23,20 @@ import {
   TargetType,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LIVE_PARTITION } from '../../adapters/aws/dynamo-live-stats.js';
 import { BAN_PARTITION, PREFIX_PARTITION } from '../../adapters/aws/dynamo-stratum-coordination.js';
+import { relativeDaemonMarkers } from '../../core/config/credentials.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import { containerEnvSchema } from '../../fargate/src/env.js';
 import { acknowledge } from '../nag.js';
 import { OPS_PORT, stratumConfig } from '../pool-config.js';
+import { secretForOtherStack } from './coin-secrets.js';
 import { checkEnvironmentAtSynth } from './environment-check.js';
 import type { PoolTable } from './pool-tables.js';
 
@@ -54,6 +57,12 @@ export interface StratumServiceProps {
   /** JSON `{ user, password }`; injected by ECS at start, so it is in neither the template nor the task definition. */
   /** {"user","password"} of the coin's daemons, when its chain family's nodes take RPC credentials. */
   daemonSecret?: ISecret;
+  /**
+   * Merged mining: each aux coin's {"user","password"} secret (its stack's), for createauxblock/submitauxblock on its
+   * nodes: injected as POOL_<SYMBOL>_DAEMON_USER/PASSWORD, the markers of its daemons in the config
+   * (core/config/credentials.ts relativeDaemonMarkers).
+   */
+  auxDaemonSecrets?: ReadonlyArray<{ symbol: string; secret: ISecret; key: IKey }>;
   /** Required when a port of the coin has `tls`: the NLB terminates stratum+ssl with it. */
   certificateArn?: string;
   sizing: { cpu: number; memoryMiB: number; minTasks: number; maxTasks: number; connectionsPerTask: number };
@@ -122,10 +131,22 @@ export class StratumService extends Construct {
       POOL_STRATUM_PROCESSES: String(stratumProcesses(props.sizing.cpu)),
     };
     // The daemons' RPC credentials replace the markers of the config (when the coin's nodes take credentials).
-    const secrets = props.daemonSecret && {
+    // An aux coin's secret is in its own stack, which this one depends on: read by ARN (secretForOtherStack).
+    const auxSecrets = Object.fromEntries(
+      (props.auxDaemonSecrets ?? []).flatMap(({ symbol: aux, secret, key }) => {
+        const byArn = secretForOtherStack(this, `${aux}DaemonRpc`, secret, key, taskDefinition.obtainExecutionRole());
+        const markers = relativeDaemonMarkers(aux);
+        return [
+          [markers.user.slice(1), EcsSecret.fromSecretsManager(byArn, 'user')],
+          [markers.password.slice(1), EcsSecret.fromSecretsManager(byArn, 'password')],
+        ];
+      }),
+    );
+    const own = props.daemonSecret && {
       POOL_DAEMON_USER: EcsSecret.fromSecretsManager(props.daemonSecret, 'user'),
       POOL_DAEMON_PASSWORD: EcsSecret.fromSecretsManager(props.daemonSecret, 'password'),
     };
+    const secrets = own || Object.keys(auxSecrets).length > 0 ? { ...own, ...auxSecrets } : undefined;
     // The container reads its environment through its schema at start; a task that would refuse it fails the synth.
     // A secret counts as set (ECS injects it as a variable of that name).
     checkEnvironmentAtSynth(this, containerEnvSchema, () => ({

@@ -2,11 +2,12 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { ContainerImage, type ICluster } from 'aws-cdk-lib/aws-ecs';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { payoutSecretField } from '../../core/config/credentials.js';
+import { AUX_ADDRESS_PK } from '../../adapters/aws/dynamo-aux-address-store.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { takesDeposits } from '../../core/conversion/deposit.js';
 import { ConfigError } from '../../core/errors.js';
@@ -14,8 +15,8 @@ import { CHAIN_FAMILIES, type ChainFamilies } from '../../families/registry.js';
 import { convertEnvSchema } from '../../lambdas/convert/env.js';
 import { ingestEnvSchema } from '../../lambdas/ingest/handler.js';
 import { targetPayoutsEnvSchema } from '../../lambdas/payouts/target-handler.js';
-import { moneyEnvSchema } from '../../lambdas/shared/money-deps.js';
 import { CoinAlarms } from '../constructs/coin-alarms.js';
+import { CoinMoney } from '../constructs/coin-money.js';
 import { CoinSecrets } from '../constructs/coin-secrets.js';
 import { PoolFunction, type PoolFunctionProps } from '../constructs/pool-function.js';
 import { grantTable, type PoolTable, PoolTables, type TableSpec, tableEnvVar } from '../constructs/pool-tables.js';
@@ -23,6 +24,7 @@ import { ShareQueue } from '../constructs/share-queue.js';
 import { StratumService } from '../constructs/stratum-service.js';
 import { containerConfig, REPO_ROOT } from '../pool-config.js';
 import { type CoinSettings, coinSizing, type DeploySettings, STAGES } from '../settings.js';
+import type { AuxCoinStack } from './aux-coin-stack.js';
 
 export interface CoinStackProps extends StackProps {
   config: Readonly<PoolConfig>;
@@ -41,6 +43,8 @@ export interface CoinStackProps extends StackProps {
   targetLedgers?: Readonly<Record<string, PoolTable>>;
   /** Where the coin's chain family is found (default: the pool's registry; tests register their own). */
   families?: ChainFamilies;
+  /** The coins merge-mined under this one (their stacks): its ingest records their blocks, its stratum polls their nodes. */
+  auxCoins?: readonly AuxCoinStack[];
 }
 
 const INGEST_TIMEOUT = Duration.seconds(60);
@@ -67,6 +71,8 @@ export class CoinStack extends Stack {
   /** Payouts of those targets that have a `payouts` block, by currency. */
   readonly targetPayouts = new Map<string, PoolFunction>();
   readonly stratum: StratumService;
+  /** POOL_AUX_COINS of the ingest function, one entry per aux coin. */
+  private readonly auxIngestTables: Array<{ coin: string; blocksTable: string; ledgerTable: string }> = [];
 
   constructor(scope: Construct, id: string, props: CoinStackProps) {
     super(scope, id, props);
@@ -128,56 +134,24 @@ export class CoinStack extends Stack {
       }),
     );
 
-    // Confirmation and payouts talk to the coin daemons: in the VPC when the family's nodes are private, reading the
-    // RPC credentials from the secret at run time when they take some, and see the coin's config without
-    // credentials (markers), like the stratum task.
-    const moneyFunction = (
-      fid: string,
-      entry: string,
-      description: string,
-      every: Duration,
-      extra: Partial<PoolFunctionProps> = {},
-    ) => {
-      const f = fn(fid, entry, description, MONEY_TIMEOUT, {
-        ...(deployment.moneyInVpc ? { vpc: props.vpc } : {}),
-        environmentSchema: moneyEnvSchema,
-        ...extra,
-      });
-      f.addEnvironment('POOL_CONFIG_JSON', JSON.stringify(containerConfig(props.config, coin)));
-      if (deployment.daemonSecret) f.useSecret('DAEMON_SECRET_ARN', this.secrets.daemonRpc);
-      for (const [name, table] of this.tables.tables) {
-        f.useTable(tableEnvVar(name), table, name === 'blocks' || name === 'ledger' ? 'readWrite' : 'read');
-      }
-      f.runEvery(every);
-      return f;
-    };
-    if (coin.rewards) {
-      // Reserved concurrency 1: two confirmation passes never overlap (the pass also holds a ledger lease).
-      this.confirm = moneyFunction(
-        'Confirm',
-        props.entries.confirm,
-        'confirms found blocks and credits the ledger',
-        Duration.minutes(2),
-        { reservedConcurrency: 1 },
-      );
-    }
-    if (coin.payouts) {
-      const minutes = Math.max(1, Math.round(coin.payouts.intervalSeconds / 60));
-      // Reserved concurrency 1: two payout passes never overlap (the state machine would still refuse a double send).
-      this.payouts = moneyFunction(
-        'Payouts',
-        props.entries.payouts,
-        'pays confirmed balances',
-        Duration.minutes(minutes),
-        {
-          reservedConcurrency: 1,
-        },
-      );
-      // btcwallet's passphrase, or the key an Ethereum-family coin signs with: only this function may read it.
-      if (payoutSecretField(coin)) {
-        this.payouts.useSecret('PAYOUT_WALLET_SECRET_ARN', this.secrets.payoutWallet);
-      }
-    }
+    // Confirmation and payouts on the coin's own tables (infra/constructs/coin-money.ts).
+    const money = new CoinMoney(this, 'Money', {
+      config: props.config,
+      coin,
+      deployment,
+      secrets: this.secrets,
+      blocks: this.tables.get('blocks'),
+      ledger: this.tables.get('ledger'),
+      shares: this.tables.get('shares'),
+      stats: this.tables.get('stats'),
+      vpc: props.vpc,
+      entries: props.entries,
+      logRetention: stage.logRetention,
+      timeout: MONEY_TIMEOUT,
+    });
+    this.confirm = money.confirm;
+    this.payouts = money.payouts;
+    for (const aux of props.auxCoins ?? []) this.mergeAux(aux);
 
     if (coin.conversion && props.entries.convert) this.convert = this.conversion(props, fn);
     if (coin.conversion && props.entries.convert && props.entries.targetPayouts) this.payTargets(props, fn);
@@ -195,6 +169,12 @@ export class CoinStack extends Stack {
       shareQueue: this.shareQueue.queue,
       statsTable: this.tables.get('stats'),
       ...(deployment.daemonSecret ? { daemonSecret: this.secrets.daemonRpc } : {}),
+      // createauxblock / submitauxblock on each aux coin's nodes, with that coin's credentials.
+      auxDaemonSecrets: (props.auxCoins ?? []).map((a) => ({
+        symbol: a.symbol,
+        secret: a.secrets.daemonRpc,
+        key: a.secrets.key,
+      })),
       certificateArn: own?.certificateArn,
       sizing,
       logRetention: stage.logRetention,
@@ -229,6 +209,28 @@ export class CoinStack extends Stack {
       value: this.secrets.daemonRpc.secretArn,
     });
     new CfnOutput(this, 'PayoutWalletSecretArn', { value: this.secrets.payoutWallet.secretArn });
+  }
+
+  /**
+   * Merged mining: ingest records the aux coin's blocks found by this coin's shares in its blocks table (items only:
+   * no index, no scan) and keeps miners' password payout addresses as `AUXADDR` items of its ledger, nothing else of
+   * that ledger (dynamodb:LeadingKeys); the tables are named in POOL_AUX_COINS (lambdas/ingest/handler.ts).
+   */
+  private mergeAux(aux: AuxCoinStack): void {
+    const items = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+    const blocks = aux.tables.get('blocks').table;
+    const ledger = aux.tables.get('ledger').table;
+    this.ingest.addToRolePolicy(new PolicyStatement({ actions: items, resources: [blocks.tableArn] }));
+    this.ingest.addToRolePolicy(
+      new PolicyStatement({
+        actions: items,
+        resources: [ledger.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [AUX_ADDRESS_PK] } },
+      }),
+    );
+    this.auxIngestTables.push({ coin: aux.symbol, blocksTable: blocks.tableName, ledgerTable: ledger.tableName });
+    // Plain JSON around the names' tokens (a table name holds no quote): JSON at synth too, where the env is checked.
+    this.ingest.addEnvironment('POOL_AUX_COINS', JSON.stringify(this.auxIngestTables));
   }
 
   /**

@@ -6,9 +6,11 @@ import {
   DAEMON_USER_MARKER,
   inlineSecrets,
   maskSecrets,
+  relativeDaemonMarkers,
   resolveDaemonCredentials,
 } from '../../../core/config/credentials.js';
 import { parseConfig } from '../../../core/config/load.js';
+import { mergedConfig } from '../../helpers/aux-money.js';
 
 const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 9), network: getCoin('LTC').networks.mainnet![0] })
   .address!;
@@ -39,6 +41,20 @@ describe('resolveDaemonCredentials', () => {
     expect(() => resolveDaemonCredentials(config, { POOL_DAEMON_USER: 'rpcuser' })).toThrow(
       /POOL_DAEMON_PASSWORD is not set/,
     );
+  });
+
+  it("gives a merged relative's daemons their own coin's credentials, and never the function's own", () => {
+    const merged = mergedConfig({
+      daemons: [{ url: 'http://127.0.0.1:1', ...relativeDaemonMarkers('DOGE') }],
+    });
+    const own = { POOL_DAEMON_USER: 'ltc-user', POOL_DAEMON_PASSWORD: 'ltc-pass' };
+    const doge = (env: Record<string, string>) =>
+      resolveDaemonCredentials(merged, env).coins[1]!.daemons.map((d) => [d.user, d.password]);
+    expect(doge({ ...own, POOL_DOGE_DAEMON_USER: 'doge-user', POOL_DOGE_DAEMON_PASSWORD: 'doge-pass' })).toEqual([
+      ['doge-user', 'doge-pass'],
+    ]);
+    // Not given (a money Lambda of the other coin): the markers stay, never the function's own credentials.
+    expect(doge(own)).toEqual([['$POOL_DOGE_DAEMON_USER', '$POOL_DOGE_DAEMON_PASSWORD']]);
   });
 });
 
