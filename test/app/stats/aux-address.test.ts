@@ -116,6 +116,15 @@ describe('aux payout address in the stats API (signed by the mining address key)
     },
   );
 
+  it('replaces a password’s address given after the message was signed (a password proves nothing)', async () => {
+    const account = miner.address.p2wpkh;
+    const request = signed('p2wpkh', DOGE_2, now - 60_000);
+    // Someone mines to this address with their own doge= password between the signing and the submission.
+    await store.offerAuxAddress('DOGE', account, DOGE_1, now - 1_000);
+    expect((await call('POST', path(account), request)).status).toBe(200);
+    expect(await current()).toEqual({ address: DOGE_2, source: 'signed', setAt: now - 60_000 });
+  });
+
   it('refuses a signature by another key with 403, and changes nothing', async () => {
     const thief = testKey('LTC', 'regtest', 7);
     await store.offerAuxAddress('DOGE', miner.address.p2wpkh, DOGE_1, NOW - 60_000);
