@@ -159,6 +159,25 @@ describe('merged mining on the dashboard in a real browser', () => {
     await page.close();
   });
 
+  it('shows the DOGE page of an LTC mining address: DOGE balances, rewards and payouts, and its DOGE address', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${base}/#/`);
+    await page.getByTestId('merges').waitFor();
+    await page.locator('#coin').selectOption('DOGE');
+    await page.getByTestId('merged-with').waitFor();
+    await page.getByLabel('miner address').fill(account);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByTestId('merged-DOGE').waitFor();
+    expect(await page.getByTestId('confirmed').textContent()).toBe(coins('200'));
+    expect(await page.getByTestId('pending').textContent()).toBe(coins('500'));
+    expect(await page.getByTestId('reward-row').count()).toBe(1);
+    expect(await page.getByTestId('miner-payment-row').count()).toBe(1);
+    // Its workers are the LTC shares'.
+    expect(await page.getByTestId('worker-row').first().textContent()).toContain('rig1');
+    expect(await page.getByTestId('merged-DOGE').getByTestId('aux-address').count()).toBe(1);
+    await page.close();
+  });
+
   it('shows a miner without a DOGE address that its rewards accrue, and an address as text, never markup', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/#/miner/${finder}`);
