@@ -8,7 +8,7 @@ import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
 import { FileShareSpool } from '../adapters/fs/spool.js';
 import { LocalQueue } from '../adapters/local/local-queue.js';
 import { ingestMessages } from '../app/ingest/ingest.js';
-import { auxCoinsOf, minedCoins } from '../core/config/merged.js';
+import { auxCoinsOf, isMergedCoin, minedCoins } from '../core/config/merged.js';
 import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
 import { StorageError } from '../core/errors.js';
 import type { Logger } from '../core/ports/logger.js';
@@ -59,6 +59,8 @@ export interface LocalPool {
   config: Readonly<PoolConfig>;
   storage: LocalStorage;
   coins: Map<string, LocalCoin>;
+  /** Merge-mined coins' confirmation and payouts (over their parent's rounds): they have no stratum of their own. */
+  auxMoney: Map<string, MoneyRunner>;
   httpPort: number;
   /** Resolves once every share acknowledged so far is ingested into storage. */
   settle(): Promise<void>;
@@ -101,6 +103,7 @@ export async function startLocalPool(opts: {
   collectDefaultMetrics({ register: registry });
   const metrics = createStratumMetrics(registry);
   const coins = new Map<string, LocalCoin>();
+  const auxMoney = new Map<string, MoneyRunner>();
   let http: Server | undefined;
   let stopped = false;
   const retries = new Set<ReturnType<typeof setTimeout>>();
@@ -135,6 +138,7 @@ export async function startLocalPool(opts: {
     for (const t of retries) clearTimeout(t);
     for (const c of coins.values()) await c.service.drain(o.drainMs ?? 0);
     for (const c of coins.values()) await stopCoin(c);
+    for (const m of auxMoney.values()) m.stop();
     if (http) await new Promise((r) => http?.close(r));
     await storage.close();
   };
@@ -237,6 +241,20 @@ export async function startLocalPool(opts: {
     // the others from mining (in AWS it is its own task), so it is started again in the background until it runs.
     if (coins.size === 0 && failed[0]) throw failed[0].err;
     for (const { coin, err } of failed) retryCoin(coin, err);
+    // Merge-mined coins: their money passes like any coin's, on the parent's rounds (the shared share stores read
+    // the parent's tables when asked for its coin) and paid at the miners' aux addresses.
+    for (const coin of config.coins.filter(isMergedCoin)) {
+      const money = startMoney({
+        coin,
+        shares: storage.shares,
+        money: storage.money,
+        auxAddresses,
+        log,
+        families,
+        timers: opts.moneyTimers,
+      });
+      if (money) auxMoney.set(coin.symbol, money);
+    }
     const api = createLocalApi({
       config,
       shares: storage.shares,
@@ -257,6 +275,7 @@ export async function startLocalPool(opts: {
     const admin = createAdminRoutes(
       (symbol) =>
         coins.get(symbol)?.money ??
+        auxMoney.get(symbol) ??
         [...coins.values()].map((c) => c.money?.targets.get(symbol)).find((t) => t !== undefined),
       { token },
     );
@@ -286,6 +305,7 @@ export async function startLocalPool(opts: {
       config,
       storage,
       coins,
+      auxMoney,
       httpPort: address.port,
       settle: async () => {
         for (const c of coins.values()) {
