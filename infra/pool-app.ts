@@ -154,6 +154,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       conversions: Object.fromEntries(
         config.coins.flatMap((c) => (c.conversion ? [[c.symbol, publicConversion(c.conversion)]] : [])),
       ),
+      auxCoins: [...auxCoins.keys()],
     });
   }
 

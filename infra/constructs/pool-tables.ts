@@ -56,6 +56,14 @@ export const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
   ],
 };
 
+/**
+ * An IAM condition limiting item actions to the items whose partition key is one of `keys` (DynamoDB's
+ * fine-grained access control): e.g. a function that may write only a ledger's CONVPREF or AUXADDR items.
+ */
+export function onlyPartitions(keys: readonly string[]) {
+  return { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...keys] } };
+}
+
 /** Grants `access` on the table and each of its named indexes (no wildcard resources). */
 export function grantTable(grantee: IGrantable, target: PoolTable, access: TableAccess): Grant {
   const arns = [target.table.tableArn, ...target.indexNames.map((n) => `${target.table.tableArn}/index/${n}`)];

@@ -38,7 +38,7 @@ import { acknowledge } from '../nag.js';
 import { OPS_PORT, stratumConfig } from '../pool-config.js';
 import { secretForOtherStack } from './coin-secrets.js';
 import { checkEnvironmentAtSynth } from './environment-check.js';
-import type { PoolTable } from './pool-tables.js';
+import { onlyPartitions, type PoolTable } from './pool-tables.js';
 
 /** The NLB's TLS listeners close idle connections after 350 s and that cannot be changed. */
 export const TLS_IDLE_TIMEOUT_SECONDS = 350;
@@ -186,16 +186,19 @@ export class StratumService extends Construct {
     // The stats table, only the partitions a task writes (live snapshots, bans, extranonce1 prefix leases) and only
     // the bans read back (the other tasks'): items, never the table.
     const stats = props.statsTable.table.tableArn;
-    const partitions = (keys: string[]) => ({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': keys } });
     taskDefinition.taskRole.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         resources: [stats],
-        conditions: partitions([LIVE_PARTITION, BAN_PARTITION, PREFIX_PARTITION]),
+        conditions: onlyPartitions([LIVE_PARTITION, BAN_PARTITION, PREFIX_PARTITION]),
       }),
     );
     taskDefinition.taskRole.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [stats], conditions: partitions([BAN_PARTITION]) }),
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [stats],
+        conditions: onlyPartitions([BAN_PARTITION]),
+      }),
     );
     acknowledge(
       taskDefinition,

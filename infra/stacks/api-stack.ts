@@ -17,11 +17,12 @@ import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
+import { AUX_ADDRESS_PK } from '../../adapters/aws/dynamo-aux-address-store.js';
 import { STATS_QUERY_PARAMETERS } from '../../app/stats/api.js';
 import type { PublicConversion } from '../../app/stats/public.js';
 import { statsEnvSchema } from '../../lambdas/stats/handler.js';
 import { PoolFunction } from '../constructs/pool-function.js';
-import { grantTable, type PoolTable } from '../constructs/pool-tables.js';
+import { grantTable, onlyPartitions, type PoolTable } from '../constructs/pool-tables.js';
 import { acknowledge } from '../nag.js';
 import { type DeploySettings, STAGES } from '../settings.js';
 
@@ -40,6 +41,11 @@ export interface ApiStackProps extends StackProps {
    * or secrets): miners may change their payout currency (a signed POST).
    */
   conversions?: Readonly<Record<string, PublicConversion>>;
+  /**
+   * The merge-mined coins (`mergedWith`): miners set their aux payout addresses on these coins' ledgers (a signed
+   * POST, app/stats/aux-address.ts).
+   */
+  auxCoins?: readonly string[];
 }
 
 /**
@@ -79,22 +85,26 @@ export class ApiStack extends Stack {
     stats.addEnvironment('POOL_TABLES_JSON', this.toJsonString(names));
     // toJsonString: the public config holds tokens (each coin's NLB DNS name, from its stack).
     stats.addEnvironment('POOL_PUBLIC_JSON', this.toJsonString(props.publicPool));
+    // The API's only writes, each one conditional put of one item kind of a ledger and nothing else of it: a miner's
+    // signed payout-currency choice (CONVPREF) and a miner's signed aux payout address (AUXADDR, the adapter's
+    // conditional PutItem: no Get or Update).
+    const putOnly = (symbol: string, partition: string) => {
+      const ledger = props.coinTables[symbol]?.get('ledger');
+      if (!ledger) return;
+      stats.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:PutItem'],
+          resources: [ledger.table.tableArn],
+          conditions: onlyPartitions([partition]),
+        }),
+      );
+    };
     const conversions = props.conversions ?? {};
     if (Object.keys(conversions).length > 0) {
       stats.addEnvironment('POOL_CONVERSION_JSON', JSON.stringify(conversions));
-      // The API's one write: a miner's signed payout-currency choice, CONVPREF items of the ledger and nothing else.
-      for (const symbol of Object.keys(conversions)) {
-        const ledger = props.coinTables[symbol]?.get('ledger');
-        if (!ledger) continue;
-        stats.addToRolePolicy(
-          new PolicyStatement({
-            actions: ['dynamodb:PutItem'],
-            resources: [ledger.table.tableArn],
-            conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['CONVPREF'] } },
-          }),
-        );
-      }
+      for (const symbol of Object.keys(conversions)) putOnly(symbol, 'CONVPREF');
     }
+    for (const symbol of props.auxCoins ?? []) putOnly(symbol, AUX_ADDRESS_PK);
 
     // IAM auth: only a request CloudFront signed for this distribution (origin access control) invokes the function.
     const statsUrl = stats.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });

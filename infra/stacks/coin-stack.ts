@@ -19,7 +19,14 @@ import { CoinAlarms } from '../constructs/coin-alarms.js';
 import { CoinMoney } from '../constructs/coin-money.js';
 import { CoinSecrets } from '../constructs/coin-secrets.js';
 import { PoolFunction, type PoolFunctionProps } from '../constructs/pool-function.js';
-import { grantTable, type PoolTable, PoolTables, type TableSpec, tableEnvVar } from '../constructs/pool-tables.js';
+import {
+  grantTable,
+  onlyPartitions,
+  type PoolTable,
+  PoolTables,
+  type TableSpec,
+  tableEnvVar,
+} from '../constructs/pool-tables.js';
 import { ShareQueue } from '../constructs/share-queue.js';
 import { StratumService } from '../constructs/stratum-service.js';
 import { containerConfig, REPO_ROOT } from '../pool-config.js';
@@ -225,7 +232,7 @@ export class CoinStack extends Stack {
       new PolicyStatement({
         actions: items,
         resources: [ledger.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [AUX_ADDRESS_PK] } },
+        conditions: onlyPartitions([AUX_ADDRESS_PK]),
       }),
     );
     this.auxIngestTables.push({ coin: aux.symbol, blocksTable: blocks.tableName, ledgerTable: ledger.tableName });

@@ -112,6 +112,22 @@ describe('CDK app: LTC merge-mining DOGE', () => {
     ]);
   });
 
+  it("lets the stats API put only AUXADDR items of DOGE's ledger (a miner's signed aux address), nothing else of it", () => {
+    const api = Template.fromStack(stacks.api!);
+    const onDogeLedger = statements(api).filter((s) => /coin-doge.*TablesLedger/.test(text(s.Resource)));
+    const writes = onDogeLedger.filter((s) =>
+      ([s.Action].flat() as string[]).some((a) => !/Get|Query|Scan|Describe/.test(a)),
+    );
+    expect(writes).toHaveLength(1);
+    // The adapter's setSignedAuxAddress is one conditional PutItem: no Get/Update needed to write.
+    expect([writes[0]!.Action].flat()).toEqual(['dynamodb:PutItem']);
+    expect(writes[0]!.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['AUXADDR'] } });
+    // LTC (not merge-mined, no conversion) gets no write on its ledger.
+    const onLtcLedger = statements(api).filter((s) => /coin-ltc.*TablesLedger/.test(text(s.Resource)));
+    expect(onLtcLedger.length).toBeGreaterThan(0);
+    for (const s of onLtcLedger) expect([s.Action].flat().join()).not.toMatch(/Put|Update|Delete|Write/);
+  });
+
   it("gives LTC's stratum task DOGE's daemon credentials from DOGE's secret, and no secret value to any template", () => {
     const task = Object.values(ltc.findResources('AWS::ECS::TaskDefinition'))[0] as {
       Properties: { ContainerDefinitions: Array<{ Secrets: Array<{ Name: string; ValueFrom: unknown }> }> };
