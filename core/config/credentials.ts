@@ -20,6 +20,16 @@ export function relativeDaemonMarkers(symbol: string): { user: string; password:
 const RELATIVE_MARKER = /^\$POOL_[A-Z0-9]+_DAEMON_(USER|PASSWORD)$/;
 
 /**
+ * The environment variables a coin's daemons still name by a merged relative's marker after
+ * resolveDaemonCredentials (none when every one was given): a stratum task that mines an aux coin refuses to start
+ * with one left, since a node given a marker for credentials would refuse every call and the coin never be merged.
+ */
+export function unresolvedRelativeMarkers(coin: Readonly<CoinConfig>): string[] {
+  const values = coin.daemons.flatMap((d) => [d.user, d.password]).filter((v) => RELATIVE_MARKER.test(v));
+  return [...new Set(values.map((v) => v.slice(1)))];
+}
+
+/**
  * Replaces the markers with the values of POOL_DAEMON_USER / POOL_DAEMON_PASSWORD; fails if one is unset. A merged
  * relative's markers are replaced when their variables are set, else kept: a money Lambda of an aux coin never talks
  * to its parent's nodes, and a relative's node that gets a marker for credentials refuses it by name.

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolveDaemonCredentials } from '../../core/config/credentials.js';
+import { resolveDaemonCredentials, unresolvedRelativeMarkers } from '../../core/config/credentials.js';
 import { type Environment, parseEnv } from '../../core/config/env.js';
 import { parseConfigText } from '../../core/config/load.js';
+import { auxCoinsOf } from '../../core/config/merged.js';
 import type { PoolConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
-import { containerEnvSchema } from './env.js';
+import { auxDaemonEnv, containerEnvSchema } from './env.js';
 
 export interface ContainerSettings {
   config: Readonly<PoolConfig>;
@@ -33,22 +34,35 @@ export interface ContainerSettings {
  * Reads the container's environment (set by infra/constructs/stratum-service.ts) through its schema
  * (fargate/src/env.ts): the pool config as JSON (POOL_CONFIG_JSON) or a file (POOL_CONFIG), its one coin (POOL_COIN),
  * the share queue (SHARE_QUEUE_URL), the coin's stats table for live counts (STATS_TABLE, optional), the stratum
- * processes, and daemon credentials (POOL_DAEMON_USER / POOL_DAEMON_PASSWORD, from Secrets Manager). A missing or
- * malformed variable is a ConfigError naming each one.
+ * processes, and daemon credentials (POOL_DAEMON_USER / POOL_DAEMON_PASSWORD, from Secrets Manager; for each aux
+ * coin POOL_COIN merges, POOL_<SYMBOL>_DAEMON_USER / _PASSWORD from its secret). A missing or malformed variable is a
+ * ConfigError naming each one.
  */
 export function settingsFromEnv(env: Environment): ContainerSettings {
   const e = parseEnv(containerEnvSchema, env, 'stratum container');
   const text = e.POOL_CONFIG_JSON ?? readFileSync(e.POOL_CONFIG!, 'utf8');
-  const config = resolveDaemonCredentials(parseConfigText(text, e.POOL_CONFIG ?? 'POOL_CONFIG_JSON'), {
-    POOL_DAEMON_USER: e.POOL_DAEMON_USER,
-    POOL_DAEMON_PASSWORD: e.POOL_DAEMON_PASSWORD,
-  });
+  const parsed = parseConfigText(text, e.POOL_CONFIG ?? 'POOL_CONFIG_JSON');
   const coin = e.POOL_COIN;
-  if (!config.coins.some((c) => c.symbol === coin)) throw new ConfigError(`POOL_COIN ${coin} is not in the config`);
-  const merged = config.coins.find((c) => c.symbol === coin)?.mergedWith;
+  if (!parsed.coins.some((c) => c.symbol === coin)) throw new ConfigError(`POOL_COIN ${coin} is not in the config`);
+  const merged = parsed.coins.find((c) => c.symbol === coin)?.mergedWith;
   if (merged !== undefined) {
     // An aux chain has no stratum of its own: its parent's task commits to its work and submits its blocks.
     throw new ConfigError(`POOL_COIN ${coin} is merge-mined with ${merged}: only ${merged}'s stratum task mines it`);
+  }
+  const auxSymbols = auxCoinsOf(parsed, coin).map((c) => c.symbol);
+  const config = resolveDaemonCredentials(parsed, {
+    POOL_DAEMON_USER: e.POOL_DAEMON_USER,
+    POOL_DAEMON_PASSWORD: e.POOL_DAEMON_PASSWORD,
+    ...auxDaemonEnv(env, auxSymbols),
+  });
+  // A task that cannot authenticate to an aux coin's nodes would mine the parent and silently never merge it.
+  const unset = auxCoinsOf(config, coin).flatMap(unresolvedRelativeMarkers);
+  if (unset.length > 0) {
+    const issues = unset.map((name) => `${name}: is not set`);
+    throw new ConfigError(
+      `stratum container environment is invalid (${coin} merges ${auxSymbols.join(', ')}, whose daemons need it):\n  - ${issues.join('\n  - ')}`,
+      issues,
+    );
   }
   return {
     config,

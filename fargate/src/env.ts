@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { relativeDaemonMarkers } from '../../core/config/credentials.js';
+import type { Environment } from '../../core/config/env.js';
 
 /** A variable the container cannot start without. */
 const required = z.string({ error: 'is not set' }).min(1, 'is not set');
@@ -56,3 +58,17 @@ export const containerEnvSchema = z
   });
 
 export type ContainerEnv = z.output<typeof containerEnvSchema>;
+
+/**
+ * Merged mining: the RPC credentials of each aux coin's daemons, `POOL_<SYMBOL>_DAEMON_USER` / `_PASSWORD`
+ * (core/config/credentials.ts relativeDaemonMarkers; ECS injects them from the aux coin's DaemonRpc secret). Their
+ * names depend on the config, so they are read here for the aux coins the config gives POOL_COIN, not in the schema;
+ * an empty one counts as unset, as in the schema.
+ */
+export function auxDaemonEnv(env: Environment, auxSymbols: readonly string[]): Record<string, string> {
+  const names = auxSymbols.flatMap((symbol) => {
+    const markers = relativeDaemonMarkers(symbol);
+    return [markers.user.slice(1), markers.password.slice(1)];
+  });
+  return Object.fromEntries(names.flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
+}

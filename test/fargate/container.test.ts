@@ -1,7 +1,7 @@
 import { payments } from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
 import { getCoin } from '../../core/coins/index.js';
-import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER } from '../../core/config/credentials.js';
+import { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER, relativeDaemonMarkers } from '../../core/config/credentials.js';
 import { ConfigError } from '../../core/errors.js';
 import { settingsFromEnv } from '../../fargate/src/container.js';
 
@@ -116,5 +116,68 @@ describe('settingsFromEnv', () => {
     expect(() => settingsFromEnv({ ...merged, POOL_COIN: 'doge' })).toThrow(
       /POOL_COIN DOGE is merge-mined with LTC: only LTC's stratum task mines it/,
     );
+  });
+
+  describe("merged mining: the aux coins' daemon credentials", () => {
+    const dogePool = payments.p2pkh({ hash: Buffer.alloc(20, 4), network: getCoin('DOGE').networks.mainnet![0] })
+      .address!;
+    const doge = relativeDaemonMarkers('DOGE');
+    // What the CDK app gives LTC's task (infra/pool-config.ts containerConfig): DOGE's daemons with DOGE's markers.
+    const config = JSON.parse(configJson) as { coins: unknown[] };
+    config.coins.push({
+      symbol: 'DOGE',
+      mergedWith: 'LTC',
+      poolAddress: dogePool,
+      daemons: [
+        { url: 'http://10.0.0.2:22555', ...doge },
+        { url: 'http://10.0.0.3:22555', ...doge },
+      ],
+    });
+    const merged = {
+      ...env,
+      POOL_CONFIG_JSON: JSON.stringify(config),
+      POOL_DOGE_DAEMON_USER: 'doge-rpc',
+      POOL_DOGE_DAEMON_PASSWORD: 'doge-pw',
+    };
+    const dogeOf = (s: ReturnType<typeof settingsFromEnv>) => s.config.coins.find((c) => c.symbol === 'DOGE')!;
+
+    it("gives each aux coin's daemons POOL_<SYMBOL>_DAEMON_USER/PASSWORD, and the coin's own daemons its own", () => {
+      const s = settingsFromEnv(merged);
+      for (const d of dogeOf(s).daemons) expect(d).toMatchObject({ user: 'doge-rpc', password: 'doge-pw' });
+      expect(s.config.coins[0]!.daemons[0]).toMatchObject({ user: 'rpc', password: 'pw' });
+    });
+
+    it('refuses to start while an aux coin of POOL_COIN lacks a credential, naming each variable', () => {
+      const { POOL_DOGE_DAEMON_PASSWORD: _, ...noPassword } = merged;
+      const err = catchError(() => settingsFromEnv(noPassword));
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err.issues).toEqual(['POOL_DOGE_DAEMON_PASSWORD: is not set']);
+      expect(err.message).toMatch(/LTC merges DOGE/);
+      // Set to the empty string (as ECS may leave a variable) is unset too; both missing: both named.
+      expect(
+        catchError(() => settingsFromEnv({ ...merged, POOL_DOGE_DAEMON_USER: '', POOL_DOGE_DAEMON_PASSWORD: '' }))
+          .issues,
+      ).toEqual(['POOL_DOGE_DAEMON_USER: is not set', 'POOL_DOGE_DAEMON_PASSWORD: is not set']);
+    });
+
+    it("needs no aux credentials in the task of a coin that merges nothing, and reads no other coin's", () => {
+      const btcPool = payments.p2wpkh({ hash: Buffer.alloc(20, 5), network: getCoin('BTC').networks.mainnet![0] })
+        .address!;
+      const withBtc = structuredClone(config);
+      withBtc.coins.push({
+        symbol: 'BTC',
+        poolAddress: btcPool,
+        daemons: [{ url: 'http://10.0.0.4:8332', user: DAEMON_USER_MARKER, password: DAEMON_PASSWORD_MARKER }],
+        ports: [{ port: 3334, host: '0.0.0.0', difficulty: { initial: 1, min: 1, max: 2 } }],
+      });
+      const s = settingsFromEnv({ ...env, POOL_COIN: 'btc', POOL_CONFIG_JSON: JSON.stringify(withBtc) });
+      expect(s.coin).toBe('BTC');
+      const btcTaskGivenDoge = settingsFromEnv({
+        ...merged,
+        POOL_COIN: 'btc',
+        POOL_CONFIG_JSON: JSON.stringify(withBtc),
+      });
+      expect(dogeOf(btcTaskGivenDoge).daemons[0]).toMatchObject(doge);
+    });
   });
 });
