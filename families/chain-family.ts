@@ -110,8 +110,24 @@ export interface JobSource extends JobFeed<Job> {
   /** Fetch work now (blocknotify, a new-head notification). */
   refresh(): Promise<void>;
   stop(): void;
-  /** Each node the job source uses, in failover order, and whether it answers. */
-  upstreams(): ReadonlyArray<{ daemon: string; healthy: boolean; lastError?: string }>;
+  /**
+   * Each node the job source uses, in failover order, and whether it answers; then, merged mining, each aux coin's
+   * nodes (marked `auxCoin`).
+   */
+  upstreams(): ReadonlyArray<Upstream>;
+}
+
+/** A node a job source uses. */
+export interface Upstream {
+  /** Its name in logs (the URL without credentials; an aux coin's node prefixed with the coin: `DOGE http://…`). */
+  daemon: string;
+  healthy: boolean;
+  lastError?: string;
+  /**
+   * Merged mining: the aux coin whose work this node gives. Such a node never counts toward the coin's own health
+   * (the NLB's): the parent mines on without it, only that aux coin's blocks wait.
+   */
+  auxCoin?: string;
 }
 
 export type { ConfirmationRules };

@@ -9,7 +9,7 @@ import { AuxChain } from '../../fargate/src/jobs/aux/aux-chain.js';
 import { JobManager, type JobManagerOptions } from '../../fargate/src/jobs/job-manager.js';
 import type { StratumDialect } from '../../fargate/src/stratum/context.js';
 import { stratumV1 } from '../../fargate/src/stratum/stratum-v1.js';
-import type { JobSource, JobSourceContext, StratumFamily } from '../chain-family.js';
+import type { JobSource, JobSourceContext, StratumFamily, Upstream } from '../chain-family.js';
 
 /**
  * The Bitcoin family's job source: the job manager (getblocktemplate → Stratum V1 jobs, share checks, submitblock)
@@ -34,8 +34,12 @@ export class BitcoinJobSource extends JobManager implements JobSource {
     for (const chain of this.auxWork) chain.stop();
   }
 
-  upstreams(): ReturnType<DaemonPool['status']> {
-    return this.daemons.status();
+  /** The coin's daemons, then each aux coin's nodes (`DOGE http://…`, marked with their coin). */
+  upstreams(): Upstream[] {
+    return [
+      ...this.daemons.status(),
+      ...this.auxWork.flatMap((chain) => chain.status().map((u) => ({ ...u, auxCoin: chain.coin }))),
+    ];
   }
 }
 

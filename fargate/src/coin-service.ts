@@ -140,12 +140,19 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
     servers,
     policy,
     ports: listeners.map((l) => l.port),
-    health: () => ({
-      coin: coin.symbol,
-      height: jobs.current()?.height,
-      healthyDaemons: jobs.upstreams().filter((u) => u.healthy).length,
-      connections: servers.reduce((n, s) => n + s.connectionCount, 0),
-    }),
+    health: () => {
+      const upstreams = jobs.upstreams();
+      // The coin's own nodes only: a down aux node leaves the coin mining, so it must not take the task off the NLB.
+      const healthy = (auxCoin?: string) => upstreams.filter((u) => u.auxCoin === auxCoin && u.healthy).length;
+      const aux = auxCoinsOf(config, coin.symbol).map((a) => ({ coin: a.symbol, healthyDaemons: healthy(a.symbol) }));
+      return {
+        coin: coin.symbol,
+        height: jobs.current()?.height,
+        healthyDaemons: healthy(undefined),
+        connections: servers.reduce((n, s) => n + s.connectionCount, 0),
+        ...(aux.length > 0 && { auxCoins: aux }),
+      };
+    },
     refresh: () => {
       jobs.refresh().catch((err: unknown) => log.warn({ err, coin: coin.symbol }, 'template refresh failed'));
     },

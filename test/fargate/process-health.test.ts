@@ -40,4 +40,23 @@ describe('sumHealth (the task primary over its stratum processes)', () => {
     }
     expect(sumHealth('LTC', 2, new Map([[0, fresh]]), now)).toMatchObject({ healthyDaemons: 0, connections: 10 });
   });
+
+  it("gives each aux coin's healthy nodes as the fewest any process sees, apart from the coin's own", () => {
+    const aux = (doge: number) => ({ auxCoins: [{ coin: 'DOGE', healthyDaemons: doge }] });
+    const reports = new Map([
+      [0, report(now, aux(2))],
+      [1, report(now, aux(0))],
+    ]);
+    expect(sumHealth('LTC', 2, reports, now)).toMatchObject({
+      height: 100,
+      healthyDaemons: 2,
+      auxCoins: [{ coin: 'DOGE', healthyDaemons: 0 }],
+    });
+    // A process missing: none, as for the coin's own daemons; a coin that merges nothing has no auxCoins.
+    expect(sumHealth('LTC', 3, reports, now).auxCoins).toEqual([{ coin: 'DOGE', healthyDaemons: 0 }]);
+    expect(sumHealth('LTC', 1, new Map([[0, report(now, aux(2))]]), now).auxCoins).toEqual([
+      { coin: 'DOGE', healthyDaemons: 2 },
+    ]);
+    expect(sumHealth('LTC', 1, new Map([[0, report(now, {})]]), now)).not.toHaveProperty('auxCoins');
+  });
 });

@@ -10,6 +10,11 @@ export interface CoinHealth {
   height?: number;
   healthyDaemons: number;
   connections: number;
+  /**
+   * Merged mining: per aux coin, how many of its nodes give work; 0 is that coin's outage (its blocks wait). Not
+   * part of the 200/503 the NLB reads: the coin itself mines on without it.
+   */
+  auxCoins?: Array<{ coin: string; healthyDaemons: number }>;
 }
 
 export interface OpsServerOptions {

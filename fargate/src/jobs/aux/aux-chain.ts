@@ -66,9 +66,23 @@ export class AuxChain {
   /** Why the chain is out, while it is (so that an outage is logged once, not once per poll). */
   private outage: string | undefined;
   private readonly accepted = new Set<string>();
+  /** What each node did when last asked createauxblock (nodes after the one that answered are not asked). */
+  private readonly answers = new Map<AuxDaemon, { healthy: boolean; lastError?: string }>();
 
   constructor(private readonly o: AuxChainOptions) {
     if (o.daemons.length === 0) throw new RangeError(`${o.coin}: an aux chain needs at least one node`);
+  }
+
+  /**
+   * Each node in failover order, named with the coin (`DOGE http://…`), healthy when it last gave valid work. A node
+   * after the one that answers is not asked, so it keeps what it last did (healthy until it is first asked, as a
+   * daemon pool's node is before its first check); while the chain is out every node was asked and failed.
+   */
+  status(): Array<{ daemon: string; healthy: boolean; lastError?: string }> {
+    return this.o.daemons.map((daemon) => {
+      const { healthy = true, lastError } = this.answers.get(daemon) ?? {};
+      return { daemon: `${this.o.coin} ${daemon.name}`, healthy, ...(lastError !== undefined && { lastError }) };
+    });
   }
 
   get coin(): string {
@@ -155,11 +169,14 @@ export class AuxChain {
           timeoutMs: this.o.callTimeoutMs ?? 5_000,
         });
         const block = parseAuxBlock(raw, this.o.chainId, this.o.diffMultiplier);
+        this.answers.set(daemon, { healthy: true });
         this.comeBack(daemon);
         this.set({ ...block, coin: this.o.coin, daemon });
         return;
       } catch (err) {
-        failures.push(`${daemon.name}: ${err instanceof Error ? err.message : String(err)}`);
+        const message = err instanceof Error ? err.message : String(err);
+        this.answers.set(daemon, { healthy: false, lastError: message });
+        failures.push(`${daemon.name}: ${message}`);
       }
     }
     this.goOut(failures.join('; '));

@@ -128,6 +128,35 @@ describe('AuxChain (createauxblock work of one aux coin)', () => {
     expect(logger.lines.filter((l) => l.msg.startsWith('aux chain back'))).toHaveLength(1);
   });
 
+  it("reports each node's state named with its coin: the one that failed with why, the one that gives work healthy", async () => {
+    const a = await node();
+    const b = await node();
+    const { c } = chain([a, b]);
+    const name = (n: FakeAuxNode) => `DOGE ${n.endpoint.url}`;
+    await c.start();
+    expect(c.status()).toEqual([
+      { daemon: name(a), healthy: true },
+      { daemon: name(b), healthy: true }, // never asked while a answers: healthy until first asked
+    ]);
+    a.mode = 'down';
+    await c.refresh();
+    expect(c.status()).toEqual([
+      { daemon: name(a), healthy: false, lastError: expect.stringMatching(/node is down/) },
+      { daemon: name(b), healthy: true },
+    ]);
+    b.mode = 'wrong-chain';
+    await c.refresh();
+    expect(c.current()).toBeUndefined();
+    expect(c.status().map((u) => u.healthy)).toEqual([false, false]);
+    expect(c.status()[1]!.lastError).toMatch(/chain id/);
+    a.mode = 'ok';
+    await c.refresh();
+    expect(c.status()).toEqual([
+      { daemon: name(a), healthy: true },
+      { daemon: name(b), healthy: false, lastError: expect.stringMatching(/chain id/) },
+    ]);
+  });
+
   it('reports an RPC error of submitauxblock as its text, not as accepted', async () => {
     const n = await node();
     const { c } = chain([n]);
