@@ -97,8 +97,9 @@ export function dogeDevnetCoin(doge: Pick<DogeDevnetFile, 'rpc' | 'poolAddress' 
     poolAddress: doge.poolAddress,
     daemons: doge.rpc,
     rewards: { scheme: 'PPLNS', feeBasisPoints: 100, feeWallets: [{ address: doge.feeAddress }] },
-    // The stand-in's wallet answers sendmany with a comment, as Dogecoin Core's does (any wallet name reaches it).
-    payouts: { wallet: 'pool', intervalSeconds: 60, minimum: '100000000', maxRecipients: 100 },
+    // No wallet name: dogecoind (1.14) has one wallet, at its RPC root, and no /wallet/ path; the stand-in alike.
+    // Its wallet answers sendmany with a comment, as Dogecoin Core's does.
+    payouts: { intervalSeconds: 60, minimum: '100000000', maxRecipients: 100 },
   } as const;
 }
 

@@ -12,19 +12,23 @@ export interface BlockDaemon {
 interface DaemonBlock {
   confirmations: number;
   difficulty: number;
-  tx: { vout: { value: number; scriptPubKey: { address?: string; addresses?: string[] } }[] }[];
+  /** `value`: a JSON number of coins, or the exact decimal string DaemonClient decodes from a boolean-only node. */
+  tx: { vout: { value: number | string; scriptPubKey: { address?: string; addresses?: string[]; hex?: string } }[] }[];
 }
 
 /**
  * The Bitcoin family's chain reader: a found block is looked up by hash (`confirmations` -1: out of the main chain;
  * RPC -5: unknown to the node), and paid what its coinbase pays the pool address; a round is priced at its block's
- * whole coinbase value and difficulty.
+ * whole coinbase value and difficulty. An output pays the pool when its script is the pool address's script
+ * (`poolScript`, hex), or when the node names the address (`address` in Core 22+ and btcd, `addresses` in older
+ * Cores and Dogecoin Core 1.14).
  */
 export class BitcoinChainReader implements ChainReader {
   constructor(
     private readonly daemon: BlockDaemon,
     private readonly poolAddress: string,
     private readonly decimals: number,
+    private readonly poolScript?: string,
   ) {}
 
   getBlockCount(): Promise<number> {
@@ -44,7 +48,7 @@ export class BitcoinChainReader implements ChainReader {
     return {
       place: 'chain',
       confirmations: found.confirmations,
-      reward: chainReward(found, this.poolAddress, this.decimals),
+      reward: chainReward(found, { address: this.poolAddress, script: this.poolScript }, this.decimals),
     };
   }
 
@@ -56,10 +60,15 @@ export class BitcoinChainReader implements ChainReader {
 }
 
 /** Σ coinbase outputs paying the pool address. */
-export function chainReward(block: Pick<DaemonBlock, 'tx'>, poolAddress: string, decimals: number): bigint {
+export function chainReward(
+  block: Pick<DaemonBlock, 'tx'>,
+  pool: { address: string; script?: string },
+  decimals: number,
+): bigint {
   let total = 0n;
   for (const o of block.tx[0]?.vout ?? []) {
-    const pays = o.scriptPubKey.address === poolAddress || o.scriptPubKey.addresses?.includes(poolAddress);
+    const { address, addresses, hex } = o.scriptPubKey;
+    const pays = address === pool.address || addresses?.includes(pool.address) || (pool.script && hex === pool.script);
     if (pays) total += parseAmount(o.value, decimals);
   }
   return total;

@@ -1,5 +1,8 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { readBlockHead } from '../../core/auxpow/block.js';
+import { sha256d } from '../../core/chain/hash.js';
+import { readTransaction } from '../../core/chain/transaction.js';
 import { DaemonError } from '../../core/errors.js';
 import { formatAmount, parseAmount } from '../../core/ledger/payouts.js';
 import type {
@@ -57,6 +60,8 @@ export class DaemonClient {
   private agent: HttpAgent | undefined;
   /** The daemon has no getnetworkinfo (btcd): getNetworkInfo asks getinfo. */
   private legacyInfo = false;
+  /** The daemon takes getblock's verbosity as a boolean only (Dogecoin Core before 1.14.7): see getBlock. */
+  private booleanVerbose = false;
 
   constructor(
     readonly config: DaemonEndpoint,
@@ -207,18 +212,27 @@ export class DaemonClient {
     return bip22Answer(await this.call<string | null>('submitblock', [hex], { timeoutMs: 30_000, keepAlive: true }));
   }
 
-  /** btcd lists its BIP9 deployments under `bip9_softforks`: they are returned under `softforks` as Core's are. */
+  /**
+   * Deployments under `softforks` as Core 0.19+ lists them. btcd lists its BIP9 deployments under `bip9_softforks`
+   * only; Core 0.14–0.18 and Dogecoin Core 1.14 list them there too, with `softforks` an array of the BIP34/66/65
+   * version checks (`{id, version, reject}`): both are answered from `bip9_softforks`.
+   */
   async getBlockchainInfo(): Promise<BlockchainInfo> {
     const info = await this.call<
-      BlockchainInfo & { bip9_softforks?: Record<string, { status: string; since?: number }> }
+      Omit<BlockchainInfo, 'softforks'> & {
+        softforks?: BlockchainInfo['softforks'] | unknown[];
+        bip9_softforks?: Record<string, { status: string; since?: number }>;
+      }
     >('getblockchaininfo');
-    if (info.softforks || !info.bip9_softforks) return info;
+    const { softforks: listed, bip9_softforks: bip9, ...rest } = info;
+    if (listed && !Array.isArray(listed)) return { ...rest, softforks: listed };
+    if (!bip9) return rest;
     const softforks: Record<string, SoftFork> = {};
-    for (const [name, d] of Object.entries(info.bip9_softforks)) {
+    for (const [name, d] of Object.entries(bip9)) {
       const status = d.status as NonNullable<SoftFork['bip9']>['status'];
       softforks[name] = { type: 'bip9', active: status === 'active', bip9: { status, since: d.since } };
     }
-    return { ...info, softforks };
+    return { ...rest, softforks };
   }
 
   /**
@@ -267,9 +281,29 @@ export class DaemonClient {
 
   /**
    * Verbosity 0: hex string; 1: header fields and txids; 2: decoded transactions in `tx`, where Core puts them (btcd
-   * answers them in `rawtx`; they are moved to `tx`).
+   * answers them in `rawtx`; they are moved to `tx`). A daemon that takes only Core 0.14's boolean `verbose`
+   * (Dogecoin Core 1.14.0–1.14.6: a number is "JSON value is not a boolean as expected") is asked `true`/`false`
+   * from then on, and verbosity 2 is built from both answers: the transactions decoded from the block's bytes, each
+   * output with its script and its value as an exact decimal string.
    */
   async getBlock<T = Record<string, unknown>>(hash: string, verbosity: 0 | 1 | 2 = 1): Promise<T> {
+    if (!this.booleanVerbose) {
+      try {
+        return await this.getBlockAt<T>(hash, verbosity);
+      } catch (err) {
+        if (!(err instanceof DaemonError && err.rpcCode === -1 && /not a boolean/.test(err.message))) throw err;
+        this.booleanVerbose = true;
+      }
+    }
+    if (verbosity !== 2) return this.call<T>('getblock', [hash, verbosity === 1]);
+    const [block, hex] = await Promise.all([
+      this.call<Record<string, unknown>>('getblock', [hash, true]),
+      this.call<string>('getblock', [hash, false]),
+    ]);
+    return { ...block, tx: decodeBlockTransactions(Buffer.from(hex, 'hex')) } as T;
+  }
+
+  private async getBlockAt<T>(hash: string, verbosity: 0 | 1 | 2): Promise<T> {
     let block: T;
     try {
       block = await this.call<T>('getblock', [hash, verbosity]);
@@ -330,6 +364,30 @@ export class DaemonClient {
     const { password } = this.config;
     return password.length >= 6 ? message.split(password).join('***') : message;
   }
+}
+
+/** A block's transactions as verbosity 2 lists them, from its bytes (a merge-mined block's CAuxPow skipped). */
+function decodeBlockTransactions(block: Buffer): DecodedTx[] {
+  const { txCount, txsAt } = readBlockHead(block);
+  const txs: DecodedTx[] = [];
+  for (let i = 0, at = txsAt; i < txCount; i++) {
+    const tx = readTransaction(block, at);
+    txs.push({
+      txid: Buffer.from(sha256d(tx.stripped)).reverse().toString('hex'),
+      vout: tx.outputs.map((o, n) => ({
+        value: formatAmount(o.value),
+        n,
+        scriptPubKey: { hex: o.script.toString('hex') },
+      })),
+    });
+    at = tx.end;
+  }
+  return txs;
+}
+
+interface DecodedTx {
+  txid: string;
+  vout: { value: string; n: number; scriptPubKey: { hex: string } }[];
 }
 
 /** OP_RETURN, a 36-byte push, and BIP141's commitment header aa21a9ed: the witness commitment output before the hash. */

@@ -46,20 +46,24 @@ export class WalletPayoutSender implements PayoutSender {
    * from genesis without one (a record from before marks) or when the node does not know the marked block (a
    * resynced node). Never a window of the latest entries (`listtransactions` count): any number of coinbases and
    * outputs of later payouts may come between a crash and this lookup, and a payout not found is sent again.
+   *
+   * Asked in the one form every wallet takes: the block hash alone, or no parameter at all for genesis. Dogecoin Core
+   * 1.14 (Core 0.14's wallet) refuses a null hash ("JSON value is not a string as expected") and answers an unknown
+   * hash with every transaction; Core 0.15+ answers an unknown hash -5, read as a resynced node.
    */
   async findPayout(payoutId: string, from?: string): Promise<SentPayout[]> {
-    const since = async (block: string | null) =>
+    const since = async (block?: string) =>
       (
-        await this.wallet.call<{ transactions: WalletTx[] }>('listsinceblock', [block, 1, true, false], {
+        await this.wallet.call<{ transactions: WalletTx[] }>('listsinceblock', block ? [block] : [], {
           timeoutMs: 60_000,
         })
       ).transactions;
     let txs: WalletTx[];
     try {
-      txs = await since(from ?? null);
+      txs = await since(from);
     } catch (err) {
       if (!(from && err instanceof DaemonError && err.rpcCode === RPC_INVALID_ADDRESS_OR_KEY)) throw err;
-      txs = await since(null);
+      txs = await since();
     }
     const byTx = new Map<string, PayoutRecipient[]>();
     for (const t of txs) {

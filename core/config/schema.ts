@@ -12,8 +12,10 @@ const baseUnits = z.string().regex(/^\d+$/, 'an amount in base units (satoshi/li
 const payoutsSchema = z
   .strictObject({
     /**
-     * Bitcoin-family coins: the daemon wallet that holds the pool address and sends payouts (wallet RPC; btcwallet
-     * has one, unnamed). Required for walletRpc `core`; Ethereum-family coins have no node wallet (they sign).
+     * Bitcoin-family coins: the daemon wallet that holds the pool address and sends payouts (wallet RPC at
+     * `/wallet/<name>`; btcwallet has one, unnamed). Without it, walletRpc `core` calls the daemon's root, where a
+     * node with one wallet answers (Dogecoin Core 1.14 has no `/wallet/` path). Ethereum-family coins have no node
+     * wallet (they sign).
      */
     wallet: z.string().min(1).optional(),
     /**

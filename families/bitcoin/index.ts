@@ -2,7 +2,7 @@ import { BitcoinChainReader } from '../../adapters/rpc/bitcoin-chain-reader.js';
 import { BtcwalletPayoutSender } from '../../adapters/rpc/btcwallet-payout-sender.js';
 import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
-import { confirmationDepth, getCoin } from '../../core/coins/index.js';
+import { addressToOutputScript, confirmationDepth, getCoin } from '../../core/coins/index.js';
 import type { CoinConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import { TASK_PREFIX_BYTES } from '../../fargate/src/stratum/extranonce.js';
@@ -19,11 +19,16 @@ export const bitcoinFamily: ChainFamily = {
   // Each share's coinbase carries its connection's extranonce1 (task prefix ‖ counter): bound to the connection.
   work: { taskPrefixBytes: TASK_PREFIX_BYTES, boundToConnection: true },
   money: {
-    // The first daemon: confirmation reads blocks and the tip, PPS walks heights.
-    confirmation: (coin) => ({
-      chain: new BitcoinChainReader(firstDaemon(coin), coin.poolAddress, getCoin(coin.symbol).decimals),
-      maturity: confirmationDepth(coin),
-    }),
+    // The first daemon: confirmation reads blocks and the tip, PPS walks heights. The pool's output script too: a
+    // node that names no address in its decoded outputs (a boolean-only getblock, see DaemonClient) still pays it.
+    confirmation: (coin) => {
+      const def = getCoin(coin.symbol);
+      const poolScript = addressToOutputScript(def, coin.network, coin.poolAddress).toString('hex');
+      return {
+        chain: new BitcoinChainReader(firstDaemon(coin), coin.poolAddress, def.decimals, poolScript),
+        maturity: confirmationDepth(coin),
+      };
+    },
     payoutSender: (coin) => {
       const payouts = coin.payouts;
       if (payouts?.walletRpc !== 'btcwallet')
@@ -60,8 +65,14 @@ function firstDaemon(coin: Readonly<CoinConfig>): DaemonClient {
   return new DaemonClient(coin.daemons[0]!);
 }
 
-/** The pool's wallet (coins[].payouts.wallet) on the first daemon, sending with sendmany; `missing` if none is set. */
+/**
+ * The pool's wallet on the first daemon, sending with sendmany: `/wallet/<coins[].payouts.wallet>`, or without a
+ * wallet name the daemon's root, where a node with one wallet answers wallet calls (Dogecoin Core 1.14 has no
+ * `/wallet/` path at all). `missing` if the coin has no payouts config.
+ */
 function poolWallet(coin: Readonly<CoinConfig>, missing: string): WalletPayoutSender {
-  if (!coin.payouts?.wallet) throw new ConfigError(missing);
-  return new WalletPayoutSender(firstDaemon(coin).withWallet(coin.payouts.wallet), getCoin(coin.symbol).decimals);
+  if (!coin.payouts) throw new ConfigError(missing);
+  const daemon = firstDaemon(coin);
+  const wallet = coin.payouts.wallet ? daemon.withWallet(coin.payouts.wallet) : daemon;
+  return new WalletPayoutSender(wallet, getCoin(coin.symbol).decimals);
 }

@@ -7,7 +7,7 @@ import { addressToOutputScript } from '../../core/coins/address.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
 import { scrypt } from '../../fargate/src/hashing/index.js';
-import { standinMethods } from './doge-standin/methods.js';
+import { type StandinRelease, standinMethods } from './doge-standin/methods.js';
 import { StandinNode } from './doge-standin/node.js';
 import { AUXPOW_START_HEIGHT, COINBASE_MATURITY, DOGE, REGTEST_BITS } from './doge-standin/params.js';
 import { serveRpc } from './doge-standin/server.js';
@@ -33,7 +33,7 @@ export interface DogeDevnetFile {
   network: 'regtest';
   /** Says plainly what answers on `rpc`: the project's stand-in, not dogecoind. */
   implementation: 'edgepool-doge-standin';
-  /** The stand-in's RPC (chain, aux mining and wallet calls; `/wallet/<any>` reaches the same wallet). */
+  /** The stand-in's RPC (chain, aux mining and wallet calls at its root, as dogecoind serves them: no `/wallet/`). */
   rpc: DaemonEndpoint[];
   /** The wallet address createauxblock pays in the devnet pool: the DOGE coin's poolAddress. */
   poolAddress: string;
@@ -54,6 +54,11 @@ export interface DogeStandinOptions {
   bits?: number;
   /** Clock in ms (default Date.now): tests move it past createauxblock's 60 s rule. */
   now?: () => number;
+  /**
+   * Which Dogecoin Core 1.14 release's RPC to answer (default the latest): '1.14.6' takes getblock's `verbose` as a
+   * boolean only, as every release before 1.14.7 does (tests check the pool against both).
+   */
+  release?: StandinRelease;
   log?: Pick<Logger, 'info' | 'warn'>;
 }
 
@@ -108,7 +113,12 @@ export async function startDogeStandin(opts: DogeStandinOptions): Promise<DogeSt
   if (node.chain.height < DOGE_PREMINE_HEIGHT) {
     node.mine(DOGE_PREMINE_HEIGHT - node.chain.height, script(state.minerAddress));
   }
-  const { server, port } = await serveRpc({ methods: standinMethods(node), ...creds, port: opts.port, log });
+  const { server, port } = await serveRpc({
+    methods: standinMethods(node, opts.release),
+    ...creds,
+    port: opts.port,
+    log,
+  });
   const url = `http://127.0.0.1:${port}`;
   const file: DogeDevnetFile = {
     coin: 'DOGE',

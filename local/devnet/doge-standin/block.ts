@@ -1,10 +1,10 @@
 import { Transaction } from 'bitcoinjs-lib';
-import { type AuxPow, encodeAuxPow, readAuxPow } from '../../../core/auxpow/auxpow.js';
-import { AUXPOW_VERSION_FLAG } from '../../../core/auxpow/verify.js';
+import { type AuxPow, encodeAuxPow } from '../../../core/auxpow/auxpow.js';
+import { readBlockHead } from '../../../core/auxpow/block.js';
 import { sha256d } from '../../../core/chain/hash.js';
-import { parseHeader, serializeHeader } from '../../../core/chain/header.js';
+import { serializeHeader } from '../../../core/chain/header.js';
 import { merkleRoot } from '../../../core/chain/merkle.js';
-import { decodeVarint, encodeVarint } from '../../../core/chain/serialize.js';
+import { encodeVarint } from '../../../core/chain/serialize.js';
 import { readTransaction } from '../../../core/chain/transaction.js';
 import { GENESIS_TIME, REGTEST_BITS } from './params.js';
 
@@ -34,19 +34,10 @@ export function serializeBlock(block: DogeBlock): Buffer {
 
 /** Reads a whole block; a truncated or trailing-byte block throws. */
 export function parseBlock(buf: Buffer): DogeBlock {
-  if (buf.length < 81) throw new RangeError('a block is longer than its header');
-  const header = buf.subarray(0, 80);
-  let at = 80;
-  let auxpow: AuxPow | undefined;
-  if ((parseHeader(header).version & AUXPOW_VERSION_FLAG) !== 0) {
-    const read = readAuxPow(buf, at);
-    auxpow = read.auxpow;
-    at = read.end;
-  }
-  const { value: count, size } = decodeVarint(buf, at);
-  at += size;
+  const { header, auxpow, txCount, txsAt } = readBlockHead(buf);
+  let at = txsAt;
   const txs: Transaction[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < txCount; i++) {
     const tx = readTransaction(buf, at);
     txs.push(Transaction.fromBuffer(tx.raw));
     at = tx.end;

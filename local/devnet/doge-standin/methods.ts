@@ -12,21 +12,30 @@ import { getTransaction, listSinceBlock, locate } from './wallet-rpc.js';
 /**
  * The JSON-RPC methods of the stand-in, named and shaped as Dogecoin Core 1.14 answers them: the chain calls the
  * pool's chain reader and health checks make, the wallet calls of its payout sender, createauxblock/submitauxblock
- * (and getauxblock), generatetoaddress for tests and the devnet. Parameters are checked as Core checks them.
+ * (and getauxblock), generatetoaddress for tests and the devnet. Parameters are checked as 1.14 checks them (Core
+ * 0.14's RPC): a wrong count answers the method's usage as error -1, a wrong JSON type UniValue's "JSON value is not
+ * a <type> as expected" as -1 (src/rpc/server.cpp turns every exception of a method into RPC_MISC_ERROR); forms
+ * only later Cores take are refused so: getblock's numeric verbosity before 1.14.7, a null listsinceblock hash, and
+ * getaddressinfo (0.17+) is no method at all.
  */
 
 export type Method = (params: unknown[]) => unknown;
 
-export function standinMethods(node: StandinNode): Record<string, Method> {
+/** 'latest': Dogecoin Core 1.14.7 and later; '1.14.6': the releases before, whose getblock takes a boolean only. */
+export type StandinRelease = 'latest' | '1.14.6';
+
+export function standinMethods(node: StandinNode, release: StandinRelease = 'latest'): Record<string, Method> {
   const chain = node.chain;
   const entryByHash = (hash: unknown): ChainEntry => {
     const height = chain.heightOf(str(hash, 'blockhash').toLowerCase());
     if (height === undefined) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, 'Block not found');
     return chain.entries[height]!;
   };
-  const sinceHeight = (hash: unknown): number | undefined => {
-    if (hash === undefined || hash === null || hash === '') return undefined;
-    return entryByHash(hash).height;
+  // 1.14's listsinceblock (src/wallet/rpcwallet.cpp): a given hash must be a string; one it does not know lists
+  // every transaction (no -5 as in Core 0.15+).
+  const sinceHeight = (params: unknown[]): number | undefined => {
+    if (params.length === 0) return undefined;
+    return chain.heightOf(json(params[0], 'string').toLowerCase());
   };
   const walletBalance = (minConf: number) =>
     node.wallet.coins(chain.utxos, chain.height, minConf, node.mempoolSpent).reduce((s, c) => s + c.value, 0n);
@@ -49,7 +58,7 @@ export function standinMethods(node: StandinNode): Record<string, Method> {
   };
 
   const networkInfo = () => ({
-    version: 1140700,
+    version: release === 'latest' ? 1140700 : 1140600,
     subversion: SUBVERSION,
     protocolversion: 70015,
     localservices: '0000000000000005',
@@ -76,8 +85,16 @@ export function standinMethods(node: StandinNode): Record<string, Method> {
       initialblockdownload: false,
       chainwork: headerJson(chain, chain.tip).chainwork,
       pruned: false,
-      softforks: [],
-      bip9_softforks: {},
+      // Core 0.14's layout: the version-number forks as a list, the BIP9 deployments by name.
+      softforks: [
+        { id: 'bip34', version: 2, reject: { status: true } },
+        { id: 'bip66', version: 3, reject: { status: true } },
+        { id: 'bip65', version: 4, reject: { status: true } },
+      ],
+      bip9_softforks: {
+        csv: { status: 'defined', startTime: 0, timeout: 999999999999, since: 0 },
+        segwit: { status: 'defined', startTime: 0, timeout: 999999999999, since: 0 },
+      },
     }),
     getnetworkinfo: networkInfo,
     getinfo: () => ({
@@ -107,11 +124,15 @@ export function standinMethods(node: StandinNode): Record<string, Method> {
       if (!entry || h < 0) throw new RpcError(RPC.INVALID_PARAMETER, 'Block height out of range');
       return display(entry.hash);
     },
-    // verbosity 0/1/2, or Core 0.14's boolean verbose.
-    getblock: ([hash, verbosity = 1]) => {
+    // 1.14.7+: verbosity 0/1/2 or the boolean verbose (release notes 1.14.7, src/rpc/blockchain.cpp); before 1.14.7
+    // the boolean only. The verbosity is read before the block is looked up, as dogecoind does.
+    getblock: (params) => {
+      arity(params, 1, 2, 'getblock "blockhash" ( verbosity )');
+      const [hash, verbosity = true] = params;
+      const numeric = release === 'latest' && typeof verbosity === 'number';
+      const level = numeric ? int(verbosity, 'verbosity') : json(verbosity, 'boolean') ? 1 : 0;
       const entry = entryByHash(hash);
-      const level = verbosity === true ? 1 : verbosity === false ? 0 : int(verbosity, 'verbosity');
-      if (level === 0) return serializeBlock(entry.block).toString('hex');
+      if (level <= 0) return serializeBlock(entry.block).toString('hex');
       return blockJson(chain, entry, level >= 2 ? 2 : 1);
     },
     getblockheader: ([hash, verbose = true]) => {
@@ -148,8 +169,14 @@ export function standinMethods(node: StandinNode): Record<string, Method> {
       }
     },
 
-    createauxblock: ([address]) => node.createAuxBlock(scriptOf(address)),
-    submitauxblock: ([hash, auxpow]) => node.submitAuxBlock(str(hash, 'hash'), str(auxpow, 'auxpow')),
+    createauxblock: (params) => {
+      arity(params, 1, 1, 'createauxblock <address>');
+      return node.createAuxBlock(scriptOf(params[0]));
+    },
+    submitauxblock: (params) => {
+      arity(params, 2, 2, 'submitauxblock <hash> <auxpow>');
+      return node.submitAuxBlock(json(params[0], 'string'), json(params[1], 'string'));
+    },
     getauxblock: (params) => {
       if (params.length === 0) return node.createAuxBlock(scriptOf(node.wallet.newAddress('getauxblock')));
       return node.submitAuxBlock(str(params[0], 'hash'), str(params[1], 'auxpow'));
@@ -158,8 +185,8 @@ export function standinMethods(node: StandinNode): Record<string, Method> {
     generate: ([n]) => node.mine(count(n), scriptOf(node.wallet.newAddress('generate'))),
 
     getnewaddress: ([label = '']) => node.wallet.newAddress(String(label)),
+    // No getaddressinfo: Bitcoin Core 0.17 added it; 1.14 answers -32601 "Method not found".
     validateaddress: ([address]) => addressInfo(node, address),
-    getaddressinfo: ([address]) => addressInfo(node, address),
     // getbalance ( "account" minconf ): the wallet's confirmed coins (coinbases once mature) not spent in the mempool.
     getbalance: ([, minconf = 1]) => coins(walletBalance(int(minconf, 'minconf'))),
     listunspent: ([minconf = 1, maxconf = 9_999_999, addresses = []]) => {
@@ -181,7 +208,9 @@ export function standinMethods(node: StandinNode): Record<string, Method> {
     },
     sendtoaddress: ([address, amount, comment]) => send({ [str(address, 'address')]: amount }, comment),
     // sendmany "fromaccount" {"address":amount,...} ( minconf "comment" [subtractfeefrom] )
-    sendmany: ([, amounts, , comment, subtractFeeFrom]) => {
+    sendmany: (params) => {
+      arity(params, 2, 5, 'sendmany "fromaccount" {"address":amount,...} ( minconf "comment" ["address",...] )');
+      const [, amounts, , comment, subtractFeeFrom] = params;
       if (typeof amounts !== 'object' || amounts === null || Array.isArray(amounts)) {
         throw new RpcError(RPC.TYPE, 'Expected type object for amounts');
       }
@@ -190,12 +219,20 @@ export function standinMethods(node: StandinNode): Record<string, Method> {
       }
       return send(amounts as Record<string, unknown>, comment);
     },
-    gettransaction: ([txid]) => {
+    gettransaction: (params) => {
+      arity(params, 1, 2, 'gettransaction "txid" ( include_watchonly )');
+      const [txid] = params;
       const tx = getTransaction(node, str(txid, 'txid').toLowerCase());
       if (!tx) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, 'Invalid or non-wallet transaction id');
       return tx;
     },
-    listsinceblock: ([hash, target = 1]) => listSinceBlock(node, sinceHeight(hash), int(target, 'target')),
+    // listsinceblock ( "blockhash" target_confirmations include_watchonly ): 1.14 checks no count, reads three.
+    listsinceblock: (params) => {
+      const since = sinceHeight(params);
+      const target = params.length > 1 ? int(params[1], 'target_confirmations') : 1;
+      if (target < 1) throw new RpcError(RPC.INVALID_PARAMETER, 'Invalid parameter');
+      return listSinceBlock(node, since, target);
+    },
   };
   methods.help = () => Object.keys(methods).sort().join('\n');
   return methods;
@@ -239,6 +276,19 @@ function positiveAmount(value: unknown): bigint {
   }
   if (units <= 0n) throw new RpcError(RPC.TYPE, 'Invalid amount for send');
   return units;
+}
+
+/** A call with too few or too many parameters: dogecoind throws the method's help, answered as -1. */
+function arity(params: unknown[], min: number, max: number, usage: string): void {
+  if (params.length < min || params.length > max) throw new RpcError(RPC.MISC, `${usage}\n`);
+}
+
+/** UniValue's get_str/get_bool on a value of another JSON type: std::runtime_error, answered as -1. */
+function json(value: unknown, type: 'string'): string;
+function json(value: unknown, type: 'boolean'): boolean;
+function json(value: unknown, type: 'string' | 'boolean'): string | boolean {
+  if (typeof value !== type) throw new RpcError(RPC.MISC, `JSON value is not a ${type} as expected`);
+  return value as string | boolean;
 }
 
 function str(value: unknown, what: string): string {

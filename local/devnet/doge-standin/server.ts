@@ -7,8 +7,9 @@ import { RPC, RpcError } from './node.js';
 
 /**
  * JSON-RPC 1.0 over HTTP POST with basic auth, as dogecoind serves it: `{result, error, id}`, an error with HTTP 500
- * (404 for an unknown method), 401 without a body for wrong credentials. `/` and `/wallet/<name>` reach the same
- * node (it has one wallet). Listens on 127.0.0.1 only.
+ * (404 for an unknown method), 401 without a body for wrong credentials. Only `/` answers: Dogecoin Core 1.14 has
+ * one wallet and registers its JSON-RPC handler on `/` alone (src/httprpc.cpp), so `/wallet/<name>` (Bitcoin Core
+ * 0.15+ multiwallet) is a 404. Listens on 127.0.0.1 only.
  */
 
 /** A request body larger than this is refused (the largest call, a submitauxblock, is a few kilobytes). */
@@ -28,7 +29,7 @@ export async function serveRpc(opts: {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="jsonrpc"' }).end();
       return;
     }
-    if (req.method !== 'POST' || !/^\/(?:wallet\/[^/]*)?$/.test(new URL(req.url ?? '/', 'http://x').pathname)) {
+    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== '/') {
       res.writeHead(404).end();
       return;
     }
