@@ -79,6 +79,11 @@ export type ShareCheck =
        * chain with submitauxblock (whatever the answer: see submitResult), whether or not `block` is set.
        */
       auxBlocks?: AuxFoundBlock[];
+      /**
+       * The coin the share was mined on, when the job source serves several (the switching port's JobMultiplexer,
+       * fargate/src/jobs/multiplex.ts): the queued share is credited on it. Absent: the port's own coin.
+       */
+      coin?: string;
     }
   | { ok: false; code: 20 | 21 | 22 | 23; message: string };
 

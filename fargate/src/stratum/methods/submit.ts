@@ -103,7 +103,8 @@ export function acceptShare(
   started: number,
 ): PendingAnswer {
   if (!check.ok) return rejectShare(ctx, check.code, check.message, REJECTED[check.code], who);
-  const coin = ctx.options.coin.symbol;
+  // A port over several coins (the switching port) credits each share on the coin its job was for.
+  const coin = check.coin ?? ctx.options.coin.symbol;
   const share: Share = {
     coin,
     miner: who.miner,
