@@ -163,6 +163,38 @@ export const securitySchema = z.strictObject({
   maxTrackedIps: z.number().int().min(100).default(100_000),
 });
 
+/** An upstream pool the coin proxies to: its Stratum V1 URL and the pool's account there. */
+const upstreamSchema = z.strictObject({
+  /** `stratum+tcp://host:port`, or `stratum+ssl://host:port` (TLS, the system's CAs). */
+  url: z
+    .string()
+    .regex(/^stratum\+(tcp|ssl):\/\/[^/:\s]+:\d{1,5}$/, 'stratum+tcp://host:port or stratum+ssl://host:port'),
+  /** The pool's worker name on the upstream (usually its payout address, with an optional `.worker`). */
+  user: z.string().min(1).max(256),
+  /** Sent with mining.authorize; most pools ignore it ("x"). A secret where a pool uses it as one (never logged). */
+  password: z.string().max(256).default('x'),
+});
+
+const proxySchema = z.strictObject({
+  /** Tried in order: the first that answers serves; a failed one is retried with backoff and serves again once back. */
+  upstreams: z.array(upstreamSchema).min(1),
+  /**
+   * When every upstream is down, mine solo on the coin's own daemons until one answers again. Off by default: a pool
+   * that proxies usually does so because its own hashrate rarely finds a block, so it does not silently switch.
+   */
+  fallbackToNode: z.boolean().default(false),
+  /**
+   * Bytes of extranonce2 the coin's miners roll inside the upstream's extranonce2 (the rest is this pool's
+   * extranonce1: its task prefix and a 2-byte connection counter). 4, the usual size; at least 2 (65,536 coinbases
+   * per job, times ntime and version rolling).
+   */
+  extranonce2Size: z.number().int().min(2).max(8).default(4),
+  /** An upstream that does not answer a request (subscribe, authorize, a share) this long is taken for down. */
+  requestTimeoutSeconds: z.number().positive().default(10),
+  /** A down upstream is retried after 1 s, doubling up to this (a healthier one serves meanwhile). */
+  maxRetrySeconds: z.number().positive().default(60),
+});
+
 const coinSchema = z
   .strictObject({
     symbol: z.string().refine((s) => s in COINS, { message: `supported coins: ${Object.keys(COINS).join(', ')}` }),
@@ -191,8 +223,19 @@ const coinSchema = z
         /** A new job for new transactions (fees) this often, without cleaning miners' work. */
         refreshSeconds: z.number().positive().default(30),
         longPoll: z.boolean().default(true),
+        /**
+         * Bytes of extranonce2 the coin's miners roll. 4 is what NiceHash-style proxies expect to split further; a
+         * pool that proxies to this one (coins[].proxy) needs room for its own extranonce1 and its miners' extranonce2
+         * inside it: 8 gives such a proxy 4 + 4.
+         */
+        extranonce2Size: z.number().int().min(2).max(16).default(4),
       })
       .prefault({}),
+    /**
+     * Proxy mining: the coin's miners mine an upstream pool's jobs (Stratum V1), the pool being the upstream's client;
+     * absent: the coin mines on its own daemons (solo for the pool).
+     */
+    proxy: proxySchema.optional(),
     /** Where miners connect; a merge-mined coin (`mergedWith`) has none: its parent's miners mine it. */
     ports: z.array(portSchema).default([]),
     /**
@@ -251,6 +294,12 @@ const coinSchema = z
     };
     check(['poolAddress'], coin.poolAddress, false);
     if (coin.payouts) payoutsOfFamily(coin.family ?? def.family, coin.payouts, ctx);
+    if (coin.proxy && (coin.family ?? def.family) !== 'bitcoin')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['proxy'],
+        message: 'proxy mining speaks Stratum V1: Bitcoin-family coins only',
+      });
     for (const [i, w] of (coin.rewards?.feeWallets ?? []).entries())
       check(['rewards', 'feeWallets', i, 'address'], w.address, true);
   });
@@ -287,8 +336,8 @@ function payoutsOfFamily(family: string, p: z.output<typeof payoutsSchema>, ctx:
   for (const key of ['contract', 'privateKey'] as const)
     if (p[key] !== undefined)
       ctx.addIssue({ code: 'custom', path: at(key), message: 'only for Ethereum-family coins (ETC)' });
-  if (p.walletRpc === 'core' && p.wallet === undefined)
-    ctx.addIssue({ code: 'custom', path: at('wallet'), message: 'the daemon wallet that sends payouts' });
+  // No wallet name is allowed for walletRpc `core`: the node's root then answers (Dogecoin Core 1.14 has no
+  // `/wallet/` path); a Core node with several wallets loaded refuses that per call ("Wallet file not specified").
 }
 
 export const poolConfigSchema = z
@@ -427,6 +476,13 @@ function mergedMiningIssues(
     }
     if (parent.mergedWith !== undefined)
       ctx.addIssue({ code: 'custom', path: at('mergedWith'), message: `${parent.symbol} is itself merge-mined` });
+    // The upstream's jobs are its coinbase, which cannot commit to this pool's aux chains.
+    if (parent.proxy !== undefined || coin.proxy !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: at('mergedWith'),
+        message: `${coin.symbol} cannot be merge-mined in proxy mode (${parent.symbol}'s jobs come from its upstream)`,
+      });
     if (getCoin(parent.symbol).algorithm !== def.algorithm)
       ctx.addIssue({
         code: 'custom',
