@@ -132,6 +132,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
         aux: auxCoins.get(coin.symbol)!,
         parentShares: built.get(roundsCoinOf(coin))!.tables.get('shares'),
         vpc: network.vpc,
+        alarmTopic: alerts.topic,
         entries: { confirm: entries.confirm, payouts: entries.payouts },
         ...(options.families && { families: options.families }),
       }),

@@ -1,13 +1,15 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../../families/registry.js';
+import { MoneyAlarms } from '../constructs/coin-alarms.js';
 import { CoinMoney } from '../constructs/coin-money.js';
 import { CoinSecrets } from '../constructs/coin-secrets.js';
 import type { PoolFunction } from '../constructs/pool-function.js';
 import { type PoolTable, PoolTables, type TableSpec } from '../constructs/pool-tables.js';
-import { type DeploySettings, STAGES } from '../settings.js';
+import { coinSizing, type DeploySettings, STAGES } from '../settings.js';
 
 /**
  * The tables of a merge-mined coin (`mergedWith`): blocks and ledger only. It has no shares or stats of its own: its
@@ -62,6 +64,8 @@ export interface AuxMoneyStackProps extends StackProps {
   vpc: IVpc;
   entries: { confirm: string; payouts: string };
   families?: ChainFamilies;
+  /** The pool's alarm topic (the alerts stack): the coin's money alarms go there, as a mined coin's do. */
+  alarmTopic: ITopic;
 }
 
 /**
@@ -92,5 +96,12 @@ export class AuxMoneyStack extends Stack {
     });
     this.confirm = money.confirm;
     this.payouts = money.payouts;
+    // Its Lambdas' errors, suspended payouts, no block for too long (its BlocksFound come from the parent's ingest).
+    new MoneyAlarms(this, 'Alarms', {
+      symbol: props.coin.symbol,
+      topic: props.alarmTopic,
+      functions: [...(this.confirm ? [this.confirm] : []), ...(this.payouts ? [this.payouts] : [])],
+      noBlockAlarmHours: coinSizing(props.settings, props.coin.symbol).noBlockAlarmHours,
+    });
   }
 }

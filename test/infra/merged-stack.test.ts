@@ -89,6 +89,30 @@ describe('CDK app: LTC merge-mining DOGE', () => {
     expect(writes.map((s) => text(s.Resource)).join()).not.toMatch(/TablesShares/);
   });
 
+  it("alarms on DOGE's money as on a mined coin's: its Lambdas' errors, suspended payouts, no DOGE block, to the pool's topic", () => {
+    const alarms = Object.values(dogeMoney.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => (a as { Properties: Record<string, unknown> }).Properties,
+    );
+    const errors = alarms.filter((a) => a.MetricName === 'Errors');
+    const fnIds = Object.keys(dogeMoney.findResources('AWS::Lambda::Function'));
+    // One per money Lambda, each on its own function.
+    expect(errors).toHaveLength(2);
+    for (const id of fnIds)
+      expect(
+        errors.filter((a) => text(a.Dimensions).includes(id)),
+        id,
+      ).toHaveLength(1);
+    for (const metric of ['PayoutsSuspended', 'BlocksFound']) {
+      const alarm = alarms.find((a) => a.MetricName === metric);
+      expect(alarm, metric).toMatchObject({ Namespace: 'Edgepool', Dimensions: [{ Name: 'Coin', Value: 'DOGE' }] });
+    }
+    expect(alarms.find((a) => a.MetricName === 'BlocksFound')).toMatchObject({ TreatMissingData: 'breaching' });
+    for (const a of alarms) expect(text(a.AlarmActions)).toMatch(/ImportValue.*alerts/);
+    // Nothing of a stratum, queue or NLB to watch in DOGE's stacks.
+    expect(alarms.map((a) => a.MetricName).sort()).toEqual(['BlocksFound', 'Errors', 'Errors', 'PayoutsSuspended']);
+    doge.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  });
+
   it("lets LTC's ingest write DOGE blocks and only AUXADDR items of DOGE's ledger, naming them in POOL_AUX_COINS", () => {
     const ingest = Object.values(ltc.findResources('AWS::Lambda::Function')).find((f) =>
       text(f).includes('credits share batches'),
