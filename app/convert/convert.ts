@@ -3,7 +3,7 @@ import { clientOrderId, withdrawalReference } from '../../core/conversion/client
 import { type ConversionConfig, TARGET_CURRENCIES, type TargetCurrency } from '../../core/conversion/config.js';
 import { formatUnits, toUnits } from '../../core/conversion/decimal.js';
 import { type DepositRecord, depositId } from '../../core/conversion/deposit.js';
-import { accountsInOpenPayouts } from '../../core/conversion/exclusion.js';
+import { accountsInOpenPayouts, effectivePreferences } from '../../core/conversion/exclusion.js';
 import { bestExecution } from '../../core/conversion/execution.js';
 import { leftoverKey, unsoldOfLeg } from '../../core/conversion/inventory.js';
 import type { ConversionShare } from '../../core/conversion/proceeds.js';
@@ -147,19 +147,27 @@ async function plan(
   return leased.value;
 }
 
-async function optedIn(deps: ConvertDeps, target: TargetCurrency) {
-  return (await deps.store.listPreferences(deps.coin)).filter(
+/**
+ * Miners opted in to `target`: by a signed preference, or (a switching port's foreign accounts) by the port's rule.
+ * The balances are read only when the coin has foreign accounts (to find them).
+ */
+async function optedIn(deps: ConvertDeps, target: TargetCurrency, balances?: Map<string, unknown>) {
+  const [signed, accounts] = await Promise.all([
+    deps.store.listPreferences(deps.coin),
+    deps.foreign ? (balances ?? deps.money.listBalances(deps.coin)) : new Map<string, unknown>(),
+  ]);
+  return effectivePreferences(deps.coin, signed, accounts.keys(), deps.foreign).filter(
     (p) => p.currency === target && !isInternalAccount(p.account),
   );
 }
 
 /** Opted-in miners' confirmed balances at or above the minimum, leaving out recipients of payouts in flight. */
 async function sharesOf(deps: ConvertDeps, target: TargetCurrency): Promise<ConversionShare[]> {
-  const [prefs, balances, payouts] = await Promise.all([
-    optedIn(deps, target),
+  const [balances, payouts] = await Promise.all([
     deps.money.listBalances(deps.coin),
     deps.money.listOpenPayouts(deps.coin),
   ]);
+  const prefs = await optedIn(deps, target, balances);
   const paying = accountsInOpenPayouts(payouts);
   const minimum = BigInt(deps.config.minimum);
   return prefs

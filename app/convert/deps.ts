@@ -1,4 +1,5 @@
 import type { ConversionConfig } from '../../core/conversion/config.js';
+import type { ForeignAccounts } from '../../core/conversion/exclusion.js';
 import type { ConversionStore } from '../../core/ports/conversion-store.js';
 import type { Exchange } from '../../core/ports/exchange.js';
 import type { Logger } from '../../core/ports/logger.js';
@@ -15,6 +16,11 @@ export interface ConvertDeps {
   /** Ledgers of the source coin and of the target currencies (one ledger per currency). */
   money: MoneyStore;
   store: ConversionStore;
+  /**
+   * The coin is mined on a switching port paying in another currency (issue 17): accounts that are addresses of that
+   * currency are converted into it without a signed preference (core/conversion/exclusion.ts).
+   */
+  foreign?: ForeignAccounts;
   /** The enabled exchanges' clients, by exchange id. */
   exchanges: ReadonlyMap<string, Exchange>;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;

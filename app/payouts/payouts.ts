@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { accountsLeftToConversion } from '../../core/conversion/exclusion.js';
+import {
+  accountsLeftToConversion,
+  effectivePreferences,
+  type ForeignAccounts,
+} from '../../core/conversion/exclusion.js';
 import { entryId, type LedgerEntry, payoutEntries } from '../../core/ledger/ledger.js';
 import {
   amountsByAddress,
@@ -47,6 +51,11 @@ export interface PayoutDeps {
    * currency are paid by conversion only (core/conversion/exclusion.ts).
    */
   conversions?: Pick<ConversionStore, 'listPreferences' | 'listOpenConversions'>;
+  /**
+   * The coin is mined on a switching port paying in another currency (issue 17): its accounts that are addresses of
+   * that currency are never paid here, only converted (core/conversion/exclusion.ts); without `conversions` they accrue.
+   */
+  foreign?: ForeignAccounts;
   /**
    * An aux coin (merged mining): its accounts are the parent's mining addresses, each paid at its aux address (the
    * recipient's `address`, kept on the payout record); accounts without one accrue.
@@ -131,11 +140,12 @@ class SuspendPayouts extends Error {}
 
 async function plan(deps: PayoutDeps): Promise<PayoutRecipient[]> {
   const balances = await deps.money.listBalances(deps.coin);
-  if (deps.conversions) {
-    const [preferences, open] = await Promise.all([
-      deps.conversions.listPreferences(deps.coin),
-      deps.conversions.listOpenConversions(deps.coin),
+  if (deps.conversions || deps.foreign) {
+    const [signed, open] = await Promise.all([
+      deps.conversions?.listPreferences(deps.coin) ?? [],
+      deps.conversions?.listOpenConversions(deps.coin) ?? [],
     ]);
+    const preferences = effectivePreferences(deps.coin, signed, balances.keys(), deps.foreign);
     for (const account of accountsLeftToConversion(deps.coin, preferences, open)) balances.delete(account);
   }
   let payTo: Map<string, string> | undefined;

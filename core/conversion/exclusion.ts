@@ -1,3 +1,6 @@
+import { validateAddress } from '../coins/address.js';
+import { getCoin, type NetworkName } from '../coins/registry.js';
+import { InvalidAddressError } from '../errors.js';
 import { isOpenPayoutStatus, type PayoutRecord } from '../ledger/payouts.js';
 import type { ConversionPreference } from '../ports/conversion-store.js';
 import type { ConversionRecord } from './record.js';
@@ -10,7 +13,65 @@ import type { ConversionRecord } from './record.js';
  *  - conversion takes only opted-in miners, and none in a payout not yet confirmed or failed (same reason: reserve).
  * Both planners read preferences and balances, and write their debits, under the coin's debit lease
  * (app/shared/debit-lease.ts), so a preference changed between two passes cannot make both take one balance.
+ *
+ * A switching port (issue 17) credits each share on the coin it was mined on, to the miner's address in the port's
+ * payout currency: on the port's other coins that account is a foreign address. Its preference is implied (the
+ * port's rule, no signature): the payout currency, credited to the account itself. So the coin's payouts never pay
+ * it (a BTC address is never paid on BCH's chain) and conversion sells its balance into the payout currency.
  */
+
+/** The foreign accounts of one coin's ledger: addresses of a switching port's payout currency. */
+export interface ForeignAccounts {
+  /** The switching port's payout currency: a foreign account's balance is converted into it. */
+  currency: string;
+  isForeign(account: string): boolean;
+}
+
+/**
+ * The rule for `coin`'s ledger when a switching port pays in `payout` (another coin): an account is foreign when it
+ * is the canonical spelling of a `payout` address and not of a `coin` address. Canonical spellings keep apart what
+ * two chains would both accept: a legacy 1… address is a Bitcoin Cash address too, but Bitcoin Cash keeps its
+ * miners as bitcoincash:q…, so a 1… account on its ledger can only have come from the switching port.
+ */
+export function foreignAccountsOf(
+  coin: { symbol: string; network: NetworkName },
+  payout: { symbol: string; network: NetworkName },
+): ForeignAccounts {
+  const canonicalOf = (c: typeof coin, account: string) => {
+    try {
+      return validateAddress(getCoin(c.symbol), c.network, account) === account;
+    } catch (err) {
+      if (err instanceof InvalidAddressError) return false;
+      throw err;
+    }
+  };
+  return {
+    currency: payout.symbol,
+    isForeign: (account) => !canonicalOf(coin, account) && canonicalOf(payout, account),
+  };
+}
+
+/**
+ * The preferences that decide who takes each balance: the signed ones, and for each foreign account the switching
+ * port's implied one. A foreign account keeps a signed preference for another currency, never one for the coin
+ * itself (that would pay its address on the wrong chain).
+ */
+export function effectivePreferences(
+  coin: string,
+  signed: readonly ConversionPreference[],
+  accounts: Iterable<string>,
+  foreign: ForeignAccounts | undefined,
+): ConversionPreference[] {
+  if (!foreign) return [...signed];
+  const kept = signed.filter((p) => !(p.currency === coin && foreign.isForeign(p.account)));
+  const has = new Set(kept.map((p) => p.account));
+  const implied: ConversionPreference[] = [];
+  for (const account of accounts) {
+    if (has.has(account) || !foreign.isForeign(account)) continue;
+    implied.push({ account, currency: foreign.currency, address: account, updatedAt: 0 });
+  }
+  return [...kept, ...implied];
+}
 
 /** Accounts the coin's payouts must not pay: opted in to conversion, or part of an open conversion. */
 export function accountsLeftToConversion(

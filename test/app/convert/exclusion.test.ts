@@ -1,43 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runConversions } from '../../../app/convert/convert.js';
-import { type PayoutDeps, runPayouts } from '../../../app/payouts/payouts.js';
+import { runPayouts } from '../../../app/payouts/payouts.js';
 import type { ConversionRecord } from '../../../core/conversion/record.js';
-import type { PayoutRecipient } from '../../../core/ledger/payouts.js';
 import type { ConversionStore } from '../../../core/ports/conversion-store.js';
-import type { PayoutSender } from '../../../core/ports/payout-sender.js';
-import { silentLog } from '../../helpers/dynamo.js';
-import { auditBoth, type ConversionSetup, conversionFixtures, EVENT, NOW } from './helpers.js';
+import { auditBoth, type ConversionSetup, conversionFixtures, EVENT, fakeWallet, NOW, payoutDeps } from './helpers.js';
 
 const { setup } = conversionFixtures();
-
-/** A wallet that sends whatever it is asked to and confirms it at once; what it sent, per account. */
-function fakeWallet() {
-  const sent: PayoutRecipient[][] = [];
-  const sender: PayoutSender = {
-    send: async (_id, recipients) => {
-      sent.push(recipients);
-      return `tx${sent.length}`;
-    },
-    findPayout: async () => [],
-    confirmations: async () => 1,
-    spendable: async () => 10n ** 12n,
-  };
-  return { sender, sent };
-}
-
-function payoutDeps(s: ConversionSetup, sender: PayoutSender, over: Partial<PayoutDeps> = {}): PayoutDeps {
-  return {
-    coin: 'LTC',
-    policy: { minimum: 1_000_000n, maxRecipients: 100, inactiveAfterMs: 0 },
-    money: s.money,
-    sender,
-    conversions: s.store,
-    log: silentLog,
-    now: () => NOW,
-    lease: { pollMs: 20 },
-    ...over,
-  };
-}
 
 /** Which accounts each way out debited in the LTC ledger (reserve = payouts, convert-out = conversion). */
 async function debits(s: ConversionSetup) {

@@ -5,6 +5,7 @@ import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import { ensureTables, tableNames } from '../../../adapters/aws/tables.js';
 import { CcxtExchange } from '../../../adapters/exchange/ccxt-exchange.js';
 import type { ConvertDeps } from '../../../app/convert/deps.js';
+import type { PayoutDeps } from '../../../app/payouts/payouts.js';
 import {
   CONVERSION_EXCHANGES,
   type ConversionExchangeId,
@@ -13,6 +14,8 @@ import {
 import { conversionLedgerView, settle } from '../../../core/conversion/record.js';
 import { audit } from '../../../core/ledger/audit.js';
 import { balancesFromEntries, entryId } from '../../../core/ledger/entries.js';
+import type { PayoutRecipient } from '../../../core/ledger/payouts.js';
+import type { PayoutSender } from '../../../core/ports/payout-sender.js';
 import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
 import { FakeExchangeServer } from '../../helpers/fake-exchanges/server.js';
 
@@ -157,3 +160,37 @@ export function ordersPerClientId(fakes: ConversionSetup['fakes']): Map<string, 
 }
 
 export const sum = (xs: Iterable<bigint>) => [...xs].reduce((a, b) => a + b, 0n);
+
+/** A wallet that sends whatever it is asked to and confirms it at once; what it sent, per account. */
+export function fakeWallet() {
+  const sent: PayoutRecipient[][] = [];
+  const sender: PayoutSender = {
+    send: async (_id, recipients) => {
+      sent.push(recipients);
+      return `tx${sent.length}`;
+    },
+    findPayout: async () => [],
+    confirmations: async () => 1,
+    spendable: async () => 10n ** 12n,
+  };
+  return { sender, sent };
+}
+
+/** The LTC payouts pass of the fixtures (1 LTC minimum), with the conversion store. */
+export function payoutDeps(
+  s: Pick<ConversionSetup, 'money' | 'store'>,
+  sender: PayoutSender,
+  over: Partial<PayoutDeps> = {},
+): PayoutDeps {
+  return {
+    coin: 'LTC',
+    policy: { minimum: 1_000_000n, maxRecipients: 100, inactiveAfterMs: 0 },
+    money: s.money,
+    sender,
+    conversions: s.store,
+    log: silentLog,
+    now: () => NOW,
+    lease: { pollMs: 20 },
+    ...over,
+  };
+}
