@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { scriptSigRoomWithCommitment } from '../auxpow/commitment.js';
 import { validateAddress } from '../coins/address.js';
 import { COINS, getCoin, NETWORK_NAMES } from '../coins/registry.js';
-import { conversionConfigSchema } from '../conversion/config.js';
+import {
+  CONVERSION_EXCHANGES,
+  conversionConfigSchema,
+  TARGET_CURRENCIES,
+  type TargetCurrency,
+} from '../conversion/config.js';
 import { rewardsConfigSchema } from '../rewards/config.js';
 import { daemonSchema } from './daemon.js';
 
@@ -193,6 +198,47 @@ const proxySchema = z.strictObject({
   requestTimeoutSeconds: z.number().positive().default(10),
   /** A down upstream is retried after 1 s, doubling up to this (a healthier one serves meanwhile). */
   maxRetrySeconds: z.number().positive().default(60),
+});
+
+/**
+ * A switching port (issue 17): miners connect once and mine whichever of `coins` pays most now (fargate/src/switching,
+ * the rule in core/switching). Prices come from the exchanges' public books: no account or key is needed.
+ */
+const switchingSchema = z.strictObject({
+  /** Names the port in the API and logs (lowercase, e.g. "scrypt"). */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lowercase letters, digits and dashes, at most 32'),
+  /** The coins' algorithm: one job's work must be hashable by every miner of the port. */
+  algorithm: z.string().min(1),
+  /** Configured, mined coins of `algorithm` (not merge-mined: their parent brings them), the first one to start on. */
+  coins: z.array(z.string()).min(2).max(16),
+  ports: z.array(portSchema).min(1),
+  /** The best coin must earn this much more than the current one (percent): smaller gaps are noise, not a reason. */
+  marginPercent: z.number().min(0).max(1000).default(5),
+  /** …continuously for this long: each switch costs miners their in-flight work, so a brief spike is not followed. */
+  holdSeconds: z.number().int().min(0).default(300),
+  /** A coin whose price is older than this is never switched to; the current one is left for another at once. */
+  maxPriceAgeSeconds: z.number().int().min(1).default(600),
+  /** The currency earnings are compared in (a coin priced in it on the exchanges; BTC: every coin's market). */
+  quote: z.enum(Object.keys(TARGET_CURRENCIES) as [TargetCurrency]).default('BTC'),
+  prices: z.strictObject({
+    /** Public order books of `<coin>/<quote>` on these exchanges; the price is their median (one bad book alone moves nothing). */
+    exchanges: z
+      .array(
+        z.strictObject({
+          id: z.enum(CONVERSION_EXCHANGES),
+          /** Local mode only: the exchange's API at another scheme and host (e.g. a fake exchange in tests). */
+          apiBaseUrl: z.url().optional(),
+        }),
+      )
+      .min(1)
+      .max(8),
+    /** `mid` of the best bid and ask, or the best `bid` (what selling the coin would get now). */
+    price: z.enum(['mid', 'bid']).default('mid'),
+    /** How often the books are read (well inside maxPriceAgeSeconds). */
+    pollSeconds: z.number().int().min(1).default(60),
+  }),
+  /** How often the rule is evaluated. */
+  evaluateSeconds: z.number().int().min(1).default(5),
 });
 
 const coinSchema = z
@@ -401,6 +447,8 @@ export const poolConfigSchema = z
       })
       .prefault({}),
     coins: z.array(coinSchema).min(1),
+    /** Switching ports (issue 17), beside the coins' own ports. */
+    switching: z.array(switchingSchema).default([]),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, string>();
@@ -419,6 +467,22 @@ export const poolConfigSchema = z
         else seen.set(key, where);
       });
     });
+    // A switching port's ports are unique across the whole config, the coins' included.
+    cfg.switching.forEach((sw, i) => {
+      sw.ports.forEach((p, j) => {
+        if (p.port === 0) return;
+        const key = `${p.host}:${p.port}`;
+        const first = seen.get(key);
+        if (first)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['switching', i, 'ports', j, 'port'],
+            message: `${key} is already used by ${first}`,
+          });
+        else seen.set(key, `switching[${i}].ports[${j}]`);
+      });
+    });
+    switchingIssues(cfg, ctx);
     const symbols = cfg.coins.map((c) => c.symbol);
     symbols.forEach((s, i) => {
       if (symbols.indexOf(s) !== i)
@@ -525,6 +589,36 @@ function mergedMiningIssues(
     } catch (err) {
       ctx.addIssue({ code: 'custom', path: ['coins', i, 'symbol'], message: (err as Error).message });
     }
+  });
+}
+
+/**
+ * A switching port's coins are configured, mined (not merge-mined, not proxied: the port needs their own jobs and
+ * their rewards), of its algorithm, each once; its name is unique.
+ */
+function switchingIssues(
+  cfg: { coins: Array<z.output<typeof coinSchema>>; switching: Array<z.output<typeof switchingSchema>> },
+  ctx: z.RefinementCtx,
+): void {
+  const bySymbol = new Map(cfg.coins.map((c) => [c.symbol, c] as const));
+  const names = new Set<string>();
+  cfg.switching.forEach((sw, i) => {
+    const at = (...path: (string | number)[]) => ['switching', i, ...path];
+    if (names.has(sw.name))
+      ctx.addIssue({ code: 'custom', path: at('name'), message: `switching port ${sw.name} is configured twice` });
+    names.add(sw.name);
+    sw.coins.forEach((symbol, j) => {
+      const coin = bySymbol.get(symbol);
+      const refuse = (message: string) => ctx.addIssue({ code: 'custom', path: at('coins', j), message });
+      if (sw.coins.indexOf(symbol) !== j) refuse(`${symbol} is listed twice`);
+      else if (!coin) refuse(`${symbol} is not a configured coin`);
+      else if (coin.mergedWith !== undefined)
+        refuse(`${symbol} is merge-mined with ${coin.mergedWith}: switch to ${coin.mergedWith}, which mines it`);
+      else if (coin.proxy !== undefined)
+        refuse(`${symbol} is proxied to an upstream pool: the port cannot mine its jobs`);
+      else if (getCoin(symbol).algorithm !== sw.algorithm)
+        refuse(`${symbol} is ${getCoin(symbol).algorithm}, not ${sw.algorithm}`);
+    });
   });
 }
 
