@@ -34,6 +34,13 @@ import type {
   PoolHistory,
   Pools,
 } from './schema.js';
+import {
+  balanceStrings,
+  type SwitchingApiDeps,
+  switchingBreakdown,
+  switchingHistory,
+  switchingPorts,
+} from './switching.js';
 
 export interface ApiDeps {
   pool: { name: string; coins: PublicCoin[] };
@@ -53,6 +60,8 @@ export interface ApiDeps {
   offlineAfterMs?: number;
   /** Merged mining: miners' aux payout addresses (shown on miner pages, set by a signed message). */
   auxAddresses?: AuxAddressRouteDeps['auxAddresses'];
+  /** Auto-switching ports (issue 17): their tables and switches; without it `/api/switching` lists none. */
+  switching?: SwitchingApiDeps;
 }
 
 export interface ApiRequest {
@@ -90,6 +99,21 @@ interface Route {
 const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: '/openapi.json', handler: async () => ok(openApiDocument(), 300) },
   { method: 'GET', pattern: '/pools', handler: async (_, d) => ok(await pools(d), 10) },
+  // Auto-switching (app/stats/switching.ts): the ports and their profitability tables, each port's switches.
+  { method: 'GET', pattern: '/switching', handler: async (_, d) => ok(await switchingPorts(d.switching, d.now()), 10) },
+  {
+    method: 'GET',
+    pattern: '/switching/:name/history',
+    handler: async (r, d) =>
+      ok(
+        await switchingHistory(d.switching, r.params.name!, {
+          hours: hoursOf(r.query),
+          limit: limitOf(r.query),
+          now: d.now(),
+        }),
+        30,
+      ),
+  },
   { method: 'GET', pattern: '/pools/:coin', handler: async (r, d) => ok(await poolDetail(d, coinOf(r, d)), 10) },
   {
     method: 'GET',
@@ -492,11 +516,12 @@ async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Pr
   // The balance is the stored counter and the lists the newest entries: a page reads the same however long the
   // miner has mined.
   // A merge-mined coin's page shows the parent's shares (they mine both) and the coin's own money.
-  const [stats, entries, balance, merged] = await Promise.all([
+  const [stats, entries, balance, merged, switching] = await Promise.all([
     deps.miners.getMinerStats(sharesCoinOf(coin), address, nowMinute - WINDOWS['3h'] + 1),
     deps.money.listRecentEntries(coin.symbol, address, ['immature', 'pps', 'reserve', 'release'], MINER_PAGE_ENTRIES),
     deps.money.getBalance(coin.symbol, address),
     Promise.all(auxCoinsOf(deps, coin).map((aux) => mergedSide(deps, aux, address))),
+    switchingBreakdown(deps, coin.symbol, address),
   ]);
   const paid = await minerPayments(deps, coin, address, entries, 100);
   const rewards = entries
@@ -525,6 +550,7 @@ async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Pr
     rewards,
     payments: paid,
     merged,
+    switching,
   };
 }
 
@@ -546,14 +572,7 @@ async function mergedSide(deps: ApiDeps, aux: PublicCoin, address: string): Prom
   };
 }
 
-function balanceView(b: Balance): Miner['balance'] {
-  return {
-    immature: b.immature.toString(),
-    confirmed: b.confirmed.toString(),
-    pending: b.pending.toString(),
-    paid: b.paid.toString(),
-  };
-}
+const balanceView = (b: Balance): Miner['balance'] => balanceStrings(b);
 
 function windows(buckets: readonly MinuteBucket[], nowMinute: number, def: CoinDefinition): HashrateWindows {
   return {

@@ -36,8 +36,14 @@ const limit = {
   schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
 };
 const badRequest = json('Error', 'invalid input: unknown coin, invalid address or limit');
+const hours = (fallback: number) => ({
+  name: 'hours',
+  in: 'query',
+  required: false,
+  schema: { type: 'integer', enum: [3, 24, 168], default: fallback },
+});
 
-function get(summary: string, parameters: object[], ok: object, cacheSeconds: number) {
+function get(summary: string, parameters: object[], ok: object, cacheSeconds: number, more: object = {}) {
   return {
     get: {
       summary,
@@ -50,6 +56,7 @@ function get(summary: string, parameters: object[], ok: object, cacheSeconds: nu
           },
         },
         '400': badRequest,
+        ...more,
       },
     },
   };
@@ -93,22 +100,14 @@ export function openApiDocument(): object {
       title: 'edgepool stats API',
       version: '1',
       description:
-        'Pool, miner, block and payment statistics (read-only), a miner’s signed payout-currency choice and aux payout address (merged mining). Amounts are decimal strings of base units.',
+        'Pool, miner, block and payment statistics (read-only), a miner’s signed payout-currency choice and aux payout address (merged mining), auto-switching ports. Amounts are decimal strings of base units.',
     },
     paths: {
       '/api/pools': get('every coin of the pool', [], json('Pools', 'pool statistics per coin'), 10),
       '/api/pools/{coin}': get('one coin', [coin], json('PoolDetail', 'pool statistics of the coin'), 10),
       '/api/pools/{coin}/history': get(
         'the pool hashrate over 3 hours, 24 hours or 7 days',
-        [
-          coin,
-          {
-            name: 'hours',
-            in: 'query',
-            required: false,
-            schema: { type: 'integer', enum: [3, 24, 168], default: 24 },
-          },
-        ],
+        [coin, hours(24)],
         json('PoolHistory', 'hashrate points, oldest first'),
         60,
       ),
@@ -164,6 +163,23 @@ export function openApiDocument(): object {
           { '404': json('Error', 'the coin is not merge-mined on this pool') },
         ),
       },
+      '/api/switching': get(
+        'auto-switching ports: the coin each mines now and the profitability table it chooses by',
+        [],
+        json('SwitchingPorts', 'every switching port of the pool (none: the pool has none)'),
+        10,
+      ),
+      '/api/switching/{name}/history': get(
+        'a switching port’s switches over 3 hours, 24 hours or 7 days, newest first',
+        [
+          { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'the port’s name' },
+          hours(24),
+          limit,
+        ],
+        json('SwitchingHistory', 'the switches and the coin mined now'),
+        30,
+        { '404': json('Error', 'no switching port of that name') },
+      ),
       '/api/openapi.json': { get: { summary: 'this document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
     },
     components: { schemas: componentSchemas() },

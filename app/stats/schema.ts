@@ -191,6 +191,102 @@ export const mergedSideSchema = z.strictObject({
   payments: z.array(minerPaymentSchema).describe('recent aux payouts, newest first'),
 });
 
+const decimal = z.string().regex(/^\d+(\.\d+)?$/);
+const ageSeconds = z
+  .number()
+  .int()
+  .nonnegative()
+  .nullable()
+  .describe('how old the price was at this answer (s); null: none read');
+
+export const profitabilityRowSchema = z
+  .strictObject({
+    coin: z.string(),
+    earningsPerTerahash: decimal
+      .nullable()
+      .describe(
+        'quote-currency base units one 10^12 hashes earn (block reward with fees × price ÷ difficulty, merged chains included), exact decimal; null: not computable',
+      ),
+    reward: amount.nullable().describe('the recent average block reward with fees, the coin’s base units'),
+    networkDifficulty: z
+      .number()
+      .nonnegative()
+      .nullable()
+      .describe('the current job’s (the coin’s stratum convention)'),
+    price: decimal.nullable().describe('whole quote currency per whole coin, as read from the exchanges'),
+    priceAgeSeconds: ageSeconds,
+    aux: z
+      .array(
+        z.strictObject({
+          coin: z.string(),
+          earningsPerTerahash: decimal.nullable(),
+          reward: amount.nullable(),
+          price: decimal.nullable(),
+          priceAgeSeconds: ageSeconds,
+        }),
+      )
+      .describe('merged chains mined with the coin: their part of its earnings'),
+    healthy: z.boolean().describe('at least one of the coin’s nodes answers'),
+    eligible: z.boolean().describe('the port may switch to this coin now'),
+    ineligibleBecause: z.string().nullable().describe('why not (unhealthy node, stale or no price, no reward yet)'),
+  })
+  .describe('one coin’s line of a switching port’s profitability table');
+
+export const switchingPortSchema = z
+  .strictObject({
+    name: z.string(),
+    algorithm: z.string(),
+    coins: z.array(z.string()).describe('the coins the port switches between'),
+    payoutCurrency: z
+      .string()
+      .describe('miners connect with an address of this currency and are paid in it; the other coins are converted'),
+    port: portSchema,
+    stratumHost: z.string().nullable().describe('the host miners connect to; null: the host serving this API'),
+    quote: z.string().nullable().describe('the currency earnings are compared in (null: not evaluated yet)'),
+    current: z.string().nullable().describe('the coin the port’s miners mine now (null: not evaluated yet)'),
+    since: epochMs.nullable().describe('when the port switched to it (or started on it)'),
+    leader: z
+      .strictObject({ coin: z.string(), since: epochMs })
+      .nullable()
+      .describe('a coin beating the current one by the margin, and since when: switched to once held long enough'),
+    evaluatedAt: epochMs.nullable().describe('when the table was computed'),
+    table: z.array(profitabilityRowSchema).describe('one row per coin of the port, in config order'),
+  })
+  .describe('an auto-switching port: miners connect once and mine whichever of its coins pays most');
+
+export const switchingPortsSchema = z.strictObject({ ports: z.array(switchingPortSchema) });
+
+export const switchRecordSchema = z.strictObject({
+  at: epochMs.describe('when the miners were sent the new coin’s work'),
+  from: z.string(),
+  to: z.string(),
+  reason: z.string(),
+  fromEarnings: decimal.nullable(),
+  toEarnings: decimal.nullable(),
+});
+
+export const switchingHistorySchema = z
+  .strictObject({
+    port: z.string(),
+    hours: z.number().int().positive(),
+    from: epochMs.describe('the start of the range: switches at or after it'),
+    current: z.string().nullable().describe('the coin mined now'),
+    switches: z.array(switchRecordSchema).describe('newest first, at most `limit`'),
+  })
+  .describe('a switching port’s switches over a range');
+
+export const switchingBreakdownSchema = z
+  .strictObject({
+    port: z.string().describe('a switching port paying in this page’s coin'),
+    coins: z.array(
+      balanceSchema.extend({
+        coin: z.string(),
+        converted: amount.describe('taken by conversion into the payout currency (the coin’s base units)'),
+      }),
+    ),
+  })
+  .describe('a switching miner’s money on each coin of the port, in each coin’s base units');
+
 export const minerSchema = z.strictObject({
   coin: z.string(),
   address: z.string(),
@@ -204,6 +300,9 @@ export const minerSchema = z.strictObject({
   merged: z
     .array(mergedSideSchema)
     .describe('merged mining: the miner’s side of each aux coin its shares also mine (empty: the coin merges none)'),
+  switching: z
+    .array(switchingBreakdownSchema)
+    .describe('auto-switching: per port paying in this coin, the miner’s balances on each of its coins'),
 });
 
 const signSchema = z.strictObject({
@@ -305,6 +404,11 @@ export type HashratePoint = z.infer<typeof hashratePointSchema>;
 export type Chain = z.infer<typeof chainSchema>;
 export type MergedSide = z.infer<typeof mergedSideSchema>;
 export type AuxAddressView = z.infer<typeof auxAddressViewSchema>;
+export type ProfitabilityRowView = z.infer<typeof profitabilityRowSchema>;
+export type SwitchingPortView = z.infer<typeof switchingPortSchema>;
+export type SwitchingPorts = z.infer<typeof switchingPortsSchema>;
+export type SwitchingHistory = z.infer<typeof switchingHistorySchema>;
+export type SwitchingBreakdown = z.infer<typeof switchingBreakdownSchema>;
 
 /** Named schemas, as they appear under components/schemas in the OpenAPI document. */
 export const namedSchemas = {
@@ -336,4 +440,10 @@ export const namedSchemas = {
   AuxAddressView: auxAddressViewSchema,
   AuxAddressChange: auxAddressChangeSchema,
   AuxAddressChanged: auxAddressChangedSchema,
+  SwitchingPorts: switchingPortsSchema,
+  SwitchingPort: switchingPortSchema,
+  ProfitabilityRow: profitabilityRowSchema,
+  SwitchingHistory: switchingHistorySchema,
+  SwitchRecord: switchRecordSchema,
+  SwitchingBreakdown: switchingBreakdownSchema,
 } as const;

@@ -4,6 +4,7 @@ import { blockEntries, payoutEntries } from '../../../core/ledger/ledger.js';
 import type { PayoutRecord } from '../../../core/ledger/payouts.js';
 import type { MoneyStore } from '../../../core/ports/money-store.js';
 import type { ShareIngestStore } from '../../../core/ports/share-store.js';
+import type { SwitchingState, SwitchingStore, SwitchRecord } from '../../../core/ports/switching-store.js';
 
 /** A coin as the stats API shows it: a PPLNS regtest coin without ports, unless `extra` says otherwise. */
 export function testCoin(symbol: string, extra: Partial<PublicCoin> = {}): PublicCoin {
@@ -63,4 +64,28 @@ export async function seedAuxMoney(
   await money.createPayout('DOGE', payout);
   await money.putEntries('DOGE', payoutEntries('reserve', payout, p.now - 30_000));
   return payout;
+}
+
+/**
+ * The SwitchingStore port in memory, as its contract says (core/ports/switching-store.ts): one state per port,
+ * switches kept once per (port, time), read newest first from `since`, at most `limit` (default 100).
+ */
+export function memorySwitchingStore(): SwitchingStore {
+  const states = new Map<string, SwitchingState>();
+  const switches = new Map<string, SwitchRecord>();
+  return {
+    putState: async (state) => {
+      states.set(state.port, structuredClone(state));
+    },
+    recordSwitch: async (record) => {
+      const key = `${record.port}#${record.at}`;
+      if (!switches.has(key)) switches.set(key, { ...record });
+    },
+    state: async (port) => states.get(port),
+    switches: async (port, { since = 0, limit = 100 } = {}) =>
+      [...switches.values()]
+        .filter((s) => s.port === port && s.at >= since)
+        .sort((a, b) => b.at - a.at)
+        .slice(0, limit),
+  };
 }

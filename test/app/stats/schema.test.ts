@@ -17,7 +17,7 @@ import type { Share } from '../../../core/shares/share.js';
 import { ADDRESS, regtestAddress } from '../../fargate/stratum/fakes.js';
 import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
 import { testKey } from '../../helpers/message-signer.js';
-import { seedAuxMoney } from './helpers.js';
+import { memorySwitchingStore, seedAuxMoney } from './helpers.js';
 
 const LTC = getCoin('LTC');
 const POOL_WALLET = regtestAddress(9);
@@ -27,6 +27,17 @@ const BLOCK_HASH = 'ab'.repeat(32);
 /** Merged mining: a DOGE block found by OTHER's LTC share in round 10, and ADDRESS's DOGE payout address. */
 const DOGE_BLOCK_HASH = 'cd'.repeat(32);
 const DOGE_ADDRESS = testKey('DOGE', 'regtest', 5).address.p2pkh;
+
+/** A switching port over LTC alone, paying in LTC (its miner pages list the LTC side). */
+const SCRYPT_PORT = {
+  name: 'scrypt',
+  algorithm: 'scrypt',
+  coins: ['LTC'],
+  payoutCurrency: 'LTC',
+  port: { port: 3339, tls: false, difficulty: { initial: 64, min: 8, max: 4096 } },
+  stratumHost: null,
+};
+const switchingStore = memorySwitchingStore();
 
 /**
  * Every endpoint's real answer checked against the documented schema, on storage filled by the real pipeline:
@@ -181,7 +192,27 @@ describe('stats API responses match the schema', () => {
       money,
       live: new DynamoLiveStats(doc, tablesOf, () => NOW),
       now: () => NOW,
+      switching: { ports: [SCRYPT_PORT], store: switchingStore },
     };
+    await switchingStore.putState({
+      port: 'scrypt',
+      algorithm: 'scrypt',
+      quote: 'BTC',
+      current: 'LTC',
+      since: NOW - 60_000,
+      table: [
+        {
+          coin: 'LTC',
+          earningsPerTerahash: '1.5',
+          price: '0.001',
+          priceAt: NOW - 1_000,
+          healthy: true,
+          eligible: true,
+        },
+      ],
+      at: NOW,
+    });
+    await switchingStore.recordSwitch({ port: 'scrypt', at: NOW - 60_000, from: 'LTC', to: 'LTC', reason: 'started' });
   }, 60_000);
 
   afterAll(async () => {
@@ -318,7 +349,10 @@ describe('stats API responses match the schema', () => {
     expect(Object.keys(doc.components.schemas).sort()).toEqual(Object.keys(schema.namedSchemas).sort());
     // The payout-address routes are an aux coin's.
     const concrete = (path: string) =>
-      path.replace('{coin}', path.endsWith('/payout-address') ? 'DOGE' : 'LTC').replace('{address}', ADDRESS);
+      path
+        .replace('{coin}', path.endsWith('/payout-address') ? 'DOGE' : 'LTC')
+        .replace('{address}', ADDRESS)
+        .replace('{name}', 'scrypt');
     let checked = 0;
     for (const [path, item] of Object.entries(doc.paths)) {
       const ref = item.get.responses['200']?.content?.['application/json']?.schema?.$ref;
@@ -337,7 +371,7 @@ describe('stats API responses match the schema', () => {
       expect(documented.safeParse({ ...answer.json, undocumented: 1 }).success, path).toBe(false);
       checked++;
     }
-    expect(checked).toBe(8);
+    expect(checked).toBe(10);
     expect(doc.paths['/api/pools/{coin}/miners/{address}/payout-address']).toHaveProperty('post');
   });
 
