@@ -114,7 +114,7 @@ export async function startDogeStandin(opts: DogeStandinOptions): Promise<DogeSt
     node.mine(DOGE_PREMINE_HEIGHT - node.chain.height, script(state.minerAddress));
   }
   const { server, port } = await serveRpc({
-    methods: standinMethods(node, opts.release),
+    methods: standinMethods(node, opts.release, log),
     ...creds,
     port: opts.port,
     log,

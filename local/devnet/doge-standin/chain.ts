@@ -32,8 +32,11 @@ export interface Coin {
 /** A block or transaction the stand-in refuses: `reason` is short and stable, as Core's reject reasons are. */
 export class Rejected extends Error {
   constructor(
+    /** Core's reject reason, what submitblock answers (BIP22). */
     readonly reason: string,
     message: string,
+    /** The finer rule where Core's reason covers several (every failed AuxPoW or PoW check is `high-hash`). */
+    readonly rule: string = reason,
   ) {
     super(`${reason}: ${message}`);
   }
@@ -116,19 +119,73 @@ export class DogeChain {
   }
 
   /**
-   * Checks a block on the tip and joins it. Dogecoin's rules as they bear on a one-node chain: its place, its time,
-   * the PoW — from height 20 an AuxPoW through core/auxpow's checkAuxBlockProofOfWork (Dogecoin's
-   * CheckAuxPowProofOfWork), a block without one by its own scrypt —, the merkle root, the coinbase (BIP34 height,
-   * value at most subsidy + fees) and every other transaction's inputs.
+   * Checks a block on the tip and joins it: checkBlock, checkOn the tip, then checkInputs (Core's ConnectBlock).
    */
   connect(block: DogeBlock): ChainEntry {
-    const fields = parseHeader(block.header);
-    const height = this.height + 1;
-    if (!fields.prevHash.equals(this.tip.hash)) {
-      throw new Rejected('prev-blk-not-tip', `previous block ${display(fields.prevHash)} is not the tip`);
+    this.checkBlock(block);
+    const { prevHash } = parseHeader(block.header);
+    if (!prevHash.equals(this.tip.hash)) {
+      throw new Rejected('prev-blk-not-tip', `previous block ${display(prevHash)} is not the tip`);
     }
+    this.checkOn(block, this.tip);
+    this.checkInputs(block);
+    return this.append(block, { spendable: true });
+  }
+
+  /**
+   * What joining the tip checks of a block's transactions: none already in the chain (BIP30), every input unspent and
+   * spent once (coinbases mature), and the coinbase paying at most subsidy + fees.
+   */
+  checkInputs(block: DogeBlock): void {
+    const height = this.height + 1;
+    const [coinbase, ...rest] = block.txs;
+    for (const tx of block.txs) {
+      const id = display(txHash(tx));
+      if (this.txIndex.has(id)) throw new Rejected('bad-txns-BIP30', `${id} is already in the chain`);
+    }
+    const spent = new Set<string>();
+    let fees = 0n;
+    for (const tx of rest) {
+      fees += this.fee(tx, height, spent);
+      for (const input of tx.ins) spent.add(outpointKey(display(Buffer.from(input.hash)), input.index));
+    }
+    const paid = coinbase!.outs.reduce((s, o) => s + o.value, 0n);
+    if (paid > BLOCK_SUBSIDY + fees) {
+      throw new Rejected('bad-cb-amount', `coinbase pays ${paid} > ${BLOCK_SUBSIDY + fees}`);
+    }
+  }
+
+  /**
+   * The rules that need no chain, in Core's CheckBlock order: the PoW — from height 20 an AuxPoW through core/auxpow's
+   * checkAuxBlockProofOfWork (Dogecoin's CheckAuxPowProofOfWork), a block without one by its own scrypt; any failure
+   * is Core's `high-hash` —, the merkle root, no transaction twice, the coinbase first and only there.
+   */
+  checkBlock(block: DogeBlock): void {
+    const fields = parseHeader(block.header);
+    const pow = this.checkProofOfWork(block);
+    if (!pow.ok) throw new Rejected('high-hash', pow.message, pow.reason);
+    if (!txMerkleRoot(block.txs).equals(fields.merkleRoot)) throw new Rejected('bad-txnmrklroot', 'merkle root');
+    const ids = new Set(block.txs.map((tx) => display(txHash(tx))));
+    if (ids.size !== block.txs.length) throw new Rejected('bad-txns-duplicate', 'a transaction twice');
+    const [coinbase, ...rest] = block.txs;
+    if (!coinbase || !isCoinbase(coinbase)) throw new Rejected('bad-cb-missing', 'first tx is not coinbase');
+    if (rest.some(isCoinbase)) throw new Rejected('bad-cb-multiple', 'more than one coinbase');
+    const script = Buffer.from(coinbase.ins[0]!.script);
+    if (script.length < 2 || script.length > 100) throw new Rejected('bad-cb-length', `${script.length} bytes`);
+  }
+
+  /**
+   * The rules of a block on `parent` (Core's ContextualCheckBlockHeader and ContextualCheckBlock): its bits, a time
+   * after the median of the last 11 blocks, no legacy version once AuxPoW started and no AuxPoW before, the BIP34
+   * height in the coinbase. Returns the block's height.
+   */
+  checkOn(block: DogeBlock, parent: ChainEntry): number {
+    const fields = parseHeader(block.header);
+    const height = parent.height + 1;
     if (fields.bits !== this.bits) throw new Rejected('bad-diffbits', `bits ${fields.bits.toString(16)}`);
-    if (fields.ntime <= this.medianTimePast()) throw new Rejected('time-too-old', 'block time before median time');
+    if (fields.ntime <= this.medianTimePast(parent.height)) {
+      throw new Rejected('time-too-old', 'block time before median time');
+    }
     const isLegacy = fields.version === 1 || fields.version === 2;
     if (isLegacy && height >= AUXPOW_START_HEIGHT) {
       throw new Rejected('late-legacy-block', 'legacy block after auxpow start');
@@ -136,35 +193,18 @@ export class DogeChain {
     if (block.auxpow && height < AUXPOW_START_HEIGHT) {
       throw new Rejected('early-auxpow-block', `auxpow before height ${AUXPOW_START_HEIGHT}`);
     }
-    const pow = this.checkProofOfWork(block);
-    if (!pow.ok) throw new Rejected(pow.reason, pow.message);
-    if (!txMerkleRoot(block.txs).equals(fields.merkleRoot)) throw new Rejected('bad-txnmrklroot', 'merkle root');
-    const [coinbase, ...rest] = block.txs;
-    if (!coinbase || !isCoinbase(coinbase)) throw new Rejected('bad-cb-missing', 'first tx is not coinbase');
-    const script = Buffer.from(coinbase.ins[0]!.script);
-    if (script.length < 2 || script.length > 100) throw new Rejected('bad-cb-length', `${script.length} bytes`);
     let bip34: number | undefined;
     try {
-      bip34 = readScriptNumberPush(script).value;
+      bip34 = readScriptNumberPush(Buffer.from(block.txs[0]!.ins[0]!.script)).value;
     } catch {}
     if (bip34 !== height) throw new Rejected('bad-cb-height', 'block height mismatch in coinbase');
-    const ids = new Set<string>();
-    const spent = new Set<string>();
-    let fees = 0n;
-    for (const tx of block.txs) {
-      const id = display(txHash(tx));
-      if (ids.has(id) || this.txIndex.has(id)) throw new Rejected('bad-txns-duplicate', `${id} twice`);
-      ids.add(id);
-    }
-    for (const tx of rest) {
-      fees += this.fee(tx, height, spent);
-      for (const input of tx.ins) spent.add(outpointKey(display(Buffer.from(input.hash)), input.index));
-    }
-    const paid = coinbase.outs.reduce((s, o) => s + o.value, 0n);
-    if (paid > BLOCK_SUBSIDY + fees) {
-      throw new Rejected('bad-cb-amount', `coinbase pays ${paid} > ${BLOCK_SUBSIDY + fees}`);
-    }
-    return this.append(block, { spendable: true });
+    return height;
+  }
+
+  /** The chain's entry of a block, by display hash. */
+  entry(hashDisplay: string): ChainEntry | undefined {
+    const height = this.heights.get(hashDisplay);
+    return height === undefined ? undefined : this.entries[height];
   }
 
   /**

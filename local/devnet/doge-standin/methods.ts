@@ -4,6 +4,7 @@ import { addressToOutputScript } from '../../../core/coins/address.js';
 import { parseAmount } from '../../../core/ledger/payouts.js';
 import { serializeBlock } from './block.js';
 import { type ChainEntry, display, Rejected } from './chain.js';
+import { StandinMining } from './mining.js';
 import { RPC, RpcError, type StandinNode } from './node.js';
 import { DOGE, SUBVERSION } from './params.js';
 import { blockJson, coins, headerJson, txJson } from './views.js';
@@ -12,7 +13,8 @@ import { getTransaction, listSinceBlock, locate } from './wallet-rpc.js';
 /**
  * The JSON-RPC methods of the stand-in, named and shaped as Dogecoin Core 1.14 answers them: the chain calls the
  * pool's chain reader and health checks make, the wallet calls of its payout sender, createauxblock/submitauxblock
- * (and getauxblock), generatetoaddress for tests and the devnet. Parameters are checked as 1.14 checks them (Core
+ * (and getauxblock), getblocktemplate/submitblock for DOGE mined on its own (mining.ts), generatetoaddress for tests
+ * and the devnet. Parameters are checked as 1.14 checks them (Core
  * 0.14's RPC): a wrong count answers the method's usage as error -1, a wrong JSON type UniValue's "JSON value is not
  * a <type> as expected" as -1 (src/rpc/server.cpp turns every exception of a method into RPC_MISC_ERROR); forms
  * only later Cores take are refused so: getblock's numeric verbosity before 1.14.7, a null listsinceblock hash, and
@@ -24,8 +26,13 @@ export type Method = (params: unknown[]) => unknown;
 /** 'latest': Dogecoin Core 1.14.7 and later; '1.14.6': the releases before, whose getblock takes a boolean only. */
 export type StandinRelease = 'latest' | '1.14.6';
 
-export function standinMethods(node: StandinNode, release: StandinRelease = 'latest'): Record<string, Method> {
+export function standinMethods(
+  node: StandinNode,
+  release: StandinRelease = 'latest',
+  log: ConstructorParameters<typeof StandinMining>[1] = { info() {}, warn() {} },
+): Record<string, Method> {
   const chain = node.chain;
+  const mining = new StandinMining(node, log);
   const entryByHash = (hash: unknown): ChainEntry => {
     const height = chain.heightOf(str(hash, 'blockhash').toLowerCase());
     if (height === undefined) throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, 'Block not found');
@@ -169,6 +176,8 @@ export function standinMethods(node: StandinNode, release: StandinRelease = 'lat
       }
     },
 
+    getblocktemplate: (params) => mining.getBlockTemplate(params),
+    submitblock: (params) => mining.submitBlock(params),
     createauxblock: (params) => {
       arity(params, 1, 1, 'createauxblock <address>');
       return node.createAuxBlock(scriptOf(params[0]));

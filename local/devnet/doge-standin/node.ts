@@ -77,6 +77,8 @@ export class StandinNode {
   readonly mempoolSpent = new Set<string>();
   /** Counts mempool changes (Core's GetTransactionsUpdated). */
   private mempoolUpdates = 0;
+  /** Called after each block joins the chain (getblocktemplate's long polls wait on it). */
+  private readonly tipListeners = new Set<() => void>();
   private extraNonce = 0;
   private aux: AuxMinerState;
   private readonly blocks: BlockFile;
@@ -112,6 +114,17 @@ export class StandinNode {
 
   get now(): number {
     return this.opts.now();
+  }
+
+  /** How many times the mempool changed (Core's GetTransactionsUpdated): a template's longpollid carries it. */
+  get transactionsUpdated(): number {
+    return this.mempoolUpdates;
+  }
+
+  /** Calls `listener` after each new tip; returns the unsubscribe. */
+  onTip(listener: () => void): () => void {
+    this.tipListeners.add(listener);
+    return () => this.tipListeners.delete(listener);
   }
 
   /** Puts a transaction in the mempool after checking its inputs against the chain and the mempool. */
@@ -184,6 +197,7 @@ export class StandinNode {
       { height: entry.height, hash: display(entry.hash), auxpow: block.auxpow !== undefined, txs: block.txs.length },
       'doge stand-in: block accepted',
     );
+    for (const listener of this.tipListeners) listener();
     return entry;
   }
 
@@ -249,7 +263,7 @@ export class StandinNode {
       return true;
     } catch (err) {
       if (!(err instanceof Rejected)) throw err;
-      this.opts.log.warn({ hash, reason: err.reason, err: err.message }, 'doge stand-in: submitauxblock refused');
+      this.opts.log.warn({ hash, reason: err.rule, err: err.message }, 'doge stand-in: submitauxblock refused');
       return false;
     }
   }

@@ -68,7 +68,13 @@ interface Request {
   params?: unknown;
 }
 
-function answer(body: string, methods: Record<string, Method>, log: Pick<Logger, 'warn'>, res: ServerResponse): void {
+/** Never rejects: every method's failure is its JSON-RPC error. */
+async function answer(
+  body: string,
+  methods: Record<string, Method>,
+  log: Pick<Logger, 'warn'>,
+  res: ServerResponse,
+): Promise<void> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -80,15 +86,16 @@ function answer(body: string, methods: Record<string, Method>, log: Pick<Logger,
     reply(
       res,
       200,
-      parsed.map((r) => call(r as Request, methods, log).body),
+      (await Promise.all(parsed.map((r) => call(r as Request, methods, log)))).map((r) => r.body),
     );
     return;
   }
-  const { status, body: out } = call(parsed as Request, methods, log);
+  const { status, body: out } = await call(parsed as Request, methods, log);
   reply(res, status, out);
 }
 
-function call(req: Request, methods: Record<string, Method>, log: Pick<Logger, 'warn'>) {
+/** One call; a method may answer later (getblocktemplate's long poll). */
+async function call(req: Request, methods: Record<string, Method>, log: Pick<Logger, 'warn'>) {
   const id = req?.id ?? null;
   const method =
     typeof req?.method === 'string' && Object.hasOwn(methods, req.method) ? methods[req.method] : undefined;
@@ -100,7 +107,7 @@ function call(req: Request, methods: Record<string, Method>, log: Pick<Logger, '
   }
   try {
     const params = Array.isArray(req.params) ? req.params : [];
-    return { status: 200, body: { result: method(params) ?? null, error: null, id } };
+    return { status: 200, body: { result: (await method(params)) ?? null, error: null, id } };
   } catch (err) {
     if (err instanceof RpcError) {
       return { status: 500, body: { result: null, error: { code: err.code, message: err.message }, id } };
