@@ -10,6 +10,7 @@ import { JobManager, type JobManagerOptions } from '../../fargate/src/jobs/job-m
 import type { StratumDialect } from '../../fargate/src/stratum/context.js';
 import { stratumV1 } from '../../fargate/src/stratum/stratum-v1.js';
 import type { JobSource, JobSourceContext, StratumFamily, Upstream } from '../chain-family.js';
+import { startProxyJobs } from './proxy.js';
 
 /**
  * The Bitcoin family's job source: the job manager (getblocktemplate → Stratum V1 jobs, share checks, submitblock)
@@ -49,40 +50,62 @@ export class BitcoinJobSource extends JobManager implements JobSource {
  */
 export function bitcoinJobSource(powHash: (coin: JobSourceContext['coin']) => HeaderHasher): StratumFamily {
   return {
-    startJobs: async ({ config, coin, network, extranonce1Size, auxCoins = [], log, now }) => {
-      const daemons = new DaemonPool(coin.daemons, log);
-      await daemons.start();
-      const auxChains = auxCoins.map((aux) => auxChainOf(aux, coin, log));
-      // Never blocks the parent: an aux chain whose nodes are down starts out of the jobs and comes in when they answer.
-      await Promise.all(auxChains.map((chain) => chain.start()));
-      const jobs = new BitcoinJobSource(
-        {
-          coin: getCoin(coin.symbol),
-          network,
-          poolAddress: coin.poolAddress,
-          daemons,
-          logger: log,
-          now,
-          poolTag: config.pool.tag,
-          pollIntervalMs: coin.jobs.pollIntervalMs,
-          refreshMs: coin.jobs.refreshSeconds * 1000,
-          longPoll: coin.jobs.longPoll,
-          extranonce1Size,
-          powHash: powHash(coin),
-          auxChains,
-        },
-        daemons,
-        auxChains,
-      );
-      try {
-        await jobs.start();
-      } catch (err) {
-        jobs.stop();
-        throw err;
-      }
-      return jobs;
-    },
+    // Proxy mining (coins[].proxy): the upstream pools' jobs, falling back to these daemons' if configured.
+    startJobs: (ctx) =>
+      ctx.coin.proxy
+        ? startProxyJobs(ctx, powHash(ctx.coin), (sizes) => startNodeJobs({ ...ctx, ...sizes }, powHash))
+        : startNodeJobs(ctx, powHash),
   };
+}
+
+/** The job manager on the coin's daemons (and its aux chains), started; `extranonce2Size` default: the coin's. */
+async function startNodeJobs(
+  {
+    config,
+    coin,
+    network,
+    extranonce1Size,
+    extranonce2Size,
+    auxCoins = [],
+    log,
+    now,
+  }: JobSourceContext & {
+    extranonce2Size?: number;
+  },
+  powHash: (coin: JobSourceContext['coin']) => HeaderHasher,
+): Promise<BitcoinJobSource> {
+  const daemons = new DaemonPool(coin.daemons, log);
+  await daemons.start();
+  const auxChains = auxCoins.map((aux) => auxChainOf(aux, coin, log));
+  // Never blocks the parent: an aux chain whose nodes are down starts out of the jobs and comes in when they answer.
+  await Promise.all(auxChains.map((chain) => chain.start()));
+  const jobs = new BitcoinJobSource(
+    {
+      coin: getCoin(coin.symbol),
+      network,
+      poolAddress: coin.poolAddress,
+      daemons,
+      logger: log,
+      now,
+      poolTag: config.pool.tag,
+      pollIntervalMs: coin.jobs.pollIntervalMs,
+      refreshMs: coin.jobs.refreshSeconds * 1000,
+      longPoll: coin.jobs.longPoll,
+      extranonce1Size,
+      extranonce2Size: extranonce2Size ?? coin.jobs.extranonce2Size,
+      powHash: powHash(coin),
+      auxChains,
+    },
+    daemons,
+    auxChains,
+  );
+  try {
+    await jobs.start();
+  } catch (err) {
+    jobs.stop();
+    throw err;
+  }
+  return jobs;
 }
 
 /**

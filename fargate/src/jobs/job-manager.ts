@@ -21,7 +21,7 @@ import type { AuxChain } from './aux/aux-chain.js';
 import { type AuxJobState, type JobRecord, JobStore } from './job-store.js';
 import { combineSubmitAnswers } from './submit-result.js';
 import { TemplateFeed } from './template-feed.js';
-import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from './types.js';
+import type { JobEconomics, JobProvider, ShareCheck, ShareSubmission, StratumJob } from './types.js';
 
 export interface JobManagerOptions {
   coin: CoinDefinition;
@@ -133,6 +133,23 @@ export class JobManager implements JobProvider {
 
   current(): StratumJob | undefined {
     return this.store.newest()?.job;
+  }
+
+  /** What the newest job pays if a share is a block (the switching port's earnings); undefined before the first job. */
+  economics(): JobEconomics | undefined {
+    const record = this.store.newest();
+    if (!record) return undefined;
+    return {
+      height: record.job.height,
+      reward: record.work.template.coinbasevalue,
+      target: record.work.networkTarget,
+      aux: (record.aux?.chains ?? []).map(({ work }) => ({
+        coin: work.coin,
+        height: work.height,
+        reward: work.coinbaseValue,
+        target: work.target,
+      })),
+    };
   }
 
   onJob(listener: (job: StratumJob) => void): () => void {
@@ -436,12 +453,12 @@ function sameWork(a: StratumJob, b: StratumJob): boolean {
   );
 }
 
-type Rejection = Extract<ShareCheck, { ok: false }>;
+export type Rejection = Extract<ShareCheck, { ok: false }>;
 
-function reject(code: Rejection['code'], message: string): Rejection {
+export function reject(code: Rejection['code'], message: string): Rejection {
   return { ok: false, code, message };
 }
 
-function isHex(value: string, bytes: number): boolean {
+export function isHex(value: string, bytes: number): boolean {
   return typeof value === 'string' && value.length === bytes * 2 && /^[0-9a-fA-F]*$/.test(value);
 }

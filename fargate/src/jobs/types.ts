@@ -44,6 +44,11 @@ export interface StratumJob extends Job {
   nbits: string;
   /** Template time, 8 hex chars big-endian. */
   ntime: string;
+  /**
+   * The lowest share difficulty the job may be mined at (proxy mining: the upstream's, which its shares must meet to
+   * be forwarded): the Stratum V1 dialect raises a connection's difficulty to it before sending the job.
+   */
+  minDifficulty?: number;
 }
 
 /** Stratum V1: what a miner submitted, already parsed from mining.submit, plus the session context. */
@@ -97,4 +102,16 @@ export interface JobProvider extends JobFeed<StratumJob> {
   checkShare(submission: ShareSubmission): Promise<ShareCheck>;
   /** Bytes of extranonce2 the miner rolls. */
   readonly extranonce2Size: number;
+}
+
+/**
+ * What a job pays if its share is a block (the switching port's earnings, fargate/src/switching): the job's coinbase
+ * value (subsidy and fees) and network target, and the same for each merged chain the job commits to.
+ */
+export interface JobEconomics {
+  height: number;
+  /** Base units of the coin. */
+  reward: bigint;
+  target: bigint;
+  aux: Array<{ coin: string; height: number; reward: bigint; target: bigint }>;
 }

@@ -40,6 +40,9 @@ export function stratumV1(jobs: JobProvider): StratumDialect {
     work: (session, clean) => {
       const job = jobs.current();
       if (!job) return undefined;
+      // Proxy mining: vardiff never takes a connection below the upstream's difficulty (the floor follows it).
+      if (job.minDifficulty !== undefined && session.difficulty < job.minDifficulty)
+        session.difficulty = job.minDifficulty;
       return stratumWork(session, job.jobId, session.difficulty, notifyLine(job, clean || job.cleanJobs));
     },
     reconnectLine: () => RECONNECT,
