@@ -218,6 +218,13 @@ const switchingSchema = z.strictObject({
   holdSeconds: z.number().int().min(0).default(300),
   /** A coin whose price is older than this is never switched to; the current one is left for another at once. */
   maxPriceAgeSeconds: z.number().int().min(1).default(600),
+  /**
+   * The currency the port's miners are paid in (a configured coin, not merge-mined): they connect with an address of
+   * it, each share is credited on the coin it was mined on to that address, and the other coins' balances are sold
+   * into it by their `conversion` (core/conversion/exclusion.ts: such an account is never paid on the other coins'
+   * chains). Each other coin of the port must convert to it. Absent: no coin's balance is converted for the port.
+   */
+  payoutCurrency: z.string().optional(),
   /** The currency earnings are compared in (a coin priced in it on the exchanges; BTC: every coin's market). */
   quote: z.enum(Object.keys(TARGET_CURRENCIES) as [TargetCurrency]).default('BTC'),
   prices: z.strictObject({
@@ -618,6 +625,27 @@ function switchingIssues(
         refuse(`${symbol} is proxied to an upstream pool: the port cannot mine its jobs`);
       else if (getCoin(symbol).algorithm !== sw.algorithm)
         refuse(`${symbol} is ${getCoin(symbol).algorithm}, not ${sw.algorithm}`);
+    });
+    if (sw.payoutCurrency === undefined) return;
+    const payout = bySymbol.get(sw.payoutCurrency);
+    if (!payout || payout.mergedWith !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('payoutCurrency'),
+        message: `${sw.payoutCurrency} is not a configured coin mined itself: miners must be paid in a coin the pool keeps a ledger and miner pages for`,
+      });
+      return;
+    }
+    // Refused rather than accrued: a switching miner's balance on a coin that cannot be converted would never be paid
+    // (its address is not the coin's: payouts skip it).
+    sw.coins.forEach((symbol, j) => {
+      if (symbol === sw.payoutCurrency) return;
+      if (bySymbol.get(symbol)?.conversion?.targets.some((t) => t.currency === sw.payoutCurrency)) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: at('coins', j),
+        message: `${symbol} has no conversion to ${sw.payoutCurrency} (coins[].conversion.targets): the port's miners' ${symbol} would never be paid`,
+      });
     });
   });
 }
