@@ -22,20 +22,19 @@ import type { ConversionRecord } from './record.js';
 
 /** The foreign accounts of one coin's ledger: addresses of a switching port's payout currency. */
 export interface ForeignAccounts {
-  /** The switching port's payout currency: a foreign account's balance is converted into it. */
-  currency: string;
-  isForeign(account: string): boolean;
+  /** The payout currency a foreign account's balance is converted into; undefined: the account is the coin's own. */
+  currencyOf(account: string): string | undefined;
 }
 
 /**
- * The rule for `coin`'s ledger when a switching port pays in `payout` (another coin): an account is foreign when it
- * is the canonical spelling of a `payout` address and not of a `coin` address. Canonical spellings keep apart what
- * two chains would both accept: a legacy 1… address is a Bitcoin Cash address too, but Bitcoin Cash keeps its
+ * The rule for `coin`'s ledger when switching ports pay in `payouts` (other coins): an account is foreign when it is
+ * the canonical spelling of a payout currency's address and not of a `coin` address. Canonical spellings keep apart
+ * what two chains would both accept: a legacy 1… address is a Bitcoin Cash address too, but Bitcoin Cash keeps its
  * miners as bitcoincash:q…, so a 1… account on its ledger can only have come from the switching port.
  */
 export function foreignAccountsOf(
   coin: { symbol: string; network: NetworkName },
-  payout: { symbol: string; network: NetworkName },
+  ...payouts: Array<{ symbol: string; network: NetworkName }>
 ): ForeignAccounts {
   const canonicalOf = (c: typeof coin, account: string) => {
     try {
@@ -46,9 +45,25 @@ export function foreignAccountsOf(
     }
   };
   return {
-    currency: payout.symbol,
-    isForeign: (account) => !canonicalOf(coin, account) && canonicalOf(payout, account),
+    currencyOf: (account) =>
+      canonicalOf(coin, account) ? undefined : payouts.find((p) => canonicalOf(p, account))?.symbol,
   };
+}
+
+/** The foreign-account rule of a configured coin: the payout currencies of the switching ports that mine it, if any. */
+export function foreignAccountsFor(
+  config: {
+    coins: ReadonlyArray<{ symbol: string; network: NetworkName }>;
+    switching: ReadonlyArray<{ coins: readonly string[]; payoutCurrency?: string | undefined }>;
+  },
+  symbol: string,
+): ForeignAccounts | undefined {
+  const coin = config.coins.find((c) => c.symbol === symbol);
+  const payouts = config.switching
+    .filter((sw) => sw.coins.includes(symbol) && sw.payoutCurrency !== undefined && sw.payoutCurrency !== symbol)
+    .map((sw) => config.coins.find((c) => c.symbol === sw.payoutCurrency))
+    .filter((c) => c !== undefined);
+  return coin && payouts.length > 0 ? foreignAccountsOf(coin, ...payouts) : undefined;
 }
 
 /**
@@ -63,12 +78,12 @@ export function effectivePreferences(
   foreign: ForeignAccounts | undefined,
 ): ConversionPreference[] {
   if (!foreign) return [...signed];
-  const kept = signed.filter((p) => !(p.currency === coin && foreign.isForeign(p.account)));
+  const kept = signed.filter((p) => !(p.currency === coin && foreign.currencyOf(p.account) !== undefined));
   const has = new Set(kept.map((p) => p.account));
   const implied: ConversionPreference[] = [];
   for (const account of accounts) {
-    if (has.has(account) || !foreign.isForeign(account)) continue;
-    implied.push({ account, currency: foreign.currency, address: account, updatedAt: 0 });
+    const currency = has.has(account) ? undefined : foreign.currencyOf(account);
+    if (currency !== undefined) implied.push({ account, currency, address: account, updatedAt: 0 });
   }
   return [...kept, ...implied];
 }
