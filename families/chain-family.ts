@@ -1,8 +1,10 @@
 import type { NetworkName } from '../core/coins/index.js';
 import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
+import { ConfigError } from '../core/errors.js';
 import type { ConfirmationRules } from '../core/ports/chain-reader.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { AnyPayoutSender, PayoutSender } from '../core/ports/payout-sender.js';
+import type { UpstreamPayoutStore, UpstreamWallet } from '../core/ports/upstream-payouts.js';
 import type { Job, JobFeed } from '../fargate/src/jobs/types.js';
 import type { StratumDialect } from '../fargate/src/stratum/context.js';
 
@@ -71,6 +73,11 @@ export interface MoneyFamily {
    * exchange of the coin takes deposits; a ConfigError when the coin has no wallet to send them from.
    */
   depositWallet(coin: Readonly<CoinConfig>): PayoutSender;
+  /**
+   * Proxy mining (coins[].proxy): the pool wallet the upstream pays, as the upstream payouts pass reads it
+   * (app/proxy). Absent: the family cannot proxy.
+   */
+  upstreamWallet?(coin: Readonly<CoinConfig>): UpstreamWallet;
 }
 
 /**
@@ -131,3 +138,17 @@ export interface Upstream {
 }
 
 export type { ConfirmationRules };
+
+/**
+ * What a coin's confirmation pass needs besides its rules (app/confirm/pass.ts `confirmCoin`): for a proxied coin,
+ * the pool wallet the upstream pays (its family's) and where upstream payouts are recorded; nothing otherwise.
+ */
+export function upstreamPorts(
+  family: ChainFamily,
+  coin: Readonly<CoinConfig>,
+  store: UpstreamPayoutStore,
+): { upstream?: { wallet: UpstreamWallet; store: UpstreamPayoutStore } } {
+  if (!coin.proxy) return {};
+  if (!family.money.upstreamWallet) throw new ConfigError(`${coin.symbol}: the ${family.name} family cannot proxy`);
+  return { upstream: { wallet: family.money.upstreamWallet(coin), store } };
+}

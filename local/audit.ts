@@ -3,24 +3,26 @@ import { type ConversionRecord, conversionLedgerView, settle } from '../core/con
 import type { ConversionLedgerView } from '../core/ledger/audit.js';
 import { type AuditResult, audit } from '../core/ledger/ledger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
+import type { UpstreamPayoutStore } from '../core/ports/upstream-payouts.js';
 
 /**
  * `pool ledger audit`: the ledger against the blocks and payouts it claims to account for, the stored balances
  * against the entries, and, for a converting
  * coin or a conversion target, against the conversion records' views of it (each convert-* entry the one its record
- * fixes).
+ * fixes), and, proxy mining, against the upstream payouts recorded (each distributed once, in full).
  */
 export async function auditCoin(
-  money: MoneyStore,
+  money: MoneyStore & Partial<Pick<UpstreamPayoutStore, 'listUpstreamPayouts'>>,
   coin: string,
   conversionViews?: () => Promise<Map<string, ConversionLedgerView>>,
 ): Promise<AuditResult> {
-  const [entries, blocks, payouts, conversions, storedBalances] = await Promise.all([
+  const [entries, blocks, payouts, conversions, storedBalances, upstream] = await Promise.all([
     money.listEntries(coin),
     money.listAllBlocks(coin),
     money.listPayouts(coin),
     conversionViews?.(),
     money.listBalances(coin),
+    money.listUpstreamPayouts?.(coin),
   ]);
   const reward = (b: (typeof blocks)[number]) => b.credits!.reduce((s, c) => s + c.amount, 0n);
   return audit({
@@ -38,6 +40,7 @@ export async function auditCoin(
     // The balances the payouts, conversion and miner pages read, kept with the entries: each must be its entries' sum.
     storedBalances,
     ...(conversions ? { conversions } : {}),
+    ...(upstream ? { upstreamPayouts: new Map(upstream.map((p) => [p.id, p])) } : {}),
   });
 }
 

@@ -10,7 +10,9 @@ import type { ConversionStore } from '../core/ports/conversion-store.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
 import type { MinerActivityReader, RoundShareReader } from '../core/ports/share-store.js';
+import type { UpstreamPayoutStore } from '../core/ports/upstream-payouts.js';
 import { paysPerShare } from '../core/rewards/config.js';
+import { upstreamPorts } from '../families/chain-family.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../families/registry.js';
 import { auditCoin, conversionViews } from './audit.js';
 import { type LocalConverter, localConverter } from './conversion.js';
@@ -47,7 +49,8 @@ export function startMoney(opts: {
   shares: { rounds: RoundShareReader; miners: MinerActivityReader };
   /** A merge-mined coin's miners' aux payout addresses: where its payouts go (required for such a coin's payouts). */
   auxAddresses?: Pick<AuxAddressStore, 'listAuxAddresses'>;
-  money: MoneyStore;
+  /** The coin's money; a proxied coin's upstream payouts are recorded on the same ledger. */
+  money: MoneyStore & UpstreamPayoutStore;
   /** Preferences and conversions, for a coin with `conversion`: payouts leave opted-in miners alone. */
   conversions?: ConversionStore;
   /** The pool's coins, for the audit of a target ledger others convert into too (default: this coin). */
@@ -62,18 +65,26 @@ export function startMoney(opts: {
   if (!coin.rewards) return undefined;
   const family = (opts.families ?? CHAIN_FAMILIES).forCoin(coin);
   const rules = family.money.confirmation(coin);
+  const upstream = upstreamPorts(family, coin, money);
   const confirm = async () => {
-    const { pps, ...report } = await confirmCoin({
+    const {
+      pps,
+      upstream: paid,
+      ...report
+    } = await confirmCoin({
       coin,
       shares: opts.shares.rounds,
       money,
       rules,
+      ...upstream,
       log,
       now: Date.now,
     });
     if (pps && pps.rounds > 0)
       log.info({ coin: coin.symbol, ...pps, credited: pps.credited.toString() }, 'PPS rounds credited');
-    return report;
+    if (paid && (paid.recorded > 0 || paid.credited > 0))
+      log.info({ coin: coin.symbol, ...paid, creditedAmount: paid.creditedAmount.toString() }, 'upstream payouts');
+    return paid ? { ...report, upstream: paid } : report;
   };
   const payouts: MoneyRunner['payouts'] = async (o = {}) => {
     if (!coin.payouts) throw new ConfigError(`payouts are not configured for ${coin.symbol} (coins[].payouts)`);

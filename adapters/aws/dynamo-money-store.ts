@@ -6,28 +6,33 @@ import type {
   MoneyStore,
   PayoutStore,
 } from '../../core/ports/money-store.js';
+import type { UpstreamPayoutStore } from '../../core/ports/upstream-payouts.js';
 import { DynamoBlockStore } from './dynamo-block-store.js';
 import { DynamoLedgerStateStore } from './dynamo-ledger-state.js';
 import { DynamoLedgerStore } from './dynamo-ledger-store.js';
 import { DynamoPayoutStore } from './dynamo-payout-store.js';
+import { DynamoUpstreamPayoutStore } from './dynamo-upstream-payouts.js';
 import type { TableNames } from './tables.js';
 
 /**
  * Money on DynamoDB, the four ports in one object as the composition roots pass it: blocks (dynamo-block-store.ts),
  * ledger entries and balances (dynamo-ledger-store.ts), payouts (dynamo-payout-store.ts) and the passes' state
- * (dynamo-ledger-state.ts). Each method is the part's own.
+ * (dynamo-ledger-state.ts), and proxy mining's upstream payouts (dynamo-upstream-payouts.ts). Each method is the part's
+ * own.
  */
-export class DynamoMoneyStore implements MoneyStore {
+export class DynamoMoneyStore implements MoneyStore, UpstreamPayoutStore {
   private readonly blocks: DynamoBlockStore;
   private readonly ledger: DynamoLedgerStore;
   private readonly payouts: DynamoPayoutStore;
   private readonly state: DynamoLedgerStateStore;
+  private readonly upstream: DynamoUpstreamPayoutStore;
 
   constructor(doc: DynamoDBDocumentClient, tables: (coin: string) => Pick<TableNames, 'blocks' | 'ledger'>) {
     this.blocks = new DynamoBlockStore(doc, tables);
     this.ledger = new DynamoLedgerStore(doc, tables);
     this.payouts = new DynamoPayoutStore(doc, tables);
     this.state = new DynamoLedgerStateStore(doc, tables);
+    this.upstream = new DynamoUpstreamPayoutStore(doc, tables);
   }
 
   listUnsettledBlocks: BlockStore['listUnsettledBlocks'] = (...a) => this.blocks.listUnsettledBlocks(...a);
@@ -60,4 +65,13 @@ export class DynamoMoneyStore implements MoneyStore {
   releaseLease: LedgerStateStore['releaseLease'] = (...a) => this.state.releaseLease(...a);
   getSuspension: LedgerStateStore['getSuspension'] = (...a) => this.state.getSuspension(...a);
   setSuspension: LedgerStateStore['setSuspension'] = (...a) => this.state.setSuspension(...a);
+
+  recordUpstreamPayout: UpstreamPayoutStore['recordUpstreamPayout'] = (...a) =>
+    this.upstream.recordUpstreamPayout(...a);
+  setUpstreamCredits: UpstreamPayoutStore['setUpstreamCredits'] = (...a) => this.upstream.setUpstreamCredits(...a);
+  setUpstreamStatus: UpstreamPayoutStore['setUpstreamStatus'] = (...a) => this.upstream.setUpstreamStatus(...a);
+  getUpstreamPayout: UpstreamPayoutStore['getUpstreamPayout'] = (...a) => this.upstream.getUpstreamPayout(...a);
+  listOpenUpstreamPayouts: UpstreamPayoutStore['listOpenUpstreamPayouts'] = (...a) =>
+    this.upstream.listOpenUpstreamPayouts(...a);
+  listUpstreamPayouts: UpstreamPayoutStore['listUpstreamPayouts'] = (...a) => this.upstream.listUpstreamPayouts(...a);
 }

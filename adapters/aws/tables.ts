@@ -93,6 +93,8 @@ export const BLOCKS_TABLE: TableDef = {
  *   BALANCE / <account>           the account's balance, kept with its entries (dynamo-ledger-store.ts)
  *   AUXADDR / <account>           an aux coin's ledger: the parent-coin account's payout address on the aux chain
  *                                 (merged mining; dynamo-aux-address-store.ts)
+ *   UPSTREAM / <txid>:<vout>      proxy mining: a payment the upstream pool made to the pool address, its fixed split
+ *                                 and status (dynamo-upstream-payouts.ts); view UPSTREAM#OPEN until settled
  *   GSI byView (view, time): an entry's `view` is UNAPPLIED until its balance counts it, then ACCT#<account>:
  *   the repair lists what a crash left unapplied, a miner's page reads its newest entries; a payout's is
  *   PAYOUT#OPEN (time = createdAt) until it is confirmed or failed: the passes list the open payouts only

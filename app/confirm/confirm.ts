@@ -173,7 +173,7 @@ async function fixCredits(deps: ConfirmDeps, block: MoneyBlock, reward: bigint):
 }
 
 /** The share round a block is paid from: its own coin's at its height, or the parent's it names (aux chains). */
-type PaidRound = { coin: string; height: number };
+export type PaidRound = { coin: string; height: number };
 
 function paidRound(deps: ConfirmDeps, block: MoneyBlock): PaidRound {
   return block.round ?? { coin: deps.coin.symbol, height: block.height };
@@ -197,9 +197,13 @@ const ROUND_RANGE = 100;
 
 /**
  * Rounds newest first from the block's height down, enough for any scheme's window: up to `maxRounds` heights, until
- * ROUND_RANGE heights in a row had no shares. Read a range of heights at a time, not height by height.
+ * ROUND_RANGE heights in a row had no shares. Read a range of heights at a time, not height by height. Also what
+ * proxy mining's upstream payouts are split over (app/proxy).
  */
-async function roundsBefore(deps: ConfirmDeps, round: PaidRound): Promise<RoundWeights[]> {
+export async function roundsBefore(
+  deps: Pick<ConfirmDeps, 'shares' | 'maxRounds'>,
+  round: PaidRound,
+): Promise<RoundWeights[]> {
   const rounds: RoundWeights[] = [];
   const lowest = Math.max(round.height - (deps.maxRounds ?? 2000) + 1, 0);
   let emptyRun = 0;

@@ -1,11 +1,13 @@
-import { getCoin } from '../../core/coins/index.js';
+import { getCoin, payoutConfirmationDepth, validateAddress } from '../../core/coins/index.js';
 import { roundsCoinOf } from '../../core/config/merged.js';
 import type { CoinConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import type { ConfirmationRules, PpsChain } from '../../core/ports/chain-reader.js';
 import type { LedgerStateStore, MoneyStore } from '../../core/ports/money-store.js';
 import type { RoundShareReader } from '../../core/ports/share-store.js';
+import type { UpstreamPayoutStore, UpstreamWallet } from '../../core/ports/upstream-payouts.js';
 import { paysPerShare } from '../../core/rewards/config.js';
+import { distributeUpstreamPayouts, type UpstreamDeps, type UpstreamReport } from '../proxy/upstream.js';
 import { withLease } from '../shared/debit-lease.js';
 import { type ConfirmDeps, type ConfirmReport, confirmBlocks } from './confirm.js';
 import { creditPps, type PpsDeps, type PpsReport } from './pps.js';
@@ -20,11 +22,13 @@ export interface ConfirmPassReport extends ConfirmReport {
   busy: boolean;
   /** PPS/PoT coins: the rounds this pass credited. */
   pps?: PpsReport;
+  /** Proxied coins: what the upstream paid, and what this pass credited of it (app/proxy). */
+  upstream?: UpstreamReport;
 }
 
 /**
  * One scheduled confirmation pass of a coin, the same in AWS and locally: blocks (confirmBlocks), then PPS/PoT rounds
- * (creditPps), holding the coin's confirmation lease. Two passes at once (a schedule firing while the last still
+ * (creditPps), then a proxied coin's upstream payouts (distributeUpstreamPayouts), holding the coin's confirmation lease. Two passes at once (a schedule firing while the last still
  * runs, `pool confirm` beside the local timer) would each be safe write by write, but the moves of a block out of
  * the chain and back assume one writer (a move starts only after the one before it is written): the lease makes the
  * second pass step aside at once. In AWS the confirm Lambda also has reserved concurrency 1.
@@ -33,15 +37,18 @@ export async function runConfirmPass(
   deps: ConfirmDeps & {
     money: PpsDeps['money'] & Pick<LedgerStateStore, 'acquireLease' | 'releaseLease'>;
     chain: PpsChain;
+    /** Proxied coins: the upstream payouts pass, run after the blocks under the same lease. */
+    upstream?: UpstreamDeps;
   },
 ): Promise<ConfirmPassReport> {
   const leased = await withLease(
     { coin: deps.coin.symbol, money: deps.money, log: deps.log, waitMs: 0 },
     { name: CONFIRM_LEASE, ms: CONFIRM_LEASE_MS, busy: 'another confirmation pass holds the lease; skipping this one' },
     async () => {
-      const report = await confirmBlocks(deps);
-      if (!paysPerShare(deps.rewards.scheme)) return { ...report, busy: false };
-      return { ...report, busy: false, pps: await creditPps(deps) };
+      const report: ConfirmPassReport = { ...(await confirmBlocks(deps)), busy: false };
+      if (paysPerShare(deps.rewards.scheme)) report.pps = await creditPps(deps);
+      if (deps.upstream) report.upstream = await distributeUpstreamPayouts(deps.upstream);
+      return report;
     },
   );
   if (leased.held) return leased.value;
@@ -57,6 +64,11 @@ export interface CoinConfirmDeps {
   rules: ConfirmationRules;
   log: ConfirmDeps['log'];
   now: () => number;
+  /**
+   * A proxied coin's (coins[].proxy) pool wallet as the upstream payouts pass reads it, and where those payouts are
+   * recorded: required for such a coin.
+   */
+  upstream?: { wallet: UpstreamWallet; store: UpstreamPayoutStore };
 }
 
 /**
@@ -64,14 +76,43 @@ export interface CoinConfirmDeps {
  * the one wiring the confirm Lambda (lambdas/confirm/handler.ts) and local mode's timer (local/money.ts) both call.
  */
 export async function confirmCoin(deps: CoinConfirmDeps): Promise<ConfirmPassReport> {
-  const { coin, rules, ...ports } = deps;
+  const { coin, rules, upstream, ...ports } = deps;
   if (!coin.rewards) throw new ConfigError(`${coin.symbol} has no rewards config: nothing to confirm`);
+  const def = getCoin(coin.symbol);
   return runConfirmPass({
     ...ports,
+    ...(coin.proxy ? { upstream: upstreamDeps(deps, coin.proxy, coin.rewards) } : {}),
     chain: rules.chain,
     ...(rules.unseenGrace === undefined ? {} : { unseenGrace: rules.unseenGrace }),
-    coin: { ...getCoin(coin.symbol), coinbaseMaturity: rules.maturity },
+    coin: { ...def, coinbaseMaturity: rules.maturity },
     roundsCoin: roundsCoinOf(coin),
     rewards: coin.rewards,
   });
+}
+
+/** A proxied coin's upstream payouts pass, from its config: the coin's fee rules, payout confirmations and depth. */
+function upstreamDeps(
+  deps: CoinConfirmDeps,
+  proxy: NonNullable<CoinConfig['proxy']>,
+  rewards: NonNullable<CoinConfig['rewards']>,
+): UpstreamDeps {
+  const { coin, rules } = deps;
+  if (!deps.upstream) throw new ConfigError(`${coin.symbol} is proxied: its confirmation pass needs the pool wallet`);
+  const def = getCoin(coin.symbol);
+  return {
+    coin: { symbol: coin.symbol, stratumDiffMultiplier: def.stratumDiffMultiplier },
+    // As the wallet reports it (the canonical spelling), so that its receipts compare equal.
+    poolAddress: validateAddress(def, coin.network, coin.poolAddress),
+    rewards,
+    distribution: proxy.distribution,
+    confirmations: proxy.confirmations ?? payoutConfirmationDepth(coin),
+    settleDepth: rules.maturity,
+    wallet: deps.upstream.wallet,
+    store: deps.upstream.store,
+    money: deps.money,
+    shares: deps.shares,
+    chain: rules.chain,
+    log: deps.log,
+    now: deps.now,
+  };
 }

@@ -8,6 +8,7 @@ import {
   TARGET_CURRENCIES,
   type TargetCurrency,
 } from '../conversion/config.js';
+import { PROXY_DISTRIBUTIONS } from '../proxy/upstream-payouts.js';
 import { rewardsConfigSchema } from '../rewards/config.js';
 import { daemonSchema } from './daemon.js';
 
@@ -198,6 +199,17 @@ const proxySchema = z.strictObject({
   requestTimeoutSeconds: z.number().positive().default(10),
   /** A down upstream is retried after 1 s, doubling up to this (a healthier one serves meanwhile). */
   maxRetrySeconds: z.number().positive().default(60),
+  /**
+   * How what the upstream pays the pool is shared among the proxy's miners (app/proxy), with the coin's rewards fee:
+   * PPLNS over the last pplnsWindowFactor × network difficulty of proxied shares before each upstream payout (by
+   * default: as for blocks, hopping between payouts does not pay), or PROP over the shares since the previous one.
+   */
+  distribution: z.enum(PROXY_DISTRIBUTIONS).default('PPLNS'),
+  /**
+   * Confirmations an upstream payout needs before it is credited. Default: the coin's payout confirmations
+   * (core/coins `payoutConfirmationDepth`). A payout a reorg drops after that keeps its credits and suspends payouts.
+   */
+  confirmations: z.number().int().min(1).optional(),
 });
 
 /**
@@ -352,6 +364,13 @@ const coinSchema = z
         code: 'custom',
         path: ['proxy'],
         message: 'proxy mining speaks Stratum V1: Bitcoin-family coins only',
+      });
+    if (coin.proxy && (coin.rewards?.scheme === 'PPS' || coin.rewards?.scheme === 'POT'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rewards', 'scheme'],
+        // Proxied shares are paid from what the upstream pays (proxy.distribution); PPS would pay them again.
+        message: `a proxied coin's miners are paid from the upstream's payouts (proxy.distribution): not ${coin.rewards.scheme}`,
       });
     for (const [i, w] of (coin.rewards?.feeWallets ?? []).entries())
       check(['rewards', 'feeWallets', i, 'address'], w.address, true);

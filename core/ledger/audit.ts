@@ -1,4 +1,5 @@
 import type { BlockCredit } from '../blocks/block.js';
+import type { UpstreamPayoutStatus } from '../proxy/upstream-payouts.js';
 import {
   type Balance,
   balancesFromEntries,
@@ -48,6 +49,19 @@ export interface AuditInput {
    * them with the same amount; a `complete` conversion must have them all.
    */
   conversions?: ReadonlyMap<string, ConversionLedgerView>;
+  /**
+   * Proxy mining: every upstream payout recorded (id `<txid>:<vout>` → what it paid, its status and its fixed split).
+   * Each `upstream` entry must be one of its payout's credits; a split must account for every unit the upstream paid;
+   * a credited or settled payout must have all its entries, so its entries sum to what it paid.
+   */
+  upstreamPayouts?: ReadonlyMap<string, UpstreamPayoutView>;
+}
+
+/** What the audit reads of an upstream payout (core/proxy). */
+export interface UpstreamPayoutView {
+  amount: bigint;
+  status: UpstreamPayoutStatus;
+  credits?: readonly BlockCredit[];
 }
 
 /** The entries one conversion fixes for one ledger (core/conversion/record.ts plans them). */
@@ -78,6 +92,9 @@ class Mismatch extends Error {}
  *  7. with `wallet`: what the wallet sent = confirmed payouts + network fees;
  *  8. conversions: a convert-back never exceeds its convert-out, and with `conversions` every conversion entry is
  *     one its record fixed, with the same amount, and a complete conversion has all of them.
+ *  9. proxy mining: every upstream entry belongs to a recorded upstream payout's split with its amount, every split
+ *     sums to what the upstream paid, and a credited (or settled) payout has every entry of its split: each upstream
+ *     payout is distributed once (one id per credit), in full.
  * A sum that does not match names the entry responsible when it can (from the fixed split, else from the entry's
  * origin or its counterpart).
  */
@@ -97,6 +114,7 @@ export function audit(input: AuditInput): AuditResult {
     checkBalances(balancesFromEntries(entries), input.storedBalances);
     checkWallet(input, entries);
     checkConversions(input, entries, index);
+    checkUpstreamPayouts(input, entries, index);
     return { ok: true, checked: input.entries.length };
   } catch (err) {
     if (err instanceof Mismatch) return { ok: false, problem: err.message };
@@ -419,5 +437,32 @@ function checkConversions(input: AuditInput, entries: LedgerEntry[], index: Map<
       const want = entryId(x.kind, id, x.role, x.account);
       if (!index.has(want)) throw new Mismatch(`conversion ${id}: entry ${want} is missing`);
     }
+  }
+}
+
+function checkUpstreamPayouts(input: AuditInput, entries: LedgerEntry[], index: Map<string, LedgerEntry>): void {
+  const payouts = input.upstreamPayouts ?? new Map<string, UpstreamPayoutView>();
+  for (const e of entries) {
+    if (e.kind !== 'upstream') continue;
+    const credits = payouts.get(e.ref)?.credits;
+    if (!credits) throw new Mismatch(`entry ${e.id}: upstream payout ${e.ref} is not recorded with a split`);
+    const want = credits.find((c) => c.role === e.role && c.account === e.account)?.amount;
+    if (want === undefined) throw new Mismatch(`entry ${e.id} (${e.amount}): not part of upstream payout ${e.ref}`);
+    if (want !== e.amount) throw new Mismatch(`entry ${e.id} is ${e.amount}, upstream payout ${e.ref} says ${want}`);
+  }
+  for (const [id, p] of payouts) {
+    if (!p.credits) {
+      if (p.status !== 'pending') throw new Mismatch(`upstream payout ${id} is ${p.status} without a split`);
+      continue;
+    }
+    const split = p.credits.reduce((s, c) => s + c.amount, 0n);
+    if (split !== p.amount) throw new Mismatch(`upstream payout ${id}: its split ${split} ≠ paid ${p.amount}`);
+    if (p.status === 'pending') continue;
+    for (const c of p.credits) {
+      const want = entryId('upstream', id, c.role, c.account);
+      if (!index.has(want)) throw new Mismatch(`upstream payout ${id} (${p.status}): entry ${want} is missing`);
+    }
+    const credited = sumOf(entries, 'upstream', id);
+    if (credited !== p.amount) throw new Mismatch(`upstream payout ${id}: credited ${credited} ≠ paid ${p.amount}`);
   }
 }

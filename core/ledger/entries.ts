@@ -8,7 +8,8 @@
  * (PPS/PoT round credits). So a block credit is keyed by block + account, the fee credit by block + fee wallet
  * (role 'fee': a fee is a block credit like any other, so it matures and is reversed on orphan with its block), and
  * a payout debit by payout id + account. Conversions: ref = conversion id, so `convert-out:<id>:miner:<account>` in
- * the source coin's ledger and `convert-in:<id>:<role>:<account>` in the target currency's ledger.
+ * the source coin's ledger and `convert-in:<id>:<role>:<account>` in the target currency's ledger. Proxy mining:
+ * ref = the upstream payout's `<txid>:<vout>`, so `upstream:<txid>:<vout>:<role>:<account>`.
  *
  * Revisions (revisionRef): what can happen to one thing more than once gets the ref `<base>#<k>` the k-th time after
  * the first. A block that leaves the chain and comes back before maturity is reversed (`orphan`) and restored
@@ -43,7 +44,12 @@ export type EntryKind =
   /** The part of a conversion that did not fill comes back: confirmed again, never more than went out. */
   | 'convert-back'
   /** The proceeds of a conversion, in the target currency's ledger: confirmed (payable by its payouts). */
-  | 'convert-in';
+  | 'convert-in'
+  /**
+   * Proxy mining (core/proxy): a share of what the upstream pool paid the pool, credited once the payout transaction
+   * has the coin's confirmations, straight to confirmed. Ref = the upstream payout's id `<txid>:<vout>`.
+   */
+  | 'upstream';
 
 export type Role = 'miner' | 'fee' | 'bonus' | 'dust';
 
@@ -87,6 +93,7 @@ export const ENTRY_EFFECTS: Readonly<Record<EntryKind, Readonly<Partial<Record<k
   'convert-out': { confirmed: -1n },
   'convert-back': { confirmed: 1n },
   'convert-in': { confirmed: 1n },
+  upstream: { confirmed: 1n },
 };
 
 export function entryId(kind: EntryKind, ref: string, role: Role, account: string): string {

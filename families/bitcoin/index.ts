@@ -2,6 +2,7 @@ import { BitcoinChainReader } from '../../adapters/rpc/bitcoin-chain-reader.js';
 import { BtcwalletPayoutSender } from '../../adapters/rpc/btcwallet-payout-sender.js';
 import { DaemonClient } from '../../adapters/rpc/daemon-client.js';
 import { WalletPayoutSender } from '../../adapters/rpc/wallet-payout-sender.js';
+import { WalletReceiptReader } from '../../adapters/rpc/wallet-receipts.js';
 import { addressToOutputScript, confirmationDepth, getCoin } from '../../core/coins/index.js';
 import type { CoinConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
@@ -56,6 +57,8 @@ export const bitcoinFamily: ChainFamily = {
         `${coin.symbol}: deposits to exchanges are sent from the payouts wallet (coins[].payouts)`,
       );
     },
+    // The wallet that holds the pool address (the payouts wallet, or the node's root without a wallet name).
+    upstreamWallet: (coin) => new WalletReceiptReader(poolWalletClient(coin), getCoin(coin.symbol).decimals),
   },
   // The job manager and the native hashing addon: only the stratum runtimes load them.
   stratum: async () => (await import('./stratum.js')).bitcoinStratum,
@@ -72,7 +75,10 @@ function firstDaemon(coin: Readonly<CoinConfig>): DaemonClient {
  */
 function poolWallet(coin: Readonly<CoinConfig>, missing: string): WalletPayoutSender {
   if (!coin.payouts) throw new ConfigError(missing);
+  return new WalletPayoutSender(poolWalletClient(coin), getCoin(coin.symbol).decimals);
+}
+
+function poolWalletClient(coin: Readonly<CoinConfig>): DaemonClient {
   const daemon = firstDaemon(coin);
-  const wallet = coin.payouts.wallet ? daemon.withWallet(coin.payouts.wallet) : daemon;
-  return new WalletPayoutSender(wallet, getCoin(coin.symbol).decimals);
+  return coin.payouts?.wallet ? daemon.withWallet(coin.payouts.wallet) : daemon;
 }

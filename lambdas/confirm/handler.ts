@@ -2,8 +2,9 @@ import { type ConfirmPassReport, confirmCoin } from '../../app/confirm/pass.js';
 import { type MoneyDeps, moneyDeps, moneyEnvSchema } from '../shared/money-deps.js';
 import { poolHandler, poolLambda } from '../shared/pool-handler.js';
 
-type ConfirmResult = Omit<ConfirmPassReport, 'pps'> & {
+type ConfirmResult = Omit<ConfirmPassReport, 'pps' | 'upstream'> & {
   pps?: Omit<NonNullable<ConfirmPassReport['pps']>, 'credited'> & { credited: string };
+  upstream?: Omit<NonNullable<ConfirmPassReport['upstream']>, 'creditedAmount'> & { creditedAmount: string };
 };
 
 /** EventBridge schedule → one confirmation pass (app/confirm/pass.ts); the same function local mode runs. */
@@ -12,16 +13,22 @@ export const confirmLambda = poolLambda({
   env: moneyEnvSchema,
   build: moneyDeps,
   run: async (_event: unknown, d: MoneyDeps, { log }): Promise<ConfirmResult> => {
-    const { pps, ...report } = await confirmCoin({
+    const { pps, upstream, ...report } = await confirmCoin({
       coin: d.coin,
       shares: d.shares.rounds,
       money: d.money,
       rules: d.rules,
+      // A proxied coin: the upstream's payouts to the pool wallet, recorded on the coin's ledger table.
+      ...d.upstream?.(),
       log,
       now: Date.now,
     });
     // The Lambda's result is JSON: amounts as decimal strings.
-    return pps ? { ...report, pps: { ...pps, credited: pps.credited.toString() } } : report;
+    return {
+      ...report,
+      ...(pps ? { pps: { ...pps, credited: pps.credited.toString() } } : {}),
+      ...(upstream ? { upstream: { ...upstream, creditedAmount: upstream.creditedAmount.toString() } } : {}),
+    };
   },
 });
 

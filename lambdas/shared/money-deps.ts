@@ -13,7 +13,7 @@ import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import type { ConfirmationRules } from '../../core/ports/chain-reader.js';
 import type { AnyPayoutSender } from '../../core/ports/payout-sender.js';
-import type { ChainFamily } from '../../families/chain-family.js';
+import { type ChainFamily, upstreamPorts } from '../../families/chain-family.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../../families/registry.js';
 
 /** The environment of the money Lambdas (confirmation, payouts), set by infra/stacks/coin-stack.ts. */
@@ -51,6 +51,8 @@ export interface MoneyDeps {
   rules: ConfirmationRules;
   /** The coin's payout sender (its chain family's), built when a pass pays. */
   sender: () => AnyPayoutSender;
+  /** A proxied coin's pool wallet and upstream payouts store (families/chain-family.ts `upstreamPorts`); {} otherwise. */
+  upstream?: () => ReturnType<typeof upstreamPorts>;
   /** A converting coin's preferences and conversions (on its ledger table): payouts leave opted-in miners alone. */
   conversions?: DynamoConversionStore;
   /** A merge-mined coin's miners' aux payout addresses (on its ledger table): where its payouts go. */
@@ -85,12 +87,14 @@ export async function moneyDeps(
   };
   const money = (c: string) => only(e.POOL_COIN, c, tables);
   const payer = e.PAYOUT_WALLET_SECRET_ARN ? await withPayoutSecret(coin, e.PAYOUT_WALLET_SECRET_ARN) : coin;
+  const store = new DynamoMoneyStore(doc, money);
   return {
     coin,
     shares: createDynamoShareStores({ doc, tables: (c) => only(roundsCoin, c, tables) }),
-    money: new DynamoMoneyStore(doc, money),
+    money: store,
     rules: family.money.confirmation(coin),
     sender: () => family.money.payoutSender(payer),
+    upstream: () => upstreamPorts(family, coin, store),
     ...(coin.conversion ? { conversions: new DynamoConversionStore(doc, money) } : {}),
     ...(isMergedCoin(coin)
       ? { auxAddresses: new DynamoAuxAddressStore({ doc, ledgerTable: (c) => money(c).ledger }) }

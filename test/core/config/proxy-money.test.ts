@@ -1,0 +1,41 @@
+import { payments } from 'bitcoinjs-lib';
+import { describe, expect, it } from 'vitest';
+import { getCoin } from '../../../core/coins/index.js';
+import { parseConfig } from '../../../core/config/load.js';
+import { ConfigError } from '../../../core/errors.js';
+
+const address = (fill: number) =>
+  payments.p2pkh({ hash: Buffer.alloc(20, fill), network: getCoin('LTC').networks.regtest![0] }).address!;
+
+function config(proxy: Record<string, unknown>, scheme = 'PPLNS') {
+  return {
+    coins: [
+      {
+        symbol: 'LTC',
+        network: 'regtest',
+        poolAddress: address(1),
+        daemons: [{ url: 'http://127.0.0.1:19443', user: 'u', password: 'p' }],
+        ports: [{ port: 3333, difficulty: { initial: 0.01, min: 0.001, max: 1000 } }],
+        rewards: { scheme, feeWallets: [{ address: address(2) }] },
+        proxy: { upstreams: [{ url: 'stratum+tcp://upstream.example:3333', user: address(1) }], ...proxy },
+      },
+    ],
+  };
+}
+
+describe('coins[].proxy money settings', () => {
+  it('distributes upstream payouts by PPLNS unless told PROP, at the payout confirmations unless told', () => {
+    expect(parseConfig(config({})).coins[0]!.proxy).toMatchObject({ distribution: 'PPLNS' });
+    expect(parseConfig(config({ distribution: 'PROP', confirmations: 6 })).coins[0]!.proxy).toMatchObject({
+      distribution: 'PROP',
+      confirmations: 6,
+    });
+    expect(() => parseConfig(config({ distribution: 'SOLO' }))).toThrow(ConfigError);
+  });
+
+  it('refuses PPS and POT on a proxied coin: its miners are paid from the upstream payouts, not again per share', () => {
+    for (const scheme of ['PPS', 'POT']) {
+      expect(() => parseConfig(config({}, scheme))).toThrow(/paid from the upstream's payouts/);
+    }
+  });
+});
