@@ -30,7 +30,7 @@ function setup(upstreamExtranonce2Size = 8) {
     endpoint: { url: 'stratum+tcp://up:3333', user: 'pool', password: 'x' },
     session: { extranonce1: 'e1e1e1e1', extranonce2Size: upstreamExtranonce2Size, versionMask: 0x1fffe000 },
   } as unknown as UpstreamConnection;
-  const submit = vi.fn(async () => ({ accepted: true as const }));
+  const submit = vi.fn(async (_conn: UpstreamConnection, _params: string[]) => ({ accepted: true as const }));
   const markDown = vi.fn();
   const pool = { serving: conn, submit, markDown } as unknown as UpstreamPool;
   source.attach(pool);
