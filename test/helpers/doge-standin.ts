@@ -20,6 +20,36 @@ export function withDogeStandin(opts: Omit<DogeStandinOptions, 'dataDir'> = {}):
   return withStartedInTempDir('doge-standin', (dataDir) => startDogeStandin({ ...opts, dataDir }));
 }
 
+/**
+ * DOGE mined on its own (getblocktemplate/submitblock, no parent chain) on a running stand-in, as a config entry for
+ * parseConfig: the stand-in's RPC, its wallet's pool and fee addresses, one stratum port on loopback (0: any free one)
+ * with share difficulties a test miner reaches at once, and payouts from the stand-in's wallet as the devnet's
+ * merged DOGE has them. The switching port's tests put it beside LTC on litecoind.
+ */
+export function dogeSoloCoin(
+  doge: Pick<DogeStandin, 'rpc' | 'poolAddress' | 'feeAddress'>,
+  opts: { port?: number; difficulty?: { initial: number; min: number; max: number }; longPoll?: boolean } = {},
+) {
+  return {
+    symbol: 'DOGE',
+    network: 'regtest',
+    poolAddress: doge.poolAddress,
+    daemons: doge.rpc,
+    ports: [
+      {
+        port: opts.port ?? 0,
+        host: '127.0.0.1',
+        // Regtest bits (0x207fffff) are difficulty ~3e-5 in scrypt's 65536 scale: at 0.00001 a share is a block about
+        // a third of the time, so a test miner gets plain shares and blocks both.
+        difficulty: opts.difficulty ?? { initial: 0.00001, min: 0.000001, max: 1000 },
+      },
+    ],
+    jobs: { longPoll: opts.longPoll ?? true },
+    rewards: { scheme: 'PPLNS', feeBasisPoints: 100, feeWallets: [{ address: doge.feeAddress }] },
+    payouts: { intervalSeconds: 60, minimum: '100000000', maxRecipients: 100 },
+  } as const;
+}
+
 /** What createauxblock answers. */
 export interface AuxBlock {
   hash: string;
