@@ -207,7 +207,8 @@ export const COINS: Readonly<Record<string, CoinDefinition>> = Object.freeze({
     // Dogecoin's coinbase maturity since the Digishield fork (block 145,000): 240 blocks (4 hours). Regtest's is 60;
     // crediting at 240 there only waits longer.
     coinbaseMaturity: 240,
-    // Merge-mined only (createauxblock): never asked for a template.
+    // Merge-mined (createauxblock), or mined on its own through getblocktemplate: Dogecoin Core 1.14 needs no rule
+    // (no BIP9 deployment can activate under its fixed block version 4; ["segwit"] gets the same template).
     gbtRules: [],
     decimals: 8,
     auxpow: { chainId: 0x62 },
