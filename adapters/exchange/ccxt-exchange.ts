@@ -26,7 +26,8 @@ import { withRetries } from './retry.js';
 
 export interface CcxtExchangeOptions {
   id: ConversionExchangeId;
-  credentials: ExchangeCredentials;
+  /** Absent: public calls only (order books: the switching port's prices), no account. */
+  credentials?: ExchangeCredentials;
   /** Replaces the scheme and host of every API URL (tests: a local fake server answering the exchange's formats). */
   apiBaseUrl?: string;
   /** Minimum ms between requests (ccxt's per-exchange default when absent; tests on a local server lower it). */
@@ -66,9 +67,9 @@ export class CcxtExchange implements Exchange {
     this.id = opts.id;
     const Client = CLIENTS[opts.id];
     this.client = new Client({
-      apiKey: opts.credentials.apiKey,
-      secret: opts.credentials.secret,
-      password: opts.credentials.password,
+      apiKey: opts.credentials?.apiKey,
+      secret: opts.credentials?.secret,
+      password: opts.credentials?.password,
       enableRateLimit: true,
       ...(opts.rateLimitMs === undefined ? {} : { rateLimit: opts.rateLimitMs }),
       timeout: opts.timeoutMs ?? 5_000,
@@ -143,7 +144,7 @@ export class CcxtExchange implements Exchange {
     if (this.opts.id === 'binance') params.withdrawOrderId = request.reference;
     let amount = request.amount;
     if (this.opts.id === 'kraken') {
-      if (!this.opts.credentials.withdrawalKey) throw new ExchangeRejectedError(this.id, 'Kraken needs withdrawalKey');
+      if (!this.opts.credentials?.withdrawalKey) throw new ExchangeRejectedError(this.id, 'Kraken needs withdrawalKey');
       params.key = this.opts.credentials.withdrawalKey;
       // Kraken deducts its fee from the amount withdrawn: ask for amount + fee so the address receives `amount`,
       // and refuse (EFunding:Max fee exceeded) rather than deliver less than the pool credits.
@@ -186,7 +187,7 @@ export class CcxtExchange implements Exchange {
         // key, since `since`, not already recorded, that took what this request takes from the account: the amount
         // it lists (what was sent) plus the fee it lists (deducted from what was asked) is what was asked.
         return (
-          info.key === this.opts.credentials.withdrawalKey &&
+          info.key === this.opts.credentials?.withdrawalKey &&
           (w.timestamp ?? 0) >= request.since &&
           !request.exclude?.includes(String(w.id)) &&
           units(w.amount) + units(info.fee ?? w.fee?.cost ?? 0) === toUnits(krakenGross(request), 18)

@@ -1,6 +1,6 @@
 import { getCoin, validateAddress } from '../../core/coins/index.js';
 import { auxCoinsOf, isMergedCoin } from '../../core/config/merged.js';
-import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
+import type { CoinConfig, PoolConfig, PortConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
 import type { ShareQueue } from '../../core/ports/share-queue.js';
@@ -8,10 +8,10 @@ import type { JobSource } from '../../families/chain-family.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../../families/registry.js';
 import type { CoinHealth } from './http/ops-server.js';
 import { BanPolicy } from './stratum/ban-policy.js';
-import type { AuxCoinAddresses } from './stratum/context.js';
+import type { AuxCoinAddresses, StratumServerOptions } from './stratum/context.js';
 import { EXTRANONCE1_SIZE, ExtranonceAllocator, type ExtranonceLane } from './stratum/extranonce.js';
 import type { StratumMetrics } from './stratum/metrics.js';
-import { StratumServer } from './stratum/server.js';
+import { StratumServer, type StratumServerDeps } from './stratum/server.js';
 import { type Listener, listenStratum } from './stratum/tcp.js';
 
 export interface CoinServiceDeps {
@@ -90,19 +90,16 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
   );
   // One ban list and connection budget per coin: an IP banned on one port is banned on all of them.
   const policy = new BanPolicy(coin.security, Date.now);
-  const servers: StratumServer[] = [];
-  const listeners: Listener[] = [];
+  let servers: StratumServer[];
+  let listeners: Listener[];
   try {
-    for (const port of coin.ports) {
-      const server = new StratumServer({
+    ({ servers, listeners } = await openStratumPorts({
+      config,
+      ports: coin.ports,
+      server: {
         options: {
           coin: def,
           network: coin.network,
-          difficulty: port.difficulty,
-          maxLineBytes: config.stratum.maxLineBytes,
-          maxSendQueueBytes: config.stratum.maxSendQueueBytes,
-          authTimeoutMs: config.stratum.authTimeoutSeconds * 1000,
-          idleTimeoutMs: config.stratum.idleTimeoutSeconds * 1000,
           instancePrefix: deps.instancePrefix,
           serverVersion: deps.serverVersion,
         },
@@ -115,22 +112,9 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
         metrics: deps.metrics,
         extranonces,
         policy,
-      });
-      servers.push(server);
-      listeners.push(
-        await listenStratum(server, {
-          host: port.host,
-          port: port.port,
-          tls: port.tls,
-          proxyProtocol: config.stratum.proxyProtocol,
-          keepAliveSeconds: config.stratum.keepAliveSeconds,
-          log,
-        }),
-      );
-    }
+      },
+    }));
   } catch (err) {
-    for (const s of servers) s.close();
-    await Promise.all(listeners.map((l) => l.close()));
     jobs.stop();
     throw err;
   }
@@ -171,8 +155,61 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
   };
 }
 
+/** What a port's StratumServer is built from, but the per-port settings `openStratumPorts` fills in from the config. */
+export type PortServerDeps = Omit<StratumServerDeps, 'options'> & {
+  options: Pick<StratumServerOptions, 'coin' | 'network' | 'instancePrefix' | 'serverVersion'>;
+};
+
+/**
+ * A StratumServer per configured port (its difficulty, the config's stratum limits), listening; on a failure the
+ * ones already open are closed before the error is thrown.
+ */
+export async function openStratumPorts(o: {
+  config: Readonly<PoolConfig>;
+  ports: readonly Readonly<PortConfig>[];
+  server: PortServerDeps;
+}): Promise<{ servers: StratumServer[]; listeners: Listener[] }> {
+  const { config } = o;
+  const servers: StratumServer[] = [];
+  const listeners: Listener[] = [];
+  try {
+    for (const port of o.ports) {
+      const server = new StratumServer({
+        ...o.server,
+        options: {
+          ...o.server.options,
+          difficulty: port.difficulty,
+          maxLineBytes: config.stratum.maxLineBytes,
+          maxSendQueueBytes: config.stratum.maxSendQueueBytes,
+          authTimeoutMs: config.stratum.authTimeoutSeconds * 1000,
+          idleTimeoutMs: config.stratum.idleTimeoutSeconds * 1000,
+        },
+      });
+      servers.push(server);
+      listeners.push(
+        await listenStratum(server, {
+          host: port.host,
+          port: port.port,
+          tls: port.tls,
+          proxyProtocol: config.stratum.proxyProtocol,
+          keepAliveSeconds: config.stratum.keepAliveSeconds,
+          log: o.server.log,
+        }),
+      );
+    }
+  } catch (err) {
+    for (const s of servers) s.close();
+    await Promise.all(listeners.map((l) => l.close()));
+    throw err;
+  }
+  return { servers, listeners };
+}
+
 /** Merged mining: the aux coins whose payout addresses a miner of `coin` may give in the password, by lower-case symbol. */
-function auxPasswordCoins(config: Readonly<PoolConfig>, coin: Readonly<CoinConfig>): Map<string, AuxCoinAddresses> {
+export function auxPasswordCoins(
+  config: Readonly<PoolConfig>,
+  coin: Readonly<CoinConfig>,
+): Map<string, AuxCoinAddresses> {
   return new Map(
     auxCoinsOf(config, coin.symbol).map((aux) => {
       const def = getCoin(aux.symbol);

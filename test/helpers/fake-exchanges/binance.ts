@@ -13,8 +13,9 @@ export const binanceRoutes: Routes = (req, ctx) => {
   if (key === 'GET /api/v3/depth') {
     if (ctx.takeFault('book') === 'timeout') return 'hang';
     const limit = Number(p.limit ?? 100);
+    const book = ctx.books?.[p.symbol ?? ''] ?? ctx.book;
     return {
-      json: { lastUpdateId: 1027024, bids: ctx.book.bids.slice(0, limit), asks: ctx.book.asks.slice(0, limit) },
+      json: { lastUpdateId: 1027024, bids: book.bids.slice(0, limit), asks: book.asks.slice(0, limit) },
     };
   }
   if (!req.headers['x-mbx-apikey']) return error(401, -2015, 'Invalid API-key, IP, or permissions for action.');

@@ -33,6 +33,11 @@ export type FaultKind = 'order' | 'book' | 'withdraw' | 'deposit';
 
 export interface FakeContext {
   book: FakeBook;
+  /**
+   * Books of other markets by the exchange's market id (Binance's `DOGEBTC`), for a test reading several (the
+   * switching port's prices); a market not here answers `book`.
+   */
+  books?: Record<string, FakeBook>;
   withdrawals: FakeWithdrawal[];
   /** What arrived at the deposit address, as the exchange lists it (FakeExchangeServer.receive). */
   deposits: FakeDeposit[];
