@@ -144,8 +144,8 @@ describe('the BTC devnet (btcd --simnet + btcwallet)', () => {
   });
 
   it('`pool devnet mine --coin` names the devnet chains when asked for another', async () => {
-    const other = await poolCli(['devnet', 'mine', '1', '--coin', 'DOGE', '--data-dir', net.dataDir()]);
+    const other = await poolCli(['devnet', 'mine', '1', '--coin', 'NMC', '--data-dir', net.dataDir()]);
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/no DOGE chain \(LTC, BTC, ETC\)/);
+    expect(other.stderr).toMatch(/no NMC chain \(LTC, BTC, ETC, DOGE\)/);
   });
 });
