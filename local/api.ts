@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiDeps, handleApi } from '../app/stats/api.js';
 import type { ConversionApiDeps } from '../app/stats/conversion.js';
-import { publicPool } from '../app/stats/public.js';
+import { publicPool, publicSwitching } from '../app/stats/public.js';
 import type { PoolConfig } from '../core/config/schema.js';
 import type { LiveStatsSource } from '../core/ports/live-stats.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { MoneyStore } from '../core/ports/money-store.js';
+import type { SwitchingStore } from '../core/ports/switching-store.js';
 
 /** `/api/*` in local mode: the stats Lambda's router, over node:http instead of API Gateway. */
 export function createLocalApi(deps: {
@@ -22,6 +23,8 @@ export function createLocalApi(deps: {
   conversion?: ConversionApiDeps;
   /** Merged mining: miners' aux payout addresses (the aux coins' ledger tables). */
   auxAddresses?: ApiDeps['auxAddresses'];
+  /** Auto-switching: what the switching ports record (their tables and switches), read by /api/switching. */
+  switching?: Pick<SwitchingStore, 'state' | 'switches'>;
 }): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const pool = publicPool(deps.config);
   for (const c of pool.coins) {
@@ -37,6 +40,7 @@ export function createLocalApi(deps: {
     live: deps.live,
     conversion: deps.conversion,
     auxAddresses: deps.auxAddresses,
+    switching: deps.switching ? { ports: publicSwitching(deps.config), store: deps.switching } : undefined,
     now: Date.now,
   };
   return async (req, res) => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NETWORK_NAMES, type NetworkName } from '../../core/coins/registry.js';
 import type { PoolConfig } from '../../core/config/schema.js';
 import { type ConversionConfig, TARGET_CURRENCIES, type TargetCurrency } from '../../core/conversion/config.js';
+import type { PublicSwitchingPort } from './switching.js';
 
 /** What the API tells the world about a coin (no daemon credentials, no wallets). */
 export interface PublicCoin {
@@ -64,6 +65,26 @@ export function publicPool(
       ...(c.mergedWith === undefined ? {} : { mergedWith: c.mergedWith }),
     })),
   };
+}
+
+/** The switching ports the stats API may show (issue 17): names, coins, ports; not the price sources. */
+export function publicSwitching(
+  config: Readonly<PoolConfig>,
+  /** Stratum host names known only at deploy time, by switching port name. */
+  hosts: Readonly<Record<string, string>> = {},
+): PublicSwitchingPort[] {
+  return config.switching.map((sw) => ({
+    name: sw.name,
+    algorithm: sw.algorithm,
+    coins: [...sw.coins],
+    payoutCurrency: sw.payoutCurrency ?? null,
+    ports: sw.ports.map((p) => ({
+      port: p.port,
+      tls: p.tls !== undefined,
+      difficulty: { initial: p.difficulty.initial, min: p.difficulty.min, max: p.difficulty.max },
+    })),
+    stratumHost: hosts[sw.name] ?? null,
+  }));
 }
 
 /**

@@ -239,8 +239,9 @@ export const switchingPortSchema = z
     coins: z.array(z.string()).describe('the coins the port switches between'),
     payoutCurrency: z
       .string()
+      .nullable()
       .describe('miners connect with an address of this currency and are paid in it; the other coins are converted'),
-    port: portSchema,
+    ports: z.array(portSchema),
     stratumHost: z.string().nullable().describe('the host miners connect to; null: the host serving this API'),
     quote: z.string().nullable().describe('the currency earnings are compared in (null: not evaluated yet)'),
     current: z.string().nullable().describe('the coin the port’s miners mine now (null: not evaluated yet)'),

@@ -17,10 +17,10 @@ export interface PublicSwitchingPort {
   algorithm: string;
   /** The coins the port switches between, in config order. */
   coins: string[];
-  /** Miners connect with an address of this currency and are paid in it (the other coins are converted). */
-  payoutCurrency: string;
-  /** Where miners connect: the port, whether it is TLS, its vardiff bounds. */
-  port: { port: number; tls: boolean; difficulty: { initial: number; min: number; max: number } };
+  /** Miners connect with an address of this currency and are paid in it (the other coins are converted); null: none set. */
+  payoutCurrency: string | null;
+  /** Where miners connect: each port, whether it is TLS, its vardiff bounds. */
+  ports: Array<{ port: number; tls: boolean; difficulty: { initial: number; min: number; max: number } }>;
   /** The host miners connect to; null: the host serving the API (local mode). */
   stratumHost: string | null;
 }

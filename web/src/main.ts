@@ -158,6 +158,7 @@ async function minerPage(address: string): Promise<string> {
     <div id="miner-chart" class="chart"></div>
     ${conversion?.enabled ? payoutCurrency(address, conversion) : ''}
     ${await mergedMining(address, m.merged)}
+    ${switchingBreakdown(m.switching ?? [])}
     <h2>Workers <small>(seen in the last 3 hours)</small></h2><table><thead><tr><th>Worker</th><th>Hashrate</th><th>Accepted</th><th>Stale</th><th title="invalid and duplicate shares">Invalid</th><th>Refused</th><th>Last share</th><th>State</th></tr></thead><tbody>${workers || '<tr><td colspan="8">No workers in the last 3 hours</td></tr>'}</tbody></table>
     <p><a data-testid="export-csv" href="/api/pools/${esc(coin())}/miners/${encodeURIComponent(address)}/export.csv">Export CSV</a> · <a data-testid="export-xlsx" href="/api/pools/${esc(coin())}/miners/${encodeURIComponent(address)}/export.xlsx">Export XLSX</a></p>
     <h2>Rewards</h2><table><thead><tr><th>Time</th><th>Kind</th><th>Amount</th><th>Block</th></tr></thead><tbody>${rewards || '<tr><td colspan="4">None yet</td></tr>'}</tbody></table>
@@ -386,6 +387,121 @@ view.addEventListener('submit', async (e) => {
   }
 });
 
+/**
+ * Auto-switching (issue 17): a switching miner's money on each coin of the port, credited where each share was mined;
+ * the coins other than this page's are converted into it (so nothing there is paid out on its own chain).
+ */
+function switchingBreakdown(ports: Json[]): string {
+  return ports
+    .map((p) => {
+      const rows = (p.coins as Json[])
+        .map(
+          (c) =>
+            `<tr data-testid="switching-coin-row"><td>${esc(c.coin)}</td><td>${esc(amountOf(c.immature, c.coin))}</td><td>${esc(amountOf(c.confirmed, c.coin))}</td><td>${esc(amountOf(c.pending, c.coin))}</td><td data-testid="switching-converted">${esc(amountOf(c.converted, c.coin))}</td><td>${esc(amountOf(c.paid, c.coin))}</td></tr>`,
+        )
+        .join('');
+      return `<h2>Auto-switching port <a href="#/switching/${encodeURIComponent(p.port)}">${esc(p.port)}</a></h2>
+        <p>Each share is credited on the coin it was mined on; the other coins are converted into ${esc(coin())}.</p>
+        <table data-testid="switching-breakdown"><thead><tr><th>Coin</th><th>Immature</th><th>Confirmed</th><th>Pending</th><th>Converted</th><th>Paid</th></tr></thead><tbody>${rows}</tbody></table>`;
+    })
+    .join('');
+}
+
+/** `#/switching` (every port) or `#/switching/<name>` (one): current coin, profitability table, coin over time. */
+async function switchingPage(name?: string): Promise<string> {
+  const ports = ((await api('/switching')).ports as Json[]).filter((p) => name === undefined || p.name === name);
+  if (ports.length === 0) {
+    return name === undefined
+      ? '<h1>Auto-switching</h1><p data-testid="no-switching">This pool has no switching ports.</p>'
+      : `<p class="error" data-testid="error">no switching port "${esc(name)}"</p>`;
+  }
+  const sections = await Promise.all(ports.map((p) => switchingSection(p)));
+  return `<h1>Auto-switching</h1>${sections.join('')}`;
+}
+
+async function switchingSection(p: Json): Promise<string> {
+  const history = await api(`/switching/${encodeURIComponent(p.name)}/history?hours=${historyHours}`);
+  const id = `switch-chart-${p.name}`;
+  switchChartLater(id, p.coins, history);
+  const host = p.stratumHost ?? location.hostname;
+  const connect = (p.ports as Json[])
+    .map((port) => {
+      const url = `${port.tls ? 'stratum+ssl' : 'stratum+tcp'}://${host}:${port.port}`;
+      const command = minerCommand(p.algorithm, { host, port: port.port, tls: port.tls }).replace(
+        'YOUR_ADDRESS',
+        `YOUR_${p.payoutCurrency}_ADDRESS`,
+      );
+      return `<li><code data-testid="switching-url">${esc(url)}</code> ${copyButton(url)}<br /><code data-testid="switching-command">${esc(command)}</code> ${copyButton(command)}</li>`;
+    })
+    .join('');
+  const rows = (p.table as Json[])
+    .map(
+      (r) =>
+        `<tr data-testid="profitability-row" class="${r.coin === p.current ? 'current' : ''}"><td>${esc(r.coin)}${r.coin === p.current ? ' ◀' : ''}</td><td data-testid="earnings">${esc(r.earningsPerTerahash ?? '—')}</td><td>${r.reward == null ? '—' : esc(amountOf(r.reward, r.coin))}</td><td>${r.networkDifficulty == null ? '—' : esc(difficulty(r.networkDifficulty))}</td><td>${esc(r.price ?? '—')}</td><td>${r.priceAgeSeconds == null ? '—' : `${esc(r.priceAgeSeconds)} s`}</td><td>${r.healthy ? 'up' : 'down'}</td><td data-testid="eligible">${r.eligible ? 'yes' : `no: ${esc(r.ineligibleBecause ?? '')}`}</td></tr>`,
+    )
+    .join('');
+  const switches = (history.switches as Json[])
+    .map(
+      (s) =>
+        `<tr data-testid="switch-row"><td>${esc(new Date(s.at).toLocaleString())}</td><td>${esc(s.from)}</td><td>${esc(s.to)}</td><td>${esc(s.reason)}</td></tr>`,
+    )
+    .join('');
+  const since = p.since == null ? '—' : ago(p.since);
+  return `<section data-testid="switching-port" data-port="${esc(p.name)}"><h2>${esc(p.name)} <small>(${esc(p.algorithm)}: ${esc(p.coins.join(', '))})</small></h2>
+    <div class="cards">${card('Mining now', p.current ?? '—', 'switching-current')}${card('Since', since, 'switching-since')}${card('Paid in', p.payoutCurrency ?? 'each coin', 'switching-payout')}${card('Next', p.leader ? `${p.leader.coin} leads` : '—', 'switching-leader')}</div>
+    <p>Connect once with your <b>${esc(p.payoutCurrency)}</b> address: the port mines whichever coin pays most, shares are credited on the coin they were mined on and the others are converted into ${esc(p.payoutCurrency)}.</p>
+    <ul>${connect}</ul>
+    <h3>Profitability <small>(${esc(p.quote ?? '')} base units per TH)</small></h3>
+    <table><thead><tr><th>Coin</th><th>Earnings / TH</th><th>Block reward</th><th>Difficulty</th><th>Price</th><th>Price age</th><th>Node</th><th>Eligible</th></tr></thead><tbody>${rows}</tbody></table>
+    <h3>Coin over ${historyHours === 168 ? '7 days' : `${historyHours} h`}</h3>
+    <div id="${esc(id)}" class="chart" data-switches="${history.switches.length}"></div>
+    <table><thead><tr><th>Time</th><th>From</th><th>To</th><th>Why</th></tr></thead><tbody>${switches || '<tr><td colspan="4">No switch in this range</td></tr>'}</tbody></table></section>`;
+}
+
+/**
+ * The port's coin over the range as a step chart (one level per coin): from the range start on the coin the oldest
+ * switch left (or the current one), each switch a step, to now.
+ */
+function switchChartLater(id: string, coinsOfPort: string[], history: Json): void {
+  const oldestFirst = [...(history.switches as Json[])].reverse();
+  const level = (c: string) => coinsOfPort.indexOf(c);
+  const first = oldestFirst[0]?.from ?? history.current;
+  const xs = [history.from / 1000, ...oldestFirst.map((s) => s.at / 1000), Date.now() / 1000];
+  const ys = [level(first), ...oldestFirst.map((s) => level(s.to)), level(history.current ?? first)];
+  pendingCharts.push(() => {
+    const el = document.getElementById(id);
+    if (!el || el.childElementCount > 0) return;
+    charts.push(
+      new uPlot(
+        {
+          width: Math.max(280, el.clientWidth || 600),
+          height: 160,
+          series: [
+            {},
+            {
+              label: 'coin',
+              stroke: '#58a6ff',
+              paths: uPlot.paths.stepped!({ align: 1 }),
+              value: (_u, v) => (v == null ? '' : (coinsOfPort[v] ?? '')),
+            },
+          ],
+          scales: { y: { range: [-0.5, coinsOfPort.length - 0.5] } },
+          axes: [
+            {},
+            {
+              size: 60,
+              splits: () => coinsOfPort.map((_, i) => i),
+              values: (_u, vs) => vs.map((v) => coinsOfPort[v] ?? ''),
+            },
+          ],
+        },
+        [xs, ys],
+        el,
+      ),
+    );
+  });
+}
+
 async function blocksPage(): Promise<string> {
   return `<h1>${esc(coin())} blocks</h1>${blocksTable((await api(`/pools/${coin()}/blocks?limit=200`)).blocks)}`;
 }
@@ -421,7 +537,10 @@ async function render(navigated = false): Promise<void> {
       coinSelect.innerHTML = pools.map((p) => `<option>${esc(p.coin)}</option>`).join('');
     }
     const miner = /^\/miner\/(.+)$/.exec(route);
+    const switching = /^\/switching(?:\/(.+))?$/.exec(route);
     if (miner) html = await minerPage(decodeURIComponent(miner[1]!));
+    else if (switching)
+      html = await switchingPage(switching[1] === undefined ? undefined : decodeURIComponent(switching[1]));
     else if (route === '/blocks') html = await blocksPage();
     else if (route === '/payments') html = await paymentsPage();
     else html = await poolPage();

@@ -34,7 +34,7 @@ const SCRYPT_PORT = {
   algorithm: 'scrypt',
   coins: ['LTC'],
   payoutCurrency: 'LTC',
-  port: { port: 3339, tls: false, difficulty: { initial: 64, min: 8, max: 4096 } },
+  ports: [{ port: 3339, tls: false, difficulty: { initial: 64, min: 8, max: 4096 } }],
   stratumHost: null,
 };
 const switchingStore = memorySwitchingStore();

@@ -22,7 +22,7 @@ const SHA256: PublicSwitchingPort = {
   algorithm: 'sha256d',
   coins: ['BTC', 'BCH'],
   payoutCurrency: 'BTC',
-  port: { port: 3340, tls: false, difficulty: { initial: 1, min: 0.01, max: 1000 } },
+  ports: [{ port: 3340, tls: false, difficulty: { initial: 1, min: 0.01, max: 1000 } }],
   stratumHost: 'switch.pool.example',
 };
 const IDLE: PublicSwitchingPort = {
@@ -31,7 +31,7 @@ const IDLE: PublicSwitchingPort = {
   algorithm: 'scrypt',
   coins: ['LTC'],
   payoutCurrency: 'LTC',
-  port: { ...SHA256.port, port: 3341 },
+  ports: [{ ...SHA256.ports[0]!, port: 3341 }],
 };
 
 const STATE: SwitchingState = {
@@ -139,7 +139,7 @@ describe('switching routes and a switching miner’s per-coin breakdown (dynalit
       leader: { coin: 'BTC', since: NOW - 30_000 },
       evaluatedAt: NOW - 2_000,
       quote: 'BTC',
-      port: { port: 3340 },
+      ports: [{ port: 3340 }],
       stratumHost: 'switch.pool.example',
     });
     expect(port!.table).toEqual([
