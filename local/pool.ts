@@ -27,6 +27,7 @@ import { createLocalApi } from './api.js';
 import { type MoneyRunner, startMoney } from './money.js';
 import { createStaticRoutes } from './static.js';
 import { type LocalStorage, startLocalStorage } from './storage.js';
+import { type LocalSwitching, startLocalSwitching } from './switching.js';
 
 /**
  * The ingest claim's lease locally. LocalQueue makes one handler call at a time, so a claim only has to hold off a
@@ -61,6 +62,8 @@ export interface LocalPool {
   coins: Map<string, LocalCoin>;
   /** Merge-mined coins' confirmation and payouts (over their parent's rounds): they have no stratum of their own. */
   auxMoney: Map<string, MoneyRunner>;
+  /** Switching ports (issue 17), over the coins' job sources and queues. */
+  switching?: LocalSwitching;
   httpPort: number;
   /** Resolves once every share acknowledged so far is ingested into storage. */
   settle(): Promise<void>;
@@ -105,6 +108,7 @@ export async function startLocalPool(opts: {
   const coins = new Map<string, LocalCoin>();
   const auxMoney = new Map<string, MoneyRunner>();
   let http: Server | undefined;
+  let switching: LocalSwitching | undefined;
   let stopped = false;
   const retries = new Set<ReturnType<typeof setTimeout>>();
   const stopCoin = async (c: LocalCoin) => {
@@ -136,6 +140,8 @@ export async function startLocalPool(opts: {
   const stop = async (o: { drainMs?: number } = {}) => {
     stopped = true;
     for (const t of retries) clearTimeout(t);
+    // Before the coins: a switching port mines on their job sources and queues.
+    await switching?.stop();
     for (const c of coins.values()) await c.service.drain(o.drainMs ?? 0);
     for (const c of coins.values()) await stopCoin(c);
     for (const m of auxMoney.values()) m.stop();
@@ -241,6 +247,10 @@ export async function startLocalPool(opts: {
     // the others from mining (in AWS it is its own task), so it is started again in the background until it runs.
     if (coins.size === 0 && failed[0]) throw failed[0].err;
     for (const { coin, err } of failed) retryCoin(coin, err);
+    if (config.switching.length > 0) {
+      const retryMs = opts.coinRetryMs ?? COIN_RETRY_MS;
+      switching = await startLocalSwitching({ config, coins, storage, log, metrics, families, retryMs });
+    }
     // Merge-mined coins: their money passes like any coin's, on the parent's rounds (the shared share stores read
     // the parent's tables when asked for its coin) and paid at the miners' aux addresses.
     for (const coin of config.coins.filter(isMergedCoin)) {
@@ -306,6 +316,7 @@ export async function startLocalPool(opts: {
       storage,
       coins,
       auxMoney,
+      switching,
       httpPort: address.port,
       settle: async () => {
         for (const c of coins.values()) {

@@ -53,6 +53,8 @@ export interface SwitchingService {
   name: string;
   mux: JobMultiplexer;
   servers: StratumServer[];
+  /** The port's ban list and connection budget (local mode relays it to the first coin's shared bans). */
+  policy: BanPolicy;
   ports: number[];
   /** Runs the rule once now (the timer does it every `evaluateSeconds`); resolves once the state is recorded. */
   evaluateNow(): Promise<void>;
@@ -271,6 +273,7 @@ export async function startSwitchingService(deps: SwitchingServiceDeps): Promise
       name: port.name,
       mux,
       servers,
+      policy,
       ports: listeners.map((l) => l.port),
       evaluateNow,
       pollPrices: () => prices.poll(),
