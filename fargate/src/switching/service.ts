@@ -136,6 +136,7 @@ export async function startSwitchingService(deps: SwitchingServiceDeps): Promise
       close: async () => {},
     };
     const def = getCoin(first.symbol);
+    const account = config.coins.find((c) => c.symbol === (port.payoutCurrency ?? first.symbol)) ?? first;
     const multiplierOf = (coin: string) => getCoin(coin).stratumDiffMultiplier;
     const dialect = switchingStratumV1(mux, multiplierOf);
     const extranonces = new ExtranonceAllocator(mux.extranonce1Size, deps.instancePrefix ?? '');
@@ -153,8 +154,9 @@ export async function startSwitchingService(deps: SwitchingServiceDeps): Promise
         jobs: mux,
         dialects: [dialect],
         shares,
-        // Miners log in with an address of the port's first coin: their account on every coin's ledger.
-        validateAddress: (address) => validateAddress(def, first.network, address),
+        // Miners log in with an address of the payout currency (else the port's first coin): their account on every
+        // coin's ledger (core/conversion/exclusion.ts pays it there).
+        validateAddress: (address) => validateAddress(getCoin(account.symbol), account.network, address),
         auxCoins: auxPasswordCoins(config, first),
         log,
         metrics: deps.metrics,

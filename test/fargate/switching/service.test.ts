@@ -64,6 +64,19 @@ const book = (bid: string, ask: string) =>
 
 const address = (symbol: string) =>
   payments.p2pkh({ hash: Buffer.alloc(20, 9), network: getCoin(symbol).networks.regtest![0] }).address!;
+const toBtc = {
+  exchanges: [{ id: 'binance' }],
+  targets: [
+    {
+      currency: 'BTC',
+      feeWallets: [
+        {
+          address: payments.p2pkh({ hash: Buffer.alloc(20, 8), network: getCoin('BTC').networks.regtest![0] }).address!,
+        },
+      ],
+    },
+  ],
+};
 const daemons = [{ url: 'http://127.0.0.1:1', user: 'u', password: 'p' }];
 const difficulty = { initial: 0.00001, min: 0.00001, max: 0.00001 };
 
@@ -75,7 +88,7 @@ afterEach(async () => {
 
 const T0 = 1_800_000_000_000;
 
-async function setup() {
+async function setup(payoutCurrency?: 'BTC') {
   const clock = { now: T0 };
   const binance = await new FakeExchangeServer('binance').start();
   cleanup.push(() => binance.stop());
@@ -89,11 +102,17 @@ async function setup() {
     timeoutMs: 500,
     now: () => clock.now,
   });
+  const coin = (symbol: string) => ({
+    symbol,
+    network: 'regtest',
+    poolAddress: address(symbol),
+    daemons,
+    ports: [{ port: 0, difficulty }],
+    // A port paying in BTC: its coins convert to BTC (the config requires it).
+    ...(payoutCurrency && symbol !== 'BTC' && { conversion: toBtc }),
+  });
   const config = parseConfig({
-    coins: [
-      { symbol: 'LTC', network: 'regtest', poolAddress: address('LTC'), daemons, ports: [{ port: 0, difficulty }] },
-      { symbol: 'DOGE', network: 'regtest', poolAddress: address('DOGE'), daemons, ports: [{ port: 0, difficulty }] },
-    ],
+    coins: payoutCurrency ? [coin('LTC'), coin('DOGE'), coin('BTC')] : [coin('LTC'), coin('DOGE')],
     switching: [
       {
         name: 'scrypt',
@@ -102,6 +121,7 @@ async function setup() {
         ports: [{ port: 0, difficulty }],
         prices: { exchanges: [{ id: 'binance', apiBaseUrl: binance.url }], pollSeconds: 3600 },
         evaluateSeconds: 3600,
+        ...(payoutCurrency && { payoutCurrency }),
       },
     ],
   });
@@ -210,5 +230,12 @@ describe('switching service', () => {
     expect(service.state().table[1]).toMatchObject({ eligible: false, ineligibleBecause: 'price stale (601 s old)' });
     expect(service.state().current).toBe('LTC');
     expect(store.records).toHaveLength(2);
+  });
+
+  it('takes logins with an address of the payout currency when the port has one, and refuses the first coin’s', async () => {
+    const { service } = await setup('BTC');
+    const btc = await TestMiner.connect(service.ports[0]!, `${address('BTC')}.rig`);
+    cleanup.push(() => btc.close());
+    await expect(TestMiner.connect(service.ports[0]!, `${ADDRESS}.rig`)).rejects.toThrow(/authorize failed/);
   });
 });
