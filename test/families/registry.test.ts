@@ -1,8 +1,9 @@
 import { access, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { payments } from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
-import { getCoin, supportedCoins } from '../../core/coins/index.js';
+import { coinNetworks, getCoin, supportedCoins } from '../../core/coins/index.js';
 import { parseConfig } from '../../core/config/load.js';
 import { ConfigError } from '../../core/errors.js';
 import { bitcoinFamily } from '../../families/bitcoin/index.js';
@@ -34,7 +35,12 @@ describe('chain family registry', () => {
       const family = CHAIN_FAMILIES.forCoin({ symbol });
       expect(family.name).toBe(def.family);
       const network = def.family === 'ethereum' ? 'devnet' : 'regtest';
-      const rules = family.money.confirmation({ ...ltcConfig().coins[0]!, symbol, network });
+      // The Bitcoin family's chain reader finds the pool's output script: each coin its own address.
+      const poolAddress =
+        def.family === 'ethereum'
+          ? `0x${'11'.repeat(20)}`
+          : payments.p2pkh({ hash: Buffer.alloc(20, 1), network: coinNetworks(def, network)[0] }).address!;
+      const rules = family.money.confirmation({ ...ltcConfig().coins[0]!, symbol, network, poolAddress });
       expect(rules.maturity).toBe(def.coinbaseMaturity);
       expect(typeof rules.chain.locate).toBe('function');
       const stratum = await family.stratum();
