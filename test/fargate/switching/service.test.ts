@@ -1,56 +1,15 @@
 import { payments } from 'bitcoinjs-lib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CcxtExchange } from '../../../adapters/exchange/ccxt-exchange.js';
-import { bitsToTarget } from '../../../core/chain/target.js';
 import { getCoin } from '../../../core/coins/index.js';
 import { parseConfig } from '../../../core/config/load.js';
-import type { SwitchingState, SwitchingStore, SwitchRecord } from '../../../core/ports/switching-store.js';
-import type { Upstream } from '../../../families/chain-family.js';
-import type { JobEconomics } from '../../../fargate/src/jobs/types.js';
 import { createMemoryMetrics } from '../../../fargate/src/stratum/metrics.js';
 import { type SwitchingService, startSwitchingService } from '../../../fargate/src/switching/service.js';
 import { FakeBook } from '../../helpers/fake-exchanges/engine.js';
 import { FakeExchangeServer } from '../../helpers/fake-exchanges/server.js';
 import { TestMiner } from '../../helpers/test-miner.js';
-import { ADDRESS, FakeJobProvider, job, MemoryShareQueue, silentLog } from '../stratum/fakes.js';
-
-/** A coin's running job source as the switching port sees it: jobs, share verdicts, what the newest job pays, health. */
-class FakeCoinSource extends FakeJobProvider {
-  healthy = true;
-  economicsNow: JobEconomics;
-  constructor(
-    readonly prefix: string,
-    reward: bigint,
-  ) {
-    super(job(`${prefix}1`, true, 500));
-    this.economicsNow = { height: 500, reward, target: bitsToTarget(0x207fffff), aux: [] };
-  }
-  economics(): JobEconomics {
-    return this.economicsNow;
-  }
-  upstreams(): Upstream[] {
-    return [{ daemon: `http://node-${this.prefix}`, healthy: this.healthy }];
-  }
-  async refresh(): Promise<void> {}
-  stop(): void {}
-}
-
-class MemorySwitchingStore implements SwitchingStore {
-  states: SwitchingState[] = [];
-  records: SwitchRecord[] = [];
-  async putState(state: SwitchingState): Promise<void> {
-    this.states.push(state);
-  }
-  async recordSwitch(record: SwitchRecord): Promise<void> {
-    this.records.push(record);
-  }
-  async state(): Promise<SwitchingState | undefined> {
-    return this.states.at(-1);
-  }
-  async switches(): Promise<SwitchRecord[]> {
-    return [...this.records].reverse();
-  }
-}
+import { ADDRESS, MemoryShareQueue, silentLog } from '../stratum/fakes.js';
+import { FakeCoinSource, MemorySwitchingStore } from './fakes.js';
 
 const book = (bid: string, ask: string) =>
   new FakeBook(

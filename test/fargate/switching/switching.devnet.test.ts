@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CcxtExchange } from '../../../adapters/exchange/ccxt-exchange.js';
 import { parseConfig } from '../../../core/config/load.js';
 import type { PoolConfig } from '../../../core/config/schema.js';
-import type { SwitchingState, SwitchingStore, SwitchRecord } from '../../../core/ports/switching-store.js';
 import { createMemoryMetrics } from '../../../fargate/src/stratum/metrics.js';
 import { type SwitchingService, startSwitchingService } from '../../../fargate/src/switching/service.js';
 import { withDevnet } from '../../helpers/devnet.js';
@@ -11,26 +10,10 @@ import { FakeBook } from '../../helpers/fake-exchanges/engine.js';
 import { FakeExchangeServer } from '../../helpers/fake-exchanges/server.js';
 import { TestMiner } from '../../helpers/test-miner.js';
 import { MemoryShareQueue, silentLog } from '../stratum/fakes.js';
+import { MemorySwitchingStore } from './fakes.js';
 
 const difficulty = { initial: 0.00001, min: 0.00001, max: 0.00001 };
 const book = (price: string) => new FakeBook([[price, '1000000']], [[price, '1000000']], 10);
-
-class MemorySwitchingStore implements SwitchingStore {
-  states: SwitchingState[] = [];
-  records: SwitchRecord[] = [];
-  async putState(state: SwitchingState): Promise<void> {
-    this.states.push(state);
-  }
-  async recordSwitch(record: SwitchRecord): Promise<void> {
-    this.records.push(record);
-  }
-  async state(): Promise<SwitchingState | undefined> {
-    return this.states.at(-1);
-  }
-  async switches(): Promise<SwitchRecord[]> {
-    return [...this.records].reverse();
-  }
-}
 
 /**
  * The switching port on real nodes: LTC on regtest litecoind and DOGE mined on its own on the stand-in DOGE node
