@@ -7,6 +7,7 @@ import type { AnyPayoutSender, PayoutSender } from '../core/ports/payout-sender.
 import type { UpstreamPayoutStore, UpstreamWallet } from '../core/ports/upstream-payouts.js';
 import type { Job, JobFeed } from '../fargate/src/jobs/types.js';
 import type { StratumDialect } from '../fargate/src/stratum/context.js';
+import type { StratumMetrics } from '../fargate/src/stratum/metrics.js';
 
 /**
  * A chain family: what the composition roots (fargate/, local/, lambdas/, infra/) build a coin's services from,
@@ -105,6 +106,8 @@ export interface JobSourceContext {
   auxCoins?: readonly Readonly<CoinConfig>[];
   log: Logger;
   now: () => number;
+  /** The process's Prometheus counters a job source adds to (proxy mining: each upstream's answers). Absent: none. */
+  metrics?: Pick<StratumMetrics, 'upstreamShares'>;
 }
 
 /**

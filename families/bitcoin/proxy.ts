@@ -65,6 +65,11 @@ export class ProxyCoinJobSource implements JobSource, JobProvider {
     return own;
   }
 
+  /** BIP310: the serving upstream's mask while miners mine its jobs; the port's own on the node. */
+  get versionMask(): number | undefined {
+    return this.mining === UPSTREAM_SOURCE ? this.proxy.versionMask : undefined;
+  }
+
   /** Which source miners mine: `upstream` or `node`. */
   get mining(): string {
     return this.mux?.currentName ?? UPSTREAM_SOURCE;
@@ -107,7 +112,14 @@ export async function startProxyJobs(
   const proxy = coin.proxy;
   if (!proxy) throw new ConfigError(`${coin.symbol} has no proxy section`);
   const sizes = { extranonce1Size: proxyExtranonce1Size(ctx), extranonce2Size: proxy.extranonce2Size };
-  const source = new ProxyJobSource({ coin: getCoin(coin.symbol), ...sizes, powHash, logger: log, now });
+  const source = new ProxyJobSource({
+    coin: getCoin(coin.symbol),
+    ...sizes,
+    powHash,
+    logger: log,
+    now,
+    ...(ctx.metrics && { metrics: ctx.metrics.upstreamShares }),
+  });
   const pool = new UpstreamPool(
     {
       endpoints: proxy.upstreams,

@@ -81,6 +81,7 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
     auxCoins: auxCoinsOf(config, coin.symbol),
     log,
     now: Date.now,
+    metrics: deps.metrics,
   });
   const extranonces = new ExtranonceAllocator(
     jobs.extranonce1Size,

@@ -42,9 +42,9 @@ export interface AuxJobChain {
  * that a miner resending a share it already got accepted hears "duplicate" rather than "stale": our own block found
  * by that share is what made it stale.
  */
-export class JobStore {
-  private readonly jobs = new Map<string, JobRecord>();
-  private retired = new Map<string, JobRecord>();
+export class JobStore<R extends { job: StratumJob } = JobRecord> {
+  private readonly jobs = new Map<string, R>();
+  private retired = new Map<string, R>();
   private counter = 0;
   /** Shares accepted on the current previous block. */
   seen: SeenShares;
@@ -67,13 +67,8 @@ export class JobStore {
     return id;
   }
 
-  add(record: JobRecord, clean: boolean): void {
-    if (clean) {
-      this.retired = new Map(this.jobs);
-      this.jobs.clear();
-      this.retiredSeen = this.seen;
-      this.seen = new SeenShares(this.sharesPerBlock);
-    }
+  add(record: R, clean: boolean): void {
+    if (clean) this.retire();
     this.jobs.set(record.job.jobId, record);
     while (this.jobs.size > this.capacity) {
       const oldest = this.jobs.keys().next().value;
@@ -82,17 +77,30 @@ export class JobStore {
     }
   }
 
-  get(jobId: string): JobRecord | undefined {
+  /**
+   * Retires every job and its shares at once (what a clean job does first): proxy mining's new upstream or new
+   * extranonce1, after which no current job exists until the next one comes. With no job, nothing changes: the last
+   * retired ones stay for resends.
+   */
+  retire(): void {
+    if (this.jobs.size === 0) return;
+    this.retired = new Map(this.jobs);
+    this.jobs.clear();
+    this.retiredSeen = this.seen;
+    this.seen = new SeenShares(this.sharesPerBlock);
+  }
+
+  get(jobId: string): R | undefined {
     return this.jobs.get(jobId);
   }
 
   /** A job dropped by the last new block, for duplicate detection only. */
-  getRetired(jobId: string): JobRecord | undefined {
+  getRetired(jobId: string): R | undefined {
     return this.retired.get(jobId);
   }
 
-  newest(): JobRecord | undefined {
-    let last: JobRecord | undefined;
+  newest(): R | undefined {
+    let last: R | undefined;
     for (const r of this.jobs.values()) last = r;
     return last;
   }

@@ -102,6 +102,11 @@ export interface JobProvider extends JobFeed<StratumJob> {
   checkShare(submission: ShareSubmission): Promise<ShareCheck>;
   /** Bytes of extranonce2 the miner rolls. */
   readonly extranonce2Size: number;
+  /**
+   * BIP310: the version bits this source's shares may roll now, when it narrows the port's mask (proxy mining: the
+   * serving upstream's, 0 when it allows none); mining.configure grants the port's mask ∩ this. Absent: the port's.
+   */
+  readonly versionMask?: number;
 }
 
 /**

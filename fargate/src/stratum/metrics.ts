@@ -10,6 +10,8 @@ export interface StratumMetrics {
   bans: { inc(labels: { coin: string; reason: string }): void };
   /** Connections refused or closed by the server's protection (banned, connection-limit, slowloris, …). */
   drops: { inc(labels: { coin: string; reason: string }): void };
+  /** Proxy mining: shares forwarded to each upstream pool, by its answer (accepted, rejected, unanswered). */
+  upstreamShares: { inc(labels: { coin: string; upstream: string; result: string }): void };
 }
 
 export function createStratumMetrics(registry: Registry): StratumMetrics {
@@ -51,6 +53,12 @@ export function createStratumMetrics(registry: Registry): StratumMetrics {
       labelNames: ['coin', 'reason'],
       registers: [registry],
     }),
+    upstreamShares: new Counter({
+      name: 'stratum_upstream_shares_total',
+      help: 'Proxy mining: shares forwarded to an upstream pool, by its answer (accepted, rejected, unanswered)',
+      labelNames: ['coin', 'upstream', 'result'],
+      registers: [registry],
+    }),
   };
 }
 
@@ -66,5 +74,6 @@ export function createMemoryMetrics(): StratumMetrics & { counts: Map<string, nu
     ackSeconds: { observe: () => {} },
     bans: { inc: (l) => add(`bans:${l.coin}:${l.reason}`, 1) },
     drops: { inc: (l) => add(`drops:${l.coin}:${l.reason}`, 1) },
+    upstreamShares: { inc: (l) => add(`upstreamShares:${l.coin}:${l.upstream}:${l.result}`, 1) },
   };
 }

@@ -23,7 +23,7 @@ export function stratumV1(jobs: JobProvider): StratumDialect {
     methods: Object.freeze({
       'mining.subscribe': subscribe(jobs),
       'mining.authorize': authorize,
-      'mining.configure': configure,
+      'mining.configure': configure(jobs),
       'mining.submit': submit(jobs),
       'mining.suggest_difficulty': suggestDifficulty,
       'mining.suggest_target': suggestTarget,

@@ -52,6 +52,8 @@ export class FakeJobProvider implements JobProvider {
   readonly dialects: readonly StratumDialect[] = [stratumV1(this)];
   verdict: Verdict = { ok: true, hash: 'ab', actualDifficulty: 1, networkDifficulty: 4096, height: 500 };
   readonly nextVerdicts: Verdict[] = [];
+  /** BIP310: the source's own mask (proxy mining: the upstream's); undefined: the port's. */
+  versionMask: number | undefined;
   private currentJob: StratumJob | undefined;
   private readonly listeners = new Set<(j: StratumJob) => void>();
 

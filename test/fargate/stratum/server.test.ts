@@ -218,6 +218,20 @@ describe('mining.configure (BIP310)', () => {
     expect(narrow.result).toEqual({ 'version-rolling': true, 'version-rolling.mask': '00006000' });
   });
 
+  it("narrows the granted mask to the job source's (proxy mining: the upstream's), none when it allows none", async () => {
+    const { connect, jobs } = setup();
+    jobs.versionMask = 0x00006000;
+    const { c } = connect();
+    const reply = await c.request(1, 'mining.configure', [['version-rolling'], { 'version-rolling.mask': 'ffffffff' }]);
+    expect(reply.result).toEqual({ 'version-rolling': true, 'version-rolling.mask': '00006000' });
+    await working(c);
+    // A bit the port allows but the source does not is outside the session's mask: refused before the source sees it.
+    expect((await c.request(3, 'mining.submit', [...submitParams(), '00008000'])).error?.[0]).toBe(20);
+    jobs.versionMask = 0;
+    const none = await c.request(4, 'mining.configure', [['version-rolling'], {}]);
+    expect(none.result).toEqual({ 'version-rolling': false, 'version-rolling.mask': '00000000' });
+  });
+
   it('takes a missing miner mask as ffffffff (the pool mask is granted)', async () => {
     const { connect } = setup();
     const { c } = connect();

@@ -10,8 +10,9 @@ import type { CoinDefinition } from '../../../../core/coins/index.js';
 import { StratumCode } from '../../../../core/errors.js';
 import type { Logger } from '../../../../core/ports/logger.js';
 import { type HeaderHasher, sha256d } from '../../hashing/index.js';
-import { isHex, reject } from '../job-manager.js';
-import { SeenShares } from '../seen-shares.js';
+import type { StratumMetrics } from '../../stratum/metrics.js';
+import { isHex, type Rejection, reject } from '../job-manager.js';
+import { JobStore } from '../job-store.js';
 import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from '../types.js';
 import { type Carving, carve, coinbaseHeight, downstreamCoinb1, upstreamExtranonce2 } from './carve.js';
 import type { UpstreamAnswer, UpstreamConnection, UpstreamNotify } from './upstream-connection.js';
@@ -30,6 +31,8 @@ interface ProxyJob {
   upstream: UpstreamNotify;
   conn: UpstreamConnection;
   carving: Carving;
+  /** BIP310: the bits the upstream let us roll when the job came. */
+  versionMask: number;
   /** The upstream's share difficulty when the job came: the forwarding threshold of its shares. */
   upstreamDifficulty: number;
   prevHash: Buffer;
@@ -56,6 +59,8 @@ export interface ProxyJobSourceOptions {
   powHash: HeaderHasher;
   logger: Logger;
   now: () => number;
+  /** Each forwarded share's upstream verdict, counted per upstream. */
+  metrics?: StratumMetrics['upstreamShares'];
 }
 
 /**
@@ -64,17 +69,17 @@ export interface ProxyJobSourceOptions {
  * difficulty (credited locally when they meet it) and forwarded upstream when they meet the upstream's. Every job's
  * `minDifficulty` is the upstream's difficulty, which the Stratum V1 dialect keeps each connection at or above.
  *
- * While no upstream serves, there is no current job and every old one is gone: miners get no new work and their
- * shares on the last one are refused as stale (21), since no one could use them.
+ * While no upstream serves, there is no current job and every old one is retired: miners get no new work and their
+ * shares on the last one are refused as stale (21), since no one could use them. A new extranonce1 from the upstream
+ * (mining.set_extranonce) retires every job too: the next notify, carved anew, is the first clean job on it. Retired
+ * jobs are kept as the job manager keeps them (JobStore), so a resend of a share accepted before is a duplicate (22).
  */
 export class ProxyJobSource implements JobProvider {
   readonly extranonce1Size: number;
   readonly extranonce2Size: number;
-  private readonly jobs = new Map<string, ProxyJob>();
-  private seen = new SeenShares(MAX_SHARES_PER_BLOCK);
+  private readonly jobs = new JobStore<ProxyJob>(MAX_JOBS, MAX_SHARES_PER_BLOCK);
   private readonly listeners = new Set<(job: StratumJob) => void>();
   private readonly availability = new Set<(up: boolean) => void>();
-  private counter = 0;
   private difficulty: number | undefined;
   private carving: Carving | undefined;
   /** The next job obsoletes every older one (a new upstream, a new extranonce1). */
@@ -96,7 +101,12 @@ export class ProxyJobSource implements JobProvider {
 
   /** Whether an upstream serves jobs now. */
   get available(): boolean {
-    return this.upstreams?.serving !== undefined && this.newest() !== undefined;
+    return this.upstreams?.serving !== undefined && this.jobs.newest() !== undefined;
+  }
+
+  /** BIP310: the bits the serving upstream lets us roll (0 while none serves: nothing to forward to). */
+  get versionMask(): number {
+    return this.upstreams?.serving?.session.versionMask ?? 0;
   }
 
   /** Calls `listener` when upstream work starts (true: an upstream's first job) or stops (false: none serves). */
@@ -106,7 +116,7 @@ export class ProxyJobSource implements JobProvider {
   }
 
   current(): StratumJob | undefined {
-    return this.newest()?.job;
+    return this.jobs.newest()?.job;
   }
 
   onJob(listener: (job: StratumJob) => void): () => void {
@@ -122,7 +132,7 @@ export class ProxyJobSource implements JobProvider {
   /** What the upstream pool reports to this source. */
   readonly events = {
     serving: (conn: UpstreamConnection) => {
-      this.dropJobs();
+      this.jobs.retire();
       this.difficulty = undefined;
       this.lastNotify = undefined;
       this.recarve(conn);
@@ -131,15 +141,18 @@ export class ProxyJobSource implements JobProvider {
     difficulty: (conn: UpstreamConnection, d: number) => {
       this.difficulty = d;
       // Our miners move to the new floor with the current work at once (the upstream checks new jobs at it).
-      if (this.lastNotify && this.newest()) this.onNotify(conn, { ...this.lastNotify, cleanJobs: false });
+      if (this.lastNotify && this.jobs.newest()) this.onNotify(conn, { ...this.lastNotify, cleanJobs: false });
     },
     extranonce: (conn: UpstreamConnection) => {
-      this.dropJobs();
-      if (this.recarve(conn) && this.lastNotify) this.onNotify(conn, { ...this.lastNotify, cleanJobs: true });
+      // The upstream's jobs from now on build on the new extranonce1 (mining.set_extranonce applies from the next
+      // notify): every job carved on the old one is retired, and the sizes are checked again.
+      this.jobs.retire();
+      this.lastNotify = undefined;
+      this.recarve(conn);
     },
     lost: () => {
-      const had = this.newest() !== undefined;
-      this.dropJobs();
+      const had = this.jobs.newest() !== undefined;
+      this.jobs.retire();
       this.o.logger.error({ coin: this.o.coin.symbol }, 'no upstream serves: miners get no new work');
       if (had) for (const l of this.availability) l(false);
     },
@@ -147,55 +160,29 @@ export class ProxyJobSource implements JobProvider {
 
   async checkShare(s: ShareSubmission): Promise<ShareCheck> {
     const record = this.jobs.get(s.jobId);
-    if (!record || record.conn.closed) return reject(StratumCode.JobNotFound, 'job not found (stale)');
-    if (!isHex(s.extranonce1, this.extranonce1Size)) return reject(StratumCode.Other, 'invalid extranonce1');
-    if (!isHex(s.extranonce2, this.extranonce2Size)) return reject(StratumCode.Other, 'incorrect size of extranonce2');
-    if (!isHex(s.ntime, 4)) return reject(StratumCode.Other, 'invalid ntime');
-    if (!isHex(s.nonce, 4)) return reject(StratumCode.Other, 'invalid nonce');
-    const ntime = hexToU32(s.ntime, 'ntime');
-    // The upstream job's time is the earliest we know is valid; its own rules may allow less, never we more.
-    if (
-      ntime < hexToU32(record.upstream.ntime, 'ntime') ||
-      ntime > Math.floor(this.o.now() / 1000) + MAX_FUTURE_SECONDS
-    )
-      return reject(StratumCode.Other, 'ntime out of range');
-    let version = hexToU32(record.upstream.version, 'version');
-    if (s.versionBits !== undefined) {
-      // BIP310: only the bits the upstream let us roll; anything else it would refuse.
-      const bits = Number.parseInt(s.versionBits, 16) >>> 0;
-      const mask = record.conn.session.versionMask;
-      if ((bits & ~mask) >>> 0 !== 0) return reject(StratumCode.Other, 'version bits the upstream does not allow');
-      version = ((version & ~mask) | (bits & mask)) >>> 0;
-    }
-    const extranonce1 = s.extranonce1.toLowerCase();
-    const extranonce2 = s.extranonce2.toLowerCase();
-    const coinbase = Buffer.from(record.job.coinb1 + extranonce1 + extranonce2 + record.job.coinb2, 'hex');
-    const header = serializeHeader({
-      version,
-      prevHash: record.prevHash,
-      merkleRoot: rootFromBranch(sha256d(coinbase), record.merkleBranch, sha256d),
-      ntime,
-      bits: hexToU32(record.upstream.nbits, 'nbits'),
-      nonce: hexToU32(s.nonce, 'nonce'),
-    });
+    if (!record || record.conn.closed) return this.staleOrDuplicate(s);
+    const built = this.header(record, s);
+    if ('code' in built) return built;
+    const { header } = built;
     const key = sha256d(header).toString('latin1');
-    if (this.seen.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
-    if (!this.seen.add(key)) return reject(StratumCode.JobNotFound, 'share limit of this block reached');
+    if (this.jobs.seen.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
+    if (!this.jobs.seen.add(key)) return reject(StratumCode.JobNotFound, 'share limit of this block reached');
     const hashed = this.o.powHash(header);
     const pow = Buffer.from(hashed instanceof Promise ? await hashed : hashed);
     const hash = pow.reverse().toString('hex');
     const value = BigInt(`0x${hash}`);
     const multiplier = this.o.coin.stratumDiffMultiplier;
     if (value > difficultyToTarget(s.difficulty, multiplier)) {
-      this.seen.delete(key);
+      this.jobs.seen.delete(key);
       return reject(StratumCode.LowDifficulty, 'low difficulty share');
     }
     if (value <= difficultyToTarget(record.upstreamDifficulty, multiplier)) {
       const params = [
         record.upstream.jobId,
-        upstreamExtranonce2(record.carving, extranonce1, extranonce2),
+        upstreamExtranonce2(record.carving, s.extranonce1.toLowerCase(), s.extranonce2.toLowerCase()),
         s.ntime.toLowerCase(),
         s.nonce.toLowerCase(),
+        // BIP310: the rolled bits go upstream as the submit's sixth parameter, or the upstream hashes another header.
         ...(s.versionBits !== undefined ? [s.versionBits.padStart(8, '0')] : []),
       ];
       this.forward(record, params, s, value <= record.networkTarget);
@@ -209,6 +196,56 @@ export class ProxyJobSource implements JobProvider {
     };
   }
 
+  /** 21 for a job we no longer have, unless it resends a share accepted before its job retired (22). */
+  private staleOrDuplicate(s: ShareSubmission): Rejection {
+    const retired = this.jobs.getRetired(s.jobId) ?? this.jobs.get(s.jobId);
+    const built = retired && this.header(retired, s, { ignoreTime: true });
+    const key = built && !('code' in built) ? sha256d(built.header).toString('latin1') : undefined;
+    if (key !== undefined && (this.jobs.retiredSeen.has(key) || this.jobs.seen.has(key)))
+      return reject(StratumCode.Duplicate, 'duplicate share');
+    return reject(StratumCode.JobNotFound, 'job not found (stale)');
+  }
+
+  /** The header a share builds on its job, or why it cannot be one (malformed fields, time, version bits). */
+  private header(
+    record: ProxyJob,
+    s: ShareSubmission,
+    o: { ignoreTime?: boolean } = {},
+  ): { header: Buffer } | Rejection {
+    if (!isHex(s.extranonce1, this.extranonce1Size)) return reject(StratumCode.Other, 'invalid extranonce1');
+    if (!isHex(s.extranonce2, this.extranonce2Size)) return reject(StratumCode.Other, 'incorrect size of extranonce2');
+    if (!isHex(s.ntime, 4)) return reject(StratumCode.Other, 'invalid ntime');
+    if (!isHex(s.nonce, 4)) return reject(StratumCode.Other, 'invalid nonce');
+    const ntime = hexToU32(s.ntime, 'ntime');
+    // The upstream job's time is the earliest we know is valid; its own rules may allow less, never we more.
+    if (
+      !o.ignoreTime &&
+      (ntime < hexToU32(record.upstream.ntime, 'ntime') || ntime > Math.floor(this.o.now() / 1000) + MAX_FUTURE_SECONDS)
+    )
+      return reject(StratumCode.Other, 'ntime out of range');
+    let version = hexToU32(record.upstream.version, 'version');
+    if (s.versionBits !== undefined) {
+      // BIP310: only the bits the upstream let us roll; anything else it would refuse.
+      const bits = Number.parseInt(s.versionBits, 16) >>> 0;
+      const mask = record.versionMask;
+      if ((bits & ~mask) >>> 0 !== 0) return reject(StratumCode.Other, 'version bits the upstream does not allow');
+      version = ((version & ~mask) | (bits & mask)) >>> 0;
+    }
+    const coinbase = Buffer.from(
+      record.job.coinb1 + s.extranonce1.toLowerCase() + s.extranonce2.toLowerCase() + record.job.coinb2,
+      'hex',
+    );
+    const header = serializeHeader({
+      version,
+      prevHash: record.prevHash,
+      merkleRoot: rootFromBranch(sha256d(coinbase), record.merkleBranch, sha256d),
+      ntime,
+      bits: hexToU32(record.upstream.nbits, 'nbits'),
+      nonce: hexToU32(s.nonce, 'nonce'),
+    });
+    return { header };
+  }
+
   /** Sends a share upstream without holding the miner's answer; its verdict is counted and logged when it comes. */
   private forward(record: ProxyJob, params: string[], s: ShareSubmission, block: boolean): void {
     const upstreams = this.upstreams;
@@ -217,12 +254,19 @@ export class ProxyJobSource implements JobProvider {
     const context = { upstream: record.conn.name, jobId: record.upstream.jobId, miner: s.miner, worker: s.worker };
     if (block) this.o.logger.info(context, 'share meets the network target: a block for the upstream');
     const sent = upstreams.submit(record.conn, params).then((answer: UpstreamAnswer) => {
-      if (answer.accepted) this.counts.accepted++;
-      else if (answer.code === 'timeout' || answer.code === 'closed') {
-        this.counts.unanswered++;
-        this.o.logger.warn({ ...context, reason: answer.message }, 'forwarded share got no upstream answer');
-      } else {
-        this.counts.rejected++;
+      const result = answer.accepted
+        ? 'accepted'
+        : answer.code === 'timeout' || answer.code === 'closed'
+          ? 'unanswered'
+          : 'rejected';
+      this.counts[result]++;
+      this.o.metrics?.inc({ coin: this.o.coin.symbol, upstream: record.conn.name, result });
+      if (result === 'unanswered') {
+        this.o.logger.warn(
+          { ...context, reason: !answer.accepted && answer.message },
+          'forwarded share got no upstream answer',
+        );
+      } else if (!answer.accepted) {
         this.o.logger.warn({ ...context, code: answer.code, reason: answer.message }, 'upstream rejected a share');
       }
     });
@@ -251,14 +295,19 @@ export class ProxyJobSource implements JobProvider {
       this.upstreams?.markDown(conn.endpoint, `job ${n.jobId}: no BIP34 height at the start of coinb1`);
       return;
     }
-    const wasAvailable = this.newest() !== undefined;
-    const newest = this.newest();
+    const network = this.networkOf(n.nbits);
+    if (!network) {
+      this.upstreams?.markDown(conn.endpoint, `job ${n.jobId}: nbits ${n.nbits} is no target`);
+      return;
+    }
+    const newest = this.jobs.newest();
+    const wasAvailable = newest !== undefined;
     const clean = this.forceClean || n.cleanJobs || newest?.upstream.prevHash !== n.prevHash;
     this.forceClean = false;
     this.lastNotify = n;
     const upstreamDifficulty = this.difficulty ?? 0;
     const job: StratumJob = {
-      jobId: this.nextId(),
+      jobId: this.jobs.nextId(),
       prevHash: n.prevHash,
       coinb1: downstreamCoinb1(n.coinb1, conn.session.extranonce1, this.carving),
       coinb2: n.coinb2,
@@ -268,21 +317,23 @@ export class ProxyJobSource implements JobProvider {
       ntime: n.ntime,
       cleanJobs: clean,
       height,
-      networkDifficulty: bitsToDifficulty(hexToU32(n.nbits, 'nbits'), this.o.coin.stratumDiffMultiplier),
+      networkDifficulty: network.difficulty,
       ...(upstreamDifficulty > 0 && { minDifficulty: upstreamDifficulty }),
     };
-    if (clean) this.dropJobs();
-    this.jobs.set(job.jobId, {
-      job,
-      upstream: n,
-      conn,
-      carving: this.carving,
-      upstreamDifficulty,
-      prevHash: fromStratumPrevHash(n.prevHash),
-      merkleBranch: n.merkleBranch.map((b) => Buffer.from(b, 'hex')),
-      networkTarget: bitsToTarget(hexToU32(n.nbits, 'nbits')),
-    });
-    while (this.jobs.size > MAX_JOBS) this.jobs.delete(this.jobs.keys().next().value!);
+    this.jobs.add(
+      {
+        job,
+        upstream: n,
+        conn,
+        carving: this.carving,
+        versionMask: conn.session.versionMask,
+        upstreamDifficulty,
+        prevHash: fromStratumPrevHash(n.prevHash),
+        merkleBranch: n.merkleBranch.map((b) => Buffer.from(b, 'hex')),
+        networkTarget: network.target,
+      },
+      clean,
+    );
     this.o.logger.debug({ jobId: job.jobId, upstreamJob: n.jobId, height, clean }, 'upstream job');
     if (!wasAvailable) for (const l of this.availability) l(true);
     for (const listener of this.listeners) {
@@ -294,20 +345,15 @@ export class ProxyJobSource implements JobProvider {
     }
   }
 
-  private dropJobs(): void {
-    this.jobs.clear();
-    this.seen = new SeenShares(MAX_SHARES_PER_BLOCK);
-  }
-
-  private newest(): ProxyJob | undefined {
-    let last: ProxyJob | undefined;
-    for (const r of this.jobs.values()) last = r;
-    return last;
-  }
-
-  private nextId(): string {
-    const id = this.counter.toString(16);
-    this.counter = (this.counter + 1) % 0x100000000;
-    return id;
+  /** The network target and difficulty of a job's nbits; undefined for bits that are no target (0, negative, over). */
+  private networkOf(nbits: string): { target: bigint; difficulty: number } | undefined {
+    try {
+      const bits = hexToU32(nbits, 'nbits');
+      const target = bitsToTarget(bits);
+      const difficulty = bitsToDifficulty(bits, this.o.coin.stratumDiffMultiplier);
+      return target > 0n && Number.isFinite(difficulty) && difficulty > 0 ? { target, difficulty } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -1,4 +1,5 @@
-import { type Socket, connect as tcpConnect } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { ConfigError } from '../../../../core/errors.js';
 import { LineFramer } from '../../stratum/framer.js';
@@ -9,6 +10,11 @@ export interface UpstreamEndpoint {
   url: string;
   user: string;
   password: string;
+  /**
+   * stratum+ssl: a PEM file of the CA (or the self-signed certificate) the upstream's certificate must chain to, in
+   * place of the system's CAs (a private upstream). The certificate is always verified, the host name too.
+   */
+  caFile?: string;
 }
 
 /** A mining.notify from the upstream, as sent (hex strings in stratum wire encoding): a job before our carving. */
@@ -45,6 +51,10 @@ const MAX_LINE_BYTES = 64 * 1024;
 /** What we ask to roll (BIP320's bits); the upstream answers what it allows. */
 const VERSION_MASK = 0x1fffe000;
 const HEX = /^[0-9a-f]*$/;
+/** An extranonce1 longer than this is no pool's (4 to 8 bytes in practice): refused with the upstream. */
+const MAX_EXTRANONCE1_BYTES = 16;
+/** Merkle branch entries of a job: 2^32 transactions is far beyond any block; more is a broken upstream. */
+const MAX_BRANCH_ENTRIES = 32;
 
 /**
  * One Stratum V1 client connection to an upstream pool: subscribe (resuming the session id it gave last time, if
@@ -58,6 +68,7 @@ export class UpstreamConnection {
   >();
   private nextId = 1;
   private done = false;
+  private closeReason = '';
   private events: UpstreamEvents | undefined;
   /** Notifications that came before `listen` (the upstream sends work right after authorize). */
   private early: Array<(e: UpstreamEvents) => void> = [];
@@ -94,8 +105,13 @@ export class UpstreamConnection {
     o: { timeoutMs: number; resumeSessionId?: string; userAgent?: string },
   ): Promise<UpstreamConnection> {
     const { host, port, tls } = parseStratumUrl(endpoint.url);
+    const ca = tls && endpoint.caFile !== undefined ? await readCa(endpoint.caFile) : undefined;
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = tls ? tlsConnect({ host, port, servername: host }) : tcpConnect({ host, port });
+      // TLS: the certificate is verified against the system's CAs, or only the pinned `caFile` when given; never
+      // accepted unverified (rejectUnauthorized stays Node's default, true). SNI only for a host name (RFC 6066).
+      const s = tls
+        ? tlsConnect({ host, port, ...(isIP(host) === 0 && { servername: host }), ...(ca && { ca }) })
+        : tcpConnect({ host, port });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new Error(`connect timed out after ${o.timeoutMs} ms`));
@@ -115,6 +131,8 @@ export class UpstreamConnection {
     const c = new UpstreamConnection(socket, endpoint, o.timeoutMs);
     try {
       await c.handshake(o.resumeSessionId, o.userAgent ?? 'edgepool-proxy/1');
+      // A line after authorize's answer in the same read may already have closed it (a hostile upstream's).
+      if (c.closed) throw new Error(c.closeReason);
       return c;
     } catch (err) {
       c.close((err as Error).message);
@@ -149,6 +167,7 @@ export class UpstreamConnection {
   close(reason = 'closed by us'): void {
     if (this.done) return;
     this.done = true;
+    this.closeReason = reason;
     this.socket.destroy();
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
@@ -162,8 +181,7 @@ export class UpstreamConnection {
     const sub = await this.request('mining.subscribe', resumeSessionId ? [agent, resumeSessionId] : [agent]);
     if (sub.error || !Array.isArray(sub.result)) throw new Error(`subscribe refused: ${describe(sub.error)}`);
     const [, extranonce1, extranonce2Size] = sub.result as [unknown, unknown, unknown];
-    if (typeof extranonce1 !== 'string' || !HEX.test(extranonce1.toLowerCase()) || extranonce1.length % 2 !== 0)
-      throw new Error(`subscribe gave no hex extranonce1: ${describe(sub.result)}`);
+    if (!isExtranonce1(extranonce1)) throw new Error(`subscribe gave no hex extranonce1: ${describe(sub.result)}`);
     if (!Number.isInteger(extranonce2Size) || (extranonce2Size as number) < 1 || (extranonce2Size as number) > 32)
       throw new Error(`subscribe gave no extranonce2 size: ${describe(sub.result)}`);
     this.session = {
@@ -237,8 +255,7 @@ export class UpstreamConnection {
       }
       case 'mining.set_extranonce': {
         const [en1, size] = params;
-        if (typeof en1 !== 'string' || !HEX.test(en1.toLowerCase()) || en1.length % 2 !== 0)
-          throw new Error('malformed set_extranonce');
+        if (!isExtranonce1(en1)) throw new Error('malformed set_extranonce');
         if (!Number.isInteger(size) || (size as number) < 1 || (size as number) > 32)
           throw new Error('malformed set_extranonce');
         this.session = { ...this.session, extranonce1: en1.toLowerCase(), extranonce2Size: size as number };
@@ -274,7 +291,8 @@ function readNotify(p: unknown[]): UpstreamNotify | undefined {
   if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 64) return undefined;
   if (!hex(prevHash, 64) || !hex(coinb1) || !hex(coinb2) || !hex(version, 8) || !hex(nbits, 8) || !hex(ntime, 8))
     return undefined;
-  if (!Array.isArray(branch) || !branch.every((b) => hex(b, 64))) return undefined;
+  if (!Array.isArray(branch) || branch.length > MAX_BRANCH_ENTRIES || !branch.every((b) => hex(b, 64)))
+    return undefined;
   return {
     jobId,
     prevHash: prevHash.toLowerCase(),
@@ -286,6 +304,20 @@ function readNotify(p: unknown[]): UpstreamNotify | undefined {
     ntime: ntime.toLowerCase(),
     cleanJobs: clean === true,
   };
+}
+
+function isExtranonce1(v: unknown): v is string {
+  return (
+    typeof v === 'string' && v.length % 2 === 0 && v.length <= MAX_EXTRANONCE1_BYTES * 2 && HEX.test(v.toLowerCase())
+  );
+}
+
+async function readCa(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new Error(`cannot read the upstream's caFile ${path}: ${(err as Error).message}`);
+  }
 }
 
 /** An upstream's error: [code, message, traceback] (Stratum V1), or an object/string some pools send. */
