@@ -197,4 +197,32 @@ describe('switching service', () => {
     cleanup.push(() => btc.close());
     await expect(TestMiner.connect(service.ports[0]!, `${ADDRESS}.rig`)).rejects.toThrow(/authorize failed/);
   });
+
+  it("adds the merged chains' earnings at their own price, and nothing for one whose price is stale", async () => {
+    const { binance, ltc, service, at } = await setup();
+    // LTC's jobs commit to DOGE work (merged mining) at the same target: DOGE's term is added to LTC's.
+    ltc.economicsNow = {
+      ...ltc.economicsNow,
+      aux: [{ coin: 'DOGE', height: 900, reward: 1_000_000_000_000n, target: ltc.economicsNow.target }],
+    };
+    await at(0);
+    const [withAux, doge] = service.state().table;
+    expect(withAux!.aux).toEqual([
+      {
+        coin: 'DOGE',
+        reward: '1000000000000',
+        price: '0.0000006',
+        priceAt: T0,
+        earningsPerTerahash: doge!.earningsPerTerahash,
+      },
+    ]);
+    const ltcOwn = Number(withAux!.earningsPerTerahash) - Number(doge!.earningsPerTerahash);
+    expect(ltcOwn).toBeGreaterThan(0);
+    // DOGE's book empties: once its price is over 600 s old, LTC's row counts LTC alone.
+    binance.ctx.books!.DOGEBTC = new FakeBook([], [], 10);
+    await at(601);
+    const [alone] = service.state().table;
+    expect(alone!.aux).toEqual([{ coin: 'DOGE', reward: '1000000000000', price: '0.0000006', priceAt: T0 }]);
+    expect(Number(alone!.earningsPerTerahash)).toBeCloseTo(ltcOwn, 6);
+  });
 });
