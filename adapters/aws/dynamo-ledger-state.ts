@@ -108,4 +108,5 @@ export class DynamoLedgerStateStore implements LedgerStateStore {
 }
 
 /** Sort key of a credited round: zero-padded so that heights sort (and range-query) as numbers. */
-const roundKey = (height: number) => String(height).padStart(12, '0');
+/** A height as a sort key that orders as the number (12 digits). */
+export const roundKey = (height: number) => String(height).padStart(12, '0');

@@ -73,5 +73,7 @@ export class DynamoMoneyStore implements MoneyStore, UpstreamPayoutStore {
   getUpstreamPayout: UpstreamPayoutStore['getUpstreamPayout'] = (...a) => this.upstream.getUpstreamPayout(...a);
   listOpenUpstreamPayouts: UpstreamPayoutStore['listOpenUpstreamPayouts'] = (...a) =>
     this.upstream.listOpenUpstreamPayouts(...a);
+  markUpstreamSplit: UpstreamPayoutStore['markUpstreamSplit'] = (...a) => this.upstream.markUpstreamSplit(...a);
+  previousSplitHeight: UpstreamPayoutStore['previousSplitHeight'] = (...a) => this.upstream.previousSplitHeight(...a);
   listUpstreamPayouts: UpstreamPayoutStore['listUpstreamPayouts'] = (...a) => this.upstream.listUpstreamPayouts(...a);
 }

@@ -1,8 +1,15 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { BlockCredit } from '../../core/blocks/block.js';
 import type { UpstreamPayoutStore } from '../../core/ports/upstream-payouts.js';
 import type { UpstreamPayout, UpstreamPayoutStatus } from '../../core/proxy/upstream-payouts.js';
 import { batchGetAll, conditionalWrite, dynamoCall, num, queryAll } from './dynamo-calls.js';
+import { roundKey } from './dynamo-ledger-state.js';
 import type { TableNames } from './tables.js';
 
 /**
@@ -11,6 +18,12 @@ import type { TableNames } from './tables.js';
  * settles it.
  */
 export const OPEN_UPSTREAM_VIEW = 'UPSTREAM#OPEN';
+
+/**
+ * `UPSTREAM#SPLIT / <height, 12 digits>#<txid>:<vout>`: one item per payout whose split is fixed, ordered by height,
+ * so a PROP period's start is one Query (`sk <` the height, newest first, one item), never a read of every payout.
+ */
+const SPLIT_PK = 'UPSTREAM#SPLIT';
 
 /** Proxy mining's upstream payouts on the coin's ledger table (`UPSTREAM / <txid>:<vout>`). */
 export class DynamoUpstreamPayoutStore implements UpstreamPayoutStore {
@@ -32,7 +45,8 @@ export class DynamoUpstreamPayoutStore implements UpstreamPayoutStore {
             amount: p.amount.toString(),
             status: p.status,
             seenAt: p.seenAt,
-            ...(p.status === 'settled' ? {} : { view: OPEN_UPSTREAM_VIEW, time: p.seenAt }),
+            // Open (listed by each pass) until settled; an ignored one never is.
+            ...(p.status === 'pending' || p.status === 'credited' ? { view: OPEN_UPSTREAM_VIEW, time: p.seenAt } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -99,8 +113,37 @@ export class DynamoUpstreamPayoutStore implements UpstreamPayoutStore {
     const keys = listed.map((i) => ({ pk: 'UPSTREAM', sk: String(i.sk) }));
     return (await batchGetAll(this.doc, 'get upstream payouts', table, keys, true))
       .map(toUpstreamPayout)
-      .filter((p) => p.status !== 'settled')
+      .filter((p) => p.status === 'pending' || p.status === 'credited')
       .sort((a, b) => a.seenAt - b.seenAt || (a.id < b.id ? -1 : 1));
+  }
+
+  async markUpstreamSplit(coin: string, id: string, height: number): Promise<void> {
+    // The same item each time: written again after a crash, nothing changes.
+    await dynamoCall('mark upstream split', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tables(coin).ledger,
+          Item: { pk: SPLIT_PK, sk: `${roundKey(height)}#${id}`, id, height },
+        }),
+      ),
+    );
+  }
+
+  async previousSplitHeight(coin: string, height: number): Promise<number> {
+    const { Items } = await dynamoCall('previous upstream split', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tables(coin).ledger,
+          KeyConditionExpression: 'pk = :pk AND sk < :h',
+          ExpressionAttributeValues: { ':pk': SPLIT_PK, ':h': roundKey(height) },
+          ScanIndexForward: false,
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const previous = Items?.[0];
+    return previous ? num(previous.height) : -1;
   }
 
   async listUpstreamPayouts(coin: string): Promise<UpstreamPayout[]> {

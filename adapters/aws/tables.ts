@@ -95,6 +95,7 @@ export const BLOCKS_TABLE: TableDef = {
  *                                 (merged mining; dynamo-aux-address-store.ts)
  *   UPSTREAM / <txid>:<vout>      proxy mining: a payment the upstream pool made to the pool address, its fixed split
  *                                 and status (dynamo-upstream-payouts.ts); view UPSTREAM#OPEN until settled
+ *   UPSTREAM#SPLIT / <height>#<id>  a payout whose split is fixed at that height: a PROP period's start, one Query
  *   GSI byView (view, time): an entry's `view` is UNAPPLIED until its balance counts it, then ACCT#<account>:
  *   the repair lists what a crash left unapplied, a miner's page reads its newest entries; a payout's is
  *   PAYOUT#OPEN (time = createdAt) until it is confirmed or failed: the passes list the open payouts only

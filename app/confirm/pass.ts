@@ -106,6 +106,7 @@ function upstreamDeps(
     rewards,
     distribution: proxy.distribution,
     confirmations: proxy.confirmations ?? payoutConfirmationDepth(coin),
+    minimumPayment: BigInt(proxy.minimumPayment),
     settleDepth: rules.maturity,
     wallet: deps.upstream.wallet,
     store: deps.upstream.store,

@@ -6,7 +6,7 @@ import type { RoundShareReader } from '../../core/ports/share-store.js';
 import type { UpstreamPayoutStore, UpstreamWallet } from '../../core/ports/upstream-payouts.js';
 import {
   type ProxyDistribution,
-  previousPayoutHeight,
+  receiptStatus,
   splitUpstreamPayout,
   type UpstreamPayout,
   upstreamEntries,
@@ -32,6 +32,8 @@ export interface UpstreamDeps {
   distribution: ProxyDistribution;
   /** Confirmations an upstream payout needs before it is split and credited (the coin's payout confirmations). */
   confirmations: number;
+  /** Receipts below this (base units) are recorded as ignored, never split: dust anyone can send the pool address. */
+  minimumPayment: bigint;
   /**
    * Blocks after which a credited payout is no longer watched for a reorg, and how far below the tip the wallet is
    * read again each pass (the coin's confirmation depth).
@@ -54,6 +56,8 @@ export interface UpstreamDeps {
 export interface UpstreamReport {
   /** Upstream payouts seen in the wallet for the first time. */
   recorded: number;
+  /** Of those, below the minimum payment: recorded as ignored. */
+  ignored: number;
   /** Recorded ones still short of their confirmations. */
   waiting: number;
   /** Split and credited in this pass. */
@@ -70,7 +74,8 @@ export interface UpstreamReport {
  * 1. Detect: the wallet's entries since the scan cursor (a settle depth below the tip, so a reorg's moves are read
  *    again; never below the tip of the coin's first pass: what the address held before is not the upstream's, and
  *    the operator funds the wallet at another of its addresses); each upstream receipt (core/proxy `upstreamReceipts`) is recorded once by `<txid>:<vout>` (a conditional
- *    put: seen again, nothing changes), as soon as the wallet has it, confirmed or not.
+ *    put: seen again, nothing changes), as soon as the wallet has it, confirmed or not; one below `minimumPayment` as
+ *    ignored, which nothing splits, lists or credits.
  * 2. Credit, in height order: a pending payout with the coin's payout confirmations gets its split fixed once on its
  *    item (`attribute_not_exists(credits)`; whoever fixed it first wins, read back), then its `upstream` entries
  *    (deterministic ids, each applied to its balance once), then its status pending → credited. A payout that a reorg
@@ -85,7 +90,7 @@ export interface UpstreamReport {
  */
 export async function distributeUpstreamPayouts(deps: UpstreamDeps): Promise<UpstreamReport> {
   const { coin, store, money, log } = deps;
-  const report: UpstreamReport = { recorded: 0, waiting: 0, credited: 0, creditedAmount: 0n, settled: 0 };
+  const report: UpstreamReport = { recorded: 0, ignored: 0, waiting: 0, credited: 0, creditedAmount: 0n, settled: 0 };
   let start = await money.getCursor(coin.symbol, START_CURSOR);
   if (start === undefined) {
     start = await deps.wallet.tipHeight();
@@ -101,12 +106,18 @@ export async function distributeUpstreamPayouts(deps: UpstreamDeps): Promise<Ups
       txid: r.txid,
       vout: r.vout,
       amount: r.amount,
-      status: 'pending',
+      status: receiptStatus(r.amount, deps.minimumPayment),
       seenAt: deps.now(),
     };
     if (await store.recordUpstreamPayout(coin.symbol, payout)) {
       report.recorded++;
-      log.info({ coin: coin.symbol, id, amount: r.amount.toString() }, 'upstream payout seen');
+      if (payout.status === 'ignored') {
+        report.ignored++;
+        log.warn(
+          { coin: coin.symbol, id, amount: r.amount.toString(), minimum: deps.minimumPayment.toString() },
+          'payment to the pool address below proxy.minimumPayment: recorded as ignored, not split',
+        );
+      } else log.info({ coin: coin.symbol, id, amount: r.amount.toString() }, 'upstream payout seen');
     }
   }
   await money.setCursor(coin.symbol, SCAN_CURSOR, Math.max(tip - deps.settleDepth, start));
@@ -125,6 +136,8 @@ export async function distributeUpstreamPayouts(deps: UpstreamDeps): Promise<Ups
         }
         payout = await fixSplit(deps, payout, tx.height);
       }
+      // Before it is credited: the next payout's PROP period starts after this one's height.
+      await store.markUpstreamSplit(coin.symbol, p.id, payout.height!);
       await money.putEntries(coin.symbol, upstreamEntries(payout, payout.credits!, deps.now()));
       if (await store.setUpstreamStatus(coin.symbol, p.id, 'pending', 'credited')) {
         report.credited++;
@@ -168,8 +181,7 @@ async function fixSplit(deps: UpstreamDeps, payout: UpstreamPayout, height: numb
     { shares: deps.shares, ...(deps.maxRounds === undefined ? {} : { maxRounds: deps.maxRounds }) },
     { coin: coin.symbol, height },
   );
-  const previousHeight =
-    deps.distribution === 'PROP' ? previousPayoutHeight(await store.listUpstreamPayouts(coin.symbol), height) : -1;
+  const previousHeight = deps.distribution === 'PROP' ? await store.previousSplitHeight(coin.symbol, height) : -1;
   const networkDifficulty =
     deps.distribution === 'PPLNS' ? (await deps.chain.blockValue(height)).difficulty * coin.stratumDiffMultiplier : 0;
   const credits = splitUpstreamPayout(

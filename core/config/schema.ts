@@ -210,6 +210,12 @@ const proxySchema = z.strictObject({
    * (core/coins `payoutConfirmationDepth`). A payout a reorg drops after that keeps its credits and suspends payouts.
    */
   confirmations: z.number().int().min(1).optional(),
+  /**
+   * Payments to the pool address below this (base units) are recorded as ignored and never split: anyone can send
+   * dust there, and each split payment writes an entry per miner. 10,000 (0.0001 of a coin): about the dust limit of
+   * Bitcoin-family wallets, far below what an upstream pool pays out at once.
+   */
+  minimumPayment: baseUnits.default('10000'),
 });
 
 /**

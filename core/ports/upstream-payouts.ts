@@ -35,6 +35,16 @@ export interface UpstreamPayoutStore {
   getUpstreamPayout(coin: string, id: string): Promise<UpstreamPayout | undefined>;
   /** The payouts not settled yet (pending and credited), oldest seen first: what a pass works on. */
   listOpenUpstreamPayouts(coin: string): Promise<UpstreamPayout[]>;
-  /** Every upstream payout (the audit, PROP periods). */
+  /**
+   * Marks that a payout's split was fixed at `height` (idempotent): what `previousSplitHeight` finds. Written before
+   * the payout is credited, so every credited payout is marked.
+   */
+  markUpstreamSplit(coin: string, id: string, height: number): Promise<void>;
+  /**
+   * Where a PROP period ending at `height` starts: the highest height below it at which a payout's split was marked
+   * (-1: none; two payouts in one block share its period). One bounded read, however long the history.
+   */
+  previousSplitHeight(coin: string, height: number): Promise<number>;
+  /** Every upstream payout (the audit). */
   listUpstreamPayouts(coin: string): Promise<UpstreamPayout[]>;
 }

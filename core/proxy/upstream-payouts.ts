@@ -18,9 +18,10 @@ export type ProxyDistribution = (typeof PROXY_DISTRIBUTIONS)[number];
 /**
  * pending: recorded, waiting for the coin's payout confirmations (its split may be fixed, its entries may be partly
  * written: the next pass completes them); credited: every entry written; settled: buried deep enough that it is no
- * longer watched for a reorg.
+ * longer watched for a reorg; ignored: below `proxy.minimumPayment`, recorded so it is read once and never split
+ * (anyone can send dust to the pool address: split, each would be one ledger entry per miner).
  */
-export type UpstreamPayoutStatus = 'pending' | 'credited' | 'settled';
+export type UpstreamPayoutStatus = 'pending' | 'credited' | 'settled' | 'ignored';
 
 /** One output the upstream paid the pool (recorded once, by `<txid>:<vout>`). */
 export interface UpstreamPayout {
@@ -76,15 +77,9 @@ export function upstreamReceipts(entries: readonly WalletReceipt[], poolAddress:
   return out;
 }
 
-/**
- * Where the PROP period of an upstream payout at `height` starts: after the highest height of another upstream payout
- * whose split is fixed below it (-1: none). Two payouts in one block share that block's period.
- */
-export function previousPayoutHeight(payouts: readonly UpstreamPayout[], height: number): number {
-  let previous = -1;
-  for (const p of payouts) if (p.height !== undefined && p.height < height && p.height > previous) previous = p.height;
-  return previous;
-}
+/** How a receipt is recorded: split among the miners (pending), or left alone (ignored) below the minimum. */
+export const receiptStatus = (amount: bigint, minimumPayment: bigint): UpstreamPayoutStatus =>
+  amount < minimumPayment ? 'ignored' : 'pending';
 
 /**
  * The split of one upstream payout: splitReward with the coin's fee rules over the proxied rounds up to `height`

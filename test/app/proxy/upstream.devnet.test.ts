@@ -83,6 +83,17 @@ describe('upstream payouts of a proxied coin on the devnet', () => {
     await ingestBatch(shares.ingest, roundBatch(id, height, work), { claim: id, now: () => 1, leaseMs: 1000 });
   }
 
+  /** Fresh tables, the first pass, alice's round at the next height, and 1 LTC paid to the pool address (unmined). */
+  async function alicePaidOneCoin(coin: Readonly<CoinConfig>) {
+    const devnet = net.get();
+    const { shares, money } = await fresh();
+    await pass(coin, shares, money);
+    const tip = await devnet.clientA.getBlockCount();
+    await ingest(shares, 'r1', tip + 1, [['alice', 1]]);
+    await devnet.minerWallet.sendToAddress(devnet.poolAddress, COIN);
+    return { shares, money, tip };
+  }
+
   async function ledger(money: DynamoMoneyStore) {
     return balancesFromEntries(await money.listEntries('LTC'));
   }
@@ -130,6 +141,35 @@ describe('upstream payouts of a proxied coin on the devnet', () => {
     expect((await pass(coin, shares, money)).upstream).toMatchObject({ recorded: 0, credited: 0 });
     expect(await money.listEntries('LTC')).toHaveLength(before.length);
     expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+  });
+
+  it("starts a PROP period after the previous payment's block, and records dust below the minimum as ignored", async () => {
+    const devnet = net.get();
+    const coin = coinConfig('PROP');
+    const { shares, money, tip } = await alicePaidOneCoin(coin);
+    await devnet.mine(2); // the first payment in tip + 1
+    expect((await pass(coin, shares, money)).upstream).toMatchObject({ credited: 1 });
+    await ingest(shares, 'r2', tip + 3, [['bob', 1]]);
+    // Dust anyone may send: below proxy.minimumPayment (10,000 litoshi by default).
+    const dust = await devnet.minerWallet.sendToAddress(devnet.poolAddress, 9_999n);
+    await devnet.minerWallet.sendToAddress(devnet.poolAddress, COIN);
+    await devnet.mine(2); // the second payment and the dust in tip + 3
+    const report = (await pass(coin, shares, money)).upstream!;
+    expect(report).toMatchObject({ recorded: 2, ignored: 1, credited: 1, creditedAmount: COIN });
+
+    // The second payment pays bob only: alice's round is the first payment's period.
+    const fee = COIN / 100n;
+    const balances = await ledger(money);
+    expect(balances.get('alice')!.confirmed).toBe(COIN - fee);
+    expect(balances.get('bob')!.confirmed).toBe(COIN - fee);
+    const recorded = await money.listUpstreamPayouts('LTC');
+    expect(recorded.filter((p) => p.txid === dust)).toMatchObject([{ amount: 9_999n, status: 'ignored' }]);
+    expect(recorded.find((p) => p.txid === dust)).not.toHaveProperty('credits');
+    expect((await money.listEntries('LTC')).some((e) => e.ref.startsWith(dust))).toBe(false);
+    expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+    // Seen again on the next passes: nothing more.
+    await devnet.mine(1);
+    expect((await pass(coin, shares, money)).upstream).toMatchObject({ recorded: 0, ignored: 0, credited: 0 });
   });
 
   it('leaves out the change of its own payouts and coins from before the first pass', async () => {
@@ -220,11 +260,7 @@ describe('upstream payouts of a proxied coin on the devnet', () => {
   it('waits while a reorg takes the payment out before its confirmations, and suspends payouts if one does after', async () => {
     const devnet = net.get();
     const coin = coinConfig('PROP');
-    const { shares, money } = await fresh();
-    await pass(coin, shares, money);
-    const tip = await devnet.clientA.getBlockCount();
-    await ingest(shares, 'r1', tip + 1, [['alice', 1]]);
-    await devnet.minerWallet.sendToAddress(devnet.poolAddress, COIN);
+    const { shares, money } = await alicePaidOneCoin(coin);
     const [block] = await devnet.mine(1);
     await pass(coin, shares, money);
     // Out of node A's chain: the payment is back in its mempool (0 confirmations).

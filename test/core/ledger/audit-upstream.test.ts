@@ -58,4 +58,20 @@ describe('audit of upstream payouts (proxy mining)', () => {
       problem: 'upstream payout tx:0 is credited without a split',
     });
   });
+
+  it('accepts an ignored payment (below the minimum) without a split, and refuses one with a split or entries', () => {
+    const dust = { amount: 5_000n, status: 'ignored' as const };
+    expect(run(entries, { 'tx:0': { amount: 1000n, status: 'credited', credits }, 'dust:1': dust })).toMatchObject({
+      ok: true,
+    });
+    expect(run([], { 'dust:1': { ...dust, credits: [{ account: 'alice', role: 'miner', amount: 5_000n }] } })).toEqual({
+      ok: false,
+      problem: 'upstream payout dust:1 is ignored but has a split',
+    });
+    const onDust = upstreamEntries({ id: 'dust:1' }, [{ account: 'alice', role: 'miner', amount: 5_000n }], 1);
+    expect(run(onDust, { 'dust:1': dust })).toMatchObject({
+      ok: false,
+      problem: 'entry upstream:dust:1:miner:alice: upstream payout dust:1 is not recorded with a split',
+    });
+  });
 });

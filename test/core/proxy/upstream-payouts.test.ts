@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  previousPayoutHeight,
+  receiptStatus,
   splitUpstreamPayout,
-  type UpstreamPayout,
   upstreamEntries,
   upstreamReceipts,
   type WalletReceipt,
@@ -162,22 +161,12 @@ describe('splitUpstreamPayout', () => {
   });
 });
 
-describe('previousPayoutHeight and upstreamEntries', () => {
-  const p = (id: string, height?: number): UpstreamPayout => ({
-    id,
-    txid: id,
-    vout: 0,
-    amount: 1n,
-    status: 'credited',
-    seenAt: 0,
-    ...(height === undefined ? {} : { height }),
-  });
-
-  it('starts a PROP period after the highest split payout below the height; one in the same block shares it', () => {
-    const all = [p('a', 90), p('b', 100), p('c', 120), p('d')];
-    expect(previousPayoutHeight(all, 110)).toBe(100);
-    expect(previousPayoutHeight(all, 100)).toBe(90);
-    expect(previousPayoutHeight(all, 80)).toBe(-1);
+describe('receiptStatus and upstreamEntries', () => {
+  it('ignores a receipt below the minimum payment and splits one at or above it', () => {
+    expect(receiptStatus(9_999n, 10_000n)).toBe('ignored');
+    expect(receiptStatus(1n, 10_000n)).toBe('ignored');
+    expect(receiptStatus(10_000n, 10_000n)).toBe('pending');
+    expect(receiptStatus(150_000_000n, 10_000n)).toBe('pending');
   });
 
   it('writes one confirmed entry per credit, ids from the payout output, role and account', () => {
