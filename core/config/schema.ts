@@ -11,6 +11,7 @@ import {
 import { PROXY_DISTRIBUTIONS } from '../proxy/upstream-payouts.js';
 import { rewardsConfigSchema } from '../rewards/config.js';
 import { daemonSchema } from './daemon.js';
+import { proxyIncomeIssues } from './proxy-income.js';
 
 /** Kept a string in the parsed config (it stays JSON-serialisable); `BigInt()` it where it is used. */
 const baseUnits = z.string().regex(/^\d+$/, 'an amount in base units (satoshi/litoshi), as a string of digits');
@@ -521,6 +522,7 @@ export const poolConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['coins', i, 'symbol'], message: `coin ${s} is configured twice` });
     });
     mergedMiningIssues(cfg, ctx);
+    proxyIncomeIssues(cfg, ctx);
     // One payouts pass per ledger: a target's ledger is paid by one `payouts` block, a mined coin's by its own.
     const payer = new Map<string, string>();
     cfg.coins.forEach((coin, i) => {
