@@ -64,6 +64,9 @@ export interface JobManagerOptions {
   auxChains?: readonly AuxChain[];
 }
 
+/** The version bits of an AuxPoW coin's own blocks that are neither its chain id (high 16) nor the 0x100 flag. */
+const CHAIN_ID_FREE_VERSION_BITS = 0x0000fe00;
+
 /** BIP113/consensus: a header time may be up to 2 hours ahead of the node's clock. */
 const MAX_FUTURE_SECONDS = 7200;
 
@@ -92,7 +95,11 @@ export class JobManager implements JobProvider {
     this.extranonce2Size = o.extranonce2Size ?? 4;
     this.payoutScript = addressToOutputScript(o.coin, o.network, o.poolAddress);
     this.tag = Buffer.from(o.poolTag ?? '/edgepool/', 'utf8');
-    this.mask = o.versionRollingMask ?? 0x1fffe000;
+    // A coin whose block versions carry its AuxPoW chain id (DOGE mined on its own: 0x0062 in the high 16 bits, the
+    // 0x100 flag) lets miners roll only the bits below the chain id and above the flag: rolling into the chain id makes
+    // blocks its nodes refuse (high-hash), lost without a word. BIP320's 0x1fffe000 becomes 0x0000e000.
+    const mask = o.versionRollingMask ?? 0x1fffe000;
+    this.mask = o.coin.auxpow ? (mask & CHAIN_ID_FREE_VERSION_BITS) >>> 0 : mask;
     this.auxChains = o.auxChains ?? [];
     if (this.auxChains.length > 0 && (this.mask & AUXPOW_VERSION_FLAG) !== 0) {
       // An aux node refuses a parent carrying the auxpow flag ("auxpow parent block has auxpow version").
@@ -115,6 +122,11 @@ export class JobManager implements JobProvider {
       refreshMs: o.refreshMs ?? 30_000,
       longPoll: o.longPoll ?? true,
     });
+  }
+
+  /** BIP310: the bits this coin's shares may roll (mining.configure grants the port's mask ∩ this). */
+  get versionMask(): number {
+    return this.mask;
   }
 
   /** Starts following the daemon; resolves once the first job exists (rejects if the first template failed). */

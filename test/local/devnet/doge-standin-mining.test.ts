@@ -268,13 +268,17 @@ describe('DOGE mined on its own on the stand-in (getblocktemplate, submitblock)'
     expect((await waiting).previousblockhash).toBe(hash);
   });
 
-  it("lets a BIP310 miner's rolled bits reach the chain id, and Dogecoin refuses that block (high-hash)", async () => {
-    // The pool's default rolling mask 0x1fffe000 covers bits 16–28, where DOGE's chain id lives: a DOGE port must not
-    // negotiate them (left for the job manager: see the report). This pins what the node answers.
+  it("never lets a BIP310 miner's rolled bits reach DOGE's chain id: its job source rolls only 0x0000e000", async () => {
+    // BIP320's 0x1fffe000 covers bits 16–28, where DOGE's chain id lives: a block rolled there is refused (high-hash),
+    // lost without a word. The job source narrows the mask (mining.configure grants the port's mask ∩ this), and a
+    // bit outside it is never put into the header the pool builds: the block keeps the chain id and is accepted.
+    expect(manager().versionMask).toBe(0x0000e000);
     const height = await rpc().getBlockCount();
     const found = await mineBlock('00010000');
-    expect(found.block!.submitResult).toMatch(/high-hash/);
-    expect(await rpc().getBlockCount()).toBe(height);
+    expect(found.block!.submitResult).toBe('accepted');
+    expect(await rpc().getBlockCount()).toBe(height + 1);
+    const header = await rpc().call<{ version: number }>('getblockheader', [found.block!.hash]);
+    expect(header.version >>> 16).toBe(0x62);
   });
 
   it("mines a DOGE block through the pool's stratum with the test miner", async () => {
