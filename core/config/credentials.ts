@@ -97,6 +97,16 @@ export function inlineSecrets(config: Readonly<PoolConfig>): InlineSecret[] {
         aws: 'refuse',
         instead: `payouts.privateKey is for local mode: put the key in the coin stack's PayoutWallet secret (only the payouts Lambda reads it)`,
       });
+    // Proxy mining: "x" (the schema's default) and "" are what pools that ignore the password are sent, no secret.
+    coin.proxy?.upstreams.forEach((u, j) => {
+      if (u.password === 'x' || u.password === '') return;
+      out.push({
+        path: ['coins', i, 'proxy', 'upstreams', j, 'password'],
+        aws: 'refuse',
+        instead:
+          'the CDK app deploys no upstream password (it would be readable in the task definition): use an upstream account whose password is "x", or proxy from local mode',
+      });
+    });
     const conversion = coin.conversion;
     if (!conversion) return;
     conversion.exchanges.forEach((x, j) => {

@@ -171,16 +171,35 @@ export const securitySchema = z.strictObject({
 });
 
 /** An upstream pool the coin proxies to: its Stratum V1 URL and the pool's account there. */
-const upstreamSchema = z.strictObject({
-  /** `stratum+tcp://host:port`, or `stratum+ssl://host:port` (TLS, the system's CAs). */
-  url: z
-    .string()
-    .regex(/^stratum\+(tcp|ssl):\/\/[^/:\s]+:\d{1,5}$/, 'stratum+tcp://host:port or stratum+ssl://host:port'),
-  /** The pool's worker name on the upstream (usually its payout address, with an optional `.worker`). */
-  user: z.string().min(1).max(256),
-  /** Sent with mining.authorize; most pools ignore it ("x"). A secret where a pool uses it as one (never logged). */
-  password: z.string().max(256).default('x'),
-});
+const upstreamSchema = z
+  .strictObject({
+    /**
+     * `stratum+tcp://host:port`, or `stratum+ssl://host:port` (TLS: the certificate and host name are always verified,
+     * against the system's CAs unless `caFile` pins another).
+     */
+    url: z
+      .string()
+      .regex(/^stratum\+(tcp|ssl):\/\/[^/:@\s]+:\d{1,5}$/, 'stratum+tcp://host:port or stratum+ssl://host:port')
+      .refine((url) => Number(url.split(':').at(-1)) >= 1 && Number(url.split(':').at(-1)) <= 65535, {
+        message: 'the port must be 1 to 65535',
+      }),
+    /** The pool's worker name on the upstream (usually its payout address, with an optional `.worker`). */
+    user: z.string().min(1).max(256),
+    /**
+     * Sent with mining.authorize; most pools ignore it ("x"). Any other value is a secret: masked by `pool config
+     * check`, and refused by the CDK app (it would be readable in the task's template).
+     */
+    password: z.string().max(256).default('x'),
+    /**
+     * stratum+ssl only: a PEM file (CA or self-signed certificate) the upstream's certificate must chain to instead of
+     * the system's CAs, for a private upstream. There is no option to skip verification.
+     */
+    caFile: z.string().min(1).optional(),
+  })
+  .refine((u) => u.caFile === undefined || u.url.startsWith('stratum+ssl://'), {
+    path: ['caFile'],
+    message: 'caFile pins the CA of a TLS upstream: the url must be stratum+ssl://',
+  });
 
 const proxySchema = z.strictObject({
   /** Tried in order: the first that answers serves; a failed one is retried with backoff and serves again once back. */

@@ -58,6 +58,31 @@ describe('pool CLI', () => {
     expect(printed.coins[0].conversion.targets[0].payouts.daemon.url).toBe('http://10.0.100.20:8332');
   });
 
+  it("config check never prints a proxied coin's upstream password", async () => {
+    const address = (fill: number) =>
+      payments.p2wpkh({ hash: Buffer.alloc(20, fill), network: getCoin('LTC').networks.mainnet![0] }).address!;
+    const file = join(dir, 'proxy.json');
+    const password = 'upstream-pass-7c1e';
+    await writeFile(
+      file,
+      JSON.stringify({
+        coins: [
+          {
+            symbol: 'LTC',
+            poolAddress: address(1),
+            daemons: [{ url: 'http://127.0.0.1:9332', user: 'u', password: 'p' }],
+            ports: [{ port: 3333, difficulty: { initial: 1, min: 1, max: 8 } }],
+            proxy: { upstreams: [{ url: 'stratum+ssl://pool.example:443', user: address(2), password }] },
+          },
+        ],
+      }),
+    );
+    const r = await pool(['config', 'check', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(password);
+    expect(JSON.parse(r.stdout).coins[0].proxy.upstreams[0]).toMatchObject({ user: address(2), password: '***' });
+  });
+
   it('config check exits non-zero and names the bad key', async () => {
     const file = join(dir, 'bad.json');
     await writeFile(file, JSON.stringify({ coins: [], htpp: {} }));

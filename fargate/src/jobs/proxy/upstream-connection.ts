@@ -278,7 +278,7 @@ export class UpstreamConnection {
 }
 
 export function parseStratumUrl(url: string): { host: string; port: number; tls: boolean } {
-  const m = /^stratum\+(tcp|ssl):\/\/([^/:\s]+):(\d{1,5})$/.exec(url);
+  const m = /^stratum\+(tcp|ssl):\/\/([^/:@\s]+):(\d{1,5})$/.exec(url);
   const port = m ? Number(m[3]) : 0;
   if (!m || port < 1 || port > 65535) throw new ConfigError(`not a stratum URL: ${url}`);
   return { host: m[2]!, port, tls: m[1] === 'ssl' };
