@@ -462,16 +462,15 @@ async function exportMiner(
   const entries = await deps.money.listAccountEntries(coin.symbol, address);
   const paid = await minerPayments(deps, coin, address, entries, 500);
   const rows: ExportRow[] = [
-    ...entries
-      .filter((e) => e.kind === 'immature' || e.kind === 'pps')
-      .map((e) => ({
-        time: e.time,
-        type: 'reward' as const,
-        reference: e.ref,
-        amount: e.amount.toString(),
-        status: e.kind,
-        txid: '',
-      })),
+    ...entries.filter(isReward).map((e) => ({
+      time: e.time,
+      type: 'reward' as const,
+      reference: e.ref,
+      amount: e.amount.toString(),
+      status: e.kind,
+      // An upstream payment's reference is its output `<txid>:<vout>`: the transaction that brought it.
+      txid: e.kind === 'upstream' ? e.ref.slice(0, e.ref.lastIndexOf(':')) : '',
+    })),
     ...paid.map((p) => ({
       time: p.time,
       type: 'payment' as const,
@@ -505,6 +504,14 @@ async function exportMiner(
   };
 }
 
+/**
+ * The entries a miner page and export list as rewards: a found block's credit (immature, its block hash), a PPS/PoT
+ * round's (pps), and proxy mining's share of an upstream pool's payment (upstream, `<txid>:<vout>` of the payment).
+ */
+const REWARD_KINDS = ['immature', 'pps', 'upstream'] as const;
+type RewardEntry = LedgerEntry & { kind: (typeof REWARD_KINDS)[number] };
+const isReward = (e: LedgerEntry): e is RewardEntry => (REWARD_KINDS as readonly string[]).includes(e.kind);
+
 /** How many of a miner's newest rewards and payout moves its page reads. */
 const MINER_PAGE_ENTRIES = 200;
 
@@ -518,14 +525,14 @@ async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Pr
   // A merge-mined coin's page shows the parent's shares (they mine both) and the coin's own money.
   const [stats, entries, balance, merged, switching] = await Promise.all([
     deps.miners.getMinerStats(sharesCoinOf(coin), address, nowMinute - WINDOWS['3h'] + 1),
-    deps.money.listRecentEntries(coin.symbol, address, ['immature', 'pps', 'reserve', 'release'], MINER_PAGE_ENTRIES),
+    deps.money.listRecentEntries(coin.symbol, address, [...REWARD_KINDS, 'reserve', 'release'], MINER_PAGE_ENTRIES),
     deps.money.getBalance(coin.symbol, address),
     Promise.all(auxCoinsOf(deps, coin).map((aux) => mergedSide(deps, aux, address))),
     switchingBreakdown(deps, coin.symbol, address),
   ]);
   const paid = await minerPayments(deps, coin, address, entries, 100);
   const rewards = entries
-    .filter((e): e is LedgerEntry & { kind: 'immature' | 'pps' } => e.kind === 'immature' || e.kind === 'pps')
+    .filter(isReward)
     .sort((a, b) => b.time - a.time)
     .map((e) => ({ ref: e.ref, kind: e.kind, role: e.role, amount: e.amount.toString(), time: e.time }));
   return {

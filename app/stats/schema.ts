@@ -167,8 +167,10 @@ export const balanceSchema = z.strictObject({
 });
 
 export const rewardSchema = z.strictObject({
-  ref: z.string().describe('block hash or PPS round'),
-  kind: z.enum(['immature', 'pps']),
+  ref: z.string().describe("block hash, PPS round, or the upstream pool's payment `<txid>:<vout>` (kind upstream)"),
+  kind: z
+    .enum(['immature', 'pps', 'upstream'])
+    .describe('a found block, a PPS/PoT round, or a share of what the upstream pool paid (proxy mining)'),
   role: z.string(),
   amount,
   time: epochMs,
