@@ -23,6 +23,20 @@ export function testCoin(symbol: string, extra: Partial<PublicCoin> = {}): Publi
 /** The pool the stats tests serve: one LTC regtest coin. */
 export const TEST_POOL: ApiDeps['pool'] = { name: 'test pool', coins: [testCoin('LTC')] };
 
+/** The stats API over a store's share views and a money store, answering at `now` (the test pool). */
+export const storeDeps = (
+  shares: Pick<ApiDeps, 'rounds' | 'miners' | 'poolStats'>,
+  money: ApiDeps['money'],
+  now: number,
+): ApiDeps => ({
+  pool: TEST_POOL,
+  rounds: shares.rounds,
+  miners: shares.miners,
+  poolStats: shares.poolStats,
+  money,
+  now: () => now,
+});
+
 /**
  * DOGE (merged with LTC) as ingest and its money passes leave it: block 77 found by `finder`'s LTC share of round
  * 10 (difficulty 0.25 × 65536), `account` credited 700 of it (matured), 500 of that reserved by a pending payout to

@@ -6,7 +6,7 @@ import { payoutEntries } from '../../../core/ledger/ledger.js';
 import type { PayoutRecord } from '../../../core/ledger/payouts.js';
 import { ADDRESS } from '../../fargate/stratum/fakes.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
-import { TEST_POOL } from './helpers.js';
+import { storeDeps } from './helpers.js';
 
 const OTHER = (i: number) => `other-miner-${i}`;
 
@@ -75,14 +75,7 @@ describe('a miner page reads its own payments, not every payout of the coin', ()
       },
       { step: 'initialize', name: 'recordRequests' },
     );
-    deps = {
-      pool: TEST_POOL,
-      rounds: shares.rounds,
-      miners: shares.miners,
-      poolStats: shares.poolStats,
-      money,
-      now: () => now + 100_000,
-    };
+    deps = storeDeps(shares, money, now + 100_000);
   });
   afterAll(async () => {
     await dynamo.close();

@@ -7,7 +7,7 @@ import { blockEntries } from '../../../core/ledger/ledger.js';
 import { upstreamEntries } from '../../../core/proxy/upstream-payouts.js';
 import { ADDRESS } from '../../fargate/stratum/fakes.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
-import { TEST_POOL } from './helpers.js';
+import { storeDeps } from './helpers.js';
 
 const TXID = 'ab'.repeat(32);
 const BLOCK = 'cd'.repeat(32);
@@ -43,14 +43,7 @@ describe("a proxied coin's miner page lists its shares of the upstream's payment
       'LTC',
       upstreamEntries({ id: `${TXID}:3` }, [{ account: ADDRESS, role: 'miner', amount: 9_000n }], now + 2_000),
     );
-    deps = {
-      pool: TEST_POOL,
-      rounds: shares.rounds,
-      miners: shares.miners,
-      poolStats: shares.poolStats,
-      money,
-      now: () => now + 10_000,
-    };
+    deps = storeDeps(shares, money, now + 10_000);
   });
   afterAll(async () => {
     await dynamo.close();
