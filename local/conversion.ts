@@ -4,6 +4,7 @@ import type { ConvertDeps } from '../app/convert/deps.js';
 import { getCoin } from '../core/coins/index.js';
 import type { CoinConfig } from '../core/config/schema.js';
 import { type DepositRecord, takesDeposits } from '../core/conversion/deposit.js';
+import type { ForeignAccounts } from '../core/conversion/exclusion.js';
 import { type ExchangeInventory, expectedInventory } from '../core/conversion/inventory.js';
 import { ConfigError } from '../core/errors.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
@@ -29,6 +30,8 @@ export function localConverter(
   money: MoneyStore,
   store: ConversionStore,
   log: Logger,
+  /** The coin is mined on a switching port paying in another currency: its foreign accounts are converted into it. */
+  foreign?: ForeignAccounts,
 ): LocalConverter {
   const config = coin.conversion!;
   const exchanges = new Map<string, Exchange>();
@@ -52,6 +55,7 @@ export function localConverter(
     money,
     store,
     exchanges,
+    ...(foreign ? { foreign } : {}),
     log,
     now: Date.now,
   };

@@ -1,7 +1,8 @@
 import { type ConfirmPassReport, confirmCoin } from '../app/confirm/pass.js';
 import { type PayoutDeps, type PayoutReport, runPayouts } from '../app/payouts/payouts.js';
 import { auxPayoutSettings, payoutSettings } from '../app/payouts/policy.js';
-import type { CoinConfig } from '../core/config/schema.js';
+import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
+import { foreignAccountsFor } from '../core/conversion/exclusion.js';
 import { ConfigError } from '../core/errors.js';
 import type { AuditResult, Balance } from '../core/ledger/ledger.js';
 import { ppsLiabilityFromEntries } from '../core/ledger/pps-liability.js';
@@ -55,6 +56,12 @@ export function startMoney(opts: {
   conversions?: ConversionStore;
   /** The pool's coins, for the audit of a target ledger others convert into too (default: this coin). */
   sources?: ReadonlyArray<Readonly<CoinConfig>>;
+  /**
+   * The pool's switching ports (issue 17): on a coin a port pays in another currency, that currency's addresses are
+   * foreign accounts (core/conversion/exclusion.ts), never paid here, only converted. Needs `sources` naming the
+   * payout currencies.
+   */
+  switching?: PoolConfig['switching'];
   log: Logger;
   /** Where the coin's chain family is found (default: the pool's families, families/registry.ts). */
   families?: ChainFamilies;
@@ -66,6 +73,7 @@ export function startMoney(opts: {
   const family = (opts.families ?? CHAIN_FAMILIES).forCoin(coin);
   const rules = family.money.confirmation(coin);
   const upstream = upstreamPorts(family, coin, money);
+  const foreign = foreignAccountsFor({ coins: opts.sources ?? [coin], switching: opts.switching ?? [] }, coin.symbol);
   const confirm = async () => {
     const {
       pps,
@@ -96,6 +104,7 @@ export function startMoney(opts: {
         money,
         sender: family.money.payoutSender(coin),
         ...(coin.conversion && opts.conversions ? { conversions: opts.conversions } : {}),
+        ...(foreign ? { foreign } : {}),
         log,
         now: Date.now,
         crashAt: o.crashAt,
@@ -108,7 +117,7 @@ export function startMoney(opts: {
     timers.push(everyOnePass(ms, fn, (err) => log.error({ err, coin: coin.symbol }, `${what} failed`), o));
   };
   const conversion =
-    coin.conversion && opts.conversions ? localConverter(coin, money, opts.conversions, log) : undefined;
+    coin.conversion && opts.conversions ? localConverter(coin, money, opts.conversions, log, foreign) : undefined;
   const sourceViews =
     coin.conversion && opts.conversions
       ? async () => conversionViews(await opts.conversions!.listConversions(coin.symbol), 'source', coin.conversion!)

@@ -222,6 +222,7 @@ export async function startLocalPool(opts: {
         money: storage.money,
         conversions: storage.conversions,
         sources: config.coins,
+        switching: config.switching,
         log,
         families,
         timers: opts.moneyTimers,
@@ -278,6 +279,7 @@ export async function startLocalPool(opts: {
         store: storage.conversions,
       },
       auxAddresses,
+      ...(switching ? { switching: switching.store } : {}),
     });
     // The `pool` CLI's (and a daemon's -blocknotify) secret, owner-only in the data directory.
     const token = await ensureAdminToken(dataDir);

@@ -20,6 +20,8 @@ import type { LocalStorage } from './storage.js';
 export interface LocalSwitching {
   /** The running switching ports by name. */
   services: Map<string, SwitchingService>;
+  /** What the ports record (their tables and switches): read by the API's /api/switching. */
+  store: DynamoSwitchingStore;
   stop(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export async function startLocalSwitching(o: {
   await Promise.all(config.switching.map(attempt));
   return {
     services,
+    store,
     stop: async () => {
       stopped = true;
       for (const t of timers) clearTimeout(t);
