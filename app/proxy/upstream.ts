@@ -14,7 +14,7 @@ import {
   upstreamReceipts,
 } from '../../core/proxy/upstream-payouts.js';
 import type { RewardsConfig } from '../../core/rewards/config.js';
-import { roundsBefore } from '../confirm/confirm.js';
+import type { RoundWeights } from '../../core/rewards/schemes.js';
 
 /** The wallet history is read again from this cursor's height on each pass (a reorg may move what is above it). */
 const SCAN_CURSOR = 'upstream-scan';
@@ -23,6 +23,13 @@ const SCAN_CURSOR = 'upstream-scan';
  * operator sent, coins from before the coin was proxied) is not the upstream's, and never read.
  */
 const START_CURSOR = 'upstream-start';
+/** Heights of proxied rounds read at once (one range read). */
+const ROUND_RANGE = 100;
+/**
+ * How far below a payment its split looks for shares by default: 20,000 heights (about five weeks of LTC blocks,
+ * twenty of Bitcoin's), far more than an upstream's payout period, and 200 range reads at most.
+ */
+const MAX_ROUNDS = 20_000;
 
 export interface UpstreamDeps {
   coin: { symbol: string; stratumDiffMultiplier: number };
@@ -47,7 +54,7 @@ export interface UpstreamDeps {
   shares: RoundShareReader;
   /** The coin's chain: the network difficulty at a payout's height (the PPLNS window). */
   chain: Pick<ChainReader, 'blockValue'>;
-  /** How far back the split looks for proxied shares (heights). */
+  /** How far below a payment the split looks for proxied shares (heights; default MAX_ROUNDS). */
   maxRounds?: number;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => number;
@@ -177,13 +184,11 @@ async function watch(
 
 async function fixSplit(deps: UpstreamDeps, payout: UpstreamPayout, height: number): Promise<UpstreamPayout> {
   const { coin, store } = deps;
-  const rounds = await roundsBefore(
-    { shares: deps.shares, ...(deps.maxRounds === undefined ? {} : { maxRounds: deps.maxRounds }) },
-    { coin: coin.symbol, height },
-  );
   const previousHeight = deps.distribution === 'PROP' ? await store.previousSplitHeight(coin.symbol, height) : -1;
   const networkDifficulty =
     deps.distribution === 'PPLNS' ? (await deps.chain.blockValue(height)).difficulty * coin.stratumDiffMultiplier : 0;
+  const window = deps.distribution === 'PPLNS' ? networkDifficulty * deps.rewards.pplnsWindowFactor : Infinity;
+  const rounds = await proxiedRounds(deps, height, previousHeight, window);
   const credits = splitUpstreamPayout(
     payout,
     { height, networkDifficulty, previousHeight },
@@ -196,4 +201,31 @@ async function fixSplit(deps: UpstreamDeps, payout: UpstreamPayout, height: numb
   const stored = await store.getUpstreamPayout(coin.symbol, payout.id);
   if (!stored?.credits) throw new StorageError(`upstream payout ${payout.id}: credits were not stored`);
   return stored;
+}
+
+/**
+ * The proxied rounds a payment at `height` is split over, newest first. Unlike a found block's (app/confirm
+ * `roundsBefore`, which ends after 100 heights without shares: a block's round is at its own height), a payment lands
+ * long after the shares that earned it (the upstream's coinbase maturity, then its payout schedule), so heights
+ * without shares do not end the walk: it reads down to the PROP period's start (above `previousHeight`), or until
+ * the PPLNS window (share units) is filled, and never more than maxRounds heights.
+ */
+async function proxiedRounds(
+  deps: UpstreamDeps,
+  height: number,
+  previousHeight: number,
+  window: number,
+): Promise<RoundWeights[]> {
+  const lowest = Math.max(previousHeight + 1, height - (deps.maxRounds ?? MAX_ROUNDS) + 1, 0);
+  const rounds: RoundWeights[] = [];
+  let weight = 0;
+  for (let top = height; top >= lowest && weight < window; top -= ROUND_RANGE) {
+    const range = await deps.shares.getRoundsBetween(deps.coin.symbol, Math.max(top - ROUND_RANGE + 1, lowest), top);
+    for (const r of range.sort((a, b) => b.height - a.height)) {
+      if (r.miners.length === 0) continue;
+      rounds.push({ height: r.height, miners: r.miners.map((m) => ({ miner: m.miner, difficulty: m.difficulty })) });
+      weight += r.miners.reduce((sum, m) => sum + m.difficulty, 0);
+    }
+  }
+  return rounds;
 }

@@ -172,6 +172,35 @@ describe('upstream payouts of a proxied coin on the devnet', () => {
     expect((await pass(coin, shares, money)).upstream).toMatchObject({ recorded: 0, ignored: 0, credited: 0 });
   });
 
+  it('splits a payment that lands long after the shares that earned it (heights without shares between)', async () => {
+    const devnet = net.get();
+    const start = await devnet.clientA.getBlockCount();
+    const stores = { PROP: await fresh(), PPLNS: await fresh() };
+    for (const { shares, money } of Object.values(stores)) {
+      await money.setCursor('LTC', 'upstream-start', start);
+      await ingest(shares, 'r1', start + 1, [
+        ['alice', 3e-5],
+        ['bob', 1e-5],
+      ]);
+    }
+    // The upstream's coinbase matures (100 blocks on LTC), then it pays: 150 heights without a proxied share.
+    await devnet.mine(150);
+    await devnet.minerWallet.sendToAddress(devnet.poolAddress, COIN);
+    await devnet.mine(2);
+    const fee = COIN / 100n;
+    for (const [distribution, { shares, money }] of Object.entries(stores)) {
+      expect((await pass(coinConfig(distribution as 'PROP'), shares, money)).upstream).toMatchObject({ credited: 1 });
+      const balances = await ledger(money);
+      // Both: the only round there is, 3:1 (PPLNS's window on regtest is tiny, but it reaches back to a share).
+      const alice = balances.get('alice')?.confirmed ?? 0n;
+      const bob = balances.get('bob')?.confirmed ?? 0n;
+      expect(alice + bob, distribution).toBeGreaterThan(0n);
+      expect(balances.get(devnet.feeAddress)!.confirmed, distribution).toBeLessThan(fee + 10n);
+      if (distribution === 'PROP') expect([alice, bob]).toEqual([((COIN - fee) * 3n) / 4n, ((COIN - fee) * 1n) / 4n]);
+      expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+    }
+  });
+
   it('leaves out the change of its own payouts and coins from before the first pass', async () => {
     const devnet = net.get();
     const coin = coinConfig('PROP');
