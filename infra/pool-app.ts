@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { publicConversion, publicPool } from '../app/stats/public.js';
+import { publicConversion, publicPool, publicSwitching } from '../app/stats/public.js';
 import { auxCoinsOf, isMergedCoin, minedCoins, roundsCoinOf } from '../core/config/merged.js';
 import type { ChainFamilies } from '../families/registry.js';
 import type { TableSpec } from './constructs/pool-tables.js';
@@ -156,6 +156,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
         config.coins.flatMap((c) => (c.conversion ? [[c.symbol, publicConversion(c.conversion)]] : [])),
       ),
       auxCoins: [...auxCoins.keys()],
+      switching: publicSwitching(config),
     });
   }
 

@@ -24,6 +24,7 @@ import {
   relativeDaemonMarkers,
 } from '../core/config/credentials.js';
 import { auxCoinsOf } from '../core/config/merged.js';
+import { foreignPayoutCurrencies } from '../core/conversion/exclusion.js';
 
 export { DAEMON_PASSWORD_MARKER, DAEMON_USER_MARKER };
 
@@ -118,6 +119,9 @@ export function containerConfig(config: Readonly<PoolConfig>, coin: Readonly<Coi
     {
       ...rest,
       stratum: { ...config.stratum, proxyProtocol: true },
+      // Switching ports name other coins: they run in their own tasks (switchingContainerConfig); the money Lambdas
+      // get their foreign-account rule as FOREIGN_PAYOUT_CURRENCIES.
+      switching: [],
       coins: [
         {
           ...served(coin, masked),
@@ -132,6 +136,15 @@ export function containerConfig(config: Readonly<PoolConfig>, coin: Readonly<Coi
     },
     `container config for ${coin.symbol}`,
   );
+}
+
+/**
+ * FOREIGN_PAYOUT_CURRENCIES of a coin's payouts and conversion Lambdas (issue 17): the payout currencies of the
+ * switching ports mining it, whose addresses on its ledger are never paid there, only converted. Undefined: none.
+ */
+export function foreignPayoutCurrenciesEnv(config: Readonly<PoolConfig>, coin: string): string | undefined {
+  const payouts = foreignPayoutCurrencies(config, coin);
+  return payouts.length > 0 ? JSON.stringify(payouts) : undefined;
 }
 
 /** The stratum task's config: the container config without `conversion`, which only the money Lambdas use. */

@@ -18,6 +18,12 @@ export interface PublicCoin {
   mergedWith?: string;
 }
 
+const publicPortSchema = z.object({
+  port: z.number(),
+  tls: z.boolean(),
+  difficulty: z.object({ initial: z.number(), min: z.number(), max: z.number() }),
+});
+
 /** What the stats Lambda reads back of publicPool's answer (its POOL_PUBLIC_JSON). */
 export const publicPoolSchema: z.ZodType<{ name: string; coins: PublicCoin[] }> = z.object({
   name: z.string(),
@@ -28,13 +34,7 @@ export const publicPoolSchema: z.ZodType<{ name: string; coins: PublicCoin[] }> 
       scheme: z.string().nullable(),
       feeBasisPoints: z.number().nullable(),
       payoutMinimum: z.string().nullable(),
-      ports: z.array(
-        z.object({
-          port: z.number(),
-          tls: z.boolean(),
-          difficulty: z.object({ initial: z.number(), min: z.number(), max: z.number() }),
-        }),
-      ),
+      ports: z.array(publicPortSchema),
       stratumHost: z.string().nullable(),
       mergedWith: z.string().optional(),
     }),
@@ -66,6 +66,18 @@ export function publicPool(
     })),
   };
 }
+
+/** What the stats Lambda reads back of publicSwitching's answer (its POOL_SWITCHING_JSON). */
+export const publicSwitchingSchema: z.ZodType<PublicSwitchingPort[]> = z.array(
+  z.object({
+    name: z.string(),
+    algorithm: z.string(),
+    coins: z.array(z.string()).min(1),
+    payoutCurrency: z.string().nullable(),
+    ports: z.array(publicPortSchema),
+    stratumHost: z.string().nullable(),
+  }),
+);
 
 /** The switching ports the stats API may show (issue 17): names, coins, ports; not the price sources. */
 export function publicSwitching(

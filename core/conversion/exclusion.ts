@@ -50,19 +50,31 @@ export function foreignAccountsOf(
   };
 }
 
-/** The foreign-account rule of a configured coin: the payout currencies of the switching ports that mine it, if any. */
-export function foreignAccountsFor(
-  config: {
-    coins: ReadonlyArray<{ symbol: string; network: NetworkName }>;
-    switching: ReadonlyArray<{ coins: readonly string[]; payoutCurrency?: string | undefined }>;
-  },
+type SwitchingPools = {
+  coins: ReadonlyArray<{ symbol: string; network: NetworkName }>;
+  switching: ReadonlyArray<{ coins: readonly string[]; payoutCurrency?: string | undefined }>;
+};
+
+/**
+ * The payout currencies (with their networks) of the switching ports that mine `symbol` and pay in another coin:
+ * what the foreign-account rule of its ledger needs. The CDK app hands them to the coin's money Lambdas
+ * (FOREIGN_PAYOUT_CURRENCIES), whose one-coin config has no switching ports.
+ */
+export function foreignPayoutCurrencies(
+  config: SwitchingPools,
   symbol: string,
-): ForeignAccounts | undefined {
-  const coin = config.coins.find((c) => c.symbol === symbol);
-  const payouts = config.switching
+): Array<{ symbol: string; network: NetworkName }> {
+  return config.switching
     .filter((sw) => sw.coins.includes(symbol) && sw.payoutCurrency !== undefined && sw.payoutCurrency !== symbol)
     .map((sw) => config.coins.find((c) => c.symbol === sw.payoutCurrency))
-    .filter((c) => c !== undefined);
+    .filter((c) => c !== undefined)
+    .map(({ symbol: s, network }) => ({ symbol: s, network }));
+}
+
+/** The foreign-account rule of a configured coin: the payout currencies of the switching ports that mine it, if any. */
+export function foreignAccountsFor(config: SwitchingPools, symbol: string): ForeignAccounts | undefined {
+  const coin = config.coins.find((c) => c.symbol === symbol);
+  const payouts = foreignPayoutCurrencies(config, symbol);
   return coin && payouts.length > 0 ? foreignAccountsOf(coin, ...payouts) : undefined;
 }
 

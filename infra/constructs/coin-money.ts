@@ -6,7 +6,7 @@ import { payoutSecretField } from '../../core/config/credentials.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import type { FamilyDeployment } from '../../families/chain-family.js';
 import { moneyEnvSchema } from '../../lambdas/shared/money-deps.js';
-import { containerConfig } from '../pool-config.js';
+import { containerConfig, foreignPayoutCurrenciesEnv } from '../pool-config.js';
 import { type CoinSecrets, secretForOtherStack } from './coin-secrets.js';
 import { PoolFunction } from './pool-function.js';
 import type { PoolTable } from './pool-tables.js';
@@ -94,6 +94,9 @@ export class CoinMoney extends Construct {
       // btcwallet's passphrase, or the key an Ethereum-family coin signs with: only this function may read it.
       if (payoutSecretField(coin))
         this.payouts.useSecret('PAYOUT_WALLET_SECRET_ARN', readable(this.payouts, 'PayoutWallet', 'payoutWallet'));
+      // A switching port paying in another coin: its miners' addresses on this ledger are never paid here.
+      const foreign = foreignPayoutCurrenciesEnv(props.config, coin.symbol);
+      if (foreign) this.payouts.addEnvironment('FOREIGN_PAYOUT_CURRENCIES', foreign);
     }
   }
 }

@@ -20,6 +20,7 @@ import type { Construct } from 'constructs';
 import { AUX_ADDRESS_PK } from '../../adapters/aws/dynamo-aux-address-store.js';
 import { STATS_QUERY_PARAMETERS } from '../../app/stats/api.js';
 import type { PublicConversion } from '../../app/stats/public.js';
+import type { PublicSwitchingPort } from '../../app/stats/switching.js';
 import { statsEnvSchema } from '../../lambdas/stats/handler.js';
 import { PoolFunction } from '../constructs/pool-function.js';
 import { grantTable, onlyPartitions, type PoolTable } from '../constructs/pool-tables.js';
@@ -46,6 +47,11 @@ export interface ApiStackProps extends StackProps {
    * POST, app/stats/aux-address.ts).
    */
   auxCoins?: readonly string[];
+  /**
+   * The switching ports (app/stats/public.ts publicSwitching, their NLBs' DNS names as hosts): /api/switching reads
+   * their SWITCHING#/SWITCH# items in the stats table of each port's first coin (read with the coin's tables).
+   */
+  switching?: readonly PublicSwitchingPort[];
 }
 
 /**
@@ -105,6 +111,9 @@ export class ApiStack extends Stack {
       for (const symbol of Object.keys(conversions)) putOnly(symbol, 'CONVPREF');
     }
     for (const symbol of props.auxCoins ?? []) putOnly(symbol, AUX_ADDRESS_PK);
+    if ((props.switching ?? []).length > 0)
+      // toJsonString: a port's stratum host is its NLB's DNS name, from its stack.
+      stats.addEnvironment('POOL_SWITCHING_JSON', this.toJsonString(props.switching));
 
     // IAM auth: only a request CloudFront signed for this distribution (origin access control) invokes the function.
     const statsUrl = stats.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });

@@ -29,7 +29,7 @@ import {
 } from '../constructs/pool-tables.js';
 import { ShareQueue } from '../constructs/share-queue.js';
 import { StratumService } from '../constructs/stratum-service.js';
-import { containerConfig, REPO_ROOT } from '../pool-config.js';
+import { containerConfig, foreignPayoutCurrenciesEnv, REPO_ROOT } from '../pool-config.js';
 import { type CoinSettings, coinSizing, type DeploySettings, STAGES } from '../settings.js';
 import type { AuxCoinStack } from './aux-coin-stack.js';
 
@@ -271,6 +271,9 @@ export class CoinStack extends Stack {
     });
     if (deposits && deployment.daemonSecret) f.useSecret('DAEMON_SECRET_ARN', this.secrets.daemonRpc);
     f.addEnvironment('POOL_CONFIG_JSON', JSON.stringify(containerConfig(props.config, coin)));
+    // A switching port paying in another coin: its miners' addresses on this ledger are converted into it.
+    const foreign = foreignPayoutCurrenciesEnv(props.config, coin.symbol);
+    if (foreign) f.addEnvironment('FOREIGN_PAYOUT_CURRENCIES', foreign);
     f.useTable('BLOCKS_TABLE', this.tables.get('blocks'), 'read');
     f.useTable('LEDGER_TABLE', this.tables.get('ledger'), 'readWrite');
     const spec = props.tableSpecs.find((t) => t.name === 'ledger')!;

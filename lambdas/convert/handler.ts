@@ -16,7 +16,7 @@ import { jsonSafe } from '../../core/json.js';
 import type { Exchange } from '../../core/ports/exchange.js';
 import { CHAIN_FAMILIES } from '../../families/registry.js';
 import { emfRecord } from '../shared/emf.js';
-import { coinFromEnv } from '../shared/money-deps.js';
+import { coinFromEnv, foreignFromEnv } from '../shared/money-deps.js';
 import { poolHandler, poolLambda } from '../shared/pool-handler.js';
 import { convertEnvSchema } from './env.js';
 
@@ -58,6 +58,7 @@ export async function convertDeps(e: z.output<typeof convertEnvSchema>, families
     money: new DynamoMoneyStore(doc, tables),
     store: new DynamoConversionStore(doc, tables),
     exchanges,
+    ...(e.FOREIGN_PAYOUT_CURRENCIES ? { foreign: foreignFromEnv(coin, e.FOREIGN_PAYOUT_CURRENCIES) } : {}),
   };
 }
 

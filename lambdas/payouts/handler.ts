@@ -26,6 +26,7 @@ export const payoutsLambda = poolLambda({
         money: d.money,
         sender,
         conversions: d.conversions,
+        ...(d.foreign ? { foreign: d.foreign } : {}),
         log,
         now: Date.now,
       },

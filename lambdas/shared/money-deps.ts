@@ -6,15 +6,35 @@ import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoConversionStore } from '../../adapters/aws/dynamo-conversion-store.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { createDynamoShareStores, type DynamoShareStores } from '../../adapters/aws/dynamo-share-store.js';
+import { NETWORK_NAMES } from '../../core/coins/registry.js';
 import { payoutSecretField, resolveDaemonCredentials } from '../../core/config/credentials.js';
+import { jsonVar } from '../../core/config/env.js';
 import { parseConfigText } from '../../core/config/load.js';
 import { isMergedCoin, roundsCoinOf } from '../../core/config/merged.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
+import { type ForeignAccounts, foreignAccountsOf } from '../../core/conversion/exclusion.js';
 import { ConfigError, StorageError } from '../../core/errors.js';
 import type { ConfirmationRules } from '../../core/ports/chain-reader.js';
 import type { AnyPayoutSender } from '../../core/ports/payout-sender.js';
 import { type ChainFamily, upstreamPorts } from '../../families/chain-family.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../../families/registry.js';
+
+/**
+ * The payout currencies of the switching ports that mine the coin and pay in another one (issue 17;
+ * core/conversion/exclusion.ts `foreignPayoutCurrencies`, set by the CDK app): their addresses on the coin's ledger
+ * are foreign accounts, never paid on the coin's chain, only converted. Absent: the coin has none.
+ */
+export const foreignPayoutCurrenciesVar = jsonVar(
+  z.array(z.strictObject({ symbol: z.string().min(1), network: z.enum(NETWORK_NAMES) })).min(1),
+).optional();
+
+/** The coin's foreign-account rule from FOREIGN_PAYOUT_CURRENCIES, or undefined when no switching port pays it away. */
+export function foreignFromEnv(
+  coin: Readonly<CoinConfig>,
+  payouts: z.output<typeof foreignPayoutCurrenciesVar>,
+): ForeignAccounts | undefined {
+  return payouts ? foreignAccountsOf(coin, ...payouts) : undefined;
+}
 
 /** The environment of the money Lambdas (confirmation, payouts), set by infra/stacks/coin-stack.ts. */
 export const moneyEnvSchema = z.object({
@@ -41,6 +61,7 @@ export const moneyEnvSchema = z.object({
   STATS_TABLE: z.string().min(1).optional(),
   BLOCKS_TABLE: z.string().min(1),
   LEDGER_TABLE: z.string().min(1),
+  FOREIGN_PAYOUT_CURRENCIES: foreignPayoutCurrenciesVar,
 });
 
 export interface MoneyDeps {
@@ -57,6 +78,8 @@ export interface MoneyDeps {
   conversions?: DynamoConversionStore;
   /** A merge-mined coin's miners' aux payout addresses (on its ledger table): where its payouts go. */
   auxAddresses?: DynamoAuxAddressStore;
+  /** Switching ports paying the coin's miners in another currency: those accounts are never paid here. */
+  foreign?: ForeignAccounts;
 }
 
 /**
@@ -99,6 +122,7 @@ export async function moneyDeps(
     ...(isMergedCoin(coin)
       ? { auxAddresses: new DynamoAuxAddressStore({ doc, ledgerTable: (c) => money(c).ledger }) }
       : {}),
+    ...(e.FOREIGN_PAYOUT_CURRENCIES ? { foreign: foreignFromEnv(coin, e.FOREIGN_PAYOUT_CURRENCIES) } : {}),
   };
 }
 

@@ -7,9 +7,10 @@ import { DynamoConversionStore } from '../../adapters/aws/dynamo-conversion-stor
 import { DynamoLiveStats } from '../../adapters/aws/dynamo-live-stats.js';
 import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { createDynamoShareStores } from '../../adapters/aws/dynamo-share-store.js';
+import { DynamoSwitchingStore } from '../../adapters/aws/dynamo-switching-store.js';
 import type { TableNames } from '../../adapters/aws/tables.js';
 import { type ApiDeps, handleApi } from '../../app/stats/api.js';
-import { publicConversionSchema, publicPoolSchema } from '../../app/stats/public.js';
+import { publicConversionSchema, publicPoolSchema, publicSwitchingSchema } from '../../app/stats/public.js';
 import { parseJsonVar } from '../../core/config/env.js';
 import { StorageError } from '../../core/errors.js';
 import { poolHandler, poolLambda } from '../shared/pool-handler.js';
@@ -23,6 +24,11 @@ export const statsEnvSchema = z.object({
   POOL_PUBLIC_JSON: z.string().min(2),
   /** {"LTC": publicConversion(<coins[].conversion>), …} of the converting coins: miners' payout-currency routes. */
   POOL_CONVERSION_JSON: z.string().optional(),
+  /**
+   * publicSwitching(<config>) of the switching ports (issue 17), their stratum hosts from their NLBs: /api/switching
+   * reads each port's SWITCHING#/SWITCH# items in its first coin's stats table.
+   */
+  POOL_SWITCHING_JSON: z.string().optional(),
 });
 
 /** A merge-mined coin has blocks and ledger tables only (infra/stacks/aux-coin-stack.ts): its parent's shares mine it. */
@@ -58,6 +64,7 @@ function statsDeps(e: z.output<typeof statsEnvSchema>): ApiDeps {
       },
     };
   };
+  const switching = parseJsonVar(publicSwitchingSchema, 'POOL_SWITCHING_JSON', e.POOL_SWITCHING_JSON ?? '[]');
   const doc = createDocumentClient(new DynamoDBClient({}));
   const { rounds, miners, poolStats } = createDynamoShareStores({ doc, tables: of });
   return {
@@ -75,6 +82,19 @@ function statsDeps(e: z.output<typeof statsEnvSchema>): ApiDeps {
     // Quotes are what the conversion Lambda stored from the exchanges' books (this small function has no ccxt).
     ...(Object.keys(conversions).length > 0
       ? { conversion: { configs: new Map(Object.entries(conversions)), store: new DynamoConversionStore(doc, of) } }
+      : {}),
+    // A switching port's state and switches are in the stats table of its first coin.
+    ...(switching.length > 0
+      ? {
+          switching: {
+            ports: switching,
+            store: new DynamoSwitchingStore(doc, (name) => {
+              const port = switching.find((p) => p.name === name);
+              if (!port) throw new StorageError(`no switching port ${name}`);
+              return of(port.coins[0]!).stats;
+            }),
+          },
+        }
       : {}),
   };
 }
