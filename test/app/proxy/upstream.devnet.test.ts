@@ -201,6 +201,50 @@ describe('upstream payouts of a proxied coin on the devnet', () => {
     }
   });
 
+  it('reads as many ledger items for a PROP split after 40 earlier payments as after one', async () => {
+    const devnet = net.get();
+    const start = await devnet.clientA.getBlockCount();
+    await devnet.minerWallet.sendToAddress(devnet.poolAddress, COIN);
+    await devnet.mine(2);
+    /** Items the pass reads from the ledger table (Query/Scan: scanned; Get: 1; BatchGet: each). */
+    const readsOfPass = async (history: number) => {
+      let read = 0;
+      const counting = (doc: DynamoDBDocumentClient) =>
+        new Proxy(doc, {
+          get(target, prop, receiver) {
+            if (prop !== 'send') return Reflect.get(target, prop, receiver);
+            return async (command: never) => {
+              const out = (await target.send(command)) as {
+                ScannedCount?: number;
+                Item?: unknown;
+                Responses?: Record<string, unknown[]>;
+              };
+              read += out.ScannedCount ?? (out.Item ? 1 : 0);
+              for (const items of Object.values(out.Responses ?? {})) read += items.length;
+              return out;
+            };
+          },
+        });
+      const { shares, money, plain } = await fresh(counting);
+      await plain.setCursor('LTC', 'upstream-start', start);
+      await ingest(shares, 'r1', start + 1, [['alice', 1]]);
+      // Earlier payments, settled long ago, each with its split marked below this one's period.
+      for (let i = 0; i < history; i++) {
+        const id = `${'0'.repeat(60)}${String(i).padStart(4, '0')}:0`;
+        const old = { id, txid: id.slice(0, 64), vout: 0, amount: COIN, status: 'settled' as const, seenAt: i };
+        await plain.recordUpstreamPayout('LTC', old);
+        await plain.markUpstreamSplit('LTC', id, i);
+      }
+      read = 0;
+      expect((await pass(coinConfig('PROP'), shares, money)).upstream).toMatchObject({ credited: 1 });
+      return read;
+    };
+    // One earlier payment: its split item is the one more item read; forty: still that one.
+    const one = await readsOfPass(1);
+    expect(one).toBe((await readsOfPass(0)) + 1);
+    expect(await readsOfPass(40)).toBe(one);
+  });
+
   it('leaves out the change of its own payouts and coins from before the first pass', async () => {
     const devnet = net.get();
     const coin = coinConfig('PROP');
