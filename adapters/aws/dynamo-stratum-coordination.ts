@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PrefixLeaseError } from '../../core/errors.js';
-import type { BanStore, PrefixLease, PrefixLeaseStore, StoredBan } from '../../core/ports/stratum-coordination.js';
+import type { BanStore, PrefixClaimStore, PrefixLease, StoredBan } from '../../core/ports/stratum-coordination.js';
 import { conditionalWrite, num, queryAll } from './dynamo-calls.js';
 
 /**
@@ -66,8 +66,9 @@ export interface PrefixLeaseOptions {
  * Extranonce1 prefixes leased by conditional writes: a put succeeds only on a prefix nobody holds or whose lease
  * ran out (`until` is checked, since TTL deletion lags by up to days); renew and release only by the owner.
  */
-export class DynamoPrefixLeases implements PrefixLeaseStore {
+export class DynamoPrefixLeases implements PrefixClaimStore {
   private readonly count: number;
+  readonly bytes: number;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -75,27 +76,33 @@ export class DynamoPrefixLeases implements PrefixLeaseStore {
     private readonly o: PrefixLeaseOptions,
   ) {
     this.count = 256 ** o.bytes;
+    this.bytes = o.bytes;
   }
 
   async acquire(owner: string, until: number, now: number): Promise<PrefixLease> {
     const tries = this.o.tries ?? 32;
     const pick = this.o.pick ?? ((n: number) => randomInt(n));
     for (let i = 0; i < tries; i++) {
-      const n = pick(this.count);
-      const won = await conditionalWrite('lease extranonce1 prefix', () =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: { pk: PREFIX_PK, sk: n, owner, until, expiresAt: ttl(until) },
-            ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
-            ExpressionAttributeNames: { '#until': 'until' },
-            ExpressionAttributeValues: { ':now': now },
-          }),
-        ),
-      );
-      if (won) return { prefix: n.toString(16).padStart(this.o.bytes * 2, '0'), owner, until };
+      const prefix = pick(this.count)
+        .toString(16)
+        .padStart(this.o.bytes * 2, '0');
+      if (await this.claim(prefix, owner, until, now)) return { prefix, owner, until };
     }
     throw new PrefixLeaseError(`no free extranonce1 prefix after ${tries} tries`);
+  }
+
+  async claim(prefix: string, owner: string, until: number, now: number): Promise<boolean> {
+    return conditionalWrite('lease extranonce1 prefix', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: PREFIX_PK, sk: Number.parseInt(prefix, 16), owner, until, expiresAt: ttl(until) },
+          ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
+          ExpressionAttributeNames: { '#until': 'until' },
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      ),
+    );
   }
 
   async renew(lease: PrefixLease, until: number): Promise<boolean> {

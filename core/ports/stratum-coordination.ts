@@ -34,3 +34,14 @@ export interface PrefixLeaseStore {
   /** Gives the prefix back (a drained task); nothing when it is not the owner's any more. */
   release(lease: PrefixLease): Promise<void>;
 }
+
+/**
+ * A coin's prefix leases where a given prefix can be asked for: a switching task (issue 17) starts job managers of
+ * several coins, so its prefix must be free in every one of their tables (fargate/src/switching/prefix-leases.ts).
+ */
+export interface PrefixClaimStore extends PrefixLeaseStore {
+  /** The prefix length in bytes. */
+  readonly bytes: number;
+  /** Leases `prefix` (hex) to `owner` until `until` when it is free at `now`; false when a live lease holds it. */
+  claim(prefix: string, owner: string, until: number, now: number): Promise<boolean>;
+}
