@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
+import { DynamoPrefixLeases } from '../adapters/aws/dynamo-stratum-coordination.js';
 import { DynamoSwitchingStore } from '../adapters/aws/dynamo-switching-store.js';
 import { CcxtExchange } from '../adapters/exchange/ccxt-exchange.js';
 import type { PoolConfig } from '../core/config/schema.js';
@@ -9,6 +10,7 @@ import type { ShareQueue } from '../core/ports/share-queue.js';
 import type { JobSource } from '../families/chain-family.js';
 import type { ChainFamilies } from '../families/registry.js';
 import type { StratumMetrics } from '../fargate/src/stratum/metrics.js';
+import { AllCoinsPrefixLeases } from '../fargate/src/switching/prefix-leases.js';
 import {
   type SwitchingConfig,
   type SwitchingService,
@@ -62,10 +64,16 @@ export async function startLocalSwitching(o: {
     const missing = port.coins.filter((c) => !coins.has(c));
     if (missing.length > 0) throw new Error(`waiting for ${missing.join(', ')} to start`);
     const first = port.coins[0]!;
+    const prefixBytes = o.families.forCoin(config.coins.find((c) => c.symbol === first)!).work.taskPrefixBytes;
     const coordination = await coordinateSolo({
       doc,
       statsTable: statsOf(first),
-      prefixBytes: o.families.forCoin(config.coins.find((c) => c.symbol === first)!).work.taskPrefixBytes,
+      prefixBytes,
+      // The port's miners are checked by each coin's job manager: their extranonce1 prefix must be free in every
+      // coin's table, or a coin's own miners and the port's could get the same extranonce1 on the same template.
+      leases: new AllCoinsPrefixLeases(
+        port.coins.map((c) => new DynamoPrefixLeases(doc, statsOf(c), { bytes: prefixBytes })),
+      ),
       owner: `local-switching-${port.name}-${randomUUID()}`,
       banMs: config.coins.find((c) => c.symbol === first)!.security.banning.timeoutSeconds * 1000,
       log,

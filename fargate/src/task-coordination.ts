@@ -38,10 +38,12 @@ export async function coordinateSolo(o: {
   owner: string;
   banMs: number;
   log: Pick<Logger, 'warn' | 'error'>;
+  /** Where the prefix is leased instead of the stats table's: a switching port's, in all its coins' tables. */
+  leases?: PrefixLeaseStore;
 }): Promise<SoloCoordination> {
   const stores = coordinationStores(o.doc, o.statsTable, o.prefixBytes);
   const prefix = await leaseTaskPrefix({
-    leases: stores.leases,
+    leases: o.leases ?? stores.leases,
     bytes: o.prefixBytes,
     owner: o.owner,
     now: Date.now,

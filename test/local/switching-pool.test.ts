@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { payments } from 'bitcoinjs-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { getCoin } from '../../core/coins/index.js';
 import { parseConfig } from '../../core/config/load.js';
 import { entryId } from '../../core/ledger/ledger.js';
@@ -13,6 +15,7 @@ import type { ChainFamily } from '../../families/chain-family.js';
 import { ChainFamilies } from '../../families/registry.js';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
+import { until } from '../fargate/stratum/fakes.js';
 import { FakeCoinSource } from '../fargate/switching/fakes.js';
 import { FakeExchangeServer } from '../helpers/fake-exchanges/server.js';
 
@@ -152,6 +155,29 @@ describe('local pool with a switching port paying in BTC', () => {
 
     await ltc.payouts();
     expect(fake.sent).toEqual([[LTC_MINER]]);
+  });
+
+  it("leases the port's extranonce1 prefix in every coin's stats table, apart from the coins' own", async () => {
+    await until(() => pool.switching!.services.has('scrypt'), 'the switching port');
+    const doc = createDocumentClient(pool.storage.client);
+    const leases = async (symbol: string) =>
+      (
+        await doc.send(
+          new QueryCommand({
+            TableName: pool.storage.tables.get(symbol)!.stats,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': 'PREFIX' },
+          }),
+        )
+      ).Items ?? [];
+    const port = (items: Array<Record<string, unknown>>) =>
+      items.filter((i) => String(i.owner).startsWith('local-switching-scrypt')).map((i) => i.sk);
+    const [ltc, doge] = [await leases('LTC'), await leases('DOGE')];
+    expect(port(ltc)).toHaveLength(1);
+    expect(port(doge)).toEqual(port(ltc));
+    // Each coin's own task holds another prefix in its table.
+    expect(ltc.map((i) => i.sk)).toHaveLength(2);
+    expect(doge.map((i) => i.sk)).toHaveLength(2);
   });
 
   it('/api/switching answers from the switching store on the pool’s HTTP port', async () => {
