@@ -253,9 +253,57 @@ export function coinNetworks(coin: CoinDefinition, network: NetworkName): Addres
   return nets;
 }
 
+/**
+ * Coins the pool config defines (its `auxChains`, core/config/aux-chains.ts), registered when a config is parsed:
+ * the one mutable part of the registry. `getCoin` is asked in every runtime (the stratum container, each Lambda,
+ * local mode, the CDK app), and each parses the same config before anything else, so each knows them. Each is kept
+ * with a fingerprint of what defined it: the same definition again is nothing new, a different one is refused.
+ */
+const configured = new Map<string, { coin: CoinDefinition; fingerprint: string }>();
+
+/**
+ * Registers config-defined coins, all or none: a ConfigError naming both definitions when one shadows a built-in
+ * coin or differs from one already registered under its symbol. Returns the undo (forgets the ones it added), so a
+ * config that turns out invalid leaves the registry as it found it.
+ */
+export function registerConfiguredCoins(coins: readonly { coin: CoinDefinition; fingerprint: string }[]): () => void {
+  const added: string[] = [];
+  const seen = new Map<string, string>();
+  for (const { coin, fingerprint } of coins) {
+    const builtIn = COINS[coin.symbol];
+    if (builtIn)
+      throw new ConfigError(
+        `${coin.symbol} is a built-in coin (${builtIn.name}); the config cannot define it again (${fingerprint})`,
+      );
+    const known = configured.get(coin.symbol)?.fingerprint ?? seen.get(coin.symbol);
+    if (known !== undefined && known !== fingerprint)
+      throw new ConfigError(`${coin.symbol} is already defined as ${known}; this config defines it as ${fingerprint}`);
+    seen.set(coin.symbol, fingerprint);
+  }
+  for (const entry of coins) {
+    if (configured.has(entry.coin.symbol)) continue;
+    configured.set(entry.coin.symbol, entry);
+    added.push(entry.coin.symbol);
+  }
+  return () => {
+    for (const symbol of added) configured.delete(symbol);
+  };
+}
+
+/** Whether the symbol is a coin of the registry: built in, or defined by a parsed config. */
+export function isKnownCoin(symbol: string): boolean {
+  return symbol in COINS || configured.has(symbol);
+}
+
+/** Whether the coin is one of the registry's own (core/coins/registry.ts), not defined by a config. */
+export function isBuiltInCoin(symbol: string): boolean {
+  return symbol in COINS;
+}
+
 export function getCoin(symbol: string): CoinDefinition {
-  const coin = COINS[symbol.toUpperCase()];
-  if (!coin) throw new ConfigError(`unknown coin "${symbol}"; supported: ${Object.keys(COINS).join(', ')}`);
+  const upper = symbol.toUpperCase();
+  const coin = COINS[upper] ?? configured.get(upper)?.coin;
+  if (!coin) throw new ConfigError(`unknown coin "${symbol}"; supported: ${supportedCoins().join(', ')}`);
   return coin;
 }
 
@@ -283,6 +331,7 @@ export function familyOf(coin: { symbol: string; family?: string }): string {
   return coin.family ?? getCoin(coin.symbol).family;
 }
 
+/** The built-in coins, then the config-defined ones. */
 export function supportedCoins(): string[] {
-  return Object.keys(COINS);
+  return [...Object.keys(COINS), ...configured.keys()];
 }

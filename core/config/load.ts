@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { registerAuxChains } from './aux-chains.js';
 import { type PoolConfig, poolConfigSchema } from './schema.js';
 
 /** Formats a zod issue path the way a person reads a JSON file: coins[0].ports[1].port */
@@ -19,12 +20,19 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** Validates a parsed config object; returns it frozen with defaults applied, or throws ConfigError listing every problem. */
 export function parseConfig(raw: unknown, source = 'config'): Readonly<PoolConfig> {
+  // The config's own aux chains join the coin registry first: the coins that name them are validated against it.
+  const aux = registerAuxChains(raw);
+  if ('issues' in aux) throw invalid(source, aux.issues.map(describeIssue));
   const result = poolConfigSchema.safeParse(raw);
   if (!result.success) {
-    const issues = result.error.issues.map(describeIssue);
-    throw new ConfigError(`${source} is invalid:\n  - ${issues.join('\n  - ')}`, issues);
+    aux.undo(); // an invalid config leaves the registry as it was
+    throw invalid(source, result.error.issues.map(describeIssue));
   }
   return deepFreeze(result.data);
+}
+
+function invalid(source: string, issues: string[]): ConfigError {
+  return new ConfigError(`${source} is invalid:\n  - ${issues.join('\n  - ')}`, issues);
 }
 
 /** Parses JSON text then validates it; JSON syntax errors are reported as ConfigError too. */

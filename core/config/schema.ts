@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { scriptSigRoomWithCommitment } from '../auxpow/commitment.js';
 import { validateAddress } from '../coins/address.js';
-import { COINS, getCoin, NETWORK_NAMES } from '../coins/registry.js';
+import { getCoin, isKnownCoin, NETWORK_NAMES, supportedCoins } from '../coins/registry.js';
 import {
   CONVERSION_EXCHANGES,
   conversionConfigSchema,
@@ -10,6 +10,7 @@ import {
 } from '../conversion/config.js';
 import { PROXY_DISTRIBUTIONS } from '../proxy/upstream-payouts.js';
 import { rewardsConfigSchema } from '../rewards/config.js';
+import { auxChainSchema } from './aux-chains.js';
 import { daemonSchema } from './daemon.js';
 import { proxyIncomeIssues } from './proxy-income.js';
 
@@ -288,7 +289,8 @@ const switchingSchema = z.strictObject({
 
 const coinSchema = z
   .strictObject({
-    symbol: z.string().refine((s) => s in COINS, { message: `supported coins: ${Object.keys(COINS).join(', ')}` }),
+    // Built-in coins, and the config's auxChains (registered before the coins are validated: core/config/load.ts).
+    symbol: z.string().refine(isKnownCoin, { error: () => `supported coins: ${supportedCoins().join(', ')}` }),
     /** The coin must have it (core/coins/registry.ts): BTC's simnet is btcd's devnet chain, LTC has none. */
     network: z.enum(NETWORK_NAMES).default('mainnet'),
     /**
@@ -350,7 +352,7 @@ const coinSchema = z
     security: securitySchema.prefault({}),
   })
   .superRefine((coin, ctx) => {
-    if (!(coin.symbol in COINS)) return;
+    if (!isKnownCoin(coin.symbol)) return;
     const def = getCoin(coin.symbol);
     if (coin.mergedWith === undefined && coin.ports.length === 0)
       ctx.addIssue({ code: 'custom', path: ['ports'], message: 'a mined coin needs at least one stratum port' });
@@ -499,6 +501,11 @@ export const poolConfigSchema = z
       })
       .prefault({}),
     coins: z.array(coinSchema).min(1),
+    /**
+     * AuxPoW chains the coin registry does not have (core/config/aux-chains.ts): chain id, address versions,
+     * maturity. Each is configured in `coins` like DOGE, merge-mined (`mergedWith`) under a parent of the registry.
+     */
+    auxChains: z.array(auxChainSchema).default([]),
     /** Switching ports (issue 17), beside the coins' own ports. */
     switching: z.array(switchingSchema).default([]),
   })
@@ -575,7 +582,7 @@ function mergedMiningIssues(
   const bySymbol = new Map(cfg.coins.map((c) => [c.symbol, c] as const));
   const chainIds = new Map<string, string>();
   cfg.coins.forEach((coin, i) => {
-    if (coin.mergedWith === undefined || !(coin.symbol in COINS)) return;
+    if (coin.mergedWith === undefined || !isKnownCoin(coin.symbol)) return;
     const at = (...path: (string | number)[]) => ['coins', i, ...path];
     const def = getCoin(coin.symbol);
     const parent = bySymbol.get(coin.mergedWith);

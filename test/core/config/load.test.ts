@@ -2,7 +2,7 @@ import { payments } from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
 import { getCoin } from '../../../core/coins/index.js';
 import { parseConfig, parseConfigText } from '../../../core/config/load.js';
-import { ConfigError } from '../../../core/errors.js';
+import { configIssues } from '../../helpers/config-issues.js';
 
 const poolAddress = payments.p2wpkh({ hash: Buffer.alloc(20, 7), network: getCoin('LTC').networks.regtest![0] })
   .address!;
@@ -21,16 +21,6 @@ function minimal(): Record<string, unknown> {
   };
 }
 
-function issuesOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues;
-  }
-  throw new Error('expected the config to be rejected');
-}
-
 describe('parseConfig', () => {
   it('applies the documented defaults and freezes the result', () => {
     const cfg = parseConfig(minimal());
@@ -45,7 +35,7 @@ describe('parseConfig', () => {
   it('refuses an inactive-miner threshold longer than per-minute share records are kept', () => {
     const raw = minimal();
     (raw.coins as Record<string, unknown>[])[0]!.payouts = { wallet: 'pool', inactiveAfterHours: 24 * 8 };
-    expect(issuesOf(raw)).toEqual([expect.stringMatching(/^coins\[0\]\.payouts\.inactiveAfterHours: .*168/)]);
+    expect(configIssues(raw)).toEqual([expect.stringMatching(/^coins\[0\]\.payouts\.inactiveAfterHours: .*168/)]);
     (raw.coins as Record<string, Record<string, unknown>>[])[0]!.payouts!.inactiveAfterHours = 24 * 7;
     expect(() => parseConfig(raw)).not.toThrow();
   });
@@ -53,13 +43,13 @@ describe('parseConfig', () => {
   it('rejects unknown keys and names their path', () => {
     const raw = minimal();
     (raw.coins as Record<string, unknown>[])[0]!.prots = [];
-    expect(issuesOf(raw)).toEqual(['coins[0]: unknown key "prots"']);
+    expect(configIssues(raw)).toEqual(['coins[0]: unknown key "prots"']);
   });
 
   it('reports a wrong type with the path of the bad key', () => {
     const raw = minimal();
     ((raw.coins as Record<string, unknown>[])[0]!.ports as Record<string, unknown>[])[0]!.port = '3333';
-    const issues = issuesOf(raw);
+    const issues = configIssues(raw);
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatch(/^coins\[0\]\.ports\[0\]\.port: .*number/);
   });
@@ -67,7 +57,7 @@ describe('parseConfig', () => {
   it('rejects a pool address of the wrong network with the reason', () => {
     const raw = minimal();
     (raw.coins as Record<string, unknown>[])[0]!.network = 'mainnet';
-    expect(issuesOf(raw)[0]).toMatch(/^coins\[0\]\.poolAddress: .*looks like a regtest address/);
+    expect(configIssues(raw)[0]).toMatch(/^coins\[0\]\.poolAddress: .*looks like a regtest address/);
   });
 
   it('rejects an unknown coin, an inverted difficulty range and a port used twice', () => {
@@ -77,19 +67,19 @@ describe('parseConfig', () => {
       { port: 3333, difficulty: { initial: 5, min: 10, max: 100 } },
       { port: 3333, difficulty: { initial: 1, min: 1, max: 1 } },
     ];
-    const issues = issuesOf(raw);
+    const issues = configIssues(raw);
     expect(issues).toContain('coins[0].ports[0].difficulty: difficulty must satisfy min <= initial <= max');
     expect(issues.some((i) => i.startsWith('coins[0].ports[1].port: 127.0.0.1:3333 is already used'))).toBe(true);
     const raw2 = minimal();
     (raw2.coins as Record<string, unknown>[])[0]!.symbol = 'XYZ';
-    expect(issuesOf(raw2)[0]).toMatch(/^coins\[0\]\.symbol: supported coins: LTC, BTC/);
+    expect(configIssues(raw2)[0]).toMatch(/^coins\[0\]\.symbol: supported coins: LTC, BTC/);
   });
 
   it('requires at least one coin and one daemon', () => {
-    expect(issuesOf({ coins: [] })[0]).toMatch(/^coins: /);
+    expect(configIssues({ coins: [] })[0]).toMatch(/^coins: /);
     const raw = minimal();
     (raw.coins as Record<string, unknown>[])[0]!.daemons = [];
-    expect(issuesOf(raw)[0]).toMatch(/^coins\[0\]\.daemons: /);
+    expect(configIssues(raw)[0]).toMatch(/^coins\[0\]\.daemons: /);
   });
 
   it('reports JSON syntax errors as ConfigError', () => {
@@ -122,16 +112,16 @@ describe('parseConfig: a Bitcoin Cash coin (CashAddr)', () => {
   });
 
   it('wants a fee wallet written as the wallet spells it, and says how', () => {
-    expect(issuesOf(bch(P2PKH, '1BpEi6DfDAUFd7GtittLSdBeYJvcoaVggu'))).toEqual([
+    expect(configIssues(bch(P2PKH, '1BpEi6DfDAUFd7GtittLSdBeYJvcoaVggu'))).toEqual([
       `coins[0].rewards.feeWallets[0].address: write this address as ${P2PKH} (the wallet's spelling)`,
     ]);
   });
 
   it('refuses a segwit pool address, an address of another network and a network BCH does not have', () => {
-    expect(issuesOf(bch('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', P2SH)).join('\n')).toMatch(
+    expect(configIssues(bch('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', P2SH)).join('\n')).toMatch(
       /coins\[0\]\.poolAddress: .*not a valid BCH mainnet address/,
     );
-    expect(issuesOf(bch(P2PKH, P2SH, 'testnet')).join('\n')).toMatch(/it is a mainnet address/);
-    expect(issuesOf(bch(P2PKH, P2SH, 'simnet')).join('\n')).toMatch(/coins\[0\]\.network: BCH has no simnet/);
+    expect(configIssues(bch(P2PKH, P2SH, 'testnet')).join('\n')).toMatch(/it is a mainnet address/);
+    expect(configIssues(bch(P2PKH, P2SH, 'simnet')).join('\n')).toMatch(/coins\[0\]\.network: BCH has no simnet/);
   });
 });
