@@ -9,9 +9,14 @@ import type { Logger } from '../../core/ports/logger.js';
 import { scrypt } from '../../fargate/src/hashing/index.js';
 import { type StandinRelease, standinMethods } from './doge-standin/methods.js';
 import { StandinNode } from './doge-standin/node.js';
-import { AUXPOW_START_HEIGHT, COINBASE_MATURITY, DOGE, REGTEST_BITS } from './doge-standin/params.js';
+import {
+  AUXPOW_START_HEIGHT,
+  COINBASE_MATURITY,
+  DOGE_STANDIN,
+  REGTEST_BITS,
+  type StandinChain,
+} from './doge-standin/params.js';
 import { serveRpc } from './doge-standin/server.js';
-import { REGTEST } from './doge-standin/wallet.js';
 import { loadOrCreateCredentials, readJson, writeJson } from './state.js';
 
 /**
@@ -29,10 +34,11 @@ export const DOGE_PREMINE_HEIGHT = AUXPOW_START_HEIGHT + COINBASE_MATURITY;
 
 /** What `<dataDir>/devnet-doge.json` holds: how other processes (the pool, the CLI) reach the running stand-in. */
 export interface DogeDevnetFile {
-  coin: 'DOGE';
+  /** DOGE, or the other AuxPoW chain the stand-in plays (DogeStandinOptions.chain). */
+  coin: string;
   network: 'regtest';
-  /** Says plainly what answers on `rpc`: the project's stand-in, not dogecoind. */
-  implementation: 'edgepool-doge-standin';
+  /** Says plainly what answers on `rpc`: the project's stand-in, not dogecoind ("edgepool-<coin>-standin"). */
+  implementation: string;
   /** The stand-in's RPC (chain, aux mining and wallet calls at its root, as dogecoind serves them: no `/wallet/`). */
   rpc: DaemonEndpoint[];
   /** The wallet address createauxblock pays in the devnet pool: the DOGE coin's poolAddress. */
@@ -59,6 +65,12 @@ export interface DogeStandinOptions {
    * boolean only, as every release before 1.14.7 does (tests check the pool against both).
    */
   release?: StandinRelease;
+  /**
+   * The chain it plays (default DOGE): another AuxPoW chain's coin (e.g. from a config's auxChains), its chain id and
+   * regtest address versions, so that a second stand-in is a second aux chain. Its state is then in
+   * `<dataDir>/devnet/<coin>` and `<dataDir>/devnet-<coin>.json` (coin in lower case).
+   */
+  chain?: StandinChain;
   log?: Pick<Logger, 'info' | 'warn'>;
 }
 
@@ -85,8 +97,8 @@ interface DogeState {
 
 const noLog: Pick<Logger, 'info' | 'warn'> = { info() {}, warn() {} };
 
-export function dogeDevnetFile(dataDir: string): string {
-  return join(dataDir, 'devnet-doge.json');
+export function dogeDevnetFile(dataDir: string, coin = 'DOGE'): string {
+  return join(dataDir, `devnet-${coin.toLowerCase()}.json`);
 }
 
 /**
@@ -96,7 +108,9 @@ export function dogeDevnetFile(dataDir: string): string {
  */
 export async function startDogeStandin(opts: DogeStandinOptions): Promise<DogeStandin> {
   const log = opts.log ?? noLog;
-  const dir = join(opts.dataDir, 'devnet', 'doge');
+  const chain = opts.chain ?? DOGE_STANDIN;
+  const name = chain.coin.symbol.toLowerCase();
+  const dir = join(opts.dataDir, 'devnet', name);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const creds = await loadOrCreateCredentials(join(dir, 'credentials.json'));
   const node = new StandinNode({
@@ -105,9 +119,10 @@ export async function startDogeStandin(opts: DogeStandinOptions): Promise<DogeSt
     bits: opts.bits ?? REGTEST_BITS,
     now: opts.now ?? Date.now,
     log,
+    chain,
   });
   const state = await loadOrCreateState(join(dir, 'state.json'), node);
-  const script = (address: string) => addressToOutputScript(DOGE, 'regtest', address);
+  const script = (address: string) => addressToOutputScript(chain.coin, 'regtest', address);
   const start = node.chain.height;
   if (start < 1) node.mine(1, script(state.floatAddress));
   if (node.chain.height < DOGE_PREMINE_HEIGHT) {
@@ -121,17 +136,20 @@ export async function startDogeStandin(opts: DogeStandinOptions): Promise<DogeSt
   });
   const url = `http://127.0.0.1:${port}`;
   const file: DogeDevnetFile = {
-    coin: 'DOGE',
+    coin: chain.coin.symbol,
     network: 'regtest',
-    implementation: 'edgepool-doge-standin',
+    implementation: `edgepool-${name}-standin`,
     rpc: [{ url, user: creds.user, password: creds.password }],
     poolAddress: state.poolAddress,
     feeAddress: state.feeAddress,
     minerAddress: state.minerAddress,
     pids: [process.pid],
   };
-  await writeJson(dogeDevnetFile(opts.dataDir), file);
-  log.info({ height: node.chain.height, mined: node.chain.height - start, rpc: url }, 'DOGE stand-in node ready');
+  await writeJson(dogeDevnetFile(opts.dataDir, chain.coin.symbol), file);
+  log.info(
+    { coin: chain.coin.symbol, height: node.chain.height, mined: node.chain.height - start, rpc: url },
+    'stand-in aux node ready',
+  );
   return {
     ...file,
     url,
@@ -168,7 +186,7 @@ async function loadOrCreateState(file: string, node: StandinNode): Promise<DogeS
     feeAddress: node.wallet.newAddress('pool fees'),
     floatAddress: node.wallet.newAddress('float'),
     // A key nobody holds: coins mined to it are out of every wallet.
-    minerAddress: payments.p2pkh({ hash: randomBytes(20), network: REGTEST }).address!,
+    minerAddress: payments.p2pkh({ hash: randomBytes(20), network: node.chain.params.network }).address!,
   };
   await writeJson(file, state);
   return state;

@@ -3,7 +3,7 @@ import { type AuxPowVerdict, checkAuxBlockProofOfWork, type ParentPowHash } from
 import { parseHeader } from '../../../core/chain/header.js';
 import { readScriptNumberPush } from '../../../core/chain/serialize.js';
 import { blockHash, type DogeBlock, genesisBlock, serializeBlock, txHash, txMerkleRoot } from './block.js';
-import { AUXPOW_START_HEIGHT, BLOCK_SUBSIDY, CHAIN_ID, COINBASE_MATURITY } from './params.js';
+import { AUXPOW_START_HEIGHT, BLOCK_SUBSIDY, COINBASE_MATURITY, DOGE_STANDIN, type StandinChain } from './params.js';
 
 /**
  * The stand-in's chain: blocks in memory, the unspent outputs, and where each transaction sits. One chain, no forks
@@ -64,6 +64,8 @@ export class DogeChain {
     private readonly powHash: ParentPowHash,
     /** Compact bits every block carries (regtest has no retargeting). */
     readonly bits: number,
+    /** The chain it plays (DOGE by default): its chain id and address versions. */
+    readonly params: StandinChain = DOGE_STANDIN,
   ) {
     const genesis = genesisBlock();
     // The genesis block is not checked (its bits may differ from a harder test setting); its output is unspendable,
@@ -213,7 +215,7 @@ export class DogeChain {
    * one function of core/auxpow that also verifies the real Dogecoin mainnet vectors (test/core/auxpow).
    */
   checkProofOfWork(block: Pick<DogeBlock, 'header' | 'auxpow'>): AuxPowVerdict {
-    return checkAuxBlockProofOfWork(block.header, block.auxpow, CHAIN_ID, this.powHash);
+    return checkAuxBlockProofOfWork(block.header, block.auxpow, this.params.chainId, this.powHash);
   }
 
   private append(block: DogeBlock, opts: { spendable: boolean }): ChainEntry {

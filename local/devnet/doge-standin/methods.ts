@@ -6,7 +6,7 @@ import { serializeBlock } from './block.js';
 import { type ChainEntry, display, Rejected } from './chain.js';
 import { StandinMining } from './mining.js';
 import { RPC, RpcError, type StandinNode } from './node.js';
-import { DOGE, SUBVERSION } from './params.js';
+import type { StandinChain } from './params.js';
 import { blockJson, coins, headerJson, txJson } from './views.js';
 import { getTransaction, listSinceBlock, locate } from './wallet-rpc.js';
 
@@ -48,7 +48,7 @@ export function standinMethods(
     node.wallet.coins(chain.utxos, chain.height, minConf, node.mempoolSpent).reduce((s, c) => s + c.value, 0n);
   const send = (outputs: Record<string, unknown>, comment: unknown): string => {
     const list = Object.entries(outputs).map(([address, amount]) => ({
-      script: scriptOf(address),
+      script: scriptOf(chain.params, address),
       value: positiveAmount(amount),
     }));
     if (list.length === 0) throw new RpcError(RPC.INVALID_PARAMETER, 'Invalid parameter, no recipients');
@@ -66,7 +66,7 @@ export function standinMethods(
 
   const networkInfo = () => ({
     version: release === 'latest' ? 1140700 : 1140600,
-    subversion: SUBVERSION,
+    subversion: chain.params.subversion,
     protocolversion: 70015,
     localservices: '0000000000000005',
     localrelay: true,
@@ -154,7 +154,7 @@ export function standinMethods(
       if (!verbose) return at.tx.toHex();
       return {
         hex: at.tx.toHex(),
-        ...txJson(at.tx),
+        ...txJson(at.tx, chain.params.network),
         ...(at.entry ? { blockhash: display(at.entry.hash), time: at.entry.time, blocktime: at.entry.time } : {}),
         confirmations: at.confirmations,
       };
@@ -180,18 +180,19 @@ export function standinMethods(
     submitblock: (params) => mining.submitBlock(params),
     createauxblock: (params) => {
       arity(params, 1, 1, 'createauxblock <address>');
-      return node.createAuxBlock(scriptOf(params[0]));
+      return node.createAuxBlock(scriptOf(chain.params, params[0]));
     },
     submitauxblock: (params) => {
       arity(params, 2, 2, 'submitauxblock <hash> <auxpow>');
       return node.submitAuxBlock(json(params[0], 'string'), json(params[1], 'string'));
     },
     getauxblock: (params) => {
-      if (params.length === 0) return node.createAuxBlock(scriptOf(node.wallet.newAddress('getauxblock')));
+      if (params.length === 0)
+        return node.createAuxBlock(scriptOf(chain.params, node.wallet.newAddress('getauxblock')));
       return node.submitAuxBlock(str(params[0], 'hash'), str(params[1], 'auxpow'));
     },
-    generatetoaddress: ([n, address]) => node.mine(count(n), scriptOf(address)),
-    generate: ([n]) => node.mine(count(n), scriptOf(node.wallet.newAddress('generate'))),
+    generatetoaddress: ([n, address]) => node.mine(count(n), scriptOf(chain.params, address)),
+    generate: ([n]) => node.mine(count(n), scriptOf(chain.params, node.wallet.newAddress('generate'))),
 
     getnewaddress: ([label = '']) => node.wallet.newAddress(String(label)),
     // No getaddressinfo: Bitcoin Core 0.17 added it; 1.14 answers -32601 "Method not found".
@@ -250,7 +251,7 @@ export function standinMethods(
 function addressInfo(node: StandinNode, address: unknown) {
   let script: Buffer;
   try {
-    script = addressToOutputScript(DOGE, 'regtest', str(address, 'address'));
+    script = addressToOutputScript(node.chain.params.coin, 'regtest', str(address, 'address'));
   } catch {
     return { isvalid: false };
   }
@@ -266,12 +267,13 @@ function addressInfo(node: StandinNode, address: unknown) {
   };
 }
 
-/** A regtest DOGE address's output script, or Core's -5 "Invalid Dogecoin address". */
-function scriptOf(address: unknown): Buffer {
+/** A regtest address's output script on the chain played, or Core's -5 "Invalid Dogecoin address". */
+function scriptOf(params: StandinChain, address: unknown): Buffer {
   try {
-    return addressToOutputScript(DOGE, 'regtest', str(address, 'address'));
+    return addressToOutputScript(params.coin, 'regtest', str(address, 'address'));
   } catch {
-    throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, `Invalid Dogecoin address: ${String(address).slice(0, 100)}`);
+    const name = params.coin.name;
+    throw new RpcError(RPC.INVALID_ADDRESS_OR_KEY, `Invalid ${name} address: ${String(address).slice(0, 100)}`);
   }
 }
 

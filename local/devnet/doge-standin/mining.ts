@@ -5,7 +5,7 @@ import type { Logger } from '../../../core/ports/logger.js';
 import { blockHash, type DogeBlock, parseBlock } from './block.js';
 import { type ChainEntry, display, Rejected } from './chain.js';
 import { RPC, RpcError, type StandinNode } from './node.js';
-import { BLOCK_SUBSIDY, MINED_VERSION } from './params.js';
+import { BLOCK_SUBSIDY, minedVersion } from './params.js';
 
 /**
  * getblocktemplate and submitblock as Dogecoin Core 1.14 serves them (src/rpc/mining.cpp, Bitcoin Core 0.14's code
@@ -154,7 +154,7 @@ export class StandinMining {
     return {
       capabilities: ['proposal'],
       // Dogecoin's miner: base version 4 with the chain id, no AuxPoW flag (0x00620004).
-      version: MINED_VERSION,
+      version: minedVersion(chain.params.chainId),
       rules: [],
       vbavailable: {},
       vbrequired: 0,

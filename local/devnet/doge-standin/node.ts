@@ -9,7 +9,7 @@ import { bitsToTarget } from '../../../core/chain/target.js';
 import type { Logger } from '../../../core/ports/logger.js';
 import { blockHash, type DogeBlock, parseBlock, serializeBlock, txHash, txMerkleRoot } from './block.js';
 import { type ChainEntry, DogeChain, display, outpointKey, Rejected } from './chain.js';
-import { AUX_VERSION, AUXPOW_START_HEIGHT, BLOCK_SUBSIDY, CHAIN_ID, MINED_VERSION } from './params.js';
+import { AUXPOW_START_HEIGHT, auxVersion, BLOCK_SUBSIDY, minedVersion, type StandinChain } from './params.js';
 import { BlockFile } from './store.js';
 import { Wallet } from './wallet.js';
 
@@ -45,6 +45,8 @@ export interface StandinNodeOptions {
   /** Milliseconds since the epoch; tests move it to pass the 60 s template rule. */
   now: () => number;
   log: Pick<Logger, 'info' | 'warn'>;
+  /** The chain it plays: DOGE by default (params.ts DOGE_STANDIN), or another AuxPoW chain's id and addresses. */
+  chain?: StandinChain;
 }
 
 interface MempoolEntry {
@@ -84,7 +86,7 @@ export class StandinNode {
   private readonly blocks: BlockFile;
 
   constructor(private readonly opts: StandinNodeOptions) {
-    this.chain = new DogeChain(opts.powHash, opts.bits);
+    this.chain = new DogeChain(opts.powHash, opts.bits, opts.chain);
     this.blocks = new BlockFile(join(opts.dir, 'blocks.dat'));
     const stored = this.blocks.load();
     for (const [i, raw] of stored.entries()) {
@@ -99,7 +101,7 @@ export class StandinNode {
         break;
       }
     }
-    this.wallet = new Wallet(join(opts.dir, 'wallet.json'));
+    this.wallet = new Wallet(join(opts.dir, 'wallet.json'), this.chain.params.network);
     // Like a wallet's rebroadcast: its unconfirmed transactions go back into the (new, empty) mempool.
     for (const [txid, record] of Object.entries(this.wallet.sent)) {
       if (this.chain.txIndex.has(txid)) continue;
@@ -172,7 +174,7 @@ export class StandinNode {
     const target = bitsToTarget(this.chain.bits);
     const hashes: string[] = [];
     for (let i = 0; i < n; i++) {
-      const block = this.newBlock(script, MINED_VERSION);
+      const block = this.newBlock(script, minedVersion(this.chain.params.chainId));
       for (let nonce = 0; hashToBigInt(this.opts.powHash(block.header)) > target; nonce++) {
         if (nonce > 0xffffffff) throw new Error('no nonce meets the bits; mine with another extranonce');
         block.header.writeUInt32LE(nonce, 76);
@@ -225,7 +227,7 @@ export class StandinNode {
     const mempoolStale = this.mempoolUpdates !== this.aux.mempoolUpdates && this.now - this.aux.startTime > 60_000;
     if (!block || tipChanged || mempoolStale) {
       if (tipChanged) this.aux = this.freshAuxState();
-      block = this.newBlock(script, AUX_VERSION);
+      block = this.newBlock(script, auxVersion(this.chain.params.chainId));
       this.aux.mempoolUpdates = this.mempoolUpdates;
       this.aux.startTime = this.now;
       this.aux.blocks.set(display(blockHash(block)), block);
@@ -234,7 +236,7 @@ export class StandinNode {
     const target = bitsToTarget(this.chain.bits);
     return {
       hash: display(blockHash(block)),
-      chainid: CHAIN_ID,
+      chainid: this.chain.params.chainId,
       previousblockhash: tipHash,
       coinbasevalue: Number(block.txs[0]!.outs.reduce((s, o) => s + o.value, 0n)),
       bits: this.chain.bits.toString(16).padStart(8, '0'),

@@ -1,4 +1,4 @@
-import { address as baddress, script as bscript, type Transaction } from 'bitcoinjs-lib';
+import { address as baddress, script as bscript, type Network, type Transaction } from 'bitcoinjs-lib';
 import type { AuxPow } from '../../../core/auxpow/auxpow.js';
 import { parseHeader } from '../../../core/chain/header.js';
 import { bitsToDifficulty, bitsToTarget } from '../../../core/chain/target.js';
@@ -6,17 +6,16 @@ import { readTransaction } from '../../../core/chain/transaction.js';
 import { formatAmount } from '../../../core/ledger/payouts.js';
 import { txHash } from './block.js';
 import { type ChainEntry, type DogeChain, display, isCoinbase } from './chain.js';
-import { REGTEST } from './wallet.js';
 
 /** The JSON shapes Dogecoin Core 1.14 answers for blocks and transactions (the fields a pool reads, and a few more). */
 
 /** Base units → the JSON number of coins the RPC answers (8 decimals are exact in a double at these sizes). */
 export const coins = (units: bigint): number => Number(formatAmount(units));
 
-/** The address an output script pays, when it is one (P2PKH, P2SH). */
-export function addressOf(script: Uint8Array): string | undefined {
+/** The address an output script pays on the chain's network, when it is one (P2PKH, P2SH). */
+export function addressOf(script: Uint8Array, network: Network): string | undefined {
   try {
-    return baddress.fromOutputScript(script, REGTEST);
+    return baddress.fromOutputScript(script, network);
   } catch {
     return undefined;
   }
@@ -40,7 +39,7 @@ function asm(script: Uint8Array): string {
 }
 
 /** decoderawtransaction / getrawtransaction verbose / getblock 2's `tx` entries; Dogecoin 1.14 lists `addresses`. */
-export function txJson(tx: Transaction) {
+export function txJson(tx: Transaction, network: Network) {
   const raw = Buffer.from(tx.toBuffer());
   const coinbase = isCoinbase(tx);
   return {
@@ -61,7 +60,7 @@ export function txJson(tx: Transaction) {
           },
     ),
     vout: tx.outs.map((o, n) => {
-      const address = addressOf(o.script);
+      const address = addressOf(o.script, network);
       return {
         value: coins(o.value),
         n,
@@ -124,7 +123,7 @@ export function blockJson(chain: DogeChain, entry: ChainEntry, verbosity: 1 | 2)
     size: entry.size,
     strippedsize: entry.size,
     weight: entry.size * 4,
-    tx: block.txs.map((tx) => (verbosity === 2 ? txJson(tx) : display(txHash(tx)))),
+    tx: block.txs.map((tx) => (verbosity === 2 ? txJson(tx, chain.params.network) : display(txHash(tx)))),
     ...(block.auxpow ? { auxpow: auxpowJson(block.auxpow) } : {}),
   };
 }

@@ -84,7 +84,7 @@ export function walletView(node: StandinNode, at: Located) {
   tx.outs.forEach((o, vout) => {
     const key = owned[vout];
     if (fromMe && !key?.change) {
-      const address = addressOf(o.script);
+      const address = addressOf(o.script, node.chain.params.network);
       entries.push({
         ...(address ? { address } : {}),
         category: 'send',

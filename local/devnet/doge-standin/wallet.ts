@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1';
-import { script as bscript, payments, Transaction } from 'bitcoinjs-lib';
+import { script as bscript, type Network, payments, Transaction } from 'bitcoinjs-lib';
 import { coinNetworks } from '../../../core/coins/registry.js';
 import { type Coin, display, Rejected } from './chain.js';
 import { COINBASE_MATURITY, DOGE, DUST_LIMIT, FEE_PER_KB } from './params.js';
@@ -47,19 +47,23 @@ export class Wallet {
   private readonly data: WalletFile;
   private readonly byScript = new Map<string, StoredKey>();
 
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    /** The address versions of the chain it is the wallet of (DOGE regtest by default). */
+    private readonly network: Network = REGTEST,
+  ) {
     this.data = readJsonFile<WalletFile>(path) ?? { keys: [], sent: {} };
-    for (const key of this.data.keys) this.byScript.set(scriptOf(key.address).toString('hex'), key);
+    for (const key of this.data.keys) this.byScript.set(this.scriptOf(key.address).toString('hex'), key);
   }
 
   newAddress(label = '', change = false): string {
     let priv: Uint8Array;
     do priv = randomBytes(32);
     while (!secp256k1.utils.isValidPrivateKey(priv));
-    const address = payments.p2pkh({ pubkey: secp256k1.getPublicKey(priv, true), network: REGTEST }).address!;
+    const address = payments.p2pkh({ pubkey: secp256k1.getPublicKey(priv, true), network: this.network }).address!;
     const key: StoredKey = { priv: Buffer.from(priv).toString('hex'), address, label, change };
     this.data.keys.push(key);
-    this.byScript.set(scriptOf(address).toString('hex'), key);
+    this.byScript.set(this.scriptOf(address).toString('hex'), key);
     this.save();
     return address;
   }
@@ -118,7 +122,7 @@ export class Wallet {
       for (const c of chosen) tx.addInput(Buffer.from(c.txid, 'hex').reverse(), c.vout);
       for (const o of outputs) tx.addOutput(o.script, o.value);
       if (change >= DUST_LIMIT) {
-        changeScript ??= scriptOf(this.newAddress('', true));
+        changeScript ??= this.scriptOf(this.newAddress('', true));
         tx.addOutput(changeScript, change);
       }
       this.sign(tx, chosen);
@@ -142,7 +146,7 @@ export class Wallet {
       const input = payments.p2pkh({
         pubkey: secp256k1.getPublicKey(priv, true),
         signature: bscript.signature.encode(sig, Transaction.SIGHASH_ALL),
-        network: REGTEST,
+        network: this.network,
       }).input!;
       tx.setInputScript(i, input);
     });
@@ -151,9 +155,9 @@ export class Wallet {
   private save(): void {
     writeDurably(this.path, `${JSON.stringify(this.data, null, 2)}\n`);
   }
-}
 
-/** The P2PKH script of one of the wallet's own addresses. */
-function scriptOf(address: string): Buffer {
-  return Buffer.from(payments.p2pkh({ address, network: REGTEST }).output!);
+  /** The P2PKH script of one of the wallet's own addresses. */
+  private scriptOf(address: string): Buffer {
+    return Buffer.from(payments.p2pkh({ address, network: this.network }).output!);
+  }
 }
