@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlockRecord } from '../../core/blocks/block.js';
 import { parseConfig } from '../../core/config/load.js';
 import { auxAddressMessage } from '../../core/ledger/aux-address-message.js';
-import { parseAmount } from '../../core/ledger/payouts.js';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
 import { dogeDevnetCoin } from '../../local/run.js';
 import { dogeAddress } from '../helpers/aux-money.js';
 import { withDevnet } from '../helpers/devnet.js';
-import { withDogeStandin } from '../helpers/doge-standin.js';
+import { standinPaidTo, withDogeStandin } from '../helpers/doge-standin.js';
 import { testKey } from '../helpers/message-signer.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
 import { TestMiner } from '../helpers/test-miner.js';
@@ -200,16 +199,5 @@ describe('merged mining LTC + DOGE on the devnet, miner to payout', () => {
     expect(res.status).toBe(200);
     return res.json();
   };
-  /** What a mined DOGE transaction paid an address, read from the stand-in node (not the pool's records). */
-  const paidTo = async (txid: string, address: string): Promise<bigint> => {
-    const tx = await doge
-      .get()
-      .client.call<{ vout: { value: number; scriptPubKey: { addresses?: string[]; address?: string } }[] }>(
-        'getrawtransaction',
-        [txid, 1],
-      );
-    return tx.vout
-      .filter((o) => o.scriptPubKey.address === address || o.scriptPubKey.addresses?.includes(address))
-      .reduce((s, o) => s + parseAmount(o.value), 0n);
-  };
+  const paidTo = (txid: string, address: string) => standinPaidTo(doge.get(), txid, address);
 });

@@ -5,6 +5,7 @@ import { buildCoinbase, joinCoinbase } from '../../core/chain/coinbase.js';
 import { hashToBigInt, sha256d } from '../../core/chain/hash.js';
 import { parseHeader, serializeHeader } from '../../core/chain/header.js';
 import { merkleBranch, rootFromBranch } from '../../core/chain/merkle.js';
+import { parseAmount } from '../../core/ledger/payouts.js';
 import { scrypt } from '../../fargate/src/hashing/index.js';
 import { type DogeStandin, type DogeStandinOptions, startDogeStandin } from '../../local/devnet/doge.js';
 import { withStartedInTempDir } from './devnet.js';
@@ -48,6 +49,20 @@ export function dogeSoloCoin(
     rewards: { scheme: 'PPLNS', feeBasisPoints: 100, feeWallets: [{ address: doge.feeAddress }] },
     payouts: { intervalSeconds: 60, minimum: '100000000', maxRecipients: 100 },
   } as const;
+}
+
+/** What a mined transaction paid an address, read from the stand-in node (not the pool's records). */
+export async function standinPaidTo(
+  standin: Pick<DogeStandin, 'client'>,
+  txid: string,
+  address: string,
+): Promise<bigint> {
+  const tx = await standin.client.call<{
+    vout: { value: number; scriptPubKey: { addresses?: string[]; address?: string } }[];
+  }>('getrawtransaction', [txid, 1]);
+  return tx.vout
+    .filter((o) => o.scriptPubKey.address === address || o.scriptPubKey.addresses?.includes(address))
+    .reduce((s, o) => s + parseAmount(o.value), 0n);
 }
 
 /** What createauxblock answers. */
