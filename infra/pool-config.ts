@@ -94,6 +94,22 @@ const masked = <D extends { user: string; password: string }>(d: D): D => ({
 const maskTarget = (t: NonNullable<CoinConfig['conversion']>['targets'][number]) =>
   t.payouts?.kind === 'wallet-rpc' ? { ...t, payouts: { ...t.payouts, daemon: masked(t.payouts.daemon) } } : t;
 
+type Port = CoinConfig['ports'][number];
+type Daemon = CoinConfig['daemons'][number];
+
+/** A port as a task serves it behind the NLB: on all interfaces, TLS stripped (the NLB terminates it). */
+const behindNlb = ({ tls: _tls, ...p }: Port) => ({ ...p, host: '0.0.0.0' });
+
+/** A coin as a task's config holds it: its daemons' credentials masked, its ports behind the NLB. */
+const served = (c: Readonly<CoinConfig>, mask: (d: Daemon) => Daemon) => ({
+  ...c,
+  daemons: c.daemons.map(mask),
+  ports: c.ports.map(behindNlb),
+});
+
+/** A coin's daemons under its own markers, `$POOL_<SYMBOL>_DAEMON_USER` / `_PASSWORD`. */
+const ownMarkers = (c: Readonly<CoinConfig>) => (d: Daemon) => ({ ...d, ...relativeDaemonMarkers(c.symbol) });
+
 /**
  * The config one coin's containers run with: only that coin; every port on all interfaces (the task is only
  * reachable through the NLB security group); TLS stripped because the NLB terminates it; PROXY v2 on because
@@ -102,14 +118,6 @@ const maskTarget = (t: NonNullable<CoinConfig['conversion']>['targets'][number])
  */
 export function containerConfig(config: Readonly<PoolConfig>, coin: Readonly<CoinConfig>): Readonly<PoolConfig> {
   const { $schema: _schema, ...rest } = config;
-  const served = (
-    c: Readonly<CoinConfig>,
-    mask: (d: CoinConfig['daemons'][number]) => CoinConfig['daemons'][number],
-  ) => ({
-    ...c,
-    daemons: c.daemons.map(mask),
-    ports: c.ports.map(({ tls: _tls, ...p }) => ({ ...p, host: '0.0.0.0' })),
-  });
   // Merged mining: an aux coin's config names its parent, a parent's its aux coins (its stratum polls their nodes),
   // each relative's daemons with its own markers (relativeDaemonMarkers); a relative's money settings stay out.
   const relatives = coin.mergedWith
@@ -129,12 +137,42 @@ export function containerConfig(config: Readonly<PoolConfig>, coin: Readonly<Coi
             ? { conversion: { ...coin.conversion, targets: coin.conversion.targets.map(maskTarget) } }
             : {}),
         },
-        ...relatives.map(({ conversion: _c, payouts: _p, ...r }) =>
-          served(r, (d) => ({ ...d, ...relativeDaemonMarkers(r.symbol) })),
-        ),
+        ...relatives.map(({ conversion: _c, payouts: _p, ...r }) => served(r, ownMarkers(r))),
       ],
     },
     `container config for ${coin.symbol}`,
+  );
+}
+
+/**
+ * The config a switching port's task runs with (issue 17, POOL_SWITCHING): the port alone, its ports behind the NLB
+ * (PROXY v2 on); its coins, the aux coins they merge and its payout currency's coin, without payouts (the task
+ * listens only on the port's ports, not on the coins' own); every coin's daemons under its own markers (`$POOL_<SYMBOL>_DAEMON_USER`,
+ * injected from each coin's DaemonRpc secret); conversions kept with their targets' daemons masked (the config
+ * refuses a port whose coins do not convert to its payout currency). Validated again, as containerConfig is.
+ */
+export function switchingContainerConfig(
+  config: Readonly<PoolConfig>,
+  port: Readonly<PoolConfig['switching'][number]>,
+): Readonly<PoolConfig> {
+  const { $schema: _schema, ...rest } = config;
+  const symbols = new Set([
+    ...port.coins.flatMap((c) => [c, ...auxCoinsOf(config, c).map((a) => a.symbol)]),
+    ...(port.payoutCurrency ? [port.payoutCurrency] : []),
+  ]);
+  return parseConfig(
+    {
+      ...rest,
+      stratum: { ...config.stratum, proxyProtocol: true },
+      switching: [{ ...port, ports: port.ports.map(behindNlb) }],
+      coins: config.coins
+        .filter((c) => symbols.has(c.symbol))
+        .map(({ payouts: _p, ...c }) => ({
+          ...served(c, ownMarkers(c)),
+          ...(c.conversion && { conversion: { ...c.conversion, targets: c.conversion.targets.map(maskTarget) } }),
+        })),
+    },
+    `container config for switching port ${port.name}`,
   );
 }
 

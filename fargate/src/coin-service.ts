@@ -125,28 +125,11 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
     servers,
     policy,
     ports: listeners.map((l) => l.port),
-    health: () => {
-      const upstreams = jobs.upstreams();
-      // The coin's own nodes only: a down aux node leaves the coin mining, so it must not take the task off the NLB.
-      const healthy = (auxCoin?: string) => upstreams.filter((u) => u.auxCoin === auxCoin && u.healthy).length;
-      const aux = auxCoinsOf(config, coin.symbol).map((a) => ({ coin: a.symbol, healthyDaemons: healthy(a.symbol) }));
-      return {
-        coin: coin.symbol,
-        height: jobs.current()?.height,
-        healthyDaemons: healthy(undefined),
-        connections: servers.reduce((n, s) => n + s.connectionCount, 0),
-        ...(aux.length > 0 && { auxCoins: aux }),
-      };
-    },
+    health: () => jobsHealth(config, coin.symbol, jobs, connectionCount(servers)),
     refresh: () => {
       jobs.refresh().catch((err: unknown) => log.warn({ err, coin: coin.symbol }, 'template refresh failed'));
     },
-    // A listener's close resolves only once its connections are gone: stop accepting first, then drain them.
-    drain: async (graceMs) => {
-      const closing = listeners.map((l) => l.close());
-      await Promise.all(servers.map((s) => s.drain(graceMs)));
-      await Promise.all(closing);
-    },
+    drain: (graceMs) => drainPorts(servers, listeners, graceMs),
     stop: async () => {
       const closing = listeners.map((l) => l.close());
       for (const s of servers) s.close();
@@ -154,6 +137,43 @@ export async function startCoinService(deps: CoinServiceDeps): Promise<CoinServi
       jobs.stop();
     },
   };
+}
+
+/** What /health reports of a coin's job source, with `connections` open on its ports. */
+export function jobsHealth(
+  config: Readonly<PoolConfig>,
+  symbol: string,
+  jobs: Pick<JobSource, 'upstreams' | 'current'>,
+  connections: number,
+): CoinHealth {
+  const upstreams = jobs.upstreams();
+  // The coin's own nodes only: a down aux node leaves the coin mining, so it must not take the task off the NLB.
+  const healthy = (auxCoin?: string) => upstreams.filter((u) => u.auxCoin === auxCoin && u.healthy).length;
+  const aux = auxCoinsOf(config, symbol).map((a) => ({ coin: a.symbol, healthyDaemons: healthy(a.symbol) }));
+  return {
+    coin: symbol,
+    height: jobs.current()?.height,
+    healthyDaemons: healthy(undefined),
+    connections,
+    ...(aux.length > 0 && { auxCoins: aux }),
+  };
+}
+
+/** Stops accepting, client.reconnect everyone, closes after graceMs (a coin's ports, a switching port's). */
+export async function drainPorts(
+  servers: readonly StratumServer[],
+  listeners: readonly Listener[],
+  graceMs: number,
+): Promise<void> {
+  // A listener's close resolves only once its connections are gone: stop accepting first, then drain them.
+  const closing = listeners.map((l) => l.close());
+  await Promise.all(servers.map((s) => s.drain(graceMs)));
+  await Promise.all(closing);
+}
+
+/** The connections open on these servers. */
+export function connectionCount(servers: readonly StratumServer[]): number {
+  return servers.reduce((n, s) => n + s.connectionCount, 0);
 }
 
 /** What a port's StratumServer is built from, but the per-port settings `openStratumPorts` fills in from the config. */

@@ -11,11 +11,12 @@ import { RewardAverage } from '../../../core/switching/reward-average.js';
 import { type CoinStanding, evaluate, type SwitchingMemory } from '../../../core/switching/rule.js';
 import type { JobSource } from '../../../families/chain-family.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../../../families/registry.js';
-import { auxPasswordCoins, openStratumPorts } from '../coin-service.js';
+import { auxPasswordCoins, connectionCount, drainPorts, jobsHealth, openStratumPorts } from '../coin-service.js';
+import type { CoinHealth } from '../http/ops-server.js';
 import { JobMultiplexer } from '../jobs/multiplex.js';
-import type { JobEconomics, JobProvider } from '../jobs/types.js';
+import type { JobEconomics, JobProvider, StratumJob } from '../jobs/types.js';
 import { BanPolicy } from '../stratum/ban-policy.js';
-import { EXTRANONCE1_SIZE, ExtranonceAllocator } from '../stratum/extranonce.js';
+import { EXTRANONCE1_SIZE, ExtranonceAllocator, type ExtranonceLane } from '../stratum/extranonce.js';
 import type { StratumMetrics } from '../stratum/metrics.js';
 import type { StratumServer } from '../stratum/server.js';
 import { switchingStratumV1 } from './dialect.js';
@@ -44,6 +45,8 @@ export interface SwitchingServiceDeps {
   sharedSource?: (coin: string) => JobSource | undefined;
   /** Hex prefix of this port's extranonce1 values (a leased task prefix), as for a coin's ports. */
   instancePrefix?: string;
+  /** This process's lane of the prefix's extranonce1 values, when a task runs several stratum processes. */
+  extranonceLane?: ExtranonceLane;
   serverVersion?: string;
   families?: ChainFamilies;
   now?: () => number;
@@ -56,6 +59,14 @@ export interface SwitchingService {
   /** The port's ban list and connection budget (local mode relays it to the first coin's shared bans). */
   policy: BanPolicy;
   ports: number[];
+  /** What /health reports of each coin's nodes; the connections are counted on the coin mined now. */
+  health(): CoinHealth[];
+  /** The coin's newest job (the pool page's live stats). */
+  job(coin: string): Pick<StratumJob, 'height' | 'networkDifficulty'> | undefined;
+  /** Fetch the coin's template now (blocknotify); false when the port does not mine it. */
+  refresh(coin: string): boolean;
+  /** Stop accepting, client.reconnect everyone, close after graceMs. */
+  drain(graceMs: number): Promise<void>;
   /** Runs the rule once now (the timer does it every `evaluateSeconds`); resolves once the state is recorded. */
   evaluateNow(): Promise<void>;
   /** Reads every price now. */
@@ -139,7 +150,12 @@ export async function startSwitchingService(deps: SwitchingServiceDeps): Promise
     const account = config.coins.find((c) => c.symbol === (port.payoutCurrency ?? first.symbol)) ?? first;
     const multiplierOf = (coin: string) => getCoin(coin).stratumDiffMultiplier;
     const dialect = switchingStratumV1(mux, multiplierOf);
-    const extranonces = new ExtranonceAllocator(mux.extranonce1Size, deps.instancePrefix ?? '');
+    const extranonces = new ExtranonceAllocator(
+      mux.extranonce1Size,
+      deps.instancePrefix ?? '',
+      undefined,
+      deps.extranonceLane,
+    );
     const policy = new BanPolicy(first.security, now);
     const { servers, listeners } = await openStratumPorts({
       config,
@@ -277,6 +293,17 @@ export async function startSwitchingService(deps: SwitchingServiceDeps): Promise
       servers,
       policy,
       ports: listeners.map((l) => l.port),
+      health: () =>
+        sources.map(([coin, source]) =>
+          jobsHealth(config, coin, source, coin === mux.currentName ? connectionCount(servers) : 0),
+        ),
+      job: (coin) => bySymbol.get(coin)?.current(),
+      refresh: (coin) => {
+        const source = bySymbol.get(coin);
+        source?.refresh().catch((err: unknown) => log.warn({ err, coin }, 'template refresh failed'));
+        return source !== undefined;
+      },
+      drain: (graceMs) => drainPorts(servers, listeners, graceMs),
       evaluateNow,
       pollPrices: () => prices.poll(),
       state: () => state,
