@@ -157,6 +157,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       ),
       auxCoins: [...auxCoins.keys()],
       switching: publicSwitching(config),
+      auxChains: config.auxChains,
     });
   }
 

@@ -21,14 +21,24 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
 /** Validates a parsed config object; returns it frozen with defaults applied, or throws ConfigError listing every problem. */
 export function parseConfig(raw: unknown, source = 'config'): Readonly<PoolConfig> {
   // The config's own aux chains join the coin registry first: the coins that name them are validated against it.
-  const aux = registerAuxChains(raw);
-  if ('issues' in aux) throw invalid(source, aux.issues.map(describeIssue));
+  const undo = registerConfigAuxChains(raw, source);
   const result = poolConfigSchema.safeParse(raw);
   if (!result.success) {
-    aux.undo(); // an invalid config leaves the registry as it was
+    undo(); // an invalid config leaves the registry as it was
     throw invalid(source, result.error.issues.map(describeIssue));
   }
   return deepFreeze(result.data);
+}
+
+/**
+ * Registers the aux chains a config defines (`{ auxChains, coins }`: core/config/aux-chains.ts registerAuxChains) in
+ * the coin registry, or throws a ConfigError listing every problem; returns the undo. parseConfig calls it; so does
+ * a runtime that reads no pool config but names its coins (the AWS stats Lambda, from its environment).
+ */
+export function registerConfigAuxChains(raw: unknown, source: string): () => void {
+  const aux = registerAuxChains(raw);
+  if ('issues' in aux) throw invalid(source, aux.issues.map(describeIssue));
+  return aux.undo;
 }
 
 function invalid(source: string, issues: string[]): ConfigError {

@@ -21,6 +21,7 @@ import { AUX_ADDRESS_PK } from '../../adapters/aws/dynamo-aux-address-store.js';
 import { STATS_QUERY_PARAMETERS } from '../../app/stats/api.js';
 import type { PublicConversion } from '../../app/stats/public.js';
 import type { PublicSwitchingPort } from '../../app/stats/switching.js';
+import type { AuxChainConfig } from '../../core/config/aux-chains.js';
 import { statsEnvSchema } from '../../lambdas/stats/handler.js';
 import { PoolFunction } from '../constructs/pool-function.js';
 import { grantTable, onlyPartitions, type PoolTable } from '../constructs/pool-tables.js';
@@ -52,6 +53,11 @@ export interface ApiStackProps extends StackProps {
    * their SWITCHING#/SWITCH# items in the stats table of each port's first coin (read with the coin's tables).
    */
   switching?: readonly PublicSwitchingPort[];
+  /**
+   * The pool config's `auxChains`: the stats Lambda registers them (POOL_AUX_CHAINS_JSON), so that a config-defined
+   * aux chain's routes know its decimals and its payout-address POST checks that chain's addresses.
+   */
+  auxChains?: readonly AuxChainConfig[];
 }
 
 /**
@@ -111,6 +117,8 @@ export class ApiStack extends Stack {
       for (const symbol of Object.keys(conversions)) putOnly(symbol, 'CONVPREF');
     }
     for (const symbol of props.auxCoins ?? []) putOnly(symbol, AUX_ADDRESS_PK);
+    if ((props.auxChains ?? []).length > 0)
+      stats.addEnvironment('POOL_AUX_CHAINS_JSON', JSON.stringify(props.auxChains));
     if ((props.switching ?? []).length > 0)
       // toJsonString: a port's stratum host is its NLB's DNS name, from its stack.
       stats.addEnvironment('POOL_SWITCHING_JSON', this.toJsonString(props.switching));

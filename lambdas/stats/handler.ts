@@ -11,8 +11,11 @@ import { DynamoSwitchingStore } from '../../adapters/aws/dynamo-switching-store.
 import type { TableNames } from '../../adapters/aws/tables.js';
 import { type ApiDeps, handleApi } from '../../app/stats/api.js';
 import { publicConversionSchema, publicPoolSchema, publicSwitchingSchema } from '../../app/stats/public.js';
-import { parseJsonVar } from '../../core/config/env.js';
-import { StorageError } from '../../core/errors.js';
+import { isKnownCoin } from '../../core/coins/registry.js';
+import { auxChainSchema } from '../../core/config/aux-chains.js';
+import { jsonVar, parseJsonVar } from '../../core/config/env.js';
+import { registerConfigAuxChains } from '../../core/config/load.js';
+import { ConfigError, StorageError } from '../../core/errors.js';
 import { poolHandler, poolLambda } from '../shared/pool-handler.js';
 
 /**
@@ -29,6 +32,12 @@ export const statsEnvSchema = z.object({
    * reads each port's SWITCHING#/SWITCH# items in its first coin's stats table.
    */
   POOL_SWITCHING_JSON: z.string().optional(),
+  /**
+   * The pool config's `auxChains` (core/config/aux-chains.ts), the definitions of the aux chains the registry does not
+   * have built in: registered in the coin registry when the function starts (their parents from POOL_PUBLIC_JSON's
+   * `mergedWith`), as parseConfig registers them in every runtime that reads the config. Absent: none.
+   */
+  POOL_AUX_CHAINS_JSON: jsonVar(z.array(auxChainSchema)).optional(),
 });
 
 /** A merge-mined coin has blocks and ledger tables only (infra/stacks/aux-coin-stack.ts): its parent's shares mine it. */
@@ -40,6 +49,14 @@ const tablesSchema = z.record(
 function statsDeps(e: z.output<typeof statsEnvSchema>): ApiDeps {
   const tables = parseJsonVar(tablesSchema, 'POOL_TABLES_JSON', e.POOL_TABLES_JSON);
   const pool = parseJsonVar(publicPoolSchema, 'POOL_PUBLIC_JSON', e.POOL_PUBLIC_JSON);
+  registerConfigAuxChains({ auxChains: e.POOL_AUX_CHAINS_JSON ?? [], coins: pool.coins }, 'POOL_AUX_CHAINS_JSON');
+  // Every coin the API serves must be known before a route reads its decimals or checks an address of it: a coin
+  // the registry lacks fails the start, never one route after another.
+  const unknown = pool.coins.filter((c) => !isKnownCoin(c.symbol)).map((c) => c.symbol);
+  if (unknown.length > 0)
+    throw new ConfigError(
+      `POOL_PUBLIC_JSON names ${unknown.join(', ')}, defined neither in the coin registry nor in POOL_AUX_CHAINS_JSON`,
+    );
   const conversions = parseJsonVar(
     z.record(z.string(), publicConversionSchema),
     'POOL_CONVERSION_JSON',

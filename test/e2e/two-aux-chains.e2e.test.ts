@@ -1,36 +1,20 @@
-import { payments } from 'bitcoinjs-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlockRecord } from '../../core/blocks/block.js';
 import { getCoin } from '../../core/coins/index.js';
-import { type AuxChainConfig, auxChainDefinition } from '../../core/config/aux-chains.js';
+import { auxChainDefinition } from '../../core/config/aux-chains.js';
 import { parseConfig } from '../../core/config/load.js';
 import type { DogeStandin } from '../../local/devnet/doge.js';
 import { standinChain } from '../../local/devnet/doge-standin/params.js';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
 import { dogeDevnetCoin } from '../../local/run.js';
+import { TAUX, tauxAddress } from '../helpers/aux-chains.js';
 import { dogeAddress } from '../helpers/aux-money.js';
 import { withDevnet } from '../helpers/devnet.js';
 import { standinPaidTo, withDogeStandin } from '../helpers/doge-standin.js';
 import { testKey } from '../helpers/message-signer.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
 import { TestMiner } from '../helpers/test-miner.js';
-
-/** An AuxPoW chain no registry entry knows, defined in the pool config: chain id 63, its own address versions. */
-const TAUX: AuxChainConfig = {
-  symbol: 'TAUX',
-  name: 'Test Aux',
-  chainId: 63,
-  decimals: 8,
-  coinbaseMaturity: 100,
-  networks: { regtest: { pubKeyHash: 50, scriptHash: 85 } },
-};
-
-/** A TAUX regtest address (P2PKH, version 50) of a key nobody holds. */
-function tauxAddress(seed: number): string {
-  const net = { ...getCoin('BTC').networks.regtest![0], pubKeyHash: 50, scriptHash: 85, bech32: '' };
-  return payments.p2pkh({ hash: Buffer.alloc(20, seed), network: net }).address!;
-}
 
 /**
  * Two aux chains merged at once under LTC on the devnet: DOGE (the registry's) on the DOGE stand-in, and TAUX, defined

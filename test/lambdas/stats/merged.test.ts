@@ -1,16 +1,11 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTables, type TableNames } from '../../../adapters/aws/tables.js';
 import { publicPool } from '../../../app/stats/public.js';
 import { auxAddressMessage } from '../../../core/ledger/aux-address-message.js';
-import { poolHandler } from '../../../lambdas/shared/pool-handler.js';
-import { statsLambda } from '../../../lambdas/stats/handler.js';
 import { mergedConfig } from '../../helpers/aux-money.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 import { testKey } from '../../helpers/message-signer.js';
-
-const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent } as never;
-const ctx = { awsRequestId: 'r' } as Context;
+import { statsCaller } from '../../helpers/stats-lambda.js';
 
 /**
  * The stats Lambda built from its environment as the CDK app sets it for LTC merged with DOGE: DOGE has blocks and
@@ -18,7 +13,7 @@ const ctx = { awsRequestId: 'r' } as Context;
  */
 describe('stats Lambda with a merge-mined coin', () => {
   let dynamo: Dynamo;
-  let handler: ReturnType<typeof poolHandler<typeof statsLambda.env, unknown, APIGatewayProxyEventV2, unknown>>;
+  let call: ReturnType<typeof statsCaller>;
   const saved = { ...process.env };
   const miner = testKey('LTC', 'regtest');
   const account = miner.address.p2wpkh;
@@ -35,31 +30,15 @@ describe('stats Lambda with a merge-mined coin', () => {
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
     });
-    handler = poolHandler(statsLambda, {
-      log: silent,
-      env: {
-        POOL_TABLES_JSON: JSON.stringify(tables),
-        POOL_PUBLIC_JSON: JSON.stringify(publicPool(mergedConfig())),
-      },
-    }) as typeof handler;
+    call = statsCaller({
+      POOL_TABLES_JSON: JSON.stringify(tables),
+      POOL_PUBLIC_JSON: JSON.stringify(publicPool(mergedConfig())),
+    });
   });
   afterAll(async () => {
     process.env = saved;
     await dynamo.close();
   });
-
-  const call = async (path: string, method = 'GET', body?: object) => {
-    const res = (await handler(
-      {
-        rawPath: path,
-        rawQueryString: '',
-        requestContext: { http: { method } },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      } as unknown as APIGatewayProxyEventV2,
-      ctx,
-    )) as { statusCode: number; body: string };
-    return { status: res.statusCode, body: JSON.parse(res.body) };
-  };
 
   it('answers the aux coin’s pool, blocks, payments and miner pages from its two tables and its parent’s', async () => {
     const pools = await call('/api/pools');
