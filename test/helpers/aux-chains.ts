@@ -13,10 +13,10 @@ export const TAUX: AuxChainConfig = {
 };
 
 /**
- * A TAUX regtest address (P2PKH, version 50) of a key nobody holds, made without the coin registry (where TAUX is
- * known only once a config defining it was parsed).
+ * A TAUX address (P2PKH, version 50, on `network` as TAUX is defined there by tests) of a key nobody holds, made
+ * without the coin registry (where TAUX is known only once a config defining it was parsed).
  */
-export function tauxAddress(seed: number): string {
-  const net = { ...getCoin('BTC').networks.regtest![0], pubKeyHash: 50, scriptHash: 85, bech32: '' };
+export function tauxAddress(seed: number, network: 'regtest' | 'mainnet' = 'regtest'): string {
+  const net = { ...getCoin('BTC').networks[network]![0], pubKeyHash: 50, scriptHash: 85, bech32: '' };
   return payments.p2pkh({ hash: Buffer.alloc(20, seed), network: net }).address!;
 }
