@@ -13,6 +13,7 @@ import { ApiStack } from './stacks/api-stack.js';
 import { AuxCoinStack, AuxMoneyStack } from './stacks/aux-coin-stack.js';
 import { CoinStack } from './stacks/coin-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
+import { SwitchingStack } from './stacks/switching-stack.js';
 import { COIN_TABLES } from './tables.js';
 
 /** Lambda handlers, relative to the repository root. */
@@ -44,6 +45,8 @@ export interface PoolStacks {
   /** Merge-mined coins: their tables and secrets, and their money Lambdas (over the parent's rounds). */
   auxCoins: AuxCoinStack[];
   auxMoney: AuxMoneyStack[];
+  /** A stratum service per switching port (issue 17), after its coins' stacks. */
+  switching: SwitchingStack[];
   /** Absent until the stats Lambda exists. */
   api?: ApiStack;
 }
@@ -138,6 +141,23 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       }),
   );
 
+  // Switching ports (issue 17): each its own NLB and tasks over its coins' queues, tables and secrets (after them).
+  const switching = config.switching.map(
+    (port) =>
+      new SwitchingStack(app, `${prefix}-switching-${port.name}`, {
+        env,
+        description: `Switching port ${port.name} (${port.coins.join(', ')}): stratum NLB and tasks`,
+        config,
+        port,
+        settings,
+        vpc: network.vpc,
+        cluster: network.cluster,
+        coins: port.coins.map((c) => built.get(c)!),
+        auxCoins: port.coins.flatMap((c) => auxCoinsOf(config, c).map((a) => auxCoins.get(a.symbol)!)),
+        ...(options.families && { families: options.families }),
+      }),
+  );
+
   // The API grows with the stats Lambda: until its handler exists there is nothing to serve.
   let api: ApiStack | undefined;
   if (existsSync(resolve(REPO_ROOT, entries.stats))) {
@@ -156,16 +176,21 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
         config.coins.flatMap((c) => (c.conversion ? [[c.symbol, publicConversion(c.conversion)]] : [])),
       ),
       auxCoins: [...auxCoins.keys()],
-      switching: publicSwitching(config),
+      switching: publicSwitching(
+        config,
+        Object.fromEntries(
+          switching.map((st, i) => [config.switching[i]!.name, st.stratum.loadBalancer.loadBalancerDnsName]),
+        ),
+      ),
       auxChains: config.auxChains,
     });
   }
 
-  const stacks = [network, alerts, ...auxCoins.values(), ...coins, ...auxMoney, ...(api ? [api] : [])];
+  const stacks = [network, alerts, ...auxCoins.values(), ...coins, ...auxMoney, ...switching, ...(api ? [api] : [])];
   for (const stack of stacks) {
     Tags.of(stack).add('pool', settings.name);
     Tags.of(stack).add('stage', settings.stage);
   }
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { network, alerts, coins, auxCoins: [...auxCoins.values()], auxMoney, api };
+  return { network, alerts, coins, auxCoins: [...auxCoins.values()], auxMoney, switching, api };
 }

@@ -107,6 +107,10 @@ const served = (c: Readonly<CoinConfig>, mask: (d: Daemon) => Daemon) => ({
   ports: c.ports.map(behindNlb),
 });
 
+/** The config's aux chain definitions of these coins: one of a coin left out would be refused (merged by none). */
+const auxChainsOf = (config: Readonly<PoolConfig>, coins: readonly Readonly<CoinConfig>[]) =>
+  config.auxChains.filter((a) => coins.some((c) => c.symbol === a.symbol));
+
 /** A coin's daemons under its own markers, `$POOL_<SYMBOL>_DAEMON_USER` / `_PASSWORD`. */
 const ownMarkers = (c: Readonly<CoinConfig>) => (d: Daemon) => ({ ...d, ...relativeDaemonMarkers(c.symbol) });
 
@@ -130,6 +134,7 @@ export function containerConfig(config: Readonly<PoolConfig>, coin: Readonly<Coi
       // Switching ports name other coins: they run in their own tasks (switchingContainerConfig); the money Lambdas
       // get their foreign-account rule as FOREIGN_PAYOUT_CURRENCIES.
       switching: [],
+      auxChains: auxChainsOf(config, [coin, ...relatives]),
       coins: [
         {
           ...served(coin, masked),
@@ -165,6 +170,10 @@ export function switchingContainerConfig(
       ...rest,
       stratum: { ...config.stratum, proxyProtocol: true },
       switching: [{ ...port, ports: port.ports.map(behindNlb) }],
+      auxChains: auxChainsOf(
+        config,
+        config.coins.filter((c) => symbols.has(c.symbol)),
+      ),
       coins: config.coins
         .filter((c) => symbols.has(c.symbol))
         .map(({ payouts: _p, ...c }) => ({

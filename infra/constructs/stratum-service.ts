@@ -3,8 +3,9 @@ import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import { CfnScalingPolicy } from 'aws-cdk-lib/aws-applicationautoscaling';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import {
-  type ContainerImage,
+  ContainerImage,
   CpuArchitecture,
   Secret as EcsSecret,
   FargateService,
@@ -31,13 +32,13 @@ import { Construct } from 'constructs';
 import { LIVE_PARTITION } from '../../adapters/aws/dynamo-live-stats.js';
 import { BAN_PARTITION, PREFIX_PARTITION } from '../../adapters/aws/dynamo-stratum-coordination.js';
 import { relativeDaemonMarkers } from '../../core/config/credentials.js';
-import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
+import type { CoinConfig, PoolConfig, PortConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import { containerEnvSchema } from '../../fargate/src/env.js';
 import { acknowledge } from '../nag.js';
-import { OPS_PORT, stratumConfig } from '../pool-config.js';
+import { OPS_PORT, REPO_ROOT, stratumConfig } from '../pool-config.js';
 import { secretForOtherStack } from './coin-secrets.js';
-import { checkEnvironmentAtSynth } from './environment-check.js';
+import { checkEnvironmentAtSynth, type EnvironmentSchema } from './environment-check.js';
 import { onlyPartitions, type PoolTable } from './pool-tables.js';
 
 /** The NLB's TLS listeners close idle connections after 350 s and that cannot be changed. */
@@ -45,16 +46,63 @@ export const TLS_IDLE_TIMEOUT_SECONDS = 350;
 /** Fargate's upper bound for a container's stopTimeout. */
 const MAX_STOP_TIMEOUT_SECONDS = 120;
 
+/** Credentials of one coin's daemons that ECS injects as two variables from the secret's `user` and `password`. */
+export interface DaemonSecretRef {
+  variables: { user: string; password: string };
+  secret: ISecret;
+  /** Set: the secret is another stack's (read by ARN with kms:Decrypt on its key: secretForOtherStack), under `id`. */
+  other?: { id: string; key: IKey };
+}
+
+/** Items of a stats table the tasks write (and query) by partition key (dynamodb:LeadingKeys). */
+export interface StatsAccess {
+  table: PoolTable;
+  write: readonly string[];
+  /** Partitions also put (PutItem only): a switching port's state and switches. */
+  put?: readonly string[];
+  query: readonly string[];
+}
+
+/** What a stratum service's tasks serve: a coin (StratumService.coinTasks) or a switching port (issue 17). */
+export interface StratumTasks {
+  /** The coin's symbol or the switching port's name: descriptions, outputs, error messages. */
+  label: string;
+  /** The ports the NLB listens on and the tasks serve. */
+  ports: readonly PortConfig[];
+  /** The container's environment, but POOL_STRATUM_PROCESSES (from the task size). */
+  environment: Record<string, string>;
+  /** The runtime's check of that environment (a secret counts as set), run at synth. */
+  environmentSchema: EnvironmentSchema;
+  daemonSecrets: readonly DaemonSecretRef[];
+  /** SendMessage on each. */
+  shareQueues: readonly IQueue[];
+  statsTables: readonly StatsAccess[];
+  /** The deploy setting that names the certificate (said when a TLS port has none). */
+  certificateSetting: string;
+}
+
 export interface StratumServiceProps {
   vpc: IVpc;
   cluster: ICluster;
-  image: ContainerImage;
+  /** The stratum image's Dockerfile (the chain family's `deployment.stratumDockerfile`), built for ARM64. */
+  dockerfile: string;
+  config: Readonly<PoolConfig>;
+  tasks: StratumTasks;
+  /** Required when a port has `tls`: the NLB terminates stratum+ssl with it. */
+  certificateArn?: string;
+  sizing: { cpu: number; memoryMiB: number; minTasks: number; maxTasks: number; connectionsPerTask: number };
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+  deletionProtection: boolean;
+}
+
+/** What a coin's stratum tasks are built from (its stack's queue, stats table and secrets). */
+export interface CoinTasksProps {
   config: Readonly<PoolConfig>;
   coin: Readonly<CoinConfig>;
   shareQueue: IQueue;
   /** The coin's stats table: each task writes its live snapshot there (miners online, current job). */
   statsTable: PoolTable;
-  /** JSON `{ user, password }`; injected by ECS at start, so it is in neither the template nor the task definition. */
   /** {"user","password"} of the coin's daemons, when its chain family's nodes take RPC credentials. */
   daemonSecret?: ISecret;
   /**
@@ -63,12 +111,16 @@ export interface StratumServiceProps {
    * (core/config/credentials.ts relativeDaemonMarkers).
    */
   auxDaemonSecrets?: ReadonlyArray<{ symbol: string; secret: ISecret; key: IKey }>;
-  /** Required when a port of the coin has `tls`: the NLB terminates stratum+ssl with it. */
-  certificateArn?: string;
-  sizing: { cpu: number; memoryMiB: number; minTasks: number; maxTasks: number; connectionsPerTask: number };
-  logRetention: RetentionDays;
-  removalPolicy: RemovalPolicy;
-  deletionProtection: boolean;
+}
+
+/** A merged relative's (or a switching port's coin's) secret, under its own markers and read by ARN. */
+export function relativeDaemonSecret(symbol: string, secret: ISecret, key: IKey): DaemonSecretRef {
+  const markers = relativeDaemonMarkers(symbol);
+  return {
+    variables: { user: markers.user.slice(1), password: markers.password.slice(1) },
+    secret,
+    other: { id: `${symbol}DaemonRpc`, key },
+  };
 }
 
 export interface StratumEndpoint {
@@ -91,16 +143,44 @@ export class StratumService extends Construct {
   readonly service: FargateService;
   readonly endpoints: readonly StratumEndpoint[];
 
+  /** A coin's tasks: POOL_COIN, its queue, its stats table (live counts, bans, the prefix lease), its secrets. */
+  static coinTasks(props: CoinTasksProps): StratumTasks {
+    const { coin } = props;
+    return {
+      label: coin.symbol,
+      ports: coin.ports,
+      environment: {
+        POOL_COIN: coin.symbol,
+        POOL_CONFIG_JSON: JSON.stringify(stratumConfig(props.config, coin)),
+        SHARE_QUEUE_URL: props.shareQueue.queueUrl,
+        STATS_TABLE: props.statsTable.table.tableName,
+      },
+      environmentSchema: containerEnvSchema,
+      daemonSecrets: [
+        ...(props.daemonSecret
+          ? [{ variables: { user: 'POOL_DAEMON_USER', password: 'POOL_DAEMON_PASSWORD' }, secret: props.daemonSecret }]
+          : []),
+        // An aux coin's secret is in its own stack, which this one depends on: read by ARN (secretForOtherStack).
+        ...(props.auxDaemonSecrets ?? []).map((a) => relativeDaemonSecret(a.symbol, a.secret, a.key)),
+      ],
+      shareQueues: [props.shareQueue],
+      statsTables: [
+        { table: props.statsTable, write: [LIVE_PARTITION, BAN_PARTITION, PREFIX_PARTITION], query: [BAN_PARTITION] },
+      ],
+      certificateSetting: `coins.${coin.symbol}.certificateArn`,
+    };
+  }
+
   constructor(scope: Construct, id: string, props: StratumServiceProps) {
     super(scope, id);
-    const { coin, config } = props;
+    const { config, tasks } = props;
     const { keepAliveSeconds, idleTimeoutSeconds, drainSeconds } = config.stratum;
-    const symbol = coin.symbol;
+    const symbol = tasks.label;
 
-    const tlsPorts = coin.ports.filter((p) => p.tls);
+    const tlsPorts = tasks.ports.filter((p) => p.tls);
     if (tlsPorts.length > 0 && !props.certificateArn) {
       throw new ConfigError(
-        `${symbol}: port ${tlsPorts.map((p) => p.port).join(', ')} has tls; set coins.${symbol}.certificateArn in the deploy settings`,
+        `${symbol}: port ${tlsPorts.map((p) => p.port).join(', ')} has tls; set ${tasks.certificateSetting} in the deploy settings`,
       );
     }
     if (tlsPorts.length > 0 && keepAliveSeconds >= TLS_IDLE_TIMEOUT_SECONDS) {
@@ -123,43 +203,33 @@ export class StratumService extends Construct {
     });
     const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
     const environment = {
-      POOL_COIN: symbol,
-      POOL_CONFIG_JSON: JSON.stringify(stratumConfig(config, coin)),
-      SHARE_QUEUE_URL: props.shareQueue.queueUrl,
-      STATS_TABLE: props.statsTable.table.tableName,
+      ...tasks.environment,
       // One stratum process per whole vCPU (fargate/src/main.ts): a 2-vCPU task checks shares on both.
       POOL_STRATUM_PROCESSES: String(stratumProcesses(props.sizing.cpu)),
     };
-    // The daemons' RPC credentials replace the markers of the config (when the coin's nodes take credentials).
-    // An aux coin's secret is in its own stack, which this one depends on: read by ARN (secretForOtherStack).
-    const auxSecrets = Object.fromEntries(
-      (props.auxDaemonSecrets ?? []).flatMap(({ symbol: aux, secret, key }) => {
-        const byArn = secretForOtherStack(this, `${aux}DaemonRpc`, secret, key, taskDefinition.obtainExecutionRole());
-        const markers = relativeDaemonMarkers(aux);
-        return [
-          [markers.user.slice(1), EcsSecret.fromSecretsManager(byArn, 'user')],
-          [markers.password.slice(1), EcsSecret.fromSecretsManager(byArn, 'password')],
-        ];
-      }),
-    );
-    const own = props.daemonSecret && {
-      POOL_DAEMON_USER: EcsSecret.fromSecretsManager(props.daemonSecret, 'user'),
-      POOL_DAEMON_PASSWORD: EcsSecret.fromSecretsManager(props.daemonSecret, 'password'),
-    };
-    const secrets = own || Object.keys(auxSecrets).length > 0 ? { ...own, ...auxSecrets } : undefined;
+    // The daemons' RPC credentials replace the markers of the config (when the coins' nodes take credentials).
+    const secrets: Record<string, EcsSecret> = {};
+    for (const d of tasks.daemonSecrets) {
+      const secret = d.other
+        ? secretForOtherStack(this, d.other.id, d.secret, d.other.key, taskDefinition.obtainExecutionRole())
+        : d.secret;
+      secrets[d.variables.user] = EcsSecret.fromSecretsManager(secret, 'user');
+      secrets[d.variables.password] = EcsSecret.fromSecretsManager(secret, 'password');
+    }
+    const hasSecrets = Object.keys(secrets).length > 0;
     // The container reads its environment through its schema at start; a task that would refuse it fails the synth.
     // A secret counts as set (ECS injects it as a variable of that name).
-    checkEnvironmentAtSynth(this, containerEnvSchema, () => ({
+    checkEnvironmentAtSynth(this, tasks.environmentSchema, () => ({
       ...environment,
-      ...Object.fromEntries(Object.keys(secrets ?? {}).map((name) => [name, 'from Secrets Manager'])),
+      ...Object.fromEntries(Object.keys(secrets).map((name) => [name, 'from Secrets Manager'])),
     }));
     const container = taskDefinition.addContainer('stratum', {
-      image: props.image,
+      image: ContainerImage.fromAsset(REPO_ROOT, { file: props.dockerfile, platform: Platform.LINUX_ARM64 }),
       essential: true,
       readonlyRootFilesystem: true,
       logging: LogDrivers.awsLogs({ streamPrefix: 'stratum', logGroup }),
       environment,
-      ...(secrets && { secrets }),
+      ...(hasSecrets && { secrets }),
       // Every miner is a socket; the default 1024 descriptors would cap a task at ~1000 miners.
       ulimits: [{ name: UlimitName.NOFILE, softLimit: 65536, hardLimit: 65536 }],
       stopTimeout: Duration.seconds(stopTimeout),
@@ -175,35 +245,30 @@ export class StratumService extends Construct {
         retries: 3,
         startPeriod: Duration.seconds(30),
       },
-      portMappings: [...coin.ports.map((p) => ({ containerPort: p.port })), { containerPort: OPS_PORT }],
+      portMappings: [...tasks.ports.map((p) => ({ containerPort: p.port })), { containerPort: OPS_PORT }],
     });
     // The root filesystem is read-only; the share spool (batches SQS did not accept yet) needs a writable
     // directory. Task storage outlives a crashed process (ECS restarts the container in the same task) but not the
     // task: acknowledged shares still in the spool when a task is replaced are the documented residual risk.
     taskDefinition.addVolume({ name: 'spool' });
     container.addMountPoints({ sourceVolume: 'spool', containerPath: '/var/spool/edgepool', readOnly: false });
-    props.shareQueue.grantSendMessages(taskDefinition.taskRole);
-    // The stats table, only the partitions a task writes (live snapshots, bans, extranonce1 prefix leases) and only
-    // the bans read back (the other tasks'): items, never the table.
-    const stats = props.statsTable.table.tableArn;
-    taskDefinition.taskRole.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        resources: [stats],
-        conditions: onlyPartitions([LIVE_PARTITION, BAN_PARTITION, PREFIX_PARTITION]),
-      }),
-    );
-    taskDefinition.taskRole.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: [stats],
-        conditions: onlyPartitions([BAN_PARTITION]),
-      }),
-    );
+    for (const queue of tasks.shareQueues) queue.grantSendMessages(taskDefinition.taskRole);
+    // The stats tables, only the partitions a task writes (live snapshots, bans, extranonce1 prefix leases; a
+    // switching port's state) and only the bans read back (the other tasks'): items, never the table.
+    for (const access of tasks.statsTables) {
+      const stats = access.table.table.tableArn;
+      const statement = (actions: string[], partitions: readonly string[]) =>
+        taskDefinition.taskRole.addToPrincipalPolicy(
+          new PolicyStatement({ actions, resources: [stats], conditions: onlyPartitions(partitions) }),
+        );
+      statement(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], access.write);
+      if (access.put?.length) statement(['dynamodb:PutItem'], access.put);
+      if (access.query.length > 0) statement(['dynamodb:Query'], access.query);
+    }
     acknowledge(
       taskDefinition,
       'AwsSolutions-ECS2',
-      'Only non-secret settings are plain environment (coin, queue URL, config without credentials); RPC credentials come from Secrets Manager',
+      'Only non-secret settings are plain environment (coin or port, queue URLs, config without credentials); RPC credentials come from Secrets Manager',
     );
     acknowledge(
       taskDefinition.obtainExecutionRole(),
@@ -222,7 +287,7 @@ export class StratumService extends Construct {
       description: `${symbol} stratum tasks: only from the NLB; out to daemons and AWS APIs`,
       allowAllOutbound: true,
     });
-    for (const p of coin.ports) {
+    for (const p of tasks.ports) {
       lbSecurityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(p.port), `stratum ${p.port}`);
       lbSecurityGroup.addEgressRule(taskSecurityGroup, Port.tcp(p.port), `to tasks ${p.port}`);
       taskSecurityGroup.addIngressRule(lbSecurityGroup, Port.tcp(p.port), `from NLB ${p.port}`);
@@ -269,7 +334,7 @@ export class StratumService extends Construct {
     // TCP keepalive probes (every keepAliveSeconds) also reset the NLB's idle timer.
     const tcpIdleTimeout = Math.min(6000, Math.max(350, idleTimeoutSeconds + 60, keepAliveSeconds * 2));
     const endpoints: StratumEndpoint[] = [];
-    for (const p of coin.ports) {
+    for (const p of tasks.ports) {
       const tls = Boolean(p.tls);
       const targetGroup = new NetworkTargetGroup(this, `Tg${p.port}`, {
         vpc: props.vpc,

@@ -1,7 +1,6 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import { ContainerImage, type ICluster } from 'aws-cdk-lib/aws-ecs';
+import type { ICluster } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -29,7 +28,7 @@ import {
 } from '../constructs/pool-tables.js';
 import { ShareQueue } from '../constructs/share-queue.js';
 import { StratumService } from '../constructs/stratum-service.js';
-import { containerConfig, foreignPayoutCurrenciesEnv, REPO_ROOT } from '../pool-config.js';
+import { containerConfig, foreignPayoutCurrenciesEnv } from '../pool-config.js';
 import { type CoinSettings, coinSizing, type DeploySettings, STAGES } from '../settings.js';
 import type { AuxCoinStack } from './aux-coin-stack.js';
 
@@ -167,21 +166,21 @@ export class CoinStack extends Stack {
     this.stratum = new StratumService(this, 'Stratum', {
       vpc: props.vpc,
       cluster: props.cluster,
-      image: ContainerImage.fromAsset(REPO_ROOT, {
-        file: deployment.stratumDockerfile,
-        platform: Platform.LINUX_ARM64,
-      }),
+      dockerfile: deployment.stratumDockerfile,
       config: props.config,
-      coin,
-      shareQueue: this.shareQueue.queue,
-      statsTable: this.tables.get('stats'),
-      ...(deployment.daemonSecret ? { daemonSecret: this.secrets.daemonRpc } : {}),
-      // createauxblock / submitauxblock on each aux coin's nodes, with that coin's credentials.
-      auxDaemonSecrets: (props.auxCoins ?? []).map((a) => ({
-        symbol: a.symbol,
-        secret: a.secrets.daemonRpc,
-        key: a.secrets.key,
-      })),
+      tasks: StratumService.coinTasks({
+        config: props.config,
+        coin,
+        shareQueue: this.shareQueue.queue,
+        statsTable: this.tables.get('stats'),
+        ...(deployment.daemonSecret ? { daemonSecret: this.secrets.daemonRpc } : {}),
+        // createauxblock / submitauxblock on each aux coin's nodes, with that coin's credentials.
+        auxDaemonSecrets: (props.auxCoins ?? []).map((a) => ({
+          symbol: a.symbol,
+          secret: a.secrets.daemonRpc,
+          key: a.secrets.key,
+        })),
+      }),
       certificateArn: own?.certificateArn,
       sizing,
       logRetention: stage.logRetention,

@@ -37,6 +37,23 @@ export function coin(symbol: string, ports: PoolConfigInput['coins'][number]['po
 
 export const difficulty = { initial: 64, min: 8, max: 65536 };
 
+/** A made-up AuxPoW chain's mainnet formats (config auxChains): merged with BTC in the switching tests. */
+const TEST_AUX = { pubKeyHash: 51, scriptHash: 86 };
+
+/** `symbol` defined in auxChains (chain id 61) and merged with `parent`, its nodes' password DAEMON_PASSWORD. */
+export function testAuxChain(symbol: string, parent: string) {
+  const network = { ...getCoin('BTC').networks.mainnet![0]!, ...TEST_AUX, bech32: '' };
+  return {
+    definition: { symbol, name: `Test ${symbol}`, chainId: 61, coinbaseMaturity: 30, networks: { mainnet: TEST_AUX } },
+    coin: {
+      symbol,
+      mergedWith: parent,
+      poolAddress: payments.p2pkh({ hash: Buffer.alloc(20, 0xd1), network }).address!,
+      daemons: [{ url: 'http://10.0.100.20:9332', user: 'aux', password: DAEMON_PASSWORD }],
+    },
+  };
+}
+
 const OUTDIRS = join(tmpdir(), 'edgepool-cdk-test');
 let outdir: string | undefined;
 

@@ -1,26 +1,16 @@
-import { payments } from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
-import { getCoin } from '../../../core/coins/index.js';
 import { relativeDaemonMarkers } from '../../../core/config/credentials.js';
 import { parseConfig } from '../../../core/config/load.js';
 import { ConfigError } from '../../../core/errors.js';
 import { switchingSettingsFromEnv } from '../../../fargate/src/container.js';
 import { switchingContainerConfig } from '../../../infra/pool-config.js';
-import { address, coin, DAEMON_PASSWORD, difficulty } from '../../infra/helpers.js';
+import { address, coin, DAEMON_PASSWORD, difficulty, testAuxChain } from '../../infra/helpers.js';
 
-/** A made-up AuxPoW chain merged with BTC (sha256d): the port's BTC jobs commit to it, so the task polls its nodes. */
-const AUX = { pubKeyHash: 51, scriptHash: 86 };
-const auxAddress = (seed: number) =>
-  payments.p2pkh({
-    hash: Buffer.alloc(20, seed),
-    network: { ...getCoin('BTC').networks.mainnet![0], ...AUX, bech32: '' },
-  }).address!;
+const TSWAUX = testAuxChain('TSWAUX', 'BTC');
 
 /** A sha256d port over BTC (merging TSWAUX) and BCH, paying in BTC; and the config the CDK app gives its task. */
 const POOL = parseConfig({
-  auxChains: [
-    { symbol: 'TSWAUX', name: 'Test switching aux', chainId: 61, coinbaseMaturity: 30, networks: { mainnet: AUX } },
-  ],
+  auxChains: [TSWAUX.definition],
   coins: [
     coin('BTC', [{ port: 3333, difficulty }]),
     {
@@ -32,12 +22,7 @@ const POOL = parseConfig({
         ],
       },
     },
-    {
-      symbol: 'TSWAUX',
-      mergedWith: 'BTC',
-      poolAddress: auxAddress(0xd1),
-      daemons: [{ url: 'http://10.0.100.20:9332', user: 'aux', password: DAEMON_PASSWORD }],
-    },
+    TSWAUX.coin,
   ],
   switching: [
     {
