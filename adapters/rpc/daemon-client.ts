@@ -32,7 +32,10 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Cancels the call (a long poll pending when the pool stops). */
   signal?: AbortSignal;
-  /** Over the client's kept-alive connection (submitblock, and the health check that keeps it open). */
+  /**
+   * Over the client's submit connection: submitblock, and the health check's getnetworkinfo that keeps it open.
+   * Never a getblocktemplate (long poll or not): a block found meanwhile would wait behind it.
+   */
   keepAlive?: boolean;
 }
 
@@ -56,8 +59,10 @@ export class DaemonClient {
   private readonly auth: string;
   private readonly endpoint: string;
   private id = 0;
-  /** Made on the first keepAlive call; destroyed by close(). */
+  /** The submit connection's agent: made on the first keepAlive call; destroyed by close(). */
   private agent: HttpAgent | undefined;
+  /** A call other than submitblock (the health check) is out on the submit connection. */
+  private checkOnSubmitConnection = false;
   /** The daemon has no getnetworkinfo (btcd): getNetworkInfo asks getinfo. */
   private legacyInfo = false;
   /** The daemon takes getblock's verbosity as a boolean only (Dogecoin Core before 1.14.7): see getBlock. */
@@ -88,19 +93,31 @@ export class DaemonClient {
   }
 
   async call<T>(method: string, params: unknown[] = [], opts: CallOptions = {}): Promise<T> {
+    return this.send<T>(method, JSON.stringify({ jsonrpc: '1.0', id: ++this.id, method, params }), opts);
+  }
+
+  /** `call` with its JSON-RPC body already serialized: one string, or pieces sent one after the other. */
+  private async send<T>(method: string, body: string | readonly string[], opts: CallOptions): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     const fail = (why: string, rpcCode?: number, cause?: unknown): DaemonError =>
       new DaemonError(this.redact(`${method} on ${this.name}: ${why}`), rpcCode, { cause });
-    const body = JSON.stringify({ jsonrpc: '1.0', id: ++this.id, method, params });
     const signal = opts.signal
       ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)])
       : AbortSignal.timeout(timeoutMs);
+    // At most one other call at a time shares the submit connection (a daemon that hangs health checks, one every
+    // 5 s with a 10 s timeout, must not take every socket a found block could use); the next gets a connection of
+    // its own.
+    const check = method !== 'submitblock' && opts.keepAlive === true && !this.checkOnSubmitConnection;
+    const kept = method === 'submitblock' || check;
     let res: { status: number; text: string };
     try {
-      res = opts.keepAlive ? await this.postKeptAlive(body, signal) : await this.postOnce(body, signal);
+      if (check) this.checkOnSubmitConnection = true;
+      res = kept ? await this.postKeptAlive(body, signal) : await this.postOnce(joined(body), signal);
     } catch (err) {
       const timedOut = (err as Error).name === 'TimeoutError';
       throw fail(timedOut ? `timed out after ${timeoutMs} ms` : describeFetchError(err), undefined, err);
+    } finally {
+      if (check) this.checkOnSubmitConnection = false;
     }
     // bitcoind answers RPC errors with HTTP 500 (404 for an unknown method) and a JSON body; 401/403 have no body.
     return jsonRpcResult<T>(res.status, res.text, fail, (status) =>
@@ -130,7 +147,10 @@ export class DaemonClient {
    * wait for a TCP handshake and a new HTTP client. A socket the daemon closed while it sat idle fails the first
    * write; that request is sent again once on a new connection (submitblock is idempotent: at worst "duplicate").
    */
-  private async postKeptAlive(body: string, signal: AbortSignal): Promise<{ status: number; text: string }> {
+  private async postKeptAlive(
+    body: string | readonly string[],
+    signal: AbortSignal,
+  ): Promise<{ status: number; text: string }> {
     try {
       return await this.postOn(body, signal);
     } catch (err) {
@@ -139,13 +159,19 @@ export class DaemonClient {
     }
   }
 
-  private postOn(body: string, signal: AbortSignal): Promise<{ status: number; text: string }> {
+  private postOn(body: string | readonly string[], signal: AbortSignal): Promise<{ status: number; text: string }> {
     const https = this.endpoint.startsWith('https:');
     this.agent ??= new (https ? HttpsAgent : HttpAgent)({
       keepAlive: true,
+      // A submitblock arriving while the health check's getnetworkinfo is out takes another socket, never waits.
       maxSockets: 4,
       timeout: KEEP_ALIVE_IDLE_MS,
-    });
+      // A body in pieces is several writes: never held back by Nagle waiting for the daemon's delayed ACK.
+      noDelay: true,
+    } as ConstructorParameters<typeof HttpAgent>[0]);
+    const pieces = typeof body === 'string' ? [body] : body;
+    let length = 0;
+    for (const p of pieces) length += p.length; // ASCII: JSON and hex
     return new Promise((resolve, reject) => {
       const req = (https ? httpsRequest : httpRequest)(this.endpoint, {
         method: 'POST',
@@ -153,7 +179,7 @@ export class DaemonClient {
         headers: {
           authorization: this.auth,
           'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
+          'content-length': typeof body === 'string' ? Buffer.byteLength(body) : length,
         },
         signal,
       });
@@ -172,7 +198,12 @@ export class DaemonClient {
           reject(new StaleSocketError(err));
         } else reject(err);
       });
-      req.end(body);
+      // Written before the socket is assigned, the pieces leave together when it is (one writev, corked).
+      if (typeof body === 'string') req.end(body);
+      else {
+        for (const p of pieces) req.write(p, 'latin1');
+        req.end();
+      }
     });
   }
 
@@ -208,8 +239,14 @@ export class DaemonClient {
    * BIP22: null when accepted, otherwise the reason ("duplicate", "inconclusive", "high-hash", ...). btcd answers
    * "rejected: <reason>" instead, and "rejected: already have block <hash>" for a block it has: read as BIP22.
    */
-  async submitBlock(hex: string): Promise<string | null> {
-    return bip22Answer(await this.call<string | null>('submitblock', [hex], { timeoutMs: 30_000, keepAlive: true }));
+  async submitBlock(block: string | readonly string[]): Promise<string | null> {
+    const opts = { timeoutMs: 30_000 };
+    if (typeof block === 'string') return bip22Answer(await this.call<string | null>('submitblock', [block], opts));
+    // The block's hex pieces (blockHexParts) go into the body as they are: no joined copy of a megabytes-long string
+    // and no JSON.stringify scanning it. They are hex (from Buffers, or checked when the template was parsed), so
+    // nothing in them needs escaping.
+    const head = `{"jsonrpc":"1.0","id":${++this.id},"method":"submitblock","params":["`;
+    return bip22Answer(await this.send<string | null>('submitblock', [head, ...block, '"]}'], opts));
   }
 
   /**
@@ -404,6 +441,10 @@ function bip22Answer(answer: string | null): string | null {
 function isUnimplemented(err: unknown): boolean {
   if (!(err instanceof DaemonError)) return false;
   return err.rpcCode === -32601 || (err.rpcCode === -1 && /unimplemented/i.test(err.message));
+}
+
+function joined(body: string | readonly string[]): string {
+  return typeof body === 'string' ? body : body.join('');
 }
 
 /** A kept-alive socket the daemon had closed: the request never reached it. */

@@ -102,7 +102,8 @@ export class DaemonPool {
   /** Throws unless the peerless daemon answers getblocktemplate (a daemon that needs peers refuses it, -9). */
   private async servesWithoutPeers(client: DaemonClient): Promise<void> {
     try {
-      await client.getBlockTemplate(this.templateRules, undefined, { keepAlive: true });
+      // A connection of its own: a template can take long to build, and the submit connection is never behind one.
+      await client.getBlockTemplate(this.templateRules);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       throw new DaemonError(`daemon has no peers: it cannot serve block templates (${why})`, undefined, { cause: err });
@@ -127,13 +128,13 @@ export class DaemonPool {
    * submitblock on every healthy daemon in parallel (on every daemon when none is marked healthy: a found block is
    * worth a try); one answer per daemon asked, in config order. Never throws.
    */
-  async submitBlockEverywhere(blockHex: string): Promise<SubmitAnswer[]> {
+  async submitBlockEverywhere(block: string | readonly string[]): Promise<SubmitAnswer[]> {
     const healthy = this.members.filter((m) => m.healthy);
     const targets = healthy.length > 0 ? healthy : this.members;
     return Promise.all(
       targets.map(async (m): Promise<SubmitAnswer> => {
         try {
-          return { daemon: m.client.name, result: await m.guarded.submitBlock(blockHex) };
+          return { daemon: m.client.name, result: await m.guarded.submitBlock(block) };
         } catch (err) {
           const error = err instanceof DaemonError ? err : new DaemonError(String(err), undefined, { cause: err });
           return { daemon: m.client.name, error };

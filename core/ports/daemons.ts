@@ -16,7 +16,8 @@ export interface DaemonCluster {
   /**
    * submitblock on every healthy daemon at once. Each answer is what submitblock returned (null = accepted, or a
    * reason string such as "duplicate", "inconclusive", "high-hash"), or an error / settled-promise record for a
-   * daemon that failed. See describeSubmitAnswer.
+   * daemon that failed. See describeSubmitAnswer. `block`: its hex, or hex pieces whose concatenation is its hex
+   * (blockHexParts: the template's transactions as they came, no copy of the block).
    */
-  submitBlockEverywhere(blockHex: string): Promise<readonly unknown[]>;
+  submitBlockEverywhere(block: string | readonly string[]): Promise<readonly unknown[]>;
 }

@@ -10,7 +10,7 @@ import type { AuxFoundBlock, FoundBlock } from '../../../core/blocks/block.js';
 import { hexToU32, toStratumPrevHash, u32ToHex } from '../../../core/chain/header.js';
 import { bitsToDifficulty, difficultyToTarget, targetToDifficulty } from '../../../core/chain/target.js';
 import { type BlockTemplate, parseBlockTemplate } from '../../../core/chain/template.js';
-import { assembleBlock, blockHash, buildWork, solveWork, type WorkSolution } from '../../../core/chain/work.js';
+import { blockHash, blockHexParts, buildWork, solveWork, type WorkSolution } from '../../../core/chain/work.js';
 import type { CoinDefinition, NetworkName } from '../../../core/coins/index.js';
 import { addressToOutputScript } from '../../../core/coins/index.js';
 import { ConfigError, StratumCode } from '../../../core/errors.js';
@@ -421,7 +421,8 @@ export class JobManager implements JobProvider {
   ): Promise<FoundBlock> {
     const template = record.work.template;
     const hash = blockHash(header);
-    const hex = assembleBlock(record.work, coinbase, header).toString('hex');
+    // The block as hex pieces: the template's transactions go into the request as they came (no copy of the block).
+    const hex = blockHexParts(record.work, coinbase, header);
     let verdict: { outcome: string; text: string };
     try {
       verdict = combineSubmitAnswers(await this.o.daemons.submitBlockEverywhere(hex));
@@ -439,7 +440,7 @@ export class JobManager implements JobProvider {
     if (verdict.outcome === 'accepted') this.o.logger.info(context, 'block found and accepted');
     else if (verdict.outcome === 'duplicate' || verdict.outcome === 'inconclusive') {
       this.o.logger.warn(context, `block found, daemon answered ${verdict.outcome}`);
-    } else this.o.logger.error({ ...context, blockHex: hex }, 'block found but not accepted');
+    } else this.o.logger.error({ ...context, blockHex: hex.join('') }, 'block found but not accepted');
     // Our own block changed the tip: get miners onto it without waiting for long poll or the tip poll.
     this.feed.refresh().catch((err) => this.o.logger.warn({ err }, 'template refresh after a found block failed'));
     return found;

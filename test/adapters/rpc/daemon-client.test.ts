@@ -224,6 +224,52 @@ describe('DaemonClient kept-alive connection (submitblock)', () => {
     }
   });
 
+  it('sends a block given as hex pieces as one submitblock whose parameter is their concatenation', async () => {
+    const d = await fake((req, res) => {
+      rpcResult(res, req.method === 'submitblock' ? 'inconclusive' : null, req.id);
+    });
+    const client = new DaemonClient({ url: d.url, user: 'u', password: 'p' });
+    try {
+      const pieces = ['00'.repeat(80), '03', 'ab'.repeat(150), 'cd'.repeat(70_000), '01', 'ef'.repeat(5)];
+      expect(await client.submitBlock(pieces)).toBe('inconclusive');
+      expect(await client.submitBlock([])).toBe('inconclusive');
+      expect(d.requests.map((r) => [r.method, r.params, r.jsonrpc])).toEqual([
+        ['submitblock', [pieces.join('')], '1.0'],
+        ['submitblock', [''], '1.0'],
+      ]);
+      expect(new Set(d.requests.map((r) => r.id)).size).toBe(2);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('lets one health check at a time share the submit connection: a hung daemon never takes all its sockets', async () => {
+    const held: Array<() => void> = [];
+    const submitPorts: Array<number | undefined> = [];
+    const checkPorts: Array<number | undefined> = [];
+    const d = await fake((req, res, raw) => {
+      if (req.method === 'submitblock') {
+        submitPorts.push(raw.socket.remotePort);
+        return rpcResult(res, null, req.id);
+      }
+      checkPorts.push(raw.socket.remotePort);
+      held.push(() => rpcResult(res, { connections: 8 }, req.id)); // answered only at the end
+    });
+    const client = new DaemonClient({ url: d.url, user: 'u', password: 'p' });
+    try {
+      expect(await client.submitBlock('aa')).toBeNull(); // the submit connection is open
+      const checks = Array.from({ length: 6 }, () => client.getNetworkInfo({ keepAlive: true }));
+      while (held.length < 6) await new Promise((r) => setTimeout(r, 5));
+      // Six checks hang; a found block is still sent and answered at once, on a kept socket.
+      expect(await client.submitBlock('bb')).toBeNull();
+      expect(checkPorts.filter((p) => submitPorts.includes(p))).toHaveLength(1);
+      for (const release of held) release();
+      await Promise.all(checks);
+    } finally {
+      client.close();
+    }
+  });
+
   it('closes the kept-alive connection on close(), so a stopping daemon does not wait for it', async () => {
     const { d, sockets } = await portRecorder();
     const client = new DaemonClient({ url: d.url, user: 'u', password: 'p' });

@@ -223,6 +223,37 @@ describe('DaemonPool', () => {
     expect(t.active.size).toBe(0);
   });
 
+  it('submits a block at once while the daemon holds a getblocktemplate and a long poll open, never on their connections', async () => {
+    const held: Array<() => void> = [];
+    const seen: Array<{ method: string; port: number | undefined }> = [];
+    // A peerless daemon (btcd on simnet): the health check asks it for a template, which it takes long to build.
+    const a = await switchable('a', (req, res, raw) => {
+      seen.push({ method: req.method, port: raw.socket.remotePort });
+      if (req.method === 'getblocktemplate') held.push(() => rpcResult(res, { from: 'a' }, req.id));
+      else rpcResult(res, req.method === 'submitblock' ? null : { connections: 0 }, req.id);
+    });
+    const t = manualTimers();
+    const pool = new DaemonPool([a.endpoint], silent, { timers: t.timers });
+    const started = pool.start();
+    while (held.length < 1) await new Promise((r) => setTimeout(r, 5));
+    held.shift()!();
+    await started;
+    // The next health check's template and the job feed's long poll hang on the daemon.
+    t.fire();
+    const longPoll = pool.primary()!.getBlockTemplate(['segwit'], 'lp1');
+    while (held.length < 2) await new Promise((r) => setTimeout(r, 5));
+    expect(await pool.submitBlockEverywhere(['00', 'ff'])).toEqual([{ daemon: a.endpoint.url, result: null }]);
+    const gbtPorts = new Set(seen.filter((r) => r.method === 'getblocktemplate').map((r) => r.port));
+    const submitPort = seen.find((r) => r.method === 'submitblock')!.port;
+    expect(gbtPorts.has(submitPort)).toBe(false);
+    // The block went over the connection the health check keeps open (no handshake on a found block's path).
+    expect(seen.find((r) => r.method === 'getnetworkinfo')!.port).toBe(submitPort);
+    for (const release of held) release();
+    await longPoll;
+    await settle();
+    pool.stop();
+  });
+
   it('refuses an empty daemon list', () => {
     expect(() => new DaemonPool([], silent)).toThrow(DaemonError);
   });

@@ -6,7 +6,7 @@ import { fromStratumPrevHash, toStratumPrevHash } from '../../../core/chain/head
 import { merkleRoot } from '../../../core/chain/merkle.js';
 import { decodeVarint, readScriptNumberPush } from '../../../core/chain/serialize.js';
 import { isHogEx, parseBlockTemplate } from '../../../core/chain/template.js';
-import { assembleBlock, blockHash, buildWork, solveWork } from '../../../core/chain/work.js';
+import { assembleBlock, blockHash, blockHexParts, buildWork, solveWork } from '../../../core/chain/work.js';
 import { addressToOutputScript, getCoin } from '../../../core/coins/index.js';
 
 const raw = JSON.parse(readFileSync(new URL('../../fixtures/gbt/ltc-regtest-mweb.json', import.meta.url), 'utf8'));
@@ -92,6 +92,17 @@ describe('work from a recorded Litecoin regtest MWEB template', () => {
     expect(isHogEx(lastTx)).toBe(true);
     expect(block[offset]).toBe(0x01);
     expect(block.subarray(offset + 1).toString('hex')).toBe(raw.mweb);
+  });
+
+  it('block as hex pieces: their concatenation is the block, the template transactions are its own strings', () => {
+    const w = work();
+    const { coinbase, header } = solveWork(w, solution);
+    const parts = blockHexParts(w, coinbase, header);
+    expect(parts.join('')).toBe(assembleBlock(w, coinbase, header).toString('hex'));
+    const n = w.template.transactions.length;
+    // Not copied: the very strings the parsed template holds, then 0x01 and the MWEB part.
+    for (let i = 0; i < n; i++) expect(Object.is(parts[3 + i], w.template.transactions[i]!.data)).toBe(true);
+    expect(parts.slice(3 + n)).toEqual(['01', w.template.mweb]);
   });
 
   it('the stratum prevhash of the job decodes to the template previous block', () => {

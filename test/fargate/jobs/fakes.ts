@@ -77,8 +77,8 @@ export class FakeDaemons implements DaemonCluster, TemplateDaemon {
     return { bestblockhash: this.bestblockhash };
   }
 
-  async submitBlockEverywhere(blockHex: string): Promise<readonly unknown[]> {
-    this.submitted.push(blockHex);
+  async submitBlockEverywhere(block: string | readonly string[]): Promise<readonly unknown[]> {
+    this.submitted.push(typeof block === 'string' ? block : block.join(''));
     if (this.submitAnswers instanceof Error) throw this.submitAnswers;
     return this.submitAnswers;
   }
