@@ -369,7 +369,17 @@ export class Connection {
 
   /** Writes one or more whole lines (a Buffer is never modified: notify lines are shared by every connection). */
   private write(text: string | Buffer): void {
-    if (this.outbox !== '') this.flushOutbox(); // what was answered before goes first
+    if (this.outbox === '') return this.writeNow(text);
+    // What was answered before goes first, in the same syscall (corked: one writev).
+    const answers = this.outbox;
+    this.outbox = '';
+    this.stream.cork();
+    this.writeNow(answers);
+    this.writeNow(text);
+    this.stream.uncork();
+  }
+
+  private writeNow(text: string | Buffer): void {
     if (this.closed || this.stream.destroyed) return;
     if (this.stream.writableLength + text.length > this.limits.maxSendQueueBytes) {
       this.ctx.log.warn(

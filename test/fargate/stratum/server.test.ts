@@ -850,6 +850,26 @@ describe('StratumServer', () => {
     expect(idle.notifications('mining.notify')).toEqual([]);
   });
 
+  it('writes a new job to each connection in one write, of one Buffer shared by connections at one difficulty', async () => {
+    const { connect, jobs } = setup();
+    const miners = [connect(), connect(), connect()];
+    for (const m of miners) await working(m.c);
+    await settle();
+    // Two connections were retargeted to 16, one stays at its announced difficulty.
+    miners[0]!.conn.session.difficulty = 16;
+    miners[1]!.conn.session.difficulty = 16;
+    const writes = miners.map((m) => vi.spyOn(m.stream, 'write'));
+    jobs.publish(job('2', true));
+    const [a, b, same] = writes.map((w) => w.mock.calls.map((call) => call[0]));
+    expect([a, b, same].map((calls) => calls!.length)).toEqual([1, 1, 1]);
+    expect(a![0]).toBe(b![0]); // the very same Buffer: set_difficulty and notify encoded once for both
+    expect(String(a![0])).toBe(
+      `${JSON.stringify({ id: null, method: 'mining.set_difficulty', params: [16] })}\n${String(same![0])}`,
+    );
+    for (const m of miners) await m.c.notification('mining.notify', 2);
+    expect(miners.map((m) => m.c.notifications('mining.set_difficulty').at(-1)!.params)).toEqual([[16], [16], [8]]);
+  });
+
   it('finishes a drain after the grace even when the injected clock stands still', async () => {
     const { connect, server } = setup();
     const { c } = connect();

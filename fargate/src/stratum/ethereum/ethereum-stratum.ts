@@ -5,7 +5,7 @@ import { authorize } from '../methods/authorize.js';
 import { extranonceSubscribe } from '../methods/extranonce-subscribe.js';
 import { getVersion } from '../methods/misc.js';
 import { rejectShare } from '../methods/submit.js';
-import { stratumWork } from '../notify-line.js';
+import { jobLine, stratumWork } from '../notify-line.js';
 import { encodeNotification, STRATUM_WIRE } from '../protocol.js';
 import { malformedShare, submitEthShare } from './share.js';
 
@@ -15,18 +15,13 @@ export const ES1_DIFFICULTY_UNIT = 2 ** 32;
 const RECONNECT = encodeNotification('client.reconnect', []);
 const HEX = /^(?:0x)?([0-9a-fA-F]+)$/;
 
-/** mining.notify lines by job: the same bytes for every connection ([clean false, clean true]). */
-const notifyLines = new WeakMap<EthJob, [Buffer | undefined, Buffer | undefined]>();
-
+/** mining.notify of a job: the same bytes for every connection, encoded once per clean flag. */
 function notifyLine(job: EthJob, clean: boolean): Buffer {
-  let pair = notifyLines.get(job);
-  if (!pair) {
-    pair = [undefined, undefined];
-    notifyLines.set(job, pair);
-  }
-  const i = clean ? 1 : 0;
-  pair[i] ??= Buffer.from(encodeNotification('mining.notify', [job.jobId, job.seedHash, job.headerHash, clean]));
-  return pair[i];
+  return jobLine(job, clean, encodeEthNotify);
+}
+
+function encodeEthNotify(job: EthJob, clean: boolean): string {
+  return encodeNotification('mining.notify', [job.jobId, job.seedHash, job.headerHash, clean]);
 }
 
 /**
