@@ -243,5 +243,6 @@ describe.each(KINDS)('$coin devnet daemons', (kind) => {
       await devnet.stop();
     }
     expect(kind.daemonsUnder(dir)).toEqual([]);
-  });
+    // Two daemon starts, a takeover and a mined block: 5–20 s on a quiet machine, over 30 s on a loaded one (ETC).
+  }, 90_000);
 });
