@@ -369,7 +369,10 @@ export class Connection {
 
   /** Writes one or more whole lines (a Buffer is never modified: notify lines are shared by every connection). */
   private write(text: string | Buffer): void {
-    if (this.outbox === '') return this.writeNow(text);
+    if (this.outbox === '') {
+      this.writeNow(text);
+      return;
+    }
     // What was answered before goes first, in the same syscall (corked: one writev).
     const answers = this.outbox;
     this.outbox = '';
