@@ -3,7 +3,7 @@
   "targets": [
     {
       "target_name": "pool_hashing",
-      "sources": ["src/addon.cc", "src/sha256.cc", "src/scrypt.cc", "src/keccak.cc", "src/ethash.cc", "src/ethash_addon.cc"],
+      "sources": ["src/addon.cc", "src/sha256.cc", "src/sha256_kernels.cc", "src/scrypt.cc", "src/keccak.cc", "src/ethash.cc", "src/ethash_addon.cc"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api"],
       # node's common.gypi already uses -O3 for Release; the flags are repeated so a different Node build cannot
       # silently fall back to -O2. No -march=native: the image may run on a different CPU than the one that built it.

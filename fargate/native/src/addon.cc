@@ -8,6 +8,7 @@
 #include "napi_args.h"
 #include "scrypt.h"
 #include "sha256.h"
+#include "sha256_kernels.h"
 
 namespace {
 
@@ -37,6 +38,35 @@ Napi::Value Sha256dInto(const Napi::CallbackInfo& info) {
   }
   pool::Sha256d(data.data, data.length, const_cast<uint8_t*>(out.data));
   return info.Env().Undefined();
+}
+
+// sha256Kernel() → the name of the SHA-256 kernel in use ("sha-ni", "armv8-sha2" or "scalar").
+Napi::Value Sha256KernelName(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), pool::Sha256CurrentKernel().name);
+}
+
+// sha256Kernels() → the kernels this CPU can run, fastest first ("scalar" last).
+Napi::Value Sha256KernelNames(const Napi::CallbackInfo& info) {
+  const pool::Sha256Kernel* kernels;
+  size_t n = pool::Sha256AvailableKernels(&kernels);
+  Napi::Array names = Napi::Array::New(info.Env(), n);
+  for (size_t i = 0; i < n; i++) names.Set(uint32_t(i), Napi::String::New(info.Env(), kernels[i].name));
+  return names;
+}
+
+// sha256UseKernel(name) → undefined: every SHA-256 of the addon uses that kernel from now on ("auto": the fastest).
+// For tests and benches; a name this CPU cannot run is a RangeError and changes nothing.
+Napi::Value Sha256UseKernel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) {
+    Napi::TypeError::New(env, "sha256UseKernel: name must be a string").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (!pool::Sha256UseKernel(name.c_str())) {
+    Napi::RangeError::New(env, "sha256UseKernel: no kernel \"" + name + "\" on this CPU").ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
 }
 
 Napi::Value ScryptLitecoin(const Napi::CallbackInfo& info) {
@@ -91,6 +121,9 @@ Napi::Value ScryptRaw(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sha256d", Napi::Function::New(env, Sha256d, "sha256d"));
   exports.Set("sha256dInto", Napi::Function::New(env, Sha256dInto, "sha256dInto"));
+  exports.Set("sha256Kernel", Napi::Function::New(env, Sha256KernelName, "sha256Kernel"));
+  exports.Set("sha256Kernels", Napi::Function::New(env, Sha256KernelNames, "sha256Kernels"));
+  exports.Set("sha256UseKernel", Napi::Function::New(env, Sha256UseKernel, "sha256UseKernel"));
   exports.Set("scrypt", Napi::Function::New(env, ScryptLitecoin, "scrypt"));
   exports.Set("scryptPairInto", Napi::Function::New(env, ScryptPairInto, "scryptPairInto"));
   exports.Set("scryptRaw", Napi::Function::New(env, ScryptRaw, "scryptRaw"));

@@ -1,33 +1,15 @@
 // SHA-256 written from FIPS 180-4 §4.1.2 (functions), §4.2.2 (constants), §5.1.1 (padding), §6.2 (computation).
 #include "sha256.h"
 
+#include "sha256_kernels.h"
+
 #include <cstring>
 
 namespace pool {
 namespace {
 
-// §4.2.2: first 32 bits of the fractional parts of the cube roots of the first 64 primes.
-constexpr uint32_t K[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
 // §5.3.3: first 32 bits of the fractional parts of the square roots of the first 8 primes.
 constexpr uint32_t H0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-
-inline uint32_t Rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-inline uint32_t Ch(uint32_t x, uint32_t y, uint32_t z) { return (x & y) ^ (~x & z); }
-inline uint32_t Maj(uint32_t x, uint32_t y, uint32_t z) { return (x & y) ^ (x & z) ^ (y & z); }
-inline uint32_t BigSigma0(uint32_t x) { return Rotr(x, 2) ^ Rotr(x, 13) ^ Rotr(x, 22); }
-inline uint32_t BigSigma1(uint32_t x) { return Rotr(x, 6) ^ Rotr(x, 11) ^ Rotr(x, 25); }
-inline uint32_t SmallSigma0(uint32_t x) { return Rotr(x, 7) ^ Rotr(x, 18) ^ (x >> 3); }
-inline uint32_t SmallSigma1(uint32_t x) { return Rotr(x, 17) ^ Rotr(x, 19) ^ (x >> 10); }
 
 // SHA-256 reads its message words big-endian (§3.1).
 inline uint32_t LoadBe32(const uint8_t* p) {
@@ -40,34 +22,9 @@ inline void StoreBe32(uint8_t* p, uint32_t v) {
   p[3] = uint8_t(v);
 }
 
-// §6.2.2: one 512-bit block into the running state.
-void Compress(uint32_t state[8], const uint8_t block[64]) {
-  uint32_t w[64];
-  for (int t = 0; t < 16; t++) w[t] = LoadBe32(block + 4 * t);
-  for (int t = 16; t < 64; t++) w[t] = SmallSigma1(w[t - 2]) + w[t - 7] + SmallSigma0(w[t - 15]) + w[t - 16];
-
-  uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-  uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
-  for (int t = 0; t < 64; t++) {
-    uint32_t t1 = h + BigSigma1(e) + Ch(e, f, g) + K[t] + w[t];
-    uint32_t t2 = BigSigma0(a) + Maj(a, b, c);
-    h = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
-  }
-  state[0] += a;
-  state[1] += b;
-  state[2] += c;
-  state[3] += d;
-  state[4] += e;
-  state[5] += f;
-  state[6] += g;
-  state[7] += h;
+// §6.2.2 through the kernel chosen for this CPU (sha256_kernels.cc).
+inline void Compress(uint32_t state[8], const uint8_t* blocks, size_t count) {
+  Sha256CurrentKernel().compress(state, blocks, count);
 }
 
 }  // namespace
@@ -87,10 +44,14 @@ void Sha256::Update(const uint8_t* data, size_t len) {
     data += take;
     len -= take;
     if (buffered < 64) return;
-    Compress(state, buffer);
+    Compress(state, buffer, 1);
     buffered = 0;
   }
-  for (; len >= 64; data += 64, len -= 64) Compress(state, data);
+  if (len >= 64) {
+    Compress(state, data, len / 64);
+    data += len & ~size_t(63);
+    len &= 63;
+  }
   if (len > 0) {
     std::memcpy(buffer, data, len);
     buffered = len;
@@ -103,13 +64,13 @@ void Sha256::Finish(uint8_t out[32]) {
   buffer[buffered++] = 0x80;
   if (buffered > 56) {
     std::memset(buffer + buffered, 0, 64 - buffered);
-    Compress(state, buffer);
+    Compress(state, buffer, 1);
     buffered = 0;
   }
   std::memset(buffer + buffered, 0, 56 - buffered);
   StoreBe32(buffer + 56, uint32_t(bit_len >> 32));
   StoreBe32(buffer + 60, uint32_t(bit_len));
-  Compress(state, buffer);
+  Compress(state, buffer, 1);
   for (int i = 0; i < 8; i++) StoreBe32(out + 4 * i, state[i]);
 }
 
@@ -130,7 +91,7 @@ void Sha256d(const uint8_t* data, size_t len, uint8_t out[32]) {
   block[62] = 0x01;  // length = 256 bits = 0x0100
   uint32_t state[8];
   std::memcpy(state, H0, sizeof(state));
-  Compress(state, block);
+  Compress(state, block, 1);
   for (int i = 0; i < 8; i++) StoreBe32(out + 4 * i, state[i]);
 }
 

@@ -3,10 +3,11 @@
 // there is no node:crypto path.
 import type { PowAlgorithm as CoinAlgorithm } from '../../../core/coins/index.js';
 import { ConfigError } from '../../../core/errors.js';
-import { loadHashingAddon } from './load-addon.js';
+import { loadHashingAddon, type Sha256Kernel } from './load-addon.js';
 import { PairingHasher } from './pairing.js';
 
 export type PowAlgorithm = 'scrypt' | 'sha256d';
+export type { Sha256Kernel };
 
 const addon = loadHashingAddon();
 
@@ -16,6 +17,21 @@ export function sha256d(data: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(32);
   addon.sha256dInto(data, out);
   return out;
+}
+
+/** The SHA-256 kernel in use (SHA-NI on x86-64, the ARMv8 SHA-2 instructions on arm64, else portable C). */
+export function sha256Kernel(): Sha256Kernel {
+  return addon.sha256Kernel();
+}
+
+/** The SHA-256 kernels this build and CPU can run, fastest first (always ends with "scalar"). */
+export function sha256Kernels(): Sha256Kernel[] {
+  return addon.sha256Kernels();
+}
+
+/** Makes every SHA-256 of the addon use `kernel` (tests, benches); "auto" returns to the fastest. */
+export function useSha256Kernel(kernel: Sha256Kernel | 'auto'): void {
+  addon.sha256UseKernel(kernel);
 }
 
 /** Litecoin's scrypt PoW: scrypt(header, header, N=1024, r=1, p=1, 32). */

@@ -2,11 +2,20 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../../core/errors.js';
 
+/** SHA-256 compression kernels of the addon (fargate/native/src/sha256_kernels.cc). */
+export type Sha256Kernel = 'sha-ni' | 'armv8-sha2' | 'scalar';
+
 /** What fargate/native/src/addon.cc exports. */
 export interface HashingAddon {
   sha256d(data: Uint8Array): Buffer;
   /** Writes SHA-256(SHA-256(data)) into out[0..32); out must hold at least 32 bytes. */
   sha256dInto(data: Uint8Array, out: Uint8Array): void;
+  /** The SHA-256 kernel every hash of the addon uses: "sha-ni", "armv8-sha2" or "scalar". */
+  sha256Kernel(): Sha256Kernel;
+  /** The kernels this build and CPU can run, fastest first ("scalar" last). */
+  sha256Kernels(): Sha256Kernel[];
+  /** Chooses the kernel ("auto": the fastest); a RangeError for one this CPU cannot run. */
+  sha256UseKernel(name: Sha256Kernel | 'auto'): void;
   scrypt(header: Uint8Array): Buffer;
   /** out[0..32) = scrypt(h1), out[32..64) = scrypt(h2), hashed interleaved. */
   scryptPairInto(h1: Uint8Array, h2: Uint8Array, out: Uint8Array): void;
