@@ -7,6 +7,7 @@
 #include "ethash_addon.h"
 #include "napi_args.h"
 #include "scrypt.h"
+#include "scrypt_addon.h"
 #include "sha256.h"
 #include "sha256_kernels.h"
 
@@ -127,6 +128,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("scrypt", Napi::Function::New(env, ScryptLitecoin, "scrypt"));
   exports.Set("scryptPairInto", Napi::Function::New(env, ScryptPairInto, "scryptPairInto"));
   exports.Set("scryptRaw", Napi::Function::New(env, ScryptRaw, "scryptRaw"));
+  pool::RegisterScryptBatch(env, exports);
   pool::RegisterEthash(env, exports);
   return exports;
 }

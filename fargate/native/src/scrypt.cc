@@ -3,9 +3,11 @@
 #include "scrypt.h"
 
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <new>
 
+#include "scrypt_lanes.h"
 #include "sha256.h"
 
 namespace pool {
@@ -348,6 +350,132 @@ void ScryptLitecoinPair(const uint8_t* h1, size_t len1, const uint8_t* h2, size_
   RoMix2(b1, b2, kLitecoinN, s1.v, s2.v, s1.x, s2.x, s1.tmp, s2.tmp);
   Pbkdf2Sha256(h1, len1, b1, sizeof(b1), 1, out1, 32);
   Pbkdf2Sha256(h2, len2, b2, sizeof(b2), 1, out2, 32);
+}
+
+namespace {
+
+// The lane kernels' table: lanes × 128 KiB (V of N = 1024 blocks of 128 bytes per lane), 64-byte aligned for the
+// vector stores, per thread like the one-hash scratch.
+struct LaneTable {
+  uint32_t* words = nullptr;
+  size_t lanes = 0;
+  ~LaneTable() { Release(); }
+  void Release() {
+    if (words) ::operator delete(words, std::align_val_t(64));
+    words = nullptr;
+    lanes = 0;
+  }
+  uint32_t* For(size_t wanted) {
+    if (lanes < wanted) {
+      Release();
+      words = static_cast<uint32_t*>(::operator new(wanted * kLitecoinN * 128, std::align_val_t(64)));
+      lanes = wanted;
+    }
+    return words;
+  }
+};
+thread_local LaneTable lane_table;
+
+// A lane group: how many hashes one call of `romix` takes.
+struct LaneGroup {
+  size_t lanes;
+  void (*romix)(uint8_t* b, uint32_t* v);
+};
+
+#if defined(POOL_SCRYPT_X86_LANES)
+bool CpuHasAvx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+bool CpuHasAvx512() {
+  __builtin_cpu_init();
+  // libgcc/compiler-rt also check that the OS saves the ZMM state (XCR0), so this is "usable", not just "present".
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+}
+#endif
+
+// The lane groups a kernel hashes with, widest first (ScryptKernel::kScalar has none: pairs and singles only).
+size_t LaneGroupsOf(ScryptKernel kernel, LaneGroup groups[3]) {
+  size_t count = 0;
+#if defined(POOL_SCRYPT_X86_LANES)
+  if (kernel == ScryptKernel::kAvx512) {
+    groups[count++] = {16, ScryptRoMix16Avx512};
+    groups[count++] = {8, ScryptRoMix8Avx512};
+  }
+  if (kernel == ScryptKernel::kAvx2) groups[count++] = {8, ScryptRoMix8Avx2};
+#endif
+#if defined(POOL_SCRYPT_LANES)
+  if (kernel != ScryptKernel::kScalar) groups[count++] = {4, ScryptRoMix4};
+#endif
+  return count;
+}
+
+}  // namespace
+
+const char* ScryptKernelName(ScryptKernel kernel) {
+  switch (kernel) {
+    case ScryptKernel::kAvx512:
+      return "avx512";
+    case ScryptKernel::kAvx2:
+      return "avx2";
+    case ScryptKernel::kX4:
+#if defined(__aarch64__)
+      return "neon";
+#else
+      return "sse2";
+#endif
+    case ScryptKernel::kScalar:
+      break;
+  }
+  return "scalar";
+}
+
+bool ScryptKernelAvailable(ScryptKernel kernel) {
+#if defined(POOL_SCRYPT_X86_LANES)
+  if (kernel == ScryptKernel::kAvx512) return CpuHasAvx512();
+  if (kernel == ScryptKernel::kAvx2) return CpuHasAvx2();
+#endif
+#if defined(POOL_SCRYPT_LANES)
+  if (kernel == ScryptKernel::kX4) return true;
+#endif
+  return kernel == ScryptKernel::kScalar;
+}
+
+ScryptKernel ScryptBestKernel() {
+  static const ScryptKernel best = [] {
+    for (ScryptKernel k : {ScryptKernel::kAvx512, ScryptKernel::kAvx2, ScryptKernel::kX4}) {
+      if (ScryptKernelAvailable(k)) return k;
+    }
+    return ScryptKernel::kScalar;
+  }();
+  return best;
+}
+
+void ScryptLitecoinBatch(const uint8_t* const* headers, const size_t* lengths, size_t n, uint8_t* out,
+                         ScryptKernel widest) {
+  LaneGroup groups[3];
+  const size_t group_count = LaneGroupsOf(widest, groups);
+  size_t i = 0;
+  for (size_t g = 0; g < group_count; g++) {
+    const LaneGroup& group = groups[g];
+    if (n - i < group.lanes) continue;
+    uint32_t* table = lane_table.For(group.lanes);
+    uint8_t b[16 * 128];
+    for (; n - i >= group.lanes; i += group.lanes) {
+      // §6 step 1 per lane, ROMix in the lanes, step 3 per lane.
+      for (size_t l = 0; l < group.lanes; l++) {
+        Pbkdf2Sha256(headers[i + l], lengths[i + l], headers[i + l], lengths[i + l], 1, b + 128 * l, 128);
+      }
+      group.romix(b, table);
+      for (size_t l = 0; l < group.lanes; l++) {
+        Pbkdf2Sha256(headers[i + l], lengths[i + l], b + 128 * l, 128, 1, out + 32 * (i + l), 32);
+      }
+    }
+  }
+  for (; n - i >= 2; i += 2) {
+    ScryptLitecoinPair(headers[i], lengths[i], headers[i + 1], lengths[i + 1], out + 32 * i, out + 32 * (i + 1));
+  }
+  if (i < n) ScryptLitecoin(headers[i], lengths[i], out + 32 * i);
 }
 
 void ScryptLitecoin(const uint8_t* header, size_t header_len, uint8_t out[32]) {

@@ -26,4 +26,22 @@ void ScryptLitecoin(const uint8_t* header, size_t header_len, uint8_t out[32]);
 void ScryptLitecoinPair(const uint8_t* h1, size_t len1, const uint8_t* h2, size_t len2, uint8_t out1[32],
                         uint8_t out2[32]);
 
+// The multi-buffer kernels, narrowest first: kScalar is the one-hash code above (pairs, then a single); kX4 hashes 4 in
+// 128-bit vectors (named "neon" on arm64, "sse2" on x86-64); kAvx2 8 in 256-bit and kAvx512 16 in 512-bit registers.
+enum class ScryptKernel { kScalar, kX4, kAvx2, kAvx512 };
+constexpr int kScryptKernelCount = 4;
+
+// "scalar", "sse2" | "neon", "avx2", "avx512".
+const char* ScryptKernelName(ScryptKernel kernel);
+// Whether this build has the kernel and this CPU (and its OS) can run it.
+bool ScryptKernelAvailable(ScryptKernel kernel);
+// The widest available kernel: what ScryptLitecoinBatch uses unless told otherwise.
+ScryptKernel ScryptBestKernel();
+
+// Litecoin PoW of n headers: out + 32·i = ScryptLitecoin(headers[i]). Hashes the widest lane groups the kernel (at
+// most `widest`, which must be available) has, then narrower ones for the rest, then a pair and a single: every result
+// is exactly ScryptLitecoin's. Uses a per-thread table of up to 16 × 128 KiB, allocated once.
+void ScryptLitecoinBatch(const uint8_t* const* headers, const size_t* lengths, size_t n, uint8_t* out,
+                         ScryptKernel widest);
+
 }  // namespace pool

@@ -3,11 +3,12 @@
 // there is no node:crypto path.
 import type { PowAlgorithm as CoinAlgorithm } from '../../../core/coins/index.js';
 import { ConfigError } from '../../../core/errors.js';
-import { loadHashingAddon, type Sha256Kernel } from './load-addon.js';
-import { PairingHasher } from './pairing.js';
+import type { Sha256Kernel } from './load-addon.js';
+import { loadHashingAddon, type ScryptKernel } from './load-addon.js';
+import { TurnBatchHasher } from './turn-batch.js';
 
 export type PowAlgorithm = 'scrypt' | 'sha256d';
-export type { Sha256Kernel };
+export type { ScryptKernel, Sha256Kernel };
 
 const addon = loadHashingAddon();
 
@@ -49,6 +50,36 @@ export function scryptPair(h1: Uint8Array, h2: Uint8Array): [Buffer, Buffer] {
   return [out.subarray(0, 32), out.subarray(32)];
 }
 
+/** The kernel `scryptBatch` uses unless told otherwise: the widest this build and CPU can run. */
+export function scryptKernel(): ScryptKernel {
+  return addon.scryptKernel();
+}
+
+/** Every kernel this build and CPU can run, widest first (always ends with "scalar"). */
+export function scryptKernels(): ScryptKernel[] {
+  return addon.scryptKernels();
+}
+
+/**
+ * Litecoin's scrypt of many headers in one native call: exactly what `scrypt` gives for each, hashed in the SIMD lanes
+ * of `kernel` (default `scryptKernel()`; one that is not available throws a RangeError), widest lane groups first,
+ * the rest in narrower ones. Each result is its own 32-byte view of one shared Buffer.
+ */
+export function scryptBatch(headers: Uint8Array[], kernel?: ScryptKernel): Buffer[] {
+  const out = Buffer.allocUnsafe(32 * headers.length);
+  addon.scryptBatchInto(headers, out, kernel);
+  return splitHashes(out, headers.length);
+}
+
+/** The same on libuv's thread pool (the headers are copied first: the caller may reuse them at once). */
+export async function scryptBatchAsync(headers: Uint8Array[], kernel?: ScryptKernel): Promise<Buffer[]> {
+  return splitHashes(await addon.scryptBatchAsync(headers, kernel), headers.length);
+}
+
+function splitHashes(out: Buffer, count: number): Buffer[] {
+  return Array.from({ length: count }, (_, i) => out.subarray(32 * i, 32 * i + 32));
+}
+
 /**
  * General scrypt (RFC 7914 §6). N must be a power of two > 1 and 128·r·N at most 1 GiB; bad parameters throw a
  * RangeError, non-integers a TypeError.
@@ -73,13 +104,13 @@ export function powHash(algorithm: PowAlgorithm, header: Uint8Array): Buffer {
 export type HeaderHasher = (header: Uint8Array) => Buffer | Promise<Buffer>;
 
 /**
- * The native PoW hash of a coin's algorithm for share checks: scrypt hashes the shares of one event-loop turn in
- * pairs (pairing.ts), sha256d hashes at once.
+ * The native PoW hash of a coin's algorithm for share checks: scrypt hashes the shares of one event-loop turn together
+ * in one `scryptBatch` call (turn-batch.ts: as many per lane group as the CPU's kernel has lanes), sha256d at once.
  */
 export function shareHasher(algorithm: PowAlgorithm | CoinAlgorithm): HeaderHasher {
   if (algorithm === 'sha256d') return sha256d;
   // Etchash shares are no 80-byte header: the Ethereum family's verifier checks them (families/ethereum).
   if (algorithm !== 'scrypt') throw new ConfigError(`${algorithm} shares have no 80-byte header hasher`);
-  const pairing = new PairingHasher(scrypt, scryptPair);
-  return (header) => pairing.hash(header);
+  const turn = new TurnBatchHasher((headers) => scryptBatch(headers));
+  return (header) => turn.hash(header);
 }

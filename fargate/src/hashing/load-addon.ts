@@ -2,6 +2,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../../core/errors.js';
 
+/** The multi-buffer scrypt kernels (fargate/native/src/scrypt.h): avx512 16 lanes, avx2 8, neon/sse2 4, scalar pairs. */
+export type ScryptKernel = 'avx512' | 'avx2' | 'neon' | 'sse2' | 'scalar';
+
 /** SHA-256 compression kernels of the addon (fargate/native/src/sha256_kernels.cc). */
 export type Sha256Kernel = 'sha-ni' | 'armv8-sha2' | 'scalar';
 
@@ -19,6 +22,14 @@ export interface HashingAddon {
   scrypt(header: Uint8Array): Buffer;
   /** out[0..32) = scrypt(h1), out[32..64) = scrypt(h2), hashed interleaved. */
   scryptPairInto(h1: Uint8Array, h2: Uint8Array, out: Uint8Array): void;
+  /** out[32·i ..] = scrypt(headers[i]) in the lanes of `kernel` (default: the widest available). */
+  scryptBatchInto(headers: Uint8Array[], out: Uint8Array, kernel?: ScryptKernel): void;
+  /** The same on libuv's thread pool, on copies of the headers: resolves with the n·32 bytes. */
+  scryptBatchAsync(headers: Uint8Array[], kernel?: ScryptKernel): Promise<Buffer>;
+  /** The widest kernel this build and CPU can run. */
+  scryptKernel(): ScryptKernel;
+  /** Every kernel this build and CPU can run, widest first. */
+  scryptKernels(): ScryptKernel[];
   scryptRaw(password: Uint8Array, salt: Uint8Array, N: number, r: number, p: number, dkLen: number): Buffer;
   /** Legacy Keccak (pad byte 0x01, not SHA-3's 0x06), as ethash uses it. */
   keccak256(data: Uint8Array): Buffer;

@@ -3,36 +3,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rootFromBranch } from '../../../core/chain/merkle.js';
 import { powHash, scrypt, scryptPair, scryptRaw, sha256d } from '../../../fargate/src/hashing/index.js';
-import { PairingHasher } from '../../../fargate/src/hashing/pairing.js';
+import { buildHeader, display, litecoinBlock29255 } from './headers.js';
 
 const sha256 = (data: Uint8Array): Buffer => createHash('sha256').update(data).digest();
 const cryptoSha256d = (data: Uint8Array): Buffer => sha256(sha256(data));
 const cryptoLitecoinScrypt = (header: Uint8Array): Buffer => scryptSync(header, header, 32, { N: 1024, r: 1, p: 1 });
 
-/** Hashes are shown byte-reversed (as block explorers and RPC do); internally they are little-endian. */
-const display = (hash: Buffer): string => Buffer.from(hash).reverse().toString('hex');
 const asLittleEndianInteger = (hash: Buffer): bigint => BigInt(`0x${display(hash)}`);
-
-interface HeaderFields {
-  version: number;
-  prevHash: string; // display order
-  merkleRoot: string; // display order
-  time: number;
-  bits: number;
-  nonce: number;
-}
-
-/** The 80-byte header: little-endian integers and the two hashes in internal byte order. */
-function buildHeader(f: HeaderFields): Buffer {
-  const header = Buffer.alloc(80);
-  header.writeInt32LE(f.version, 0);
-  Buffer.from(f.prevHash, 'hex').reverse().copy(header, 4);
-  Buffer.from(f.merkleRoot, 'hex').reverse().copy(header, 36);
-  header.writeUInt32LE(f.time, 68);
-  header.writeUInt32LE(f.bits, 72);
-  header.writeUInt32LE(f.nonce, 76);
-  return header;
-}
 
 /** Compact "bits" → target: mantissa · 256^(exponent − 3). */
 function targetFromBits(bits: number): bigint {
@@ -126,17 +103,9 @@ describe('scrypt (Litecoin PoW)', () => {
   });
 
   it('reproduces Litecoin mainnet block 29255: its hash, its exact scrypt hash, and that it meets its target', () => {
-    // Fields and hashes as published by the Litecoin wiki ("Scrypt" page, dbdump of block 29255).
-    const header = buildHeader({
-      version: 1,
-      prevHash: '279f6330ccbbb9103b9e3a5350765052081ddbae898f1ef6b8c64f3bcef715f6',
-      merkleRoot: '066b2a758399d5f19b5c6073d09b500d925982adc4b3edd352efe14667a8ca9f',
-      time: 1320884152,
-      bits: 0x1d018ea7,
-      nonce: 3562614017,
-    });
-    expect(display(sha256d(header))).toBe('adf6e2e56df692822f5e064a8b6404a05d67cccd64bc90f57f65b46805e9a54b');
-    expect(display(scrypt(header))).toBe('0000000110c8357966576df46f3b802ca897deb7ad18b12f1c24ecff6386ebd9');
+    const { header } = litecoinBlock29255;
+    expect(display(sha256d(header))).toBe(litecoinBlock29255.hash);
+    expect(display(scrypt(header))).toBe(litecoinBlock29255.scrypt);
     expect(asLittleEndianInteger(scrypt(header)) <= targetFromBits(0x1d018ea7)).toBe(true);
   });
 
@@ -165,7 +134,7 @@ describe('scrypt (Litecoin PoW)', () => {
   });
 });
 
-describe('scryptPair and PairingHasher', () => {
+describe('scryptPair', () => {
   it('gives exactly what scrypt gives for each header of a pair', () => {
     fc.assert(
       fc.property(
@@ -179,34 +148,6 @@ describe('scryptPair and PairingHasher', () => {
       ),
       { numRuns: 60 },
     );
-  });
-
-  it('hashes the requests of one turn in pairs, the odd one alone, each answered with its own hash', async () => {
-    const calls: string[] = [];
-    const pairing = new PairingHasher(
-      (h) => {
-        calls.push('single');
-        return scrypt(h);
-      },
-      (a, b) => {
-        calls.push('pair');
-        return scryptPair(a, b);
-      },
-    );
-    const headers = [1, 2, 3, 4, 5].map((n) => Buffer.alloc(80, n));
-    const hashes = await Promise.all(headers.map((h) => pairing.hash(h)));
-    expect(calls).toEqual(['pair', 'pair', 'single']);
-    for (const [i, h] of headers.entries()) expect(hashes[i]!.equals(scrypt(h))).toBe(true);
-    // A failing hash rejects its requests only; the next turn works again.
-    const broken = new PairingHasher(
-      () => {
-        throw new Error('boom');
-      },
-      () => {
-        throw new Error('boom');
-      },
-    );
-    await expect(broken.hash(headers[0]!)).rejects.toThrow('boom');
   });
 });
 

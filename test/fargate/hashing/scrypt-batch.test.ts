@@ -1,0 +1,166 @@
+import { scryptSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { arch } from 'node:os';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type ScryptKernel,
+  scrypt,
+  scryptBatch,
+  scryptBatchAsync,
+  scryptKernel,
+  scryptKernels,
+  shareHasher,
+} from '../../../fargate/src/hashing/index.js';
+import { TurnBatchHasher } from '../../../fargate/src/hashing/turn-batch.js';
+import { display, litecoinBlock29255 } from './headers.js';
+
+/** Hashes in one lane group of each kernel (scalar: a pair). */
+const LANES: Record<ScryptKernel, number> = { avx512: 16, avx2: 8, neon: 4, sse2: 4, scalar: 2 };
+const header80 = fc.uint8Array({ minLength: 80, maxLength: 80 });
+
+/** Every result of a batch, compared with the one-hash scrypt of its own header. */
+function expectEachLikeScrypt(headers: Uint8Array[], hashes: Buffer[]): void {
+  expect(hashes).toHaveLength(headers.length);
+  for (const [i, h] of headers.entries())
+    expect(hashes[i]!.toString('hex'), `lane ${i}`).toBe(scrypt(h).toString('hex'));
+}
+
+describe('scrypt kernels', () => {
+  it('reports the widest kernel this CPU runs, and lists the kernels its features allow', () => {
+    const kernels = scryptKernels();
+    expect(kernels[0]).toBe(scryptKernel());
+    expect(kernels.at(-1)).toBe('scalar');
+    if (arch() === 'arm64') expect(kernels).toContain('neon');
+    if (arch() === 'x64') {
+      expect(kernels).toContain('sse2');
+      // The kernels follow the CPU's flags (on Linux the kernel's own list of them).
+      const flags = new Set(/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim().split(/\s+/));
+      expect(kernels.includes('avx2')).toBe(flags.has('avx2'));
+      expect(kernels.includes('avx512')).toBe(flags.has('avx512f') && flags.has('avx512vl'));
+    }
+  });
+
+  it('refuses a kernel the CPU cannot run (RangeError) and a name that is no kernel (TypeError)', () => {
+    const missing = (['avx512', 'avx2', 'neon', 'sse2'] as const).filter((k) => !scryptKernels().includes(k));
+    for (const k of missing) {
+      expect(() => scryptBatch([Buffer.alloc(80)], k)).toThrow(RangeError);
+      expect(() => scryptBatch([Buffer.alloc(80)], k)).toThrow(`kernel ${k} is not available`);
+    }
+    expect(() => scryptBatch([Buffer.alloc(80)], 'avx1024' as ScryptKernel)).toThrow(TypeError);
+  });
+
+  it('names a header that is not bytes by its index, and an empty batch gives no hashes', () => {
+    const loose = scryptBatch as (headers: unknown, kernel?: ScryptKernel) => Buffer[];
+    expect(() => loose([Buffer.alloc(80), 'abc'])).toThrow(
+      new TypeError('scryptBatchInto: headers[1] must be a Buffer or Uint8Array'),
+    );
+    expect(() => loose(Buffer.alloc(80))).toThrow(TypeError);
+    expect(scryptBatch([])).toEqual([]);
+  });
+});
+
+// Each kernel this machine can run is forced in turn: the lanes of every width are checked, not only the default's.
+describe.each(scryptKernels())('scryptBatch with the %s kernel', (kernel) => {
+  const lanes = LANES[kernel];
+
+  it('gives every lane Litecoin block 29255’s published scrypt hash when every lane holds its header', () => {
+    const hashes = scryptBatch(
+      Array.from({ length: lanes }, () => litecoinBlock29255.header),
+      kernel,
+    );
+    expect(hashes.map(display)).toEqual(Array(lanes).fill(litecoinBlock29255.scrypt));
+  });
+
+  it('puts block 29255 in each lane in turn among random headers and still hashes it exactly', () => {
+    const others = Array.from({ length: lanes }, (_, i) => Buffer.alloc(80, i + 1));
+    for (let lane = 0; lane < lanes; lane++) {
+      const headers = others.map((h, i) => (i === lane ? litecoinBlock29255.header : h));
+      expect(display(scryptBatch(headers, kernel)[lane]!)).toBe(litecoinBlock29255.scrypt);
+    }
+  });
+
+  it('hashes batches of every size from 1 to twice its lanes exactly as scrypt does', () => {
+    fc.assert(
+      fc.property(fc.array(header80, { minLength: 2 * lanes, maxLength: 2 * lanes }), (pool) => {
+        for (let size = 1; size <= 2 * lanes; size++)
+          expectEachLikeScrypt(pool.slice(0, size), scryptBatch(pool.slice(0, size), kernel));
+      }),
+      { numRuns: 3 },
+    );
+  });
+
+  it('matches scrypt for random batches, with headers repeated across lanes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(header80, { minLength: 1, maxLength: lanes }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 2 * lanes }),
+        (distinct, picks) => {
+          const headers = picks.map((p) => distinct[p % distinct.length]!);
+          expectEachLikeScrypt(headers, scryptBatch(headers, kernel));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('matches node:crypto’s scrypt for headers of any length in one batch (not only 80 bytes)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 200 }), { minLength: lanes, maxLength: lanes + 3 }),
+        (headers) => {
+          const hashes = scryptBatch(headers, kernel);
+          for (const [i, h] of headers.entries()) {
+            expect(hashes[i]!.equals(scryptSync(h, h, 32, { N: 1024, r: 1, p: 1 }))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+
+  it('gives the same hashes on the thread pool (scryptBatchAsync)', async () => {
+    const headers = Array.from({ length: lanes + 1 }, (_, i) => Buffer.alloc(80, 0x40 + i));
+    expectEachLikeScrypt(headers, await scryptBatchAsync(headers, kernel));
+  });
+});
+
+describe('TurnBatchHasher', () => {
+  it('hashes the requests of one turn in one batch and the next turn’s in another, each with its own hash', async () => {
+    const batches: number[] = [];
+    const turn = new TurnBatchHasher((headers) => {
+      batches.push(headers.length);
+      return scryptBatch(headers);
+    });
+    const first = Array.from({ length: 11 }, (_, i) => Buffer.alloc(80, i));
+    const hashes = await Promise.all(first.map((h) => turn.hash(h)));
+    const second = await turn.hash(Buffer.alloc(80, 99));
+    expect(batches).toEqual([11, 1]);
+    expectEachLikeScrypt(first, hashes);
+    expect(second.equals(scrypt(Buffer.alloc(80, 99)))).toBe(true);
+  });
+
+  it('fails only the request whose header cannot be hashed, not the others of its turn', async () => {
+    const bad = Buffer.alloc(80, 0xee);
+    const turn = new TurnBatchHasher((headers) => {
+      if (headers.includes(bad)) throw new Error('unhashable');
+      return scryptBatch(headers);
+    });
+    const good = [Buffer.alloc(80, 1), Buffer.alloc(80, 2)];
+    const results = await Promise.allSettled([turn.hash(good[0]!), turn.hash(bad), turn.hash(good[1]!)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[0] as PromiseFulfilledResult<Buffer>).value.equals(scrypt(good[0]!))).toBe(true);
+    expect((results[2] as PromiseFulfilledResult<Buffer>).value.equals(scrypt(good[1]!))).toBe(true);
+  });
+
+  it('refuses a batch function that answers with the wrong number of hashes', async () => {
+    const turn = new TurnBatchHasher((headers) => scryptBatch(headers).slice(1));
+    await expect(turn.hash(Buffer.alloc(80))).rejects.toThrow('0 hashes for 1 headers');
+  });
+
+  it('is the scrypt share hasher: the shares of a turn get their scrypt hashes', async () => {
+    const hash = shareHasher('scrypt');
+    const headers = Array.from({ length: 20 }, (_, i) => Buffer.alloc(80, 0x80 + i));
+    expectEachLikeScrypt(headers, await Promise.all(headers.map((h) => hash(h))));
+  });
+});
