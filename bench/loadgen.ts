@@ -64,6 +64,11 @@ export interface LoadGenApi {
   collectNotify(a: { timeoutMs: number }): Promise<NotifyResult>;
   /** `count` submits one after the other on the first connection, each after the previous answer. */
   submitEach(a: { count: number; timeoutMs: number }): Promise<BlockSubmit[]>;
+  /**
+   * Exactly `count` submits in closed loop over every connection (`window` in flight each), resolving once each is
+   * answered: a fixed amount of work, for instruction counts.
+   */
+  submitCount(a: { count: number; window: number; timeoutMs: number }): Promise<{ accepted: number; rejected: number }>;
 }
 
 type Response = { id: number; ok: boolean; error?: string };
@@ -302,6 +307,31 @@ const api: LoadGenApi = {
     }
     onSubmitAnswer = () => {};
     return out;
+  },
+
+  async submitCount(a) {
+    let sent = 0;
+    let accepted = 0;
+    let rejected = 0;
+    const send = (m: Miner): string => (sent++ < a.count ? m.submit() : '');
+    const done = new Promise<void>((resolve) => {
+      onSubmitAnswer = (m, r) => {
+        m.sent.delete(r.id);
+        if (r.ok) accepted++;
+        else rejected++;
+        m.outbox += send(m);
+        if (accepted + rejected === a.count) resolve();
+      };
+    });
+    for (const m of miners) {
+      let lines = '';
+      for (let i = 0; i < a.window; i++) lines += send(m);
+      m.socket.write(lines);
+    }
+    await Promise.race([done, sleep(a.timeoutMs)]);
+    onSubmitAnswer = () => {};
+    if (accepted + rejected < a.count) throw new Error(`${accepted + rejected} of ${a.count} submits answered in time`);
+    return { accepted, rejected };
   },
 };
 

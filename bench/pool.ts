@@ -174,6 +174,8 @@ export async function startBenchPool(coin: BenchCoin, bits: number, q: BenchQueu
           daemons: [{ url: daemon.url, user: 'bench', password: 'bench' }],
           // Jobs change only when the bench says so (fan-out) or a block is found (submit latency).
           jobs: { longPoll: false, pollIntervalMs: 60_000, refreshSeconds: 3600 },
+          // Every bench connection comes from one address: the per-IP cap (256 by default) would refuse the rest.
+          security: { connectionLimits: { maxPerIp: 1_000_000 } },
           ports: [{ port: 0, host: '127.0.0.1', difficulty: { initial: d, min: d, max: d } }],
         },
       ],

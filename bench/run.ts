@@ -7,6 +7,7 @@ import { benchFanout } from './fanout.js';
 import { benchFramer } from './framer.js';
 import { fmt, heading, info, machineHeader } from './harness.js';
 import { benchHashing } from './hashing.js';
+import { benchInstructions } from './instructions.js';
 import { benchLedger } from './ledger.js';
 import { benchPipeline } from './pipeline.js';
 import { benchSubmit } from './submit.js';
@@ -25,6 +26,9 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   etchash: () => benchEtchash(),
   'etc-work': () => benchEtcWork(),
   throughput: () => benchThroughput(),
+  instructions: async () => {
+    await benchInstructions();
+  },
   connections: () => benchConnections(),
   fanout: () => benchFanout(),
   submit: () => benchSubmit(),

@@ -1,0 +1,25 @@
+// The bench's sha256d (BTC) share server as a process of its own, so that bench/instructions.ts can run it under
+// valgrind's callgrind: the real coin service of bench/pool.ts, driven over IPC.
+import { type Sha256Kernel, sha256Kernel, useSha256Kernel } from '../fargate/src/hashing/index.js';
+import { HARD_BITS, startBenchPool } from './pool.js';
+
+export type ToShareServer = { type: 'stop' };
+export type FromShareServer = { type: 'ready'; port: number; users: string[]; kernel: Sha256Kernel };
+
+// BENCH_SHA256_KERNEL=scalar|sha-ni|armv8-sha2: the same build with another SHA-256 kernel (before/after figures).
+if (process.env.BENCH_SHA256_KERNEL) useSha256Kernel(process.env.BENCH_SHA256_KERNEL as Sha256Kernel);
+const pool = await startBenchPool('BTC', HARD_BITS);
+process.on('message', async (msg: ToShareServer) => {
+  if (msg.type === 'stop') {
+    await pool.stop();
+    process.exit(0);
+  }
+});
+process.on('disconnect', () => process.exit(0));
+const ready: FromShareServer = {
+  type: 'ready',
+  port: pool.port,
+  users: Array.from({ length: 16 }, (_, i) => pool.user(i)),
+  kernel: sha256Kernel(),
+};
+process.send?.(ready);
