@@ -62,6 +62,26 @@ export function targetToDifficulty(target: bigint, multiplier = 1): number {
   return Number((numerator << 64n) / target) / 2 ** 64;
 }
 
+/** A target as the 32 big-endian bytes a display-order (reversed) hash is compared with (meetsTarget). */
+export function targetToBytes(target: bigint): Buffer {
+  if (target < 0n || target > MAX_TARGET) throw new RangeError('a target is a 256-bit unsigned number');
+  return Buffer.from(target.toString(16).padStart(64, '0'), 'hex');
+}
+
+/**
+ * Whether a hash meets a target, both as 32 big-endian bytes (the hash in display order, the target from
+ * targetToBytes): hash <= target as 256-bit numbers, with no BigInt. The first differing byte decides; equal is met.
+ */
+export function meetsTarget(hash: Uint8Array, target: Uint8Array): boolean {
+  if (hash.length !== 32 || target.length !== 32) throw new RangeError('hash and target are 32 bytes each');
+  for (let i = 0; i < 32; i++) {
+    const h = hash[i]!;
+    const t = target[i]!;
+    if (h !== t) return h < t;
+  }
+  return true;
+}
+
 /** Network difficulty of compact bits, in the coin's stratum convention. */
 export function bitsToDifficulty(bits: number, multiplier = 1): number {
   return targetToDifficulty(bitsToTarget(bits), multiplier);

@@ -4,7 +4,7 @@ import { reverseHex, sha256d } from './hash.js';
 import { serializeHeader } from './header.js';
 import { merkleBranch, rootFromBranch } from './merkle.js';
 import { encodeVarint } from './serialize.js';
-import { bitsToTarget } from './target.js';
+import { bitsToTarget, targetToBytes } from './target.js';
 import type { BlockTemplate } from './template.js';
 
 /**
@@ -94,6 +94,81 @@ export function solveWork(
     nonce: solution.nonce,
   });
   return { coinbase, header };
+}
+
+/** `out` ← sha256d(data), 32 bytes. `out` may overlap `data`: all of `data` is read before `out` is written. */
+export type Sha256dInto = (data: Uint8Array, out: Uint8Array) => void;
+
+const sha256dIntoDefault: Sha256dInto = (data, out) => out.set(sha256d(data));
+
+/**
+ * What solveWork does for the shares of one work, on the hot path of every share: no hex round trip, one allocation
+ * (the header). The coinbase is assembled in a buffer of the work's own (coinb1 ‖ extranonce1 ‖ extranonce2 ‖ coinb2:
+ * the extranonces' hex written as bytes in place) and the merkle branch folded in a 64-byte scratch. Both scratch
+ * buffers never leave a call (each is synchronous): a share's header and a coinbase copy are new Buffers, safe to
+ * keep across an await while other shares of the same work are assembled.
+ */
+export class ShareAssembler {
+  /** The network target as 32 big-endian bytes (meetsTarget against a display-order hash). */
+  readonly networkTarget: Buffer;
+  private readonly scratch: Buffer;
+  private readonly en2At: number;
+  private readonly pair = Buffer.alloc(64);
+  private readonly root = this.pair.subarray(0, 32);
+
+  constructor(
+    private readonly work: BlockWork,
+    private readonly extranonce1Size: number,
+    private readonly extranonce2Size: number,
+    private readonly hashInto: Sha256dInto = sha256dIntoDefault,
+  ) {
+    const { coinb1, coinb2 } = work.coinbase;
+    this.scratch = Buffer.alloc(coinb1.length + extranonce1Size + extranonce2Size + coinb2.length);
+    coinb1.copy(this.scratch, 0);
+    coinb2.copy(this.scratch, coinb1.length + extranonce1Size + extranonce2Size);
+    this.en2At = coinb1.length + extranonce1Size;
+    this.networkTarget = targetToBytes(work.networkTarget);
+  }
+
+  /** The 80-byte header of a share (a new Buffer): the same bytes as solveWork's. */
+  header(solution: WorkSolution): Buffer {
+    this.fill(solution);
+    const pair = this.pair;
+    this.hashInto(this.scratch, pair);
+    for (const step of this.work.merkleBranch) {
+      pair.set(step, 32);
+      this.hashInto(pair, pair);
+    }
+    const out = Buffer.allocUnsafe(80);
+    out.writeUInt32LE(solution.version >>> 0, 0);
+    out.set(this.work.prevHash, 4);
+    out.set(this.root, 36);
+    out.writeUInt32LE(solution.ntime >>> 0, 68);
+    out.writeUInt32LE(this.work.template.bits >>> 0, 72);
+    out.writeUInt32LE(solution.nonce >>> 0, 76);
+    return out;
+  }
+
+  /** The stripped coinbase of a share (a new Buffer): the same bytes as solveWork's. */
+  coinbase(solution: WorkSolution): Buffer {
+    this.fill(solution);
+    return Buffer.from(this.scratch);
+  }
+
+  /** Writes the extranonces into the scratch coinbase; hex of the wrong size or not hex is a RangeError. */
+  private fill({ extranonce1, extranonce2 }: WorkSolution): void {
+    const s = this.scratch;
+    const a = this.extranonce1Size;
+    const b = this.extranonce2Size;
+    if (
+      extranonce1.length !== 2 * a ||
+      extranonce2.length !== 2 * b ||
+      s.write(extranonce1, this.en2At - a, a, 'hex') !== a ||
+      s.write(extranonce2, this.en2At, b, 'hex') !== b
+    ) {
+      throw new RangeError(`extranonces must be ${a} and ${b} bytes of hex`);
+    }
+  }
 }
 
 /**

@@ -20,6 +20,11 @@ export function sha256d(data: Uint8Array): Buffer {
   return out;
 }
 
+/** `out` ← SHA-256(SHA-256(data)) (32 bytes); `out` may overlap `data` (all of it is read first). */
+export function sha256dInto(data: Uint8Array, out: Uint8Array): void {
+  addon.sha256dInto(data, out);
+}
+
 /** The SHA-256 kernel in use (SHA-NI on x86-64, the ARMv8 SHA-2 instructions on arm64, else portable C). */
 export function sha256Kernel(): Sha256Kernel {
   return addon.sha256Kernel();

@@ -8,15 +8,21 @@ import {
 } from '../../../core/auxpow/index.js';
 import type { AuxFoundBlock, FoundBlock } from '../../../core/blocks/block.js';
 import { hexToU32, toStratumPrevHash, u32ToHex } from '../../../core/chain/header.js';
-import { bitsToDifficulty, difficultyToTarget, targetToDifficulty } from '../../../core/chain/target.js';
+import {
+  bitsToDifficulty,
+  difficultyToTarget,
+  meetsTarget,
+  targetToBytes,
+  targetToDifficulty,
+} from '../../../core/chain/target.js';
 import { type BlockTemplate, parseBlockTemplate } from '../../../core/chain/template.js';
-import { blockHash, blockHexParts, buildWork, solveWork, type WorkSolution } from '../../../core/chain/work.js';
+import { blockHash, blockHexParts, buildWork, ShareAssembler, type WorkSolution } from '../../../core/chain/work.js';
 import type { CoinDefinition, NetworkName } from '../../../core/coins/index.js';
 import { addressToOutputScript } from '../../../core/coins/index.js';
 import { ConfigError, StratumCode } from '../../../core/errors.js';
 import type { DaemonCluster } from '../../../core/ports/daemons.js';
 import type { Logger } from '../../../core/ports/logger.js';
-import { type HeaderHasher, sha256d, shareHasher } from '../hashing/index.js';
+import { type HeaderHasher, sha256d, sha256dInto, shareHasher } from '../hashing/index.js';
 import type { AuxChain } from './aux/aux-chain.js';
 import { type AuxJobState, type JobRecord, JobStore } from './job-store.js';
 import { combineSubmitAnswers } from './submit-result.js';
@@ -85,8 +91,11 @@ export class JobManager implements JobProvider {
   private readonly powHash: HeaderHasher;
   private latest: BlockTemplate | undefined;
   private readonly auxChains: readonly AuxChain[];
-  /** Share targets by difficulty: a port has a handful of difficulties, and each target is a BigInt division. */
-  private readonly targets = new Map<number, bigint>();
+  /**
+   * Share targets by difficulty as 32 big-endian bytes (meetsTarget: no BigInt per share): a port has a handful of
+   * difficulties, and each target is a BigInt division.
+   */
+  private readonly targets = new Map<number, Buffer>();
   /** The previous block whose share limit was reported (once per block). */
   private fullAt: string | undefined;
 
@@ -244,7 +253,8 @@ export class JobManager implements JobProvider {
       this.o.logger.debug({ jobId: newest.jobId, height: job.height }, 'template unchanged');
       return undefined;
     }
-    this.store.add({ job, work, ...(aux && { aux: aux.state }) }, clean);
+    const shares = new ShareAssembler(work, this.extranonce1Size, this.extranonce2Size, sha256dInto);
+    this.store.add({ job, work, shares, ...(aux && { aux: aux.state }) }, clean);
     const fields = {
       jobId: job.jobId,
       height: job.height,
@@ -271,7 +281,7 @@ export class JobManager implements JobProvider {
     const parsed = this.parseSubmission(s, record);
     if ('code' in parsed) return parsed;
 
-    const { coinbase, header } = solveWork(record.work, parsed, sha256d);
+    const header = record.shares.header(parsed);
     // The header is the work: the same solution under another job id of this previous block is the same share.
     const digest = sha256d(header);
     const key = shareKey(digest);
@@ -283,15 +293,16 @@ export class JobManager implements JobProvider {
     // cost every share a microtask.
     const hashed = this.powHash === sha256d ? digest : this.powHash(header);
     const pow = hashed instanceof Promise ? await hashed : hashed;
-    // The display-order (reversed) hex is both the share's hash and, read as a number, its PoW value
-    // (hashToBigInt and reverseHex in one pass; `pow` is ours to reverse).
-    const hash = pow.reverse().toString('hex');
-    const value = BigInt(`0x${hash}`);
-    const multiplier = this.o.coin.stratumDiffMultiplier;
-    if (value > this.shareTarget(s.difficulty)) {
+    // Display order (reversed: `pow` is ours) is the big-endian PoW value: compared with the targets as bytes.
+    const display = pow.reverse();
+    if (!meetsTarget(display, this.shareTarget(s.difficulty))) {
       seen.delete(key); // not a share: it may come again and be refused for its difficulty again
       return reject(StratumCode.LowDifficulty, 'low difficulty share');
     }
+    // An accepted share's hash and, read as a number, its value: the actual difficulty and the aux targets.
+    const hash = display.toString('hex');
+    const value = BigInt(`0x${hash}`);
+    const multiplier = this.o.coin.stratumDiffMultiplier;
 
     const result = {
       ok: true as const,
@@ -301,8 +312,11 @@ export class JobManager implements JobProvider {
       height: record.job.height,
     };
     // The parent block first, on its own; then the aux chains whose targets the share met (with their own state).
-    const block = value <= record.work.networkTarget ? await this.submitBlock(record, coinbase, header, s) : undefined;
-    const auxBlocks = record.aux && (await this.submitAuxBlocks(record, record.aux, value, coinbase, header, s));
+    // The coinbase (a copy: the assembler's scratch is reused by the next share) only for a block or an aux proof.
+    const isBlock = meetsTarget(display, record.shares.networkTarget);
+    const coinbase = isBlock || record.aux ? record.shares.coinbase(parsed) : undefined;
+    const block = isBlock ? await this.submitBlock(record, coinbase!, header, s) : undefined;
+    const auxBlocks = record.aux && (await this.submitAuxBlocks(record, record.aux, value, coinbase!, header, s));
     if (!block && !auxBlocks) return result;
     return { ...result, ...(block && { block }), ...(auxBlocks && { auxBlocks }) };
   }
@@ -345,12 +359,12 @@ export class JobManager implements JobProvider {
     );
   }
 
-  private shareTarget(difficulty: number): bigint {
+  private shareTarget(difficulty: number): Buffer {
     let target = this.targets.get(difficulty);
     if (target === undefined) {
       // Vardiff moves in steps, but a long-running server could meet many values: keep the map small.
       if (this.targets.size >= 1024) this.targets.clear();
-      target = difficultyToTarget(difficulty, this.o.coin.stratumDiffMultiplier);
+      target = targetToBytes(difficultyToTarget(difficulty, this.o.coin.stratumDiffMultiplier));
       this.targets.set(difficulty, target);
     }
     return target;
@@ -361,7 +375,7 @@ export class JobManager implements JobProvider {
     const retired = this.store.getRetired(s.jobId);
     const parsed = retired && this.parseSubmission(s, retired, { ignoreTime: true });
     if (retired && parsed && !('code' in parsed)) {
-      const { header } = solveWork(retired.work, parsed, sha256d);
+      const header = retired.shares.header(parsed);
       if (this.store.retiredSeen.has(shareKey(sha256d(header))))
         return reject(StratumCode.Duplicate, 'duplicate share');
     }

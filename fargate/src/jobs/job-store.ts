@@ -1,4 +1,4 @@
-import type { BlockWork } from '../../../core/chain/work.js';
+import type { BlockWork, ShareAssembler } from '../../../core/chain/work.js';
 import type { AuxChain, AuxWork } from './aux/aux-chain.js';
 import { SeenShares } from './seen-shares.js';
 import type { StratumJob } from './types.js';
@@ -7,6 +7,8 @@ import type { StratumJob } from './types.js';
 export interface JobRecord {
   job: StratumJob;
   work: BlockWork;
+  /** Rebuilds this work's share headers and coinbases (no hex round trip; holds the network target as bytes). */
+  shares: ShareAssembler;
   /** Merged mining: the aux state the job's coinbase commits to. Absent when no aux chain was in the job. */
   aux?: AuxJobState;
 }

@@ -6,7 +6,9 @@ import {
   DIFF1_TARGET,
   difficultyToTarget,
   MAX_TARGET,
+  meetsTarget,
   targetToBits,
+  targetToBytes,
   targetToDifficulty,
 } from '../../../core/chain/target.js';
 
@@ -113,5 +115,48 @@ describe('difficulty', () => {
 
   it('network difficulty of a real Bitcoin block (bits 0x1b04864c, block 100000) is about 14484.16', () => {
     expect(bitsToDifficulty(0x1b04864c)).toBeCloseTo(14484.1623612254, 6);
+  });
+});
+
+describe('meetsTarget: a big-endian hash against a target as bytes (the share path, no BigInt)', () => {
+  const bytes = (n: bigint) => targetToBytes(n);
+
+  it('meets a target exactly equal to the hash, not one below it; one below the target meets it', () => {
+    for (const target of [DIFF1_TARGET, difficultyToTarget(1e6), bitsToTarget(0x207fffff), 1n, MAX_TARGET - 1n]) {
+      expect(meetsTarget(bytes(target), bytes(target))).toBe(true);
+      expect(meetsTarget(bytes(target + 1n), bytes(target))).toBe(false);
+      expect(meetsTarget(bytes(target - 1n), bytes(target))).toBe(true);
+    }
+  });
+
+  it('decides on the first differing byte: a carry into a higher byte makes the hash larger', () => {
+    // 0x…00ff + 1 = 0x…0100: the low byte is smaller, the higher one decides.
+    const target = 0x12_00ffn << 100n;
+    expect(meetsTarget(bytes(target + (1n << 100n)), bytes(target))).toBe(false);
+    expect(meetsTarget(bytes(0n), bytes(0n))).toBe(true);
+    expect(meetsTarget(bytes(MAX_TARGET), bytes(MAX_TARGET))).toBe(true);
+    expect(meetsTarget(bytes(1n), bytes(0n))).toBe(false);
+  });
+
+  it('agrees with the BigInt comparison for hashes around random targets', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: MAX_TARGET }),
+        fc.bigInt({ min: -(1n << 64n), max: 1n << 64n }),
+        (target, delta) => {
+          const hash = target + delta;
+          fc.pre(hash >= 0n && hash <= MAX_TARGET);
+          expect(meetsTarget(bytes(hash), bytes(target))).toBe(hash <= target);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses anything but 32-byte values', () => {
+    expect(() => meetsTarget(Buffer.alloc(31), bytes(1n))).toThrow(RangeError);
+    expect(() => meetsTarget(bytes(1n), Buffer.alloc(33))).toThrow(RangeError);
+    expect(() => targetToBytes(MAX_TARGET + 1n)).toThrow(RangeError);
+    expect(() => targetToBytes(-1n)).toThrow(RangeError);
   });
 });

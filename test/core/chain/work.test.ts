@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { payments, Transaction } from 'bitcoinjs-lib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { reverseHex, sha256d } from '../../../core/chain/hash.js';
 import { fromStratumPrevHash, toStratumPrevHash } from '../../../core/chain/header.js';
 import { merkleRoot } from '../../../core/chain/merkle.js';
 import { decodeVarint, readScriptNumberPush } from '../../../core/chain/serialize.js';
 import { isHogEx, parseBlockTemplate } from '../../../core/chain/template.js';
-import { assembleBlock, blockHash, blockHexParts, buildWork, solveWork } from '../../../core/chain/work.js';
+import {
+  assembleBlock,
+  blockHash,
+  blockHexParts,
+  buildWork,
+  ShareAssembler,
+  solveWork,
+} from '../../../core/chain/work.js';
 import { addressToOutputScript, getCoin } from '../../../core/coins/index.js';
 
 const raw = JSON.parse(readFileSync(new URL('../../fixtures/gbt/ltc-regtest-mweb.json', import.meta.url), 'utf8'));
@@ -134,5 +142,65 @@ describe('work from a recorded Litecoin regtest MWEB template', () => {
     ]);
     expect(block.equals(expected)).toBe(true);
     expect(Transaction.fromBuffer(coinbase).outs).toHaveLength(1);
+  });
+});
+
+describe('ShareAssembler: the share path without hex round trips', () => {
+  const hex = (bytes: number) =>
+    fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('hex'));
+
+  it('builds the same header and coinbase as solveWork, for random extranonces, times, nonces and merkle branches', () => {
+    fc.assert(
+      fc.property(
+        hex(4),
+        hex(4),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 12 }),
+        (extranonce1, extranonce2, ntime, nonce, branch) => {
+          const w = { ...work(), merkleBranch: branch.map((b) => Buffer.from(b)) };
+          const s = { extranonce1, extranonce2, ntime, nonce, version: 0x20000000 | (nonce & 0x1fffe000) };
+          const assembler = new ShareAssembler(w, 4, 4);
+          const expected = solveWork(w, s);
+          expect(assembler.header(s).toString('hex')).toBe(expected.header.toString('hex'));
+          expect(assembler.coinbase(s).toString('hex')).toBe(expected.coinbase.toString('hex'));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives each share its own header and coinbase: a later share never changes an earlier one', () => {
+    const assembler = new ShareAssembler(work(), 4, 4);
+    const first = { ...solution, extranonce2: '00000001' };
+    const header = assembler.header(first);
+    const coinbase = assembler.coinbase(first);
+    const kept = [header.toString('hex'), coinbase.toString('hex')];
+    assembler.header({ ...solution, extranonce2: 'ffffffff', nonce: 7 });
+    assembler.coinbase({ ...solution, extranonce2: 'ffffffff' });
+    expect([header.toString('hex'), coinbase.toString('hex')]).toEqual(kept);
+    expect(kept).toEqual([
+      solveWork(work(), first).header.toString('hex'),
+      solveWork(work(), first).coinbase.toString('hex'),
+    ]);
+  });
+
+  it('holds the network target as the bytes of the work target', () => {
+    const w = work();
+    expect(BigInt(`0x${new ShareAssembler(w, 4, 4).networkTarget.toString('hex')}`)).toBe(w.networkTarget);
+  });
+
+  it('refuses extranonces of the wrong size or not hex, so no share is built from a half-written coinbase', () => {
+    const assembler = new ShareAssembler(work(), 4, 4);
+    for (const [extranonce1, extranonce2] of [
+      ['a1b2c3', '00000007'],
+      ['a1b2c3d4', '0000000700'],
+      ['a1b2c3d4', '000000zz'],
+      ['g1b2c3d4', '00000007'],
+    ]) {
+      expect(() => assembler.header({ ...solution, extranonce1: extranonce1!, extranonce2: extranonce2! })).toThrow(
+        RangeError,
+      );
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { Block, Transaction } from 'bitcoinjs-lib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { reverseHex, sha256d } from '../../../core/chain/hash.js';
-import { bitsToDifficulty } from '../../../core/chain/target.js';
+import { bigIntToHash, reverseHex, sha256d } from '../../../core/chain/hash.js';
+import { bitsToDifficulty, bitsToTarget, difficultyToTarget, targetToDifficulty } from '../../../core/chain/target.js';
 import { getCoin } from '../../../core/coins/index.js';
 import { InvalidAddressError } from '../../../core/errors.js';
 import { JobManager, type JobManagerOptions } from '../../../fargate/src/jobs/job-manager.js';
@@ -366,6 +366,61 @@ describe('JobManager.checkShare', () => {
     const result = await manager.checkShare(share(manager.current()!, 0.001).submission);
     expect(result.ok && result.block?.submitResult).toBe('bad-cb-amount');
     expect(logger.lines.find((l) => l.level === 'error')?.obj).toHaveProperty('blockHex');
+  });
+});
+
+describe('JobManager.checkShare exactly at the share and network targets (byte compare)', () => {
+  // The PoW hash is injected: each share's value (big-endian number) is exactly the one the test names.
+  function atValues(values: bigint[]) {
+    const queue = [...values];
+    return setup({ powHash: () => bigIntToHash(queue.shift()!) });
+  }
+  const submission = (job: StratumJob, extranonce2: string, difficulty: number): ShareSubmission => ({
+    jobId: job.jobId,
+    extranonce1: EN1,
+    extranonce2,
+    ntime: job.ntime,
+    nonce: '00000000',
+    difficulty,
+    miner: poolAddress,
+    worker: 'rig1',
+  });
+
+  it('accepts a share whose hash equals its share target and refuses one a unit above it with 23', async () => {
+    const difficulty = 0.001;
+    const target = difficultyToTarget(difficulty, ltc.stratumDiffMultiplier);
+    const { manager, daemons } = atValues([target + 1n, target, target - 1n]);
+    daemons.templates = [{ ...fixture, bits: '1d00ffff' }]; // network target far below: no block here
+    await manager.refresh();
+    const job = manager.current()!;
+    expect(await manager.checkShare(submission(job, '00000001', difficulty))).toEqual({
+      ok: false,
+      code: 23,
+      message: 'low difficulty share',
+    });
+    const at = await manager.checkShare(submission(job, '00000002', difficulty));
+    expect(at).toMatchObject({ ok: true, hash: target.toString(16).padStart(64, '0') });
+    expect(at.ok && at.actualDifficulty).toBe(targetToDifficulty(target, ltc.stratumDiffMultiplier));
+    expect((await manager.checkShare(submission(job, '00000003', difficulty))).ok).toBe(true);
+    expect(daemons.submitted).toHaveLength(0);
+  });
+
+  it('submits a block for a hash exactly at the network target, none for a unit above it', async () => {
+    const network = bitsToTarget(0x1d00ffff);
+    const { manager, daemons } = atValues([network + 1n, network]);
+    daemons.templates = [{ ...fixture, bits: '1d00ffff' }];
+    await manager.refresh();
+    const job = manager.current()!;
+    const above = await manager.checkShare(submission(job, '00000001', 0.001));
+    expect(above.ok && above.block).toBe(undefined);
+    expect(above.ok).toBe(true);
+    expect(daemons.submitted).toHaveLength(0);
+    const at = await manager.checkShare(submission(job, '00000002', 0.001));
+    expect(at.ok && at.block?.submitResult).toBe('accepted');
+    expect(daemons.submitted).toHaveLength(1);
+    // The block carries this share's own coinbase (the assembler's copy, with its extranonces).
+    expect(daemons.submitted[0]).toContain(`${EN1}00000002`);
+    expect(daemons.submitted[0]).not.toContain(`${EN1}00000001`);
   });
 });
 
