@@ -1,6 +1,6 @@
 // What every bench section shares: the machine header, goal lines (PASS/MISS), and the IPC client of
 // the load generator process (bench/loadgen.ts).
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, type StdioOptions, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -98,12 +98,13 @@ export class LoadGen {
     );
   }
 
-  static start(): LoadGen {
+  /** `prefix`: a command that runs it (bench/netns.ts: in its network namespace, on its own CPU). */
+  static start(prefix: readonly string[] = []): LoadGen {
     const script = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
     // Plain `node --import tsx`, so it also starts from a test runner whose execArgv is not tsx's.
-    return new LoadGen(
-      fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
-    );
+    const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
+    if (prefix.length === 0) return new LoadGen(fork(script, [], { execArgv: ['--import', 'tsx'], stdio }));
+    return new LoadGen(spawn(prefix[0]!, [...prefix.slice(1), process.execPath, '--import', 'tsx', script], { stdio }));
   }
 
   call<C extends keyof LoadGenApi>(cmd: C, args: Arg<C>): ReturnType<LoadGenApi[C]> {

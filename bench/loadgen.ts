@@ -1,6 +1,6 @@
-// The stratum load generator. It runs as its own process (forked by bench/harness.ts) so that the server under test
-// keeps a core to itself, and answers the bench over IPC. It connects only to 127.0.0.x, and every command is
-// bounded in count and in time.
+// The stratum load generator. It runs as its own process (forked by bench/harness.ts, in its own network namespace
+// where bench/netns.ts could make one) so that the server under test keeps a core to itself, and answers the bench
+// over IPC. It connects only to 127.0.0.x or the bench's veth address, and every command is bounded in count and time.
 
 import type { Socket } from 'node:net';
 import { connect } from 'node:net';
@@ -13,6 +13,9 @@ export interface ConnectArgs {
   users: string[];
   /** Source addresses 127.0.0.1 … 127.0.0.<sources>: each has its own ~28k ephemeral ports toward one server port. */
   sources: number;
+  /** The server's address (default 127.0.0.1) and the source addresses to use instead (bench/netns.ts). */
+  host?: string;
+  sourceAddresses?: string[];
   timeoutMs: number;
 }
 export interface ConnectResult {
@@ -72,6 +75,9 @@ export interface LoadGenApi {
 }
 
 type Response = { id: number; ok: boolean; error?: string };
+
+/** Loopback, or the server's end of the bench's veth pair (bench/netns.ts SUBNET): nothing else. */
+const ALLOWED_TARGET = /^(?:127\.0\.0\.\d{1,3}|10\.77\.0\.1)$/;
 
 class Miner {
   buf = '';
@@ -152,8 +158,9 @@ function connectOne(a: ConnectArgs, i: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     // An explicit source address costs a bind() that searches for a free port (~10 ms under load): only past one
     // address's ephemeral ports.
-    const source = a.sources > 1 ? { localAddress: `127.0.0.${1 + (i % a.sources)}` } : {};
-    const socket = connect({ port: a.port, host: '127.0.0.1', ...source });
+    const from = a.sourceAddresses ?? Array.from({ length: a.sources }, (_, k) => `127.0.0.${1 + k}`);
+    const source = from.length > 1 ? { localAddress: from[i % from.length] } : {};
+    const socket = connect({ port: a.port, host: a.host ?? '127.0.0.1', ...source });
     const m = new Miner(socket, `${a.users[i % a.users.length]}.w${i}`);
     const timer = setTimeout(() => fail('timed out'), a.timeoutMs);
     const fail = (why: string) => {
@@ -201,6 +208,7 @@ function pace(rate: number): ReturnType<typeof setInterval> {
 
 const api: LoadGenApi = {
   async connect(a) {
+    if (!ALLOWED_TARGET.test(a.host ?? '127.0.0.1')) throw new Error(`refusing to connect to ${a.host}`);
     const started = performance.now();
     let next = 0;
     let failed = 0;

@@ -145,6 +145,8 @@ export interface BenchPool {
 export interface BenchQueueOptions {
   /** queue.ackAfter = journal: acknowledge at the spool's fsync (a real FileShareSpool in `spoolDir`). */
   journal?: { spoolDir: string; maxWaitMs: number };
+  /** Where the stratum port listens (bench/netns.ts: the veth address); default 127.0.0.1. */
+  host?: string;
 }
 
 export async function startBenchPool(coin: BenchCoin, bits: number, q: BenchQueueOptions = {}): Promise<BenchPool> {
@@ -176,7 +178,7 @@ export async function startBenchPool(coin: BenchCoin, bits: number, q: BenchQueu
           jobs: { longPoll: false, pollIntervalMs: 60_000, refreshSeconds: 3600 },
           // Every bench connection comes from one address: the per-IP cap (256 by default) would refuse the rest.
           security: { connectionLimits: { maxPerIp: 1_000_000 } },
-          ports: [{ port: 0, host: '127.0.0.1', difficulty: { initial: d, min: d, max: d } }],
+          ports: [{ port: 0, host: q.host ?? '127.0.0.1', difficulty: { initial: d, min: d, max: d } }],
         },
       ],
       stratum: { authTimeoutSeconds: 120, idleTimeoutSeconds: 3600 },

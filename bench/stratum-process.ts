@@ -5,17 +5,21 @@ import { blockTemplate, HARD_BITS, startBenchPool } from './pool.js';
 export type ToStratumProcess = { type: 'apply'; height: number } | { type: 'stop' };
 export type FromStratumProcess =
   | { type: 'ready'; port: number; users: string[] }
-  | { type: 'applied'; serverMs: number; connections: number };
+  | { type: 'applied'; serverMs: number; userMs: number; sysMs: number; connections: number };
 
-const pool = await startBenchPool('LTC', HARD_BITS);
+const pool = await startBenchPool('LTC', HARD_BITS, { host: process.env.BENCH_STRATUM_HOST });
 const send = (msg: FromStratumProcess) => process.send?.(msg);
 process.on('message', async (msg: ToStratumProcess) => {
   if (msg.type === 'apply') {
     const t0 = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     pool.jobs.applyTemplate(blockTemplate(msg.height, HARD_BITS));
+    const used = process.cpuUsage(cpu);
     send({
       type: 'applied',
       serverMs: Number(process.hrtime.bigint() - t0) / 1e6,
+      userMs: used.user / 1000,
+      sysMs: used.system / 1000,
       connections: pool.service.health().connections,
     });
   } else {

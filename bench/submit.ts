@@ -1,5 +1,10 @@
-// Block submit latency: from the block-solving share leaving the miner to `submitblock` arriving at the daemon.
+// Block submit latency: from the block-solving share to `submitblock` arriving at the daemon. Two figures: from the
+// miner's write (the load generator's clock, across processes) and from the share's arrival at the server (its
+// socket's data event) — the pool's own part, which the goal is about.
+import { type Channel, channel } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import { fmt, goal, heading, info, LoadGen } from './harness.js';
+import { type BenchNetwork, withBenchNetwork } from './netns.js';
 import { percentile, sortedNumbers } from './percentiles.js';
 import { EASY_BITS, startBenchPool } from './pool.js';
 
@@ -9,41 +14,92 @@ export interface SubmitResult {
   blocks: number;
   /** Per block: share written by the miner → submitblock request received by the daemon (ms). */
   latenciesMs: number[];
+  /** Per block: share read by the server (its socket's data event) → submitblock received by the daemon (ms). */
+  serverMs: number[];
+  /** Per block: share read → the submitblock request created (the share path: framing, checks, hash, assembly). */
+  checkMs: number[];
 }
 
-export async function measureSubmit(count: number): Promise<SubmitResult> {
+/** Node publishes every socket a net.Server accepts here (diagnostics_channel). */
+const accepted: Channel = channel('net.server.socket');
+/** …and every HTTP client request when it starts (the pool's submitblock: the fake daemon only answers). */
+const requests: Channel = channel('http.client.request.start');
+
+export async function measureSubmit(
+  count: number,
+  net?: Pick<BenchNetwork, 'serverHost' | 'loadgenPrefix'>,
+): Promise<SubmitResult> {
   // Litecoin: the scrypt hash of the share is on this path, as on a real pool.
-  const pool = await startBenchPool('LTC', EASY_BITS);
-  const gen = LoadGen.start();
+  const pool = await startBenchPool('LTC', EASY_BITS, { host: net?.serverHost });
+  const reads: bigint[] = [];
+  const watch = (message: unknown) => {
+    const { socket } = message as { socket: Socket };
+    // The stratum port's sockets only (the fake daemon is a server of this process too); first in line, so the
+    // time is taken before the server's own handler runs.
+    if (socket.localPort === pool.port) socket.prependListener('data', () => reads.push(process.hrtime.bigint()));
+  };
+  accepted.subscribe(watch);
+  const created: bigint[] = [];
+  const onRequest = () => created.push(process.hrtime.bigint());
+  requests.subscribe(onRequest);
+  const gen = LoadGen.start(net?.loadgenPrefix);
   try {
-    await gen.call('connect', { port: pool.port, count: 1, users: [pool.user(0)], sources: 1, timeoutMs: 10_000 });
+    await gen.call('connect', {
+      port: pool.port,
+      count: 1,
+      users: [pool.user(0)],
+      sources: 1,
+      ...(net && { host: net.serverHost }),
+      timeoutMs: 10_000,
+    });
     const sent = await gen.call('submitEach', { count, timeoutMs: 5_000 });
     const arrived = new Map(pool.daemon.submits.map((s) => [s.nonceLe, s.at]));
     const latenciesMs: number[] = [];
+    const serverMs: number[] = [];
+    const checkMs: number[] = [];
     for (const s of sent) {
       const at = arrived.get(s.nonceLe);
-      if (at !== undefined) latenciesMs.push(Number(at - BigInt(s.sentAt)) / 1e6);
+      if (at === undefined) continue;
+      latenciesMs.push(Number(at - BigInt(s.sentAt)) / 1e6);
+      // The share's read: the last data event on the stratum socket before its block reached the daemon.
+      const read = reads.findLast((r) => r <= at);
+      if (read === undefined) continue;
+      serverMs.push(Number(at - read) / 1e6);
+      const request = created.find((c) => c >= read && c <= at);
+      if (request !== undefined) checkMs.push(Number(request - read) / 1e6);
     }
-    return { blocks: latenciesMs.length, latenciesMs };
+    return { blocks: latenciesMs.length, latenciesMs, serverMs, checkMs };
   } finally {
+    accepted.unsubscribe(watch);
+    requests.unsubscribe(onRequest);
     await gen.stop();
     await pool.stop();
   }
 }
 
 export async function benchSubmit(count = Number(process.env.BENCH_BLOCKS ?? 300)): Promise<void> {
-  heading('4. Block submit latency: solving share sent → submitblock received by the daemon (fake, loopback HTTP)');
-  const r = await measureSubmit(count);
+  heading('4. Block submit latency: solving share → submitblock received by the daemon (fake, HTTP on loopback)');
+  const r = await withBenchNetwork(1, (net) => measureSubmit(count, net));
   const sorted = sortedNumbers(r.latenciesMs);
+  const server = sortedNumbers(r.serverMs);
   info('blocks submitted', `${r.blocks} of ${count} shares (every share meets the network target)`);
-  info('p50', `${fmt(percentile(sorted, 0.5), 3)} ms`);
+  info(
+    'miner write → daemon, p50 / p99',
+    `${fmt(percentile(sorted, 0.5), 3)} / ${fmt(percentile(sorted, 0.99), 3)} ms (two processes: includes waking the server)`,
+  );
+  const check = sortedNumbers(r.checkMs);
+  info('share read by the server → daemon, p50', `${fmt(percentile(server, 0.5), 3)} ms`);
+  info(
+    '  of which read → submitblock request, p50 / p99',
+    `${fmt(percentile(check, 0.5), 3)} / ${fmt(percentile(check, 0.99), 3)} ms (framing, checks, scrypt, block pieces)`,
+  );
   goal({
-    label: 'submit latency p99',
-    measured: percentile(sorted, 0.99),
+    label: 'submit latency p99 (share read → daemon)',
+    measured: percentile(server, 0.99),
     unit: 'ms',
     better: 'lower',
     target: GOAL_P99_MS,
     whyMissed:
-      'the block is assembled and hex-encoded on the share path, and the fake daemon shares the server process and its event loop (the kept-alive submit connection already saved ~0.6 ms)',
+      'the scrypt hash and the share checks are on the path; the fake daemon shares the server process and its event loop, on a loaded 2-core VM',
   });
 }

@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { measureConnections } from '../../bench/connections.js';
 import { measureEtcWork } from '../../bench/etc-work.js';
 import { measureEtchash } from '../../bench/etchash.js';
 import { measureFanout } from '../../bench/fanout.js';
+import { benchNetwork } from '../../bench/netns.js';
 import { measurePipeline } from '../../bench/pipeline.js';
 import { measureSubmit } from '../../bench/submit.js';
 import { measureJournalAck, measureThroughput } from '../../bench/throughput.js';
@@ -49,7 +51,7 @@ describe('bench sections at a trivial size', () => {
   }, 120_000);
 
   it('connections: 50 miners subscribe, authorize and get a job', async () => {
-    const r = await measureConnections(50);
+    const r = await measureConnections(50, undefined, 0);
     expect(r).toMatchObject({ connected: 50, failed: 0 });
   });
 
@@ -58,6 +60,19 @@ describe('bench sections at a trivial size', () => {
     expect(r.connections).toBe(20);
     expect(r.allMs).toHaveLength(3);
     expect(r.missed).toBe(0);
+  });
+
+  it('fan-out with the load generator in its own network namespace, torn down after', async () => {
+    const net = benchNetwork(30);
+    try {
+      const r = await measureFanout(30, 2, 1, net);
+      expect(r.connections).toBe(30);
+      expect(r.missed).toBe(0);
+    } finally {
+      net.teardown();
+    }
+    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
+    expect(left).not.toContain(`edgepool-bench-${process.pid}`);
   });
 
   it('fan-out over two stratum processes: every connection of both receives every new job', async () => {
