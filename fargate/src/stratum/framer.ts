@@ -42,8 +42,9 @@ export class LineFramer {
       const end = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
       if (end > this.maxLineBytes) throw this.tooLong();
       const line = bytes.toString('utf8', 0, end);
-      // Invalid UTF-8 decodes to U+FFFD (3 bytes): what the handlers get stays within the limit too.
-      if (Buffer.byteLength(line) > this.maxLineBytes) throw this.tooLong();
+      // Invalid UTF-8 decodes to U+FFFD (3 bytes): what the handlers get stays within the limit too. A byte decodes
+      // to at most 3, so a line of a third of the limit (every share) needs no second pass to measure it.
+      if (end * 3 > this.maxLineBytes && Buffer.byteLength(line) > this.maxLineBytes) throw this.tooLong();
       if (line.trim().length > 0) lines.push(line);
     }
     this.append(chunk.subarray(start));

@@ -69,6 +69,15 @@ describe('LineFramer', () => {
     expect(() => new LineFramer(16).push(Buffer.from(`${'€'.repeat(6)}\n`))).toThrow(LineTooLongError);
   });
 
+  it('measures a line by what it decodes to: invalid UTF-8 bytes become 3-byte U+FFFD', () => {
+    // 3 stray bytes decode to 9 bytes (within 10), 4 to 12 (over): the check runs whenever 3 × bytes could pass it.
+    const stray = (n: number) => Buffer.concat([Buffer.alloc(n, 0xff), Buffer.from('\n')]);
+    expect(new LineFramer(10).push(stray(3))).toEqual(['\ufffd'.repeat(3)]);
+    expect(() => new LineFramer(10).push(stray(4))).toThrow(LineTooLongError);
+    expect(() => new LineFramer(11).push(stray(4))).toThrow(LineTooLongError);
+    expect(new LineFramer(12).push(stray(4))).toEqual(['\ufffd'.repeat(4)]);
+  });
+
   it('throws LineTooLongError for a partial line over the limit before its newline arrives', () => {
     const framer = new LineFramer(16);
     expect(framer.push(Buffer.from('x'.repeat(10)))).toEqual([]);
