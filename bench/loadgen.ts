@@ -65,8 +65,11 @@ export interface LoadGenApi {
   armNotify(a: Record<string, never>): Promise<void>;
   /** Waits until every connection saw the armed new job (or the timeout). */
   collectNotify(a: { timeoutMs: number }): Promise<NotifyResult>;
-  /** `count` submits one after the other on the first connection, each after the previous answer. */
-  submitEach(a: { count: number; timeoutMs: number }): Promise<BlockSubmit[]>;
+  /**
+   * `count` submits one after the other on the first connection, each `pauseMs` after the previous answer (a found
+   * block makes the server fetch the next template: a share sent at once would queue behind that).
+   */
+  submitEach(a: { count: number; timeoutMs: number; pauseMs?: number }): Promise<BlockSubmit[]>;
   /**
    * Exactly `count` submits in closed loop over every connection (`window` in flight each), resolving once each is
    * answered: a fixed amount of work, for instruction counts.
@@ -312,6 +315,7 @@ const api: LoadGenApi = {
       m.socket.write(line);
       const accepted = await Promise.race([answered, sleep(a.timeoutMs).then(() => false)]);
       out.push({ nonceLe: nonce.match(/../g)!.reverse().join(''), sentAt: String(sentAt), accepted });
+      if (a.pauseMs) await sleep(a.pauseMs);
     }
     onSubmitAnswer = () => {};
     return out;

@@ -1,12 +1,13 @@
 // Block submit latency: from the block-solving share to `submitblock` arriving at the daemon. Two figures: from the
 // miner's write (the load generator's clock, across processes) and from the share's arrival at the server (its
 // socket's data event) — the pool's own part, which the goal is about.
+import { randomBytes } from 'node:crypto';
 import { type Channel, channel } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { fmt, goal, heading, info, LoadGen } from './harness.js';
 import { type BenchNetwork, withBenchNetwork } from './netns.js';
 import { percentile, sortedNumbers } from './percentiles.js';
-import { EASY_BITS, startBenchPool } from './pool.js';
+import { blockTemplate, EASY_BITS, startBenchPool } from './pool.js';
 
 const GOAL_P99_MS = 1;
 
@@ -28,9 +29,19 @@ const requests: Channel = channel('http.client.request.start');
 export async function measureSubmit(
   count: number,
   net?: Pick<BenchNetwork, 'serverHost' | 'loadgenPrefix'>,
+  /** Transactions of 400 bytes in the template: the block's size (0: the coinbase alone). */
+  txs = 0,
 ): Promise<SubmitResult> {
   // Litecoin: the scrypt hash of the share is on this path, as on a real pool.
   const pool = await startBenchPool('LTC', EASY_BITS, { host: net?.serverHost });
+  if (txs > 0) {
+    const transactions = Array.from({ length: txs }, () => ({
+      data: randomBytes(400).toString('hex'),
+      txid: randomBytes(32).toString('hex'),
+    }));
+    pool.daemon.template = { ...blockTemplate(1001, EASY_BITS), transactions };
+    pool.jobs.applyTemplate(pool.daemon.template);
+  }
   const reads: bigint[] = [];
   const watch = (message: unknown) => {
     const { socket } = message as { socket: Socket };
@@ -52,7 +63,8 @@ export async function measureSubmit(
       ...(net && { host: net.serverHost }),
       timeoutMs: 10_000,
     });
-    const sent = await gen.call('submitEach', { count, timeoutMs: 5_000 });
+    // Blocks minutes apart, as on a real chain: each share meets a server done with the previous block's refresh.
+    const sent = await gen.call('submitEach', { count, timeoutMs: 5_000, pauseMs: 30 });
     const arrived = new Map(pool.daemon.submits.map((s) => [s.nonceLe, s.at]));
     const latenciesMs: number[] = [];
     const serverMs: number[] = [];
@@ -77,9 +89,13 @@ export async function measureSubmit(
   }
 }
 
-export async function benchSubmit(count = Number(process.env.BENCH_BLOCKS ?? 300)): Promise<void> {
+export async function benchSubmit(
+  count = Number(process.env.BENCH_BLOCKS ?? 300),
+  txs = Number(process.env.BENCH_BLOCK_TXS ?? 0),
+): Promise<void> {
   heading('4. Block submit latency: solving share → submitblock received by the daemon (fake, HTTP on loopback)');
-  const r = await withBenchNetwork(1, (net) => measureSubmit(count, net));
+  if (txs > 0) info('block', `${txs} transactions of 400 bytes (${fmt((txs * 400) / 1e6)} MB)`);
+  const r = await withBenchNetwork(1, (net) => measureSubmit(count, net, txs));
   const sorted = sortedNumbers(r.latenciesMs);
   const server = sortedNumbers(r.serverMs);
   info('blocks submitted', `${r.blocks} of ${count} shares (every share meets the network target)`);

@@ -16,7 +16,14 @@ import {
   targetToDifficulty,
 } from '../../../core/chain/target.js';
 import { type BlockTemplate, parseBlockTemplate } from '../../../core/chain/template.js';
-import { blockHash, blockHexParts, buildWork, ShareAssembler, type WorkSolution } from '../../../core/chain/work.js';
+import {
+  blockHash,
+  blockHexParts,
+  blockTailHex,
+  buildWork,
+  ShareAssembler,
+  type WorkSolution,
+} from '../../../core/chain/work.js';
 import type { CoinDefinition, NetworkName } from '../../../core/coins/index.js';
 import { addressToOutputScript } from '../../../core/coins/index.js';
 import { ConfigError, StratumCode } from '../../../core/errors.js';
@@ -90,6 +97,8 @@ export class JobManager implements JobProvider {
   private readonly mask: number;
   private readonly powHash: HeaderHasher;
   private latest: BlockTemplate | undefined;
+  /** The newest job's block after its coinbase (blockTailHex), made with the job: a found block only prepends. */
+  private tail: { template: BlockTemplate; hex: string } | undefined;
   private readonly auxChains: readonly AuxChain[];
   /**
    * Share targets by difficulty as 32 big-endian bytes (meetsTarget: no BigInt per share): a port has a handful of
@@ -255,6 +264,7 @@ export class JobManager implements JobProvider {
     }
     const shares = new ShareAssembler(work, this.extranonce1Size, this.extranonce2Size, sha256dInto);
     this.store.add({ job, work, shares, ...(aux && { aux: aux.state }) }, clean);
+    this.tail = { template, hex: blockTailHex(template) };
     const fields = {
       jobId: job.jobId,
       height: job.height,
@@ -436,7 +446,8 @@ export class JobManager implements JobProvider {
     const template = record.work.template;
     const hash = blockHash(header);
     // The block as hex pieces: the template's transactions go into the request as they came (no copy of the block).
-    const hex = blockHexParts(record.work, coinbase, header);
+    const tail = this.tail?.template === template ? this.tail.hex : undefined;
+    const hex = blockHexParts(record.work, coinbase, header, tail);
     let verdict: { outcome: string; text: string };
     try {
       verdict = combineSubmitAnswers(await this.o.daemons.submitBlockEverywhere(hex));

@@ -152,6 +152,27 @@ describe('JobManager.checkShare', () => {
     await vi.waitFor(() => expect(daemons.gbtCalls.length).toBeGreaterThan(gbtBefore));
   });
 
+  it('submits a block found on an older job of the same previous block with the transactions of that job', async () => {
+    const { manager, daemons } = setup();
+    await manager.refresh();
+    const older = manager.current()!;
+    // A refresh of the same block without the template's first transaction: a new job, the older one still valid.
+    const all = fixture.transactions as { data: string }[];
+    const [dropped, ...kept] = all;
+    daemons.templates = [{ ...fixture, transactions: kept, longpollid: 'lp-2' }];
+    await manager.refresh();
+    expect(manager.current()!.jobId).not.toBe(older.jobId);
+    const result = await manager.checkShare(share(older, 0.001).submission);
+    expect(result.ok && result.block?.submitResult).toBe('accepted');
+    const tail = (txs: { data: string }[]) => `${txs.map((t) => t.data).join('')}01${fixture.mweb}`;
+    expect(daemons.submitted[0]!.endsWith(tail(all))).toBe(true);
+    // …and one found on the newest job carries the newest template's.
+    const newest = await manager.checkShare(share(manager.current()!, 0.001).submission);
+    expect(newest.ok && newest.block?.submitResult).toBe('accepted');
+    expect(daemons.submitted[1]).not.toContain(dropped!.data);
+    expect(daemons.submitted[1]!.endsWith(tail(kept))).toBe(true);
+  });
+
   it('rejects the same share twice with 22', async () => {
     const { manager } = setup();
     await manager.refresh();
