@@ -1,8 +1,26 @@
-// Share-hashing throughput: the native addon against node:crypto, for sha256d and Litecoin scrypt on 80-byte headers.
-// Run directly with `npx tsx bench/hashing.ts`; a bench runner imports benchHashing().
+// Share-hashing throughput: the native addon against node:crypto, for sha256d and Litecoin scrypt on 80-byte headers;
+// each scrypt kernel on one core next to pooler's cpuminer, and their instructions per hash (bench/scrypt-kernels.ts).
+// Run directly with `npx tsx bench/hashing.ts`; a bench runner imports benchHashing() and benchScryptKernels().
 import { createHash, randomBytes, scryptSync } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { scrypt, scryptPair, sha256d } from '../fargate/src/hashing/index.js';
+import {
+  type ScryptKernel,
+  scrypt,
+  scryptBatch,
+  scryptKernel,
+  scryptKernels,
+  sha256d,
+} from '../fargate/src/hashing/index.js';
+import { fmt, goal, heading, info } from './harness.js';
+import { hasValgrind } from './instructions.js';
+import {
+  buildKernelDriver,
+  callgrindPerHash,
+  cpuminerRate,
+  driverRate,
+  type KernelDriver,
+  steppedPerHash,
+} from './scrypt-kernels.js';
 
 const HEADER_BYTES = 80;
 const DEFAULT_SECONDS = 1.5;
@@ -35,18 +53,24 @@ export function hashRate(hash: (header: Uint8Array) => Buffer, seconds: number):
   return count / (Number(elapsed) / 1e9);
 }
 
-/** Two headers per call (the share path pairs the scrypt checks of one event-loop turn): hashes, not calls, per second. */
-export function scryptPairRate(seconds: number): number {
-  let other = Buffer.alloc(HEADER_BYTES);
-  // Each call hashes the given header and the previous one: twice the hashes of hashRate's count.
-  return (
-    2 *
-    hashRate((header) => {
-      const [a] = scryptPair(header, other);
-      other = Buffer.from(header);
-      return a;
-    }, seconds)
-  );
+/** Hashes in one lane group of each kernel (scalar: a pair). */
+export const SCRYPT_LANES: Record<ScryptKernel, number> = { avx512: 16, avx2: 8, neon: 4, sse2: 4, scalar: 2 };
+const SCRYPT_GOAL = 20_000;
+
+/**
+ * Hashes per second of `scryptBatch` with one full lane group of `kernel` per call (the widest available by default):
+ * what the share path gets when a turn brings at least that many shares.
+ */
+export function scryptBatchRate(seconds: number, kernel: ScryptKernel = scryptKernel()): number {
+  const lanes = SCRYPT_LANES[kernel];
+  const group = Array.from({ length: lanes }, () => randomBytes(HEADER_BYTES));
+  let calls = 0;
+  // hashRate counts calls; each call hashes the group (its first header varies, like a miner's nonce).
+  const rate = hashRate((header) => {
+    group[calls++ % lanes] = Buffer.from(header);
+    return scryptBatch(group, kernel)[0]!;
+  }, seconds);
+  return rate * lanes;
 }
 
 /** Throughput in hashes per second, keyed by implementation. */
@@ -54,10 +78,79 @@ export async function benchHashing(seconds = DEFAULT_SECONDS): Promise<Record<st
   return {
     'sha256d native': hashRate(sha256d, seconds),
     'sha256d node:crypto': hashRate(cryptoSha256d, seconds),
-    'scrypt native': hashRate(scrypt, seconds),
-    'scrypt native, pairs': scryptPairRate(seconds),
+    'scrypt native, one at a time': hashRate(scrypt, seconds),
+    ...Object.fromEntries(scryptKernels().map((k) => [`scrypt native, ${k} batches`, scryptBatchRate(seconds, k)])),
     'scrypt node:crypto': hashRate(cryptoScrypt, seconds),
   };
+}
+
+/**
+ * Each scrypt kernel on one core, side by side with pooler's cpuminer in the same run (three rounds each, alternating,
+ * so that the machine's load weighs on both alike), then the instructions per hash of each kernel, which that load
+ * cannot move: callgrind where valgrind runs the kernel, a ptrace single-step count (BENCH_SCRYPT_STEPS=1, ~1 min
+ * per kernel) for the rest, with PBKDF2 on the portable SHA-256 (what valgrind runs) and on the fastest one.
+ */
+export async function benchScryptKernels(seconds = 1.5): Promise<void> {
+  heading('0b. scrypt kernels on one core (wall time in Node; thread CPU time in the C driver) and cpuminer');
+  info('kernel chosen on this CPU', scryptKernel());
+  const driver = buildKernelDriver('host');
+  const rounds = 3;
+  const node = Object.fromEntries(scryptKernels().map((k) => [k, [] as number[]]));
+  const cpu = Object.fromEntries(scryptKernels().map((k) => [k, [] as number[]]));
+  const miner: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const k of scryptKernels()) {
+      node[k]!.push(scryptBatchRate(seconds, k));
+      if (typeof driver !== 'string') cpu[k]!.push(driverRate(driver, k, seconds));
+    }
+    const m = await cpuminerRate(seconds + 9); // minerd reports every ~5 s
+    if (m !== undefined) miner.push(m);
+  }
+  const best = (xs: number[] | undefined) => (xs?.length ? Math.max(...xs) : Number.NaN);
+  for (const k of scryptKernels()) {
+    const label = `scrypt ${k} (${SCRYPT_LANES[k]} lanes), best of ${rounds}`;
+    if (k === scryptKernel()) {
+      goal({ label, measured: best(node[k]), unit: 'hashes/s', better: 'higher', target: SCRYPT_GOAL });
+    } else {
+      info(label, `${fmt(best(node[k]))} hashes/s`);
+    }
+    if (cpu[k]!.length > 0) info(`  per thread CPU-second (C driver)`, `${fmt(best(cpu[k]))} hashes/s`);
+  }
+  if (miner.length > 0) {
+    info(`cpuminer (minerd -a scrypt -t 1), best of ${miner.length}`, `${fmt(best(miner))} hashes/s`);
+    info('  ours / cpuminer', `×${fmt(best(node[scryptKernel()]) / best(miner))}`);
+  } else {
+    info('cpuminer', 'not found (set BENCH_MINERD or put minerd on PATH; Debian has no package)');
+  }
+  if (typeof driver === 'string') {
+    info('instructions per hash', `not measured: ${driver}`);
+    return;
+  }
+  try {
+    printInstructionCounts(driver);
+  } finally {
+    driver.remove();
+  }
+}
+
+function printInstructionCounts(driver: KernelDriver): void {
+  const steps = process.env.BENCH_SCRYPT_STEPS === '1';
+  for (const k of scryptKernels()) {
+    const hashes = SCRYPT_LANES[k];
+    const counted = hasValgrind() ? callgrindPerHash(driver, k, 4 * hashes) : undefined;
+    if (counted !== undefined) {
+      info(`instructions per hash, ${k} (callgrind)`, `${fmt(counted, 0)} (PBKDF2 on portable SHA-256)`);
+    } else if (steps) {
+      const portable = steppedPerHash(driver, k, hashes, 'scalar');
+      const fastest = steppedPerHash(driver, k, hashes);
+      info(
+        `instructions per hash, ${k} (ptrace steps)`,
+        `${fmt(portable!, 0)} portable SHA-256; ${fmt(fastest!, 0)} fastest`,
+      );
+    } else {
+      info(`instructions per hash, ${k}`, 'valgrind cannot run it: BENCH_SCRYPT_STEPS=1 counts by single-stepping');
+    }
+  }
 }
 
 const runDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
@@ -66,4 +159,5 @@ if (runDirectly) {
   for (const [name, rate] of Object.entries(results)) {
     console.log(`${name.padEnd(20)} ${Math.round(rate).toLocaleString('en-US').padStart(12)} hashes/s`);
   }
+  await benchScryptKernels();
 }

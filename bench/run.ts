@@ -6,7 +6,7 @@ import { benchEtchash } from './etchash.js';
 import { benchFanout } from './fanout.js';
 import { benchFramer } from './framer.js';
 import { fmt, heading, info, machineHeader } from './harness.js';
-import { benchHashing } from './hashing.js';
+import { benchHashing, benchScryptKernels } from './hashing.js';
 import { benchInstructions } from './instructions.js';
 import { benchLedger } from './ledger.js';
 import { benchPipeline } from './pipeline.js';
@@ -22,6 +22,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   hashing: async () => {
     heading('0. Native hashing (one core): the physical limit of share validation');
     for (const [name, rate] of Object.entries(await benchHashing())) info(name, `${fmt(rate)} hashes/s`);
+    await benchScryptKernels();
   },
   etchash: () => benchEtchash(),
   'etc-work': () => benchEtcWork(),
