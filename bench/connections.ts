@@ -65,8 +65,8 @@ export async function measureConnections(
       timeoutMs: 60_000,
     });
     // Idle connections: measured once the connect burst's garbage is gone and V8's memory reducer (which runs after a
-    // few seconds of low allocation) has given back the heap pages the burst grew, as in a process whose miners
-    // connected minutes ago. Sampled at every second; the last figure counts.
+    // few seconds of low allocation) has shrunk the heap the burst grew, as in a process whose miners connected
+    // minutes ago (its committed heap shrinks; the RSS keeps most of those pages). The last second's figure counts.
     let after = process.memoryUsage();
     collectGarbage();
     for (let s = 0; s < idleSeconds; s++) {
