@@ -4,6 +4,7 @@ import { measureConnections } from '../../bench/connections.js';
 import { measureEtcWork } from '../../bench/etc-work.js';
 import { measureEtchash } from '../../bench/etchash.js';
 import { measureFanout } from '../../bench/fanout.js';
+import { LoadGen } from '../../bench/harness.js';
 import { benchNetwork } from '../../bench/netns.js';
 import { measurePipeline } from '../../bench/pipeline.js';
 import { measureSubmit } from '../../bench/submit.js';
@@ -73,6 +74,17 @@ describe('bench sections at a trivial size', () => {
     }
     const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
     expect(left).not.toContain(`edgepool-bench-${process.pid}`);
+  });
+
+  it('the load generator connects to nothing but loopback and the bench namespace peer', async () => {
+    const gen = LoadGen.start();
+    try {
+      const args = { port: 3333, count: 1, users: ['x'], sources: 1, timeoutMs: 1000 };
+      await expect(gen.call('connect', { ...args, host: '192.0.2.1' })).rejects.toThrow(/refusing to connect/);
+      await expect(gen.call('connect', { ...args, host: '10.77.0.2' })).rejects.toThrow(/refusing to connect/);
+    } finally {
+      await gen.stop();
+    }
   });
 
   it('fan-out over two stratum processes: every connection of both receives every new job', async () => {

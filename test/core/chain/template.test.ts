@@ -25,6 +25,14 @@ describe('getblocktemplate parsing', () => {
     expect(() => parseBlockTemplate({ ...raw, transactions: raw.transactions.slice(0, -1) })).toThrow(/HogEx/);
   });
 
+  it('refuses transaction data or an MWEB part that is not hex: they go into submitblock as they are', () => {
+    const [first, ...rest] = raw.transactions as { data: string }[];
+    const quoted = { ...raw, transactions: [{ ...first, data: `${first!.data}"],"x":["` }, ...rest] };
+    expect(() => parseBlockTemplate(quoted)).toThrow(DaemonError);
+    expect(() => parseBlockTemplate({ ...raw, mweb: `${raw.mweb}"` })).toThrow(DaemonError);
+    expect(() => parseBlockTemplate({ ...raw, mweb: `${raw.mweb}0` })).toThrow(DaemonError); // odd length
+  });
+
   it('names every missing or malformed field in one DaemonError', () => {
     const { height: _h, ...noHeight } = raw;
     const bad = { ...noHeight, bits: 'xyz', previousblockhash: 'abc' };
