@@ -297,7 +297,7 @@ export class JobManager implements JobProvider {
     const key = shareKey(digest);
     const seen = this.store.seen;
     if (seen.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
-    // Taken before the hash may wait for the end of the turn (pairing): the same submission meanwhile is a duplicate.
+    // Taken before the hash may wait for the turn's end (scrypt batch): the same submission meanwhile is a duplicate.
     if (!seen.add(key)) return this.blockFull(record);
     // A sha256d coin's PoW is the key's digest: not hashed twice. A synchronous hash is used as it is: an await would
     // cost every share a microtask.
