@@ -1,4 +1,8 @@
 // 4-lane scrypt ROMix in 128-bit vectors, compiled without extra flags: SSE2 on x86-64, NEON on arm64.
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
 #include <cstddef>
 #include <cstdint>
 
