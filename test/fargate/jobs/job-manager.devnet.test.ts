@@ -66,4 +66,25 @@ describe('JobManager on a regtest litecoind devnet', () => {
     const share = submit(job, '00000004');
     expect(await manager().checkShare({ ...share, difficulty: 1e12 })).toMatchObject({ ok: false, code: 23 });
   });
+
+  it('hashes 20 shares of one turn in SIMD lanes to the miner’s node:crypto hashes, and litecoind takes the block', async () => {
+    const job = manager().current()!;
+    const before = await devnet().clientA.getBlockchainInfo();
+    // Mined (node:crypto scrypt) before any is sent, then sent in one turn: one scryptBatch of 20 (16 + 4 lanes here).
+    const mined = Array.from({ length: 20 }, (_, i) => {
+      const o = { extranonce1: EN1, extranonce2: (0x100 + i).toString(16).padStart(8, '0'), difficulty: DIFFICULTY };
+      return mineSubmission(job, { ...o, miner: devnet().poolAddress, worker: 'lanes' });
+    });
+    const results = await Promise.all(mined.map((m) => manager().checkShare(m.share)));
+    for (const [i, r] of results.entries()) {
+      expect(r.ok, `share ${i}`).toBe(true);
+      if (r.ok) expect(BigInt(`0x${r.hash}`), `share ${i}`).toBe(mined[i]!.hashValue);
+    }
+    // Every share also meets regtest's target: the first is the new tip, the rest its siblings. A lane that passed a
+    // wrong hash would show here as litecoind's high-hash.
+    const blocks = results.flatMap((r) => (r.ok && r.block ? [r.block.submitResult] : []));
+    expect(blocks).toContain('accepted');
+    expect(blocks.filter((b) => b.includes('high-hash'))).toEqual([]);
+    expect((await devnet().clientA.getBlockchainInfo()).blocks).toBe(before.blocks + 1);
+  });
 });
