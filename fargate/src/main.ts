@@ -26,6 +26,7 @@ import {
   switchingSettingsFromEnv,
   type TaskSettings,
 } from './container.js';
+import { scryptKernel, sha256Kernel } from './hashing/index.js';
 import { type CoinHealth, createOpsServer, listen } from './http/ops-server.js';
 import { LiveStatsTracker, publishLiveStats } from './live-stats.js';
 import { sumHealth } from './process-health.js';
@@ -302,7 +303,8 @@ function serveProcess(o: {
   report();
   const reporter = setInterval(report, HEALTH_REPORT_MS);
   reporter.unref();
-  log.info(o.ready, 'stratum process ready');
+  // Which native kernels this CPU got (AVX-512/AVX2/SSE2/NEON scrypt lanes, SHA-NI/ARMv8 SHA-2): the hash rate's why.
+  log.info({ ...o.ready, kernels: { scrypt: scryptKernel(), sha256: sha256Kernel() } }, 'stratum process ready');
 
   const shutdown = async (signal: string) => {
     if (draining) return;
