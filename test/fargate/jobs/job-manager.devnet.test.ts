@@ -68,8 +68,12 @@ describe('JobManager on a regtest litecoind devnet', () => {
   });
 
   it('hashes 20 shares of one turn in SIMD lanes to the miner’s node:crypto hashes, and litecoind takes the block', async () => {
-    const job = manager().current()!;
+    // The tests before found blocks, each followed by a template refresh that may still be on its way: take the job
+    // only once it builds on the tip, or a late clean job would retire it mid-test and the shares be stale (21).
     const before = await devnet().clientA.getBlockchainInfo();
+    await manager().refresh();
+    await expect.poll(() => manager().current()!.height).toBe(before.blocks + 1);
+    const job = manager().current()!;
     // Mined (node:crypto scrypt) before any is sent, then sent in one turn: one scryptBatch of 20 (16 + 4 lanes here).
     const mined = Array.from({ length: 20 }, (_, i) => {
       const o = { extranonce1: EN1, extranonce2: (0x100 + i).toString(16).padStart(8, '0'), difficulty: DIFFICULTY };
@@ -77,7 +81,7 @@ describe('JobManager on a regtest litecoind devnet', () => {
     });
     const results = await Promise.all(mined.map((m) => manager().checkShare(m.share)));
     for (const [i, r] of results.entries()) {
-      expect(r.ok, `share ${i}`).toBe(true);
+      expect(r.ok, `share ${i}: ${JSON.stringify(r)}`).toBe(true);
       if (r.ok) expect(BigInt(`0x${r.hash}`), `share ${i}`).toBe(mined[i]!.hashValue);
     }
     // Every share also meets regtest's target: the first is the new tip, the rest its siblings. A lane that passed a
