@@ -510,37 +510,26 @@ export const poolConfigSchema = z
     switching: z.array(switchingSchema).default([]),
   })
   .superRefine((cfg, ctx) => {
+    // Every port is unique across the whole config: the coins' and the switching ports' alike.
     const seen = new Map<string, string>();
-    cfg.coins.forEach((coin, i) => {
-      coin.ports.forEach((p, j) => {
-        if (p.port === 0) return;
-        const key = `${p.host}:${p.port}`;
-        const where = `coins[${i}].ports[${j}]`;
-        const first = seen.get(key);
-        if (first)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['coins', i, 'ports', j, 'port'],
-            message: `${key} is already used by ${first}`,
-          });
-        else seen.set(key, where);
-      });
-    });
-    // A switching port's ports are unique across the whole config, the coins' included.
-    cfg.switching.forEach((sw, i) => {
-      sw.ports.forEach((p, j) => {
+    const owners = [
+      ...cfg.coins.map((c, i) => ({ ports: c.ports, at: ['coins', i] as const })),
+      ...cfg.switching.map((sw, i) => ({ ports: sw.ports, at: ['switching', i] as const })),
+    ];
+    for (const { ports, at } of owners) {
+      ports.forEach((p, j) => {
         if (p.port === 0) return;
         const key = `${p.host}:${p.port}`;
         const first = seen.get(key);
         if (first)
           ctx.addIssue({
             code: 'custom',
-            path: ['switching', i, 'ports', j, 'port'],
+            path: [...at, 'ports', j, 'port'],
             message: `${key} is already used by ${first}`,
           });
-        else seen.set(key, `switching[${i}].ports[${j}]`);
+        else seen.set(key, `${at[0]}[${at[1]}].ports[${j}]`);
       });
-    });
+    }
     switchingIssues(cfg, ctx);
     const symbols = cfg.coins.map((c) => c.symbol);
     symbols.forEach((s, i) => {
