@@ -1,4 +1,4 @@
-import { REFUSALS_PER_BATCH } from './refusals.js';
+import { REFUSALS_PER_BATCH, takeOldest } from './refusals.js';
 import type { AuxAddressClaim } from './share.js';
 
 /**
@@ -46,12 +46,6 @@ export class AuxAddressTally {
 
   /** Up to `max` claims, oldest first, removed from the tally; the rest wait for the next take. */
   take(max = AUX_ADDRESSES_PER_BATCH): AuxAddressClaim[] {
-    const out: AuxAddressClaim[] = [];
-    for (const [key, c] of this.claims) {
-      if (out.length >= max) break;
-      out.push(c);
-      this.claims.delete(key);
-    }
-    return out;
+    return takeOldest(this.claims, max);
   }
 }

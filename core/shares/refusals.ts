@@ -88,14 +88,19 @@ export class RefusalTally {
    * take. The cap keeps one batch's `rejected` well inside a queue message.
    */
   take(max = REFUSALS_PER_BATCH): RefusedShares[] {
-    const out: RefusedShares[] = [];
-    for (const [key, e] of this.entries) {
-      if (out.length >= max) break;
-      out.push(e);
-      this.entries.delete(key);
-    }
-    return out.sort(byWorker);
+    return takeOldest(this.entries, max).sort(byWorker);
   }
+}
+
+/** Up to `max` values of a tally, in insertion order (the oldest first), removed from it. */
+export function takeOldest<V>(entries: Map<string, V>, max: number): V[] {
+  const out: V[] = [];
+  for (const [key, value] of entries) {
+    if (out.length >= max) break;
+    out.push(value);
+    entries.delete(key);
+  }
+  return out;
 }
 
 /**
