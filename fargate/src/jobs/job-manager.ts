@@ -409,19 +409,10 @@ export class JobManager implements JobProvider {
     record: JobRecord,
     { ignoreTime = false } = {},
   ): WorkSolution | Rejection {
-    if (!isHex(s.extranonce1, this.extranonce1Size)) return reject(StratumCode.Other, 'invalid extranonce1');
-    if (!isHex(s.extranonce2, this.extranonce2Size)) return reject(StratumCode.Other, 'incorrect size of extranonce2');
-    if (!isHex(s.ntime, 4)) return reject(StratumCode.Other, 'invalid ntime');
-    if (!isHex(s.nonce, 4)) return reject(StratumCode.Other, 'invalid nonce');
-    if (s.versionBits !== undefined && !isHex(s.versionBits.padStart(8, '0'), 4)) {
-      return reject(StratumCode.Other, 'invalid version bits');
-    }
     const template = record.work.template;
-    const ntime = hexToU32(s.ntime, 'ntime');
-    const earliest = template.mintime ?? template.curtime;
-    if (!ignoreTime && (ntime < earliest || ntime > Math.floor(this.o.now() / 1000) + MAX_FUTURE_SECONDS)) {
-      return reject(StratumCode.Other, 'ntime out of range');
-    }
+    const fields = checkShareFields(s, this, template.mintime ?? template.curtime, this.o.now(), ignoreTime);
+    if ('code' in fields) return fields;
+    const { ntime } = fields;
     let version = template.version;
     if (s.versionBits !== undefined) {
       // BIP310: the miner may only change the negotiated bits; the rest stays the template's.
@@ -432,7 +423,7 @@ export class JobManager implements JobProvider {
       extranonce1: s.extranonce1.toLowerCase(),
       extranonce2: s.extranonce2.toLowerCase(),
       ntime,
-      nonce: hexToU32(s.nonce, 'nonce'),
+      nonce: fields.nonce,
       version,
     };
   }
@@ -492,6 +483,32 @@ function sameWork(a: StratumJob, b: StratumJob): boolean {
 }
 
 export type Rejection = Extract<ShareCheck, { ok: false }>;
+
+/**
+ * The fields every Stratum V1 share carries, well formed (hex of the connection's sizes), and its time within
+ * [earliest, now + 2 h] unless `ignoreTime` (a resend of a retired job's share): what the job manager and the proxy
+ * job source both check before building a header.
+ */
+export function checkShareFields(
+  s: Pick<ShareSubmission, 'extranonce1' | 'extranonce2' | 'ntime' | 'nonce' | 'versionBits'>,
+  sizes: { readonly extranonce1Size: number; readonly extranonce2Size: number },
+  earliest: number,
+  nowMs: number,
+  ignoreTime = false,
+): { ntime: number; nonce: number } | Rejection {
+  if (!isHex(s.extranonce1, sizes.extranonce1Size)) return reject(StratumCode.Other, 'invalid extranonce1');
+  if (!isHex(s.extranonce2, sizes.extranonce2Size)) return reject(StratumCode.Other, 'incorrect size of extranonce2');
+  if (!isHex(s.ntime, 4)) return reject(StratumCode.Other, 'invalid ntime');
+  if (!isHex(s.nonce, 4)) return reject(StratumCode.Other, 'invalid nonce');
+  if (s.versionBits !== undefined && !isHex(s.versionBits.padStart(8, '0'), 4)) {
+    return reject(StratumCode.Other, 'invalid version bits');
+  }
+  const ntime = hexToU32(s.ntime, 'ntime');
+  if (!ignoreTime && (ntime < earliest || ntime > Math.floor(nowMs / 1000) + MAX_FUTURE_SECONDS)) {
+    return reject(StratumCode.Other, 'ntime out of range');
+  }
+  return { ntime, nonce: hexToU32(s.nonce, 'nonce') };
+}
 
 export function reject(code: Rejection['code'], message: string): Rejection {
   return { ok: false, code, message };

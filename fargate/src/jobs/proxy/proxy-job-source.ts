@@ -11,15 +11,13 @@ import { StratumCode } from '../../../../core/errors.js';
 import type { Logger } from '../../../../core/ports/logger.js';
 import { type HeaderHasher, sha256d } from '../../hashing/index.js';
 import type { StratumMetrics } from '../../stratum/metrics.js';
-import { isHex, type Rejection, reject } from '../job-manager.js';
+import { checkShareFields, type Rejection, reject } from '../job-manager.js';
 import { JobStore } from '../job-store.js';
 import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from '../types.js';
 import { type Carving, carve, coinbaseHeight, downstreamCoinb1, upstreamExtranonce2 } from './carve.js';
 import type { UpstreamAnswer, UpstreamConnection, UpstreamNotify } from './upstream-connection.js';
 import type { UpstreamPool } from './upstream-pool.js';
 
-/** BIP113/consensus: a header time may be up to 2 hours ahead of the node's clock (as the job manager checks). */
-const MAX_FUTURE_SECONDS = 7200;
 /** Recent upstream jobs our miners may still submit to (the job manager keeps as many). */
 const MAX_JOBS = 16;
 /** Shares remembered per previous block for duplicate detection (the job manager's default). */
@@ -212,17 +210,11 @@ export class ProxyJobSource implements JobProvider {
     s: ShareSubmission,
     o: { ignoreTime?: boolean } = {},
   ): { header: Buffer } | Rejection {
-    if (!isHex(s.extranonce1, this.extranonce1Size)) return reject(StratumCode.Other, 'invalid extranonce1');
-    if (!isHex(s.extranonce2, this.extranonce2Size)) return reject(StratumCode.Other, 'incorrect size of extranonce2');
-    if (!isHex(s.ntime, 4)) return reject(StratumCode.Other, 'invalid ntime');
-    if (!isHex(s.nonce, 4)) return reject(StratumCode.Other, 'invalid nonce');
-    const ntime = hexToU32(s.ntime, 'ntime');
     // The upstream job's time is the earliest we know is valid; its own rules may allow less, never we more.
-    if (
-      !o.ignoreTime &&
-      (ntime < hexToU32(record.upstream.ntime, 'ntime') || ntime > Math.floor(this.o.now() / 1000) + MAX_FUTURE_SECONDS)
-    )
-      return reject(StratumCode.Other, 'ntime out of range');
+    const earliest = hexToU32(record.upstream.ntime, 'ntime');
+    const fields = checkShareFields(s, this, earliest, this.o.now(), o.ignoreTime);
+    if ('code' in fields) return fields;
+    const { ntime } = fields;
     let version = hexToU32(record.upstream.version, 'version');
     if (s.versionBits !== undefined) {
       // BIP310: only the bits the upstream let us roll; anything else it would refuse.
@@ -241,7 +233,7 @@ export class ProxyJobSource implements JobProvider {
       merkleRoot: rootFromBranch(sha256d(coinbase), record.merkleBranch, sha256d),
       ntime,
       bits: hexToU32(record.upstream.nbits, 'nbits'),
-      nonce: hexToU32(s.nonce, 'nonce'),
+      nonce: fields.nonce,
     });
     return { header };
   }
