@@ -122,6 +122,12 @@ describe('operator commands against a running pool', () => {
     expect(miner.accepted).toBeGreaterThan(0);
     // DOGE is credited 240 blocks deep (its coinbase maturity): mined on the running stand-in from this process.
     expect((await pool(dir, ['devnet', 'mine', '240', '--coin', 'DOGE'])).code).toBe(0);
+    // The password's DOGE address travels with LTC's next minute summary (queue mode): wait until it is kept.
+    const auxAddress = async () => {
+      const res = await fetch(`${info.http}/api/pools/DOGE/miners/${devnet.minerAddress}/payout-address`);
+      return ((await res.json()) as { address: { address: string } | null }).address?.address;
+    };
+    await expect.poll(auxAddress, { timeout: 75_000, interval: 1000 }).toBe(doge.minerAddress);
     await new Promise((r) => setTimeout(r, 500)); // the last shares' batch reaches ingest
     expect(await confirm('DOGE')).toBe(200);
 
@@ -137,7 +143,7 @@ describe('operator commands against a running pool', () => {
     const audit = await pool(dir, ['ledger', 'audit', '--coin', 'DOGE']);
     expect(audit.code).toBe(0);
     expect(audit.stdout).toMatch(/DOGE ledger audit passed: \d+ entries/);
-  });
+  }, 150_000);
 
   it('runs the same commands for BTC, the second coin of the devnet defaults', async () => {
     const btc = JSON.parse(await readFile(join(dir, 'devnet-btc.json'), 'utf8')) as { minerAddress: string };
