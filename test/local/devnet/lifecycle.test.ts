@@ -220,7 +220,8 @@ describe.each(KINDS)('$coin devnet daemons', (kind) => {
     // it still dies of the signal, after stopping its children
     expect(await exited).toBe('SIGTERM');
     expect(await until(() => kind.daemonsUnder(dir).length === 0, 10_000)).toBe(true);
-  });
+    // Starting two daemons takes 3 s on a quiet machine; a CI run under load took over 30 s to start ETC's (two geths).
+  }, 90_000);
 
   it('are taken over, chain intact, when their process was killed with SIGKILL', async () => {
     const dir = await tempDir();
