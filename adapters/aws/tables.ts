@@ -111,6 +111,34 @@ export const LEDGER_TABLE: TableDef = {
   pointInTimeRecovery: true,
 };
 
+/**
+ * The accounts table (issue 19): pool-wide, not per coin (an account spans coins); item layout in account-items.ts.
+ * Named `<prefix>-accounts`. Expiring items (tokens, pending changes, rate counters) carry `ttl`; readers check the
+ * expiry themselves too (dynalite, and DynamoDB's TTL deletes up to days late).
+ */
+export const ACCOUNTS_TABLE: TableDef = {
+  suffix: 'accounts',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    { indexName: 'byKind', partitionKey: { name: 'kind', type: 'S' }, sortKey: { name: 'pk', type: 'S' } },
+  ],
+  ttlAttribute: 'ttl',
+  billing: 'PAY_PER_REQUEST',
+  pointInTimeRecovery: true,
+};
+
+export function accountsTableName(prefix: string): string {
+  return `${prefix}-${ACCOUNTS_TABLE.suffix}`;
+}
+
+/** Creates the accounts table where missing and waits until it is ACTIVE (local mode, tests). */
+export async function ensureAccountsTable(client: DynamoDBClient, prefix: string): Promise<string> {
+  const name = accountsTableName(prefix);
+  await ensureTable(client, ACCOUNTS_TABLE, name);
+  return name;
+}
+
 export const POOL_TABLES = {
   shares: SHARES_TABLE,
   stats: STATS_TABLE,
@@ -166,20 +194,21 @@ export function createTableInput(def: TableDef, name: string): CreateTableComman
  */
 export async function ensureTables(client: DynamoDBClient, prefix: string, coin: string): Promise<TableNames> {
   const names = tableNames(prefix, coin);
-  for (const key of Object.keys(POOL_TABLES) as Array<keyof typeof POOL_TABLES>) {
-    const def = POOL_TABLES[key];
-    const name = names[key];
-    if (!(await tableExists(client, name))) {
-      try {
-        await client.send(new CreateTableCommand(createTableInput(def, name)));
-      } catch (err) {
-        if ((err as Error).name !== 'ResourceInUseException') throw err;
-      }
-      if (def.ttlAttribute) await enableTtl(client, name, def.ttlAttribute);
-    }
-    await waitActive(client, name);
-  }
+  for (const key of Object.keys(POOL_TABLES) as Array<keyof typeof POOL_TABLES>)
+    await ensureTable(client, POOL_TABLES[key], names[key]);
   return names;
+}
+
+async function ensureTable(client: DynamoDBClient, def: TableDef, name: string): Promise<void> {
+  if (!(await tableExists(client, name))) {
+    try {
+      await client.send(new CreateTableCommand(createTableInput(def, name)));
+    } catch (err) {
+      if ((err as Error).name !== 'ResourceInUseException') throw err;
+    }
+    if (def.ttlAttribute) await enableTtl(client, name, def.ttlAttribute);
+  }
+  await waitActive(client, name);
 }
 
 async function tableExists(client: DynamoDBClient, name: string): Promise<boolean> {

@@ -74,6 +74,11 @@ const payoutsSchema = z
     intervalSeconds: z.number().int().min(10).default(3600),
     /** Smallest confirmed balance paid out, base units as a string ("10000000" = 0.1 LTC). */
     minimum: baseUnits.default('10000000'),
+    /**
+     * The highest payout threshold a miner's account may choose (issue 19; the lowest is `minimum`). Default: 1,000
+     * times `minimum` (core/accounts/settings.ts thresholdBounds).
+     */
+    maximumThreshold: baseUnits.optional(),
     /** sendmany outputs per transaction. */
     maxRecipients: z.number().int().min(1).max(1000).default(250),
     /** Kept in the wallet, never paid out: it pays the network fees of payout transactions. */
@@ -91,6 +96,66 @@ const payoutsSchema = z
     message: 'payouts through btcwallet need walletUrl (btcwallet listens apart from btcd)',
     path: ['walletUrl'],
   });
+
+/**
+ * Miner accounts (issue 19): sign-up, two-factor, payout settings, referrals, notifications. Absent: the pool has no
+ * accounts (mining to a bare address is unchanged either way). Secrets (the Telegram bot token) are not here: they
+ * come from the environment (local) or Secrets Manager (AWS).
+ */
+export const accountsSchema = z.strictObject({
+  /** The dashboard's public URL: the links in emails (confirmation, money changes) start with it. */
+  publicUrl: z.url().default('http://127.0.0.1:8080'),
+  /** The sender of the pool's emails (in AWS an SES-verified identity). */
+  mailFrom: z.email().default('pool@localhost'),
+  /** Payouts to a changed payout address are held this long, with a notification (against account takeover). */
+  payoutAddressCoolDownHours: z.number().min(0).default(24),
+  /** How long the emailed link of a money change (threshold, payout address, currency) stays valid. */
+  moneyChangeLinkMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .default(30),
+  /** How long an email confirmation link stays valid. */
+  confirmLinkHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 7)
+    .default(48),
+  signIn: z
+    .strictObject({
+      /** Failed sign-ins of one email within `lockoutMinutes` before it is locked for that long. */
+      maxFailures: z.number().int().min(1).default(5),
+      lockoutMinutes: z.number().int().min(1).default(15),
+      /** Sign-in and sign-up attempts per source IP per hour. */
+      perIpPerHour: z.number().int().min(1).default(60),
+    })
+    .prefault({}),
+  referrals: z
+    .strictObject({
+      /** The share of the pool fee on referred miners' rewards credited to the referrer, percent (0 = off). */
+      feeSharePercent: z.number().min(0).max(100).default(0),
+    })
+    .prefault({}),
+  /** Watcher links per account. */
+  maxWatcherLinks: z.number().int().min(0).max(100).default(10),
+  notifications: z
+    .strictObject({
+      /** How often the notification pass looks for events. */
+      evaluateSeconds: z.number().int().min(10).default(60),
+      /** More than this many workers of one account going offline in one pass make one digest message. */
+      digestAfter: z.number().int().min(1).default(3),
+      /** Webhook deliveries are retried with exponential backoff up to this many attempts. */
+      webhookMaxAttempts: z.number().int().min(1).max(20).default(6),
+      /** The Telegram bot's username (t.me/<name>), for the link shown on the account page; the token is a secret. */
+      telegramBot: z
+        .string()
+        .regex(/^[A-Za-z0-9_]{5,64}$/)
+        .optional(),
+    })
+    .prefault({}),
+});
 
 /**
  * The one pool config file. Validated once at start by the runtime and by the CDK app; unknown keys are
@@ -508,6 +573,8 @@ export const poolConfigSchema = z
     auxChains: z.array(auxChainSchema).default([]),
     /** Switching ports (issue 17), beside the coins' own ports. */
     switching: z.array(switchingSchema).default([]),
+    /** Miner accounts (issue 19); absent: no accounts. */
+    accounts: accountsSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     // Every port is unique across the whole config: the coins' and the switching ports' alike.
@@ -697,3 +764,4 @@ export type PoolConfig = z.output<typeof poolConfigSchema>;
 export type CoinConfig = PoolConfig['coins'][number];
 export type PortConfig = CoinConfig['ports'][number];
 export type SecurityConfig = z.output<typeof securitySchema>;
+export type AccountsConfig = z.output<typeof accountsSchema>;

@@ -1,0 +1,50 @@
+/**
+ * The identity provider (issue 19): sign-up, sign-in, TOTP two-factor. Amazon Cognito in AWS; locally and in tests
+ * the same adapter (adapters/aws/cognito-identity.ts) against cognito-local. Email confirmation is the pool's own
+ * (a link mailed through the Mailer port), which then confirms the user with the provider.
+ */
+
+export interface AuthTokens {
+  accessToken: string;
+  idToken: string;
+  refreshToken?: string;
+  expiresInSeconds: number;
+}
+
+/** A password sign-in either ends with tokens or asks for the TOTP code (the session carries the state). */
+export type SignInResult = { kind: 'tokens'; tokens: AuthTokens } | { kind: 'totp'; session: string };
+
+/** Who a verified access token belongs to. */
+export interface TokenSubject {
+  sub: string;
+  /** The provider's user name (the email for this pool). */
+  username: string;
+}
+
+/** Wrong email or password, unconfirmed user, unknown user: one error, so nobody learns which (no enumeration). */
+export class SignInRefusedError extends Error {
+  constructor() {
+    super('the email or the password is wrong');
+  }
+}
+
+export interface IdentityProvider {
+  /** Creates an unconfirmed user. An email already signed up answers `exists` (the caller must not reveal it). */
+  signUp(email: string, password: string): Promise<{ sub: string } | 'exists'>;
+  /** Confirms the user (the pool's emailed link was followed): signing in works from now on. */
+  confirmUser(email: string): Promise<void>;
+  /** Password sign-in; throws SignInRefusedError on any refusal. */
+  signIn(email: string, password: string): Promise<SignInResult>;
+  /** The TOTP step of a sign-in; throws SignInRefusedError on a wrong or expired code. */
+  answerTotp(email: string, session: string, code: string): Promise<AuthTokens>;
+  refresh(refreshToken: string): Promise<AuthTokens>;
+  /** TOTP enrollment: a new secret (base32) for the signed-in user. */
+  startTotp(accessToken: string): Promise<{ secret: string }>;
+  /** Checks the first code against the new secret and turns TOTP on. false for a wrong code. */
+  verifyTotp(accessToken: string, code: string): Promise<boolean>;
+  /** Turns TOTP off (recovery code used, by the pool on the account's behalf). */
+  disableTotp(email: string): Promise<void>;
+  totpEnabled(email: string): Promise<boolean>;
+  /** Checks an access token's signature, issuer, client and expiry; throws on any failure. */
+  verifyAccessToken(accessToken: string): Promise<TokenSubject>;
+}
