@@ -187,36 +187,53 @@ const sharesCoinOf = (coin: PublicCoin) => coin.mergedWith ?? coin.symbol;
 /** The aux coins merge-mined with `coin`, in config order. */
 const auxCoinsOf = (deps: ApiDeps, coin: PublicCoin) => deps.pool.coins.filter((c) => c.mergedWith === coin.symbol);
 
-/** The route for a method and a path's segments, with the values of its `:name` segments. */
+/** The path's `:name` values if `pattern` matches the path's segments, else undefined. */
+function matchPattern(pattern: string, parts: readonly string[]): Record<string, string> | undefined {
+  const segments = pattern.split('/').filter(Boolean);
+  if (segments.length !== parts.length) return undefined;
+  const params: Record<string, string> = {};
+  const matches = segments.every((seg, i) => {
+    if (seg.startsWith(':')) params[seg.slice(1)] = parts[i]!;
+    return seg.startsWith(':') || seg === parts[i];
+  });
+  return matches ? params : undefined;
+}
+
+/**
+ * The route for a method and a path's segments, with the values of its `:name` segments; for a path some route has
+ * under other methods only, those methods (the 405's `Allow`, RFC 9110 §15.5.6).
+ */
 function findRoute(
   method: string,
   parts: readonly string[],
-): { route: Route; params: Record<string, string> } | undefined {
+): { route: Route; params: Record<string, string> } | { allow: string[] } | undefined {
+  const allow: string[] = [];
   for (const route of ROUTES) {
-    if (route.method !== method) continue;
-    const segments = route.pattern.split('/').filter(Boolean);
-    if (segments.length !== parts.length) continue;
-    const params: Record<string, string> = {};
-    const matches = segments.every((seg, i) => {
-      if (seg.startsWith(':')) params[seg.slice(1)] = parts[i]!;
-      return seg.startsWith(':') || seg === parts[i];
-    });
-    if (matches) return { route, params };
+    const params = matchPattern(route.pattern, parts);
+    if (params === undefined) continue;
+    if (route.method === method) return { route, params };
+    if (!allow.includes(route.method)) allow.push(route.method);
   }
-  return undefined;
+  return allow.length > 0 ? { allow } : undefined;
 }
 
 /**
  * The stats API, transport-agnostic: API Gateway events in AWS (lambdas/stats/handler.ts), node:http locally.
- * Bad input is a 400 with the reason, never a 500 (app/stats/http-errors.ts maps the pool's errors to statuses);
- * answers carry cache headers CloudFront can honour.
+ * Bad input is a 400 with the reason, never a 500 (app/stats/http-errors.ts maps the pool's errors to statuses); a
+ * known path asked with a method it lacks is a 405 with `Allow`; answers carry cache headers CloudFront can honour.
  */
 export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   try {
     const found = findRoute(req.method, pathParts(req.path));
-    if (!found) {
-      if (req.method !== 'GET') throw new BadRequestError('the API is read-only: use GET');
-      throw new NotFoundError(`no API route ${req.path}`);
+    if (!found) throw new NotFoundError(`no API route ${req.path}`);
+    if ('allow' in found) {
+      // A known path with a method it does not take: 405 naming the methods it does (a write to a read-only path).
+      const res = json(
+        405,
+        { error: `${req.method} is not allowed on ${req.path}: use ${found.allow.join(' or ')}` },
+        0,
+      );
+      return { ...res, headers: { ...res.headers, allow: found.allow.join(', ') } };
     }
     // Awaited here, so that a route's errors reach the catch below instead of escaping as a 500.
     return await found.route.handler({ ...req, params: found.params }, deps);

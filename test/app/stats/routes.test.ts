@@ -14,17 +14,29 @@ const request = (method: string, path: string, body?: string) =>
   handleApi({ method, path, query: new URLSearchParams(), ...(body === undefined ? {} : { body }) }, deps);
 
 describe('stats API routes', () => {
-  it('answers a path no route has with 404, a write to a read-only path with 400', async () => {
+  it('answers a path no route has with 404, whatever the method', async () => {
     for (const path of ['/api/nope', '/api/pools/LTC/nope', `/api/pools/LTC/miners/${ADDRESS}/export.txt`, '/api']) {
-      const res = await request('GET', path);
-      expect(res.status, path).toBe(404);
-      expect(JSON.parse(res.body).error).toBe(`no API route ${path}`);
+      for (const method of ['GET', 'POST']) {
+        const res = await request(method, path);
+        expect(res.status, `${method} ${path}`).toBe(404);
+        expect(JSON.parse(res.body).error).toBe(`no API route ${path}`);
+      }
     }
-    for (const method of ['POST', 'PUT', 'DELETE']) {
+  });
+
+  it('answers a known path asked with a method it lacks with 405 and the methods it takes in Allow', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
       const res = await request(method, '/api/pools');
-      expect(res.status).toBe(400);
-      expect(JSON.parse(res.body).error).toMatch(/read-only/);
+      expect(res.status, method).toBe(405);
+      expect(res.headers.allow).toBe('GET');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(JSON.parse(res.body).error).toBe(`${method} is not allowed on /api/pools: use GET`);
     }
+    expect((await request('DELETE', '/api/pools/LTC/blocks')).headers.allow).toBe('GET');
+    // A path with a read and a write names both (the signed payout currency change).
+    const both = await request('PUT', `/api/pools/LTC/miners/${ADDRESS}/conversion`);
+    expect(both.status).toBe(405);
+    expect(both.headers.allow).toBe('GET, POST');
   });
 
   it('checks the path coin and miner address in the route, before any storage read', async () => {

@@ -79,13 +79,13 @@ describe('stats Lambda (API Gateway v2)', () => {
     expect(m.balance).toEqual({ immature: '0', confirmed: '0', pending: '0', paid: '0' });
   });
 
-  it('answers bad input with 400 and a reason, unknown routes with 404, never 500', async () => {
+  it('answers bad input with 400 and a reason, unknown routes with 404, a wrong method 405, never 500', async () => {
     const handler = poolHandler(statsLambda, { deps: () => deps, log: silent });
     const cases: Array<[APIGatewayProxyEventV2, number, RegExp]> = [
       [event('/api/pools/XYZ'), 400, /unknown coin "XYZ"/],
       [event('/api/pools/LTC/miners/1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa'), 400, /not a valid LTC regtest address/],
       [event('/api/pools/LTC/blocks', 'GET', 'limit=0'), 400, /limit must be/],
-      [event('/api/pools', 'POST'), 400, /read-only/],
+      [event('/api/pools', 'POST'), 405, /POST is not allowed on \/api\/pools: use GET/],
       [event('/api/nope'), 404, /no API route/],
     ];
     for (const [e, status, message] of cases) {
@@ -94,6 +94,9 @@ describe('stats Lambda (API Gateway v2)', () => {
       expect(res.headers['cache-control']).toBe('no-store');
       expect(JSON.parse(res.body).error).toMatch(message);
     }
+    // The 405's Allow reaches API Gateway's answer.
+    const wrongMethod = (await handler(event('/api/pools', 'DELETE'), ctx)) as { headers: Record<string, string> };
+    expect(wrongMethod.headers.allow).toBe('GET');
   });
 
   it('takes one spelling of each query value, so that each answer has one cache key', async () => {
