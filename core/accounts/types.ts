@@ -49,6 +49,8 @@ export interface MoneyChange {
   threshold?: bigint;
   payoutAddress?: string;
   currency?: string;
+  /** With a `currency` other than the coin: the miner's address in that currency (the conversion preference's). */
+  currencyAddress?: string;
 }
 
 export interface PendingMoneyChange {

@@ -53,6 +53,8 @@ export interface AccountStore {
   /** Recovery codes (hashes); replaced as a whole; `useRecoveryCode` removes one atomically, true if it was there. */
   setRecoveryCodes(account: AccountId, hashes: string[]): Promise<void>;
   useRecoveryCode(account: AccountId, hash: string): Promise<boolean>;
+  /** How many recovery codes are left unused (shown on the account page). */
+  recoveryCodesLeft(account: AccountId): Promise<number>;
 
   putWatcher(account: AccountId, link: WatcherLink): Promise<void>;
   revokeWatcher(account: AccountId, id: string, now: number): Promise<void>;
@@ -77,7 +79,11 @@ export interface AccountStore {
  * by mining address; an address in no account is absent (the pool's defaults apply).
  */
 export interface MinerPayoutSettingsReader {
-  payoutSettingsByAddress(coin: string): Promise<Map<string, PayoutSettings>>;
+  /**
+   * `identityCoin`: the coin whose mining identities key the map (default `coin`); an aux coin's ledger accounts are
+   * its parent's mining addresses, so its settings are keyed by the accounts' parent-coin identities.
+   */
+  payoutSettingsByAddress(coin: string, identityCoin?: string): Promise<Map<string, PayoutSettings>>;
 }
 
 /**
