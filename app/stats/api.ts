@@ -13,6 +13,7 @@ import type {
   RoundShareReader,
 } from '../../core/ports/share-store.js';
 import { averageEffort, effort, hashrate, isOffline, OFFLINE_AFTER_MS } from '../../core/stats/hashrate.js';
+import { findRoute, pathParts } from '../shared/routing.js';
 import { type AuxAddressRouteDeps, auxAddressOf, auxAddressView, changeAuxAddress, parentOf } from './aux-address.js';
 import { type ConversionApiDeps, changePreference, conversionView } from './conversion.js';
 import { type ExportRow, toCsv, toXlsx } from './export.js';
@@ -187,36 +188,6 @@ const sharesCoinOf = (coin: PublicCoin) => coin.mergedWith ?? coin.symbol;
 /** The aux coins merge-mined with `coin`, in config order. */
 const auxCoinsOf = (deps: ApiDeps, coin: PublicCoin) => deps.pool.coins.filter((c) => c.mergedWith === coin.symbol);
 
-/** The path's `:name` values if `pattern` matches the path's segments, else undefined. */
-function matchPattern(pattern: string, parts: readonly string[]): Record<string, string> | undefined {
-  const segments = pattern.split('/').filter(Boolean);
-  if (segments.length !== parts.length) return undefined;
-  const params: Record<string, string> = {};
-  const matches = segments.every((seg, i) => {
-    if (seg.startsWith(':')) params[seg.slice(1)] = parts[i]!;
-    return seg.startsWith(':') || seg === parts[i];
-  });
-  return matches ? params : undefined;
-}
-
-/**
- * The route for a method and a path's segments, with the values of its `:name` segments; for a path some route has
- * under other methods only, those methods (the 405's `Allow`, RFC 9110 §15.5.6).
- */
-function findRoute(
-  method: string,
-  parts: readonly string[],
-): { route: Route; params: Record<string, string> } | { allow: string[] } | undefined {
-  const allow: string[] = [];
-  for (const route of ROUTES) {
-    const params = matchPattern(route.pattern, parts);
-    if (params === undefined) continue;
-    if (route.method === method) return { route, params };
-    if (!allow.includes(route.method)) allow.push(route.method);
-  }
-  return allow.length > 0 ? { allow } : undefined;
-}
-
 /**
  * The stats API, transport-agnostic: API Gateway events in AWS (lambdas/stats/handler.ts), node:http locally.
  * Bad input is a 400 with the reason, never a 500 (app/stats/http-errors.ts maps the pool's errors to statuses); a
@@ -224,7 +195,7 @@ function findRoute(
  */
 export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   try {
-    const found = findRoute(req.method, pathParts(req.path));
+    const found = findRoute(ROUTES, req.method, pathParts(req.path));
     if (!found) throw new NotFoundError(`no API route ${req.path}`);
     if ('allow' in found) {
       // A known path with a method it does not take: 405 naming the methods it does (a write to a read-only path).
@@ -241,18 +212,6 @@ export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResp
     const status = httpStatusOf(err);
     if (status === undefined) throw err;
     return json(status, { error: (err as Error).message }, 0);
-  }
-}
-
-function pathParts(path: string): string[] {
-  try {
-    return path
-      .replace(/^\/api\/?/, '')
-      .split('/')
-      .filter(Boolean)
-      .map(decodeURIComponent);
-  } catch {
-    throw new BadRequestError('the path is not valid percent-encoding');
   }
 }
 
@@ -533,7 +492,7 @@ const isReward = (e: LedgerEntry): e is RewardEntry => (REWARD_KINDS as readonly
 const MINER_PAGE_ENTRIES = 200;
 
 /** A miner's page; `address` is the account `minerOf` checked. */
-async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Promise<Miner> {
+export async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: string): Promise<Miner> {
   const def = getCoin(sharesCoinOf(coin)); // the shares' coin: a merge-mined coin's are its parent's
   const now = deps.now();
   const nowMinute = minuteOf(now);
