@@ -1,0 +1,243 @@
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import type { Route } from 'cognito-local/lib/server/Router.js';
+import type { Services } from 'cognito-local/lib/services/index.js';
+import { pino } from 'pino';
+
+/** Where and how to reach the local user pool: what the Cognito adapter (adapters/aws/cognito-identity.ts) needs. */
+export interface LocalCognito {
+  /** cognito-local's HTTP endpoint (`endpoint` of the Cognito SDK client). */
+  endpoint: string;
+  region: string;
+  userPoolId: string;
+  clientId: string;
+  /** The `iss` claim of the pool's tokens. */
+  issuer: string;
+  /** The pool's public keys (tokens are checked against them). */
+  jwksUrl: string;
+  /** An SDK client on the endpoint (dummy credentials; cognito-local does not check them). */
+  client: CognitoIdentityProviderClient;
+  stop(): Promise<void>;
+}
+
+/** The pool and the app client local mode creates once and finds again on the next start (by these names). */
+export const LOCAL_USER_POOL_NAME = 'edgepool-local';
+export const LOCAL_APP_CLIENT_NAME = 'edgepool-dashboard';
+const REGION = 'local';
+
+/**
+ * Starts cognito-local (the Amazon Cognito user-pool emulator from npm) inside this process on 127.0.0.1 (`port`, or a
+ * free one), its users kept under `<dataDir>/cognito`, and makes sure the pool exists: email as the user name (the
+ * access token's `username` claim is then the email), TOTP MFA optional, no SMS, an app client with USER_PASSWORD_AUTH
+ * and refresh tokens and no secret. Called again on the same dataDir it finds the same pool and client.
+ *
+ * Composed from cognito-local's own parts rather than its `start` script so that the data directory is ours (the
+ * script uses `./.cognito` of the working directory), nothing is printed (its console "code delivery" is replaced by
+ * a sink: the pool mails its own links), and the one Admin call the adapter needs that cognito-local lacks
+ * (AdminSetUserMFAPreference, to turn TOTP off after a recovery code) is answered as Cognito does.
+ */
+export async function startLocalCognito(opts: { dataDir: string; port?: number }): Promise<LocalCognito> {
+  const cl = await loadCognitoLocal();
+  const dbDir = join(opts.dataDir, 'cognito', 'db');
+  await mkdir(dbDir, { recursive: true });
+  const logger = pino({ level: 'silent' });
+  const clock = new cl.DateClock();
+  const dataStores = new cl.StormDBDataStoreFactory(dbDir);
+  const cognito = await new cl.CognitoServiceFactoryImpl(
+    dbDir,
+    dataStores,
+    new cl.UserPoolServiceFactoryImpl(clock, dataStores),
+  ).create({ logger }, {});
+  // No Lambda trigger is configured, so neither the Lambda client nor KMS is ever reached.
+  const triggers = new cl.TriggersService(
+    clock,
+    cognito,
+    new cl.LambdaService({}, {} as never),
+    new cl.CryptoService(),
+  );
+  // The token generator reads IssuerDomain when it signs: set once the port is known.
+  const tokenConfig = { IssuerDomain: '' };
+  const services: Services = {
+    clock,
+    cognito,
+    config: {} as Services['config'],
+    messages: new cl.MessagesService(triggers, new cl.MessageDeliveryService(silentSender)),
+    otp: cl.otp,
+    tokenGenerator: new cl.JwtTokenGenerator(clock, triggers, tokenConfig),
+    triggers,
+  };
+  const base = cl.Router(services);
+  const router = (target: string): Route =>
+    target === 'AdminSetUserMFAPreference' ? adminSetUserMfaPreference(services, cl.UserNotFoundError) : base(target);
+  const server = (await cl
+    .createServer(router, logger as never, { port: opts.port ?? 0, hostname: '127.0.0.1' }, services)
+    .start()) as Server;
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  tokenConfig.IssuerDomain = endpoint;
+  const client = new CognitoIdentityProviderClient({
+    endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const stop = async () => {
+    client.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  try {
+    const { userPoolId, clientId } = await ensurePool(client);
+    const issuer = `${endpoint}/${userPoolId}`;
+    return {
+      endpoint,
+      region: REGION,
+      userPoolId,
+      clientId,
+      issuer,
+      jwksUrl: `${issuer}/.well-known/jwks.json`,
+      client,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Finds the local pool and its app client by name, or creates them (the first start on a data directory). */
+async function ensurePool(client: CognitoIdentityProviderClient): Promise<{ userPoolId: string; clientId: string }> {
+  const pools = await client.send(new ListUserPoolsCommand({ MaxResults: 60 }));
+  let userPoolId = pools.UserPools?.find((p) => p.Name === LOCAL_USER_POOL_NAME)?.Id;
+  if (!userPoolId) {
+    const created = await client.send(
+      new CreateUserPoolCommand({
+        PoolName: LOCAL_USER_POOL_NAME,
+        MfaConfiguration: 'OPTIONAL',
+        UsernameConfiguration: { CaseSensitive: false },
+        Policies: {
+          PasswordPolicy: {
+            MinimumLength: 10,
+            RequireLowercase: false,
+            RequireUppercase: false,
+            RequireNumbers: false,
+            RequireSymbols: false,
+          },
+        },
+      }),
+    );
+    userPoolId = created.UserPool?.Id;
+    if (!userPoolId) throw new Error('cognito-local created a user pool without an id');
+  }
+  const clients = await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));
+  let clientId = clients.UserPoolClients?.find((c) => c.ClientName === LOCAL_APP_CLIENT_NAME)?.ClientId;
+  if (!clientId) {
+    const created = await client.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: userPoolId,
+        ClientName: LOCAL_APP_CLIENT_NAME,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        PreventUserExistenceErrors: 'ENABLED',
+        GenerateSecret: false,
+        AccessTokenValidity: 1,
+        IdTokenValidity: 1,
+        RefreshTokenValidity: 30,
+        TokenValidityUnits: { AccessToken: 'hours', IdToken: 'hours', RefreshToken: 'days' },
+      }),
+    );
+    clientId = created.UserPoolClient?.ClientId;
+    if (!clientId) throw new Error('cognito-local created an app client without an id');
+  }
+  return { userPoolId, clientId };
+}
+
+/**
+ * cognito-local's parts, loaded only when local mode has accounts. They sit on the AWS SDK v2, whose end-of-support
+ * notice (printed once when it loads) is about the emulator's internals, not the pool: it is silenced.
+ */
+async function loadCognitoLocal() {
+  process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= '1';
+  const [errors, server, router, cognitoService, crypto, stormDb, services, delivery, otp, tokens, userPools] =
+    await Promise.all([
+      import('cognito-local/lib/errors.js'),
+      import('cognito-local/lib/server/server.js'),
+      import('cognito-local/lib/server/Router.js'),
+      import('cognito-local/lib/services/cognitoService.js'),
+      import('cognito-local/lib/services/crypto.js'),
+      import('cognito-local/lib/services/dataStore/stormDb.js'),
+      import('cognito-local/lib/services/index.js'),
+      import('cognito-local/lib/services/messageDelivery/messageDelivery.js'),
+      import('cognito-local/lib/services/otp.js'),
+      import('cognito-local/lib/services/tokenGenerator.js'),
+      import('cognito-local/lib/services/userPoolService.js'),
+    ]);
+  return {
+    UserNotFoundError: errors.UserNotFoundError,
+    createServer: server.createServer,
+    Router: router.Router,
+    CognitoServiceFactoryImpl: cognitoService.CognitoServiceFactoryImpl,
+    CryptoService: crypto.CryptoService,
+    StormDBDataStoreFactory: stormDb.StormDBDataStoreFactory,
+    DateClock: services.DateClock,
+    LambdaService: services.LambdaService,
+    MessagesService: services.MessagesService,
+    TriggersService: services.TriggersService,
+    MessageDeliveryService: delivery.MessageDeliveryService,
+    otp: otp.otp,
+    JwtTokenGenerator: tokens.JwtTokenGenerator,
+    UserPoolServiceFactoryImpl: userPools.UserPoolServiceFactoryImpl,
+  };
+}
+
+/** cognito-local would print confirmation codes to the console; the pool never asks Cognito to send any. */
+const silentSender = {
+  sendEmail: async () => {},
+  sendSms: async () => {},
+};
+
+interface MfaSettings {
+  Enabled?: boolean;
+  PreferredMfa?: boolean;
+}
+
+/**
+ * AdminSetUserMFAPreference as Cognito answers it (cognito-local has only the user's own SetUserMFAPreference): turns
+ * a user's SMS / software-token MFA on or off by user name.
+ */
+function adminSetUserMfaPreference(services: Services, UserNotFoundError: new (message: string) => Error): Route {
+  return async (
+    ctx,
+    req: { UserPoolId: string; Username: string; SMSMfaSettings?: MfaSettings; SoftwareTokenMfaSettings?: MfaSettings },
+  ) => {
+    const pool = await services.cognito.getUserPool(ctx, req.UserPoolId);
+    const user = await pool.getUserByUsername(ctx, req.Username);
+    if (!user) throw new UserNotFoundError('User does not exist.');
+    const methods = new Set(user.UserMFASettingList ?? []);
+    const apply = (name: string, settings: MfaSettings | undefined) => {
+      if (settings?.Enabled === true) methods.add(name);
+      if (settings?.Enabled === false) methods.delete(name);
+    };
+    apply('SMS_MFA', req.SMSMfaSettings);
+    apply('SOFTWARE_TOKEN_MFA', req.SoftwareTokenMfaSettings);
+    const preferred = req.SMSMfaSettings?.PreferredMfa
+      ? 'SMS_MFA'
+      : req.SoftwareTokenMfaSettings?.PreferredMfa
+        ? 'SOFTWARE_TOKEN_MFA'
+        : undefined;
+    await pool.saveUser(ctx, {
+      ...user,
+      UserMFASettingList: [...methods],
+      PreferredMfaSetting: preferred && methods.has(preferred) ? preferred : undefined,
+      UserLastModifiedDate: services.clock.get(),
+    });
+    return {};
+  };
+}
