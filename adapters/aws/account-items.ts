@@ -24,6 +24,9 @@
  * The gsi `byKind` (pk `kind`, sk `pk`) lists items of one kind across accounts: `kind = SETTINGS#<coin>` (payouts),
  * `kind = NOTIFY` (notification pass), `kind = IDENTITY#<coin>` (referral and payout readers).
  */
+import type { PayoutSettings } from '../../core/accounts/types.js';
+import { num } from './dynamo-calls.js';
+
 export const accountPk = (id: string) => `ACCOUNT#${id}`;
 export const PROFILE_SK = 'PROFILE';
 export const identitySk = (coin: string, address: string) => `IDENTITY#${coin}#${address}`;
@@ -47,3 +50,14 @@ export const kindOf = {
   identity: (coin: string) => `IDENTITY#${coin}`,
   notify: 'NOTIFY',
 } as const;
+
+/** A `SETTINGS#<coin>` item as PayoutSettings (the threshold is stored as a decimal string of base units). */
+export function payoutSettingsOf(i: Record<string, unknown>): PayoutSettings {
+  return {
+    ...(i.threshold === undefined ? {} : { threshold: BigInt(String(i.threshold)) }),
+    ...(i.payoutAddress === undefined ? {} : { payoutAddress: String(i.payoutAddress) }),
+    ...(i.currency === undefined ? {} : { currency: String(i.currency) }),
+    ...(i.holdUntil === undefined ? {} : { holdUntil: num(i.holdUntil) }),
+    ...(i.updatedAt === undefined ? {} : { updatedAt: num(i.updatedAt) }),
+  };
+}

@@ -7,6 +7,7 @@ import {
 import { entryId, type LedgerEntry, payoutEntries } from '../../core/ledger/ledger.js';
 import {
   amountsByAddress,
+  minimumOf,
   type PayoutPolicy,
   type PayoutRecipient,
   type PayoutRecord,
@@ -24,6 +25,7 @@ import {
   type SignedPayout,
 } from '../../core/ports/payout-sender.js';
 import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';
+import { type AccountPayouts, accountPayouts } from './account-settings.js';
 import { type AuxPayoutAddresses, auxPayTo } from './aux-recipients.js';
 
 export interface PayoutDeps {
@@ -61,6 +63,11 @@ export interface PayoutDeps {
    * recipient's `address`, kept on the payout record); accounts without one accrue.
    */
   auxAddresses?: AuxPayoutAddresses;
+  /**
+   * Miner accounts (issue 19): their thresholds, payout addresses and cool-down holds (app/payouts/account-settings.ts).
+   * An account's payout address comes before an aux coin's password address; without either an aux account accrues.
+   */
+  accounts?: AccountPayouts;
   /** Waiting for the debit lease held by a conversion pass (tests shorten it). */
   lease?: Pick<LeaseDeps, 'waitMs' | 'pollMs' | 'sleep' | 'clock'>;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -148,22 +155,27 @@ async function plan(deps: PayoutDeps): Promise<PayoutRecipient[]> {
     const preferences = effectivePreferences(deps.coin, signed, balances.keys(), deps.foreign);
     for (const account of accountsLeftToConversion(deps.coin, preferences, open)) balances.delete(account);
   }
-  let payTo: Map<string, string> | undefined;
+  const owing = [...balances].filter(([, b]) => b.confirmed > 0n).map(([account]) => account);
+  const accounts = deps.accounts ? await accountPayouts(deps.accounts, owing, deps.now(), deps.log) : undefined;
+  for (const account of accounts?.skip ?? []) balances.delete(account);
+  let payTo = accounts?.payTo;
   if (deps.auxAddresses) {
-    const owed = [...balances].filter(([, b]) => b.confirmed > 0n).map(([account]) => account);
-    payTo = await auxPayTo(deps.auxAddresses, owed, deps.log);
+    // An account's own payout address first; the address its password gave for the others.
+    const rest = owing.filter((account) => balances.has(account) && !payTo?.has(account));
+    payTo = new Map([...(await auxPayTo(deps.auxAddresses, rest, deps.log)), ...(payTo ?? [])]);
     for (const account of [...balances.keys()]) if (!payTo.has(account)) balances.delete(account);
   }
+  const policy = { ...deps.policy, ...(accounts && { perAccount: accounts.minimums }) };
   const spendable = await deps.sender.spendable();
   const activity = new Map<string, number>();
-  if (deps.policy.inactiveMinimum !== undefined && deps.lastActivity) {
+  if (policy.inactiveMinimum !== undefined && deps.lastActivity) {
     for (const [account, b] of balances) {
-      if (b.confirmed >= deps.policy.inactiveMinimum && b.confirmed < deps.policy.minimum) {
+      if (b.confirmed >= policy.inactiveMinimum && b.confirmed < minimumOf(policy, account)) {
         activity.set(account, await deps.lastActivity(account));
       }
     }
   }
-  const { maxRecipients, ...thresholds } = deps.policy;
+  const { maxRecipients, ...thresholds } = policy;
   // One transaction in flight per coin: the first (only) batch.
   const [planned = []] = planPayouts({
     balances,
@@ -174,14 +186,14 @@ async function plan(deps: PayoutDeps): Promise<PayoutRecipient[]> {
     reserve: deps.reserve ?? 0n,
     now: deps.now(),
   });
-  // An aux coin's recipient carries the address it is paid at: the record keeps it, so a later change of the miner's
-  // address moves no planned payout.
+  // A recipient paid elsewhere (an aux coin's, an account's payout address) carries the address it is paid at: the
+  // record keeps it, so a later change of the miner's address moves no planned payout.
   const recipients = planned.map((r) => {
     const address = payTo?.get(r.account);
     return address === undefined || address === r.account ? r : { ...r, address };
   });
-  const owed = [...balances.values()].filter((b) => b.confirmed >= deps.policy.minimum).length;
-  if (recipients.length < Math.min(owed, deps.policy.maxRecipients)) {
+  const owed = [...balances].filter(([account, b]) => b.confirmed >= minimumOf(policy, account)).length;
+  if (recipients.length < Math.min(owed, policy.maxRecipients)) {
     deps.log.warn(
       { coin: deps.coin, spendable: spendable.toString(), reserve: (deps.reserve ?? 0n).toString(), owed },
       'wallet cannot cover every payout due above the reserve',

@@ -1,8 +1,10 @@
+import { thresholdBounds } from '../../core/accounts/settings.js';
 import { getCoin, payoutConfirmationDepth } from '../../core/coins/index.js';
 import { isMergedCoin, roundsCoinOf } from '../../core/config/merged.js';
 import type { CoinConfig } from '../../core/config/schema.js';
 import type { TargetPayoutsConfig } from '../../core/conversion/config.js';
 import { ConfigError } from '../../core/errors.js';
+import type { MinerPayoutSettingsReader } from '../../core/ports/account-store.js';
 import type { AuxAddressStore } from '../../core/ports/aux-address-store.js';
 import type { MinerActivityReader } from '../../core/ports/share-store.js';
 import type { PayoutDeps } from './payouts.js';
@@ -43,6 +45,28 @@ export function auxPayoutSettings(
   if (!store) throw new ConfigError(`${coin.symbol} is merge-mined: its payouts need the aux address store`);
   const ownAccounts = new Set((coin.rewards?.feeWallets ?? []).map((w) => w.address));
   return { auxAddresses: { store, coin: getCoin(coin.symbol), network: coin.network, ownAccounts } };
+}
+
+/**
+ * Miner accounts' payout settings (issue 19) for a coin's payouts, when the pool has accounts (`reader` given): each
+ * account's threshold within the coin's bounds, its payout address (checked as one of the coin), its cool-down. The
+ * coin's fee wallets are never redirected. An aux coin's accounts are keyed by their parent-coin identities.
+ */
+export function accountPayoutSettings(
+  coin: Readonly<CoinConfig>,
+  reader: MinerPayoutSettingsReader | undefined,
+): Pick<PayoutDeps, 'accounts'> {
+  if (!reader || !coin.payouts) return {};
+  return {
+    accounts: {
+      reader,
+      coin: getCoin(coin.symbol),
+      network: coin.network,
+      identityCoin: roundsCoinOf(coin),
+      bounds: thresholdBounds(coin.payouts),
+      ownAccounts: new Set((coin.rewards?.feeWallets ?? []).map((w) => w.address)),
+    },
+  };
 }
 
 /** The policy of a target's payouts pass, as `runPayouts` takes it (shared by the Lambda and local mode). */

@@ -122,6 +122,11 @@ export interface PayoutRecord {
 export interface PayoutPolicy {
   /** Smallest confirmed balance paid out. */
   minimum: bigint;
+  /**
+   * Miner accounts' own thresholds (issue 19), by ledger account: each replaces `minimum` for its account (already
+   * within the coin's bounds, core/accounts/settings.ts thresholdBounds).
+   */
+  perAccount?: ReadonlyMap<string, bigint>;
   /** Recipients per transaction (sendmany outputs). */
   maxRecipients: number;
   /**
@@ -139,7 +144,7 @@ export type LastActivity = (account: string) => number;
 
 export interface PayoutPlanInput {
   balances: ReadonlyMap<string, Balance>;
-  thresholds: { minimum: bigint; inactiveMinimum?: bigint; inactiveAfterMs?: number };
+  thresholds: Pick<PayoutPolicy, 'minimum' | 'perAccount' | 'inactiveMinimum' | 'inactiveAfterMs'>;
   lastActivity: LastActivity;
   /** Outputs per transaction. */
   maxRecipients: number;
@@ -151,8 +156,13 @@ export interface PayoutPlanInput {
   now: number;
 }
 
+/** The smallest confirmed balance `account` is paid at (its own threshold, else the pool's minimum). */
+export function minimumOf(policy: Pick<PayoutPolicy, 'minimum' | 'perAccount'>, account: string): bigint {
+  return policy.perAccount?.get(account) ?? policy.minimum;
+}
+
 /**
- * Who gets paid now: accounts whose confirmed balance reaches the minimum (or the inactive minimum, for accounts
+ * Who gets paid now: accounts whose confirmed balance reaches their minimum (minimumOf) (or the inactive minimum, for accounts
  * idle longer than inactiveAfterMs), largest first (ties by account), never more than the confirmed balance, and in
  * total never more than the wallet may spend above the reserve; cut into batches of at most maxRecipients. An account appears at most once over all batches,
  * with its whole confirmed balance; confirmed is already net of pending payouts (a reserve entry moves the amount
@@ -184,7 +194,7 @@ function selectDue(
 ): PayoutRecipient[] {
   const due = (account: string, confirmed: bigint) => {
     if (confirmed <= 0n) return false;
-    if (confirmed >= policy.minimum) return true;
+    if (confirmed >= minimumOf(policy, account)) return true;
     const { inactiveMinimum, inactiveAfterMs } = policy;
     if (inactiveMinimum === undefined || inactiveAfterMs === undefined || confirmed < inactiveMinimum) return false;
     return now - lastActivity(account) >= inactiveAfterMs;
