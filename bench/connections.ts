@@ -1,7 +1,7 @@
 // Idle connections one server process holds: miners that subscribed, authorized and got their first job, then wait.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { fmt, goal, heading, info, LoadGen, openFilesLimit } from './harness.js';
+import { fmt, goal, heading, info, LoadGen, openFilesLimit, record } from './harness.js';
 import { type BenchNetwork, PORTS_PER_SOURCE, raiseOpenFiles, withBenchNetwork } from './netns.js';
 import { HARD_BITS, startBenchPool } from './pool.js';
 
@@ -16,6 +16,10 @@ const FD_HEADROOM = 200;
 export function connectionBudget(wanted: number): number {
   const limit = openFilesLimit();
   info('ulimit -n (open files per process)', limit ? `${limit.soft} (hard ${limit.hard})` : 'unknown');
+  if (limit) {
+    record({ key: 'connections.openFiles', measured: limit.soft, unit: '' });
+    record({ key: 'connections.openFilesHard', measured: limit.hard, unit: '' });
+  }
   if (!limit || wanted + FD_HEADROOM <= limit.soft) return wanted;
   const fit = Math.max(1, limit.soft - FD_HEADROOM);
   console.log(
@@ -100,6 +104,7 @@ export async function benchConnections(wanted = Number(process.env.BENCH_CONNECT
   if (r.failed > 0) info('failed', `${r.failed} (first: ${r.firstError})`);
   goal({
     label: 'connections held by one process',
+    key: 'connections.held',
     measured: r.connected,
     unit: 'connections',
     better: 'higher',
@@ -113,6 +118,7 @@ export async function benchConnections(wanted = Number(process.env.BENCH_CONNECT
   });
   goal({
     label: 'RSS per connection (process, user space)',
+    key: 'connections.rss',
     measured: r.rssBytesPerConnection / 1024,
     unit: 'KiB',
     better: 'lower',
@@ -123,6 +129,7 @@ export async function benchConnections(wanted = Number(process.env.BENCH_CONNECT
     '  of which JS heap used / committed',
     `${fmt(r.heapBytesPerConnection / 1024)} / ${fmt(r.heapTotalBytesPerConnection / 1024)} KiB`,
   );
+  record({ key: 'connections.heap', measured: r.heapBytesPerConnection / 1024, unit: 'KiB' });
   info('  external (Buffers, native)', `${fmt(r.externalBytesPerConnection / 1024)} KiB`);
   info('  RSS at 100,000 connections (extrapolated)', `${fmt((r.rssBytesPerConnection * 100_000) / 2 ** 20)} MiB`);
   info('  not counted', 'kernel socket buffers (skmem), outside the process RSS');

@@ -2,7 +2,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { connectionBudget } from './connections.js';
-import { fmt, goal, heading, info, LoadGen } from './harness.js';
+import { fmt, goal, heading, info, LoadGen, record } from './harness.js';
 import { type BenchNetwork, raiseOpenFiles, withBenchNetwork } from './netns.js';
 import { percentile, sortedNumbers } from './percentiles.js';
 import { blockTemplate, HARD_BITS, startBenchPool } from './pool.js';
@@ -200,6 +200,13 @@ export async function benchFanout(
   // share nothing but the extranonce space), at the cost per connection measured nearest that size. Two bases: the
   // loop's CPU time (what a process with a core of its own takes) and the wall-clock p99 here (this shared VM's
   // other work preempts the loop, so it is the pessimistic one).
+  const largestMeasured = Math.max(...perConnection.keys());
+  const atLargest = perConnection.get(largestMeasured);
+  if (atLargest) {
+    const note = `at ${fmt(largestMeasured)} connections`;
+    record({ key: 'fanout.cpuPerConnection', measured: atLargest.cpu * 1000, unit: 'µs', note });
+    record({ key: 'fanout.p99PerConnection', measured: atLargest.p99 * 1000, unit: 'µs', note });
+  }
   for (const cores of [2, 4, 8]) {
     const each = GOAL_CONNECTIONS / cores;
     const nearest = [...perConnection.keys()].sort((a, b) => Math.abs(a - each) - Math.abs(b - each))[0];
@@ -209,6 +216,7 @@ export async function benchFanout(
     const at = `${fmt(nearest)}${scale > 1.05 ? `, ×${fmt(scale)} linear` : ''}`;
     goal({
       label: `fan-out to 100k, ${cores} processes (${fmt(each)} each)`,
+      key: `fanout.100k.${cores}`,
       measured: cost.cpu * each,
       unit: 'ms',
       better: 'lower',

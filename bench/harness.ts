@@ -1,7 +1,7 @@
 // What every bench section shares: the machine header, goal lines (PASS/MISS), and the IPC client of
 // the load generator process (bench/loadgen.ts).
 import { type ChildProcess, fork, type StdioOptions, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LoadGenApi } from './loadgen.js';
@@ -46,8 +46,39 @@ export function info(label: string, value: string): void {
   console.log(`  ${label.padEnd(44)} ${value}`);
 }
 
+/**
+ * One figure a section measured, kept for the summary table at the end of a full `npm run bench` (bench/summary.ts).
+ * `key` names it there; a figure with a goal also carries the goal.
+ */
+export interface Figure {
+  key: string;
+  measured: number;
+  unit: string;
+  better?: 'higher' | 'lower';
+  target?: number;
+  /** What the figure was measured with (the kernel in use, the block size): shown beside it. */
+  note?: string;
+}
+
+/** The figures this process recorded (a section run alone prints its own lines; the runner reads them back). */
+export const recorded: Figure[] = [];
+
+/**
+ * Records a figure for the summary: in this process, and (a full run, where each section is its own process) as one
+ * JSON line in the file the runner names in BENCH_FIGURES_FILE.
+ */
+export function record(figure: Figure): void {
+  recorded.push(figure);
+  const file = process.env.BENCH_FIGURES_FILE;
+  if (file) appendFileSync(file, `${JSON.stringify(figure)}\n`);
+}
+
 export interface Goal {
   label: string;
+  /** The figure's name in the summary table (bench/summary.ts); unrecorded without it. */
+  key?: string;
+  /** Shown beside the figure in the summary (what it was measured with). */
+  note?: string;
   measured: number;
   unit: string;
   /** The goal is `measured >= target` (higher) or `measured < target` (lower). */
@@ -57,17 +88,26 @@ export interface Goal {
   whyMissed?: string;
 }
 
+export function passes(g: Pick<Goal, 'measured' | 'better' | 'target'>): boolean {
+  return g.better === 'higher' ? g.measured >= g.target : g.measured < g.target;
+}
+
+/** How far a figure is from its goal (×1 or more; higher is worse), undefined when it passes. */
+export function missFactor(g: Pick<Goal, 'measured' | 'better' | 'target'>): number | undefined {
+  if (passes(g)) return undefined;
+  return g.better === 'higher' ? g.target / g.measured : g.measured / g.target;
+}
+
 /** Prints the figure next to its goal, PASS or MISS, and by how much it missed. Returns whether it passed. */
 export function goal(g: Goal): boolean {
-  const pass = g.better === 'higher' ? g.measured >= g.target : g.measured < g.target;
+  if (g.key)
+    record({ key: g.key, measured: g.measured, unit: g.unit, better: g.better, target: g.target, note: g.note });
+  const pass = passes(g);
   const sign = g.better === 'higher' ? '≥' : '<';
   const left = `${fmt(g.measured)} ${g.unit}`.padStart(20);
   const right = `goal ${sign} ${fmt(g.target)} ${g.unit}`;
-  let verdict = 'PASS';
-  if (!pass) {
-    const by = g.better === 'higher' ? g.target / g.measured : g.measured / g.target;
-    verdict = `MISS (×${fmt(by)} ${g.better === 'higher' ? 'short' : 'over'})`;
-  }
+  const by = missFactor(g);
+  const verdict = by === undefined ? 'PASS' : `MISS (×${fmt(by)} ${g.better === 'higher' ? 'short' : 'over'})`;
   console.log(`  ${g.label.padEnd(44)} ${left}   ${right.padEnd(34)} ${verdict}`);
   if (!pass && g.whyMissed) console.log(`  ${''.padEnd(44)} likely reason: ${g.whyMissed}`);
   return pass;

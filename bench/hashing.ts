@@ -11,7 +11,7 @@ import {
   scryptKernels,
   sha256d,
 } from '../fargate/src/hashing/index.js';
-import { fmt, goal, heading, info } from './harness.js';
+import { fmt, goal, heading, info, record } from './harness.js';
 import { hasValgrind } from './instructions.js';
 import {
   buildKernelDriver,
@@ -110,7 +110,16 @@ export async function benchScryptKernels(seconds = 1.5): Promise<void> {
   for (const k of scryptKernels()) {
     const label = `scrypt ${k} (${SCRYPT_LANES[k]} lanes), best of ${rounds}`;
     if (k === scryptKernel()) {
-      goal({ label, measured: best(node[k]), unit: 'hashes/s', better: 'higher', target: SCRYPT_GOAL });
+      const note = `${k} kernel, ${SCRYPT_LANES[k]} lanes`;
+      goal({
+        label,
+        key: 'hashing.scrypt',
+        note,
+        measured: best(node[k]),
+        unit: 'hashes/s',
+        better: 'higher',
+        target: SCRYPT_GOAL,
+      });
     } else {
       info(label, `${fmt(best(node[k]))} hashes/s`);
     }
@@ -118,6 +127,7 @@ export async function benchScryptKernels(seconds = 1.5): Promise<void> {
   }
   if (miner.length > 0) {
     info(`cpuminer (minerd -a scrypt -t 1), best of ${miner.length}`, `${fmt(best(miner))} hashes/s`);
+    record({ key: 'hashing.cpuminer', measured: best(miner), unit: 'hashes/s' });
     info('  ours / cpuminer', `×${fmt(best(node[scryptKernel()]) / best(miner))}`);
   } else {
     info('cpuminer', 'not found (set BENCH_MINERD or put minerd on PATH; Debian has no package)');

@@ -10,7 +10,7 @@ import type { Share, ShareBatch } from '../core/shares/share.js';
 import { journalSummarizer } from '../core/shares/summary.js';
 import { BatchingShareQueue } from '../fargate/src/queue/batching-share-queue.js';
 import { sqsEvent, startDynamo } from '../test/helpers/dynamo.js';
-import { fmt, goal, heading, info } from './harness.js';
+import { fmt, goal, heading, info, record } from './harness.js';
 
 /**
  * Prices, us-east-1, from the AWS price list as quoted in issue 6 (2024 list): SQS standard $0.40 per million
@@ -309,6 +309,7 @@ export async function benchPipeline(o: PipelineOptions = defaultPipeline): Promi
     cost[mode] = { sqs, wcu: m.dynamo.writeUnits };
     goal({
       label: `[${mode}] SQS billed requests per million shares`,
+      key: `pipeline.sqs.${mode}`,
       measured: sqs,
       unit: 'requests',
       better: 'lower',
@@ -320,6 +321,7 @@ export async function benchPipeline(o: PipelineOptions = defaultPipeline): Promi
     });
     goal({
       label: `[${mode}] DynamoDB write units per million shares`,
+      key: `pipeline.wcu.${mode}`,
       measured: cost[mode]!.wcu,
       unit: 'WCU',
       better: 'lower',
@@ -339,6 +341,12 @@ export async function benchPipeline(o: PipelineOptions = defaultPipeline): Promi
       `[${mode}] monthly at ${o.sharesPerSecond} shares/s (30 days)`,
       `SQS $${fmt(sqsUsd)} + DynamoDB writes $${fmt(dynamoUsd)}`,
     );
+    record({
+      key: `pipeline.monthly.${mode}`,
+      measured: sqsUsd + dynamoUsd,
+      unit: 'USD',
+      note: `SQS $${fmt(sqsUsd)} + DynamoDB $${fmt(dynamoUsd)}`,
+    });
   }
   info(
     '  prices',

@@ -13,6 +13,7 @@ import type { ShareSpool } from '../core/ports/share-spool.js';
 import type { ShareBatch } from '../core/shares/share.js';
 import { journalSummarizer } from '../core/shares/summary.js';
 import { type BitcoinJobSource, bitcoinJobs } from '../families/bitcoin/stratum.js';
+import type { ChainFamilies } from '../families/registry.js';
 import { type CoinService, startCoinService } from '../fargate/src/coin-service.js';
 import { BatchingShareQueue } from '../fargate/src/queue/batching-share-queue.js';
 import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
@@ -147,6 +148,8 @@ export interface BenchQueueOptions {
   journal?: { spoolDir: string; maxWaitMs: number };
   /** Where the stratum port listens (bench/netns.ts: the veth address); default 127.0.0.1. */
   host?: string;
+  /** The chain families (bench/submit.ts: the Bitcoin family with a share hasher that timestamps each hash). */
+  families?: ChainFamilies;
 }
 
 export async function startBenchPool(coin: BenchCoin, bits: number, q: BenchQueueOptions = {}): Promise<BenchPool> {
@@ -192,6 +195,7 @@ export async function startBenchPool(coin: BenchCoin, bits: number, q: BenchQueu
     log: { debug() {}, info() {}, warn() {}, error() {} },
     // Prometheus metrics as in the container: their per-share cost is part of the figure.
     metrics: createStratumMetrics(new Registry()),
+    ...(q.families && { families: q.families }),
   });
   return {
     service,

@@ -1,16 +1,21 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256Kernel } from '../fargate/src/hashing/index.js';
 import { benchConnections } from './connections.js';
 import { benchEtcWork } from './etc-work.js';
 import { benchEtchash } from './etchash.js';
 import { benchFanout } from './fanout.js';
 import { benchFramer } from './framer.js';
-import { fmt, heading, info, machineHeader } from './harness.js';
+import { fmt, heading, info, machineHeader, record } from './harness.js';
 import { benchHashing, benchScryptKernels } from './hashing.js';
 import { benchInstructions } from './instructions.js';
 import { benchLedger } from './ledger.js';
 import { benchPipeline } from './pipeline.js';
 import { benchSubmit } from './submit.js';
+import { parseFigures, summaryLines } from './summary.js';
 import { benchThroughput } from './throughput.js';
 
 /**
@@ -21,14 +26,23 @@ import { benchThroughput } from './throughput.js';
 const SECTIONS: Record<string, () => Promise<void>> = {
   hashing: async () => {
     heading('0. Native hashing (one core): the physical limit of share validation');
-    for (const [name, rate] of Object.entries(await benchHashing())) info(name, `${fmt(rate)} hashes/s`);
+    const rates = await benchHashing();
+    for (const [name, rate] of Object.entries(rates)) info(name, `${fmt(rate)} hashes/s`);
+    const sha256 = rates['sha256d native'];
+    if (sha256 !== undefined) {
+      record({ key: 'hashing.sha256d', measured: sha256, unit: 'hashes/s', note: `${sha256Kernel()} kernel` });
+    }
     await benchScryptKernels();
   },
   etchash: () => benchEtchash(),
   'etc-work': () => benchEtcWork(),
   throughput: () => benchThroughput(),
   instructions: async () => {
-    await benchInstructions();
+    const r = await benchInstructions();
+    if (r) {
+      const note = `${r.kernel} SHA-256 under valgrind`;
+      record({ key: 'instructions.sha256d', measured: r.perShare, unit: 'instructions/share', note });
+    }
   },
   connections: () => benchConnections(),
   fanout: () => benchFanout(),
@@ -52,10 +66,28 @@ if (asked.length === 1) {
   await SECTIONS[asked[0]!]!();
 } else {
   console.log('edgepool benchmarks');
-  for (const line of machineHeader()) console.log(`  ${line}`);
+  const header = machineHeader();
+  for (const line of header) console.log(`  ${line}`);
   const script = fileURLToPath(import.meta.url);
-  for (const section of asked.length > 0 ? asked : Object.keys(SECTIONS)) {
-    const run = spawnSync(process.execPath, [...process.execArgv, script, section], { stdio: 'inherit' });
-    if (run.status !== 0) console.log(`  (section ${section} failed with status ${run.status})`);
+  // Each section records its figures as JSON lines in this file; the summary table reads them at the end.
+  const dir = mkdtempSync(join(tmpdir(), 'bench-figures-'));
+  const file = join(dir, 'figures.jsonl');
+  const env = { ...process.env, BENCH_FIGURES_FILE: file };
+  try {
+    for (const section of asked.length > 0 ? asked : Object.keys(SECTIONS)) {
+      const run = spawnSync(process.execPath, [...process.execArgv, script, section], { stdio: 'inherit', env });
+      if (run.status !== 0) console.log(`  (section ${section} failed with status ${run.status})`);
+    }
+    let lines = '';
+    try {
+      lines = readFileSync(file, 'utf8');
+    } catch {
+      // No section recorded anything (all failed, or none has summary figures).
+    }
+    heading('Summary: every figure against its goal and, for the share path, against the hash limit of this run');
+    for (const line of header) console.log(`  ${line}`);
+    for (const line of summaryLines(parseFigures(lines))) console.log(`  ${line}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -3,8 +3,18 @@
 // socket's data event) — the pool's own part, which the goal is about.
 import { randomBytes } from 'node:crypto';
 import { type Channel, channel } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
-import { fmt, goal, heading, info, LoadGen } from './harness.js';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getCoin } from '../core/coins/index.js';
+import { bitcoinFamily } from '../families/bitcoin/index.js';
+import { bitcoinJobSource } from '../families/bitcoin/stratum.js';
+import type { ChainFamily } from '../families/chain-family.js';
+import { ethereumFamily } from '../families/ethereum/index.js';
+import { ChainFamilies } from '../families/registry.js';
+import { type HeaderHasher, scrypt, shareHasher } from '../fargate/src/hashing/index.js';
+import { fmt, goal, heading, info, LoadGen, record } from './harness.js';
+import { hashRate } from './hashing.js';
 import { type BenchNetwork, withBenchNetwork } from './netns.js';
 import { percentile, sortedNumbers } from './percentiles.js';
 import { blockTemplate, EASY_BITS, startBenchPool } from './pool.js';
@@ -19,12 +29,25 @@ export interface SubmitResult {
   serverMs: number[];
   /** Per block: share read → the submitblock request created (the share path: framing, checks, hash, assembly). */
   checkMs: number[];
+  /** Per block, the server's part in stages (ms); a stage missing for a block is left out. */
+  stages: Record<Stage, number[]>;
+  /** Blocks whose server part a garbage collection overlapped (perf_hooks 'gc' entries). */
+  gcOverlapped: number;
 }
+
+/** The server's part of a block's way, stage by stage (each from the end of the one before). */
+export const STAGES = {
+  hashed: 'read → PoW hash done (framing, parse, checks, scrypt with its turn wait)',
+  created: 'hash → request created (block hex pieces, daemon pool, node:http request)',
+  written: 'request created → written to the socket',
+  received: 'written → the daemon reads it (loopback, same process)',
+} as const;
+export type Stage = keyof typeof STAGES;
 
 /** Node publishes every socket a net.Server accepts here (diagnostics_channel). */
 const accepted: Channel = channel('net.server.socket');
 /** …and every HTTP client request when it starts (the pool's submitblock: the fake daemon only answers). */
-const requests: Channel = channel('http.client.request.start');
+const requests: Channel = channel('http.client.request.created');
 
 export async function measureSubmit(
   count: number,
@@ -32,8 +55,9 @@ export async function measureSubmit(
   /** Transactions of 400 bytes in the template: the block's size (0: the coinbase alone). */
   txs = 0,
 ): Promise<SubmitResult> {
-  // Litecoin: the scrypt hash of the share is on this path, as on a real pool.
-  const pool = await startBenchPool('LTC', EASY_BITS, { host: net?.serverHost });
+  // Litecoin: the scrypt hash of the share is on this path, as on a real pool. Its hasher timestamps each hash.
+  const hashed: bigint[] = [];
+  const pool = await startBenchPool('LTC', EASY_BITS, { host: net?.serverHost, families: timedFamilies(hashed) });
   if (txs > 0) {
     const transactions = Array.from({ length: txs }, () => ({
       data: randomBytes(400).toString('hex'),
@@ -51,8 +75,21 @@ export async function measureSubmit(
   };
   accepted.subscribe(watch);
   const created: bigint[] = [];
-  const onRequest = () => created.push(process.hrtime.bigint());
+  const written: bigint[] = [];
+  const onRequest = (message: unknown) => {
+    created.push(process.hrtime.bigint());
+    (message as { request: ClientRequest }).request.once('finish', () => written.push(process.hrtime.bigint()));
+  };
   requests.subscribe(onRequest);
+  // Garbage collections, on performance.now()'s clock (the same monotonic clock as hrtime, another origin).
+  const gcs: Array<{ start: number; end: number }> = [];
+  const gcWatch = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  gcWatch.observe({ entryTypes: ['gc'] });
+  const hrOrigin = process.hrtime.bigint();
+  const perfOrigin = performance.now();
+  const perfMs = (t: bigint) => perfOrigin + Number(t - hrOrigin) / 1e6;
   const gen = LoadGen.start(net?.loadgenPrefix);
   try {
     await gen.call('connect', {
@@ -69,6 +106,8 @@ export async function measureSubmit(
     const latenciesMs: number[] = [];
     const serverMs: number[] = [];
     const checkMs: number[] = [];
+    const stages: Record<Stage, number[]> = { hashed: [], created: [], written: [], received: [] };
+    let gcOverlapped = 0;
     for (const s of sent) {
       const at = arrived.get(s.nonceLe);
       if (at === undefined) continue;
@@ -77,16 +116,47 @@ export async function measureSubmit(
       const read = reads.findLast((r) => r <= at);
       if (read === undefined) continue;
       serverMs.push(Number(at - read) / 1e6);
-      const request = created.find((c) => c >= read && c <= at);
+      const within = (times: bigint[]) => times.find((t) => t >= read && t <= at);
+      const request = within(created);
       if (request !== undefined) checkMs.push(Number(request - read) / 1e6);
+      let from = read;
+      for (const [stage, t] of [
+        ['hashed', within(hashed)],
+        ['created', request],
+        ['written', within(written)],
+        ['received', at],
+      ] as const) {
+        if (t === undefined) continue;
+        stages[stage].push(Number(t - from) / 1e6);
+        from = t;
+      }
+      if (gcs.some((g) => g.start < perfMs(at) && g.end > perfMs(read))) gcOverlapped++;
     }
-    return { blocks: latenciesMs.length, latenciesMs, serverMs, checkMs };
+    return { blocks: latenciesMs.length, latenciesMs, serverMs, checkMs, stages, gcOverlapped };
   } finally {
+    gcWatch.disconnect();
     accepted.unsubscribe(watch);
     requests.unsubscribe(onRequest);
     await gen.stop();
     await pool.stop();
   }
+}
+
+/** The pool's chain families, the Bitcoin family's share hasher timestamping (into `at`) when each hash is done. */
+function timedFamilies(at: bigint[]): ChainFamilies {
+  const timed = (coin: { symbol: string }): HeaderHasher => {
+    const hash = shareHasher(getCoin(coin.symbol).algorithm);
+    const done = (h: Buffer) => {
+      at.push(process.hrtime.bigint());
+      return h;
+    };
+    return (header) => {
+      const h = hash(header);
+      return h instanceof Promise ? h.then(done) : done(h);
+    };
+  };
+  const bitcoin: ChainFamily = { ...bitcoinFamily, stratum: async () => bitcoinJobSource(timed) };
+  return new ChainFamilies([bitcoin, ethereumFamily]);
 }
 
 export async function benchSubmit(
@@ -103,14 +173,20 @@ export async function benchSubmit(
     'miner write → daemon, p50 / p99',
     `${fmt(percentile(sorted, 0.5), 3)} / ${fmt(percentile(sorted, 0.99), 3)} ms (two processes: includes waking the server)`,
   );
-  const check = sortedNumbers(r.checkMs);
   info('share read by the server → daemon, p50', `${fmt(percentile(server, 0.5), 3)} ms`);
-  info(
-    '  of which read → submitblock request, p50 / p99',
-    `${fmt(percentile(check, 0.5), 3)} / ${fmt(percentile(check, 0.99), 3)} ms (framing, checks, scrypt, block pieces)`,
-  );
+  for (const [stage, what] of Object.entries(STAGES) as Array<[Stage, string]>) {
+    const t = sortedNumbers(r.stages[stage]);
+    info(`  ${stage}, p50 / p99`, `${fmt(percentile(t, 0.5), 3)} / ${fmt(percentile(t, 0.99), 3)} ms: ${what}`);
+  }
+  // The hash alone, one header at a time as a lone block-solving share is (no other share in its turn).
+  const oneHashMs = 1000 / hashRate(scrypt, 0.5);
+  info('  one scrypt hash alone (this process)', `${fmt(oneHashMs, 3)} ms`);
+  record({ key: 'submit.oneHash', measured: oneHashMs, unit: 'ms' });
+  info('  blocks a garbage collection overlapped', `${r.gcOverlapped} of ${r.blocks}`);
   goal({
     label: 'submit latency p99 (share read → daemon)',
+    key: 'submit.p99',
+    note: `p50 ${fmt(percentile(server, 0.5), 3)} ms`,
     measured: percentile(server, 0.99),
     unit: 'ms',
     better: 'lower',

@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scrypt, sha256d } from '../fargate/src/hashing/index.js';
-import { fmt, goal, heading, info, LoadGen } from './harness.js';
+import { MAX_IN_FLIGHT } from '../fargate/src/stratum/connection.js';
+import { fmt, goal, heading, info, LoadGen, record } from './harness.js';
 import { hashRate, scryptBatchRate } from './hashing.js';
 import type { ThroughputResult } from './loadgen.js';
 import { type BenchCoin, HARD_BITS, startBenchPool } from './pool.js';
@@ -117,6 +118,7 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
     const genBusy = r.max.cpuSeconds / r.max.seconds;
     goal({
       label: `${g.algorithm} (${coin}) accepted shares/s`,
+      key: `throughput.${g.algorithm}`,
       measured: rate,
       unit: 'shares/s',
       better: 'higher',
@@ -130,6 +132,8 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
     });
     info('  server process CPU', `${fmt(r.max.serverBusy * 100, 0)}% of one core`);
     info('  per server CPU-second', `${fmt(rate / r.max.serverBusy)} shares`);
+    record({ key: `throughput.${g.algorithm}.perCpuSecond`, measured: rate / r.max.serverBusy, unit: 'shares' });
+    record({ key: `throughput.${g.algorithm}.native`, measured: native, unit: 'hashes/s' });
     info('  load generator CPU in the window', `${fmt(genBusy * 100, 0)}% of one core`);
     info(`  native ${g.algorithm} hash rate (physical limit)`, `${fmt(native)} hashes/s`);
     info('  shares/s as a share of the hash rate', `${fmt((rate / native) * 100, 1)}%`);
@@ -138,6 +142,7 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
     info('  open loop rate', `${fmt(r.paced.accepted / r.paced.seconds)} shares/s`);
     goal({
       label: `  ${g.algorithm} ack p99 (open loop, half max rate)`,
+      key: `throughput.${g.algorithm}.ackP99`,
       measured: r.paced.latencyMs.p99,
       unit: 'ms',
       better: 'lower',
@@ -150,6 +155,7 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
     const j = await measureJournalAck(coin, o, rate2, JOURNAL_WINDOW_MS);
     goal({
       label: `  ${g.algorithm} ack p99, ackAfter journal, ${JOURNAL_WINDOW_MS} ms window`,
+      key: `throughput.${g.algorithm}.journalP99`,
       measured: j.latencyMs.p99,
       unit: 'ms',
       better: 'lower',
@@ -158,5 +164,12 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
     });
     info('  ack p50 (journal)', `${fmt(j.latencyMs.p50)} ms at ${fmt(j.accepted / j.seconds)} shares/s`);
     info('  batches sent / shares per batch', `${r.batches} / ${fmt(r.queuedShares / Math.max(1, r.batches))}`);
+  }
+  if (o.coins.includes('BTC')) {
+    // One connection carrying many rigs (a stratum proxy): its submits pipelined up to the connection's in-flight bound.
+    const one = await measureThroughput('BTC', { ...o, connections: 1, window: MAX_IN_FLIGHT });
+    const rate = one.max.accepted / one.max.seconds;
+    info(`one connection, ${MAX_IN_FLIGHT} submits in flight (sha256d)`, `${fmt(rate)} shares/s`);
+    record({ key: 'throughput.oneConnection', measured: rate, unit: 'shares/s' });
   }
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { measureConnections } from '../../bench/connections.js';
 import { measureEtcWork } from '../../bench/etc-work.js';
@@ -8,6 +8,7 @@ import { LoadGen } from '../../bench/harness.js';
 import { benchNetwork } from '../../bench/netns.js';
 import { measurePipeline } from '../../bench/pipeline.js';
 import { measureSubmit } from '../../bench/submit.js';
+import { SUMMARY_ROWS } from '../../bench/summary.js';
 import { measureJournalAck, measureThroughput } from '../../bench/throughput.js';
 
 // Each bench section at a trivial size: proves the harness drives the real server end to end. Counts only — timings
@@ -97,6 +98,8 @@ describe('bench sections at a trivial size', () => {
   it('submit: every block-solving share reaches the daemon as submitblock', async () => {
     const r = await measureSubmit(5);
     expect(r.blocks).toBe(5);
+    // Every block's way is timed stage by stage: the hash done, the request created, written, received.
+    for (const stage of ['hashed', 'created', 'written', 'received'] as const) expect(r.stages[stage]).toHaveLength(5);
   });
 
   it('pipeline: 200 shares become SQS messages and are ingested with counted writes', async () => {
@@ -133,4 +136,28 @@ describe('bench sections at a trivial size', () => {
     expect(r.ingestedShares).toBe(200);
     expect(r.dynamo.writeUnits).toBeGreaterThanOrEqual(r.dynamo.writeRequests);
   });
+
+  it('a run of several sections ends with the summary table: every row, the measured ones with their goals', async () => {
+    // submit and connections at a trivial size, each in its own process as in a full run; the table comes last.
+    const env = { ...process.env, BENCH_BLOCKS: '3', BENCH_CONNECTIONS: '20', BENCH_IDLE_SECONDS: '0' };
+    const run = spawn('scripts/node', ['--import', 'tsx', 'bench/run.ts', 'submit', 'connections'], { env });
+    let out = '';
+    run.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    run.stderr.resume();
+    const code = await new Promise<number | null>((resolve) => run.once('exit', resolve));
+    expect(code).toBe(0);
+    const table = out.slice(out.indexOf('\nSummary:'));
+    expect(table.length).toBeGreaterThan(1);
+    for (const row of SUMMARY_ROWS) expect(table.split(row.label)).toHaveLength(2);
+    const line = (label: string) => table.split('\n').find((l) => l.trim().startsWith(label)) ?? '';
+    expect(line('block submit p99')).toMatch(/ ms\s+< 1\s+(PASS|MISS ×[\d.]+)/);
+    expect(line('idle connections, one process')).toMatch(
+      /^\s+idle connections, one process\s+20 connections\s+≥ 100,000\s+MISS ×5,000/,
+    );
+    expect(line('idle connections, one process')).toMatch(/ulimit -n [\d,]+; hard [\d,]+$/);
+    expect(line('RSS per idle connection')).toMatch(/KiB\s+< 10\s+(PASS|MISS)/);
+    expect(line('sha256d shares/s')).toContain('not run');
+  }, 120_000);
 });
