@@ -134,7 +134,9 @@ export class DaemonPool {
     return Promise.all(
       targets.map(async (m): Promise<SubmitAnswer> => {
         try {
-          return { daemon: m.client.name, result: await m.guarded.submitBlock(block) };
+          // Sent first: the daemon's name (a URL parse) only once the block is on its way.
+          const result = await m.guarded.submitBlock(block);
+          return { daemon: m.client.name, result };
         } catch (err) {
           const error = err instanceof DaemonError ? err : new DaemonError(String(err), undefined, { cause: err });
           return { daemon: m.client.name, error };
