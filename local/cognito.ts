@@ -42,8 +42,10 @@ const REGION = 'local';
  *
  * Composed from cognito-local's own parts rather than its `start` script so that the data directory is ours (the
  * script uses `./.cognito` of the working directory), nothing is printed (its console "code delivery" is replaced by
- * a sink: the pool mails its own links), and the one Admin call the adapter needs that cognito-local lacks
- * (AdminSetUserMFAPreference, to turn TOTP off after a recovery code) is answered as Cognito does.
+ * a sink: the pool mails its own links), the one Admin call the adapter needs that cognito-local lacks
+ * (AdminSetUserMFAPreference, to turn TOTP off after a recovery code) is answered as Cognito does, and a sign-in's
+ * challenge session is checked as Cognito checks it (cognito-local accepts any string, so a TOTP code alone would
+ * sign in without the password step).
  */
 export async function startLocalCognito(opts: { dataDir: string; port?: number }): Promise<LocalCognito> {
   const cl = await loadCognitoLocal();
@@ -76,8 +78,13 @@ export async function startLocalCognito(opts: { dataDir: string; port?: number }
     triggers,
   };
   const base = cl.Router(services);
-  const router = (target: string): Route =>
-    target === 'AdminSetUserMFAPreference' ? adminSetUserMfaPreference(services, cl.UserNotFoundError) : base(target);
+  const sessions = challengeSessions(cl.NotAuthorizedError);
+  const router = (target: string): Route => {
+    if (target === 'AdminSetUserMFAPreference') return adminSetUserMfaPreference(services, cl.UserNotFoundError);
+    if (target === 'InitiateAuth') return sessions.issuing(base(target));
+    if (target === 'RespondToAuthChallenge') return sessions.checking(base(target));
+    return base(target);
+  };
   const server = (await cl
     .createServer(router, logger as never, { port: opts.port ?? 0, hostname: '127.0.0.1' }, services)
     .start()) as Server;
@@ -181,6 +188,7 @@ async function loadCognitoLocal() {
     ]);
   return {
     UserNotFoundError: errors.UserNotFoundError,
+    NotAuthorizedError: errors.NotAuthorizedError,
     createServer: server.createServer,
     Router: router.Router,
     CognitoServiceFactoryImpl: cognitoService.CognitoServiceFactoryImpl,
@@ -239,5 +247,48 @@ function adminSetUserMfaPreference(services: Services, UserNotFoundError: new (m
       UserLastModifiedDate: services.clock.get(),
     });
     return {};
+  };
+}
+
+/** How long the session of a sign-in challenge (the TOTP step) stays valid: Cognito's default, 3 minutes. */
+const CHALLENGE_SESSION_MS = 3 * 60_000;
+
+interface ChallengeRequest {
+  Session?: string;
+  AuthParameters?: Record<string, string>;
+  ChallengeResponses?: Record<string, string>;
+}
+
+/**
+ * Cognito binds a challenge's `Session` to the user who passed the password step, for a few minutes, and a challenge
+ * answered replaces it. cognito-local hands out random sessions and never looks at them again: this keeps them.
+ */
+function challengeSessions(NotAuthorizedError: new (message: string) => Error) {
+  const open = new Map<string, { username: string; expires: number }>();
+  const remember = (session: unknown, username: string) => {
+    const now = Date.now();
+    for (const [key, s] of open) if (s.expires <= now) open.delete(key);
+    if (typeof session === 'string') open.set(session, { username, expires: now + CHALLENGE_SESSION_MS });
+  };
+  return {
+    issuing:
+      (route: Route): Route =>
+      async (ctx, req: ChallengeRequest) => {
+        const res = await route(ctx, req);
+        remember(res?.Session, (req.AuthParameters?.USERNAME ?? '').toLowerCase());
+        return res;
+      },
+    checking:
+      (route: Route): Route =>
+      async (ctx, req: ChallengeRequest) => {
+        const username = (req.ChallengeResponses?.USERNAME ?? '').toLowerCase();
+        const held = req.Session === undefined ? undefined : open.get(req.Session);
+        if (!held || held.expires <= Date.now() || held.username !== username)
+          throw new NotAuthorizedError('Invalid session for the user.');
+        const res = await route(ctx, req);
+        open.delete(req.Session as string);
+        remember(res?.Session, username);
+        return res;
+      },
   };
 }

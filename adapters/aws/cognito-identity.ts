@@ -1,0 +1,266 @@
+import {
+  AdminConfirmSignUpCommand,
+  AdminGetUserCommand,
+  AdminSetUserMFAPreferenceCommand,
+  AdminUpdateUserAttributesCommand,
+  AssociateSoftwareTokenCommand,
+  type AuthenticationResultType,
+  type CognitoIdentityProviderClient,
+  CognitoIdentityProviderServiceException,
+  InitiateAuthCommand,
+  type InitiateAuthCommandOutput,
+  RespondToAuthChallengeCommand,
+  SetUserMFAPreferenceCommand,
+  SignUpCommand,
+  VerifySoftwareTokenCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import {
+  type AuthTokens,
+  type IdentityProvider,
+  SignInRefusedError,
+  type SignInResult,
+  type TokenSubject,
+} from '../../core/ports/identity.js';
+
+export interface CognitoIdentityOptions {
+  client: CognitoIdentityProviderClient;
+  userPoolId: string;
+  /** The app client (no secret, USER_PASSWORD_AUTH and refresh allowed). */
+  clientId: string;
+  /** The pool's token issuer: `cognitoIssuer(region, userPoolId)` in AWS, LocalCognito.issuer locally. */
+  issuer: string;
+  /** The pool's public keys; `<issuer>/.well-known/jwks.json` when absent (as Cognito serves them). */
+  jwksUrl?: string;
+}
+
+/** The `iss` of an Amazon Cognito user pool's tokens. */
+export function cognitoIssuer(region: string, userPoolId: string): string {
+  return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+}
+
+/**
+ * Cognito failures that say nothing about the user (the service or the pool's configuration is at fault): they pass
+ * through as they are. Every other refusal of a sign-in (unknown user, wrong password, unconfirmed user, wrong or
+ * expired code, bad session, too many failures…) becomes SignInRefusedError, so no answer tells an email apart.
+ */
+const NOT_ABOUT_THE_USER = new Set([
+  'InternalErrorException',
+  'TooManyRequestsException',
+  'ResourceNotFoundException',
+  'InvalidUserPoolConfigurationException',
+  'InvalidLambdaResponseException',
+  'UnexpectedLambdaException',
+  'UserLambdaValidationException',
+]);
+
+/**
+ * The IdentityProvider on an Amazon Cognito user pool (in AWS) or cognito-local (local mode and tests, see
+ * local/cognito.ts): the same calls either way.
+ *
+ * The pool uses the email itself as the user name (case-insensitive), so the access token's `username` claim is the
+ * email. The email is confirmed by the pool's own mailed link; then `confirmUser` confirms the user and marks the
+ * email verified. Access tokens are verified here against the pool's JWKS (signature, issuer, `token_use`,
+ * `client_id`, expiry), and also before every call that takes one: cognito-local only decodes them.
+ */
+export class CognitoIdentity implements IdentityProvider {
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+
+  constructor(private readonly opts: CognitoIdentityOptions) {
+    this.jwks = createRemoteJWKSet(new URL(opts.jwksUrl ?? `${opts.issuer}/.well-known/jwks.json`));
+  }
+
+  async signUp(email: string, password: string): Promise<{ sub: string } | 'exists'> {
+    try {
+      const out = await this.opts.client.send(
+        new SignUpCommand({
+          ClientId: this.opts.clientId,
+          Username: email,
+          Password: password,
+          UserAttributes: [{ Name: 'email', Value: email }],
+        }),
+      );
+      if (!out.UserSub) throw new Error('the identity provider answered a sign-up without the user id');
+      return { sub: out.UserSub };
+    } catch (err) {
+      if (isCognitoError(err, 'UsernameExistsException')) return 'exists';
+      if (isCognitoError(err, 'InvalidPasswordException'))
+        throw new Error(`the identity provider refused the password: ${err.message}`);
+      throw err;
+    }
+  }
+
+  async confirmUser(email: string): Promise<void> {
+    const { client, userPoolId } = this.opts;
+    try {
+      await client.send(new AdminConfirmSignUpCommand({ UserPoolId: userPoolId, Username: email }));
+    } catch (err) {
+      // A link followed twice: the user is confirmed already, which is what was asked.
+      const status = isCognitoError(err, 'NotAuthorizedException') ? await this.userStatus(email) : undefined;
+      if (status !== 'CONFIRMED') throw err;
+    }
+    await client.send(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: userPoolId,
+        Username: email,
+        // The email is written with its verified flag (cognito-local refuses the flag alone; Cognito takes both).
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'email_verified', Value: 'true' },
+        ],
+      }),
+    );
+  }
+
+  async signIn(email: string, password: string): Promise<SignInResult> {
+    const out = await refusalsAsSignInRefused(() =>
+      this.opts.client.send(
+        new InitiateAuthCommand({
+          ClientId: this.opts.clientId,
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: email, PASSWORD: password },
+        }),
+      ),
+    );
+    return this.signInStep(email, out);
+  }
+
+  async answerTotp(email: string, session: string, code: string): Promise<AuthTokens> {
+    const out = await refusalsAsSignInRefused(() =>
+      this.opts.client.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: this.opts.clientId,
+          ChallengeName: 'SOFTWARE_TOKEN_MFA',
+          Session: session,
+          ChallengeResponses: { USERNAME: email, SOFTWARE_TOKEN_MFA_CODE: code },
+        }),
+      ),
+    );
+    if (!out.AuthenticationResult) throw new SignInRefusedError();
+    return tokensOf(out.AuthenticationResult);
+  }
+
+  async refresh(refreshToken: string): Promise<AuthTokens> {
+    const out = await refusalsAsSignInRefused(() =>
+      this.opts.client.send(
+        new InitiateAuthCommand({
+          ClientId: this.opts.clientId,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: refreshToken },
+        }),
+      ),
+    );
+    if (!out.AuthenticationResult) throw new SignInRefusedError();
+    return tokensOf(out.AuthenticationResult);
+  }
+
+  async startTotp(accessToken: string): Promise<{ secret: string }> {
+    await this.verifyAccessToken(accessToken);
+    const out = await this.opts.client.send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken }));
+    if (!out.SecretCode) throw new Error('the identity provider answered a TOTP enrollment without a secret');
+    return { secret: out.SecretCode };
+  }
+
+  async verifyTotp(accessToken: string, code: string): Promise<boolean> {
+    await this.verifyAccessToken(accessToken);
+    try {
+      const out = await this.opts.client.send(
+        new VerifySoftwareTokenCommand({ AccessToken: accessToken, UserCode: code }),
+      );
+      if (out.Status !== 'SUCCESS') return false;
+    } catch (err) {
+      if (isCognitoError(err, 'CodeMismatchException', 'EnableSoftwareTokenMFAException', 'InvalidParameterException'))
+        return false;
+      throw err;
+    }
+    await this.opts.client.send(
+      new SetUserMFAPreferenceCommand({
+        AccessToken: accessToken,
+        SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+      }),
+    );
+    return true;
+  }
+
+  async disableTotp(email: string): Promise<void> {
+    await this.opts.client.send(
+      new AdminSetUserMFAPreferenceCommand({
+        UserPoolId: this.opts.userPoolId,
+        Username: email,
+        SoftwareTokenMfaSettings: { Enabled: false, PreferredMfa: false },
+      }),
+    );
+  }
+
+  async totpEnabled(email: string): Promise<boolean> {
+    const user = await this.opts.client.send(
+      new AdminGetUserCommand({ UserPoolId: this.opts.userPoolId, Username: email }),
+    );
+    return user.UserMFASettingList?.includes('SOFTWARE_TOKEN_MFA') ?? false;
+  }
+
+  async verifyAccessToken(accessToken: string): Promise<TokenSubject> {
+    const { payload } = await jwtVerify(accessToken, this.jwks, {
+      issuer: this.opts.issuer,
+      algorithms: ['RS256'],
+      requiredClaims: ['exp', 'sub'],
+    });
+    // An id token is signed by the same key: only an access token for this app client is one.
+    if (payload.token_use !== 'access') throw new Error('not an access token');
+    if (payload.client_id !== this.opts.clientId) throw new Error('an access token for another app client');
+    if (typeof payload.sub !== 'string' || typeof payload.username !== 'string')
+      throw new Error('an access token without a subject');
+    return { sub: payload.sub, username: payload.username };
+  }
+
+  private async signInStep(email: string, out: InitiateAuthCommandOutput): Promise<SignInResult> {
+    if (out.AuthenticationResult) return { kind: 'tokens', tokens: tokensOf(out.AuthenticationResult) };
+    if (out.ChallengeName === 'SOFTWARE_TOKEN_MFA' && out.Session) return { kind: 'totp', session: out.Session };
+    if (out.ChallengeName === 'SELECT_MFA_TYPE' && out.Session) {
+      // Only when SMS MFA is on too (the pool has none): choose the authenticator app.
+      const next = await refusalsAsSignInRefused(() =>
+        this.opts.client.send(
+          new RespondToAuthChallengeCommand({
+            ClientId: this.opts.clientId,
+            ChallengeName: 'SELECT_MFA_TYPE',
+            Session: out.Session,
+            ChallengeResponses: { USERNAME: email, ANSWER: 'SOFTWARE_TOKEN_MFA' },
+          }),
+        ),
+      );
+      if (next.ChallengeName === 'SOFTWARE_TOKEN_MFA' && next.Session) return { kind: 'totp', session: next.Session };
+    }
+    // MFA_SETUP (MFA required), NEW_PASSWORD_REQUIRED (an admin-created user): the pool is not configured so.
+    throw new Error(`the identity provider asked for an unexpected sign-in step ${out.ChallengeName ?? '(none)'}`);
+  }
+
+  private async userStatus(email: string): Promise<string | undefined> {
+    const user = await this.opts.client.send(
+      new AdminGetUserCommand({ UserPoolId: this.opts.userPoolId, Username: email }),
+    );
+    return user.UserStatus;
+  }
+}
+
+function isCognitoError(err: unknown, ...names: string[]): err is CognitoIdentityProviderServiceException {
+  return err instanceof CognitoIdentityProviderServiceException && names.includes(err.name);
+}
+
+async function refusalsAsSignInRefused<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof CognitoIdentityProviderServiceException && !NOT_ABOUT_THE_USER.has(err.name))
+      throw new SignInRefusedError();
+    throw err;
+  }
+}
+
+function tokensOf(result: AuthenticationResultType): AuthTokens {
+  const { AccessToken: accessToken, IdToken: idToken, RefreshToken: refreshToken } = result;
+  if (!accessToken || !idToken) throw new Error('the identity provider answered a sign-in without tokens');
+  // cognito-local leaves ExpiresIn out: the access token's own expiry says the same.
+  const expiresInSeconds =
+    result.ExpiresIn ?? Math.max(0, (decodeJwt(accessToken).exp ?? 0) - Math.floor(Date.now() / 1000));
+  return { accessToken, idToken, ...(refreshToken ? { refreshToken } : {}), expiresInSeconds };
+}
