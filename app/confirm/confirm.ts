@@ -3,6 +3,7 @@ import { assessBlock, isSettled } from '../../core/blocks/confirmation.js';
 import type { CoinDefinition } from '../../core/coins/index.js';
 import { StorageError } from '../../core/errors.js';
 import { type BlockStage, blockEntries, splitCredits } from '../../core/ledger/ledger.js';
+import type { ReferralReader } from '../../core/ports/account-store.js';
 import type { ChainReader } from '../../core/ports/chain-reader.js';
 import type { Logger } from '../../core/ports/logger.js';
 import type { BlockStore, LedgerStore } from '../../core/ports/money-store.js';
@@ -29,6 +30,11 @@ export interface ConfirmDeps {
    * chain, whose blocks name the parent's round they were found in (`round`). Absent: the coin itself.
    */
   roundsCoin?: string;
+  /**
+   * Referrals (issue 19, config `accounts.referrals`): who referred the miners of the coin whose rounds pay its
+   * blocks. Read once per block, when its split is fixed: a later referral change never alters a credited block.
+   */
+  referrals?: { reader: ReferralReader; feeSharePercent: number };
 }
 
 export interface ConfirmReport {
@@ -159,11 +165,20 @@ async function fixCredits(deps: ConfirmDeps, block: MoneyBlock, reward: bigint):
   // PROP: the rounds since the previous block's (its round's height for an aux chain). Two aux blocks found in one
   // parent round both read that round: the later one is not left with no round at all (all to its finder).
   const previous = Math.min(await money.previousBlockHeight(coin.symbol, block.height), round.height - 1);
+  // Failing to read the referrals fails the pass: the block waits uncredited for the next one, never split without.
+  const referrals =
+    deps.referrals && deps.referrals.feeSharePercent > 0
+      ? {
+          referrers: await deps.referrals.reader.referrersByAddress(round.coin),
+          feeSharePercent: deps.referrals.feeSharePercent,
+        }
+      : undefined;
   const split = splitReward(
     { height: block.height, hash: block.hash, reward, networkDifficulty: block.networkDifficulty, finder: block.miner },
     rounds,
     deps.rewards,
     previous,
+    referrals,
   );
   await money.setBlockCredits(coin.symbol, block, splitCredits(split), reward);
   // Whoever fixed it first wins: read back what is stored.

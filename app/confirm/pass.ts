@@ -2,6 +2,7 @@ import { getCoin, payoutConfirmationDepth, validateAddress } from '../../core/co
 import { roundsCoinOf } from '../../core/config/merged.js';
 import type { CoinConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
+import type { ReferralReader } from '../../core/ports/account-store.js';
 import type { ConfirmationRules, PpsChain } from '../../core/ports/chain-reader.js';
 import type { LedgerStateStore, MoneyStore } from '../../core/ports/money-store.js';
 import type { RoundShareReader } from '../../core/ports/share-store.js';
@@ -69,6 +70,11 @@ export interface CoinConfirmDeps {
    * recorded: required for such a coin.
    */
   upstream?: { wallet: UpstreamWallet; store: UpstreamPayoutStore };
+  /**
+   * Miner accounts (config `accounts`, issue 19): who referred whom, read when a block's split is fixed. Absent, or a
+   * fee share of 0: no referral credits.
+   */
+  referrals?: { reader: ReferralReader; feeSharePercent: number };
 }
 
 /**

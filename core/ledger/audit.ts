@@ -77,7 +77,8 @@ class Mismatch extends Error {}
 /**
  * The checks of `pool ledger audit` for one coin; the first mismatch is reported:
  *  1. an id names one entry: the same id twice with different content is history rewritten; every id is the one its
- *     content implies (entryId), and every amount is positive;
+ *     content implies (entryId), and every amount is positive; a referral credit (role 'referral') is a block
+ *     credit only (so it matures and is reversed with its block, and counts in the block's sum);
  *  2. credits = mature rewards: every credited block's immature entries sum to its reward (miners + fees + bonus +
  *     dust), every mature block's mature entries too, and no entry matures a block that is not confirmed;
  *  3. debits = confirmed payouts (+ network fees, with `wallet`): the paid entries of every confirmed payout sum to
@@ -134,8 +135,14 @@ function uniqueEntries(entries: readonly LedgerEntry[]): LedgerEntry[] {
   return [...byId.values()];
 }
 
+/** The kinds a referral credit can have: it is a block credit (issue 19), and moves only with its block. */
+const REFERRAL_KINDS: readonly EntryKind[] = ['immature', 'mature', 'orphan', 'restore'];
+
 function checkEntry(e: LedgerEntry): void {
   if (e.amount <= 0n) throw new Mismatch(`entry ${e.id}: amount ${e.amount} is not positive`);
+  if (e.role === 'referral' && !REFERRAL_KINDS.includes(e.kind)) {
+    throw new Mismatch(`entry ${e.id}: a referral credit is a block's credit, never a ${e.kind} entry`);
+  }
   if (e.id !== entryId(e.kind, e.ref, e.role, e.account)) {
     throw new Mismatch(`entry ${e.id}: its id does not match its content (${e.kind} ${e.ref} ${e.role} ${e.account})`);
   }

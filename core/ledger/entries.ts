@@ -51,7 +51,8 @@ export type EntryKind =
    */
   | 'upstream';
 
-export type Role = 'miner' | 'fee' | 'bonus' | 'dust';
+/** 'referral': a referrer's share of the pool fee on a referred miner's reward (issue 19), a block credit. */
+export type Role = 'miner' | 'fee' | 'bonus' | 'dust' | 'referral';
 
 export interface LedgerEntry {
   id: string;

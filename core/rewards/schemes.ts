@@ -1,3 +1,4 @@
+import type { Role } from '../ledger/entries.js';
 import { type Allocation, allocate, mergeWeights, weightOf } from './allocate.js';
 import type { RewardsConfig } from './config.js';
 import { pplnsWindow, type ShareChunk } from './pplns.js';
@@ -28,17 +29,31 @@ export interface FoundBlockInput {
 }
 
 /**
- * Who gets what of one block. Invariant (property-tested): Σ miners + Σ fees + finderBonus + dust = reward,
- * nothing negative, and the same input gives the same output. Dust goes to the first fee wallet.
+ * Who gets what of one block. Invariant (property-tested): Σ miners + Σ fees + Σ referrals + finderBonus + dust =
+ * reward, nothing negative, and the same input gives the same output. Dust goes to the first fee wallet.
  */
 export interface RewardSplit {
   reward: bigint;
   miners: Allocation[];
   fees: Allocation[];
+  /** Referrers' shares of the pool fee (issue 19), taken out of the fee before the fee wallets' split. */
+  referrals: Allocation[];
   finderBonus: Allocation | undefined;
   dust: bigint;
   dustAccount: string;
 }
+
+/**
+ * Referrals (issue 19): a referred miner's referrer earns `feeSharePercent` of the pool fee attributable to the
+ * miner's reward. `referrers`: mining address → the address its referrer is credited at (read once per block).
+ */
+export interface ReferralTerms {
+  referrers: ReadonlyMap<string, string>;
+  /** 0–100, any decimal: held as parts per million, so 12.5 % is exact. */
+  feeSharePercent: number;
+}
+
+const PPM = 1_000_000n;
 
 /**
  * Splits a block reward under the configured scheme. `rounds` (any order; they are taken newest first by height)
@@ -54,12 +69,10 @@ export function splitReward(
   rounds: readonly RoundWeights[],
   cfg: RewardsConfig,
   sincePreviousBlockHeight = -1,
+  referrals?: ReferralTerms,
 ): RewardSplit {
   const fee = (block.reward * BigInt(cfg.feeBasisPoints)) / 10_000n;
   const bonus = (block.reward * BigInt(cfg.finderBonusBasisPoints)) / 10_000n;
-  const feeWeights = new Map<string, bigint>();
-  for (const w of cfg.feeWallets) mergeWeights(feeWeights, w.address, BigInt(w.weight));
-  const fees = allocate(fee, feeWeights);
   const forMiners = block.reward - fee - bonus;
 
   let weights: Map<string, bigint>;
@@ -82,15 +95,46 @@ export function splitReward(
   // A block with no recorded shares (should not happen: its own share is one) pays the finder.
   if (weights.size === 0) weights = new Map([[block.finder, 1n]]);
   const miners = allocate(forMiners, weights);
+  const referred = referrals ? referralCredits(fee, miners.parts, forMiners, referrals) : [];
+  // The fee wallets share what the referrers left of the fee; its flooring remainder is dust as before.
+  const feeWeights = new Map<string, bigint>();
+  for (const w of cfg.feeWallets) mergeWeights(feeWeights, w.address, BigInt(w.weight));
+  const fees = allocate(fee - referred.reduce((s, r) => s + r.amount, 0n), feeWeights);
   const dustAccount = [...cfg.feeWallets].map((w) => w.address)[0]!;
   return {
     reward: block.reward,
     miners: miners.parts,
     fees: fees.parts,
+    referrals: referred,
     finderBonus: bonus > 0n ? { account: block.finder, amount: bonus } : undefined,
     dust: fees.dust + miners.dust,
     dustAccount,
   };
+}
+
+/**
+ * The referrers' credits of one block: for each referred miner, fee × (its part / the miners' whole part) × the
+ * share, floored, summed per referrer (accounts sorted). Each term is at most the share of the fee attributable to
+ * that miner, and the miners' parts sum to at most the miners' whole, so the credits never exceed the fee: what
+ * flooring leaves stays in the fee. A miner is never its own referrer, and internal accounts are never credited.
+ */
+export function referralCredits(
+  fee: bigint,
+  miners: readonly Allocation[],
+  forMiners: bigint,
+  terms: ReferralTerms,
+): Allocation[] {
+  const ppm = BigInt(Math.round(terms.feeSharePercent * 10_000));
+  if (ppm < 0n || ppm > PPM) throw new RangeError(`bad referral fee share ${terms.feeSharePercent} %`);
+  if (ppm === 0n || fee === 0n || forMiners === 0n) return [];
+  const byReferrer = new Map<string, bigint>();
+  for (const m of miners) {
+    const referrer = terms.referrers.get(m.account);
+    if (referrer === undefined || referrer === m.account || isInternalAccount(referrer)) continue;
+    const amount = (fee * m.amount * ppm) / (forMiners * PPM);
+    if (amount > 0n) byReferrer.set(referrer, (byReferrer.get(referrer) ?? 0n) + amount);
+  }
+  return [...byReferrer.keys()].sort().map((account) => ({ account, amount: byReferrer.get(account)! }));
 }
 
 function propWeights(rounds: readonly RoundWeights[], sinceHeight: number): Map<string, bigint> {
@@ -112,11 +156,12 @@ export function roundChunks(rounds: readonly RoundWeights[]): ShareChunk[] {
   return rounds.flatMap((r) => r.miners.map((m) => ({ at: r.height, miner: m.miner, difficulty: m.difficulty })));
 }
 
-/** Every amount of a split, as one list (miners, fees, bonus, dust), for crediting and auditing. */
-export function splitEntries(split: RewardSplit): Array<Allocation & { kind: 'miner' | 'fee' | 'bonus' | 'dust' }> {
-  const out: Array<Allocation & { kind: 'miner' | 'fee' | 'bonus' | 'dust' }> = [
+/** Every amount of a split, as one list (miners, fees, referrals, bonus, dust), for crediting and auditing. */
+export function splitEntries(split: RewardSplit): Array<Allocation & { kind: Role }> {
+  const out: Array<Allocation & { kind: Role }> = [
     ...split.miners.map((a) => ({ ...a, kind: 'miner' as const })),
     ...split.fees.map((a) => ({ ...a, kind: 'fee' as const })),
+    ...split.referrals.map((a) => ({ ...a, kind: 'referral' as const })),
   ];
   if (split.finderBonus) out.push({ ...split.finderBonus, kind: 'bonus' });
   if (split.dust > 0n) out.push({ account: split.dustAccount, amount: split.dust, kind: 'dust' });

@@ -7,7 +7,7 @@ import { BitcoinChainReader, type BlockDaemon } from '../../../adapters/rpc/bitc
 import { confirmBlocks } from '../../../app/confirm/confirm.js';
 import { CONFIRM_LEASE, runConfirmPass } from '../../../app/confirm/pass.js';
 import { getCoin } from '../../../core/coins/index.js';
-import { DaemonError } from '../../../core/errors.js';
+import { DaemonError, StorageError } from '../../../core/errors.js';
 import { balancesFromEntries } from '../../../core/ledger/ledger.js';
 import { rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { ingestBatch } from '../../../core/shares/ingest-batch.js';
@@ -257,5 +257,88 @@ describe('confirmBlocks against dynalite', () => {
         },
       ]),
     ).rejects.toThrow(/exists with amount 1, not 5/);
+  });
+
+  /** Referrals (issue 19): who referred whom, as the accounts table's reader answers; counts its reads. */
+  const referrals = (map: Record<string, string>, share = 20) => {
+    const reader = {
+      reads: 0,
+      fail: false,
+      async referrersByAddress(coin: string) {
+        expect(coin).toBe('LTC');
+        reader.reads++;
+        if (reader.fail) throw new StorageError('accounts table unavailable');
+        return new Map(Object.entries(map));
+      },
+    };
+    return { reader, feeSharePercent: share };
+  };
+  const referralEntries = async () =>
+    (await money.listEntries('LTC')).filter((e) => e.role === 'referral').map((e) => [e.kind, e.account, e.amount]);
+
+  it("credits the referrer a share of the fee on its referred miner's reward, once, through a crash and reruns", async () => {
+    await foundBlock('hr', 910, [
+      ['alice', 3],
+      ['bob', 1],
+    ]);
+    chain.confirmations.set('hr', 5);
+    const terms = referrals({ alice: 'carol' });
+    // The pass dies after fixing the split, before writing a single entry.
+    const crashing: DynamoMoneyStore = Object.assign(Object.create(money), {
+      putEntries: () => Promise.reject(new Error('crash')),
+    });
+    await expect(confirmBlocks({ ...deps(), money: crashing, referrals: terms })).rejects.toThrow('crash');
+    expect(await money.listEntries('LTC')).toEqual([]);
+    // Redelivered, twice at once, then again; the referral map changed meanwhile: the fixed split stands.
+    const later = referrals({ alice: 'dave', bob: 'dave' });
+    await Promise.all([confirmBlocks({ ...deps(), referrals: later }), confirmBlocks({ ...deps(), referrals: later })]);
+    await confirmBlocks({ ...deps(), referrals: later });
+    expect(later.reader.reads).toBe(0); // the split was fixed (with the referrals read once) before the crash
+    // fee 6,250,000 × alice's 3/4 of the miners' part × 20 % = 937,500 to carol, out of the fee.
+    expect(await referralEntries()).toEqual([['immature', 'carol', 937_500n]]);
+    let b = balancesFromEntries(await money.listEntries('LTC'));
+    expect(b.get('fee')!.immature).toBe(6_250_000n - 937_500n);
+    expect(b.get('alice')!.immature).toBe(464_062_500n); // miners are paid as without referrals
+    chain.confirmations.set('hr', 100);
+    await confirmBlocks({ ...deps(), referrals: later });
+    b = balancesFromEntries(await money.listEntries('LTC'));
+    expect(b.get('carol')).toEqual({ immature: 0n, confirmed: 937_500n, pending: 0n, paid: 0n });
+    expect([...b.values()].reduce((s, x) => s + x.confirmed, 0n)).toBe(625_000_000n);
+    expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+  });
+
+  it('takes back the referral credit with its block when the block leaves the chain', async () => {
+    await foundBlock('ho', 911, [['alice', 1]]);
+    chain.confirmations.set('ho', 3);
+    await confirmBlocks({ ...deps(), referrals: referrals({ alice: 'carol' }, 50) });
+    expect(balancesFromEntries(await money.listEntries('LTC')).get('carol')!.immature).toBe(3_125_000n);
+    chain.confirmations.set('ho', -1);
+    expect((await confirmBlocks(deps())).orphaned).toBe(1);
+    expect(await referralEntries()).toEqual(
+      expect.arrayContaining([
+        ['immature', 'carol', 3_125_000n],
+        ['orphan', 'carol', 3_125_000n],
+      ]),
+    );
+    expect(balancesFromEntries(await money.listEntries('LTC')).get('carol')).toEqual({
+      immature: 0n,
+      confirmed: 0n,
+      pending: 0n,
+      paid: 0n,
+    });
+    expect(await auditCoin(money, 'LTC')).toMatchObject({ ok: true });
+  });
+
+  it('leaves a block uncredited while the referrals cannot be read, and credits it with them once they can', async () => {
+    await foundBlock('hf', 912, [['alice', 1]]);
+    chain.confirmations.set('hf', 3);
+    const terms = referrals({ alice: 'carol' });
+    terms.reader.fail = true;
+    await expect(confirmBlocks({ ...deps(), referrals: terms })).rejects.toThrow('accounts table unavailable');
+    expect(await money.listEntries('LTC')).toEqual([]);
+    expect((await money.getBlock('LTC', 912, 'hf'))!.credits).toBeUndefined();
+    terms.reader.fail = false;
+    await confirmBlocks({ ...deps(), referrals: terms });
+    expect(await referralEntries()).toEqual([['immature', 'carol', 1_250_000n]]); // 20 % of the 1 % fee
   });
 });

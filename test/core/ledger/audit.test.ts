@@ -28,6 +28,27 @@ describe('ledger audit', () => {
     );
   });
 
+  it('refuses a referral credit that is not a block credit (a PPS credit or a conversion named as one)', () => {
+    const credits = [
+      { account: 'a', role: 'miner' as const, amount: 70n },
+      { account: 'r', role: 'referral' as const, amount: 5n },
+      { account: 'f', role: 'fee' as const, amount: 25n },
+    ];
+    const base = {
+      entries: blockEntries('immature', 'h9', credits, 0),
+      creditedBlocks: new Map([['h9', 100n]]),
+      matureBlocks: new Map<string, bigint>(),
+      confirmedPayouts: new Map<string, bigint>(),
+    };
+    expect(audit(base)).toEqual({ ok: true, checked: 3 });
+    const pps = { ...roundCreditEntries(7, [{ account: 'r', amount: 5n }], 0)[0]!, role: 'referral' as const };
+    const forged = { ...pps, id: 'pps:h7:referral:r' };
+    expect(audit({ ...base, entries: [...base.entries, forged] })).toEqual({
+      ok: false,
+      problem: "entry pps:h7:referral:r: a referral credit is a block's credit, never a pps entry",
+    });
+  });
+
   it('names a changed mature entry from its immature twin when the block split is not given', () => {
     const credits = [
       { account: 'a', role: 'miner' as const, amount: 70n },

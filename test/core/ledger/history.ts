@@ -9,7 +9,7 @@ export const accounts = ['a', 'b', 'c', 'd'];
 
 const creditArb = fc.record({
   account: fc.constantFrom(...accounts),
-  role: fc.constantFrom<Role>('miner', 'fee', 'bonus', 'dust'),
+  role: fc.constantFrom<Role>('miner', 'fee', 'bonus', 'dust', 'referral'),
   amount: fc.bigInt({ min: 1n, max: 10n ** 9n }),
 });
 

@@ -162,3 +162,88 @@ describe('splitReward, every scheme', () => {
     );
   });
 });
+
+/** Referrals (issue 19): some miners referred (by another miner, a fee wallet, an outsider or themselves). */
+const referralsArb = fc.record({
+  referrers: fc
+    .array(fc.tuple(fc.constantFrom(...miners), fc.constantFrom('r1', 'r2', 'mA', 'f1', 'mB')), { maxLength: 5 })
+    .map((pairs) => new Map(pairs)),
+  feeSharePercent: fc.oneof(fc.constantFrom(0, 100, 12.5), fc.double({ min: 0, max: 100, noNaN: true })),
+});
+
+describe('splitReward with referrals', () => {
+  it('accounts for every unit: miners + fee wallets + referral credits + bonus + dust = reward', () => {
+    fc.assert(
+      fc.property(blockArb, roundsArb, cfgArb(), sinceArb, referralsArb, (block, rounds, cfg, since, terms) => {
+        const split = splitReward(block, rounds, cfg, since, terms);
+        const total =
+          sum(split.miners) + sum(split.fees) + sum(split.referrals) + (split.finderBonus?.amount ?? 0n) + split.dust;
+        expect(total).toBe(block.reward);
+        expect(sum(splitEntries(split))).toBe(block.reward);
+        for (const a of split.referrals) expect(a.amount).toBeGreaterThan(0n);
+        // Miners are paid exactly as without referrals: the referral comes out of the fee only.
+        const plain = splitReward(block, rounds, cfg, since);
+        expect(split.miners).toEqual(plain.miners);
+        expect(split.finderBonus).toEqual(plain.finderBonus);
+        // Dust stays below the recipients as without referrals.
+        const recipients =
+          cfg.feeWallets.length + Math.max(1, new Set(rounds.flatMap((r) => r.miners.map((m) => m.miner))).size);
+        expect(split.dust).toBeLessThan(BigInt(recipients));
+        // Deterministic.
+        expect(splitReward(block, rounds, cfg, since, terms)).toEqual(split);
+      }),
+    );
+  });
+
+  it("never credits more than the share of the fee on the referred miners' part (so never more than the fee)", () => {
+    fc.assert(
+      fc.property(blockArb, roundsArb, cfgArb(), sinceArb, referralsArb, (block, rounds, cfg, since, terms) => {
+        const split = splitReward(block, rounds, cfg, since, terms);
+        const fee = feeOf(block.reward, cfg);
+        const forMiners = block.reward - fee - bonusOf(block.reward, cfg);
+        const ppm = BigInt(Math.round(terms.feeSharePercent * 10_000));
+        // Per referrer: credit ≤ fee × share × (its referred miners' part / the miners' whole), exactly in bigint.
+        for (const r of split.referrals) {
+          const part = sum(
+            split.miners.filter((m) => terms.referrers.get(m.account) === r.account && m.account !== r.account),
+          );
+          expect(r.amount * forMiners * 1_000_000n).toBeLessThanOrEqual(fee * part * ppm);
+          // Only for miners it referred other than itself: a self-referral is never credited.
+          expect(part).toBeGreaterThan(0n);
+        }
+        expect(sum(split.referrals)).toBeLessThanOrEqual(fee);
+        if (ppm === 0n) expect(split.referrals).toEqual([]);
+      }),
+    );
+  });
+
+  it('credits the referrer fee × share × the miner’s part, floored (a worked example)', () => {
+    const cfg = rewardsConfigSchema.parse({
+      scheme: 'PROP',
+      feeBasisPoints: 200,
+      feeWallets: [{ address: 'f1' }],
+    });
+    const block = { height: 10, hash: 'h', reward: 1_000_003n, networkDifficulty: 1, finder: 'mA' };
+    const rounds = [
+      {
+        height: 10,
+        miners: [
+          { miner: 'mA', difficulty: 3 },
+          { miner: 'mB', difficulty: 1 },
+        ],
+      },
+    ];
+    const split = splitReward(block, rounds, cfg, 0, { referrers: new Map([['mA', 'r1']]), feeSharePercent: 25 });
+    // fee 20,000; miners 980,003: mA 735,002 (floor of 3/4), mB 245,000. r1: 20,000 × 735,002/980,003 × 0.25.
+    expect(split.miners).toEqual([
+      { account: 'mA', amount: 735_002n },
+      { account: 'mB', amount: 245_000n },
+    ]);
+    expect(split.referrals).toEqual([
+      { account: 'r1', amount: (20_000n * 735_002n * 250_000n) / (980_003n * 1_000_000n) },
+    ]);
+    expect(split.referrals[0]!.amount).toBe(3_749n);
+    expect(split.fees).toEqual([{ account: 'f1', amount: 20_000n - 3_749n }]);
+    expect(split.dust).toBe(1n);
+  });
+});
