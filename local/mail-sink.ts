@@ -104,7 +104,8 @@ export async function startMailSink(
 
 /** The http(s) links in a plain-text mail. */
 export function linksIn(text: string): string[] {
-  return text.match(/https?:\/\/[^\s<>"')\]]+/g) ?? [];
+  // A sentence's closing punctuation is not part of the link it ends with.
+  return (text.match(/https?:\/\/[^\s<>"')\]]+/g) ?? []).map((link) => link.replace(/[.,;:!?]+$/, ''));
 }
 
 /** One line for local mode's console: who (masked) got which mail, and its links to follow. */
