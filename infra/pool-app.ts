@@ -8,13 +8,14 @@ import type { ChainFamilies } from '../families/registry.js';
 import type { TableSpec } from './constructs/pool-tables.js';
 import { type LoadedInputs, REPO_ROOT, refuseInlineSecrets } from './pool-config.js';
 import { STAGES } from './settings.js';
+import { AccountsStack } from './stacks/accounts-stack.js';
 import { AlertsStack } from './stacks/alerts-stack.js';
 import { ApiStack } from './stacks/api-stack.js';
 import { AuxCoinStack, AuxMoneyStack } from './stacks/aux-coin-stack.js';
 import { CoinStack } from './stacks/coin-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
 import { SwitchingStack } from './stacks/switching-stack.js';
-import { COIN_TABLES } from './tables.js';
+import { COIN_TABLES, poolPrefix } from './tables.js';
 
 /** Lambda handlers, relative to the repository root. */
 export const DEFAULT_ENTRIES = {
@@ -24,6 +25,11 @@ export const DEFAULT_ENTRIES = {
   convert: 'lambdas/convert/handler.ts',
   targetPayouts: 'lambdas/payouts/target-handler.ts',
   stats: 'lambdas/stats/handler.ts',
+  /** Miner accounts (issue 19), only when the pool config has `accounts`. */
+  accounts: 'lambdas/accounts/handler.ts',
+  notify: 'lambdas/notify/handler.ts',
+  /** Only with deploy settings `alerts.telegramChatId`. */
+  alarmRelay: 'lambdas/alarm-relay/handler.ts',
 };
 
 export interface BuildOptions {
@@ -49,6 +55,8 @@ export interface PoolStacks {
   switching: SwitchingStack[];
   /** Absent until the stats Lambda exists. */
   api?: ApiStack;
+  /** Miner accounts (issue 19): present when the pool config has `accounts`. */
+  accounts?: AccountsStack;
 }
 
 /**
@@ -61,7 +69,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
   const entries = { ...DEFAULT_ENTRIES, ...options.entries };
   const stage = STAGES[settings.stage];
   const env: Environment = { account: settings.account, region: settings.region };
-  const prefix = `${settings.name}-${settings.stage}`;
+  const prefix = poolPrefix(settings);
 
   const network = new NetworkStack(app, `${prefix}-network`, {
     env,
@@ -73,7 +81,10 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
   const alerts = new AlertsStack(app, `${prefix}-alerts`, {
     env,
     description: 'Pool alarm topic',
-    alarmEmail: settings.alarmEmail,
+    emails: [...(settings.alarmEmail ? [settings.alarmEmail] : []), ...settings.alerts.emails],
+    ...(settings.alerts.telegramChatId && {
+      telegram: { chatId: settings.alerts.telegramChatId, entry: entries.alarmRelay, logRetention: stage.logRetention },
+    }),
   });
 
   // Conversion targets the pool also mines are built first: converting coins credit those coins' ledgers.
@@ -158,6 +169,29 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       }),
   );
 
+  const coinTables = Object.fromEntries(
+    [...coins, ...auxCoins.values()].map((c) => [c.symbol, c.tables.tables] as const),
+  );
+  const shownPool = publicPool(
+    inputs.config,
+    Object.fromEntries(coins.map((c) => [c.symbol, c.stratum.loadBalancer.loadBalancerDnsName])),
+  );
+  // Miner accounts: pool-wide, after the coins whose tables their views read; no coin stack depends on it.
+  const accounts =
+    config.accounts &&
+    new AccountsStack(app, `${prefix}-accounts`, {
+      env,
+      description: 'Miner accounts: Cognito user pool, account API, notifications',
+      accounts: config.accounts,
+      settings,
+      prefix,
+      coinTables,
+      publicPool: shownPool,
+      convertingCoins: config.coins.filter((c) => c.conversion).map((c) => c.symbol),
+      alarmTopic: alerts.topic,
+      entries: { accounts: entries.accounts, notify: entries.notify },
+    });
+
   // The API grows with the stats Lambda: until its handler exists there is nothing to serve.
   let api: ApiStack | undefined;
   if (existsSync(resolve(REPO_ROOT, entries.stats))) {
@@ -166,11 +200,9 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       description: 'Pool stats API and dashboard',
       settings,
       statsEntry: entries.stats,
-      coinTables: Object.fromEntries([...coins, ...auxCoins.values()].map((c) => [c.symbol, c.tables.tables] as const)),
-      publicPool: publicPool(
-        inputs.config,
-        Object.fromEntries(coins.map((c) => [c.symbol, c.stratum.loadBalancer.loadBalancerDnsName])),
-      ),
+      coinTables,
+      publicPool: shownPool,
+      ...(accounts && { accountsApiDomain: accounts.apiDomain }),
       ...(options.siteDir && { siteDir: options.siteDir }),
       conversions: Object.fromEntries(
         config.coins.flatMap((c) => (c.conversion ? [[c.symbol, publicConversion(c.conversion)]] : [])),
@@ -186,11 +218,29 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
     });
   }
 
-  const stacks = [network, alerts, ...auxCoins.values(), ...coins, ...auxMoney, ...switching, ...(api ? [api] : [])];
+  const stacks = [
+    network,
+    alerts,
+    ...auxCoins.values(),
+    ...coins,
+    ...auxMoney,
+    ...switching,
+    ...(accounts ? [accounts] : []),
+    ...(api ? [api] : []),
+  ];
   for (const stack of stacks) {
     Tags.of(stack).add('pool', settings.name);
     Tags.of(stack).add('stage', settings.stage);
   }
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { network, alerts, coins, auxCoins: [...auxCoins.values()], auxMoney, switching, api };
+  return {
+    network,
+    alerts,
+    coins,
+    auxCoins: [...auxCoins.values()],
+    auxMoney,
+    switching,
+    api,
+    ...(accounts && { accounts }),
+  };
 }

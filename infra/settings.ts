@@ -42,6 +42,39 @@ export const deploySettingsSchema = z.strictObject({
   region: z.string().min(1).optional(),
   /** Subscribed to the alarm topic; the operator confirms the subscription email once. */
   alarmEmail: z.email().optional(),
+  /**
+   * Operators' workload alerts (issue 19): every CloudWatch alarm of the pool notifies one SNS topic; these are its
+   * subscribers besides `alarmEmail`.
+   */
+  alerts: z
+    .strictObject({
+      /** More operator addresses subscribed to the alarm topic (each confirms its subscription once). */
+      emails: z.array(z.email()).default([]),
+      /**
+       * A Telegram chat (numeric id; groups are negative) the alarm-relay Lambda posts every alarm to, through the
+       * bot whose token the operator puts in the alerts stack's secret (docs/deploy.md).
+       */
+      telegramChatId: z
+        .string()
+        .regex(/^-?\d{1,20}$/, 'a numeric Telegram chat id')
+        .optional(),
+    })
+    .prefault({}),
+  /** AWS-only settings of miner accounts (issue 19); used when the pool config has `accounts`. */
+  accounts: z
+    .strictObject({
+      /**
+       * What SES verifies for the pool config's `accounts.mailFrom`: the address alone (`address`, verified by
+       * clicking a mail) or its whole domain (`domain`, DKIM records to publish). The accounts Lambda may send from
+       * exactly that address either way.
+       */
+      mailIdentity: z.enum(['address', 'domain']).default('address'),
+      /** Requests a second over all sign-in/sign-up routes together (API Gateway), with bursts of twice that. */
+      signInRatePerSecond: z.number().int().min(1).max(1000).default(5),
+      /** Requests a second over the whole account API, with bursts of twice that. */
+      apiRatePerSecond: z.number().int().min(1).max(10_000).default(50),
+    })
+    .prefault({}),
   vpc: z
     .strictObject({
       /** Interface endpoints (SQS, Secrets Manager, Logs, ECR, CloudWatch) keep share traffic off the NAT gateways. */

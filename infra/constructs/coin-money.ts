@@ -1,7 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ACCOUNTS_TABLE } from '../../adapters/aws/tables.js';
 import { payoutSecretField } from '../../core/config/credentials.js';
 import type { CoinConfig, PoolConfig } from '../../core/config/schema.js';
 import type { FamilyDeployment } from '../../families/chain-family.js';
@@ -9,7 +11,7 @@ import { moneyEnvSchema } from '../../lambdas/shared/money-deps.js';
 import { containerConfig, foreignPayoutCurrenciesEnv } from '../pool-config.js';
 import { type CoinSecrets, secretForOtherStack } from './coin-secrets.js';
 import { PoolFunction } from './pool-function.js';
-import type { PoolTable } from './pool-tables.js';
+import { type PoolTable, TABLE_ACTIONS } from './pool-tables.js';
 
 export interface CoinMoneyProps {
   config: Readonly<PoolConfig>;
@@ -30,6 +32,12 @@ export interface CoinMoneyProps {
   entries: { confirm: string; payouts: string };
   logRetention: RetentionDays;
   timeout: Duration;
+  /**
+   * The pool-wide accounts table's fixed name when the pool has accounts (infra/tables.ts accountsTableFor): read
+   * only, for accounts' payout settings (payouts) and referrals (confirmation), as POOL_ACCOUNTS_TABLE. By name, so
+   * the coin's stack never depends on the accounts stack.
+   */
+  accountsTable?: string;
 }
 
 /**
@@ -72,6 +80,7 @@ export class CoinMoney extends Construct {
       if (props.stats) f.useTable('STATS_TABLE', props.stats, 'read');
       f.useTable('BLOCKS_TABLE', props.blocks, 'readWrite');
       f.useTable('LEDGER_TABLE', props.ledger, 'readWrite');
+      if (props.accountsTable) readAccounts(f, props.accountsTable);
       f.runEvery(every);
       return f;
     };
@@ -99,4 +108,12 @@ export class CoinMoney extends Construct {
       if (foreign) this.payouts.addEnvironment('FOREIGN_PAYOUT_CURRENCIES', foreign);
     }
   }
+}
+
+/** Read-only access to the accounts table and its indexes, named (not referenced: no dependency on its stack). */
+function readAccounts(f: PoolFunction, name: string): void {
+  const table = Stack.of(f).formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
+  const indexes = ACCOUNTS_TABLE.globalSecondaryIndexes.map((g) => `${table}/index/${g.indexName}`);
+  f.addToRolePolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS.read], resources: [table, ...indexes] }));
+  f.addEnvironment('POOL_ACCOUNTS_TABLE', name);
 }

@@ -21,6 +21,11 @@ export interface TableSpec {
   globalSecondaryIndexes?: readonly { indexName: string; partitionKey: TableKeySpec; sortKey?: TableKeySpec }[];
   /** Default true: balances and rounds are money. Derived, short-lived data (stats buckets) may opt out. */
   pointInTimeRecovery?: boolean;
+  /**
+   * A fixed physical name, for a table other stacks read by name without a reference to its stack (the pool-wide
+   * accounts table). Default: CloudFormation names it.
+   */
+  tableName?: string;
 }
 
 /** A table and the names of its indexes, so grants can name each index instead of `index/*`. */
@@ -98,6 +103,7 @@ export class PoolTables extends Construct {
     for (const spec of props.specs) {
       if (tables.has(spec.name)) throw new ConfigError(`table ${spec.name} is defined twice`);
       const table = new Table(this, pascal(spec.name), {
+        tableName: spec.tableName,
         partitionKey: key(spec.partitionKey),
         sortKey: spec.sortKey && key(spec.sortKey),
         billingMode: BillingMode.PAY_PER_REQUEST,

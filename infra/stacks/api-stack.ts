@@ -1,17 +1,22 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AllowedMethods,
+  type BehaviorOptions,
   CacheCookieBehavior,
   CacheHeaderBehavior,
   CachePolicy,
   CacheQueryStringBehavior,
   Distribution,
   HttpVersion,
+  OriginProtocolPolicy,
+  OriginRequestCookieBehavior,
+  OriginRequestHeaderBehavior,
   OriginRequestPolicy,
+  OriginRequestQueryStringBehavior,
   PriceClass,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
-import { FunctionUrlOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { FunctionUrlOrigin, HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
@@ -27,6 +32,7 @@ import { PoolFunction } from '../constructs/pool-function.js';
 import { grantTable, onlyPartitions, type PoolTable } from '../constructs/pool-tables.js';
 import { acknowledge } from '../nag.js';
 import { type DeploySettings, STAGES } from '../settings.js';
+import { ACCOUNT_PATH_PATTERNS } from './accounts-stack.js';
 
 export interface ApiStackProps extends StackProps {
   settings: DeploySettings;
@@ -58,6 +64,11 @@ export interface ApiStackProps extends StackProps {
    * aux chain's routes know its decimals and its payout-address POST checks that chain's addresses.
    */
   auxChains?: readonly AuxChainConfig[];
+  /**
+   * The account API's HTTP API domain (infra/stacks/accounts-stack.ts), when the pool has accounts: CloudFront sends
+   * ACCOUNT_PATH_PATTERNS there, never cached, with the Authorization header and without cookies.
+   */
+  accountsApiDomain?: string;
 }
 
 /**
@@ -160,6 +171,8 @@ export class ApiStack extends Stack {
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       },
       additionalBehaviors: {
+        // First: CloudFront takes the first pattern that matches, and /api/* matches these too.
+        ...(props.accountsApiDomain && this.accountBehaviors(props.accountsApiDomain)),
         '/api/*': {
           origin: FunctionUrlOrigin.withOriginAccessControl(statsUrl),
           viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
@@ -211,6 +224,29 @@ export class ApiStack extends Stack {
       value: this.siteBucket.bucketName,
     });
     new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId });
+  }
+
+  /**
+   * The account API's paths → its HTTP API. Never cached (an answer is one account's, or a token's), every method;
+   * every viewer header but Host reaches the origin — Authorization (the bearer token) among them — and no cookie:
+   * the API takes tokens in headers only, so there is nothing for a forged cookie to carry.
+   */
+  private accountBehaviors(domain: string): Record<string, BehaviorOptions> {
+    const origin = new HttpOrigin(domain, { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY });
+    const requests = new OriginRequestPolicy(this, 'AccountsRequests', {
+      comment: 'account API: every viewer header but Host (Authorization included), query strings, no cookies',
+      headerBehavior: OriginRequestHeaderBehavior.denyList('Host'),
+      queryStringBehavior: OriginRequestQueryStringBehavior.all(),
+      cookieBehavior: OriginRequestCookieBehavior.none(),
+    });
+    const behavior: BehaviorOptions = {
+      origin,
+      viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: AllowedMethods.ALLOW_ALL,
+      cachePolicy: CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: requests,
+    };
+    return Object.fromEntries(ACCOUNT_PATH_PATTERNS.map((p) => [p, behavior]));
   }
 
   /**

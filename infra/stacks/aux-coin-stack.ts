@@ -10,6 +10,7 @@ import { CoinSecrets } from '../constructs/coin-secrets.js';
 import type { PoolFunction } from '../constructs/pool-function.js';
 import { type PoolTable, PoolTables, type TableSpec } from '../constructs/pool-tables.js';
 import { coinSizing, type DeploySettings, STAGES } from '../settings.js';
+import { accountsTableFor } from '../tables.js';
 
 /**
  * The tables of a merge-mined coin (`mergedWith`): blocks and ledger only. It has no shares or stats of its own: its
@@ -93,6 +94,7 @@ export class AuxMoneyStack extends Stack {
       entries: props.entries,
       logRetention: stage.logRetention,
       timeout: Duration.minutes(5),
+      accountsTable: accountsTableFor(props.config, props.settings),
     });
     this.confirm = money.confirm;
     this.payouts = money.payouts;

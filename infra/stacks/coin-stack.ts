@@ -30,6 +30,7 @@ import { ShareQueue } from '../constructs/share-queue.js';
 import { StratumService } from '../constructs/stratum-service.js';
 import { containerConfig, foreignPayoutCurrenciesEnv } from '../pool-config.js';
 import { type CoinSettings, coinSizing, type DeploySettings, STAGES } from '../settings.js';
+import { accountsTableFor } from '../tables.js';
 import type { AuxCoinStack } from './aux-coin-stack.js';
 
 export interface CoinStackProps extends StackProps {
@@ -154,6 +155,7 @@ export class CoinStack extends Stack {
       entries: props.entries,
       logRetention: stage.logRetention,
       timeout: MONEY_TIMEOUT,
+      accountsTable: accountsTableFor(props.config, props.settings),
     });
     this.confirm = money.confirm;
     this.payouts = money.payouts;

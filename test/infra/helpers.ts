@@ -6,11 +6,16 @@ import { payments } from 'bitcoinjs-lib';
 import { getCoin, validateAddress } from '../../core/coins/index.js';
 import { parseConfig } from '../../core/config/load.js';
 import type { PoolConfigInput } from '../../core/config/schema.js';
-import { type BuildOptions, buildPoolApp, type PoolStacks } from '../../infra/pool-app.js';
+import { type BuildOptions, buildPoolApp, DEFAULT_ENTRIES, type PoolStacks } from '../../infra/pool-app.js';
 import { parseDeploySettings } from '../../infra/settings.js';
 
 /** Stand-in handler: infra tests assert the infrastructure, not a Lambda's code (and skip bundling). */
 export const FIXTURE_ENTRY = 'test/infra/fixtures/handler.ts';
+
+/** Every Lambda of the app on the stand-in handler. */
+export const FIXTURE_ENTRIES = Object.fromEntries(
+  Object.keys(DEFAULT_ENTRIES).map((k) => [k, FIXTURE_ENTRY]),
+) as typeof DEFAULT_ENTRIES;
 
 /** A mainnet address of the coin as the pool keeps it: P2WPKH where the coin has bech32, else P2PKH (BCH: CashAddr). */
 export function address(symbol: string, fill: number): string {
@@ -98,17 +103,7 @@ export function buildTestApp(
   const stacks = buildPoolApp(
     app,
     { config: parseConfig(config), configPath: 'test', settings: parseDeploySettings(settings) },
-    {
-      entries: {
-        ingest: FIXTURE_ENTRY,
-        confirm: FIXTURE_ENTRY,
-        payouts: FIXTURE_ENTRY,
-        convert: FIXTURE_ENTRY,
-        targetPayouts: FIXTURE_ENTRY,
-        stats: FIXTURE_ENTRY,
-      },
-      ...options,
-    },
+    { entries: FIXTURE_ENTRIES, ...options },
   );
   return { app, stacks };
 }
