@@ -30,6 +30,7 @@ import {
   logSk,
   NOTIFY_SK,
   PROFILE_SK,
+  payoutSettingsOf,
   pendingPk,
   RECOVERY_SK,
   ratePk,
@@ -444,16 +445,6 @@ export class DynamoAccountStore implements AccountStore {
       ConsistentRead: true,
     });
   }
-}
-
-function payoutSettingsOf(i: Record<string, unknown>): PayoutSettings {
-  return {
-    ...(i.threshold === undefined ? {} : { threshold: BigInt(String(i.threshold)) }),
-    ...(i.payoutAddress === undefined ? {} : { payoutAddress: String(i.payoutAddress) }),
-    ...(i.currency === undefined ? {} : { currency: String(i.currency) }),
-    ...(i.holdUntil === undefined ? {} : { holdUntil: num(i.holdUntil) }),
-    ...(i.updatedAt === undefined ? {} : { updatedAt: num(i.updatedAt) }),
-  };
 }
 
 function watcherOf(i: Record<string, unknown>): WatcherLink {

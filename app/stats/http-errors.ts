@@ -15,6 +15,11 @@ const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = {
   PREFERENCE_CONFLICT: 409,
   /** A newer signed aux payout address was stored between the check and the write. */
   AUX_ADDRESS_CONFLICT: 409,
+  /** The account API (app/accounts/errors.ts): no valid access token, not allowed yet, conflict, too many attempts. */
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
 };
 
 /** The HTTP status of an error a request may cause, or undefined for every other error. */

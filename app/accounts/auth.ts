@@ -1,0 +1,208 @@
+import { checkPassword, normalizeEmail } from '../../core/accounts/rules.js';
+import {
+  newReferralCode,
+  newToken,
+  normalizeReferralCode,
+  recoveryCodeHash,
+  tokenHash,
+} from '../../core/accounts/tokens.js';
+import type { AccountId } from '../../core/accounts/types.js';
+import { BadRequestError } from '../../core/errors.js';
+import { type AuthTokens, SignInRefusedError, type SignInResult } from '../../core/ports/identity.js';
+import type { AccountApiDeps } from './deps.js';
+import { countFailure, isLocked, spendIpAttempt } from './limits.js';
+
+/**
+ * Sign-up, email confirmation, sign-in (password, TOTP step, recovery code) and refresh (issue 19). Nothing here
+ * tells whether an email has an account: sign-up always answers the same, and every sign-in refusal is one
+ * SignInRefusedError (wrong password, unknown or unconfirmed email, locked email, wrong code).
+ */
+
+/** How many fresh referral codes sign-up draws before giving up (40 random bits each: one is practically enough). */
+const REFERRAL_CODE_TRIES = 5;
+
+export async function signUp(
+  deps: AccountApiDeps,
+  body: { email: string; password: string; referralCode?: string | undefined },
+  ip: string,
+): Promise<void> {
+  await spendIpAttempt(deps, ip);
+  const email = normalizeEmail(body.email);
+  checkPassword(body.password);
+  let referredBy: AccountId | undefined;
+  if (body.referralCode !== undefined && body.referralCode !== '') {
+    const code = normalizeReferralCode(body.referralCode);
+    referredBy = code === undefined ? undefined : await deps.store.accountByReferralCode(code);
+    if (referredBy === undefined) throw new BadRequestError('no account has this referral code');
+  }
+  const made = await deps.identity.signUp(email, body.password);
+  const account =
+    made === 'exists' ? await deps.store.accountByEmail(email) : await createProfile(deps, made.sub, email, referredBy);
+  if (made === 'exists' || account === undefined) {
+    // The same answer as a new sign-up; the mailbox's owner learns of the attempt and, if it was them and they
+    // never confirmed, gets a fresh link.
+    const link = account === undefined ? undefined : await confirmLink(deps, account);
+    await deps.mailer.send({
+      to: email,
+      subject: `${deps.pool.name}: someone tried to sign up with your address`,
+      text: [
+        `Someone (perhaps you) tried to sign up at ${deps.pool.name} with this address, which has an account already.`,
+        'If it was not you, nothing changed and you can ignore this mail.',
+        ...(link ? ['', `If you have not confirmed your account yet, this link confirms it: ${link}`] : []),
+      ].join('\n'),
+    });
+    return;
+  }
+  await deps.mailer.send({
+    to: email,
+    subject: `${deps.pool.name}: confirm your account`,
+    text: [
+      `Follow this link to confirm your ${deps.pool.name} account:`,
+      await confirmLink(deps, account),
+      '',
+      `It works once, for ${deps.accounts.confirmLinkHours} hours. If you did not sign up, ignore this mail.`,
+    ].join('\n'),
+  });
+}
+
+async function createProfile(
+  deps: AccountApiDeps,
+  id: AccountId,
+  email: string,
+  referredBy: AccountId | undefined,
+): Promise<AccountId | undefined> {
+  for (let i = 0; i < REFERRAL_CODE_TRIES; i++) {
+    try {
+      const made = await deps.store.createProfile({
+        id,
+        email,
+        createdAt: deps.now(),
+        referralCode: newReferralCode(),
+        ...(referredBy === undefined ? {} : { referredBy }),
+      });
+      return made ? id : undefined;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'REFERRAL_CODE_TAKEN') throw err;
+    }
+  }
+  throw new Error(`no free referral code after ${REFERRAL_CODE_TRIES} tries`);
+}
+
+async function confirmLink(deps: AccountApiDeps, account: AccountId): Promise<string> {
+  const token = newToken();
+  await deps.store.putToken({
+    kind: 'confirm-email',
+    hash: tokenHash(token),
+    account,
+    expiresAt: deps.now() + deps.accounts.confirmLinkHours * 3_600_000,
+  });
+  return `${deps.accounts.publicUrl}/#/confirm/${token}`;
+}
+
+/** The emailed confirmation link was followed: the account can sign in from now on. */
+export async function confirmEmail(deps: AccountApiDeps, token: string, ip: string): Promise<void> {
+  const account = await deps.store.consumeToken('confirm-email', tokenHash(token), deps.now());
+  const profile = account === undefined ? undefined : await deps.store.getProfile(account);
+  if (!profile) throw new BadRequestError('this confirmation link is invalid, used or expired');
+  await deps.identity.confirmUser(profile.email);
+  await deps.store.appendLog(profile.id, {
+    at: deps.now(),
+    ip,
+    kind: 'email-confirmed',
+    detail: 'email address confirmed',
+    source: 'account',
+  });
+}
+
+/** Runs a sign-in step against the lockout: a locked email is refused as a wrong password; a refusal counts. */
+async function guarded<T>(deps: AccountApiDeps, email: string, step: () => Promise<T>): Promise<T> {
+  if (await isLocked(deps, email)) {
+    await countFailure(deps, email);
+    throw new SignInRefusedError();
+  }
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof SignInRefusedError) await countFailure(deps, email);
+    throw err;
+  }
+}
+
+/** An email that cannot be one is refused like a wrong password. */
+function signInEmail(email: string): string {
+  try {
+    return normalizeEmail(email);
+  } catch {
+    throw new SignInRefusedError();
+  }
+}
+
+export async function signIn(
+  deps: AccountApiDeps,
+  body: { email: string; password: string },
+  ip: string,
+): Promise<SignInResult> {
+  await spendIpAttempt(deps, ip);
+  const email = signInEmail(body.email);
+  return guarded(deps, email, () => deps.identity.signIn(email, body.password));
+}
+
+export async function signInTotp(
+  deps: AccountApiDeps,
+  body: { email: string; session: string; code: string },
+  ip: string,
+): Promise<AuthTokens> {
+  await spendIpAttempt(deps, ip);
+  const email = signInEmail(body.email);
+  return guarded(deps, email, () => deps.identity.answerTotp(email, body.session, body.code));
+}
+
+/**
+ * A sign-in with the password and a recovery code instead of the TOTP code (the phone is lost): the code is used up,
+ * TOTP is turned off (enroll again), the change is logged and mailed, and the account is signed in.
+ */
+export async function signInWithRecoveryCode(
+  deps: AccountApiDeps,
+  body: { email: string; password: string; recoveryCode: string },
+  ip: string,
+): Promise<AuthTokens> {
+  await spendIpAttempt(deps, ip);
+  const email = signInEmail(body.email);
+  return guarded(deps, email, async () => {
+    const first = await deps.identity.signIn(email, body.password);
+    if (first.kind === 'tokens') return first.tokens; // no TOTP on: the password was enough
+    const account = await deps.store.accountByEmail(email);
+    if (account === undefined || !(await deps.store.useRecoveryCode(account, recoveryCodeHash(body.recoveryCode)))) {
+      throw new SignInRefusedError();
+    }
+    await deps.identity.disableTotp(email);
+    await deps.store.setRecoveryCodes(account, []);
+    await deps.store.appendLog(account, {
+      at: deps.now(),
+      ip,
+      kind: 'totp-disabled',
+      detail: 'two-factor authentication turned off by a recovery code',
+      source: 'recovery-code',
+    });
+    await deps.mailer.send({
+      to: email,
+      subject: `${deps.pool.name}: two-factor authentication was turned off`,
+      text: [
+        `A recovery code was used to sign in to your ${deps.pool.name} account from ${ip}, which turned`,
+        'two-factor authentication off. Enroll it again on the account page.',
+        'If this was not you, change your password at once.',
+      ].join('\n'),
+    });
+    const second = await deps.identity.signIn(email, body.password);
+    if (second.kind !== 'tokens') throw new SignInRefusedError();
+    return second.tokens;
+  });
+}
+
+export async function refresh(deps: AccountApiDeps, refreshToken: string): Promise<AuthTokens> {
+  try {
+    return await deps.identity.refresh(refreshToken);
+  } catch {
+    throw new SignInRefusedError();
+  }
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { Secret, TOTP } from 'otpauth';
+import {
+  type AuthTokens,
+  type IdentityProvider,
+  SignInRefusedError,
+  type SignInResult,
+  type TokenSubject,
+} from '../../core/ports/identity.js';
+
+/**
+ * An in-memory identity provider with Cognito's behaviour as the port describes it (unconfirmed users cannot sign in,
+ * TOTP by RFC 6238 with otpauth, one refusal for every sign-in failure), for the account use cases' unit tests; the
+ * integration tests run the same use cases against cognito-local.
+ */
+export class FakeIdentity implements IdentityProvider {
+  private readonly users = new Map<
+    string,
+    { sub: string; password: string; confirmed: boolean; totp?: string; pendingTotp?: string }
+  >();
+  private readonly sessions = new Map<string, string>();
+  private readonly tokens = new Map<string, TokenSubject>();
+
+  async signUp(email: string, password: string): Promise<{ sub: string } | 'exists'> {
+    if (this.users.has(email)) return 'exists';
+    const sub = randomUUID();
+    this.users.set(email, { sub, password, confirmed: false });
+    return { sub };
+  }
+
+  async confirmUser(email: string): Promise<void> {
+    this.user(email).confirmed = true;
+  }
+
+  async signIn(email: string, password: string): Promise<SignInResult> {
+    const u = this.users.get(email);
+    if (!u?.confirmed || u.password !== password) throw new SignInRefusedError();
+    if (u.totp === undefined) return { kind: 'tokens', tokens: this.issue(email) };
+    const session = randomUUID();
+    this.sessions.set(session, email);
+    return { kind: 'totp', session };
+  }
+
+  async answerTotp(email: string, session: string, code: string): Promise<AuthTokens> {
+    const u = this.users.get(email);
+    if (this.sessions.get(session) !== email || !u?.totp || !valid(u.totp, code)) throw new SignInRefusedError();
+    this.sessions.delete(session);
+    return this.issue(email);
+  }
+
+  async refresh(refreshToken: string): Promise<AuthTokens> {
+    const subject = this.tokens.get(refreshToken);
+    if (!subject) throw new SignInRefusedError();
+    return this.issue(subject.username);
+  }
+
+  async startTotp(accessToken: string): Promise<{ secret: string }> {
+    const u = this.user((await this.verifyAccessToken(accessToken)).username);
+    u.pendingTotp = new Secret({ size: 20 }).base32;
+    return { secret: u.pendingTotp };
+  }
+
+  async verifyTotp(accessToken: string, code: string): Promise<boolean> {
+    const u = this.user((await this.verifyAccessToken(accessToken)).username);
+    if (!u.pendingTotp || !valid(u.pendingTotp, code)) return false;
+    u.totp = u.pendingTotp;
+    delete u.pendingTotp;
+    return true;
+  }
+
+  async disableTotp(email: string): Promise<void> {
+    delete this.user(email).totp;
+  }
+
+  async totpEnabled(email: string): Promise<boolean> {
+    return this.users.get(email)?.totp !== undefined;
+  }
+
+  async verifyAccessToken(accessToken: string): Promise<TokenSubject> {
+    const s = this.tokens.get(accessToken);
+    if (!s) throw new Error('invalid token');
+    return s;
+  }
+
+  private user(email: string) {
+    const u = this.users.get(email);
+    if (!u) throw new Error(`no user ${email}`);
+    return u;
+  }
+
+  private issue(email: string): AuthTokens {
+    const subject = { sub: this.user(email).sub, username: email };
+    const accessToken = `at-${randomUUID()}`;
+    const refreshToken = `rt-${randomUUID()}`;
+    this.tokens.set(accessToken, subject);
+    this.tokens.set(refreshToken, subject);
+    return { accessToken, idToken: `id-${randomUUID()}`, refreshToken, expiresInSeconds: 3600 };
+  }
+}
+
+const valid = (secret: string, code: string) =>
+  new TOTP({ secret: Secret.fromBase32(secret) }).validate({ token: code, window: 1 }) !== null;
+
+/** The current code of a TOTP secret, as the phone's app shows it. */
+export const totpCode = (secret: string) => new TOTP({ secret: Secret.fromBase32(secret) }).generate();
