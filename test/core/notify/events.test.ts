@@ -110,7 +110,7 @@ describe('hashrate drop', () => {
     // 3 hours at 100 a minute, then the last 10 full minutes at 10.
     const e = hashrateDrop(m([...buckets(190, 11, 100), ...buckets(10, 1, 10)]), 50, NOW);
     expect(e).toMatchObject({ type: 'hashrate-drop', recentPerMinute: 10 });
-    expect(e!.type === 'hashrate-drop' && e.averagePerMinute).toBeCloseTo((180 * 100 + 10 * 10) / 190);
+    expect(e?.type === 'hashrate-drop' && e.averagePerMinute).toBeCloseTo((180 * 100 + 10 * 10) / 190);
     // The last window that reached the average ends where the drop began.
     expect(e!.id).toBe(`hashrate-drop:LTC:${ADDR}:${nowMinute - 11}`);
   });
