@@ -1,11 +1,16 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoAccountReaders } from '../adapters/aws/dynamo-account-readers.js';
+import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
+import { ensureAccountsTable } from '../adapters/aws/tables.js';
 import { type ConfirmPassReport, confirmCoin } from '../app/confirm/pass.js';
 import { type PayoutDeps, type PayoutReport, runPayouts } from '../app/payouts/payouts.js';
-import { auxPayoutSettings, payoutSettings } from '../app/payouts/policy.js';
+import { accountPayoutSettings, auxPayoutSettings, payoutSettings } from '../app/payouts/policy.js';
 import type { CoinConfig, PoolConfig } from '../core/config/schema.js';
 import { foreignAccountsFor } from '../core/conversion/exclusion.js';
 import { ConfigError } from '../core/errors.js';
 import type { AuditResult, Balance } from '../core/ledger/ledger.js';
 import { ppsLiabilityFromEntries } from '../core/ledger/pps-liability.js';
+import type { MinerPayoutSettingsReader, ReferralReader } from '../core/ports/account-store.js';
 import type { AuxAddressStore } from '../core/ports/aux-address-store.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
 import type { Logger } from '../core/ports/logger.js';
@@ -17,6 +22,7 @@ import { upstreamPorts } from '../families/chain-family.js';
 import { CHAIN_FAMILIES, type ChainFamilies } from '../families/registry.js';
 import { auditCoin, conversionViews } from './audit.js';
 import { type LocalConverter, localConverter } from './conversion.js';
+import { LOCAL_TABLE_PREFIX } from './storage.js';
 import { startTargetMoney, type TargetMoneyRunner } from './target-money.js';
 import { everyOnePass } from './timers.js';
 
@@ -35,6 +41,28 @@ export interface MoneyRunner {
   /** The target currencies this coin's conversion pays out (targets[].payouts), by currency: `targets.get('USDT')`. */
   targets: ReadonlyMap<string, TargetMoneyRunner>;
   stop(): void;
+}
+
+/** What the money passes read of the accounts (local mode: the accounts table on dynalite). */
+export interface LocalAccountsMoney {
+  readers: MinerPayoutSettingsReader & ReferralReader;
+  feeSharePercent: number;
+}
+
+/**
+ * The accounts' side of the money passes when the pool has accounts (config `accounts`): the accounts table, created
+ * where missing under the local prefix, read by the same readers as in AWS. Undefined without accounts.
+ */
+export async function localAccountsMoney(
+  client: DynamoDBClient,
+  config: Readonly<PoolConfig>,
+): Promise<LocalAccountsMoney | undefined> {
+  if (!config.accounts) return undefined;
+  const table = await ensureAccountsTable(client, LOCAL_TABLE_PREFIX);
+  return {
+    readers: new DynamoAccountReaders({ doc: createDocumentClient(client), table }),
+    feeSharePercent: config.accounts.referrals.feeSharePercent,
+  };
 }
 
 /**
@@ -62,6 +90,11 @@ export function startMoney(opts: {
    * payout currencies.
    */
   switching?: PoolConfig['switching'];
+  /**
+   * The pool has accounts (config `accounts`, issue 19): their payout settings and referrals, read from the accounts
+   * table, and the referrers' share of the fee.
+   */
+  accounts?: LocalAccountsMoney;
   log: Logger;
   /** Where the coin's chain family is found (default: the pool's families, families/registry.ts). */
   families?: ChainFamilies;
@@ -85,6 +118,9 @@ export function startMoney(opts: {
       money,
       rules,
       ...upstream,
+      ...(opts.accounts && {
+        referrals: { reader: opts.accounts.readers, feeSharePercent: opts.accounts.feeSharePercent },
+      }),
       log,
       now: Date.now,
     });
@@ -101,6 +137,7 @@ export function startMoney(opts: {
         coin: coin.symbol,
         ...payoutSettings(coin, opts.shares.miners, Date.now),
         ...auxPayoutSettings(coin, opts.auxAddresses),
+        ...accountPayoutSettings(coin, opts.accounts?.readers),
         money,
         sender: family.money.payoutSender(coin),
         ...(coin.conversion && opts.conversions ? { conversions: opts.conversions } : {}),

@@ -24,7 +24,7 @@ import { coordinateSolo, type SoloCoordination } from '../fargate/src/task-coord
 import { buildWeb } from '../web/build.js';
 import { createAdminRoutes, ensureAdminToken } from './admin.js';
 import { createLocalApi } from './api.js';
-import { type MoneyRunner, startMoney } from './money.js';
+import { localAccountsMoney, type MoneyRunner, startMoney } from './money.js';
 import { createStaticRoutes } from './static.js';
 import { type LocalStorage, startLocalStorage } from './storage.js';
 import { type LocalSwitching, startLocalSwitching } from './switching.js';
@@ -102,6 +102,8 @@ export async function startLocalPool(opts: {
       return names.ledger;
     },
   });
+  // Miner accounts (config `accounts`): the money passes read their payout settings and referrals.
+  const accountsMoney = await localAccountsMoney(storage.client, config);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createStratumMetrics(registry);
@@ -223,6 +225,7 @@ export async function startLocalPool(opts: {
         conversions: storage.conversions,
         sources: config.coins,
         switching: config.switching,
+        ...(accountsMoney && { accounts: accountsMoney }),
         log,
         families,
         timers: opts.moneyTimers,
@@ -260,6 +263,7 @@ export async function startLocalPool(opts: {
         shares: storage.shares,
         money: storage.money,
         auxAddresses,
+        ...(accountsMoney && { accounts: accountsMoney }),
         log,
         families,
         timers: opts.moneyTimers,

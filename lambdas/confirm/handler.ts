@@ -20,6 +20,7 @@ export const confirmLambda = poolLambda({
       rules: d.rules,
       // A proxied coin: the upstream's payouts to the pool wallet, recorded on the coin's ledger table.
       ...d.upstream?.(),
+      ...(d.accounts && { referrals: { reader: d.accounts.readers, feeSharePercent: d.accounts.feeSharePercent } }),
       log,
       now: Date.now,
     });

@@ -1,5 +1,5 @@
 import { runPayouts } from '../../app/payouts/payouts.js';
-import { auxPayoutSettings, payoutSettings } from '../../app/payouts/policy.js';
+import { accountPayoutSettings, auxPayoutSettings, payoutSettings } from '../../app/payouts/policy.js';
 import { ConfigError } from '../../core/errors.js';
 import { jsonSafe } from '../../core/json.js';
 import { emfRecord } from '../shared/emf.js';
@@ -23,6 +23,7 @@ export const payoutsLambda = poolLambda({
         coin: d.coin.symbol,
         ...payoutSettings(d.coin, d.shares.miners, Date.now),
         ...auxPayoutSettings(d.coin, d.auxAddresses),
+        ...accountPayoutSettings(d.coin, d.accounts?.readers),
         money: d.money,
         sender,
         conversions: d.conversions,

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { DynamoAccountReaders } from '../../adapters/aws/dynamo-account-readers.js';
 import { DynamoAuxAddressStore } from '../../adapters/aws/dynamo-aux-address-store.js';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { DynamoConversionStore } from '../../adapters/aws/dynamo-conversion-store.js';
@@ -62,6 +63,11 @@ export const moneyEnvSchema = z.object({
   BLOCKS_TABLE: z.string().min(1),
   LEDGER_TABLE: z.string().min(1),
   FOREIGN_PAYOUT_CURRENCIES: foreignPayoutCurrenciesVar,
+  /**
+   * The pool-wide accounts table (issue 19), read only: accounts' payout settings (payouts) and referrals
+   * (confirmation). Set by the CDK app when the pool config has `accounts`; absent: no accounts.
+   */
+  POOL_ACCOUNTS_TABLE: z.string().min(1).optional(),
 });
 
 export interface MoneyDeps {
@@ -80,6 +86,8 @@ export interface MoneyDeps {
   auxAddresses?: DynamoAuxAddressStore;
   /** Switching ports paying the coin's miners in another currency: those accounts are never paid here. */
   foreign?: ForeignAccounts;
+  /** The pool has accounts (POOL_ACCOUNTS_TABLE): their settings and referrals, and the referrers' fee share. */
+  accounts?: { readers: DynamoAccountReaders; feeSharePercent: number };
 }
 
 /**
@@ -91,7 +99,7 @@ export async function moneyDeps(
   families: ChainFamilies = CHAIN_FAMILIES,
 ): Promise<MoneyDeps> {
   // Confirmation and payouts read the chain and send from the wallet: they always talk to the coin's nodes.
-  const { coin, family } = await coinFromEnv(e, families, () => 'confirmation and payouts');
+  const { coin, family, config } = await coinFromEnv(e, families, () => 'confirmation and payouts');
   const doc = createDocumentClient(new DynamoDBClient({}));
   // Money is the coin's own; shares are read for the coin whose rounds pay it (a merge-mined coin's parent).
   const roundsCoin = roundsCoinOf(coin);
@@ -123,6 +131,14 @@ export async function moneyDeps(
       ? { auxAddresses: new DynamoAuxAddressStore({ doc, ledgerTable: (c) => money(c).ledger }) }
       : {}),
     ...(e.FOREIGN_PAYOUT_CURRENCIES ? { foreign: foreignFromEnv(coin, e.FOREIGN_PAYOUT_CURRENCIES) } : {}),
+    ...(e.POOL_ACCOUNTS_TABLE
+      ? {
+          accounts: {
+            readers: new DynamoAccountReaders({ doc, table: e.POOL_ACCOUNTS_TABLE }),
+            feeSharePercent: config.accounts?.referrals.feeSharePercent ?? 0,
+          },
+        }
+      : {}),
   };
 }
 
@@ -156,7 +172,7 @@ export async function coinFromEnv(
   e: CoinEnv,
   families: ChainFamilies,
   talksToNodes: (coin: Readonly<CoinConfig>) => string | undefined,
-): Promise<{ coin: Readonly<CoinConfig>; family: ChainFamily }> {
+): Promise<{ coin: Readonly<CoinConfig>; family: ChainFamily; config: Readonly<PoolConfig> }> {
   const config = e.DAEMON_SECRET_ARN
     ? await configWithDaemonSecret(new SecretsManagerClient({}), e.POOL_CONFIG_JSON, e.DAEMON_SECRET_ARN)
     : parseConfigText(e.POOL_CONFIG_JSON, 'POOL_CONFIG_JSON');
@@ -169,7 +185,7 @@ export async function coinFromEnv(
       `${coin.symbol} ${why} need DAEMON_SECRET_ARN: the ${family.name} family's nodes take RPC credentials`,
     );
   }
-  return { coin, family };
+  return { coin, family, config };
 }
 
 /** The container config (POOL_CONFIG_JSON) with its daemon credential markers replaced by the secret's values. */

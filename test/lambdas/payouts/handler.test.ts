@@ -1,7 +1,11 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountPk, identitySk, kindOf, settingsSk } from '../../../adapters/aws/account-items.js';
+import { DynamoAccountReaders } from '../../../adapters/aws/dynamo-account-readers.js';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
+import { ensureAccountsTable } from '../../../adapters/aws/tables.js';
 import { BitcoinChainReader } from '../../../adapters/rpc/bitcoin-chain-reader.js';
 import type { DaemonClient } from '../../../adapters/rpc/daemon-client.js';
 import { WalletPayoutSender } from '../../../adapters/rpc/wallet-payout-sender.js';
@@ -12,7 +16,9 @@ import type { MoneyDeps } from '../../../lambdas/shared/money-deps.js';
 import { moneyEnvSchema } from '../../../lambdas/shared/money-deps.js';
 import { poolHandler } from '../../../lambdas/shared/pool-handler.js';
 import { ADDRESS } from '../../fargate/stratum/fakes.js';
+import { ltcAddress } from '../../helpers/aux-money.js';
 import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
+import { maturedCredits } from '../../helpers/matured-credits.js';
 
 const context = { awsRequestId: 'req-1' } as Context;
 const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent } as never;
@@ -90,6 +96,49 @@ describe('money Lambda handlers', () => {
     expect(JSON.parse(lines[1]!)._aws.CloudWatchMetrics[0]).toMatchObject({
       Namespace: 'Edgepool',
       Metrics: [{ Name: 'PayoutsSuspended' }],
+    });
+  });
+
+  it("payouts applies the accounts' settings from the accounts table: a held account waits, another is paid at its payout address", async () => {
+    const table = await ensureAccountsTable(dynamo.client, 'lambda-accounts');
+    const doc = createDocumentClient(dynamo.client);
+    const [held, moved, payTo] = [ltcAddress(0x11), ltcAddress(0x12), ltcAddress(0x13)];
+    const account = (id: string, address: string, settings: Record<string, unknown>) =>
+      Promise.all([
+        doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: { pk: accountPk(id), sk: identitySk('LTC', address), kind: kindOf.identity('LTC'), addedAt: 1 },
+          }),
+        ),
+        doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: { pk: accountPk(id), sk: settingsSk('LTC'), kind: kindOf.settings('LTC'), ...settings },
+          }),
+        ),
+      ]);
+    await account('a', held, { payoutAddress: payTo, holdUntil: Date.now() + 3_600_000 });
+    await account('b', moved, { payoutAddress: payTo });
+    await deps.money.putEntries(
+      'LTC',
+      maturedCredits(
+        new Map([
+          [held, 20_000_000n],
+          [moved, 30_000_000n],
+        ]),
+        'lb',
+        1,
+      ),
+    );
+    const withAccounts = {
+      ...deps,
+      accounts: { readers: new DynamoAccountReaders({ doc, table }), feeSharePercent: 0 },
+    };
+    const handler = poolHandler(payoutsLambda, { deps: () => withAccounts, log: silent, emit: () => {} });
+    expect(await handler({ dryRun: true }, context)).toEqual({
+      status: 'dry-run',
+      recipients: [{ account: moved, amount: '30000000', address: payTo }],
     });
   });
 
