@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { coins, minerCommand, refusedShare } from '../../web/src/format.js';
+import { coins, minerCommand, refusedShare, unitsOf } from '../../web/src/format.js';
 
 describe('dashboard amounts', () => {
   it('shows an 8-decimal coin with all its decimals, as before', () => {
@@ -26,6 +26,24 @@ describe('dashboard amounts', () => {
         expect(fraction.length).toBeGreaterThanOrEqual(Math.min(decimals, 8));
       }),
     );
+  });
+
+  it('reads a typed amount back into exactly the base units it shows', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 30n }), fc.constantFrom(0, 2, 8, 18), (units, decimals) => {
+        expect(unitsOf(coins(units.toString(), decimals), decimals)).toBe(units);
+      }),
+    );
+    expect(unitsOf('0.5', 8)).toBe(50_000_000n);
+    expect(unitsOf(' 1 ', 8)).toBe(100_000_000n);
+    expect(unitsOf('0.10000000000', 8)).toBe(10_000_000n); // trailing zeros past the decimals are no digit
+  });
+
+  it('refuses a typed amount it would have to round: past the decimals, negative, or not a number', () => {
+    expect(() => unitsOf('0.000000001', 8)).toThrow('has more than 8 decimals');
+    expect(() => unitsOf('-1', 8)).toThrow('is negative');
+    expect(() => unitsOf('1,5', 8)).toThrow('not a decimal');
+    expect(() => unitsOf('', 8)).toThrow('not a decimal');
   });
 });
 

@@ -1,3 +1,5 @@
+import { parseDecimal, toUnits } from '../../core/conversion/decimal.js';
+
 /** Decimals always shown: a coin of 8 decimals shows all of them, one of 18 (wei) at least these 8. */
 const SHOWN_DECIMALS = 8;
 
@@ -12,6 +14,18 @@ export function coins(units: string, decimals = 8): string {
   const keep = Math.min(decimals, SHOWN_DECIMALS);
   const fraction = decimals === 0 ? '' : digits.slice(-decimals).replace(/0+$/, '').padEnd(keep, '0');
   return `${neg ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+}
+
+/**
+ * What a miner typed as an amount of coins ("0.5") → base units, exactly (the inverse of `coins`). Refused, never
+ * rounded: a negative amount, or digits past the coin's decimals.
+ */
+export function unitsOf(text: string, decimals: number): bigint {
+  const d = parseDecimal(text);
+  if (d.digits < 0n) throw new RangeError(`${text} is negative`);
+  if (d.scale > decimals && d.digits % 10n ** BigInt(d.scale - decimals) !== 0n)
+    throw new RangeError(`${text} has more than ${decimals} decimals`);
+  return toUnits(d, decimals);
 }
 
 /** Divides by 1000 until below 1000 (or out of units): [value, unit index]. */

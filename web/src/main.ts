@@ -3,7 +3,9 @@ import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { preferenceMessage } from '../../core/conversion/preference-message.js';
 import { auxAddressMessage } from '../../core/ledger/aux-address-message.js';
+import { accountLink, accountRoute } from './account/routes.js';
 import { ago, coins, difficulty, esc, hashrate, minerCommand, refusedShare } from './format.js';
+import { sendJson } from './http.js';
 
 /** The dashboard: a hash-routed single page on the stats API (/api), refreshed every 30 s. */
 
@@ -12,6 +14,7 @@ type Json = Record<string, any>;
 
 const view = document.getElementById('view')!;
 const coinSelect = document.getElementById('coin') as HTMLSelectElement;
+const accountNav = document.getElementById('account-link') as HTMLAnchorElement;
 let pools: Json[] = [];
 let charts: uPlot[] = [];
 
@@ -24,8 +27,10 @@ async function api(path: string): Promise<Json> {
 
 const coin = () => coinSelect.value || pools[0]?.coin || 'LTC';
 
+/** A coin's decimals (8 until /api/pools says otherwise). */
+const decimalsOf = (symbol: string): number => pools.find((p) => p.coin === symbol)?.decimals ?? 8;
 /** An amount of a coin (decimal string of base units) in coins, with the coin's decimals (ETC: 18). */
-const amountOf = (units: string, symbol: string) => coins(units, pools.find((p) => p.coin === symbol)?.decimals ?? 8);
+const amountOf = (units: string, symbol: string) => coins(units, decimalsOf(symbol));
 /** An amount of the selected coin. */
 const amount = (units: string) => amountOf(units, coin());
 
@@ -295,7 +300,7 @@ view.addEventListener('submit', async (e) => {
     signedAt: auxSigning.time,
     signature: String(new FormData(form).get('signature') ?? '').trim(),
   });
-  const res = await postJson(
+  const res = await sendJson(
     `/api/pools/${encodeURIComponent(auxSigning.coin)}/miners/${encodeURIComponent(form.dataset.address!)}/payout-address`,
     request,
   );
@@ -308,25 +313,6 @@ view.addEventListener('submit', async (e) => {
   auxSigning = undefined;
   void render();
 });
-
-/**
- * A signed change's POST. In AWS CloudFront signs the request for the API's function URL (origin access control),
- * and Lambda takes no unsigned body: the browser gives the body's SHA-256. (crypto.subtle exists on https and
- * localhost only: a local pool reached over plain http on the LAN needs no signature.)
- */
-async function postJson(url: string, body: string): Promise<Response> {
-  const digest = crypto.subtle
-    ? new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)))
-    : undefined;
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(digest && { 'x-amz-content-sha256': Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') }),
-    },
-    body,
-  });
-}
 
 /** The pool chart's range in hours (3, 24 or 168): the buttons above the chart switch it. */
 let historyHours = 3;
@@ -373,7 +359,7 @@ view.addEventListener('submit', async (e) => {
     time: signing.time,
     signature: String(new FormData(form).get('signature') ?? '').trim(),
   });
-  const res = await postJson(
+  const res = await sendJson(
     `/api/pools/${coin()}/miners/${encodeURIComponent(form.dataset.address!)}/conversion`,
     request,
   );
@@ -530,7 +516,13 @@ async function render(navigated = false): Promise<void> {
   // A new page says it is loading; the 30-second refresh keeps the current one until the new numbers are in.
   if (navigated) view.innerHTML = '<p class="loading" data-testid="loading">Loading…</p>';
   const route = location.hash.replace(/^#/, '') || '/';
-  let html: string;
+  const link = accountLink();
+  accountNav.href = link.href;
+  accountNav.textContent = link.text;
+  const accountPage = accountRoute(route, { decimals: decimalsOf }, () => void render(true));
+  // The account pages hold forms and one-time secrets: the 30-second refresh leaves them alone.
+  if (accountPage && !navigated) return;
+  let html: string | Node;
   try {
     if (pools.length === 0) {
       pools = (await api('/pools')).coins;
@@ -538,7 +530,8 @@ async function render(navigated = false): Promise<void> {
     }
     const miner = /^\/miner\/(.+)$/.exec(route);
     const switching = /^\/switching(?:\/(.+))?$/.exec(route);
-    if (miner) html = await minerPage(decodeURIComponent(miner[1]!));
+    if (accountPage) html = await accountPage();
+    else if (miner) html = await minerPage(decodeURIComponent(miner[1]!));
     else if (switching)
       html = await switchingPage(switching[1] === undefined ? undefined : decodeURIComponent(switching[1]));
     else if (route === '/blocks') html = await blocksPage();
@@ -550,8 +543,21 @@ async function render(navigated = false): Promise<void> {
   if (seq !== renderSeq) return;
   for (const c of charts) c.destroy();
   charts = [];
-  view.innerHTML = html;
+  if (typeof html === 'string') {
+    view.innerHTML = html;
+    scrollTables(view);
+  } else view.replaceChildren(html);
   for (const draw of pendingCharts.splice(0)) draw();
+}
+
+/** Every table of a stats page in its own scroll container: on a phone the table scrolls, never the page. */
+function scrollTables(root: HTMLElement): void {
+  for (const t of root.querySelectorAll('table')) {
+    const box = document.createElement('div');
+    box.className = 'scroll';
+    t.replaceWith(box);
+    box.append(t);
+  }
 }
 
 document.getElementById('lookup')!.addEventListener('submit', (e) => {
@@ -574,4 +580,4 @@ view.addEventListener('click', (e) => {
 coinSelect.addEventListener('change', () => void render(true));
 window.addEventListener('hashchange', () => void render(true));
 setInterval(() => void render(), 30_000);
-void render();
+void render(true);
