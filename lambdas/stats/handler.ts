@@ -46,7 +46,7 @@ const tablesSchema = z.record(
   z.object({ shares: z.string().optional(), stats: z.string().optional(), blocks: z.string(), ledger: z.string() }),
 );
 
-function statsDeps(e: z.output<typeof statsEnvSchema>): ApiDeps {
+export function statsDeps(e: z.output<typeof statsEnvSchema>): ApiDeps {
   const tables = parseJsonVar(tablesSchema, 'POOL_TABLES_JSON', e.POOL_TABLES_JSON);
   const pool = parseJsonVar(publicPoolSchema, 'POOL_PUBLIC_JSON', e.POOL_PUBLIC_JSON);
   registerConfigAuxChains({ auxChains: e.POOL_AUX_CHAINS_JSON ?? [], coins: pool.coins }, 'POOL_AUX_CHAINS_JSON');

@@ -1,0 +1,99 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { CognitoIdentity, cognitoIssuer } from '../../adapters/aws/cognito-identity.js';
+import { DynamoAccountStore } from '../../adapters/aws/dynamo-account-store.js';
+import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
+import { SesMailer } from '../../adapters/aws/ses-mailer.js';
+import { handleAccountApi } from '../../app/accounts/api.js';
+import { accountCoinsSchema } from '../../app/accounts/coins.js';
+import type { AccountApiDeps } from '../../app/accounts/deps.js';
+import { parseJsonVar } from '../../core/config/env.js';
+import { accountsSchema } from '../../core/config/schema.js';
+import { poolHandler, poolLambda } from '../shared/pool-handler.js';
+import { statsDeps, statsEnvSchema } from '../stats/handler.js';
+
+/**
+ * Set by infra/stacks/accounts-stack.ts: the accounts table, the `accounts` config section, the Cognito user pool and
+ * its app client, and what the stats Lambda gets (the watcher view and referral earnings read the coins' tables).
+ */
+export const accountsLambdaEnvSchema = statsEnvSchema.extend({
+  POOL_ACCOUNTS_TABLE: z.string().min(1),
+  POOL_ACCOUNTS_JSON: z.string().min(2),
+  COGNITO_USER_POOL_ID: z.string().min(1),
+  COGNITO_CLIENT_ID: z.string().min(1),
+  /**
+   * app/accounts/coins.ts accountCoins(<config>): each paying coin's network, payout bounds (payouts.minimum,
+   * maximumThreshold) and conversion targets. Absent: from POOL_PUBLIC_JSON's payoutMinimum, bounds by default.
+   */
+  POOL_ACCOUNT_COINS_JSON: z.string().optional(),
+});
+
+type Env = z.output<typeof accountsLambdaEnvSchema>;
+
+async function accountsDeps(e: Env): Promise<AccountApiDeps> {
+  const accounts = parseJsonVar(accountsSchema, 'POOL_ACCOUNTS_JSON', e.POOL_ACCOUNTS_JSON);
+  const stats = statsDeps(e);
+  const coins =
+    e.POOL_ACCOUNT_COINS_JSON === undefined
+      ? stats.pool.coins
+          .filter((c) => c.payoutMinimum !== null)
+          .map((c) => ({ symbol: c.symbol, network: c.network, payouts: { minimum: c.payoutMinimum! } }))
+      : parseJsonVar(accountCoinsSchema, 'POOL_ACCOUNT_COINS_JSON', e.POOL_ACCOUNT_COINS_JSON);
+  const cognito = new CognitoIdentityProviderClient({});
+  // The user pool's region (the tokens' issuer) is the function's: the SDK reads it from AWS_REGION.
+  const region = await cognito.config.region();
+  return {
+    pool: { name: stats.pool.name },
+    accounts,
+    coins: new Map(coins.map((c) => [c.symbol, c])),
+    store: new DynamoAccountStore(createDocumentClient(new DynamoDBClient({})), e.POOL_ACCOUNTS_TABLE),
+    identity: new CognitoIdentity({
+      client: cognito,
+      userPoolId: e.COGNITO_USER_POOL_ID,
+      clientId: e.COGNITO_CLIENT_ID,
+      issuer: cognitoIssuer(region, e.COGNITO_USER_POOL_ID),
+    }),
+    mailer: new SesMailer(new SESv2Client({}), accounts.mailFrom),
+    ...(stats.conversion ? { conversion: stats.conversion.store as AccountApiDeps['conversion'] } : {}),
+    money: stats.money,
+    stats,
+    now: Date.now,
+    log: { info() {}, warn() {} },
+  };
+}
+
+/** An API Gateway HTTP API (payload 2.0) event as the account API's request. */
+export function accountRequestOf(event: APIGatewayProxyEventV2) {
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
+  return {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    query: new URLSearchParams(event.rawQueryString ?? ''),
+    headers,
+    ...(event.body === undefined
+      ? {}
+      : { body: event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body }),
+    // The address API Gateway saw (the log's and the per-IP limit's): never a header the client could write.
+    sourceIp: event.requestContext.http.sourceIp,
+  };
+}
+
+/**
+ * API Gateway HTTP API → handleAccountApi. The JWT authorizer has checked the token on signed-in routes; the router
+ * verifies it again through the identity provider (the same path as local mode, where there is no authorizer).
+ */
+export const accountsLambda = poolLambda({
+  name: 'accounts',
+  env: accountsLambdaEnvSchema,
+  build: accountsDeps,
+  run: async (event: APIGatewayProxyEventV2, deps: AccountApiDeps, inv): Promise<APIGatewayProxyStructuredResultV2> => {
+    const res = await handleAccountApi(accountRequestOf(event), { ...deps, log: inv.log });
+    return { statusCode: res.status, headers: res.headers, body: res.body };
+  },
+});
+
+export const handler = poolHandler(accountsLambda);
