@@ -172,6 +172,9 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
   const coinTables = Object.fromEntries(
     [...coins, ...auxCoins.values()].map((c) => [c.symbol, c.tables.tables] as const),
   );
+  const conversions = Object.fromEntries(
+    config.coins.flatMap((c) => (c.conversion ? [[c.symbol, publicConversion(c.conversion)]] : [])),
+  );
   const shownPool = publicPool(
     inputs.config,
     Object.fromEntries(coins.map((c) => [c.symbol, c.stratum.loadBalancer.loadBalancerDnsName])),
@@ -187,7 +190,8 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       prefix,
       coinTables,
       publicPool: shownPool,
-      convertingCoins: config.coins.filter((c) => c.conversion).map((c) => c.symbol),
+      conversions,
+      auxChains: config.auxChains,
       alarmTopic: alerts.topic,
       entries: { accounts: entries.accounts, notify: entries.notify },
     });
@@ -204,9 +208,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       publicPool: shownPool,
       ...(accounts && { accountsApiDomain: accounts.apiDomain }),
       ...(options.siteDir && { siteDir: options.siteDir }),
-      conversions: Object.fromEntries(
-        config.coins.flatMap((c) => (c.conversion ? [[c.symbol, publicConversion(c.conversion)]] : [])),
-      ),
+      conversions,
       auxCoins: [...auxCoins.keys()],
       switching: publicSwitching(
         config,

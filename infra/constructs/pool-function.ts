@@ -106,7 +106,8 @@ export class PoolFunction extends NodejsFunction {
       'AwsSolutions-IAM5[Resource::*]',
       'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
     );
-    checkEnvironmentAtSynth(this, props.environmentSchema, () => this.envVars);
+    // AWS_REGION is set by the Lambda runtime itself (and may not be set in a function's environment).
+    checkEnvironmentAtSynth(this, props.environmentSchema, () => ({ AWS_REGION: this.stack.region, ...this.envVars }));
   }
 
   override addEnvironment(key: string, value: string): this {

@@ -14,7 +14,7 @@ const shared = {
   POOL_TABLES_JSON: z.string().min(2),
   /** What the API may show of the pool config (app/stats/public.ts publicPool). */
   POOL_PUBLIC_JSON: z.string().min(2),
-  /** The Telegram bot's secret `{"token","webhookSecret"}`: its ARN, read at run time. */
+  /** The Telegram bot token's secret: its ARN, read at run time (the webhook secret is derived from the token). */
   TELEGRAM_BOT_SECRET_ARN: z.string().min(1),
 };
 
@@ -29,6 +29,6 @@ export const notifyEnvSchema = z.object(shared);
 export const alarmRelayEnvSchema = z.object({
   /** The operators' Telegram chat (deploy settings alerts.telegramChatId). */
   TELEGRAM_CHAT_ID: z.string().regex(/^-?\d+$/),
-  /** The relay bot's secret `{"token"}`: its ARN, read at run time. */
+  /** The relay bot token's secret: its ARN, read at run time. */
   TELEGRAM_BOT_SECRET_ARN: z.string().min(1),
 });

@@ -29,6 +29,8 @@ import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ACCOUNTS_TABLE, accountsTableName } from '../../adapters/aws/tables.js';
+import type { PublicConversion } from '../../app/stats/public.js';
+import type { AuxChainConfig } from '../../core/config/aux-chains.js';
 import type { AccountsConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import type { EnvironmentSchema } from '../constructs/environment-check.js';
@@ -85,8 +87,13 @@ export interface AccountsStackProps extends StackProps {
   coinTables: Readonly<Record<string, ReadonlyMap<string, PoolTable>>>;
   /** What the API may show of the pool config (app/stats/public.ts publicPool): no daemons, wallets, credentials. */
   publicPool: unknown;
-  /** Converting coins: an account's currency change writes its identities' CONVPREF items on these ledgers. */
-  convertingCoins: readonly string[];
+  /**
+   * The converting coins' public conversion config (app/stats/public.ts publicConversion), as the stats Lambda gets
+   * it: an account's currency change writes its identities' CONVPREF items on these coins' ledgers.
+   */
+  conversions: Readonly<Record<string, PublicConversion>>;
+  /** The pool config's `auxChains`, registered by the Lambdas as the stats Lambda does (POOL_AUX_CHAINS_JSON). */
+  auxChains: readonly AuxChainConfig[];
   alarmTopic: ITopic;
   entries: { accounts: string; notify: string };
   /** The handlers' env schemas (default: theirs), checked at synth against the environment given here. */
@@ -107,7 +114,10 @@ export class AccountsStack extends Stack {
   readonly stage: HttpStage;
   readonly accounts: PoolFunction;
   readonly notify: PoolFunction;
-  /** JSON `{"token": "<bot token>", "webhookSecret": "<generated>"}`: the operator sets the token after deploy. */
+  /**
+   * The bot token (the secret's whole string), set by the operator after deploy; until then a generated placeholder.
+   * The webhook's secret token is derived from it (core/notify/signature.ts telegramWebhookSecret).
+   */
   readonly telegramBot: Secret;
   readonly mailIdentity: EmailIdentity;
 
@@ -185,16 +195,9 @@ export class AccountsStack extends Stack {
         props.settings.accounts.mailIdentity === 'domain' ? Identity.domain(domain) : Identity.email(accounts.mailFrom),
     });
     this.telegramBot = new Secret(this, 'TelegramBot', {
-      description:
-        'Telegram bot of the pool {"token","webhookSecret"}: put the BotFather token in "token" after deploy',
-      generateSecretString: {
-        // A placeholder token (the bot answers 401 until the operator sets it) and the webhook's secret token, which
-        // Telegram sends back in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -).
-        secretStringTemplate: JSON.stringify({ token: 'unset' }),
-        generateStringKey: 'webhookSecret',
-        excludePunctuation: true,
-        passwordLength: 64,
-      },
+      description: 'Telegram bot token of the pool: put the BotFather token here after deploy (the whole string)',
+      // A random placeholder until then: Telegram refuses it, so nothing is sent and no webhook update is accepted.
+      generateSecretString: { excludePunctuation: true, passwordLength: 46 },
       removalPolicy: stage.removalPolicy,
     });
     acknowledge(
@@ -228,6 +231,7 @@ export class AccountsStack extends Stack {
       for (const tables of Object.values(props.coinTables)) for (const t of tables.values()) grantTable(f, t, 'read');
       f.addEnvironment('POOL_TABLES_JSON', tableNames);
       f.addEnvironment('POOL_PUBLIC_JSON', this.toJsonString(props.publicPool));
+      if (props.auxChains.length > 0) f.addEnvironment('POOL_AUX_CHAINS_JSON', JSON.stringify(props.auxChains));
       f.useSecret('TELEGRAM_BOT_SECRET_ARN', this.telegramBot);
       this.allowMail(f, accounts.mailFrom);
       return f;
@@ -243,7 +247,9 @@ export class AccountsStack extends Stack {
     this.userPool.grant(this.accounts, ...COGNITO_ADMIN_ACTIONS);
     // A currency change is the conversion preference of the account's identities: a conditional put of CONVPREF
     // items on the converting coins' ledgers, nothing else of them.
-    for (const symbol of props.convertingCoins) {
+    if (Object.keys(props.conversions).length > 0)
+      this.accounts.addEnvironment('POOL_CONVERSION_JSON', JSON.stringify(props.conversions));
+    for (const symbol of Object.keys(props.conversions)) {
       const ledger = props.coinTables[symbol]?.get('ledger');
       if (ledger)
         this.accounts.addToRolePolicy(

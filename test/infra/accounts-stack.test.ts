@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PoolStacks } from '../../infra/pool-app.js';
 import { COGNITO_ADMIN_ACTIONS, PUBLIC_ACCOUNT_ROUTES } from '../../infra/stacks/accounts-stack.js';
-import { buildTestApp, coin, DAEMON_PASSWORD, difficulty, FIXTURE_ENTRIES } from './helpers.js';
+import { address, buildTestApp, coin, DAEMON_PASSWORD, difficulty, FIXTURE_ENTRIES } from './helpers.js';
 
 const accounts = {
   publicUrl: 'https://pool.example.org',
@@ -183,9 +183,8 @@ describe('the accounts stack (config with accounts)', () => {
       expect(text, name).not.toContain(BOT_TOKEN);
       expect(text, name).not.toContain(DAEMON_PASSWORD);
     }
-    t.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'webhookSecret' }),
-    });
+    t.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    t.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({}) });
     for (const secret of Object.values(t.findResources('AWS::SecretsManager::Secret')))
       expect(secret.Properties.SecretString).toBeUndefined();
     for (const fid of ['Accounts', 'Notify']) {
@@ -312,6 +311,35 @@ describe('the accounts stack in prod and without accounts', () => {
     expect(JSON.stringify(Template.fromStack(stacks.coins[0]!).toJSON())).not.toContain('POOL_ACCOUNTS_TABLE');
     const alerts = Template.fromStack(stacks.alerts);
     alerts.resourceCountIs('AWS::Lambda::Function', 0);
+  });
+
+  it('lets the accounts Lambda write only the CONVPREF items of a converting coin’s ledger (a currency change)', () => {
+    const secret = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:pool/${name}-AbCdEf`;
+    const { stacks } = buildTestApp({
+      coins: [
+        {
+          ...coin('LTC', [{ port: 3333, difficulty }]),
+          conversion: {
+            exchanges: [{ id: 'binance', secretArn: secret('binance') }],
+            targets: [
+              { currency: 'BTC', wallet: address('BTC', 0x44), feeWallets: [{ address: address('BTC', 0x45) }] },
+            ],
+          },
+        },
+        coin('BTC', [{ port: 4333, difficulty }]),
+      ],
+      accounts,
+    });
+    const t = Template.fromStack(stacks.accounts!);
+    const writes = statementsOf(t, 'Accounts').filter(
+      (s) => JSON.stringify(s.Resource).includes('ImportValue') && !actionsOf(s).includes('dynamodb:GetItem'),
+    );
+    expect(writes).toHaveLength(1);
+    expect(actionsOf(writes[0]!)).toEqual(['dynamodb:PutItem']);
+    expect(JSON.stringify(writes[0]!.Resource)).toMatch(/coin-ltc:.*Ledger/);
+    expect(writes[0]!.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['CONVPREF'] } });
+    const fn = Object.entries(t.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('Accounts'))![1];
+    expect(Object.keys(JSON.parse(fn.Properties.Environment.Variables.POOL_CONVERSION_JSON))).toEqual(['LTC']);
   });
 
   it('fails the synth clearly when the accounts Lambda’s handler is missing', () => {
