@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { BadRequestError, NotFoundError } from '../../core/errors.js';
-import { jsonSafe } from '../../core/json.js';
 import { SignInRefusedError } from '../../core/ports/identity.js';
 import { findRoute, pathParts } from '../shared/routing.js';
 import { httpStatusOf } from '../stats/http-errors.js';
 import { confirmEmail, refresh, signIn, signInTotp, signInWithRecoveryCode, signUp } from './auth.js';
 import type { AccountApiDeps } from './deps.js';
 import { NotSignedInError, RateLimitedError } from './errors.js';
+import { jsonAnswer, parseBody } from './http.js';
 import { confirmMoneyChange, requestMoneyChange } from './money.js';
 import { addIdentity, changeLog, me, removeIdentity, startTotp, verifyTotp } from './profile.js';
 import type { AccountRequest, AccountResponse, AccountRoute, AccountRouteRequest } from './route.js';
@@ -60,21 +60,8 @@ const bodies = {
   empty: z.strictObject({}),
 };
 
-/** A route's JSON body, checked; a body that does not parse or match is a 400 naming the field, never its value. */
-function bodyOf<S extends z.ZodType>(schema: S, req: AccountRequest): z.output<S> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(req.body || '{}');
-  } catch {
-    throw new BadRequestError('the body is not JSON');
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new BadRequestError(`${issue.path.join('.') || 'body'}: ${issue.message}`);
-  }
-  return parsed.data;
-}
+const bodyOf = <S extends z.ZodType>(schema: S, req: AccountRequest) => parseBody(schema, req.body);
+const json = jsonAnswer;
 
 const accountOf = (r: AccountRouteRequest) => r.subject!.sub;
 const bearer = (r: AccountRequest) => /^Bearer\s+(\S+)$/i.exec(r.headers.authorization ?? '')?.[1];
@@ -187,12 +174,4 @@ export async function handleAccountApi(req: AccountRequest, deps: AccountApiDeps
     if (err instanceof RateLimitedError) res.headers['retry-after'] = String(err.retryAfterSeconds);
     return res;
   }
-}
-
-function json(status: number, body: unknown): AccountResponse {
-  return {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-    body: JSON.stringify(jsonSafe(body)),
-  };
 }
