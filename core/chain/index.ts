@@ -1,6 +1,7 @@
 export * from './coinbase.js';
 export * from './hash.js';
 export * from './header.js';
+export * from './hex.js';
 export * from './merkle.js';
 export * from './serialize.js';
 export * from './target.js';

@@ -2,6 +2,7 @@ import { scriptSigRoomWithCommitment } from '../auxpow/commitment.js';
 import { buildCoinbase, type CoinbaseParts, joinCoinbase, withWitnessReservedValue } from './coinbase.js';
 import { reverseHex, sha256d } from './hash.js';
 import { serializeHeader } from './header.js';
+import { hexInto } from './hex.js';
 import { merkleBranch, rootFromBranch } from './merkle.js';
 import { encodeVarint } from './serialize.js';
 import { bitsToTarget, targetToBytes } from './target.js';
@@ -160,12 +161,8 @@ export class ShareAssembler {
     const s = this.scratch;
     const a = this.extranonce1Size;
     const b = this.extranonce2Size;
-    if (
-      extranonce1.length !== 2 * a ||
-      extranonce2.length !== 2 * b ||
-      s.write(extranonce1, this.en2At - a, a, 'hex') !== a ||
-      s.write(extranonce2, this.en2At, b, 'hex') !== b
-    ) {
+    // Read into the scratch coinbase as they are checked: no Buffer.write call and no lower-casing first.
+    if (!hexInto(extranonce1, a, s, this.en2At - a) || !hexInto(extranonce2, b, s, this.en2At)) {
       throw new RangeError(`extranonces must be ${a} and ${b} bytes of hex`);
     }
   }

@@ -7,7 +7,7 @@ import {
   encodeAuxPow,
 } from '../../../core/auxpow/index.js';
 import type { AuxFoundBlock, FoundBlock } from '../../../core/blocks/block.js';
-import { hexToU32, toStratumPrevHash, u32ToHex } from '../../../core/chain/header.js';
+import { toStratumPrevHash, u32ToHex } from '../../../core/chain/header.js';
 import {
   bitsToDifficulty,
   difficultyToTarget,
@@ -32,6 +32,7 @@ import type { Logger } from '../../../core/ports/logger.js';
 import { type HeaderHasher, sha256d, sha256dInto, shareHasher } from '../hashing/index.js';
 import type { AuxChain } from './aux/aux-chain.js';
 import { type AuxJobState, type JobRecord, JobStore } from './job-store.js';
+import { checkShareFields, type Rejection, reject } from './share-fields.js';
 import { combineSubmitAnswers } from './submit-result.js';
 import { TemplateFeed } from './template-feed.js';
 import type { JobEconomics, JobProvider, ShareCheck, ShareSubmission, StratumJob } from './types.js';
@@ -79,9 +80,6 @@ export interface JobManagerOptions {
 
 /** The version bits of an AuxPoW coin's own blocks that are neither its chain id (high 16) nor the 0x100 flag. */
 const CHAIN_ID_FREE_VERSION_BITS = 0x0000fe00;
-
-/** BIP113/consensus: a header time may be up to 2 hours ahead of the node's clock. */
-const MAX_FUTURE_SECONDS = 7200;
 
 /**
  * Templates in, stratum jobs out; shares in, verdicts and blocks out. Implements the stratum server's JobProvider.
@@ -412,17 +410,16 @@ export class JobManager implements JobProvider {
     const template = record.work.template;
     const fields = checkShareFields(s, this, template.mintime ?? template.curtime, this.o.now(), ignoreTime);
     if ('code' in fields) return fields;
-    const { ntime } = fields;
     let version = template.version;
-    if (s.versionBits !== undefined) {
+    if (fields.versionBits !== undefined) {
       // BIP310: the miner may only change the negotiated bits; the rest stays the template's.
-      const bits = Number.parseInt(s.versionBits, 16) >>> 0;
-      version = ((version & ~this.mask) | (bits & this.mask)) >>> 0;
+      version = ((version & ~this.mask) | (fields.versionBits & this.mask)) >>> 0;
     }
+    // The extranonces' hex goes into the coinbase as it is: the assembler reads either case.
     return {
-      extranonce1: s.extranonce1.toLowerCase(),
-      extranonce2: s.extranonce2.toLowerCase(),
-      ntime,
+      extranonce1: s.extranonce1,
+      extranonce2: s.extranonce2,
+      ntime: fields.ntime,
       nonce: fields.nonce,
       version,
     };
@@ -480,40 +477,4 @@ function sameWork(a: StratumJob, b: StratumJob): boolean {
     a.merkleBranch.length === b.merkleBranch.length &&
     a.merkleBranch.every((branch, i) => branch === b.merkleBranch[i])
   );
-}
-
-export type Rejection = Extract<ShareCheck, { ok: false }>;
-
-/**
- * The fields every Stratum V1 share carries, well formed (hex of the connection's sizes), and its time within
- * [earliest, now + 2 h] unless `ignoreTime` (a resend of a retired job's share): what the job manager and the proxy
- * job source both check before building a header.
- */
-export function checkShareFields(
-  s: Pick<ShareSubmission, 'extranonce1' | 'extranonce2' | 'ntime' | 'nonce' | 'versionBits'>,
-  sizes: { readonly extranonce1Size: number; readonly extranonce2Size: number },
-  earliest: number,
-  nowMs: number,
-  ignoreTime = false,
-): { ntime: number; nonce: number } | Rejection {
-  if (!isHex(s.extranonce1, sizes.extranonce1Size)) return reject(StratumCode.Other, 'invalid extranonce1');
-  if (!isHex(s.extranonce2, sizes.extranonce2Size)) return reject(StratumCode.Other, 'incorrect size of extranonce2');
-  if (!isHex(s.ntime, 4)) return reject(StratumCode.Other, 'invalid ntime');
-  if (!isHex(s.nonce, 4)) return reject(StratumCode.Other, 'invalid nonce');
-  if (s.versionBits !== undefined && !isHex(s.versionBits.padStart(8, '0'), 4)) {
-    return reject(StratumCode.Other, 'invalid version bits');
-  }
-  const ntime = hexToU32(s.ntime, 'ntime');
-  if (!ignoreTime && (ntime < earliest || ntime > Math.floor(nowMs / 1000) + MAX_FUTURE_SECONDS)) {
-    return reject(StratumCode.Other, 'ntime out of range');
-  }
-  return { ntime, nonce: hexToU32(s.nonce, 'nonce') };
-}
-
-export function reject(code: Rejection['code'], message: string): Rejection {
-  return { ok: false, code, message };
-}
-
-export function isHex(value: string, bytes: number): boolean {
-  return typeof value === 'string' && value.length === bytes * 2 && /^[0-9a-fA-F]*$/.test(value);
 }

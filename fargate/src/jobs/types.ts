@@ -52,6 +52,13 @@ export interface StratumJob extends Job {
 }
 
 /** Stratum V1: what a miner submitted, already parsed from mining.submit, plus the session context. */
+/** A share's 8-hex-digit fields read as numbers (versionBits undefined when the miner rolled none). */
+export interface ShareHexFields {
+  ntime: number;
+  nonce: number;
+  versionBits: number | undefined;
+}
+
 export interface ShareSubmission {
   jobId: string;
   extranonce1: string;

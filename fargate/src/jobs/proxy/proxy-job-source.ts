@@ -11,8 +11,8 @@ import { StratumCode } from '../../../../core/errors.js';
 import type { Logger } from '../../../../core/ports/logger.js';
 import { type HeaderHasher, sha256d } from '../../hashing/index.js';
 import type { StratumMetrics } from '../../stratum/metrics.js';
-import { checkShareFields, type Rejection, reject } from '../job-manager.js';
 import { JobStore } from '../job-store.js';
+import { checkShareFields, type Rejection, reject } from '../share-fields.js';
 import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from '../types.js';
 import { type Carving, carve, coinbaseHeight, downstreamCoinb1, upstreamExtranonce2 } from './carve.js';
 import type { UpstreamAnswer, UpstreamConnection, UpstreamNotify } from './upstream-connection.js';
@@ -216,9 +216,9 @@ export class ProxyJobSource implements JobProvider {
     if ('code' in fields) return fields;
     const { ntime } = fields;
     let version = hexToU32(record.upstream.version, 'version');
-    if (s.versionBits !== undefined) {
+    if (fields.versionBits !== undefined) {
       // BIP310: only the bits the upstream let us roll; anything else it would refuse.
-      const bits = Number.parseInt(s.versionBits, 16) >>> 0;
+      const bits = fields.versionBits;
       const mask = record.versionMask;
       if ((bits & ~mask) >>> 0 !== 0) return reject(StratumCode.Other, 'version bits the upstream does not allow');
       version = ((version & ~mask) | (bits & mask)) >>> 0;

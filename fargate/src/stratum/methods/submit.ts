@@ -1,10 +1,17 @@
+import { isHexBytes } from '../../../../core/chain/hex.js';
 import { StratumCode, StratumError } from '../../../../core/errors.js';
 import { refusalKind } from '../../../../core/shares/refusals.js';
 import type { Share } from '../../../../core/shares/share.js';
+import { shareHexFields } from '../../jobs/share-fields.js';
 import type { JobProvider, ShareCheck } from '../../jobs/types.js';
 import { type MethodContext, type MethodHandler, PendingAnswer } from '../context.js';
 
-const HEX8 = /^[0-9a-fA-F]{8}$/;
+/** The submit's refusal of a field shareHexFields could not read. */
+const MALFORMED_FIELD = {
+  ntime: 'ntime must be 8 hex characters',
+  nonce: 'nonce must be 8 hex characters',
+  versionBits: 'version bits must be 8 hex characters',
+} as const;
 
 /** The authorized worker a share came from. */
 export type ShareWorker = { miner: string; worker: string };
@@ -48,20 +55,19 @@ export const submit =
     if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 64) {
       rejectShare(ctx, StratumCode.Other, 'job id must be a string', 'malformed', who);
     }
-    const en2Chars = jobs.extranonce2Size * 2;
-    if (typeof extranonce2 !== 'string' || extranonce2.length !== en2Chars || !/^[0-9a-fA-F]+$/.test(extranonce2)) {
-      rejectShare(ctx, StratumCode.Other, `extranonce2 must be ${en2Chars} hex characters`, 'malformed', who);
+    // The share check's own reader (shareHexFields, one loop per field); a refusal here is 'malformed'.
+    const en2Bytes = jobs.extranonce2Size;
+    if (!isHexBytes(extranonce2, en2Bytes)) {
+      rejectShare(ctx, StratumCode.Other, `extranonce2 must be ${en2Bytes * 2} hex characters`, 'malformed', who);
     }
-    if (typeof ntime !== 'string' || !HEX8.test(ntime))
-      rejectShare(ctx, StratumCode.Other, 'ntime must be 8 hex characters', 'malformed', who);
-    if (typeof nonce !== 'string' || !HEX8.test(nonce))
-      rejectShare(ctx, StratumCode.Other, 'nonce must be 8 hex characters', 'malformed', who);
+    // Version bits (BIP310's sixth parameter) are 8 digits like ntime and nonce; null is "none", as absent.
+    const fields = shareHexFields(ntime, nonce, versionBits === null ? undefined : versionBits);
+    if (typeof fields === 'string') {
+      rejectShare(ctx, StratumCode.Other, MALFORMED_FIELD[fields], 'malformed', who);
+    }
     let rolled: string | undefined;
-    if (versionBits !== undefined && versionBits !== null) {
-      if (typeof versionBits !== 'string' || !HEX8.test(versionBits)) {
-        rejectShare(ctx, StratumCode.Other, 'version bits must be 8 hex characters', 'malformed', who);
-      }
-      const bits = Number.parseInt(versionBits as string, 16) >>> 0;
+    const bits = fields.versionBits;
+    if (bits !== undefined) {
       if ((bits & ~session.versionMask) >>> 0 !== 0) {
         rejectShare(
           ctx,
@@ -77,7 +83,7 @@ export const submit =
     const check = await jobs.checkShare({
       jobId: jobId as string,
       extranonce1: session.extranonce1,
-      extranonce2: (extranonce2 as string).toLowerCase(),
+      extranonce2: extranonce2.toLowerCase(),
       ntime: (ntime as string).toLowerCase(),
       nonce: (nonce as string).toLowerCase(),
       versionBits: rolled,
