@@ -25,9 +25,15 @@ const MAX_DEPTH = 8;
 
 /**
  * Parses one stratum (JSON-RPC 1.0 style) line. Requests need a string `method` and an array `params` (a missing
- * `params` is taken as []); ids may be numbers, strings or null.
+ * `params` is taken as []); ids may be numbers, strings or null. A mining.submit line of the usual shape is read by
+ * parseSubmitLine; every other line (and any submit it does not take) by the full parse, parseJsonRequest.
  */
 export function parseRequest(line: string): StratumRequest {
+  return parseSubmitLine(line) ?? parseJsonRequest(line);
+}
+
+/** The full parse of a line: the depth scan, JSON.parse, then the request's shape. */
+export function parseJsonRequest(line: string): StratumRequest {
   if (nestingDepth(line) > MAX_DEPTH) throw new ProtocolError(`JSON nested deeper than ${MAX_DEPTH} levels`);
   let msg: unknown;
   try {
@@ -49,6 +55,108 @@ export function parseRequest(line: string): StratumRequest {
   const request: StratumRequest = { id: validId, method: o.method, params };
   if (typeof o.worker === 'string') request.worker = o.worker;
   return request;
+}
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+/** What a shortcut string may hold: printable ASCII without a quote or backslash (no escape to decode). */
+const isPlain = (c: number) => c >= 0x20 && c <= 0x7e && c !== QUOTE && c !== 0x5c;
+/** JSON's whitespace: space, tab, line feed, carriage return. */
+const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+function skipSpace(line: string, i: number): number {
+  while (i < line.length && isSpace(line.charCodeAt(i))) i++;
+  return i;
+}
+
+/** The index after the plain string that starts at `i` (its opening quote), or -1. */
+function plainStringEnd(line: string, i: number): number {
+  if (line.charCodeAt(i) !== QUOTE) return -1;
+  for (let j = i + 1; j < line.length; j++) {
+    const c = line.charCodeAt(j);
+    if (c === QUOTE) return j + 1;
+    if (!isPlain(c)) return -1;
+  }
+  return -1;
+}
+
+/** The index after a JSON integer at `i` of at most 15 digits (exact as a double, no sign, no leading 0), or -1. */
+function smallIntegerEnd(line: string, i: number): number {
+  const first = line.charCodeAt(i);
+  if (first === 0x30) return i + 1; // "0"; a digit after it is refused by what must follow (",", "}" or space)
+  if (first < 0x31 || first > 0x39) return -1;
+  let j = i + 1;
+  while (j < line.length && j - i < 15 && line.charCodeAt(j) >= 0x30 && line.charCodeAt(j) <= 0x39) j++;
+  return j;
+}
+
+/**
+ * A mining.submit line of the usual shape read without JSON.parse and the nesting scan (the share path's budget:
+ * docs/performance.md): one object of exactly the keys "id", "method" and "params" in any order, JSON whitespace
+ * between tokens, `id` null, an integer of at most 15 digits or a plain string, `method` "mining.submit", `params`
+ * 5 or 6 plain strings; a plain string is printable ASCII without quote or backslash. Returns exactly what
+ * parseJsonRequest returns for such a line, and undefined for any other line, which then goes through the full parse
+ * (so its answer or refusal is the full parse's). test/fargate/stratum/protocol.test.ts holds the two to each other
+ * on random and mutated lines.
+ */
+export function parseSubmitLine(line: string): StratumRequest | undefined {
+  let i = skipSpace(line, 0);
+  if (line.charCodeAt(i) !== 0x7b) return undefined;
+  let id: RequestId | undefined;
+  let method = false;
+  let params: string[] | undefined;
+  for (let key = 0; key < 3; key++) {
+    i = skipSpace(line, i + 1); // past "{" or ","
+    const keyEnd = plainStringEnd(line, i);
+    if (keyEnd < 0) return undefined;
+    const name = keyEnd - i;
+    const at = i + 1;
+    i = skipSpace(line, keyEnd);
+    if (line.charCodeAt(i) !== COLON) return undefined;
+    i = skipSpace(line, i + 1);
+    if (name === 4 && line.startsWith('id"', at) && id === undefined) {
+      const c = line.charCodeAt(i);
+      let end: number;
+      if (c === QUOTE) {
+        end = plainStringEnd(line, i);
+        if (end < 0) return undefined;
+        id = line.slice(i + 1, end - 1);
+      } else if (c === 0x6e) {
+        if (!line.startsWith('null', i)) return undefined;
+        end = i + 4;
+        id = null;
+      } else {
+        end = smallIntegerEnd(line, i);
+        if (end < 0) return undefined;
+        id = Number(line.slice(i, end));
+      }
+      i = end;
+    } else if (name === 8 && line.startsWith('method"', at) && !method) {
+      if (!line.startsWith('"mining.submit"', i)) return undefined;
+      method = true;
+      i += 15;
+    } else if (name === 8 && line.startsWith('params"', at) && params === undefined) {
+      if (line.charCodeAt(i) !== 0x5b) return undefined;
+      params = [];
+      for (;;) {
+        i = skipSpace(line, i + 1); // past "[" or ","
+        const end = plainStringEnd(line, i);
+        if (end < 0 || params.length === 6) return undefined;
+        params.push(line.slice(i + 1, end - 1));
+        i = skipSpace(line, end);
+        const c = line.charCodeAt(i);
+        if (c === 0x5d) break;
+        if (c !== COMMA) return undefined;
+      }
+      if (params.length < 5) return undefined;
+      i++;
+    } else return undefined;
+    i = skipSpace(line, i);
+    if (line.charCodeAt(i) !== (key < 2 ? COMMA : 0x7d)) return undefined;
+  }
+  if (skipSpace(line, i + 1) !== line.length) return undefined;
+  return { id: id!, method: 'mining.submit', params: params! };
 }
 
 function nestingDepth(line: string): number {
