@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { accountCoins } from '../app/accounts/coins.js';
 import { publicConversion, publicPool, publicSwitching } from '../app/stats/public.js';
 import { auxCoinsOf, isMergedCoin, minedCoins, roundsCoinOf } from '../core/config/merged.js';
 import type { ChainFamilies } from '../families/registry.js';
@@ -191,6 +192,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       coinTables,
       publicPool: shownPool,
       conversions,
+      accountCoins: accountCoins(config),
       auxChains: config.auxChains,
       alarmTopic: alerts.topic,
       entries: { accounts: entries.accounts, notify: entries.notify },

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 
 /**
- * The environment the accounts stack gives its Lambdas (infra/stacks/accounts-stack.ts). Checked at synth against the
- * handlers' own env schemas where they export one (pool-app.ts passes them); these are the stack's side of it, so a
- * missing variable fails the synth even before then.
+ * The environment the accounts and alerts stacks give the notification and alarm-relay Lambdas, checked at synth
+ * until those handlers export their own env schemas (the accounts Lambda's is lambdas/accounts/handler.ts's).
  */
 const shared = {
   /** The accounts table (adapters/aws/account-items.ts), read and written. */
@@ -17,12 +16,6 @@ const shared = {
   /** The Telegram bot token's secret: its ARN, read at run time (the webhook secret is derived from the token). */
   TELEGRAM_BOT_SECRET_ARN: z.string().min(1),
 };
-
-export const accountsEnvSchema = z.object({
-  ...shared,
-  COGNITO_USER_POOL_ID: z.string().min(1),
-  COGNITO_CLIENT_ID: z.string().min(1),
-});
 
 export const notifyEnvSchema = z.object(shared);
 

@@ -30,9 +30,11 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ACCOUNTS_TABLE, accountsTableName } from '../../adapters/aws/tables.js';
 import type { PublicConversion } from '../../app/stats/public.js';
+import type { MoneyChangeCoin } from '../../core/accounts/rules.js';
 import type { AuxChainConfig } from '../../core/config/aux-chains.js';
 import type { AccountsConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
+import { accountsLambdaEnvSchema } from '../../lambdas/accounts/handler.js';
 import type { EnvironmentSchema } from '../constructs/environment-check.js';
 import { PoolFunction } from '../constructs/pool-function.js';
 import { grantTable, onlyPartitions, type PoolTable, PoolTables } from '../constructs/pool-tables.js';
@@ -40,7 +42,7 @@ import { acknowledge } from '../nag.js';
 import { REPO_ROOT } from '../pool-config.js';
 import { type DeploySettings, STAGES } from '../settings.js';
 import { ACCOUNTS_TABLE_SPEC } from '../tables.js';
-import { accountsEnvSchema, notifyEnvSchema } from './accounts-env.js';
+import { notifyEnvSchema } from './accounts-env.js';
 
 /**
  * The routes of the account API that answer without a signed-in user (docs/accounts.md): signing up and in, the
@@ -92,6 +94,8 @@ export interface AccountsStackProps extends StackProps {
    * it: an account's currency change writes its identities' CONVPREF items on these coins' ledgers.
    */
   conversions: Readonly<Record<string, PublicConversion>>;
+  /** app/accounts/coins.ts accountCoins(<config>): what money changes are checked against. */
+  accountCoins: readonly MoneyChangeCoin[];
   /** The pool config's `auxChains`, registered by the Lambdas as the stats Lambda does (POOL_AUX_CHAINS_JSON). */
   auxChains: readonly AuxChainConfig[];
   alarmTopic: ITopic;
@@ -240,8 +244,10 @@ export class AccountsStack extends Stack {
       'Accounts',
       props.entries.accounts,
       'miner accounts API',
-      props.envSchemas?.accounts ?? accountsEnvSchema,
+      props.envSchemas?.accounts ?? accountsLambdaEnvSchema,
     );
+    // Each paying coin's network, payout bounds and conversion targets (app/accounts/coins.ts accountCoins).
+    this.accounts.addEnvironment('POOL_ACCOUNT_COINS_JSON', JSON.stringify(props.accountCoins));
     this.accounts.addEnvironment('COGNITO_USER_POOL_ID', this.userPool.userPoolId);
     this.accounts.addEnvironment('COGNITO_CLIENT_ID', this.client.userPoolClientId);
     this.userPool.grant(this.accounts, ...COGNITO_ADMIN_ACTIONS);

@@ -203,6 +203,18 @@ describe('the accounts stack (config with accounts)', () => {
     t.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'pool@example.org' });
   });
 
+  it('tells the accounts Lambda its user pool, its client and each paying coin’s payout bounds', () => {
+    const fn = Object.entries(t.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('Accounts'))![1];
+    const env = fn.Properties.Environment.Variables;
+    expect(env.COGNITO_USER_POOL_ID).toEqual({ Ref: expect.stringMatching(/^Users/) });
+    expect(env.COGNITO_CLIENT_ID).toEqual({ Ref: expect.stringMatching(/^UsersWeb/) });
+    const coins = JSON.parse(env.POOL_ACCOUNT_COINS_JSON) as Array<{ symbol: string; payouts: { minimum: string } }>;
+    expect(coins.map((c) => [c.symbol, c.payouts.minimum])).toEqual([
+      ['LTC', '10000000'],
+      ['BTC', '10000000'],
+    ]);
+  });
+
   it('runs the notification pass on a schedule: evaluateSeconds rounded up to whole minutes', () => {
     t.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(2 minutes)',
