@@ -15,8 +15,12 @@ import type { WebhookPoster } from '../../core/ports/notify.js';
  */
 export type WebhookMode = 'aws' | 'local';
 
-/** Ranges no webhook may reach: private, loopback, link-local, shared, documentation, multicast, reserved. */
-const BLOCKED = (() => {
+/**
+ * Ranges no webhook may reach: private, loopback, link-local, shared, documentation, multicast, reserved. Two lists,
+ * each asked only for its own family: Node's BlockList matches an IPv4 address against IPv6 rules as IPv4-mapped,
+ * so the ::ffff:0:0/96 rule would otherwise refuse every IPv4 address.
+ */
+const BLOCKED_V4 = (() => {
   const b = new BlockList();
   for (const [net, bits] of [
     ['0.0.0.0', 8],
@@ -36,6 +40,10 @@ const BLOCKED = (() => {
     ['240.0.0.0', 4],
   ] as const)
     b.addSubnet(net, bits, 'ipv4');
+  return b;
+})();
+const BLOCKED_V6 = (() => {
+  const b = new BlockList();
   for (const [net, bits] of [
     ['::', 128],
     ['::1', 128],
@@ -57,7 +65,7 @@ const BLOCKED = (() => {
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  return !BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return family === 4 ? !BLOCKED_V4.check(address, 'ipv4') : !BLOCKED_V6.check(address, 'ipv6');
 }
 
 export interface WebhookSenderOptions {
