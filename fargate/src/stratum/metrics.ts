@@ -22,7 +22,7 @@ export function createStratumMetrics(registry: Registry): StratumMetrics {
       labelNames: ['coin'],
       registers: [registry],
     }),
-    shares: new Counter({
+    shares: summedCounter({
       name: 'stratum_shares_total',
       help: 'Shares by result (accepted, or the rejection reason)',
       labelNames: ['coin', 'result'],
@@ -34,13 +34,15 @@ export function createStratumMetrics(registry: Registry): StratumMetrics {
       labelNames: ['coin', 'result'],
       registers: [registry],
     }),
-    ackSeconds: new Histogram({
-      name: 'stratum_share_ack_seconds',
-      help: 'Time from mining.submit to the acknowledgement (includes the durable enqueue)',
-      labelNames: ['coin'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers: [registry],
-    }),
+    ackSeconds: perCoinHistogram(
+      new Histogram({
+        name: 'stratum_share_ack_seconds',
+        help: 'Time from mining.submit to the acknowledgement (includes the durable enqueue)',
+        labelNames: ['coin'],
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+        registers: [registry],
+      }),
+    ),
     bans: new Counter({
       name: 'stratum_bans_total',
       help: 'Client IPs banned, by trigger',
@@ -59,6 +61,54 @@ export function createStratumMetrics(registry: Registry): StratumMetrics {
       labelNames: ['coin', 'upstream', 'result'],
       registers: [registry],
     }),
+  };
+}
+
+/**
+ * A counter of (coin, result) that sums its increments in two maps and hands them to prom-client when it is collected
+ * (a scrape): prom-client's own inc builds a label hash string and validates the labels on every call, which every
+ * share paid. The exported series are the same; a scrape sees every increment made before it.
+ */
+function summedCounter(config: {
+  name: string;
+  help: string;
+  labelNames: ['coin', 'result'];
+  registers: Registry[];
+}): StratumMetrics['shares'] {
+  const pending = new Map<string, Map<string, number>>();
+  const counter: Counter<'coin' | 'result'> = new Counter({
+    ...config,
+    collect() {
+      for (const [coin, results] of pending) {
+        for (const [result, n] of results) counter.inc({ coin, result }, n);
+      }
+      pending.clear();
+    },
+  });
+  return {
+    inc({ coin, result }) {
+      let results = pending.get(coin);
+      if (results === undefined) {
+        results = new Map();
+        pending.set(coin, results);
+      }
+      results.set(result, (results.get(result) ?? 0) + 1);
+    },
+  };
+}
+
+/** A histogram labelled by coin whose per-coin child is made once (not a label object and closure per observation). */
+function perCoinHistogram(histogram: Histogram<'coin'>): StratumMetrics['ackSeconds'] {
+  const children = new Map<string, { observe(value: number): void }>();
+  return {
+    observe({ coin }, seconds) {
+      let child = children.get(coin);
+      if (child === undefined) {
+        child = histogram.labels({ coin });
+        children.set(coin, child);
+      }
+      child.observe(seconds);
+    },
   };
 }
 

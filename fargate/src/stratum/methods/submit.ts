@@ -122,10 +122,11 @@ export function acceptShare(
     timestamp: ctx.now(),
     ip: ctx.session.remote.address,
     hash: check.hash,
-    ...(check.block ? { block: check.block } : {}),
-    // Merged mining: the aux blocks travel on the share to the parent's ingest, which records them per aux coin.
-    ...(check.auxBlocks ? { auxBlocks: check.auxBlocks } : {}),
   };
+  // Set only when present (no spread of an empty object per share): the queue and its schema see no undefined keys.
+  if (check.block) share.block = check.block;
+  // Merged mining: the aux blocks travel on the share to the parent's ingest, which records them per aux coin.
+  if (check.auxBlocks) share.auxBlocks = check.auxBlocks;
   if (check.block) {
     ctx.metrics.blocks.inc({ coin, result: check.block.submitResult });
     ctx.log.info({ ...check.block, miner: who.miner, worker: who.worker }, 'block found');
@@ -133,19 +134,32 @@ export function acceptShare(
   return new PendingAnswer(recordShare(ctx, share, started));
 }
 
-/** Waits until the share is durable, then counts it and lets vardiff see it. */
-async function recordShare(ctx: MethodContext, share: Share, started: number): Promise<true> {
-  const { session } = ctx;
+/**
+ * Waits until the share is durable, then counts it and lets vardiff see it. One `then` on the queue's promise (no
+ * async function's own promise and await per share).
+ */
+function recordShare(ctx: MethodContext, share: Share, started: number): Promise<true> {
+  let queued: Promise<void>;
   try {
-    await ctx.shares.enqueue(share);
+    queued = ctx.shares.enqueue(share);
   } catch (err) {
-    ctx.log.error({ err, miner: share.miner }, 'share could not be recorded');
-    return rejectShare(ctx, StratumCode.Other, 'share not recorded, please resubmit', 'not-recorded');
+    queued = Promise.reject(err); // a queue that throws is refused as one that rejects
   }
+  return queued.then(
+    () => shareRecorded(ctx, share.coin, started),
+    (err: unknown) => {
+      ctx.log.error({ err, miner: share.miner }, 'share could not be recorded');
+      return rejectShare(ctx, StratumCode.Other, 'share not recorded, please resubmit', 'not-recorded');
+    },
+  );
+}
+
+function shareRecorded(ctx: MethodContext, coin: string, started: number): true {
+  const { session } = ctx;
   session.accepted++;
-  ctx.metrics.shares.inc({ coin: share.coin, result: 'accepted' });
+  ctx.metrics.shares.inc({ coin, result: 'accepted' });
   ctx.onShareResult('accepted');
-  ctx.metrics.ackSeconds.observe({ coin: share.coin }, (performance.now() - started) / 1000);
+  ctx.metrics.ackSeconds.observe({ coin }, (performance.now() - started) / 1000);
   const next = session.vardiff.onShare(session.difficulty, ctx.now());
   if (next !== undefined) {
     session.difficulty = next;
