@@ -100,7 +100,15 @@ describe('account pages in a real browser', () => {
     ],
     'GET /api/account/notifications': () => [
       200,
-      { settings: { events: { 'payout-sent': ['email'] }, workerOfflineMinutes: 15, hashrateDropPercent: 50 } },
+      {
+        events: { 'payout-sent': ['email'] },
+        workerOfflineMinutes: 15,
+        hashrateDropPercent: 50,
+        quietHours: null,
+        telegram: { linked: false, bot: 'edgepool_bot' },
+        webhook: null,
+        available: { events: [], channels: ['email', 'telegram', 'webhook'] },
+      },
     ],
   });
 
@@ -289,7 +297,7 @@ describe('account pages in a real browser', () => {
       });
     expect(widths[0]).toBe(widths[1]);
     const unboxed = await page.evaluate<number>(
-      "[...document.querySelectorAll('#view table')].filter((t) => !t.parentElement.classList.contains('scroll')).length",
+      "[...document.querySelectorAll('#view table:not(.u-legend)')].filter((t) => !t.parentElement.classList.contains('scroll')).length",
     );
     expect(unboxed).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, 'account-phone.png'), fullPage: true });

@@ -40,6 +40,14 @@ export async function accountPage(pool: PoolView, rerender: () => void): Promise
         ),
       );
     }
+    // A pool run without the `accounts` config section has no account API: mining to an address is all there is.
+    if (err instanceof AccountApiError && err.status === 404)
+      return h(
+        'section',
+        { 'data-testid': 'no-accounts' },
+        h('h1', {}, 'Account'),
+        h('p', {}, 'This pool does not offer accounts: mine to your address and look it up above.'),
+      );
     throw err;
   }
   const [log, watchers, notifications] = await Promise.all([
@@ -187,6 +195,12 @@ function payoutSection(me: Json, pool: PoolView): HTMLElement {
             ),
           )
         : null,
+      currencies.length > 1
+        ? field(
+            'Your address in that currency (where converted payouts go; not for the coin itself)',
+            h('input', { name: 'currencyAddress' }),
+          )
+        : null,
       field(
         'Password',
         h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
@@ -209,6 +223,7 @@ function payoutSection(me: Json, pool: PoolView): HTMLElement {
       if (v.threshold) change.threshold = unitsOf(v.threshold, d).toString();
       if (v.payoutAddress) change.payoutAddress = v.payoutAddress;
       if (v.currency) change.currency = v.currency;
+      if (v.currency && v.currency !== coin && v.currencyAddress) change.currencyAddress = v.currencyAddress;
       if (Object.keys(change).length === 0)
         throw new Error('nothing to change: fill in a threshold, an address or a currency');
       const r = await accountApi.changeSettings(coin, { ...change, password: v.password, totp: v.totp });

@@ -1,5 +1,5 @@
-import { NOTIFICATION_CHANNELS, NOTIFICATION_EVENTS } from '../../../core/accounts/types.js';
-import { actionButton, field, h, say, status } from '../dom.js';
+import { NOTIFICATION_EVENTS } from '../../../core/accounts/types.js';
+import { actionButton, field, h, say, status, table } from '../dom.js';
 import { accountApi, type Json } from './api.js';
 import { onSubmit } from './auth-pages.js';
 
@@ -13,8 +13,9 @@ const EVENT_NAMES: Record<(typeof NOTIFICATION_EVENTS)[number], string> = {
 };
 
 /**
- * Notification settings (app/notify/routes.ts): which event goes to which channel, the thresholds, quiet hours, the
- * webhook, the Telegram link code, and a test button that sends one message on every configured channel.
+ * Notification settings (app/notify/routes.ts): which event goes to which channel (the channels this pool can send
+ * on), the thresholds, quiet hours, the webhook (its signing secret shown once), the Telegram link code, and a test
+ * button that sends one message on every channel the account has set up.
  */
 export function notificationsSection(answer: Json): HTMLElement {
   const section = h('section', { 'data-testid': 'notifications' }, h('h2', {}, 'Notifications'));
@@ -22,66 +23,56 @@ export function notificationsSection(answer: Json): HTMLElement {
     section.append(h('p', {}, `Not available here: ${answer.unavailable}`));
     return section;
   }
-  const s: Json = answer.settings ?? answer;
+  const s = answer;
   const events: Json = s.events ?? {};
-  const grid = h(
-    'div',
-    { class: 'scroll' },
+  const channels = (s.available?.channels ?? []) as string[];
+  const rows = NOTIFICATION_EVENTS.map((e) =>
     h(
-      'table',
+      'tr',
       {},
-      h('thead', {}, h('tr', {}, h('th', {}, 'Event'), ...NOTIFICATION_CHANNELS.map((c) => h('th', {}, c)))),
-      h(
-        'tbody',
-        {},
-        ...NOTIFICATION_EVENTS.map((e) =>
-          h(
-            'tr',
-            {},
-            h('td', {}, EVENT_NAMES[e]),
-            ...NOTIFICATION_CHANNELS.map((c) =>
-              h(
-                'td',
-                {},
-                h('input', {
-                  type: 'checkbox',
-                  name: `${e}:${c}`,
-                  'aria-label': `${EVENT_NAMES[e]} by ${c}`,
-                  checked: ((events[e] as string[] | undefined) ?? []).includes(c),
-                }),
-              ),
-            ),
-          ),
+      h('td', {}, EVENT_NAMES[e]),
+      ...channels.map((c) =>
+        h(
+          'td',
+          {},
+          h('input', {
+            type: 'checkbox',
+            name: `${e}:${c}`,
+            'aria-label': `${EVENT_NAMES[e]} by ${c}`,
+            checked: ((events[e] as string[] | undefined) ?? []).includes(c),
+          }),
         ),
       ),
     ),
   );
-  const quiet = s.quietHours as { from: number; to: number } | undefined;
+  const quiet = s.quietHours as { from: number; to: number } | null;
   const out = status('notifications-status');
   const form = h(
     'form',
     { class: 'stack', 'data-testid': 'notifications-form' },
-    grid,
+    table('notification-events', ['Event', ...channels], rows, ''),
     field(
-      'Worker offline after (minutes)',
-      h('input', { name: 'workerOfflineMinutes', type: 'number', min: 1, value: s.workerOfflineMinutes ?? 15 }),
+      'Worker offline after (minutes, 5 or more)',
+      h('input', { name: 'workerOfflineMinutes', type: 'number', min: 5, max: 1440, value: s.workerOfflineMinutes }),
     ),
     field(
       'Hashrate below (% of its 24 h average)',
-      h('input', { name: 'hashrateDropPercent', type: 'number', min: 1, max: 100, value: s.hashrateDropPercent ?? 50 }),
+      h('input', { name: 'hashrateDropPercent', type: 'number', min: 1, max: 99, value: s.hashrateDropPercent }),
     ),
     field(
-      'Quiet hours from (UTC hour, empty: none)',
+      'Quiet hours from (UTC hour; empty: none)',
       h('input', { name: 'quietFrom', type: 'number', min: 0, max: 23, value: quiet?.from ?? '' }),
     ),
     field(
       'Quiet hours until (UTC hour)',
       h('input', { name: 'quietTo', type: 'number', min: 0, max: 23, value: quiet?.to ?? '' }),
     ),
-    field(
-      'Webhook URL (JSON POST signed with HMAC-SHA256; empty: none)',
-      h('input', { name: 'webhookUrl', type: 'url', value: s.webhook?.url ?? '' }),
-    ),
+    channels.includes('webhook')
+      ? field(
+          'Webhook URL (JSON POST signed with HMAC-SHA256; empty: none)',
+          h('input', { name: 'webhookUrl', type: 'url', value: s.webhook?.url ?? '' }),
+        )
+      : null,
     h('button', { type: 'submit' }, 'Save'),
     out,
   );
@@ -89,60 +80,61 @@ export function notificationsSection(answer: Json): HTMLElement {
     const data = new FormData(form);
     const chosen: Record<string, string[]> = {};
     for (const e of NOTIFICATION_EVENTS) {
-      const channels = NOTIFICATION_CHANNELS.filter((c) => data.get(`${e}:${c}`) !== null);
-      if (channels.length > 0) chosen[e] = channels;
+      const on = channels.filter((c) => data.get(`${e}:${c}`) !== null);
+      if (on.length > 0) chosen[e] = on;
     }
+    // An emptied webhook field removes the webhook; a field that was never there leaves it as it is.
+    const webhook = v.webhookUrl ? { url: v.webhookUrl } : s.webhook && v.webhookUrl === '' ? null : undefined;
     const r = await accountApi.saveNotifications({
       events: chosen,
       workerOfflineMinutes: Number(v.workerOfflineMinutes),
       hashrateDropPercent: Number(v.hashrateDropPercent),
-      ...(v.quietFrom !== '' && v.quietTo !== ''
-        ? { quietHours: { from: Number(v.quietFrom), to: Number(v.quietTo) } }
-        : {}),
-      ...(v.webhookUrl ? { webhook: { url: v.webhookUrl } } : {}),
+      quietHours: v.quietFrom && v.quietTo ? { from: Number(v.quietFrom), to: Number(v.quietTo) } : null,
+      ...(webhook === undefined ? {} : { webhook }),
     });
-    // A new webhook's signing secret comes back this once.
-    const secret = r.webhookSecret ?? r.settings?.webhook?.secret;
-    say(out, secret ? `Saved. Your webhook secret (shown once): ${secret}` : 'Saved.');
+    s.webhook = r.webhook;
+    // A new webhook's signing secret comes back this once: the receiver needs it to check signatures.
+    if (r.webhookSecret) {
+      out.replaceChildren(
+        'Saved. Your webhook secret (shown once): ',
+        h('code', { 'data-testid': 'webhook-secret' }, r.webhookSecret),
+      );
+    } else say(out, 'Saved.');
   });
-  section.append(form, testButton(), telegram(s, answer.telegramBot));
+  section.append(form, testButton());
+  if (channels.includes('telegram')) section.append(telegram(s.telegram));
   return section;
 }
 
 function testButton(): HTMLElement {
   const out = status('notifications-test-status');
   const button = actionButton('Send a test message', 'notifications-test', out, async () => {
-    const r = await accountApi.testNotifications();
-    const sent = (r.sent ?? r.channels) as string[] | undefined;
-    say(out, sent && sent.length > 0 ? `Sent by ${sent.join(', ')}.` : 'Sent.');
+    const { results } = (await accountApi.testNotifications()) as {
+      results: Array<{ channel: string; ok: boolean; error?: string }>;
+    };
+    const lines = results.map((r) => (r.ok ? `${r.channel}: sent` : `${r.channel}: failed (${r.error ?? 'error'})`));
+    say(out, lines.length > 0 ? lines.join('; ') : 'No channel set up yet: nothing to send.');
   });
   return h('p', {}, button, out);
 }
 
 /** The one-time code the Telegram bot's `/start <code>` takes to link a chat to this account. */
-function telegram(s: Json, bot: string | undefined): HTMLElement {
-  const linked = s.telegramChatId ? h('p', { 'data-testid': 'telegram-linked' }, 'A Telegram chat is linked.') : null;
+function telegram(t: { linked: boolean; bot: string | null }): HTMLElement {
+  const linked = t.linked ? h('p', { 'data-testid': 'telegram-linked' }, 'A Telegram chat is linked.') : null;
   const out = status('telegram-status');
   const button = actionButton('Link a Telegram chat', 'telegram-link', out, async () => {
     const r = await accountApi.telegramLink();
-    const name = r.bot ?? bot;
-    const to = name
-      ? h(
-          'a',
-          {
-            href: `https://t.me/${encodeURIComponent(name)}?start=${encodeURIComponent(r.code)}`,
-            rel: 'noopener noreferrer',
-            target: '_blank',
-          },
-          `@${name}`,
-        )
-      : 'the pool’s bot';
+    // The bot's own t.me link, nothing else (the answer's link becomes an href).
+    const to =
+      typeof r.link === 'string' && r.link.startsWith('https://t.me/')
+        ? h('a', { href: r.link, rel: 'noopener noreferrer', target: '_blank' }, t.bot ? `@${t.bot}` : 'the bot')
+        : 'the pool’s bot';
     out.replaceChildren(
       'Send ',
       h('code', { 'data-testid': 'telegram-code' }, `/start ${r.code}`),
       ' to ',
       to,
-      ' (the code works once).',
+      ' (the code works once, for 15 minutes).',
     );
   });
   return h('div', {}, h('h3', {}, 'Telegram'), linked, button, out);
