@@ -1,9 +1,13 @@
 // Idle connections one server process holds: miners that subscribed, authorized and got their first job, then wait.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
+import type { FromConnectionServer, ToConnectionServer } from './connection-server.js';
 import { fmt, goal, heading, info, LoadGen, openFilesLimit, record } from './harness.js';
 import { type BenchNetwork, PORTS_PER_SOURCE, raiseOpenFiles, withBenchNetwork } from './netns.js';
-import { HARD_BITS, startBenchPool } from './pool.js';
 
 const GOAL_CONNECTIONS = 100_000;
 const GOAL_BYTES_PER_CONNECTION = 10 * 1024;
@@ -30,12 +34,6 @@ export function connectionBudget(wanted: number): number {
   return fit;
 }
 
-/** A full collection, so that RSS differences are live memory rather than garbage. */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
-
 export interface ConnectionsResult {
   connected: number;
   failed: number;
@@ -46,24 +44,87 @@ export interface ConnectionsResult {
   /** V8 heap pages committed (used or not), and memory outside the heap (Buffers, native objects) per connection. */
   heapTotalBytesPerConnection: number;
   externalBytesPerConnection: number;
+  /** V8's young generation after the idle wait, and its growth since before the connections, whole (not per one). */
+  youngBytes: number;
+  youngGrowthBytes: number;
 }
+
+/** Node flags the server may run with (the container's choice, and what it would cost: docs/performance.md). */
+export interface ServerOptions {
+  /** e.g. ['--optimize-for-size']; default none. */
+  nodeFlags?: readonly string[];
+}
+
+/**
+ * The server, bundled as the container's Dockerfile bundles fargate/src/main.ts (esbuild, one ESM file, no
+ * keepNames: tsx's keepNames gives every named function an own `name` property, ~1 KiB per connection the container
+ * does not have), in a process of its own whose memory is the figure.
+ */
+function bundleServer(dir: string): string {
+  const outfile = join(dir, 'connection-server.mjs');
+  buildSync({
+    entryPoints: [fileURLToPath(new URL('./connection-server.ts', import.meta.url))],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    legalComments: 'none',
+    outfile,
+    banner: {
+      js: "import { createRequire as __poolRequire } from 'node:module'; const require = __poolRequire(import.meta.url);",
+    },
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+/** The native addon the bundle loads (as the container's POOL_HASHING_ADDON). */
+const ADDON = fileURLToPath(new URL('../fargate/native/build/Release/pool_hashing.node', import.meta.url));
 
 export async function measureConnections(
   count: number,
   net?: Pick<BenchNetwork, 'serverHost' | 'sources' | 'loadgenPrefix'>,
   idleSeconds = IDLE_SETTLE_SECONDS,
+  server: ServerOptions = {},
 ): Promise<ConnectionsResult> {
-  const pool = await startBenchPool('LTC', HARD_BITS, { host: net?.serverHost });
+  const dir = mkdtempSync(join(tmpdir(), 'bench-connections-'));
+  const child = fork(bundleServer(dir), [], {
+    execArgv: [...(server.nodeFlags ?? [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      BENCH_CONNECTION_SERVER: '1',
+      POOL_HASHING_ADDON: ADDON,
+      ...(net && { BENCH_STRATUM_HOST: net.serverHost }),
+    },
+  });
+  const next = () =>
+    new Promise<FromConnectionServer>((resolve, reject) => {
+      const exited = (code: number | null) => reject(new Error(`connection server exited (${code})`));
+      child.once('exit', exited);
+      child.once('message', (m) => {
+        child.off('exit', exited);
+        resolve(m as FromConnectionServer);
+      });
+    });
+  const memory = async () => {
+    const answer = next();
+    child.send({ type: 'memory' } satisfies ToConnectionServer);
+    const m = await answer;
+    if (m.type !== 'memory') throw new Error(`connection server: ${m.type} instead of memory`);
+    return m;
+  };
   const gen = LoadGen.start(net?.loadgenPrefix);
   try {
-    collectGarbage();
-    const before = process.memoryUsage();
-    const users = Array.from({ length: 256 }, (_, i) => pool.user(i));
+    const ready = await next();
+    if (ready.type !== 'ready') throw new Error(`connection server: ${ready.type} before ready`);
+    const start = await memory();
+    const before = start.usage;
     const sources = Math.ceil(count / PORTS_PER_SOURCE);
     const c = await gen.call('connect', {
-      port: pool.port,
+      port: ready.port,
       count,
-      users,
+      users: ready.users,
       sources,
       ...(net && { host: net.serverHost, sourceAddresses: net.sources }),
       timeoutMs: 60_000,
@@ -71,27 +132,34 @@ export async function measureConnections(
     // Idle connections: measured once the connect burst's garbage is gone and V8's memory reducer (which runs after a
     // few seconds of low allocation) has shrunk the heap the burst grew, as in a process whose miners connected
     // minutes ago (its committed heap shrinks; the RSS keeps most of those pages). The last second's figure counts.
-    let after = process.memoryUsage();
-    collectGarbage();
+    let after = await memory();
     for (let s = 0; s < idleSeconds; s++) {
       await new Promise((r) => setTimeout(r, 1000));
-      collectGarbage();
-      after = process.memoryUsage();
+      after = await memory();
     }
-    const n = Math.max(1, pool.service.health().connections);
+    const n = Math.max(1, after.connections);
+    const a = after.usage;
     return {
-      connected: pool.service.health().connections,
+      connected: after.connections,
       failed: c.failed,
       firstError: c.firstError,
       seconds: c.seconds,
-      rssBytesPerConnection: (after.rss - before.rss) / n,
-      heapBytesPerConnection: (after.heapUsed - before.heapUsed) / n,
-      heapTotalBytesPerConnection: (after.heapTotal - before.heapTotal) / n,
-      externalBytesPerConnection: (after.external - before.external) / n,
+      rssBytesPerConnection: (a.rss - before.rss) / n,
+      heapBytesPerConnection: (a.heapUsed - before.heapUsed) / n,
+      heapTotalBytesPerConnection: (a.heapTotal - before.heapTotal) / n,
+      externalBytesPerConnection: (a.external - before.external) / n,
+      youngBytes: after.youngBytes,
+      youngGrowthBytes: after.youngBytes - start.youngBytes,
     };
   } finally {
     await gen.stop();
-    await pool.stop();
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ type: 'stop' } satisfies ToConnectionServer);
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -99,7 +167,10 @@ export async function benchConnections(wanted = Number(process.env.BENCH_CONNECT
   heading('2. Idle connections held by one server process (subscribed, authorized, first job received)');
   raiseOpenFiles(wanted + 1_000);
   const count = connectionBudget(wanted);
-  const r = await withBenchNetwork(count, (net) => measureConnections(count, net));
+  // BENCH_SERVER_NODE_FLAGS: the server's Node flags (e.g. --optimize-for-size), to weigh them against the share path.
+  const nodeFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  info('server', `esbuild bundle as the container's, node ${nodeFlags.join(' ') || '(no flags)'}`);
+  const r = await withBenchNetwork(count, (net) => measureConnections(count, net, IDLE_SETTLE_SECONDS, { nodeFlags }));
   info('connections opened', `${r.connected} of ${count} in ${fmt(r.seconds)} s (${fmt(r.connected / r.seconds)}/s)`);
   if (r.failed > 0) info('failed', `${r.failed} (first: ${r.firstError})`);
   goal({
@@ -130,6 +201,13 @@ export async function benchConnections(wanted = Number(process.env.BENCH_CONNECT
     `${fmt(r.heapBytesPerConnection / 1024)} / ${fmt(r.heapTotalBytesPerConnection / 1024)} KiB`,
   );
   record({ key: 'connections.heap', measured: r.heapBytesPerConnection / 1024, unit: 'KiB' });
+  info(
+    '  of which V8 young generation (fixed)',
+    `${fmt(r.youngGrowthBytes / 2 ** 20)} MiB grown by the connect burst (${fmt(r.youngGrowthBytes / Math.max(1, r.connected) / 1024)} KiB per connection here; ${fmt(r.youngBytes / 2 ** 20)} MiB now)`,
+  );
+  const without = r.rssBytesPerConnection - r.youngGrowthBytes / Math.max(1, r.connected);
+  info('  RSS per connection without it', `${fmt(without / 1024)} KiB (what each further connection adds)`);
+  record({ key: 'connections.rssWithoutYoung', measured: without / 1024, unit: 'KiB' });
   info('  external (Buffers, native)', `${fmt(r.externalBytesPerConnection / 1024)} KiB`);
   info('  RSS at 100,000 connections (extrapolated)', `${fmt((r.rssBytesPerConnection * 100_000) / 2 ** 20)} MiB`);
   info('  not counted', 'kernel socket buffers (skmem), outside the process RSS');

@@ -93,7 +93,11 @@ export const SUMMARY_ROWS: readonly Row[] = [
   {
     label: 'RSS per idle connection',
     key: 'connections.rss',
-    limit: (f) => beside(f, 'connections.heap', 'JS heap'),
+    limit: (f) =>
+      join(
+        beside(f, 'connections.heap', 'JS heap'),
+        beside(f, 'connections.rssWithoutYoung', 'without the young generation'),
+      ),
   },
   {
     label: 'fan-out to 100k, 4 processes (from CPU)',
