@@ -88,6 +88,7 @@ export class Connection {
     stream.on('close', () => this.onClosed());
     stream.on('end', () => this.close('client ended'));
     this.authTimer = setTimeout(() => {
+      this.authTimer = undefined;
       if (!session.authorized || !session.subscribed)
         this.drop('auth-timeout', 'did not subscribe and authorize in time');
     }, limits.authTimeoutMs);
@@ -175,9 +176,17 @@ export class Connection {
     this.host.onClose(this);
   }
 
+  /** Restarts the idle clock: the same Timeout object restarted (no timer and closure made per share). */
   private resetIdle(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.drop('idle', 'idle'), this.limits.idleTimeoutMs);
+    if (this.idleTimer) this.idleTimer.refresh();
+    else this.idleTimer = setTimeout(() => this.drop('idle', 'idle'), this.limits.idleTimeoutMs);
+  }
+
+  /** Once subscribed and authorized the auth deadline is met: its timer (and what it holds) goes. */
+  private authDone(): void {
+    if (this.authTimer === undefined || !this.session.authorized || !this.session.subscribed) return;
+    clearTimeout(this.authTimer);
+    this.authTimer = undefined;
   }
 
   /**
@@ -313,6 +322,7 @@ export class Connection {
     const answerWith = (line: string) => this.answer(reply, silent ? '' : line);
     try {
       const result = await dispatch(this.dialect?.methods ?? NO_METHODS, this.ctx, request);
+      this.authDone();
       if (result instanceof PendingAnswer) {
         result.answer.then(
           (value) => answerWith(this.wire.result(request.id, value)),

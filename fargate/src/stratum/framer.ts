@@ -17,8 +17,11 @@ const CR = 0x0d;
  * Splitting bytes on 0x0a is safe for UTF-8: that byte never occurs inside a multi-byte character, so a character
  * split across chunks is decoded whole with its line.
  */
+/** The unfinished line of a connection that has none: one empty Buffer for all (an idle connection allocates none). */
+const NO_BYTES = Buffer.alloc(0);
+
 export class LineFramer {
-  private partial = Buffer.alloc(0);
+  private partial = NO_BYTES;
   private partialBytes = 0;
 
   constructor(private readonly maxLineBytes: number) {}
@@ -70,7 +73,7 @@ export class LineFramer {
 
   private tooLong(): LineTooLongError {
     this.partialBytes = 0;
-    this.partial = Buffer.alloc(0);
+    this.partial = NO_BYTES;
     return new LineTooLongError(this.maxLineBytes);
   }
 }
