@@ -1,16 +1,19 @@
 // Instructions per accepted sha256d share: the bench's share server (bench/share-server.ts, the real coin service)
 // runs under valgrind's callgrind; the load generator sends a fixed number of shares after a warm-up, and the
 // server's instructions (every thread: JIT code, the addon, GC, libuv) are counted from a zeroing just before them
-// to a dump just after them. Unlike a timing, the count does not move with the machine's load (perf's hardware
-// counters are not available in this VM).
-import { execFileSync, fork } from 'node:child_process';
+// to a dump just after them. The count moves far less than a timing with the machine's load, but it does move (see
+// benchInstructions); perf's hardware counters are not available in this VM. The same shares are then sent to the
+// server without valgrind for its CPU time per share (a timing), and with BENCH_INSTR_STRACE=1 its system calls
+// per share (strace -c -f over the counted shares).
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { fmt, heading, info, LoadGen } from './harness.js';
-import type { FromShareServer } from './share-server.js';
+import type { FromShareServer, ToShareServer } from './share-server.js';
 
 export interface InstructionOptions {
   connections: number;
@@ -33,6 +36,8 @@ export interface InstructionCount {
   accepted: number;
   instructions: number;
   perShare: number;
+  /** The callgrind dump, kept when BENCH_INSTR_KEEP=1 (for callgrind_annotate). */
+  dump?: string;
 }
 
 /** Whether valgrind can be run here (the section says so and skips when not). */
@@ -52,67 +57,153 @@ export function callgrindTotal(dump: string): number {
   return Number(m[1]);
 }
 
-export async function countShareInstructions(o: InstructionOptions = defaultInstructions): Promise<InstructionCount> {
+/** What one run of the share server measured: the shares counted and, per run kind, instructions or CPU time. */
+interface ShareServerRun {
+  kernel: string;
+  accepted: number;
+  /** callgrind's instructions over the counted shares (under valgrind). */
+  instructions?: number;
+  /** The server's CPU time (user + system) over the counted shares, µs (without valgrind). */
+  cpuMicros?: number;
+  /** The callgrind dump kept (BENCH_INSTR_KEEP=1) for callgrind_annotate. */
+  dump?: string;
+  /** System calls of the server over the counted shares (BENCH_INSTR_STRACE=1, without valgrind): name → count. */
+  syscalls?: Record<string, number>;
+}
+
+/** The per-call counts of an `strace -c` summary (its table's last column is the call's name). */
+export function straceCounts(summary: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of summary.split('\n')) {
+    const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?([a-z_0-9]+)\s*$/.exec(line);
+    if (m) counts[m[2]!] = Number(m[1]);
+  }
+  return counts;
+}
+
+/**
+ * Runs the share server (under callgrind when `callgrind`), connects, warms up, then counts `o.shares` shares:
+ * callgrind's counters zeroed before and dumped after them, or the process's CPU time read before and after.
+ */
+async function runShareServer(o: InstructionOptions, callgrind: boolean): Promise<ShareServerRun> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-callgrind-'));
   const script = fileURLToPath(new URL('./share-server.ts', import.meta.url));
-  const server = fork(script, [], {
-    execPath: 'valgrind',
-    execArgv: [
-      '--tool=callgrind',
-      `--callgrind-out-file=${join(dir, 'cg.out')}`,
-      // V8 writes and rewrites its own code: valgrind must see every change.
-      '--smc-check=all-non-file',
-      process.execPath,
-      '--import',
-      'tsx',
-    ],
-    // valgrind's own messages (and the server's errors) go to a log beside the dumps, named when the run fails.
-    stdio: ['ignore', 'ignore', openSync(join(dir, 'valgrind.log'), 'w'), 'ipc'],
-  });
+  const server = callgrind
+    ? fork(script, [], {
+        execPath: 'valgrind',
+        execArgv: [
+          '--tool=callgrind',
+          `--callgrind-out-file=${join(dir, 'cg.out')}`,
+          // V8 writes and rewrites its own code: valgrind must see every change.
+          '--smc-check=all-non-file',
+          process.execPath,
+          '--import',
+          'tsx',
+        ],
+        // valgrind's own messages (and the server's errors) go to a log beside the dumps, named when the run fails.
+        stdio: ['ignore', 'ignore', openSync(join(dir, 'valgrind.log'), 'w'), 'ipc'],
+      })
+    : fork(script, [], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'ignore', openSync(join(dir, 'server.log'), 'w'), 'ipc'],
+      });
   const gen = LoadGen.start();
+  const keep = process.env.BENCH_INSTR_KEEP === '1';
   let ok = false;
   const control = (flag: string) => execFileSync('callgrind_control', [flag, String(server.pid)], { stdio: 'ignore' });
-  try {
-    const ready = await new Promise<FromShareServer>((resolve, reject) => {
+  const next = () =>
+    new Promise<FromShareServer>((resolve, reject) => {
       server.once('message', (m: FromShareServer) => resolve(m));
-      server.once('exit', (code) => reject(new Error(`share server under valgrind exited (${code}): see ${dir}`)));
+      server.once('exit', (code) => reject(new Error(`share server exited (${code}): see ${dir}`)));
     });
-    const users = ready.users;
+  const cpu = async () => {
+    const answer = next();
+    server.send({ type: 'cpu' } satisfies ToShareServer);
+    const m = await answer;
+    if (m.type !== 'cpu') throw new Error(`share server answered ${m.type} to cpu`);
+    return m.micros;
+  };
+  try {
+    const ready = await next();
+    if (ready.type !== 'ready') throw new Error(`share server sent ${ready.type} before ready`);
     const c = await gen.call('connect', {
       port: ready.port,
       count: o.connections,
-      users,
+      users: ready.users,
       sources: 1,
       timeoutMs: 120_000,
     });
     if (c.connected < o.connections) throw new Error(`only ${c.connected} connections: ${c.firstError}`);
     // Warm-up: the JIT tiers up and the queue's batches settle before anything is counted.
     await gen.call('submitCount', { count: o.warmupShares, window: o.window, timeoutMs: 600_000 });
-    control('-z');
+    if (callgrind) control('-z');
+    const before = callgrind ? 0 : await cpu();
+    // The server's system calls over exactly the counted shares (every thread): how many reads and writes a share costs.
+    const tracer =
+      !callgrind && process.env.BENCH_INSTR_STRACE === '1'
+        ? spawn('strace', ['-c', '-f', '-o', join(dir, 'strace.txt'), '-p', String(server.pid)], { stdio: 'ignore' })
+        : undefined;
+    if (tracer) await sleep(1000); // attached to every thread before the first counted share
     const r = await gen.call('submitCount', { count: o.shares, window: o.window, timeoutMs: 600_000 });
-    control('-d');
-    const dumps = (await readdir(dir)).filter((f) => f.startsWith('cg.out.'));
-    if (dumps.length === 0) throw new Error('callgrind wrote no dump');
-    const instructions = callgrindTotal(await readFile(join(dir, dumps.sort().at(-1)!), 'utf8'));
+    const run: ShareServerRun = { kernel: ready.kernel, accepted: r.accepted };
+    if (callgrind) {
+      control('-d');
+      const dumps = (await readdir(dir)).filter((f) => f.startsWith('cg.out.'));
+      if (dumps.length === 0) throw new Error('callgrind wrote no dump');
+      const dump = join(dir, dumps.sort().at(-1)!);
+      run.instructions = callgrindTotal(await readFile(dump, 'utf8'));
+      if (keep) run.dump = dump;
+    } else {
+      run.cpuMicros = (await cpu()) - before;
+      if (tracer) {
+        const exited = new Promise((resolve) => tracer.once('exit', resolve));
+        tracer.kill('SIGINT'); // detaches and writes its summary
+        await exited;
+        run.syscalls = straceCounts(await readFile(join(dir, 'strace.txt'), 'utf8'));
+      }
+    }
     ok = true;
-    return {
-      kernel: ready.kernel,
-      shares: o.shares,
-      accepted: r.accepted,
-      instructions,
-      perShare: instructions / Math.max(1, r.accepted),
-    };
+    return run;
   } finally {
     await gen.stop();
-    if (server.connected) server.send({ type: 'stop' });
+    if (server.connected) server.send({ type: 'stop' } satisfies ToShareServer);
     await new Promise((resolve) => {
       if (server.exitCode !== null) resolve(undefined);
       server.once('exit', resolve);
       setTimeout(() => server.kill('SIGKILL'), 30_000).unref();
     });
-    // A failed run keeps its directory (valgrind.log) for a look.
-    if (ok) await rm(dir, { recursive: true, force: true });
+    // A failed run keeps its directory (its log) for a look, and so does BENCH_INSTR_KEEP=1 (the dump).
+    if (ok && !keep) await rm(dir, { recursive: true, force: true });
   }
+}
+
+export async function countShareInstructions(o: InstructionOptions = defaultInstructions): Promise<InstructionCount> {
+  const r = await runShareServer(o, true);
+  const instructions = r.instructions!;
+  return {
+    kernel: r.kernel,
+    shares: o.shares,
+    accepted: r.accepted,
+    instructions,
+    perShare: instructions / Math.max(1, r.accepted),
+    ...(r.dump && { dump: r.dump }),
+  };
+}
+
+/**
+ * The same shares through the same server without valgrind (its real SHA-256 kernel): the server's CPU time per
+ * accepted share, µs. A timing: the machine's load moves it, unlike the count.
+ */
+export async function measureShareCpu(
+  o: InstructionOptions = defaultInstructions,
+): Promise<{ kernel: string; accepted: number; microsPerShare: number; syscalls?: Record<string, number> }> {
+  const r = await runShareServer(o, false);
+  return {
+    kernel: r.kernel,
+    accepted: r.accepted,
+    microsPerShare: r.cpuMicros! / Math.max(1, r.accepted),
+    ...(r.syscalls && { syscalls: r.syscalls }),
+  };
 }
 
 /** The bench section: instructions per accepted sha256d share, with its budget (10 µs at ~3 instructions per ns). */
@@ -124,12 +215,35 @@ export async function benchInstructions(
     info('valgrind', 'not installed: skipped');
     return undefined;
   }
+  // The count moves with the machine's load after all (the same code: 106k-112k a share at load 1-2, 135k at load
+  // 18; batching and event-loop turns depend on timing): compare runs at a similar load, or alternate the builds.
+  const load = loadavg()[0]!;
   const r = await countShareInstructions(o);
+  info('load average (1 min) when the count started', fmt(load));
   info(
     'shares counted (after a warm-up of)',
     `${fmt(r.accepted)} (${fmt(o.warmupShares)}), ${o.connections} connections`,
   );
   info('server instructions in them', `${fmt(r.instructions)} (SHA-256 kernel: ${r.kernel})`);
   info('instructions per accepted share', fmt(r.perShare));
+  if (r.dump) info('callgrind dump (BENCH_INSTR_KEEP=1)', r.dump);
+  const t = await measureShareCpu(o);
+  info(
+    'server CPU per accepted share (no valgrind)',
+    `${fmt(t.microsPerShare)} µs (SHA-256 kernel: ${t.kernel}; ${fmt(1e6 / t.microsPerShare)} shares per CPU-second)`,
+  );
+  if (t.syscalls) {
+    const per = (name: string) => fmt((t.syscalls![name] ?? 0) / Math.max(1, t.accepted), 3);
+    const top = Object.entries(t.syscalls)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([name, n]) => `${name} ${fmt(n, 0)}`)
+      .join(', ');
+    info(
+      'server system calls per share (strace -c -f)',
+      `read ${per('read')}, write ${per('write')}, writev ${per('writev')}`,
+    );
+    info('  most frequent', top);
+  }
   return r;
 }

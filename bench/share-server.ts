@@ -3,8 +3,11 @@
 import { type Sha256Kernel, sha256Kernel, useSha256Kernel } from '../fargate/src/hashing/index.js';
 import { HARD_BITS, startBenchPool } from './pool.js';
 
-export type ToShareServer = { type: 'stop' };
-export type FromShareServer = { type: 'ready'; port: number; users: string[]; kernel: Sha256Kernel };
+export type ToShareServer = { type: 'stop' } | { type: 'cpu' };
+export type FromShareServer =
+  | { type: 'ready'; port: number; users: string[]; kernel: Sha256Kernel }
+  /** The process's CPU time so far (user + system, µs): the share path's CPU per share without valgrind. */
+  | { type: 'cpu'; micros: number };
 
 // BENCH_SHA256_KERNEL=scalar|sha-ni|armv8-sha2: the same build with another SHA-256 kernel (before/after figures).
 if (process.env.BENCH_SHA256_KERNEL) useSha256Kernel(process.env.BENCH_SHA256_KERNEL as Sha256Kernel);
@@ -13,6 +16,10 @@ process.on('message', async (msg: ToShareServer) => {
   if (msg.type === 'stop') {
     await pool.stop();
     process.exit(0);
+  }
+  if (msg.type === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ type: 'cpu', micros: user + system } satisfies FromShareServer);
   }
 });
 process.on('disconnect', () => process.exit(0));
