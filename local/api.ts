@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { handleAccountApi, isAccountApiPath } from '../app/accounts/api.js';
+import type { AccountApiDeps } from '../app/accounts/deps.js';
 import { type ApiDeps, handleApi } from '../app/stats/api.js';
 import type { ConversionApiDeps } from '../app/stats/conversion.js';
 import { publicPool, publicSwitching } from '../app/stats/public.js';
@@ -25,6 +27,8 @@ export function createLocalApi(deps: {
   auxAddresses?: ApiDeps['auxAddresses'];
   /** Auto-switching: what the switching ports record (their tables and switches), read by /api/switching. */
   switching?: Pick<SwitchingStore, 'state' | 'switches'>;
+  /** Miner accounts (config `accounts`, local/accounts.ts): /api/account, /api/watch, /api/telegram. */
+  accounts?: Omit<AccountApiDeps, 'stats'>;
 }): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const pool = publicPool(deps.config);
   for (const c of pool.coins) {
@@ -47,6 +51,12 @@ export function createLocalApi(deps: {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') return false;
     try {
+      if (deps.accounts && isAccountApiPath(url.pathname)) {
+        const out = await handleAccountApi(await accountRequest(req, url), { ...deps.accounts, stats: apiDeps });
+        res.writeHead(out.status, out.headers);
+        res.end(out.body);
+        return true;
+      }
       const out = await handleApi(
         {
           method: req.method ?? 'GET',
@@ -64,6 +74,21 @@ export function createLocalApi(deps: {
       res.end(JSON.stringify({ error: 'internal error' }));
     }
     return true;
+  };
+}
+
+/** A node:http request as the account API's (the socket's address is the source IP: no proxy header is trusted). */
+async function accountRequest(req: IncomingMessage, url: URL) {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: url.searchParams,
+    headers,
+    ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: await readBody(req, 16_384) }),
+    sourceIp: req.socket.remoteAddress ?? 'unknown',
   };
 }
 

@@ -22,6 +22,7 @@ import { BatchingShareQueue } from '../fargate/src/queue/batching-share-queue.js
 import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
 import { coordinateSolo, type SoloCoordination } from '../fargate/src/task-coordination.js';
 import { buildWeb } from '../web/build.js';
+import { type LocalAccounts, startLocalAccounts } from './accounts.js';
 import { createAdminRoutes, ensureAdminToken } from './admin.js';
 import { createLocalApi } from './api.js';
 import { localAccountsMoney, type MoneyRunner, startMoney } from './money.js';
@@ -64,6 +65,8 @@ export interface LocalPool {
   auxMoney: Map<string, MoneyRunner>;
   /** Switching ports (issue 17), over the coins' job sources and queues. */
   switching?: LocalSwitching;
+  /** Miner accounts (config `accounts`): the account API's deps, the cognito-local pool and the mail sink. */
+  accounts?: LocalAccounts;
   httpPort: number;
   /** Resolves once every share acknowledged so far is ingested into storage. */
   settle(): Promise<void>;
@@ -111,6 +114,7 @@ export async function startLocalPool(opts: {
   const auxMoney = new Map<string, MoneyRunner>();
   let http: Server | undefined;
   let switching: LocalSwitching | undefined;
+  let accounts: LocalAccounts | undefined;
   let stopped = false;
   const retries = new Set<ReturnType<typeof setTimeout>>();
   const stopCoin = async (c: LocalCoin) => {
@@ -148,6 +152,7 @@ export async function startLocalPool(opts: {
     for (const c of coins.values()) await stopCoin(c);
     for (const m of auxMoney.values()) m.stop();
     if (http) await new Promise((r) => http?.close(r));
+    await accounts?.stop();
     await storage.close();
   };
   const startCoin = async (coin: Readonly<CoinConfig>): Promise<LocalCoin> => {
@@ -270,6 +275,14 @@ export async function startLocalPool(opts: {
       });
       if (money) auxMoney.set(coin.symbol, money);
     }
+    accounts = await startLocalAccounts({
+      config,
+      dataDir,
+      client: storage.client,
+      money: storage.money,
+      conversions: storage.conversions,
+      log,
+    });
     const api = createLocalApi({
       config,
       shares: storage.shares,
@@ -284,6 +297,7 @@ export async function startLocalPool(opts: {
       },
       auxAddresses,
       ...(switching ? { switching: switching.store } : {}),
+      ...(accounts ? { accounts: accounts.deps } : {}),
     });
     // The `pool` CLI's (and a daemon's -blocknotify) secret, owner-only in the data directory.
     const token = await ensureAdminToken(dataDir);
@@ -323,6 +337,7 @@ export async function startLocalPool(opts: {
       coins,
       auxMoney,
       switching,
+      ...(accounts ? { accounts } : {}),
       httpPort: address.port,
       settle: async () => {
         for (const c of coins.values()) {

@@ -1,0 +1,77 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CognitoIdentity } from '../adapters/aws/cognito-identity.js';
+import { DynamoAccountStore } from '../adapters/aws/dynamo-account-store.js';
+import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
+import { ensureAccountsTable } from '../adapters/aws/tables.js';
+import { SmtpMailer } from '../adapters/mail/smtp-mailer.js';
+import { accountCoins } from '../app/accounts/coins.js';
+import type { AccountApiDeps } from '../app/accounts/deps.js';
+import type { PoolConfig } from '../core/config/schema.js';
+import type { ConversionStore } from '../core/ports/conversion-store.js';
+import type { Logger } from '../core/ports/logger.js';
+import type { MoneyStore } from '../core/ports/money-store.js';
+import { type LocalCognito, startLocalCognito } from './cognito.js';
+import { describeMail, type MailSink, startMailSink } from './mail-sink.js';
+import { LOCAL_TABLE_PREFIX } from './storage.js';
+
+export interface LocalAccounts {
+  /** The account API's deps, but the stats readers (local/api.ts adds its own). */
+  deps: Omit<AccountApiDeps, 'stats'>;
+  cognito: LocalCognito;
+  mailSink: MailSink;
+  stop(): Promise<void>;
+}
+
+/**
+ * Miner accounts in local mode (config `accounts`): the same account API as the accounts Lambda, on the accounts
+ * table in dynalite, a cognito-local user pool (its users under `<dataDir>/cognito`) instead of Amazon Cognito and an
+ * SMTP sink on loopback instead of SES. Each mail the sink receives is printed on the console with its links (the
+ * confirmation and money-change links), as there is no mailbox to read them from.
+ */
+export async function startLocalAccounts(opts: {
+  config: Readonly<PoolConfig>;
+  dataDir: string;
+  client: DynamoDBClient;
+  money: Pick<MoneyStore, 'listAccountEntries'>;
+  conversions?: Pick<ConversionStore, 'replacePreference'>;
+  log: Pick<Logger, 'info' | 'warn'>;
+}): Promise<LocalAccounts | undefined> {
+  const accounts = opts.config.accounts;
+  if (!accounts) return undefined;
+  const table = await ensureAccountsTable(opts.client, LOCAL_TABLE_PREFIX);
+  const cognito = await startLocalCognito({ dataDir: opts.dataDir });
+  let mailSink: MailSink;
+  try {
+    mailSink = await startMailSink({ onMail: (mail) => opts.log.info({}, describeMail(mail)) });
+  } catch (err) {
+    await cognito.stop();
+    throw err;
+  }
+  const converting = opts.config.coins.some((c) => c.conversion !== undefined);
+  return {
+    cognito,
+    mailSink,
+    deps: {
+      pool: { name: opts.config.pool.name },
+      accounts,
+      coins: new Map(accountCoins(opts.config).map((c) => [c.symbol, c])),
+      store: new DynamoAccountStore(createDocumentClient(opts.client), table),
+      identity: new CognitoIdentity({
+        client: cognito.client,
+        userPoolId: cognito.userPoolId,
+        clientId: cognito.clientId,
+        issuer: cognito.issuer,
+        jwksUrl: cognito.jwksUrl,
+      }),
+      mailer: new SmtpMailer({ host: mailSink.host, port: mailSink.port, from: accounts.mailFrom }),
+      ...(converting && opts.conversions ? { conversion: opts.conversions } : {}),
+      money: opts.money,
+      now: Date.now,
+      log: opts.log,
+    },
+    async stop() {
+      await mailSink.stop();
+      await cognito.stop();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleAccountApi } from '../../../app/accounts/api.js';
+import { accountsSchema, type PoolConfig } from '../../../core/config/schema.js';
+import { type LocalAccounts, startLocalAccounts } from '../../../local/accounts.js';
+import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
+import { totpCode } from '../../helpers/fake-identity.js';
+
+const PASSWORD = 'Correct-Horse-9';
+
+/**
+ * The account API as local mode wires it (local/accounts.ts): the real cognito-local user pool, the SMTP mailer into
+ * the mail sink, the accounts table on dynalite. The links are read from the mails the sink received.
+ */
+describe('the account API on cognito-local and the mail sink', () => {
+  let dir: string;
+  let dynamo: Dynamo;
+  let local: LocalAccounts;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'accounts-'));
+    dynamo = await startDynamo();
+    const config = {
+      pool: { name: 'devpool' },
+      coins: [{ symbol: 'LTC', network: 'regtest', payouts: { minimum: '100000' } }],
+      accounts: accountsSchema.parse({ publicUrl: 'http://127.0.0.1:8080' }),
+    } as unknown as PoolConfig;
+    const started = await startLocalAccounts({
+      config,
+      dataDir: dir,
+      client: dynamo.client,
+      money: { listAccountEntries: async () => [] },
+      log: { info() {}, warn() {} },
+    });
+    local = started!;
+  }, 60_000);
+  afterAll(async () => {
+    await local?.stop();
+    await dynamo?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const call = async (method: string, path: string, opts: { body?: unknown; token?: string } = {}) => {
+    const res = await handleAccountApi(
+      {
+        method,
+        path,
+        query: new URLSearchParams(),
+        headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
+        ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+        sourceIp: '127.0.0.1',
+      },
+      local.deps,
+    );
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads the answers' fields one by one
+    return { ...res, json: JSON.parse(res.body) as Record<string, any> };
+  };
+  const linkIn = async (email: string, kind: string) => {
+    const mail = await local.mailSink.waitFor(email, (m) => m.text.includes(`/#/${kind}/`));
+    return new RegExp(`/#/${kind}/([A-Za-z0-9_-]+)`).exec(mail.text)![1]!;
+  };
+  /** A TOTP code from a later 30 s step than `after` (Cognito refuses a code used once). */
+  const nextCode = async (secret: string, after: string) => {
+    for (;;) {
+      const c = totpCode(secret);
+      if (c !== after) return c;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+
+  it('signs up, confirms from the mail, enrolls TOTP and changes the threshold with a code and the emailed link', async () => {
+    const email = `miner-${Date.now()}@example.com`;
+    expect((await call('POST', '/api/account/signup', { body: { email, password: PASSWORD } })).status).toBe(202);
+    // Not confirmed yet: refused like a wrong password.
+    expect((await call('POST', '/api/account/signin', { body: { email, password: PASSWORD } })).status).toBe(401);
+    expect(
+      (await call('POST', '/api/account/confirm', { body: { token: await linkIn(email, 'confirm') } })).status,
+    ).toBe(200);
+    const first = await call('POST', '/api/account/signin', { body: { email, password: PASSWORD } });
+    expect(first.json.kind).toBe('tokens');
+    const token = first.json.tokens.accessToken as string;
+    expect((await call('GET', '/api/account/me', { token })).json.email).toBe(email);
+
+    const start = await call('POST', '/api/account/totp/start', { token, body: {} });
+    const secret = start.json.secret as string;
+    const enrollCode = totpCode(secret);
+    const verify = await call('POST', '/api/account/totp/verify', { token, body: { code: enrollCode } });
+    expect(verify.status).toBe(200);
+    expect(verify.json.recoveryCodes).toHaveLength(10);
+
+    const again = await call('POST', '/api/account/signin', { body: { email, password: PASSWORD } });
+    expect(again.json.kind).toBe('totp');
+    const signInCode = await nextCode(secret, enrollCode);
+    const totp = await call('POST', '/api/account/signin/totp', {
+      body: { email, session: again.json.session, code: signInCode },
+    });
+    expect(totp.status).toBe(200);
+
+    const asked = await call('POST', '/api/account/settings/LTC', {
+      token,
+      body: { threshold: '250000', password: PASSWORD, totp: await nextCode(secret, signInCode) },
+    });
+    expect(asked.status).toBe(202);
+    const applied = await call('POST', '/api/account/changes/confirm', {
+      body: { token: await linkIn(email, 'change') },
+    });
+    expect(applied.status).toBe(200);
+    const me = await call('GET', '/api/account/me', { token });
+    expect(me.json.settings.LTC.threshold).toBe('250000');
+    expect(me.json.mfa.totp).toBe(true);
+
+    // The phone is lost: a recovery code signs in and turns TOTP off in the user pool.
+    const recovered = await call('POST', '/api/account/signin/recovery', {
+      body: { email, password: PASSWORD, recoveryCode: verify.json.recoveryCodes[0] },
+    });
+    expect(recovered.status).toBe(200);
+    expect(await local.deps.identity.totpEnabled(email)).toBe(false);
+    const plain = await call('POST', '/api/account/signin', { body: { email, password: PASSWORD } });
+    expect(plain.json.kind).toBe('tokens');
+  }, 180_000);
+});
