@@ -208,7 +208,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       statsEntry: entries.stats,
       coinTables,
       publicPool: shownPool,
-      ...(accounts && { accountsApiDomain: accounts.apiDomain }),
+      ...(accounts && { accountsApi: { domain: accounts.apiDomain, originSecret: accounts.originSecret } }),
       ...(options.siteDir && { siteDir: options.siteDir }),
       conversions,
       auxCoins: [...auxCoins.keys()],

@@ -72,6 +72,15 @@ const SIGN_IN_ROUTES = [
 /** Where CloudFront sends the account API (infra/stacks/api-stack.ts): these paths go to the HTTP API. */
 export const ACCOUNT_PATH_PATTERNS = ['/api/account/*', '/api/watch/*', '/api/telegram/*'] as const;
 
+/**
+ * Headers CloudFront adds to every account API request: the viewer's address (a CloudFront Function writes it over
+ * whatever the client sent: behind CloudFront, API Gateway's sourceIp is an edge server's), and the origin secret
+ * (POOL_ORIGIN_SECRET_ARN) that proves the request came through the distribution, not straight to the HTTP API's
+ * own endpoint, so the viewer address can be trusted for the log and the per-IP limits.
+ */
+export const VIEWER_IP_HEADER = 'x-edgepool-viewer-ip';
+export const ORIGIN_SECRET_HEADER = 'x-edgepool-origin';
+
 /** The Cognito actions on its own pool the accounts Lambda calls with its role (adapters/aws/cognito-identity.ts). */
 export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:AdminConfirmSignUp',
@@ -124,6 +133,8 @@ export class AccountsStack extends Stack {
    */
   readonly telegramBot: Secret;
   readonly mailIdentity: EmailIdentity;
+  /** CloudFront's proof to the account API (ORIGIN_SECRET_HEADER): generated, never in a template. */
+  readonly originSecret: Secret;
 
   constructor(scope: Construct, id: string, props: AccountsStackProps) {
     super(scope, id, props);
@@ -210,6 +221,17 @@ export class AccountsStack extends Stack {
       'A bot token is issued by Telegram (BotFather /revoke): Secrets Manager cannot rotate it',
     );
 
+    this.originSecret = new Secret(this, 'OriginSecret', {
+      description: `CloudFront's ${ORIGIN_SECRET_HEADER} header value to the account API: requests without it did not come through the distribution`,
+      generateSecretString: { excludePunctuation: true, passwordLength: 64 },
+      removalPolicy: stage.removalPolicy,
+    });
+    acknowledge(
+      this.originSecret,
+      'AwsSolutions-SMG4',
+      'CloudFront reads it when the distribution is deployed: a rotation needs a redeploy of the API stack, not a rotation Lambda',
+    );
+
     // --- the Lambdas ---------------------------------------------------------------------------------------------
     const accountsJson = JSON.stringify(accounts);
     const tableNames = this.toJsonString(
@@ -248,6 +270,7 @@ export class AccountsStack extends Stack {
     );
     // Each paying coin's network, payout bounds and conversion targets (app/accounts/coins.ts accountCoins).
     this.accounts.addEnvironment('POOL_ACCOUNT_COINS_JSON', JSON.stringify(props.accountCoins));
+    this.accounts.useSecret('POOL_ORIGIN_SECRET_ARN', this.originSecret);
     this.accounts.addEnvironment('COGNITO_USER_POOL_ID', this.userPool.userPoolId);
     this.accounts.addEnvironment('COGNITO_CLIENT_ID', this.client.userPoolClientId);
     this.userPool.grant(this.accounts, ...COGNITO_ADMIN_ACTIONS);

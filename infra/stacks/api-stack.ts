@@ -6,7 +6,11 @@ import {
   CacheHeaderBehavior,
   CachePolicy,
   CacheQueryStringBehavior,
+  Function as CloudFrontFunction,
   Distribution,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
   HttpVersion,
   OriginProtocolPolicy,
   OriginRequestCookieBehavior,
@@ -21,6 +25,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { AUX_ADDRESS_PK } from '../../adapters/aws/dynamo-aux-address-store.js';
 import { STATS_QUERY_PARAMETERS } from '../../app/stats/api.js';
@@ -32,7 +37,7 @@ import { PoolFunction } from '../constructs/pool-function.js';
 import { grantTable, onlyPartitions, type PoolTable } from '../constructs/pool-tables.js';
 import { acknowledge } from '../nag.js';
 import { type DeploySettings, STAGES } from '../settings.js';
-import { ACCOUNT_PATH_PATTERNS } from './accounts-stack.js';
+import { ACCOUNT_PATH_PATTERNS, ORIGIN_SECRET_HEADER, VIEWER_IP_HEADER } from './accounts-stack.js';
 
 export interface ApiStackProps extends StackProps {
   settings: DeploySettings;
@@ -68,7 +73,7 @@ export interface ApiStackProps extends StackProps {
    * The account API's HTTP API domain (infra/stacks/accounts-stack.ts), when the pool has accounts: CloudFront sends
    * ACCOUNT_PATH_PATTERNS there, never cached, with the Authorization header and without cookies.
    */
-  accountsApiDomain?: string;
+  accountsApi?: { domain: string; originSecret: ISecret };
 }
 
 /**
@@ -172,7 +177,7 @@ export class ApiStack extends Stack {
       },
       additionalBehaviors: {
         // First: CloudFront takes the first pattern that matches, and /api/* matches these too.
-        ...(props.accountsApiDomain && this.accountBehaviors(props.accountsApiDomain)),
+        ...(props.accountsApi && this.accountBehaviors(props.accountsApi)),
         '/api/*': {
           origin: FunctionUrlOrigin.withOriginAccessControl(statsUrl),
           viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
@@ -231,8 +236,20 @@ export class ApiStack extends Stack {
    * every viewer header but Host reaches the origin — Authorization (the bearer token) among them — and no cookie:
    * the API takes tokens in headers only, so there is nothing for a forged cookie to carry.
    */
-  private accountBehaviors(domain: string): Record<string, BehaviorOptions> {
-    const origin = new HttpOrigin(domain, { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY });
+  private accountBehaviors(api: NonNullable<ApiStackProps['accountsApi']>): Record<string, BehaviorOptions> {
+    const origin = new HttpOrigin(api.domain, {
+      protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+      // A dynamic reference in the template, resolved by CloudFormation: the value itself is in no template.
+      customHeaders: { [ORIGIN_SECRET_HEADER]: api.originSecret.secretValue.unsafeUnwrap() },
+    });
+    // The viewer's address, written over anything the client sent in the same header.
+    const viewerIp = new CloudFrontFunction(this, 'ViewerIp', {
+      comment: `account API: ${VIEWER_IP_HEADER} = the viewer's address`,
+      runtime: FunctionRuntime.JS_2_0,
+      code: FunctionCode.fromInline(
+        `function handler(event) { event.request.headers['${VIEWER_IP_HEADER}'] = { value: event.viewer.ip }; return event.request; }`,
+      ),
+    });
     const requests = new OriginRequestPolicy(this, 'AccountsRequests', {
       comment: 'account API: every viewer header but Host (Authorization included), query strings, no cookies',
       headerBehavior: OriginRequestHeaderBehavior.denyList('Host'),
@@ -245,6 +262,7 @@ export class ApiStack extends Stack {
       allowedMethods: AllowedMethods.ALLOW_ALL,
       cachePolicy: CachePolicy.CACHING_DISABLED,
       originRequestPolicy: requests,
+      functionAssociations: [{ function: viewerIp, eventType: FunctionEventType.VIEWER_REQUEST }],
     };
     return Object.fromEntries(ACCOUNT_PATH_PATTERNS.map((p) => [p, behavior]));
   }
