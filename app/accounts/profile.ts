@@ -13,6 +13,7 @@ import type {
 import { getCoin, validateAddress } from '../../core/coins/index.js';
 import { checkSignedRequest, type SignedRequest } from '../../core/coins/signed-request.js';
 import { BadRequestError, NotFoundError } from '../../core/errors.js';
+import type { LedgerEntry } from '../../core/ledger/entries.js';
 import type { AccountApiDeps } from './deps.js';
 import { AccountConflictError } from './errors.js';
 
@@ -69,16 +70,22 @@ export async function me(deps: AccountApiDeps, account: AccountId) {
   };
 }
 
+/** What a referral credit's entries add to the referrer's earnings: a block credit, its orphan reversal and restore. */
+const REFERRAL_SIGNS: Partial<Record<LedgerEntry['kind'], bigint>> = { immature: 1n, orphan: -1n, restore: 1n };
+
 /**
- * What the account earned from referrals, per coin: the sum of the `referral` ledger entries (written by the money
- * passes, exactly once each) credited to its identities' addresses.
+ * What the account earned from referrals, per coin: the block credits of role `referral` (written by the
+ * confirmation pass with each block's split, exactly once) at its identities' addresses, orphaned ones taken back;
+ * maturing ones included.
  */
 async function referralEarnings(deps: AccountApiDeps, identities: readonly MiningIdentity[]) {
   const out: Record<string, string> = {};
   if (!deps.money) return out;
   for (const id of identities) {
-    const entries = await deps.money.listAccountEntries(id.coin, id.address, 'referral:');
-    const sum = entries.reduce((s, e) => s + e.amount, 0n);
+    const entries = await deps.money.listAccountEntries(id.coin, id.address);
+    const sum = entries
+      .filter((e) => e.role === 'referral')
+      .reduce((s, e) => s + e.amount * (REFERRAL_SIGNS[e.kind] ?? 0n), 0n);
     out[id.coin] = ((out[id.coin] === undefined ? 0n : BigInt(out[id.coin]!)) + sum).toString();
   }
   return out;
