@@ -54,7 +54,9 @@ export async function accountPage(pool: PoolView, rerender: () => void): Promise
     accountApi.log(),
     accountApi.watchers(),
     // Notifications are optional in a deployment: the page shows the rest without them.
-    accountApi.notifications().catch((err: Error) => ({ unavailable: err.message })),
+    accountApi
+      .notifications()
+      .catch((err: AccountApiError) => ({ unavailable: err.status === 404 ? 'this pool sends none' : err.message })),
   ]);
   const out = h('button', { type: 'button', 'data-testid': 'signout' }, 'Sign out');
   out.addEventListener('click', () => {
@@ -168,7 +170,7 @@ function payoutSection(me: Json, pool: PoolView): HTMLElement {
         ? h('p', { class: 'error' }, `Payouts held until ${time(s.holdUntil)} (a new payout address).`)
         : null;
     const out = status(`settings-status-${coin}`);
-    const currencies = [coin, ...(s.currencies as string[])];
+    const currencies = [...new Set([coin, ...(s.currencies as string[])])];
     const form = h(
       'form',
       { class: 'stack', 'data-testid': `settings-form-${coin}` },
@@ -305,7 +307,7 @@ function logSection(entries: Json[]): HTMLElement {
       { 'data-testid': 'log-row' },
       h('td', {}, time(e.at)),
       h('td', {}, e.kind),
-      h('td', { 'data-testid': 'log-detail' }, e.detail),
+      h('td', { 'data-testid': 'log-detail', class: 'wide' }, e.detail),
       h('td', {}, e.source),
       h('td', {}, e.ip),
     ),

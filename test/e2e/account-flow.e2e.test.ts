@@ -1,0 +1,158 @@
+import { join } from 'node:path';
+import * as OTPAuth from 'otpauth';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { thresholdBounds } from '../../core/accounts/settings.js';
+import { parseConfig } from '../../core/config/load.js';
+import { createLogger } from '../../local/logger.js';
+import type { ReceivedMail } from '../../local/mail-sink.js';
+import { type LocalPool, startLocalPool } from '../../local/pool.js';
+import { coins } from '../../web/src/format.js';
+import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
+import { withDevnet } from '../helpers/devnet.js';
+import { testPoolConfig } from '../helpers/pool-config.js';
+
+const EMAIL = 'farm@example.com';
+const PASSWORD = 'Rigs-and-Fans-2026';
+const PHONE = { width: 360, height: 740 };
+
+/** The current code of the authenticator app holding `secret`, as an app computes it (RFC 6238, 30 s, SHA-1). */
+const totpNow = (secret: string) => new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate();
+
+/**
+ * A miner's whole account flow in Debian Chromium on a 360 px phone, against `npm start`'s pool with an `accounts`
+ * section: the real account API on dynalite, cognito-local and the SMTP sink whose mails the test reads. Sign up →
+ * confirm from the mail → sign in → enroll TOTP (codes computed from the secret the page shows) → add a mining
+ * address signed by its key → change the threshold with the password and a code → follow the emailed link → the change
+ * is on the account page and in its log, and the notice mail arrives.
+ */
+describe('account flow in a real browser', () => {
+  const net = withDevnet();
+  let pool: LocalPool;
+  let browser: Browser;
+  let base: string;
+  let config: ReturnType<typeof parseConfig>;
+
+  beforeAll(async () => {
+    const devnet = net.get();
+    const plain = testPoolConfig(devnet, 0.002);
+    config = parseConfig({ ...plain, accounts: { signIn: { perIpPerHour: 1000 } } });
+    pool = await startLocalPool({
+      config,
+      dataDir: net.dataDir(),
+      log: createLogger('e2e-accounts', 'silent'),
+      moneyTimers: false,
+    });
+    base = `http://127.0.0.1:${pool.httpPort}`;
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await pool?.stop();
+  });
+
+  const sink = () => pool.accounts!.mailSink;
+  /** The `#/<kind>/<token>` part of the link in the mail: opened on this pool's port (publicUrl is the default). */
+  const linkIn = (mail: ReceivedMail, kind: 'confirm' | 'change') => {
+    const link = mail.links.find((l) => l.includes(`/#/${kind}/`));
+    if (!link) throw new Error(`no ${kind} link in: ${mail.text}`);
+    return `${base}/${link.slice(link.indexOf('#/'))}`;
+  };
+  const noSidewaysScroll = async (page: Page, what: string) =>
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth'), what).toBeLessThanOrEqual(PHONE.width);
+
+  it('signs up, confirms, enrolls TOTP and changes the threshold with a code and the emailed link', async () => {
+    const page = await browser.newPage({ viewport: PHONE });
+    const consoleLines: string[] = [];
+    page.on('console', (m) => consoleLines.push(m.text()));
+
+    // Sign up, then the link in the mail.
+    await page.goto(`${base}/#/signup`);
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel(/^Password/).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByTestId('signup-done').waitFor();
+    const confirmMail = await sink().waitFor(EMAIL, (m) => m.text.includes('/#/confirm/'), 20_000);
+    await page.goto(linkIn(confirmMail, 'confirm'));
+    await page.getByTestId('confirm-signin').waitFor();
+    await noSidewaysScroll(page, 'confirm');
+    await page.getByTestId('confirm-signin').click();
+
+    // Sign in (no TOTP yet): the account page.
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('account-email').waitFor();
+    expect(await page.getByTestId('account-email').textContent()).toBe(EMAIL);
+    await noSidewaysScroll(page, 'account');
+
+    // TOTP: the secret the page shows goes into the "app"; its code turns TOTP on; 10 recovery codes once.
+    await page.getByTestId('totp-start').click();
+    const secret = (await page.getByTestId('totp-secret').textContent())!;
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    await noSidewaysScroll(page, 'totp enrollment');
+    await page.getByLabel('The 6-digit code your app shows now').fill(totpNow(secret));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByTestId('recovery-codes').waitFor();
+    expect(await page.getByTestId('recovery-code').count()).toBe(10);
+    await page.screenshot({ path: join(ARTIFACTS, 'account-flow-recovery-codes.png'), fullPage: true });
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    await page.getByTestId('totp-on').waitFor();
+    expect(await page.getByTestId('totp-on').textContent()).toContain('10 recovery codes left');
+
+    // A mining address joins the account: the page prepares the message, the wallet signs it.
+    const devnet = net.get();
+    const address = await devnet.minerWallet.getNewAddress('account', 'legacy');
+    const identity = page.getByTestId('identity-form');
+    await identity.getByLabel('Mining address').fill(address);
+    await identity.getByLabel(/^Label/).fill('garage <rigs>');
+    await identity.getByRole('button', { name: 'Prepare message' }).click();
+    const message = (await page.getByTestId('identity-message').textContent())!;
+    expect(message).toContain(`add LTC address ${address} at `);
+    const signature = await devnet.minerWallet.call<string>('signmessage', [address, message]);
+    await identity.getByLabel('Signature').fill(signature);
+    await identity.getByRole('button', { name: 'Add address' }).click();
+    await expect
+      .poll(() => page.getByTestId('identity-label').allTextContents(), { timeout: 10_000 })
+      .toEqual(['garage <rigs>']);
+
+    // The threshold: twice the pool's floor, asked with the password and a current code.
+    const { min } = thresholdBounds(config.coins.find((c) => c.symbol === 'LTC')!.payouts!);
+    const threshold = min * 2n;
+    const form = page.getByTestId('settings-form-LTC');
+    await form.getByLabel(/^Threshold/).fill(coins(threshold.toString()));
+    await form.getByLabel('Password').fill(PASSWORD);
+    await form.getByLabel('Two-factor code').fill(totpNow(secret));
+    await form.getByRole('button', { name: 'Request the change' }).click();
+    await expect
+      .poll(() => page.getByTestId('settings-status-LTC').textContent(), { timeout: 15_000 })
+      .toMatch(/^Check your email/);
+    // Nothing changed yet: only the link applies it.
+    expect(await page.getByTestId('threshold-LTC').textContent()).toBe('pool default');
+
+    const changeMail = await sink().waitFor(EMAIL, (m) => m.text.includes('/#/change/'), 20_000);
+    await page.goto(linkIn(changeMail, 'change'));
+    await page.getByTestId('change-apply').click();
+    await expect
+      .poll(() => page.getByTestId('change-status').textContent(), { timeout: 15_000 })
+      .toBe(`Applied: LTC threshold ${coins(threshold.toString())} LTC. Back to your account`);
+    await noSidewaysScroll(page, 'change');
+
+    // The account page shows it, the log has it (how: TOTP + email), and the notice mail came.
+    await page.getByRole('link', { name: 'Back to your account' }).click();
+    await page.getByTestId('threshold-LTC').waitFor();
+    expect(await page.getByTestId('threshold-LTC').textContent()).toBe(`${coins(threshold.toString())} LTC`);
+    const log = await page.getByTestId('log-row').allTextContents();
+    const entry = log.find((l) => l.includes('payout-settings'));
+    expect(entry).toContain(`LTC threshold: ${threshold} base units`);
+    expect(entry).toContain('totp+email');
+    const notice = await sink().waitFor(EMAIL, (m) => /payout settings changed/.test(m.subject), 20_000);
+    expect(notice.text).toContain(`LTC threshold: ${threshold} base units`);
+    await noSidewaysScroll(page, 'account after the change');
+    await page.screenshot({ path: join(ARTIFACTS, 'account-flow-phone.png'), fullPage: true });
+    // The secret the page showed was never written to the console.
+    expect(consoleLines.join('\n')).not.toContain(secret);
+    await page.close();
+  });
+});
