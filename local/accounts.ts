@@ -68,6 +68,7 @@ export async function startLocalAccounts(opts: {
       money: opts.money,
       now: Date.now,
       log: opts.log,
+      // Part D19 (notifications) adds here: extraRoutes: bindRoutes(notificationRoutes, <its NotifyRouteDeps>).
     },
     async stop() {
       await mailSink.stop();

@@ -69,7 +69,8 @@ export function createLocalApi(deps: {
       res.writeHead(out.status, out.headers);
       res.end(out.isBase64Encoded ? Buffer.from(out.body, 'base64') : out.body);
     } catch (err) {
-      deps.log.error({ err, path: url.pathname }, 'API request failed');
+      // A watcher link's path is its token: logged without it.
+      deps.log.error({ err, path: url.pathname.replace(/^(\/api\/watch\/).+$/, '$1<token>') }, 'API request failed');
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'internal error' }));
     }

@@ -62,6 +62,7 @@ async function accountsDeps(e: Env): Promise<AccountApiDeps> {
     stats,
     now: Date.now,
     log: { info() {}, warn() {} },
+    // Part D19 (notifications) adds here: extraRoutes: bindRoutes(notificationRoutes, <its NotifyRouteDeps>).
   };
 }
 
