@@ -189,6 +189,7 @@ export function buildPoolApp(app: App, inputs: LoadedInputs, options: BuildOptio
       accounts: config.accounts,
       settings,
       prefix,
+      poolName: config.pool.name,
       coinTables,
       publicPool: shownPool,
       conversions,

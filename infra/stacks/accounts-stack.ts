@@ -94,6 +94,8 @@ export interface AccountsStackProps extends StackProps {
   settings: DeploySettings;
   /** `<name>-<stage>`: the accounts table gets the fixed name `<prefix>-accounts` (accountsTableName). */
   prefix: string;
+  /** The pool config's `pool.name`: named in the notifications. */
+  poolName: string;
   /** Every coin's tables (their stacks), read by the watcher views, the referral earnings and the notifications. */
   coinTables: Readonly<Record<string, ReadonlyMap<string, PoolTable>>>;
   /** What the API may show of the pool config (app/stats/public.ts publicPool): no daemons, wallets, credentials. */
@@ -131,7 +133,7 @@ export class AccountsStack extends Stack {
    * The bot token (the secret's whole string), set by the operator after deploy; until then a generated placeholder.
    * The webhook's secret token is derived from it (core/notify/signature.ts telegramWebhookSecret).
    */
-  readonly telegramBot: Secret;
+  readonly telegramBot?: Secret;
   readonly mailIdentity: EmailIdentity;
   /** CloudFront's proof to the account API (ORIGIN_SECRET_HEADER): generated, never in a template. */
   readonly originSecret: Secret;
@@ -209,17 +211,20 @@ export class AccountsStack extends Stack {
       identity:
         props.settings.accounts.mailIdentity === 'domain' ? Identity.domain(domain) : Identity.email(accounts.mailFrom),
     });
-    this.telegramBot = new Secret(this, 'TelegramBot', {
-      description: 'Telegram bot token of the pool: put the BotFather token here after deploy (the whole string)',
-      // A random placeholder until then: Telegram refuses it, so nothing is sent and no webhook update is accepted.
-      generateSecretString: { excludePunctuation: true, passwordLength: 46 },
-      removalPolicy: stage.removalPolicy,
-    });
-    acknowledge(
-      this.telegramBot,
-      'AwsSolutions-SMG4',
-      'A bot token is issued by Telegram (BotFather /revoke): Secrets Manager cannot rotate it',
-    );
+    // The Telegram channel exists when the config names the bot (accounts.notifications.telegramBot).
+    if (accounts.notifications.telegramBot) {
+      this.telegramBot = new Secret(this, 'TelegramBot', {
+        description: `Telegram bot token of @${accounts.notifications.telegramBot}: put the BotFather token here after deploy (the whole string)`,
+        // A random placeholder until then: not a bot token, so the Lambdas refuse it and no update is accepted.
+        generateSecretString: { excludePunctuation: true, passwordLength: 46 },
+        removalPolicy: stage.removalPolicy,
+      });
+      acknowledge(
+        this.telegramBot,
+        'AwsSolutions-SMG4',
+        'A bot token is issued by Telegram (BotFather /revoke): Secrets Manager cannot rotate it',
+      );
+    }
 
     this.originSecret = new Secret(this, 'OriginSecret', {
       description: `CloudFront's ${ORIGIN_SECRET_HEADER} header value to the account API: requests without it did not come through the distribution`,
@@ -233,7 +238,6 @@ export class AccountsStack extends Stack {
     );
 
     // --- the Lambdas ---------------------------------------------------------------------------------------------
-    const accountsJson = JSON.stringify(accounts);
     const tableNames = this.toJsonString(
       Object.fromEntries(
         Object.entries(props.coinTables).map(([symbol, t]) => [
@@ -242,6 +246,7 @@ export class AccountsStack extends Stack {
         ]),
       ),
     );
+    // Both Lambdas: the accounts table, reads of every coin's tables, mail from mailFrom, the bot token's secret.
     const poolFunction = (fid: string, entry: string, description: string, schema: EnvironmentSchema) => {
       const f = new PoolFunction(this, fid, {
         entry,
@@ -251,14 +256,11 @@ export class AccountsStack extends Stack {
         timeout: Duration.seconds(fid === 'Notify' ? 120 : 15),
         // Bounded: a flood of requests gets API Gateway's 429/503s instead of unbounded Cognito and DynamoDB calls.
         reservedConcurrency: fid === 'Notify' ? 1 : 20,
-        environment: { POOL_ACCOUNTS_JSON: accountsJson },
       });
       f.useTable('POOL_ACCOUNTS_TABLE', this.table, 'readWrite');
       for (const tables of Object.values(props.coinTables)) for (const t of tables.values()) grantTable(f, t, 'read');
       f.addEnvironment('POOL_TABLES_JSON', tableNames);
-      f.addEnvironment('POOL_PUBLIC_JSON', this.toJsonString(props.publicPool));
-      if (props.auxChains.length > 0) f.addEnvironment('POOL_AUX_CHAINS_JSON', JSON.stringify(props.auxChains));
-      f.useSecret('TELEGRAM_BOT_SECRET_ARN', this.telegramBot);
+      if (this.telegramBot) f.useSecret('TELEGRAM_BOT_TOKEN_SECRET_ARN', this.telegramBot);
       this.allowMail(f, accounts.mailFrom);
       return f;
     };
@@ -268,6 +270,10 @@ export class AccountsStack extends Stack {
       'miner accounts API',
       props.envSchemas?.accounts ?? accountsLambdaEnvSchema,
     );
+    this.accounts.addEnvironment('POOL_ACCOUNTS_JSON', JSON.stringify(accounts));
+    this.accounts.addEnvironment('POOL_PUBLIC_JSON', this.toJsonString(props.publicPool));
+    if (props.auxChains.length > 0)
+      this.accounts.addEnvironment('POOL_AUX_CHAINS_JSON', JSON.stringify(props.auxChains));
     // Each paying coin's network, payout bounds and conversion targets (app/accounts/coins.ts accountCoins).
     this.accounts.addEnvironment('POOL_ACCOUNT_COINS_JSON', JSON.stringify(props.accountCoins));
     this.accounts.useSecret('POOL_ORIGIN_SECRET_ARN', this.originSecret);
@@ -296,6 +302,10 @@ export class AccountsStack extends Stack {
       'miner notifications: worker offline, hashrate drop, blocks, payouts, address changes',
       props.envSchemas?.notify ?? notifyEnvSchema,
     );
+    this.notify.addEnvironment('POOL_NAME', props.poolName);
+    this.notify.addEnvironment('MAIL_FROM', accounts.mailFrom);
+    this.notify.addEnvironment('NOTIFY_DIGEST_AFTER', String(accounts.notifications.digestAfter));
+    this.notify.addEnvironment('NOTIFY_WEBHOOK_MAX_ATTEMPTS', String(accounts.notifications.webhookMaxAttempts));
     this.notify.runEvery(Duration.minutes(Math.ceil(accounts.notifications.evaluateSeconds / 60)));
 
     // --- the HTTP API ------------------------------------------------------------------------------------------
@@ -376,10 +386,11 @@ export class AccountsStack extends Stack {
     );
 
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
-    new CfnOutput(this, 'TelegramBotSecretArn', {
-      description: 'put the bot token in its "token" field (docs/deploy.md), then register the webhook',
-      value: this.telegramBot.secretArn,
-    });
+    if (this.telegramBot)
+      new CfnOutput(this, 'TelegramBotSecretArn', {
+        description: 'put the bot token in it (docs/deploy.md), then register the webhook',
+        value: this.telegramBot.secretArn,
+      });
     new CfnOutput(this, 'AccountsApiEndpoint', {
       description: 'the HTTP API (reached through CloudFront /api/account, /api/watch, /api/telegram)',
       value: this.api.apiEndpoint,

@@ -9,11 +9,11 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { ConfigError } from '../../core/errors.js';
+import { alarmRelayEnvSchema } from '../../lambdas/alarm-relay/handler.js';
 import type { EnvironmentSchema } from '../constructs/environment-check.js';
 import { PoolFunction } from '../constructs/pool-function.js';
 import { acknowledge } from '../nag.js';
 import { REPO_ROOT } from '../pool-config.js';
-import { alarmRelayEnvSchema } from './accounts-env.js';
 
 export interface AlertsStackProps extends StackProps {
   /** Operator addresses subscribed to the topic (deploy settings `alarmEmail` and `alerts.emails`). */
@@ -65,9 +65,9 @@ export class AlertsStack extends Stack {
         environmentSchema: telegram.envSchema ?? alarmRelayEnvSchema,
         logRetention: telegram.logRetention,
         timeout: Duration.seconds(30),
-        environment: { TELEGRAM_CHAT_ID: telegram.chatId },
+        environment: { ALERTS_TELEGRAM_CHAT_ID: telegram.chatId },
       });
-      this.relay.useSecret('TELEGRAM_BOT_SECRET_ARN', this.relayBot);
+      this.relay.useSecret('TELEGRAM_BOT_TOKEN_SECRET_ARN', this.relayBot);
       this.topic.addSubscription(new LambdaSubscription(this.relay));
     }
   }

@@ -197,14 +197,22 @@ describe('the accounts stack (config with accounts)', () => {
     for (const fid of ['Accounts', 'Notify']) {
       const fn = Object.entries(t.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith(fid))![1];
       const env = fn.Properties.Environment.Variables as Record<string, unknown>;
-      expect(env.TELEGRAM_BOT_SECRET_ARN).toEqual({ Ref: expect.stringMatching(/^TelegramBot/) });
+      expect(env.TELEGRAM_BOT_TOKEN_SECRET_ARN).toEqual({ Ref: expect.stringMatching(/^TelegramBot/) });
       if (fid === 'Accounts')
         expect(env.POOL_ORIGIN_SECRET_ARN).toEqual({ Ref: expect.stringMatching(/^OriginSecret/) });
       expect(env.POOL_ACCOUNTS_TABLE).toEqual({ Ref: expect.stringMatching(/^TablesAccounts/) });
-      expect(JSON.parse(env.POOL_ACCOUNTS_JSON as string)).toMatchObject({
-        publicUrl: accounts.publicUrl,
-        mailFrom: accounts.mailFrom,
-      });
+      if (fid === 'Accounts')
+        expect(JSON.parse(env.POOL_ACCOUNTS_JSON as string)).toMatchObject({
+          publicUrl: accounts.publicUrl,
+          mailFrom: accounts.mailFrom,
+        });
+      else
+        expect(env).toMatchObject({
+          POOL_NAME: 'edgepool',
+          MAIL_FROM: accounts.mailFrom,
+          NOTIFY_DIGEST_AFTER: '3',
+          NOTIFY_WEBHOOK_MAX_ATTEMPTS: '6',
+        });
     }
   });
 
@@ -323,8 +331,8 @@ describe('the accounts stack (config with accounts)', () => {
       id.startsWith('AlarmRelay'),
     )![1];
     expect(relay.Properties.Environment.Variables).toMatchObject({
-      TELEGRAM_CHAT_ID: '-1001234',
-      TELEGRAM_BOT_SECRET_ARN: { Ref: expect.stringMatching(/^RelayBot/) },
+      ALERTS_TELEGRAM_CHAT_ID: '-1001234',
+      TELEGRAM_BOT_TOKEN_SECRET_ARN: { Ref: expect.stringMatching(/^RelayBot/) },
     });
   });
 });
@@ -339,6 +347,16 @@ describe('the accounts stack in prod and without accounts', () => {
     t.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'ACTIVE' });
     t.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
     t.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+  });
+
+  it('creates no bot secret and gives no Lambda a Telegram token when the config names no bot', () => {
+    const { stacks } = buildTestApp({
+      coins: [coin('LTC', [{ port: 3333, difficulty }])],
+      accounts: { mailFrom: 'pool@example.org' },
+    });
+    const t = Template.fromStack(stacks.accounts!);
+    t.resourceCountIs('AWS::SecretsManager::Secret', 1); // CloudFront's origin secret alone
+    expect(JSON.stringify(t.toJSON())).not.toContain('TELEGRAM_BOT_TOKEN_SECRET_ARN');
   });
 
   it('builds no accounts stack and gives no coin Lambda the accounts table when the config has no accounts', () => {
