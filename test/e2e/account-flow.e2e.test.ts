@@ -62,7 +62,7 @@ describe('account flow in a real browser', () => {
   const noSidewaysScroll = async (page: Page, what: string) =>
     expect(await page.evaluate<number>('document.documentElement.scrollWidth'), what).toBeLessThanOrEqual(PHONE.width);
 
-  it('signs up, confirms, enrolls TOTP and changes the threshold with a code and the emailed link', async () => {
+  it('signs up, confirms, enrolls TOTP, changes the threshold with a code and the emailed link, shares and revokes a watcher link', async () => {
     const page = await browser.newPage({ viewport: PHONE });
     const consoleLines: string[] = [];
     page.on('console', (m) => consoleLines.push(m.text()));
@@ -150,6 +150,29 @@ describe('account flow in a real browser', () => {
     const notice = await sink().waitFor(EMAIL, (m) => /payout settings changed/.test(m.subject), 20_000);
     expect(notice.text).toContain(`LTC threshold: ${threshold} base units`);
     await noSidewaysScroll(page, 'account after the change');
+
+    // A watcher link: shown once, opens a read-only view of the account's address, and stops working when revoked.
+    await page
+      .getByTestId('watcher-form')
+      .getByLabel(/^Label/)
+      .fill('my partner');
+    await page.getByRole('button', { name: 'Create a watcher link' }).click();
+    const url = (await page.getByTestId('watcher-url').textContent())!;
+    const watchUrl = `${base}/${url.slice(url.indexOf('#/watch/'))}`;
+    const watcher = await browser.newPage({ viewport: PHONE });
+    await watcher.goto(watchUrl);
+    await watcher.getByTestId('watch-miner').waitFor();
+    expect(await watcher.getByTestId('watch-label').textContent()).toBe('my partner');
+    expect(await watcher.getByTestId('watch-miner-label').textContent()).toBe('garage <rigs>');
+    expect(await watcher.getByTestId('watch-miner').textContent()).toContain(address);
+    expect(await watcher.locator('form').count()).toBe(1); // the header's address lookup only: nothing to change
+    await noSidewaysScroll(watcher, 'watch');
+    await page.reload();
+    await page.getByTestId('watcher-revoke').click();
+    await expect.poll(() => page.getByTestId('watcher-row').textContent()).toMatch(/revoked/);
+    await watcher.reload();
+    await watcher.getByTestId('error').waitFor();
+    await watcher.close();
     await page.screenshot({ path: join(ARTIFACTS, 'account-flow-phone.png'), fullPage: true });
     // The secret the page showed was never written to the console.
     expect(consoleLines.join('\n')).not.toContain(secret);
