@@ -728,6 +728,23 @@ describe('pipelined submits on one connection', () => {
     expect(write).toHaveBeenCalledTimes(1);
   });
 
+  it('writes the answers to every line of one read in one socket write (issue 18: a write per read, not per line)', async () => {
+    const { connect } = setup();
+    const { c, stream } = connect();
+    await working(c);
+    await settle();
+    const write = vi.spyOn(stream, 'write');
+    // Six requests in one chunk, each answered at once (a refused share, an extranonce subscription): one read.
+    const lines = [0, 1, 2].flatMap((i) => [
+      JSON.stringify({ id: 20 + 2 * i, method: 'mining.submit', params: submitParams({ nonce: 'zz' }) }),
+      JSON.stringify({ id: 21 + 2 * i, method: 'mining.extranonce.subscribe', params: [] }),
+    ]);
+    c.raw(`${lines.join('\n')}\n`);
+    await c.waitFor(() => c.responses.length === 8, 'six answers');
+    expect(c.responses.slice(2).map((r) => r.id)).toEqual([20, 21, 22, 23, 24, 25]);
+    expect(write).toHaveBeenCalledTimes(1);
+  });
+
   it(`holds at most ${MAX_IN_FLIGHT} unanswered requests and stops reading the socket until answers go out`, async () => {
     const { connect, queue } = setup();
     const { c, stream } = connect();
