@@ -317,6 +317,55 @@ describe('money changes', () => {
     expect(h.sink.mails().filter((m) => /confirm the change/.test(m.subject))).toHaveLength(0);
   });
 
+  it('counts wrong step-ups toward the lockout: the email is then refused at sign-in too', async () => {
+    const { token, secret } = await withTotp('m5@x.io');
+    for (let i = 0; i < 5; i++) {
+      const r = await h.call('POST', '/api/account/settings/LTC', {
+        token,
+        body: { threshold: '2000000', password: 'Wrong-Pass-1', totp: totpCode(secret) },
+      });
+      expect(r.status).toBe(401);
+    }
+    // Even the right password and code are refused now, and no link is mailed.
+    const r = await h.call('POST', '/api/account/settings/LTC', {
+      token,
+      body: { threshold: '2000000', password: PASSWORD, totp: totpCode(secret) },
+    });
+    expect(r.status).toBe(401);
+    expect(h.sink.mails().filter((m) => /confirm the change/.test(m.subject))).toHaveLength(0);
+    expect(
+      (await h.call('POST', '/api/account/signin', { body: { email: 'm5@x.io', password: PASSWORD } })).status,
+    ).toBe(401);
+  });
+
+  it('keeps the link working when applying fails half-way: nothing is applied, the retry applies it', async () => {
+    const { token, secret } = await withTotp('m6@x.io');
+    await h.call('POST', '/api/account/settings/LTC', {
+      token,
+      body: { threshold: '4000000', password: PASSWORD, totp: totpCode(secret) },
+    });
+    const link = await h.linkToken('m6@x.io', 'change', /confirm the change/);
+    const store = h.deps.store;
+    let fail = true;
+    h.deps.store = new Proxy(store, {
+      get: (target, prop, receiver) =>
+        prop === 'putPayoutSettings' && fail
+          ? async () => {
+              fail = false;
+              throw new Error('storage down');
+            }
+          : Reflect.get(target, prop, receiver),
+    });
+    await expect(h.call('POST', '/api/account/changes/confirm', { body: { token: link } })).rejects.toThrow(
+      'storage down',
+    );
+    const account = (await store.accountByEmail('m6@x.io'))!;
+    expect(await store.getPayoutSettings(account, 'LTC')).toBeUndefined();
+    const retried = await h.call('POST', '/api/account/changes/confirm', { body: { token: link } });
+    expect(retried.status).toBe(200);
+    expect((await store.getPayoutSettings(account, 'LTC'))?.threshold).toBe(4_000_000n);
+  });
+
   it('lets an emailed link expire', async () => {
     const { token, secret } = await withTotp('m3@x.io');
     await h.call('POST', '/api/account/settings/LTC', {
