@@ -243,6 +243,69 @@ describe('account pages in a real browser', () => {
     await page.close();
   });
 
+  it('saves notification settings as the routes take them, shows a new webhook secret once, test results per channel and the Telegram code', async () => {
+    const saved: Json[] = [];
+    const { page } = await stubbed({
+      ...signedInAnswers(true),
+      'PUT /api/account/notifications': (req) => {
+        saved.push(JSON.parse(req.postData()!));
+        return [200, { webhook: { url: 'https://hooks.example/x' }, webhookSecret: 'whsec-1' }];
+      },
+      'POST /api/account/notifications/test': () => [
+        200,
+        {
+          results: [
+            { channel: 'email', ok: true },
+            { channel: 'webhook', ok: false, error: 'HTTP 500' },
+          ],
+        },
+      ],
+      'POST /api/account/telegram/link': () => [
+        200,
+        { code: 'tg-code-1', expiresAt: Date.now() + 900_000, link: 'https://t.me/edgepool_bot?start=tg-code-1' },
+      ],
+    });
+    await signIn(page);
+    const form = page.getByTestId('notifications-form');
+    // Checked as the settings say; three channels, the pool's.
+    expect(await form.getByLabel('A payout is sent by email').isChecked()).toBe(true);
+    await form.getByLabel('A worker goes offline by telegram').check();
+    await form.getByLabel('A payout is sent by email').uncheck();
+    await form.getByLabel(/^Worker offline after/).fill('20');
+    await form.getByLabel(/^Quiet hours from/).fill('22');
+    await form.getByLabel(/^Quiet hours until/).fill('6');
+    await form.getByLabel(/^Webhook URL/).fill('https://hooks.example/x');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('webhook-secret').waitFor();
+    expect(await page.getByTestId('webhook-secret').textContent()).toBe('whsec-1');
+    expect(saved).toEqual([
+      {
+        events: { 'worker-offline': ['telegram'] },
+        workerOfflineMinutes: 20,
+        hashrateDropPercent: 50,
+        quietHours: { from: 22, to: 6 },
+        webhook: { url: 'https://hooks.example/x' },
+      },
+    ]);
+    // Emptying the webhook field removes it; quiet hours emptied are none.
+    await form.getByLabel(/^Webhook URL/).fill('');
+    await form.getByLabel(/^Quiet hours from/).fill('');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => saved.length).toBe(2);
+    expect(saved[1]).toMatchObject({ quietHours: null, webhook: null });
+
+    await page.getByTestId('notifications-test').click();
+    await expect
+      .poll(() => page.getByTestId('notifications-test-status').textContent())
+      .toBe('email: sent; webhook: failed (HTTP 500)');
+    await page.getByTestId('telegram-link').click();
+    await expect.poll(() => page.getByTestId('telegram-code').textContent()).toBe('/start tg-code-1');
+    expect(await page.getByRole('link', { name: '@edgepool_bot' }).getAttribute('href')).toBe(
+      'https://t.me/edgepool_bot?start=tg-code-1',
+    );
+    await page.close();
+  });
+
   it('fits every account page in a 360 px wide phone: no sideways scrolling, tables scroll inside themselves', async () => {
     const { page } = await stubbed(
       {
