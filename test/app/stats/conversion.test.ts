@@ -233,8 +233,9 @@ describe('payout currency in the stats API (signed by the miner key)', () => {
       deps,
     );
     expect(bad.status).toBe(400);
-    // Other routes stay read-only.
+    // Other routes stay read-only: a POST there is 405, naming GET.
     const other = await handleApi({ method: 'POST', path: '/api/pools', query: new URLSearchParams() }, deps);
-    expect(other.status).toBe(400);
+    expect(other.status).toBe(405);
+    expect(other.headers.allow).toBe('GET');
   });
 });
