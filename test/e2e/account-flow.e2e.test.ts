@@ -79,6 +79,12 @@ describe('account flow in a real browser', () => {
     await noSidewaysScroll(page, 'confirm');
     await page.getByTestId('confirm-signin').click();
 
+    // A wrong password: the API's one refusal, shown as it says it.
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(`${PASSWORD}x`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByTestId('signin-status').textContent()).toBe('the email or the password is wrong');
+
     // Sign in (no TOTP yet): the account page.
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByLabel('Password').fill(PASSWORD);
@@ -173,6 +179,10 @@ describe('account flow in a real browser', () => {
     await watcher.reload();
     await watcher.getByTestId('error').waitFor();
     await watcher.close();
+
+    // The address leaves the account.
+    await page.getByTestId('identity-row').getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => page.getByTestId('identity-row').count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, 'account-flow-phone.png'), fullPage: true });
     // The secret the page showed was never written to the console.
     expect(consoleLines.join('\n')).not.toContain(secret);
