@@ -2,12 +2,17 @@ import { StratumCode, StratumError } from '../../../core/errors.js';
 import type { MethodContext, MethodHandler } from './context.js';
 import type { StratumRequest } from './protocol.js';
 
-/** Calls the dialect's handler of `request.method`; an unknown method is refused (20) and counted as malformed. */
-export async function dispatch(
+/**
+ * Calls the dialect's handler of `request.method`; an unknown method is refused (20) and counted as malformed. Not
+ * async: the handler's own value or promise is passed on as it is (an async wrapper cost every share a promise and
+ * the microtasks of resolving it with the handler's); an unknown method throws here, where the caller's try/catch
+ * takes it as it takes a handler's rejection.
+ */
+export function dispatch(
   methods: Readonly<Record<string, MethodHandler>>,
   ctx: MethodContext,
   request: StratumRequest,
-): Promise<unknown> {
+): Promise<unknown> | unknown {
   const { method } = request;
   // Own properties only: a method named "constructor" or "toString" must not reach Object.prototype (calling
   // `Object` as a handler answered with the whole server context, serialized).
