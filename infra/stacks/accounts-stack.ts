@@ -35,6 +35,7 @@ import type { AuxChainConfig } from '../../core/config/aux-chains.js';
 import type { AccountsConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import { accountsLambdaEnvSchema } from '../../lambdas/accounts/handler.js';
+import { ORIGIN_SECRET_HEADER, VIEWER_IP_HEADER } from '../../lambdas/accounts/origin.js';
 import type { EnvironmentSchema } from '../constructs/environment-check.js';
 import { PoolFunction } from '../constructs/pool-function.js';
 import { grantTable, onlyPartitions, type PoolTable, PoolTables } from '../constructs/pool-tables.js';
@@ -72,14 +73,8 @@ const SIGN_IN_ROUTES = [
 /** Where CloudFront sends the account API (infra/stacks/api-stack.ts): these paths go to the HTTP API. */
 export const ACCOUNT_PATH_PATTERNS = ['/api/account/*', '/api/watch/*', '/api/telegram/*'] as const;
 
-/**
- * Headers CloudFront adds to every account API request: the viewer's address (a CloudFront Function writes it over
- * whatever the client sent: behind CloudFront, API Gateway's sourceIp is an edge server's), and the origin secret
- * (POOL_ORIGIN_SECRET_ARN) that proves the request came through the distribution, not straight to the HTTP API's
- * own endpoint, so the viewer address can be trusted for the log and the per-IP limits.
- */
-export const VIEWER_IP_HEADER = 'x-edgepool-viewer-ip';
-export const ORIGIN_SECRET_HEADER = 'x-edgepool-origin';
+/** The headers CloudFront adds to every account API request: see lambdas/accounts/origin.ts. */
+export { ORIGIN_SECRET_HEADER, VIEWER_IP_HEADER };
 
 /** The Cognito actions on its own pool the accounts Lambda calls with its role (adapters/aws/cognito-identity.ts). */
 export const COGNITO_ADMIN_ACTIONS = [

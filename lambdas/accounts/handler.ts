@@ -1,5 +1,6 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
@@ -12,8 +13,10 @@ import { accountCoinsSchema } from '../../app/accounts/coins.js';
 import type { AccountApiDeps } from '../../app/accounts/deps.js';
 import { parseJsonVar } from '../../core/config/env.js';
 import { accountsSchema } from '../../core/config/schema.js';
+import { ConfigError } from '../../core/errors.js';
 import { poolHandler, poolLambda } from '../shared/pool-handler.js';
 import { statsDeps, statsEnvSchema } from '../stats/handler.js';
+import { clientAddress, ORIGIN_SECRET_HEADER } from './origin.js';
 
 /**
  * Set by infra/stacks/accounts-stack.ts: the accounts table, the `accounts` config section, the Cognito user pool and
@@ -29,6 +32,11 @@ export const accountsLambdaEnvSchema = statsEnvSchema.extend({
    * maximumThreshold) and conversion targets. Absent: from POOL_PUBLIC_JSON's payoutMinimum, bounds by default.
    */
   POOL_ACCOUNT_COINS_JSON: z.string().optional(),
+  /**
+   * The secret CloudFront sends in x-edgepool-origin (lambdas/accounts/origin.ts): requests without it are refused,
+   * and the client's address is CloudFront's viewer header. Absent: no distribution in front.
+   */
+  POOL_ORIGIN_SECRET_ARN: z.string().min(1).optional(),
 });
 
 type Env = z.output<typeof accountsLambdaEnvSchema>;
@@ -66,10 +74,30 @@ async function accountsDeps(e: Env): Promise<AccountApiDeps> {
   };
 }
 
-/** An API Gateway HTTP API (payload 2.0) event as the account API's request. */
-export function accountRequestOf(event: APIGatewayProxyEventV2) {
+type AccountsLambdaDeps = AccountApiDeps & { originSecret?: string };
+
+async function accountsLambdaDeps(e: Env): Promise<AccountsLambdaDeps> {
+  const deps = await accountsDeps(e);
+  if (e.POOL_ORIGIN_SECRET_ARN === undefined) return deps;
+  const secret = await new SecretsManagerClient({}).send(
+    new GetSecretValueCommand({ SecretId: e.POOL_ORIGIN_SECRET_ARN }),
+  );
+  if (!secret.SecretString) throw new ConfigError('the secret POOL_ORIGIN_SECRET_ARN names is empty');
+  return { ...deps, originSecret: secret.SecretString };
+}
+
+function headersOf(event: APIGatewayProxyEventV2): Record<string, string | undefined> {
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
+  return headers;
+}
+
+/**
+ * An API Gateway HTTP API (payload 2.0) event as the account API's request, without CloudFront's origin secret (never
+ * passed on or logged); `sourceIp` is the client's address (origin.ts clientAddress), by default API Gateway's.
+ */
+export function accountRequestOf(event: APIGatewayProxyEventV2, sourceIp = event.requestContext.http.sourceIp) {
+  const { [ORIGIN_SECRET_HEADER]: _secret, ...headers } = headersOf(event);
   return {
     method: event.requestContext.http.method,
     path: event.rawPath,
@@ -78,8 +106,8 @@ export function accountRequestOf(event: APIGatewayProxyEventV2) {
     ...(event.body === undefined
       ? {}
       : { body: event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body }),
-    // The address API Gateway saw (the log's and the per-IP limit's): never a header the client could write.
-    sourceIp: event.requestContext.http.sourceIp,
+    // The log's and the per-IP limit's: never a header the client could write (CloudFront writes the viewer's).
+    sourceIp,
   };
 }
 
@@ -90,9 +118,21 @@ export function accountRequestOf(event: APIGatewayProxyEventV2) {
 export const accountsLambda = poolLambda({
   name: 'accounts',
   env: accountsLambdaEnvSchema,
-  build: accountsDeps,
-  run: async (event: APIGatewayProxyEventV2, deps: AccountApiDeps, inv): Promise<APIGatewayProxyStructuredResultV2> => {
-    const res = await handleAccountApi(accountRequestOf(event), { ...deps, log: inv.log });
+  build: accountsLambdaDeps,
+  run: async (
+    event: APIGatewayProxyEventV2,
+    { originSecret, ...deps }: AccountsLambdaDeps,
+    inv,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
+    const client = clientAddress(headersOf(event), event.requestContext.http.sourceIp, originSecret);
+    // Straight to the HTTP API's own endpoint, around CloudFront: its viewer header cannot be trusted there.
+    if (client === undefined)
+      return {
+        statusCode: 403,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        body: JSON.stringify({ error: 'use the pool dashboard address' }),
+      };
+    const res = await handleAccountApi(accountRequestOf(event, client), { ...deps, log: inv.log });
     return { statusCode: res.status, headers: res.headers, body: res.body };
   },
 });
