@@ -62,7 +62,7 @@ describe('account flow in a real browser', () => {
   const noSidewaysScroll = async (page: Page, what: string) =>
     expect(await page.evaluate<number>('document.documentElement.scrollWidth'), what).toBeLessThanOrEqual(PHONE.width);
 
-  it('signs up, confirms, enrolls TOTP, changes the threshold with a code and the emailed link, shares and revokes a watcher link', async () => {
+  it('signs up, confirms, enrolls TOTP, changes the threshold with a code and the emailed link, sets notifications, shares and revokes a watcher link', async () => {
     const page = await browser.newPage({ viewport: PHONE });
     const consoleLines: string[] = [];
     page.on('console', (m) => consoleLines.push(m.text()));
@@ -156,6 +156,18 @@ describe('account flow in a real browser', () => {
     const notice = await sink().waitFor(EMAIL, (m) => /payout settings changed/.test(m.subject), 20_000);
     expect(notice.text).toContain(`LTC threshold: ${threshold} base units`);
     await noSidewaysScroll(page, 'account after the change');
+
+    // Notifications: payouts by email, saved; the test button mails the account now.
+    const notifications = page.getByTestId('notifications-form');
+    await notifications.getByLabel('A payout is sent by email').check();
+    await notifications.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByTestId('notifications-status').textContent()).toBe('Saved.');
+    await page.getByTestId('notifications-test').click();
+    await expect.poll(() => page.getByTestId('notifications-test-status').textContent()).toBe('email: sent');
+    await sink().waitFor(EMAIL, (m) => /test notification/.test(m.subject), 20_000);
+    await page.reload();
+    await page.getByTestId('notifications-form').waitFor();
+    expect(await page.getByTestId('notifications-form').getByLabel('A payout is sent by email').isChecked()).toBe(true);
 
     // A watcher link: shown once, opens a read-only view of the account's address, and stops working when revoked.
     await page
