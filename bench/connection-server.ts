@@ -12,7 +12,7 @@ export type FromConnectionServer =
       type: 'memory';
       usage: NodeJS.MemoryUsage;
       connections: number;
-      /** V8's young generation (new space), resident bytes: grown by allocation bursts, not per connection. */
+      /** V8's young generation (new space) now, resident bytes: grown by allocation bursts, not per connection. */
       youngBytes: number;
     };
 

@@ -44,9 +44,8 @@ export interface ConnectionsResult {
   /** V8 heap pages committed (used or not), and memory outside the heap (Buffers, native objects) per connection. */
   heapTotalBytesPerConnection: number;
   externalBytesPerConnection: number;
-  /** V8's young generation after the idle wait, and its growth since before the connections, whole (not per one). */
+  /** V8's young generation after the idle wait, resident bytes (whole, not per connection). */
   youngBytes: number;
-  youngGrowthBytes: number;
 }
 
 /** Node flags the server may run with (the container's choice, and what it would cost: docs/performance.md). */
@@ -118,8 +117,7 @@ export async function measureConnections(
   try {
     const ready = await next();
     if (ready.type !== 'ready') throw new Error(`connection server: ${ready.type} before ready`);
-    const start = await memory();
-    const before = start.usage;
+    const before = (await memory()).usage;
     const sources = Math.ceil(count / PORTS_PER_SOURCE);
     const c = await gen.call('connect', {
       port: ready.port,
@@ -149,7 +147,6 @@ export async function measureConnections(
       heapTotalBytesPerConnection: (a.heapTotal - before.heapTotal) / n,
       externalBytesPerConnection: (a.external - before.external) / n,
       youngBytes: after.youngBytes,
-      youngGrowthBytes: after.youngBytes - start.youngBytes,
     };
   } finally {
     await gen.stop();
@@ -201,13 +198,13 @@ export async function benchConnections(wanted = Number(process.env.BENCH_CONNECT
     `${fmt(r.heapBytesPerConnection / 1024)} / ${fmt(r.heapTotalBytesPerConnection / 1024)} KiB`,
   );
   record({ key: 'connections.heap', measured: r.heapBytesPerConnection / 1024, unit: 'KiB' });
+  // The connect burst grows V8's young generation (semi-spaces up to --max-semi-space-size); shrunk after the idle wait,
+  // its pages stay in the RSS: a fixed cost, not per connection (docs/performance.md: 13.9 KiB per connection by
+  // default, 8.4 with --max-semi-space-size=4, 7.0 with 1, on 19,000 connections).
   info(
-    '  of which V8 young generation (fixed)',
-    `${fmt(r.youngGrowthBytes / 2 ** 20)} MiB grown by the connect burst (${fmt(r.youngGrowthBytes / Math.max(1, r.connected) / 1024)} KiB per connection here; ${fmt(r.youngBytes / 2 ** 20)} MiB now)`,
+    '  V8 young generation after the idle wait',
+    `${fmt(r.youngBytes / 2 ** 20)} MiB (its burst peak stays in the RSS)`,
   );
-  const without = r.rssBytesPerConnection - r.youngGrowthBytes / Math.max(1, r.connected);
-  info('  RSS per connection without it', `${fmt(without / 1024)} KiB (what each further connection adds)`);
-  record({ key: 'connections.rssWithoutYoung', measured: without / 1024, unit: 'KiB' });
   info('  external (Buffers, native)', `${fmt(r.externalBytesPerConnection / 1024)} KiB`);
   info('  RSS at 100,000 connections (extrapolated)', `${fmt((r.rssBytesPerConnection * 100_000) / 2 ** 20)} MiB`);
   info('  not counted', 'kernel socket buffers (skmem), outside the process RSS');

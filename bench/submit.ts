@@ -192,6 +192,6 @@ export async function benchSubmit(
     better: 'lower',
     target: GOAL_P99_MS,
     whyMissed:
-      'the scrypt hash and the share checks are on the path; the fake daemon shares the server process and its event loop, on a loaded 2-core VM',
+      'the stages above: the scrypt hash of the share (alone in its turn) and node:http building the request; the rest of the tail is this VM scheduling the process (the fake daemon shares its event loop)',
   });
 }

@@ -93,11 +93,7 @@ export const SUMMARY_ROWS: readonly Row[] = [
   {
     label: 'RSS per idle connection',
     key: 'connections.rss',
-    limit: (f) =>
-      join(
-        beside(f, 'connections.heap', 'JS heap'),
-        beside(f, 'connections.rssWithoutYoung', 'without the young generation'),
-      ),
+    limit: (f) => beside(f, 'connections.heap', 'JS heap'),
   },
   {
     label: 'fan-out to 100k, 4 processes (from CPU)',
