@@ -4,8 +4,10 @@ import { DynamoAccountStore } from '../adapters/aws/dynamo-account-store.js';
 import { createDocumentClient } from '../adapters/aws/dynamo-client.js';
 import { ensureAccountsTable } from '../adapters/aws/tables.js';
 import { SmtpMailer } from '../adapters/mail/smtp-mailer.js';
+import { WebhookSender } from '../adapters/notify/webhook.js';
 import { accountCoins } from '../app/accounts/coins.js';
-import type { AccountApiDeps } from '../app/accounts/deps.js';
+import { type AccountApiDeps, bindRoutes } from '../app/accounts/deps.js';
+import { type NotifyRouteDeps, notificationRoutes } from '../app/notify/routes.js';
 import type { PoolConfig } from '../core/config/schema.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
 import type { Logger } from '../core/ports/logger.js';
@@ -48,6 +50,19 @@ export async function startLocalAccounts(opts: {
     throw err;
   }
   const converting = opts.config.coins.some((c) => c.conversion !== undefined);
+  const store = new DynamoAccountStore(createDocumentClient(opts.client), table);
+  const mailer = new SmtpMailer({ host: mailSink.host, port: mailSink.port, from: accounts.mailFrom });
+  // The notification routes (settings, test button, Telegram link codes) on the same router: email to the sink and
+  // webhooks (loopback allowed locally); no Telegram bot token in local mode, so no Telegram channel.
+  const notify: NotifyRouteDeps = {
+    accounts: store,
+    poolName: opts.config.pool.name,
+    mailer,
+    webhooks: new WebhookSender({ mode: 'local' }),
+    ...(accounts.notifications.telegramBot ? { telegramBot: accounts.notifications.telegramBot } : {}),
+    now: Date.now,
+    log: opts.log,
+  };
   return {
     cognito,
     mailSink,
@@ -55,7 +70,7 @@ export async function startLocalAccounts(opts: {
       pool: { name: opts.config.pool.name },
       accounts,
       coins: new Map(accountCoins(opts.config).map((c) => [c.symbol, c])),
-      store: new DynamoAccountStore(createDocumentClient(opts.client), table),
+      store,
       identity: new CognitoIdentity({
         client: cognito.client,
         userPoolId: cognito.userPoolId,
@@ -63,12 +78,12 @@ export async function startLocalAccounts(opts: {
         issuer: cognito.issuer,
         jwksUrl: cognito.jwksUrl,
       }),
-      mailer: new SmtpMailer({ host: mailSink.host, port: mailSink.port, from: accounts.mailFrom }),
+      mailer,
       ...(converting && opts.conversions ? { conversion: opts.conversions } : {}),
       money: opts.money,
       now: Date.now,
       log: opts.log,
-      // Part D19 (notifications) adds here: extraRoutes: bindRoutes(notificationRoutes, <its NotifyRouteDeps>).
+      extraRoutes: bindRoutes(notificationRoutes, notify),
     },
     async stop() {
       await mailSink.stop();

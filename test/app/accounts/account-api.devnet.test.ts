@@ -82,6 +82,10 @@ describe('the account API on cognito-local and the mail sink', () => {
     expect(first.json.kind).toBe('tokens');
     const token = first.json.tokens.accessToken as string;
     expect((await call('GET', '/api/account/me', { token })).json.email).toBe(email);
+    // The notification routes are on the same router in local mode (email and webhooks; no bot token locally).
+    const notify = await call('GET', '/api/account/notifications', { token });
+    expect(notify.status).toBe(200);
+    expect(notify.json.available.channels).toEqual(['email', 'webhook']);
 
     const start = await call('POST', '/api/account/totp/start', { token, body: {} });
     const secret = start.json.secret as string;
