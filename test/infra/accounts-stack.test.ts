@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNT_ROUTES } from '../../app/accounts/api.js';
+import { notificationRoutes } from '../../app/notify/routes.js';
 import type { PoolStacks } from '../../infra/pool-app.js';
 import {
   COGNITO_ADMIN_ACTIONS,
@@ -148,6 +150,20 @@ describe('the accounts stack (config with accounts)', () => {
       },
     });
     expect(guarded[0]!.AuthorizerId).toEqual({ Ref: expect.stringMatching(/^ApiJwt/) });
+  });
+
+  it('lists as public exactly the routes the account API serves without a signed-in user, and no signed-in route', () => {
+    const routes = [...ACCOUNT_ROUTES, ...notificationRoutes];
+    // API Gateway's `{name}` is the router's `:name`; both routers' patterns are under /api.
+    const asRouter = (path: string) => path.replace(/^\/api/, '').replace(/\{(\w+)\}/g, ':$1');
+    expect(PUBLIC_ACCOUNT_ROUTES.map((r) => `${r.method} ${asRouter(r.path)}`).sort()).toEqual(
+      routes
+        .filter((r) => !r.auth)
+        .map((r) => `${r.method} ${r.pattern}`)
+        .sort(),
+    );
+    // Every signed-in route lies under /account, which the authorized catch-all route covers.
+    for (const r of routes.filter((x) => x.auth)) expect(r.pattern).toMatch(/^\/account\//);
   });
 
   it('throttles the API, sign-in and sign-up lower, and writes access logs without bodies or headers', () => {
