@@ -59,20 +59,23 @@ export function say(el: HTMLElement, text: string, bad = false): void {
   el.classList.toggle('error', bad);
 }
 
-/** A button that runs `action` on a click: disabled meanwhile, a failure written into `out` as text. */
+/**
+ * A button that runs `action` on a click: disabled meanwhile, a failure written as text into `out` (or, without one,
+ * into the button itself, for a button in a table row).
+ */
 export function actionButton(
   text: string,
   testid: string,
-  out: HTMLElement,
-  action: (button: HTMLButtonElement) => Promise<void>,
+  action: () => Promise<void>,
+  out?: HTMLElement,
 ): HTMLButtonElement {
   const button = h('button', { type: 'button', 'data-testid': testid }, text);
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {
-      await action(button);
+      await action();
     } catch (err) {
-      say(out, (err as Error).message, true);
+      say(out ?? button, (err as Error).message, true);
     } finally {
       button.disabled = false;
     }

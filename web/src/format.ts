@@ -81,6 +81,9 @@ export function refusedShare(w: { accepted: number; stale: number; invalid: numb
   return { text: `${(Math.round(share * 1000) / 10).toString()}%`, high: share >= HIGH_REFUSED_SHARE };
 }
 
+/** A moment in the reader's own time zone and format. */
+export const localTime = (ms: number): string => new Date(ms).toLocaleString();
+
 export function ago(ms: number, now = Date.now()): string {
   if (!ms) return 'never';
   const s = Math.max(0, Math.round((now - ms) / 1000));

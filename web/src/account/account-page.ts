@@ -1,5 +1,5 @@
-import { field, h, say, status, table } from '../dom.js';
-import { coins, unitsOf } from '../format.js';
+import { actionButton, field, h, say, status, table } from '../dom.js';
+import { coins, localTime, unitsOf } from '../format.js';
 import { AccountApiError, accountApi, type Json } from './api.js';
 import { onSubmit } from './auth-pages.js';
 import { notificationsSection } from './notifications.js';
@@ -11,8 +11,6 @@ import { watchersSection } from './watchers.js';
 export interface PoolView {
   decimals: (coin: string) => number;
 }
-
-const time = (ms: number) => new Date(ms).toLocaleString();
 
 /**
  * `#/account`: the signed-in account. Everything the API returns is put in as text (web/src/dom.ts), the
@@ -58,8 +56,8 @@ export async function accountPage(pool: PoolView, rerender: () => void): Promise
       .notifications()
       .catch((err: AccountApiError) => ({ unavailable: err.status === 404 ? 'this pool sends none' : err.message })),
   ]);
-  const out = h('button', { type: 'button', 'data-testid': 'signout' }, 'Sign out');
-  out.addEventListener('click', () => {
+  const signOutButton = h('button', { type: 'button', 'data-testid': 'signout' }, 'Sign out');
+  signOutButton.addEventListener('click', () => {
     signOut();
     location.hash = '#/signin';
   });
@@ -67,7 +65,7 @@ export async function accountPage(pool: PoolView, rerender: () => void): Promise
     'section',
     { class: 'account' },
     h('h1', {}, 'Account'),
-    h('p', {}, 'Signed in as ', h('b', { 'data-testid': 'account-email' }, me.email), ' ', out),
+    h('p', {}, 'Signed in as ', h('b', { 'data-testid': 'account-email' }, me.email), ' ', signOutButton),
     totpSection(me.mfa.totp, me.mfa.recoveryCodesLeft, rerender),
     identitiesSection(me, rerender),
     payoutSection(me, pool),
@@ -80,13 +78,9 @@ export async function accountPage(pool: PoolView, rerender: () => void): Promise
 
 function identitiesSection(me: Json, rerender: () => void): HTMLElement {
   const rows = (me.identities as Json[]).map((i) => {
-    const remove = h('button', { type: 'button' }, 'Remove');
-    remove.addEventListener('click', async () => {
-      remove.disabled = true;
-      await accountApi.removeIdentity(i.coin, i.address).then(rerender, (err: Error) => {
-        remove.disabled = false;
-        remove.textContent = err.message;
-      });
+    const remove = actionButton('Remove', 'identity-remove', async () => {
+      await accountApi.removeIdentity(i.coin, i.address);
+      rerender();
     });
     return h(
       'tr',
@@ -94,7 +88,7 @@ function identitiesSection(me: Json, rerender: () => void): HTMLElement {
       h('td', {}, i.coin),
       h('td', {}, h('a', { href: `#/miner/${encodeURIComponent(i.address)}` }, i.address)),
       h('td', { 'data-testid': 'identity-label' }, i.label),
-      h('td', {}, time(i.addedAt)),
+      h('td', {}, localTime(i.addedAt)),
       h('td', {}, remove),
     );
   });
@@ -167,7 +161,7 @@ function payoutSection(me: Json, pool: PoolView): HTMLElement {
     const d = pool.decimals(coin);
     const hold =
       s.holdUntil && s.holdUntil > Date.now()
-        ? h('p', { class: 'error' }, `Payouts held until ${time(s.holdUntil)} (a new payout address).`)
+        ? h('p', { class: 'error' }, `Payouts held until ${localTime(s.holdUntil)} (a new payout address).`)
         : null;
     const out = status(`settings-status-${coin}`);
     const currencies = [...new Set([coin, ...(s.currencies as string[])])];
@@ -232,7 +226,7 @@ function payoutSection(me: Json, pool: PoolView): HTMLElement {
       form.reset();
       say(
         out,
-        `Check your email: the change applies once you follow the link in it (valid until ${time(r.expiresAt)}).`,
+        `Check your email: the change applies once you follow the link in it (valid until ${localTime(r.expiresAt)}).`,
       );
     });
     return h(
@@ -305,7 +299,7 @@ function logSection(entries: Json[]): HTMLElement {
     h(
       'tr',
       { 'data-testid': 'log-row' },
-      h('td', {}, time(e.at)),
+      h('td', {}, localTime(e.at)),
       h('td', {}, e.kind),
       h('td', { 'data-testid': 'log-detail', class: 'wide' }, e.detail),
       h('td', {}, e.source),

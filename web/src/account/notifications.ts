@@ -108,13 +108,18 @@ export function notificationsSection(answer: Json): HTMLElement {
 
 function testButton(): HTMLElement {
   const out = status('notifications-test-status');
-  const button = actionButton('Send a test message', 'notifications-test', out, async () => {
-    const { results } = (await accountApi.testNotifications()) as {
-      results: Array<{ channel: string; ok: boolean; error?: string }>;
-    };
-    const lines = results.map((r) => (r.ok ? `${r.channel}: sent` : `${r.channel}: failed (${r.error ?? 'error'})`));
-    say(out, lines.length > 0 ? lines.join('; ') : 'No channel set up yet: nothing to send.');
-  });
+  const button = actionButton(
+    'Send a test message',
+    'notifications-test',
+    async () => {
+      const { results } = (await accountApi.testNotifications()) as {
+        results: Array<{ channel: string; ok: boolean; error?: string }>;
+      };
+      const lines = results.map((r) => (r.ok ? `${r.channel}: sent` : `${r.channel}: failed (${r.error ?? 'error'})`));
+      say(out, lines.length > 0 ? lines.join('; ') : 'No channel set up yet: nothing to send.');
+    },
+    out,
+  );
   return h('p', {}, button, out);
 }
 
@@ -122,20 +127,25 @@ function testButton(): HTMLElement {
 function telegram(t: { linked: boolean; bot: string | null }): HTMLElement {
   const linked = t.linked ? h('p', { 'data-testid': 'telegram-linked' }, 'A Telegram chat is linked.') : null;
   const out = status('telegram-status');
-  const button = actionButton('Link a Telegram chat', 'telegram-link', out, async () => {
-    const r = await accountApi.telegramLink();
-    // The bot's own t.me link, nothing else (the answer's link becomes an href).
-    const to =
-      typeof r.link === 'string' && r.link.startsWith('https://t.me/')
-        ? h('a', { href: r.link, rel: 'noopener noreferrer', target: '_blank' }, t.bot ? `@${t.bot}` : 'the bot')
-        : 'the pool’s bot';
-    out.replaceChildren(
-      'Send ',
-      h('code', { 'data-testid': 'telegram-code' }, `/start ${r.code}`),
-      ' to ',
-      to,
-      ' (the code works once, for 15 minutes).',
-    );
-  });
+  const button = actionButton(
+    'Link a Telegram chat',
+    'telegram-link',
+    async () => {
+      const r = await accountApi.telegramLink();
+      // The bot's own t.me link, nothing else (the answer's link becomes an href).
+      const to =
+        typeof r.link === 'string' && r.link.startsWith('https://t.me/')
+          ? h('a', { href: r.link, rel: 'noopener noreferrer', target: '_blank' }, t.bot ? `@${t.bot}` : 'the bot')
+          : 'the pool’s bot';
+      out.replaceChildren(
+        'Send ',
+        h('code', { 'data-testid': 'telegram-code' }, `/start ${r.code}`),
+        ' to ',
+        to,
+        ' (the code works once, for 15 minutes).',
+      );
+    },
+    out,
+  );
   return h('div', {}, h('h3', {}, 'Telegram'), linked, button, out);
 }

@@ -1,27 +1,21 @@
-import { field, h, status, table } from '../dom.js';
-import { coins, hashrate } from '../format.js';
+import { actionButton, field, h, status, table } from '../dom.js';
+import { coins, hashrate, localTime } from '../format.js';
 import { accountApi, type Json } from './api.js';
 import { onSubmit } from './auth-pages.js';
-
-const time = (ms: number) => new Date(ms).toLocaleString();
 
 /** Watcher links: read-only dashboards to share. A new link's URL is shown once (only its hash is kept). */
 export function watchersSection(watchers: Json[], rerender: () => void): HTMLElement {
   const rows = watchers.map((w) => {
-    const revoke = h('button', { type: 'button', 'data-testid': 'watcher-revoke' }, 'Revoke');
-    revoke.addEventListener('click', async () => {
-      revoke.disabled = true;
-      await accountApi.revokeWatcher(w.id).then(rerender, (err: Error) => {
-        revoke.disabled = false;
-        revoke.textContent = err.message;
-      });
+    const revoke = actionButton('Revoke', 'watcher-revoke', async () => {
+      await accountApi.revokeWatcher(w.id);
+      rerender();
     });
     return h(
       'tr',
       { 'data-testid': 'watcher-row' },
       h('td', { 'data-testid': 'watcher-label' }, w.label),
-      h('td', {}, time(w.createdAt)),
-      h('td', {}, w.revokedAt ? `revoked ${time(w.revokedAt)}` : revoke),
+      h('td', {}, localTime(w.createdAt)),
+      h('td', {}, w.revokedAt ? `revoked ${localTime(w.revokedAt)}` : revoke),
     );
   });
   const out = status('watcher-status');
@@ -64,7 +58,7 @@ export async function watchPage(token: string, decimals: (coin: string) => numbe
           { class: k.offline ? 'offline' : '', 'data-testid': 'watch-worker-row' },
           h('td', {}, k.name),
           h('td', {}, hashrate(k.hashrate)),
-          h('td', {}, k.lastShareAt ? time(k.lastShareAt) : 'never'),
+          h('td', {}, k.lastShareAt ? localTime(k.lastShareAt) : 'never'),
           h('td', {}, k.offline ? 'offline' : 'online'),
         ),
       );
