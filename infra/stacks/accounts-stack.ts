@@ -36,6 +36,7 @@ import type { AccountsConfig } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import { accountsLambdaEnvSchema } from '../../lambdas/accounts/handler.js';
 import { ORIGIN_SECRET_HEADER, VIEWER_IP_HEADER } from '../../lambdas/accounts/origin.js';
+import { notifyEnvSchema } from '../../lambdas/notify/handler.js';
 import type { EnvironmentSchema } from '../constructs/environment-check.js';
 import { PoolFunction } from '../constructs/pool-function.js';
 import { grantTable, onlyPartitions, type PoolTable, PoolTables } from '../constructs/pool-tables.js';
@@ -43,7 +44,6 @@ import { acknowledge } from '../nag.js';
 import { REPO_ROOT } from '../pool-config.js';
 import { type DeploySettings, STAGES } from '../settings.js';
 import { ACCOUNTS_TABLE_SPEC } from '../tables.js';
-import { notifyEnvSchema } from './accounts-env.js';
 
 /**
  * The routes of the account API that answer without a signed-in user (docs/accounts.md): signing up and in, the

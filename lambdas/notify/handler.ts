@@ -10,21 +10,20 @@ import { SesMailer } from '../../adapters/aws/ses-mailer.js';
 import { TelegramBot } from '../../adapters/notify/telegram.js';
 import { WebhookSender } from '../../adapters/notify/webhook.js';
 import { type NotifyPassDeps, runNotifyPass } from '../../app/notify/pass.js';
-import { jsonVar } from '../../core/config/env.js';
+import { parseJsonVar } from '../../core/config/env.js';
 import { StorageError } from '../../core/errors.js';
 import { telegramToken } from '../alarm-relay/handler.js';
 import { poolHandler, poolLambda } from '../shared/pool-handler.js';
+import { tablesSchema } from '../stats/handler.js';
 
 /** Set by the CDK app (infra/stacks/accounts-stack.ts, part F19) on the scheduled notification Lambda. */
 export const notifyEnvSchema = z.object({
   POOL_ACCOUNTS_TABLE: z.string().min(1),
-  /** {"LTC": {"shares"?, "stats"?, "blocks", "ledger"}, …}: every coin's tables (a merge-mined coin has no shares). */
-  POOL_TABLES_JSON: jsonVar(
-    z.record(
-      z.string(),
-      z.object({ shares: z.string().optional(), stats: z.string().optional(), blocks: z.string(), ledger: z.string() }),
-    ),
-  ),
+  /**
+   * {"LTC": {"shares"?, "stats"?, "blocks", "ledger"}, …}: every coin's tables (a merge-mined coin has no shares). It
+   * holds deploy-time references (the coin stacks' table names): synth checks it is set, the function parses it.
+   */
+  POOL_TABLES_JSON: z.string().min(2),
   POOL_NAME: z.string().min(1),
   /** config accounts.mailFrom (an SES identity). */
   MAIL_FROM: z.email(),
@@ -39,7 +38,7 @@ type NotifyEnv = z.output<typeof notifyEnvSchema>;
 
 async function notifyDeps(env: NotifyEnv): Promise<Omit<NotifyPassDeps, 'log'>> {
   const doc = createDocumentClient(new DynamoDBClient({}));
-  const tables = env.POOL_TABLES_JSON;
+  const tables = parseJsonVar(tablesSchema, 'POOL_TABLES_JSON', env.POOL_TABLES_JSON);
   const of = (coin: string) => {
     const t = tables[coin];
     if (!t) throw new StorageError(`no tables for coin ${coin}`);

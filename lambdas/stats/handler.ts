@@ -40,8 +40,11 @@ export const statsEnvSchema = z.object({
   POOL_AUX_CHAINS_JSON: jsonVar(z.array(auxChainSchema)).optional(),
 });
 
-/** A merge-mined coin has blocks and ledger tables only (infra/stacks/aux-coin-stack.ts): its parent's shares mine it. */
-const tablesSchema = z.record(
+/**
+ * POOL_TABLES_JSON's content (also the notification Lambda's). A merge-mined coin has blocks and ledger tables only
+ * (infra/stacks/aux-coin-stack.ts): its parent's shares mine it.
+ */
+export const tablesSchema = z.record(
   z.string(),
   z.object({ shares: z.string().optional(), stats: z.string().optional(), blocks: z.string(), ledger: z.string() }),
 );
