@@ -11,6 +11,8 @@ import {
   FunctionCode,
   FunctionEventType,
   FunctionRuntime,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
   HttpVersion,
   OriginProtocolPolicy,
   OriginRequestCookieBehavior,
@@ -18,6 +20,7 @@ import {
   OriginRequestPolicy,
   OriginRequestQueryStringBehavior,
   PriceClass,
+  ResponseHeadersPolicy,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { FunctionUrlOrigin, HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -174,6 +177,22 @@ export class ApiStack extends Stack {
       defaultBehavior: {
         origin: S3BucketOrigin.withOriginAccessControl(this.siteBucket),
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        // The dashboard holds sign-in and payout-change forms: no other site may frame it (clickjacking).
+        // frame-ancestors is header-only; the rest of the page's policy is the meta tag in web/index.html.
+        responseHeadersPolicy: new ResponseHeadersPolicy(this, 'SiteHeaders', {
+          comment: 'dashboard: no framing, no MIME sniffing, HTTPS only, no referrer to other sites',
+          securityHeadersBehavior: {
+            contentSecurityPolicy: { contentSecurityPolicy: "frame-ancestors 'none'", override: true },
+            frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+            contentTypeOptions: { override: true },
+            referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+            strictTransportSecurity: {
+              accessControlMaxAge: Duration.days(365),
+              includeSubdomains: true,
+              override: true,
+            },
+          },
+        }),
       },
       additionalBehaviors: {
         // First: CloudFront takes the first pattern that matches, and /api/* matches these too.

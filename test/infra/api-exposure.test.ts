@@ -40,6 +40,24 @@ describe('the stats API behind CloudFront', () => {
     for (const p of permissions) expect(p.Principal).not.toBe('*');
   });
 
+  it('serves the dashboard with headers that forbid framing it (its sign-in and payout forms) and sniffing types', () => {
+    api.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: { ContentSecurityPolicy: "frame-ancestors 'none'", Override: true },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          ContentTypeOptions: { Override: true },
+        }),
+      }),
+    });
+    const [policy] = Object.keys(api.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
+    api.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultCacheBehavior: Match.objectLike({ ResponseHeadersPolicyId: { Ref: policy } }),
+      }),
+    });
+  });
+
   it('keys the cache on the query parameters the API reads, and on nothing else', () => {
     expect([...STATS_QUERY_PARAMETERS].sort()).toEqual(['hours', 'limit']);
     api.hasResourceProperties('AWS::CloudFront::CachePolicy', {
