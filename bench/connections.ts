@@ -191,7 +191,8 @@ export async function benchConnections(wanted = Number(process.env.BENCH_CONNECT
     unit: 'KiB',
     better: 'lower',
     target: GOAL_BYTES_PER_CONNECTION / 1024,
-    whyMissed: 'per-connection objects: socket + stream buffers, Session, Vardiff, Connection closures, two timers',
+    whyMissed:
+      "V8's young generation, grown by the connect burst, keeps its pages in the RSS (a fixed cost; --max-semi-space-size bounds it); then the socket and its stream states, the Connection's closures, its Session",
   });
   info(
     '  of which JS heap used / committed',
