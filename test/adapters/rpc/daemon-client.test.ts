@@ -224,6 +224,29 @@ describe('DaemonClient kept-alive connection (submitblock)', () => {
     }
   });
 
+  it('times out a submitblock whose answer stalls after its headers, and the next block goes out on a new socket', async () => {
+    let stalled = 0;
+    const d = await fake((req, res) => {
+      if (stalled++ === 0) {
+        // The headers and the start of a body, then nothing: a daemon wedged mid-answer.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"result":');
+        return;
+      }
+      rpcResult(res, null, req.id);
+    });
+    const client = new DaemonClient({ url: d.url, user: 'u', password: 'p' }, 200);
+    try {
+      const started = performance.now();
+      const err = await failure(client.call('submitblock', ['00'], { keepAlive: true, timeoutMs: 200 }));
+      expect(err.message).toMatch(/submitblock on .*: timed out after 200 ms/);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(await client.submitBlock('01')).toBeNull();
+    } finally {
+      client.close();
+    }
+  });
+
   it('sends a block given as hex pieces as one submitblock whose parameter is their concatenation', async () => {
     const d = await fake((req, res) => {
       rpcResult(res, req.method === 'submitblock' ? 'inconclusive' : null, req.id);
