@@ -232,6 +232,21 @@ describe('the accounts stack (config with accounts)', () => {
     }
   });
 
+  it('gives no Lambda of the pool a secret in its environment: only the ARNs of secrets, as references', () => {
+    const all = [stacks.alerts, ...stacks.coins, stacks.accounts!, stacks.api!];
+    let checked = 0;
+    for (const stack of all)
+      for (const fn of Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))) {
+        const env = (fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
+        for (const [name, value] of Object.entries(env).filter(([n]) => /PASSWORD|TOKEN|SECRET|PRIVATE|KEY/.test(n))) {
+          expect(name, stack.stackName).toMatch(/_ARN$/);
+          expect(typeof value, `${stack.stackName} ${name}`).toBe('object'); // a Ref or an import, never a literal
+          checked++;
+        }
+      }
+    expect(checked).toBeGreaterThanOrEqual(4); // the bot token (accounts, notify, relay), the origin secret, daemons
+  });
+
   it('verifies the mail sender with SES', () => {
     t.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'pool@example.org' });
   });
