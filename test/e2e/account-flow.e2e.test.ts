@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import * as OTPAuth from 'otpauth';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { thresholdBounds } from '../../core/accounts/settings.js';
 import { parseConfig } from '../../core/config/load.js';
@@ -8,13 +8,12 @@ import { createLogger } from '../../local/logger.js';
 import type { ReceivedMail } from '../../local/mail-sink.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
 import { coins } from '../../web/src/format.js';
-import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
+import { ARTIFACTS, expectFitsPhone, launchChromium, PHONE } from '../helpers/browser.js';
 import { withDevnet } from '../helpers/devnet.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
 
 const EMAIL = 'farm@example.com';
 const PASSWORD = 'Rigs-and-Fans-2026';
-const PHONE = { width: 360, height: 740 };
 
 /** The current code of the authenticator app holding `secret`, as an app computes it (RFC 6238, 30 s, SHA-1). */
 const totpNow = (secret: string) => new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate();
@@ -59,8 +58,6 @@ describe('account flow in a real browser', () => {
     if (!link) throw new Error(`no ${kind} link in: ${mail.text}`);
     return `${base}/${link.slice(link.indexOf('#/'))}`;
   };
-  const noSidewaysScroll = async (page: Page, what: string) =>
-    expect(await page.evaluate<number>('document.documentElement.scrollWidth'), what).toBeLessThanOrEqual(PHONE.width);
 
   it('signs up, confirms, enrolls TOTP, changes the threshold with a code and the emailed link, sets notifications, shares and revokes a watcher link', async () => {
     const page = await browser.newPage({ viewport: PHONE });
@@ -76,7 +73,7 @@ describe('account flow in a real browser', () => {
     const confirmMail = await sink().waitFor(EMAIL, (m) => m.text.includes('/#/confirm/'), 20_000);
     await page.goto(linkIn(confirmMail, 'confirm'));
     await page.getByTestId('confirm-signin').waitFor();
-    await noSidewaysScroll(page, 'confirm');
+    await expectFitsPhone(page, 'confirm');
     await page.getByTestId('confirm-signin').click();
 
     // A wrong password: the API's one refusal, shown as it says it.
@@ -91,13 +88,13 @@ describe('account flow in a real browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('account-email').waitFor();
     expect(await page.getByTestId('account-email').textContent()).toBe(EMAIL);
-    await noSidewaysScroll(page, 'account');
+    await expectFitsPhone(page, 'account');
 
     // TOTP: the secret the page shows goes into the "app"; its code turns TOTP on; 10 recovery codes once.
     await page.getByTestId('totp-start').click();
     const secret = (await page.getByTestId('totp-secret').textContent())!;
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
-    await noSidewaysScroll(page, 'totp enrollment');
+    await expectFitsPhone(page, 'totp enrollment');
     await page.getByLabel('The 6-digit code your app shows now').fill(totpNow(secret));
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByTestId('recovery-codes').waitFor();
@@ -143,7 +140,7 @@ describe('account flow in a real browser', () => {
     await expect
       .poll(() => page.getByTestId('change-status').textContent(), { timeout: 15_000 })
       .toBe(`Applied: LTC threshold ${coins(threshold.toString())} LTC. Back to your account`);
-    await noSidewaysScroll(page, 'change');
+    await expectFitsPhone(page, 'change');
 
     // The account page shows it, the log has it (how: TOTP + email), and the notice mail came.
     await page.getByRole('link', { name: 'Back to your account' }).click();
@@ -155,7 +152,7 @@ describe('account flow in a real browser', () => {
     expect(entry).toContain('totp+email');
     const notice = await sink().waitFor(EMAIL, (m) => /payout settings changed/.test(m.subject), 20_000);
     expect(notice.text).toContain(`LTC threshold: ${threshold} base units`);
-    await noSidewaysScroll(page, 'account after the change');
+    await expectFitsPhone(page, 'account after the change');
 
     // Notifications: payouts by email, saved; the test button mails the account now.
     const notifications = page.getByTestId('notifications-form');
@@ -184,7 +181,7 @@ describe('account flow in a real browser', () => {
     expect(await watcher.getByTestId('watch-miner-label').textContent()).toBe('garage <rigs>');
     expect(await watcher.getByTestId('watch-miner').textContent()).toContain(address);
     expect(await watcher.locator('form').count()).toBe(1); // the header's address lookup only: nothing to change
-    await noSidewaysScroll(watcher, 'watch');
+    await expectFitsPhone(watcher, 'watch');
     await page.reload();
     await page.getByTestId('watcher-revoke').click();
     await expect.poll(() => page.getByTestId('watcher-row').textContent()).toMatch(/revoked/);

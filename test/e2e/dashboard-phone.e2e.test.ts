@@ -3,13 +3,10 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../local/logger.js';
 import { type LocalPool, startLocalPool } from '../../local/pool.js';
-import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
+import { ARTIFACTS, expectFitsPhone, launchChromium, PHONE } from '../helpers/browser.js';
 import { withDevnet } from '../helpers/devnet.js';
 import { testPoolConfig } from '../helpers/pool-config.js';
 import { TestMiner } from '../helpers/test-miner.js';
-
-/** A phone the issue names: 360 CSS pixels wide. */
-const PHONE = { width: 360, height: 740 };
 
 /**
  * Every dashboard page on a 360 px wide phone, with `npm start`'s pool on the regtest devnet holding real numbers (a
@@ -67,13 +64,8 @@ describe('dashboard on a 360 px phone', () => {
       await page.goto(`${base}/${route}`);
       await page.locator('#view h1').waitFor();
       if (testid) await page.getByTestId(testid).first().waitFor();
-      const width = await page.evaluate<number>('document.documentElement.scrollWidth');
-      expect(width, route).toBeLessThanOrEqual(PHONE.width);
       // A table wider than the phone scrolls inside its box, never the page.
-      const unboxed = await page.evaluate<number>(
-        "[...document.querySelectorAll('#view table:not(.u-legend)')].filter((t) => !t.parentElement.classList.contains('scroll')).length",
-      );
-      expect(unboxed, route).toBe(0);
+      await expectFitsPhone(page, route);
       await page.screenshot({ path: join(ARTIFACTS, `phone-${route.split('/')[1] || 'pool'}.png`), fullPage: true });
     }
     // The miner page's workers table keeps all its columns on the phone (they scroll, none is hidden).

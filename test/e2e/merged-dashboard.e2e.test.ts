@@ -13,7 +13,7 @@ import { buildWeb } from '../../web/build.js';
 import { coins } from '../../web/src/format.js';
 import { seedAuxMoney } from '../app/stats/helpers.js';
 import { mergedConfig } from '../helpers/aux-money.js';
-import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
+import { ARTIFACTS, expectFitsPhone, launchChromium, PHONE } from '../helpers/browser.js';
 import { type Dynamo, startDynamo } from '../helpers/dynamo.js';
 import { testKey } from '../helpers/message-signer.js';
 
@@ -190,6 +190,16 @@ describe('merged mining on the dashboard in a real browser', () => {
     expect(await page.getByTestId('aux-address').textContent()).toBe(HOSTILE);
     expect(await page.locator('#view img').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    await page.close();
+  });
+
+  it('fits the LTC miner’s page with its DOGE side and address form on a 360 px phone', async () => {
+    const page = await browser.newPage({ viewport: PHONE });
+    await page.goto(`${base}/#/miner/${account}`);
+    await page.getByTestId('merged-DOGE').waitFor();
+    await page.getByTestId('merged-DOGE').getByRole('button', { name: 'Prepare message' }).click();
+    await page.getByTestId('aux-sign-message').waitFor();
+    await expectFitsPhone(page, 'LTC miner with DOGE');
     await page.close();
   });
 });

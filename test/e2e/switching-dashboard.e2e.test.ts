@@ -13,7 +13,7 @@ import { blockEntries } from '../../core/ledger/ledger.js';
 import { createLocalApi } from '../../local/api.js';
 import { coins } from '../../web/src/format.js';
 import { memorySwitchingStore } from '../app/stats/helpers.js';
-import { ARTIFACTS } from '../helpers/browser.js';
+import { ARTIFACTS, expectFitsPhone, PHONE } from '../helpers/browser.js';
 import { serveDashboard } from '../helpers/dashboard-server.js';
 import { type Dynamo, startDynamo } from '../helpers/dynamo.js';
 
@@ -190,6 +190,17 @@ describe('auto-switching on the dashboard in a real browser', () => {
     expect(await rows.nth(1).getByTestId('switching-converted').textContent()).toBe(coins('30000000'));
     expect(await rows.nth(0).textContent()).toContain(coins('1200'));
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-switching-miner.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('fits the switching page and the switching miner’s page on a 360 px phone', async () => {
+    const page = await browser.newPage({ viewport: PHONE });
+    await page.goto(`${base}/#/switching`);
+    await page.locator('#switch-chart-sha256 canvas').waitFor();
+    await expectFitsPhone(page, '#/switching');
+    await page.goto(`${base}/#/miner/${MINER}`);
+    await page.getByTestId('switching-coin-row').first().waitFor();
+    await expectFitsPhone(page, 'switching miner');
     await page.close();
   });
 });
