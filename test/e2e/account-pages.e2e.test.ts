@@ -7,6 +7,9 @@ import { serveDashboard } from '../helpers/dashboard-server.js';
 // biome-ignore lint/suspicious/noExplicitAny: API answers as the account API sends them (docs/accounts.md)
 type Json = Record<string, any>;
 
+/** A stubbed API answer: status, JSON body, extra headers. */
+type Answer = [number, Json, Record<string, string>?];
+
 /** Markup a miner could put in a label: shown as these characters, never run. */
 const HOSTILE = {
   label: '<img src=x onerror="window.__xss=1">rig group',
@@ -54,7 +57,7 @@ describe('account pages in a real browser', () => {
 
   /** A page whose /api answers come from `answers` (method + path → status, body); every request is recorded. */
   async function stubbed(
-    answers: Record<string, (req: Request) => [number, Json]>,
+    answers: Record<string, (req: Request) => Answer>,
     viewport = { width: 1200, height: 900 },
   ): Promise<{ page: Page; requests: Request[] }> {
     const page = await browser.newPage({ viewport });
@@ -65,13 +68,13 @@ describe('account pages in a real browser', () => {
       const key = `${req.method()} ${new URL(req.url()).pathname}`;
       const answer =
         answers[key] ?? (key === 'GET /api/pools' ? () => [200, { coins: [{ coin: 'LTC', decimals: 8 }] }] : undefined);
-      const [status, body] = answer ? answer(req) : [404, { error: `no API route ${key}` }];
-      await route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
+      const [status, body, headers] = answer ? answer(req) : [404, { error: `no API route ${key}` }];
+      await route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body), headers });
     });
     return { page, requests };
   }
 
-  const signedInAnswers = (totp: boolean): Record<string, (req: Request) => [number, Json]> => ({
+  const signedInAnswers = (totp: boolean): Record<string, (req: Request) => Answer> => ({
     'POST /api/account/signin': () => [
       200,
       {
@@ -130,6 +133,28 @@ describe('account pages in a real browser', () => {
     expect(await page.locator('#view img, #view script, #view b[onmouseover]').count()).toBe(0);
     await page.getByTestId('log-detail').hover();
     expect(await page.evaluate<unknown>('window.__xss')).toBeUndefined();
+    await page.close();
+  });
+
+  it('shows a refused sign-in and a rate limit in the API’s words, with the wait it asks for', async () => {
+    let attempts = 0;
+    const { page } = await stubbed({
+      'POST /api/account/signin': () =>
+        ++attempts === 1
+          ? [401, { error: 'the email or the password is wrong' }]
+          : [429, { error: 'too many attempts from this address: try again later' }, { 'retry-after': '120' }],
+    });
+    await page.goto(`${base}/#/signin`);
+    await page.getByLabel('Email').fill('miner@example.com');
+    await page.getByLabel('Password').fill('Wrong-password-1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByTestId('signin-status').textContent()).toBe('the email or the password is wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect
+      .poll(() => page.getByTestId('signin-status').textContent())
+      .toBe('too many attempts from this address: try again later (try again in 120 s)');
+    // Still on the sign-in page, signed out.
+    expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
     await page.close();
   });
 
