@@ -372,6 +372,9 @@ describe('account pages in a real browser', () => {
       await expectFitsPhone(page, route);
     }
     expect(await page.getByTestId('watch-miner-label').textContent()).toBe(HOSTILE.label);
+    // A referral link fills in its code on the sign-up form.
+    await page.goto(`${base}/#/signup?ref=ABCD1234`);
+    expect(await page.getByLabel('Referral code (optional)').inputValue()).toBe('ABCD1234');
     await signIn(page);
     await expectFitsPhone(page, '#/account');
     // Inputs take the form's width.
