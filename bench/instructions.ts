@@ -65,6 +65,8 @@ interface ShareServerRun {
   instructions?: number;
   /** The server's CPU time (user + system) over the counted shares, µs (without valgrind). */
   cpuMicros?: number;
+  /** Of it, user time (JavaScript, the addon, libuv; the rest is the kernel's: syscalls, TCP). */
+  userMicros?: number;
   /** The callgrind dump kept (BENCH_INSTR_KEEP=1) for callgrind_annotate. */
   dump?: string;
   /** System calls of the server over the counted shares (BENCH_INSTR_STRACE=1, without valgrind): name → count. */
@@ -121,7 +123,7 @@ async function runShareServer(o: InstructionOptions, callgrind: boolean): Promis
     server.send({ type: 'cpu' } satisfies ToShareServer);
     const m = await answer;
     if (m.type !== 'cpu') throw new Error(`share server answered ${m.type} to cpu`);
-    return m.micros;
+    return m;
   };
   try {
     const ready = await next();
@@ -137,7 +139,7 @@ async function runShareServer(o: InstructionOptions, callgrind: boolean): Promis
     // Warm-up: the JIT tiers up and the queue's batches settle before anything is counted.
     await gen.call('submitCount', { count: o.warmupShares, window: o.window, timeoutMs: 600_000 });
     if (callgrind) control('-z');
-    const before = callgrind ? 0 : await cpu();
+    const before = callgrind ? undefined : await cpu();
     // The server's system calls over exactly the counted shares (every thread): how many reads and writes a share costs.
     const tracer =
       !callgrind && process.env.BENCH_INSTR_STRACE === '1'
@@ -154,7 +156,9 @@ async function runShareServer(o: InstructionOptions, callgrind: boolean): Promis
       run.instructions = callgrindTotal(await readFile(dump, 'utf8'));
       if (keep) run.dump = dump;
     } else {
-      run.cpuMicros = (await cpu()) - before;
+      const after = await cpu();
+      run.cpuMicros = after.micros - before!.micros;
+      run.userMicros = after.userMicros - before!.userMicros;
       if (tracer) {
         const exited = new Promise((resolve) => tracer.once('exit', resolve));
         tracer.kill('SIGINT'); // detaches and writes its summary
@@ -194,14 +198,20 @@ export async function countShareInstructions(o: InstructionOptions = defaultInst
  * The same shares through the same server without valgrind (its real SHA-256 kernel): the server's CPU time per
  * accepted share, µs. A timing: the machine's load moves it, unlike the count.
  */
-export async function measureShareCpu(
-  o: InstructionOptions = defaultInstructions,
-): Promise<{ kernel: string; accepted: number; microsPerShare: number; syscalls?: Record<string, number> }> {
+export async function measureShareCpu(o: InstructionOptions = defaultInstructions): Promise<{
+  kernel: string;
+  accepted: number;
+  microsPerShare: number;
+  userMicrosPerShare: number;
+  syscalls?: Record<string, number>;
+}> {
   const r = await runShareServer(o, false);
+  const shares = Math.max(1, r.accepted);
   return {
     kernel: r.kernel,
     accepted: r.accepted,
-    microsPerShare: r.cpuMicros! / Math.max(1, r.accepted),
+    microsPerShare: r.cpuMicros! / shares,
+    userMicrosPerShare: r.userMicros! / shares,
     ...(r.syscalls && { syscalls: r.syscalls }),
   };
 }
@@ -232,6 +242,7 @@ export async function benchInstructions(
     'server CPU per accepted share (no valgrind)',
     `${fmt(t.microsPerShare)} µs (SHA-256 kernel: ${t.kernel}; ${fmt(1e6 / t.microsPerShare)} shares per CPU-second)`,
   );
+  info('  of it user / kernel', `${fmt(t.userMicrosPerShare)} / ${fmt(t.microsPerShare - t.userMicrosPerShare)} µs`);
   if (t.syscalls) {
     const per = (name: string) => fmt((t.syscalls![name] ?? 0) / Math.max(1, t.accepted), 3);
     const top = Object.entries(t.syscalls)

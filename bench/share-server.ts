@@ -7,7 +7,7 @@ export type ToShareServer = { type: 'stop' } | { type: 'cpu' };
 export type FromShareServer =
   | { type: 'ready'; port: number; users: string[]; kernel: Sha256Kernel }
   /** The process's CPU time so far (user + system, µs): the share path's CPU per share without valgrind. */
-  | { type: 'cpu'; micros: number };
+  | { type: 'cpu'; micros: number; userMicros: number };
 
 // BENCH_SHA256_KERNEL=scalar|sha-ni|armv8-sha2: the same build with another SHA-256 kernel (before/after figures).
 if (process.env.BENCH_SHA256_KERNEL) useSha256Kernel(process.env.BENCH_SHA256_KERNEL as Sha256Kernel);
@@ -19,7 +19,7 @@ process.on('message', async (msg: ToShareServer) => {
   }
   if (msg.type === 'cpu') {
     const { user, system } = process.cpuUsage();
-    process.send?.({ type: 'cpu', micros: user + system } satisfies FromShareServer);
+    process.send?.({ type: 'cpu', micros: user + system, userMicros: user } satisfies FromShareServer);
   }
 });
 process.on('disconnect', () => process.exit(0));
