@@ -270,6 +270,7 @@ describe('account pages in a real browser', () => {
 
   it('saves notification settings as the routes take them, shows a new webhook secret once, test results per channel and the Telegram code', async () => {
     const saved: Json[] = [];
+    let links = 0;
     const { page } = await stubbed({
       ...signedInAnswers(true),
       'PUT /api/account/notifications': (req) => {
@@ -285,10 +286,14 @@ describe('account pages in a real browser', () => {
           ],
         },
       ],
-      'POST /api/account/telegram/link': () => [
-        200,
-        { code: 'tg-code-1', expiresAt: Date.now() + 900_000, link: 'https://t.me/edgepool_bot?start=tg-code-1' },
-      ],
+      // The second answer's link is not the bot's: it must not become a link on the page.
+      'POST /api/account/telegram/link': () =>
+        ++links === 1
+          ? [
+              200,
+              { code: 'tg-code-1', expiresAt: Date.now() + 900_000, link: 'https://t.me/edgepool_bot?start=tg-code-1' },
+            ]
+          : [200, { code: 'tg-code-2', expiresAt: Date.now() + 900_000, link: 'javascript:window.__xss=4' }],
     });
     await signIn(page);
     const form = page.getByTestId('notifications-form');
@@ -328,6 +333,9 @@ describe('account pages in a real browser', () => {
     expect(await page.getByRole('link', { name: '@edgepool_bot' }).getAttribute('href')).toBe(
       'https://t.me/edgepool_bot?start=tg-code-1',
     );
+    await page.getByTestId('telegram-link').click();
+    await expect.poll(() => page.getByTestId('telegram-code').textContent()).toBe('/start tg-code-2');
+    expect(await page.locator('[data-testid=telegram-status] a').count()).toBe(0);
     await page.close();
   });
 
