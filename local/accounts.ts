@@ -11,9 +11,10 @@ import { type NotifyRouteDeps, notificationRoutes } from '../app/notify/routes.j
 import type { PoolConfig } from '../core/config/schema.js';
 import type { ConversionStore } from '../core/ports/conversion-store.js';
 import type { Logger } from '../core/ports/logger.js';
-import type { MoneyStore } from '../core/ports/money-store.js';
+import type { LedgerStore, MoneyStore, PayoutStore } from '../core/ports/money-store.js';
 import { type LocalCognito, startLocalCognito } from './cognito.js';
 import { describeMail, type MailSink, startMailSink } from './mail-sink.js';
+import { type LocalNotify, type LocalNotifyOptions, type LocalNotifyReaders, startLocalNotify } from './notify.js';
 import { LOCAL_TABLE_PREFIX } from './storage.js';
 
 export interface LocalAccounts {
@@ -21,6 +22,8 @@ export interface LocalAccounts {
   deps: Omit<AccountApiDeps, 'stats'>;
   cognito: LocalCognito;
   mailSink: MailSink;
+  /** The notification pass on its timer (absent: the caller gave no share and money readers to watch). */
+  notify?: LocalNotify;
   stop(): Promise<void>;
 }
 
@@ -36,7 +39,13 @@ export async function startLocalAccounts(opts: {
   client: DynamoDBClient;
   money: Pick<MoneyStore, 'listAccountEntries'>;
   conversions?: Pick<ConversionStore, 'replacePreference'>;
-  log: Pick<Logger, 'info' | 'warn'>;
+  /** What the notification pass watches (workers, blocks, payouts); absent: no pass runs. */
+  watch?: {
+    shares: LocalNotifyReaders;
+    money: Pick<LedgerStore, 'listRecentEntries' | 'getBalance'> & Pick<PayoutStore, 'getPayouts'>;
+    options?: LocalNotifyOptions;
+  };
+  log: Logger;
 }): Promise<LocalAccounts | undefined> {
   const accounts = opts.config.accounts;
   if (!accounts) return undefined;
@@ -50,15 +59,20 @@ export async function startLocalAccounts(opts: {
     throw err;
   }
   const converting = opts.config.coins.some((c) => c.conversion !== undefined);
-  const store = new DynamoAccountStore(createDocumentClient(opts.client), table);
+  const doc = createDocumentClient(opts.client);
+  const store = new DynamoAccountStore(doc, table);
   const mailer = new SmtpMailer({ host: mailSink.host, port: mailSink.port, from: accounts.mailFrom });
-  // The notification routes (settings, test button, Telegram link codes) on the same router: email to the sink and
-  // webhooks (loopback allowed locally); no Telegram bot token in local mode, so no Telegram channel.
+  const channels = { mailer, webhooks: new WebhookSender({ mode: 'local' }) };
+  // The notification pass on its timer: email to the sink, webhooks (loopback allowed locally), Telegram only with a
+  // bot token in the environment (local/notify.ts).
+  const pass = opts.watch
+    ? startLocalNotify({ config: opts.config, doc, table, accounts: store, ...opts.watch, channels, log: opts.log })
+    : undefined;
+  // The notification routes (settings, test button, Telegram link codes) on the same router, on the same channels.
   const notify: NotifyRouteDeps = {
     accounts: store,
     poolName: opts.config.pool.name,
-    mailer,
-    webhooks: new WebhookSender({ mode: 'local' }),
+    ...(pass?.channels ?? channels),
     ...(accounts.notifications.telegramBot ? { telegramBot: accounts.notifications.telegramBot } : {}),
     now: Date.now,
     log: opts.log,
@@ -66,6 +80,7 @@ export async function startLocalAccounts(opts: {
   return {
     cognito,
     mailSink,
+    ...(pass ? { notify: pass } : {}),
     deps: {
       pool: { name: opts.config.pool.name },
       accounts,
@@ -86,6 +101,8 @@ export async function startLocalAccounts(opts: {
       extraRoutes: bindRoutes(notificationRoutes, notify),
     },
     async stop() {
+      await pass?.stop();
+      mailer.close();
       await mailSink.stop();
       await cognito.stop();
     },

@@ -26,6 +26,7 @@ import { type LocalAccounts, startLocalAccounts } from './accounts.js';
 import { createAdminRoutes, ensureAdminToken } from './admin.js';
 import { createLocalApi } from './api.js';
 import { localAccountsMoney, type MoneyRunner, startMoney } from './money.js';
+import type { LocalNotifyOptions } from './notify.js';
 import { createStaticRoutes } from './static.js';
 import { type LocalStorage, startLocalStorage } from './storage.js';
 import { type LocalSwitching, startLocalSwitching } from './switching.js';
@@ -87,6 +88,8 @@ export async function startLocalPool(opts: {
   families?: ChainFamilies;
   /** How soon a coin that could not start is tried again while the others run (default 10 s). */
   coinRetryMs?: number;
+  /** The notification pass's timer, clock and Telegram environment (config `accounts`; local/notify.ts). */
+  notify?: LocalNotifyOptions;
 }): Promise<LocalPool> {
   const { config, dataDir, log } = opts;
   const families = opts.families ?? CHAIN_FAMILIES;
@@ -281,6 +284,7 @@ export async function startLocalPool(opts: {
       client: storage.client,
       money: storage.money,
       conversions: storage.conversions,
+      watch: { shares: storage.shares, money: storage.money, ...(opts.notify ? { options: opts.notify } : {}) },
       log,
     });
     const api = createLocalApi({

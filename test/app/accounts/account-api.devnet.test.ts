@@ -32,7 +32,7 @@ describe('the account API on cognito-local and the mail sink', () => {
       dataDir: dir,
       client: dynamo.client,
       money: { listAccountEntries: async () => [] },
-      log: { info() {}, warn() {} },
+      log: { debug() {}, info() {}, warn() {}, error() {} },
     });
     local = started!;
   }, 60_000);

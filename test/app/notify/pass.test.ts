@@ -9,11 +9,11 @@ import { type NotifyPassDeps, runNotifyPass, SimulatedCrash } from '../../../app
 import type { NotificationSettings } from '../../../core/accounts/types.js';
 import { CLAIM_LEASE_MS } from '../../../core/notify/delivery.js';
 import { verifySignature } from '../../../core/notify/signature.js';
-import type { MinerStats } from '../../../core/ports/share-store.js';
 import { type Dynamo, silentLog, startDynamo } from '../../helpers/dynamo.js';
 import { type FakeTelegram, startFakeTelegram } from '../../helpers/fake-telegram.js';
 import { type MailSink, startSinkAndMailer } from '../../helpers/mail-sink.js';
 import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { workersReader } from '../../helpers/worker-stats.js';
 
 const MINUTE = 60_000;
 const NOW = Date.UTC(2026, 4, 1, 12, 0, 0);
@@ -74,20 +74,7 @@ async function setup(over: Partial<NotificationSettings> = {}, opts: { webhookMa
     targets: store,
     accounts,
     deliveries: store,
-    miners: {
-      getMinerStats: async (coin, miner): Promise<MinerStats> => ({
-        coin,
-        miner,
-        total: { shares: 0, difficulty: 0 },
-        minutes: [],
-        workers: Object.entries(workers).map(([worker, lastShareAt]) => ({
-          worker,
-          lastShareAt,
-          minutes: [],
-          refused: {} as MinerStats['workers'][number]['refused'],
-        })),
-      }),
-    },
+    miners: workersReader(() => workers),
     pool: { listBlocks: async () => [] },
     money: { listRecentEntries: async () => [], getPayouts: async () => [] },
     coins: ['LTC'],
