@@ -32,6 +32,8 @@ export const notifyEnvSchema = z.object({
   NOTIFY_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   /** Secrets Manager ARN of the Telegram bot token; absent: no Telegram channel. */
   TELEGRAM_BOT_TOKEN_SECRET_ARN: z.string().min(1).optional(),
+  /** The Bot API root (tests); absent: https://api.telegram.org. */
+  TELEGRAM_API_ROOT: z.url().optional(),
 });
 
 type NotifyEnv = z.output<typeof notifyEnvSchema>;
@@ -61,6 +63,7 @@ async function notifyDeps(env: NotifyEnv): Promise<Omit<NotifyPassDeps, 'log'>> 
       ? {
           telegram: new TelegramBot({
             token: await telegramToken(env.TELEGRAM_BOT_TOKEN_SECRET_ARN),
+            ...(env.TELEGRAM_API_ROOT ? { apiRoot: env.TELEGRAM_API_ROOT } : {}),
             log: { warn() {} },
           }),
         }
