@@ -4,7 +4,7 @@ import { DynamoNotificationStore } from '../adapters/aws/dynamo-notification-sto
 import { TelegramBot } from '../adapters/notify/telegram.js';
 import type { NotifyChannels, NotifyPassDeps, NotifyPassReport } from '../app/notify/pass.js';
 import { runNotifyPass } from '../app/notify/pass.js';
-import { startCommand, statsCommand, type TelegramCommandDeps } from '../app/notify/telegram.js';
+import { botCommands, type TelegramCommandDeps } from '../app/notify/telegram.js';
 import { isMergedCoin } from '../core/config/merged.js';
 import type { PoolConfig } from '../core/config/schema.js';
 import type { Logger } from '../core/ports/logger.js';
@@ -138,10 +138,7 @@ function localTelegramBot(
   return new TelegramBot({
     token,
     ...(apiRoot ? { apiRoot } : {}),
-    commands: {
-      start: (chatId, code) => startCommand(commands, chatId, code),
-      stats: (chatId) => statsCommand(commands, chatId),
-    },
+    commands: botCommands(commands),
     log,
   });
 }

@@ -46,6 +46,17 @@ export async function startCommand(deps: TelegramCommandDeps, chatId: string, co
   return `Linked to your ${deps.poolName} account. You will get the notifications you chose here; /stats shows your figures.`;
 }
 
+/** The bot's commands over these deps, in the shape the bot adapter takes (adapters/notify/telegram.ts commands). */
+export function botCommands(deps: TelegramCommandDeps): {
+  start(chatId: string, code: string): Promise<string>;
+  stats(chatId: string): Promise<string>;
+} {
+  return {
+    start: (chatId, code) => startCommand(deps, chatId, code),
+    stats: (chatId) => statsCommand(deps, chatId),
+  };
+}
+
 /** Sets (or clears) the account's Telegram chat (the store moves the chat's link with it). */
 async function setChat(deps: TelegramCommandDeps, account: string, chatId: string | undefined): Promise<void> {
   const settings = (await deps.accounts.getNotificationSettings(account)) ?? DEFAULT_NOTIFICATION_SETTINGS;

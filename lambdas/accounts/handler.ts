@@ -3,17 +3,23 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Update } from 'grammy/types';
 import { z } from 'zod';
 import { CognitoIdentity, cognitoIssuer } from '../../adapters/aws/cognito-identity.js';
 import { DynamoAccountStore } from '../../adapters/aws/dynamo-account-store.js';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
+import { DynamoNotificationStore } from '../../adapters/aws/dynamo-notification-store.js';
 import { SesMailer } from '../../adapters/aws/ses-mailer.js';
+import { WebhookSender } from '../../adapters/notify/webhook.js';
 import { handleAccountApi } from '../../app/accounts/api.js';
 import { accountCoinsSchema } from '../../app/accounts/coins.js';
-import type { AccountApiDeps } from '../../app/accounts/deps.js';
+import { type AccountApiDeps, bindRoutes } from '../../app/accounts/deps.js';
+import { notificationRoutes } from '../../app/notify/routes.js';
+import { botCommands } from '../../app/notify/telegram.js';
 import { parseJsonVar } from '../../core/config/env.js';
 import { accountsSchema } from '../../core/config/schema.js';
 import { ConfigError } from '../../core/errors.js';
+import { telegramBotOf, telegramEnvSchema } from '../notify/handler.js';
 import { poolHandler, poolLambda } from '../shared/pool-handler.js';
 import { statsDeps, statsEnvSchema } from '../stats/handler.js';
 import { clientAddress, ORIGIN_SECRET_HEADER } from './origin.js';
@@ -22,7 +28,7 @@ import { clientAddress, ORIGIN_SECRET_HEADER } from './origin.js';
  * Set by infra/stacks/accounts-stack.ts: the accounts table, the `accounts` config section, the Cognito user pool and
  * its app client, and what the stats Lambda gets (the watcher view and referral earnings read the coins' tables).
  */
-export const accountsLambdaEnvSchema = statsEnvSchema.extend({
+export const accountsLambdaEnvSchema = statsEnvSchema.extend(telegramEnvSchema.shape).extend({
   POOL_ACCOUNTS_TABLE: z.string().min(1),
   POOL_ACCOUNTS_JSON: z.string().min(2),
   COGNITO_USER_POOL_ID: z.string().min(1),
@@ -53,24 +59,61 @@ async function accountsDeps(e: Env): Promise<AccountApiDeps> {
   const cognito = new CognitoIdentityProviderClient({});
   // The user pool's region (the tokens' issuer) is the function's: the SDK reads it from AWS_REGION.
   const region = await cognito.config.region();
+  const doc = createDocumentClient(new DynamoDBClient({}));
+  const store = new DynamoAccountStore(doc, e.POOL_ACCOUNTS_TABLE);
+  const mailer = new SesMailer(new SESv2Client({}), accounts.mailFrom);
+  // The bot (TELEGRAM_BOT_TOKEN_SECRET_ARN): link codes and test messages, and its webhook's /start and /stats.
+  const telegram = await telegramBotOf(
+    e,
+    botCommands({
+      accounts: store,
+      links: new DynamoNotificationStore(doc, e.POOL_ACCOUNTS_TABLE),
+      miners: stats.miners,
+      balances: stats.money,
+      coins: stats.pool.coins.map((c) => c.symbol),
+      // A merge-mined coin has no shares of its own (as in the notify Lambda).
+      sharesCoinOf: (coin) => (stats.pool.coins.find((c) => c.symbol === coin)?.mergedWith ? undefined : coin),
+      poolName: stats.pool.name,
+      now: Date.now,
+    }),
+  );
+  const log = { info() {}, warn() {} };
   return {
     pool: { name: stats.pool.name },
     accounts,
     coins: new Map(coins.map((c) => [c.symbol, c])),
-    store: new DynamoAccountStore(createDocumentClient(new DynamoDBClient({})), e.POOL_ACCOUNTS_TABLE),
+    store,
     identity: new CognitoIdentity({
       client: cognito,
       userPoolId: e.COGNITO_USER_POOL_ID,
       clientId: e.COGNITO_CLIENT_ID,
       issuer: cognitoIssuer(region, e.COGNITO_USER_POOL_ID),
     }),
-    mailer: new SesMailer(new SESv2Client({}), accounts.mailFrom),
+    mailer,
     ...(stats.conversion ? { conversion: stats.conversion.store as AccountApiDeps['conversion'] } : {}),
     money: stats.money,
     stats,
     now: Date.now,
-    log: { info() {}, warn() {} },
-    // Part D19 (notifications) adds here: extraRoutes: bindRoutes(notificationRoutes, <its NotifyRouteDeps>).
+    log,
+    // The notification routes (settings, test button, link codes, the bot's webhook): webhooks with AWS rules.
+    extraRoutes: bindRoutes(notificationRoutes, {
+      accounts: store,
+      poolName: stats.pool.name,
+      mailer,
+      webhooks: new WebhookSender({ mode: 'aws' }),
+      ...(accounts.notifications.telegramBot ? { telegramBot: accounts.notifications.telegramBot } : {}),
+      ...(telegram
+        ? {
+            telegram: telegram.bot,
+            telegramUpdates: {
+              secret: telegram.webhookSecret,
+              handle: (update: unknown) => telegram.bot.handleUpdate(update as Update),
+            },
+          }
+        : {}),
+      now: Date.now,
+      log,
+    }),
   };
 }
 

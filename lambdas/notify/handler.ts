@@ -7,11 +7,12 @@ import { DynamoMoneyStore } from '../../adapters/aws/dynamo-money-store.js';
 import { DynamoNotificationStore } from '../../adapters/aws/dynamo-notification-store.js';
 import { createDynamoShareStores } from '../../adapters/aws/dynamo-share-store.js';
 import { SesMailer } from '../../adapters/aws/ses-mailer.js';
-import { TelegramBot } from '../../adapters/notify/telegram.js';
+import { TelegramBot, type TelegramCommands } from '../../adapters/notify/telegram.js';
 import { WebhookSender } from '../../adapters/notify/webhook.js';
 import { type NotifyPassDeps, runNotifyPass } from '../../app/notify/pass.js';
 import { parseJsonVar } from '../../core/config/env.js';
 import { StorageError } from '../../core/errors.js';
+import { telegramWebhookSecret } from '../../core/notify/signature.js';
 import { telegramToken } from '../alarm-relay/handler.js';
 import { poolHandler, poolLambda } from '../shared/pool-handler.js';
 import { tablesSchema } from '../stats/handler.js';
@@ -38,6 +39,28 @@ export const notifyEnvSchema = z.object({
 
 type NotifyEnv = z.output<typeof notifyEnvSchema>;
 
+/** The Telegram variables, shared with the accounts Lambda (which serves the bot's webhook). */
+export const telegramEnvSchema = notifyEnvSchema.pick({ TELEGRAM_BOT_TOKEN_SECRET_ARN: true, TELEGRAM_API_ROOT: true });
+
+/**
+ * The pool's bot when TELEGRAM_BOT_TOKEN_SECRET_ARN is set (the token read from Secrets Manager), with the secret
+ * Telegram sends on each webhook update (derived from the token); undefined: the pool has no Telegram channel.
+ */
+export async function telegramBotOf(
+  env: z.output<typeof telegramEnvSchema>,
+  commands?: TelegramCommands,
+): Promise<{ bot: TelegramBot; webhookSecret: string } | undefined> {
+  if (!env.TELEGRAM_BOT_TOKEN_SECRET_ARN) return undefined;
+  const token = await telegramToken(env.TELEGRAM_BOT_TOKEN_SECRET_ARN);
+  const bot = new TelegramBot({
+    token,
+    ...(env.TELEGRAM_API_ROOT ? { apiRoot: env.TELEGRAM_API_ROOT } : {}),
+    ...(commands ? { commands } : {}),
+    log: { warn() {} },
+  });
+  return { bot, webhookSecret: telegramWebhookSecret(token) };
+}
+
 async function notifyDeps(env: NotifyEnv): Promise<Omit<NotifyPassDeps, 'log'>> {
   const doc = createDocumentClient(new DynamoDBClient({}));
   const tables = parseJsonVar(tablesSchema, 'POOL_TABLES_JSON', env.POOL_TABLES_JSON);
@@ -48,6 +71,7 @@ async function notifyDeps(env: NotifyEnv): Promise<Omit<NotifyPassDeps, 'log'>> 
   };
   const store = new DynamoNotificationStore(doc, env.POOL_ACCOUNTS_TABLE);
   const shares = createDynamoShareStores({ doc, tables: of });
+  const telegram = await telegramBotOf(env);
   return {
     targets: store,
     deliveries: store,
@@ -59,15 +83,7 @@ async function notifyDeps(env: NotifyEnv): Promise<Omit<NotifyPassDeps, 'log'>> 
     // A merge-mined coin has no shares of its own: its miners' workers are watched on the parent's identity.
     sharesCoinOf: (coin) => (tables[coin]?.stats ? coin : undefined),
     mailer: new SesMailer(new SESv2Client({}), env.MAIL_FROM),
-    ...(env.TELEGRAM_BOT_TOKEN_SECRET_ARN
-      ? {
-          telegram: new TelegramBot({
-            token: await telegramToken(env.TELEGRAM_BOT_TOKEN_SECRET_ARN),
-            ...(env.TELEGRAM_API_ROOT ? { apiRoot: env.TELEGRAM_API_ROOT } : {}),
-            log: { warn() {} },
-          }),
-        }
-      : {}),
+    ...(telegram ? { telegram: telegram.bot } : {}),
     webhooks: new WebhookSender({ mode: 'aws' }),
     poolName: env.POOL_NAME,
     digestAfter: env.NOTIFY_DIGEST_AFTER,

@@ -21,6 +21,23 @@ export interface Dynamo {
 
 let prefixSeq = 0;
 
+/**
+ * Points the AWS SDK clients a Lambda builds from its environment (`new DynamoDBClient({})`) at this dynalite, with
+ * a region and dummy credentials; returns the function that puts the process environment back.
+ */
+export function useDynamoEnv(dynamo: Pick<Dynamo, 'server'>): () => void {
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.server.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
+  return () => {
+    process.env = saved;
+  };
+}
+
 export async function startDynamo(): Promise<Dynamo> {
   const server = await startDynalite();
   const client = new DynamoDBClient({

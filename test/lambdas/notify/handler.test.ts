@@ -10,7 +10,7 @@ import type { NotifyPassReport } from '../../../app/notify/pass.js';
 import { newReferralCode } from '../../../core/accounts/tokens.js';
 import { notifyLambda } from '../../../lambdas/notify/handler.js';
 import { poolHandler } from '../../../lambdas/shared/pool-handler.js';
-import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
+import { type Dynamo, startDynamo, useDynamoEnv } from '../../helpers/dynamo.js';
 import { type FakeTelegram, startFakeTelegram } from '../../helpers/fake-telegram.js';
 
 const context = { awsRequestId: 'req-1' } as Context;
@@ -28,19 +28,14 @@ describe('notify Lambda', () => {
   let dynamo: Dynamo;
   let telegram: FakeTelegram;
   let invoke: () => Promise<NotifyPassReport>;
-  const saved = { ...process.env };
+  let restoreEnv = () => {};
   const ses = mockClient(SESv2Client);
   const secrets = mockClient(SecretsManagerClient);
 
   beforeAll(async () => {
     dynamo = await startDynamo();
     telegram = await startFakeTelegram('555000:LAMBDA-notify-token-abcdefgh');
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.server.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-    });
+    restoreEnv = useDynamoEnv(dynamo);
     const accountsTable = await ensureAccountsTable(dynamo.client, 'nl');
     const ltc = await ensureTables(dynamo.client, 'nl', 'LTC');
     secrets.on(GetSecretValueCommand).resolves({ SecretString: telegram.token });
@@ -82,7 +77,7 @@ describe('notify Lambda', () => {
   });
   afterAll(async () => {
     vi.useRealTimers();
-    process.env = saved;
+    restoreEnv();
     ses.restore();
     secrets.restore();
     await telegram?.stop();
