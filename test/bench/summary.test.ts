@@ -42,8 +42,11 @@ describe('the bench summary table', () => {
         { key: 'throughput.scrypt', measured: 16_000, unit: 'shares/s', better: 'higher', target: 15_000 },
         { key: 'fanout.100k.4', measured: 240, unit: 'ms', better: 'lower', target: 250 },
         { key: 'fanout.cpuPerConnection', measured: 9.6, unit: 'µs' },
+        { key: 'submit.p99', measured: 2.3, unit: 'ms', better: 'lower', target: 1 },
+        { key: 'submit.oneHash', measured: 0.21, unit: 'ms' },
       ),
     );
+    expect(rowOf(lines, 'block submit p99')).toContain('a lone scrypt hash 0.21 ms');
     expect(rowOf(lines, 'sha256d shares/s')).toContain('2.5 % of native sha256d (1,200,000/s)');
     expect(rowOf(lines, 'sha256d shares/s')).toContain('callgrind 110,000 instructions/share');
     // The scrypt lane rate was not recorded: the ratio says so instead of dividing by nothing.
