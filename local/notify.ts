@@ -109,7 +109,9 @@ export function startLocalNotify(opts: {
       opts.options?.everyMs ?? settings.evaluateSeconds * 1000,
       async () => {
         const report = await run();
-        if (report.events > 0 || report.errors > 0) log.info({ ...report }, 'notification pass');
+        // Only passes that did something: an outage stays an event on every pass until the worker is back.
+        const sent = report.sent.email + report.sent.telegram + report.sent.webhook;
+        if (sent + report.failed + report.errors > 0) log.info({ ...report }, 'notification pass');
       },
       (err) => log.error({ err }, 'notification pass failed'),
     );
