@@ -6,12 +6,15 @@ import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
+  type ExplicitAuthFlowsType,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Route } from 'cognito-local/lib/server/Router.js';
 import type { Services } from 'cognito-local/lib/services/index.js';
 import { pino } from 'pino';
+import { type LocalPasskeyOptions, localPasskeys } from './cognito-passkeys.js';
 
 /** Where and how to reach the local user pool: what the Cognito adapter (adapters/aws/cognito-identity.ts) needs. */
 export interface LocalCognito {
@@ -45,9 +48,14 @@ const REGION = 'local';
  * a sink: the pool mails its own links), the one Admin call the adapter needs that cognito-local lacks
  * (AdminSetUserMFAPreference, to turn TOTP off after a recovery code) is answered as Cognito does, and a sign-in's
  * challenge session is checked as Cognito checks it (cognito-local accepts any string, so a TOTP code alone would
- * sign in without the password step).
+ * sign in without the password step). Cognito's passkey calls, which cognito-local lacks too, are emulated with
+ * `passkeys` as the pool's relying party (local/cognito-passkeys.ts); without it they answer as a pool without one.
  */
-export async function startLocalCognito(opts: { dataDir: string; port?: number }): Promise<LocalCognito> {
+export async function startLocalCognito(opts: {
+  dataDir: string;
+  port?: number;
+  passkeys?: LocalPasskeyOptions;
+}): Promise<LocalCognito> {
   const cl = await loadCognitoLocal();
   const dbDir = join(opts.dataDir, 'cognito', 'db');
   await mkdir(dbDir, { recursive: true });
@@ -79,11 +87,12 @@ export async function startLocalCognito(opts: { dataDir: string; port?: number }
   };
   const base = cl.Router(services);
   const sessions = challengeSessions(cl.NotAuthorizedError);
+  const passkeys = localPasskeys(services, opts.passkeys, cl.CognitoError);
   const router = (target: string): Route => {
     if (target === 'AdminSetUserMFAPreference') return adminSetUserMfaPreference(services, cl.UserNotFoundError);
-    if (target === 'InitiateAuth') return sessions.issuing(base(target));
-    if (target === 'RespondToAuthChallenge') return sessions.checking(base(target));
-    return base(target);
+    if (target === 'InitiateAuth') return passkeys.initiateAuth(sessions.issuing(base(target)));
+    if (target === 'RespondToAuthChallenge') return passkeys.respondToAuthChallenge(sessions.checking(base(target)));
+    return passkeys.route(target) ?? base(target);
   };
   const server = (await cl
     .createServer(router, logger as never, { port: opts.port ?? 0, hostname: '127.0.0.1' }, services)
@@ -120,6 +129,9 @@ export async function startLocalCognito(opts: { dataDir: string; port?: number }
   }
 }
 
+/** The app client's flows, as in AWS: the password, refresh tokens, and USER_AUTH for passkey sign-in. */
+const AUTH_FLOWS: ExplicitAuthFlowsType[] = ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_AUTH'];
+
 /** Finds the local pool and its app client by name, or creates them (the first start on a data directory). */
 async function ensurePool(client: CognitoIdentityProviderClient): Promise<{ userPoolId: string; clientId: string }> {
   const pools = await client.send(new ListUserPoolsCommand({ MaxResults: 60 }));
@@ -146,12 +158,17 @@ async function ensurePool(client: CognitoIdentityProviderClient): Promise<{ user
   }
   const clients = await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));
   let clientId = clients.UserPoolClients?.find((c) => c.ClientName === LOCAL_APP_CLIENT_NAME)?.ClientId;
-  if (!clientId) {
+  if (clientId) {
+    // A data directory from before passkeys: its client gets the USER_AUTH flow (the rest stays as it is).
+    await client.send(
+      new UpdateUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId, ExplicitAuthFlows: AUTH_FLOWS }),
+    );
+  } else {
     const created = await client.send(
       new CreateUserPoolClientCommand({
         UserPoolId: userPoolId,
         ClientName: LOCAL_APP_CLIENT_NAME,
-        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        ExplicitAuthFlows: AUTH_FLOWS,
         PreventUserExistenceErrors: 'ENABLED',
         GenerateSecret: false,
         AccessTokenValidity: 1,
@@ -187,6 +204,7 @@ async function loadCognitoLocal() {
       import('cognito-local/lib/services/userPoolService.js'),
     ]);
   return {
+    CognitoError: errors.CognitoError,
     UserNotFoundError: errors.UserNotFoundError,
     NotAuthorizedError: errors.NotAuthorizedError,
     createServer: server.createServer,

@@ -47,4 +47,37 @@ export interface IdentityProvider {
   totpEnabled(email: string): Promise<boolean>;
   /** Checks an access token's signature, issuer, client and expiry; throws on any failure. */
   verifyAccessToken(accessToken: string): Promise<TokenSubject>;
+
+  // Passkeys (WebAuthn), optional beside the password: Cognito's StartWebAuthnRegistration /
+  // CompleteWebAuthnRegistration / ListWebAuthnCredentials / DeleteWebAuthnCredential and the USER_AUTH flow's
+  // WEB_AUTHN challenge. Options and credentials are the WebAuthn JSON forms (PublicKeyCredentialCreationOptionsJSON,
+  // RegistrationResponseJSON, PublicKeyCredentialRequestOptionsJSON, AuthenticationResponseJSON), passed as they are.
+
+  /** The creation options for a new passkey of the signed-in user (its challenge is single use). */
+  startPasskeyRegistration(accessToken: string): Promise<PasskeyJson>;
+  /** Checks the authenticator's answer against the open registration and stores the passkey; throws on a refusal. */
+  completePasskeyRegistration(accessToken: string, credential: PasskeyJson): Promise<void>;
+  listPasskeys(accessToken: string): Promise<Passkey[]>;
+  /** Removes one of the signed-in user's passkeys; core/errors NotFoundError if it has none with this id. */
+  deletePasskey(accessToken: string, credentialId: string): Promise<void>;
+  /** A passkey sign-in's first step: the request options and the session; SignInRefusedError on any refusal. */
+  startPasskeySignIn(email: string): Promise<{ session: string; options: PasskeyJson }>;
+  /** The authenticator's assertion for that session; SignInRefusedError on any refusal (used session included). */
+  answerPasskey(email: string, session: string, credential: PasskeyJson): Promise<AuthTokens>;
+}
+
+/** A WebAuthn JSON object (options or an authenticator's response), checked by the provider, not here. */
+export type PasskeyJson = Record<string, unknown>;
+
+/** One of a user's passkeys, as ListWebAuthnCredentials describes it. */
+export interface Passkey {
+  /** base64url, as the authenticator made it. */
+  id: string;
+  /** The name the authenticator gave (or the provider's). */
+  name: string;
+  relyingPartyId: string;
+  /** 'platform' (this device) or 'cross-platform' (a security key, a phone), when known. */
+  attachment?: string;
+  transports: string[];
+  createdAt: number;
 }

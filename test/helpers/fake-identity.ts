@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
+import { BadRequestError, NotFoundError } from '../../core/errors.js';
 import {
   type AuthTokens,
   type IdentityProvider,
+  type Passkey,
+  type PasskeyJson,
   SignInRefusedError,
   type SignInResult,
   type TokenSubject,
@@ -16,8 +19,17 @@ import {
 export class FakeIdentity implements IdentityProvider {
   private readonly users = new Map<
     string,
-    { sub: string; password: string; confirmed: boolean; totp?: string; pendingTotp?: string }
+    {
+      sub: string;
+      password: string;
+      confirmed: boolean;
+      totp?: string;
+      pendingTotp?: string;
+      passkeys?: Passkey[];
+      pendingPasskey?: string;
+    }
   >();
+  private readonly passkeySessions = new Map<string, { email: string; challenge: string }>();
   private readonly sessions = new Map<string, string>();
   private readonly tokens = new Map<string, TokenSubject>();
 
@@ -80,6 +92,59 @@ export class FakeIdentity implements IdentityProvider {
     const s = this.tokens.get(accessToken);
     if (!s) throw new Error('invalid token');
     return s;
+  }
+
+  // Passkeys: a "credential" here is `{ id, challenge }` (FakeIdentity.passkeyAnswer), the challenge standing for the
+  // authenticator's signature over it; the WebAuthn checks themselves are the provider's (tested against cognito-local).
+
+  async startPasskeyRegistration(accessToken: string): Promise<PasskeyJson> {
+    const u = this.user((await this.verifyAccessToken(accessToken)).username);
+    u.pendingPasskey = randomUUID();
+    return { challenge: u.pendingPasskey, rp: { id: 'pool.example', name: 'pool.example' } };
+  }
+
+  async completePasskeyRegistration(accessToken: string, credential: PasskeyJson): Promise<void> {
+    const u = this.user((await this.verifyAccessToken(accessToken)).username);
+    const challenge = u.pendingPasskey;
+    delete u.pendingPasskey;
+    if (challenge === undefined || credential.challenge !== challenge || typeof credential.id !== 'string')
+      throw new BadRequestError('the passkey was refused');
+    const passkey = { id: credential.id, name: 'passkey', relyingPartyId: 'pool.example', transports: ['internal'] };
+    u.passkeys = [...(u.passkeys ?? []), { ...passkey, createdAt: Date.now() }];
+  }
+
+  async listPasskeys(accessToken: string): Promise<Passkey[]> {
+    return this.user((await this.verifyAccessToken(accessToken)).username).passkeys ?? [];
+  }
+
+  async deletePasskey(accessToken: string, credentialId: string): Promise<void> {
+    const u = this.user((await this.verifyAccessToken(accessToken)).username);
+    const kept = (u.passkeys ?? []).filter((p) => p.id !== credentialId);
+    if (kept.length === (u.passkeys ?? []).length) throw new NotFoundError('no such passkey');
+    u.passkeys = kept;
+  }
+
+  async startPasskeySignIn(email: string): Promise<{ session: string; options: PasskeyJson }> {
+    const u = this.users.get(email);
+    if (!u?.confirmed || !u.passkeys?.length) throw new SignInRefusedError();
+    const session = randomUUID();
+    const challenge = randomUUID();
+    this.passkeySessions.set(session, { email, challenge });
+    return { session, options: { challenge, rpId: 'pool.example', allowCredentials: u.passkeys.map((p) => p.id) } };
+  }
+
+  async answerPasskey(email: string, session: string, credential: PasskeyJson): Promise<AuthTokens> {
+    const held = this.passkeySessions.get(session);
+    this.passkeySessions.delete(session);
+    const u = this.users.get(email);
+    const known = u?.passkeys?.some((p) => p.id === credential.id);
+    if (held?.email !== email || credential.challenge !== held.challenge || !known) throw new SignInRefusedError();
+    return this.issue(email);
+  }
+
+  /** What an authenticator holding passkey `id` answers to `options` (the fake's stand-in for a signature). */
+  static passkeyAnswer(id: string, options: PasskeyJson): PasskeyJson {
+    return { id, challenge: options.challenge };
   }
 
   private user(email: string) {

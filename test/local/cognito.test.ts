@@ -20,7 +20,11 @@ describe('local cognito-local user pool', () => {
     const app = await first.client.send(
       new DescribeUserPoolClientCommand({ UserPoolId: first.userPoolId, ClientId: first.clientId }),
     );
-    expect(app.UserPoolClient?.ExplicitAuthFlows).toEqual(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
+    expect(app.UserPoolClient?.ExplicitAuthFlows).toEqual([
+      'ALLOW_USER_PASSWORD_AUTH',
+      'ALLOW_REFRESH_TOKEN_AUTH',
+      'ALLOW_USER_AUTH',
+    ]);
     expect(first.issuer).toBe(`${first.endpoint}/${first.userPoolId}`);
     const idp = (c: typeof first) =>
       new CognitoIdentity({ client: c.client, userPoolId: c.userPoolId, clientId: c.clientId, issuer: c.issuer });
