@@ -6,15 +6,14 @@ import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
-  type ExplicitAuthFlowsType,
+  DescribeUserPoolCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
-  UpdateUserPoolClientCommand,
+  UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Route } from 'cognito-local/lib/server/Router.js';
 import type { Services } from 'cognito-local/lib/services/index.js';
 import { pino } from 'pino';
-import { type LocalPasskeyOptions, localPasskeys } from './cognito-passkeys.js';
 
 /** Where and how to reach the local user pool: what the Cognito adapter (adapters/aws/cognito-identity.ts) needs. */
 export interface LocalCognito {
@@ -40,22 +39,20 @@ const REGION = 'local';
 /**
  * Starts cognito-local (the Amazon Cognito user-pool emulator from npm) inside this process on 127.0.0.1 (`port`, or a
  * free one), its users kept under `<dataDir>/cognito`, and makes sure the pool exists: email as the user name (the
- * access token's `username` claim is then the email), TOTP MFA optional, no SMS, an app client with USER_PASSWORD_AUTH
- * and refresh tokens and no secret. Called again on the same dataDir it finds the same pool and client.
+ * access token's `username` claim is then the email), TOTP MFA optional, no SMS, users created by the pool only
+ * (AllowAdminCreateUserOnly, as in AWS), an app client with USER_PASSWORD_AUTH and refresh tokens and no secret.
+ * Called again on the same dataDir it finds the same pool and client.
  *
  * Composed from cognito-local's own parts rather than its `start` script so that the data directory is ours (the
  * script uses `./.cognito` of the working directory), nothing is printed (its console "code delivery" is replaced by
  * a sink: the pool mails its own links), the one Admin call the adapter needs that cognito-local lacks
  * (AdminSetUserMFAPreference, to turn TOTP off after a recovery code) is answered as Cognito does, and a sign-in's
  * challenge session is checked as Cognito checks it (cognito-local accepts any string, so a TOTP code alone would
- * sign in without the password step). Cognito's passkey calls, which cognito-local lacks too, are emulated with
- * `passkeys` as the pool's relying party (local/cognito-passkeys.ts); without it they answer as a pool without one.
+ * sign in without the password step). Cognito's refusals cognito-local lacks are added too: SignUp on a pool that
+ * allows only administrators to create users, any sign-in or refresh of a disabled user (the pool's unconfirmed
+ * users), and a sign-in of a user awaiting its first password with any password but its temporary one.
  */
-export async function startLocalCognito(opts: {
-  dataDir: string;
-  port?: number;
-  passkeys?: LocalPasskeyOptions;
-}): Promise<LocalCognito> {
+export async function startLocalCognito(opts: { dataDir: string; port?: number }): Promise<LocalCognito> {
   const cl = await loadCognitoLocal();
   const dbDir = join(opts.dataDir, 'cognito', 'db');
   await mkdir(dbDir, { recursive: true });
@@ -87,12 +84,13 @@ export async function startLocalCognito(opts: {
   };
   const base = cl.Router(services);
   const sessions = challengeSessions(cl.NotAuthorizedError);
-  const passkeys = localPasskeys(services, opts.passkeys, cl.CognitoError);
+  const enabledOnly = enabledUsersOnly(services, cl.NotAuthorizedError);
   const router = (target: string): Route => {
     if (target === 'AdminSetUserMFAPreference') return adminSetUserMfaPreference(services, cl.UserNotFoundError);
-    if (target === 'InitiateAuth') return passkeys.initiateAuth(sessions.issuing(base(target)));
-    if (target === 'RespondToAuthChallenge') return passkeys.respondToAuthChallenge(sessions.checking(base(target)));
-    return passkeys.route(target) ?? base(target);
+    if (target === 'SignUp') return adminCreatedUsersOnly(services, cl.NotAuthorizedError)(base(target));
+    if (target === 'InitiateAuth') return enabledOnly(sessions.issuing(base(target)));
+    if (target === 'RespondToAuthChallenge') return enabledOnly(sessions.checking(base(target)));
+    return base(target);
   };
   const server = (await cl
     .createServer(router, logger as never, { port: opts.port ?? 0, hostname: '127.0.0.1' }, services)
@@ -129,10 +127,28 @@ export async function startLocalCognito(opts: {
   }
 }
 
-/** The app client's flows, as in AWS: the password, refresh tokens, and USER_AUTH for passkey sign-in. */
-const AUTH_FLOWS: ExplicitAuthFlowsType[] = ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_AUTH'];
+/**
+ * The local pool's settings. Only the pool creates users (AdminCreateUser from the account API, as in AWS): the app
+ * client id is public, and a SignUp with it would skip the API's limits.
+ */
+const POOL_SETTINGS = {
+  MfaConfiguration: 'OPTIONAL',
+  AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+  Policies: {
+    PasswordPolicy: {
+      MinimumLength: 10,
+      RequireLowercase: false,
+      RequireUppercase: false,
+      RequireNumbers: false,
+      RequireSymbols: false,
+    },
+  },
+} as const;
 
-/** Finds the local pool and its app client by name, or creates them (the first start on a data directory). */
+/**
+ * Finds the local pool and its app client by name, or creates them (the first start on a data directory). A pool
+ * made before self sign-up was turned off gets the current settings.
+ */
 async function ensurePool(client: CognitoIdentityProviderClient): Promise<{ userPoolId: string; clientId: string }> {
   const pools = await client.send(new ListUserPoolsCommand({ MaxResults: 60 }));
   let userPoolId = pools.UserPools?.find((p) => p.Name === LOCAL_USER_POOL_NAME)?.Id;
@@ -140,35 +156,26 @@ async function ensurePool(client: CognitoIdentityProviderClient): Promise<{ user
     const created = await client.send(
       new CreateUserPoolCommand({
         PoolName: LOCAL_USER_POOL_NAME,
-        MfaConfiguration: 'OPTIONAL',
         UsernameConfiguration: { CaseSensitive: false },
-        Policies: {
-          PasswordPolicy: {
-            MinimumLength: 10,
-            RequireLowercase: false,
-            RequireUppercase: false,
-            RequireNumbers: false,
-            RequireSymbols: false,
-          },
-        },
+        ...POOL_SETTINGS,
       }),
     );
     userPoolId = created.UserPool?.Id;
     if (!userPoolId) throw new Error('cognito-local created a user pool without an id');
+  } else {
+    const pool = await client.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
+    // cognito-local's UpdateUserPool replaces every setting: all of them are given.
+    if (pool.UserPool?.AdminCreateUserConfig?.AllowAdminCreateUserOnly !== true)
+      await client.send(new UpdateUserPoolCommand({ UserPoolId: userPoolId, ...POOL_SETTINGS }));
   }
   const clients = await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));
   let clientId = clients.UserPoolClients?.find((c) => c.ClientName === LOCAL_APP_CLIENT_NAME)?.ClientId;
-  if (clientId) {
-    // A data directory from before passkeys: its client gets the USER_AUTH flow (the rest stays as it is).
-    await client.send(
-      new UpdateUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId, ExplicitAuthFlows: AUTH_FLOWS }),
-    );
-  } else {
+  if (!clientId) {
     const created = await client.send(
       new CreateUserPoolClientCommand({
         UserPoolId: userPoolId,
         ClientName: LOCAL_APP_CLIENT_NAME,
-        ExplicitAuthFlows: AUTH_FLOWS,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
         PreventUserExistenceErrors: 'ENABLED',
         GenerateSecret: false,
         AccessTokenValidity: 1,
@@ -204,7 +211,6 @@ async function loadCognitoLocal() {
       import('cognito-local/lib/services/userPoolService.js'),
     ]);
   return {
-    CognitoError: errors.CognitoError,
     UserNotFoundError: errors.UserNotFoundError,
     NotAuthorizedError: errors.NotAuthorizedError,
     createServer: server.createServer,
@@ -266,6 +272,50 @@ function adminSetUserMfaPreference(services: Services, UserNotFoundError: new (m
     });
     return {};
   };
+}
+
+/**
+ * SignUp as Cognito answers it on a pool with AllowAdminCreateUserOnly: refused (cognito-local signs anyone up).
+ */
+function adminCreatedUsersOnly(services: Services, NotAuthorizedError: new (message: string) => Error) {
+  return (route: Route): Route =>
+    async (ctx, req: { ClientId: string }) => {
+      const pool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId);
+      if (pool.options.AdminCreateUserConfig?.AllowAdminCreateUserOnly)
+        throw new NotAuthorizedError('SignUp is not permitted for this user pool');
+      return route(ctx, req);
+    };
+}
+
+interface AuthRequest {
+  ClientId: string;
+  AuthFlow?: string;
+  AuthParameters?: Record<string, string>;
+  ChallengeResponses?: Record<string, string>;
+}
+
+/**
+ * Cognito refuses every sign-in step and refresh of a disabled user ("User is disabled."); cognito-local looks only at
+ * the password. It also answers a user awaiting its first password (FORCE_CHANGE_PASSWORD) with the new-password
+ * challenge whatever password was given; Cognito asks for the temporary one first.
+ */
+function enabledUsersOnly(services: Services, NotAuthorizedError: new (message: string) => Error) {
+  return (route: Route): Route =>
+    async (ctx, req: AuthRequest) => {
+      const pool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId);
+      const params = req.AuthParameters ?? {};
+      const username = params.USERNAME ?? req.ChallengeResponses?.USERNAME;
+      const user =
+        req.AuthFlow === 'REFRESH_TOKEN_AUTH' || req.AuthFlow === 'REFRESH_TOKEN'
+          ? await pool.getUserByRefreshToken(ctx, params.REFRESH_TOKEN ?? '')
+          : username === undefined
+            ? null
+            : await pool.getUserByUsername(ctx, username);
+      if (user?.Enabled === false) throw new NotAuthorizedError('User is disabled.');
+      if (req.AuthFlow === 'USER_PASSWORD_AUTH' && user?.UserStatus === 'FORCE_CHANGE_PASSWORD')
+        if (params.PASSWORD !== user.Password) throw new NotAuthorizedError('Incorrect username or password.');
+      return route(ctx, req);
+    };
 }
 
 /** How long the session of a sign-in challenge (the TOTP step) stays valid: Cognito's default, 3 minutes. */

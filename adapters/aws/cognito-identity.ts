@@ -1,30 +1,27 @@
+import { randomBytes } from 'node:crypto';
 import {
-  AdminConfirmSignUpCommand,
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  AdminDisableUserCommand,
+  AdminEnableUserCommand,
   AdminGetUserCommand,
   AdminSetUserMFAPreferenceCommand,
+  AdminSetUserPasswordCommand,
   AdminUpdateUserAttributesCommand,
   AssociateSoftwareTokenCommand,
   type AuthenticationResultType,
   type CognitoIdentityProviderClient,
   CognitoIdentityProviderServiceException,
-  CompleteWebAuthnRegistrationCommand,
-  DeleteWebAuthnCredentialCommand,
   InitiateAuthCommand,
   type InitiateAuthCommandOutput,
-  ListWebAuthnCredentialsCommand,
   RespondToAuthChallengeCommand,
   SetUserMFAPreferenceCommand,
-  SignUpCommand,
-  StartWebAuthnRegistrationCommand,
   VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { BadRequestError, NotFoundError } from '../../core/errors.js';
 import {
   type AuthTokens,
   type IdentityProvider,
-  type Passkey,
-  type PasskeyJson,
   SignInRefusedError,
   type SignInResult,
   type TokenSubject,
@@ -61,24 +58,16 @@ const NOT_ABOUT_THE_USER = new Set([
   'UserLambdaValidationException',
 ]);
 
-/** CompleteWebAuthnRegistration's refusals of the authenticator's answer (not of the service or the pool). */
-const PASSKEY_REFUSALS = [
-  'WebAuthnChallengeNotFoundException',
-  'WebAuthnOriginNotAllowedException',
-  'WebAuthnRelyingPartyMismatchException',
-  'WebAuthnClientMismatchException',
-  'WebAuthnCredentialNotSupportedException',
-  'InvalidParameterException',
-  'NotAuthorizedException',
-];
-
 /**
  * The IdentityProvider on an Amazon Cognito user pool (in AWS) or cognito-local (local mode and tests, see
  * local/cognito.ts): the same calls either way.
  *
  * The pool uses the email itself as the user name (case-insensitive), so the access token's `username` claim is the
- * email. The email is confirmed by the pool's own mailed link; then `confirmUser` confirms the user and marks the
- * email verified. Access tokens are verified here against the pool's JWKS (signature, issuer, `token_use`,
+ * email. Nobody signs up with Cognito directly (the pool allows only administrators to create users: the app client
+ * id is public, and a direct SignUp would skip the account API's limits and squat an email): `signUp` creates the
+ * user with the Admin calls, disabled, and `confirmUser` enables it and marks the email verified once the pool's own
+ * mailed link is followed. A user is "unconfirmed" here as long as it is disabled; Cognito refuses a disabled user
+ * every sign-in and refresh. Access tokens are verified here against the pool's JWKS (signature, issuer, `token_use`,
  * `client_id`, expiry), and also before every call that takes one: cognito-local only decodes them.
  */
 export class CognitoIdentity implements IdentityProvider {
@@ -88,35 +77,52 @@ export class CognitoIdentity implements IdentityProvider {
     this.jwks = createRemoteJWKSet(new URL(opts.jwksUrl ?? `${opts.issuer}/.well-known/jwks.json`));
   }
 
+  /**
+   * Creates the user so that it cannot sign in at any moment before `confirmUser`: created with a random temporary
+   * password nobody learns (no message sent), disabled, and only then given the chosen password (permanent). If a
+   * step after the creation fails, the user is deleted again, so the email can sign up once more.
+   */
   async signUp(email: string, password: string): Promise<{ sub: string } | 'exists'> {
+    const { client, userPoolId } = this.opts;
+    let sub: string | undefined;
     try {
-      const out = await this.opts.client.send(
-        new SignUpCommand({
-          ClientId: this.opts.clientId,
+      const created = await client.send(
+        new AdminCreateUserCommand({
+          UserPoolId: userPoolId,
           Username: email,
-          Password: password,
+          TemporaryPassword: unguessableTemporaryPassword(),
+          MessageAction: 'SUPPRESS',
           UserAttributes: [{ Name: 'email', Value: email }],
         }),
       );
-      if (!out.UserSub) throw new Error('the identity provider answered a sign-up without the user id');
-      return { sub: out.UserSub };
+      sub = created.User?.Attributes?.find((a) => a.Name === 'sub')?.Value;
     } catch (err) {
       if (isCognitoError(err, 'UsernameExistsException')) return 'exists';
+      throw err;
+    }
+    try {
+      if (!sub) throw new Error('the identity provider answered a sign-up without the user id');
+      await client.send(new AdminDisableUserCommand({ UserPoolId: userPoolId, Username: email }));
+      await client.send(
+        new AdminSetUserPasswordCommand({
+          UserPoolId: userPoolId,
+          Username: email,
+          Password: password,
+          Permanent: true,
+        }),
+      );
+      return { sub };
+    } catch (err) {
+      await client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: email }));
       if (isCognitoError(err, 'InvalidPasswordException'))
         throw new Error(`the identity provider refused the password: ${err.message}`);
       throw err;
     }
   }
 
+  /** Marks the email verified, then enables the user (so an enabled user always has a verified email). Idempotent. */
   async confirmUser(email: string): Promise<void> {
     const { client, userPoolId } = this.opts;
-    try {
-      await client.send(new AdminConfirmSignUpCommand({ UserPoolId: userPoolId, Username: email }));
-    } catch (err) {
-      // A link followed twice: the user is confirmed already, which is what was asked.
-      const status = isCognitoError(err, 'NotAuthorizedException') ? await this.userStatus(email) : undefined;
-      if (status !== 'CONFIRMED') throw err;
-    }
     await client.send(
       new AdminUpdateUserAttributesCommand({
         UserPoolId: userPoolId,
@@ -128,6 +134,7 @@ export class CognitoIdentity implements IdentityProvider {
         ],
       }),
     );
+    await client.send(new AdminEnableUserCommand({ UserPoolId: userPoolId, Username: email }));
   }
 
   async signIn(email: string, password: string): Promise<SignInResult> {
@@ -231,93 +238,6 @@ export class CognitoIdentity implements IdentityProvider {
     return { sub: payload.sub, username: payload.username };
   }
 
-  async startPasskeyRegistration(accessToken: string): Promise<PasskeyJson> {
-    await this.verifyAccessToken(accessToken);
-    const out = await this.opts.client.send(new StartWebAuthnRegistrationCommand({ AccessToken: accessToken }));
-    if (!isJsonObject(out.CredentialCreationOptions))
-      throw new Error('the identity provider answered a passkey registration without creation options');
-    return out.CredentialCreationOptions;
-  }
-
-  async completePasskeyRegistration(accessToken: string, credential: PasskeyJson): Promise<void> {
-    await this.verifyAccessToken(accessToken);
-    try {
-      await this.opts.client.send(
-        new CompleteWebAuthnRegistrationCommand({ AccessToken: accessToken, Credential: credential as never }),
-      );
-    } catch (err) {
-      // A wrong origin or RP id, a challenge used or never issued, a bad signature: the user's answer is refused.
-      if (isCognitoError(err, ...PASSKEY_REFUSALS)) throw new PasskeyRefusedError(err.name);
-      throw err;
-    }
-  }
-
-  async listPasskeys(accessToken: string): Promise<Passkey[]> {
-    await this.verifyAccessToken(accessToken);
-    const passkeys: Passkey[] = [];
-    let next: string | undefined;
-    do {
-      const out = await this.opts.client.send(
-        new ListWebAuthnCredentialsCommand({ AccessToken: accessToken, MaxResults: 20, NextToken: next }),
-      );
-      for (const c of out.Credentials ?? []) {
-        passkeys.push({
-          id: c.CredentialId ?? '',
-          name: c.FriendlyCredentialName ?? '',
-          relyingPartyId: c.RelyingPartyId ?? '',
-          ...(c.AuthenticatorAttachment ? { attachment: c.AuthenticatorAttachment } : {}),
-          transports: c.AuthenticatorTransports ?? [],
-          createdAt: c.CreatedAt?.getTime() ?? 0,
-        });
-      }
-      next = out.NextToken;
-    } while (next);
-    return passkeys;
-  }
-
-  async deletePasskey(accessToken: string, credentialId: string): Promise<void> {
-    await this.verifyAccessToken(accessToken);
-    try {
-      await this.opts.client.send(
-        new DeleteWebAuthnCredentialCommand({ AccessToken: accessToken, CredentialId: credentialId }),
-      );
-    } catch (err) {
-      if (isCognitoError(err, 'ResourceNotFoundException')) throw new NotFoundError('no such passkey');
-      throw err;
-    }
-  }
-
-  async startPasskeySignIn(email: string): Promise<{ session: string; options: PasskeyJson }> {
-    const out = await refusalsAsSignInRefused(() =>
-      this.opts.client.send(
-        new InitiateAuthCommand({
-          ClientId: this.opts.clientId,
-          AuthFlow: 'USER_AUTH',
-          AuthParameters: { USERNAME: email, PREFERRED_CHALLENGE: 'WEB_AUTHN' },
-        }),
-      ),
-    );
-    // A user without a passkey gets another challenge (or the choice of them): no passkey sign-in for it.
-    const options = parseJsonObject(out.ChallengeParameters?.CREDENTIAL_REQUEST_OPTIONS);
-    if (out.ChallengeName !== 'WEB_AUTHN' || !out.Session || !options) throw new SignInRefusedError();
-    return { session: out.Session, options };
-  }
-
-  async answerPasskey(email: string, session: string, credential: PasskeyJson): Promise<AuthTokens> {
-    const out = await refusalsAsSignInRefused(() =>
-      this.opts.client.send(
-        new RespondToAuthChallengeCommand({
-          ClientId: this.opts.clientId,
-          ChallengeName: 'WEB_AUTHN',
-          Session: session,
-          ChallengeResponses: { USERNAME: email, CREDENTIAL: JSON.stringify(credential) },
-        }),
-      ),
-    );
-    if (!out.AuthenticationResult) throw new SignInRefusedError();
-    return tokensOf(out.AuthenticationResult);
-  }
-
   private async signInStep(email: string, out: InitiateAuthCommandOutput): Promise<SignInResult> {
     if (out.AuthenticationResult) return { kind: 'tokens', tokens: tokensOf(out.AuthenticationResult) };
     if (out.ChallengeName === 'SOFTWARE_TOKEN_MFA' && out.Session) return { kind: 'totp', session: out.Session };
@@ -338,34 +258,14 @@ export class CognitoIdentity implements IdentityProvider {
     // MFA_SETUP (MFA required), NEW_PASSWORD_REQUIRED (an admin-created user): the pool is not configured so.
     throw new Error(`the identity provider asked for an unexpected sign-in step ${out.ChallengeName ?? '(none)'}`);
   }
-
-  private async userStatus(email: string): Promise<string | undefined> {
-    const user = await this.opts.client.send(
-      new AdminGetUserCommand({ UserPoolId: this.opts.userPoolId, Username: email }),
-    );
-    return user.UserStatus;
-  }
 }
 
-/** The authenticator's answer to a passkey registration was refused (origin, RP id, challenge, signature). */
-export class PasskeyRefusedError extends BadRequestError {
-  constructor(reason: string) {
-    super(`the passkey was refused (${reason}): start again`);
-  }
-}
-
-function isJsonObject(value: unknown): value is PasskeyJson {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseJsonObject(text: string | undefined): PasskeyJson | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return isJsonObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * A temporary password for the instant between AdminCreateUser and AdminDisableUser: 192 random bits nobody ever
+ * sees (the creation mails nothing), plus one character of each class the pool's password policy asks for.
+ */
+function unguessableTemporaryPassword(): string {
+  return `${randomBytes(24).toString('base64url')}aA1`;
 }
 
 function isCognitoError(err: unknown, ...names: string[]): err is CognitoIdentityProviderServiceException {

@@ -76,9 +76,17 @@ export const ACCOUNT_PATH_PATTERNS = ['/api/account/*', '/api/watch/*', '/api/te
 /** The headers CloudFront adds to every account API request: see lambdas/accounts/origin.ts. */
 export { ORIGIN_SECRET_HEADER, VIEWER_IP_HEADER };
 
-/** The Cognito actions on its own pool the accounts Lambda calls with its role (adapters/aws/cognito-identity.ts). */
+/**
+ * The Cognito actions on its own pool the accounts Lambda calls with its role (adapters/aws/cognito-identity.ts):
+ * sign-up creates the user disabled (create, disable, set the password; delete if a step fails), the emailed link
+ * enables it and marks the email verified, a recovery code turns TOTP off.
+ */
 export const COGNITO_ADMIN_ACTIONS = [
-  'cognito-idp:AdminConfirmSignUp',
+  'cognito-idp:AdminCreateUser',
+  'cognito-idp:AdminDisableUser',
+  'cognito-idp:AdminSetUserPassword',
+  'cognito-idp:AdminDeleteUser',
+  'cognito-idp:AdminEnableUser',
   'cognito-idp:AdminUpdateUserAttributes',
   'cognito-idp:AdminGetUser',
   'cognito-idp:AdminSetUserMFAPreference',
@@ -153,12 +161,13 @@ export class AccountsStack extends Stack {
     // --- Cognito ------------------------------------------------------------------------------------------------
     this.userPool = new UserPool(this, 'Users', {
       userPoolName: `${props.prefix}-miners`,
-      // Sign-up goes through the account API (SignUp with the app client): its limits, its own confirmation link.
-      selfSignUpEnabled: true,
+      // Only the accounts Lambda creates users (AdminCreateUser, disabled until the emailed link is followed): the app
+      // client id is public, and a SignUp with it would skip the account API's limits and squat an email.
+      selfSignUpEnabled: false,
       signInAliases: { email: true },
       signInCaseSensitive: false,
-      // The pool mails its own confirmation link and then confirms the user (AdminConfirmSignUp + email_verified):
-      // Cognito itself sends nothing on sign-up.
+      // The pool mails its own confirmation link and then enables the user (AdminEnableUser + email_verified):
+      // Cognito itself sends nothing on sign-up (AdminCreateUser with MessageAction SUPPRESS).
       autoVerify: { email: false },
       passwordPolicy: {
         // The account API's own rule (docs/accounts.md): 10+ characters with lower, upper case and a digit.

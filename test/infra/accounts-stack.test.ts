@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_ROUTES } from '../../app/accounts/api.js';
 import { notificationRoutes } from '../../app/notify/routes.js';
 import type { PoolStacks } from '../../infra/pool-app.js';
+import { REPO_ROOT } from '../../infra/pool-config.js';
 import {
   COGNITO_ADMIN_ACTIONS,
   ORIGIN_SECRET_HEADER,
@@ -92,7 +93,8 @@ describe('the accounts stack (config with accounts)', () => {
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
       // The pool mails its own confirmation link: Cognito sends no code of its own at sign-up.
       AutoVerifiedAttributes: [],
-      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+      // No self sign-up with the public app client id: only the accounts Lambda creates users.
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       Policies: {
         PasswordPolicy: Match.objectLike({
           MinimumLength: 10,
@@ -183,6 +185,10 @@ describe('the accounts stack (config with accounts)', () => {
     const cognito = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('cognito-idp:')));
     expect(cognito).toHaveLength(1);
     expect(actionsOf(cognito[0]!).sort()).toEqual([...COGNITO_ADMIN_ACTIONS].sort());
+    // Exactly the Admin calls the Cognito adapter makes: none missing (a failing sign-up), none spare.
+    const adapter = readFileSync(resolve(REPO_ROOT, 'adapters/aws/cognito-identity.ts'), 'utf8');
+    const called = new Set([...adapter.matchAll(/new (Admin\w+)Command\(/g)].map((m) => `cognito-idp:${m[1]}`));
+    expect([...called].sort()).toEqual([...COGNITO_ADMIN_ACTIONS].sort());
     expect(cognito[0]!.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Users/), 'Arn'] });
     const ses = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
     expect(ses).toHaveLength(1);

@@ -1,7 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdminGetUserCommand, CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminGetUserCommand,
+  AdminSetUserPasswordCommand,
+  CreateUserPoolClientCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CognitoIdentity } from '../../../adapters/aws/cognito-identity.js';
@@ -27,6 +32,9 @@ describe('CognitoIdentity against cognito-local', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  const getUser = (email: string) =>
+    cognito.client.send(new AdminGetUserCommand({ UserPoolId: cognito.userPoolId, Username: email }));
+
   /** A confirmed user and its first sign-in's tokens. */
   async function signedUpUser() {
     const email = newEmail();
@@ -44,16 +52,33 @@ describe('CognitoIdentity against cognito-local', () => {
     expect(await idp.signUp(email, 'another long passphrase')).toBe('exists');
   });
 
+  it('refuses a SignUp sent straight to the pool with the public app client id: only the pool creates users', async () => {
+    const email = newEmail();
+    const direct = cognito.client.send(
+      new SignUpCommand({
+        ClientId: cognito.clientId,
+        Username: email,
+        Password: PASSWORD,
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
+    );
+    await expect(direct).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    // Nothing was made: the email's owner signs up through the pool as if nobody had tried.
+    await expect(getUser(email)).rejects.toMatchObject({ name: 'UserNotFoundException' });
+    expect(await idp.signUp(email, PASSWORD)).toEqual({ sub: expect.any(String) });
+  });
+
   it('refuses a sign-in before confirmation, and signs in with tokens after it (email verified)', async () => {
     const email = newEmail();
     const signedUp = await idp.signUp(email, PASSWORD);
+    const waiting = await getUser(email);
+    expect(waiting.Enabled).toBe(false);
+    expect(waiting.UserAttributes).not.toContainEqual({ Name: 'email_verified', Value: 'true' });
     await expect(idp.signIn(email, PASSWORD)).rejects.toBeInstanceOf(SignInRefusedError);
     await idp.confirmUser(email);
     await idp.confirmUser(email); // a confirmation link followed twice is no error
-    const user = await cognito.client.send(
-      new AdminGetUserCommand({ UserPoolId: cognito.userPoolId, Username: email }),
-    );
-    expect(user.UserStatus).toBe('CONFIRMED');
+    const user = await getUser(email);
+    expect(user.Enabled).toBe(true);
     expect(user.UserAttributes).toContainEqual({ Name: 'email_verified', Value: 'true' });
     const result = await idp.signIn(email, PASSWORD);
     expect(result.kind).toBe('tokens');
@@ -62,6 +87,20 @@ describe('CognitoIdentity against cognito-local', () => {
     expect(result.tokens.refreshToken).toEqual(expect.any(String));
     const subject = await idp.verifyAccessToken(result.tokens.accessToken);
     expect(subject).toEqual({ sub: (signedUp as { sub: string }).sub, username: email });
+  });
+
+  it('deletes the user again when a sign-up fails after creating it, so the email can sign up once more', async () => {
+    const email = newEmail();
+    const failing = new CognitoIdentity({
+      client: failingOn(cognito.client, AdminSetUserPasswordCommand),
+      userPoolId: cognito.userPoolId,
+      clientId: cognito.clientId,
+      issuer: cognito.issuer,
+      jwksUrl: cognito.jwksUrl,
+    });
+    await expect(failing.signUp(email, PASSWORD)).rejects.toThrow(/the password step failed/);
+    await expect(getUser(email)).rejects.toMatchObject({ name: 'UserNotFoundException' });
+    expect(await idp.signUp(email, PASSWORD)).toEqual({ sub: expect.any(String) });
   });
 
   it('answers every refused sign-in with the same error: unknown email, wrong password, unconfirmed user', async () => {
@@ -180,6 +219,19 @@ describe('CognitoIdentity against cognito-local', () => {
     await expect(idp.refresh('not-a-refresh-token')).rejects.toBeInstanceOf(SignInRefusedError);
   });
 });
+
+/** The same client, except that a command of `failing`'s kind throws instead of being sent. */
+function failingOn(client: LocalCognito['client'], failing: abstract new (...args: never[]) => unknown) {
+  return new Proxy(client, {
+    get(target, key, receiver) {
+      if (key !== 'send') return Reflect.get(target, key, receiver);
+      return (command: unknown) => {
+        if (command instanceof failing) return Promise.reject(new Error('the password step failed'));
+        return target.send(command as never);
+      };
+    },
+  });
+}
 
 function identityFor(cognito: LocalCognito, clientId: string): CognitoIdentity {
   return new CognitoIdentity({
