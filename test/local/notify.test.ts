@@ -2,10 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleAccountApi } from '../../app/accounts/api.js';
 import type { AccountRouteRequest } from '../../app/accounts/route.js';
 import { newReferralCode } from '../../core/accounts/tokens.js';
 import { accountsSchema, type PoolConfig } from '../../core/config/schema.js';
 import { zeroBalance } from '../../core/ledger/entries.js';
+import { TELEGRAM_SECRET_HEADER, telegramWebhookSecret } from '../../core/notify/signature.js';
 import type { Logger } from '../../core/ports/logger.js';
 import { type LocalAccounts, startLocalAccounts } from '../../local/accounts.js';
 import { TELEGRAM_API_ROOT_ENV, TELEGRAM_TOKEN_ENV } from '../../local/notify.js';
@@ -127,6 +129,19 @@ describe('local notifications with Telegram, email and a webhook', () => {
     telegram.pushMessage(CHAT, '/stats');
     await telegram.waitForSent((m) => /devpool, your figures:\nLTC: .*workers online 0\/0/.test(m.text));
     expect(telegram.calls).toContain('getUpdates');
+    // Locally updates come only by polling: the webhook route takes none, even with the secret derived from the token.
+    const hooked = await handleAccountApi(
+      {
+        method: 'POST',
+        path: '/api/telegram/webhook',
+        query: new URLSearchParams(),
+        headers: { [TELEGRAM_SECRET_HEADER]: telegramWebhookSecret(telegram.token) },
+        body: JSON.stringify(telegram.update(CHAT, '/stats')),
+        sourceIp: '127.0.0.1',
+      },
+      local.deps,
+    );
+    expect(hooked.status).toBe(404);
   });
 
   it('sends one message per channel; a failing channel is retried without holding up the others', async () => {

@@ -12,6 +12,7 @@ import { notifyLambda } from '../../../lambdas/notify/handler.js';
 import { poolHandler } from '../../../lambdas/shared/pool-handler.js';
 import { type Dynamo, startDynamo, useDynamoEnv } from '../../helpers/dynamo.js';
 import { type FakeTelegram, startFakeTelegram } from '../../helpers/fake-telegram.js';
+import { startWebhookReceiver } from '../../helpers/webhook-receiver.js';
 
 const context = { awsRequestId: 'req-1' } as Context;
 const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent } as never;
@@ -22,11 +23,12 @@ const CHAT = '424242';
 /**
  * The notify Lambda built from its environment as the CDK app sets it: the accounts table and the coins' tables on
  * dynalite (AWS_ENDPOINT_URL_DYNAMODB), SES and Secrets Manager mocked at the SDK, Telegram against the fake Bot API.
- * The webhook channel runs in AWS mode, where the account's http URL on a documentation address is refused.
+ * The webhook channel runs in AWS mode: the account's receiver on http://127.0.0.1 (fine in local mode) is refused.
  */
 describe('notify Lambda', () => {
   let dynamo: Dynamo;
   let telegram: FakeTelegram;
+  let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let invoke: () => Promise<NotifyPassReport>;
   let restoreEnv = () => {};
   const ses = mockClient(SESv2Client);
@@ -35,6 +37,7 @@ describe('notify Lambda', () => {
   beforeAll(async () => {
     dynamo = await startDynamo();
     telegram = await startFakeTelegram('555000:LAMBDA-notify-token-abcdefgh');
+    hook = await startWebhookReceiver();
     restoreEnv = useDynamoEnv(dynamo);
     const accountsTable = await ensureAccountsTable(dynamo.client, 'nl');
     const ltc = await ensureTables(dynamo.client, 'nl', 'LTC');
@@ -62,8 +65,8 @@ describe('notify Lambda', () => {
       workerOfflineMinutes: 15,
       hashrateDropPercent: 50,
       telegramChatId: CHAT,
-      // Refused in AWS mode (http, a documentation address): the failing channel of this test.
-      webhook: { url: 'http://192.0.2.10/hook', secret: 'whsec-lambda-0123456789' },
+      // Refused in AWS mode (http, loopback): the failing channel of this test, and no request may reach it.
+      webhook: { url: hook.url, secret: 'whsec-lambda-0123456789' },
     });
     // Two events: two payout address changes.
     for (const at of [now - 20 * MINUTE, now - 10 * MINUTE])
@@ -81,6 +84,7 @@ describe('notify Lambda', () => {
     ses.restore();
     secrets.restore();
     await telegram?.stop();
+    await hook?.stop();
     await dynamo?.close();
   });
 
@@ -107,5 +111,6 @@ describe('notify Lambda', () => {
     expect(third).toMatchObject({ events: 2, sent: { email: 0, telegram: 0, webhook: 0 }, failed: 0 });
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(2);
     expect(telegram.sent).toHaveLength(2);
+    expect(hook.received).toHaveLength(0);
   });
 });
