@@ -7,13 +7,16 @@ import {
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   DescribeUserPoolCommand,
+  type ExplicitAuthFlowsType,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  UpdateUserPoolClientCommand,
   UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Route } from 'cognito-local/lib/server/Router.js';
 import type { Services } from 'cognito-local/lib/services/index.js';
 import { pino } from 'pino';
+import { type LocalPasskeyOptions, localPasskeys } from './cognito-passkeys.js';
 
 /** Where and how to reach the local user pool: what the Cognito adapter (adapters/aws/cognito-identity.ts) needs. */
 export interface LocalCognito {
@@ -48,11 +51,17 @@ const REGION = 'local';
  * a sink: the pool mails its own links), the one Admin call the adapter needs that cognito-local lacks
  * (AdminSetUserMFAPreference, to turn TOTP off after a recovery code) is answered as Cognito does, and a sign-in's
  * challenge session is checked as Cognito checks it (cognito-local accepts any string, so a TOTP code alone would
- * sign in without the password step). Cognito's refusals cognito-local lacks are added too: SignUp on a pool that
- * allows only administrators to create users, any sign-in or refresh of a disabled user (the pool's unconfirmed
- * users), and a sign-in of a user awaiting its first password with any password but its temporary one.
+ * sign in without the password step). Cognito's passkey calls, which cognito-local lacks too, are emulated with
+ * `passkeys` as the pool's relying party (local/cognito-passkeys.ts); without it they answer as a pool without one.
+ * Cognito's refusals cognito-local lacks are added too: SignUp on a pool that allows only administrators to create
+ * users, any sign-in or refresh of a disabled user (the pool's unconfirmed users), and a sign-in of a user awaiting
+ * its first password with any password but its temporary one.
  */
-export async function startLocalCognito(opts: { dataDir: string; port?: number }): Promise<LocalCognito> {
+export async function startLocalCognito(opts: {
+  dataDir: string;
+  port?: number;
+  passkeys?: LocalPasskeyOptions;
+}): Promise<LocalCognito> {
   const cl = await loadCognitoLocal();
   const dbDir = join(opts.dataDir, 'cognito', 'db');
   await mkdir(dbDir, { recursive: true });
@@ -84,13 +93,15 @@ export async function startLocalCognito(opts: { dataDir: string; port?: number }
   };
   const base = cl.Router(services);
   const sessions = challengeSessions(cl.NotAuthorizedError);
+  const passkeys = localPasskeys(services, opts.passkeys, cl.CognitoError);
   const enabledOnly = enabledUsersOnly(services, cl.NotAuthorizedError);
   const router = (target: string): Route => {
     if (target === 'AdminSetUserMFAPreference') return adminSetUserMfaPreference(services, cl.UserNotFoundError);
     if (target === 'SignUp') return adminCreatedUsersOnly(services, cl.NotAuthorizedError)(base(target));
-    if (target === 'InitiateAuth') return enabledOnly(sessions.issuing(base(target)));
-    if (target === 'RespondToAuthChallenge') return enabledOnly(sessions.checking(base(target)));
-    return base(target);
+    if (target === 'InitiateAuth') return enabledOnly(passkeys.initiateAuth(sessions.issuing(base(target))));
+    if (target === 'RespondToAuthChallenge')
+      return enabledOnly(passkeys.respondToAuthChallenge(sessions.checking(base(target))));
+    return passkeys.route(target) ?? base(target);
   };
   const server = (await cl
     .createServer(router, logger as never, { port: opts.port ?? 0, hostname: '127.0.0.1' }, services)
@@ -126,6 +137,9 @@ export async function startLocalCognito(opts: { dataDir: string; port?: number }
     throw err;
   }
 }
+
+/** The app client's flows, as in AWS: the password, refresh tokens, and USER_AUTH for passkey sign-in. */
+const AUTH_FLOWS: ExplicitAuthFlowsType[] = ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_AUTH'];
 
 /**
  * The local pool's settings. Only the pool creates users (AdminCreateUser from the account API, as in AWS): the app
@@ -170,12 +184,17 @@ async function ensurePool(client: CognitoIdentityProviderClient): Promise<{ user
   }
   const clients = await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));
   let clientId = clients.UserPoolClients?.find((c) => c.ClientName === LOCAL_APP_CLIENT_NAME)?.ClientId;
-  if (!clientId) {
+  if (clientId) {
+    // A data directory from before passkeys: its client gets the USER_AUTH flow (the rest stays as it is).
+    await client.send(
+      new UpdateUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId, ExplicitAuthFlows: AUTH_FLOWS }),
+    );
+  } else {
     const created = await client.send(
       new CreateUserPoolClientCommand({
         UserPoolId: userPoolId,
         ClientName: LOCAL_APP_CLIENT_NAME,
-        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        ExplicitAuthFlows: AUTH_FLOWS,
         PreventUserExistenceErrors: 'ENABLED',
         GenerateSecret: false,
         AccessTokenValidity: 1,
@@ -211,6 +230,7 @@ async function loadCognitoLocal() {
       import('cognito-local/lib/services/userPoolService.js'),
     ]);
   return {
+    CognitoError: errors.CognitoError,
     UserNotFoundError: errors.UserNotFoundError,
     NotAuthorizedError: errors.NotAuthorizedError,
     createServer: server.createServer,
@@ -274,9 +294,7 @@ function adminSetUserMfaPreference(services: Services, UserNotFoundError: new (m
   };
 }
 
-/**
- * SignUp as Cognito answers it on a pool with AllowAdminCreateUserOnly: refused (cognito-local signs anyone up).
- */
+/** SignUp as Cognito answers it on a pool with AllowAdminCreateUserOnly: refused (cognito-local signs anyone up). */
 function adminCreatedUsersOnly(services: Services, NotAuthorizedError: new (message: string) => Error) {
   return (route: Route): Route =>
     async (ctx, req: { ClientId: string }) => {

@@ -12,16 +12,23 @@ import {
   type AuthenticationResultType,
   type CognitoIdentityProviderClient,
   CognitoIdentityProviderServiceException,
+  CompleteWebAuthnRegistrationCommand,
+  DeleteWebAuthnCredentialCommand,
   InitiateAuthCommand,
   type InitiateAuthCommandOutput,
+  ListWebAuthnCredentialsCommand,
   RespondToAuthChallengeCommand,
   SetUserMFAPreferenceCommand,
+  StartWebAuthnRegistrationCommand,
   VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { BadRequestError, NotFoundError } from '../../core/errors.js';
 import {
   type AuthTokens,
   type IdentityProvider,
+  type Passkey,
+  type PasskeyJson,
   SignInRefusedError,
   type SignInResult,
   type TokenSubject,
@@ -57,6 +64,17 @@ const NOT_ABOUT_THE_USER = new Set([
   'UnexpectedLambdaException',
   'UserLambdaValidationException',
 ]);
+
+/** CompleteWebAuthnRegistration's refusals of the authenticator's answer (not of the service or the pool). */
+const PASSKEY_REFUSALS = [
+  'WebAuthnChallengeNotFoundException',
+  'WebAuthnOriginNotAllowedException',
+  'WebAuthnRelyingPartyMismatchException',
+  'WebAuthnClientMismatchException',
+  'WebAuthnCredentialNotSupportedException',
+  'InvalidParameterException',
+  'NotAuthorizedException',
+];
 
 /**
  * The IdentityProvider on an Amazon Cognito user pool (in AWS) or cognito-local (local mode and tests, see
@@ -238,6 +256,93 @@ export class CognitoIdentity implements IdentityProvider {
     return { sub: payload.sub, username: payload.username };
   }
 
+  async startPasskeyRegistration(accessToken: string): Promise<PasskeyJson> {
+    await this.verifyAccessToken(accessToken);
+    const out = await this.opts.client.send(new StartWebAuthnRegistrationCommand({ AccessToken: accessToken }));
+    if (!isJsonObject(out.CredentialCreationOptions))
+      throw new Error('the identity provider answered a passkey registration without creation options');
+    return out.CredentialCreationOptions;
+  }
+
+  async completePasskeyRegistration(accessToken: string, credential: PasskeyJson): Promise<void> {
+    await this.verifyAccessToken(accessToken);
+    try {
+      await this.opts.client.send(
+        new CompleteWebAuthnRegistrationCommand({ AccessToken: accessToken, Credential: credential as never }),
+      );
+    } catch (err) {
+      // A wrong origin or RP id, a challenge used or never issued, a bad signature: the user's answer is refused.
+      if (isCognitoError(err, ...PASSKEY_REFUSALS)) throw new PasskeyRefusedError(err.name);
+      throw err;
+    }
+  }
+
+  async listPasskeys(accessToken: string): Promise<Passkey[]> {
+    await this.verifyAccessToken(accessToken);
+    const passkeys: Passkey[] = [];
+    let next: string | undefined;
+    do {
+      const out = await this.opts.client.send(
+        new ListWebAuthnCredentialsCommand({ AccessToken: accessToken, MaxResults: 20, NextToken: next }),
+      );
+      for (const c of out.Credentials ?? []) {
+        passkeys.push({
+          id: c.CredentialId ?? '',
+          name: c.FriendlyCredentialName ?? '',
+          relyingPartyId: c.RelyingPartyId ?? '',
+          ...(c.AuthenticatorAttachment ? { attachment: c.AuthenticatorAttachment } : {}),
+          transports: c.AuthenticatorTransports ?? [],
+          createdAt: c.CreatedAt?.getTime() ?? 0,
+        });
+      }
+      next = out.NextToken;
+    } while (next);
+    return passkeys;
+  }
+
+  async deletePasskey(accessToken: string, credentialId: string): Promise<void> {
+    await this.verifyAccessToken(accessToken);
+    try {
+      await this.opts.client.send(
+        new DeleteWebAuthnCredentialCommand({ AccessToken: accessToken, CredentialId: credentialId }),
+      );
+    } catch (err) {
+      if (isCognitoError(err, 'ResourceNotFoundException')) throw new NotFoundError('no such passkey');
+      throw err;
+    }
+  }
+
+  async startPasskeySignIn(email: string): Promise<{ session: string; options: PasskeyJson }> {
+    const out = await refusalsAsSignInRefused(() =>
+      this.opts.client.send(
+        new InitiateAuthCommand({
+          ClientId: this.opts.clientId,
+          AuthFlow: 'USER_AUTH',
+          AuthParameters: { USERNAME: email, PREFERRED_CHALLENGE: 'WEB_AUTHN' },
+        }),
+      ),
+    );
+    // A user without a passkey gets another challenge (or the choice of them): no passkey sign-in for it.
+    const options = parseJsonObject(out.ChallengeParameters?.CREDENTIAL_REQUEST_OPTIONS);
+    if (out.ChallengeName !== 'WEB_AUTHN' || !out.Session || !options) throw new SignInRefusedError();
+    return { session: out.Session, options };
+  }
+
+  async answerPasskey(email: string, session: string, credential: PasskeyJson): Promise<AuthTokens> {
+    const out = await refusalsAsSignInRefused(() =>
+      this.opts.client.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: this.opts.clientId,
+          ChallengeName: 'WEB_AUTHN',
+          Session: session,
+          ChallengeResponses: { USERNAME: email, CREDENTIAL: JSON.stringify(credential) },
+        }),
+      ),
+    );
+    if (!out.AuthenticationResult) throw new SignInRefusedError();
+    return tokensOf(out.AuthenticationResult);
+  }
+
   private async signInStep(email: string, out: InitiateAuthCommandOutput): Promise<SignInResult> {
     if (out.AuthenticationResult) return { kind: 'tokens', tokens: tokensOf(out.AuthenticationResult) };
     if (out.ChallengeName === 'SOFTWARE_TOKEN_MFA' && out.Session) return { kind: 'totp', session: out.Session };
@@ -266,6 +371,27 @@ export class CognitoIdentity implements IdentityProvider {
  */
 function unguessableTemporaryPassword(): string {
   return `${randomBytes(24).toString('base64url')}aA1`;
+}
+
+/** The authenticator's answer to a passkey registration was refused (origin, RP id, challenge, signature). */
+export class PasskeyRefusedError extends BadRequestError {
+  constructor(reason: string) {
+    super(`the passkey was refused (${reason}): start again`);
+  }
+}
+
+function isJsonObject(value: unknown): value is PasskeyJson {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseJsonObject(text: string | undefined): PasskeyJson | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return isJsonObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isCognitoError(err: unknown, ...names: string[]): err is CognitoIdentityProviderServiceException {
