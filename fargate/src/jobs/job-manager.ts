@@ -432,7 +432,6 @@ export class JobManager implements JobProvider {
     s: ShareSubmission,
   ): Promise<FoundBlock> {
     const template = record.work.template;
-    const hash = blockHash(header);
     // The block as hex pieces: the template's transactions go into the request as they came (no copy of the block).
     const tail = this.tail?.template === template ? this.tail.hex : undefined;
     const hex = blockHexParts(record.work, coinbase, header, tail);
@@ -442,6 +441,9 @@ export class JobManager implements JobProvider {
     } catch (err) {
       verdict = { outcome: 'error', text: `error: ${err instanceof Error ? err.message : String(err)}` };
     }
+    // The block's hash, for the record and the logs, once the block has left: the request's bytes go out only when
+    // this turn ends, so any work before the await would delay them.
+    const hash = blockHash(header);
     const found: FoundBlock = {
       height: template.height,
       hash,
