@@ -48,7 +48,16 @@ export async function signUp(
       text: [
         `Someone (perhaps you) tried to sign up at ${deps.pool.name} with this address, which has an account already.`,
         'If it was not you, nothing changed and you can ignore this mail.',
-        ...(link ? ['', `If you have not confirmed your account yet, this link confirms it: ${link}`] : []),
+        // The account keeps the first sign-up's password (only the mailbox can confirm it, but the first sign-up may
+        // have been someone else's): the link says so, rather than confirming a stranger's password unannounced.
+        ...(link
+          ? [
+              '',
+              'If you signed up here earlier and never confirmed, this link confirms that first sign-up, with the password',
+              `chosen then (not the one just entered): ${link}`,
+              'If you did not sign up here before, do not follow it: someone else chose that password.',
+            ]
+          : []),
       ].join('\n'),
     });
     return;
