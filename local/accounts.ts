@@ -50,7 +50,12 @@ export async function startLocalAccounts(opts: {
   const accounts = opts.config.accounts;
   if (!accounts) return undefined;
   const table = await ensureAccountsTable(opts.client, LOCAL_TABLE_PREFIX);
-  const cognito = await startLocalCognito({ dataDir: opts.dataDir });
+  // Passkeys for the dashboard's origin (a browser refuses an IP address as the relying party: use a host name).
+  const dashboard = new URL(accounts.publicUrl);
+  const cognito = await startLocalCognito({
+    dataDir: opts.dataDir,
+    passkeys: { relyingPartyId: dashboard.hostname, origin: dashboard.origin },
+  });
   let mailSink: MailSink;
   try {
     mailSink = await startMailSink({ onMail: (mail) => opts.log.info({}, describeMail(mail)) });

@@ -8,6 +8,14 @@ import type { AccountApiDeps } from './deps.js';
 import { NotSignedInError, RateLimitedError } from './errors.js';
 import { jsonAnswer, parseBody } from './http.js';
 import { confirmMoneyChange, requestMoneyChange } from './money.js';
+import {
+  completePasskeyRegistration,
+  deletePasskey,
+  listPasskeys,
+  signInWithPasskey,
+  startPasskeyRegistration,
+  startPasskeySignIn,
+} from './passkeys.js';
 import { addIdentity, changeLog, me, removeIdentity, startTotp, verifyTotp } from './profile.js';
 import type { AccountRequest, AccountResponse, AccountRoute, AccountRouteRequest } from './route.js';
 import { createWatcher, listWatchers, revokeWatcher, watchView } from './watchers.js';
@@ -28,6 +36,8 @@ const email = z.string().max(320);
 const password = z.string().min(1).max(256);
 const code = z.string().regex(/^\d{6}$/, 'a 6-digit code');
 const token = z.string().min(16).max(128);
+/** A WebAuthn JSON answer (RegistrationResponseJSON, AuthenticationResponseJSON): checked by the identity provider. */
+const webAuthnJson = z.record(z.string(), z.unknown());
 const baseUnits = z
   .string()
   .regex(/^\d{1,30}$/, 'an integer of base units, in digits')
@@ -57,6 +67,10 @@ const bodies = {
     totp: code,
   }),
   watcher: z.strictObject({ label: z.string().max(64).default('') }),
+  passkeyStepUp: z.strictObject({ password, totp: code.optional() }),
+  passkeyCredential: z.strictObject({ credential: webAuthnJson }),
+  passkeySignInStart: z.strictObject({ email }),
+  passkeySignIn: z.strictObject({ email, session: z.string().min(1).max(4096), credential: webAuthnJson }),
   empty: z.strictObject({}),
 };
 
@@ -103,6 +117,12 @@ export const ACCOUNT_ROUTES: readonly Route[] = [
   route('POST', '/account/refresh', false, async (r, d) =>
     json(200, { tokens: await refresh(d, bodyOf(bodies.refresh, r).refreshToken) }),
   ),
+  route('POST', '/account/signin/passkey/start', false, async (r, d) =>
+    json(200, await startPasskeySignIn(d, bodyOf(bodies.passkeySignInStart, r), r.sourceIp)),
+  ),
+  route('POST', '/account/signin/passkey', false, async (r, d) =>
+    json(200, { kind: 'tokens', tokens: await signInWithPasskey(d, bodyOf(bodies.passkeySignIn, r), r.sourceIp) }),
+  ),
   route('GET', '/account/me', true, async (r, d) => json(200, await me(d, accountOf(r)))),
   route('POST', '/account/totp/start', true, async (r, d) => {
     bodyOf(bodies.empty, r);
@@ -125,6 +145,26 @@ export const ACCOUNT_ROUTES: readonly Route[] = [
   route('POST', '/account/changes/confirm', false, async (r, d) =>
     json(200, await confirmMoneyChange(d, bodyOf(bodies.token, r).token, r.sourceIp)),
   ),
+  route('GET', '/account/passkeys', true, async (r, d) => json(200, await listPasskeys(d, bearer(r)!))),
+  route('POST', '/account/passkeys/start', true, async (r, d) =>
+    json(200, await startPasskeyRegistration(d, accountOf(r), bearer(r)!, bodyOf(bodies.passkeyStepUp, r))),
+  ),
+  route('POST', '/account/passkeys', true, async (r, d) =>
+    json(
+      201,
+      await completePasskeyRegistration(
+        d,
+        accountOf(r),
+        bearer(r)!,
+        bodyOf(bodies.passkeyCredential, r).credential,
+        r.sourceIp,
+      ),
+    ),
+  ),
+  route('DELETE', '/account/passkeys/:id', true, async (r, d) => {
+    await deletePasskey(d, accountOf(r), bearer(r)!, r.params.id!, bodyOf(bodies.passkeyStepUp, r), r.sourceIp);
+    return json(200, { removed: true });
+  }),
   route('GET', '/account/watchers', true, async (r, d) => json(200, await listWatchers(d, accountOf(r)))),
   route('POST', '/account/watchers', true, async (r, d) =>
     json(201, await createWatcher(d, accountOf(r), bodyOf(bodies.watcher, r).label, r.sourceIp)),

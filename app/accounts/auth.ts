@@ -124,7 +124,7 @@ export async function confirmEmail(deps: AccountApiDeps, token: string, ip: stri
 }
 
 /** Runs a sign-in step against the lockout: a locked email is refused as a wrong password; a refusal counts. */
-async function guarded<T>(deps: AccountApiDeps, email: string, step: () => Promise<T>): Promise<T> {
+export async function guarded<T>(deps: AccountApiDeps, email: string, step: () => Promise<T>): Promise<T> {
   if (await isLocked(deps, email)) {
     await countFailure(deps, email);
     throw new SignInRefusedError();
@@ -138,7 +138,7 @@ async function guarded<T>(deps: AccountApiDeps, email: string, step: () => Promi
 }
 
 /** An email that cannot be one is refused like a wrong password. */
-function signInEmail(email: string): string {
+export function signInEmail(email: string): string {
   try {
     return normalizeEmail(email);
   } catch {

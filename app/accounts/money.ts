@@ -2,11 +2,10 @@ import { checkMoneyChange } from '../../core/accounts/rules.js';
 import { newToken, tokenHash } from '../../core/accounts/tokens.js';
 import type { AccountId, MoneyChange, PayoutSettings, PendingMoneyChange } from '../../core/accounts/types.js';
 import { BadRequestError } from '../../core/errors.js';
-import { SignInRefusedError } from '../../core/ports/identity.js';
 import type { AccountApiDeps } from './deps.js';
 import { AccountConflictError, AccountForbiddenError } from './errors.js';
-import { countFailure, isLocked } from './limits.js';
 import { log, profileOf, settingsView } from './profile.js';
+import { stepUp } from './step-up.js';
 
 /**
  * Changes that move money (issue 19): a coin's payout threshold, payout address and payout currency. Two proofs: a
@@ -42,7 +41,7 @@ export async function requestMoneyChange(
   if (!(await deps.identity.totpEnabled(profile.email))) {
     throw new AccountForbiddenError('enable two-factor authentication first: money changes need its code');
   }
-  await stepUp(deps, profile.email, body.password, body.totp);
+  await stepUp(deps, profile.email, body, { totpRequired: true });
   const token = newToken();
   const now = deps.now();
   const pending: PendingMoneyChange = {
@@ -68,22 +67,6 @@ export async function requestMoneyChange(
     ].join('\n'),
   });
   return { pending: true, expiresAt: pending.expiresAt };
-}
-
-/** Password and TOTP code again, through the identity provider; refusals count toward the email's lockout. */
-async function stepUp(deps: AccountApiDeps, email: string, password: string, code: string): Promise<void> {
-  if (await isLocked(deps, email)) {
-    await countFailure(deps, email);
-    throw new SignInRefusedError();
-  }
-  try {
-    const first = await deps.identity.signIn(email, password);
-    if (first.kind !== 'totp') throw new AccountForbiddenError('enable two-factor authentication first');
-    await deps.identity.answerTotp(email, first.session, code);
-  } catch (err) {
-    if (err instanceof SignInRefusedError) await countFailure(deps, email);
-    throw err;
-  }
 }
 
 /**
