@@ -16,8 +16,10 @@ import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cd
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import {
   AccountRecovery,
+  type CfnUserPool,
   FeaturePlan,
   Mfa,
+  PasskeyUserVerification,
   StandardThreatProtectionMode,
   UserPool,
   type UserPoolClient,
@@ -56,6 +58,8 @@ export const PUBLIC_ACCOUNT_ROUTES: readonly { method: 'GET' | 'POST'; path: str
   { method: 'POST', path: '/api/account/signin' },
   { method: 'POST', path: '/api/account/signin/totp' },
   { method: 'POST', path: '/api/account/signin/recovery' },
+  { method: 'POST', path: '/api/account/signin/passkey/start' },
+  { method: 'POST', path: '/api/account/signin/passkey' },
   { method: 'POST', path: '/api/account/refresh' },
   { method: 'POST', path: '/api/account/changes/confirm' },
   { method: 'GET', path: '/api/watch/{token}' },
@@ -68,6 +72,8 @@ const SIGN_IN_ROUTES = [
   '/api/account/signin',
   '/api/account/signin/totp',
   '/api/account/signin/recovery',
+  '/api/account/signin/passkey/start',
+  '/api/account/signin/passkey',
 ];
 
 /** Where CloudFront sends the account API (infra/stacks/api-stack.ts): these paths go to the HTTP API. */
@@ -180,6 +186,12 @@ export class AccountsStack extends Stack {
       },
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
+      // Passkeys (optional per user): the USER_AUTH flow's WEB_AUTHN challenge beside the password, for the
+      // dashboard's domain as relying party (a passkey made there works only there), user verification (PIN or
+      // biometrics) required.
+      signInPolicy: { allowedFirstAuthFactors: { password: true, passkey: true } },
+      passkeyRelyingPartyId: new URL(accounts.publicUrl).hostname,
+      passkeyUserVerification: PasskeyUserVerification.REQUIRED,
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       // Plus: threat protection blocks sign-ins with leaked credentials and risky sign-ins, beside the API's lockout.
       featurePlan: FeaturePlan.PLUS,
@@ -187,6 +199,10 @@ export class AccountsStack extends Stack {
       deletionProtection: stage.deletionProtection,
       removalPolicy: stage.removalPolicy,
     });
+    // A passkey with user verification is two factors (the device and its PIN or biometrics): it signs in without
+    // the TOTP step, as local mode's emulation does (local/cognito-passkeys.ts).
+    (this.userPool.node.defaultChild as CfnUserPool).webAuthnFactorConfiguration =
+      'MULTI_FACTOR_WITH_USER_VERIFICATION';
     acknowledge(
       this.userPool,
       'AwsSolutions-COG1',
@@ -198,8 +214,9 @@ export class AccountsStack extends Stack {
       'Two-factor is optional by design (issue 19): every money change needs the TOTP code and an emailed link, so an account without TOTP cannot move money',
     );
     this.client = this.userPool.addClient('Web', {
-      // USER_PASSWORD_AUTH through the API (the Lambda calls InitiateAuth), refresh tokens; no hosted UI, no OAuth.
-      authFlows: { userPassword: true },
+      // USER_PASSWORD_AUTH through the API (the Lambda calls InitiateAuth), USER_AUTH for passkey sign-in, refresh
+      // tokens; no hosted UI, no OAuth.
+      authFlows: { userPassword: true, user: true },
       disableOAuth: true,
       generateSecret: false,
       preventUserExistenceErrors: true,

@@ -111,10 +111,19 @@ describe('the accounts stack (config with accounts)', () => {
     expect(pool.SmsConfiguration).toBeUndefined();
   });
 
-  it('has one app client: USER_PASSWORD_AUTH and refresh, no secret, no OAuth, no user existence errors', () => {
+  it('offers passkeys for the dashboard’s domain only, with user verification, beside the password', () => {
+    t.hasResourceProperties('AWS::Cognito::UserPool', {
+      WebAuthnRelyingPartyID: 'pool.example.org',
+      WebAuthnUserVerification: 'required',
+      WebAuthnFactorConfiguration: 'MULTI_FACTOR_WITH_USER_VERIFICATION',
+      Policies: Match.objectLike({ SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'WEB_AUTHN'] } }),
+    });
+  });
+
+  it('has one app client: USER_PASSWORD_AUTH, USER_AUTH (passkeys) and refresh, no secret, no OAuth, no user existence errors', () => {
     t.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
     t.hasResourceProperties('AWS::Cognito::UserPoolClient', {
-      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       GenerateSecret: false,
       AllowedOAuthFlowsUserPoolClient: false,
       PreventUserExistenceErrors: 'ENABLED',
