@@ -577,6 +577,27 @@ describe('mining.submit', () => {
     expect(log.entries.some((e) => e.level === 'error' && /could not be recorded/.test(e.msg))).toBe(true);
   });
 
+  it('answers 20 (not recorded) when the queue throws instead of rejecting, and keeps serving the connection', async () => {
+    const throwing = new MemoryShareQueue();
+    let fail = true;
+    const enqueue = throwing.enqueue.bind(throwing);
+    throwing.enqueue = (share) => {
+      if (fail) throw new Error('queue broke synchronously');
+      return enqueue(share);
+    };
+    const { connect, log } = setup({}, throwing);
+    const { c } = connect();
+    await working(c);
+    const reply = await c.request(3, 'mining.submit', submitParams());
+    expect(reply).toMatchObject({ id: 3, result: null, error: [20, 'share not recorded, please resubmit', null] });
+    expect(log.entries.some((e) => e.level === 'error' && /could not be recorded/.test(e.msg))).toBe(true);
+    fail = false;
+    expect(await c.request(4, 'mining.submit', submitParams({ en2: '00000002' }))).toMatchObject({
+      id: 4,
+      result: true,
+    });
+  });
+
   it('credits a share at the lowest difficulty this connection was sent while its job was current', async () => {
     const { connect, queue, jobs } = setup();
     const { c } = connect();
