@@ -51,6 +51,8 @@ type PasskeyUser = User & { WebAuthnCredentials?: StoredPasskey[] };
 const CHALLENGE_MS = 3 * 60_000;
 const TIMEOUT_MS = 3 * 60_000;
 const MAX_PASSKEYS = 20;
+/** ES256 and RS256, as Cognito offers (and no experimental algorithm of the running Node). */
+const ALGORITHMS = [-7, -257];
 
 type CognitoErrorClass = new (code: string, message: string) => Error;
 
@@ -95,8 +97,7 @@ export function localPasskeys(
       userID: new TextEncoder().encode(subOf(user)),
       timeout: TIMEOUT_MS,
       attestationType: 'none',
-      // ES256 and RS256, as Cognito offers (and no experimental algorithm of the running Node).
-      supportedAlgorithmIDs: [-7, -257],
+      supportedAlgorithmIDs: ALGORITHMS,
       excludeCredentials: owned.map((c) => ({ id: c.id, transports: c.transports })),
       authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
     });
@@ -122,6 +123,7 @@ export function localPasskeys(
         expectedOrigin: rp.origin,
         expectedRPID: rp.relyingPartyId,
         requireUserVerification: true,
+        supportedAlgorithmIDs: ALGORITHMS,
       });
     } catch (err) {
       throw refuse('WebAuthnClientMismatchException', `The passkey was refused: ${(err as Error).message}`);

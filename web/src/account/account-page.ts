@@ -3,6 +3,7 @@ import { coins, localTime, unitsOf } from '../format.js';
 import { AccountApiError, accountApi, type Json } from './api.js';
 import { onSubmit } from './auth-pages.js';
 import { notificationsSection } from './notifications.js';
+import { passkeysSection } from './passkeys.js';
 import { signOut } from './session.js';
 import { totpSection } from './totp.js';
 import { watchersSection } from './watchers.js';
@@ -48,13 +49,14 @@ export async function accountPage(pool: PoolView, rerender: () => void): Promise
       );
     throw err;
   }
-  const [log, watchers, notifications] = await Promise.all([
+  const [log, watchers, notifications, passkeys] = await Promise.all([
     accountApi.log(),
     accountApi.watchers(),
     // Notifications are optional in a deployment: the page shows the rest without them.
     accountApi
       .notifications()
       .catch((err: AccountApiError) => ({ unavailable: err.status === 404 ? 'this pool sends none' : err.message })),
+    accountApi.passkeys(),
   ]);
   const signOutButton = h('button', { type: 'button', 'data-testid': 'signout' }, 'Sign out');
   signOutButton.addEventListener('click', () => {
@@ -67,6 +69,7 @@ export async function accountPage(pool: PoolView, rerender: () => void): Promise
     h('h1', {}, 'Account'),
     h('p', {}, 'Signed in as ', h('b', { 'data-testid': 'account-email' }, me.email), ' ', signOutButton),
     totpSection(me.mfa.totp, me.mfa.recoveryCodesLeft, rerender),
+    passkeysSection(passkeys.passkeys as Json[], me.mfa.totp, rerender),
     identitiesSection(me, rerender),
     payoutSection(me, pool),
     referralSection(me, pool),

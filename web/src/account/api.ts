@@ -34,6 +34,9 @@ const open = async (path: string, body: unknown) => answer(await sendJson(`/api$
 const mine = async (path: string, init: { method?: string; body?: unknown } = {}) =>
   answer(await authorized(path, init));
 
+/** A step-up for a passkey change: the password, and the TOTP code when TOTP is on. */
+export type StepUp = { password: string; totp?: string };
+
 export type SignIn = { kind: 'tokens'; tokens: Tokens } | { kind: 'totp'; session: string };
 
 export const accountApi = {
@@ -45,6 +48,10 @@ export const accountApi = {
     (await open('/account/signin/totp', { email, session, code })) as SignIn,
   signInRecovery: async (email: string, password: string, recoveryCode: string) =>
     (await open('/account/signin/recovery', { email, password, recoveryCode })) as SignIn,
+  passkeySignInStart: async (email: string) =>
+    (await open('/account/signin/passkey/start', { email })) as { session: string; options: Json },
+  passkeySignIn: async (email: string, session: string, credential: unknown) =>
+    (await open('/account/signin/passkey', { email, session, credential })) as SignIn,
   confirmChange: (token: string) => open('/account/changes/confirm', { token }),
   watch: async (token: string) => answer(await fetch(`/api/watch/${encodeURIComponent(token)}`)),
 
@@ -57,6 +64,11 @@ export const accountApi = {
     mine(`/account/identities/${encodeURIComponent(coin)}/${encodeURIComponent(address)}`, { method: 'DELETE' }),
   log: () => mine('/account/log?limit=50'),
   changeSettings: (coin: string, body: Json) => mine(`/account/settings/${encodeURIComponent(coin)}`, { body }),
+  passkeys: () => mine('/account/passkeys'),
+  startPasskey: (proof: StepUp) => mine('/account/passkeys/start', { body: proof }),
+  addPasskey: (credential: unknown) => mine('/account/passkeys', { body: { credential } }),
+  removePasskey: (id: string, proof: StepUp) =>
+    mine(`/account/passkeys/${encodeURIComponent(id)}`, { method: 'DELETE', body: proof }),
   watchers: () => mine('/account/watchers'),
   createWatcher: (label: string) => mine('/account/watchers', { body: { label } }),
   revokeWatcher: (id: string) => mine(`/account/watchers/${encodeURIComponent(id)}`, { method: 'DELETE' }),

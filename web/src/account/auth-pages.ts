@@ -1,4 +1,5 @@
-import { field, h, say, status } from '../dom.js';
+import { startAuthentication } from '@simplewebauthn/browser';
+import { actionButton, field, h, say, status } from '../dom.js';
 import { AccountApiError, accountApi, type SignIn } from './api.js';
 import { signedIn } from './session.js';
 
@@ -104,7 +105,14 @@ export function signInPage(): HTMLElement {
     out,
   );
   onSubmit(form, out, async (v) => done(await accountApi.signIn(v.email!, v.password!), v.email!, v.password!));
-  page.append(form, h('p', {}, 'No account yet? ', h('a', { href: '#/signup' }, 'Sign up')));
+  // A passkey instead of the password: the email above, then the browser's passkey prompt.
+  const passkeyOut = status('signin-passkey-status');
+  page.append(
+    form,
+    h('p', {}, 'Or, with a passkey added on your account page: ', passkeySignInButton(form, passkeyOut, enter)),
+    passkeyOut,
+    h('p', {}, 'No account yet? ', h('a', { href: '#/signup' }, 'Sign up')),
+  );
   return page;
 }
 
@@ -143,4 +151,21 @@ function totpStep(email: string, password: string, session: string): HTMLElement
     enter(await accountApi.signInRecovery(email, password, v.recoveryCode!));
   });
   return h('div', {}, form, h('details', {}, h('summary', {}, 'Lost your authenticator?'), recovery));
+}
+
+/** "Sign in with a passkey": the email typed in the sign-in form, then the browser's passkey prompt. */
+function passkeySignInButton(form: HTMLFormElement, out: HTMLElement, enter: (r: SignIn) => void) {
+  return actionButton(
+    'Sign in with a passkey',
+    'passkey-signin',
+    async () => {
+      say(out, '');
+      const email = String(new FormData(form).get('email') ?? '').trim();
+      if (!email) throw new Error('enter your email first');
+      const { session, options } = await accountApi.passkeySignInStart(email);
+      const credential = await startAuthentication({ optionsJSON: options as never });
+      enter(await accountApi.passkeySignIn(email, session, credential));
+    },
+    out,
+  );
 }
