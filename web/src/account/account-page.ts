@@ -56,7 +56,8 @@ export async function accountPage(pool: PoolView, rerender: () => void): Promise
     accountApi
       .notifications()
       .catch((err: AccountApiError) => ({ unavailable: err.status === 404 ? 'this pool sends none' : err.message })),
-    accountApi.passkeys(),
+    // A failing passkey list leaves the rest of the page working (the section says why).
+    accountApi.passkeys().catch((err: AccountApiError) => ({ unavailable: err.message })),
   ]);
   const signOutButton = h('button', { type: 'button', 'data-testid': 'signout' }, 'Sign out');
   signOutButton.addEventListener('click', () => {
@@ -69,7 +70,7 @@ export async function accountPage(pool: PoolView, rerender: () => void): Promise
     h('h1', {}, 'Account'),
     h('p', {}, 'Signed in as ', h('b', { 'data-testid': 'account-email' }, me.email), ' ', signOutButton),
     totpSection(me.mfa.totp, me.mfa.recoveryCodesLeft, rerender),
-    passkeysSection(passkeys.passkeys as Json[], me.mfa.totp, rerender),
+    passkeysSection(passkeys, me.mfa.totp, rerender),
     identitiesSection(me, rerender),
     payoutSection(me, pool),
     referralSection(me, pool),

@@ -109,7 +109,12 @@ export function signInPage(): HTMLElement {
   const passkeyOut = status('signin-passkey-status');
   page.append(
     form,
-    h('p', {}, 'Or, with a passkey added on your account page: ', passkeySignInButton(form, passkeyOut, enter)),
+    h(
+      'p',
+      {},
+      'Or sign in with a passkey (added on your account page): ',
+      passkeySignInButton(form, passkeyOut, enter),
+    ),
     passkeyOut,
     h('p', {}, 'No account yet? ', h('a', { href: '#/signup' }, 'Sign up')),
   );
@@ -156,7 +161,8 @@ function totpStep(email: string, password: string, session: string): HTMLElement
 /** "Sign in with a passkey": the email typed in the sign-in form, then the browser's passkey prompt. */
 function passkeySignInButton(form: HTMLFormElement, out: HTMLElement, enter: (r: SignIn) => void) {
   return actionButton(
-    'Sign in with a passkey',
+    // Not "Sign in …": the password form's button keeps that name to itself.
+    'Use a passkey',
     'passkey-signin',
     async () => {
       say(out, '');

@@ -11,7 +11,15 @@ import { onSubmit } from './auth-pages.js';
  * sign-in button is on the sign-in page (auth-pages.ts).
  */
 
-export function passkeysSection(passkeys: Json[], totpOn: boolean, rerender: () => void): HTMLElement {
+export function passkeysSection(list: Json, totpOn: boolean, rerender: () => void): HTMLElement {
+  if (list.unavailable !== undefined)
+    return h(
+      'section',
+      { 'data-testid': 'passkeys-section' },
+      h('h2', {}, 'Passkeys'),
+      h('p', { 'data-testid': 'passkeys-unavailable' }, `Passkeys cannot be shown now: ${list.unavailable}`),
+    );
+  const passkeys = list.passkeys as Json[];
   const out = status('passkey-status');
   const proofFields = [
     field('Password', h('input', { name: 'password', type: 'password', autocomplete: 'current-password' })),
