@@ -3,9 +3,9 @@
 // socket's data event) — the pool's own part, which the goal is about.
 import { randomBytes } from 'node:crypto';
 import { type Channel, channel } from 'node:diagnostics_channel';
-import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { type KeptRequestEvent, keptRequestChannel } from '../adapters/rpc/kept-connection.js';
 import { getCoin } from '../core/coins/index.js';
 import { bitcoinFamily } from '../families/bitcoin/index.js';
 import { bitcoinJobSource } from '../families/bitcoin/stratum.js';
@@ -38,16 +38,14 @@ export interface SubmitResult {
 /** The server's part of a block's way, stage by stage (each from the end of the one before). */
 export const STAGES = {
   hashed: 'read → PoW hash done (framing, parse, checks, scrypt with its turn wait)',
-  created: 'hash → request created (block hex pieces, daemon pool, node:http request)',
-  written: 'request created → written to the socket',
+  created: 'hash → request created (block hex pieces, daemon pool, the request head)',
+  written: 'request created → written to the socket (one corked writev on the kept socket)',
   received: 'written → the daemon reads it (loopback, same process)',
 } as const;
 export type Stage = keyof typeof STAGES;
 
 /** Node publishes every socket a net.Server accepts here (diagnostics_channel). */
 const accepted: Channel = channel('net.server.socket');
-/** …and every HTTP client request when it starts (the pool's submitblock: the fake daemon only answers). */
-const requests: Channel = channel('http.client.request.created');
 
 export async function measureSubmit(
   count: number,
@@ -76,11 +74,11 @@ export async function measureSubmit(
   accepted.subscribe(watch);
   const created: bigint[] = [];
   const written: bigint[] = [];
+  // The daemon client's kept connection publishes each request as it hands it to the socket and once written.
   const onRequest = (message: unknown) => {
-    created.push(process.hrtime.bigint());
-    (message as { request: ClientRequest }).request.once('finish', () => written.push(process.hrtime.bigint()));
+    ((message as KeptRequestEvent).phase === 'created' ? created : written).push(process.hrtime.bigint());
   };
-  requests.subscribe(onRequest);
+  keptRequestChannel.subscribe(onRequest);
   // Garbage collections, on performance.now()'s clock (the same monotonic clock as hrtime, another origin).
   const gcs: Array<{ start: number; end: number }> = [];
   const gcWatch = new PerformanceObserver((list) => {
@@ -136,7 +134,7 @@ export async function measureSubmit(
   } finally {
     gcWatch.disconnect();
     accepted.unsubscribe(watch);
-    requests.unsubscribe(onRequest);
+    keptRequestChannel.unsubscribe(onRequest);
     await gen.stop();
     await pool.stop();
   }
@@ -192,6 +190,6 @@ export async function benchSubmit(
     better: 'lower',
     target: GOAL_P99_MS,
     whyMissed:
-      'the stages above: the scrypt hash of the share (alone in its turn) and node:http building the request; the rest of the tail is this VM scheduling the process (the fake daemon shares its event loop)',
+      'the stages above: the scrypt hash of the share (alone in its turn); the rest of the tail is this VM scheduling the process (the fake daemon shares its event loop)',
   });
 }

@@ -1,5 +1,3 @@
-import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { readBlockHead } from '../../core/auxpow/block.js';
 import { sha256d } from '../../core/chain/hash.js';
 import { readTransaction } from '../../core/chain/transaction.js';
@@ -16,6 +14,7 @@ import type {
   WalletTransaction,
 } from './daemon-types.js';
 import { describeFetchError, jsonRpcResult } from './json-rpc.js';
+import { KeptConnection } from './kept-connection.js';
 
 export type * from './daemon-types.js';
 
@@ -59,10 +58,8 @@ export class DaemonClient {
   private readonly auth: string;
   private readonly endpoint: string;
   private id = 0;
-  /** The submit connection's agent: made on the first keepAlive call; destroyed by close(). */
-  private agent: HttpAgent | undefined;
-  /** The endpoint as node:http's request options, parsed once (not per submitblock). */
-  private target: RequestOptions | undefined;
+  /** The submit connection: its sockets open on the first keepAlive call; close() closes them. */
+  private kept: KeptConnection | undefined;
   /** A call other than submitblock (the health check) is out on the submit connection. */
   private checkOnSubmitConnection = false;
   /** The daemon has no getnetworkinfo (btcd): getNetworkInfo asks getinfo. */
@@ -111,10 +108,10 @@ export class DaemonClient {
     let res: { status: number; text: string };
     try {
       if (check) this.checkOnSubmitConnection = true;
-      // The kept path times itself with a timer: an AbortSignal on node:http's request costs a found block ~0.1 ms
+      // The kept path times itself with a timer: an AbortSignal on the request costs a found block ~0.1 ms
       // (AbortSignal.timeout, its listeners; measured by bench/submit.ts).
       res = kept
-        ? await this.postKeptAlive(body, performance.now() + timeoutMs, opts.signal)
+        ? await this.keptConnection().post(body, performance.now() + timeoutMs, opts.signal)
         : await this.postOnce(joined(body), timeoutSignal(timeoutMs, opts.signal));
     } catch (err) {
       const timedOut = (err as Error).name === 'TimeoutError';
@@ -146,97 +143,24 @@ export class DaemonClient {
   }
 
   /**
-   * One request on the client's kept-alive connection (node:http with a keep-alive agent): a found block must not
-   * wait for a TCP handshake and a new HTTP client. A socket the daemon closed while it sat idle fails the first
-   * write; that request is sent again once on a new connection (submitblock is idempotent: at worst "duplicate").
+   * The client's kept-alive connection: a found block must not wait for a TCP handshake and a new HTTP client, nor for
+   * node:http's socket assignment on a later tick (the request is written by hand, in the caller's turn). A socket
+   * the daemon closed while it sat idle fails the first write; that request is sent again once on a new connection
+   * (submitblock is idempotent: at worst "duplicate").
    */
-  private async postKeptAlive(
-    body: string | readonly string[],
-    deadline: number,
-    signal: AbortSignal | undefined,
-  ): Promise<{ status: number; text: string }> {
-    try {
-      return await this.postOn(body, deadline, signal);
-    } catch (err) {
-      if (!(err instanceof StaleSocketError)) throw err;
-      return this.postOn(body, deadline, signal);
-    }
-  }
-
-  /** One request on the kept-alive agent, destroyed with a TimeoutError at `deadline` (performance.now()). */
-  private postOn(
-    body: string | readonly string[],
-    deadline: number,
-    signal: AbortSignal | undefined,
-  ): Promise<{ status: number; text: string }> {
-    const https = this.endpoint.startsWith('https:');
-    this.agent ??= new (https ? HttpsAgent : HttpAgent)({
-      keepAlive: true,
+  private keptConnection(): KeptConnection {
+    this.kept ??= new KeptConnection(this.endpoint, {
+      authorization: this.auth,
+      idleMs: KEEP_ALIVE_IDLE_MS,
       // A submitblock arriving while the health check's getnetworkinfo is out takes another socket, never waits.
       maxSockets: 4,
-      timeout: KEEP_ALIVE_IDLE_MS,
-      // A body in pieces is several writes: never held back by Nagle waiting for the daemon's delayed ACK.
-      noDelay: true,
-    } as ConstructorParameters<typeof HttpAgent>[0]);
-    const pieces = typeof body === 'string' ? [body] : body;
-    let length = 0;
-    for (const p of pieces) length += p.length; // ASCII: JSON and hex
-    return new Promise((resolve, reject) => {
-      this.target ??= urlTarget(this.endpoint);
-      const req = (https ? httpsRequest : httpRequest)({
-        ...this.target,
-        method: 'POST',
-        agent: this.agent,
-        headers: {
-          authorization: this.auth,
-          'content-type': 'application/json',
-          'content-length': typeof body === 'string' ? Buffer.byteLength(body) : length,
-        },
-        ...(signal && { signal }),
-      });
-      let timedOut: Error | undefined;
-      const timer = setTimeout(
-        () => {
-          timedOut = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
-          req.destroy(timedOut);
-        },
-        Math.max(0, deadline - performance.now()),
-      );
-      const why = (err: unknown) => {
-        clearTimeout(timer);
-        return timedOut ?? (signal?.aborted ? signal.reason : err);
-      };
-      req.on('response', (res) => {
-        res.setEncoding('utf8');
-        let text = '';
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => {
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, text });
-        });
-        res.on('error', (err) => reject(why(err)));
-      });
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        const reason = why(err);
-        if (reason === err && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
-          reject(new StaleSocketError(err));
-        } else reject(reason);
-      });
-      // Written before the socket is assigned, the pieces leave together when it is (one writev, corked).
-      if (typeof body === 'string') req.end(body);
-      else {
-        for (const p of pieces) req.write(p, 'latin1');
-        req.end();
-      }
     });
+    return this.kept;
   }
 
   /** Closes the kept-alive connection (a daemon delays its shutdown while one is open). Later calls reopen it. */
   close(): void {
-    this.agent?.destroy();
-    this.agent = undefined;
+    this.kept?.close();
   }
 
   /**
@@ -469,18 +393,6 @@ function isUnimplemented(err: unknown): boolean {
   return err.rpcCode === -32601 || (err.rpcCode === -1 && /unimplemented/i.test(err.message));
 }
 
-/** node:http's options for a URL's host, port and path (what `request(url)` would parse on every call). */
-function urlTarget(endpoint: string): RequestOptions {
-  const u = new URL(endpoint);
-  return {
-    protocol: u.protocol,
-    // An IPv6 literal comes bracketed in URL.hostname; node:http wants it bare.
-    hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
-    ...(u.port !== '' && { port: Number(u.port) }),
-    path: `${u.pathname}${u.search}`,
-  };
-}
-
 /** A signal that aborts with a TimeoutError after `ms`, or when `signal` aborts. */
 function timeoutSignal(ms: number, signal: AbortSignal | undefined): AbortSignal {
   return signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
@@ -488,11 +400,4 @@ function timeoutSignal(ms: number, signal: AbortSignal | undefined): AbortSignal
 
 function joined(body: string | readonly string[]): string {
   return typeof body === 'string' ? body : body.join('');
-}
-
-/** A kept-alive socket the daemon had closed: the request never reached it. */
-class StaleSocketError extends Error {
-  constructor(cause: Error) {
-    super(cause.message, { cause });
-  }
 }

@@ -2,8 +2,7 @@ import type { Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaemonClient } from '../../../adapters/rpc/daemon-client.js';
-import { DaemonError } from '../../../core/errors.js';
-import { deadUrl, FakeDaemon, type Handler, reply, rpcError, rpcResult } from './fake-daemon.js';
+import { deadUrl, FakeDaemon, failure, type Handler, reply, rpcError, rpcResult } from './fake-daemon.js';
 
 const daemons: FakeDaemon[] = [];
 async function fake(handler: Handler): Promise<FakeDaemon> {
@@ -14,15 +13,6 @@ async function fake(handler: Handler): Promise<FakeDaemon> {
 afterEach(async () => {
   await Promise.all(daemons.splice(0).map((d) => d.close()));
 });
-
-async function failure(p: Promise<unknown>): Promise<DaemonError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DaemonError);
-  return err as DaemonError;
-}
 
 describe('DaemonClient requests', () => {
   it('posts JSON-RPC 1.0 with basic auth to the wallet path and returns the result', async () => {

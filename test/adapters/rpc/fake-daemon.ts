@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'vitest';
+import { DaemonError } from '../../../core/errors.js';
 
 /** One JSON-RPC request as the fake daemon saw it. */
 export interface SeenRequest {
@@ -65,4 +67,14 @@ export async function deadUrl(): Promise<string> {
   const d = await FakeDaemon.start(() => {});
   await d.close();
   return d.url;
+}
+
+/** The DaemonError a call fails with (the test fails if it succeeds or fails otherwise). */
+export async function failure(p: Promise<unknown>): Promise<DaemonError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DaemonError);
+  return err as DaemonError;
 }
