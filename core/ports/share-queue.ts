@@ -1,6 +1,12 @@
 import type { RefusalKind } from '../shares/refusals.js';
 import type { AuxAddressClaim, Share } from '../shares/share.js';
 
+/** Told once what became of a share handed to `ShareQueue.enqueueAck` (an object, so a share costs no closure). */
+export interface ShareAck {
+  durable(): void;
+  failed(err: Error): void;
+}
+
 /**
  * Where accepted shares go. The stratum server awaits `enqueue` before it answers `true` to a miner:
  * a share acknowledged to a miner must already be durable (accepted by the queue, or spooled to disk).
@@ -9,6 +15,12 @@ import type { AuxAddressClaim, Share } from '../shares/share.js';
 export interface ShareQueue {
   /** Resolves when the share is durable. Rejects only if it could be neither sent nor spooled. */
   enqueue(share: Share): Promise<void>;
+  /**
+   * `enqueue` without a promise (the sha256d share path: no promise or microtask per share): `ack` is told exactly
+   * once, `durable()` when the share is durable or `failed(err)` when it could be neither sent nor spooled (a full or
+   * closed queue: at once, before this returns). Never throws. Optional: the stratum server falls back to `enqueue`.
+   */
+  enqueueAck?(share: Share, ack: ShareAck): void;
   /**
    * Tallies a share refused to an authorized worker, sent with a later batch (core/shares/refusals.ts). Never waits
    * and never fails: a count lost with its process costs a figure on the miner page, nothing else. Optional: a

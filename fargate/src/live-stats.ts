@@ -1,9 +1,10 @@
 import type { LiveSnapshot } from '../../core/ports/live-stats.js';
 import type { Logger } from '../../core/ports/logger.js';
-import type { ShareQueue } from '../../core/ports/share-queue.js';
+import type { ShareAck, ShareQueue } from '../../core/ports/share-queue.js';
 import type { Share } from '../../core/shares/share.js';
 import { OFFLINE_AFTER_MS } from '../../core/stats/hashrate.js';
 import type { StratumJob } from './jobs/types.js';
+import { enqueueWithAck } from './queue/share-ack.js';
 
 /**
  * Who mined recently on this stratum process, and the network its current job builds on. It sees every accepted
@@ -33,6 +34,8 @@ export class LiveStatsTracker {
         await queue.enqueue(share);
         this.record(share);
       },
+      // The share path's form (no promise per share): the share is noted when its ack says durable.
+      enqueueAck: (share, ack) => enqueueWithAck(queue, share, new TrackedAck(this, share, ack)),
       refused: (...args) => queue.refused?.(...args),
       auxAddress: (claim) => queue.auxAddress?.(claim),
       flush: () => queue.flush(),
@@ -63,6 +66,24 @@ export class LiveStatsTracker {
       windowMs: this.windowMs,
       at,
     };
+  }
+}
+
+/** An ack that notes a durable share in the tracker before passing the outcome on. */
+class TrackedAck implements ShareAck {
+  constructor(
+    private readonly tracker: LiveStatsTracker,
+    private readonly share: Share,
+    private readonly ack: ShareAck,
+  ) {}
+
+  durable(): void {
+    this.tracker.record(this.share);
+    this.ack.durable();
+  }
+
+  failed(err: Error): void {
+    this.ack.failed(err);
   }
 }
 

@@ -283,7 +283,12 @@ export class JobManager implements JobProvider {
     return job;
   }
 
-  async checkShare(s: ShareSubmission): Promise<ShareCheck> {
+  /**
+   * Synchronous for the common share (a synchronous PoW hash, neither a block nor an aux target met): the share path
+   * then costs no promise or microtask. A promise only where something waits: the hash for its turn's batch
+   * (scrypt), or a block's (and aux blocks') submission, which comes before the verdict.
+   */
+  checkShare(s: ShareSubmission): ShareCheck | Promise<ShareCheck> {
     const record = this.store.get(s.jobId);
     if (!record) return this.staleOrDuplicate(s);
     const parsed = this.parseSubmission(s, record);
@@ -297,34 +302,58 @@ export class JobManager implements JobProvider {
     if (seen.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
     // Taken before the hash may wait for the turn's end (scrypt batch): the same submission meanwhile is a duplicate.
     if (!seen.add(key)) return this.blockFull(record);
-    // A sha256d coin's PoW is the key's digest: not hashed twice. A synchronous hash is used as it is: an await would
-    // cost every share a microtask.
+    // A sha256d coin's PoW is the key's digest: not hashed twice. A synchronous hash is used as it is.
     const hashed = this.powHash === sha256d ? digest : this.powHash(header);
-    const pow = hashed instanceof Promise ? await hashed : hashed;
+    if (hashed instanceof Promise) return hashed.then((pow) => this.judgeShare(s, record, parsed, header, key, pow));
+    return this.judgeShare(s, record, parsed, header, key, hashed);
+  }
+
+  /** A share's PoW hash against its targets: the verdict, after submitting its block or aux blocks if it found any. */
+  private judgeShare(
+    s: ShareSubmission,
+    record: JobRecord,
+    parsed: WorkSolution,
+    header: Buffer,
+    key: string,
+    pow: Buffer,
+  ): ShareCheck | Promise<ShareCheck> {
     // Display order (reversed: `pow` is ours) is the big-endian PoW value: compared with the targets as bytes.
     const display = pow.reverse();
     if (!meetsTarget(display, this.shareTarget(s.difficulty))) {
-      seen.delete(key); // not a share: it may come again and be refused for its difficulty again
+      this.store.seen.delete(key); // not a share: it may come again and be refused for its difficulty again
       return reject(StratumCode.LowDifficulty, 'low difficulty share');
     }
     // An accepted share's hash and, read as a number, its value: the actual difficulty and the aux targets.
     const hash = display.toString('hex');
     const value = BigInt(`0x${hash}`);
-    const multiplier = this.o.coin.stratumDiffMultiplier;
-
     const result = {
       ok: true as const,
       hash,
-      actualDifficulty: targetToDifficulty(value, multiplier),
+      actualDifficulty: targetToDifficulty(value, this.o.coin.stratumDiffMultiplier),
       networkDifficulty: record.job.networkDifficulty,
       height: record.job.height,
     };
-    // The parent block first, on its own; then the aux chains whose targets the share met (with their own state).
-    // The coinbase (a copy: the assembler's scratch is reused by the next share) only for a block or an aux proof.
     const isBlock = meetsTarget(display, record.shares.networkTarget);
-    const coinbase = isBlock || record.aux ? record.shares.coinbase(parsed) : undefined;
-    const block = isBlock ? await this.submitBlock(record, coinbase!, header, s) : undefined;
-    const auxBlocks = record.aux && (await this.submitAuxBlocks(record, record.aux, value, coinbase!, header, s));
+    // An aux target met (one bigint comparison per chain): submitAuxBlocks decides which are still worth submitting.
+    const auxMet = record.aux?.chains.some((c) => value <= c.work.target) ?? false;
+    if (!isBlock && !auxMet) return result;
+    return this.submitFound(record, parsed, header, s, value, result, isBlock);
+  }
+
+  /** The parent block first, on its own; then the aux chains whose targets the share met (with their own state). */
+  private async submitFound(
+    record: JobRecord,
+    parsed: WorkSolution,
+    header: Buffer,
+    s: ShareSubmission,
+    value: bigint,
+    result: Extract<ShareCheck, { ok: true }>,
+    isBlock: boolean,
+  ): Promise<ShareCheck> {
+    // The coinbase (a copy: the assembler's scratch is reused by the next share) only for a block or an aux proof.
+    const coinbase = record.shares.coinbase(parsed);
+    const block = isBlock ? await this.submitBlock(record, coinbase, header, s) : undefined;
+    const auxBlocks = record.aux && (await this.submitAuxBlocks(record, record.aux, value, coinbase, header, s));
     if (!block && !auxBlocks) return result;
     return { ...result, ...(block && { block }), ...(auxBlocks && { auxBlocks }) };
   }
@@ -441,8 +470,8 @@ export class JobManager implements JobProvider {
     } catch (err) {
       verdict = { outcome: 'error', text: `error: ${err instanceof Error ? err.message : String(err)}` };
     }
-    // The block's hash, for the record and the logs, once the block has left: the request's bytes go out only when
-    // this turn ends, so any work before the await would delay them.
+    // The block's hash, for the record and the logs, once the block has left: the daemon client writes the request
+    // within submitBlockEverywhere's call (adapters/rpc/kept-connection.ts), so nothing is done before it.
     const hash = blockHash(header);
     const found: FoundBlock = {
       height: template.height,

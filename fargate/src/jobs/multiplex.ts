@@ -86,15 +86,17 @@ export class JobMultiplexer implements JobProvider {
    * Routes the share to the source whose job it names, without the prefix, and says which source that was (`coin`).
    * A share for a source that is no longer current is stale: the miners were told to drop that work.
    */
-  async checkShare(submission: ShareSubmission): Promise<ShareCheck> {
+  checkShare(submission: ShareSubmission): ShareCheck | Promise<ShareCheck> {
     const index = Number.parseInt(submission.jobId.slice(0, 1), 16);
     const entry = Number.isNaN(index) ? undefined : this.sources[index];
     if (!entry || submission.jobId.length < 2) return { ok: false, code: 21, message: 'job not found' };
     if (index !== this.active) {
       return { ok: false, code: 21, message: `stale: the port switched from ${entry.name} to ${this.currentName}` };
     }
-    const check = await entry.source.checkShare({ ...submission, jobId: submission.jobId.slice(1) });
-    return check.ok ? { ...check, coin: entry.name } : check;
+    // The source's verdict as it comes: synchronous when it is (no promise per share), a promise otherwise.
+    const check = entry.source.checkShare({ ...submission, jobId: submission.jobId.slice(1) });
+    if (check instanceof Promise) return check.then((c) => creditedTo(c, entry.name));
+    return creditedTo(check, entry.name);
   }
 
   /** Stops listening to the sources (they are stopped by whoever started them). */
@@ -116,4 +118,9 @@ export class JobMultiplexer implements JobProvider {
   private emit(job: StratumJob): void {
     for (const listener of this.listeners) listener(job);
   }
+}
+
+/** An accepted share's verdict names the coin it is credited on. */
+function creditedTo(check: ShareCheck, coin: string): ShareCheck {
+  return check.ok ? { ...check, coin } : check;
 }

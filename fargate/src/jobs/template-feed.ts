@@ -97,11 +97,12 @@ export class TemplateFeed {
           lastError = err;
         }
       } while (this.again);
+      // In the same turn as the last look at `again`: a call after it starts a fetch of its own. (Cleared a
+      // microtask later, by a `finally` on the promise, a call in between joined a run that had already fetched.)
+      this.inflight = undefined;
       if (lastError !== undefined) throw lastError;
     };
-    this.inflight = run().finally(() => {
-      this.inflight = undefined;
-    });
+    this.inflight = run();
     return this.inflight;
   }
 

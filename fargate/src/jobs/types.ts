@@ -105,8 +105,12 @@ export type ShareCheck =
  * and framing.
  */
 export interface JobProvider extends JobFeed<StratumJob> {
-  /** Validates a share (job known, ntime window, not duplicate, meets difficulty) and submits a block if it is one. */
-  checkShare(submission: ShareSubmission): Promise<ShareCheck>;
+  /**
+   * Validates a share (job known, ntime window, not duplicate, meets difficulty) and submits a block if it is one.
+   * The verdict itself when nothing had to wait (the job manager's sha256d shares: no promise per share), a promise
+   * otherwise.
+   */
+  checkShare(submission: ShareSubmission): ShareCheck | Promise<ShareCheck>;
   /** Bytes of extranonce2 the miner rolls. */
   readonly extranonce2Size: number;
   /**

@@ -1,7 +1,7 @@
 import { StorageError } from '../../../core/errors.js';
 import type { BatchTransport } from '../../../core/ports/batch-transport.js';
 import type { Logger } from '../../../core/ports/logger.js';
-import type { ShareQueue } from '../../../core/ports/share-queue.js';
+import type { ShareAck, ShareQueue } from '../../../core/ports/share-queue.js';
 import type { ShareSpool } from '../../../core/ports/share-spool.js';
 import { AuxAddressTally } from '../../../core/shares/aux-addresses.js';
 import { type RefusalKind, RefusalTally } from '../../../core/shares/refusals.js';
@@ -82,11 +82,17 @@ export interface BatchingShareQueueOptions {
   now?: () => number;
 }
 
-interface Waiter {
-  share: Share;
-  resolve: () => void;
-  reject: (err: Error) => void;
+/**
+ * One coin's shares waiting for a batch and, at the same index, who is told when each is durable. Two arrays rather
+ * than an object per share; a batch that takes them all takes the arrays themselves (no copy).
+ */
+interface CoinBuffer {
+  shares: Share[];
+  acks: ShareAck[];
 }
+
+/** Emptied ack arrays kept for the next batches (a handful: one per batch in flight is plenty). */
+const MAX_FREE_ACK_ARRAYS = 8;
 
 export interface ShareQueueStats {
   buffered: number;
@@ -125,7 +131,9 @@ export class BatchingShareQueue implements ShareQueue {
   private readonly log: QueueLog;
   private readonly now: () => number;
 
-  private readonly buffers = new Map<string, Waiter[]>();
+  /** coin → its waiting shares; kept when empty (a queue serves a coin or a few). */
+  private readonly buffers = new Map<string, CoinBuffer>();
+  private readonly freeAcks: ShareAck[][] = [];
   /** coin → refused-share counts waiting for a batch. */
   private readonly refusals = new Map<string, RefusalTally>();
   private refusalTimer: ReturnType<typeof setTimeout> | undefined;
@@ -186,27 +194,42 @@ export class BatchingShareQueue implements ShareQueue {
   }
 
   enqueue(share: Share): Promise<void> {
-    if (this.closed) return Promise.reject(new StorageError('share queue is closed'));
-    if (this.buffered + this.inFlight >= this.maxBufferedShares) {
-      this.counters.rejectedShares += 1;
-      // One error for every refusal: while full, each share is refused, and a new error (its stack) per share would
-      // cost more than the share itself on an already overloaded server.
-      this.fullError ??= new StorageError(
-        `share queue is full (${this.maxBufferedShares} shares): the queue and the spool lag behind`,
-      );
-      return Promise.reject(this.fullError);
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
+    return new Promise<void>((resolve, reject) => this.push(share, { durable: resolve, failed: reject }));
+  }
+
+  /** `enqueue` for the share path: no promise; a closed or full queue calls `ack.failed` before returning. */
+  enqueueAck(share: Share, ack: ShareAck): void {
+    const refused = this.refusal();
+    if (refused) ack.failed(refused);
+    else this.push(share, ack);
+  }
+
+  /** Why a share cannot be taken now (closed, or full), or undefined. */
+  private refusal(): StorageError | undefined {
+    if (this.closed) return new StorageError('share queue is closed');
+    if (this.buffered + this.inFlight < this.maxBufferedShares) return undefined;
+    this.counters.rejectedShares += 1;
+    // One error for every refusal: while full, each share is refused, and a new error (its stack) per share would
+    // cost more than the share itself on an already overloaded server.
+    this.fullError ??= new StorageError(
+      `share queue is full (${this.maxBufferedShares} shares): the queue and the spool lag behind`,
+    );
+    return this.fullError;
+  }
+
+  private push(share: Share, ack: ShareAck): void {
+    let buf = this.buffers.get(share.coin);
+    if (!buf) {
+      buf = { shares: [], acks: [] };
+      this.buffers.set(share.coin, buf);
     }
-    return new Promise<void>((resolve, reject) => {
-      let buf = this.buffers.get(share.coin);
-      if (!buf) {
-        buf = [];
-        this.buffers.set(share.coin, buf);
-      }
-      buf.push({ share, resolve, reject });
-      this.buffered += 1;
-      if (buf.length >= this.maxShares) this.flushCoin(share.coin);
-      else this.timer ??= setTimeout(() => this.flushAll(), this.maxWaitMs);
-    });
+    buf.shares.push(share);
+    buf.acks.push(ack);
+    this.buffered += 1;
+    if (buf.shares.length >= this.maxShares) this.flushCoin(share.coin);
+    else this.timer ??= setTimeout(() => this.flushAll(), this.maxWaitMs);
   }
 
   /**
@@ -288,10 +311,10 @@ export class BatchingShareQueue implements ShareQueue {
   /** `refusalsOnly`: a batch of the coin's refusal counts and aux address claims, with no shares. */
   private flushCoin(coin: string, refusalsOnly = false): void {
     const buf = this.buffers.get(coin);
-    if (!refusalsOnly && (!buf || buf.length === 0)) return;
-    const waiters = refusalsOnly || !buf ? [] : buf.splice(0, this.maxShares);
-    if (buf?.length === 0) this.buffers.delete(coin);
-    this.buffered -= waiters.length;
+    const count = refusalsOnly || !buf ? 0 : Math.min(buf.shares.length, this.maxShares);
+    if (!refusalsOnly && count === 0) return;
+    const { shares, acks } = this.take(buf, count);
+    this.buffered -= count;
     if (this.buffered === 0 && this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -301,21 +324,21 @@ export class BatchingShareQueue implements ShareQueue {
     // minutes mode: the batch schema refuses them on a 'rounds' batch).
     const rejected = this.minutes ? [] : (this.refusals.get(coin)?.take() ?? []);
     const auxAddresses = this.minutes ? [] : this.auxClaims.take();
-    if (waiters.length === 0 && rejected.length === 0 && auxAddresses.length === 0) return;
+    if (count === 0 && rejected.length === 0 && auxAddresses.length === 0) return;
     const batch: ShareBatch = {
       v: 1,
       batchId: `${this.instanceId}-${this.seq++}`,
       coin,
-      shares: waiters.map((w) => w.share),
+      shares,
       ...(this.minutes && { views: 'rounds' as const }),
       ...(rejected.length > 0 && { rejected }),
       ...(auxAddresses.length > 0 && { auxAddresses }),
     };
-    this.inFlight += waiters.length;
+    this.inFlight += count;
     const delivery = this.deliver(batch).then(
       () => {
         this.foldMinutes(batch.shares);
-        for (const w of waiters) w.resolve();
+        this.settle(acks, undefined);
       },
       (err: Error) => {
         // Refusal counts are not worth a retry of their own: lost with a batch nothing could keep.
@@ -323,17 +346,47 @@ export class BatchingShareQueue implements ShareQueue {
         if (auxAddresses.length > 0) {
           this.log.warn({ err, batchId: batch.batchId, claims: auxAddresses.length }, 'aux payout addresses lost');
         }
-        this.counters.rejectedShares += waiters.length;
-        for (const w of waiters) w.reject(err);
+        this.counters.rejectedShares += count;
+        this.settle(acks, err);
       },
     );
     const tracked = delivery.finally(() => {
-      this.inFlight -= waiters.length;
+      this.inFlight -= count;
       this.deliveries.delete(tracked);
     });
     this.deliveries.add(tracked);
     // More than maxShares may be waiting for this coin (a burst): send the rest too.
-    if (!refusalsOnly && (this.buffers.get(coin)?.length ?? 0) >= this.maxShares) this.flushCoin(coin);
+    if (!refusalsOnly && (buf?.shares.length ?? 0) >= this.maxShares) this.flushCoin(coin);
+  }
+
+  /**
+   * The first `count` shares of a coin's buffer and their acks. The common batch takes the whole buffer: its arrays
+   * go as they are (the shares become the batch's array) and the buffer gets an empty one of each.
+   */
+  private take(buf: CoinBuffer | undefined, count: number): CoinBuffer {
+    if (!buf || count === 0) return { shares: [], acks: [] };
+    if (count < buf.shares.length) return { shares: buf.shares.splice(0, count), acks: buf.acks.splice(0, count) };
+    const taken = { shares: buf.shares, acks: buf.acks };
+    buf.shares = [];
+    buf.acks = this.freeAcks.pop() ?? [];
+    return taken;
+  }
+
+  /**
+   * Tells each share's ack its batch's outcome, in order. An ack that throws is logged and the others are still
+   * told (a promise's resolve never threw; an ack is the caller's code). The emptied array is kept for a next batch.
+   */
+  private settle(acks: ShareAck[], err: Error | undefined): void {
+    for (let i = 0; i < acks.length; i++) {
+      try {
+        if (err) acks[i]!.failed(err);
+        else acks[i]!.durable();
+      } catch (thrown) {
+        this.log.error({ err: thrown }, 'a share acknowledgement threw');
+      }
+    }
+    acks.length = 0;
+    if (this.freeAcks.length < MAX_FREE_ACK_ARRAYS) this.freeAcks.push(acks);
   }
 
   /** Makes one batch durable: transport first, spool on failure (spool first while degraded or in journal mode). */

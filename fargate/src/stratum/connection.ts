@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { StratumError } from '../../../core/errors.js';
 import type { PolicyEvent, Verdict } from './ban-policy.js';
-import { type MethodContext, PendingAnswer, type StratumDialect, StratumRefusal } from './context.js';
+import { type AnswerSink, type MethodContext, PendingAnswer, type StratumDialect, StratumRefusal } from './context.js';
 import { dispatch } from './dispatcher.js';
 import { LineFramer, LineTooLongError } from './framer.js';
 import { ProtocolError, parseRequest, type RequestId, type StratumRequest, type WireFormat } from './protocol.js';
@@ -39,15 +39,17 @@ export interface ConnectionHost {
  * suggest_difficulty…) sent before it. Only the wait for a share to become durable overlaps: a submit handler
  * answers with a PendingAnswer and the next message is handled meanwhile, up to MAX_IN_FLIGHT unanswered requests.
  * Answers are written in request order (clients that reuse one request id for every submit — cpuminer — match
- * them by order).
+ * them by order). A handler that returns its value (or a PendingAnswer) is handled without a promise: the lines of
+ * one read go through in one synchronous loop; only a handler's promise makes the loop wait.
  */
-export class Connection {
+export class Connection implements AnswerSink {
   private readonly framer: LineFramer;
   private readonly pending: string[] = [];
   private readonly replies = new ReplyQueue();
+  /** The message loop runs, or waits for an async handler (then the next line waits too). */
   private processing = false;
-  /** Wakes the message loop waiting for an answer to go out (MAX_IN_FLIGHT reached). */
-  private replyWritten: (() => void) | undefined;
+  /** The message loop stopped at MAX_IN_FLIGHT: the next answer written restarts it. */
+  private stalled = false;
   private closed = false;
   /** Answers written this tick, sent as one write at the next tick (or before any other write). */
   private outbox = '';
@@ -250,7 +252,7 @@ export class Connection {
     if (lines.length === 0) return;
     this.pending.push(...lines);
     this.applyBackpressure();
-    void this.drainPending();
+    this.drainPending();
   }
 
   /** Stops reading the socket while too much is read ahead or too many requests are unanswered; resumes after. */
@@ -264,32 +266,49 @@ export class Connection {
     }
   }
 
-  private async drainPending(): Promise<void> {
+  /**
+   * Handles the lines read, in order, one at a time: synchronously while handlers answer at once (or with a
+   * PendingAnswer); a handler's promise stops the loop until it settles (resumeLoop), and MAX_IN_FLIGHT unanswered
+   * requests stop it until an answer goes out (wakeLoop).
+   */
+  private drainPending(): void {
     if (this.processing) return;
     this.processing = true;
+    let waiting: Promise<void> | undefined;
     try {
       while (!this.closed && this.banAfterReply === undefined && this.pending.length > 0) {
         if (this.replies.size >= MAX_IN_FLIGHT) {
-          await new Promise<void>((resolve) => {
-            this.replyWritten = resolve;
-          });
-          continue;
+          this.stalled = true;
+          break;
         }
-        await this.handleLine(this.pending.shift()!);
+        waiting = this.handleLine(this.pending.shift()!);
+        if (waiting) break;
         this.applyBackpressure();
       }
     } finally {
-      this.processing = false;
+      if (waiting) waiting.then(this.resumeLoop, this.resumeLoop);
+      else this.processing = false;
     }
   }
 
+  /** After an async handler: the loop goes on with the next line (one function per connection, not per line). */
+  private readonly resumeLoop = (): void => {
+    this.processing = false;
+    this.applyBackpressure();
+    this.drainPending();
+  };
+
+  /** An answer went out: a loop stopped at MAX_IN_FLIGHT goes on, in a microtask (not inside the queue's ack). */
   private wakeLoop(): void {
-    const wake = this.replyWritten;
-    this.replyWritten = undefined;
-    wake?.();
+    if (!this.stalled) return;
+    this.stalled = false;
+    queueMicrotask(this.resumeStalled);
   }
 
-  private async handleLine(line: string): Promise<void> {
+  private readonly resumeStalled = (): void => this.drainPending();
+
+  /** One line: parsed, dispatched, answered. A promise only when its handler returned one (the loop waits for it). */
+  private handleLine(line: string): Promise<void> | undefined {
     let request: StratumRequest;
     try {
       request = parseRequest(line);
@@ -298,12 +317,12 @@ export class Connection {
         // A response: the pool sends miners no requests, so it answers nothing; not answered, but counted.
         if (isResponse(line)) {
           this.onMalformed();
-          return;
+          return undefined;
         }
         const reply = this.replies.open();
         this.onMalformed();
         this.answer(reply, this.wire.error(err.id, 20, err.message));
-        return;
+        return undefined;
       }
       throw err;
     }
@@ -315,25 +334,43 @@ export class Connection {
     // JSON-RPC 1.0: a request whose id is null is a notification, handled and never answered. bfgminer sends
     // mining.suggest_target with id null before mining.subscribe and reads the next line as the subscribe answer:
     // an answer to the notification made it fail its subscribe and reconnect. The notification still takes a
-    // place in the reply queue (answered with nothing), so the work it triggers and the in-flight bound stay as
-    // for any request.
-    const silent = request.id === null;
-    const reply = this.replies.open();
-    const answerWith = (line: string) => this.answer(reply, silent ? '' : line);
+    // place in the reply queue (answered with nothing, see answer), so the work it triggers and the in-flight bound
+    // stay as for any request.
+    const reply = this.replies.open(request);
+    let result: unknown;
     try {
-      const result = await dispatch(this.dialect?.methods ?? NO_METHODS, this.ctx, request);
-      this.authDone();
-      if (result instanceof PendingAnswer) {
-        result.answer.then(
-          (value) => answerWith(this.wire.result(request.id, value)),
-          (err: unknown) => answerWith(this.encodeFailure(request, err)),
-        );
-      } else {
-        answerWith(this.wire.result(request.id, result));
-      }
+      result = dispatch(this.dialect?.methods ?? NO_METHODS, this.ctx, request);
     } catch (err) {
-      answerWith(this.encodeFailure(request, err));
+      this.answer(reply, this.encodeFailure(request, err));
+      return undefined;
     }
+    if (!(result instanceof Promise)) {
+      this.handled(reply, result);
+      return undefined;
+    }
+    return result.then(
+      (value: unknown) => this.handled(reply, value),
+      (err: unknown) => this.answer(reply, this.encodeFailure(request, err)),
+    );
+  }
+
+  /** A handler's value: answered now, or (a PendingAnswer) once it settles (answerSettled). */
+  private handled(reply: Reply, result: unknown): void {
+    this.authDone();
+    if (result instanceof PendingAnswer) result.listen(this, reply);
+    else this.answerSettled(reply, true, result);
+  }
+
+  /** A request's outcome: its result, or its error (a StratumError's code and message). */
+  answerSettled(reply: Reply, ok: boolean, value: unknown): void {
+    const request = reply.request!;
+    let line: string;
+    try {
+      line = ok ? this.wire.result(request.id, value) : this.encodeFailure(request, value);
+    } catch (err) {
+      line = this.encodeFailure(request, err); // a result that cannot be encoded
+    }
+    this.answer(reply, line);
   }
 
   private encodeFailure(request: { id: RequestId; method: string }, err: unknown): string {
@@ -351,7 +388,8 @@ export class Connection {
    * one syscall for the connection rather than one per answer.
    */
   private answer(reply: Reply, line: string): void {
-    reply.line = line;
+    // JSON-RPC 1.0: a notification (id null) is never answered; its place in the order goes with nothing.
+    reply.line = reply.request?.id === null ? '' : line;
     for (let r = this.replies.takeReady(); r !== undefined; r = this.replies.takeReady()) {
       this.writeSoon(r.line!);
       if (r.close) {

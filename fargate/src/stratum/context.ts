@@ -6,6 +6,7 @@ import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { ExtranonceAllocator } from './extranonce.js';
 import type { StratumMetrics } from './metrics.js';
 import type { RequestId, StratumRequest, WireFormat } from './protocol.js';
+import type { Reply } from './reply-queue.js';
 import type { Session } from './session.js';
 
 export interface PortDifficulty {
@@ -50,7 +51,10 @@ export interface MethodContext {
   validateAddress: (address: string) => string;
   /** Merged mining: the aux coins a password may give a payout address for (StratumServerDeps.auxCoins). */
   auxCoins?: ReadonlyMap<string, AuxCoinAddresses>;
-  /** Sends the current job in the connection's dialect (with its difficulty, if that changed since last sent). */
+  /**
+   * Sends the current job in the connection's dialect (with its difficulty, if that changed since last sent), after
+   * the answer of the newest unanswered request: a handler calls it directly and its work follows its own answer.
+   */
   sendWork(clean: boolean): void;
   notify(method: string, params: unknown[]): void;
   /** Every share outcome, as metrics name it ("accepted", "stale", "low-difficulty"…): the ban policy counts them. */
@@ -84,13 +88,64 @@ export class StratumRefusal extends StratumError {
   }
 }
 
+/** Where a PendingAnswer's outcome goes: the connection, with the request's place in its answer order. */
+export interface AnswerSink {
+  answerSettled(reply: Reply, ok: boolean, value: unknown): void;
+}
+
+const PENDING = 0;
+const ANSWERED = 1;
+const REFUSED = 2;
+
 /**
  * An answer known later (a share's, once it is durable): the connection handles the client's next messages
- * meanwhile and writes this answer, in request order, when `answer` settles (a StratumError rejection is an error
- * answer). Work the handler triggers after returning still goes out after this answer.
+ * meanwhile and writes this answer, in request order, once it settles: `resolve(value)`, or `reject(err)` (a
+ * StratumError is an error answer), or the promise it was made with. No promise of its own: the sha256d share path
+ * settles it from the share queue's ack (submit.ts PendingShare). Work the handler triggers after returning still
+ * goes out after this answer.
  */
 export class PendingAnswer {
-  constructor(readonly answer: Promise<unknown>) {}
+  private state: typeof PENDING | typeof ANSWERED | typeof REFUSED = PENDING;
+  private value: unknown = undefined;
+  private sink: AnswerSink | undefined = undefined;
+  private reply: Reply | undefined = undefined;
+
+  constructor(answer?: Promise<unknown>) {
+    answer?.then(
+      (value) => this.resolve(value),
+      (err: unknown) => this.reject(err),
+    );
+  }
+
+  /** The answer's result (the first settlement counts). */
+  resolve(value: unknown): void {
+    this.settle(ANSWERED, value);
+  }
+
+  /** The answer is this error (the first settlement counts). */
+  reject(err: unknown): void {
+    this.settle(REFUSED, err);
+  }
+
+  /** Hands the outcome to `sink` for `reply`, once: at once when already settled, else when it settles. */
+  listen(sink: AnswerSink, reply: Reply): void {
+    if (this.state !== PENDING) sink.answerSettled(reply, this.state === ANSWERED, this.value);
+    else {
+      this.sink = sink;
+      this.reply = reply;
+    }
+  }
+
+  private settle(state: typeof ANSWERED | typeof REFUSED, value: unknown): void {
+    if (this.state !== PENDING) return;
+    this.state = state;
+    this.value = value;
+    const { sink, reply } = this;
+    if (!sink || !reply) return;
+    this.sink = undefined;
+    this.reply = undefined;
+    sink.answerSettled(reply, state === ANSWERED, value);
+  }
 }
 
 /**

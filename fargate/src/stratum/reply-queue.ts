@@ -1,3 +1,4 @@
+import type { StratumRequest } from './protocol.js';
 /** Why the server refused or closed a connection (the `reason` label of stratum_dropped_connections_total). */
 export type DropReason =
   | 'banned'
@@ -17,6 +18,8 @@ export interface Reply {
   work: boolean | undefined;
   /** Close the connection right after this answer (a ban, too many malformed lines). */
   close: { kind: DropReason; reason: string } | undefined;
+  /** The request answered (its id, and a notification's null id: answered with nothing); none for an unreadable line. */
+  request: StratumRequest | undefined;
 }
 
 /**
@@ -37,9 +40,9 @@ export class ReplyQueue {
     return this.replies[this.replies.length - 1];
   }
 
-  /** Takes a place for a request just read. */
-  open(): Reply {
-    const reply: Reply = { line: undefined, work: undefined, close: undefined };
+  /** Takes a place for a request just read (`request` undefined: a line that could not be read as one). */
+  open(request?: StratumRequest): Reply {
+    const reply: Reply = { line: undefined, work: undefined, close: undefined, request };
     this.replies.push(reply);
     return reply;
   }

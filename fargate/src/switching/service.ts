@@ -15,6 +15,7 @@ import { auxPasswordCoins, connectionCount, drainPorts, jobsHealth, openStratumP
 import type { CoinHealth } from '../http/ops-server.js';
 import { JobMultiplexer } from '../jobs/multiplex.js';
 import type { JobEconomics, JobProvider, StratumJob } from '../jobs/types.js';
+import { enqueueWithAck } from '../queue/share-ack.js';
 import { BanPolicy } from '../stratum/ban-policy.js';
 import { EXTRANONCE1_SIZE, ExtranonceAllocator, type ExtranonceLane } from '../stratum/extranonce.js';
 import type { StratumMetrics } from '../stratum/metrics.js';
@@ -140,6 +141,7 @@ export async function startSwitchingService(deps: SwitchingServiceDeps): Promise
     // Every coin's share goes to its own queue; a refusal is counted on the coin the port mines now.
     const shares: ShareQueue = {
       enqueue: (share) => deps.shares(share.coin).enqueue(share),
+      enqueueAck: (share, ack) => enqueueWithAck(deps.shares(share.coin), share, ack),
       refused: (_coin, miner, worker, kind, at) =>
         deps.shares(mux.currentName).refused?.(mux.currentName, miner, worker, kind, at),
       auxAddress: (claim) => deps.shares(first.symbol).auxAddress?.(claim),

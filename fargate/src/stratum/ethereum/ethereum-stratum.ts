@@ -43,7 +43,7 @@ const subscribe: MethodHandler = (ctx, params) => {
   if (typeof agent === 'string') session.userAgent = agent.slice(0, 128);
   session.extranonce1 ||= ctx.extranonces.allocate(ctx.now());
   session.subscribed = true;
-  if (session.authorized) queueMicrotask(() => ctx.sendWork(true));
+  if (session.authorized) ctx.sendWork(true);
   return [['mining.notify', session.extranonce1, PROTOCOL], session.extranonce1];
 };
 

@@ -92,7 +92,7 @@ export const authorize: MethodHandler = (ctx, params) => {
     const requested = session.requestedDifficulty;
     if (requested !== undefined) session.difficulty = Math.min(Math.max(requested, d.min), d.max);
     session.vardiff.reset(ctx.now());
-    if (session.subscribed) queueMicrotask(() => ctx.sendWork(true));
+    if (session.subscribed) ctx.sendWork(true);
   }
   if (session.mayLog(ctx.now())) {
     ctx.log.info({ session: session.id, miner, worker, ip: session.remote.address }, 'worker authorized');

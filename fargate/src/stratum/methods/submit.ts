@@ -1,9 +1,11 @@
 import { isHexBytes } from '../../../../core/chain/hex.js';
 import { StratumCode, StratumError } from '../../../../core/errors.js';
+import type { ShareAck } from '../../../../core/ports/share-queue.js';
 import { refusalKind } from '../../../../core/shares/refusals.js';
 import type { Share } from '../../../../core/shares/share.js';
 import { shareHexFields } from '../../jobs/share-fields.js';
 import type { JobProvider, ShareCheck } from '../../jobs/types.js';
+import { enqueueWithAck } from '../../queue/share-ack.js';
 import { type MethodContext, type MethodHandler, PendingAnswer } from '../context.js';
 
 /** The submit's refusal of a field shareHexFields could not read. */
@@ -27,25 +29,38 @@ export function rejectShare(
   reason: string,
   who?: ShareWorker,
 ): never {
+  throw countRefusal(ctx, code, message, reason, who);
+}
+
+/** rejectShare's counting, returning the error to answer with (a settled PendingShare rejects with it). */
+function countRefusal(
+  ctx: MethodContext,
+  code: StratumCode,
+  message: string,
+  reason: string,
+  who?: ShareWorker,
+): StratumError {
   ctx.session.rejected++;
   const coin = ctx.options.coin.symbol;
   ctx.metrics.shares.inc({ coin, result: reason });
   ctx.onShareResult(reason);
   const kind = who && refusalKind(reason);
   if (kind) ctx.shares.refused?.(coin, who.miner, who.worker, kind, ctx.now());
-  throw StratumError.quiet(code, message);
+  return StratumError.quiet(code, message);
 }
 
 /**
  * mining.submit [username, jobId, extranonce2, ntime, nonce, versionBits?] → true.
- * `true` goes out only after the share is durable (ShareQueue.enqueue resolved): a share a miner saw accepted is
- * never lost. Validation runs in request order; the wait for durability (up to a batch window) is a PendingAnswer,
- * so one connection's shares wait together. Rejections carry the standard codes (21 stale, 22 duplicate, 23 low
- * difficulty, 24 unauthorized, 25 not subscribed, 20 other).
+ * `true` goes out only after the share is durable (the share queue's ack): a share a miner saw accepted is never
+ * lost. Validation runs in request order; the wait for durability (up to a batch window) is a PendingAnswer, so one
+ * connection's shares wait together. Rejections carry the standard codes (21 stale, 22 duplicate, 23 low
+ * difficulty, 24 unauthorized, 25 not subscribed, 20 other). Not async: when the share check has its verdict at
+ * once (sha256d), the share goes from the line to the queue without a promise; otherwise the handler's promise is
+ * what the connection waits for before the next message, as for any async handler.
  */
 export const submit =
   (jobs: JobProvider): MethodHandler =>
-  async (ctx, params) => {
+  (ctx, params) => {
     const started = performance.now();
     const { session } = ctx;
     if (!session.subscribed) rejectShare(ctx, StratumCode.NotSubscribed, 'not subscribed', 'not-subscribed');
@@ -80,7 +95,7 @@ export const submit =
       if (bits !== 0) rolled = bits.toString(16).padStart(8, '0');
     }
     const difficulty = session.jobDifficulty.get(jobId as string) ?? session.difficulty;
-    const check = await jobs.checkShare({
+    const check = jobs.checkShare({
       jobId: jobId as string,
       extranonce1: session.extranonce1,
       extranonce2: extranonce2.toLowerCase(),
@@ -91,6 +106,7 @@ export const submit =
       miner: who!.miner,
       worker: who!.worker,
     });
+    if (check instanceof Promise) return check.then((c) => acceptShare(ctx, c, who!, difficulty, started));
     return acceptShare(ctx, check, who!, difficulty, started);
   };
 
@@ -131,27 +147,47 @@ export function acceptShare(
     ctx.metrics.blocks.inc({ coin, result: check.block.submitResult });
     ctx.log.info({ ...check.block, miner: who.miner, worker: who.worker }, 'block found');
   }
-  return new PendingAnswer(recordShare(ctx, share, started));
+  return recordShare(ctx, share, started);
 }
 
 /**
- * Waits until the share is durable, then counts it and lets vardiff see it. One `then` on the queue's promise (no
- * async function's own promise and await per share).
+ * A share's answer, settled by the share queue's ack: `true` (counted, seen by vardiff) once the share is durable,
+ * 20 "share not recorded" if it could not be made so. One object per share, the queue's ack and the connection's
+ * pending answer at once: no promise, no closure.
  */
-function recordShare(ctx: MethodContext, share: Share, started: number): Promise<true> {
-  let queued: Promise<void>;
-  try {
-    queued = ctx.shares.enqueue(share);
-  } catch (err) {
-    queued = Promise.reject(err); // a queue that throws is refused as one that rejects
+class PendingShare extends PendingAnswer implements ShareAck {
+  constructor(
+    private readonly ctx: MethodContext,
+    private readonly coin: string,
+    private readonly miner: string,
+    private readonly started: number,
+  ) {
+    super();
   }
-  return queued.then(
-    () => shareRecorded(ctx, share.coin, started),
-    (err: unknown) => {
-      ctx.log.error({ err, miner: share.miner }, 'share could not be recorded');
-      return rejectShare(ctx, StratumCode.Other, 'share not recorded, please resubmit', 'not-recorded');
-    },
-  );
+
+  durable(): void {
+    try {
+      this.resolve(shareRecorded(this.ctx, this.coin, this.started));
+    } catch (err) {
+      this.reject(err); // answered as a handler's failure ('internal error'), never left unanswered
+    }
+  }
+
+  failed(err: unknown): void {
+    try {
+      this.ctx.log.error({ err, miner: this.miner }, 'share could not be recorded');
+      this.reject(countRefusal(this.ctx, StratumCode.Other, 'share not recorded, please resubmit', 'not-recorded'));
+    } catch (thrown) {
+      this.reject(thrown);
+    }
+  }
+}
+
+/** Hands the share to the queue with its PendingShare as the ack; a queue that throws is refused as one that rejects. */
+function recordShare(ctx: MethodContext, share: Share, started: number): PendingAnswer {
+  const pending = new PendingShare(ctx, share.coin, share.miner, started);
+  enqueueWithAck(ctx.shares, share, pending);
+  return pending;
 }
 
 function shareRecorded(ctx: MethodContext, coin: string, started: number): true {
@@ -163,7 +199,7 @@ function shareRecorded(ctx: MethodContext, coin: string, started: number): true 
   const next = session.vardiff.onShare(session.difficulty, ctx.now());
   if (next !== undefined) {
     session.difficulty = next;
-    queueMicrotask(() => ctx.sendWork(false));
+    ctx.sendWork(false);
   }
   return true;
 }

@@ -30,7 +30,7 @@ export const subscribe =
     session.subscribed = true;
     const sid = session.extranonce1;
     // Work goes out after the response, once the miner knows its extranonce1 (authorize may already have happened).
-    if (session.authorized) queueMicrotask(() => ctx.sendWork(true));
+    if (session.authorized) ctx.sendWork(true);
     return [
       [
         ['mining.set_difficulty', sid],

@@ -23,7 +23,7 @@ function suggest(ctx: MethodContext, suggested: number): boolean {
   if (!session.workStarted || d > session.difficulty) {
     session.difficulty = d;
     session.vardiff.reset(ctx.now());
-    if (session.workStarted) queueMicrotask(() => ctx.sendWork(false));
+    if (session.workStarted) ctx.sendWork(false);
   }
   return true;
 }
