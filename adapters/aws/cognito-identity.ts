@@ -121,19 +121,41 @@ export class CognitoIdentity implements IdentityProvider {
     try {
       if (!sub) throw new Error('the identity provider answered a sign-up without the user id');
       await client.send(new AdminDisableUserCommand({ UserPoolId: userPoolId, Username: email }));
-      await client.send(
+      await this.setPassword(email, password);
+      return { sub };
+    } catch (err) {
+      await client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: email }));
+      throw err;
+    }
+  }
+
+  /** AdminSetUserPassword, permanent: the user's status becomes CONFIRMED (enabled or not is confirmUser's). */
+  async setPassword(email: string, password: string): Promise<void> {
+    try {
+      await this.opts.client.send(
         new AdminSetUserPasswordCommand({
-          UserPoolId: userPoolId,
+          UserPoolId: this.opts.userPoolId,
           Username: email,
           Password: password,
           Permanent: true,
         }),
       );
-      return { sub };
     } catch (err) {
-      await client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: email }));
       if (isCognitoError(err, 'InvalidPasswordException'))
-        throw new Error(`the identity provider refused the password: ${err.message}`);
+        throw new BadRequestError(`the identity provider refused the password: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** Confirmed here means enabled: signUp leaves users disabled, confirmUser enables them. */
+  async isConfirmed(email: string): Promise<boolean> {
+    try {
+      const user = await this.opts.client.send(
+        new AdminGetUserCommand({ UserPoolId: this.opts.userPoolId, Username: email }),
+      );
+      return user.Enabled === true;
+    } catch (err) {
+      if (isCognitoError(err, 'UserNotFoundException')) return false;
       throw err;
     }
   }
@@ -312,7 +334,7 @@ export class CognitoIdentity implements IdentityProvider {
     }
   }
 
-  async startPasskeySignIn(email: string): Promise<{ session: string; options: PasskeyJson }> {
+  async startPasskeySignIn(email: string): Promise<{ session: string; options?: PasskeyJson }> {
     const out = await refusalsAsSignInRefused(() =>
       this.opts.client.send(
         new InitiateAuthCommand({
@@ -322,10 +344,12 @@ export class CognitoIdentity implements IdentityProvider {
         }),
       ),
     );
-    // A user without a passkey gets another challenge (or the choice of them): no passkey sign-in for it.
-    const options = parseJsonObject(out.ChallengeParameters?.CREDENTIAL_REQUEST_OPTIONS);
-    if (out.ChallengeName !== 'WEB_AUTHN' || !out.Session || !options) throw new SignInRefusedError();
-    return { session: out.Session, options };
+    if (!out.Session) throw new SignInRefusedError();
+    // A user without a passkey (or, with PreventUserExistenceErrors, an unknown one) gets another challenge or the
+    // choice of them: no options, but the session stays, a decoy in Cognito's own format.
+    const options =
+      out.ChallengeName === 'WEB_AUTHN' ? parseJsonObject(out.ChallengeParameters?.CREDENTIAL_REQUEST_OPTIONS) : undefined;
+    return { session: out.Session, ...(options ? { options } : {}) };
   }
 
   async answerPasskey(email: string, session: string, credential: PasskeyJson): Promise<AuthTokens> {

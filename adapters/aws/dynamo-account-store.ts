@@ -20,7 +20,7 @@ import type {
   WatcherLink,
 } from '../../core/accounts/types.js';
 import { PoolError } from '../../core/errors.js';
-import type { AccountStore } from '../../core/ports/account-store.js';
+import type { AccountStore, OneTimeTokenKind } from '../../core/ports/account-store.js';
 import {
   accountPk,
   addressPk,
@@ -105,12 +105,7 @@ export class DynamoAccountStore implements AccountStore {
     return this.claimed(refCodePk(code));
   }
 
-  async putToken(t: {
-    kind: 'confirm-email' | 'telegram-link';
-    hash: string;
-    account: AccountId;
-    expiresAt: number;
-  }): Promise<void> {
+  async putToken(t: { kind: OneTimeTokenKind; hash: string; account: AccountId; expiresAt: number }): Promise<void> {
     await dynamoCall('put token', () =>
       this.put({
         pk: tokenPk(t.kind, t.hash),
@@ -122,13 +117,14 @@ export class DynamoAccountStore implements AccountStore {
     );
   }
 
-  async consumeToken(
-    kind: 'confirm-email' | 'telegram-link',
-    hash: string,
-    now: number,
-  ): Promise<AccountId | undefined> {
+  async consumeToken(kind: OneTimeTokenKind, hash: string, now: number): Promise<AccountId | undefined> {
     const old = await this.consume('consume token', tokenPk(kind, hash), 'TOKEN', now);
     return old ? String(old.account) : undefined;
+  }
+
+  async findToken(kind: OneTimeTokenKind, hash: string, now: number): Promise<AccountId | undefined> {
+    const item = await this.get('find token', tokenPk(kind, hash), 'TOKEN');
+    return item && num(item.expiresAt) > now ? String(item.account) : undefined;
   }
 
   async addIdentity(account: AccountId, identity: MiningIdentity): Promise<boolean> {

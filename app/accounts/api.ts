@@ -16,6 +16,7 @@ import {
   startPasskeyRegistration,
   startPasskeySignIn,
 } from './passkeys.js';
+import { forgotPassword, resetPassword } from './password.js';
 import { addIdentity, changeLog, me, removeIdentity, startTotp, verifyTotp } from './profile.js';
 import type { AccountRequest, AccountResponse, AccountRoute, AccountRouteRequest } from './route.js';
 import { createWatcher, listWatchers, revokeWatcher, watchView } from './watchers.js';
@@ -36,6 +37,7 @@ const email = z.string().max(320);
 const password = z.string().min(1).max(256);
 const code = z.string().regex(/^\d{6}$/, 'a 6-digit code');
 const token = z.string().min(16).max(128);
+const recoveryCode = z.string().min(1).max(32);
 /** A WebAuthn JSON answer (RegistrationResponseJSON, AuthenticationResponseJSON): checked by the identity provider. */
 const webAuthnJson = z.record(z.string(), z.unknown());
 const baseUnits = z
@@ -47,9 +49,12 @@ const bodies = {
   signUp: z.strictObject({ email, password, referralCode: z.string().max(16).optional() }),
   signIn: z.strictObject({ email, password }),
   totp: z.strictObject({ email, session: z.string().min(1).max(4096), code }),
-  recovery: z.strictObject({ email, password, recoveryCode: z.string().min(1).max(32) }),
+  recovery: z.strictObject({ email, password, recoveryCode }),
   refresh: z.strictObject({ refreshToken: z.string().min(1).max(8192) }),
   token: z.strictObject({ token }),
+  confirm: z.strictObject({ token, password }),
+  forgot: z.strictObject({ email }),
+  reset: z.strictObject({ token, password, totp: code.optional(), recoveryCode: recoveryCode.optional() }),
   code: z.strictObject({ code }),
   identity: z.strictObject({
     coin: z.string().min(1).max(16),
@@ -101,8 +106,16 @@ export const ACCOUNT_ROUTES: readonly Route[] = [
     return json(202, { status: 'check-your-email' });
   }),
   route('POST', '/account/confirm', false, async (r, d) => {
-    await confirmEmail(d, bodyOf(bodies.token, r).token, r.sourceIp);
+    await confirmEmail(d, bodyOf(bodies.confirm, r), r.sourceIp);
     return json(200, { confirmed: true });
+  }),
+  route('POST', '/account/password/forgot', false, async (r, d) => {
+    await forgotPassword(d, bodyOf(bodies.forgot, r), r.sourceIp);
+    return json(202, { status: 'check-your-email' });
+  }),
+  route('POST', '/account/password/reset', false, async (r, d) => {
+    await resetPassword(d, bodyOf(bodies.reset, r), r.sourceIp);
+    return json(200, { reset: true });
   }),
   route('POST', '/account/signin', false, async (r, d) => {
     const out = await signIn(d, bodyOf(bodies.signIn, r), r.sourceIp);

@@ -35,29 +35,32 @@ export async function signUp(
     referredBy = code === undefined ? undefined : await deps.store.accountByReferralCode(code);
     if (referredBy === undefined) throw new BadRequestError('no account has this referral code');
   }
+  // The password is checked and kept on a user that stays disabled; the holder of the emailed link chooses the one
+  // that counts when confirming (confirmEmail), so whoever signs up first with an address never decides its password.
   const made = await deps.identity.signUp(email, body.password);
   const account =
     made === 'exists' ? await deps.store.accountByEmail(email) : await createProfile(deps, made.sub, email, referredBy);
   if (made === 'exists' || account === undefined) {
-    // The same answer as a new sign-up; the mailbox's owner learns of the attempt and, if it was them and they
-    // never confirmed, gets a fresh link.
-    const link = account === undefined ? undefined : await confirmLink(deps, account);
+    // The same answer as a new sign-up; the mailbox's owner learns of the attempt and gets what it needs next: a
+    // fresh link that confirms and sets the password if the account was never confirmed, the reset page if it was.
+    const confirmed = account === undefined || (await deps.identity.isConfirmed(email));
+    const link = confirmed ? undefined : await confirmLink(deps, account);
     await deps.mailer.send({
       to: email,
       subject: `${deps.pool.name}: someone tried to sign up with your address`,
       text: [
         `Someone (perhaps you) tried to sign up at ${deps.pool.name} with this address, which has an account already.`,
         'If it was not you, nothing changed and you can ignore this mail.',
-        // The account keeps the first sign-up's password (only the mailbox can confirm it, but the first sign-up may
-        // have been someone else's): the link says so, rather than confirming a stranger's password unannounced.
+        '',
         ...(link
           ? [
-              '',
-              'If you signed up here earlier and never confirmed, this link confirms that first sign-up, with the password',
-              `chosen then (not the one just entered): ${link}`,
-              'If you did not sign up here before, do not follow it: someone else chose that password.',
+              'The account was never confirmed. If it is yours, this link confirms it and lets you choose its password',
+              `(whatever password any sign-up entered, the one you choose there is the one that counts): ${link}`,
+              `It works once, for ${deps.accounts.confirmLinkHours} hours.`,
             ]
-          : []),
+          : account === undefined
+            ? []
+            : [`Forgot your password? Reset it here: ${deps.accounts.publicUrl}/#/forgot`]),
       ].join('\n'),
     });
     return;
@@ -66,7 +69,7 @@ export async function signUp(
     to: email,
     subject: `${deps.pool.name}: confirm your account`,
     text: [
-      `Follow this link to confirm your ${deps.pool.name} account:`,
+      `Follow this link to confirm your ${deps.pool.name} account and choose its password:`,
       await confirmLink(deps, account),
       '',
       `It works once, for ${deps.accounts.confirmLinkHours} hours. If you did not sign up, ignore this mail.`,
@@ -97,29 +100,49 @@ async function createProfile(
   throw new Error(`no free referral code after ${REFERRAL_CODE_TRIES} tries`);
 }
 
-async function confirmLink(deps: AccountApiDeps, account: AccountId): Promise<string> {
+const confirmLink = (deps: AccountApiDeps, account: AccountId) =>
+  emailedLink(deps, 'confirm-email', account, deps.accounts.confirmLinkHours * 3_600_000);
+
+/** The route of the dashboard page (web/src/account/routes.ts) each emailed one-time link opens. */
+const LINK_ROUTE = { 'confirm-email': 'confirm', 'password-reset': 'reset' } as const;
+
+/** A fresh single-use link of `kind` for `account`, valid `ms`: only its token's hash is stored. */
+export async function emailedLink(
+  deps: AccountApiDeps,
+  kind: keyof typeof LINK_ROUTE,
+  account: AccountId,
+  ms: number,
+): Promise<string> {
   const token = newToken();
-  await deps.store.putToken({
-    kind: 'confirm-email',
-    hash: tokenHash(token),
-    account,
-    expiresAt: deps.now() + deps.accounts.confirmLinkHours * 3_600_000,
-  });
-  return `${deps.accounts.publicUrl}/#/confirm/${token}`;
+  await deps.store.putToken({ kind, hash: tokenHash(token), account, expiresAt: deps.now() + ms });
+  return `${deps.accounts.publicUrl}/#/${LINK_ROUTE[kind]}/${token}`;
 }
 
-/** The emailed confirmation link was followed: the account can sign in from now on. */
-export async function confirmEmail(deps: AccountApiDeps, token: string, ip: string): Promise<void> {
-  const account = await deps.store.consumeToken('confirm-email', tokenHash(token), deps.now());
-  const profile = account === undefined ? undefined : await deps.store.getProfile(account);
-  if (!profile) throw new BadRequestError('this confirmation link is invalid, used or expired');
+/**
+ * The emailed confirmation link was followed: its holder (the mailbox's owner) chooses the password, then the
+ * account can sign in. A link of an account confirmed already is refused as a used one (it would be a password reset
+ * without the account's TOTP); a password the policy refuses leaves the link usable.
+ */
+export async function confirmEmail(
+  deps: AccountApiDeps,
+  body: { token: string; password: string },
+  ip: string,
+): Promise<void> {
+  checkPassword(body.password);
+  const hash = tokenHash(body.token);
+  const found = await deps.store.findToken('confirm-email', hash, deps.now());
+  const profile = found === undefined ? undefined : await deps.store.getProfile(found);
+  const usable = profile !== undefined && !(await deps.identity.isConfirmed(profile.email));
+  if (!usable || (await deps.store.consumeToken('confirm-email', hash, deps.now())) !== profile.id)
+    throw new BadRequestError('this confirmation link is invalid, used or expired');
+  await deps.identity.setPassword(profile.email, body.password);
   await deps.identity.confirmUser(profile.email);
   await deps.store.appendLog(profile.id, {
     at: deps.now(),
     ip,
     kind: 'email-confirmed',
-    detail: 'email address confirmed',
-    source: 'account',
+    detail: 'email address confirmed and password chosen',
+    source: 'email',
   });
 }
 

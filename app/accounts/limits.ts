@@ -10,12 +10,23 @@ const HOUR_MS = 3_600_000;
  * address can try passwords or make the pool send mails.
  */
 export async function spendIpAttempt(deps: AccountApiDeps, ip: string): Promise<void> {
+  const spent = await spendHourly(deps, `ip:${ip}`, deps.accounts.signIn.perIpPerHour);
+  if (spent !== true) throw new RateLimitedError(spent.retryAfterSeconds);
+}
+
+/**
+ * Counts one use of `key` in the current hour (fixed window): true within `perHour`, else how long until the hour
+ * ends. Keys are hashed or not personal (an IP, `reset:<email hash>`).
+ */
+export async function spendHourly(
+  deps: AccountApiDeps,
+  key: string,
+  perHour: number,
+): Promise<true | { retryAfterSeconds: number }> {
   const now = deps.now();
   const windowStart = now - (now % HOUR_MS);
-  const n = await deps.store.countAttempt(`ip:${ip}`, windowStart, HOUR_MS);
-  if (n > deps.accounts.signIn.perIpPerHour) {
-    throw new RateLimitedError(Math.ceil((windowStart + HOUR_MS - now) / 1000));
-  }
+  const n = await deps.store.countAttempt(key, windowStart, HOUR_MS);
+  return n <= perHour ? true : { retryAfterSeconds: Math.ceil((windowStart + HOUR_MS - now) / 1000) };
 }
 
 /** The failure counter of an email: keyed by its hash (the table never holds a tried email in clear). */

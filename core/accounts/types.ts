@@ -63,8 +63,11 @@ export interface PendingMoneyChange {
   expiresAt: number;
 }
 
-/** How a change was authorised. */
-export type ChangeSource = 'totp+email' | 'signature' | 'recovery-code' | 'account';
+/**
+ * How a change was authorised. `email`: a link mailed to the account's address alone (confirmation, a password reset
+ * of an account without TOTP); `totp+email`: that link and a TOTP code.
+ */
+export type ChangeSource = 'totp+email' | 'email' | 'signature' | 'recovery-code' | 'account';
 
 /** One line of an account's change log (shown to the account; kept). */
 export interface ChangeLogEntry {

@@ -9,6 +9,9 @@ import type {
   WatcherLink,
 } from '../accounts/types.js';
 
+/** What a one-time token is for: the emailed confirmation and password-reset links, a Telegram link code. */
+export type OneTimeTokenKind = 'confirm-email' | 'password-reset' | 'telegram-link';
+
 /**
  * The accounts table (issue 19), pool-wide (not per coin: an account spans coins). AWS: DynamoDB
  * (adapters/aws/dynamo-account-store.ts, item layout in adapters/aws/account-items.ts); locally the same adapter on
@@ -23,15 +26,12 @@ export interface AccountStore {
   accountByEmail(email: string): Promise<AccountId | undefined>;
   accountByReferralCode(code: string): Promise<AccountId | undefined>;
 
-  /** One-time tokens (email confirmation, Telegram link codes): stored by hash, consumed once. */
-  putToken(t: {
-    kind: 'confirm-email' | 'telegram-link';
-    hash: string;
-    account: AccountId;
-    expiresAt: number;
-  }): Promise<void>;
+  /** One-time tokens (email confirmation, password reset, Telegram link codes): stored by hash, consumed once. */
+  putToken(t: { kind: OneTimeTokenKind; hash: string; account: AccountId; expiresAt: number }): Promise<void>;
   /** The token's account if it exists, is of `kind` and has not expired; it is deleted (consumed) in the same call. */
-  consumeToken(kind: 'confirm-email' | 'telegram-link', hash: string, now: number): Promise<AccountId | undefined>;
+  consumeToken(kind: OneTimeTokenKind, hash: string, now: number): Promise<AccountId | undefined>;
+  /** The token's account as consumeToken finds it, without consuming it (checks before the one-time step). */
+  findToken(kind: OneTimeTokenKind, hash: string, now: number): Promise<AccountId | undefined>;
 
   /** Adds the identity; false when the (coin, address) belongs to an account already (this one or another). */
   addIdentity(account: AccountId, identity: MiningIdentity): Promise<boolean>;

@@ -33,6 +33,13 @@ export interface IdentityProvider {
   signUp(email: string, password: string): Promise<{ sub: string } | 'exists'>;
   /** Confirms the user (the pool's emailed link was followed): signing in works from now on. */
   confirmUser(email: string): Promise<void>;
+  /** Whether confirmUser ran for this user (false for an unknown email). */
+  isConfirmed(email: string): Promise<boolean>;
+  /**
+   * Sets the user's password (permanent), as the holder of an emailed link chose it: at confirmation and at a reset.
+   * A password the provider's policy refuses is a core/errors BadRequestError.
+   */
+  setPassword(email: string, password: string): Promise<void>;
   /** Password sign-in; throws SignInRefusedError on any refusal. */
   signIn(email: string, password: string): Promise<SignInResult>;
   /** The TOTP step of a sign-in; throws SignInRefusedError on a wrong or expired code. */
@@ -60,8 +67,12 @@ export interface IdentityProvider {
   listPasskeys(accessToken: string): Promise<Passkey[]>;
   /** Removes one of the signed-in user's passkeys; core/errors NotFoundError if it has none with this id. */
   deletePasskey(accessToken: string, credentialId: string): Promise<void>;
-  /** A passkey sign-in's first step: the request options and the session; SignInRefusedError on any refusal. */
-  startPasskeySignIn(email: string): Promise<{ session: string; options: PasskeyJson }>;
+  /**
+   * A passkey sign-in's first step: the request options and the session. A user who cannot sign in with a passkey
+   * (unknown, or without one) gets no options but still the provider's own session of that answer, which no assertion
+   * passes: a decoy in the provider's format. SignInRefusedError when the provider answers with no session at all.
+   */
+  startPasskeySignIn(email: string): Promise<{ session: string; options?: PasskeyJson }>;
   /** The authenticator's assertion for that session; SignInRefusedError on any refusal (used session included). */
   answerPasskey(email: string, session: string, credential: PasskeyJson): Promise<AuthTokens>;
 }

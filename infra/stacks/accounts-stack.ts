@@ -55,6 +55,8 @@ import { ACCOUNTS_TABLE_SPEC } from '../tables.js';
 export const PUBLIC_ACCOUNT_ROUTES: readonly { method: 'GET' | 'POST'; path: string }[] = [
   { method: 'POST', path: '/api/account/signup' },
   { method: 'POST', path: '/api/account/confirm' },
+  { method: 'POST', path: '/api/account/password/forgot' },
+  { method: 'POST', path: '/api/account/password/reset' },
   { method: 'POST', path: '/api/account/signin' },
   { method: 'POST', path: '/api/account/signin/totp' },
   { method: 'POST', path: '/api/account/signin/recovery' },
@@ -66,9 +68,11 @@ export const PUBLIC_ACCOUNT_ROUTES: readonly { method: 'GET' | 'POST'; path: str
   { method: 'POST', path: '/api/telegram/webhook' },
 ];
 
-/** Routes a password guesser or a sign-up flood would use: their own, lower throttle. */
+/** Routes a password guesser, a sign-up flood or a reset-mail flood would use: their own, lower throttle. */
 const SIGN_IN_ROUTES = [
   '/api/account/signup',
+  '/api/account/password/forgot',
+  '/api/account/password/reset',
   '/api/account/signin',
   '/api/account/signin/totp',
   '/api/account/signin/recovery',
@@ -85,7 +89,8 @@ export { ORIGIN_SECRET_HEADER, VIEWER_IP_HEADER };
 /**
  * The Cognito actions on its own pool the accounts Lambda calls with its role (adapters/aws/cognito-identity.ts):
  * sign-up creates the user disabled (create, disable, set the password; delete if a step fails), the emailed link
- * enables it and marks the email verified, a recovery code turns TOTP off.
+ * sets the password its holder chose, enables the user and marks the email verified, a reset link sets a new password
+ * (confirmed users only: AdminGetUser), a recovery code turns TOTP off.
  */
 export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:AdminCreateUser',

@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { DynamoAccountStore } from '../../adapters/aws/dynamo-account-store.js';
 import { createDocumentClient } from '../../adapters/aws/dynamo-client.js';
 import { ensureAccountsTable } from '../../adapters/aws/tables.js';
@@ -10,7 +10,8 @@ import { accountsSchema } from '../../core/config/schema.js';
 import type { ConversionPreference } from '../../core/ports/conversion-store.js';
 import type { IdentityProvider } from '../../core/ports/identity.js';
 import { type MailSink, startMailSink } from '../../local/mail-sink.js';
-import type { Dynamo } from './dynamo.js';
+import { type Dynamo, startDynamo } from './dynamo.js';
+import { FakeIdentity } from './fake-identity.js';
 
 export const T0 = 1_700_000_000_000;
 let prefixes = 0;
@@ -74,7 +75,7 @@ export async function startAccountApi(dynamo: Dynamo, identity: IdentityProvider
     return { ...res, json: JSON.parse(res.body) };
   };
   /** The token of the newest link `#/<kind>/<token>` mailed to `to` whose subject matches. */
-  const linkToken = async (to: string, kind: 'confirm' | 'change', subject: RegExp) => {
+  const linkToken = async (to: string, kind: 'confirm' | 'change' | 'reset', subject: RegExp) => {
     const mail = await sink.waitFor(to, (m) => subject.test(m.subject) && m.text.includes(`/#/${kind}/`));
     const m = new RegExp(`/#/${kind}/([A-Za-z0-9_-]+)`).exec(mail.text);
     if (!m) throw new Error(`no ${kind} link in ${mail.text}`);
@@ -85,14 +86,32 @@ export async function startAccountApi(dynamo: Dynamo, identity: IdentityProvider
 
 export type AccountApiHarness = Awaited<ReturnType<typeof startAccountApi>>;
 
+/**
+ * A test file's hooks for the account API on FakeIdentity: one dynalite for the file; a fresh table, mail sink and
+ * identity provider for each test. `h()` is the running test's harness.
+ */
+export function accountApiPerTest(): () => AccountApiHarness {
+  let dynamo: Dynamo;
+  let h: AccountApiHarness;
+  beforeAll(async () => {
+    dynamo = await startDynamo();
+  });
+  afterAll(() => dynamo.close());
+  beforeEach(async () => {
+    h = await startAccountApi(dynamo, new FakeIdentity());
+  });
+  afterEach(() => h.close());
+  return () => h;
+}
+
 export const PASSWORD = 'Correct-Horse-9';
 
-/** Signs up `email`, follows the mailed link, and signs in (no TOTP): the access token. */
+/** Signs up `email`, follows the mailed link choosing PASSWORD, and signs in (no TOTP): the access token. */
 export async function signedUpAccount(h: AccountApiHarness, email: string, sink: MailSink = h.sink): Promise<string> {
   expect((await h.call('POST', '/api/account/signup', { body: { email, password: PASSWORD } })).status).toBe(202);
   const mail = await sink.waitFor(email, (m) => m.text.includes('/#/confirm/'));
   const token = /\/#\/confirm\/([A-Za-z0-9_-]+)/.exec(mail.text)![1]!;
-  expect((await h.call('POST', '/api/account/confirm', { body: { token } })).status).toBe(200);
+  expect((await h.call('POST', '/api/account/confirm', { body: { token, password: PASSWORD } })).status).toBe(200);
   const signIn = await h.call('POST', '/api/account/signin', { body: { email, password: PASSWORD } });
   expect(signIn.json.kind).toBe('tokens');
   return (signIn.json.tokens as { accessToken: string }).accessToken;

@@ -44,6 +44,14 @@ export class FakeIdentity implements IdentityProvider {
     this.user(email).confirmed = true;
   }
 
+  async isConfirmed(email: string): Promise<boolean> {
+    return this.users.get(email)?.confirmed ?? false;
+  }
+
+  async setPassword(email: string, password: string): Promise<void> {
+    this.user(email).password = password;
+  }
+
   async signIn(email: string, password: string): Promise<SignInResult> {
     const u = this.users.get(email);
     if (!u?.confirmed || u.password !== password) throw new SignInRefusedError();
@@ -124,9 +132,10 @@ export class FakeIdentity implements IdentityProvider {
     u.passkeys = kept;
   }
 
-  async startPasskeySignIn(email: string): Promise<{ session: string; options: PasskeyJson }> {
+  async startPasskeySignIn(email: string): Promise<{ session: string; options?: PasskeyJson }> {
     const u = this.users.get(email);
-    if (!u?.confirmed || !u.passkeys?.length) throw new SignInRefusedError();
+    if (!u?.confirmed) throw new SignInRefusedError();
+    if (!u.passkeys?.length) return { session: randomUUID() }; // a session nothing answers
     const session = randomUUID();
     const challenge = randomUUID();
     this.passkeySessions.set(session, { email, challenge });

@@ -181,7 +181,13 @@ describe('the accounts stack (config with accounts)', () => {
     const stage = Object.values(t.findResources('AWS::ApiGatewayV2::Stage'))[0]!.Properties;
     expect(stage.StageName).toBe('$default');
     expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
-    for (const key of ['POST /api/account/signin', 'POST /api/account/signup', 'POST /api/account/signin/totp'])
+    for (const key of [
+      'POST /api/account/signin',
+      'POST /api/account/signup',
+      'POST /api/account/signin/totp',
+      'POST /api/account/password/forgot',
+      'POST /api/account/password/reset',
+    ])
       expect(stage.RouteSettings[key]).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
     expect(stage.AccessLogSettings.DestinationArn).toBeDefined();
     const format = JSON.parse(stage.AccessLogSettings.Format) as Record<string, string>;

@@ -66,7 +66,10 @@ describe('the local API with accounts', () => {
     });
     expect(up.status).toBe(202);
     const link = await h.linkToken('loc@x.io', 'confirm', /confirm your account/);
-    await fetch(`${base}/api/account/confirm`, { method: 'POST', body: JSON.stringify({ token: link }) });
+    await fetch(`${base}/api/account/confirm`, {
+      method: 'POST',
+      body: JSON.stringify({ token: link, password: 'Correct-Horse-9' }),
+    });
     const account = (await h.store.accountByEmail('loc@x.io'))!;
     // The forwarded-for header is not believed: the log has the socket's address.
     expect((await h.store.listLog(account, 1))[0]?.ip).toMatch(/127\.0\.0\.1$/);

@@ -89,6 +89,22 @@ describe('CognitoIdentity against cognito-local', () => {
     expect(subject).toEqual({ sub: (signedUp as { sub: string }).sub, username: email });
   });
 
+  it('tells confirmed users apart and sets a password that replaces the old one, before or after confirmation', async () => {
+    const email = newEmail();
+    expect(await idp.isConfirmed(email)).toBe(false); // unknown
+    await idp.signUp(email, PASSWORD);
+    expect(await idp.isConfirmed(email)).toBe(false);
+    await idp.setPassword(email, 'chosen at the confirmation link');
+    await idp.confirmUser(email);
+    expect(await idp.isConfirmed(email)).toBe(true);
+    await expect(idp.signIn(email, PASSWORD)).rejects.toBeInstanceOf(SignInRefusedError);
+    expect((await idp.signIn(email, 'chosen at the confirmation link')).kind).toBe('tokens');
+    await idp.setPassword(email, 'chosen at a reset link');
+    expect((await getUser(email)).UserStatus).toBe('CONFIRMED');
+    await expect(idp.signIn(email, 'chosen at the confirmation link')).rejects.toBeInstanceOf(SignInRefusedError);
+    expect((await idp.signIn(email, 'chosen at a reset link')).kind).toBe('tokens');
+  });
+
   it('deletes the user again when a sign-up fails after creating it, so the email can sign up once more', async () => {
     const email = newEmail();
     const failing = new CognitoIdentity({

@@ -9,6 +9,8 @@ import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
 import { totpCode } from '../../helpers/fake-identity.js';
 
 const PASSWORD = 'Correct-Horse-9';
+const SIGN_UP_PASSWORD = 'Typed-At-Sign-Up-1';
+const NEW_PASSWORD = 'Reset-By-Link-2';
 
 /**
  * The account API as local mode wires it (local/accounts.ts): the real cognito-local user pool, the SMTP mailer into
@@ -72,12 +74,18 @@ describe('the account API on cognito-local and the mail sink', () => {
 
   it('signs up, confirms from the mail, enrolls TOTP and changes the threshold with a code and the emailed link', async () => {
     const email = `miner-${Date.now()}@example.com`;
-    expect((await call('POST', '/api/account/signup', { body: { email, password: PASSWORD } })).status).toBe(202);
+    expect((await call('POST', '/api/account/signup', { body: { email, password: SIGN_UP_PASSWORD } })).status).toBe(
+      202,
+    );
     // Not confirmed yet: refused like a wrong password.
-    expect((await call('POST', '/api/account/signin', { body: { email, password: PASSWORD } })).status).toBe(401);
-    expect(
-      (await call('POST', '/api/account/confirm', { body: { token: await linkIn(email, 'confirm') } })).status,
-    ).toBe(200);
+    const early = { email, password: SIGN_UP_PASSWORD };
+    expect((await call('POST', '/api/account/signin', { body: early })).status).toBe(401);
+    // The link's holder chooses the password (AdminSetUserPassword): the sign-up's no longer signs in.
+    const token0 = await linkIn(email, 'confirm');
+    expect((await call('POST', '/api/account/confirm', { body: { token: token0, password: PASSWORD } })).status).toBe(
+      200,
+    );
+    expect((await call('POST', '/api/account/signin', { body: early })).status).toBe(401);
     const first = await call('POST', '/api/account/signin', { body: { email, password: PASSWORD } });
     expect(first.json.kind).toBe('tokens');
     const token = first.json.tokens.accessToken as string;
@@ -124,4 +132,43 @@ describe('the account API on cognito-local and the mail sink', () => {
     const plain = await call('POST', '/api/account/signin', { body: { email, password: PASSWORD } });
     expect(plain.json.kind).toBe('tokens');
   }, 180_000);
+
+  it('resets a forgotten password of a TOTP account in the user pool only with a right code', async () => {
+    const email = `reset-${Date.now()}@example.com`;
+    await call('POST', '/api/account/signup', { body: { email, password: PASSWORD } });
+    await call('POST', '/api/account/confirm', { body: { token: await linkIn(email, 'confirm'), password: PASSWORD } });
+    const token = (await call('POST', '/api/account/signin', { body: { email, password: PASSWORD } })).json.tokens
+      .accessToken as string;
+    const secret = (await call('POST', '/api/account/totp/start', { token, body: {} })).json.secret as string;
+    const enrollCode = totpCode(secret);
+    expect((await call('POST', '/api/account/totp/verify', { token, body: { code: enrollCode } })).status).toBe(200);
+
+    /** Asks for a reset link and waits for its mail: the new link's token. */
+    const resetLink = async () => {
+      const links = () =>
+        local.mailSink
+          .mails()
+          .flatMap((m) => (m.to.includes(email) ? [...m.text.matchAll(/\/#\/reset\/([\w-]+)/g)] : []));
+      const before = links().length;
+      expect((await call('POST', '/api/account/password/forgot', { body: { email } })).status).toBe(202);
+      for (let i = 0; i < 250 && links().length === before; i++) await new Promise((r) => setTimeout(r, 20));
+      return links()[before]![1]!;
+    };
+    const wrong = enrollCode === '000000' ? '111111' : '000000';
+    const refused = await call('POST', '/api/account/password/reset', {
+      body: { token: await resetLink(), password: NEW_PASSWORD, totp: wrong },
+    });
+    expect(refused.status).toBe(403);
+    // The chosen password was never set (the old one is scrambled until a right code comes).
+    expect((await call('POST', '/api/account/signin', { body: { email, password: NEW_PASSWORD } })).status).toBe(401);
+
+    const code = await nextCode(secret, enrollCode);
+    const done = await call('POST', '/api/account/password/reset', {
+      body: { token: await resetLink(), password: NEW_PASSWORD, totp: code },
+    });
+    expect(done.status).toBe(200);
+    expect((await call('POST', '/api/account/signin', { body: { email, password: PASSWORD } })).status).toBe(401);
+    const next = await call('POST', '/api/account/signin', { body: { email, password: NEW_PASSWORD } });
+    expect(next.json.kind).toBe('totp'); // TOTP stays on
+  }, 120_000);
 });

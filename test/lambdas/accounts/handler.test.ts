@@ -58,8 +58,14 @@ describe('accounts Lambda (API Gateway v2)', () => {
     expect(up.headers?.['cache-control']).toBe('no-store');
     const link = await h.linkToken('l@x.io', 'confirm', /confirm your account/);
     expect(
-      (await invoke(event('POST', '/api/account/confirm', { body: { token: link }, sourceIp: '203.0.113.60' })))
-        .statusCode,
+      (
+        await invoke(
+          event('POST', '/api/account/confirm', {
+            body: { token: link, password: PASSWORD },
+            sourceIp: '203.0.113.60',
+          }),
+        )
+      ).statusCode,
     ).toBe(200);
     const signIn = await invoke(
       event('POST', '/api/account/signin', { body: { email: 'l@x.io', password: PASSWORD } }),

@@ -78,7 +78,10 @@ describe('the accounts Lambda behind CloudFront', () => {
     );
     expect(up.statusCode).toBe(202);
     const token = await h.linkToken('b@x.io', 'confirm', /confirm your account/);
-    expect((await invoke(event('POST', '/api/account/confirm', via('198.51.100.8'), { token }))).statusCode).toBe(200);
+    expect(
+      (await invoke(event('POST', '/api/account/confirm', via('198.51.100.8'), { token, password: PASSWORD })))
+        .statusCode,
+    ).toBe(200);
     const signIn = await invoke(
       event('POST', '/api/account/signin', via('198.51.100.8'), { email: 'b@x.io', password: PASSWORD }),
     );
