@@ -182,8 +182,12 @@ export function localPasskeys(
       throw refuse('InvalidParameterException', 'Only PREFERRED_CHALLENGE=WEB_AUTHN is emulated.');
     const user = (await pool.getUserByUsername(ctx, req.AuthParameters.USERNAME ?? '')) as PasskeyUser | null;
     const owned = user?.WebAuthnCredentials ?? [];
-    if (!user?.Enabled || user.UserStatus !== 'CONFIRMED' || owned.length === 0)
-      throw refuse('NotAuthorizedException', 'Incorrect username or password.');
+    if (user && (!user.Enabled || user.UserStatus !== 'CONFIRMED'))
+      throw refuse('NotAuthorizedException', 'User is disabled.');
+    // No passkey, or (PreventUserExistenceErrors) no such user: the choice of the other challenges, as Cognito
+    // answers, with a session no WEB_AUTHN answer passes.
+    if (!user || owned.length === 0)
+      return { ChallengeName: 'SELECT_CHALLENGE', AvailableChallenges: ['PASSWORD'], Session: newSession() };
     const options = await generateAuthenticationOptions({
       rpID: rp.relyingPartyId,
       allowCredentials: owned.map((c) => ({ id: c.id, transports: c.transports as never })),
@@ -192,7 +196,7 @@ export function localPasskeys(
     });
     const now = Date.now();
     sweep(now);
-    const session = randomBytes(48).toString('base64url');
+    const session = newSession();
     sessions.set(session, { username: user.Username, challenge: options.challenge, expires: now + CHALLENGE_MS });
     return {
       ChallengeName: 'WEB_AUTHN',
@@ -288,6 +292,9 @@ interface AnswerRequest {
   Session?: string;
   ChallengeResponses?: Record<string, string>;
 }
+
+/** A sign-in session: 64 random characters. */
+const newSession = () => randomBytes(48).toString('base64url');
 
 function subOf(user: User): string {
   return user.Attributes.find((a) => a.Name === 'sub')?.Value ?? user.Username;

@@ -348,7 +348,9 @@ export class CognitoIdentity implements IdentityProvider {
     // A user without a passkey (or, with PreventUserExistenceErrors, an unknown one) gets another challenge or the
     // choice of them: no options, but the session stays, a decoy in Cognito's own format.
     const options =
-      out.ChallengeName === 'WEB_AUTHN' ? parseJsonObject(out.ChallengeParameters?.CREDENTIAL_REQUEST_OPTIONS) : undefined;
+      out.ChallengeName === 'WEB_AUTHN'
+        ? parseJsonObject(out.ChallengeParameters?.CREDENTIAL_REQUEST_OPTIONS)
+        : undefined;
     return { session: out.Session, ...(options ? { options } : {}) };
   }
 

@@ -99,17 +99,19 @@ export async function startPasskeySignIn(
     session,
     options: { challenge, rpId, timeout: PROMPT_TIMEOUT_MS, userVerification: 'required', allowCredentials: [] },
   });
+  const decoyChallenge = () => randomBytes(32).toString('base64url');
   try {
     const email = signInEmail(body.email);
-    if (!(await isLocked(deps, email))) {
-      const started = await deps.identity.startPasskeySignIn(email);
-      return shaped(started.options.challenge, started.session);
-    }
+    // A locked email still gets the provider's session (its format is the provider's), with a challenge of ours.
+    const locked = await isLocked(deps, email);
+    const started = await deps.identity.startPasskeySignIn(email);
+    const challenge = !locked && started.options ? started.options.challenge : decoyChallenge();
+    return shaped(challenge, started.session);
   } catch (err) {
     if (!(err instanceof SignInRefusedError)) throw err;
   }
-  // A decoy: nothing at the provider knows this session, so every answer to it is the usual refusal.
-  return shaped(randomBytes(32).toString('base64url'), randomBytes(48).toString('base64url'));
+  // A decoy for an email that cannot be one or that the provider refuses outright: no answer passes its session.
+  return shaped(decoyChallenge(), randomBytes(48).toString('base64url'));
 }
 
 /** The authenticator's assertion: tokens, or the one sign-in refusal (counted toward the email's lockout). */

@@ -134,8 +134,9 @@ export class FakeIdentity implements IdentityProvider {
 
   async startPasskeySignIn(email: string): Promise<{ session: string; options?: PasskeyJson }> {
     const u = this.users.get(email);
-    if (!u?.confirmed) throw new SignInRefusedError();
-    if (!u.passkeys?.length) return { session: randomUUID() }; // a session nothing answers
+    // As Cognito with PreventUserExistenceErrors: an unknown user is answered as one without a passkey.
+    if (u && !u.confirmed) throw new SignInRefusedError();
+    if (!u?.passkeys?.length) return { session: randomUUID() }; // a session nothing answers
     const session = randomUUID();
     const challenge = randomUUID();
     this.passkeySessions.set(session, { email, challenge });

@@ -45,6 +45,13 @@ describe('CognitoIdentity passkeys against cognito-local (WebAuthn emulated as C
     return { email, accessToken: result.tokens.accessToken };
   }
 
+  /** A passkey sign-in's first step for a user who has a passkey: options and session. */
+  async function startSignIn(email: string) {
+    const { session, options } = await idp.startPasskeySignIn(email);
+    if (!options) throw new Error('expected passkey request options');
+    return { session, options };
+  }
+
   /** A user with one passkey registered from the dashboard's origin, and the authenticator holding it. */
   async function userWithPasskey() {
     const user = await signedInUser();
@@ -84,7 +91,7 @@ describe('CognitoIdentity passkeys against cognito-local (WebAuthn emulated as C
     const { secret } = await idp.startTotp(accessToken);
     expect(await idp.verifyTotp(accessToken, new TOTP({ secret: Secret.fromBase32(secret) }).generate())).toBe(true);
 
-    const { session, options } = await idp.startPasskeySignIn(email);
+    const { session, options } = await startSignIn(email);
     expect(options).toMatchObject({ rpId: RP_ID, userVerification: 'required' });
     const tokens = await idp.answerPasskey(email, session, authenticator.assert(options, { origin: ORIGIN }));
     expect(await idp.verifyAccessToken(tokens.accessToken)).toMatchObject({ username: email });
@@ -120,7 +127,7 @@ describe('CognitoIdentity passkeys against cognito-local (WebAuthn emulated as C
   it('refuses an assertion made on another origin or for another RP id', async () => {
     const { email, authenticator } = await userWithPasskey();
     for (const at of [{ origin: 'http://phish.example:8080' }, { origin: ORIGIN, rpId: 'phish.example' }]) {
-      const { session, options } = await idp.startPasskeySignIn(email);
+      const { session, options } = await startSignIn(email);
       await expect(idp.answerPasskey(email, session, authenticator.assert(options, at))).rejects.toBeInstanceOf(
         SignInRefusedError,
       );
@@ -129,18 +136,18 @@ describe('CognitoIdentity passkeys against cognito-local (WebAuthn emulated as C
 
   it('refuses a replayed assertion: a session answers once, and an old assertion fails a new challenge', async () => {
     const { email, authenticator } = await userWithPasskey();
-    const first = await idp.startPasskeySignIn(email);
+    const first = await startSignIn(email);
     const assertion = authenticator.assert(first.options, { origin: ORIGIN });
     await idp.answerPasskey(email, first.session, assertion);
     await expect(idp.answerPasskey(email, first.session, assertion)).rejects.toBeInstanceOf(SignInRefusedError);
-    const second = await idp.startPasskeySignIn(email);
+    const second = await startSignIn(email);
     await expect(idp.answerPasskey(email, second.session, assertion)).rejects.toBeInstanceOf(SignInRefusedError);
   });
 
   it('refuses a session of another user, and a wrong answer uses the session up', async () => {
     const alice = await userWithPasskey();
     const bob = await userWithPasskey();
-    const { session, options } = await idp.startPasskeySignIn(alice.email);
+    const { session, options } = await startSignIn(alice.email);
     const byBob = bob.authenticator.assert(options, { origin: ORIGIN });
     await expect(idp.answerPasskey(bob.email, session, byBob)).rejects.toBeInstanceOf(SignInRefusedError);
     // Alice's own right answer now finds the session gone.
@@ -150,22 +157,36 @@ describe('CognitoIdentity passkeys against cognito-local (WebAuthn emulated as C
 
   it('refuses a deleted passkey, even with a sign-in started before the deletion', async () => {
     const { email, accessToken, authenticator, passkeyId } = await userWithPasskey();
-    const started = await idp.startPasskeySignIn(email);
+    const started = await startSignIn(email);
     await idp.deletePasskey(accessToken, passkeyId);
     expect(await idp.listPasskeys(accessToken)).toEqual([]);
     const assertion = authenticator.assert(started.options, { origin: ORIGIN });
     await expect(idp.answerPasskey(email, started.session, assertion)).rejects.toBeInstanceOf(SignInRefusedError);
-    await expect(idp.startPasskeySignIn(email)).rejects.toBeInstanceOf(SignInRefusedError);
+    const after = await idp.startPasskeySignIn(email);
+    expect(after.options).toBeUndefined();
+    const again = authenticator.assert(started.options, { origin: ORIGIN });
+    await expect(idp.answerPasskey(email, after.session, again)).rejects.toBeInstanceOf(SignInRefusedError);
     await expect(idp.deletePasskey(accessToken, passkeyId)).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('refuses a passkey sign-in of an unknown email, an unconfirmed user and a user without a passkey alike', async () => {
+  it('answers an unknown email and a user without a passkey alike: no options, a session no assertion passes', async () => {
+    const { email: withoutPasskey } = await signedInUser();
+    const { authenticator, email: other } = await userWithPasskey();
+    const real = await startSignIn(other);
+    for (const email of [newEmail(), withoutPasskey]) {
+      const started = await idp.startPasskeySignIn(email);
+      expect(started.options).toBeUndefined();
+      expect(started.session).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(started.session).toHaveLength(real.session.length);
+      const assertion = authenticator.assert(real.options, { origin: ORIGIN });
+      await expect(idp.answerPasskey(email, started.session, assertion)).rejects.toBeInstanceOf(SignInRefusedError);
+    }
+  });
+
+  it('refuses a passkey sign-in of an unconfirmed user', async () => {
     const unconfirmed = newEmail();
     await idp.signUp(unconfirmed, PASSWORD);
-    const { email: withoutPasskey } = await signedInUser();
-    for (const email of [newEmail(), unconfirmed, withoutPasskey]) {
-      await expect(idp.startPasskeySignIn(email)).rejects.toBeInstanceOf(SignInRefusedError);
-    }
+    await expect(idp.startPasskeySignIn(unconfirmed)).rejects.toBeInstanceOf(SignInRefusedError);
   });
 
   it('refuses passkey registration with a forged access token before calling the pool', async () => {
