@@ -136,10 +136,16 @@ describe('BTC devnet lifecycle', () => {
       expect(second.rpc[0]!.password).toBe(first.rpc[0]!.password);
       // the wallet still holds the pool's keys: a restarted wallet sees a new coinbase to the pool (immature)
       const [hash] = await second.mine(1, second.poolAddress);
-      const [latest] = await second.walletClient.call<{ blockhash: string; category: string; address: string }[]>(
-        'listtransactions',
-        ['*', 1],
-      );
+      // btcwallet learns of the block from btcd's notification, a moment after generate answers (a loaded CI run
+      // listed the previous coinbase still): ask until it names the new block, for at most 15 s
+      type Tx = { blockhash: string; category: string; address: string };
+      let latest: Tx | undefined;
+      const deadline = Date.now() + 15_000;
+      do {
+        [latest] = await second.walletClient.call<Tx[]>('listtransactions', ['*', 1]);
+        if (latest?.blockhash === hash) break;
+        await new Promise((r) => setTimeout(r, 200));
+      } while (Date.now() < deadline);
       expect(latest).toMatchObject({ blockhash: hash, category: 'immature', address: second.poolAddress });
     } finally {
       await second.stop();
