@@ -14,16 +14,30 @@ import { testPoolConfig } from '../helpers/pool-config.js';
 
 const EMAIL = 'farm@example.com';
 const PASSWORD = 'Rigs-and-Fans-2026';
+const NEW_PASSWORD = 'Fans-and-Rigs-2027';
 
 /** The current code of the authenticator app holding `secret`, as an app computes it (RFC 6238, 30 s, SHA-1). */
 const totpNow = (secret: string) => new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate();
 
+/** A code not in `used` (Cognito takes a code once), waiting for the next 30 s step if needed; then in `used`. */
+async function freshCode(secret: string, used: Set<string>): Promise<string> {
+  for (;;) {
+    const code = totpNow(secret);
+    if (!used.has(code)) {
+      used.add(code);
+      return code;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 /**
  * A miner's whole account flow in Debian Chromium on a 360 px phone, against `npm start`'s pool with an `accounts`
  * section: the real account API on dynalite, cognito-local and the SMTP sink whose mails the test reads. Sign up →
- * confirm from the mail → sign in → enroll TOTP (codes computed from the secret the page shows) → add a mining
- * address signed by its key → change the threshold with the password and a code → follow the emailed link → the change
- * is on the account page and in its log, and the notice mail arrives.
+ * confirm from the mail, choosing the password → sign in → enroll TOTP (codes computed from the secret the page
+ * shows) → add a mining address signed by its key → change the threshold with the password and a code → follow the
+ * emailed link → the change is on the account page and in its log, and the notice mail arrives → the password is
+ * forgotten: the mailed reset link and a current code set a new one.
  */
 describe('account flow in a real browser', () => {
   const net = withDevnet();
@@ -53,15 +67,16 @@ describe('account flow in a real browser', () => {
 
   const sink = () => pool.accounts!.mailSink;
   /** The `#/<kind>/<token>` part of the link in the mail: opened on this pool's port (publicUrl is the default). */
-  const linkIn = (mail: ReceivedMail, kind: 'confirm' | 'change') => {
+  const linkIn = (mail: ReceivedMail, kind: 'confirm' | 'change' | 'reset') => {
     const link = mail.links.find((l) => l.includes(`/#/${kind}/`));
     if (!link) throw new Error(`no ${kind} link in: ${mail.text}`);
     return `${base}/${link.slice(link.indexOf('#/'))}`;
   };
 
-  it('signs up, confirms, enrolls TOTP, changes the threshold with a code and the emailed link, sets notifications, shares and revokes a watcher link', async () => {
+  it('signs up, confirms choosing the password, enrolls TOTP, changes the threshold with a code and the emailed link, sets notifications, shares and revokes a watcher link, resets a forgotten password', async () => {
     const page = await browser.newPage({ viewport: PHONE });
     const consoleLines: string[] = [];
+    const usedCodes = new Set<string>();
     page.on('console', (m) => consoleLines.push(m.text()));
 
     // Sign up, then the link in the mail.
@@ -71,9 +86,12 @@ describe('account flow in a real browser', () => {
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.getByTestId('signup-done').waitFor();
     const confirmMail = await sink().waitFor(EMAIL, (m) => m.text.includes('/#/confirm/'), 20_000);
+    // The link's holder chooses the password (twice): the one typed at sign-up counts only if typed again here.
     await page.goto(linkIn(confirmMail, 'confirm'));
-    await page.getByTestId('confirm-signin').waitFor();
+    await page.getByLabel(/^New password/).fill(PASSWORD);
+    await page.getByLabel('The same password again').fill(PASSWORD);
     await expectFitsPhone(page, 'confirm');
+    await page.getByRole('button', { name: 'Confirm and set the password' }).click();
     await page.getByTestId('confirm-signin').click();
 
     // A wrong password: the API's one refusal, shown as it says it.
@@ -126,7 +144,7 @@ describe('account flow in a real browser', () => {
     const form = page.getByTestId('settings-form-LTC');
     await form.getByLabel(/^Threshold/).fill(coins(threshold.toString()));
     await form.getByLabel('Password').fill(PASSWORD);
-    await form.getByLabel('Two-factor code').fill(totpNow(secret));
+    await form.getByLabel('Two-factor code').fill(await freshCode(secret, usedCodes));
     await form.getByRole('button', { name: 'Request the change' }).click();
     await expect
       .poll(() => page.getByTestId('settings-status-LTC').textContent(), { timeout: 15_000 })
@@ -196,5 +214,34 @@ describe('account flow in a real browser', () => {
     // The secret the page showed was never written to the console.
     expect(consoleLines.join('\n')).not.toContain(secret);
     await page.close();
+
+    // The password is forgotten: the sign-in page's link, the mailed reset link, a new password with a current code.
+    const reset = await browser.newPage({ viewport: PHONE });
+    await reset.goto(`${base}/#/signin`);
+    await reset.getByRole('link', { name: 'Forgot your password?' }).click();
+    await reset.getByLabel('Email').fill(EMAIL);
+    await reset.getByRole('button', { name: 'Mail me a reset link' }).click();
+    await reset.getByTestId('forgot-done').waitFor();
+    await expectFitsPhone(reset, 'forgot');
+    const resetMail = await sink().waitFor(EMAIL, (m) => m.text.includes('/#/reset/'), 20_000);
+    await reset.goto(linkIn(resetMail, 'reset'));
+    await reset.getByLabel(/^New password/).fill(NEW_PASSWORD);
+    await reset.getByLabel('The same password again').fill(NEW_PASSWORD);
+    await expectFitsPhone(reset, 'reset');
+    await reset.getByLabel(/^Two-factor code/).fill(await freshCode(secret, usedCodes));
+    await reset.getByRole('button', { name: 'Set the new password' }).click();
+    await reset.getByTestId('reset-signin').click();
+    const resetNotice = await sink().waitFor(EMAIL, (m) => /password was reset/.test(m.subject), 20_000);
+    expect(resetNotice.text).not.toContain(NEW_PASSWORD);
+    await reset.getByLabel('Email').fill(EMAIL);
+    await reset.getByLabel('Password').fill(PASSWORD);
+    await reset.getByRole('button', { name: 'Sign in' }).click();
+    await expect
+      .poll(() => reset.getByTestId('signin-status').textContent())
+      .toBe('the email or the password is wrong');
+    await reset.getByLabel('Password').fill(NEW_PASSWORD);
+    await reset.getByRole('button', { name: 'Sign in' }).click();
+    await reset.getByTestId('signin-totp-form').waitFor(); // the new password passed; TOTP stays on
+    await reset.close();
   });
 });

@@ -339,6 +339,68 @@ describe('account pages in a real browser', () => {
     await page.close();
   });
 
+  it('sets the password on the confirm and reset pages: nothing sent on opening, differing passwords refused in the page', async () => {
+    const bodies: Json[] = [];
+    const take = (answer: Answer) => (req: Request) => {
+      bodies.push({ path: new URL(req.url()).pathname, ...(req.postDataJSON() as Json) });
+      return answer;
+    };
+    let resets = 0;
+    const { page, requests } = await stubbed({
+      'POST /api/account/confirm': take([200, { confirmed: true }]),
+      'POST /api/account/password/forgot': take([202, { status: 'check-your-email' }]),
+      'POST /api/account/password/reset': (req) =>
+        ++resets === 1
+          ? take([
+              400,
+              { error: 'this account has two-factor authentication on: enter a current code or a recovery code' },
+            ])(req)
+          : take([200, { reset: true }])(req),
+    });
+    const api = () => requests.filter((r) => new URL(r.url()).pathname.startsWith('/api/account/'));
+
+    // The confirmation link: opening it sends nothing (a mail scanner confirms nothing); the password is asked twice.
+    await page.goto(`${base}/#/confirm/ctok`);
+    await page.getByTestId('confirm-form').waitFor();
+    await page.waitForTimeout(200);
+    expect(api()).toHaveLength(0);
+    await page.getByLabel(/^New password/).fill('Chosen-Pass-1');
+    await page.getByLabel('The same password again').fill('Chosen-Pass-2');
+    await page.getByRole('button', { name: 'Confirm and set the password' }).click();
+    await expect.poll(() => page.getByTestId('confirm-status').textContent()).toBe('the two passwords differ');
+    expect(api()).toHaveLength(0);
+    await page.getByLabel('The same password again').fill('Chosen-Pass-1');
+    await page.getByRole('button', { name: 'Confirm and set the password' }).click();
+    await page.getByTestId('confirm-signin').waitFor();
+    expect(bodies.at(-1)).toEqual({ path: '/api/account/confirm', token: 'ctok', password: 'Chosen-Pass-1' });
+
+    // The sign-in page links to the forgotten-password page, which answers alike for any address.
+    await page.getByTestId('confirm-signin').click();
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.getByLabel('Email').fill(' miner@example.com ');
+    await page.getByRole('button', { name: 'Mail me a reset link' }).click();
+    await page.getByTestId('forgot-done').waitFor();
+    expect(bodies.at(-1)).toEqual({ path: '/api/account/password/forgot', email: 'miner@example.com' });
+
+    // The reset link: the API asks for the code, the page shows it, and the code goes with the second try.
+    await page.goto(`${base}/#/reset/rtok`);
+    await page.getByLabel(/^New password/).fill(' Reset-Pass-3');
+    await page.getByLabel('The same password again').fill(' Reset-Pass-3');
+    await page.getByRole('button', { name: 'Set the new password' }).click();
+    await expect.poll(() => page.getByTestId('reset-status').textContent()).toMatch(/two-factor authentication on/);
+    expect(bodies.at(-1)).toEqual({ path: '/api/account/password/reset', token: 'rtok', password: ' Reset-Pass-3' });
+    await page.getByLabel(/^Two-factor code/).fill('123456');
+    await page.getByRole('button', { name: 'Set the new password' }).click();
+    await page.getByTestId('reset-signin').waitFor();
+    expect(bodies.at(-1)).toEqual({
+      path: '/api/account/password/reset',
+      token: 'rtok',
+      password: ' Reset-Pass-3',
+      totp: '123456',
+    });
+    await page.close();
+  });
+
   it('fits every account page in a 360 px wide phone: no sideways scrolling, tables scroll inside themselves', async () => {
     const { page } = await stubbed(
       {
@@ -374,7 +436,15 @@ describe('account pages in a real browser', () => {
       },
       PHONE,
     );
-    for (const route of ['#/signin', '#/signup?ref=ABCD1234', '#/confirm/ctok', '#/change/xtok', '#/watch/wtok']) {
+    for (const route of [
+      '#/signin',
+      '#/signup?ref=ABCD1234',
+      '#/confirm/ctok',
+      '#/forgot',
+      '#/reset/rtok',
+      '#/change/xtok',
+      '#/watch/wtok',
+    ]) {
       await page.goto(`${base}/${route}`);
       await page.locator('#view h1').waitFor();
       await expectFitsPhone(page, route);

@@ -42,7 +42,15 @@ export type SignIn = { kind: 'tokens'; tokens: Tokens } | { kind: 'totp'; sessio
 export const accountApi = {
   signUp: (email: string, password: string, referralCode?: string) =>
     open('/account/signup', { email, password, ...(referralCode ? { referralCode } : {}) }),
-  confirm: (token: string) => open('/account/confirm', { token }),
+  confirm: (token: string, password: string) => open('/account/confirm', { token, password }),
+  forgotPassword: (email: string) => open('/account/password/forgot', { email }),
+  resetPassword: (token: string, password: string, totp?: string, recoveryCode?: string) =>
+    open('/account/password/reset', {
+      token,
+      password,
+      ...(totp ? { totp } : {}),
+      ...(recoveryCode ? { recoveryCode } : {}),
+    }),
   signIn: async (email: string, password: string) => (await open('/account/signin', { email, password })) as SignIn,
   signInTotp: async (email: string, session: string, code: string) =>
     (await open('/account/signin/totp', { email, session, code })) as SignIn,

@@ -3,15 +3,15 @@ import { actionButton, field, h, say, status } from '../dom.js';
 import { AccountApiError, accountApi, type SignIn } from './api.js';
 import { signedIn } from './session.js';
 
-/** Sign-up, the emailed confirmation link, sign-in (password, then the TOTP code or a recovery code). */
+/** Sign-up and sign-in (password, then the TOTP code or a recovery code); setting a password: password-pages.ts. */
 
 const input = (name: string, type: string, extra: Record<string, string> = {}) =>
   h('input', { name, type, required: true, ...extra });
 
-/** The form's fields by name, trimmed (a password is taken as typed). */
+/** The form's fields by name, trimmed (passwords, `password*`, are taken as typed). */
 function values(form: HTMLFormElement): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of new FormData(form)) out[k] = k === 'password' ? String(v) : String(v).trim();
+  for (const [k, v] of new FormData(form)) out[k] = k.startsWith('password') ? String(v) : String(v).trim();
   return out;
 }
 
@@ -74,21 +74,6 @@ export function signUpPage(referralCode: string | undefined): HTMLElement {
   );
 }
 
-/** `#/confirm/<token>`: the emailed link. Confirming is harmless to repeat, so it runs on opening the page. */
-export function confirmPage(token: string): HTMLElement {
-  const out = status('confirm-status');
-  const page = h('section', {}, h('h1', {}, 'Confirm your email'), out);
-  say(out, 'Confirming…');
-  accountApi.confirm(token).then(
-    () => {
-      say(out, 'Your email is confirmed. ');
-      out.append(h('a', { href: '#/signin', 'data-testid': 'confirm-signin' }, 'Sign in'));
-    },
-    (err: Error) => say(out, `This link does not work: ${err.message}`, true),
-  );
-  return page;
-}
-
 export function signInPage(): HTMLElement {
   const out = status('signin-status');
   const page = h('section', {}, h('h1', {}, 'Sign in'));
@@ -116,6 +101,7 @@ export function signInPage(): HTMLElement {
       passkeySignInButton(form, passkeyOut, enter),
     ),
     passkeyOut,
+    h('p', {}, h('a', { href: '#/forgot' }, 'Forgot your password?')),
     h('p', {}, 'No account yet? ', h('a', { href: '#/signup' }, 'Sign up')),
   );
   return page;

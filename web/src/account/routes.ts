@@ -2,23 +2,27 @@ import { h, say, status } from '../dom.js';
 import { coins } from '../format.js';
 import { accountPage, type PoolView } from './account-page.js';
 import { accountApi } from './api.js';
-import { confirmPage, signInPage, signUpPage } from './auth-pages.js';
+import { signInPage, signUpPage } from './auth-pages.js';
+import { confirmPage, forgotPage, resetPage } from './password-pages.js';
 import { isSignedIn } from './session.js';
 import { watchPage } from './watchers.js';
 
 /**
- * The account pages' hash routes: `#/signin`, `#/signup[?ref=<code>]`, `#/confirm/<token>`, `#/account`,
- * `#/change/<token>`, `#/watch/<token>`. The page for a route, or undefined for the stats pages'.
+ * The account pages' hash routes: `#/signin`, `#/signup[?ref=<code>]`, `#/confirm/<token>`, `#/forgot`,
+ * `#/reset/<token>`, `#/account`, `#/change/<token>`, `#/watch/<token>`. The page for a route, or undefined for the
+ * stats pages'.
  */
 export function accountRoute(route: string, pool: PoolView, rerender: () => void): (() => Promise<Node>) | undefined {
   const [path = '', query = ''] = route.split('?');
-  const token = /^\/(confirm|change|watch)\/(.+)$/.exec(path);
+  const token = /^\/(confirm|reset|change|watch)\/(.+)$/.exec(path);
   if (path === '/signin') return async () => signInPage();
+  if (path === '/forgot') return async () => forgotPage();
   if (path === '/signup') return async () => signUpPage(new URLSearchParams(query).get('ref') ?? undefined);
   if (path === '/account') return () => accountPage(pool, rerender);
   if (!token) return undefined;
   const value = decodeURIComponent(token[2]!);
   if (token[1] === 'confirm') return async () => confirmPage(value);
+  if (token[1] === 'reset') return async () => resetPage(value);
   if (token[1] === 'change') return async () => changePage(value, pool);
   return () => watchPage(value, pool.decimals);
 }
