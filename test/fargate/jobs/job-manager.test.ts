@@ -520,3 +520,53 @@ describe('JobManager on a coin without segwit (Bitcoin Cash)', () => {
 const SPEC_HASH = 'f5bf48b397dae70be82b3cca4793f8eb2b6cdac9';
 
 const blockHashOf = (block: Block) => reverseHex(sha256d(block.toBuffer(true)).toString('hex'));
+
+describe('JobManager.checkShare without a promise where nothing waits', () => {
+  const sha = { ...ltc, algorithm: 'sha256d' as const };
+  function sha256dShare(job: StratumJob, extranonce2: string): ShareSubmission {
+    const mined = mineShare({ job, extranonce1: EN1, extranonce2, difficulty: 0.001, pow: sha256d });
+    return {
+      jobId: job.jobId,
+      extranonce1: EN1,
+      extranonce2: mined.extranonce2,
+      ntime: mined.ntime,
+      nonce: mined.nonce,
+      difficulty: 0.001,
+      miner: poolAddress,
+      worker: 'rig1',
+    };
+  }
+
+  it('returns a sha256d share that is no block as a verdict, not a promise: accepted, then duplicate, then low difficulty', async () => {
+    const { manager, daemons } = setup({ coin: sha });
+    daemons.templates = [{ ...fixture, bits: '1d00ffff' }]; // a network target no test share meets
+    await manager.refresh();
+    const job = manager.current()!;
+    const submission = sha256dShare(job, '00000001');
+    const first = manager.checkShare(submission);
+    expect(first).not.toBeInstanceOf(Promise);
+    expect(first).toMatchObject({ ok: true, height: job.height });
+    const again = manager.checkShare(submission);
+    expect(again).toEqual({ ok: false, code: 22, message: 'duplicate share' });
+    const hard = manager.checkShare({ ...sha256dShare(job, '00000002'), difficulty: 1e12 });
+    expect(hard).toEqual({ ok: false, code: 23, message: 'low difficulty share' });
+    expect(daemons.submitted).toHaveLength(0);
+  });
+
+  it('returns a promise for a block, submitted before the verdict, and for a scrypt share (its turn batch)', async () => {
+    const { manager, daemons } = setup({ coin: sha }); // regtest bits: every share is a block
+    await manager.refresh();
+    const checked = manager.checkShare(sha256dShare(manager.current()!, '00000001'));
+    expect(checked).toBeInstanceOf(Promise);
+    const verdict = await checked;
+    expect(verdict.ok && verdict.block?.submitResult).toBe('accepted');
+    expect(daemons.submitted).toHaveLength(1);
+
+    const scrypt = setup();
+    scrypt.daemons.templates = [{ ...fixture, bits: '1d00ffff' }];
+    await scrypt.manager.refresh();
+    const pending = scrypt.manager.checkShare(share(scrypt.manager.current()!, 0.001).submission);
+    expect(pending).toBeInstanceOf(Promise);
+    expect((await pending).ok).toBe(true);
+  });
+});

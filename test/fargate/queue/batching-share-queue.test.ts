@@ -9,6 +9,7 @@ import type { ShareBatch } from '../../../core/shares/share.js';
 import { journalSummarizer } from '../../../core/shares/summary.js';
 import { BatchingShareQueue } from '../../../fargate/src/queue/batching-share-queue.js';
 import { MemorySpool, MINER_A, MINER_B, RecordingTransport, share } from '../../core/shares/fixtures.js';
+import { deferred } from '../stratum/fakes.js';
 
 function settled(p: Promise<unknown>) {
   const state = { done: false, error: undefined as unknown };
@@ -671,5 +672,124 @@ describe('BatchingShareQueue: merged mining', () => {
     q.auxAddress(claim('m4'));
     await q.flush();
     expect(transport.accepted).toHaveLength(1);
+  });
+});
+
+/** An ack that records what it was told, in order, and optionally throws when told. */
+class RecordingAck {
+  told: Array<'durable' | Error> = [];
+  constructor(private readonly throws = false) {}
+  durable(): void {
+    this.told.push('durable');
+    if (this.throws) throw new Error('ack threw');
+  }
+  failed(err: Error): void {
+    this.told.push(err);
+    if (this.throws) throw new Error('ack threw');
+  }
+}
+
+describe('BatchingShareQueue.enqueueAck (the share path: no promise per share)', () => {
+  it('tells each ack "durable" once, only after its batch was accepted, and sends the shares as enqueue does', async () => {
+    const transport = new RecordingTransport();
+    const gate = deferred();
+    const send = transport.send.bind(transport);
+    transport.send = async (batches) => {
+      await gate.promise;
+      return send(batches);
+    };
+    const q = new BatchingShareQueue({ transport, spool: new MemorySpool(), instanceId: 'i', maxShares: 3 });
+    const acks = [new RecordingAck(), new RecordingAck(), new RecordingAck()];
+    const shares = [share({ worker: 'a' }), share({ worker: 'b' }), share({ worker: 'c' })];
+    for (const [i, s] of shares.entries()) q.enqueueAck(s, acks[i]!);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(acks.map((a) => a.told)).toEqual([[], [], []]); // the batch is not durable yet
+    gate.resolve();
+    await q.flush();
+    expect(acks.map((a) => a.told)).toEqual([['durable'], ['durable'], ['durable']]);
+    expect(transport.accepted.map((b) => b.shares.map((s) => s.worker))).toEqual([['a', 'b', 'c']]);
+    await q.close();
+    expect(acks.map((a) => a.told)).toEqual([['durable'], ['durable'], ['durable']]);
+  });
+
+  it('tells every ack of a batch that could be neither sent nor spooled that it failed', async () => {
+    const transport = new RecordingTransport();
+    const spool = new MemorySpool();
+    transport.failing = true;
+    spool.failing = true;
+    const q = new BatchingShareQueue({ transport, spool, instanceId: 'i', maxShares: 2 });
+    const acks = [new RecordingAck(), new RecordingAck()];
+    q.enqueueAck(share(), acks[0]!);
+    q.enqueueAck(share(), acks[1]!);
+    await q.flush();
+    for (const ack of acks) {
+      expect(ack.told).toHaveLength(1);
+      expect(ack.told[0]).toBeInstanceOf(StorageError);
+    }
+    expect(q.stats().rejectedShares).toBe(2);
+  });
+
+  it('refuses at once, before returning, when full or closed, and takes nothing', async () => {
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({
+      transport,
+      spool: new MemorySpool(),
+      instanceId: 'i',
+      maxShares: 2,
+      maxBufferedShares: 2,
+      maxWaitMs: 10_000,
+    });
+    const waiting = [new RecordingAck(), new RecordingAck()];
+    const gate = deferred();
+    const send = transport.send.bind(transport);
+    transport.send = async (batches) => {
+      await gate.promise;
+      return send(batches);
+    };
+    q.enqueueAck(share(), waiting[0]!);
+    q.enqueueAck(share(), waiting[1]!); // a batch in flight: the queue holds its maximum
+    const refused = new RecordingAck();
+    q.enqueueAck(share(), refused);
+    expect(refused.told).toHaveLength(1);
+    expect((refused.told[0] as Error).message).toMatch(/share queue is full/);
+    gate.resolve();
+    await q.close();
+    expect(transport.accepted.flatMap((b) => b.shares)).toHaveLength(2);
+    const late = new RecordingAck();
+    q.enqueueAck(share(), late);
+    expect((late.told[0] as Error).message).toMatch(/closed/);
+  });
+
+  it('still tells the other acks of a batch when one throws (and logs it)', async () => {
+    const transport = new RecordingTransport();
+    const errors: unknown[] = [];
+    const log = { info() {}, warn() {}, error: (o: unknown) => errors.push(o) };
+    const q = new BatchingShareQueue({ transport, spool: new MemorySpool(), instanceId: 'i', maxShares: 3, log });
+    const acks = [new RecordingAck(), new RecordingAck(true), new RecordingAck()];
+    for (const ack of acks) q.enqueueAck(share(), ack);
+    await q.flush();
+    expect(acks.map((a) => a.told)).toEqual([['durable'], ['durable'], ['durable']]);
+    expect(errors).toHaveLength(1);
+    await q.close();
+  });
+
+  it('keeps every share and ack in order across batches while the arrays are handed over and reused', async () => {
+    const transport = new RecordingTransport();
+    const q = new BatchingShareQueue({ transport, spool: new MemorySpool(), instanceId: 'i', maxShares: 4 });
+    const order: number[] = [];
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < 30; i++) {
+      const s = share({ worker: `w${i}` });
+      if (i % 3 === 0) all.push(q.enqueue(s).then(() => void order.push(i)));
+      else q.enqueueAck(s, { durable: () => void order.push(i), failed: (err) => Promise.reject(err) });
+      if (i % 7 === 0) await q.flush(); // partial batches between full ones
+    }
+    await q.flush();
+    await Promise.all(all);
+    const sent = transport.accepted.flatMap((b) => b.shares.map((s) => s.worker));
+    expect(sent).toEqual(Array.from({ length: 30 }, (_, i) => `w${i}`));
+    expect(transport.accepted.every((b) => b.shares.length <= 4)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    await q.close();
   });
 });

@@ -74,10 +74,21 @@ export class FakeJobProvider implements JobProvider {
     return () => this.listeners.delete(listener);
   }
 
-  async checkShare(s: ShareSubmission): Promise<ShareCheck> {
+  /** Answer with the verdict itself, as the job manager does for a sha256d share (default: a promise of it). */
+  synchronous = false;
+
+  checkShare(s: ShareSubmission): ShareCheck | Promise<ShareCheck> {
+    return this.synchronous ? this.verdictOf(s) : this.verdictLater(s);
+  }
+
+  private verdictOf(s: ShareSubmission): ShareCheck | Promise<ShareCheck> {
     this.submissions.push(s);
     const v = this.nextVerdicts.shift() ?? this.verdict;
     return typeof v === 'function' ? v(s) : v;
+  }
+
+  private async verdictLater(s: ShareSubmission): Promise<ShareCheck> {
+    return this.verdictOf(s);
   }
 
   /** Makes `j` the current job and tells every listener, as the job manager does on a new template. */
