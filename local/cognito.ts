@@ -48,8 +48,9 @@ const REGION = 'local';
  *
  * Composed from cognito-local's own parts rather than its `start` script so that the data directory is ours (the
  * script uses `./.cognito` of the working directory), nothing is printed (its console "code delivery" is replaced by
- * a sink: the pool mails its own links), the one Admin call the adapter needs that cognito-local lacks
- * (AdminSetUserMFAPreference, to turn TOTP off after a recovery code) is answered as Cognito does, and a sign-in's
+ * a sink: the pool mails its own links), the Admin calls the adapter needs that cognito-local lacks
+ * (AdminSetUserMFAPreference, to turn TOTP off after a recovery code; AdminUserGlobalSignOut, to end the sessions at a
+ * password reset: refresh tokens only, see adminUserGlobalSignOut) are answered as Cognito does, and a sign-in's
  * challenge session is checked as Cognito checks it (cognito-local accepts any string, so a TOTP code alone would
  * sign in without the password step). Cognito's passkey calls, which cognito-local lacks too, are emulated with
  * `passkeys` as the pool's relying party (local/cognito-passkeys.ts); without it they answer as a pool without one.
@@ -97,6 +98,7 @@ export async function startLocalCognito(opts: {
   const enabledOnly = enabledUsersOnly(services, cl.NotAuthorizedError);
   const router = (target: string): Route => {
     if (target === 'AdminSetUserMFAPreference') return adminSetUserMfaPreference(services, cl.UserNotFoundError);
+    if (target === 'AdminUserGlobalSignOut') return adminUserGlobalSignOut(services, cl.UserNotFoundError);
     if (target === 'SignUp') return adminCreatedUsersOnly(services, cl.NotAuthorizedError)(base(target));
     if (target === 'InitiateAuth') return enabledOnly(passkeys.initiateAuth(sessions.issuing(base(target))));
     if (target === 'RespondToAuthChallenge')
@@ -290,6 +292,22 @@ function adminSetUserMfaPreference(services: Services, UserNotFoundError: new (m
       PreferredMfaSetting: preferred && methods.has(preferred) ? preferred : undefined,
       UserLastModifiedDate: services.clock.get(),
     });
+    return {};
+  };
+}
+
+/**
+ * AdminUserGlobalSignOut (cognito-local lacks it): the user's refresh tokens issued so far are revoked (cognito-local
+ * keeps them on the user; a refresh with one no longer kept is refused). Cognito also refuses the user's earlier access
+ * tokens at its token-authorized calls; not emulated: the account API refuses them itself (tokensValidAfter), before
+ * any such call.
+ */
+function adminUserGlobalSignOut(services: Services, UserNotFoundError: new (message: string) => Error): Route {
+  return async (ctx, req: { UserPoolId: string; Username: string }) => {
+    const pool = await services.cognito.getUserPool(ctx, req.UserPoolId);
+    const user = await pool.getUserByUsername(ctx, req.Username);
+    if (!user) throw new UserNotFoundError('User does not exist.');
+    await pool.saveUser(ctx, { ...user, RefreshTokens: [], UserLastModifiedDate: services.clock.get() });
     return {};
   };
 }

@@ -4,7 +4,8 @@
  * referral readers and the notification reader agree.
  *
  *   pk                         sk                          what
- *   ACCOUNT#<id>               PROFILE                     email, createdAt, referralCode, referredBy
+ *   ACCOUNT#<id>               PROFILE                     email, createdAt, referralCode, referredBy,
+ *                                                          tokensValidAfter
  *   ACCOUNT#<id>               IDENTITY#<coin>#<address>   label, addedAt
  *   ACCOUNT#<id>               SETTINGS#<coin>             threshold (string), payoutAddress, currency, holdUntil
  *   ACCOUNT#<id>               LOG#<at 13 digits>#<rand>   ip, kind, detail, source

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
@@ -8,6 +9,7 @@ import {
   AdminSetUserMFAPreferenceCommand,
   AdminSetUserPasswordCommand,
   AdminUpdateUserAttributesCommand,
+  AdminUserGlobalSignOutCommand,
   AssociateSoftwareTokenCommand,
   type AuthenticationResultType,
   type CognitoIdentityProviderClient,
@@ -264,18 +266,35 @@ export class CognitoIdentity implements IdentityProvider {
     return user.UserMFASettingList?.includes('SOFTWARE_TOKEN_MFA') ?? false;
   }
 
+  /**
+   * AdminUserGlobalSignOut, then a wait for the next whole second: tokens carry their times in whole seconds, so the
+   * tokens of a sign-in in the second of the sign-out could not be told from those it revoked. Every token issued
+   * before the call has an auth_time before the answer; a sign-in after the wait has one at or after it.
+   */
+  async signOutEverywhere(email: string): Promise<number> {
+    await this.opts.client.send(
+      new AdminUserGlobalSignOutCommand({ UserPoolId: this.opts.userPoolId, Username: email }),
+    );
+    const validAfter = Math.ceil((Date.now() + 1) / 1000) * 1000;
+    await sleep(validAfter - Date.now());
+    return validAfter;
+  }
+
   async verifyAccessToken(accessToken: string): Promise<TokenSubject> {
     const { payload } = await jwtVerify(accessToken, this.jwks, {
       issuer: this.opts.issuer,
       algorithms: ['RS256'],
-      requiredClaims: ['exp', 'sub'],
+      requiredClaims: ['exp', 'sub', 'iat'],
     });
     // An id token is signed by the same key: only an access token for this app client is one.
     if (payload.token_use !== 'access') throw new Error('not an access token');
     if (payload.client_id !== this.opts.clientId) throw new Error('an access token for another app client');
     if (typeof payload.sub !== 'string' || typeof payload.username !== 'string')
       throw new Error('an access token without a subject');
-    return { sub: payload.sub, username: payload.username };
+    // auth_time: when the user signed in (Cognito keeps it through refreshes); the token's own iat if absent.
+    const authSeconds = typeof payload.auth_time === 'number' ? payload.auth_time : payload.iat;
+    if (typeof authSeconds !== 'number') throw new Error('an access token without its time');
+    return { sub: payload.sub, username: payload.username, authTime: authSeconds * 1000 };
   }
 
   async startPasskeyRegistration(accessToken: string): Promise<PasskeyJson> {

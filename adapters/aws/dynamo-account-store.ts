@@ -94,7 +94,24 @@ export class DynamoAccountStore implements AccountStore {
       createdAt: num(item.createdAt),
       referralCode: String(item.referralCode),
       ...(item.referredBy === undefined ? {} : { referredBy: String(item.referredBy) }),
+      ...(item.tokensValidAfter === undefined ? {} : { tokensValidAfter: num(item.tokensValidAfter) }),
     };
+  }
+
+  async setTokensValidAfter(account: AccountId, at: number): Promise<void> {
+    // A failed condition is an earlier time than the one held (kept), or no profile (nothing signs in to it).
+    await conditionalWrite('set tokens valid after', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: accountPk(account), sk: PROFILE_SK },
+          UpdateExpression: 'SET tokensValidAfter = :at',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(tokensValidAfter) OR tokensValidAfter < :at)',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      ),
+    );
   }
 
   accountByEmail(email: string): Promise<AccountId | undefined> {

@@ -3,7 +3,7 @@ import { BadRequestError, NotFoundError } from '../../core/errors.js';
 import { SignInRefusedError } from '../../core/ports/identity.js';
 import { findRoute, pathParts } from '../shared/routing.js';
 import { httpStatusOf } from '../stats/http-errors.js';
-import { confirmEmail, refresh, signIn, signInTotp, signInWithRecoveryCode, signUp } from './auth.js';
+import { checkSession, confirmEmail, refresh, signIn, signInTotp, signInWithRecoveryCode, signUp } from './auth.js';
 import type { AccountApiDeps } from './deps.js';
 import { NotSignedInError, RateLimitedError } from './errors.js';
 import { jsonAnswer, parseBody } from './http.js';
@@ -25,7 +25,8 @@ import { createWatcher, listWatchers, revokeWatcher, watchView } from './watcher
  * The account API (issue 19), transport-agnostic like the stats API: API Gateway HTTP API events in AWS
  * (lambdas/accounts/handler.ts), node:http locally (local/api.ts). docs/accounts.md lists the routes and bodies.
  * Signed-in routes take `Authorization: Bearer <access token>`, verified here through the identity provider (the
- * same code path in AWS, where a JWT authorizer checked it too, and locally). Bodies are parsed with zod (400 with
+ * same code path in AWS, where a JWT authorizer checked it too, and locally), and refused when its sign-in came before
+ * a password reset or a recovery code ended the account's sessions (checkSession). Bodies are parsed with zod (400 with
  * the reason); a known path with another method is 405 with Allow; every answer is `no-store`; no answer carries a
  * password, a token it did not just make, a TOTP secret after enrollment or another account's email.
  */
@@ -216,6 +217,8 @@ export async function handleAccountApi(req: AccountRequest, deps: AccountApiDeps
       } catch {
         throw new NotSignedInError();
       }
+      // A token of a sign-in before a password reset (or a recovery code) is still well signed: refused here.
+      if (!(await checkSession(deps, subject))) throw new NotSignedInError();
     }
     // Awaited here, so that a route's errors reach the catch below instead of escaping as a 500.
     return await found.route.handler({ ...req, params: found.params, ...(subject && { subject }) }, deps);

@@ -8,7 +8,12 @@ import {
 } from '../../core/accounts/tokens.js';
 import type { AccountId } from '../../core/accounts/types.js';
 import { BadRequestError } from '../../core/errors.js';
-import { type AuthTokens, SignInRefusedError, type SignInResult } from '../../core/ports/identity.js';
+import {
+  type AuthTokens,
+  SignInRefusedError,
+  type SignInResult,
+  type TokenSubject,
+} from '../../core/ports/identity.js';
 import type { AccountApiDeps } from './deps.js';
 import { countFailure, isLocked, spendIpAttempt } from './limits.js';
 
@@ -128,6 +133,8 @@ export async function confirmEmail(
   body: { token: string; password: string },
   ip: string,
 ): Promise<void> {
+  // Counted like sign-up: each try reads the store and the provider, and a token is guessed only by trying.
+  await spendIpAttempt(deps, ip);
   checkPassword(body.password);
   const hash = tokenHash(body.token);
   const found = await deps.store.findToken('confirm-email', hash, deps.now());
@@ -209,6 +216,8 @@ export async function signInWithRecoveryCode(
     }
     await deps.identity.disableTotp(email);
     await deps.store.setRecoveryCodes(account, []);
+    // The phone is lost, perhaps stolen with a signed-in dashboard: every other session ends (this one starts after).
+    await endSessions(deps, account, email);
     await deps.store.appendLog(account, {
       at: deps.now(),
       ip,
@@ -229,6 +238,20 @@ export async function signInWithRecoveryCode(
     if (second.kind !== 'tokens') throw new SignInRefusedError();
     return second.tokens;
   });
+}
+
+/**
+ * Ends every session of the account (a password reset, a recovery code): the provider revokes the refresh tokens, and
+ * the account API refuses access tokens from a sign-in before (the provider cannot recall them: checkSession).
+ */
+export async function endSessions(deps: AccountApiDeps, account: AccountId, email: string): Promise<void> {
+  await deps.store.setTokensValidAfter(account, await deps.identity.signOutEverywhere(email));
+}
+
+/** Whether a verified token still counts: false when its sign-in came before the account's sessions were ended. */
+export async function checkSession(deps: AccountApiDeps, subject: TokenSubject): Promise<boolean> {
+  const validAfter = (await deps.store.getProfile(subject.sub))?.tokensValidAfter;
+  return validAfter === undefined || subject.authTime >= validAfter;
 }
 
 export async function refresh(deps: AccountApiDeps, refreshToken: string): Promise<AuthTokens> {

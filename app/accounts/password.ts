@@ -3,7 +3,7 @@ import { emailHash, newToken, recoveryCodeHash, tokenHash } from '../../core/acc
 import type { ChangeSource } from '../../core/accounts/types.js';
 import { BadRequestError } from '../../core/errors.js';
 import { SignInRefusedError } from '../../core/ports/identity.js';
-import { emailedLink } from './auth.js';
+import { emailedLink, endSessions } from './auth.js';
 import type { AccountApiDeps } from './deps.js';
 import { AccountForbiddenError } from './errors.js';
 import { countFailure, isLocked, spendHourly, spendIpAttempt } from './limits.js';
@@ -64,7 +64,7 @@ const invalidLink = () => new BadRequestError('this reset link is invalid, used 
  * Sets the password chosen by the holder of a reset link. With TOTP on, a current code (or a recovery code, which is
  * used up) is required as well: a mailbox alone does not take over such an account. The link is checked, then
  * consumed before any code is checked (one try per link; wrong codes count toward the email's lockout). The reset
- * is logged on the account and mailed.
+ * ends every session of the account (endSessions), and is logged on the account and mailed.
  */
 export async function resetPassword(
   deps: AccountApiDeps,
@@ -87,6 +87,8 @@ export async function resetPassword(
   const source: ResetSource = !totpOn ? 'email' : body.recoveryCode ? 'recovery-code' : 'totp+email';
   if (totpOn) await secondFactor(deps, account, email, body);
   await deps.identity.setPassword(email, body.password);
+  // After the new password (a session made with the old one in between ends too): whoever knew the old password is out.
+  await endSessions(deps, account, email);
   await deps.store.appendLog(account, {
     at: deps.now(),
     ip,

@@ -18,6 +18,11 @@ export interface AccountProfile {
   referralCode: string;
   /** The account that referred it (its referral code given at sign-up), if any; set once. */
   referredBy?: AccountId;
+  /**
+   * Access tokens whose `authTime` is before this (ms, the identity provider's clock) are refused by the account API:
+   * set when a password reset or a recovery code ended the account's sessions (IdentityProvider.signOutEverywhere).
+   */
+  tokensValidAfter?: number;
 }
 
 /** A mining address of a coin the account holds ("sub-account"), proven by a message signed with its key. */

@@ -24,6 +24,8 @@ export interface AccountStore {
   createProfile(profile: AccountProfile): Promise<boolean>;
   getProfile(id: AccountId): Promise<AccountProfile | undefined>;
   accountByEmail(email: string): Promise<AccountId | undefined>;
+  /** Raises the profile's `tokensValidAfter` to `at` (never lowers it: of two sign-outs, the later one holds). */
+  setTokensValidAfter(account: AccountId, at: number): Promise<void>;
   accountByReferralCode(code: string): Promise<AccountId | undefined>;
 
   /** One-time tokens (email confirmation, password reset, Telegram link codes): stored by hash, consumed once. */

@@ -19,6 +19,11 @@ export interface TokenSubject {
   sub: string;
   /** The provider's user name (the email for this pool). */
   username: string;
+  /**
+   * When the user signed in to get this token (ms, the provider's clock; Cognito's `auth_time`, whole seconds): a
+   * refresh keeps it. Compared with the account's `tokensValidAfter` (signOutEverywhere).
+   */
+  authTime: number;
 }
 
 /** Wrong email or password, unconfirmed user, unknown user: one error, so nobody learns which (no enumeration). */
@@ -52,6 +57,13 @@ export interface IdentityProvider {
   /** Turns TOTP off (recovery code used, by the pool on the account's behalf). */
   disableTotp(email: string): Promise<void>;
   totpEnabled(email: string): Promise<boolean>;
+  /**
+   * Ends every session of the user (Cognito's AdminUserGlobalSignOut): its refresh tokens are revoked, its access
+   * tokens refused by the provider's own calls. verifyAccessToken cannot know of it (a token is checked by its
+   * signature), so this answers the time (ms, the provider's clock) from which tokens count: every token issued before
+   * has an `authTime` before it, and the promise resolves only once a new sign-in's `authTime` is at or after it.
+   */
+  signOutEverywhere(email: string): Promise<number>;
   /** Checks an access token's signature, issuer, client and expiry; throws on any failure. */
   verifyAccessToken(accessToken: string): Promise<TokenSubject>;
 

@@ -90,7 +90,8 @@ export { ORIGIN_SECRET_HEADER, VIEWER_IP_HEADER };
  * The Cognito actions on its own pool the accounts Lambda calls with its role (adapters/aws/cognito-identity.ts):
  * sign-up creates the user disabled (create, disable, set the password; delete if a step fails), the emailed link
  * sets the password its holder chose, enables the user and marks the email verified, a reset link sets a new password
- * (confirmed users only: AdminGetUser), a recovery code turns TOTP off.
+ * (confirmed users only: AdminGetUser), a recovery code turns TOTP off, and either ends the user's other sessions
+ * (AdminUserGlobalSignOut).
  */
 export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:AdminCreateUser',
@@ -101,6 +102,7 @@ export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:AdminUpdateUserAttributes',
   'cognito-idp:AdminGetUser',
   'cognito-idp:AdminSetUserMFAPreference',
+  'cognito-idp:AdminUserGlobalSignOut',
 ];
 
 export interface AccountsStackProps extends StackProps {

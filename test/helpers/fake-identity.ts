@@ -32,6 +32,7 @@ export class FakeIdentity implements IdentityProvider {
   private readonly passkeySessions = new Map<string, { email: string; challenge: string }>();
   private readonly sessions = new Map<string, string>();
   private readonly tokens = new Map<string, TokenSubject>();
+  private readonly refreshTokens = new Map<string, TokenSubject>();
 
   async signUp(email: string, password: string): Promise<{ sub: string } | 'exists'> {
     if (this.users.has(email)) return 'exists';
@@ -69,9 +70,20 @@ export class FakeIdentity implements IdentityProvider {
   }
 
   async refresh(refreshToken: string): Promise<AuthTokens> {
-    const subject = this.tokens.get(refreshToken);
+    const subject = this.refreshTokens.get(refreshToken);
     if (!subject) throw new SignInRefusedError();
-    return this.issue(subject.username);
+    return this.issue(subject.username, subject.authTime); // as Cognito: a refresh keeps the sign-in's auth_time
+  }
+
+  /**
+   * Revokes the user's refresh tokens, as Cognito does. Its access tokens stay valid here, as they do for the real
+   * adapter's verifyAccessToken (a signature check): refusing them is the account API's part. Times are in ms here.
+   */
+  async signOutEverywhere(email: string): Promise<number> {
+    for (const [token, s] of this.refreshTokens) if (s.username === email) this.refreshTokens.delete(token);
+    const validAfter = Date.now() + 1;
+    await new Promise((r) => setTimeout(r, 2));
+    return validAfter;
   }
 
   async startTotp(accessToken: string): Promise<{ secret: string }> {
@@ -163,12 +175,12 @@ export class FakeIdentity implements IdentityProvider {
     return u;
   }
 
-  private issue(email: string): AuthTokens {
-    const subject = { sub: this.user(email).sub, username: email };
+  private issue(email: string, authTime = Date.now()): AuthTokens {
+    const subject = { sub: this.user(email).sub, username: email, authTime };
     const accessToken = `at-${randomUUID()}`;
     const refreshToken = `rt-${randomUUID()}`;
     this.tokens.set(accessToken, subject);
-    this.tokens.set(refreshToken, subject);
+    this.refreshTokens.set(refreshToken, subject);
     return { accessToken, idToken: `id-${randomUUID()}`, refreshToken, expiresInSeconds: 3600 };
   }
 }

@@ -109,7 +109,7 @@ describe('local notifications with Telegram, email and a webhook', () => {
       headers: {},
       sourceIp: '127.0.0.1',
       params: {},
-      subject: { sub: account, username: EMAIL },
+      subject: { sub: account, username: EMAIL, authTime: Date.now() },
     };
     return r.handler(req, undefined);
   };

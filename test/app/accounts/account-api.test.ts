@@ -142,6 +142,27 @@ describe('sign-in limits', () => {
   });
 });
 
+describe('confirmation links', () => {
+  it('counts confirmation attempts in the per-IP hourly budget, like sign-up', async () => {
+    await h.call('POST', '/api/account/signup', { body: { email: 'c@x.io', password: PASSWORD } });
+    const token = await h.linkToken('c@x.io', 'confirm', /confirm your account/);
+    h.deps.accounts = { ...h.deps.accounts, signIn: { ...h.deps.accounts.signIn, perIpPerHour: 3 } };
+    const guess = (i: number) => ({ token: `${'g'.repeat(40)}${i}`, password: PASSWORD });
+    const ip = '203.0.113.77';
+    for (let i = 0; i < 3; i++) {
+      expect((await h.call('POST', '/api/account/confirm', { body: guess(i), ip })).status).toBe(400);
+    }
+    const over = await h.call('POST', '/api/account/confirm', { body: { token, password: PASSWORD }, ip });
+    expect(over.status).toBe(429);
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    // The link was not used up by the refusal: it works from this address in the next hour.
+    h.clock.now = T0 + 3_600_000;
+    expect((await h.call('POST', '/api/account/confirm', { body: { token, password: PASSWORD }, ip })).status).toBe(
+      200,
+    );
+  });
+});
+
 describe('two-factor authentication', () => {
   it('enrolls TOTP, then asks for the code at sign-in; a wrong code is refused', async () => {
     const token = await signedUpAccount(h, 't@x.io');
@@ -190,6 +211,33 @@ describe('two-factor authentication', () => {
       body: { ...body, recoveryCode: recoveryCodes[4] },
     });
     expect(old.status).toBe(401);
+  });
+});
+
+describe('a recovery code ends the other sessions', () => {
+  it('refuses the tokens of an earlier sign-in once a recovery code turned TOTP off, and keeps its own', async () => {
+    await signedUpAccount(h, 'lost@x.io');
+    // The dashboard left signed in on the lost phone.
+    const phone = await h.call('POST', '/api/account/signin', { body: { email: 'lost@x.io', password: PASSWORD } });
+    const old = phone.json.tokens as { accessToken: string; refreshToken: string };
+    const { recoveryCodes } = await enrollTotp(old.accessToken);
+    expect((await h.call('GET', '/api/account/me', { token: old.accessToken })).status).toBe(200);
+
+    const body = { email: 'lost@x.io', password: PASSWORD, recoveryCode: recoveryCodes[0] };
+    const used = await h.call('POST', '/api/account/signin/recovery', { body });
+    expect(used.status).toBe(200);
+    const fresh = used.json.tokens as { accessToken: string; refreshToken: string };
+    // The phone's access token is refused by every signed-in route, its refresh token by the provider.
+    expect((await h.call('GET', '/api/account/me', { token: old.accessToken })).status).toBe(401);
+    expect((await h.call('GET', '/api/account/watchers', { token: old.accessToken })).status).toBe(401);
+    const oldRefresh = await h.call('POST', '/api/account/refresh', { body: { refreshToken: old.refreshToken } });
+    expect(oldRefresh.status).toBe(401);
+    // The recovery sign-in's own tokens work, and so do their refreshes.
+    expect((await h.call('GET', '/api/account/me', { token: fresh.accessToken })).status).toBe(200);
+    const refreshed = await h.call('POST', '/api/account/refresh', { body: { refreshToken: fresh.refreshToken } });
+    expect(refreshed.status).toBe(200);
+    const again = (refreshed.json.tokens as { accessToken: string }).accessToken;
+    expect((await h.call('GET', '/api/account/me', { token: again })).status).toBe(200);
   });
 });
 

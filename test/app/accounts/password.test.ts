@@ -130,6 +130,24 @@ describe('forgotten password', () => {
     expect(notice.text).not.toContain(OWNER);
   });
 
+  it('ends every session: the tokens of a sign-in before the reset are refused, a fresh sign-in works', async () => {
+    await signedUpAccount(h, 's@x.io');
+    const before = (await signIn('s@x.io', PASSWORD)).json.tokens as { accessToken: string; refreshToken: string };
+    expect((await h.call('GET', '/api/account/me', { token: before.accessToken })).status).toBe(200);
+    await forgot('s@x.io');
+    const [token] = await waitForLinks('s@x.io', 'reset', 1);
+    expect((await reset({ token, password: OWNER })).status).toBe(200);
+
+    expect((await h.call('GET', '/api/account/me', { token: before.accessToken })).status).toBe(401);
+    expect((await h.call('GET', '/api/account/log', { token: before.accessToken })).status).toBe(401);
+    const refreshed = await h.call('POST', '/api/account/refresh', { body: { refreshToken: before.refreshToken } });
+    expect(refreshed.status).toBe(401);
+    const after = (await signIn('s@x.io', OWNER)).json.tokens as { accessToken: string };
+    const me = await h.call('GET', '/api/account/me', { token: after.accessToken });
+    expect(me.status).toBe(200);
+    expect(me.json.email).toBe('s@x.io');
+  });
+
   it('refuses an expired link, a confirmation link and a weak password (keeping the link)', async () => {
     await signedUpAccount(h, 'e@x.io');
     const confirmLink = linksTo('e@x.io', 'confirm')[0]!;
