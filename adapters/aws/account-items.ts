@@ -23,7 +23,8 @@
  *   DELIVERY#<eventId>         <channel>                   delivery record (notifications: once per event and channel)
  *
  * The gsi `byKind` (pk `kind`, sk `pk`) lists items of one kind across accounts: `kind = SETTINGS#<coin>` (payouts),
- * `kind = NOTIFY` (notification pass), `kind = IDENTITY#<coin>` (referral and payout readers).
+ * `kind = NOTIFY` (notification pass), `kind = IDENTITY#<coin>` (referral and payout readers), `kind =
+ * REFERRED#<referrer id>` on a referred account's PROFILE (how many accounts an account referred).
  */
 import type { PayoutSettings } from '../../core/accounts/types.js';
 import { num } from './dynamo-calls.js';
@@ -50,6 +51,7 @@ export const kindOf = {
   settings: (coin: string) => `SETTINGS#${coin}`,
   identity: (coin: string) => `IDENTITY#${coin}`,
   notify: 'NOTIFY',
+  referredBy: (referrer: string) => `REFERRED#${referrer}`,
 } as const;
 
 /** A `SETTINGS#<coin>` item as PayoutSettings (the threshold is stored as a decimal string of base units). */

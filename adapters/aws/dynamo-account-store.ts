@@ -79,6 +79,8 @@ export class DynamoAccountStore implements AccountStore {
           createdAt: p.createdAt,
           referralCode: p.referralCode,
           referredBy: p.referredBy,
+          // Listed by the byKind index under the referrer: its page counts the accounts it referred.
+          ...(p.referredBy === undefined ? {} : { kind: kindOf.referredBy(p.referredBy) }),
         },
         'attribute_not_exists(pk)',
       ),
@@ -120,6 +122,19 @@ export class DynamoAccountStore implements AccountStore {
 
   accountByReferralCode(code: string): Promise<AccountId | undefined> {
     return this.claimed(refCodePk(code));
+  }
+
+  async countReferred(referrer: AccountId): Promise<number> {
+    const items = await queryAll(this.doc, 'count referred accounts', {
+      TableName: this.table,
+      IndexName: 'byKind',
+      KeyConditionExpression: '#kind = :kind',
+      ExpressionAttributeNames: { '#kind': 'kind' },
+      ExpressionAttributeValues: { ':kind': kindOf.referredBy(referrer) },
+      // The keys alone: nothing else of the referred accounts (their emails) is read.
+      ProjectionExpression: 'pk',
+    });
+    return items.length;
   }
 
   async putToken(t: { kind: OneTimeTokenKind; hash: string; account: AccountId; expiresAt: number }): Promise<void> {

@@ -21,6 +21,7 @@ export interface AccountApiDeps {
     | 'confirmLinkHours'
     | 'signIn'
     | 'maxWatcherLinks'
+    | 'referrals'
   >;
   /** Every coin of the pool with payouts, by symbol: what settings and identities are checked against. */
   coins: ReadonlyMap<string, MoneyChangeCoin>;

@@ -13,7 +13,7 @@ import type {
 import { getCoin, validateAddress } from '../../core/coins/index.js';
 import { checkSignedRequest, type SignedRequest } from '../../core/coins/signed-request.js';
 import { BadRequestError, NotFoundError } from '../../core/errors.js';
-import type { LedgerEntry } from '../../core/ledger/entries.js';
+import { referralEarningsOf } from '../stats/referrals.js';
 import type { AccountApiDeps } from './deps.js';
 import { AccountConflictError } from './errors.js';
 
@@ -57,7 +57,12 @@ export async function me(deps: AccountApiDeps, account: AccountId) {
       code: profile.referralCode,
       link: `${deps.accounts.publicUrl}/#/signup?ref=${profile.referralCode}`,
       earnings: await referralEarnings(deps, identities),
+      // A count only: the referred accounts' emails and ids are theirs.
+      referredAccounts: await deps.store.countReferred(account),
     },
+    // Whether this account was referred and what it means for it; never who referred it (the referrer's email and
+    // id stay the referrer's: a referrer may prefer to stay anonymous).
+    referredBy: profile.referredBy === undefined ? null : { feeSharePercent: deps.accounts.referrals.feeSharePercent },
     sign: {
       identityMessage: identityMessage({
         pool: deps.pool.name,
@@ -70,24 +75,20 @@ export async function me(deps: AccountApiDeps, account: AccountId) {
   };
 }
 
-/** What a referral credit's entries add to the referrer's earnings: a block credit, its orphan reversal and restore. */
-const REFERRAL_SIGNS: Partial<Record<LedgerEntry['kind'], bigint>> = { immature: 1n, orphan: -1n, restore: 1n };
-
 /**
  * What the account earned from referrals, per coin: the block credits of role `referral` (written by the
  * confirmation pass with each block's split, exactly once) at its identities' addresses, orphaned ones taken back;
- * maturing ones included.
+ * maturing ones included. Each address's figure is the one its miner page shows (app/stats/referrals.ts).
  */
 async function referralEarnings(deps: AccountApiDeps, identities: readonly MiningIdentity[]) {
   const out: Record<string, string> = {};
-  if (!deps.money) return out;
-  for (const id of identities) {
-    const entries = await deps.money.listAccountEntries(id.coin, id.address);
-    const sum = entries
-      .filter((e) => e.role === 'referral')
-      .reduce((s, e) => s + e.amount * (REFERRAL_SIGNS[e.kind] ?? 0n), 0n);
-    out[id.coin] = ((out[id.coin] === undefined ? 0n : BigInt(out[id.coin]!)) + sum).toString();
-  }
+  const money = deps.money;
+  if (!money) return out;
+  const earned = await Promise.all(identities.map((id) => referralEarningsOf(money, id.coin, id.address)));
+  identities.forEach((id, i) => {
+    const sum = earned[i]!.immature + earned[i]!.confirmed;
+    out[id.coin] = (BigInt(out[id.coin] ?? '0') + sum).toString();
+  });
   return out;
 }
 

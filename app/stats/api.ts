@@ -20,6 +20,7 @@ import { type ExportRow, toCsv, toXlsx } from './export.js';
 import { httpStatusOf } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
 import type { PublicCoin } from './public.js';
+import { referralEarningsOf } from './referrals.js';
 import type {
   Block,
   Blocks,
@@ -499,12 +500,13 @@ export async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: stri
   // The balance is the stored counter and the lists the newest entries: a page reads the same however long the
   // miner has mined.
   // A merge-mined coin's page shows the parent's shares (they mine both) and the coin's own money.
-  const [stats, entries, balance, merged, switching] = await Promise.all([
+  const [stats, entries, balance, merged, switching, referrals] = await Promise.all([
     deps.miners.getMinerStats(sharesCoinOf(coin), address, nowMinute - WINDOWS['3h'] + 1),
     deps.money.listRecentEntries(coin.symbol, address, [...REWARD_KINDS, 'reserve', 'release'], MINER_PAGE_ENTRIES),
     deps.money.getBalance(coin.symbol, address),
     Promise.all(auxCoinsOf(deps, coin).map((aux) => mergedSide(deps, aux, address))),
     switchingBreakdown(deps, coin.symbol, address),
+    referralEarningsOf(deps.money, coin.symbol, address),
   ]);
   const paid = await minerPayments(deps, coin, address, entries, 100);
   const rewards = entries
@@ -534,6 +536,7 @@ export async function minerDetail(deps: ApiDeps, coin: PublicCoin, address: stri
     payments: paid,
     merged,
     switching,
+    referrals: { immature: referrals.immature.toString(), confirmed: referrals.confirmed.toString() },
   };
 }
 

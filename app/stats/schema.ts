@@ -306,6 +306,14 @@ export const minerSchema = z.strictObject({
   switching: z
     .array(switchingBreakdownSchema)
     .describe('auto-switching: per port paying in this coin, the miner’s balances on each of its coins'),
+  referrals: z
+    .strictObject({
+      immature: amount.describe('referral credits of blocks still maturing'),
+      confirmed: amount.describe('referral credits of matured blocks (payable with the rest of the balance)'),
+    })
+    .describe(
+      'accounts (issue 19): what this address earned as a referrer, its share of the pool fee on referred miners’ rewards (role `referral` credits; orphaned ones taken back); zero when it referred no one',
+    ),
 });
 
 const signSchema = z.strictObject({

@@ -7,6 +7,7 @@ import {
   entryId,
   type LedgerEntry,
   parseRevisionRef,
+  REFERRAL_KINDS,
   revisionRef,
 } from './entries.js';
 import type { PayoutStatus } from './payouts.js';
@@ -134,9 +135,6 @@ function uniqueEntries(entries: readonly LedgerEntry[]): LedgerEntry[] {
   }
   return [...byId.values()];
 }
-
-/** The kinds a referral credit can have: it is a block credit (issue 19), and moves only with its block. */
-const REFERRAL_KINDS: readonly EntryKind[] = ['immature', 'mature', 'orphan', 'restore'];
 
 function checkEntry(e: LedgerEntry): void {
   if (e.amount <= 0n) throw new Mismatch(`entry ${e.id}: amount ${e.amount} is not positive`);

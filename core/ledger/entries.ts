@@ -130,3 +130,25 @@ export function balancesFromEntries(entries: Iterable<LedgerEntry>): Map<string,
   }
   return out;
 }
+
+/**
+ * The kinds a referral credit (role 'referral', issue 19) can have: it is a block credit, and moves only with its
+ * block (it matures, is reversed on orphan and restored with it).
+ */
+export const REFERRAL_KINDS: readonly EntryKind[] = ['immature', 'mature', 'orphan', 'restore'];
+
+/**
+ * What an account earned from referrals, from its own entries: its role 'referral' credits as balance buckets, so
+ * maturing ones count as immature, matured ones as confirmed and orphaned ones not at all. Its other entries (its own
+ * mining, its payouts, which take from the whole balance) are left out: this is what referrals brought, not what is
+ * left to pay.
+ */
+export function referralEarnings(entries: Iterable<LedgerEntry>): Pick<Balance, 'immature' | 'confirmed'> {
+  const out = { immature: 0n, confirmed: 0n };
+  const credits = [...entries].filter((e) => e.role === 'referral');
+  for (const b of balancesFromEntries(credits).values()) {
+    out.immature += b.immature;
+    out.confirmed += b.confirmed;
+  }
+  return out;
+}

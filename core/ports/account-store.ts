@@ -27,6 +27,8 @@ export interface AccountStore {
   /** Raises the profile's `tokensValidAfter` to `at` (never lowers it: of two sign-outs, the later one holds). */
   setTokensValidAfter(account: AccountId, at: number): Promise<void>;
   accountByReferralCode(code: string): Promise<AccountId | undefined>;
+  /** How many accounts signed up with this account's referral code (profiles whose referredBy is it). */
+  countReferred(referrer: AccountId): Promise<number>;
 
   /** One-time tokens (email confirmation, password reset, Telegram link codes): stored by hash, consumed once. */
   putToken(t: { kind: OneTimeTokenKind; hash: string; account: AccountId; expiresAt: number }): Promise<void>;

@@ -88,9 +88,9 @@ export type AccountApiHarness = Awaited<ReturnType<typeof startAccountApi>>;
 
 /**
  * A test file's hooks for the account API on FakeIdentity: one dynalite for the file; a fresh table, mail sink and
- * identity provider for each test. `h()` is the running test's harness.
+ * identity provider for each test (deps `over` as startAccountApi). `h()` is the running test's harness.
  */
-export function accountApiPerTest(): () => AccountApiHarness {
+export function accountApiPerTest(over: Partial<AccountApiDeps> = {}): () => AccountApiHarness {
   let dynamo: Dynamo;
   let h: AccountApiHarness;
   beforeAll(async () => {
@@ -98,7 +98,7 @@ export function accountApiPerTest(): () => AccountApiHarness {
   });
   afterAll(() => dynamo.close());
   beforeEach(async () => {
-    h = await startAccountApi(dynamo, new FakeIdentity());
+    h = await startAccountApi(dynamo, new FakeIdentity(), over);
   });
   afterEach(() => h.close());
   return () => h;
@@ -106,9 +106,18 @@ export function accountApiPerTest(): () => AccountApiHarness {
 
 export const PASSWORD = 'Correct-Horse-9';
 
-/** Signs up `email`, follows the mailed link choosing PASSWORD, and signs in (no TOTP): the access token. */
-export async function signedUpAccount(h: AccountApiHarness, email: string, sink: MailSink = h.sink): Promise<string> {
-  expect((await h.call('POST', '/api/account/signup', { body: { email, password: PASSWORD } })).status).toBe(202);
+/**
+ * Signs up `email` (with `referralCode` when given), follows the mailed link choosing PASSWORD, and signs in (no
+ * TOTP): the access token.
+ */
+export async function signedUpAccount(
+  h: AccountApiHarness,
+  email: string,
+  sink: MailSink = h.sink,
+  referralCode?: string,
+): Promise<string> {
+  const body = { email, password: PASSWORD, ...(referralCode === undefined ? {} : { referralCode }) };
+  expect((await h.call('POST', '/api/account/signup', { body })).status).toBe(202);
   const mail = await sink.waitFor(email, (m) => m.text.includes('/#/confirm/'));
   const token = /\/#\/confirm\/([A-Za-z0-9_-]+)/.exec(mail.text)![1]!;
   expect((await h.call('POST', '/api/account/confirm', { body: { token, password: PASSWORD } })).status).toBe(200);
