@@ -404,9 +404,12 @@ export class Connection implements AnswerSink {
 
   /** Appends to the outbox, sent at the next tick (answers settled in the same tick leave in one write). */
   private writeSoon(text: string): void {
-    if (this.outbox === '') process.nextTick(() => this.flushOutbox());
+    if (this.outbox === '') process.nextTick(this.flushLater);
     this.outbox += text;
   }
+
+  /** flushOutbox for process.nextTick: one function per connection, not a closure per flush. */
+  private readonly flushLater = (): void => this.flushOutbox();
 
   private flushOutbox(): void {
     if (this.outbox === '') return;
