@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { Browser, Page, Request, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { minerSchema } from '../../app/stats/schema.js';
+import { coins } from '../../web/src/format.js';
 import { ARTIFACTS, expectFitsPhone, PHONE } from '../helpers/browser.js';
 import { serveDashboard } from '../helpers/dashboard-server.js';
 
@@ -36,9 +38,32 @@ const me = (totp: boolean): Json => ({
   settings: {
     LTC: { threshold: '10000000', bounds: { min: '1000000', max: '1000000000' }, currencies: [] },
   },
-  referral: { code: 'ABCD1234', link: 'http://127.0.0.1/#/signup?ref=ABCD1234', earnings: { LTC: '12345' } },
+  referral: {
+    code: 'ABCD1234',
+    link: 'http://127.0.0.1/#/signup?ref=ABCD1234',
+    earnings: { LTC: '12345' },
+    referredAccounts: 3,
+  },
+  referredBy: null,
   sign: { identityMessage: 'edgepool account sub-1: add <coin> address <address> at <time>' },
 });
+
+/** A miner page as the stats API answers it (checked against its schema), with these referral earnings and rewards. */
+const minerPage = (referrals: { immature: string; confirmed: string }, rewards: Json[]): Json =>
+  minerSchema.parse({
+    coin: 'LTC',
+    address: ADDRESS,
+    hashrate: { '10m': 0, '3h': 0 },
+    hashrateHistory: [],
+    shares: { shares: 0, difficulty: 0 },
+    workers: [],
+    balance: { immature: referrals.immature, confirmed: referrals.confirmed, pending: '0', paid: '0' },
+    rewards,
+    payments: [],
+    merged: [],
+    switching: [],
+    referrals,
+  });
 
 /**
  * The account pages in Debian Chromium against the account API's documented answers (docs/accounts.md), served by
@@ -465,6 +490,61 @@ describe('account pages in a real browser', () => {
       });
     expect(widths[0]).toBe(widths[1]);
     await page.screenshot({ path: join(ARTIFACTS, 'account-phone.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('shows a referrer the count of accounts it brought and its earnings, on the account page and its miner page, on a phone', async () => {
+    const referral = { ref: 'ab'.repeat(32), kind: 'immature', role: 'referral', amount: '2500', time: Date.now() };
+    const { page } = await stubbed(
+      {
+        ...signedInAnswers(true),
+        [`GET /api/pools/LTC/miners/${ADDRESS}`]: () => [
+          200,
+          minerPage({ immature: '2500', confirmed: '100000' }, [referral]),
+        ],
+      },
+      PHONE,
+    );
+    await signIn(page);
+    expect(await page.getByTestId('referred-accounts').textContent()).toBe('3');
+    expect(await page.getByTestId('referral-earnings-row').textContent()).toBe(`LTC${coins('12345', 8)}`);
+    expect(await page.getByTestId('referred-by').count()).toBe(0);
+    await expectFitsPhone(page, '#/account (a referrer)');
+
+    await page.goto(`${base}/#/miner/${ADDRESS}`);
+    await page.getByTestId('referral-earnings').waitFor();
+    expect(await page.getByTestId('referral-confirmed').textContent()).toBe(`${coins('100000', 8)} LTC`);
+    expect(await page.getByTestId('referral-immature').textContent()).toBe(`${coins('2500', 8)} LTC`);
+    expect(await page.getByTestId('reward-kind').textContent()).toBe('immature (referral)');
+    await expectFitsPhone(page, '#/miner (a referrer)');
+    await page.screenshot({ path: join(ARTIFACTS, 'referrer-miner-phone.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('says nothing of referrals on the miner page of an address that referred no one', async () => {
+    const { page } = await stubbed({
+      [`GET /api/pools/LTC/miners/${ADDRESS}`]: () => [200, minerPage({ immature: '0', confirmed: '0' }, [])],
+    });
+    await page.goto(`${base}/#/miner/${ADDRESS}`);
+    await page.getByTestId('immature').waitFor();
+    expect(await page.getByTestId('referral-earnings').count()).toBe(0);
+    await page.close();
+  });
+
+  it('tells a referred account what being referred means, and nothing about who referred it, on a phone', async () => {
+    const { page } = await stubbed(
+      {
+        ...signedInAnswers(true),
+        'GET /api/account/me': () => [200, { ...me(true), referredBy: { feeSharePercent: 12.5 } }],
+      },
+      PHONE,
+    );
+    await signIn(page);
+    expect(await page.getByTestId('referred-by').textContent()).toBe(
+      'You were referred: 12.5 % of the pool fee on your rewards goes to the account that referred you; your own rewards are unchanged.',
+    );
+    await expectFitsPhone(page, '#/account (a referred account)');
+    await page.screenshot({ path: join(ARTIFACTS, 'referred-account-phone.png'), fullPage: true });
     await page.close();
   });
 

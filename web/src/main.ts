@@ -152,7 +152,7 @@ async function minerPage(address: string): Promise<string> {
     .slice(0, 50)
     .map(
       (r) =>
-        `<tr data-testid="reward-row"><td>${esc(new Date(r.time).toLocaleString())}</td><td>${esc(r.kind)}</td><td>${esc(amount(r.amount))}</td><td>${esc(String(r.ref).slice(0, 16))}</td></tr>`,
+        `<tr data-testid="reward-row"><td>${esc(new Date(r.time).toLocaleString())}</td><td data-testid="reward-kind">${esc(r.role === 'referral' ? `${r.kind} (referral)` : r.kind)}</td><td>${esc(amount(r.amount))}</td><td>${esc(String(r.ref).slice(0, 16))}</td></tr>`,
     )
     .join('');
   chartLater('miner-chart', m.hashrateHistory);
@@ -164,10 +164,20 @@ async function minerPage(address: string): Promise<string> {
     ${conversion?.enabled ? payoutCurrency(address, conversion) : ''}
     ${await mergedMining(address, m.merged)}
     ${switchingBreakdown(m.switching ?? [])}
+    ${referralEarnings(m.referrals)}
     <h2>Workers <small>(seen in the last 3 hours)</small></h2><table><thead><tr><th>Worker</th><th>Hashrate</th><th>Accepted</th><th>Stale</th><th title="invalid and duplicate shares">Invalid</th><th>Refused</th><th>Last share</th><th>State</th></tr></thead><tbody>${workers || '<tr><td colspan="8">No workers in the last 3 hours</td></tr>'}</tbody></table>
     <p><a data-testid="export-csv" href="/api/pools/${esc(coin())}/miners/${encodeURIComponent(address)}/export.csv">Export CSV</a> · <a data-testid="export-xlsx" href="/api/pools/${esc(coin())}/miners/${encodeURIComponent(address)}/export.xlsx">Export XLSX</a></p>
     <h2>Rewards</h2><table><thead><tr><th>Time</th><th>Kind</th><th>Amount</th><th>Block</th></tr></thead><tbody>${rewards || '<tr><td colspan="4">None yet</td></tr>'}</tbody></table>
     <h2>Payments</h2><table><thead><tr><th>Time</th><th>Amount</th><th>Status</th><th>Transaction</th></tr></thead><tbody>${payments || '<tr><td colspan="4">None yet</td></tr>'}</tbody></table>`;
+}
+
+/**
+ * Accounts (issue 19): what the address earned as a referrer (its share of the pool fee on the rewards of the miners
+ * it referred), matured and maturing; nothing for an address that referred no one.
+ */
+function referralEarnings(r: Json | undefined): string {
+  if (!r || (BigInt(r.immature) === 0n && BigInt(r.confirmed) === 0n)) return '';
+  return `<p data-testid="referral-earnings">Referral earnings: <b data-testid="referral-confirmed">${esc(amount(r.confirmed))} ${esc(coin())}</b> confirmed, <b data-testid="referral-immature">${esc(amount(r.immature))} ${esc(coin())}</b> maturing (a share of the pool fee on the rewards of the miners this address referred; included in the balance above).</p>`;
 }
 
 /**

@@ -294,7 +294,30 @@ function referralSection(me: Json, pool: PoolView): HTMLElement {
       h('button', { type: 'button', class: 'copy', 'data-copy': r.link }, 'Copy'),
     ),
     h('p', {}, 'Miners who sign up with your link earn you a share of the pool fee on their rewards.'),
+    h(
+      'p',
+      {},
+      'Accounts you referred: ',
+      h('b', { 'data-testid': 'referred-accounts' }, String(r.referredAccounts ?? 0)),
+    ),
     table('referral-earnings', ['Coin', 'Earned'], rows, 'Nothing yet'),
+    referredNote(me.referredBy),
+  );
+}
+
+/**
+ * The referred side: that the account was referred and what it means for its rewards (nothing), never who referred
+ * it (the API does not say: a referrer may prefer to stay anonymous).
+ */
+function referredNote(referredBy: Json | null | undefined): HTMLElement | null {
+  if (!referredBy) return null;
+  const share = Number(referredBy.feeSharePercent);
+  return h(
+    'p',
+    { 'data-testid': 'referred-by' },
+    share > 0
+      ? `You were referred: ${share} % of the pool fee on your rewards goes to the account that referred you; your own rewards are unchanged.`
+      : 'You were referred: this pool shares none of its fee with referrers at present; your own rewards are unchanged.',
   );
 }
 
