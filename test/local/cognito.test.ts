@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   AdminCreateUserCommand,
   AdminDisableUserCommand,
+  AdminUserGlobalSignOutCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   InitiateAuthCommand,
@@ -101,6 +102,34 @@ describe('local cognito-local user pool', () => {
       );
       await expect(idp.refresh(signedIn.tokens.refreshToken as string)).rejects.toBeInstanceOf(SignInRefusedError);
       await expect(idp.signIn('disabled-later@example.com', PASSWORD)).rejects.toBeInstanceOf(SignInRefusedError);
+    });
+
+    it('answers AdminUserGlobalSignOut (cognito-local lacks it): the user’s refresh tokens so far are refused', async () => {
+      const idp = identityOf(cognito);
+      const signedIn = async (email: string) => {
+        const result = await idp.signIn(email, PASSWORD);
+        if (result.kind !== 'tokens') throw new Error('expected tokens');
+        return result.tokens.refreshToken as string;
+      };
+      for (const email of ['out@example.com', 'other@example.com']) {
+        await idp.signUp(email, PASSWORD);
+        await idp.confirmUser(email);
+      }
+      const [first, second, other] = [
+        await signedIn('out@example.com'),
+        await signedIn('out@example.com'),
+        await signedIn('other@example.com'),
+      ];
+      await cognito.client.send(
+        new AdminUserGlobalSignOutCommand({ UserPoolId: cognito.userPoolId, Username: 'out@example.com' }),
+      );
+      for (const token of [first, second]) await expect(idp.refresh(token)).rejects.toBeInstanceOf(SignInRefusedError);
+      expect((await idp.refresh(other)).accessToken).toEqual(expect.any(String));
+      expect((await idp.refresh(await signedIn('out@example.com'))).accessToken).toEqual(expect.any(String));
+      const unknown = cognito.client.send(
+        new AdminUserGlobalSignOutCommand({ UserPoolId: cognito.userPoolId, Username: 'nobody@example.com' }),
+      );
+      await expect(unknown).rejects.toMatchObject({ name: 'UserNotFoundException' });
     });
 
     it('asks a user awaiting its first password for the temporary one before anything else', async () => {

@@ -86,7 +86,10 @@ describe('CognitoIdentity against cognito-local', () => {
     expect(result.tokens.expiresInSeconds).toBeGreaterThan(3000);
     expect(result.tokens.refreshToken).toEqual(expect.any(String));
     const subject = await idp.verifyAccessToken(result.tokens.accessToken);
-    expect(subject).toEqual({ sub: (signedUp as { sub: string }).sub, username: email });
+    expect(subject).toEqual({ sub: (signedUp as { sub: string }).sub, username: email, authTime: expect.any(Number) });
+    // auth_time in whole seconds, as ms: the sign-in's second.
+    expect(subject.authTime % 1000).toBe(0);
+    expect(Math.abs(subject.authTime - Date.now())).toBeLessThan(60_000);
   });
 
   it('tells confirmed users apart and sets a password that replaces the old one, before or after confirmation', async () => {
@@ -225,6 +228,23 @@ describe('CognitoIdentity against cognito-local', () => {
     const { tokens } = await signedUpUser();
     await expect(idp.startTotp(flipSignatureByte(tokens.accessToken))).rejects.toThrow(/signature/);
     await expect(idp.verifyTotp(flipSignatureByte(tokens.accessToken), '123456')).rejects.toThrow(/signature/);
+  });
+
+  it('signs a user out everywhere: earlier refresh tokens refused, a sign-in after has its time at or after the answer', async () => {
+    const { email, tokens } = await signedUpUser();
+    const bystander = await signedUpUser();
+    const before = await idp.verifyAccessToken(tokens.accessToken);
+    const validAfter = await idp.signOutEverywhere(email);
+    expect(before.authTime).toBeLessThan(validAfter);
+    await expect(idp.refresh(tokens.refreshToken as string)).rejects.toBeInstanceOf(SignInRefusedError);
+    // Right after the answer, a new sign-in counts (its auth_time is not in the sign-out's second) and refreshes.
+    const again = await idp.signIn(email, PASSWORD);
+    if (again.kind !== 'tokens') throw new Error('expected tokens');
+    expect((await idp.verifyAccessToken(again.tokens.accessToken)).authTime).toBeGreaterThanOrEqual(validAfter);
+    const refreshed = await idp.refresh(again.tokens.refreshToken as string);
+    expect((await idp.verifyAccessToken(refreshed.accessToken)).authTime).toBeGreaterThanOrEqual(validAfter);
+    // Another user's session is untouched.
+    expect((await idp.refresh(bystander.tokens.refreshToken as string)).accessToken).toEqual(expect.any(String));
   });
 
   it('refreshes the tokens with the refresh token, and refuses a made-up one', async () => {

@@ -137,8 +137,8 @@ describe('the account API on cognito-local and the mail sink', () => {
     const email = `reset-${Date.now()}@example.com`;
     await call('POST', '/api/account/signup', { body: { email, password: PASSWORD } });
     await call('POST', '/api/account/confirm', { body: { token: await linkIn(email, 'confirm'), password: PASSWORD } });
-    const token = (await call('POST', '/api/account/signin', { body: { email, password: PASSWORD } })).json.tokens
-      .accessToken as string;
+    const session = (await call('POST', '/api/account/signin', { body: { email, password: PASSWORD } })).json.tokens;
+    const token = session.accessToken as string;
     const secret = (await call('POST', '/api/account/totp/start', { token, body: {} })).json.secret as string;
     const enrollCode = totpCode(secret);
     expect((await call('POST', '/api/account/totp/verify', { token, body: { code: enrollCode } })).status).toBe(200);
@@ -170,5 +170,17 @@ describe('the account API on cognito-local and the mail sink', () => {
     expect((await call('POST', '/api/account/signin', { body: { email, password: PASSWORD } })).status).toBe(401);
     const next = await call('POST', '/api/account/signin', { body: { email, password: NEW_PASSWORD } });
     expect(next.json.kind).toBe('totp'); // TOTP stays on
+    // The reset ended the session signed in before it: its access token is refused, its refresh token too.
+    expect((await call('GET', '/api/account/me', { token })).status).toBe(401);
+    expect((await call('POST', '/api/account/refresh', { body: { refreshToken: session.refreshToken } })).status).toBe(
+      401,
+    );
+    const signedIn = await call('POST', '/api/account/signin/totp', {
+      body: { email, session: next.json.session, code: await nextCode(secret, code) },
+    });
+    expect(signedIn.status).toBe(200);
+    const me = await call('GET', '/api/account/me', { token: signedIn.json.tokens.accessToken });
+    expect(me.status).toBe(200);
+    expect(me.json.email).toBe(email);
   }, 120_000);
 });
