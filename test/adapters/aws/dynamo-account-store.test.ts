@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountPk, RECOVERY_SK } from '../../../adapters/aws/account-items.js';
+import { accountPk, PROFILE_SK, RECOVERY_SK } from '../../../adapters/aws/account-items.js';
 import { DynamoAccountStore, ReferralCodeTakenError } from '../../../adapters/aws/dynamo-account-store.js';
 import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { ensureAccountsTable } from '../../../adapters/aws/tables.js';
@@ -45,6 +45,22 @@ describe('the account store on dynalite', () => {
     expect(await store.accountByEmail('a@x.io')).toBe('a');
     expect(await store.accountByEmail('b@x.io')).toBeUndefined();
     expect(await store.accountByReferralCode('AAAAAAAA')).toBe('a');
+  });
+
+  it('raises tokensValidAfter and never lowers it, and makes no profile of an unknown id', async () => {
+    const { store, doc, table } = await freshStore();
+    await store.createProfile(profile('a', 'a@x.io', 'AAAAAAAA'));
+    await store.setTokensValidAfter('a', T0 + 5000);
+    expect(await store.getProfile('a')).toEqual({ ...profile('a', 'a@x.io', 'AAAAAAAA'), tokensValidAfter: T0 + 5000 });
+    await store.setTokensValidAfter('a', T0 + 1000); // an earlier sign-out answering late
+    expect((await store.getProfile('a'))?.tokensValidAfter).toBe(T0 + 5000);
+    await store.setTokensValidAfter('a', T0 + 9000);
+    expect((await store.getProfile('a'))?.tokensValidAfter).toBe(T0 + 9000);
+    await store.setTokensValidAfter('nobody', T0);
+    const { Item } = await doc.send(
+      new GetCommand({ TableName: table, Key: { pk: accountPk('nobody'), sk: PROFILE_SK } }),
+    );
+    expect(Item).toBeUndefined();
   });
 
   it('refuses a referral code another account holds', async () => {
