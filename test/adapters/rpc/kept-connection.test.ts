@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaemonClient } from '../../../adapters/rpc/daemon-client.js';
-import { KeptConnection } from '../../../adapters/rpc/kept-connection.js';
+import { KeptConnection, type KeptRequestEvent, keptRequestChannel } from '../../../adapters/rpc/kept-connection.js';
 import { failure } from './fake-daemon.js';
 
 /** One request as the raw daemon read it off the wire. */
@@ -62,7 +62,7 @@ describe('the kept submit connection, written by hand', () => {
     const d = await rawDaemon((req) => req.socket.write(answer(null)));
     const client = new DaemonClient({ url: `${d.url}/`, user: 'pool', password: 's3cret-pw', wallet: 'w 1' });
     try {
-      expect(await client.submitBlock(['00ab', 'cd'.repeat(3), 'ef'])).toBeNull();
+      expect(await client.submitBlock(['00ab', '', 'cd'.repeat(3), 'ef'])).toBeNull();
       const [req] = d.requests;
       const lines = req?.head.split('\r\n') ?? [];
       expect(lines[0]).toBe('POST /wallet/w%201 HTTP/1.1');
@@ -72,6 +72,26 @@ describe('the kept submit connection, written by hand', () => {
       expect(lines).toContain(`Content-Length: ${Buffer.byteLength(req?.body ?? '')}`);
       expect(JSON.parse(req?.body ?? '')).toMatchObject({ method: 'submitblock', params: ['00abcdcdcdef'] });
     } finally {
+      client.close();
+    }
+  });
+
+  it('hands a found block to the socket within the submitBlock call, not on a later turn', async () => {
+    const d = await rawDaemon((req) => req.socket.write(answer(null)));
+    const client = new DaemonClient({ url: d.url, user: 'u', password: 'p' });
+    const phases: string[] = [];
+    const record = (m: unknown) => phases.push((m as KeptRequestEvent).phase);
+    keptRequestChannel.subscribe(record);
+    try {
+      await client.submitBlock('00'); // the kept socket is open
+      phases.length = 0;
+      const sent = client.submitBlock(['01', '02']);
+      // Synchronously: the daemon pool awaits this call, so anything deferred would wait for the turn's other work.
+      expect(phases).toEqual(['created']);
+      expect(await sent).toBeNull();
+      expect(phases).toEqual(['created', 'written']);
+    } finally {
+      keptRequestChannel.unsubscribe(record);
       client.close();
     }
   });
@@ -104,7 +124,9 @@ describe('the kept submit connection, written by hand', () => {
     const client = new DaemonClient({ url: d.url, user: 'u', password: 'p' });
     try {
       expect(await client.submitBlock('00')).toBeNull();
-      await new Promise((r) => setTimeout(r, 60));
+      // Once the client has read the unsolicited bytes it closes that socket (or, failing the test, a second passes).
+      const [first] = d.sockets;
+      await Promise.race([new Promise((r) => first?.once('close', r)), new Promise((r) => setTimeout(r, 1_000))]);
       expect(await client.submitBlock('01')).toBeNull();
       // The socket that spoke out of turn was dropped: whatever it sends later cannot meet a request.
       expect(d.requests.map((r) => r.index)).toEqual([0, 0]);
