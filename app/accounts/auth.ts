@@ -230,7 +230,7 @@ export async function signInWithRecoveryCode(
       subject: `${deps.pool.name}: two-factor authentication was turned off`,
       text: [
         `A recovery code was used to sign in to your ${deps.pool.name} account from ${ip}, which turned`,
-        'two-factor authentication off. Enroll it again on the account page.',
+        'two-factor authentication off and signed every other device out. Enroll it again on the account page.',
         'If this was not you, change your password at once.',
       ].join('\n'),
     });

@@ -101,7 +101,7 @@ export async function resetPassword(
     subject: `${deps.pool.name}: your password was reset`,
     text: [
       `The password of your ${deps.pool.name} account was reset from ${ip} at ${new Date(deps.now()).toISOString()},`,
-      `by ${RESET_BY[source]}.`,
+      `by ${RESET_BY[source]}. Every device signed in to the account was signed out.`,
       'If this was not you, reset it again at once (Forgot your password? on the sign-in page) and secure this mailbox.',
     ].join('\n'),
   });

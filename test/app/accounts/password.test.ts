@@ -127,6 +127,7 @@ describe('forgotten password', () => {
     expect(await logged('r@x.io', 'password-reset')).toMatchObject({ at: T0, ip: '203.0.113.9', source: 'email' });
     const notice = await h.sink.waitFor('r@x.io', (m) => /password was reset/.test(m.subject));
     expect(notice.text).toContain('203.0.113.9');
+    expect(notice.text).toContain('signed out');
     expect(notice.text).not.toContain(OWNER);
   });
 
