@@ -37,6 +37,9 @@ export function devnetConfig(
     {
       pool: { name: 'edgepool devnet', tag: '/edgepool/' },
       http: { host: '127.0.0.1', port: ports.http },
+      // Miner accounts on cognito-local and a mail sink whose mails (with their links) the console prints. The
+      // dashboard's address is named `localhost`: browsers refuse an IP address as a passkey's relying party.
+      accounts: { publicUrl: `http://localhost:${ports.http}`, referrals: { feeSharePercent: 10 } },
       coins: [
         {
           symbol: 'LTC',
@@ -240,6 +243,13 @@ function printBanner(pool: LocalPool, devnets: Devnets | undefined): void {
   lines.push(
     `  HTTP            http://${pool.config.http.host}:${pool.httpPort}  (dashboard /, API /api/pools, /health, /metrics)`,
   );
+  if (pool.config.accounts) {
+    const sink = pool.accounts?.mailSink;
+    lines.push(
+      `  accounts        ${pool.config.accounts.publicUrl}/#/account  (sign-up, TOTP, passkeys; cognito-local)`,
+      `                  mail goes to a local sink${sink ? ` (smtp://${sink.host}:${sink.port})` : ''}: each mail's links are logged`,
+    );
+  }
   if (devnets) {
     const port = (symbol: string) => pool.coins.get(symbol)?.service.ports[0];
     const { ltc, btc, etc, doge } = devnets;

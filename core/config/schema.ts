@@ -106,7 +106,7 @@ export const accountsSchema = z.strictObject({
   /** The dashboard's public URL: the links in emails (confirmation, money changes) start with it. */
   publicUrl: z.url().default('http://127.0.0.1:8080'),
   /** The sender of the pool's emails (in AWS an SES-verified identity). */
-  mailFrom: z.email().default('pool@localhost'),
+  mailFrom: z.email().default('pool@edgepool.localhost'),
   /** Payouts to a changed payout address are held this long, with a notification (against account takeover). */
   payoutAddressCoolDownHours: z.number().min(0).default(24),
   /** How long the emailed link of a money change (threshold, payout address, currency) stays valid. */

@@ -4,7 +4,7 @@ import { type MailSink, startMailSink } from '../../local/mail-sink.js';
 export { linksIn, type MailSink, type ReceivedMail, startMailSink } from '../../local/mail-sink.js';
 
 /** A mail sink and an SMTP mailer that delivers to it (as local mode wires them); `stop` ends both. */
-export async function startSinkAndMailer(from = 'pool@localhost'): Promise<{
+export async function startSinkAndMailer(from = 'pool@edgepool.localhost'): Promise<{
   sink: MailSink;
   mailer: SmtpMailer;
   stop(): Promise<void>;

@@ -6,7 +6,7 @@ describe('local mail sink', () => {
   it('prints one line per mail with its links and the recipient masked', async () => {
     const lines: string[] = [];
     const sink = await startMailSink({ onMail: (m) => lines.push(describeMail(m)) });
-    const mailer = new SmtpMailer({ host: sink.host, port: sink.port, from: 'pool@localhost' });
+    const mailer = new SmtpMailer({ host: sink.host, port: sink.port, from: 'pool@edgepool.localhost' });
     try {
       await mailer.send({
         to: 'alice@example.com',

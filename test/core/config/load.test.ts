@@ -32,6 +32,15 @@ describe('parseConfig', () => {
     expect(Object.isFrozen(cfg.coins[0]!.ports[0])).toBe(true);
   });
 
+  it('parses an accounts section again from its own output: every default passes its own check', () => {
+    // The CDK app and local mode re-read parsed configs (spread into a new one): a default its own schema refuses
+    // (the sender 'pool@localhost' once) broke every such re-read.
+    const once = parseConfig({ ...minimal(), accounts: {} });
+    expect(once.accounts?.mailFrom).toMatch(/^[^@]+@[^@]+\.[a-z]+$/);
+    const twice = parseConfig(JSON.parse(JSON.stringify(once)));
+    expect(twice.accounts).toEqual(once.accounts);
+  });
+
   it('refuses an inactive-miner threshold longer than per-minute share records are kept', () => {
     const raw = minimal();
     (raw.coins as Record<string, unknown>[])[0]!.payouts = { wallet: 'pool', inactiveAfterHours: 24 * 8 };
