@@ -122,3 +122,28 @@ describe('template feed', () => {
     await vi.waitFor(() => expect(manager.current()?.height).toBe(fixture.height));
   });
 });
+
+describe('template feed refresh coalescing', () => {
+  it('fetches again for a refresh asked in the microtask after a fetch ended (not joined to the fetch already made)', async () => {
+    const daemons = new FakeDaemons();
+    daemons.templates = [fixture];
+    const { manager, started } = start(daemons, { longPoll: false });
+    await started;
+    const before = daemons.gbtCalls.length;
+    // A job listener (a found block's follow-up, a blocknotify) that asks for a refresh right after the job was made.
+    let asked: Promise<void> | undefined;
+    const off = manager.onJob(() => {
+      off();
+      queueMicrotask(() => {
+        daemons.templates = [nextBlockTemplate()];
+        asked = manager.refresh();
+      });
+    });
+    daemons.templates = [{ ...fixture, coinbasevalue: fixture.coinbasevalue + 1 }]; // a new job of the same block
+    await manager.refresh();
+    await vi.waitFor(() => expect(asked).toBeDefined());
+    await asked;
+    expect(daemons.gbtCalls.length).toBe(before + 2);
+    expect(manager.current()!.height).toBe(fixture.height + 1);
+  });
+});
