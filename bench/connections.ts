@@ -200,13 +200,42 @@ export async function benchConnections(wanted = Number(process.env.BENCH_CONNECT
   );
   record({ key: 'connections.heap', measured: r.heapBytesPerConnection / 1024, unit: 'KiB' });
   // The connect burst grows V8's young generation (semi-spaces up to --max-semi-space-size); shrunk after the idle wait,
-  // its pages stay in the RSS: a fixed cost, not per connection (docs/performance.md: 13.9 KiB per connection by
-  // default, 8.4 with --max-semi-space-size=4, 7.0 with 1, on 19,000 connections).
+  // its pages stay in the RSS: mostly a fixed cost (docs/performance.md: 79–87 MiB by default, 20 MiB with
+  // --max-semi-space-size=4, which the container does not use: it costs the share path a quarter more CPU).
   info(
     '  V8 young generation after the idle wait',
     `${fmt(r.youngBytes / 2 ** 20)} MiB (its burst peak stays in the RSS)`,
   );
   info('  external (Buffers, native)', `${fmt(r.externalBytesPerConnection / 1024)} KiB`);
-  info('  RSS at 100,000 connections (extrapolated)', `${fmt((r.rssBytesPerConnection * 100_000) / 2 ** 20)} MiB`);
+  // The RSS is a fixed part (the young generation's burst pages) plus a part per connection: a second, smaller
+  // population in a fresh server tells them apart, and 100,000 connections are extrapolated from the fit.
+  const small = Math.floor(count / 4);
+  if (small >= 1_000) {
+    const s = await withBenchNetwork(small, (net) =>
+      measureConnections(small, net, IDLE_SETTLE_SECONDS, { nodeFlags }),
+    );
+    const fit = rssFit(
+      { connections: s.connected, rssBytes: s.rssBytesPerConnection * s.connected },
+      { connections: r.connected, rssBytes: r.rssBytesPerConnection * r.connected },
+    );
+    info(
+      `  RSS fit over ${s.connected} and ${r.connected} connections`,
+      `${fmt(fit.perConnection / 1024)} KiB per connection + ${fmt(fit.fixed / 2 ** 20)} MiB fixed`,
+    );
+    const at100k = fit.perConnection + fit.fixed / 100_000;
+    info('  RSS per connection at 100,000 (from the fit)', `${fmt(at100k / 1024)} KiB`);
+    record({ key: 'connections.rss100k', measured: at100k / 1024, unit: 'KiB' });
+  } else {
+    info('  RSS at 100,000 connections (extrapolated)', `${fmt((r.rssBytesPerConnection * 100_000) / 2 ** 20)} MiB`);
+  }
   info('  not counted', 'kernel socket buffers (skmem), outside the process RSS');
+}
+
+/** The line through two populations' RSS growth: bytes per connection, and the part no connection count explains. */
+export function rssFit(
+  a: { connections: number; rssBytes: number },
+  b: { connections: number; rssBytes: number },
+): { perConnection: number; fixed: number } {
+  const perConnection = (b.rssBytes - a.rssBytes) / (b.connections - a.connections);
+  return { perConnection, fixed: a.rssBytes - perConnection * a.connections };
 }
