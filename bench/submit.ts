@@ -1,10 +1,15 @@
 // Block submit latency: from the block-solving share to `submitblock` arriving at the daemon. Two figures: from the
 // miner's write (the load generator's clock, across processes) and from the share's arrival at the server (its
 // socket's data event) — the pool's own part, which the goal is about.
+import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { type Channel, channel } from 'node:diagnostics_channel';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { type KeptRequestEvent, keptRequestChannel } from '../adapters/rpc/kept-connection.js';
 import { getCoin } from '../core/coins/index.js';
 import { bitcoinFamily } from '../families/bitcoin/index.js';
@@ -15,9 +20,11 @@ import { ChainFamilies } from '../families/registry.js';
 import { type HeaderHasher, scrypt, shareHasher } from '../fargate/src/hashing/index.js';
 import { fmt, goal, heading, info, LoadGen, record } from './harness.js';
 import { hashRate } from './hashing.js';
+import { callgrindTotal, hasValgrind } from './instructions.js';
 import { type BenchNetwork, withBenchNetwork } from './netns.js';
 import { percentile, sortedNumbers } from './percentiles.js';
 import { blockTemplate, EASY_BITS, startBenchPool } from './pool.js';
+import type { FromSubmitClient, ToSubmitClient } from './submit-client.js';
 
 const GOAL_P99_MS = 1;
 
@@ -157,6 +164,49 @@ function timedFamilies(at: bigint[]): ChainFamilies {
   return new ChainFamilies([bitcoin, ethereumFamily]);
 }
 
+/**
+ * Instructions per submitblock round trip of the daemon client (bench/submit-client.ts under callgrind): counters
+ * zeroed after a warm-up, dumped after `blocks` blocks. A figure the machine's load cannot move, beside the timings.
+ */
+export async function submitInstructions(blocks: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-submit-callgrind-'));
+  const child = fork(fileURLToPath(new URL('./submit-client.ts', import.meta.url)), [], {
+    execPath: 'valgrind',
+    execArgv: [
+      '--tool=callgrind',
+      `--callgrind-out-file=${join(dir, 'cg.out')}`,
+      '--smc-check=all-non-file',
+      process.execPath,
+      '--import',
+      'tsx',
+    ],
+    env: { ...process.env, BENCH_SUBMIT_CLIENT: '1' },
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+  });
+  const next = () =>
+    new Promise<FromSubmitClient>((resolve, reject) => {
+      child.once('message', (m: FromSubmitClient) => resolve(m));
+      child.once('exit', (code) => reject(new Error(`submit client exited (${code})`)));
+    });
+  const control = (flag: string) => execFileSync('callgrind_control', [flag, String(child.pid)], { stdio: 'ignore' });
+  try {
+    if ((await next()).type !== 'warm') throw new Error('submit client: no warm-up');
+    control('-z');
+    const counted = next();
+    child.send({ type: 'count', blocks } satisfies ToSubmitClient);
+    await counted;
+    control('-d');
+    const dumps = (await readdir(dir)).filter((f) => f.startsWith('cg.out.'));
+    if (dumps.length !== 1) throw new Error(`submit client: ${dumps.length} callgrind dumps`);
+    return callgrindTotal(await readFile(join(dir, dumps[0] as string), 'utf8')) / blocks;
+  } finally {
+    if (child.connected) child.send({ type: 'stop' } satisfies ToSubmitClient);
+    setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
+    await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(undefined)));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function benchSubmit(
   count = Number(process.env.BENCH_BLOCKS ?? 300),
   txs = Number(process.env.BENCH_BLOCK_TXS ?? 0),
@@ -181,6 +231,12 @@ export async function benchSubmit(
   info('  one scrypt hash alone (this process)', `${fmt(oneHashMs, 3)} ms`);
   record({ key: 'submit.oneHash', measured: oneHashMs, unit: 'ms' });
   info('  blocks a garbage collection overlapped', `${r.gcOverlapped} of ${r.blocks}`);
+  // BENCH_SUBMIT_INSTR=1: the client's round trip under callgrind (~15 s more).
+  if (process.env.BENCH_SUBMIT_INSTR === '1' && hasValgrind()) {
+    const perBlock = await submitInstructions(1_000);
+    info('  instructions per submitblock round trip', `${fmt(perBlock, 0)} (client + a raw answerer, callgrind)`);
+    record({ key: 'submit.instructions', measured: perBlock, unit: 'instructions' });
+  }
   goal({
     label: 'submit latency p99 (share read → daemon)',
     key: 'submit.p99',

@@ -5,9 +5,10 @@ import { measureEtcWork } from '../../bench/etc-work.js';
 import { measureEtchash } from '../../bench/etchash.js';
 import { measureFanout } from '../../bench/fanout.js';
 import { LoadGen } from '../../bench/harness.js';
+import { hasValgrind } from '../../bench/instructions.js';
 import { benchNetwork } from '../../bench/netns.js';
 import { measurePipeline } from '../../bench/pipeline.js';
-import { measureSubmit } from '../../bench/submit.js';
+import { measureSubmit, submitInstructions } from '../../bench/submit.js';
 import { SUMMARY_ROWS } from '../../bench/summary.js';
 import { measureJournalAck, measureThroughput } from '../../bench/throughput.js';
 
@@ -101,6 +102,17 @@ describe('bench sections at a trivial size', () => {
     // Every block's way is timed stage by stage: the hash done, the request created, written, received.
     for (const stage of ['hashed', 'created', 'written', 'received'] as const) expect(r.stages[stage]).toHaveLength(5);
   });
+
+  it.runIf(hasValgrind())(
+    'submit instructions: the client round trips counted under callgrind',
+    async () => {
+      const perBlock = await submitInstructions(20);
+      // A round trip is at least the request's bytes written and the answer parsed, far below a whole process start.
+      expect(perBlock).toBeGreaterThan(1_000);
+      expect(perBlock).toBeLessThan(50_000_000);
+    },
+    120_000,
+  );
 
   it('pipeline: 200 shares become SQS messages and are ingested with counted writes', async () => {
     const r = await measurePipeline({
