@@ -50,6 +50,22 @@ export function hasValgrind(): boolean {
   }
 }
 
+/** fork() options running a TypeScript script (Node with tsx) under callgrind, its dump written to `outFile`. */
+export function underCallgrind(outFile: string): { execPath: string; execArgv: string[] } {
+  return {
+    execPath: 'valgrind',
+    execArgv: [
+      '--tool=callgrind',
+      `--callgrind-out-file=${outFile}`,
+      // V8 writes and rewrites its own code: valgrind must see every change.
+      '--smc-check=all-non-file',
+      process.execPath,
+      '--import',
+      'tsx',
+    ],
+  };
+}
+
 /** The `totals:` line of a callgrind dump (instructions: the only event collected by default). */
 export function callgrindTotal(dump: string): number {
   const m = /^totals:\s+(\d+)/m.exec(dump) ?? /^summary:\s+(\d+)/m.exec(dump);
@@ -92,16 +108,7 @@ async function runShareServer(o: InstructionOptions, callgrind: boolean): Promis
   const script = fileURLToPath(new URL('./share-server.ts', import.meta.url));
   const server = callgrind
     ? fork(script, [], {
-        execPath: 'valgrind',
-        execArgv: [
-          '--tool=callgrind',
-          `--callgrind-out-file=${join(dir, 'cg.out')}`,
-          // V8 writes and rewrites its own code: valgrind must see every change.
-          '--smc-check=all-non-file',
-          process.execPath,
-          '--import',
-          'tsx',
-        ],
+        ...underCallgrind(join(dir, 'cg.out')),
         // valgrind's own messages (and the server's errors) go to a log beside the dumps, named when the run fails.
         stdio: ['ignore', 'ignore', openSync(join(dir, 'valgrind.log'), 'w'), 'ipc'],
       })

@@ -20,7 +20,7 @@ import { ChainFamilies } from '../families/registry.js';
 import { type HeaderHasher, scrypt, shareHasher } from '../fargate/src/hashing/index.js';
 import { fmt, goal, heading, info, LoadGen, record } from './harness.js';
 import { hashRate } from './hashing.js';
-import { callgrindTotal, hasValgrind } from './instructions.js';
+import { callgrindTotal, hasValgrind, underCallgrind } from './instructions.js';
 import { type BenchNetwork, withBenchNetwork } from './netns.js';
 import { percentile, sortedNumbers } from './percentiles.js';
 import { blockTemplate, EASY_BITS, startBenchPool } from './pool.js';
@@ -171,15 +171,7 @@ function timedFamilies(at: bigint[]): ChainFamilies {
 export async function submitInstructions(blocks: number): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-submit-callgrind-'));
   const child = fork(fileURLToPath(new URL('./submit-client.ts', import.meta.url)), [], {
-    execPath: 'valgrind',
-    execArgv: [
-      '--tool=callgrind',
-      `--callgrind-out-file=${join(dir, 'cg.out')}`,
-      '--smc-check=all-non-file',
-      process.execPath,
-      '--import',
-      'tsx',
-    ],
+    ...underCallgrind(join(dir, 'cg.out')),
     env: { ...process.env, BENCH_SUBMIT_CLIENT: '1' },
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
   });
