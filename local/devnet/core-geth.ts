@@ -508,7 +508,10 @@ export async function waitForSync(clients: readonly EthNodeClient[], timeoutMs =
   for (;;) {
     const heights = await Promise.all(clients.map((c) => c.blockNumber()));
     if (heights.every((h) => h === heights[0]) && heights[0]! >= atLeast) return heights[0]!;
-    if (Date.now() > deadline) throw new DaemonError(`ETC devnet nodes not in sync: heights ${heights.join(', ')}`);
+    if (Date.now() > deadline)
+      throw new DaemonError(
+        `ETC devnet nodes not in sync: heights ${heights.join(', ')} (waited for ${atLeast} or more)`,
+      );
     await sleep(50);
   }
 }

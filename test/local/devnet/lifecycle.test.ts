@@ -151,7 +151,8 @@ describe('BTC devnet lifecycle', () => {
       await second.stop();
     }
     expect(btcDaemonsUnder(dir)).toEqual([]);
-  });
+    // Two starts of btcd + btcwallet and a few blocks: ~15 s on a quiet machine, over 30 s on a loaded CI run.
+  }, 90_000);
 
   it('mines a fresh block on a restart whose tip is older than btcd takes for current', async () => {
     const dir = await tempDir();
