@@ -58,7 +58,10 @@ describe('dashboard on a 360 px phone', () => {
       ['#/signup', 'signup-form'],
       ['#/account', 'no-accounts'], // this pool has no `accounts` section
       ['#/change/some-token', 'change-apply'],
-      ['#/confirm/not-a-token', 'confirm-status'],
+      // The confirm page asks for the password before it sends anything (the mailbox's owner chooses it).
+      ['#/confirm/not-a-token', 'confirm-form'],
+      ['#/forgot', 'forgot-form'],
+      ['#/reset/not-a-token', 'reset-form'],
     ];
     for (const [route, testid] of routes) {
       await page.goto(`${base}/${route}`);
