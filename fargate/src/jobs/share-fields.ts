@@ -34,10 +34,11 @@ const INVALID_FIELD = { ntime: 'invalid ntime', nonce: 'invalid nonce', versionB
  * [earliest, now + 2 h] unless `ignoreTime` (a resend of a retired job's share): what the job manager and the proxy
  * job source both check before building a header, read by the same loops as the submit handler's (shareHexFields,
  * isHexBytes: no regular expression, no parseInt, nothing allocated). The extranonces are checked here too: the
- * proxy's coinbase is made with Buffer.from(hex), which would silently stop at a bad digit.
+ * proxy's coinbase is made with Buffer.from(hex), which would silently stop at a bad digit. `s.fields`, when given,
+ * stands for ntime, nonce and version bits (its caller read the same strings with shareHexFields).
  */
 export function checkShareFields(
-  s: Pick<ShareSubmission, 'extranonce1' | 'extranonce2' | 'ntime' | 'nonce' | 'versionBits'>,
+  s: Pick<ShareSubmission, 'extranonce1' | 'extranonce2' | 'ntime' | 'nonce' | 'versionBits' | 'fields'>,
   sizes: { readonly extranonce1Size: number; readonly extranonce2Size: number },
   earliest: number,
   nowMs: number,
@@ -47,8 +48,9 @@ export function checkShareFields(
   if (!isHexBytes(s.extranonce2, sizes.extranonce2Size)) {
     return reject(StratumCode.Other, 'incorrect size of extranonce2');
   }
-  // A shorter version bits string is taken as its value (the proxy and the job manager always have).
-  const fields = shareHexFields(s.ntime, s.nonce, s.versionBits?.padStart(8, '0'));
+  // Read once: the submit handler's numbers when it passed them. A shorter version bits string is taken as its
+  // value (the proxy and the job manager always have).
+  const fields = s.fields ?? shareHexFields(s.ntime, s.nonce, s.versionBits?.padStart(8, '0'));
   if (typeof fields === 'string') return reject(StratumCode.Other, INVALID_FIELD[fields]);
   const { ntime } = fields;
   if (!ignoreTime && (ntime < earliest || ntime > Math.floor(nowMs / 1000) + MAX_FUTURE_SECONDS)) {

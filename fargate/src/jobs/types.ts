@@ -67,6 +67,11 @@ export interface ShareSubmission {
   nonce: string;
   /** BIP310: the version bits the miner rolled, already checked against the negotiated mask (hex), if any. */
   versionBits?: string;
+  /**
+   * ntime, nonce and versionBits as numbers, when the caller already read these same strings (the submit handler:
+   * shareHexFields, versionBits undefined exactly when the string is): the share check then does not read them again.
+   */
+  fields?: ShareHexFields;
   /** The session's share difficulty when the job was sent (stratum convention of the coin). */
   difficulty: number;
   miner: string;

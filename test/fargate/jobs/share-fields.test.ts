@@ -66,4 +66,25 @@ describe('share fields', () => {
     expect(checkShareFields(at(nowS - 11), sizes, nowS - 10, NOW)).toMatchObject({ message: 'ntime out of range' });
     expect(checkShareFields(at(nowS - 11), sizes, nowS - 10, NOW, true)).toMatchObject({ ntime: nowS - 11 });
   });
+
+  it("takes the caller's numbers for ntime, nonce and version bits instead of reading the strings again", () => {
+    const s = { extranonce1: '0a0b0c0d', extranonce2: '00000001', ntime: 'not read', nonce: 'not read either' };
+    const fields = { ntime: 0x6553f100, nonce: 7, versionBits: 0x2000 };
+    expect(checkShareFields({ ...s, fields }, sizes, 0, NOW, true)).toBe(fields);
+    // The rest is still checked: the extranonces and the time window, on the numbers given.
+    expect(checkShareFields({ ...s, extranonce2: '0001', fields }, sizes, 0, NOW, true)).toMatchObject({ code: 20 });
+    expect(checkShareFields({ ...s, fields }, sizes, 0x6553f101, NOW)).toMatchObject({ message: 'ntime out of range' });
+    // Given the submit handler's reading of the same strings, the verdict is the one of reading them.
+    fc.assert(
+      fc.property(hex8, hex8, fc.option(hex8, { nil: undefined }), fc.boolean(), (ntime, nonce, versionBits, late) => {
+        const read = shareHexFields(ntime, nonce, versionBits);
+        if (typeof read === 'string') throw new Error('hex8 reads');
+        const t = { extranonce1: '0a0b0c0d', extranonce2: '00000001', ntime, nonce, versionBits };
+        const earliest = late ? 0xffffffff : 0;
+        expect(checkShareFields({ ...t, fields: read }, sizes, earliest, NOW)).toEqual(
+          checkShareFields(t, sizes, earliest, NOW),
+        );
+      }),
+    );
+  });
 });

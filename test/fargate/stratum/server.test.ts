@@ -432,7 +432,12 @@ describe('mining.submit', () => {
     const outside = await c.request(5, 'mining.submit', [...submitParams(), '20000000']);
     expect(outside.error).toEqual([20, 'version bits outside the negotiated mask (mining.configure)', null]);
     expect((await c.request(6, 'mining.submit', [...submitParams(), '1fffe000'])).result).toBe(true);
-    expect(jobs.submissions.map((s) => s.versionBits)).toEqual(['1fffe000']);
+    // None rolled ('00000000'): neither the string nor the numbers the handler read carry version bits.
+    expect((await c.request(7, 'mining.submit', [...submitParams(), '00000000'])).result).toBe(true);
+    expect(jobs.submissions.map((s) => [s.versionBits, s.fields?.versionBits])).toEqual([
+      ['1fffe000', 0x1fffe000],
+      [undefined, undefined],
+    ]);
   });
 
   it('passes the job manager verdicts 21, 22 and 23 through and enqueues nothing', async () => {
@@ -496,6 +501,7 @@ describe('mining.submit', () => {
         ntime: '6500000a',
         nonce: '0000abcd',
         versionBits: undefined,
+        fields: { ntime: 0x6500000a, nonce: 0xabcd, versionBits: undefined }, // read once, here
         difficulty: 8,
         miner: ADDRESS,
         worker: 'rig1',

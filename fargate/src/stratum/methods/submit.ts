@@ -82,7 +82,9 @@ export const submit =
     }
     let rolled: string | undefined;
     const bits = fields.versionBits;
-    if (bits !== undefined) {
+    // None rolled ('00000000'): the job's version as it is, as when absent.
+    if (bits === 0) fields.versionBits = undefined;
+    else if (bits !== undefined) {
       if ((bits & ~session.versionMask) >>> 0 !== 0) {
         rejectShare(
           ctx,
@@ -92,7 +94,7 @@ export const submit =
           who,
         );
       }
-      if (bits !== 0) rolled = bits.toString(16).padStart(8, '0');
+      rolled = bits.toString(16).padStart(8, '0');
     }
     const difficulty = session.jobDifficulty.get(jobId as string) ?? session.difficulty;
     const check = jobs.checkShare({
@@ -102,6 +104,7 @@ export const submit =
       ntime: (ntime as string).toLowerCase(),
       nonce: (nonce as string).toLowerCase(),
       versionBits: rolled,
+      fields, // read once: the share check takes these numbers instead of reading the strings again
       difficulty,
       miner: who!.miner,
       worker: who!.worker,
