@@ -69,13 +69,16 @@ export function targetToBytes(target: bigint): Buffer {
 }
 
 /**
- * Whether a hash meets a target, both as 32 big-endian bytes (the hash in display order, the target from
- * targetToBytes): hash <= target as 256-bit numbers, with no BigInt. The first differing byte decides; equal is met.
+ * Whether a hash meets a target (32 big-endian bytes, from targetToBytes): hash <= target as 256-bit numbers, with
+ * no BigInt. The hash in display order (big-endian, the default), or with `order` 'le' as the hash function wrote it
+ * (internal order, little-endian: read from its last byte, so it need not be reversed first). The most significant
+ * differing byte decides; equal is met.
  */
-export function meetsTarget(hash: Uint8Array, target: Uint8Array): boolean {
+export function meetsTarget(hash: Uint8Array, target: Uint8Array, order: 'be' | 'le' = 'be'): boolean {
   if (hash.length !== 32 || target.length !== 32) throw new RangeError('hash and target are 32 bytes each');
+  const reversed = order === 'le';
   for (let i = 0; i < 32; i++) {
-    const h = hash[i]!;
+    const h = hash[reversed ? 31 - i : i]!;
     const t = target[i]!;
     if (h !== t) return h < t;
   }

@@ -296,16 +296,16 @@ export class JobManager implements JobProvider {
 
     const header = record.shares.header(parsed);
     // The header is the work: the same solution under another job id of this previous block is the same share.
+    // Remembered before the hash may wait for the turn's end (scrypt batch): the same submission meanwhile is a
+    // duplicate.
     const digest = sha256d(header);
-    const key = shareKey(digest);
-    const seen = this.store.seen;
-    if (seen.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
-    // Taken before the hash may wait for the turn's end (scrypt batch): the same submission meanwhile is a duplicate.
-    if (!seen.add(key)) return this.blockFull(record);
-    // A sha256d coin's PoW is the key's digest: not hashed twice. A synchronous hash is used as it is.
+    const seen = this.store.seen.remember(digest);
+    if (seen === 'seen') return reject(StratumCode.Duplicate, 'duplicate share');
+    if (seen === 'full') return this.blockFull(record);
+    // A sha256d coin's PoW is the digest: not hashed twice. A synchronous hash is used as it is.
     const hashed = this.powHash === sha256d ? digest : this.powHash(header);
-    if (hashed instanceof Promise) return hashed.then((pow) => this.judgeShare(s, record, parsed, header, key, pow));
-    return this.judgeShare(s, record, parsed, header, key, hashed);
+    if (hashed instanceof Promise) return hashed.then((pow) => this.judgeShare(s, record, parsed, header, digest, pow));
+    return this.judgeShare(s, record, parsed, header, digest, hashed);
   }
 
   /** A share's PoW hash against its targets: the verdict, after submitting its block or aux blocks if it found any. */
@@ -314,15 +314,16 @@ export class JobManager implements JobProvider {
     record: JobRecord,
     parsed: WorkSolution,
     header: Buffer,
-    key: string,
+    digest: Buffer,
     pow: Buffer,
   ): ShareCheck | Promise<ShareCheck> {
-    // Display order (reversed: `pow` is ours) is the big-endian PoW value: compared with the targets as bytes.
-    const display = pow.reverse();
-    if (!meetsTarget(display, this.shareTarget(s.difficulty))) {
-      this.store.seen.delete(key); // not a share: it may come again and be refused for its difficulty again
+    if (!meetsTarget(pow, this.shareTarget(s.difficulty), 'le')) {
+      // Not a share: it may come again and be refused for its difficulty again. (`pow` may be `digest`: not reversed.)
+      this.store.seen.delete(digest);
       return reject(StratumCode.LowDifficulty, 'low difficulty share');
     }
+    // Display order (reversed in place: `pow` is ours) is the big-endian PoW value: compared with the targets as bytes.
+    const display = pow.reverse();
     // An accepted share's hash and, read as a number, its value: the actual difficulty and the aux targets.
     const hash = display.toString('hex');
     const value = BigInt(`0x${hash}`);
@@ -413,8 +414,7 @@ export class JobManager implements JobProvider {
     const parsed = retired && this.parseSubmission(s, retired, { ignoreTime: true });
     if (retired && parsed && !('code' in parsed)) {
       const header = retired.shares.header(parsed);
-      if (this.store.retiredSeen.has(shareKey(sha256d(header))))
-        return reject(StratumCode.Duplicate, 'duplicate share');
+      if (this.store.retiredSeen.has(sha256d(header))) return reject(StratumCode.Duplicate, 'duplicate share');
     }
     return reject(StratumCode.JobNotFound, 'job not found (stale)');
   }
@@ -489,11 +489,6 @@ export class JobManager implements JobProvider {
     this.feed.refresh().catch((err) => this.o.logger.warn({ err }, 'template refresh after a found block failed'));
     return found;
   }
-}
-
-/** A share's identity: the SHA-256d of its header as a 32-character one-byte string (~70 bytes in a Set). */
-function shareKey(headerDigest: Buffer): string {
-  return headerDigest.toString('latin1');
 }
 
 /** Whether two jobs of one previous block give miners the same work (only their ids and start times differ). */

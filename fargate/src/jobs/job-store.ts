@@ -1,6 +1,6 @@
 import type { BlockWork, ShareAssembler } from '../../../core/chain/work.js';
 import type { AuxChain, AuxWork } from './aux/aux-chain.js';
-import { SeenShares } from './seen-shares.js';
+import { SeenHeaders } from './seen-headers.js';
 import type { StratumJob } from './types.js';
 
 /** A job as sent to miners and the work to rebuild its blocks. */
@@ -48,17 +48,17 @@ export class JobStore<R extends { job: StratumJob } = JobRecord> {
   private readonly jobs = new Map<string, R>();
   private retired = new Map<string, R>();
   private counter = 0;
-  /** Shares accepted on the current previous block. */
-  seen: SeenShares;
+  /** Shares accepted on the current previous block, by their header's SHA-256d. */
+  seen: SeenHeaders;
   /** Shares accepted on the previous block before it (for the "duplicate" answer to a resend only). */
-  retiredSeen: SeenShares;
+  retiredSeen: SeenHeaders;
 
   constructor(
     private readonly capacity: number,
     private readonly sharesPerBlock: number,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`job capacity must be >= 1, got ${capacity}`);
-    this.seen = new SeenShares(sharesPerBlock);
+    this.seen = new SeenHeaders(sharesPerBlock);
     this.retiredSeen = this.seen;
   }
 
@@ -89,7 +89,7 @@ export class JobStore<R extends { job: StratumJob } = JobRecord> {
     this.retired = new Map(this.jobs);
     this.jobs.clear();
     this.retiredSeen = this.seen;
-    this.seen = new SeenShares(this.sharesPerBlock);
+    this.seen = new SeenHeaders(this.sharesPerBlock);
   }
 
   get(jobId: string): R | undefined {

@@ -147,6 +147,11 @@ describe('meetsTarget: a big-endian hash against a target as bytes (the share pa
           const hash = target + delta;
           fc.pre(hash >= 0n && hash <= MAX_TARGET);
           expect(meetsTarget(bytes(hash), bytes(target))).toBe(hash <= target);
+          // The same hash as a hash function writes it (internal order): the same verdict, the hash left as it was.
+          const internal = Buffer.from(bytes(hash)).reverse();
+          const copy = Buffer.from(internal);
+          expect(meetsTarget(internal, bytes(target), 'le')).toBe(hash <= target);
+          expect(internal).toEqual(copy);
         },
       ),
       { numRuns: 2000 },

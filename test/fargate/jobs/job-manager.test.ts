@@ -521,6 +521,83 @@ const SPEC_HASH = 'f5bf48b397dae70be82b3cca4793f8eb2b6cdac9';
 
 const blockHashOf = (block: Block) => reverseHex(sha256d(block.toBuffer(true)).toString('hex'));
 
+describe('JobManager duplicate detection (a share is its header)', () => {
+  const sha = { ...ltc, algorithm: 'sha256d' as const };
+  /** A sha256d submission at difficulty 1e-12 (every header meets it: nothing to mine). */
+  const at = (job: StratumJob, f: { en2?: string; ntime?: string; nonce?: string; bits?: string; en1?: string }) => ({
+    jobId: job.jobId,
+    extranonce1: f.en1 ?? EN1,
+    extranonce2: f.en2 ?? '00000001',
+    ntime: f.ntime ?? job.ntime,
+    nonce: f.nonce ?? '0000abcd',
+    ...(f.bits !== undefined && { versionBits: f.bits }),
+    difficulty: 1e-12,
+    miner: poolAddress,
+    worker: 'rig1',
+  });
+
+  it('takes one nonce again with another extranonce2, ntime, version bits or extranonce1; refuses each exact repeat', async () => {
+    const { manager, daemons } = setup({ coin: sha });
+    daemons.templates = [{ ...fixture, bits: '1d00ffff' }]; // no block
+    await manager.refresh();
+    const job = manager.current()!;
+    const later = (job.ntime === 'ffffffff' ? 0 : Number.parseInt(job.ntime, 16) + 1).toString(16).padStart(8, '0');
+    const variants = [
+      {},
+      { en2: '00000002' },
+      { ntime: later },
+      { bits: '00002000' },
+      { en2: '00000002', ntime: later, bits: '00004000' },
+      { en1: 'a0b1c2d4' }, // another connection's extranonce1
+    ];
+    for (const v of variants) expect(manager.checkShare(at(job, v)), JSON.stringify(v)).toMatchObject({ ok: true });
+    // The same submissions again, as a miner resending after a reconnect with the same extranonce1 would: each 22.
+    for (const v of variants) {
+      expect(manager.checkShare(at(job, v)), JSON.stringify(v)).toEqual({
+        ok: false,
+        code: 22,
+        message: 'duplicate share',
+      });
+    }
+  });
+
+  it('catches every repeat among thousands of shares with refusals for difficulty in between, and none that is new', async () => {
+    const { manager, daemons } = setup({ coin: sha });
+    daemons.templates = [{ ...fixture, bits: '1d00ffff' }];
+    await manager.refresh();
+    const job = manager.current()!;
+    const accepted = new Set<string>();
+    let repeats = 0;
+    let state = 7;
+    const next = () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state;
+    };
+    for (let i = 0; i < 6000; i++) {
+      const n = next();
+      const f = {
+        en2: (n & 0x3f).toString(16).padStart(8, '0'),
+        nonce: ((n >>> 6) & 0x3f).toString(16).padStart(8, '0'),
+      };
+      const key = `${f.en2}:${f.nonce}`;
+      if (n % 5 === 0) {
+        // Too hard for its difficulty: refused with 23 and not remembered (unless already accepted: then 22).
+        const hard = manager.checkShare({ ...at(job, f), difficulty: 1e15 });
+        expect(hard).toMatchObject({ ok: false, code: accepted.has(key) ? 22 : 23 });
+        continue;
+      }
+      const verdict = manager.checkShare(at(job, f));
+      if (accepted.has(key)) {
+        repeats++;
+        expect(verdict, key).toMatchObject({ ok: false, code: 22 });
+      } else expect(verdict, key).toMatchObject({ ok: true });
+      accepted.add(key);
+    }
+    expect(accepted.size).toBeGreaterThan(3000);
+    expect(repeats).toBeGreaterThan(1000);
+  });
+});
+
 describe('JobManager.checkShare without a promise where nothing waits', () => {
   const sha = { ...ltc, algorithm: 'sha256d' as const };
   function sha256dShare(job: StratumJob, extranonce2: string): ShareSubmission {

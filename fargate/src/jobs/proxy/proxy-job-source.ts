@@ -162,9 +162,10 @@ export class ProxyJobSource implements JobProvider {
     const built = this.header(record, s);
     if ('code' in built) return built;
     const { header } = built;
-    const key = sha256d(header).toString('latin1');
-    if (this.jobs.seen.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
-    if (!this.jobs.seen.add(key)) return reject(StratumCode.JobNotFound, 'share limit of this block reached');
+    const key = sha256d(header);
+    const seen = this.jobs.seen.remember(key);
+    if (seen === 'seen') return reject(StratumCode.Duplicate, 'duplicate share');
+    if (seen === 'full') return reject(StratumCode.JobNotFound, 'share limit of this block reached');
     const hashed = this.o.powHash(header);
     const pow = Buffer.from(hashed instanceof Promise ? await hashed : hashed);
     const hash = pow.reverse().toString('hex');
@@ -198,7 +199,7 @@ export class ProxyJobSource implements JobProvider {
   private staleOrDuplicate(s: ShareSubmission): Rejection {
     const retired = this.jobs.getRetired(s.jobId) ?? this.jobs.get(s.jobId);
     const built = retired && this.header(retired, s, { ignoreTime: true });
-    const key = built && !('code' in built) ? sha256d(built.header).toString('latin1') : undefined;
+    const key = built && !('code' in built) ? sha256d(built.header) : undefined;
     if (key !== undefined && (this.jobs.retiredSeen.has(key) || this.jobs.seen.has(key)))
       return reject(StratumCode.Duplicate, 'duplicate share');
     return reject(StratumCode.JobNotFound, 'job not found (stale)');
