@@ -1,10 +1,11 @@
 // The idle-connections bench's server as a process of its own, built as the container builds its server (one esbuild
 // bundle, no keepNames: bench/connections.ts), so that its memory per connection is the container's. Driven over IPC.
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { HARD_BITS, startBenchPool } from './pool.js';
 
-export type ToConnectionServer = { type: 'stop' } | { type: 'memory' };
+export type ToConnectionServer = { type: 'stop' } | { type: 'memory' } | { type: 'snapshot'; path: string };
 export type FromConnectionServer =
   | { type: 'ready'; port: number; users: string[] }
   /** After a full collection: the process's memory and how many connections it holds. */
@@ -14,7 +15,49 @@ export type FromConnectionServer =
       connections: number;
       /** V8's young generation (new space) now, resident bytes: grown by allocation bursts, not per connection. */
       youngBytes: number;
-    };
+      /** Resident KiB by kind of mapping (/proc/self/smaps): where the RSS is. */
+      smaps: Record<string, number>;
+      /** V8's heap spaces, resident KiB (physical_space_size): the part of the anonymous mappings that is V8's. */
+      spaces: Record<string, number>;
+    }
+  | { type: 'snapshot'; path: string };
+
+/**
+ * The process's resident memory by mapping, in KiB: `[heap]` (malloc's main arena), `[stack]`, the files mapped
+ * (node, the addon, libraries), and the anonymous mappings, told apart by the size of the reservation they are part
+ * of (adjacent anonymous mappings, committed or not): V8 reserves its heap (the pointer-compression cage) and its code
+ * range in runs of 128 MiB and more; malloc's thread arenas (64 MiB) and thread stacks are the smaller ones.
+ */
+export function residentByMapping(smaps: string): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  const runs: Array<{ bytes: number; rss: number }> = [];
+  let kind = '';
+  let lastEnd = -1;
+  for (const line of smaps.split('\n')) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      const name = header[3]!.trim();
+      const start = Number.parseInt(header[1]!, 16);
+      const end = Number.parseInt(header[2]!, 16);
+      kind = name === '' ? 'anon' : name.startsWith('/') ? 'files' : name;
+      if (kind === 'anon') {
+        if (start !== lastEnd || runs.length === 0) runs.push({ bytes: 0, rss: 0 });
+        runs[runs.length - 1]!.bytes += end - start;
+        lastEnd = end;
+      } else lastEnd = -1;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss) continue;
+    if (kind === 'anon') runs[runs.length - 1]!.rss += Number(rss[1]);
+    else kinds[kind] = (kinds[kind] ?? 0) + Number(rss[1]);
+  }
+  for (const run of runs) {
+    const k = run.bytes >= 2 ** 27 ? 'anon, V8 (≥ 128 MiB runs)' : 'anon, smaller';
+    kinds[k] = (kinds[k] ?? 0) + run.rss;
+  }
+  return kinds;
+}
 
 /** A full collection, so that memory differences are live memory rather than garbage. */
 function collectGarbage(): void {
@@ -37,8 +80,17 @@ if (process.env.BENCH_CONNECTION_SERVER === '1') {
         usage: process.memoryUsage(),
         connections: pool.service.health().connections,
         youngBytes: getHeapSpaceStatistics().find((sp) => sp.space_name === 'new_space')?.physical_space_size ?? 0,
+        smaps: residentByMapping(readFileSync('/proc/self/smaps', 'utf8')),
+        spaces: Object.fromEntries(
+          getHeapSpaceStatistics().map((sp) => [sp.space_name, sp.physical_space_size / 1024]),
+        ),
       };
       process.send?.(reply);
+    }
+    if (msg.type === 'snapshot') {
+      collectGarbage();
+      writeHeapSnapshot(msg.path);
+      process.send?.({ type: 'snapshot', path: msg.path } satisfies FromConnectionServer);
     }
   });
   process.on('disconnect', () => process.exit(0));

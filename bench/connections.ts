@@ -46,12 +46,18 @@ export interface ConnectionsResult {
   externalBytesPerConnection: number;
   /** V8's young generation after the idle wait, resident bytes (whole, not per connection). */
   youngBytes: number;
+  /** Resident KiB by kind of mapping: before the connections, right after the connect burst, after the idle wait. */
+  smaps: { before: Record<string, number>; burst: Record<string, number>; idle: Record<string, number> };
+  /** V8's heap spaces, resident KiB, at the same three moments. */
+  spaces: { before: Record<string, number>; burst: Record<string, number>; idle: Record<string, number> };
 }
 
 /** Node flags the server may run with (the container's choice, and what it would cost: docs/performance.md). */
 export interface ServerOptions {
   /** e.g. ['--optimize-for-size']; default none. */
   nodeFlags?: readonly string[];
+  /** Heap snapshots written before the connections and after the idle wait (bench/heap-diff.ts compares them). */
+  snapshots?: { before: string; after: string };
 }
 
 /**
@@ -113,11 +119,18 @@ export async function measureConnections(
     if (m.type !== 'memory') throw new Error(`connection server: ${m.type} instead of memory`);
     return m;
   };
+  const snapshot = async (path: string) => {
+    const answer = next();
+    child.send({ type: 'snapshot', path } satisfies ToConnectionServer);
+    if ((await answer).type !== 'snapshot') throw new Error('connection server: no heap snapshot');
+  };
   const gen = LoadGen.start(net?.loadgenPrefix);
   try {
     const ready = await next();
     if (ready.type !== 'ready') throw new Error(`connection server: ${ready.type} before ready`);
-    const before = (await memory()).usage;
+    if (server.snapshots) await snapshot(server.snapshots.before);
+    const start = await memory();
+    const before = start.usage;
     const sources = Math.ceil(count / PORTS_PER_SOURCE);
     const c = await gen.call('connect', {
       port: ready.port,
@@ -131,10 +144,12 @@ export async function measureConnections(
     // few seconds of low allocation) has shrunk the heap the burst grew, as in a process whose miners connected
     // minutes ago (its committed heap shrinks; the RSS keeps most of those pages). The last second's figure counts.
     let after = await memory();
+    const burst = after;
     for (let s = 0; s < idleSeconds; s++) {
       await new Promise((r) => setTimeout(r, 1000));
       after = await memory();
     }
+    if (server.snapshots) await snapshot(server.snapshots.after);
     const n = Math.max(1, after.connections);
     const a = after.usage;
     return {
@@ -147,6 +162,8 @@ export async function measureConnections(
       heapTotalBytesPerConnection: (a.heapTotal - before.heapTotal) / n,
       externalBytesPerConnection: (a.external - before.external) / n,
       youngBytes: after.youngBytes,
+      smaps: { before: start.smaps, burst: burst.smaps, idle: after.smaps },
+      spaces: { before: start.spaces, burst: burst.spaces, idle: after.spaces },
     };
   } finally {
     await gen.stop();
