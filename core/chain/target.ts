@@ -62,6 +62,21 @@ export function targetToDifficulty(target: bigint, multiplier = 1): number {
   return Number((numerator << 64n) / target) / 2 ** 64;
 }
 
+/** DIFF1_TARGET as a float (exact: 0xffff × 2^208). */
+const DIFF1 = 0xffff * 2 ** 208;
+
+/**
+ * targetToDifficulty of a hash given as 32 big-endian bytes (display order), in floating point: no BigInt and no
+ * division of 256-bit numbers. Within a few parts in 10^15 of the exact value (the bytes summed as a double, one
+ * rounding per step); for statistics (an accepted share's actual difficulty), never for a decision or an amount.
+ */
+export function hashDifficulty(hash: Uint8Array, multiplier = 1): number {
+  if (hash.length !== 32) throw new RangeError('a hash is 32 bytes');
+  let value = 0;
+  for (let i = 0; i < 32; i++) value = value * 256 + hash[i]!;
+  return value === 0 ? Number.POSITIVE_INFINITY : (DIFF1 * multiplier) / value;
+}
+
 /** A target as the 32 big-endian bytes a display-order (reversed) hash is compared with (meetsTarget). */
 export function targetToBytes(target: bigint): Buffer {
   if (target < 0n || target > MAX_TARGET) throw new RangeError('a target is a 256-bit unsigned number');

@@ -11,9 +11,9 @@ import { toStratumPrevHash, u32ToHex } from '../../../core/chain/header.js';
 import {
   bitsToDifficulty,
   difficultyToTarget,
+  hashDifficulty,
   meetsTarget,
   targetToBytes,
-  targetToDifficulty,
 } from '../../../core/chain/target.js';
 import { type BlockTemplate, parseBlockTemplate } from '../../../core/chain/template.js';
 import {
@@ -226,6 +226,7 @@ export class JobManager implements JobProvider {
         work,
         index: tree.slots[i]!.index,
         branch: tree.slots[i]!.branch,
+        targetBytes: targetToBytes(work.target),
       })),
     };
     return { state, commitment: encodeAuxCommitment(tree) };
@@ -324,21 +325,20 @@ export class JobManager implements JobProvider {
     }
     // Display order (reversed in place: `pow` is ours) is the big-endian PoW value: compared with the targets as bytes.
     const display = pow.reverse();
-    // An accepted share's hash and, read as a number, its value: the actual difficulty and the aux targets.
-    const hash = display.toString('hex');
-    const value = BigInt(`0x${hash}`);
     const result = {
       ok: true as const,
-      hash,
-      actualDifficulty: targetToDifficulty(value, this.o.coin.stratumDiffMultiplier),
+      hash: display.toString('hex'),
+      // Statistics only (credit is the share's difficulty, the decisions above and below are byte compares): a float
+      // from the bytes, no BigInt division.
+      actualDifficulty: hashDifficulty(display, this.o.coin.stratumDiffMultiplier),
       networkDifficulty: record.job.networkDifficulty,
       height: record.job.height,
     };
     const isBlock = meetsTarget(display, record.shares.networkTarget);
-    // An aux target met (one bigint comparison per chain): submitAuxBlocks decides which are still worth submitting.
-    const auxMet = record.aux?.chains.some((c) => value <= c.work.target) ?? false;
+    // An aux target met (a byte compare per chain): submitAuxBlocks decides which are still worth submitting.
+    const auxMet = record.aux?.chains.some((c) => meetsTarget(display, c.targetBytes)) ?? false;
     if (!isBlock && !auxMet) return result;
-    return this.submitFound(record, parsed, header, s, value, result, isBlock);
+    return this.submitFound(record, parsed, header, s, BigInt(`0x${result.hash}`), result, isBlock);
   }
 
   /** The parent block first, on its own; then the aux chains whose targets the share met (with their own state). */

@@ -31,6 +31,8 @@ export interface AuxJobChain {
   /** The chain's slot in the tree (nChainIndex) and its branch to the root, internal byte order. */
   index: number;
   branch: Buffer[];
+  /** The work's target as 32 big-endian bytes (meetsTarget: no BigInt per share). */
+  targetBytes: Buffer;
   /** Where its blocks are submitted. */
   chain: AuxChain;
 }

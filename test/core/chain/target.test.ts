@@ -5,6 +5,7 @@ import {
   bitsToTarget,
   DIFF1_TARGET,
   difficultyToTarget,
+  hashDifficulty,
   MAX_TARGET,
   meetsTarget,
   targetToBits,
@@ -115,6 +116,35 @@ describe('difficulty', () => {
 
   it('network difficulty of a real Bitcoin block (bits 0x1b04864c, block 100000) is about 14484.16', () => {
     expect(bitsToDifficulty(0x1b04864c)).toBeCloseTo(14484.1623612254, 6);
+  });
+});
+
+describe('hashDifficulty: the difficulty a hash reached, as a float from its bytes', () => {
+  it('is DIFF1 × multiplier ÷ the hash read as a number, to 14 significant digits, for hashes of any size', () => {
+    const width = fc.integer({ min: 1, max: 256 });
+    fc.assert(
+      fc.property(
+        width,
+        fc.bigInt({ min: 1n, max: MAX_TARGET }),
+        fc.constantFrom(1, 65536),
+        (bits, raw, multiplier) => {
+          const value = (raw % (1n << BigInt(bits))) + 1n; // from 1 to 2^256: leading zero bytes of every count
+          fc.pre(value <= MAX_TARGET);
+          // The quotient with 200 fractional bits (targetToDifficulty keeps 64: too few for a hash near 2^256).
+          const exact = Number(((DIFF1_TARGET * BigInt(multiplier)) << 200n) / value) / 2 ** 200;
+          const got = hashDifficulty(targetToBytes(value), multiplier);
+          expect(Math.abs(got / exact - 1)).toBeLessThan(1e-14);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('is infinite for a zero hash, and refuses anything but 32 bytes', () => {
+    expect(hashDifficulty(Buffer.alloc(32))).toBe(Number.POSITIVE_INFINITY);
+    expect(hashDifficulty(targetToBytes(DIFF1_TARGET))).toBe(1);
+    expect(hashDifficulty(targetToBytes(DIFF1_TARGET), 65536)).toBe(65536);
+    expect(() => hashDifficulty(Buffer.alloc(31))).toThrow(RangeError);
   });
 });
 
