@@ -23,13 +23,60 @@ const NO_METHODS = Object.freeze({});
 /** How long a closing connection may take to flush its last lines before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
 
+/** What every connection of a server hands its method handlers alike: one object per server, not per connection. */
+export type SharedContext = Omit<MethodContext, 'session' | 'sendWork' | 'notify' | 'onShareResult' | 'onMalformed'>;
+
 export interface ConnectionHost {
-  context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify' | 'onShareResult' | 'onMalformed'>;
+  /** The server's part of every connection's method context. */
+  readonly shared: SharedContext;
   /** The dialects the port speaks, in the order a first request is offered to them. */
   readonly dialects: readonly StratumDialect[];
   onClose(conn: Connection): void;
   /** Tells the ban policy. On a ban the host closes the IP's other connections; this one closes after answering. */
   report(conn: Connection, event: PolicyEvent): Verdict;
+}
+
+/** A connection's limits: one object per server (the options do not change per connection). */
+export interface ConnectionLimits {
+  maxLineBytes: number;
+  maxSendQueueBytes: number;
+  authTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** How long a partial line may wait for its newline. */
+  lineTimeoutMs: number;
+}
+
+/** The stream's own property naming its Connection: the stream listeners are four functions for every connection. */
+const CONNECTION = Symbol('edgepool.stratum.connection');
+type ConnectionStream = Duplex & { [CONNECTION]: Connection };
+
+// The stream's listeners: the same four functions for every connection (an emitter's `this` is the stream).
+function onStreamData(this: ConnectionStream, chunk: Buffer): void {
+  this[CONNECTION].onData(chunk);
+}
+
+function onStreamError(this: ConnectionStream, err: Error): void {
+  this[CONNECTION].onSocketError(err);
+}
+
+function onStreamClose(this: ConnectionStream): void {
+  this[CONNECTION].onClosed();
+}
+
+function onStreamEnd(this: ConnectionStream): void {
+  this[CONNECTION].close('client ended');
+}
+
+/** Connections with answers in their outbox this tick: flushed together at the next tick (one callback, not one each). */
+const toFlush: Connection[] = [];
+
+function flushAll(): void {
+  try {
+    // A flush adding a connection (none does today) is flushed in the same loop: the length is read each time.
+    for (let i = 0; i < toFlush.length; i++) toFlush[i]!.flushOutbox();
+  } finally {
+    toFlush.length = 0;
+  }
 }
 
 /**
@@ -62,40 +109,37 @@ export class Connection implements AnswerSink {
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Runs while a partial line waits for its newline (slowloris). */
   private lineTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The loop's continuation after an async handler, made at the first one (most connections never have one). */
+  private resumeLoop: (() => void) | undefined;
   private readonly ctx: MethodContext;
 
   constructor(
     readonly session: Session,
     private readonly stream: Duplex,
     private readonly host: ConnectionHost,
-    private readonly limits: {
-      maxLineBytes: number;
-      maxSendQueueBytes: number;
-      authTimeoutMs: number;
-      idleTimeoutMs: number;
-      /** How long a partial line may wait for its newline. */
-      lineTimeoutMs: number;
-    },
+    private readonly limits: ConnectionLimits,
   ) {
     this.framer = new LineFramer(limits.maxLineBytes);
-    this.ctx = {
-      ...host.context(this),
-      sendWork: (clean) => this.sendWorkAfterReply(clean),
-      notify: (method, params) => this.notify(method, params),
-      onShareResult: (result) => this.onShareResult(result),
-      onMalformed: () => this.onMalformed(),
-    };
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.on('error', (err) => this.ctx.log.debug({ session: session.id, err: err.message }, 'socket error'));
-    stream.on('close', () => this.onClosed());
-    stream.on('end', () => this.close('client ended'));
-    this.authTimer = setTimeout(() => {
-      this.authTimer = undefined;
-      if (!session.authorized || !session.subscribed)
-        this.drop('auth-timeout', 'did not subscribe and authorize in time');
-    }, limits.authTimeoutMs);
+    this.ctx = new ConnectionContext(this, host.shared);
+    (stream as ConnectionStream)[CONNECTION] = this;
+    stream.on('data', onStreamData);
+    stream.on('error', onStreamError);
+    stream.on('close', onStreamClose);
+    stream.on('end', onStreamEnd);
+    this.authTimer = setTimeout(Connection.authDeadline, limits.authTimeoutMs, this);
     this.resetIdle();
     stream.resume(); // a stream paused by a pre-reader (PROXY header) starts flowing now that we listen
+  }
+
+  // The timers' callbacks: shared by every connection, which they get as their argument.
+  private static authDeadline(conn: Connection): void {
+    conn.authTimer = undefined;
+    if (!conn.session.authorized || !conn.session.subscribed)
+      conn.drop('auth-timeout', 'did not subscribe and authorize in time');
+  }
+
+  private static idleDeadline(conn: Connection): void {
+    conn.drop('idle', 'idle');
   }
 
   get isOpen(): boolean {
@@ -132,7 +176,7 @@ export class Connection implements AnswerSink {
    * subscribe answer before the first mining.notify, and see `true` to authorize before set_difficulty. It waits
    * behind the newest unanswered request, which is the handler's own or one read after it.
    */
-  private sendWorkAfterReply(clean: boolean): void {
+  sendWorkAfterReply(clean: boolean): void {
     const last = this.replies.last;
     if (last) last.work = (last.work ?? false) || clean;
     else this.sendWork(clean);
@@ -168,7 +212,8 @@ export class Connection implements AnswerSink {
     this.close(reason, how);
   }
 
-  private onClosed(): void {
+  /** The stream closed (its listener), or the connection closed it. */
+  onClosed(): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.authTimer);
@@ -181,7 +226,7 @@ export class Connection implements AnswerSink {
   /** Restarts the idle clock: the same Timeout object restarted (no timer and closure made per share). */
   private resetIdle(): void {
     if (this.idleTimer) this.idleTimer.refresh();
-    else this.idleTimer = setTimeout(() => this.drop('idle', 'idle'), this.limits.idleTimeoutMs);
+    else this.idleTimer = setTimeout(Connection.idleDeadline, this.limits.idleTimeoutMs, this);
   }
 
   /** Once subscribed and authorized the auth deadline is met: its timer (and what it holds) goes. */
@@ -208,7 +253,7 @@ export class Connection implements AnswerSink {
     }
   }
 
-  private onShareResult(result: string): void {
+  onShareResult(result: string): void {
     const verdict = this.host.report(this, { kind: 'share', result });
     if (verdict.banned) this.closeAfterReply('banned', verdict.message);
   }
@@ -217,7 +262,7 @@ export class Connection implements AnswerSink {
    * An unusable line or request: the ban policy counts it for the IP, and MAX_PROTOCOL_ERRORS of them close this
    * connection even with bans off.
    */
-  private onMalformed(): void {
+  onMalformed(): void {
     this.protocolErrors++;
     const verdict = this.host.report(this, { kind: 'malformed' });
     if (verdict.banned) this.closeAfterReply('banned', verdict.message);
@@ -233,7 +278,12 @@ export class Connection implements AnswerSink {
     else this.drop(kind, reason);
   }
 
-  private onData(chunk: Buffer): void {
+  onSocketError(err: Error): void {
+    this.ctx.log.debug({ session: this.session.id, err: err.message }, 'socket error');
+  }
+
+  /** Bytes read (the stream's listener). */
+  onData(chunk: Buffer): void {
     if (this.closed) return;
     let lines: string[];
     try {
@@ -286,26 +336,24 @@ export class Connection implements AnswerSink {
         this.applyBackpressure();
       }
     } finally {
-      if (waiting) waiting.then(this.resumeLoop, this.resumeLoop);
-      else this.processing = false;
+      if (waiting) {
+        // After an async handler the loop goes on with the next line: one function per connection, not per line.
+        this.resumeLoop ??= () => {
+          this.processing = false;
+          this.applyBackpressure();
+          this.drainPending();
+        };
+        waiting.then(this.resumeLoop, this.resumeLoop);
+      } else this.processing = false;
     }
   }
-
-  /** After an async handler: the loop goes on with the next line (one function per connection, not per line). */
-  private readonly resumeLoop = (): void => {
-    this.processing = false;
-    this.applyBackpressure();
-    this.drainPending();
-  };
 
   /** An answer went out: a loop stopped at MAX_IN_FLIGHT goes on, in a microtask (not inside the queue's ack). */
   private wakeLoop(): void {
     if (!this.stalled) return;
     this.stalled = false;
-    queueMicrotask(this.resumeStalled);
+    queueMicrotask(() => this.drainPending());
   }
-
-  private readonly resumeStalled = (): void => this.drainPending();
 
   /** One line: parsed, dispatched, answered. A promise only when its handler returned one (the loop waits for it). */
   private handleLine(line: string): Promise<void> | undefined {
@@ -404,14 +452,11 @@ export class Connection implements AnswerSink {
 
   /** Appends to the outbox, sent at the next tick (answers settled in the same tick leave in one write). */
   private writeSoon(text: string): void {
-    if (this.outbox === '') process.nextTick(this.flushLater);
+    if (this.outbox === '' && toFlush.push(this) === 1) process.nextTick(flushAll);
     this.outbox += text;
   }
 
-  /** flushOutbox for process.nextTick: one function per connection, not a closure per flush. */
-  private readonly flushLater = (): void => this.flushOutbox();
-
-  private flushOutbox(): void {
+  flushOutbox(): void {
     if (this.outbox === '') return;
     const text = this.outbox;
     this.outbox = '';
@@ -444,6 +489,57 @@ export class Connection implements AnswerSink {
       return;
     }
     this.stream.write(text);
+  }
+}
+
+/**
+ * A connection's method context: the connection's session and answers, the server's shared parts read through
+ * (two fields per connection, not a copy of the server's dozen and four closures).
+ */
+class ConnectionContext implements MethodContext {
+  constructor(
+    private readonly conn: Connection,
+    private readonly shared: SharedContext,
+  ) {}
+
+  get session(): Session {
+    return this.conn.session;
+  }
+  get options(): MethodContext['options'] {
+    return this.shared.options;
+  }
+  get shares(): MethodContext['shares'] {
+    return this.shared.shares;
+  }
+  get extranonces(): MethodContext['extranonces'] {
+    return this.shared.extranonces;
+  }
+  get metrics(): MethodContext['metrics'] {
+    return this.shared.metrics;
+  }
+  get log(): MethodContext['log'] {
+    return this.shared.log;
+  }
+  get now(): MethodContext['now'] {
+    return this.shared.now;
+  }
+  get validateAddress(): MethodContext['validateAddress'] {
+    return this.shared.validateAddress;
+  }
+  get auxCoins(): MethodContext['auxCoins'] {
+    return this.shared.auxCoins;
+  }
+  sendWork(clean: boolean): void {
+    this.conn.sendWorkAfterReply(clean);
+  }
+  notify(method: string, params: unknown[]): void {
+    this.conn.notify(method, params);
+  }
+  onShareResult(result: string): void {
+    this.conn.onShareResult(result);
+  }
+  onMalformed(): void {
+    this.conn.onMalformed();
   }
 }
 

@@ -10,8 +10,8 @@ import {
   type PolicyEvent,
   type Verdict,
 } from './ban-policy.js';
-import { Connection, type ConnectionHost } from './connection.js';
-import type { AuxCoinAddresses, MethodContext, StratumDialect, StratumServerOptions } from './context.js';
+import { Connection, type ConnectionHost, type ConnectionLimits, type SharedContext } from './connection.js';
+import type { AuxCoinAddresses, StratumDialect, StratumServerOptions } from './context.js';
 import { ExtranonceAllocator } from './extranonce.js';
 import { createMemoryMetrics, type StratumMetrics } from './metrics.js';
 import { Session } from './session.js';
@@ -64,6 +64,8 @@ export class StratumServer implements ConnectionHost {
   private readonly unsubscribe: () => void;
   private readonly unsubscribeBans: () => void;
   private readonly tick: ReturnType<typeof setInterval>;
+  readonly shared: SharedContext;
+  private readonly limits: ConnectionLimits;
   private nextId = 1;
   private draining = false;
 
@@ -94,6 +96,24 @@ export class StratumServer implements ConnectionHost {
       Math.max(1000, (o.difficulty.retargetSeconds * 1000) / 2),
     );
     this.tick.unref();
+    // What every connection shares: one object each for the server, not one per connection.
+    this.shared = {
+      options: o,
+      shares: deps.shares,
+      extranonces: this.extranonces,
+      metrics: this.metrics,
+      log: deps.log,
+      now: this.now,
+      validateAddress: deps.validateAddress,
+      ...(deps.auxCoins && { auxCoins: deps.auxCoins }),
+    };
+    this.limits = {
+      maxLineBytes: o.maxLineBytes,
+      maxSendQueueBytes: o.maxSendQueueBytes,
+      authTimeoutMs: o.authTimeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs,
+      lineTimeoutMs: this.policy.config.lineTimeoutSeconds * 1000,
+    };
   }
 
   get connectionCount(): number {
@@ -116,30 +136,10 @@ export class StratumServer implements ConnectionHost {
       return undefined;
     }
     const session = new Session(this.nextId++, remote, o.difficulty.initial, new Vardiff(o.difficulty, this.now()));
-    const conn = new Connection(session, stream, this, {
-      maxLineBytes: o.maxLineBytes,
-      maxSendQueueBytes: o.maxSendQueueBytes,
-      authTimeoutMs: o.authTimeoutMs,
-      idleTimeoutMs: o.idleTimeoutMs,
-      lineTimeoutMs: this.policy.config.lineTimeoutSeconds * 1000,
-    });
+    const conn = new Connection(session, stream, this, this.limits);
     this.connections.add(conn);
     this.metrics.connections.inc({ coin: o.coin.symbol });
     return conn;
-  }
-
-  context(conn: Connection): Omit<MethodContext, 'sendWork' | 'notify' | 'onShareResult' | 'onMalformed'> {
-    return {
-      session: conn.session,
-      options: this.deps.options,
-      shares: this.deps.shares,
-      extranonces: this.extranonces,
-      metrics: this.metrics,
-      log: this.deps.log,
-      now: this.now,
-      validateAddress: this.deps.validateAddress,
-      ...(this.deps.auxCoins && { auxCoins: this.deps.auxCoins }),
-    };
   }
 
   report(conn: Connection, event: PolicyEvent): Verdict {
