@@ -97,57 +97,77 @@ export function solveWork(
   return { coinbase, header };
 }
 
-/** `out` ← sha256d(data), 32 bytes. `out` may overlap `data`: all of `data` is read before `out` is written. */
-export type Sha256dInto = (data: Uint8Array, out: Uint8Array) => void;
+/**
+ * A share's header hash: `header[36..68)` ← the merkle root of sha256d(`coinbase`) and the 32-byte steps of `branch`
+ * (root = sha256d(root ‖ step)), then `out` ← sha256d(`header`) (80 bytes). The stratum server passes the addon's
+ * one-call version (fargate/src/hashing `sha256dShareInto`); node:crypto's by default.
+ */
+export type ShareHeaderHash = (coinbase: Uint8Array, branch: Uint8Array, header: Uint8Array, out: Uint8Array) => void;
 
-const sha256dIntoDefault: Sha256dInto = (data, out) => out.set(sha256d(data));
+const shareHeaderHashDefault: ShareHeaderHash = (coinbase, branch, header, out) => {
+  let root = sha256d(coinbase);
+  for (let at = 0; at < branch.length; at += 32) root = sha256d(Buffer.concat([root, branch.subarray(at, at + 32)]));
+  header.set(root, 36);
+  out.set(sha256d(header));
+};
 
 /**
- * What solveWork does for the shares of one work, on the hot path of every share: no hex round trip, one allocation
- * (the header). The coinbase is assembled in a buffer of the work's own (coinb1 ‖ extranonce1 ‖ extranonce2 ‖ coinb2:
- * the extranonces' hex written as bytes in place) and the merkle branch folded in a 64-byte scratch. Both scratch
- * buffers never leave a call (each is synchronous): a share's header and a coinbase copy are new Buffers, safe to
- * keep across an await while other shares of the same work are assembled.
+ * What solveWork does for the shares of one work, on the hot path of every share: no hex round trip, no allocation,
+ * one hash call. The coinbase is assembled in a buffer of the work's own (coinb1 ‖ extranonce1 ‖ extranonce2 ‖
+ * coinb2: the extranonces' hex written as bytes in place) and the header in another (the work's previous hash and
+ * bits, the share's version, time and nonce); `hashShare` folds the merkle branch (one buffer of the work's steps)
+ * into the header and hashes it, in one call. The scratch buffers are the assembler's: `hashHeader`'s header lives
+ * until the next share of the same work (take `headerCopy` before anything else runs); `header` and `coinbase` give
+ * new Buffers, safe to keep across an await while other shares of the same work are assembled.
  */
 export class ShareAssembler {
   /** The network target as 32 big-endian bytes (meetsTarget against a display-order hash). */
   readonly networkTarget: Buffer;
   private readonly scratch: Buffer;
   private readonly en2At: number;
-  private readonly pair = Buffer.alloc(64);
-  private readonly root = this.pair.subarray(0, 32);
+  private readonly branch: Buffer;
+  private readonly head = Buffer.alloc(80);
+  private readonly digest = Buffer.alloc(32);
 
   constructor(
-    private readonly work: BlockWork,
+    work: BlockWork,
     private readonly extranonce1Size: number,
     private readonly extranonce2Size: number,
-    private readonly hashInto: Sha256dInto = sha256dIntoDefault,
+    private readonly hashShare: ShareHeaderHash = shareHeaderHashDefault,
   ) {
     const { coinb1, coinb2 } = work.coinbase;
     this.scratch = Buffer.alloc(coinb1.length + extranonce1Size + extranonce2Size + coinb2.length);
     coinb1.copy(this.scratch, 0);
     coinb2.copy(this.scratch, coinb1.length + extranonce1Size + extranonce2Size);
     this.en2At = coinb1.length + extranonce1Size;
+    this.branch = Buffer.concat(work.merkleBranch);
+    work.prevHash.copy(this.head, 4);
+    this.head.writeUInt32LE(work.template.bits >>> 0, 72);
     this.networkTarget = targetToBytes(work.networkTarget);
+  }
+
+  /**
+   * `out` ← the SHA-256d of a share's 80-byte header (the same header as solveWork's), which stays in the
+   * assembler until its next share: `headerCopy` keeps it.
+   */
+  hashHeader(solution: WorkSolution, out: Uint8Array): void {
+    this.fill(solution);
+    const head = this.head;
+    head.writeUInt32LE(solution.version >>> 0, 0);
+    head.writeUInt32LE(solution.ntime >>> 0, 68);
+    head.writeUInt32LE(solution.nonce >>> 0, 76);
+    this.hashShare(this.scratch, this.branch, head, out);
+  }
+
+  /** The header of the last `hashHeader` (a new Buffer). */
+  headerCopy(): Buffer {
+    return Buffer.from(this.head);
   }
 
   /** The 80-byte header of a share (a new Buffer): the same bytes as solveWork's. */
   header(solution: WorkSolution): Buffer {
-    this.fill(solution);
-    const pair = this.pair;
-    this.hashInto(this.scratch, pair);
-    for (const step of this.work.merkleBranch) {
-      pair.set(step, 32);
-      this.hashInto(pair, pair);
-    }
-    const out = Buffer.allocUnsafe(80);
-    out.writeUInt32LE(solution.version >>> 0, 0);
-    out.set(this.work.prevHash, 4);
-    out.set(this.root, 36);
-    out.writeUInt32LE(solution.ntime >>> 0, 68);
-    out.writeUInt32LE(this.work.template.bits >>> 0, 72);
-    out.writeUInt32LE(solution.nonce >>> 0, 76);
-    return out;
+    this.hashHeader(solution, this.digest);
+    return this.headerCopy();
   }
 
   /** The stripped coinbase of a share (a new Buffer): the same bytes as solveWork's. */

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include "ethash_addon.h"
 #include "napi_args.h"
@@ -38,6 +39,33 @@ Napi::Value Sha256dInto(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   }
   pool::Sha256d(data.data, data.length, const_cast<uint8_t*>(out.data));
+  return info.Env().Undefined();
+}
+
+// sha256dShareInto(coinbase, branch, header, out): a Stratum V1 share's header hash in one call. The merkle root is
+// sha256d(coinbase) folded with each 32-byte step of branch (root = sha256d(root ‖ step)); it is written into
+// header[36..68), and out[0..32) = sha256d(header). header must be 80 bytes, branch a multiple of 32. One crossing
+// instead of one per hash, and no Buffer per hash (issue 18: the share path's budget).
+Napi::Value Sha256dShareInto(const Napi::CallbackInfo& info) {
+  Bytes coinbase, branch, header, out;
+  const char* fn = "sha256dShareInto";
+  if (!ReadBytes(info, 0, fn, "coinbase", &coinbase) || !ReadBytes(info, 1, fn, "branch", &branch) ||
+      !pool::ReadFixedBytes(info, 2, fn, "header", 80, &header) || !ReadBytes(info, 3, fn, "out", &out)) {
+    return info.Env().Undefined();
+  }
+  if (branch.length % 32 != 0 || out.length < 32) {
+    Napi::RangeError::New(info.Env(), "sha256dShareInto: branch must be whole 32-byte steps and out hold 32 bytes")
+        .ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  uint8_t pair[64];
+  pool::Sha256d(coinbase.data, coinbase.length, pair);
+  for (size_t at = 0; at < branch.length; at += 32) {
+    std::memcpy(pair + 32, branch.data + at, 32);
+    pool::Sha256d(pair, 64, pair);  // reads all of pair before writing its first half
+  }
+  std::memcpy(header.data + 36, pair, 32);
+  pool::Sha256d(header.data, 80, out.data);
   return info.Env().Undefined();
 }
 
@@ -122,6 +150,7 @@ Napi::Value ScryptRaw(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sha256d", Napi::Function::New(env, Sha256d, "sha256d"));
   exports.Set("sha256dInto", Napi::Function::New(env, Sha256dInto, "sha256dInto"));
+  exports.Set("sha256dShareInto", Napi::Function::New(env, Sha256dShareInto, "sha256dShareInto"));
   exports.Set("sha256Kernel", Napi::Function::New(env, Sha256KernelName, "sha256Kernel"));
   exports.Set("sha256Kernels", Napi::Function::New(env, Sha256KernelNames, "sha256Kernels"));
   exports.Set("sha256UseKernel", Napi::Function::New(env, Sha256UseKernel, "sha256UseKernel"));

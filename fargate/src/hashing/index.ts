@@ -25,6 +25,14 @@ export function sha256dInto(data: Uint8Array, out: Uint8Array): void {
   addon.sha256dInto(data, out);
 }
 
+/**
+ * A Stratum V1 share's header hash in one native call (core/chain/work.ts `ShareHeaderHash`): header[36..68) ← the
+ * merkle root of sha256d(coinbase) and the 32-byte steps of `branch`, out[0..32) ← sha256d(header).
+ */
+export function sha256dShareInto(coinbase: Uint8Array, branch: Uint8Array, header: Uint8Array, out: Uint8Array): void {
+  addon.sha256dShareInto(coinbase, branch, header, out);
+}
+
 /** The SHA-256 kernel in use (SHA-NI on x86-64, the ARMv8 SHA-2 instructions on arm64, else portable C). */
 export function sha256Kernel(): Sha256Kernel {
   return addon.sha256Kernel();

@@ -13,6 +13,11 @@ export interface HashingAddon {
   sha256d(data: Uint8Array): Buffer;
   /** Writes SHA-256(SHA-256(data)) into out[0..32); out must hold at least 32 bytes. */
   sha256dInto(data: Uint8Array, out: Uint8Array): void;
+  /**
+   * A share's header hash in one call: header[36..68) ← the merkle root of sha256d(coinbase) and the 32-byte steps of
+   * branch, then out[0..32) ← sha256d(header) (80 bytes).
+   */
+  sha256dShareInto(coinbase: Uint8Array, branch: Uint8Array, header: Uint8Array, out: Uint8Array): void;
   /** The SHA-256 kernel every hash of the addon uses: "sha-ni", "armv8-sha2" or "scalar". */
   sha256Kernel(): Sha256Kernel;
   /** The kernels this build and CPU can run, fastest first ("scalar" last). */

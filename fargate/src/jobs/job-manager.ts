@@ -29,7 +29,7 @@ import { addressToOutputScript } from '../../../core/coins/index.js';
 import { ConfigError, StratumCode } from '../../../core/errors.js';
 import type { DaemonCluster } from '../../../core/ports/daemons.js';
 import type { Logger } from '../../../core/ports/logger.js';
-import { type HeaderHasher, sha256d, sha256dInto, shareHasher } from '../hashing/index.js';
+import { type HeaderHasher, sha256d, sha256dShareInto, shareHasher } from '../hashing/index.js';
 import type { AuxChain } from './aux/aux-chain.js';
 import { type AuxJobState, type JobRecord, JobStore } from './job-store.js';
 import { checkShareFields, type Rejection, reject } from './share-fields.js';
@@ -103,6 +103,8 @@ export class JobManager implements JobProvider {
    * difficulties, and each target is a BigInt division.
    */
   private readonly targets = new Map<number, Buffer>();
+  /** A share's header digest, written by its job's assembler: the share path's only hash output (no Buffer each). */
+  private readonly digest = Buffer.alloc(32);
   /** The previous block whose share limit was reported (once per block). */
   private fullAt: string | undefined;
 
@@ -261,7 +263,7 @@ export class JobManager implements JobProvider {
       this.o.logger.debug({ jobId: newest.jobId, height: job.height }, 'template unchanged');
       return undefined;
     }
-    const shares = new ShareAssembler(work, this.extranonce1Size, this.extranonce2Size, sha256dInto);
+    const shares = new ShareAssembler(work, this.extranonce1Size, this.extranonce2Size, sha256dShareInto);
     this.store.add({ job, work, shares, ...(aux && { aux: aux.state }) }, clean);
     this.tail = { template, hex: blockTailHex(template) };
     const fields = {
@@ -295,18 +297,23 @@ export class JobManager implements JobProvider {
     const parsed = this.parseSubmission(s, record);
     if ('code' in parsed) return parsed;
 
-    const header = record.shares.header(parsed);
+    // The header's SHA-256d in one native call (coinbase, merkle branch, header): into the manager's scratch.
+    const digest = this.digest;
+    record.shares.hashHeader(parsed, digest);
     // The header is the work: the same solution under another job id of this previous block is the same share.
     // Remembered before the hash may wait for the turn's end (scrypt batch): the same submission meanwhile is a
     // duplicate.
-    const digest = sha256d(header);
     const seen = this.store.seen.remember(digest);
     if (seen === 'seen') return reject(StratumCode.Duplicate, 'duplicate share');
     if (seen === 'full') return this.blockFull(record);
-    // A sha256d coin's PoW is the digest: not hashed twice. A synchronous hash is used as it is.
-    const hashed = this.powHash === sha256d ? digest : this.powHash(header);
-    if (hashed instanceof Promise) return hashed.then((pow) => this.judgeShare(s, record, parsed, header, digest, pow));
-    return this.judgeShare(s, record, parsed, header, digest, hashed);
+    // A sha256d coin's PoW is the digest: not hashed twice, judged before the scratch is used again.
+    if (this.powHash === sha256d) return this.judgeShare(s, record, parsed, undefined, digest, digest);
+    // Another PoW (scrypt) may wait for its turn's batch: the header and the digest are kept as copies.
+    const header = record.shares.headerCopy();
+    const key = Buffer.from(digest);
+    const hashed = this.powHash(header);
+    if (hashed instanceof Promise) return hashed.then((pow) => this.judgeShare(s, record, parsed, header, key, pow));
+    return this.judgeShare(s, record, parsed, header, key, hashed);
   }
 
   /** A share's PoW hash against its targets: the verdict, after submitting its block or aux blocks if it found any. */
@@ -314,7 +321,7 @@ export class JobManager implements JobProvider {
     s: ShareSubmission,
     record: JobRecord,
     parsed: WorkSolution,
-    header: Buffer,
+    header: Buffer | undefined,
     digest: Buffer,
     pow: Buffer,
   ): ShareCheck | Promise<ShareCheck> {
@@ -338,7 +345,9 @@ export class JobManager implements JobProvider {
     // An aux target met (a byte compare per chain): submitAuxBlocks decides which are still worth submitting.
     const auxMet = record.aux?.chains.some((c) => meetsTarget(display, c.targetBytes)) ?? false;
     if (!isBlock && !auxMet) return result;
-    return this.submitFound(record, parsed, header, s, BigInt(`0x${result.hash}`), result, isBlock);
+    // No header: the assembler's scratch still holds this share's (judged in the same call as it was hashed).
+    const found = header ?? record.shares.headerCopy();
+    return this.submitFound(record, parsed, found, s, BigInt(`0x${result.hash}`), result, isBlock);
   }
 
   /** The parent block first, on its own; then the aux chains whose targets the share met (with their own state). */
@@ -413,8 +422,8 @@ export class JobManager implements JobProvider {
     const retired = this.store.getRetired(s.jobId);
     const parsed = retired && this.parseSubmission(s, retired, { ignoreTime: true });
     if (retired && parsed && !('code' in parsed)) {
-      const header = retired.shares.header(parsed);
-      if (this.store.retiredSeen.has(sha256d(header))) return reject(StratumCode.Duplicate, 'duplicate share');
+      retired.shares.hashHeader(parsed, this.digest);
+      if (this.store.retiredSeen.has(this.digest)) return reject(StratumCode.Duplicate, 'duplicate share');
     }
     return reject(StratumCode.JobNotFound, 'job not found (stale)');
   }

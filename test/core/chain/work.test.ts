@@ -171,6 +171,27 @@ describe('ShareAssembler: the share path without hex round trips', () => {
     );
   });
 
+  it('hashes the header in one call: the digest of the header solveWork gives, which it keeps until the next share', () => {
+    fc.assert(
+      fc.property(
+        hex(4),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 12 }),
+        (extranonce2, nonce, branch) => {
+          const w = { ...work(), merkleBranch: branch.map((b) => Buffer.from(b)) };
+          const s = { ...solution, extranonce2, nonce, version: 0x20000000 | (nonce & 0x1fffe000) };
+          const expected = solveWork(w, s).header;
+          const assembler = new ShareAssembler(w, 4, 4);
+          const out = Buffer.alloc(32);
+          assembler.hashHeader(s, out);
+          expect(out.toString('hex')).toBe(sha256d(expected).toString('hex'));
+          expect(assembler.headerCopy().toString('hex')).toBe(expected.toString('hex'));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('gives each share its own header and coinbase: a later share never changes an earlier one', () => {
     const assembler = new ShareAssembler(work(), 4, 4);
     const first = { ...solution, extranonce2: '00000001' };

@@ -2,7 +2,14 @@ import { createHash, scryptSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rootFromBranch } from '../../../core/chain/merkle.js';
-import { powHash, scrypt, scryptPair, scryptRaw, sha256d } from '../../../fargate/src/hashing/index.js';
+import {
+  powHash,
+  scrypt,
+  scryptPair,
+  scryptRaw,
+  sha256d,
+  sha256dShareInto,
+} from '../../../fargate/src/hashing/index.js';
 import { buildHeader, display, litecoinBlock29255 } from './headers.js';
 
 const sha256 = (data: Uint8Array): Buffer => createHash('sha256').update(data).digest();
@@ -74,6 +81,28 @@ describe('sha256d', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it("gives a share assembler the header and digest of node:crypto's one-call default (sha256dShareInto)", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 300 }),
+        fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 12 }),
+        fc.uint8Array({ minLength: 80, maxLength: 80 }),
+        (coinbase, branch, header) => {
+          const steps = Buffer.concat(branch);
+          const [native, crypto] = [Buffer.from(header), Buffer.from(header)];
+          const [nativeOut, cryptoOut] = [Buffer.alloc(32), Buffer.alloc(32)];
+          sha256dShareInto(coinbase, steps, native, nativeOut);
+          const root = rootFromBranch(cryptoSha256d(coinbase), branch);
+          crypto.set(root, 36);
+          cryptoOut.set(cryptoSha256d(crypto));
+          expect(native.toString('hex')).toBe(crypto.toString('hex'));
+          expect(nativeOut.toString('hex')).toBe(cryptoOut.toString('hex'));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

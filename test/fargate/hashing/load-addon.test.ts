@@ -1,4 +1,4 @@
-import { scryptSync } from 'node:crypto';
+import { createHash, randomBytes, scryptSync } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ADDON_PATH, loadHashingAddon } from '../../../fargate/src/hashing/load-addon.js';
@@ -74,5 +74,48 @@ describe('addon.sha256dInto', () => {
     expect(() => loose(Buffer.from('abc'), new Uint32Array(8))).toThrow(
       new TypeError('sha256dInto: out must be a Buffer or Uint8Array'),
     );
+  });
+});
+
+describe('addon.sha256dShareInto', () => {
+  const addon = loadHashingAddon();
+  const sha256d = (b: Uint8Array) => createHash('sha256').update(createHash('sha256').update(b).digest()).digest();
+
+  it('writes the merkle root of the coinbase and branch into the header and the header hash into out, for every kernel', () => {
+    for (const kernel of addon.sha256Kernels()) {
+      addon.sha256UseKernel(kernel);
+      for (const steps of [0, 1, 2, 11]) {
+        const coinbase = randomBytes(100 + steps * 7);
+        const branch = randomBytes(32 * steps);
+        const header = randomBytes(80);
+        const before = Buffer.from(header);
+        const out = Buffer.alloc(40, 0xee);
+        addon.sha256dShareInto(coinbase, branch, header, out);
+        let root = sha256d(coinbase);
+        for (let i = 0; i < steps; i++) root = sha256d(Buffer.concat([root, branch.subarray(32 * i, 32 * i + 32)]));
+        // Only the root's 32 bytes of the header change.
+        expect(header.subarray(36, 68).equals(root), `${kernel} ${steps}`).toBe(true);
+        expect(Buffer.concat([header.subarray(0, 36), header.subarray(68)])).toEqual(
+          Buffer.concat([before.subarray(0, 36), before.subarray(68)]),
+        );
+        expect(out.subarray(0, 32).equals(sha256d(header))).toBe(true);
+        expect(out.subarray(32).equals(Buffer.alloc(8, 0xee))).toBe(true);
+      }
+    }
+    addon.sha256UseKernel('auto');
+  });
+
+  it('refuses a header of another size, a branch of part steps and a short out, writing nothing', () => {
+    const header = Buffer.alloc(80, 1);
+    const out = Buffer.alloc(32, 2);
+    expect(() => addon.sha256dShareInto(Buffer.alloc(60), Buffer.alloc(0), Buffer.alloc(79), out)).toThrow(RangeError);
+    expect(() => addon.sha256dShareInto(Buffer.alloc(60), Buffer.alloc(33), header, out)).toThrow(RangeError);
+    expect(() => addon.sha256dShareInto(Buffer.alloc(60), Buffer.alloc(32), header, Buffer.alloc(31))).toThrow(
+      RangeError,
+    );
+    const loose = addon.sha256dShareInto as (...args: unknown[]) => void;
+    expect(() => loose('coinbase', Buffer.alloc(0), header, out)).toThrow(TypeError);
+    expect(header).toEqual(Buffer.alloc(80, 1));
+    expect(out).toEqual(Buffer.alloc(32, 2));
   });
 });

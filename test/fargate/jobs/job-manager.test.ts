@@ -639,6 +639,9 @@ describe('JobManager.checkShare without a promise where nothing waits', () => {
     const verdict = await checked;
     expect(verdict.ok && verdict.block?.submitResult).toBe('accepted');
     expect(daemons.submitted).toHaveLength(1);
+    // The block carries the share's own header (copied from the assembler before anything else ran): its hash.
+    const header = Buffer.from(daemons.submitted[0]!.slice(0, 160), 'hex');
+    expect(verdict.ok && verdict.hash).toBe(reverseHex(sha256d(header).toString('hex')));
 
     const scrypt = setup();
     scrypt.daemons.templates = [{ ...fixture, bits: '1d00ffff' }];

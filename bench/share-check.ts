@@ -1,0 +1,85 @@
+// The share check alone (issue 18): JobManager.checkShare on unique sha256d shares of a real BTC job at difficulty
+// 1e-12 (every header is a share; none is a block), in one process, no network. Prints the CPU time per call (best
+// of BENCH_CHECK_RUNS after BENCH_CHECK_WARMUP checks, SHA-256 kernel of the machine) for jobs of BENCH_CHECK_TXS
+// transactions (default "0,2047": no merkle step, 11 steps). Under callgrind (`valgrind --tool=callgrind
+// --smc-check=all-non-file node --import tsx bench/share-check.ts`, one job size, BENCH_CHECK_RUNS=1) at two values
+// of BENCH_CHECK_SHARES, the difference of the totals over the difference of the shares is the instructions of one
+// check alone, without the server's I/O and without the start-up both runs share.
+//   scripts/node --import tsx bench/share-check.ts
+import { getCoin } from '../core/coins/index.js';
+import { JobManager } from '../fargate/src/jobs/job-manager.js';
+import type { ShareSubmission } from '../fargate/src/jobs/types.js';
+import { blockTemplate, HARD_BITS } from './pool.js';
+
+const shares = Number(process.env.BENCH_CHECK_SHARES ?? 300_000);
+const runs = Number(process.env.BENCH_CHECK_RUNS ?? 3);
+const warmup = Number(process.env.BENCH_CHECK_WARMUP ?? 50_000);
+/** The jobs' transaction counts: 0 (no merkle step) and 2047 (11 steps) by default. */
+const jobTxs = (process.env.BENCH_CHECK_TXS ?? '0,2047').split(',').map(Number);
+const coin = getCoin('BTC');
+const noop = () => undefined;
+const logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => logger } as never;
+
+function manager(transactions: number): JobManager {
+  const m = new JobManager({
+    coin,
+    network: 'regtest',
+    poolAddress: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080',
+    daemons: { primary: () => undefined, submitBlockEverywhere: async () => [] } as never,
+    logger,
+    now: Date.now,
+    longPoll: false,
+    maxSharesPerBlock: 2 * (runs + 1) * shares,
+  });
+  const template = blockTemplate(1000, HARD_BITS);
+  template.transactions = Array.from({ length: transactions }, (_, i) => ({
+    data: '00',
+    txid: (i + 1).toString(16).padStart(64, '0'),
+  }));
+  m.applyTemplate(template);
+  return m;
+}
+
+/** CPU µs per check over `count` unique shares starting at `from` (every one accepted, or the bench says so). */
+function measure(m: JobManager, from: number, count: number): number {
+  const job = m.current()!;
+  const base: ShareSubmission = {
+    jobId: job.jobId,
+    extranonce1: '0a0b0c0d',
+    extranonce2: '00000000',
+    ntime: job.ntime,
+    nonce: '00000000',
+    difficulty: 1e-12,
+    miner: 'bench',
+    worker: 'w',
+  };
+  const subs = Array.from({ length: count }, (_, i) => {
+    const n = from + i;
+    return {
+      ...base,
+      extranonce2: (n >>> 16).toString(16).padStart(8, '0'),
+      nonce: (n & 0xffff).toString(16).padStart(8, '0'),
+    };
+  });
+  const start = process.cpuUsage();
+  let accepted = 0;
+  for (const s of subs) {
+    const v = m.checkShare(s);
+    if (!(v instanceof Promise) && v.ok) accepted++;
+  }
+  const used = process.cpuUsage(start);
+  if (accepted !== count) throw new Error(`only ${accepted} of ${count} shares accepted`);
+  return (used.user + used.system) / count;
+}
+
+for (const transactions of jobTxs) {
+  const m = manager(transactions);
+  measure(m, 0, warmup); // JIT tiers
+  const each: number[] = [];
+  for (let r = 0; r < runs; r++) each.push(measure(m, (r + 1) * shares, shares));
+  const steps = transactions === 0 ? 0 : Math.ceil(Math.log2(transactions + 1));
+  console.log(
+    `checkShare, ${steps} merkle steps: ${Math.min(...each).toFixed(3)} µs CPU per share (runs ${each.map((x) => x.toFixed(3)).join(', ')})`,
+  );
+  m.stop();
+}
