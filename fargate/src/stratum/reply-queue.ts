@@ -47,6 +47,11 @@ export class ReplyQueue {
     return reply;
   }
 
+  /** Gives back the memory of an empty queue's array (it keeps the capacity of its busiest moment otherwise). */
+  compact(): void {
+    if (this.replies.length === 0) this.replies.length = 0;
+  }
+
   /** The oldest reply, if its answer is known (then it leaves the queue); undefined while it is still pending. */
   takeReady(): Reply | undefined {
     const head = this.replies[0];

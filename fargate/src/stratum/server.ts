@@ -196,6 +196,7 @@ export class StratumServer implements ConnectionHost {
   private retargetIdle(): void {
     const now = this.now();
     for (const c of this.connections) {
+      c.compact(); // the sweep that visits every connection anyway: idle ones give back their queues' memory
       const s = c.session;
       if (!s.authorized) continue;
       const next = s.vardiff.onTick(s.difficulty, now);

@@ -1,3 +1,4 @@
+import { SmallMap } from './small-map.js';
 import type { Vardiff } from './vardiff.js';
 
 /** A connection may cause this many log lines at once (a proxy authorizing its rigs), then one per LOG_REFILL_MS. */
@@ -24,12 +25,15 @@ export class Session {
   difficulty: number;
   /** The difficulty last announced to the miner (mining.set_difficulty, or the target of EthProxy work). */
   announcedDifficulty: number | undefined;
-  /** Lowest difficulty this connection was told while each job was current: the difficulty its shares are checked at. */
-  readonly jobDifficulty = new Map<string, number>();
+  /**
+   * Lowest difficulty this connection was told while each job was current: the difficulty its shares are checked at.
+   * A SmallMap: an idle miner that got one job holds no Map.
+   */
+  readonly jobDifficulty = new SmallMap<string, number>();
   /** BIP310: the version bits this miner may roll (0 = no version rolling). */
   versionMask = 0;
-  /** Authorized usernames on this connection (a proxy may authorize several). */
-  readonly workers = new Map<string, Worker>();
+  /** Authorized usernames on this connection (a proxy may authorize several; most connections one: a SmallMap). */
+  readonly workers = new SmallMap<string, Worker>();
   /** mining.extranonce.subscribe was sent: mining.set_extranonce may be used. */
   extranonceSubscribed = false;
   /** The miner asked for this difficulty before authorizing (password d=, suggest_difficulty). */
