@@ -34,6 +34,11 @@ export interface ConnectionHost {
   onClose(conn: Connection): void;
   /** Tells the ban policy. On a ban the host closes the IP's other connections; this one closes after answering. */
   report(conn: Connection, event: PolicyEvent): Verdict;
+  /**
+   * Seconds counted by one interval of the host, which calls every connection's `checkIdle` each second: the idle
+   * deadlines' clock (no timer per connection; a deadline is met within a second).
+   */
+  readonly idleClock: { readonly seconds: number };
 }
 
 /** A connection's limits: one object per server (the options do not change per connection). */
@@ -106,7 +111,8 @@ export class Connection implements AnswerSink {
   /** Set when a request got the IP banned: no further message is handled; the connection closes after its answer. */
   private banAfterReply: string | undefined;
   private authTimer: ReturnType<typeof setTimeout> | undefined;
-  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The idle clock's second (host.idleClock) at which the connection is idle: a number, not a timer. */
+  private idleDeadline = 0;
   /** Runs while a partial line waits for its newline (slowloris). */
   private lineTimer: ReturnType<typeof setTimeout> | undefined;
   /** The loop's continuation after an async handler, made at the first one (most connections never have one). */
@@ -136,10 +142,6 @@ export class Connection implements AnswerSink {
     conn.authTimer = undefined;
     if (!conn.session.authorized || !conn.session.subscribed)
       conn.drop('auth-timeout', 'did not subscribe and authorize in time');
-  }
-
-  private static idleDeadline(conn: Connection): void {
-    conn.drop('idle', 'idle');
   }
 
   get isOpen(): boolean {
@@ -217,7 +219,6 @@ export class Connection implements AnswerSink {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.authTimer);
-    clearTimeout(this.idleTimer);
     clearTimeout(this.lineTimer);
     this.wakeLoop();
     this.host.onClose(this);
@@ -232,10 +233,14 @@ export class Connection implements AnswerSink {
     this.replies.compact();
   }
 
-  /** Restarts the idle clock: the same Timeout object restarted (no timer and closure made per share). */
+  /** Restarts the idle clock: a new deadline on the host's clock (one store per share, no timer). */
   private resetIdle(): void {
-    if (this.idleTimer) this.idleTimer.refresh();
-    else this.idleTimer = setTimeout(Connection.idleDeadline, this.limits.idleTimeoutMs, this);
+    this.idleDeadline = this.host.idleClock.seconds + Math.ceil(this.limits.idleTimeoutMs / 1000);
+  }
+
+  /** The host's idle clock ticked (every second): a connection past its deadline is dropped. */
+  checkIdle(seconds: number): void {
+    if (seconds >= this.idleDeadline) this.drop('idle', 'idle');
   }
 
   /** Once subscribed and authorized the auth deadline is met: its timer (and what it holds) goes. */

@@ -64,6 +64,9 @@ export class StratumServer implements ConnectionHost {
   private readonly unsubscribe: () => void;
   private readonly unsubscribeBans: () => void;
   private readonly tick: ReturnType<typeof setInterval>;
+  /** The connections' idle clock: one interval for all of them, each second (ConnectionHost.idleClock). */
+  readonly idleClock = { seconds: 0 };
+  private readonly idleSweep: ReturnType<typeof setInterval>;
   readonly shared: SharedContext;
   private readonly limits: ConnectionLimits;
   private nextId = 1;
@@ -96,6 +99,11 @@ export class StratumServer implements ConnectionHost {
       Math.max(1000, (o.difficulty.retargetSeconds * 1000) / 2),
     );
     this.tick.unref();
+    this.idleSweep = setInterval(() => {
+      const seconds = ++this.idleClock.seconds;
+      for (const c of this.connections) c.checkIdle(seconds);
+    }, 1000);
+    this.idleSweep.unref();
     // What every connection shares: one object each for the server, not one per connection.
     this.shared = {
       options: o,
@@ -181,6 +189,7 @@ export class StratumServer implements ConnectionHost {
     this.unsubscribe();
     this.unsubscribeBans();
     clearInterval(this.tick);
+    clearInterval(this.idleSweep);
     for (const c of [...this.connections]) c.close('server closing');
   }
 
