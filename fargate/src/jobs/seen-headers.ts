@@ -119,12 +119,15 @@ export class SeenHeaders {
     this.used = new Uint8Array(slots);
     this.shift--;
     const mask = slots - 1;
+    const words = this.words;
+    const used = this.used;
     for (let k = 0; k < oldUsed.length; k++) {
       if (oldUsed[k] !== 1) continue;
       let i = this.slot(oldWords[4 * k]!);
-      while (this.used[i] === 1) i = (i + 1) & mask;
-      this.words.set(oldWords.subarray(4 * k, 4 * k + 4), 4 * i);
-      this.used[i] = 1;
+      while (used[i] === 1) i = (i + 1) & mask;
+      // Word by word: no subarray object per entry (a growth moves every entry of a block's set).
+      for (let w = 0; w < 4; w++) words[4 * i + w] = oldWords[4 * k + w]!;
+      used[i] = 1;
     }
   }
 }
