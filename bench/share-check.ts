@@ -1,11 +1,13 @@
 // The share check alone (issue 18): JobManager.checkShare on unique sha256d shares of a real BTC job at difficulty
 // 1e-12 (every header is a share; none is a block), in one process, no network. Prints the CPU time per call (best
 // of BENCH_CHECK_RUNS after BENCH_CHECK_WARMUP checks, SHA-256 kernel of the machine) for jobs of BENCH_CHECK_TXS
-// transactions (default "0,2047": no merkle step, 11 steps). Under callgrind (`valgrind --tool=callgrind
-// --smc-check=all-non-file node --import tsx bench/share-check.ts`, one job size, BENCH_CHECK_RUNS=1) at two values
-// of BENCH_CHECK_SHARES, the difference of the totals over the difference of the shares is the instructions of one
-// check alone, without the server's I/O and without the start-up both runs share.
+// transactions (default "0,2047": no merkle step, 11 steps). With BENCH_CHECK_CALLGRIND=1, under callgrind
+// (`valgrind --tool=callgrind --smc-check=all-non-file node --import tsx bench/share-check.ts`), the counters are
+// zeroed after each warm-up and dumped after each job's runs (callgrind_control -z / -d): the dumps' totals over the
+// shares checked are the instructions of one check alone (no server, no I/O, no start-up).
 //   scripts/node --import tsx bench/share-check.ts
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { getCoin } from '../core/coins/index.js';
 import { JobManager } from '../fargate/src/jobs/job-manager.js';
 import type { ShareSubmission } from '../fargate/src/jobs/types.js';
@@ -40,8 +42,8 @@ function manager(transactions: number): JobManager {
   return m;
 }
 
-/** CPU µs per check over `count` unique shares starting at `from` (every one accepted, or the bench says so). */
-function measure(m: JobManager, from: number, count: number): number {
+/** `count` unique shares of the newest job, from share number `from` on. */
+function submissions(m: JobManager, from: number, count: number): ShareSubmission[] {
   const job = m.current()!;
   const base: ShareSubmission = {
     jobId: job.jobId,
@@ -53,7 +55,7 @@ function measure(m: JobManager, from: number, count: number): number {
     miner: 'bench',
     worker: 'w',
   };
-  const subs = Array.from({ length: count }, (_, i) => {
+  return Array.from({ length: count }, (_, i) => {
     const n = from + i;
     return {
       ...base,
@@ -61,6 +63,10 @@ function measure(m: JobManager, from: number, count: number): number {
       nonce: (n & 0xffff).toString(16).padStart(8, '0'),
     };
   });
+}
+
+/** CPU µs per check of `subs` (every one accepted, or the bench says so). */
+function measure(m: JobManager, subs: ShareSubmission[]): number {
   const start = process.cpuUsage();
   let accepted = 0;
   for (const s of subs) {
@@ -68,18 +74,27 @@ function measure(m: JobManager, from: number, count: number): number {
     if (!(v instanceof Promise) && v.ok) accepted++;
   }
   const used = process.cpuUsage(start);
-  if (accepted !== count) throw new Error(`only ${accepted} of ${count} shares accepted`);
-  return (used.user + used.system) / count;
+  if (accepted !== subs.length) throw new Error(`only ${accepted} of ${subs.length} shares accepted`);
+  return (used.user + used.system) / subs.length;
 }
 
 for (const transactions of jobTxs) {
   const m = manager(transactions);
-  measure(m, 0, warmup); // JIT tiers
-  const each: number[] = [];
-  for (let r = 0; r < runs; r++) each.push(measure(m, (r + 1) * shares, shares));
+  measure(m, submissions(m, 0, warmup)); // JIT tiers
+  // Made before the counters are zeroed: only the checks are counted.
+  const batches = Array.from({ length: runs }, (_, r) => submissions(m, warmup + r * shares, shares));
+  await callgrind('-z');
+  const each = batches.map((subs) => measure(m, subs));
+  await callgrind('-d');
   const steps = transactions === 0 ? 0 : Math.ceil(Math.log2(transactions + 1));
   console.log(
     `checkShare, ${steps} merkle steps: ${Math.min(...each).toFixed(3)} µs CPU per share (runs ${each.map((x) => x.toFixed(3)).join(', ')})`,
   );
   m.stop();
+}
+
+/** callgrind_control on this process (it answers between event-loop turns), when BENCH_CHECK_CALLGRIND=1. */
+async function callgrind(flag: '-z' | '-d'): Promise<void> {
+  if (process.env.BENCH_CHECK_CALLGRIND === '1')
+    await promisify(execFile)('callgrind_control', [flag, `${process.pid}`]);
 }
