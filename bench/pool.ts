@@ -134,7 +134,8 @@ export interface BenchPool {
   /** The Bitcoin family's job manager behind the service: the bench applies templates to it by hand. */
   jobs: BitcoinJobSource;
   port: number;
-  daemon: FakeDaemon;
+  /** The fake daemon: this process's own, or the one the caller gave (`BenchQueueOptions.daemon`). */
+  daemon: BenchDaemon;
   transport: CountingTransport;
   queue: BatchingShareQueue;
   /** A valid miner username (payout address) for this coin; `i` picks one of 256 addresses. */
@@ -150,10 +151,18 @@ export interface BenchQueueOptions {
   host?: string;
   /** The chain families (bench/submit.ts: the Bitcoin family with a share hasher that timestamps each hash). */
   families?: ChainFamilies;
+  /** A daemon the caller runs (bench/submit-daemon.ts: in a process of its own); closed with the pool. */
+  daemon?: BenchDaemon;
+}
+
+/** What the pool needs of a fake daemon: its URL, and closing it with the pool. */
+export interface BenchDaemon {
+  readonly url: string;
+  close(): Promise<void>;
 }
 
 export async function startBenchPool(coin: BenchCoin, bits: number, q: BenchQueueOptions = {}): Promise<BenchPool> {
-  const daemon = await FakeDaemon.start(blockTemplate(1000, bits));
+  const daemon = q.daemon ?? (await FakeDaemon.start(blockTemplate(1000, bits)));
   const transport = new CountingTransport();
   // As the container's queue (fargate/src/main.ts): its minute summary folds every share, a per-share cost.
   const queue = q.journal

@@ -1,6 +1,7 @@
-// Block submit latency: from the block-solving share to `submitblock` arriving at the daemon. Two figures: from the
-// miner's write (the load generator's clock, across processes) and from the share's arrival at the server (its
-// socket's data event) — the pool's own part, which the goal is about.
+// Block submit latency, as issue 18 words the goal: from the block-solving share's arrival (the server's socket
+// `data` event) to `submitblock` on the wire (the request's bytes handed to the kernel: the kept socket's write
+// callback). Beside it: the daemon's read of the request (the fake daemon runs in a process of its own), the miner's
+// write (the load generator's clock), the way stage by stage, for a scrypt coin (LTC) and a sha256d coin (BTC).
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { type Channel, channel } from 'node:diagnostics_channel';
@@ -11,45 +12,55 @@ import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { type KeptRequestEvent, keptRequestChannel } from '../adapters/rpc/kept-connection.js';
-import { getCoin } from '../core/coins/index.js';
 import { bitcoinFamily } from '../families/bitcoin/index.js';
 import { bitcoinJobSource } from '../families/bitcoin/stratum.js';
 import type { ChainFamily } from '../families/chain-family.js';
 import { ethereumFamily } from '../families/ethereum/index.js';
 import { ChainFamilies } from '../families/registry.js';
-import { type HeaderHasher, scrypt, shareHasher } from '../fargate/src/hashing/index.js';
+import { type HeaderHasher, scrypt, scryptBatch } from '../fargate/src/hashing/index.js';
+import { TurnBatchHasher } from '../fargate/src/hashing/turn-batch.js';
 import { fmt, goal, heading, info, LoadGen, record } from './harness.js';
 import { hashRate } from './hashing.js';
 import { callgrindTotal, hasValgrind, underCallgrind } from './instructions.js';
 import { type BenchNetwork, withBenchNetwork } from './netns.js';
 import { percentile, sortedNumbers } from './percentiles.js';
-import { blockTemplate, EASY_BITS, startBenchPool } from './pool.js';
+import { type BenchCoin, blockTemplate, EASY_BITS, startBenchPool } from './pool.js';
 import type { FromSubmitClient, ToSubmitClient } from './submit-client.js';
+import { DaemonProcess } from './submit-daemon.js';
 
 const GOAL_P99_MS = 1;
 
 export interface SubmitResult {
+  coin: BenchCoin;
   blocks: number;
   /** Per block: share written by the miner → submitblock request received by the daemon (ms). */
   latenciesMs: number[];
-  /** Per block: share read by the server (its socket's data event) → submitblock received by the daemon (ms). */
+  /**
+   * Per block: share read by the server (its socket's data event) → the submitblock request's bytes handed to the
+   * kernel (the kept socket's write callback): the issue's "from the share's arrival to submitblock on the wire".
+   */
   serverMs: number[];
-  /** Per block: share read → the submitblock request created (the share path: framing, checks, hash, assembly). */
-  checkMs: number[];
+  /** Per block: share read → the daemon (another process) reads the request (ms). */
+  receivedMs: number[];
   /** Per block, the server's part in stages (ms); a stage missing for a block is left out. */
   stages: Record<Stage, number[]>;
-  /** Blocks whose server part a garbage collection overlapped (perf_hooks 'gc' entries). */
+  /** How the fake daemon's process was kept off the server's CPU (bench/submit-daemon.ts). */
+  daemonPriority: string;
+  /** Blocks whose server part (read → written) a garbage collection overlapped (perf_hooks 'gc' entries). */
   gcOverlapped: number;
 }
 
-/** The server's part of a block's way, stage by stage (each from the end of the one before). */
+/** The way of a block, stage by stage (each from the end of the one before; a sha256d coin has no hash stages). */
 export const STAGES = {
-  hashed: 'read → PoW hash done (framing, parse, checks, scrypt with its turn wait)',
-  created: 'hash → request created (block hex pieces, daemon pool, the request head)',
-  written: 'request created → written to the socket (one corked writev on the kept socket)',
-  received: 'written → the daemon reads it (loopback, same process)',
+  checked: 'read → PoW hash asked (framing, JSON parse, session and job checks, header, duplicate key)',
+  turn: 'asked → batch starts (the rest of the event-loop turn: TurnBatchHasher)',
+  hashed: 'batch → hash done (the scrypt batch of the turn: one hash for a lone share)',
+  created: 'hash → request created (target compare, block hex pieces, daemon pool, the request head)',
+  written: 'created → written (one corked writev on the kept socket: the syscall returned, every byte in the kernel)',
 } as const;
 export type Stage = keyof typeof STAGES;
+const CREATED_FROM_READ =
+  'read → request created (framing, parse, checks, the header digest that is the PoW, block hex, daemon pool, head)';
 
 /** Node publishes every socket a net.Server accepts here (diagnostics_channel). */
 const accepted: Channel = channel('net.server.socket');
@@ -59,23 +70,35 @@ export async function measureSubmit(
   net?: Pick<BenchNetwork, 'serverHost' | 'loadgenPrefix'>,
   /** Transactions of 400 bytes in the template: the block's size (0: the coinbase alone). */
   txs = 0,
+  /** LTC: the share's scrypt hash is on the path, as on a real scrypt pool; BTC: a sha256d coin's (no batch). */
+  coin: BenchCoin = 'LTC',
 ): Promise<SubmitResult> {
-  // Litecoin: the scrypt hash of the share is on this path, as on a real pool. Its hasher timestamps each hash.
-  const hashed: bigint[] = [];
-  const pool = await startBenchPool('LTC', EASY_BITS, { host: net?.serverHost, families: timedFamilies(hashed) });
-  if (txs > 0) {
-    const transactions = Array.from({ length: txs }, () => ({
-      data: randomBytes(400).toString('hex'),
-      txid: randomBytes(32).toString('hex'),
-    }));
-    pool.daemon.template = { ...blockTemplate(1001, EASY_BITS), transactions };
-    pool.jobs.applyTemplate(pool.daemon.template);
-  }
+  const template =
+    txs > 0
+      ? {
+          ...blockTemplate(1000, EASY_BITS),
+          transactions: Array.from({ length: txs }, () => ({
+            data: randomBytes(400).toString('hex'),
+            txid: randomBytes(32).toString('hex'),
+          })),
+        }
+      : blockTemplate(1000, EASY_BITS);
+  // The daemon in its own process: its HTTP parsing does not compete with the server's loop, and its read is a
+  // cross-process figure (hrtime is CLOCK_MONOTONIC).
+  const daemon = await DaemonProcess.start(template);
+  const stamps: HashStamps = { asked: [], batchStart: [], batchEnd: [] };
+  const pool = await startBenchPool(coin, EASY_BITS, {
+    host: net?.serverHost,
+    daemon,
+    ...(coin === 'LTC' && { families: timedFamilies(stamps) }),
+  }).catch(async (err) => {
+    await daemon.close();
+    throw err;
+  });
   const reads: bigint[] = [];
   const watch = (message: unknown) => {
     const { socket } = message as { socket: Socket };
-    // The stratum port's sockets only (the fake daemon is a server of this process too); first in line, so the
-    // time is taken before the server's own handler runs.
+    // The stratum port's sockets only; first in line, so the time is taken before the server's own handler runs.
     if (socket.localPort === pool.port) socket.prependListener('data', () => reads.push(process.hrtime.bigint()));
   };
   accepted.subscribe(watch);
@@ -105,13 +128,20 @@ export async function measureSubmit(
       ...(net && { host: net.serverHost }),
       timeoutMs: 10_000,
     });
-    // Blocks minutes apart, as on a real chain: each share meets a server done with the previous block's refresh.
-    const sent = await gen.call('submitEach', { count, timeoutMs: 5_000, pauseMs: 30 });
-    const arrived = new Map(pool.daemon.submits.map((s) => [s.nonceLe, s.at]));
+    // Blocks apart, as on a real chain: each share meets a server done with the previous block's refresh. The answer
+    // already waits for the share queue's batch (25 ms), by when the refresh (a few ms) is done: 5 ms more suffice.
+    const sent = await gen.call('submitEach', { count, timeoutMs: 5_000, pauseMs: 5 });
+    const arrived = new Map((await daemon.submits()).map((s) => [s.nonceLe, s.at]));
     const latenciesMs: number[] = [];
     const serverMs: number[] = [];
-    const checkMs: number[] = [];
-    const stages: Record<Stage, number[]> = { hashed: [], created: [], written: [], received: [] };
+    const receivedMs: number[] = [];
+    const stages: Record<Stage, number[]> = {
+      checked: [],
+      turn: [],
+      hashed: [],
+      created: [],
+      written: [],
+    };
     let gcOverlapped = 0;
     for (const s of sent) {
       const at = arrived.get(s.nonceLe);
@@ -120,24 +150,30 @@ export async function measureSubmit(
       // The share's read: the last data event on the stratum socket before its block reached the daemon.
       const read = reads.findLast((r) => r <= at);
       if (read === undefined) continue;
-      serverMs.push(Number(at - read) / 1e6);
-      const within = (times: bigint[]) => times.find((t) => t >= read && t <= at);
-      const request = within(created);
-      if (request !== undefined) checkMs.push(Number(request - read) / 1e6);
+      // A block's stamps lie between its share's read and the next share's (the daemon, another process, may read
+      // the request before the server's write call has returned).
+      const next = reads.find((r) => r > read);
+      const within = (times: bigint[]) => times.find((t) => t >= read && (next === undefined || t < next));
+      const wrote = within(written);
+      if (wrote === undefined) continue;
+      serverMs.push(Number(wrote - read) / 1e6);
+      receivedMs.push(Number(at - read) / 1e6);
       let from = read;
       for (const [stage, t] of [
-        ['hashed', within(hashed)],
-        ['created', request],
-        ['written', within(written)],
-        ['received', at],
+        ['checked', within(stamps.asked)],
+        ['turn', within(stamps.batchStart)],
+        ['hashed', within(stamps.batchEnd)],
+        ['created', within(created)],
+        ['written', wrote],
       ] as const) {
         if (t === undefined) continue;
         stages[stage].push(Number(t - from) / 1e6);
         from = t;
       }
-      if (gcs.some((g) => g.start < perfMs(at) && g.end > perfMs(read))) gcOverlapped++;
+      if (gcs.some((g) => g.start < perfMs(wrote) && g.end > perfMs(read))) gcOverlapped++;
     }
-    return { blocks: latenciesMs.length, latenciesMs, serverMs, checkMs, stages, gcOverlapped };
+    const daemonPriority = daemon.priority;
+    return { coin, blocks: serverMs.length, latenciesMs, serverMs, receivedMs, stages, gcOverlapped, daemonPriority };
   } finally {
     gcWatch.disconnect();
     accepted.unsubscribe(watch);
@@ -147,17 +183,29 @@ export async function measureSubmit(
   }
 }
 
-/** The pool's chain families, the Bitcoin family's share hasher timestamping (into `at`) when each hash is done. */
-function timedFamilies(at: bigint[]): ChainFamilies {
-  const timed = (coin: { symbol: string }): HeaderHasher => {
-    const hash = shareHasher(getCoin(coin.symbol).algorithm);
-    const done = (h: Buffer) => {
-      at.push(process.hrtime.bigint());
-      return h;
-    };
+/** When each share's PoW hash was asked for, and when each turn's batch started and ended (hrtime, ns). */
+interface HashStamps {
+  asked: bigint[];
+  batchStart: bigint[];
+  batchEnd: bigint[];
+}
+
+/**
+ * The pool's chain families, the Bitcoin family's scrypt share hasher timestamping each step: what `shareHasher`
+ * builds (one TurnBatchHasher over `scryptBatch`), with a stamp when a share asks and around each batch, and no
+ * promise added to the share's way.
+ */
+function timedFamilies(at: HashStamps): ChainFamilies {
+  const timed = (): HeaderHasher => {
+    const turn = new TurnBatchHasher((headers) => {
+      at.batchStart.push(process.hrtime.bigint());
+      const hashes = scryptBatch(headers);
+      at.batchEnd.push(process.hrtime.bigint());
+      return hashes;
+    });
     return (header) => {
-      const h = hash(header);
-      return h instanceof Promise ? h.then(done) : done(h);
+      at.asked.push(process.hrtime.bigint());
+      return turn.hash(header);
     };
   };
   const bitcoin: ChainFamily = { ...bitcoinFamily, stratum: async () => bitcoinJobSource(timed) };
@@ -200,44 +248,65 @@ export async function submitInstructions(blocks: number): Promise<number> {
 }
 
 export async function benchSubmit(
-  count = Number(process.env.BENCH_BLOCKS ?? 300),
+  count = Number(process.env.BENCH_BLOCKS ?? 1000),
   txs = Number(process.env.BENCH_BLOCK_TXS ?? 0),
 ): Promise<void> {
-  heading('4. Block submit latency: solving share → submitblock received by the daemon (fake, HTTP on loopback)');
-  if (txs > 0) info('block', `${txs} transactions of 400 bytes (${fmt((txs * 400) / 1e6)} MB)`);
-  const r = await withBenchNetwork(1, (net) => measureSubmit(count, net, txs));
-  const sorted = sortedNumbers(r.latenciesMs);
-  const server = sortedNumbers(r.serverMs);
-  info('blocks submitted', `${r.blocks} of ${count} shares (every share meets the network target)`);
-  info(
-    'miner write → daemon, p50 / p99',
-    `${fmt(percentile(sorted, 0.5), 3)} / ${fmt(percentile(sorted, 0.99), 3)} ms (two processes: includes waking the server)`,
+  heading(
+    '4. Block submit latency: solving share read → submitblock written to the daemon socket (fake daemon, own process)',
   );
-  info('share read by the server → daemon, p50', `${fmt(percentile(server, 0.5), 3)} ms`);
-  for (const [stage, what] of Object.entries(STAGES) as Array<[Stage, string]>) {
-    const t = sortedNumbers(r.stages[stage]);
-    info(`  ${stage}, p50 / p99`, `${fmt(percentile(t, 0.5), 3)} / ${fmt(percentile(t, 0.99), 3)} ms: ${what}`);
-  }
+  if (txs > 0) info('block', `${txs} transactions of 400 bytes (${fmt((txs * 400) / 1e6)} MB)`);
   // The hash alone, one header at a time as a lone block-solving share is (no other share in its turn).
   const oneHashMs = 1000 / hashRate(scrypt, 0.5);
+  const scryptRun = await withBenchNetwork(1, (net) => measureSubmit(count, net, txs, 'LTC'));
+  printSubmit(scryptRun);
   info('  one scrypt hash alone (this process)', `${fmt(oneHashMs, 3)} ms`);
   record({ key: 'submit.oneHash', measured: oneHashMs, unit: 'ms' });
-  info('  blocks a garbage collection overlapped', `${r.gcOverlapped} of ${r.blocks}`);
+  // A sha256d coin: the pool's own part, without a 0.2 ms hash on the way.
+  const shaRun = await withBenchNetwork(1, (net) => measureSubmit(count, net, txs, 'BTC'));
+  printSubmit(shaRun);
   // BENCH_SUBMIT_INSTR=1: the client's round trip under callgrind (~15 s more).
   if (process.env.BENCH_SUBMIT_INSTR === '1' && hasValgrind()) {
     const perBlock = await submitInstructions(1_000);
     info('  instructions per submitblock round trip', `${fmt(perBlock, 0)} (client + a raw answerer, callgrind)`);
     record({ key: 'submit.instructions', measured: perBlock, unit: 'instructions' });
   }
-  goal({
-    label: 'submit latency p99 (share read → daemon)',
-    key: 'submit.p99',
-    note: `p50 ${fmt(percentile(server, 0.5), 3)} ms`,
-    measured: percentile(server, 0.99),
-    unit: 'ms',
-    better: 'lower',
-    target: GOAL_P99_MS,
-    whyMissed:
-      'the stages above: the scrypt hash of the share (alone in its turn); the rest of the tail is this VM scheduling the process (the fake daemon shares its event loop)',
-  });
+  for (const r of [scryptRun, shaRun]) {
+    const server = sortedNumbers(r.serverMs);
+    const received = sortedNumbers(r.receivedMs);
+    const algorithm = r.coin === 'LTC' ? 'scrypt' : 'sha256d';
+    goal({
+      label: `submit p99, ${algorithm} (share read → submitblock written)`,
+      key: r.coin === 'LTC' ? 'submit.p99' : 'submit.sha256d.p99',
+      note: `p50 ${fmt(percentile(server, 0.5), 3)} ms; the daemon reads it p50 / p99 ${fmt(percentile(received, 0.5), 3)} / ${fmt(percentile(received, 0.99), 3)} ms`,
+      measured: percentile(server, 0.99),
+      unit: 'ms',
+      better: 'lower',
+      target: GOAL_P99_MS,
+      whyMissed:
+        'the stages above: the share path before the request and the scheduling this shared VM gives the process',
+    });
+    record({ key: `submit.${algorithm}.receivedP99`, measured: percentile(received, 0.99), unit: 'ms' });
+  }
+}
+
+function printSubmit(r: SubmitResult): void {
+  const p = (values: number[]) => {
+    const t = sortedNumbers(values);
+    return `${fmt(percentile(t, 0.5), 3)} / ${fmt(percentile(t, 0.99), 3)} ms`;
+  };
+  const coin = r.coin === 'LTC' ? 'LTC (scrypt)' : 'BTC (sha256d)';
+  info(`${coin}: blocks submitted`, `${r.blocks} (every share meets the network target)`);
+  info('  share read → submitblock written, p50 / p99', `${p(r.serverMs)} (the goal's figure)`);
+  info('  share read → the daemon reads it, p50 / p99', `${p(r.receivedMs)} (its process ${r.daemonPriority})`);
+  info(
+    '  miner write → the daemon reads it, p50 / p99',
+    `${p(r.latenciesMs)} (three processes: includes waking the server)`,
+  );
+  for (const [stage, what] of Object.entries(STAGES) as Array<[Stage, string]>) {
+    if (r.stages[stage].length === 0) continue;
+    // A sha256d share has no hash stages: its request is timed from the read.
+    const from = r.stages.hashed.length === 0 && stage === 'created' ? CREATED_FROM_READ : what;
+    info(`    ${stage}, p50 / p99`, `${p(r.stages[stage])}: ${from}`);
+  }
+  info('  blocks a garbage collection overlapped', `${r.gcOverlapped} of ${r.blocks}`);
 }

@@ -106,11 +106,13 @@ export const SUMMARY_ROWS: readonly Row[] = [
     limit: (f) => beside(f, 'fanout.p99PerConnection', 'wall p99 per connection'),
   },
   {
-    label: 'block submit p99 (share read → daemon)',
+    // Issue 18's words: from the share's arrival to submitblock on the wire (the request's bytes in the kernel).
+    label: 'block submit p99, scrypt (read → written)',
     key: 'submit.p99',
     // A block-solving share is usually alone in its turn: its hash is a lone one, not a lane of a batch.
     limit: (f) => beside(f, 'submit.oneHash', 'a lone scrypt hash', 3),
   },
+  { label: 'block submit p99, sha256d (read → written)', key: 'submit.sha256d.p99' },
   { label: 'SQS requests per million shares, queue', key: 'pipeline.sqs.queue' },
   { label: 'SQS requests per million shares, journal 1 s', key: 'pipeline.sqs.journal 1 s' },
   { label: 'SQS requests per million shares, journal 60 s', key: 'pipeline.sqs.journal 60 s' },

@@ -5,8 +5,8 @@ import { HttpResponseError, HttpResponseParser } from './http1-response.js';
 
 /**
  * Each request of a kept connection is published here when its bytes are handed to the socket (`created`) and when
- * the socket has written them (`written`): bench/submit.ts times a found block's way with it. Nothing is published
- * while nobody subscribes.
+ * the kernel has taken all of them (`written`: at once when libuv wrote them within the call, else from the write
+ * callback): bench/submit.ts times a found block's way with it. Nothing is published while nobody subscribes.
  */
 export const keptRequestChannel = channel('edgepool.daemon.kept-request');
 export type KeptRequestEvent = { phase: 'created' | 'written' };
@@ -42,6 +42,8 @@ interface Exchange {
   timer?: NodeJS.Timeout;
   onAbort?: () => void;
   settled: boolean;
+  /** `written` was published for it (keptRequestChannel). */
+  announced?: boolean;
 }
 
 interface Kept {
@@ -180,8 +182,7 @@ export class KeptConnection {
     k.writing = true;
     const done = () => {
       k.writing = false;
-      if (keptRequestChannel.hasSubscribers)
-        keptRequestChannel.publish({ phase: 'written' } satisfies KeptRequestEvent);
+      if (keptRequestChannel.hasSubscribers) announceWritten(e);
     };
     const { pieces, encoding } = e;
     socket.cork();
@@ -190,6 +191,9 @@ export class KeptConnection {
       socket.write(pieces[i] as string, encoding, i === pieces.length - 1 ? done : undefined);
     }
     socket.uncork();
+    // Nothing left in the stream's buffer: libuv's write took every byte within this call, so the request is in the
+    // kernel now (the callback runs only after the caller's microtasks). Otherwise the callback says when.
+    if (keptRequestChannel.hasSubscribers && socket.writableLength === 0) announceWritten(e);
   }
 
   private onData(k: Kept, chunk: Buffer): void {
@@ -275,6 +279,13 @@ export class KeptConnection {
     if (answer) e.resolve(answer);
     else e.reject(err);
   }
+}
+
+/** Publishes that the kernel has every byte of `e`'s request, once. */
+function announceWritten(e: Exchange): void {
+  if (e.announced) return;
+  e.announced = true;
+  keptRequestChannel.publish({ phase: 'written' } satisfies KeptRequestEvent);
 }
 
 function closedUnanswered(): Error {

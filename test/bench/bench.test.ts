@@ -99,8 +99,21 @@ describe('bench sections at a trivial size', () => {
   it('submit: every block-solving share reaches the daemon as submitblock', async () => {
     const r = await measureSubmit(5);
     expect(r.blocks).toBe(5);
-    // Every block's way is timed stage by stage: the hash done, the request created, written, received.
-    for (const stage of ['hashed', 'created', 'written', 'received'] as const) expect(r.stages[stage]).toHaveLength(5);
+    // Every block's way is timed stage by stage: checks, the turn's wait, the hash, the request created, written;
+    // and the fake daemon, in its own process, read every request.
+    for (const stage of ['checked', 'turn', 'hashed', 'created', 'written'] as const) {
+      expect(r.stages[stage]).toHaveLength(5);
+    }
+    expect(r.receivedMs).toHaveLength(5);
+  });
+
+  it('submit, sha256d coin: every block-solving share reaches the daemon, with no hash stages', async () => {
+    const r = await measureSubmit(5, undefined, 0, 'BTC');
+    expect(r.blocks).toBe(5);
+    expect(r.stages.created).toHaveLength(5);
+    expect(r.stages.written).toHaveLength(5);
+    // A sha256d share's PoW is its header digest: no batch, no turn wait.
+    expect(r.stages.hashed).toHaveLength(0);
   });
 
   it.runIf(hasValgrind())(
