@@ -3,9 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { releaseMemoryWhenQuiet } from '../fargate/src/memory-release.js';
 import { HARD_BITS, startBenchPool } from './pool.js';
 
-export type ToConnectionServer = { type: 'stop' } | { type: 'memory' } | { type: 'snapshot'; path: string };
+export type ToConnectionServer =
+  | { type: 'stop' }
+  | { type: 'memory' }
+  | { type: 'snapshot'; path: string }
+  | { type: 'release' };
 export type FromConnectionServer =
   | { type: 'ready'; port: number; users: string[] }
   /** After a full collection: the process's memory and how many connections it holds. */
@@ -20,7 +25,9 @@ export type FromConnectionServer =
       /** V8's heap spaces, resident KiB (physical_space_size): the part of the anonymous mappings that is V8's. */
       spaces: Record<string, number>;
     }
-  | { type: 'snapshot'; path: string };
+  | { type: 'snapshot'; path: string }
+  /** A memory-reducing collection ran (V8's last-resort flavour): how long the process stood still for it. */
+  | { type: 'released'; pauseMs: number };
 
 /**
  * The process's resident memory by mapping, in KiB: `[heap]` (malloc's main arena), `[stack]`, the files mapped
@@ -68,6 +75,9 @@ function collectGarbage(): void {
 // Only when run as the server process (bench/connections.ts imports this module for its types).
 if (process.env.BENCH_CONNECTION_SERVER === '1') {
   const pool = await startBenchPool('LTC', HARD_BITS, { host: process.env.BENCH_STRATUM_HOST });
+  // As the container's stratum process does (fargate/src/main.ts); BENCH_QUIET_RELEASE=0 leaves it out.
+  if (process.env.BENCH_QUIET_RELEASE !== '0')
+    releaseMemoryWhenQuiet({ info: (o, m) => console.log(`  server: ${m}`, o) });
   process.on('message', async (msg: ToConnectionServer) => {
     if (msg.type === 'stop') {
       await pool.stop();
@@ -86,6 +96,13 @@ if (process.env.BENCH_CONNECTION_SERVER === '1') {
         ),
       };
       process.send?.(reply);
+    }
+    if (msg.type === 'release') {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as (o: object) => void;
+      const started = performance.now();
+      gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+      process.send?.({ type: 'released', pauseMs: performance.now() - started } satisfies FromConnectionServer);
     }
     if (msg.type === 'snapshot') {
       collectGarbage();

@@ -11,8 +11,13 @@ import { type BenchNetwork, PORTS_PER_SOURCE, raiseOpenFiles, withBenchNetwork }
 
 const GOAL_CONNECTIONS = 100_000;
 const GOAL_BYTES_PER_CONNECTION = 10 * 1024;
-/** How long the connections sit idle before memory is read (BENCH_IDLE_SECONDS). */
-const IDLE_SETTLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+/**
+ * How long the connections sit idle before memory is read (BENCH_IDLE_SECONDS): long enough for the server's quiet
+ * release (a look every 10 s, after a whole quiet interval: fargate/src/memory-release.ts) and its sweep that gives
+ * back the connections' empty queues (every 30 s with the default retarget), as in a process whose miners connected
+ * minutes ago.
+ */
+const IDLE_SETTLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 35);
 /** File descriptors this process needs besides its sockets (stdio, the daemon's HTTP, the listener, libuv). */
 const FD_HEADROOM = 200;
 
@@ -48,6 +53,8 @@ export interface ConnectionsResult {
   youngBytes: number;
   /** Resident KiB by kind of mapping: before the connections, right after the connect burst, after the idle wait. */
   smaps: { before: Record<string, number>; burst: Record<string, number>; idle: Record<string, number> };
+  /** BENCH_RELEASE=1: RSS per connection after a memory-reducing collection at the end, and its pause. */
+  released?: { rssBytesPerConnection: number; pauseMs: number };
   /** V8's heap spaces, resident KiB, at the same three moments. */
   spaces: { before: Record<string, number>; burst: Record<string, number>; idle: Record<string, number> };
 }
@@ -140,16 +147,22 @@ export async function measureConnections(
       ...(net && { host: net.serverHost, sourceAddresses: net.sources }),
       timeoutMs: 60_000,
     });
-    // Idle connections: measured once the connect burst's garbage is gone and V8's memory reducer (which runs after a
-    // few seconds of low allocation) has shrunk the heap the burst grew, as in a process whose miners connected
-    // minutes ago (its committed heap shrinks; the RSS keeps most of those pages). The last second's figure counts.
-    let after = await memory();
-    const burst = after;
-    for (let s = 0; s < idleSeconds; s++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      after = await memory();
-    }
+    // Idle connections: read right after the connect burst, then once after the idle wait (a reading forces a full
+    // collection, so the server is left alone between them: its event loop is what tells it that it went quiet).
+    const burst = await memory();
+    await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+    const after = await memory();
     if (server.snapshots) await snapshot(server.snapshots.after);
+    let released: ConnectionsResult['released'];
+    if (process.env.BENCH_RELEASE === '1') {
+      const answer = next();
+      child.send({ type: 'release' } satisfies ToConnectionServer);
+      const r = await answer;
+      if (r.type !== 'released') throw new Error(`connection server: ${r.type} instead of released`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const m = await memory();
+      released = { rssBytesPerConnection: (m.usage.rss - before.rss) / Math.max(1, m.connections), pauseMs: r.pauseMs };
+    }
     const n = Math.max(1, after.connections);
     const a = after.usage;
     return {
@@ -163,6 +176,7 @@ export async function measureConnections(
       externalBytesPerConnection: (a.external - before.external) / n,
       youngBytes: after.youngBytes,
       smaps: { before: start.smaps, burst: burst.smaps, idle: after.smaps },
+      ...(released && { released }),
       spaces: { before: start.spaces, burst: burst.spaces, idle: after.spaces },
     };
   } finally {

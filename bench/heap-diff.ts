@@ -43,12 +43,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const snapshots = { before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot') };
     // BENCH_HEAP_SNAPSHOTS=0: the RSS and mappings only (writing the first snapshot grows the process's malloc heap).
     const snap = process.env.BENCH_HEAP_SNAPSHOTS !== '0';
-    const idle = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+    const idle = Number(process.env.BENCH_IDLE_SECONDS ?? 35);
     const r = await measureConnections(count, undefined, idle, snap ? { snapshots } : {});
     const n = r.connected;
     console.log(
       `${n} idle connections; RSS ${fmt(r.rssBytesPerConnection / 1024)} KiB, heap used ${fmt(r.heapBytesPerConnection / 1024)} KiB per connection`,
     );
+    if (r.released) {
+      const { rssBytesPerConnection, pauseMs } = r.released;
+      console.log(
+        `after a last-resort collection: RSS ${fmt(rssBytesPerConnection / 1024)} KiB per connection (pause ${fmt(pauseMs)} ms)`,
+      );
+    }
     if (snap)
       printDiff(
         n,

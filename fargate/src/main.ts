@@ -29,6 +29,7 @@ import {
 import { scryptKernel, sha256Kernel } from './hashing/index.js';
 import { type CoinHealth, createOpsServer, listen } from './http/ops-server.js';
 import { LiveStatsTracker, publishLiveStats } from './live-stats.js';
+import { releaseMemoryWhenQuiet } from './memory-release.js';
 import { sumHealth } from './process-health.js';
 import { BatchingShareQueue } from './queue/batching-share-queue.js';
 import type { BanPolicy } from './stratum/ban-policy.js';
@@ -303,6 +304,8 @@ function serveProcess(o: {
   report();
   const reporter = setInterval(report, HEALTH_REPORT_MS);
   reporter.unref();
+  // A connect burst's memory goes back to the system once the process is quiet (fargate/src/memory-release.ts).
+  const stopRelease = releaseMemoryWhenQuiet(log);
   // Which native kernels this CPU got (AVX-512/AVX2/SSE2/NEON scrypt lanes, SHA-NI/ARMv8 SHA-2): the hash rate's why.
   log.info({ ...o.ready, kernels: { scrypt: scryptKernel(), sha256: sha256Kernel() } }, 'stratum process ready');
 
@@ -314,6 +317,7 @@ function serveProcess(o: {
     await service.stop();
     await o.close();
     clearInterval(reporter);
+    stopRelease();
     log.info('stopped');
     process.exit(0);
   };
