@@ -65,6 +65,13 @@ int Check() {
   uint8_t block_hash[32];
   for (int i = 0; i < 32; i++) std::sscanf(kHash + 2 * i, "%2hhx", &block_hash[i]);
   int failures = 0;
+  // The one-hash code itself (a lone share's hash, the reference below) against the published hash.
+  uint8_t one[32];
+  pool::ScryptLitecoin(block, 80, one);
+  if (std::memcmp(one, block_hash, 32) != 0) {
+    std::printf("one-hash: block 29255 hashes wrong\n");
+    failures++;
+  }
   for (int k = 0; k < pool::kScryptKernelCount; k++) {
     if (!pool::ScryptKernelAvailable(ScryptKernel(k))) continue;
     const char* name = pool::ScryptKernelName(ScryptKernel(k));

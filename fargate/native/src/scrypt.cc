@@ -2,6 +2,10 @@
 // Blocks are handled as arrays of 32-bit words: RFC 7914 reads every 64-byte Salsa block as 16 little-endian words.
 #include "scrypt.h"
 
+#if defined(__aarch64__)
+#include <arm_neon.h>  // scrypt_one.inc's rotates
+#endif
+
 #include <cstring>
 #include <initializer_list>
 #include <memory>
@@ -13,288 +17,7 @@
 namespace pool {
 namespace {
 
-inline uint32_t LoadLe32(const uint8_t* p) {
-  return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
-}
-inline void StoreLe32(uint8_t* p, uint32_t v) {
-  p[0] = uint8_t(v);
-  p[1] = uint8_t(v >> 8);
-  p[2] = uint8_t(v >> 16);
-  p[3] = uint8_t(v >> 24);
-}
-
-// One 64-byte Salsa block, held in "diagonal" word order so that each of the four quarter-rounds of a Salsa round
-// works on four independent words at once (one SIMD register per row of this table):
-//   a = (x0, x5, x10, x15)   b = (x4, x9, x14, x3)   c = (x8, x13, x2, x7)   d = (x12, x1, x6, x11)
-// XOR, copy and the final addition are word-wise, so ROMix keeps X and V in this order and only permutes on entry
-// and exit. kSlot[k] is where RFC word k lives.
-constexpr int kSlot[16] = {0, 13, 10, 7, 4, 1, 14, 11, 8, 5, 2, 15, 12, 9, 6, 3};
-
-struct alignas(16) Block {
-  uint32_t w[16];
-};
-
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(POOL_SCRYPT_PORTABLE)
-
-// GCC/Clang vector extensions compile to SSE2 on x86-64 and NEON on arm64, both baseline for those targets.
-typedef uint32_t Lane __attribute__((vector_size(16)));
-
-#if defined(__clang__)
-#define POOL_ROTATE_LANES(v, n) __builtin_shufflevector(v, v, (n) % 4, ((n) + 1) % 4, ((n) + 2) % 4, ((n) + 3) % 4)
-#else
-#define POOL_ROTATE_LANES(v, n) __builtin_shuffle(v, Lane{(n) % 4, ((n) + 1) % 4, ((n) + 2) % 4, ((n) + 3) % 4})
-#endif
-
-inline Lane Rotl(Lane x, int n) { return (x << n) | (x >> (32 - n)); }
-
-inline Lane LoadLane(const Block& b, int row) {
-  Lane v;
-  std::memcpy(&v, b.w + 4 * row, sizeof(v));
-  return v;
-}
-inline void StoreLane(Block& b, int row, Lane v) { std::memcpy(b.w + 4 * row, &v, sizeof(v)); }
-
-// §3 Salsa20/8 core: out = x + 8 rounds(x), where x = in ^ mask (mask optional) is the BlockMix input X ^ B_i.
-// The running X of BlockMix stays in registers between calls (a, b, c, d).
-inline void Salsa208Xor(Lane& a, Lane& b, Lane& c, Lane& d, const Block& in) {
-  a ^= LoadLane(in, 0);
-  b ^= LoadLane(in, 1);
-  c ^= LoadLane(in, 2);
-  d ^= LoadLane(in, 3);
-  const Lane a0 = a, b0 = b, c0 = c, d0 = d;
-  for (int i = 0; i < 8; i += 2) {
-    // Column round: quarter-rounds on (x0,x4,x8,x12), (x5,x9,x13,x1), (x10,x14,x2,x6), (x15,x3,x7,x11).
-    b ^= Rotl(a + d, 7);
-    c ^= Rotl(b + a, 9);
-    d ^= Rotl(c + b, 13);
-    a ^= Rotl(d + c, 18);
-    // Row round: rotating b, c, d by 3, 2, 1 lanes lines up (x0,x1,x2,x3), (x5,x6,x7,x4), ... as the same pattern.
-    b = POOL_ROTATE_LANES(b, 3);
-    c = POOL_ROTATE_LANES(c, 2);
-    d = POOL_ROTATE_LANES(d, 1);
-    d ^= Rotl(a + b, 7);
-    c ^= Rotl(d + a, 9);
-    b ^= Rotl(c + d, 13);
-    a ^= Rotl(b + c, 18);
-    b = POOL_ROTATE_LANES(b, 1);
-    c = POOL_ROTATE_LANES(c, 2);
-    d = POOL_ROTATE_LANES(d, 3);
-  }
-  a += a0;
-  b += b0;
-  c += c0;
-  d += d0;
-}
-
-// §4 scryptBlockMix over 2r blocks, optionally fused with the XOR of ROMix step 3 so T = X ^ V_j is never stored:
-// out = BlockMix(in ^ mask). Y_i goes to slot i/2 (even i) or r + i/2 (odd i).
-template <bool kMasked>
-inline void BlockMix(const Block* in, const Block* mask, Block* out, size_t r) {
-  const size_t last = 2 * r - 1;
-  Lane a = LoadLane(in[last], 0), b = LoadLane(in[last], 1), c = LoadLane(in[last], 2), d = LoadLane(in[last], 3);
-  if (kMasked) {
-    a ^= LoadLane(mask[last], 0);
-    b ^= LoadLane(mask[last], 1);
-    c ^= LoadLane(mask[last], 2);
-    d ^= LoadLane(mask[last], 3);
-  }
-  for (size_t i = 0; i < 2 * r; i++) {
-    if (kMasked) {
-      a ^= LoadLane(mask[i], 0);
-      b ^= LoadLane(mask[i], 1);
-      c ^= LoadLane(mask[i], 2);
-      d ^= LoadLane(mask[i], 3);
-    }
-    Salsa208Xor(a, b, c, d, in[i]);
-    Block& y = out[(i & 1) ? r + i / 2 : i / 2];
-    StoreLane(y, 0, a);
-    StoreLane(y, 1, b);
-    StoreLane(y, 2, c);
-    StoreLane(y, 3, d);
-  }
-}
-
-// Two independent Salsa20/8 cores in the same statements: each quarter-round of one hash is a chain of dependent
-// operations, and the other hash's chain fills the out-of-order core's idle ports (×1.48 per core measured).
-inline void Salsa208Xor2(Lane& a, Lane& b, Lane& c, Lane& d, const Block& in, Lane& e, Lane& f, Lane& g, Lane& h,
-                         const Block& in2) {
-  a ^= LoadLane(in, 0);
-  b ^= LoadLane(in, 1);
-  c ^= LoadLane(in, 2);
-  d ^= LoadLane(in, 3);
-  e ^= LoadLane(in2, 0);
-  f ^= LoadLane(in2, 1);
-  g ^= LoadLane(in2, 2);
-  h ^= LoadLane(in2, 3);
-  const Lane a0 = a, b0 = b, c0 = c, d0 = d, e0 = e, f0 = f, g0 = g, h0 = h;
-  for (int i = 0; i < 8; i += 2) {
-    b ^= Rotl(a + d, 7);
-    f ^= Rotl(e + h, 7);
-    c ^= Rotl(b + a, 9);
-    g ^= Rotl(f + e, 9);
-    d ^= Rotl(c + b, 13);
-    h ^= Rotl(g + f, 13);
-    a ^= Rotl(d + c, 18);
-    e ^= Rotl(h + g, 18);
-    b = POOL_ROTATE_LANES(b, 3);
-    c = POOL_ROTATE_LANES(c, 2);
-    d = POOL_ROTATE_LANES(d, 1);
-    f = POOL_ROTATE_LANES(f, 3);
-    g = POOL_ROTATE_LANES(g, 2);
-    h = POOL_ROTATE_LANES(h, 1);
-    d ^= Rotl(a + b, 7);
-    h ^= Rotl(e + f, 7);
-    c ^= Rotl(d + a, 9);
-    g ^= Rotl(h + e, 9);
-    b ^= Rotl(c + d, 13);
-    f ^= Rotl(g + h, 13);
-    a ^= Rotl(b + c, 18);
-    e ^= Rotl(f + g, 18);
-    b = POOL_ROTATE_LANES(b, 1);
-    c = POOL_ROTATE_LANES(c, 2);
-    d = POOL_ROTATE_LANES(d, 3);
-    f = POOL_ROTATE_LANES(f, 1);
-    g = POOL_ROTATE_LANES(g, 2);
-    h = POOL_ROTATE_LANES(h, 3);
-  }
-  a += a0;
-  b += b0;
-  c += c0;
-  d += d0;
-  e += e0;
-  f += f0;
-  g += g0;
-  h += h0;
-}
-
-inline void StoreBlock(Block& y, Lane a, Lane b, Lane c, Lane d) {
-  StoreLane(y, 0, a);
-  StoreLane(y, 1, b);
-  StoreLane(y, 2, c);
-  StoreLane(y, 3, d);
-}
-
-// §4 scryptBlockMix for r = 1 on two hashes at once (x and y, 2 blocks each), optionally masked as BlockMix<true>.
-template <bool kMasked>
-inline void BlockMix2(const Block* x, const Block* mx, Block* ox, const Block* y, const Block* my, Block* oy) {
-  Lane a = LoadLane(x[1], 0), b = LoadLane(x[1], 1), c = LoadLane(x[1], 2), d = LoadLane(x[1], 3);
-  Lane e = LoadLane(y[1], 0), f = LoadLane(y[1], 1), g = LoadLane(y[1], 2), h = LoadLane(y[1], 3);
-  Block in0 = x[0], in1 = x[1], jn0 = y[0], jn1 = y[1];
-  if (kMasked) {
-    for (int k = 0; k < 16; k++) {
-      in0.w[k] ^= mx[0].w[k];
-      in1.w[k] ^= mx[1].w[k];
-      jn0.w[k] ^= my[0].w[k];
-      jn1.w[k] ^= my[1].w[k];
-    }
-    a = LoadLane(in1, 0), b = LoadLane(in1, 1), c = LoadLane(in1, 2), d = LoadLane(in1, 3);
-    e = LoadLane(jn1, 0), f = LoadLane(jn1, 1), g = LoadLane(jn1, 2), h = LoadLane(jn1, 3);
-  }
-  Salsa208Xor2(a, b, c, d, in0, e, f, g, h, jn0);
-  StoreBlock(ox[0], a, b, c, d);
-  StoreBlock(oy[0], e, f, g, h);
-  Salsa208Xor2(a, b, c, d, in1, e, f, g, h, jn1);
-  StoreBlock(ox[1], a, b, c, d);
-  StoreBlock(oy[1], e, f, g, h);
-}
-
-#else  // Portable scalar fallback for compilers without vector extensions (e.g. MSVC); -DPOOL_SCRYPT_PORTABLE forces it.
-
-inline uint32_t Rotl(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
-
-// §3 Salsa20/8 core on a diagonal-order block, in place.
-inline void Salsa208(Block& blk) {
-  uint32_t x[16];
-  for (int k = 0; k < 16; k++) x[k] = blk.w[kSlot[k]];
-  for (int i = 0; i < 8; i += 2) {
-    static constexpr int kQuarter[8][4] = {{0, 4, 8, 12},  {5, 9, 13, 1},   {10, 14, 2, 6},  {15, 3, 7, 11},
-                                           {0, 1, 2, 3},   {5, 6, 7, 4},    {10, 11, 8, 9},  {15, 12, 13, 14}};
-    for (const auto& q : kQuarter) {
-      x[q[1]] ^= Rotl(x[q[0]] + x[q[3]], 7);
-      x[q[2]] ^= Rotl(x[q[1]] + x[q[0]], 9);
-      x[q[3]] ^= Rotl(x[q[2]] + x[q[1]], 13);
-      x[q[0]] ^= Rotl(x[q[3]] + x[q[2]], 18);
-    }
-  }
-  for (int k = 0; k < 16; k++) blk.w[kSlot[k]] += x[k];
-}
-
-template <bool kMasked>
-inline void BlockMix(const Block* in, const Block* mask, Block* out, size_t r) {
-  const size_t last = 2 * r - 1;
-  Block x;
-  for (int k = 0; k < 16; k++) x.w[k] = in[last].w[k] ^ (kMasked ? mask[last].w[k] : 0);
-  for (size_t i = 0; i < 2 * r; i++) {
-    for (int k = 0; k < 16; k++) x.w[k] ^= in[i].w[k] ^ (kMasked ? mask[i].w[k] : 0);
-    Salsa208(x);
-    out[(i & 1) ? r + i / 2 : i / 2] = x;
-  }
-}
-
-
-template <bool kMasked>
-inline void BlockMix2(const Block* x, const Block* mx, Block* ox, const Block* y, const Block* my, Block* oy) {
-  BlockMix<kMasked>(x, mx, ox, 1);
-  BlockMix<kMasked>(y, my, oy, 1);
-}
-
-#endif
-
-// §5 scryptROMix on one 128r-byte block with V (N * 2r blocks) and two 2r-block temporaries.
-inline void RoMix(uint8_t* bytes, uint64_t n, size_t r, Block* v, Block* x, Block* tmp) {
-  const size_t blocks = 2 * r;
-  for (size_t i = 0; i < blocks; i++) {
-    for (int k = 0; k < 16; k++) x[i].w[kSlot[k]] = LoadLe32(bytes + 64 * i + 4 * k);
-  }
-
-  // Step 2: V_i = X, X = BlockMix(X).
-  for (uint64_t i = 0; i < n; i++) {
-    Block* vi = v + i * blocks;
-    std::memcpy(vi, x, blocks * sizeof(Block));
-    BlockMix<false>(vi, nullptr, x, r);
-  }
-  // Step 3: j = Integerify(X) mod N, X = BlockMix(X ^ V_j). Integerify is the last block's words 0 and 1 read as a
-  // little-endian 64-bit integer; N is a power of two, so mod N is a mask.
-  const Block& tail = x[blocks - 1];
-  for (uint64_t i = 0; i < n; i++) {
-    uint64_t j = (uint64_t(tail.w[kSlot[0]]) | (uint64_t(tail.w[kSlot[1]]) << 32)) & (n - 1);
-    BlockMix<true>(x, v + j * blocks, tmp, r);
-    std::memcpy(x, tmp, blocks * sizeof(Block));
-  }
-
-  for (size_t i = 0; i < blocks; i++) {
-    for (int k = 0; k < 16; k++) StoreLe32(bytes + 64 * i + 4 * k, x[i].w[kSlot[k]]);
-  }
-}
-
-// §5 scryptROMix for r = 1 on two blocks at once (x and y), each with its own V: the Litecoin pair hash.
-inline void RoMix2(uint8_t* bx, uint8_t* by, uint64_t n, Block* vx, Block* vy, Block* x, Block* y, Block* tx,
-                   Block* ty) {
-  for (size_t i = 0; i < 2; i++) {
-    for (int k = 0; k < 16; k++) {
-      x[i].w[kSlot[k]] = LoadLe32(bx + 64 * i + 4 * k);
-      y[i].w[kSlot[k]] = LoadLe32(by + 64 * i + 4 * k);
-    }
-  }
-  for (uint64_t i = 0; i < n; i++) {
-    std::memcpy(vx + 2 * i, x, 2 * sizeof(Block));
-    std::memcpy(vy + 2 * i, y, 2 * sizeof(Block));
-    BlockMix2<false>(vx + 2 * i, nullptr, x, vy + 2 * i, nullptr, y);
-  }
-  for (uint64_t i = 0; i < n; i++) {
-    const uint64_t jx = (uint64_t(x[1].w[kSlot[0]]) | (uint64_t(x[1].w[kSlot[1]]) << 32)) & (n - 1);
-    const uint64_t jy = (uint64_t(y[1].w[kSlot[0]]) | (uint64_t(y[1].w[kSlot[1]]) << 32)) & (n - 1);
-    BlockMix2<true>(x, vx + 2 * jx, tx, y, vy + 2 * jy, ty);
-    std::memcpy(x, tx, 2 * sizeof(Block));
-    std::memcpy(y, ty, 2 * sizeof(Block));
-  }
-  for (size_t i = 0; i < 2; i++) {
-    for (int k = 0; k < 16; k++) {
-      StoreLe32(bx + 64 * i + 4 * k, x[i].w[kSlot[k]]);
-      StoreLe32(by + 64 * i + 4 * k, y[i].w[kSlot[k]]);
-    }
-  }
-}
+#include "scrypt_one.inc"
 
 constexpr uint64_t kLitecoinN = 1024;
 
@@ -307,6 +30,53 @@ struct LitecoinScratch {
 };
 thread_local std::unique_ptr<LitecoinScratch> litecoin_scratch;
 thread_local std::unique_ptr<LitecoinScratch> litecoin_scratch2;  // the second hash of a pair
+
+LitecoinScratch& Scratch(std::unique_ptr<LitecoinScratch>& s) {
+  if (!s) s.reset(new LitecoinScratch);  // 128 KiB, once per thread
+  return *s;
+}
+
+// The one-hash code's ROMix of Litecoin's N and r for `kernel`'s singles and pairs: the avx512 kernel's copy rotates
+// with AVX-512VL's vprold (scrypt_avx512.cc), every other one is the baseline code above.
+#if defined(POOL_SCRYPT_X86_LANES)
+static_assert(sizeof(LitecoinScratch) == (kLitecoinN * 2 + 4) * 64, "scrypt_avx512.cc reads the scratch as blocks");
+#endif
+
+void RoMixOne(uint8_t b[128], LitecoinScratch& s, ScryptKernel kernel) {
+#if defined(POOL_SCRYPT_X86_LANES)
+  if (kernel == ScryptKernel::kAvx512) return ScryptRoMixOneAvx512(b, reinterpret_cast<uint32_t*>(&s));
+#endif
+  (void)kernel;
+  RoMix(b, kLitecoinN, 1, s.v, s.x, s.tmp);
+}
+
+void RoMixPair(uint8_t b1[128], uint8_t b2[128], LitecoinScratch& s1, LitecoinScratch& s2, ScryptKernel kernel) {
+#if defined(POOL_SCRYPT_X86_LANES)
+  if (kernel == ScryptKernel::kAvx512) {
+    return ScryptRoMixPairAvx512(b1, b2, reinterpret_cast<uint32_t*>(&s1), reinterpret_cast<uint32_t*>(&s2));
+  }
+#endif
+  (void)kernel;
+  RoMix2(b1, b2, kLitecoinN, s1.v, s2.v, s1.x, s2.x, s1.tmp, s2.tmp);
+}
+
+// §6 for one header and for two, on `kernel`'s one-hash code.
+void LitecoinOne(const uint8_t* header, size_t header_len, uint8_t out[32], ScryptKernel kernel) {
+  uint8_t b[128];
+  Pbkdf2Sha256(header, header_len, header, header_len, 1, b, sizeof(b));
+  RoMixOne(b, Scratch(litecoin_scratch), kernel);
+  Pbkdf2Sha256(header, header_len, b, sizeof(b), 1, out, 32);
+}
+
+void LitecoinPair(const uint8_t* h1, size_t len1, const uint8_t* h2, size_t len2, uint8_t out1[32], uint8_t out2[32],
+                  ScryptKernel kernel) {
+  uint8_t b1[128], b2[128];
+  Pbkdf2Sha256(h1, len1, h1, len1, 1, b1, sizeof(b1));
+  Pbkdf2Sha256(h2, len2, h2, len2, 1, b2, sizeof(b2));
+  RoMixPair(b1, b2, Scratch(litecoin_scratch), Scratch(litecoin_scratch2), kernel);
+  Pbkdf2Sha256(h1, len1, b1, sizeof(b1), 1, out1, 32);
+  Pbkdf2Sha256(h2, len2, b2, sizeof(b2), 1, out2, 32);
+}
 
 }  // namespace
 
@@ -340,16 +110,7 @@ bool Scrypt(const uint8_t* password, size_t password_len, const uint8_t* salt, s
 
 void ScryptLitecoinPair(const uint8_t* h1, size_t len1, const uint8_t* h2, size_t len2, uint8_t out1[32],
                         uint8_t out2[32]) {
-  if (!litecoin_scratch) litecoin_scratch.reset(new LitecoinScratch);
-  if (!litecoin_scratch2) litecoin_scratch2.reset(new LitecoinScratch);
-  LitecoinScratch& s1 = *litecoin_scratch;
-  LitecoinScratch& s2 = *litecoin_scratch2;
-  uint8_t b1[128], b2[128];
-  Pbkdf2Sha256(h1, len1, h1, len1, 1, b1, sizeof(b1));
-  Pbkdf2Sha256(h2, len2, h2, len2, 1, b2, sizeof(b2));
-  RoMix2(b1, b2, kLitecoinN, s1.v, s2.v, s1.x, s2.x, s1.tmp, s2.tmp);
-  Pbkdf2Sha256(h1, len1, b1, sizeof(b1), 1, out1, 32);
-  Pbkdf2Sha256(h2, len2, b2, sizeof(b2), 1, out2, 32);
+  LitecoinPair(h1, len1, h2, len2, out1, out2, ScryptBestKernel());
 }
 
 namespace {
@@ -472,19 +233,15 @@ void ScryptLitecoinBatch(const uint8_t* const* headers, const size_t* lengths, s
       }
     }
   }
+  // The rest (and a batch smaller than any group: a lone share) on the kernel's one-hash code, in pairs.
   for (; n - i >= 2; i += 2) {
-    ScryptLitecoinPair(headers[i], lengths[i], headers[i + 1], lengths[i + 1], out + 32 * i, out + 32 * (i + 1));
+    LitecoinPair(headers[i], lengths[i], headers[i + 1], lengths[i + 1], out + 32 * i, out + 32 * (i + 1), widest);
   }
-  if (i < n) ScryptLitecoin(headers[i], lengths[i], out + 32 * i);
+  if (i < n) LitecoinOne(headers[i], lengths[i], out + 32 * i, widest);
 }
 
 void ScryptLitecoin(const uint8_t* header, size_t header_len, uint8_t out[32]) {
-  if (!litecoin_scratch) litecoin_scratch.reset(new LitecoinScratch);  // 128 KiB, once per thread
-  LitecoinScratch& s = *litecoin_scratch;
-  uint8_t b[128];
-  Pbkdf2Sha256(header, header_len, header, header_len, 1, b, sizeof(b));
-  RoMix(b, kLitecoinN, 1, s.v, s.x, s.tmp);
-  Pbkdf2Sha256(header, header_len, b, sizeof(b), 1, out, 32);
+  LitecoinOne(header, header_len, out, ScryptBestKernel());
 }
 
 }  // namespace pool

@@ -26,6 +26,10 @@ void ScryptRoMix8Avx2(uint8_t* b, uint32_t* v);
 // 16 lanes in 512-bit registers, and 8 in 256-bit ones with AVX-512VL's rotates (call only with AVX-512F and VL).
 void ScryptRoMix16Avx512(uint8_t* b, uint32_t* v);
 void ScryptRoMix8Avx512(uint8_t* b, uint32_t* v);
+// The one-hash code (scrypt_one.inc) with AVX-512VL's rotates on 128-bit vectors: ROMix of one 128-byte B, or of
+// two at once. `scratch` is one hash's V, X and temporary: (2 · 1024 + 4) blocks of 64 bytes, 16-byte aligned.
+void ScryptRoMixOneAvx512(uint8_t* b, uint32_t* scratch);
+void ScryptRoMixPairAvx512(uint8_t* b1, uint8_t* b2, uint32_t* scratch1, uint32_t* scratch2);
 #endif
 
 }  // namespace pool

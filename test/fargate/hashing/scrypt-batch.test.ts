@@ -119,6 +119,20 @@ describe.each(scryptKernels())('scryptBatch with the %s kernel', (kernel) => {
     );
   });
 
+  it('hashes a lone header, a pair and three (the kernel’s one-hash code, a lone share’s) as node:crypto does', () => {
+    fc.assert(
+      fc.property(fc.array(header80, { minLength: 1, maxLength: 3 }), (headers) => {
+        const hashes = scryptBatch(headers, kernel);
+        for (const [i, h] of headers.entries()) {
+          expect(hashes[i]!.toString('hex'), `hash ${i}`).toBe(
+            scryptSync(h, h, 32, { N: 1024, r: 1, p: 1 }).toString('hex'),
+          );
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+
   it('gives the same hashes on the thread pool (scryptBatchAsync)', async () => {
     const headers = Array.from({ length: lanes + 1 }, (_, i) => Buffer.alloc(80, 0x40 + i));
     expectEachLikeScrypt(headers, await scryptBatchAsync(headers, kernel));
