@@ -91,9 +91,18 @@ export const SUMMARY_ROWS: readonly Row[] = [
       join(beside(f, 'connections.openFiles', 'ulimit -n', 0), beside(f, 'connections.openFilesHard', 'hard', 0)),
   },
   {
-    label: 'RSS per idle connection',
+    // At the count this machine opened (the note says how many); the slope and the 100k figure come from two counts.
+    label: 'RSS per idle connection, at the count measured',
     key: 'connections.rss',
     limit: (f) => beside(f, 'connections.heap', 'JS heap'),
+  },
+  {
+    label: 'RSS per idle connection, slope of the fit',
+    key: 'connections.rssSlope',
+  },
+  {
+    label: 'RSS per idle connection at 100k (by the fit)',
+    key: 'connections.rss100k',
   },
   {
     label: 'fan-out to 100k, 4 processes (from CPU)',

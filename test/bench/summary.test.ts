@@ -54,6 +54,25 @@ describe('the bench summary table', () => {
     expect(rowOf(lines, 'fan-out to 100k, 4 processes')).toContain('CPU per connection 9.6 µs');
   });
 
+  it('shows the RSS per idle connection at the count measured, the slope of the fit and the 100k figure by the fit, each against 10 KiB', () => {
+    const kib = { unit: 'KiB', better: 'lower' as const, target: 10 };
+    const lines = summaryLines(
+      figures(
+        { key: 'connections.rss', measured: 3.4, ...kib, note: 'at 19800 connections' },
+        { key: 'connections.heap', measured: 2.5, unit: 'KiB' },
+        { key: 'connections.rssSlope', measured: 3.2, ...kib, note: '4950 → 19800 connections, 4 MiB fixed' },
+        { key: 'connections.rss100k', measured: 12, ...kib, note: 'extrapolated: this machine opens 19800' },
+      ),
+    );
+    expect(rowOf(lines, 'RSS per idle connection, at the count measured')).toMatch(
+      /3\.4 KiB\s+< 10\s+PASS\s+at 19800 connections; JS heap 2\.5 KiB$/,
+    );
+    expect(rowOf(lines, 'RSS per idle connection, slope')).toMatch(/3\.2 KiB\s+< 10\s+PASS\s+4950 → 19800/);
+    expect(rowOf(lines, 'RSS per idle connection at 100k (by the fit)')).toMatch(
+      /12 KiB\s+< 10\s+MISS ×1\.2\s+extrapolated/,
+    );
+  });
+
   it('reads the figures the sections appended, the last of a key winning, a torn last line skipped', () => {
     const text = [
       JSON.stringify({ key: 'submit.p99', measured: 3, unit: 'ms' }),

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../../../core/ports/logger.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { JobFeed } from '../jobs/types.js';
+import { rememberedAddresses } from './address-cache.js';
 import {
   type Admission,
   BanPolicy,
@@ -112,7 +113,7 @@ export class StratumServer implements ConnectionHost {
       metrics: this.metrics,
       log: deps.log,
       now: this.now,
-      validateAddress: deps.validateAddress,
+      validateAddress: rememberedAddresses(deps.validateAddress),
       ...(deps.auxCoins && { auxCoins: deps.auxCoins }),
     };
     this.limits = {

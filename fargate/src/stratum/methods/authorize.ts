@@ -44,15 +44,6 @@ function passwordAuxAddresses(ctx: MethodContext, password: unknown): Record<str
   return found;
 }
 
-/**
- * The same text as one flat string. A canonical address comes from an encoder that appends a character at a time
- * (bech32): V8 keeps that as a rope of ~45 pieces, 1.5 KiB held by every idle connection for its account (the bench's
- * heap snapshot: a quarter of a connection's live heap). Once per authorize.
- */
-function flat(text: string): string {
-  return Buffer.from(text, 'utf8').toString('utf8');
-}
-
 /** A refused authorize answers `false` with [24, reason], and counts toward the malformed-request ban. */
 function refuse(ctx: MethodContext, message: string): never {
   ctx.onMalformed();
@@ -71,7 +62,9 @@ export const authorize: MethodHandler = (ctx, params) => {
   }
   let miner: string;
   try {
-    miner = flat(ctx.validateAddress(address));
+    // The server's check remembers each address's canonical spelling, flat, one string for every connection naming
+    // it (stratum/address-cache.ts).
+    miner = ctx.validateAddress(address);
   } catch (err) {
     if (err instanceof InvalidAddressError) refuse(ctx, err.message);
     throw err;
