@@ -60,7 +60,7 @@ export interface JobManagerOptions {
   /** Recent jobs kept for late shares on the same previous block. */
   maxJobs?: number;
   /**
-   * Most shares remembered (for duplicate detection) per previous block, ~70 bytes each; beyond it new shares are
+   * Most shares remembered (for duplicate detection) per previous block, 34–68 bytes each; beyond it new shares are
    * refused as stale until the next block. 2,000,000 is 5.5 minutes at 6,000 shares/s: raise the minimum difficulty
    * long before a block interval holds that many.
    */
