@@ -140,6 +140,11 @@ export class KeptConnection {
         reused: false,
         settled: false,
       };
+      const kept = this.idle.pop() ?? (this.all.size < this.o.maxSockets ? this.open() : undefined);
+      if (kept) this.write(kept, e);
+      else this.waiting.push(e);
+      // The deadline and the abort are armed once the request is on its way: a found block's bytes leave first.
+      if (e.settled) return;
       e.timer = setTimeout(
         () => this.fail(e, new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
         Math.max(0, deadline - performance.now()),
@@ -148,9 +153,6 @@ export class KeptConnection {
         e.onAbort = () => this.fail(e, signal.reason);
         signal.addEventListener('abort', e.onAbort, { once: true });
       }
-      const kept = this.idle.pop() ?? (this.all.size < this.o.maxSockets ? this.open() : undefined);
-      if (kept) this.write(kept, e);
-      else this.waiting.push(e);
     });
   }
 
@@ -174,7 +176,6 @@ export class KeptConnection {
   private write(k: Kept, e: Exchange): void {
     k.exchange = e;
     e.reused = k.answered > 0;
-    e.parser = new HttpResponseParser();
     const { socket } = k;
     socket.setTimeout(0);
     socket.ref();

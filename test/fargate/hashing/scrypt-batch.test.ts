@@ -167,6 +167,19 @@ describe('TurnBatchHasher', () => {
     expect((results[2] as PromiseFulfilledResult<Buffer>).value.equals(scrypt(good[1]!))).toBe(true);
   });
 
+  it('takes a batch function that answers with a promise (the thread pool), and fails only the bad header', async () => {
+    const bad = Buffer.alloc(80, 0xee);
+    const turn = new TurnBatchHasher(async (headers) => {
+      if (headers.includes(bad)) throw new Error('unhashable');
+      return scryptBatchAsync(headers);
+    });
+    const good = [Buffer.alloc(80, 3), Buffer.alloc(80, 4)];
+    const results = await Promise.allSettled([turn.hash(good[0]!), turn.hash(bad), turn.hash(good[1]!)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[0] as PromiseFulfilledResult<Buffer>).value.equals(scrypt(good[0]!))).toBe(true);
+    expect((results[2] as PromiseFulfilledResult<Buffer>).value.equals(scrypt(good[1]!))).toBe(true);
+  });
+
   it('refuses a batch function that answers with the wrong number of hashes', async () => {
     const turn = new TurnBatchHasher((headers) => scryptBatch(headers).slice(1));
     await expect(turn.hash(Buffer.alloc(80))).rejects.toThrow('0 hashes for 1 headers');
