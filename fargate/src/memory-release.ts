@@ -74,7 +74,13 @@ export function memoryReducingCollection(): () => void {
   // The flag is read when a context is made: a new context gets `gc` without the process starting with --expose-gc.
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as (options: object) => void;
-  return () => gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  return () => {
+    // A marking V8's memory reducer has under way is finished first: the last-resort collection called in the middle
+    // of one only completes that marking (objects that died during it survive) and gave back little (16 ms, 31 of
+    // 200 MiB at 19,800 connections); after it, the pooled pages go back.
+    gc({ type: 'major', execution: 'sync' });
+    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  };
 }
 
 /** The process's own probe: its RSS, its event loop's utilization, V8's memory-reducing collection. */
