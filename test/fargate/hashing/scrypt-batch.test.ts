@@ -154,26 +154,21 @@ describe('TurnBatchHasher', () => {
     expect(second.equals(scrypt(Buffer.alloc(80, 99)))).toBe(true);
   });
 
-  it('fails only the request whose header cannot be hashed, not the others of its turn', async () => {
-    const bad = Buffer.alloc(80, 0xee);
-    const turn = new TurnBatchHasher((headers) => {
+  // A synchronous batch (the native scrypt, settled within the flush) and one that answers with a promise (the
+  // thread pool, rejecting later): each fails only the request whose header cannot be hashed, not the others.
+  const bad = Buffer.alloc(80, 0xee);
+  const checked =
+    <T>(batch: (headers: Uint8Array[]) => T) =>
+    (headers: Uint8Array[]) => {
       if (headers.includes(bad)) throw new Error('unhashable');
-      return scryptBatch(headers);
-    });
+      return batch(headers);
+    };
+  it.each([
+    ['synchronous', checked((headers) => scryptBatch(headers))],
+    ['promised', async (headers: Uint8Array[]) => checked(scryptBatchAsync)(headers)],
+  ] as const)('fails only the request whose header cannot be hashed (a %s batch)', async (_, batch) => {
+    const turn = new TurnBatchHasher(batch);
     const good = [Buffer.alloc(80, 1), Buffer.alloc(80, 2)];
-    const results = await Promise.allSettled([turn.hash(good[0]!), turn.hash(bad), turn.hash(good[1]!)]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((results[0] as PromiseFulfilledResult<Buffer>).value.equals(scrypt(good[0]!))).toBe(true);
-    expect((results[2] as PromiseFulfilledResult<Buffer>).value.equals(scrypt(good[1]!))).toBe(true);
-  });
-
-  it('takes a batch function that answers with a promise (the thread pool), and fails only the bad header', async () => {
-    const bad = Buffer.alloc(80, 0xee);
-    const turn = new TurnBatchHasher(async (headers) => {
-      if (headers.includes(bad)) throw new Error('unhashable');
-      return scryptBatchAsync(headers);
-    });
-    const good = [Buffer.alloc(80, 3), Buffer.alloc(80, 4)];
     const results = await Promise.allSettled([turn.hash(good[0]!), turn.hash(bad), turn.hash(good[1]!)]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[0] as PromiseFulfilledResult<Buffer>).value.equals(scrypt(good[0]!))).toBe(true);
