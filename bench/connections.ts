@@ -216,7 +216,7 @@ export async function benchConnections(wanted = Number(process.env.BENCH_CONNECT
           : 'the open-files limit of this machine (see above), not the server',
   });
   goal({
-    label: `RSS per connection at ${r.connected} (process, user space)`,
+    label: `RSS per connection, ${r.connected} (user space)`,
     key: 'connections.rss',
     measured: r.rssBytesPerConnection / 1024,
     unit: 'KiB',
@@ -267,7 +267,7 @@ export async function benchConnections(wanted = Number(process.env.BENCH_CONNECT
     });
     record({ key: 'connections.rssFixed', measured: fit.fixed / 2 ** 20, unit: 'MiB' });
     goal({
-      label: '  RSS per connection at 100,000, by the fit (not measured)',
+      label: '  RSS at 100,000, by the fit (not measured)',
       key: 'connections.rss100k',
       measured: at100k / 1024,
       unit: 'KiB',
