@@ -1,7 +1,7 @@
 // The idle-connections bench's server as a process of its own, built as the container builds its server (one esbuild
 // bundle, no keepNames: bench/connections.ts), so that its memory per connection is the container's. Driven over IPC.
 import { readFileSync } from 'node:fs';
-import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+import { GCProfiler, getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { releaseMemoryWhenQuiet } from '../fargate/src/memory-release.js';
 import { HARD_BITS, startBenchPool } from './pool.js';
@@ -10,7 +10,10 @@ export type ToConnectionServer =
   | { type: 'stop' }
   | { type: 'memory' }
   | { type: 'snapshot'; path: string }
-  | { type: 'release' };
+  | { type: 'release' }
+  /** Counting the garbage the collections find, from now (`gcStart`) to `gcStop`. */
+  | { type: 'gcStart' }
+  | { type: 'gcStop' };
 export type FromConnectionServer =
   | { type: 'ready'; port: number; users: string[] }
   /** After a full collection: the process's memory and how many connections it holds. */
@@ -27,7 +30,9 @@ export type FromConnectionServer =
     }
   | { type: 'snapshot'; path: string }
   /** A memory-reducing collection ran (V8's last-resort flavour): how long the process stood still for it. */
-  | { type: 'released'; pauseMs: number };
+  | { type: 'released'; pauseMs: number }
+  /** What the collections between gcStart and gcStop freed: the garbage made meanwhile (what was still live stays). */
+  | { type: 'garbage'; bytes: number; collections: number };
 
 /**
  * The process's resident memory by mapping, in KiB: `[heap]` (malloc's main arena), `[stack]`, the files mapped
@@ -78,10 +83,25 @@ if (process.env.BENCH_CONNECTION_SERVER === '1') {
   // As the container's stratum process does (fargate/src/main.ts); BENCH_QUIET_RELEASE=0 leaves it out.
   if (process.env.BENCH_QUIET_RELEASE !== '0')
     releaseMemoryWhenQuiet({ info: (o, m) => console.log(`  server: ${m}`, o) });
+  let profiler: GCProfiler | undefined;
   process.on('message', async (msg: ToConnectionServer) => {
     if (msg.type === 'stop') {
       await pool.stop();
       process.exit(0);
+    }
+    if (msg.type === 'gcStart') {
+      profiler = new GCProfiler();
+      profiler.start();
+    }
+    if (msg.type === 'gcStop') {
+      collectGarbage(); // what the burst left uncollected counts too
+      const stats = profiler?.stop()?.statistics ?? [];
+      profiler = undefined;
+      const bytes = stats.reduce(
+        (sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize,
+        0,
+      );
+      process.send?.({ type: 'garbage', bytes, collections: stats.length } satisfies FromConnectionServer);
     }
     if (msg.type === 'memory') {
       collectGarbage();

@@ -53,6 +53,8 @@ export interface ConnectionsResult {
   youngBytes: number;
   /** Resident KiB by kind of mapping: before the connections, right after the connect burst, after the idle wait. */
   smaps: { before: Record<string, number>; burst: Record<string, number>; idle: Record<string, number> };
+  /** Garbage the connect burst made per connection (what the collections during it and one after it freed). */
+  garbageBytesPerConnection: number;
   /** BENCH_RELEASE=1: RSS per connection after a memory-reducing collection at the end, and its pause. */
   released?: { rssBytesPerConnection: number; pauseMs: number };
   /** V8's heap spaces, resident KiB, at the same three moments. */
@@ -137,6 +139,7 @@ export async function measureConnections(
     if (ready.type !== 'ready') throw new Error(`connection server: ${ready.type} before ready`);
     if (server.snapshots) await snapshot(server.snapshots.before);
     const start = await memory();
+    child.send({ type: 'gcStart' } satisfies ToConnectionServer);
     const before = start.usage;
     const sources = Math.ceil(count / PORTS_PER_SOURCE);
     const c = await gen.call('connect', {
@@ -149,6 +152,10 @@ export async function measureConnections(
     });
     // Idle connections: read right after the connect burst, then once after the idle wait (a reading forces a full
     // collection, so the server is left alone between them: its event loop is what tells it that it went quiet).
+    const counted = next();
+    child.send({ type: 'gcStop' } satisfies ToConnectionServer);
+    const garbage = await counted;
+    if (garbage.type !== 'garbage') throw new Error(`connection server: ${garbage.type} instead of garbage`);
     const burst = await memory();
     await new Promise((r) => setTimeout(r, idleSeconds * 1000));
     const after = await memory();
@@ -177,6 +184,7 @@ export async function measureConnections(
       youngBytes: after.youngBytes,
       smaps: { before: start.smaps, burst: burst.smaps, idle: after.smaps },
       ...(released && { released }),
+      garbageBytesPerConnection: garbage.bytes / Math.max(1, after.connections),
       spaces: { before: start.spaces, burst: burst.spaces, idle: after.spaces },
     };
   } finally {
@@ -239,6 +247,7 @@ export async function benchConnections(wanted = Number(process.env.BENCH_CONNECT
     `${fmt(r.youngBytes / 2 ** 20)} MiB (its burst peak stays in the RSS)`,
   );
   info('  external (Buffers, native)', `${fmt(r.externalBytesPerConnection / 1024)} KiB`);
+  info('  garbage of the connect burst', `${fmt(r.garbageBytesPerConnection / 1024)} KiB per connection`);
   // The RSS is a fixed part (the young generation's burst pages) plus a part per connection: a second, smaller
   // population in a fresh server tells them apart, and 100,000 connections are extrapolated from the fit.
   const small = Math.floor(count / 4);

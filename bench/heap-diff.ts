@@ -49,6 +49,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(
       `${n} idle connections; RSS ${fmt(r.rssBytesPerConnection / 1024)} KiB, heap used ${fmt(r.heapBytesPerConnection / 1024)} KiB per connection`,
     );
+    console.log(`connect burst: ${fmt(r.garbageBytesPerConnection / 1024)} KiB of garbage per connection`);
     if (r.released) {
       const { rssBytesPerConnection, pauseMs } = r.released;
       console.log(
