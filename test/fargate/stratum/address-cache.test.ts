@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidAddressError } from '../../../core/errors.js';
-import { rememberedAddresses } from '../../../fargate/src/stratum/address-cache.js';
+import { remembered, rememberedAddresses, userAgent } from '../../../fargate/src/stratum/address-cache.js';
 
 describe('rememberedAddresses', () => {
   it('validates each address once and hands every caller the same canonical string', () => {
@@ -39,5 +39,20 @@ describe('rememberedAddresses', () => {
     expect(calls).toBe(4097);
     check('a0'); // forgotten when the memory filled
     expect(calls).toBe(4098);
+  });
+});
+
+describe('remembered user agents', () => {
+  it('makes each agent once, whatever line it came from, and gives back what the miner sent', () => {
+    let made = 0;
+    const agent = remembered((a) => {
+      made++;
+      return a;
+    }, 1024);
+    const fromLine = (n: number) => JSON.parse(`{"params":["cgminer/4.12.0"],"id":${n}}`).params[0] as string;
+    expect(agent(fromLine(1))).toBe('cgminer/4.12.0');
+    expect(agent(fromLine(2))).toBe('cgminer/4.12.0');
+    expect(made).toBe(1);
+    expect(userAgent('bmminer/2.0.0')).toBe('bmminer/2.0.0');
   });
 });

@@ -1,5 +1,6 @@
 import { StratumCode, StratumError } from '../../../../core/errors.js';
 import type { JobProvider } from '../../jobs/types.js';
+import { userAgent } from '../address-cache.js';
 import { clientKey } from '../ban-policy.js';
 import type { MethodHandler } from '../context.js';
 
@@ -19,7 +20,7 @@ export const subscribe =
       throw new StratumError(StratumCode.Other, 'already subscribed');
     }
     const [agent, resumeId] = params;
-    if (typeof agent === 'string') session.userAgent = agent.slice(0, 128);
+    if (typeof agent === 'string') session.userAgent = userAgent(agent.slice(0, 128));
     if (!session.extranonce1) {
       const resumed =
         typeof resumeId === 'string'
