@@ -137,7 +137,7 @@ export class Connection implements AnswerSink {
     stream.resume(); // a stream paused by a pre-reader (PROXY header) starts flowing now that we listen
   }
 
-  // The timers' callbacks: shared by every connection, which they get as their argument.
+  // The auth deadline's callback: one function for every connection, which it gets as its argument.
   private static authDeadline(conn: Connection): void {
     conn.authTimer = undefined;
     if (!conn.session.authorized || !conn.session.subscribed)
