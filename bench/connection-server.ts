@@ -27,6 +27,8 @@ export type FromConnectionServer =
       smaps: Record<string, number>;
       /** V8's heap spaces, resident KiB (physical_space_size): the part of the anonymous mappings that is V8's. */
       spaces: Record<string, number>;
+      /** The process's CPU time so far (µs): what an idle wait cost it (the idle sweep, timers, the quiet release). */
+      cpu: NodeJS.CpuUsage;
     }
   | { type: 'snapshot'; path: string }
   /** A memory-reducing collection ran (V8's last-resort flavour): how long the process stood still for it. */
@@ -111,6 +113,7 @@ if (process.env.BENCH_CONNECTION_SERVER === '1') {
         connections: pool.service.health().connections,
         youngBytes: getHeapSpaceStatistics().find((sp) => sp.space_name === 'new_space')?.physical_space_size ?? 0,
         smaps: residentByMapping(readFileSync('/proc/self/smaps', 'utf8')),
+        cpu: process.cpuUsage(),
         spaces: Object.fromEntries(
           getHeapSpaceStatistics().map((sp) => [sp.space_name, sp.physical_space_size / 1024]),
         ),

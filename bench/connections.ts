@@ -53,6 +53,8 @@ export interface ConnectionsResult {
   youngBytes: number;
   /** Resident KiB by kind of mapping: before the connections, right after the connect burst, after the idle wait. */
   smaps: { before: Record<string, number>; burst: Record<string, number>; idle: Record<string, number> };
+  /** The server's CPU time per second of the idle wait (µs, user + system): the idle sweep's cost among it. */
+  idleCpuMicrosPerSecond: number;
   /** Garbage the connect burst made per connection (what the collections during it and one after it freed). */
   garbageBytesPerConnection: number;
   /** BENCH_RELEASE=1: RSS per connection after a memory-reducing collection at the end, and its pause. */
@@ -185,6 +187,8 @@ export async function measureConnections(
       smaps: { before: start.smaps, burst: burst.smaps, idle: after.smaps },
       ...(released && { released }),
       garbageBytesPerConnection: garbage.bytes / Math.max(1, after.connections),
+      idleCpuMicrosPerSecond:
+        (after.cpu.user + after.cpu.system - burst.cpu.user - burst.cpu.system) / Math.max(1, idleSeconds),
       spaces: { before: start.spaces, burst: burst.spaces, idle: after.spaces },
     };
   } finally {

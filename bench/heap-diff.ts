@@ -50,6 +50,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       `${n} idle connections; RSS ${fmt(r.rssBytesPerConnection / 1024)} KiB, heap used ${fmt(r.heapBytesPerConnection / 1024)} KiB per connection`,
     );
     console.log(`connect burst: ${fmt(r.garbageBytesPerConnection / 1024)} KiB of garbage per connection`);
+    console.log(
+      `idle: the server's CPU ${fmt(r.idleCpuMicrosPerSecond / 1000)} ms per second (sweep, timers, release)`,
+    );
     if (r.released) {
       const { rssBytesPerConnection, pauseMs } = r.released;
       console.log(
