@@ -24,7 +24,7 @@ import { hashRate } from './hashing.js';
 import { callgrindTotal, hasValgrind, underCallgrind } from './instructions.js';
 import { type BenchNetwork, withBenchNetwork } from './netns.js';
 import { percentile, sortedNumbers } from './percentiles.js';
-import { type BenchCoin, blockTemplate, EASY_BITS, startBenchPool } from './pool.js';
+import { type BenchCoin, blockTemplate, EASY_BITS, HARD_BITS, startBenchPool } from './pool.js';
 import type { FromSubmitClient, ToSubmitClient } from './submit-client.js';
 import { DaemonProcess } from './submit-daemon.js';
 
@@ -44,6 +44,8 @@ export interface SubmitResult {
   receivedMs: number[];
   /** Per block, the server's part in stages (ms); a stage missing for a block is left out. */
   stages: Record<Stage, number[]>;
+  /** Every submitblock the daemon read (the warm-up's ordinary shares send none). */
+  daemonSubmits: number;
   /** How the fake daemon's process was kept off the server's CPU (bench/submit-daemon.ts). */
   daemonPriority: string;
   /** Blocks whose server part (read → written) a garbage collection overlapped (perf_hooks 'gc' entries). */
@@ -62,6 +64,9 @@ export type Stage = keyof typeof STAGES;
 const CREATED_FROM_READ =
   'read → request created (framing, parse, checks, the header digest that is the PoW, block hex, daemon pool, head)';
 
+/** Connections the warm-up's ordinary shares come from (the blocks come from the first). */
+const WARMUP_CONNECTIONS = 20;
+
 /** Node publishes every socket a net.Server accepts here (diagnostics_channel). */
 const accepted: Channel = channel('net.server.socket');
 
@@ -72,20 +77,20 @@ export async function measureSubmit(
   txs = 0,
   /** LTC: the share's scrypt hash is on the path, as on a real scrypt pool; BTC: a sha256d coin's (no batch). */
   coin: BenchCoin = 'LTC',
+  /**
+   * Ordinary shares (no block) first, over WARMUP_CONNECTIONS: the share path as a pool that has been taking shares
+   * has it (V8's optimized code). The blocks' own path after the hash stays as cold as a block finds it.
+   */
+  warmupShares = 0,
 ): Promise<SubmitResult> {
-  const template =
-    txs > 0
-      ? {
-          ...blockTemplate(1000, EASY_BITS),
-          transactions: Array.from({ length: txs }, () => ({
-            data: randomBytes(400).toString('hex'),
-            txid: randomBytes(32).toString('hex'),
-          })),
-        }
-      : blockTemplate(1000, EASY_BITS);
+  const transactions = Array.from({ length: txs }, () => ({
+    data: randomBytes(400).toString('hex'),
+    txid: randomBytes(32).toString('hex'),
+  }));
+  const template = (height: number, bits: number) => ({ ...blockTemplate(height, bits), transactions });
   // The daemon in its own process: its HTTP parsing does not compete with the server's loop, and its read is a
   // cross-process figure (hrtime is CLOCK_MONOTONIC).
-  const daemon = await DaemonProcess.start(template);
+  const daemon = await DaemonProcess.start(template(1000, warmupShares > 0 ? HARD_BITS : EASY_BITS));
   const stamps: HashStamps = { asked: [], batchStart: [], batchEnd: [] };
   const pool = await startBenchPool(coin, EASY_BITS, {
     host: net?.serverHost,
@@ -122,16 +127,27 @@ export async function measureSubmit(
   try {
     await gen.call('connect', {
       port: pool.port,
-      count: 1,
+      count: warmupShares > 0 ? WARMUP_CONNECTIONS : 1,
       users: [pool.user(0)],
       sources: 1,
       ...(net && { host: net.serverHost }),
       timeoutMs: 10_000,
     });
+    if (warmupShares > 0) {
+      await gen.call('submitCount', { count: warmupShares, window: 4, timeoutMs: 120_000 });
+      // Then every hash is a block: a template on another previous block, which the miners get as a clean job.
+      await gen.call('armNotify', {});
+      const easy = template(1001, EASY_BITS);
+      await daemon.setTemplate(easy);
+      pool.jobs.applyTemplate(easy);
+      const seen = await gen.call('collectNotify', { timeoutMs: 10_000 });
+      if (seen.seen !== WARMUP_CONNECTIONS) throw new Error(`the block template reached ${seen.seen} connections`);
+    }
     // Blocks apart, as on a real chain: each share meets a server done with the previous block's refresh. The answer
     // already waits for the share queue's batch (25 ms), by when the refresh (a few ms) is done: 5 ms more suffice.
     const sent = await gen.call('submitEach', { count, timeoutMs: 5_000, pauseMs: 5 });
-    const arrived = new Map((await daemon.submits()).map((s) => [s.nonceLe, s.at]));
+    const submits = await daemon.submits();
+    const arrived = new Map(submits.map((s) => [s.nonceLe, s.at]));
     const latenciesMs: number[] = [];
     const serverMs: number[] = [];
     const receivedMs: number[] = [];
@@ -173,7 +189,17 @@ export async function measureSubmit(
       if (gcs.some((g) => g.start < perfMs(wrote) && g.end > perfMs(read))) gcOverlapped++;
     }
     const daemonPriority = daemon.priority;
-    return { coin, blocks: serverMs.length, latenciesMs, serverMs, receivedMs, stages, gcOverlapped, daemonPriority };
+    return {
+      coin,
+      blocks: serverMs.length,
+      latenciesMs,
+      serverMs,
+      receivedMs,
+      stages,
+      gcOverlapped,
+      daemonSubmits: submits.length,
+      daemonPriority,
+    };
   } finally {
     gcWatch.disconnect();
     accepted.unsubscribe(watch);
@@ -250,19 +276,21 @@ export async function submitInstructions(blocks: number): Promise<number> {
 export async function benchSubmit(
   count = Number(process.env.BENCH_BLOCKS ?? 1000),
   txs = Number(process.env.BENCH_BLOCK_TXS ?? 0),
+  warmup = Number(process.env.BENCH_SUBMIT_WARMUP ?? 5000),
 ): Promise<void> {
   heading(
     '4. Block submit latency: solving share read → submitblock written to the daemon socket (fake daemon, own process)',
   );
   if (txs > 0) info('block', `${txs} transactions of 400 bytes (${fmt((txs * 400) / 1e6)} MB)`);
+  info('warm-up', `${fmt(warmup, 0)} ordinary shares first (BENCH_SUBMIT_WARMUP), as a pool has taken before a block`);
   // The hash alone, one header at a time as a lone block-solving share is (no other share in its turn).
   const oneHashMs = 1000 / hashRate(scrypt, 0.5);
-  const scryptRun = await withBenchNetwork(1, (net) => measureSubmit(count, net, txs, 'LTC'));
+  const scryptRun = await withBenchNetwork(1, (net) => measureSubmit(count, net, txs, 'LTC', warmup));
   printSubmit(scryptRun);
   info('  one scrypt hash alone (this process)', `${fmt(oneHashMs, 3)} ms`);
   record({ key: 'submit.oneHash', measured: oneHashMs, unit: 'ms' });
   // A sha256d coin: the pool's own part, without a 0.2 ms hash on the way.
-  const shaRun = await withBenchNetwork(1, (net) => measureSubmit(count, net, txs, 'BTC'));
+  const shaRun = await withBenchNetwork(1, (net) => measureSubmit(count, net, txs, 'BTC', warmup));
   printSubmit(shaRun);
   // BENCH_SUBMIT_INSTR=1: the client's round trip under callgrind (~15 s more).
   if (process.env.BENCH_SUBMIT_INSTR === '1' && hasValgrind()) {

@@ -116,6 +116,14 @@ describe('bench sections at a trivial size', () => {
     expect(r.stages.hashed).toHaveLength(0);
   });
 
+  it('submit after a warm-up of ordinary shares: the template switch makes every later share a block', async () => {
+    const r = await measureSubmit(3, undefined, 0, 'LTC', 40);
+    // The 40 warm-up shares met no network target (no submitblock); each of the 3 after the switch did.
+    expect(r.blocks).toBe(3);
+    expect(r.daemonSubmits).toBe(3);
+    expect(r.stages.written).toHaveLength(3);
+  });
+
   it.runIf(hasValgrind())(
     'submit instructions: the client round trips counted under callgrind',
     async () => {
@@ -164,7 +172,13 @@ describe('bench sections at a trivial size', () => {
 
   it('a run of several sections ends with the summary table: every row, the measured ones with their goals', async () => {
     // submit and connections at a trivial size, each in its own process as in a full run; the table comes last.
-    const env = { ...process.env, BENCH_BLOCKS: '3', BENCH_CONNECTIONS: '20', BENCH_IDLE_SECONDS: '0' };
+    const env = {
+      ...process.env,
+      BENCH_BLOCKS: '3',
+      BENCH_SUBMIT_WARMUP: '40',
+      BENCH_CONNECTIONS: '20',
+      BENCH_IDLE_SECONDS: '0',
+    };
     const run = spawn('scripts/node', ['--import', 'tsx', 'bench/run.ts', 'submit', 'connections'], { env });
     let out = '';
     run.stdout.on('data', (c: Buffer) => {
