@@ -84,7 +84,7 @@ if (process.env.BENCH_CONNECTION_SERVER === '1') {
   const pool = await startBenchPool('LTC', HARD_BITS, { host: process.env.BENCH_STRATUM_HOST });
   // As the container's stratum process does (fargate/src/main.ts); BENCH_QUIET_RELEASE=0 leaves it out.
   if (process.env.BENCH_QUIET_RELEASE !== '0')
-    releaseMemoryWhenQuiet({ info: (o, m) => console.log(`  server: ${m}`, o) });
+    releaseMemoryWhenQuiet({ info: (o, m) => console.log(`  server: ${m} ${JSON.stringify(o)}`) });
   let profiler: GCProfiler | undefined;
   process.on('message', async (msg: ToConnectionServer) => {
     if (msg.type === 'stop') {
