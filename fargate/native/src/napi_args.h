@@ -16,17 +16,22 @@ struct Bytes {
 };
 
 // Accepts any Uint8Array (Buffer is one, and one over a SharedArrayBuffer); other typed arrays are rejected so a
-// Uint16Array is never hashed by accident.
+// Uint16Array is never hashed by accident. One Node-API call per argument: napi_get_typedarray_info answers
+// napi_invalid_arg for anything that is not a typed array, and gives the type, length and data at once (the
+// node-addon-api route, IsTypedArray + TypedArrayType + Uint8Array's constructor, made three calls, two of them
+// materialising the buffer: ~690 instructions an argument, a fifth of a sha256d share's non-hash work; issue 18).
 inline bool ReadBytes(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name, Bytes* out) {
-  Napi::Value value = info[index];
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(info.Env(), info[index], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array) {
     std::string message = std::string(fn) + ": " + name + " must be a Buffer or Uint8Array";
     Napi::TypeError::New(info.Env(), message).ThrowAsJavaScriptException();
     return false;
   }
-  Napi::Uint8Array array = value.As<Napi::Uint8Array>();
-  out->data = array.Data();
-  out->length = array.ByteLength();
+  out->data = static_cast<uint8_t*>(data);
+  out->length = length;  // elements of one byte: the byte length
   return true;
 }
 

@@ -118,4 +118,43 @@ describe('addon.sha256dShareInto', () => {
     expect(header).toEqual(Buffer.alloc(80, 1));
     expect(out).toEqual(Buffer.alloc(32, 2));
   });
+
+  it('reads every argument from its own offset: subarrays of one buffer and a Uint8Array over a SharedArrayBuffer', () => {
+    const coinbase = randomBytes(120);
+    const branch = randomBytes(64);
+    const header = randomBytes(80);
+    const expected = Buffer.alloc(32);
+    const expectedHeader = Buffer.from(header);
+    addon.sha256dShareInto(coinbase, branch, expectedHeader, expected);
+    // One arena: [7 spare | coinbase | branch | header | out], every piece at an odd offset.
+    const arena = Buffer.alloc(7 + 120 + 64 + 80 + 32, 0xaa);
+    coinbase.copy(arena, 7);
+    branch.copy(arena, 127);
+    header.copy(arena, 191);
+    addon.sha256dShareInto(
+      arena.subarray(7, 127),
+      arena.subarray(127, 191),
+      arena.subarray(191, 271),
+      arena.subarray(271, 303),
+    );
+    expect(arena.subarray(191, 271)).toEqual(expectedHeader);
+    expect(arena.subarray(271, 303)).toEqual(expected);
+    expect(arena.subarray(0, 7)).toEqual(Buffer.alloc(7, 0xaa));
+    const shared = new Uint8Array(new SharedArrayBuffer(32));
+    addon.sha256dShareInto(coinbase, branch, Buffer.from(header), shared);
+    expect(Buffer.from(shared)).toEqual(expected);
+  });
+
+  it('refuses, by the parameter’s name, what is not a Uint8Array: other typed arrays, a DataView, a missing argument', () => {
+    const loose = addon.sha256dShareInto as (...args: unknown[]) => void;
+    const header = Buffer.alloc(80);
+    const out = Buffer.alloc(32);
+    const refusal = (name: string) => new TypeError(`sha256dShareInto: ${name} must be a Buffer or Uint8Array`);
+    expect(() => loose(new Uint16Array(30), Buffer.alloc(0), header, out)).toThrow(refusal('coinbase'));
+    expect(() => loose(Buffer.alloc(60), new DataView(new ArrayBuffer(32)), header, out)).toThrow(refusal('branch'));
+    expect(() => loose(Buffer.alloc(60), Buffer.alloc(0), new Uint8ClampedArray(80), out)).toThrow(refusal('header'));
+    expect(() => loose(Buffer.alloc(60), Buffer.alloc(0), header, new ArrayBuffer(32))).toThrow(refusal('out'));
+    expect(() => loose(Buffer.alloc(60), Buffer.alloc(0), header)).toThrow(refusal('out'));
+    expect(header).toEqual(Buffer.alloc(80));
+  });
 });
