@@ -209,7 +209,14 @@ export class BanPolicy {
 
   /** Counts an event of the IP's; on a ban, tells every listener before returning the verdict. */
   report(address: string, event: PolicyEvent, source?: unknown): Verdict {
-    const ip = clientKey(address);
+    return this.reportClient(clientKey(address), event, source);
+  }
+
+  /**
+   * `report` for a client key already worked out (`clientKey`; a connection's is its Session's `clientKey`): the
+   * share path reports every share, and the key of an address that does not change need not be made each time.
+   */
+  reportClient(ip: string, event: PolicyEvent, source?: unknown): Verdict {
     const verdict = this.judge(ip, event);
     if (verdict.banned) for (const l of this.listeners) l(ip, verdict, source);
     return verdict;

@@ -152,11 +152,11 @@ export class StratumServer implements ConnectionHost {
   }
 
   report(conn: Connection, event: PolicyEvent): Verdict {
-    const { address } = conn.session.remote;
-    const verdict = this.policy.report(address, event, conn);
+    const ip = conn.session.clientKey;
+    const verdict = this.policy.reportClient(ip, event, conn);
     if (verdict.banned) {
       this.metrics.bans.inc({ coin: this.deps.options.coin.symbol, reason: verdict.reason });
-      this.deps.log.warn({ ip: clientKey(address), reason: verdict.reason, session: conn.session.id }, verdict.message);
+      this.deps.log.warn({ ip, reason: verdict.reason, session: conn.session.id }, verdict.message);
     }
     return verdict;
   }

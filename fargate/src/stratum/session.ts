@@ -1,3 +1,4 @@
+import { clientKey } from './ban-policy.js';
 import { SmallMap } from './small-map.js';
 import type { Vardiff } from './vardiff.js';
 
@@ -42,6 +43,7 @@ export class Session {
   accepted = 0;
   rejected = 0;
   private logTokens = LOG_BURST;
+  private key: string | undefined;
   private logRefilledAt: number | undefined;
 
   constructor(
@@ -51,6 +53,12 @@ export class Session {
     readonly vardiff: Vardiff,
   ) {
     this.difficulty = initialDifficulty;
+  }
+
+  /** The ban policy's key of the client's address (ban-policy.ts `clientKey`), worked out once: the address is fixed. */
+  get clientKey(): string {
+    this.key ??= clientKey(this.remote.address);
+    return this.key;
   }
 
   get authorized(): boolean {

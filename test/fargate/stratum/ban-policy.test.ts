@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BanPolicy, clientKey, normalizeIp, SHARED_BAN, shareKind } from '../../../fargate/src/stratum/ban-policy.js';
-import { type SecurityOverrides, security } from './fakes.js';
+import { Session } from '../../../fargate/src/stratum/session.js';
+import { Vardiff } from '../../../fargate/src/stratum/vardiff.js';
+import { options, type SecurityOverrides, security } from './fakes.js';
 
 const IP = '203.0.113.9';
 
@@ -273,6 +275,25 @@ describe('BanPolicy: IPv6', () => {
     p.report('2001:db8:1:2::1', { kind: 'flood' });
     expect(p.isBanned('2001:db8:1:2:1234:5678:9abc:def0')).toBe(true);
     expect(p.isBanned('2001:db8:1:3::1')).toBe(false);
+  });
+
+  it("counts a connection's shares under its session's client key as under its address: the /64, the IPv4 of a mapped address", () => {
+    for (const [address, other] of [
+      ['2001:DB8:1:2::7', '2001:db8:1:2:ffff::9'],
+      ['::ffff:10.0.0.1', '10.0.0.1'],
+      [IP, IP],
+    ] as const) {
+      const session = new Session(1, { address, port: 3333 }, 1, new Vardiff(options().difficulty, 0));
+      expect(session.clientKey).toBe(clientKey(address));
+      // Half the threshold's shares invalid through the session's key, the rest through another address of the same
+      // client: the ban comes on the threshold's share, as when every share is reported by address.
+      const { p } = policy({ banning: { checkThreshold: 10, invalidPercent: 50 } });
+      for (let i = 0; i < 5; i++)
+        expect(p.reportClient(session.clientKey, { kind: 'share', result: 'invalid' }).banned).toBe(false);
+      expect(shares(p, 5, 'accepted', other)).toBe(5);
+      expect(p.isBanned(address)).toBe(true);
+      expect(p.isBanned('2001:db8:1:3::1')).toBe(false);
+    }
   });
 });
 
