@@ -6,7 +6,7 @@ import { getCoin } from '../../../core/coins/index.js';
 import { InvalidAddressError } from '../../../core/errors.js';
 import { JobManager, type JobManagerOptions } from '../../../fargate/src/jobs/job-manager.js';
 import type { ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
-import { mineShare } from '../../helpers/scrypt-miner.js';
+import { type MineRequest, mineShare } from '../../helpers/scrypt-miner.js';
 import { FakeDaemons, fixture, ltc, nextBlockTemplate, poolAddress, recordingLogger } from './fakes.js';
 
 const EN1 = 'a0b1c2d3';
@@ -34,9 +34,14 @@ afterEach(() => {
 });
 
 /** Mines a share with the independent test miner and turns it into a submission. */
-function share(job: StratumJob, difficulty: number, extra: Partial<ShareSubmission> & { version?: string } = {}) {
-  const { version, ...rest } = extra;
-  const mined = mineShare({ job, extranonce1: EN1, extranonce2: extra.extranonce2 ?? '00000001', difficulty, version });
+function share(
+  job: StratumJob,
+  difficulty: number,
+  extra: Partial<ShareSubmission> & Pick<MineRequest, 'version' | 'pow'> = {},
+) {
+  const { version, pow, ...rest } = extra;
+  const extranonce2 = extra.extranonce2 ?? '00000001';
+  const mined = mineShare({ job, extranonce1: EN1, extranonce2, difficulty, version, pow });
   const submission: ShareSubmission = {
     jobId: job.jobId,
     extranonce1: EN1,
@@ -187,17 +192,7 @@ describe('JobManager.checkShare', () => {
     const { manager } = setup({ coin: { ...ltc, algorithm: 'sha256d' } });
     await manager.refresh();
     const job = manager.current()!;
-    const mined = mineShare({ job, extranonce1: EN1, extranonce2: '00000001', difficulty: 0.001, pow: sha256d });
-    const submission: ShareSubmission = {
-      jobId: job.jobId,
-      extranonce1: EN1,
-      extranonce2: mined.extranonce2,
-      ntime: mined.ntime,
-      nonce: mined.nonce,
-      difficulty: 0.001,
-      miner: poolAddress,
-      worker: 'rig1',
-    };
+    const { mined, submission } = share(job, 0.001, { pow: sha256d });
     const result = await manager.checkShare(submission);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
@@ -601,19 +596,8 @@ describe('JobManager duplicate detection (a share is its header)', () => {
 
 describe('JobManager.checkShare without a promise where nothing waits', () => {
   const sha = { ...ltc, algorithm: 'sha256d' as const };
-  function sha256dShare(job: StratumJob, extranonce2: string): ShareSubmission {
-    const mined = mineShare({ job, extranonce1: EN1, extranonce2, difficulty: 0.001, pow: sha256d });
-    return {
-      jobId: job.jobId,
-      extranonce1: EN1,
-      extranonce2: mined.extranonce2,
-      ntime: mined.ntime,
-      nonce: mined.nonce,
-      difficulty: 0.001,
-      miner: poolAddress,
-      worker: 'rig1',
-    };
-  }
+  const sha256dShare = (job: StratumJob, extranonce2: string) =>
+    share(job, 0.001, { extranonce2, pow: sha256d }).submission;
 
   it('returns a sha256d share that is no block as a verdict, not a promise: accepted, then duplicate, then low difficulty', async () => {
     const { manager, daemons } = setup({ coin: sha });
