@@ -243,5 +243,5 @@ describe('account flow in a real browser', () => {
     await reset.getByRole('button', { name: 'Sign in' }).click();
     await reset.getByTestId('signin-totp-form').waitFor(); // the new password passed; TOTP stays on
     await reset.close();
-  });
+  }, 90_000); // 9–27 s in a browser here; one CI run at 30 s (the default) timed out mid-flow
 });
