@@ -34,6 +34,9 @@ export function machineHeader(): string[] {
     `nproc ${availableParallelism()}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB`,
     `node ${process.version} ${process.platform}/${process.arch}; load average ${fmt(one!)} (1 min), ${fmt(five!)} (5 min)`,
     `ulimit -n ${files ? `${files.soft} (hard ${files.hard})` : 'unknown'}`,
+    process.env.BENCH_HELPER_THREADS === 'as-is'
+      ? "V8 helper threads left at the event loop's priority (BENCH_HELPER_THREADS=as-is)"
+      : 'V8 helper threads under SCHED_IDLE in every server process, as the container sets them (BENCH_HELPER_THREADS=as-is: not)',
   ];
 }
 

@@ -15,6 +15,7 @@ import { journalSummarizer } from '../core/shares/summary.js';
 import { type BitcoinJobSource, bitcoinJobs } from '../families/bitcoin/stratum.js';
 import type { ChainFamilies } from '../families/registry.js';
 import { type CoinService, startCoinService } from '../fargate/src/coin-service.js';
+import { yieldHelperThreads } from '../fargate/src/helper-threads.js';
 import { BatchingShareQueue } from '../fargate/src/queue/batching-share-queue.js';
 import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
 
@@ -161,7 +162,18 @@ export interface BenchDaemon {
   close(): Promise<void>;
 }
 
+/** Whether this process's V8 helper threads were lowered yet (once per process, as the container does). */
+let helpersLowered = false;
+
 export async function startBenchPool(coin: BenchCoin, bits: number, q: BenchQueueOptions = {}): Promise<BenchPool> {
+  if (!helpersLowered && process.env.BENCH_HELPER_THREADS !== 'as-is') {
+    // As a stratum process does at its start (fargate/src/main.ts); BENCH_HELPER_THREADS=as-is leaves them.
+    helpersLowered = true;
+    const { niced, failed } = yieldHelperThreads({ info() {}, warn() {} });
+    if (niced.length > 0) console.log(`  note: SCHED_IDLE refused, ${niced.length} V8 helper thread(s) at nice 19`);
+    if (failed.length > 0)
+      console.log(`  note: ${failed.length} V8 helper thread(s) left as they were: ${failed[0]!.error}`);
+  }
   const daemon = q.daemon ?? (await FakeDaemon.start(blockTemplate(1000, bits)));
   const transport = new CountingTransport();
   // As the container's queue (fargate/src/main.ts): its minute summary folds every share, a per-share cost.

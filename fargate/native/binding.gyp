@@ -5,7 +5,7 @@
       "target_name": "pool_hashing",
       "sources": [
         "src/addon.cc", "src/sha256.cc", "src/sha256_kernels.cc", "src/scrypt.cc", "src/scrypt_addon.cc", "src/scrypt_x4.cc", "src/keccak.cc", "src/ethash.cc",
-        "src/ethash_addon.cc"
+        "src/ethash_addon.cc", "src/thread_policy.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api"],
       # The AVX2 and AVX-512 scrypt kernels need their own -m flags, which must not reach any other file (the image may

@@ -27,6 +27,7 @@ import {
   type TaskSettings,
 } from './container.js';
 import { scryptKernel, sha256Kernel } from './hashing/index.js';
+import { yieldHelperThreads } from './helper-threads.js';
 import { type CoinHealth, createOpsServer, listen } from './http/ops-server.js';
 import { LiveStatsTracker, publishLiveStats } from './live-stats.js';
 import { releaseMemoryWhenQuiet } from './memory-release.js';
@@ -306,6 +307,9 @@ function serveProcess(o: {
   reporter.unref();
   // A connect burst's memory goes back to the system once the process is quiet (fargate/src/memory-release.ts).
   const stopRelease = releaseMemoryWhenQuiet(log);
+  // V8's helper threads yield to the event loop: a helper woken on the loop's CPU no longer preempts a share or a
+  // block in flight (fargate/src/helper-threads.ts).
+  yieldHelperThreads(log);
   // Which native kernels this CPU got (AVX-512/AVX2/SSE2/NEON scrypt lanes, SHA-NI/ARMv8 SHA-2): the hash rate's why.
   log.info({ ...o.ready, kernels: { scrypt: scryptKernel(), sha256: sha256Kernel() } }, 'stratum process ready');
 

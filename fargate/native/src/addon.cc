@@ -1,5 +1,5 @@
 // Node-API bindings: sha256d, scrypt (Litecoin PoW), scryptRaw (general RFC 7914 scrypt, for test vectors) and the
-// ethash/etchash functions of ethash_addon.cc.
+// ethash/etchash functions of ethash_addon.cc, and setThreadIdle (thread_policy.cc).
 #include <napi.h>
 
 #include <cstdlib>
@@ -11,6 +11,7 @@
 #include "scrypt_addon.h"
 #include "sha256.h"
 #include "sha256_kernels.h"
+#include "thread_policy.h"
 
 namespace {
 
@@ -159,6 +160,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("scryptRaw", Napi::Function::New(env, ScryptRaw, "scryptRaw"));
   pool::RegisterScryptBatch(env, exports);
   pool::RegisterEthash(env, exports);
+  pool::RegisterThreadPolicy(env, exports);
   return exports;
 }
 

@@ -36,6 +36,8 @@ export interface HashingAddon {
   /** Every kernel this build and CPU can run, widest first. */
   scryptKernels(): ScryptKernel[];
   scryptRaw(password: Uint8Array, salt: Uint8Array, N: number, r: number, p: number, dkLen: number): Buffer;
+  /** SCHED_IDLE for one thread of this process (Linux; fargate/native/src/thread_policy.cc); throws where refused. */
+  setThreadIdle(tid: number): void;
   /** Legacy Keccak (pad byte 0x01, not SHA-3's 0x06), as ethash uses it. */
   keccak256(data: Uint8Array): Buffer;
   keccak512(data: Uint8Array): Buffer;
