@@ -31,7 +31,7 @@ import type { DaemonCluster } from '../../../core/ports/daemons.js';
 import type { Logger } from '../../../core/ports/logger.js';
 import { type HeaderHasher, sha256d, sha256dShareInto, shareHasher } from '../hashing/index.js';
 import type { AuxChain } from './aux/aux-chain.js';
-import { type AuxJobState, type JobRecord, JobStore } from './job-store.js';
+import { type AuxJobState, JOBS_KEPT, type JobRecord, JobStore } from './job-store.js';
 import { checkShareFields, type Rejection, reject } from './share-fields.js';
 import { combineSubmitAnswers } from './submit-result.js';
 import { TemplateFeed } from './template-feed.js';
@@ -128,7 +128,7 @@ export class JobManager implements JobProvider {
     // A new aux block: a new job at once, committing to it (the parent's previous block did not change: not clean).
     for (const chain of this.auxChains) chain.onChange(() => this.auxChanged(chain));
     this.powHash = o.powHash ?? shareHasher(o.coin.algorithm);
-    this.store = new JobStore(o.maxJobs ?? 16, o.maxSharesPerBlock ?? 2_000_000);
+    this.store = new JobStore(o.maxJobs ?? JOBS_KEPT, o.maxSharesPerBlock ?? 2_000_000);
     this.feed = new TemplateFeed({
       daemons: o.daemons,
       rules: o.coin.gbtRules,

@@ -38,6 +38,12 @@ export interface AuxJobChain {
 }
 
 /**
+ * How many recent jobs a coin keeps by default (the job manager's and the Ethereum job book's `maxJobs`), and so how
+ * many a connection remembers the difficulty of (stratum/session.ts): a job older than these cannot be submitted to.
+ */
+export const JOBS_KEPT = 16;
+
+/**
  * The recent jobs miners may still submit to. All of them are dropped when the previous block changes (their shares
  * could only build stale blocks); otherwise the oldest go once `capacity` is exceeded.
  *

@@ -1,3 +1,4 @@
+import { JOBS_KEPT } from '../jobs/job-store.js';
 import { clientKey } from './ban-policy.js';
 import { SmallMap } from './small-map.js';
 import type { Vardiff } from './vardiff.js';
@@ -87,8 +88,8 @@ export class Session {
   noteJobSent(jobId: string): void {
     const prev = this.jobDifficulty.get(jobId);
     this.jobDifficulty.set(jobId, prev === undefined ? this.difficulty : Math.min(prev, this.difficulty));
-    // Jobs a miner can still submit to are few; keep the map small.
-    if (this.jobDifficulty.size > 32) {
+    // Only the jobs a miner can still submit to (a share for a job forgotten here is checked at the current difficulty).
+    if (this.jobDifficulty.size > JOBS_KEPT) {
       const oldest = this.jobDifficulty.keys().next().value;
       if (oldest !== undefined) this.jobDifficulty.delete(oldest);
     }

@@ -3,6 +3,7 @@ import { StratumCode } from '../../../../core/errors.js';
 import type { Logger } from '../../../../core/ports/logger.js';
 import type { EtchashShare } from '../../hashing/etchash.js';
 import type { EtchashCheck } from '../../hashing/etchash-caches.js';
+import { JOBS_KEPT } from '../job-store.js';
 import { SeenShares } from '../seen-shares.js';
 import type { ShareCheck } from '../types.js';
 import type { EthJob, EthJobProvider, EthShareSubmission, EthWork, EthWorkSource } from './types.js';
@@ -152,7 +153,7 @@ export class EthJobBook implements EthJobProvider {
     };
     this.byId.set(job.jobId, job);
     this.byHeader.set(headerHash, job);
-    const max = this.o.maxJobs ?? 16;
+    const max = this.o.maxJobs ?? JOBS_KEPT;
     if (this.byId.size > max) {
       const oldest = this.byId.values().next().value!;
       this.byId.delete(oldest.jobId);
