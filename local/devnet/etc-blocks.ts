@@ -1,4 +1,4 @@
-import type { EthNodeClient, EthWorkPackage } from '../../adapters/rpc/eth-node-client.js';
+import type { EthBlockHeader, EthNodeClient, EthWorkPackage } from '../../adapters/rpc/eth-node-client.js';
 import { ETC_CHAINS } from '../../core/coins/ethash-chains.js';
 import { DaemonError } from '../../core/errors.js';
 import {
@@ -32,17 +32,21 @@ export class EtcBlockMiner {
     const hashes: string[] = [];
     while (hashes.length < n) {
       const work = await this.client.getWork();
-      const sealed = await this.seal(work);
-      if (!sealed) continue; // the node moved on (a new head from elsewhere): take its new work
-      hashes.push(await this.waitForHead(work.blockNumber));
+      const nonce = await this.seal(work);
+      if (nonce === undefined) continue; // the node moved on (a new head from elsewhere): take its new work
+      const block = await this.waitForHead(work.blockNumber);
+      // Work the node built a head behind (a block from its peer had just arrived) seals a sibling of that block,
+      // which the node may take without making it the head: the height is someone else's, so mine on the new work.
+      if (block.nonce !== nonce) continue;
+      hashes.push(block.hash);
     }
     return hashes;
   }
 
-  /** Finds a nonce for the work and submits it; false when the node refused it (the work went stale meanwhile). */
-  async seal(work: EthWorkPackage): Promise<boolean> {
+  /** Finds a nonce for the work and submits it: the nonce, or undefined when the node refused it (stale work). */
+  async seal(work: EthWorkPackage): Promise<string | undefined> {
     const { nonce, mix } = await this.solve(work);
-    return this.client.submitWork(nonce, work.headerHash, mix);
+    return (await this.client.submitWork(nonce, work.headerHash, mix)) ? nonce : undefined;
   }
 
   /** A nonce whose result meets the work's target, and its mix digest (0x hex, as eth_submitWork takes them). */
@@ -69,11 +73,11 @@ export class EtcBlockMiner {
     return this.cache;
   }
 
-  private async waitForHead(blockNumber: number, timeoutMs = 10_000): Promise<string> {
+  private async waitForHead(blockNumber: number, timeoutMs = 10_000): Promise<EthBlockHeader> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const block = await this.client.getBlockByNumber(blockNumber);
-      if (block) return block.hash;
+      if (block) return block;
       if (Date.now() > deadline) throw new DaemonError(`block ${blockNumber} not on ${this.client.name} after a seal`);
       await sleep(20);
     }

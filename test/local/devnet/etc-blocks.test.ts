@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { EthBlockHeader, EthNodeClient, EthWorkPackage } from '../../../adapters/rpc/eth-node-client.js';
+import { EtcBlockMiner } from '../../../local/devnet/etc-blocks.js';
+
+const EASY = `0x${'f'.repeat(64)}`; // every nonce meets it
+const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
+
+/**
+ * A node whose first work package was built a head behind: block 1 arrived from its peer just before. It takes the
+ * seal (eth_submitWork answers true for a stale seal too) but its block 1 stays the peer's.
+ */
+function nodeOneHeadBehind() {
+  const submitted = new Map<string, string>(); // headerHash → nonce
+  const blocks = new Map<number, EthBlockHeader>([[1, header(1, '0x00000000000000aa')]]);
+  const works: EthWorkPackage[] = [
+    { headerHash: hash(0xb1), seedHash: hash(0), target: EASY, blockNumber: 1 }, // stale
+    { headerHash: hash(0xb2), seedHash: hash(0), target: EASY, blockNumber: 2 },
+  ];
+  let served = 0;
+  const client = {
+    name: 'fake',
+    getWork: async () => works[Math.min(served++, works.length - 1)]!,
+    submitWork: async (nonce: string, headerHash: string) => {
+      submitted.set(headerHash, nonce);
+      // The current work's seal makes block 2; the stale one changes nothing.
+      if (headerHash === hash(0xb2)) blocks.set(2, header(2, nonce));
+      return true;
+    },
+    getBlockByNumber: async (n: number) => blocks.get(n) ?? null,
+  } as unknown as EthNodeClient;
+  return { client, submitted };
+}
+
+function header(number: number, nonce: string): EthBlockHeader {
+  return {
+    number,
+    hash: hash(0x1000 + number),
+    parentHash: hash(0x1000 + number - 1),
+    miner: `0x${'00'.repeat(20)}`,
+    difficulty: 1n,
+    nonce,
+    mixHash: hash(0),
+    timestamp: 0,
+    uncles: [],
+  };
+}
+
+describe('EtcBlockMiner', () => {
+  it('does not count a seal of work a head behind: the height is the peer’s, so it mines the next one', async () => {
+    const { client, submitted } = nodeOneHeadBehind();
+    const hashes = await new EtcBlockMiner(client).mine(1);
+    expect(submitted.size).toBe(2); // the stale seal, then the one that made block 2
+    expect(hashes).toEqual([hash(0x1002)]);
+  });
+});
