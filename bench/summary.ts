@@ -110,6 +110,13 @@ export const SUMMARY_ROWS: readonly Row[] = [
     limit: (f) => beside(f, 'fanout.cpuPerConnection', 'CPU per connection'),
   },
   {
+    // The same less the softirq time of the loop's CPU: the load generator's network input, which the veth runs in
+    // the server's write syscalls (bench/softirq.ts).
+    label: "fan-out to 100k, 4 processes (server's own CPU)",
+    key: 'fanout.100k.4.own',
+    limit: (f) => beside(f, 'fanout.ownCpuPerConnection', 'own CPU per connection'),
+  },
+  {
     label: 'fan-out to 100k, 8 processes (from CPU)',
     key: 'fanout.100k.8',
     limit: (f) => beside(f, 'fanout.p99PerConnection', 'wall p99 per connection'),
