@@ -3,8 +3,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { BENCH_ADDON, bundleBenchScript } from './bundle.js';
 import type { FromConnectionServer, ToConnectionServer } from './connection-server.js';
 import { fmt, goal, heading, info, LoadGen, openFilesLimit, record } from './harness.js';
 import { type BenchNetwork, PORTS_PER_SOURCE, raiseOpenFiles, withBenchNetwork } from './netns.js';
@@ -71,32 +70,6 @@ export interface ServerOptions {
   snapshots?: { before: string; after: string };
 }
 
-/**
- * The server, bundled as the container's Dockerfile bundles fargate/src/main.ts (esbuild, one ESM file, no
- * keepNames: tsx's keepNames gives every named function an own `name` property, ~1 KiB per connection the container
- * does not have), in a process of its own whose memory is the figure.
- */
-function bundleServer(dir: string): string {
-  const outfile = join(dir, 'connection-server.mjs');
-  buildSync({
-    entryPoints: [fileURLToPath(new URL('./connection-server.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    legalComments: 'none',
-    outfile,
-    banner: {
-      js: "import { createRequire as __poolRequire } from 'node:module'; const require = __poolRequire(import.meta.url);",
-    },
-    logLevel: 'error',
-  });
-  return outfile;
-}
-
-/** The native addon the bundle loads (as the container's POOL_HASHING_ADDON). */
-const ADDON = fileURLToPath(new URL('../fargate/native/build/Release/pool_hashing.node', import.meta.url));
-
 export async function measureConnections(
   count: number,
   net?: Pick<BenchNetwork, 'serverHost' | 'sources' | 'loadgenPrefix'>,
@@ -104,13 +77,13 @@ export async function measureConnections(
   server: ServerOptions = {},
 ): Promise<ConnectionsResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-connections-'));
-  const child = fork(bundleServer(dir), [], {
+  const child = fork(bundleBenchScript('connection-server', dir), [], {
     execArgv: [...(server.nodeFlags ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: {
       ...process.env,
       BENCH_CONNECTION_SERVER: '1',
-      POOL_HASHING_ADDON: ADDON,
+      POOL_HASHING_ADDON: BENCH_ADDON,
       ...(net && { BENCH_STRATUM_HOST: net.serverHost }),
     },
   });

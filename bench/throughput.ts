@@ -1,14 +1,18 @@
 // Share throughput of one stratum server process: the load generator pipelines valid shares into the real server
 // (framing, session, JobManager.checkShare with native hashing, BatchingShareQueue) and times each acknowledgement.
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scrypt, sha256d } from '../fargate/src/hashing/index.js';
 import { MAX_IN_FLIGHT } from '../fargate/src/stratum/connection.js';
+import { BENCH_ADDON, bundleBenchScript } from './bundle.js';
 import { fmt, goal, heading, info, LoadGen, record } from './harness.js';
 import { hashRate, scryptBatchRate } from './hashing.js';
 import type { ThroughputResult } from './loadgen.js';
 import { type BenchCoin, HARD_BITS, startBenchPool } from './pool.js';
+import type { FromShareServer, ToShareServer } from './share-server.js';
 
 export interface ThroughputOptions {
   coins: BenchCoin[];
@@ -70,44 +74,105 @@ export async function measureJournalAck(
   }
 }
 
+/**
+ * The share server in a process of its own, bundled as the container's server is (bench/bundle.ts: no tsx in the
+ * share path), driven over IPC: its port and users, its CPU time, its queue's flush.
+ */
+class ShareServerProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+    readonly port: number,
+    readonly users: string[],
+  ) {}
+
+  static async start(coin: BenchCoin): Promise<ShareServerProcess> {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-share-server-'));
+    const child = fork(bundleBenchScript('share-server', dir), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, BENCH_SHARE_SERVER_COIN: coin, POOL_HASHING_ADDON: BENCH_ADDON },
+    });
+    const ready = await answer(child);
+    if (ready.type !== 'ready') throw new Error(`share server sent ${ready.type} before ready`);
+    return new ShareServerProcess(child, dir, ready.port, ready.users);
+  }
+
+  /** The server's CPU time so far (user + system, µs). */
+  async cpuMicros(): Promise<number> {
+    const m = await this.ask({ type: 'cpu' });
+    if (m.type !== 'cpu') throw new Error(`share server answered ${m.type} to cpu`);
+    return m.micros;
+  }
+
+  /** Flushes its queue: the shares and batches handed to the transport. */
+  async flush(): Promise<{ shares: number; batches: number }> {
+    const m = await this.ask({ type: 'flush' });
+    if (m.type !== 'flushed') throw new Error(`share server answered ${m.type} to flush`);
+    return m;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.connected) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.send({ type: 'stop' } satisfies ToShareServer);
+      const kill = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(kill);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private ask(msg: ToShareServer): Promise<FromShareServer> {
+    const reply = answer(this.child);
+    this.child.send(msg);
+    return reply;
+  }
+}
+
+/** The child's next message, or its exit as an error. */
+function answer(child: ChildProcess): Promise<FromShareServer> {
+  return new Promise((resolve, reject) => {
+    const exited = (code: number | null) => reject(new Error(`share server exited (${code})`));
+    child.once('exit', exited);
+    child.once('message', (m) => {
+      child.off('exit', exited);
+      resolve(m as FromShareServer);
+    });
+  });
+}
+
 /** Measures one coin: the maximum rate (closed loop), then latency at half of it (open loop). */
 export async function measureThroughput(coin: BenchCoin, o: ThroughputOptions): Promise<CoinThroughput> {
-  const pool = await startBenchPool(coin, HARD_BITS);
+  const server = await ShareServerProcess.start(coin);
   const gen = LoadGen.start();
   try {
-    const users = Array.from({ length: 16 }, (_, i) => pool.user(i));
     const c = await gen.call('connect', {
-      port: pool.port,
+      port: server.port,
       count: o.connections,
-      users,
+      users: server.users,
       sources: 1,
       timeoutMs: 10_000,
     });
     if (c.connected < o.connections) throw new Error(`only ${c.connected} connections: ${c.firstError}`);
-    const cpu = process.cpuUsage();
+    const cpu = await server.cpuMicros();
     const wall = performance.now();
     const max = await gen.call('throughput', { warmupSeconds: o.warmupSeconds, seconds: o.seconds, window: o.window });
-    const used = process.cpuUsage(cpu);
-    // This process is the server: its CPU share over the whole call (warmup, window, drain) is its utilisation.
-    const busy = (used.user + used.system) / 1e3 / (performance.now() - wall);
+    // The server's CPU share over the whole call (warmup, window, drain) is its utilisation.
+    const busy = ((await server.cpuMicros()) - cpu) / 1e3 / (performance.now() - wall);
     const rate = Math.max(1, Math.floor((max.accepted / max.seconds) * 0.5));
     const paced = await gen.call('throughput', { warmupSeconds: o.warmupSeconds, seconds: o.seconds, window: 0, rate });
-    await pool.queue.flush();
-    return {
-      max: { ...max, serverBusy: busy },
-      paced,
-      queuedShares: pool.transport.shares,
-      batches: pool.transport.batches,
-    };
+    const { shares, batches } = await server.flush();
+    return { max: { ...max, serverBusy: busy }, paced, queuedShares: shares, batches };
   } finally {
     await gen.stop();
-    await pool.stop();
+    await server.stop();
   }
 }
 
 export async function benchThroughput(o: ThroughputOptions = defaultThroughput): Promise<void> {
   heading('1. Share throughput of one server process (valid shares, real validation + batching queue)');
   info('load', `${o.connections} connections, ${o.window} submits in flight each; then open loop at half the max`);
+  info('server', 'esbuild bundle as the container runs it, in a process of its own (bench/bundle.ts)');
   for (const coin of o.coins) {
     const g = GOALS[coin];
     const r = await measureThroughput(coin, o);

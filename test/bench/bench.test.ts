@@ -15,10 +15,14 @@ import { measureJournalAck, measureThroughput } from '../../bench/throughput.js'
 // Each bench section at a trivial size: proves the harness drives the real server end to end. Counts only — timings
 // on a shared CI machine mean nothing.
 describe('bench sections at a trivial size', () => {
-  it('throughput: every submitted share is accepted and reaches the queue', async () => {
-    const r = await measureThroughput('BTC', {
-      coins: ['BTC'],
-      connections: 5,
+  // The share server is the container's bundle in a process of its own, serving the coin it is asked for.
+  it.each([
+    ['BTC', 5],
+    ['LTC', 3],
+  ] as const)('throughput (%s): every submitted share is accepted and reaches the queue', async (coin, connections) => {
+    const r = await measureThroughput(coin, {
+      coins: [coin],
+      connections,
       window: 2,
       warmupSeconds: 0.1,
       seconds: 0.3,
