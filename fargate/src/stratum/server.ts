@@ -3,14 +3,7 @@ import type { Logger } from '../../../core/ports/logger.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { JobFeed } from '../jobs/types.js';
 import { rememberedAddresses } from './address-cache.js';
-import {
-  type Admission,
-  BanPolicy,
-  clientKey,
-  DEFAULT_SECURITY,
-  type PolicyEvent,
-  type Verdict,
-} from './ban-policy.js';
+import { type Admission, BanPolicy, DEFAULT_SECURITY, type PolicyEvent, type Verdict } from './ban-policy.js';
 import { Connection, type ConnectionHost, type ConnectionLimits, type SharedContext } from './connection.js';
 import type { AuxCoinAddresses, StratumDialect, StratumServerOptions } from './context.js';
 import { ExtranonceAllocator } from './extranonce.js';
@@ -85,7 +78,7 @@ export class StratumServer implements ConnectionHost {
     // (`source`) closes itself once it has answered.
     this.unsubscribeBans = this.policy.onBan((ip, ban, source) => {
       for (const c of this.connections) {
-        if (c !== source && clientKey(c.session.remote.address) === ip) c.drop('banned', ban.message);
+        if (c !== source && c.session.clientKey === ip) c.drop('banned', ban.message);
       }
     });
     this.unsubscribe = deps.jobs.onJob((job) => {
@@ -163,9 +156,9 @@ export class StratumServer implements ConnectionHost {
 
   onClose(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
-    const { address } = conn.session.remote;
-    this.policy.closed(address);
-    if (conn.session.extranonce1) this.extranonces.release(conn.session.extranonce1, this.now(), clientKey(address));
+    this.policy.closed(conn.session.remote.address);
+    if (conn.session.extranonce1)
+      this.extranonces.release(conn.session.extranonce1, this.now(), conn.session.clientKey);
     this.metrics.connections.dec({ coin: this.deps.options.coin.symbol });
   }
 
