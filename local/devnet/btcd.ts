@@ -116,12 +116,12 @@ export async function startBtcDevnet(opts: BtcDevnetOptions): Promise<BtcDevnet>
   await stopLeftover(walletPidFile(join(root, 'wallet')), walletMarker(join(root, 'wallet')));
   const { btcd, wallet, node, walletClient } = await startDaemons(root, creds, miner.address, log);
   try {
-    // The wallet's chain connection first: a new address is registered with btcd, and btcwallet refuses
-    // getnewaddress ("Invalid address or key", seen once in CI under load) while that connection is still coming up.
+    // The wallet connected to btcd and at its height before anything else (nothing below mines until prepareChain): a
+    // new address is registered with btcd, and btcwallet refuses getnewaddress ("Invalid address or key", seen once
+    // in CI under load) while that connection is still coming up.
     await waitForWalletSync(node, walletClient);
     await walletClient.call('walletpassphrase', [BTC_WALLET_PASSPHRASE, 60]);
     const state = await loadOrCreateState(join(root, 'state.json'), walletClient, miner);
-    await waitForWalletSync(node, walletClient);
     const now = opts.now ?? Date.now;
     const mined = await prepareChain(node, walletClient, miner, state, join(root, 'state.json'), log, now);
 
