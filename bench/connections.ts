@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_ADDON, bundleBenchScript } from './bundle.js';
 import type { FromConnectionServer, ToConnectionServer } from './connection-server.js';
-import { fmt, goal, heading, info, LoadGen, openFilesLimit, record } from './harness.js';
+import { fmt, goal, heading, info, LoadGen, nextMessage, openFilesLimit, record } from './harness.js';
 import { type BenchNetwork, PORTS_PER_SOURCE, raiseOpenFiles, withBenchNetwork } from './netns.js';
 
 const GOAL_CONNECTIONS = 100_000;
@@ -87,15 +87,7 @@ export async function measureConnections(
       ...(net && { BENCH_STRATUM_HOST: net.serverHost }),
     },
   });
-  const next = () =>
-    new Promise<FromConnectionServer>((resolve, reject) => {
-      const exited = (code: number | null) => reject(new Error(`connection server exited (${code})`));
-      child.once('exit', exited);
-      child.once('message', (m) => {
-        child.off('exit', exited);
-        resolve(m as FromConnectionServer);
-      });
-    });
+  const next = () => nextMessage<FromConnectionServer>(child, 'connection server');
   const memory = async () => {
     const answer = next();
     child.send({ type: 'memory' } satisfies ToConnectionServer);

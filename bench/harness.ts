@@ -26,6 +26,18 @@ export function openFilesLimit(): { soft: number; hard: number } | undefined {
   }
 }
 
+/** A bench server process's next IPC message, or its exit as an error naming `what` (and `hint`, where to look). */
+export function nextMessage<T>(child: ChildProcess, what: string, hint = ''): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const exited = (code: number | null) => reject(new Error(`${what} exited (${code})${hint}`));
+    child.once('exit', exited);
+    child.once('message', (m) => {
+      child.off('exit', exited);
+      resolve(m as T);
+    });
+  });
+}
+
 /** The lines that say what the figures were measured on. */
 export function machineHeader(): string[] {
   const files = openFilesLimit();

@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { fmt, heading, info, LoadGen } from './harness.js';
+import { fmt, heading, info, LoadGen, nextMessage } from './harness.js';
 import type { FromShareServer, ToShareServer } from './share-server.js';
 
 export interface InstructionOptions {
@@ -120,11 +120,7 @@ async function runShareServer(o: InstructionOptions, callgrind: boolean): Promis
   const keep = process.env.BENCH_INSTR_KEEP === '1';
   let ok = false;
   const control = (flag: string) => execFileSync('callgrind_control', [flag, String(server.pid)], { stdio: 'ignore' });
-  const next = () =>
-    new Promise<FromShareServer>((resolve, reject) => {
-      server.once('message', (m: FromShareServer) => resolve(m));
-      server.once('exit', (code) => reject(new Error(`share server exited (${code}): see ${dir}`)));
-    });
+  const next = () => nextMessage<FromShareServer>(server, 'share server', `: see ${dir}`);
   const cpu = async () => {
     const answer = next();
     server.send({ type: 'cpu' } satisfies ToShareServer);

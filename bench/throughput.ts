@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { scrypt, sha256d } from '../fargate/src/hashing/index.js';
 import { MAX_IN_FLIGHT } from '../fargate/src/stratum/connection.js';
 import { BENCH_ADDON, bundleBenchScript } from './bundle.js';
-import { fmt, goal, heading, info, LoadGen, record } from './harness.js';
+import { fmt, goal, heading, info, LoadGen, nextMessage, record } from './harness.js';
 import { hashRate, scryptBatchRate } from './hashing.js';
 import type { ThroughputResult } from './loadgen.js';
 import { type BenchCoin, HARD_BITS, startBenchPool } from './pool.js';
@@ -92,7 +92,7 @@ class ShareServerProcess {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, BENCH_SHARE_SERVER_COIN: coin, POOL_HASHING_ADDON: BENCH_ADDON },
     });
-    const ready = await answer(child);
+    const ready = await nextMessage<FromShareServer>(child, 'share server');
     if (ready.type !== 'ready') throw new Error(`share server sent ${ready.type} before ready`);
     return new ShareServerProcess(child, dir, ready.port, ready.users);
   }
@@ -123,22 +123,10 @@ class ShareServerProcess {
   }
 
   private ask(msg: ToShareServer): Promise<FromShareServer> {
-    const reply = answer(this.child);
+    const reply = nextMessage<FromShareServer>(this.child, 'share server');
     this.child.send(msg);
     return reply;
   }
-}
-
-/** The child's next message, or its exit as an error. */
-function answer(child: ChildProcess): Promise<FromShareServer> {
-  return new Promise((resolve, reject) => {
-    const exited = (code: number | null) => reject(new Error(`share server exited (${code})`));
-    child.once('exit', exited);
-    child.once('message', (m) => {
-      child.off('exit', exited);
-      resolve(m as FromShareServer);
-    });
-  });
 }
 
 /** Measures one coin: the maximum rate (closed loop), then latency at half of it (open loop). */
