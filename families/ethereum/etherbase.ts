@@ -15,7 +15,9 @@ export async function checkEtherbase(
   log: Pick<Logger, 'warn'>,
 ): Promise<void> {
   const pool = coin.poolAddress.toLowerCase();
-  await Promise.all(
+  // Every node asked at once; a refusal names the first node in the configured order that mines elsewhere, not the
+  // one that happened to answer first.
+  const checks = await Promise.allSettled(
     coin.daemons.map(async (daemon) => {
       const client = new EthNodeClient(daemon, 2_000);
       let etherbase: string;
@@ -38,4 +40,6 @@ export async function checkEtherbase(
       }
     }),
   );
+  const refused = checks.find((c) => c.status === 'rejected');
+  if (refused) throw refused.reason;
 }

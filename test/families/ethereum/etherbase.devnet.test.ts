@@ -28,6 +28,40 @@ async function nodeWithoutCoinbase(): Promise<Server> {
   return server;
 }
 
+/** A JSON-RPC node whose eth_coinbase is `address`, answered after `delayMs`. */
+async function nodeMiningTo(address: string, delayMs: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    req.resume().on('end', () => {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: address }));
+      }, delayMs);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
+describe('checkEtherbase with several nodes mining elsewhere', () => {
+  it('names the first node of the configuration, whichever answers first', async () => {
+    const slow = await nodeMiningTo(Wallet.createRandom().address.toLowerCase(), 150);
+    const fast = await nodeMiningTo(Wallet.createRandom().address.toLowerCase(), 0);
+    try {
+      const url = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+      const daemons = [slow, fast].map((s) => ({ url: url(s), user: 'u', password: 'p' }));
+      const err = await checkEtherbase(
+        { symbol: 'ETC', poolAddress: Wallet.createRandom().address, daemons },
+        new RecordingLogger(),
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toContain(`node ${url(slow)} mines to`);
+    } finally {
+      slow.close();
+      fast.close();
+    }
+  });
+});
+
 /** Before the ETC port opens, every node that answers must mine to poolAddress (its --miner.etherbase). */
 describe('the ETC nodes’ etherbase', () => {
   const net = withEtcDevnet();
