@@ -14,7 +14,12 @@ export type FromShareServer =
 
 // BENCH_SHA256_KERNEL=scalar|sha-ni|armv8-sha2: the same build with another SHA-256 kernel (before/after figures).
 if (process.env.BENCH_SHA256_KERNEL) useSha256Kernel(process.env.BENCH_SHA256_KERNEL as Sha256Kernel);
-const pool = await startBenchPool((process.env.BENCH_SHARE_SERVER_COIN ?? 'BTC') as BenchCoin, HARD_BITS);
+// BENCH_SHARE_SERVER_SPOOL + BENCH_SHARE_SERVER_WINDOW_MS: queue.ackAfter = journal, spooled in that directory.
+const spoolDir = process.env.BENCH_SHARE_SERVER_SPOOL;
+const journal = spoolDir ? { spoolDir, maxWaitMs: Number(process.env.BENCH_SHARE_SERVER_WINDOW_MS ?? 5) } : undefined;
+const pool = await startBenchPool((process.env.BENCH_SHARE_SERVER_COIN ?? 'BTC') as BenchCoin, HARD_BITS, {
+  journal,
+});
 process.on('message', async (msg: ToShareServer) => {
   if (msg.type === 'stop') {
     await pool.stop();

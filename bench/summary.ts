@@ -68,16 +68,25 @@ export const SUMMARY_ROWS: readonly Row[] = [
   {
     label: 'sha256d ack p99, open loop at half the max',
     key: 'throughput.sha256d.ackP99',
-    limit: (f) => hashMicros(f, 'throughput.sha256d.native', 'sha256d'),
+    limit: (f) =>
+      join(
+        hashMicros(f, 'throughput.sha256d.native', 'sha256d'),
+        beside(f, 'throughput.sha256d.openLoopMicros', 'server CPU a share'),
+      ),
   },
   {
     label: 'scrypt ack p99, open loop at half the max',
     key: 'throughput.scrypt.ackP99',
-    limit: (f) => hashMicros(f, 'throughput.scrypt.native', 'scrypt (in lanes)'),
+    limit: (f) =>
+      join(
+        hashMicros(f, 'throughput.scrypt.native', 'scrypt (in lanes)'),
+        beside(f, 'throughput.scrypt.openLoopMicros', 'server CPU a share'),
+      ),
   },
   {
     label: 'sha256d ack p99, ackAfter journal',
     key: 'throughput.sha256d.journalP99',
+    limit: (f) => beside(f, 'throughput.sha256d.journalMicros', 'server CPU a share'),
   },
   {
     label: 'one connection, pipelined submits',

@@ -11,7 +11,7 @@ import { BENCH_ADDON, bundleBenchScript } from './bundle.js';
 import { fmt, goal, heading, info, LoadGen, nextMessage, record } from './harness.js';
 import { hashRate, scryptBatchRate } from './hashing.js';
 import type { ThroughputResult } from './loadgen.js';
-import { type BenchCoin, HARD_BITS, startBenchPool } from './pool.js';
+import type { BenchCoin } from './pool.js';
 import type { FromShareServer, ToShareServer } from './share-server.js';
 
 export interface ThroughputOptions {
@@ -41,11 +41,17 @@ const ACK_P99_GOAL_MS = 50;
 /** queue.maxWaitMs for the journal run: an fsync per window costs the disk, not SQS requests. */
 const JOURNAL_WINDOW_MS = 5;
 
+/** A load generator run with `serverBusy`: the server process's CPU time per wall second (1 = one core). */
+export type ServerRun = ThroughputResult & { serverBusy: number };
+
 export interface CoinThroughput {
-  /** `serverBusy`: the server process's CPU time per wall second (1 = one core). */
-  max: ThroughputResult & { serverBusy: number };
-  /** Open loop at half the maximum rate: the acknowledgement latency a miner sees on a busy, not saturated, server. */
-  paced: ThroughputResult;
+  max: ServerRun;
+  /**
+   * Open loop at half the maximum rate: the acknowledgement latency a miner sees. Each share is its own read and
+   * write here (a connection has one share in flight), as from real miners, so the server's CPU per share is higher
+   * than in the closed loop, where a read carries two.
+   */
+  paced: ServerRun;
   queuedShares: number;
   batches: number;
 }
@@ -59,17 +65,24 @@ export async function measureJournalAck(
   o: ThroughputOptions,
   rate: number,
   maxWaitMs: number,
-): Promise<ThroughputResult> {
+): Promise<ServerRun> {
   const spoolDir = await mkdtemp(join(tmpdir(), 'bench-spool-'));
-  const pool = await startBenchPool(coin, HARD_BITS, { journal: { spoolDir, maxWaitMs } });
+  const server = await ShareServerProcess.start(coin, { spoolDir, maxWaitMs });
   const gen = LoadGen.start();
   try {
-    const users = Array.from({ length: 16 }, (_, i) => pool.user(i));
-    await gen.call('connect', { port: pool.port, count: o.connections, users, sources: 1, timeoutMs: 10_000 });
-    return await gen.call('throughput', { warmupSeconds: o.warmupSeconds, seconds: o.seconds, window: 0, rate });
+    await gen.call('connect', {
+      port: server.port,
+      count: o.connections,
+      users: server.users,
+      sources: 1,
+      timeoutMs: 10_000,
+    });
+    return await server.timed(() =>
+      gen.call('throughput', { warmupSeconds: o.warmupSeconds, seconds: o.seconds, window: 0, rate }),
+    );
   } finally {
     await gen.stop();
-    await pool.stop();
+    await server.stop();
     await rm(spoolDir, { recursive: true, force: true });
   }
 }
@@ -86,11 +99,15 @@ class ShareServerProcess {
     readonly users: string[],
   ) {}
 
-  static async start(coin: BenchCoin): Promise<ShareServerProcess> {
+  /** `journal`: queue.ackAfter = journal, spooled in `spoolDir` with a `maxWaitMs` batch window. */
+  static async start(coin: BenchCoin, journal?: { spoolDir: string; maxWaitMs: number }): Promise<ShareServerProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'bench-share-server-'));
+    const spool = journal
+      ? { BENCH_SHARE_SERVER_SPOOL: journal.spoolDir, BENCH_SHARE_SERVER_WINDOW_MS: String(journal.maxWaitMs) }
+      : {};
     const child = fork(bundleBenchScript('share-server', dir), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, BENCH_SHARE_SERVER_COIN: coin, POOL_HASHING_ADDON: BENCH_ADDON },
+      env: { ...process.env, ...spool, BENCH_SHARE_SERVER_COIN: coin, POOL_HASHING_ADDON: BENCH_ADDON },
     });
     const ready = await nextMessage<FromShareServer>(child, 'share server');
     if (ready.type !== 'ready') throw new Error(`share server sent ${ready.type} before ready`);
@@ -102,6 +119,14 @@ class ShareServerProcess {
     const m = await this.ask({ type: 'cpu' });
     if (m.type !== 'cpu') throw new Error(`share server answered ${m.type} to cpu`);
     return m.micros;
+  }
+
+  /** Runs a load generator call; its result with the server's CPU time per wall second over the whole call. */
+  async timed(run: () => Promise<ThroughputResult>): Promise<ServerRun> {
+    const cpu = await this.cpuMicros();
+    const wall = performance.now();
+    const r = await run();
+    return { ...r, serverBusy: ((await this.cpuMicros()) - cpu) / 1e3 / (performance.now() - wall) };
   }
 
   /** Flushes its queue: the shares and batches handed to the transport. */
@@ -142,19 +167,25 @@ export async function measureThroughput(coin: BenchCoin, o: ThroughputOptions): 
       timeoutMs: 10_000,
     });
     if (c.connected < o.connections) throw new Error(`only ${c.connected} connections: ${c.firstError}`);
-    const cpu = await server.cpuMicros();
-    const wall = performance.now();
-    const max = await gen.call('throughput', { warmupSeconds: o.warmupSeconds, seconds: o.seconds, window: o.window });
     // The server's CPU share over the whole call (warmup, window, drain) is its utilisation.
-    const busy = ((await server.cpuMicros()) - cpu) / 1e3 / (performance.now() - wall);
+    const max = await server.timed(() =>
+      gen.call('throughput', { warmupSeconds: o.warmupSeconds, seconds: o.seconds, window: o.window }),
+    );
     const rate = Math.max(1, Math.floor((max.accepted / max.seconds) * 0.5));
-    const paced = await gen.call('throughput', { warmupSeconds: o.warmupSeconds, seconds: o.seconds, window: 0, rate });
+    const paced = await server.timed(() =>
+      gen.call('throughput', { warmupSeconds: o.warmupSeconds, seconds: o.seconds, window: 0, rate }),
+    );
     const { shares, batches } = await server.flush();
-    return { max: { ...max, serverBusy: busy }, paced, queuedShares: shares, batches };
+    return { max, paced, queuedShares: shares, batches };
   } finally {
     await gen.stop();
     await server.stop();
   }
+}
+
+/** The server's CPU µs per accepted share in a run. */
+function microsPerShare(r: ServerRun): number {
+  return (r.serverBusy * 1e6) / Math.max(1, r.accepted / r.seconds);
 }
 
 export async function benchThroughput(o: ThroughputOptions = defaultThroughput): Promise<void> {
@@ -193,6 +224,12 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
     info('  rejected in the window', `${r.max.rejected}${r.max.firstRejection ? ` (${r.max.firstRejection})` : ''}`);
     info('  ack latency at the max rate, p50 / p99', `${fmt(r.max.latencyMs.p50)} / ${fmt(r.max.latencyMs.p99)} ms`);
     info('  open loop rate', `${fmt(r.paced.accepted / r.paced.seconds)} shares/s`);
+    const pacedMicros = microsPerShare(r.paced);
+    info(
+      '  server CPU per share, open loop (a read and a write each)',
+      `${fmt(pacedMicros)} µs (${fmt(r.paced.serverBusy * 100, 0)}% of one core)`,
+    );
+    record({ key: `throughput.${g.algorithm}.openLoopMicros`, measured: pacedMicros, unit: 'µs/share' });
     goal({
       label: `  ${g.algorithm} ack p99 (open loop, half max rate)`,
       key: `throughput.${g.algorithm}.ackP99`,
@@ -213,9 +250,17 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
       unit: 'ms',
       better: 'lower',
       target: ACK_P99_GOAL_MS,
-      whyMissed: 'the event loop of a loaded server, or fsync on this disk, delays the batch windows',
+      whyMissed:
+        j.serverBusy > 0.9
+          ? `the server was saturated: ${fmt(j.serverBusy * 100, 0)}% of one core at this rate in journal mode (${fmt(microsPerShare(j))} µs a share; ${fmt(pacedMicros)} in queue mode)`
+          : 'the event loop of a loaded server, or fsync on this disk, delays the batch windows',
     });
     info('  ack p50 (journal)', `${fmt(j.latencyMs.p50)} ms at ${fmt(j.accepted / j.seconds)} shares/s`);
+    info(
+      '  server CPU per share (journal, open loop)',
+      `${fmt(microsPerShare(j))} µs (${fmt(j.serverBusy * 100, 0)}% of one core)`,
+    );
+    record({ key: `throughput.${g.algorithm}.journalMicros`, measured: microsPerShare(j), unit: 'µs/share' });
     info('  batches sent / shares per batch', `${r.batches} / ${fmt(r.queuedShares / Math.max(1, r.batches))}`);
   }
   if (o.coins.includes('BTC')) {

@@ -30,6 +30,9 @@ describe('bench sections at a trivial size', () => {
     expect(r.max.accepted).toBeGreaterThan(0);
     expect(r.max.rejected).toBe(0);
     expect(r.paced.rejected).toBe(0);
+    // The server's own CPU over each run, not the load generator's: it worked in both.
+    expect(r.max.serverBusy).toBeGreaterThan(0);
+    expect(r.paced.serverBusy).toBeGreaterThan(0);
     expect(r.queuedShares).toBeGreaterThanOrEqual(r.max.accepted + r.paced.accepted);
   });
 
@@ -42,6 +45,7 @@ describe('bench sections at a trivial size', () => {
     );
     expect(r.accepted).toBeGreaterThan(0);
     expect(r.rejected).toBe(0);
+    expect(r.serverBusy).toBeGreaterThan(0);
   });
 
   it('etchash: builds the caches and counts light share checks', async () => {
