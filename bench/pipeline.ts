@@ -7,7 +7,7 @@ import { SqsTransport } from '../adapters/aws/sqs-transport.js';
 import { ingestMessages } from '../app/ingest/ingest.js';
 import { decodeMessage } from '../core/shares/queue-message.js';
 import type { Share, ShareBatch } from '../core/shares/share.js';
-import { journalSummarizer } from '../core/shares/summary.js';
+import { summarizeBatches } from '../core/shares/summary.js';
 import { BatchingShareQueue } from '../fargate/src/queue/batching-share-queue.js';
 import { sqsEvent, startDynamo } from '../test/helpers/dynamo.js';
 import { fmt, goal, heading, info, record } from './harness.js';
@@ -184,10 +184,11 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
     instanceId: 'bench',
     maxWaitMs: 60_000,
   });
-  const summarize = journalSummarizer();
   const ship = async () => {
     if (journaled.length > 0)
-      await transport.send(o.summarize ? summarize(journaled, `sum-${journaled[0]!.batchId}`) : journaled);
+      await transport.send(
+        o.summarize ? summarizeBatches(journaled, { id: `sum-${journaled[0]!.batchId}` }) : journaled,
+      );
     journaled = [];
   };
   let window: Promise<void>[] = [];

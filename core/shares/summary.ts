@@ -30,14 +30,34 @@ export interface SummarizeOptions {
 }
 
 export function summarizeBatches(batches: readonly ShareBatch[], opts: SummarizeOptions): ShareBatch[] {
-  const folder = new SummaryFolder(opts.credit);
-  const repeats = new RepeatFilter();
-  for (const batch of batches) {
-    folder.add(batch.shares.filter((s) => !repeats.repeated(s)));
-    if (batch.rejected) folder.refuse(batch.coin, batch.rejected);
-    if (batch.auxAddresses) folder.claimAux(batch.coin, batch.auxAddresses);
+  const summary = new BatchSummary(opts.credit);
+  for (const batch of batches) summary.add(batch);
+  return summary.take(opts.id, opts.maxEntries);
+}
+
+/**
+ * summarizeBatches one batch at a time, for a caller that gives its event loop a turn between batches (the stratum
+ * queue ships a second's journal segment while it serves miners). Folding the same batches in the same order and
+ * taking under the same id gives what summarizeBatches gives.
+ */
+export class BatchSummary {
+  private readonly folder: SummaryFolder;
+  private readonly repeats = new RepeatFilter();
+
+  constructor(credit?: ShareCredit) {
+    this.folder = new SummaryFolder(credit);
   }
-  return folder.take(opts.id, opts.maxEntries);
+
+  add(batch: ShareBatch): void {
+    this.folder.add(batch.shares.filter((s) => !this.repeats.repeated(s)));
+    if (batch.rejected) this.folder.refuse(batch.coin, batch.rejected);
+    if (batch.auxAddresses) this.folder.claimAux(batch.coin, batch.auxAddresses);
+  }
+
+  /** The summaries of every batch added; see SummarizeOptions for `id` and `maxEntries`. */
+  take(id: string, maxEntries?: number): ShareBatch[] {
+    return this.folder.take(id, maxEntries);
+  }
 }
 
 /**
@@ -233,7 +253,7 @@ function withoutIp(s: Share): Share {
   return rest;
 }
 
-/** The `summarize` of a journaling BatchingShareQueue for a coin (`credit`: its PoT credit, if any). */
-export function journalSummarizer(credit?: ShareCredit): (batches: ShareBatch[], id: string) => ShareBatch[] {
-  return (batches, id) => summarizeBatches(batches, { id, ...(credit && { credit }) });
+/** The `summarize` of a journaling BatchingShareQueue for a coin (`credit`: its PoT credit, if any): a new fold. */
+export function journalSummarizer(credit?: ShareCredit): () => BatchSummary {
+  return () => new BatchSummary(credit);
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FileShareSpool } from '../../../adapters/fs/spool.js';
-import { batch, share } from '../../core/shares/fixtures.js';
+import { batch, countLoopTurns, share } from '../../core/shares/fixtures.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -28,6 +28,21 @@ describe('FileShareSpool', () => {
     expect(left).toHaveLength(1);
     expect((await spool.readSegment(left[0]!)).map((b) => b.batchId)).toEqual(['c']);
     await spool.close();
+  });
+
+  it('gives the event loop turns while it parses a segment back (parseSliceMs), every batch in order', async () => {
+    const writer = new FileShareSpool({ dir });
+    const ids = Array.from({ length: 40 }, (_, i) => `b${i}`);
+    for (const id of ids) await writer.append(batch(id, [share()]));
+    const [segment] = await writer.sealSegments();
+    const loop = countLoopTurns();
+    // 0 ms: a turn after every line, so the count does not depend on this machine's speed.
+    const read = await new FileShareSpool({ dir, parseSliceMs: 0 }).readSegment(segment!);
+    const turns = loop.stop();
+    expect(read.map((b) => b.batchId)).toEqual(ids);
+    // The default (4 ms) holds the loop for the whole of so small a segment: the turns come from the slices.
+    expect(turns).toBeGreaterThanOrEqual(ids.length - 1);
+    await writer.close();
   });
 
   it('keeps batches across a restart and continues numbering after the old segments', async () => {

@@ -63,3 +63,20 @@ export class RecordingTransport {
     this.accepted.push(...structuredClone(batches));
   }
 }
+
+/** Counts the event loop's turns (a setImmediate each) until `stop`, which gives the count. */
+export function countLoopTurns(): { stop(): number } {
+  let turns = 0;
+  let counting = true;
+  const count = () => {
+    turns++;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  return {
+    stop: () => {
+      counting = false;
+      return turns;
+    },
+  };
+}

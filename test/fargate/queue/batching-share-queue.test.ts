@@ -6,9 +6,16 @@ import { FileShareSpool } from '../../../adapters/fs/spool.js';
 import { StorageError } from '../../../core/errors.js';
 import { parseShareBatch } from '../../../core/shares/batch-schema.js';
 import type { ShareBatch } from '../../../core/shares/share.js';
-import { journalSummarizer } from '../../../core/shares/summary.js';
+import { journalSummarizer, summarizeBatches } from '../../../core/shares/summary.js';
 import { BatchingShareQueue } from '../../../fargate/src/queue/batching-share-queue.js';
-import { MemorySpool, MINER_A, MINER_B, RecordingTransport, share } from '../../core/shares/fixtures.js';
+import {
+  countLoopTurns,
+  MemorySpool,
+  MINER_A,
+  MINER_B,
+  RecordingTransport,
+  share,
+} from '../../core/shares/fixtures.js';
 import { deferred } from '../stratum/fakes.js';
 
 function settled(p: Promise<unknown>) {
@@ -278,9 +285,17 @@ describe('BatchingShareQueue', () => {
     });
 
     it('ships each journal segment as its summaries, under ids derived from the segment (the same after a crash)', async () => {
-      const summarize = vi.fn((batches: ShareBatch[], id: string) => [
-        { v: 1 as const, batchId: id, coin: 'LTC', shares: batches.flatMap((b) => b.shares).slice(0, 1) },
-      ]);
+      const calls: Array<[number, string]> = [];
+      const summarize = () => {
+        const batches: ShareBatch[] = [];
+        return {
+          add: (b: ShareBatch) => void batches.push(b),
+          take: (id: string) => {
+            calls.push([batches.length, id]);
+            return [{ v: 1 as const, batchId: id, coin: 'LTC', shares: batches.flatMap((b) => b.shares).slice(0, 1) }];
+          },
+        };
+      };
       const transport = new RecordingTransport();
       const spool = new MemorySpool();
       const opts = { transport, spool, maxShares: 1, ackAfter: 'journal' as const, shipIntervalMs: 60_000, summarize };
@@ -293,12 +308,41 @@ describe('BatchingShareQueue', () => {
       q2.start();
       await q2.whenReplayed();
       await q2.close();
-      expect(summarize.mock.calls.map(([batches, id]) => [batches.length, id])).toEqual([
+      expect(calls).toEqual([
         [3, 'sum-i-0'],
         [3, 'sum-i-0'],
       ]);
       expect(transport.accepted.map((b) => b.batchId)).toEqual(['sum-i-0']);
       expect(spool.allBatches()).toHaveLength(0);
+    });
+
+    it('folds a shipped segment a slice at a time, giving miners turns, into what summarizeBatches gives', async () => {
+      const transport = new RecordingTransport();
+      const spool = new MemorySpool();
+      const opts = {
+        transport,
+        spool,
+        maxShares: 1,
+        ackAfter: 'journal' as const,
+        shipIntervalMs: 60_000,
+        summarize: journalSummarizer(),
+        shipSliceMs: 0, // a turn after every batch: the count does not depend on this machine's speed
+      };
+      transport.failing = true;
+      const q = new BatchingShareQueue({ ...opts, instanceId: 'i' });
+      for (let i = 0; i < 30; i++) await q.enqueue(share({ worker: `w${i % 3}`, timestamp: i * 7_000 }));
+      await q.close(); // the queue refused: the segment stays
+      const journaled = spool.allBatches();
+      expect(journaled).toHaveLength(30);
+      transport.failing = false;
+      const loop = countLoopTurns();
+      const q2 = new BatchingShareQueue({ ...opts, instanceId: 'j' });
+      q2.start();
+      await q2.whenReplayed();
+      const turns = loop.stop();
+      await q2.close();
+      expect(transport.accepted).toEqual(summarizeBatches(journaled, { id: `sum-${journaled[0]!.batchId}` }));
+      expect(turns).toBeGreaterThanOrEqual(journaled.length - 1);
     });
 
     it('falls back to the transport when the journal cannot be written', async () => {
