@@ -1,5 +1,5 @@
-// Instructions per accepted sha256d share: the bench's share server (bench/share-server.ts, the real coin service)
-// runs under valgrind's callgrind; the load generator sends a fixed number of shares after a warm-up, and the
+// Instructions per accepted sha256d share: the bench's share server (bench/share-server.ts, the real coin service,
+// bundled as the container runs it: bench/bundle.ts) runs under valgrind's callgrind; the load generator sends a fixed number of shares after a warm-up, and the
 // server's instructions (every thread: JIT code, the addon, GC, libuv) are counted from a zeroing just before them
 // to a dump just after them. The count moves far less than a timing with the machine's load, but it does move (see
 // benchInstructions); perf's hardware counters are not available in this VM. The same shares are then sent to the
@@ -11,7 +11,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { BENCH_ADDON, bundleBenchScript } from './bundle.js';
 import { fmt, heading, info, LoadGen, nextMessage } from './harness.js';
 import type { FromShareServer, ToShareServer } from './share-server.js';
 
@@ -50,8 +50,14 @@ export function hasValgrind(): boolean {
   }
 }
 
-/** fork() options running a TypeScript script (Node with tsx) under callgrind, its dump written to `outFile`. */
-export function underCallgrind(outFile: string): { execPath: string; execArgv: string[] } {
+/**
+ * fork() options running a script under callgrind, its dump written to `outFile`: a TypeScript one with Node's
+ * `--import tsx` (the default `nodeArgs`), a bundle (bench/bundle.ts) with none.
+ */
+export function underCallgrind(
+  outFile: string,
+  nodeArgs: readonly string[] = ['--import', 'tsx'],
+): { execPath: string; execArgv: string[] } {
   return {
     execPath: 'valgrind',
     execArgv: [
@@ -60,8 +66,7 @@ export function underCallgrind(outFile: string): { execPath: string; execArgv: s
       // V8 writes and rewrites its own code: valgrind must see every change.
       '--smc-check=all-non-file',
       process.execPath,
-      '--import',
-      'tsx',
+      ...nodeArgs,
     ],
   };
 }
@@ -105,15 +110,19 @@ export function straceCounts(summary: string): Record<string, number> {
  */
 async function runShareServer(o: InstructionOptions, callgrind: boolean): Promise<ShareServerRun> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-callgrind-'));
-  const script = fileURLToPath(new URL('./share-server.ts', import.meta.url));
+  // The container's code as the container runs it: an esbuild bundle, no tsx (bench/bundle.ts).
+  const script = bundleBenchScript('share-server', dir);
+  const env = { ...process.env, POOL_HASHING_ADDON: BENCH_ADDON };
   const server = callgrind
     ? fork(script, [], {
-        ...underCallgrind(join(dir, 'cg.out')),
+        ...underCallgrind(join(dir, 'cg.out'), []),
+        env,
         // valgrind's own messages (and the server's errors) go to a log beside the dumps, named when the run fails.
         stdio: ['ignore', 'ignore', openSync(join(dir, 'valgrind.log'), 'w'), 'ipc'],
       })
     : fork(script, [], {
-        execArgv: ['--import', 'tsx'],
+        execArgv: [],
+        env,
         stdio: ['ignore', 'ignore', openSync(join(dir, 'server.log'), 'w'), 'ipc'],
       });
   const gen = LoadGen.start();
