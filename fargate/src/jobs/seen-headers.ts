@@ -10,9 +10,10 @@ const FIRST_SLOTS = 1024;
  * The shares accepted on one previous block, by the SHA-256d of their header: a header is the work, whatever job id
  * it was sent under. Two jobs of one previous block can build the same headers (a refreshed template that came back
  * to an earlier state, a job differing only in its start ntime), so a set per job would credit one solution once per
- * job.
+ * job. The Ethereum job book keeps the SHA-256 of a share's seal hash and nonce in one the same way (its jobs of one
+ * height can share a seal hash).
  *
- * The share path's set: no string and no object per share (SeenShares' string key was a third of the share check's
+ * The share path's set: no string and no object per share (a Set of hex strings was a third of the share check's
  * duplicate cost, and ~70 bytes a share). An open-addressing table (linear probing, at most half full) in typed
  * arrays holds the first 16 bytes of each digest (4 words): two different headers whose SHA-256d agree in 128 bits
  * (a chance of 2^-128 per pair, and a search of 2^64 hashes to make one on purpose) would be one share. That only

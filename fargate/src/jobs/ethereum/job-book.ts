@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { FoundBlock } from '../../../../core/blocks/block.js';
 import { StratumCode } from '../../../../core/errors.js';
 import type { Logger } from '../../../../core/ports/logger.js';
 import type { EtchashShare } from '../../hashing/etchash.js';
 import type { EtchashCheck } from '../../hashing/etchash-caches.js';
 import { JOBS_KEPT } from '../job-store.js';
-import { SeenShares } from '../seen-shares.js';
+import { SeenHeaders } from '../seen-headers.js';
 import type { ShareCheck } from '../types.js';
 import type { EthJob, EthJobProvider, EthShareSubmission, EthWork, EthWorkSource } from './types.js';
 
@@ -31,6 +32,15 @@ export interface EthJobBookOptions {
   maxJobs?: number;
   /** Shares remembered per head for duplicates; beyond it new shares are refused as stale. Default 2,000,000. */
   maxSharesPerHead?: number;
+}
+
+/**
+ * What a share's duplicate check remembers: SHA-256 of its work (the job's seal hash, 32 bytes) and its nonce (8),
+ * as SeenHeaders keeps a Bitcoin header's digest: 16 bytes in a table, no string per share. Before the etchash, so a
+ * repeated share costs one SHA-256, not a hash of the epoch's cache.
+ */
+function workDigest(headerHash: string, nonce: string): Buffer {
+  return createHash('sha256').update(Buffer.from(`${headerHash}${nonce}`, 'hex')).digest();
 }
 
 /**
@@ -77,12 +87,12 @@ export class EthJobBook implements EthJobProvider {
   private readonly byId = new Map<string, EthJob>();
   private readonly byHeader = new Map<string, EthJob>();
   private newest: EthJob | undefined;
-  private seen: SeenShares;
+  private seen: SeenHeaders;
   private nextId = 1;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly o: EthJobBookOptions) {
-    this.seen = new SeenShares(o.maxSharesPerHead ?? 2_000_000);
+    this.seen = new SeenHeaders(o.maxSharesPerHead ?? 2_000_000);
     this.unsubscribe = o.source.onWork((work) => this.applyWork(work));
     const first = o.source.current();
     if (first) this.applyWork(first);
@@ -139,7 +149,7 @@ export class EthJobBook implements EthJobProvider {
     if (clean) {
       this.byId.clear();
       this.byHeader.clear();
-      this.seen = new SeenShares(this.seen.capacity);
+      this.seen = new SeenHeaders(this.seen.capacity);
       this.o.advance?.(work.blockNumber);
     }
     const job: EthJob = {
@@ -174,7 +184,7 @@ export class EthJobBook implements EthJobProvider {
   async checkShare(s: EthShareSubmission): Promise<ShareCheck> {
     const job = this.find(s);
     if (!job) return reject(StratumCode.JobNotFound, 'stale share: job not found (an older block, or unknown work)');
-    const key = `${job.headerHash}${s.nonce}`;
+    const key = workDigest(job.headerHash, s.nonce);
     if (this.seen.has(key)) return reject(StratumCode.Duplicate, 'duplicate share');
     const check = this.o.verify({
       blockNumber: job.height,
@@ -195,7 +205,9 @@ export class EthJobBook implements EthJobProvider {
       }
     }
     // Checked and found after the hash (it is synchronous: no other share of this key ran meanwhile).
-    if (!this.seen.add(key)) {
+    const remembered = this.seen.remember(key);
+    if (remembered === 'seen') return reject(StratumCode.Duplicate, 'duplicate share');
+    if (remembered === 'full') {
       this.o.log.warn({ height: job.height, capacity: this.seen.capacity }, 'share limit of the head reached');
       return reject(StratumCode.JobNotFound, 'stale share: too many shares on this block, wait for the next one');
     }

@@ -153,6 +153,32 @@ describe('EthereumStratum/1.0.0 on the ETC port', () => {
     );
   });
 
+  it("at its head's share limit refuses new shares as stale (logged) and still refuses a repeat as a duplicate; a new head starts afresh", async () => {
+    const port = await startEtcPort(onCleanup, { maxSharesPerHead: 1 });
+    const c = await port.client();
+    const { notify, extranonce } = await es1(c);
+    const [jobId, , header] = notify.params as [string, string, string];
+    const first = mineEtchash(header, boundaryOf(2), { prefix: extranonce });
+    const second = mineEtchash(header, boundaryOf(2), {
+      prefix: extranonce,
+      start: BigInt(`0x${first.nonce.slice(6)}`) + 1n,
+    });
+    expect(await c.request(3, 'mining.submit', [USER, jobId, first.nonce.slice(6)])).toMatchObject({ result: true });
+    expect(await c.request(4, 'mining.submit', [USER, jobId, first.nonce.slice(6)])).toMatchObject({
+      error: [22, 'duplicate share', null],
+    });
+    expect(await c.request(5, 'mining.submit', [USER, jobId, second.nonce.slice(6)])).toMatchObject({
+      error: [21, expect.stringContaining('too many shares'), null],
+    });
+    expect(port.log.entries.filter((e) => e.msg === 'share limit of the head reached')).toHaveLength(1);
+    port.node.publish(9, 101);
+    const fresh = await c.notification('mining.notify', 2);
+    const [nextJob, , nextHeader] = fresh.params as [string, string, string];
+    const later = mineEtchash(nextHeader, boundaryOf(2), { prefix: extranonce });
+    expect(await c.request(6, 'mining.submit', [USER, nextJob, later.nonce.slice(6)])).toMatchObject({ result: true });
+    expect(port.queue.shares).toHaveLength(2);
+  });
+
   it('a mining.notify with clean true, and the new header, follows a new block; shares of the old block are stale', async () => {
     const port = await startEtcPort(onCleanup);
     const c = await port.client();

@@ -24,7 +24,12 @@ export const ETC_ADDRESS = '0x52908400098527886E0F7030069857D2E4169EE7';
  */
 export async function startEtcPort(
   onCleanup: (fn: () => Promise<void> | void) => void,
-  o: { over?: Partial<StratumServerOptions>; proxyProtocol?: boolean; lane?: ExtranonceLane } = {},
+  o: {
+    over?: Partial<StratumServerOptions>;
+    proxyProtocol?: boolean;
+    lane?: ExtranonceLane;
+    maxSharesPerHead?: number;
+  } = {},
 ) {
   const node = new FakeEthNode();
   node.publish(1, 100);
@@ -37,6 +42,7 @@ export async function startEtcPort(
     seedOf: () => TINY_SEED,
     reward: (block) => blockReward(block, 5_000_000),
     log,
+    ...(o.maxSharesPerHead !== undefined && { maxSharesPerHead: o.maxSharesPerHead }),
   });
   await caches.whenReady(100);
   const queue = new MemoryShareQueue();
