@@ -27,8 +27,6 @@ export interface SegmentSummary {
   take(id: string): ShareBatch[];
 }
 
-
-
 export interface BatchingShareQueueOptions {
   transport: BatchTransport;
   spool: ShareSpool;

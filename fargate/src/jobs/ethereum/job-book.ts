@@ -40,7 +40,9 @@ export interface EthJobBookOptions {
  * repeated share costs one SHA-256, not a hash of the epoch's cache.
  */
 function workDigest(headerHash: string, nonce: string): Buffer {
-  return createHash('sha256').update(Buffer.from(`${headerHash}${nonce}`, 'hex')).digest();
+  return createHash('sha256')
+    .update(Buffer.from(`${headerHash}${nonce}`, 'hex'))
+    .digest();
 }
 
 /**
