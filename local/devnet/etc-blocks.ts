@@ -30,8 +30,15 @@ export class EtcBlockMiner {
   async mine(n: number): Promise<string[]> {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`cannot mine ${n} blocks`);
     const hashes: string[] = [];
+    let sealedHeight = -1;
     while (hashes.length < n) {
       const work = await this.client.getWork();
+      // Work of the height just sealed: the node has not built on its new head yet. A seal of it would be a sibling
+      // of that block, which the next block includes as an uncle, paying the etherbase an uncle's reward as well.
+      if (work.blockNumber <= sealedHeight) {
+        await sleep(10);
+        continue;
+      }
       const nonce = await this.seal(work);
       if (nonce === undefined) continue; // the node moved on (a new head from elsewhere): take its new work
       const block = await this.waitForHead(work.blockNumber);
@@ -39,6 +46,7 @@ export class EtcBlockMiner {
       // which the node may take without making it the head: the height is someone else's, so mine on the new work.
       if (block.nonce !== nonce) continue;
       hashes.push(block.hash);
+      sealedHeight = work.blockNumber;
     }
     return hashes;
   }

@@ -31,6 +31,33 @@ function nodeOneHeadBehind() {
   return { client, submitted };
 }
 
+/**
+ * A node that serves the work of the height just sealed once more before its work of the next height (geth builds
+ * its pending block on the new head a moment after the head moved).
+ */
+function nodeSlowToBuildOnItsHead() {
+  const submitted: string[] = []; // header hashes, in order
+  const blocks = new Map<number, EthBlockHeader>();
+  const works: EthWorkPackage[] = [
+    { headerHash: hash(0xc1), seedHash: hash(0), target: EASY, blockNumber: 1 },
+    { headerHash: hash(0xc1), seedHash: hash(0), target: EASY, blockNumber: 1 }, // served again after block 1
+    { headerHash: hash(0xc2), seedHash: hash(0), target: EASY, blockNumber: 2 },
+  ];
+  let served = 0;
+  const client = {
+    name: 'fake',
+    getWork: async () => works[Math.min(served++, works.length - 1)]!,
+    submitWork: async (nonce: string, headerHash: string) => {
+      submitted.push(headerHash);
+      const number = headerHash === hash(0xc1) ? 1 : 2;
+      if (!blocks.has(number)) blocks.set(number, header(number, nonce));
+      return true;
+    },
+    getBlockByNumber: async (n: number) => blocks.get(n) ?? null,
+  } as unknown as EthNodeClient;
+  return { client, submitted };
+}
+
 function header(number: number, nonce: string): EthBlockHeader {
   return {
     number,
@@ -51,5 +78,12 @@ describe('EtcBlockMiner', () => {
     const hashes = await new EtcBlockMiner(client).mine(1);
     expect(submitted.size).toBe(2); // the stale seal, then the one that made block 2
     expect(hashes).toEqual([hash(0x1002)]);
+  });
+
+  it('does not seal the work of the height it just sealed again (a sibling the next block would pay as an uncle)', async () => {
+    const { client, submitted } = nodeSlowToBuildOnItsHead();
+    const hashes = await new EtcBlockMiner(client).mine(2);
+    expect(submitted).toEqual([hash(0xc1), hash(0xc2)]);
+    expect(hashes).toEqual([hash(0x1001), hash(0x1002)]);
   });
 });
