@@ -88,17 +88,21 @@ export type AccountApiHarness = Awaited<ReturnType<typeof startAccountApi>>;
 
 /**
  * A test file's hooks for the account API on FakeIdentity: one dynalite for the file; a fresh table, mail sink and
- * identity provider for each test (deps `over` as startAccountApi). `h()` is the running test's harness.
+ * identity provider for each test (deps `over` as startAccountApi). `h()` is the running test's harness, with its
+ * FakeIdentity.
  */
-export function accountApiPerTest(over: Partial<AccountApiDeps> = {}): () => AccountApiHarness {
+export function accountApiPerTest(
+  over: Partial<AccountApiDeps> = {},
+): () => AccountApiHarness & { identity: FakeIdentity } {
   let dynamo: Dynamo;
-  let h: AccountApiHarness;
+  let h: AccountApiHarness & { identity: FakeIdentity };
   beforeAll(async () => {
     dynamo = await startDynamo();
   });
   afterAll(() => dynamo.close());
   beforeEach(async () => {
-    h = await startAccountApi(dynamo, new FakeIdentity(), over);
+    const identity = new FakeIdentity();
+    h = { ...(await startAccountApi(dynamo, identity, over)), identity };
   });
   afterEach(() => h.close());
   return () => h;

@@ -1,26 +1,15 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { identityMessage } from '../../../core/accounts/messages.js';
-import { type AccountApiHarness, PASSWORD, signedUpAccount, startAccountApi, T0 } from '../../helpers/account-api.js';
-import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
-import { FakeIdentity, totpCode } from '../../helpers/fake-identity.js';
+import { type AccountApiHarness, accountApiPerTest, PASSWORD, signedUpAccount, T0 } from '../../helpers/account-api.js';
+import { type FakeIdentity, totpCode } from '../../helpers/fake-identity.js';
 import { testKey } from '../../helpers/message-signer.js';
 
-let dynamo: Dynamo;
-beforeAll(async () => {
-  dynamo = await startDynamo();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
-
+const harness = accountApiPerTest();
 let h: AccountApiHarness;
 let identity: FakeIdentity;
-beforeEach(async () => {
-  identity = new FakeIdentity();
-  h = await startAccountApi(dynamo, identity);
-});
-afterEach(async () => {
-  await h.close();
+beforeEach(() => {
+  h = harness();
+  identity = harness().identity;
 });
 
 /** Enrolls TOTP for a signed-in account: its secret and recovery codes. */
@@ -116,29 +105,24 @@ describe('sign-in limits', () => {
   });
 
   it('answers 429 with Retry-After past the per-IP hourly budget, for any email', async () => {
-    const limited = await startAccountApi(dynamo, identity, {});
-    limited.deps.accounts = { ...limited.deps.accounts, signIn: { ...limited.deps.accounts.signIn, perIpPerHour: 3 } };
-    try {
-      for (let i = 0; i < 3; i++) {
-        const r = await limited.call('POST', '/api/account/signin', {
-          body: { email: `u${i}@x.io`, password: PASSWORD },
-        });
-        expect(r.status).toBe(401);
-      }
-      const over = await limited.call('POST', '/api/account/signin', {
-        body: { email: 'u9@x.io', password: PASSWORD },
+    h.deps.accounts = { ...h.deps.accounts, signIn: { ...h.deps.accounts.signIn, perIpPerHour: 3 } };
+    for (let i = 0; i < 3; i++) {
+      const r = await h.call('POST', '/api/account/signin', {
+        body: { email: `u${i}@x.io`, password: PASSWORD },
       });
-      expect(over.status).toBe(429);
-      expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
-      // Another address is not limited.
-      const other = await limited.call('POST', '/api/account/signin', {
-        ip: '203.0.113.1',
-        body: { email: 'u9@x.io', password: PASSWORD },
-      });
-      expect(other.status).toBe(401);
-    } finally {
-      await limited.close();
+      expect(r.status).toBe(401);
     }
+    const over = await h.call('POST', '/api/account/signin', {
+      body: { email: 'u9@x.io', password: PASSWORD },
+    });
+    expect(over.status).toBe(429);
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    // Another address is not limited.
+    const other = await h.call('POST', '/api/account/signin', {
+      ip: '203.0.113.1',
+      body: { email: 'u9@x.io', password: PASSWORD },
+    });
+    expect(other.status).toBe(401);
   });
 });
 

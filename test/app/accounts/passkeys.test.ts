@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { accountsSchema } from '../../../core/config/schema.js';
 import type { PasskeyJson } from '../../../core/ports/identity.js';
-import { type AccountApiHarness, PASSWORD, signedUpAccount, startAccountApi } from '../../helpers/account-api.js';
-import { type Dynamo, startDynamo } from '../../helpers/dynamo.js';
+import { type AccountApiHarness, accountApiPerTest, PASSWORD, signedUpAccount } from '../../helpers/account-api.js';
 import { FakeIdentity, totpCode } from '../../helpers/fake-identity.js';
 
 /**
@@ -10,22 +9,12 @@ import { FakeIdentity, totpCode } from '../../helpers/fake-identity.js';
  * checks (those are tested against the emulated Cognito in test/adapters/aws/cognito-passkeys.devnet.test.ts).
  */
 
-let dynamo: Dynamo;
-beforeAll(async () => {
-  dynamo = await startDynamo();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
-
+const harness = accountApiPerTest();
 let h: AccountApiHarness;
 let identity: FakeIdentity;
-beforeEach(async () => {
-  identity = new FakeIdentity();
-  h = await startAccountApi(dynamo, identity);
-});
-afterEach(async () => {
-  await h.close();
+beforeEach(() => {
+  h = harness();
+  identity = harness().identity;
 });
 
 const REFUSAL = { error: 'the email or the password is wrong' };
@@ -165,10 +154,7 @@ describe('passkey sign-in', () => {
   });
 
   it('counts both steps toward the per-IP limit: 429 with Retry-After', async () => {
-    await h.close();
-    h = await startAccountApi(dynamo, identity, {
-      accounts: accountsSchema.parse({ publicUrl: 'http://pool.test', signIn: { perIpPerHour: 3 } }),
-    });
+    h.deps.accounts = accountsSchema.parse({ publicUrl: 'http://pool.test', signIn: { perIpPerHour: 3 } });
     const ip = '192.0.2.44';
     const body = { email: 'a@example.com' };
     for (let i = 0; i < 3; i++)
