@@ -31,7 +31,7 @@ import type { DaemonCluster } from '../../../core/ports/daemons.js';
 import type { Logger } from '../../../core/ports/logger.js';
 import { type HeaderHasher, sha256d, sha256dShareInto, shareHasher } from '../hashing/index.js';
 import type { AuxChain } from './aux/aux-chain.js';
-import { type AuxJobState, JOBS_KEPT, type JobRecord, JobStore } from './job-store.js';
+import { type AuxJobState, JOBS_KEPT, type JobRecord, JobStore, SHARES_PER_BLOCK } from './job-store.js';
 import { checkShareFields, type Rejection, reject } from './share-fields.js';
 import { combineSubmitAnswers } from './submit-result.js';
 import { TemplateFeed } from './template-feed.js';
@@ -60,9 +60,9 @@ export interface JobManagerOptions {
   /** Recent jobs kept for late shares on the same previous block. */
   maxJobs?: number;
   /**
-   * Most shares remembered (for duplicate detection) per previous block, 34–68 bytes each; beyond it new shares are
-   * refused as stale until the next block. 2,000,000 is 5.5 minutes at 6,000 shares/s: raise the minimum difficulty
-   * long before a block interval holds that many.
+   * Most shares remembered (for duplicate detection) per previous block (SHARES_PER_BLOCK by default); beyond it new
+   * shares are refused as stale until the next block. 4,000,000 is 11 minutes at 6,000 shares/s and 67 at 1,000
+   * (10,000 miners at a share per 10 s): raise the minimum difficulty long before a block interval holds that many.
    */
   maxSharesPerBlock?: number;
   /**
@@ -128,7 +128,7 @@ export class JobManager implements JobProvider {
     // A new aux block: a new job at once, committing to it (the parent's previous block did not change: not clean).
     for (const chain of this.auxChains) chain.onChange(() => this.auxChanged(chain));
     this.powHash = o.powHash ?? shareHasher(o.coin.algorithm);
-    this.store = new JobStore(o.maxJobs ?? JOBS_KEPT, o.maxSharesPerBlock ?? 2_000_000);
+    this.store = new JobStore(o.maxJobs ?? JOBS_KEPT, o.maxSharesPerBlock ?? SHARES_PER_BLOCK);
     this.feed = new TemplateFeed({
       daemons: o.daemons,
       rules: o.coin.gbtRules,

@@ -42,6 +42,11 @@ export interface AuxJobChain {
  * many a connection remembers the difficulty of (stratum/session.ts): a job older than these cannot be submitted to.
  */
 export const JOBS_KEPT = 16;
+/**
+ * Shares remembered per previous block for duplicates (SeenHeaders), by default: 18–36 bytes each, so at most 72 MiB;
+ * beyond it new shares are refused as stale until the next block (JobManagerOptions.maxSharesPerBlock).
+ */
+export const SHARES_PER_BLOCK = 4_000_000;
 
 /**
  * The recent jobs miners may still submit to. All of them are dropped when the previous block changes (their shares

@@ -5,6 +5,8 @@ export type Remembered = 'new' | 'seen' | 'full';
 
 /** Slots before the first growth (the table doubles at half full). */
 const FIRST_SLOTS = 1024;
+/** 32-bit words of a digest kept per slot: its first 8 bytes. */
+const WORDS = 2;
 
 /**
  * The shares accepted on one previous block, by the SHA-256d of their header: a header is the work, whatever job id
@@ -15,18 +17,21 @@ const FIRST_SLOTS = 1024;
  *
  * The share path's set: no string and no object per share (a Set of hex strings was a third of the share check's
  * duplicate cost, and ~70 bytes a share). An open-addressing table (linear probing, at most half full) in typed
- * arrays holds the first 16 bytes of each digest (4 words): two different headers whose SHA-256d agree in 128 bits
- * (a chance of 2^-128 per pair, and a search of 2^64 hashes to make one on purpose) would be one share. That only
- * ever refuses a share as a duplicate: a header seen before always has the same 16 bytes, so no duplicate is ever
- * missed. The slot is a multiplicative hash of the first word with a random salt of the set's own, so no miner can
- * aim digests at one run of slots.
+ * arrays holds the first 8 bytes of each digest (2 words, 18–36 bytes an entry with the slot's mark): two different
+ * headers whose SHA-256d agree in 64 bits would be one share. That only ever refuses a share as a duplicate: a header
+ * seen before always has the same 8 bytes, so no duplicate is ever missed. By chance it refuses one share in 2^64 / n
+ * with n remembered (~5 × 10^-13 a share at 8 million); on purpose it takes a search of 2^32 hashes to make two
+ * headers agree, and what that buys is the maker's own second share refused: another miner's digest is not known
+ * before it is submitted. These are the digest's first (least significant) bytes, random in every valid share. The
+ * slot is a multiplicative hash of the first word with a random salt of the set's own, so no miner can aim digests at
+ * one run of slots.
  *
  * Bounded: at `capacity` it refuses to take more rather than forgetting the oldest, because a forgotten share could
  * be credited again under any job still live. The capacity is far above what a pool at sane difficulties accepts
  * in one block interval; reaching it means the minimum difficulty is too low (the job manager logs it).
  */
 export class SeenHeaders {
-  private words = new Int32Array(4 * FIRST_SLOTS);
+  private words = new Int32Array(WORDS * FIRST_SLOTS);
   private used = new Uint8Array(FIRST_SLOTS);
   /** 32 − log2(slots): the multiplicative hash's top bits are the slot. */
   private shift = 32 - Math.log2(FIRST_SLOTS);
@@ -46,7 +51,7 @@ export class SeenHeaders {
     return this.find(digest) >= 0;
   }
 
-  /** Remembers `digest` (a header's SHA-256d, 32 bytes; its first 16 are kept) unless it is there or the set is full. */
+  /** Remembers `digest` (a header's SHA-256d, 32 bytes; its first 8 are kept) unless it is there or the set is full. */
   remember(digest: Uint8Array): Remembered {
     const at = this.probe(digest);
     if (at >= 0) return 'seen';
@@ -56,8 +61,8 @@ export class SeenHeaders {
       return this.remember(digest);
     }
     const i = -at - 1;
-    const w = 4 * i;
-    for (let k = 0; k < 4; k++) this.words[w + k] = word(digest, 4 * k);
+    this.words[WORDS * i] = word(digest, 0);
+    this.words[WORDS * i + 1] = word(digest, 4);
     this.used[i] = 1;
     this.count++;
     return 'new';
@@ -73,9 +78,10 @@ export class SeenHeaders {
     // Backward shift: every entry of the run after the hole that may sit there (its home slot is not between the
     // hole and itself) moves into it, so no search stops early at the hole.
     for (let j = (hole + 1) & mask; used[j] === 1; j = (j + 1) & mask) {
-      const home = this.slot(words[4 * j]!);
+      const home = this.slot(words[WORDS * j]!);
       if (((j - home) & mask) >= ((j - hole) & mask)) {
-        words.copyWithin(4 * hole, 4 * j, 4 * j + 4);
+        words[WORDS * hole] = words[WORDS * j]!;
+        words[WORDS * hole + 1] = words[WORDS * j + 1]!;
         hole = j;
       }
     }
@@ -91,18 +97,15 @@ export class SeenHeaders {
 
   /** The slot holding `digest`, or −1 − the empty slot where its search ended (where it would go). */
   private probe(digest: Uint8Array): number {
-    if (digest.length < 16) throw new RangeError('a header digest is 32 bytes');
+    if (digest.length < 8) throw new RangeError('a header digest is 32 bytes');
     const a = word(digest, 0);
     const b = word(digest, 4);
-    const c = word(digest, 8);
-    const d = word(digest, 12);
     const words = this.words;
     const used = this.used;
     const mask = used.length - 1;
     let i = this.slot(a);
     for (; used[i] === 1; i = (i + 1) & mask) {
-      const w = 4 * i;
-      if (words[w] === a && words[w + 1] === b && words[w + 2] === c && words[w + 3] === d) return i;
+      if (words[WORDS * i] === a && words[WORDS * i + 1] === b) return i;
     }
     return -i - 1;
   }
@@ -116,7 +119,7 @@ export class SeenHeaders {
     const oldWords = this.words;
     const oldUsed = this.used;
     const slots = 2 * oldUsed.length;
-    this.words = new Int32Array(4 * slots);
+    this.words = new Int32Array(WORDS * slots);
     this.used = new Uint8Array(slots);
     this.shift--;
     const mask = slots - 1;
@@ -124,10 +127,11 @@ export class SeenHeaders {
     const used = this.used;
     for (let k = 0; k < oldUsed.length; k++) {
       if (oldUsed[k] !== 1) continue;
-      let i = this.slot(oldWords[4 * k]!);
+      let i = this.slot(oldWords[WORDS * k]!);
       while (used[i] === 1) i = (i + 1) & mask;
       // Word by word: no subarray object per entry (a growth moves every entry of a block's set).
-      for (let w = 0; w < 4; w++) words[4 * i + w] = oldWords[4 * k + w]!;
+      words[WORDS * i] = oldWords[WORDS * k]!;
+      words[WORDS * i + 1] = oldWords[WORDS * k + 1]!;
       used[i] = 1;
     }
   }

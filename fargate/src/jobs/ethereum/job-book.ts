@@ -36,7 +36,7 @@ export interface EthJobBookOptions {
 
 /**
  * What a share's duplicate check remembers: SHA-256 of its work (the job's seal hash, 32 bytes) and its nonce (8),
- * as SeenHeaders keeps a Bitcoin header's digest: 16 bytes in a table, no string per share. Before the etchash, so a
+ * as SeenHeaders keeps a Bitcoin header's digest: 8 bytes in a table, no string per share. Before the etchash, so a
  * repeated share costs one SHA-256, not a hash of the epoch's cache.
  */
 function workDigest(headerHash: string, nonce: string): Buffer {

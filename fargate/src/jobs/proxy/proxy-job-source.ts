@@ -11,17 +11,12 @@ import { StratumCode } from '../../../../core/errors.js';
 import type { Logger } from '../../../../core/ports/logger.js';
 import { type HeaderHasher, sha256d } from '../../hashing/index.js';
 import type { StratumMetrics } from '../../stratum/metrics.js';
-import { JobStore } from '../job-store.js';
+import { JOBS_KEPT, JobStore, SHARES_PER_BLOCK } from '../job-store.js';
 import { checkShareFields, type Rejection, reject } from '../share-fields.js';
 import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from '../types.js';
 import { type Carving, carve, coinbaseHeight, downstreamCoinb1, upstreamExtranonce2 } from './carve.js';
 import type { UpstreamAnswer, UpstreamConnection, UpstreamNotify } from './upstream-connection.js';
 import type { UpstreamPool } from './upstream-pool.js';
-
-/** Recent upstream jobs our miners may still submit to (the job manager keeps as many). */
-const MAX_JOBS = 16;
-/** Shares remembered per previous block for duplicate detection (the job manager's default). */
-const MAX_SHARES_PER_BLOCK = 2_000_000;
 
 /** A downstream job and what its shares are rebuilt and forwarded with. */
 interface ProxyJob {
@@ -75,7 +70,7 @@ export interface ProxyJobSourceOptions {
 export class ProxyJobSource implements JobProvider {
   readonly extranonce1Size: number;
   readonly extranonce2Size: number;
-  private readonly jobs = new JobStore<ProxyJob>(MAX_JOBS, MAX_SHARES_PER_BLOCK);
+  private readonly jobs = new JobStore<ProxyJob>(JOBS_KEPT, SHARES_PER_BLOCK);
   private readonly listeners = new Set<(job: StratumJob) => void>();
   private readonly availability = new Set<(up: boolean) => void>();
   private difficulty: number | undefined;
