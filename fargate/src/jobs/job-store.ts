@@ -43,8 +43,9 @@ export interface AuxJobChain {
  */
 export const JOBS_KEPT = 16;
 /**
- * Shares remembered per previous block for duplicates (SeenHeaders), by default: 18–36 bytes each, so at most 72 MiB;
- * beyond it new shares are refused as stale until the next block (JobManagerOptions.maxSharesPerBlock).
+ * Shares remembered per previous block for duplicates (SeenHeaders), by default: 18–36 bytes each, so at most 72 MiB
+ * a set (the store keeps the last block's beside the current one's); beyond it new shares are refused as stale until
+ * the next block (JobManagerOptions.maxSharesPerBlock).
  */
 export const SHARES_PER_BLOCK = 4_000_000;
 
