@@ -98,6 +98,12 @@ const payoutsSchema = z
   });
 
 /**
+ * Shares a stratum process remembers per previous block to refuse duplicates, by default (coins[].jobs.maxSharesPerBlock;
+ * the job manager's and the proxy job source's default too).
+ */
+export const SHARES_PER_BLOCK = 4_000_000;
+
+/**
  * Miner accounts (issue 19): sign-up, two-factor, payout settings, referrals, notifications. Absent: the pool has no
  * accounts (mining to a bare address is unchanged either way). Secrets (the Telegram bot token) are not here: they
  * come from the environment (local) or Secrets Manager (AWS).
@@ -387,6 +393,12 @@ const coinSchema = z
          * inside it: 8 gives such a proxy 4 + 4.
          */
         extranonce2Size: z.number().int().min(2).max(16).default(4),
+        /**
+         * Shares a stratum process remembers per previous block to refuse duplicates (18–36 bytes each; it keeps the
+         * last block's too); past it new shares are refused as stale until the next block. 4,000,000 lasts 67 minutes
+         * of 10,000 miners at a share per 10 s: raise it for longer blocks or more miners per process.
+         */
+        maxSharesPerBlock: z.number().int().min(1000).max(50_000_000).default(SHARES_PER_BLOCK),
       })
       .prefault({}),
     /**

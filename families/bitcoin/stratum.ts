@@ -91,6 +91,7 @@ async function startNodeJobs(
       pollIntervalMs: coin.jobs.pollIntervalMs,
       refreshMs: coin.jobs.refreshSeconds * 1000,
       longPoll: coin.jobs.longPoll,
+      maxSharesPerBlock: coin.jobs.maxSharesPerBlock,
       extranonce1Size,
       extranonce2Size: extranonce2Size ?? coin.jobs.extranonce2Size,
       powHash: powHash(coin),

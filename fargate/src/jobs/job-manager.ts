@@ -88,6 +88,8 @@ export class JobManager implements JobProvider {
   readonly extranonce1Size: number;
   readonly extranonce2Size: number;
   private readonly store: JobStore;
+  /** Shares remembered per previous block for duplicates (the option, or SHARES_PER_BLOCK). */
+  readonly maxSharesPerBlock: number;
   private readonly feed: TemplateFeed;
   private readonly listeners = new Set<(job: StratumJob) => void>();
   private readonly payoutScript: Buffer;
@@ -128,7 +130,8 @@ export class JobManager implements JobProvider {
     // A new aux block: a new job at once, committing to it (the parent's previous block did not change: not clean).
     for (const chain of this.auxChains) chain.onChange(() => this.auxChanged(chain));
     this.powHash = o.powHash ?? shareHasher(o.coin.algorithm);
-    this.store = new JobStore(o.maxJobs ?? JOBS_KEPT, o.maxSharesPerBlock ?? SHARES_PER_BLOCK);
+    this.maxSharesPerBlock = o.maxSharesPerBlock ?? SHARES_PER_BLOCK;
+    this.store = new JobStore(o.maxJobs ?? JOBS_KEPT, this.maxSharesPerBlock);
     this.feed = new TemplateFeed({
       daemons: o.daemons,
       rules: o.coin.gbtRules,
@@ -434,7 +437,7 @@ export class JobManager implements JobProvider {
       this.fullAt = record.job.prevHash;
       this.o.logger.error(
         { height: record.job.height, shares: this.store.seen.size },
-        'share limit of this block reached: new shares are refused until the next block; raise the minimum difficulty',
+        'share limit of this block reached: new shares are refused until the next block; raise the minimum difficulty or coins[].jobs.maxSharesPerBlock',
       );
     }
     return reject(StratumCode.JobNotFound, 'share limit of this block reached');

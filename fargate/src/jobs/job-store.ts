@@ -43,11 +43,11 @@ export interface AuxJobChain {
  */
 export const JOBS_KEPT = 16;
 /**
- * Shares remembered per previous block for duplicates (SeenHeaders), by default: 18–36 bytes each, so at most 72 MiB
- * a set (the store keeps the last block's beside the current one's); beyond it new shares are refused as stale until
- * the next block (JobManagerOptions.maxSharesPerBlock).
+ * Shares remembered per previous block for duplicates (SeenHeaders), by default (the config's): 18–36 bytes each, so
+ * at most 72 MiB a set (the store keeps the last block's beside the current one's); beyond it new shares are refused
+ * as stale until the next block (JobManagerOptions.maxSharesPerBlock).
  */
-export const SHARES_PER_BLOCK = 4_000_000;
+export { SHARES_PER_BLOCK } from '../../../core/config/schema.js';
 
 /**
  * The recent jobs miners may still submit to. All of them are dropped when the previous block changes (their shares

@@ -29,6 +29,7 @@ describe('parseConfig', () => {
     expect(cfg.coins[0]!.ports[0]!.host).toBe('127.0.0.1');
     expect(cfg.coins[0]!.ports[0]!.difficulty.targetShareSeconds).toBe(10);
     expect(cfg.coins[0]!.jobs.pollIntervalMs).toBe(1000);
+    expect(cfg.coins[0]!.jobs.maxSharesPerBlock).toBe(4_000_000);
     expect(Object.isFrozen(cfg.coins[0]!.ports[0])).toBe(true);
   });
 
@@ -47,6 +48,14 @@ describe('parseConfig', () => {
     expect(configIssues(raw)).toEqual([expect.stringMatching(/^coins\[0\]\.payouts\.inactiveAfterHours: .*168/)]);
     (raw.coins as Record<string, Record<string, unknown>>[])[0]!.payouts!.inactiveAfterHours = 24 * 7;
     expect(() => parseConfig(raw)).not.toThrow();
+  });
+
+  it('refuses a duplicate memory of under 1,000 shares a block, naming the key', () => {
+    const raw = minimal();
+    (raw.coins as Record<string, unknown>[])[0]!.jobs = { maxSharesPerBlock: 10 };
+    const issues = configIssues(raw);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^coins\[0\]\.jobs\.maxSharesPerBlock: /);
   });
 
   it('rejects unknown keys and names their path', () => {
