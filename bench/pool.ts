@@ -2,8 +2,10 @@
 // a fake coin daemon, acknowledging shares through the real BatchingShareQueue over a transport that only counts.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { payments } from 'bitcoinjs-lib';
 import { Registry } from 'prom-client';
+import { SqsTransport } from '../adapters/aws/sqs-transport.js';
 import { FileShareSpool } from '../adapters/fs/spool.js';
 import { bitsToTarget } from '../core/chain/target.js';
 import { coinNetworks, getCoin } from '../core/coins/index.js';
@@ -102,12 +104,21 @@ export class FakeDaemon {
   }
 }
 
-/** Accepts every batch at once and counts what it was given (an SQS that never fails and costs no time). */
+/**
+ * The container's SqsTransport (its batches encoded into gzip messages on the stratum process's event loop, as in
+ * production) over an SQS client that accepts every request at once: no network, no cost of time beyond the
+ * encoding. Counts what it was given and the messages it became.
+ */
 export class CountingTransport implements BatchTransport {
   batches = 0;
   shares = 0;
   /** Minute summaries (views 'minutes'): the same shares again, for the charts; not counted above. */
   summaries = 0;
+  /** SQS messages the sends became, and their bytes. */
+  messages = 0;
+  bytes = 0;
+  private readonly sqs = new SqsTransport({ client: this.acceptingClient(), queueUrl: 'bench' });
+
   async send(batches: ShareBatch[]): Promise<void> {
     for (const b of batches) {
       if (b.views === 'minutes') {
@@ -117,6 +128,20 @@ export class CountingTransport implements BatchTransport {
       this.batches += 1;
       this.shares += b.shares.length;
     }
+    await this.sqs.send(batches);
+  }
+
+  /** An SQSClient whose every SendMessageBatch succeeds, counting its entries. */
+  private acceptingClient(): SQSClient {
+    const send = async (command: SendMessageBatchCommand) => {
+      const entries = command.input.Entries ?? [];
+      for (const e of entries) {
+        this.messages += 1;
+        this.bytes += Buffer.byteLength(e.MessageBody ?? '');
+      }
+      return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: '' })), Failed: [] };
+    };
+    return { send } as unknown as SQSClient;
   }
 }
 

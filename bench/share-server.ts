@@ -10,7 +10,7 @@ export type FromShareServer =
   /** The process's CPU time so far (user + system, µs): the share path's CPU per share without valgrind. */
   | { type: 'cpu'; micros: number; userMicros: number }
   /** The queue flushed: the shares and batches its transport was handed so far. */
-  | { type: 'flushed'; shares: number; batches: number };
+  | { type: 'flushed'; shares: number; batches: number; messages: number; bytes: number };
 
 // BENCH_SHA256_KERNEL=scalar|sha-ni|armv8-sha2: the same build with another SHA-256 kernel (before/after figures).
 if (process.env.BENCH_SHA256_KERNEL) useSha256Kernel(process.env.BENCH_SHA256_KERNEL as Sha256Kernel);
@@ -31,8 +31,8 @@ process.on('message', async (msg: ToShareServer) => {
   }
   if (msg.type === 'flush') {
     await pool.queue.flush();
-    const { shares, batches } = pool.transport;
-    process.send?.({ type: 'flushed', shares, batches } satisfies FromShareServer);
+    const { shares, batches, messages, bytes } = pool.transport;
+    process.send?.({ type: 'flushed', shares, batches, messages, bytes } satisfies FromShareServer);
   }
 });
 process.on('disconnect', () => process.exit(0));

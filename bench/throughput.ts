@@ -54,6 +54,9 @@ export interface CoinThroughput {
   paced: ServerRun;
   queuedShares: number;
   batches: number;
+  /** The SQS messages the batches became (gzip v2, encoded in the server process as the container does) and bytes. */
+  messages: number;
+  bytes: number;
 }
 
 /**
@@ -129,8 +132,8 @@ class ShareServerProcess {
     return { ...r, serverBusy: ((await this.cpuMicros()) - cpu) / 1e3 / (performance.now() - wall) };
   }
 
-  /** Flushes its queue: the shares and batches handed to the transport. */
-  async flush(): Promise<{ shares: number; batches: number }> {
+  /** Flushes its queue: the shares and batches handed to the transport, and the SQS messages they became. */
+  async flush(): Promise<{ shares: number; batches: number; messages: number; bytes: number }> {
     const m = await this.ask({ type: 'flush' });
     if (m.type !== 'flushed') throw new Error(`share server answered ${m.type} to flush`);
     return m;
@@ -175,8 +178,8 @@ export async function measureThroughput(coin: BenchCoin, o: ThroughputOptions): 
     const paced = await server.timed(() =>
       gen.call('throughput', { warmupSeconds: o.warmupSeconds, seconds: o.seconds, window: 0, rate }),
     );
-    const { shares, batches } = await server.flush();
-    return { max, paced, queuedShares: shares, batches };
+    const { shares, batches, messages, bytes } = await server.flush();
+    return { max, paced, queuedShares: shares, batches, messages, bytes };
   } finally {
     await gen.stop();
     await server.stop();
@@ -262,6 +265,10 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
     );
     record({ key: `throughput.${g.algorithm}.journalMicros`, measured: microsPerShare(j), unit: 'µs/share' });
     info('  batches sent / shares per batch', `${r.batches} / ${fmt(r.queuedShares / Math.max(1, r.batches))}`);
+    info(
+      '  SQS messages / bytes a share (encoded in the server)',
+      `${r.messages} / ${fmt(r.bytes / Math.max(1, r.queuedShares))}`,
+    );
   }
   if (o.coins.includes('BTC')) {
     // One connection carrying many rigs (a stratum proxy): its submits pipelined up to the connection's in-flight bound.
