@@ -1,5 +1,6 @@
 // The real stratum front (startCoinService: DaemonPool, JobManager, StratumServer, TCP listener) on loopback, fed by
-// a fake coin daemon, acknowledging shares through the real BatchingShareQueue over a transport that only counts.
+// a fake coin daemon, acknowledging shares through the real BatchingShareQueue and SqsTransport over an SQS client
+// that accepts at once.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';

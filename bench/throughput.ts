@@ -73,13 +73,7 @@ export async function measureJournalAck(
   const server = await ShareServerProcess.start(coin, { spoolDir, maxWaitMs });
   const gen = LoadGen.start();
   try {
-    await gen.call('connect', {
-      port: server.port,
-      count: o.connections,
-      users: server.users,
-      sources: 1,
-      timeoutMs: 10_000,
-    });
+    await connectAll(gen, server, o.connections);
     return await server.timed(() =>
       gen.call('throughput', { warmupSeconds: o.warmupSeconds, seconds: o.seconds, window: 0, rate }),
     );
@@ -162,14 +156,7 @@ export async function measureThroughput(coin: BenchCoin, o: ThroughputOptions): 
   const server = await ShareServerProcess.start(coin);
   const gen = LoadGen.start();
   try {
-    const c = await gen.call('connect', {
-      port: server.port,
-      count: o.connections,
-      users: server.users,
-      sources: 1,
-      timeoutMs: 10_000,
-    });
-    if (c.connected < o.connections) throw new Error(`only ${c.connected} connections: ${c.firstError}`);
+    await connectAll(gen, server, o.connections);
     // The server's CPU share over the whole call (warmup, window, drain) is its utilisation.
     const max = await server.timed(() =>
       gen.call('throughput', { warmupSeconds: o.warmupSeconds, seconds: o.seconds, window: o.window }),
@@ -186,9 +173,21 @@ export async function measureThroughput(coin: BenchCoin, o: ThroughputOptions): 
   }
 }
 
+/** The load generator's `count` connections to the share server, every one of them up, or why not. */
+async function connectAll(gen: LoadGen, server: ShareServerProcess, count: number): Promise<void> {
+  const c = await gen.call('connect', { port: server.port, count, users: server.users, sources: 1, timeoutMs: 10_000 });
+  if (c.connected < count) throw new Error(`only ${c.connected} connections: ${c.firstError}`);
+}
+
 /** The server's CPU µs per accepted share in a run. */
 function microsPerShare(r: ServerRun): number {
   return (r.serverBusy * 1e6) / Math.max(1, r.accepted / r.seconds);
+}
+
+/** Why an open-loop ack p99 missed: a saturated server (over 90 % of a core), with its CPU a share, or `otherwise`. */
+function whySlow(r: ServerRun, mode: string, otherwise: string): string {
+  if (r.serverBusy <= 0.9) return otherwise;
+  return `the server was saturated: ${fmt(r.serverBusy * 100, 0)}% of one core at this rate in ${mode} mode (${fmt(microsPerShare(r))} µs a share)`;
 }
 
 export async function benchThroughput(o: ThroughputOptions = defaultThroughput): Promise<void> {
@@ -240,7 +239,11 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
       unit: 'ms',
       better: 'lower',
       target: ACK_P99_GOAL_MS,
-      whyMissed: 'the queue acknowledges a share only when its batch is sent: 500 shares or 25 ms (queue.maxWaitMs)',
+      whyMissed: whySlow(
+        r.paced,
+        'queue',
+        'the queue acknowledges a share only when its batch is sent: 500 shares or 25 ms (queue.maxWaitMs)',
+      ),
     });
     info('  ack p50 (open loop)', `${fmt(r.paced.latencyMs.p50)} ms`);
     // The same rate with queue.ackAfter = journal and a 5 ms window: the ack is the fsync, SQS is off the path.
@@ -253,17 +256,19 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
       unit: 'ms',
       better: 'lower',
       target: ACK_P99_GOAL_MS,
-      whyMissed:
-        j.serverBusy > 0.9
-          ? `the server was saturated: ${fmt(j.serverBusy * 100, 0)}% of one core at this rate in journal mode (${fmt(microsPerShare(j))} µs a share; ${fmt(pacedMicros)} in queue mode)`
-          : 'the event loop of a loaded server, or fsync on this disk, delays the batch windows',
+      whyMissed: whySlow(
+        j,
+        'journal',
+        'the event loop of a loaded server, or fsync on this disk, delays the batch windows',
+      ),
     });
+    const journalMicros = microsPerShare(j);
     info('  ack p50 (journal)', `${fmt(j.latencyMs.p50)} ms at ${fmt(j.accepted / j.seconds)} shares/s`);
     info(
       '  server CPU per share (journal, open loop)',
-      `${fmt(microsPerShare(j))} µs (${fmt(j.serverBusy * 100, 0)}% of one core)`,
+      `${fmt(journalMicros)} µs (${fmt(j.serverBusy * 100, 0)}% of one core; ${fmt(pacedMicros)} in queue mode)`,
     );
-    record({ key: `throughput.${g.algorithm}.journalMicros`, measured: microsPerShare(j), unit: 'µs/share' });
+    record({ key: `throughput.${g.algorithm}.journalMicros`, measured: journalMicros, unit: 'µs/share' });
     info('  batches sent / shares per batch', `${r.batches} / ${fmt(r.queuedShares / Math.max(1, r.batches))}`);
     info(
       '  SQS messages / bytes a share (encoded in the server)',

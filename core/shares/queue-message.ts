@@ -14,8 +14,8 @@ import type { ShareBatch } from './share.js';
 export const COMPRESSED_PREFIX = 'gz:';
 
 /**
- * zlib's fastest level: the stratum process encodes every batch on its event loop, and level 6 cost it ~0.7 µs more
- * a share for ~4 % fewer bytes (docs/performance.md).
+ * zlib's fastest level: the stratum process encodes every batch on its event loop, and level 6 cost it 0.8–1.1 µs
+ * more a share for 4–7 % fewer bytes (docs/performance.md).
  */
 const GZIP_LEVEL = 1;
 
