@@ -1,21 +1,25 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { InvalidMessageError, StorageError } from '../errors.js';
 import { parseShareBatch, shareBatchSchema } from './batch-schema.js';
 import type { ShareBatch } from './share.js';
+import { decodeShareTable, encodeShareTable } from './share-table.js';
 
 /**
  * The queue message format. v1: one batch as plain JSON (what the local queue carries, and what older stratum
  * servers sent). v2: `gz:` + base64(gzip(JSON { v: 2, batches })), several batches in one message: share JSON
  * repeats its keys and addresses, so gzip packs ~6–10× more shares into SQS's 256 KiB, which is what makes a
  * SendMessageBatch carry thousands of shares instead of one 25 ms window. Each batch keeps its own id: ingest
- * counts every batch of a message once, whatever happens to the message.
+ * counts every batch of a message once, whatever happens to the message. v3 (what the stratum servers send now):
+ * `tab:` + base64 of the same batches as a share table (core/shares/share-table.ts): their plain shares as columns,
+ * the random bytes of each (its hash, its actual difficulty) raw outside the gzip. Ingest reads all three.
  */
 export const COMPRESSED_PREFIX = 'gz:';
+export const TABLE_PREFIX = 'tab:';
 
 /**
  * zlib's fastest level: the stratum process encodes every batch on its event loop, and level 6 cost it 0.8–1.1 µs
- * more a share for 4–7 % fewer bytes (docs/performance.md).
+ * more a share for 4–7 % fewer bytes with v2 (docs/performance.md).
  */
 const GZIP_LEVEL = 1;
 
@@ -23,7 +27,8 @@ const GZIP_LEVEL = 1;
 const MAX_BATCHES = 500;
 const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
 
-const messageV2Schema = z.strictObject({ v: z.literal(2), batches: z.array(shareBatchSchema).min(1).max(MAX_BATCHES) });
+const batchesSchema = z.array(shareBatchSchema).min(1).max(MAX_BATCHES);
+const messageV2Schema = z.strictObject({ v: z.literal(2), batches: batchesSchema });
 
 /**
  * Bodies for `batches`, in order, each at most `maxBytes`: as few compressed messages as fit, split in halves
@@ -56,6 +61,12 @@ export function encodeMessages(batches: readonly ShareBatch[], maxBytes: number,
 
 /** The batches of a message body, v1 or v2; throws an Error naming what is wrong. */
 export function decodeMessage(body: string): ShareBatch[] {
+  if (body.startsWith(TABLE_PREFIX)) {
+    const bytes = Buffer.from(body.slice(TABLE_PREFIX.length), 'base64');
+    const result = batchesSchema.safeParse(decodeShareTable(bytes, MAX_INFLATED_BYTES, MAX_BATCHES));
+    if (!result.success) throw new InvalidMessageError(`not a share message: ${z.prettifyError(result.error)}`);
+    return result.data as ShareBatch[];
+  }
   if (!body.startsWith(COMPRESSED_PREFIX)) return [parseShareBatch(body)];
   let json: unknown;
   try {
@@ -72,7 +83,7 @@ export function decodeMessage(body: string): ShareBatch[] {
 }
 
 function compressed(batches: readonly ShareBatch[]): string {
-  return COMPRESSED_PREFIX + gzipSync(JSON.stringify({ v: 2, batches }), { level: GZIP_LEVEL }).toString('base64');
+  return TABLE_PREFIX + encodeShareTable(batches, GZIP_LEVEL).toString('base64');
 }
 
 function encodePlain(batch: ShareBatch, maxBytes: number): string[] {

@@ -16,7 +16,7 @@ import { packRequests, SQS_MAX_BYTES, SqsTransport } from '../../../adapters/aws
 import { FileShareSpool } from '../../../adapters/fs/spool.js';
 import { StorageError } from '../../../core/errors.js';
 import { parseShareBatch } from '../../../core/shares/batch-schema.js';
-import { COMPRESSED_PREFIX, decodeMessage, encodeMessages } from '../../../core/shares/queue-message.js';
+import { decodeMessage, encodeMessages, TABLE_PREFIX } from '../../../core/shares/queue-message.js';
 import type { ShareBatch } from '../../../core/shares/share.js';
 import { BatchingShareQueue } from '../../../fargate/src/queue/batching-share-queue.js';
 import { batch, share } from '../../core/shares/fixtures.js';
@@ -60,7 +60,7 @@ describe('SqsTransport (mocked SQS)', () => {
       .flat()
       .map((e) => e.MessageBody!);
     expect(bodies).toHaveLength(1);
-    expect(bodies[0]!.startsWith(COMPRESSED_PREFIX)).toBe(true);
+    expect(bodies[0]!.startsWith(TABLE_PREFIX)).toBe(true);
     expect(decodeMessage(bodies[0]!)).toEqual(sent);
     const plain = sent.reduce((n, b) => n + Buffer.byteLength(JSON.stringify(b)), 0);
     console.log(`23 batches × 40 shares: ${plain} bytes as JSON, ${bodies[0]!.length} bytes compressed in one message`);

@@ -1,10 +1,62 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COMPRESSED_PREFIX, decodeMessage, encodeMessages } from '../../../core/shares/queue-message.js';
-import { batch, share } from './fixtures.js';
+import { COMPRESSED_PREFIX, decodeMessage, encodeMessages, TABLE_PREFIX } from '../../../core/shares/queue-message.js';
+import type { Share } from '../../../core/shares/share.js';
+import { encodeShareTable } from '../../../core/shares/share-table.js';
+import { batch, MINER_A, MINER_B, share } from './fixtures.js';
 
 const gz = (value: unknown) => COMPRESSED_PREFIX + gzipSync(JSON.stringify(value)).toString('base64');
+
+/** A v3 body of hand-made bytes: a JSON part (gzipped) and the rows' bytes after it. */
+const table = (json: unknown, rows: Buffer = Buffer.alloc(0), lengthDelta = 0) => {
+  const part = gzipSync(JSON.stringify(json));
+  const header = Buffer.alloc(4);
+  header.writeUInt32LE(part.length + lengthDelta);
+  return TABLE_PREFIX + Buffer.concat([header, part, rows]).toString('base64');
+};
+
+const hex64 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
+const double = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
+
+/** Any share a batch may carry: plain accepted shares (the table's rows) and every kind that travels whole. */
+const anyShare: fc.Arbitrary<Share> = fc
+  .record(
+    {
+      miner: fc.constantFrom(MINER_A, MINER_B, 'ltc1q\nodd', 'a\nb', 'a'),
+      worker: fc.constantFrom('', 'rig1', 'b\nc', 'c', 'ünïcode'),
+      height: fc.integer({ min: 0, max: 5_000_000 }),
+      difficulty: double(1e-12, 1e12).filter((d) => d > 0),
+      actualDifficulty: double(0, 1e15),
+      networkDifficulty: fc.option(
+        double(1e-3, 1e14).filter((d) => d > 0),
+        { nil: undefined },
+      ),
+      timestamp: fc.integer({ min: 0, max: 2 ** 42 }),
+      ip: fc.option(fc.constantFrom('10.0.0.1', '2001:db8::1', ''), { nil: undefined }),
+      hash: fc.option(hex64, { nil: undefined, freq: 8 }),
+      kind: fc.constantFrom('plain', 'plain', 'plain', 'block', 'summary'),
+    },
+    { requiredKeys: ['miner', 'worker', 'height', 'difficulty', 'actualDifficulty', 'timestamp', 'kind'] },
+  )
+  .map(({ kind, ...s }) => {
+    const out: Share = { coin: 'LTC', ...s };
+    for (const key of Object.keys(out) as (keyof Share)[]) if (out[key] === undefined) delete out[key];
+    if (kind === 'block') {
+      out.block = {
+        height: s.height,
+        hash: 'ab'.repeat(32),
+        reward: '625000000',
+        networkDifficulty: 3,
+        submitResult: 'accepted',
+      };
+    }
+    if (kind === 'summary') {
+      out.count = 3;
+      delete out.hash;
+    }
+    return out;
+  });
 
 describe('queue messages', () => {
   it('round-trips any batches, in order, under any size limit a share fits in', () => {
@@ -31,6 +83,88 @@ describe('queue messages', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('round-trips any mix of shares through the share table: rows and shares sent whole, each at its place', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(anyShare, { maxLength: 40 }), { minLength: 1, maxLength: 5 }), (groups) => {
+        const sent = groups.map((shares, i) => ({
+          ...batch(`t${i}`, shares),
+          ...(shares.length === 0
+            ? { rejected: [{ miner: MINER_A, worker: 'x', timestamp: 1, stale: 1, invalid: 0, duplicate: 0 }] }
+            : {}),
+        }));
+        const [body, ...more] = encodeMessages(sent, 256 * 1024);
+        expect(more).toEqual([]);
+        expect(body!.startsWith(TABLE_PREFIX)).toBe(true);
+        expect(decodeMessage(body!)).toStrictEqual(sent);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('sends plain shares as rows (few bytes a share) and the rest whole', () => {
+    const rows = Array.from({ length: 400 }, (_, k) =>
+      share({ hash: k.toString(16).padStart(64, '0'), ip: '10.0.0.1', networkDifficulty: 1e6, timestamp: k }),
+    );
+    const whole = share({ count: 5 });
+    const bytes = encodeShareTable([batch('r', [...rows.slice(0, 200), whole, ...rows.slice(200)])], 1);
+    // a row: 8 bytes of actual difficulty, 32 of hash, and a few of gzipped columns
+    expect(bytes.length).toBeGreaterThan(400 * 40);
+    expect(bytes.length).toBeLessThan(400 * 44);
+    expect(decodeMessage(TABLE_PREFIX + bytes.toString('base64'))[0]!.shares[200]).toEqual(whole);
+  });
+
+  it("gives a hash's upper-case digits back in lower case, and sends a hash that is not hex whole (ingest refuses it, as it did)", () => {
+    const upper = share({ hash: 'AB'.repeat(32) });
+    expect(decodeMessage(encodeMessages([batch('u', [upper])], 256 * 1024)[0]!)[0]!.shares).toEqual([
+      { ...upper, hash: 'ab'.repeat(32) },
+    ]);
+    const body = encodeMessages([batch('x', [share({ hash: 'zz'.repeat(32) })])], 256 * 1024)[0]!;
+    expect(() => decodeMessage(body)).toThrow(/not a share message[\s\S]*64 lowercase hex/);
+  });
+
+  it('refuses a share table whose parts do not agree: lengths, rows, names, places', () => {
+    const one = { ...batch('x', []), rows: 1, w: [0], h: [100], d: [8], n: [null], t: [5] };
+    const row = Buffer.alloc(40);
+    const who = [[0, 'rig1', null]];
+    const ok = { v: 3, miners: [MINER_A], ips: [], who };
+    expect(decodeMessage(table({ ...ok, batches: [one] }, row))[0]!.shares).toEqual([
+      {
+        coin: 'LTC',
+        miner: MINER_A,
+        worker: 'rig1',
+        height: 100,
+        difficulty: 8,
+        actualDifficulty: 0,
+        timestamp: 5,
+        hash: '00'.repeat(32),
+      },
+    ]);
+    expect(() => decodeMessage(`${TABLE_PREFIX}AAA`)).toThrow(/shorter than its header/);
+    expect(() => decodeMessage(table({ ...ok, batches: [one] }, row, 1000))).toThrow(/shorter than its JSON/);
+    expect(() => decodeMessage(table({ ...ok, batches: [one] }, row.subarray(1)))).toThrow(/bytes of rows/);
+    expect(() => decodeMessage(table({ ...ok, batches: [{ ...one, t: [] }] }, row))).toThrow(/column's length/);
+    expect(() => decodeMessage(table({ ...ok, batches: [{ ...one, w: [1] }] }, row))).toThrow(/names no worker/);
+    expect(() => decodeMessage(table({ ...ok, who: [[1, 'rig1', null]], batches: [one] }, row))).toThrow(
+      /names no miner/,
+    );
+    expect(() => decodeMessage(table({ ...ok, who: [[0, 'rig1', 0]], batches: [one] }, row))).toThrow(
+      /names no address/,
+    );
+    expect(() => decodeMessage(table({ ...ok, batches: [{ ...one, other: [[5, share()]] }] }, row))).toThrow(
+      /not in order/,
+    );
+    expect(() => decodeMessage(table({ ...ok, v: 2, batches: [one] }, row))).toThrow(/not a share table/);
+    expect(() => decodeMessage(table({ ...ok, batches: [{ ...one, d: [-1] }] }, row))).toThrow(/not a share message/);
+    const bomb = Buffer.concat([Buffer.alloc(4), gzipSync(Buffer.alloc(32 * 1024 * 1024, 0x20))]);
+    bomb.writeUInt32LE(bomb.length - 4);
+    expect(() => decodeMessage(TABLE_PREFIX + bomb.toString('base64'))).toThrow(/does not inflate/);
+  });
+
+  it('still reads a v2 body (gzipped JSON batches, what stratum servers sent before the share table)', () => {
+    const sent = [batch('a', [share({ hash: 'cd'.repeat(32) })]), batch('b', [share({ count: 2 })])];
+    expect(decodeMessage(gz({ v: 2, batches: sent }))).toEqual(sent);
   });
 
   it("sends a split batch's refused-share counts and aux addresses in its first half only, so that they count once", () => {

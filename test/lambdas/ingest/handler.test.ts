@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQS_MAX_BYTES } from '../../../adapters/aws/sqs-transport.js';
 import type { ShareIngestStore } from '../../../core/ports/share-store.js';
 import { MINUTE_MS } from '../../../core/shares/aggregate.js';
-import { COMPRESSED_PREFIX, encodeMessages } from '../../../core/shares/queue-message.js';
+import { COMPRESSED_PREFIX, encodeMessages, TABLE_PREFIX } from '../../../core/shares/queue-message.js';
 import { run } from '../../../lambdas/ingest/handler.js';
 import { batch, MINER_A, MINER_B, share } from '../../core/shares/fixtures.js';
 import { crashingStore, type Dynamo, minerTotal, silentLog, sqsEvent, startDynamo } from '../../helpers/dynamo.js';
@@ -44,10 +44,19 @@ describe('ingest handler', () => {
   it('counts every batch of a compressed multi-batch message once, even after a crash midway and a redelivery', async () => {
     const store = await dynamo.freshStore();
     const batches = [1, 2, 3].map((n) =>
-      batch(`c-${n}`, [share({ miner: MINER_A, worker: `rig${n}`, height: 100, difficulty: n, timestamp: T0 + n })]),
+      batch(`c-${n}`, [
+        share({
+          miner: MINER_A,
+          worker: `rig${n}`,
+          height: 100,
+          difficulty: n,
+          timestamp: T0 + n,
+          hash: String(n).repeat(64), // a row of the share table, not a share sent whole
+        }),
+      ]),
     );
     const [body] = encodeMessages(batches, SQS_MAX_BYTES);
-    expect(body!.startsWith(COMPRESSED_PREFIX)).toBe(true);
+    expect(body!.startsWith(TABLE_PREFIX)).toBe(true);
     // the first attempt dies in the second batch (a one-share batch takes 20 writes: the first one is counted)
     const dying = crashingStore(store.ingest, 25, true);
     const first = await run(sqsEvent([{ messageId: 'm1', body: body! }]), { ...deps(dying), leaseMs: 1 });
@@ -73,9 +82,16 @@ describe('ingest handler', () => {
 
   it('reports a compressed body that does not decode as failed, for the dead-letter queue', async () => {
     const store = await dynamo.freshStore();
-    const res = await run(sqsEvent([{ messageId: 'bad', body: `${COMPRESSED_PREFIX}AAAA` }]), deps(store.ingest));
-    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    const res = await run(
+      sqsEvent([
+        { messageId: 'bad', body: `${COMPRESSED_PREFIX}AAAA` },
+        { messageId: 'bad-table', body: `${TABLE_PREFIX}AAAA` },
+      ]),
+      deps(store.ingest),
+    );
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }, { itemIdentifier: 'bad-table' }]);
   });
+
   it('folds a batch into round, miner, worker, minute and block records', async () => {
     const store = await dynamo.freshStore();
     const res = await run(sqsEvent([{ messageId: 'm1', body: JSON.stringify(sample()) }]), deps(store.ingest));

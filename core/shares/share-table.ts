@@ -1,0 +1,229 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
+import { InvalidMessageError } from '../errors.js';
+import { child } from '../maps.js';
+import type { Share, ShareBatch } from './share.js';
+
+/**
+ * The v3 queue body: a message's shares as columns. A share as JSON is ~310 bytes of repeated keys, addresses and
+ * two random values (its hash and its actual difficulty); gzip spent ~2.3 µs a share of the stratum process's event
+ * loop on that, most of it on the 64 random hex digits, which it cannot shrink below their 32 bytes anyway. Here the
+ * two random values travel as raw bytes outside the gzip (a float64 and the hash's 32 bytes a share), and the rest as
+ * gzipped JSON columns: each distinct miner, worker and address once per message, each share as an index into them
+ * and its height and time as differences from the share before (docs/performance.md, "the queue's share table").
+ *
+ * The bytes: u32 LE length of the gzipped JSON, the gzipped JSON, then for the table's rows of every batch in order
+ * their actual difficulties (float64 LE), then their hashes (32 bytes each, the display-order hex's bytes).
+ * A share that is not a plain accepted share (a found block, aux blocks, a summary entry, no hash, another coin)
+ * travels whole in its batch's `other`, at its index: the decoded batch has every share, in order, as sent.
+ */
+
+const FLOAT_BYTES = 8;
+const HASH_BYTES = 32;
+const ROW_BYTES = FLOAT_BYTES + HASH_BYTES;
+const HEADER_BYTES = 4;
+
+/**
+ * A distinct miner, worker and address: the `who` a row's index names; the miner and the address as indexes into the
+ * message's `miners` and `ips` (a miner's rigs, and rigs behind one address, name them once).
+ */
+type Who = [miner: number, worker: string, ip: number | null];
+
+/** Strings in the order first seen, each with its index. */
+class Dictionary {
+  readonly list: string[] = [];
+  private readonly index = new Map<string, number>();
+  of(value: string): number {
+    let i = this.index.get(value);
+    if (i === undefined) {
+      i = this.list.length;
+      this.index.set(value, i);
+      this.list.push(value);
+    }
+    return i;
+  }
+}
+
+/** A batch in the table: its fields but its shares, and its shares as columns (one entry per row). */
+interface TableBatch extends Omit<ShareBatch, 'shares'> {
+  rows: number;
+  /** Index into the message's `who`. */
+  w: number[];
+  /** Height minus the previous row's (the first row's: minus 0); likewise `t` for the timestamp. */
+  h: number[];
+  d: number[];
+  n: (number | null)[];
+  t: number[];
+  /** The shares that are not rows, whole, at their index among the batch's shares. */
+  other?: [number, Share][];
+}
+
+/** A plain accepted share: one row of the table. */
+function isRow(s: Share, coin: string): boolean {
+  return (
+    s.coin === coin &&
+    s.hash !== undefined &&
+    s.block === undefined &&
+    s.auxBlocks === undefined &&
+    s.count === undefined &&
+    s.credit === undefined &&
+    s.hash.length === HASH_BYTES * 2
+  );
+}
+
+/** The v3 bytes of `batches` (gzip `level` for the JSON part). */
+export function encodeShareTable(batches: readonly ShareBatch[], level: number): Buffer {
+  let most = 0;
+  for (const b of batches) most += b.shares.length;
+  const floats = Buffer.allocUnsafe(most * FLOAT_BYTES);
+  const hashes = Buffer.allocUnsafe(most * HASH_BYTES);
+  const who: Who[] = [];
+  const miners = new Dictionary();
+  const ips = new Dictionary();
+  const whoIndex = new Map<string, Map<string, Map<string | null, number>>>();
+  let row = 0;
+  const tables = batches.map((batch): TableBatch => {
+    const { shares, ...fields } = batch;
+    const w: number[] = [];
+    const h: number[] = [];
+    const d: number[] = [];
+    const n: (number | null)[] = [];
+    const t: number[] = [];
+    const other: [number, Share][] = [];
+    let height = 0;
+    let at = 0;
+    for (let i = 0; i < shares.length; i++) {
+      const s = shares[i]!;
+      // A hash's hex is written first: its digits end the write early if they are not hex (that share travels
+      // whole, and ingest refuses it as it would have). Upper-case digits are read as the same bytes and arrive in
+      // lower case, as the batch schema wants them.
+      if (!isRow(s, batch.coin) || hashes.write(s.hash!, row * HASH_BYTES, 'hex') !== HASH_BYTES) {
+        other.push([i, s]);
+        continue;
+      }
+      const ip = s.ip ?? null;
+      // Nested maps keyed by the share's own strings: their hashes are cached in them (the same strings come with
+      // every share of a connection), where a joined key would be built and hashed anew each time.
+      const workers = child(whoIndex, s.miner, () => new Map<string, Map<string | null, number>>());
+      const atIp = child(workers, s.worker, () => new Map<string | null, number>());
+      let index = atIp.get(ip);
+      if (index === undefined) {
+        index = who.length;
+        atIp.set(ip, index);
+        who.push([miners.of(s.miner), s.worker, ip === null ? null : ips.of(ip)]);
+      }
+      w.push(index);
+      h.push(s.height - height);
+      height = s.height;
+      d.push(s.difficulty);
+      n.push(s.networkDifficulty ?? null);
+      t.push(s.timestamp - at);
+      at = s.timestamp;
+      floats.writeDoubleLE(s.actualDifficulty, row * FLOAT_BYTES);
+      row++;
+    }
+    const table: TableBatch = { ...fields, rows: w.length, w, h, d, n, t };
+    if (other.length > 0) table.other = other;
+    return table;
+  });
+  const json = gzipSync(JSON.stringify({ v: 3, miners: miners.list, ips: ips.list, who, batches: tables }), { level });
+  const header = Buffer.allocUnsafe(HEADER_BYTES);
+  header.writeUInt32LE(json.length, 0);
+  return Buffer.concat([header, json, floats.subarray(0, row * FLOAT_BYTES), hashes.subarray(0, row * HASH_BYTES)]);
+}
+
+const int = z.number().int();
+const tableSchema = z.strictObject({
+  v: z.literal(3),
+  miners: z.array(z.string()),
+  ips: z.array(z.string()),
+  who: z.array(z.tuple([int.nonnegative(), z.string(), int.nonnegative().nullable()])),
+  batches: z
+    .array(
+      z.looseObject({
+        rows: int.nonnegative(),
+        w: z.array(int.nonnegative()),
+        h: z.array(int),
+        d: z.array(z.number()),
+        n: z.array(z.number().nullable()),
+        t: z.array(int),
+        other: z.array(z.tuple([int.nonnegative(), z.unknown()])).optional(),
+      }),
+    )
+    .min(1),
+});
+
+/**
+ * The batches of v3 bytes, not yet validated as share batches (the caller does, as for every version); throws an
+ * InvalidMessageError naming what is wrong with the table itself.
+ */
+export function decodeShareTable(bytes: Buffer, maxInflatedBytes: number, maxBatches: number): unknown[] {
+  if (bytes.length < HEADER_BYTES) throw new InvalidMessageError('share table shorter than its header');
+  const jsonEnd = HEADER_BYTES + bytes.readUInt32LE(0);
+  if (jsonEnd > bytes.length) throw new InvalidMessageError('share table shorter than its JSON part');
+  let json: unknown;
+  try {
+    json = JSON.parse(
+      gunzipSync(bytes.subarray(HEADER_BYTES, jsonEnd), { maxOutputLength: maxInflatedBytes }).toString('utf8'),
+    );
+  } catch (err) {
+    throw new InvalidMessageError(`share table's JSON part does not inflate to JSON: ${(err as Error).message}`);
+  }
+  const parsed = tableSchema.safeParse(json);
+  if (!parsed.success) throw new InvalidMessageError(`not a share table: ${z.prettifyError(parsed.error)}`);
+  const { miners, ips, who, batches } = parsed.data;
+  if (batches.length > maxBatches) throw new InvalidMessageError(`share table has more than ${maxBatches} batches`);
+  const rows = batches.reduce((sum, b) => sum + b.rows, 0);
+  if (bytes.length !== jsonEnd + rows * ROW_BYTES) {
+    throw new InvalidMessageError(`share table has ${bytes.length - jsonEnd} bytes of rows, not ${rows * ROW_BYTES}`);
+  }
+  const people = who.map(([m, worker, ip], i) => {
+    const miner = miners[m];
+    const address = ip === null ? null : ips[ip];
+    if (miner === undefined || address === undefined) {
+      throw new InvalidMessageError(`share table worker ${i} names no ${miner === undefined ? 'miner' : 'address'}`);
+    }
+    return [miner, worker, address] as const;
+  });
+  const hashesAt = jsonEnd + rows * FLOAT_BYTES;
+  let row = 0;
+  return batches.map((table, b) => {
+    const { rows: count, w, h, d, n, t, other = [], ...fields } = table;
+    if ([w, h, d, n, t].some((column) => column.length !== count)) {
+      throw new InvalidMessageError(`share table batch ${b}: a column's length is not its ${count} rows`);
+    }
+    const shares: unknown[] = [];
+    const coin = fields.coin;
+    let height = 0;
+    let at = 0;
+    let next = 0;
+    for (let k = 0; k < count; k++) {
+      while (next < other.length && other[next]![0] === shares.length) shares.push(other[next++]![1]);
+      const person = people[w[k]!];
+      if (person === undefined) throw new InvalidMessageError(`share table batch ${b}: row ${k} names no worker`);
+      height += h[k]!;
+      at += t[k]!;
+      const share: Record<string, unknown> = {
+        coin,
+        miner: person[0],
+        worker: person[1],
+        height,
+        difficulty: d[k],
+        actualDifficulty: bytes.readDoubleLE(jsonEnd + row * FLOAT_BYTES),
+        timestamp: at,
+        hash: bytes.toString('hex', hashesAt + row * HASH_BYTES, hashesAt + (row + 1) * HASH_BYTES),
+      };
+      if (n[k] !== null) share.networkDifficulty = n[k];
+      if (person[2] !== null) share.ip = person[2];
+      shares.push(share);
+      row++;
+    }
+    while (next < other.length && other[next]![0] === shares.length) shares.push(other[next++]![1]);
+    if (next !== other.length) {
+      throw new InvalidMessageError(
+        `share table batch ${b}: its other shares' indexes are not in order among its rows`,
+      );
+    }
+    return { ...fields, shares };
+  });
+}
