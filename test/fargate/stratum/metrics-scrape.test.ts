@@ -1,6 +1,7 @@
-import { Registry } from 'prom-client';
+import fc from 'fast-check';
+import { AggregatorRegistry, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createStratumMetrics } from '../../../fargate/src/stratum/metrics.js';
+import { CoinHistogram, createStratumMetrics } from '../../../fargate/src/stratum/metrics.js';
 
 /** The exposition text's value of one series (undefined when absent). */
 function seriesValue(text: string, series: string): number | undefined {
@@ -37,5 +38,38 @@ describe('stratum metrics across scrapes', () => {
     expect(seriesValue(text, 'stratum_share_ack_seconds_count{coin="LTC"}')).toBe(2);
     expect(seriesValue(text, 'stratum_share_ack_seconds_bucket{le="0.005",coin="LTC"}')).toBe(1);
     expect(seriesValue(text, 'stratum_share_ack_seconds_count{coin="BTC"}')).toBe(1);
+  });
+
+  it("gives the text, JSON and cluster sums of prom-client's own Histogram fed the same observations", async () => {
+    const buckets = [0.001, 0.005, 0.01, 0.25, 1];
+    const config = { name: 'ack_seconds', help: 'Time to the ack' };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('LTC', 'BTC', 'DOGE'),
+            fc.oneof(fc.constantFrom(...buckets, 0, 2), fc.double({ min: 0, max: 3, noNaN: true })),
+          ),
+          { maxLength: 60 },
+        ),
+        async (observations) => {
+          const ours = new Registry();
+          const theirs = new Registry();
+          const h = new CoinHistogram(ours, { ...config, buckets: [...buckets].reverse() });
+          const reference = new Histogram({ ...config, buckets, labelNames: ['coin'], registers: [theirs] });
+          for (const [coin, seconds] of observations) {
+            h.observe({ coin }, seconds);
+            reference.observe({ coin }, seconds);
+          }
+          expect(await ours.metrics()).toBe(await theirs.metrics());
+          expect(await ours.getMetricsAsJSON()).toEqual(await theirs.getMetricsAsJSON());
+          // the primary sums its stratum processes' metrics (AggregatorRegistry): the same sums either way
+          const twice = async (r: Registry) =>
+            AggregatorRegistry.aggregate([await r.getMetricsAsJSON(), await r.getMetricsAsJSON()]).metrics();
+          expect(await twice(ours)).toBe(await twice(theirs));
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });
