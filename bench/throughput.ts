@@ -102,7 +102,11 @@ class ShareServerProcess {
     const spool = journal
       ? { BENCH_SHARE_SERVER_SPOOL: journal.spoolDir, BENCH_SHARE_SERVER_WINDOW_MS: String(journal.maxWaitMs) }
       : {};
+    // BENCH_SHARE_SERVER_NODE_FLAGS: the share server's own Node flags (e.g. --cpu-prof --cpu-prof-dir=…, which
+    // NODE_OPTIONS does not take), after the bench's.
+    const flags = (process.env.BENCH_SHARE_SERVER_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
     const child = fork(bundleBenchScript('share-server', dir), [], {
+      execArgv: [...process.execArgv, ...flags],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, ...spool, BENCH_SHARE_SERVER_COIN: coin, POOL_HASHING_ADDON: BENCH_ADDON },
     });

@@ -11,10 +11,8 @@ import { FakeIdentity, totpCode } from '../../helpers/fake-identity.js';
 
 const harness = accountApiPerTest();
 let h: AccountApiHarness;
-let identity: FakeIdentity;
 beforeEach(() => {
   h = harness();
-  identity = harness().identity;
 });
 
 const REFUSAL = { error: 'the email or the password is wrong' };
