@@ -1,7 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { InvalidMessageError } from '../errors.js';
-import { child } from '../maps.js';
 import type { Share, ShareBatch } from './share.js';
 
 /**
@@ -23,12 +22,6 @@ const HASH_BYTES = 32;
 const ROW_BYTES = FLOAT_BYTES + HASH_BYTES;
 const HEADER_BYTES = 4;
 
-/**
- * A distinct miner, worker and address: the `who` a row's index names; the miner and the address as indexes into the
- * message's `miners` and `ips` (a miner's rigs, and rigs behind one address, name them once).
- */
-type Who = [miner: number, worker: string, ip: number | null];
-
 /** Strings in the order first seen, each with its index. */
 class Dictionary {
   readonly list: string[] = [];
@@ -41,6 +34,43 @@ class Dictionary {
       this.list.push(value);
     }
     return i;
+  }
+}
+
+/**
+ * The distinct (miner, worker, address) of a message's rows, as three columns: a row names one by its index. The
+ * miner and the address are indexes into the message's `miners` and `ips` (a miner's rigs, and rigs behind one
+ * address, name them once). Looked up by the share's own strings (their hashes are cached in them: the same strings
+ * come with every share of a connection) with no allocation but the entry's.
+ */
+class Workers {
+  readonly miners = new Dictionary();
+  readonly ips = new Dictionary();
+  /** The columns: miner index, worker name, address index (null: none). */
+  readonly m: number[] = [];
+  readonly w: string[] = [];
+  readonly ip: (number | null)[] = [];
+  /** Per miner index: worker name → its newest entry; `older` chains a worker's entries at other addresses. */
+  private readonly byMiner: Map<string, number>[] = [];
+  private readonly older: number[] = [];
+
+  of(miner: string, worker: string, address: string | undefined): number {
+    const m = this.miners.of(miner);
+    let workers = this.byMiner[m];
+    if (workers === undefined) {
+      workers = new Map();
+      this.byMiner[m] = workers;
+    }
+    const ip = address === undefined ? null : this.ips.of(address);
+    const newest = workers.get(worker) ?? -1;
+    for (let i = newest; i !== -1; i = this.older[i]!) if (this.ip[i] === ip) return i;
+    const index = this.m.length;
+    this.m.push(m);
+    this.w.push(worker);
+    this.ip.push(ip);
+    this.older.push(newest);
+    workers.set(worker, index);
+    return index;
   }
 }
 
@@ -77,10 +107,7 @@ export function encodeShareTable(batches: readonly ShareBatch[], level: number):
   for (const b of batches) most += b.shares.length;
   const floats = Buffer.allocUnsafe(most * FLOAT_BYTES);
   const hashes = Buffer.allocUnsafe(most * HASH_BYTES);
-  const who: Who[] = [];
-  const miners = new Dictionary();
-  const ips = new Dictionary();
-  const whoIndex = new Map<string, Map<string, Map<string | null, number>>>();
+  const who = new Workers();
   let row = 0;
   const tables = batches.map((batch): TableBatch => {
     const { shares, ...fields } = batch;
@@ -101,18 +128,7 @@ export function encodeShareTable(batches: readonly ShareBatch[], level: number):
         other.push([i, s]);
         continue;
       }
-      const ip = s.ip ?? null;
-      // Nested maps keyed by the share's own strings: their hashes are cached in them (the same strings come with
-      // every share of a connection), where a joined key would be built and hashed anew each time.
-      const workers = child(whoIndex, s.miner, () => new Map<string, Map<string | null, number>>());
-      const atIp = child(workers, s.worker, () => new Map<string | null, number>());
-      let index = atIp.get(ip);
-      if (index === undefined) {
-        index = who.length;
-        atIp.set(ip, index);
-        who.push([miners.of(s.miner), s.worker, ip === null ? null : ips.of(ip)]);
-      }
-      w.push(index);
+      w.push(who.of(s.miner, s.worker, s.ip));
       h.push(s.height - height);
       height = s.height;
       d.push(s.difficulty);
@@ -126,7 +142,16 @@ export function encodeShareTable(batches: readonly ShareBatch[], level: number):
     if (other.length > 0) table.other = other;
     return table;
   });
-  const json = gzipSync(JSON.stringify({ v: 3, miners: miners.list, ips: ips.list, who, batches: tables }), { level });
+  const json = gzipSync(
+    JSON.stringify({
+      v: 3,
+      miners: who.miners.list,
+      ips: who.ips.list,
+      who: { m: who.m, w: who.w, ip: who.ip },
+      batches: tables,
+    }),
+    { level },
+  );
   const header = Buffer.allocUnsafe(HEADER_BYTES);
   header.writeUInt32LE(json.length, 0);
   return Buffer.concat([header, json, floats.subarray(0, row * FLOAT_BYTES), hashes.subarray(0, row * HASH_BYTES)]);
@@ -137,7 +162,11 @@ const tableSchema = z.strictObject({
   v: z.literal(3),
   miners: z.array(z.string()),
   ips: z.array(z.string()),
-  who: z.array(z.tuple([int.nonnegative(), z.string(), int.nonnegative().nullable()])),
+  who: z.strictObject({
+    m: z.array(int.nonnegative()),
+    w: z.array(z.string()),
+    ip: z.array(int.nonnegative().nullable()),
+  }),
   batches: z
     .array(
       z.looseObject({
@@ -177,8 +206,12 @@ export function decodeShareTable(bytes: Buffer, maxInflatedBytes: number, maxBat
   if (bytes.length !== jsonEnd + rows * ROW_BYTES) {
     throw new InvalidMessageError(`share table has ${bytes.length - jsonEnd} bytes of rows, not ${rows * ROW_BYTES}`);
   }
-  const people = who.map(([m, worker, ip], i) => {
-    const miner = miners[m];
+  if (who.w.length !== who.m.length || who.ip.length !== who.m.length) {
+    throw new InvalidMessageError("share table's worker columns differ in length");
+  }
+  const people = who.w.map((worker, i) => {
+    const miner = miners[who.m[i]!];
+    const ip = who.ip[i]!;
     const address = ip === null ? null : ips[ip];
     if (miner === undefined || address === undefined) {
       throw new InvalidMessageError(`share table worker ${i} names no ${miner === undefined ? 'miner' : 'address'}`);

@@ -1,4 +1,3 @@
-import { child } from '../maps.js';
 import { creditOf, MINUTE_MS, RepeatFilter, type ShareCredit } from './aggregate.js';
 import { AUX_ADDRESSES_PER_BATCH, AuxAddressTally } from './aux-addresses.js';
 import { REFUSALS_PER_BATCH, refusalEntry, refusalSlices } from './refusals.js';
@@ -233,6 +232,15 @@ function toShare(e: Entry): Share {
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function child<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
 
 function push(byCoin: Map<string, Share[]>, s: Share): void {
   const list = byCoin.get(s.coin);

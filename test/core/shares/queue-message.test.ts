@@ -127,7 +127,7 @@ describe('queue messages', () => {
   it('refuses a share table whose parts do not agree: lengths, rows, names, places', () => {
     const one = { ...batch('x', []), rows: 1, w: [0], h: [100], d: [8], n: [null], t: [5] };
     const row = Buffer.alloc(40);
-    const who = [[0, 'rig1', null]];
+    const who = { m: [0], w: ['rig1'], ip: [null] };
     const ok = { v: 3, miners: [MINER_A], ips: [], who };
     expect(decodeMessage(table({ ...ok, batches: [one] }, row))[0]!.shares).toEqual([
       {
@@ -146,11 +146,14 @@ describe('queue messages', () => {
     expect(() => decodeMessage(table({ ...ok, batches: [one] }, row.subarray(1)))).toThrow(/bytes of rows/);
     expect(() => decodeMessage(table({ ...ok, batches: [{ ...one, t: [] }] }, row))).toThrow(/column's length/);
     expect(() => decodeMessage(table({ ...ok, batches: [{ ...one, w: [1] }] }, row))).toThrow(/names no worker/);
-    expect(() => decodeMessage(table({ ...ok, who: [[1, 'rig1', null]], batches: [one] }, row))).toThrow(
+    expect(() => decodeMessage(table({ ...ok, who: { ...who, m: [1] }, batches: [one] }, row))).toThrow(
       /names no miner/,
     );
-    expect(() => decodeMessage(table({ ...ok, who: [[0, 'rig1', 0]], batches: [one] }, row))).toThrow(
+    expect(() => decodeMessage(table({ ...ok, who: { ...who, ip: [0] }, batches: [one] }, row))).toThrow(
       /names no address/,
+    );
+    expect(() => decodeMessage(table({ ...ok, who: { ...who, w: [] }, batches: [one] }, row))).toThrow(
+      /worker columns differ/,
     );
     expect(() => decodeMessage(table({ ...ok, batches: [{ ...one, other: [[5, share()]] }] }, row))).toThrow(
       /not in order/,
