@@ -14,7 +14,8 @@ import type { Share, ShareBatch } from './share.js';
  * The bytes: u32 LE length of the gzipped JSON, the gzipped JSON, then for the table's rows of every batch in order
  * their actual difficulties (float64 LE), then their hashes (32 bytes each, the display-order hex's bytes).
  * A share that is not a plain accepted share (a found block, aux blocks, a summary entry, no hash, another coin)
- * travels whole in its batch's `other`, at its index: the decoded batch has every share, in order, as sent.
+ * travels whole in its batch's `whole`, at the index `at` gives (no `at`: the batch has no rows, its shares are all
+ * whole, as in a summary): the decoded batch has every share, in order, as sent.
  */
 
 const FLOAT_BYTES = 8;
@@ -76,16 +77,19 @@ class Workers {
 
 /** A batch in the table: its fields but its shares, and its shares as columns (one entry per row). */
 interface TableBatch extends Omit<ShareBatch, 'shares'> {
-  rows: number;
+  /** Absent with the columns when the batch has no rows (a summary: only whole shares). */
+  rows?: number;
   /** Index into the message's `who`. */
-  w: number[];
+  w?: number[];
   /** Height minus the previous row's (the first row's: minus 0); likewise `t` for the timestamp. */
-  h: number[];
-  d: number[];
-  n: (number | null)[];
-  t: number[];
+  h?: number[];
+  d?: number[];
+  n?: (number | null)[];
+  t?: number[];
   /** The shares that are not rows, whole, at their index among the batch's shares. */
-  other?: [number, Share][];
+  whole?: Share[];
+  /** The index of each of `whole` among the batch's shares; absent when the batch has no rows. */
+  at?: number[];
 }
 
 /** A plain accepted share: one row of the table. */
@@ -116,16 +120,18 @@ export function encodeShareTable(batches: readonly ShareBatch[], level: number):
     const d: number[] = [];
     const n: (number | null)[] = [];
     const t: number[] = [];
-    const other: [number, Share][] = [];
+    const whole: Share[] = [];
+    const places: number[] = [];
     let height = 0;
-    let at = 0;
+    let time = 0;
     for (let i = 0; i < shares.length; i++) {
       const s = shares[i]!;
       // A hash's hex is written first: its digits end the write early if they are not hex (that share travels
       // whole, and ingest refuses it as it would have). Upper-case digits are read as the same bytes and arrive in
       // lower case, as the batch schema wants them.
       if (!isRow(s, batch.coin) || hashes.write(s.hash!, row * HASH_BYTES, 'hex') !== HASH_BYTES) {
-        other.push([i, s]);
+        whole.push(s);
+        places.push(i);
         continue;
       }
       w.push(who.of(s.miner, s.worker, s.ip));
@@ -133,23 +139,29 @@ export function encodeShareTable(batches: readonly ShareBatch[], level: number):
       height = s.height;
       d.push(s.difficulty);
       n.push(s.networkDifficulty ?? null);
-      t.push(s.timestamp - at);
-      at = s.timestamp;
+      t.push(s.timestamp - time);
+      time = s.timestamp;
       floats.writeDoubleLE(s.actualDifficulty, row * FLOAT_BYTES);
       row++;
     }
-    const table: TableBatch = { ...fields, rows: w.length, w, h, d, n, t };
-    if (other.length > 0) table.other = other;
+    const table: TableBatch = w.length > 0 ? { ...fields, rows: w.length, w, h, d, n, t } : { ...fields };
+    if (whole.length > 0) table.whole = whole;
+    // Positions cost bytes that gzip cannot take out (each is new); a batch of only whole shares needs none.
+    if (whole.length > 0 && w.length > 0) table.at = places;
     return table;
   });
   const json = gzipSync(
-    JSON.stringify({
-      v: 3,
-      miners: who.miners.list,
-      ips: who.ips.list,
-      who: { m: who.m, w: who.w, ip: who.ip },
-      batches: tables,
-    }),
+    JSON.stringify(
+      who.m.length === 0
+        ? { v: 3, batches: tables } // no rows: nothing to name
+        : {
+            v: 3,
+            miners: who.miners.list,
+            ips: who.ips.list,
+            who: { m: who.m, w: who.w, ip: who.ip },
+            batches: tables,
+          },
+    ),
     { level },
   );
   const header = Buffer.allocUnsafe(HEADER_BYTES);
@@ -160,23 +172,26 @@ export function encodeShareTable(batches: readonly ShareBatch[], level: number):
 const int = z.number().int();
 const tableSchema = z.strictObject({
   v: z.literal(3),
-  miners: z.array(z.string()),
-  ips: z.array(z.string()),
-  who: z.strictObject({
-    m: z.array(int.nonnegative()),
-    w: z.array(z.string()),
-    ip: z.array(int.nonnegative().nullable()),
-  }),
+  miners: z.array(z.string()).default([]),
+  ips: z.array(z.string()).default([]),
+  who: z
+    .strictObject({
+      m: z.array(int.nonnegative()),
+      w: z.array(z.string()),
+      ip: z.array(int.nonnegative().nullable()),
+    })
+    .default({ m: [], w: [], ip: [] }),
   batches: z
     .array(
       z.looseObject({
-        rows: int.nonnegative(),
-        w: z.array(int.nonnegative()),
-        h: z.array(int),
-        d: z.array(z.number()),
-        n: z.array(z.number().nullable()),
-        t: z.array(int),
-        other: z.array(z.tuple([int.nonnegative(), z.unknown()])).optional(),
+        rows: int.nonnegative().default(0),
+        w: z.array(int.nonnegative()).default([]),
+        h: z.array(int).default([]),
+        d: z.array(z.number()).default([]),
+        n: z.array(z.number().nullable()).default([]),
+        t: z.array(int).default([]),
+        whole: z.array(z.unknown()).optional(),
+        at: z.array(int.nonnegative()).optional(),
       }),
     )
     .min(1),
@@ -221,21 +236,25 @@ export function decodeShareTable(bytes: Buffer, maxInflatedBytes: number, maxBat
   const hashesAt = jsonEnd + rows * FLOAT_BYTES;
   let row = 0;
   return batches.map((table, b) => {
-    const { rows: count, w, h, d, n, t, other = [], ...fields } = table;
+    const { rows: count, w, h, d, n, t, whole = [], at: places, ...fields } = table;
+    if (places === undefined ? count > 0 && whole.length > 0 : places.length !== whole.length) {
+      throw new InvalidMessageError(`share table batch ${b}: its whole shares' places do not match them`);
+    }
+    const at = places ?? whole.map((_, i) => i);
     if ([w, h, d, n, t].some((column) => column.length !== count)) {
       throw new InvalidMessageError(`share table batch ${b}: a column's length is not its ${count} rows`);
     }
     const shares: unknown[] = [];
     const coin = fields.coin;
     let height = 0;
-    let at = 0;
+    let time = 0;
     let next = 0;
     for (let k = 0; k < count; k++) {
-      while (next < other.length && other[next]![0] === shares.length) shares.push(other[next++]![1]);
+      while (next < whole.length && at[next] === shares.length) shares.push(whole[next++]);
       const person = people[w[k]!];
       if (person === undefined) throw new InvalidMessageError(`share table batch ${b}: row ${k} names no worker`);
       height += h[k]!;
-      at += t[k]!;
+      time += t[k]!;
       const share: Record<string, unknown> = {
         coin,
         miner: person[0],
@@ -243,7 +262,7 @@ export function decodeShareTable(bytes: Buffer, maxInflatedBytes: number, maxBat
         height,
         difficulty: d[k],
         actualDifficulty: bytes.readDoubleLE(jsonEnd + row * FLOAT_BYTES),
-        timestamp: at,
+        timestamp: time,
         hash: bytes.toString('hex', hashesAt + row * HASH_BYTES, hashesAt + (row + 1) * HASH_BYTES),
       };
       if (n[k] !== null) share.networkDifficulty = n[k];
@@ -251,11 +270,9 @@ export function decodeShareTable(bytes: Buffer, maxInflatedBytes: number, maxBat
       shares.push(share);
       row++;
     }
-    while (next < other.length && other[next]![0] === shares.length) shares.push(other[next++]![1]);
-    if (next !== other.length) {
-      throw new InvalidMessageError(
-        `share table batch ${b}: its other shares' indexes are not in order among its rows`,
-      );
+    while (next < whole.length && at[next] === shares.length) shares.push(whole[next++]);
+    if (next !== whole.length) {
+      throw new InvalidMessageError(`share table batch ${b}: its whole shares' places are not in order among its rows`);
     }
     return { ...fields, shares };
   });

@@ -103,6 +103,18 @@ describe('queue messages', () => {
     );
   });
 
+  it('sends a batch of only whole shares (a summary) without their places, and in no more bytes than v2', () => {
+    const summary = Array.from({ length: 300 }, (_, k) =>
+      share({ worker: `rig${k}`, count: 1 + (k % 7), difficulty: 8 * (1 + (k % 7)), timestamp: 1_700_000_000_000 + k }),
+    );
+    const sent = [batch('s', summary)];
+    const [body] = encodeMessages(sent, 256 * 1024);
+    expect(decodeMessage(body!)).toStrictEqual(sent);
+    // v2 at the level the encoder uses (1)
+    const v2 = COMPRESSED_PREFIX + gzipSync(JSON.stringify({ v: 2, batches: sent }), { level: 1 }).toString('base64');
+    expect(body!.length).toBeLessThanOrEqual(v2.length * 1.02);
+  });
+
   it('sends plain shares as rows (few bytes a share) and the rest whole', () => {
     const rows = Array.from({ length: 400 }, (_, k) =>
       share({ hash: k.toString(16).padStart(64, '0'), ip: '10.0.0.1', networkDifficulty: 1e6, timestamp: k }),
@@ -155,7 +167,13 @@ describe('queue messages', () => {
     expect(() => decodeMessage(table({ ...ok, who: { ...who, w: [] }, batches: [one] }, row))).toThrow(
       /worker columns differ/,
     );
-    expect(() => decodeMessage(table({ ...ok, batches: [{ ...one, other: [[5, share()]] }] }, row))).toThrow(
+    expect(() => decodeMessage(table({ ...ok, batches: [{ ...one, whole: [share()] }] }, row))).toThrow(
+      /places do not match/,
+    );
+    expect(() => decodeMessage(table({ ...ok, batches: [{ ...one, whole: [share()], at: [0, 1] }] }, row))).toThrow(
+      /places do not match/,
+    );
+    expect(() => decodeMessage(table({ ...ok, batches: [{ ...one, whole: [share()], at: [5] }] }, row))).toThrow(
       /not in order/,
     );
     expect(() => decodeMessage(table({ ...ok, v: 2, batches: [one] }, row))).toThrow(/not a share table/);
