@@ -189,6 +189,9 @@ export class CoinStack extends Stack {
       removalPolicy: stage.removalPolicy,
       deletionProtection: stage.deletionProtection,
     });
+    // A new stratum image may send a newer queue message format (core/shares/queue-message.ts): the ingest function
+    // that reads it is updated first, so that no message of the new format reaches an older function and its DLQ.
+    this.stratum.service.node.addDependency(this.ingest);
 
     new CoinAlarms(this, 'Alarms', {
       symbol: coin.symbol,

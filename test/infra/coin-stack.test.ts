@@ -158,6 +158,20 @@ describe('coin stack (LTC, dev)', () => {
     });
   });
 
+  it('updates the ingest function and its queue mapping before the stratum service (a newer message format)', () => {
+    const [[service, res]] = Object.entries(t.findResources('AWS::ECS::Service')) as [
+      string,
+      { DependsOn?: string[] },
+    ][];
+    expect(service).toBeDefined();
+    const dependsOn = res!.DependsOn ?? [];
+    for (const type of ['AWS::Lambda::Function', 'AWS::Lambda::EventSourceMapping']) {
+      const ingest = Object.entries(t.findResources(type)).filter(([id]) => id.startsWith('Ingest'));
+      expect(ingest).toHaveLength(1);
+      expect(dependsOn).toContain(ingest[0]![0]);
+    }
+  });
+
   it('makes on-demand tables with PITR where the spec asks and TTL for stats buckets', () => {
     const tables = resources(t, 'AWS::DynamoDB::Table');
     // shares, stats, blocks and the ledger
