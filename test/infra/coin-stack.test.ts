@@ -159,12 +159,9 @@ describe('coin stack (LTC, dev)', () => {
   });
 
   it('updates the ingest function and its queue mapping before the stratum service (a newer message format)', () => {
-    const [[service, res]] = Object.entries(t.findResources('AWS::ECS::Service')) as [
-      string,
-      { DependsOn?: string[] },
-    ][];
-    expect(service).toBeDefined();
-    const dependsOn = res!.DependsOn ?? [];
+    const services = Object.values(t.findResources('AWS::ECS::Service')) as { DependsOn?: string[] }[];
+    expect(services).toHaveLength(1);
+    const dependsOn = services[0]!.DependsOn ?? [];
     for (const type of ['AWS::Lambda::Function', 'AWS::Lambda::EventSourceMapping']) {
       const ingest = Object.entries(t.findResources(type)).filter(([id]) => id.startsWith('Ingest'));
       expect(ingest).toHaveLength(1);
