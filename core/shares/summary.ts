@@ -68,6 +68,8 @@ export class BatchSummary {
 /** What the folder accumulates for one worker, round and minute (a fixed shape: the share path updates it). */
 interface Entry {
   first: Share;
+  /** The first share's height, kept here: the scan of a worker's entries reads no share. */
+  height: number;
   minute: number;
   count: number;
   difficulty: number;
@@ -125,8 +127,16 @@ export class SummaryFolder {
       // Runs for every accepted share: nested maps keyed by the share's own strings (their hashes are cached,
       // a concatenated key would be hashed anew each time) and a short scan.
       const minute = Math.floor(s.timestamp / MINUTE_MS);
-      const miners = child(this.coins, s.coin, () => new Map<string, Map<string, Entry[]>>());
-      const list = child(miners, s.miner, () => new Map<string, Entry[]>());
+      let miners = this.coins.get(s.coin);
+      if (!miners) {
+        miners = new Map();
+        this.coins.set(s.coin, miners);
+      }
+      let list = miners.get(s.miner);
+      if (!list) {
+        list = new Map();
+        miners.set(s.miner, list);
+      }
       let entries = list.get(s.worker);
       if (!entries) {
         entries = [];
@@ -135,7 +145,7 @@ export class SummaryFolder {
       let e: Entry | undefined;
       for (let i = 0; i < entries.length; i++) {
         const x = entries[i]!;
-        if (x.minute === minute && x.first.height === s.height) {
+        if (x.minute === minute && x.height === s.height) {
           e = x;
           break;
         }
@@ -143,6 +153,7 @@ export class SummaryFolder {
       if (!e) {
         entries.push({
           first: s,
+          height: s.height,
           minute,
           count,
           difficulty: s.difficulty,
@@ -172,7 +183,7 @@ export class SummaryFolder {
       for (const miner of [...miners.keys()].sort(byString)) {
         const workers = miners.get(miner)!;
         for (const worker of [...workers.keys()].sort(byString)) {
-          const entries = workers.get(worker)!.sort((a, b) => a.first.height - b.first.height || a.minute - b.minute);
+          const entries = workers.get(worker)!.sort((a, b) => a.height - b.height || a.minute - b.minute);
           for (const e of entries) out.push(toShare(e));
         }
       }
