@@ -76,6 +76,8 @@ export type OpenCountListener = (ip: string, open: number) => void;
 
 interface IpStats {
   lastSeen: number;
+  /** When the entry last moved to the end of the eviction order (at most once a second: see `touch`). */
+  orderedAt: number;
   /** When `malformed` and `budget` last started over (every resetIntervalSeconds). */
   windowStart: number;
   malformed: number;
@@ -88,6 +90,8 @@ interface IpStats {
   bannedUntil: number;
 }
 
+/** The eviction order's step: an IP seen again within it keeps its place (`touch`). */
+const ORDER_STEP_MS = 1000;
 /** Stops the scan for an unbanned IP to evict when the table is full of bans: insertion stays O(1). */
 const EVICTION_SCAN = 64;
 
@@ -297,18 +301,27 @@ export class BanPolicy {
       s.malformed = 0;
       s.budget = this.config.connectionLimits.limit;
     }
-    s ??= {
-      lastSeen: now,
-      windowStart: now,
-      malformed: 0,
-      valid: 0,
-      invalid: 0,
-      budget: this.config.connectionLimits.limit,
-      bannedUntil: 0,
-    };
+    if (s === undefined) {
+      s = {
+        lastSeen: now,
+        orderedAt: now,
+        windowStart: now,
+        malformed: 0,
+        valid: 0,
+        invalid: 0,
+        budget: this.config.connectionLimits.limit,
+        bannedUntil: 0,
+      };
+      this.stats.delete(ip);
+      this.stats.set(ip, s);
+    } else if (now - s.orderedAt >= ORDER_STEP_MS) {
+      // Moved to the end at most once a second, not on every share (a delete and an insert each time): eviction
+      // goes by when an IP was last seen to the second.
+      s.orderedAt = now;
+      this.stats.delete(ip);
+      this.stats.set(ip, s);
+    }
     s.lastSeen = now;
-    this.stats.delete(ip);
-    this.stats.set(ip, s);
     if (this.stats.size > this.config.maxTrackedIps) this.evictOne(now);
     return s;
   }

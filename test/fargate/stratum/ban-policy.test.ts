@@ -156,6 +156,25 @@ describe('BanPolicy: memory', () => {
     expect(p.isBanned('10.0.0.0')).toBe(true);
   });
 
+  it('evicts by when an IP was last seen, to the second: a miner sending shares all along keeps its counters', () => {
+    const { p, advance } = policy({ maxTrackedIps: 3, banning: { checkThreshold: 1000 } });
+    const busy = '10.0.0.1';
+    p.admit(busy);
+    p.admit('10.0.0.2');
+    p.admit('10.0.0.3');
+    // the busy IP's shares, many a second for 5 s: its entry moves to the end at least once a second
+    for (let i = 0; i < 50; i++) {
+      advance(0.1);
+      p.report(busy, { kind: 'share', result: 'invalid' });
+    }
+    p.admit('10.0.0.4'); // one over: the least recently seen goes
+    expect(p.trackedIps).toBe(3);
+    p.admit('10.0.0.5');
+    // the busy IP's 50 invalid shares are still counted: with 950 more of them its checkThreshold is met
+    for (let i = 0; i < 950; i++) p.report(busy, { kind: 'share', result: 'invalid' });
+    expect(p.isBanned(busy)).toBe(true);
+  });
+
   it('sweep forgets IPs quiet for resetIntervalSeconds, but not a ban that still runs', () => {
     const { p, advance } = policy({ resetIntervalSeconds: 60, banning: { timeoutSeconds: 120 } });
     p.admit('10.0.0.1');
