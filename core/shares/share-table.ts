@@ -213,6 +213,13 @@ export function decodeShareTable(bytes: Buffer, maxInflatedBytes: number, maxBat
   } catch (err) {
     throw new InvalidMessageError(`share table's JSON part does not inflate to JSON: ${(err as Error).message}`);
   }
+  // Every column holds at most one entry a row, and the rows' bytes say how many rows there can be: a longer column
+  // (a hostile body inflating to megabytes of numbers) is refused before the schema walks it.
+  const maxRows = Math.floor((bytes.length - jsonEnd) / ROW_BYTES);
+  const tooLong = longestColumn(json, maxBatches);
+  if (tooLong > maxRows) {
+    throw new InvalidMessageError(`share table has a column of ${tooLong} entries for at most ${maxRows} rows`);
+  }
   const parsed = tableSchema.safeParse(json);
   if (!parsed.success) throw new InvalidMessageError(`not a share table: ${z.prettifyError(parsed.error)}`);
   const { miners, ips, who, batches } = parsed.data;
@@ -276,4 +283,27 @@ export function decodeShareTable(bytes: Buffer, maxInflatedBytes: number, maxBat
     }
     return { ...fields, shares };
   });
+}
+
+/**
+ * The longest column of a table's JSON (its workers' and its batches'), without reading their entries; past
+ * `maxBatches` batches, infinity. Whatever is not shaped as a table counts 0: the schema refuses it.
+ */
+function longestColumn(json: unknown, maxBatches: number): number {
+  if (typeof json !== 'object' || json === null) return 0;
+  const { who, batches } = json as { who?: unknown; batches?: unknown };
+  let longest = 0;
+  const measure = (holder: unknown, keys: readonly string[]) => {
+    if (typeof holder !== 'object' || holder === null) return;
+    for (const key of keys) {
+      const column = (holder as Record<string, unknown>)[key];
+      if (Array.isArray(column) && column.length > longest) longest = column.length;
+    }
+  };
+  measure(who, ['m', 'w', 'ip']);
+  if (Array.isArray(batches)) {
+    if (batches.length > maxBatches) return Number.POSITIVE_INFINITY;
+    for (const b of batches) measure(b, ['w', 'h', 'd', 'n', 't']);
+  }
+  return longest;
 }

@@ -155,7 +155,12 @@ describe('queue messages', () => {
     ]);
     expect(() => decodeMessage(`${TABLE_PREFIX}AAA`)).toThrow(/shorter than its header/);
     expect(() => decodeMessage(table({ ...ok, batches: [one] }, row, 1000))).toThrow(/shorter than its JSON/);
-    expect(() => decodeMessage(table({ ...ok, batches: [one] }, row.subarray(1)))).toThrow(/bytes of rows/);
+    expect(() => decodeMessage(table({ ...ok, batches: [one] }, Buffer.alloc(79)))).toThrow(/bytes of rows/);
+    // a column longer than the rows' bytes allow is refused before its entries are read
+    const long = { ...one, rows: 0, w: new Array(100_000).fill(0), h: [], d: [], n: [], t: [] };
+    expect(() => decodeMessage(table({ ...ok, batches: [long] }, Buffer.alloc(0)))).toThrow(
+      /column of 100000 entries for at most 0 rows/,
+    );
     expect(() => decodeMessage(table({ ...ok, batches: [{ ...one, t: [] }] }, row))).toThrow(/column's length/);
     expect(() => decodeMessage(table({ ...ok, batches: [{ ...one, w: [1] }] }, row))).toThrow(/names no worker/);
     expect(() => decodeMessage(table({ ...ok, who: { ...who, m: [1] }, batches: [one] }, row))).toThrow(
