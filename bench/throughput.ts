@@ -218,7 +218,7 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
           ? `the ${g.algorithm} hash itself: the native addon does ${fmt(native)} hashes/s on this core`
           : genBusy > 0.9
             ? `the load generator used ${fmt(genBusy * 100, 0)}% of a core: on ${'2 cores'} it shares the machine with the server`
-            : `per-share JavaScript in the server (JSON framing, coinbase + merkle root + header per share, Promise chain to the queue ack); hashing is ${fmt((rate / native) * 100, 1)}% of it`,
+            : `the server's CPU per share (${fmt((r.max.serverBusy / rate) * 1e6, 2)} µs: about 4 µs the kernel's read and write on loopback, the rest framing, the share check, the queue and its encoding; see docs/performance.md); hashing is ${fmt((rate / native) * 100, 1)}% of it`,
     });
     info('  server process CPU', `${fmt(r.max.serverBusy * 100, 0)}% of one core`);
     info('  per server CPU-second', `${fmt(rate / r.max.serverBusy)} shares`);
