@@ -214,16 +214,20 @@ export function decodeShareTable(bytes: Buffer, maxInflatedBytes: number, maxBat
     throw new InvalidMessageError(`share table's JSON part does not inflate to JSON: ${(err as Error).message}`);
   }
   // Every column holds at most one entry a row, and the rows' bytes say how many rows there can be: a longer column
-  // (a hostile body inflating to megabytes of numbers) is refused before the schema walks it.
+  // (a hostile body inflating to megabytes of numbers), or more batches than a message may carry, is refused before
+  // the schema walks it.
+  const batchCount = (json as { batches?: unknown } | null)?.batches;
+  if (Array.isArray(batchCount) && batchCount.length > maxBatches) {
+    throw new InvalidMessageError(`share table has more than ${maxBatches} batches`);
+  }
   const maxRows = Math.floor((bytes.length - jsonEnd) / ROW_BYTES);
-  const tooLong = longestColumn(json, maxBatches);
+  const tooLong = longestColumn(json);
   if (tooLong > maxRows) {
     throw new InvalidMessageError(`share table has a column of ${tooLong} entries for at most ${maxRows} rows`);
   }
   const parsed = tableSchema.safeParse(json);
   if (!parsed.success) throw new InvalidMessageError(`not a share table: ${z.prettifyError(parsed.error)}`);
   const { miners, ips, who, batches } = parsed.data;
-  if (batches.length > maxBatches) throw new InvalidMessageError(`share table has more than ${maxBatches} batches`);
   const rows = batches.reduce((sum, b) => sum + b.rows, 0);
   if (bytes.length !== jsonEnd + rows * ROW_BYTES) {
     throw new InvalidMessageError(`share table has ${bytes.length - jsonEnd} bytes of rows, not ${rows * ROW_BYTES}`);
@@ -286,10 +290,10 @@ export function decodeShareTable(bytes: Buffer, maxInflatedBytes: number, maxBat
 }
 
 /**
- * The longest column of a table's JSON (its workers' and its batches'), without reading their entries; past
- * `maxBatches` batches, infinity. Whatever is not shaped as a table counts 0: the schema refuses it.
+ * The longest column of a table's JSON (its workers' and its batches'), without reading their entries. Whatever is
+ * not shaped as a table counts 0: the schema refuses it.
  */
-function longestColumn(json: unknown, maxBatches: number): number {
+function longestColumn(json: unknown): number {
   if (typeof json !== 'object' || json === null) return 0;
   const { who, batches } = json as { who?: unknown; batches?: unknown };
   let longest = 0;
@@ -301,9 +305,6 @@ function longestColumn(json: unknown, maxBatches: number): number {
     }
   };
   measure(who, ['m', 'w', 'ip']);
-  if (Array.isArray(batches)) {
-    if (batches.length > maxBatches) return Number.POSITIVE_INFINITY;
-    for (const b of batches) measure(b, ['w', 'h', 'd', 'n', 't']);
-  }
+  if (Array.isArray(batches)) for (const b of batches) measure(b, ['w', 'h', 'd', 'n', 't']);
   return longest;
 }

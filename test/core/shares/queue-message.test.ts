@@ -156,6 +156,10 @@ describe('queue messages', () => {
     expect(() => decodeMessage(`${TABLE_PREFIX}AAA`)).toThrow(/shorter than its header/);
     expect(() => decodeMessage(table({ ...ok, batches: [one] }, row, 1000))).toThrow(/shorter than its JSON/);
     expect(() => decodeMessage(table({ ...ok, batches: [one] }, Buffer.alloc(79)))).toThrow(/bytes of rows/);
+    // more batches than a message may carry, refused before they are read
+    expect(() => decodeMessage(table({ v: 3, batches: new Array(501).fill(batch('b', [share()])) }))).toThrow(
+      /more than 500 batches/,
+    );
     // a column longer than the rows' bytes allow is refused before its entries are read
     const long = { ...one, rows: 0, w: new Array(100_000).fill(0), h: [], d: [], n: [], t: [] };
     expect(() => decodeMessage(table({ ...ok, batches: [long] }, Buffer.alloc(0)))).toThrow(
