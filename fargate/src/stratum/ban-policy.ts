@@ -301,22 +301,20 @@ export class BanPolicy {
       s.malformed = 0;
       s.budget = this.config.connectionLimits.limit;
     }
-    if (s === undefined) {
-      s = {
-        lastSeen: now,
-        orderedAt: now,
-        windowStart: now,
-        malformed: 0,
-        valid: 0,
-        invalid: 0,
-        budget: this.config.connectionLimits.limit,
-        bannedUntil: 0,
-      };
-      this.stats.delete(ip);
-      this.stats.set(ip, s);
-    } else if (now - s.orderedAt >= ORDER_STEP_MS) {
-      // Moved to the end at most once a second, not on every share (a delete and an insert each time): eviction
-      // goes by when an IP was last seen to the second.
+    const fresh = s === undefined;
+    s ??= {
+      lastSeen: now,
+      orderedAt: now,
+      windowStart: now,
+      malformed: 0,
+      valid: 0,
+      invalid: 0,
+      budget: this.config.connectionLimits.limit,
+      bannedUntil: 0,
+    };
+    // Moved to the end at most once a second, not on every share (a delete and an insert each time): eviction goes
+    // by when an IP was last seen to the second.
+    if (fresh || now - s.orderedAt >= ORDER_STEP_MS) {
       s.orderedAt = now;
       this.stats.delete(ip);
       this.stats.set(ip, s);

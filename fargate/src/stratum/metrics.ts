@@ -105,7 +105,7 @@ interface CoinBuckets {
  * gives prom-client the series when it is read (a scrape). prom-client's own `observe`, even on a child made once per
  * coin, builds a label object, validates and hashes it on every call (~3 % of the share path's CPU). Registered in the
  * registry as a metric of its own; its text and JSON are those of a prom-client `Histogram` with label `coin` fed the
- * same values (test/fargate/stratum/metrics.test.ts).
+ * same values (test/fargate/stratum/metrics-scrape.test.ts).
  */
 export class CoinHistogram {
   readonly type = 'histogram';
