@@ -54,7 +54,7 @@ export interface CoinThroughput {
   paced: ServerRun;
   queuedShares: number;
   batches: number;
-  /** The SQS messages the batches became (gzip v2, encoded in the server process as the container does) and bytes. */
+  /** The SQS messages the batches became (v3 share tables, encoded in the server process as the container does) and bytes. */
   messages: number;
   bytes: number;
 }
@@ -218,7 +218,7 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
           ? `the ${g.algorithm} hash itself: the native addon does ${fmt(native)} hashes/s on this core`
           : genBusy > 0.9
             ? `the load generator used ${fmt(genBusy * 100, 0)}% of a core: on ${'2 cores'} it shares the machine with the server`
-            : `the server's CPU per share (${fmt((r.max.serverBusy / rate) * 1e6, 2)} µs: about 4 µs the kernel's read and write on loopback, the rest framing, the share check, the queue and its encoding; see docs/performance.md); hashing is ${fmt((rate / native) * 100, 1)}% of it`,
+            : `the server's CPU per share (${fmt(microsPerShare(r.max), 2)} µs: about 4 µs the kernel's read and write on loopback, the rest framing, the share check, the queue and its encoding; see docs/performance.md); hashing is ${fmt((rate / native) * 100, 1)}% of it`,
     });
     info('  server process CPU', `${fmt(r.max.serverBusy * 100, 0)}% of one core`);
     info('  per server CPU-second', `${fmt(rate / r.max.serverBusy)} shares`);
