@@ -53,6 +53,7 @@ export const SUMMARY_ROWS: readonly Row[] = [
       join(
         ratio(f, 'throughput.sha256d', 'throughput.sha256d.native', 'native sha256d'),
         beside(f, 'throughput.sha256d.perCpuSecond', 'per server CPU-s'),
+        beside(f, 'throughput.sha256d.userMicros', 'user CPU a share', 2),
         beside(f, 'instructions.sha256d', 'callgrind', 0),
       ),
   },
@@ -124,6 +125,17 @@ export const SUMMARY_ROWS: readonly Row[] = [
     label: "fan-out to 100k, 4 processes (server's own CPU)",
     key: 'fanout.100k.4.own',
     limit: (f) => beside(f, 'fanout.ownCpuPerConnection', 'own CPU per connection'),
+  },
+  {
+    // 100k connections held on this machine over several processes (each within its open-files limit), their loops'
+    // CPU per job summed and spread over 4 cores: the measured counterpart of the row above.
+    label: 'fan-out to 100k measured, over 4 cores (summed CPU)',
+    key: 'fanout.spread.4',
+    limit: (f) =>
+      join(
+        beside(f, 'fanout.spread.cpuPerConnection', 'CPU per connection'),
+        beside(f, 'fanout.spread.p99', 'wall p99 on this machine', 0),
+      ),
   },
   {
     label: 'fan-out to 100k, 8 processes (from CPU)',

@@ -42,7 +42,11 @@ const ACK_P99_GOAL_MS = 50;
 const JOURNAL_WINDOW_MS = 5;
 
 /** A load generator run with `serverBusy`: the server process's CPU time per wall second (1 = one core). */
-export type ServerRun = ThroughputResult & { serverBusy: number };
+/**
+ * `serverBusy`: the server's CPU time per wall second over the call; `serverUserBusy` the user part of it (JavaScript,
+ * V8 and the addon), the rest being system time (the socket syscalls, with loopback's TCP input of the other end).
+ */
+export type ServerRun = ThroughputResult & { serverBusy: number; serverUserBusy: number };
 
 export interface CoinThroughput {
   max: ServerRun;
@@ -115,19 +119,25 @@ class ShareServerProcess {
     return new ShareServerProcess(child, dir, ready.port, ready.users);
   }
 
-  /** The server's CPU time so far (user + system, µs). */
-  async cpuMicros(): Promise<number> {
+  /** The server's CPU time so far (µs): user + system, and user alone. */
+  async cpuMicros(): Promise<{ micros: number; userMicros: number }> {
     const m = await this.ask({ type: 'cpu' });
     if (m.type !== 'cpu') throw new Error(`share server answered ${m.type} to cpu`);
-    return m.micros;
+    return m;
   }
 
   /** Runs a load generator call; its result with the server's CPU time per wall second over the whole call. */
   async timed(run: () => Promise<ThroughputResult>): Promise<ServerRun> {
-    const cpu = await this.cpuMicros();
+    const before = await this.cpuMicros();
     const wall = performance.now();
     const r = await run();
-    return { ...r, serverBusy: ((await this.cpuMicros()) - cpu) / 1e3 / (performance.now() - wall) };
+    const after = await this.cpuMicros();
+    const ms = performance.now() - wall;
+    return {
+      ...r,
+      serverBusy: (after.micros - before.micros) / 1e3 / ms,
+      serverUserBusy: (after.userMicros - before.userMicros) / 1e3 / ms,
+    };
   }
 
   /** Flushes its queue: the shares and batches handed to the transport, and the SQS messages they became. */
@@ -183,9 +193,9 @@ async function connectAll(gen: LoadGen, server: ShareServerProcess, count: numbe
   if (c.connected < count) throw new Error(`only ${c.connected} connections: ${c.firstError}`);
 }
 
-/** The server's CPU µs per accepted share in a run. */
-function microsPerShare(r: ServerRun): number {
-  return (r.serverBusy * 1e6) / Math.max(1, r.accepted / r.seconds);
+/** The server's CPU µs per accepted share in a run (`user`: its user time alone). */
+function microsPerShare(r: ServerRun, part: 'all' | 'user' = 'all'): number {
+  return ((part === 'user' ? r.serverUserBusy : r.serverBusy) * 1e6) / Math.max(1, r.accepted / r.seconds);
 }
 
 /** Why an open-loop ack p99 missed: a saturated server (over 90 % of a core), with its CPU a share, or `otherwise`. */
@@ -223,6 +233,13 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
     info('  server process CPU', `${fmt(r.max.serverBusy * 100, 0)}% of one core`);
     info('  per server CPU-second', `${fmt(rate / r.max.serverBusy)} shares`);
     record({ key: `throughput.${g.algorithm}.perCpuSecond`, measured: rate / r.max.serverBusy, unit: 'shares' });
+    const micros = microsPerShare(r.max);
+    const userMicros = microsPerShare(r.max, 'user');
+    info(
+      '  server CPU a share: user / system',
+      `${fmt(micros, 2)} µs: ${fmt(userMicros, 2)} user (JavaScript, V8, the addon) / ${fmt(micros - userMicros, 2)} system (socket reads and writes, with loopback's TCP input of the load generator)`,
+    );
+    record({ key: `throughput.${g.algorithm}.userMicros`, measured: userMicros, unit: 'µs/share' });
     record({ key: `throughput.${g.algorithm}.native`, measured: native, unit: 'hashes/s' });
     info('  load generator CPU in the window', `${fmt(genBusy * 100, 0)}% of one core`);
     info(`  native ${g.algorithm} hash rate (physical limit)`, `${fmt(native)} hashes/s`);

@@ -102,6 +102,9 @@ describe('bench sections at a trivial size', () => {
     expect(r.connections).toBe(21);
     expect(r.allMs).toHaveLength(3);
     expect(r.missed).toBe(0);
+    // Each process's loop CPU, summed over both, per job: at least the slowest one's.
+    expect(r.cpuSumMs).toHaveLength(3);
+    for (const [i, sum] of r.cpuSumMs!.entries()) expect(sum).toBeGreaterThanOrEqual(r.userMs[i]! + r.sysMs[i]!);
   });
 
   it('submit: every block-solving share reaches the daemon as submitblock', async () => {
