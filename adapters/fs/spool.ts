@@ -1,8 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setImmediate } from 'node:timers/promises';
 import { InvalidMessageError } from '../../core/errors.js';
+import { forEachSliced } from '../../core/limited.js';
 import type { ShareSpool } from '../../core/ports/share-spool.js';
 import type { ShareBatch } from '../../core/shares/share.js';
 
@@ -106,20 +106,14 @@ export class FileShareSpool implements ShareSpool {
   async readSegment(id: string): Promise<ShareBatch[]> {
     const lines = (await readFile(join(this.dir, id), 'utf8')).split('\n');
     const batches: ShareBatch[] = [];
-    let slice = performance.now();
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
-      if (line === '') continue;
+    await forEachSliced(lines, this.parseSliceMs, (line, i) => {
+      if (line === '') return;
       try {
         batches.push(JSON.parse(line) as ShareBatch);
       } catch {
         this.onCorruptLine?.({ segment: id, line: i + 1 });
       }
-      if (performance.now() - slice >= this.parseSliceMs) {
-        await setImmediate();
-        slice = performance.now();
-      }
-    }
+    });
     return batches;
   }
 

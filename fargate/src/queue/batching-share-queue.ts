@@ -1,5 +1,5 @@
-import { setImmediate } from 'node:timers/promises';
 import { StorageError } from '../../../core/errors.js';
+import { forEachSliced } from '../../../core/limited.js';
 import type { BatchTransport } from '../../../core/ports/batch-transport.js';
 import type { Logger } from '../../../core/ports/logger.js';
 import type { ShareAck, ShareQueue } from '../../../core/ports/share-queue.js';
@@ -544,14 +544,7 @@ export class BatchingShareQueue implements ShareQueue {
    * `shipSliceMs`: a second of journal at 50,000 shares/s is ~30 ms of folding, which in one piece was the ack tail.
    */
   private async summarizeSegment(summary: SegmentSummary, journaled: ShareBatch[]): Promise<ShareBatch[]> {
-    let slice = performance.now();
-    for (const batch of journaled) {
-      summary.add(batch);
-      if (performance.now() - slice >= this.shipSliceMs) {
-        await setImmediate();
-        slice = performance.now();
-      }
-    }
+    await forEachSliced(journaled, this.shipSliceMs, (batch) => summary.add(batch));
     return summary.take(`sum-${journaled[0]!.batchId}`);
   }
 
