@@ -34,7 +34,8 @@ const SEGMENT = /^segment-(\d{12})\.jsonl$/;
  * arrive together share one write and sync). Segment files are
  * named by a sequence number; the newest one is open for appends until `sealSegments` seals it.
  * A crash can leave a torn last line; it is skipped on read (its batch was never acknowledged, since `append` had
- * not resolved).
+ * not resolved). A failed write or sync cuts the segment back to its acknowledged lines: a batch whose append failed
+ * is never read back, so it is counted once if its caller sent it elsewhere.
  */
 export class FileShareSpool implements ShareSpool {
   private readonly dir: string;
@@ -47,8 +48,14 @@ export class FileShareSpool implements ShareSpool {
   /** Appends and seals run one at a time, in order. */
   private lock: Promise<unknown> = Promise.resolve();
   /** Appends waiting for the next group commit, and the commit loop while it runs. */
-  private pending: Array<{ line: Buffer; resolve: () => void; reject: (err: Error) => void }> = [];
+  private pending: Array<{ batchId: string; line: Buffer; resolve: () => void; reject: (err: Error) => void }> = [];
   private committing: Promise<void> | undefined;
+  /**
+   * Batches whose append failed: left out of every read should their lines be on disk after all (the truncation
+   * that takes them off failed too). Their callers were told the batch is not here, and may have sent it another
+   * way (the queue's transport), where a summary of this segment would count its shares a second time.
+   */
+  private readonly refused = new Set<string>();
 
   constructor(opts: FileShareSpoolOptions) {
     this.dir = opts.dir;
@@ -60,7 +67,7 @@ export class FileShareSpool implements ShareSpool {
 
   append(batch: ShareBatch): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ line: Buffer.from(`${JSON.stringify(batch)}\n`), resolve, reject });
+      this.pending.push({ batchId: batch.batchId, line: Buffer.from(`${JSON.stringify(batch)}\n`), resolve, reject });
       this.committing ??= this.commitPending();
     });
   }
@@ -81,7 +88,10 @@ export class FileShareSpool implements ShareSpool {
             await seg.fh.write(bytes, 0, bytes.length, null);
             if (this.sync) await seg.fh.datasync();
           } catch (err) {
-            // Never append after a failed write: a later good line must not follow a torn one in the same segment.
+            // The group's lines may be on disk, whole or torn, though their appends fail: the segment is cut back to
+            // the lines acknowledged, and never appended to again (a later good line must not follow a torn one).
+            for (const g of group) this.refused.add(g.batchId);
+            await seg.fh.truncate(seg.bytes).catch(() => undefined);
             await this.closeActive();
             throw err;
           }
@@ -109,7 +119,8 @@ export class FileShareSpool implements ShareSpool {
     await forEachSliced(lines, this.parseSliceMs, (line, i) => {
       if (line === '') return;
       try {
-        batches.push(JSON.parse(line) as ShareBatch);
+        const batch = JSON.parse(line) as ShareBatch;
+        if (!this.refused.has(batch.batchId)) batches.push(batch);
       } catch {
         this.onCorruptLine?.({ segment: id, line: i + 1 });
       }

@@ -94,6 +94,53 @@ describe('FileShareSpool', () => {
     expect((await spool.readSegment(segment!)).map((b) => b.batchId)).toEqual(['w0', 'w1', 'w2', 'w3', 'w4']);
   });
 
+  it('a failed sync: the segment is cut back to its acknowledged lines, and the batch is never read back', async () => {
+    const spool = new FileShareSpool({ dir });
+    await spool.append(batch('before', [share()]));
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe);
+    await probe.close();
+    // The write lands in the file (the page cache), then its sync fails: the append must fail, and its line go.
+    const datasync = vi.spyOn(proto, 'datasync').mockRejectedValueOnce(new Error('EIO: sync failed'));
+    try {
+      await expect(spool.append(batch('failed', [share()]))).rejects.toThrow('EIO');
+    } finally {
+      datasync.mockRestore();
+    }
+    await spool.append(batch('after', [share()]));
+    const segments = await spool.sealSegments();
+    // 'after' went to a new segment: nothing is appended behind a failed write.
+    expect(segments).toHaveLength(2);
+    const read = await Promise.all(segments.map((s) => spool.readSegment(s)));
+    expect(read.map((bs) => bs.map((b) => b.batchId))).toEqual([['before'], ['after']]);
+    // Cut on disk too, so a restarted process reads the same.
+    const again = new FileShareSpool({ dir });
+    expect((await again.readSegment(segments[0]!)).map((b) => b.batchId)).toEqual(['before']);
+  });
+
+  it('a failed sync whose cut fails too: this process still never reads the batch back', async () => {
+    const spool = new FileShareSpool({ dir });
+    await spool.append(batch('before', [share()]));
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe);
+    await probe.close();
+    const datasync = vi.spyOn(proto, 'datasync').mockRejectedValueOnce(new Error('EIO: sync failed'));
+    const truncate = vi.spyOn(proto, 'truncate').mockRejectedValueOnce(new Error('EIO: truncate failed'));
+    try {
+      await expect(spool.append(batch('failed', [share()]))).rejects.toThrow('EIO: sync failed');
+    } finally {
+      datasync.mockRestore();
+      truncate.mockRestore();
+    }
+    const [segment] = await spool.sealSegments();
+    // The line is in the file (another reader sees it), but not for the process that refused it.
+    expect((await new FileShareSpool({ dir }).readSegment(segment!)).map((b) => b.batchId)).toEqual([
+      'before',
+      'failed',
+    ]);
+    expect((await spool.readSegment(segment!)).map((b) => b.batchId)).toEqual(['before']);
+  });
+
   it('skips a line torn by a crash and reports it', async () => {
     const torn: number[] = [];
     const spool = new FileShareSpool({ dir, onCorruptLine: (i) => torn.push(i.line) });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -399,6 +399,44 @@ describe('BatchingShareQueue', () => {
     let dir: string;
     afterEach(async () => {
       await rm(dir, { recursive: true, force: true });
+    });
+
+    it('journal mode: a batch whose sync failed goes by the transport and is not counted again in the summary', async () => {
+      dir = await mkdtemp(join(tmpdir(), 'spool-'));
+      const transport = new RecordingTransport();
+      const spool = new FileShareSpool({ dir });
+      const q = new BatchingShareQueue({
+        transport,
+        spool,
+        instanceId: 'i',
+        maxShares: 1,
+        ackAfter: 'journal',
+        shipIntervalMs: 60_000,
+        summarize: journalSummarizer(),
+      });
+      await q.enqueue(share({ worker: 'a' }));
+      const probe = await open(join(dir, 'probe'), 'w');
+      const proto = Object.getPrototypeOf(probe);
+      await probe.close();
+      await rm(join(dir, 'probe'));
+      // The second batch's write lands, its sync fails: the queue sends it by the transport instead.
+      const datasync = vi.spyOn(proto, 'datasync').mockRejectedValueOnce(new Error('EIO: sync failed'));
+      try {
+        await q.enqueue(share({ worker: 'b' }));
+      } finally {
+        datasync.mockRestore();
+      }
+      await q.enqueue(share({ worker: 'c' }));
+      await q.close(); // ships the journal: its summaries
+      await spool.close();
+      const counted = transport.accepted.flatMap((b) => b.shares.map((s) => [s.worker, s.count ?? 1]));
+      expect(counted.sort()).toEqual([
+        ['a', 1],
+        ['b', 1],
+        ['c', 1],
+      ]);
+      // After the failure the journal went on in a new segment: each segment is its own summary.
+      expect(transport.accepted.map((b) => b.batchId)).toEqual(['i-1', 'sum-i-0/LTC/0', 'sum-i-2/LTC/0']);
     });
 
     it('replays at start what a previous process spooled, and removes it only after the transport accepted it', async () => {
