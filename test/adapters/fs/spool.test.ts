@@ -1,9 +1,9 @@
-import { appendFile, mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FileShareSpool } from '../../../adapters/fs/spool.js';
-import { batch, countLoopTurns, share } from '../../core/shares/fixtures.js';
+import { batch, countLoopTurns, fileHandlePrototype, share } from '../../core/shares/fixtures.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -61,9 +61,7 @@ describe('FileShareSpool', () => {
   it('commits appends that arrive together with one sync, each resolving after it, in order', async () => {
     const spool = new FileShareSpool({ dir });
     await spool.append(batch('warm', [share()])); // opens the segment
-    const probe = await open(join(dir, 'probe'), 'w');
-    const datasync = vi.spyOn(Object.getPrototypeOf(probe), 'datasync');
-    await probe.close();
+    const datasync = vi.spyOn(await fileHandlePrototype(), 'datasync');
     try {
       await Promise.all(Array.from({ length: 50 }, (_, i) => spool.append(batch(`b${i}`, [share()]))));
       // The first append syncs alone; the 49 that queued behind it share the next sync.
@@ -80,9 +78,7 @@ describe('FileShareSpool', () => {
 
   it("durability 'write' acknowledges after the write alone, and the batches read back the same", async () => {
     const spool = new FileShareSpool({ dir, durability: 'write' });
-    const probe = await open(join(dir, 'probe'), 'w');
-    const datasync = vi.spyOn(Object.getPrototypeOf(probe), 'datasync');
-    await probe.close();
+    const datasync = vi.spyOn(await fileHandlePrototype(), 'datasync');
     try {
       for (let i = 0; i < 5; i++) await spool.append(batch(`w${i}`, [share()]));
       expect(datasync).not.toHaveBeenCalled();
@@ -97,9 +93,7 @@ describe('FileShareSpool', () => {
   it('a failed sync: the segment is cut back to its acknowledged lines, and the batch is never read back', async () => {
     const spool = new FileShareSpool({ dir });
     await spool.append(batch('before', [share()]));
-    const probe = await open(join(dir, 'probe'), 'w');
-    const proto = Object.getPrototypeOf(probe);
-    await probe.close();
+    const proto = await fileHandlePrototype();
     // The write lands in the file (the page cache), then its sync fails: the append must fail, and its line go.
     const datasync = vi.spyOn(proto, 'datasync').mockRejectedValueOnce(new Error('EIO: sync failed'));
     try {
@@ -121,9 +115,7 @@ describe('FileShareSpool', () => {
   it('a failed sync whose cut fails too: this process still never reads the batch back', async () => {
     const spool = new FileShareSpool({ dir });
     await spool.append(batch('before', [share()]));
-    const probe = await open(join(dir, 'probe'), 'w');
-    const proto = Object.getPrototypeOf(probe);
-    await probe.close();
+    const proto = await fileHandlePrototype();
     const datasync = vi.spyOn(proto, 'datasync').mockRejectedValueOnce(new Error('EIO: sync failed'));
     const truncate = vi.spyOn(proto, 'truncate').mockRejectedValueOnce(new Error('EIO: truncate failed'));
     try {

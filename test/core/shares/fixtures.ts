@@ -1,3 +1,5 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import { devNull } from 'node:os';
 import type { ShareSpool } from '../../../core/ports/share-spool.js';
 import type { Share, ShareBatch } from '../../../core/shares/share.js';
 
@@ -79,4 +81,11 @@ export function countLoopTurns(): { stop(): number } {
       return turns;
     },
   };
+}
+
+/** The prototype of node:fs/promises' FileHandle, to spy on (`vi.spyOn(proto, 'datasync')`) what every handle does. */
+export async function fileHandlePrototype(): Promise<FileHandle> {
+  const fh = await open(devNull, 'r');
+  await fh.close();
+  return Object.getPrototypeOf(fh) as FileHandle;
 }

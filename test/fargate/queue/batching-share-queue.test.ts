@@ -1,4 +1,4 @@
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -10,6 +10,7 @@ import { journalSummarizer, summarizeBatches } from '../../../core/shares/summar
 import { BatchingShareQueue } from '../../../fargate/src/queue/batching-share-queue.js';
 import {
   countLoopTurns,
+  fileHandlePrototype,
   MemorySpool,
   MINER_A,
   MINER_B,
@@ -415,10 +416,7 @@ describe('BatchingShareQueue', () => {
         summarize: journalSummarizer(),
       });
       await q.enqueue(share({ worker: 'a' }));
-      const probe = await open(join(dir, 'probe'), 'w');
-      const proto = Object.getPrototypeOf(probe);
-      await probe.close();
-      await rm(join(dir, 'probe'));
+      const proto = await fileHandlePrototype();
       // The second batch's write lands, its sync fails: the queue sends it by the transport instead.
       const datasync = vi.spyOn(proto, 'datasync').mockRejectedValueOnce(new Error('EIO: sync failed'));
       try {
