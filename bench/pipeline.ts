@@ -153,8 +153,11 @@ export interface PipelineResult {
   seconds: number;
 }
 
+/** The counting transport never fails: a spool write would mean the bench counted something else. */
 const noSpool = {
-  append: async () => {},
+  append: async (): Promise<string> => {
+    throw new Error('bench: the share spool must not be used');
+  },
   sealSegments: async () => [],
   readSegment: async () => [],
   removeSegment: async () => {},

@@ -48,7 +48,14 @@ export class FileShareSpool implements ShareSpool {
   /** Appends and seals run one at a time, in order. */
   private lock: Promise<unknown> = Promise.resolve();
   /** Appends waiting for the next group commit, and the commit loop while it runs. */
-  private pending: Array<{ batchId: string; line: Buffer; resolve: () => void; reject: (err: Error) => void }> = [];
+  private pending: Array<{
+    batchId: string;
+    line: Buffer;
+    resolve: (segment: string) => void;
+    reject: (err: Error) => void;
+  }> = [];
+  /** The segments this spool created and has not removed: the batches appended to each (ShareSpool `appended`). */
+  private readonly counts = new Map<string, number>();
   private committing: Promise<void> | undefined;
   /**
    * Batches whose append failed: left out of every read should their lines be on disk after all (the truncation
@@ -65,8 +72,8 @@ export class FileShareSpool implements ShareSpool {
     this.parseSliceMs = opts.parseSliceMs ?? 4;
   }
 
-  append(batch: ShareBatch): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  append(batch: ShareBatch): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
       this.pending.push({ batchId: batch.batchId, line: Buffer.from(`${JSON.stringify(batch)}\n`), resolve, reject });
       this.committing ??= this.commitPending();
     });
@@ -81,7 +88,7 @@ export class FileShareSpool implements ShareSpool {
     while (this.pending.length > 0) {
       const group = this.pending.splice(0);
       try {
-        await this.serialized(async () => {
+        const segment = await this.serialized(async () => {
           const seg = await this.activeSegment();
           const bytes = Buffer.concat(group.map((g) => g.line));
           try {
@@ -96,9 +103,11 @@ export class FileShareSpool implements ShareSpool {
             throw err;
           }
           seg.bytes += bytes.length;
+          this.counts.set(seg.id, (this.counts.get(seg.id) ?? 0) + group.length);
           if (seg.bytes >= this.maxSegmentBytes) await this.closeActive();
+          return seg.id;
         });
-        for (const g of group) g.resolve();
+        for (const g of group) g.resolve(segment);
       } catch (err) {
         for (const g of group) g.reject(err as Error);
       }
@@ -131,6 +140,11 @@ export class FileShareSpool implements ShareSpool {
   async removeSegment(id: string): Promise<void> {
     if (!SEGMENT.test(id)) throw new InvalidMessageError(`not a spool segment: ${id}`);
     await rm(join(this.dir, id), { force: true });
+    this.counts.delete(id);
+  }
+
+  appended(id: string): number | undefined {
+    return this.counts.get(id);
   }
 
   /** Closes the open segment (for shutdown); everything appended stays on disk. */

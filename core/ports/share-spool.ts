@@ -7,8 +7,8 @@ import type { ShareBatch } from '../shares/share.js';
  * storage append-only.
  */
 export interface ShareSpool {
-  /** Resolves only when the batch is durable (written and fsynced). */
-  append(batch: ShareBatch): Promise<void>;
+  /** Resolves only when the batch is durable (written and fsynced), with the id of the segment it is in. */
+  append(batch: ShareBatch): Promise<string>;
   /**
    * Seals the segment being appended to (later appends start a new one) and lists every sealed segment not yet
    * removed, oldest first: what a replay should resend.
@@ -18,4 +18,10 @@ export interface ShareSpool {
   readSegment(id: string): Promise<ShareBatch[]>;
   /** Forgets a segment once all its batches were accepted by the transport. */
   removeSegment(id: string): Promise<void>;
+  /**
+   * How many batches this spool appended to segment `id` (the appends that resolved), when it created the segment
+   * and has not removed it; undefined for another's (a previous process's). A reader that saw that many appends
+   * resolve with `id` saw the whole segment, and need not read it back.
+   */
+  appended?(id: string): number | undefined;
 }

@@ -27,6 +27,22 @@ export interface SegmentSummary {
   take(id: string): ShareBatch[];
 }
 
+/** A journal segment folded as its batches were journaled (BatchingShareQueue `foldJournaled`). */
+interface SegmentFold {
+  summary: SegmentSummary;
+  /** The segment's first batch id: its summaries' ids derive from it, as when it is read back. */
+  first: string;
+  /** The batches folded. */
+  batches: number;
+  /** False once an add failed: the segment is read back instead. */
+  ok: boolean;
+  /** The summaries, once taken: sent again as they are if the ship fails. */
+  taken?: ShareBatch[];
+}
+
+/** Segments folded at a time: each holds a summary (an entry per worker and minute) until it is shipped. */
+const MAX_FOLDS = 8;
+
 export interface BatchingShareQueueOptions {
   transport: BatchTransport;
   spool: ShareSpool;
@@ -136,6 +152,11 @@ export class BatchingShareQueue implements ShareQueue {
   private readonly journal: boolean;
   private readonly summarize: BatchingShareQueueOptions['summarize'];
   private readonly shipSliceMs: number;
+  /**
+   * Journal mode with summaries: the segments this process journals to, each folded as its batches are journaled
+   * (at most MAX_FOLDS at a time; a segment past that is read back when shipped, as after a restart).
+   */
+  private readonly folds = new Map<string, SegmentFold>();
   private readonly minutes: { folder: SummaryFolder; intervalMs: number } | undefined;
   private minutesTimer: ReturnType<typeof setTimeout> | undefined;
   private minutesSeq = 0;
@@ -412,7 +433,8 @@ export class BatchingShareQueue implements ShareQueue {
           await this.transport.send([batch]);
           this.counters.sentBatches += 1;
         } else {
-          await this.spool.append(batch);
+          const segment = await this.spool.append(batch);
+          this.foldJournaled(segment, batch);
           this.counters.spooledBatches += 1;
           this.spoolDirty = true;
           this.degraded = true;
@@ -523,9 +545,7 @@ export class BatchingShareQueue implements ShareQueue {
   private async shipSpool(stop: () => boolean = () => false): Promise<void> {
     for (const id of await this.spool.sealSegments()) {
       if (stop()) return;
-      const journaled = await this.spool.readSegment(id);
-      const batches =
-        this.summarize && journaled.length > 0 ? await this.summarizeSegment(this.summarize(), journaled) : journaled;
+      const batches = await this.segmentMessages(id);
       for (let i = 0; i < batches.length; i += this.replayChunk) {
         const chunk = batches.slice(i, i + this.replayChunk);
         await this.transport.send(chunk);
@@ -533,10 +553,52 @@ export class BatchingShareQueue implements ShareQueue {
       }
       // Only after every batch of the segment was accepted: a crash before this resends them (same ids).
       await this.spool.removeSegment(id);
+      this.folds.delete(id);
       // Journal mode ships every second: only resends after a failure are worth a log line.
       if (batches.length > 0 && !this.journal)
         this.log.info({ segment: id, batches: batches.length }, 'spooled share batches resent');
     }
+  }
+
+  /**
+   * Journal mode with summaries: folds a batch just journaled into its segment's summary, so that shipping the
+   * segment needs no read back. Never throws (the batch is journaled and acknowledged whatever happens here): a fold
+   * that failed is dropped, and its segment read back when shipped.
+   */
+  private foldJournaled(segment: string, batch: ShareBatch): void {
+    if (!this.journal || !this.summarize) return;
+    let fold = this.folds.get(segment);
+    if (!fold) {
+      if (this.folds.size >= MAX_FOLDS) return;
+      fold = { summary: this.summarize(), first: batch.batchId, batches: 0, ok: true };
+      this.folds.set(segment, fold);
+    }
+    if (!fold.ok) return;
+    try {
+      fold.summary.add(batch);
+      fold.batches += 1;
+    } catch (err) {
+      fold.ok = false;
+      this.log.warn({ err, segment }, 'journal fold failed: the segment will be read back when shipped');
+    }
+  }
+
+  /**
+   * What a sealed segment ships as. Its fold, when the fold saw every batch the spool says it appended there (the
+   * same batches in the same order as reading it back gives, so the same summaries under the same ids); the
+   * summaries are kept until the segment is removed, so a ship that failed sends them again. Otherwise (a previous
+   * process's segment, a fold that failed or lags behind) the segment read back and folded, or as it is without
+   * `summarize`.
+   */
+  private async segmentMessages(id: string): Promise<ShareBatch[]> {
+    const fold = this.folds.get(id);
+    if (fold?.ok && fold.batches === this.spool.appended?.(id)) {
+      fold.taken ??= fold.summary.take(`sum-${fold.first}`);
+      return fold.taken;
+    }
+    this.folds.delete(id);
+    const journaled = await this.spool.readSegment(id);
+    return this.summarize && journaled.length > 0 ? this.summarizeSegment(this.summarize(), journaled) : journaled;
   }
 
   /**

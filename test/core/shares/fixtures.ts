@@ -30,13 +30,22 @@ export class MemorySpool implements ShareSpool {
   private active: string | undefined;
   private seq = 0;
 
-  async append(b: ShareBatch): Promise<void> {
+  /** Whether `appended` answers, as the file spool does for its own segments (false: as for another's). */
+  counting = true;
+  private counts = new Map<string, number>();
+
+  async append(b: ShareBatch): Promise<string> {
     if (this.failing) throw new Error('disk full');
     if (!this.active) {
       this.active = `s${this.seq++}`;
       this.segments.set(this.active, []);
     }
     this.segments.get(this.active)!.push(structuredClone(b));
+    this.counts.set(this.active, (this.counts.get(this.active) ?? 0) + 1);
+    return this.active;
+  }
+  appended(id: string): number | undefined {
+    return this.counting ? this.counts.get(id) : undefined;
   }
   async sealSegments(): Promise<string[]> {
     if (this.failing) throw new Error('disk gone');
@@ -48,6 +57,7 @@ export class MemorySpool implements ShareSpool {
   }
   async removeSegment(id: string): Promise<void> {
     this.segments.delete(id);
+    this.counts.delete(id);
   }
   allBatches(): ShareBatch[] {
     return [...this.segments.values()].flat();

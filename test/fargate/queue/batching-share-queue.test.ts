@@ -346,6 +346,53 @@ describe('BatchingShareQueue', () => {
       expect(turns).toBeGreaterThanOrEqual(journaled.length - 1);
     });
 
+    it('ships a segment it journaled from its fold, without reading it back: what reading it back gives', async () => {
+      const transport = new RecordingTransport();
+      const spool = new MemorySpool();
+      const read = vi.spyOn(spool, 'readSegment');
+      const opts = { transport, spool, maxShares: 1, ackAfter: 'journal' as const, shipIntervalMs: 60_000 };
+      const q = new BatchingShareQueue({ ...opts, instanceId: 'i', summarize: journalSummarizer() });
+      for (let i = 0; i < 30; i++) await q.enqueue(share({ worker: `w${i % 3}`, timestamp: i * 7_000 }));
+      const journaled = spool.allBatches();
+      await q.close(); // ships the segment
+      expect(read).not.toHaveBeenCalled();
+      expect(transport.accepted).toEqual(summarizeBatches(journaled, { id: `sum-${journaled[0]!.batchId}` }));
+      expect(spool.allBatches()).toHaveLength(0);
+    });
+
+    it('reads a segment back when its fold did not see every batch the spool appended there', async () => {
+      const transport = new RecordingTransport();
+      const spool = new MemorySpool();
+      spool.counting = false; // the spool cannot say: as for a segment another process wrote
+      const read = vi.spyOn(spool, 'readSegment');
+      const opts = { transport, spool, maxShares: 1, ackAfter: 'journal' as const, shipIntervalMs: 60_000 };
+      const q = new BatchingShareQueue({ ...opts, instanceId: 'i', summarize: journalSummarizer() });
+      for (let i = 0; i < 12; i++) await q.enqueue(share({ worker: `w${i % 3}`, timestamp: i * 7_000 }));
+      const journaled = spool.allBatches();
+      await q.close();
+      expect(read).toHaveBeenCalledTimes(1);
+      expect(transport.accepted).toEqual(summarizeBatches(journaled, { id: `sum-${journaled[0]!.batchId}` }));
+    });
+
+    it("a ship that failed sends the fold's summaries again, the same, not an empty fold", async () => {
+      vi.useFakeTimers({ now: 0 });
+      const transport = new RecordingTransport();
+      const spool = new MemorySpool();
+      const opts = { transport, spool, maxShares: 1, ackAfter: 'journal' as const, shipIntervalMs: 1000 };
+      const q = new BatchingShareQueue({ ...opts, instanceId: 'i', summarize: journalSummarizer() });
+      for (let i = 0; i < 5; i++) await q.enqueue(share({ worker: `w${i}`, timestamp: i }));
+      const journaled = spool.allBatches();
+      transport.failing = true;
+      await vi.advanceTimersByTimeAsync(1000 + 25); // the first ship fails
+      expect(transport.accepted).toEqual([]);
+      transport.failing = false;
+      await vi.advanceTimersByTimeAsync(1000 + 25);
+      await q.whenReplayed();
+      expect(transport.accepted).toEqual(summarizeBatches(journaled, { id: `sum-${journaled[0]!.batchId}` }));
+      expect(transport.accepted.flatMap((b) => b.shares)).toHaveLength(5);
+      await q.close();
+    });
+
     it('falls back to the transport when the journal cannot be written', async () => {
       const transport = new RecordingTransport();
       const spool = new MemorySpool();
