@@ -19,9 +19,9 @@ export interface ShareSpool {
   /** Forgets a segment once all its batches were accepted by the transport. */
   removeSegment(id: string): Promise<void>;
   /**
-   * How many batches this spool appended to segment `id` (the appends that resolved), when it created the segment
-   * and has not removed it; undefined for another's (a previous process's). A reader that saw that many appends
-   * resolve with `id` saw the whole segment, and need not read it back.
+   * How many batches this spool appended to segment `id` (counted as their appends succeed, before they resolve),
+   * when it created the segment and has not removed it; undefined for another's (a previous process's). A caller
+   * that saw that many appends resolve with `id` saw the whole segment, and need not read it back.
    */
   appended?(id: string): number | undefined;
 }

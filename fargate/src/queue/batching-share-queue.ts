@@ -34,8 +34,6 @@ interface SegmentFold {
   first: string;
   /** The batches folded. */
   batches: number;
-  /** False once an add failed: the segment is read back instead. */
-  ok: boolean;
   /** The summaries, once taken: sent again as they are if the ship fails. */
   taken?: ShareBatch[];
 }
@@ -154,9 +152,10 @@ export class BatchingShareQueue implements ShareQueue {
   private readonly shipSliceMs: number;
   /**
    * Journal mode with summaries: the segments this process journals to, each folded as its batches are journaled
-   * (at most MAX_FOLDS at a time; a segment past that is read back when shipped, as after a restart).
+   * (at most MAX_FOLDS at a time; a segment past that, or whose fold failed, is read back when shipped, as after a
+   * restart).
    */
-  private readonly folds = new Map<string, SegmentFold>();
+  private readonly folds = new Map<string, SegmentFold | 'failed'>();
   private readonly minutes: { folder: SummaryFolder; intervalMs: number } | undefined;
   private minutesTimer: ReturnType<typeof setTimeout> | undefined;
   private minutesSeq = 0;
@@ -568,17 +567,16 @@ export class BatchingShareQueue implements ShareQueue {
   private foldJournaled(segment: string, batch: ShareBatch): void {
     if (!this.journal || !this.summarize) return;
     let fold = this.folds.get(segment);
-    if (!fold) {
-      if (this.folds.size >= MAX_FOLDS) return;
-      fold = { summary: this.summarize(), first: batch.batchId, batches: 0, ok: true };
-      this.folds.set(segment, fold);
-    }
-    if (!fold.ok) return;
+    if (fold === 'failed' || (!fold && this.folds.size >= MAX_FOLDS)) return;
     try {
+      if (!fold) {
+        fold = { summary: this.summarize(), first: batch.batchId, batches: 0 };
+        this.folds.set(segment, fold);
+      }
       fold.summary.add(batch);
       fold.batches += 1;
     } catch (err) {
-      fold.ok = false;
+      this.folds.set(segment, 'failed');
       this.log.warn({ err, segment }, 'journal fold failed: the segment will be read back when shipped');
     }
   }
@@ -592,7 +590,7 @@ export class BatchingShareQueue implements ShareQueue {
    */
   private async segmentMessages(id: string): Promise<ShareBatch[]> {
     const fold = this.folds.get(id);
-    if (fold?.ok && fold.batches === this.spool.appended?.(id)) {
+    if (fold !== undefined && fold !== 'failed' && fold.batches === this.spool.appended?.(id)) {
       fold.taken ??= fold.summary.take(`sum-${fold.first}`);
       return fold.taken;
     }

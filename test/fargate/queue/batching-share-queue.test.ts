@@ -360,6 +360,26 @@ describe('BatchingShareQueue', () => {
       expect(spool.allBatches()).toHaveLength(0);
     });
 
+    it('a fold that throws costs nothing: the share is acknowledged from the journal, the segment read back', async () => {
+      const transport = new RecordingTransport();
+      const spool = new MemorySpool();
+      const read = vi.spyOn(spool, 'readSegment');
+      // The fold at append fails where it is made; the second one, for the read back, works.
+      let made = 0;
+      const summarize = () => {
+        if (made++ === 0) throw new Error('fold bug');
+        return journalSummarizer()();
+      };
+      const opts = { transport, spool, maxShares: 1, ackAfter: 'journal' as const, shipIntervalMs: 60_000 };
+      const q = new BatchingShareQueue({ ...opts, instanceId: 'i', summarize });
+      for (let i = 0; i < 3; i++) await q.enqueue(share({ worker: `w${i}` }));
+      const journaled = spool.allBatches();
+      expect(transport.accepted).toEqual([]); // journaled, not sent a second way
+      await q.close();
+      expect(read).toHaveBeenCalledTimes(1);
+      expect(transport.accepted).toEqual(summarizeBatches(journaled, { id: `sum-${journaled[0]!.batchId}` }));
+    });
+
     it('reads a segment back when its fold did not see every batch the spool appended there', async () => {
       const transport = new RecordingTransport();
       const spool = new MemorySpool();
