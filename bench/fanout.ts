@@ -215,16 +215,22 @@ function fanoutSizes(): number[] {
 
 /**
  * BENCH_FANOUT_PROCESSES, or as many processes as 100,000 connections need when one process's open-files limit
- * cannot hold them (6 under this machine's hard limit of 20,000), or 1.
+ * cannot hold them (6 under this machine's hard limit of 20,000), or 1: where one process can hold them, or where
+ * the limit is so low that it would take more than MAX_SPREAD processes (a default of 1,024: the single process's
+ * figures are then what the machine gives).
  */
-function spreadProcesses(): number {
+export function spreadProcesses(hard = openFilesLimit()?.hard ?? Number.POSITIVE_INFINITY): number {
   if (process.env.BENCH_FANOUT_PROCESSES) return Number(process.env.BENCH_FANOUT_PROCESSES);
-  const hard = openFilesLimit()?.hard ?? Number.POSITIVE_INFINITY;
-  return Math.max(1, Math.ceil(GOAL_CONNECTIONS / Math.max(1, hard - 2 * SPREAD_HEADROOM)));
+  const each = hard - 2 * SPREAD_HEADROOM;
+  if (!(each > 0)) return 1;
+  const needed = Math.max(1, Math.ceil(GOAL_CONNECTIONS / each));
+  return needed <= MAX_SPREAD ? needed : 1;
 }
 
 /** File descriptors a stratum process or a load generator needs besides its connections. */
 const SPREAD_HEADROOM = 1_000;
+/** The most processes (and as many load generators) the bench spreads 100,000 connections over. */
+const MAX_SPREAD = 10;
 
 export async function benchFanout(
   sizes = fanoutSizes(),
