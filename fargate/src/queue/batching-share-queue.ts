@@ -565,7 +565,8 @@ export class BatchingShareQueue implements ShareQueue {
    * that failed is dropped, and its segment read back when shipped.
    */
   private foldJournaled(segment: string, batch: ShareBatch): void {
-    if (!this.journal || !this.summarize) return;
+    // A spool that cannot count its segments (or no longer has this one: shipped already) gets no fold.
+    if (!this.journal || !this.summarize || this.spool.appended?.(segment) === undefined) return;
     let fold = this.folds.get(segment);
     if (fold === 'failed' || (!fold && this.folds.size >= MAX_FOLDS)) return;
     try {
