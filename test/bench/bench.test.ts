@@ -26,14 +26,22 @@ describe('bench sections at a trivial size', () => {
       window: 2,
       warmupSeconds: 0.1,
       seconds: 0.3,
+      repeat: 3,
     });
     expect(r.max.accepted).toBeGreaterThan(0);
     expect(r.max.rejected).toBe(0);
     expect(r.paced.rejected).toBe(0);
-    // The server's own CPU over each run, not the load generator's: it worked in both.
+    // The server's own CPU over each run, not the load generator's: it worked in both, its user time a part of it.
     expect(r.max.serverBusy).toBeGreaterThan(0);
+    expect(r.max.serverUserBusy).toBeGreaterThan(0);
+    expect(r.max.serverUserBusy).toBeLessThanOrEqual(r.max.serverBusy);
     expect(r.paced.serverBusy).toBeGreaterThan(0);
-    expect(r.queuedShares).toBeGreaterThanOrEqual(r.max.accepted + r.paced.accepted);
+    // Three closed-loop runs; the figure is the middle one by CPU a share.
+    expect(r.runs).toHaveLength(3);
+    const perShare = r.runs.map((run) => run.serverBusy / (run.accepted / run.seconds)).sort((a, b) => a - b);
+    expect(r.max.serverBusy / (r.max.accepted / r.max.seconds)).toBe(perShare[1]);
+    const closed = r.runs.reduce((n, run) => n + run.accepted, 0);
+    expect(r.queuedShares).toBeGreaterThanOrEqual(closed + r.paced.accepted);
   });
 
   it('throughput with ackAfter journal: shares are acknowledged from the spool, none refused', async () => {
