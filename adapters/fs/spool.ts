@@ -58,11 +58,11 @@ export class FileShareSpool implements ShareSpool {
   private readonly counts = new Map<string, number>();
   private committing: Promise<void> | undefined;
   /**
-   * Batches whose append failed: left out of every read should their lines be on disk after all (the truncation
-   * that takes them off failed too). Their callers were told the batch is not here, and may have sent it another
-   * way (the queue's transport), where a summary of this segment would count its shares a second time.
+   * Per segment, the batches whose append failed and whose lines the cut could not take off: left out of every read
+   * of it. Their callers were told the batch is not here, and may have sent it another way (the queue's transport),
+   * where a summary of this segment would count its shares a second time. Forgotten with the segment.
    */
-  private readonly refused = new Set<string>();
+  private readonly refused = new Map<string, Set<string>>();
 
   constructor(opts: FileShareSpoolOptions) {
     this.dir = opts.dir;
@@ -97,8 +97,11 @@ export class FileShareSpool implements ShareSpool {
           } catch (err) {
             // The group's lines may be on disk, whole or torn, though their appends fail: the segment is cut back to
             // the lines acknowledged, and never appended to again (a later good line must not follow a torn one).
-            for (const g of group) this.refused.add(g.batchId);
-            await seg.fh.truncate(seg.bytes).catch(() => undefined);
+            const cut = await seg.fh.truncate(seg.bytes).then(
+              () => true,
+              () => false,
+            );
+            if (!cut) this.refused.set(seg.id, new Set(group.map((g) => g.batchId)));
             await this.closeActive();
             throw err;
           }
@@ -125,11 +128,12 @@ export class FileShareSpool implements ShareSpool {
   async readSegment(id: string): Promise<ShareBatch[]> {
     const lines = (await readFile(join(this.dir, id), 'utf8')).split('\n');
     const batches: ShareBatch[] = [];
+    const refused = this.refused.get(id);
     await forEachSliced(lines, this.parseSliceMs, (line, i) => {
       if (line === '') return;
       try {
         const batch = JSON.parse(line) as ShareBatch;
-        if (!this.refused.has(batch.batchId)) batches.push(batch);
+        if (!refused?.has(batch.batchId)) batches.push(batch);
       } catch {
         this.onCorruptLine?.({ segment: id, line: i + 1 });
       }
@@ -141,6 +145,7 @@ export class FileShareSpool implements ShareSpool {
     if (!SEGMENT.test(id)) throw new InvalidMessageError(`not a spool segment: ${id}`);
     await rm(join(this.dir, id), { force: true });
     this.counts.delete(id);
+    this.refused.delete(id);
   }
 
   appended(id: string): number | undefined {
