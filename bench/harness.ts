@@ -4,6 +4,7 @@ import { type ChildProcess, fork, type StdioOptions, spawn } from 'node:child_pr
 import { appendFileSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { ShareSpool } from '../core/ports/share-spool.js';
 import type { LoadGenApi } from './loadgen.js';
 
 export function fmt(n: number, digits = 2): string {
@@ -130,6 +131,19 @@ export function goal(g: Goal): boolean {
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Arg<C extends keyof LoadGenApi> = Parameters<LoadGenApi[C]>[0];
+
+/**
+ * The share queue's spool where the bench's transport never fails (it accepts or counts every batch): a spool write
+ * would mean the bench measured something else, so it throws.
+ */
+export const NO_SPOOL: ShareSpool = {
+  append: async () => {
+    throw new Error('bench: the share spool must not be used');
+  },
+  sealSegments: async () => [],
+  readSegment: async () => [],
+  removeSegment: async () => {},
+};
 
 /** The load generator process; `call` runs one of its commands (bench/loadgen.ts) and returns its result. */
 export class LoadGen {

@@ -10,7 +10,7 @@ import type { Share, ShareBatch } from '../core/shares/share.js';
 import { summarizeBatches } from '../core/shares/summary.js';
 import { BatchingShareQueue } from '../fargate/src/queue/batching-share-queue.js';
 import { sqsEvent, startDynamo } from '../test/helpers/dynamo.js';
-import { fmt, goal, heading, info, record } from './harness.js';
+import { fmt, goal, heading, info, NO_SPOOL, record } from './harness.js';
 
 /**
  * Prices, us-east-1, from the AWS price list as quoted in issue 6 (2024 list): SQS standard $0.40 per million
@@ -153,23 +153,13 @@ export interface PipelineResult {
   seconds: number;
 }
 
-/** The counting transport never fails: a spool write would mean the bench counted something else. */
-const noSpool = {
-  append: async (): Promise<string> => {
-    throw new Error('bench: the share spool must not be used');
-  },
-  sealSegments: async () => [],
-  readSegment: async () => [],
-  removeSegment: async () => {},
-};
-
 export async function measurePipeline(o: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
   const sqs = new CountingSqs();
   const transport = new SqsTransport({ client: sqs as unknown as SQSClient, queueUrl: 'https://sqs.bench/shares' });
   const queue = new BatchingShareQueue({
     transport,
-    spool: noSpool,
+    spool: NO_SPOOL,
     instanceId: 'bench',
     maxWaitMs: 60_000, // the loop below plays the 25 ms timer, on the shares' own clock
     minuteSummaryMs: 60_000, // as the stratum task (fargate/src/main.ts); the loop plays this timer too
@@ -183,7 +173,7 @@ export async function measurePipeline(o: PipelineOptions): Promise<PipelineResul
   let journaled: ShareBatch[] = [];
   const windowQueue = new BatchingShareQueue({
     transport: { send: async (batches) => void journaled.push(...batches) },
-    spool: noSpool,
+    spool: NO_SPOOL,
     instanceId: 'bench',
     maxWaitMs: 60_000,
   });

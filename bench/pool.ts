@@ -12,7 +12,6 @@ import { bitsToTarget } from '../core/chain/target.js';
 import { coinNetworks, getCoin } from '../core/coins/index.js';
 import { parseConfig } from '../core/config/load.js';
 import type { BatchTransport } from '../core/ports/batch-transport.js';
-import type { ShareSpool } from '../core/ports/share-spool.js';
 import type { ShareBatch } from '../core/shares/share.js';
 import { journalSummarizer } from '../core/shares/summary.js';
 import { type BitcoinJobSource, bitcoinJobs } from '../families/bitcoin/stratum.js';
@@ -21,6 +20,7 @@ import { type CoinService, startCoinService } from '../fargate/src/coin-service.
 import { yieldHelperThreads } from '../fargate/src/helper-threads.js';
 import { BatchingShareQueue } from '../fargate/src/queue/batching-share-queue.js';
 import { createStratumMetrics } from '../fargate/src/stratum/metrics.js';
+import { NO_SPOOL } from './harness.js';
 
 export type BenchCoin = 'LTC' | 'BTC';
 
@@ -146,16 +146,6 @@ export class CountingTransport implements BatchTransport {
   }
 }
 
-/** The transport never fails here; a spool write would mean the bench measured something else. */
-const noSpool: ShareSpool = {
-  append: async () => {
-    throw new Error('bench: the share spool must not be used');
-  },
-  sealSegments: async () => [],
-  readSegment: async () => [],
-  removeSegment: async () => {},
-};
-
 export interface BenchPool {
   service: CoinService;
   /** The Bitcoin family's job manager behind the service: the bench applies templates to it by hand. */
@@ -214,7 +204,7 @@ export async function startBenchPool(coin: BenchCoin, bits: number, q: BenchQueu
         shipIntervalMs: 1000,
         summarize: journalSummarizer(),
       })
-    : new BatchingShareQueue({ transport, spool: noSpool, instanceId: 'bench', minuteSummaryMs: 60_000 });
+    : new BatchingShareQueue({ transport, spool: NO_SPOOL, instanceId: 'bench', minuteSummaryMs: 60_000 });
   const d = TRIVIAL_DIFFICULTY;
   const config = parseConfig(
     {

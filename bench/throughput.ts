@@ -47,10 +47,10 @@ const ACK_P99_GOAL_MS = 50;
 /** queue.maxWaitMs for the journal run: an fsync per window costs the disk, not SQS requests. */
 const JOURNAL_WINDOW_MS = 5;
 
-/** A load generator run with `serverBusy`: the server process's CPU time per wall second (1 = one core). */
 /**
- * `serverBusy`: the server's CPU time per wall second over the call; `serverUserBusy` the user part of it (JavaScript,
- * V8 and the addon), the rest being system time (the socket syscalls, with loopback's TCP input of the other end).
+ * A load generator run with `serverBusy`: the server process's CPU time per wall second over the call (1 = one
+ * core); `serverUserBusy` the user part of it (JavaScript, V8 and the addon), the rest being system time (the socket
+ * syscalls, with loopback's TCP input of the other end).
  */
 export type ServerRun = ThroughputResult & { serverBusy: number; serverUserBusy: number };
 

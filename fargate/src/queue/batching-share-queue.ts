@@ -38,6 +38,14 @@ interface SegmentFold {
   taken?: ShareBatch[];
 }
 
+/**
+ * The id a journal segment's summaries derive from: its first batch's, whether the segment was folded as it was
+ * written or read back after a restart, so that a segment shipped again is recognised by ingest as a duplicate.
+ */
+function segmentSummaryId(firstBatchId: string): string {
+  return `sum-${firstBatchId}`;
+}
+
 /** Segments folded at a time: each holds a summary (an entry per worker and minute) until it is shipped. */
 const MAX_FOLDS = 8;
 
@@ -592,7 +600,7 @@ export class BatchingShareQueue implements ShareQueue {
   private async segmentMessages(id: string): Promise<ShareBatch[]> {
     const fold = this.folds.get(id);
     if (fold !== undefined && fold !== 'failed' && fold.batches === this.spool.appended?.(id)) {
-      fold.taken ??= fold.summary.take(`sum-${fold.first}`);
+      fold.taken ??= fold.summary.take(segmentSummaryId(fold.first));
       return fold.taken;
     }
     this.folds.delete(id);
@@ -606,7 +614,7 @@ export class BatchingShareQueue implements ShareQueue {
    */
   private async summarizeSegment(summary: SegmentSummary, journaled: ShareBatch[]): Promise<ShareBatch[]> {
     await forEachSliced(journaled, this.shipSliceMs, (batch) => summary.add(batch));
-    return summary.take(`sum-${journaled[0]!.batchId}`);
+    return summary.take(segmentSummaryId(journaled[0]!.batchId));
   }
 
   private sleep(ms: number): Promise<void> {
