@@ -7,7 +7,7 @@ import { StorageError } from '../../../core/errors.js';
 import { parseShareBatch } from '../../../core/shares/batch-schema.js';
 import type { ShareBatch } from '../../../core/shares/share.js';
 import { journalSummarizer, summarizeBatches } from '../../../core/shares/summary.js';
-import { BatchingShareQueue } from '../../../fargate/src/queue/batching-share-queue.js';
+import { BatchingShareQueue, type BatchingShareQueueOptions } from '../../../fargate/src/queue/batching-share-queue.js';
 import {
   countLoopTurns,
   fileHandlePrototype,
@@ -18,6 +18,23 @@ import {
   share,
 } from '../../core/shares/fixtures.js';
 import { deferred } from '../stratum/fakes.js';
+
+/** A journal-mode queue with summaries: a batch per share, shipped every minute; `o` changes any of it. */
+function journalQueue(o: Pick<BatchingShareQueueOptions, 'transport' | 'spool'> & Partial<BatchingShareQueueOptions>) {
+  return new BatchingShareQueue({
+    instanceId: 'i',
+    maxShares: 1,
+    ackAfter: 'journal',
+    shipIntervalMs: 60_000,
+    summarize: journalSummarizer(),
+    ...o,
+  });
+}
+
+/** What a journal segment of these batches ships as when it is read back and folded (its id: its first batch's). */
+function segmentSummaries(journaled: ShareBatch[]): ShareBatch[] {
+  return summarizeBatches(journaled, { id: `sum-${journaled[0]!.batchId}` });
+}
 
 function settled(p: Promise<unknown>) {
   const state = { done: false, error: undefined as unknown };
@@ -342,7 +359,7 @@ describe('BatchingShareQueue', () => {
       await q2.whenReplayed();
       const turns = loop.stop();
       await q2.close();
-      expect(transport.accepted).toEqual(summarizeBatches(journaled, { id: `sum-${journaled[0]!.batchId}` }));
+      expect(transport.accepted).toEqual(segmentSummaries(journaled));
       expect(turns).toBeGreaterThanOrEqual(journaled.length - 1);
     });
 
@@ -350,13 +367,12 @@ describe('BatchingShareQueue', () => {
       const transport = new RecordingTransport();
       const spool = new MemorySpool();
       const read = vi.spyOn(spool, 'readSegment');
-      const opts = { transport, spool, maxShares: 1, ackAfter: 'journal' as const, shipIntervalMs: 60_000 };
-      const q = new BatchingShareQueue({ ...opts, instanceId: 'i', summarize: journalSummarizer() });
+      const q = journalQueue({ transport, spool });
       for (let i = 0; i < 30; i++) await q.enqueue(share({ worker: `w${i % 3}`, timestamp: i * 7_000 }));
       const journaled = spool.allBatches();
       await q.close(); // ships the segment
       expect(read).not.toHaveBeenCalled();
-      expect(transport.accepted).toEqual(summarizeBatches(journaled, { id: `sum-${journaled[0]!.batchId}` }));
+      expect(transport.accepted).toEqual(segmentSummaries(journaled));
       expect(spool.allBatches()).toHaveLength(0);
     });
 
@@ -370,14 +386,13 @@ describe('BatchingShareQueue', () => {
         if (made++ === 0) throw new Error('fold bug');
         return journalSummarizer()();
       };
-      const opts = { transport, spool, maxShares: 1, ackAfter: 'journal' as const, shipIntervalMs: 60_000 };
-      const q = new BatchingShareQueue({ ...opts, instanceId: 'i', summarize });
+      const q = journalQueue({ transport, spool, summarize });
       for (let i = 0; i < 3; i++) await q.enqueue(share({ worker: `w${i}` }));
       const journaled = spool.allBatches();
       expect(transport.accepted).toEqual([]); // journaled, not sent a second way
       await q.close();
       expect(read).toHaveBeenCalledTimes(1);
-      expect(transport.accepted).toEqual(summarizeBatches(journaled, { id: `sum-${journaled[0]!.batchId}` }));
+      expect(transport.accepted).toEqual(segmentSummaries(journaled));
     });
 
     it('reads a segment back when its fold did not see every batch the spool appended there', async () => {
@@ -385,21 +400,19 @@ describe('BatchingShareQueue', () => {
       const spool = new MemorySpool();
       spool.counting = false; // the spool cannot say: as for a segment another process wrote
       const read = vi.spyOn(spool, 'readSegment');
-      const opts = { transport, spool, maxShares: 1, ackAfter: 'journal' as const, shipIntervalMs: 60_000 };
-      const q = new BatchingShareQueue({ ...opts, instanceId: 'i', summarize: journalSummarizer() });
+      const q = journalQueue({ transport, spool });
       for (let i = 0; i < 12; i++) await q.enqueue(share({ worker: `w${i % 3}`, timestamp: i * 7_000 }));
       const journaled = spool.allBatches();
       await q.close();
       expect(read).toHaveBeenCalledTimes(1);
-      expect(transport.accepted).toEqual(summarizeBatches(journaled, { id: `sum-${journaled[0]!.batchId}` }));
+      expect(transport.accepted).toEqual(segmentSummaries(journaled));
     });
 
     it("a ship that failed sends the fold's summaries again, the same, not an empty fold", async () => {
       vi.useFakeTimers({ now: 0 });
       const transport = new RecordingTransport();
       const spool = new MemorySpool();
-      const opts = { transport, spool, maxShares: 1, ackAfter: 'journal' as const, shipIntervalMs: 1000 };
-      const q = new BatchingShareQueue({ ...opts, instanceId: 'i', summarize: journalSummarizer() });
+      const q = journalQueue({ transport, spool, shipIntervalMs: 1000 });
       for (let i = 0; i < 5; i++) await q.enqueue(share({ worker: `w${i}`, timestamp: i }));
       const journaled = spool.allBatches();
       transport.failing = true;
@@ -408,7 +421,7 @@ describe('BatchingShareQueue', () => {
       transport.failing = false;
       await vi.advanceTimersByTimeAsync(1000 + 25);
       await q.whenReplayed();
-      expect(transport.accepted).toEqual(summarizeBatches(journaled, { id: `sum-${journaled[0]!.batchId}` }));
+      expect(transport.accepted).toEqual(segmentSummaries(journaled));
       expect(transport.accepted.flatMap((b) => b.shares)).toHaveLength(5);
       await q.close();
     });
@@ -473,15 +486,7 @@ describe('BatchingShareQueue', () => {
       dir = await mkdtemp(join(tmpdir(), 'spool-'));
       const transport = new RecordingTransport();
       const spool = new FileShareSpool({ dir });
-      const q = new BatchingShareQueue({
-        transport,
-        spool,
-        instanceId: 'i',
-        maxShares: 1,
-        ackAfter: 'journal',
-        shipIntervalMs: 60_000,
-        summarize: journalSummarizer(),
-      });
+      const q = journalQueue({ transport, spool });
       await q.enqueue(share({ worker: 'a' }));
       const proto = await fileHandlePrototype();
       // The second batch's write lands, its sync fails: the queue sends it by the transport instead.
@@ -636,15 +641,7 @@ describe("BatchingShareQueue: workers' refused shares", () => {
   it('in journal mode, a segment summary carries the counts of its batches, summed per worker and minute', async () => {
     const transport = new RecordingTransport();
     const spool = new MemorySpool();
-    const q = new BatchingShareQueue({
-      transport,
-      spool,
-      instanceId: 'i',
-      maxShares: 1,
-      ackAfter: 'journal',
-      shipIntervalMs: 60_000,
-      summarize: journalSummarizer(),
-    });
+    const q = journalQueue({ transport, spool });
     q.refused('LTC', MINER_A, 'rig1', 'stale', T);
     await q.enqueue(share({ timestamp: T }));
     q.refused('LTC', MINER_A, 'rig1', 'stale', T + 5);
@@ -779,15 +776,7 @@ describe('BatchingShareQueue: merged mining', () => {
   it('in journal mode, ships a batch with an aux block at once, whole, with the journaled addresses', async () => {
     vi.useFakeTimers({ now: 0 });
     const transport = new RecordingTransport();
-    const q = new BatchingShareQueue({
-      transport,
-      spool: new MemorySpool(),
-      instanceId: 'i',
-      maxShares: 1,
-      ackAfter: 'journal',
-      shipIntervalMs: 60_000,
-      summarize: journalSummarizer(),
-    });
+    const q = journalQueue({ transport, spool: new MemorySpool() });
     q.auxAddress(claim(MINER_A));
     await q.enqueue(share({ timestamp: 1 }));
     await vi.advanceTimersByTimeAsync(1000);
