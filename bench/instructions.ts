@@ -115,7 +115,9 @@ async function runShareServer(o: InstructionOptions, callgrind: boolean): Promis
   const env = { ...process.env, POOL_HASHING_ADDON: BENCH_ADDON };
   const server = callgrind
     ? fork(script, [], {
-        ...underCallgrind(join(dir, 'cg.out'), []),
+        // BENCH_INSTR_NODE_FLAGS: the server's Node flags under callgrind (--perf-basic-prof names the JIT's code in
+        // the dump's addresses: /tmp/perf-<pid>.map).
+        ...underCallgrind(join(dir, 'cg.out'), (process.env.BENCH_INSTR_NODE_FLAGS ?? '').split(' ').filter(Boolean)),
         env,
         // valgrind's own messages (and the server's errors) go to a log beside the dumps, named when the run fails.
         stdio: ['ignore', 'ignore', openSync(join(dir, 'valgrind.log'), 'w'), 'ipc'],
