@@ -35,22 +35,31 @@ export class LineFramer {
     const lines: string[] = [];
     let start = 0;
     for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-      let bytes = chunk.subarray(start, nl);
+      // The line's bytes are src[from, to): in the chunk itself unless part of it came before (no view is made of
+      // the chunk for a line it holds whole: a share's line made one a share).
+      let src = chunk;
+      let from = start;
+      let to = nl;
       start = nl + 1;
       if (this.partialBytes > 0) {
-        this.append(bytes);
-        bytes = this.partial.subarray(0, this.partialBytes);
+        this.append(chunk.subarray(from, to));
+        src = this.partial;
+        from = 0;
+        to = this.partialBytes;
         this.partialBytes = 0;
       }
-      const end = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
-      if (end > this.maxLineBytes) throw this.tooLong();
-      const line = bytes.toString('utf8', 0, end);
+      const end = to > from && src[to - 1] === CR ? to - 1 : to;
+      if (end - from > this.maxLineBytes) throw this.tooLong();
+      const line = src.toString('utf8', from, end);
       // Invalid UTF-8 decodes to U+FFFD (3 bytes): what the handlers get stays within the limit too. A byte decodes
       // to at most 3, so a line of a third of the limit (every share) needs no second pass to measure it.
-      if (end * 3 > this.maxLineBytes && Buffer.byteLength(line) > this.maxLineBytes) throw this.tooLong();
-      if (line.trim().length > 0) lines.push(line);
+      if ((end - from) * 3 > this.maxLineBytes && Buffer.byteLength(line) > this.maxLineBytes) throw this.tooLong();
+      // Blank lines (whitespace only, Unicode's included) are skipped; a line that starts with a printable ASCII
+      // character is not blank, and needs no trim to tell.
+      const first = end > from ? src[from]! : 0;
+      if ((first > 0x20 && first < 0x7f) || line.trim().length > 0) lines.push(line);
     }
-    this.append(chunk.subarray(start));
+    if (start < chunk.length) this.append(chunk.subarray(start));
     // A trailing \r may be the first half of this line's \r\n: it does not count, or a line of exactly the limit
     // would be refused only when its \r\n happens to be split between two chunks.
     const pending = this.partialBytes - (this.partial[this.partialBytes - 1] === CR ? 1 : 0);

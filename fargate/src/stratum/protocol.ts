@@ -62,50 +62,62 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 /**
  * What keeps a line off the shortcut: a backslash (an escape to decode) or a control character (JSON refuses it raw in
- * a string; tab, CR and LF between tokens are JSON's whitespace, but miners do not send them). One native scan.
+ * a string; tab, CR and LF between tokens are JSON's whitespace, but miners do not send them). One native scan: a
+ * loop of charCodeAt costs V8 several times more a character.
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose
 const NOT_PLAIN = /[\u0000-\u001f\\]/;
 
+/**
+ * The character code at `i`, or -1 past the end. charCodeAt would give NaN there, and V8 stops inlining a
+ * charCodeAt that has once read past the end: every line's last skipSpace did, and the shortcut then paid a
+ * builtin call for each of its ~24 reads (docs/performance.md, "the submit line's reads").
+ */
+function codeAt(line: string, i: number): number {
+  return i < line.length ? line.charCodeAt(i) : -1;
+}
+
 function skipSpace(line: string, i: number): number {
-  while (line.charCodeAt(i) === 0x20) i++;
+  while (codeAt(line, i) === 0x20) i++;
   return i;
 }
 
 /** The index after the string that starts at `i` (its opening quote), or -1; the line has no escape in it. */
 function plainStringEnd(line: string, i: number): number {
-  if (line.charCodeAt(i) !== QUOTE) return -1;
+  if (codeAt(line, i) !== QUOTE) return -1;
   const close = line.indexOf('"', i + 1);
   return close < 0 ? -1 : close + 1;
 }
 
 /** The index after a JSON integer at `i` of at most 15 digits (exact as a double, no sign, no leading 0), or -1. */
 function smallIntegerEnd(line: string, i: number): number {
-  const first = line.charCodeAt(i);
+  const first = codeAt(line, i);
   if (first === 0x30) return i + 1; // "0"; a digit after it is refused by what must follow (",", "}" or space)
   if (first < 0x31 || first > 0x39) return -1;
   let j = i + 1;
-  while (j < line.length && j - i < 15 && line.charCodeAt(j) >= 0x30 && line.charCodeAt(j) <= 0x39) j++;
+  while (j - i < 15 && codeAt(line, j) >= 0x30 && codeAt(line, j) <= 0x39) j++;
   return j;
 }
+
+/** Where the shortcut's params start and end (quotes excluded), reused: the line's strings are cut once it is read. */
+const PARAM_AT = new Int32Array(12);
 
 /**
  * A mining.submit line of the usual shape read without JSON.parse and the nesting scan (the share path's budget:
  * docs/performance.md): one object of exactly the keys "id", "method" and "params" in any order, spaces between
  * tokens, `id` null, an integer of at most 15 digits or a string, `method` "mining.submit", `params` 5 or 6
  * strings, and no backslash or control character anywhere in the line (so no string has an escape, and each is
- * its characters as they are: what JSON.parse makes of it). Returns exactly what
- * parseJsonRequest returns for such a line, and undefined for any other line, which then goes through the full parse
- * (so its answer or refusal is the full parse's). test/fargate/stratum/protocol.test.ts holds the two to each other
- * on random and mutated lines.
+ * its characters as they are: what JSON.parse makes of it). Returns exactly what parseJsonRequest returns for such a line, and undefined for any other line,
+ * which then goes through the full parse (so its answer or refusal is the full parse's).
+ * test/fargate/stratum/submit-line.test.ts holds the two to each other on random and mutated lines.
  */
 export function parseSubmitLine(line: string): StratumRequest | undefined {
   if (NOT_PLAIN.test(line)) return undefined;
   let i = skipSpace(line, 0);
-  if (line.charCodeAt(i) !== 0x7b) return undefined;
+  if (codeAt(line, i) !== 0x7b) return undefined;
   let id: RequestId | undefined;
   let method = false;
-  let params: string[] | undefined;
+  let count = -1; // params read: -1 before the key
   for (let key = 0; key < 3; key++) {
     i = skipSpace(line, i + 1); // past "{" or ","
     const keyEnd = plainStringEnd(line, i);
@@ -113,10 +125,10 @@ export function parseSubmitLine(line: string): StratumRequest | undefined {
     const name = keyEnd - i;
     const at = i + 1;
     i = skipSpace(line, keyEnd);
-    if (line.charCodeAt(i) !== COLON) return undefined;
+    if (codeAt(line, i) !== COLON) return undefined;
     i = skipSpace(line, i + 1);
     if (name === 4 && line.startsWith('id"', at) && id === undefined) {
-      const c = line.charCodeAt(i);
+      const c = codeAt(line, i);
       let end: number;
       if (c === QUOTE) {
         end = plainStringEnd(line, i);
@@ -129,34 +141,49 @@ export function parseSubmitLine(line: string): StratumRequest | undefined {
       } else {
         end = smallIntegerEnd(line, i);
         if (end < 0) return undefined;
-        id = Number(line.slice(i, end));
+        let n = 0; // at most 15 digits: exact, as JSON.parse reads them
+        for (let k = i; k < end; k++) n = n * 10 + (line.charCodeAt(k) - 0x30);
+        id = n;
       }
       i = end;
     } else if (name === 8 && line.startsWith('method"', at) && !method) {
       if (!line.startsWith('"mining.submit"', i)) return undefined;
       method = true;
       i += 15;
-    } else if (name === 8 && line.startsWith('params"', at) && params === undefined) {
-      if (line.charCodeAt(i) !== 0x5b) return undefined;
-      params = [];
+    } else if (name === 8 && line.startsWith('params"', at) && count < 0) {
+      if (codeAt(line, i) !== 0x5b) return undefined;
+      count = 0;
       for (;;) {
         i = skipSpace(line, i + 1); // past "[" or ","
         const end = plainStringEnd(line, i);
-        if (end < 0 || params.length === 6) return undefined;
-        params.push(line.slice(i + 1, end - 1));
+        if (end < 0 || count === 6) return undefined;
+        PARAM_AT[2 * count] = i + 1;
+        PARAM_AT[2 * count + 1] = end - 1;
+        count++;
         i = skipSpace(line, end);
-        const c = line.charCodeAt(i);
+        const c = codeAt(line, i);
         if (c === 0x5d) break;
         if (c !== COMMA) return undefined;
       }
-      if (params.length < 5) return undefined;
+      if (count < 5) return undefined;
       i++;
     } else return undefined;
     i = skipSpace(line, i);
-    if (line.charCodeAt(i) !== (key < 2 ? COMMA : 0x7d)) return undefined;
+    if (codeAt(line, i) !== (key < 2 ? COMMA : 0x7d)) return undefined;
   }
   if (skipSpace(line, i + 1) !== line.length) return undefined;
-  return { id: id!, method: 'mining.submit', params: params! };
+  // Cut once the line is read (a line deferred to the full parse cuts nothing), into an array of its exact size.
+  const at = PARAM_AT;
+  const username = line.slice(at[0], at[1]);
+  const jobId = line.slice(at[2], at[3]);
+  const extranonce2 = line.slice(at[4], at[5]);
+  const ntime = line.slice(at[6], at[7]);
+  const nonce = line.slice(at[8], at[9]);
+  const params =
+    count === 5
+      ? [username, jobId, extranonce2, ntime, nonce]
+      : [username, jobId, extranonce2, ntime, nonce, line.slice(at[10], at[11])];
+  return { id: id!, method: 'mining.submit', params };
 }
 
 function nestingDepth(line: string): number {

@@ -63,6 +63,19 @@ describe('LineFramer', () => {
     expect(new LineFramer(64).push(Buffer.from('\n \r\n{"x":1}\n'))).toEqual(['{"x":1}']);
   });
 
+  it('skips exactly the lines that are whitespace only (Unicode whitespace too), however the stream is cut', () => {
+    const blank = fc.string({ unit: fc.constantFrom(' ', '\t', '\u00a0', '\u2028', '\ufeff', '\u3000'), maxLength: 4 });
+    const any = fc.oneof(line, blank, fc.constantFrom('\u00a0x', ' x', '\tx ', '\u007f', '\u0001'));
+    fc.assert(
+      fc.property(fc.array(any, { maxLength: 10 }), fc.array(fc.nat(), { maxLength: 20 }), (lines, cuts) => {
+        const stream = Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
+        const framer = new LineFramer(LIMIT);
+        expect(splitAt(stream, cuts).flatMap((c) => framer.push(c))).toEqual(lines.filter((l) => l.trim() !== ''));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('throws LineTooLongError for a complete line over the limit', () => {
     expect(() => new LineFramer(16).push(Buffer.from(`${'x'.repeat(17)}\n`))).toThrow(LineTooLongError);
     // bytes, not characters: 6 × "€" is 18 bytes
