@@ -3,6 +3,7 @@ import { StratumError } from '../../../core/errors.js';
 import type { PolicyEvent, Verdict } from './ban-policy.js';
 import { type AnswerSink, type MethodContext, PendingAnswer, type StratumDialect, StratumRefusal } from './context.js';
 import { dispatch } from './dispatcher.js';
+import { Fifo } from './fifo.js';
 import { LineFramer, LineTooLongError } from './framer.js';
 import { ProtocolError, parseRequest, type RequestId, type StratumRequest, type WireFormat } from './protocol.js';
 import { type DropReason, type Reply, ReplyQueue } from './reply-queue.js';
@@ -96,7 +97,7 @@ function flushAll(): void {
  */
 export class Connection implements AnswerSink {
   private readonly framer: LineFramer;
-  private readonly pending: string[] = [];
+  private readonly pending = new Fifo<string>();
   private readonly replies = new ReplyQueue();
   /** The message loop runs, or waits for an async handler (then the next line waits too). */
   private processing = false;
@@ -229,7 +230,7 @@ export class Connection implements AnswerSink {
    * its last element is taken: ~100 B each). Called from the server's periodic sweep, not on the share path.
    */
   compact(): void {
-    if (this.pending.length === 0) this.pending.length = 0;
+    this.pending.compact();
     this.replies.compact();
   }
 
@@ -314,7 +315,7 @@ export class Connection implements AnswerSink {
     }
     this.watchPartialLine(lines.length);
     if (lines.length === 0) return;
-    this.pending.push(...lines);
+    this.pending.pushAll(lines);
     this.applyBackpressure();
     this.drainPending();
   }
@@ -323,9 +324,9 @@ export class Connection implements AnswerSink {
   private applyBackpressure(): void {
     if (this.closed) return;
     const inFlightFull = this.replies.size >= MAX_IN_FLIGHT;
-    if (this.pending.length > MAX_PENDING_LINES || inFlightFull) {
+    if (this.pending.size > MAX_PENDING_LINES || inFlightFull) {
       if (!this.stream.isPaused()) this.stream.pause();
-    } else if (this.stream.isPaused() && this.pending.length < MAX_PENDING_LINES / 4) {
+    } else if (this.stream.isPaused() && this.pending.size < MAX_PENDING_LINES / 4) {
       this.stream.resume();
     }
   }
@@ -340,7 +341,7 @@ export class Connection implements AnswerSink {
     this.processing = true;
     let waiting: Promise<void> | undefined;
     try {
-      while (!this.closed && this.banAfterReply === undefined && this.pending.length > 0) {
+      while (!this.closed && this.banAfterReply === undefined && this.pending.size > 0) {
         if (this.replies.size >= MAX_IN_FLIGHT) {
           this.stalled = true;
           break;

@@ -1,3 +1,4 @@
+import { Fifo } from './fifo.js';
 import type { StratumRequest } from './protocol.js';
 /** Why the server refused or closed a connection (the `reason` label of stratum_dropped_connections_total). */
 export type DropReason =
@@ -28,16 +29,16 @@ export interface Reply {
  * requests by their order.
  */
 export class ReplyQueue {
-  private readonly replies: Reply[] = [];
+  private readonly replies = new Fifo<Reply>();
 
   /** Requests whose answer has not been written yet. */
   get size(): number {
-    return this.replies.length;
+    return this.replies.size;
   }
 
   /** The newest request not answered yet: what a handler's side effects (work, a ban) wait behind. */
   get last(): Reply | undefined {
-    return this.replies[this.replies.length - 1];
+    return this.replies.last;
   }
 
   /** Takes a place for a request just read (`request` undefined: a line that could not be read as one). */
@@ -49,14 +50,12 @@ export class ReplyQueue {
 
   /** Gives back the memory of an empty queue's array (it keeps the capacity of its busiest moment otherwise). */
   compact(): void {
-    if (this.replies.length === 0) this.replies.length = 0;
+    this.replies.compact();
   }
 
   /** The oldest reply, if its answer is known (then it leaves the queue); undefined while it is still pending. */
   takeReady(): Reply | undefined {
-    const head = this.replies[0];
-    if (head?.line === undefined) return undefined;
-    this.replies.shift();
-    return head;
+    if (this.replies.first?.line === undefined) return undefined;
+    return this.replies.shift();
   }
 }
