@@ -112,6 +112,17 @@ const shareHeaderHashDefault: ShareHeaderHash = (coinbase, branch, header, out) 
 };
 
 /**
+ * `value` (its low 32 bits) little-endian at `at`: four stores V8 inlines, where Buffer#writeUInt32LE is a call
+ * with its own range checks (three a share; `at` + 4 is within the header here).
+ */
+function putU32LE(buf: Uint8Array, value: number, at: number): void {
+  buf[at] = value;
+  buf[at + 1] = value >>> 8;
+  buf[at + 2] = value >>> 16;
+  buf[at + 3] = value >>> 24;
+}
+
+/**
  * What solveWork does for the shares of one work, on the hot path of every share: no hex round trip, no allocation,
  * one hash call. The coinbase is assembled in a buffer of the work's own (coinb1 ‖ extranonce1 ‖ extranonce2 ‖
  * coinb2: the extranonces' hex written as bytes in place) and the header in another (the work's previous hash and
@@ -153,9 +164,9 @@ export class ShareAssembler {
   hashHeader(solution: WorkSolution, out: Uint8Array): void {
     this.fill(solution);
     const head = this.head;
-    head.writeUInt32LE(solution.version >>> 0, 0);
-    head.writeUInt32LE(solution.ntime >>> 0, 68);
-    head.writeUInt32LE(solution.nonce >>> 0, 76);
+    putU32LE(head, solution.version, 0);
+    putU32LE(head, solution.ntime, 68);
+    putU32LE(head, solution.nonce, 76);
     this.hashShare(this.scratch, this.branch, head, out);
   }
 
