@@ -84,6 +84,7 @@ interface TableBatch extends Omit<ShareBatch, 'shares'> {
   /** Height minus the previous row's (the first row's: minus 0); likewise `t` for the timestamp. */
   h?: number[];
   d?: number[];
+  /** One entry a row, or one for every row of the batch when they all have it (one height: one network difficulty). */
   n?: (number | null)[];
   t?: number[];
   /** The shares that are not rows, whole, at their index among the batch's shares. */
@@ -105,7 +106,18 @@ function isRow(s: Share, coin: string): boolean {
   );
 }
 
-/** The v3 bytes of `batches` (gzip `level` for the JSON part). */
+/** Whether every entry of `column` is its first (a batch's rows of one height share their network difficulty). */
+function sameThroughout(column: readonly (number | null)[]): boolean {
+  const first = column[0];
+  for (let i = 1; i < column.length; i++) if (column[i] !== first) return false;
+  return true;
+}
+
+/**
+ * The v3 bytes of `batches` (gzip `level` for the JSON part). A batch's `n` column is one entry when its rows all
+ * have the same network difficulty: written a row at a time, that float was a third of the JSON's digits (and of
+ * what gzip then read) for one value a batch.
+ */
 export function encodeShareTable(batches: readonly ShareBatch[], level: number): Buffer {
   let most = 0;
   for (const b of batches) most += b.shares.length;
@@ -144,7 +156,8 @@ export function encodeShareTable(batches: readonly ShareBatch[], level: number):
       floats.writeDoubleLE(s.actualDifficulty, row * FLOAT_BYTES);
       row++;
     }
-    const table: TableBatch = w.length > 0 ? { ...fields, rows: w.length, w, h, d, n, t } : { ...fields };
+    const table: TableBatch =
+      w.length > 0 ? { ...fields, rows: w.length, w, h, d, n: sameThroughout(n) ? [n[0]!] : n, t } : { ...fields };
     if (whole.length > 0) table.whole = whole;
     // Positions cost bytes that gzip cannot take out (each is new); a batch of only whole shares needs none.
     if (whole.length > 0 && w.length > 0) table.at = places;
@@ -252,7 +265,9 @@ export function decodeShareTable(bytes: Buffer, maxInflatedBytes: number, maxBat
       throw new InvalidMessageError(`share table batch ${b}: its whole shares' places do not match them`);
     }
     const at = places ?? whole.map((_, i) => i);
-    if ([w, h, d, n, t].some((column) => column.length !== count)) {
+    // `n` may be one entry for every row (the encoder's form when they all have it).
+    const networkDifficulty = n.length === 1 && count > 1 ? new Array<number | null>(count).fill(n[0]!) : n;
+    if ([w, h, d, networkDifficulty, t].some((column) => column.length !== count)) {
       throw new InvalidMessageError(`share table batch ${b}: a column's length is not its ${count} rows`);
     }
     const shares: unknown[] = [];
@@ -276,7 +291,7 @@ export function decodeShareTable(bytes: Buffer, maxInflatedBytes: number, maxBat
         timestamp: time,
         hash: bytes.toString('hex', hashesAt + row * HASH_BYTES, hashesAt + (row + 1) * HASH_BYTES),
       };
-      if (n[k] !== null) share.networkDifficulty = n[k];
+      if (networkDifficulty[k] !== null) share.networkDifficulty = networkDifficulty[k];
       if (person[2] !== null) share.ip = person[2];
       shares.push(share);
       row++;

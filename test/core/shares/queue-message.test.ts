@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { COMPRESSED_PREFIX, decodeMessage, encodeMessages, TABLE_PREFIX } from '../../../core/shares/queue-message.js';
@@ -125,6 +125,33 @@ describe('queue messages', () => {
     expect(bytes.length).toBeGreaterThan(400 * 40);
     expect(bytes.length).toBeLessThan(400 * 44);
     expect(decodeMessage(TABLE_PREFIX + bytes.toString('base64'))[0]!.shares[200]).toEqual(whole);
+  });
+
+  it('writes a network difficulty its rows all have once, and reads both forms (one entry, or one a row)', () => {
+    const rows = (n: (k: number) => number | undefined) =>
+      Array.from({ length: 50 }, (_, k) => share({ hash: k.toString(16).padStart(64, '0'), networkDifficulty: n(k) }));
+    const json = (shares: Share[]) => {
+      const bytes = encodeShareTable([batch('n', shares)], 1);
+      return JSON.parse(gunzipSync(bytes.subarray(4, 4 + bytes.readUInt32LE(0))).toString()) as {
+        batches: { n: unknown[] }[];
+      };
+    };
+    const same = rows(() => 123456.789);
+    expect(json(same).batches[0]!.n).toEqual([123456.789]);
+    expect(decodeMessage(encodeMessages([batch('n', same)], 256 * 1024)[0]!)[0]!.shares).toStrictEqual(same);
+    const changed = rows((k) => (k < 30 ? 123456.789 : 234567.891));
+    expect(json(changed).batches[0]!.n).toHaveLength(50);
+    expect(decodeMessage(encodeMessages([batch('n', changed)], 256 * 1024)[0]!)[0]!.shares).toStrictEqual(changed);
+    // What a stratum server of before this form sends: one entry a row, all the same.
+    const two = { ...batch('x', []), rows: 2, w: [0, 0], h: [100, 0], d: [8, 8], t: [5, 1] };
+    const ok = { v: 3, miners: [MINER_A], ips: [], who: { m: [0], w: ['rig1'], ip: [null] } };
+    const perRow = decodeMessage(table({ ...ok, batches: [{ ...two, n: [7, 7] }] }, Buffer.alloc(80)));
+    const once = decodeMessage(table({ ...ok, batches: [{ ...two, n: [7] }] }, Buffer.alloc(80)));
+    expect(once).toStrictEqual(perRow);
+    expect(once[0]!.shares.map((s) => s.networkDifficulty)).toEqual([7, 7]);
+    expect(() => decodeMessage(table({ ...ok, batches: [{ ...two, n: [] }] }, Buffer.alloc(80)))).toThrow(
+      /column's length/,
+    );
   });
 
   it("gives a hash's upper-case digits back in lower case, and sends a hash that is not hex whole (ingest refuses it, as it did)", () => {
