@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers/promises';
 
 /** Runs `fn` over items with at most `limit` in flight; rejects with the first failure after all settled. */

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { readBlockHead } from '../../core/auxpow/block.js';
 import { sha256d } from '../../core/chain/hash.js';
 import { readTransaction } from '../../core/chain/transaction.js';

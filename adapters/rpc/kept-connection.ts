@@ -1,5 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
 import { HttpResponseError, HttpResponseParser } from './http1-response.js';
 

@@ -27,7 +27,8 @@ export class Fifo<T> {
   }
 
   push(item: T): void {
-    this.items.push(item);
+    const items = this.items;
+    items[items.length] = item;
   }
 
   /** Appends `items` in order. The queue may keep the array itself as its own: its caller must not use it again. */
@@ -37,7 +38,8 @@ export class Fifo<T> {
       this.head = 0;
       return;
     }
-    for (let i = 0; i < items.length; i++) this.items.push(items[i]);
+    const mine = this.items;
+    for (let i = 0; i < items.length; i++) mine[mine.length] = items[i];
   }
 
   /** Takes the oldest item; undefined when empty. */

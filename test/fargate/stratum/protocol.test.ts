@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   encodeError,
@@ -89,6 +90,35 @@ describe('encoding', () => {
   it('writes a result as one line with error null', () => {
     expect(encodeResult(4, true)).toBe('{"id":4,"result":true,"error":null}\n');
     expect(encodeResult('a', [1, 'x'])).toBe('{"id":"a","result":[1,"x"],"error":null}\n');
+  });
+
+  it("answers an accepted share with exactly the general encoder's line, whatever the id", () => {
+    const ids = [
+      0,
+      -0,
+      4,
+      1.5,
+      -7,
+      2 ** 53,
+      1e21,
+      1e-7,
+      Number.MAX_VALUE,
+      Infinity,
+      -Infinity,
+      NaN,
+      null,
+      '',
+      'a"\\',
+      '\u2028',
+    ];
+    for (const id of ids) {
+      expect(encodeResult(id, true)).toBe(`${JSON.stringify({ id, result: true, error: null })}\n`);
+    }
+    fc.assert(
+      fc.property(fc.oneof(fc.double(), fc.integer(), fc.string(), fc.constant(null)), (id) => {
+        expect(encodeResult(id, true)).toBe(`${JSON.stringify({ id, result: true, error: null })}\n`);
+      }),
+    );
   });
 
   it('writes an error as the [code, message, null] triple with result null', () => {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { StratumCode } from '../../../../core/errors.js';
 import { hash32 } from '../../jobs/ethereum/job-book.js';
 import type { EthJobProvider, EthShareSubmission } from '../../jobs/ethereum/types.js';

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { isHexBytes } from '../../../../core/chain/hex.js';
 import { StratumCode, StratumError } from '../../../../core/errors.js';
 import type { ShareAck } from '../../../../core/ports/share-queue.js';
