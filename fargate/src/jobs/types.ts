@@ -59,6 +59,11 @@ export interface ShareHexFields {
   versionBits: number | undefined;
 }
 
+/**
+ * Its hex fields (extranonces, ntime, nonce) are in the case the miner sent them: a share check reads either case as
+ * the same bytes (the job manager's assembler; the proxy lower-cases what it forwards), so a share resent in the
+ * other case is the same share, a duplicate.
+ */
 export interface ShareSubmission {
   jobId: string;
   extranonce1: string;

@@ -497,9 +497,9 @@ describe('mining.submit', () => {
       {
         jobId: '1',
         extranonce1,
-        extranonce2: 'abcdef01',
+        extranonce2: 'ABCDEF01', // as sent: the share check reads either case (job-manager.test.ts)
         ntime: '6500000a',
-        nonce: '0000abcd',
+        nonce: '0000ABCD',
         versionBits: undefined,
         fields: { ntime: 0x6500000a, nonce: 0xabcd, versionBits: undefined }, // read once, here
         difficulty: 8,

@@ -16,6 +16,17 @@ const MALFORMED_FIELD = {
   versionBits: 'version bits must be 8 hex characters',
 } as const;
 
+/**
+ * `name` without surrounding whitespace. A name that starts and ends with a printable ASCII character (every miner's
+ * username) is returned as it is: two reads instead of a String#trim call a share.
+ */
+export function trimmed(name: string): string {
+  if (name.length === 0) return name;
+  const first = name.charCodeAt(0);
+  const last = name.charCodeAt(name.length - 1);
+  return first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f ? name : name.trim();
+}
+
 /** The authorized worker a share came from. */
 export type ShareWorker = { miner: string; worker: string };
 
@@ -66,7 +77,7 @@ export const submit =
     const { session } = ctx;
     if (!session.subscribed) rejectShare(ctx, StratumCode.NotSubscribed, 'not subscribed', 'not-subscribed');
     const [username, jobId, extranonce2, ntime, nonce, versionBits] = params;
-    const who = typeof username === 'string' ? session.workers.get(username.trim()) : undefined;
+    const who = typeof username === 'string' ? session.workers.get(trimmed(username)) : undefined;
     if (!who) rejectShare(ctx, StratumCode.Unauthorized, 'unauthorized worker', 'unauthorized');
     if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 64) {
       rejectShare(ctx, StratumCode.Other, 'job id must be a string', 'malformed', who);
@@ -101,9 +112,10 @@ export const submit =
     const check = jobs.checkShare({
       jobId: jobId as string,
       extranonce1: session.extranonce1,
-      extranonce2: extranonce2.toLowerCase(),
-      ntime: (ntime as string).toLowerCase(),
-      nonce: (nonce as string).toLowerCase(),
+      // In the case the miner sent them: every share check reads hex in either case (ShareSubmission).
+      extranonce2,
+      ntime: ntime as string,
+      nonce: nonce as string,
       versionBits: rolled,
       fields, // read once: the share check takes these numbers instead of reading the strings again
       difficulty,
