@@ -23,6 +23,12 @@ command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+# CI on x86-64 also runs the hashing kernels' arm64 build (the Fargate tasks are Graviton) under qemu: a cross
+# compiler and qemu-user. Elsewhere those tests skip themselves when the two are missing.
+if [ "${CI:-}" = true ] && [ "$(uname -m)" = x86_64 ]; then
+  command -v aarch64-linux-gnu-g++ >/dev/null 2>&1 || missing+=(g++-aarch64-linux-gnu)
+  command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
+fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "==> installing ${missing[*]} with apt-get"
