@@ -170,7 +170,7 @@ describe('BTC devnet lifecycle', () => {
     } finally {
       await second.stop();
     }
-  });
+  }, 90_000); // two btcd starts: past 30 s on a slow, busy CI machine
 });
 
 /** What the process tests need of each devnet: its daemons' pids, its file, and a start in this process. */
