@@ -1,3 +1,5 @@
+import { trimmed } from './protocol.js';
+
 export class LineTooLongError extends Error {
   constructor(readonly limit: number) {
     super(`line longer than ${limit} bytes`);
@@ -54,10 +56,8 @@ export class LineFramer {
       // Invalid UTF-8 decodes to U+FFFD (3 bytes): what the handlers get stays within the limit too. A byte decodes
       // to at most 3, so a line of a third of the limit (every share) needs no second pass to measure it.
       if ((end - from) * 3 > this.maxLineBytes && Buffer.byteLength(line) > this.maxLineBytes) throw this.tooLong();
-      // Blank lines (whitespace only, Unicode's included) are skipped; a line that starts with a printable ASCII
-      // character is not blank, and needs no trim to tell.
-      const first = end > from ? src[from]! : 0;
-      if ((first > 0x20 && first < 0x7f) || line.trim().length > 0) lines.push(line);
+      // Blank lines (whitespace only, Unicode's included) are skipped.
+      if (trimmed(line).length > 0) lines.push(line);
     }
     if (start < chunk.length) this.append(chunk.subarray(start));
     // A trailing \r may be the first half of this line's \r\n: it does not count, or a line of exactly the limit

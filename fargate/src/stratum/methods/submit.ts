@@ -8,6 +8,7 @@ import { shareHexFields } from '../../jobs/share-fields.js';
 import type { JobProvider, ShareCheck } from '../../jobs/types.js';
 import { enqueueWithAck } from '../../queue/share-ack.js';
 import { type MethodContext, type MethodHandler, PendingAnswer } from '../context.js';
+import { trimmed } from '../protocol.js';
 
 /** The submit's refusal of a field shareHexFields could not read. */
 const MALFORMED_FIELD = {
@@ -15,17 +16,6 @@ const MALFORMED_FIELD = {
   nonce: 'nonce must be 8 hex characters',
   versionBits: 'version bits must be 8 hex characters',
 } as const;
-
-/**
- * `name` without surrounding whitespace. A name that starts and ends with a printable ASCII character (every miner's
- * username) is returned as it is: two reads instead of a String#trim call a share.
- */
-export function trimmed(name: string): string {
-  if (name.length === 0) return name;
-  const first = name.charCodeAt(0);
-  const last = name.charCodeAt(name.length - 1);
-  return first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f ? name : name.trim();
-}
 
 /** The authorized worker a share came from. */
 export type ShareWorker = { miner: string; worker: string };

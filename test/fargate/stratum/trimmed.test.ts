@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { trimmed } from '../../../fargate/src/stratum/methods/submit.js';
+import { trimmed } from '../../../fargate/src/stratum/protocol.js';
 
-describe("the submit handler's username trim", () => {
+describe("trimmed (the framer's blank lines, the submit handler's username)", () => {
   it('gives what String#trim gives, for any string (Unicode whitespace at either end included)', () => {
     const edge = fc.constantFrom('', ' ', '\t', '\u00a0', '\u2028', '\ufeff', '\u3000', 'a', '~', '\u007f', 'é');
     fc.assert(
