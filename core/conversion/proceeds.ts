@@ -1,4 +1,4 @@
-import { type Allocation, allocate, mergeWeights } from '../rewards/allocate.js';
+import { type Allocation, allocate, apportion, mergeWeights } from '../rewards/allocate.js';
 
 /**
  * The pool's conversion fee: a share of what best execution gained over the reference rate, i.e. over what the best
@@ -43,7 +43,7 @@ export interface ConversionSettlement {
 
 /**
  * Splits a finished conversion. What did not fill (`unsold` source units) goes back to the miners in proportion to
- * what each put in (floored, the remainder to the largest contributor, so Σ returned = unsold exactly); the proceeds
+ * what each put in (largest remainder, so Σ returned = unsold exactly and nobody gets back more than they put in); the proceeds
  * minus the pool's fee go to miners in proportion to what each had sold; the fee is split by fee-wallet weight.
  * Invariants (tested): Σ sold + Σ returned = Σ amounts, Σ credits = received, nothing negative.
  */
@@ -65,14 +65,7 @@ export function settleConversion(input: {
     if (s.amount <= 0n) throw new RangeError(`${s.account}: amount ${s.amount} is not positive`);
     weights.set(s.account, s.amount);
   }
-  const back = allocate(unsold, weights);
-  const returnedBy = new Map(back.parts.map((p) => [p.account, p.amount]));
-  if (back.dust > 0n) {
-    const largest = [...weights.entries()].sort((a, b) =>
-      a[1] === b[1] ? (a[0] < b[0] ? -1 : 1) : a[1] > b[1] ? -1 : 1,
-    )[0]![0];
-    returnedBy.set(largest, (returnedBy.get(largest) ?? 0n) + back.dust);
-  }
+  const returnedBy = new Map(apportion(unsold, weights).map((p) => [p.account, p.amount]));
   const sold: Allocation[] = [];
   const returned: Allocation[] = [];
   const targetWeights = new Map<string, bigint>();

@@ -37,6 +37,30 @@ export function allocate(total: bigint, weights: ReadonlyMap<string, bigint>): {
   return { parts, dust: total - given };
 }
 
+/**
+ * Splits `total` exactly by integer weights (largest remainder): each account gets its floored share, then the
+ * dust goes one unit each to the accounts with the largest remainders (ties by account). Σ parts = total, and with
+ * total ≤ Σ weights no part exceeds its weight, so this can hand back part of what each account put in.
+ */
+export function apportion(total: bigint, weights: ReadonlyMap<string, bigint>): Allocation[] {
+  const { parts, dust } = allocate(total, weights);
+  if (dust === 0n) return parts;
+  let sum = 0n;
+  for (const w of weights.values()) sum += w;
+  if (sum === 0n) throw new RangeError(`cannot apportion ${total} over no weight`);
+  const amounts = new Map(parts.map((p) => [p.account, p.amount]));
+  const byRemainder = [...weights.entries()]
+    .map(([account, w]) => ({ account, rest: (total * w) % sum }))
+    .sort((a, b) => (a.rest === b.rest ? (a.account < b.account ? -1 : 1) : a.rest > b.rest ? -1 : 1));
+  for (let i = 0n; i < dust; i++) {
+    const { account } = byRemainder[Number(i)]!;
+    amounts.set(account, (amounts.get(account) ?? 0n) + 1n);
+  }
+  return [...amounts.entries()]
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    .map(([account, amount]) => ({ account, amount }));
+}
+
 /** Adds weights per account (several rounds or workers of one miner). */
 export function mergeWeights(into: Map<string, bigint>, account: string, weight: bigint): void {
   into.set(account, (into.get(account) ?? 0n) + weight);

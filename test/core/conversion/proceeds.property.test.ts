@@ -37,6 +37,25 @@ describe('settling a conversion (property)', () => {
   });
 });
 
+describe('settling a conversion (examples)', () => {
+  it('returns what did not fill without handing anyone back more than they put in', () => {
+    // Found by the property above: three miners put in 1 each and 2 did not fill. Giving all the rounding dust to
+    // one miner returned 2 to an account that had put in 1, and Σ sold + Σ returned came to 4 of 3.
+    const s = settleConversion({
+      shares: ['ltc1d', 'ltc1a', 'ltc1c'].map((account) => ({ account, targetAccount: 'bc1x', amount: 1n })),
+      unsold: 2n,
+      received: 0n,
+      fee: 0n,
+      feeWallets: [{ address: 'bc1fee', weight: 1 }],
+    });
+    expect(s.returned).toEqual([
+      { account: 'ltc1a', amount: 1n },
+      { account: 'ltc1c', amount: 1n },
+    ]);
+    expect(s.sold).toEqual([{ account: 'ltc1d', amount: 1n }]);
+  });
+});
+
 describe('the conversion fee', () => {
   it('is a share of the gain over the best single exchange, scaled to what filled', () => {
     expect(

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocate, weightOf } from '../../../core/rewards/allocate.js';
+import { allocate, apportion, weightOf } from '../../../core/rewards/allocate.js';
 import { type RewardsConfig, rewardsConfigSchema } from '../../../core/rewards/config.js';
 import { pplnsWeights, type RoundWeights, splitReward } from '../../../core/rewards/schemes.js';
 
@@ -73,5 +73,45 @@ describe('allocate', () => {
         },
       ),
     );
+  });
+});
+
+describe('apportion', () => {
+  it('hands out exactly the total, each part within a unit of its exact share and never above its weight', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.bigInt({ min: 0n, max: 10n ** 12n }), { minLength: 1, maxLength: 20 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (ws, fraction) => {
+          fc.pre(ws.some((w) => w > 0n));
+          const weights = new Map(ws.map((w, i) => [`a${i}`, w]));
+          const whole = ws.reduce((a, w) => a + w, 0n);
+          const total = (whole * BigInt(Math.floor(fraction * 1000))) / 1000n;
+          const parts = apportion(total, weights);
+          expect(sum(parts)).toBe(total);
+          for (const p of parts) {
+            const w = weights.get(p.account)!;
+            expect(p.amount <= w).toBe(true);
+            expect(p.amount - (total * w) / whole <= 1n).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+
+  it('gives equal weights the dust one unit each, not all to one account', () => {
+    // 2 over three weights of 1: each exact share is 2/3; a single account cannot take back 2 of the 1 it put in.
+    const parts = apportion(
+      2n,
+      new Map([
+        ['c', 1n],
+        ['a', 1n],
+        ['b', 1n],
+      ]),
+    );
+    expect(parts).toEqual([
+      { account: 'a', amount: 1n },
+      { account: 'b', amount: 1n },
+    ]);
   });
 });
