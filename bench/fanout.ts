@@ -54,7 +54,45 @@ function connectArgs(net: Net, port: number, count: number, users: string[]) {
     host: net.serverHost,
     ...(net.sources && { sourceAddresses: net.sources }),
     timeoutMs: 60_000,
+    // A server or network that stops taking connections ends the phase in minutes, not after count × 60 s / 256.
+    deadlineMs: 300_000,
+    maxFailures: 1_000,
   };
+}
+
+/** Connects and says how it went: a shortfall is printed with its first error, not left to show as a smaller N. */
+async function connectAll(gen: LoadGen, tag: string, args: ReturnType<typeof connectArgs>): Promise<void> {
+  const c = await gen.call('connect', args);
+  const shortfall = args.count - c.connected;
+  info(
+    `${tag} connected`,
+    `${fmt(c.connected)} of ${fmt(args.count)} in ${fmt(c.seconds)} s${shortfall > 0 ? ` (${fmt(c.failed)} failed, first: ${c.firstError ?? 'none'}; the rest not tried by the deadline)` : ''}`,
+  );
+}
+
+/** The next IPC message of a bench stratum process; rejects if it exits first or says nothing within `ms`. */
+function nextMessage(child: ChildProcess, what: string, ms: number): Promise<FromStratumProcess> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const onMessage = (m: unknown) => {
+      done();
+      resolve(m as FromStratumProcess);
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      done();
+      reject(new Error(`stratum process ${child.pid} exited (${code ?? signal}) waiting for ${what}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`stratum process ${child.pid}: no ${what} within ${ms / 1000} s`));
+    }, ms);
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
 }
 
 export async function measureFanout(
@@ -68,7 +106,7 @@ export async function measureFanout(
   const gen = LoadGen.start(net.loadgenPrefix);
   try {
     const users = Array.from({ length: 256 }, (_, i) => pool.user(i));
-    await gen.call('connect', connectArgs(net, pool.port, connections, users));
+    await connectAll(gen, `[1 process, ${fmt(connections)}]`, connectArgs(net, pool.port, connections, users));
     return await fanoutJobs([gen], jobs, async (height) => {
       const t0 = process.hrtime.bigint();
       const cpu = process.cpuUsage();
@@ -155,8 +193,6 @@ async function measureFanoutProcesses(
   const script = fileURLToPath(new URL('./stratum-process.ts', import.meta.url));
   const children: ChildProcess[] = [];
   const gens: LoadGen[] = [];
-  const next = (child: ChildProcess) =>
-    new Promise<FromStratumProcess>((resolve) => child.once('message', (m) => resolve(m as FromStratumProcess)));
   try {
     for (let i = 0; i < processes; i++) {
       children.push(
@@ -168,17 +204,17 @@ async function measureFanoutProcesses(
       );
       gens.push(LoadGen.start(net.loadgenPrefix));
     }
-    const ready = await Promise.all(children.map(next));
+    const ready = await Promise.all(children.map((c) => nextMessage(c, 'ready', 120_000)));
     const per = Math.ceil(connections / processes);
     await Promise.all(
       ready.map((msg, i) => {
         if (msg.type !== 'ready') throw new Error(`stratum process ${i}: ${msg.type} before ready`);
         const count = Math.min(per, connections - i * per);
-        return gens[i]!.call('connect', connectArgs(net, msg.port, count, msg.users));
+        return connectAll(gens[i]!, `[process ${i + 1} of ${processes}]`, connectArgs(net, msg.port, count, msg.users));
       }),
     );
     return await fanoutJobs(gens, jobs, async (height) => {
-      const answers = Promise.all(children.map(next));
+      const answers = Promise.all(children.map((c) => nextMessage(c, 'applied', 60_000)));
       for (const c of children) c.send({ type: 'apply', height } satisfies ToStratumProcess);
       const applied = (await answers).flatMap((a) => (a.type === 'applied' ? [a] : []));
       return {
@@ -195,9 +231,14 @@ async function measureFanoutProcesses(
       children.map(
         (c) =>
           new Promise<void>((resolve) => {
-            if (c.exitCode !== null) return resolve();
-            c.once('exit', () => resolve());
-            c.send({ type: 'stop' } satisfies ToStratumProcess);
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            const kill = setTimeout(() => c.kill('SIGKILL'), 30_000);
+            c.once('exit', () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            if (c.connected) c.send({ type: 'stop' } satisfies ToStratumProcess);
+            else c.kill();
           }),
       ),
     );

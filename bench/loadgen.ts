@@ -17,6 +17,12 @@ export interface ConnectArgs {
   host?: string;
   sourceAddresses?: string[];
   timeoutMs: number;
+  /**
+   * No new handshake after this long since the call (ms) or once this many have failed: a server that stops
+   * accepting ends the phase with what it has, instead of every remaining connection waiting out `timeoutMs`.
+   */
+  deadlineMs?: number;
+  maxFailures?: number;
 }
 export interface ConnectResult {
   connected: number;
@@ -217,8 +223,10 @@ const api: LoadGenApi = {
     let failed = 0;
     let firstError: string | undefined;
     // A bounded number of handshakes at once: the server's accept backlog is finite.
+    const deadline = started + (a.deadlineMs ?? Number.POSITIVE_INFINITY);
+    const maxFailures = a.maxFailures ?? Number.POSITIVE_INFINITY;
     const worker = async () => {
-      while (next < a.count) {
+      while (next < a.count && failed < maxFailures && performance.now() < deadline) {
         const error = await connectOne(a, next++);
         if (error !== undefined) {
           failed++;
