@@ -4,7 +4,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connectionBudget } from './connections.js';
 import { fmt, goal, heading, info, LoadGen, openFilesLimit, record } from './harness.js';
-import { type BenchNetwork, raiseOpenFiles, withBenchNetwork } from './netns.js';
+import { type BenchNetwork, PORTS_PER_SOURCE, raiseOpenFiles, withBenchNetwork } from './netns.js';
 import { percentile, sortedNumbers } from './percentiles.js';
 import { blockTemplate, HARD_BITS, startBenchPool } from './pool.js';
 import { softirqDuring } from './softirq.js';
@@ -45,7 +45,7 @@ type Net = Pick<BenchNetwork, 'serverHost' | 'loadgenPrefix'> & { sources?: stri
 
 /** The load generator's connect arguments toward `port` on the bench network. */
 function connectArgs(net: Net, port: number, count: number, users: string[]) {
-  const sources = Math.ceil(count / 25_000);
+  const sources = Math.ceil(count / PORTS_PER_SOURCE);
   return {
     port,
     count,
