@@ -7,6 +7,7 @@ import {
   type ScryptKernel,
   scrypt,
   scryptBatch,
+  scryptBatchPlan,
   scryptKernel,
   scryptKernels,
   sha256d,
@@ -125,6 +126,7 @@ export async function benchScryptKernels(seconds = 1.5): Promise<void> {
     }
     if (cpu[k]!.length > 0) info(`  per thread CPU-second (C driver)`, `${fmt(best(cpu[k]))} hashes/s`);
   }
+  printBatchPlans();
   if (miner.length > 0) {
     info(`cpuminer (minerd -a scrypt -t 1), best of ${miner.length}`, `${fmt(best(miner))} hashes/s`);
     record({ key: 'hashing.cpuminer', measured: best(miner), unit: 'hashes/s' });
@@ -170,4 +172,34 @@ if (runDirectly) {
     console.log(`${name.padEnd(20)} ${Math.round(rate).toLocaleString('en-US').padStart(12)} hashes/s`);
   }
   await benchScryptKernels();
+}
+
+/**
+ * A turn's batch of n scrypt shares: the calls `scryptBatchPlan` makes for it on the chosen kernel, the batch's time
+ * (best of 5), and what the widest-first cover (full lane groups, then pairs and a single) costs by the same measured
+ * call costs: where padding one wide call beats several narrow ones.
+ */
+function printBatchPlans(): void {
+  const { costs } = scryptBatchPlan(0);
+  info('  cost of one call here, by lanes', costs.map((c) => `${c.lanes}: ${fmt(c.ns / 1000)} µs`).join(', '));
+  const widestFirst = (n: number) => {
+    let total = 0;
+    let left = n;
+    for (const c of costs) for (; left >= c.lanes; left -= c.lanes) total += c.ns;
+    return total / 1000;
+  };
+  const headers = Array.from({ length: 32 }, (_, i) => Buffer.alloc(80, i + 1));
+  for (const n of [1, 3, 7, 12, 15, 20, 30]) {
+    const batch = headers.slice(0, n);
+    let best = Number.POSITIVE_INFINITY;
+    for (let run = 0; run < 5; run++) {
+      const started = performance.now();
+      scryptBatch(batch);
+      best = Math.min(best, (performance.now() - started) * 1000);
+    }
+    info(
+      `  a batch of ${n}`,
+      `${fmt(best)} µs (${fmt(best / n)} a hash) in ${scryptBatchPlan(n).calls.join(' + ')}; widest first ${fmt(widestFirst(n))} µs`,
+    );
+  }
 }

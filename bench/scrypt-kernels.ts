@@ -135,12 +135,21 @@ export async function cpuminerRate(seconds: number): Promise<number | undefined>
   if (!minerd) return undefined;
   const child = spawn(minerd, ['--benchmark', '-a', 'scrypt', '-t', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
+  let failed: Error | undefined;
+  child.on('error', (err) => {
+    failed = err; // a BENCH_MINERD that does not run: printed, the rest of the section goes on
+  });
   child.stderr.on('data', (chunk: Buffer) => {
     log += chunk.toString();
   });
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   child.kill();
-  await new Promise((resolve) => child.once('close', resolve));
+  if (child.exitCode === null && child.signalCode === null && !failed)
+    await new Promise((resolve) => child.once('close', resolve));
+  if (failed) {
+    console.log(`  cpuminer ${minerd} did not run: ${failed.message}`);
+    return undefined;
+  }
   // "thread 0: 99672 hashes, 19.89 khash/s"
   const rates = [...log.matchAll(/thread 0: \d+ hashes, ([\d.]+) (k?)hash\/s/g)].map(
     (m) => Number(m[1]) * (m[2] === 'k' ? 1000 : 1),

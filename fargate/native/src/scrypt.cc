@@ -6,9 +6,12 @@
 #include <arm_neon.h>  // scrypt_one.inc's rotates
 #endif
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <new>
 
 #include "scrypt_lanes.h"
@@ -212,32 +215,148 @@ ScryptKernel ScryptBestKernel() {
   return best;
 }
 
-void ScryptLitecoinBatch(const uint8_t* const* headers, const size_t* lengths, size_t n, uint8_t* out,
-                         ScryptKernel widest) {
+namespace {
+
+// One way to hash up to `lanes` headers in one call: a lane group of the kernel, or its one-hash code for a pair or a
+// single header. Fewer headers than lanes are padded with copies of the last one (their hashes are dropped).
+struct ScryptCall {
+  size_t lanes;
+  const LaneGroup* group;  // nullptr: the one-hash code (lanes 2: a pair, 1: a single)
+};
+
+// The calls a kernel has, widest first: its lane groups, then a pair and a single.
+size_t CallsOf(const LaneGroup* groups, size_t group_count, ScryptCall calls[5]) {
+  size_t count = 0;
+  for (size_t g = 0; g < group_count; g++) calls[count++] = {groups[g].lanes, &groups[g]};
+  calls[count++] = {2, nullptr};
+  calls[count++] = {1, nullptr};
+  return count;
+}
+
+// Hashes `count` (1..call.lanes) headers in one call, padding the rest of its lanes.
+void RunCall(const ScryptCall& call, const uint8_t* const* headers, const size_t* lengths, size_t count, uint8_t* out,
+             ScryptKernel kernel) {
+  uint8_t dropped[16 * 32];
+  const auto header = [&](size_t l) { return headers[l < count ? l : count - 1]; };
+  const auto length = [&](size_t l) { return lengths[l < count ? l : count - 1]; };
+  const auto into = [&](size_t l) { return l < count ? out + 32 * l : dropped + 32 * l; };
+  if (call.group == nullptr) {
+    if (call.lanes == 2) {
+      LitecoinPair(header(0), length(0), header(1), length(1), into(0), into(1), kernel);
+    } else {
+      LitecoinOne(header(0), length(0), into(0), kernel);
+    }
+    return;
+  }
+  uint32_t* table = lane_table.For(call.lanes);
+  uint8_t b[16 * 128];
+  // §6 step 1 per lane, ROMix in the lanes, step 3 per lane.
+  for (size_t l = 0; l < call.lanes; l++) Pbkdf2Sha256(header(l), length(l), header(l), length(l), 1, b + 128 * l, 128);
+  call.group->romix(b, table);
+  for (size_t l = 0; l < call.lanes; l++) Pbkdf2Sha256(header(l), length(l), b + 128 * l, 128, 1, into(l), 32);
+}
+
+// What each call of a kernel costs on this CPU (ns, the best of three after a warm-up), measured once per kernel on
+// first use: a 16-lane call costs more than an 8-lane one, and by how much differs between CPUs (AVX-512 is split in
+// two on some), so the plan below is made from this machine's figures, not from the lane counts.
+struct CallCosts {
+  double ns[5] = {};
+};
+CallCosts MeasureCosts(ScryptKernel kernel) {
+  LaneGroup groups[3];
+  const size_t group_count = LaneGroupsOf(kernel, groups);
+  ScryptCall calls[5];
+  const size_t call_count = CallsOf(groups, group_count, calls);
+  uint8_t header[80] = {};
+  const uint8_t* headers[16];
+  size_t lengths[16];
+  for (size_t l = 0; l < 16; l++) {
+    headers[l] = header;
+    lengths[l] = sizeof(header);
+  }
+  uint8_t out[16 * 32];
+  CallCosts costs;
+  for (size_t c = 0; c < call_count; c++) {
+    double best = 0;
+    for (int run = 0; run < 4; run++) {
+      const auto start = std::chrono::steady_clock::now();
+      RunCall(calls[c], headers, lengths, calls[c].lanes, out, kernel);
+      const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+      if (run == 1 || (run > 1 && ns < best)) best = ns;  // run 0 warms the table and the caches
+    }
+    costs.ns[c] = best;
+  }
+  return costs;
+}
+const CallCosts& CostsOf(ScryptKernel kernel) {
+  static std::once_flag once[kScryptKernelCount];
+  static CallCosts costs[kScryptKernelCount];
+  const int k = static_cast<int>(kernel);
+  std::call_once(once[k], [&] { costs[k] = MeasureCosts(kernel); });
+  return costs[k];
+}
+
+}  // namespace
+
+// The cheapest sequence of calls that hashes n headers, by this CPU's measured cost of each call: the greedy widest-
+// first cover left a turn's remainder to narrow calls (15 headers: 8 + 4 + a pair + a single, ~2.5× the cost of one
+// 16-lane call with one lane padded). best[k] = min over calls of cost + best[k − lanes], from k = 0 up.
+std::vector<size_t> ScryptBatchPlan(size_t n, ScryptKernel widest, std::vector<double>* call_costs) {
   LaneGroup groups[3];
   const size_t group_count = LaneGroupsOf(widest, groups);
-  size_t i = 0;
-  for (size_t g = 0; g < group_count; g++) {
-    const LaneGroup& group = groups[g];
-    if (n - i < group.lanes) continue;
-    uint32_t* table = lane_table.For(group.lanes);
-    uint8_t b[16 * 128];
-    for (; n - i >= group.lanes; i += group.lanes) {
-      // §6 step 1 per lane, ROMix in the lanes, step 3 per lane.
-      for (size_t l = 0; l < group.lanes; l++) {
-        Pbkdf2Sha256(headers[i + l], lengths[i + l], headers[i + l], lengths[i + l], 1, b + 128 * l, 128);
-      }
-      group.romix(b, table);
-      for (size_t l = 0; l < group.lanes; l++) {
-        Pbkdf2Sha256(headers[i + l], lengths[i + l], b + 128 * l, 128, 1, out + 32 * (i + l), 32);
+  ScryptCall calls[5];
+  const size_t call_count = CallsOf(groups, group_count, calls);
+  const CallCosts& costs = CostsOf(widest);
+  if (call_costs) call_costs->assign(costs.ns, costs.ns + call_count);
+  std::vector<double> best(n + 1, 0);
+  std::vector<uint8_t> choice(n + 1, 0);
+  for (size_t k = 1; k <= n; k++) {
+    best[k] = -1;
+    for (size_t c = 0; c < call_count; c++) {
+      const double cost = costs.ns[c] + best[k > calls[c].lanes ? k - calls[c].lanes : 0];
+      if (best[k] < 0 || cost < best[k]) {
+        best[k] = cost;
+        choice[k] = static_cast<uint8_t>(c);
       }
     }
   }
-  // The rest (and a batch smaller than any group: a lone share) on the kernel's one-hash code, in pairs.
-  for (; n - i >= 2; i += 2) {
-    LitecoinPair(headers[i], lengths[i], headers[i + 1], lengths[i + 1], out + 32 * i, out + 32 * (i + 1), widest);
+  std::vector<size_t> plan;
+  for (size_t k = n; k > 0; k -= std::min(k, calls[choice[k]].lanes)) plan.push_back(calls[choice[k]].lanes);
+  return plan;
+}
+
+size_t ScryptLitecoinWidestCall(const uint8_t* const* headers, const size_t* lengths, uint8_t* out, ScryptKernel kernel) {
+  LaneGroup groups[3];
+  ScryptCall calls[5];
+  CallsOf(groups, LaneGroupsOf(kernel, groups), calls);
+  RunCall(calls[0], headers, lengths, calls[0].lanes, out, kernel);
+  return calls[0].lanes;
+}
+
+std::vector<size_t> ScryptCallLanes(ScryptKernel widest) {
+  LaneGroup groups[3];
+  ScryptCall calls[5];
+  const size_t call_count = CallsOf(groups, LaneGroupsOf(widest, groups), calls);
+  std::vector<size_t> lanes(call_count);
+  for (size_t c = 0; c < call_count; c++) lanes[c] = calls[c].lanes;
+  return lanes;
+}
+
+void ScryptLitecoinBatch(const uint8_t* const* headers, const size_t* lengths, size_t n, uint8_t* out,
+                         ScryptKernel widest) {
+  if (n == 0) return;
+  LaneGroup groups[3];
+  const size_t group_count = LaneGroupsOf(widest, groups);
+  ScryptCall calls[5];
+  const size_t call_count = CallsOf(groups, group_count, calls);
+  size_t i = 0;
+  for (size_t lanes : ScryptBatchPlan(n, widest, nullptr)) {
+    size_t c = 0;
+    while (c + 1 < call_count && calls[c].lanes != lanes) c++;
+    const size_t count = std::min(lanes, n - i);
+    RunCall(calls[c], headers + i, lengths + i, count, out + 32 * i, widest);
+    i += count;
   }
-  if (i < n) LitecoinOne(headers[i], lengths[i], out + 32 * i, widest);
 }
 
 void ScryptLitecoin(const uint8_t* header, size_t header_len, uint8_t out[32]) {

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace pool {
 
@@ -38,10 +39,22 @@ bool ScryptKernelAvailable(ScryptKernel kernel);
 // The widest available kernel: what ScryptLitecoinBatch uses unless told otherwise.
 ScryptKernel ScryptBestKernel();
 
-// Litecoin PoW of n headers: out + 32·i = ScryptLitecoin(headers[i]). Hashes the widest lane groups the kernel (at
-// most `widest`, which must be available) has, then narrower ones for the rest, then a pair and a single: every result
-// is exactly ScryptLitecoin's. Uses a per-thread table of up to 16 × 128 KiB, allocated once.
+// Litecoin PoW of n headers: out + 32·i = ScryptLitecoin(headers[i]). Hashes them in the calls ScryptBatchPlan
+// chooses among the lane groups the kernel (at most `widest`, which must be available) has and its one-hash code's
+// pair and single: every result is exactly ScryptLitecoin's. Uses a per-thread table of up to 16 × 128 KiB, allocated once.
 void ScryptLitecoinBatch(const uint8_t* const* headers, const size_t* lengths, size_t n, uint8_t* out,
                          ScryptKernel widest);
+
+// The calls ScryptLitecoinBatch makes for n headers on `widest`, as their lane counts in order (16, 8, 4: lane
+// groups; 2 and 1: the one-hash code's pair and single; a call may pad lanes): the cheapest cover of n by this CPU's
+// cost of each call, measured once per kernel on first use. `call_costs`, if given, gets those costs (ns), widest
+// call first, in the order of the kernel's calls.
+std::vector<size_t> ScryptBatchPlan(size_t n, ScryptKernel widest, std::vector<double>* call_costs);
+// One call of the kernel's widest lane group (scalar: a pair) on exactly that many headers, whatever the plan would
+// choose: for a driver that measures one kernel (bench/native/scrypt-kernels.cc; under valgrind the measured costs
+// would make the plan avoid the lanes). Returns the lanes it hashed.
+size_t ScryptLitecoinWidestCall(const uint8_t* const* headers, const size_t* lengths, uint8_t* out, ScryptKernel kernel);
+// The lane counts of the kernel's calls, in the order of ScryptBatchPlan's call_costs.
+std::vector<size_t> ScryptCallLanes(ScryptKernel widest);
 
 }  // namespace pool

@@ -3,6 +3,8 @@
 //   scryptBatchAsync(headers, kernel?)       Promise<Buffer> of the same n·32 bytes, hashed on libuv's thread pool
 //   scryptKernel()                           the kernel used when none is named: "avx512" | "avx2" | "neon" | "sse2" | "scalar"
 //   scryptKernels()                          the kernels this build and CPU can run, widest first
+//   scryptBatchPlan(n, kernel?)              { calls, costs }: the lane counts of the calls a batch of n makes, and the
+//                                            measured cost (ns) of each call the kernel has, as { lanes, ns }
 #include "scrypt_addon.h"
 
 #include <cstring>
@@ -146,6 +148,37 @@ Napi::Value ScryptKernels(const Napi::CallbackInfo& info) {
   return names;
 }
 
+Napi::Value ScryptBatchPlanBinding(const Napi::CallbackInfo& info) {
+  ScryptKernel kernel;
+  if (!info[0].IsNumber() || !ReadKernel(info, 1, "scryptBatchPlan", &kernel)) {
+    if (!info[0].IsNumber()) {
+      Napi::TypeError::New(info.Env(), "scryptBatchPlan: n must be a number").ThrowAsJavaScriptException();
+    }
+    return info.Env().Undefined();
+  }
+  const double n = info[0].As<Napi::Number>().DoubleValue();
+  if (!(n >= 0 && n <= 100000) || n != static_cast<double>(static_cast<size_t>(n))) {
+    Napi::RangeError::New(info.Env(), "scryptBatchPlan: n must be an integer in 0..100000").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  std::vector<double> costs;
+  const std::vector<size_t> plan = ScryptBatchPlan(static_cast<size_t>(n), kernel, &costs);
+  Napi::Object result = Napi::Object::New(info.Env());
+  Napi::Array calls = Napi::Array::New(info.Env(), plan.size());
+  for (size_t i = 0; i < plan.size(); i++) calls.Set(i, Napi::Number::New(info.Env(), double(plan[i])));
+  const std::vector<size_t> call_lanes = ScryptCallLanes(kernel);
+  Napi::Array cost_list = Napi::Array::New(info.Env(), costs.size());
+  for (size_t i = 0; i < costs.size(); i++) {
+    Napi::Object cost = Napi::Object::New(info.Env());
+    cost.Set("lanes", Napi::Number::New(info.Env(), double(call_lanes[i])));
+    cost.Set("ns", Napi::Number::New(info.Env(), costs[i]));
+    cost_list.Set(i, cost);
+  }
+  result.Set("calls", calls);
+  result.Set("costs", cost_list);
+  return result;
+}
+
 }  // namespace
 
 void RegisterScryptBatch(Napi::Env env, Napi::Object exports) {
@@ -153,6 +186,7 @@ void RegisterScryptBatch(Napi::Env env, Napi::Object exports) {
   exports.Set("scryptBatchAsync", Napi::Function::New(env, ScryptBatchAsync, "scryptBatchAsync"));
   exports.Set("scryptKernel", Napi::Function::New(env, ScryptKernelBinding, "scryptKernel"));
   exports.Set("scryptKernels", Napi::Function::New(env, ScryptKernels, "scryptKernels"));
+  exports.Set("scryptBatchPlan", Napi::Function::New(env, ScryptBatchPlanBinding, "scryptBatchPlan"));
 }
 
 }  // namespace pool

@@ -4,7 +4,7 @@
 import type { PowAlgorithm as CoinAlgorithm } from '../../../core/coins/index.js';
 import { ConfigError } from '../../../core/errors.js';
 import type { Sha256Kernel } from './load-addon.js';
-import { loadHashingAddon, type ScryptKernel } from './load-addon.js';
+import { loadHashingAddon, type ScryptBatchPlan, type ScryptKernel } from './load-addon.js';
 import { TurnBatchHasher } from './turn-batch.js';
 
 export type PowAlgorithm = 'scrypt' | 'sha256d';
@@ -75,13 +75,23 @@ export function scryptKernels(): ScryptKernel[] {
 
 /**
  * Litecoin's scrypt of many headers in one native call: exactly what `scrypt` gives for each, hashed in the SIMD lanes
- * of `kernel` (default `scryptKernel()`; one that is not available throws a RangeError), widest lane groups first,
- * the rest in narrower ones. Each result is its own 32-byte view of one shared Buffer.
+ * of `kernel` (default `scryptKernel()`; one that is not available throws a RangeError) by the calls
+ * `scryptBatchPlan` chooses. Each result is its own 32-byte view of one shared Buffer.
  */
 export function scryptBatch(headers: Uint8Array[], kernel?: ScryptKernel): Buffer[] {
   const out = Buffer.allocUnsafe(32 * headers.length);
   addon.scryptBatchInto(headers, out, kernel);
   return splitHashes(out, headers.length);
+}
+
+/**
+ * How `scryptBatch` hashes n headers on `kernel`: the cheapest sequence of its calls (lane groups, then its one-hash
+ * code's pair and single; a call may pad lanes with a copy) by what each call costs on this CPU, measured once per
+ * kernel on first use (ns, the best of three). The turn's remainder in one padded 16-lane call where the widest-first
+ * cover made four narrow ones.
+ */
+export function scryptBatchPlan(n: number, kernel?: ScryptKernel): ScryptBatchPlan {
+  return addon.scryptBatchPlan(n, kernel);
 }
 
 /** The same on libuv's thread pool (the headers are copied first: the caller may reuse them at once). */
@@ -124,6 +134,8 @@ export function shareHasher(algorithm: PowAlgorithm | CoinAlgorithm): HeaderHash
   if (algorithm === 'sha256d') return sha256d;
   // Etchash shares are no 80-byte header: the Ethereum family's verifier checks them (families/ethereum).
   if (algorithm !== 'scrypt') throw new ConfigError(`${algorithm} shares have no 80-byte header hasher`);
+  // The batch plan's one-time measurement of the kernel's calls (~6 ms) now, at start-up, not in the first share's turn.
+  scryptBatchPlan(0);
   const turn = new TurnBatchHasher((headers) => scryptBatch(headers));
   return (header) => turn.hash(header);
 }

@@ -3,6 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../../core/errors.js';
 
 /** The multi-buffer scrypt kernels (fargate/native/src/scrypt.h): avx512 16 lanes, avx2 8, neon/sse2 4, scalar pairs. */
+/** scryptBatchPlan's answer: `calls` in order, `costs` widest call first (16, 8, 4 lanes; 2 and 1: pair, single). */
+export interface ScryptBatchPlan {
+  calls: number[];
+  costs: Array<{ lanes: number; ns: number }>;
+}
+
 export type ScryptKernel = 'avx512' | 'avx2' | 'neon' | 'sse2' | 'scalar';
 
 /** SHA-256 compression kernels of the addon (fargate/native/src/sha256_kernels.cc). */
@@ -35,6 +41,8 @@ export interface HashingAddon {
   scryptKernel(): ScryptKernel;
   /** Every kernel this build and CPU can run, widest first. */
   scryptKernels(): ScryptKernel[];
+  /** The calls a batch of n makes (their lane counts) and what each call of the kernel costs here (ns). */
+  scryptBatchPlan(n: number, kernel?: ScryptKernel): ScryptBatchPlan;
   scryptRaw(password: Uint8Array, salt: Uint8Array, N: number, r: number, p: number, dkLen: number): Buffer;
   /** SCHED_IDLE for one thread of this process (Linux; fargate/native/src/thread_policy.cc); throws where refused. */
   setThreadIdle(tid: number): void;

@@ -8,6 +8,7 @@ import {
   scrypt,
   scryptBatch,
   scryptBatchAsync,
+  scryptBatchPlan,
   scryptKernel,
   scryptKernels,
   shareHasher,
@@ -131,6 +132,47 @@ describe.each(scryptKernels())('scryptBatch with the %s kernel', (kernel) => {
       }),
       { numRuns: 15 },
     );
+  });
+
+  it('plans the cheapest calls for a batch by this CPU’s measured cost of each call, never dearer than widest first', () => {
+    const { costs } = scryptBatchPlan(0, kernel);
+    // The kernel's calls: its lane groups, widest first, then the one-hash code's pair and single, each costed.
+    expect(costs.map((c) => c.lanes)).toEqual(
+      { avx512: [16, 8, 4, 2, 1], avx2: [8, 4, 2, 1], neon: [4, 2, 1], sse2: [4, 2, 1], scalar: [2, 1] }[kernel],
+    );
+    for (const c of costs) expect(c.ns).toBeGreaterThan(0);
+    const cost = new Map(costs.map((c) => [c.lanes, c.ns]));
+    // An independent minimum: best[k] over every call, padding allowed (a call may take fewer than its lanes).
+    const best = [0];
+    for (let k = 1; k <= 4 * lanes; k++)
+      best[k] = Math.min(...costs.map((c) => c.ns + best[Math.max(0, k - c.lanes)]!));
+    const greedy = (n: number) => {
+      let total = 0;
+      let left = n;
+      for (const c of costs) {
+        while (left >= c.lanes) {
+          total += c.ns;
+          left -= c.lanes;
+        }
+      }
+      return total;
+    };
+    for (let n = 1; n <= 4 * lanes; n++) {
+      const { calls } = scryptBatchPlan(n, kernel);
+      // Every call full but the last, which may pad; together exactly n.
+      const taken = calls.map((l, i) => (i < calls.length - 1 ? l : n - calls.slice(0, -1).reduce((a, b) => a + b, 0)));
+      expect(taken.at(-1)!, `n ${n}: ${calls}`).toBeGreaterThan(0);
+      expect(taken.at(-1)!).toBeLessThanOrEqual(calls.at(-1)!);
+      const total = calls.reduce((sum, l) => sum + cost.get(l)!, 0);
+      expect(total, `n ${n}: ${calls}`).toBeCloseTo(best[n]!, 3);
+      expect(total).toBeLessThanOrEqual(greedy(n) + 1e-6);
+    }
+  });
+
+  it('refuses a batch size it cannot plan', () => {
+    expect(() => scryptBatchPlan(-1, kernel)).toThrow(RangeError);
+    expect(() => scryptBatchPlan(1.5, kernel)).toThrow(RangeError);
+    expect(() => scryptBatchPlan('3' as unknown as number, kernel)).toThrow(TypeError);
   });
 
   it('gives the same hashes on the thread pool (scryptBatchAsync)', async () => {
