@@ -256,9 +256,10 @@ void RunCall(const ScryptCall& call, const uint8_t* const* headers, const size_t
   for (size_t l = 0; l < call.lanes; l++) Pbkdf2Sha256(header(l), length(l), b + 128 * l, 128, 1, into(l), 32);
 }
 
-// What each call of a kernel costs on this CPU (ns, the best of three after a warm-up), measured once per kernel on
+// What each call of a kernel costs on this CPU (ns, the best of five after a warm-up), measured once per kernel on
 // first use: a 16-lane call costs more than an 8-lane one, and by how much differs between CPUs (AVX-512 is split in
-// two on some), so the plan below is made from this machine's figures, not from the lane counts.
+// two on some), so the plan below is made from this machine's figures, not from the lane counts. The best of five: a
+// run the VM preempted reads high, and a call measured too dear would be avoided for the life of the process.
 struct CallCosts {
   double ns[5] = {};
 };
@@ -278,7 +279,7 @@ CallCosts MeasureCosts(ScryptKernel kernel) {
   CallCosts costs;
   for (size_t c = 0; c < call_count; c++) {
     double best = 0;
-    for (int run = 0; run < 4; run++) {
+    for (int run = 0; run < 6; run++) {
       const auto start = std::chrono::steady_clock::now();
       RunCall(calls[c], headers, lengths, calls[c].lanes, out, kernel);
       const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();

@@ -87,7 +87,7 @@ export function scryptBatch(headers: Uint8Array[], kernel?: ScryptKernel): Buffe
 /**
  * How `scryptBatch` hashes n headers on `kernel`: the cheapest sequence of its calls (lane groups, then its one-hash
  * code's pair and single; a call may pad lanes with a copy) by what each call costs on this CPU, measured once per
- * kernel on first use (ns, the best of three). The turn's remainder in one padded 16-lane call where the widest-first
+ * kernel on first use (ns, the best of five). The turn's remainder in one padded 16-lane call where the widest-first
  * cover made four narrow ones.
  */
 export function scryptBatchPlan(n: number, kernel?: ScryptKernel): ScryptBatchPlan {
@@ -134,7 +134,7 @@ export function shareHasher(algorithm: PowAlgorithm | CoinAlgorithm): HeaderHash
   if (algorithm === 'sha256d') return sha256d;
   // Etchash shares are no 80-byte header: the Ethereum family's verifier checks them (families/ethereum).
   if (algorithm !== 'scrypt') throw new ConfigError(`${algorithm} shares have no 80-byte header hasher`);
-  // The batch plan's one-time measurement of the kernel's calls (~6 ms) now, at start-up, not in the first share's turn.
+  // The batch plan's one-time measurement of the kernel's calls (~10 ms) now, at start-up, not in the first share's turn.
   scryptBatchPlan(0);
   const turn = new TurnBatchHasher((headers) => scryptBatch(headers));
   return (header) => turn.hash(header);
