@@ -2,13 +2,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../../core/errors.js';
 
-/** The multi-buffer scrypt kernels (fargate/native/src/scrypt.h): avx512 16 lanes, avx2 8, neon/sse2 4, scalar pairs. */
 /** scryptBatchPlan's answer: `calls` in order, `costs` widest call first (16, 8, 4 lanes; 2 and 1: pair, single). */
 export interface ScryptBatchPlan {
   calls: number[];
   costs: Array<{ lanes: number; ns: number }>;
 }
 
+/** The multi-buffer scrypt kernels (fargate/native/src/scrypt.h): avx512 16 lanes, avx2 8, neon/sse2 4, scalar pairs. */
 export type ScryptKernel = 'avx512' | 'avx2' | 'neon' | 'sse2' | 'scalar';
 
 /** SHA-256 compression kernels of the addon (fargate/native/src/sha256_kernels.cc). */
