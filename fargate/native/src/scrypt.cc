@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -159,7 +160,7 @@ bool CpuHasAvx512() {
 #endif
 
 // The lane groups a kernel hashes with, widest first (ScryptKernel::kScalar has none: pairs and singles only).
-size_t LaneGroupsOf(ScryptKernel kernel, LaneGroup groups[3]) {
+size_t LaneGroupsOf(ScryptKernel kernel, LaneGroup groups[]) {
   size_t count = 0;
 #if defined(POOL_SCRYPT_X86_LANES)
   if (kernel == ScryptKernel::kAvx512) {
@@ -217,30 +218,26 @@ ScryptKernel ScryptBestKernel() {
 
 namespace {
 
-// One way to hash up to `lanes` headers in one call: a lane group of the kernel, or its one-hash code for a pair or a
-// single header. Fewer headers than lanes are padded with copies of the last one (their hashes are dropped).
-struct ScryptCall {
-  size_t lanes;
-  const LaneGroup* group;  // nullptr: the one-hash code (lanes 2: a pair, 1: a single)
+// The calls a kernel has, widest first: its lane groups, then its one-hash code's pair and single (a LaneGroup with
+// no romix). A call of `lanes` hashes up to that many headers; fewer are padded with copies of the last one (their
+// hashes are dropped).
+struct KernelCalls {
+  LaneGroup call[5];
+  size_t count;
+  explicit KernelCalls(ScryptKernel kernel) : count(LaneGroupsOf(kernel, call)) {
+    call[count++] = {2, nullptr};
+    call[count++] = {1, nullptr};
+  }
 };
 
-// The calls a kernel has, widest first: its lane groups, then a pair and a single.
-size_t CallsOf(const LaneGroup* groups, size_t group_count, ScryptCall calls[5]) {
-  size_t count = 0;
-  for (size_t g = 0; g < group_count; g++) calls[count++] = {groups[g].lanes, &groups[g]};
-  calls[count++] = {2, nullptr};
-  calls[count++] = {1, nullptr};
-  return count;
-}
-
 // Hashes `count` (1..call.lanes) headers in one call, padding the rest of its lanes.
-void RunCall(const ScryptCall& call, const uint8_t* const* headers, const size_t* lengths, size_t count, uint8_t* out,
+void RunCall(const LaneGroup& call, const uint8_t* const* headers, const size_t* lengths, size_t count, uint8_t* out,
              ScryptKernel kernel) {
   uint8_t dropped[16 * 32];
   const auto header = [&](size_t l) { return headers[l < count ? l : count - 1]; };
   const auto length = [&](size_t l) { return lengths[l < count ? l : count - 1]; };
   const auto into = [&](size_t l) { return l < count ? out + 32 * l : dropped + 32 * l; };
-  if (call.group == nullptr) {
+  if (call.romix == nullptr) {
     if (call.lanes == 2) {
       LitecoinPair(header(0), length(0), header(1), length(1), into(0), into(1), kernel);
     } else {
@@ -252,22 +249,20 @@ void RunCall(const ScryptCall& call, const uint8_t* const* headers, const size_t
   uint8_t b[16 * 128];
   // §6 step 1 per lane, ROMix in the lanes, step 3 per lane.
   for (size_t l = 0; l < call.lanes; l++) Pbkdf2Sha256(header(l), length(l), header(l), length(l), 1, b + 128 * l, 128);
-  call.group->romix(b, table);
+  call.romix(b, table);
   for (size_t l = 0; l < call.lanes; l++) Pbkdf2Sha256(header(l), length(l), b + 128 * l, 128, 1, into(l), 32);
 }
 
-// What each call of a kernel costs on this CPU (ns, the best of five after a warm-up), measured once per kernel on
-// first use: a 16-lane call costs more than an 8-lane one, and by how much differs between CPUs (AVX-512 is split in
-// two on some), so the plan below is made from this machine's figures, not from the lane counts. The best of five: a
-// run the VM preempted reads high, and a call measured too dear would be avoided for the life of the process.
+// What each call of a kernel costs on this CPU (ns, the best of five after a warm-up), in KernelCalls' order,
+// measured once per kernel on first use: a 16-lane call costs more than an 8-lane one, and by how much differs
+// between CPUs (AVX-512 is split in two on some), so the plan below is made from this machine's figures, not from the
+// lane counts. The best of five: a run the VM preempted reads high, and a call measured too dear would be avoided for
+// the life of the process.
 struct CallCosts {
   double ns[5] = {};
 };
 CallCosts MeasureCosts(ScryptKernel kernel) {
-  LaneGroup groups[3];
-  const size_t group_count = LaneGroupsOf(kernel, groups);
-  ScryptCall calls[5];
-  const size_t call_count = CallsOf(groups, group_count, calls);
+  const KernelCalls calls(kernel);
   uint8_t header[80] = {};
   const uint8_t* headers[16];
   size_t lengths[16];
@@ -277,14 +272,15 @@ CallCosts MeasureCosts(ScryptKernel kernel) {
   }
   uint8_t out[16 * 32];
   CallCosts costs;
-  for (size_t c = 0; c < call_count; c++) {
-    double best = 0;
-    for (int run = 0; run < 6; run++) {
+  for (size_t c = 0; c < calls.count; c++) {
+    const auto timed = [&] {
       const auto start = std::chrono::steady_clock::now();
-      RunCall(calls[c], headers, lengths, calls[c].lanes, out, kernel);
-      const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-      if (run == 1 || (run > 1 && ns < best)) best = ns;  // run 0 warms the table and the caches
-    }
+      RunCall(calls.call[c], headers, lengths, calls.call[c].lanes, out, kernel);
+      return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+    };
+    timed();  // warms the table and the caches
+    double best = timed();
+    for (int run = 1; run < 5; run++) best = std::min(best, timed());
     costs.ns[c] = best;
   }
   return costs;
@@ -297,65 +293,60 @@ const CallCosts& CostsOf(ScryptKernel kernel) {
   return costs[k];
 }
 
-}  // namespace
-
-// The cheapest sequence of calls that hashes n headers, by this CPU's measured cost of each call: the greedy widest-
-// first cover left a turn's remainder to narrow calls (15 headers: 8 + 4 + a pair + a single, ~2.5× the cost of one
-// 16-lane call with one lane padded). best[k] = min over calls of cost + best[k − lanes], from k = 0 up.
-std::vector<size_t> ScryptBatchPlan(size_t n, ScryptKernel widest, std::vector<double>* call_costs) {
-  LaneGroup groups[3];
-  const size_t group_count = LaneGroupsOf(widest, groups);
-  ScryptCall calls[5];
-  const size_t call_count = CallsOf(groups, group_count, calls);
-  const CallCosts& costs = CostsOf(widest);
-  if (call_costs) call_costs->assign(costs.ns, costs.ns + call_count);
+// The cheapest sequence of calls that hashes n headers, as indexes into `calls`, by this CPU's measured cost of each:
+// the greedy widest-first cover left a turn's remainder to narrow calls (15 headers: 8 + 4 + a pair + a single, ~2.5×
+// the cost of one 16-lane call with one lane padded). best[k] = min over calls of cost + best[k − lanes], k = 0 up;
+// only the last call of the sequence can pad.
+std::vector<uint8_t> PlanCalls(size_t n, const KernelCalls& calls, const CallCosts& costs) {
   std::vector<double> best(n + 1, 0);
   std::vector<uint8_t> choice(n + 1, 0);
   for (size_t k = 1; k <= n; k++) {
-    best[k] = -1;
-    for (size_t c = 0; c < call_count; c++) {
-      const double cost = costs.ns[c] + best[k > calls[c].lanes ? k - calls[c].lanes : 0];
-      if (best[k] < 0 || cost < best[k]) {
+    best[k] = std::numeric_limits<double>::infinity();
+    for (size_t c = 0; c < calls.count; c++) {
+      const size_t lanes = calls.call[c].lanes;
+      const double cost = costs.ns[c] + best[k > lanes ? k - lanes : 0];
+      if (cost < best[k]) {
         best[k] = cost;
         choice[k] = static_cast<uint8_t>(c);
       }
     }
   }
-  std::vector<size_t> plan;
-  for (size_t k = n; k > 0; k -= std::min(k, calls[choice[k]].lanes)) plan.push_back(calls[choice[k]].lanes);
+  std::vector<uint8_t> plan;
+  for (size_t k = n; k > 0; k -= std::min(k, calls.call[choice[k]].lanes)) plan.push_back(choice[k]);
   return plan;
 }
 
-size_t ScryptLitecoinWidestCall(const uint8_t* const* headers, const size_t* lengths, uint8_t* out, ScryptKernel kernel) {
-  LaneGroup groups[3];
-  ScryptCall calls[5];
-  CallsOf(groups, LaneGroupsOf(kernel, groups), calls);
-  RunCall(calls[0], headers, lengths, calls[0].lanes, out, kernel);
-  return calls[0].lanes;
+}  // namespace
+
+std::vector<size_t> ScryptBatchPlan(size_t n, ScryptKernel widest) {
+  const KernelCalls calls(widest);
+  std::vector<size_t> lanes;
+  for (uint8_t c : PlanCalls(n, calls, CostsOf(widest))) lanes.push_back(calls.call[c].lanes);
+  return lanes;
 }
 
-std::vector<size_t> ScryptCallLanes(ScryptKernel widest) {
-  LaneGroup groups[3];
-  ScryptCall calls[5];
-  const size_t call_count = CallsOf(groups, LaneGroupsOf(widest, groups), calls);
-  std::vector<size_t> lanes(call_count);
-  for (size_t c = 0; c < call_count; c++) lanes[c] = calls[c].lanes;
-  return lanes;
+std::vector<ScryptCallCost> ScryptCallCosts(ScryptKernel widest) {
+  const KernelCalls calls(widest);
+  const CallCosts& costs = CostsOf(widest);
+  std::vector<ScryptCallCost> out(calls.count);
+  for (size_t c = 0; c < calls.count; c++) out[c] = {calls.call[c].lanes, costs.ns[c]};
+  return out;
+}
+
+size_t ScryptLitecoinWidestCall(const uint8_t* const* headers, const size_t* lengths, uint8_t* out, ScryptKernel kernel) {
+  const KernelCalls calls(kernel);
+  RunCall(calls.call[0], headers, lengths, calls.call[0].lanes, out, kernel);
+  return calls.call[0].lanes;
 }
 
 void ScryptLitecoinBatch(const uint8_t* const* headers, const size_t* lengths, size_t n, uint8_t* out,
                          ScryptKernel widest) {
   if (n == 0) return;
-  LaneGroup groups[3];
-  const size_t group_count = LaneGroupsOf(widest, groups);
-  ScryptCall calls[5];
-  const size_t call_count = CallsOf(groups, group_count, calls);
+  const KernelCalls calls(widest);
   size_t i = 0;
-  for (size_t lanes : ScryptBatchPlan(n, widest, nullptr)) {
-    size_t c = 0;
-    while (c + 1 < call_count && calls[c].lanes != lanes) c++;
-    const size_t count = std::min(lanes, n - i);
-    RunCall(calls[c], headers + i, lengths + i, count, out + 32 * i, widest);
+  for (uint8_t c : PlanCalls(n, calls, CostsOf(widest))) {
+    const size_t count = std::min(calls.call[c].lanes, n - i);
+    RunCall(calls.call[c], headers + i, lengths + i, count, out + 32 * i, widest);
     i += count;
   }
 }

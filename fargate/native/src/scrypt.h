@@ -46,15 +46,18 @@ void ScryptLitecoinBatch(const uint8_t* const* headers, const size_t* lengths, s
                          ScryptKernel widest);
 
 // The calls ScryptLitecoinBatch makes for n headers on `widest`, as their lane counts in order (16, 8, 4: lane
-// groups; 2 and 1: the one-hash code's pair and single; a call may pad lanes): the cheapest cover of n by this CPU's
-// cost of each call, measured once per kernel on first use. `call_costs`, if given, gets those costs (ns), widest
-// call first, in the order of the kernel's calls.
-std::vector<size_t> ScryptBatchPlan(size_t n, ScryptKernel widest, std::vector<double>* call_costs);
+// groups; 2 and 1: the one-hash code's pair and single; the last call may pad lanes): the cheapest cover of n by this
+// CPU's cost of each call, measured once per kernel on first use.
+std::vector<size_t> ScryptBatchPlan(size_t n, ScryptKernel widest);
+// Those measured costs: each call the kernel has, widest first, with its lanes and what one call takes here (ns).
+struct ScryptCallCost {
+  size_t lanes;
+  double ns;
+};
+std::vector<ScryptCallCost> ScryptCallCosts(ScryptKernel widest);
 // One call of the kernel's widest lane group (scalar: a pair) on exactly that many headers, whatever the plan would
 // choose: for a driver that measures one kernel (bench/native/scrypt-kernels.cc; under valgrind the measured costs
 // would make the plan avoid the lanes). Returns the lanes it hashed.
 size_t ScryptLitecoinWidestCall(const uint8_t* const* headers, const size_t* lengths, uint8_t* out, ScryptKernel kernel);
-// The lane counts of the kernel's calls, in the order of ScryptBatchPlan's call_costs.
-std::vector<size_t> ScryptCallLanes(ScryptKernel widest);
 
 }  // namespace pool

@@ -149,31 +149,30 @@ Napi::Value ScryptKernels(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ScryptBatchPlanBinding(const Napi::CallbackInfo& info) {
-  ScryptKernel kernel;
-  if (!info[0].IsNumber() || !ReadKernel(info, 1, "scryptBatchPlan", &kernel)) {
-    if (!info[0].IsNumber()) {
-      Napi::TypeError::New(info.Env(), "scryptBatchPlan: n must be a number").ThrowAsJavaScriptException();
-    }
-    return info.Env().Undefined();
+  const Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) {
+    Napi::TypeError::New(env, "scryptBatchPlan: n must be a number").ThrowAsJavaScriptException();
+    return env.Undefined();
   }
   const double n = info[0].As<Napi::Number>().DoubleValue();
   if (!(n >= 0 && n <= 100000) || n != static_cast<double>(static_cast<size_t>(n))) {
-    Napi::RangeError::New(info.Env(), "scryptBatchPlan: n must be an integer in 0..100000").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
+    Napi::RangeError::New(env, "scryptBatchPlan: n must be an integer in 0..100000").ThrowAsJavaScriptException();
+    return env.Undefined();
   }
-  std::vector<double> costs;
-  const std::vector<size_t> plan = ScryptBatchPlan(static_cast<size_t>(n), kernel, &costs);
-  Napi::Object result = Napi::Object::New(info.Env());
-  Napi::Array calls = Napi::Array::New(info.Env(), plan.size());
-  for (size_t i = 0; i < plan.size(); i++) calls.Set(i, Napi::Number::New(info.Env(), double(plan[i])));
-  const std::vector<size_t> call_lanes = ScryptCallLanes(kernel);
-  Napi::Array cost_list = Napi::Array::New(info.Env(), costs.size());
+  ScryptKernel kernel;
+  if (!ReadKernel(info, 1, "scryptBatchPlan", &kernel)) return env.Undefined();
+  const std::vector<size_t> plan = ScryptBatchPlan(static_cast<size_t>(n), kernel);
+  Napi::Array calls = Napi::Array::New(env, plan.size());
+  for (size_t i = 0; i < plan.size(); i++) calls.Set(i, Napi::Number::New(env, double(plan[i])));
+  const std::vector<ScryptCallCost> costs = ScryptCallCosts(kernel);
+  Napi::Array cost_list = Napi::Array::New(env, costs.size());
   for (size_t i = 0; i < costs.size(); i++) {
-    Napi::Object cost = Napi::Object::New(info.Env());
-    cost.Set("lanes", Napi::Number::New(info.Env(), double(call_lanes[i])));
-    cost.Set("ns", Napi::Number::New(info.Env(), costs[i]));
+    Napi::Object cost = Napi::Object::New(env);
+    cost.Set("lanes", Napi::Number::New(env, double(costs[i].lanes)));
+    cost.Set("ns", Napi::Number::New(env, costs[i].ns));
     cost_list.Set(i, cost);
   }
+  Napi::Object result = Napi::Object::New(env);
   result.Set("calls", calls);
   result.Set("costs", cost_list);
   return result;
