@@ -229,9 +229,10 @@ function timedFamilies(at: HashStamps): ChainFamilies {
       at.batchEnd.push(process.hrtime.bigint());
       return hashes;
     });
-    return (header) => {
+    return (header, later) => {
       at.asked.push(process.hrtime.bigint());
-      return turn.hash(header);
+      turn.hash(header, later);
+      return undefined;
     };
   };
   const bitcoin: ChainFamily = { ...bitcoinFamily, stratum: async () => bitcoinJobSource(timed) };

@@ -5,7 +5,7 @@ import type { PowAlgorithm as CoinAlgorithm } from '../../../core/coins/index.js
 import { ConfigError } from '../../../core/errors.js';
 import type { Sha256Kernel } from './load-addon.js';
 import { loadHashingAddon, type ScryptBatchPlan, type ScryptKernel } from './load-addon.js';
-import { TurnBatchHasher } from './turn-batch.js';
+import { type HashReceiver, TurnBatchHasher } from './turn-batch.js';
 
 export type PowAlgorithm = 'scrypt' | 'sha256d';
 export type { ScryptKernel, Sha256Kernel };
@@ -123,8 +123,12 @@ export function powHash(algorithm: PowAlgorithm, header: Uint8Array): Buffer {
   return algorithm === 'scrypt' ? scrypt(header) : sha256d(header);
 }
 
-/** A share's PoW hash of an 80-byte header (internal byte order, a new Buffer): now, or at the end of the turn. */
-export type HeaderHasher = (header: Uint8Array) => Buffer | Promise<Buffer>;
+/**
+ * A share's PoW hash of an 80-byte header (internal byte order, a new Buffer): returned now, or (undefined returned)
+ * handed to `later` at the end of the turn (the scrypt batch), with no promise on the share's way.
+ */
+export type HeaderHasher = (header: Uint8Array, later: HashReceiver) => Buffer | undefined;
+export type { HashReceiver };
 
 /**
  * The native PoW hash of a coin's algorithm for share checks: scrypt hashes the shares of one event-loop turn together
@@ -136,6 +140,22 @@ export function shareHasher(algorithm: PowAlgorithm | CoinAlgorithm): HeaderHash
   if (algorithm !== 'scrypt') throw new ConfigError(`${algorithm} shares have no 80-byte header hasher`);
   // The batch plan's one-time measurement of the kernel's calls (~10 ms) now, at start-up, not in the first share's turn.
   scryptBatchPlan(0);
-  const turn = new TurnBatchHasher((headers) => scryptBatch(headers));
-  return (header) => turn.hash(header);
+  return turnHasher(new TurnBatchHasher((headers) => scryptBatch(headers)));
+}
+
+/** A TurnBatchHasher as a HeaderHasher: every hash at the end of the turn. */
+export function turnHasher(turn: TurnBatchHasher): HeaderHasher {
+  return (header, later) => {
+    turn.hash(header, later);
+    return undefined;
+  };
+}
+
+/** `header`'s hash by `hasher`: now, or a promise of it (for callers whose share check is a promise anyway). */
+export function hashSoon(hasher: HeaderHasher, header: Uint8Array): Buffer | Promise<Buffer> {
+  let receiver: HashReceiver | undefined;
+  const later = new Promise<Buffer>((hashed, hashFailed) => {
+    receiver = { hashed, hashFailed };
+  });
+  return hasher(header, receiver!) ?? later;
 }

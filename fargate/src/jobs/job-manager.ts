@@ -29,13 +29,14 @@ import { addressToOutputScript } from '../../../core/coins/index.js';
 import { ConfigError, StratumCode } from '../../../core/errors.js';
 import type { DaemonCluster } from '../../../core/ports/daemons.js';
 import type { Logger } from '../../../core/ports/logger.js';
-import { type HeaderHasher, sha256d, sha256dShareInto, shareHasher } from '../hashing/index.js';
+import { type HashReceiver, type HeaderHasher, sha256d, sha256dShareInto, shareHasher } from '../hashing/index.js';
 import type { AuxChain } from './aux/aux-chain.js';
 import { type AuxJobState, JOBS_KEPT, type JobRecord, JobStore, SHARES_PER_BLOCK } from './job-store.js';
+import { PendingCheck } from './pending-check.js';
 import { checkShareFields, type Rejection, reject } from './share-fields.js';
 import { combineSubmitAnswers } from './submit-result.js';
 import { TemplateFeed } from './template-feed.js';
-import type { JobEconomics, JobProvider, ShareCheck, ShareSubmission, StratumJob } from './types.js';
+import type { JobEconomics, JobProvider, ShareCheck, ShareSubmission, ShareVerdict, StratumJob } from './types.js';
 
 export interface JobManagerOptions {
   coin: CoinDefinition;
@@ -294,7 +295,7 @@ export class JobManager implements JobProvider {
    * then costs no promise or microtask. A promise only where something waits: the hash for its turn's batch
    * (scrypt), or a block's (and aux blocks') submission, which comes before the verdict.
    */
-  checkShare(s: ShareSubmission): ShareCheck | Promise<ShareCheck> {
+  checkShare(s: ShareSubmission): ShareVerdict {
     const record = this.store.get(s.jobId);
     if (!record) return this.staleOrDuplicate(s);
     const parsed = this.parseSubmission(s, record);
@@ -311,16 +312,19 @@ export class JobManager implements JobProvider {
     if (seen === 'full') return this.blockFull(record);
     // A sha256d coin's PoW is the digest: not hashed twice, judged before the scratch is used again.
     if (this.powHash === sha256d) return this.judgeShare(s, record, parsed, undefined, digest, digest);
-    // Another PoW (scrypt) may wait for its turn's batch: the header and the digest are kept as copies.
+    // Another PoW (scrypt) may wait for its turn's batch: the header and the digest are kept as copies, and the
+    // verdict is a PendingCheck that the hash settles (no promise, no closure: the check is the hash's receiver).
     const header = record.shares.headerCopy();
-    const key = Buffer.from(digest);
-    const hashed = this.powHash(header);
-    if (hashed instanceof Promise) return hashed.then((pow) => this.judgeShare(s, record, parsed, header, key, pow));
-    return this.judgeShare(s, record, parsed, header, key, hashed);
+    const later = new ShareAwaitingHash(this, s, record, parsed, header, Buffer.from(digest));
+    const hashed = this.powHash(header, later);
+    return hashed === undefined ? later : later.judged(hashed);
   }
 
-  /** A share's PoW hash against its targets: the verdict, after submitting its block or aux blocks if it found any. */
-  private judgeShare(
+  /**
+   * A share's PoW hash against its targets: the verdict, after submitting its block or aux blocks if it found any.
+   * Internal: checkShare's, and its ShareAwaitingHash's once the hash comes.
+   */
+  judgeShare(
     s: ShareSubmission,
     record: JobRecord,
     parsed: WorkSolution,
@@ -515,4 +519,34 @@ function sameWork(a: StratumJob, b: StratumJob): boolean {
     a.merkleBranch.length === b.merkleBranch.length &&
     a.merkleBranch.every((branch, i) => branch === b.merkleBranch[i])
   );
+}
+
+/**
+ * A share whose PoW hash waits for its turn's batch (scrypt): the hash's receiver and the share's PendingCheck in one
+ * object, settled with JobManager.judgeShare's verdict when the hash comes.
+ */
+class ShareAwaitingHash extends PendingCheck<ShareCheck> implements HashReceiver {
+  constructor(
+    private readonly manager: JobManager,
+    private readonly s: ShareSubmission,
+    private readonly record: JobRecord,
+    private readonly parsed: WorkSolution,
+    private readonly header: Buffer,
+    private readonly key: Buffer,
+  ) {
+    super();
+  }
+
+  hashed(pow: Buffer): void {
+    this.resolve(this.manager.judgeShare(this.s, this.record, this.parsed, this.header, this.key, pow));
+  }
+
+  hashFailed(err: unknown): void {
+    this.reject(err);
+  }
+
+  /** A hasher that answered at once (an injected one): the verdict itself, as for sha256d. */
+  judged(pow: Buffer): ShareCheck | Promise<ShareCheck> {
+    return this.manager.judgeShare(this.s, this.record, this.parsed, this.header, this.key, pow);
+  }
 }

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../../core/errors.js';
-import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from './types.js';
+import { PendingCheck } from './pending-check.js';
+import type { JobProvider, ShareCheck, ShareSubmission, ShareVerdict, StratumJob } from './types.js';
 
 /** One hex digit of job-id prefix per source: at most 16 sources behind one multiplexer. */
 const MAX_SOURCES = 16;
@@ -86,15 +87,17 @@ export class JobMultiplexer implements JobProvider {
    * Routes the share to the source whose job it names, without the prefix, and says which source that was (`coin`).
    * A share for a source that is no longer current is stale: the miners were told to drop that work.
    */
-  checkShare(submission: ShareSubmission): ShareCheck | Promise<ShareCheck> {
+  checkShare(submission: ShareSubmission): ShareVerdict {
     const index = Number.parseInt(submission.jobId.slice(0, 1), 16);
     const entry = Number.isNaN(index) ? undefined : this.sources[index];
     if (!entry || submission.jobId.length < 2) return { ok: false, code: 21, message: 'job not found' };
     if (index !== this.active) {
       return { ok: false, code: 21, message: `stale: the port switched from ${entry.name} to ${this.currentName}` };
     }
-    // The source's verdict as it comes: synchronous when it is (no promise per share), a promise otherwise.
+    // The source's verdict as it comes: synchronous when it is, pending without a promise when its hash waits
+    // (scrypt), a promise otherwise.
     const check = entry.source.checkShare({ ...submission, jobId: submission.jobId.slice(1) });
+    if (check instanceof PendingCheck) return check.map((c) => creditedTo(c, entry.name));
     if (check instanceof Promise) return check.then((c) => creditedTo(c, entry.name));
     return creditedTo(check, entry.name);
   }

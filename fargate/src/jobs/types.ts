@@ -1,4 +1,5 @@
 import type { AuxFoundBlock, FoundBlock } from '../../../core/blocks/block.js';
+import type { PendingCheck } from './pending-check.js';
 
 /**
  * What the shared stratum core (server, connections, sessions, vardiff, live stats) knows of a job, whatever its
@@ -109,6 +110,9 @@ export type ShareCheck =
     }
   | { ok: false; code: 20 | 21 | 22 | 23; message: string };
 
+/** A share check's outcome: the verdict now, one that waits without a promise (PendingCheck), or a promise of it. */
+export type ShareVerdict = ShareCheck | PendingCheck<ShareCheck> | Promise<ShareCheck>;
+
 /**
  * What the Stratum V1 dialect needs of its job source (the Bitcoin family's job manager). The job manager owns
  * templates, jobs, duplicate detection, hashing and block submission; the stratum server owns sessions, difficulty
@@ -117,10 +121,10 @@ export type ShareCheck =
 export interface JobProvider extends JobFeed<StratumJob> {
   /**
    * Validates a share (job known, ntime window, not duplicate, meets difficulty) and submits a block if it is one.
-   * The verdict itself when nothing had to wait (the job manager's sha256d shares: no promise per share), a promise
-   * otherwise.
+   * The verdict itself when nothing had to wait (the job manager's sha256d shares: no promise per share), a
+   * PendingCheck when its hash waits for the turn's batch (scrypt: still no promise), a promise otherwise.
    */
-  checkShare(submission: ShareSubmission): ShareCheck | Promise<ShareCheck>;
+  checkShare(submission: ShareSubmission): ShareVerdict;
   /** Bytes of extranonce2 the miner rolls. */
   readonly extranonce2Size: number;
   /**

@@ -4,6 +4,7 @@ import { arch } from 'node:os';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  hashSoon,
   type ScryptKernel,
   scrypt,
   scryptBatch,
@@ -12,6 +13,7 @@ import {
   scryptKernel,
   scryptKernels,
   shareHasher,
+  turnHasher,
 } from '../../../fargate/src/hashing/index.js';
 import { TurnBatchHasher } from '../../../fargate/src/hashing/turn-batch.js';
 import { display, litecoinBlock29255 } from './headers.js';
@@ -182,6 +184,8 @@ describe.each(scryptKernels())('scryptBatch with the %s kernel', (kernel) => {
 });
 
 describe('TurnBatchHasher', () => {
+  const soon = (turn: TurnBatchHasher, header: Uint8Array) => hashSoon(turnHasher(turn), header);
+
   it('hashes the requests of one turn in one batch and the next turn’s in another, each with its own hash', async () => {
     const batches: number[] = [];
     const turn = new TurnBatchHasher((headers) => {
@@ -189,8 +193,8 @@ describe('TurnBatchHasher', () => {
       return scryptBatch(headers);
     });
     const first = Array.from({ length: 11 }, (_, i) => Buffer.alloc(80, i));
-    const hashes = await Promise.all(first.map((h) => turn.hash(h)));
-    const second = await turn.hash(Buffer.alloc(80, 99));
+    const hashes = await Promise.all(first.map((h) => soon(turn, h)));
+    const second = await soon(turn, Buffer.alloc(80, 99));
     expect(batches).toEqual([11, 1]);
     expectEachLikeScrypt(first, hashes);
     expect(second.equals(scrypt(Buffer.alloc(80, 99)))).toBe(true);
@@ -211,20 +215,42 @@ describe('TurnBatchHasher', () => {
   ] as const)('fails only the request whose header cannot be hashed (a %s batch)', async (_, batch) => {
     const turn = new TurnBatchHasher(batch);
     const good = [Buffer.alloc(80, 1), Buffer.alloc(80, 2)];
-    const results = await Promise.allSettled([turn.hash(good[0]!), turn.hash(bad), turn.hash(good[1]!)]);
+    const results = await Promise.allSettled([soon(turn, good[0]!), soon(turn, bad), soon(turn, good[1]!)]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[0] as PromiseFulfilledResult<Buffer>).value.equals(scrypt(good[0]!))).toBe(true);
     expect((results[2] as PromiseFulfilledResult<Buffer>).value.equals(scrypt(good[1]!))).toBe(true);
   });
 
+  it('hands each hash to its receiver within the batch; a receiver that throws gets its own failure, the rest their hashes', async () => {
+    const turn = new TurnBatchHasher((headers) => scryptBatch(headers));
+    const told: string[] = [];
+    const receiver = (name: string, throws = false) => ({
+      hashed(pow: Buffer) {
+        told.push(`${name} ${pow.equals(scrypt(Buffer.alloc(80, name.charCodeAt(0)))) ? 'right' : 'wrong'}`);
+        if (throws) throw new Error(`${name} broke`);
+      },
+      hashFailed: (err: unknown) => told.push(`${name} failed: ${(err as Error).message}`),
+    });
+    for (const [name, throws] of [
+      ['a', false],
+      ['b', true],
+      ['c', false],
+    ] as const) {
+      turn.hash(Buffer.alloc(80, name.charCodeAt(0)), receiver(name, throws));
+    }
+    expect(told).toEqual([]); // not within the turn that asked
+    await new Promise((r) => setImmediate(r));
+    expect(told).toEqual(['a right', 'b right', 'b failed: b broke', 'c right']);
+  });
+
   it('refuses a batch function that answers with the wrong number of hashes', async () => {
     const turn = new TurnBatchHasher((headers) => scryptBatch(headers).slice(1));
-    await expect(turn.hash(Buffer.alloc(80))).rejects.toThrow('0 hashes for 1 headers');
+    await expect(soon(turn, Buffer.alloc(80))).rejects.toThrow('0 hashes for 1 headers');
   });
 
   it('is the scrypt share hasher: the shares of a turn get their scrypt hashes', async () => {
     const hash = shareHasher('scrypt');
     const headers = Array.from({ length: 20 }, (_, i) => Buffer.alloc(80, 0x80 + i));
-    expectEachLikeScrypt(headers, await Promise.all(headers.map((h) => hash(h))));
+    expectEachLikeScrypt(headers, await Promise.all(headers.map((h) => hashSoon(hash, h))));
   });
 });

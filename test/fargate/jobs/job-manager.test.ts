@@ -5,7 +5,8 @@ import { bitsToDifficulty, bitsToTarget, difficultyToTarget, targetToDifficulty 
 import { getCoin } from '../../../core/coins/index.js';
 import { InvalidAddressError } from '../../../core/errors.js';
 import { JobManager, type JobManagerOptions } from '../../../fargate/src/jobs/job-manager.js';
-import type { ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
+import { PendingCheck } from '../../../fargate/src/jobs/pending-check.js';
+import type { ShareCheck, ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
 import { type MineRequest, mineShare } from '../../helpers/scrypt-miner.js';
 import { FakeDaemons, fixture, ltc, nextBlockTemplate, poolAddress, recordingLogger } from './fakes.js';
 
@@ -615,7 +616,7 @@ describe('JobManager.checkShare without a promise where nothing waits', () => {
     expect(daemons.submitted).toHaveLength(0);
   });
 
-  it('returns a promise for a block, submitted before the verdict, and for a scrypt share (its turn batch)', async () => {
+  it('returns a promise for a block, submitted before the verdict, and a PendingCheck for a scrypt share (its turn batch)', async () => {
     const { manager, daemons } = setup({ coin: sha }); // regtest bits: every share is a block
     await manager.refresh();
     const checked = manager.checkShare(sha256dShare(manager.current()!, '00000001'));
@@ -630,8 +631,16 @@ describe('JobManager.checkShare without a promise where nothing waits', () => {
     const scrypt = setup();
     scrypt.daemons.templates = [{ ...fixture, bits: '1d00ffff' }];
     await scrypt.manager.refresh();
+    // A scrypt share's verdict waits for its turn's batch without a promise: a PendingCheck its hash settles.
     const pending = scrypt.manager.checkShare(share(scrypt.manager.current()!, 0.001).submission);
-    expect(pending).toBeInstanceOf(Promise);
+    expect(pending).toBeInstanceOf(PendingCheck);
+    const told: unknown[] = [];
+    (pending as PendingCheck<ShareCheck>).listen({
+      checked: (c) => told.push(c),
+      checkFailed: (err) => told.push(err),
+    });
+    expect(told).toEqual([]); // not within the check: at the end of the turn
     expect((await pending).ok).toBe(true);
+    expect(told).toEqual([await pending]);
   });
 });

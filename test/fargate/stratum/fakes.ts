@@ -5,7 +5,14 @@ import type { Logger } from '../../../core/ports/logger.js';
 import type { ShareQueue } from '../../../core/ports/share-queue.js';
 import type { RefusalKind } from '../../../core/shares/refusals.js';
 import type { Share } from '../../../core/shares/share.js';
-import type { JobProvider, ShareCheck, ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
+import { PendingCheck } from '../../../fargate/src/jobs/pending-check.js';
+import type {
+  JobProvider,
+  ShareCheck,
+  ShareSubmission,
+  ShareVerdict,
+  StratumJob,
+} from '../../../fargate/src/jobs/types.js';
 import { DEFAULT_SECURITY } from '../../../fargate/src/stratum/ban-policy.js';
 import type { StratumDialect, StratumServerOptions } from '../../../fargate/src/stratum/context.js';
 import { stratumV1 } from '../../../fargate/src/stratum/stratum-v1.js';
@@ -77,12 +84,34 @@ export class FakeJobProvider implements JobProvider {
   /** Answer with the verdict itself, as the job manager does for a sha256d share (default: a promise of it). */
   synchronous = false;
 
-  checkShare(s: ShareSubmission): ShareCheck | Promise<ShareCheck> {
+  /**
+   * When set: every check answers with a PendingCheck, kept here with its submission until the test settles it
+   * (`settle`), as the job manager answers a scrypt share whose hash waits for its turn's batch.
+   */
+  pending: Array<{ check: PendingCheck<ShareCheck>; submission: ShareSubmission }> | undefined;
+
+  checkShare(s: ShareSubmission): ShareVerdict {
+    if (this.pending) {
+      const check = new PendingCheck<ShareCheck>();
+      this.submissions.push(s);
+      this.pending.push({ check, submission: s });
+      return check;
+    }
     return this.synchronous ? this.verdictOf(s) : this.verdictLater(s);
+  }
+
+  /** Settles the pending check `i` (in the order asked) with its programmed verdict. */
+  settle(i: number): void {
+    const { check, submission } = this.pending![i]!;
+    check.resolve(this.programmed(submission));
   }
 
   private verdictOf(s: ShareSubmission): ShareCheck | Promise<ShareCheck> {
     this.submissions.push(s);
+    return this.programmed(s);
+  }
+
+  private programmed(s: ShareSubmission): ShareCheck | Promise<ShareCheck> {
     const v = this.nextVerdicts.shift() ?? this.verdict;
     return typeof v === 'function' ? v(s) : v;
   }

@@ -33,9 +33,11 @@ class GatedTransport extends RecordingTransport {
   }
 }
 
-function setup() {
+/** `pending`: the share check answers with a PendingCheck the test settles (the scrypt share path). */
+function setup(pending = false) {
   const jobs = new FakeJobProvider();
   jobs.synchronous = true;
+  if (pending) jobs.pending = [];
   const transport = new GatedTransport();
   const spool = new MemorySpool();
   const queue = new BatchingShareQueue({ transport, spool, instanceId: 't', maxShares: 500, maxWaitMs: 5 });
@@ -125,5 +127,46 @@ describe('the sha256d share path (a share check that answers at once, the queue 
     await c.waitFor(() => c.responses.length === 2 + count, 'every answer');
     expect(c.responses.slice(2).map((r) => r.id)).toEqual(Array.from({ length: count }, (_, i) => 3 + i));
     expect(c.responses.slice(2).every((r) => r.result === true)).toBe(true);
+  });
+});
+
+describe('the scrypt share path (a share check that waits for its turn’s hash: a PendingCheck, no promise)', () => {
+  it('reads the next submits while a hash waits, queues each share when its verdict comes, answers in request order', async () => {
+    const { c, pool, jobs, transport, acks } = setup(true);
+    await working(c);
+    pool.emit('data', Buffer.from(submitLine(3, en2(1)) + submitLine(4, en2(2))));
+    // Both checked in the turn their line arrived (so both join the same batch); neither queued before its verdict.
+    expect(jobs.submissions).toHaveLength(2);
+    expect(acks()).toBe(0);
+    jobs.settle(1);
+    expect(acks()).toBe(1);
+    jobs.settle(0);
+    expect(acks()).toBe(2);
+    transport.open();
+    await c.waitFor(() => c.responses.length === 4, 'two answers');
+    expect(c.responses.slice(2).map((r) => [r.id, r.result])).toEqual([
+      [3, true],
+      [4, true],
+    ]);
+  });
+
+  it('answers a refusal with its code, a check that failed as an internal error, and keeps serving', async () => {
+    const { c, jobs, transport, acks } = setup(true);
+    transport.open();
+    await working(c);
+    jobs.nextVerdicts.push({ ok: false, code: 23, message: 'low difficulty share' });
+    c.raw(submitLine(3, en2(1)) + submitLine(4, en2(2)) + submitLine(5, en2(3)));
+    await until(() => jobs.pending!.length === 3, 'three checks asked');
+    jobs.settle(0);
+    jobs.pending![1]!.check.reject(new Error('hash failed'));
+    jobs.settle(2);
+    await c.waitFor(() => c.responses.length === 5, 'three answers');
+    expect(c.responses.slice(2).map((r) => [r.id, r.result, r.error])).toEqual([
+      [3, null, [23, 'low difficulty share', null]],
+      [4, null, [20, 'internal error', null]],
+      [5, true, null],
+    ]);
+    expect(acks()).toBe(1);
+    expect(transport.accepted.flatMap((b) => b.shares.map((s) => s.worker))).toEqual(['rig1']);
   });
 });

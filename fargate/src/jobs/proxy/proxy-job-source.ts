@@ -9,7 +9,7 @@ import {
 import type { CoinDefinition } from '../../../../core/coins/index.js';
 import { StratumCode } from '../../../../core/errors.js';
 import type { Logger } from '../../../../core/ports/logger.js';
-import { type HeaderHasher, sha256d } from '../../hashing/index.js';
+import { type HeaderHasher, hashSoon, sha256d } from '../../hashing/index.js';
 import type { StratumMetrics } from '../../stratum/metrics.js';
 import { JOBS_KEPT, JobStore, SHARES_PER_BLOCK } from '../job-store.js';
 import { checkShareFields, type Rejection, reject } from '../share-fields.js';
@@ -161,7 +161,7 @@ export class ProxyJobSource implements JobProvider {
     const seen = this.jobs.seen.remember(key);
     if (seen === 'seen') return reject(StratumCode.Duplicate, 'duplicate share');
     if (seen === 'full') return reject(StratumCode.JobNotFound, 'share limit of this block reached');
-    const hashed = this.o.powHash(header);
+    const hashed = hashSoon(this.o.powHash, header);
     const pow = Buffer.from(hashed instanceof Promise ? await hashed : hashed);
     const hash = pow.reverse().toString('hex');
     const value = BigInt(`0x${hash}`);

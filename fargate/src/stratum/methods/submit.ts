@@ -4,6 +4,7 @@ import { StratumCode, StratumError } from '../../../../core/errors.js';
 import type { ShareAck } from '../../../../core/ports/share-queue.js';
 import { refusalKind } from '../../../../core/shares/refusals.js';
 import type { Share } from '../../../../core/shares/share.js';
+import { type CheckListener, PendingCheck } from '../../jobs/pending-check.js';
 import { shareHexFields } from '../../jobs/share-fields.js';
 import type { JobProvider, ShareCheck } from '../../jobs/types.js';
 import { enqueueWithAck } from '../../queue/share-ack.js';
@@ -112,6 +113,13 @@ export const submit =
       miner: who!.miner,
       worker: who!.worker,
     });
+    // A verdict that waits for its turn's hash (scrypt): the share's answer listens for it, and the connection reads
+    // its next lines meanwhile (their shares join the same turn's batch).
+    if (check instanceof PendingCheck) {
+      const answer = new PendingShare(ctx, who!, difficulty, started);
+      check.listen(answer);
+      return answer;
+    }
     if (check instanceof Promise) return check.then((c) => acceptShare(ctx, c, who!, difficulty, started));
     return acceptShare(ctx, check, who!, difficulty, started);
   };
@@ -130,45 +138,72 @@ export function acceptShare(
   difficulty: number,
   started: number,
 ): PendingAnswer {
-  if (!check.ok) return rejectShare(ctx, check.code, check.message, REJECTED[check.code], who);
-  // A port over several coins (the switching port) credits each share on the coin its job was for.
-  const coin = check.coin ?? ctx.options.coin.symbol;
-  const share: Share = {
-    coin,
-    miner: who.miner,
-    worker: who.worker,
-    height: check.height,
-    difficulty,
-    actualDifficulty: check.actualDifficulty,
-    networkDifficulty: check.networkDifficulty,
-    timestamp: ctx.now(),
-    ip: ctx.session.remote.address,
-    hash: check.hash,
-  };
-  // Set only when present (no spread of an empty object per share): the queue and its schema see no undefined keys.
-  if (check.block) share.block = check.block;
-  // Merged mining: the aux blocks travel on the share to the parent's ingest, which records them per aux coin.
-  if (check.auxBlocks) share.auxBlocks = check.auxBlocks;
-  if (check.block) {
-    ctx.metrics.blocks.inc({ coin, result: check.block.submitResult });
-    ctx.log.info({ ...check.block, miner: who.miner, worker: who.worker }, 'block found');
-  }
-  return recordShare(ctx, share, started);
+  return new PendingShare(ctx, who, difficulty, started).record(check);
 }
 
 /**
- * A share's answer, settled by the share queue's ack: `true` (counted, seen by vardiff) once the share is durable,
- * 20 "share not recorded" if it could not be made so. One object per share, the queue's ack and the connection's
- * pending answer at once: no promise, no closure.
+ * A share's answer: its verdict (at once, or from a PendingCheck it listens to), then, for an accepted share, the
+ * share queue's ack: `true` (counted, seen by vardiff) once the share is durable, 20 "share not recorded" if it could
+ * not be made so. One object per share, the check's listener, the queue's ack and the connection's pending answer at
+ * once: no promise, no closure.
  */
-class PendingShare extends PendingAnswer implements ShareAck {
+class PendingShare extends PendingAnswer implements ShareAck, CheckListener<ShareCheck> {
+  private coin: string;
+
   constructor(
     private readonly ctx: MethodContext,
-    private readonly coin: string,
-    private readonly miner: string,
+    private readonly who: ShareWorker,
+    private readonly difficulty: number,
     private readonly started: number,
   ) {
     super();
+    this.coin = ctx.options.coin.symbol;
+  }
+
+  /**
+   * A refusal is counted and thrown; an accepted share is queued with its PoW hash (and its block, already
+   * submitted), this its ack.
+   */
+  record(check: ShareCheck): this {
+    const { ctx, who } = this;
+    if (!check.ok) return rejectShare(ctx, check.code, check.message, REJECTED[check.code], who);
+    // A port over several coins (the switching port) credits each share on the coin its job was for.
+    if (check.coin !== undefined) this.coin = check.coin;
+    const share: Share = {
+      coin: this.coin,
+      miner: who.miner,
+      worker: who.worker,
+      height: check.height,
+      difficulty: this.difficulty,
+      actualDifficulty: check.actualDifficulty,
+      networkDifficulty: check.networkDifficulty,
+      timestamp: ctx.now(),
+      ip: ctx.session.remote.address,
+      hash: check.hash,
+    };
+    // Set only when present (no spread of an empty object per share): the queue and its schema see no undefined keys.
+    if (check.block) share.block = check.block;
+    // Merged mining: the aux blocks travel on the share to the parent's ingest, which records them per aux coin.
+    if (check.auxBlocks) share.auxBlocks = check.auxBlocks;
+    if (check.block) {
+      ctx.metrics.blocks.inc({ coin: this.coin, result: check.block.submitResult });
+      ctx.log.info({ ...check.block, miner: who.miner, worker: who.worker }, 'block found');
+    }
+    // A queue that throws is refused as one that rejects.
+    enqueueWithAck(ctx.shares, share, this);
+    return this;
+  }
+
+  checked(check: ShareCheck): void {
+    try {
+      this.record(check);
+    } catch (err) {
+      this.reject(err); // the refusal (a StratumError), or a failure answered as 'internal error'
+    }
+  }
+
+  checkFailed(err: unknown): void {
+    this.reject(err);
   }
 
   durable(): void {
@@ -181,19 +216,12 @@ class PendingShare extends PendingAnswer implements ShareAck {
 
   failed(err: unknown): void {
     try {
-      this.ctx.log.error({ err, miner: this.miner }, 'share could not be recorded');
+      this.ctx.log.error({ err, miner: this.who.miner }, 'share could not be recorded');
       this.reject(countRefusal(this.ctx, StratumCode.Other, 'share not recorded, please resubmit', 'not-recorded'));
     } catch (thrown) {
       this.reject(thrown);
     }
   }
-}
-
-/** Hands the share to the queue with its PendingShare as the ack; a queue that throws is refused as one that rejects. */
-function recordShare(ctx: MethodContext, share: Share, started: number): PendingAnswer {
-  const pending = new PendingShare(ctx, share.coin, share.miner, started);
-  enqueueWithAck(ctx.shares, share, pending);
-  return pending;
 }
 
 function shareRecorded(ctx: MethodContext, coin: string, started: number): true {
