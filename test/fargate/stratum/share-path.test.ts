@@ -150,6 +150,23 @@ describe('the scrypt share path (a share check that waits for its turn’s hash:
     ]);
   });
 
+  it(`checks at most ${MAX_IN_FLIGHT} of a connection's shares ahead of their hashes: one miner cannot fill a turn's batch`, async () => {
+    const { c, jobs, transport } = setup(true);
+    transport.open();
+    await working(c);
+    const count = MAX_IN_FLIGHT + 10;
+    c.raw(Array.from({ length: count }, (_, i) => submitLine(3 + i, en2(i + 1))).join(''));
+    await until(() => jobs.pending!.length === MAX_IN_FLIGHT, `${MAX_IN_FLIGHT} checks asked`);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(jobs.pending).toHaveLength(MAX_IN_FLIGHT); // the rest waits for answers to go out
+    for (let i = 0; i < MAX_IN_FLIGHT; i++) jobs.settle(i);
+    await until(() => jobs.pending!.length === count, 'the rest asked');
+    for (let i = MAX_IN_FLIGHT; i < count; i++) jobs.settle(i);
+    await c.waitFor(() => c.responses.length === 2 + count, 'every answer');
+    expect(c.responses.slice(2).map((r) => r.id)).toEqual(Array.from({ length: count }, (_, i) => 3 + i));
+    expect(c.responses.slice(2).every((r) => r.result === true)).toBe(true);
+  });
+
   it('answers a refusal with its code, a check that failed as an internal error, and keeps serving', async () => {
     const { c, jobs, transport, acks } = setup(true);
     transport.open();
