@@ -292,8 +292,9 @@ export class JobManager implements JobProvider {
 
   /**
    * Synchronous for the common share (a synchronous PoW hash, neither a block nor an aux target met): the share path
-   * then costs no promise or microtask. A promise only where something waits: the hash for its turn's batch
-   * (scrypt), or a block's (and aux blocks') submission, which comes before the verdict.
+   * then costs no promise or microtask. A share whose hash waits for its turn's batch (scrypt) is a PendingCheck
+   * that the hash settles, still without a promise; a promise only for a block's (and aux blocks') submission, which
+   * comes before the verdict.
    */
   checkShare(s: ShareSubmission): ShareVerdict {
     const record = this.store.get(s.jobId);

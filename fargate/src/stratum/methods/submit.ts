@@ -58,8 +58,9 @@ function countRefusal(
  * lost. Validation runs in request order; the wait for durability (up to a batch window) is a PendingAnswer, so one
  * connection's shares wait together. Rejections carry the standard codes (21 stale, 22 duplicate, 23 low
  * difficulty, 24 unauthorized, 25 not subscribed, 20 other). Not async: when the share check has its verdict at
- * once (sha256d), the share goes from the line to the queue without a promise; otherwise the handler's promise is
- * what the connection waits for before the next message, as for any async handler.
+ * once (sha256d), the share goes from the line to the queue without a promise; when it waits for its hash (scrypt:
+ * a PendingCheck) the share's answer listens for it and the connection reads its next lines meanwhile; a promise of
+ * a verdict (proxy mining) is what the connection waits for before the next message, as for any async handler.
  */
 export const submit =
   (jobs: JobProvider): MethodHandler =>
