@@ -539,14 +539,14 @@ class ShareAwaitingHash extends PendingCheck<ShareCheck> implements HashReceiver
   }
 
   hashed(pow: Buffer): void {
-    this.resolve(this.manager.judgeShare(this.s, this.record, this.parsed, this.header, this.key, pow));
+    this.resolve(this.judged(pow));
   }
 
   hashFailed(err: unknown): void {
     this.reject(err);
   }
 
-  /** A hasher that answered at once (an injected one): the verdict itself, as for sha256d. */
+  /** The verdict of this share's PoW hash: settles this check when the hash came later, is returned when at once. */
   judged(pow: Buffer): ShareCheck | Promise<ShareCheck> {
     return this.manager.judgeShare(this.s, this.record, this.parsed, this.header, this.key, pow);
   }
