@@ -4,8 +4,8 @@ import { parseShareBatch } from '../../core/shares/batch-schema.js';
 import { decodeMessage, encodeMessages } from '../../core/shares/queue-message.js';
 import type { Share } from '../../core/shares/share.js';
 import { CHAIN_FAMILIES } from '../../families/registry.js';
-import { JobManager } from '../../fargate/src/jobs/job-manager.js';
-import { FakeDaemons, fixture, ltc, poolAddress, recordingLogger } from '../fargate/jobs/fakes.js';
+import { ltc } from '../fargate/jobs/fakes.js';
+import { fixtureJobManager } from '../fargate/jobs/fixture-manager.js';
 import { ETC_ADDRESS, ethRequest, startEtcPort } from '../fargate/stratum/ethereum/harness.js';
 import { ADDRESS } from '../fargate/stratum/fakes.js';
 import type { PairClient } from '../fargate/stratum/pair-client.js';
@@ -34,16 +34,7 @@ async function ask(c: PairClient, id: number, method: string, params: unknown[])
  */
 const BLOCK_FINDERS: Record<string, () => Promise<Share>> = {
   bitcoin: async () => {
-    const daemons = new FakeDaemons();
-    const jobs = new JobManager({
-      coin: ltc,
-      network: 'regtest',
-      poolAddress,
-      daemons,
-      logger: recordingLogger(),
-      now: () => (fixture.curtime + 5) * 1000,
-      longPoll: false,
-    });
+    const { manager: jobs, daemons } = fixtureJobManager();
     await jobs.refresh();
     onCleanup(() => jobs.stop());
     const difficulty = { initial: 0.001, min: 0.001, max: 1, targetShareSeconds: 10, retargetSeconds: 60 };

@@ -4,30 +4,20 @@ import { bigIntToHash, reverseHex, sha256d } from '../../../core/chain/hash.js';
 import { bitsToDifficulty, bitsToTarget, difficultyToTarget, targetToDifficulty } from '../../../core/chain/target.js';
 import { getCoin } from '../../../core/coins/index.js';
 import { InvalidAddressError } from '../../../core/errors.js';
-import { JobManager, type JobManagerOptions } from '../../../fargate/src/jobs/job-manager.js';
+import type { JobManager, JobManagerOptions } from '../../../fargate/src/jobs/job-manager.js';
 import { PendingCheck } from '../../../fargate/src/jobs/pending-check.js';
 import type { ShareCheck, ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
 import { type MineRequest, mineShare } from '../../helpers/scrypt-miner.js';
-import { FakeDaemons, fixture, ltc, nextBlockTemplate, poolAddress, recordingLogger } from './fakes.js';
+import { fixture, ltc, nextBlockTemplate, poolAddress } from './fakes.js';
+import { fixtureJobManager } from './fixture-manager.js';
 
 const EN1 = 'a0b1c2d3';
 const clockAt = (seconds: number) => () => seconds * 1000;
 
 function setup(overrides: Partial<JobManagerOptions> = {}) {
-  const daemons = new FakeDaemons();
-  const logger = recordingLogger();
-  const manager = new JobManager({
-    coin: ltc,
-    network: 'regtest',
-    poolAddress,
-    daemons,
-    logger,
-    now: clockAt(fixture.curtime + 5),
-    longPoll: false,
-    ...overrides,
-  });
-  managers.push(manager);
-  return { daemons, logger, manager };
+  const made = fixtureJobManager(overrides);
+  managers.push(made.manager);
+  return made;
 }
 const managers: JobManager[] = [];
 afterEach(() => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { JobManager } from '../../../fargate/src/jobs/job-manager.js';
-import { FakeDaemons, fixture, ltc, nextBlockTemplate, poolAddress, recordingLogger } from './fakes.js';
+import type { JobManager } from '../../../fargate/src/jobs/job-manager.js';
+import { FakeDaemons, fixture, nextBlockTemplate } from './fakes.js';
+import { fixtureJobManager } from './fixture-manager.js';
 
 const managers: JobManager[] = [];
 afterEach(() => {
@@ -8,13 +9,8 @@ afterEach(() => {
 });
 
 function start(daemons: FakeDaemons, opts: { longPoll: boolean; pollIntervalMs?: number; refreshMs?: number }) {
-  const logger = recordingLogger();
-  const manager = new JobManager({
-    coin: ltc,
-    network: 'regtest',
-    poolAddress,
+  const { manager, logger } = fixtureJobManager({
     daemons,
-    logger,
     now: () => fixture.curtime * 1000,
     pollIntervalMs: opts.pollIntervalMs ?? 60_000,
     refreshMs: opts.refreshMs ?? 60_000,

@@ -5,10 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateAddress } from '../../../core/coins/index.js';
 import { scryptBatch, turnHasher } from '../../../fargate/src/hashing/index.js';
 import { TurnBatchHasher } from '../../../fargate/src/hashing/turn-batch.js';
-import { JobManager } from '../../../fargate/src/jobs/job-manager.js';
 import type { PortDifficulty } from '../../../fargate/src/stratum/context.js';
 import { jobFromNotify, mineShare } from '../../helpers/scrypt-miner.js';
-import { FakeDaemons, fixture, ltc, poolAddress, recordingLogger } from '../jobs/fakes.js';
+import { fixture, ltc, poolAddress } from '../jobs/fakes.js';
+import { fixtureJobManager } from '../jobs/fixture-manager.js';
 import { startTcp } from './tcp-harness.js';
 
 let cleanup: Array<() => Promise<void> | void> = [];
@@ -31,16 +31,7 @@ const PORT: PortDifficulty = {
 describe('the scrypt share path over TCP (real JobManager, native scrypt batch)', () => {
   it('checks two shares of one write in the same turn, hashes them in one batch, answers both true in order', async () => {
     const batches: number[] = [];
-    const daemons = new FakeDaemons();
-    daemons.templates = [{ ...fixture, bits: '1d00ffff' }];
-    const jobs = new JobManager({
-      coin: ltc,
-      network: 'regtest',
-      poolAddress,
-      daemons,
-      logger: recordingLogger(),
-      now: () => (fixture.curtime + 5) * 1000,
-      longPoll: false,
+    const { manager: jobs, daemons } = fixtureJobManager({
       powHash: turnHasher(
         new TurnBatchHasher((headers) => {
           batches.push(headers.length);
@@ -48,6 +39,7 @@ describe('the scrypt share path over TCP (real JobManager, native scrypt batch)'
         }),
       ),
     });
+    daemons.templates = [{ ...fixture, bits: '1d00ffff' }];
     await jobs.refresh();
     cleanup.push(() => jobs.stop());
     const { client, queue } = await startTcp((fn) => cleanup.push(fn), {

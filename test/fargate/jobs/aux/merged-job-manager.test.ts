@@ -6,10 +6,10 @@ import { bitsToTarget } from '../../../../core/chain/target.js';
 import { ConfigError } from '../../../../core/errors.js';
 import { scrypt } from '../../../../fargate/src/hashing/index.js';
 import { AuxChain } from '../../../../fargate/src/jobs/aux/aux-chain.js';
-import { JobManager } from '../../../../fargate/src/jobs/job-manager.js';
 import type { ShareSubmission, StratumJob } from '../../../../fargate/src/jobs/types.js';
 import { mineShare } from '../../../helpers/scrypt-miner.js';
-import { FakeDaemons, fixture, ltc, poolAddress, recordingLogger } from '../fakes.js';
+import { FakeDaemons, fixture, poolAddress, recordingLogger } from '../fakes.js';
+import { fixtureJobManager } from '../fixture-manager.js';
 import { FakeAuxNode } from './fake-aux-node.js';
 
 /**
@@ -58,14 +58,9 @@ async function setup(o: {
       }),
   );
   for (const c of chains) await c.start();
-  const manager = new JobManager({
-    coin: ltc,
-    network: 'regtest',
-    poolAddress,
+  const { manager } = fixtureJobManager({
     daemons,
     logger,
-    now: () => (fixture.curtime + 5) * 1000,
-    longPoll: false,
     auxChains: chains,
     ...(o.mask !== undefined && { versionRollingMask: o.mask }),
     ...(o.tag !== undefined && { poolTag: o.tag }),
