@@ -98,17 +98,22 @@ export function solveWork(
 }
 
 /**
- * A share's header hash: `header[36..68)` ← the merkle root of sha256d(`coinbase`) and the 32-byte steps of `branch`
- * (root = sha256d(root ‖ step)), then `out` ← sha256d(`header`) (80 bytes). The stratum server passes the addon's
- * one-call version (fargate/src/hashing `sha256dShareInto`); node:crypto's by default.
+ * A share's header hash over one array, `area` = coinbase (`coinbaseLength` bytes) ‖ branch (`branchLength`, whole
+ * 32-byte steps) ‖ header (80 bytes) ‖ digest (32 bytes): the header's bytes 36..68 ← the merkle root of
+ * sha256d(coinbase) and the branch's steps (root = sha256d(root ‖ step)), then the digest ← sha256d(header). The
+ * stratum server passes the addon's one-call version (fargate/src/hashing `sha256dShareArea`: one typed array to
+ * read instead of four); node:crypto's by default.
  */
-export type ShareHeaderHash = (coinbase: Uint8Array, branch: Uint8Array, header: Uint8Array, out: Uint8Array) => void;
+export type ShareHeaderHash = (area: Uint8Array, coinbaseLength: number, branchLength: number) => void;
 
-const shareHeaderHashDefault: ShareHeaderHash = (coinbase, branch, header, out) => {
-  let root = sha256d(coinbase);
-  for (let at = 0; at < branch.length; at += 32) root = sha256d(Buffer.concat([root, branch.subarray(at, at + 32)]));
-  header.set(root, 36);
-  out.set(sha256d(header));
+const shareHeaderHashDefault: ShareHeaderHash = (area, coinbaseLength, branchLength) => {
+  let root = sha256d(area.subarray(0, coinbaseLength));
+  for (let at = coinbaseLength; at < coinbaseLength + branchLength; at += 32) {
+    root = sha256d(Buffer.concat([root, area.subarray(at, at + 32)]));
+  }
+  const header = coinbaseLength + branchLength;
+  area.set(root, header + 36);
+  area.set(sha256d(area.subarray(header, header + 80)), header + 80);
 };
 
 /**
@@ -124,21 +129,27 @@ function putU32LE(buf: Uint8Array, value: number, at: number): void {
 
 /**
  * What solveWork does for the shares of one work, on the hot path of every share: no hex round trip, no allocation,
- * one hash call. The coinbase is assembled in a buffer of the work's own (coinb1 ‖ extranonce1 ‖ extranonce2 ‖
- * coinb2: the extranonces' hex written as bytes in place) and the header in another (the work's previous hash and
- * bits, the share's version, time and nonce); `hashShare` folds the merkle branch (one buffer of the work's steps)
- * into the header and hashes it, in one call. The scratch buffers are the assembler's: `hashHeader`'s header lives
- * until the next share of the same work (take `headerCopy` before anything else runs); `header` and `coinbase` give
- * new Buffers, safe to keep across an await while other shares of the same work are assembled.
+ * one hash call over one array of the work's own, its area: the coinbase (coinb1 ‖ extranonce1 ‖ extranonce2 ‖
+ * coinb2: the extranonces' hex written as bytes in place), the work's merkle branch, the header (the work's previous
+ * hash and bits, the share's version, time and nonce) and the digest; `hashShare` folds the branch into the header
+ * and hashes it. The area is the assembler's: `hashHeader`'s header and digest live until the next share of the same
+ * work (take `headerCopy` before anything else runs); `header` and `coinbase` give new Buffers, safe to keep across an
+ * await while other shares of the same work are assembled.
  */
 export class ShareAssembler {
   /** The network target as 32 big-endian bytes (meetsTarget against a display-order hash). */
   readonly networkTarget: Buffer;
+  /**
+   * The last `hashHeader`'s digest: a view of the assembler's area, overwritten by the next share of this work (copy
+   * it to keep it).
+   */
+  readonly digest: Buffer;
+  /** coinbase ‖ branch ‖ header ‖ digest, what `hashShare` reads and writes; the fields below are views of it. */
+  private readonly area: Buffer;
   private readonly scratch: Buffer;
+  private readonly head: Buffer;
+  private readonly branchLength: number;
   private readonly en2At: number;
-  private readonly branch: Buffer;
-  private readonly head = Buffer.alloc(80);
-  private readonly digest = Buffer.alloc(32);
 
   constructor(
     work: BlockWork,
@@ -147,27 +158,34 @@ export class ShareAssembler {
     private readonly hashShare: ShareHeaderHash = shareHeaderHashDefault,
   ) {
     const { coinb1, coinb2 } = work.coinbase;
-    this.scratch = Buffer.alloc(coinb1.length + extranonce1Size + extranonce2Size + coinb2.length);
+    const coinbaseLength = coinb1.length + extranonce1Size + extranonce2Size + coinb2.length;
+    this.branchLength = 32 * work.merkleBranch.length;
+    const headAt = coinbaseLength + this.branchLength;
+    this.area = Buffer.alloc(headAt + 80 + 32);
+    this.scratch = this.area.subarray(0, coinbaseLength);
+    this.head = this.area.subarray(headAt, headAt + 80);
+    this.digest = this.area.subarray(headAt + 80);
     coinb1.copy(this.scratch, 0);
     coinb2.copy(this.scratch, coinb1.length + extranonce1Size + extranonce2Size);
     this.en2At = coinb1.length + extranonce1Size;
-    this.branch = Buffer.concat(work.merkleBranch);
+    for (const [i, step] of work.merkleBranch.entries()) step.copy(this.area, coinbaseLength + 32 * i);
     work.prevHash.copy(this.head, 4);
     this.head.writeUInt32LE(work.template.bits >>> 0, 72);
     this.networkTarget = targetToBytes(work.networkTarget);
   }
 
   /**
-   * `out` ← the SHA-256d of a share's 80-byte header (the same header as solveWork's), which stays in the
-   * assembler until its next share: `headerCopy` keeps it.
+   * The SHA-256d of a share's 80-byte header (the same header as solveWork's): `digest`, which stays, with the
+   * header, in the assembler until its next share (`headerCopy` keeps the header).
    */
-  hashHeader(solution: WorkSolution, out: Uint8Array): void {
+  hashHeader(solution: WorkSolution): Buffer {
     this.fill(solution);
     const head = this.head;
     putU32LE(head, solution.version, 0);
     putU32LE(head, solution.ntime, 68);
     putU32LE(head, solution.nonce, 76);
-    this.hashShare(this.scratch, this.branch, head, out);
+    this.hashShare(this.area, this.scratch.length, this.branchLength);
+    return this.digest;
   }
 
   /** The header of the last `hashHeader` (a new Buffer). */
@@ -177,7 +195,7 @@ export class ShareAssembler {
 
   /** The 80-byte header of a share (a new Buffer): the same bytes as solveWork's. */
   header(solution: WorkSolution): Buffer {
-    this.hashHeader(solution, this.digest);
+    this.hashHeader(solution);
     return this.headerCopy();
   }
 

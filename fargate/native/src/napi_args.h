@@ -61,6 +61,20 @@ inline bool ReadUint(const Napi::CallbackInfo& info, size_t index, const char* f
   return true;
 }
 
+// A uint32 parameter: a JS number that is an integer in [0, 2^32) (a TypeError otherwise). napi_get_value_uint32
+// alone would wrap a negative or fractional number silently.
+inline bool ReadU32(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name, uint32_t* out) {
+  double d = -1;
+  if (napi_get_value_double(info.Env(), info[index], &d) != napi_ok || !(d >= 0) || d > 4294967295.0 ||
+      d != std::floor(d)) {
+    std::string message = std::string(fn) + ": " + name + " must be an integer in [0, 2^32)";
+    Napi::TypeError::New(info.Env(), message).ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = uint32_t(d);
+  return true;
+}
+
 // A 64-bit unsigned value as a bigint in [0, 2^64).
 inline bool ReadBigUint64(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name,
                           uint64_t* out) {

@@ -26,11 +26,12 @@ export function sha256dInto(data: Uint8Array, out: Uint8Array): void {
 }
 
 /**
- * A Stratum V1 share's header hash in one native call (core/chain/work.ts `ShareHeaderHash`): header[36..68) ← the
- * merkle root of sha256d(coinbase) and the 32-byte steps of `branch`, out[0..32) ← sha256d(header).
+ * A Stratum V1 share's header hash in one native call (core/chain/work.ts `ShareHeaderHash`), over one array: `area`
+ * = coinbase ‖ branch ‖ header (80 bytes) ‖ digest (32 bytes); the header's bytes 36..68 ← the merkle root of
+ * sha256d(coinbase) and the branch's 32-byte steps, the digest ← sha256d(header).
  */
-export function sha256dShareInto(coinbase: Uint8Array, branch: Uint8Array, header: Uint8Array, out: Uint8Array): void {
-  addon.sha256dShareInto(coinbase, branch, header, out);
+export function sha256dShareArea(area: Uint8Array, coinbaseLength: number, branchLength: number): void {
+  addon.sha256dShareArea(area, coinbaseLength, branchLength);
 }
 
 /** The SHA-256 kernel in use (SHA-NI on x86-64, the ARMv8 SHA-2 instructions on arm64, else portable C). */

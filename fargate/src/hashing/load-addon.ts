@@ -20,10 +20,11 @@ export interface HashingAddon {
   /** Writes SHA-256(SHA-256(data)) into out[0..32); out must hold at least 32 bytes. */
   sha256dInto(data: Uint8Array, out: Uint8Array): void;
   /**
-   * A share's header hash in one call: header[36..68) ← the merkle root of sha256d(coinbase) and the 32-byte steps of
-   * branch, then out[0..32) ← sha256d(header) (80 bytes).
+   * A share's header hash in one call over one array, area = coinbase ‖ branch ‖ header (80) ‖ digest (32): the
+   * header's bytes 36..68 ← the merkle root of sha256d(coinbase) and the branch's 32-byte steps, then the digest ←
+   * sha256d(header). A RangeError unless the area is exactly that long and the branch whole steps.
    */
-  sha256dShareInto(coinbase: Uint8Array, branch: Uint8Array, header: Uint8Array, out: Uint8Array): void;
+  sha256dShareArea(area: Uint8Array, coinbaseLength: number, branchLength: number): void;
   /** The SHA-256 kernel every hash of the addon uses: "sha-ni", "armv8-sha2" or "scalar". */
   sha256Kernel(): Sha256Kernel;
   /** The kernels this build and CPU can run, fastest first ("scalar" last). */

@@ -29,7 +29,7 @@ import { addressToOutputScript } from '../../../core/coins/index.js';
 import { ConfigError, StratumCode } from '../../../core/errors.js';
 import type { DaemonCluster } from '../../../core/ports/daemons.js';
 import type { Logger } from '../../../core/ports/logger.js';
-import { type HashReceiver, type HeaderHasher, sha256d, sha256dShareInto, shareHasher } from '../hashing/index.js';
+import { type HashReceiver, type HeaderHasher, sha256d, sha256dShareArea, shareHasher } from '../hashing/index.js';
 import type { AuxChain } from './aux/aux-chain.js';
 import { type AuxJobState, JOBS_KEPT, type JobRecord, JobStore, SHARES_PER_BLOCK } from './job-store.js';
 import { PendingCheck } from './pending-check.js';
@@ -106,8 +106,6 @@ export class JobManager implements JobProvider {
    * difficulties, and each target is a BigInt division.
    */
   private readonly targets = new Map<number, Buffer>();
-  /** A share's header digest, written by its job's assembler: the share path's only hash output (no Buffer each). */
-  private readonly digest = Buffer.alloc(32);
   /** The previous block whose share limit was reported (once per block). */
   private fullAt: string | undefined;
 
@@ -267,7 +265,7 @@ export class JobManager implements JobProvider {
       this.o.logger.debug({ jobId: newest.jobId, height: job.height }, 'template unchanged');
       return undefined;
     }
-    const shares = new ShareAssembler(work, this.extranonce1Size, this.extranonce2Size, sha256dShareInto);
+    const shares = new ShareAssembler(work, this.extranonce1Size, this.extranonce2Size, sha256dShareArea);
     this.store.add({ job, work, shares, ...(aux && { aux: aux.state }) }, clean);
     this.tail = { template, hex: blockTailHex(template) };
     const fields = {
@@ -302,9 +300,8 @@ export class JobManager implements JobProvider {
     const parsed = this.parseSubmission(s, record);
     if ('code' in parsed) return parsed;
 
-    // The header's SHA-256d in one native call (coinbase, merkle branch, header): into the manager's scratch.
-    const digest = this.digest;
-    record.shares.hashHeader(parsed, digest);
+    // The header's SHA-256d in one native call (coinbase, merkle branch, header): the assembler's digest, no Buffer.
+    const digest = record.shares.hashHeader(parsed);
     // The header is the work: the same solution under another job id of this previous block is the same share.
     // Remembered before the hash may wait for the turn's end (scrypt batch): the same submission meanwhile is a
     // duplicate.
@@ -430,8 +427,8 @@ export class JobManager implements JobProvider {
     const retired = this.store.getRetired(s.jobId);
     const parsed = retired && this.parseSubmission(s, retired, { ignoreTime: true });
     if (retired && parsed && !('code' in parsed)) {
-      retired.shares.hashHeader(parsed, this.digest);
-      if (this.store.retiredSeen.has(this.digest)) return reject(StratumCode.Duplicate, 'duplicate share');
+      if (this.store.retiredSeen.has(retired.shares.hashHeader(parsed)))
+        return reject(StratumCode.Duplicate, 'duplicate share');
     }
     return reject(StratumCode.JobNotFound, 'job not found (stale)');
   }

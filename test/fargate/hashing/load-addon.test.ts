@@ -77,84 +77,81 @@ describe('addon.sha256dInto', () => {
   });
 });
 
-describe('addon.sha256dShareInto', () => {
+describe('addon.sha256dShareArea', () => {
   const addon = loadHashingAddon();
   const sha256d = (b: Uint8Array) => createHash('sha256').update(createHash('sha256').update(b).digest()).digest();
+  /** coinbase ‖ branch ‖ header ‖ a digest's 32 bytes (filled with 0xee): the call's one array. */
+  const areaOf = (coinbase: Buffer, branch: Buffer, header: Buffer) =>
+    Buffer.concat([coinbase, branch, header, Buffer.alloc(32, 0xee)]);
 
-  it('writes the merkle root of the coinbase and branch into the header and the header hash into out, for every kernel', () => {
+  it('writes the merkle root of the coinbase and branch into the header and the header hash after it, for every kernel', () => {
     for (const kernel of addon.sha256Kernels()) {
       addon.sha256UseKernel(kernel);
       for (const steps of [0, 1, 2, 11]) {
         const coinbase = randomBytes(100 + steps * 7);
         const branch = randomBytes(32 * steps);
         const header = randomBytes(80);
-        const before = Buffer.from(header);
-        const out = Buffer.alloc(40, 0xee);
-        addon.sha256dShareInto(coinbase, branch, header, out);
+        const area = areaOf(coinbase, branch, header);
+        addon.sha256dShareArea(area, coinbase.length, branch.length);
         let root = sha256d(coinbase);
         for (let i = 0; i < steps; i++) root = sha256d(Buffer.concat([root, branch.subarray(32 * i, 32 * i + 32)]));
-        // Only the root's 32 bytes of the header change.
-        expect(header.subarray(36, 68).equals(root), `${kernel} ${steps}`).toBe(true);
-        expect(Buffer.concat([header.subarray(0, 36), header.subarray(68)])).toEqual(
-          Buffer.concat([before.subarray(0, 36), before.subarray(68)]),
+        const at = coinbase.length + branch.length;
+        const written = area.subarray(at, at + 80);
+        // Only the root's 32 bytes of the header change, and the coinbase and the branch not at all.
+        expect(written.subarray(36, 68).equals(root), `${kernel} ${steps}`).toBe(true);
+        expect(Buffer.concat([written.subarray(0, 36), written.subarray(68)])).toEqual(
+          Buffer.concat([header.subarray(0, 36), header.subarray(68)]),
         );
-        expect(out.subarray(0, 32).equals(sha256d(header))).toBe(true);
-        expect(out.subarray(32).equals(Buffer.alloc(8, 0xee))).toBe(true);
+        expect(area.subarray(0, at)).toEqual(Buffer.concat([coinbase, branch]));
+        expect(area.subarray(at + 80).equals(sha256d(written))).toBe(true);
       }
     }
     addon.sha256UseKernel('auto');
   });
 
-  it('refuses a header of another size, a branch of part steps and a short out, writing nothing', () => {
-    const header = Buffer.alloc(80, 1);
-    const out = Buffer.alloc(32, 2);
-    expect(() => addon.sha256dShareInto(Buffer.alloc(60), Buffer.alloc(0), Buffer.alloc(79), out)).toThrow(RangeError);
-    expect(() => addon.sha256dShareInto(Buffer.alloc(60), Buffer.alloc(33), header, out)).toThrow(RangeError);
-    expect(() => addon.sha256dShareInto(Buffer.alloc(60), Buffer.alloc(32), header, Buffer.alloc(31))).toThrow(
-      RangeError,
-    );
-    const loose = addon.sha256dShareInto as (...args: unknown[]) => void;
-    expect(() => loose('coinbase', Buffer.alloc(0), header, out)).toThrow(TypeError);
-    expect(header).toEqual(Buffer.alloc(80, 1));
-    expect(out).toEqual(Buffer.alloc(32, 2));
+  it('refuses an area of another size and a branch of part steps, writing nothing', () => {
+    const area = Buffer.alloc(60 + 32 + 80 + 32, 1);
+    expect(() => addon.sha256dShareArea(area, 60, 33)).toThrow(RangeError); // part steps (and the size)
+    expect(() => addon.sha256dShareArea(area, 61, 32)).toThrow(RangeError); // one byte short
+    expect(() => addon.sha256dShareArea(area, 59, 32)).toThrow(RangeError); // one byte spare
+    expect(() => addon.sha256dShareArea(area, 60 + 32 + 112, 0)).toThrow(RangeError); // no room for header and digest
+    expect(area).toEqual(Buffer.alloc(60 + 32 + 80 + 32, 1));
+    addon.sha256dShareArea(area, 60, 32); // the exact size is taken
+    expect(area.subarray(172)).not.toEqual(Buffer.alloc(32, 1));
   });
 
-  it('reads every argument from its own offset: subarrays of one buffer and a Uint8Array over a SharedArrayBuffer', () => {
+  it('reads the area from its own offset: a subarray of a larger buffer and a Uint8Array over a SharedArrayBuffer', () => {
     const coinbase = randomBytes(120);
     const branch = randomBytes(64);
     const header = randomBytes(80);
-    const expected = Buffer.alloc(32);
-    const expectedHeader = Buffer.from(header);
-    addon.sha256dShareInto(coinbase, branch, expectedHeader, expected);
-    // One arena: [7 spare | coinbase | branch | header | out], every piece at an odd offset.
-    const arena = Buffer.alloc(7 + 120 + 64 + 80 + 32, 0xaa);
-    coinbase.copy(arena, 7);
-    branch.copy(arena, 127);
-    header.copy(arena, 191);
-    addon.sha256dShareInto(
-      arena.subarray(7, 127),
-      arena.subarray(127, 191),
-      arena.subarray(191, 271),
-      arena.subarray(271, 303),
-    );
-    expect(arena.subarray(191, 271)).toEqual(expectedHeader);
-    expect(arena.subarray(271, 303)).toEqual(expected);
+    const expected = areaOf(coinbase, branch, header);
+    addon.sha256dShareArea(expected, 120, 64);
+    // [7 spare | area | 5 spare], the area at an odd offset.
+    const arena = Buffer.alloc(7 + expected.length + 5, 0xaa);
+    areaOf(coinbase, branch, header).copy(arena, 7);
+    addon.sha256dShareArea(arena.subarray(7, 7 + expected.length), 120, 64);
+    expect(arena.subarray(7, 7 + expected.length)).toEqual(expected);
     expect(arena.subarray(0, 7)).toEqual(Buffer.alloc(7, 0xaa));
-    const shared = new Uint8Array(new SharedArrayBuffer(32));
-    addon.sha256dShareInto(coinbase, branch, Buffer.from(header), shared);
+    expect(arena.subarray(7 + expected.length)).toEqual(Buffer.alloc(5, 0xaa));
+    const shared = new Uint8Array(new SharedArrayBuffer(expected.length));
+    shared.set(areaOf(coinbase, branch, header));
+    addon.sha256dShareArea(shared, 120, 64);
     expect(Buffer.from(shared)).toEqual(expected);
   });
 
-  it('refuses, by the parameter’s name, what is not a Uint8Array: other typed arrays, a DataView, a missing argument', () => {
-    const loose = addon.sha256dShareInto as (...args: unknown[]) => void;
-    const header = Buffer.alloc(80);
-    const out = Buffer.alloc(32);
-    const refusal = (name: string) => new TypeError(`sha256dShareInto: ${name} must be a Buffer or Uint8Array`);
-    expect(() => loose(new Uint16Array(30), Buffer.alloc(0), header, out)).toThrow(refusal('coinbase'));
-    expect(() => loose(Buffer.alloc(60), new DataView(new ArrayBuffer(32)), header, out)).toThrow(refusal('branch'));
-    expect(() => loose(Buffer.alloc(60), Buffer.alloc(0), new Uint8ClampedArray(80), out)).toThrow(refusal('header'));
-    expect(() => loose(Buffer.alloc(60), Buffer.alloc(0), header, new ArrayBuffer(32))).toThrow(refusal('out'));
-    expect(() => loose(Buffer.alloc(60), Buffer.alloc(0), header)).toThrow(refusal('out'));
-    expect(header).toEqual(Buffer.alloc(80));
+  it('refuses, by the parameter’s name, an area that is not a Uint8Array and lengths that are not uint32 integers', () => {
+    const loose = addon.sha256dShareArea as (...args: unknown[]) => void;
+    const area = Buffer.alloc(60 + 112);
+    const refusal = new TypeError('sha256dShareArea: area must be a Buffer or Uint8Array');
+    expect(() => loose(new Uint16Array(86), 60, 0)).toThrow(refusal);
+    expect(() => loose(new DataView(new ArrayBuffer(172)), 60, 0)).toThrow(refusal);
+    expect(() => loose(new Uint8ClampedArray(172), 60, 0)).toThrow(refusal);
+    expect(() => loose()).toThrow(refusal);
+    const length = (name: string) => new TypeError(`sha256dShareArea: ${name} must be an integer in [0, 2^32)`);
+    for (const bad of [-1, 0.5, Number.NaN, 2 ** 32, '60', 60n, undefined]) {
+      expect(() => loose(area, bad, 0), String(bad)).toThrow(length('coinbaseLength'));
+      expect(() => loose(area, 60, bad), String(bad)).toThrow(length('branchLength'));
+    }
+    expect(area).toEqual(Buffer.alloc(60 + 112));
   });
 });
