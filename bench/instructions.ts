@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BENCH_ADDON, bundleBenchScript } from './bundle.js';
-import { fmt, heading, info, LoadGen, nextMessage } from './harness.js';
+import { fmt, heading, info, LoadGen, nextMessage, record } from './harness.js';
 import type { FromShareServer, ToShareServer } from './share-server.js';
 
 export interface InstructionOptions {
@@ -36,6 +36,8 @@ export interface InstructionCount {
   accepted: number;
   instructions: number;
   perShare: number;
+  /** Per accepted share, by part (callgrindBreakdown): `rest` is the figure to compare across runs of one length. */
+  perSharePart: Omit<CallgrindBreakdown, 'total'>;
   /** The callgrind dump, kept when BENCH_INSTR_KEEP=1 (for callgrind_annotate). */
   dump?: string;
 }
@@ -78,12 +80,79 @@ export function callgrindTotal(dump: string): number {
   return Number(m[1]);
 }
 
+/** A callgrind dump's instructions split by where they ran (each function's own cost, its callees' not counted). */
+export interface CallgrindBreakdown {
+  total: number;
+  /** The addon's SHA-256 (scalar under valgrind, whose CPU has no SHA extensions; SHA-NI in the real server). */
+  sha256: number;
+  /**
+   * V8's optimizing compilers (TurboFan, Turboshaft, Maglev) on its helper threads: under valgrind they keep
+   * compiling through the counted shares (the server runs ~50 times slower), so their share of the count depends on
+   * the run's length; the closed loop without valgrind spends ~5 % of a core on all helper threads together.
+   */
+  compiler: number;
+  /** The rest: the share path's own work (JavaScript, V8's runtime and GC, Node, libuv, the kernel's entry). */
+  rest: number;
+}
+
+/** Which part of CallgrindBreakdown a function's name puts it in. */
+function partOf(name: string): 'sha256' | 'compiler' | 'rest' {
+  if (/Sha256/.test(name)) return 'sha256';
+  if (/v8::internal::(compiler|maglev)::/.test(name)) return 'compiler';
+  return 'rest';
+}
+
+/**
+ * Each function's own instructions in a callgrind dump (the first event column), by name. Reads the format's name
+ * compression ("(id) name" once, "(id)" after) and leaves out the cost line after each `calls=` line (a call's
+ * inclusive cost, which its callee's own lines already count).
+ */
+export function callgrindSelfCosts(dump: string): Map<string, number> {
+  const names = new Map<string, string>();
+  const named = (ref: string) => {
+    const m = /^\((\d+)\)(?: (.*))?$/.exec(ref);
+    if (!m) return ref;
+    if (m[2] !== undefined) names.set(m[1]!, m[2]);
+    return names.get(m[1]!) ?? ref;
+  };
+  const costs = new Map<string, number>();
+  let fn = '';
+  let afterCall = false;
+  for (const line of dump.split('\n')) {
+    if (line.startsWith('fn=')) {
+      fn = named(line.slice(3));
+      afterCall = false;
+    } else if (line.startsWith('cfn=')) named(line.slice(4));
+    else if (line.startsWith('calls=')) afterCall = true;
+    else if (/^[\d+*-]/.test(line)) {
+      if (afterCall) afterCall = false;
+      else {
+        const cost = Number(line.split(' ')[1] ?? 0);
+        if (cost > 0) costs.set(fn, (costs.get(fn) ?? 0) + cost);
+      }
+    }
+  }
+  return costs;
+}
+
+/** A dump's instructions by part (CallgrindBreakdown). */
+export function callgrindBreakdown(dump: string): CallgrindBreakdown {
+  const parts = { total: 0, sha256: 0, compiler: 0, rest: 0 };
+  for (const [name, cost] of callgrindSelfCosts(dump)) {
+    parts.total += cost;
+    parts[partOf(name)] += cost;
+  }
+  return parts;
+}
+
 /** What one run of the share server measured: the shares counted and, per run kind, instructions or CPU time. */
 interface ShareServerRun {
   kernel: string;
   accepted: number;
   /** callgrind's instructions over the counted shares (under valgrind). */
   instructions?: number;
+  /** The same, by part. */
+  breakdown?: CallgrindBreakdown;
   /** The server's CPU time (user + system) over the counted shares, µs (without valgrind). */
   cpuMicros?: number;
   /** Of it, user time (JavaScript, the addon, libuv; the rest is the kernel's: syscalls, TCP). */
@@ -167,7 +236,9 @@ async function runShareServer(o: InstructionOptions, callgrind: boolean): Promis
       const dumps = (await readdir(dir)).filter((f) => f.startsWith('cg.out.'));
       if (dumps.length === 0) throw new Error('callgrind wrote no dump');
       const dump = join(dir, dumps.sort().at(-1)!);
-      run.instructions = callgrindTotal(await readFile(dump, 'utf8'));
+      const text = await readFile(dump, 'utf8');
+      run.instructions = callgrindTotal(text);
+      run.breakdown = callgrindBreakdown(text);
       if (keep) run.dump = dump;
     } else {
       const after = await cpu();
@@ -198,12 +269,15 @@ async function runShareServer(o: InstructionOptions, callgrind: boolean): Promis
 export async function countShareInstructions(o: InstructionOptions = defaultInstructions): Promise<InstructionCount> {
   const r = await runShareServer(o, true);
   const instructions = r.instructions!;
+  const shares = Math.max(1, r.accepted);
+  const { sha256, compiler, rest } = r.breakdown!;
   return {
     kernel: r.kernel,
     shares: o.shares,
     accepted: r.accepted,
     instructions,
-    perShare: instructions / Math.max(1, r.accepted),
+    perShare: instructions / shares,
+    perSharePart: { sha256: sha256 / shares, compiler: compiler / shares, rest: rest / shares },
     ...(r.dump && { dump: r.dump }),
   };
 }
@@ -250,6 +324,12 @@ export async function benchInstructions(
   );
   info('server instructions in them', `${fmt(r.instructions)} (SHA-256 kernel: ${r.kernel})`);
   info('instructions per accepted share', fmt(r.perShare));
+  const part = r.perSharePart;
+  info(
+    '  of it SHA-256 / V8 compiling / the rest',
+    `${fmt(part.sha256, 0)} / ${fmt(part.compiler, 0)} / ${fmt(part.rest, 0)} (the rest: the share path's own work)`,
+  );
+  record({ key: 'instructions.sha256d.own', measured: part.rest, unit: 'instructions' });
   if (r.dump) info('callgrind dump (BENCH_INSTR_KEEP=1)', r.dump);
   // BENCH_INSTR_CPU_RUNS=n: the timing n times over (each run a fresh server); the least disturbed run is the lowest.
   const runs = Math.max(1, Number(process.env.BENCH_INSTR_CPU_RUNS ?? 1));

@@ -8,7 +8,7 @@ import { LoadGen } from '../../bench/harness.js';
 import { hasValgrind } from '../../bench/instructions.js';
 import { benchNetwork } from '../../bench/netns.js';
 import { measurePipeline } from '../../bench/pipeline.js';
-import { measureSubmit, submitInstructions } from '../../bench/submit.js';
+import { idleWriteFloor, measureSubmit, submitInstructions } from '../../bench/submit.js';
 import { SUMMARY_ROWS } from '../../bench/summary.js';
 import { measureJournalAck, measureThroughput } from '../../bench/throughput.js';
 
@@ -141,6 +141,18 @@ describe('bench sections at a trivial size', () => {
     expect(r.blocks).toBe(3);
     expect(r.daemonSubmits).toBe(3);
     expect(r.stages.written).toHaveLength(3);
+  });
+
+  it("submit's floor: the C program times a lone loopback write after each idle time asked, in order", () => {
+    const rows = idleWriteFloor([2_000, 0]);
+    if (typeof rows === 'string') throw new Error(rows); // CI installs a C compiler
+    expect(rows.map((r) => r.idleUs)).toEqual([2_000, 0]);
+    for (const r of rows) {
+      // A write syscall takes some time and less than a second; the 99th percentile is not below the median.
+      expect(r.p50Us).toBeGreaterThan(0);
+      expect(r.p99Us).toBeGreaterThanOrEqual(r.p50Us);
+      expect(r.p99Us).toBeLessThan(1_000_000);
+    }
   });
 
   it.runIf(hasValgrind())(
