@@ -25,7 +25,10 @@ export interface InstructionOptions {
 export const defaultInstructions: InstructionOptions = {
   connections: 200,
   window: 2,
-  warmupShares: Number(process.env.BENCH_INSTR_WARMUP ?? 20_000),
+  // Under valgrind V8 is still optimizing after 20,000 shares (TurboFan and Maglev 16,800–19,500 instructions a share
+  // over the next 10,000, and the code they replace runs slower meanwhile); after 80,000, 259 (docs/performance.md,
+  // "Ninth stop"). The count is the steady state's.
+  warmupShares: Number(process.env.BENCH_INSTR_WARMUP ?? 80_000),
   shares: Number(process.env.BENCH_INSTR_SHARES ?? 10_000),
 };
 
@@ -86,9 +89,8 @@ export interface CallgrindBreakdown {
   /** The addon's SHA-256 (scalar under valgrind, whose CPU has no SHA extensions; SHA-NI in the real server). */
   sha256: number;
   /**
-   * V8's optimizing compilers (TurboFan, Turboshaft, Maglev) on its helper threads: under valgrind they keep
-   * compiling through the counted shares (the server runs ~50 times slower), so their share of the count depends on
-   * the run's length; the closed loop without valgrind spends ~5 % of a core on all helper threads together.
+   * V8's optimizing compilers (TurboFan, Turboshaft, Maglev): near 0 once the warm-up is long enough (the default's
+   * 80,000 shares); a figure of thousands says V8 was still tiering up while the shares were counted.
    */
   compiler: number;
   /** The rest: the share path's own work (JavaScript, V8's runtime and GC, Node, libuv, the kernel's entry). */
@@ -220,7 +222,7 @@ async function runShareServer(o: InstructionOptions, callgrind: boolean): Promis
     });
     if (c.connected < o.connections) throw new Error(`only ${c.connected} connections: ${c.firstError}`);
     // Warm-up: the JIT tiers up and the queue's batches settle before anything is counted.
-    await gen.call('submitCount', { count: o.warmupShares, window: o.window, timeoutMs: 600_000 });
+    await gen.call('submitCount', { count: o.warmupShares, window: o.window, timeoutMs: 1_800_000 });
     if (callgrind) control('-z');
     const before = callgrind ? undefined : await cpu();
     // The server's system calls over exactly the counted shares (every thread): how many reads and writes a share costs.
