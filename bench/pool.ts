@@ -12,6 +12,7 @@ import { bitsToTarget } from '../core/chain/target.js';
 import { coinNetworks, getCoin } from '../core/coins/index.js';
 import { parseConfig } from '../core/config/load.js';
 import type { BatchTransport } from '../core/ports/batch-transport.js';
+import { messageBytes } from '../core/shares/queue-message.js';
 import type { ShareBatch } from '../core/shares/share.js';
 import { journalSummarizer } from '../core/shares/summary.js';
 import { type BitcoinJobSource, bitcoinJobs } from '../families/bitcoin/stratum.js';
@@ -138,7 +139,7 @@ export class CountingTransport implements BatchTransport {
       const entries = command.input.Entries ?? [];
       for (const e of entries) {
         this.messages += 1;
-        this.bytes += Buffer.byteLength(e.MessageBody ?? '');
+        this.bytes += messageBytes(e.MessageBody ?? ''); // not Buffer.byteLength's scan: charged to the server's CPU
       }
       return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: '' })), Failed: [] };
     };

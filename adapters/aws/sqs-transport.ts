@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { StorageError } from '../../core/errors.js';
 import type { BatchTransport } from '../../core/ports/batch-transport.js';
-import { encodeMessages } from '../../core/shares/queue-message.js';
+import { encodeMessages, messageBytes } from '../../core/shares/queue-message.js';
 import type { ShareBatch } from '../../core/shares/share.js';
 
 /** SQS limits: 10 entries per SendMessageBatch, 256 KiB per message and per request (all bodies together). */
@@ -89,7 +89,7 @@ export function packRequests(bodies: string[], maxBytes: number = SQS_MAX_BYTES)
   let current: SendMessageBatchRequestEntry[] = [];
   let bytes = 0;
   bodies.forEach((body, i) => {
-    const size = Buffer.byteLength(body);
+    const size = messageBytes(body);
     if (current.length === SQS_MAX_ENTRIES || (current.length > 0 && bytes + size > maxBytes)) {
       requests.push(current);
       current = [];

@@ -1,7 +1,13 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COMPRESSED_PREFIX, decodeMessage, encodeMessages, TABLE_PREFIX } from '../../../core/shares/queue-message.js';
+import {
+  COMPRESSED_PREFIX,
+  decodeMessage,
+  encodeMessages,
+  messageBytes,
+  TABLE_PREFIX,
+} from '../../../core/shares/queue-message.js';
 import type { Share } from '../../../core/shares/share.js';
 import { encodeShareTable } from '../../../core/shares/share-table.js';
 import { batch, MINER_A, MINER_B, share } from './fixtures.js';
@@ -242,6 +248,24 @@ describe('queue messages', () => {
       expect(got.flatMap((b) => b.auxAddresses ?? [])).toEqual(auxAddresses);
       expect(got.flatMap((b) => b.shares)).toEqual(big.shares);
     }
+  });
+
+  it("measures every body as SQS counts it, UTF-8 bytes: v3 and v2 by their length, v1 JSON of any worker's name", () => {
+    fc.assert(
+      fc.property(fc.array(anyShare, { minLength: 1, maxLength: 30 }), (shares) => {
+        const sent = [batch('m', shares)];
+        const bodies = [
+          ...encodeMessages(sent, 256 * 1024), // v3
+          ...encodeMessages(sent, 256 * 1024, false), // v1: JSON, 'ünïcode' workers among them
+          gz({ v: 2, batches: sent }),
+        ];
+        for (const body of bodies) expect(messageBytes(body)).toBe(Buffer.byteLength(body));
+      }),
+      { numRuns: 100 },
+    );
+    // A v1 body with characters of two, three and four UTF-8 bytes is longer in bytes than in characters.
+    const wide = JSON.stringify(batch('w', [share({ worker: 'ü€😀' })]));
+    expect(messageBytes(wide)).toBe(wide.length + 1 + 2 + 2);
   });
 
   it('still reads a v1 body (one batch as JSON)', () => {
