@@ -58,7 +58,7 @@ function testFamily() {
         await jobs.start();
         const v1 = stratumV1(jobs);
         const source: JobSource = Object.assign(jobs, {
-          dialects: [{ ...v1, methods: { ...v1.methods, 'mining.ping': () => 'pong' } }],
+          dialects: [{ ...v1, methods: new Map([...v1.methods, ['mining.ping', () => 'pong']]) }],
           upstreams: () => [{ daemon: 'memory', healthy: true }],
         });
         return source;

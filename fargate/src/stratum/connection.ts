@@ -1,7 +1,14 @@
 import type { Duplex } from 'node:stream';
 import { StratumError } from '../../../core/errors.js';
 import type { PolicyEvent, Verdict } from './ban-policy.js';
-import { type AnswerSink, type MethodContext, PendingAnswer, type StratumDialect, StratumRefusal } from './context.js';
+import {
+  type AnswerSink,
+  type MethodContext,
+  type MethodHandler,
+  PendingAnswer,
+  type StratumDialect,
+  StratumRefusal,
+} from './context.js';
 import { dispatch } from './dispatcher.js';
 import { Fifo } from './fifo.js';
 import { LineFramer, LineTooLongError } from './framer.js';
@@ -20,7 +27,7 @@ export const MAX_IN_FLIGHT = 64;
 /** A client that sends this many unusable lines is dropped (when the ban policy did not act first). */
 const MAX_PROTOCOL_ERRORS = 10;
 /** What a connection answers before it has a dialect: every method is unknown. */
-const NO_METHODS = Object.freeze({});
+const NO_METHODS: ReadonlyMap<string, MethodHandler> = new Map();
 /** How long a closing connection may take to flush its last lines before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
 

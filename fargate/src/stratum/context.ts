@@ -171,8 +171,8 @@ export interface StratumDialect {
   readonly name: string;
   /** Whether a connection whose first request is `request` speaks this dialect. */
   opens(request: StratumRequest): boolean;
-  /** One handler per method. */
-  readonly methods: Readonly<Record<string, MethodHandler>>;
+  /** One handler per method (`methodTable`): a Map, so that no name reaches Object.prototype. */
+  readonly methods: ReadonlyMap<string, MethodHandler>;
   /** The methods that submit shares: only they keep a connection from being dropped as idle. */
   readonly submitMethods: ReadonlySet<string>;
   readonly wire: WireFormat;
@@ -184,4 +184,13 @@ export interface StratumDialect {
   work(session: Session, clean: boolean): { jobId: string; lines: Array<string | Buffer> } | undefined;
   /** The line asking the miner to reconnect (a drain), if the dialect has one; without it the connection is closed. */
   reconnectLine?(): string;
+}
+
+/**
+ * A dialect's handlers by method name, from an object literal's own properties. The dispatcher looks a request's
+ * method up in it once a request: a Map's get of the (interned) name, where `Object.hasOwn` and a megamorphic keyed
+ * load of the object cost ~240 instructions a share (docs/performance.md, "Ninth stop").
+ */
+export function methodTable(handlers: Readonly<Record<string, MethodHandler>>): ReadonlyMap<string, MethodHandler> {
+  return new Map(Object.entries(handlers));
 }

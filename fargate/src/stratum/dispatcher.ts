@@ -9,14 +9,14 @@ import type { StratumRequest } from './protocol.js';
  * takes it as it takes a handler's rejection.
  */
 export function dispatch(
-  methods: Readonly<Record<string, MethodHandler>>,
+  methods: ReadonlyMap<string, MethodHandler>,
   ctx: MethodContext,
   request: StratumRequest,
 ): Promise<unknown> | unknown {
   const { method } = request;
-  // Own properties only: a method named "constructor" or "toString" must not reach Object.prototype (calling
-  // `Object` as a handler answered with the whole server context, serialized).
-  const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
+  // A Map: a method named "constructor" or "toString" is not a handler (through an object's prototype, calling
+  // `Object` as a handler once answered with the whole server context, serialized).
+  const handler = methods.get(method);
   if (!handler) {
     ctx.onMalformed(); // a probe or a confused client: it counts toward the malformed-request ban
     throw new StratumError(StratumCode.Other, `unknown method ${method.slice(0, 64)}`);

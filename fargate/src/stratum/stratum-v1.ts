@@ -1,5 +1,5 @@
 import type { JobProvider } from '../jobs/types.js';
-import type { StratumDialect } from './context.js';
+import { methodTable, type StratumDialect } from './context.js';
 import { authorize } from './methods/authorize.js';
 import { configure } from './methods/configure.js';
 import { extranonceSubscribe } from './methods/extranonce-subscribe.js';
@@ -20,7 +20,7 @@ export function stratumV1(jobs: JobProvider): StratumDialect {
   return {
     name: 'stratum-v1',
     opens: () => true,
-    methods: Object.freeze({
+    methods: methodTable({
       'mining.subscribe': subscribe(jobs),
       'mining.authorize': authorize,
       'mining.configure': configure(jobs),

@@ -125,7 +125,7 @@ function expectWellFormed(messages: Message[]): void {
   }
 }
 
-const methodNames = Object.keys(new FakeJobProvider().dialects[0]!.methods);
+const methodNames = [...new FakeJobProvider().dialects[0]!.methods.keys()];
 
 /** A request-shaped value with any id and any params (wrong types included). */
 const request = fc.record(

@@ -1,6 +1,6 @@
 import { StratumCode, StratumError } from '../../../../core/errors.js';
 import type { EthJob, EthJobProvider } from '../../jobs/ethereum/types.js';
-import type { MethodHandler, StratumDialect } from '../context.js';
+import { type MethodHandler, methodTable, type StratumDialect } from '../context.js';
 import { authorize } from '../methods/authorize.js';
 import { extranonceSubscribe } from '../methods/extranonce-subscribe.js';
 import { getVersion } from '../methods/misc.js';
@@ -81,7 +81,7 @@ export function ethereumStratum(jobs: EthJobProvider): StratumDialect {
   return {
     name: 'ethereumstratum/1.0.0',
     opens: (request) => request.method.startsWith('mining.'),
-    methods: Object.freeze({
+    methods: methodTable({
       'mining.subscribe': subscribe,
       'mining.authorize': authorize,
       'mining.extranonce.subscribe': extranonceSubscribe,

@@ -1,7 +1,7 @@
 import { StratumCode, StratumError } from '../../../../core/errors.js';
 import { boundaryOf } from '../../jobs/ethereum/job-book.js';
 import type { EthJob, EthJobProvider } from '../../jobs/ethereum/types.js';
-import { type MethodHandler, type StratumDialect, StratumRefusal } from '../context.js';
+import { type MethodHandler, methodTable, type StratumDialect, StratumRefusal } from '../context.js';
 import { authorize, parseUsername } from '../methods/authorize.js';
 import { rejectShare } from '../methods/submit.js';
 import type { RequestId, WireFormat } from '../protocol.js';
@@ -106,7 +106,7 @@ export function ethProxy(jobs: EthJobProvider): StratumDialect {
   return {
     name: 'ethproxy',
     opens: (request) => request.method.startsWith('eth_'),
-    methods: Object.freeze({
+    methods: methodTable({
       eth_submitLogin: submitLogin,
       eth_login: submitLogin, // some proxies' spelling
       eth_getWork: getWork(jobs),

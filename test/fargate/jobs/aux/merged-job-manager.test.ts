@@ -229,12 +229,16 @@ describe('JobManager merged mining: shares', () => {
     expect(neither.ok && neither.auxBlocks).toBeUndefined();
     expect(doge.submitted.length + other.submitted.length).toBe(0);
 
+    const root = commitmentOf(manager.current()!)?.[1];
+    expect(root).toBeDefined();
     const dogeOnly = await manager.checkShare(shareWhere(manager.current()!, (v) => v <= easy && v > medium));
     expect(dogeOnly.ok && dogeOnly.auxBlocks?.map((b) => [b.coin, b.submitResult])).toEqual([['DOGE', 'accepted']]);
     expect(other.submitted).toHaveLength(0);
 
-    // the accepted DOGE block moved DOGE on: the job manager has a job with its new hash
-    await waitFor(() => commitmentOf(manager.current()!) !== null && doge.created.length >= 2);
+    // the accepted DOGE block moved DOGE on: the job manager has a job committing to its new work (another aux root;
+    // PEP's work did not change). A job with the old root still commits to the DOGE block already found: a share on
+    // it would go to PEP alone.
+    await waitFor(() => doge.created.length >= 2 && commitmentOf(manager.current()!)?.[1] !== root);
     const both = await manager.checkShare(shareWhere(manager.current()!, (v) => v <= medium));
     expect(both.ok && both.auxBlocks?.map((b) => [b.coin, b.submitResult])).toEqual([
       ['DOGE', 'accepted'],
