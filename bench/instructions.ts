@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BENCH_ADDON, bundleBenchScript } from './bundle.js';
-import { fmt, heading, info, LoadGen, nextMessage, record } from './harness.js';
+import { fmt, heading, info, LoadGen, nextMessage } from './harness.js';
 import type { FromShareServer, ToShareServer } from './share-server.js';
 
 export interface InstructionOptions {
@@ -331,7 +331,6 @@ export async function benchInstructions(
     '  of it SHA-256 / V8 compiling / the rest',
     `${fmt(part.sha256, 0)} / ${fmt(part.compiler, 0)} / ${fmt(part.rest, 0)} (the rest: the share path's own work)`,
   );
-  record({ key: 'instructions.sha256d.own', measured: part.rest, unit: 'instructions' });
   if (r.dump) info('callgrind dump (BENCH_INSTR_KEEP=1)', r.dump);
   // BENCH_INSTR_CPU_RUNS=n: the timing n times over (each run a fresh server); the least disturbed run is the lowest.
   const runs = Math.max(1, Number(process.env.BENCH_INSTR_CPU_RUNS ?? 1));

@@ -42,6 +42,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
     if (r) {
       const note = `${r.kernel} SHA-256 under valgrind`;
       record({ key: 'instructions.sha256d', measured: r.perShare, unit: 'instructions/share', note });
+      record({ key: 'instructions.sha256d.own', measured: r.perSharePart.rest, unit: 'instructions' });
     }
   },
   connections: () => benchConnections(),

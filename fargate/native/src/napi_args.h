@@ -48,11 +48,21 @@ inline bool ReadFixedBytes(const Napi::CallbackInfo& info, size_t index, const c
   return true;
 }
 
+// Whether argument `index` is a JS number holding an integer in [0, max] (NaN and the infinities are not); *out gets
+// it. The one check behind ReadUint and ReadU32, which differ only in the bound and in their messages.
+inline bool IntegerUpTo(const Napi::CallbackInfo& info, size_t index, double max, double* out) {
+  double d = -1;
+  if (napi_get_value_double(info.Env(), info[index], &d) != napi_ok || !(d >= 0) || d > max || d != std::floor(d)) {
+    return false;
+  }
+  *out = d;
+  return true;
+}
+
 // Integer parameters arrive as JS numbers; anything that is not a non-negative safe integer is a TypeError.
 inline bool ReadUint(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name, uint64_t* out) {
-  Napi::Value value = info[index];
-  double d = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1;
-  if (!value.IsNumber() || !std::isfinite(d) || d < 0 || d != std::floor(d) || d > 9007199254740991.0) {
+  double d = 0;
+  if (!IntegerUpTo(info, index, 9007199254740991.0, &d)) {
     std::string message = std::string(fn) + ": " + name + " must be a non-negative integer";
     Napi::TypeError::New(info.Env(), message).ThrowAsJavaScriptException();
     return false;
@@ -64,9 +74,8 @@ inline bool ReadUint(const Napi::CallbackInfo& info, size_t index, const char* f
 // A uint32 parameter: a JS number that is an integer in [0, 2^32) (a TypeError otherwise). napi_get_value_uint32
 // alone would wrap a negative or fractional number silently.
 inline bool ReadU32(const Napi::CallbackInfo& info, size_t index, const char* fn, const char* name, uint32_t* out) {
-  double d = -1;
-  if (napi_get_value_double(info.Env(), info[index], &d) != napi_ok || !(d >= 0) || d > 4294967295.0 ||
-      d != std::floor(d)) {
+  double d = 0;
+  if (!IntegerUpTo(info, index, 4294967295.0, &d)) {
     std::string message = std::string(fn) + ": " + name + " must be an integer in [0, 2^32)";
     Napi::TypeError::New(info.Env(), message).ThrowAsJavaScriptException();
     return false;
