@@ -56,7 +56,7 @@ export interface SubmitResult {
 /** The way of a block, stage by stage (each from the end of the one before; a sha256d coin has no hash stages). */
 export const STAGES = {
   checked: 'read → PoW hash asked (framing, JSON parse, session and job checks, header, duplicate key)',
-  turn: 'asked → batch starts (the rest of the event-loop turn: TurnBatchHasher)',
+  turn: 'asked → batch starts (none when the process was idle: hashed at once; else the rest of the event-loop turn)',
   hashed: 'batch → hash done (the scrypt batch of the turn: one hash for a lone share)',
   created: 'hash → request created (target compare, block hex pieces, daemon pool, the request head)',
   written: 'created → written (one corked writev on the kept socket: the syscall returned, every byte in the kernel)',
@@ -232,8 +232,7 @@ function timedFamilies(at: HashStamps): ChainFamilies {
     });
     return (header, later) => {
       at.asked.push(process.hrtime.bigint());
-      turn.hash(header, later);
-      return undefined;
+      return turn.hash(header, later);
     };
   };
   const bitcoin: ChainFamily = { ...bitcoinFamily, stratum: async () => bitcoinJobSource(timed) };

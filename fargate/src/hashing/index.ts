@@ -144,12 +144,9 @@ export function shareHasher(algorithm: PowAlgorithm | CoinAlgorithm): HeaderHash
   return turnHasher(new TurnBatchHasher((headers) => scryptBatch(headers)));
 }
 
-/** A TurnBatchHasher as a HeaderHasher: every hash at the end of the turn. */
+/** A TurnBatchHasher as a HeaderHasher: a hash now when the process was idle, else at the end of the turn. */
 export function turnHasher(turn: TurnBatchHasher): HeaderHasher {
-  return (header, later) => {
-    turn.hash(header, later);
-    return undefined;
-  };
+  return (header, later) => turn.hash(header, later);
 }
 
 /** `header`'s hash by `hasher`: now, or a promise of it (for callers whose share check is a promise anyway). */

@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /** Where a share's PoW hash goes when it is not known at once (the end of its turn's batch): no promise, no closure. */
 export interface HashReceiver {
   hashed(pow: Buffer): void;
@@ -5,24 +7,88 @@ export interface HashReceiver {
 }
 
 /**
+ * How long the event loop must have slept since the last hash work for a request to be hashed at once. A lone
+ * share's hash takes ~0.25 ms, so a request hashed alone by mistake costs about that.
+ */
+const IDLE_MS = 1;
+
+/** Milliseconds the event loop has spent waiting for I/O since it started (libuv's count; ~50 ns a read). */
+const loopSlept = (): number => performance.nodeTiming.idleTime;
+
+/**
  * Hashes requested within one turn of the event loop, computed together when the turn's I/O is done: the native
  * scrypt hashes 4, 8 or 16 headers at once in SIMD lanes (docs/performance.md), and a busy stratum process reads many
  * connections' submits per turn. The whole turn's list goes to one `batch` call (its cheapest sequence of lane
  * groups: ScryptBatchPlan). The wait is the rest of the turn, not a timer: a share never waits for a batch to fill.
  * Each hash goes to its request's receiver; the headers and receivers are kept side by side, one entry a share.
+ *
+ * An idle process does not wait for the turn: when the event loop has slept (blocked waiting for I/O) `idleMs` or more
+ * since the last hash work, the request (a lone share, a found block at a quiet pool) is hashed at once, alone, and
+ * its hash returned, which is what its turn's batch of one would do ~30–100 µs later (docs/performance.md, "Tenth
+ * stop"). A busy process's loop does not sleep between its turns, however long they take: its shares wait for their
+ * turn's batch as before. (Time since the last batch is a weaker sign: a busy turn's reads, checks, queue encoding and
+ * answers can take milliseconds while the loop never sleeps.)
  */
 export class TurnBatchHasher {
   private headers: Uint8Array[] = [];
   private receivers: HashReceiver[] = [];
   private readonly flushTurn = () => this.flush();
+  private readonly idleMs: number;
+  private readonly slept: () => number;
+  /**
+   * How long the loop had slept when the last hash work ended (`slept`'s count): none yet, so the first request
+   * finds the process idle (finite: an `idleMs` of Infinity is never reached).
+   */
+  private sleptAtLastWork = -Number.MAX_VALUE;
 
-  /** `batch` returns one 32-byte hash per header, in order (or a promise of them). */
-  constructor(private readonly batch: (headers: Uint8Array[]) => Buffer[] | Promise<Buffer[]>) {}
+  /**
+   * `batch` returns one 32-byte hash per header, in order (or a promise of them). A request is hashed at once when
+   * `slept` (ms the event loop has spent waiting for I/O in all, default Node's `performance.nodeTiming.idleTime`)
+   * has grown by `idleMs` (default 1 ms; `Infinity`: always the turn's batch) since the last hash work.
+   */
+  constructor(
+    private readonly batch: (headers: Uint8Array[]) => Buffer[] | Promise<Buffer[]>,
+    options: { idleMs?: number; slept?: () => number } = {},
+  ) {
+    this.idleMs = options.idleMs ?? IDLE_MS;
+    this.slept = options.slept ?? loopSlept;
+  }
 
-  /** `header`'s hash goes to `receiver` at the end of this turn. */
-  hash(header: Uint8Array, receiver: HashReceiver): void {
+  /**
+   * `header`'s hash: returned now when the process was idle (its receiver is then not told), else undefined and
+   * handed to `receiver` at the end of this turn. A hash that fails at once is told to `receiver` before this returns.
+   */
+  hash(header: Uint8Array, receiver: HashReceiver): Buffer | undefined {
+    if (this.headers.length === 0 && this.slept() - this.sleptAtLastWork >= this.idleMs)
+      return this.alone(header, receiver);
     if (this.headers.push(header) === 1) setImmediate(this.flushTurn);
     this.receivers.push(receiver);
+    return undefined;
+  }
+
+  /** One header hashed now (the process was idle): its hash, or undefined when its receiver has been or will be told. */
+  private alone(header: Uint8Array, receiver: HashReceiver): Buffer | undefined {
+    const headers = [header];
+    const receivers = [receiver];
+    let hashes: Buffer[] | Promise<Buffer[]>;
+    try {
+      hashes = this.batch(headers);
+    } catch (err) {
+      this.sleptAtLastWork = this.slept();
+      failTo(receiver, err);
+      return undefined;
+    }
+    this.sleptAtLastWork = this.slept();
+    if (hashes instanceof Promise) {
+      hashes.then(
+        (h) => this.settle(headers, receivers, h),
+        (err: unknown) => failTo(receiver, err),
+      );
+      return undefined;
+    }
+    if (hashes.length === 1) return hashes[0];
+    this.settle(headers, receivers, hashes);
+    return undefined;
   }
 
   /**
@@ -38,6 +104,7 @@ export class TurnBatchHasher {
       hashes = this.batch(headers);
     } catch (err) {
       this.oneByOne(headers, receivers, err);
+      this.sleptAtLastWork = this.slept();
       return;
     }
     if (hashes instanceof Promise) {
@@ -46,6 +113,7 @@ export class TurnBatchHasher {
         (err: unknown) => this.oneByOne(headers, receivers, err),
       );
     } else this.settle(headers, receivers, hashes);
+    this.sleptAtLastWork = this.slept();
   }
 
   private settle(headers: Uint8Array[], receivers: HashReceiver[], hashes: Buffer[]): void {

@@ -2,7 +2,7 @@ import { scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   hashSoon,
   type ScryptKernel,
@@ -188,10 +188,13 @@ describe('TurnBatchHasher', () => {
 
   it('hashes the requests of one turn in one batch and the next turn’s in another, each with its own hash', async () => {
     const batches: number[] = [];
-    const turn = new TurnBatchHasher((headers) => {
-      batches.push(headers.length);
-      return scryptBatch(headers);
-    });
+    const turn = new TurnBatchHasher(
+      (headers) => {
+        batches.push(headers.length);
+        return scryptBatch(headers);
+      },
+      { idleMs: Number.POSITIVE_INFINITY },
+    );
     const first = Array.from({ length: 11 }, (_, i) => Buffer.alloc(80, i));
     const hashes = await Promise.all(first.map((h) => soon(turn, h)));
     const second = await soon(turn, Buffer.alloc(80, 99));
@@ -213,7 +216,7 @@ describe('TurnBatchHasher', () => {
     ['synchronous', checked((headers) => scryptBatch(headers))],
     ['promised', async (headers: Uint8Array[]) => checked(scryptBatchAsync)(headers)],
   ] as const)('fails only the request whose header cannot be hashed (a %s batch)', async (_, batch) => {
-    const turn = new TurnBatchHasher(batch);
+    const turn = new TurnBatchHasher(batch, { idleMs: Number.POSITIVE_INFINITY });
     const good = [Buffer.alloc(80, 1), Buffer.alloc(80, 2)];
     const results = await Promise.allSettled([soon(turn, good[0]!), soon(turn, bad), soon(turn, good[1]!)]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
@@ -222,7 +225,7 @@ describe('TurnBatchHasher', () => {
   });
 
   it('hands each hash to its receiver within the batch; a receiver that throws gets its own failure, the rest their hashes', async () => {
-    const turn = new TurnBatchHasher((headers) => scryptBatch(headers));
+    const turn = new TurnBatchHasher((headers) => scryptBatch(headers), { idleMs: Number.POSITIVE_INFINITY });
     const told: string[] = [];
     const receiver = (name: string, throws = false) => ({
       hashed(pow: Buffer) {
@@ -244,12 +247,93 @@ describe('TurnBatchHasher', () => {
   });
 
   it('refuses a batch function that answers with the wrong number of hashes', async () => {
-    const turn = new TurnBatchHasher((headers) => scryptBatch(headers).slice(1));
+    const always = { idleMs: Number.POSITIVE_INFINITY };
+    const turn = new TurnBatchHasher((headers) => scryptBatch(headers).slice(1), always);
     await expect(soon(turn, Buffer.alloc(80))).rejects.toThrow('0 hashes for 1 headers');
+    // The same refusal when the process was idle (the header hashed at once).
+    const idle = new TurnBatchHasher((headers) => scryptBatch(headers).slice(1));
+    await expect(soon(idle, Buffer.alloc(80))).rejects.toThrow('0 hashes for 1 headers');
   });
 
-  it('is the scrypt share hasher: the shares of a turn get their scrypt hashes', async () => {
+  describe('a process whose loop slept hashes a request at once', () => {
+    /** A hasher whose event loop's sleep (ms waiting for I/O, in all) the test moves, recording each batch's size. */
+    const clocked = (batch: (headers: Uint8Array[]) => Buffer[] | Promise<Buffer[]> = scryptBatch) => {
+      const clock = { ms: 1_000 };
+      const batches: number[] = [];
+      const turn = new TurnBatchHasher(
+        (headers) => {
+          batches.push(headers.length);
+          return batch(headers);
+        },
+        { idleMs: 1, slept: () => clock.ms },
+      );
+      return { turn, clock, batches };
+    };
+    const told = () => {
+      const events: string[] = [];
+      const receiver = (name: string) => ({
+        hashed: (pow: Buffer) => events.push(`${name} ${pow.toString('hex')}`),
+        hashFailed: (err: unknown) => events.push(`${name} failed: ${(err as Error).message}`),
+      });
+      return { events, receiver };
+    };
+    const header = (n: number) => Buffer.alloc(80, n);
+    const hex = (n: number) => scrypt(header(n)).toString('hex');
+
+    it('returns the first request’s hash within the call, and keeps the requests of a loop that has not slept for the turn’s batch', async () => {
+      const { turn, clock, batches } = clocked();
+      const { events, receiver } = told();
+      // A fresh process is idle: hashed now, returned, its receiver not told.
+      expect(turn.hash(header(1), receiver('a'))?.toString('hex')).toBe(hex(1));
+      expect(batches).toEqual([1]);
+      // The loop slept less than 1 ms since that work: the turn's batch, even for the first request of the next turn.
+      clock.ms += 0.5;
+      expect(turn.hash(header(2), receiver('b'))).toBeUndefined();
+      expect(turn.hash(header(3), receiver('c'))).toBeUndefined();
+      expect(events).toEqual([]);
+      await new Promise((r) => setImmediate(r));
+      expect(batches).toEqual([1, 2]);
+      expect(events).toEqual([`b ${hex(2)}`, `c ${hex(3)}`]);
+      // 0.9 ms asleep since that batch: busy. 1 ms: idle again, hashed now.
+      clock.ms += 0.9;
+      expect(turn.hash(header(4), receiver('d'))).toBeUndefined();
+      await new Promise((r) => setImmediate(r));
+      clock.ms += 1;
+      expect(turn.hash(header(5), receiver('e'))?.toString('hex')).toBe(hex(5));
+      expect(batches).toEqual([1, 2, 1, 1]);
+      expect(events).toEqual([`b ${hex(2)}`, `c ${hex(3)}`, `d ${hex(4)}`]);
+    });
+
+    it('tells a failure to the receiver before the call returns, and the next request still gets its hash', () => {
+      const bad = header(0xee);
+      const { turn, clock } = clocked((headers) => {
+        if (headers.includes(bad)) throw new Error('unhashable');
+        return scryptBatch(headers);
+      });
+      const { events, receiver } = told();
+      expect(turn.hash(bad, receiver('bad'))).toBeUndefined();
+      expect(events).toEqual(['bad failed: unhashable']);
+      clock.ms += 1;
+      expect(turn.hash(header(7), receiver('next'))?.toString('hex')).toBe(hex(7));
+      expect(events).toEqual(['bad failed: unhashable']);
+    });
+
+    it('hands a promised hash (the thread pool) to the receiver when it comes', async () => {
+      const { turn, batches } = clocked((headers) => scryptBatchAsync(headers));
+      const { events, receiver } = told();
+      expect(turn.hash(header(9), receiver('a'))).toBeUndefined();
+      expect(batches).toEqual([1]);
+      await vi.waitFor(() => expect(events).toEqual([`a ${hex(9)}`]));
+    });
+  });
+
+  it('is the scrypt share hasher: the shares of a turn get their scrypt hashes, a lone one at once', async () => {
     const hash = shareHasher('scrypt');
+    const lone = Buffer.alloc(80, 0x7f);
+    // A new hasher has done no work yet: the process is idle and the hash comes within the call.
+    const now = hashSoon(hash, lone);
+    expect(now).toBeInstanceOf(Buffer);
+    expect((now as Buffer).equals(scrypt(lone))).toBe(true);
     const headers = Array.from({ length: 20 }, (_, i) => Buffer.alloc(80, 0x80 + i));
     expectEachLikeScrypt(headers, await Promise.all(headers.map((h) => hashSoon(hash, h))));
   });

@@ -4,6 +4,8 @@ import { bigIntToHash, reverseHex, sha256d } from '../../../core/chain/hash.js';
 import { bitsToDifficulty, bitsToTarget, difficultyToTarget, targetToDifficulty } from '../../../core/chain/target.js';
 import { getCoin } from '../../../core/coins/index.js';
 import { InvalidAddressError } from '../../../core/errors.js';
+import { scryptBatch, turnHasher } from '../../../fargate/src/hashing/index.js';
+import { TurnBatchHasher } from '../../../fargate/src/hashing/turn-batch.js';
 import type { JobManager, JobManagerOptions } from '../../../fargate/src/jobs/job-manager.js';
 import { PendingCheck } from '../../../fargate/src/jobs/pending-check.js';
 import type { ShareCheck, ShareSubmission, StratumJob } from '../../../fargate/src/jobs/types.js';
@@ -606,7 +608,7 @@ describe('JobManager.checkShare without a promise where nothing waits', () => {
     expect(daemons.submitted).toHaveLength(0);
   });
 
-  it('returns a promise for a block, submitted before the verdict, and a PendingCheck for a scrypt share (its turn batch)', async () => {
+  it('returns a promise for a block, submitted before the verdict; a scrypt share’s verdict at once when idle, else a PendingCheck (its turn batch)', async () => {
     const { manager, daemons } = setup({ coin: sha }); // regtest bits: every share is a block
     await manager.refresh();
     const checked = manager.checkShare(sha256dShare(manager.current()!, '00000001'));
@@ -618,11 +620,19 @@ describe('JobManager.checkShare without a promise where nothing waits', () => {
     const header = Buffer.from(daemons.submitted[0]!.slice(0, 160), 'hex');
     expect(verdict.ok && verdict.hash).toBe(reverseHex(sha256d(header).toString('hex')));
 
-    const scrypt = setup();
+    // The scrypt hasher with a loop that does not sleep between the shares (the test holds its count still).
+    const hasher = new TurnBatchHasher((headers) => scryptBatch(headers), { slept: () => 0 });
+    const scrypt = setup({ powHash: turnHasher(hasher) });
     scrypt.daemons.templates = [{ ...fixture, bits: '1d00ffff' }];
     await scrypt.manager.refresh();
-    // A scrypt share's verdict waits for its turn's batch without a promise: a PendingCheck its hash settles.
-    const pending = scrypt.manager.checkShare(share(scrypt.manager.current()!, 0.001).submission);
+    // The first share finds the process idle: hashed within the check, its verdict returned as it is.
+    const first = scrypt.manager.checkShare(share(scrypt.manager.current()!, 0.001).submission);
+    expect(first).not.toBeInstanceOf(PendingCheck);
+    expect(first).not.toBeInstanceOf(Promise);
+    expect((first as ShareCheck).ok).toBe(true);
+    // The next one right after that work waits for its turn's batch without a promise: a PendingCheck its hash settles.
+    const next = share(scrypt.manager.current()!, 0.001, { extranonce2: '00000002' });
+    const pending = scrypt.manager.checkShare(next.submission);
     expect(pending).toBeInstanceOf(PendingCheck);
     const told: unknown[] = [];
     (pending as PendingCheck<ShareCheck>).listen({
