@@ -5,7 +5,6 @@
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { type Channel, channel } from 'node:diagnostics_channel';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,6 +22,7 @@ import { TurnBatchHasher } from '../fargate/src/hashing/turn-batch.js';
 import { fmt, goal, heading, info, LoadGen, record } from './harness.js';
 import { hashRate } from './hashing.js';
 import { callgrindTotal, hasValgrind, underCallgrind } from './instructions.js';
+import { runProbe } from './native.js';
 import { type BenchNetwork, withBenchNetwork } from './netns.js';
 import { percentile, sortedNumbers } from './percentiles.js';
 import { type BenchCoin, blockTemplate, EASY_BITS, HARD_BITS, startBenchPool } from './pool.js';
@@ -368,25 +368,13 @@ interface IdleWrite {
  * kernel and VM, not Node's write path), or why it could not be measured (no gcc).
  */
 export function idleWriteFloor(idleUs: readonly number[]): IdleWrite[] | string {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-idle-write-'));
-  try {
-    const program = join(dir, 'idle-write');
-    try {
-      execFileSync('gcc', ['-O2', '-o', program, fileURLToPath(new URL('./native/idle-write.c', import.meta.url))], {
-        stdio: 'ignore',
-      });
-    } catch (err) {
-      return `gcc failed (${(err as Error).message.split('\n')[0]})`;
-    }
-    const out = execFileSync(program, ['600', '200', ...idleUs.map(String)], { encoding: 'utf8', timeout: 60_000 });
-    return out
-      .trim()
-      .split('\n')
-      .map((line) => {
-        const [idle, p50, p99] = line.split(' ').map(Number);
-        return { idleUs: idle!, p50Us: p50!, p99Us: p99! };
-      });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const out = runProbe('idle-write', ['600', '200', ...idleUs.map(String)]);
+  if (typeof out !== 'string') return out.failed;
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [idle, p50, p99] = line.split(' ').map(Number);
+      return { idleUs: idle!, p50Us: p50!, p99Us: p99! };
+    });
 }

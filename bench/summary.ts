@@ -56,6 +56,7 @@ export const SUMMARY_ROWS: readonly Row[] = [
         beside(f, 'throughput.sha256d.userMicros', 'user CPU a share', 2),
         beside(f, 'instructions.sha256d', 'callgrind', 0),
         beside(f, 'instructions.sha256d.own', 'of it the share path', 0),
+        beside(f, 'machine.syscallNs', 'a system call here', 0),
       ),
   },
   {

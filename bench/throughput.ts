@@ -11,6 +11,7 @@ import { BENCH_ADDON, bundleBenchScript } from './bundle.js';
 import { fmt, goal, heading, info, LoadGen, nextMessage, record } from './harness.js';
 import { hashRate, scryptBatchRate } from './hashing.js';
 import type { ThroughputResult } from './loadgen.js';
+import { syscallCost } from './native.js';
 import type { BenchCoin } from './pool.js';
 import type { FromShareServer, ToShareServer } from './share-server.js';
 
@@ -222,6 +223,18 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
   heading('1. Share throughput of one server process (valid shares, real validation + batching queue)');
   info('load', `${o.connections} connections, ${o.window} submits in flight each; then open loop at half the max`);
   info('server', 'esbuild bundle as the container runs it, in a process of its own (bench/bundle.ts)');
+  // The kernel's part of a share starts with entering and leaving it: what that alone costs on this machine.
+  const syscall = syscallCost();
+  if (typeof syscall === 'string') info('a system call that does nothing', `not measured: ${syscall}`);
+  else {
+    info(
+      'a system call that does nothing',
+      `${fmt(syscall.medianNs)} ns median, ${fmt(syscall.bestNs)} ns best (getppid, C: bench/native/syscall-cost.c; bare metal ~100)`,
+    );
+    record({ key: 'machine.syscallNs', measured: syscall.medianNs, unit: 'ns' });
+  }
+  const syscallNote =
+    typeof syscall === 'string' ? '' : `, where a system call that does nothing costs ${fmt(syscall.medianNs)} ns`;
   for (const coin of o.coins) {
     const g = GOALS[coin];
     const r = await measureThroughput(coin, o);
@@ -242,7 +255,7 @@ export async function benchThroughput(o: ThroughputOptions = defaultThroughput):
           ? `the ${g.algorithm} hash itself: the native addon does ${fmt(native)} hashes/s on this core`
           : genBusy > 0.9
             ? `the load generator used ${fmt(genBusy * 100, 0)}% of a core: on ${'2 cores'} it shares the machine with the server`
-            : `the server's CPU per share (${fmt(microsPerShare(r.max), 2)} µs: about 4 µs the kernel's read and write on loopback, the rest framing, the share check, the queue and its encoding; see docs/performance.md); hashing is ${fmt((rate / native) * 100, 1)}% of it`,
+            : `the server's CPU per share (${fmt(microsPerShare(r.max), 2)} µs: ${fmt(microsPerShare(r.max) - microsPerShare(r.max, 'user'), 2)} of it the kernel's reads and writes on loopback${syscallNote}; the rest framing, the share check, the queue and its encoding; see docs/performance.md); hashing is ${fmt((rate / native) * 100, 1)}% of it`,
     });
     if (r.runs.length > 1)
       info(

@@ -6,6 +6,7 @@ import { measureEtchash } from '../../bench/etchash.js';
 import { measureFanout } from '../../bench/fanout.js';
 import { LoadGen } from '../../bench/harness.js';
 import { hasValgrind } from '../../bench/instructions.js';
+import { syscallCost } from '../../bench/native.js';
 import { benchNetwork } from '../../bench/netns.js';
 import { measurePipeline } from '../../bench/pipeline.js';
 import { idleWriteFloor, measureSubmit, submitInstructions } from '../../bench/submit.js';
@@ -153,6 +154,16 @@ describe('bench sections at a trivial size', () => {
       expect(r.p99Us).toBeGreaterThanOrEqual(r.p50Us);
       expect(r.p99Us).toBeLessThan(1_000_000);
     }
+  });
+
+  it("throughput's floor: the C program times a system call that does nothing", () => {
+    const cost = syscallCost();
+    if (typeof cost === 'string') throw new Error(cost); // CI installs a C compiler
+    // Entering and leaving the kernel takes some time and far less than a millisecond; the best round is no slower
+    // than the median one.
+    expect(cost.bestNs).toBeGreaterThan(0);
+    expect(cost.medianNs).toBeGreaterThanOrEqual(cost.bestNs);
+    expect(cost.medianNs).toBeLessThan(1_000_000);
   });
 
   it.runIf(hasValgrind())(
