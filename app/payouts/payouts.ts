@@ -24,7 +24,7 @@ import {
   type SignedFirstSender,
   type SignedPayout,
 } from '../../core/ports/payout-sender.js';
-import { type LeaseDeps, withDebitLease } from '../shared/debit-lease.js';
+import { type LeaseDeps, withDebitLease, withLease } from '../shared/debit-lease.js';
 import { type AccountPayouts, accountPayouts } from './account-settings.js';
 import { type AuxPayoutAddresses, auxPayTo } from './aux-recipients.js';
 
@@ -68,7 +68,7 @@ export interface PayoutDeps {
    * An account's payout address comes before an aux coin's password address; without either an aux account accrues.
    */
   accounts?: AccountPayouts;
-  /** Waiting for the debit lease held by a conversion pass (tests shorten it). */
+  /** Waiting for the payouts lease (another pass) and the debit lease (a conversion pass); tests shorten it. */
   lease?: Pick<LeaseDeps, 'waitMs' | 'pollMs' | 'sleep' | 'clock'>;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => number;
@@ -81,6 +81,8 @@ export interface PayoutDeps {
 export type PayoutReport =
   | { status: 'suspended'; reason: string }
   | { status: 'idle' }
+  /** Another pass of the coin held the payouts lease past the wait: this one did nothing. */
+  | { status: 'busy' }
   | { status: 'dry-run'; recipients: PayoutRecipient[] }
   | { status: 'progressed'; payouts: Array<{ id: string; status: string; txid?: string }> };
 
@@ -90,19 +92,52 @@ export type PayoutReport =
  * payout found in `sending` (a crash around sending) is reconciled before anything is sent again: by its id in the
  * wallet (sendmany), or, for a signed-first sender, by the transaction recorded before it was broadcast (broadcast
  * again, the same bytes; none recorded: none went out). What cannot be explained suspends the coin's payouts
- * instead of guessing.
+ * instead of guessing. A pass holds the coin's payouts lease (a dry run reads only): a second pass at once (the
+ * local timer beside `pool payouts run`, two invocations) waits for it, or reports `busy`.
  */
 export async function runPayouts(deps: PayoutDeps, opts: { dryRun?: boolean } = {}): Promise<PayoutReport> {
-  const { coin, money, log } = deps;
+  const { coin, money } = deps;
   const suspended = await money.getSuspension(coin);
   if (suspended) return { status: 'suspended', reason: suspended };
-
-  const open = (await money.listOpenPayouts(coin)).filter((p) => ['pending', 'sending', 'sent'].includes(p.status));
   if (opts.dryRun) {
+    const open = await openPayouts(deps);
     if (open.length > 0)
       return { status: 'progressed', payouts: open.map((p) => ({ id: p.id, status: p.status, txid: p.txid })) };
     return { status: 'dry-run', recipients: await plan(deps) };
   }
+  // One pass of a coin at a time: a payout found in `sending` is taken for a pass that died around its send, which
+  // holds only when no live pass can be inside that send (docs/security.md). A second pass waits for the first.
+  const leased = await withLease(
+    { ...deps, ...deps.lease },
+    {
+      name: PAYOUTS_LEASE,
+      ms: PAYOUTS_LEASE_MS,
+      busy: 'another payout pass holds the lease; paying nothing this pass',
+    },
+    () => payoutPass(deps),
+  );
+  return leased.held ? leased.value : { status: 'busy' };
+}
+
+/** The lease a payout pass holds on the coin's ledger (`STATE/lease#payouts`): passes never overlap. */
+export const PAYOUTS_LEASE = 'payouts';
+/**
+ * Longer than a pass may run (the payouts Lambda's 5-minute timeout), so that it only expires when its holder died;
+ * then the next pass reconciles what that one left in `sending`.
+ */
+const PAYOUTS_LEASE_MS = 6 * 60_000;
+
+async function openPayouts(deps: PayoutDeps): Promise<PayoutRecord[]> {
+  return (await deps.money.listOpenPayouts(deps.coin)).filter((p) => ['pending', 'sending', 'sent'].includes(p.status));
+}
+
+/** The pass itself, under the payouts lease. */
+async function payoutPass(deps: PayoutDeps): Promise<PayoutReport> {
+  const { coin, money, log } = deps;
+  // Read again under the lease: a pass that held it a moment ago may have suspended the coin.
+  const suspended = await money.getSuspension(coin);
+  if (suspended) return { status: 'suspended', reason: suspended };
+  const open = await openPayouts(deps);
   const touched: Array<{ id: string; status: string; txid?: string }> = [];
   try {
     for (const p of open) touched.push(await advance(deps, p));

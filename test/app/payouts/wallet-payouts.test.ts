@@ -3,7 +3,7 @@ import { createDocumentClient } from '../../../adapters/aws/dynamo-client.js';
 import { DynamoMoneyStore } from '../../../adapters/aws/dynamo-money-store.js';
 import type { DaemonClient } from '../../../adapters/rpc/daemon-client.js';
 import { WalletPayoutSender } from '../../../adapters/rpc/wallet-payout-sender.js';
-import { type PayoutDeps, runPayouts } from '../../../app/payouts/payouts.js';
+import { PAYOUTS_LEASE, type PayoutDeps, runPayouts } from '../../../app/payouts/payouts.js';
 import { balancesFromEntries } from '../../../core/ledger/ledger.js';
 import { parseAmount } from '../../../core/ledger/payouts.js';
 import { withDevnet } from '../../helpers/devnet.js';
@@ -89,6 +89,51 @@ describe('wallet payouts, exactly once through runPayouts', () => {
       expect(await received(account)).toBe(amount); // paid once, to the litoshi
       expect(balances.get(account)).toMatchObject({ confirmed: 0n, pending: 0n, paid: amount });
     }
+  }, 120_000);
+
+  it('two passes at once (a scheduled pass and `pool payouts run`) send a payout once and suspend nothing', async () => {
+    const owed = await credit([7_000_000n, 3_000_000n]);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // The first pass's sendmany takes a while (a busy wallet): the second pass starts while it is in flight.
+    const slow = new WalletPayoutSender(payer, 8);
+    const send = slow.send.bind(slow);
+    slow.send = async (id, recipients) => {
+      await sleep(1_500);
+      return send(id, recipients);
+    };
+    const first = runPayouts({ ...deps(), sender: slow });
+    await sleep(300);
+    const second = await runPayouts(deps());
+    const sent = await first;
+    expect(sent).toMatchObject({ status: 'progressed', payouts: [{ status: 'sent' }] });
+    const txid = (sent as { payouts: Array<{ txid: string }> }).payouts[0]!.txid;
+    // The second pass waited for the first one's lease, then found its payout sent and not yet mined.
+    expect(second).toEqual({ status: 'progressed', payouts: [{ id: expect.any(String), status: 'sent', txid }] });
+    expect(await money.getSuspension('LTC')).toBeUndefined();
+    for (const [account, amount] of owed) expect(await received(account)).toBe(amount); // once
+    await net.get().mine(1);
+    expect(await runPayouts(deps())).toMatchObject({ payouts: [{ txid, status: 'confirmed' }] });
+    const balances = balancesFromEntries(await money.listEntries('LTC'));
+    for (const [account, amount] of owed) expect(balances.get(account)).toMatchObject({ pending: 0n, paid: amount });
+  }, 120_000);
+
+  it('reports busy and pays nothing while another pass holds the payouts lease, then pays once it is free', async () => {
+    const owed = await credit([5_000_000n]);
+    const now = Date.now();
+    expect(await money.acquireLease('LTC', PAYOUTS_LEASE, 'another-pass', now, now + 60_000)).toBe(true);
+    const untouched = new WalletPayoutSender(payer, 8);
+    untouched.send = () => Promise.reject(new Error('a pass without the lease sent'));
+    expect(await runPayouts({ ...deps(), sender: untouched, lease: { waitMs: 300, pollMs: 100 } })).toEqual({
+      status: 'busy',
+    });
+    const [account] = [...owed.keys()];
+    expect(balancesFromEntries(await money.listEntries('LTC')).get(account!)).toMatchObject({ pending: 0n, paid: 0n });
+    await money.releaseLease('LTC', PAYOUTS_LEASE, 'another-pass');
+    const paid = await runPayouts(deps());
+    expect(paid).toMatchObject({ status: 'progressed', payouts: [{ status: 'sent' }] });
+    expect(await received(account!)).toBe(owed.get(account!));
+    await net.get().mine(1);
+    expect(await runPayouts(deps())).toMatchObject({ payouts: [{ status: 'confirmed' }] });
   }, 120_000);
 
   it('keeps a payout sent until its transaction is payouts.confirmations deep, then settles it once', async () => {
