@@ -70,8 +70,8 @@ export class CoinMoney extends Construct {
         environment: { POOL_COIN: coin.symbol },
         ...(props.deployment.moneyInVpc ? { vpc: props.vpc } : {}),
         environmentSchema: moneyEnvSchema,
-        // Reserved concurrency 1: two passes never overlap (confirmation also holds a ledger lease; the payout state
-        // machine would still refuse a double send).
+        // Reserved concurrency 1: two passes never overlap (each pass also holds its ledger lease, confirmation's or
+        // payouts', which keeps a pass of another kind of caller, like the local timer beside the CLI, out too).
         reservedConcurrency: 1,
       });
       f.addEnvironment('POOL_CONFIG_JSON', JSON.stringify(containerConfig(props.config, coin)));

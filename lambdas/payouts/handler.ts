@@ -7,8 +7,9 @@ import { type MoneyDeps, moneyDeps, moneyEnvSchema } from '../shared/money-deps.
 import { poolHandler, poolLambda } from '../shared/pool-handler.js';
 
 /**
- * EventBridge schedule → one payout pass (app/payouts/payouts.ts). Reserved concurrency 1 in the CDK app, and
- * the pass itself only sends after winning a conditional status change, so two invocations never pay twice.
+ * EventBridge schedule → one payout pass (app/payouts/payouts.ts). Reserved concurrency 1 in the CDK app, and the pass
+ * holds the coin's payouts lease and only sends after winning a conditional status change, so two invocations never
+ * pay twice.
  */
 export const payoutsLambda = poolLambda({
   name: 'payouts',
