@@ -70,24 +70,9 @@ export class TurnBatchHasher {
   private alone(header: Uint8Array, receiver: HashReceiver): Buffer | undefined {
     const headers = [header];
     const receivers = [receiver];
-    let hashes: Buffer[] | Promise<Buffer[]>;
-    try {
-      hashes = this.batch(headers);
-    } catch (err) {
-      this.sleptAtLastWork = this.slept();
-      failTo(receiver, err);
-      return undefined;
-    }
-    this.sleptAtLastWork = this.slept();
-    if (hashes instanceof Promise) {
-      hashes.then(
-        (h) => this.settle(headers, receivers, h),
-        (err: unknown) => failTo(receiver, err),
-      );
-      return undefined;
-    }
-    if (hashes.length === 1) return hashes[0];
-    this.settle(headers, receivers, hashes);
+    const hashes = this.compute(headers, receivers);
+    if (hashes?.length === 1) return hashes[0];
+    if (hashes) this.settle(headers, receivers, hashes);
     return undefined;
   }
 
@@ -99,21 +84,30 @@ export class TurnBatchHasher {
     const { headers, receivers } = this;
     this.headers = [];
     this.receivers = [];
+    const hashes = this.compute(headers, receivers);
+    if (hashes) this.settle(headers, receivers, hashes);
+  }
+
+  /**
+   * `batch` of the headers: their hashes when it answered at once, else undefined and each receiver is told (a batch
+   * that threw, at once; one that answered with a promise, when it settles).
+   */
+  private compute(headers: Uint8Array[], receivers: HashReceiver[]): Buffer[] | undefined {
+    // The loop's sleep count does not move within a synchronous call: read here, it is the count at the work's end.
+    this.sleptAtLastWork = this.slept();
     let hashes: Buffer[] | Promise<Buffer[]>;
     try {
       hashes = this.batch(headers);
     } catch (err) {
       this.oneByOne(headers, receivers, err);
-      this.sleptAtLastWork = this.slept();
-      return;
+      return undefined;
     }
-    if (hashes instanceof Promise) {
-      hashes.then(
-        (h) => this.settle(headers, receivers, h),
-        (err: unknown) => this.oneByOne(headers, receivers, err),
-      );
-    } else this.settle(headers, receivers, hashes);
-    this.sleptAtLastWork = this.slept();
+    if (!(hashes instanceof Promise)) return hashes;
+    hashes.then(
+      (h) => this.settle(headers, receivers, h),
+      (err: unknown) => this.oneByOne(headers, receivers, err),
+    );
+    return undefined;
   }
 
   private settle(headers: Uint8Array[], receivers: HashReceiver[], hashes: Buffer[]): void {
